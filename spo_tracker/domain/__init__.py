@@ -1,0 +1,1 @@
+"""The domain model: attrs and pendulum only, no storage, no clock reads."""

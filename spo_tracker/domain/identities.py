@@ -1,0 +1,238 @@
+"""Identities an incident can be attributed to, normalised so that one account is one key.
+
+Phone numbers become E.164 (UK national numbers get +44), email addresses are
+lower-cased, handles are case-insensitive without a leading ``@``, and
+platforms are canonical (``twitter`` and ``x`` are one platform).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Final
+
+import attrs
+
+from spo_tracker.errors import InvalidIdentityError, UnknownCodeError, UnknownPlatformError
+
+__all__ = [
+    "SOCIAL_MEDIA",
+    "Identity",
+    "IdentityKind",
+    "Platform",
+    "device",
+    "email",
+    "handle",
+    "normalise_platform",
+    "phone",
+]
+
+
+class Platform(enum.Enum):
+    """Canonical online platforms; the value is the stable code."""
+
+    INSTAGRAM = "instagram"
+    FACEBOOK = "facebook"
+    X = "x"
+    TIKTOK = "tiktok"
+    SNAPCHAT = "snapchat"
+    YOUTUBE = "youtube"
+    LINKEDIN = "linkedin"
+    REDDIT = "reddit"
+    THREADS = "threads"
+    BLUESKY = "bluesky"
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    SIGNAL = "signal"
+    DISCORD = "discord"
+    MESSENGER = "messenger"
+    SMS = "sms"
+    PHONE = "phone"
+    EMAIL = "email"
+    POST = "post"
+
+
+#: Platforms covered by an "any social media" ban (messaging, phone, SMS, email and post are not).
+SOCIAL_MEDIA: Final = frozenset(
+    {
+        Platform.INSTAGRAM,
+        Platform.FACEBOOK,
+        Platform.X,
+        Platform.TIKTOK,
+        Platform.SNAPCHAT,
+        Platform.YOUTUBE,
+        Platform.LINKEDIN,
+        Platform.REDDIT,
+        Platform.THREADS,
+        Platform.BLUESKY,
+    }
+)
+
+_ALIASES: Final[dict[str, Platform]] = {
+    "twitter": Platform.X,
+    "twitter/x": Platform.X,
+    "x/twitter": Platform.X,
+    "x.com": Platform.X,
+    "twitter.com": Platform.X,
+    "ig": Platform.INSTAGRAM,
+    "insta": Platform.INSTAGRAM,
+    "instagram.com": Platform.INSTAGRAM,
+    "fb": Platform.FACEBOOK,
+    "facebook.com": Platform.FACEBOOK,
+    "facebook messenger": Platform.MESSENGER,
+    "fb messenger": Platform.MESSENGER,
+    "tik tok": Platform.TIKTOK,
+    "snap": Platform.SNAPCHAT,
+    "text": Platform.SMS,
+    "text message": Platform.SMS,
+    "mobile": Platform.PHONE,
+    "telephone": Platform.PHONE,
+    "e-mail": Platform.EMAIL,
+    "letter": Platform.POST,
+}
+
+
+def normalise_platform(name: str | Platform) -> Platform:
+    """The canonical platform for a name or alias, case and spacing ignored.
+
+    Raises:
+        UnknownPlatformError: the name is not a known platform or alias.
+    """
+    if isinstance(name, Platform):
+        return name
+    key = " ".join(str(name).strip().lower().split())
+    try:
+        return Platform(key)
+    except ValueError:
+        pass
+    found = _ALIASES.get(key)
+    if found is None:
+        known = sorted([p.value for p in Platform] + list(_ALIASES))
+        raise UnknownPlatformError("platform", name, known)
+    return found
+
+
+class IdentityKind(enum.Enum):
+    """What sort of identifier an identity is."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    HANDLE = "handle"
+    DEVICE = "device"
+
+
+@attrs.frozen(order=True)
+class Identity:
+    """A normalised identifier; equal identities are the same account or device.
+
+    Build one with :func:`phone`, :func:`email`, :func:`handle` or :func:`device`,
+    which validate and normalise; the constructor trusts its input.
+
+    Attributes:
+        kind: phone, email, handle or device.
+        value: the normalised value (E.164, lower-case address, handle without ``@``).
+        platform: the platform a handle belongs to; ``None`` for other kinds.
+    """
+
+    kind: IdentityKind
+    value: str
+    platform: Platform | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable string key, e.g. ``handle:x:someone`` or ``phone:+447700900123``."""
+        if self.platform is None:
+            return f"{self.kind.value}:{self.value}"
+        return f"{self.kind.value}:{self.platform.value}:{self.value}"
+
+    @classmethod
+    def parse(cls, kind: str, value: str, platform: str | None = None) -> Identity:
+        """Validate and normalise from plain strings (for imports and the CLI).
+
+        Raises:
+            UnknownCodeError: ``kind`` is not an identity kind.
+            InvalidIdentityError: the value is not valid for its kind.
+            UnknownPlatformError: the handle's platform is unknown.
+        """
+        try:
+            which = IdentityKind(kind)
+        except ValueError:
+            raise UnknownCodeError("identity kind", kind, [k.value for k in IdentityKind]) from None
+        if which is IdentityKind.HANDLE:
+            if platform is None:
+                raise InvalidIdentityError("platform", platform, "a handle needs its platform")
+            return handle(platform, value)
+        return {IdentityKind.PHONE: phone, IdentityKind.EMAIL: email, IdentityKind.DEVICE: device}[
+            which
+        ](value)
+
+
+_PHONE_JUNK = re.compile(r"[\s\-().]")
+_E164 = re.compile(r"\+[1-9]\d{7,14}")
+
+
+def phone(number: str) -> Identity:
+    """A phone number in E.164 form; UK national numbers (``07700 900123``) get ``+44``.
+
+    Raises:
+        InvalidIdentityError: not a plausible phone number.
+    """
+    raw = _PHONE_JUNK.sub("", str(number))
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    elif raw.startswith("0") and len(raw) in (10, 11):
+        raw = "+44" + raw[1:]
+    elif raw.startswith("44") and len(raw) == 12:
+        raw = "+" + raw
+    if raw.startswith("+440"):
+        raw = "+44" + raw[4:]
+    if not _E164.fullmatch(raw):
+        raise InvalidIdentityError("phone", number, "not a phone number (E.164 or UK national)")
+    return Identity(IdentityKind.PHONE, raw)
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email(address: str) -> Identity:
+    """An email address, trimmed and lower-cased.
+
+    Raises:
+        InvalidIdentityError: not of the form ``local@domain.tld``.
+    """
+    value = str(address).strip().lower()
+    if not _EMAIL.fullmatch(value) or len(value) > 254:
+        raise InvalidIdentityError("email", address, "not an email address")
+    return Identity(IdentityKind.EMAIL, value)
+
+
+_HANDLE = re.compile(r"[a-z0-9._\-]{1,64}")
+
+
+def handle(platform: str | Platform, name: str) -> Identity:
+    """An account on a platform: case-insensitive, without a leading ``@``.
+
+    Raises:
+        UnknownPlatformError: the platform is unknown.
+        InvalidIdentityError: the handle has characters no platform allows.
+    """
+    where = normalise_platform(platform)
+    value = str(name).strip().lower().removeprefix("@")
+    if not _HANDLE.fullmatch(value):
+        raise InvalidIdentityError("handle", name, "handles are 1-64 of a-z, 0-9, '.', '_', '-'")
+    return Identity(IdentityKind.HANDLE, value, where)
+
+
+_DEVICE = re.compile(r"[A-Z0-9:\-]{4,64}")
+
+
+def device(device_id: str) -> Identity:
+    """A device id (IMEI, serial or MAC address), upper-cased.
+
+    Raises:
+        InvalidIdentityError: empty or with characters outside A-Z, 0-9, ':' and '-'.
+    """
+    value = str(device_id).strip().upper()
+    if not _DEVICE.fullmatch(value):
+        raise InvalidIdentityError("device", device_id, "4-64 of A-Z, 0-9, ':' and '-'")
+    return Identity(IdentityKind.DEVICE, value)

@@ -1,0 +1,120 @@
+"""Incidents reported against a defendant: what happened, when, how and to whom."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+import pendulum
+
+from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.identities import Identity, Platform, normalise_platform
+from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.errors import InvalidValueError, UnknownCodeError
+
+__all__ = ["COMMUNICATION_KINDS", "Incident", "IncidentKind", "parse_kind"]
+
+
+class IncidentKind(enum.Enum):
+    """What the incident was (acts associated with stalking: PHA 1997 s.2A(3))."""
+
+    MESSAGE = "message"
+    CALL = "call"
+    POST = "post"
+    EMAIL = "email"
+    LETTER = "letter"
+    GIFT = "gift"
+    APPROACH = "approach"
+    FOLLOWING = "following"
+    LOITERING = "loitering"
+    MONITORING = "monitoring"
+    RECORDING_IMAGES = "recording_images"
+    THIRD_PARTY_CONTACT = "third_party_contact"
+    ONLINE_REFERENCE = "online_reference"
+    ONLINE_ACTIVITY = "online_activity"
+    THREAT = "threat"
+    DAMAGE = "damage"
+    SIGHTING = "sighting"
+    LOCATION_FIX = "location_fix"
+    DEVICE_HISTORY_DELETED = "device_history_deleted"
+
+
+#: Kinds that are a communication with the person targeted.
+COMMUNICATION_KINDS = frozenset(
+    {
+        IncidentKind.MESSAGE,
+        IncidentKind.CALL,
+        IncidentKind.EMAIL,
+        IncidentKind.LETTER,
+        IncidentKind.GIFT,
+        IncidentKind.THREAT,
+    }
+)
+
+
+def parse_kind(value: str | IncidentKind) -> IncidentKind:
+    """The incident kind for a code.
+
+    Raises:
+        UnknownCodeError: not a known kind.
+    """
+    if isinstance(value, IncidentKind):
+        return value
+    try:
+        return IncidentKind(value)
+    except ValueError:
+        raise UnknownCodeError("kind", value, [k.value for k in IncidentKind]) from None
+
+
+def _aware(value: object) -> pendulum.DateTime:
+    return ensure_aware(value, field="occurred_at")
+
+
+def _platform(value: object) -> Platform | None:
+    return None if value is None else normalise_platform(value)  # type: ignore[arg-type]
+
+
+def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+
+
+@attrs.frozen
+class Incident:
+    """One reported incident.
+
+    Attributes:
+        incident_id: stable id (the force's reference).
+        occurred_at: when it happened; aware.
+        kind: what happened.
+        platform: the channel or platform, normalised (``twitter`` is ``x``).
+        actor: the identity that acted, if the report names one.
+        defendant_id: direct attribution by an officer (sightings, approaches).
+        target_person_id: the person it was aimed at, if any.
+        via_third_party: made through another person (a friend, a relative).
+        location: where it happened, if known.
+        summary: free text; always escaped in reports.
+        evidence_refs: exhibit or system references.
+        reported_at: when the police learned of it (timeliness), if known.
+    """
+
+    incident_id: str = attrs.field(validator=_text)
+    occurred_at: pendulum.DateTime = attrs.field(converter=_aware)
+    kind: IncidentKind = attrs.field(converter=parse_kind)
+    platform: Platform | None = attrs.field(default=None, converter=_platform)
+    actor: Identity | None = None
+    defendant_id: str | None = None
+    target_person_id: str | None = None
+    via_third_party: bool = False
+    location: GeoPoint | None = None
+    summary: str = ""
+    evidence_refs: tuple[str, ...] = ()
+    reported_at: pendulum.DateTime | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_aware)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.actor is not None and self.actor.platform is not None and self.platform is None:
+            object.__setattr__(self, "platform", self.actor.platform)
+        if len(self.summary) > 10_000:
+            raise InvalidValueError("summary", self.summary[:40] + "...", "over 10,000 characters")

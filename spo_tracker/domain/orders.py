@@ -1,0 +1,310 @@
+"""Stalking Protection Orders and interim orders, as immutable versions.
+
+An :class:`Order` holds everything SPA2019 s.6 requires an order to state:
+(a) the date made, (b) whether it has a fixed period and its length, (c) each
+prohibition and requirement, (d) any locality limit, (e) any term whose period
+differs from the order's. Each variation, renewal or appeal outcome appends a
+new :class:`OrderVersion`; earlier versions are kept as they were.
+
+The lifecycle (made, served, varied, renewed, discharged, expired, ceased,
+appeals) lives in :mod:`spo_tracker.domain.lifecycles`; this module holds the
+records and the rules on their shape.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+import attrs
+import pendulum
+
+from spo_tracker.domain.people import ChiefOfficer
+from spo_tracker.domain.statutory_time import (
+    DayPeriod,
+    add_calendar,
+    as_london_date,
+    ensure_aware,
+    years_beginning_with,
+)
+from spo_tracker.domain.terms import Term, find_incompatibilities
+from spo_tracker.errors import IncompatibleTermError, InvalidValueError, OrderPeriodError
+
+__all__ = [
+    "Duration",
+    "Order",
+    "OrderKind",
+    "OrderOrigin",
+    "OrderState",
+    "OrderVersion",
+    "VersionCause",
+    "check_fixed_period",
+    "check_terms_compatible",
+]
+
+
+class OrderKind(enum.Enum):
+    """Interim order (SPA2019 s.5) or full order (s.2)."""
+
+    INTERIM = "interim"
+    FULL = "full"
+
+    @property
+    def result_code(self) -> str:
+        """CJS result code: 3306 interim SPO, 3307 SPO."""
+        return "3306" if self is OrderKind.INTERIM else "3307"
+
+
+class OrderOrigin(enum.Enum):
+    """How the order came about; court-made orders are for the pending Crime and Policing law."""
+
+    POLICE_APPLICATION = "police_application"
+    COURT_ON_CONVICTION = "court_on_conviction"
+    COURT_ON_ACQUITTAL = "court_on_acquittal"
+
+
+class OrderState(enum.Enum):
+    """Where an order is in its lifecycle."""
+
+    MADE = "made"
+    SERVED = "served"
+    DISCHARGED = "discharged"
+    EXPIRED = "expired"
+    CEASED = "ceased"
+    QUASHED = "quashed"
+
+    @property
+    def live(self) -> bool:
+        """Made or served: the order is in force (an appeal does not stay it, SPA2019 s.7)."""
+        return self in (OrderState.MADE, OrderState.SERVED)
+
+
+class VersionCause(enum.Enum):
+    """What produced an order version."""
+
+    MADE = "made"
+    VARIED = "varied"
+    RENEWED = "renewed"
+    VARIED_ON_APPEAL = "varied_on_appeal"
+
+
+def _nonneg(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidValueError(attribute.name, value, "must be a whole number, 0 or more")
+
+
+@attrs.frozen
+class Duration:
+    """A calendar length stated in an order (SPA2019 s.6(b)), counted from a day as day 1."""
+
+    years: int = attrs.field(default=0, validator=_nonneg)
+    months: int = attrs.field(default=0, validator=_nonneg)
+    weeks: int = attrs.field(default=0, validator=_nonneg)
+    days: int = attrs.field(default=0, validator=_nonneg)
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.years or self.months or self.weeks or self.days):
+            raise InvalidValueError("duration", self, "must be longer than zero")
+
+    def period_from(self, day: pendulum.Date) -> DayPeriod:
+        """The days of this length beginning with ``day``."""
+        after = add_calendar(
+            day, years=self.years, months=self.months, weeks=self.weeks, days=self.days
+        )
+        return DayPeriod(day, after.subtract(days=1))
+
+    def render(self) -> str:
+        """E.g. ``2 years`` or ``1 year, 6 months``."""
+        parts = [
+            f"{n} {unit}{'' if n == 1 else 's'}"
+            for n, unit in (
+                (self.years, "year"),
+                (self.months, "month"),
+                (self.weeks, "week"),
+                (self.days, "day"),
+            )
+            if n
+        ]
+        return ", ".join(parts)
+
+
+@attrs.frozen
+class OrderVersion:
+    """One immutable version of an order's content.
+
+    Attributes:
+        number: 1 for the order as made, then 2, 3...
+        cause: made, varied, renewed or varied on appeal.
+        decided_on: the day the court made this version.
+        duration: the fixed period stated (s.6(b)), or ``None`` for "until further order".
+        period: the days the order runs, counted from the day the order was made;
+            ``None`` for "until further order".
+        terms: prohibitions and requirements (s.6(c)-(e)).
+        reason: the court's reason or note, for the audit trail.
+    """
+
+    number: int
+    cause: VersionCause
+    decided_on: pendulum.Date
+    duration: Duration | None
+    period: DayPeriod | None
+    terms: tuple[Term, ...]
+    reason: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.terms:
+            raise InvalidValueError("terms", self.terms, "an order needs at least one term")
+        ids = [t.term_id for t in self.terms]
+        if len(set(ids)) != len(ids):
+            raise InvalidValueError("terms", ids, "term ids must be unique within an order")
+
+    def term(self, term_id: str) -> Term:
+        """The term with that id."""
+        for t in self.terms:
+            if t.term_id == term_id:
+                return t
+        raise InvalidValueError("term_id", term_id, "no such term in this version")
+
+
+def check_fixed_period(kind: OrderKind, made_on: pendulum.Date, period: DayPeriod | None) -> None:
+    """Refuse a period the Act does not allow.
+
+    Raises:
+        OrderPeriodError: an interim order without a fixed period (SPA2019 s.5(6)(a)),
+            or a full order fixed for less than 2 years beginning with the day it was
+            made (s.3(2)).
+    """
+    if kind is OrderKind.INTERIM and period is None:
+        raise OrderPeriodError(
+            "period", None, "an interim order has a fixed period (SPA2019 s.5(6)(a))"
+        )
+    if kind is OrderKind.FULL and period is not None:
+        minimum = years_beginning_with(made_on, 2)
+        if period.last_day < minimum.last_day:
+            raise OrderPeriodError(
+                "period",
+                f"{period.first_day}..{period.last_day}",
+                f"a fixed order runs at least 2 years beginning with the day made, to the end "
+                f"of {minimum.last_day} (SPA2019 s.3(2))",
+            )
+
+
+def check_terms_compatible(terms: Iterable[Term], live_orders: Iterable[Order]) -> None:
+    """Refuse terms that clash with a term of another live order (SPA2019 s.2(6)-(7)).
+
+    Raises:
+        IncompatibleTermError: naming the first clash found.
+    """
+    new = list(terms)
+    for other in live_orders:
+        clashes = find_incompatibilities(new, other.current.terms)
+        if clashes:
+            raise IncompatibleTermError(
+                "terms",
+                other.order_id,
+                f"incompatible with live order: {clashes[0]} (SPA2019 s.2(7))",
+            )
+
+
+def _made_at(value: object) -> pendulum.DateTime:
+    return ensure_aware(value, field="made_at")
+
+
+@attrs.frozen
+class Order:
+    """An interim or full Stalking Protection Order with its version history.
+
+    Build one with :func:`spo_tracker.domain.lifecycles.make_order`, which
+    checks the statutory rules; the constructor only checks shape.
+
+    Attributes:
+        order_id: stable id.
+        kind: interim or full.
+        origin: police application, or court on conviction or acquittal.
+        defendant_id: the defendant.
+        protected_person_ids: the persons the order protects (s.2(1)(c)).
+        applicant: the chief officer who applied (s.1(1)).
+        court: the court that made it (magistrates' or youth court, s.13(1)).
+        made_at: when it was made; ``made_on`` is its London day (s.6(a)).
+        versions: every version, oldest first; never rewritten.
+        state: lifecycle state.
+        application_id: the application it was made on, if any.
+        replaces_order_id: the interim order a full order replaces (s.9(1)(a)).
+        served_at: when it was served on the defendant (OPEN: not the same as made).
+        appeal_pending: an appeal to the Crown Court is pending (s.7); no stay.
+        ended_at: when it was discharged, expired, ceased or quashed.
+        end_reason: why it ended.
+        revision: bumped by every change, for optimistic concurrency in storage.
+    """
+
+    order_id: str
+    kind: OrderKind
+    origin: OrderOrigin
+    defendant_id: str
+    protected_person_ids: tuple[str, ...]
+    applicant: ChiefOfficer
+    court: str
+    made_at: pendulum.DateTime = attrs.field(converter=_made_at)
+    versions: tuple[OrderVersion, ...] = attrs.field()
+    state: OrderState = OrderState.MADE
+    application_id: str | None = None
+    replaces_order_id: str | None = None
+    served_at: pendulum.DateTime | None = None
+    appeal_pending: bool = False
+    ended_at: pendulum.DateTime | None = None
+    end_reason: str | None = None
+    revision: int = 1
+
+    @versions.validator
+    def _check_versions(self, _: attrs.Attribute[tuple[OrderVersion, ...]], value: object) -> None:
+        if not isinstance(value, tuple) or not value:
+            raise InvalidValueError("versions", value, "an order has at least one version")
+        numbers = [v.number for v in value]
+        if numbers != list(range(1, len(value) + 1)):
+            raise InvalidValueError("versions", numbers, "versions are numbered 1, 2, 3...")
+
+    @property
+    def subject_id(self) -> str:
+        """The order id, for lifecycles and audit."""
+        return self.order_id
+
+    @property
+    def made_on(self) -> pendulum.Date:
+        """The London day the order was made (SPA2019 s.6(a))."""
+        return as_london_date(self.made_at)
+
+    @property
+    def current(self) -> OrderVersion:
+        """The latest version."""
+        return self.versions[-1]
+
+    @property
+    def terms(self) -> tuple[Term, ...]:
+        """The current version's terms."""
+        return self.current.terms
+
+    @property
+    def period(self) -> DayPeriod | None:
+        """The current fixed period, or ``None`` until further order."""
+        return self.current.period
+
+    @property
+    def two_year_point(self) -> DayPeriod:
+        """The 2 years beginning with the day made: the s.4(4)(b) consent period."""
+        return years_beginning_with(self.made_on, 2)
+
+    def version_at(self, at: pendulum.DateTime) -> OrderVersion:
+        """The version in force on the London day of ``at`` (from the day it was decided)."""
+        day = as_london_date(at)
+        chosen = self.versions[0]
+        for version in self.versions[1:]:
+            if version.decided_on <= day:
+                chosen = version
+        return chosen
+
+    def in_force_at(self, at: pendulum.DateTime) -> bool:
+        """Made by ``at``, not ended by then, and inside its fixed period if it has one."""
+        if at < self.made_at or (self.ended_at is not None and at >= self.ended_at):
+            return False
+        period = self.version_at(at).period
+        return period is None or at < period.ends_at

@@ -1,0 +1,181 @@
+"""Statutory day counting in Europe/London calendar days.
+
+The Act counts periods "beginning with" a day: that day is day 1
+(SPA2019 s.9(1), s.9(3)-(4), s.3(2), s.4(4)(b)). Days are Europe/London
+calendar days, not UTC, and weekends and bank holidays are not excluded.
+A period's end is held as the *exclusive* instant at which the day after its
+last day starts in London, so ``at < period.ends_at`` is "within time" without
+any 23:59:59 rounding; :attr:`DayPeriod.last_moment` is the 23:59:59.999999
+London reading for display.
+
+29 February and short months (an OPEN point, see ``docs/domain.md``):
+``N`` years or months beginning with day D end on the day before the
+*corresponding date*; where the corresponding date does not exist (29 February
+in a common year, 31 April) it is taken as the first day of the following
+month. So an order made on 29 February 2024 for 2 years has its 2-year point at
+the end of 28 February 2026, and one made on 31 January for 1 month ends at the
+end of the last day of February. This never gives less than the full number of
+calendar years or months.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+from typing import Final
+
+import attrs
+import pendulum
+
+from spo_tracker.errors import InvalidValueError, NaiveDatetimeError
+
+__all__ = [
+    "LONDON",
+    "DayPeriod",
+    "add_calendar",
+    "as_london_date",
+    "corresponding_date",
+    "days_beginning_with",
+    "ensure_aware",
+    "ensure_date",
+    "months_beginning_with",
+    "start_of_london_day",
+    "years_beginning_with",
+]
+
+LONDON: Final = pendulum.timezone("Europe/London")
+
+
+def ensure_aware(value: object, *, field: str) -> pendulum.DateTime:
+    """Return ``value`` as an aware pendulum datetime, or raise.
+
+    Raises:
+        NaiveDatetimeError: ``value`` is a datetime without a time zone.
+        InvalidValueError: ``value`` is not a datetime at all.
+    """
+    if not isinstance(value, _dt.datetime):
+        raise InvalidValueError(field, value, "expected an aware datetime")
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise NaiveDatetimeError(field, value)
+    if isinstance(value, pendulum.DateTime):
+        return value
+    return pendulum.instance(value)
+
+
+def ensure_date(value: object, *, field: str) -> pendulum.Date:
+    """Return ``value`` as a pendulum date; a datetime is refused (ambiguous day)."""
+    if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
+        raise InvalidValueError(field, value, "expected a calendar date")
+    if isinstance(value, pendulum.Date):
+        return value
+    return pendulum.Date(value.year, value.month, value.day)
+
+
+def as_london_date(at: _dt.datetime) -> pendulum.Date:
+    """The Europe/London calendar day on which the instant ``at`` falls."""
+    local = ensure_aware(at, field="at").in_timezone(LONDON)
+    return pendulum.Date(local.year, local.month, local.day)
+
+
+def start_of_london_day(day: _dt.date) -> pendulum.DateTime:
+    """The instant at which ``day`` begins in London (midnight always exists there)."""
+    return pendulum.datetime(day.year, day.month, day.day, tz=LONDON)
+
+
+def corresponding_date(day: _dt.date, *, years: int = 0, months: int = 0) -> pendulum.Date:
+    """``day`` moved by whole years and months; a missing day rolls to the 1st of the next month."""
+    index = day.year * 12 + (day.month - 1) + years * 12 + months
+    year, month0 = divmod(index, 12)
+    month = month0 + 1
+    if day.day <= calendar.monthrange(year, month)[1]:
+        return pendulum.Date(year, month, day.day)
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return pendulum.Date(year, month, 1)
+
+
+def add_calendar(
+    day: _dt.date, *, years: int = 0, months: int = 0, weeks: int = 0, days: int = 0
+) -> pendulum.Date:
+    """``day`` moved by a calendar duration (years and months first, then weeks and days)."""
+    moved = corresponding_date(day, years=years, months=months)
+    return moved.add(days=weeks * 7 + days)
+
+
+@attrs.frozen(order=True)
+class DayPeriod:
+    """A run of whole Europe/London calendar days, both ends included.
+
+    Attributes:
+        first_day: day 1 of the period.
+        last_day: the last day of the period (the period ends at its end).
+    """
+
+    first_day: pendulum.Date
+    last_day: pendulum.Date
+
+    def __attrs_post_init__(self) -> None:
+        if self.last_day < self.first_day:
+            raise InvalidValueError(
+                "last_day", self.last_day, f"is before first_day {self.first_day}"
+            )
+
+    @property
+    def starts_at(self) -> pendulum.DateTime:
+        """The instant the first day begins in London."""
+        return start_of_london_day(self.first_day)
+
+    @property
+    def ends_at(self) -> pendulum.DateTime:
+        """The exclusive end: the instant the day after the last day begins in London."""
+        return start_of_london_day(self.last_day.add(days=1))
+
+    @property
+    def last_moment(self) -> pendulum.DateTime:
+        """23:59:59.999999 London time on the last day, for display."""
+        return self.ends_at.subtract(microseconds=1)
+
+    @property
+    def days(self) -> int:
+        """How many calendar days the period spans."""
+        return (self.last_day - self.first_day).in_days() + 1
+
+    def contains(self, at: _dt.datetime) -> bool:
+        """Whether the instant ``at`` falls within the period."""
+        instant = ensure_aware(at, field="at")
+        return self.starts_at <= instant < self.ends_at
+
+    def contains_day(self, day: _dt.date) -> bool:
+        """Whether the calendar day ``day`` is one of the period's days."""
+        return self.first_day <= ensure_date(day, field="day") <= self.last_day
+
+
+def days_beginning_with(day: _dt.date, count: int) -> DayPeriod:
+    """The ``count`` days beginning with ``day``: ``day`` is day 1 (SPA2019 s.9(1)).
+
+    "3 days beginning with 10 March" is 10, 11 and 12 March; the duty is
+    breached from the start of 13 March, London time.
+    """
+    if count < 1:
+        raise InvalidValueError("count", count, "a period has at least one day")
+    first = ensure_date(day, field="day")
+    return DayPeriod(first, first.add(days=count - 1))
+
+
+def years_beginning_with(day: _dt.date, count: int) -> DayPeriod:
+    """The ``count`` years beginning with ``day`` (SPA2019 s.3(2), s.4(4)(b)).
+
+    An order made on 15 March 2024 has its 2-year point at the end of
+    14 March 2026; see the module docstring for 29 February.
+    """
+    if count < 1:
+        raise InvalidValueError("count", count, "a period has at least one year")
+    first = ensure_date(day, field="day")
+    return DayPeriod(first, corresponding_date(first, years=count).subtract(days=1))
+
+
+def months_beginning_with(day: _dt.date, count: int) -> DayPeriod:
+    """The ``count`` calendar months beginning with ``day``."""
+    if count < 1:
+        raise InvalidValueError("count", count, "a period has at least one month")
+    first = ensure_date(day, field="day")
+    return DayPeriod(first, corresponding_date(first, months=count).subtract(days=1))
