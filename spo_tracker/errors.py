@@ -11,17 +11,24 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "BatchRejectedError",
     "ConcurrencyConflictError",
+    "ConstraintViolationError",
+    "DatabaseBusyError",
     "DatabaseError",
+    "DatabaseUnavailableError",
+    "DuplicateRecordError",
     "GuardRejectedError",
     "IllegalTransitionError",
     "IncompatibleTermError",
+    "InvalidDatabaseUrlError",
     "InvalidIdentityError",
     "InvalidValueError",
     "MachineDefinitionError",
     "NaiveDatetimeError",
     "NotFoundError",
     "OrderPeriodError",
+    "SchemaVersionError",
     "SpoTrackerError",
     "UnknownCodeError",
     "UnknownPlatformError",
@@ -147,7 +154,11 @@ class NotFoundError(SpoTrackerError, LookupError):
         super().__init__(f"no {kind} with id {key!r}")
 
 
-class ConcurrencyConflictError(SpoTrackerError):
+class DatabaseError(SpoTrackerError):
+    """The database refused or could not be reached; the message says which."""
+
+
+class ConcurrencyConflictError(DatabaseError):
     """A write based on a stale version of an aggregate; nothing was written."""
 
     def __init__(self, kind: str, key: Any, expected: int, actual: int | None) -> None:
@@ -160,5 +171,98 @@ class ConcurrencyConflictError(SpoTrackerError):
         )
 
 
-class DatabaseError(SpoTrackerError):
-    """The database refused or could not be reached; the message says which."""
+class InvalidDatabaseUrlError(DatabaseError, ValueError):
+    """A database URL that is malformed or names an unsupported backend.
+
+    Attributes:
+        url: the URL as given, with any password hidden.
+        reason: what is wrong with it.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"database URL {url!r}: {reason}")
+
+
+class DatabaseUnavailableError(DatabaseError, ConnectionError):
+    """The database could not be opened or reached; nothing was written.
+
+    Attributes:
+        url: the database URL, with any password hidden.
+        reason: the driver's explanation, in one line.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"cannot reach database {url!r}: {reason}")
+
+
+class SchemaVersionError(DatabaseError):
+    """The database schema is not at the revision this library needs.
+
+    Attributes:
+        url: the database URL, with any password hidden.
+        found: the revision found (``None`` for an empty database).
+        expected: the revision the library needs.
+    """
+
+    def __init__(self, url: str, found: str | None, expected: str) -> None:
+        self.url = url
+        self.found = found
+        self.expected = expected
+        super().__init__(
+            f"database {url!r} is at schema revision {found!r}, this library needs "
+            f"{expected!r}: run `spo-tracker db upgrade --database URL`"
+        )
+
+
+class ConstraintViolationError(DatabaseError, ValueError):
+    """A write the database refused by a constraint; the transaction was rolled back.
+
+    Attributes:
+        kind: the kind of record (``order``, ``incident``...).
+        key: the record's id, when known.
+        reason: which rule was broken.
+    """
+
+    def __init__(self, kind: str, key: Any, reason: str) -> None:
+        self.kind = kind
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{kind} {key!r}: {reason}; nothing was written")
+
+
+class DuplicateRecordError(ConstraintViolationError):
+    """A record with this id is already stored."""
+
+    def __init__(self, kind: str, key: Any) -> None:
+        super().__init__(kind, key, "a record with this id already exists")
+
+
+class DatabaseBusyError(DatabaseError):
+    """The database stayed locked past the timeout, or two writers deadlocked; retry."""
+
+
+class BatchRejectedError(SpoTrackerError, ValueError):
+    """A batch of a bulk ingest was rolled back as a whole; earlier batches stay committed.
+
+    Attributes:
+        batch_index: 0-based index of the rejected batch.
+        committed_batches: batches committed before it.
+        committed_records: records committed before it.
+        cause: the error that rejected the batch.
+    """
+
+    def __init__(
+        self, batch_index: int, committed_batches: int, committed_records: int, cause: Exception
+    ) -> None:
+        self.batch_index = batch_index
+        self.committed_batches = committed_batches
+        self.committed_records = committed_records
+        self.cause = cause
+        super().__init__(
+            f"batch {batch_index} rolled back ({cause}); {committed_batches} earlier batch(es), "
+            f"{committed_records} record(s), stay committed"
+        )
