@@ -20,14 +20,23 @@ __all__ = ["EARTH_RADIUS_M", "Circle", "GeoPoint", "Polygon", "Shape", "distance
 
 EARTH_RADIUS_M: Final = 6_371_008.8
 
+# A point this close to an edge (in degrees, about 0.1 mm) is on it. The
+# tolerance is a distance, so it means the same for a 2 m edge and a 2 km one.
+_ON_EDGE_DEG: Final = 1e-9
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int subclass: GeoPoint(True, False) is a mistake, not a position.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
 
 def _latitude(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, int | float) and -90.0 <= value <= 90.0):
+    if not (_is_number(value) and -90.0 <= value <= 90.0):
         raise InvalidValueError("latitude", value, "must be a number from -90 to 90")
 
 
 def _longitude(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, int | float) and -180.0 <= value <= 180.0):
+    if not (_is_number(value) and -180.0 <= value <= 180.0):
         raise InvalidValueError("longitude", value, "must be a number from -180 to 180")
 
 
@@ -52,7 +61,7 @@ def distance_m(a: GeoPoint, b: GeoPoint) -> float:
 
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, int | float) and value > 0 and math.isfinite(value)):
+    if not (_is_number(value) and value > 0 and math.isfinite(value)):
         raise InvalidValueError(attribute.name, value, "must be a positive number of metres")
 
 
@@ -72,8 +81,15 @@ class Circle:
         return max(0.0, distance_m(self.centre, point) - self.radius_m)
 
 
+def _ring_tuple(value: object) -> object:
+    # Accept any sequence of points (a list is natural); the validator checks the rest.
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _ring(_: object, attribute: attrs.Attribute[tuple[GeoPoint, ...]], value: object) -> None:
-    if not isinstance(value, tuple) or len({(p.lat, p.lon) for p in value}) < 3:
+    if not isinstance(value, tuple) or not all(isinstance(p, GeoPoint) for p in value):
+        raise InvalidValueError("polygon", value, "must be a sequence of GeoPoints")
+    if len({(p.lat, p.lon) for p in value}) < 3:
         raise InvalidValueError("polygon", value, "needs at least three distinct points")
 
 
@@ -81,10 +97,10 @@ def _ring(_: object, attribute: attrs.Attribute[tuple[GeoPoint, ...]], value: ob
 class Polygon:
     """A simple polygon given by its ring of vertices (closing point optional)."""
 
-    ring: tuple[GeoPoint, ...] = attrs.field(validator=_ring)
+    ring: tuple[GeoPoint, ...] = attrs.field(converter=_ring_tuple, validator=_ring)
 
     def contains(self, point: GeoPoint) -> bool:
-        """Whether ``point`` is inside (ray casting; a point on an edge counts as inside)."""
+        """Whether ``point`` is inside (ray casting; on an edge, within 0.1 mm, is inside)."""
         if self._on_edge(point):
             return True
         inside = False
@@ -101,11 +117,13 @@ class Polygon:
         pts = self.ring
         for i in range(len(pts)):
             a, b = pts[i], pts[i - 1]
-            cross = (b.lon - a.lon) * (point.lat - a.lat) - (b.lat - a.lat) * (point.lon - a.lon)
+            dx, dy = b.lon - a.lon, b.lat - a.lat
+            cross = dx * (point.lat - a.lat) - dy * (point.lon - a.lon)
             within = min(a.lon, b.lon) <= point.lon <= max(a.lon, b.lon) and min(
                 a.lat, b.lat
             ) <= point.lat <= max(a.lat, b.lat)
-            if within and abs(cross) < 1e-12:
+            # |cross| / edge length is the point's distance from the edge's line.
+            if within and abs(cross) <= _ON_EDGE_DEG * math.hypot(dx, dy):
                 return True
         return False
 

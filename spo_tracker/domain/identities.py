@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
 import attrs
@@ -16,6 +18,7 @@ import attrs
 from spo_tracker.errors import InvalidIdentityError, UnknownCodeError, UnknownPlatformError
 
 __all__ = [
+    "PLATFORM_ALIASES",
     "SOCIAL_MEDIA",
     "Identity",
     "IdentityKind",
@@ -51,6 +54,20 @@ class Platform(enum.Enum):
     EMAIL = "email"
     POST = "post"
 
+    @property
+    def label(self) -> str:
+        """The platform's name as written in an order, e.g. ``X (Twitter)`` or ``TikTok``."""
+        return _LABELS.get(self, self.value.capitalize())
+
+
+_LABELS: Final[dict[Platform, str]] = {
+    Platform.X: "X (Twitter)",
+    Platform.TIKTOK: "TikTok",
+    Platform.YOUTUBE: "YouTube",
+    Platform.LINKEDIN: "LinkedIn",
+    Platform.WHATSAPP: "WhatsApp",
+    Platform.SMS: "SMS",
+}
 
 #: Platforms covered by an "any social media" ban (messaging, phone, SMS, email and post are not).
 SOCIAL_MEDIA: Final = frozenset(
@@ -72,6 +89,8 @@ _ALIASES: Final[dict[str, Platform]] = {
     "twitter": Platform.X,
     "twitter/x": Platform.X,
     "x/twitter": Platform.X,
+    "x (twitter)": Platform.X,
+    "twitter (x)": Platform.X,
     "x.com": Platform.X,
     "twitter.com": Platform.X,
     "ig": Platform.INSTAGRAM,
@@ -90,6 +109,9 @@ _ALIASES: Final[dict[str, Platform]] = {
     "e-mail": Platform.EMAIL,
     "letter": Platform.POST,
 }
+
+#: Every alias and the platform it names (read-only; codes themselves are not listed).
+PLATFORM_ALIASES: Final[Mapping[str, Platform]] = MappingProxyType(_ALIASES)
 
 
 def normalise_platform(name: str | Platform) -> Platform:
@@ -121,12 +143,21 @@ class IdentityKind(enum.Enum):
     DEVICE = "device"
 
 
+def _kind_order(kind: IdentityKind) -> str:
+    return kind.value
+
+
+def _platform_order(platform: Platform | None) -> str:
+    return "" if platform is None else platform.value
+
+
 @attrs.frozen(order=True)
 class Identity:
     """A normalised identifier; equal identities are the same account or device.
 
     Build one with :func:`phone`, :func:`email`, :func:`handle` or :func:`device`,
-    which validate and normalise; the constructor trusts its input.
+    which validate and normalise; the constructor trusts its input. Identities
+    sort by kind, value and platform codes (enums themselves have no order).
 
     Attributes:
         kind: phone, email, handle or device.
@@ -134,9 +165,9 @@ class Identity:
         platform: the platform a handle belongs to; ``None`` for other kinds.
     """
 
-    kind: IdentityKind
+    kind: IdentityKind = attrs.field(order=_kind_order)
     value: str
-    platform: Platform | None = None
+    platform: Platform | None = attrs.field(default=None, order=_platform_order)
 
     @property
     def key(self) -> str:
@@ -149,26 +180,33 @@ class Identity:
     def parse(cls, kind: str, value: str, platform: str | None = None) -> Identity:
         """Validate and normalise from plain strings (for imports and the CLI).
 
+        ``kind`` is matched ignoring case and surrounding spaces.
+
         Raises:
             UnknownCodeError: ``kind`` is not an identity kind.
-            InvalidIdentityError: the value is not valid for its kind.
+            InvalidIdentityError: the value is not valid for its kind, a handle has no
+                platform, or another kind is given one (it would be silently lost).
             UnknownPlatformError: the handle's platform is unknown.
         """
         try:
-            which = IdentityKind(kind)
+            which = IdentityKind(kind.strip().lower() if isinstance(kind, str) else kind)
         except ValueError:
             raise UnknownCodeError("identity kind", kind, [k.value for k in IdentityKind]) from None
         if which is IdentityKind.HANDLE:
             if platform is None:
                 raise InvalidIdentityError("platform", platform, "a handle needs its platform")
             return handle(platform, value)
+        if platform is not None:
+            raise InvalidIdentityError("platform", platform, f"a {which.value} has no platform")
         return {IdentityKind.PHONE: phone, IdentityKind.EMAIL: email, IdentityKind.DEVICE: device}[
             which
         ](value)
 
 
 _PHONE_JUNK = re.compile(r"[\s\-().]")
-_E164 = re.compile(r"\+[1-9]\d{7,14}")
+# ASCII digits only: \d would also accept other scripts' digits (e.g. fullwidth),
+# giving one number two different keys.
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 
 
 def phone(number: str) -> Identity:

@@ -70,6 +70,10 @@ def _aware(value: object) -> pendulum.DateTime:
     return ensure_aware(value, field="occurred_at")
 
 
+def _reported_at(value: object) -> pendulum.DateTime | None:
+    return None if value is None else ensure_aware(value, field="reported_at")
+
+
 def _platform(value: object) -> Platform | None:
     return None if value is None else normalise_platform(value)  # type: ignore[arg-type]
 
@@ -109,12 +113,17 @@ class Incident:
     location: GeoPoint | None = None
     summary: str = ""
     evidence_refs: tuple[str, ...] = ()
-    reported_at: pendulum.DateTime | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_aware)
-    )
+    reported_at: pendulum.DateTime | None = attrs.field(default=None, converter=_reported_at)
 
     def __attrs_post_init__(self) -> None:
-        if self.actor is not None and self.actor.platform is not None and self.platform is None:
-            object.__setattr__(self, "platform", self.actor.platform)
+        actor = self.actor
+        if actor is not None and actor.platform is not None:
+            if self.platform is None:
+                object.__setattr__(self, "platform", actor.platform)
+            elif self.platform is not actor.platform:
+                # A handle belongs to one platform: a different channel is a data error.
+                raise InvalidValueError(
+                    "platform", self.platform, f"the actor {actor.key} is on {actor.platform.value}"
+                )
         if len(self.summary) > 10_000:
             raise InvalidValueError("summary", self.summary[:40] + "...", "over 10,000 characters")

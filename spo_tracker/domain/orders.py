@@ -13,6 +13,7 @@ records and the rules on their shape.
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 from collections.abc import Iterable
 
@@ -25,10 +26,16 @@ from spo_tracker.domain.statutory_time import (
     add_calendar,
     as_london_date,
     ensure_aware,
+    ensure_date,
     years_beginning_with,
 )
 from spo_tracker.domain.terms import Term, find_incompatibilities
-from spo_tracker.errors import IncompatibleTermError, InvalidValueError, OrderPeriodError
+from spo_tracker.errors import (
+    IncompatibleTermError,
+    InvalidValueError,
+    OrderPeriodError,
+    UnknownCodeError,
+)
 
 __all__ = [
     "Duration",
@@ -106,12 +113,17 @@ class Duration:
         if not (self.years or self.months or self.weeks or self.days):
             raise InvalidValueError("duration", self, "must be longer than zero")
 
-    def period_from(self, day: pendulum.Date) -> DayPeriod:
-        """The days of this length beginning with ``day``."""
+    def period_from(self, day: _dt.date) -> DayPeriod:
+        """The days of this length beginning with ``day`` (``day`` is day 1).
+
+        Raises:
+            InvalidValueError: ``day`` is not a calendar date (a datetime is refused).
+        """
+        first = ensure_date(day, field="day")
         after = add_calendar(
-            day, years=self.years, months=self.months, weeks=self.weeks, days=self.days
+            first, years=self.years, months=self.months, weeks=self.weeks, days=self.days
         )
-        return DayPeriod(day, after.subtract(days=1))
+        return DayPeriod(first, after.subtract(days=1))
 
     def render(self) -> str:
         """E.g. ``2 years`` or ``1 year, 6 months``."""
@@ -152,6 +164,13 @@ class OrderVersion:
     reason: str = ""
 
     def __attrs_post_init__(self) -> None:
+        if (self.duration is None) != (self.period is None):
+            # s.6(b): a fixed period is stated with its length; "until further order" has neither.
+            raise InvalidValueError(
+                "period",
+                self.period,
+                f"must be given with a duration, and only then ({self.duration})",
+            )
         if not self.terms:
             raise InvalidValueError("terms", self.terms, "an order needs at least one term")
         ids = [t.term_id for t in self.terms]
@@ -166,14 +185,35 @@ class OrderVersion:
         raise InvalidValueError("term_id", term_id, "no such term in this version")
 
 
+def _order_kind(kind: object) -> OrderKind:
+    if isinstance(kind, OrderKind):
+        return kind
+    try:
+        return OrderKind(kind)
+    except ValueError:
+        raise UnknownCodeError("kind", kind, [k.value for k in OrderKind]) from None
+
+
 def check_fixed_period(kind: OrderKind, made_on: pendulum.Date, period: DayPeriod | None) -> None:
     """Refuse a period the Act does not allow.
 
+    A fixed period is counted from the day the order is made, so it must begin
+    on ``made_on``: a later start would shorten it below what was ordered.
+
     Raises:
         OrderPeriodError: an interim order without a fixed period (SPA2019 s.5(6)(a)),
-            or a full order fixed for less than 2 years beginning with the day it was
-            made (s.3(2)).
+            a fixed period that does not begin with the day made (s.3(2)), or a full
+            order fixed for less than 2 years beginning with the day it was made (s.3(2)).
+        UnknownCodeError: ``kind`` is not an order kind.
     """
+    kind = _order_kind(kind)
+    made_on = ensure_date(made_on, field="made_on")
+    if period is not None and period.first_day != made_on:
+        raise OrderPeriodError(
+            "period",
+            f"{period.first_day}..{period.last_day}",
+            f"a fixed period begins with the day the order is made, {made_on} (SPA2019 s.3(2))",
+        )
     if kind is OrderKind.INTERIM and period is None:
         raise OrderPeriodError(
             "period", None, "an interim order has a fixed period (SPA2019 s.5(6)(a))"
@@ -208,6 +248,14 @@ def check_terms_compatible(terms: Iterable[Term], live_orders: Iterable[Order]) 
 
 def _made_at(value: object) -> pendulum.DateTime:
     return ensure_aware(value, field="made_at")
+
+
+def _served_at(value: object) -> pendulum.DateTime | None:
+    return None if value is None else ensure_aware(value, field="served_at")
+
+
+def _ended_at(value: object) -> pendulum.DateTime | None:
+    return None if value is None else ensure_aware(value, field="ended_at")
 
 
 @attrs.frozen
@@ -249,9 +297,9 @@ class Order:
     state: OrderState = OrderState.MADE
     application_id: str | None = None
     replaces_order_id: str | None = None
-    served_at: pendulum.DateTime | None = None
+    served_at: pendulum.DateTime | None = attrs.field(default=None, converter=_served_at)
     appeal_pending: bool = False
-    ended_at: pendulum.DateTime | None = None
+    ended_at: pendulum.DateTime | None = attrs.field(default=None, converter=_ended_at)
     end_reason: str | None = None
     revision: int = 1
 
@@ -259,9 +307,26 @@ class Order:
     def _check_versions(self, _: attrs.Attribute[tuple[OrderVersion, ...]], value: object) -> None:
         if not isinstance(value, tuple) or not value:
             raise InvalidValueError("versions", value, "an order has at least one version")
+        if not all(isinstance(v, OrderVersion) for v in value):
+            raise InvalidValueError("versions", value, "must be OrderVersion records")
         numbers = [v.number for v in value]
         if numbers != list(range(1, len(value) + 1)):
             raise InvalidValueError("versions", numbers, "versions are numbered 1, 2, 3...")
+        decided = [v.decided_on for v in value]
+        if decided != sorted(decided):
+            # version_at picks the latest version decided by a day: history must be in order.
+            raise InvalidValueError("versions", [str(d) for d in decided], "decided out of order")
+
+    def __attrs_post_init__(self) -> None:
+        first = self.versions[0].decided_on
+        if first != self.made_on:
+            raise InvalidValueError(
+                "versions", str(first), f"version 1 is decided on the day made, {self.made_on}"
+            )
+        for name in ("served_at", "ended_at"):
+            when = getattr(self, name)
+            if when is not None and when < self.made_at:
+                raise InvalidValueError(name, when, f"is before made_at {self.made_at}")
 
     @property
     def subject_id(self) -> str:
@@ -293,8 +358,12 @@ class Order:
         """The 2 years beginning with the day made: the s.4(4)(b) consent period."""
         return years_beginning_with(self.made_on, 2)
 
-    def version_at(self, at: pendulum.DateTime) -> OrderVersion:
-        """The version in force on the London day of ``at`` (from the day it was decided)."""
+    def version_at(self, at: _dt.datetime) -> OrderVersion:
+        """The version in force on the London day of ``at`` (from the day it was decided).
+
+        Raises:
+            NaiveDatetimeError: ``at`` has no time zone.
+        """
         day = as_london_date(at)
         chosen = self.versions[0]
         for version in self.versions[1:]:
@@ -302,8 +371,15 @@ class Order:
                 chosen = version
         return chosen
 
-    def in_force_at(self, at: pendulum.DateTime) -> bool:
-        """Made by ``at``, not ended by then, and inside its fixed period if it has one."""
+    def in_force_at(self, at: _dt.datetime) -> bool:
+        """Made by ``at``, not ended by then, and inside its fixed period if it has one.
+
+        A fixed period ends at London midnight after its last day (SPA2019 s.3(2)).
+
+        Raises:
+            NaiveDatetimeError: ``at`` has no time zone.
+        """
+        at = ensure_aware(at, field="at")
         if at < self.made_at or (self.ended_at is not None and at >= self.ended_at):
             return False
         period = self.version_at(at).period

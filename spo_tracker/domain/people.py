@@ -15,7 +15,7 @@ import pendulum
 
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity
-from spo_tracker.domain.statutory_time import ensure_aware, ensure_date
+from spo_tracker.domain.statutory_time import corresponding_date, ensure_aware, ensure_date
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
@@ -101,6 +101,12 @@ class AddressPeriod:
     from_day: pendulum.Date = attrs.field(converter=_date)
     until_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
 
+    def __attrs_post_init__(self) -> None:
+        if self.until_day is not None and self.until_day < self.from_day:
+            raise InvalidValueError(
+                "until_day", self.until_day, f"is before from_day {self.from_day}"
+            )
+
 
 @attrs.frozen
 class NameUse:
@@ -130,6 +136,10 @@ class SexOffenderRegistration:
     since: pendulum.Date = attrs.field(converter=_date)
     final_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
 
+    def __attrs_post_init__(self) -> None:
+        if self.final_day is not None and self.final_day < self.since:
+            raise InvalidValueError("final_day", self.final_day, f"is before since {self.since}")
+
 
 @attrs.frozen
 class Defendant:
@@ -154,6 +164,9 @@ class Defendant:
     def __attrs_post_init__(self) -> None:
         if not self.names:
             raise InvalidValueError("names", self.names, "a defendant needs at least one name")
+        for name in self.names:
+            if not isinstance(name, NameUse):
+                raise InvalidValueError("names", name, "give each name as a NameUse")
 
     @property
     def subject_id(self) -> str:
@@ -166,10 +179,15 @@ class Defendant:
         return self.names[0].name
 
     def is_youth_on(self, day: _dt.date) -> bool:
-        """Under 18 on ``day``: the application goes to the youth court (SPA2019 s.13(1))."""
+        """Under 18 on ``day``: the application goes to the youth court (SPA2019 s.13(1)).
+
+        The 18th birthday follows the library's 29 February convention
+        (:mod:`~spo_tracker.domain.statutory_time`): someone born on 29 February
+        turns 18 on 1 March in a common year, not on 28 February.
+        """
         if self.date_of_birth is None:
             return False
-        return ensure_date(day, field="day") < self.date_of_birth.add(years=18)
+        return ensure_date(day, field="day") < corresponding_date(self.date_of_birth, years=18)
 
     def link(self, identity: Identity, at: _dt.datetime, source: str = "officer") -> Defendant:
         """A copy with ``identity`` linked at ``at``; one already linked is kept as it was."""

@@ -78,19 +78,45 @@ def as_london_date(at: _dt.datetime) -> pendulum.Date:
 
 
 def start_of_london_day(day: _dt.date) -> pendulum.DateTime:
-    """The instant at which ``day`` begins in London (midnight always exists there)."""
+    """The instant at which ``day`` begins in London (midnight always exists there).
+
+    Raises:
+        InvalidValueError: ``day`` is not a calendar date (a datetime is refused).
+    """
+    day = ensure_date(day, field="day")
     return pendulum.datetime(day.year, day.month, day.day, tz=LONDON)
 
 
+def _out_of_range(day: _dt.date, moved_by: str) -> InvalidValueError:
+    return InvalidValueError("day", day, f"moving it by {moved_by} leaves the calendar (1..9999)")
+
+
 def corresponding_date(day: _dt.date, *, years: int = 0, months: int = 0) -> pendulum.Date:
-    """``day`` moved by whole years and months; a missing day rolls to the 1st of the next month."""
+    """``day`` moved by whole years and months; a missing day rolls to the 1st of the next month.
+
+    Raises:
+        InvalidValueError: ``day`` is not a date, or the result is outside years 1 to 9999.
+    """
+    day = ensure_date(day, field="day")
     index = day.year * 12 + (day.month - 1) + years * 12 + months
     year, month0 = divmod(index, 12)
     month = month0 + 1
+    if not 1 <= year <= 9999:
+        raise _out_of_range(day, f"{years} years and {months} months")
     if day.day <= calendar.monthrange(year, month)[1]:
         return pendulum.Date(year, month, day.day)
     year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    if year > 9999:
+        raise _out_of_range(day, f"{years} years and {months} months")
     return pendulum.Date(year, month, 1)
+
+
+def _add_days(day: pendulum.Date, days: int) -> pendulum.Date:
+    """``day`` plus ``days``, as a typed error (not OverflowError) at the calendar's edge."""
+    try:
+        return day.add(days=days)
+    except OverflowError:
+        raise _out_of_range(day, f"{days} days") from None
 
 
 def add_calendar(
@@ -98,7 +124,15 @@ def add_calendar(
 ) -> pendulum.Date:
     """``day`` moved by a calendar duration (years and months first, then weeks and days)."""
     moved = corresponding_date(day, years=years, months=months)
-    return moved.add(days=weeks * 7 + days)
+    return _add_days(moved, weeks * 7 + days)
+
+
+def _first_day(value: object) -> pendulum.Date:
+    return ensure_date(value, field="first_day")
+
+
+def _last_day(value: object) -> pendulum.Date:
+    return ensure_date(value, field="last_day")
 
 
 @attrs.frozen(order=True)
@@ -110,8 +144,8 @@ class DayPeriod:
         last_day: the last day of the period (the period ends at its end).
     """
 
-    first_day: pendulum.Date
-    last_day: pendulum.Date
+    first_day: pendulum.Date = attrs.field(converter=_first_day)
+    last_day: pendulum.Date = attrs.field(converter=_last_day)
 
     def __attrs_post_init__(self) -> None:
         if self.last_day < self.first_day:
@@ -127,7 +161,7 @@ class DayPeriod:
     @property
     def ends_at(self) -> pendulum.DateTime:
         """The exclusive end: the instant the day after the last day begins in London."""
-        return start_of_london_day(self.last_day.add(days=1))
+        return start_of_london_day(_add_days(self.last_day, 1))
 
     @property
     def last_moment(self) -> pendulum.DateTime:
@@ -149,16 +183,25 @@ class DayPeriod:
         return self.first_day <= ensure_date(day, field="day") <= self.last_day
 
 
+def _check_count(count: object, unit: str) -> int:
+    # bool is an int subclass, and a float would silently truncate: both are refused.
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise InvalidValueError("count", count, f"a period has a whole number of {unit}, 1 or more")
+    return count
+
+
 def days_beginning_with(day: _dt.date, count: int) -> DayPeriod:
     """The ``count`` days beginning with ``day``: ``day`` is day 1 (SPA2019 s.9(1)).
 
     "3 days beginning with 10 March" is 10, 11 and 12 March; the duty is
     breached from the start of 13 March, London time.
+
+    Raises:
+        InvalidValueError: ``day`` is not a date, or ``count`` is not a whole number >= 1.
     """
-    if count < 1:
-        raise InvalidValueError("count", count, "a period has at least one day")
+    count = _check_count(count, "days")
     first = ensure_date(day, field="day")
-    return DayPeriod(first, first.add(days=count - 1))
+    return DayPeriod(first, _add_days(first, count - 1))
 
 
 def years_beginning_with(day: _dt.date, count: int) -> DayPeriod:
@@ -167,15 +210,13 @@ def years_beginning_with(day: _dt.date, count: int) -> DayPeriod:
     An order made on 15 March 2024 has its 2-year point at the end of
     14 March 2026; see the module docstring for 29 February.
     """
-    if count < 1:
-        raise InvalidValueError("count", count, "a period has at least one year")
+    count = _check_count(count, "years")
     first = ensure_date(day, field="day")
-    return DayPeriod(first, corresponding_date(first, years=count).subtract(days=1))
+    return DayPeriod(first, _add_days(corresponding_date(first, years=count), -1))
 
 
 def months_beginning_with(day: _dt.date, count: int) -> DayPeriod:
     """The ``count`` calendar months beginning with ``day``."""
-    if count < 1:
-        raise InvalidValueError("count", count, "a period has at least one month")
+    count = _check_count(count, "months")
     first = ensure_date(day, field="day")
-    return DayPeriod(first, corresponding_date(first, months=count).subtract(days=1))
+    return DayPeriod(first, _add_days(corresponding_date(first, months=count), -1))

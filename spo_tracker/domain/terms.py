@@ -11,6 +11,7 @@ Catalogue version history: ``1`` (first release).
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Sequence
 from typing import ClassVar, Final
 
@@ -19,7 +20,12 @@ import pendulum
 
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA, Platform, normalise_platform
-from spo_tracker.domain.statutory_time import DayPeriod, years_beginning_with
+from spo_tracker.domain.statutory_time import (
+    DayPeriod,
+    days_beginning_with,
+    ensure_date,
+    years_beginning_with,
+)
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
@@ -40,6 +46,8 @@ __all__ = [
     "SignOnSchedule",
     "Term",
     "TermNature",
+    "catalogue_examples",
+    "catalogue_markdown",
     "find_incompatibilities",
     "term_type",
 ]
@@ -63,10 +71,15 @@ def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
 
 
 def _persons(value: Iterable[str]) -> tuple[str, ...]:
-    people = tuple(sorted(set(value)))
-    if not people or not all(isinstance(p, str) and p.strip() for p in people):
-        raise InvalidValueError("persons", value, "name at least one protected person id")
-    return people
+    # A bare string is iterable too: "P1" would silently become the persons "1" and "P".
+    if isinstance(value, str):
+        raise InvalidValueError("persons", value, "give a collection of person ids, e.g. ['P1']")
+    given = tuple(value)
+    if not given or not all(isinstance(p, str) and p.strip() for p in given):
+        raise InvalidValueError(
+            "persons", value, "name at least one person, each by a non-empty id"
+        )
+    return tuple(sorted(set(given)))
 
 
 @attrs.frozen
@@ -107,11 +120,16 @@ class Term:
         raise NotImplementedError
 
     def render(self, person_names: dict[str, str] | None = None) -> str:
-        """Plain English for the order and reports, with period and locality appended."""
+        """Plain English for the order and reports, with period and locality appended.
+
+        Args:
+            person_names: names to put in place of the ``[person id]`` placeholders;
+                an id without a name stays as its placeholder.
+        """
         text = self.describe()
         if person_names:
-            for pid, name in sorted(person_names.items()):
-                text = text.replace(f"[{pid}]", name)
+            # One pass, so that a name that itself contains "[P2]" is not substituted again.
+            text = _PLACEHOLDER.sub(lambda m: person_names.get(m[1], m[0]), text)
         if self.locality is not None:
             text += f", within {self.locality.name}"
         if self.period is not None:
@@ -129,8 +147,18 @@ class Term:
         return self.period.last_day < years_beginning_with(order_made, 2).last_day
 
 
+_PLACEHOLDER: Final = re.compile(r"\[([^\[\]]+)\]")
+
+
 def _names(persons: Sequence[str]) -> str:
     return " or ".join(f"[{p}]" for p in persons)
+
+
+def _listing(items: Sequence[str], conjunction: str) -> str:
+    """``A``, ``A or B``, ``A, B or C``: a list as written in an order."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
 @attrs.frozen(kw_only=True)
@@ -163,6 +191,9 @@ class NoThirdPartyContact(Term):
 
 
 def _platforms(value: Iterable[str | Platform]) -> frozenset[Platform]:
+    # A bare name would be iterated letter by letter ("x" happens to be a platform).
+    if isinstance(value, str | Platform):
+        raise InvalidValueError("platforms", value, "give a collection of platforms, e.g. ['x']")
     return frozenset(normalise_platform(p) for p in value)
 
 
@@ -187,12 +218,15 @@ class PlatformBan(Term):
         return platform in self.platforms or (self.any_social_media and platform in SOCIAL_MEDIA)
 
     def describe(self) -> str:
-        names = sorted(
-            p.value.title() if p is not Platform.X else "X (Twitter)" for p in self.platforms
-        )
+        names = sorted(p.label for p in self.platforms)
         if self.any_social_media:
-            names.append("any other social media")
-        return f"Not to use or hold an account on {', '.join(names)}"
+            names.append("any other social media" if names else "any social media")
+        return f"Not to use or hold an account on {_listing(names, 'or')}"
+
+
+def _shape(_: object, attribute: attrs.Attribute[Circle | Polygon], value: object) -> None:
+    if not isinstance(value, Circle | Polygon):
+        raise InvalidValueError("zone", value, "must be a Circle or a Polygon")
 
 
 @attrs.frozen(kw_only=True)
@@ -202,7 +236,7 @@ class ExclusionZone(Term):
     CODE: ClassVar[str] = "SPO-P04"
     TITLE: ClassVar[str] = "Exclusion zone"
 
-    zone: Circle | Polygon
+    zone: Circle | Polygon = attrs.field(validator=_shape)
     label: str = attrs.field(validator=_text)
 
     def describe(self) -> str:
@@ -213,7 +247,7 @@ class ExclusionZone(Term):
 
 
 def _distance(_: object, attribute: attrs.Attribute[float], value: object) -> None:
-    if not isinstance(value, int | float) or not 0 < value <= 50_000:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 50_000:
         raise InvalidValueError(
             "distance_m", value, "must be more than 0 and at most 50,000 metres"
         )
@@ -313,6 +347,10 @@ def _requirement_kind(value: str | RequirementKind) -> RequirementKind:
         raise UnknownCodeError("requirement", value, [k.value for k in RequirementKind]) from None
 
 
+def _due_on(value: object) -> pendulum.Date:
+    return ensure_date(value, field="due_on")
+
+
 @attrs.frozen(kw_only=True)
 class PositiveRequirement(Term):
     """Do something by a due date (attend an assessment, surrender devices...)."""
@@ -324,7 +362,7 @@ class PositiveRequirement(Term):
 
     requirement: RequirementKind = attrs.field(converter=_requirement_kind)
     description: str = attrs.field(validator=_text)
-    due_on: pendulum.Date
+    due_on: pendulum.Date = attrs.field(converter=_due_on)
     place: GeoPoint | None = None
 
     def describe(self) -> str:
@@ -332,8 +370,12 @@ class PositiveRequirement(Term):
 
 
 def _weekdays(value: Iterable[int]) -> frozenset[int]:
+    if not isinstance(value, Iterable) or isinstance(value, str):
+        raise InvalidValueError("weekdays", value, "give a collection of days, e.g. [0, 3]")
     days = frozenset(value)
-    if not days or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
+    if not days or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
+    ):
         raise InvalidValueError("weekdays", value, "give days 0 (Monday) to 6 (Sunday)")
     return days
 
@@ -355,7 +397,7 @@ class SignOnSchedule(Term):
     place: GeoPoint | None = None
 
     def describe(self) -> str:
-        days = ", ".join(_DAY_NAMES[d] for d in sorted(self.weekdays))
+        days = _listing([_DAY_NAMES[d] for d in sorted(self.weekdays)], "and")
         return f"To sign on in person at {self.station} police station every {days}"
 
 
@@ -420,3 +462,96 @@ def find_incompatibilities(new: Iterable[Term], existing: Iterable[Term]) -> lis
                         f"exclusion zone {zone.term_id} ({zone.label})"
                     )
     return clashes
+
+
+#: The placeholder names used by the catalogue page's example renderings.
+_EXAMPLE_NAMES: Final = {"P1": "the protected person"}
+
+
+def catalogue_examples() -> dict[str, Term]:
+    """One example of each term type, by code: the renderings shown in ``docs/terms.md``.
+
+    Every code in :data:`TERM_TYPES` must have an example here; the docs test
+    fails otherwise, so a new term type cannot reach the catalogue page unseen.
+    """
+    persons = ("P1",)
+    examples: tuple[Term, ...] = (
+        NoContact(term_id="T1", persons=persons),
+        NoThirdPartyContact(term_id="T2", persons=persons),
+        PlatformBan(term_id="T3", platforms=("instagram", "twitter"), any_social_media=True),
+        ExclusionZone(term_id="T4", zone=Circle(GeoPoint(52.4862, -1.8904), 500), label="A"),
+        NoApproach(term_id="T5", persons=persons, distance_m=100),
+        NoOnlineReference(term_id="T6", persons=persons),
+        NoSurveillance(term_id="T7", persons=persons),
+        NoRecordingImages(term_id="T8", persons=persons),
+        DeviceBrowsingHistory(term_id="T9"),
+        PositiveRequirement(
+            term_id="T10",
+            requirement=RequirementKind.PERPETRATOR_PROGRAMME,
+            description="attend an assessment for a stalking perpetrator programme",
+            due_on=pendulum.Date(2026, 6, 30),
+        ),
+        SignOnSchedule(term_id="T11", station="Birmingham Central", weekdays=(0, 3)),
+    )
+    return {term.CODE: term for term in examples}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _parameters(cls: type[Term]) -> str:
+    common = {a.name for a in attrs.fields(Term)}
+    names = [a.name for a in attrs.fields(cls) if a.name not in common]
+    return ", ".join(f"`{n}`" for n in names) or "none"
+
+
+def catalogue_markdown() -> str:
+    """The term catalogue as the Markdown page ``docs/terms.md``.
+
+    Generated from :data:`TERM_TYPES` (code, title, nature, section, parameters)
+    and :func:`catalogue_examples` (the plain-English renderings), so the page
+    cannot drift from the code; a test compares the committed page with this.
+
+    Raises:
+        KeyError: a term type in :data:`TERM_TYPES` has no example.
+    """
+    examples = catalogue_examples()
+    rows = [
+        f"| {code} | {_cell(cls.TITLE)} | {cls.NATURE.value} | {cls.SECTION} "
+        f"| {_parameters(cls)} | {_cell(examples[code].render(_EXAMPLE_NAMES))} |"
+        for code, cls in TERM_TYPES.items()
+    ]
+    limited = attrs.evolve(
+        examples[NoContact.CODE],
+        locality=Locality(name="the West Midlands police area"),
+        period=days_beginning_with(pendulum.Date(2026, 3, 2), 365),
+    )
+    lines = [
+        "# Term catalogue",
+        "",
+        "<!-- Generated by spo_tracker.domain.terms.catalogue_markdown(); do not edit by hand.",
+        "     Regenerate: .venv/bin/python -c 'from spo_tracker.domain.terms import",
+        '     catalogue_markdown as m; print(m(), end="")\' > docs/terms.md -->',
+        "",
+        f"Catalogue version {CATALOGUE_VERSION}. Each term type of a Stalking Protection",
+        "Order has a stable code, a title, its nature (a prohibition or a positive",
+        "requirement, SPA2019 s.1(2)) and the section it rests on. The last column",
+        "renders an example of each, with the protected person's name in place of",
+        f'`[P1]`: here, "{_EXAMPLE_NAMES["P1"]}".',
+        "",
+        "| Code | Title | Nature | Section | Parameters | Plain English (example) |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "## Period and locality",
+        "",
+        "Any term may have its own period where it differs from the order's",
+        "(SPA2019 s.3(3), stated under s.6(e)), and a locality limit (s.2(4), stated",
+        "under s.6(d)); without a locality a term applies throughout the United",
+        "Kingdom. Both are appended to the rendering:",
+        "",
+        f"> {_cell(limited.render(_EXAMPLE_NAMES))}",
+        "",
+    ]
+    return "\n".join(lines)
