@@ -287,6 +287,7 @@ def polygons(
     convex: bool | None = None,
     min_vertices: int = 3,
     max_vertices: int = 12,
+    min_radius_m: float = 50,
     max_radius_m: float = 20_000,
 ) -> Polygon:
     """Simple polygons around a UK centre: convex, or star-shaped and often concave.
@@ -303,7 +304,7 @@ def polygons(
     jitters = draw(st.lists(st.floats(-0.2, 0.2), min_size=count, max_size=count))
     angles = [base + step * (i + j) for i, j in enumerate(jitters)]
     is_convex = draw(st.booleans()) if convex is None else convex
-    outer = draw(st.floats(50.0, max_radius_m))
+    outer = draw(st.floats(min_radius_m, max_radius_m))
     radius = st.just(outer) if is_convex else st.floats(outer * 0.1, outer)
     radii = draw(st.lists(radius, min_size=count, max_size=count))
     ring = [_offset_point(centre, r, a) for r, a in zip(radii, angles, strict=True)]
