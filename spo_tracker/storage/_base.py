@@ -1,0 +1,523 @@
+"""The storage contract: Store, UnitOfWork and Repository, shared by every backend.
+
+The rules live here once, so SQLite, PostgreSQL and the in-memory store keep
+the same contract: optimistic concurrency on each aggregate's ``revision``,
+an audit entry for every change in the same transaction, audited reads of
+restricted details, and rollback unless :meth:`UnitOfWork.commit` is called.
+A backend supplies only the primitive record operations (:class:`Records`).
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as _dt
+from collections.abc import Callable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+
+import attrs
+import pendulum
+
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.orders import Order
+from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
+from spo_tracker.domain.statemachine import Fired, TransitionRecord
+from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.errors import (
+    ConcurrencyConflictError,
+    InvalidValueError,
+    NotFoundError,
+)
+from spo_tracker.storage import _codec
+from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry
+from spo_tracker.storage._codec import instant_text
+from spo_tracker.storage._mapping import MAPPERS, Mapper, mapper_for
+
+__all__ = [
+    "Clock",
+    "DefendantRepository",
+    "IngestReport",
+    "ProtectedPersonRepository",
+    "Records",
+    "Repository",
+    "ScannedIncident",
+    "Store",
+    "UnitOfWork",
+    "refuse_nul",
+]
+
+T = TypeVar("T")
+
+#: A clock: returns the current aware instant. Stores take one; the library never reads the time.
+Clock = Callable[[], _dt.datetime]
+
+
+class ScannedIncident(NamedTuple):
+    """The light form of an incident that batch scans stream (what breach detection needs).
+
+    Plain values, no domain objects, so a scan moves at the speed of the
+    database cursor. :func:`spo_tracker.storage.scan_incidents` gives full
+    domain :class:`~spo_tracker.domain.incidents.Incident` objects instead.
+
+    Attributes:
+        incident_id: the incident's id.
+        occurred_us: when it happened, as whole microseconds since 1970-01-01 UTC.
+        kind: the :class:`~spo_tracker.domain.incidents.IncidentKind` code.
+        platform: the :class:`~spo_tracker.domain.identities.Platform` code, if any.
+        actor_key: the acting identity's :attr:`~spo_tracker.domain.identities.Identity.key`.
+        defendant_id: direct attribution, if any.
+        target_person_id: the person it was aimed at, if any.
+        via_third_party: made through another person.
+        lat: latitude, if known.
+        lon: longitude, if known.
+    """
+
+    incident_id: str
+    occurred_us: int
+    kind: str
+    platform: str | None
+    actor_key: str | None
+    defendant_id: str | None
+    target_person_id: str | None
+    via_third_party: bool
+    lat: float | None
+    lon: float | None
+
+    @property
+    def occurred_at(self) -> pendulum.DateTime:
+        """``occurred_us`` as an aware UTC datetime."""
+        from spo_tracker.storage._types import from_epoch_us
+
+        return from_epoch_us(self.occurred_us)
+
+
+@attrs.frozen
+class IngestReport:
+    """What a bulk ingest committed.
+
+    Attributes:
+        batches: batches committed.
+        incidents: incidents committed.
+    """
+
+    batches: int
+    incidents: int
+
+
+class Records(Protocol):
+    """The primitive operations a backend provides inside one transaction."""
+
+    def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
+        """The stored object and its revision, or ``None``; ``lock`` holds it for an update."""
+
+    def insert(self, mapper: Mapper[Any], obj: Any, revision: int) -> None:
+        """Store a new object. Raises DuplicateRecordError or ConstraintViolationError."""
+
+    def replace(
+        self, mapper: Mapper[Any], before: Any, after: Any, expected: int, revision: int
+    ) -> None:
+        """Overwrite the object stored at revision ``expected`` with ``after`` at ``revision``."""
+
+    def keys(self, mapper: Mapper[Any]) -> list[str]:
+        """Every stored id of the mapper's kind, sorted."""
+
+    def find_defendants(self, identity_key: str) -> list[str]:
+        """Ids of the defendants an identity is linked to, sorted."""
+
+    def person_name(self, key: str) -> str:
+        """A protected person's name only. Raises NotFoundError."""
+
+
+class Repository(Generic[T]):
+    """Load, add and update one kind of aggregate inside a unit of work.
+
+    Every write appends an audit entry to the same transaction. ``update``
+    is optimistic: it names the revision the change was based on and raises
+    :class:`~spo_tracker.errors.ConcurrencyConflictError` (writing nothing)
+    if the stored revision is no longer that one.
+    """
+
+    def __init__(self, uow: UnitOfWork, mapper: Mapper[T]) -> None:
+        self._uow = uow
+        self._mapper = mapper
+
+    @property
+    def kind(self) -> str:
+        """The record kind (``order``, ``defendant``...)."""
+        return self._mapper.kind
+
+    def get(self, key: str) -> T:
+        """The stored object with id ``key``; remembers its revision for a later update.
+
+        Raises:
+            NotFoundError: nothing is stored under ``key``.
+        """
+        return self._load(key, lock=False)[0]  # type: ignore[no-any-return]
+
+    def _load(self, key: str, *, lock: bool, remember: bool = True) -> tuple[Any, int]:
+        found = self._uow._records().load(self._mapper, key, lock=lock)
+        if found is None:
+            raise NotFoundError(self.kind, key)
+        if remember:
+            self._uow._seen[(self.kind, key)] = found[1]
+        return found
+
+    def exists(self, key: str) -> bool:
+        """Whether something is stored under ``key``."""
+        return self._uow._records().load(self._mapper, key, lock=False) is not None
+
+    def revision(self, key: str) -> int:
+        """The stored revision of ``key`` (and remember it as the base of an update).
+
+        Raises:
+            NotFoundError: nothing is stored under ``key``.
+        """
+        return self._load(key, lock=False)[1]
+
+    def ids(self) -> list[str]:
+        """Every stored id of this kind, sorted."""
+        return self._uow._records().keys(self._mapper)
+
+    def add(self, obj: T, *, reason: str = "") -> None:
+        """Store a new aggregate and audit its creation.
+
+        Raises:
+            DuplicateRecordError: the id is already stored.
+            ConstraintViolationError: it refers to a record that does not exist.
+        """
+        self._check_type(obj)
+        refuse_nul(_codec.dump(obj, type(obj)), self.kind)
+        key = self._mapper.key(obj)
+        revision = self._mapper.domain_revision(obj) or 1
+        self._uow._records().insert(self._mapper, obj, revision)
+        self._uow._seen[(self.kind, key)] = revision
+        self._uow._audit(
+            f"{self.kind}.created", self.kind, key, self._mapper.audit_created(obj), reason
+        )
+
+    def update(
+        self,
+        obj: T,
+        *,
+        expected_revision: int | None = None,
+        reason: str = "",
+        transition: TransitionRecord | None = None,
+    ) -> int:
+        """Store a changed aggregate over the revision it was based on; returns the new revision.
+
+        Args:
+            obj: the changed object.
+            expected_revision: the stored revision the change is based on; by default
+                the revision this unit of work loaded or last wrote.
+            reason: why, for the audit trail.
+            transition: the lifecycle transition that made the change, if any.
+
+        Raises:
+            ConcurrencyConflictError: the stored revision is not ``expected_revision``.
+            NotFoundError: nothing is stored under the object's id.
+            InvalidValueError: no base revision is known, the object's own revision was
+                not moved forward, or a stored order version was rewritten.
+        """
+        self._check_type(obj)
+        refuse_nul(_codec.dump(obj, type(obj)), self.kind)
+        key = self._mapper.key(obj)
+        expected = self._expected(key, expected_revision)
+        # Not remembered: after a conflict the caller must load again, not retry blindly.
+        before, stored = self._load(key, lock=True, remember=False)
+        if stored != expected:
+            raise ConcurrencyConflictError(self.kind, key, expected, stored)
+        revision = self._next_revision(obj, expected)
+        self._mapper.check_update(before, obj)
+        self._uow._records().replace(self._mapper, before, obj, expected, revision)
+        self._uow._seen[(self.kind, key)] = revision
+        changes = self._mapper.audit_diff(before, obj)
+        event = f"{self.kind}.changed"
+        if transition is not None:
+            changes = {"transition": _transition(transition), "changes": changes}
+            event = f"{transition.machine}.{transition.event}"
+        self._uow._audit(event, self.kind, key, changes, reason)
+        return revision
+
+    def _check_type(self, obj: object) -> None:
+        if not isinstance(obj, self._mapper.domain):
+            raise InvalidValueError(
+                "record",
+                type(obj).__name__,
+                f"this repository stores {self._mapper.domain.__name__}",
+            )
+
+    def _expected(self, key: str, given: int | None) -> int:
+        if given is not None:
+            return given
+        seen = self._uow._seen.get((self.kind, key))
+        if seen is None:
+            raise InvalidValueError(
+                "expected_revision",
+                None,
+                f"{self.kind} {key!r} was not loaded in this unit of work; pass the revision "
+                "the change is based on",
+            )
+        return seen
+
+    def _next_revision(self, obj: T, expected: int) -> int:
+        own = self._mapper.domain_revision(obj)
+        if own is None:
+            return expected + 1
+        if own <= expected:
+            raise InvalidValueError(
+                "revision", own, f"a change must move the revision past the stored {expected}"
+            )
+        return own
+
+
+def refuse_nul(data: Any, kind: str) -> None:
+    """Refuse text holding a NUL character: PostgreSQL cannot store it, so no backend does.
+
+    Raises:
+        InvalidValueError: naming the text.
+    """
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise InvalidValueError(kind, data, "text may not contain a NUL character")
+    elif isinstance(data, dict):
+        for value in data.values():
+            refuse_nul(value, kind)
+    elif isinstance(data, list):
+        for value in data:
+            refuse_nul(value, kind)
+
+
+def _transition(record: TransitionRecord) -> dict[str, Any]:
+    return {
+        "machine": record.machine,
+        "event": record.event,
+        "from": record.source,
+        "to": record.target,
+        "section": record.section,
+        "at": instant_text(record.at),
+        "by": record.actor,
+    }
+
+
+class ProtectedPersonRepository(Repository[ProtectedPerson]):
+    """Protected persons. Loading one reads its restricted details, and that read is audited."""
+
+    def get(self, key: str, *, reason: str = "") -> ProtectedPerson:
+        """The person with their restricted details; the read is written to the audit trail
+        even if the unit of work is not committed.
+
+        Raises:
+            NotFoundError: nothing is stored under ``key``.
+        """
+        obj: ProtectedPerson = self._load(key, lock=False)[0]
+        if obj.restricted != RestrictedDetails():
+            self._uow._audit_read(key, reason)
+        return obj
+
+    def get_name(self, key: str) -> str:
+        """Only the name (no restricted details, so no audit entry).
+
+        Raises:
+            NotFoundError: nothing is stored under ``key``.
+        """
+        return self._uow._records().person_name(key)
+
+
+class DefendantRepository(Repository[Defendant]):
+    """Defendants, with lookup by linked identity."""
+
+    def find_by_identity(self, identity_key: str) -> list[str]:
+        """Ids of the defendants the identity with this key is linked to, sorted."""
+        return self._uow._records().find_defendants(identity_key)
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction: rolls back on leaving the ``with`` block unless :meth:`commit` was called.
+
+    Use as ``with store.unit_of_work(actor) as uow: ...; uow.commit()``.
+    Reads of restricted details are audited even when the work is rolled back.
+
+    Attributes:
+        defendants, protected_persons, incidents, orders: the repositories.
+        actor: who is acting (on every audit entry).
+    """
+
+    def __init__(self, actor: Actor, *, at: _dt.datetime | None, clock: Clock | None) -> None:
+        if not isinstance(actor, Actor):
+            raise InvalidValueError("actor", actor, "give an Actor(actor_id, role)")
+        if at is None and clock is None:
+            raise InvalidValueError("at", None, "give at=, or connect the store with a clock")
+        self.actor = actor
+        self._at = None if at is None else ensure_aware(at, field="at")
+        self._clock = clock
+        self._seen: dict[tuple[str, str], int] = {}
+        self._pending: list[PendingEntry] = []
+        self._reads: list[PendingEntry] = []
+        self._open = False
+        self.defendants = DefendantRepository(self, MAPPERS[Defendant])
+        self.protected_persons = ProtectedPersonRepository(self, MAPPERS[ProtectedPerson])
+        self.incidents: Repository[Incident] = Repository(self, MAPPERS[Incident])
+        self.orders: Repository[Order] = Repository(self, MAPPERS[Order])
+
+    def __enter__(self) -> UnitOfWork:
+        self._open = True
+        self._begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._open = False
+            self._close()
+
+    def repository_for(self, obj: object) -> Repository[Any]:
+        """The repository that stores objects like ``obj``."""
+        mapper = mapper_for(obj)
+        for repo in (self.defendants, self.protected_persons, self.incidents, self.orders):
+            if repo._mapper is mapper:
+                return repo
+        raise InvalidValueError("record", type(obj).__name__, "no repository for it")
+
+    def record(self, fired: Fired[Any], *, reason: str = "") -> int:
+        """Store the subject of a lifecycle transition, auditing the transition itself.
+
+        Returns:
+            The subject's new revision.
+        """
+        return self.repository_for(fired.subject).update(
+            fired.subject, transition=fired.record, reason=reason
+        )
+
+    def note(
+        self,
+        event: str,
+        subject_kind: str,
+        subject_id: str,
+        *,
+        changes: Mapping[str, Any] | None = None,
+        reason: str = "",
+    ) -> None:
+        """Append an audit entry for something that is not a stored change (e.g. a report sent)."""
+        self._audit(event, subject_kind, subject_id, dict(changes or {}), reason)
+
+    def commit(self) -> None:
+        """Write the pending audit entries and commit everything done so far."""
+        self._require_open()
+        try:
+            self._commit([*self._reads, *self._pending])
+        except BaseException:
+            # The changes are lost with the transaction; the reads are kept for rollback().
+            self._pending = []
+            raise
+        self._reads, self._pending = [], []
+
+    def rollback(self) -> None:
+        """Undo everything since the last commit; audited reads are still written."""
+        self._pending = []
+        reads, self._reads = self._reads, []
+        self._rollback()
+        if reads:
+            self._commit(reads)
+
+    def _require_open(self) -> None:
+        if not self._open:
+            raise InvalidValueError("unit of work", "closed", "use it inside its `with` block")
+
+    def _now(self) -> pendulum.DateTime:
+        if self._at is not None:
+            return self._at
+        assert self._clock is not None
+        return ensure_aware(self._clock(), field="clock()")
+
+    def _audit(
+        self, event: str, kind: str, key: str, changes: Mapping[str, Any], reason: str
+    ) -> None:
+        self._pending.append(
+            PendingEntry(self._now(), self.actor, event, kind, key, changes, reason)
+        )
+
+    def _audit_read(self, key: str, reason: str) -> None:
+        event = "protected_person.restricted_read"
+        self._reads.append(
+            PendingEntry(self._now(), self.actor, event, "protected_person", key, {}, reason)
+        )
+
+    @abc.abstractmethod
+    def _records(self) -> Records:
+        """The backend's record operations for the current transaction."""
+
+    @abc.abstractmethod
+    def _begin(self) -> None:
+        """Prepare the backend (nothing is read yet)."""
+
+    @abc.abstractmethod
+    def _commit(self, entries: list[PendingEntry]) -> None:
+        """Append ``entries`` to the audit trail and commit the transaction."""
+
+    @abc.abstractmethod
+    def _rollback(self) -> None:
+        """Roll the transaction back."""
+
+    @abc.abstractmethod
+    def _close(self) -> None:
+        """Release the backend's resources."""
+
+
+class Store(abc.ABC):
+    """A place aggregates are kept: SQLite, PostgreSQL or memory."""
+
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self.clock = clock
+
+    @abc.abstractmethod
+    def unit_of_work(self, actor: Actor, *, at: _dt.datetime | None = None) -> UnitOfWork:
+        """A new unit of work acting as ``actor``; audit entries are timed by ``at`` or clock."""
+
+    @abc.abstractmethod
+    def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
+        """Insert ``incidents`` and the audit ``entry`` in one transaction (all or nothing)."""
+
+    @abc.abstractmethod
+    def scan_rows(
+        self,
+        *,
+        chunk_size: int,
+        since: _dt.datetime | None,
+        until: _dt.datetime | None,
+        defendant_id: str | None,
+    ) -> Iterator[ScannedIncident]:
+        """Stream incidents, oldest first, as light rows, ``chunk_size`` at a time."""
+
+    @abc.abstractmethod
+    def scan_full(
+        self,
+        *,
+        chunk_size: int,
+        since: _dt.datetime | None,
+        until: _dt.datetime | None,
+        defendant_id: str | None,
+    ) -> Iterator[Incident]:
+        """Stream incidents, oldest first, as domain objects."""
+
+    @abc.abstractmethod
+    def audit_entries(self) -> Iterator[AuditEntry]:
+        """Every audit entry in number order (streamed)."""
+
+    @abc.abstractmethod
+    def audit_head(self) -> tuple[int, str] | None:
+        """The head record ``(last_seq, last_hash)``, if the store keeps one."""
+
+    def close(self) -> None:  # noqa: B027 - a store without connections has nothing to release
+        """Release connections; the store cannot be used afterwards."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

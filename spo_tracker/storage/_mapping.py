@@ -1,0 +1,631 @@
+"""Explicit mapping between domain aggregates and their rows, both ways.
+
+One mapper per aggregate. ``from_domain`` turns a domain object into a
+:class:`RowSet` (its root row and child rows); ``to_domain`` builds the domain
+object back, field by field, through the domain's own constructors (so its
+validators run). Rows are never domain objects and never ``Cls(**row)``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+import attrs
+import pendulum
+from sqlmodel import SQLModel
+
+from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.identities import Identity, IdentityKind, Platform
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.orders import (
+    Duration,
+    Order,
+    OrderKind,
+    OrderOrigin,
+    OrderState,
+    OrderVersion,
+    VersionCause,
+)
+from spo_tracker.domain.people import (
+    Address,
+    AddressPeriod,
+    ChiefOfficer,
+    Defendant,
+    Force,
+    ForceKind,
+    LinkedIdentity,
+    NameUse,
+    ProtectedPerson,
+    RestrictedDetails,
+    SexOffenderRegistration,
+)
+from spo_tracker.domain.statutory_time import DayPeriod
+from spo_tracker.errors import InvalidValueError
+from spo_tracker.storage import _codec
+from spo_tracker.storage._tables import (
+    DefendantAddressRow,
+    DefendantIdentityRow,
+    DefendantNameRow,
+    DefendantRow,
+    IncidentRow,
+    OrderProtectedPersonRow,
+    OrderRow,
+    OrderTermRow,
+    OrderVersionRow,
+    ProtectedPersonRow,
+    RestrictedDetailsRow,
+)
+
+__all__ = [
+    "MAPPERS",
+    "ChildSpec",
+    "DefendantMapper",
+    "IncidentMapper",
+    "Mapper",
+    "OrderMapper",
+    "ProtectedPersonMapper",
+    "RowSet",
+    "SubjectMapper",
+    "identity_from_key",
+    "mapper_for",
+]
+
+T = TypeVar("T")
+
+
+def _day(value: _dt.date | None) -> pendulum.Date | None:
+    """A stored date as a pendulum date (drivers return ``datetime.date``)."""
+    return None if value is None else pendulum.Date(value.year, value.month, value.day)
+
+
+def _required_day(value: _dt.date) -> pendulum.Date:
+    return pendulum.Date(value.year, value.month, value.day)
+
+
+def identity_from_key(key: str) -> Identity:
+    """The identity whose key is ``key`` (``kind:value`` or ``handle:platform:value``).
+
+    Raises:
+        UnknownCodeError: the kind or platform is not known.
+        InvalidValueError: the key has no value part.
+    """
+    kind, sep, rest = key.partition(":")
+    if not sep or not rest:
+        raise InvalidValueError("identity key", key, "expected kind:value")
+    which = IdentityKind(kind)
+    if which is IdentityKind.HANDLE:
+        platform, _, value = rest.partition(":")
+        return Identity(which, value, Platform(platform))
+    return Identity(which, rest)
+
+
+@attrs.frozen
+class ChildSpec:
+    """A child table of an aggregate.
+
+    Attributes:
+        table: the row model.
+        order_by: the columns that give the rows their order.
+        append_only: rows once stored are never rewritten (order versions and their terms).
+    """
+
+    table: type[SQLModel]
+    order_by: tuple[str, ...]
+    append_only: bool = False
+
+
+@attrs.frozen
+class RowSet:
+    """An aggregate as rows: its root row and, per child table, its child rows in order."""
+
+    root: Any
+    children: Mapping[type[SQLModel], Sequence[Any]] = attrs.field(factory=dict)
+
+    def of(self, table: type[SQLModel]) -> Sequence[Any]:
+        """The child rows of ``table`` (empty when there are none)."""
+        return self.children.get(table, ())
+
+
+class Mapper(Generic[T]):
+    """How one aggregate is stored.
+
+    Attributes:
+        kind: the record kind named in errors and audit entries.
+        domain: the domain class.
+        root: the root row model; its primary key column is ``key_column``.
+        children: child tables, parents first.
+        revisioned: the domain object carries its own ``revision``.
+        restricted: the aggregate holds restricted details (reads are audited).
+    """
+
+    kind: ClassVar[str]
+    domain: ClassVar[type]
+    root: ClassVar[type[SQLModel]]
+    key_column: ClassVar[str]
+    key_column_on_children: ClassVar[str]
+    children: ClassVar[tuple[ChildSpec, ...]] = ()
+    revisioned: ClassVar[bool] = False
+    restricted: ClassVar[bool] = False
+
+    def key(self, obj: T) -> str:
+        """The aggregate's id."""
+        return str(getattr(obj, self.key_column))
+
+    def domain_revision(self, obj: T) -> int | None:
+        """The revision the domain object carries, if it carries one."""
+        return int(getattr(obj, "revision")) if self.revisioned else None  # noqa: B009
+
+    def from_domain(self, obj: T, revision: int) -> RowSet:
+        """The rows that store ``obj`` at ``revision``."""
+        raise NotImplementedError
+
+    def to_domain(self, rows: RowSet) -> T:
+        """The domain object stored in ``rows``."""
+        raise NotImplementedError
+
+    def check_update(self, before: T, after: T) -> None:
+        """Refuse an update that rewrites what must never change (nothing, by default)."""
+
+    def references(self, obj: T) -> list[tuple[str, str]]:
+        """The records ``obj`` refers to, as ``(kind, id)``; they must be stored first."""
+        return []
+
+    def snapshot(self, obj: T) -> dict[str, Any]:
+        """A JSON-ready picture of ``obj`` for the audit trail."""
+        return dict(_codec.dump(obj, type(obj)))
+
+    def audit_diff(self, before: T, after: T) -> dict[str, Any]:
+        """What changed, for the audit trail."""
+        from spo_tracker.storage._audit import diff
+
+        return diff(self.snapshot(before), self.snapshot(after))
+
+    def audit_created(self, obj: T) -> dict[str, Any]:
+        """What a new record holds, for the audit trail."""
+        return {"created": self.snapshot(obj)}
+
+
+class DefendantMapper(Mapper[Defendant]):
+    """A defendant with names, address history, linked identities and SOA registration."""
+
+    kind = "defendant"
+    domain = Defendant
+    root = DefendantRow
+    key_column = "defendant_id"
+    key_column_on_children = "defendant_id"
+    children = (
+        ChildSpec(DefendantNameRow, ("position",)),
+        ChildSpec(DefendantAddressRow, ("position",)),
+        ChildSpec(DefendantIdentityRow, ("position",)),
+    )
+
+    def from_domain(self, obj: Defendant, revision: int) -> RowSet:
+        key, soa = obj.defendant_id, obj.soa_registration
+        root = DefendantRow(
+            defendant_id=key,
+            date_of_birth=obj.date_of_birth,
+            soa_since=None if soa is None else soa.since,
+            soa_final_day=None if soa is None else soa.final_day,
+            revision=revision,
+        )
+        names = [
+            DefendantNameRow(defendant_id=key, position=i, name=n.name, from_day=n.from_day)
+            for i, n in enumerate(obj.names)
+        ]
+        addresses = [self._address_row(key, i, a) for i, a in enumerate(obj.addresses)]
+        identities = [
+            DefendantIdentityRow(
+                defendant_id=key,
+                position=i,
+                identity_key=li.identity.key,
+                linked_at=li.linked_at,
+                source=li.source,
+            )
+            for i, li in enumerate(obj.identities)
+        ]
+        return RowSet(
+            root,
+            {
+                DefendantNameRow: names,
+                DefendantAddressRow: addresses,
+                DefendantIdentityRow: identities,
+            },
+        )
+
+    @staticmethod
+    def _address_row(key: str, position: int, period: AddressPeriod) -> DefendantAddressRow:
+        where = period.address.location
+        return DefendantAddressRow(
+            defendant_id=key,
+            position=position,
+            lines=list(period.address.lines),
+            postcode=period.address.postcode,
+            lat=None if where is None else where.lat,
+            lon=None if where is None else where.lon,
+            from_day=period.from_day,
+            until_day=period.until_day,
+        )
+
+    def to_domain(self, rows: RowSet) -> Defendant:
+        root: DefendantRow = rows.root
+        soa = None
+        if root.soa_since is not None:
+            soa = SexOffenderRegistration(
+                since=_required_day(root.soa_since), final_day=_day(root.soa_final_day)
+            )
+        return Defendant(
+            defendant_id=root.defendant_id,
+            names=tuple(
+                NameUse(name=r.name, from_day=_day(r.from_day)) for r in rows.of(DefendantNameRow)
+            ),
+            date_of_birth=_day(root.date_of_birth),
+            addresses=tuple(self._address(r) for r in rows.of(DefendantAddressRow)),
+            identities=tuple(
+                LinkedIdentity(
+                    identity=identity_from_key(r.identity_key),
+                    linked_at=r.linked_at,
+                    source=r.source,
+                )
+                for r in rows.of(DefendantIdentityRow)
+            ),
+            soa_registration=soa,
+        )
+
+    @staticmethod
+    def _address(row: DefendantAddressRow) -> AddressPeriod:
+        where = None if row.lat is None or row.lon is None else GeoPoint(row.lat, row.lon)
+        return AddressPeriod(
+            address=Address(lines=tuple(row.lines), postcode=row.postcode, location=where),
+            from_day=_required_day(row.from_day),
+            until_day=_day(row.until_day),
+        )
+
+
+_REDACTED = "restricted details changed (their contents are not written to the audit trail)"
+
+
+class ProtectedPersonMapper(Mapper[ProtectedPerson]):
+    """A protected person; the restricted details go to their own table."""
+
+    kind = "protected_person"
+    domain = ProtectedPerson
+    root = ProtectedPersonRow
+    key_column = "person_id"
+    key_column_on_children = "person_id"
+    children = (ChildSpec(RestrictedDetailsRow, ("person_id",)),)
+    restricted = True
+
+    def from_domain(self, obj: ProtectedPerson, revision: int) -> RowSet:
+        details = _codec.dump(obj.restricted, RestrictedDetails)
+        restricted = RestrictedDetailsRow(
+            person_id=obj.person_id, address=details["address"], places=details["places"]
+        )
+        root = ProtectedPersonRow(person_id=obj.person_id, name=obj.name, revision=revision)
+        return RowSet(root, {RestrictedDetailsRow: [restricted]})
+
+    def to_domain(self, rows: RowSet) -> ProtectedPerson:
+        root: ProtectedPersonRow = rows.root
+        found = rows.of(RestrictedDetailsRow)
+        restricted = RestrictedDetails()
+        if found:
+            data = {"address": found[0].address, "places": found[0].places}
+            restricted = _codec.load(data, RestrictedDetails)
+        return ProtectedPerson(person_id=root.person_id, name=root.name, restricted=restricted)
+
+    def snapshot(self, obj: ProtectedPerson) -> dict[str, Any]:
+        # The audit trail names the change, never the whereabouts.
+        return {"person_id": obj.person_id, "name": obj.name}
+
+    def audit_diff(self, before: ProtectedPerson, after: ProtectedPerson) -> dict[str, Any]:
+        changes = super().audit_diff(before, after)
+        if before.restricted != after.restricted:
+            changes["restricted"] = _REDACTED
+        return changes
+
+    def audit_created(self, obj: ProtectedPerson) -> dict[str, Any]:
+        created = self.snapshot(obj)
+        if obj.restricted != RestrictedDetails():
+            created["restricted"] = "recorded (contents not written to the audit trail)"
+        return {"created": created}
+
+    @staticmethod
+    def holds_restricted(rows: RowSet) -> bool:
+        """Whether the stored restricted compartment has anything in it."""
+        found = rows.of(RestrictedDetailsRow)
+        return bool(found) and (found[0].address is not None or bool(found[0].places))
+
+
+class IncidentMapper(Mapper[Incident]):
+    """An incident, as one flat row (the same shape bulk ingest writes)."""
+
+    kind = "incident"
+    domain = Incident
+    root = IncidentRow
+    key_column = "incident_id"
+    key_column_on_children = "incident_id"
+
+    def from_domain(self, obj: Incident, revision: int) -> RowSet:
+        where = obj.location
+        return RowSet(
+            IncidentRow(
+                incident_id=obj.incident_id,
+                occurred_at=obj.occurred_at,
+                kind=obj.kind.value,
+                platform=None if obj.platform is None else obj.platform.value,
+                actor_key=None if obj.actor is None else obj.actor.key,
+                defendant_id=obj.defendant_id,
+                target_person_id=obj.target_person_id,
+                via_third_party=obj.via_third_party,
+                lat=None if where is None else where.lat,
+                lon=None if where is None else where.lon,
+                summary=obj.summary,
+                evidence_refs=list(obj.evidence_refs),
+                reported_at=obj.reported_at,
+                revision=revision,
+            )
+        )
+
+    def to_domain(self, rows: RowSet) -> Incident:
+        r: IncidentRow = rows.root
+        return incident_from_values(
+            r.incident_id,
+            r.occurred_at,
+            r.kind,
+            r.platform,
+            r.actor_key,
+            r.defendant_id,
+            r.target_person_id,
+            r.via_third_party,
+            r.lat,
+            r.lon,
+            r.summary,
+            r.evidence_refs,
+            r.reported_at,
+        )
+
+
+def incident_from_values(
+    incident_id: str,
+    occurred_at: _dt.datetime,
+    kind: str,
+    platform: str | None,
+    actor_key: str | None,
+    defendant_id: str | None,
+    target_person_id: str | None,
+    via_third_party: bool,
+    lat: float | None,
+    lon: float | None,
+    summary: str,
+    evidence_refs: Sequence[str],
+    reported_at: _dt.datetime | None,
+) -> Incident:
+    """The domain incident from its stored column values (used by the row mapper and scans)."""
+    return Incident(
+        incident_id=incident_id,
+        occurred_at=occurred_at,
+        kind=kind,
+        platform=None if platform is None else Platform(platform),
+        actor=None if actor_key is None else identity_from_key(actor_key),
+        defendant_id=defendant_id,
+        target_person_id=target_person_id,
+        via_third_party=bool(via_third_party),
+        location=None if lat is None or lon is None else GeoPoint(lat, lon),
+        summary=summary,
+        evidence_refs=tuple(evidence_refs),
+        reported_at=reported_at,
+    )
+
+
+class OrderMapper(Mapper[Order]):
+    """An order, its protected persons, and every version with its terms."""
+
+    kind = "order"
+    domain = Order
+    root = OrderRow
+    key_column = "order_id"
+    key_column_on_children = "order_id"
+    children = (
+        ChildSpec(OrderProtectedPersonRow, ("position",)),
+        ChildSpec(OrderVersionRow, ("number",), append_only=True),
+        ChildSpec(OrderTermRow, ("version_number", "position"), append_only=True),
+    )
+    revisioned = True
+
+    def from_domain(self, obj: Order, revision: int) -> RowSet:
+        key, force = obj.order_id, obj.applicant.force
+        root = OrderRow(
+            order_id=key,
+            kind=obj.kind.value,
+            origin=obj.origin.value,
+            defendant_id=obj.defendant_id,
+            applicant_force_code=force.code,
+            applicant_force_name=force.name,
+            applicant_force_kind=force.kind.value,
+            applicant_title=obj.applicant.title,
+            court=obj.court,
+            made_at=obj.made_at,
+            state=obj.state.value,
+            application_id=obj.application_id,
+            replaces_order_id=obj.replaces_order_id,
+            served_at=obj.served_at,
+            appeal_pending=obj.appeal_pending,
+            ended_at=obj.ended_at,
+            end_reason=obj.end_reason,
+            revision=revision,
+        )
+        persons = [
+            OrderProtectedPersonRow(order_id=key, position=i, person_id=p)
+            for i, p in enumerate(obj.protected_person_ids)
+        ]
+        versions = [self._version_row(key, v) for v in obj.versions]
+        terms = [
+            self._term_row(key, v.number, i, t) for v in obj.versions for i, t in enumerate(v.terms)
+        ]
+        return RowSet(
+            root, {OrderProtectedPersonRow: persons, OrderVersionRow: versions, OrderTermRow: terms}
+        )
+
+    @staticmethod
+    def _version_row(key: str, version: OrderVersion) -> OrderVersionRow:
+        length, period = version.duration, version.period
+        return OrderVersionRow(
+            order_id=key,
+            number=version.number,
+            cause=version.cause.value,
+            decided_on=version.decided_on,
+            duration_years=None if length is None else length.years,
+            duration_months=None if length is None else length.months,
+            duration_weeks=None if length is None else length.weeks,
+            duration_days=None if length is None else length.days,
+            period_first_day=None if period is None else period.first_day,
+            period_last_day=None if period is None else period.last_day,
+            reason=version.reason,
+        )
+
+    @staticmethod
+    def _term_row(key: str, number: int, position: int, term: Any) -> OrderTermRow:
+        code, params = _codec.dump_term(term)
+        return OrderTermRow(
+            order_id=key,
+            version_number=number,
+            position=position,
+            term_id=term.term_id,
+            code=code,
+            parameters=params,
+        )
+
+    def references(self, obj: Order) -> list[tuple[str, str]]:
+        return [("defendant", obj.defendant_id)] + [
+            ("protected_person", p) for p in obj.protected_person_ids
+        ]
+
+    def check_update(self, before: Order, after: Order) -> None:
+        """Stored versions are never rewritten (SPA2019 s.6: each is a record of the court)."""
+        kept = after.versions[: len(before.versions)]
+        if kept != before.versions:
+            changed = next(
+                (b.number for b, a in zip(before.versions, kept, strict=False) if a != b),
+                len(kept) + 1,
+            )
+            raise InvalidValueError(
+                "versions", changed, "a stored order version is never rewritten or removed"
+            )
+
+    def to_domain(self, rows: RowSet) -> Order:
+        r: OrderRow = rows.root
+        terms: dict[int, list[Any]] = {}
+        for t in rows.of(OrderTermRow):
+            terms.setdefault(t.version_number, []).append(
+                _codec.load_term(t.code, t.term_id, t.parameters)
+            )
+        versions = tuple(
+            self._version(v, tuple(terms.get(v.number, ()))) for v in rows.of(OrderVersionRow)
+        )
+        force = Force(
+            code=r.applicant_force_code,
+            name=r.applicant_force_name,
+            kind=ForceKind(r.applicant_force_kind),
+        )
+        return Order(
+            order_id=r.order_id,
+            kind=OrderKind(r.kind),
+            origin=OrderOrigin(r.origin),
+            defendant_id=r.defendant_id,
+            protected_person_ids=tuple(p.person_id for p in rows.of(OrderProtectedPersonRow)),
+            applicant=ChiefOfficer(force=force, title=r.applicant_title),
+            court=r.court,
+            made_at=r.made_at,
+            versions=versions,
+            state=OrderState(r.state),
+            application_id=r.application_id,
+            replaces_order_id=r.replaces_order_id,
+            served_at=r.served_at,
+            appeal_pending=r.appeal_pending,
+            ended_at=r.ended_at,
+            end_reason=r.end_reason,
+            revision=r.revision,
+        )
+
+    @staticmethod
+    def _version(row: OrderVersionRow, terms: tuple[Any, ...]) -> OrderVersion:
+        duration = None
+        if row.duration_years is not None:
+            duration = Duration(
+                years=row.duration_years,
+                months=row.duration_months or 0,
+                weeks=row.duration_weeks or 0,
+                days=row.duration_days or 0,
+            )
+        period = None
+        if row.period_first_day is not None and row.period_last_day is not None:
+            period = DayPeriod(
+                first_day=_required_day(row.period_first_day),
+                last_day=_required_day(row.period_last_day),
+            )
+        return OrderVersion(
+            number=row.number,
+            cause=VersionCause(row.cause),
+            decided_on=_required_day(row.decided_on),
+            duration=duration,
+            period=period,
+            terms=terms,
+            reason=row.reason,
+        )
+
+
+class SubjectMapper(Mapper[Any]):
+    """A lifecycle subject (application, notification duty, breach review): one row each.
+
+    The key columns are copied out for queries; the whole record is kept as
+    JSON through the private converter, with its ``revision`` in its own column.
+    """
+
+    revisioned = True
+
+    def __init__(
+        self,
+        kind: str,
+        domain: type,
+        root: type[SQLModel],
+        key_column: str,
+        columns: Mapping[str, Callable[[Any], Any]],
+    ) -> None:
+        self.kind = kind  # type: ignore[misc]
+        self.domain = domain  # type: ignore[misc]
+        self.root = root  # type: ignore[misc]
+        self.key_column = key_column  # type: ignore[misc]
+        self.key_column_on_children = key_column  # type: ignore[misc]
+        self._columns = dict(columns)
+
+    def from_domain(self, obj: Any, revision: int) -> RowSet:
+        values = {name: read(obj) for name, read in self._columns.items()}
+        values[self.key_column] = self.key(obj)
+        values["body"] = _codec.dump(obj, self.domain)
+        values["revision"] = revision
+        return RowSet(self.root(**values))
+
+    def to_domain(self, rows: RowSet) -> Any:
+        return _codec.load(rows.root.body, self.domain)
+
+
+MAPPERS: dict[type, Mapper[Any]] = {
+    Defendant: DefendantMapper(),
+    ProtectedPerson: ProtectedPersonMapper(),
+    Incident: IncidentMapper(),
+    Order: OrderMapper(),
+}
+
+
+def mapper_for(obj: object) -> Mapper[Any]:
+    """The mapper for a domain object's class.
+
+    Raises:
+        InvalidValueError: the library does not store objects of this class.
+    """
+    mapper = MAPPERS.get(type(obj))
+    if mapper is None:
+        known = ", ".join(sorted(c.__name__ for c in MAPPERS))
+        raise InvalidValueError("record", type(obj).__name__, f"not stored; stored are {known}")
+    return mapper

@@ -1,0 +1,220 @@
+"""The in-memory store: the same contract as SQL, for tests and for ``spo_tracker.testing``.
+
+A unit of work works on a private copy of the committed state (domain objects
+are frozen, so copying the dictionaries is enough). ``commit`` re-checks,
+under the store's lock, that nothing it read as a base was changed by someone
+else in the meantime, then publishes only the records it touched, so two
+units of work behave like two SQL transactions with optimistic concurrency.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.errors import (
+    ConcurrencyConflictError,
+    ConstraintViolationError,
+    DuplicateRecordError,
+    NotFoundError,
+)
+from spo_tracker.storage._audit import GENESIS_HASH, Actor, AuditEntry, PendingEntry, chain
+from spo_tracker.storage._base import Clock, ScannedIncident, Store, UnitOfWork
+from spo_tracker.storage._mapping import MAPPERS, Mapper
+from spo_tracker.storage._types import to_epoch_us
+
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
+
+_Key = tuple[str, str]
+
+
+class InMemoryStore(Store):
+    """Aggregates in a dictionary, with a real audit hash chain. Thread-safe; not persistent."""
+
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        super().__init__(clock=clock)
+        self._lock = threading.Lock()
+        self._state: dict[_Key, tuple[Any, int]] = {}
+        self._audit: list[AuditEntry] = []
+
+    def unit_of_work(self, actor: Actor, *, at: _dt.datetime | None = None) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self, actor, at=at, clock=self.clock)
+
+    def _append(self, pending: list[PendingEntry]) -> None:
+        last_seq, last_hash = (0, GENESIS_HASH) if not self._audit else self._head_unlocked()
+        self._audit.extend(chain(pending, last_seq, last_hash))
+
+    def _head_unlocked(self) -> tuple[int, str]:
+        return self._audit[-1].seq, self._audit[-1].entry_hash
+
+    def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
+        kind = MAPPERS[Incident].kind
+        with self._lock:
+            for incident in incidents:
+                if (kind, incident.incident_id) in self._state:
+                    raise DuplicateRecordError(kind, incident.incident_id)
+            for incident in incidents:
+                self._state[(kind, incident.incident_id)] = (incident, 1)
+            self._append([entry])
+
+    def _incidents(
+        self, since: _dt.datetime | None, until: _dt.datetime | None, defendant_id: str | None
+    ) -> list[Incident]:
+        kind = MAPPERS[Incident].kind
+        with self._lock:
+            found = [obj for (k, _), (obj, _) in self._state.items() if k == kind]
+        chosen = [
+            i
+            for i in found
+            if (since is None or i.occurred_at >= since)
+            and (until is None or i.occurred_at < until)
+            and (defendant_id is None or i.defendant_id == defendant_id)
+        ]
+        return sorted(chosen, key=lambda i: (to_epoch_us(i.occurred_at), i.incident_id))
+
+    def scan_rows(
+        self,
+        *,
+        chunk_size: int,
+        since: _dt.datetime | None,
+        until: _dt.datetime | None,
+        defendant_id: str | None,
+    ) -> Iterator[ScannedIncident]:
+        for i in self._incidents(since, until, defendant_id):
+            where, actor, platform = i.location, i.actor, i.platform
+            yield ScannedIncident(
+                i.incident_id,
+                to_epoch_us(i.occurred_at),
+                i.kind.value,
+                None if platform is None else platform.value,
+                None if actor is None else actor.key,
+                i.defendant_id,
+                i.target_person_id,
+                i.via_third_party,
+                None if where is None else where.lat,
+                None if where is None else where.lon,
+            )
+
+    def scan_full(
+        self,
+        *,
+        chunk_size: int,
+        since: _dt.datetime | None,
+        until: _dt.datetime | None,
+        defendant_id: str | None,
+    ) -> Iterator[Incident]:
+        yield from self._incidents(since, until, defendant_id)
+
+    def audit_entries(self) -> Iterator[AuditEntry]:
+        with self._lock:
+            entries = list(self._audit)
+        yield from entries
+
+    def audit_head(self) -> tuple[int, str] | None:
+        with self._lock:
+            return (0, GENESIS_HASH) if not self._audit else self._head_unlocked()
+
+
+class _MemoryRecords:
+    """Record operations on a unit of work's private copy of the state."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
+        return self._uow._work.get((mapper.kind, key))
+
+    def _check_references(self, mapper: Mapper[Any], obj: Any) -> None:
+        # The same rule the SQL schema's foreign keys enforce.
+        for kind, ref in mapper.references(obj):
+            if (kind, ref) not in self._uow._work:
+                raise ConstraintViolationError(
+                    mapper.kind, mapper.key(obj), f"refers to {kind} {ref!r}, which is not stored"
+                )
+
+    def insert(self, mapper: Mapper[Any], obj: Any, revision: int) -> None:
+        key = (mapper.kind, mapper.key(obj))
+        if key in self._uow._work:
+            raise DuplicateRecordError(mapper.kind, key[1])
+        self._check_references(mapper, obj)
+        self._uow._work[key] = (obj, revision)
+        self._uow._bases.setdefault(key, None)
+
+    def replace(
+        self, mapper: Mapper[Any], before: Any, after: Any, expected: int, revision: int
+    ) -> None:
+        key = (mapper.kind, mapper.key(after))
+        self._check_references(mapper, after)
+        self._uow._work[key] = (after, revision)
+        self._uow._bases.setdefault(key, expected)
+
+    def keys(self, mapper: Mapper[Any]) -> list[str]:
+        return sorted(k for kind, k in self._uow._work if kind == mapper.kind)
+
+    def find_defendants(self, identity_key: str) -> list[str]:
+        kind = MAPPERS[Defendant].kind
+        return sorted(
+            key
+            for (k, key), (obj, _) in self._uow._work.items()
+            if k == kind and any(li.identity.key == identity_key for li in obj.identities)
+        )
+
+    def person_name(self, key: str) -> str:
+        found = self._uow._work.get((MAPPERS[ProtectedPerson].kind, key))
+        if found is None:
+            raise NotFoundError("protected_person", key)
+        person: ProtectedPerson = found[0]
+        return person.name
+
+
+class InMemoryUnitOfWork(UnitOfWork):
+    """A unit of work on a private copy of an :class:`InMemoryStore`'s state."""
+
+    def __init__(
+        self, store: InMemoryStore, actor: Actor, *, at: _dt.datetime | None, clock: Clock | None
+    ) -> None:
+        super().__init__(actor, at=at, clock=clock)
+        self._store = store
+        self._work: dict[_Key, tuple[Any, int]] = {}
+        # key -> the committed revision this work is based on (None: it must not exist yet)
+        self._bases: dict[_Key, int | None] = {}
+        self._recs = _MemoryRecords(self)
+
+    def _begin(self) -> None:
+        self._snapshot()
+
+    def _snapshot(self) -> None:
+        with self._store._lock:
+            self._work = dict(self._store._state)
+        self._bases = {}
+
+    def _records(self) -> _MemoryRecords:
+        self._require_open()
+        return self._recs
+
+    def _commit(self, entries: list[PendingEntry]) -> None:
+        store = self._store
+        with store._lock:
+            for key, base in self._bases.items():
+                current = store._state.get(key)
+                if base is None and current is not None:
+                    raise DuplicateRecordError(key[0], key[1])
+                if base is not None and (current is None or current[1] != base):
+                    raise ConcurrencyConflictError(
+                        key[0], key[1], base, None if current is None else current[1]
+                    )
+            for key in self._bases:
+                store._state[key] = self._work[key]
+            if entries:
+                store._append(entries)
+        self._snapshot()
+
+    def _rollback(self) -> None:
+        self._snapshot()
+
+    def _close(self) -> None:
+        self._work, self._bases = {}, {}

@@ -1,0 +1,492 @@
+"""The SQL backend (SQLite and PostgreSQL): repositories' records, units of work, bulk paths."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import Session, SQLModel
+
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.errors import (
+    ConcurrencyConflictError,
+    DatabaseError,
+    DuplicateRecordError,
+    NotFoundError,
+)
+from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry, chain
+from spo_tracker.storage._base import Clock, ScannedIncident, Store, UnitOfWork
+from spo_tracker.storage._engine import DatabaseUrl, translate, translating
+from spo_tracker.storage._mapping import Mapper, RowSet, incident_from_values
+from spo_tracker.storage._tables import (
+    AuditEntryRow,
+    AuditHeadRow,
+    DefendantIdentityRow,
+    IncidentRow,
+    ProtectedPersonRow,
+)
+from spo_tracker.storage._types import from_epoch_us, to_epoch_us
+
+__all__ = ["SqlStore", "SqlUnitOfWork", "append_audit"]
+
+_AUDIT: Final = AuditEntryRow.__table__  # type: ignore[attr-defined]
+_HEAD: Final = AuditHeadRow.__table__  # type: ignore[attr-defined]
+_INCIDENTS: Final = IncidentRow.__table__  # type: ignore[attr-defined]
+
+
+def _table(model: type[SQLModel]) -> Any:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    return {c.name: getattr(row, c.name) for c in _table(type(row)).columns}
+
+
+def _pk(row: SQLModel) -> tuple[Any, ...]:
+    return tuple(getattr(row, c.name) for c in _table(type(row)).primary_key.columns)
+
+
+class SqlRecords:
+    """The record operations of one SQL transaction (a SQLModel session)."""
+
+    def __init__(self, session: Session, url: str) -> None:
+        self._session = session
+        self._url = url
+
+    def _rows(self, mapper: Mapper[Any], key: str, *, lock: bool) -> RowSet | None:
+        root = _table(mapper.root)
+        stmt = select(mapper.root).where(root.c[mapper.key_column] == key)
+        if lock:
+            stmt = stmt.with_for_update()
+        found = self._session.scalars(stmt.execution_options(populate_existing=True)).first()
+        if found is None:
+            return None
+        children = {}
+        for spec in mapper.children:
+            table = _table(spec.table)
+            query = (
+                select(spec.table)
+                .where(table.c[mapper.key_column_on_children] == key)
+                .order_by(*(table.c[c] for c in spec.order_by))
+                .execution_options(populate_existing=True)
+            )
+            children[spec.table] = list(self._session.scalars(query).all())
+        return RowSet(found, children)
+
+    def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
+        with translating(self._url, kind=mapper.kind, key=key):
+            rows = self._rows(mapper, key, lock=lock)
+        if rows is None:
+            return None
+        return mapper.to_domain(rows), int(rows.root.revision)
+
+    def insert(self, mapper: Mapper[Any], obj: Any, revision: int) -> None:
+        key = mapper.key(obj)
+        rows = mapper.from_domain(obj, revision)
+        with translating(self._url, kind=mapper.kind, key=key):
+            if self._rows(mapper, key, lock=False) is not None:
+                raise DuplicateRecordError(mapper.kind, key)
+            with self._session.begin_nested():
+                self._insert(rows.root)
+                for spec in mapper.children:
+                    self._insert(*rows.of(spec.table))
+
+    def _insert(self, *rows: SQLModel) -> None:
+        if rows:
+            self._session.execute(insert(_table(type(rows[0]))), [_values(r) for r in rows])
+
+    def replace(
+        self, mapper: Mapper[Any], before: Any, after: Any, expected: int, revision: int
+    ) -> None:
+        key = mapper.key(after)
+        old, new = mapper.from_domain(before, expected), mapper.from_domain(after, revision)
+        root = _table(mapper.root)
+        with translating(self._url, kind=mapper.kind, key=key), self._session.begin_nested():
+            done = self._session.execute(
+                update(root)
+                .where(root.c[mapper.key_column] == key, root.c.revision == expected)
+                .values(_values(new.root))
+            )
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                raise ConcurrencyConflictError(mapper.kind, key, expected, None)
+            for spec in reversed(mapper.children):
+                if not spec.append_only:
+                    table = _table(spec.table)
+                    self._session.execute(
+                        delete(table).where(table.c[mapper.key_column_on_children] == key)
+                    )
+            for spec in mapper.children:
+                kept = {_pk(r) for r in old.of(spec.table)} if spec.append_only else set()
+                self._insert(*(r for r in new.of(spec.table) if _pk(r) not in kept))
+
+    def keys(self, mapper: Mapper[Any]) -> list[str]:
+        column = _table(mapper.root).c[mapper.key_column]
+        with translating(self._url):
+            return list(self._session.execute(select(column).order_by(column)).scalars())
+
+    def find_defendants(self, identity_key: str) -> list[str]:
+        table = _table(DefendantIdentityRow)
+        stmt = (
+            select(table.c.defendant_id)
+            .where(table.c.identity_key == identity_key)
+            .distinct()
+            .order_by(table.c.defendant_id)
+        )
+        with translating(self._url):
+            return list(self._session.execute(stmt).scalars())
+
+    def person_name(self, key: str) -> str:
+        table = _table(ProtectedPersonRow)
+        with translating(self._url):
+            name = self._session.execute(
+                select(table.c.name).where(table.c.person_id == key)
+            ).scalar()
+        if name is None:
+            raise NotFoundError("protected_person", key)
+        return str(name)
+
+
+def append_audit(conn: Connection, pending: Sequence[PendingEntry]) -> list[AuditEntry]:
+    """Chain ``pending`` after the head entry and insert them, in the caller's transaction.
+
+    The head row is locked (``FOR UPDATE``) so that concurrent PostgreSQL
+    writers append one after the other; SQLite writers already hold the lock.
+    """
+    head = conn.execute(
+        select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+    ).first()
+    if head is None:
+        raise DatabaseError("the audit head record is missing: run `spo-tracker db upgrade`")
+    entries = chain(pending, int(head[0]), str(head[1]))
+    if entries:
+        conn.execute(insert(_AUDIT), [_entry_values(e) for e in entries])
+        conn.execute(
+            update(_HEAD)
+            .where(_HEAD.c.id == 1)
+            .values(last_seq=entries[-1].seq, last_hash=entries[-1].entry_hash)
+        )
+    return entries
+
+
+def _entry_values(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "recorded_at": entry.recorded_at,
+        "actor_id": entry.actor_id,
+        "actor_role": entry.actor_role,
+        "event": entry.event,
+        "subject_kind": entry.subject_kind,
+        "subject_id": entry.subject_id,
+        "changes": entry.changes,
+        "reason": entry.reason,
+        "prev_hash": entry.prev_hash,
+        "entry_hash": entry.entry_hash,
+    }
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """A unit of work on one SQLModel session (one database transaction at a time)."""
+
+    def __init__(
+        self, store: SqlStore, actor: Actor, *, at: _dt.datetime | None, clock: Clock | None
+    ) -> None:
+        super().__init__(actor, at=at, clock=clock)
+        self._store = store
+        self._session: Session | None = None
+        self._recs: SqlRecords | None = None
+
+    def _begin(self) -> None:
+        self._session = Session(self._store.engine, autoflush=False, expire_on_commit=False)
+        self._recs = SqlRecords(self._session, self._store.url.shown)
+
+    def _records(self) -> SqlRecords:
+        self._require_open()
+        assert self._recs is not None
+        return self._recs
+
+    def _commit(self, entries: list[PendingEntry]) -> None:
+        assert self._session is not None
+        with translating(self._store.url.shown):
+            try:
+                if entries:
+                    append_audit(self._session.connection(), entries)
+                self._session.commit()
+            except BaseException:
+                self._session.rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._session is not None:
+            with translating(self._store.url.shown):
+                self._session.rollback()
+
+    def _close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+        self._session = self._recs = None
+
+
+_COLUMNS: Final = (
+    "incident_id",
+    "occurred_at",
+    "kind",
+    "platform",
+    "actor_key",
+    "defendant_id",
+    "target_person_id",
+    "via_third_party",
+    "lat",
+    "lon",
+    "summary",
+    "evidence_refs",
+    "reported_at",
+    "revision",
+)
+_LIGHT: Final = (
+    "incident_id",
+    "occurred_at",
+    "kind",
+    "platform",
+    "actor_key",
+    "defendant_id",
+    "target_person_id",
+    "via_third_party",
+    "lat",
+    "lon",
+)
+
+
+def _sqlite_incident(i: Incident) -> tuple[Any, ...]:
+    """An incident as the plain tuple SQLite stores (instants in UTC microseconds)."""
+    where, actor, platform, reported, refs = (
+        i.location,
+        i.actor,
+        i.platform,
+        i.reported_at,
+        i.evidence_refs,
+    )
+    return (
+        i.incident_id,
+        to_epoch_us(i.occurred_at),
+        i.kind.value,
+        None if platform is None else platform.value,
+        None if actor is None else actor.key,
+        i.defendant_id,
+        i.target_person_id,
+        i.via_third_party,
+        None if where is None else where.lat,
+        None if where is None else where.lon,
+        i.summary,
+        json.dumps(list(refs)) if refs else "[]",
+        None if reported is None else to_epoch_us(reported),
+        1,
+    )
+
+
+def _postgres_incident(i: Incident) -> tuple[Any, ...]:
+    """An incident as the plain tuple PostgreSQL stores (aware datetimes for timestamptz)."""
+    where, actor, platform, refs = i.location, i.actor, i.platform, i.evidence_refs
+    return (
+        i.incident_id,
+        i.occurred_at,
+        i.kind.value,
+        None if platform is None else platform.value,
+        None if actor is None else actor.key,
+        i.defendant_id,
+        i.target_person_id,
+        i.via_third_party,
+        None if where is None else where.lat,
+        None if where is None else where.lon,
+        i.summary,
+        json.dumps(list(refs)) if refs else "[]",
+        i.reported_at,
+        1,
+    )
+
+
+class SqlStore(Store):
+    """Aggregates in SQLite or PostgreSQL. Build one with :func:`spo_tracker.storage.connect`."""
+
+    def __init__(self, engine: Engine, url: DatabaseUrl, *, clock: Clock | None = None) -> None:
+        super().__init__(clock=clock)
+        self.engine = engine
+        self.url = url
+        sqlite = url.is_sqlite
+        mark = "?" if sqlite else "%s"
+        self._insert_sql = (
+            f"INSERT INTO incidents ({', '.join(_COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
+        )
+        self._to_row = _sqlite_incident if sqlite else _postgres_incident
+        self._mark = mark
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return "sqlite" if self.url.is_sqlite else "postgresql"
+
+    def unit_of_work(self, actor: Actor, *, at: _dt.datetime | None = None) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self, actor, at=at, clock=self.clock)
+
+    def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
+        rows = [self._to_row(i) for i in incidents]
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(self._insert_sql, rows)
+                append_audit(conn, [entry])
+                conn.commit()
+        except IntegrityError as error:
+            existing = self._existing_ids([i.incident_id for i in incidents])
+            if existing:
+                raise DuplicateRecordError("incident", existing[0]) from error
+            raise translate(error, self.url.shown, kind="incident") from error
+        except DBAPIError as error:
+            raise translate(error, self.url.shown, kind="incident") from error
+
+    def _existing_ids(self, ids: list[str]) -> list[str]:
+        found: list[str] = []
+        column = _INCIDENTS.c.incident_id
+        with translating(self.url.shown), self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                found += conn.execute(select(column).where(column.in_(part))).scalars()
+        order = {key: n for n, key in enumerate(ids)}
+        return sorted(found, key=order.__getitem__)
+
+    def _scan_sql(
+        self,
+        columns: Sequence[str],
+        since: _dt.datetime | None,
+        until: _dt.datetime | None,
+        defendant_id: str | None,
+    ) -> tuple[str, list[Any]]:
+        where, params = [], []
+        convert = to_epoch_us if self.url.is_sqlite else (lambda at: at)
+        if since is not None:
+            where.append(f"occurred_at >= {self._mark}")
+            params.append(convert(since))
+        if until is not None:
+            where.append(f"occurred_at < {self._mark}")
+            params.append(convert(until))
+        if defendant_id is not None:
+            where.append(f"defendant_id = {self._mark}")
+            params.append(defendant_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        sql = (
+            f"SELECT {', '.join(columns)} FROM incidents{clause} ORDER BY occurred_at, incident_id"
+        )
+        return sql, params
+
+    def _stream(self, sql: str, params: list[Any], chunk_size: int) -> Iterator[Sequence[Any]]:
+        """Rows of ``sql`` in chunks: SQLite steps its cursor; PostgreSQL uses a server-side one."""
+        raw = self.engine.raw_connection()
+        try:
+            if self.url.is_sqlite:
+                cursor = raw.cursor()
+            else:
+                cursor = raw.driver_connection.cursor(name="spo_scan")  # type: ignore[union-attr]
+                cursor.itersize = chunk_size
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(chunk_size):
+                yield chunk
+            cursor.close()
+        except DBAPIError as error:  # pragma: no cover - raw cursors raise driver errors
+            raise translate(error, self.url.shown) from error
+        except Exception as error:
+            if type(error).__module__.startswith(("sqlite3", "psycopg")):
+                raise DatabaseError(f"{self.url.shown}: {error}") from error
+            raise
+        finally:
+            if not self.url.is_sqlite:
+                raw.rollback()
+            raw.close()
+
+    def scan_rows(
+        self,
+        *,
+        chunk_size: int,
+        since: _dt.datetime | None,
+        until: _dt.datetime | None,
+        defendant_id: str | None,
+    ) -> Iterator[ScannedIncident]:
+        columns = list(_LIGHT)
+        if not self.url.is_sqlite:
+            columns[1] = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
+        sql, params = self._scan_sql(columns, since, until, defendant_id)
+        make = ScannedIncident
+        for chunk in self._stream(sql, params, chunk_size):
+            if self.url.is_sqlite:
+                # SQLite has no boolean type: 0/1 become False/True here, once.
+                for r in chunk:
+                    yield make(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] == 1, r[8], r[9])
+            else:
+                yield from map(make._make, chunk)
+
+    def scan_full(
+        self,
+        *,
+        chunk_size: int,
+        since: _dt.datetime | None,
+        until: _dt.datetime | None,
+        defendant_id: str | None,
+    ) -> Iterator[Incident]:
+        sql, params = self._scan_sql(_COLUMNS[:-1], since, until, defendant_id)
+        sqlite = self.url.is_sqlite
+        for chunk in self._stream(sql, params, chunk_size):
+            for r in chunk:
+                if sqlite:
+                    occurred, refs = from_epoch_us(r[1]), json.loads(r[11])
+                    reported = None if r[12] is None else from_epoch_us(r[12])
+                else:
+                    occurred, refs, reported = r[1], r[11], r[12]
+                yield incident_from_values(
+                    r[0],
+                    occurred,
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    r[6],
+                    r[7],
+                    r[8],
+                    r[9],
+                    r[10],
+                    refs,
+                    reported,
+                )
+
+    def audit_entries(self) -> Iterator[AuditEntry]:
+        stmt = select(_AUDIT).order_by(_AUDIT.c.seq)
+        with translating(self.url.shown), self.engine.connect() as conn:
+            conn = conn.execution_options(
+                sqlite_begin="DEFERRED", stream_results=True, yield_per=1000
+            )
+            for row in conn.execute(stmt):
+                yield AuditEntry(
+                    seq=int(row.seq),
+                    recorded_at=row.recorded_at,
+                    actor_id=row.actor_id,
+                    actor_role=row.actor_role,
+                    event=row.event,
+                    subject_kind=row.subject_kind,
+                    subject_id=row.subject_id,
+                    changes=row.changes,
+                    reason=row.reason,
+                    prev_hash=row.prev_hash,
+                    entry_hash=row.entry_hash,
+                )
+
+    def audit_head(self) -> tuple[int, str] | None:
+        stmt = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
+        with translating(self.url.shown), self.engine.connect() as conn:
+            row = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt).first()
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,340 @@
+"""The SQLModel table models: rows, never domain objects.
+
+``table=True`` models do not validate on construction, so no domain rule lives
+here; the mappers in :mod:`spo_tracker.storage._mapping` convert explicitly in
+both directions. Every aggregate's root row carries ``revision`` for
+optimistic concurrency.
+
+The protected person's restricted details sit in their own table
+(``protected_person_restricted``) so that a deployment can withhold it from
+database roles that read everything else.
+
+Instants are :class:`~spo_tracker.storage._types.UtcInstant` columns. Names
+of keys, indexes and constraints follow :data:`NAMING_CONVENTION`, which the
+Alembic migrations reproduce exactly (a test compares them).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Final
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKeyConstraint, Index, MetaData, Text
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from spo_tracker.storage._types import UtcInstant
+
+__all__ = [
+    "METADATA",
+    "NAMING_CONVENTION",
+    "ApplicationRow",
+    "AuditEntryRow",
+    "AuditHeadRow",
+    "BreachReviewRow",
+    "DefendantAddressRow",
+    "DefendantIdentityRow",
+    "DefendantNameRow",
+    "DefendantRow",
+    "IncidentRow",
+    "NotificationDutyRow",
+    "OrderProtectedPersonRow",
+    "OrderRow",
+    "OrderTermRow",
+    "OrderVersionRow",
+    "ProtectedPersonRow",
+    "RestrictedDetailsRow",
+]
+
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+METADATA: Final = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class _Table(SQLModel, registry=registry(metadata=METADATA)):
+    """Base of the storage tables; they share :data:`METADATA`, not SQLModel's global one."""
+
+
+def _instant(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UtcInstant(), nullable=nullable, index=index))
+
+
+def _json(*, nullable: bool = False) -> Any:
+    return Field(sa_column=Column(JSON(), nullable=nullable))
+
+
+def _text(*, nullable: bool = False) -> Any:
+    return Field(sa_column=Column(Text(), nullable=nullable))
+
+
+# -- defendants ---------------------------------------------------------------------------
+
+
+class DefendantRow(_Table, table=True):
+    """A defendant; names, addresses and identities are child rows."""
+
+    __tablename__ = "defendants"
+
+    defendant_id: str = Field(primary_key=True)
+    date_of_birth: _dt.date | None = None
+    soa_since: _dt.date | None = None
+    soa_final_day: _dt.date | None = None
+    revision: int
+
+
+class DefendantNameRow(_Table, table=True):
+    """A name the defendant uses or used (SPA2019 s.9(2)(a), s.9(3)), in order."""
+
+    __tablename__ = "defendant_names"
+    __table_args__ = (ForeignKeyConstraint(["defendant_id"], ["defendants.defendant_id"]),)
+
+    defendant_id: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    name: str
+    from_day: _dt.date | None = None
+
+
+class DefendantAddressRow(_Table, table=True):
+    """A home address period (SPA2019 s.9(2)(b), s.9(4)), in order."""
+
+    __tablename__ = "defendant_addresses"
+    __table_args__ = (ForeignKeyConstraint(["defendant_id"], ["defendants.defendant_id"]),)
+
+    defendant_id: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    lines: list[str] = _json()
+    postcode: str
+    lat: float | None = None
+    lon: float | None = None
+    from_day: _dt.date
+    until_day: _dt.date | None = None
+
+
+class DefendantIdentityRow(_Table, table=True):
+    """An identity linked to a defendant, by its normalised key (indexed for resolution)."""
+
+    __tablename__ = "defendant_identities"
+    __table_args__ = (ForeignKeyConstraint(["defendant_id"], ["defendants.defendant_id"]),)
+
+    defendant_id: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    identity_key: str = Field(index=True)
+    linked_at: _dt.datetime = _instant()
+    source: str
+
+
+# -- protected persons ------------------------------------------------------------------
+
+
+class ProtectedPersonRow(_Table, table=True):
+    """A protected person: id and name only; whereabouts are in the restricted table."""
+
+    __tablename__ = "protected_persons"
+
+    person_id: str = Field(primary_key=True)
+    name: str
+    revision: int
+
+
+class RestrictedDetailsRow(_Table, table=True):
+    """The restricted compartment: address and places. Every read is audited."""
+
+    __tablename__ = "protected_person_restricted"
+    __table_args__ = (ForeignKeyConstraint(["person_id"], ["protected_persons.person_id"]),)
+
+    person_id: str = Field(primary_key=True)
+    address: dict[str, Any] | None = _json(nullable=True)
+    places: list[Any] = _json()
+
+
+# -- incidents --------------------------------------------------------------------------
+
+
+class IncidentRow(_Table, table=True):
+    """An incident, flat, so that bulk ingest and scans move plain tuples."""
+
+    __tablename__ = "incidents"
+
+    incident_id: str = Field(primary_key=True)
+    occurred_at: _dt.datetime = _instant(index=True)
+    kind: str
+    platform: str | None = None
+    actor_key: str | None = Field(default=None, index=True)
+    defendant_id: str | None = None
+    target_person_id: str | None = None
+    via_third_party: bool
+    lat: float | None = None
+    lon: float | None = None
+    summary: str = _text()
+    evidence_refs: list[str] = _json()
+    reported_at: _dt.datetime | None = _instant(nullable=True)
+    revision: int
+
+
+# -- orders -----------------------------------------------------------------------------
+
+
+class OrderRow(_Table, table=True):
+    """An order's root row: everything but its versions and protected persons."""
+
+    __tablename__ = "orders"
+    __table_args__ = (ForeignKeyConstraint(["defendant_id"], ["defendants.defendant_id"]),)
+
+    order_id: str = Field(primary_key=True)
+    kind: str
+    origin: str
+    defendant_id: str = Field(index=True)
+    applicant_force_code: str
+    applicant_force_name: str
+    applicant_force_kind: str
+    applicant_title: str
+    court: str
+    made_at: _dt.datetime = _instant()
+    state: str
+    application_id: str | None = None
+    replaces_order_id: str | None = None
+    served_at: _dt.datetime | None = _instant(nullable=True)
+    appeal_pending: bool
+    ended_at: _dt.datetime | None = _instant(nullable=True)
+    end_reason: str | None = _text(nullable=True)
+    revision: int
+
+
+class OrderProtectedPersonRow(_Table, table=True):
+    """A person an order protects (SPA2019 s.2(1)(c)), in order."""
+
+    __tablename__ = "order_protected_persons"
+    __table_args__ = (
+        ForeignKeyConstraint(["order_id"], ["orders.order_id"]),
+        ForeignKeyConstraint(["person_id"], ["protected_persons.person_id"]),
+    )
+
+    order_id: str = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    person_id: str = Field(index=True)
+
+
+class OrderVersionRow(_Table, table=True):
+    """One immutable order version (SPA2019 s.6): appended, never rewritten."""
+
+    __tablename__ = "order_versions"
+    __table_args__ = (ForeignKeyConstraint(["order_id"], ["orders.order_id"]),)
+
+    order_id: str = Field(primary_key=True)
+    number: int = Field(primary_key=True)
+    cause: str
+    decided_on: _dt.date
+    duration_years: int | None = None
+    duration_months: int | None = None
+    duration_weeks: int | None = None
+    duration_days: int | None = None
+    period_first_day: _dt.date | None = None
+    period_last_day: _dt.date | None = None
+    reason: str = _text()
+
+
+class OrderTermRow(_Table, table=True):
+    """A term of one order version: its catalogue code and the JSON of its parameters."""
+
+    __tablename__ = "order_terms"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["order_id", "version_number"], ["order_versions.order_id", "order_versions.number"]
+        ),
+    )
+
+    order_id: str = Field(primary_key=True)
+    version_number: int = Field(primary_key=True)
+    position: int = Field(primary_key=True)
+    term_id: str
+    code: str
+    parameters: dict[str, Any] = _json()
+
+
+# -- lifecycle subjects: one table per aggregate, key columns plus the record as JSON ----
+
+
+class ApplicationRow(_Table, table=True):
+    """An application for an SPO (SPA2019 s.1, s.13)."""
+
+    __tablename__ = "applications"
+
+    application_id: str = Field(primary_key=True)
+    defendant_id: str = Field(index=True)
+    state: str
+    body: dict[str, Any] = _json()
+    revision: int
+
+
+class NotificationDutyRow(_Table, table=True):
+    """A defendant's notification duty under an order (SPA2019 s.9-s.11)."""
+
+    __tablename__ = "notification_duties"
+
+    duty_id: str = Field(primary_key=True)
+    defendant_id: str = Field(index=True)
+    order_id: str = Field(index=True)
+    state: str
+    body: dict[str, Any] = _json()
+    revision: int
+
+
+class BreachReviewRow(_Table, table=True):
+    """A person's review of a suspected breach (SPA2019 s.8)."""
+
+    __tablename__ = "breach_reviews"
+
+    review_id: str = Field(primary_key=True)
+    alert_id: str = Field(index=True)
+    defendant_id: str = Field(index=True)
+    order_id: str
+    state: str
+    body: dict[str, Any] = _json()
+    revision: int
+
+
+# -- audit trail ------------------------------------------------------------------------
+
+
+class AuditEntryRow(_Table, table=True):
+    """One audit entry; ``entry_hash`` covers its content and ``prev_hash`` (a hash chain).
+
+    Append-only: triggers (migration 0002) refuse UPDATE and DELETE.
+    """
+
+    __tablename__ = "audit_entries"
+
+    seq: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    recorded_at: _dt.datetime = _instant()
+    actor_id: str
+    actor_role: str
+    event: str
+    subject_kind: str
+    subject_id: str = Field(index=True)
+    changes: str = _text()
+    reason: str = _text()
+    prev_hash: str
+    entry_hash: str = Field(unique=True)
+
+
+class AuditHeadRow(_Table, table=True):
+    """The last entry's number and hash: serialises appends and exposes a cut-off tail."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_seq: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    last_hash: str
+
+
+Index(
+    "ix_incidents_defendant_id_occurred_at",
+    IncidentRow.__table__.c.defendant_id,  # type: ignore[attr-defined]
+    IncidentRow.__table__.c.occurred_at,  # type: ignore[attr-defined]
+)

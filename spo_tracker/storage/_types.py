@@ -1,0 +1,73 @@
+"""Column types: aware instants stored as UTC on every backend.
+
+PostgreSQL keeps an instant in ``timestamp with time zone``. SQLite has no
+time-zone type, so an instant is stored as whole microseconds since
+1970-01-01 UTC in an integer column: exact, sortable and cheap to read in bulk
+(the streaming scan hands the integer on untouched). Either way a round trip
+gives back an equal instant, as a UTC pendulum datetime.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Final
+
+import pendulum
+from sqlalchemy import BigInteger, DateTime, Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from spo_tracker.errors import NaiveDatetimeError
+
+__all__ = ["EPOCH", "UtcInstant", "from_epoch_us", "to_epoch_us"]
+
+EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+_MICROSECOND: Final = _dt.timedelta(microseconds=1)
+_sub = _dt.datetime.__sub__
+
+
+def to_epoch_us(at: _dt.datetime) -> int:
+    """Whole microseconds from 1970-01-01 UTC to the aware instant ``at`` (exact).
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+    """
+    if at.tzinfo is None:
+        raise NaiveDatetimeError("at", at)
+    # datetime.__sub__ directly: pendulum's own subtraction builds an Interval, far slower.
+    return _sub(at, EPOCH) // _MICROSECOND
+
+
+def from_epoch_us(us: int) -> pendulum.DateTime:
+    """The UTC instant ``us`` microseconds after 1970-01-01 UTC."""
+    return pendulum.instance(EPOCH + _dt.timedelta(microseconds=us))
+
+
+class UtcInstant(TypeDecorator[_dt.datetime]):
+    """An aware instant: ``timestamptz`` on PostgreSQL, integer microseconds (UTC) on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: _dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise NaiveDatetimeError("instant", value)
+        return to_epoch_us(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> pendulum.DateTime | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return from_epoch_us(value)
+        instant: pendulum.DateTime = pendulum.instance(value).in_timezone(pendulum.UTC)
+        return instant
+
+    @property
+    def python_type(self) -> type[_dt.datetime]:
+        return _dt.datetime

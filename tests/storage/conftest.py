@@ -1,0 +1,164 @@
+"""Storage test fixtures: stores on every backend, fresh databases, a fixed clock.
+
+PostgreSQL: the URL comes from ``SPO_TRACKER_TEST_POSTGRES_URL`` (CI sets it).
+Unset, the PostgreSQL tests are skipped with the reason; set, they run and
+*fail* if the server cannot be reached. Each test run makes its own databases
+on that server (``spo_test_<pid>_<random>``, migrated once and used as the
+template for any fresh database a test asks for) and drops them at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pendulum
+import pytest
+import sqlalchemy as sa
+
+from spo_tracker.storage import Actor, InMemoryStore, SqlStore, Store, connect, upgrade
+
+POSTGRES_ENV = "SPO_TRACKER_TEST_POSTGRES_URL"
+
+#: When every audit entry in the tests is recorded (the library never reads the wall clock).
+NOW = pendulum.datetime(2025, 6, 1, 12, 0, tz="Europe/London")
+ACTOR = Actor("PC 1234", "officer")
+
+
+def fixed_clock() -> pendulum.DateTime:
+    """The tests' clock."""
+    return NOW
+
+
+class PostgresServer:
+    """The test server: makes and drops this run's databases through the maintenance database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+        self.prefix = f"spo_test_{os.getpid()}_{secrets.token_hex(3)}"
+        self._admin = sa.create_engine(
+            self.url.set(database="postgres"),
+            isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": 5},
+        )
+        self._made: list[str] = []
+        self._count = itertools.count(1)
+        self.template = ""
+
+    def url_for(self, database: str) -> str:
+        """The URL of one of this run's databases."""
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    def create(self, *, template: str | None = None) -> str:
+        """A new database (a copy of ``template`` if given); returns its name."""
+        name = f"{self.prefix}_{next(self._count)}"
+        clause = f" TEMPLATE {template}" if template else ""
+        with self._admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}{clause}")
+        self._made.append(name)
+        return name
+
+    def drop_all(self) -> None:
+        """Drop every database this run made."""
+        with self._admin.connect() as conn:
+            for name in reversed(self._made):
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """This run's PostgreSQL server, with a migrated template database."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(f"{POSTGRES_ENV} is not set; PostgreSQL tests run in CI (.ci/run)")
+    server = PostgresServer(url)
+    try:
+        server.template = server.create()
+    except sa.exc.OperationalError as error:
+        pytest.fail(f"{POSTGRES_ENV}={url} but the server cannot be reached: {error}")
+    upgrade(server.url_for(server.template))
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A fresh, migrated PostgreSQL database for one test."""
+    return postgres_server.url_for(postgres_server.create(template=postgres_server.template))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test that needs a fresh database."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh, migrated SQLite database for one test."""
+    path = tmp_path / "spo.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def shared_sqlite_store(sqlite_template: Path) -> Iterator[SqlStore]:
+    """One SQLite store for the tests that keep to their own ids."""
+    path = sqlite_template.with_name("shared.sqlite")
+    shutil.copyfile(sqlite_template, path)
+    store = connect(f"sqlite:///{path}", clock=fixed_clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def shared_postgres_store(postgres_server: PostgresServer) -> Iterator[SqlStore]:
+    """One PostgreSQL store for the tests that keep to their own ids."""
+    name = postgres_server.create(template=postgres_server.template)
+    store = connect(postgres_server.url_for(name), clock=fixed_clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def shared_memory_store() -> InMemoryStore:
+    """One in-memory store for the tests that keep to their own ids."""
+    return InMemoryStore(clock=fixed_clock)
+
+
+_unique = itertools.count(1)
+
+
+@pytest.fixture
+def uid() -> Callable[[str], str]:
+    """Ids unique across the run, so tests can share a store: ``uid("D")`` -> ``D-17-1``."""
+    run = next(_unique)
+    counter = itertools.count(1)
+    return lambda prefix: f"{prefix}-{run}-{next(counter)}"
+
+
+BACKENDS = (
+    pytest.param("memory", id="memory"),
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+)
+
+
+@pytest.fixture
+def fresh_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A new, empty store on the backend named by the test's ``backend`` parameter."""
+    backend = request.param if hasattr(request, "param") else request.getfixturevalue("backend")
+    if backend == "memory":
+        yield InMemoryStore(clock=fixed_clock)
+        return
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    store = connect(url, clock=fixed_clock)
+    yield store
+    store.close()
