@@ -21,6 +21,7 @@ by Alembic migrations shipped in this package: :func:`upgrade`, or
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import itertools
@@ -156,7 +157,9 @@ def verify(store: Store) -> AuditReport:
     Returns:
         The verdict; when broken, :attr:`AuditReport.first_bad_seq` names the first bad entry.
     """
-    return check_chain(store.audit_entries(), store.audit_head())
+    head = store.audit_head()
+    with contextlib.closing(store.audit_entries()) as entries:
+        return check_chain(entries, head)
 
 
 def _positive(name: str, value: object) -> int:

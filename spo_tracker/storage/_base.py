@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import datetime as _dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
@@ -506,7 +506,7 @@ class Store(abc.ABC):
         """Stream incidents, oldest first, as domain objects."""
 
     @abc.abstractmethod
-    def audit_entries(self) -> Iterator[AuditEntry]:
+    def audit_entries(self) -> Generator[AuditEntry, None, None]:
         """Every audit entry in number order (streamed)."""
 
     @abc.abstractmethod

@@ -41,6 +41,7 @@ __all__ = [
     "head_revision",
     "make_engine",
     "parse_url",
+    "run_downgrade",
     "run_upgrade",
     "translate",
     "translating",
@@ -176,6 +177,14 @@ def run_upgrade(engine: Engine, target: DatabaseUrl, revision: str) -> None:
     with translating(target.shown), engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+def run_downgrade(engine: Engine, target: DatabaseUrl, revision: str) -> None:
+    """Migrate the database back to ``revision`` (``base`` removes the schema)."""
+    config = _alembic_config()
+    with translating(target.shown), engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
 
 
 _BUSY_STATES: Final = frozenset({"40P01", "40001", "55P03", "57014"})

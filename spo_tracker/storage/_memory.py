@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 from spo_tracker.domain.incidents import Incident
@@ -109,7 +109,7 @@ class InMemoryStore(Store):
     ) -> Iterator[Incident]:
         yield from self._incidents(since, until, defendant_id)
 
-    def audit_entries(self) -> Iterator[AuditEntry]:
+    def audit_entries(self) -> Generator[AuditEntry, None, None]:
         with self._lock:
             entries = list(self._audit)
         yield from entries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Engine, delete, insert, select, update
@@ -392,10 +392,12 @@ class SqlStore(Store):
             else:
                 cursor = raw.driver_connection.cursor(name="spo_scan")  # type: ignore[union-attr]
                 cursor.itersize = chunk_size
-            cursor.execute(sql, params)
-            while chunk := cursor.fetchmany(chunk_size):
-                yield chunk
-            cursor.close()
+            try:
+                cursor.execute(sql, params)
+                while chunk := cursor.fetchmany(chunk_size):
+                    yield chunk
+            finally:
+                cursor.close()
         except DBAPIError as error:  # pragma: no cover - raw cursors raise driver errors
             raise translate(error, self.url.shown) from error
         except Exception as error:
@@ -461,26 +463,27 @@ class SqlStore(Store):
                     reported,
                 )
 
-    def audit_entries(self) -> Iterator[AuditEntry]:
+    def audit_entries(self) -> Generator[AuditEntry, None, None]:
         stmt = select(_AUDIT).order_by(_AUDIT.c.seq)
         with translating(self.url.shown), self.engine.connect() as conn:
             conn = conn.execution_options(
                 sqlite_begin="DEFERRED", stream_results=True, yield_per=1000
             )
-            for row in conn.execute(stmt):
-                yield AuditEntry(
-                    seq=int(row.seq),
-                    recorded_at=row.recorded_at,
-                    actor_id=row.actor_id,
-                    actor_role=row.actor_role,
-                    event=row.event,
-                    subject_kind=row.subject_kind,
-                    subject_id=row.subject_id,
-                    changes=row.changes,
-                    reason=row.reason,
-                    prev_hash=row.prev_hash,
-                    entry_hash=row.entry_hash,
-                )
+            with conn.execute(stmt) as result:
+                for row in result:
+                    yield AuditEntry(
+                        seq=int(row.seq),
+                        recorded_at=row.recorded_at,
+                        actor_id=row.actor_id,
+                        actor_role=row.actor_role,
+                        event=row.event,
+                        subject_kind=row.subject_kind,
+                        subject_id=row.subject_id,
+                        changes=row.changes,
+                        reason=row.reason,
+                        prev_hash=row.prev_hash,
+                        entry_hash=row.entry_hash,
+                    )
 
     def audit_head(self) -> tuple[int, str] | None:
         stmt = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)

@@ -1,0 +1,212 @@
+"""The audit trail is tamper-evident: verify() names the first altered, missing or added entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+from spo_tracker.storage import SqlStore, Store, connect, verify
+from spo_tracker.storage._audit import GENESIS_HASH, AuditEntry, PendingEntry, chain, check_chain
+from tests.storage import builders
+from tests.storage.conftest import ACTOR, NOW, fixed_clock
+
+
+def _entries(count: int) -> list[AuditEntry]:
+    pending = [
+        PendingEntry(NOW.add(minutes=n), ACTOR, "x.changed", "x", f"X{n}", {"n": n}, "why")
+        for n in range(count)
+    ]
+    return chain(pending, 0, GENESIS_HASH)
+
+
+def _renumber(entries: list[AuditEntry]) -> list[AuditEntry]:
+    return [attrs.evolve(e, seq=n) for n, e in enumerate(entries, start=1)]
+
+
+def test_an_intact_chain_verifies_and_reports_its_head() -> None:
+    """Head number and hash are the last entry's, to be anchored elsewhere."""
+    entries = _entries(5)
+    report = check_chain(entries, (5, entries[-1].entry_hash))
+    assert report.ok
+    assert (report.checked, report.head_seq, report.head_hash) == (5, 5, entries[-1].entry_hash)
+    assert "intact" in report.describe()
+
+
+def test_an_empty_trail_verifies() -> None:
+    """Nothing written yet is not a break."""
+    assert check_chain([], (0, GENESIS_HASH)).ok
+
+
+@pytest.mark.parametrize("field", ["changes", "reason", "actor_id", "event", "subject_id"])
+def test_an_altered_entry_is_named(field: str) -> None:
+    """Any field changed in place breaks that entry's hash."""
+    entries = _entries(6)
+    changes: dict[str, Any] = {field: "forged"}
+    entries[3] = attrs.evolve(entries[3], **changes)
+    report = check_chain(entries, None)
+    assert (report.ok, report.first_bad_seq) == (False, 4)
+    assert "altered" in (report.problem or "")
+
+
+def test_an_altered_time_is_named() -> None:
+    """Moving an entry in time breaks its hash too."""
+    entries = _entries(4)
+    entries[1] = attrs.evolve(entries[1], recorded_at=entries[1].recorded_at.add(seconds=1))
+    assert check_chain(entries, None).first_bad_seq == 2
+
+
+def test_a_deleted_entry_is_named() -> None:
+    """A gap in the numbers names the missing entry."""
+    entries = _entries(6)
+    del entries[2]
+    report = check_chain(entries, None)
+    assert report.first_bad_seq == 3
+    assert "missing" in (report.problem or "")
+
+
+def test_a_deleted_and_renumbered_entry_is_named() -> None:
+    """Closing the gap does not help: the next entry no longer links."""
+    entries = _entries(6)
+    del entries[2]
+    report = check_chain(_renumber(entries), None)
+    assert report.first_bad_seq == 3
+    assert "link" in (report.problem or "")
+
+
+def test_an_inserted_entry_is_named() -> None:
+    """An entry slipped in (and the rest renumbered) is caught where it sits."""
+    entries = _entries(5)
+    forged = attrs.evolve(entries[1], subject_id="FORGED")
+    entries.insert(2, forged)
+    report = check_chain(_renumber(entries), None)
+    assert report.first_bad_seq == 3
+
+
+def test_reordered_entries_are_named() -> None:
+    """Swapping two entries breaks the chain at the first of them."""
+    entries = _entries(5)
+    entries[1], entries[2] = entries[2], entries[1]
+    assert check_chain(_renumber(entries), None).first_bad_seq == 2
+
+
+def test_a_cut_off_tail_is_caught_by_the_head_record() -> None:
+    """Deleting the last entries leaves a whole chain, but the head still names them."""
+    entries = _entries(6)
+    report = check_chain(entries[:4], (6, entries[-1].entry_hash))
+    assert (report.ok, report.first_bad_seq) == (False, 5)
+    assert "5 to 6" in (report.problem or "")
+    assert "BROKEN at entry 5" in report.describe()
+
+
+# -- in a real database ---------------------------------------------------------------------
+
+
+def _filled(url: str) -> SqlStore:
+    store = connect(url, clock=fixed_clock)
+    for n in range(5):
+        with store.unit_of_work(ACTOR) as uow:
+            uow.defendants.add(builders.defendant(f"D{n}"), reason=f"case {n}")
+            uow.commit()
+    assert verify(store).ok
+    return store
+
+
+def _execute(store: SqlStore, *statements: str) -> None:
+    with store.engine.connect() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+        conn.commit()
+
+
+def _drop_triggers(store: SqlStore) -> None:
+    """What an attacker with owner rights would do first."""
+    if store.backend == "sqlite":
+        _execute(
+            store,
+            "DROP TRIGGER audit_entries_no_update",
+            "DROP TRIGGER audit_entries_no_delete",
+        )
+    else:
+        _execute(store, "DROP TRIGGER audit_entries_no_update_or_delete ON audit_entries")
+
+
+BACKEND_URLS = [
+    pytest.param("sqlite_url", id="sqlite"),
+    pytest.param("postgres_url", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.mark.parametrize("url_fixture", BACKEND_URLS)
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_entries SET reason = 'nothing to see' WHERE seq = 2",
+        "DELETE FROM audit_entries WHERE seq = 5",
+        "DELETE FROM audit_head",
+        "UPDATE audit_head SET last_seq = 1",
+    ],
+)
+def test_triggers_refuse_to_rewrite_the_trail(
+    url_fixture: str, statement: str, request: pytest.FixtureRequest
+) -> None:
+    """The database itself refuses UPDATE and DELETE on the trail and moving the head back."""
+    store = _filled(request.getfixturevalue(url_fixture))
+    with pytest.raises(sa.exc.DatabaseError, match=r"append-only|head"):
+        _execute(store, statement)
+    assert verify(store).ok
+    store.close()
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_truncating_the_trail(postgres_url: str) -> None:
+    """TRUNCATE bypasses row triggers, so a statement trigger refuses it."""
+    store = _filled(postgres_url)
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        _execute(store, "TRUNCATE audit_entries")
+    store.close()
+
+
+@pytest.mark.parametrize("url_fixture", BACKEND_URLS)
+@pytest.mark.parametrize(
+    ("statements", "first_bad", "problem"),
+    [
+        (["UPDATE audit_entries SET reason = 'nothing to see' WHERE seq = 3"], 3, "altered"),
+        (["DELETE FROM audit_entries WHERE seq = 2"], 2, "missing"),
+        (
+            [
+                "UPDATE audit_entries SET seq = seq + 100 WHERE seq >= 3",
+                "INSERT INTO audit_entries (seq, recorded_at, actor_id, actor_role, event,"
+                " subject_kind, subject_id, changes, reason, prev_hash, entry_hash)"
+                " SELECT 3, recorded_at, actor_id, actor_role, event, subject_kind, 'FORGED',"
+                " changes, reason, prev_hash, 'f' FROM audit_entries WHERE seq = 2",
+                "UPDATE audit_entries SET seq = seq - 99 WHERE seq >= 103",
+            ],
+            3,
+            "link",
+        ),
+    ],
+    ids=["altered", "deleted", "inserted"],
+)
+def test_tampering_with_triggers_dropped_is_detected(
+    url_fixture: str,
+    statements: list[str],
+    first_bad: int,
+    problem: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Even an owner who drops the triggers cannot change the trail unseen."""
+    store = _filled(request.getfixturevalue(url_fixture))
+    _drop_triggers(store)
+    _execute(store, *statements)
+    report = verify(store)
+    assert (report.ok, report.first_bad_seq) == (False, first_bad), report.describe()
+    assert problem in (report.problem or "")
+    store.close()
+
+
+def test_verify_works_on_the_in_memory_store(shared_memory_store: Store) -> None:
+    """The same chain, the same check."""
+    assert verify(shared_memory_store).ok

@@ -1,0 +1,219 @@
+"""Migrations: they build exactly the models' schema, and upgrades keep the data."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from spo_tracker.errors import (
+    DatabaseUnavailableError,
+    InvalidDatabaseUrlError,
+    SchemaVersionError,
+)
+from spo_tracker.storage import (
+    METADATA,
+    connect,
+    head_revision,
+    ingest_incidents,
+    schema_revision,
+    upgrade,
+    verify,
+)
+from spo_tracker.storage._audit import PendingEntry, chain
+from spo_tracker.storage._engine import make_engine, parse_url, run_downgrade
+from spo_tracker.storage._mapping import MAPPERS
+from spo_tracker.storage._sql import _entry_values
+from tests.storage import builders
+from tests.storage.conftest import ACTOR, NOW, PostgresServer, fixed_clock
+
+
+def _schema_diff(url: str) -> list[object]:
+    engine = make_engine(parse_url(url))
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return list(compare_metadata(context, METADATA))
+    finally:
+        engine.dispose()
+
+
+def _empty_sqlite(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'new.sqlite'}"
+
+
+def _empty_postgres(server: PostgresServer) -> str:
+    return server.url_for(server.create())
+
+
+def test_migrations_build_exactly_the_models_schema_on_sqlite(tmp_path: Path) -> None:
+    """Alembic's comparison of the migrated database with the models finds nothing."""
+    url = _empty_sqlite(tmp_path)
+    assert upgrade(url) == head_revision()
+    assert _schema_diff(url) == []
+
+
+@pytest.mark.postgres
+def test_migrations_build_exactly_the_models_schema_on_postgres(
+    postgres_server: PostgresServer,
+) -> None:
+    """The same on PostgreSQL."""
+    url = _empty_postgres(postgres_server)
+    upgrade(url)
+    assert _schema_diff(url) == []
+
+
+def _fill_at_first_revision(url: str) -> list[object]:
+    """Write aggregates and a chained trail as the 0001 code did (no audit head yet)."""
+    engine = make_engine(parse_url(url))
+    d, p = builders.defendant("D1", identities=4), builders.person("P1")
+    order = builders.order("O1", "D1", ("P1",))
+    incident = builders.incident("I1", 5)
+    stored: list[object] = [d, p, order, incident]
+    pending = [
+        PendingEntry(NOW, ACTOR, f"{type(x).__name__}.created", "x", str(n), {"n": n}, "")
+        for n, x in enumerate(stored)
+    ]
+    try:
+        with engine.begin() as conn:
+            for obj in stored:
+                rows = MAPPERS[type(obj)].from_domain(obj, 1 if obj is not order else 3)
+                for row in [rows.root, *(r for rs in rows.children.values() for r in rs)]:
+                    table = type(row).__table__
+                    values = {c.name: getattr(row, c.name) for c in table.columns}
+                    conn.execute(sa.insert(table), [values])
+            audit = METADATA.tables["audit_entries"]
+            conn.execute(sa.insert(audit), [_entry_values(e) for e in chain(pending, 0, "0" * 64)])
+    finally:
+        engine.dispose()
+    return stored
+
+
+def _check_upgrade_keeps_data(url: str) -> None:
+    assert upgrade(url, revision="0001") == "0001"
+    stored = _fill_at_first_revision(url)
+    with pytest.raises(SchemaVersionError, match="0001"):
+        connect(url)
+    assert upgrade(url) == head_revision()
+    store = connect(url, clock=fixed_clock)
+    try:
+        before = verify(store)
+        assert before.ok
+        assert before.checked == 4
+        assert store.audit_head() == (4, before.head_hash)
+        with store.unit_of_work(ACTOR) as uow:
+            loaded = [
+                uow.defendants.get("D1"),
+                uow.protected_persons.get("P1"),
+                uow.orders.get("O1"),
+                uow.incidents.get("I1"),
+            ]
+        assert loaded == stored
+        ingest_incidents(store, builders.incidents("J", 3), actor=ACTOR)
+        after = verify(store)
+        assert after.ok
+        assert after.checked == 6  # and a restricted read, and an ingested batch
+    finally:
+        store.close()
+
+
+def test_upgrading_a_first_revision_sqlite_database_keeps_its_data(tmp_path: Path) -> None:
+    """Aggregates and the trail written at 0001 load equal and verify after 0002."""
+    _check_upgrade_keeps_data(_empty_sqlite(tmp_path))
+
+
+@pytest.mark.postgres
+def test_upgrading_a_first_revision_postgres_database_keeps_its_data(
+    postgres_server: PostgresServer,
+) -> None:
+    """The same on PostgreSQL."""
+    _check_upgrade_keeps_data(_empty_postgres(postgres_server))
+
+
+def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
+    """Every revision can be undone and redone (the migrations are reversible)."""
+    url = _empty_sqlite(tmp_path)
+    upgrade(url)
+    target = parse_url(url)
+    engine = make_engine(target)
+    run_downgrade(engine, target, "base")
+    engine.dispose()
+    assert schema_revision(url) is None
+    assert upgrade(url) == head_revision()
+    assert _schema_diff(url) == []
+
+
+def test_connect_refuses_a_database_that_is_not_upgraded(tmp_path: Path) -> None:
+    """A database without the schema is a typed error telling you what to run."""
+    url = _empty_sqlite(tmp_path)
+    sa.create_engine(url).connect().close()
+    with pytest.raises(SchemaVersionError, match="db upgrade"):
+        connect(url)
+
+
+def test_connect_does_not_create_a_missing_sqlite_file(tmp_path: Path) -> None:
+    """A typo in the path is an error, not a new empty database."""
+    with pytest.raises(DatabaseUnavailableError, match="no database file"):
+        connect(_empty_sqlite(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_folder_is_unavailable(tmp_path: Path) -> None:
+    """upgrade() can create a file but not its folder."""
+    with pytest.raises(DatabaseUnavailableError, match="does not exist"):
+        upgrade(f"sqlite:///{tmp_path / 'no' / 'such.sqlite'}")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "not a url",
+        "mysql://root@localhost/db",
+        "sqlite://",
+        "sqlite:///:memory:",
+        "postgresql+psycopg://u@h:notaport/db",
+        "postgresql+psycopg://u@h:5432",
+        "postgresql+asyncpg://u@h/db",
+    ],
+)
+def test_malformed_or_unsupported_urls_are_typed_errors(url: str) -> None:
+    """The message says what a URL should look like."""
+    with pytest.raises(InvalidDatabaseUrlError, match=r"sqlite:///|name the database|file.s path"):
+        connect(url)
+
+
+def test_a_password_never_appears_in_an_error() -> None:
+    """URLs in messages have their password hidden."""
+    with pytest.raises(InvalidDatabaseUrlError) as caught:
+        connect("postgresql+psycopg://user:s3cret@host/")
+    assert "s3cret" not in str(caught.value)
+
+
+def test_an_unreachable_postgres_server_is_a_typed_error() -> None:
+    """Nothing listens on port 1: DatabaseUnavailableError, not a driver exception."""
+    with pytest.raises(DatabaseUnavailableError, match="cannot reach") as caught:
+        connect("postgresql://postgres:pw@127.0.0.1:1/nothing")
+    assert "pw" not in str(caught.value)
+
+
+def test_importing_the_storage_package_touches_nothing(tmp_path: Path) -> None:
+    """No engine, file or connection at import: the folder stays empty."""
+    code = "import spo_tracker.storage, spo_tracker.storage._sql, spo_tracker.cli"
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, env=env)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_upgrade_is_idempotent(tmp_path: Path) -> None:
+    """Running it twice changes nothing the second time."""
+    url = _empty_sqlite(tmp_path)
+    upgrade(url)
+    assert upgrade(url) == head_revision()
+    assert _schema_diff(url) == []
