@@ -1,0 +1,255 @@
+"""Guards and effects shared by the interim-order and full-order lifecycles.
+
+Private: each lifecycle module wraps these in its own named :class:`Guard`
+objects and table rows, so that each table reads on its own.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import pendulum
+
+from spo_tracker.domain.lifecycles._support import london_day, period_end
+from spo_tracker.domain.lifecycles.parties import Party
+from spo_tracker.domain.orders import (
+    Duration,
+    Order,
+    OrderVersion,
+    VersionCause,
+    check_terms_compatible,
+)
+from spo_tracker.domain.statutory_time import DayPeriod, as_london_date
+from spo_tracker.domain.terms import Term
+from spo_tracker.errors import IncompatibleTermError
+
+__all__ = [
+    "OrderCommandLike",
+    "appeal_dismissed",
+    "appeal_is_pending",
+    "appealed",
+    "compatible_with_live_orders",
+    "discharged",
+    "ended",
+    "expired",
+    "fixed_period_has_ended",
+    "made_on",
+    "new_period_not_already_over",
+    "new_version",
+    "no_appeal_pending",
+    "period_for",
+    "proposed_period",
+    "served",
+    "served_not_before_made",
+    "to_orders",
+    "to_terms",
+    "variation_changes_something",
+    "within_fixed_period",
+]
+
+
+class OrderCommandLike(Protocol):
+    """The payload both order lifecycles' commands carry."""
+
+    @property
+    def at(self) -> pendulum.DateTime: ...
+
+    @property
+    def applied_by(self) -> Party | None: ...
+
+    @property
+    def terms(self) -> tuple[Term, ...] | None: ...
+
+    @property
+    def duration(self) -> Duration | None: ...
+
+    @property
+    def until_further_order(self) -> bool: ...
+
+    @property
+    def other_live_orders(self) -> tuple[Order, ...]: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+def to_orders(value: Iterable[Order]) -> tuple[Order, ...]:
+    """Converter: the other live orders as a tuple."""
+    return tuple(value)
+
+
+def to_terms(value: Iterable[Term] | None) -> tuple[Term, ...] | None:
+    """Converter: ``None`` (terms unchanged) or a tuple of terms."""
+    return None if value is None else tuple(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def made_on(made_at: pendulum.DateTime) -> pendulum.Date:
+    """The London day an order was made (cached: read by most order guards)."""
+    return as_london_date(made_at)
+
+
+@functools.lru_cache(maxsize=4096)
+def period_for(duration: Duration, first_day: pendulum.Date) -> DayPeriod:
+    """The days of ``duration`` beginning with ``first_day`` (cached)."""
+    return duration.period_from(first_day)
+
+
+def proposed_period(
+    order: Order, cmd: OrderCommandLike
+) -> tuple[Duration | None, DayPeriod | None]:
+    """The duration and period the order would have after ``cmd``.
+
+    Periods always count from the day the order was made (as in
+    :class:`OrderVersion`): a renewal states the whole new period.
+    """
+    if cmd.until_further_order:
+        return None, None
+    if cmd.duration is not None:
+        return cmd.duration, period_for(cmd.duration, made_on(order.made_at))
+    return order.current.duration, order.current.period
+
+
+def _when(at: pendulum.DateTime) -> str:
+    return at.in_timezone("Europe/London").to_iso8601_string()
+
+
+# --- guards -----------------------------------------------------------------
+
+
+def within_fixed_period(order: Order, cmd: OrderCommandLike) -> str | None:
+    """The order has not run out: past its fixed period only EXPIRE is possible."""
+    period = order.period
+    if period is not None and cmd.at >= period_end(period):
+        return (
+            f"at={_when(cmd.at)}: the fixed period ended at the end of {period.last_day}; "
+            "record EXPIRE instead"
+        )
+    return None
+
+
+def fixed_period_has_ended(order: Order, cmd: OrderCommandLike) -> str | None:
+    """Only a fixed order expires, and only once its last day is over."""
+    period = order.period
+    if period is None:
+        return "period=None: the order runs until further order, so it never expires"
+    if cmd.at < period_end(period):
+        return f"at={_when(cmd.at)}: the fixed period runs to the end of {period.last_day}"
+    return None
+
+
+def served_not_before_made(order: Order, cmd: OrderCommandLike) -> str | None:
+    """Service follows the making of the order."""
+    if cmd.at < order.made_at:
+        return f"at={_when(cmd.at)}: before the order was made at {_when(order.made_at)}"
+    return None
+
+
+def no_appeal_pending(order: Order, cmd: OrderCommandLike) -> str | None:
+    """One appeal at a time: a second one is refused rather than silently merged."""
+    if order.appeal_pending:
+        return "appeal_pending=True: an appeal is already pending"
+    return None
+
+
+def appeal_is_pending(order: Order, cmd: OrderCommandLike) -> str | None:
+    """The Crown Court can only decide an appeal that was lodged."""
+    if not order.appeal_pending:
+        return "appeal_pending=False: no appeal has been lodged"
+    return None
+
+
+def variation_changes_something(order: Order, cmd: OrderCommandLike) -> str | None:
+    """A new version states new terms or a new period, well formed."""
+    if cmd.terms is None and cmd.duration is None and not cmd.until_further_order:
+        return "terms=None, duration=None: nothing to change"
+    if cmd.terms is not None:
+        ids = [t.term_id for t in cmd.terms]
+        if not ids or not all(isinstance(t, Term) for t in cmd.terms):
+            return f"terms={cmd.terms!r}: an order needs at least one term"
+        if len(set(ids)) != len(ids):
+            return f"terms={ids!r}: term ids must be unique within an order"
+    duration, period = proposed_period(order, cmd)
+    terms = order.terms if cmd.terms is None else cmd.terms
+    if (terms, duration, period) == (order.terms, order.current.duration, order.period):
+        return "the terms and period given are the order's current ones"
+    return None
+
+
+def new_period_not_already_over(order: Order, cmd: OrderCommandLike) -> str | None:
+    """A variation may shorten the period, but not to one already over (discharge instead)."""
+    _, period = proposed_period(order, cmd)
+    if period is not None and cmd.at >= period_end(period):
+        return (
+            f"duration={cmd.duration!r}: the period would have ended at the end of "
+            f"{period.last_day}, before {_when(cmd.at)}"
+        )
+    return None
+
+
+def compatible_with_live_orders(order: Order, cmd: OrderCommandLike) -> str | None:
+    """New terms must not clash with another live order's terms (SPA2019 s.2(6)-(7))."""
+    if cmd.terms is None:
+        return None
+    others = [
+        o
+        for o in cmd.other_live_orders
+        if o.order_id != order.order_id and o.state.live and o.defendant_id == order.defendant_id
+    ]
+    try:
+        check_terms_compatible(cmd.terms, others)
+    except IncompatibleTermError as error:
+        return str(error)
+    return None
+
+
+# --- effects ----------------------------------------------------------------
+
+
+def served(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
+    """SERVE: record when the order was served."""
+    return {"served_at": cmd.at}
+
+
+def new_version(order: Order, cmd: OrderCommandLike, cause: VersionCause) -> dict[str, Any]:
+    """Append a version (never rewrite an old one) with the proposed terms and period."""
+    duration, period = proposed_period(order, cmd)
+    version = OrderVersion(
+        number=len(order.versions) + 1,
+        cause=cause,
+        decided_on=london_day(cmd.at),
+        duration=duration,
+        period=period,
+        terms=order.terms if cmd.terms is None else cmd.terms,
+        reason=cmd.reason,
+    )
+    return {"versions": (*order.versions, version)}
+
+
+def ended(order: Order, at: pendulum.DateTime, reason: str) -> dict[str, Any]:
+    """The order ends at ``at`` for ``reason``; an appeal still pending goes with it."""
+    return {"ended_at": at, "end_reason": reason, "appeal_pending": False}
+
+
+def discharged(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
+    """DISCHARGE: ended now, on whose application."""
+    who = cmd.applied_by.key if cmd.applied_by is not None else "unknown"
+    return ended(order, cmd.at, f"discharged on the application of {who}")
+
+
+def expired(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
+    """EXPIRE: ended at the end of the fixed period, however late it is recorded."""
+    assert order.period is not None  # the guard refuses orders without a fixed period
+    return ended(order, period_end(order.period), "expired at the end of its fixed period")
+
+
+def appealed(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
+    """LODGE_APPEAL: the flag; the order stays in force (no stay, SPA2019 s.7)."""
+    return {"appeal_pending": True}
+
+
+def appeal_dismissed(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
+    """APPEAL_DISMISSED: the order stands as it was."""
+    return {"appeal_pending": False}

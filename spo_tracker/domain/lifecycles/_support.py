@@ -1,0 +1,207 @@
+"""Helpers shared by the lifecycle modules: command fields, table rows, cached day ends.
+
+Private: the public surface is each lifecycle module and the package ``__init__``.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypeVar, cast
+
+import attrs
+import pendulum
+
+from spo_tracker.domain.statemachine import Command, Guard, Transition
+from spo_tracker.domain.statutory_time import DayPeriod, as_london_date, ensure_aware
+from spo_tracker.errors import InvalidValueError, UnknownCodeError
+
+__all__ = [
+    "PROBE_ACTOR",
+    "Revisioned",
+    "aware_at",
+    "evolve",
+    "london_day",
+    "non_empty_text",
+    "optional_aware",
+    "period_end",
+    "row",
+    "state_setter",
+    "to_event",
+]
+
+#: The actor of the payload-free commands that ``Machine.enabled_events`` builds.
+PROBE_ACTOR = "enabled-events probe"
+
+E = TypeVar("E", bound=enum.Enum)
+S = TypeVar("S", bound=enum.Enum)
+T = TypeVar("T", bound="Revisioned")
+C = TypeVar("C", bound=Command)
+
+
+class Revisioned(Protocol):
+    """A lifecycle subject: an id, a state and a revision bumped by every fired event."""
+
+    @property
+    def subject_id(self) -> str: ...
+
+    @property
+    def revision(self) -> int: ...
+
+    @property
+    def state(self) -> enum.Enum: ...
+
+
+def to_event(events: type[E], value: object) -> E:
+    """``value`` as a member of ``events``: the member itself, or its name or value as text.
+
+    Raises:
+        UnknownCodeError: naming the value and the known event names.
+    """
+    if isinstance(value, events):
+        return value
+    if isinstance(value, str):
+        for member in events:
+            if value in (member.name, member.value):
+                return member
+    raise UnknownCodeError("event", value, [e.name for e in events])
+
+
+@attrs.frozen
+class _CopyPlan:
+    """How to copy one slotted attrs class field by field (see :func:`evolve`)."""
+
+    read: Callable[[Any], tuple[Any, ...]]
+    index: Mapping[str, int]
+    writers: tuple[Callable[[Any, Any], None], ...]
+
+
+@functools.cache
+def _plan(cls: type) -> _CopyPlan | None:
+    names = tuple(f.name for f in attrs.fields(cls))
+    own_slots = set(cls.__dict__.get("__slots__", ()))
+    if len(names) < 2 or not own_slots.issuperset(names):
+        return None  # not a slotted attrs class with its fields in its own slots
+    return _CopyPlan(
+        read=operator.attrgetter(*names),
+        index={n: i for i, n in enumerate(names)},
+        writers=tuple(cls.__dict__[n].__set__ for n in names),
+    )
+
+
+def evolve(subject: T, **changes: Any) -> T:
+    """A copy of ``subject`` with ``changes``: ``attrs.evolve`` without re-validation.
+
+    A transition copies its subject once, and ``attrs.evolve`` re-runs every
+    converter and validator of the whole record, which was most of the cost of
+    a transition. Here the subject is already valid and every changed value is
+    built by the lifecycle code from a validated command (new order versions are
+    validated when they are constructed), so the copy writes the slots directly.
+    Classes that are not slotted attrs classes fall back to ``attrs.evolve``.
+
+    Raises:
+        InvalidValueError: a change names a field the subject does not have.
+    """
+    plan = _plan(type(subject))
+    if plan is None:
+        return cast(T, attrs.evolve(cast(Any, subject), **changes))
+    values = list(plan.read(subject))
+    for name, value in changes.items():
+        try:
+            values[plan.index[name]] = value
+        except KeyError:
+            raise InvalidValueError(
+                "field", name, f"not a field of {type(subject).__name__}"
+            ) from None
+    new: T = object.__new__(type(subject))
+    for write, value in zip(plan.writers, values, strict=True):
+        write(new, value)
+    return new
+
+
+def aware_at(value: object) -> pendulum.DateTime:
+    """Converter: the command instant must be aware (naive datetimes are refused)."""
+    return ensure_aware(value, field="at")
+
+
+def optional_aware(field: str) -> Callable[[object], pendulum.DateTime | None]:
+    """Converter factory: ``None`` or an aware datetime, named ``field`` in errors."""
+
+    def convert(value: object) -> pendulum.DateTime | None:
+        return None if value is None else ensure_aware(value, field=field)
+
+    return convert
+
+
+def non_empty_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """Validator: non-empty text."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+
+
+def london_day(at: pendulum.DateTime) -> pendulum.Date:
+    """The Europe/London day of ``at`` (the statutory day, via statutory_time)."""
+    return as_london_date(at)
+
+
+@functools.lru_cache(maxsize=4096)
+def period_end(period: DayPeriod) -> pendulum.DateTime:
+    """``period.ends_at``, cached: guards compare against it on most transitions.
+
+    ``DayPeriod`` is frozen and hashable, so the cache can never go stale.
+    """
+    return period.ends_at
+
+
+def state_setter(
+    stored: Callable[[S], Any] | None = None,
+) -> Callable[[T, S], T]:
+    """The ``Machine.set_state`` hook: the subject in ``state``, revision bumped once.
+
+    Rows built by :func:`row` already set the state and the revision in their
+    effect (one ``attrs.evolve`` per transition instead of two), so a subject
+    already in ``state`` is returned as it is.
+    """
+    convert = stored or (lambda s: s)
+
+    def set_state(subject: T, state: S) -> T:
+        value = convert(state)
+        if subject.state is value:
+            return subject
+        return evolve(subject, state=value, revision=subject.revision + 1)
+
+    return set_state
+
+
+Changes = Callable[[T, C], Mapping[str, Any]]
+
+
+def row(
+    source: S,
+    event: E,
+    target: S,
+    section: str,
+    summary: str,
+    *,
+    guards: tuple[Guard[T, C], ...] = (),
+    changes: Changes[T, C] | None = None,
+    stored: Callable[[S], Any] | None = None,
+) -> Transition[S, E, T, C]:
+    """One table row whose effect applies ``changes``, the target state and revision + 1.
+
+    Args:
+        changes: the fields the event changes (dates, versions, flags), computed
+            from the subject and the command; guards have already passed.
+        stored: maps the machine's state to the value held on the subject (the
+            full-order machine keeps :class:`OrderState` on the order).
+    """
+    value = target if stored is None else stored(target)
+
+    def effect(subject: T, command: C) -> T:
+        extra = changes(subject, command) if changes is not None else {}
+        return evolve(subject, state=value, revision=subject.revision + 1, **extra)
+
+    effect.__name__ = f"{event.name.lower()}_effect"
+    return Transition(source, event, target, section, summary, guards, effect)

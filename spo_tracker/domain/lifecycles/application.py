@@ -1,0 +1,471 @@
+"""The application for a Stalking Protection Order, from draft to determination.
+
+A chief officer of police applies to a magistrates' court by complaint
+(SPA2019 s.1(1), s.13(1)); the youth court hears it if the defendant is under
+18. There is no 6-month time limit on the complaint (s.13(2)): conduct of any
+age counts (s.1(5), s.2(5)), so no guard here looks at how old the conduct is.
+While the application is pending the same chief officer may apply for interim
+orders (s.5(1)-(2)). The court grants it only if satisfied of all three s.2(1)
+conditions.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Final
+
+import attrs
+import pendulum
+
+from spo_tracker.domain.lifecycles._support import (
+    PROBE_ACTOR,
+    aware_at,
+    london_day,
+    non_empty_text,
+    row,
+    state_setter,
+    to_event,
+)
+from spo_tracker.domain.people import ChiefOfficer, Defendant, ForceKind
+from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition
+from spo_tracker.domain.statutory_time import corresponding_date, ensure_date
+
+__all__ = [
+    "MACHINE",
+    "TABLE",
+    "Application",
+    "ApplicationCommand",
+    "ApplicationEvent",
+    "ApplicationState",
+    "AreaConnection",
+    "CourtFindings",
+    "CourtKind",
+    "InterimDecision",
+    "applicant_connected_to_area",
+    "applicant_is_chief_officer",
+    "apply_for_interim",
+    "court_findings_met",
+    "decide_interim",
+    "draft_application",
+    "grant_application",
+    "interim_by_same_chief_officer",
+    "interim_decision_given",
+    "lay_application",
+    "refuse_application",
+    "right_court_for_age",
+    "withdraw_application",
+]
+
+
+class ApplicationState(enum.Enum):
+    """Where an application is."""
+
+    DRAFT = "draft"
+    LAID = "laid"
+    INTERIM_APPLIED = "interim_applied"
+    GRANTED = "granted"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class ApplicationEvent(enum.Enum):
+    """What can happen to an application."""
+
+    LAY = "lay"
+    APPLY_FOR_INTERIM = "apply_for_interim"
+    INTERIM_DECIDED = "interim_decided"
+    GRANT = "grant"
+    REFUSE = "refuse"
+    WITHDRAW = "withdraw"
+
+
+class CourtKind(enum.Enum):
+    """The court that hears the complaint (SPA2019 s.13(1))."""
+
+    MAGISTRATES = "magistrates"
+    YOUTH = "youth"
+
+
+class AreaConnection(enum.Enum):
+    """Why a territorial chief officer may apply about this defendant (SPA2019 s.1(3))."""
+
+    RESIDES_IN_AREA = "resides_in_area"
+    BELIEVED_IN_AREA = "believed_in_area"
+    BELIEVED_COMING_TO_AREA = "believed_coming_to_area"
+
+
+@attrs.frozen
+class CourtFindings:
+    """The court's findings on the three conditions of SPA2019 s.2(1)."""
+
+    acts_associated_with_stalking: bool
+    poses_risk_associated_with_stalking: bool
+    order_necessary_to_protect: bool
+
+    def unmet(self) -> list[str]:
+        """The conditions the court did not find, by paragraph."""
+        found = (
+            ("s.2(1)(a) acts associated with stalking", self.acts_associated_with_stalking),
+            ("s.2(1)(b) risk associated with stalking", self.poses_risk_associated_with_stalking),
+            ("s.2(1)(c) order necessary to protect", self.order_necessary_to_protect),
+        )
+        return [name for name, met in found if met is not True]
+
+
+@attrs.frozen
+class InterimDecision:
+    """An interim application and the court's decision on it (SPA2019 s.5(3))."""
+
+    applied_at: pendulum.DateTime
+    decided_at: pendulum.DateTime
+    granted: bool
+    interim_order_id: str | None = None
+
+
+def _opt_date(value: object) -> pendulum.Date | None:
+    return None if value is None else ensure_date(value, field="date")
+
+
+@attrs.frozen
+class Application:
+    """An application for an SPO, and what happened to it.
+
+    Attributes:
+        application_id: stable id.
+        defendant_id: the defendant.
+        applicant: the chief officer applying (s.1(1)).
+        court: the court's name; ``court_kind`` says magistrates' or youth (s.13(1)).
+        defendant_born_on: for the youth-court rule; ``None`` if unknown.
+        conduct_last_on: the most recent act relied on. Recorded, never time-barred (s.13(2)).
+        laid_at: when the complaint was laid.
+        area_connection: the s.1(3) basis recorded when laid.
+        interim_applied_at: a pending interim application (s.5(2)).
+        interim_decisions: every interim application decided.
+        findings: the court's s.2(1) findings at determination.
+        determined_at: when it was granted or refused; ``withdrawn_at`` if withdrawn.
+        order_id: the full order made on it.
+        revision: bumped by every fired event.
+    """
+
+    application_id: str = attrs.field(validator=non_empty_text)
+    defendant_id: str = attrs.field(validator=non_empty_text)
+    applicant: ChiefOfficer
+    court: str = attrs.field(validator=non_empty_text)
+    court_kind: CourtKind = CourtKind.MAGISTRATES
+    state: ApplicationState = ApplicationState.DRAFT
+    protected_person_ids: tuple[str, ...] = ()
+    defendant_born_on: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
+    conduct_last_on: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
+    laid_at: pendulum.DateTime | None = None
+    area_connection: AreaConnection | None = None
+    interim_applied_at: pendulum.DateTime | None = None
+    interim_decisions: tuple[InterimDecision, ...] = ()
+    findings: CourtFindings | None = None
+    determined_at: pendulum.DateTime | None = None
+    withdrawn_at: pendulum.DateTime | None = None
+    order_id: str | None = None
+    note: str = ""
+    revision: int = 1
+
+    @property
+    def subject_id(self) -> str:
+        """The application id."""
+        return self.application_id
+
+
+def _event(value: object) -> ApplicationEvent:
+    return to_event(ApplicationEvent, value)
+
+
+@attrs.frozen
+class ApplicationCommand:
+    """An event on an application, with its payload.
+
+    Attributes:
+        area_connection: LAY by a territorial chief officer (s.1(3)).
+        interim_applicant: APPLY_FOR_INTERIM: who applies (s.5(2)).
+        interim_granted, interim_order_id: INTERIM_DECIDED (s.5(3)).
+        findings: GRANT (required) or REFUSE (optional): the s.2(1) findings.
+        order_id: GRANT: the order made.
+        note: free text for the audit trail.
+    """
+
+    event: ApplicationEvent = attrs.field(converter=_event)
+    at: pendulum.DateTime = attrs.field(converter=aware_at)
+    actor: str = attrs.field(validator=non_empty_text)
+    area_connection: AreaConnection | None = attrs.field(default=None, kw_only=True)
+    interim_applicant: ChiefOfficer | None = attrs.field(default=None, kw_only=True)
+    interim_granted: bool | None = attrs.field(default=None, kw_only=True)
+    interim_order_id: str | None = attrs.field(default=None, kw_only=True)
+    findings: CourtFindings | None = attrs.field(default=None, kw_only=True)
+    order_id: str | None = attrs.field(default=None, kw_only=True)
+    note: str = attrs.field(default="", kw_only=True)
+
+
+# --- guards -----------------------------------------------------------------
+
+
+def applicant_is_chief_officer(app: Application, cmd: ApplicationCommand) -> str | None:
+    """Only a chief officer of a force listed in s.14(1) may apply (SPA2019 s.1(1), s.14(1))."""
+    officer = app.applicant
+    if not isinstance(officer, ChiefOfficer) or not isinstance(officer.force.kind, ForceKind):
+        kind = getattr(getattr(officer, "force", None), "kind", officer)
+        return f"applicant {kind!r} is not a chief officer of a force listed in s.14(1)"
+    return None
+
+
+def applicant_connected_to_area(app: Application, cmd: ApplicationCommand) -> str | None:
+    """A territorial chief officer applies only about a defendant linked to its area (s.1(3))."""
+    if app.applicant.force.kind is not ForceKind.TERRITORIAL:
+        return None
+    if not isinstance(cmd.area_connection, AreaConnection):
+        return (
+            f"area_connection={cmd.area_connection!r}: {app.applicant.force.name} is territorial, "
+            "so the defendant must reside in, or be believed to be in or coming to, its area"
+        )
+    return None
+
+
+def _under_18_on(born_on: pendulum.Date, day: pendulum.Date) -> bool:
+    # The library's anniversary convention (statutory_time): a 29 February
+    # birthday falls on 1 March in a common year.
+    return day < corresponding_date(born_on, years=18)
+
+
+def right_court_for_age(app: Application, cmd: ApplicationCommand) -> str | None:
+    """Under 18 on the day laid: the youth court; otherwise a magistrates' court (s.13(1))."""
+    if app.defendant_born_on is None:
+        return None
+    day = london_day(cmd.at)
+    wanted = CourtKind.YOUTH if _under_18_on(app.defendant_born_on, day) else CourtKind.MAGISTRATES
+    if app.court_kind is not wanted:
+        return (
+            f"court_kind={app.court_kind.value!r}: a defendant born {app.defendant_born_on} "
+            f"is heard on {day} by the {wanted.value} court"
+        )
+    return None
+
+
+def interim_by_same_chief_officer(app: Application, cmd: ApplicationCommand) -> str | None:
+    """The chief officer who made the main application applies for the interim (s.5(2))."""
+    officer = cmd.interim_applicant
+    if officer is None or officer.key != app.applicant.key:
+        found = officer.key if officer is not None else None
+        return f"interim_applicant={found!r}: must be the main applicant {app.applicant.key!r}"
+    return None
+
+
+def interim_decision_given(app: Application, cmd: ApplicationCommand) -> str | None:
+    """The court's decision on the interim application is recorded (s.5(3))."""
+    if cmd.interim_granted is None:
+        return "interim_granted=None: say whether the interim order was made"
+    if cmd.interim_granted and not cmd.interim_order_id:
+        return f"interim_order_id={cmd.interim_order_id!r}: a granted interim order needs its id"
+    return None
+
+
+def court_findings_met(app: Application, cmd: ApplicationCommand) -> str | None:
+    """The court is satisfied of all three conditions in s.2(1)(a)-(c)."""
+    if cmd.findings is None:
+        return "findings=None: the court's findings on s.2(1)(a)-(c) are required"
+    unmet = cmd.findings.unmet()
+    if unmet:
+        return f"findings not met: {', '.join(unmet)}"
+    return None
+
+
+CHIEF_OFFICER: Final = Guard(
+    "applicant_is_chief_officer", "SPA2019 s.1(1), s.14(1)", applicant_is_chief_officer
+)
+AREA: Final = Guard("applicant_connected_to_area", "SPA2019 s.1(3)", applicant_connected_to_area)
+AGE: Final = Guard("right_court_for_age", "SPA2019 s.13(1)", right_court_for_age)
+SAME_OFFICER: Final = Guard(
+    "interim_by_same_chief_officer", "SPA2019 s.5(2)", interim_by_same_chief_officer
+)
+DECISION: Final = Guard("interim_decision_given", "SPA2019 s.5(3)", interim_decision_given)
+FINDINGS: Final = Guard("court_findings_met", "SPA2019 s.2(1)", court_findings_met)
+
+
+# --- effects ----------------------------------------------------------------
+
+
+def _laid(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
+    return {"laid_at": cmd.at, "area_connection": cmd.area_connection}
+
+
+def _interim_applied(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
+    return {"interim_applied_at": cmd.at}
+
+
+def _interim_decided(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
+    assert app.interim_applied_at is not None  # INTERIM_APPLIED always has it
+    decision = InterimDecision(
+        app.interim_applied_at, cmd.at, bool(cmd.interim_granted), cmd.interim_order_id
+    )
+    return {"interim_applied_at": None, "interim_decisions": (*app.interim_decisions, decision)}
+
+
+def _determined(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
+    return {
+        "determined_at": cmd.at,
+        "findings": cmd.findings,
+        "order_id": cmd.order_id,
+        "interim_applied_at": None,
+        "note": cmd.note,
+    }
+
+
+def _withdrawn(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
+    return {"withdrawn_at": cmd.at, "interim_applied_at": None, "note": cmd.note}
+
+
+St, Ev = ApplicationState, ApplicationEvent
+_Row = Transition[ApplicationState, ApplicationEvent, Application, ApplicationCommand]
+
+
+def _determinations(source: ApplicationState) -> tuple[_Row, ...]:
+    return (
+        row(source, Ev.GRANT, St.GRANTED, "SPA2019 s.2(1)",
+            "the court is satisfied of s.2(1)(a)-(c) and makes the order",
+            guards=(FINDINGS,), changes=_determined),
+        row(source, Ev.REFUSE, St.REFUSED, "SPA2019 s.2(1)",
+            "the court is not satisfied and refuses the application", changes=_determined),
+        row(source, Ev.WITHDRAW, St.WITHDRAWN, "library",
+            "the chief officer withdraws the complaint (the Act is silent on withdrawal)",
+            changes=_withdrawn),
+    )  # fmt: skip
+
+
+#: The application lifecycle, one row per (state, event).
+TABLE: Final[tuple[_Row, ...]] = (
+    row(St.DRAFT, Ev.LAY, St.LAID, "SPA2019 s.13(1)",
+        "laid by complaint; no 6-month limit on the conduct relied on (s.13(2))",
+        guards=(CHIEF_OFFICER, AREA, AGE), changes=_laid),
+    row(St.DRAFT, Ev.WITHDRAW, St.WITHDRAWN, "library",
+        "a draft that is never laid is abandoned", changes=_withdrawn),
+    row(St.LAID, Ev.APPLY_FOR_INTERIM, St.INTERIM_APPLIED, "SPA2019 s.5(1)-(2)",
+        "the same chief officer applies for an interim order while the application is pending",
+        guards=(SAME_OFFICER,), changes=_interim_applied),
+    row(St.INTERIM_APPLIED, Ev.INTERIM_DECIDED, St.LAID, "SPA2019 s.5(3)",
+        "the court makes or refuses the interim order", guards=(DECISION,),
+        changes=_interim_decided),
+    *_determinations(St.LAID),
+    *_determinations(St.INTERIM_APPLIED),
+)  # fmt: skip
+
+
+def _probe(event: ApplicationEvent, at: pendulum.DateTime) -> ApplicationCommand:
+    return ApplicationCommand(event, at, PROBE_ACTOR)
+
+
+#: The validated machine.
+MACHINE: Final = Machine(
+    name="application",
+    states=ApplicationState,
+    events=ApplicationEvent,
+    initial=ApplicationState.DRAFT,
+    finals=frozenset({St.GRANTED, St.REFUSED, St.WITHDRAWN}),
+    transitions=TABLE,
+    get_state=lambda app: app.state,
+    set_state=state_setter(),
+    probe=_probe,
+)
+
+
+# --- use cases --------------------------------------------------------------
+
+
+def draft_application(
+    *,
+    application_id: str,
+    defendant: Defendant,
+    applicant: ChiefOfficer,
+    court: str,
+    court_kind: CourtKind = CourtKind.MAGISTRATES,
+    protected_person_ids: tuple[str, ...] = (),
+    conduct_last_on: pendulum.Date | None = None,
+) -> Application:
+    """A draft application about ``defendant`` (date of birth copied for s.13(1))."""
+    return Application(
+        application_id=application_id,
+        defendant_id=defendant.defendant_id,
+        applicant=applicant,
+        court=court,
+        court_kind=court_kind,
+        protected_person_ids=protected_person_ids,
+        defendant_born_on=defendant.date_of_birth,
+        conduct_last_on=conduct_last_on,
+    )
+
+
+def lay_application(
+    app: Application,
+    *,
+    at: pendulum.DateTime,
+    actor: str,
+    area_connection: AreaConnection | None = None,
+) -> Fired[Application]:
+    """Lay the complaint (SPA2019 s.13(1)).
+
+    Raises:
+        GuardRejectedError: not a s.14(1) chief officer, no s.1(3) connection, or the
+            wrong court for the defendant's age (s.13(1)).
+    """
+    cmd = ApplicationCommand(Ev.LAY, at, actor, area_connection=area_connection)
+    return MACHINE.fire(app, cmd)
+
+
+def apply_for_interim(
+    app: Application, *, at: pendulum.DateTime, actor: str, applicant: ChiefOfficer
+) -> Fired[Application]:
+    """Apply for an interim order on the pending application (SPA2019 s.5(2))."""
+    cmd = ApplicationCommand(Ev.APPLY_FOR_INTERIM, at, actor, interim_applicant=applicant)
+    return MACHINE.fire(app, cmd)
+
+
+def decide_interim(
+    app: Application,
+    *,
+    at: pendulum.DateTime,
+    actor: str,
+    granted: bool,
+    interim_order_id: str | None = None,
+) -> Fired[Application]:
+    """Record the court's decision on the interim application (SPA2019 s.5(3))."""
+    cmd = ApplicationCommand(
+        Ev.INTERIM_DECIDED, at, actor, interim_granted=granted, interim_order_id=interim_order_id
+    )
+    return MACHINE.fire(app, cmd)
+
+
+def grant_application(
+    app: Application,
+    *,
+    at: pendulum.DateTime,
+    actor: str,
+    findings: CourtFindings,
+    order_id: str | None = None,
+) -> Fired[Application]:
+    """The court makes the order (SPA2019 s.2(1): all three findings needed)."""
+    cmd = ApplicationCommand(Ev.GRANT, at, actor, findings=findings, order_id=order_id)
+    return MACHINE.fire(app, cmd)
+
+
+def refuse_application(
+    app: Application,
+    *,
+    at: pendulum.DateTime,
+    actor: str,
+    findings: CourtFindings | None = None,
+    note: str = "",
+) -> Fired[Application]:
+    """The court refuses the application."""
+    cmd = ApplicationCommand(Ev.REFUSE, at, actor, findings=findings, note=note)
+    return MACHINE.fire(app, cmd)
+
+
+def withdraw_application(
+    app: Application, *, at: pendulum.DateTime, actor: str, note: str = ""
+) -> Fired[Application]:
+    """Withdraw the application (or abandon the draft)."""
+    return MACHINE.fire(app, ApplicationCommand(Ev.WITHDRAW, at, actor, note=note))
