@@ -1,0 +1,124 @@
+"""Fast instants for the hot path: epoch seconds and cached Europe/London days.
+
+The engine turns an incident's time into a float once and compares floats;
+pendulum arithmetic stays out of the per-incident path. A float holds an
+instant between 1900 and 2200 to well under half a microsecond, so converting
+back with :func:`instant` gives the original microsecond exactly.
+
+Instants handed back to callers are UTC: two Europe/London datetimes in the
+repeated autumn hour compare equal even when they are an hour apart (a Python
+datetime rule), which UTC avoids. Text for people is in London time.
+
+London days come from :func:`spo_tracker.domain.statutory_time.as_london_date`
+(the one place statutory days are counted), memoised per UTC day: a UTC day
+contains at most one London midnight, so the memo holds the London day at the
+UTC day's start, the instant of the next London midnight within it (if any)
+and the day after it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import zoneinfo
+from typing import Final
+
+import pendulum
+
+from spo_tracker.domain.statutory_time import as_london_date, start_of_london_day
+
+__all__ = ["INF", "day_start", "epoch", "instant", "london_day", "london_text"]
+
+INF: Final = math.inf
+_UTC: Final = pendulum.UTC
+_STD_UTC: Final = _dt.UTC
+_timestamp: Final = _dt.datetime.timestamp
+_EPOCH_ORDINAL: Final = 719_163  # date(1970, 1, 1).toordinal()
+
+
+def epoch(at: _dt.datetime) -> float:
+    """Seconds since 1970-01-01 UTC for an aware datetime, exactly as ``timestamp()``.
+
+    UTC instants (the usual case) are computed from their fields in whole
+    microseconds and divided once, which rounds exactly like the C
+    ``datetime.timestamp``; other zones use that C method. Both avoid pendulum's
+    own ``timestamp``, which goes through its slower interval arithmetic.
+    """
+    tz = at.tzinfo
+    if tz is _UTC or tz is _STD_UTC:
+        seconds = (at.toordinal() - _EPOCH_ORDINAL) * 86_400 + at.hour * 3_600
+        seconds += at.minute * 60 + at.second
+        return (seconds * 1_000_000 + at.microsecond) / 1_000_000
+    return _timestamp(at)
+
+
+_LONDON_ZONE: Final = zoneinfo.ZoneInfo("Europe/London")
+_MONTHS: Final = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MEMO_LIMIT: Final = 200_000
+_DAYS: dict[int, tuple[float, int, int]] = {}
+_DAY_STARTS: dict[int, pendulum.DateTime] = {}
+
+
+def instant(seconds: float) -> pendulum.DateTime:
+    """The aware UTC pendulum instant for epoch seconds (exact to the microsecond)."""
+    s = _dt.datetime.fromtimestamp(seconds, _STD_UTC)
+    return pendulum.DateTime(
+        s.year, s.month, s.day, s.hour, s.minute, s.second, s.microsecond, tzinfo=_UTC
+    )
+
+
+def london_text(seconds: float, *, clock: bool = True, day: bool = True) -> str:
+    """London wall-clock text for epoch seconds: ``29 March 2026 14:05``, or either half.
+
+    Display only (no day counting): uses the standard library's Europe/London
+    zone directly, which is the same IANA data and much faster to format.
+    """
+    local = _dt.datetime.fromtimestamp(seconds, _LONDON_ZONE)
+    time_part = f"{local.hour:02d}:{local.minute:02d}"
+    if not day:
+        return time_part
+    date_part = f"{local.day} {_MONTHS[local.month]} {local.year}"
+    return f"{date_part} {time_part}" if clock else date_part
+
+
+def _memo(utc_day: int) -> tuple[float, int, int]:
+    start = pendulum.from_timestamp(utc_day * 86_400.0)
+    first = as_london_date(start)
+    last = as_london_date(start.add(days=1).subtract(microseconds=1))
+    switch = INF if first == last else epoch(start_of_london_day(last))
+    return switch, first.toordinal(), last.toordinal()
+
+
+def london_day(seconds: float) -> int:
+    """The proleptic ordinal of the Europe/London calendar day of an instant."""
+    utc_day = int(seconds // 86_400)
+    memo = _DAYS.get(utc_day)
+    if memo is None:
+        memo = _memo(utc_day)
+        if len(_DAYS) < _MEMO_LIMIT:
+            _DAYS[utc_day] = memo
+    return memo[1] if seconds < memo[0] else memo[2]
+
+
+def day_start(ordinal: int) -> pendulum.DateTime:
+    """The UTC instant at which the London day with this ordinal begins."""
+    found = _DAY_STARTS.get(ordinal)
+    if found is None:
+        found = instant(epoch(start_of_london_day(_dt.date.fromordinal(ordinal))))
+        if len(_DAY_STARTS) < _MEMO_LIMIT:
+            _DAY_STARTS[ordinal] = found
+    return found

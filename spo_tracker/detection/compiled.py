@@ -1,0 +1,247 @@
+"""The compiled per-defendant index that makes force-scale scanning fast.
+
+For each defendant, every prohibition term of every order version is compiled
+once into a :class:`TermEntry` whose ``[lo, hi)`` epoch-second bounds are the
+intersection of the order's life (made, not ended, inside the version's fixed
+period), the span of days on which that version is the one in force
+(``Order.version_at``) and the term's own period. The per-incident path is
+then a dict lookup by incident kind (or platform, for bans) and two float
+comparisons per candidate term, before the rule's pure content test.
+
+The bounds reproduce :meth:`Order.in_force_at` and :meth:`Order.version_at`
+exactly; the tests check the engine against :func:`rules.suspected_breaches`,
+which calls those methods directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from typing import Final, cast
+
+from spo_tracker.detection._clock import INF, epoch
+from spo_tracker.detection.rules import RULES, TermRule
+from spo_tracker.domain.geo import EARTH_RADIUS_M, Circle, Polygon
+from spo_tracker.domain.identities import SOCIAL_MEDIA
+from spo_tracker.domain.orders import Order, OrderState, OrderVersion
+from spo_tracker.domain.statutory_time import start_of_london_day
+from spo_tracker.domain.terms import ExclusionZone, Locality, PlatformBan, Term
+from spo_tracker.errors import InvalidValueError
+
+__all__ = ["Box", "DefendantPlan", "TermEntry", "box_around", "compile_plans", "version_spans"]
+
+#: A latitude/longitude box ``(south, north, west, east)`` in degrees.
+Box = tuple[float, float, float, float]
+_SLACK_DEG: Final = 1e-9
+
+_FINAL: Final = frozenset(
+    {OrderState.DISCHARGED, OrderState.EXPIRED, OrderState.CEASED, OrderState.QUASHED}
+)
+
+
+class TermEntry:
+    """One term of one order version, with the epoch-second span in which it bites."""
+
+    __slots__ = (
+        "appeal",
+        "box",
+        "code",
+        "hi",
+        "lo",
+        "locality",
+        "match",
+        "order",
+        "order_id",
+        "persons",
+        "rule",
+        "served",
+        "term",
+        "term_id",
+        "wording",
+    )
+
+    def __init__(
+        self, lo: float, hi: float, rule: TermRule, term: Term, order: Order, served: float
+    ) -> None:
+        self.lo = lo
+        self.hi = hi
+        self.rule = rule
+        self.match = rule.matches
+        self.term = term
+        self.term_id = term.term_id
+        self.code = term.CODE
+        self.locality: Locality | None = term.locality
+        self.order = order
+        self.order_id = order.order_id
+        self.served = served
+        self.appeal = order.appeal_pending
+        # A cheap pre-filter before the rule's own test: rules that need the incident to be
+        # aimed at a protected person name them here; ``None`` means "any target or none".
+        self.persons: frozenset[str] | None = (
+            frozenset(term.persons) if rule.needs_target else None  # type: ignore[attr-defined]
+        )
+        self.wording: str | None = None  # rendered on first use, for explanations
+        # Exclusion zones: a point outside this box cannot be inside the zone.
+        self.box: Box | None = (
+            box_around(term.zone, 0.0) if isinstance(term, ExclusionZone) else None
+        )
+
+
+class DefendantPlan:
+    """Everything the engine needs about one defendant's orders, precomputed.
+
+    Attributes:
+        by_kind: incident kind code to the entries whose rule that kind can trigger
+            (keyed by the enum's string value: hashing a str is cheaper than an enum).
+        by_platform: platform code to the platform-ban entries that ban it.
+        zones: exclusion-zone entries with their watch boxes (the zone widened by the
+            watch distance), for the closing-in alert.
+        protection: protected person id to the spans in which a live order protects them.
+        orders: the defendant's orders.
+    """
+
+    __slots__ = ("by_kind", "by_platform", "orders", "protection", "zones")
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, list[TermEntry]] = {}
+        self.by_platform: dict[str, list[TermEntry]] = {}
+        self.zones: list[tuple[TermEntry, Box | None]] = []
+        self.protection: dict[str, list[tuple[float, float, Order]]] = {}
+        self.orders: list[Order] = []
+
+    def protected_at(self, person_id: str, seconds: float) -> bool:
+        """Whether a live order of this defendant protects ``person_id`` at that instant."""
+        return any(lo <= seconds < hi for lo, hi, _ in self.protection.get(person_id, ()))
+
+    def protecting(self, person_id: str, seconds: float) -> Order | None:
+        """The live order (lowest id first) protecting ``person_id`` at that instant, if any."""
+        found = [o for lo, hi, o in self.protection.get(person_id, ()) if lo <= seconds < hi]
+        return min(found, key=lambda o: o.order_id) if found else None
+
+    def _add(self, entry: TermEntry, watch_m: float) -> None:
+        kinds = entry.rule.trigger_kinds
+        if kinds is None:
+            ban = cast(PlatformBan, entry.term)  # only bans are indexed by platform
+            platforms = set(ban.platforms) | (set(SOCIAL_MEDIA) if ban.any_social_media else set())
+            for platform in platforms:
+                self.by_platform.setdefault(platform.value, []).append(entry)
+            return
+        for kind in kinds:
+            self.by_kind.setdefault(kind.value, []).append(entry)
+        if isinstance(entry.term, ExclusionZone):
+            self.zones.append((entry, box_around(entry.term.zone, watch_m)))
+
+
+def _check_order(order: Order) -> None:
+    if not isinstance(order, Order):
+        raise InvalidValueError("order", order, "expected an Order")
+    if order.state in _FINAL and order.ended_at is None:
+        raise InvalidValueError(
+            "ended_at", None, f"order {order.order_id!r} is {order.state.value} but has no end time"
+        )
+
+
+def version_spans(order: Order) -> Iterator[tuple[float, float, OrderVersion]]:
+    """Each version with the epoch-second span in which it is the version in force.
+
+    A version is in force from the start of the London day it was decided until
+    the start of the day a later version was decided (``Order.version_at``),
+    within the order's life: from ``made_at`` until ``ended_at`` and the end of
+    that version's fixed period (``Order.in_force_at``).
+    """
+    _check_order(order)
+    life_lo = epoch(order.made_at)
+    life_hi = INF if order.ended_at is None else epoch(order.ended_at)
+    versions = order.versions
+    for k, version in enumerate(versions):
+        later = [v.decided_on for v in versions[k + 1 :]]
+        lo = -INF if k == 0 else epoch(start_of_london_day(version.decided_on))
+        hi = epoch(start_of_london_day(min(later))) if later else INF
+        lo, hi = max(lo, life_lo), min(hi, life_hi)
+        if version.period is not None:
+            hi = min(hi, epoch(version.period.ends_at))
+        if lo < hi:
+            yield lo, hi, version
+
+
+def _term_span(term: Term, lo: float, hi: float) -> tuple[float, float]:
+    if term.period is None:
+        return lo, hi
+    return max(lo, epoch(term.period.starts_at)), min(hi, epoch(term.period.ends_at))
+
+
+def _compile_order(plan: DefendantPlan, order: Order, watch_m: float) -> None:
+    served = INF if order.served_at is None else epoch(order.served_at)
+    plan.orders.append(order)
+    for v_lo, v_hi, version in version_spans(order):
+        for person in order.protected_person_ids:
+            plan.protection.setdefault(person, []).append((v_lo, v_hi, order))
+        for term in version.terms:
+            rule = RULES.get(term.CODE)
+            if rule is None:
+                continue  # positive requirements are dated rules, not incident rules
+            lo, hi = _term_span(term, v_lo, v_hi)
+            if lo < hi:
+                plan._add(TermEntry(lo, hi, rule, term, order, served), watch_m)
+
+
+def compile_plans(orders: Iterable[Order], *, watch_m: float = 0.0) -> dict[str, DefendantPlan]:
+    """A :class:`DefendantPlan` per defendant id with at least one order.
+
+    ``watch_m`` widens each exclusion zone's watch box (for closing-in alerts).
+
+    Raises:
+        InvalidValueError: two orders share an id, or an order in a final state
+            (discharged, expired, ceased, quashed) has no ``ended_at``.
+    """
+    plans: dict[str, DefendantPlan] = {}
+    seen: set[str] = set()
+    for order in orders:
+        _check_order(order)
+        if order.order_id in seen:
+            raise InvalidValueError("order_id", order.order_id, "appears twice")
+        seen.add(order.order_id)
+        _compile_order(plans.setdefault(order.defendant_id, DefendantPlan()), order, watch_m)
+    return plans
+
+
+def _lon_half_width(radius_m: float, max_abs_lat: float) -> float | None:
+    """Widest longitude difference of a point within ``radius_m`` (haversine), or ``None``.
+
+    From the haversine formula: distance <= r needs
+    ``cos(lat_max) * sin(dlon / 2) <= sin(r / 2R)``.
+    """
+    bound = math.sin(radius_m / (2 * EARTH_RADIUS_M)) / math.cos(math.radians(max_abs_lat))
+    if bound >= 1.0:
+        return None
+    return math.degrees(2 * math.asin(bound))
+
+
+def box_around(shape: Circle | Polygon, margin_m: float) -> Box | None:
+    """A box holding every point within ``margin_m`` metres of ``shape`` (or inside it).
+
+    Conservative by construction: a point outside the box is certainly outside
+    the shape and further than ``margin_m`` from it, both for the haversine
+    circle test and for the polygon's ray casting and flat edge distance.
+    ``None`` (no shortcut) near the poles or across the antimeridian.
+    """
+    if isinstance(shape, Circle):
+        south, north = shape.centre.lat, shape.centre.lat
+        west, east = shape.centre.lon, shape.centre.lon
+        reach = shape.radius_m + margin_m
+    else:
+        lats = [p.lat for p in shape.ring]
+        lons = [p.lon for p in shape.ring]
+        south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+        reach = margin_m
+    dlat = math.degrees(reach / EARTH_RADIUS_M)
+    south, north = south - dlat - _SLACK_DEG, north + dlat + _SLACK_DEG
+    if max(abs(south), abs(north)) > 85.0:
+        return None
+    dlon = _lon_half_width(reach, max(abs(south), abs(north)))
+    if dlon is None:
+        return None
+    west, east = west - dlon - _SLACK_DEG, east + dlon + _SLACK_DEG
+    if west < -180.0 or east > 180.0:
+        return None
+    return south, north, west, east

@@ -1,0 +1,773 @@
+"""The detector: incremental checks and streaming batch scans that agree exactly.
+
+Build a :class:`Detector` once from the orders, the defendants (whose linked
+identities make the :class:`~spo_tracker.detection.resolution.IdentityIndex`)
+and a :class:`DetectionConfig`. Then:
+
+- :meth:`Detector.check` checks one new incident against that defendant's live
+  terms and returns the suspected breaches (incremental; nothing is stored);
+- :meth:`Detector.tracker` gives an :class:`AlertTracker` that folds incidents
+  one at a time (:meth:`AlertTracker.observe`) or as a stream
+  (:meth:`AlertTracker.observe_all`) and produces grouped alerts on demand;
+- :meth:`Detector.scan` is the batch: a fresh tracker fed a whole iterable.
+
+Grouping keys are fixed London-day windows and every pattern is computed from
+the *set* of incidents seen, so alerts never depend on arrival order, and a
+batch scan equals the fold of incremental observations (a property test shows
+it). Observing an incident id a second time changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+import pendulum
+
+from spo_tracker.detection import explain
+from spo_tracker.detection._clock import day_start, epoch, instant, london_day
+from spo_tracker.detection.alerts import (
+    Alert,
+    AlertKind,
+    Severity,
+    alert_id_for,
+    sort_alerts,
+    unchecked_alert,
+)
+from spo_tracker.detection.compiled import DefendantPlan, TermEntry, compile_plans
+from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.detection.patterns import (
+    Evidence,
+    Sighting,
+    closing_in_runs,
+    distinct,
+    escalation_episodes,
+    known_by,
+)
+from spo_tracker.detection.resolution import IdentityIndex, Unattributed
+from spo_tracker.detection.rules import PRESENCE_KINDS, Places
+from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.incidents import Incident, IncidentKind
+from spo_tracker.domain.orders import Order
+from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.errors import InvalidValueError
+
+__all__ = [
+    "COURSE_SECTION",
+    "ESCALATION_SECTION",
+    "AlertTracker",
+    "CheckResult",
+    "Detector",
+    "ScanResult",
+    "SuspectedBreach",
+]
+
+_THREAT: Final = IncidentKind.THREAT
+#: Escalation alerts rest on the risk test for an order: a risk associated with stalking.
+ESCALATION_SECTION: Final = "SPA2019 s.2(1)(b)"
+#: A course of conduct amounting to stalking.
+COURSE_SECTION: Final = "PHA 1997 s.2A"
+
+
+@attrs.frozen
+class SuspectedBreach:
+    """One incident that appears to breach one term (before grouping into alerts).
+
+    Attributes:
+        rule_id: the breach rule, e.g. ``breach.platform_ban``.
+        incident_id: the incident.
+        defendant_id: who it is attributed to.
+        order_id: the order whose term it appears to breach.
+        term_id: the term.
+        term_code: the term's catalogue code.
+        occurred_at: when it happened.
+        pre_service: after the order was made but before it was served.
+        appeal_pending: the order is under appeal (still in force, SPA2019 s.7).
+        section: the offence, SPA2019 s.8(1).
+        term_section: the term's own section (SPA2019 s.1(2)(a) for a prohibition).
+        cjs_code: ``ST19001``.
+    """
+
+    rule_id: str
+    incident_id: str
+    defendant_id: str
+    order_id: str
+    term_id: str
+    term_code: str
+    occurred_at: pendulum.DateTime
+    pre_service: bool
+    appeal_pending: bool
+    section: str
+    term_section: str
+    cjs_code: str
+
+
+@attrs.frozen
+class CheckResult:
+    """What one incident shows: its defendant and the terms it appears to breach.
+
+    Attributes:
+        incident_id: the incident checked.
+        defendant_id: who it was attributed to; ``None`` when unattributed.
+        breaches: every suspected breach, by order, term and rule id.
+        unattributed: why it could not be attributed, when it could not.
+    """
+
+    incident_id: str
+    defendant_id: str | None
+    breaches: tuple[SuspectedBreach, ...] = ()
+    unattributed: Unattributed | None = None
+
+
+@attrs.frozen
+class ScanResult:
+    """The alerts from a set of incidents, and the incidents nobody could be tied to.
+
+    Attributes:
+        alerts: every alert, in :func:`~spo_tracker.detection.alerts.sort_alerts` order.
+        unattributed: incidents no defendant could be found for, by incident id.
+        incidents_seen: distinct incident ids observed.
+    """
+
+    alerts: tuple[Alert, ...]
+    unattributed: tuple[Unattributed, ...]
+    incidents_seen: int
+
+    def of_kind(self, kind: AlertKind) -> tuple[Alert, ...]:
+        """The alerts of one kind, in order."""
+        return tuple(a for a in self.alerts if a.kind is kind)
+
+
+def _places(persons: Iterable[ProtectedPerson]) -> dict[str, tuple[GeoPoint, ...]]:
+    out: dict[str, tuple[GeoPoint, ...]] = {}
+    for person in persons:
+        if not isinstance(person, ProtectedPerson):
+            raise InvalidValueError("protected_person", person, "expected a ProtectedPerson")
+        points = [p for _, p in person.restricted.places]
+        address = person.restricted.address
+        if address is not None and address.location is not None:
+            points.append(address.location)
+        out[person.person_id] = tuple(points)
+    return out
+
+
+class Detector:
+    """Breach and pattern detection over a fixed set of orders and defendants.
+
+    Build a new detector when orders change (they are compiled once, here).
+
+    Args:
+        orders: every order to check against, in any state (an order that has ended
+            bites only for conduct before ``ended_at``).
+        defendants: the defendants, whose linked identities attribute incidents.
+        config: thresholds and windows.
+        protected_persons: protected persons whose restricted places feed the
+            approach rule; their places never appear in an alert.
+
+    Raises:
+        InvalidValueError: duplicate order or defendant ids, an order in a final
+            state without ``ended_at``, or a value of the wrong type.
+    """
+
+    def __init__(
+        self,
+        orders: Iterable[Order],
+        defendants: Iterable[Defendant],
+        *,
+        config: DetectionConfig | None = None,
+        protected_persons: Iterable[ProtectedPerson] = (),
+    ) -> None:
+        chosen = DetectionConfig() if config is None else config
+        if not isinstance(chosen, DetectionConfig):
+            raise InvalidValueError("config", config, "expected a DetectionConfig")
+        self.config = chosen
+        self.identities = IdentityIndex(defendants)
+        self.plans: dict[str, DefendantPlan] = compile_plans(orders, watch_m=chosen.zone_watch_m)
+        self.places: Places = _places(protected_persons)
+
+    def attribute(self, incident: Incident) -> str | Unattributed:
+        """The defendant an incident belongs to, or why it cannot be attributed."""
+        return self.identities.attribute(_checked(incident))
+
+    def check(self, incident: Incident) -> CheckResult:
+        """The suspected breaches shown by one incident, against that defendant's live terms.
+
+        Raises:
+            InvalidValueError: ``incident`` is not an :class:`Incident`.
+        """
+        who = self.attribute(incident)
+        if isinstance(who, Unattributed):
+            return CheckResult(incident.incident_id, None, unattributed=who)
+        plan = self.plans.get(who)
+        if plan is None:
+            return CheckResult(incident.incident_id, who)
+        t = epoch(incident.occurred_at)
+        hits = [_breach(who, e, incident, t) for e in _matching(plan, incident, t, self.places)]
+        hits.sort(key=lambda b: (b.order_id, b.term_id, b.rule_id))
+        return CheckResult(incident.incident_id, who, tuple(hits))
+
+    def tracker(self) -> AlertTracker:
+        """A new, empty incremental tracker over this detector."""
+        return AlertTracker(self)
+
+    def scan(self, incidents: Iterable[Incident]) -> ScanResult:
+        """Batch: stream ``incidents`` (any iterable, consumed once) into grouped alerts."""
+        tracker = self.tracker()
+        tracker.observe_all(incidents)
+        return tracker.result()
+
+
+def _checked(incident: object) -> Incident:
+    if not isinstance(incident, Incident):
+        raise InvalidValueError("incident", incident, "expected an Incident")
+    return incident
+
+
+def _bites(e: TermEntry, incident: Incident, t: float, places: Places) -> bool:
+    """The compiled form of :func:`rules.term_bites` plus the rule's content test."""
+    return (
+        e.lo <= t < e.hi
+        and (e.persons is None or incident.target_person_id in e.persons)
+        and e.match(e.term, incident, places)
+        and (e.locality is None or e.locality.covers(incident.location))
+    )
+
+
+def _matching(plan: DefendantPlan, incident: Incident, t: float, places: Places) -> list[TermEntry]:
+    """Entries that bite at ``t`` and whose rule matches the incident."""
+    candidates = list(plan.by_kind.get(incident.kind.value, ()))
+    if incident.platform is not None:
+        candidates += plan.by_platform.get(incident.platform.value, ())
+    return [e for e in candidates if _bites(e, incident, t, places)]
+
+
+def _breach(defendant_id: str, e: TermEntry, incident: Incident, t: float) -> SuspectedBreach:
+    return SuspectedBreach(
+        rule_id=e.rule.rule_id,
+        incident_id=incident.incident_id,
+        defendant_id=defendant_id,
+        order_id=e.order_id,
+        term_id=e.term_id,
+        term_code=e.code,
+        occurred_at=incident.occurred_at,
+        pre_service=t < e.served,
+        appeal_pending=e.appeal,
+        section=e.rule.section,
+        term_section=e.rule.term_section,
+        cjs_code=e.rule.cjs_code,
+    )
+
+
+def _known(t: float, reported: pendulum.DateTime | None) -> float:
+    return t if reported is None else epoch(reported)
+
+
+class _Series:
+    """Incidents as parallel lists (times, ids, report times): no tuple per incident.
+
+    Floats and strings are not tracked by the cyclic garbage collector, so a
+    stream of millions of incidents does not make every collection walk them.
+    """
+
+    __slots__ = ("ids", "known", "times")
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.ids: list[str] = []
+        self.known: list[float] = []
+
+    def add(self, t: float, incident_id: str, known: float) -> None:
+        self.times.append(t)
+        self.ids.append(incident_id)
+        self.known.append(known)
+
+    def evidence(self) -> list[Evidence]:
+        """Sorted by time then id, each incident once."""
+        return distinct(zip(self.times, self.ids, self.known, strict=True))
+
+
+class _Group(_Series):
+    """The hits of one term entry in one grouping window."""
+
+    __slots__ = ("pre", "threat")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pre: list[bool] = []
+        self.threat: list[bool] = []
+
+
+class _Near(_Series):
+    """Presence incidents near one exclusion zone, with how far outside it they were."""
+
+    __slots__ = ("outside",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.outside: list[float] = []
+
+
+def _series(table: dict[str, dict[str, _Series]], who: str, person: str) -> _Series:
+    by_person = table.get(who)
+    if by_person is None:
+        by_person = table[who] = {}
+    series = by_person.get(person)
+    if series is None:
+        series = by_person[person] = _Series()
+    return series
+
+
+class AlertTracker:
+    """Folds incidents into grouped alerts; the order of arrival never matters.
+
+    Holds, per group, only what alerts need (times, ids, report times, flags),
+    not the incidents, so a stream of millions does not keep them in memory.
+    """
+
+    def __init__(self, detector: Detector) -> None:
+        self._detector = detector
+        self._window = detector.config.group_days
+        # entry -> window index -> hits; merged across versions when alerts are built.
+        self._groups: dict[TermEntry, dict[int, _Group]] = {}
+        # defendant -> person -> incidents aimed at them (and those when unprotected).
+        self._targeted: dict[str, dict[str, _Series]] = {}
+        self._unprotected: dict[str, dict[str, _Series]] = {}
+        self._threats: dict[tuple[str, str], Evidence] = {}
+        self._near_zone: dict[TermEntry, _Near] = {}
+        self._unattributed: dict[str, Unattributed] = {}
+        self._seen: set[str] = set()
+
+    # -- folding -------------------------------------------------------------------------
+
+    def observe(self, incident: Incident) -> CheckResult:
+        """Check one incident and fold it in; returns its suspected breaches.
+
+        Raises:
+            InvalidValueError: ``incident`` is not an :class:`Incident` (nothing recorded).
+        """
+        result = self._detector.check(incident)
+        self._seen.add(incident.incident_id)
+        if result.unattributed is not None:
+            self._unattributed[incident.incident_id] = result.unattributed
+            return result
+        who = result.defendant_id
+        assert who is not None  # attributed: check() returned no Unattributed
+        t = epoch(incident.occurred_at)
+        known = _known(t, incident.reported_at)
+        plan = self._detector.plans.get(who)
+        if plan is not None:
+            for e in _matching(plan, incident, t, self._detector.places):
+                self._hit(e, incident, t, known)
+            if plan.zones and incident.location is not None:
+                self._watch_zones(plan, incident, t)
+        if incident.target_person_id is not None:
+            self._targets(who, plan, incident, t, known)
+        return result
+
+    def _hit(self, e: TermEntry, incident: Incident, t: float, known: float) -> None:
+        windows = self._groups.get(e)
+        if windows is None:
+            windows = self._groups[e] = {}
+        bucket = london_day(t) // self._window
+        group = windows.get(bucket)
+        if group is None:
+            group = windows[bucket] = _Group()
+        group.add(t, incident.incident_id, known)
+        group.pre.append(t < e.served)
+        group.threat.append(incident.kind is _THREAT)
+
+    def _watch_zones(self, plan: DefendantPlan, incident: Incident, t: float) -> None:
+        point = incident.location
+        if point is None or incident.via_third_party or incident.kind not in PRESENCE_KINDS:
+            return
+        watch = self._detector.config.zone_watch_m
+        lat, lon = point.lat, point.lon
+        for e, box in plan.zones:
+            if box is not None and not (box[0] <= lat <= box[1] and box[2] <= lon <= box[3]):
+                continue  # further than the watch distance from the zone
+            if e.lo <= t < e.hi and (e.locality is None or e.locality.covers(point)):
+                outside: float = e.term.zone.distance_outside_m(point)  # type: ignore[attr-defined]
+                if outside <= watch:
+                    near = self._near_zone.get(e)
+                    if near is None:
+                        near = self._near_zone[e] = _Near()
+                    near.add(t, incident.incident_id, _known(t, incident.reported_at))
+                    near.outside.append(outside)
+
+    def _targets(
+        self, who: str, plan: DefendantPlan | None, incident: Incident, t: float, known: float
+    ) -> None:
+        target = incident.target_person_id
+        assert target is not None
+        _series(self._targeted, who, target).add(t, incident.incident_id, known)
+        if plan is None or not plan.protected_at(target, t):
+            _series(self._unprotected, who, target).add(t, incident.incident_id, known)
+        if incident.kind is _THREAT:
+            seen = (t, incident.incident_id, known)
+            first = self._threats.get((who, target))
+            if first is None or seen[:2] < first[:2]:
+                self._threats[who, target] = seen
+
+    def observe_all(self, incidents: Iterable[Incident]) -> int:
+        """Fold a stream of incidents (the batch path, tuned for speed); returns how many.
+
+        The same as calling :meth:`observe` on each, without building per-incident
+        results: the loop inlines the common cases of ``_matching``, ``_hit`` and
+        ``_targets``. A property test checks the two paths agree.
+
+        Raises:
+            InvalidValueError: an item is not an :class:`Incident`; those before it
+                are kept, nothing of it is recorded.
+        """
+        d = self._detector
+        plans_get, places = d.plans.get, d.places
+        owner, attribute = d.identities.owner, d.identities.attribute
+        seen_add, unattributed = self._seen.add, self._unattributed
+        targeted, unprotected = self._targeted, self._unprotected
+        hit, watch_zones = self._hit, self._watch_zones
+        count = 0
+        for incident in incidents:
+            if type(incident) is not Incident:
+                _checked(incident)
+            iid = incident.incident_id
+            who = incident.defendant_id
+            if who is None:
+                actor = incident.actor
+                who = None if actor is None else owner(actor)
+                if who is None:
+                    found = attribute(incident)
+                    assert isinstance(found, Unattributed)
+                    seen_add(iid)
+                    count += 1
+                    unattributed[iid] = found
+                    continue
+            seen_add(iid)
+            count += 1
+            t = epoch(incident.occurred_at)
+            target = incident.target_person_id
+            known = -1.0  # computed on first need: most incidents never need it
+            plan = plans_get(who)
+            if plan is not None:
+                entries = plan.by_kind.get(incident.kind._value_)
+                if entries is not None:
+                    for e in entries:
+                        box = e.box
+                        if box is not None:
+                            # Exclusion zone: a cheap box test before the exact geometry.
+                            point = incident.location
+                            if point is None or not (
+                                box[0] <= point.lat <= box[1] and box[2] <= point.lon <= box[3]
+                            ):
+                                continue
+                        if (
+                            e.lo <= t < e.hi
+                            and (e.persons is None or target in e.persons)
+                            and e.match(e.term, incident, places)
+                            and (e.locality is None or e.locality.covers(incident.location))
+                        ):
+                            if known < 0:
+                                known = _known(t, incident.reported_at)
+                            hit(e, incident, t, known)
+                platform = incident.platform
+                if platform is not None and plan.by_platform:
+                    entries = plan.by_platform.get(platform._value_)
+                    if entries is not None:
+                        for e in entries:
+                            if e.lo <= t < e.hi and (
+                                e.locality is None or e.locality.covers(incident.location)
+                            ):
+                                if known < 0:
+                                    known = _known(t, incident.reported_at)
+                                hit(e, incident, t, known)
+                if plan.zones and incident.location is not None:
+                    watch_zones(plan, incident, t)
+            if target is not None:
+                if known < 0:
+                    known = _known(t, incident.reported_at)
+                by_person = targeted.get(who)
+                if by_person is None:
+                    by_person = targeted[who] = {}
+                series = by_person.get(target)
+                if series is None:
+                    series = by_person[target] = _Series()
+                series.add(t, iid, known)
+                protected = False
+                if plan is not None:
+                    for lo, hi, _ in plan.protection.get(target, ()):
+                        if lo <= t < hi:
+                            protected = True
+                            break
+                if not protected:
+                    _series(unprotected, who, target).add(t, iid, known)
+                if incident.kind is _THREAT:
+                    threat = (t, iid, known)
+                    first = self._threats.get((who, target))
+                    if first is None or threat[:2] < first[:2]:
+                        self._threats[who, target] = threat
+        return count
+
+    # -- alerts (built once per group, never per incident) ------------------------------
+
+    def result(self) -> ScanResult:
+        """Every alert from what has been observed so far, sorted; unattributed by id."""
+        alerts = self._breach_alerts()
+        alerts += self._escalations()
+        alerts += self._first_threats()
+        alerts += self._closing_in()
+        alerts += self._courses_of_conduct()
+        unattributed = tuple(self._unattributed[k] for k in sorted(self._unattributed))
+        return ScanResult(tuple(sort_alerts(alerts)), unattributed, len(self._seen))
+
+    def _breach_alerts(self) -> list[Alert]:
+        # One term keeps its id across versions: merge its entries' windows by that id.
+        merged: dict[tuple[str, str, str, str, int], list[tuple[TermEntry, _Group]]] = {}
+        for e, windows in self._groups.items():
+            for bucket, group in windows.items():
+                key = (e.order.defendant_id, e.order_id, e.term_id, e.rule.rule_id, bucket)
+                merged.setdefault(key, []).append((e, group))
+        return [self._breach_alert(key[0], key[4], parts) for key, parts in merged.items()]
+
+    def _breach_alert(self, who: str, bucket: int, parts: list[tuple[TermEntry, _Group]]) -> Alert:
+        # (time, id, known, pre-service, threat, entry), in time then id order.
+        hits = sorted(
+            (
+                (t, iid, known, pre, threat, e)
+                for e, g in parts
+                for t, iid, known, pre, threat in zip(
+                    g.times, g.ids, g.known, g.pre, g.threat, strict=True
+                )
+            ),
+            key=lambda h: (h[0], h[1]),
+        )
+        unique: dict[str, tuple[float, float, bool, bool]] = {}
+        for t, iid, known, pre, threat, _ in hits:
+            unique.setdefault(iid, (t, known, pre, threat))
+        e = hits[0][5]  # the entry in force at the first incident names the term
+        values = list(unique.values())
+        first_t, last_t = values[0][0], values[-1][0]
+        pre_count = sum(1 for v in values if v[2])
+        if e.wording is None:
+            e.wording = explain.term_wording(e.term)
+        title, text = explain.breach_text(
+            phrase=e.rule.phrase,
+            term=e.term,
+            wording=e.wording,
+            order=e.order,
+            count=len(values),
+            first=first_t,
+            last=last_t,
+            pre_service=pre_count,
+            section=e.rule.section,
+            cjs_code=e.rule.cjs_code,
+        )
+        start_day = bucket * self._window
+        first_seen = instant(first_t)
+        return unchecked_alert(
+            alert_id=alert_id_for(e.rule.rule_id, who, e.order_id, e.term_id, start_day),
+            rule_id=e.rule.rule_id,
+            kind=AlertKind.BREACH,
+            severity=Severity.CRITICAL if any(v[3] for v in values) else e.rule.severity,
+            defendant_id=who,
+            order_id=e.order_id,
+            term_id=e.term_id,
+            term_code=e.code,
+            section=e.rule.section,
+            related_sections=(e.rule.term_section,),
+            cjs_code=e.rule.cjs_code,
+            title=title,
+            explanation=text,
+            evidence_ids=tuple(unique),
+            count=len(values),
+            first_seen=first_seen,
+            last_seen=instant(last_t),
+            breach_time=first_seen,
+            identified_at=instant(min(v[1] for v in values)),
+            window_start=day_start(start_day),
+            window_end=day_start(start_day + self._window),
+            pre_service=pre_count > 0,
+            appeal_pending=e.appeal,
+            protected_person_ids=e.order.protected_person_ids,
+        )
+
+    def _order_context(self, who: str, person: str, t: float) -> tuple[str | None, bool]:
+        plan = self._detector.plans.get(who)
+        order = None if plan is None else plan.protecting(person, t)
+        return (None, False) if order is None else (order.order_id, order.appeal_pending)
+
+    def _escalations(self) -> list[Alert]:
+        config = self._detector.config
+        threshold, window_s = config.escalation_threshold, config.escalation_window_hours * 3600
+        out = []
+        for who, by_person in self._targeted.items():
+            for person, series in by_person.items():
+                if len(series.times) <= threshold:
+                    continue
+                for episode in escalation_episodes(series.evidence(), threshold, window_s):
+                    out.append(self._escalation_alert(who, person, episode))
+        return out
+
+    def _escalation_alert(self, who: str, person: str, episode: list[Evidence]) -> Alert:
+        config = self._detector.config
+        first_t, last_t = episode[0][0], episode[-1][0]
+        order_id, appeal = self._order_context(who, person, first_t)
+        hours = f"{config.escalation_window_hours:g}"
+        text = (
+            f"{len(episode)} incidents by defendant {who} against {person} "
+            f"{explain.when_text(first_t, last_t)}: more than {config.escalation_threshold} "
+            f"within {hours} hours. Escalating conduct raises the risk associated with "
+            f"stalking ({ESCALATION_SECTION}); review the risk assessment and safety plan."
+        )
+        return unchecked_alert(
+            alert_id=alert_id_for("escalation.rolling_count", who, person, episode[0][1]),
+            rule_id="escalation.rolling_count",
+            kind=AlertKind.ESCALATION,
+            severity=Severity.HIGH,
+            defendant_id=who,
+            order_id=order_id,
+            section=ESCALATION_SECTION,
+            related_sections=(COURSE_SECTION,),
+            title=f"Escalation: {len(episode)} incidents against {person} within {hours} hours",
+            explanation=text,
+            evidence_ids=tuple(e[1] for e in episode),
+            count=len(episode),
+            first_seen=instant(first_t),
+            last_seen=instant(last_t),
+            identified_at=instant(known_by(episode, config.escalation_threshold + 1)),
+            appeal_pending=appeal,
+            protected_person_ids=(person,),
+        )
+
+    def _first_threats(self) -> list[Alert]:
+        return [
+            self._threat_alert(who, person, seen) for (who, person), seen in self._threats.items()
+        ]
+
+    def _threat_alert(self, who: str, person: str, seen: Evidence) -> Alert:
+        t, iid, known = seen
+        order_id, appeal = self._order_context(who, person, t)
+        at = instant(t)
+        return unchecked_alert(
+            alert_id=alert_id_for("escalation.first_threat", who, person),
+            rule_id="escalation.first_threat",
+            kind=AlertKind.ESCALATION,
+            severity=Severity.HIGH,
+            defendant_id=who,
+            order_id=order_id,
+            section=ESCALATION_SECTION,
+            title=f"First threat by {who} against {person}",
+            explanation=(
+                f"The first recorded threat by defendant {who} against {person} was made "
+                f"{explain.when_text(t, t)}. A first threat marks an escalation of the risk "
+                f"associated with stalking ({ESCALATION_SECTION})."
+            ),
+            evidence_ids=(iid,),
+            count=1,
+            first_seen=at,
+            last_seen=at,
+            identified_at=instant(known),
+            appeal_pending=appeal,
+            protected_person_ids=(person,),
+        )
+
+    def _closing_in(self) -> list[Alert]:
+        config = self._detector.config
+        merged: dict[tuple[str, str, str], list[Sighting]] = {}
+        orders: dict[str, Order] = {}
+        for e, near in self._near_zone.items():
+            key = (e.order.defendant_id, e.order_id, e.term_id)
+            orders[e.order_id] = e.order
+            zipped = zip(near.times, near.ids, near.known, near.outside, strict=True)
+            merged.setdefault(key, []).extend(zipped)
+        out: list[Alert] = []
+        for (who, order_id, term_id), items in merged.items():
+            unique: dict[str, Sighting] = {}
+            for item in sorted(items):
+                unique.setdefault(item[1], item)
+            runs = closing_in_runs(
+                list(unique.values()),
+                config.closing_in_min_sightings,
+                config.closing_in_gap_hours * 3600,
+            )
+            out += (self._closing_alert(who, orders[order_id], term_id, run) for run in runs)
+        return out
+
+    def _closing_alert(self, who: str, order: Order, term_id: str, run: list[Sighting]) -> Alert:
+        first_t, last_t = run[0][0], run[-1][0]
+        term = order.version_at(instant(first_t)).term(term_id)
+        label = getattr(term, "label", term_id)
+        text = (
+            f"{len(run)} sightings of defendant {who} {explain.when_text(first_t, last_t)}, "
+            f"each closer than the one before to exclusion zone {label} (term {term_id} of "
+            f"order {order.order_id}): from {run[0][3]:,.0f} m outside it to "
+            f"{run[-1][3]:,.0f} m. Closing in on an exclusion zone suggests an escalating "
+            f"risk ({ESCALATION_SECTION})."
+        )
+        return unchecked_alert(
+            alert_id=alert_id_for("escalation.closing_in", who, order.order_id, term_id, run[0][1]),
+            rule_id="escalation.closing_in",
+            kind=AlertKind.ESCALATION,
+            severity=Severity.HIGH,
+            defendant_id=who,
+            order_id=order.order_id,
+            term_id=term_id,
+            term_code=term.CODE,
+            section=ESCALATION_SECTION,
+            related_sections=(term.SECTION,),
+            title=f"Closing in on exclusion zone {label} ({term_id}), order {order.order_id}",
+            explanation=text,
+            evidence_ids=tuple(s[1] for s in run),
+            count=len(run),
+            first_seen=instant(first_t),
+            last_seen=instant(last_t),
+            identified_at=instant(max(s[2] for s in run)),
+            appeal_pending=order.appeal_pending,
+            protected_person_ids=order.protected_person_ids,
+        )
+
+    def _courses_of_conduct(self) -> list[Alert]:
+        minimum = self._detector.config.course_of_conduct_min
+        out = []
+        for who, by_person in self._unprotected.items():
+            for person, series in by_person.items():
+                if len(series.times) < minimum:
+                    continue
+                evidence = series.evidence()
+                if len(evidence) >= minimum and not self._order_made_since(who, person, evidence):
+                    out.append(self._course_alert(who, person, evidence, minimum))
+        return out
+
+    def _order_made_since(self, who: str, person: str, evidence: list[Evidence]) -> bool:
+        """An order protecting the person was made after the conduct: it was applied for."""
+        plan = self._detector.plans.get(who)
+        last = evidence[-1][0]
+        return plan is not None and any(
+            person in o.protected_person_ids and epoch(o.made_at) >= last for o in plan.orders
+        )
+
+    def _course_alert(self, who: str, person: str, evidence: list[Evidence], minimum: int) -> Alert:
+        first_t, last_t = evidence[0][0], evidence[-1][0]
+        text = (
+            f"{len(evidence)} incidents by defendant {who} against {person} "
+            f"{explain.when_text(first_t, last_t)}, at times when no live order protected "
+            f"{person} from {who}. Two or more incidents can be a course of conduct amounting "
+            f"to stalking ({COURSE_SECTION}); consider applying for a Stalking Protection "
+            "Order (SPA2019 s.1)."
+        )
+        return unchecked_alert(
+            alert_id=alert_id_for("course_of_conduct.unprotected", who, person),
+            rule_id="course_of_conduct.unprotected",
+            kind=AlertKind.COURSE_OF_CONDUCT,
+            severity=Severity.MEDIUM,
+            defendant_id=who,
+            section=COURSE_SECTION,
+            related_sections=("SPA2019 s.1",),
+            title=f"Possible course of conduct against {person}: consider an SPO application",
+            explanation=text,
+            evidence_ids=tuple(e[1] for e in evidence),
+            count=len(evidence),
+            first_seen=instant(first_t),
+            last_seen=instant(last_t),
+            identified_at=instant(known_by(evidence, minimum)),
+            protected_person_ids=(person,),
+        )

@@ -1,0 +1,76 @@
+"""Plain-English titles and explanations for alerts, redaction-safe by construction.
+
+Nothing here is given a protected person's address, places or any coordinate:
+the functions receive ids, counts, epoch-second times, term wording (which
+names persons by id and zones by their label) and section numbers only.
+Times are shown in London wall-clock time.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from spo_tracker.detection._clock import london_text
+from spo_tracker.domain.orders import Order
+from spo_tracker.domain.terms import Term
+
+__all__ = ["REVIEW_NOTE", "breach_text", "plural", "when_text"]
+
+#: Every breach and notification alert ends with this reminder (SPA2019 s.8(1), s.11).
+REVIEW_NOTE: Final = (
+    "This is a suspicion flagged for review: whether there was a reasonable excuse is for a court."
+)
+
+
+def when_text(first: float, last: float) -> str:
+    """A span of incidents in London time, compact when it falls on one London day."""
+    if first == last:
+        return f"at {london_text(first)} (London time)"
+    day = london_text(first, clock=False)
+    if day == london_text(last, clock=False):
+        start, end = london_text(first, day=False), london_text(last, day=False)
+        return f"on {day} between {start} and {end} (London time)"
+    return f"between {london_text(first)} and {london_text(last)} (London time)"
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 incident``, ``2 incidents``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def term_wording(term: Term) -> str:
+    """The term as the order states it, persons by id, zones by label (never an address)."""
+    return term.render()
+
+
+def breach_text(
+    *,
+    phrase: str,
+    term: Term,
+    wording: str,
+    order: Order,
+    count: int,
+    first: float,
+    last: float,
+    pre_service: int,
+    section: str,
+    cjs_code: str,
+) -> tuple[str, str]:
+    """Title and explanation of a grouped suspected term breach."""
+    title = f"Suspected breach of {term.TITLE.lower()} ({term.term_id}), order {order.order_id}"
+    parts = [
+        f"{plural(count, 'incident')} {when_text(first, last)} appear to show {phrase}, "
+        f"contrary to term {term.term_id} ({term.CODE}, {term.TITLE}) of {order.kind.value} "
+        f'order {order.order_id}, which reads: "{wording}"',
+        f"Suspected offence: breach of a Stalking Protection Order ({section}), "
+        f"CJS offence code {cjs_code}.",
+    ]
+    if pre_service:
+        parts.append(
+            f"{plural(pre_service, 'incident')} happened after the order was made but before "
+            "it was served: the defendant may not have known of it."
+        )
+    if order.appeal_pending:
+        parts.append("An appeal is pending; the order remains in force (SPA2019 s.7).")
+    parts.append(REVIEW_NOTE)
+    return title, " ".join(parts)
