@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Final, ParamSpec, TypeVar, cast
 
 import attrs
 import pendulum
@@ -130,6 +131,15 @@ ZONES: Final = (
     "Pacific/Pago_Pago",
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _shared(factory: Callable[P, R]) -> Callable[P, R]:
+    """Build each strategy once per argument list: composites draw them thousands of times."""
+    return cast(Callable[P, R], functools.cache(factory))
+
+
 # Mean metres per degree of latitude on the library's sphere (EARTH_RADIUS_M).
 _M_PER_DEGREE: Final = 6_371_008.8 * math.pi / 180
 
@@ -144,10 +154,12 @@ def last_sunday(year: int, month: int) -> pendulum.Date:
     return day.subtract(days=(day.weekday() - 6) % 7)
 
 
+@_shared
 def _years(min_year: int, max_year: int) -> st.SearchStrategy[int]:
     return st.integers(min_value=min_year, max_value=max_year)
 
 
+@_shared
 def dst_change_days(
     min_year: int = MIN_YEAR, max_year: int = MAX_YEAR
 ) -> st.SearchStrategy[pendulum.Date]:
@@ -155,6 +167,7 @@ def dst_change_days(
     return st.builds(last_sunday, _years(min_year, max_year), st.sampled_from((3, 10)))
 
 
+@_shared
 def leap_days(
     min_year: int = MIN_YEAR, max_year: int = MAX_YEAR
 ) -> st.SearchStrategy[pendulum.Date]:
@@ -167,6 +180,7 @@ def _near(days: st.SearchStrategy[pendulum.Date]) -> st.SearchStrategy[pendulum.
     return st.tuples(days, st.integers(-1, 1)).map(lambda pair: pair[0].add(days=pair[1]))
 
 
+@_shared
 def london_dates(
     min_year: int = MIN_YEAR, max_year: int = MAX_YEAR
 ) -> st.SearchStrategy[pendulum.Date]:
@@ -194,6 +208,7 @@ def _in_zone(instant: dt.datetime, zone: str) -> pendulum.DateTime:
     return pendulum.instance(instant.astimezone(dt.UTC)).in_timezone(zone)
 
 
+@_shared
 def dst_change_instants(
     min_year: int = MIN_YEAR, max_year: int = MAX_YEAR
 ) -> st.SearchStrategy[pendulum.DateTime]:
@@ -203,6 +218,7 @@ def dst_change_instants(
     )
 
 
+@_shared
 def _offsets(max_hours: int) -> st.SearchStrategy[dt.timedelta]:
     return st.one_of(
         st.integers(-1, 1).map(lambda us: dt.timedelta(microseconds=us)),
@@ -216,7 +232,14 @@ def aware_datetimes(
     zones: Sequence[str] = ZONES,
 ) -> st.SearchStrategy[pendulum.DateTime]:
     """Aware instants in several zones, weighted towards London clock changes and midnights."""
-    zone = st.sampled_from(tuple(zones))
+    return _aware_datetimes(min_year, max_year, tuple(zones))
+
+
+@_shared
+def _aware_datetimes(
+    min_year: int, max_year: int, zones: tuple[str, ...]
+) -> st.SearchStrategy[pendulum.DateTime]:
+    zone = st.sampled_from(zones)
     plain = st.datetimes(
         dt.datetime(min_year, 1, 2), dt.datetime(max_year, 12, 30), timezones=st.just(dt.UTC)
     )
@@ -226,6 +249,7 @@ def aware_datetimes(
     return st.builds(_in_zone, st.one_of(plain, near), zone)
 
 
+@_shared
 def naive_datetimes() -> st.SearchStrategy[dt.datetime]:
     """Datetimes without a time zone: always refused by the library."""
     return st.datetimes(dt.datetime(MIN_YEAR, 1, 1), dt.datetime(MAX_YEAR, 12, 31))
@@ -251,6 +275,7 @@ def metres_to_degrees(metres: float, lat: float) -> tuple[float, float]:
     return metres / _M_PER_DEGREE, metres / (_M_PER_DEGREE * math.cos(math.radians(lat)))
 
 
+@_shared
 def geo_points(
     *,
     lat: tuple[float, float] = (-90.0, 90.0),
@@ -264,11 +289,13 @@ def geo_points(
     )
 
 
+@_shared
 def uk_points() -> st.SearchStrategy[GeoPoint]:
     """Points in the box around Great Britain and Northern Ireland, where orders apply."""
     return geo_points(lat=(49.9, 58.7), lon=(-8.2, 1.8))
 
 
+@_shared
 def circles(
     centres: st.SearchStrategy[GeoPoint] | None = None, max_radius_m: float = 50_000
 ) -> st.SearchStrategy[Circle]:
@@ -321,6 +348,7 @@ def _offset_point(centre: GeoPoint, metres: float, angle: float) -> GeoPoint:
 # --------------------------------------------------------------------------- identities
 
 
+@_shared
 def platforms() -> st.SearchStrategy[Platform]:
     """Any canonical platform."""
     return st.sampled_from(tuple(Platform))
@@ -381,6 +409,7 @@ _LOCAL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
 _LABEL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
 
 
+@_shared
 def email_addresses() -> st.SearchStrategy[str]:
     """Plausible ASCII email addresses in mixed case (``local@domain.tld``)."""
     local = st.text(_LOCAL, min_size=1, max_size=30)
@@ -389,6 +418,7 @@ def email_addresses() -> st.SearchStrategy[str]:
     return st.builds(lambda lp, d, t: f"{lp}@{'.'.join(d)}.{t}", local, labels, tld)
 
 
+@_shared
 def handle_names() -> st.SearchStrategy[str]:
     """Valid handles in mixed case, some with a leading ``@``."""
     name = st.text(
@@ -399,6 +429,7 @@ def handle_names() -> st.SearchStrategy[str]:
     return st.builds(lambda at, n: at + n, st.sampled_from(("", "@")), name)
 
 
+@_shared
 def device_ids() -> st.SearchStrategy[str]:
     """IMEIs, MAC addresses and serials, in either case."""
     imei = st.text("0123456789", min_size=15, max_size=15)
@@ -409,6 +440,7 @@ def device_ids() -> st.SearchStrategy[str]:
     return st.one_of(imei, mac.map(":".join), serial.filter(lambda s: s.strip() == s))
 
 
+@_shared
 def identities(kind: IdentityKind | None = None) -> st.SearchStrategy[Identity]:
     """Normalised identities of one kind, or of any kind."""
     by_kind: dict[IdentityKind, st.SearchStrategy[Identity]] = {
@@ -425,6 +457,7 @@ def identities(kind: IdentityKind | None = None) -> st.SearchStrategy[Identity]:
 # --------------------------------------------------------------------------- people
 
 
+@_shared
 def person_ids() -> st.SearchStrategy[str]:
     """Protected person ids such as ``P1`` ... ``P9``: few, so that terms share persons."""
     return st.integers(1, 9).map(lambda n: f"P{n}")
@@ -435,6 +468,7 @@ _NAMES: Final = st.text(
 ).filter(lambda s: bool(s.strip()))
 
 
+@_shared
 def forces() -> st.SearchStrategy[Force]:
     """Police forces (the codes are two-digit force numbers)."""
     return st.builds(
@@ -444,6 +478,7 @@ def forces() -> st.SearchStrategy[Force]:
     )
 
 
+@_shared
 def chief_officers() -> st.SearchStrategy[ChiefOfficer]:
     """Chief officers of police (SPA2019 s.1(1))."""
     return st.builds(ChiefOfficer, forces())
@@ -464,6 +499,7 @@ def defendants(draw: st.DrawFn) -> Defendant:
     )
 
 
+@_shared
 def protected_persons() -> st.SearchStrategy[ProtectedPerson]:
     """Protected persons (their restricted details empty)."""
     return st.builds(ProtectedPerson, person_ids(), _NAMES)
@@ -472,20 +508,24 @@ def protected_persons() -> st.SearchStrategy[ProtectedPerson]:
 # --------------------------------------------------------------------------- terms
 
 
+@_shared
 def _persons() -> st.SearchStrategy[tuple[str, ...]]:
     return st.lists(person_ids(), min_size=1, max_size=3).map(tuple)
 
 
+@_shared
 def _term_ids() -> st.SearchStrategy[str]:
     return st.integers(1, 99).map(lambda n: f"T{n}")
 
 
+@_shared
 def localities() -> st.SearchStrategy[Locality]:
     """Locality limits (SPA2019 s.2(4)), with or without a drawn area."""
     area = st.one_of(st.none(), circles(), polygons())
     return st.builds(Locality, st.sampled_from(("Birmingham", "the West Midlands")), area)
 
 
+@_shared
 def _term_periods() -> st.SearchStrategy[DayPeriod]:
     return st.builds(days_beginning_with, london_dates(2020, 2040), st.integers(1, 3 * 366))
 
@@ -508,9 +548,18 @@ def _person_term(cls: Callable[..., Term]) -> st.SearchStrategy[Term]:
     return build()
 
 
+_PLATFORM_LISTS: Final = st.lists(
+    st.one_of(st.sampled_from(tuple(Platform)), platform_names().map(lambda pair: pair[0])),
+    max_size=5,
+)
+_ZONES: Final = st.one_of(circles(), polygons())
+_DISTANCES: Final = st.one_of(st.integers(1, 50_000), st.floats(0.5, 50_000))
+_PLACES: Final = st.one_of(st.none(), uk_points())
+
+
 @st.composite
 def _platform_bans(draw: st.DrawFn) -> Term:
-    names = draw(st.lists(st.one_of(platforms(), platform_names().map(lambda p: p[0]))))
+    names = draw(_PLATFORM_LISTS)
     any_social = draw(st.booleans()) if names else True
     return _with_common(
         draw, PlatformBan(term_id="T1", platforms=names, any_social_media=any_social)
@@ -519,14 +568,14 @@ def _platform_bans(draw: st.DrawFn) -> Term:
 
 @st.composite
 def _exclusion_zones(draw: st.DrawFn) -> Term:
-    zone = draw(st.one_of(circles(), polygons()))
+    zone = draw(_ZONES)
     label = draw(st.sampled_from(("A", "B", "around the school")))
     return _with_common(draw, ExclusionZone(term_id="T1", zone=zone, label=label))
 
 
 @st.composite
 def _no_approaches(draw: st.DrawFn) -> Term:
-    distance = draw(st.one_of(st.integers(1, 50_000), st.floats(0.5, 50_000)))
+    distance = draw(_DISTANCES)
     persons = draw(_persons())
     return _with_common(draw, NoApproach(term_id="T1", persons=persons, distance_m=distance))
 
@@ -543,7 +592,7 @@ def _requirements(draw: st.DrawFn) -> Term:
         requirement=draw(st.sampled_from(tuple(RequirementKind))),
         description=draw(st.sampled_from(("attend an assessment", "surrender all phones"))),
         due_on=draw(london_dates(2020, 2040)),
-        place=draw(st.one_of(st.none(), uk_points())),
+        place=draw(_PLACES),
     )
     return _with_common(draw, requirement)
 
@@ -554,7 +603,7 @@ def _sign_ons(draw: st.DrawFn) -> Term:
         term_id="T1",
         station=draw(st.sampled_from(("Birmingham Central", "Lloyd House"))),
         weekdays=draw(st.frozensets(st.integers(0, 6), min_size=1)),
-        place=draw(st.one_of(st.none(), uk_points())),
+        place=draw(_PLACES),
     )
     return _with_common(draw, schedule)
 
@@ -575,12 +624,14 @@ TERM_STRATEGIES: Final[dict[type[Term], st.SearchStrategy[Term]]] = {
 }
 
 
+@_shared
 def terms(*types: type[Term]) -> st.SearchStrategy[Term]:
     """Terms of the given types (every catalogue type when none is given)."""
     chosen = types or tuple(TERM_TYPES.values())
     return st.one_of(*(TERM_STRATEGIES[cls] for cls in chosen))
 
 
+@_shared
 def _term_lists(max_size: int = 4) -> st.SearchStrategy[tuple[Term, ...]]:
     """Terms with ids T1, T2... unique within the list, as an order needs."""
     return st.lists(terms(), min_size=1, max_size=max_size).map(
@@ -591,6 +642,7 @@ def _term_lists(max_size: int = 4) -> st.SearchStrategy[tuple[Term, ...]]:
 # --------------------------------------------------------------------------- orders
 
 
+@_shared
 def durations(kind: OrderKind | None = None) -> st.SearchStrategy[Duration]:
     """Fixed periods an order of ``kind`` may state.
 
@@ -628,6 +680,7 @@ def order_versions(
     fixed = kind is OrderKind.INTERIM or draw(st.booleans())
     duration = draw(durations(kind)) if fixed else None
     day = made_on
+    terms_now = draw(_term_lists())
     versions: list[OrderVersion] = []
     for number in range(1, count + 1):
         cause = VersionCause.MADE
@@ -636,10 +689,10 @@ def order_versions(
             cause = draw(st.sampled_from(tuple(VersionCause)[1:]))
             if cause is VersionCause.RENEWED and duration is not None:
                 duration = attrs.evolve(duration, years=duration.years + 1)
+            elif draw(st.booleans()):  # a variation (or appeal) may change the terms
+                terms_now = draw(_term_lists())
         period = None if duration is None else duration.period_from(made_on)
-        versions.append(
-            OrderVersion(number, cause, day, duration, period, draw(_term_lists()), reason="")
-        )
+        versions.append(OrderVersion(number, cause, day, duration, period, terms_now))
     return tuple(versions)
 
 

@@ -25,6 +25,7 @@ from spo_tracker.domain.statutory_time import (
     DayPeriod,
     add_calendar,
     as_london_date,
+    as_utc,
     ensure_aware,
     ensure_date,
     years_beginning_with,
@@ -325,7 +326,7 @@ class Order:
             )
         for name in ("served_at", "ended_at"):
             when = getattr(self, name)
-            if when is not None and when < self.made_at:
+            if when is not None and as_utc(when) < as_utc(self.made_at):
                 raise InvalidValueError(name, when, f"is before made_at {self.made_at}")
 
     @property
@@ -375,12 +376,15 @@ class Order:
         """Made by ``at``, not ended by then, and inside its fixed period if it has one.
 
         A fixed period ends at London midnight after its last day (SPA2019 s.3(2)).
+        Instants are compared in UTC, so the repeated autumn hour is ordered correctly.
 
         Raises:
             NaiveDatetimeError: ``at`` has no time zone.
         """
-        at = ensure_aware(at, field="at")
-        if at < self.made_at or (self.ended_at is not None and at >= self.ended_at):
+        at = as_utc(at)
+        if at < as_utc(self.made_at):
+            return False
+        if self.ended_at is not None and at >= as_utc(self.ended_at):
             return False
         period = self.version_at(at).period
         return period is None or at < period.ends_at

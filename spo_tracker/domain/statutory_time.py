@@ -16,6 +16,12 @@ month. So an order made on 29 February 2024 for 2 years has its 2-year point at
 the end of 28 February 2026, and one made on 31 January for 1 month ends at the
 end of the last day of February. This never gives less than the full number of
 calendar years or months.
+
+Comparing instants: Python compares two datetimes that share a ``tzinfo`` by
+their wall-clock readings, ignoring ``fold``. In the hour repeated when the
+London clocks go back, 01:59 BST then reads later than the 01:00 GMT that
+follows it. Compare instants that may both be London readings through
+:func:`as_utc`.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ __all__ = [
     "DayPeriod",
     "add_calendar",
     "as_london_date",
+    "as_utc",
     "corresponding_date",
     "days_beginning_with",
     "ensure_aware",
@@ -60,6 +67,16 @@ def ensure_aware(value: object, *, field: str) -> pendulum.DateTime:
     if isinstance(value, pendulum.DateTime):
         return value
     return pendulum.instance(value)
+
+
+def as_utc(at: _dt.datetime, *, field: str = "at") -> pendulum.DateTime:
+    """The instant ``at`` read in UTC, where wall-clock order is time order.
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+        InvalidValueError: ``at`` is not a datetime.
+    """
+    return ensure_aware(at, field=field).in_timezone("UTC")
 
 
 def ensure_date(value: object, *, field: str) -> pendulum.Date:

@@ -21,6 +21,7 @@ from spo_tracker.domain.statutory_time import (
     DayPeriod,
     add_calendar,
     as_london_date,
+    as_utc,
     corresponding_date,
     days_beginning_with,
     ensure_aware,
@@ -357,6 +358,19 @@ def test_ensure_aware_keeps_the_instant_of_a_stdlib_datetime() -> None:
     # Compared in UTC: PEP 495 makes a fold=1 datetime unequal to any other zone's.
     assert converted.timestamp() == value.timestamp()
     assert converted.in_timezone("UTC") == pendulum.datetime(2026, 10, 25, 1, 30, tz="UTC")
+
+
+@given(a=aware_datetimes(), b=aware_datetimes())
+def test_as_utc_orders_instants_by_real_time(a: pendulum.DateTime, b: pendulum.DateTime) -> None:
+    """Also in the repeated autumn hour, where London wall-clock order is wrong."""
+    assert (as_utc(a) < as_utc(b)) == (a.timestamp() < b.timestamp())
+    assert as_utc(a).timestamp() == a.timestamp()
+
+
+def test_as_utc_refuses_naive_datetimes() -> None:
+    """NaiveDatetimeError naming the field given."""
+    with pytest.raises(NaiveDatetimeError, match="served_at"):
+        as_utc(dt.datetime(2026, 1, 1), field="served_at")
 
 
 def test_start_of_london_day_refuses_a_datetime() -> None:

@@ -1,0 +1,437 @@
+"""Order records: fixed periods (SPA2019 s.3(2), s.5(6)(a)), durations and versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import attrs
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spo_tracker.domain.orders import (
+    Duration,
+    Order,
+    OrderKind,
+    OrderOrigin,
+    OrderState,
+    OrderVersion,
+    VersionCause,
+    check_fixed_period,
+)
+from spo_tracker.domain.people import ChiefOfficer, Force
+from spo_tracker.domain.statutory_time import (
+    DayPeriod,
+    as_london_date,
+    days_beginning_with,
+    months_beginning_with,
+    start_of_london_day,
+    years_beginning_with,
+)
+from spo_tracker.domain.terms import NoContact, Term
+from spo_tracker.errors import (
+    InvalidValueError,
+    NaiveDatetimeError,
+    OrderPeriodError,
+    UnknownCodeError,
+)
+from tests.strategies import aware_datetimes, london_dates, orders
+
+ONE_US = dt.timedelta(microseconds=1)
+TERMS: tuple[Term, ...] = (NoContact(term_id="T1", persons=("P1",)),)
+
+
+def version(
+    number: int,
+    decided_on: pendulum.Date,
+    duration: Duration | None,
+    made_on: pendulum.Date,
+    cause: VersionCause = VersionCause.MADE,
+) -> OrderVersion:
+    """A version whose period counts from ``made_on``."""
+    period = None if duration is None else duration.period_from(made_on)
+    return OrderVersion(number, cause, decided_on, duration, period, TERMS)
+
+
+def order(made_at: pendulum.DateTime, *versions: OrderVersion, **changes: Any) -> Order:
+    """A full order made at ``made_at`` with the given versions."""
+    return Order(
+        order_id="SPO-1",
+        kind=changes.pop("kind", OrderKind.FULL),
+        origin=OrderOrigin.POLICE_APPLICATION,
+        defendant_id="D1",
+        protected_person_ids=("P1",),
+        applicant=ChiefOfficer(Force("20", "West Midlands Police")),
+        court="Birmingham Magistrates' Court",
+        made_at=made_at,
+        versions=versions,
+        **changes,
+    )
+
+
+def two_year_order(made_at: pendulum.DateTime) -> Order:
+    """A full order for 2 years, made at ``made_at``."""
+    made_on = as_london_date(made_at)
+    return order(made_at, version(1, made_on, Duration(years=2), made_on))
+
+
+# --------------------------------------------------------------------------- check_fixed_period
+
+
+def test_a_full_order_of_exactly_two_years_is_allowed() -> None:
+    """Made 15 March 2024: fixed to the end of 14 March 2026 is the minimum (s.3(2))."""
+    made = pendulum.Date(2024, 3, 15)
+    check_fixed_period(OrderKind.FULL, made, DayPeriod(made, pendulum.Date(2026, 3, 14)))
+
+
+def test_a_full_order_one_day_short_of_two_years_is_refused() -> None:
+    """To the end of 13 March 2026 is a day short: OrderPeriodError naming the period."""
+    made = pendulum.Date(2024, 3, 15)
+    with pytest.raises(OrderPeriodError, match=r"2024-03-15\.\.2026-03-13") as err:
+        check_fixed_period(OrderKind.FULL, made, DayPeriod(made, pendulum.Date(2026, 3, 13)))
+    assert "SPA2019 s.3(2)" in str(err.value)
+    assert "2026-03-14" in err.value.reason
+
+
+@given(made=london_dates())
+def test_two_years_beginning_with_the_day_made_is_exactly_the_boundary(
+    made: pendulum.Date,
+) -> None:
+    """At the boundary it passes; one day shorter it fails, for every day incl. 29 Feb."""
+    minimum = years_beginning_with(made, 2)
+    check_fixed_period(OrderKind.FULL, made, minimum)
+    check_fixed_period(OrderKind.FULL, made, Duration(years=2).period_from(made))
+    check_fixed_period(OrderKind.FULL, made, Duration(months=24).period_from(made))
+    with pytest.raises(OrderPeriodError):
+        check_fixed_period(OrderKind.FULL, made, days_beginning_with(made, minimum.days - 1))
+
+
+@given(made=london_dates(), days=st.integers(1, 2000))
+def test_a_full_fixed_period_passes_iff_it_reaches_the_two_year_point(
+    made: pendulum.Date, days: int
+) -> None:
+    """Any length: allowed exactly when it lasts to the end of the 2-year point."""
+    period = days_beginning_with(made, days)
+    allowed = period.last_day >= years_beginning_with(made, 2).last_day
+    if allowed:
+        check_fixed_period(OrderKind.FULL, made, period)
+    else:
+        with pytest.raises(OrderPeriodError):
+            check_fixed_period(OrderKind.FULL, made, period)
+
+
+def test_a_full_order_until_further_order_has_no_period_to_check() -> None:
+    """s.3(1)(b): 'until further order' is allowed."""
+    check_fixed_period(OrderKind.FULL, pendulum.Date(2026, 1, 1), None)
+
+
+def test_an_interim_order_needs_a_fixed_period() -> None:
+    """s.5(6)(a): an interim order has a fixed period, of any length."""
+    made = pendulum.Date(2026, 1, 1)
+    with pytest.raises(OrderPeriodError, match=re.escape("SPA2019 s.5(6)(a)")):
+        check_fixed_period(OrderKind.INTERIM, made, None)
+    check_fixed_period(OrderKind.INTERIM, made, days_beginning_with(made, 1))
+    check_fixed_period(OrderKind.INTERIM, made, months_beginning_with(made, 2))
+
+
+@pytest.mark.parametrize("kind", list(OrderKind))
+def test_a_fixed_period_must_begin_with_the_day_made(kind: OrderKind) -> None:
+    """A period starting later would run short of what was ordered."""
+    made = pendulum.Date(2026, 1, 1)
+    late = years_beginning_with(made.add(days=10), 3)
+    with pytest.raises(OrderPeriodError, match="begins with the day the order is made"):
+        check_fixed_period(kind, made, late)
+
+
+def test_the_kind_may_be_its_code_but_not_an_unknown_one() -> None:
+    """'full' is accepted; 'permanent' is an UnknownCodeError naming it (no silent pass)."""
+    made = pendulum.Date(2026, 1, 1)
+    with pytest.raises(OrderPeriodError):
+        check_fixed_period("full", made, days_beginning_with(made, 3))  # type: ignore[arg-type]
+    with pytest.raises(UnknownCodeError, match="'permanent'"):
+        check_fixed_period("permanent", made, None)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- Duration
+
+
+@given(day=london_dates(), n=st.integers(1, 20))
+def test_duration_periods_match_the_statutory_time_functions(day: pendulum.Date, n: int) -> None:
+    """Years, months, weeks and days count from the day as day 1."""
+    assert Duration(years=n).period_from(day) == years_beginning_with(day, n)
+    assert Duration(months=n).period_from(day) == months_beginning_with(day, n)
+    assert Duration(weeks=n).period_from(day) == days_beginning_with(day, 7 * n)
+    assert Duration(days=n).period_from(day) == days_beginning_with(day, n)
+
+
+def test_a_mixed_duration_adds_years_and_months_before_days() -> None:
+    """1 year 6 months from 31 Aug 2023: 31 Feb 2025 rolls to 1 March, so to 28 Feb."""
+    period = Duration(years=1, months=6).period_from(pendulum.Date(2023, 8, 31))
+    assert period.last_day == pendulum.Date(2025, 2, 28)
+    period = Duration(months=1, days=1).period_from(pendulum.Date(2024, 1, 31))
+    assert period.last_day == pendulum.Date(2024, 3, 1)
+
+
+def test_duration_period_refuses_a_datetime() -> None:
+    """A datetime's day depends on its zone: give the London day."""
+    with pytest.raises(InvalidValueError, match="expected a calendar date"):
+        Duration(years=2).period_from(pendulum.datetime(2026, 3, 1, 23, 30, tz="UTC"))
+
+
+def test_duration_period_accepts_a_stdlib_date() -> None:
+    """datetime.date is converted to a pendulum date."""
+    assert Duration(days=3).period_from(dt.date(2026, 7, 10)).last_day == pendulum.Date(2026, 7, 12)
+
+
+@pytest.mark.parametrize(
+    ("duration", "text"),
+    [
+        (Duration(years=2), "2 years"),
+        (Duration(years=1), "1 year"),
+        (Duration(years=1, months=6), "1 year, 6 months"),
+        (Duration(weeks=1, days=3), "1 week, 3 days"),
+        (Duration(months=1), "1 month"),
+    ],
+)
+def test_duration_renders_as_stated_in_an_order(duration: Duration, text: str) -> None:
+    """s.6(b): the length of the fixed period, in words."""
+    assert duration.render() == text
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"years": 0}, {"years": -1}, {"months": 1.5}, {"days": True}, {"weeks": "2"}],
+)
+def test_a_duration_must_be_whole_non_negative_and_not_zero(fields: dict[str, object]) -> None:
+    """Zero, negative, fractional, boolean or text lengths are typed errors."""
+    with pytest.raises(InvalidValueError):
+        Duration(**fields)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- versions
+
+
+@given(made_at=aware_datetimes(2020, 2040))
+def test_an_order_is_made_on_its_london_day(made_at: pendulum.DateTime) -> None:
+    """made_on is the London calendar day of made_at, whatever zone it was given in."""
+    made = two_year_order(made_at)
+    assert made.made_on == as_london_date(made_at)
+    assert made.two_year_point == years_beginning_with(made.made_on, 2)
+
+
+def test_made_late_on_a_summer_evening_utc_is_the_next_london_day() -> None:
+    """23:30 UTC on 30 June is 00:30 on 1 July in London."""
+    made = two_year_order(pendulum.datetime(2026, 6, 30, 23, 30, tz="UTC"))
+    assert made.made_on == pendulum.Date(2026, 7, 1)
+    assert made.two_year_point.last_day == pendulum.Date(2028, 6, 30)
+
+
+@given(subject=orders())
+def test_generated_orders_satisfy_the_period_rules(subject: Order) -> None:
+    """Every version of every generated order passes check_fixed_period (a strategy check)."""
+    numbers = [v.number for v in subject.versions]
+    assert numbers == list(range(1, len(numbers) + 1))
+    for v in subject.versions:
+        check_fixed_period(subject.kind, subject.made_on, v.period)
+
+
+@given(subject=orders(), at=aware_datetimes(2019, 2060))
+def test_version_at_is_the_latest_version_decided_by_that_london_day(
+    subject: Order, at: pendulum.DateTime
+) -> None:
+    """Oracle: the last version whose decided_on is on or before the London day of at."""
+    day = as_london_date(at)
+    decided = [v for v in subject.versions if v.decided_on <= day]
+    expected = decided[-1] if decided else subject.versions[0]
+    assert subject.version_at(at) == expected
+
+
+@given(subject=orders(), data=st.data())
+def test_a_new_version_is_in_force_from_the_start_of_its_london_day(
+    subject: Order, data: st.DataObject
+) -> None:
+    """From London midnight of decided_on; the day before, an earlier version applies."""
+    v = data.draw(st.sampled_from(subject.versions))
+    start = start_of_london_day(v.decided_on)
+    assert subject.version_at(start).number >= v.number
+    if v.number > 1 and subject.versions[v.number - 2].decided_on < v.decided_on:
+        assert subject.version_at(start - ONE_US).number < v.number
+
+
+@given(subject=orders(), a=aware_datetimes(2019, 2060), b=aware_datetimes(2019, 2060))
+def test_version_numbers_never_go_back_in_time(
+    subject: Order, a: pendulum.DateTime, b: pendulum.DateTime
+) -> None:
+    """version_at is monotonic in time."""
+    early, late = sorted([a, b])
+    assert subject.version_at(early).number <= subject.version_at(late).number
+
+
+@given(subject=orders())
+def test_an_order_is_in_force_from_made_at_to_the_end_of_its_period(subject: Order) -> None:
+    """In force from the instant made until London midnight after the period's last day."""
+    assert subject.in_force_at(subject.made_at)
+    assert not subject.in_force_at(subject.made_at - ONE_US)
+    final = subject.versions[-1].period
+    if final is not None:
+        assert subject.in_force_at(final.ends_at - ONE_US)
+        assert not subject.in_force_at(final.ends_at)
+
+
+def test_a_two_year_order_ends_at_london_midnight_in_summer() -> None:
+    """Made 10 July 2024: in force to 22:59:59.999999 UTC on 9 July 2026, not at 23:00."""
+    made = two_year_order(pendulum.datetime(2024, 7, 10, 10, tz="Europe/London"))
+    assert made.in_force_at(pendulum.datetime(2026, 7, 9, 22, 59, 59, 999999, tz="UTC"))
+    assert not made.in_force_at(pendulum.datetime(2026, 7, 9, 23, 0, tz="UTC"))
+
+
+def test_a_renewal_keeps_the_order_in_force_past_the_original_end() -> None:
+    """Renewed to 3 years before expiry: in force after the 2-year end, until the 3-year end."""
+    made_at = pendulum.datetime(2024, 1, 15, 11, tz="Europe/London")
+    made_on = as_london_date(made_at)
+    renewed_on = pendulum.Date(2025, 12, 1)
+    renewed = order(
+        made_at,
+        version(1, made_on, Duration(years=2), made_on),
+        version(2, renewed_on, Duration(years=3), made_on, VersionCause.RENEWED),
+    )
+    after_two = pendulum.datetime(2026, 1, 20, tz="Europe/London")
+    assert renewed.in_force_at(after_two)
+    assert renewed.version_at(after_two).number == 2
+    assert renewed.version_at(pendulum.datetime(2025, 11, 30, 23, tz="UTC")).number == 1
+    assert not renewed.in_force_at(pendulum.datetime(2027, 1, 15, tz="Europe/London"))
+    original = order(made_at, version(1, made_on, Duration(years=2), made_on))
+    assert not original.in_force_at(after_two)
+
+
+def test_the_repeated_autumn_hour_is_ordered_by_real_time() -> None:
+    """Made at the second 01:00 on 25 Oct 2020 (GMT): 01:59:59.999999 BST is before it."""
+    made_at = pendulum.datetime(2020, 10, 25, 1, 0, tz="UTC").in_timezone("Europe/London")
+    before = pendulum.datetime(2020, 10, 25, 0, 59, 59, 999999, tz="UTC").in_timezone(
+        "Europe/London"
+    )
+    assert (before.hour, made_at.hour) == (1, 1)  # both read 01:xx on a London clock
+    made = two_year_order(made_at)
+    assert not made.in_force_at(before)
+    assert made.in_force_at(made_at)
+    with pytest.raises(InvalidValueError, match="served_at"):
+        attrs.evolve(made, served_at=before)
+
+
+def test_an_ended_order_is_not_in_force_from_the_instant_it_ended() -> None:
+    """Discharged at 14:00: in force a microsecond before, not at 14:00."""
+    made_at = pendulum.datetime(2026, 1, 5, 10, tz="Europe/London")
+    ended_at = pendulum.datetime(2026, 9, 1, 14, tz="Europe/London")
+    ended = attrs.evolve(two_year_order(made_at), state=OrderState.DISCHARGED, ended_at=ended_at)
+    assert ended.in_force_at(ended_at - ONE_US)
+    assert not ended.in_force_at(ended_at)
+
+
+def test_until_further_order_stays_in_force() -> None:
+    """No fixed period: in force until ended."""
+    made_at = pendulum.datetime(2026, 1, 5, 10, tz="Europe/London")
+    made_on = as_london_date(made_at)
+    indefinite = order(made_at, version(1, made_on, None, made_on))
+    assert indefinite.period is None
+    assert indefinite.in_force_at(pendulum.datetime(2060, 1, 1, tz="UTC"))
+
+
+def test_naive_instants_are_refused_by_version_at_and_in_force_at() -> None:
+    """NaiveDatetimeError naming the value, not a TypeError from a comparison."""
+    made = two_year_order(pendulum.datetime(2026, 1, 5, 10, tz="Europe/London"))
+    naive = dt.datetime(2026, 2, 1, 12)
+    for method in (made.in_force_at, made.version_at):
+        with pytest.raises(NaiveDatetimeError, match=r"datetime\.datetime\(2026, 2, 1, 12, 0\)"):
+            method(naive)
+
+
+# --------------------------------------------------------------------------- shape errors
+
+
+MADE_AT = pendulum.datetime(2026, 1, 5, 10, tz="Europe/London")
+MADE_ON = pendulum.Date(2026, 1, 5)
+
+
+@pytest.mark.parametrize(
+    ("versions", "shown"),
+    [
+        ((), "()"),
+        ((version(2, MADE_ON, None, MADE_ON),), "[2]"),
+        ((version(1, MADE_ON, None, MADE_ON), version(3, MADE_ON, None, MADE_ON)), "[1, 3]"),
+        (
+            (
+                version(1, MADE_ON, None, MADE_ON),
+                version(2, MADE_ON.add(days=9), None, MADE_ON),
+                version(3, MADE_ON.add(days=2), None, MADE_ON),
+            ),
+            "decided out of order",
+        ),
+        ((version(1, MADE_ON.add(days=1), None, MADE_ON),), "'2026-01-06'"),
+        (["not a version"], "must be OrderVersion records"),
+    ],
+)
+def test_versions_are_numbered_1_to_n_in_decision_order(versions: object, shown: str) -> None:
+    """Gaps, a missing version 1, decisions out of order, version 1 not on the day made."""
+    with pytest.raises(InvalidValueError, match="versions") as err:
+        order(MADE_AT, *versions)  # type: ignore[misc]
+    assert shown in str(err.value)
+
+
+def test_a_version_states_a_duration_exactly_when_it_has_a_fixed_period() -> None:
+    """s.6(b): a fixed period comes with its length; 'until further order' has neither."""
+    with pytest.raises(InvalidValueError, match="period"):
+        OrderVersion(1, VersionCause.MADE, MADE_ON, Duration(years=2), None, TERMS)
+    with pytest.raises(InvalidValueError, match="period"):
+        OrderVersion(1, VersionCause.MADE, MADE_ON, None, years_beginning_with(MADE_ON, 2), TERMS)
+
+
+def test_a_version_needs_terms_with_unique_ids() -> None:
+    """s.6(c): at least one term; ids are unique so each term can be named."""
+    with pytest.raises(InvalidValueError, match="at least one term"):
+        OrderVersion(1, VersionCause.MADE, MADE_ON, None, None, ())
+    with pytest.raises(InvalidValueError, match=r"\['T1', 'T1'\]"):
+        OrderVersion(1, VersionCause.MADE, MADE_ON, None, None, TERMS + TERMS)
+
+
+def test_a_version_finds_its_terms_by_id() -> None:
+    """term(id) returns the term; an unknown id is a typed error naming it."""
+    v = version(1, MADE_ON, None, MADE_ON)
+    assert v.term("T1") is TERMS[0]
+    with pytest.raises(InvalidValueError, match="'T9'"):
+        v.term("T9")
+
+
+@pytest.mark.parametrize("field", ["served_at", "ended_at"])
+def test_served_and_ended_instants_must_be_aware_and_not_before_made(field: str) -> None:
+    """A naive instant is a NaiveDatetimeError; one before made_at an InvalidValueError."""
+    made_on = as_london_date(MADE_AT)
+    first = version(1, made_on, Duration(years=2), made_on)
+    with pytest.raises(NaiveDatetimeError, match=field):
+        order(MADE_AT, first, **{field: dt.datetime(2026, 1, 6, 9)})
+    with pytest.raises(InvalidValueError, match=field):
+        order(MADE_AT, first, **{field: MADE_AT - ONE_US})
+    stdlib = dt.datetime(2026, 1, 6, 9, tzinfo=dt.UTC)
+    assert getattr(order(MADE_AT, first, **{field: stdlib}), field) == stdlib
+
+
+def test_made_at_must_be_aware() -> None:
+    """A naive made_at is a NaiveDatetimeError naming made_at."""
+    with pytest.raises(NaiveDatetimeError, match="made_at"):
+        order(dt.datetime(2026, 1, 5, 10), version(1, MADE_ON, None, MADE_ON))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- kinds and states
+
+
+def test_result_codes_are_3306_for_interim_and_3307_for_full() -> None:
+    """CJS result codes: 3306 interim SPO, 3307 SPO."""
+    assert OrderKind.INTERIM.result_code == "3306"
+    assert OrderKind.FULL.result_code == "3307"
+
+
+def test_only_made_and_served_orders_are_live() -> None:
+    """Discharged, expired, ceased and quashed orders are not in force (no appeal stay, s.7)."""
+    assert {s for s in OrderState if s.live} == {OrderState.MADE, OrderState.SERVED}
