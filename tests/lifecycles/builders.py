@@ -62,9 +62,11 @@ def full(
     terms: Iterable[Term] = (NO_CONTACT,),
     applicant: ChiefOfficer = WMP,
     replaces: Order | None = None,
+    fixed: bool = True,
     **changes: Any,
 ) -> Order:
-    """A full order made at ``made_at`` (2 years unless ``duration`` says otherwise)."""
+    """A full order made at ``made_at``: 2 years unless ``duration`` says otherwise, or
+    until further order if not ``fixed``."""
     order = make_order(
         order_id=order_id,
         kind=OrderKind.FULL,
@@ -74,7 +76,7 @@ def full(
         court="Birmingham Magistrates' Court",
         made_at=made_at,
         terms=terms,
-        duration=duration if duration is not None else Duration(years=2),
+        duration=(duration or Duration(years=2)) if fixed else None,
         replaces=replaces,
     ).order
     return attrs.evolve(order, **changes) if changes else order

@@ -1,0 +1,314 @@
+"""Random event sequences on a full order, against a hand-written model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from spo_tracker.domain.lifecycles.full_order import MACHINE, FullOrderCommand, FullOrderEvent
+from spo_tracker.domain.lifecycles.parties import Party
+from spo_tracker.domain.orders import Duration, Order, OrderVersion
+from spo_tracker.domain.people import ChiefOfficer, ForceKind
+from spo_tracker.domain.terms import Term
+from tests.lifecycles import model
+from tests.lifecycles.builders import BTP, GMP, MET, NO_CONTACT, NO_SURVEILLANCE, WMP, full
+from tests.lifecycles.strategies import start_instants, steps
+
+Ev = FullOrderEvent
+LIVE_EVENTS = {
+    "VARY",
+    "RENEW",
+    "DISCHARGE",
+    "EXPIRE",
+    "LODGE_APPEAL",
+    "APPEAL_DISMISSED",
+    "APPEAL_VARIED",
+    "APPEAL_QUASHED",
+}
+#: The model's own table.
+LEGAL: dict[str, set[str]] = {
+    "MADE": {"SERVE"} | LIVE_EVENTS,
+    "SERVED": set(LIVE_EVENTS),
+    "DISCHARGED": set(),
+    "EXPIRED": set(),
+    "QUASHED": set(),
+}
+TARGET = {
+    "SERVE": "SERVED",
+    "DISCHARGE": "DISCHARGED",
+    "EXPIRE": "EXPIRED",
+    "APPEAL_QUASHED": "QUASHED",
+}
+DEFENDANT = Party.defendant()
+OFFICERS = (WMP, GMP, MET, BTP)
+
+# The defendant half the time, otherwise one of four forces.
+parties = st.just(DEFENDANT) | st.sampled_from([Party.chief_officer(o) for o in OFFICERS])
+home_forces = st.sampled_from([None, GMP, WMP])
+term_sets = st.sampled_from(
+    [None, (NO_CONTACT,), (NO_CONTACT, NO_SURVEILLANCE), (NO_SURVEILLANCE,), ()]
+)
+durations = st.none() | st.tuples(st.integers(0, 4), st.integers(0, 11)).filter(
+    lambda d: d != (0, 0)
+)
+# Mostly the parties s.4(4)(b) can require, so that near misses are common.
+consent_sets = st.sets(
+    st.sampled_from([DEFENDANT, Party.chief_officer(WMP), Party.chief_officer(GMP)])
+) | st.sets(st.sampled_from([DEFENDANT, *(Party.chief_officer(o) for o in OFFICERS)]))
+Length = tuple[int, int] | None
+lengths = st.tuples(st.integers(2, 4), st.integers(0, 11)) | st.none()
+
+
+class FullOrderLifecycle(RuleBasedStateMachine):
+    """The full order machine against a few variables updated by hand."""
+
+    order: Order
+    now: pendulum.DateTime
+    state: str
+    revision: int
+    appeal: bool
+    length: Length
+    last: dt.date | None
+    terms: tuple[Term, ...]
+    seen: list[OrderVersion]
+
+    @initialize(
+        start=start_instants, length=st.tuples(st.integers(2, 4), st.integers(0, 11)) | st.none()
+    )
+    def begin(self, start: pendulum.DateTime, length: Length) -> None:
+        duration = Duration(years=length[0], months=length[1]) if length else None
+        self.order = full(made_at=start, duration=duration, fixed=duration is not None)
+        self.made_on = model.london_day(start)
+        self.two_years = model.last_day(self.made_on, years=2)
+        self.now, self.state, self.revision, self.appeal = start, "MADE", 1, False
+        self.length, self.terms = length, (NO_CONTACT,)
+        self.last = self._last(length)
+        self.seen = list(self.order.versions)
+
+    @precondition(lambda self: not LEGAL[self.state])
+    @rule(length=lengths)
+    def make_another_order(self, length: Length) -> None:
+        """Once an order has ended, carry on with a new one made now."""
+        self.begin(self.now, length)
+
+    # -- the model's rules -------------------------------------------------------
+
+    def _last(self, length: Length) -> dt.date | None:
+        return (
+            None
+            if length is None
+            else model.last_day(self.made_on, years=length[0], months=length[1])
+        )
+
+    def _in_period(self) -> bool:
+        return self.last is None or self.now < model.day_end(self.last)
+
+    def _relevant(self, who: Party, home: ChiefOfficer | None, believes: bool) -> bool:
+        if who.officer is None:
+            return True
+        key = who.officer.key
+        territorial = who.officer.force.kind is ForceKind.TERRITORIAL
+        return (
+            key == WMP.key or (home is not None and key == home.key) or (believes and territorial)
+        )
+
+    def _proposal(
+        self, terms: tuple[Term, ...] | None, length: Length, ufo: bool
+    ) -> tuple[bool, Length, dt.date | None]:
+        """Whether a new version is well formed and changes something, and its period."""
+        if ufo:
+            new_length, new_last = None, None
+        elif length is not None:
+            new_length, new_last = length, self._last(length)
+        else:
+            new_length, new_last = self.length, self.last
+        if terms is None and length is None and not ufo:
+            return False, new_length, new_last
+        if terms is not None and not terms:
+            return False, new_length, new_last
+        same_terms = terms is None or terms == self.terms
+        same = same_terms and self._same_duration(new_length) and new_last == self.last
+        return not same, new_length, new_last
+
+    def _same_duration(self, length: Length) -> bool:
+        def norm(x: Length) -> tuple[int, int] | None:
+            return None if x is None else (x[0] + x[1] // 12, x[1] % 12)
+
+        return norm(length) == norm(self.length)
+
+    def _not_over(self, last: dt.date | None) -> bool:
+        return last is None or self.now < model.day_end(last)
+
+    def _at_least_two_years(self, length: Length, ufo: bool, last: dt.date | None) -> bool:
+        return ufo or length is None or (last is not None and last >= self.two_years)
+
+    def _necessary(self, terms: tuple[Term, ...] | None, necessary: bool) -> bool:
+        return terms is None or necessary or all(t in self.terms for t in terms)
+
+    def _fire(self, event: Ev, passes: bool, **payload: object) -> bool:
+        cmd = FullOrderCommand(event, self.now, "court", **payload)  # type: ignore[arg-type]
+        legal = event.name in LEGAL[self.state]
+        self.order = model.expect(MACHINE, self.order, cmd, legal=legal, passes=passes)
+        done = legal and passes
+        if done:
+            self.state = TARGET.get(event.name, self.state)
+            self.revision += 1
+            if not LEGAL[self.state]:
+                self.appeal = False
+        return done
+
+    def _adopt(self, terms: tuple[Term, ...] | None, length: Length, last: dt.date | None) -> None:
+        self.terms = self.terms if terms is None else terms
+        self.length, self.last = length, last
+
+    @staticmethod
+    def _duration(length: Length) -> Duration | None:
+        return Duration(years=length[0], months=length[1]) if length else None
+
+    # -- rules -------------------------------------------------------------------
+
+    @rule(step=steps)
+    def advance(self, step: pendulum.Duration) -> None:
+        self.now = self.now + step
+
+    @rule()
+    def serve(self) -> None:
+        self._fire(Ev.SERVE, self._in_period())
+
+    @rule(
+        who=parties,
+        home=home_forces,
+        believes=st.booleans(),
+        terms=term_sets,
+        length=durations,
+        ufo=st.booleans(),
+        necessary=st.booleans(),
+    )
+    def vary(
+        self,
+        who: Party,
+        home: ChiefOfficer | None,
+        believes: bool,
+        terms: tuple[Term, ...] | None,
+        length: Length,
+        ufo: bool,
+        necessary: bool,
+    ) -> None:
+        changes, new_length, new_last = self._proposal(terms, length, ufo)
+        ok = self._in_period() and self._relevant(who, home, believes) and changes
+        ok = ok and self._not_over(new_last) and self._necessary(terms, necessary)
+        ok = ok and self._at_least_two_years(length, ufo, new_last)
+        payload = {
+            "applied_by": who,
+            "home_force": home,
+            "applicant_believes_defendant_in_area": believes,
+            "terms": terms,
+            "duration": self._duration(length),
+            "until_further_order": ufo,
+            "necessary_to_protect": necessary,
+        }
+        if self._fire(Ev.VARY, ok, **payload):
+            self._adopt(terms, new_length, new_last)
+
+    @rule(who=parties, home=home_forces, length=durations, ufo=st.booleans())
+    def renew(self, who: Party, home: ChiefOfficer | None, length: Length, ufo: bool) -> None:
+        changes, new_length, new_last = self._proposal(None, length, ufo)
+        extends = self.last is not None and (
+            ufo or (length is not None and new_last is not None and new_last > self.last)
+        )
+        ok = self._in_period() and self._relevant(who, home, False) and changes and extends
+        ok = ok and self._at_least_two_years(length, ufo, new_last)
+        payload = {
+            "applied_by": who,
+            "home_force": home,
+            "duration": self._duration(length),
+            "until_further_order": ufo,
+        }
+        if self._fire(Ev.RENEW, ok, **payload):
+            self._adopt(None, new_length, new_last)
+
+    def _needed(self, who: Party, home: ChiefOfficer | None) -> set[str] | None:
+        """The model's s.4(4)(b) consents (None: cannot be worked out without the home force)."""
+        if who.officer is not None:
+            return {DEFENDANT.key, who.key}
+        if home is None:
+            return None
+        return {DEFENDANT.key, f"chief-officer:{WMP.key}", f"chief-officer:{home.key}"}
+
+    @rule(who=parties, home=home_forces, consents=consent_sets, near_miss=st.booleans())
+    def discharge(
+        self, who: Party, home: ChiefOfficer | None, consents: set[Party], near_miss: bool
+    ) -> None:
+        needed = self._needed(who, home)
+        if near_miss and needed:
+            # Everyone needed but one: the consents most likely to be got wrong.
+            every = [DEFENDANT, *(Party.chief_officer(o) for o in OFFICERS)]
+            left_out = sorted(needed)[len(consents) % len(needed)]
+            consents = {p for p in every if p.key in needed and p.key != left_out}
+        early = self.now < model.day_end(self.two_years)
+        given = {p.key for p in consents}
+        consented = not early or (needed is not None and needed <= given)
+        ok = self._in_period() and self._relevant(who, home, False) and consented
+        self._fire(Ev.DISCHARGE, ok, applied_by=who, home_force=home, consents=consents)
+
+    @rule()
+    def expire(self) -> None:
+        self._fire(Ev.EXPIRE, self.last is not None and not self._in_period())
+
+    @rule()
+    def lodge_appeal(self) -> None:
+        if self._fire(Ev.LODGE_APPEAL, self._in_period() and not self.appeal):
+            self.appeal = True
+
+    @rule()
+    def dismiss_appeal(self) -> None:
+        if self._fire(Ev.APPEAL_DISMISSED, self._in_period() and self.appeal):
+            self.appeal = False
+
+    @rule(terms=term_sets, length=durations, ufo=st.booleans())
+    def vary_on_appeal(self, terms: tuple[Term, ...] | None, length: Length, ufo: bool) -> None:
+        changes, new_length, new_last = self._proposal(terms, length, ufo)
+        ok = self._in_period() and self.appeal and changes and self._not_over(new_last)
+        ok = ok and self._at_least_two_years(length, ufo, new_last)
+        payload = {"terms": terms, "duration": self._duration(length), "until_further_order": ufo}
+        if self._fire(Ev.APPEAL_VARIED, ok, **payload):
+            self._adopt(terms, new_length, new_last)
+            self.appeal = False
+
+    @rule()
+    def quash(self) -> None:
+        if self._fire(Ev.APPEAL_QUASHED, self._in_period() and self.appeal):
+            self.appeal = False
+
+    # -- invariants ----------------------------------------------------------------
+
+    @invariant()
+    def agrees_with_the_model(self) -> None:
+        order = self.order
+        assert order.state.name == self.state
+        assert order.revision == self.revision
+        assert order.appeal_pending == self.appeal
+        assert order.terms == self.terms
+        assert (order.period.last_day if order.period else None) == self.last
+        assert {e.name for e in MACHINE.allowed_events(order)} == LEGAL[self.state]
+
+    @invariant()
+    def a_fixed_full_order_never_ends_less_than_two_years_after_it_was_made(self) -> None:
+        if self.order.period is not None:
+            assert self.order.period.last_day >= self.two_years
+        if self.state == "EXPIRED":
+            assert self.last is not None
+            assert self.order.ended_at == model.day_end(self.last)
+            assert self.order.ended_at >= model.day_end(self.two_years)
+
+    @invariant()
+    def versions_once_appended_never_change(self) -> None:
+        versions = self.order.versions
+        assert list(versions[: len(self.seen)]) == self.seen
+        self.seen = list(versions)
+
+
+TestFullOrderLifecycle = FullOrderLifecycle.TestCase
