@@ -28,6 +28,7 @@ __all__ = [
     "NaiveDatetimeError",
     "NotFoundError",
     "OrderPeriodError",
+    "OutputWriteError",
     "SchemaVersionError",
     "SpoTrackerError",
     "UnknownCodeError",
@@ -266,3 +267,17 @@ class BatchRejectedError(SpoTrackerError, ValueError):
             f"batch {batch_index} rolled back ({cause}); {committed_batches} earlier batch(es), "
             f"{committed_records} record(s), stay committed"
         )
+
+
+class OutputWriteError(SpoTrackerError, OSError):
+    """A report or other output file could not be written; no partial file is left.
+
+    Attributes:
+        path: the file that was to be written.
+        reason: why not, in one line (a missing or unwritable folder, a full disk...).
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path!r}: {reason}")

@@ -1,0 +1,108 @@
+"""Breach-alert reports: HTML for officers, JSON and CSV for systems (issue 5).
+
+Build a :class:`Report` once with :func:`build_report` from alerts and the
+records they refer to, then render it in any of :data:`FORMATS`::
+
+    report = build_report(result.alerts, context, now=now)
+    write_report(report, "html", "alerts.html")
+
+What every format guarantees:
+
+- **Redaction**: protected persons' addresses and whereabouts never appear,
+  nor does any coordinate; their names are replaced by ``Protected person
+  <id>`` unless ``include_protected_names=True`` (internal use only).
+- **Determinism**: the same data and ``now`` give byte-identical output; the
+  wall clock is never read.
+- **Atomic writes**: :func:`write_report` renders first, then writes a
+  temporary file beside the target and renames it; on any error no partial
+  file is left behind.
+
+The JSON format is versioned (:data:`SCHEMA_VERSION`) and described by the
+JSON Schema shipped in this package (:func:`schema`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+from spo_tracker.errors import UnknownCodeError
+from spo_tracker.reports._csv import CSV_COLUMNS, render_csv
+from spo_tracker.reports._html import render_html
+from spo_tracker.reports._json import (
+    FORMAT_NAME,
+    SCHEMA_FILE,
+    SCHEMA_VERSION,
+    render_json,
+    report_document,
+    schema,
+)
+from spo_tracker.reports._redact import Redactor, redacted_label
+from spo_tracker.reports._view import Report, ReportAlert, ReportContext, build_report
+from spo_tracker.reports._write import write_atomic
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMATS",
+    "FORMAT_NAME",
+    "SCHEMA_FILE",
+    "SCHEMA_VERSION",
+    "Redactor",
+    "Report",
+    "ReportAlert",
+    "ReportContext",
+    "build_report",
+    "check_format",
+    "redacted_label",
+    "render",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "report_document",
+    "schema",
+    "write_report",
+]
+
+#: The output formats, by name.
+FORMATS: Final = ("html", "json", "csv")
+
+
+def check_format(fmt: str) -> str:
+    """``fmt`` if it is one of :data:`FORMATS`.
+
+    Raises:
+        UnknownCodeError: naming the format and the known ones.
+    """
+    if fmt not in FORMATS:
+        raise UnknownCodeError("format", fmt, FORMATS)
+    return fmt
+
+
+def render(report: Report, fmt: str) -> str:
+    """The report as text in format ``fmt`` (``html``, ``json`` or ``csv``).
+
+    Raises:
+        UnknownCodeError: ``fmt`` is not one of :data:`FORMATS`.
+    """
+    fmt = check_format(fmt)
+    if fmt == "html":
+        return render_html(report, schema_version=SCHEMA_VERSION)
+    if fmt == "json":
+        return render_json(report)
+    return render_csv(report)
+
+
+def write_report(report: Report, fmt: str, path: str | os.PathLike[str]) -> Path:
+    """Render ``report`` as ``fmt`` and write it to ``path`` atomically (UTF-8).
+
+    Returns:
+        The path written.
+
+    Raises:
+        UnknownCodeError: ``fmt`` is not one of :data:`FORMATS` (nothing is written).
+        OutputWriteError: the file cannot be written; no partial file is left behind.
+    """
+    text = render(report, fmt)
+    # A lone surrogate (never valid Unicode text) is written as its escape, not refused.
+    return write_atomic(path, text.encode("utf-8", errors="backslashreplace"))

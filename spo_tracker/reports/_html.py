@@ -1,0 +1,78 @@
+"""The HTML report: one self-contained file, safe with hostile text.
+
+Rendered with Jinja2 from templates shipped in this package, with
+autoescaping on for every value: an incident summary containing ``<script>``
+shows as text. The file needs no network: the stylesheet is inline, charts
+are inline SVG, and there are no fonts, images or scripts to fetch. A Content
+Security Policy allows only that one stylesheet (by its SHA-256), so even a
+mistake in escaping could not run a script.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+from importlib.resources import files
+from typing import Final
+
+import jinja2
+from markupsafe import Markup
+
+from spo_tracker import __version__
+from spo_tracker.detection.alerts import AlertKind
+from spo_tracker.reports._chart import bar_chart
+from spo_tracker.reports._time import london_date_text, london_text
+from spo_tracker.reports._view import RECENT_DAYS, Report
+
+__all__ = ["KIND_LABELS", "render_html"]
+
+#: How each alert kind is named for people.
+KIND_LABELS: Final = {
+    AlertKind.BREACH.value: "Suspected breach",
+    AlertKind.NOTIFICATION.value: "Notification failure",
+    AlertKind.ESCALATION.value: "Escalation",
+    AlertKind.COURSE_OF_CONDUCT.value: "Course of conduct",
+    AlertKind.INTERIM_ENDING.value: "Interim order ending",
+    AlertKind.RENEWAL_REVIEW.value: "Renewal review",
+    AlertKind.DEADLINE_APPROACHING.value: "Deadline approaching",
+}
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    """The Jinja2 environment, built on first use (nothing happens at import)."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("spo_tracker.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+@functools.cache
+def _stylesheet() -> tuple[Markup, str]:
+    """The packaged stylesheet and its CSP hash source (``sha256-...``)."""
+    css = files("spo_tracker.reports").joinpath("templates/report.css").read_text("utf-8")
+    digest = base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+    # Our own packaged file, not data: it is inserted verbatim.
+    return Markup(css), f"sha256-{digest}"
+
+
+def render_html(report: Report, *, schema_version: str) -> str:
+    """The report as one self-contained HTML document."""
+    css, style_hash = _stylesheet()
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        report=report,
+        css=css,
+        style_hash=style_hash,
+        version=__version__,
+        schema_version=schema_version,
+        recent_days=RECENT_DAYS,
+        kind_labels=KIND_LABELS,
+        since_text="" if report.since is None else london_text(report.since),
+        london=london_text,
+        date_text=london_date_text,
+        bar_chart=bar_chart,
+    )

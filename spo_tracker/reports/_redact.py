@@ -1,0 +1,126 @@
+"""Redaction: what a report may say about protected persons.
+
+A protected person's address and whereabouts never appear in a report, and
+neither does any coordinate (an incident's location may be the protected
+person's whereabouts, so reports show no locations at all). Their names are
+replaced by a label such as ``Protected person P1`` unless the caller asks for
+names explicitly, for internal use.
+
+Free text (incident summaries) is scrubbed as well: the names (unless
+included), every address line and postcode held in the person's restricted
+compartment, and anything that looks like a pair of decimal coordinates are
+replaced by a bracketed marker. Scrubbing is deliberately eager: a word that
+merely equals part of a protected person's name is redacted too. Free text
+that may mention a protected person whose record the report was not given is
+withheld whole, since it cannot be checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+from spo_tracker.domain.people import ProtectedPerson
+
+__all__ = ["LOCATION_MARK", "WITHHELD", "Redactor", "redacted_label"]
+
+#: Put in place of a scrubbed address, postcode or coordinate.
+LOCATION_MARK: Final = "[location redacted]"
+#: Put in place of free text that cannot be checked: a person it may mention is unknown.
+WITHHELD: Final = "[summary withheld: a protected person's record was not available to redact it]"
+_NAME_MARK: Final = "[name redacted]"
+# Two decimal numbers with a fractional part, separated by a comma or space:
+# "52.4862, -1.8904", "52.4862 -1.8904" (what a pasted map position looks like).
+_COORDINATES: Final = re.compile(r"[-+]?\d{1,3}\.\d{2,}\s*[,; ]\s*[-+]?\d{1,3}\.\d{2,}")
+_MIN_PART: Final = 3
+
+
+def redacted_label(person_id: str) -> str:
+    """The label that stands for a protected person whose name is redacted."""
+    return f"Protected person {person_id}"
+
+
+def _name_parts(name: str) -> list[str]:
+    parts = [p for p in re.split(r"[\s,.;:]+", name) if len(p) >= _MIN_PART]
+    return [name.strip(), *parts]
+
+
+def _address_parts(person: ProtectedPerson) -> list[str]:
+    address = person.restricted.address
+    if address is None:
+        return []
+    texts = [line.strip() for line in address.lines if len(line.strip()) >= _MIN_PART]
+    postcode = address.postcode.strip()
+    if postcode:
+        texts.append(postcode)
+        texts.append(postcode.replace(" ", ""))
+    return texts
+
+
+def _pattern(texts: Iterable[str]) -> re.Pattern[str] | None:
+    unique = sorted({t for t in texts if t}, key=lambda t: (-len(t), t))
+    if not unique:
+        return None
+    # Longest first, so that "12 Acacia Avenue" wins over "Acacia"; word-bounded both sides.
+    body = "|".join(re.escape(t) for t in unique)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+
+class Redactor:
+    """Labels and scrubs text for one report.
+
+    Args:
+        persons: the protected persons the report may mention, by id (with their
+            restricted details, so that their addresses can be scrubbed from free text;
+            the details themselves are never rendered).
+        include_names: show real names (internal use only) instead of labels.
+    """
+
+    def __init__(self, persons: Mapping[str, ProtectedPerson], *, include_names: bool) -> None:
+        self._persons = persons
+        self.include_names = include_names
+        self._cache: dict[frozenset[str], tuple[re.Pattern[str] | None, re.Pattern[str] | None]]
+        self._cache = {}
+
+    def label(self, person_id: str) -> str:
+        """The person's name if names are included and known, else the redacted label."""
+        person = self._persons.get(person_id)
+        if self.include_names and person is not None:
+            return person.name
+        return redacted_label(person_id)
+
+    def names(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """Labels by id, for :meth:`~spo_tracker.domain.terms.Term.render` placeholders."""
+        return {pid: self.label(pid) for pid in person_ids}
+
+    def _patterns(
+        self, person_ids: frozenset[str]
+    ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        found = self._cache.get(person_ids)
+        if found is None:
+            people = [self._persons[p] for p in sorted(person_ids)]
+            names = (
+                None
+                if self.include_names
+                else _pattern(part for person in people for part in _name_parts(person.name))
+            )
+            places = _pattern(part for person in people for part in _address_parts(person))
+            found = self._cache[person_ids] = (places, names)
+        return found
+
+    def scrub(self, text: str, person_ids: Iterable[str]) -> str:
+        """``text`` without coordinates, and without the addresses (and, unless names are
+        included, the names) of the given protected persons."""
+        if not text:
+            return text
+        persons = frozenset(person_ids)
+        if not persons <= self._persons.keys():
+            return WITHHELD
+        places, names = self._patterns(persons)
+        text = _COORDINATES.sub(LOCATION_MARK, text)
+        if places is not None:
+            text = places.sub(LOCATION_MARK, text)
+        if names is not None:
+            text = names.sub(_NAME_MARK, text)
+        return text

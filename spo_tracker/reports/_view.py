@@ -1,0 +1,522 @@
+"""The report's content, computed once and shared by the HTML, JSON and CSV writers.
+
+:func:`build_report` turns alerts plus the records they refer to into a
+:class:`Report`: every alert with its order, its term in plain English, its
+evidence timeline and its deadlines; every defendant with incidents per London
+day for the chart; counts for the summary. All redaction happens here, so the
+three formats cannot disagree about what is shown. Nothing here reads the
+clock: the generation time is the ``now`` given.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Final
+
+import attrs
+import pendulum
+
+from spo_tracker.detection.alerts import Alert, AlertKind, Severity, sort_alerts
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.orders import Order
+from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.terms import Term
+from spo_tracker.errors import InvalidValueError
+from spo_tracker.reports._redact import Redactor
+from spo_tracker.reports._time import london_date_text, london_day, london_text
+
+__all__ = [
+    "CHART_MAX_DAYS",
+    "CHART_MIN_DAYS",
+    "RECENT_DAYS",
+    "DayCount",
+    "Deadline",
+    "DefendantActivity",
+    "EvidenceRow",
+    "OrderFacts",
+    "Report",
+    "ReportAlert",
+    "ReportContext",
+    "TermFacts",
+    "build_report",
+]
+
+#: The "at a glance" list holds alerts identified in this many days up to ``now``.
+RECENT_DAYS: Final = 7
+#: A chart covers at least this many London days, so a one-day spike has context.
+CHART_MIN_DAYS: Final = 14
+#: ... and at most this many (the latest), so a long history stays legible.
+CHART_MAX_DAYS: Final = 120
+
+_DEADLINE_LABELS: Final = {
+    AlertKind.NOTIFICATION: "Notification deadline",
+    AlertKind.DEADLINE_APPROACHING: "Notification deadline",
+    AlertKind.RENEWAL_REVIEW: "Order expires",
+    AlertKind.INTERIM_ENDING: "Interim order ends",
+}
+
+
+@attrs.frozen
+class ReportContext:
+    """The records a report may draw on, by id.
+
+    Only what the alerts refer to is needed: their orders, defendants,
+    protected persons and evidence incidents. A missing record is shown as
+    not available rather than failing the report.
+    """
+
+    orders: Mapping[str, Order] = attrs.field(factory=dict)
+    defendants: Mapping[str, Defendant] = attrs.field(factory=dict)
+    protected_persons: Mapping[str, ProtectedPerson] = attrs.field(factory=dict)
+    incidents: Mapping[str, Incident] = attrs.field(factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        orders: Iterable[Order] = (),
+        defendants: Iterable[Defendant] = (),
+        protected_persons: Iterable[ProtectedPerson] = (),
+        incidents: Iterable[Incident] = (),
+    ) -> ReportContext:
+        """A context from plain collections of records."""
+        return cls(
+            {o.order_id: o for o in orders},
+            {d.defendant_id: d for d in defendants},
+            {p.person_id: p for p in protected_persons},
+            {i.incident_id: i for i in incidents},
+        )
+
+
+@attrs.frozen
+class EvidenceRow:
+    """One incident of an alert's evidence timeline (never its location).
+
+    Attributes:
+        incident_id: the incident.
+        found: whether the incident was available to the report.
+        occurred_at: when it happened (UTC), if found.
+        occurred_text: the same in London time, for people.
+        kind: the incident kind code, if found.
+        platform: the platform's name (``Instagram``, ``X (Twitter)``), if any.
+        via_third_party: made through another person.
+        summary: the free text, scrubbed of protected persons' details.
+    """
+
+    incident_id: str
+    found: bool
+    occurred_at: pendulum.DateTime | None = None
+    occurred_text: str = ""
+    kind: str | None = None
+    platform: str | None = None
+    via_third_party: bool = False
+    summary: str = ""
+
+
+@attrs.frozen
+class OrderFacts:
+    """What a report states about the order an alert concerns (SPA2019 s.6)."""
+
+    order_id: str
+    kind: str
+    result_code: str
+    state: str
+    court: str
+    made_on: pendulum.Date
+    served_at: pendulum.DateTime | None
+    ends_on: pendulum.Date | None
+    appeal_pending: bool
+    replaces_order_id: str | None
+
+    @property
+    def ends_text(self) -> str:
+        """``until the end of Sat 1 Mar 2028`` or ``until further order`` (SPA2019 s.3(1))."""
+        if self.ends_on is None:
+            return "until further order"
+        return f"until the end of {london_date_text(self.ends_on)}"
+
+
+@attrs.frozen
+class TermFacts:
+    """The term breached, as the order states it, with names redacted as the report asks."""
+
+    term_id: str
+    code: str
+    title: str
+    section: str
+    text: str
+
+
+@attrs.frozen
+class Deadline:
+    """A deadline an alert is about, or the end of the order's fixed period."""
+
+    label: str
+    at: pendulum.DateTime
+    text: str
+
+
+@attrs.frozen
+class ReportAlert:
+    """One alert with everything the report shows about it.
+
+    Attributes:
+        alert: the alert itself (its fields are reported as they are).
+        anchor: the HTML id of the alert's card.
+        defendant_name: the defendant's main name, if known.
+        order: the order, if the alert concerns one and it is known.
+        term: the term, if the alert concerns one and it is known.
+        persons: ``(id, label)`` of each protected person concerned.
+        evidence: the evidence timeline, in the order the alert lists it.
+        deadlines: the alert's deadline and the order's end, where there are any.
+        defendant_label: ``name (id)``, or the id alone when the name is not known.
+        when_text: the instant the alert is filed under (:attr:`Alert.when`), London time.
+        identified_text: the time identified, London time.
+        breach_text: the breach time, London time, or ``not applicable``.
+        first_seen_text: the first evidence, London time, or ``not applicable``.
+        last_seen_text: the last evidence, London time, or ``not applicable``.
+    """
+
+    alert: Alert
+    anchor: str
+    defendant_name: str | None
+    order: OrderFacts | None
+    term: TermFacts | None
+    persons: tuple[tuple[str, str], ...]
+    evidence: tuple[EvidenceRow, ...]
+    deadlines: tuple[Deadline, ...]
+    defendant_label: str
+    when_text: str
+    identified_text: str
+    breach_text: str
+    first_seen_text: str
+    last_seen_text: str
+
+
+@attrs.frozen
+class DayCount:
+    """Incidents on one London day."""
+
+    day: _dt.date
+    count: int
+
+
+@attrs.frozen
+class DefendantActivity:
+    """A defendant's alerts and evidence incidents per London day, for the chart.
+
+    The chart covers the London days from ``first_day`` to ``last_day``: the
+    last day with evidence and up to :data:`CHART_MAX_DAYS` before it (at least
+    :data:`CHART_MIN_DAYS`, so that a one-day spike is seen against quiet days).
+
+    Attributes:
+        defendant_id: the defendant.
+        name: the main name, if known.
+        alert_anchors: ``(anchor, title)`` of the defendant's alerts, in report order.
+        first_day: the first charted day (``None`` without any evidence incident).
+        last_day: the last charted day.
+        days: the charted days that have incidents, oldest first.
+        total: distinct evidence incidents across the defendant's alerts.
+        peak: the busiest charted day (the earliest, on a tie), if any.
+    """
+
+    defendant_id: str
+    name: str | None
+    alert_anchors: tuple[tuple[str, str], ...]
+    first_day: _dt.date | None
+    last_day: _dt.date | None
+    days: tuple[DayCount, ...]
+    total: int
+    peak: DayCount | None
+
+    @property
+    def span(self) -> int:
+        """How many London days the chart covers."""
+        if self.first_day is None or self.last_day is None:
+            return 0
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def shown(self) -> int:
+        """How many of the evidence incidents fall on the charted days."""
+        return sum(d.count for d in self.days)
+
+
+@attrs.frozen
+class Report:
+    """A breach-alert report, ready for any output format.
+
+    Attributes:
+        title: the report's title.
+        generated_at: the ``now`` it was generated for (never the wall clock).
+        since: only alerts with activity at or after this instant, if given.
+        include_protected_names: real names shown (internal use) instead of labels.
+        alerts: every alert, most severe first, then earliest (:func:`sort_alerts`).
+        defendants: every defendant with an alert, in order of their first alert.
+        recent: anchors of the alerts identified in the :data:`RECENT_DAYS` days to ``now``.
+    """
+
+    title: str
+    generated_at: pendulum.DateTime
+    since: pendulum.DateTime | None
+    include_protected_names: bool
+    alerts: tuple[ReportAlert, ...]
+    defendants: tuple[DefendantActivity, ...]
+    recent: tuple[ReportAlert, ...]
+
+    @property
+    def by_severity(self) -> list[tuple[str, int]]:
+        """``(severity, count)`` for every severity, most severe first."""
+        counts = Counter(a.alert.severity for a in self.alerts)
+        return [(s.value, counts[s]) for s in sorted(Severity, reverse=True)]
+
+    @property
+    def by_kind(self) -> list[tuple[str, int]]:
+        """``(kind, count)`` for every alert kind, in the catalogue's order."""
+        counts = Counter(a.alert.kind for a in self.alerts)
+        return [(k.value, counts[k]) for k in AlertKind]
+
+    @property
+    def generated_text(self) -> str:
+        """The generation time in London time."""
+        return london_text(self.generated_at)
+
+
+def _order_facts(order: Order) -> OrderFacts:
+    period = order.period
+    return OrderFacts(
+        order_id=order.order_id,
+        kind=order.kind.value,
+        result_code=order.kind.result_code,
+        state=order.state.value,
+        court=order.court,
+        made_on=order.made_on,
+        served_at=order.served_at,
+        ends_on=None if period is None else period.last_day,
+        appeal_pending=order.appeal_pending,
+        replaces_order_id=order.replaces_order_id,
+    )
+
+
+def _find_term(order: Order, term_id: str, version: int) -> Term | None:
+    """The term as it stood in ``version`` (or, if a variation added it, where it appears)."""
+    chosen = order.versions[version - 1]
+    for candidate in (chosen, *reversed(order.versions)):
+        for term in candidate.terms:
+            if term.term_id == term_id:
+                return term
+    return None
+
+
+def _term_facts(term: Term, redactor: Redactor) -> TermFacts:
+    persons = getattr(term, "persons", ())
+    return TermFacts(
+        term_id=term.term_id,
+        code=term.CODE,
+        title=term.TITLE,
+        section=term.SECTION,
+        text=term.render(redactor.names(persons)),
+    )
+
+
+def _evidence_row(
+    incident_id: str, incident: Incident | None, redactor: Redactor, persons: frozenset[str]
+) -> EvidenceRow:
+    if incident is None:
+        return EvidenceRow(incident_id, found=False)
+    touched = (
+        persons if incident.target_person_id is None else persons | {incident.target_person_id}
+    )
+    return EvidenceRow(
+        incident_id=incident_id,
+        found=True,
+        occurred_at=incident.occurred_at,
+        occurred_text=london_text(incident.occurred_at),
+        kind=incident.kind.value,
+        platform=None if incident.platform is None else incident.platform.label,
+        via_third_party=incident.via_third_party,
+        summary=redactor.scrub(incident.summary, touched),
+    )
+
+
+def _optional_text(at: pendulum.DateTime | None) -> str:
+    return "not applicable" if at is None else london_text(at)
+
+
+class _Builder:
+    """Builds report alerts, computing what orders share (facts, terms, ends) once."""
+
+    def __init__(self, context: ReportContext, redactor: Redactor) -> None:
+        self._context = context
+        self._redactor = redactor
+        self._orders: dict[str, tuple[OrderFacts, Deadline | None] | None] = {}
+        self._terms: dict[tuple[str, str, int], TermFacts | None] = {}
+
+    def _order(self, order_id: str | None) -> tuple[OrderFacts, Deadline | None] | None:
+        if order_id is None:
+            return None
+        if order_id not in self._orders:
+            source = self._context.orders.get(order_id)
+            found = None
+            if source is not None:
+                end = None
+                if source.period is not None:
+                    moment = source.period.last_moment
+                    end = Deadline("Order's fixed period ends", moment, london_text(moment))
+                found = (_order_facts(source), end)
+            self._orders[order_id] = found
+        return self._orders[order_id]
+
+    def _term(self, alert: Alert) -> TermFacts | None:
+        if alert.order_id is None or alert.term_id is None:
+            return None
+        source = self._context.orders.get(alert.order_id)
+        if source is None:
+            return None
+        version = source.version_at(alert.when).number
+        key = (alert.order_id, alert.term_id, version)
+        if key not in self._terms:
+            term = _find_term(source, alert.term_id, version)
+            self._terms[key] = None if term is None else _term_facts(term, self._redactor)
+        return self._terms[key]
+
+    def _scope(self, alert: Alert) -> frozenset[str]:
+        persons = set(alert.protected_person_ids)
+        source = None if alert.order_id is None else self._context.orders.get(alert.order_id)
+        if source is not None:
+            persons.update(source.protected_person_ids)
+        return frozenset(persons)
+
+    def alert(self, alert: Alert) -> ReportAlert:
+        """The report's view of one alert."""
+        order = self._order(alert.order_id)
+        deadlines = []
+        if alert.deadline is not None:
+            label = _DEADLINE_LABELS.get(alert.kind, "Deadline")
+            deadlines.append(Deadline(label, alert.deadline, london_text(alert.deadline)))
+        if order is not None and order[1] is not None:
+            deadlines.append(order[1])
+        scope = self._scope(alert)
+        defendant = self._context.defendants.get(alert.defendant_id)
+        name = None if defendant is None else defendant.display_name
+        incidents, redactor = self._context.incidents, self._redactor
+        return ReportAlert(
+            alert=alert,
+            anchor=f"alert-{alert.alert_id}",
+            defendant_name=name,
+            order=None if order is None else order[0],
+            term=self._term(alert),
+            persons=tuple((p, redactor.label(p)) for p in alert.protected_person_ids),
+            evidence=tuple(
+                _evidence_row(i, incidents.get(i), redactor, scope) for i in alert.evidence_ids
+            ),
+            deadlines=tuple(deadlines),
+            defendant_label=alert.defendant_id
+            if name is None
+            else f"{name} ({alert.defendant_id})",
+            when_text=london_text(alert.when),
+            identified_text=london_text(alert.identified_at),
+            breach_text=_optional_text(alert.breach_time),
+            first_seen_text=_optional_text(alert.first_seen),
+            last_seen_text=_optional_text(alert.last_seen),
+        )
+
+
+def _activity(defendant_id: str, alerts: Sequence[ReportAlert]) -> DefendantActivity:
+    times: dict[str, pendulum.DateTime] = {}
+    for item in alerts:
+        for row in item.evidence:
+            if row.occurred_at is not None:
+                times[row.incident_id] = row.occurred_at
+    counts: Counter[_dt.date] = Counter(london_day(t) for t in times.values())
+    first = last = None
+    days: tuple[DayCount, ...] = ()
+    if counts:
+        last = max(counts)
+        first = min(
+            max(min(counts), last - _dt.timedelta(days=CHART_MAX_DAYS - 1)),
+            last - _dt.timedelta(days=CHART_MIN_DAYS - 1),
+        )
+        days = tuple(DayCount(d, counts[d]) for d in sorted(counts) if d >= first)
+    peak = max(days, key=lambda d: (d.count, -d.day.toordinal())) if days else None
+    return DefendantActivity(
+        defendant_id=defendant_id,
+        name=alerts[0].defendant_name,
+        alert_anchors=tuple((a.anchor, a.alert.title) for a in alerts),
+        first_day=first,
+        last_day=last,
+        days=days,
+        total=len(times),
+        peak=peak,
+    )
+
+
+def _last_activity(alert: Alert) -> pendulum.DateTime:
+    return alert.last_seen or alert.identified_at
+
+
+def _check_now(now: object) -> pendulum.DateTime:
+    return ensure_aware(now, field="now").in_timezone("UTC")
+
+
+def build_report(
+    alerts: Iterable[Alert],
+    context: ReportContext,
+    *,
+    now: _dt.datetime,
+    include_protected_names: bool = False,
+    title: str = "Suspected breaches and warnings: Stalking Protection Orders",
+    since: _dt.datetime | None = None,
+) -> Report:
+    """Build a report's content from alerts and the records they refer to.
+
+    Args:
+        alerts: the alerts, in any order (the report sorts them).
+        context: orders, defendants, protected persons and evidence incidents by id.
+        now: when the report is generated; shown on it and used for "recent" alerts.
+        include_protected_names: show protected persons' names (internal use only);
+            by default they are replaced by ``Protected person <id>``.
+        title: the report's title.
+        since: keep only alerts with activity (last seen, else identified) at or after it.
+
+    Raises:
+        NaiveDatetimeError: ``now`` or ``since`` has no time zone.
+        InvalidValueError: an item of ``alerts`` is not an :class:`Alert`, or the title is empty.
+    """
+    generated = _check_now(now)
+    start = None if since is None else ensure_aware(since, field="since").in_timezone("UTC")
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidValueError("title", title, "must be non-empty text")
+    chosen = []
+    for alert in alerts:
+        if not isinstance(alert, Alert):
+            raise InvalidValueError("alert", alert, "expected an Alert")
+        if start is None or _last_activity(alert) >= start:
+            chosen.append(alert)
+    redactor = Redactor(context.protected_persons, include_names=include_protected_names)
+    builder = _Builder(context, redactor)
+    items = tuple(builder.alert(a) for a in sort_alerts(chosen))
+    return Report(
+        title=title.strip(),
+        generated_at=generated,
+        since=start,
+        include_protected_names=include_protected_names,
+        alerts=items,
+        defendants=_defendants(items),
+        recent=_recent(items, generated),
+    )
+
+
+def _defendants(items: Sequence[ReportAlert]) -> tuple[DefendantActivity, ...]:
+    grouped: dict[str, list[ReportAlert]] = {}
+    for item in items:
+        grouped.setdefault(item.alert.defendant_id, []).append(item)
+    return tuple(_activity(did, group) for did, group in grouped.items())
+
+
+def _recent(items: Sequence[ReportAlert], now: pendulum.DateTime) -> tuple[ReportAlert, ...]:
+    start = now.subtract(days=RECENT_DAYS)
+    return tuple(a for a in items if start <= a.alert.identified_at <= now)
