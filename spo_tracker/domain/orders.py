@@ -247,6 +247,18 @@ def check_terms_compatible(terms: Iterable[Term], live_orders: Iterable[Order]) 
             )
 
 
+def _before(a: pendulum.DateTime, b: pendulum.DateTime) -> bool:
+    """Whether instant ``a`` is before instant ``b``.
+
+    Python compares two datetimes sharing a tzinfo by wall clock, which misorders
+    the hour repeated when the clocks go back. With different tzinfos Python
+    compares in UTC, and with equal offsets the wall clock is right: both are cheap.
+    """
+    if a.tzinfo is not b.tzinfo or a.utcoffset() == b.utcoffset():
+        return a < b
+    return as_utc(a) < as_utc(b)
+
+
 def _made_at(value: object) -> pendulum.DateTime:
     return ensure_aware(value, field="made_at")
 
@@ -326,7 +338,7 @@ class Order:
             )
         for name in ("served_at", "ended_at"):
             when = getattr(self, name)
-            if when is not None and as_utc(when) < as_utc(self.made_at):
+            if when is not None and _before(when, self.made_at):
                 raise InvalidValueError(name, when, f"is before made_at {self.made_at}")
 
     @property
@@ -376,15 +388,15 @@ class Order:
         """Made by ``at``, not ended by then, and inside its fixed period if it has one.
 
         A fixed period ends at London midnight after its last day (SPA2019 s.3(2)).
-        Instants are compared in UTC, so the repeated autumn hour is ordered correctly.
+        Instants are compared as instants, so the repeated autumn hour is ordered correctly.
 
         Raises:
             NaiveDatetimeError: ``at`` has no time zone.
         """
-        at = as_utc(at)
-        if at < as_utc(self.made_at):
+        at = ensure_aware(at, field="at")
+        if _before(at, self.made_at):
             return False
-        if self.ended_at is not None and at >= as_utc(self.ended_at):
+        if self.ended_at is not None and not _before(at, self.ended_at):
             return False
         period = self.version_at(at).period
-        return period is None or at < period.ends_at
+        return period is None or _before(at, period.ends_at)

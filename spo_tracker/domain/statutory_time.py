@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import functools
 from typing import Final
 
 import attrs
@@ -76,7 +77,7 @@ def as_utc(at: _dt.datetime, *, field: str = "at") -> pendulum.DateTime:
         NaiveDatetimeError: ``at`` has no time zone.
         InvalidValueError: ``at`` is not a datetime.
     """
-    return ensure_aware(at, field=field).in_timezone("UTC")
+    return ensure_aware(at, field=field).astimezone(pendulum.UTC)
 
 
 def ensure_date(value: object, *, field: str) -> pendulum.Date:
@@ -89,7 +90,23 @@ def ensure_date(value: object, *, field: str) -> pendulum.Date:
 
 
 def as_london_date(at: _dt.datetime) -> pendulum.Date:
-    """The Europe/London calendar day on which the instant ``at`` falls."""
+    """The Europe/London calendar day on which the instant ``at`` falls.
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+        InvalidValueError: ``at`` is not a datetime.
+    """
+    if not isinstance(at, _dt.datetime):
+        ensure_aware(at, field="at")  # raises, naming the value
+    return _london_date(at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _london_date(at: _dt.datetime) -> pendulum.Date:
+    # Memoised: order records and guards ask for the same instants' days again
+    # and again. Datetimes equal as keys always fall on the same London day (the
+    # one case of equal keys for different instants, a fold in one zone, shares
+    # its wall-clock date), so the cache cannot answer wrongly.
     local = ensure_aware(at, field="at").in_timezone(LONDON)
     return pendulum.Date(local.year, local.month, local.day)
 

@@ -38,7 +38,7 @@ from spo_tracker.errors import (
     OrderPeriodError,
     UnknownCodeError,
 )
-from tests.strategies import aware_datetimes, london_dates, orders
+from tests.strategies import ZONES, aware_datetimes, london_dates, orders
 
 ONE_US = dt.timedelta(microseconds=1)
 TERMS: tuple[Term, ...] = (NoContact(term_id="T1", persons=("P1",)),)
@@ -279,6 +279,30 @@ def test_an_order_is_in_force_from_made_at_to_the_end_of_its_period(subject: Ord
     if final is not None:
         assert subject.in_force_at(final.ends_at - ONE_US)
         assert not subject.in_force_at(final.ends_at)
+
+
+@given(
+    subject=orders(),
+    anchor=st.sampled_from(["made", "end", "any"]),
+    offset_us=st.one_of(st.integers(-2, 2), st.integers(-7_200_000_000, 7_200_000_000)),
+    zone=st.one_of(st.none(), st.sampled_from(ZONES)),
+    other=aware_datetimes(2019, 2060),
+)
+def test_in_force_at_agrees_with_a_timestamp_oracle(
+    subject: Order, anchor: str, offset_us: int, zone: str | None, other: pendulum.DateTime
+) -> None:
+    """Near the moment made, near the end, or anywhere, read in any zone (incl. folds)."""
+    end = subject.versions[-1].period
+    base = {"made": subject.made_at, "end": end.ends_at if end else other, "any": other}[anchor]
+    # Read in the order's own zone half the time: same-tzinfo comparison is the trap.
+    at = (base + dt.timedelta(microseconds=offset_us)).in_timezone(
+        zone or subject.made_at.timezone_name or "UTC"
+    )
+    period = subject.version_at(at).period
+    expected = subject.made_at.timestamp() <= at.timestamp() and (
+        period is None or at.timestamp() < period.ends_at.timestamp()
+    )
+    assert subject.in_force_at(at) == expected
 
 
 def test_a_two_year_order_ends_at_london_midnight_in_summer() -> None:
