@@ -8,7 +8,7 @@ that already catch ``ValueError`` or ``LookupError`` keep working.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "BatchRejectedError",
@@ -20,6 +20,8 @@ __all__ = [
     "DuplicateRecordError",
     "GuardRejectedError",
     "IllegalTransitionError",
+    "ImportIssue",
+    "ImportValidationError",
     "IncompatibleTermError",
     "InvalidDatabaseUrlError",
     "InvalidIdentityError",
@@ -281,3 +283,46 @@ class OutputWriteError(SpoTrackerError, OSError):
         self.path = path
         self.reason = reason
         super().__init__(f"cannot write {path!r}: {reason}")
+
+
+class ImportIssue(NamedTuple):
+    """One problem found in an interchange file: where it is and what is wrong.
+
+    Attributes:
+        line: the 1-based line of the file.
+        field: the JSON path of the offending field in the record, e.g.
+            ``attributes.occurred_at`` (empty when the whole line is at fault).
+        message: what is wrong, naming the offending value.
+        record: the record's type and id, e.g. ``incident 'I-1'``, when known.
+    """
+
+    line: int
+    field: str
+    message: str
+    record: str = ""
+
+    def __str__(self) -> str:
+        where = f"line {self.line}"
+        if self.record:
+            where += f" ({self.record})"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
+
+class ImportValidationError(SpoTrackerError, ValueError):
+    """An interchange file that failed validation; nothing was imported.
+
+    Attributes:
+        source: the file's name, as given.
+        errors: every problem found, in line order.
+    """
+
+    def __init__(self, source: str, errors: Sequence[ImportIssue]) -> None:
+        self.source = source
+        self.errors = tuple(errors)
+        count = len(self.errors)
+        first = f"; first: {self.errors[0]}" if self.errors else ""
+        super().__init__(
+            f"{source}: {count} error{'' if count == 1 else 's'}, nothing was imported{first}"
+        )
