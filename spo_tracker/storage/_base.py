@@ -118,6 +118,9 @@ class Records(Protocol):
     ) -> None:
         """Overwrite the object stored at revision ``expected`` with ``after`` at ``revision``."""
 
+    def revision(self, mapper: Mapper[Any], key: str) -> int | None:
+        """The stored revision of ``key`` alone (no children loaded), or ``None``."""
+
     def keys(self, mapper: Mapper[Any]) -> list[str]:
         """Every stored id of the mapper's kind, sorted."""
 
@@ -164,7 +167,7 @@ class Repository(Generic[T]):
 
     def exists(self, key: str) -> bool:
         """Whether something is stored under ``key``."""
-        return self._uow._records().load(self._mapper, key, lock=False) is not None
+        return self._uow._records().revision(self._mapper, key) is not None
 
     def revision(self, key: str) -> int:
         """The stored revision of ``key`` (and remember it as the base of an update).
@@ -172,7 +175,11 @@ class Repository(Generic[T]):
         Raises:
             NotFoundError: nothing is stored under ``key``.
         """
-        return self._load(key, lock=False)[1]
+        found = self._uow._records().revision(self._mapper, key)
+        if found is None:
+            raise NotFoundError(self.kind, key)
+        self._uow._seen[(self.kind, key)] = found
+        return found
 
     def ids(self) -> list[str]:
         """Every stored id of this kind, sorted."""

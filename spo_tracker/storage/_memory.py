@@ -152,6 +152,10 @@ class _MemoryRecords:
         self._uow._work[key] = (after, revision)
         self._uow._bases.setdefault(key, expected)
 
+    def revision(self, mapper: Mapper[Any], key: str) -> int | None:
+        found = self._uow._work.get((mapper.kind, key))
+        return None if found is None else found[1]
+
     def keys(self, mapper: Mapper[Any]) -> list[str]:
         return sorted(k for kind, k in self._uow._work if kind == mapper.kind)
 

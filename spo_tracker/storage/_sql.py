@@ -124,6 +124,13 @@ class SqlRecords:
                 kept = {_pk(r) for r in old.of(spec.table)} if spec.append_only else set()
                 self._insert(*(r for r in new.of(spec.table) if _pk(r) not in kept))
 
+    def revision(self, mapper: Mapper[Any], key: str) -> int | None:
+        root = _table(mapper.root)
+        stmt = select(root.c.revision).where(root.c[mapper.key_column] == key)
+        with translating(self._url, kind=mapper.kind, key=key):
+            found = self._session.execute(stmt).scalar()
+        return None if found is None else int(found)
+
     def keys(self, mapper: Mapper[Any]) -> list[str]:
         column = _table(mapper.root).c[mapper.key_column]
         with translating(self._url):

@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pendulum
@@ -47,7 +48,13 @@ class PostgresServer:
         )
         self._made: list[str] = []
         self._count = itertools.count(1)
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._dropping: list[Future[None]] = []
         self.template = ""
+
+    def keep(self, name: str) -> None:
+        """Drop ``name`` only at the end of the run."""
+        self._made.append(name)
 
     def url_for(self, database: str) -> str:
         """The URL of one of this run's databases."""
@@ -59,14 +66,23 @@ class PostgresServer:
         clause = f" TEMPLATE {template}" if template else ""
         with self._admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}{clause}")
-        self._made.append(name)
         return name
 
-    def drop_all(self) -> None:
-        """Drop every database this run made."""
+    def drop_later(self, name: str) -> None:
+        """Drop a database in the background (a drop takes about half a second)."""
+        self._dropping.append(self._pool.submit(self._drop, name))
+
+    def _drop(self, name: str) -> None:
         with self._admin.connect() as conn:
-            for name in reversed(self._made):
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def drop_all(self) -> None:
+        """Drop every database this run made (and wait for the background drops)."""
+        for future in self._dropping:
+            future.result()
+        for name in reversed(self._made):
+            self._drop(name)
+        self._pool.shutdown()
         self._admin.dispose()
 
 
@@ -81,15 +97,18 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.template = server.create()
     except sa.exc.OperationalError as error:
         pytest.fail(f"{POSTGRES_ENV}={url} but the server cannot be reached: {error}")
+    server.keep(server.template)
     upgrade(server.url_for(server.template))
     yield server
     server.drop_all()
 
 
 @pytest.fixture
-def postgres_url(postgres_server: PostgresServer) -> str:
-    """A fresh, migrated PostgreSQL database for one test."""
-    return postgres_server.url_for(postgres_server.create(template=postgres_server.template))
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test, dropped after it."""
+    name = postgres_server.create(template=postgres_server.template)
+    yield postgres_server.url_for(name)
+    postgres_server.drop_later(name)
 
 
 @pytest.fixture(scope="session")
@@ -122,6 +141,7 @@ def shared_sqlite_store(sqlite_template: Path) -> Iterator[SqlStore]:
 def shared_postgres_store(postgres_server: PostgresServer) -> Iterator[SqlStore]:
     """One PostgreSQL store for the tests that keep to their own ids."""
     name = postgres_server.create(template=postgres_server.template)
+    postgres_server.keep(name)
     store = connect(postgres_server.url_for(name), clock=fixed_clock)
     yield store
     store.close()

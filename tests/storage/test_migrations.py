@@ -49,7 +49,9 @@ def _empty_sqlite(tmp_path: Path) -> str:
 
 
 def _empty_postgres(server: PostgresServer) -> str:
-    return server.url_for(server.create())
+    name = server.create()
+    server.keep(name)
+    return server.url_for(name)
 
 
 def test_migrations_build_exactly_the_models_schema_on_sqlite(tmp_path: Path) -> None:
