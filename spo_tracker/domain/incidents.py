@@ -12,7 +12,14 @@ from spo_tracker.domain.identities import Identity, Platform, normalise_platform
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
-__all__ = ["COMMUNICATION_KINDS", "Incident", "IncidentKind", "parse_kind"]
+__all__ = [
+    "COMMUNICATION_KINDS",
+    "CrimeClassification",
+    "Incident",
+    "IncidentKind",
+    "parse_classification",
+    "parse_kind",
+]
 
 
 class IncidentKind(enum.Enum):
@@ -66,6 +73,33 @@ def parse_kind(value: str | IncidentKind) -> IncidentKind:
         raise UnknownCodeError("kind", value, [k.value for k in IncidentKind]) from None
 
 
+class CrimeClassification(enum.Enum):
+    """Home Office Counting Rules classification of the crime recorded, where one applies.
+
+    The value is the HOCR code: 8Q stalking (PHA 1997 s.2A, s.4A), 8L harassment,
+    8M racially or religiously aggravated harassment.
+    """
+
+    STALKING = "8Q"
+    HARASSMENT = "8L"
+    AGGRAVATED_HARASSMENT = "8M"
+
+
+def parse_classification(value: str | CrimeClassification | None) -> CrimeClassification | None:
+    """The HOCR classification for a code, or ``None`` for none.
+
+    Raises:
+        UnknownCodeError: not one of the codes.
+    """
+    if value is None or isinstance(value, CrimeClassification):
+        return value
+    try:
+        return CrimeClassification(value)
+    except ValueError:
+        known = [c.value for c in CrimeClassification]
+        raise UnknownCodeError("classification", value, known) from None
+
+
 def _aware(value: object) -> pendulum.DateTime:
     return ensure_aware(value, field="occurred_at")
 
@@ -100,6 +134,7 @@ class Incident:
         summary: free text; always escaped in reports.
         evidence_refs: exhibit or system references.
         reported_at: when the police learned of it (timeliness), if known.
+        classification: the HOCR classification of the crime recorded for it, if any.
     """
 
     incident_id: str = attrs.field(validator=_text)
@@ -114,6 +149,9 @@ class Incident:
     summary: str = ""
     evidence_refs: tuple[str, ...] = ()
     reported_at: pendulum.DateTime | None = attrs.field(default=None, converter=_reported_at)
+    classification: CrimeClassification | None = attrs.field(
+        default=None, converter=parse_classification
+    )
 
     def __attrs_post_init__(self) -> None:
         actor = self.actor
