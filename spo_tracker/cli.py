@@ -23,6 +23,17 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def _diagram(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from spo_tracker.domain.lifecycles.diagrams import lifecycles_markdown
+
+    path = Path(args.output)
+    path.write_text(lifecycles_markdown(), encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spo-tracker",
@@ -33,6 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the bundled SQLite demo")
     demo.add_argument("--output", default="spo-demo", help="folder for the database and reports")
     demo.set_defaults(handler=_demo)
+    diagram = commands.add_parser(
+        "diagram", help="write the lifecycle diagrams (Mermaid) and tables to the docs"
+    )
+    diagram.add_argument(
+        "--output",
+        default="docs/lifecycles.md",
+        metavar="PATH",
+        help="the Markdown file to write (default: docs/lifecycles.md)",
+    )
+    diagram.set_defaults(handler=_diagram)
     return parser
 
 

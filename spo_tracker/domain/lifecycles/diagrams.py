@@ -1,0 +1,153 @@
+"""The lifecycles page of the docs, rendered from the tables.
+
+:func:`lifecycles_markdown` reads :data:`~spo_tracker.domain.lifecycles.MACHINES`
+and returns the whole of ``docs/lifecycles.md``: a Mermaid diagram
+(``Machine.to_mermaid``) and a table of rows per lifecycle. ``spo-tracker
+diagram`` writes it, and a test fails when the committed page differs, so the
+diagrams never drift from the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from spo_tracker.domain.statemachine import Machine
+
+__all__ = ["INTROS", "OPEN_CHOICES", "lifecycles_markdown"]
+
+#: One paragraph per lifecycle, shown above its diagram.
+INTROS: Final[Mapping[str, str]] = {
+    "application": (
+        "A chief officer of police applies by complaint to a magistrates' court, or the youth "
+        "court for a defendant under 18 (SPA2019 s.1(1), s.13(1)); a territorial chief officer "
+        "only about a defendant connected to their area (s.1(3)). There is no 6-month limit on "
+        "the conduct relied on (s.13(2)), so no guard looks at its age. While it is pending, "
+        "the same chief officer may apply for interim orders (s.5(1)-(2)). The court grants "
+        "it only on all three s.2(1) findings."
+    ),
+    "interim_order": (
+        "An interim order has a fixed period only, with no minimum (SPA2019 s.5(6)(a)), and "
+        "ceases when the main application is determined (s.5(6)(b)). The defendant or the "
+        "chief officer who applied may have it varied, renewed or discharged (s.5(7)-(8)). "
+        "Variations append a new version; earlier versions never change."
+    ),
+    "full_order": (
+        "A full order runs for a fixed period of at least 2 years beginning with the day it "
+        "was made, or until further order (SPA2019 s.3). The defendant or a relevant chief "
+        "officer (s.4(1), s.14(1)) may apply to vary, renew or discharge it; additional terms "
+        "need a finding of necessity (s.4(4)(a)); before the 2-year point a discharge needs "
+        "the consents in s.4(4)(b). An appeal (s.7) is a flag on the live order and does not "
+        "stay it. The states are those of an order without CEASED."
+    ),
+    "notification_duty": (
+        "The defendant notifies every name and the home address within 3 days beginning with "
+        "service (SPA2019 s.9(1)-(2)), and each new name or home address within 3 days "
+        "beginning with the day it happens (s.9(3)-(4)), in person at a station in the local "
+        "police area (s.10(1)-(3)), acknowledged in writing (s.10(4)). Deadlines are "
+        "Europe/London days. A full order replacing an interim one changes the order but "
+        "never re-opens the initial notification (s.9(1)(a)). People under SOA 2003 Part 2 "
+        "are exempt (s.9(5)) until a final day (s.9(6)-(7))."
+    ),
+    "breach_review": (
+        "Breach without reasonable excuse is an offence (SPA2019 s.8(1)) and excuse is for a "
+        "court, so software only flags: a person starts the review and either confirms and "
+        "refers it or dismisses it with a reason. System actors are refused."
+    ),
+}
+
+#: Every place the Act is open and the library chose, in plain English.
+OPEN_CHOICES: Final = (
+    "**Withdrawal of the main application** ends an interim order, as grant or refusal "
+    "does (s.5(6)(b)): `MAIN_APPLICATION_DETERMINED` with `MainOutcome.WITHDRAWN`.",
+    '**A final day before service** (s.9(6)-(7)): "in effect" is read as served. If the '
+    "order is served, the 3 days begin with the later of the final day and the day of "
+    "service (`PART2_FINAL_DAY`); if not, the duty returns to `NOT_DUE` and the s.9(1) "
+    "clock starts at service (`PART2_FINAL_DAY_BEFORE_SERVICE`).",
+    "**Registration under SOA 2003 Part 2 during an order** exempts from then on "
+    "(s.9(5)); outstanding items close as exempted, earlier failures stay recorded, and a "
+    "later final day re-opens the initial notification as s.9(7) does.",
+    "**A full order replacing an unserved interim order**: the duty stays `NOT_DUE` and "
+    "service of the full order opens the initial notification (s.9(1)(a) stops a restart, "
+    "and nothing had started).",
+    "**One notification covers everything outstanding**; a late one is accepted and the "
+    "failure stays recorded (s.11).",
+    "**Terms shorter than 2 years** in a full order are allowed and returned by "
+    "`make_order` as OPEN-point warnings (s.3(3)), never raised.",
+    "**When an order takes effect** (the Act is silent): both the day made and the day "
+    "served are recorded; conduct before service is flagged as pre-service, and "
+    "`PRE_SERVICE_CONDUCT` dismisses only such conduct.",
+    '**29 February**: "2 years beginning with" 29 February ends at the end of 28 February '
+    "two years on (see the domain page); a 29 February birthday turns 18 on 1 March in a "
+    "common year for the youth-court rule.",
+    "**Additional terms** (s.4(4)(a)): any term not exactly one of the current version's "
+    "terms counts as added, so tightening a term also needs the court's finding.",
+    "**Renewals and variations state the whole new period**, counted from the day the "
+    "order was made (as every order version does); a renewal must end later, and a "
+    "variation may shorten the period but not to one already over (discharge instead).",
+    "**Past its fixed period** an order accepts only `EXPIRE`, which records the end of "
+    "the period as `ended_at` however late it is recorded; an appeal still pending when an "
+    "order ends goes with it. One appeal at a time.",
+    "**s.2(6)-(7) compatibility** is checked for interim orders too, when made and when varied.",
+)
+
+
+def _intro() -> str:
+    return (
+        "# Lifecycles\n\n"
+        "Generated from the lifecycle tables by `spo-tracker diagram`; do not edit by hand "
+        "(a test fails when this page differs from the tables). Each lifecycle is one table "
+        "in `spo_tracker.domain.lifecycles`: every row cites the section of the Stalking "
+        "Protection Act 2019 it follows (or `library` where the Act is silent), and every "
+        "guard names the statute it enforces. An event with no row raises "
+        "`IllegalTransitionError` naming the state and the event; a guard that refuses "
+        "raises `GuardRejectedError` naming the guard, its section and the offending value. "
+        "Either way nothing changes.\n"
+    )
+
+
+def _guards(row: Any) -> str:
+    return "; ".join(f"`{g.name}` ({g.section})" for g in row.guards) or "none"
+
+
+def _table(machine: Machine[Any, Any, Any, Any]) -> str:
+    lines = [
+        "| From | Event | To | Section | Guards | What happens |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in machine.transitions:
+        lines.append(
+            f"| {row.source.name} | `{row.event.name}` | {row.target.name} | {row.section} "
+            f"| {_guards(row)} | {row.summary} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _section(machine: Machine[Any, Any, Any, Any]) -> str:
+    finals = ", ".join(s.name for s in machine.states if s in machine.finals)
+    return (
+        f"## {machine.name}\n\n"
+        f"{INTROS.get(machine.name, '')}\n\n"
+        f"Initial state {machine.initial.name}; final states {finals}.\n\n"
+        f"```mermaid\n{machine.to_mermaid()}```\n\n"
+        f"{_table(machine)}"
+    )
+
+
+def lifecycles_markdown(machines: Mapping[str, Machine[Any, Any, Any, Any]] | None = None) -> str:
+    """The whole ``docs/lifecycles.md`` page, rendered from the tables.
+
+    Args:
+        machines: the lifecycles to render; defaults to ``MACHINES``.
+    """
+    if machines is None:
+        from spo_tracker.domain.lifecycles import MACHINES
+
+        machines = MACHINES
+    choices = "\n".join(f"- {choice}" for choice in OPEN_CHOICES)
+    parts = [
+        _intro(),
+        *(_section(m) for m in machines.values()),
+        f"## Choices where the Act is open\n\n{choices}\n",
+    ]
+    return "\n".join(parts)
