@@ -29,6 +29,7 @@ import pendulum
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.terms import Term, term_type
 from spo_tracker.errors import InvalidValueError
+from spo_tracker.storage._types import in_zone, zone_name
 
 __all__ = [
     "canonical_json",
@@ -40,6 +41,7 @@ __all__ = [
     "load_shape",
     "load_term",
     "parse_instant",
+    "zoned_text",
 ]
 
 UTC: Final = pendulum.UTC
@@ -60,10 +62,16 @@ def instant_text(at: _dt.datetime) -> str:
     return f"{utc:%Y-%m-%dT%H:%M:%S.%f}Z"
 
 
+def zoned_text(at: _dt.datetime) -> str:
+    """UTC text followed by the zone: ``2024-10-27T00:30:00.000000Z[Europe/London]``."""
+    return f"{instant_text(at)}[{zone_name(at)}]"
+
+
 def parse_instant(text: str) -> pendulum.DateTime:
-    """The UTC pendulum datetime written by :func:`instant_text`."""
-    parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return pendulum.instance(parsed).in_timezone(UTC)
+    """The datetime written by :func:`instant_text` (UTC) or :func:`zoned_text` (in its zone)."""
+    instant, _, zone = text.partition("[")
+    parsed = _dt.datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    return in_zone(parsed, zone.rstrip("]") or None)
 
 
 _FIELDS: dict[type, tuple[tuple[str, str, Any], ...]] = {}
@@ -205,7 +213,7 @@ def _dump_plain(value: Any, tp: Any) -> Any:
     if tp in (str, int, float, bool):
         return value
     if tp in (pendulum.DateTime, _dt.datetime):
-        return instant_text(value)
+        return zoned_text(value)
     if tp in (pendulum.Date, _dt.date):
         return value.isoformat()
     if attrs.has(tp):

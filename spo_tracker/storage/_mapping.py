@@ -57,6 +57,7 @@ from spo_tracker.storage._tables import (
     ProtectedPersonRow,
     RestrictedDetailsRow,
 )
+from spo_tracker.storage._types import in_zone, zone_name
 
 __all__ = [
     "MAPPERS",
@@ -82,6 +83,14 @@ def _day(value: _dt.date | None) -> pendulum.Date | None:
 
 def _required_day(value: _dt.date) -> pendulum.Date:
     return pendulum.Date(value.year, value.month, value.day)
+
+
+def _zone_or_none(at: _dt.datetime | None) -> str | None:
+    return None if at is None else zone_name(at)
+
+
+def _in_zone_or_none(at: _dt.datetime | None, zone: str | None) -> pendulum.DateTime | None:
+    return None if at is None else in_zone(at, zone)
 
 
 def identity_from_key(key: str) -> Identity:
@@ -221,6 +230,7 @@ class DefendantMapper(Mapper[Defendant]):
                 position=i,
                 identity_key=li.identity.key,
                 linked_at=li.linked_at,
+                linked_at_tz=zone_name(li.linked_at),
                 source=li.source,
             )
             for i, li in enumerate(obj.identities)
@@ -265,7 +275,7 @@ class DefendantMapper(Mapper[Defendant]):
             identities=tuple(
                 LinkedIdentity(
                     identity=identity_from_key(r.identity_key),
-                    linked_at=r.linked_at,
+                    linked_at=in_zone(r.linked_at, r.linked_at_tz),
                     source=r.source,
                 )
                 for r in rows.of(DefendantIdentityRow)
@@ -352,6 +362,7 @@ class IncidentMapper(Mapper[Incident]):
             IncidentRow(
                 incident_id=obj.incident_id,
                 occurred_at=obj.occurred_at,
+                occurred_at_tz=zone_name(obj.occurred_at),
                 kind=obj.kind.value,
                 platform=None if obj.platform is None else obj.platform.value,
                 actor_key=None if obj.actor is None else obj.actor.key,
@@ -363,6 +374,7 @@ class IncidentMapper(Mapper[Incident]):
                 summary=obj.summary,
                 evidence_refs=list(obj.evidence_refs),
                 reported_at=obj.reported_at,
+                reported_at_tz=_zone_or_none(obj.reported_at),
                 revision=revision,
             )
         )
@@ -371,7 +383,7 @@ class IncidentMapper(Mapper[Incident]):
         r: IncidentRow = rows.root
         return incident_from_values(
             r.incident_id,
-            r.occurred_at,
+            in_zone(r.occurred_at, r.occurred_at_tz),
             r.kind,
             r.platform,
             r.actor_key,
@@ -382,7 +394,7 @@ class IncidentMapper(Mapper[Incident]):
             r.lon,
             r.summary,
             r.evidence_refs,
-            r.reported_at,
+            _in_zone_or_none(r.reported_at, r.reported_at_tz),
         )
 
 
@@ -446,12 +458,15 @@ class OrderMapper(Mapper[Order]):
             applicant_title=obj.applicant.title,
             court=obj.court,
             made_at=obj.made_at,
+            made_at_tz=zone_name(obj.made_at),
             state=obj.state.value,
             application_id=obj.application_id,
             replaces_order_id=obj.replaces_order_id,
             served_at=obj.served_at,
+            served_at_tz=_zone_or_none(obj.served_at),
             appeal_pending=obj.appeal_pending,
             ended_at=obj.ended_at,
+            ended_at_tz=_zone_or_none(obj.ended_at),
             end_reason=obj.end_reason,
             revision=revision,
         )
@@ -536,14 +551,14 @@ class OrderMapper(Mapper[Order]):
             protected_person_ids=tuple(p.person_id for p in rows.of(OrderProtectedPersonRow)),
             applicant=ChiefOfficer(force=force, title=r.applicant_title),
             court=r.court,
-            made_at=r.made_at,
+            made_at=in_zone(r.made_at, r.made_at_tz),
             versions=versions,
             state=OrderState(r.state),
             application_id=r.application_id,
             replaces_order_id=r.replaces_order_id,
-            served_at=r.served_at,
+            served_at=_in_zone_or_none(r.served_at, r.served_at_tz),
             appeal_pending=r.appeal_pending,
-            ended_at=r.ended_at,
+            ended_at=_in_zone_or_none(r.ended_at, r.ended_at_tz),
             end_reason=r.end_reason,
             revision=r.revision,
         )

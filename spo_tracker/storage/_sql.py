@@ -30,7 +30,7 @@ from spo_tracker.storage._tables import (
     IncidentRow,
     ProtectedPersonRow,
 )
-from spo_tracker.storage._types import from_epoch_us, to_epoch_us
+from spo_tracker.storage._types import from_epoch_us, in_zone, to_epoch_us, zone_name
 
 __all__ = ["SqlStore", "SqlUnitOfWork", "append_audit"]
 
@@ -241,6 +241,7 @@ class SqlUnitOfWork(UnitOfWork):
 _COLUMNS: Final = (
     "incident_id",
     "occurred_at",
+    "occurred_at_tz",
     "kind",
     "platform",
     "actor_key",
@@ -252,6 +253,7 @@ _COLUMNS: Final = (
     "summary",
     "evidence_refs",
     "reported_at",
+    "reported_at_tz",
     "revision",
 )
 _LIGHT: Final = (
@@ -280,6 +282,7 @@ def _sqlite_incident(i: Incident) -> tuple[Any, ...]:
     return (
         i.incident_id,
         to_epoch_us(i.occurred_at),
+        zone_name(i.occurred_at),
         i.kind.value,
         None if platform is None else platform.value,
         None if actor is None else actor.key,
@@ -291,16 +294,24 @@ def _sqlite_incident(i: Incident) -> tuple[Any, ...]:
         i.summary,
         json.dumps(list(refs)) if refs else "[]",
         None if reported is None else to_epoch_us(reported),
+        None if reported is None else zone_name(reported),
         1,
     )
 
 
 def _postgres_incident(i: Incident) -> tuple[Any, ...]:
     """An incident as the plain tuple PostgreSQL stores (aware datetimes for timestamptz)."""
-    where, actor, platform, refs = i.location, i.actor, i.platform, i.evidence_refs
+    where, actor, platform, refs, reported = (
+        i.location,
+        i.actor,
+        i.platform,
+        i.evidence_refs,
+        i.reported_at,
+    )
     return (
         i.incident_id,
         i.occurred_at,
+        zone_name(i.occurred_at),
         i.kind.value,
         None if platform is None else platform.value,
         None if actor is None else actor.key,
@@ -311,7 +322,8 @@ def _postgres_incident(i: Incident) -> tuple[Any, ...]:
         None if where is None else where.lon,
         i.summary,
         json.dumps(list(refs)) if refs else "[]",
-        i.reported_at,
+        reported,
+        None if reported is None else zone_name(reported),
         1,
     )
 
@@ -449,15 +461,13 @@ class SqlStore(Store):
         sqlite = self.url.is_sqlite
         for chunk in self._stream(sql, params, chunk_size):
             for r in chunk:
+                occurred, refs, reported = r[1], r[12], r[13]
                 if sqlite:
-                    occurred, refs = from_epoch_us(r[1]), json.loads(r[11])
-                    reported = None if r[12] is None else from_epoch_us(r[12])
-                else:
-                    occurred, refs, reported = r[1], r[11], r[12]
+                    occurred, refs = from_epoch_us(occurred), json.loads(refs)
+                    reported = None if reported is None else from_epoch_us(reported)
                 yield incident_from_values(
                     r[0],
-                    occurred,
-                    r[2],
+                    in_zone(occurred, r[2]),
                     r[3],
                     r[4],
                     r[5],
@@ -466,8 +476,9 @@ class SqlStore(Store):
                     r[8],
                     r[9],
                     r[10],
+                    r[11],
                     refs,
-                    reported,
+                    None if reported is None else in_zone(reported, r[14]),
                 )
 
     def audit_entries(self) -> Generator[AuditEntry, None, None]:

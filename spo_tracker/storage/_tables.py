@@ -9,7 +9,8 @@ The protected person's restricted details sit in their own table
 (``protected_person_restricted``) so that a deployment can withhold it from
 database roles that read everything else.
 
-Instants are :class:`~spo_tracker.storage._types.UtcInstant` columns. Names
+Instants are :class:`~spo_tracker.storage._types.UtcInstant` columns, each
+with a ``<name>_tz`` text column holding the zone it was given in. Names
 of keys, indexes and constraints follow :data:`NAMING_CONVENTION`, which the
 Alembic migrations reproduce exactly (a test compares them).
 """
@@ -126,6 +127,7 @@ class DefendantIdentityRow(_Table, table=True):
     position: int = Field(primary_key=True)
     identity_key: str = Field(index=True)
     linked_at: _dt.datetime = _instant()
+    linked_at_tz: str
     source: str
 
 
@@ -163,6 +165,7 @@ class IncidentRow(_Table, table=True):
 
     incident_id: str = Field(primary_key=True)
     occurred_at: _dt.datetime = _instant(index=True)
+    occurred_at_tz: str
     kind: str
     platform: str | None = None
     actor_key: str | None = Field(default=None, index=True)
@@ -174,6 +177,7 @@ class IncidentRow(_Table, table=True):
     summary: str = _text()
     evidence_refs: list[str] = _json()
     reported_at: _dt.datetime | None = _instant(nullable=True)
+    reported_at_tz: str | None = None
     revision: int
 
 
@@ -196,12 +200,15 @@ class OrderRow(_Table, table=True):
     applicant_title: str
     court: str
     made_at: _dt.datetime = _instant()
+    made_at_tz: str
     state: str
     application_id: str | None = None
     replaces_order_id: str | None = None
     served_at: _dt.datetime | None = _instant(nullable=True)
+    served_at_tz: str | None = None
     appeal_pending: bool
     ended_at: _dt.datetime | None = _instant(nullable=True)
+    ended_at_tz: str | None = None
     end_reason: str | None = _text(nullable=True)
     revision: int
 

@@ -1,15 +1,22 @@
-"""Column types: aware instants stored as UTC on every backend.
+"""Column types: aware instants stored as UTC on every backend, with their zone beside them.
 
 PostgreSQL keeps an instant in ``timestamp with time zone``. SQLite has no
 time-zone type, so an instant is stored as whole microseconds since
 1970-01-01 UTC in an integer column: exact, sortable and cheap to read in bulk
 (the streaming scan hands the integer on untouched). Either way a round trip
-gives back an equal instant, as a UTC pendulum datetime.
+gives back an equal instant.
+
+The zone the instant was given in is kept in a text column next to it
+(:func:`zone_name`, :func:`in_zone`), so that loading gives back an *equal*
+datetime: Python never counts a time in a clock-change fold (01:30 on the
+last Sunday of October in London) equal to the same instant read in another
+zone, so an instant alone would not be enough.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import zoneinfo
 from typing import Any, Final
 
 import pendulum
@@ -18,7 +25,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from spo_tracker.errors import NaiveDatetimeError
 
-__all__ = ["EPOCH", "UtcInstant", "from_epoch_us", "to_epoch_us"]
+__all__ = ["EPOCH", "UtcInstant", "from_epoch_us", "in_zone", "to_epoch_us", "zone_name"]
 
 EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _MICROSECOND: Final = _dt.timedelta(microseconds=1)
@@ -40,6 +47,34 @@ def to_epoch_us(at: _dt.datetime) -> int:
 def from_epoch_us(us: int) -> pendulum.DateTime:
     """The UTC instant ``us`` microseconds after 1970-01-01 UTC."""
     return pendulum.instance(EPOCH + _dt.timedelta(microseconds=us))
+
+
+def zone_name(at: _dt.datetime) -> str:
+    """The zone of an aware datetime: its IANA name, or a fixed offset such as ``+05:30``."""
+    zone = at.tzinfo
+    if isinstance(zone, zoneinfo.ZoneInfo):
+        return zone.key
+    offset = at.utcoffset()
+    if offset is None:
+        raise NaiveDatetimeError("at", at)
+    seconds = int(offset.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else "+"), abs(seconds)
+    text = f"{sign}{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+    return text + (f":{seconds % 60:02d}" if seconds % 60 else "")
+
+
+def _zone(name: str) -> pendulum.FixedTimezone | pendulum.Timezone:
+    if name[:1] in "+-":
+        parts = [int(p) for p in name[1:].split(":")] + [0]
+        seconds = parts[0] * 3600 + parts[1] * 60 + parts[2]
+        return pendulum.FixedTimezone(-seconds if name[0] == "-" else seconds)
+    return pendulum.timezone(name)
+
+
+def in_zone(at: _dt.datetime, name: str | None) -> pendulum.DateTime:
+    """The instant ``at`` read in the zone ``name`` (from :func:`zone_name`; ``None``: UTC)."""
+    instant = pendulum.instance(at)
+    return instant.in_timezone(_zone(name)) if name else instant.in_timezone(pendulum.UTC)
 
 
 class UtcInstant(TypeDecorator[_dt.datetime]):

@@ -6,7 +6,8 @@ Create Date: 2026-11-29
 
 Written by hand and frozen: later changes go in new revisions. Instants are
 ``timestamptz`` on PostgreSQL and integer UTC microseconds on SQLite, as the
-``UtcInstant`` column type of the models.
+``UtcInstant`` column type of the models; each has a ``<name>_tz`` column for
+the zone it was given in.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def _people() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         _text("identity_key"),
         sa.Column("linked_at", _instant(), nullable=False),
+        _text("linked_at_tz"),
         _text("source"),
         _fk("defendant_identities", ["defendant_id"], "defendants", ["defendant_id"]),
         sa.PrimaryKeyConstraint("defendant_id", "position", name="pk_defendant_identities"),
@@ -114,6 +116,7 @@ def _incidents() -> None:
         "incidents",
         _text("incident_id"),
         sa.Column("occurred_at", _instant(), nullable=False),
+        _text("occurred_at_tz"),
         _text("kind"),
         _text("platform", nullable=True),
         _text("actor_key", nullable=True),
@@ -125,6 +128,7 @@ def _incidents() -> None:
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("evidence_refs", sa.JSON(), nullable=False),
         sa.Column("reported_at", _instant(), nullable=True),
+        _text("reported_at_tz", nullable=True),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("incident_id", name="pk_incidents"),
     )
@@ -145,12 +149,15 @@ def _orders() -> None:
         _text("applicant_title"),
         _text("court"),
         sa.Column("made_at", _instant(), nullable=False),
+        _text("made_at_tz"),
         _text("state"),
         _text("application_id", nullable=True),
         _text("replaces_order_id", nullable=True),
         sa.Column("served_at", _instant(), nullable=True),
+        _text("served_at_tz", nullable=True),
         sa.Column("appeal_pending", sa.Boolean(), nullable=False),
         sa.Column("ended_at", _instant(), nullable=True),
+        _text("ended_at_tz", nullable=True),
         sa.Column("end_reason", sa.Text(), nullable=True),
         sa.Column("revision", sa.Integer(), nullable=False),
         _fk("orders", ["defendant_id"], "defendants", ["defendant_id"]),
