@@ -109,7 +109,8 @@ def proposed_period(
         return None, None
     if cmd.duration is not None:
         return cmd.duration, period_for(cmd.duration, made_on(order.made_at))
-    return order.current.duration, order.current.period
+    current = order.versions[-1]
+    return current.duration, current.period
 
 
 def _when(at: pendulum.DateTime) -> str:
@@ -121,7 +122,7 @@ def _when(at: pendulum.DateTime) -> str:
 
 def within_fixed_period(order: Order, cmd: OrderCommandLike) -> str | None:
     """The order has not run out: past its fixed period only EXPIRE is possible."""
-    period = order.period
+    period = order.versions[-1].period
     if period is not None and cmd.at >= period_end(period):
         return (
             f"at={_when(cmd.at)}: the fixed period ended at the end of {period.last_day}; "
@@ -172,8 +173,9 @@ def variation_changes_something(order: Order, cmd: OrderCommandLike) -> str | No
         if len(set(ids)) != len(ids):
             return f"terms={ids!r}: term ids must be unique within an order"
     duration, period = proposed_period(order, cmd)
-    terms = order.terms if cmd.terms is None else cmd.terms
-    if (terms, duration, period) == (order.terms, order.current.duration, order.period):
+    current = order.versions[-1]
+    terms = current.terms if cmd.terms is None else cmd.terms
+    if (terms, duration, period) == (current.terms, current.duration, current.period):
         return "the terms and period given are the order's current ones"
     return None
 
@@ -222,7 +224,7 @@ def new_version(order: Order, cmd: OrderCommandLike, cause: VersionCause) -> dic
         decided_on=london_day(cmd.at),
         duration=duration,
         period=period,
-        terms=order.terms if cmd.terms is None else cmd.terms,
+        terms=order.versions[-1].terms if cmd.terms is None else cmd.terms,
         reason=cmd.reason,
     )
     return {"versions": (*order.versions, version)}

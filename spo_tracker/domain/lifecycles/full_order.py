@@ -306,8 +306,11 @@ St, Ev = FullOrderState, FullOrderEvent
 _Row = Transition[FullOrderState, FullOrderEvent, Order, FullOrderCommand]
 
 
+_TO_ORDER_STATE: Final = {s: s.order_state for s in FullOrderState}
+
+
 def _stored(state: FullOrderState) -> OrderState:
-    return state.order_state
+    return _TO_ORDER_STATE[state]
 
 
 def _live_rows(source: FullOrderState) -> tuple[_Row, ...]:
@@ -359,17 +362,20 @@ TABLE: Final[tuple[_Row, ...]] = (
 )  # fmt: skip
 
 
+_FROM_ORDER_STATE: Final = {s.order_state: s for s in FullOrderState}
+
+
 def _get_state(order: Order) -> FullOrderState:
     if order.kind is not OrderKind.FULL:
         raise InvalidValueError(
             "kind", order.kind.value, f"order {order.order_id!r} is not a full order"
         )
-    try:
-        return FullOrderState[order.state.name]
-    except KeyError:
+    state = _FROM_ORDER_STATE.get(order.state)
+    if state is None:
         raise InvalidValueError(
             "state", order.state.value, f"full order {order.order_id!r} cannot be in this state"
-        ) from None
+        )
+    return state
 
 
 def _probe(event: FullOrderEvent, at: pendulum.DateTime) -> FullOrderCommand:
