@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import abc
 import datetime as _dt
-from collections.abc import Callable, Generator, Iterator, Mapping
+import hashlib
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import attrs
 import pendulum
 
+from spo_tracker.detection.alerts import Alert
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.lifecycles.application import Application
+from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
@@ -129,6 +133,12 @@ class Records(Protocol):
 
     def person_name(self, key: str) -> str:
         """A protected person's name only. Raises NotFoundError."""
+
+    def insert_incidents(self, incidents: list[Incident]) -> None:
+        """Insert many incidents in this transaction. Raises DuplicateRecordError."""
+
+    def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
+        """The stored incidents among ``keys``, by id (those not stored are absent)."""
 
 
 class Repository(Generic[T]):
@@ -345,7 +355,8 @@ class UnitOfWork(abc.ABC):
     Reads of restricted details are audited even when the work is rolled back.
 
     Attributes:
-        defendants, protected_persons, incidents, orders: the repositories.
+        defendants, protected_persons, incidents, orders, applications,
+            notification_duties, alerts: the repositories.
         actor: who is acting (on every audit entry).
     """
 
@@ -365,6 +376,11 @@ class UnitOfWork(abc.ABC):
         self.protected_persons = ProtectedPersonRepository(self, MAPPERS[ProtectedPerson])
         self.incidents: Repository[Incident] = Repository(self, MAPPERS[Incident])
         self.orders: Repository[Order] = Repository(self, MAPPERS[Order])
+        self.applications: Repository[Application] = Repository(self, MAPPERS[Application])
+        self.notification_duties: Repository[NotificationDuty] = Repository(
+            self, MAPPERS[NotificationDuty]
+        )
+        self.alerts: Repository[Alert] = Repository(self, MAPPERS[Alert])
 
     def __enter__(self) -> UnitOfWork:
         self._open = True
@@ -386,7 +402,16 @@ class UnitOfWork(abc.ABC):
     def repository_for(self, obj: object) -> Repository[Any]:
         """The repository that stores objects like ``obj``."""
         mapper = mapper_for(obj)
-        for repo in (self.defendants, self.protected_persons, self.incidents, self.orders):
+        repositories = (
+            self.defendants,
+            self.protected_persons,
+            self.incidents,
+            self.orders,
+            self.applications,
+            self.notification_duties,
+            self.alerts,
+        )
+        for repo in repositories:
             if repo._mapper is mapper:
                 return repo
         raise InvalidValueError("record", type(obj).__name__, "no repository for it")
@@ -400,6 +425,43 @@ class UnitOfWork(abc.ABC):
         return self.repository_for(fired.subject).update(
             fired.subject, transition=fired.record, reason=reason
         )
+
+    def add_incidents(self, incidents: Sequence[Incident], *, reason: str = "") -> None:
+        """Add many incidents in this unit of work's transaction, audited as one entry.
+
+        The bulk path inside a transaction (for an import that must be all or
+        nothing): one multi-row insert and one ``incidents.ingested`` audit entry
+        (count, first and last id, SHA-256 of the ids), committed with the rest.
+
+        Raises:
+            InvalidValueError: an item is not an Incident, an id appears twice, or text
+                holds a NUL character.
+            DuplicateRecordError: an id is already stored.
+        """
+        batch = list(incidents)
+        if not batch:
+            return
+        seen: set[str] = set()
+        for n, item in enumerate(batch):
+            if not isinstance(item, Incident):
+                raise InvalidValueError(f"incidents[{n}]", item, "is not an Incident")
+            if item.incident_id in seen:
+                raise InvalidValueError("incident_id", item.incident_id, "appears twice")
+            seen.add(item.incident_id)
+            texts = (item.incident_id, item.summary, item.defendant_id, item.target_person_id)
+            if any(t is not None and "\x00" in t for t in texts) or any(
+                "\x00" in ref for ref in item.evidence_refs
+            ):
+                refuse_nul(_codec.dump(item, Incident), "incident")
+        self._records().insert_incidents(batch)
+        ids = [i.incident_id for i in batch]
+        digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+        changes = {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
+        self._audit("incidents.ingested", "incident_batch", f"{ids[0]}..{ids[-1]}", changes, reason)
+
+    def find_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
+        """The stored incidents among ``keys``, by id, read in chunks (a batch lookup)."""
+        return self._records().load_incidents(list(keys))
 
     def note(
         self,

@@ -16,9 +16,12 @@ import attrs
 import pendulum
 from sqlmodel import SQLModel
 
+from spo_tracker.detection.alerts import Alert
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity, IdentityKind, Platform
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.lifecycles.application import Application
+from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import (
     Duration,
     Order,
@@ -45,11 +48,14 @@ from spo_tracker.domain.statutory_time import DayPeriod
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import _codec
 from spo_tracker.storage._tables import (
+    AlertRow,
+    ApplicationRow,
     DefendantAddressRow,
     DefendantIdentityRow,
     DefendantNameRow,
     DefendantRow,
     IncidentRow,
+    NotificationDutyRow,
     OrderProtectedPersonRow,
     OrderRow,
     OrderTermRow,
@@ -61,6 +67,7 @@ from spo_tracker.storage._types import in_zone, zone_name
 
 __all__ = [
     "MAPPERS",
+    "AlertMapper",
     "ChildSpec",
     "DefendantMapper",
     "IncidentMapper",
@@ -375,6 +382,7 @@ class IncidentMapper(Mapper[Incident]):
                 evidence_refs=list(obj.evidence_refs),
                 reported_at=obj.reported_at,
                 reported_at_tz=_zone_or_none(obj.reported_at),
+                classification=None if obj.classification is None else obj.classification.value,
                 revision=revision,
             )
         )
@@ -395,6 +403,7 @@ class IncidentMapper(Mapper[Incident]):
             r.summary,
             r.evidence_refs,
             _in_zone_or_none(r.reported_at, r.reported_at_tz),
+            classification=r.classification,
         )
 
 
@@ -412,6 +421,7 @@ def incident_from_values(
     summary: str,
     evidence_refs: Sequence[str],
     reported_at: _dt.datetime | None,
+    classification: str | None = None,
 ) -> Incident:
     """The domain incident from its stored column values (used by the row mapper and scans)."""
     return Incident(
@@ -427,6 +437,7 @@ def incident_from_values(
         summary=summary,
         evidence_refs=tuple(evidence_refs),
         reported_at=reported_at,
+        classification=classification,
     )
 
 
@@ -625,11 +636,46 @@ class SubjectMapper(Mapper[Any]):
         return _codec.load(rows.root.body, self.domain)
 
 
+class AlertMapper(SubjectMapper):
+    """An alert (which carries no revision of its own): key columns plus the record as JSON."""
+
+    revisioned = False
+
+
 MAPPERS: dict[type, Mapper[Any]] = {
     Defendant: DefendantMapper(),
     ProtectedPerson: ProtectedPersonMapper(),
     Incident: IncidentMapper(),
     Order: OrderMapper(),
+    Application: SubjectMapper(
+        "application",
+        Application,
+        ApplicationRow,
+        "application_id",
+        {"defendant_id": lambda a: a.defendant_id, "state": lambda a: a.state.value},
+    ),
+    NotificationDuty: SubjectMapper(
+        "notification_duty",
+        NotificationDuty,
+        NotificationDutyRow,
+        "duty_id",
+        {
+            "defendant_id": lambda d: d.defendant_id,
+            "order_id": lambda d: d.order_id,
+            "state": lambda d: d.state.value,
+        },
+    ),
+    Alert: AlertMapper(
+        "alert",
+        Alert,
+        AlertRow,
+        "alert_id",
+        {
+            "defendant_id": lambda a: a.defendant_id,
+            "order_id": lambda a: a.order_id,
+            "kind": lambda a: a.kind.value,
+        },
+    ),
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 from spo_tracker.domain.incidents import Incident
@@ -166,6 +166,21 @@ class _MemoryRecords:
             for (k, key), (obj, _) in self._uow._work.items()
             if k == kind and any(li.identity.key == identity_key for li in obj.identities)
         )
+
+    def insert_incidents(self, incidents: list[Incident]) -> None:
+        kind = MAPPERS[Incident].kind
+        for incident in incidents:
+            if (kind, incident.incident_id) in self._uow._work:
+                raise DuplicateRecordError(kind, incident.incident_id)
+        for incident in incidents:
+            key = (kind, incident.incident_id)
+            self._uow._work[key] = (incident, 1)
+            self._uow._bases.setdefault(key, None)
+
+    def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
+        kind = MAPPERS[Incident].kind
+        work = self._uow._work
+        return {key: work[(kind, key)][0] for key in keys if (kind, key) in work}
 
     def person_name(self, key: str) -> str:
         found = self._uow._work.get((MAPPERS[ProtectedPerson].kind, key))

@@ -147,6 +147,40 @@ class SqlRecords:
         with translating(self._url):
             return list(self._session.execute(stmt).scalars())
 
+    @property
+    def _sqlite(self) -> bool:
+        return self._session.get_bind().dialect.name == "sqlite"
+
+    def insert_incidents(self, incidents: list[Incident]) -> None:
+        sqlite = self._sqlite
+        to_row = _sqlite_incident if sqlite else _postgres_incident
+        rows = [to_row(i) for i in incidents]
+        conn = self._session.connection()
+        try:
+            with translating(self._url, kind="incident"), conn.begin_nested():
+                conn.exec_driver_sql(_incident_sql(sqlite=sqlite), rows)
+        except DuplicateRecordError as error:
+            ids = [i.incident_id for i in incidents]
+            stored = self.load_incidents(ids)
+            first = next((key for key in ids if key in stored), None)
+            raise DuplicateRecordError("incident", first) from error
+
+    def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
+        sqlite, found = self._sqlite, {}
+        mark = "?" if sqlite else "%s"
+        conn = self._session.connection()
+        with translating(self._url, kind="incident"):
+            for start in range(0, len(keys), 500):
+                part = tuple(keys[start : start + 500])
+                sql = (
+                    f"SELECT {', '.join(_COLUMNS[:-1])} FROM incidents "
+                    f"WHERE incident_id IN ({', '.join([mark] * len(part))})"
+                )
+                for row in conn.exec_driver_sql(sql, part):
+                    incident = _incident_from_row(row, sqlite=sqlite)
+                    found[incident.incident_id] = incident
+        return found
+
     def person_name(self, key: str) -> str:
         table = _table(ProtectedPersonRow)
         with translating(self._url):
@@ -254,6 +288,7 @@ _COLUMNS: Final = (
     "evidence_refs",
     "reported_at",
     "reported_at_tz",
+    "classification",
     "revision",
 )
 _LIGHT: Final = (
@@ -295,6 +330,7 @@ def _sqlite_incident(i: Incident) -> tuple[Any, ...]:
         json.dumps(list(refs)) if refs else "[]",
         None if reported is None else to_epoch_us(reported),
         None if reported is None else zone_name(reported),
+        None if i.classification is None else i.classification.value,
         1,
     )
 
@@ -324,7 +360,40 @@ def _postgres_incident(i: Incident) -> tuple[Any, ...]:
         json.dumps(list(refs)) if refs else "[]",
         reported,
         None if reported is None else zone_name(reported),
+        None if i.classification is None else i.classification.value,
         1,
+    )
+
+
+def _incident_from_row(r: Sequence[Any], *, sqlite: bool) -> Incident:
+    """The domain incident from a raw row of ``_COLUMNS`` (without the revision)."""
+    occurred, refs, reported = r[1], r[12], r[13]
+    if sqlite:
+        occurred, refs = from_epoch_us(occurred), json.loads(refs)
+        reported = None if reported is None else from_epoch_us(reported)
+    return incident_from_values(
+        r[0],
+        in_zone(occurred, r[2]),
+        r[3],
+        r[4],
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        r[11],
+        refs,
+        None if reported is None else in_zone(reported, r[14]),
+        classification=r[15],
+    )
+
+
+def _incident_sql(*, sqlite: bool) -> str:
+    mark = "?" if sqlite else "%s"
+    return (
+        f"INSERT INTO incidents ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
     )
 
 
@@ -337,10 +406,7 @@ class SqlStore(Store):
         self.url = url
         sqlite = url.is_sqlite
         mark = "?" if sqlite else "%s"
-        self._insert_sql = (
-            f"INSERT INTO incidents ({', '.join(_COLUMNS)}) "
-            f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
-        )
+        self._insert_sql = _incident_sql(sqlite=sqlite)
         self._to_row = _sqlite_incident if sqlite else _postgres_incident
         self._mark = mark
 
@@ -461,25 +527,7 @@ class SqlStore(Store):
         sqlite = self.url.is_sqlite
         for chunk in self._stream(sql, params, chunk_size):
             for r in chunk:
-                occurred, refs, reported = r[1], r[12], r[13]
-                if sqlite:
-                    occurred, refs = from_epoch_us(occurred), json.loads(refs)
-                    reported = None if reported is None else from_epoch_us(reported)
-                yield incident_from_values(
-                    r[0],
-                    in_zone(occurred, r[2]),
-                    r[3],
-                    r[4],
-                    r[5],
-                    r[6],
-                    r[7],
-                    r[8],
-                    r[9],
-                    r[10],
-                    r[11],
-                    refs,
-                    None if reported is None else in_zone(reported, r[14]),
-                )
+                yield _incident_from_row(r, sqlite=sqlite)
 
     def audit_entries(self) -> Generator[AuditEntry, None, None]:
         stmt = select(_AUDIT).order_by(_AUDIT.c.seq)

@@ -29,6 +29,7 @@ from spo_tracker.storage._types import UtcInstant
 __all__ = [
     "METADATA",
     "NAMING_CONVENTION",
+    "AlertRow",
     "ApplicationRow",
     "AuditEntryRow",
     "AuditHeadRow",
@@ -178,6 +179,7 @@ class IncidentRow(_Table, table=True):
     evidence_refs: list[str] = _json()
     reported_at: _dt.datetime | None = _instant(nullable=True)
     reported_at_tz: str | None = None
+    classification: str | None = None
     revision: int
 
 
@@ -302,6 +304,19 @@ class BreachReviewRow(_Table, table=True):
     defendant_id: str = Field(index=True)
     order_id: str
     state: str
+    body: dict[str, Any] = _json()
+    revision: int
+
+
+class AlertRow(_Table, table=True):
+    """An alert received or kept for review (migration 0003): key columns plus the record."""
+
+    __tablename__ = "alerts"
+
+    alert_id: str = Field(primary_key=True)
+    defendant_id: str = Field(index=True)
+    order_id: str | None = None
+    kind: str
     body: dict[str, Any] = _json()
     revision: int
 
