@@ -1,0 +1,303 @@
+"""Export to the interchange format: from a store, or from domain objects held by the caller.
+
+Records are written in dependency order, one per line: the header; each
+defendant preceded by the identity and location records it refers to;
+protected persons; applications; each order followed by its versions, each
+version followed by its terms; notification duties; incidents, oldest first,
+each preceded by its acting identity if that was not written yet; alerts.
+Within each kind, records are sorted by id, so the same content always gives
+the same bytes.
+
+Protected persons' restricted details (their address and places) are left
+out unless ``include_restricted=True`` is given, for a force-to-force
+transfer; reading them from a store is then written to its audit trail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import attrs
+
+from spo_tracker import __version__
+from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.lifecycles.application import Application
+from spo_tracker.domain.notification import NotificationDuty
+from spo_tracker.domain.orders import Order
+from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.terms import CATALOGUE_VERSION
+from spo_tracker.errors import OutputWriteError
+from spo_tracker.interchange import _records as rec
+from spo_tracker.interchange._schema import FORMAT_NAME, FORMAT_VERSION
+from spo_tracker.interchange._values import instant_text
+from spo_tracker.storage import Actor, Store, UnitOfWork, scan_incidents
+
+__all__ = ["Dataset", "ExportReport", "export_file", "write_dataset", "write_store"]
+
+Record = dict[str, Any]
+
+
+@attrs.frozen
+class Dataset:
+    """Domain records to export without a store (an integrator's own objects, or a test's).
+
+    Attributes:
+        defendants, protected_persons, applications, orders, duties, alerts: the records.
+        incidents: the incidents; any iterable, consumed once, so a generator keeps
+            memory bounded (give them oldest first to match a store's export).
+    """
+
+    defendants: tuple[Defendant, ...] = ()
+    protected_persons: tuple[ProtectedPerson, ...] = ()
+    applications: tuple[Application, ...] = ()
+    orders: tuple[Order, ...] = ()
+    duties: tuple[NotificationDuty, ...] = ()
+    incidents: Iterable[Incident] = ()
+    alerts: tuple[Alert, ...] = ()
+
+
+@attrs.frozen
+class ExportReport:
+    """What an export wrote.
+
+    Attributes:
+        records: records written, by type (the header not counted).
+        restricted: whether protected persons' restricted details were included.
+    """
+
+    records: dict[str, int]
+    restricted: bool
+
+
+class _Source(Protocol):
+    """Where the records come from, each kind sorted by id (incidents oldest first)."""
+
+    def defendants(self) -> Iterable[Defendant]: ...
+    def protected_persons(self) -> Iterable[ProtectedPerson]: ...
+    def applications(self) -> Iterable[Application]: ...
+    def orders(self) -> Iterable[Order]: ...
+    def duties(self) -> Iterable[NotificationDuty]: ...
+    def incidents(self) -> Iterable[Incident]: ...
+    def alerts(self) -> Iterable[Alert]: ...
+
+
+@attrs.frozen
+class _DatasetSource:
+    data: Dataset
+
+    def defendants(self) -> Iterable[Defendant]:
+        return sorted(self.data.defendants, key=lambda d: d.defendant_id)
+
+    def protected_persons(self) -> Iterable[ProtectedPerson]:
+        return sorted(self.data.protected_persons, key=lambda p: p.person_id)
+
+    def applications(self) -> Iterable[Application]:
+        return sorted(self.data.applications, key=lambda a: a.application_id)
+
+    def orders(self) -> Iterable[Order]:
+        return sorted(self.data.orders, key=lambda o: o.order_id)
+
+    def duties(self) -> Iterable[NotificationDuty]:
+        return sorted(self.data.duties, key=lambda d: d.duty_id)
+
+    def incidents(self) -> Iterable[Incident]:
+        return self.data.incidents
+
+    def alerts(self) -> Iterable[Alert]:
+        return sorted(self.data.alerts, key=lambda a: a.alert_id)
+
+
+@attrs.frozen
+class _StoreSource:
+    store: Store
+    uow: UnitOfWork
+    include_restricted: bool
+
+    def defendants(self) -> Iterator[Defendant]:
+        return (self.uow.defendants.get(k) for k in sorted(self.uow.defendants.ids()))
+
+    def protected_persons(self) -> Iterator[ProtectedPerson]:
+        people = self.uow.protected_persons
+        for key in sorted(people.ids()):
+            if self.include_restricted:
+                yield people.get(key, reason="interchange export with restricted details")
+            else:
+                # The name only: the restricted compartment is neither read nor exported.
+                yield ProtectedPerson(key, people.get_name(key))
+
+    def applications(self) -> Iterator[Application]:
+        return (self.uow.applications.get(k) for k in sorted(self.uow.applications.ids()))
+
+    def orders(self) -> Iterator[Order]:
+        return (self.uow.orders.get(k) for k in sorted(self.uow.orders.ids()))
+
+    def duties(self) -> Iterator[NotificationDuty]:
+        repository = self.uow.notification_duties
+        return (repository.get(k) for k in sorted(repository.ids()))
+
+    def incidents(self) -> Iterator[Incident]:
+        return scan_incidents(self.store)
+
+    def alerts(self) -> Iterator[Alert]:
+        return (self.uow.alerts.get(k) for k in sorted(self.uow.alerts.ids()))
+
+
+def _header(at: _dt.datetime, source: str | None, restricted: bool) -> Record:
+    return {
+        "type": "header",
+        "schema": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "created_at": instant_text(ensure_aware(at, field="at")),
+        "generator": f"spo-tracker {__version__}",
+        "source": source,
+        "term_catalogue": CATALOGUE_VERSION,
+        "restricted": restricted,
+    }
+
+
+def _records(source: _Source, *, include_restricted: bool) -> Iterator[Record]:
+    """Every record of ``source`` in dependency order (see the module docstring)."""
+    written: set[str] = set()
+
+    def once(record: Record) -> Iterator[Record]:
+        key = f"{record['type']}\x1f{record['id']}"
+        if key not in written:
+            written.add(key)
+            yield record
+
+    for defendant in source.defendants():
+        for linked in defendant.identities:
+            yield from once(rec.write_identity(linked.identity))
+        locations, person = rec.write_defendant(defendant)
+        for location in locations:
+            yield from once(location)
+        yield person
+    for protected in source.protected_persons():
+        yield rec.write_protected_person(protected, include_restricted=include_restricted)
+    yield from map(rec.write_application, source.applications())
+    for order in source.orders():
+        yield from rec.write_order(order)
+    yield from map(rec.write_duty, source.duties())
+    for incident in source.incidents():
+        if incident.actor is not None:
+            yield from once(rec.write_identity(incident.actor))
+        yield rec.write_incident(incident)
+    yield from map(rec.write_alert, source.alerts())
+
+
+def _line(record: Record) -> str:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+
+
+def _write(out: IO[str], header: Record, records: Iterable[Record]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    out.write(_line(header))
+    for record in records:
+        out.write(_line(record))
+        counts[record["type"]] = counts.get(record["type"], 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def write_dataset(
+    out: IO[str],
+    data: Dataset,
+    *,
+    at: _dt.datetime,
+    include_restricted: bool = False,
+    source: str | None = None,
+) -> ExportReport:
+    """Write ``data`` to ``out`` as an interchange file.
+
+    Args:
+        out: a text stream (UTF-8).
+        data: the records.
+        at: the export time written in the header (the library never reads the clock).
+        include_restricted: include protected persons' restricted details (for a
+            force-to-force transfer only).
+        source: who produced the file (e.g. a force code), written in the header.
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+    """
+    header = _header(at, source, include_restricted)
+    records = _records(_DatasetSource(data), include_restricted=include_restricted)
+    return ExportReport(_write(out, header, records), include_restricted)
+
+
+def write_store(
+    out: IO[str],
+    store: Store,
+    *,
+    actor: Actor,
+    at: _dt.datetime,
+    include_restricted: bool = False,
+    source: str | None = None,
+) -> ExportReport:
+    """Write everything in ``store`` to ``out`` as an interchange file (streamed).
+
+    Incidents are streamed from the database in chunks, so memory stays
+    bounded; the other records are read one at a time.
+
+    Args:
+        actor: who is exporting; a read of restricted details is audited under this actor.
+        at: the export time, for the header and the audit trail.
+        include_restricted: see :func:`write_dataset`.
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+        DatabaseError: the database could not be read.
+    """
+    header = _header(at, source, include_restricted)
+    with store.unit_of_work(actor, at=at) as uow:
+        found = _StoreSource(store, uow, include_restricted)
+        counts = _write(out, header, _records(found, include_restricted=include_restricted))
+    return ExportReport(counts, include_restricted)
+
+
+def export_file(
+    store: Store,
+    path: str | Path,
+    *,
+    actor: Actor,
+    at: _dt.datetime,
+    include_restricted: bool = False,
+    source: str | None = None,
+) -> ExportReport:
+    """Export ``store`` to the file ``path``, atomically: a failed export leaves no file.
+
+    Raises:
+        OutputWriteError: the file cannot be written (a missing folder, a full disk...).
+        NaiveDatetimeError: ``at`` has no time zone.
+        DatabaseError: the database could not be read.
+    """
+    target = Path(path)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+    except OSError as error:
+        raise OutputWriteError(str(target), error.strerror or str(error)) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            report = write_store(
+                out,
+                store,
+                actor=actor,
+                at=at,
+                include_restricted=include_restricted,
+                source=source,
+            )
+        os.replace(temporary, target)
+    except OSError as error:
+        raise OutputWriteError(str(target), error.strerror or str(error)) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return report

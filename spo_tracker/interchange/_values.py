@@ -1,0 +1,285 @@
+"""Plain values of the interchange format, both ways: instants, days, periods, GeoJSON.
+
+Every reader raises :class:`FieldError` naming the path of the offending
+field inside the record (``attributes.occurred_at``), so that an import can
+report it with its line. Writers produce the one canonical text for a value:
+instants in UTC with microseconds (``2024-03-15T14:30:00.000000Z``), days as
+ISO dates, zones as GeoJSON Features and places as GeoJSON Points, with
+coordinates in GeoJSON's ``[longitude, latitude]`` order (RFC 7946).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+import pendulum
+
+from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
+from spo_tracker.domain.orders import Duration
+from spo_tracker.domain.statutory_time import DayPeriod
+from spo_tracker.errors import SpoTrackerError
+
+__all__ = [
+    "INSTANT_PATTERN",
+    "FieldError",
+    "day_text",
+    "field",
+    "instant_text",
+    "read_day",
+    "read_duration",
+    "read_instant",
+    "read_period",
+    "read_point",
+    "read_shape",
+    "write_duration",
+    "write_period",
+    "write_point",
+    "write_shape",
+]
+
+T = TypeVar("T")
+
+#: RFC 3339 instants with a UTC offset; a naive timestamp does not match.
+INSTANT_PATTERN: Final = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+_INSTANT: Final = re.compile(INSTANT_PATTERN)
+_NAIVE: Final = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"
+)
+
+
+class FieldError(Exception):
+    """A value in a record that cannot be read; ``path`` names the field.
+
+    Internal to the interchange package: the importer turns it into an
+    :class:`~spo_tracker.errors.ImportIssue` with the line number.
+
+    Attributes:
+        path: the JSON path of the field in its record.
+        message: what is wrong, naming the value.
+        record_id: the id of the record at fault, when it is not the one being read
+            (a term of an order, say).
+    """
+
+    def __init__(self, path: str, message: str, record_id: str | None = None) -> None:
+        self.path = path
+        self.message = message
+        self.record_id = record_id
+        super().__init__(f"{path}: {message}")
+
+
+def field(path: str, build: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``build(*args, **kwargs)``, turning a domain error into a :class:`FieldError` at ``path``.
+
+    The domain constructors raise :class:`~spo_tracker.errors.InvalidValueError`
+    (or another library error) naming their own field; the message is kept and
+    the record path added.
+    """
+    try:
+        return build(*args, **kwargs)
+    except FieldError:
+        raise
+    except (SpoTrackerError, ValueError, TypeError) as error:
+        raise FieldError(path, str(error)) from None
+
+
+# --------------------------------------------------------------------------- instants and days
+
+
+def instant_text(at: _dt.datetime) -> str:
+    """An aware instant as fixed-width UTC text: ``2024-03-15T14:30:00.000000Z``."""
+    utc = _dt.datetime.astimezone(at, _dt.UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S.%f}Z"
+
+
+def read_instant(value: object, path: str) -> pendulum.DateTime:
+    """An RFC 3339 instant with a UTC offset, as an aware UTC datetime.
+
+    Raises:
+        FieldError: not text, naive (no offset), or not a real date and time.
+    """
+    if not isinstance(value, str):
+        raise FieldError(path, f"{value!r} is not an RFC 3339 instant")
+    if not _INSTANT.match(value):
+        if _NAIVE.match(value):
+            raise FieldError(path, f"{value!r} has no UTC offset: naive timestamps are refused")
+        raise FieldError(path, f"{value!r} is not an RFC 3339 instant with a UTC offset")
+    try:
+        parsed = _dt.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise FieldError(path, f"{value!r} is not a real instant ({error})") from None
+    return pendulum.instance(parsed.astimezone(_dt.UTC)).in_timezone(pendulum.UTC)
+
+
+def read_optional_instant(value: object, path: str) -> pendulum.DateTime | None:
+    """:func:`read_instant`, or ``None`` for ``null``."""
+    return None if value is None else read_instant(value, path)
+
+
+def day_text(day: _dt.date) -> str:
+    """A calendar day as ISO text."""
+    return day.isoformat()
+
+
+_DAY: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def read_day(value: object, path: str) -> pendulum.Date:
+    """An ISO calendar day (``2024-02-29``).
+
+    Raises:
+        FieldError: not text of that form, or not a real day.
+    """
+    if not isinstance(value, str) or not _DAY.match(value):
+        raise FieldError(path, f"{value!r} is not a calendar day (YYYY-MM-DD)")
+    try:
+        return pendulum.Date.fromisoformat(value)
+    except ValueError:
+        raise FieldError(path, f"{value!r} is not a real day") from None
+
+
+def read_optional_day(value: object, path: str) -> pendulum.Date | None:
+    """:func:`read_day`, or ``None`` for ``null``."""
+    return None if value is None else read_day(value, path)
+
+
+# --------------------------------------------------------------------------- periods and durations
+
+
+def write_period(period: DayPeriod | None) -> dict[str, str] | None:
+    """A run of London days as ``{"first_day", "last_day"}`` (both included)."""
+    if period is None:
+        return None
+    return {"first_day": day_text(period.first_day), "last_day": day_text(period.last_day)}
+
+
+def read_period(value: object, path: str) -> DayPeriod | None:
+    """The period written by :func:`write_period` (``null`` is none)."""
+    if value is None:
+        return None
+    data = _mapping(value, path)
+    first = read_day(data.get("first_day"), f"{path}.first_day")
+    last = read_day(data.get("last_day"), f"{path}.last_day")
+    return field(f"{path}.last_day", DayPeriod, first, last)
+
+
+def write_duration(duration: Duration | None) -> dict[str, int] | None:
+    """A stated length (SPA2019 s.6(b)) as years, months, weeks and days."""
+    if duration is None:
+        return None
+    return {
+        "years": duration.years,
+        "months": duration.months,
+        "weeks": duration.weeks,
+        "days": duration.days,
+    }
+
+
+def read_duration(value: object, path: str) -> Duration | None:
+    """The duration written by :func:`write_duration` (``null`` is "until further order")."""
+    if value is None:
+        return None
+    data = _mapping(value, path)
+    parts = {unit: data.get(unit, 0) for unit in ("years", "months", "weeks", "days")}
+    return field(path, Duration, **parts)
+
+
+# --------------------------------------------------------------------------- GeoJSON
+
+
+def write_point(point: GeoPoint | None) -> dict[str, Any] | None:
+    """A place as a GeoJSON Point geometry: ``[longitude, latitude]``."""
+    if point is None:
+        return None
+    return {"type": "Point", "coordinates": [point.lon, point.lat]}
+
+
+def read_point(value: object, path: str) -> GeoPoint | None:
+    """The place of a GeoJSON Point geometry (``null`` is none).
+
+    Raises:
+        FieldError: not a Point, or coordinates out of range.
+    """
+    if value is None:
+        return None
+    data = _mapping(value, path)
+    if data.get("type") != "Point":
+        raise FieldError(f"{path}.type", f"{data.get('type')!r}: expected a GeoJSON 'Point'")
+    return _position(data.get("coordinates"), f"{path}.coordinates")
+
+
+def _position(value: object, path: str) -> GeoPoint:
+    if not isinstance(value, list) or len(value) != 2:
+        raise FieldError(path, f"{value!r}: expected [longitude, latitude]")
+    lon, lat = value
+    return field(path, GeoPoint, lat, lon)
+
+
+def write_shape(shape: Circle | Polygon | None) -> dict[str, Any] | None:
+    """A zone or locality as a GeoJSON Feature.
+
+    A circle is a Point with a ``radius_m`` property; a polygon is a Polygon
+    whose single ring is closed (its last position repeats the first, RFC 7946).
+    """
+    if shape is None:
+        return None
+    if isinstance(shape, Circle):
+        return {
+            "type": "Feature",
+            "geometry": write_point(shape.centre),
+            "properties": {"radius_m": shape.radius_m},
+        }
+    ring = [[p.lon, p.lat] for p in shape.ring]
+    if ring[0] != ring[-1]:
+        ring.append(ring[0])
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {},
+    }
+
+
+def read_shape(value: object, path: str) -> Circle | Polygon | None:
+    """The zone of a GeoJSON Feature written by :func:`write_shape` (``null`` is none).
+
+    Raises:
+        FieldError: not a Point-with-radius or single-ring closed Polygon Feature.
+    """
+    if value is None:
+        return None
+    data = _mapping(value, path)
+    geometry = _mapping(data.get("geometry"), f"{path}.geometry")
+    properties = data.get("properties") or {}
+    kind = geometry.get("type")
+    if kind == "Point":
+        centre = _position(geometry.get("coordinates"), f"{path}.geometry.coordinates")
+        radius = _mapping(properties, f"{path}.properties").get("radius_m")
+        return field(f"{path}.properties.radius_m", Circle, centre, radius)
+    if kind == "Polygon":
+        return _polygon(geometry.get("coordinates"), f"{path}.geometry.coordinates")
+    raise FieldError(f"{path}.geometry.type", f"{kind!r}: expected 'Point' (a circle) or 'Polygon'")
+
+
+def _polygon(value: object, path: str) -> Polygon:
+    if not isinstance(value, list) or len(value) != 1:
+        raise FieldError(path, "expected exactly one linear ring (holes are not supported)")
+    ring = value[0]
+    if not isinstance(ring, list) or len(ring) < 4:
+        raise FieldError(f"{path}[0]", "a closed ring needs at least 4 positions")
+    points = [_position(p, f"{path}[0][{i}]") for i, p in enumerate(ring)]
+    if points[0] != points[-1]:
+        raise FieldError(
+            f"{path}[0]", "the ring is not closed: its last position must repeat the first"
+        )
+    return field(path, Polygon, tuple(points[:-1]))
+
+
+def _mapping(value: object, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise FieldError(path, f"{value!r} is not an object")
+    return value
