@@ -77,6 +77,7 @@ __all__ = [
     "Store",
     "UnitOfWork",
     "connect",
+    "display_url",
     "head_revision",
     "ingest_incidents",
     "scan_incident_rows",
@@ -139,6 +140,15 @@ def upgrade(url: str = DEFAULT_URL, *, revision: str = "head") -> str:
         return current_revision(engine, target) or ""
     finally:
         engine.dispose()
+
+
+def display_url(url: str) -> str:
+    """``url`` as it may be shown to people: checked, with any password hidden.
+
+    Raises:
+        InvalidDatabaseUrlError: the URL is malformed or names another backend.
+    """
+    return parse_url(url).shown
 
 
 def schema_revision(url: str = DEFAULT_URL) -> str | None:

@@ -22,6 +22,7 @@ import pendulum
 from spo_tracker.detection.alerts import Alert
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
+from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
@@ -356,7 +357,7 @@ class UnitOfWork(abc.ABC):
 
     Attributes:
         defendants, protected_persons, incidents, orders, applications,
-            notification_duties, alerts: the repositories.
+            notification_duties, breach_reviews, alerts: the repositories.
         actor: who is acting (on every audit entry).
     """
 
@@ -380,6 +381,7 @@ class UnitOfWork(abc.ABC):
         self.notification_duties: Repository[NotificationDuty] = Repository(
             self, MAPPERS[NotificationDuty]
         )
+        self.breach_reviews: Repository[BreachReview] = Repository(self, MAPPERS[BreachReview])
         self.alerts: Repository[Alert] = Repository(self, MAPPERS[Alert])
 
     def __enter__(self) -> UnitOfWork:
@@ -400,19 +402,14 @@ class UnitOfWork(abc.ABC):
             self._close()
 
     def repository_for(self, obj: object) -> Repository[Any]:
-        """The repository that stores objects like ``obj``."""
+        """The repository that stores objects like ``obj``.
+
+        Raises:
+            InvalidValueError: the library does not store objects of this class.
+        """
         mapper = mapper_for(obj)
-        repositories = (
-            self.defendants,
-            self.protected_persons,
-            self.incidents,
-            self.orders,
-            self.applications,
-            self.notification_duties,
-            self.alerts,
-        )
-        for repo in repositories:
-            if repo._mapper is mapper:
+        for repo in vars(self).values():
+            if isinstance(repo, Repository) and repo._mapper is mapper:
                 return repo
         raise InvalidValueError("record", type(obj).__name__, "no repository for it")
 

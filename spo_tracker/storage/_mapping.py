@@ -21,6 +21,7 @@ from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity, IdentityKind, Platform
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
+from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import (
     Duration,
@@ -50,6 +51,7 @@ from spo_tracker.storage import _codec
 from spo_tracker.storage._tables import (
     AlertRow,
     ApplicationRow,
+    BreachReviewRow,
     DefendantAddressRow,
     DefendantIdentityRow,
     DefendantNameRow,
@@ -663,6 +665,18 @@ MAPPERS: dict[type, Mapper[Any]] = {
             "defendant_id": lambda d: d.defendant_id,
             "order_id": lambda d: d.order_id,
             "state": lambda d: d.state.value,
+        },
+    ),
+    BreachReview: SubjectMapper(
+        "breach_review",
+        BreachReview,
+        BreachReviewRow,
+        "review_id",
+        {
+            "alert_id": lambda r: r.alert_id,
+            "defendant_id": lambda r: r.defendant_id,
+            "order_id": lambda r: r.order_id,
+            "state": lambda r: r.state.value,
         },
     ),
     Alert: AlertMapper(

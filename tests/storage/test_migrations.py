@@ -84,12 +84,15 @@ def _fill_at_first_revision(url: str) -> list[object]:
     ]
     try:
         with engine.begin() as conn:
+            existing = sa.inspect(conn)
             for obj in stored:
                 rows = MAPPERS[type(obj)].from_domain(obj, 1 if obj is not order else 3)
                 for row in [rows.root, *(r for rs in rows.children.values() for r in rs)]:
                     table = type(row).__table__
-                    values = {c.name: getattr(row, c.name) for c in table.columns}
-                    conn.execute(sa.insert(table), [values])
+                    # Only the columns 0001 had: later revisions add nullable ones.
+                    then = {c["name"] for c in existing.get_columns(table.name)}
+                    values = {c.name: getattr(row, c.name) for c in table.columns if c.name in then}
+                    conn.execute(sa.insert(table).values(values))
             audit = METADATA.tables["audit_entries"]
             conn.execute(sa.insert(audit), [_entry_values(e) for e in chain(pending, 0, "0" * 64)])
     finally:
