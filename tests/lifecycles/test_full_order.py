@@ -336,6 +336,20 @@ def test_past_its_period_a_full_order_accepts_only_expiry() -> None:
     assert (error.guard, error.section) == ("within_fixed_period", "SPA2019 s.3(1)")
 
 
+def test_service_before_the_order_was_made_is_refused() -> None:
+    """served_not_before_made (library)."""
+    error = refusal(full(), cmd(Ev.SERVE, MADE_AT.subtract(minutes=1)))
+    assert (error.guard, error.section) == ("served_not_before_made", "library")
+    assert "before the order was made" in error.reason
+
+
+def test_a_variation_that_changes_nothing_is_refused() -> None:
+    """variation_changes_something (library), for full orders too."""
+    error = refusal(full(), cmd(Ev.VARY, applied_by=POLICE, duration=Duration(years=2)))
+    assert (error.guard, error.section) == ("variation_changes_something", "library")
+    assert "current ones" in error.reason
+
+
 def test_the_full_machine_refuses_an_interim_order_and_a_ceased_state() -> None:
     """Typed errors naming the kind or the state; nothing changes."""
     with pytest.raises(InvalidValueError, match="'interim'"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from spo_tracker.domain.lifecycles import MACHINES
 from spo_tracker.domain.statemachine import Machine
 
 __all__ = ["INTROS", "OPEN_CHOICES", "lifecycles_markdown"]
@@ -141,8 +142,6 @@ def lifecycles_markdown(machines: Mapping[str, Machine[Any, Any, Any, Any]] | No
         machines: the lifecycles to render; defaults to ``MACHINES``.
     """
     if machines is None:
-        from spo_tracker.domain.lifecycles import MACHINES
-
         machines = MACHINES
     choices = "\n".join(f"- {choice}" for choice in OPEN_CHOICES)
     parts = [

@@ -58,6 +58,7 @@ __all__ = [
     "FullOrderCommand",
     "FullOrderEvent",
     "FullOrderState",
+    "Order",
     "additional_terms_necessary",
     "applicant_may_apply",
     "discharge_consents_given",

@@ -49,6 +49,8 @@ __all__ = [
     "InterimOrderCommand",
     "InterimOrderEvent",
     "MainOutcome",
+    "Order",
+    "OrderState",
     "applicant_may_apply",
     "cease_on_determination",
     "discharge_interim_order",

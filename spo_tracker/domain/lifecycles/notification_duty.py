@@ -64,6 +64,8 @@ __all__ = [
     "TABLE",
     "DutyCommand",
     "DutyEvent",
+    "DutyState",
+    "NotificationDuty",
     "acknowledge_notification",
     "after_a_notification",
     "arose_within_duty",
