@@ -25,7 +25,6 @@ __all__ = [
     "evolve",
     "london_day",
     "non_empty_text",
-    "optional_aware",
     "period_end",
     "row",
     "state_setter",
@@ -124,15 +123,6 @@ def evolve(subject: T, **changes: Any) -> T:
 def aware_at(value: object) -> pendulum.DateTime:
     """Converter: the command instant must be aware (naive datetimes are refused)."""
     return ensure_aware(value, field="at")
-
-
-def optional_aware(field: str) -> Callable[[object], pendulum.DateTime | None]:
-    """Converter factory: ``None`` or an aware datetime, named ``field`` in errors."""
-
-    def convert(value: object) -> pendulum.DateTime | None:
-        return None if value is None else ensure_aware(value, field=field)
-
-    return convert
 
 
 def non_empty_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
