@@ -29,7 +29,7 @@ from spo_tracker.domain.lifecycles._support import (
     to_event,
 )
 from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition
-from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.statutory_time import as_utc, ensure_aware
 
 __all__ = [
     "MACHINE",
@@ -135,7 +135,8 @@ class BreachReview:
     @property
     def pre_service(self) -> bool:
         """The conduct came before the order was served (or it is not known to be served)."""
-        return self.served_at is None or self.conduct_at < self.served_at
+        # Compared in UTC: two London times in the repeated autumn hour compare by wall clock.
+        return self.served_at is None or as_utc(self.conduct_at) < as_utc(self.served_at)
 
 
 @attrs.frozen
