@@ -38,6 +38,7 @@ import pendulum
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
     as_london_date,
+    as_utc,
     days_beginning_with,
     ensure_aware,
     ensure_date,
@@ -390,7 +391,9 @@ def notification_failures(
     Raises:
         NaiveDatetimeError: ``now`` has no time zone.
     """
-    at = ensure_aware(now, field="now")
+    # In UTC: compared with a London time in the repeated autumn hour, a London
+    # ``now`` would be ordered by wall clock (same tzinfo), not as an instant.
+    at = as_utc(now, field="now")
     found = [_item_failure(c.item, c.closed_at, at) for c in duty.closed]
     found += [_item_failure(item, None, at) for item in duty.outstanding]
     found += [

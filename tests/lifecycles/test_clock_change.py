@@ -6,9 +6,15 @@ import pendulum
 
 from spo_tracker.domain.lifecycles.breach_review import flag_suspected_breach
 from spo_tracker.domain.lifecycles.making import serve_order
+from spo_tracker.domain.lifecycles.notification_duty import (
+    record_notification,
+    record_refusal,
+    record_service,
+)
+from spo_tracker.domain.notification import IdentityCheck, notification_failures
 from spo_tracker.domain.orders import OrderState
 
-from .builders import full
+from .builders import duty, full, london
 
 # 01:59 BST, then 01:00 GMT a minute later: the wall clock goes backwards.
 FIRST = pendulum.datetime(2026, 10, 25, 0, 59, tz="UTC").in_tz("Europe/London")
@@ -34,3 +40,17 @@ def test_conduct_before_service_in_the_repeated_hour_is_pre_service() -> None:
         served_at=LATER,
     )
     assert review.pre_service
+
+
+def test_a_refusal_a_minute_before_now_across_the_autumn_change_counts() -> None:
+    """ST19005 recorded at 01:59 BST is in the past at 01:00 GMT a minute later (s.11)."""
+    d = record_service(duty(), at=london(2026, 10, 20, 14), actor="PC 1").subject
+    d = record_notification(
+        d,
+        at=london(2026, 10, 21, 9),
+        actor="PC",
+        station="Lloyd House",
+        police_area="West Midlands",
+    ).subject
+    d = record_refusal(d, at=FIRST, actor="PC", refused=IdentityCheck.FINGERPRINTS).subject
+    assert [f.code for f in notification_failures(d, LATER)] == ["ST19005"]
