@@ -32,7 +32,7 @@ __all__ = ["Box", "DefendantPlan", "TermEntry", "box_around", "compile_plans", "
 
 #: A latitude/longitude box ``(south, north, west, east)`` in degrees.
 Box = tuple[float, float, float, float]
-_SLACK_DEG: Final = 1e-9
+_SLACK_DEG: Final = 1e-7  # about 1 cm: generous, the box is only a shortcut
 
 _FINAL: Final = frozenset(
     {OrderState.DISCHARGED, OrderState.EXPIRED, OrderState.CEASED, OrderState.QUASHED}

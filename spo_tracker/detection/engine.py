@@ -19,7 +19,8 @@ it). Observing an incident id a second time changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as _dt
+from collections.abc import Collection, Iterable
 from typing import Final
 
 import attrs
@@ -37,6 +38,13 @@ from spo_tracker.detection.alerts import (
 )
 from spo_tracker.detection.compiled import DefendantPlan, TermEntry, compile_plans
 from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.detection.dated import (
+    ComplianceRecord,
+    interim_ending_alerts,
+    notification_alerts,
+    renewal_review_alerts,
+    requirement_alerts,
+)
 from spo_tracker.detection.patterns import (
     Evidence,
     Sighting,
@@ -49,6 +57,7 @@ from spo_tracker.detection.resolution import IdentityIndex, Unattributed
 from spo_tracker.detection.rules import PRESENCE_KINDS, Places
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.incidents import Incident, IncidentKind
+from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.errors import InvalidValueError
@@ -183,7 +192,10 @@ class Detector:
             raise InvalidValueError("config", config, "expected a DetectionConfig")
         self.config = chosen
         self.identities = IdentityIndex(defendants)
-        self.plans: dict[str, DefendantPlan] = compile_plans(orders, watch_m=chosen.zone_watch_m)
+        self.orders: tuple[Order, ...] = tuple(orders)
+        self.plans: dict[str, DefendantPlan] = compile_plans(
+            self.orders, watch_m=chosen.zone_watch_m
+        )
         self.places: Places = _places(protected_persons)
 
     def attribute(self, incident: Incident) -> str | Unattributed:
@@ -216,6 +228,34 @@ class Detector:
         tracker = self.tracker()
         tracker.observe_all(incidents)
         return tracker.result()
+
+    def dated_alerts(
+        self,
+        at: _dt.datetime,
+        *,
+        compliance: Iterable[ComplianceRecord] = (),
+        duties: Iterable[NotificationDuty] = (),
+        determined_application_ids: Collection[str] = (),
+        since: _dt.datetime | None = None,
+    ) -> tuple[Alert, ...]:
+        """Every alert that rests on dates rather than incidents, as of ``at``, sorted.
+
+        Positive requirements and sign-on days (with ``compliance``), notification
+        failures and approaching deadlines (with ``duties``), interim orders near
+        their end, and renewal reviews; see :mod:`spo_tracker.detection.dated`.
+
+        Raises:
+            NaiveDatetimeError: ``at`` or ``since`` has no time zone.
+        """
+        config = self.config
+        alerts = requirement_alerts(self.orders, compliance, at, config=config, since=since)
+        alerts += interim_ending_alerts(
+            self.orders, at, config=config, determined_application_ids=determined_application_ids
+        )
+        alerts += renewal_review_alerts(self.orders, at, config=config)
+        by_id = {o.order_id: o for o in self.orders}
+        alerts += notification_alerts(duties, at, config=config, orders=by_id)
+        return tuple(sort_alerts(alerts))
 
 
 def _checked(incident: object) -> Incident:

@@ -1,0 +1,538 @@
+"""Dated rules: what has failed, or is about to, by a given instant.
+
+These rules rest on dates and recorded facts rather than on incidents:
+
+- positive requirements not met by their due date, and sign-on days missed
+  (breach of an order, SPA2019 s.8(1); the terms are SPA2019 s.1(2)(b));
+- notification failures and approaching notification deadlines, turned into
+  alerts from :mod:`spo_tracker.domain.notification` (SPA2019 s.9-s.11);
+- an interim order near the end of its fixed period while the main
+  application is undetermined (SPA2019 s.5(6));
+- a fixed full order approaching expiry: a renewal review (SPA2019 s.4; an
+  expired order cannot be renewed).
+
+Every function takes ``at`` (the instant to judge as of) and never reads the
+clock. Alerts are deterministic: ``identified_at`` is the instant the alert
+first became due (the start of the failure, or of the warning window), not
+``at``, so running the check again later gives the same alert.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Collection, Iterable, Mapping
+from typing import Final, cast
+
+import attrs
+import pendulum
+
+from spo_tracker.detection import explain
+from spo_tracker.detection._clock import INF, day_start, epoch, instant, london_day, london_text
+from spo_tracker.detection.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.detection.compiled import version_spans
+from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.detection.rules import BREACH_SECTION
+from spo_tracker.domain.notification import (
+    NotificationDuty,
+    NotificationFailure,
+    deadlines_approaching,
+    notification_failures,
+)
+from spo_tracker.domain.orders import Order, OrderKind
+from spo_tracker.domain.statutory_time import ensure_aware, start_of_london_day
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
+from spo_tracker.errors import InvalidValueError
+
+__all__ = [
+    "ComplianceRecord",
+    "interim_ending_alerts",
+    "notification_alerts",
+    "renewal_review_alerts",
+    "requirement_alerts",
+]
+
+_REQUIREMENT_RULE: Final = "requirement.positive"
+_SIGN_ON_RULE: Final = "requirement.sign_on"
+
+
+def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+
+
+def _aware(value: object) -> pendulum.DateTime:
+    return ensure_aware(value, field="at")
+
+
+@attrs.frozen
+class ComplianceRecord:
+    """A fact that a positive requirement was met: attended, surrendered, signed on.
+
+    Attributes:
+        defendant_id: the defendant.
+        order_id: the order whose term it meets.
+        term_id: the requirement or sign-on term.
+        at: when it was met (a sign-on counts for the London day it falls on).
+    """
+
+    defendant_id: str = attrs.field(validator=_text)
+    order_id: str = attrs.field(validator=_text)
+    term_id: str = attrs.field(validator=_text)
+    at: pendulum.DateTime = attrs.field(converter=_aware)
+
+
+def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[float, float, Term]]]:
+    """Per term id, the epoch-second spans in which a term of that type binds."""
+    spans: dict[str, list[tuple[float, float, Term]]] = {}
+    for lo, hi, version in version_spans(order):
+        for term in version.terms:
+            if not isinstance(term, term_type):
+                continue
+            t_lo, t_hi = lo, hi
+            if term.period is not None:
+                t_lo = max(lo, epoch(term.period.starts_at))
+                t_hi = min(hi, epoch(term.period.ends_at))
+            if t_lo < t_hi:
+                spans.setdefault(term.term_id, []).append((t_lo, t_hi, term))
+    return spans
+
+
+def _met(
+    compliance: Mapping[tuple[str, str, str], list[float]], order: Order, term_id: str
+) -> list[float]:
+    return compliance.get((order.defendant_id, order.order_id, term_id), [])
+
+
+def _index(
+    records: Iterable[ComplianceRecord], at: float
+) -> dict[tuple[str, str, str], list[float]]:
+    """Compliance times by (defendant, order, term), ignoring facts recorded after ``at``."""
+    index: dict[tuple[str, str, str], list[float]] = {}
+    for record in records:
+        if not isinstance(record, ComplianceRecord):
+            raise InvalidValueError("compliance", record, "expected a ComplianceRecord")
+        t = epoch(record.at)
+        if t <= at:
+            index.setdefault((record.defendant_id, record.order_id, record.term_id), []).append(t)
+    return index
+
+
+def _requirement_alert(
+    order: Order, term: PositiveRequirement, due_end: float, late: float | None
+) -> Alert:
+    served = INF if order.served_at is None else epoch(order.served_at)
+    pre_service = served >= due_end
+    parts = [
+        f"Term {term.term_id} ({term.CODE}, {term.TITLE}) of {order.kind.value} order "
+        f'{order.order_id} required the defendant "{term.describe()}". No compliance was '
+        f"recorded by the end of {london_text(due_end - 1, clock=False)}."
+    ]
+    if late is not None:
+        parts.append(f"It was recorded late, on {london_text(late)} (London time).")
+    if pre_service:
+        parts.append("The order had not been served by then: the defendant may not have known.")
+    parts += [
+        f"Suspected offence: breach of a Stalking Protection Order ({BREACH_SECTION}), "
+        f"CJS offence code {BREACH_CODE}.",
+        explain.REVIEW_NOTE,
+    ]
+    due = instant(due_end)
+    return Alert(
+        alert_id=alert_id_for(
+            _REQUIREMENT_RULE, order.defendant_id, order.order_id, term.term_id, term.due_on
+        ),
+        rule_id=_REQUIREMENT_RULE,
+        kind=AlertKind.BREACH,
+        severity=Severity.MEDIUM,
+        defendant_id=order.defendant_id,
+        order_id=order.order_id,
+        term_id=term.term_id,
+        term_code=term.CODE,
+        section=BREACH_SECTION,
+        related_sections=(term.SECTION,),
+        cjs_code=BREACH_CODE,
+        title=f"Positive requirement not met by its due date ({term.term_id}), "
+        f"order {order.order_id}",
+        explanation=" ".join(parts),
+        breach_time=due,
+        identified_at=due,
+        deadline=due,
+        pre_service=pre_service,
+        appeal_pending=order.appeal_pending,
+        protected_person_ids=order.protected_person_ids,
+    )
+
+
+def _positive_failures(
+    order: Order, met: Mapping[tuple[str, str, str], list[float]], at: float
+) -> list[Alert]:
+    out = []
+    for term_id, spans in _term_spans(order, PositiveRequirement).items():
+        seen_due: set[object] = set()
+        for lo, hi, found in spans:
+            term = cast(PositiveRequirement, found)
+            due_end = epoch(start_of_london_day(term.due_on.add(days=1)))
+            # The requirement binds if the term is in force at the last moment of the due day.
+            if term.due_on in seen_due or not (lo < due_end <= hi) or due_end > at:
+                continue
+            seen_due.add(term.due_on)
+            times = _met(met, order, term_id)
+            if any(t < due_end for t in times):
+                continue
+            late = min(times) if times else None
+            out.append(_requirement_alert(order, term, due_end, late))
+    return out
+
+
+def _sign_on_days(lo: float, hi: float, term: SignOnSchedule, since: float, at: float) -> list[int]:
+    """London day ordinals on the schedule that the term covers wholly and that ended by ``at``."""
+    first, last = london_day(max(lo, since)), london_day(min(hi, at))
+    days = []
+    for day in range(first, last + 1):
+        if (day + 6) % 7 not in term.weekdays:  # ordinal 1 (1 January 1) was a Monday
+            continue
+        start, end = epoch(day_start(day)), epoch(day_start(day + 1))
+        if lo <= start and end <= hi and end <= at:
+            days.append(day)
+    return days
+
+
+def _sign_on_alert(
+    order: Order,
+    term: SignOnSchedule,
+    missed: list[int],
+    bucket_start: int,
+    config: DetectionConfig,
+) -> Alert:
+    served = INF if order.served_at is None else epoch(order.served_at)
+    pre = [d for d in missed if epoch(day_start(d)) < served]
+    names = ", ".join(london_text(epoch(day_start(d)), clock=False) for d in missed)
+    parts = [
+        f"No sign-on was recorded on {explain.plural(len(missed), 'scheduled day')} ({names}) "
+        f"under term {term.term_id} ({term.CODE}, {term.TITLE}) of {order.kind.value} order "
+        f'{order.order_id}: "{term.describe()}".'
+    ]
+    if pre:
+        parts.append(f"{explain.plural(len(pre), 'day')} fell before the order was served.")
+    parts += [
+        f"Suspected offence: breach of a Stalking Protection Order ({BREACH_SECTION}), "
+        f"CJS offence code {BREACH_CODE}.",
+        explain.REVIEW_NOTE,
+    ]
+    end_of_first = day_start(missed[0] + 1)
+    return Alert(
+        alert_id=alert_id_for(
+            _SIGN_ON_RULE, order.defendant_id, order.order_id, term.term_id, bucket_start
+        ),
+        rule_id=_SIGN_ON_RULE,
+        kind=AlertKind.BREACH,
+        severity=Severity.MEDIUM,
+        defendant_id=order.defendant_id,
+        order_id=order.order_id,
+        term_id=term.term_id,
+        term_code=term.CODE,
+        section=BREACH_SECTION,
+        related_sections=(term.SECTION,),
+        cjs_code=BREACH_CODE,
+        title=f"Sign-on missed ({term.term_id}), order {order.order_id}",
+        explanation=" ".join(parts),
+        count=len(missed),
+        breach_time=end_of_first,
+        identified_at=end_of_first,
+        window_start=day_start(bucket_start),
+        window_end=day_start(bucket_start + config.group_days),
+        pre_service=bool(pre),
+        appeal_pending=order.appeal_pending,
+        protected_person_ids=order.protected_person_ids,
+    )
+
+
+def _sign_on_failures(
+    order: Order,
+    met: Mapping[tuple[str, str, str], list[float]],
+    at: float,
+    since: float,
+    config: DetectionConfig,
+) -> list[Alert]:
+    out = []
+    for term_id, spans in _term_spans(order, SignOnSchedule).items():
+        signed = {london_day(t) for t in _met(met, order, term_id)}
+        buckets: dict[int, tuple[SignOnSchedule, list[int]]] = {}
+        for lo, hi, found in spans:
+            term = cast(SignOnSchedule, found)
+            for day in _sign_on_days(lo, hi, term, since, at):
+                if day not in signed:
+                    bucket = day // config.group_days
+                    buckets.setdefault(bucket, (term, []))[1].append(day)
+        for bucket, (term, missed) in sorted(buckets.items()):
+            out.append(
+                _sign_on_alert(order, term, sorted(missed), bucket * config.group_days, config)
+            )
+    return out
+
+
+def requirement_alerts(
+    orders: Iterable[Order],
+    compliance: Iterable[ComplianceRecord],
+    at: _dt.datetime,
+    *,
+    config: DetectionConfig | None = None,
+    since: _dt.datetime | None = None,
+) -> list[Alert]:
+    """Positive requirements not met by their due date, and sign-on days missed, as of ``at``.
+
+    A positive requirement fails when no compliance is recorded before the end
+    of its due day (London time) and the term binds at that moment (its order in
+    force, the version in force containing it, inside its own period). A
+    sign-on day is missed when the term binds for the whole London day, the day
+    is on the schedule, it has ended by ``at`` and no compliance falls on it;
+    missed days are grouped into windows of ``config.group_days``. Facts recorded
+    after ``at`` are ignored; ``since`` limits how far back sign-on days are checked.
+
+    Raises:
+        NaiveDatetimeError: ``at`` or ``since`` has no time zone.
+        InvalidValueError: a record of the wrong type.
+    """
+    config = config or DetectionConfig()
+    now = epoch(ensure_aware(at, field="at"))
+    start = -INF if since is None else epoch(ensure_aware(since, field="since"))
+    met = _index(compliance, now)
+    out: list[Alert] = []
+    for order in orders:
+        out += _positive_failures(order, met, now)
+        out += _sign_on_failures(order, met, now, start, config)
+    return out
+
+
+def _warning(order: Order, at: float, days: int) -> tuple[float, float] | None:
+    """(window start, end) if ``at`` is within ``days`` London days of the order's fixed end."""
+    period = order.period
+    if not order.state.live or order.ended_at is not None or period is None:
+        return None
+    end = epoch(period.ends_at)
+    opens = epoch(start_of_london_day(period.last_day.add(days=1).subtract(days=days)))
+    return (opens, end) if opens <= at < end else None
+
+
+def interim_ending_alerts(
+    orders: Iterable[Order],
+    at: _dt.datetime,
+    *,
+    config: DetectionConfig | None = None,
+    determined_application_ids: Collection[str] = (),
+) -> list[Alert]:
+    """Interim orders whose fixed period ends within the warning days (SPA2019 s.5(6)).
+
+    An interim order ceases when the main application is determined
+    (s.5(6)(b)), so a live interim order means the application is still open;
+    ``determined_application_ids`` names applications known to be decided whose
+    interim order has not been closed yet, which are skipped. Renewal is on
+    application (s.5(7)).
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+    """
+    config = config or DetectionConfig()
+    now = epoch(ensure_aware(at, field="at"))
+    out = []
+    for order in orders:
+        if (
+            order.kind is not OrderKind.INTERIM
+            or order.application_id in determined_application_ids
+        ):
+            continue
+        window = _warning(order, now, config.interim_warning_days)
+        if window is not None:
+            out.append(_ending_alert(order, window, interim=True))
+    return out
+
+
+def renewal_review_alerts(
+    orders: Iterable[Order], at: _dt.datetime, *, config: DetectionConfig | None = None
+) -> list[Alert]:
+    """Fixed full orders that expire within the review days: review renewal (SPA2019 s.4).
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+    """
+    config = config or DetectionConfig()
+    now = epoch(ensure_aware(at, field="at"))
+    out = []
+    for order in orders:
+        if order.kind is OrderKind.FULL:
+            window = _warning(order, now, config.renewal_review_days)
+            if window is not None:
+                out.append(_ending_alert(order, window, interim=False))
+    return out
+
+
+def _ending_alert(order: Order, window: tuple[float, float], *, interim: bool) -> Alert:
+    opens, end = window
+    last_day = london_text(end - 1, clock=False)
+    if interim:
+        rule, kind, section = "interim.ending", AlertKind.INTERIM_ENDING, "SPA2019 s.5(6)"
+        title = f"Interim order {order.order_id} ends after {last_day}; main application open"
+        text = (
+            f"Interim order {order.order_id} has a fixed period ending at the end of {last_day} "
+            f"(SPA2019 s.5(6)(a)) and the main application has not been determined. Decide "
+            f"whether to apply to renew it (SPA2019 s.5(7), CJS application code ST19506) "
+            f"or to have the application heard before then."
+        )
+        related: tuple[str, ...] = ("SPA2019 s.5(7)",)
+    else:
+        rule, kind, section = "renewal.review", AlertKind.RENEWAL_REVIEW, "SPA2019 s.4"
+        title = f"Order {order.order_id} expires after {last_day}: review renewal"
+        text = (
+            f"Order {order.order_id} was made for a fixed period ending at the end of "
+            f"{last_day}. An expired order cannot be renewed: review whether to apply to "
+            f"renew it (SPA2019 s.4(1), CJS application code ST19503) before then."
+        )
+        related = ("SPA2019 s.3(2)",)
+    return Alert(
+        alert_id=alert_id_for(rule, order.defendant_id, order.order_id, end),
+        rule_id=rule,
+        kind=kind,
+        severity=Severity.MEDIUM if interim else Severity.LOW,
+        defendant_id=order.defendant_id,
+        order_id=order.order_id,
+        section=section,
+        related_sections=related,
+        title=title,
+        explanation=text,
+        identified_at=instant(opens),
+        deadline=instant(end),
+        appeal_pending=order.appeal_pending,
+        protected_person_ids=order.protected_person_ids,
+    )
+
+
+def _failure_alert(
+    duty: NotificationDuty, failure: NotificationFailure, order: Order | None
+) -> Alert:
+    began = start_of_london_day(failure.first_day_of_failure)
+    status = (
+        "The failure continues (SPA2019 s.11: the offence continues while it lasts)."
+        if failure.continuing
+        else f"It ended on {london_text(epoch(failure.ended_at))} (London time)."
+        if failure.ended_at is not None
+        else ""
+    )
+    detail = f" ({failure.detail})" if failure.code == "ST19003" and failure.detail else ""
+    deadline = (
+        ""
+        if failure.deadline is None
+        else (f" The deadline was the end of {failure.deadline.last_day} (London time).")
+    )
+    text = (
+        f"Suspected notification offence under order {duty.order_id}: "
+        f"{failure.offence.title}{detail}, from {failure.first_day_of_failure}.{deadline} "
+        f"{status} CJS offence code {failure.code} ({failure.section}). {explain.REVIEW_NOTE}"
+    )
+    return Alert(
+        alert_id=alert_id_for(
+            f"notification.{failure.code}",
+            duty.defendant_id,
+            duty.order_id,
+            failure.first_day_of_failure,
+            failure.detail,
+        ),
+        rule_id=f"notification.{failure.code}",
+        kind=AlertKind.NOTIFICATION,
+        severity=Severity.MEDIUM,
+        defendant_id=duty.defendant_id,
+        order_id=duty.order_id,
+        section=failure.section,
+        related_sections=("SPA2019 s.11(1)",),
+        cjs_code=failure.code,
+        title=f"Suspected notification offence {failure.code}: {failure.offence.title}",
+        explanation=" ".join(text.split()),
+        breach_time=began,
+        identified_at=began,
+        deadline=None if failure.deadline is None else failure.deadline.ends_at,
+        appeal_pending=False if order is None else order.appeal_pending,
+        protected_person_ids=() if order is None else order.protected_person_ids,
+    )
+
+
+def notification_alerts(
+    duties: Iterable[NotificationDuty],
+    at: _dt.datetime,
+    *,
+    config: DetectionConfig | None = None,
+    orders: Mapping[str, Order] | None = None,
+) -> list[Alert]:
+    """Alerts for notification failures and for deadlines about to pass (SPA2019 s.9-s.11).
+
+    Failures come from :func:`~spo_tracker.domain.notification.notification_failures`
+    (one alert each: ST19002 initial, ST19003 name, ST19004 address, ST19005
+    fingerprints or photographs, ST19006 false information); deadlines ending
+    within ``config.notification_warning_hours`` of ``at`` come from
+    :func:`~spo_tracker.domain.notification.deadlines_approaching`. ``orders``
+    (by id) adds the appeal flag and the protected persons.
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+        InvalidValueError: a duty of the wrong type.
+    """
+    config = config or DetectionConfig()
+    now = ensure_aware(at, field="at")
+    within = _dt.timedelta(hours=config.notification_warning_hours)
+    by_id = orders or {}
+    out = []
+    for duty in duties:
+        if not isinstance(duty, NotificationDuty):
+            raise InvalidValueError("duty", duty, "expected a NotificationDuty")
+        order = by_id.get(duty.order_id)
+        out += [_failure_alert(duty, f, order) for f in notification_failures(duty, now)]
+        for soon in deadlines_approaching(duty, now, within):
+            out.append(
+                _approaching_alert(
+                    duty,
+                    soon.item.kind.value,
+                    soon.ends_at,
+                    soon.item.section,
+                    soon.offence.code,
+                    soon.offence.title,
+                    within,
+                    order,
+                )
+            )
+    return out
+
+
+def _approaching_alert(
+    duty: NotificationDuty,
+    item: str,
+    ends_at: pendulum.DateTime,
+    section: str,
+    code: str,
+    offence: str,
+    within: _dt.timedelta,
+    order: Order | None,
+) -> Alert:
+    end = epoch(ends_at)
+    opens = end - within.total_seconds()
+    text = (
+        f"The defendant must notify ({item.replace('_', ' ')}) under order {duty.order_id} by "
+        f"the end of {london_text(end - 1, clock=False)} (London time) ({section}). If not, "
+        f"the offence is {offence} (CJS offence code {code})."
+    )
+    return Alert(
+        alert_id=alert_id_for(
+            "notification.deadline_approaching", duty.defendant_id, duty.order_id, item, end
+        ),
+        rule_id="notification.deadline_approaching",
+        kind=AlertKind.DEADLINE_APPROACHING,
+        severity=Severity.MEDIUM,
+        defendant_id=duty.defendant_id,
+        order_id=duty.order_id,
+        section=section,
+        related_sections=("SPA2019 s.11(1)",),
+        cjs_code=code,
+        title=f"Notification deadline approaching under order {duty.order_id}",
+        explanation=text,
+        identified_at=instant(opens),
+        deadline=instant(end),
+        appeal_pending=False if order is None else order.appeal_pending,
+        protected_person_ids=() if order is None else order.protected_person_ids,
+    )
