@@ -1,26 +1,336 @@
 """The ``spo-tracker`` command line.
 
-User errors are one line on stderr and a non-zero exit code, never a traceback.
+Every command has ``--help``. ``--database URL`` (before or after the command)
+names the database; the default is a SQLite file ``spo-tracker.sqlite`` in
+the current folder. Exit code 0 is success, 2 a user error (a bad argument, a
+missing or corrupt database, an unwritable output folder), 1 an unexpected
+failure. Errors are one line on stderr, never a traceback (set
+``SPO_TRACKER_DEBUG=1`` to see one for an unexpected failure).
+
+This module is the composition root: the only place that reads the wall clock
+(the default ``--at``) or the environment; the library takes both as
+parameters.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
+import getpass
+import hashlib
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+import pendulum
 
 from spo_tracker import __version__
 from spo_tracker.errors import SpoTrackerError
 
-__all__ = ["main"]
+if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
+    from spo_tracker.detection.alerts import Alert
+    from spo_tracker.detection.engine import ScanResult
+    from spo_tracker.reports import Report
+    from spo_tracker.reports._source import StoredRecords
+    from spo_tracker.storage import Actor, Store
+
+__all__ = ["DEFAULT_DATABASE", "main"]
+
+#: The database used when ``--database`` is not given: a SQLite file in the current folder.
+DEFAULT_DATABASE = "sqlite:///spo-tracker.sqlite"
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from spo_tracker.demo import run_demo
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit code 2)."""
 
-    return run_demo(args)
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _database_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """``--database URL``; on a command it overrides the global one only when given."""
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        default=None if top_level else argparse.SUPPRESS,
+        help=f"database URL (default: {DEFAULT_DATABASE}, a SQLite file in the current folder;"
+        " or postgresql+psycopg://user@host/name)",
+    )
+
+
+def _database(args: argparse.Namespace) -> str:
+    """The database URL the user chose, or the default."""
+    chosen: str | None = args.database
+    return DEFAULT_DATABASE if chosen is None else chosen
+
+
+def _instant(text: str) -> pendulum.DateTime:
+    """An ISO 8601 instant with an offset (``2026-03-20T09:00:00+00:00`` or ``...Z``).
+
+    Raises:
+        argparse.ArgumentTypeError: not ISO 8601, or no offset (the time would be ambiguous).
+    """
+    try:
+        parsed = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date and time") from None
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no UTC offset; add one, e.g. {text}+00:00 or {text}Z"
+        )
+    return pendulum.instance(parsed)
+
+
+def _whole(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
+        return value
+
+    return parse
+
+
+def _now(args: argparse.Namespace) -> pendulum.DateTime:
+    """``--at``, or the wall clock (read here, at the edge, and nowhere in the library)."""
+    at: pendulum.DateTime | None = getattr(args, "at", None)
+    return pendulum.now("UTC") if at is None else at
+
+
+def _actor_id() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name for this uid (containers)
+        return "cli:unknown"
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from spo_tracker.demo import run_demo, summary_lines
+
+    result = run_demo(
+        args.output,
+        seed=args.seed,
+        scale=args.scale,
+        database_url=args.database,
+        progress=_progress,
+    )
+    print("\n".join(summary_lines(result)))
+    return 0
+
+
+def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from spo_tracker.demo import DEFAULT_SCALE
+
+    demo = commands.add_parser(
+        "demo",
+        help="build the bundled SQLite demo, detect breaches and write the three reports",
+        description="Build a SQLite database from a seeded, fictional scenario (the seed story, "
+        "the lifecycle's hard cases and background volume), run breach detection, write the "
+        "HTML, JSON and CSV reports and print a short summary. Deterministic for a seed and "
+        "scale. With --database, builds into that (empty) database instead.",
+    )
+    demo.add_argument(
+        "--output",
+        default="spo-demo",
+        metavar="DIR",
+        help="folder for the database and reports (default: spo-demo; created if missing)",
+    )
+    demo.add_argument(
+        "--scale",
+        type=_whole(0),
+        default=DEFAULT_SCALE,
+        metavar="N",
+        help=f"background volume: N x (20 defendants, 24 orders, 5,000 incidents); "
+        f"0 for the scenario alone (default: {DEFAULT_SCALE})",
+    )
+    demo.add_argument(
+        "--seed",
+        type=_whole(0),
+        default=0,
+        metavar="S",
+        help="seed of the synthetic data (default: 0)",
+    )
+    _database_option(demo)
+    demo.set_defaults(handler=_demo)
+
+
+# --- scan and report ----------------------------------------------------------------------
+
+
+def _actor() -> Actor:
+    from spo_tracker.storage import Actor
+
+    return Actor(_actor_id(), "officer")
+
+
+def _detect(store: Store, at: pendulum.DateTime) -> tuple[StoredRecords, ScanResult]:
+    """Load the store's records and run detection as of ``at``."""
+    from spo_tracker.reports._source import detect_stored, load_records
+
+    records = load_records(store, actor=_actor(), at=at)
+    return records, detect_stored(store, records, at=at, progress=_progress)
+
+
+def _severity_counts(alerts: Sequence[Alert]) -> str:
+    from spo_tracker.detection.alerts import Severity
+
+    counts = dict.fromkeys(sorted(Severity, reverse=True), 0)
+    for alert in alerts:
+        counts[alert.severity] += 1
+    return ", ".join(f"{n:,} {s.value}" for s, n in counts.items() if n) or "none"
+
+
+def _note(
+    store: Store, at: pendulum.DateTime, event: str, key: str, changes: dict[str, object]
+) -> None:
+    """Append an audit entry for something the command did (a scan, a report written)."""
+    with store.unit_of_work(_actor(), at=at) as uow:
+        uow.note(event, event.split(".")[0], key, changes=changes, reason=f"spo-tracker {event}")
+        uow.commit()
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from spo_tracker.reports._source import store_alerts
+    from spo_tracker.reports._time import london_text
+    from spo_tracker.storage import connect
+
+    at = _now(args)
+    with connect(_database(args)) as store:
+        _, found = _detect(store, at)
+        kept = store_alerts(store, found.alerts, actor=_actor(), at=at, reason="spo-tracker scan")
+    print(
+        f"{found.incidents_seen:,} incidents as of {london_text(at)} (London): "
+        f"{len(found.alerts):,} alerts ({_severity_counts(found.alerts)}); "
+        f"{len(found.unattributed):,} incidents could not be attributed."
+    )
+    print(
+        f"Stored: {kept.added:,} new alerts, {kept.updated:,} updated, "
+        f"{kept.unchanged:,} unchanged."
+    )
+    shown = found.alerts if args.limit == 0 else found.alerts[: args.limit]
+    for alert in shown:
+        print(
+            f"{alert.severity.value.upper():8} {alert.alert_id}  {alert.defendant_id:10} "
+            f"{alert.count:>5}  {alert.title}"
+        )
+    if len(shown) < len(found.alerts):
+        print(
+            f"... and {len(found.alerts) - len(shown):,} more (--limit 0 shows all; "
+            "`spo-tracker report` writes them with their evidence)"
+        )
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from spo_tracker.reports import build_report, check_format, render
+    from spo_tracker.reports._source import report_context
+    from spo_tracker.reports._write import write_atomic
+    from spo_tracker.storage import connect
+
+    fmt = check_format(args.format)
+    at = _now(args)
+    with connect(_database(args)) as store:
+        records, found = _detect(store, at)
+        context = report_context(store, records, found.alerts, actor=_actor(), at=at)
+        report = build_report(
+            found.alerts,
+            context,
+            now=at,
+            include_protected_names=args.include_protected_names,
+            since=args.since,
+        )
+        data = render(report, fmt).encode("utf-8", errors="backslashreplace")
+        path = write_atomic(args.output, data)
+        _note(store, at, "report.written", path.name, _disclosed(report, fmt, data))
+    print(f"wrote {path} ({fmt}, {len(report.alerts):,} alerts)")
+    return 0
+
+
+def _disclosed(report: Report, fmt: str, data: bytes) -> dict[str, object]:
+    """What the audit trail records about a report: its format, size, redaction and digest."""
+    return {
+        "format": fmt,
+        "alerts": len(report.alerts),
+        "protected_person_names": "included" if report.include_protected_names else "redacted",
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
+def _at_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--at",
+        type=_instant,
+        default=None,
+        metavar="WHEN",
+        help="judge as of this ISO 8601 instant with an offset, e.g. "
+        "2026-03-20T09:00:00+00:00 (default: now); incidents after it are ignored",
+    )
+
+
+def _add_scan(commands: argparse._SubParsersAction[_Parser]) -> None:
+    scan = commands.add_parser(
+        "scan",
+        help="run breach detection over the stored data and print the alerts",
+        description="Run breach detection over every stored incident (and the dated checks: "
+        "interim orders ending, renewal reviews) and print the alerts, most severe first. "
+        "The scan is recorded in the audit trail.",
+    )
+    _at_option(scan)
+    scan.add_argument(
+        "--limit",
+        type=_whole(0),
+        default=20,
+        metavar="N",
+        help="print at most N alerts (default: 20; 0 for all)",
+    )
+    _database_option(scan)
+    scan.set_defaults(handler=_scan)
+
+
+def _add_report(commands: argparse._SubParsersAction[_Parser]) -> None:
+    report = commands.add_parser(
+        "report",
+        help="write a breach-alert report (html, json or csv)",
+        description="Run breach detection over the stored data and write a report: HTML for "
+        "officers (self-contained, printable), JSON (versioned, with a JSON Schema) or CSV. "
+        "Protected persons' names are redacted unless --include-protected-names is given; "
+        "their addresses and all locations are never shown. The file is written atomically.",
+    )
+    report.add_argument(
+        "--format", required=True, metavar="{html,json,csv}", help="the report format"
+    )
+    report.add_argument("--output", required=True, metavar="PATH", help="the file to write")
+    report.add_argument(
+        "--include-protected-names",
+        action="store_true",
+        help="show protected persons' names (internal use only)",
+    )
+    report.add_argument(
+        "--since",
+        type=_instant,
+        default=None,
+        metavar="WHEN",
+        help="only alerts with activity at or after this ISO 8601 instant",
+    )
+    _at_option(report)
+    _database_option(report)
+    report.set_defaults(handler=_report)
+
+
+# --- diagram ------------------------------------------------------------------------------
 
 
 def _diagram(args: argparse.Namespace) -> int:
@@ -34,18 +344,13 @@ def _diagram(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="spo-tracker",
-        description="Track Stalking Protection Orders and flag suspected breaches.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="run the bundled SQLite demo")
-    demo.add_argument("--output", default="spo-demo", help="folder for the database and reports")
-    demo.set_defaults(handler=_demo)
+def _add_diagram(commands: argparse._SubParsersAction[_Parser]) -> None:
     diagram = commands.add_parser(
-        "diagram", help="write the lifecycle diagrams (Mermaid) and tables to the docs"
+        "diagram",
+        help="write the lifecycle diagrams (Mermaid) and tables to the docs",
+        description="Render every lifecycle table (application, interim order, full order, "
+        "notification duty, breach review) as a Mermaid state diagram and a table of "
+        "transitions with their sections and guards, into one Markdown page.",
     )
     diagram.add_argument(
         "--output",
@@ -54,6 +359,28 @@ def _parser() -> argparse.ArgumentParser:
         help="the Markdown file to write (default: docs/lifecycles.md)",
     )
     diagram.set_defaults(handler=_diagram)
+
+
+# --- the parser ---------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="spo-tracker",
+        description="Track Stalking Protection Orders and flag suspected breaches for review.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _database_option(parser, top_level=True)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    _add_demo(commands)
+    _add_scan(commands)
+    _add_report(commands)
+    _add_diagram(commands)
+    # Commands from the other work streams register here, each with its own _add_* function:
+    # `db upgrade` and `audit verify` (storage), `import` and `export` (interchange). Give
+    # each `_database_option(sub)` so --database works anywhere.
     return parser
 
 
@@ -69,6 +396,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"spo-tracker: error: {error.strerror or error}: {error.filename}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("spo-tracker: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last resort: one line, not a traceback
+        if os.environ.get("SPO_TRACKER_DEBUG"):
+            raise
+        print(
+            f"spo-tracker: unexpected error: {type(error).__name__}: {error} "
+            "(set SPO_TRACKER_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

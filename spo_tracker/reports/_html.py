@@ -20,9 +20,9 @@ import jinja2
 from markupsafe import Markup
 
 from spo_tracker import __version__
-from spo_tracker.detection.alerts import AlertKind
+from spo_tracker.detection.alerts import AlertKind, Severity
 from spo_tracker.reports._chart import bar_chart
-from spo_tracker.reports._time import london_date_text, london_text
+from spo_tracker.reports._time import london_text
 from spo_tracker.reports._view import RECENT_DAYS, Report
 
 __all__ = ["KIND_LABELS", "render_html"]
@@ -59,6 +59,12 @@ def _stylesheet() -> tuple[Markup, str]:
     return Markup(css), f"sha256-{digest}"
 
 
+@functools.cache
+def _badges() -> dict[str, Markup]:
+    """The severity label of each severity, as markup built once (codes are fixed ASCII)."""
+    return {s.value: Markup(f'<span class="sev sev-{s.value}">{s.value}</span>') for s in Severity}
+
+
 def render_html(report: Report, *, schema_version: str) -> str:
     """The report as one self-contained HTML document."""
     css, style_hash = _stylesheet()
@@ -72,7 +78,6 @@ def render_html(report: Report, *, schema_version: str) -> str:
         recent_days=RECENT_DAYS,
         kind_labels=KIND_LABELS,
         since_text="" if report.since is None else london_text(report.since),
-        london=london_text,
-        date_text=london_date_text,
         bar_chart=bar_chart,
+        badge=_badges(),
     )

@@ -1,11 +1,17 @@
-"""Reports from a store: load the records, run detection, gather the evidence.
+"""Reports from a store: load the records, run detection, keep the alerts, gather evidence.
 
 This is the use case behind ``spo-tracker scan`` and ``spo-tracker report``
-(and the demo): read every order, defendant and protected person from a
-:class:`~spo_tracker.storage.Store`, stream the stored incidents through a
-:class:`~spo_tracker.detection.engine.Detector`, then stream them once more to
-pick out the evidence incidents of the alerts to report. Memory stays bounded
-by the number of records and alerts, not incidents.
+(and the demo): read every order, defendant, protected person and
+notification duty from a :class:`~spo_tracker.storage.Store`, stream the
+stored incidents through a :class:`~spo_tracker.detection.engine.Detector`,
+add the alerts that rest on dates (interim orders near their end, renewal
+reviews, notification failures and deadlines), store the alerts, and look up
+the evidence incidents of the alerts to report. Memory stays bounded by the
+number of records and alerts, not incidents.
+
+Positive-requirement checks (attendance, sign-on days) are not run here:
+they need compliance records, which storage does not hold yet, and without
+them every requirement would look missed.
 
 Protected persons are loaded with their restricted details, because the
 approach rule needs their places and redaction needs their addresses; each of
@@ -20,16 +26,31 @@ from collections.abc import Callable, Iterable, Iterator
 
 import attrs
 
-from spo_tracker.detection.alerts import Alert
+from spo_tracker.detection.alerts import Alert, sort_alerts
 from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.detection.dated import (
+    interim_ending_alerts,
+    notification_alerts,
+    renewal_review_alerts,
+)
 from spo_tracker.detection.engine import Detector, ScanResult
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.reports._view import ReportContext
 from spo_tracker.storage import Actor, Store, scan_incidents
 
-__all__ = ["Progress", "StoredRecords", "detect_stored", "load_records", "report_context"]
+__all__ = [
+    "AlertsStored",
+    "Progress",
+    "StoredRecords",
+    "dated_alerts",
+    "detect_stored",
+    "load_records",
+    "report_context",
+    "store_alerts",
+]
 
 #: Receives one line of progress for people (the command line prints it on stderr).
 Progress = Callable[[str], None]
@@ -44,21 +65,23 @@ def _quiet(_: str) -> None:
 
 @attrs.frozen
 class StoredRecords:
-    """Every order, defendant and protected person in a store.
+    """Every order, defendant, protected person and notification duty in a store.
 
     Attributes:
         orders: every order, by id order.
         defendants: every defendant, by id order.
         protected_persons: every protected person with restricted details, by id order.
+        duties: every notification duty, by id order.
     """
 
     orders: tuple[Order, ...]
     defendants: tuple[Defendant, ...]
     protected_persons: tuple[ProtectedPerson, ...]
+    duties: tuple[NotificationDuty, ...] = ()
 
 
 def load_records(store: Store, *, actor: Actor, at: _dt.datetime) -> StoredRecords:
-    """Read every order, defendant and protected person (restricted reads are audited).
+    """Read every order, defendant, protected person and duty (restricted reads are audited).
 
     Args:
         actor: who is reading, for the audit trail.
@@ -71,7 +94,8 @@ def load_records(store: Store, *, actor: Actor, at: _dt.datetime) -> StoredRecor
             uow.protected_persons.get(k, reason=_RESTRICTED_REASON)
             for k in uow.protected_persons.ids()
         )
-    return StoredRecords(orders, defendants, persons)
+        duties = tuple(uow.notification_duties.get(k) for k in uow.notification_duties.ids())
+    return StoredRecords(orders, defendants, persons, duties)
 
 
 def _counted(items: Iterable[Incident], progress: Progress, what: str) -> Iterator[Incident]:
@@ -83,21 +107,85 @@ def _counted(items: Iterable[Incident], progress: Progress, what: str) -> Iterat
     progress(f"  {what}: {count:,} incidents, done")
 
 
+def dated_alerts(
+    records: StoredRecords, *, at: _dt.datetime, config: DetectionConfig | None = None
+) -> list[Alert]:
+    """Alerts that rest on dates as of ``at``: interim orders ending (SPA2019 s.5(6)),
+    renewal reviews (s.4) and notification failures or deadlines (s.9-s.11)."""
+    orders = records.orders
+    found = interim_ending_alerts(orders, at, config=config)
+    found += renewal_review_alerts(orders, at, config=config)
+    by_id = {o.order_id: o for o in orders}
+    found += notification_alerts(records.duties, at, config=config, orders=by_id)
+    return found
+
+
 def detect_stored(
     store: Store,
     records: StoredRecords,
     *,
+    at: _dt.datetime,
     config: DetectionConfig | None = None,
     progress: Progress = _quiet,
 ) -> ScanResult:
-    """Run breach detection over every stored incident (streamed, oldest first)."""
+    """Run breach detection over the incidents stored before ``at`` (streamed, oldest
+    first), plus the dated alerts as of ``at``; alerts sorted.
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+    """
     detector = Detector(
         records.orders,
         records.defendants,
         config=config,
         protected_persons=records.protected_persons,
     )
-    return detector.scan(_counted(scan_incidents(store), progress, "detection"))
+    stream = scan_incidents(store, until=at)
+    found = detector.scan(_counted(stream, progress, "detection"))
+    dated = dated_alerts(records, at=at, config=config)
+    alerts = tuple(sort_alerts([*found.alerts, *dated]))
+    return ScanResult(alerts, found.unattributed, found.incidents_seen)
+
+
+@attrs.frozen
+class AlertsStored:
+    """What :func:`store_alerts` did.
+
+    Attributes:
+        added: alerts not stored before.
+        updated: alerts stored before whose content changed (e.g. more evidence).
+        unchanged: alerts stored before exactly as they are now.
+    """
+
+    added: int
+    updated: int
+    unchanged: int
+
+
+def store_alerts(
+    store: Store, alerts: Iterable[Alert], *, actor: Actor, at: _dt.datetime, reason: str = ""
+) -> AlertsStored:
+    """Keep the alerts in the store, in one unit of work, each change audited.
+
+    Alert ids are stable, so a re-run finds the alerts it stored before: a new
+    alert is added, a grown one (more evidence) is updated, an unchanged one is
+    left alone. Alerts stored earlier but not raised now are kept (they were
+    raised once; a review decides what becomes of them).
+    """
+    added = updated = unchanged = 0
+    with store.unit_of_work(actor, at=at) as uow:
+        known = set(uow.alerts.ids())
+        for alert in alerts:
+            if alert.alert_id not in known:
+                uow.alerts.add(alert, reason=reason)
+                added += 1
+            elif uow.alerts.get(alert.alert_id) != alert:
+                uow.alerts.update(alert, reason=reason)
+                updated += 1
+            else:
+                unchanged += 1
+        uow.commit()
+    return AlertsStored(added, updated, unchanged)
 
 
 def report_context(
@@ -105,18 +193,17 @@ def report_context(
     records: StoredRecords,
     alerts: Iterable[Alert],
     *,
-    progress: Progress = _quiet,
+    actor: Actor,
+    at: _dt.datetime,
 ) -> ReportContext:
-    """The records a report of ``alerts`` needs, with their evidence incidents from the store."""
-    wanted = {i for a in alerts for i in a.evidence_ids}
-    found = {}
-    if wanted:
-        for incident in _counted(scan_incidents(store), progress, "evidence"):
-            if incident.incident_id in wanted:
-                found[incident.incident_id] = incident
+    """The records a report of ``alerts`` needs, with their evidence incidents (looked up
+    by id in the store)."""
+    wanted = sorted({i for a in alerts for i in a.evidence_ids})
+    with store.unit_of_work(actor, at=at) as uow:
+        incidents = uow.find_incidents(wanted) if wanted else {}
     return ReportContext(
         orders={o.order_id: o for o in records.orders},
         defendants={d.defendant_id: d for d in records.defendants},
         protected_persons={p.person_id: p for p in records.protected_persons},
-        incidents=found,
+        incidents=incidents,
     )

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: The "at a glance" list holds alerts identified in this many days up to ``now``.
-RECENT_DAYS: Final = 7
+RECENT_DAYS: Final = 14
 #: A chart covers at least this many London days, so a one-day spike has context.
 CHART_MIN_DAYS: Final = 14
 #: ... and at most this many (the latest), so a long history stays legible.
@@ -138,6 +138,23 @@ class OrderFacts:
             return "until further order"
         return f"until the end of {london_date_text(self.ends_on)}"
 
+    @property
+    def text(self) -> str:
+        """The order in one sentence, for people (SPA2019 s.6(a)-(b))."""
+        served = (
+            "not yet served" if self.served_at is None else f"served {london_text(self.served_at)}"
+        )
+        parts = [
+            f"{self.order_id}: {self.kind} order (CJS result code {self.result_code}), made "
+            f"{london_date_text(self.made_on)} at {self.court}, {self.ends_text}; {self.state}, "
+            f"{served}"
+        ]
+        if self.replaces_order_id:
+            parts.append(f"replaces interim order {self.replaces_order_id}")
+        if self.appeal_pending:
+            parts.append("appeal pending")
+        return "; ".join(parts)
+
 
 @attrs.frozen
 class TermFacts:
@@ -148,6 +165,11 @@ class TermFacts:
     title: str
     section: str
     text: str
+
+    @property
+    def heading(self) -> str:
+        """``Term T1 (SPO-P03, Platform ban, SPA2019 s.1(2)(a))``."""
+        return f"Term {self.term_id} ({self.code}, {self.title}, {self.section})"
 
 
 @attrs.frozen
@@ -178,6 +200,9 @@ class ReportAlert:
         breach_text: the breach time, London time, or ``not applicable``.
         first_seen_text: the first evidence, London time, or ``not applicable``.
         last_seen_text: the last evidence, London time, or ``not applicable``.
+        order_text: the order in one sentence (or that its details are not available).
+        persons_text: the labels of the protected persons concerned, joined.
+        sections_text: the main section and the related ones, joined.
     """
 
     alert: Alert
@@ -194,6 +219,25 @@ class ReportAlert:
     breach_text: str
     first_seen_text: str
     last_seen_text: str
+    order_text: str
+    persons_text: str
+    sections_text: str
+
+    @property
+    def severity(self) -> str:
+        """The severity code (``critical``...)."""
+        return self.alert.severity.value
+
+    @property
+    def evidence_caption(self) -> str:
+        """``Evidence timeline (3 incidents, London time)``."""
+        n = len(self.evidence)
+        return f"Evidence timeline ({n} incident{'' if n == 1 else 's'}, London time)"
+
+    @property
+    def deadline_text(self) -> str:
+        """The alert's own deadline in London time, or empty."""
+        return "" if self.alert.deadline is None else london_text(self.alert.deadline)
 
 
 @attrs.frozen
@@ -256,7 +300,8 @@ class Report:
         include_protected_names: real names shown (internal use) instead of labels.
         alerts: every alert, most severe first, then earliest (:func:`sort_alerts`).
         defendants: every defendant with an alert, in order of their first alert.
-        recent: anchors of the alerts identified in the :data:`RECENT_DAYS` days to ``now``.
+        recent: the alerts identified in the :data:`RECENT_DAYS` days to ``now``, in order.
+        ahead: the alerts whose deadline is after ``now``, soonest first.
     """
 
     title: str
@@ -266,6 +311,7 @@ class Report:
     alerts: tuple[ReportAlert, ...]
     defendants: tuple[DefendantActivity, ...]
     recent: tuple[ReportAlert, ...]
+    ahead: tuple[ReportAlert, ...] = ()
 
     @property
     def by_severity(self) -> list[tuple[str, int]]:
@@ -342,6 +388,12 @@ def _evidence_row(
     )
 
 
+def _order_text(alert: Alert, order: tuple[OrderFacts, Deadline | None, str] | None) -> str:
+    if order is not None:
+        return order[2]
+    return "" if alert.order_id is None else f"{alert.order_id} (details not available)"
+
+
 def _optional_text(at: pendulum.DateTime | None) -> str:
     return "not applicable" if at is None else london_text(at)
 
@@ -352,10 +404,10 @@ class _Builder:
     def __init__(self, context: ReportContext, redactor: Redactor) -> None:
         self._context = context
         self._redactor = redactor
-        self._orders: dict[str, tuple[OrderFacts, Deadline | None] | None] = {}
+        self._orders: dict[str, tuple[OrderFacts, Deadline | None, str] | None] = {}
         self._terms: dict[tuple[str, str, int], TermFacts | None] = {}
 
-    def _order(self, order_id: str | None) -> tuple[OrderFacts, Deadline | None] | None:
+    def _order(self, order_id: str | None) -> tuple[OrderFacts, Deadline | None, str] | None:
         if order_id is None:
             return None
         if order_id not in self._orders:
@@ -366,7 +418,8 @@ class _Builder:
                 if source.period is not None:
                     moment = source.period.last_moment
                     end = Deadline("Order's fixed period ends", moment, london_text(moment))
-                found = (_order_facts(source), end)
+                facts = _order_facts(source)
+                found = (facts, end, facts.text)
             self._orders[order_id] = found
         return self._orders[order_id]
 
@@ -400,6 +453,7 @@ class _Builder:
         if order is not None and order[1] is not None:
             deadlines.append(order[1])
         scope = self._scope(alert)
+        persons = tuple((p, self._redactor.label(p)) for p in alert.protected_person_ids)
         defendant = self._context.defendants.get(alert.defendant_id)
         name = None if defendant is None else defendant.display_name
         incidents, redactor = self._context.incidents, self._redactor
@@ -409,7 +463,7 @@ class _Builder:
             defendant_name=name,
             order=None if order is None else order[0],
             term=self._term(alert),
-            persons=tuple((p, redactor.label(p)) for p in alert.protected_person_ids),
+            persons=persons,
             evidence=tuple(
                 _evidence_row(i, incidents.get(i), redactor, scope) for i in alert.evidence_ids
             ),
@@ -422,6 +476,9 @@ class _Builder:
             breach_text=_optional_text(alert.breach_time),
             first_seen_text=_optional_text(alert.first_seen),
             last_seen_text=_optional_text(alert.last_seen),
+            order_text=_order_text(alert, order),
+            persons_text="; ".join(label for _, label in persons),
+            sections_text="; ".join((alert.section, *alert.related_sections)),
         )
 
 
@@ -452,6 +509,10 @@ def _activity(defendant_id: str, alerts: Sequence[ReportAlert]) -> DefendantActi
         total=len(times),
         peak=peak,
     )
+
+
+def _timestamp(at: _dt.datetime | None) -> float:
+    return 0.0 if at is None else _dt.datetime.timestamp(at)
 
 
 def _last_activity(alert: Alert) -> pendulum.DateTime:
@@ -507,6 +568,7 @@ def build_report(
         alerts=items,
         defendants=_defendants(items),
         recent=_recent(items, generated),
+        ahead=_ahead(items, generated),
     )
 
 
@@ -520,3 +582,9 @@ def _defendants(items: Sequence[ReportAlert]) -> tuple[DefendantActivity, ...]:
 def _recent(items: Sequence[ReportAlert], now: pendulum.DateTime) -> tuple[ReportAlert, ...]:
     start = now.subtract(days=RECENT_DAYS)
     return tuple(a for a in items if start <= a.alert.identified_at <= now)
+
+
+def _ahead(items: Sequence[ReportAlert], now: pendulum.DateTime) -> tuple[ReportAlert, ...]:
+    coming = [a for a in items if a.alert.deadline is not None and a.alert.deadline > now]
+    # Stable: equal deadlines keep report order.
+    return tuple(sorted(coming, key=lambda a: _timestamp(a.alert.deadline)))

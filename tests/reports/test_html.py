@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import attrs
 import pendulum
 import pytest
 
@@ -112,3 +113,18 @@ def test_since_keeps_only_alerts_with_later_activity() -> None:
     w = world()
     report = build_report(w.alerts, w.context, now=NOW, since=pendulum.datetime(2026, 3, 19))
     assert report.alerts == ()
+
+
+def test_deadlines_ahead_are_listed_soonest_first() -> None:
+    """Alerts whose deadline is still to come are listed by deadline; passed ones are not."""
+    w = world()
+    base = w.alerts[0]
+    later = attrs.evolve(base, alert_id="AL-" + "1" * 20, deadline=NOW.add(days=40))
+    sooner = attrs.evolve(base, alert_id="AL-" + "2" * 20, deadline=NOW.add(days=3))
+    passed = attrs.evolve(base, alert_id="AL-" + "3" * 20, deadline=NOW.subtract(days=1))
+    report = build_report([later, passed, sooner], w.context, now=NOW)
+    assert [a.alert.alert_id for a in report.ahead] == [sooner.alert_id, later.alert_id]
+    html = render(report, "html")
+    ahead = html[html.index('<table class="ahead">') : html.index('id="alerts"')]
+    assert ahead.index("Mon 23 Mar 2026") < ahead.index("Wed 29 Apr 2026")
+    assert "Thu 19 Mar 2026" not in ahead

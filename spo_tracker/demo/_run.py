@@ -1,0 +1,282 @@
+"""Running the demo: build the database, detect, write the three reports, summarise.
+
+The demo's database is a SQLite file in the output folder (or any database
+named with ``--database``). It is built under a temporary name and renamed into
+place only when it is complete, so an interrupted run never leaves a
+half-built ``spo-tracker.sqlite`` behind. Every step reports progress through
+a callback (the command line prints it on stderr).
+
+The demo does not store its alerts (storing thousands of alerts one audited
+record at a time would double its run time); ``spo-tracker scan`` over the
+demo database stores them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from spo_tracker.demo._scenario import DEFAULT_SCALE, NOW, Scenario, build_scenario
+from spo_tracker.detection.alerts import Alert
+from spo_tracker.detection.engine import ScanResult
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.errors import InvalidValueError, OutputWriteError
+from spo_tracker.reports import FORMATS, Report, build_report, render
+from spo_tracker.reports._source import (
+    Progress,
+    detect_stored,
+    load_records,
+    report_context,
+)
+from spo_tracker.reports._write import write_atomic
+from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
+
+__all__ = [
+    "DATABASE_FILE",
+    "DEMO_ACTOR",
+    "REPORT_FILES",
+    "DemoResult",
+    "run_demo",
+    "summary_lines",
+]
+
+#: Who the demo acts as, on every audit entry.
+DEMO_ACTOR: Final = Actor("spo-tracker-demo", "system")
+#: The demo database's file name in the output folder.
+DATABASE_FILE: Final = "spo-tracker.sqlite"
+#: The reports' file names in the output folder, by format.
+REPORT_FILES: Final = {fmt: f"breach-alerts.{fmt}" for fmt in FORMATS}
+_TITLE: Final = "Suspected breaches and warnings: demo force (fictional data)"
+_BATCH: Final = 10_000
+
+
+def _quiet(_: str) -> None:
+    """The default progress sink: says nothing."""
+
+
+@attrs.frozen
+class DemoResult:
+    """What a demo run built and found.
+
+    Attributes:
+        output: the output folder.
+        database_url: the database the demo built.
+        scenario: the scenario it stored.
+        scan: the alerts detection raised, sorted, and the unattributed incidents.
+        reports: ``(format, path)`` of each report written.
+    """
+
+    output: Path
+    database_url: str
+    scenario: Scenario
+    scan: ScanResult
+    reports: tuple[tuple[str, Path], ...]
+
+
+def _whole(name: str, value: object, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise InvalidValueError(name, value, f"must be a whole number, {minimum} or more")
+    return value
+
+
+def _folder(output: str | os.PathLike[str]) -> Path:
+    folder = Path(output)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputWriteError(str(folder), error.strerror or type(error).__name__) from None
+    try:  # a real probe: permission bits say nothing for root or read-only mounts
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise OutputWriteError(str(folder), error.strerror or type(error).__name__) from None
+    return folder
+
+
+def _sqlite_files(path: Path) -> list[Path]:
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _store_records(store: Store, scenario: Scenario, progress: Progress) -> None:
+    progress(
+        f"storing {len(scenario.defendants):,} defendants, "
+        f"{len(scenario.protected_persons):,} protected persons, {len(scenario.orders):,} orders"
+    )
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        for defendant in scenario.defendants:
+            uow.defendants.add(defendant, reason="demo scenario")
+        for person in scenario.protected_persons:
+            uow.protected_persons.add(person, reason="demo scenario")
+        for order in scenario.orders:
+            uow.orders.add(order, reason="demo scenario")
+        for duty in scenario.duties:
+            uow.notification_duties.add(duty, reason="demo scenario")
+        uow.commit()
+
+
+def _ingest(store: Store, scenario: Scenario, progress: Progress) -> None:
+    total = scenario.incident_count
+    progress(f"ingesting {total:,} incidents")
+
+    def counted() -> Iterator[Incident]:
+        for n, incident in enumerate(scenario.all_incidents(), start=1):
+            if n % 25_000 == 0:
+                progress(f"  ingest: {n:,} of {total:,}")
+            yield incident
+
+    ingest_incidents(store, counted(), actor=DEMO_ACTOR, batch_size=_BATCH, at=NOW)
+
+
+def _write_reports(store: Store, report: Report, folder: Path) -> tuple[tuple[str, Path], ...]:
+    written = []
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        for fmt in FORMATS:
+            data = render(report, fmt).encode("utf-8", errors="backslashreplace")
+            path = write_atomic(folder / REPORT_FILES[fmt], data)
+            changes = {
+                "format": fmt,
+                "alerts": len(report.alerts),
+                "protected_person_names": "included"
+                if report.include_protected_names
+                else "redacted",
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+            uow.note("report.written", "report", path.name, changes=changes, reason="demo")
+            written.append((fmt, path))
+        uow.commit()
+    return tuple(written)
+
+
+def run_demo(
+    output: str | os.PathLike[str],
+    *,
+    seed: int = 0,
+    scale: int = DEFAULT_SCALE,
+    database_url: str | None = None,
+    progress: Progress = _quiet,
+) -> DemoResult:
+    """Build the demo database, run detection and write the three reports to ``output``.
+
+    Args:
+        output: the folder for the database and the reports (created if missing).
+        seed: the seed of the synthetic background and the seed story's timings.
+        scale: units of background volume, each 20 defendants, 24 orders and 5,000
+            incidents (0: the scenario alone).
+        database_url: build the demo in this (empty) database instead of a SQLite file
+            in ``output``.
+        progress: receives a line of text per step.
+
+    Raises:
+        InvalidValueError: ``seed`` or ``scale`` is not a whole number in range.
+        OutputWriteError: the output folder cannot be created or written.
+        DatabaseError: the database named cannot be used (e.g. it already holds records).
+    """
+    seed, scale = _whole("seed", seed, 0), _whole("scale", scale, 0)
+    folder = _folder(output)
+    progress(f"building the scenario (seed {seed}, scale {scale})")
+    scenario = build_scenario(seed=seed, scale=scale)
+    final = folder / DATABASE_FILE
+    building = folder / f".{DATABASE_FILE}.building"
+    url = database_url or f"sqlite:///{building}"
+    if database_url is None:
+        _remove(_sqlite_files(building))
+    try:
+        scan, reports = _build(url, scenario, folder, progress)
+    except BaseException:
+        if database_url is None:
+            _remove(_sqlite_files(building))
+        raise
+    if database_url is None:
+        _remove(_sqlite_files(final))
+        os.replace(building, final)
+        url = f"sqlite:///{final}"
+    return DemoResult(folder, url, scenario, scan, reports)
+
+
+def _build(
+    url: str, scenario: Scenario, folder: Path, progress: Progress
+) -> tuple[ScanResult, tuple[tuple[str, Path], ...]]:
+    progress("creating the database schema")
+    upgrade(url)
+    store = connect(url)
+    with store:
+        _store_records(store, scenario, progress)
+        _ingest(store, scenario, progress)
+        progress("running breach detection")
+        records = load_records(store, actor=DEMO_ACTOR, at=NOW)
+        scan = detect_stored(store, records, at=NOW, progress=progress)
+        progress(f"writing the reports ({len(scan.alerts):,} alerts)")
+        context = report_context(store, records, scan.alerts, actor=DEMO_ACTOR, at=NOW)
+        report = build_report(scan.alerts, context, now=NOW, title=_TITLE)
+        reports = _write_reports(store, report, folder)
+    return scan, reports
+
+
+def _alert_line(alert: Alert) -> str:
+    flags = " [appeal pending]" if alert.appeal_pending else ""
+    severity = alert.severity.value.upper()
+    return f"      {severity:8} {alert.title} ({alert.count}){flags} {alert.alert_id}"
+
+
+def _case_alerts(result: DemoResult, defendant_id: str, kinds: tuple[str, ...]) -> list[Alert]:
+    return [
+        a
+        for a in result.scan.alerts
+        if a.defendant_id == defendant_id and (not kinds or a.kind.value in kinds)
+    ]
+
+
+def summary_lines(result: DemoResult) -> list[str]:
+    """The demo's short summary for people: counts, each story's alerts, the file paths."""
+    scenario, scan = result.scenario, result.scan
+    by_severity: dict[str, int] = {}
+    for alert in scan.alerts:
+        by_severity[alert.severity.value] = by_severity.get(alert.severity.value, 0) + 1
+    counts = ", ".join(
+        f"{n:,} {s}" for s, n in sorted(by_severity.items(), key=lambda i: -_rank(i[0]))
+    )
+    lines = [
+        f"spo-tracker demo (seed {scenario.seed}, scale {scenario.scale}), as of "
+        f"{NOW.format('ddd D MMM YYYY HH:mm')} London time; all data is fictional.",
+        f"Stored {len(scenario.defendants):,} defendants, {len(scenario.orders):,} orders and "
+        f"{scenario.incident_count:,} incidents; detection raised {len(scan.alerts):,} alerts "
+        f"({counts}); {len(scan.unattributed):,} incidents could not be attributed.",
+        "",
+        "The seed story and the hard cases, with their alerts:",
+    ]
+    for case in scenario.cases:
+        lines.append(f"  - {case.title} ({case.defendant_id}{_orders(case.order_ids)})")
+        if case.note:
+            lines.append(f"      {case.note}")
+        lines += [_alert_line(a) for a in _case_alerts(result, case.defendant_id, case.alert_kinds)]
+    url, at = result.database_url, NOW.in_timezone("UTC").isoformat()
+    lines += ["", "Files:", f"  database  {url}"]
+    lines += [f"  {fmt:9} {path}" for fmt, path in result.reports]
+    lines += [
+        "",
+        "Open the HTML report in a browser. Store the alerts, or report again, with:",
+        f"  spo-tracker --database {url} scan --at {at}",
+        f"  spo-tracker --database {url} report --at {at} --format html --output report.html",
+    ]
+    return lines
+
+
+def _orders(order_ids: tuple[str, ...]) -> str:
+    return f", {', '.join(order_ids)}" if order_ids else ""
+
+
+def _rank(severity: str) -> int:
+    return ("info", "low", "medium", "high", "critical").index(severity)

@@ -1,0 +1,176 @@
+"""The demo end to end: the database, the three reports, the seed story and the hard cases."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from spo_tracker.cli import main
+from spo_tracker.demo import REPORT_FILES, SEED_MESSAGES
+from spo_tracker.reports import schema
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """The demo at scale 1 (5,000 background incidents): folder, stdout, stderr."""
+    folder = tmp_path_factory.mktemp("demo") / "out"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["demo", "--scale", "1", "--seed", "3", "--output", str(folder)])
+    assert code == 0, err.getvalue()
+    return folder, out.getvalue(), err.getvalue()
+
+
+def document(folder: Path) -> dict[str, Any]:
+    """The JSON report."""
+    loaded: dict[str, Any] = json.loads((folder / REPORT_FILES["json"]).read_text("utf-8"))
+    return loaded
+
+
+def alerts_of(doc: dict[str, Any], defendant: str) -> list[dict[str, Any]]:
+    """The JSON alerts about one defendant."""
+    return [a for a in doc["alerts"] if a["defendant_id"] == defendant]
+
+
+def test_the_files_are_written_and_named_in_the_summary(demo: tuple[Path, str, str]) -> None:
+    """Database and three reports exist; the summary prints their paths."""
+    folder, out, err = demo
+    assert (folder / "spo-tracker.sqlite").is_file()
+    for name in REPORT_FILES.values():
+        assert (folder / name).stat().st_size > 0
+        assert str(folder / name) in out
+    assert not list(folder.glob(".*"))
+    assert "running breach detection" in err
+
+
+def test_the_seed_story_gives_one_grouped_breach_and_one_escalation(
+    demo: tuple[Path, str, str],
+) -> None:
+    """104 messages in a day: one platform-ban breach alert with 104 evidence items and
+    one escalation alert."""
+    doc = document(demo[0])
+    seed = alerts_of(doc, "D-1001")
+    breaches = [a for a in seed if a["kind"] == "breach"]
+    escalations = [a for a in seed if a["kind"] == "escalation"]
+    assert len(breaches) == 1
+    assert len(escalations) == 1
+    breach = breaches[0]
+    assert breach["rule_id"] == "breach.platform_ban"
+    assert breach["count"] == len(breach["evidence"]) == SEED_MESSAGES
+    assert breach["cjs_code"] == "ST19001"
+    assert {e["platform"] for e in breach["evidence"]} == {"Instagram"}
+    assert escalations[0]["count"] == SEED_MESSAGES
+    chart = next(d for d in doc["defendants"] if d["defendant_id"] == "D-1001")
+    assert {"day": "2026-03-14", "count": SEED_MESSAGES} in chart["incidents_per_day"]
+
+
+def test_every_hard_case_is_visible(demo: tuple[Path, str, str]) -> None:
+    """Each story's alert is in the report; the refused discharge is in the summary."""
+    folder, out, _ = demo
+    doc = document(folder)
+    rules = {(a["defendant_id"], a["rule_id"]) for a in doc["alerts"]}
+    assert ("D-1002", "breach.exclusion_zone") in rules
+    assert ("D-1002", "escalation.closing_in") in rules
+    assert ("D-1002", "course_of_conduct.unprotected") in rules
+    assert ("D-1003", "notification.ST19002") in rules
+    assert ("D-1007", "renewal.review") in rules
+    assert ("D-1008", "breach.no_third_party_contact") in rules
+    orders = {a["order_id"] for a in alerts_of(doc, "D-1004")}
+    assert {"SPO-1004-I", "SPO-1004"} <= orders
+    appeal = alerts_of(doc, "D-1006")
+    assert appeal
+    assert all(a["appeal_pending"] for a in appeal)
+    assert "GuardRejectedError" in out
+    assert "SPA2019 s.4(4)(b)" in out
+    assert not alerts_of(doc, "D-1005")
+
+
+def test_background_volume_is_there(demo: tuple[Path, str, str]) -> None:
+    """Scale 1 adds 20 synthetic defendants and 5,000 incidents; they raise alerts too."""
+    _, out, _ = demo
+    assert "5,115 incidents" in out
+    doc = document(demo[0])
+    assert any(not a["defendant_id"].startswith("D-1") for a in doc["alerts"])
+
+
+def test_the_reports_validate_and_parse(demo: tuple[Path, str, str]) -> None:
+    """JSON against its schema, CSV with the csv module, HTML with a row per alert."""
+    folder = demo[0]
+    doc = document(folder)
+    jsonschema.Draft202012Validator(schema()).validate(doc)
+    text = (folder / REPORT_FILES["csv"]).read_text("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["alert_id"] for r in rows] == [a["alert_id"] for a in doc["alerts"]]
+    html = (folder / REPORT_FILES["html"]).read_text("utf-8")
+    assert html.count('class="alert-row"') == len(doc["alerts"])
+
+
+def test_no_protected_details_leak(demo: tuple[Path, str, str]) -> None:
+    """Scenario victims' names and addresses appear in no report."""
+    folder = demo[0]
+    for name in REPORT_FILES.values():
+        text = (folder / name).read_text("utf-8")
+        for secret in ("Sarah Collins", "Priya Shah", "Wren Close", "Calthorpe Road", "B15 1QQ"):
+            assert secret not in text, (name, secret)
+
+
+def test_the_same_seed_gives_identical_reports(tmp_path: Path) -> None:
+    """Two runs with the same seed and scale give byte-identical reports."""
+    for run in ("a", "b"):
+        assert main(["demo", "--scale", "0", "--output", str(tmp_path / run)]) == 0
+    for name in REPORT_FILES.values():
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_running_again_into_the_same_folder_replaces_the_database(tmp_path: Path) -> None:
+    """A second run rebuilds the demo database rather than failing on duplicates."""
+    for _ in range(2):
+        assert main(["demo", "--scale", "0", "--output", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["spo-tracker.sqlite", *REPORT_FILES.values()]
+    )
+
+
+def test_report_from_the_demo_database_matches_the_demo_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report` over the demo database, as of the demo's now, reports the very same alerts."""
+    assert main(["demo", "--scale", "0", "--output", str(tmp_path)]) == 0
+    url = f"sqlite:///{tmp_path / 'spo-tracker.sqlite'}"
+    out = tmp_path / "again.json"
+    argv = ["--database", url, "report", "--format", "json", "--output", str(out)]
+    assert main([*argv, "--at", "2026-03-20T09:00:00Z"]) == 0
+    again = json.loads(out.read_text("utf-8"))
+    assert again["alerts"] == document(tmp_path)["alerts"]
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_scan_stores_the_alerts_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A scan of the demo database stores the demo's alerts; a second scan finds them
+    unchanged."""
+    assert main(["demo", "--scale", "0", "--output", str(tmp_path)]) == 0
+    url = f"sqlite:///{tmp_path / 'spo-tracker.sqlite'}"
+    argv = ["--database", url, "scan", "--at", "2026-03-20T09:00:00Z", "--limit", "0"]
+    alerts = document(tmp_path)["alerts"]
+    capsys.readouterr()
+    assert main(argv) == 0
+    first = capsys.readouterr().out
+    assert f"Stored: {len(alerts)} new alerts, 0 updated, 0 unchanged." in first
+    assert all(a["alert_id"] in first for a in alerts)
+    assert main(argv) == 0
+    assert f"Stored: 0 new alerts, 0 updated, {len(alerts)} unchanged." in capsys.readouterr().out
+
+
+def test_the_demo_into_a_named_database(tmp_path: Path) -> None:
+    """With --database the demo builds there, and the output folder gets only the reports."""
+    url = f"sqlite:///{tmp_path / 'elsewhere.sqlite'}"
+    assert main(["--database", url, "demo", "--scale", "0", "--output", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "elsewhere.sqlite").is_file()
+    assert not (tmp_path / "o" / "spo-tracker.sqlite").exists()
