@@ -12,6 +12,7 @@ an unknown platform (:class:`UnknownPlatformError`), coordinates out of range
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -43,6 +44,7 @@ INCIDENT_FIELDS: Final = frozenset(
     }
 )
 _REQUIRED: Final = ("incident_id", "occurred_at", "kind")
+_OFFSET: Final = re.compile(r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$")
 
 
 def _instant(field: str, value: object) -> pendulum.DateTime:
@@ -54,15 +56,11 @@ def _instant(field: str, value: object) -> pendulum.DateTime:
             raise InvalidValueError(field, value, "not an ISO 8601 date and time") from None
         if not isinstance(parsed, _dt.datetime):
             raise InvalidValueError(field, value, "not an ISO 8601 date and time")
-        if "T" in value and not _has_offset(value):
+        if not _OFFSET.search(value.strip()):
+            # pendulum reads a time without an offset as UTC; the library refuses to guess.
             raise NaiveDatetimeError(field, value)
         value = parsed
     return ensure_aware(value, field=field)
-
-
-def _has_offset(text: str) -> bool:
-    clock = text.split("T", 1)[1]
-    return clock.endswith(("Z", "z")) or "+" in clock or "-" in clock
 
 
 def _actor(value: object) -> Identity | None:
