@@ -361,6 +361,63 @@ def _add_diagram(commands: argparse._SubParsersAction[_Parser]) -> None:
     diagram.set_defaults(handler=_diagram)
 
 
+# --- db and audit (storage) ---------------------------------------------------------------
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import display_url, upgrade
+
+    url = _database(args)
+    revision = upgrade(url)
+    print(f"{display_url(url)} is at schema revision {revision}")
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import connect, verify
+
+    with connect(_database(args)) as store:
+        report = verify(store)
+    if report.ok:
+        print(report.describe())
+        return 0
+    print(f"spo-tracker: {report.describe()}", file=sys.stderr)
+    return 3
+
+
+def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
+    db = commands.add_parser("db", help="manage the database schema")
+    actions = db.add_subparsers(
+        dest="db_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    up = actions.add_parser(
+        "upgrade",
+        help="create the database or migrate it to the newest schema",
+        description="Create the database (a SQLite file is created if missing; its folder "
+        "must exist) or migrate it to the schema this version needs, in one transaction. "
+        "Safe to run again: an up-to-date database is left as it is.",
+    )
+    _database_option(up)
+    up.set_defaults(handler=_db_upgrade)
+
+
+def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
+    audit = commands.add_parser("audit", help="check the audit trail")
+    actions = audit.add_subparsers(
+        dest="audit_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    check = actions.add_parser(
+        "verify",
+        help="check the audit trail's hash chain; exit code 3 if it is broken",
+        description="Re-hash every audit entry and check each link to the one before and the "
+        "head record. Prints the entry count and the head hash (record it elsewhere to anchor "
+        "the trail). If an entry was altered, deleted or inserted, names the first bad entry "
+        "on stderr and exits with code 3.",
+    )
+    _database_option(check)
+    check.set_defaults(handler=_audit_verify)
+
+
 # --- the parser ---------------------------------------------------------------------------
 
 
@@ -378,9 +435,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_scan(commands)
     _add_report(commands)
     _add_diagram(commands)
+    _add_db(commands)
+    _add_audit(commands)
     # Commands from the other work streams register here, each with its own _add_* function:
-    # `db upgrade` and `audit verify` (storage), `import` and `export` (interchange). Give
-    # each `_database_option(sub)` so --database works anywhere.
+    # `import` and `export` (interchange). Give each `_database_option(sub)` so --database
+    # works anywhere.
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import json.encoder
 from collections.abc import Generator, Iterator, Sequence
 from typing import Any, Final
 
@@ -12,9 +13,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel
 
-from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.identities import Platform
+from spo_tracker.domain.incidents import CrimeClassification, Incident, IncidentKind
 from spo_tracker.errors import (
     ConcurrencyConflictError,
+    ConstraintViolationError,
     DatabaseError,
     DuplicateRecordError,
     NotFoundError,
@@ -305,21 +308,31 @@ _LIGHT: Final = (
 )
 
 
+#: Every enum member an incident row holds, by its stored code (a dict lookup is several
+#: times cheaper than ``member.value`` through the enum descriptor, on the bulk path).
+_CODES: Final[dict[Any, str]] = {
+    member: member.value
+    for enum_type in (IncidentKind, Platform, CrimeClassification)
+    for member in enum_type
+}
+_code = _CODES.get
+_quoted = json.encoder.encode_basestring_ascii
+
+
+def _refs_json(refs: tuple[str, ...]) -> str:
+    """``json.dumps(list(refs))``, the same text, without the general encoder's overhead."""
+    return "[" + ", ".join(map(_quoted, refs)) + "]" if refs else "[]"
+
+
 def _sqlite_incident(i: Incident) -> tuple[Any, ...]:
     """An incident as the plain tuple SQLite stores (instants in UTC microseconds)."""
-    where, actor, platform, reported, refs = (
-        i.location,
-        i.actor,
-        i.platform,
-        i.reported_at,
-        i.evidence_refs,
-    )
+    where, actor, reported = i.location, i.actor, i.reported_at
     return (
         i.incident_id,
         to_epoch_us(i.occurred_at),
         zone_name(i.occurred_at),
-        i.kind.value,
-        None if platform is None else platform.value,
+        _code(i.kind),
+        _code(i.platform),
         None if actor is None else actor.key,
         i.defendant_id,
         i.target_person_id,
@@ -327,29 +340,23 @@ def _sqlite_incident(i: Incident) -> tuple[Any, ...]:
         None if where is None else where.lat,
         None if where is None else where.lon,
         i.summary,
-        json.dumps(list(refs)) if refs else "[]",
+        _refs_json(i.evidence_refs),
         None if reported is None else to_epoch_us(reported),
         None if reported is None else zone_name(reported),
-        None if i.classification is None else i.classification.value,
+        _code(i.classification),
         1,
     )
 
 
 def _postgres_incident(i: Incident) -> tuple[Any, ...]:
     """An incident as the plain tuple PostgreSQL stores (aware datetimes for timestamptz)."""
-    where, actor, platform, refs, reported = (
-        i.location,
-        i.actor,
-        i.platform,
-        i.evidence_refs,
-        i.reported_at,
-    )
+    where, actor, reported = i.location, i.actor, i.reported_at
     return (
         i.incident_id,
         i.occurred_at,
         zone_name(i.occurred_at),
-        i.kind.value,
-        None if platform is None else platform.value,
+        _code(i.kind),
+        _code(i.platform),
         None if actor is None else actor.key,
         i.defendant_id,
         i.target_person_id,
@@ -357,10 +364,10 @@ def _postgres_incident(i: Incident) -> tuple[Any, ...]:
         None if where is None else where.lat,
         None if where is None else where.lon,
         i.summary,
-        json.dumps(list(refs)) if refs else "[]",
+        _refs_json(i.evidence_refs),
         reported,
         None if reported is None else zone_name(reported),
-        None if i.classification is None else i.classification.value,
+        _code(i.classification),
         1,
     )
 
@@ -397,6 +404,10 @@ def _incident_sql(*, sqlite: bool) -> str:
     )
 
 
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 class SqlStore(Store):
     """Aggregates in SQLite or PostgreSQL. Build one with :func:`spo_tracker.storage.connect`."""
 
@@ -407,6 +418,7 @@ class SqlStore(Store):
         sqlite = url.is_sqlite
         mark = "?" if sqlite else "%s"
         self._insert_sql = _incident_sql(sqlite=sqlite)
+        self._copy_sql = f"COPY incidents ({', '.join(_COLUMNS)}) FROM STDIN"
         self._to_row = _sqlite_incident if sqlite else _postgres_incident
         self._mark = mark
 
@@ -419,19 +431,42 @@ class SqlStore(Store):
         return SqlUnitOfWork(self, actor, at=at, clock=self.clock)
 
     def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
+        """One transaction: the rows (SQLite: executemany; PostgreSQL: COPY) and the entry."""
         rows = [self._to_row(i) for i in incidents]
         try:
             with self.engine.connect() as conn:
-                conn.exec_driver_sql(self._insert_sql, rows)
+                conn.begin()
+                if self.url.is_sqlite:
+                    conn.exec_driver_sql(self._insert_sql, rows)
+                else:
+                    self._copy(conn, rows)
                 append_audit(conn, [entry])
                 conn.commit()
         except IntegrityError as error:
-            existing = self._existing_ids([i.incident_id for i in incidents])
-            if existing:
-                raise DuplicateRecordError("incident", existing[0]) from error
-            raise translate(error, self.url.shown, kind="incident") from error
+            raise self._refused(incidents, error) from error
         except DBAPIError as error:
             raise translate(error, self.url.shown, kind="incident") from error
+        except Exception as error:
+            # COPY talks to psycopg directly, so its errors arrive unwrapped.
+            if not type(error).__module__.startswith("psycopg"):
+                raise
+            if str(getattr(error, "sqlstate", "")).startswith("23"):
+                raise self._refused(incidents, error) from error
+            raise DatabaseError(f"{self.url.shown}: {_first_line(error)}") from error
+
+    def _refused(self, incidents: list[Incident], error: Exception) -> DatabaseError:
+        """The error for a batch a constraint refused: the first id already stored, if any."""
+        existing = self._existing_ids([i.incident_id for i in incidents])
+        if existing:
+            return DuplicateRecordError("incident", existing[0])
+        return ConstraintViolationError("incident", None, _first_line(error))
+
+    def _copy(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL's COPY: several times the rows per second of an executemany."""
+        driver: Any = conn.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(self._copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _existing_ids(self, ids: list[str]) -> list[str]:
         found: list[str] = []
