@@ -22,7 +22,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Final, Protocol
 
 import attrs
 
@@ -194,8 +194,15 @@ def _records(source: _Source, *, include_restricted: bool) -> Iterator[Record]:
     yield from map(rec.write_alert, source.alerts())
 
 
+#: Characters some line splitters treat as line ends; escaped so a line is a line everywhere.
+_LINE_BREAKS: Final = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def _line(record: Record) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+    """One record as one line of UTF-8 JSON, compact, ending with a newline."""
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # Safe: these characters can only occur inside JSON strings, where the escape is valid.
+    return text.translate(_LINE_BREAKS) + "\n"
 
 
 def _write(out: IO[str], header: Record, records: Iterable[Record]) -> dict[str, int]:

@@ -160,6 +160,14 @@ class _Group:
         return self.line, _label(self.order)
 
 
+def _dig(record: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """``record[k1][k2]...`` if every step is an object, else ``{}`` (for unchecked records)."""
+    found: Any = record
+    for key in keys:
+        found = found.get(key) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def _extend(group: _Group, number: int, kind: str, record: Record) -> None:
     """Add a version, or a term of the last version, to an order's group."""
     if kind == "order_version":
@@ -277,7 +285,7 @@ class _Validation:
         elif kind in ("order_version", "term"):
             self.follow(number, kind, record, label, broken=bool(problems))
         elif problems:
-            self.remember(kind, record.get("id"), number)
+            self.remember_unchecked(number, kind, record)
         else:
             self.check(number, kind, record, label)
 
@@ -291,6 +299,21 @@ class _Validation:
         self.seen[kind].add(hashed)
         if kind in ("identity", "location"):
             self.object_lines.setdefault((kind, key), number)
+
+    def remember_unchecked(self, number: int, kind: str, record: Record) -> None:
+        """Note what a record that failed the schema says about itself: its id, a person's
+        role, the identities and locations it uses. Its own problems are reported; this keeps
+        them from being reported again as dangling references or unused identities."""
+        key = record.get("id")
+        self.remember(kind, key, number)
+        role = _dig(record, "attributes").get("role")
+        if kind == "person" and isinstance(key, str) and role in ("defendant", "protected_person"):
+            self.roles.setdefault(key, role)
+            self.person_lines.add(number)
+        for value in _dig(record, "relationships").values():
+            for link in value if isinstance(value, list) else [value]:
+                if isinstance(link, dict) and link.get("type") in ("identity", "location"):
+                    self.used.add((str(link.get("type")), str(link.get("id"))))
 
     def check(self, number: int, kind: str, record: Record, label: str) -> None:
         """Domain checks of one schema-valid record, then its references and the database."""
@@ -366,7 +389,7 @@ class _Validation:
         """An order_version or term: it must follow its order (or its version) directly."""
         group = self.group
         parent = "order" if kind == "order_version" else "order_version"
-        link = (record.get("relationships") or {}).get(parent) or {}
+        link = _dig(record, "relationships", parent)
         expected = None
         if group is not None:
             expected = group.order.get("id")
@@ -580,7 +603,8 @@ class _Duplicates:
                 continue
             kind = record.get("type")
             if kind in ("order_version", "term") and group is not None:
-                _extend(group, number, kind, record)
+                group.broken = group.broken or bool(checker().problems(str(kind), record))
+                _extend(group, number, str(kind), record)
                 continue
             self.close(group)
             group = None
@@ -588,6 +612,8 @@ class _Duplicates:
                 continue
             if (kind, _id_hash(kind, record["id"])) not in self.v.suspects:
                 continue
+            if checker().problems(kind, record):
+                continue  # reported in pass 1; not comparable
             if kind == "order":
                 group = _Group(number, record)
             else:
@@ -603,7 +629,7 @@ class _Duplicates:
         self.found[(kind, record["id"])].append((number, [normal], [number]))
 
     def close(self, group: _Group | None) -> None:
-        if group is None:
+        if group is None or group.broken:
             return
         try:
             order, _ = rec.read_order(group.parts())

@@ -196,7 +196,12 @@ def write_point(point: GeoPoint | None) -> dict[str, Any] | None:
     """A place as a GeoJSON Point geometry: ``[longitude, latitude]``."""
     if point is None:
         return None
-    return {"type": "Point", "coordinates": [point.lon, point.lat]}
+    return {"type": "Point", "coordinates": _coordinates(point)}
+
+
+def _coordinates(point: GeoPoint) -> list[float]:
+    # + 0.0 turns -0.0 into 0.0: equal positions get one text (databases drop the sign).
+    return [point.lon + 0.0, point.lat + 0.0]
 
 
 def read_point(value: object, path: str) -> GeoPoint | None:
@@ -234,7 +239,7 @@ def write_shape(shape: Circle | Polygon | None) -> dict[str, Any] | None:
             "geometry": write_point(shape.centre),
             "properties": {"radius_m": shape.radius_m},
         }
-    ring = [[p.lon, p.lat] for p in shape.ring]
+    ring = [_coordinates(p) for p in shape.ring]
     if ring[0] != ring[-1]:
         ring.append(ring[0])
     return {

@@ -1,0 +1,439 @@
+"""Bad input: each problem is named with its line and field, every one is reported, and
+nothing is imported."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from spo_tracker.errors import ImportIssue, ImportValidationError, InvalidValueError
+from spo_tracker.interchange import MAX_LINE_BYTES, Dataset, import_file
+from spo_tracker.storage import InMemoryStore, Store
+from tests.interchange.builders import full_dataset
+from tests.interchange.conftest import (
+    ACTOR,
+    AT,
+    Writer,
+    changes,
+    dataset_text,
+    store_text,
+)
+from tests.storage import builders
+from tests.storage.conftest import fixed_clock
+
+_LINES = dataset_text(full_dataset(), include_restricted=True).split("\n")[:-1]
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _index(kind: str, key: str) -> int:
+    """The 0-based position of the record ``kind``/``key`` in the base file."""
+    for i, line in enumerate(_LINES):
+        record = json.loads(line)
+        if record["type"] == kind and record.get("id") == key:
+            return i
+    raise LookupError(f"{kind} {key}")  # pragma: no cover - the tests name real records
+
+
+def _edited(kind: str, key: str, edit: Edit) -> list[str]:
+    lines = list(_LINES)
+    i = _index(kind, key)
+    record = json.loads(lines[i])
+    edit(record)
+    lines[i] = json.dumps(record, separators=(",", ":"))
+    return lines
+
+
+def _problems(write: Writer, lines: list[str], store: Store | None = None) -> list[ImportIssue]:
+    """The problems an import of ``lines`` reports; asserts that nothing changed."""
+    store = store or InMemoryStore(clock=fixed_clock)
+    before, entries = store_text(store, include_restricted=True), changes(store)
+    with pytest.raises(ImportValidationError) as raised:
+        import_file(store, write("".join(f"{line}\n" for line in lines)), actor=ACTOR, at=AT)
+    assert store_text(store, include_restricted=True) == before
+    assert changes(store) == entries
+    return list(raised.value.errors)
+
+
+def _where(issues: list[ImportIssue]) -> list[tuple[int, str]]:
+    return [(i.line, i.field) for i in issues]
+
+
+def _set(path: str, value: Any) -> Edit:
+    def edit(record: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        target = record
+        for part in parents:
+            target = target[part]
+        target[last] = value
+
+    return edit
+
+
+def _line(kind: str, key: str) -> int:
+    return _index(kind, key) + 1
+
+
+# --------------------------------------------------------------------------- the header
+
+
+def test_a_wrong_schema_version_is_refused_on_line_1(write: Writer) -> None:
+    """Version 2.0 is named, with the version this library reads."""
+    head = json.loads(_LINES[0]) | {"version": "2.0"}
+    issues = _problems(write, [json.dumps(head), *_LINES[1:]])
+    assert _where(issues) == [(1, "version")]
+    assert "'2.0' is not supported" in issues[0].message
+    assert "1.0" in issues[0].message
+
+
+def test_a_file_that_is_not_an_interchange_file_is_refused(write: Writer) -> None:
+    """Another schema name in the header: not our format."""
+    head = json.loads(_LINES[0]) | {"schema": "someone-else/format"}
+    assert _where(_problems(write, [json.dumps(head), *_LINES[1:]])) == [(1, "schema")]
+
+
+def test_a_file_without_a_header_is_refused(write: Writer) -> None:
+    """The first line must be the header."""
+    issues = _problems(write, _LINES[1:])
+    assert _where(issues) == [(1, "type")]
+    assert "header" in issues[0].message
+
+
+def test_an_empty_file_is_refused(write: Writer) -> None:
+    """Not even a header."""
+    assert _where(_problems(write, [])) == [(1, "")]
+
+
+def test_an_unknown_term_catalogue_is_refused(write: Writer) -> None:
+    """The header names the catalogue version its term codes come from."""
+    head = json.loads(_LINES[0]) | {"term_catalogue": "99"}
+    assert _where(_problems(write, [json.dumps(head), *_LINES[1:]])) == [(1, "term_catalogue")]
+
+
+# --------------------------------------------------------------------------- lines and types
+
+
+def test_an_unknown_record_type_names_its_line(write: Writer) -> None:
+    """A type the format does not have."""
+    lines = [*_LINES[:3], '{"type":"vehicle","id":"V1"}', *_LINES[3:]]
+    issues = _problems(write, lines)
+    assert _where(issues) == [(4, "type")]
+    assert "'vehicle': unknown record type" in issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "expected a JSON object"),
+        ("", "blank line"),
+        ('{"type": "incident", "type": "alert"}', "appears twice"),
+        ('{"type": "incident", "id": "I-9", "n": NaN}', "NaN is not a JSON number"),
+        (b"\xff\xfe".decode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_an_unreadable_line_names_its_line(write: Writer, text: str, expected: str) -> None:
+    """Bad JSON, a non-object, a blank line, a repeated key, NaN, bad UTF-8."""
+    lines = [*_LINES[:2], text, *_LINES[2:]]
+    raw = "".join(f"{line}\n" for line in lines).encode("utf-8")
+    if expected == "not UTF-8":
+        raw = raw.replace(text.encode("utf-8"), b"\xff\xfe")
+    with pytest.raises(ImportValidationError) as raised:
+        import_file(InMemoryStore(), write(raw), actor=ACTOR, at=AT)
+    assert [(i.line, i.field) for i in raised.value.errors] == [(3, "")]
+    assert expected in raised.value.errors[0].message
+
+
+def test_an_oversize_line_is_refused_without_reading_it(write: Writer) -> None:
+    """A line over the limit is named and skipped; the rest is still checked."""
+    huge = '{"type":"incident","id":"I-9","pad":"' + "x" * MAX_LINE_BYTES + '"}'
+    issues = _problems(write, [*_LINES[:2], huge, *_LINES[2:]])
+    assert _where(issues) == [(3, "")]
+    assert "oversize line" in issues[0].message
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def test_an_oversize_field_names_the_field(write: Writer) -> None:
+    """A summary over 10,000 characters."""
+    lines = _edited("incident", "I-0002", _set("attributes.summary", "x" * 10_001))
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("incident", "I-0002"), "attributes.summary")]
+    assert "10,001 characters, over the limit of 10,000" in issues[0].message
+    assert "xxxxxxxx" * 20 not in issues[0].message
+
+
+def test_a_naive_timestamp_names_the_field(write: Writer) -> None:
+    """An instant without a UTC offset is refused, and said to be naive."""
+    lines = _edited("incident", "I-0002", _set("attributes.occurred_at", "2024-06-01T08:00:00"))
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("incident", "I-0002"), "attributes.occurred_at")]
+    assert "naive" in issues[0].message
+
+
+def test_a_naive_timestamp_inside_a_relationship_names_its_path(write: Writer) -> None:
+    """Deep paths are named in full."""
+    lines = _edited(
+        "person",
+        "D1",
+        lambda r: r["relationships"]["identities"][1]["meta"].update(linked_at="2024-01-01 10:00"),
+    )
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("person", "D1"), "relationships.identities[1].meta.linked_at")]
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "path", "value"),
+    [
+        ("incident", "I-0002", "attributes.kind", "telepathy"),
+        ("incident", "I-0002", "attributes.platform", "myspace"),
+        ("incident", "I-0002", "attributes.classification", "8Z"),
+        ("order", "SPO-1", "attributes.result_code", "3308"),
+        ("order", "SPO-1", "attributes.state", "paused"),
+        ("term", "SPO-1/v1/T1", "attributes.code", "SPO-P99"),
+        ("alert", "AL-0000000000000000001", "attributes.cjs_code", "ST19099"),
+        ("identity", "phone:+447700900123", "attributes.kind", "pager"),
+        ("application", "APP-1", "attributes.court_kind", "crown"),
+    ],
+)
+def test_an_unknown_code_names_the_field(
+    write: Writer, kind: str, key: str, path: str, value: str
+) -> None:
+    """CJS, HOCR, catalogue and the library's own codes: only known ones are accepted."""
+    issues = _problems(write, _edited(kind, key, _set(path, value)))
+    assert (_line(kind, key), path) in _where(issues)
+    assert any(f"{value!r} is not a known code" in i.message for i in issues)
+
+
+def test_an_unknown_field_is_named(write: Writer) -> None:
+    """A field the format does not have is refused (it would be silently lost)."""
+    issues = _problems(write, _edited("incident", "I-0002", _set("attributes.mood", "angry")))
+    assert _where(issues) == [(_line("incident", "I-0002"), "attributes")]
+    assert "'mood'" in issues[0].message
+
+
+def test_a_missing_required_field_is_named(write: Writer) -> None:
+    """The path names the missing field itself."""
+    lines = _edited("incident", "I-0002", lambda r: r["attributes"].pop("occurred_at"))
+    assert _where(_problems(write, lines)) == [
+        (_line("incident", "I-0002"), "attributes.occurred_at")
+    ]
+
+
+def test_an_identity_value_is_checked_by_its_kind(write: Writer) -> None:
+    """A phone number that is not one."""
+    lines = _edited("identity", "phone:+447700900123", _set("attributes.value", "call me"))
+    issues = _problems(write, lines)
+    assert (_line("identity", "phone:+447700900123"), "attributes.value") in _where(issues)
+
+
+def test_an_unknown_term_parameter_is_named(write: Writer) -> None:
+    """The catalogue's parameters are checked per code."""
+    lines = _edited("term", "SPO-1/v1/T6", _set("attributes.parameters.distance_m", -5))
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("term", "SPO-1/v1/T6"), "attributes.parameters.distance_m")]
+
+
+def test_an_open_polygon_ring_is_refused(write: Writer) -> None:
+    """GeoJSON rings are closed: the last position repeats the first."""
+
+    def edit(record: dict[str, Any]) -> None:
+        record["attributes"]["parameters"]["zone"]["geometry"]["coordinates"][0][-1] = [-1.95, 52.5]
+
+    issues = _problems(write, _edited("term", "SPO-1/v1/T5", edit))
+    path = "attributes.parameters.zone.geometry.coordinates[0]"
+    assert _where(issues) == [(_line("term", "SPO-1/v1/T5"), path)]
+    assert "not closed" in issues[0].message
+
+
+# --------------------------------------------------------------------------- references
+
+
+def test_a_dangling_reference_names_the_record_and_relationship(write: Writer) -> None:
+    """An incident attributed to a defendant nobody has."""
+    lines = _edited(
+        "incident", "I-0002", _set("relationships.defendant", {"type": "person", "id": "D9"})
+    )
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("incident", "I-0002"), "relationships.defendant")]
+    assert "dangling reference: no person 'D9'" in issues[0].message
+    assert issues[0].record == "incident 'I-0002'"
+
+
+def test_many_references_to_one_missing_record_are_counted(write: Writer) -> None:
+    """Reported once, at the first reference, with the count of the others."""
+    lines = list(_LINES)
+    del lines[_index("person", "D1")]
+    issues = _problems(write, lines)
+    dangling = [i for i in issues if "no person 'D1'" in i.message]
+    assert len(dangling) == 1
+    assert "more reference(s) to it" in dangling[0].message
+
+
+def test_a_reference_to_a_stored_record_is_not_dangling(write: Writer) -> None:
+    """References resolve against the database too."""
+    store = InMemoryStore(clock=fixed_clock)
+    seed = Dataset(defendants=(builders.defendant("D7"),))
+    import_file(store, write(dataset_text(seed)), actor=ACTOR, at=AT)
+    lines = _edited(
+        "incident", "I-0002", _set("relationships.defendant", {"type": "person", "id": "D7"})
+    )
+    report = import_file(store, write("".join(f"{x}\n" for x in lines)), actor=ACTOR, at=AT)
+    assert report.created["incident"] == 6
+
+
+def test_a_person_of_the_wrong_role_is_named(write: Writer) -> None:
+    """An order's defendant must be a defendant, not a protected person."""
+    lines = _edited(
+        "order", "SPO-1", _set("relationships.defendant", {"type": "person", "id": "P2"})
+    )
+    issues = _problems(write, lines)
+    assert (_line("order", "SPO-1"), "relationships.defendant") in _where(issues)
+    assert any("is a protected person, not a defendant" in i.message for i in issues)
+
+
+def test_an_identity_must_come_before_the_records_that_use_it(write: Writer) -> None:
+    """Identities and locations are read before their users (a streaming import)."""
+    lines = list(_LINES)
+    i = _index("identity", "handle:instagram:stalker")
+    moved = lines.pop(i)
+    lines.append(moved)
+    issues = _problems(write, lines)
+    assert ("relationships.actor.id") in [field for _, field in _where(issues)]
+    assert any("not defined on an earlier line" in x.message for x in issues)
+
+
+def test_an_identity_no_record_uses_is_refused(write: Writer) -> None:
+    """It would not be stored, so it would be silently lost."""
+    extra = '{"type":"identity","id":"X1","attributes":{"kind":"email","value":"a@b.org"}}'
+    issues = _problems(write, [*_LINES[:2], extra, *_LINES[2:]])
+    assert _where(issues) == [(3, "id")]
+
+
+def test_a_version_must_follow_its_order(write: Writer) -> None:
+    """An order's versions and terms follow it directly."""
+    lines = list(_LINES)
+    i = _index("order_version", "SPO-1/v2")
+    lines.append(lines.pop(i))
+    issues = _problems(write, lines)
+    assert (len(lines), "relationships.order") in _where(issues)
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def test_a_duplicate_id_with_different_content_names_the_field(write: Writer) -> None:
+    """The second record with the id is named, with the field that differs."""
+    i = _index("incident", "I-0002")
+    record = json.loads(_LINES[i])
+    record["attributes"]["summary"] = "something else"
+    lines = [*_LINES, json.dumps(record)]
+    issues = _problems(write, lines)
+    assert _where(issues) == [(len(lines), "attributes.summary")]
+    assert "duplicate id with different content" in issues[0].message
+
+
+def test_a_stored_id_with_different_content_names_the_field(write: Writer) -> None:
+    """Re-importing a changed record is an error, not an update."""
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write("".join(f"{x}\n" for x in _LINES)), actor=ACTOR, at=AT)
+    lines = _edited("order_version", "SPO-1/v2", _set("attributes.reason", "rewritten"))
+    issues = _problems(write, lines, store)
+    assert _where(issues) == [(_line("order_version", "SPO-1/v2"), "attributes.reason")]
+    assert "differs from the stored record" in issues[0].message
+
+
+def test_a_stored_person_with_another_role_is_named(write: Writer) -> None:
+    """The same id as a defendant in the file and a protected person in the database."""
+    store = InMemoryStore(clock=fixed_clock)
+    seed = Dataset(protected_persons=(builders.person("D1", restricted=False),))
+    import_file(store, write(dataset_text(seed)), actor=ACTOR, at=AT)
+    issues = _problems(write, _LINES, store)
+    assert (_line("person", "D1"), "attributes.role") in _where(issues)
+
+
+# --------------------------------------------------------------------------- statutory rules
+
+
+def test_a_full_order_fixed_for_under_two_years_is_refused(write: Writer) -> None:
+    """SPA2019 s.3(2): a fixed full order runs at least 2 years from the day made."""
+
+    def shorter(record: dict[str, Any]) -> None:
+        record["attributes"]["duration"] = {"years": 1, "months": 0, "weeks": 0, "days": 0}
+        record["attributes"]["period"] = {"first_day": "2024-03-15", "last_day": "2025-03-14"}
+
+    issues = _problems(write, _edited("order_version", "SPO-1/v1", shorter))
+    assert _where(issues) == [(_line("order_version", "SPO-1/v1"), "attributes.period")]
+    assert "SPA2019 s.3(2)" in issues[0].message
+
+
+def test_an_interim_order_without_a_fixed_period_is_refused(write: Writer) -> None:
+    """SPA2019 s.5(6)(a): an interim order has a fixed period."""
+    lines = _edited("order", "SPO-1", _set("attributes.result_code", "3306"))
+    for i, line in enumerate(lines):
+        record = json.loads(line)
+        if record["type"] == "order_version":
+            record["attributes"].update(duration=None, period=None)
+            lines[i] = json.dumps(record)
+    issues = _problems(write, lines)
+    assert (_line("order_version", "SPO-1/v1"), "attributes.period") in _where(issues)
+    assert any("SPA2019 s.5(6)(a)" in i.message for i in issues)
+
+
+def test_a_notification_deadline_must_be_three_days_beginning_with_the_day(
+    write: Writer,
+) -> None:
+    """SPA2019 s.9(1): the 3 days beginning with the day it arose (day 1, 2, 3)."""
+
+    def edit(record: dict[str, Any]) -> None:
+        item = record["attributes"]["closed"][0]["item"]
+        item["deadline"] = {"first_day": "2024-03-16", "last_day": "2024-03-19"}
+
+    issues = _problems(write, _edited("notification_duty", "ND-1", edit))
+    path = "attributes.closed[0].item.deadline"
+    assert _where(issues) == [(_line("notification_duty", "ND-1"), path)]
+    assert "SPA2019 s.9(1)" in issues[0].message
+
+
+def test_an_alert_count_must_match_its_evidence(write: Writer) -> None:
+    """The alert's own rule: count equals the number of evidence incidents."""
+    issues = _problems(
+        write, _edited("alert", "AL-0000000000000000001", _set("attributes.count", 5))
+    )
+    assert _where(issues) == [(_line("alert", "AL-0000000000000000001"), "attributes.count")]
+
+
+# --------------------------------------------------------------------------- every error
+
+
+def test_every_problem_is_reported_in_line_order(write: Writer) -> None:
+    """Several bad lines: each is named, sorted by line, and nothing is imported."""
+    lines = _edited("incident", "I-0001", _set("attributes.kind", "telepathy"))
+    lines = [*lines[:3], '{"type":"vehicle","id":"V1"}', *lines[3:]]
+    lines.append("not json")
+    record = json.loads(lines[_index("incident", "I-0004") + 1])
+    record["attributes"]["occurred_at"] = "2024-06-01"
+    lines[_index("incident", "I-0004") + 1] = json.dumps(record)
+    issues = _problems(write, lines)
+    assert [i.line for i in issues] == sorted(i.line for i in issues)
+    assert len(issues) == 4
+    assert str(issues[0]).startswith("line 4: type: 'vehicle'")
+
+
+def test_the_error_message_summarises_and_names_the_file(write: Writer) -> None:
+    """The exception's one-line message: the file, the count, the first problem."""
+    path = write("".join(f"{x}\n" for x in _LINES[1:]))
+    with pytest.raises(
+        ImportValidationError, match=r"1 error, nothing was imported; first: line 1"
+    ):
+        import_file(InMemoryStore(), path, actor=ACTOR, at=AT)
+
+
+def test_a_bad_batch_size_is_refused_before_reading(write: Writer) -> None:
+    """A typed error naming the value."""
+    with pytest.raises(InvalidValueError, match="batch_size=0"):
+        import_file(InMemoryStore(), write(""), actor=ACTOR, at=AT, batch_size=0)

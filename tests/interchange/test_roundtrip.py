@@ -1,0 +1,146 @@
+"""export(import(x)) == x, idempotent re-import, and the restricted compartment."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from spo_tracker.errors import ImportValidationError
+from spo_tracker.interchange import Dataset, import_file
+from spo_tracker.storage import InMemoryStore, Store, connect
+from tests.interchange.conftest import (
+    ACTOR,
+    AT,
+    Writer,
+    audit_length,
+    dataset_text,
+    store_text,
+)
+from tests.interchange.strategies import datasets
+from tests.storage import builders
+from tests.storage.conftest import PostgresServer, fixed_clock
+
+_FIXTURES = [HealthCheck.function_scoped_fixture]
+
+
+def _round_trip(store: Store, path: Path, text: str) -> None:
+    report = import_file(store, path, actor=ACTOR, at=AT)
+    assert store_text(store, include_restricted=True) == text
+    assert report.written > 0 or text.count("\n") == 1
+
+
+@given(data=datasets())
+@settings(suppress_health_check=_FIXTURES)
+def test_export_of_import_gives_back_the_file_in_memory(data: Dataset, write: Writer) -> None:
+    """A generated dataset's file, imported and exported again, is the same file."""
+    text = dataset_text(data, include_restricted=True)
+    _round_trip(InMemoryStore(clock=fixed_clock), write(text), text)
+
+
+@given(data=datasets(max_incidents=4))
+@settings(suppress_health_check=_FIXTURES, max_examples=15)
+def test_export_of_import_gives_back_the_file_on_sqlite(
+    data: Dataset, write: Writer, sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The same on SQLite (fewer examples: each needs a fresh database file)."""
+    database = tmp_path / f"round-{id(data)}.sqlite"
+    shutil.copyfile(sqlite_template, database)
+    text = dataset_text(data, include_restricted=True)
+    store = connect(f"sqlite:///{database}", clock=fixed_clock)
+    try:
+        _round_trip(store, write(text), text)
+    finally:
+        store.close()
+        database.unlink()
+
+
+@pytest.mark.postgres
+@given(data=datasets(max_incidents=4))
+@settings(suppress_health_check=_FIXTURES, max_examples=5)
+def test_export_of_import_gives_back_the_file_on_postgresql(
+    data: Dataset, write: Writer, postgres_server: PostgresServer
+) -> None:
+    """The same on PostgreSQL (a fresh database per example, from the migrated template)."""
+    name = postgres_server.create(template=postgres_server.template)
+    text = dataset_text(data, include_restricted=True)
+    store = connect(postgres_server.url_for(name), clock=fixed_clock)
+    try:
+        _round_trip(store, write(text), text)
+    finally:
+        store.close()
+        postgres_server.drop_later(name)
+
+
+@given(data=datasets())
+@settings(suppress_health_check=_FIXTURES)
+def test_reimporting_the_same_file_changes_nothing(data: Dataset, write: Writer) -> None:
+    """A second import of a file writes nothing and adds no audit entry."""
+    text = dataset_text(data)
+    path = write(text)
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, path, actor=ACTOR, at=AT)
+    before, entries = store_text(store), audit_length(store)
+    again = import_file(store, path, actor=ACTOR, at=AT)
+    assert again.written == 0
+    assert again.unchanged == {
+        k: v for k, v in again.records.items() if k not in ("identity", "location")
+    }
+    assert store_text(store) == before
+    assert audit_length(store) == entries
+
+
+def test_a_repeated_record_in_one_file_is_imported_once(write: Writer) -> None:
+    """The same record twice in a file (same id, same content) is stored once."""
+    data = Dataset(defendants=(builders.defendant("D1"),))
+    lines = dataset_text(data).split("\n")[:-1]
+    store = InMemoryStore(clock=fixed_clock)
+    report = import_file(store, write("\n".join([*lines, lines[-1], ""])), actor=ACTOR, at=AT)
+    assert report.created == {"person": 1}
+    assert report.unchanged == {"person": 1}
+
+
+def test_restricted_details_are_not_exported_by_default(write: Writer) -> None:
+    """Without the option a protected person's address and places never leave the store."""
+    data = Dataset(protected_persons=(builders.person("P1"),))
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write(dataset_text(data, include_restricted=True)), actor=ACTOR, at=AT)
+    shared = store_text(store)
+    assert "Safe House" not in shared
+    assert '"restricted":false' in shared
+    assert "B15 2TT" in store_text(store, include_restricted=True)
+
+
+def test_reading_restricted_details_for_an_export_is_audited(write: Writer) -> None:
+    """An export with restricted details writes the read to the audit trail."""
+    data = Dataset(protected_persons=(builders.person("P1"),))
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write(dataset_text(data, include_restricted=True)), actor=ACTOR, at=AT)
+    store_text(store)
+    assert not any(e.event == "protected_person.restricted_read" for e in store.audit_entries())
+    store_text(store, include_restricted=True)
+    reads = [e for e in store.audit_entries() if e.event == "protected_person.restricted_read"]
+    assert [(e.subject_id, e.actor_id) for e in reads] == [("P1", ACTOR.actor_id)]
+
+
+def test_a_file_without_restricted_details_leaves_stored_ones_alone(write: Writer) -> None:
+    """Re-importing a shared (unrestricted) file over a full record is not a conflict."""
+    data = Dataset(protected_persons=(builders.person("P1"),))
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write(dataset_text(data, include_restricted=True)), actor=ACTOR, at=AT)
+    report = import_file(store, write(dataset_text(data)), actor=ACTOR, at=AT)
+    assert report.written == 0
+    assert "Safe House" in store_text(store, include_restricted=True)
+
+
+def test_restricted_details_in_an_unrestricted_file_are_refused(write: Writer) -> None:
+    """A header saying restricted: false with restricted details in a record is an error."""
+    text = dataset_text(
+        Dataset(protected_persons=(builders.person("P1"),)), include_restricted=True
+    )
+    text = text.replace('"restricted":true', '"restricted":false', 1)
+    with pytest.raises(ImportValidationError) as raised:
+        import_file(InMemoryStore(clock=fixed_clock), write(text), actor=ACTOR, at=AT)
+    assert [(i.line, i.field) for i in raised.value.errors] == [(2, "attributes.restricted")]
