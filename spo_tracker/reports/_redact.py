@@ -109,6 +109,15 @@ class Redactor:
             found = self._cache[person_ids] = (places, names)
         return found
 
+    def scrub_places(self, text: str, person_ids: Iterable[str]) -> str:
+        """``text`` without coordinates or the addresses of those of the given persons the
+        report knows; for the library's own wording (titles, explanations, terms), which
+        names persons by id and zones by label, as a second line of defence."""
+        persons = frozenset(p for p in person_ids if p in self._persons)
+        places, _ = self._patterns(persons)
+        text = _COORDINATES.sub(LOCATION_MARK, text)
+        return text if places is None else places.sub(LOCATION_MARK, text)
+
     def scrub(self, text: str, person_ids: Iterable[str]) -> str:
         """``text`` without coordinates, and without the addresses (and, unless names are
         included, the names) of the given protected persons."""

@@ -357,14 +357,15 @@ def _find_term(order: Order, term_id: str, version: int) -> Term | None:
     return None
 
 
-def _term_facts(term: Term, redactor: Redactor) -> TermFacts:
+def _term_facts(term: Term, redactor: Redactor, scope: Iterable[str]) -> TermFacts:
     persons = getattr(term, "persons", ())
+    text = term.render(redactor.names(persons))
     return TermFacts(
         term_id=term.term_id,
         code=term.CODE,
         title=term.TITLE,
         section=term.SECTION,
-        text=term.render(redactor.names(persons)),
+        text=redactor.scrub_places(text, scope),
     )
 
 
@@ -406,6 +407,7 @@ class _Builder:
         self._redactor = redactor
         self._orders: dict[str, tuple[OrderFacts, Deadline | None, str] | None] = {}
         self._terms: dict[tuple[str, str, int], TermFacts | None] = {}
+        self._versions: dict[tuple[str, _dt.date], int] = {}
 
     def _order(self, order_id: str | None) -> tuple[OrderFacts, Deadline | None, str] | None:
         if order_id is None:
@@ -429,11 +431,17 @@ class _Builder:
         source = self._context.orders.get(alert.order_id)
         if source is None:
             return None
-        version = source.version_at(alert.when).number
+        # The version in force on the alert's London day; many alerts share a day.
+        day = (alert.order_id, london_day(alert.when))
+        version = self._versions.get(day)
+        if version is None:
+            version = self._versions[day] = source.version_at(alert.when).number
         key = (alert.order_id, alert.term_id, version)
         if key not in self._terms:
             term = _find_term(source, alert.term_id, version)
-            self._terms[key] = None if term is None else _term_facts(term, self._redactor)
+            scope = source.protected_person_ids
+            found = None if term is None else _term_facts(term, self._redactor, scope)
+            self._terms[key] = found
         return self._terms[key]
 
     def _scope(self, alert: Alert) -> frozenset[str]:
@@ -443,8 +451,19 @@ class _Builder:
             persons.update(source.protected_person_ids)
         return frozenset(persons)
 
+    def _scrubbed(self, alert: Alert, scope: frozenset[str]) -> Alert:
+        """The alert, with places scrubbed from its title and explanation (a copy only if
+        anything was found: the wording names persons by id and zones by label)."""
+        title = self._redactor.scrub_places(alert.title, scope)
+        explanation = self._redactor.scrub_places(alert.explanation, scope)
+        if title == alert.title and explanation == alert.explanation:
+            return alert
+        return attrs.evolve(alert, title=title, explanation=explanation)
+
     def alert(self, alert: Alert) -> ReportAlert:
         """The report's view of one alert."""
+        scope = self._scope(alert)
+        alert = self._scrubbed(alert, scope)
         order = self._order(alert.order_id)
         deadlines = []
         if alert.deadline is not None:
@@ -452,7 +471,6 @@ class _Builder:
             deadlines.append(Deadline(label, alert.deadline, london_text(alert.deadline)))
         if order is not None and order[1] is not None:
             deadlines.append(order[1])
-        scope = self._scope(alert)
         persons = tuple((p, self._redactor.label(p)) for p in alert.protected_person_ids)
         defendant = self._context.defendants.get(alert.defendant_id)
         name = None if defendant is None else defendant.display_name

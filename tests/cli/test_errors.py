@@ -39,10 +39,13 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.mark.parametrize("command", ["scan", "report"])
 def test_a_missing_database_file(
-    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    command: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A database file that does not exist is named, with how to create one."""
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     extra = ["--format", "html", "--output", "r.html"] if command == "report" else []
     code, _, err = run([command, *extra], capsys)
     line = one_line_error(err)

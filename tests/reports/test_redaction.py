@@ -142,3 +142,17 @@ def test_a_person_not_in_the_context_is_labelled_and_their_text_withheld() -> No
     assert HOSTILE not in html
     withheld = WITHHELD.replace("'", "&#39;")
     assert html.count(withheld) == sum(len(a.evidence_ids) for a in w.alerts)
+
+
+def test_library_wording_that_names_a_place_is_scrubbed_too() -> None:
+    """A zone label or an explanation carrying an address or a position loses it."""
+    w = world()
+    leaky = attrs.evolve(
+        w.alerts[0],
+        title=f"Breach near {ADDRESS_LINE}",
+        explanation="Fix at 52.4610, -1.9502, inside the zone",
+    )
+    for fmt in FORMATS:
+        text = render(build_report([leaky], w.context, now=NOW), fmt)
+        assert leaked(text, ADDRESS_LINE, "52.4610") == [], fmt
+        assert "[location redacted]" in text
