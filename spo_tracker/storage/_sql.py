@@ -161,12 +161,24 @@ class SqlRecords:
         conn = self._session.connection()
         try:
             with translating(self._url, kind="incident"), conn.begin_nested():
-                conn.exec_driver_sql(_incident_sql(sqlite=sqlite), rows)
+                if sqlite:
+                    conn.exec_driver_sql(_incident_sql(sqlite=True), rows)
+                else:
+                    _copy_incidents(conn, rows)
         except DuplicateRecordError as error:
-            ids = [i.incident_id for i in incidents]
-            stored = self.load_incidents(ids)
-            first = next((key for key in ids if key in stored), None)
-            raise DuplicateRecordError("incident", first) from error
+            raise self._duplicate(incidents) from error
+        except Exception as error:
+            # COPY talks to psycopg directly, so its errors arrive unwrapped.
+            if not type(error).__module__.startswith("psycopg"):
+                raise
+            if str(getattr(error, "sqlstate", "")).startswith("23"):
+                raise self._duplicate(incidents) from error
+            raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
+
+    def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
+        ids = [i.incident_id for i in incidents]
+        stored = self.load_incidents(ids)
+        return DuplicateRecordError("incident", next((k for k in ids if k in stored), None))
 
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         sqlite, found = self._sqlite, {}
@@ -394,6 +406,15 @@ def _incident_from_row(r: Sequence[Any], *, sqlite: bool) -> Incident:
         None if reported is None else in_zone(reported, r[14]),
         classification=r[15],
     )
+
+
+def _copy_incidents(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY of incident rows, in the connection's current transaction."""
+    driver: Any = conn.connection.driver_connection
+    sql = f"COPY incidents ({', '.join(_COLUMNS)}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _incident_sql(*, sqlite: bool) -> str:
