@@ -20,7 +20,7 @@ import getpass
 import hashlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 import pendulum
@@ -418,6 +418,114 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     check.set_defaults(handler=_audit_verify)
 
 
+# --- import and export (interchange) ------------------------------------------------------
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n:,} {kind}" for kind, n in counts.items()) or "none"
+
+
+def _import(args: argparse.Namespace) -> int:
+    from spo_tracker.errors import ImportValidationError
+    from spo_tracker.interchange import import_file
+    from spo_tracker.storage import connect
+
+    at = _now(args)
+    with connect(_database(args)) as store:
+        try:
+            report = import_file(
+                store, args.file, actor=_actor(), at=at, batch_size=args.batch_size
+            )
+        except ImportValidationError as error:
+            for issue in error.errors:  # every problem, compiler-style: file:line: field: why
+                where = f"{args.file}:{issue.line}"
+                record = f" ({issue.record})" if issue.record else ""
+                field = f" {issue.field}:" if issue.field else ""
+                print(f"{where}:{record}{field} {issue.message}", file=sys.stderr)
+            raise
+    unchanged = sum(report.unchanged.values())
+    print(
+        f"imported {args.file}: {report.written:,} records written ({_counts(report.created)}); "
+        f"{unchanged:,} already stored with the same content"
+    )
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from spo_tracker.interchange import export_file, write_store
+    from spo_tracker.storage import connect
+
+    at = _now(args)
+    options = {"include_restricted": args.include_restricted, "source": args.source}
+    with connect(_database(args)) as store:
+        if args.output == "-":
+            write_store(sys.stdout, store, actor=_actor(), at=at, **options)
+            return 0
+        report = export_file(store, args.output, actor=_actor(), at=at, **options)
+    restricted = "included" if report.restricted else "not included"
+    total = sum(report.records.values())
+    print(
+        f"wrote {args.output}: {total:,} records ({_counts(report.records)}); "
+        f"protected persons' restricted details {restricted}"
+    )
+    return 0
+
+
+def _add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
+    command = commands.add_parser(
+        "import",
+        help="import an interchange file (JSON Lines): all of it, or nothing",
+        description="Import a POLE-aligned interchange file (see docs/interchange.md). Every "
+        "line is checked first (JSON, the JSON Schema, the domain's rules, references, "
+        "duplicates, and each record against what is stored); if anything is wrong, every "
+        "problem is listed on stderr as FILE:LINE: (record) field: message, nothing is "
+        "imported, and the exit code is 2. Records already stored with the same content are "
+        "skipped, so importing a file twice changes nothing.",
+    )
+    command.add_argument("file", metavar="FILE", help="the .jsonl file to import")
+    command.add_argument(
+        "--batch-size",
+        type=_whole(1),
+        default=5_000,
+        metavar="N",
+        help="incidents per multi-row insert, all in one transaction (default: 5,000)",
+    )
+    _at_option(command)
+    _database_option(command)
+    command.set_defaults(handler=_import)
+
+
+def _add_export(commands: argparse._SubParsersAction[_Parser]) -> None:
+    command = commands.add_parser(
+        "export",
+        help="export the database as an interchange file (JSON Lines)",
+        description="Write every stored record as a POLE-aligned interchange file (see "
+        "docs/interchange.md), streamed, in dependency order. Protected persons' restricted "
+        "details (address, places) are left out unless --include-restricted is given, for a "
+        "force-to-force transfer; reading them is then recorded in the audit trail.",
+    )
+    command.add_argument(
+        "--output", required=True, metavar="PATH", help="the file to write (- for stdout)"
+    )
+    command.add_argument(
+        "--include-restricted",
+        action="store_true",
+        help="include protected persons' restricted details (force-to-force transfer only)",
+    )
+    command.add_argument(
+        "--source", default=None, metavar="TEXT", help="who produced the file, for the header"
+    )
+    command.add_argument(
+        "--at",
+        type=_instant,
+        default=None,
+        metavar="WHEN",
+        help="the export time written in the header, ISO 8601 with an offset (default: now)",
+    )
+    _database_option(command)
+    command.set_defaults(handler=_export)
+
+
 # --- the parser ---------------------------------------------------------------------------
 
 
@@ -437,9 +545,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_diagram(commands)
     _add_db(commands)
     _add_audit(commands)
-    # Commands from the other work streams register here, each with its own _add_* function:
-    # `import` and `export` (interchange). Give each `_database_option(sub)` so --database
-    # works anywhere.
+    _add_import(commands)
+    _add_export(commands)
     return parser
 
 
