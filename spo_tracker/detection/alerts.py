@@ -24,7 +24,6 @@ and times.
 
 from __future__ import annotations
 
-import datetime
 import enum
 import functools
 import hashlib
@@ -34,6 +33,7 @@ from typing import Any, Final
 import attrs
 import pendulum
 
+from spo_tracker.detection._clock import epoch
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
@@ -147,9 +147,6 @@ def _severity(value: str | Severity) -> Severity:
         raise UnknownCodeError("severity", value, [s.value for s in Severity]) from None
 
 
-_timestamp: Final = datetime.datetime.timestamp
-
-
 @attrs.frozen(kw_only=True)
 class Alert:
     """One alert for an officer to review.
@@ -242,7 +239,7 @@ class Alert:
     @property
     def sort_key(self) -> tuple[int, float, str, str, str, str]:
         """Most severe first, then earliest, then by ids: a total, deterministic order."""
-        seconds = _timestamp(self.when)  # the C method: pendulum's own goes through Interval
+        seconds = epoch(self.when)
         return (
             -self.severity.rank,
             seconds,
@@ -313,10 +310,10 @@ def sort_alerts(alerts: Iterable[Alert]) -> list[Alert]:
     return sorted(alerts, key=lambda a: a.sort_key)
 
 
-_FIELD_NAMES: Final = tuple(f.name for f in attrs.fields(Alert))
-_DEFAULTS: Final[dict[str, Any]] = {
-    f.name: f.default for f in attrs.fields(Alert) if f.default is not attrs.NOTHING
-}
+# (name, default) of every field; required fields have no default and must be given.
+_FIELDS: Final = tuple(
+    (f.name, None if f.default is attrs.NOTHING else f.default) for f in attrs.fields(Alert)
+)
 
 
 def unchecked_alert(**values: Any) -> Alert:
@@ -329,10 +326,8 @@ def unchecked_alert(**values: Any) -> Alert:
     which does run them. Anyone else should call :class:`Alert` itself.
     """
     alert = object.__new__(Alert)
-    for name in _FIELD_NAMES:
-        value = values[name] if name in values else _DEFAULTS[name]
-        object.__setattr__(alert, name, value)
-    object.__setattr__(
-        alert, "protected_person_ids", tuple(sorted(set(alert.protected_person_ids)))
-    )
+    put, get = object.__setattr__, values.get
+    for name, default in _FIELDS:
+        put(alert, name, get(name, default))
+    put(alert, "protected_person_ids", tuple(sorted(set(alert.protected_person_ids))))
     return alert

@@ -20,12 +20,13 @@ from collections.abc import Iterable, Iterator
 from typing import Final, cast
 
 from spo_tracker.detection._clock import INF, epoch
-from spo_tracker.detection.rules import RULES, TermRule
+from spo_tracker.detection.rules import RULES, Places, TermRule
 from spo_tracker.domain.geo import EARTH_RADIUS_M, Circle, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA
+from spo_tracker.domain.incidents import IncidentKind
 from spo_tracker.domain.orders import Order, OrderState, OrderVersion
 from spo_tracker.domain.statutory_time import start_of_london_day
-from spo_tracker.domain.terms import ExclusionZone, Locality, PlatformBan, Term
+from spo_tracker.domain.terms import ExclusionZone, Locality, NoApproach, PlatformBan, Term
 from spo_tracker.errors import InvalidValueError
 
 __all__ = ["Box", "DefendantPlan", "TermEntry", "box_around", "compile_plans", "version_spans"]
@@ -46,6 +47,7 @@ class TermEntry:
         "appeal",
         "box",
         "code",
+        "exempt",
         "hi",
         "lo",
         "locality",
@@ -61,7 +63,14 @@ class TermEntry:
     )
 
     def __init__(
-        self, lo: float, hi: float, rule: TermRule, term: Term, order: Order, served: float
+        self,
+        lo: float,
+        hi: float,
+        rule: TermRule,
+        term: Term,
+        order: Order,
+        served: float,
+        places: Places,
     ) -> None:
         self.lo = lo
         self.hi = hi
@@ -80,11 +89,18 @@ class TermEntry:
         self.persons: frozenset[str] | None = (
             frozenset(term.persons) if rule.needs_target else None  # type: ignore[attr-defined]
         )
-        self.wording: str | None = None  # rendered on first use, for explanations
-        # Exclusion zones: a point outside this box cannot be inside the zone.
-        self.box: Box | None = (
-            box_around(term.zone, 0.0) if isinstance(term, ExclusionZone) else None
-        )
+        self.wording: tuple[str, str] | None = None  # alert title and body, on first use
+        # A shortcut before the rule's own test: the rule cannot match an incident
+        # located outside ``box`` (or with no location), unless its kind is ``exempt``.
+        # Exclusion zones: the zone's box. No approach: the boxes of the persons' known
+        # places widened by the distance (a reported approach is exempt).
+        self.box: Box | None = None
+        self.exempt: frozenset[str] = frozenset()
+        if isinstance(term, ExclusionZone):
+            self.box = box_around(term.zone, 0.0)
+        elif isinstance(term, NoApproach):
+            self.box = _places_box(term, places)
+            self.exempt = frozenset({IncidentKind.APPROACH.value})
 
 
 class DefendantPlan:
@@ -170,7 +186,7 @@ def _term_span(term: Term, lo: float, hi: float) -> tuple[float, float]:
     return max(lo, epoch(term.period.starts_at)), min(hi, epoch(term.period.ends_at))
 
 
-def _compile_order(plan: DefendantPlan, order: Order, watch_m: float) -> None:
+def _compile_order(plan: DefendantPlan, order: Order, watch_m: float, places: Places) -> None:
     served = INF if order.served_at is None else epoch(order.served_at)
     plan.orders.append(order)
     for v_lo, v_hi, version in version_spans(order):
@@ -182,13 +198,16 @@ def _compile_order(plan: DefendantPlan, order: Order, watch_m: float) -> None:
                 continue  # positive requirements are dated rules, not incident rules
             lo, hi = _term_span(term, v_lo, v_hi)
             if lo < hi:
-                plan._add(TermEntry(lo, hi, rule, term, order, served), watch_m)
+                plan._add(TermEntry(lo, hi, rule, term, order, served, places), watch_m)
 
 
-def compile_plans(orders: Iterable[Order], *, watch_m: float = 0.0) -> dict[str, DefendantPlan]:
+def compile_plans(
+    orders: Iterable[Order], *, watch_m: float = 0.0, places: Places | None = None
+) -> dict[str, DefendantPlan]:
     """A :class:`DefendantPlan` per defendant id with at least one order.
 
-    ``watch_m`` widens each exclusion zone's watch box (for closing-in alerts).
+    ``watch_m`` widens each exclusion zone's watch box (for closing-in alerts);
+    ``places`` are the protected persons' known places (for approach boxes).
 
     Raises:
         InvalidValueError: two orders share an id, or an order in a final state
@@ -201,7 +220,8 @@ def compile_plans(orders: Iterable[Order], *, watch_m: float = 0.0) -> dict[str,
         if order.order_id in seen:
             raise InvalidValueError("order_id", order.order_id, "appears twice")
         seen.add(order.order_id)
-        _compile_order(plans.setdefault(order.defendant_id, DefendantPlan()), order, watch_m)
+        plan = plans.setdefault(order.defendant_id, DefendantPlan())
+        _compile_order(plan, order, watch_m, places or {})
     return plans
 
 
@@ -215,6 +235,30 @@ def _lon_half_width(radius_m: float, max_abs_lat: float) -> float | None:
     if bound >= 1.0:
         return None
     return math.degrees(2 * math.asin(bound))
+
+
+#: A box no point is inside (south above north).
+_NOWHERE: Final[Box] = (1.0, -1.0, 0.0, 0.0)
+
+
+def _places_box(term: NoApproach, places: Places) -> Box | None:
+    """The box around every known place of the term's persons, widened by its distance."""
+    boxes = [
+        box_around(Circle(place, term.distance_m), 0.0)
+        for person in term.persons
+        for place in places.get(person, ())
+    ]
+    if not boxes:
+        return _NOWHERE
+    if any(b is None for b in boxes):
+        return None
+    known = [b for b in boxes if b is not None]
+    return (
+        min(b[0] for b in known),
+        max(b[1] for b in known),
+        min(b[2] for b in known),
+        max(b[3] for b in known),
+    )
 
 
 def box_around(shape: Circle | Polygon, margin_m: float) -> Box | None:

@@ -54,7 +54,7 @@ from spo_tracker.detection.patterns import (
     known_by,
 )
 from spo_tracker.detection.resolution import IdentityIndex, Unattributed
-from spo_tracker.detection.rules import PRESENCE_KINDS, Places
+from spo_tracker.detection.rules import PRESENCE_CODES, Places
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.notification import NotificationDuty
@@ -193,10 +193,10 @@ class Detector:
         self.config = chosen
         self.identities = IdentityIndex(defendants)
         self.orders: tuple[Order, ...] = tuple(orders)
-        self.plans: dict[str, DefendantPlan] = compile_plans(
-            self.orders, watch_m=chosen.zone_watch_m
-        )
         self.places: Places = _places(protected_persons)
+        self.plans: dict[str, DefendantPlan] = compile_plans(
+            self.orders, watch_m=chosen.zone_watch_m, places=self.places
+        )
 
     def attribute(self, incident: Incident) -> str | Unattributed:
         """The defendant an incident belongs to, or why it cannot be attributed."""
@@ -348,6 +348,10 @@ class _Near(_Series):
         self.outside: list[float] = []
 
 
+def _by_time_and_id(hit: tuple[float, str, float, bool, bool, TermEntry]) -> tuple[float, str]:
+    return hit[0], hit[1]
+
+
 def _series(table: dict[str, dict[str, _Series]], who: str, person: str) -> _Series:
     by_person = table.get(who)
     if by_person is None:
@@ -419,7 +423,7 @@ class AlertTracker:
 
     def _watch_zones(self, plan: DefendantPlan, incident: Incident, t: float) -> None:
         point = incident.location
-        if point is None or incident.via_third_party or incident.kind not in PRESENCE_KINDS:
+        if point is None or incident.via_third_party or incident.kind._value_ not in PRESENCE_CODES:
             return
         watch = self._detector.config.zone_watch_m
         lat, lon = point.lat, point.lon
@@ -466,6 +470,7 @@ class AlertTracker:
         seen_add, unattributed = self._seen.add, self._unattributed
         targeted, unprotected = self._targeted, self._unprotected
         hit, watch_zones = self._hit, self._watch_zones
+        presence = PRESENCE_CODES
         count = 0
         for incident in incidents:
             if type(incident) is not Incident:
@@ -489,12 +494,13 @@ class AlertTracker:
             known = -1.0  # computed on first need: most incidents never need it
             plan = plans_get(who)
             if plan is not None:
-                entries = plan.by_kind.get(incident.kind._value_)
+                kind_code = incident.kind._value_
+                entries = plan.by_kind.get(kind_code)
                 if entries is not None:
                     for e in entries:
                         box = e.box
-                        if box is not None:
-                            # Exclusion zone: a cheap box test before the exact geometry.
+                        if box is not None and kind_code not in e.exempt:
+                            # Zones and approach distances: a cheap box test first.
                             point = incident.location
                             if point is None or not (
                                 box[0] <= point.lat <= box[1] and box[2] <= point.lon <= box[3]
@@ -520,8 +526,13 @@ class AlertTracker:
                                 if known < 0:
                                     known = _known(t, incident.reported_at)
                                 hit(e, incident, t, known)
-                if plan.zones and incident.location is not None:
-                    watch_zones(plan, incident, t)
+                point = incident.location
+                if plan.zones and point is not None and kind_code in presence:
+                    lat, lon = point.lat, point.lon
+                    for _, box in plan.zones:
+                        if box is None or (box[0] <= lat <= box[1] and box[2] <= lon <= box[3]):
+                            watch_zones(plan, incident, t)  # near a zone: the exact test
+                            break
             if target is not None:
                 if known < 0:
                     known = _known(t, incident.reported_at)
@@ -578,51 +589,58 @@ class AlertTracker:
                     g.times, g.ids, g.known, g.pre, g.threat, strict=True
                 )
             ),
-            key=lambda h: (h[0], h[1]),
+            key=_by_time_and_id,
         )
-        unique: dict[str, tuple[float, float, bool, bool]] = {}
-        for t, iid, known, pre, threat, _ in hits:
-            unique.setdefault(iid, (t, known, pre, threat))
         e = hits[0][5]  # the entry in force at the first incident names the term
-        values = list(unique.values())
-        first_t, last_t = values[0][0], values[-1][0]
-        pre_count = sum(1 for v in values if v[2])
+        evidence: dict[str, None] = {}
+        known, pre_count, threat = hits[0][2], 0, False
+        for hit in hits:
+            if hit[1] in evidence:
+                continue  # the same incident observed again
+            evidence[hit[1]] = None
+            known = min(known, hit[2])
+            pre_count += hit[3]
+            threat = threat or hit[4]
+        rule = e.rule
         if e.wording is None:
-            e.wording = explain.term_wording(e.term)
+            e.wording = explain.breach_wording(
+                phrase=rule.phrase,
+                term=e.term,
+                order=e.order,
+                section=rule.section,
+                cjs_code=rule.cjs_code,
+            )
+        first_t, last_t = hits[0][0], hits[-1][0]
         title, text = explain.breach_text(
-            phrase=e.rule.phrase,
-            term=e.term,
-            wording=e.wording,
-            order=e.order,
-            count=len(values),
+            e.wording,
+            count=len(evidence),
             first=first_t,
             last=last_t,
             pre_service=pre_count,
-            section=e.rule.section,
-            cjs_code=e.rule.cjs_code,
+            appeal_pending=e.appeal,
         )
         start_day = bucket * self._window
         first_seen = instant(first_t)
         return unchecked_alert(
-            alert_id=alert_id_for(e.rule.rule_id, who, e.order_id, e.term_id, start_day),
-            rule_id=e.rule.rule_id,
+            alert_id=alert_id_for(rule.rule_id, who, e.order_id, e.term_id, start_day),
+            rule_id=rule.rule_id,
             kind=AlertKind.BREACH,
-            severity=Severity.CRITICAL if any(v[3] for v in values) else e.rule.severity,
+            severity=Severity.CRITICAL if threat else rule.severity,
             defendant_id=who,
             order_id=e.order_id,
             term_id=e.term_id,
             term_code=e.code,
-            section=e.rule.section,
-            related_sections=(e.rule.term_section,),
-            cjs_code=e.rule.cjs_code,
+            section=rule.section,
+            related_sections=(rule.term_section,),
+            cjs_code=rule.cjs_code,
             title=title,
             explanation=text,
-            evidence_ids=tuple(unique),
-            count=len(values),
+            evidence_ids=tuple(evidence),
+            count=len(evidence),
             first_seen=first_seen,
             last_seen=instant(last_t),
             breach_time=first_seen,
-            identified_at=instant(min(v[1] for v in values)),
+            identified_at=instant(known),
             window_start=day_start(start_day),
             window_end=day_start(start_day + self._window),
             pre_service=pre_count > 0,

@@ -14,7 +14,7 @@ from spo_tracker.detection._clock import london_text
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.terms import Term
 
-__all__ = ["REVIEW_NOTE", "breach_text", "plural", "when_text"]
+__all__ = ["REVIEW_NOTE", "breach_text", "breach_wording", "plural", "when_text"]
 
 #: Every breach and notification alert ends with this reminder (SPA2019 s.8(1), s.11).
 REVIEW_NOTE: Final = (
@@ -38,39 +38,42 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def term_wording(term: Term) -> str:
-    """The term as the order states it, persons by id, zones by label (never an address)."""
-    return term.render()
+def breach_wording(
+    *, phrase: str, term: Term, order: Order, section: str, cjs_code: str
+) -> tuple[str, str]:
+    """The parts of a breach alert's text that depend only on the term: title and body.
+
+    Computed once per term and reused for every alert on it. The term is quoted
+    as the order states it: persons by id, zones by label, never an address.
+    """
+    title = f"Suspected breach of {term.TITLE.lower()} ({term.term_id}), order {order.order_id}"
+    body = (
+        f"appear to show {phrase}, contrary to term {term.term_id} ({term.CODE}, {term.TITLE}) "
+        f'of {order.kind.value} order {order.order_id}, which reads: "{term.render()}" '
+        f"Suspected offence: breach of a Stalking Protection Order ({section}), "
+        f"CJS offence code {cjs_code}."
+    )
+    return title, body
 
 
 def breach_text(
+    wording: tuple[str, str],
     *,
-    phrase: str,
-    term: Term,
-    wording: str,
-    order: Order,
     count: int,
     first: float,
     last: float,
     pre_service: int,
-    section: str,
-    cjs_code: str,
+    appeal_pending: bool,
 ) -> tuple[str, str]:
     """Title and explanation of a grouped suspected term breach."""
-    title = f"Suspected breach of {term.TITLE.lower()} ({term.term_id}), order {order.order_id}"
-    parts = [
-        f"{plural(count, 'incident')} {when_text(first, last)} appear to show {phrase}, "
-        f"contrary to term {term.term_id} ({term.CODE}, {term.TITLE}) of {order.kind.value} "
-        f'order {order.order_id}, which reads: "{wording}"',
-        f"Suspected offence: breach of a Stalking Protection Order ({section}), "
-        f"CJS offence code {cjs_code}.",
-    ]
+    title, body = wording
+    parts = [f"{plural(count, 'incident')} {when_text(first, last)} {body}"]
     if pre_service:
         parts.append(
             f"{plural(pre_service, 'incident')} happened after the order was made but before "
             "it was served: the defendant may not have known of it."
         )
-    if order.appeal_pending:
+    if appeal_pending:
         parts.append("An appeal is pending; the order remains in force (SPA2019 s.7).")
     parts.append(REVIEW_NOTE)
     return title, " ".join(parts)

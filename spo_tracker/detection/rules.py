@@ -63,6 +63,7 @@ from spo_tracker.domain.terms import (
 
 __all__ = [
     "BREACH_SECTION",
+    "PRESENCE_CODES",
     "PRESENCE_KINDS",
     "RULES",
     "RULES_BY_ID",
@@ -91,6 +92,9 @@ PRESENCE_KINDS: Final = frozenset(
         IncidentKind.RECORDING_IMAGES,
     }
 )
+
+#: The same as codes (``IncidentKind`` values): a str hashes in C, an enum member in Python.
+PRESENCE_CODES: Final = frozenset(k.value for k in PRESENCE_KINDS)
 
 _THIRD_PARTY_KINDS: Final = COMMUNICATION_KINDS | {IncidentKind.THIRD_PARTY_CONTACT}
 _SURVEILLANCE_KINDS: Final = frozenset(
@@ -129,7 +133,7 @@ def uses_banned_platform(term: Term, incident: Incident, places: Places) -> bool
 
 
 def _present_at(incident: Incident) -> GeoPoint | None:
-    if incident.kind in PRESENCE_KINDS and not incident.via_third_party:
+    if incident.kind._value_ in PRESENCE_CODES and not incident.via_third_party:
         return incident.location
     return None
 

@@ -1,16 +1,18 @@
 """A seeded synthetic police force: defendants, orders, protected persons, incidents.
 
 For benchmarks, tests and the demo. Everything is deterministic from the seed
-(``random.Random`` seeded with a string, which is stable across processes and
-Python versions); incidents are *streamed* from a generator, so a million of
+(``random.Random`` seeded with a string, which is stable across processes,
+unlike ``hash()``); incidents are *streamed* from a generator, so a million of
 them never sit in memory at once.
 
 The shape follows the domain file's scale notes: most defendants have one
 order, some an interim order followed by a full one; 5-15 terms an order;
 orders fixed for 2 or 3 years or until further order; some unserved, some
-discharged, some under appeal, some varied. Incidents come in bursts (the 104
-messages in one day) as well as singly, from linked accounts, by direct
-attribution, and from accounts nobody has linked yet.
+discharged, some under appeal, some varied. Incidents come from three feeds
+(electronic-monitoring location fixes, online activity on linked accounts, and
+reported incidents aimed at a person, including bursts like the 104 messages
+in one day), attributed through linked accounts, by an officer directly, or
+not at all (accounts nobody has linked yet); see :meth:`SyntheticForce.incidents`.
 
 Nothing here is real: names are ``Defendant 17``, places are random points in
 England, handles are ``user17a``.
@@ -75,6 +77,11 @@ _BANNABLE: Final = (
     Platform.SNAPCHAT,
     Platform.WHATSAPP,
 )
+#: Platforms the synthetic orders never ban.
+_ALLOWED: Final = (Platform.YOUTUBE, Platform.REDDIT, Platform.LINKEDIN)
+#: Shares of incidents by stream: location fixes, online activity, reported incidents.
+DEFAULT_MIX: Final = (0.60, 0.30, 0.10)
+_MEAN_SIZES: Final = (17.5, 5.5, 4.0)
 _KINDS: Final = (
     (IncidentKind.MESSAGE, 30),
     (IncidentKind.CALL, 8),
@@ -126,6 +133,7 @@ class _Profile:
 
     defendant_id: str
     handles: tuple[Identity, ...]
+    allowed: tuple[Identity, ...]
     phones: tuple[Identity, ...]
     persons: tuple[str, ...]
     home: GeoPoint
@@ -149,40 +157,47 @@ class SyntheticForce:
     _profiles: tuple[_Profile, ...] = attrs.field(repr=False)
     _strangers: tuple[Identity, ...] = attrs.field(repr=False)
 
-    def incidents(self, count: int, *, stream: int = 0) -> Iterator[Incident]:
-        """``count`` incidents, deterministic from the force seed and ``stream``.
+    def incidents(
+        self, count: int, *, stream: int = 0, mix: tuple[float, float, float] = DEFAULT_MIX
+    ) -> Iterator[Incident]:
+        """``count`` incidents, deterministic from the force seed, ``stream`` and ``mix``.
 
-        Incidents come in episodes, each one defendant on one day, in three
-        streams a force would feed in (shares of incidents, roughly):
+        Incidents come in episodes, each one defendant on one day, from three
+        feeds a force would take in; ``mix`` gives their shares of incidents
+        (default 60 % / 30 % / 10 %):
 
-        - 45 %: electronic-monitoring location fixes, a track of 5-30 fixes a day
-          within a few km of the protected person's home; one track in ten heads
-          towards it (closing in);
-        - 20 %: online activity on the defendant's linked accounts (1-10 events);
-        - 35 %: reported incidents aimed at a person: 1-12 of mixed kinds (about 3.5
-          on average) and, now and then, a burst of 20-120 messages from one
-          account (the 104 messages in a day).
+        - electronic-monitoring location fixes: a track of 5-30 fixes a day within
+          a few km of the protected person's home; one track in ten heads towards
+          it (closing in);
+        - online activity on the defendant's linked accounts (1-10 events), nine
+          sessions in ten on an account the order does not ban;
+        - reported incidents aimed at a person: 1-12 of mixed kinds (about 3.3 on
+          average) and, one episode in a hundred, a burst of 20-120 messages from
+          one account (the 104 messages in a day).
 
         Ids are ``S{stream}-{n}``.
         """
+        weights = [share / size for share, size in zip(mix, _MEAN_SIZES, strict=True)]
+        total = sum(weights)
+        track_p, activity_p = weights[0] / total, (weights[0] + weights[1]) / total
         rng = random.Random(f"spo-synthetic-incidents-{self.seed}-{stream}")
         n = 0
         while n < count:
             profile = rng.choice(self._profiles)
             day = _START.timestamp() + rng.randrange(_DAYS) * 86_400.0
             roll = rng.random()
-            if roll < 0.158:
+            if roll < track_p:
                 size = min(rng.randint(5, 30), count - n)
                 yield from self._track(rng, profile, size, stream, n, day)
-            elif roll < 0.383:
+            elif roll < activity_p:
                 size = min(rng.randint(1, 10), count - n)
                 yield from self._activity(rng, profile, size, stream, n, day)
-            elif roll < 0.389:
+            elif rng.random() < 0.01:
                 size = min(rng.randint(20, 120), count - n)
                 target = self._target(rng, profile)
                 yield from self._burst(rng, profile, size, stream, n, day, target)
             else:
-                size = min(1 + int(rng.expovariate(1 / 2.5)), 12, count - n)
+                size = min(1 + int(rng.expovariate(1 / 2.3)), 12, count - n)
                 target = self._target(rng, profile)
                 for i in range(size):
                     yield self._single(rng, profile, f"S{stream}-{n + i}", day, target)
@@ -215,7 +230,7 @@ class SyntheticForce:
     def _activity(
         self, rng: random.Random, profile: _Profile, size: int, stream: int, n: int, day: float
     ) -> Iterator[Incident]:
-        account = rng.choice(profile.handles)
+        account = rng.choice(profile.allowed if rng.random() < 0.9 else profile.handles)
         for i in range(size):
             at = day + rng.uniform(0, 86_000.0)
             yield Incident(
@@ -458,12 +473,14 @@ def synthetic_force(
         if rng.random() < 0.08:
             full = _end(full, OrderState.DISCHARGED, made_at.add(days=rng.randint(200, 700)), "")
         order_list.append(full)
-        linked = (*handles, *phones)
+        # Most defendants keep accounts on platforms their order does not ban.
+        allowed_handle = handle(rng.choice(_ALLOWED), f"user{d}c")
+        linked = (*handles, allowed_handle, *phones)
         defendant = Defendant(did, (NameUse(f"Defendant {d}"),))
         for identity in linked:
             defendant = defendant.link(identity, made_at.add(days=rng.randint(-30, 300)))
         people.append(defendant)
-        profiles.append(_Profile(did, handles, phones, persons, home))
+        profiles.append(_Profile(did, handles, (allowed_handle,), phones, persons, home))
     strangers = tuple(handle(rng.choice(_BANNABLE), f"stranger{i}") for i in range(5_000))
     return SyntheticForce(
         seed, tuple(people), tuple(order_list), tuple(persons_all), tuple(profiles), strangers
