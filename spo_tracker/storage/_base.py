@@ -72,7 +72,9 @@ class ScannedIncident(NamedTuple):
         actor_key: the acting identity's :attr:`~spo_tracker.domain.identities.Identity.key`.
         defendant_id: direct attribution, if any.
         target_person_id: the person it was aimed at, if any.
-        via_third_party: made through another person.
+        via_third_party: 1 if made through another person, else 0 (the same on every
+            backend: SQLite has no boolean type, and a flag kept as an int lets the
+            scan build rows without a Python call per row).
         lat: latitude, if known.
         lon: longitude, if known.
     """
@@ -84,7 +86,7 @@ class ScannedIncident(NamedTuple):
     actor_key: str | None
     defendant_id: str | None
     target_person_id: str | None
-    via_third_party: bool
+    via_third_party: int
     lat: float | None
     lon: float | None
 

@@ -94,7 +94,7 @@ class InMemoryStore(Store):
                 None if actor is None else actor.key,
                 i.defendant_id,
                 i.target_person_id,
-                i.via_third_party,
+                int(i.via_third_party),
                 None if where is None else where.lat,
                 None if where is None else where.lon,
             )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import json.encoder
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Engine, delete, insert, select, update
@@ -91,13 +92,12 @@ class SqlRecords:
     def insert(self, mapper: Mapper[Any], obj: Any, revision: int) -> None:
         key = mapper.key(obj)
         rows = mapper.from_domain(obj, revision)
-        with translating(self._url, kind=mapper.kind, key=key):
-            if self._rows(mapper, key, lock=False) is not None:
-                raise DuplicateRecordError(mapper.kind, key)
-            with self._session.begin_nested():
-                self._insert(rows.root)
-                for spec in mapper.children:
-                    self._insert(*rows.of(spec.table))
+        if self.revision(mapper, key) is not None:
+            raise DuplicateRecordError(mapper.kind, key)
+        with translating(self._url, kind=mapper.kind, key=key), self._session.begin_nested():
+            self._insert(rows.root)
+            for spec in mapper.children:
+                self._insert(*rows.of(spec.table))
 
     def _insert(self, *rows: SQLModel) -> None:
         if rows:
@@ -425,6 +425,12 @@ def _incident_sql(*, sqlite: bool) -> str:
     )
 
 
+#: ``ScannedIncident`` from a driver row of the light columns, built in C (``_make`` is Python).
+_scanned: Final[Callable[[Sequence[Any]], ScannedIncident]] = functools.partial(
+    tuple.__new__, ScannedIncident
+)
+
+
 def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
@@ -561,15 +567,11 @@ class SqlStore(Store):
         columns = list(_LIGHT)
         if not self.url.is_sqlite:
             columns[1] = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
+            columns[7] = "via_third_party::int"
         sql, params = self._scan_sql(columns, since, until, defendant_id)
-        make = ScannedIncident
         for chunk in self._stream(sql, params, chunk_size):
-            if self.url.is_sqlite:
-                # SQLite has no boolean type: 0/1 become False/True here, once.
-                for r in chunk:
-                    yield make(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] == 1, r[8], r[9])
-            else:
-                yield from map(make._make, chunk)
+            # The driver's tuples become rows in C: no Python frame per row.
+            yield from map(_scanned, chunk)
 
     def scan_full(
         self,

@@ -441,7 +441,8 @@ class StoreContract:
         for row, incident in zip(rows, batch, strict=True):
             assert row.incident_id == incident.incident_id
             assert row.occurred_at == incident.occurred_at
-            assert row.via_third_party is incident.via_third_party
+            assert row.via_third_party == int(incident.via_third_party)
+            assert type(row.via_third_party) is int
             assert row.actor_key == incident.actor.key  # type: ignore[union-attr]
             assert (row.lat, row.lon) == (incident.location.lat, incident.location.lon)  # type: ignore[union-attr]
             assert (row.kind, row.platform) == ("message", "instagram")
