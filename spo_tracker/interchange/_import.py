@@ -45,7 +45,7 @@ from spo_tracker.interchange._schema import (
     RECORD_TYPES,
 )
 from spo_tracker.interchange._values import FieldError
-from spo_tracker.storage import Actor, Store, UnitOfWork
+from spo_tracker.storage import Actor, Store, UnitOfWork, scan_incident_rows
 
 __all__ = ["ImportReport", "import_file"]
 
@@ -193,8 +193,9 @@ class _Pending:
 class _Validation:
     """Pass 1: every check, keeping ids and hashes only."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, store: Store, uow: UnitOfWork) -> None:
         self.uow = uow
+        self.uow_store = store
         self.issues: list[ImportIssue] = []
         self.resolver = Resolver()
         self.object_lines: dict[tuple[str, str], int] = {}
@@ -205,7 +206,8 @@ class _Validation:
         self.redundant: set[int] = set()
         self.suspects: set[tuple[str, int]] = set()
         self.pending: dict[tuple[str, str], _Pending] = {}
-        self.chunk: list[tuple[int, str, Record]] = []
+        self.chunk: list[tuple[int, str, Incident]] = []
+        self._stored: dict[str, set[str]] = {}
         self.group: _Group | None = None
         self.counts: collections.Counter[str] = collections.Counter()
         self.restricted = False
@@ -321,8 +323,14 @@ class _Validation:
         if kind == "person":
             self.person(number, record, label)
         self.references(number, label, record)
+        obj: Any
+        normal: Record
         try:
-            obj, normal = _build(kind, record, self.resolver)
+            if kind == "incident":
+                # The normal form is needed only if the id is stored: see flush_incidents.
+                obj, normal = rec.read_incident(record, self.resolver), {}
+            else:
+                obj, normal = _build(kind, record, self.resolver)
         except FieldError as error:
             self.issue(number, error.path, error.message, label)
             self.remember(kind, key, number)
@@ -333,7 +341,7 @@ class _Validation:
         elif kind == "location":
             self.resolver.locations.setdefault(key, obj)
         elif kind == "incident":
-            self.chunk.append((number, key, normal))
+            self.chunk.append((number, key, obj))
             if len(self.chunk) >= _CHUNK:
                 self.flush_incidents()
         else:
@@ -437,10 +445,9 @@ class _Validation:
         if kind == "person":
             theirs = self.stored_person(number, label, normal)
         else:
-            repository = _repository(self.uow, kind)
             theirs = None
-            if repository.exists(key):
-                theirs = _WRITERS[kind](repository.get(key))
+            if key in self.stored(kind):
+                theirs = _WRITERS[kind](_repository(self.uow, kind).get(key))
         if theirs is not None:
             self.compare(number, label, normal, theirs)
 
@@ -461,13 +468,7 @@ class _Validation:
     def stored_person(self, number: int, label: str, normal: Record) -> Record | None:
         key, role = normal["id"], normal["attributes"]["role"]
         uow = self.uow
-        stored_role = (
-            "defendant"
-            if uow.defendants.exists(key)
-            else "protected_person"
-            if uow.protected_persons.exists(key)
-            else None
-        )
+        stored_role = self.stored_role(key)
         if stored_role is None:
             return None
         if stored_role != role:
@@ -487,7 +488,7 @@ class _Validation:
         return rec.write_protected_person(ProtectedPerson(key, name), include_restricted=False)
 
     def order_against_store(self, group: _Group, order: Order) -> None:
-        if not self.uow.orders.exists(order.order_id):
+        if order.order_id not in self.stored("order"):
             return
         ours = rec.write_order(order)
         theirs = rec.write_order(self.uow.orders.get(order.order_id))
@@ -511,11 +512,40 @@ class _Validation:
         chunk, self.chunk = self.chunk, []
         if not chunk:
             return
-        stored = self.uow.find_incidents([key for _, key, _ in chunk])
-        for number, key, normal in chunk:
+        keys = [key for _, key, _ in chunk]
+        stored = self.uow.find_incidents(keys) if self.any_incidents() else {}
+        for number, key, incident in chunk:
             found = stored.get(key)
             if found is not None:
+                normal = rec.write_incident(incident)
                 self.compare(number, _label(normal), normal, rec.write_incident(found))
+
+    def any_incidents(self) -> bool:
+        """Whether the database holds any incident (an empty one needs no lookups)."""
+        known = self._stored.get("incident:any")
+        if known is None:
+            rows = scan_incident_rows(self.uow_store, chunk_size=1)
+            try:
+                first = next(rows, None)
+            finally:
+                close = getattr(rows, "close", None)
+                if close is not None:  # release the cursor the scan holds
+                    close()
+            known = self._stored["incident:any"] = set() if first is None else {first.incident_id}
+        return bool(known)
+
+    def stored(self, kind: str) -> set[str]:
+        """The ids stored of a kind (read once: persons, orders and the like are few)."""
+        found = self._stored.get(kind)
+        if found is None:
+            found = self._stored[kind] = set(_repository(self.uow, kind).ids())
+        return found
+
+    def stored_role(self, key: str) -> str | None:
+        """``defendant`` or ``protected_person`` if a person with this id is stored."""
+        if key in self.stored("defendant"):
+            return "defendant"
+        return "protected_person" if key in self.stored("protected_person") else None
 
     # -- the end of the file
 
@@ -554,15 +584,8 @@ class _Validation:
                 self.in_store(kind, key, pending, stored_incidents)
 
     def in_store(self, kind: str, key: str, pending: _Pending, incidents: set[str]) -> None:
-        uow = self.uow
         if kind == "person":
-            stored = (
-                "defendant"
-                if uow.defendants.exists(key)
-                else "protected_person"
-                if uow.protected_persons.exists(key)
-                else None
-            )
+            stored = self.stored_role(key)
             if stored is not None and pending.role is not None and stored != pending.role:
                 ref = Ref(pending.path, kind, key, pending.role)
                 self.wrong_role(pending.line, pending.label, ref, stored)
@@ -570,7 +593,7 @@ class _Validation:
         elif kind == "incident":
             found = key in incidents
         else:
-            found = _repository(uow, kind).exists(key)
+            found = key in self.stored(kind)
         if not found:
             more = (
                 f" (and {pending.count - 1} more reference(s) to it)" if pending.count > 1 else ""
@@ -673,6 +696,8 @@ class _Duplicates:
 
 def _repository(uow: UnitOfWork, kind: str) -> Any:
     repositories = {
+        "defendant": uow.defendants,
+        "protected_person": uow.protected_persons,
         "application": uow.applications,
         "notification_duty": uow.notification_duties,
         "alert": uow.alerts,
@@ -799,7 +824,7 @@ def import_file(
         raise InvalidValueError("batch_size", batch_size, "must be a whole number, 1 or more")
     source = Path(path)
     with store.unit_of_work(actor, at=at) as uow:
-        validation, sha = _validate(uow, source)
+        validation, sha = _validate(store, uow, source)
         if validation.issues:
             raise ImportValidationError(str(source), validation.issues)
         writer = _Writer(uow, validation, batch_size)
@@ -840,8 +865,8 @@ def _opened(source: Path) -> IO[bytes]:
     return source.open("rb")
 
 
-def _validate(uow: UnitOfWork, source: Path) -> tuple[_Validation, str]:
-    validation = _Validation(uow)
+def _validate(store: Store, uow: UnitOfWork, source: Path) -> tuple[_Validation, str]:
+    validation = _Validation(store, uow)
     digest = file_digest()
     with _opened(source) as stream:
         lines = read_lines(stream, digest)

@@ -38,14 +38,20 @@ __all__ = ["COMMON_FIELDS", "parameter_fields", "read_term", "write_term"]
 COMMON_FIELDS: Final = frozenset({"term_id", "period", "locality"})
 
 
-def parameter_fields(cls: type[Term]) -> list[tuple[str, Any, bool]]:
-    """``(name, resolved type, required)`` of each parameter of a term type."""
-    hints = typing.get_type_hints(cls)
-    return [
-        (a.alias, hints[a.name], a.default is attrs.NOTHING)
-        for a in attrs.fields(cls)
-        if a.init and a.name not in COMMON_FIELDS
-    ]
+_PARAMETERS: dict[type[Term], tuple[tuple[str, Any, bool], ...]] = {}
+
+
+def parameter_fields(cls: type[Term]) -> tuple[tuple[str, Any, bool], ...]:
+    """``(name, resolved type, required)`` of each parameter of a term type (resolved once)."""
+    found = _PARAMETERS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _PARAMETERS[cls] = tuple(
+            (a.alias, hints[a.name], a.default is attrs.NOTHING)
+            for a in attrs.fields(cls)
+            if a.init and a.name not in COMMON_FIELDS
+        )
+    return found
 
 
 def _members(tp: Any) -> set[Any]:

@@ -48,6 +48,7 @@ INSTANT_PATTERN: Final = (
     r"(Z|[+-][0-9]{2}:[0-9]{2})$"
 )
 _INSTANT: Final = re.compile(INSTANT_PATTERN)
+_UTC: Final = pendulum.UTC
 _NAIVE: Final = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"
 )
@@ -93,8 +94,11 @@ def field(path: str, build: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 def instant_text(at: _dt.datetime) -> str:
     """An aware instant as fixed-width UTC text: ``2024-03-15T14:30:00.000000Z``."""
-    utc = _dt.datetime.astimezone(at, _dt.UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S.%f}Z"
+    # The C methods of datetime, not pendulum's own (several times slower): exports are
+    # millions of instants. A zero offset already reads as UTC.
+    if at.utcoffset():
+        at = _dt.datetime.astimezone(at, _dt.UTC)
+    return _dt.datetime.isoformat(at, timespec="microseconds")[:26] + "Z"
 
 
 def read_instant(value: object, path: str) -> pendulum.DateTime:
@@ -111,9 +115,15 @@ def read_instant(value: object, path: str) -> pendulum.DateTime:
         raise FieldError(path, f"{value!r} is not an RFC 3339 instant with a UTC offset")
     try:
         parsed = _dt.datetime.fromisoformat(value)
-    except ValueError as error:
+        if parsed.utcoffset():
+            parsed = parsed.astimezone(_dt.UTC)
+    except (ValueError, OverflowError) as error:
         raise FieldError(path, f"{value!r} is not a real instant ({error})") from None
-    return pendulum.instance(parsed.astimezone(_dt.UTC)).in_timezone(pendulum.UTC)
+    # Built directly: pendulum.instance() costs ten times as much, and imports read millions.
+    p = parsed
+    return pendulum.DateTime(
+        p.year, p.month, p.day, p.hour, p.minute, p.second, p.microsecond, tzinfo=_UTC
+    )
 
 
 def read_optional_instant(value: object, path: str) -> pendulum.DateTime | None:

@@ -1,0 +1,123 @@
+"""The JSON Schema: shipped, current, valid, covering the catalogue; the two validators agree."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spo_tracker.domain.incidents import IncidentKind
+from spo_tracker.domain.terms import TERM_TYPES
+from spo_tracker.interchange import RECORD_TYPES, Dataset, schema
+from spo_tracker.interchange.schema import SCHEMA_FILE, field_reference_markdown, schema_text
+from tests.interchange.builders import full_dataset
+from tests.interchange.conftest import dataset_text
+from tests.interchange.strategies import datasets
+
+ROOT = Path(__file__).resolve().parents[2]
+_SHIPPED = ROOT / "spo_tracker" / "interchange" / SCHEMA_FILE
+_DOCS = ROOT / "docs" / "interchange.md"
+_BLOCK = re.compile(
+    r"<!-- BEGIN FIELD REFERENCE.*?-->\n(.*?)<!-- END FIELD REFERENCE -->", re.DOTALL
+)
+
+
+def _document(kind: str) -> dict[str, Any]:
+    shipped = schema()
+    return {"$schema": shipped["$schema"], "$defs": shipped["$defs"], "$ref": f"#/$defs/{kind}"}
+
+
+_SLOW = {
+    kind: jsonschema.Draft202012Validator(_document(kind)) for kind in ("header", *RECORD_TYPES)
+}
+_QUICK = {kind: jsonschema_rs.validator_for(_document(kind)) for kind in ("header", *RECORD_TYPES)}
+
+
+def test_the_shipped_schema_is_the_generated_one() -> None:
+    """Regenerate with ``python -m spo_tracker.interchange.schema`` when this fails."""
+    assert _SHIPPED.read_text(encoding="utf-8") == schema_text()
+
+
+def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
+    """Checked against the meta-schema."""
+    jsonschema.Draft202012Validator.check_schema(schema())
+    assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_every_catalogue_code_has_its_parameters_in_the_schema() -> None:
+    """A new term type cannot be exported without a schema for its parameters."""
+    branches = schema()["$defs"]["term"]["allOf"]
+    codes = [b["if"]["properties"]["attributes"]["properties"]["code"]["const"] for b in branches]
+    assert codes == list(TERM_TYPES)
+
+
+def test_enumerations_come_from_the_domain() -> None:
+    """The incident kinds in the schema are the domain's, in order."""
+    kinds = schema()["$defs"]["incident"]["properties"]["attributes"]["properties"]["kind"]
+    assert kinds["enum"] == [k.value for k in IncidentKind]
+
+
+def _records(data: Dataset) -> list[dict[str, Any]]:
+    return [
+        json.loads(line) for line in dataset_text(data, include_restricted=True).split("\n")[:-1]
+    ]
+
+
+@given(data=datasets())
+def test_every_exported_record_is_valid_against_the_schema(data: Dataset) -> None:
+    """Both validators accept everything the exporter writes."""
+    for record in _records(data):
+        kind = record["type"]
+        assert not list(_SLOW[kind].iter_errors(record)), record
+        assert _QUICK[kind].is_valid(record)
+
+
+_BASE = _records(full_dataset())
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**33), 2**33),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.sampled_from(["2024-01-01T10:00:00", "2024-01-01T10:00:00Z", "2024-02-30", "8Q", "x"]),
+    st.just([]),
+    st.just({}),
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _paths(item, (*prefix, i))
+    return found
+
+
+@given(st.data())
+def test_the_fast_and_the_explaining_validators_agree(data: st.DataObject) -> None:
+    """jsonschema_rs accepts exactly what jsonschema accepts, on corrupted records."""
+    record = json.loads(json.dumps(data.draw(st.sampled_from(_BASE))))
+    kind = record["type"]
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(record)[1:]))
+        parent = record
+        for part in path[:-1]:
+            parent = parent[part]
+        parent[path[-1]] = data.draw(_VALUES)
+    assert _QUICK[kind].is_valid(record) == _SLOW[kind].is_valid(record)
+
+
+def test_the_docs_field_reference_is_current() -> None:
+    """docs/interchange.md carries the reference generated from the schema."""
+    found = _BLOCK.search(_DOCS.read_text(encoding="utf-8"))
+    assert found is not None, "docs/interchange.md has no generated field reference block"
+    assert found[1] == field_reference_markdown()
