@@ -27,6 +27,7 @@ from __future__ import annotations
 import enum
 import functools
 import hashlib
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
@@ -329,5 +330,7 @@ def unchecked_alert(**values: Any) -> Alert:
     put, get = object.__setattr__, values.get
     for name, default in _FIELDS:
         put(alert, name, get(name, default))
-    put(alert, "protected_person_ids", tuple(sorted(set(alert.protected_person_ids))))
+    persons = alert.protected_person_ids
+    if any(a >= b for a, b in itertools.pairwise(persons)):
+        put(alert, "protected_person_ids", tuple(sorted(set(persons))))
     return alert

@@ -55,6 +55,8 @@ class TermEntry:
         "order",
         "order_id",
         "persons",
+        "protected",
+        "related",
         "rule",
         "served",
         "term",
@@ -90,6 +92,9 @@ class TermEntry:
             frozenset(term.persons) if rule.needs_target else None  # type: ignore[attr-defined]
         )
         self.wording: tuple[str, str] | None = None  # alert title and body, on first use
+        # Shared by every alert on this term (fewer objects for the garbage collector).
+        self.related: tuple[str, ...] = (rule.term_section,)
+        self.protected: tuple[str, ...] = tuple(sorted(set(order.protected_person_ids)))
         # A shortcut before the rule's own test: the rule cannot match an incident
         # located outside ``box`` (or with no location), unless its kind is ``exempt``.
         # Exclusion zones: the zone's box. No approach: the boxes of the persons' known

@@ -631,7 +631,7 @@ class AlertTracker:
             term_id=e.term_id,
             term_code=e.code,
             section=rule.section,
-            related_sections=(rule.term_section,),
+            related_sections=e.related,
             cjs_code=rule.cjs_code,
             title=title,
             explanation=text,
@@ -645,7 +645,7 @@ class AlertTracker:
             window_end=day_start(start_day + self._window),
             pre_service=pre_count > 0,
             appeal_pending=e.appeal,
-            protected_person_ids=e.order.protected_person_ids,
+            protected_person_ids=e.protected,
         )
 
     def _order_context(self, who: str, person: str, t: float) -> tuple[str | None, bool]:

@@ -64,7 +64,7 @@ from spo_tracker.domain.terms import (
     Term,
 )
 
-__all__ = ["SyntheticForce", "synthetic_force"]
+__all__ = ["DEFAULT_MIX", "SyntheticForce", "synthetic_force"]
 
 _CHIEF: Final = ChiefOfficer(Force("SYN", "Synthetic Constabulary"))
 _START: Final = pendulum.datetime(2024, 1, 1, tz="UTC")
