@@ -33,9 +33,9 @@ from typing import Any
 import pendulum
 import psycopg
 import sqlalchemy as sa
+from _common import report
 from sqlmodel import Session
 
-from benchmarks._common import report
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Platform, handle, phone
 from spo_tracker.domain.incidents import Incident, IncidentKind

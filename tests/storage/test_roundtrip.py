@@ -13,7 +13,7 @@ import json
 import attrs
 import pendulum
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
@@ -214,15 +214,3 @@ def test_incidents_round_trip(
         incident, incident_id=_unique("I"), reported_at=reported, evidence_refs=tuple(refs)
     )
     assert _round_trip(store, incident) == incident
-
-
-@settings(max_examples=10)
-@given(orders=st.lists(strategies.orders(max_versions=2), min_size=1, max_size=3))
-def test_scanned_incidents_and_orders_agree_on_instants(store: Store, orders: list[Order]) -> None:
-    """The made-at instant of each order survives exactly (spot check of timestamptz/us)."""
-    for order in orders:
-        defendant = builders.defendant(_unique("D"), identities=0)
-        order = attrs.evolve(order, order_id=_unique("O"), defendant_id=defendant.defendant_id)
-        loaded = _round_trip(store, order, before=(defendant,))
-        assert isinstance(loaded, Order)
-        assert to_epoch_us(loaded.made_at) == to_epoch_us(order.made_at)
