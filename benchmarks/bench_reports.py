@@ -52,13 +52,21 @@ def both(name: str, figures: tuple[float, float], target: str = "") -> None:
 
 
 def _alerts(count: int) -> tuple[list[Alert], ReportContext]:
-    """At least ``count`` alerts from detection over a synthetic force, and their context."""
+    """At least ``count`` alerts from detection over a synthetic force, and their context.
+
+    The force grows until detection raises enough alerts (how many a force raises
+    depends on the generator's mix of conduct).
+    """
     size = max(1, count // 25)
-    force = synthetic_force(7, defendants=size, orders=int(size * 1.2))
-    incidents = list(force.incidents(size * 200))
-    found = Detector(
-        force.orders, force.defendants, protected_persons=force.protected_persons
-    ).scan(incidents)
+    while True:
+        force = synthetic_force(7, defendants=size, orders=int(size * 1.2))
+        incidents = list(force.incidents(size * 200))
+        found = Detector(
+            force.orders, force.defendants, protected_persons=force.protected_persons
+        ).scan(incidents)
+        if len(found.alerts) >= count:
+            break
+        size *= 2
     context = ReportContext.of(
         orders=force.orders,
         defendants=force.defendants,

@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Final
 
+import attrs
+
 from spo_tracker.domain.people import ProtectedPerson
 
 __all__ = ["LOCATION_MARK", "WITHHELD", "Redactor", "redacted_label"]
@@ -33,6 +35,8 @@ _NAME_MARK: Final = "[name redacted]"
 # Two decimal numbers with a fractional part, separated by a comma or space:
 # "52.4862, -1.8904", "52.4862 -1.8904" (what a pasted map position looks like).
 _COORDINATES: Final = re.compile(r"[-+]?\d{1,3}\.\d{2,}\s*[,; ]\s*[-+]?\d{1,3}\.\d{2,}")
+# A cheap first test (it starts with a digit, which the regex engine skips to quickly).
+_DECIMAL: Final = re.compile(r"\d\.\d\d")
 _MIN_PART: Final = 3
 
 
@@ -58,17 +62,41 @@ def _address_parts(person: ProtectedPerson) -> list[str]:
     return texts
 
 
-def _pattern(texts: Iterable[str]) -> re.Pattern[str] | None:
-    unique = sorted({t for t in texts if t}, key=lambda t: (-len(t), t))
-    if not unique:
-        return None
+def _without_coordinates(text: str) -> str:
+    if _DECIMAL.search(text) is None:
+        return text
+    return _COORDINATES.sub(LOCATION_MARK, text)
+
+
+def _pattern(texts: Iterable[str]) -> re.Pattern[str]:
+    """One case-insensitive, word-bounded pattern matching any of ``texts`` (not empty)."""
+    unique = sorted(set(texts), key=lambda t: (-len(t), t))
     # Longest first, so that "12 Acacia Avenue" wins over "Acacia"; word-bounded both sides.
     body = "|".join(re.escape(t) for t in unique)
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
 
+@attrs.frozen
+class _Secrets:
+    """What must not appear for one person: the texts, lower-cased for a quick check."""
+
+    names: tuple[str, ...]
+    places: tuple[str, ...]
+
+
+def _secrets(person: ProtectedPerson) -> _Secrets:
+    return _Secrets(
+        tuple(sorted({t.lower() for t in _name_parts(person.name) if t})),
+        tuple(sorted({t.lower() for t in _address_parts(person) if t})),
+    )
+
+
 class Redactor:
     """Labels and scrubs text for one report.
+
+    Scrubbing first checks, with plain substring tests, whether any secret of the
+    persons concerned occurs in the text at all (it almost never does), and only
+    then builds and applies a word-bounded, case-insensitive pattern.
 
     Args:
         persons: the protected persons the report may mention, by id (with their
@@ -80,8 +108,7 @@ class Redactor:
     def __init__(self, persons: Mapping[str, ProtectedPerson], *, include_names: bool) -> None:
         self._persons = persons
         self.include_names = include_names
-        self._cache: dict[frozenset[str], tuple[re.Pattern[str] | None, re.Pattern[str] | None]]
-        self._cache = {}
+        self._secrets: dict[str, _Secrets] = {}
 
     def label(self, person_id: str) -> str:
         """The person's name if names are included and known, else the redacted label."""
@@ -94,42 +121,41 @@ class Redactor:
         """Labels by id, for :meth:`~spo_tracker.domain.terms.Term.render` placeholders."""
         return {pid: self.label(pid) for pid in person_ids}
 
-    def _patterns(
-        self, person_ids: frozenset[str]
-    ) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-        found = self._cache.get(person_ids)
+    def _of(self, person_id: str) -> _Secrets:
+        found = self._secrets.get(person_id)
         if found is None:
-            people = [self._persons[p] for p in sorted(person_ids)]
-            names = (
-                None
-                if self.include_names
-                else _pattern(part for person in people for part in _name_parts(person.name))
-            )
-            places = _pattern(part for person in people for part in _address_parts(person))
-            found = self._cache[person_ids] = (places, names)
+            found = self._secrets[person_id] = _secrets(self._persons[person_id])
         return found
+
+    def _remove(self, text: str, person_ids: Iterable[str], *, names: bool) -> str:
+        lowered = text.lower()
+        places: list[str] = []
+        found_names: list[str] = []
+        for pid in person_ids:
+            secrets = self._of(pid)
+            places += [t for t in secrets.places if t in lowered]
+            if names:
+                found_names += [t for t in secrets.names if t in lowered]
+        if places:
+            text = _pattern(places).sub(LOCATION_MARK, text)
+        if found_names:
+            text = _pattern(found_names).sub(_NAME_MARK, text)
+        return text
 
     def scrub_places(self, text: str, person_ids: Iterable[str]) -> str:
         """``text`` without coordinates or the addresses of those of the given persons the
         report knows; for the library's own wording (titles, explanations, terms), which
         names persons by id and zones by label, as a second line of defence."""
-        persons = frozenset(p for p in person_ids if p in self._persons)
-        places, _ = self._patterns(persons)
-        text = _COORDINATES.sub(LOCATION_MARK, text)
-        return text if places is None else places.sub(LOCATION_MARK, text)
+        known = [p for p in person_ids if p in self._persons]
+        return self._remove(_without_coordinates(text), known, names=False)
 
     def scrub(self, text: str, person_ids: Iterable[str]) -> str:
         """``text`` without coordinates, and without the addresses (and, unless names are
-        included, the names) of the given protected persons."""
+        included, the names) of the given protected persons; withheld whole if one of them
+        is unknown to the report."""
         if not text:
             return text
-        persons = frozenset(person_ids)
-        if not persons <= self._persons.keys():
+        persons = sorted(set(person_ids))
+        if any(p not in self._persons for p in persons):
             return WITHHELD
-        places, names = self._patterns(persons)
-        text = _COORDINATES.sub(LOCATION_MARK, text)
-        if places is not None:
-            text = places.sub(LOCATION_MARK, text)
-        if names is not None:
-            text = names.sub(_NAME_MARK, text)
-        return text
+        return self._remove(_without_coordinates(text), persons, names=not self.include_names)
