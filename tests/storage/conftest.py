@@ -85,10 +85,8 @@ class PostgresServer:
         self._admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """This run's PostgreSQL server, with a migrated template database."""
-    url = os.environ.get(POSTGRES_ENV)
+def start_server(url: str | None) -> PostgresServer:
+    """The server named by ``url`` with its template made; skip if unset, *fail* if unreachable."""
     if not url:
         pytest.skip(f"{POSTGRES_ENV} is not set; PostgreSQL tests run in CI (.ci/run)")
     server = PostgresServer(url)
@@ -98,6 +96,13 @@ def postgres_server() -> Iterator[PostgresServer]:
         pytest.fail(f"{POSTGRES_ENV}={url} but the server cannot be reached: {error}")
     server.keep(server.template)
     upgrade(server.url_for(server.template))
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """This run's PostgreSQL server, with a migrated template database."""
+    server = start_server(os.environ.get(POSTGRES_ENV))
     yield server
     server.drop_all()
 

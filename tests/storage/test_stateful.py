@@ -141,7 +141,7 @@ def test_in_memory_repository_matches_the_model() -> None:
 def test_sqlite_repository_matches_the_model(sqlite_url: str) -> None:
     """SQLite against the dict model (examples capped: every step is several transactions)."""
     store = connect(sqlite_url, clock=fixed_clock)
-    _run(store, cap=20)
+    _run(store, cap=15)
     store.close()
 
 
