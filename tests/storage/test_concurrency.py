@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from spo_tracker.domain.identities import phone
 from spo_tracker.domain.orders import Order
 from spo_tracker.errors import ConcurrencyConflictError
-from spo_tracker.storage import Actor, SqlStore, Store, connect
+from spo_tracker.storage import Actor, InMemoryStore, SqlStore, Store, connect, verify
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, fixed_clock
 
@@ -119,6 +120,7 @@ def test_concurrent_writers_that_retry_lose_no_update(store: SqlStore) -> None:
     assert sorted(reasons) == sorted(f"w{n}-r{r}" for n in range(workers) for r in range(rounds))
     assert final.revision == 1 + workers * rounds
     assert sum(conflicts) >= workers - 1
+    assert verify(store).ok  # concurrent appends still make one chain
 
 
 def test_a_second_sqlite_writer_waits_for_the_lock_instead_of_failing(sqlite_url: str) -> None:
@@ -144,4 +146,47 @@ def test_a_second_sqlite_writer_waits_for_the_lock_instead_of_failing(sqlite_url
     assert time.monotonic() - started >= 0.5
     with store.unit_of_work(ACTOR) as uow:
         assert uow.defendants.ids() == ["D-fast", "D-slow"]
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param("memory", id="memory"),
+        pytest.param("postgres_url", id="postgres", marks=pytest.mark.postgres),
+    ],
+)
+def test_interleaved_units_of_work_lose_no_update(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Two open units of work read revision 1; the second to write is refused (at its update
+    on PostgreSQL, which locks the row; at its commit in memory, which re-checks the base).
+    SQLite is left out: its writers queue for the lock, so they cannot interleave."""
+    store: Store = (
+        InMemoryStore(clock=fixed_clock)
+        if backend == "memory"
+        else connect(request.getfixturevalue(backend), clock=fixed_clock)
+    )
+    with store.unit_of_work(ACTOR) as uow:
+        uow.defendants.add(builders.defendant("D1", identities=0))
+        uow.commit()
+    first = store.unit_of_work(ACTOR).__enter__()
+    try:
+        stale = first.defendants.get("D1")
+        with store.unit_of_work(Actor("PC 2", "officer")) as second:
+            winner = second.defendants.get("D1").link(phone("07700 900001"), fixed_clock())
+            second.defendants.update(winner)
+            second.commit()
+        late = stale.link(phone("07700 900002"), fixed_clock())
+
+        def update_and_commit() -> None:
+            first.defendants.update(late)
+            first.commit()
+
+        with pytest.raises(ConcurrencyConflictError):
+            update_and_commit()
+    finally:
+        first.__exit__(None, None, None)
+    with store.unit_of_work(ACTOR) as uow:
+        assert uow.defendants.get("D1") == winner
     store.close()
