@@ -81,6 +81,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: One decoder for every line: json.loads() with options builds a new one per call.
+_DECODER: Final = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+
+
 def parse_line(raw: bytes) -> dict[str, Any]:
     """The JSON object on a line.
 
@@ -95,7 +99,7 @@ def parse_line(raw: bytes) -> dict[str, Any]:
     if not text.strip():
         raise LineProblem("blank line: every line must hold one JSON object")
     try:
-        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise LineProblem(f"not JSON: {error.msg} at column {error.colno}") from None
     if not isinstance(value, dict):
