@@ -220,7 +220,8 @@ class _Validation:
     # -- the header
 
     def header(self, line: int, raw: bytes | None) -> bool:
-        """Check line 1; ``False`` if the file cannot be read any further."""
+        """Check line 1; ``False`` if the file cannot be read any further (not an
+        interchange file, or a version this library cannot read)."""
         if raw is None:
             self.issue(line, "", f"the header line is over {MAX_LINE_BYTES:,} bytes")
             return False
@@ -246,11 +247,11 @@ class _Validation:
                 f"{FORMAT_VERSION}",
             )
             return False
-        problems = checker().problems("header", head)
-        for path, message in problems:
+        # Other header problems are reported, and the records are still checked.
+        for path, message in checker().problems("header", head):
             self.issue(line, path, message, "header")
         self.restricted = head.get("restricted") is True
-        return not problems
+        return True
 
     # -- one line
 

@@ -113,6 +113,13 @@ def test_an_unknown_term_catalogue_is_refused(write: Writer) -> None:
     assert _where(_problems(write, [json.dumps(head), *_LINES[1:]])) == [(1, "term_catalogue")]
 
 
+def test_other_header_problems_do_not_stop_the_records_being_checked(write: Writer) -> None:
+    """A naive export time is reported, and so is a bad record further down."""
+    head = json.loads(_LINES[0]) | {"created_at": "2025-06-01T12:00:00"}
+    lines = [json.dumps(head), *_LINES[1:], '{"type":"vehicle","id":"V1"}']
+    assert _where(_problems(write, lines)) == [(1, "created_at"), (len(lines), "type")]
+
+
 # --------------------------------------------------------------------------- lines and types
 
 
