@@ -174,3 +174,33 @@ def test_the_demo_into_a_named_database(tmp_path: Path) -> None:
     assert main(["--database", url, "demo", "--scale", "0", "--output", str(tmp_path / "o")]) == 0
     assert (tmp_path / "elsewhere.sqlite").is_file()
     assert not (tmp_path / "o" / "spo-tracker.sqlite").exists()
+
+
+def test_reports_are_audited_and_names_only_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each report written is an audit entry saying whether names were included; the
+    trail still verifies; names appear only with --include-protected-names."""
+    from spo_tracker.demo import DEMO_ACTOR, NOW
+    from spo_tracker.storage import connect
+
+    assert main(["demo", "--scale", "0", "--output", str(tmp_path)]) == 0
+    url = f"sqlite:///{tmp_path / 'spo-tracker.sqlite'}"
+    base = ["--database", url, "report", "--at", "2026-03-20T09:00:00Z", "--format", "html"]
+    assert main([*base, "--output", str(tmp_path / "named.html"), "--include-protected-names"]) == 0
+    named = (tmp_path / "named.html").read_text("utf-8")
+    assert "Sarah Collins" in named
+    assert "for internal use only" in named
+    assert "Sarah Collins" not in (tmp_path / REPORT_FILES["html"]).read_text("utf-8")
+    assert main(["--database", url, "audit", "verify"]) == 0
+    with connect(url) as store:
+        written = [e for e in store.audit_entries() if e.event == "report.written"]
+    assert [json.loads(e.changes)["protected_person_names"] for e in written] == [
+        "redacted",
+        "redacted",
+        "redacted",
+        "included",
+    ]
+    assert (written[0].actor_id, written[0].actor_role) == (DEMO_ACTOR.actor_id, "system")
+    assert written[0].recorded_at == NOW
+    capsys.readouterr()
