@@ -96,24 +96,31 @@ def _label(record: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- building records
 
 
-def _build(kind: str, record: Mapping[str, Any], resolve: Resolver) -> tuple[Any, Record]:
-    """The domain object of a (schema-valid) record and the record's normal form."""
-    if kind == "identity":
-        identity = rec.read_identity(record)
-        return identity, _renamed(rec.write_identity(identity), record)
-    if kind == "location":
-        address = rec.read_location(record)
-        return address, _renamed(rec.write_location(address), record)
+def _read(kind: str, record: Mapping[str, Any], resolve: Resolver) -> Any:
+    """The domain object of a (schema-valid) record."""
     if kind == "person":
         if record["attributes"]["role"] == "defendant":
-            defendant = rec.read_defendant(record, resolve)
-            return defendant, rec.write_defendant(defendant)[1]
-        person = rec.read_protected_person(record)
+            return rec.read_defendant(record, resolve)
+        return rec.read_protected_person(record)
+    return _READERS[kind](record, resolve)
+
+
+def _normal(kind: str, obj: Any, record: Mapping[str, Any]) -> Record:
+    """A record's normal form: the record the domain object it describes is written as."""
+    if kind in ("identity", "location"):
+        return _renamed(_WRITTEN[kind](obj), record)
+    if kind == "person":
+        if isinstance(obj, Defendant):
+            return rec.write_defendant(obj)[1]
         restricted = "restricted" in record["attributes"]
-        return person, rec.write_protected_person(person, include_restricted=restricted)
-    reader, writer = _SIMPLE[kind]
-    obj = reader(record, resolve)
-    return obj, writer(obj)
+        return rec.write_protected_person(obj, include_restricted=restricted)
+    return _WRITTEN[kind](obj)
+
+
+def _build(kind: str, record: Mapping[str, Any], resolve: Resolver) -> tuple[Any, Record]:
+    """The domain object of a (schema-valid) record and the record's normal form."""
+    obj = _read(kind, record, resolve)
+    return obj, _normal(kind, obj, record)
 
 
 def _renamed(normal: Record, record: Mapping[str, Any]) -> Record:
@@ -121,11 +128,21 @@ def _renamed(normal: Record, record: Mapping[str, Any]) -> Record:
     return {**normal, "id": record["id"]}
 
 
-_SIMPLE: Final[dict[str, tuple[Callable[[Any, Resolver], Any], Callable[[Any], Record]]]] = {
-    "application": (lambda r, _: rec.read_application(r), rec.write_application),
-    "notification_duty": (lambda r, _: rec.read_duty(r), rec.write_duty),
-    "incident": (rec.read_incident, rec.write_incident),
-    "alert": (lambda r, _: rec.read_alert(r), rec.write_alert),
+_READERS: Final[dict[str, Callable[[Any, Resolver], Any]]] = {
+    "identity": lambda r, _: rec.read_identity(r),
+    "location": lambda r, _: rec.read_location(r),
+    "application": lambda r, _: rec.read_application(r),
+    "notification_duty": lambda r, _: rec.read_duty(r),
+    "incident": rec.read_incident,
+    "alert": lambda r, _: rec.read_alert(r),
+}
+_WRITTEN: Final[dict[str, Callable[[Any], Record]]] = {
+    "identity": rec.write_identity,
+    "location": rec.write_location,
+    "application": rec.write_application,
+    "notification_duty": rec.write_duty,
+    "incident": rec.write_incident,
+    "alert": rec.write_alert,
 }
 
 
@@ -327,11 +344,9 @@ class _Validation:
         obj: Any
         normal: Record
         try:
-            if kind == "incident":
-                # The normal form is needed only if the id is stored: see flush_incidents.
-                obj, normal = rec.read_incident(record, self.resolver), {}
-            else:
-                obj, normal = _build(kind, record, self.resolver)
+            obj = _read(kind, record, self.resolver)
+            # An incident's normal form is needed only if its id is stored: see flush_incidents.
+            normal = {} if kind == "incident" else _normal(kind, obj, record)
         except FieldError as error:
             self.issue(number, error.path, error.message, label)
             self.remember(kind, key, number)
@@ -448,7 +463,7 @@ class _Validation:
         else:
             theirs = None
             if key in self.stored(kind):
-                theirs = _WRITERS[kind](_repository(self.uow, kind).get(key))
+                theirs = _WRITTEN[kind](_repository(self.uow, kind).get(key))
         if theirs is not None:
             self.compare(number, label, normal, theirs)
 
@@ -707,13 +722,6 @@ def _repository(uow: UnitOfWork, kind: str) -> Any:
     return repositories[kind]
 
 
-_WRITERS: Final[dict[str, Callable[[Any], Record]]] = {
-    "application": rec.write_application,
-    "notification_duty": rec.write_duty,
-    "alert": rec.write_alert,
-}
-
-
 # --------------------------------------------------------------------------- pass 2
 
 
@@ -732,7 +740,7 @@ class _Writer:
         for number, raw in lines:
             if number in self.v.person_lines and number not in self.v.redundant and raw:
                 record = parse_line(raw)
-                obj, _ = _build("person", record, self.v.resolver)
+                obj = _read("person", record, self.v.resolver)
                 if isinstance(obj, Defendant):
                     self.uow.defendants.add(obj, reason=_REASON)
                 else:
@@ -762,7 +770,7 @@ class _Writer:
         if kind == "order":
             self.group = _Group(number, record)
             return
-        obj, _ = _build(kind, record, self.v.resolver)
+        obj = _read(kind, record, self.v.resolver)
         if isinstance(obj, Incident):
             self.incidents.append(obj)
             if len(self.incidents) >= self.batch_size:
