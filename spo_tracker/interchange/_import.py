@@ -468,7 +468,8 @@ class _Validation:
             self.compare(number, label, normal, theirs)
 
     def compare(self, number: int, label: str, ours: Record, theirs: Record) -> None:
-        found = diff(ours, theirs)
+        # Plain equality first (fast, in C); diff() only to name the field that differs.
+        found = None if ours == theirs else diff(ours, theirs)
         if found is None:
             self.redundant.add(number)
             return

@@ -136,6 +136,8 @@ def content_digest(data: Any) -> int:
 
 def diff(ours: Any, theirs: Any, path: str = "") -> tuple[str, Any, Any] | None:
     """The first field where two records differ: ``(path, ours, theirs)``, or ``None``."""
+    if ours == theirs:
+        return None
     if isinstance(ours, dict) and isinstance(theirs, dict):
         for key in sorted(set(ours) | set(theirs)):
             found = diff(ours.get(key), theirs.get(key), f"{path}.{key}" if path else key)
