@@ -194,7 +194,7 @@ def import_file(
                 "interchange.imported",
                 "interchange_file",
                 source.name,
-                changes={"sha256": sha, "created": created},
+                changes={"sha256": sha, "created": created, "header": validation.header_fields},
                 reason=_REASON,
             )
             uow.commit()

@@ -189,6 +189,7 @@ class Validation:
         self.group: Group | None = None
         self.counts: collections.Counter[str] = collections.Counter()
         self.restricted = False
+        self.header_fields: dict[str, Any] = {}
 
     # -- reporting
 
@@ -229,6 +230,7 @@ class Validation:
         for path, message in checker().problems("header", head):
             self.issue(line, path, message, "header")
         self.restricted = head.get("restricted") is True
+        self.header_fields = {k: head.get(k) for k in ("source", "created_at", "generator")}
         return True
 
     # -- one line

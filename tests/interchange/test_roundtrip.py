@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import shutil
 from pathlib import Path
 
@@ -9,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from spo_tracker.errors import ImportValidationError
-from spo_tracker.interchange import Dataset, import_file
+from spo_tracker.interchange import Dataset, import_file, write_dataset
 from spo_tracker.storage import InMemoryStore, Store, connect
 from tests.interchange.conftest import (
     ACTOR,
@@ -144,3 +147,18 @@ def test_restricted_details_in_an_unrestricted_file_are_refused(write: Writer) -
     with pytest.raises(ImportValidationError) as raised:
         import_file(InMemoryStore(clock=fixed_clock), write(text), actor=ACTOR, at=AT)
     assert [(i.line, i.field) for i in raised.value.errors] == [(2, "attributes.restricted")]
+
+
+def test_an_import_is_one_audit_entry_naming_the_file(write: Writer) -> None:
+    """The import itself is audited: the file's SHA-256, what was created, the header's source."""
+    out = io.StringIO()
+    write_dataset(out, Dataset(defendants=(builders.defendant("D1"),)), at=AT, source="20")
+    path = write(out.getvalue())
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, path, actor=ACTOR, at=AT)
+    (entry,) = [e for e in store.audit_entries() if e.event == "interchange.imported"]
+    changes = json.loads(entry.changes)
+    assert entry.subject_id == path.name
+    assert changes["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert changes["created"] == {"person": 1}
+    assert changes["header"]["source"] == "20"
