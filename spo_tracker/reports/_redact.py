@@ -109,6 +109,9 @@ class Redactor:
         self._persons = persons
         self.include_names = include_names
         self._secrets: dict[str, _Secrets] = {}
+        # The secrets of each set of persons, combined once (a report asks about the same
+        # few sets of persons thousands of times), and whether all of them are known.
+        self._scopes: dict[frozenset[str], tuple[_Secrets, bool]] = {}
 
     def label(self, person_id: str) -> str:
         """The person's name if names are included and known, else the redacted label."""
@@ -127,15 +130,24 @@ class Redactor:
             found = self._secrets[person_id] = _secrets(self._persons[person_id])
         return found
 
-    def _remove(self, text: str, person_ids: Iterable[str], *, names: bool) -> str:
+    def _scope(self, person_ids: Iterable[str]) -> tuple[_Secrets, bool]:
+        """The combined secrets of those of the persons the report knows, and whether it
+        knows every one of them."""
+        key = person_ids if isinstance(person_ids, frozenset) else frozenset(person_ids)
+        found = self._scopes.get(key)
+        if found is None:
+            ids = sorted(key)
+            complete = all(p in self._persons for p in ids)
+            known = [self._of(p) for p in ids if p in self._persons]
+            places = tuple(t for s in known for t in s.places)
+            names = tuple(t for s in known for t in s.names)
+            found = self._scopes[key] = (_Secrets(names, places), complete)
+        return found
+
+    def _remove(self, text: str, secrets: _Secrets, *, names: bool) -> str:
         lowered = text.lower()
-        places: list[str] = []
-        found_names: list[str] = []
-        for pid in person_ids:
-            secrets = self._of(pid)
-            places += [t for t in secrets.places if t in lowered]
-            if names:
-                found_names += [t for t in secrets.names if t in lowered]
+        places = [t for t in secrets.places if t in lowered]
+        found_names = [t for t in secrets.names if t in lowered] if names else []
         if places:
             text = _pattern(places).sub(LOCATION_MARK, text)
         if found_names:
@@ -146,8 +158,8 @@ class Redactor:
         """``text`` without coordinates or the addresses of those of the given persons the
         report knows; for the library's own wording (titles, explanations, terms), which
         names persons by id and zones by label, as a second line of defence."""
-        known = [p for p in person_ids if p in self._persons]
-        return self._remove(_without_coordinates(text), known, names=False)
+        secrets, _ = self._scope(person_ids)
+        return self._remove(_without_coordinates(text), secrets, names=False)
 
     def scrub(self, text: str, person_ids: Iterable[str]) -> str:
         """``text`` without coordinates, and without the addresses (and, unless names are
@@ -155,7 +167,7 @@ class Redactor:
         is unknown to the report."""
         if not text:
             return text
-        persons = sorted(set(person_ids))
-        if any(p not in self._persons for p in persons):
+        secrets, complete = self._scope(person_ids)
+        if not complete:
             return WITHHELD
-        return self._remove(_without_coordinates(text), persons, names=not self.include_names)
+        return self._remove(_without_coordinates(text), secrets, names=not self.include_names)

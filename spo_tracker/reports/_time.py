@@ -57,6 +57,8 @@ _MONTHS: Final = (
 )
 _HOUR_DAYS: dict[int, pendulum.Date] = {}
 _TEXTS: dict[tuple[object, ...], str] = {}
+_UTC_TEXTS: dict[_dt.datetime, str] = {}
+_ISO: dict[_dt.datetime, str] = {}
 _MEMO_LIMIT: Final = 100_000
 
 
@@ -65,9 +67,18 @@ def london_text(at: _dt.datetime) -> str:
 
     Built by hand rather than with ``strftime`` so that the text never depends
     on the process locale: the same data gives byte-identical reports.
-    Memoised per minute of the given wall-clock reading and zone (reports show
-    the same instants many times over).
+    Memoised (reports show the same instants many times over): by the instant
+    itself when it is tagged UTC (hashing a datetime is done in C), else per
+    minute of the wall-clock reading, zone and fold (two instants in another
+    zone can compare equal across a clock change, so they are not used as keys).
     """
+    if at.tzinfo in _UTC_ZONES:
+        text = _UTC_TEXTS.get(at)
+        if text is None:
+            text = _london_text(at)
+            if len(_UTC_TEXTS) < _MEMO_LIMIT:
+                _UTC_TEXTS[at] = text
+        return text
     key = (at.tzinfo, at.year, at.month, at.day, at.hour, at.minute, at.fold)
     text = _TEXTS.get(key)
     if text is None:
@@ -106,10 +117,23 @@ def london_day(at: _dt.datetime) -> pendulum.Date:
 def iso_instant(at: _dt.datetime | None) -> str | None:
     """An aware instant as ISO 8601 in UTC (``2026-03-14T07:02:00+00:00``), or ``None``.
 
-    The same text as ``datetime.isoformat`` of the instant in UTC.
+    The same text as ``datetime.isoformat`` of the instant in UTC. Memoised for
+    instants tagged UTC (reports write the same instants many times over; in
+    another zone two instants can compare equal across a clock change).
     """
     if at is None:
         return None
+    if at.tzinfo not in _UTC_ZONES:
+        return _iso_text(at)
+    text = _ISO.get(at)
+    if text is None:
+        text = _iso_text(at)
+        if len(_ISO) < _MEMO_LIMIT:
+            _ISO[at] = text
+    return text
+
+
+def _iso_text(at: _dt.datetime) -> str:
     if at.tzinfo not in _UTC_ZONES:
         at = _dt.datetime.fromtimestamp(_dt.datetime.timestamp(at), _dt.UTC)
     text = (

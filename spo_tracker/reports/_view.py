@@ -11,6 +11,7 @@ clock: the generation time is the ``now`` given.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
@@ -19,6 +20,7 @@ import attrs
 import pendulum
 
 from spo_tracker.detection.alerts import Alert, AlertKind, Severity, sort_alerts
+from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
@@ -281,7 +283,7 @@ class DefendantActivity:
         """How many London days the chart covers."""
         if self.first_day is None or self.last_day is None:
             return 0
-        return (self.last_day - self.first_day).days + 1
+        return self.last_day.toordinal() - self.first_day.toordinal() + 1
 
     @property
     def shown(self) -> int:
@@ -374,19 +376,26 @@ def _evidence_row(
 ) -> EvidenceRow:
     if incident is None:
         return EvidenceRow(incident_id, found=False)
-    touched = (
-        persons if incident.target_person_id is None else persons | {incident.target_person_id}
-    )
+    target = incident.target_person_id
+    touched = persons if target is None or target in persons else persons | {target}
+    platform = incident.platform
     return EvidenceRow(
         incident_id=incident_id,
         found=True,
         occurred_at=incident.occurred_at,
         occurred_text=london_text(incident.occurred_at),
-        kind=incident.kind.value,
-        platform=None if incident.platform is None else incident.platform.label,
+        # ``_value_`` is the member's value as a plain attribute (``.value`` is a descriptor
+        # call in Python; this runs for every evidence incident).
+        kind=incident.kind._value_,
+        platform=None if platform is None else _platform_label(platform),
         via_third_party=incident.via_third_party,
         summary=redactor.scrub(incident.summary, touched),
     )
+
+
+@functools.cache
+def _platform_label(platform: Platform) -> str:
+    return platform.label
 
 
 def _order_text(alert: Alert, order: tuple[OrderFacts, Deadline | None, str] | None) -> str:
@@ -408,6 +417,20 @@ class _Builder:
         self._orders: dict[str, tuple[OrderFacts, Deadline | None, str] | None] = {}
         self._terms: dict[tuple[str, str, int], TermFacts | None] = {}
         self._versions: dict[tuple[str, _dt.date], int] = {}
+        # Overlapping alerts share evidence: a row depends only on the incident and scope.
+        self._evidence: dict[tuple[str, frozenset[str]], EvidenceRow] = {}
+
+    def _evidence_rows(self, alert: Alert, scope: frozenset[str]) -> tuple[EvidenceRow, ...]:
+        rows = []
+        cache, incidents = self._evidence, self._context.incidents
+        for incident_id in alert.evidence_ids:
+            row = cache.get((incident_id, scope))
+            if row is None:
+                incident = incidents.get(incident_id)
+                row = _evidence_row(incident_id, incident, self._redactor, scope)
+                cache[(incident_id, scope)] = row
+            rows.append(row)
+        return tuple(rows)
 
     def _order(self, order_id: str | None) -> tuple[OrderFacts, Deadline | None, str] | None:
         if order_id is None:
@@ -474,7 +497,6 @@ class _Builder:
         persons = tuple((p, self._redactor.label(p)) for p in alert.protected_person_ids)
         defendant = self._context.defendants.get(alert.defendant_id)
         name = None if defendant is None else defendant.display_name
-        incidents, redactor = self._context.incidents, self._redactor
         return ReportAlert(
             alert=alert,
             anchor=f"alert-{alert.alert_id}",
@@ -482,9 +504,7 @@ class _Builder:
             order=None if order is None else order[0],
             term=self._term(alert),
             persons=persons,
-            evidence=tuple(
-                _evidence_row(i, incidents.get(i), redactor, scope) for i in alert.evidence_ids
-            ),
+            evidence=self._evidence_rows(alert, scope),
             deadlines=tuple(deadlines),
             defendant_label=alert.defendant_id
             if name is None
