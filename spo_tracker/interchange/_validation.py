@@ -194,6 +194,7 @@ class Validation:
     # -- reporting
 
     def issue(self, line: int, path: str, message: str, label: str = "") -> None:
+        """Record one problem."""
         self.issues.append(ImportIssue(line, path, message, label))
 
     # -- the header
@@ -236,6 +237,7 @@ class Validation:
     # -- one line
 
     def line(self, number: int, raw: bytes | None) -> None:
+        """Check one line after the header."""
         if raw is None:
             self.close_group()
             self.issue(number, "", f"over {MAX_LINE_BYTES:,} bytes (oversize line); not read")
@@ -257,6 +259,7 @@ class Validation:
         self.record(number, kind, record)
 
     def record(self, number: int, kind: str, record: Record) -> None:
+        """Check one record of a known type: the schema, then the rest if it passes."""
         if kind not in ("order_version", "term"):
             self.close_group()
         label = _label(record)
@@ -327,6 +330,7 @@ class Validation:
             self.against_store(number, label, kind, key, normal)
 
     def person(self, number: int, record: Record, label: str) -> None:
+        """Note a person's role and line (persons are written first in pass 2)."""
         role = record["attributes"]["role"]
         self.roles.setdefault(str(record["id"]), role)
         self.person_lines.add(number)
@@ -341,6 +345,7 @@ class Validation:
     # -- references
 
     def references(self, number: int, label: str, record: Record) -> None:
+        """Check each reference now, or keep it for the end if its target is not read yet."""
         for ref in rec.references(record):
             if ref.type in ("identity", "location"):
                 self.used.add((ref.type, ref.id))
@@ -364,6 +369,7 @@ class Validation:
         self.issue(number, ref.path, f"person {ref.id!r} is a {found}, not a {wanted}", label)
 
     def pend(self, number: int, label: str, ref: Ref) -> None:
+        """Keep a reference for the end: its first place, and how many there are."""
         found = self.pending.get((ref.type, ref.id))
         if found is None:
             self.pending[(ref.type, ref.id)] = _Pending(number, label, ref.path, ref.role)
@@ -399,6 +405,7 @@ class Validation:
         extend(group, number, kind, record)
 
     def close_group(self) -> None:
+        """Check the order just read with its versions and terms, as one order."""
         group, self.group = self.group, None
         if group is None:
             return
@@ -421,6 +428,7 @@ class Validation:
     # -- the database
 
     def against_store(self, number: int, label: str, kind: str, key: str, normal: Record) -> None:
+        """Compare a record with the stored one of the same id, if there is one."""
         if kind == "person":
             theirs = self.stored_person(number, label, normal)
         else:
@@ -431,6 +439,7 @@ class Validation:
             self.compare(number, label, normal, theirs)
 
     def compare(self, number: int, label: str, ours: Record, theirs: Record) -> None:
+        """Equal: nothing to write for this line. Different: a problem naming the field."""
         # Plain equality first (fast, in C); diff() only to name the field that differs.
         found = None if ours == theirs else diff(ours, theirs)
         if found is None:
@@ -446,6 +455,7 @@ class Validation:
         )
 
     def stored_person(self, number: int, label: str, normal: Record) -> Record | None:
+        """The stored person with this id in normal form (of the same role), if any."""
         key, role = normal["id"], normal["attributes"]["role"]
         uow = self.uow
         stored_role = self.stored_role(key)
@@ -468,6 +478,7 @@ class Validation:
         return rec.write_protected_person(ProtectedPerson(key, name), include_restricted=False)
 
     def order_against_store(self, group: Group, order: Order) -> None:
+        """Compare an order with the stored one, record by record, naming the first difference."""
         if order.order_id not in self.stored("order"):
             return
         ours = rec.write_order(order)
@@ -489,6 +500,7 @@ class Validation:
         self.redundant.update(lines)
 
     def flush_incidents(self) -> None:
+        """Compare the incidents read since the last flush with any stored under their ids."""
         chunk, self.chunk = self.chunk, []
         if not chunk:
             return
@@ -530,6 +542,7 @@ class Validation:
     # -- the end of the file
 
     def finish(self, reread: Callable[[], Iterator[tuple[int, bytes | None]]]) -> None:
+        """After the last line: repeats, unused identities and locations, references."""
         self.close_group()
         self.flush_incidents()
         if self.suspects:
@@ -564,6 +577,7 @@ class Validation:
                 self.in_store(kind, key, pending, stored_incidents)
 
     def in_store(self, kind: str, key: str, pending: _Pending, incidents: set[str]) -> None:
+        """A reference not met in the file: report it unless the database holds its target."""
         if kind == "person":
             stored = self.stored_role(key)
             if stored is not None and pending.role is not None and stored != pending.role:
@@ -596,6 +610,7 @@ class _Duplicates:
         )
 
     def resolve(self, lines: Iterator[tuple[int, bytes | None]]) -> None:
+        """Read the file again, collecting the records whose id was seen more than once."""
         group: Group | None = None
         for number, raw in lines:
             if number == 1 or raw is None:
@@ -625,6 +640,7 @@ class _Duplicates:
         self.judge()
 
     def add(self, number: int, kind: str, record: Record) -> None:
+        """Keep one occurrence's normal form."""
         try:
             _, normal = _build(kind, record, self.v.resolver)
         except (FieldError, LookupError, TypeError, ValueError):
@@ -632,6 +648,7 @@ class _Duplicates:
         self.found[(kind, record["id"])].append((number, [normal], [number]))
 
     def close(self, group: Group | None) -> None:
+        """Keep one occurrence of an order, as its records' normal forms."""
         if group is None or group.broken:
             return
         try:
@@ -642,6 +659,7 @@ class _Duplicates:
         self.found[key].append((group.line, rec.write_order(order), group.lines()))
 
     def judge(self) -> None:
+        """Compare each later occurrence of an id with the first."""
         for occurrences in self.found.values():
             first = occurrences[0][1]
             for number, normal, lines in occurrences[1:]:
@@ -675,6 +693,7 @@ class _Duplicates:
 
 
 def repository(uow: UnitOfWork, kind: str) -> Any:
+    """The unit of work's repository for a record type (or a person role)."""
     repositories = {
         "defendant": uow.defendants,
         "protected_person": uow.protected_persons,
