@@ -143,6 +143,12 @@ class Records(Protocol):
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id (those not stored are absent)."""
 
+    def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
+        """Store many new single-row records (alerts) at revision 1 in this transaction.
+
+        Raises DuplicateRecordError naming the first id already stored (nothing is stored).
+        """
+
 
 class Repository(Generic[T]):
     """Load, add and update one kind of aggregate inside a unit of work.
@@ -457,6 +463,38 @@ class UnitOfWork(abc.ABC):
         digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
         changes = {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
         self._audit("incidents.ingested", "incident_batch", f"{ids[0]}..{ids[-1]}", changes, reason)
+
+    def add_alerts(self, alerts: Sequence[Alert], *, reason: str = "") -> None:
+        """Add many new alerts in this unit of work's transaction, audited as one entry.
+
+        The bulk path for a scan's alerts: one multi-row insert and one
+        ``alerts.created`` audit entry (count, first and last id, SHA-256 of the
+        ids), committed with the rest; adding alerts one at a time costs a
+        savepoint, a lookup and a chained audit entry each.
+
+        Raises:
+            InvalidValueError: an item is not an Alert, an id appears twice, or text
+                holds a NUL character (nothing is added).
+            DuplicateRecordError: an id is already stored (nothing is added).
+        """
+        batch = list(alerts)
+        if not batch:
+            return
+        seen: set[str] = set()
+        for n, item in enumerate(batch):
+            if not isinstance(item, Alert):
+                raise InvalidValueError(f"alerts[{n}]", item, "is not an Alert")
+            if item.alert_id in seen:
+                raise InvalidValueError("alert_id", item.alert_id, "appears twice")
+            seen.add(item.alert_id)
+            refuse_nul(_codec.dump(item, Alert), "alert")
+        self._records().insert_many(MAPPERS[Alert], batch)
+        ids = [a.alert_id for a in batch]
+        for key in ids:
+            self._seen[("alert", key)] = 1
+        digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+        changes = {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
+        self._audit("alerts.created", "alert_batch", f"{ids[0]}..{ids[-1]}", changes, reason)
 
     def find_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id, read in chunks (a batch lookup)."""

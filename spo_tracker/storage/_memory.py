@@ -177,6 +177,13 @@ class _MemoryRecords:
             self._uow._work[key] = (incident, 1)
             self._uow._bases.setdefault(key, None)
 
+    def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
+        stored = next((o for o in objs if (mapper.kind, mapper.key(o)) in self._uow._work), None)
+        if stored is not None:
+            raise DuplicateRecordError(mapper.kind, mapper.key(stored))
+        for obj in objs:
+            self.insert(mapper, obj, 1)
+
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind
         work = self._uow._work

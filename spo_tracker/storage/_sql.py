@@ -175,6 +175,20 @@ class SqlRecords:
                 raise self._duplicate(incidents) from error
             raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
 
+    def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
+        keys = [mapper.key(o) for o in objs]
+        column = _table(mapper.root).c[mapper.key_column]
+        with translating(self._url, kind=mapper.kind):
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                found = self._session.execute(select(column).where(column.in_(part)))
+                stored = set(found.scalars())
+                if stored:
+                    raise DuplicateRecordError(mapper.kind, next(k for k in part if k in stored))
+            rows = [mapper.from_domain(o, 1).root for o in objs]
+            with self._session.begin_nested():
+                self._insert(*rows)
+
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
         ids = [i.incident_id for i in incidents]
         stored = self.load_incidents(ids)
