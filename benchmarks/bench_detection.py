@@ -37,7 +37,8 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
-from benchmarks._common import report
+from _common import report
+
 from spo_tracker.detection import Detector
 from spo_tracker.detection.synthetic import DEFAULT_MIX, SyntheticForce, synthetic_force
 from spo_tracker.domain.incidents import Incident

@@ -43,8 +43,8 @@ from typing import TypeVar
 
 import pendulum
 import sqlalchemy as sa
+from _common import report
 
-from benchmarks._common import report
 from spo_tracker.detection.synthetic import SyntheticForce, synthetic_force
 from spo_tracker.interchange import Dataset, export_file, import_file, write_dataset
 from spo_tracker.storage import Actor, connect, ingest_incidents, upgrade
