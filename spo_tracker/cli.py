@@ -236,21 +236,27 @@ def _scan(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from spo_tracker.reports import build_report, check_format, render
-    from spo_tracker.reports._source import report_context
+    from spo_tracker.reports._source import load_records, report_context, stored_alerts
     from spo_tracker.reports._write import write_atomic
     from spo_tracker.storage import connect
 
     fmt = check_format(args.format)
     at = _now(args)
     with connect(_database(args)) as store:
-        records, found = _detect(store, at)
-        context = report_context(store, records, found.alerts, actor=_actor(), at=at)
+        if args.stored:  # the alerts a scan (or the demo) kept: no detection run
+            records = load_records(store, actor=_actor(), at=at)
+            alerts = stored_alerts(store, actor=_actor(), at=at)
+        else:
+            records, found = _detect(store, at)
+            alerts = found.alerts
+        context = report_context(store, records, alerts, actor=_actor(), at=at)
         report = build_report(
-            found.alerts,
+            alerts,
             context,
             now=at,
             include_protected_names=args.include_protected_names,
             since=args.since,
+            **({} if args.title is None else {"title": args.title}),
         )
         data = render(report, fmt).encode("utf-8", errors="backslashreplace")
         path = write_atomic(args.output, data)
@@ -325,6 +331,13 @@ def _add_report(commands: argparse._SubParsersAction[_Parser]) -> None:
         metavar="WHEN",
         help="only alerts with activity at or after this ISO 8601 instant",
     )
+    report.add_argument(
+        "--stored",
+        action="store_true",
+        help="report the alerts kept by `scan` or `demo` (those identified by --at) instead "
+        "of running detection again",
+    )
+    report.add_argument("--title", default=None, help="the report's title")
     _at_option(report)
     _database_option(report)
     report.set_defaults(handler=_report)

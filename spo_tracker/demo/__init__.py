@@ -3,7 +3,7 @@
 ``spo-tracker demo`` (or :func:`run_demo`) builds a SQLite database in the
 output folder from a seeded, deterministic scenario (the seed story, the
 lifecycle's hard cases and background volume at force scale), runs breach
-detection over it, writes the HTML, JSON and CSV reports and returns what it
+detection over it, stores the alerts, writes the HTML, JSON and CSV reports and returns what it
 found; :func:`summary_lines` says it in a few lines.
 """
 
@@ -13,6 +13,7 @@ from spo_tracker.demo._run import (
     DATABASE_FILE,
     DEMO_ACTOR,
     REPORT_FILES,
+    REPORT_TITLE,
     DemoResult,
     run_demo,
     summary_lines,
@@ -32,6 +33,7 @@ __all__ = [
     "DEMO_ACTOR",
     "NOW",
     "REPORT_FILES",
+    "REPORT_TITLE",
     "SEED_MESSAGES",
     "Case",
     "DemoResult",

@@ -5,8 +5,9 @@ This is the use case behind ``spo-tracker scan`` and ``spo-tracker report``
 notification duty from a :class:`~spo_tracker.storage.Store`, stream the
 stored incidents through a :class:`~spo_tracker.detection.engine.Detector`,
 add the alerts that rest on dates (interim orders near their end, renewal
-reviews, notification failures and deadlines), store the alerts, and look up
-the evidence incidents of the alerts to report. Memory stays bounded by the
+reviews, notification failures and deadlines), store the alerts (new ones in
+bulk), read stored alerts back for a report without detecting again, and look
+up the evidence incidents of the alerts to report. Memory stays bounded by the
 number of records and alerts, not incidents.
 
 Positive-requirement checks (attendance, sign-on days) are not run here:
@@ -38,6 +39,7 @@ from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.reports._view import ReportContext
 from spo_tracker.storage import Actor, Store, scan_incidents
 
@@ -50,6 +52,7 @@ __all__ = [
     "load_records",
     "report_context",
     "store_alerts",
+    "stored_alerts",
 ]
 
 #: Receives one line of progress for people (the command line prints it on stderr).
@@ -165,27 +168,42 @@ class AlertsStored:
 def store_alerts(
     store: Store, alerts: Iterable[Alert], *, actor: Actor, at: _dt.datetime, reason: str = ""
 ) -> AlertsStored:
-    """Keep the alerts in the store, in one unit of work, each change audited.
+    """Keep the alerts in the store, in one unit of work, every change audited.
 
-    Alert ids are stable, so a re-run finds the alerts it stored before: a new
-    alert is added, a grown one (more evidence) is updated, an unchanged one is
-    left alone. Alerts stored earlier but not raised now are kept (they were
-    raised once; a review decides what becomes of them).
+    Alert ids are stable, so a re-run finds the alerts it stored before: the
+    new alerts are added in bulk (one ``alerts.created`` audit entry for them
+    all), a grown one (more evidence) is updated, an unchanged one is left
+    alone. Alerts stored earlier but not raised now are kept (they were raised
+    once; a review decides what becomes of them).
     """
-    added = updated = unchanged = 0
+    new: list[Alert] = []
+    updated = unchanged = 0
     with store.unit_of_work(actor, at=at) as uow:
         known = set(uow.alerts.ids())
         for alert in alerts:
             if alert.alert_id not in known:
-                uow.alerts.add(alert, reason=reason)
-                added += 1
+                new.append(alert)
             elif uow.alerts.get(alert.alert_id) != alert:
                 uow.alerts.update(alert, reason=reason)
                 updated += 1
             else:
                 unchanged += 1
+        uow.add_alerts(new, reason=reason)
         uow.commit()
-    return AlertsStored(added, updated, unchanged)
+    return AlertsStored(len(new), updated, unchanged)
+
+
+def stored_alerts(store: Store, *, actor: Actor, at: _dt.datetime) -> tuple[Alert, ...]:
+    """The alerts kept in the store (by ``scan`` or the demo) that were identified by
+    ``at``, sorted: a report of them needs no new detection run.
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+    """
+    until = ensure_aware(at, field="at")
+    with store.unit_of_work(actor, at=until) as uow:
+        kept = [uow.alerts.get(k) for k in uow.alerts.ids()]
+    return tuple(sort_alerts([a for a in kept if a.identified_at <= until]))
 
 
 def report_context(

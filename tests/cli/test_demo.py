@@ -152,9 +152,57 @@ def test_report_from_the_demo_database_matches_the_demo_report(
     assert "wrote" in capsys.readouterr().out
 
 
-def test_scan_stores_the_alerts_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A scan of the demo database stores the demo's alerts; a second scan finds them
-    unchanged."""
+def test_the_demo_stores_its_alerts_as_one_audited_batch(tmp_path: Path) -> None:
+    """Every alert the demo reports is stored, written as one ``alerts.created`` entry."""
+    from spo_tracker.demo import DEMO_ACTOR, NOW
+    from spo_tracker.storage import connect
+
+    assert main(["demo", "--scale", "0", "--output", str(tmp_path)]) == 0
+    alerts = document(tmp_path)["alerts"]
+    with connect(f"sqlite:///{tmp_path / 'spo-tracker.sqlite'}") as store:
+        with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+            assert uow.alerts.ids() == sorted(a["alert_id"] for a in alerts)
+        batches = [e for e in store.audit_entries() if e.event.startswith("alert")]
+    assert [e.event for e in batches] == ["alerts.created"]
+    assert json.loads(batches[0].changes)["count"] == len(alerts)
+
+
+def test_report_of_the_stored_alerts_is_the_demo_report_without_a_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report --stored` over the demo database, as of the demo's now and with its title,
+    writes the demo's three reports byte for byte, and runs no detection."""
+    from spo_tracker.demo import REPORT_TITLE
+
+    assert main(["demo", "--scale", "0", "--output", str(tmp_path)]) == 0
+    url = f"sqlite:///{tmp_path / 'spo-tracker.sqlite'}"
+    capsys.readouterr()
+    for fmt, name in REPORT_FILES.items():
+        out = tmp_path / f"again.{fmt}"
+        argv = ["--database", url, "report", "--stored", "--at", "2026-03-20T09:00:00Z"]
+        argv += ["--title", REPORT_TITLE, "--format", fmt, "--output", str(out)]
+        assert main(argv) == 0
+        assert out.read_bytes() == (tmp_path / name).read_bytes(), fmt
+    assert "detection" not in capsys.readouterr().err
+
+
+def test_the_summary_command_reports_the_stored_alerts(demo: tuple[Path, str, str]) -> None:
+    """The summary's `report --stored` command line writes the demo's HTML report again."""
+    import shlex
+
+    folder, out, _ = demo
+    line = next(x for x in out.splitlines() if " report --stored " in x)
+    argv = shlex.split(line.strip())[1:]
+    argv[argv.index("--output") + 1] = str(folder.parent / "again.html")
+    assert main(argv) == 0
+    again = (folder.parent / "again.html").read_bytes()
+    assert again == (folder / REPORT_FILES["html"]).read_bytes()
+
+
+def test_scan_finds_the_stored_alerts_unchanged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A scan of the demo database as of the demo's now finds every alert already stored."""
     assert main(["demo", "--scale", "0", "--output", str(tmp_path)]) == 0
     url = f"sqlite:///{tmp_path / 'spo-tracker.sqlite'}"
     argv = ["--database", url, "scan", "--at", "2026-03-20T09:00:00Z", "--limit", "0"]
@@ -162,10 +210,8 @@ def test_scan_stores_the_alerts_once(tmp_path: Path, capsys: pytest.CaptureFixtu
     capsys.readouterr()
     assert main(argv) == 0
     first = capsys.readouterr().out
-    assert f"Stored: {len(alerts)} new alerts, 0 updated, 0 unchanged." in first
+    assert f"Stored: 0 new alerts, 0 updated, {len(alerts)} unchanged." in first
     assert all(a["alert_id"] in first for a in alerts)
-    assert main(argv) == 0
-    assert f"Stored: 0 new alerts, 0 updated, {len(alerts)} unchanged." in capsys.readouterr().out
 
 
 def test_the_demo_into_a_named_database(tmp_path: Path) -> None:
