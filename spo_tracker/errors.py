@@ -18,6 +18,7 @@ __all__ = [
     "DatabaseError",
     "DatabaseUnavailableError",
     "DuplicateRecordError",
+    "EventDeliveryError",
     "GuardRejectedError",
     "IllegalTransitionError",
     "ImportIssue",
@@ -268,6 +269,41 @@ class BatchRejectedError(SpoTrackerError, ValueError):
         super().__init__(
             f"batch {batch_index} rolled back ({cause}); {committed_batches} earlier batch(es), "
             f"{committed_records} record(s), stay committed"
+        )
+
+
+class EventDeliveryError(SpoTrackerError, RuntimeError):
+    """An outbox handler failed; the events before it stay delivered, the rest wait.
+
+    Raised by :func:`spo_tracker.storage.deliver_outbox` after it has marked the
+    events handled so far as delivered; the failed event and every later one are
+    delivered again on the next run (delivery is at least once).
+
+    Attributes:
+        event_type: the type of the event the handler failed on.
+        originator_id: its aggregate's id.
+        originator_version: its aggregate version.
+        delivered: how many events this run delivered before the failure.
+        cause: what the handler raised.
+    """
+
+    def __init__(
+        self,
+        event_type: str,
+        originator_id: str,
+        originator_version: int,
+        delivered: int,
+        cause: BaseException,
+    ) -> None:
+        self.event_type = event_type
+        self.originator_id = originator_id
+        self.originator_version = originator_version
+        self.delivered = delivered
+        self.cause = cause
+        super().__init__(
+            f"handler failed on {event_type} of {originator_id!r} version {originator_version} "
+            f"({type(cause).__name__}: {cause}); {delivered} event(s) delivered before it, the "
+            "rest stay in the outbox for the next run"
         )
 
 

@@ -16,7 +16,10 @@ Incidents arrive in bulk through :func:`ingest_incidents` and leave through
 the streaming scans :func:`scan_incident_rows` (light rows, for breach
 detection) and :func:`scan_incidents` (domain objects). The schema is managed
 by Alembic migrations shipped in this package: :func:`upgrade`, or
-``spo-tracker db upgrade``. Nothing here connects at import.
+``spo-tracker db upgrade``. Each unit of work also writes the domain events of
+its changes (:mod:`spo_tracker.events`) to a transactional outbox, which
+:func:`deliver_outbox` hands to a handler after commit. Nothing here connects
+at import.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from spo_tracker.storage._base import (
     Clock,
     DefendantRepository,
     IngestReport,
+    OutboxEntry,
     ProtectedPersonRepository,
     Repository,
     ScannedIncident,
@@ -57,6 +61,7 @@ from spo_tracker.storage._engine import (
     run_upgrade,
 )
 from spo_tracker.storage._memory import InMemoryStore
+from spo_tracker.storage._outbox import DeliveryReport, deliver_outbox, outbox_entries
 from spo_tracker.storage._sql import SqlStore
 from spo_tracker.storage._tables import METADATA
 
@@ -68,8 +73,10 @@ __all__ = [
     "AuditReport",
     "Clock",
     "DefendantRepository",
+    "DeliveryReport",
     "InMemoryStore",
     "IngestReport",
+    "OutboxEntry",
     "ProtectedPersonRepository",
     "Repository",
     "ScannedIncident",
@@ -77,9 +84,11 @@ __all__ = [
     "Store",
     "UnitOfWork",
     "connect",
+    "deliver_outbox",
     "display_url",
     "head_revision",
     "ingest_incidents",
+    "outbox_entries",
     "scan_incident_rows",
     "scan_incidents",
     "schema_revision",

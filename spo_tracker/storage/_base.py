@@ -10,6 +10,7 @@ A backend supplies only the primitive record operations (:class:`Records`).
 from __future__ import annotations
 
 import abc
+import contextlib
 import datetime as _dt
 import hashlib
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
@@ -33,6 +34,7 @@ from spo_tracker.errors import (
     InvalidValueError,
     NotFoundError,
 )
+from spo_tracker.events import DomainEvent, alert_raised, event_for_transition, order_made
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry
 from spo_tracker.storage._codec import instant_text
@@ -42,6 +44,7 @@ __all__ = [
     "Clock",
     "DefendantRepository",
     "IngestReport",
+    "OutboxEntry",
     "ProtectedPersonRepository",
     "Records",
     "Repository",
@@ -109,6 +112,36 @@ class IngestReport:
 
     batches: int
     incidents: int
+
+
+@attrs.frozen
+class OutboxEntry:
+    """One domain event in a store's transactional outbox.
+
+    Attributes:
+        position: its place in commit order (1, 2, 3...).
+        event: the event.
+        recorded_at: when its unit of work recorded it (the store's clock or ``at``).
+        delivered_at: when :func:`~spo_tracker.storage.deliver_outbox` delivered it,
+            or ``None`` while it waits.
+    """
+
+    position: int
+    event: DomainEvent
+    recorded_at: pendulum.DateTime
+    delivered_at: pendulum.DateTime | None = None
+
+
+@attrs.frozen
+class PendingEvent:
+    """An event waiting for its unit of work to commit (it has no position yet)."""
+
+    event: DomainEvent
+    recorded_at: pendulum.DateTime
+
+    def payload(self) -> str:
+        """The event as canonical JSON, as the outbox stores it."""
+        return _codec.canonical_json(self.event.as_dict())
 
 
 class Records(Protocol):
@@ -215,11 +248,14 @@ class Repository(Generic[T]):
         refuse_nul(_codec.dump(obj, type(obj)), self.kind)
         key = self._mapper.key(obj)
         revision = self._mapper.domain_revision(obj) or 1
+        event = _created_event(obj, revision, self._uow.actor)
         self._uow._records().insert(self._mapper, obj, revision)
         self._uow._seen[(self.kind, key)] = revision
         self._uow._audit(
             f"{self.kind}.created", self.kind, key, self._mapper.audit_created(obj), reason
         )
+        if event is not None:
+            self._uow._emit(event)
 
     def update(
         self,
@@ -242,7 +278,8 @@ class Repository(Generic[T]):
             ConcurrencyConflictError: the stored revision is not ``expected_revision``.
             NotFoundError: nothing is stored under the object's id.
             InvalidValueError: no base revision is known, the object's own revision was
-                not moved forward, or a stored order version was rewritten.
+                not moved forward, a stored order version was rewritten, or
+                ``transition`` is not a transition of ``obj``.
         """
         self._check_type(obj)
         refuse_nul(_codec.dump(obj, type(obj)), self.kind)
@@ -254,14 +291,17 @@ class Repository(Generic[T]):
             raise ConcurrencyConflictError(self.kind, key, expected, stored)
         revision = self._next_revision(obj, expected)
         self._mapper.check_update(before, obj)
+        event = None if transition is None else _transition_event(transition, obj, revision)
         self._uow._records().replace(self._mapper, before, obj, expected, revision)
         self._uow._seen[(self.kind, key)] = revision
         changes = self._mapper.audit_diff(before, obj)
-        event = f"{self.kind}.changed"
+        name = f"{self.kind}.changed"
         if transition is not None:
             changes = {"transition": _transition(transition), "changes": changes}
-            event = f"{transition.machine}.{transition.event}"
-        self._uow._audit(event, self.kind, key, changes, reason)
+            name = f"{transition.machine}.{transition.event}"
+        self._uow._audit(name, self.kind, key, changes, reason)
+        if event is not None:
+            self._uow._emit(event)
         return revision
 
     def _check_type(self, obj: object) -> None:
@@ -325,6 +365,27 @@ def _transition(record: TransitionRecord) -> dict[str, Any]:
     }
 
 
+def _created_event(obj: object, revision: int, actor: Actor) -> DomainEvent | None:
+    """The event a new record announces: an order made, an alert raised; others none."""
+    if isinstance(obj, Order):
+        return order_made(obj, actor=actor.actor_id, version=revision)
+    if isinstance(obj, Alert):
+        return alert_raised(obj, actor=actor.actor_id, version=revision)
+    return None
+
+
+def _transition_event(record: TransitionRecord, obj: object, revision: int) -> DomainEvent:
+    """The event of a stored transition; its version must be the revision being written."""
+    event = event_for_transition(record, obj)
+    if event.originator_version != revision:
+        raise InvalidValueError(
+            "transition",
+            f"{record.machine}.{record.event}",
+            f"the subject's revision {event.originator_version} is not the stored {revision}",
+        )
+    return event
+
+
 class ProtectedPersonRepository(Repository[ProtectedPerson]):
     """Protected persons. Loading one reads its restricted details, and that read is audited."""
 
@@ -379,6 +440,7 @@ class UnitOfWork(abc.ABC):
         self._clock = clock
         self._seen: dict[tuple[str, str], int] = {}
         self._pending: list[PendingEntry] = []
+        self._events: list[PendingEvent] = []
         self._reads: list[PendingEntry] = []
         self._open = False
         self.defendants = DefendantRepository(self, MAPPERS[Defendant])
@@ -512,24 +574,29 @@ class UnitOfWork(abc.ABC):
         """Append an audit entry for something that is not a stored change (e.g. a report sent)."""
         self._audit(event, subject_kind, subject_id, dict(changes or {}), reason)
 
+    @property
+    def pending_events(self) -> tuple[DomainEvent, ...]:
+        """The domain events this unit of work will write to the outbox when it commits."""
+        return tuple(p.event for p in self._events)
+
     def commit(self) -> None:
-        """Write the pending audit entries and commit everything done so far."""
+        """Write the pending audit entries and events, and commit everything done so far."""
         self._require_open()
         try:
-            self._commit([*self._reads, *self._pending])
+            self._commit([*self._reads, *self._pending], self._events)
         except BaseException:
             # The changes are lost with the transaction; the reads are kept for rollback().
-            self._pending = []
+            self._pending, self._events = [], []
             raise
-        self._reads, self._pending = [], []
+        self._reads, self._pending, self._events = [], [], []
 
     def rollback(self) -> None:
         """Undo everything since the last commit; audited reads are still written."""
-        self._pending = []
+        self._pending, self._events = [], []
         reads, self._reads = self._reads, []
         self._rollback()
         if reads:
-            self._commit(reads)
+            self._commit(reads, [])
 
     def _require_open(self) -> None:
         if not self._open:
@@ -548,6 +615,9 @@ class UnitOfWork(abc.ABC):
             PendingEntry(self._now(), self.actor, event, kind, key, changes, reason)
         )
 
+    def _emit(self, event: DomainEvent) -> None:
+        self._events.append(PendingEvent(event, self._now()))
+
     def _audit_read(self, key: str, reason: str) -> None:
         event = "protected_person.restricted_read"
         self._reads.append(
@@ -563,8 +633,8 @@ class UnitOfWork(abc.ABC):
         """Prepare the backend (nothing is read yet)."""
 
     @abc.abstractmethod
-    def _commit(self, entries: list[PendingEntry]) -> None:
-        """Append ``entries`` to the audit trail and commit the transaction."""
+    def _commit(self, entries: list[PendingEntry], events: list[PendingEvent]) -> None:
+        """Append ``entries`` to the audit trail and ``events`` to the outbox, and commit."""
 
     @abc.abstractmethod
     def _rollback(self) -> None:
@@ -618,6 +688,22 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def audit_head(self) -> tuple[int, str] | None:
         """The head record ``(last_seq, last_hash)``, if the store keeps one."""
+
+    @abc.abstractmethod
+    def outbox_pending(self, limit: int) -> list[OutboxEntry]:
+        """Up to ``limit`` undelivered outbox entries, oldest position first."""
+
+    @abc.abstractmethod
+    def outbox_mark_delivered(self, positions: Sequence[int], at: pendulum.DateTime) -> int:
+        """Mark the entries at ``positions`` delivered at ``at``; returns how many were marked."""
+
+    @abc.abstractmethod
+    def outbox_entries(self) -> Iterator[OutboxEntry]:
+        """Every outbox entry, delivered or not, in position order."""
+
+    @abc.abstractmethod
+    def relay_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Held while the outbox is delivered: one relay at a time, so order is kept."""
 
     def close(self) -> None:  # noqa: B027 - a store without connections has nothing to release
         """Release connections; the store cannot be used afterwards."""

@@ -9,10 +9,14 @@ units of work behave like two SQL transactions with optimistic concurrency.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import threading
 from collections.abc import Generator, Iterator, Sequence
 from typing import Any
+
+import attrs
+import pendulum
 
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.people import Defendant, ProtectedPerson
@@ -23,7 +27,14 @@ from spo_tracker.errors import (
     NotFoundError,
 )
 from spo_tracker.storage._audit import GENESIS_HASH, Actor, AuditEntry, PendingEntry, chain
-from spo_tracker.storage._base import Clock, ScannedIncident, Store, UnitOfWork
+from spo_tracker.storage._base import (
+    Clock,
+    OutboxEntry,
+    PendingEvent,
+    ScannedIncident,
+    Store,
+    UnitOfWork,
+)
 from spo_tracker.storage._mapping import MAPPERS, Mapper
 from spo_tracker.storage._types import to_epoch_us
 
@@ -40,6 +51,9 @@ class InMemoryStore(Store):
         self._lock = threading.Lock()
         self._state: dict[_Key, tuple[Any, int]] = {}
         self._audit: list[AuditEntry] = []
+        self._outbox: list[OutboxEntry] = []
+        self._versions: set[tuple[str, str, int]] = set()
+        self._relay_lock = threading.Lock()
 
     def unit_of_work(self, actor: Actor, *, at: _dt.datetime | None = None) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self, actor, at=at, clock=self.clock)
@@ -50,6 +64,25 @@ class InMemoryStore(Store):
 
     def _head_unlocked(self) -> tuple[int, str]:
         return self._audit[-1].seq, self._audit[-1].entry_hash
+
+    def _check_events(self, events: list[PendingEvent]) -> None:
+        # The outbox's unique (originator_kind, originator_id, originator_version), as in SQL.
+        seen = set(self._versions)
+        for pending in events:
+            event = pending.event
+            key = (*event.aggregate_key, event.originator_version)
+            if key in seen:
+                raise ConstraintViolationError(
+                    "event", event.originator_id, f"version {key[2]} of {key[0]} is already stored"
+                )
+            seen.add(key)
+
+    def _append_events(self, events: list[PendingEvent]) -> None:
+        for pending in events:
+            event = pending.event
+            self._versions.add((*event.aggregate_key, event.originator_version))
+            entry = OutboxEntry(len(self._outbox) + 1, event, pending.recorded_at)
+            self._outbox.append(entry)
 
     def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
         kind = MAPPERS[Incident].kind
@@ -117,6 +150,31 @@ class InMemoryStore(Store):
     def audit_head(self) -> tuple[int, str] | None:
         with self._lock:
             return (0, GENESIS_HASH) if not self._audit else self._head_unlocked()
+
+    def outbox_pending(self, limit: int) -> list[OutboxEntry]:
+        with self._lock:
+            waiting = (e for e in self._outbox if e.delivered_at is None)
+            return [e for _, e in zip(range(limit), waiting, strict=False)]
+
+    def outbox_mark_delivered(self, positions: Sequence[int], at: pendulum.DateTime) -> int:
+        done = 0
+        with self._lock:
+            for position in positions:
+                entry = self._outbox[position - 1]
+                if entry.delivered_at is None:
+                    self._outbox[position - 1] = attrs.evolve(entry, delivered_at=at)
+                    done += 1
+        return done
+
+    def outbox_entries(self) -> Iterator[OutboxEntry]:
+        with self._lock:
+            entries = list(self._outbox)
+        yield from entries
+
+    @contextlib.contextmanager
+    def relay_lock(self) -> Iterator[None]:
+        with self._relay_lock:
+            yield
 
 
 class _MemoryRecords:
@@ -222,9 +280,10 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._require_open()
         return self._recs
 
-    def _commit(self, entries: list[PendingEntry]) -> None:
+    def _commit(self, entries: list[PendingEntry], events: list[PendingEvent]) -> None:
         store = self._store
         with store._lock:
+            store._check_events(events)
             for key, base in self._bases.items():
                 current = store._state.get(key)
                 if base is None and current is not None:
@@ -237,6 +296,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                 store._state[key] = self._work[key]
             if entries:
                 store._append(entries)
+            store._append_events(events)
         self._snapshot()
 
     def _rollback(self) -> None:

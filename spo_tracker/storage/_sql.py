@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import json
 import json.encoder
+import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, Final
 
-from sqlalchemy import Engine, delete, insert, select, update
+import pendulum
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel
@@ -23,8 +26,16 @@ from spo_tracker.errors import (
     DuplicateRecordError,
     NotFoundError,
 )
+from spo_tracker.events import DomainEvent
 from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry, chain
-from spo_tracker.storage._base import Clock, ScannedIncident, Store, UnitOfWork
+from spo_tracker.storage._base import (
+    Clock,
+    OutboxEntry,
+    PendingEvent,
+    ScannedIncident,
+    Store,
+    UnitOfWork,
+)
 from spo_tracker.storage._engine import DatabaseUrl, translate, translating
 from spo_tracker.storage._mapping import Mapper, RowSet, incident_from_values
 from spo_tracker.storage._tables import (
@@ -32,15 +43,19 @@ from spo_tracker.storage._tables import (
     AuditHeadRow,
     DefendantIdentityRow,
     IncidentRow,
+    OutboxRow,
     ProtectedPersonRow,
 )
 from spo_tracker.storage._types import from_epoch_us, in_zone, to_epoch_us, zone_name
 
-__all__ = ["SqlStore", "SqlUnitOfWork", "append_audit"]
+__all__ = ["SqlStore", "SqlUnitOfWork", "append_audit", "append_events"]
 
 _AUDIT: Final = AuditEntryRow.__table__  # type: ignore[attr-defined]
 _HEAD: Final = AuditHeadRow.__table__  # type: ignore[attr-defined]
 _INCIDENTS: Final = IncidentRow.__table__  # type: ignore[attr-defined]
+_OUTBOX: Final = OutboxRow.__table__  # type: ignore[attr-defined]
+#: The PostgreSQL advisory lock key one outbox relay holds at a time ("SPO_OB" in ASCII).
+RELAY_LOCK_KEY: Final = 0x53504F5F4F42
 
 
 def _table(model: type[SQLModel]) -> Any:
@@ -243,6 +258,43 @@ def append_audit(conn: Connection, pending: Sequence[PendingEntry]) -> list[Audi
     return entries
 
 
+def append_events(conn: Connection, events: Sequence[PendingEvent]) -> None:
+    """Insert ``events`` into the outbox after the last position, in the caller's transaction.
+
+    Call it after :func:`append_audit`: the audit head's row lock serialises
+    writers, so positions are taken in commit order and never go back.
+    """
+    if not events:
+        return
+    last = conn.execute(select(func.coalesce(func.max(_OUTBOX.c.position), 0))).scalar()
+    start = int(last or 0) + 1
+    conn.execute(
+        insert(_OUTBOX),
+        [
+            {
+                "position": start + n,
+                "originator_kind": p.event.originator_kind,
+                "originator_id": p.event.originator_id,
+                "originator_version": p.event.originator_version,
+                "event_type": p.event.event_type,
+                "recorded_at": p.recorded_at,
+                "delivered_at": None,
+                "payload": p.payload(),
+            }
+            for n, p in enumerate(events)
+        ],
+    )
+
+
+def _outbox_entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(
+        position=int(row.position),
+        event=DomainEvent.from_dict(json.loads(row.payload)),
+        recorded_at=row.recorded_at,
+        delivered_at=row.delivered_at,
+    )
+
+
 def _entry_values(entry: AuditEntry) -> dict[str, Any]:
     return {
         "seq": entry.seq,
@@ -279,12 +331,14 @@ class SqlUnitOfWork(UnitOfWork):
         assert self._recs is not None
         return self._recs
 
-    def _commit(self, entries: list[PendingEntry]) -> None:
+    def _commit(self, entries: list[PendingEntry], events: list[PendingEvent]) -> None:
         assert self._session is not None
         with translating(self._store.url.shown):
             try:
-                if entries:
-                    append_audit(self._session.connection(), entries)
+                if entries or events:
+                    conn = self._session.connection()
+                    append_audit(conn, entries)  # locks the head even with no entries
+                    append_events(conn, events)
                 self._session.commit()
             except BaseException:
                 self._session.rollback()
@@ -462,6 +516,7 @@ class SqlStore(Store):
         self._copy_sql = f"COPY incidents ({', '.join(_COLUMNS)}) FROM STDIN"
         self._to_row = _sqlite_incident if sqlite else _postgres_incident
         self._mark = mark
+        self._relay_lock = threading.Lock()
 
     @property
     def backend(self) -> str:
@@ -628,6 +683,59 @@ class SqlStore(Store):
         with translating(self.url.shown), self.engine.connect() as conn:
             row = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt).first()
         return None if row is None else (int(row[0]), str(row[1]))
+
+    def outbox_pending(self, limit: int) -> list[OutboxEntry]:
+        stmt = (
+            select(_OUTBOX)
+            .where(_OUTBOX.c.delivered_at.is_(None))
+            .order_by(_OUTBOX.c.position)
+            .limit(limit)
+        )
+        with translating(self.url.shown), self.engine.connect() as conn:
+            rows = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt).all()
+        return [_outbox_entry(r) for r in rows]
+
+    def outbox_mark_delivered(self, positions: Sequence[int], at: pendulum.DateTime) -> int:
+        done = 0
+        with translating(self.url.shown), self.engine.begin() as conn:
+            for start in range(0, len(positions), 500):
+                part = list(positions[start : start + 500])
+                result = conn.execute(
+                    update(_OUTBOX)
+                    .where(_OUTBOX.c.position.in_(part), _OUTBOX.c.delivered_at.is_(None))
+                    .values(delivered_at=at)
+                )
+                done += int(result.rowcount)
+        return done
+
+    def outbox_entries(self) -> Iterator[OutboxEntry]:
+        stmt = select(_OUTBOX).order_by(_OUTBOX.c.position)
+        with translating(self.url.shown), self.engine.connect() as conn:
+            conn = conn.execution_options(
+                sqlite_begin="DEFERRED", stream_results=True, yield_per=1000
+            )
+            with conn.execute(stmt) as result:
+                for row in result:
+                    yield _outbox_entry(row)
+
+    @contextlib.contextmanager
+    def relay_lock(self) -> Iterator[None]:
+        """This process's lock, and on PostgreSQL a session advisory lock across processes.
+
+        A SQLite file is a single-host store: run one relay process per file.
+        """
+        with self._relay_lock:
+            if self.url.is_sqlite:
+                yield
+                return
+            with translating(self.url.shown), self.engine.connect() as conn:
+                conn.execute(select(func.pg_advisory_lock(RELAY_LOCK_KEY)))
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(select(func.pg_advisory_unlock(RELAY_LOCK_KEY)))
+                    conn.commit()
 
     def close(self) -> None:
         self.engine.dispose()

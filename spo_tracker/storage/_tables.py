@@ -20,7 +20,16 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Final
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKeyConstraint, Index, MetaData, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -44,6 +53,7 @@ __all__ = [
     "OrderRow",
     "OrderTermRow",
     "OrderVersionRow",
+    "OutboxRow",
     "ProtectedPersonRow",
     "RestrictedDetailsRow",
 ]
@@ -354,6 +364,38 @@ class AuditHeadRow(_Table, table=True):
     last_seq: int = Field(sa_column=Column(BigInteger(), nullable=False))
     last_hash: str
 
+
+# -- domain events ----------------------------------------------------------------------
+
+
+class OutboxRow(_Table, table=True):
+    """A domain event, written in the transaction of the change that caused it (migration 0004).
+
+    ``position`` numbers events in commit order (it is taken while the audit
+    head is locked, so it never goes back); ``(originator_kind, originator_id,
+    originator_version)`` is unique, so an aggregate's history cannot be
+    written twice. :func:`spo_tracker.storage.deliver_outbox` sets
+    ``delivered_at``; delivered rows stay as the event log.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("originator_kind", "originator_id", "originator_version"),)
+
+    position: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    originator_kind: str
+    originator_id: str
+    originator_version: int
+    event_type: str
+    recorded_at: _dt.datetime = _instant()
+    delivered_at: _dt.datetime | None = _instant(nullable=True)
+    payload: str = _text()
+
+
+Index(
+    "ix_outbox_delivered_at_position",
+    OutboxRow.__table__.c.delivered_at,  # type: ignore[attr-defined]
+    OutboxRow.__table__.c.position,  # type: ignore[attr-defined]
+)
 
 Index(
     "ix_incidents_defendant_id_occurred_at",

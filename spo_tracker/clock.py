@@ -1,0 +1,42 @@
+"""Clocks for services built on spo_tracker: the one place the wall clock may be read.
+
+The library never reads the time itself: domain functions take ``at``/``now``
+and stores take a clock (a callable returning an aware instant). A service
+passes :class:`SystemClock` at its edge; tests pass
+:class:`spo_tracker.testing.FixedClock`. Both satisfy :class:`Clock`, and a
+``Clock`` is accepted wherever :func:`spo_tracker.storage.connect` or
+:class:`~spo_tracker.storage.InMemoryStore` take ``clock=``.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+import pendulum
+
+__all__ = ["Clock", "SystemClock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Anything that, called, returns the current aware instant."""
+
+    def __call__(self) -> pendulum.DateTime:
+        """The current instant, time-zone aware."""
+        ...
+
+
+class SystemClock:
+    """The wall clock, in UTC: for a service's composition root, never inside the library.
+
+    Example::
+
+        store = connect("sqlite:///spo-tracker.sqlite", clock=SystemClock())
+    """
+
+    def __call__(self) -> pendulum.DateTime:
+        """The current instant in UTC."""
+        return pendulum.now("UTC")
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
