@@ -29,6 +29,7 @@ from typing import Final
 
 from spo_tracker.errors import UnknownCodeError
 from spo_tracker.reports._csv import CSV_COLUMNS, render_csv
+from spo_tracker.reports._gc import paused_gc
 from spo_tracker.reports._html import render_html
 from spo_tracker.reports._json import (
     FORMAT_NAME,
@@ -86,11 +87,12 @@ def render(report: Report, fmt: str) -> str:
         UnknownCodeError: ``fmt`` is not one of :data:`FORMATS`.
     """
     fmt = check_format(fmt)
-    if fmt == "html":
-        return render_html(report, schema_version=SCHEMA_VERSION)
-    if fmt == "json":
-        return render_json(report)
-    return render_csv(report)
+    with paused_gc():  # many small acyclic objects: see _gc
+        if fmt == "html":
+            return render_html(report, schema_version=SCHEMA_VERSION)
+        if fmt == "json":
+            return render_json(report)
+        return render_csv(report)
 
 
 def write_report(report: Report, fmt: str, path: str | os.PathLike[str]) -> Path:

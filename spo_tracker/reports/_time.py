@@ -136,9 +136,5 @@ def iso_instant(at: _dt.datetime | None) -> str | None:
 def _iso_text(at: _dt.datetime) -> str:
     if at.tzinfo not in _UTC_ZONES:
         at = _dt.datetime.fromtimestamp(_dt.datetime.timestamp(at), _dt.UTC)
-    text = (
-        f"{at.year:04d}-{at.month:02d}-{at.day:02d}T{at.hour:02d}:{at.minute:02d}:{at.second:02d}"
-    )
-    if at.microsecond:
-        text += f".{at.microsecond:06d}"
-    return text + "+00:00"
+    # The C method (pendulum's override is Python): ``...T07:02:00[.ffffff]+00:00``.
+    return _dt.datetime.isoformat(at)

@@ -27,6 +27,7 @@ from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import InvalidValueError
+from spo_tracker.reports._gc import paused_gc
 from spo_tracker.reports._redact import Redactor
 from spo_tracker.reports._time import london_date_text, london_day, london_text
 
@@ -597,14 +598,16 @@ def build_report(
             chosen.append(alert)
     redactor = Redactor(context.protected_persons, include_names=include_protected_names)
     builder = _Builder(context, redactor)
-    items = tuple(builder.alert(a) for a in sort_alerts(chosen))
+    with paused_gc():  # many small acyclic objects: see _gc
+        items = tuple(builder.alert(a) for a in sort_alerts(chosen))
+        defendants = _defendants(items)
     return Report(
         title=title.strip(),
         generated_at=generated,
         since=start,
         include_protected_names=include_protected_names,
         alerts=items,
-        defendants=_defendants(items),
+        defendants=defendants,
         recent=_recent(items, generated),
         ahead=_ahead(items, generated),
     )
