@@ -27,7 +27,7 @@ import pendulum
 
 from spo_tracker.domain.statutory_time import as_london_date, start_of_london_day
 
-__all__ = ["INF", "day_start", "epoch", "instant", "london_day", "london_text"]
+__all__ = ["INF", "day_start", "epoch", "instant", "london_day", "london_parts", "london_text"]
 
 INF: Final = math.inf
 _UTC: Final = pendulum.UTC
@@ -87,12 +87,23 @@ def london_text(seconds: float, *, clock: bool = True, day: bool = True) -> str:
     Display only (no day counting): uses the standard library's Europe/London
     zone directly, which is the same IANA data and much faster to format.
     """
-    local = _dt.datetime.fromtimestamp(seconds, _LONDON_ZONE)
-    time_part = f"{local.hour:02d}:{local.minute:02d}"
+    date_part, time_part = london_parts(seconds)
     if not day:
         return time_part
-    date_part = f"{local.day} {_MONTHS[local.month]} {local.year}"
     return f"{date_part} {time_part}" if clock else date_part
+
+
+def london_parts(seconds: float) -> tuple[str, str]:
+    """The London date text (``29 March 2026``) and clock text (``14:05``) of an instant.
+
+    One conversion for both halves: an alert's text shows the first and last
+    incident's day and time, so this halves the conversions per alert.
+    """
+    local = _dt.datetime.fromtimestamp(seconds, _LONDON_ZONE)
+    return (
+        f"{local.day} {_MONTHS[local.month]} {local.year}",
+        f"{local.hour:02d}:{local.minute:02d}",
+    )
 
 
 def _memo(utc_day: int) -> tuple[float, int, int]:

@@ -15,6 +15,7 @@ which calls those methods directly.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Iterator
 from typing import Final, cast
@@ -49,6 +50,7 @@ class TermEntry:
         "code",
         "exempt",
         "hi",
+        "id_prefix",
         "lo",
         "locality",
         "match",
@@ -92,6 +94,7 @@ class TermEntry:
             frozenset(term.persons) if rule.needs_target else None  # type: ignore[attr-defined]
         )
         self.wording: tuple[str, str] | None = None  # alert title and body, on first use
+        self.id_prefix: hashlib._Hash | None = None  # alert id hash state, on first use
         # Shared by every alert on this term (fewer objects for the garbage collector).
         self.related: tuple[str, ...] = (rule.term_section,)
         self.protected: tuple[str, ...] = tuple(sorted(set(order.protected_person_ids)))

@@ -33,6 +33,8 @@ from spo_tracker.detection.alerts import (
     AlertKind,
     Severity,
     alert_id_for,
+    alert_id_from,
+    alert_id_prefix,
     sort_alerts,
     unchecked_alert,
 )
@@ -70,6 +72,7 @@ __all__ = [
     "Detector",
     "ScanResult",
     "SuspectedBreach",
+    "breach_severity",
 ]
 
 _THREAT: Final = IncidentKind.THREAT
@@ -352,6 +355,84 @@ def _by_time_and_id(hit: tuple[float, str, float, bool, bool, TermEntry]) -> tup
     return hit[0], hit[1]
 
 
+#: What a breach alert needs from its hits: evidence ids in time then id order, first
+#: and last time, when first known, how many before service, and whether any was a threat.
+_Summary = tuple[tuple[str, ...], float, float, float, int, bool]
+
+
+def _one_group(g: _Group) -> _Summary | None:
+    """The summary of one entry's hits in one window; ``None`` if an id repeats.
+
+    The common case, kept to whole-list operations: ids that repeat (an incident
+    observed twice) take :func:`_merged_groups`, which keeps the first reading.
+    """
+    ids, times = g.ids, g.times
+    if len(ids) == 1:
+        return (ids[0],), times[0], times[0], g.known[0], int(g.pre[0]), g.threat[0]
+    if len(set(ids)) != len(ids):
+        return None
+    ordered = sorted(zip(times, ids, strict=True))
+    evidence = tuple([iid for _, iid in ordered])
+    return evidence, ordered[0][0], ordered[-1][0], min(g.known), sum(g.pre), True in g.threat
+
+
+def _merged_groups(parts: list[tuple[TermEntry, _Group]]) -> tuple[TermEntry, _Summary]:
+    """The entry in force at the first hit and the summary of every part's hits.
+
+    Each incident id counts once, with its earliest (time, id) reading.
+    """
+    hits = sorted(
+        (
+            (t, iid, known, pre, threat, e)
+            for e, g in parts
+            for t, iid, known, pre, threat in zip(
+                g.times, g.ids, g.known, g.pre, g.threat, strict=True
+            )
+        ),
+        key=_by_time_and_id,
+    )
+    evidence: dict[str, None] = {}
+    known, pre_count, threat = hits[0][2], 0, False
+    for hit in hits:
+        if hit[1] in evidence:
+            continue  # the same incident observed again
+        evidence[hit[1]] = None
+        known = min(known, hit[2])
+        pre_count += hit[3]
+        threat = threat or hit[4]
+    summary = (tuple(evidence), hits[0][0], hits[-1][0], known, pre_count, threat)
+    return hits[0][5], summary
+
+
+#: One severity level up, capped at critical.
+_RAISED: Final = {
+    Severity.INFO: Severity.LOW,
+    Severity.LOW: Severity.MEDIUM,
+    Severity.MEDIUM: Severity.HIGH,
+    Severity.HIGH: Severity.CRITICAL,
+    Severity.CRITICAL: Severity.CRITICAL,
+}
+
+
+def breach_severity(base: Severity, *, threat: bool, count: int, threshold: int) -> Severity:
+    """The severity of a grouped suspected breach.
+
+    The rule's own severity; critical if any evidence incident is a threat; and
+    one level higher (capped at critical) when the group holds at least
+    ``threshold`` incidents (``DetectionConfig.escalation_threshold``), so a
+    breach made of a burst is never shown below the escalation alert the same
+    burst raises (SPA2019 s.2(1)(b): escalating conduct raises the risk).
+
+    Args:
+        base: the rule's severity.
+        threat: some evidence incident is a threat.
+        count: the group's distinct evidence incidents.
+        threshold: the escalation threshold.
+    """
+    severity = Severity.CRITICAL if threat else base
+    return _RAISED[severity] if count >= threshold else severity
+
+
 def _series(table: dict[str, dict[str, _Series]], who: str, person: str) -> _Series:
     by_person = table.get(who)
     if by_person is None:
@@ -572,48 +653,40 @@ class AlertTracker:
 
     def _breach_alerts(self) -> list[Alert]:
         # One term keeps its id across versions: merge its entries' windows by that id.
-        merged: dict[tuple[str, str, str, str, int], list[tuple[TermEntry, _Group]]] = {}
+        merged: dict[tuple[str, str, str, int], list[tuple[TermEntry, _Group]]] = {}
         for e, windows in self._groups.items():
             for bucket, group in windows.items():
-                key = (e.order.defendant_id, e.order_id, e.term_id, e.rule.rule_id, bucket)
-                merged.setdefault(key, []).append((e, group))
-        return [self._breach_alert(key[0], key[4], parts) for key, parts in merged.items()]
+                key = (e.order_id, e.term_id, e.rule.rule_id, bucket)
+                parts = merged.get(key)
+                if parts is None:
+                    merged[key] = [(e, group)]
+                else:
+                    parts.append((e, group))
+        threshold = self._detector.config.escalation_threshold
+        return [self._breach_alert(key[3], parts, threshold) for key, parts in merged.items()]
 
-    def _breach_alert(self, who: str, bucket: int, parts: list[tuple[TermEntry, _Group]]) -> Alert:
-        # (time, id, known, pre-service, threat, entry), in time then id order.
-        hits = sorted(
-            (
-                (t, iid, known, pre, threat, e)
-                for e, g in parts
-                for t, iid, known, pre, threat in zip(
-                    g.times, g.ids, g.known, g.pre, g.threat, strict=True
-                )
-            ),
-            key=_by_time_and_id,
+    def _breach_alert(
+        self, bucket: int, parts: list[tuple[TermEntry, _Group]], threshold: int
+    ) -> Alert:
+        found = _one_group(parts[0][1]) if len(parts) == 1 else None
+        e, (ids, first_t, last_t, known, pre_count, threat) = (
+            (parts[0][0], found) if found is not None else _merged_groups(parts)
         )
-        e = hits[0][5]  # the entry in force at the first incident names the term
-        evidence: dict[str, None] = {}
-        known, pre_count, threat = hits[0][2], 0, False
-        for hit in hits:
-            if hit[1] in evidence:
-                continue  # the same incident observed again
-            evidence[hit[1]] = None
-            known = min(known, hit[2])
-            pre_count += hit[3]
-            threat = threat or hit[4]
-        rule = e.rule
+        rule, order = e.rule, e.order
         if e.wording is None:
             e.wording = explain.breach_wording(
                 phrase=rule.phrase,
                 term=e.term,
-                order=e.order,
+                order=order,
                 section=rule.section,
                 cjs_code=rule.cjs_code,
             )
-        first_t, last_t = hits[0][0], hits[-1][0]
+        if e.id_prefix is None:
+            e.id_prefix = alert_id_prefix(rule.rule_id, order.defendant_id, e.order_id, e.term_id)
+        count = len(ids)
         title, text = explain.breach_text(
             e.wording,
-            count=len(evidence),
+            count=count,
             first=first_t,
             last=last_t,
             pre_service=pre_count,
@@ -622,11 +695,13 @@ class AlertTracker:
         start_day = bucket * self._window
         first_seen = instant(first_t)
         return unchecked_alert(
-            alert_id=alert_id_for(rule.rule_id, who, e.order_id, e.term_id, start_day),
+            alert_id=alert_id_from(e.id_prefix, start_day),
             rule_id=rule.rule_id,
             kind=AlertKind.BREACH,
-            severity=Severity.CRITICAL if threat else rule.severity,
-            defendant_id=who,
+            severity=breach_severity(
+                rule.severity, threat=threat, count=count, threshold=threshold
+            ),
+            defendant_id=order.defendant_id,
             order_id=e.order_id,
             term_id=e.term_id,
             term_code=e.code,
@@ -635,12 +710,12 @@ class AlertTracker:
             cjs_code=rule.cjs_code,
             title=title,
             explanation=text,
-            evidence_ids=tuple(evidence),
-            count=len(evidence),
+            evidence_ids=ids,
+            count=count,
             first_seen=first_seen,
-            last_seen=instant(last_t),
+            last_seen=first_seen if last_t == first_t else instant(last_t),
             breach_time=first_seen,
-            identified_at=instant(known),
+            identified_at=first_seen if known == first_t else instant(known),
             window_start=day_start(start_day),
             window_end=day_start(start_day + self._window),
             pre_service=pre_count > 0,

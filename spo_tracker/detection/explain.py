@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from spo_tracker.detection._clock import london_text
+from spo_tracker.detection._clock import london_parts
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.terms import Term
 
@@ -24,13 +24,13 @@ REVIEW_NOTE: Final = (
 
 def when_text(first: float, last: float) -> str:
     """A span of incidents in London time, compact when it falls on one London day."""
+    first_day, first_clock = london_parts(first)
     if first == last:
-        return f"at {london_text(first)} (London time)"
-    day = london_text(first, clock=False)
-    if day == london_text(last, clock=False):
-        start, end = london_text(first, day=False), london_text(last, day=False)
-        return f"on {day} between {start} and {end} (London time)"
-    return f"between {london_text(first)} and {london_text(last)} (London time)"
+        return f"at {first_day} {first_clock} (London time)"
+    last_day, last_clock = london_parts(last)
+    if first_day == last_day:
+        return f"on {first_day} between {first_clock} and {last_clock} (London time)"
+    return f"between {first_day} {first_clock} and {last_day} {last_clock} (London time)"
 
 
 def plural(count: int, noun: str) -> str:

@@ -14,6 +14,7 @@ from spo_tracker.detection import (
     Severity,
     UnattributedReason,
 )
+from spo_tracker.detection.engine import breach_severity
 from spo_tracker.domain.geo import Circle, GeoPoint
 from spo_tracker.domain.identities import handle
 from spo_tracker.domain.incidents import Incident
@@ -29,7 +30,9 @@ HOME = GeoPoint(52.4862, -1.8904)
 DAY = pendulum.datetime(2026, 3, 29, tz="Europe/London")  # the spring clock change: 23 hours
 
 
-def _seed_story(linked_after: bool = True) -> tuple[Detector, list[Incident]]:
+def _seed_story(
+    linked_after: bool = True, config: DetectionConfig | None = None
+) -> tuple[Detector, list[Incident]]:
     order = make_order(
         PlatformBan(term_id="T1", platforms=["instagram", "facebook", "twitter"]),
         made_at=pendulum.datetime(2026, 1, 10, 11, tz="Europe/London"),
@@ -41,7 +44,7 @@ def _seed_story(linked_after: bool = True) -> tuple[Detector, list[Incident]]:
         incident(f"M{i:03d}", DAY.add(minutes=5 + 13 * i), actor=handle("x", "troll_99"))
         for i in range(104)
     ]
-    return Detector([order], [defendant]), messages
+    return Detector([order], [defendant], config=config), messages
 
 
 def test_seed_story_104_messages_make_one_breach_alert_and_one_escalation() -> None:
@@ -288,3 +291,45 @@ def test_explanations_never_reveal_a_protected_persons_places_or_coordinates() -
             assert not coordinate.search(text), text
             assert "Alex" not in text
             assert "home" not in text.lower()
+
+
+def test_seed_story_breach_is_not_shown_below_its_escalation() -> None:
+    """104 messages: the medium platform-ban breach is raised to high, level with escalation."""
+    detector, messages = _seed_story()
+    result = detector.scan(messages)
+    (breach,) = result.of_kind(AlertKind.BREACH)
+    (escalation,) = result.of_kind(AlertKind.ESCALATION)
+    assert breach.severity is Severity.HIGH
+    assert breach.severity >= escalation.severity
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(4, Severity.MEDIUM), (5, Severity.HIGH), (6, Severity.HIGH)]
+)
+def test_a_breach_group_reaching_the_escalation_threshold_is_one_level_higher(
+    count: int, expected: Severity
+) -> None:
+    """Below the threshold the rule's severity; at or above it, one level up."""
+    detector, messages = _seed_story(config=DetectionConfig(escalation_threshold=5))
+    (breach,) = detector.scan(messages[:count]).of_kind(AlertKind.BREACH)
+    assert breach.severity is expected
+    assert breach.count == count
+
+
+@pytest.mark.parametrize(
+    ("base", "threat", "raised"),
+    [
+        (Severity.INFO, False, Severity.LOW),
+        (Severity.MEDIUM, False, Severity.HIGH),
+        (Severity.HIGH, False, Severity.CRITICAL),
+        (Severity.CRITICAL, False, Severity.CRITICAL),
+        (Severity.MEDIUM, True, Severity.CRITICAL),
+    ],
+)
+def test_breach_severity_rises_one_level_at_the_threshold_capped_at_critical(
+    base: Severity, threat: bool, raised: Severity
+) -> None:
+    """One level up at the threshold, never past critical; a threat is critical anyway."""
+    below = breach_severity(base, threat=threat, count=9, threshold=10)
+    assert below is (Severity.CRITICAL if threat else base)
+    assert breach_severity(base, threat=threat, count=10, threshold=10) is raised
