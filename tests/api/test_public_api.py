@@ -1,0 +1,106 @@
+"""The top-level public API: every exported name resolves, __all__ is sorted, import is cheap."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import spo_tracker
+
+INIT = Path(spo_tracker.__file__)
+EXPORTS: dict[str, tuple[str, str]] = spo_tracker._EXPORTS
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """ruff's RUF022 order: CONSTANTS, then Classes, then everything else."""
+    if name.isupper():
+        return (0, name)
+    return (1, name) if name[0].isupper() else (2, name)
+
+
+def test_all_is_sorted_and_has_no_duplicates() -> None:
+    """An explicit, sorted __all__ (the house style's isort order)."""
+    names = spo_tracker.__all__
+    assert names == sorted(names, key=_isort_key)
+    assert len(set(names)) == len(names)
+
+
+def test_all_is_exactly_the_exported_names() -> None:
+    """Nothing exported that __all__ hides, nothing in __all__ without a source."""
+    assert set(spo_tracker.__all__) == {*EXPORTS, "__version__"}
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_every_exported_name_resolves_to_its_modules_object(name: str) -> None:
+    """spo_tracker.X is the very object its defining module exports."""
+    module, attribute = EXPORTS[name]
+    assert getattr(spo_tracker, name) is getattr(importlib.import_module(module), attribute)
+
+
+def test_the_type_checking_imports_match_the_lazy_table() -> None:
+    """What mypy sees (the TYPE_CHECKING imports) is what runs (the lazy table)."""
+    tree = ast.parse(INIT.read_text(encoding="utf-8"))
+    guarded = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+    )
+    seen = {
+        alias.asname or alias.name: (node.module, alias.name)
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert seen == EXPORTS
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    """hasattr and typos behave as for any module."""
+    assert not hasattr(spo_tracker, "Orderr")
+    with pytest.raises(AttributeError, match="Orderr"):
+        spo_tracker.Orderr  # noqa: B018
+
+
+def test_dir_lists_the_public_names() -> None:
+    """Interactive completion shows every export."""
+    assert set(spo_tracker.__all__) <= set(dir(spo_tracker))
+
+
+def test_the_package_is_typed() -> None:
+    """py.typed ships beside the package (PEP 561)."""
+    assert (INIT.parent / "py.typed").is_file()
+
+
+_PROBE = """
+import json, sys
+before = set(sys.modules)
+import spo_tracker
+loaded = sorted(m for m in set(sys.modules) - before)
+print(json.dumps(loaded))
+"""
+
+
+def test_importing_the_package_loads_no_heavy_dependency() -> None:
+    """No SQLAlchemy, Alembic, Jinja2, JSON Schema or even pendulum until a name is used."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True, timeout=60
+    )
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    heavy = {"sqlalchemy", "sqlmodel", "alembic", "jinja2", "jsonschema", "pendulum", "attrs"}
+    assert not loaded & heavy
+    assert [m for m in loaded if m.startswith("spo_tracker.")] == []
+
+
+def test_a_name_loads_only_its_own_part() -> None:
+    """Using a domain record does not pull in storage."""
+    probe = "import sys, spo_tracker; spo_tracker.Order; print('sqlalchemy' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"

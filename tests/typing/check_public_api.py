@@ -1,0 +1,144 @@
+"""The public API as an integrator types it: checked by mypy --strict, never run.
+
+Every ``assert_type`` pins what a call returns; every ``type: ignore[...]``
+line is a misuse mypy must refuse (``warn_unused_ignores`` is on under
+``--strict``, so an ignore that stops being needed fails the check).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import assert_type
+
+import pendulum
+
+import spo_tracker as spo
+from spo_tracker.testing import EventRecorder, FixedClock, SeedStory, an_order, the_seed_story
+
+AT = pendulum.datetime(2026, 3, 2, 10, 30, tz="Europe/London")
+
+
+def check_the_version_is_text() -> None:
+    assert_type(spo.__version__, str)
+
+
+def check_domain_records_and_time() -> None:
+    period = spo.years_beginning_with(pendulum.Date(2024, 3, 15), 2)
+    assert_type(period, spo.DayPeriod)
+    assert_type(period.last_day, pendulum.Date)
+    assert_type(spo.as_london_date(AT), pendulum.Date)
+    account = spo.handle("instagram", "@someone")
+    assert_type(account, spo.Identity)
+    defendant = spo.Defendant("D1", (spo.NameUse("Alex Example"),)).link(account, AT)
+    assert_type(defendant, spo.Defendant)
+    incident = spo.Incident(incident_id="I1", occurred_at=AT, kind="message", actor=account)
+    assert_type(incident.occurred_at, pendulum.DateTime)
+
+
+def check_lifecycles() -> spo.Order:
+    made = spo.make_order(
+        order_id="SPO-1",
+        kind=spo.OrderKind.FULL,
+        defendant_id="D1",
+        protected_person_ids=["P1"],
+        applicant=spo.ChiefOfficer(spo.Force("20", "West Midlands Police")),
+        court="Birmingham Magistrates' Court",
+        made_at=AT,
+        terms=[spo.NoContact(term_id="T1", persons=("P1",))],
+        duration=spo.Duration(years=2),
+    )
+    assert_type(made, spo.MadeOrder)
+    assert_type(made.warnings, tuple[spo.OpenPointWarning, ...])
+    served = spo.serve_order(made.order, at=AT.add(hours=3), actor="PC 1")
+    assert_type(served, spo.Fired[spo.Order])
+    varied = spo.vary_order(
+        served.subject, at=AT.add(days=9), actor="PC 1", applied_by=spo.Party.defendant()
+    )
+    assert_type(varied.record, spo.TransitionRecord)
+    assert_type(spo.MACHINES["full_order"].to_mermaid(), str)
+    spo.serve_order(made.order, at="2026-03-02", actor="PC 1")  # type: ignore[arg-type]
+    return served.subject
+
+
+def check_events(order: spo.Order) -> None:
+    served = spo.serve_order(order, at=AT, actor="PC 1")
+    event = spo.event_for(served)
+    assert_type(event, spo.DomainEvent)
+    assert_type(event.originator_version, int)
+    assert_type(event.occurred_at, pendulum.DateTime)
+    assert_type(spo.order_made(order, actor="PC 1"), spo.OrderMade)
+    assert_type(spo.DomainEvent.from_dict(event.as_dict()), spo.DomainEvent)
+
+    publisher = spo.EventPublisher()
+
+    def on_served(event: spo.OrderServed) -> None:
+        assert_type(event.state, str)
+
+    def on_any_order_event(event: spo.OrderEvent) -> None:
+        assert_type(event.defendant_id, str)
+
+    cancel = publisher.subscribe(on_served, spo.OrderServed)
+    assert_type(cancel, Callable[[], None])
+    publisher.subscribe(on_any_order_event, spo.OrderServed, spo.OrderQuashed)
+    publisher.subscribe(on_served, spo.OrderMade)  # type: ignore[arg-type]
+    assert_type(publisher.publish(event), int)
+
+
+def check_storage_and_the_outbox(path: Path) -> None:
+    assert_type(spo.upgrade(f"sqlite:///{path}"), str)
+    store = spo.connect(f"sqlite:///{path}", clock=spo.SystemClock())
+    assert_type(store, spo.SqlStore)
+    with store.unit_of_work(spo.Actor("PC 1", "officer")) as uow:
+        assert_type(uow, spo.UnitOfWork)
+        assert_type(uow.orders.get("SPO-1"), spo.Order)
+        assert_type(uow.pending_events, tuple[spo.DomainEvent, ...])
+        uow.commit()
+    publisher = spo.EventPublisher()
+    report = spo.deliver_outbox(store, publisher, 100)
+    assert_type(report, spo.DeliveryReport)
+    assert_type(report.delivered, int)
+    assert_type(spo.outbox_entries(store), list[spo.OutboxEntry])
+    assert_type(spo.verify(store).ok, bool)
+    incidents: Iterator[spo.Incident] = spo.scan_incidents(store)
+    del incidents
+    spo.deliver_outbox(store, publisher, "100")  # type: ignore[arg-type]
+
+
+def check_interchange_and_reports(store: spo.Store, path: Path) -> None:
+    officer = spo.Actor("PC 1", "officer")
+    imported = spo.import_file(store, path, actor=officer, at=AT)
+    assert_type(imported, spo.ImportReport)
+    exported = spo.export_file(store, path, actor=officer, at=AT, source="20")
+    assert_type(exported, spo.ExportReport)
+    alerts: list[spo.Alert] = []
+    context = spo.ReportContext.of(orders=[], defendants=[], protected_persons=[], incidents=[])
+    report = spo.build_report(alerts, context, now=AT)
+    assert_type(report, spo.Report)
+    assert_type(spo.write_report(report, "html", path), Path)
+    assert_type(spo.render(report, "json"), str)
+
+
+def check_errors() -> None:
+    error: spo.SpoTrackerError = spo.NotFoundError("order", "SPO-9")
+    assert isinstance(error, LookupError)
+    delivery = spo.EventDeliveryError("OrderServed", "SPO-1", 2, 0, ValueError("x"))
+    assert_type(delivery.cause, BaseException)
+
+
+def check_the_testing_module() -> None:
+    clock = FixedClock()
+    assert_type(clock(), pendulum.DateTime)
+    assert_type(clock.advance(hours=1), pendulum.DateTime)
+    accepted: spo.Clock = clock
+    del accepted
+    store = spo.connect("sqlite:///x.sqlite", clock=clock)
+    del store
+    story = the_seed_story()
+    assert_type(story, SeedStory)
+    assert_type(story.incidents, tuple[spo.Incident, ...])
+    assert_type(an_order(), spo.Order)
+    recorder = EventRecorder()
+    assert_type(recorder.of_type(spo.BreachFlagged), list[spo.BreachFlagged])
+    detector = spo.Detector([story.order], [story.defendant])
+    assert_type(detector.scan(story.incidents).alerts, tuple[spo.Alert, ...])
