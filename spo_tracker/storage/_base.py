@@ -532,7 +532,9 @@ class UnitOfWork(abc.ABC):
         The bulk path for a scan's alerts: one multi-row insert and one
         ``alerts.created`` audit entry (count, first and last id, SHA-256 of the
         ids), committed with the rest; adding alerts one at a time costs a
-        savepoint, a lookup and a chained audit entry each.
+        savepoint, a lookup and a chained audit entry each. Each alert's event
+        (:class:`~spo_tracker.events.BreachFlagged` or
+        :class:`~spo_tracker.events.AlertRaised`) goes to the outbox with them.
 
         Raises:
             InvalidValueError: an item is not an Alert, an id appears twice, or text
@@ -557,6 +559,9 @@ class UnitOfWork(abc.ABC):
         digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
         changes = {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
         self._audit("alerts.created", "alert_batch", f"{ids[0]}..{ids[-1]}", changes, reason)
+        # Each alert announces itself, as uow.alerts.add does (AlertRaised or BreachFlagged).
+        now, actor = self._now(), self.actor.actor_id
+        self._events.extend(PendingEvent(alert_raised(a, actor=actor), now) for a in batch)
 
     def find_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id, read in chunks (a batch lookup)."""

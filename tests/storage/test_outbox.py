@@ -207,6 +207,37 @@ def test_a_stored_breach_alert_is_flagged(store: Store) -> None:
     assert (entry.event.originator_id, entry.event.actor) == (alert.alert_id, "system:detection")
 
 
+def test_alerts_added_in_bulk_announce_themselves_in_their_order(store: Store) -> None:
+    """add_alerts: one event per alert, as alerts.add gives; rolled back, none."""
+    batch = [
+        Alert(
+            alert_id=alert_id_for("bulk", n),
+            rule_id="breach.no_contact" if n % 2 else "escalation.rolling_count",
+            kind=AlertKind.BREACH if n % 2 else AlertKind.ESCALATION,
+            severity=Severity.HIGH,
+            defendant_id="D1",
+            section="SPA2019 s.8(1)",
+            title=f"Alert {n}",
+            explanation="For review: reasonable excuse is for a court.",
+            identified_at=NOW,
+        )
+        for n in range(4)
+    ]
+    with store.unit_of_work(ACTOR) as uow:
+        uow.add_alerts(batch[:2])
+    with store.unit_of_work(ACTOR) as uow:
+        uow.add_alerts(batch)
+        uow.commit()
+    entries = outbox_entries(store)
+    assert [e.event.originator_id for e in entries] == [a.alert_id for a in batch]
+    assert [type(e.event).__name__ for e in entries] == [
+        "AlertRaised",
+        "BreachFlagged",
+        "AlertRaised",
+        "BreachFlagged",
+    ]
+
+
 def test_the_relay_delivers_every_event_in_commit_order_and_marks_it(store: Store) -> None:
     """Interleaved aggregates, batches of 2: delivered as committed, then nothing is left."""
     _people(store)
