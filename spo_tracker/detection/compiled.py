@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from typing import Final, cast
 
 from spo_tracker.detection._clock import INF, epoch
-from spo_tracker.detection.rules import RULES, Places, TermRule
+from spo_tracker.detection.rules import PRESENCE_CODES, RULES, Places, TermRule
 from spo_tracker.domain.geo import EARTH_RADIUS_M, Circle, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA
 from spo_tracker.domain.incidents import IncidentKind
@@ -30,7 +30,15 @@ from spo_tracker.domain.statutory_time import start_of_london_day
 from spo_tracker.domain.terms import ExclusionZone, Locality, NoApproach, PlatformBan, Term
 from spo_tracker.errors import InvalidValueError
 
-__all__ = ["Box", "DefendantPlan", "TermEntry", "box_around", "compile_plans", "version_spans"]
+__all__ = [
+    "Box",
+    "DefendantPlan",
+    "Route",
+    "TermEntry",
+    "box_around",
+    "compile_plans",
+    "version_spans",
+]
 
 #: A latitude/longitude box ``(south, north, west, east)`` in degrees.
 Box = tuple[float, float, float, float]
@@ -122,9 +130,11 @@ class DefendantPlan:
             watch distance), for the closing-in alert.
         protection: protected person id to the spans in which a live order protects them.
         orders: the defendant's orders.
+        routes: incident kind code to a :data:`Route`: the kind's entries, a guard
+            box and whether the kind is watched near zones (see :meth:`route`).
     """
 
-    __slots__ = ("by_kind", "by_platform", "orders", "protection", "zones")
+    __slots__ = ("by_kind", "by_platform", "orders", "protection", "routes", "zones")
 
     def __init__(self) -> None:
         self.by_kind: dict[str, list[TermEntry]] = {}
@@ -132,6 +142,7 @@ class DefendantPlan:
         self.zones: list[tuple[TermEntry, Box | None]] = []
         self.protection: dict[str, list[tuple[float, float, Order]]] = {}
         self.orders: list[Order] = []
+        self.routes: dict[str, Route] = {}
 
     def protected_at(self, person_id: str, seconds: float) -> bool:
         """Whether a live order of this defendant protects ``person_id`` at that instant."""
@@ -141,6 +152,24 @@ class DefendantPlan:
         """The live order (lowest id first) protecting ``person_id`` at that instant, if any."""
         found = [o for lo, hi, o in self.protection.get(person_id, ()) if lo <= seconds < hi]
         return min(found, key=lambda o: o.order_id) if found else None
+
+    def route(self) -> None:
+        """Build :attr:`routes` from the entries and zones (once, after every order is added).
+
+        A kind's guard box holds every box its entries and (for presence kinds) the
+        zones' watch boxes can match in: an incident of that kind located outside
+        it, or with no location, can neither match those entries nor be watched
+        near a zone, so the batch scan skips them all with one test. ``None`` when
+        some entry has no box or is exempt from it for that kind (no shortcut).
+        """
+        watch_boxes = [box for _, box in self.zones]
+        kinds = set(self.by_kind) | (PRESENCE_CODES if self.zones else set())
+        for kind in kinds:
+            entries = tuple(self.by_kind.get(kind, ()))
+            watched = kind in PRESENCE_CODES and bool(self.zones)
+            boxes = [None if kind in e.exempt else e.box for e in entries]
+            boxes += watch_boxes if watched else []
+            self.routes[kind] = (entries, _union(boxes), watched)
 
     def _add(self, entry: TermEntry, watch_m: float) -> None:
         kinds = entry.rule.trigger_kinds
@@ -154,6 +183,25 @@ class DefendantPlan:
             self.by_kind.setdefault(kind.value, []).append(entry)
         if isinstance(entry.term, ExclusionZone):
             self.zones.append((entry, box_around(entry.term.zone, watch_m)))
+
+
+#: What the batch scan does with one incident kind for one defendant: the entries to
+#: test, a guard box outside which none of them (nor zone watching) can apply, or
+#: ``None`` for no shortcut, and whether the kind is watched near exclusion zones.
+Route = tuple[tuple[TermEntry, ...], "Box | None", bool]
+
+
+def _union(boxes: list[Box | None]) -> Box | None:
+    """The box around ``boxes``; ``None`` if any is ``None`` (no shortcut) or there are none."""
+    if not boxes or any(b is None for b in boxes):
+        return None
+    known = [b for b in boxes if b is not None]
+    return (
+        min(b[0] for b in known),
+        max(b[1] for b in known),
+        min(b[2] for b in known),
+        max(b[3] for b in known),
+    )
 
 
 def _check_order(order: Order) -> None:
@@ -230,6 +278,8 @@ def compile_plans(
         seen.add(order.order_id)
         plan = plans.setdefault(order.defendant_id, DefendantPlan())
         _compile_order(plan, order, watch_m, places or {})
+    for plan in plans.values():
+        plan.route()
     return plans
 
 

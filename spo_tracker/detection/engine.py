@@ -551,7 +551,6 @@ class AlertTracker:
         seen_add, unattributed = self._seen.add, self._unattributed
         targeted, unprotected = self._targeted, self._unprotected
         hit, watch_zones = self._hit, self._watch_zones
-        presence = PRESENCE_CODES
         count = 0
         for incident in incidents:
             if type(incident) is not Incident:
@@ -576,44 +575,58 @@ class AlertTracker:
             plan = plans_get(who)
             if plan is not None:
                 kind_code = incident.kind._value_
-                entries = plan.by_kind.get(kind_code)
-                if entries is not None:
-                    for e in entries:
-                        box = e.box
-                        if box is not None and kind_code not in e.exempt:
+                route = plan.routes.get(kind_code)
+                if route is not None:
+                    entries, guard, watched = route
+                    point = incident.location
+                    if guard is None or (
+                        point is not None
+                        and guard[0] <= point.lat <= guard[1]
+                        and guard[2] <= point.lon <= guard[3]
+                    ):
+                        for e in entries:
+                            box = e.box
                             # Zones and approach distances: a cheap box test first.
-                            point = incident.location
-                            if point is None or not (
-                                box[0] <= point.lat <= box[1] and box[2] <= point.lon <= box[3]
+                            if (
+                                box is not None
+                                and kind_code not in e.exempt
+                                and (
+                                    point is None
+                                    or not (
+                                        box[0] <= point.lat <= box[1]
+                                        and box[2] <= point.lon <= box[3]
+                                    )
+                                )
                             ):
                                 continue
-                        if (
-                            e.lo <= t < e.hi
-                            and (e.persons is None or target in e.persons)
-                            and e.match(e.term, incident, places)
-                            and (e.locality is None or e.locality.covers(incident.location))
-                        ):
-                            if known < 0:
-                                known = _known(t, incident.reported_at)
-                            hit(e, incident, t, known)
+                            if (
+                                e.lo <= t < e.hi
+                                and (e.persons is None or target in e.persons)
+                                and e.match(e.term, incident, places)
+                                and (e.locality is None or e.locality.covers(point))
+                            ):
+                                if known < 0:
+                                    known = _known(t, incident.reported_at)
+                                hit(e, incident, t, known)
+                        if watched and point is not None:
+                            lat, lon = point.lat, point.lon
+                            for _, box in plan.zones:
+                                if box is None or (
+                                    box[0] <= lat <= box[1] and box[2] <= lon <= box[3]
+                                ):
+                                    watch_zones(plan, incident, t)  # near a zone: the exact test
+                                    break
                 platform = incident.platform
                 if platform is not None and plan.by_platform:
-                    entries = plan.by_platform.get(platform._value_)
-                    if entries is not None:
-                        for e in entries:
+                    bans = plan.by_platform.get(platform._value_)
+                    if bans is not None:
+                        for e in bans:
                             if e.lo <= t < e.hi and (
                                 e.locality is None or e.locality.covers(incident.location)
                             ):
                                 if known < 0:
                                     known = _known(t, incident.reported_at)
                                 hit(e, incident, t, known)
-                point = incident.location
-                if plan.zones and point is not None and kind_code in presence:
-                    lat, lon = point.lat, point.lon
-                    for _, box in plan.zones:
-                        if box is None or (box[0] <= lat <= box[1] and box[2] <= lon <= box[3]):
-                            watch_zones(plan, incident, t)  # near a zone: the exact test
-                            break
             if target is not None:
                 if known < 0:
                     known = _known(t, incident.reported_at)
