@@ -28,6 +28,7 @@ import pendulum
 
 from spo_tracker.detection import explain
 from spo_tracker.detection._clock import day_start, epoch, instant, london_day
+from spo_tracker.detection._gc import collector_paused
 from spo_tracker.detection.alerts import (
     Alert,
     AlertKind,
@@ -656,13 +657,14 @@ class AlertTracker:
 
     def result(self) -> ScanResult:
         """Every alert from what has been observed so far, sorted; unattributed by id."""
-        alerts = self._breach_alerts()
-        alerts += self._escalations()
-        alerts += self._first_threats()
-        alerts += self._closing_in()
-        alerts += self._courses_of_conduct()
-        unattributed = tuple(self._unattributed[k] for k in sorted(self._unattributed))
-        return ScanResult(tuple(sort_alerts(alerts)), unattributed, len(self._seen))
+        with collector_paused():
+            alerts = self._breach_alerts()
+            alerts += self._escalations()
+            alerts += self._first_threats()
+            alerts += self._closing_in()
+            alerts += self._courses_of_conduct()
+            unattributed = tuple(self._unattributed[k] for k in sorted(self._unattributed))
+            return ScanResult(tuple(sort_alerts(alerts)), unattributed, len(self._seen))
 
     def _breach_alerts(self) -> list[Alert]:
         # One term keeps its id across versions: merge its entries' windows by that id.
