@@ -20,6 +20,7 @@ worker, this is simply :meth:`Detector.scan`.
 from __future__ import annotations
 
 import copyreg
+import gc
 import io
 import multiprocessing
 import pickle
@@ -98,6 +99,9 @@ def scan_parallel(
 def _work(
     detector: Detector, incidents: Sequence[Incident], k: int, n: int, sender: Connection
 ) -> None:
+    # Everything inherited is long-lived here: keep the collector from walking (and so
+    # copying, page by page) the parent's objects, the incidents above all.
+    gc.freeze()
     try:
         seen: set[str] = set()
         tracker = detector.tracker()
