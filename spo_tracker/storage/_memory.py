@@ -52,6 +52,7 @@ class InMemoryStore(Store):
         self._state: dict[_Key, tuple[Any, int]] = {}
         self._audit: list[AuditEntry] = []
         self._outbox: list[OutboxEntry] = []
+        self._first_pending = 0  # every entry before this index is delivered
         self._versions: set[tuple[str, str, int]] = set()
         self._relay_lock = threading.Lock()
 
@@ -153,7 +154,12 @@ class InMemoryStore(Store):
 
     def outbox_pending(self, limit: int) -> list[OutboxEntry]:
         with self._lock:
-            waiting = (e for e in self._outbox if e.delivered_at is None)
+            # Skip the delivered prefix once, so a long outbox is not rescanned per batch.
+            start = self._first_pending
+            while start < len(self._outbox) and self._outbox[start].delivered_at is not None:
+                start += 1
+            self._first_pending = start
+            waiting = (e for e in self._outbox[start:] if e.delivered_at is None)
             return [e for _, e in zip(range(limit), waiting, strict=False)]
 
     def outbox_mark_delivered(self, positions: Sequence[int], at: pendulum.DateTime) -> int:
