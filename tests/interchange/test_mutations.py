@@ -92,11 +92,14 @@ def _set(record: Any, path: tuple[Any, ...], value: Any, *, delete: bool) -> Any
 def _corrupt(draw: st.DrawFn, lines: list[str]) -> list[str]:
     """One line with one field replaced, deleted, or the line cut short."""
     i = draw(st.integers(0, len(lines) - 1))
-    if draw(st.integers(0, 9)) == 0:
+    try:
+        record = json.loads(lines[i])
+    except ValueError:
+        record = None  # already cut short by an earlier mutation
+    if record is None or draw(st.integers(0, 9)) == 0:
         line = lines[i]
         cut = draw(st.integers(0, max(0, len(line) - 1)))
         return [*lines[:i], line[:cut], *lines[i + 1 :]]
-    record = json.loads(lines[i])
     path = draw(st.sampled_from(_paths(record)))
     changed = _set(record, path, draw(_VALUES), delete=draw(st.booleans()))
     text = json.dumps(changed, ensure_ascii=False, separators=(",", ":"))
