@@ -35,6 +35,7 @@ from typing import Final, TypeVar
 import attrs
 import pendulum
 
+from spo_tracker.clock import Clock
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity, handle
 from spo_tracker.domain.incidents import Incident, IncidentKind
@@ -126,8 +127,8 @@ class FixedClock:
         return f"FixedClock({self._at.isoformat()})"
 
 
-def in_memory_store(*, clock: FixedClock | None = None) -> InMemoryStore:
-    """An empty :class:`~spo_tracker.storage.InMemoryStore` with a fixed clock.
+def in_memory_store(*, clock: Clock | None = None) -> InMemoryStore:
+    """An empty :class:`~spo_tracker.storage.InMemoryStore` with a clock.
 
     Args:
         clock: the store's clock (default: a new ``FixedClock()`` at :data:`NOW`).
