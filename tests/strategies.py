@@ -673,8 +673,9 @@ def order_versions(
 ) -> tuple[OrderVersion, ...]:
     """Versions 1..n of an order made on ``made_on``: as made, then variations and renewals.
 
-    Later versions are decided on the same day or later, in order; a renewal
-    lengthens a fixed period (still counted from the day made).
+    Later versions are decided on the same day or later, in order, and while
+    the order is still running (an expired order cannot be varied or renewed);
+    a renewal lengthens a fixed period (still counted from the day made).
     """
     count = draw(st.integers(1, max_versions))
     fixed = kind is OrderKind.INTERIM or draw(st.booleans())
@@ -685,7 +686,9 @@ def order_versions(
     for number in range(1, count + 1):
         cause = VersionCause.MADE
         if number > 1:
-            day = day.add(days=draw(st.integers(0, 200)))
+            last = None if duration is None else duration.period_from(made_on).last_day
+            room = 200 if last is None else min(200, (last - day).in_days())
+            day = day.add(days=draw(st.integers(0, room)))
             cause = draw(st.sampled_from(tuple(VersionCause)[1:]))
             if cause is VersionCause.RENEWED and duration is not None:
                 duration = attrs.evolve(duration, years=duration.years + 1)
