@@ -21,7 +21,7 @@ from spo_tracker.domain.orders import (
     VersionCause,
     check_terms_compatible,
 )
-from spo_tracker.domain.statutory_time import DayPeriod, as_london_date, as_utc
+from spo_tracker.domain.statutory_time import DayPeriod, as_london_date
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import IncompatibleTermError
 
@@ -143,7 +143,8 @@ def fixed_period_has_ended(order: Order, cmd: OrderCommandLike) -> str | None:
 
 def served_not_before_made(order: Order, cmd: OrderCommandLike) -> str | None:
     """Service follows the making of the order."""
-    if as_utc(cmd.at) < as_utc(order.made_at):  # UTC: London's repeated autumn hour
+    # Instants, not wall clocks: London's repeated autumn hour (timestamp() honours fold).
+    if cmd.at.timestamp() < order.made_at.timestamp():
         return f"at={_when(cmd.at)}: before the order was made at {_when(order.made_at)}"
     return None
 
