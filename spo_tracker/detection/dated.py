@@ -64,21 +64,42 @@ def _aware(value: object) -> pendulum.DateTime:
     return ensure_aware(value, field="at")
 
 
+def _optional_text(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise InvalidValueError(attribute.name, value, "must be non-empty text, or None")
+
+
+def _note(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidValueError(attribute.name, value, "must be text (empty for none)")
+
+
 @attrs.frozen
 class ComplianceRecord:
     """A fact that a positive requirement was met: attended, surrendered, signed on.
 
+    Positive requirements (SPA2019 s.1(2)(b)) are checked against these
+    records: a requirement with none by the end of its due day, or a sign-on
+    day with none on it, is a suspected breach (s.8(1)).
+
     Attributes:
+        record_id: a stable external id (e.g. the custody or case system's reference),
+            so that storing or importing the same record again changes nothing.
         defendant_id: the defendant.
         order_id: the order whose term it meets.
         term_id: the requirement or sign-on term.
         at: when it was met (a sign-on counts for the London day it falls on).
+        recorded_by: who recorded it (an officer's id or a station), if known.
+        note: free text, e.g. where or how it was met (empty for none).
     """
 
+    record_id: str = attrs.field(validator=_text)
     defendant_id: str = attrs.field(validator=_text)
     order_id: str = attrs.field(validator=_text)
     term_id: str = attrs.field(validator=_text)
     at: pendulum.DateTime = attrs.field(converter=_aware)
+    recorded_by: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
+    note: str = attrs.field(default="", kw_only=True, validator=_note)
 
 
 def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[float, float, Term]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pendulum
 import pytest
 from hypothesis import given
@@ -46,7 +47,7 @@ def _requirement(due: pendulum.Date) -> PositiveRequirement:
 
 
 def _record(at: pendulum.DateTime, term_id: str = "T1") -> ComplianceRecord:
-    return ComplianceRecord("D1", "O1", term_id, at)
+    return ComplianceRecord(f"C-{term_id}-{at.isoformat()}", "D1", "O1", term_id, at)
 
 
 def test_a_requirement_met_in_the_last_london_hour_of_a_dst_day_is_in_time() -> None:
@@ -237,7 +238,26 @@ def test_dated_checks_refuse_naive_times_and_wrong_records() -> None:
     with pytest.raises(InvalidValueError, match="'oops'"):
         requirement_alerts([order], ["oops"], MADE)  # type: ignore[list-item]
     with pytest.raises(NaiveDatetimeError):
-        ComplianceRecord("D1", "O1", "T1", dt.datetime(2026, 5, 1))
+        ComplianceRecord("C1", "D1", "O1", "T1", dt.datetime(2026, 5, 1))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("record_id", ""), ("record_id", 7), ("recorded_by", " "), ("note", None), ("term_id", "")],
+)
+def test_a_compliance_record_refuses_bad_values_naming_them(field: str, value: object) -> None:
+    """Each bad field is an InvalidValueError naming the field and the value."""
+    good = ComplianceRecord("C1", "D1", "O1", "T1", MADE, recorded_by="PC 1", note="")
+    with pytest.raises(InvalidValueError, match=field) as caught:
+        attrs.evolve(good, **{field: value})  # type: ignore[arg-type]
+    assert caught.value.value == value
+
+
+def test_a_compliance_record_keeps_its_id_author_and_note() -> None:
+    """The id, who recorded it and the note are kept; the last two are keyword-only."""
+    record = ComplianceRecord("ATT-9", "D1", "O1", "T1", MADE, recorded_by="PC 1", note="on time")
+    assert (record.record_id, record.recorded_by, record.note) == ("ATT-9", "PC 1", "on time")
+    assert ComplianceRecord("ATT-9", "D1", "O1", "T1", MADE).recorded_by is None
 
 
 @given(hours=st.integers(1, 72))

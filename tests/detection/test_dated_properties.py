@@ -63,7 +63,7 @@ def test_positive_requirements_agree_with_a_naive_oracle(data: st.DataObject) ->
         st.integers(-3 * 1440, 3 * 1440).map(lambda m: dt.timedelta(minutes=m)),
     )
     done = [end + offset for offset in data.draw(st.lists(offsets, max_size=3))]
-    records = [ComplianceRecord("D1", "O1", "T1", t) for t in done]
+    records = [ComplianceRecord(f"C{n}", "D1", "O1", "T1", t) for n, t in enumerate(done)]
     expected = (
         at >= end
         and _binds(order, "T1", end - US) is not None
@@ -93,7 +93,7 @@ def test_missed_sign_on_days_agree_with_a_naive_day_by_day_oracle(
         start_of_london_day(START.add(days=d)).add(minutes=m)
         for d, m in data.draw(st.lists(st.tuples(st.integers(0, 120), st.integers(0, 1439))))
     ]
-    records = [ComplianceRecord("D1", "O1", "T1", t) for t in signed]
+    records = [ComplianceRecord(f"C{n}", "D1", "O1", "T1", t) for n, t in enumerate(signed)]
     signed_days = {as_london_date(t) for t in signed if t <= at}
     expected: dict[int, int] = {}
     day = as_london_date(order.made_at)
