@@ -140,7 +140,9 @@ class ScanResult:
     Attributes:
         alerts: every alert, in :func:`~spo_tracker.detection.alerts.sort_alerts` order.
         unattributed: incidents no defendant could be found for, by incident id.
-        incidents_seen: distinct incident ids observed.
+        incidents_seen: incidents observed. An incident observed twice counts twice (its
+            evidence is not duplicated): the tracker keeps nothing per incident that
+            matched no rule, so its memory does not grow with the stream's length.
     """
 
     alerts: tuple[Alert, ...]
@@ -462,7 +464,7 @@ class AlertTracker:
         self._threats: dict[tuple[str, str], Evidence] = {}
         self._near_zone: dict[TermEntry, _Near] = {}
         self._unattributed: dict[str, Unattributed] = {}
-        self._seen: set[str] = set()
+        self._observed = 0
 
     # -- folding -------------------------------------------------------------------------
 
@@ -473,7 +475,7 @@ class AlertTracker:
             InvalidValueError: ``incident`` is not an :class:`Incident` (nothing recorded).
         """
         result = self._detector.check(incident)
-        self._seen.add(incident.incident_id)
+        self._observed += 1
         if result.unattributed is not None:
             self._unattributed[incident.incident_id] = result.unattributed
             return result
@@ -549,12 +551,13 @@ class AlertTracker:
         d = self._detector
         plans_get, places = d.plans.get, d.places
         owner, attribute = d.identities.owner, d.identities.attribute
-        seen_add, unattributed = self._seen.add, self._unattributed
+        unattributed = self._unattributed
         targeted, unprotected = self._targeted, self._unprotected
         hit, watch_zones = self._hit, self._watch_zones
-        count = 0
+        count, before = 0, self._observed
         for incident in incidents:
             if type(incident) is not Incident:
+                self._observed = before + count  # those before a bad item are kept
                 _checked(incident)
             iid = incident.incident_id
             who = incident.defendant_id
@@ -564,11 +567,9 @@ class AlertTracker:
                 if who is None:
                     found = attribute(incident)
                     assert isinstance(found, Unattributed)
-                    seen_add(iid)
                     count += 1
                     unattributed[iid] = found
                     continue
-            seen_add(iid)
             count += 1
             t = epoch(incident.occurred_at)
             target = incident.target_person_id
@@ -651,6 +652,7 @@ class AlertTracker:
                     first = self._threats.get((who, target))
                     if first is None or threat[:2] < first[:2]:
                         self._threats[who, target] = threat
+        self._observed = before + count
         return count
 
     # -- alerts (built once per group, never per incident) ------------------------------
@@ -664,7 +666,7 @@ class AlertTracker:
             alerts += self._closing_in()
             alerts += self._courses_of_conduct()
             unattributed = tuple(self._unattributed[k] for k in sorted(self._unattributed))
-            return ScanResult(tuple(sort_alerts(alerts)), unattributed, len(self._seen))
+            return ScanResult(tuple(sort_alerts(alerts)), unattributed, self._observed)
 
     def _breach_alerts(self) -> list[Alert]:
         # One term keeps its id across versions: merge its entries' windows by that id.

@@ -90,7 +90,7 @@ def scan_parallel(
     finally:
         for process in processes:
             process.join()
-    return _merged(parts)
+    return _merged(parts, len(incidents))
 
 
 # -- in the worker ----------------------------------------------------------------------
@@ -103,31 +103,24 @@ def _work(
     # copying, page by page) the parent's objects, the incidents above all.
     gc.freeze()
     try:
-        seen: set[str] = set()
         tracker = detector.tracker()
-        tracker.observe_all(_share(detector, incidents, k, n, seen))
+        tracker.observe_all(_share(detector, incidents, k, n))
         result = tracker.result()
-        sender.send_bytes(_dumps((True, result.alerts, result.unattributed, len(seen))))
+        sender.send_bytes(_dumps((True, result.alerts, result.unattributed)))
     except BaseException as exc:  # report any failure to the parent rather than hang it
         sender.send_bytes(pickle.dumps((False, f"{type(exc).__name__}: {exc}")))
     finally:
         sender.close()
 
 
-def _share(
-    detector: Detector, incidents: Sequence[Incident], k: int, n: int, seen: set[str]
-) -> Iterator[Incident]:
-    """Worker ``k``'s incidents: those of defendants hashing to ``k``; counts ids hashing to ``k``.
+def _share(detector: Detector, incidents: Sequence[Incident], k: int, n: int) -> Iterator[Incident]:
+    """Worker ``k``'s incidents: those of defendants hashing to ``k``.
 
     ``hash`` of a string is the same in every forked worker (they share the
     parent's hash seed), and only the partition, never a result, depends on it.
     """
     owner = detector.identities.owner
-    seen_add = seen.add
     for incident in incidents:
-        iid = incident.incident_id
-        if hash(iid) % n == k:
-            seen_add(iid)
         who = incident.defendant_id
         if who is None:
             actor = incident.actor
@@ -165,7 +158,7 @@ def _dumps(payload: object) -> bytes:
 # -- in the parent ----------------------------------------------------------------------
 
 
-def _receive(pipe: Connection, k: int) -> tuple[tuple[Alert, ...], tuple[Unattributed, ...], int]:
+def _receive(pipe: Connection, k: int) -> tuple[tuple[Alert, ...], tuple[Unattributed, ...]]:
     try:
         payload = pickle.loads(pipe.recv_bytes())
     except EOFError:
@@ -174,13 +167,13 @@ def _receive(pipe: Connection, k: int) -> tuple[tuple[Alert, ...], tuple[Unattri
         pipe.close()
     if not payload[0]:
         raise ChildProcessError(f"detection worker {k} failed: {payload[1]}")
-    _, alerts, unattributed, seen = payload
-    return alerts, unattributed, seen
+    _, alerts, unattributed = payload
+    return alerts, unattributed
 
 
-def _merged(parts: list[tuple[tuple[Alert, ...], tuple[Unattributed, ...], int]]) -> ScanResult:
+def _merged(
+    parts: list[tuple[tuple[Alert, ...], tuple[Unattributed, ...]]], observed: int
+) -> ScanResult:
     alerts = [alert for part in parts for alert in part[0]]
     unattributed = sorted((u for part in parts for u in part[1]), key=lambda u: u.incident_id)
-    return ScanResult(
-        tuple(sort_alerts(alerts)), tuple(unattributed), sum(part[2] for part in parts)
-    )
+    return ScanResult(tuple(sort_alerts(alerts)), tuple(unattributed), observed)

@@ -121,8 +121,11 @@ def test_batch_equals_the_fold_of_incremental_in_any_order(history: History, see
             folded.setdefault(key, set()).add(b.incident_id)
     assert tracker.result() == batch
     assert _breach_groups(batch.alerts) == folded
-    # Observing everything again (a re-run) changes nothing, ids included.
-    assert detector.scan([*shuffled, *history.incidents]) == batch
+    # Observing everything again (a re-run) changes no alert, ids included; the count of
+    # incidents observed counts each observation.
+    again = detector.scan([*shuffled, *history.incidents])
+    assert (again.alerts, again.unattributed) == (batch.alerts, batch.unattributed)
+    assert again.incidents_seen == 2 * batch.incidents_seen == 2 * len(history.incidents)
 
 
 # --- metamorphic ------------------------------------------------------------------------
