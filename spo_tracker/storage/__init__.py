@@ -18,8 +18,10 @@ detection) and :func:`scan_incidents` (domain objects). The schema is managed
 by Alembic migrations shipped in this package: :func:`upgrade`, or
 ``spo-tracker db upgrade``. Each unit of work also writes the domain events of
 its changes (:mod:`spo_tracker.events`) to a transactional outbox, which
-:func:`deliver_outbox` hands to a handler after commit. Nothing here connects
-at import.
+:func:`deliver_outbox` hands to a handler after commit. Compliance with
+positive requirements (attendance, sign-ons: SPA2019 s.1(2)(b)) is recorded
+through ``uow.compliance`` (:class:`ComplianceRepository`), one record at a
+time or in bulk. Nothing here connects at import.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import Actor, AuditEntry, AuditReport, PendingEntry, check_chain
 from spo_tracker.storage._base import (
     Clock,
+    ComplianceRepository,
     DefendantRepository,
     IngestReport,
     OutboxEntry,
@@ -72,6 +75,7 @@ __all__ = [
     "AuditEntry",
     "AuditReport",
     "Clock",
+    "ComplianceRepository",
     "DefendantRepository",
     "DeliveryReport",
     "InMemoryStore",

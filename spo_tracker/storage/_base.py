@@ -13,14 +13,15 @@ import abc
 import contextlib
 import datetime as _dt
 import hashlib
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
 import attrs
 import pendulum
 
 from spo_tracker.detection.alerts import Alert
+from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
@@ -29,8 +30,11 @@ from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
 from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.errors import (
     ConcurrencyConflictError,
+    ConstraintViolationError,
+    DuplicateRecordError,
     InvalidValueError,
     NotFoundError,
 )
@@ -42,6 +46,7 @@ from spo_tracker.storage._mapping import MAPPERS, Mapper, mapper_for
 
 __all__ = [
     "Clock",
+    "ComplianceRepository",
     "DefendantRepository",
     "IngestReport",
     "OutboxEntry",
@@ -181,6 +186,12 @@ class Records(Protocol):
 
         Raises DuplicateRecordError naming the first id already stored (nothing is stored).
         """
+
+    def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
+        """The stored single-row records among ``keys``, by id (those not stored are absent)."""
+
+    def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
+        """The stored single-row records whose ``column`` equals ``value``, in no set order."""
 
 
 class Repository(Generic[T]):
@@ -418,6 +429,193 @@ class DefendantRepository(Repository[Defendant]):
         return self._uow._records().find_defendants(identity_key)
 
 
+#: The terms compliance is recorded against: positive requirements (SPA2019 s.1(2)(b)).
+_COMPLIANCE_TERMS: Final = (PositiveRequirement, SignOnSchedule)
+
+
+def _batch_changes(ids: Sequence[str]) -> dict[str, Any]:
+    """A bulk write's audit changes: count, first and last id, SHA-256 of the ids."""
+    digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    return {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
+
+
+class ComplianceRepository(Repository[ComplianceRecord]):
+    """Compliance with positive requirements (SPA2019 s.1(2)(b)): attendance, surrender, sign-ons.
+
+    A record must name a stored order against its defendant, and a term of that
+    order (in any version) that is a positive requirement or a sign-on
+    schedule; otherwise storing it is a typed error naming the value, and
+    nothing is stored. Ids are stable external references: storing a record
+    already stored with the same content changes nothing (no write, no audit
+    entry), and the same id with different content is a
+    :class:`~spo_tracker.errors.DuplicateRecordError`.
+    """
+
+    def add(self, obj: ComplianceRecord, *, reason: str = "") -> None:
+        """Store one record (nothing if it is already stored as it is), audited.
+
+        Raises:
+            ConstraintViolationError: its order is not stored.
+            InvalidValueError: its defendant is not the order's, or its term is not a
+                positive requirement or sign-on schedule of the order.
+            DuplicateRecordError: its id is stored with different content.
+        """
+        self._check_type(obj)
+        stored = self._uow._records().load_many(self._mapper, [obj.record_id])
+        if self._known(obj, stored.get(obj.record_id)):
+            return
+        self._check_term(obj, {})
+        super().add(obj, reason=reason)
+
+    def update(
+        self,
+        obj: ComplianceRecord,
+        *,
+        expected_revision: int | None = None,
+        reason: str = "",
+        transition: TransitionRecord | None = None,
+    ) -> int:
+        """Correct a stored record (e.g. its note), with the same checks as :meth:`add`."""
+        self._check_type(obj)
+        self._check_term(obj, {})
+        return super().update(
+            obj, expected_revision=expected_revision, reason=reason, transition=transition
+        )
+
+    def add_many(self, records: Iterable[ComplianceRecord], *, reason: str = "") -> int:
+        """Store many records in this unit of work, audited as one entry; returns how many
+        were new (records already stored as they are are skipped).
+
+        The bulk path (sign-ons are daily, so a force holds millions): one lookup
+        and one multi-row insert per 500 ids, each distinct order loaded once, and
+        one ``compliance_records.recorded`` audit entry (count, first and last id,
+        SHA-256 of the ids). All or nothing: on any error nothing is added.
+
+        Raises:
+            InvalidValueError: an item is not a ComplianceRecord, an id appears twice
+                with different content, text holds a NUL character, or a record's
+                defendant or term does not fit its order.
+            ConstraintViolationError: a record's order is not stored.
+            DuplicateRecordError: an id is stored with different content.
+        """
+        unique = _unique_records(records)
+        stored = self._uow._records().load_many(self._mapper, list(unique))
+        new = [r for key, r in unique.items() if not self._known(r, stored.get(key))]
+        orders: dict[str, tuple[str, dict[str, list[Term]]]] = {}
+        for record in new:
+            self._check_term(record, orders)
+        if not new:
+            return 0
+        self._uow._records().insert_many(self._mapper, new)
+        ids = [r.record_id for r in new]
+        for key in ids:
+            self._uow._seen[(self.kind, key)] = 1
+        self._uow._audit(
+            "compliance_records.recorded",
+            "compliance_batch",
+            f"{ids[0]}..{ids[-1]}",
+            _batch_changes(ids),
+            reason,
+        )
+        return len(new)
+
+    def for_order(
+        self, order_id: str, *, until: _dt.datetime | None = None
+    ) -> list[ComplianceRecord]:
+        """The records against an order (met by ``until``, if given), oldest first.
+
+        Raises:
+            NaiveDatetimeError: ``until`` has no time zone.
+        """
+        return self._found("order_id", order_id, until)
+
+    def for_defendant(
+        self, defendant_id: str, *, until: _dt.datetime | None = None
+    ) -> list[ComplianceRecord]:
+        """The records of a defendant under every order (met by ``until``), oldest first.
+
+        Raises:
+            NaiveDatetimeError: ``until`` has no time zone.
+        """
+        return self._found("defendant_id", defendant_id, until)
+
+    def _found(self, column: str, value: str, until: _dt.datetime | None) -> list[ComplianceRecord]:
+        end = None if until is None else ensure_aware(until, field="until")
+        found: list[ComplianceRecord] = self._uow._records().find(self._mapper, column, value)
+        kept = [r for r in found if end is None or r.at <= end]
+        return sorted(kept, key=lambda r: (r.at, r.record_id))
+
+    def _known(self, record: ComplianceRecord, stored: ComplianceRecord | None) -> bool:
+        """Whether ``record`` is stored as it is; the same id with other content is refused."""
+        if stored is None:
+            return False
+        if stored != record:
+            raise DuplicateRecordError(self.kind, record.record_id)
+        return True
+
+    def _check_term(
+        self, record: ComplianceRecord, orders: dict[str, tuple[str, dict[str, list[Term]]]]
+    ) -> None:
+        """The record's order is stored, against its defendant, with a requirement term of
+        its id (SPA2019 s.1(2)(b)); ``orders`` caches each order's defendant and terms."""
+        texts = (record.record_id, record.order_id, record.term_id, record.note)
+        if any("\x00" in t for t in texts) or "\x00" in (record.recorded_by or ""):
+            refuse_nul(_codec.dump(record, ComplianceRecord), self.kind)
+        found = orders.get(record.order_id)
+        if found is None:
+            loaded = self._uow._records().load(MAPPERS[Order], record.order_id, lock=False)
+            if loaded is None:
+                raise ConstraintViolationError(
+                    self.kind,
+                    record.record_id,
+                    f"refers to order {record.order_id!r}, which is not stored",
+                )
+            order: Order = loaded[0]
+            terms: dict[str, list[Term]] = {}
+            for version in order.versions:
+                for term in version.terms:
+                    terms.setdefault(term.term_id, []).append(term)
+            found = orders[record.order_id] = (order.defendant_id, terms)
+        _check_fits(record, *found)
+
+
+def _unique_records(records: Iterable[ComplianceRecord]) -> dict[str, ComplianceRecord]:
+    """The records by id; a repeat with the same content is dropped, with other content refused."""
+    unique: dict[str, ComplianceRecord] = {}
+    for n, item in enumerate(records):
+        if not isinstance(item, ComplianceRecord):
+            raise InvalidValueError(f"records[{n}]", item, "is not a ComplianceRecord")
+        if unique.setdefault(item.record_id, item) != item:
+            raise InvalidValueError(
+                "record_id", item.record_id, "appears twice in the batch with different content"
+            )
+    return unique
+
+
+def _check_fits(record: ComplianceRecord, defendant_id: str, terms: dict[str, list[Term]]) -> None:
+    """The record's defendant is the order's, and its term a positive requirement of it."""
+    if record.defendant_id != defendant_id:
+        raise InvalidValueError(
+            "defendant_id",
+            record.defendant_id,
+            f"order {record.order_id!r} is against defendant {defendant_id!r}",
+        )
+    found = terms.get(record.term_id)
+    if not found:
+        raise InvalidValueError(
+            "term_id", record.term_id, f"order {record.order_id!r} has no term with this id"
+        )
+    if not any(isinstance(t, _COMPLIANCE_TERMS) for t in found):
+        term = found[-1]
+        raise InvalidValueError(
+            "term_id",
+            record.term_id,
+            f"term of order {record.order_id!r} is {term.CODE} {term.TITLE}, not a positive "
+            "requirement (SPO-R01) or sign-on schedule (SPO-R02): compliance is recorded "
+            "only against positive requirements (SPA2019 s.1(2)(b))",
+        )
+
+
 class UnitOfWork(abc.ABC):
     """One transaction: rolls back on leaving the ``with`` block unless :meth:`commit` was called.
 
@@ -426,7 +624,7 @@ class UnitOfWork(abc.ABC):
 
     Attributes:
         defendants, protected_persons, incidents, orders, applications,
-            notification_duties, breach_reviews, alerts: the repositories.
+            notification_duties, breach_reviews, alerts, compliance: the repositories.
         actor: who is acting (on every audit entry).
     """
 
@@ -453,6 +651,7 @@ class UnitOfWork(abc.ABC):
         )
         self.breach_reviews: Repository[BreachReview] = Repository(self, MAPPERS[BreachReview])
         self.alerts: Repository[Alert] = Repository(self, MAPPERS[Alert])
+        self.compliance = ComplianceRepository(self, MAPPERS[ComplianceRecord])
 
     def __enter__(self) -> UnitOfWork:
         self._open = True

@@ -17,6 +17,7 @@ import pendulum
 from sqlmodel import SQLModel
 
 from spo_tracker.detection.alerts import Alert
+from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity, IdentityKind, Platform
 from spo_tracker.domain.incidents import Incident
@@ -52,6 +53,7 @@ from spo_tracker.storage._tables import (
     AlertRow,
     ApplicationRow,
     BreachReviewRow,
+    ComplianceRecordRow,
     DefendantAddressRow,
     DefendantIdentityRow,
     DefendantNameRow,
@@ -71,6 +73,7 @@ __all__ = [
     "MAPPERS",
     "AlertMapper",
     "ChildSpec",
+    "ComplianceMapper",
     "DefendantMapper",
     "IncidentMapper",
     "Mapper",
@@ -644,6 +647,46 @@ class AlertMapper(SubjectMapper):
     revisioned = False
 
 
+class ComplianceMapper(Mapper[ComplianceRecord]):
+    """A compliance record (a requirement met, a sign-on made), as one flat row."""
+
+    kind = "compliance_record"
+    domain = ComplianceRecord
+    root = ComplianceRecordRow
+    key_column = "record_id"
+    key_column_on_children = "record_id"
+
+    def from_domain(self, obj: ComplianceRecord, revision: int) -> RowSet:
+        return RowSet(
+            ComplianceRecordRow(
+                record_id=obj.record_id,
+                defendant_id=obj.defendant_id,
+                order_id=obj.order_id,
+                term_id=obj.term_id,
+                at=obj.at,
+                at_tz=zone_name(obj.at),
+                recorded_by=obj.recorded_by,
+                note=obj.note,
+                revision=revision,
+            )
+        )
+
+    def to_domain(self, rows: RowSet) -> ComplianceRecord:
+        r: ComplianceRecordRow = rows.root
+        return ComplianceRecord(
+            r.record_id,
+            r.defendant_id,
+            r.order_id,
+            r.term_id,
+            in_zone(r.at, r.at_tz),
+            recorded_by=r.recorded_by,
+            note=r.note,
+        )
+
+    def references(self, obj: ComplianceRecord) -> list[tuple[str, str]]:
+        return [("order", obj.order_id), ("defendant", obj.defendant_id)]
+
+
 MAPPERS: dict[type, Mapper[Any]] = {
     Defendant: DefendantMapper(),
     ProtectedPerson: ProtectedPersonMapper(),
@@ -679,6 +722,7 @@ MAPPERS: dict[type, Mapper[Any]] = {
             "state": lambda r: r.state.value,
         },
     ),
+    ComplianceRecord: ComplianceMapper(),
     Alert: AlertMapper(
         "alert",
         Alert,

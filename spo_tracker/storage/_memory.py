@@ -248,6 +248,17 @@ class _MemoryRecords:
         for obj in objs:
             self.insert(mapper, obj, 1)
 
+    def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
+        work, kind = self._uow._work, mapper.kind
+        return {key: work[(kind, key)][0] for key in keys if (kind, key) in work}
+
+    def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
+        return [
+            obj
+            for (kind, _), (obj, _) in self._uow._work.items()
+            if kind == mapper.kind and getattr(obj, column) == value
+        ]
+
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind
         work = self._uow._work

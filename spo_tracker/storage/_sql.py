@@ -204,6 +204,23 @@ class SqlRecords:
             with self._session.begin_nested():
                 self._insert(*rows)
 
+    def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
+        table = _table(mapper.root)
+        column, found = table.c[mapper.key_column], {}
+        with translating(self._url, kind=mapper.kind):
+            for start in range(0, len(keys), 500):
+                part = list(keys[start : start + 500])
+                for row in self._session.execute(select(table).where(column.in_(part))):
+                    obj = mapper.to_domain(RowSet(row))
+                    found[mapper.key(obj)] = obj
+        return found
+
+    def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
+        table = _table(mapper.root)
+        stmt = select(table).where(table.c[column] == value)
+        with translating(self._url, kind=mapper.kind):
+            return [mapper.to_domain(RowSet(row)) for row in self._session.execute(stmt)]
+
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
         ids = [i.incident_id for i in incidents]
         stored = self.load_incidents(ids)

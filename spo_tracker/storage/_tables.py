@@ -43,6 +43,7 @@ __all__ = [
     "AuditEntryRow",
     "AuditHeadRow",
     "BreachReviewRow",
+    "ComplianceRecordRow",
     "DefendantAddressRow",
     "DefendantIdentityRow",
     "DefendantNameRow",
@@ -328,6 +329,33 @@ class AlertRow(_Table, table=True):
     order_id: str | None = None
     kind: str
     body: dict[str, Any] = _json()
+    revision: int
+
+
+# -- compliance with positive requirements ----------------------------------------------
+
+
+class ComplianceRecordRow(_Table, table=True):
+    """A positive requirement met, or a sign-on made (SPA2019 s.1(2)(b)); migration 0005.
+
+    Flat, so that millions of daily sign-ons are plain rows; read by order (the
+    dated checks) and by defendant.
+    """
+
+    __tablename__ = "compliance_records"
+    __table_args__ = (
+        ForeignKeyConstraint(["order_id"], ["orders.order_id"]),
+        ForeignKeyConstraint(["defendant_id"], ["defendants.defendant_id"]),
+    )
+
+    record_id: str = Field(primary_key=True)
+    defendant_id: str = Field(index=True)
+    order_id: str = Field(index=True)
+    term_id: str
+    at: _dt.datetime = _instant()
+    at_tz: str
+    recorded_by: str | None = None
+    note: str = _text()
     revision: int
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from spo_tracker.detection import ComplianceRecord
 from spo_tracker.errors import (
     DatabaseUnavailableError,
     InvalidDatabaseUrlError,
@@ -139,6 +140,81 @@ def test_upgrading_a_first_revision_postgres_database_keeps_its_data(
 ) -> None:
     """The same on PostgreSQL."""
     _check_upgrade_keeps_data(_empty_postgres(postgres_server))
+
+
+def _fill_rows(url: str, *objs: object) -> None:
+    """Write aggregates' rows straight into the tables (no audit trail), at any revision."""
+    engine = make_engine(parse_url(url))
+    try:
+        with engine.begin() as conn:
+            for obj in objs:
+                rows = MAPPERS[type(obj)].from_domain(obj, 1)
+                for row in [rows.root, *(r for rs in rows.children.values() for r in rs)]:
+                    table = type(row).__table__
+                    conn.execute(sa.insert(table).values(_values(row, table)))
+    finally:
+        engine.dispose()
+
+
+def _values(row: object, table: sa.Table) -> dict[str, object]:
+    return {c.name: getattr(row, c.name) for c in table.columns}
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(parse_url(url))
+    try:
+        with engine.connect() as conn:
+            return set(sa.inspect(conn).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _check_compliance_migration(url: str) -> None:
+    """0004 with data -> head: the data loads, compliance can be recorded; down to 0004 again."""
+    assert upgrade(url, revision="0004") == "0004"
+    assert "compliance_records" not in _tables(url)
+    order = builders.order("O1", "D1", ("P1",), versions=1)
+    _fill_rows(url, builders.defendant("D1"), builders.person("P1"), order)
+    assert upgrade(url) == head_revision()
+    record = ComplianceRecord("C-1", "D1", "O1", "T12", NOW, recorded_by="PC 7", note="desk")
+    store = connect(url, clock=fixed_clock)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            assert uow.orders.get("O1") == order
+            uow.compliance.add(record)
+            uow.commit()
+        with store.unit_of_work(ACTOR) as uow:
+            assert uow.compliance.for_order("O1") == [record]
+        assert verify(store).ok
+    finally:
+        store.close()
+    target = parse_url(url)
+    engine = make_engine(target)
+    run_downgrade(engine, target, "0004")
+    engine.dispose()
+    assert schema_revision(url) == "0004"
+    assert "compliance_records" not in _tables(url)
+    assert upgrade(url) == head_revision()
+    store = connect(url, clock=fixed_clock)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            assert uow.orders.get("O1") == order
+            assert uow.compliance.for_order("O1") == []
+    finally:
+        store.close()
+
+
+def test_upgrading_a_0004_sqlite_database_adds_compliance_records(tmp_path: Path) -> None:
+    """Migration 0005 keeps the orders, adds the compliance table, and is undone cleanly."""
+    _check_compliance_migration(_empty_sqlite(tmp_path))
+
+
+@pytest.mark.postgres
+def test_upgrading_a_0004_postgres_database_adds_compliance_records(
+    postgres_server: PostgresServer,
+) -> None:
+    """The same on PostgreSQL."""
+    _check_compliance_migration(_empty_postgres(postgres_server))
 
 
 def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
