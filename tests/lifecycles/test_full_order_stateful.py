@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pendulum
+from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from spo_tracker.domain.lifecycles.full_order import MACHINE, FullOrderCommand, FullOrderEvent
-from spo_tracker.domain.lifecycles.parties import Party
+from spo_tracker.domain.lifecycles.parties import AppealAgainst, AppealRecord, Party
 from spo_tracker.domain.orders import Duration, Order, OrderVersion
 from spo_tracker.domain.people import ChiefOfficer, ForceKind
 from spo_tracker.domain.terms import Term
@@ -59,6 +61,8 @@ consent_sets = st.sets(
     st.sampled_from([DEFENDANT, Party.chief_officer(WMP), Party.chief_officer(GMP)])
 ) | st.sets(st.sampled_from([DEFENDANT, *(Party.chief_officer(o) for o in OFFICERS)]))
 Length = tuple[int, int] | None
+# The decisions s.7 names, each with every appellant: most appeals drawn are not allowed.
+decision_kinds = st.sampled_from(["making", "s4_order", "s4_refusal"])
 lengths = st.tuples(st.integers(2, 4), st.integers(0, 11)) | st.none()
 
 
@@ -74,6 +78,7 @@ class FullOrderLifecycle(RuleBasedStateMachine):
     last: dt.date | None
     terms: tuple[Term, ...]
     seen: list[OrderVersion]
+    causes: list[str]
 
     @initialize(
         start=start_instants, length=st.tuples(st.integers(2, 4), st.integers(0, 11)) | st.none()
@@ -87,6 +92,7 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         self.length, self.terms = length, (NO_CONTACT,)
         self.last = self._last(length)
         self.seen = list(self.order.versions)
+        self.causes = ["made"]
 
     @precondition(lambda self: not LEGAL[self.state])
     @rule(length=lengths)
@@ -212,6 +218,7 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         }
         if self._fire(Ev.VARY, ok, **payload):
             self._adopt(terms, new_length, new_last)
+            self.causes.append("varied")
 
     @rule(who=parties, home=home_forces, length=durations, ufo=st.booleans())
     def renew(self, who: Party, home: ChiefOfficer | None, length: Length, ufo: bool) -> None:
@@ -229,6 +236,7 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         }
         if self._fire(Ev.RENEW, ok, **payload):
             self._adopt(None, new_length, new_last)
+            self.causes.append("renewed")
 
     def _needed(self, who: Party, home: ChiefOfficer | None) -> set[str] | None:
         """The model's s.4(4)(b) consents (None: cannot be worked out without the home force)."""
@@ -258,10 +266,73 @@ class FullOrderLifecycle(RuleBasedStateMachine):
     def expire(self) -> None:
         self._fire(Ev.EXPIRE, self.last is not None and not self._in_period())
 
-    @rule()
-    def lodge_appeal(self) -> None:
-        if self._fire(Ev.LODGE_APPEAL, self._in_period() and not self.appeal):
+    def _appeal_paragraph(
+        self,
+        who: Party,
+        kind: str,
+        applicant: Party,
+        version: int,
+        home: ChiefOfficer | None,
+        believes: bool,
+    ) -> str | None:
+        """The model's s.7: the paragraph giving ``who`` this appeal, or None if none does."""
+        if kind == "making":
+            return "s.7(1)(a)" if who.is_defendant else None
+        if kind == "s4_refusal":
+            if who.key != applicant.key:
+                return None
+            return "s.7(1)(d)" if who.is_defendant else "s.7(2)"
+        if version > len(self.causes) or self.causes[version - 1] not in ("varied", "renewed"):
+            return None
+        if not applicant.is_defendant:
+            return "s.7(1)(c)" if who.is_defendant else None
+        relevant = not who.is_defendant and self._relevant(who, home, believes)
+        return "s.7(3)" if relevant else None
+
+    @rule(
+        who=parties,
+        kind=decision_kinds,
+        applicant=parties,
+        back=st.integers(0, 2),
+        home=home_forces,
+        believes=st.booleans(),
+    )
+    def lodge_appeal(
+        self,
+        who: Party,
+        kind: str,
+        applicant: Party,
+        back: int,
+        home: ChiefOfficer | None,
+        believes: bool,
+    ) -> None:
+        # Mostly the latest version, which is a s.4 order whenever the order was varied
+        # or renewed last; sometimes an earlier one, or one the order does not have yet.
+        version = max(2, len(self.causes) - back) + (back == 2)
+        against = {
+            "making": AppealAgainst.making(),
+            "s4_order": AppealAgainst.s4_order(version=version, on_application_of=applicant),
+            "s4_refusal": AppealAgainst.s4_refusal(on_application_of=applicant),
+        }[kind]
+        paragraph = self._appeal_paragraph(who, kind, applicant, version, home, believes)
+        before = self.order
+        payload: dict[str, Any] = {
+            "appellant": who,
+            "against": against,
+            "home_force": home,
+            "applicant_believes_defendant_in_area": believes,
+        }
+        ok = self._in_period() and not self.appeal and paragraph is not None
+        done = self._fire(Ev.LODGE_APPEAL, ok, **payload)
+        event(f"appeal {'lodged under ' + str(paragraph) if done else 'refused or illegal'}")
+        if done:
             self.appeal = True
+            record = MACHINE.fire(
+                before, FullOrderCommand(Ev.LODGE_APPEAL, self.now, "court", **payload)
+            ).record
+            assert isinstance(record, AppealRecord)
+            assert record.section == f"SPA2019 {paragraph}"
+            assert (record.appellant, record.against) == (who.key, kind)
 
     @rule()
     def dismiss_appeal(self) -> None:
@@ -277,6 +348,7 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         if self._fire(Ev.APPEAL_VARIED, ok, **payload):
             self._adopt(terms, new_length, new_last)
             self.appeal = False
+            self.causes.append("varied_on_appeal")
 
     @rule()
     def quash(self) -> None:

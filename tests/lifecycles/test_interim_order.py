@@ -333,4 +333,4 @@ def test_the_period_ends_exactly_at_london_midnight_after_its_last_day() -> None
     assert MACHINE.enabled_events(interim(), end) == (Ev.EXPIRE,)
     just_before = end.subtract(microseconds=1)
     assert Ev.EXPIRE not in MACHINE.enabled_events(interim(), just_before)
-    assert Ev.LODGE_APPEAL in MACHINE.enabled_events(interim(), just_before)
+    assert Ev.SERVE in MACHINE.enabled_events(interim(), just_before)

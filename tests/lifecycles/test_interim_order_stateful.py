@@ -14,7 +14,7 @@ from spo_tracker.domain.lifecycles.interim_order import (
     InterimOrderEvent,
     MainOutcome,
 )
-from spo_tracker.domain.lifecycles.parties import Party
+from spo_tracker.domain.lifecycles.parties import AppealAgainst, AppealRecord, Party
 from spo_tracker.domain.orders import Duration, Order, OrderVersion
 from spo_tracker.domain.terms import Term
 from tests.lifecycles import model
@@ -55,6 +55,13 @@ term_sets = st.sampled_from(
     [None, (NO_CONTACT,), (NO_CONTACT, NO_SURVEILLANCE), (NO_SURVEILLANCE,), ()]
 )
 week_counts = st.none() | st.integers(1, 30)
+# Every decision s.7 names, from every party: only the defendant's appeal against the
+# making is allowed for an interim order (s.7(1)(b)); the others must be refused.
+decisions = st.one_of(
+    st.just(AppealAgainst.making()),
+    st.builds(AppealAgainst.s4_refusal, on_application_of=parties),
+    st.builds(AppealAgainst.s4_order, version=st.integers(2, 3), on_application_of=parties),
+)
 
 
 class InterimOrderLifecycle(RuleBasedStateMachine):
@@ -169,10 +176,19 @@ class InterimOrderLifecycle(RuleBasedStateMachine):
             Ev.MAIN_APPLICATION_DETERMINED, ok, main_outcome=outcome, application_id=application
         )
 
-    @rule()
-    def lodge_appeal(self) -> None:
-        if self._fire(Ev.LODGE_APPEAL, self._in_period() and not self.appeal):
+    @rule(who=parties, against=decisions)
+    def lodge_appeal(self, who: Party, against: AppealAgainst) -> None:
+        allowed = who.is_defendant and against == AppealAgainst.making()
+        ok = self._in_period() and not self.appeal and allowed
+        before = self.order
+        if self._fire(Ev.LODGE_APPEAL, ok, appellant=who, against=against):
             self.appeal = True
+            cmd = InterimOrderCommand(
+                Ev.LODGE_APPEAL, self.now, "court", appellant=who, against=against
+            )
+            record = MACHINE.fire(before, cmd).record
+            assert isinstance(record, AppealRecord)
+            assert (record.section, record.appellant) == ("SPA2019 s.7(1)(b)", "defendant")
 
     @rule()
     def dismiss_appeal(self) -> None:

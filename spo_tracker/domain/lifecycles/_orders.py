@@ -6,29 +6,41 @@ objects and table rows, so that each table reads on its own.
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 import pendulum
 
 from spo_tracker.domain.lifecycles._support import london_day, period_end
-from spo_tracker.domain.lifecycles.parties import Party
+from spo_tracker.domain.lifecycles.parties import (
+    AppealAgainst,
+    AppealedDecision,
+    AppealRecord,
+    Party,
+)
 from spo_tracker.domain.orders import (
     Duration,
     Order,
+    OrderKind,
     OrderVersion,
     VersionCause,
     check_terms_compatible,
 )
+from spo_tracker.domain.statemachine import Fired, Machine
 from spo_tracker.domain.statutory_time import DayPeriod, as_london_date
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import IncompatibleTermError
 
 __all__ = [
+    "S4_CAUSES",
     "OrderCommandLike",
+    "OrderMachine",
+    "appeal_decision_named",
     "appeal_dismissed",
     "appeal_is_pending",
+    "appeal_paragraph",
     "appealed",
     "compatible_with_live_orders",
     "discharged",
@@ -36,11 +48,13 @@ __all__ = [
     "expired",
     "fixed_period_has_ended",
     "made_on",
+    "making_appealed_by_defendant",
     "new_period_not_already_over",
     "new_version",
     "no_appeal_pending",
     "period_for",
     "proposed_period",
+    "refusal_appealed_by_applicant",
     "served",
     "served_not_before_made",
     "to_orders",
@@ -54,7 +68,13 @@ class OrderCommandLike(Protocol):
     """The payload both order lifecycles' commands carry."""
 
     @property
+    def event(self) -> enum.Enum: ...
+
+    @property
     def at(self) -> pendulum.DateTime: ...
+
+    @property
+    def actor(self) -> str: ...
 
     @property
     def applied_by(self) -> Party | None: ...
@@ -73,6 +93,12 @@ class OrderCommandLike(Protocol):
 
     @property
     def reason(self) -> str: ...
+
+    @property
+    def appellant(self) -> Party | None: ...
+
+    @property
+    def against(self) -> AppealAgainst | None: ...
 
 
 def to_orders(value: Iterable[Order]) -> tuple[Order, ...]:
@@ -163,6 +189,121 @@ def appeal_is_pending(order: Order, cmd: OrderCommandLike) -> str | None:
     return None
 
 
+#: The causes of the versions a s.4 order made. The Crown Court's own variation
+#: (VARIED_ON_APPEAL) is the outcome of an appeal, not a s.4 order to appeal against.
+S4_CAUSES: Final = frozenset({VersionCause.VARIED, VersionCause.RENEWED})
+
+
+def _shown(cmd: OrderCommandLike) -> str:
+    who = cmd.appellant.key if cmd.appellant is not None else None
+    what = cmd.against.describe() if cmd.against is not None else None
+    return f"appellant={who!r}, against={what!r}"
+
+
+def appeal_decision_named(order: Order, cmd: OrderCommandLike) -> str | None:
+    """The appeal names its appellant and a decision on this order that s.7 covers.
+
+    Only a full order has s.4 decisions: an interim order is varied, renewed or
+    discharged under s.5(7), which s.7 does not list. A s.4 order is named by
+    the version it made, which must be a variation or a renewal.
+    """
+    against = cmd.against
+    if cmd.appellant is None or against is None:
+        return f"{_shown(cmd)}: name who appeals and the decision appealed against (s.7)"
+    if against.decision is AppealedDecision.MAKING:
+        return None
+    if order.kind is OrderKind.INTERIM:
+        return (
+            f"{_shown(cmd)}: an interim order is varied, renewed or discharged under s.5(7), "
+            "not s.4, and s.7 gives no appeal against those decisions"
+        )
+    number = against.version
+    if number is None:
+        return None  # a s.4 refusal: the library keeps no record of refused applications
+    if number > len(order.versions):
+        return f"{_shown(cmd)}: order {order.order_id!r} has {len(order.versions)} versions"
+    cause = order.versions[number - 1].cause
+    if cause not in S4_CAUSES:
+        return f"{_shown(cmd)}: version {number} was {cause.value}, not a s.4 variation or renewal"
+    return None
+
+
+def making_appealed_by_defendant(order: Order, cmd: OrderCommandLike) -> str | None:
+    """Only the defendant appeals against the making of an order (SPA2019 s.7(1)(a)-(b))."""
+    against, appellant = cmd.against, cmd.appellant
+    if against is None or appellant is None or against.decision is not AppealedDecision.MAKING:
+        return None
+    if appellant.is_defendant:
+        return None
+    return (
+        f"{_shown(cmd)}: only the defendant may appeal against the making of an order; "
+        "a chief officer appeals a refusal of their application (s.7(2))"
+    )
+
+
+def refusal_appealed_by_applicant(order: Order, cmd: OrderCommandLike) -> str | None:
+    """Only the party whose s.4 application was refused appeals (SPA2019 s.7(1)(d), s.7(2))."""
+    against, appellant = cmd.against, cmd.appellant
+    if against is None or appellant is None or against.decision is not AppealedDecision.S4_REFUSAL:
+        return None
+    applicant = against.on_application_of
+    if applicant is not None and appellant.key == applicant.key:
+        return None
+    return (
+        f"{_shown(cmd)}: only the party whose s.4 application was refused may appeal against "
+        "the refusal (the defendant, s.7(1)(d); the chief officer who applied, s.7(2))"
+    )
+
+
+def appeal_paragraph(order: Order, against: AppealAgainst) -> str:
+    """The paragraph of s.7 that gives an allowed appeal against ``against`` on ``order``."""
+    applicant = against.on_application_of
+    by_defendant = applicant is not None and applicant.is_defendant
+    if against.decision is AppealedDecision.MAKING:
+        return "SPA2019 s.7(1)(b)" if order.kind is OrderKind.INTERIM else "SPA2019 s.7(1)(a)"
+    if against.decision is AppealedDecision.S4_ORDER:
+        return "SPA2019 s.7(3)" if by_defendant else "SPA2019 s.7(1)(c)"
+    return "SPA2019 s.7(1)(d)" if by_defendant else "SPA2019 s.7(2)"
+
+
+S = TypeVar("S", bound=enum.Enum)
+E = TypeVar("E", bound=enum.Enum)
+C = TypeVar("C", bound=OrderCommandLike)
+
+
+class OrderMachine(Machine[S, E, Order, C]):
+    """The machine of an order lifecycle: a lodged appeal's record is an :class:`AppealRecord`.
+
+    The order keeps only the ``appeal_pending`` flag (no stay, s.7), so the
+    record is where the appellant and the decision appealed against are kept,
+    for the audit trail and the ``AppealLodged`` event built from it.
+    """
+
+    def fire(self, subject: Order, command: C) -> Fired[Order]:
+        """As :meth:`Machine.fire`; the record of LODGE_APPEAL is an :class:`AppealRecord`."""
+        fired = super().fire(subject, command)
+        appellant, against = command.appellant, command.against
+        if fired.record.event != "LODGE_APPEAL" or appellant is None or against is None:
+            return fired
+        base = fired.record
+        on_application_of = against.on_application_of
+        record = AppealRecord(
+            machine=base.machine,
+            subject_id=base.subject_id,
+            event=base.event,
+            source=base.source,
+            target=base.target,
+            section=appeal_paragraph(subject, against),
+            at=base.at,
+            actor=base.actor,
+            appellant=appellant.key,
+            against=against.decision.value,
+            on_application_of=None if on_application_of is None else on_application_of.key,
+            appealed_version=against.version,
+        )
+        return Fired(fired.subject, record)
+
+
 def variation_changes_something(order: Order, cmd: OrderCommandLike) -> str | None:
     """A new version states new terms or a new period, well formed."""
     if cmd.terms is None and cmd.duration is None and not cmd.until_further_order:
@@ -249,7 +390,10 @@ def expired(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
 
 
 def appealed(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """LODGE_APPEAL: the flag; the order stays in force (no stay, SPA2019 s.7)."""
+    """LODGE_APPEAL: the flag; the order stays in force (no stay, SPA2019 s.7).
+
+    Who appealed and against what go on the transition record (see :class:`OrderMachine`).
+    """
     return {"appeal_pending": True}
 
 

@@ -31,7 +31,8 @@ INTROS: Final[Mapping[str, str]] = {
         "An interim order has a fixed period only, with no minimum (SPA2019 s.5(6)(a)), and "
         "ceases when the main application is determined (s.5(6)(b)). The defendant or the "
         "chief officer who applied may have it varied, renewed or discharged (s.5(7)-(8)). "
-        "Variations append a new version; earlier versions never change."
+        "Variations append a new version; earlier versions never change. Only the defendant "
+        "appeals, against the making (s.7(1)(b)); the appeal is a flag and does not stay it."
     ),
     "full_order": (
         "A full order runs for a fixed period of at least 2 years beginning with the day it "
@@ -39,7 +40,11 @@ INTROS: Final[Mapping[str, str]] = {
         "officer (s.4(1), s.14(1)) may apply to vary, renew or discharge it; additional terms "
         "need a finding of necessity (s.4(4)(a)); before the 2-year point a discharge needs "
         "the consents in s.4(4)(b). An appeal (s.7) is a flag on the live order and does not "
-        "stay it. The states are those of an order without CEASED."
+        "stay it; the guards check who appeals against which decision: the defendant against "
+        "the making, a s.4 order on a chief officer's application or the refusal of their "
+        "own s.4 application (s.7(1)); the chief officer who applied against the refusal of "
+        "their s.4 application (s.7(2)); a relevant chief officer against a s.4 order on the "
+        "defendant's application (s.7(3)). The states are those of an order without CEASED."
     ),
     "notification_duty": (
         "The defendant notifies every name and the home address within 3 days beginning with "
@@ -90,6 +95,19 @@ OPEN_CHOICES: Final = (
     "the period as `ended_at` however late it is recorded; an appeal still pending when an "
     "order ends goes with it. One appeal at a time.",
     "**s.2(6)-(7) compatibility** is checked for interim orders too, when made and when varied.",
+    "**Appeals about interim orders** (s.7): only against the making (s.7(1)(b)). A "
+    "variation, renewal or discharge of an interim order is made under s.5(7), which s.7 "
+    "does not list, so an appeal against one is refused (`appeal_decision_named`).",
+    "**Whose application a s.4 decision was on** is stated by the appeal "
+    "(`AppealAgainst.on_application_of`): an order version records what changed, not who "
+    "applied, and the refusal of a s.4 application is not recorded at all. A s.4 order is "
+    "named by the version it made, which must be a variation or a renewal.",
+    "**What a pending appeal is against** is kept on the transition record and the "
+    "`AppealLodged` event, not on the order (which has only `appeal_pending`), so the "
+    "Crown Court's outcome rows cannot check it: `APPEAL_QUASHED` ends the whole order "
+    "whatever the appeal was against. Appeals against a discharge, and against the "
+    "refusal of an application for an order or an interim order (s.7(2)), are not "
+    "modelled yet (see the domain page).",
 )
 
 

@@ -7,7 +7,11 @@ additional prohibition or requirement is added unless necessary to protect a
 person (s.4(4)(a)); before the end of the 2 years beginning with the day made
 it is discharged only with the consents s.4(4)(b) lists. New terms must not
 clash with another live order (s.2(6)-(7)). An appeal (s.7) is a flag on the
-live order, never a state, and does not stay it.
+live order, never a state, and does not stay it. Who may appeal depends on the
+decision (s.7(1)-(3)): the defendant against the making, a s.4 order made on a
+chief officer's application, or the refusal of their own s.4 application; the
+chief officer who applied against the refusal of their s.4 application; a
+relevant chief officer against a s.4 order made on the defendant's application.
 
 Rules the Act leaves to the library (each is a guard citing ``library``):
 a variation must change something; it may shorten the period but not to one
@@ -37,7 +41,7 @@ from spo_tracker.domain.lifecycles._support import (
     state_setter,
     to_event,
 )
-from spo_tracker.domain.lifecycles.parties import Party
+from spo_tracker.domain.lifecycles.parties import AppealAgainst, AppealedDecision, Party
 from spo_tracker.domain.orders import (
     Duration,
     Order,
@@ -47,7 +51,7 @@ from spo_tracker.domain.orders import (
     check_fixed_period,
 )
 from spo_tracker.domain.people import ChiefOfficer, ForceKind
-from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition
+from spo_tracker.domain.statemachine import Fired, Guard, Transition
 from spo_tracker.domain.statutory_time import DayPeriod, years_beginning_with
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import InvalidValueError, OrderPeriodError
@@ -67,6 +71,7 @@ __all__ = [
     "fixed_period_at_least_two_years",
     "renew_order",
     "renewal_extends_fixed_period",
+    "s4_order_appealed_by_other_side",
     "two_year_point",
     "vary_order",
 ]
@@ -115,15 +120,17 @@ class FullOrderCommand:
 
     Attributes:
         applied_by: VARY, RENEW, DISCHARGE: who applied (s.4(1)).
+        appellant: LODGE_APPEAL: who appeals (s.7(1)-(3)).
+        against: LODGE_APPEAL: the decision appealed against (s.7(1)-(3)).
         terms: the new terms (``None``: unchanged).
         duration: the new fixed period, counted from the day the order was made.
         until_further_order: the order is to run until further order instead (s.3(1)(b)).
         necessary_to_protect: the court found additional terms necessary (s.4(4)(a)).
         consents: who consented to a discharge (s.4(4)(b)).
         home_force: the chief officer for the area where the defendant lives (s.4(4)(b),
-            s.14(1)).
-        applicant_believes_defendant_in_area: a territorial chief officer applying
-            believes the defendant is in or coming to their area (s.14(1)).
+            s.14(1)); also for a relevant chief officer's appeal (s.7(3)).
+        applicant_believes_defendant_in_area: a territorial chief officer applying (or
+            appealing, s.7(3)) believes the defendant is in or coming to their area (s.14(1)).
         other_live_orders: the defendant's other live orders (s.2(6)-(7)).
         reason: the court's note, kept on the new version.
     """
@@ -132,6 +139,8 @@ class FullOrderCommand:
     at: pendulum.DateTime = attrs.field(converter=aware_at)
     actor: str = attrs.field(validator=non_empty_text)
     applied_by: Party | None = attrs.field(default=None, kw_only=True)
+    appellant: Party | None = attrs.field(default=None, kw_only=True)
+    against: AppealAgainst | None = attrs.field(default=None, kw_only=True)
     terms: tuple[Term, ...] | None = attrs.field(
         default=None, kw_only=True, converter=shared.to_terms
     )
@@ -179,6 +188,35 @@ def _relevant_officer(order: Order, cmd: FullOrderCommand, who: Party) -> bool:
         return True
     territorial = who.officer is not None and who.officer.force.kind is ForceKind.TERRITORIAL
     return territorial and cmd.applicant_believes_defendant_in_area
+
+
+def s4_order_appealed_by_other_side(order: Order, cmd: FullOrderCommand) -> str | None:
+    """A s.4 order is appealed by the side that did not apply (SPA2019 s.7(1)(c), s.7(3)).
+
+    Made on a chief officer's application: the defendant appeals (s.7(1)(c)).
+    Made on the defendant's application: a relevant chief officer appeals
+    (s.7(3)): the one who applied for the order, the one for the area where the
+    defendant lives (``home_force``), or a territorial one who believes the
+    defendant is in or coming to their area.
+    """
+    against, appellant = cmd.against, cmd.appellant
+    if against is None or appellant is None or against.decision is not AppealedDecision.S4_ORDER:
+        return None
+    applicant = against.on_application_of
+    if applicant is not None and not applicant.is_defendant and appellant.is_defendant:
+        return None  # s.7(1)(c)
+    if applicant is not None and applicant.is_defendant and not appellant.is_defendant:
+        if _relevant_officer(order, cmd, appellant):
+            return None  # s.7(3)
+        return (
+            f"appellant={appellant.key!r}, against={against.describe()!r}: not a relevant "
+            "chief officer (s.7(3), s.14(1))"
+        )
+    return (
+        f"appellant={appellant.key!r}, against={against.describe()!r}: a s.4 order is appealed "
+        "by the defendant if a chief officer applied for it (s.7(1)(c)), and by a relevant "
+        "chief officer if the defendant did (s.7(3))"
+    )
 
 
 def additional_terms_necessary(order: Order, cmd: FullOrderCommand) -> str | None:
@@ -278,6 +316,20 @@ COMPATIBLE: Final = _G(
     "compatible_with_live_orders", "SPA2019 s.2(6)-(7)", shared.compatible_with_live_orders
 )
 NO_APPEAL: Final = _G("no_appeal_pending", "SPA2019 s.7(1)", shared.no_appeal_pending)
+APPEAL_NAMED: Final = _G(
+    "appeal_decision_named", "SPA2019 s.7(1)-(3)", shared.appeal_decision_named
+)
+MAKING_APPEAL: Final = _G(
+    "making_appealed_by_defendant", "SPA2019 s.7(1)(a)", shared.making_appealed_by_defendant
+)
+S4_ORDER_APPEAL: Final = _G(
+    "s4_order_appealed_by_other_side", "SPA2019 s.7(1)(c), s.7(3)", s4_order_appealed_by_other_side
+)
+REFUSAL_APPEAL: Final = _G(
+    "refusal_appealed_by_applicant",
+    "SPA2019 s.7(1)(d), s.7(2)",
+    shared.refusal_appealed_by_applicant,
+)
 APPEAL: Final = _G("appeal_is_pending", "SPA2019 s.7(4)", shared.appeal_is_pending)
 
 
@@ -340,9 +392,11 @@ def _live_rows(source: FullOrderState) -> tuple[_Row, ...]:
           (IN_PERIOD, APPLICANT, CONSENTS), shared.discharged),
         r(Ev.EXPIRE, St.EXPIRED, "SPA2019 s.3(1)",
           "its fixed period is over", (PERIOD_OVER,), shared.expired),
-        r(Ev.LODGE_APPEAL, source, "SPA2019 s.7(1)",
-          "the defendant appeals to the Crown Court; the order stays in force",
-          (IN_PERIOD, NO_APPEAL), shared.appealed),
+        r(Ev.LODGE_APPEAL, source, "SPA2019 s.7(1)-(3)",
+          "an appeal to the Crown Court by a party s.7 allows for the decision; "
+          "the order stays in force",
+          (IN_PERIOD, NO_APPEAL, APPEAL_NAMED, MAKING_APPEAL, S4_ORDER_APPEAL, REFUSAL_APPEAL),
+          shared.appealed),
         r(Ev.APPEAL_DISMISSED, source, "SPA2019 s.7(4)",
           "the Crown Court confirms the order", (IN_PERIOD, APPEAL), shared.appeal_dismissed),
         r(Ev.APPEAL_VARIED, source, "SPA2019 s.7(4)",
@@ -384,7 +438,7 @@ def _probe(event: FullOrderEvent, at: pendulum.DateTime) -> FullOrderCommand:
 
 
 #: The validated machine.
-MACHINE: Final = Machine(
+MACHINE: Final = shared.OrderMachine(
     name="full_order",
     states=FullOrderState,
     events=FullOrderEvent,

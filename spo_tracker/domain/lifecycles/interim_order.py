@@ -5,7 +5,9 @@ An interim order runs for a fixed period only, with no minimum
 The defendant or the chief officer who applied may have it varied, renewed or
 discharged (s.5(7)-(8)); there is no 2-year bar on discharge. An appeal to the
 Crown Court (s.7) is a flag on the live order, never a state: nothing stays the
-order while it is pending.
+order while it is pending. Only the defendant appeals, and only against the
+making of the interim order (s.7(1)(b)): its variation, renewal or discharge is
+made under s.5(7), not s.4, and s.7 lists no appeal against those.
 
 **OPEN (s.5(6)(b)), the library's choice:** withdrawal of the main application
 also ends the interim order, exactly as its grant or refusal does
@@ -31,7 +33,7 @@ from spo_tracker.domain.lifecycles._support import (
     state_setter,
     to_event,
 )
-from spo_tracker.domain.lifecycles.parties import Party
+from spo_tracker.domain.lifecycles.parties import AppealAgainst, Party
 from spo_tracker.domain.orders import (
     Duration,
     Order,
@@ -39,7 +41,7 @@ from spo_tracker.domain.orders import (
     OrderState,
     VersionCause,
 )
-from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition
+from spo_tracker.domain.statemachine import Fired, Guard, Transition
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import InvalidValueError
 
@@ -95,6 +97,7 @@ class InterimOrderCommand:
 
     Attributes:
         applied_by: VARY, RENEW, DISCHARGE: who applied (s.5(7)).
+        appellant, against: LODGE_APPEAL: who appeals, against which decision (s.7(1)(b)).
         terms: VARY, RENEW, APPEAL_VARIED: the new terms (``None``: unchanged).
         duration: the new fixed period, counted from the day the order was made.
         other_live_orders: the defendant's other live orders (s.2(6)-(7)).
@@ -106,6 +109,8 @@ class InterimOrderCommand:
     at: pendulum.DateTime = attrs.field(converter=aware_at)
     actor: str = attrs.field(validator=non_empty_text)
     applied_by: Party | None = attrs.field(default=None, kw_only=True)
+    appellant: Party | None = attrs.field(default=None, kw_only=True)
+    against: AppealAgainst | None = attrs.field(default=None, kw_only=True)
     terms: tuple[Term, ...] | None = attrs.field(
         default=None, kw_only=True, converter=shared.to_terms
     )
@@ -179,6 +184,12 @@ DETERMINED: Final = _G(
     "main_application_determined", "SPA2019 s.5(6)(b)", main_application_determined
 )
 NO_APPEAL: Final = _G("no_appeal_pending", "SPA2019 s.7(1)", shared.no_appeal_pending)
+APPEAL_NAMED: Final = _G(
+    "appeal_decision_named", "SPA2019 s.7(1)-(3)", shared.appeal_decision_named
+)
+MAKING_APPEAL: Final = _G(
+    "making_appealed_by_defendant", "SPA2019 s.7(1)(b)", shared.making_appealed_by_defendant
+)
 APPEAL: Final = _G("appeal_is_pending", "SPA2019 s.7(4)", shared.appeal_is_pending)
 
 
@@ -230,9 +241,10 @@ def _live_rows(source: OrderState) -> tuple[_Row, ...]:
         row(source, Ev.MAIN_APPLICATION_DETERMINED, St.CEASED, "SPA2019 s.5(6)(b)",
             "the main application is granted, refused or (OPEN choice) withdrawn",
             guards=(IN_PERIOD, DETERMINED), changes=_ceased),
-        row(source, Ev.LODGE_APPEAL, source, "SPA2019 s.7(1)",
-            "the defendant appeals to the Crown Court; the order stays in force",
-            guards=(IN_PERIOD, NO_APPEAL), changes=shared.appealed),
+        row(source, Ev.LODGE_APPEAL, source, "SPA2019 s.7(1)(b)",
+            "the defendant appeals against the making to the Crown Court; the order stays "
+            "in force", guards=(IN_PERIOD, NO_APPEAL, APPEAL_NAMED, MAKING_APPEAL),
+            changes=shared.appealed),
         row(source, Ev.APPEAL_DISMISSED, source, "SPA2019 s.7(4)",
             "the Crown Court confirms the order", guards=(IN_PERIOD, APPEAL),
             changes=shared.appeal_dismissed),
@@ -267,7 +279,7 @@ def _probe(event: InterimOrderEvent, at: pendulum.DateTime) -> InterimOrderComma
 
 
 #: The validated machine.
-MACHINE: Final = Machine(
+MACHINE: Final = shared.OrderMachine(
     name="interim_order",
     states=OrderState,
     events=InterimOrderEvent,

@@ -21,6 +21,7 @@ import pendulum
 
 from spo_tracker.domain.lifecycles import full_order, interim_order
 from spo_tracker.domain.lifecycles._orders import made_on, period_for, to_terms
+from spo_tracker.domain.lifecycles.parties import AppealAgainst, Party
 from spo_tracker.domain.orders import (
     Duration,
     Order,
@@ -229,9 +230,48 @@ def expire_order(order: Order, *, at: pendulum.DateTime, actor: str) -> Fired[Or
     return _fire(order, "EXPIRE", at, actor)
 
 
-def lodge_appeal(order: Order, *, at: pendulum.DateTime, actor: str) -> Fired[Order]:
-    """An appeal to the Crown Court is lodged (SPA2019 s.7); the order stays in force."""
-    return _fire(order, "LODGE_APPEAL", at, actor)
+_DEFENDANT: Final = Party.defendant()
+_MAKING: Final = AppealAgainst.making()
+
+
+def lodge_appeal(
+    order: Order,
+    *,
+    at: pendulum.DateTime,
+    actor: str,
+    appellant: Party = _DEFENDANT,
+    against: AppealAgainst = _MAKING,
+    home_force: ChiefOfficer | None = None,
+    appellant_believes_defendant_in_area: bool = False,
+) -> Fired[Order]:
+    """An appeal to the Crown Court is lodged (SPA2019 s.7(1)-(3)); the order stays in force.
+
+    The guards refuse an appellant s.7 does not allow for the decision. The
+    record (``Fired.record``) is an :class:`~spo_tracker.domain.lifecycles.parties.AppealRecord`
+    naming the appellant, the decision and the paragraph of s.7 that applies.
+
+    Args:
+        appellant: who appeals; by default the defendant.
+        against: the decision appealed against; by default the making of the
+            order (s.7(1)(a) full, s.7(1)(b) interim).
+        home_force, appellant_believes_defendant_in_area: for a chief officer's
+            appeal against a s.4 order on a full order, whether they are a relevant
+            chief officer (s.7(3), s.14(1)).
+
+    Raises:
+        GuardRejectedError: naming the guard, its section, the appellant and the decision.
+        InvalidValueError: s.7(3) facts given for an interim order (it has no s.4 orders).
+    """
+    payload: dict[str, Any] = {"appellant": appellant, "against": against}
+    if order.kind is OrderKind.FULL:
+        payload["home_force"] = home_force
+        payload["applicant_believes_defendant_in_area"] = appellant_believes_defendant_in_area
+    elif home_force is not None or appellant_believes_defendant_in_area:
+        shown = home_force.key if home_force is not None else appellant_believes_defendant_in_area
+        raise InvalidValueError(
+            "home_force", shown, "s.7(3) is about s.4 orders, which an interim order never has"
+        )
+    return _fire(order, "LODGE_APPEAL", at, actor, **payload)
 
 
 def dismiss_appeal(order: Order, *, at: pendulum.DateTime, actor: str) -> Fired[Order]:
