@@ -13,6 +13,7 @@ from typing import Any, Final
 from spo_tracker.detection.alerts import Alert, AlertKind
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
+from spo_tracker.domain.lifecycles.parties import AppealRecord
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order, OrderKind
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
@@ -129,6 +130,19 @@ def _ceased(record: TransitionRecord, order: Order) -> DomainEvent:
     )
 
 
+def _appeal_lodged(record: TransitionRecord, order: Order) -> DomainEvent:
+    """AppealLodged with who appealed against what, from the order lifecycles' AppealRecord."""
+    facts: dict[str, Any] = {}
+    if isinstance(record, AppealRecord):
+        facts = {
+            "appellant": record.appellant,
+            "against": record.against,
+            "on_application_of": record.on_application_of,
+            "appealed_version": record.appealed_version,
+        }
+    return AppealLodged(**_common(record, order), **_order_facts(order), **facts)
+
+
 def _order_builders(*, interim: bool) -> _Table:
     table: _Table = {
         "SERVE": (_order_event(OrderServed), (OrderServed,)),
@@ -137,7 +151,7 @@ def _order_builders(*, interim: bool) -> _Table:
         "DISCHARGE": (_discharged, (OrderDischarged,)),
         "EXPIRE": (_expired, (OrderExpired,)),
         "MAIN_APPLICATION_DETERMINED": (_ceased, (OrderCeased,)),
-        "LODGE_APPEAL": (_order_event(AppealLodged), (AppealLodged,)),
+        "LODGE_APPEAL": (_appeal_lodged, (AppealLodged,)),
         "APPEAL_DISMISSED": (_new_version(AppealDecided, outcome="dismissed"), (AppealDecided,)),
         "APPEAL_VARIED": (_new_version(AppealDecided, outcome="varied"), (AppealDecided,)),
         "APPEAL_QUASHED": (_new_version(OrderQuashed, outcome="quashed"), (OrderQuashed,)),

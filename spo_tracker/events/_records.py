@@ -65,6 +65,11 @@ def _version(_: object, attribute: attrs.Attribute[int], value: object) -> None:
         raise InvalidValueError(attribute.name, value, "must be a whole number, 1 or more")
 
 
+def _optional_version(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise InvalidValueError(attribute.name, value, "must be a whole number, 1 or more")
+
+
 def _instant(value: object, field: str) -> pendulum.DateTime:
     """An aware instant, from a datetime or the ISO 8601 text ``as_dict`` writes."""
     if isinstance(value, str):
@@ -307,7 +312,24 @@ class OrderCeased(OrderEvent):
 
 @attrs.frozen(kw_only=True)
 class AppealLodged(OrderEvent):
-    """The defendant appealed to the Crown Court (SPA2019 s.7(1)); the order stays in force."""
+    """An appeal to the Crown Court was lodged (SPA2019 s.7(1)-(3)); the order stays in force.
+
+    ``section`` is the paragraph of s.7 that gives the appellant this appeal,
+    e.g. ``SPA2019 s.7(3)``. The appeal's facts are ``None`` in an event built
+    from a plain transition record (one that did not come from the order
+    lifecycles, which always record them) and in events stored before they existed.
+
+    Attributes:
+        appellant: who appealed: ``defendant`` or ``chief-officer:<force code>``.
+        against: the decision appealed against: ``making``, ``s4_order`` or ``s4_refusal``.
+        on_application_of: a s.4 decision: whose application it was on (a party key).
+        appealed_version: a s.4 order: the order version it made.
+    """
+
+    appellant: str | None = None
+    against: str | None = None
+    on_application_of: str | None = None
+    appealed_version: int | None = attrs.field(default=None, validator=_optional_version)
 
 
 @attrs.frozen(kw_only=True)

@@ -20,6 +20,7 @@ from spo_tracker.events import (
     LIFECYCLE_EVENTS,
     AlertRaised,
     AppealDecided,
+    AppealLodged,
     BreachFlagged,
     DomainEvent,
     NotificationDeadlineMissed,
@@ -175,6 +176,41 @@ def test_an_appeal_decision_is_one_event_type_with_its_outcome() -> None:
         ("OrderQuashed", "quashed", 2),
     ]
     assert all(isinstance(e, AppealDecided) for e in _events_of(OrderQuashed))
+
+
+def test_an_appeal_lodged_names_the_appellant_the_decision_and_the_paragraph() -> None:
+    """SPA2019 s.7(1)-(3): from the lifecycle's AppealRecord, whoever appeals."""
+    lodged = [e for e in _events_of(AppealLodged) if isinstance(e, AppealLodged)]
+    facts = {
+        (e.order_kind, e.appellant, e.against, e.on_application_of, e.appealed_version, e.section)
+        for e in lodged
+    }
+    assert facts == {
+        ("interim", "defendant", "making", None, None, "SPA2019 s.7(1)(b)"),
+        ("full", "defendant", "making", None, None, "SPA2019 s.7(1)(a)"),
+        ("full", "chief-officer:20", "s4_order", "defendant", 2, "SPA2019 s.7(3)"),
+    }
+
+
+def test_an_appeal_lodged_from_a_plain_record_or_an_old_payload_leaves_the_appeal_unknown() -> None:
+    """A record not built by the order lifecycles, and an event stored before the facts existed."""
+    order = full(appeal_pending=True, revision=2)
+    plain = TransitionRecord(
+        "full_order",
+        "SPO-1",
+        "LODGE_APPEAL",
+        "MADE",
+        "MADE",
+        "SPA2019 s.7(1)",
+        london(2026, 3, 9),
+        "x",
+    )
+    event = event_for_transition(plain, order)
+    assert isinstance(event, AppealLodged)
+    assert (event.appellant, event.against, event.appealed_version) == (None, None, None)
+    appeal = ("appellant", "against", "on_application_of", "appealed_version")
+    stored = {k: v for k, v in event.as_dict().items() if k not in appeal}
+    assert DomainEvent.from_dict(stored) == event
 
 
 def test_an_expired_order_records_the_end_of_its_period_however_late() -> None:

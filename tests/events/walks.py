@@ -56,7 +56,7 @@ from spo_tracker.domain.lifecycles.notification_duty import (
     record_service,
     replace_interim_with_full,
 )
-from spo_tracker.domain.lifecycles.parties import Party
+from spo_tracker.domain.lifecycles.parties import AppealAgainst, Party
 from spo_tracker.domain.notification import IdentityCheck, NotificationDuty
 from spo_tracker.domain.orders import Duration
 from spo_tracker.domain.statemachine import Fired
@@ -202,6 +202,24 @@ def full_walks() -> list[Walk]:
             ),
         ),
         *_order_appeals(made, served_at),
+        _chain(
+            made,
+            lambda o: vary_order(
+                o,
+                at=served_at.add(days=20),
+                actor=ACTOR,
+                applied_by=Party.defendant(),
+                terms=(NoContact(term_id="T1", persons=("P1",)), EXTRA),
+                necessary_to_protect=True,
+            ),
+            lambda o: lodge_appeal(
+                o,
+                at=served_at.add(days=25),
+                actor="force solicitor",
+                appellant=OFFICER,
+                against=AppealAgainst.s4_order(version=2, on_application_of=Party.defendant()),
+            ),
+        ),
         _chain(
             made,
             lambda o: discharge_order(
