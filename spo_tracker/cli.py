@@ -181,7 +181,7 @@ def _detect(store: Store, at: pendulum.DateTime) -> tuple[StoredRecords, ScanRes
     from spo_tracker.reports._source import detect_stored, load_records
 
     records = load_records(store, actor=_actor(), at=at)
-    return records, detect_stored(store, records, at=at, progress=_progress)
+    return records, detect_stored(store, records, actor=_actor(), at=at, progress=_progress)
 
 
 def _severity_counts(alerts: Sequence[Alert]) -> str:

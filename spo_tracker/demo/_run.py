@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import shlex
 import tempfile
@@ -145,6 +146,16 @@ def _ingest(store: Store, scenario: Scenario, progress: Progress) -> None:
     ingest_incidents(store, counted(), actor=DEMO_ACTOR, batch_size=_BATCH, at=NOW)
 
 
+def _record_compliance(store: Store, scenario: Scenario, progress: Progress) -> None:
+    progress("recording compliance with positive requirements (attendance, sign-ons)")
+    stream, added = scenario.all_compliance(), 0
+    while batch := list(itertools.islice(stream, _BATCH)):
+        with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+            added += uow.compliance.add_many(batch, reason="demo scenario")
+            uow.commit()
+    progress(f"  {added:,} compliance records")
+
+
 def _write_reports(store: Store, report: Report, folder: Path) -> tuple[tuple[str, Path], ...]:
     written = []
     with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
@@ -220,9 +231,10 @@ def _build(
     with store:
         _store_records(store, scenario, progress)
         _ingest(store, scenario, progress)
+        _record_compliance(store, scenario, progress)
         progress("running breach detection")
         records = load_records(store, actor=DEMO_ACTOR, at=NOW)
-        scan = detect_stored(store, records, at=NOW, progress=progress)
+        scan = detect_stored(store, records, actor=DEMO_ACTOR, at=NOW, progress=progress)
         progress(f"storing {len(scan.alerts):,} alerts")
         store_alerts(store, scan.alerts, actor=DEMO_ACTOR, at=NOW, reason="demo scan")
         progress(f"writing the reports ({len(scan.alerts):,} alerts)")

@@ -4,15 +4,17 @@ This is the use case behind ``spo-tracker scan`` and ``spo-tracker report``
 (and the demo): read every order, defendant, protected person and
 notification duty from a :class:`~spo_tracker.storage.Store`, stream the
 stored incidents through a :class:`~spo_tracker.detection.engine.Detector`,
-add the alerts that rest on dates (interim orders near their end, renewal
-reviews, notification failures and deadlines), store the alerts (new ones in
-bulk), read stored alerts back for a report without detecting again, and look
-up the evidence incidents of the alerts to report. Memory stays bounded by the
-number of records and alerts, not incidents.
+add the alerts that rest on dates (positive requirements not met and sign-on
+days missed, interim orders near their end, renewal reviews, notification
+failures and deadlines), store the alerts (new ones in bulk), read stored
+alerts back for a report without detecting again, and look up the evidence
+incidents of the alerts to report. Memory stays bounded by the number of
+records and alerts, not incidents.
 
-Positive-requirement checks (attendance, sign-on days) are not run here:
-they need compliance records, which storage does not hold yet, and without
-them every requirement would look missed.
+Compliance records (a requirement met, a sign-on made) are read order by
+order, only for the orders with a positive requirement or sign-on schedule,
+and only those met by ``at``: memory holds one order's records at a time, not
+the millions a force's daily sign-ons add up to.
 
 Protected persons are loaded with their restricted details, because the
 approach rule needs their places and redaction needs their addresses; each of
@@ -30,9 +32,11 @@ import attrs
 from spo_tracker.detection.alerts import Alert, sort_alerts
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
+    ComplianceRecord,
     interim_ending_alerts,
     notification_alerts,
     renewal_review_alerts,
+    requirement_alerts,
 )
 from spo_tracker.detection.engine import Detector, ScanResult
 from spo_tracker.domain.incidents import Incident
@@ -40,11 +44,13 @@ from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.reports._view import ReportContext
 from spo_tracker.storage import Actor, Store, scan_incidents
 
 __all__ = [
     "AlertsStored",
+    "ComplianceSource",
     "Progress",
     "StoredRecords",
     "dated_alerts",
@@ -57,6 +63,8 @@ __all__ = [
 
 #: Receives one line of progress for people (the command line prints it on stderr).
 Progress = Callable[[str], None]
+#: Gives the compliance records of one order (those met by the instant checked are enough).
+ComplianceSource = Callable[[Order], Iterable[ComplianceRecord]]
 
 _EVERY = 50_000
 _RESTRICTED_REASON = "breach detection (approach rule) and report redaction"
@@ -110,13 +118,36 @@ def _counted(items: Iterable[Incident], progress: Progress, what: str) -> Iterat
     progress(f"  {what}: {count:,} incidents, done")
 
 
+def _has_requirements(order: Order) -> bool:
+    """Whether any version of ``order`` has a positive requirement or sign-on schedule."""
+    return any(
+        isinstance(t, (PositiveRequirement, SignOnSchedule))
+        for v in order.versions
+        for t in v.terms
+    )
+
+
 def dated_alerts(
-    records: StoredRecords, *, at: _dt.datetime, config: DetectionConfig | None = None
+    records: StoredRecords,
+    *,
+    at: _dt.datetime,
+    compliance: ComplianceSource,
+    config: DetectionConfig | None = None,
 ) -> list[Alert]:
-    """Alerts that rest on dates as of ``at``: interim orders ending (SPA2019 s.5(6)),
-    renewal reviews (s.4) and notification failures or deadlines (s.9-s.11)."""
+    """Alerts that rest on dates as of ``at``: positive requirements not met by their due
+    day and sign-on days missed (SPA2019 s.1(2)(b), s.8(1)), interim orders ending
+    (s.5(6)), renewal reviews (s.4) and notification failures or deadlines (s.9-s.11).
+
+    Args:
+        compliance: the compliance records of an order; asked only for the orders with a
+            positive requirement or sign-on schedule, one order at a time.
+    """
     orders = records.orders
-    found = interim_ending_alerts(orders, at, config=config)
+    found: list[Alert] = []
+    for order in orders:
+        if _has_requirements(order):
+            found += requirement_alerts([order], compliance(order), at, config=config)
+    found += interim_ending_alerts(orders, at, config=config)
     found += renewal_review_alerts(orders, at, config=config)
     by_id = {o.order_id: o for o in orders}
     found += notification_alerts(records.duties, at, config=config, orders=by_id)
@@ -127,25 +158,37 @@ def detect_stored(
     store: Store,
     records: StoredRecords,
     *,
+    actor: Actor,
     at: _dt.datetime,
     config: DetectionConfig | None = None,
     progress: Progress = _quiet,
 ) -> ScanResult:
     """Run breach detection over the incidents stored before ``at`` (streamed, oldest
-    first), plus the dated alerts as of ``at``; alerts sorted.
+    first), plus the dated alerts as of ``at`` with the stored compliance records; alerts
+    sorted.
+
+    Args:
+        actor: who is reading the compliance records (a unit of work needs one; reading
+            them writes nothing to the audit trail).
 
     Raises:
         NaiveDatetimeError: ``at`` has no time zone.
     """
+    until = ensure_aware(at, field="at")
     detector = Detector(
         records.orders,
         records.defendants,
         config=config,
         protected_persons=records.protected_persons,
     )
-    stream = scan_incidents(store, until=at)
+    stream = scan_incidents(store, until=until)
     found = detector.scan(_counted(stream, progress, "detection"))
-    dated = dated_alerts(records, at=at, config=config)
+    with store.unit_of_work(actor, at=until) as uow:
+
+        def met(order: Order) -> list[ComplianceRecord]:
+            return uow.compliance.for_order(order.order_id, until=until)
+
+        dated = dated_alerts(records, at=until, compliance=met, config=config)
     alerts = tuple(sort_alerts([*found.alerts, *dated]))
     return ScanResult(alerts, found.unattributed, found.incidents_seen)
 

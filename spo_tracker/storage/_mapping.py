@@ -186,6 +186,11 @@ class Mapper(Generic[T]):
         """The domain object stored in ``rows``."""
         raise NotImplementedError
 
+    def root_values(self, obj: T, revision: int) -> dict[str, Any]:
+        """The root row of a single-row record as column values (the bulk insert path)."""
+        root = self.from_domain(obj, revision).root
+        return {c.name: getattr(root, c.name) for c in self.root.__table__.columns}  # type: ignore[attr-defined]
+
     def check_update(self, before: T, after: T) -> None:
         """Refuse an update that rewrites what must never change (nothing, by default)."""
 
@@ -670,6 +675,20 @@ class ComplianceMapper(Mapper[ComplianceRecord]):
                 revision=revision,
             )
         )
+
+    def root_values(self, obj: ComplianceRecord, revision: int) -> dict[str, Any]:
+        # Built directly: a SQLModel row per record costs ~100 us, too much for daily sign-ons.
+        return {
+            "record_id": obj.record_id,
+            "defendant_id": obj.defendant_id,
+            "order_id": obj.order_id,
+            "term_id": obj.term_id,
+            "at": obj.at,
+            "at_tz": zone_name(obj.at),
+            "recorded_by": obj.recorded_by,
+            "note": obj.note,
+            "revision": revision,
+        }
 
     def to_domain(self, rows: RowSet) -> ComplianceRecord:
         r: ComplianceRecordRow = rows.root

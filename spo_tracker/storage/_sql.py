@@ -200,9 +200,9 @@ class SqlRecords:
                 stored = set(found.scalars())
                 if stored:
                     raise DuplicateRecordError(mapper.kind, next(k for k in part if k in stored))
-            rows = [mapper.from_domain(o, 1).root for o in objs]
+            rows = [mapper.root_values(o, 1) for o in objs]
             with self._session.begin_nested():
-                self._insert(*rows)
+                self._session.execute(insert(_table(mapper.root)), rows)
 
     def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
         table = _table(mapper.root)

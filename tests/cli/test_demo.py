@@ -13,7 +13,8 @@ import jsonschema
 import pytest
 
 from spo_tracker.cli import main
-from spo_tracker.demo import REPORT_FILES, SEED_MESSAGES
+from spo_tracker.demo import REPORT_FILES, SEED_MESSAGES, build_scenario
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.reports import schema
 
 
@@ -90,6 +91,23 @@ def test_every_hard_case_is_visible(demo: tuple[Path, str, str]) -> None:
     assert "GuardRejectedError" in out
     assert "SPA2019 s.4(4)(b)" in out
     assert not alerts_of(doc, "D-1005")
+
+
+def test_missed_requirements_are_found_and_met_ones_are_not(demo: tuple[Path, str, str]) -> None:
+    """D-1010: the devices not surrendered and the one Monday without a sign-on are alerts;
+    the assessment attended is not. Every background requirement is recorded as met, so
+    none of the background's requirements raises an alert."""
+    doc = document(demo[0])
+    found = {(a["term_id"], a["rule_id"], a["count"]) for a in alerts_of(doc, "D-1010")}
+    assert found == {("T3", "requirement.positive", 1), ("T4", "requirement.sign_on", 1)}
+    sign_on = next(a for a in alerts_of(doc, "D-1010") if a["term_id"] == "T4")
+    assert "(2 March 2026)" in sign_on["explanation"]
+    background = [a for a in doc["alerts"] if not a["defendant_id"].startswith("D-1")]
+    assert not [a for a in background if a["rule_id"].startswith("requirement.")]
+    scenario = build_scenario(seed=3, scale=1)
+    terms = [t for o in scenario.background.orders for v in o.versions for t in v.terms]
+    assert any(isinstance(t, (PositiveRequirement, SignOnSchedule)) for t in terms)
+    assert "compliance records" in demo[2]
 
 
 def test_background_volume_is_there(demo: tuple[Path, str, str]) -> None:
