@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from spo_tracker.domain.lifecycles import full_order, interim_order, lodge_appeal
+from spo_tracker.domain.lifecycles import application, full_order, interim_order, lodge_appeal
 from spo_tracker.domain.lifecycles.full_order import FullOrderCommand, FullOrderEvent
 from spo_tracker.domain.lifecycles.interim_order import InterimOrderCommand, InterimOrderEvent
 from spo_tracker.domain.lifecycles.making import vary_on_appeal
@@ -19,7 +19,7 @@ from spo_tracker.domain.lifecycles.parties import (
 )
 from spo_tracker.domain.orders import Duration, Order, OrderState
 from spo_tracker.domain.people import ChiefOfficer
-from spo_tracker.errors import GuardRejectedError, InvalidValueError
+from spo_tracker.errors import GuardRejectedError, IllegalTransitionError, InvalidValueError
 from tests.lifecycles.builders import (
     BTP,
     GMP,
@@ -306,3 +306,25 @@ def test_a_malformed_decision_is_a_typed_error(
         build()
     assert caught.value.field == field
     assert repr(caught.value.value) in str(caught.value)
+
+
+# --- what is not modelled yet (docs/domain.md, OPEN) ---------------------------------
+
+
+def test_an_appeal_against_a_discharge_or_a_refused_application_has_no_transition() -> None:
+    """Deferred: a discharged order and a refused application are final, with no appeal row."""
+    discharged = full_order.discharge_order(
+        full(),
+        at=SOON,
+        actor="court",
+        applied_by=DEFENDANT,
+        consents=(DEFENDANT, APPLICANT),
+        home_force=WMP,
+    ).subject
+    against = AppealAgainst.s4_order(version=2, on_application_of=DEFENDANT)
+    with pytest.raises(IllegalTransitionError) as caught:
+        lodge_appeal(discharged, at=LATER, actor="clerk", appellant=APPLICANT, against=against)
+    assert (caught.value.state, caught.value.event) == ("DISCHARGED", "LODGE_APPEAL")
+    refused_state = application.ApplicationState.REFUSED
+    assert refused_state in application.MACHINE.finals
+    assert not [r for r in application.MACHINE.transitions if r.source is refused_state]

@@ -6,8 +6,10 @@ and the validated ``MACHINE``, plus plain use-case functions:
 
 - :mod:`~spo_tracker.domain.lifecycles.application`: the application (SPA2019 s.1, s.2,
   s.5(1)-(2), s.13);
-- :mod:`~spo_tracker.domain.lifecycles.interim_order`: the interim order (s.5, s.7);
+- :mod:`~spo_tracker.domain.lifecycles.interim_order`: the interim order (s.5, s.7(1)(b));
 - :mod:`~spo_tracker.domain.lifecycles.full_order`: the full order (s.2, s.3, s.4, s.7);
+- :mod:`~spo_tracker.domain.lifecycles.parties`: who applies or appeals, and against
+  which decision (s.4(1), s.5(7), s.7(1)-(3), s.14(1));
 - :mod:`~spo_tracker.domain.lifecycles.notification_duty`: the notification duty (s.9-s.11);
 - :mod:`~spo_tracker.domain.lifecycles.breach_review`: the suspected-breach review (s.8).
 
@@ -65,11 +67,20 @@ from spo_tracker.domain.lifecycles.making import (
     vary_on_appeal,
 )
 from spo_tracker.domain.lifecycles.notification_duty import DutyCommand, DutyEvent
-from spo_tracker.domain.lifecycles.parties import Party, PartyRole
+from spo_tracker.domain.lifecycles.parties import (
+    AppealAgainst,
+    AppealedDecision,
+    AppealRecord,
+    Party,
+    PartyRole,
+)
 from spo_tracker.domain.statemachine import Machine
 
 __all__ = [
     "MACHINES",
+    "AppealAgainst",
+    "AppealRecord",
+    "AppealedDecision",
     "Application",
     "ApplicationCommand",
     "ApplicationEvent",
