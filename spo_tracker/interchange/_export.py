@@ -3,7 +3,8 @@
 Records are written in dependency order, one per line: the header; each
 defendant preceded by the identity and location records it refers to;
 protected persons; applications; each order followed by its versions, each
-version followed by its terms; notification duties; incidents, oldest first,
+version followed by its terms; notification duties; compliance records;
+incidents, oldest first,
 each preceded by its acting identity if that was not written yet; alerts.
 Within each kind, records are sorted by id, so the same content always gives
 the same bytes.
@@ -28,6 +29,7 @@ import attrs
 
 from spo_tracker import __version__
 from spo_tracker.detection.alerts import Alert
+from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.notification import NotificationDuty
@@ -54,6 +56,7 @@ class Dataset:
         defendants, protected_persons, applications, orders, duties, alerts: the records.
         incidents: the incidents; any iterable, consumed once, so a generator keeps
             memory bounded (give them oldest first to match a store's export).
+        compliance: compliance with positive requirements (sorted by id when written).
     """
 
     defendants: tuple[Defendant, ...] = ()
@@ -63,6 +66,7 @@ class Dataset:
     duties: tuple[NotificationDuty, ...] = ()
     incidents: Iterable[Incident] = ()
     alerts: tuple[Alert, ...] = ()
+    compliance: tuple[ComplianceRecord, ...] = ()
 
 
 @attrs.frozen
@@ -86,6 +90,7 @@ class _Source(Protocol):
     def applications(self) -> Iterable[Application]: ...
     def orders(self) -> Iterable[Order]: ...
     def duties(self) -> Iterable[NotificationDuty]: ...
+    def compliance(self) -> Iterable[ComplianceRecord]: ...
     def incidents(self) -> Iterable[Incident]: ...
     def alerts(self) -> Iterable[Alert]: ...
 
@@ -108,6 +113,9 @@ class _DatasetSource:
 
     def duties(self) -> Iterable[NotificationDuty]:
         return sorted(self.data.duties, key=lambda d: d.duty_id)
+
+    def compliance(self) -> Iterable[ComplianceRecord]:
+        return sorted(self.data.compliance, key=lambda r: r.record_id)
 
     def incidents(self) -> Iterable[Incident]:
         return self.data.incidents
@@ -143,6 +151,14 @@ class _StoreSource:
     def duties(self) -> Iterator[NotificationDuty]:
         repository = self.uow.notification_duties
         return (repository.get(k) for k in sorted(repository.ids()))
+
+    def compliance(self) -> Iterator[ComplianceRecord]:
+        # Read 500 at a time by id: a force holds millions (daily sign-ons).
+        keys = sorted(self.uow.compliance.ids())
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            found = self.uow.compliance.get_many(part)
+            yield from (found[k] for k in part)
 
     def incidents(self) -> Iterator[Incident]:
         return scan_incidents(self.store)
@@ -187,6 +203,7 @@ def _records(source: _Source, *, include_restricted: bool) -> Iterator[Record]:
     for order in source.orders():
         yield from rec.write_order(order)
     yield from map(rec.write_duty, source.duties())
+    yield from map(rec.write_compliance, source.compliance())
     for incident in source.incidents():
         if incident.actor is not None:
             yield from once(rec.write_identity(incident.actor))

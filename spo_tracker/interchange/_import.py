@@ -24,6 +24,7 @@ from typing import IO, Any, Final
 
 import attrs
 
+from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.people import Defendant
 from spo_tracker.errors import ImportIssue, ImportValidationError, InvalidValueError
@@ -77,6 +78,10 @@ class _Writer:
         self.batch_size = batch_size
         self.created: collections.Counter[str] = collections.Counter()
         self.incidents: list[Incident] = []
+        self.compliance: list[ComplianceRecord] = []
+        # Compliance records whose order comes later in the file: written at the end.
+        self.waiting: list[ComplianceRecord] = []
+        self.orders: set[str] = set()
         self.group: Group | None = None
 
     def persons(self, lines: Iterator[tuple[int, bytes | None]]) -> None:
@@ -105,6 +110,8 @@ class _Writer:
                 self.close()
                 self.one(number, kind, record)
         self.close()
+        self.compliance += self.waiting
+        self.waiting = []
         self.flush()
 
     def one(self, number: int, kind: str, record: Record) -> None:
@@ -119,6 +126,14 @@ class _Writer:
             if len(self.incidents) >= self.batch_size:
                 self.flush()
             return
+        if isinstance(obj, ComplianceRecord):
+            if obj.order_id not in self.orders and obj.order_id not in self.v.stored("order"):
+                self.waiting.append(obj)
+                return
+            self.compliance.append(obj)
+            if len(self.compliance) >= self.batch_size:
+                self.flush()
+            return
         repository(self.uow, kind).add(obj, reason=_REASON)
         self.created[kind] += 1
 
@@ -127,6 +142,7 @@ class _Writer:
         if group is not None:
             order, _ = rec.read_order(group.parts())
             self.uow.orders.add(order, reason=_REASON)
+            self.orders.add(order.order_id)
             self.created["order"] += 1
             self.created["order_version"] += len(group.versions)
             self.created["term"] += sum(len(terms) for _, _, terms in group.versions)
@@ -136,6 +152,9 @@ class _Writer:
         if batch:
             self.uow.add_incidents(batch, reason=_REASON)
             self.created["incident"] += len(batch)
+        met, self.compliance = self.compliance, []
+        if met:
+            self.created["compliance"] += self.uow.compliance.add_many(met, reason=_REASON)
 
 
 # --------------------------------------------------------------------------- the use case
@@ -160,7 +179,8 @@ def import_file(
         path: the JSON Lines file (read three or four times; never held in memory).
         actor: who is importing, for the audit trail.
         at: when, for the audit trail (default: the store's clock).
-        batch_size: incidents written per multi-row insert (all in one transaction).
+        batch_size: incidents (and compliance records) written per multi-row insert (all
+            in one transaction).
 
     Returns:
         What was read, created and found unchanged.

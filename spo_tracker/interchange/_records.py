@@ -22,6 +22,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from spo_tracker.detection.alerts import Alert
+from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.identities import Identity
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import (
@@ -95,6 +96,7 @@ __all__ = [
     "diff",
     "read_alert",
     "read_application",
+    "read_compliance",
     "read_defendant",
     "read_duty",
     "read_identity",
@@ -105,6 +107,7 @@ __all__ = [
     "references",
     "write_alert",
     "write_application",
+    "write_compliance",
     "write_defendant",
     "write_duty",
     "write_identity",
@@ -221,6 +224,7 @@ _ROLES: Final[Mapping[tuple[str, str], str]] = {
     ("order", "protected_persons"): "protected_person",
     ("notification_duty", "defendant"): "defendant",
     ("alert", "defendant"): "defendant",
+    ("compliance", "defendant"): "defendant",
 }
 
 
@@ -992,3 +996,37 @@ def read_alert(record: Mapping[str, Any]) -> Alert:
         values,
         {"evidence_ids": "relationships.evidence", "defendant_id": "relationships.defendant"},
     )
+
+
+# --------------------------------------------------------------------------- compliance
+
+
+def write_compliance(record: ComplianceRecord) -> Record:
+    """A positive requirement met or a sign-on made (SPA2019 s.1(2)(b))."""
+    attributes = {
+        "term_id": record.term_id,
+        "at": instant_text(record.at),
+        "recorded_by": record.recorded_by,
+        "note": record.note,
+    }
+    relationships = {
+        "defendant": _link("person", record.defendant_id),
+        "order": _link("order", record.order_id),
+    }
+    return _record("compliance", record.record_id, attributes, relationships)
+
+
+def read_compliance(record: Mapping[str, Any]) -> ComplianceRecord:
+    """The compliance record of a compliance record line."""
+    a = _attrs(record)
+    values = {
+        "record_id": str(record.get("id")),
+        "defendant_id": _link_id(record, "defendant"),
+        "order_id": _link_id(record, "order"),
+        "term_id": a.get("term_id"),
+        "at": read_instant(a.get("at"), "attributes.at"),
+        "recorded_by": a.get("recorded_by"),
+        "note": a.get("note", ""),
+    }
+    paths = {"defendant_id": "relationships.defendant", "order_id": "relationships.order"}
+    return _construct(ComplianceRecord, values, paths)

@@ -3,11 +3,15 @@
 :func:`build_schema` is the one source: every enumeration comes from the
 domain (incident kinds, platforms, catalogue codes, CJS codes...), so the
 schema cannot drift from the code. The package ships the result as
-``interchange-1.0.schema.json`` (imports read that file); a test fails when
+``interchange-1.1.schema.json`` (imports read that file); a test fails when
 the shipped file is stale. Regenerate it with::
 
     .venv/bin/python -m spo_tracker.interchange.schema > \\
-        spo_tracker/interchange/interchange-1.0.schema.json
+        spo_tracker/interchange/interchange-1.1.schema.json
+
+Version 1.1 adds the ``compliance`` record type and nothing else: every 1.0
+file is a valid 1.1 file, so readers accept both versions in the header, but a
+1.0 reader would refuse a 1.1 file's compliance lines, hence the minor version.
 
 Nullable values use a type list (``["string", "null"]``) rather than
 ``anyOf``, so that a validator's error names the field and the rule broken.
@@ -41,6 +45,7 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_LINE_BYTES",
     "POLE",
+    "READABLE_VERSIONS",
     "RECORD_TYPES",
     "SCHEMA_ID",
     "build_schema",
@@ -48,8 +53,10 @@ __all__ = [
 
 #: The value of the header's ``schema`` field.
 FORMAT_NAME: Final = "spo-tracker/interchange"
-#: The format version this library reads and writes.
-FORMAT_VERSION: Final = "1.0"
+#: The format version this library writes.
+FORMAT_VERSION: Final = "1.1"
+#: The format versions this library reads (1.1 only added the ``compliance`` record type).
+READABLE_VERSIONS: Final = ("1.0", "1.1")
 #: The schema's own URI.
 SCHEMA_ID: Final = f"urn:spo-tracker:interchange:{FORMAT_VERSION}"
 
@@ -70,6 +77,7 @@ POLE: Final[Mapping[str, str]] = {
     "order_version": "Event",
     "term": "Event",
     "notification_duty": "Event",
+    "compliance": "Event",
     "incident": "Event",
     "alert": "Event",
 }
@@ -790,12 +798,38 @@ def _alert() -> dict[str, Any]:
     )
 
 
+def _compliance() -> dict[str, Any]:
+    return _record(
+        "compliance",
+        {
+            "term_id": _described(
+                _ref("id"),
+                "The order's positive requirement (SPO-R01) or sign-on schedule (SPO-R02) met.",
+            ),
+            "at": _described(
+                _ref("instant"), "When it was met; a sign-on counts for its London day."
+            ),
+            "recorded_by": _nullable(_text(description="Who recorded it, if known.")),
+            "note": _text(_LONG),
+        },
+        ("term_id", "at"),
+        {"defendant": _link("person"), "order": _link("order")},
+        description=(
+            "A positive requirement met or a sign-on made (SPA2019 s.1(2)(b)); a requirement "
+            "without one by its due day is a suspected breach (s.8(1)). Since version 1.1."
+        ),
+    )
+
+
 def _header() -> dict[str, Any]:
     return _obj(
         {
             "type": {"const": "header"},
             "schema": {"const": FORMAT_NAME},
-            "version": {"const": FORMAT_VERSION},
+            "version": {
+                "enum": list(READABLE_VERSIONS),
+                "description": "The format version; 1.1 added the compliance record type.",
+            },
             "created_at": _ref("instant"),
             "generator": _text(),
             "source": _nullable(_text(description="Who produced the file, e.g. a force code.")),
@@ -827,6 +861,7 @@ def build_schema() -> dict[str, Any]:
         "order_version": _order_version,
         "term": _term,
         "notification_duty": _duty,
+        "compliance": _compliance,
         "incident": _incident,
         "alert": _alert,
     }

@@ -16,21 +16,24 @@ from typing import Any, Final
 
 import attrs
 
+from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
-from spo_tracker.errors import ImportIssue
+from spo_tracker.domain.terms import Term
+from spo_tracker.errors import ImportIssue, InvalidValueError
 from spo_tracker.interchange import _records as rec
 from spo_tracker.interchange._lines import LineProblem, checker, parse_line, shorten
 from spo_tracker.interchange._records import OrderParts, Ref, Resolver, diff
 from spo_tracker.interchange._schema import (
     FORMAT_NAME,
-    FORMAT_VERSION,
     MAX_LINE_BYTES,
+    READABLE_VERSIONS,
     RECORD_TYPES,
 )
 from spo_tracker.interchange._values import FieldError
 from spo_tracker.storage import Store, UnitOfWork, scan_incident_rows
+from spo_tracker.storage._base import check_compliance_fits
 
 __all__ = ["Group", "Validation", "extend", "read", "repository"]
 
@@ -96,6 +99,7 @@ _READERS: Final[dict[str, Callable[[Any, Resolver], Any]]] = {
     "notification_duty": lambda r, _: rec.read_duty(r),
     "incident": rec.read_incident,
     "alert": lambda r, _: rec.read_alert(r),
+    "compliance": lambda r, _: rec.read_compliance(r),
 }
 _WRITTEN: Final[dict[str, Callable[[Any], Record]]] = {
     "identity": rec.write_identity,
@@ -104,6 +108,7 @@ _WRITTEN: Final[dict[str, Callable[[Any], Record]]] = {
     "notification_duty": rec.write_duty,
     "incident": rec.write_incident,
     "alert": rec.write_alert,
+    "compliance": rec.write_compliance,
 }
 
 
@@ -185,6 +190,12 @@ class Validation:
         self.suspects: set[tuple[str, int]] = set()
         self.pending: dict[tuple[str, str], _Pending] = {}
         self.chunk: list[tuple[int, str, Incident]] = []
+        self.compliance_chunk: list[tuple[int, str, Record]] = []
+        # (order, term, defendant) -> the first line, label and record naming them
+        self.compliance_terms: dict[tuple[str, str, str], tuple[int, str, ComplianceRecord]] = {}
+        # order id -> (defendant id, terms by id) for the orders read in the file
+        self.order_terms: dict[str, tuple[str, dict[str, list[Term]]]] = {}
+        self.version = ""
         self._stored: dict[str, set[str]] = {}
         self.group: Group | None = None
         self.counts: collections.Counter[str] = collections.Counter()
@@ -218,15 +229,16 @@ class Validation:
             found = shorten(head.get("schema"))
             self.issue(line, "schema", f"{found} is not {FORMAT_NAME!r}: not an interchange file")
             return False
-        if head.get("version") != FORMAT_VERSION:
+        if head.get("version") not in READABLE_VERSIONS:
             found = shorten(head.get("version"))
             self.issue(
                 line,
                 "version",
-                f"{found} is not supported: this library reads interchange version "
-                f"{FORMAT_VERSION}",
+                f"{found} is not supported: this library reads interchange versions "
+                f"{' and '.join(READABLE_VERSIONS)}",
             )
             return False
+        self.version = str(head["version"])
         # Other header problems are reported, and the records are still checked.
         for path, message in checker().problems("header", head):
             self.issue(line, path, message, "header")
@@ -326,6 +338,8 @@ class Validation:
             self.chunk.append((number, key, obj))
             if len(self.chunk) >= _CHUNK:
                 self.flush_incidents()
+        elif kind == "compliance":
+            self.compliance(number, label, obj, normal)
         else:
             self.against_store(number, label, kind, key, normal)
 
@@ -341,6 +355,47 @@ class Validation:
                 "restricted details in a file whose header says restricted: false",
                 label,
             )
+
+    def compliance(self, number: int, label: str, obj: ComplianceRecord, normal: Record) -> None:
+        """A compliance record: not in a 1.0 file; its term is checked at the end (the order
+        may come later, or be stored); compared with the database in chunks."""
+        if self.version == "1.0":
+            self.issue(
+                number, "type", "compliance records need interchange version 1.1 or later", label
+            )
+        triple = (obj.order_id, obj.term_id, obj.defendant_id)
+        self.compliance_terms.setdefault(triple, (number, label, obj))
+        self.compliance_chunk.append((number, obj.record_id, normal))
+        if len(self.compliance_chunk) >= _CHUNK:
+            self.flush_compliance()
+
+    def flush_compliance(self) -> None:
+        """Compare the compliance records read since the last flush with any stored."""
+        chunk, self.compliance_chunk = self.compliance_chunk, []
+        if not chunk:
+            return
+        stored = self.uow.compliance.get_many([key for _, key, _ in chunk])
+        for number, key, normal in chunk:
+            found = stored.get(key)
+            if found is not None:
+                self.compare(number, _label(normal), normal, rec.write_compliance(found))
+
+    def compliance_fits(self) -> None:
+        """Each compliance record's term is a positive requirement or sign-on schedule of its
+        order, against the order's defendant (SPA2019 s.1(2)(b)); orders not found are
+        reported as dangling references instead."""
+        for (order_id, _, _), (number, label, record) in self.compliance_terms.items():
+            found = self.order_terms.get(order_id)
+            if found is None and order_id in self.stored("order"):
+                order = self.uow.orders.get(order_id)
+                found = self.order_terms[order_id] = _terms_of(order)
+            if found is None:
+                continue
+            try:
+                check_compliance_fits(record, *found)
+            except InvalidValueError as error:
+                path = _FIT_PATHS.get(error.field, "attributes")
+                self.issue(number, path, str(error), label)
 
     # -- references
 
@@ -423,6 +478,7 @@ class Validation:
             line, label = group.line_of(record_id)
             self.issue(line, problem.path, problem.message, label)
         self.references(group.line, _label(group.order), group.order)
+        self.order_terms[order.order_id] = _terms_of(order)
         self.order_against_store(group, order)
 
     # -- the database
@@ -545,6 +601,8 @@ class Validation:
         """After the last line: repeats, unused identities and locations, references."""
         self.close_group()
         self.flush_incidents()
+        self.flush_compliance()
+        self.compliance_fits()
         if self.suspects:
             _Duplicates(self).resolve(reread())
         for (kind, key), number in self.object_lines.items():
@@ -701,5 +759,19 @@ def repository(uow: UnitOfWork, kind: str) -> Any:
         "notification_duty": uow.notification_duties,
         "alert": uow.alerts,
         "order": uow.orders,
+        "compliance": uow.compliance,
     }
     return repositories[kind]
+
+
+#: Where a compliance record's misfit with its order is, by the field the check names.
+_FIT_PATHS: Final = {"term_id": "attributes.term_id", "defendant_id": "relationships.defendant"}
+
+
+def _terms_of(order: Order) -> tuple[str, dict[str, list[Term]]]:
+    """An order's defendant and its terms by id, over every version."""
+    terms: dict[str, list[Term]] = {}
+    for version in order.versions:
+        for term in version.terms:
+            terms.setdefault(term.term_id, []).append(term)
+    return order.defendant_id, terms

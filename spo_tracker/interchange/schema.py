@@ -2,7 +2,7 @@
 
 ``python -m spo_tracker.interchange.schema`` prints the schema that
 :func:`~spo_tracker.interchange._schema.build_schema` builds from the domain's
-codes; the package ships that text as ``interchange-1.0.schema.json`` and a
+codes; the package ships that text as ``interchange-1.1.schema.json`` and a
 test fails when the two differ.
 """
 

@@ -56,6 +56,7 @@ __all__ = [
     "ScannedIncident",
     "Store",
     "UnitOfWork",
+    "check_compliance_fits",
     "refuse_nul",
 ]
 
@@ -519,6 +520,10 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         )
         return len(new)
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, ComplianceRecord]:
+        """The stored records among ``keys``, by id (those not stored are absent)."""
+        return self._uow._records().load_many(self._mapper, list(keys))
+
     def for_order(
         self, order_id: str, *, until: _dt.datetime | None = None
     ) -> list[ComplianceRecord]:
@@ -576,7 +581,7 @@ class ComplianceRepository(Repository[ComplianceRecord]):
                 for term in version.terms:
                     terms.setdefault(term.term_id, []).append(term)
             found = orders[record.order_id] = (order.defendant_id, terms)
-        _check_fits(record, *found)
+        check_compliance_fits(record, *found)
 
 
 def _unique_records(records: Iterable[ComplianceRecord]) -> dict[str, ComplianceRecord]:
@@ -592,8 +597,15 @@ def _unique_records(records: Iterable[ComplianceRecord]) -> dict[str, Compliance
     return unique
 
 
-def _check_fits(record: ComplianceRecord, defendant_id: str, terms: dict[str, list[Term]]) -> None:
-    """The record's defendant is the order's, and its term a positive requirement of it."""
+def check_compliance_fits(
+    record: ComplianceRecord, defendant_id: str, terms: Mapping[str, Sequence[Term]]
+) -> None:
+    """The record's defendant is the order's (``defendant_id``), and its term, among the
+    order's ``terms`` by id, a positive requirement or sign-on schedule (SPA2019 s.1(2)(b)).
+
+    Raises:
+        InvalidValueError: naming ``defendant_id`` or ``term_id`` and the value.
+    """
     if record.defendant_id != defendant_id:
         raise InvalidValueError(
             "defendant_id",

@@ -6,6 +6,7 @@ import attrs
 import pendulum
 
 from spo_tracker.detection.alerts import BREACH_CODE, Alert, AlertKind, Severity
+from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.identities import handle
 from spo_tracker.domain.incidents import CrimeClassification
 from spo_tracker.domain.lifecycles.application import Application, ApplicationState, AreaConnection
@@ -60,8 +61,8 @@ def _duty() -> NotificationDuty:
 
 def full_dataset(*, incidents: int = 6) -> Dataset:
     """A defendant, two protected persons, an application, an order with three versions and
-    every term type, its notification duty, incidents (some by a stranger's account) and an
-    alert resting on two of them."""
+    every term type, its notification duty, two compliance records (T11, T12), incidents
+    (some by a stranger's account) and an alert resting on two of them."""
     actor = handle("instagram", "@stalker")
     made = [
         builders.incident(
@@ -106,4 +107,10 @@ def full_dataset(*, incidents: int = 6) -> Dataset:
         duties=(_duty(),),
         incidents=tuple(made),
         alerts=(alert,),
+        compliance=(
+            ComplianceRecord(
+                "ATT-1", "D1", "SPO-1", "T11", SERVED.add(days=3), recorded_by="PC 7", note="seen"
+            ),
+            ComplianceRecord("SIGN-1", "D1", "SPO-1", "T12", SERVED.add(days=4)),
+        ),
     )

@@ -15,6 +15,7 @@ import pendulum
 from hypothesis import strategies as st
 
 from spo_tracker.detection.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.incidents import CrimeClassification, Incident
 from spo_tracker.domain.lifecycles.application import (
     Application,
@@ -47,6 +48,7 @@ from spo_tracker.domain.people import (
     RestrictedDetails,
     SexOffenderRegistration,
 )
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.interchange import Dataset
 from tests import strategies as shared
 
@@ -246,12 +248,54 @@ def _alert(draw: st.DrawFn, order: Order, incidents: list[Incident]) -> Alert:
     )
 
 
+#: The sign-on schedule some generated orders carry in every version (so compliance fits).
+_SIGN_ON = SignOnSchedule(term_id="T-SIGN", station="Lloyd House", weekdays=frozenset({0, 3}))
+
+
+def _with_sign_on(order: Order) -> Order:
+    """``order`` with a sign-on schedule added to every version."""
+    versions = tuple(attrs.evolve(v, terms=(*v.terms, _SIGN_ON)) for v in order.versions)
+    return attrs.evolve(order, versions=versions)
+
+
+def _requirement_terms(order: Order) -> list[str]:
+    """The ids of the order's positive requirements and sign-on schedules."""
+    found = {
+        t.term_id
+        for v in order.versions
+        for t in v.terms
+        if isinstance(t, (PositiveRequirement, SignOnSchedule))
+    }
+    return sorted(found)
+
+
+@st.composite
+def _compliance(draw: st.DrawFn, order: Order) -> list[ComplianceRecord]:
+    terms = _requirement_terms(order)
+    if not terms:
+        return []
+    return [
+        ComplianceRecord(
+            f"C-{order.order_id}-{n}",
+            order.defendant_id,
+            order.order_id,
+            draw(st.sampled_from(terms)),
+            draw(_INSTANTS),
+            recorded_by=draw(st.one_of(st.none(), st.sampled_from(("PC 7", "Lloyd House desk")))),
+            note=draw(_TEXT),
+        )
+        for n in range(draw(st.integers(0, 3)))
+    ]
+
+
 @st.composite
 def datasets(draw: st.DrawFn, *, max_incidents: int = 6) -> Dataset:
     """A consistent dataset of every record type (incidents in a store's scan order)."""
     defendants = tuple(f"D{n}" for n in range(1, draw(st.integers(1, 3)) + 1))
     persons = tuple(f"P{n}" for n in range(1, draw(st.integers(1, 3)) + 1))
     orders = [draw(_order(f"SPO-{n}", defendants, persons)) for n in range(draw(st.integers(0, 2)))]
+    orders = [_with_sign_on(o) if draw(st.booleans()) else o for o in orders]
+    compliance = [r for o in orders for r in draw(_compliance(o))]
     applications = [
         draw(_application(f"APP-{n}", defendants, persons)) for n in range(draw(st.integers(0, 2)))
     ]
@@ -271,4 +315,5 @@ def datasets(draw: st.DrawFn, *, max_incidents: int = 6) -> Dataset:
         duties=tuple(duties),
         incidents=tuple(sorted(incidents, key=incident_order)),
         alerts=tuple(alerts.values()),
+        compliance=tuple(compliance),
     )

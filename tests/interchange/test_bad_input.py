@@ -86,7 +86,7 @@ def test_a_wrong_schema_version_is_refused_on_line_1(write: Writer) -> None:
     issues = _problems(write, [json.dumps(head), *_LINES[1:]])
     assert _where(issues) == [(1, "version")]
     assert "'2.0' is not supported" in issues[0].message
-    assert "1.0" in issues[0].message
+    assert "1.0 and 1.1" in issues[0].message
 
 
 def test_a_file_that_is_not_an_interchange_file_is_refused(write: Writer) -> None:
@@ -444,3 +444,65 @@ def test_a_bad_batch_size_is_refused_before_reading(write: Writer) -> None:
     """A typed error naming the value."""
     with pytest.raises(InvalidValueError, match="batch_size=0"):
         import_file(InMemoryStore(), write(""), actor=ACTOR, at=AT, batch_size=0)
+
+
+# --------------------------------------------------------------------------- compliance
+
+
+def test_compliance_against_a_prohibition_is_refused(write: Writer) -> None:
+    """T1 is a no-contact term: compliance is recorded only against positive requirements."""
+    lines = _edited("compliance", "SIGN-1", _set("attributes.term_id", "T1"))
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("compliance", "SIGN-1"), "attributes.term_id")]
+    assert "SPO-P01 No contact" in issues[0].message
+    assert "SPA2019 s.1(2)(b)" in issues[0].message
+
+
+def test_compliance_against_a_term_the_order_lacks_is_refused(write: Writer) -> None:
+    """A term id no version of the order has, named."""
+    lines = _edited("compliance", "ATT-1", _set("attributes.term_id", "T99"))
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("compliance", "ATT-1"), "attributes.term_id")]
+    assert "'T99'" in issues[0].message
+
+
+def test_compliance_for_a_missing_order_is_a_dangling_reference(write: Writer) -> None:
+    """No order SPO-9 in the file or the database."""
+    lines = _edited("compliance", "ATT-1", _set("relationships.order.id", "SPO-9"))
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("compliance", "ATT-1"), "relationships.order")]
+    assert "no order 'SPO-9'" in issues[0].message
+
+
+def test_compliance_of_another_defendant_is_refused(write: Writer) -> None:
+    """The order is against D1; a record naming protected person P1 as defendant is refused."""
+    lines = _edited("compliance", "ATT-1", _set("relationships.defendant.id", "P1"))
+    issues = _problems(write, lines)
+    assert (_line("compliance", "ATT-1"), "relationships.defendant") in _where(issues)
+
+
+def test_compliance_with_a_naive_time_is_refused(write: Writer) -> None:
+    """``at`` without a UTC offset, named."""
+    lines = _edited("compliance", "ATT-1", _set("attributes.at", "2024-03-20T10:00:00"))
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("compliance", "ATT-1"), "attributes.at")]
+
+
+def test_a_compliance_record_in_a_version_1_0_file_is_refused(write: Writer) -> None:
+    """Version 1.0 had no compliance records: the header must say 1.1."""
+    head = json.loads(_LINES[0]) | {"version": "1.0"}
+    issues = _problems(write, [json.dumps(head), *_LINES[1:]])
+    assert _where(issues) == [
+        (_line("compliance", "ATT-1"), "type"),
+        (_line("compliance", "SIGN-1"), "type"),
+    ]
+
+
+def test_a_stored_compliance_record_with_other_content_is_refused(write: Writer) -> None:
+    """The same id with a different note than the stored record: named, nothing imported."""
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write("".join(f"{line}\n" for line in _LINES)), actor=ACTOR, at=AT)
+    lines = _edited("compliance", "ATT-1", _set("attributes.note", "other"))
+    issues = _problems(write, lines, store)
+    assert _where(issues) == [(_line("compliance", "ATT-1"), "attributes.note")]
+    assert "the same id with different content" in issues[0].message

@@ -30,7 +30,7 @@ def test_import_then_export_gives_back_the_file(
     text = dataset_text(full_dataset())
     source = write(text)
     assert main(["--database", database, "import", str(source), "--at", AT]) == 0
-    assert "50 records written" in capsys.readouterr().out
+    assert "52 records written (1 alert, 1 application, 2 compliance," in capsys.readouterr().out
     out = tmp_path / "out.jsonl"
     assert main(["export", "--database", database, "--output", str(out), "--at", AT]) == 0
     assert "restricted details not included" in capsys.readouterr().out
@@ -45,7 +45,7 @@ def test_importing_twice_writes_nothing_the_second_time(
     main(["import", source, "--database", database, "--at", AT])
     capsys.readouterr()
     assert main(["import", source, "--database", database, "--at", AT]) == 0
-    assert "0 records written (none); 50 already stored" in capsys.readouterr().out
+    assert "0 records written (none); 52 already stored" in capsys.readouterr().out
 
 
 def test_a_bad_file_lists_every_problem_and_exits_2(
@@ -62,7 +62,7 @@ def test_a_bad_file_lists_every_problem_and_exits_2(
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"{source}:3: type: 'vehicle': unknown record type; expected one of " + (
         "identity, location, person, application, order, order_version, term, "
-        "notification_duty, incident, alert"
+        "notification_duty, compliance, incident, alert"
     )
     assert err[1].startswith(f"{source}:{len(lines)}: (alert 'AL-0000000000000000001') ")
     assert "'apocalyptic' is not a known code" in err[1]

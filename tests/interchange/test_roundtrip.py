@@ -8,12 +8,14 @@ import json
 import shutil
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from spo_tracker.errors import ImportValidationError
 from spo_tracker.interchange import Dataset, import_file, write_dataset
 from spo_tracker.storage import InMemoryStore, Store, connect
+from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import (
     ACTOR,
     AT,
@@ -162,3 +164,27 @@ def test_an_import_is_one_audit_entry_naming_the_file(write: Writer) -> None:
     assert changes["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert changes["created"] == {"person": 1}
     assert changes["header"]["source"] == "20"
+
+
+def test_a_version_1_0_file_still_imports(write: Writer) -> None:
+    """A 1.0 file (no compliance records) imports; its export differs only in the version."""
+    data = attrs.evolve(full_dataset(), compliance=())
+    text = dataset_text(data)
+    old = text.replace('"version":"1.1"', '"version":"1.0"', 1)
+    assert old != text
+    store = InMemoryStore(clock=fixed_clock)
+    assert import_file(store, write(old), actor=ACTOR, at=AT).written > 0
+    assert store_text(store) == text
+
+
+def test_compliance_before_its_order_is_written_after_it(write: Writer) -> None:
+    """References may point to a later line: compliance lines first still import."""
+    lines = dataset_text(full_dataset()).split("\n")[:-1]
+    kept = [line for line in lines if '"type":"compliance"' not in line]
+    moved = [line for line in lines if '"type":"compliance"' in line]
+    assert len(moved) == 2
+    reordered = [kept[0], *moved, *kept[1:]]
+    store = InMemoryStore(clock=fixed_clock)
+    report = import_file(store, write("\n".join(reordered) + "\n"), actor=ACTOR, at=AT)
+    assert report.created["compliance"] == 2
+    assert store_text(store) == dataset_text(full_dataset())
