@@ -2,7 +2,7 @@
 
 A file is JSON Lines: a header, then one typed record per line (``person``,
 ``identity``, ``location``, ``incident``, ``application``, ``order``,
-``order_version``, ``term``, ``notification_duty``, ``alert``), each with a
+``order_version``, ``term``, ``notification_duty``, ``compliance``, ``alert``), each with a
 stable external ``id``, ``attributes`` and typed ``relationships`` to other
 records by id. Enumerations are coded (CJS offence and result codes, Home
 Office Counting Rules classifications, the term catalogue's codes); zones are
@@ -31,6 +31,7 @@ from spo_tracker.interchange._schema import (
     FORMAT_VERSION,
     MAX_LINE_BYTES,
     POLE,
+    READABLE_VERSIONS,
     RECORD_TYPES,
 )
 from spo_tracker.interchange.schema import SCHEMA_FILE, schema
@@ -40,6 +41,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MAX_LINE_BYTES",
     "POLE",
+    "READABLE_VERSIONS",
     "RECORD_TYPES",
     "SCHEMA_FILE",
     "Dataset",
