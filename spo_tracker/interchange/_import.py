@@ -70,13 +70,22 @@ class ImportReport:
 
 
 class _Writer:
-    """Pass 2: write what pass 1 found new, in the pass 1 unit of work."""
+    """Pass 2: write what pass 1 found new, in the pass 1 unit of work.
+
+    Records are queued by kind and written through the storage's bulk paths,
+    ``batch_size`` at a time (``add_many`` for persons, orders, applications,
+    duties and alerts; ``add_incidents``; ``compliance.add_many``). A flush
+    writes orders before compliance records, which are checked against them.
+    """
 
     def __init__(self, uow: UnitOfWork, validation: Validation, batch_size: int) -> None:
         self.uow = uow
         self.v = validation
         self.batch_size = batch_size
         self.created: collections.Counter[str] = collections.Counter()
+        # Aggregates waiting for their bulk write, by record kind, in file order.
+        self.queued: dict[str, list[Any]] = {}
+        self.queued_count = 0
         self.incidents: list[Incident] = []
         self.compliance: list[ComplianceRecord] = []
         # Compliance records whose order comes later in the file: written at the end.
@@ -87,13 +96,11 @@ class _Writer:
     def persons(self, lines: Iterator[tuple[int, bytes | None]]) -> None:
         for number, raw in lines:
             if number in self.v.person_lines and number not in self.v.redundant and raw:
-                record = parse_line(raw)
-                obj = read("person", record, self.v.resolver)
-                if isinstance(obj, Defendant):
-                    self.uow.defendants.add(obj, reason=_REASON)
-                else:
-                    self.uow.protected_persons.add(obj, reason=_REASON)
+                obj = read("person", parse_line(raw), self.v.resolver)
+                kind = "defendant" if isinstance(obj, Defendant) else "protected_person"
+                self.queue(kind, obj)
                 self.created["person"] += 1
+        self.flush()
 
     def rest(self, lines: Iterator[tuple[int, bytes | None]]) -> None:
         for number, raw in lines:
@@ -134,20 +141,31 @@ class _Writer:
             if len(self.compliance) >= self.batch_size:
                 self.flush()
             return
-        repository(self.uow, kind).add(obj, reason=_REASON)
+        self.queue(kind, obj)
         self.created[kind] += 1
+
+    def queue(self, kind: str, obj: Any) -> None:
+        """Queue a new aggregate of ``kind`` for the next bulk write."""
+        self.queued.setdefault(kind, []).append(obj)
+        self.queued_count += 1
+        if self.queued_count >= self.batch_size:
+            self.flush()
 
     def close(self) -> None:
         group, self.group = self.group, None
         if group is not None:
             order, _ = rec.read_order(group.parts())
-            self.uow.orders.add(order, reason=_REASON)
+            self.queue("order", order)
             self.orders.add(order.order_id)
             self.created["order"] += 1
             self.created["order_version"] += len(group.versions)
             self.created["term"] += sum(len(terms) for _, _, terms in group.versions)
 
     def flush(self) -> None:
+        """Write everything queued: aggregates (orders among them), incidents, compliance."""
+        queued, self.queued, self.queued_count = self.queued, {}, 0
+        for kind, objs in queued.items():
+            repository(self.uow, kind).add_many(objs, reason=_REASON)
         batch, self.incidents = self.incidents, []
         if batch:
             self.uow.add_incidents(batch, reason=_REASON)
@@ -179,8 +197,8 @@ def import_file(
         path: the JSON Lines file (read three or four times; never held in memory).
         actor: who is importing, for the audit trail.
         at: when, for the audit trail (default: the store's clock).
-        batch_size: incidents (and compliance records) written per multi-row insert (all
-            in one transaction).
+        batch_size: records of a kind written per bulk insert (persons, orders, other
+            aggregates, incidents, compliance records; all in one transaction).
 
     Returns:
         What was read, created and found unchanged.

@@ -13,7 +13,7 @@ import contextlib
 import datetime as _dt
 import threading
 from collections.abc import Generator, Iterator, Sequence
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import pendulum
@@ -42,6 +42,10 @@ __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
 _Key = tuple[str, str]
 
+#: The ``(kind, column)`` lookups :meth:`Records.find` answers from an index, not a scan
+#: of the whole state (compliance records by order, for the dated checks, and by defendant).
+_INDEXED: Final = (("compliance_record", "order_id"), ("compliance_record", "defendant_id"))
+
 
 class InMemoryStore(Store):
     """Aggregates in a dictionary, with a real audit hash chain. Thread-safe; not persistent."""
@@ -55,6 +59,9 @@ class InMemoryStore(Store):
         self._first_pending = 0  # every entry before this index is delivered
         self._versions: set[tuple[str, str, int]] = set()
         self._relay_lock = threading.Lock()
+        # (kind, column) -> value -> ids of the records that have held it in a commit. Kept
+        # from the start and never pruned, so a unit of work's older snapshot is covered.
+        self._indexes: dict[tuple[str, str], dict[Any, set[str]]] = {i: {} for i in _INDEXED}
 
     def unit_of_work(self, actor: Actor, *, at: _dt.datetime | None = None) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self, actor, at=at, clock=self.clock)
@@ -62,6 +69,19 @@ class InMemoryStore(Store):
     def _append(self, pending: list[PendingEntry]) -> None:
         last_seq, last_hash = (0, GENESIS_HASH) if not self._audit else self._head_unlocked()
         self._audit.extend(chain(pending, last_seq, last_hash))
+
+    def _publish(self, key: _Key, entry: tuple[Any, int]) -> None:
+        """Make ``entry`` the committed state of ``key`` and index it (hold the lock)."""
+        self._state[key] = entry
+        for (kind, column), index in self._indexes.items():
+            if kind == key[0]:
+                index.setdefault(getattr(entry[0], column), set()).add(key[1])
+
+    def _indexed(self, kind: str, column: str, value: Any) -> set[str] | None:
+        """Ids that have held ``value`` in ``column``, or ``None`` if it is not indexed."""
+        with self._lock:
+            index = self._indexes.get((kind, column))
+            return None if index is None else set(index.get(value, ()))
 
     def _head_unlocked(self) -> tuple[int, str]:
         return self._audit[-1].seq, self._audit[-1].entry_hash
@@ -200,11 +220,18 @@ class _MemoryRecords:
                     mapper.kind, mapper.key(obj), f"refers to {kind} {ref!r}, which is not stored"
                 )
 
-    def insert(self, mapper: Mapper[Any], obj: Any, revision: int) -> None:
+    def insert_aggregates(self, mapper: Mapper[Any], items: Sequence[tuple[Any, int]]) -> None:
+        work = self._uow._work
+        stored = next((o for o, _ in items if (mapper.kind, mapper.key(o)) in work), None)
+        if stored is not None:
+            raise DuplicateRecordError(mapper.kind, mapper.key(stored))
+        for obj, _ in items:
+            self._check_references(mapper, obj)
+        for obj, revision in items:
+            self._insert(mapper, obj, revision)
+
+    def _insert(self, mapper: Mapper[Any], obj: Any, revision: int) -> None:
         key = (mapper.kind, mapper.key(obj))
-        if key in self._uow._work:
-            raise DuplicateRecordError(mapper.kind, key[1])
-        self._check_references(mapper, obj)
         self._uow._work[key] = (obj, revision)
         self._uow._bases.setdefault(key, None)
 
@@ -246,18 +273,25 @@ class _MemoryRecords:
         if stored is not None:
             raise DuplicateRecordError(mapper.kind, mapper.key(stored))
         for obj in objs:
-            self.insert(mapper, obj, 1)
+            self._check_references(mapper, obj)
+        for obj in objs:
+            self._insert(mapper, obj, 1)
 
     def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
         work, kind = self._uow._work, mapper.kind
         return {key: work[(kind, key)][0] for key in keys if (kind, key) in work}
 
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
-        return [
-            obj
-            for (kind, _), (obj, _) in self._uow._work.items()
-            if kind == mapper.kind and getattr(obj, column) == value
-        ]
+        kind, work = mapper.kind, self._uow._work
+        keys = self._uow._store._indexed(kind, column, value)
+        if keys is None:
+            return [
+                o for (k, _), (o, _) in work.items() if k == kind and getattr(o, column) == value
+            ]
+        # What this unit of work wrote is not in the store's index yet.
+        keys.update(key for k, key in self._uow._bases if k == kind)
+        found = (work.get((kind, key)) for key in sorted(keys))
+        return [e[0] for e in found if e is not None and getattr(e[0], column) == value]
 
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind
@@ -310,7 +344,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                         key[0], key[1], base, None if current is None else current[1]
                     )
             for key in self._bases:
-                store._state[key] = self._work[key]
+                store._publish(key, self._work[key])
             if entries:
                 store._append(entries)
             store._append_events(events)

@@ -8,7 +8,7 @@ import functools
 import json
 import json.encoder
 import threading
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import pendulum
@@ -37,7 +37,13 @@ from spo_tracker.storage._base import (
     UnitOfWork,
 )
 from spo_tracker.storage._engine import DatabaseUrl, translate, translating
-from spo_tracker.storage._mapping import Mapper, RowSet, incident_from_values
+from spo_tracker.storage._mapping import (
+    MAPPERS,
+    ChildSpec,
+    Mapper,
+    RowSet,
+    incident_from_values,
+)
 from spo_tracker.storage._tables import (
     AuditEntryRow,
     AuditHeadRow,
@@ -64,6 +70,13 @@ def _table(model: type[SQLModel]) -> Any:
 
 def _values(row: SQLModel) -> dict[str, Any]:
     return {c.name: getattr(row, c.name) for c in _table(type(row)).columns}
+
+
+@functools.cache
+def _key_column(kind: str) -> Any:
+    """The id column of the root table of the records of ``kind``."""
+    mapper = next(m for m in MAPPERS.values() if m.kind == kind)
+    return _table(mapper.root).c[mapper.key_column]
 
 
 def _pk(row: SQLModel) -> tuple[Any, ...]:
@@ -104,15 +117,88 @@ class SqlRecords:
             return None
         return mapper.to_domain(rows), int(rows.root.revision)
 
-    def insert(self, mapper: Mapper[Any], obj: Any, revision: int) -> None:
-        key = mapper.key(obj)
-        rows = mapper.from_domain(obj, revision)
-        if self.revision(mapper, key) is not None:
-            raise DuplicateRecordError(mapper.kind, key)
-        with translating(self._url, kind=mapper.kind, key=key), self._session.begin_nested():
-            self._insert(rows.root)
+    def insert_aggregates(self, mapper: Mapper[Any], items: Sequence[tuple[Any, int]]) -> None:
+        keys = [mapper.key(obj) for obj, _ in items]
+        with translating(self._url, kind=mapper.kind, key=keys[0] if len(keys) == 1 else None):
+            self._refuse_stored(mapper, keys)
+            self._check_references(mapper, [obj for obj, _ in items])
+            tables = self._row_values(mapper, items)
+        self._insert_rows(mapper.kind, tables)
+
+    def _insert_rows(
+        self, kind: str, tables: Mapping[type[SQLModel], Sequence[Mapping[str, Any]]]
+    ) -> None:
+        """Insert the rows of each table in order, in one savepoint: a multi-row INSERT on
+        SQLite, ``COPY`` on PostgreSQL (several times the rows per second of executemany)."""
+        if self._sqlite:
+            with translating(self._url, kind=kind), self._session.begin_nested():
+                for model, rows in tables.items():
+                    if rows:
+                        self._session.execute(insert(_table(model)), rows)
+            return
+        conn = self._session.connection()
+        try:
+            with translating(self._url, kind=kind), conn.begin_nested():
+                for model, rows in tables.items():
+                    if rows:
+                        _copy_rows(conn, _table(model), rows)
+        except Exception as error:
+            # COPY talks to psycopg directly, so its errors arrive unwrapped.
+            if not type(error).__module__.startswith("psycopg"):
+                raise
+            if str(getattr(error, "sqlstate", "")).startswith("23"):
+                raise ConstraintViolationError(kind, None, _first_line(error)) from error
+            raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
+
+    def _refuse_stored(self, mapper: Mapper[Any], keys: Sequence[str]) -> None:
+        """Raise DuplicateRecordError for the first of ``keys`` already stored."""
+        stored = self._stored(_table(mapper.root).c[mapper.key_column], keys)
+        if stored:
+            raise DuplicateRecordError(mapper.kind, next(k for k in keys if k in stored))
+
+    def _stored(self, column: Any, keys: Sequence[str]) -> set[str]:
+        """Those of ``keys`` stored in ``column``: one query per 500."""
+        found: set[str] = set()
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            found.update(self._session.execute(select(column).where(column.in_(part))).scalars())
+        return found
+
+    def _check_references(self, mapper: Mapper[Any], objs: Sequence[Any]) -> None:
+        """The rule the foreign keys enforce, checked first so the error names the aggregate."""
+        wanted: dict[str, list[str]] = {}
+        for obj in objs:
+            for kind, ref in mapper.references(obj):
+                wanted.setdefault(kind, []).append(ref)
+        stored = {kind: self._stored(_key_column(kind), refs) for kind, refs in wanted.items()}
+        for obj in objs:
+            for kind, ref in mapper.references(obj):
+                if ref not in stored[kind]:
+                    raise ConstraintViolationError(
+                        mapper.kind,
+                        mapper.key(obj),
+                        f"refers to {kind} {ref!r}, which is not stored",
+                    )
+
+    @staticmethod
+    def _row_values(
+        mapper: Mapper[Any], items: Sequence[tuple[Any, int]]
+    ) -> dict[type[SQLModel], list[dict[str, Any]]]:
+        """Every row of ``items`` as column values, by table (root first, then children)."""
+        tables: dict[type[SQLModel], list[dict[str, Any]]] = {mapper.root: []}
+        roots = tables[mapper.root]
+        if not mapper.children:
+            roots.extend(mapper.root_values(obj, revision) for obj, revision in items)
+            return tables
+        for spec in mapper.children:
+            tables[spec.table] = []
+        for obj, revision in items:
+            rows = mapper.from_domain(obj, revision)
+            roots.append(_values(rows.root))
             for spec in mapper.children:
-                self._insert(*rows.of(spec.table))
+                tables[spec.table].extend(_values(r) for r in rows.of(spec.table))
+        return tables
 
     def _insert(self, *rows: SQLModel) -> None:
         if rows:
@@ -191,28 +277,40 @@ class SqlRecords:
             raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
 
     def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
-        keys = [mapper.key(o) for o in objs]
-        column = _table(mapper.root).c[mapper.key_column]
         with translating(self._url, kind=mapper.kind):
-            for start in range(0, len(keys), 500):
-                part = keys[start : start + 500]
-                found = self._session.execute(select(column).where(column.in_(part)))
-                stored = set(found.scalars())
-                if stored:
-                    raise DuplicateRecordError(mapper.kind, next(k for k in part if k in stored))
-            rows = [mapper.root_values(o, 1) for o in objs]
-            with self._session.begin_nested():
-                self._session.execute(insert(_table(mapper.root)), rows)
+            self._refuse_stored(mapper, [mapper.key(o) for o in objs])
+        rows = [mapper.root_values(o, 1) for o in objs]
+        self._insert_rows(mapper.kind, {mapper.root: rows})
 
     def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
         table = _table(mapper.root)
         column, found = table.c[mapper.key_column], {}
+        unique = list(dict.fromkeys(keys))
         with translating(self._url, kind=mapper.kind):
-            for start in range(0, len(keys), 500):
-                part = list(keys[start : start + 500])
-                for row in self._session.execute(select(table).where(column.in_(part))):
-                    obj = mapper.to_domain(RowSet(row))
-                    found[mapper.key(obj)] = obj
+            for start in range(0, len(unique), 500):
+                part = unique[start : start + 500]
+                roots = self._session.execute(select(table).where(column.in_(part))).all()
+                children = {s.table: self._children(mapper, s, part) for s in mapper.children}
+                for row in roots:
+                    key = getattr(row, mapper.key_column)
+                    rows = RowSet(row, {t: got.get(key, []) for t, got in children.items()})
+                    found[key] = mapper.to_domain(rows)
+        return found
+
+    def _children(
+        self, mapper: Mapper[Any], spec: ChildSpec, keys: list[str]
+    ) -> dict[str, list[Any]]:
+        """The child rows of ``spec`` for ``keys``, by parent id, each list in its order."""
+        table = _table(spec.table)
+        parent = table.c[mapper.key_column_on_children]
+        query = (
+            select(table)
+            .where(parent.in_(keys))
+            .order_by(parent, *(table.c[c] for c in spec.order_by))
+        )
+        found: dict[str, list[Any]] = {}
+        for row in self._session.execute(query):
+            found.setdefault(getattr(row, mapper.key_column_on_children), []).append(row)
         return found
 
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
@@ -500,6 +598,26 @@ def _copy_incidents(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def _copy_rows(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """PostgreSQL's COPY of rows given as column values, each passed through its column
+    type's bind processing (UTC instants, JSON), in the connection's current transaction."""
+    dialect = conn.dialect
+    columns = list(table.columns)
+    names = [c.name for c in columns]
+    binds = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    quote = dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    value if bind is None else bind(value)
+                    for value, bind in zip([row[n] for n in names], binds, strict=True)
+                ]
+            )
 
 
 def _incident_sql(*, sqlite: bool) -> str:
