@@ -10,13 +10,15 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pendulum
 import pytest
 
 from spo_tracker.detection import ComplianceRecord
+from spo_tracker.detection.alerts import sort_alerts
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.terms import SignOnSchedule
-from spo_tracker.reports._source import detect_stored, load_records
+from spo_tracker.reports._source import detect_stored, load_records, store_alerts, stored_alerts
 from spo_tracker.storage import Actor, InMemoryStore, Store, connect, upgrade
 from tests.storage import builders
 
@@ -110,3 +112,14 @@ def test_compliance_recorded_after_the_scan_time_does_not_count(store: Store) ->
     late = ComplianceRecord("ATT-2", "D1", "O1", "T11", AT.add(days=1))
     _record(store, [late])
     assert ("T11", "requirement.positive") in _requirement_alerts(store)
+
+
+def test_stored_alerts_reads_back_those_identified_by_at_sorted(store: Store) -> None:
+    """The alerts a scan stored (600: more than one bulk-read chunk), read back in report
+    order; one identified after ``at`` is left out."""
+    records = load_records(store, actor=ACTOR, at=AT)
+    raised = list(detect_stored(store, records, actor=ACTOR, at=AT).alerts)
+    copies = [attrs.evolve(a, alert_id=f"{a.alert_id}-{n}") for n in range(600) for a in raised[:1]]
+    later = attrs.evolve(raised[0], alert_id="LATER", identified_at=AT.add(hours=1))
+    store_alerts(store, [*raised, *copies, later], actor=ACTOR, at=AT)
+    assert stored_alerts(store, actor=ACTOR, at=AT) == tuple(sort_alerts([*raised, *copies]))
