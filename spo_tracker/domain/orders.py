@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import attrs
 import pendulum
 
+from spo_tracker.domain.appeals import PendingAppeal
 from spo_tracker.domain.people import ChiefOfficer
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
@@ -293,6 +294,9 @@ class Order:
         replaces_order_id: the interim order a full order replaces (s.9(1)(a)).
         served_at: when it was served on the defendant (OPEN: not the same as made).
         appeal_pending: an appeal to the Crown Court is pending (s.7); no stay.
+        appeal: who appealed and against what, while the appeal is pending
+            (s.7(1)-(3)); ``None`` when none is, or for an appeal recorded before
+            the library kept them (``appeal_pending`` without ``appeal``).
         ended_at: when it was discharged, expired, ceased or quashed.
         end_reason: why it ended.
         revision: bumped by every change, for optimistic concurrency in storage.
@@ -312,6 +316,7 @@ class Order:
     replaces_order_id: str | None = None
     served_at: pendulum.DateTime | None = attrs.field(default=None, converter=_served_at)
     appeal_pending: bool = False
+    appeal: PendingAppeal | None = None
     ended_at: pendulum.DateTime | None = attrs.field(default=None, converter=_ended_at)
     end_reason: str | None = None
     revision: int = 1
@@ -335,6 +340,12 @@ class Order:
         if first != self.made_on:
             raise InvalidValueError(
                 "versions", str(first), f"version 1 is decided on the day made, {self.made_on}"
+            )
+        if self.appeal is not None and not (
+            isinstance(self.appeal, PendingAppeal) and self.appeal_pending
+        ):
+            raise InvalidValueError(
+                "appeal", self.appeal, "a PendingAppeal, kept only while appeal_pending is True"
             )
         for name in ("served_at", "ended_at"):
             when = getattr(self, name)

@@ -44,13 +44,17 @@ from spo_tracker.events._records import (
     NotificationMade,
     OrderCeased,
     OrderDischarged,
+    OrderDischargedOnAppeal,
     OrderEvent,
     OrderExpired,
     OrderMade,
     OrderQuashed,
     OrderRenewed,
+    OrderRestoredOnAppeal,
     OrderServed,
     OrderVaried,
+    RefusalAppealDecided,
+    RefusalAppealLodged,
     ReviewConfirmed,
     ReviewDismissed,
     ReviewStarted,
@@ -130,17 +134,31 @@ def _ceased(record: TransitionRecord, order: Order) -> DomainEvent:
     )
 
 
+def _appeal_facts(record: TransitionRecord) -> dict[str, Any]:
+    """Who appealed against what, from the order lifecycles' AppealRecord (none if plain)."""
+    if not isinstance(record, AppealRecord):
+        return {}
+    return {
+        "appellant": record.appellant,
+        "against": record.against,
+        "on_application_of": record.on_application_of,
+        "appealed_version": record.appealed_version,
+    }
+
+
 def _appeal_lodged(record: TransitionRecord, order: Order) -> DomainEvent:
-    """AppealLodged with who appealed against what, from the order lifecycles' AppealRecord."""
-    facts: dict[str, Any] = {}
-    if isinstance(record, AppealRecord):
-        facts = {
-            "appellant": record.appellant,
-            "against": record.against,
-            "on_application_of": record.on_application_of,
-            "appealed_version": record.appealed_version,
-        }
-    return AppealLodged(**_common(record, order), **_order_facts(order), **facts)
+    """AppealLodged with who appealed against what."""
+    return AppealLodged(**_common(record, order), **_order_facts(order), **_appeal_facts(record))
+
+
+def _appeal_decided(cls: type[AppealDecided], outcome: str) -> _Builder:
+    """An AppealDecided (or subclass) naming the appeal decided, from the outcome's record."""
+
+    def build(record: TransitionRecord, order: Order) -> DomainEvent:
+        facts = {**_order_facts(order), **_version_facts(order), **_appeal_facts(record)}
+        return cls(**_common(record, order), **facts, outcome=outcome)
+
+    return build
 
 
 def _order_builders(*, interim: bool) -> _Table:
@@ -152,11 +170,22 @@ def _order_builders(*, interim: bool) -> _Table:
         "EXPIRE": (_expired, (OrderExpired,)),
         "MAIN_APPLICATION_DETERMINED": (_ceased, (OrderCeased,)),
         "LODGE_APPEAL": (_appeal_lodged, (AppealLodged,)),
-        "APPEAL_DISMISSED": (_new_version(AppealDecided, outcome="dismissed"), (AppealDecided,)),
-        "APPEAL_VARIED": (_new_version(AppealDecided, outcome="varied"), (AppealDecided,)),
-        "APPEAL_QUASHED": (_new_version(OrderQuashed, outcome="quashed"), (OrderQuashed,)),
+        "APPEAL_DISMISSED": (_appeal_decided(AppealDecided, "dismissed"), (AppealDecided,)),
+        "APPEAL_VARIED": (_appeal_decided(AppealDecided, "varied"), (AppealDecided,)),
+        "APPEAL_QUASHED": (_appeal_decided(OrderQuashed, "quashed"), (OrderQuashed,)),
+        "APPEAL_DISCHARGED": (
+            _appeal_decided(OrderDischargedOnAppeal, "discharged"),
+            (OrderDischargedOnAppeal,),
+        ),
+        "APPEAL_RESTORED": (
+            _appeal_decided(OrderRestoredOnAppeal, "restored"),
+            (OrderRestoredOnAppeal,),
+        ),
     }
-    if not interim:
+    if interim:
+        del table["APPEAL_DISCHARGED"]  # s.5(7) decisions are not appealable (s.7)
+        del table["APPEAL_RESTORED"]
+    else:
         del table["MAIN_APPLICATION_DETERMINED"]  # only an interim order ceases (s.5(6)(b))
     return table
 
@@ -199,6 +228,30 @@ def _granted(record: TransitionRecord, app: Application) -> DomainEvent:
     )
 
 
+def _refusal_appeal(app: Application) -> dict[str, Any]:
+    """The appeal against a refusal: always the applying chief officer's (SPA2019 s.7(2))."""
+    return {"appellant": f"chief-officer:{app.applicant.key}", "against": "refusal"}
+
+
+def _refusal_appeal_lodged(record: TransitionRecord, app: Application) -> DomainEvent:
+    return RefusalAppealLodged(
+        **_common(record, app), **_application_facts(app), **_refusal_appeal(app)
+    )
+
+
+def _refusal_appeal_decided(outcome: str) -> _Builder:
+    def build(record: TransitionRecord, app: Application) -> DomainEvent:
+        return RefusalAppealDecided(
+            **_common(record, app),
+            **_application_facts(app),
+            **_refusal_appeal(app),
+            outcome=outcome,
+            order_id=app.order_id,
+        )
+
+    return build
+
+
 def _application_builders() -> _Table:
     return {
         "LAY": (_laid, (ApplicationLaid,)),
@@ -207,6 +260,9 @@ def _application_builders() -> _Table:
         "GRANT": (_granted, (ApplicationGranted,)),
         "REFUSE": (_application_event(ApplicationRefused), (ApplicationRefused,)),
         "WITHDRAW": (_application_event(ApplicationWithdrawn), (ApplicationWithdrawn,)),
+        "LODGE_APPEAL": (_refusal_appeal_lodged, (RefusalAppealLodged,)),
+        "APPEAL_DISMISSED": (_refusal_appeal_decided("dismissed"), (RefusalAppealDecided,)),
+        "APPEAL_ALLOWED": (_refusal_appeal_decided("allowed"), (RefusalAppealDecided,)),
     }
 
 

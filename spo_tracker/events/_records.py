@@ -41,13 +41,17 @@ __all__ = [
     "NotificationMade",
     "OrderCeased",
     "OrderDischarged",
+    "OrderDischargedOnAppeal",
     "OrderEvent",
     "OrderExpired",
     "OrderMade",
     "OrderQuashed",
     "OrderRenewed",
+    "OrderRestoredOnAppeal",
     "OrderServed",
     "OrderVaried",
+    "RefusalAppealDecided",
+    "RefusalAppealLodged",
     "ReviewConfirmed",
     "ReviewDismissed",
     "ReviewEvent",
@@ -336,21 +340,51 @@ class AppealLodged(OrderEvent):
 class AppealDecided(OrderEvent):
     """The Crown Court decided an appeal (SPA2019 s.7(4)).
 
+    The appeal decided is named as in :class:`AppealLodged`; its facts are
+    ``None`` for an appeal recorded before the order kept them, and in events
+    stored before they existed.
+
     Attributes:
-        outcome: ``dismissed`` (the order is confirmed), ``varied`` (a new version)
-            or ``quashed`` (see :class:`OrderQuashed`).
+        outcome: ``dismissed`` (the decision appealed stands), ``varied`` (a new
+            version), ``quashed`` (see :class:`OrderQuashed`), ``discharged`` (see
+            :class:`OrderDischargedOnAppeal`) or ``restored`` (see
+            :class:`OrderRestoredOnAppeal`).
         version_number: the order's current version after the decision.
         ends_on: the last day of its fixed period after the decision, if fixed.
+        appellant: who appealed.
+        against: the decision appealed against (an ``AppealedDecision`` value).
+        on_application_of: a s.4 decision: whose application it was on.
+        appealed_version: a s.4 order: the order version it made.
     """
 
     outcome: str = attrs.field(validator=_text)
     version_number: int = attrs.field(validator=_version)
     ends_on: pendulum.Date | None = attrs.field(default=None, converter=_ends_on)
+    appellant: str | None = None
+    against: str | None = None
+    on_application_of: str | None = None
+    appealed_version: int | None = attrs.field(default=None, validator=_optional_version)
 
 
 @attrs.frozen(kw_only=True)
 class OrderQuashed(AppealDecided):
     """The Crown Court quashed the order (SPA2019 s.7(4)); an :class:`AppealDecided` too."""
+
+
+@attrs.frozen(kw_only=True)
+class OrderDischargedOnAppeal(AppealDecided):
+    """The Crown Court discharged the order on an appeal against a refused discharge (s.7(4)).
+
+    An :class:`AppealDecided` too; the order has ended.
+    """
+
+
+@attrs.frozen(kw_only=True)
+class OrderRestoredOnAppeal(AppealDecided):
+    """The Crown Court quashed the order's discharge: it is in force again (SPA2019 s.7(4)).
+
+    An :class:`AppealDecided` too; the order is SERVED again.
+    """
 
 
 @attrs.frozen(kw_only=True)
@@ -415,6 +449,36 @@ class ApplicationGranted(ApplicationEvent):
 @attrs.frozen(kw_only=True)
 class ApplicationRefused(ApplicationEvent):
     """The court refused the application (SPA2019 s.2(1))."""
+
+
+@attrs.frozen(kw_only=True)
+class RefusalAppealLodged(ApplicationEvent):
+    """The chief officer who applied appealed against the refusal (SPA2019 s.7(2)).
+
+    Attributes:
+        appellant: ``chief-officer:<force code>``.
+        against: ``refusal``.
+    """
+
+    appellant: str = attrs.field(validator=_text)
+    against: str = attrs.field(validator=_text)
+
+
+@attrs.frozen(kw_only=True)
+class RefusalAppealDecided(ApplicationEvent):
+    """The Crown Court decided the appeal against the refusal (SPA2019 s.7(4)).
+
+    Attributes:
+        outcome: ``dismissed`` (still refused) or ``allowed`` (the order was made).
+        appellant: who appealed.
+        against: ``refusal``.
+        order_id: the order the Crown Court made, if allowed.
+    """
+
+    outcome: str = attrs.field(validator=_text)
+    appellant: str = attrs.field(validator=_text)
+    against: str = attrs.field(validator=_text)
+    order_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -657,11 +721,15 @@ EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     AppealLodged,
     AppealDecided,
     OrderQuashed,
+    OrderDischargedOnAppeal,
+    OrderRestoredOnAppeal,
     ApplicationLaid,
     InterimOrderApplied,
     InterimApplicationDecided,
     ApplicationGranted,
     ApplicationRefused,
+    RefusalAppealLodged,
+    RefusalAppealDecided,
     ApplicationWithdrawn,
     NotificationDue,
     NotificationMade,

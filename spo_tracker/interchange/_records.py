@@ -23,6 +23,13 @@ import attrs
 
 from spo_tracker.detection.alerts import Alert
 from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.appeals import (
+    AppealAgainst,
+    AppealedDecision,
+    Party,
+    PartyRole,
+    PendingAppeal,
+)
 from spo_tracker.domain.identities import Identity
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import (
@@ -95,6 +102,7 @@ __all__ = [
     "content_digest",
     "diff",
     "read_alert",
+    "read_appeal",
     "read_application",
     "read_compliance",
     "read_defendant",
@@ -106,6 +114,7 @@ __all__ = [
     "read_protected_person",
     "references",
     "write_alert",
+    "write_appeal",
     "write_application",
     "write_compliance",
     "write_defendant",
@@ -536,6 +545,60 @@ def _read_applicant(value: Mapping[str, Any], path: str) -> ChiefOfficer:
     return ChiefOfficer(force, str(value.get("title", "Chief Constable")))
 
 
+def _write_party(party: Party | None) -> Record | None:
+    if party is None:
+        return None
+    officer = party.officer
+    return {
+        "role": party.role.value,
+        "chief_officer": None if officer is None else _applicant(officer),
+    }
+
+
+def _read_party(value: Any, path: str) -> Party | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise FieldError(path, f"{value!r} is not a party object")
+    role = _enum(PartyRole, value.get("role"), f"{path}.role")
+    officer = value.get("chief_officer")
+    chief = None if officer is None else _read_applicant(officer, f"{path}.chief_officer")
+    return field(path, Party, role, chief)
+
+
+def write_appeal(appeal: PendingAppeal | None) -> Record | None:
+    """A pending appeal (SPA2019 s.7(1)-(3)) as its ``appeal`` attribute, or ``None``."""
+    if appeal is None:
+        return None
+    against = appeal.against
+    return {
+        "appellant": _write_party(appeal.appellant),
+        "against": against.decision.value,
+        "on_application_of": _write_party(against.on_application_of),
+        "version": against.version,
+    }
+
+
+def read_appeal(value: Any, path: str = "attributes.appeal") -> PendingAppeal | None:
+    """The pending appeal of an ``appeal`` attribute (absent or null: none).
+
+    Raises:
+        FieldError: at ``path``, naming the bad value (an appellant or decision s.7 does not
+            know, a s.4 decision without its applicant, a version on a refusal...).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise FieldError(path, f"{value!r} is not an appeal object")
+    decision = _enum(AppealedDecision, value.get("against"), f"{path}.against")
+    applicant = _read_party(value.get("on_application_of"), f"{path}.on_application_of")
+    against = field(
+        path, AppealAgainst, decision, on_application_of=applicant, version=value.get("version")
+    )
+    appellant = _read_party(value.get("appellant"), f"{path}.appellant")
+    return field(path, PendingAppeal, appellant, against)
+
+
 def write_application(app: Application) -> Record:
     """An application for an SPO (SPA2019 s.1, s.13) and its interim applications (s.5)."""
     findings = app.findings
@@ -561,6 +624,7 @@ def write_application(app: Application) -> Record:
         "findings": None if findings is None else attrs.asdict(findings),
         "determined_at": _opt_instant(app.determined_at),
         "withdrawn_at": _opt_instant(app.withdrawn_at),
+        "appeal": write_appeal(app.appeal),
         "note": app.note,
     }
     relationships = {
@@ -619,6 +683,7 @@ def read_application(record: Mapping[str, Any]) -> Application:
         "determined_at": read_optional_instant(a.get("determined_at"), "attributes.determined_at"),
         "withdrawn_at": read_optional_instant(a.get("withdrawn_at"), "attributes.withdrawn_at"),
         "order_id": _link_id(record, "order"),
+        "appeal": read_appeal(a.get("appeal")),
         "note": a.get("note", ""),
     }
     return _construct(Application, values, {"defendant_id": "relationships.defendant"})
@@ -648,6 +713,7 @@ def write_order(order: Order) -> list[Record]:
         "state": order.state.value,
         "served_at": _opt_instant(order.served_at),
         "appeal_pending": order.appeal_pending,
+        "appeal": write_appeal(order.appeal),
         "ended_at": _opt_instant(order.ended_at),
         "end_reason": order.end_reason,
     }
@@ -727,6 +793,7 @@ def read_order(parts: OrderParts) -> tuple[Order, list[tuple[str, FieldError]]]:
         "replaces_order_id": _link_id(r, "replaces"),
         "served_at": read_optional_instant(a.get("served_at"), "attributes.served_at"),
         "appeal_pending": bool(a.get("appeal_pending", False)),
+        "appeal": read_appeal(a.get("appeal")),
         "ended_at": read_optional_instant(a.get("ended_at"), "attributes.ended_at"),
         "end_reason": a.get("end_reason"),
     }

@@ -9,9 +9,11 @@ the shipped file is stale. Regenerate it with::
     .venv/bin/python -m spo_tracker.interchange.schema > \\
         spo_tracker/interchange/interchange-1.1.schema.json
 
-Version 1.1 adds the ``compliance`` record type and nothing else: every 1.0
-file is a valid 1.1 file, so readers accept both versions in the header, but a
-1.0 reader would refuse a 1.1 file's compliance lines, hence the minor version.
+Version 1.1 adds the ``compliance`` record type, the pending appeal of an order
+or an application (``appeal``) and the application state ``refusal_appealed``
+(SPA2019 s.7(2)): every 1.0 file is a valid 1.1 file, so readers accept both
+versions in the header, but a 1.0 reader would refuse a 1.1 file's compliance
+lines and appeals, hence the minor version.
 
 Nullable values use a type list (``["string", "null"]``) rather than
 ``anyOf``, so that a validator's error names the field and the rule broken.
@@ -28,6 +30,7 @@ from typing import Any, Final
 import pendulum
 
 from spo_tracker.detection.alerts import BREACH_CODE, AlertKind, Severity
+from spo_tracker.domain.appeals import AppealedDecision, PartyRole
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import IdentityKind, Platform
 from spo_tracker.domain.incidents import CrimeClassification, IncidentKind
@@ -55,7 +58,7 @@ __all__ = [
 FORMAT_NAME: Final = "spo-tracker/interchange"
 #: The format version this library writes.
 FORMAT_VERSION: Final = "1.1"
-#: The format versions this library reads (1.1 only added the ``compliance`` record type).
+#: The format versions this library reads (1.1 only added compliance records and appeals).
 READABLE_VERSIONS: Final = ("1.0", "1.1")
 #: The schema's own URI.
 SCHEMA_ID: Final = f"urn:spo-tracker:interchange:{FORMAT_VERSION}"
@@ -245,6 +248,40 @@ def _applicant() -> dict[str, Any]:
     )
 
 
+def _party() -> dict[str, Any]:
+    return _obj(
+        {
+            "role": _enum(PartyRole, "The defendant or a chief officer (SPA2019 s.4(1), s.7)."),
+            "chief_officer": _described(
+                _nullable(_applicant()), "The chief officer, for a chief_officer party."
+            ),
+        },
+        ("role",),
+        description="A party: the defendant, or a chief officer of police with their force.",
+    )
+
+
+def _appeal() -> dict[str, Any]:
+    return _obj(
+        {
+            "appellant": _party(),
+            "against": _enum(AppealedDecision, "The decision appealed against (SPA2019 s.7)."),
+            "on_application_of": _described(
+                _nullable(_party()), "A s.4 decision: whose application it was on."
+            ),
+            "version": _described(
+                _nullable({"type": "integer", "minimum": 2}),
+                "A s.4 order: the order version the variation or renewal made.",
+            ),
+        },
+        ("appellant", "against"),
+        description=(
+            "An appeal to the Crown Court pending on the order or application (SPA2019 "
+            "s.7(1)-(3)); null when none is. Since version 1.1."
+        ),
+    )
+
+
 def _item() -> dict[str, Any]:
     offences = [k.offence.code for k in ItemKind]
     return _obj(
@@ -306,6 +343,7 @@ def _definitions() -> dict[str, Any]:
         "period": period,
         "duration": duration,
         "applicant": _applicant(),
+        "appeal_or_null": _nullable(_appeal()),
         "item": _item(),
         "address": _obj(
             {
@@ -529,6 +567,9 @@ def _application() -> dict[str, Any]:
             "findings": _nullable(findings),
             "determined_at": _ref("instant_or_null"),
             "withdrawn_at": _ref("instant_or_null"),
+            "appeal": _described(
+                _ref("appeal_or_null"), "The applying chief officer's appeal against the refusal."
+            ),
             "note": _text(_LONG),
         },
         ("state", "applicant", "court"),
@@ -556,6 +597,10 @@ def _order() -> dict[str, Any]:
             "state": _enum(OrderState, "Where the order is in its lifecycle."),
             "served_at": _ref("instant_or_null"),
             "appeal_pending": {"type": "boolean", "description": "No stay (SPA2019 s.7)."},
+            "appeal": _described(
+                _ref("appeal_or_null"),
+                "Who appealed, against what; only with appeal_pending (null if not known).",
+            ),
             "ended_at": _ref("instant_or_null"),
             "end_reason": _nullable(_text(_LONG)),
         },
@@ -828,7 +873,9 @@ def _header() -> dict[str, Any]:
             "schema": {"const": FORMAT_NAME},
             "version": {
                 "enum": list(READABLE_VERSIONS),
-                "description": "The format version; 1.1 added the compliance record type.",
+                "description": (
+                    "The format version; 1.1 added the compliance record type and appeals."
+                ),
             },
             "created_at": _ref("instant"),
             "generator": _text(),

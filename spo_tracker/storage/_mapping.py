@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 
 from spo_tracker.detection.alerts import Alert
 from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.appeals import PendingAppeal
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity, IdentityKind, Platform
 from spo_tracker.domain.incidents import Incident
@@ -451,6 +452,16 @@ def incident_from_values(
     )
 
 
+def _dump_appeal(appeal: PendingAppeal | None) -> dict[str, Any] | None:
+    """The appeal pending on an order (SPA2019 s.7) as the JSON of ``orders.pending_appeal``."""
+    return None if appeal is None else _codec.dump(appeal, PendingAppeal)
+
+
+def _load_appeal(data: dict[str, Any] | None) -> PendingAppeal | None:
+    """The appeal of ``orders.pending_appeal``; NULL (none, or stored before 0006) is ``None``."""
+    return None if data is None else _codec.load(data, PendingAppeal)
+
+
 class OrderMapper(Mapper[Order]):
     """An order, its protected persons, and every version with its terms."""
 
@@ -486,6 +497,7 @@ class OrderMapper(Mapper[Order]):
             served_at=obj.served_at,
             served_at_tz=_zone_or_none(obj.served_at),
             appeal_pending=obj.appeal_pending,
+            pending_appeal=_dump_appeal(obj.appeal),
             ended_at=obj.ended_at,
             ended_at_tz=_zone_or_none(obj.ended_at),
             end_reason=obj.end_reason,
@@ -579,6 +591,7 @@ class OrderMapper(Mapper[Order]):
             replaces_order_id=r.replaces_order_id,
             served_at=_in_zone_or_none(r.served_at, r.served_at_tz),
             appeal_pending=r.appeal_pending,
+            appeal=_load_appeal(r.pending_appeal),
             ended_at=_in_zone_or_none(r.ended_at, r.ended_at_tz),
             end_reason=r.end_reason,
             revision=r.revision,

@@ -220,6 +220,7 @@ class OrderRow(_Table, table=True):
     served_at: _dt.datetime | None = _instant(nullable=True)
     served_at_tz: str | None = None
     appeal_pending: bool
+    pending_appeal: dict[str, Any] | None = _json(nullable=True)
     ended_at: _dt.datetime | None = _instant(nullable=True)
     ended_at_tz: str | None = None
     end_reason: str | None = _text(nullable=True)

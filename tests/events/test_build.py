@@ -30,6 +30,9 @@ from spo_tracker.events import (
     OrderExpired,
     OrderMade,
     OrderQuashed,
+    OrderRestoredOnAppeal,
+    RefusalAppealDecided,
+    RefusalAppealLodged,
     alert_raised,
     event_for,
     event_for_transition,
@@ -189,7 +192,45 @@ def test_an_appeal_lodged_names_the_appellant_the_decision_and_the_paragraph() -
         ("interim", "defendant", "making", None, None, "SPA2019 s.7(1)(b)"),
         ("full", "defendant", "making", None, None, "SPA2019 s.7(1)(a)"),
         ("full", "chief-officer:20", "s4_order", "defendant", 2, "SPA2019 s.7(3)"),
+        ("full", "defendant", "discharge", "chief-officer:20", None, "SPA2019 s.7(1)(c)"),
+        ("full", "defendant", "discharge_refusal", "defendant", None, "SPA2019 s.7(1)(d)"),
     }
+
+
+def test_an_appeal_decided_names_the_appeal_it_decided() -> None:
+    """SPA2019 s.7(4): every outcome event carries what was appealed, and the outcome."""
+    decided = [e for e in map(event_for, FIRED) if isinstance(e, AppealDecided)]
+    facts = {(type(e).__name__, e.outcome, e.appellant, e.against) for e in decided}
+    assert facts == {
+        ("AppealDecided", "dismissed", "defendant", "making"),
+        ("AppealDecided", "varied", "defendant", "making"),
+        ("OrderQuashed", "quashed", "defendant", "making"),
+        ("OrderRestoredOnAppeal", "restored", "defendant", "discharge"),
+        ("OrderDischargedOnAppeal", "discharged", "defendant", "discharge_refusal"),
+    }
+    restored = next(e for e in decided if isinstance(e, OrderRestoredOnAppeal))
+    assert (restored.state, restored.on_application_of) == ("served", "chief-officer:20")
+    assert DomainEvent.from_dict(restored.as_dict()) == restored
+
+
+def test_an_appeal_against_a_refusal_is_announced_on_the_application() -> None:
+    """SPA2019 s.7(2) lodged, s.7(4) dismissed then allowed with the order the Crown Court made."""
+    events = [
+        e
+        for e in map(event_for, FIRED)
+        if isinstance(e, RefusalAppealLodged | RefusalAppealDecided)
+    ]
+    facts = [
+        (type(e).__name__, e.state, getattr(e, "outcome", None), getattr(e, "order_id", None))
+        for e in events
+    ]
+    assert facts == [
+        ("RefusalAppealLodged", "refusal_appealed", None, None),
+        ("RefusalAppealDecided", "refused", "dismissed", None),
+        ("RefusalAppealLodged", "refusal_appealed", None, None),
+        ("RefusalAppealDecided", "granted", "allowed", "SPO-9"),
+    ]
+    assert {(e.appellant, e.against) for e in events} == {("chief-officer:20", "refusal")}
 
 
 def test_an_appeal_lodged_from_a_plain_record_or_an_old_payload_leaves_the_appeal_unknown() -> None:

@@ -20,10 +20,13 @@ from spo_tracker.domain.lifecycles import (
 from spo_tracker.domain.lifecycles.application import (
     AreaConnection,
     CourtFindings,
+    allow_refusal_appeal,
     apply_for_interim,
     decide_interim,
+    dismiss_refusal_appeal,
     grant_application,
     lay_application,
+    lodge_refusal_appeal,
     refuse_application,
     withdraw_application,
 )
@@ -33,7 +36,13 @@ from spo_tracker.domain.lifecycles.breach_review import (
     dismiss,
     start_review,
 )
-from spo_tracker.domain.lifecycles.full_order import discharge_order, renew_order, vary_order
+from spo_tracker.domain.lifecycles.full_order import (
+    discharge_on_appeal,
+    discharge_order,
+    renew_order,
+    restore_on_appeal,
+    vary_order,
+)
 from spo_tracker.domain.lifecycles.interim_order import (
     MainOutcome,
     cease_on_determination,
@@ -88,10 +97,13 @@ def _chain(start: Any, *steps: Any) -> Walk:
 
 
 def application_walks() -> list[Walk]:
-    """Laid, interim applied and decided, granted; refused; withdrawn."""
+    """Laid, interim applied and decided, granted; refused, appealed twice, made on appeal."""
     laid_at = london(2026, 2, 2, 10)
     lay = lambda a: lay_application(  # noqa: E731
         a, at=laid_at, actor=ACTOR, area_connection=AreaConnection.RESIDES_IN_AREA
+    )
+    appeal = lambda a: lodge_refusal_appeal(  # noqa: E731
+        a, at=laid_at.add(days=20), actor="force solicitor", appellant=OFFICER
     )
     return [
         _chain(
@@ -105,7 +117,17 @@ def application_walks() -> list[Walk]:
                 a, at=laid_at.add(days=40), actor=ACTOR, findings=FINDINGS, order_id="SPO-1"
             ),
         ),
-        _chain(draft(), lay, lambda a: refuse_application(a, at=laid_at.add(days=9), actor=ACTOR)),
+        _chain(
+            draft(),
+            lay,
+            lambda a: refuse_application(a, at=laid_at.add(days=9), actor=ACTOR),
+            appeal,
+            lambda a: dismiss_refusal_appeal(a, at=laid_at.add(days=60), actor="Crown Court"),
+            appeal,
+            lambda a: allow_refusal_appeal(
+                a, at=laid_at.add(days=90), actor="Crown Court", findings=FINDINGS, order_id="SPO-9"
+            ),
+        ),
         _chain(draft(), lambda a: withdraw_application(a, at=laid_at, actor=ACTOR, note="no")),
     ]
 
@@ -222,6 +244,7 @@ def full_walks() -> list[Walk]:
         ),
         _chain(
             made,
+            lambda o: serve_order(o, at=served_at, actor=ACTOR),
             lambda o: discharge_order(
                 o,
                 at=served_at.add(days=100),
@@ -229,6 +252,20 @@ def full_walks() -> list[Walk]:
                 applied_by=OFFICER,
                 consents=(Party.defendant(), OFFICER),
             ),
+            lambda o: lodge_appeal(
+                o,
+                at=served_at.add(days=110),
+                actor="defence solicitor",
+                against=AppealAgainst.discharge(on_application_of=OFFICER),
+            ),
+            lambda o: restore_on_appeal(o, at=served_at.add(days=150), actor="Crown Court"),
+            lambda o: lodge_appeal(
+                o,
+                at=served_at.add(days=160),
+                actor="defence solicitor",
+                against=AppealAgainst.discharge_refusal(on_application_of=Party.defendant()),
+            ),
+            lambda o: discharge_on_appeal(o, at=served_at.add(days=200), actor="Crown Court"),
         ),
         _chain(
             made, lambda o: expire_order(o, at=served_at.add(years=2, days=2), actor="system:x")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from spo_tracker.detection.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.appeals import AppealAgainst, AppealedDecision, Party, PendingAppeal
 from spo_tracker.domain.incidents import CrimeClassification, Incident
 from spo_tracker.domain.lifecycles.application import (
     Application,
@@ -114,6 +115,29 @@ def _subset(items: tuple[str, ...], *, min_size: int = 0) -> st.SearchStrategy[t
     ).map(tuple)
 
 
+def parties() -> st.SearchStrategy[Party]:
+    """The defendant, or a chief officer of one of the shared forces."""
+    return st.just(Party.defendant()) | shared.chief_officers().map(Party.chief_officer)
+
+
+@st.composite
+def appeals(draw: st.DrawFn, *, on_application: bool = False) -> PendingAppeal:
+    """A well-formed pending appeal of any decision s.7 names (SPA2019 s.7(1)-(3)).
+
+    Well-formed, not necessarily allowed: who may appeal what is the lifecycles'
+    business, and storage and interchange carry any appeal the domain can hold.
+    """
+    if on_application:
+        return PendingAppeal(draw(parties()), AppealAgainst.refusal())
+    decision = draw(
+        st.sampled_from([d for d in AppealedDecision if d.is_s4 or d.value == "making"])
+    )
+    applicant = draw(parties()) if decision.is_s4 else None
+    version = draw(st.integers(2, 9)) if decision is AppealedDecision.S4_ORDER else None
+    against = AppealAgainst(decision, on_application_of=applicant, version=version)
+    return PendingAppeal(draw(parties()), against)
+
+
 @st.composite
 def _order(
     draw: st.DrawFn, key: str, defendants: tuple[str, ...], persons: tuple[str, ...]
@@ -124,6 +148,7 @@ def _order(
         base.made_at.add(hours=draw(st.integers(1, 300))) if state is not OrderState.MADE else None
     )
     ended = served.add(days=30) if state is OrderState.DISCHARGED and served else None
+    pending, appeal = draw(appeal_fields())
     return attrs.evolve(
         base,
         order_id=key,
@@ -133,9 +158,18 @@ def _order(
         served_at=served,
         ended_at=ended,
         end_reason="discharged by consent" if ended else None,
-        appeal_pending=draw(st.booleans()),
         revision=1,
+        appeal_pending=pending,
+        appeal=appeal,
     )
+
+
+@st.composite
+def appeal_fields(draw: st.DrawFn) -> tuple[bool, PendingAppeal | None]:
+    """``(appeal_pending, appeal)``: no appeal; one pending whose details were not recorded
+    (stored before they were kept, or read from a 1.0 file); or one with its details."""
+    pending = draw(st.booleans())
+    return pending, draw(st.none() | appeals()) if pending else None
 
 
 @st.composite
@@ -164,6 +198,7 @@ def _application(
         interim_decisions=decisions,
         findings=findings,
         determined_at=draw(st.one_of(st.none(), _INSTANTS)),
+        appeal=draw(st.none() | appeals(on_application=True)),
         note=draw(_TEXT),
     )
 

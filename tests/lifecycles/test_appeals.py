@@ -10,16 +10,17 @@ import pytest
 from spo_tracker.domain.lifecycles import application, full_order, interim_order, lodge_appeal
 from spo_tracker.domain.lifecycles.full_order import FullOrderCommand, FullOrderEvent
 from spo_tracker.domain.lifecycles.interim_order import InterimOrderCommand, InterimOrderEvent
-from spo_tracker.domain.lifecycles.making import vary_on_appeal
+from spo_tracker.domain.lifecycles.making import dismiss_appeal, quash_on_appeal, vary_on_appeal
 from spo_tracker.domain.lifecycles.parties import (
     AppealAgainst,
     AppealedDecision,
     AppealRecord,
     Party,
+    PendingAppeal,
 )
 from spo_tracker.domain.orders import Duration, Order, OrderState
 from spo_tracker.domain.people import ChiefOfficer
-from spo_tracker.errors import GuardRejectedError, IllegalTransitionError, InvalidValueError
+from spo_tracker.errors import GuardRejectedError, InvalidValueError
 from tests.lifecycles.builders import (
     BTP,
     GMP,
@@ -28,6 +29,7 @@ from tests.lifecycles.builders import (
     NO_CONTACT,
     NO_SURVEILLANCE,
     WMP,
+    draft,
     full,
     interim,
 )
@@ -308,23 +310,309 @@ def test_a_malformed_decision_is_a_typed_error(
     assert repr(caught.value.value) in str(caught.value)
 
 
-# --- what is not modelled yet (docs/domain.md, OPEN) ---------------------------------
+# --- the pending appeal is kept on the order, and outcomes check it (s.7(4)) --------
 
 
-def test_an_appeal_against_a_discharge_or_a_refused_application_has_no_transition() -> None:
-    """Deferred: a discharged order and a refused application are final, with no appeal row."""
-    discharged = full_order.discharge_order(
-        full(),
+def lodged(order: Order, appellant: Party, against: AppealAgainst, **facts: Any) -> Order:
+    """The order with the appeal lodged."""
+    return lodge_appeal(
+        order, at=LATER, actor="clerk", appellant=appellant, against=against, **facts
+    ).subject
+
+
+def outcome_refused(order: Order, fire: Callable[[Order], object]) -> str:
+    """The guard refusing an outcome; the order is left as it was."""
+    before = (order, order.revision)
+    with pytest.raises(GuardRejectedError) as caught:
+        fire(order)
+    assert (order, order.revision) == before
+    return f"{caught.value.guard}: {caught.value.reason}"
+
+
+def test_the_order_keeps_who_appealed_against_what_until_the_outcome() -> None:
+    """The appeal is persisted on the order; the outcome's record names it, and clears it."""
+    against = AppealAgainst.s4_order(version=2, on_application_of=APPLICANT)
+    order = lodged(varied_by(APPLICANT), DEFENDANT, against)
+    assert order.appeal == PendingAppeal(DEFENDANT, against)
+    fired = dismiss_appeal(order, at=LATER.add(days=1), actor="Crown Court")
+    assert (fired.subject.appeal, fired.subject.appeal_pending) == (None, False)
+    record = fired.record
+    assert isinstance(record, AppealRecord)
+    assert (record.appellant, record.against, record.appealed_version) == (
+        "defendant",
+        "s4_order",
+        2,
+    )
+    assert record.on_application_of == APPLICANT.key
+
+
+def test_an_appeal_is_kept_only_with_the_pending_flag() -> None:
+    """A typed error naming the value: the appeal without appeal_pending is refused."""
+    with pytest.raises(InvalidValueError, match="appeal"):
+        full(appeal=PendingAppeal(DEFENDANT, MAKING))
+
+
+@pytest.mark.parametrize(
+    ("appellant", "against"),
+    [
+        (DEFENDANT, AppealAgainst.s4_order(version=2, on_application_of=APPLICANT)),
+        (DEFENDANT, AppealAgainst.s4_refusal(on_application_of=DEFENDANT)),
+        (APPLICANT, AppealAgainst.discharge_refusal(on_application_of=APPLICANT)),
+    ],
+)
+def test_quashing_follows_only_an_appeal_against_the_making(
+    appellant: Party, against: AppealAgainst
+) -> None:
+    """Quashing ends the order; a s.4 decision appealed is given effect otherwise."""
+    order = lodged(varied_by(APPLICANT), appellant, against)
+    reason = outcome_refused(
+        order, lambda o: quash_on_appeal(o, at=LATER.add(days=1), actor="Crown Court")
+    )
+    assert reason.startswith("appeal_outcome_fits: appeal=")
+    assert against.decision.value in reason
+
+
+def test_an_appeal_recorded_without_its_facts_can_still_be_quashed() -> None:
+    """An order stored before the appeal was kept (appeal_pending, appeal None): as before."""
+    order = full(appeal_pending=True)
+    fired = quash_on_appeal(order, at=LATER, actor="Crown Court")
+    assert fired.subject.state is OrderState.QUASHED
+    assert not isinstance(fired.record, AppealRecord)
+
+
+@covers(
+    "full_order",
+    (full_order.FullOrderState.MADE, FullOrderEvent.APPEAL_DISCHARGED),
+    (full_order.FullOrderState.SERVED, FullOrderEvent.APPEAL_DISCHARGED),
+)
+def test_the_crown_court_discharges_on_an_appeal_against_a_refused_discharge() -> None:
+    """s.7(1)(d) appeal allowed: the order is discharged on appeal, s.7(4)."""
+    against = AppealAgainst.discharge_refusal(on_application_of=DEFENDANT)
+    for state in (OrderState.MADE, OrderState.SERVED):
+        order = lodged(full(state=state), DEFENDANT, against)
+        fired = full_order.discharge_on_appeal(order, at=LATER.add(days=1), actor="Crown Court")
+        assert fired.subject.state is OrderState.DISCHARGED
+        assert fired.subject.end_reason == "discharged on appeal (s.7(4))"
+        assert fired.subject.appeal is None
+        assert not fired.subject.appeal_pending
+    making = lodged(full(), DEFENDANT, MAKING)
+    reason = outcome_refused(
+        making, lambda o: full_order.discharge_on_appeal(o, at=LATER, actor="Crown Court")
+    )
+    assert "'defendant against making'" in reason
+    assert "discharge_refusal" in reason
+
+
+def discharged_on(who: Party, *, served: bool = True) -> Order:
+    """The standard full order, served, then discharged on ``who``'s application."""
+    order = full(served_at=MADE_AT.add(days=1), state=OrderState.SERVED) if served else full()
+    return full_order.discharge_order(
+        order,
         at=SOON,
         actor="court",
-        applied_by=DEFENDANT,
+        applied_by=who,
         consents=(DEFENDANT, APPLICANT),
         home_force=WMP,
     ).subject
-    against = AppealAgainst.s4_order(version=2, on_application_of=DEFENDANT)
-    with pytest.raises(IllegalTransitionError) as caught:
-        lodge_appeal(discharged, at=LATER, actor="clerk", appellant=APPLICANT, against=against)
-    assert (caught.value.state, caught.value.event) == ("DISCHARGED", "LODGE_APPEAL")
-    refused_state = application.ApplicationState.REFUSED
-    assert refused_state in application.MACHINE.finals
-    assert not [r for r in application.MACHINE.transitions if r.source is refused_state]
+
+
+@covers(
+    "full_order",
+    (full_order.FullOrderState.DISCHARGED, FullOrderEvent.LODGE_APPEAL),
+    (full_order.FullOrderState.DISCHARGED, FullOrderEvent.APPEAL_RESTORED),
+)
+def test_a_discharge_appealed_and_quashed_restores_the_order() -> None:
+    """s.7(3): the police appeal a discharge on the defendant's application; s.7(4) restores."""
+    order = discharged_on(DEFENDANT)
+    against = AppealAgainst.discharge(on_application_of=DEFENDANT)
+    assert allowed_discharged(order, APPLICANT, against) == "SPA2019 s.7(3)"
+    pending = lodged(order, APPLICANT, against)
+    assert pending.state is OrderState.DISCHARGED
+    assert pending.appeal_pending
+    fired = full_order.restore_on_appeal(pending, at=LATER.add(days=1), actor="Crown Court")
+    restored = fired.subject
+    assert restored.state is OrderState.SERVED
+    assert (restored.ended_at, restored.end_reason, restored.appeal) == (None, None, None)
+    assert restored.in_force_at(LATER.add(days=2))
+    assert isinstance(fired.record, AppealRecord)
+    assert fired.record.against == "discharge"
+
+
+@covers("full_order", (full_order.FullOrderState.DISCHARGED, FullOrderEvent.APPEAL_DISMISSED))
+def test_a_discharge_appeal_dismissed_leaves_the_order_discharged() -> None:
+    """s.7(1)(c): the defendant appeals a discharge on police application; it is confirmed."""
+    against = AppealAgainst.discharge(on_application_of=APPLICANT)
+    pending = lodged(discharged_on(APPLICANT), DEFENDANT, against)
+    fired = dismiss_appeal(pending, at=LATER.add(days=1), actor="Crown Court")
+    assert fired.subject.state is OrderState.DISCHARGED
+    assert (fired.subject.appeal, fired.subject.appeal_pending) == (None, False)
+    assert fired.subject.ended_at == pending.ended_at
+
+
+def allowed_discharged(order: Order, appellant: Party, against: AppealAgainst) -> str:
+    """The paragraph an appeal against the discharge is lodged under."""
+    fired = lodge_appeal(order, at=LATER, actor="clerk", appellant=appellant, against=against)
+    assert fired.subject.state is OrderState.DISCHARGED
+    record = fired.record
+    assert isinstance(record, AppealRecord)
+    return record.section
+
+
+@pytest.mark.parametrize(
+    ("order", "appellant", "against", "guard"),
+    [
+        # the wrong side: s.7(1)(c) for the defendant, s.7(3) for the police
+        (
+            lambda: discharged_on(DEFENDANT),
+            DEFENDANT,
+            AppealAgainst.discharge(on_application_of=DEFENDANT),
+            "s4_order_appealed_by_other_side (SPA2019 s.7(1)(c), s.7(3))",
+        ),
+        # not the application the order was discharged on
+        (
+            lambda: discharged_on(DEFENDANT),
+            DEFENDANT,
+            AppealAgainst.discharge(on_application_of=APPLICANT),
+            "discharged_on_that_application (SPA2019 s.7(1)(c), s.7(3))",
+        ),
+        # a discharged order is appealed against its discharge only
+        (
+            lambda: discharged_on(DEFENDANT),
+            DEFENDANT,
+            MAKING,
+            "appeal_decision_named (SPA2019 s.7(1)-(3))",
+        ),
+        # a live order has no discharge to appeal
+        (
+            lambda: full(),
+            DEFENDANT,
+            AppealAgainst.discharge(on_application_of=APPLICANT),
+            "appeal_decision_named (SPA2019 s.7(1)-(3))",
+        ),
+        # restoring an unserved order is not modelled (library)
+        (
+            lambda: discharged_on(APPLICANT, served=False),
+            DEFENDANT,
+            AppealAgainst.discharge(on_application_of=APPLICANT),
+            "discharged_after_service (library)",
+        ),
+    ],
+)
+def test_appeals_against_a_discharge_the_act_does_not_give_are_refused(
+    order: Callable[[], Order], appellant: Party, against: AppealAgainst, guard: str
+) -> None:
+    """Each refused by its named guard, naming the appellant and the decision."""
+    assert refused(order(), appellant, against, home_force=WMP) == guard
+
+
+def test_a_discharge_by_the_crown_court_is_not_appealed_to_it() -> None:
+    """s.7 gives appeals against s.4 orders; a discharge on appeal (s.7(4)) is not one."""
+    against = AppealAgainst.discharge_refusal(on_application_of=DEFENDANT)
+    served = full(served_at=MADE_AT.add(days=1), state=OrderState.SERVED)
+    order = full_order.discharge_on_appeal(
+        lodged(served, DEFENDANT, against), at=SOON, actor="Crown Court"
+    ).subject
+    again = AppealAgainst.discharge(on_application_of=DEFENDANT)
+    guard = refused(order, APPLICANT, again)
+    assert guard == "discharged_on_that_application (SPA2019 s.7(1)(c), s.7(3))"
+
+
+def test_restoring_needs_an_appeal_against_the_discharge() -> None:
+    """appeal_is_pending: nothing to restore without one."""
+    order = discharged_on(DEFENDANT)
+    reason = outcome_refused(
+        order, lambda o: full_order.restore_on_appeal(o, at=LATER, actor="Crown Court")
+    )
+    assert reason.startswith("appeal_is_pending")
+
+
+# --- the refusal of an application (s.7(2)) ------------------------------------------
+
+
+def refused_application() -> application.Application:
+    """APP-1, laid by West Midlands Police and refused."""
+    laid = application.lay_application(
+        draft(), at=MADE_AT, actor="PC", area_connection=application.AreaConnection.RESIDES_IN_AREA
+    ).subject
+    return application.refuse_application(laid, at=SOON, actor="court").subject
+
+
+FOUND = application.CourtFindings(True, True, True)
+
+
+@covers(
+    "application",
+    (application.ApplicationState.REFUSED, application.ApplicationEvent.LODGE_APPEAL),
+    (application.ApplicationState.REFUSAL_APPEALED, application.ApplicationEvent.APPEAL_ALLOWED),
+)
+def test_the_applying_chief_officer_appeals_a_refusal_and_the_crown_court_makes_the_order() -> None:
+    """s.7(2), then s.7(4): granted on appeal, with the order the Crown Court made."""
+    appealed = application.lodge_refusal_appeal(
+        refused_application(), at=LATER, actor="force solicitor", appellant=APPLICANT
+    ).subject
+    assert appealed.state is application.ApplicationState.REFUSAL_APPEALED
+    assert appealed.appeal == PendingAppeal(APPLICANT, AppealAgainst.refusal())
+    granted = application.allow_refusal_appeal(
+        appealed, at=LATER.add(days=20), actor="Crown Court", findings=FOUND, order_id="SPO-CC"
+    ).subject
+    assert granted.state is application.ApplicationState.GRANTED
+    assert (granted.order_id, granted.appeal, granted.findings) == ("SPO-CC", None, FOUND)
+
+
+@covers(
+    "application",
+    (application.ApplicationState.REFUSAL_APPEALED, application.ApplicationEvent.APPEAL_DISMISSED),
+)
+def test_a_refusal_appeal_dismissed_leaves_the_application_refused() -> None:
+    """s.7(4): the refusal is confirmed."""
+    appealed = application.lodge_refusal_appeal(
+        refused_application(), at=LATER, actor="force solicitor", appellant=APPLICANT
+    ).subject
+    dismissed = application.dismiss_refusal_appeal(appealed, at=LATER, actor="Crown Court")
+    assert dismissed.subject.state is application.ApplicationState.REFUSED
+    assert dismissed.subject.appeal is None
+
+
+@pytest.mark.parametrize("appellant", [DEFENDANT, Party.chief_officer(GMP)])
+def test_only_the_chief_officer_who_applied_appeals_a_refusal(appellant: Party) -> None:
+    """s.7(2): the guard names the appellant; the application is unchanged."""
+    app = refused_application()
+    with pytest.raises(GuardRejectedError) as caught:
+        application.lodge_refusal_appeal(app, at=LATER, actor="clerk", appellant=appellant)
+    assert caught.value.guard == "refusal_appealed_by_applying_chief_officer"
+    assert caught.value.section == "SPA2019 s.7(2)"
+    assert repr(appellant.key) in caught.value.reason
+    assert app.state is application.ApplicationState.REFUSED
+    assert app.appeal is None
+
+
+def test_an_order_refusal_is_appealed_on_the_application_not_an_order() -> None:
+    """appeal_decision_named: AppealAgainst.refusal() on an order is refused."""
+    guard = refused(full(), APPLICANT, AppealAgainst.refusal())
+    assert guard == "appeal_decision_named (SPA2019 s.7(1)-(3))"
+
+
+@pytest.mark.parametrize(
+    ("findings", "order_id", "guard"),
+    [
+        (application.CourtFindings(True, False, True), "SPO-CC", "court_findings_met"),
+        (FOUND, None, "order_made_on_appeal"),
+    ],
+)
+def test_the_crown_court_makes_the_order_only_on_the_s2_findings_and_names_it(
+    findings: application.CourtFindings, order_id: str | None, guard: str
+) -> None:
+    """s.2(1) binds the Crown Court too; s.7(4): the order made is named."""
+    appealed = application.lodge_refusal_appeal(
+        refused_application(), at=LATER, actor="force solicitor", appellant=APPLICANT
+    ).subject
+    cmd = application.ApplicationCommand(
+        application.ApplicationEvent.APPEAL_ALLOWED,
+        LATER,
+        "Crown Court",
+        findings=findings,
+        order_id=order_id,
+    )
+    with pytest.raises(GuardRejectedError) as caught:
+        application.MACHINE.fire(appealed, cmd)
+    assert caught.value.guard == guard

@@ -17,6 +17,7 @@ from spo_tracker.domain.lifecycles.application import (
     CourtFindings,
     CourtKind,
 )
+from spo_tracker.domain.lifecycles.parties import AppealAgainst, Party
 from spo_tracker.domain.people import ChiefOfficer
 from tests.lifecycles import model
 from tests.lifecycles.builders import BTP, GMP, WMP, draft
@@ -40,7 +41,8 @@ LEGAL: dict[str, dict[str, str]] = {
         "WITHDRAW": "WITHDRAWN",
     },
     "GRANTED": {},
-    "REFUSED": {},
+    "REFUSED": {"LODGE_APPEAL": "REFUSAL_APPEALED"},
+    "REFUSAL_APPEALED": {"APPEAL_DISMISSED": "REFUSED", "APPEAL_ALLOWED": "GRANTED"},
     "WITHDRAWN": {},
 }
 
@@ -125,6 +127,27 @@ class ApplicationLifecycle(RuleBasedStateMachine):
     def withdraw(self) -> None:
         self._fire(Ev.WITHDRAW, True)
 
+    @rule(
+        appellant=st.sampled_from([Party.defendant(), *map(Party.chief_officer, [WMP, GMP, BTP])]),
+        against=st.sampled_from(
+            [AppealAgainst.refusal(), AppealAgainst.making(), None]  # only a refusal (s.7(2))
+        ),
+    )
+    def lodge_appeal(self, appellant: Party, against: AppealAgainst | None) -> None:
+        passes = appellant.is_officer(self.app.applicant) and against == AppealAgainst.refusal()
+        self._fire(Ev.LODGE_APPEAL, passes, appellant=appellant, against=against)
+
+    @rule()
+    def dismiss_appeal(self) -> None:
+        self._fire(Ev.APPEAL_DISMISSED, True)
+
+    @rule(findings=st.tuples(st.booleans(), st.booleans(), st.booleans()), with_id=st.booleans())
+    def allow_appeal(self, findings: tuple[bool, bool, bool], with_id: bool) -> None:
+        order_id = "SPO-CC" if with_id else None
+        passes = all(findings) and with_id
+        found = CourtFindings(*findings)
+        self._fire(Ev.APPEAL_ALLOWED, passes, findings=found, order_id=order_id)
+
     @invariant()
     def agrees_with_the_model(self) -> None:
         assert self.app.state.name == self.state
@@ -139,8 +162,17 @@ class ApplicationLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def laid_applications_record_when(self) -> None:
-        if self.state in ("LAID", "INTERIM_APPLIED", "GRANTED", "REFUSED"):
+        if self.state in ("LAID", "INTERIM_APPLIED", "GRANTED", "REFUSED", "REFUSAL_APPEALED"):
             assert self.app.laid_at is not None
+
+    @invariant()
+    def an_appeal_is_kept_only_while_pending(self) -> None:
+        """The applying chief officer's appeal against the refusal (s.7(2)), until decided."""
+        pending = self.app.appeal
+        assert (pending is not None) == (self.state == "REFUSAL_APPEALED")
+        if pending is not None:
+            assert pending.appellant.is_officer(self.app.applicant)
+            assert pending.against == AppealAgainst.refusal()
 
 
 TestApplicationLifecycle = ApplicationLifecycle.TestCase

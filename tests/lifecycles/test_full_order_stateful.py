@@ -29,12 +29,13 @@ LIVE_EVENTS = {
     "APPEAL_DISMISSED",
     "APPEAL_VARIED",
     "APPEAL_QUASHED",
+    "APPEAL_DISCHARGED",
 }
-#: The model's own table.
+#: The model's own table: a discharge is a s.4 order, appealable (s.7(1)(c), s.7(3)).
 LEGAL: dict[str, set[str]] = {
     "MADE": {"SERVE"} | LIVE_EVENTS,
     "SERVED": set(LIVE_EVENTS),
-    "DISCHARGED": set(),
+    "DISCHARGED": {"LODGE_APPEAL", "APPEAL_DISMISSED", "APPEAL_RESTORED"},
     "EXPIRED": set(),
     "QUASHED": set(),
 }
@@ -43,7 +44,11 @@ TARGET = {
     "DISCHARGE": "DISCHARGED",
     "EXPIRE": "EXPIRED",
     "APPEAL_QUASHED": "QUASHED",
+    "APPEAL_DISCHARGED": "DISCHARGED",
+    "APPEAL_RESTORED": "SERVED",
 }
+#: The events that end the order, and with it any appeal still pending.
+ENDING = {"DISCHARGE", "EXPIRE", "APPEAL_QUASHED", "APPEAL_DISCHARGED"}
 DEFENDANT = Party.defendant()
 OFFICERS = (WMP, GMP, MET, BTP)
 
@@ -62,7 +67,9 @@ consent_sets = st.sets(
 ) | st.sets(st.sampled_from([DEFENDANT, *(Party.chief_officer(o) for o in OFFICERS)]))
 Length = tuple[int, int] | None
 # The decisions s.7 names, each with every appellant: most appeals drawn are not allowed.
-decision_kinds = st.sampled_from(["making", "s4_order", "s4_refusal"])
+decision_kinds = st.sampled_from(
+    ["making", "s4_order", "discharge", "s4_refusal", "discharge_refusal"]
+)
 lengths = st.tuples(st.integers(2, 4), st.integers(0, 11)) | st.none()
 
 
@@ -74,6 +81,9 @@ class FullOrderLifecycle(RuleBasedStateMachine):
     state: str
     revision: int
     appeal: bool
+    kind: str | None
+    served: bool
+    discharged_by: str | None
     length: Length
     last: dt.date | None
     terms: tuple[Term, ...]
@@ -89,12 +99,13 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         self.made_on = model.london_day(start)
         self.two_years = model.last_day(self.made_on, years=2)
         self.now, self.state, self.revision, self.appeal = start, "MADE", 1, False
+        self.kind, self.served, self.discharged_by = None, False, None
         self.length, self.terms = length, (NO_CONTACT,)
         self.last = self._last(length)
         self.seen = list(self.order.versions)
         self.causes = ["made"]
 
-    @precondition(lambda self: not LEGAL[self.state])
+    @precondition(lambda self: self.state not in ("MADE", "SERVED"))
     @rule(length=lengths)
     def make_another_order(self, length: Length) -> None:
         """Once an order has ended, carry on with a new one made now."""
@@ -162,9 +173,12 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         if done:
             self.state = TARGET.get(event.name, self.state)
             self.revision += 1
-            if not LEGAL[self.state]:
-                self.appeal = False
+            if event.name in ENDING:
+                self.appeal, self.kind = False, None
         return done
+
+    def _decided(self) -> None:
+        self.appeal, self.kind = False, None
 
     def _adopt(self, terms: tuple[Term, ...] | None, length: Length, last: dt.date | None) -> None:
         self.terms = self.terms if terms is None else terms
@@ -182,7 +196,8 @@ class FullOrderLifecycle(RuleBasedStateMachine):
 
     @rule()
     def serve(self) -> None:
-        self._fire(Ev.SERVE, self._in_period())
+        if self._fire(Ev.SERVE, self._in_period()):
+            self.served = True
 
     @rule(
         who=parties,
@@ -260,7 +275,8 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         given = {p.key for p in consents}
         consented = not early or (needed is not None and needed <= given)
         ok = self._in_period() and self._relevant(who, home, False) and consented
-        self._fire(Ev.DISCHARGE, ok, applied_by=who, home_force=home, consents=consents)
+        if self._fire(Ev.DISCHARGE, ok, applied_by=who, home_force=home, consents=consents):
+            self.discharged_by = who.key
 
     @rule()
     def expire(self) -> None:
@@ -278,11 +294,17 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         """The model's s.7: the paragraph giving ``who`` this appeal, or None if none does."""
         if kind == "making":
             return "s.7(1)(a)" if who.is_defendant else None
-        if kind == "s4_refusal":
+        if kind in ("s4_refusal", "discharge_refusal"):
             if who.key != applicant.key:
                 return None
             return "s.7(1)(d)" if who.is_defendant else "s.7(2)"
-        if version > len(self.causes) or self.causes[version - 1] not in ("varied", "renewed"):
+        if kind == "discharge" and applicant.key != self.discharged_by:
+            return None  # not this order's s.4 discharge (or one made on appeal)
+        versioned = version <= len(self.causes) and self.causes[version - 1] in (
+            "varied",
+            "renewed",
+        )
+        if kind == "s4_order" and not versioned:
             return None
         if not applicant.is_defendant:
             return "s.7(1)(c)" if who.is_defendant else None
@@ -312,7 +334,9 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         against = {
             "making": AppealAgainst.making(),
             "s4_order": AppealAgainst.s4_order(version=version, on_application_of=applicant),
+            "discharge": AppealAgainst.discharge(on_application_of=applicant),
             "s4_refusal": AppealAgainst.s4_refusal(on_application_of=applicant),
+            "discharge_refusal": AppealAgainst.discharge_refusal(on_application_of=applicant),
         }[kind]
         paragraph = self._appeal_paragraph(who, kind, applicant, version, home, believes)
         before = self.order
@@ -322,11 +346,16 @@ class FullOrderLifecycle(RuleBasedStateMachine):
             "home_force": home,
             "applicant_believes_defendant_in_area": believes,
         }
-        ok = self._in_period() and not self.appeal and paragraph is not None
+        discharged = self.state == "DISCHARGED"
+        if discharged:  # only the discharge, of a served order; its period does not matter
+            ok = kind == "discharge" and self.served
+        else:
+            ok = kind != "discharge" and self._in_period()
+        ok = ok and not self.appeal and paragraph is not None
         done = self._fire(Ev.LODGE_APPEAL, ok, **payload)
         event(f"appeal {'lodged under ' + str(paragraph) if done else 'refused or illegal'}")
         if done:
-            self.appeal = True
+            self.appeal, self.kind = True, kind
             record = MACHINE.fire(
                 before, FullOrderCommand(Ev.LODGE_APPEAL, self.now, "court", **payload)
             ).record
@@ -334,10 +363,18 @@ class FullOrderLifecycle(RuleBasedStateMachine):
             assert record.section == f"SPA2019 {paragraph}"
             assert (record.appellant, record.against) == (who.key, kind)
 
+    def _outcome_record(self, before: Order, event: Ev) -> None:
+        """An outcome's record names the appeal decided (s.7(4))."""
+        record = MACHINE.fire(before, FullOrderCommand(event, self.now, "court")).record
+        assert isinstance(record, AppealRecord)
+        assert record.against == self.kind
+
     @rule()
     def dismiss_appeal(self) -> None:
-        if self._fire(Ev.APPEAL_DISMISSED, self._in_period() and self.appeal):
-            self.appeal = False
+        before, live = self.order, self.state != "DISCHARGED"
+        if self._fire(Ev.APPEAL_DISMISSED, (self._in_period() or not live) and self.appeal):
+            self._outcome_record(before, Ev.APPEAL_DISMISSED)
+            self._decided()
 
     @rule(terms=term_sets, length=durations, ufo=st.booleans())
     def vary_on_appeal(self, terms: tuple[Term, ...] | None, length: Length, ufo: bool) -> None:
@@ -347,13 +384,27 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         payload = {"terms": terms, "duration": self._duration(length), "until_further_order": ufo}
         if self._fire(Ev.APPEAL_VARIED, ok, **payload):
             self._adopt(terms, new_length, new_last)
-            self.appeal = False
+            self._decided()
             self.causes.append("varied_on_appeal")
 
     @rule()
     def quash(self) -> None:
-        if self._fire(Ev.APPEAL_QUASHED, self._in_period() and self.appeal):
-            self.appeal = False
+        """Quashing ends the order: it follows an appeal against the making only (s.7(4))."""
+        self._fire(Ev.APPEAL_QUASHED, self._in_period() and self.kind == "making")
+
+    @rule()
+    def discharge_on_appeal(self) -> None:
+        """The Crown Court discharges on an appeal against a refused discharge (s.7(4))."""
+        ok = self._in_period() and self.kind == "discharge_refusal"
+        if self._fire(Ev.APPEAL_DISCHARGED, ok):
+            self.discharged_by = "the Crown Court"
+
+    @rule()
+    def restore_on_appeal(self) -> None:
+        """The discharge quashed: the order is served and in force again (s.7(4))."""
+        if self._fire(Ev.APPEAL_RESTORED, self.kind == "discharge"):
+            self._decided()
+            self.discharged_by = None
 
     # -- invariants ----------------------------------------------------------------
 
@@ -363,6 +414,8 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         assert order.state.name == self.state
         assert order.revision == self.revision
         assert order.appeal_pending == self.appeal
+        assert (order.appeal.against.decision.value if order.appeal else None) == self.kind
+        assert (order.ended_at is None) == (self.state in ("MADE", "SERVED"))
         assert order.terms == self.terms
         assert (order.period.last_day if order.period else None) == self.last
         assert {e.name for e in MACHINE.allowed_events(order)} == LEGAL[self.state]

@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from spo_tracker.detection import ComplianceRecord
+from spo_tracker.domain.lifecycles import AppealAgainst, Party, PendingAppeal, lodge_appeal
 from spo_tracker.errors import (
     DatabaseUnavailableError,
     InvalidDatabaseUrlError,
@@ -143,7 +145,11 @@ def test_upgrading_a_first_revision_postgres_database_keeps_its_data(
 
 
 def _fill_rows(url: str, *objs: object) -> None:
-    """Write aggregates' rows straight into the tables (no audit trail), at any revision."""
+    """Write aggregates' rows straight into the tables (no audit trail), at any revision.
+
+    Only the columns the database has at its revision are written (a column a later
+    revision adds is left out, as an older library version would have).
+    """
     engine = make_engine(parse_url(url))
     try:
         with engine.begin() as conn:
@@ -151,13 +157,14 @@ def _fill_rows(url: str, *objs: object) -> None:
                 rows = MAPPERS[type(obj)].from_domain(obj, 1)
                 for row in [rows.root, *(r for rs in rows.children.values() for r in rs)]:
                     table = type(row).__table__
-                    conn.execute(sa.insert(table).values(_values(row, table)))
+                    there = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+                    conn.execute(sa.insert(table).values(_values(row, table, there)))
     finally:
         engine.dispose()
 
 
-def _values(row: object, table: sa.Table) -> dict[str, object]:
-    return {c.name: getattr(row, c.name) for c in table.columns}
+def _values(row: object, table: sa.Table, names: set[str]) -> dict[str, object]:
+    return {c.name: getattr(row, c.name) for c in table.columns if c.name in names}
 
 
 def _tables(url: str) -> set[str]:
@@ -215,6 +222,71 @@ def test_upgrading_a_0004_postgres_database_adds_compliance_records(
 ) -> None:
     """The same on PostgreSQL."""
     _check_compliance_migration(_empty_postgres(postgres_server))
+
+
+def _columns(url: str, table: str) -> set[str]:
+    engine = make_engine(parse_url(url))
+    try:
+        with engine.connect() as conn:
+            return {c["name"] for c in sa.inspect(conn).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def _check_appeal_migration(url: str) -> None:
+    """0005 with data -> head: old orders load (an appeal pending with unknown details),
+    a new appeal is kept with its details; down to 0005 keeps the orders and the flag."""
+    assert upgrade(url, revision="0005") == "0005"
+    assert "pending_appeal" not in _columns(url, "orders")
+    old = attrs.evolve(builders.order("O1", "D1", ("P1",), versions=1), appeal_pending=True)
+    plain = builders.order("O2", "D1", ("P1",), versions=1)
+    _fill_rows(url, builders.defendant("D1"), builders.person("P1"), old, plain)
+    assert upgrade(url) == head_revision()
+    store = connect(url, clock=fixed_clock)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            loaded = uow.orders.get("O1")
+            assert loaded == old
+            assert (loaded.appeal_pending, loaded.appeal) == (True, None)
+            fired = lodge_appeal(uow.orders.get("O2"), at=NOW, actor="clerk")
+            uow.record(fired)
+            uow.commit()
+        with store.unit_of_work(ACTOR) as uow:
+            kept = uow.orders.get("O2")
+            assert kept.appeal == PendingAppeal(Party.defendant(), AppealAgainst.making())
+        assert verify(store).ok
+    finally:
+        store.close()
+    target = parse_url(url)
+    engine = make_engine(target)
+    run_downgrade(engine, target, "0005")
+    engine.dispose()
+    assert schema_revision(url) == "0005"
+    assert "pending_appeal" not in _columns(url, "orders")
+    assert upgrade(url) == head_revision()
+    store = connect(url, clock=fixed_clock)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            after = uow.orders.get("O2")
+            assert (after.appeal_pending, after.appeal) == (True, None)  # the details went
+            assert uow.orders.get("O1") == old
+    finally:
+        store.close()
+
+
+def test_upgrading_a_0005_sqlite_database_keeps_orders_and_adds_pending_appeals(
+    tmp_path: Path,
+) -> None:
+    """Migration 0006 keeps the orders, keeps a new appeal's details, and is undone cleanly."""
+    _check_appeal_migration(_empty_sqlite(tmp_path))
+
+
+@pytest.mark.postgres
+def test_upgrading_a_0005_postgres_database_keeps_orders_and_adds_pending_appeals(
+    postgres_server: PostgresServer,
+) -> None:
+    """The same on PostgreSQL."""
+    _check_appeal_migration(_empty_postgres(postgres_server))
 
 
 def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:

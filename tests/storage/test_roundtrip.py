@@ -16,8 +16,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from spo_tracker.domain.appeals import PendingAppeal
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.lifecycles.application import ApplicationState
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import (
     Address,
@@ -41,6 +43,8 @@ from spo_tracker.storage._codec import (
 )
 from spo_tracker.storage._types import from_epoch_us, in_zone, to_epoch_us, zone_name
 from tests import strategies
+from tests.interchange.strategies import appeal_fields, appeals
+from tests.lifecycles import builders as lifecycle_builders
 from tests.storage import builders
 from tests.storage.conftest import ACTOR
 
@@ -159,12 +163,36 @@ def _round_trip(store: Store, obj: object, *, before: tuple[object, ...] = ()) -
         return uow.repository_for(obj).get(uow.repository_for(obj)._mapper.key(obj))
 
 
-@given(order=strategies.orders())
-def test_orders_round_trip(store: Store, order: Order) -> None:
-    """Any order: kinds, origins, 1-4 versions, every term type, instants in any zone."""
+@given(order=strategies.orders(), appeal=appeal_fields())
+def test_orders_round_trip(
+    store: Store, order: Order, appeal: tuple[bool, PendingAppeal | None]
+) -> None:
+    """Any order: kinds, origins, 1-4 versions, every term type, instants in any zone,
+    and any appeal pending (SPA2019 s.7), with its details or without (stored before 0006)."""
     defendant = builders.defendant(_unique("D"), identities=0)
-    order = attrs.evolve(order, order_id=_unique("O"), defendant_id=defendant.defendant_id)
+    pending, details = appeal
+    order = attrs.evolve(
+        order,
+        order_id=_unique("O"),
+        defendant_id=defendant.defendant_id,
+        appeal_pending=pending,
+        appeal=details,
+    )
     assert _round_trip(store, order, before=(defendant,)) == order
+
+
+@given(appeal=appeals(on_application=True), refused=st.booleans())
+def test_an_applications_appeal_against_refusal_round_trips(
+    store: Store, appeal: PendingAppeal, refused: bool
+) -> None:
+    """SPA2019 s.7(2): the appeal and the state it is pending in come back as stored."""
+    state = ApplicationState.REFUSED if refused else ApplicationState.REFUSAL_APPEALED
+    app = attrs.evolve(
+        lifecycle_builders.draft(application_id=_unique("APP")),
+        state=state,
+        appeal=None if refused else appeal,
+    )
+    assert _round_trip(store, app) == app
 
 
 @st.composite

@@ -56,6 +56,13 @@ def check_lifecycles() -> spo.Order:
         served.subject, at=AT.add(days=9), actor="PC 1", applied_by=spo.Party.defendant()
     )
     assert_type(varied.record, spo.TransitionRecord)
+    against = spo.AppealAgainst.s4_order(version=2, on_application_of=spo.Party.defendant())
+    assert_type(against.decision, spo.AppealedDecision)
+    appealed = spo.lodge_appeal(
+        varied.subject, at=AT.add(days=10), actor="PC 1", appellant=spo.Party.defendant()
+    )
+    assert_type(appealed.subject.appeal_pending, bool)
+    spo.AppealAgainst.discharge(on_application_of="defendant")  # type: ignore[arg-type]
     assert_type(spo.MACHINES["full_order"].to_mermaid(), str)
     spo.serve_order(made.order, at="2026-03-02", actor="PC 1")  # type: ignore[arg-type]
     return served.subject

@@ -73,6 +73,7 @@ from spo_tracker.domain.lifecycles.parties import (
     AppealRecord,
     Party,
     PartyRole,
+    PendingAppeal,
 )
 from spo_tracker.domain.statemachine import Machine
 
@@ -102,6 +103,7 @@ __all__ = [
     "OpenPointWarning",
     "Party",
     "PartyRole",
+    "PendingAppeal",
     "ReviewCommand",
     "ReviewEvent",
     "ReviewState",

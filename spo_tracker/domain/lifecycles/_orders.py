@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, Protocol, TypeVar
 
 import pendulum
@@ -19,31 +19,42 @@ from spo_tracker.domain.lifecycles.parties import (
     AppealedDecision,
     AppealRecord,
     Party,
+    PendingAppeal,
 )
 from spo_tracker.domain.orders import (
     Duration,
     Order,
     OrderKind,
+    OrderState,
     OrderVersion,
     VersionCause,
     check_terms_compatible,
 )
-from spo_tracker.domain.statemachine import Fired, Machine
+from spo_tracker.domain.statemachine import Fired, Machine, TransitionRecord
 from spo_tracker.domain.statutory_time import DayPeriod, as_london_date
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import IncompatibleTermError
 
 __all__ = [
+    "APPEAL_OUTCOMES",
+    "DISCHARGED_ON_APPEAL",
+    "NO_APPEAL",
     "S4_CAUSES",
     "OrderCommandLike",
     "OrderMachine",
     "appeal_decision_named",
     "appeal_dismissed",
     "appeal_is_pending",
+    "appeal_outcome_fits",
     "appeal_paragraph",
+    "appeal_record",
     "appealed",
     "compatible_with_live_orders",
+    "discharge_reason",
     "discharged",
+    "discharged_after_service",
+    "discharged_on_appeal",
+    "discharged_on_that_application",
     "ended",
     "expired",
     "fixed_period_has_ended",
@@ -55,6 +66,7 @@ __all__ = [
     "period_for",
     "proposed_period",
     "refusal_appealed_by_applicant",
+    "restored_on_appeal",
     "served",
     "served_not_before_made",
     "to_orders",
@@ -204,22 +216,37 @@ def appeal_decision_named(order: Order, cmd: OrderCommandLike) -> str | None:
     """The appeal names its appellant and a decision on this order that s.7 covers.
 
     Only a full order has s.4 decisions: an interim order is varied, renewed or
-    discharged under s.5(7), which s.7 does not list. A s.4 order is named by
-    the version it made, which must be a variation or a renewal.
+    discharged under s.5(7), which s.7 does not list. A discharged order is
+    appealed only against its discharge, and a live one never is. A s.4 order
+    is named by the version it made, which must be a variation or a renewal.
+    The refusal of an application for an order is appealed on the application.
     """
     against = cmd.against
     if cmd.appellant is None or against is None:
         return f"{_shown(cmd)}: name who appeals and the decision appealed against (s.7)"
-    if against.decision is AppealedDecision.MAKING:
+    decision = against.decision
+    if decision is AppealedDecision.REFUSAL:
+        return f"{_shown(cmd)}: the refusal of an application is appealed on the application"
+    discharged = order.state is OrderState.DISCHARGED
+    if discharged != (decision is AppealedDecision.DISCHARGE):
+        return (
+            f"{_shown(cmd)}: order {order.order_id!r} is {order.state.value}; only a discharged "
+            "order's discharge is appealed, and a live order's other decisions"
+        )
+    if decision is AppealedDecision.MAKING:
         return None
     if order.kind is OrderKind.INTERIM:
         return (
             f"{_shown(cmd)}: an interim order is varied, renewed or discharged under s.5(7), "
             "not s.4, and s.7 gives no appeal against those decisions"
         )
+    return _s4_version_named(order, cmd, against)
+
+
+def _s4_version_named(order: Order, cmd: OrderCommandLike, against: AppealAgainst) -> str | None:
     number = against.version
     if number is None:
-        return None  # a s.4 refusal: the library keeps no record of refused applications
+        return None  # a discharge or a s.4 refusal: no version to check
     if number > len(order.versions):
         return f"{_shown(cmd)}: order {order.order_id!r} has {len(order.versions)} versions"
     cause = order.versions[number - 1].cause
@@ -241,10 +268,13 @@ def making_appealed_by_defendant(order: Order, cmd: OrderCommandLike) -> str | N
     )
 
 
+_REFUSALS: Final = frozenset({AppealedDecision.S4_REFUSAL, AppealedDecision.DISCHARGE_REFUSAL})
+
+
 def refusal_appealed_by_applicant(order: Order, cmd: OrderCommandLike) -> str | None:
     """Only the party whose s.4 application was refused appeals (SPA2019 s.7(1)(d), s.7(2))."""
     against, appellant = cmd.against, cmd.appellant
-    if against is None or appellant is None or against.decision is not AppealedDecision.S4_REFUSAL:
+    if against is None or appellant is None or against.decision not in _REFUSALS:
         return None
     applicant = against.on_application_of
     if applicant is not None and appellant.key == applicant.key:
@@ -261,9 +291,82 @@ def appeal_paragraph(order: Order, against: AppealAgainst) -> str:
     by_defendant = applicant is not None and applicant.is_defendant
     if against.decision is AppealedDecision.MAKING:
         return "SPA2019 s.7(1)(b)" if order.kind is OrderKind.INTERIM else "SPA2019 s.7(1)(a)"
-    if against.decision is AppealedDecision.S4_ORDER:
+    if against.decision in (AppealedDecision.S4_ORDER, AppealedDecision.DISCHARGE):
         return "SPA2019 s.7(3)" if by_defendant else "SPA2019 s.7(1)(c)"
+    if against.decision is AppealedDecision.REFUSAL:
+        return "SPA2019 s.7(2)"
     return "SPA2019 s.7(1)(d)" if by_defendant else "SPA2019 s.7(2)"
+
+
+def discharge_reason(applied_by: Party | None) -> str:
+    """The ``end_reason`` a s.4 discharge records: on whose application (read by the guards)."""
+    who = applied_by.key if applied_by is not None else "unknown"
+    return f"discharged on the application of {who}"
+
+
+#: The ``end_reason`` of an order the Crown Court discharged on appeal (s.7(4)).
+DISCHARGED_ON_APPEAL: Final = "discharged on appeal (s.7(4))"
+
+
+def discharged_on_that_application(order: Order, cmd: OrderCommandLike) -> str | None:
+    """The discharge appealed is this order's s.4 discharge on that party's application.
+
+    SPA2019 s.7(1)(c), s.7(3) are about a s.4 order; the order records whose
+    application it was discharged on. A discharge by the Crown Court on appeal
+    (s.7(4)) is not a s.4 order, and s.7 gives no appeal against it.
+    """
+    against = cmd.against
+    if against is None or against.decision is not AppealedDecision.DISCHARGE:
+        return None
+    if order.end_reason == discharge_reason(against.on_application_of):
+        return None
+    return (
+        f"{_shown(cmd)}: order {order.order_id!r} was {order.end_reason!r}, not "
+        f"{discharge_reason(against.on_application_of)!r} under s.4"
+    )
+
+
+def discharged_after_service(order: Order, cmd: OrderCommandLike) -> str | None:
+    """Library: an appeal against a discharge is recorded for a served order only.
+
+    An allowed appeal restores the order as it was (APPEAL_RESTORED to SERVED);
+    the table has one target per row, so an order discharged before service,
+    which would go back to MADE, is not modelled (docs/domain.md, OPEN).
+    """
+    if order.served_at is None:
+        return (
+            f"{_shown(cmd)}, served_at=None: order {order.order_id!r} was discharged before it "
+            "was served"
+        )
+    return None
+
+
+#: The decisions each outcome may follow (SPA2019 s.7(4)); ``None`` is an appeal recorded
+#: before the library kept what it was against (the order's ``appeal`` is unknown).
+APPEAL_OUTCOMES: Final[Mapping[str, frozenset[AppealedDecision | None]]] = {
+    "APPEAL_QUASHED": frozenset({AppealedDecision.MAKING, None}),
+    "APPEAL_DISCHARGED": frozenset({AppealedDecision.DISCHARGE_REFUSAL}),
+    "APPEAL_RESTORED": frozenset({AppealedDecision.DISCHARGE}),
+}
+
+
+def appeal_outcome_fits(order: Order, cmd: OrderCommandLike) -> str | None:
+    """The Crown Court's outcome gives effect to what was appealed (SPA2019 s.7(4)).
+
+    Quashing ends the order, so it follows an appeal against the making; the
+    Crown Court discharges an order on an allowed appeal against a refused
+    discharge, and restores a discharged order on an allowed appeal against its
+    discharge. An allowed appeal against a s.4 order or a refused variation or
+    renewal is given effect with APPEAL_VARIED (a new version).
+    """
+    allowed = APPEAL_OUTCOMES.get(cmd.event.name)
+    pending = order.appeal
+    decision = None if pending is None else pending.against.decision
+    if allowed is None or decision in allowed:
+        return None
+    shown = "unknown" if pending is None else pending.describe()
+    wanted = ", ".join(sorted(d.value if d is not None else "unknown" for d in allowed))
+    return f"appeal={shown!r}: {cmd.event.name} follows an appeal against {wanted}"
 
 
 S = TypeVar("S", bound=enum.Enum)
@@ -280,28 +383,45 @@ class OrderMachine(Machine[S, E, Order, C]):
     """
 
     def fire(self, subject: Order, command: C) -> Fired[Order]:
-        """As :meth:`Machine.fire`; the record of LODGE_APPEAL is an :class:`AppealRecord`."""
+        """As :meth:`Machine.fire`; an appeal's record is an :class:`AppealRecord`.
+
+        LODGE_APPEAL records the command's appellant and decision, with the
+        paragraph of s.7 that allows it; an outcome (the other ``APPEAL_*``
+        events) records the appeal the order had pending, if it was known.
+        """
         fired = super().fire(subject, command)
-        appellant, against = command.appellant, command.against
-        if fired.record.event != "LODGE_APPEAL" or appellant is None or against is None:
-            return fired
         base = fired.record
-        on_application_of = against.on_application_of
-        record = AppealRecord(
-            machine=base.machine,
-            subject_id=base.subject_id,
-            event=base.event,
-            source=base.source,
-            target=base.target,
-            section=appeal_paragraph(subject, against),
-            at=base.at,
-            actor=base.actor,
-            appellant=appellant.key,
-            against=against.decision.value,
-            on_application_of=None if on_application_of is None else on_application_of.key,
-            appealed_version=against.version,
-        )
-        return Fired(fired.subject, record)
+        if base.event == "LODGE_APPEAL":
+            appellant, against = command.appellant, command.against
+            if appellant is None or against is None:
+                return fired
+            pending = PendingAppeal(appellant, against)
+            section = appeal_paragraph(subject, against)
+        elif base.event.startswith("APPEAL_") and subject.appeal is not None:
+            pending, section = subject.appeal, base.section
+        else:
+            return fired
+        return Fired(fired.subject, appeal_record(base, pending, section))
+
+
+def appeal_record(base: TransitionRecord, pending: PendingAppeal, section: str) -> AppealRecord:
+    """``base`` as an :class:`AppealRecord` naming ``pending``'s appellant and decision."""
+    against = pending.against
+    applicant = against.on_application_of
+    return AppealRecord(
+        machine=base.machine,
+        subject_id=base.subject_id,
+        event=base.event,
+        source=base.source,
+        target=base.target,
+        section=section,
+        at=base.at,
+        actor=base.actor,
+        appellant=pending.appellant.key,
+        against=against.decision.value,
+        on_application_of=None if applicant is None else applicant.key,
+        appealed_version=against.version,
+    )
 
 
 def variation_changes_something(order: Order, cmd: OrderCommandLike) -> str | None:
@@ -374,13 +494,16 @@ def new_version(order: Order, cmd: OrderCommandLike, cause: VersionCause) -> dic
 
 def ended(order: Order, at: pendulum.DateTime, reason: str) -> dict[str, Any]:
     """The order ends at ``at`` for ``reason``; an appeal still pending goes with it."""
-    return {"ended_at": at, "end_reason": reason, "appeal_pending": False}
+    return {"ended_at": at, "end_reason": reason, **NO_APPEAL}
+
+
+#: The changes that clear a pending appeal (decided, or gone with the order).
+NO_APPEAL: Final = {"appeal_pending": False, "appeal": None}
 
 
 def discharged(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """DISCHARGE: ended now, on whose application."""
-    who = cmd.applied_by.key if cmd.applied_by is not None else "unknown"
-    return ended(order, cmd.at, f"discharged on the application of {who}")
+    """DISCHARGE: ended now, recording on whose application (read by the appeal guards)."""
+    return ended(order, cmd.at, discharge_reason(cmd.applied_by))
 
 
 def expired(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
@@ -390,13 +513,25 @@ def expired(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
 
 
 def appealed(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """LODGE_APPEAL: the flag; the order stays in force (no stay, SPA2019 s.7).
+    """LODGE_APPEAL: the flag and the appeal; the order stays as it is (no stay, SPA2019 s.7).
 
-    Who appealed and against what go on the transition record (see :class:`OrderMachine`).
+    The guards have checked that the command names the appellant and the decision.
     """
-    return {"appeal_pending": True}
+    assert cmd.appellant is not None  # the guards checked both
+    assert cmd.against is not None
+    return {"appeal_pending": True, "appeal": PendingAppeal(cmd.appellant, cmd.against)}
 
 
 def appeal_dismissed(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """APPEAL_DISMISSED: the order stands as it was."""
-    return {"appeal_pending": False}
+    """APPEAL_DISMISSED: the decision appealed stands; the order is as it was."""
+    return dict(NO_APPEAL)
+
+
+def discharged_on_appeal(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
+    """APPEAL_DISCHARGED: the Crown Court discharges the order (SPA2019 s.7(4))."""
+    return ended(order, cmd.at, DISCHARGED_ON_APPEAL)
+
+
+def restored_on_appeal(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
+    """APPEAL_RESTORED: the discharge is quashed; the order is in force again (SPA2019 s.7(4))."""
+    return {"ended_at": None, "end_reason": None, **NO_APPEAL}

@@ -6,7 +6,11 @@ A chief officer of police applies to a magistrates' court by complaint
 age counts (s.1(5), s.2(5)), so no guard here looks at how old the conduct is.
 While the application is pending the same chief officer may apply for interim
 orders (s.5(1)-(2)). The court grants it only if satisfied of all three s.2(1)
-conditions.
+conditions. The chief officer who applied may appeal to the Crown Court against
+a refusal (s.7(2)), so REFUSED is not final: the appeal is kept on the
+application (``appeal``) while it is pending (REFUSAL_APPEALED), and the Crown
+Court either dismisses it (back to REFUSED) or allows it and makes the order
+(GRANTED, s.7(4)), being satisfied of s.2(1) as the magistrates would have been.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Final
 import attrs
 import pendulum
 
+from spo_tracker.domain.appeals import AppealAgainst, AppealedDecision, Party, PendingAppeal
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
     aware_at,
@@ -29,6 +34,7 @@ from spo_tracker.domain.lifecycles._support import (
 from spo_tracker.domain.people import ChiefOfficer, Defendant, ForceKind
 from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition
 from spo_tracker.domain.statutory_time import corresponding_date, ensure_date
+from spo_tracker.errors import InvalidValueError
 
 __all__ = [
     "MACHINE",
@@ -41,16 +47,21 @@ __all__ = [
     "CourtFindings",
     "CourtKind",
     "InterimDecision",
+    "allow_refusal_appeal",
     "applicant_connected_to_area",
     "applicant_is_chief_officer",
     "apply_for_interim",
     "court_findings_met",
     "decide_interim",
+    "dismiss_refusal_appeal",
     "draft_application",
     "grant_application",
     "interim_by_same_chief_officer",
     "interim_decision_given",
     "lay_application",
+    "lodge_refusal_appeal",
+    "order_made_on_appeal",
+    "refusal_appealed_by_applying_chief_officer",
     "refuse_application",
     "right_court_for_age",
     "withdraw_application",
@@ -65,6 +76,7 @@ class ApplicationState(enum.Enum):
     INTERIM_APPLIED = "interim_applied"
     GRANTED = "granted"
     REFUSED = "refused"
+    REFUSAL_APPEALED = "refusal_appealed"
     WITHDRAWN = "withdrawn"
 
 
@@ -77,6 +89,9 @@ class ApplicationEvent(enum.Enum):
     GRANT = "grant"
     REFUSE = "refuse"
     WITHDRAW = "withdraw"
+    LODGE_APPEAL = "lodge_appeal"
+    APPEAL_DISMISSED = "appeal_dismissed"
+    APPEAL_ALLOWED = "appeal_allowed"
 
 
 class CourtKind(enum.Enum):
@@ -143,7 +158,8 @@ class Application:
         interim_decisions: every interim application decided.
         findings: the court's s.2(1) findings at determination.
         determined_at: when it was granted or refused; ``withdrawn_at`` if withdrawn.
-        order_id: the full order made on it.
+        order_id: the full order made on it (by the Crown Court on an allowed appeal).
+        appeal: the chief officer's appeal against the refusal, while pending (s.7(2)).
         revision: bumped by every fired event.
     """
 
@@ -164,8 +180,14 @@ class Application:
     determined_at: pendulum.DateTime | None = None
     withdrawn_at: pendulum.DateTime | None = None
     order_id: str | None = None
+    appeal: PendingAppeal | None = attrs.field(default=None)
     note: str = ""
     revision: int = 1
+
+    @appeal.validator
+    def _check_appeal(self, _: attrs.Attribute[PendingAppeal | None], value: object) -> None:
+        if value is not None and not isinstance(value, PendingAppeal):
+            raise InvalidValueError("appeal", value, "must be a PendingAppeal or None")
 
     @property
     def subject_id(self) -> str:
@@ -185,8 +207,9 @@ class ApplicationCommand:
         area_connection: LAY by a territorial chief officer (s.1(3)).
         interim_applicant: APPLY_FOR_INTERIM: who applies (s.5(2)).
         interim_granted, interim_order_id: INTERIM_DECIDED (s.5(3)).
-        findings: GRANT (required) or REFUSE (optional): the s.2(1) findings.
-        order_id: GRANT: the order made.
+        findings: GRANT, APPEAL_ALLOWED (required) or REFUSE (optional): the s.2(1) findings.
+        order_id: GRANT, APPEAL_ALLOWED: the order made.
+        appellant, against: LODGE_APPEAL: who appeals, against which decision (s.7(2)).
         note: free text for the audit trail.
     """
 
@@ -199,6 +222,8 @@ class ApplicationCommand:
     interim_order_id: str | None = attrs.field(default=None, kw_only=True)
     findings: CourtFindings | None = attrs.field(default=None, kw_only=True)
     order_id: str | None = attrs.field(default=None, kw_only=True)
+    appellant: Party | None = attrs.field(default=None, kw_only=True)
+    against: AppealAgainst | None = attrs.field(default=None, kw_only=True)
     note: str = attrs.field(default="", kw_only=True)
 
 
@@ -274,6 +299,40 @@ def court_findings_met(app: Application, cmd: ApplicationCommand) -> str | None:
     return None
 
 
+def refusal_appealed_by_applying_chief_officer(
+    app: Application, cmd: ApplicationCommand
+) -> str | None:
+    """The chief officer who applied appeals against the refusal (SPA2019 s.7(2)).
+
+    Nobody else may: the defendant has nothing to appeal, and another force did not apply.
+    """
+    appellant, against = cmd.appellant, cmd.against
+    who = appellant.key if appellant is not None else None
+    what = against.describe() if against is not None else None
+    if against is None or against.decision is not AppealedDecision.REFUSAL:
+        return f"against={what!r}: an application's appeal is against its refusal (s.7(2))"
+    if appellant is None or not appellant.is_officer(app.applicant):
+        return (
+            f"appellant={who!r}: only the chief officer who applied "
+            f"({Party.chief_officer(app.applicant).key}) may appeal against the refusal"
+        )
+    return None
+
+
+def order_made_on_appeal(app: Application, cmd: ApplicationCommand) -> str | None:
+    """An allowed appeal names the order the Crown Court makes (SPA2019 s.7(4))."""
+    if not cmd.order_id:
+        return f"order_id={cmd.order_id!r}: name the order the Crown Court makes"
+    return None
+
+
+def refusal_appeal_pending(app: Application, cmd: ApplicationCommand) -> str | None:
+    """The Crown Court decides an appeal that was lodged (SPA2019 s.7(4))."""
+    if app.appeal is None:
+        return "appeal=None: no appeal against the refusal is pending"
+    return None
+
+
 CHIEF_OFFICER: Final = Guard(
     "applicant_is_chief_officer", "SPA2019 s.1(1), s.14(1)", applicant_is_chief_officer
 )
@@ -284,6 +343,13 @@ SAME_OFFICER: Final = Guard(
 )
 DECISION: Final = Guard("interim_decision_given", "SPA2019 s.5(3)", interim_decision_given)
 FINDINGS: Final = Guard("court_findings_met", "SPA2019 s.2(1)", court_findings_met)
+APPELLANT: Final = Guard(
+    "refusal_appealed_by_applying_chief_officer",
+    "SPA2019 s.7(2)",
+    refusal_appealed_by_applying_chief_officer,
+)
+APPEAL: Final = Guard("refusal_appeal_pending", "SPA2019 s.7(4)", refusal_appeal_pending)
+ORDER_NAMED: Final = Guard("order_made_on_appeal", "SPA2019 s.7(4)", order_made_on_appeal)
 
 
 # --- effects ----------------------------------------------------------------
@@ -319,6 +385,20 @@ def _withdrawn(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
     return {"withdrawn_at": cmd.at, "interim_applied_at": None, "note": cmd.note}
 
 
+def _appealed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
+    assert cmd.appellant is not None  # the guard checked both
+    assert cmd.against is not None
+    return {"appeal": PendingAppeal(cmd.appellant, cmd.against)}
+
+
+def _appeal_dismissed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
+    return {"appeal": None}
+
+
+def _allowed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
+    return {**_determined(app, cmd), "appeal": None}
+
+
 St, Ev = ApplicationState, ApplicationEvent
 _Row = Transition[ApplicationState, ApplicationEvent, Application, ApplicationCommand]
 
@@ -351,6 +431,14 @@ TABLE: Final[tuple[_Row, ...]] = (
         changes=_interim_decided),
     *_determinations(St.LAID),
     *_determinations(St.INTERIM_APPLIED),
+    row(St.REFUSED, Ev.LODGE_APPEAL, St.REFUSAL_APPEALED, "SPA2019 s.7(2)",
+        "the chief officer who applied appeals against the refusal to the Crown Court",
+        guards=(APPELLANT,), changes=_appealed),
+    row(St.REFUSAL_APPEALED, Ev.APPEAL_DISMISSED, St.REFUSED, "SPA2019 s.7(4)",
+        "the Crown Court confirms the refusal", guards=(APPEAL,), changes=_appeal_dismissed),
+    row(St.REFUSAL_APPEALED, Ev.APPEAL_ALLOWED, St.GRANTED, "SPA2019 s.7(4)",
+        "the Crown Court allows the appeal and makes the order, satisfied of s.2(1)(a)-(c)",
+        guards=(APPEAL, FINDINGS, ORDER_NAMED), changes=_allowed),
 )  # fmt: skip
 
 
@@ -364,7 +452,7 @@ MACHINE: Final = Machine(
     states=ApplicationState,
     events=ApplicationEvent,
     initial=ApplicationState.DRAFT,
-    finals=frozenset({St.GRANTED, St.REFUSED, St.WITHDRAWN}),
+    finals=frozenset({St.GRANTED, St.WITHDRAWN}),
     transitions=TABLE,
     get_state=lambda app: app.state,
     set_state=state_setter(),
@@ -469,3 +557,52 @@ def withdraw_application(
 ) -> Fired[Application]:
     """Withdraw the application (or abandon the draft)."""
     return MACHINE.fire(app, ApplicationCommand(Ev.WITHDRAW, at, actor, note=note))
+
+
+def lodge_refusal_appeal(
+    app: Application,
+    *,
+    at: pendulum.DateTime,
+    actor: str,
+    appellant: Party,
+    note: str = "",
+) -> Fired[Application]:
+    """The chief officer who applied appeals against the refusal (SPA2019 s.7(2)).
+
+    Raises:
+        GuardRejectedError: the appellant is not the chief officer who applied.
+    """
+    cmd = ApplicationCommand(
+        Ev.LODGE_APPEAL, at, actor, appellant=appellant, against=AppealAgainst.refusal(), note=note
+    )
+    return MACHINE.fire(app, cmd)
+
+
+def dismiss_refusal_appeal(
+    app: Application, *, at: pendulum.DateTime, actor: str
+) -> Fired[Application]:
+    """The Crown Court confirms the refusal (SPA2019 s.7(4)); the application is refused."""
+    return MACHINE.fire(app, ApplicationCommand(Ev.APPEAL_DISMISSED, at, actor))
+
+
+def allow_refusal_appeal(
+    app: Application,
+    *,
+    at: pendulum.DateTime,
+    actor: str,
+    findings: CourtFindings,
+    order_id: str,
+    note: str = "",
+) -> Fired[Application]:
+    """The Crown Court allows the appeal and makes the order (SPA2019 s.7(4), s.2(1)).
+
+    Record the order itself with :func:`~spo_tracker.domain.lifecycles.make_order`
+    (its ``court`` the Crown Court, its ``application_id`` this application).
+
+    Raises:
+        GuardRejectedError: no appeal pending, a s.2(1) finding not met, or no order id.
+    """
+    cmd = ApplicationCommand(
+        Ev.APPEAL_ALLOWED, at, actor, findings=findings, order_id=order_id, note=note
+    )
+    return MACHINE.fire(app, cmd)

@@ -25,26 +25,35 @@ INTROS: Final[Mapping[str, str]] = {
         "only about a defendant connected to their area (s.1(3)). There is no 6-month limit on "
         "the conduct relied on (s.13(2)), so no guard looks at its age. While it is pending, "
         "the same chief officer may apply for interim orders (s.5(1)-(2)). The court grants "
-        "it only on all three s.2(1) findings."
+        "it only on all three s.2(1) findings. The chief officer who applied may appeal "
+        "against a refusal (s.7(2)), so REFUSED is not final: the appeal is kept on the "
+        "application while pending (REFUSAL_APPEALED), and the Crown Court dismisses it or "
+        "allows it and makes the order (s.7(4))."
     ),
     "interim_order": (
         "An interim order has a fixed period only, with no minimum (SPA2019 s.5(6)(a)), and "
         "ceases when the main application is determined (s.5(6)(b)). The defendant or the "
         "chief officer who applied may have it varied, renewed or discharged (s.5(7)-(8)). "
         "Variations append a new version; earlier versions never change. Only the defendant "
-        "appeals, against the making (s.7(1)(b)); the appeal is a flag and does not stay it."
+        "appeals, against the making (s.7(1)(b)); the appeal is kept on the order while "
+        "pending and does not stay it."
     ),
     "full_order": (
         "A full order runs for a fixed period of at least 2 years beginning with the day it "
         "was made, or until further order (SPA2019 s.3). The defendant or a relevant chief "
         "officer (s.4(1), s.14(1)) may apply to vary, renew or discharge it; additional terms "
         "need a finding of necessity (s.4(4)(a)); before the 2-year point a discharge needs "
-        "the consents in s.4(4)(b). An appeal (s.7) is a flag on the live order and does not "
-        "stay it; the guards check who appeals against which decision: the defendant against "
-        "the making, a s.4 order on a chief officer's application or the refusal of their "
-        "own s.4 application (s.7(1)); the chief officer who applied against the refusal of "
-        "their s.4 application (s.7(2)); a relevant chief officer against a s.4 order on the "
-        "defendant's application (s.7(3)). The states are those of an order without CEASED."
+        "the consents in s.4(4)(b). An appeal (s.7) is kept on the order while pending "
+        "(`appeal`) and does not stay it; the guards check who appeals against which "
+        "decision: the defendant against the making, a s.4 order (variation, renewal or "
+        "discharge) on a chief officer's application or the refusal of their own s.4 "
+        "application (s.7(1)); the chief officer who applied against the refusal of their "
+        "s.4 application (s.7(2)); a relevant chief officer against a s.4 order on the "
+        "defendant's application (s.7(3)). A discharge is a s.4 order, so DISCHARGED is not "
+        "final: its discharge may be appealed and the Crown Court may restore the order. "
+        "The outcome must fit what was appealed (s.7(4)): quashing follows an appeal "
+        "against the making, a discharge on appeal one against a refused discharge. The "
+        "states are those of an order without CEASED."
     ),
     "notification_duty": (
         "The defendant notifies every name and the home address within 3 days beginning with "
@@ -102,12 +111,15 @@ OPEN_CHOICES: Final = (
     "(`AppealAgainst.on_application_of`): an order version records what changed, not who "
     "applied, and the refusal of a s.4 application is not recorded at all. A s.4 order is "
     "named by the version it made, which must be a variation or a renewal.",
-    "**What a pending appeal is against** is kept on the transition record and the "
-    "`AppealLodged` event, not on the order (which has only `appeal_pending`), so the "
-    "Crown Court's outcome rows cannot check it: `APPEAL_QUASHED` ends the whole order "
-    "whatever the appeal was against. Appeals against a discharge, and against the "
-    "refusal of an application for an order or an interim order (s.7(2)), are not "
-    "modelled yet (see the domain page).",
+    "**An appeal against a discharge** is recorded for a served order only: quashing the "
+    "discharge restores the order to SERVED (`APPEAL_RESTORED`), and an order discharged "
+    "before service would go back to MADE, which one table row cannot say "
+    "(`discharged_after_service`).",
+    "**An appeal recorded before the library kept its facts** (`appeal_pending` without "
+    "`appeal`) may still be dismissed, varied or quashed, as before; the outcomes that "
+    "need to know what was appealed (`APPEAL_DISCHARGED`, `APPEAL_RESTORED`) refuse it.",
+    "**The appeal against the refusal of an interim order** (s.7(2)) is not modelled yet "
+    "(see the domain page).",
 )
 
 

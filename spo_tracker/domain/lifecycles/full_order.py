@@ -6,19 +6,25 @@ chief officer (s.4(1), s.14(1)) may apply to vary, renew or discharge it; no
 additional prohibition or requirement is added unless necessary to protect a
 person (s.4(4)(a)); before the end of the 2 years beginning with the day made
 it is discharged only with the consents s.4(4)(b) lists. New terms must not
-clash with another live order (s.2(6)-(7)). An appeal (s.7) is a flag on the
-live order, never a state, and does not stay it. Who may appeal depends on the
-decision (s.7(1)-(3)): the defendant against the making, a s.4 order made on a
+clash with another live order (s.2(6)-(7)). An appeal (s.7) is kept on the
+order (``appeal``, with the ``appeal_pending`` flag), never a state, and does
+not stay it. Who may appeal depends on the decision (s.7(1)-(3)): the defendant
+against the making, a s.4 order (variation, renewal or discharge) made on a
 chief officer's application, or the refusal of their own s.4 application; the
 chief officer who applied against the refusal of their s.4 application; a
 relevant chief officer against a s.4 order made on the defendant's application.
+A discharge is a s.4 order, so a discharged order is not final: its discharge
+may be appealed, and the Crown Court may restore it. The Crown Court's outcome
+must fit what was appealed (s.7(4)): quashing follows an appeal against the
+making, a discharge on appeal an appeal against a refused discharge.
 
 Rules the Act leaves to the library (each is a guard citing ``library``):
 a variation must change something; it may shorten the period but not to one
 already over (discharge instead); past its fixed period an order accepts only
-EXPIRE; one appeal at a time. A term is "additional" (s.4(4)(a)) when it is not
-one of the current version's terms exactly: a changed term counts as added, so
-tightening an existing term also needs the court's finding.
+EXPIRE; one appeal at a time; an appeal against a discharge is recorded for a
+served order only (restoring it goes back to SERVED). A term is "additional"
+(s.4(4)(a)) when it is not one of the current version's terms exactly: a changed
+term counts as added, so tightening an existing term also needs the court's finding.
 """
 
 from __future__ import annotations
@@ -67,10 +73,12 @@ __all__ = [
     "applicant_may_apply",
     "discharge_consents_given",
     "discharge_consents_needed",
+    "discharge_on_appeal",
     "discharge_order",
     "fixed_period_at_least_two_years",
     "renew_order",
     "renewal_extends_fixed_period",
+    "restore_on_appeal",
     "s4_order_appealed_by_other_side",
     "two_year_point",
     "vary_order",
@@ -104,6 +112,8 @@ class FullOrderEvent(enum.Enum):
     APPEAL_DISMISSED = "appeal_dismissed"
     APPEAL_VARIED = "appeal_varied"
     APPEAL_QUASHED = "appeal_quashed"
+    APPEAL_DISCHARGED = "appeal_discharged"
+    APPEAL_RESTORED = "appeal_restored"
 
 
 def _event(value: object) -> FullOrderEvent:
@@ -190,17 +200,21 @@ def _relevant_officer(order: Order, cmd: FullOrderCommand, who: Party) -> bool:
     return territorial and cmd.applicant_believes_defendant_in_area
 
 
+_S4_ORDERS: Final = frozenset({AppealedDecision.S4_ORDER, AppealedDecision.DISCHARGE})
+
+
 def s4_order_appealed_by_other_side(order: Order, cmd: FullOrderCommand) -> str | None:
     """A s.4 order is appealed by the side that did not apply (SPA2019 s.7(1)(c), s.7(3)).
 
-    Made on a chief officer's application: the defendant appeals (s.7(1)(c)).
+    A s.4 order is a variation, a renewal or a discharge. Made on a chief
+    officer's application: the defendant appeals (s.7(1)(c)).
     Made on the defendant's application: a relevant chief officer appeals
     (s.7(3)): the one who applied for the order, the one for the area where the
     defendant lives (``home_force``), or a territorial one who believes the
     defendant is in or coming to their area.
     """
     against, appellant = cmd.against, cmd.appellant
-    if against is None or appellant is None or against.decision is not AppealedDecision.S4_ORDER:
+    if against is None or appellant is None or against.decision not in _S4_ORDERS:
         return None
     applicant = against.on_application_of
     if applicant is not None and not applicant.is_defendant and appellant.is_defendant:
@@ -331,6 +345,13 @@ REFUSAL_APPEAL: Final = _G(
     shared.refusal_appealed_by_applicant,
 )
 APPEAL: Final = _G("appeal_is_pending", "SPA2019 s.7(4)", shared.appeal_is_pending)
+OUTCOME: Final = _G("appeal_outcome_fits", "SPA2019 s.7(4)", shared.appeal_outcome_fits)
+DISCHARGE_APPLICANT: Final = _G(
+    "discharged_on_that_application",
+    "SPA2019 s.7(1)(c), s.7(3)",
+    shared.discharged_on_that_application,
+)
+AFTER_SERVICE: Final = _G("discharged_after_service", "library", shared.discharged_after_service)
 
 
 # --- effects ----------------------------------------------------------------
@@ -347,7 +368,7 @@ def _renewed(order: Order, cmd: FullOrderCommand) -> dict[str, Any]:
 def _varied_on_appeal(order: Order, cmd: FullOrderCommand) -> dict[str, Any]:
     return {
         **shared.new_version(order, cmd, VersionCause.VARIED_ON_APPEAL),
-        "appeal_pending": False,
+        **shared.NO_APPEAL,
     }
 
 
@@ -403,7 +424,28 @@ def _live_rows(source: FullOrderState) -> tuple[_Row, ...]:
           "the Crown Court varies the order; a new version",
           (IN_PERIOD, APPEAL, CHANGES, NOT_OVER, TWO_YEARS, COMPATIBLE), _varied_on_appeal),
         r(Ev.APPEAL_QUASHED, St.QUASHED, "SPA2019 s.7(4)",
-          "the Crown Court quashes the order", (IN_PERIOD, APPEAL), _quashed),
+          "the Crown Court quashes the order on an appeal against its making",
+          (IN_PERIOD, APPEAL, OUTCOME), _quashed),
+        r(Ev.APPEAL_DISCHARGED, St.DISCHARGED, "SPA2019 s.7(4)",
+          "the Crown Court discharges the order on an appeal against a refused discharge",
+          (IN_PERIOD, APPEAL, OUTCOME), shared.discharged_on_appeal),
+    )  # fmt: skip
+
+
+def _discharged_rows() -> tuple[_Row, ...]:
+    # A discharge is a s.4 order: appealable (s.7(1)(c), s.7(3)), so DISCHARGED is not final.
+    source = St.DISCHARGED
+    return (
+        row(source, Ev.LODGE_APPEAL, source, "SPA2019 s.7(1)(c), s.7(3)",
+            "an appeal against the s.4 discharge by the side that did not apply for it",
+            guards=(NO_APPEAL, APPEAL_NAMED, S4_ORDER_APPEAL, DISCHARGE_APPLICANT, AFTER_SERVICE),
+            changes=shared.appealed, stored=_stored),
+        row(source, Ev.APPEAL_DISMISSED, source, "SPA2019 s.7(4)",
+            "the Crown Court confirms the discharge", guards=(APPEAL,),
+            changes=shared.appeal_dismissed, stored=_stored),
+        row(source, Ev.APPEAL_RESTORED, St.SERVED, "SPA2019 s.7(4)",
+            "the Crown Court quashes the discharge: the order is in force again",
+            guards=(APPEAL, OUTCOME), changes=shared.restored_on_appeal, stored=_stored),
     )  # fmt: skip
 
 
@@ -414,6 +456,7 @@ TABLE: Final[tuple[_Row, ...]] = (
         guards=(IN_PERIOD, AFTER_MADE), changes=shared.served, stored=_stored),
     *_live_rows(St.MADE),
     *_live_rows(St.SERVED),
+    *_discharged_rows(),
 )  # fmt: skip
 
 
@@ -443,7 +486,7 @@ MACHINE: Final = shared.OrderMachine(
     states=FullOrderState,
     events=FullOrderEvent,
     initial=FullOrderState.MADE,
-    finals=frozenset({St.DISCHARGED, St.EXPIRED, St.QUASHED}),
+    finals=frozenset({St.EXPIRED, St.QUASHED}),
     transitions=TABLE,
     get_state=_get_state,
     set_state=state_setter(_stored),
@@ -533,3 +576,21 @@ def discharge_order(
         home_force=home_force,
     )
     return MACHINE.fire(order, cmd)
+
+
+def discharge_on_appeal(order: Order, *, at: pendulum.DateTime, actor: str) -> Fired[Order]:
+    """The Crown Court allows an appeal against a refused discharge and discharges (s.7(4)).
+
+    Raises:
+        GuardRejectedError: no appeal pending, or it was not against a refused discharge.
+    """
+    return MACHINE.fire(order, FullOrderCommand(Ev.APPEAL_DISCHARGED, at, actor))
+
+
+def restore_on_appeal(order: Order, *, at: pendulum.DateTime, actor: str) -> Fired[Order]:
+    """The Crown Court allows an appeal against the discharge: the order is restored (s.7(4)).
+
+    Raises:
+        GuardRejectedError: no appeal against the discharge is pending.
+    """
+    return MACHINE.fire(order, FullOrderCommand(Ev.APPEAL_RESTORED, at, actor))

@@ -207,7 +207,7 @@ def _renewed(order: Order, cmd: InterimOrderCommand) -> dict[str, Any]:
 def _varied_on_appeal(order: Order, cmd: InterimOrderCommand) -> dict[str, Any]:
     return {
         **shared.new_version(order, cmd, VersionCause.VARIED_ON_APPEAL),
-        "appeal_pending": False,
+        **shared.NO_APPEAL,
     }
 
 

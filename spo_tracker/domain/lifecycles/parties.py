@@ -1,167 +1,47 @@
 """Who applies to a court about an order or appeals against a decision on it.
 
-Used by the order lifecycles for the applicant rules (SPA2019 s.4(1), s.5(7),
-s.14(1)), the discharge consents (s.4(4)(b)) and the appeal rules (s.7(1)-(3)):
-who appeals (a :class:`Party`), against what (:class:`AppealAgainst`), and the
-transition record of a lodged appeal that carries both (:class:`AppealRecord`).
+Used by the lifecycles for the applicant rules (SPA2019 s.4(1), s.5(7),
+s.14(1)), the discharge consents (s.4(4)(b)) and the appeal rules (s.7(1)-(4)):
+who appeals (a :class:`Party`), against what (:class:`AppealAgainst`), the
+appeal kept on the order or application while pending (:class:`PendingAppeal`),
+and the transition record of an appeal lodged or decided (:class:`AppealRecord`).
+The value objects live in :mod:`spo_tracker.domain.appeals` (the order record
+keeps a :class:`PendingAppeal`) and are re-exported here.
 """
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
-from spo_tracker.domain.people import ChiefOfficer
+from spo_tracker.domain.appeals import (
+    AppealAgainst,
+    AppealedDecision,
+    Party,
+    PartyRole,
+    PendingAppeal,
+)
 from spo_tracker.domain.statemachine import TransitionRecord
-from spo_tracker.errors import InvalidValueError
 
-__all__ = ["AppealAgainst", "AppealRecord", "AppealedDecision", "Party", "PartyRole"]
-
-
-class PartyRole(enum.Enum):
-    """The two kinds of party the Act lets apply (SPA2019 s.4(1), s.5(7))."""
-
-    DEFENDANT = "defendant"
-    CHIEF_OFFICER = "chief_officer"
-
-
-@attrs.frozen
-class Party:
-    """The defendant, or a chief officer of police (with their force).
-
-    Build one with :meth:`defendant` or :meth:`chief_officer`. Two parties are
-    the same person when their :attr:`key` is equal: a chief officer is known by
-    their force, whatever title is recorded.
-    """
-
-    role: PartyRole
-    officer: ChiefOfficer | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.role, PartyRole):
-            raise InvalidValueError("role", self.role, "must be a PartyRole")
-        wants_officer = self.role is PartyRole.CHIEF_OFFICER
-        if wants_officer != isinstance(self.officer, ChiefOfficer):
-            raise InvalidValueError(
-                "officer", self.officer, f"a {self.role.value} party needs exactly that"
-            )
-
-    @classmethod
-    def defendant(cls) -> Party:
-        """The defendant."""
-        return cls(PartyRole.DEFENDANT)
-
-    @classmethod
-    def chief_officer(cls, officer: ChiefOfficer) -> Party:
-        """A chief officer of police."""
-        return cls(PartyRole.CHIEF_OFFICER, officer)
-
-    @property
-    def is_defendant(self) -> bool:
-        """Whether this party is the defendant."""
-        return self.role is PartyRole.DEFENDANT
-
-    @property
-    def key(self) -> str:
-        """``defendant`` or ``chief-officer:<force code>``."""
-        if self.officer is None:
-            return "defendant"
-        return f"chief-officer:{self.officer.key}"
-
-    def is_officer(self, officer: ChiefOfficer | None) -> bool:
-        """Whether this party is the chief officer of ``officer``'s force."""
-        return officer is not None and self.officer is not None and self.officer.key == officer.key
-
-
-class AppealedDecision(enum.Enum):
-    """The kinds of decision on an order that s.7 lets a party appeal against.
-
-    The refusal of an application for an order or an interim order (s.7(2)) is
-    a decision on the application, not on an order; see the domain guide.
-    """
-
-    MAKING = "making"  # the making of the order itself, s.7(1)(a)-(b)
-    S4_ORDER = "s4_order"  # a variation or renewal made under s.4, s.7(1)(c), s.7(3)
-    S4_REFUSAL = "s4_refusal"  # the refusal of a s.4 application, s.7(1)(d), s.7(2)
-
-
-def _version_number(value: object) -> int | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 2):
-        return value
-    raise InvalidValueError("version", value, "a s.4 order is an order version, numbered 2 or more")
-
-
-@attrs.frozen
-class AppealAgainst:
-    """The decision an appeal to the Crown Court is against (SPA2019 s.7(1)-(3)).
-
-    Build one with :meth:`making`, :meth:`s4_order` or :meth:`s4_refusal`. Who
-    may appeal depends on the decision and, for a s.4 decision, on whose
-    application it was made: the library keeps no record of that on the order
-    (a version records what changed, not who asked), so the appeal states it.
-
-    Attributes:
-        decision: what kind of decision.
-        on_application_of: a s.4 decision: who applied for it.
-        version: a s.4 order: the order version it made (a variation or renewal).
-    """
-
-    decision: AppealedDecision
-    on_application_of: Party | None = attrs.field(default=None, kw_only=True)
-    version: int | None = attrs.field(default=None, kw_only=True, converter=_version_number)
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.decision, AppealedDecision):
-            raise InvalidValueError("decision", self.decision, "must be an AppealedDecision")
-        s4 = self.decision is not AppealedDecision.MAKING
-        if s4 != isinstance(self.on_application_of, Party):
-            raise InvalidValueError(
-                "on_application_of",
-                self.on_application_of,
-                f"a {self.decision.value} appeal needs exactly that: "
-                "the Party whose s.4 application was decided, and only for a s.4 decision",
-            )
-        wants_version = self.decision is AppealedDecision.S4_ORDER
-        if wants_version != (self.version is not None):
-            raise InvalidValueError(
-                "version",
-                self.version,
-                f"a {self.decision.value} appeal "
-                + ("names the version the s.4 order made" if wants_version else "names none"),
-            )
-
-    @classmethod
-    def making(cls) -> AppealAgainst:
-        """The making of the order (s.7(1)(a) full, s.7(1)(b) interim)."""
-        return cls(AppealedDecision.MAKING)
-
-    @classmethod
-    def s4_order(cls, *, version: int, on_application_of: Party) -> AppealAgainst:
-        """The s.4 variation or renewal that made order version ``version``."""
-        return cls(AppealedDecision.S4_ORDER, on_application_of=on_application_of, version=version)
-
-    @classmethod
-    def s4_refusal(cls, *, on_application_of: Party) -> AppealAgainst:
-        """The refusal of a s.4 application (to vary, renew or discharge) by this party."""
-        return cls(AppealedDecision.S4_REFUSAL, on_application_of=on_application_of)
-
-    def describe(self) -> str:
-        """E.g. ``making``, ``s4_order version 2 on the application of defendant``."""
-        if self.on_application_of is None:
-            return self.decision.value
-        where = "" if self.version is None else f" version {self.version}"
-        return f"{self.decision.value}{where} on the application of {self.on_application_of.key}"
+__all__ = [
+    "AppealAgainst",
+    "AppealRecord",
+    "AppealedDecision",
+    "Party",
+    "PartyRole",
+    "PendingAppeal",
+]
 
 
 @attrs.frozen
 class AppealRecord(TransitionRecord):
-    """The record of a lodged appeal: a :class:`TransitionRecord` that also says who and what.
+    """The record of an appeal lodged or decided: a :class:`TransitionRecord` saying who and what.
 
-    The order keeps only the ``appeal_pending`` flag, so the appellant and the
-    decision live on this record (and on the ``AppealLodged`` event built from
-    it). ``section`` is the paragraph of s.7 that gives this appellant the
-    appeal, e.g. ``SPA2019 s.7(3)``, rather than the row's ``SPA2019 s.7(1)-(3)``.
+    The order keeps the pending appeal only until the Crown Court decides it, so
+    the record of the lodging and of the outcome carries the appellant and the
+    decision appealed against (as do the events built from it). For a lodged
+    appeal ``section`` is the paragraph of s.7 that gives this appellant the
+    appeal, e.g. ``SPA2019 s.7(3)``, rather than the row's ``SPA2019 s.7(1)-(3)``;
+    for an outcome it is the row's (s.7(4)).
 
     Attributes:
         appellant: the appellant's :attr:`Party.key`.
