@@ -12,7 +12,9 @@ its records (persons, orders with versions and terms), then its incidents.
   into that database (its references resolved against what is stored), each
   with :func:`~spo_tracker.interchange.import_file` (both passes, one
   transaction) in a child process, so that its peak memory (``VmHWM``) is
-  its own; a child that only loads the library gives the baseline;
+  its own; a child that only loads the library gives the baseline (the
+  records go through the storage's bulk aggregate path, ``add_many``; the
+  figures print as before, so runs before and after it compare line by line);
 * **raw ingest**: the same incidents through
   :func:`~spo_tracker.storage.ingest_incidents` (the storage's bulk path: no
   file, no format to check, a commit per batch) into a copy of the database

@@ -8,7 +8,16 @@ In one run, on the same rows (seeded synthetic incidents):
   naive per-object ORM ``session.add`` (target: >= 10x naive; both measured on
   the first ``--naive`` rows into an empty table, as the naive path is slow);
 * a streaming scan (:func:`spo_tracker.storage.scan_incident_rows`) against a
-  bare ``SELECT`` of the same columns, same order (target: within 2x).
+  bare ``SELECT`` of the same columns, same order (target: within 2x);
+* aggregates (``--aggregates`` defendants, their protected persons and orders
+  from the synthetic force) added one at a time (``add``, the path the import
+  used before) against ``add_many`` in batches of 5,000, each in one unit of work
+  into an empty database;
+* 10,000 stored alerts read back one ``get`` at a time (what ``stored_alerts``
+  did before) against :func:`~spo_tracker.reports.stored_alerts` (``get_many``);
+* compliance records stored by ``uow.compliance.add_many`` (``COPY`` on
+  PostgreSQL) against SQLAlchemy's ``executemany`` of the same rows (what it
+  ran before).
 
 SQLite always; PostgreSQL too when ``--postgres URL`` (or
 ``SPO_TRACKER_TEST_POSTGRES_URL``) names a server: a scratch database is made
@@ -30,15 +39,21 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pendulum
 import psycopg
 import sqlalchemy as sa
 from _common import report
 from sqlmodel import Session
 
+from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.detection.synthetic import synthetic_force
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Platform, handle, phone
 from spo_tracker.domain.incidents import Incident, IncidentKind
+from spo_tracker.domain.terms import SignOnSchedule
+from spo_tracker.reports._source import stored_alerts
 from spo_tracker.storage import (
     Actor,
     connect,
@@ -327,11 +342,152 @@ def measure(backend: Backend, count: int, naive_count: int, batch: int) -> None:
     report(f"{backend.name} scan, light scan time / bare SELECT time", scan / bare, "x", "<= 2")
 
 
+def add_aggregates(url: str, objs: list[list[Any]], *, bulk: bool) -> float:
+    """Seconds to store ``objs`` (lists of one kind, parents first) in one unit of work."""
+    store = connect(url, clock=lambda: START)
+
+    def run() -> None:
+        with store.unit_of_work(ACTOR) as uow:
+            for kind in objs:
+                repo = uow.repository_for(kind[0])
+                if bulk:
+                    for start in range(0, len(kind), 5_000):
+                        repo.add_many(kind[start : start + 5_000], reason="bench")
+                else:
+                    for obj in kind:
+                        repo.add(obj, reason="bench")
+            uow.commit()
+
+    try:
+        return timed(run)
+    finally:
+        store.close()
+
+
+def bench_aggregates(backend: Backend, count: int) -> None:
+    """Aggregates added one by one against ``add_many``, into equally empty databases."""
+    force = synthetic_force(seed=1, defendants=count, orders=round(count * 1.2))
+    objs: list[list[Any]] = [
+        list(force.defendants),
+        list(force.protected_persons),
+        list(force.orders),
+    ]
+    total = sum(map(len, objs))
+    label = f"{count:,} defendants, {len(force.orders):,} orders, {total:,} aggregates"
+    one = total / add_aggregates(backend.fresh(), objs, bulk=False)
+    bulk = total / add_aggregates(backend.fresh(), objs, bulk=True)
+    report(f"{backend.name} aggregates ({label}), add one by one", one, "aggregates/s")
+    report(f"{backend.name} aggregates ({label}), add_many", bulk, "aggregates/s")
+    report(f"{backend.name} aggregates, add_many / add one by one", bulk / one, "x")
+
+
+def sample_alerts(count: int) -> list[Alert]:
+    """``count`` breach alerts with distinct ids."""
+    return [
+        Alert(
+            alert_id=alert_id_for("bench", n),
+            rule_id="breach.no_contact",
+            kind=AlertKind.BREACH,
+            severity=Severity.HIGH,
+            defendant_id=f"D{n % 1_000}",
+            order_id=f"O{n % 1_000}",
+            term_id="T1",
+            section="SPA2019 s.8(1)",
+            title=f"Suspected breach {n}",
+            explanation="For review: reasonable excuse is for a court.",
+            evidence_ids=(f"I-{n}", f"I-{n + 1}"),
+            count=2,
+            first_seen=START.add(minutes=n),
+            last_seen=START.add(minutes=n + 5),
+            identified_at=START.add(days=30),
+        )
+        for n in range(count)
+    ]
+
+
+def bench_stored_alerts(backend: Backend, count: int) -> None:
+    """Stored alerts read one ``get`` at a time against ``stored_alerts`` (``get_many``)."""
+    url = backend.fresh()
+    store = connect(url, clock=lambda: START)
+    at = START.add(days=31)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            uow.add_alerts(sample_alerts(count))
+            uow.commit()
+
+        def one_by_one() -> int:
+            with store.unit_of_work(ACTOR, at=at) as uow:
+                return len([uow.alerts.get(k) for k in uow.alerts.ids()])
+
+        before = best_of(one_by_one, 3)
+        after = best_of(lambda: stored_alerts(store, actor=ACTOR, at=at), 3)
+    finally:
+        store.close()
+    report(f"{backend.name} {count:,} stored alerts, read one get at a time", before, "s")
+    report(f"{backend.name} {count:,} stored alerts, stored_alerts (get_many)", after, "s")
+    report(f"{backend.name} stored alerts, one by one / bulk", before / after, "x")
+
+
+def bench_compliance(backend: Backend, count: int) -> None:
+    """Compliance records stored by ``add_many`` against an ``executemany`` of the same rows."""
+    force = synthetic_force(seed=1, defendants=10, orders=12)
+    order = force.orders[0]
+    records = [
+        ComplianceRecord(f"C-{n:08d}", order.defendant_id, order.order_id, "T-SIGN", START)
+        for n in range(count)
+    ]
+    mapper = MAPPERS[ComplianceRecord]
+    rows = [mapper.root_values(r, 1) for r in records]
+    url = backend.fresh()
+    store = connect(url, clock=lambda: START)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            uow.defendants.add_many(
+                [d for d in force.defendants if d.defendant_id == order.defendant_id]
+            )
+            uow.protected_persons.add_many(
+                [p for p in force.protected_persons if p.person_id in order.protected_person_ids]
+            )
+            uow.orders.add(_with_sign_on(order))
+            uow.commit()
+
+        def api() -> None:
+            with store.unit_of_work(ACTOR) as uow:
+                uow.compliance.add_many(records)
+                uow.rollback()
+
+        def executemany() -> None:
+            with Session(store.engine) as session:
+                session.execute(sa.insert(mapper.root.__table__), rows)  # type: ignore[attr-defined]
+                session.rollback()
+
+        bulk = count / best_of(api, 3)
+        plain = count / best_of(executemany, 3)
+    finally:
+        store.close()
+    report(f"{backend.name} compliance, add_many ({count:,} records)", bulk, "records/s")
+    report(
+        f"{backend.name} compliance, SQLAlchemy executemany of the same rows", plain, "records/s"
+    )
+    report(f"{backend.name} compliance, add_many / executemany", bulk / plain, "x")
+
+
+def _with_sign_on(order: Any) -> Any:
+    """``order`` with a sign-on schedule ``T-SIGN`` in its current version."""
+    term = SignOnSchedule(term_id="T-SIGN", station="Lloyd House", weekdays=frozenset({0}))
+    current = attrs.evolve(order.current, terms=(*order.current.terms, term))
+    return attrs.evolve(order, versions=(*order.versions[:-1], current))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--incidents", type=int, default=200_000, help="rows (default 200,000)")
     parser.add_argument("--naive", type=int, default=20_000, help="rows for the naive ORM path")
     parser.add_argument("--batch", type=int, default=5_000, help="ingest batch size")
+    parser.add_argument("--aggregates", type=int, default=1_000, help="defendants to add")
+    parser.add_argument("--alerts", type=int, default=10_000, help="stored alerts to read")
+    parser.add_argument("--compliance", type=int, default=100_000, help="compliance records")
+    parser.add_argument("--only-bulk", action="store_true", help="skip the incident figures")
     parser.add_argument(
         "--postgres",
         default=os.environ.get("SPO_TRACKER_TEST_POSTGRES_URL"),
@@ -343,7 +499,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         backends.append(PostgresBackend(args.postgres))
     for backend in backends:
         try:
-            measure(backend, args.incidents, min(args.naive, args.incidents), args.batch)
+            if not args.only_bulk:
+                measure(backend, args.incidents, min(args.naive, args.incidents), args.batch)
+            print(f"\n== {backend.name}: bulk aggregates, stored alerts, compliance")
+            bench_aggregates(backend, args.aggregates)
+            bench_stored_alerts(backend, args.alerts)
+            bench_compliance(backend, args.compliance)
         finally:
             backend.cleanup()
 
