@@ -41,6 +41,10 @@ Record = dict[str, Any]
 
 #: Incidents checked against the database this many at a time.
 _CHUNK: Final = 1_000
+#: The application states version 1.0 could carry; later states need 1.1 (appeals, s.7(2)).
+_APPLICATION_STATES_1_0: Final = frozenset(
+    {"draft", "laid", "interim_applied", "granted", "refused", "withdrawn"}
+)
 #: Why restricted details are read while an import is checked (for the audit trail).
 _REASON: Final = "interchange import"
 
@@ -278,6 +282,8 @@ class Validation:
         problems = checker().problems(kind, record)
         for path, message in problems:
             self.issue(number, path, message, label)
+        if self.version == "1.0" and kind in ("order", "application"):
+            self.only_in_1_0(number, kind, record, label)
         if kind == "order":
             self.group = Group(number, record, broken=bool(problems))
         elif kind in ("order_version", "term"):
@@ -286,6 +292,30 @@ class Validation:
             self.remember_unchecked(number, kind, record)
         else:
             self.check(number, kind, record, label)
+
+    def only_in_1_0(self, number: int, kind: str, record: Record, label: str) -> None:
+        """A 1.0 file cannot hold what 1.1 added to orders and applications: a pending
+        appeal's details (SPA2019 s.7) and the application states of an appeal."""
+        attributes = _dig(record, "attributes")
+        if attributes.get("appeal") is not None:
+            self.issue(
+                number,
+                "attributes.appeal",
+                "appeal details need interchange version 1.1 or later",
+                label,
+            )
+        state = attributes.get("state")
+        if (
+            kind == "application"
+            and isinstance(state, str)
+            and state not in _APPLICATION_STATES_1_0
+        ):
+            self.issue(
+                number,
+                "attributes.state",
+                f"{shorten(state)} needs interchange version 1.1 or later",
+                label,
+            )
 
     def remember(self, kind: str, key: object, number: int) -> None:
         """Note an id (so that later references to it are not reported as well)."""

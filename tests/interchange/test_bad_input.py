@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from spo_tracker.domain.appeals import AppealAgainst, Party, PendingAppeal
 from spo_tracker.errors import ImportIssue, ImportValidationError, InvalidValueError
 from spo_tracker.interchange import MAX_LINE_BYTES, Dataset, import_file
+from spo_tracker.interchange._records import write_appeal
 from spo_tracker.storage import InMemoryStore, Store
 from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import (
@@ -506,3 +508,30 @@ def test_a_stored_compliance_record_with_other_content_is_refused(write: Writer)
     issues = _problems(write, lines, store)
     assert _where(issues) == [(_line("compliance", "ATT-1"), "attributes.note")]
     assert "the same id with different content" in issues[0].message
+
+
+def test_appeal_details_and_appeal_states_in_a_version_1_0_file_are_refused(
+    write: Writer,
+) -> None:
+    """Version 1.0 had no appeal details (SPA2019 s.7) and no appeal states: named, per line."""
+    appeal = write_appeal(PendingAppeal(Party.defendant(), AppealAgainst.making()))
+    lines = _edited("order", "SPO-1", _set("attributes.appeal", appeal))
+    i = _index("order", "SPO-1")
+    order = json.loads(lines[i])
+    order["attributes"]["appeal_pending"] = True
+    lines[i] = json.dumps(order)
+    i = _index("application", "APP-1")
+    application = json.loads(lines[i])
+    application["attributes"]["state"] = "refusal_appealed"
+    lines[i] = json.dumps(application)
+    wanted = {
+        (_line("order", "SPO-1"), "attributes.appeal"),
+        (_line("application", "APP-1"), "attributes.state"),
+    }
+    head = json.loads(_LINES[0]) | {"version": "1.0"}
+    assert wanted <= set(_where(_problems(write, [json.dumps(head), *lines[1:]])))
+    # The same records in a 1.1 file import.
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write("".join(f"{line}\n" for line in lines)), actor=ACTOR, at=AT)
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        assert uow.orders.get("SPO-1").appeal is not None
