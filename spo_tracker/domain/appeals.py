@@ -84,9 +84,10 @@ class Party:
 class AppealedDecision(enum.Enum):
     """The kinds of decision that s.7 lets a party appeal against to the Crown Court.
 
-    Every kind but ``REFUSAL`` is a decision on an order (appealed on the order);
-    ``REFUSAL`` is the refusal of the application for an order (appealed on the
-    application, s.7(2)).
+    Every kind but ``REFUSAL`` and ``INTERIM_REFUSAL`` is a decision on an order
+    (appealed on the order); those two are the refusal of the application for an
+    order and the refusal of an interim order while it is pending, both appealed on
+    the application by the chief officer who applied (s.7(2)).
     """
 
     MAKING = "making"  # the making of the order itself, s.7(1)(a)-(b)
@@ -97,11 +98,17 @@ class AppealedDecision(enum.Enum):
     )
     DISCHARGE_REFUSAL = "discharge_refusal"  # the refusal of a s.4 discharge, s.7(1)(d), s.7(2)
     REFUSAL = "refusal"  # the refusal of an application for an order, s.7(2)
+    INTERIM_REFUSAL = "interim_refusal"  # the refusal of an interim order (s.5(3)), s.7(2)
 
     @property
     def is_s4(self) -> bool:
         """A decision on a s.4 application: the appeal says whose application it was."""
         return self in _S4_DECISIONS
+
+    @property
+    def on_application(self) -> bool:
+        """A refusal appealed on the application, not on an order (SPA2019 s.7(2))."""
+        return self in _APPLICATION_DECISIONS
 
 
 _S4_DECISIONS: Final = frozenset(
@@ -111,6 +118,11 @@ _S4_DECISIONS: Final = frozenset(
         AppealedDecision.S4_REFUSAL,
         AppealedDecision.DISCHARGE_REFUSAL,
     }
+)
+
+
+_APPLICATION_DECISIONS: Final = frozenset(
+    {AppealedDecision.REFUSAL, AppealedDecision.INTERIM_REFUSAL}
 )
 
 
@@ -125,7 +137,8 @@ class AppealAgainst:
     """The decision an appeal to the Crown Court is against (SPA2019 s.7(1)-(3)).
 
     Build one with :meth:`making`, :meth:`s4_order`, :meth:`discharge`,
-    :meth:`s4_refusal`, :meth:`discharge_refusal` or :meth:`refusal`. Who may
+    :meth:`s4_refusal`, :meth:`discharge_refusal`, :meth:`refusal` or
+    :meth:`interim_refusal`. Who may
     appeal depends on the decision and, for a s.4 decision, on whose application
     it was made: an order version records what changed, not who asked, so the
     appeal states it (a discharge records who applied, and the guards check it).
@@ -190,6 +203,11 @@ class AppealAgainst:
         """The refusal of the application for an order (s.7(2)); appealed on the application."""
         return cls(AppealedDecision.REFUSAL)
 
+    @classmethod
+    def interim_refusal(cls) -> AppealAgainst:
+        """The refusal of an interim order (s.5(3), s.7(2)); appealed on the pending application."""
+        return cls(AppealedDecision.INTERIM_REFUSAL)
+
     def describe(self) -> str:
         """E.g. ``making``, ``s4_order version 2 on the application of defendant``."""
         if self.on_application_of is None:
@@ -203,7 +221,9 @@ class PendingAppeal:
     """An appeal to the Crown Court that is pending: who appealed, against what (s.7(1)-(3)).
 
     Kept on the order (the order stays in force, no stay) or, for the refusal of
-    an application (s.7(2)), on the application, and cleared by the outcome.
+    an application or of an interim order (s.7(2)), on the application, and
+    cleared by the outcome (or, for an interim refusal, by the determination of
+    the application: see :mod:`spo_tracker.domain.lifecycles.application`).
 
     Attributes:
         appellant: who appealed.

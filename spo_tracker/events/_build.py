@@ -197,6 +197,18 @@ def _application_event(cls: type[ApplicationEvent]) -> _Builder:
     return build
 
 
+def _lapsed(record: TransitionRecord) -> dict[str, Any]:
+    """A determination names the appeal it ended (an interim refusal's, SPA2019 s.5(6)(b))."""
+    return {"lapsed_appeal": record.against if isinstance(record, AppealRecord) else None}
+
+
+def _determination(cls: type[ApplicationRefused | ApplicationWithdrawn]) -> _Builder:
+    def build(record: TransitionRecord, app: Application) -> DomainEvent:
+        return cls(**_common(record, app), **_application_facts(app), **_lapsed(record))
+
+    return build
+
+
 def _application_facts(app: Application) -> dict[str, Any]:
     return {"defendant_id": app.defendant_id, "state": app.state.value}
 
@@ -224,29 +236,46 @@ def _interim_decided(record: TransitionRecord, app: Application) -> DomainEvent:
 
 def _granted(record: TransitionRecord, app: Application) -> DomainEvent:
     return ApplicationGranted(
-        **_common(record, app), **_application_facts(app), order_id=app.order_id
+        **_common(record, app),
+        **_application_facts(app),
+        order_id=app.order_id,
+        **_lapsed(record),
     )
 
 
-def _refusal_appeal(app: Application) -> dict[str, Any]:
-    """The appeal against a refusal: always the applying chief officer's (SPA2019 s.7(2))."""
+def _refusal_appeal(record: TransitionRecord, app: Application) -> dict[str, Any]:
+    """The appeal against a refusal: always the applying chief officer's (SPA2019 s.7(2)).
+
+    Against what is read from the application lifecycle's AppealRecord; a plain
+    record (not built by the application machine) is taken to be the application's.
+    """
+    if isinstance(record, AppealRecord):
+        return {"appellant": record.appellant, "against": record.against}
     return {"appellant": f"chief-officer:{app.applicant.key}", "against": "refusal"}
 
 
 def _refusal_appeal_lodged(record: TransitionRecord, app: Application) -> DomainEvent:
     return RefusalAppealLodged(
-        **_common(record, app), **_application_facts(app), **_refusal_appeal(app)
+        **_common(record, app), **_application_facts(app), **_refusal_appeal(record, app)
     )
+
+
+def _made_on_appeal(appeal: dict[str, Any], outcome: str, app: Application) -> str | None:
+    """The order the Crown Court made: the interim order for an interim refusal (s.7(4))."""
+    if appeal["against"] != "interim_refusal":
+        return app.order_id
+    return app.interim_decisions[-1].interim_order_id if outcome == "allowed" else None
 
 
 def _refusal_appeal_decided(outcome: str) -> _Builder:
     def build(record: TransitionRecord, app: Application) -> DomainEvent:
+        appeal = _refusal_appeal(record, app)
         return RefusalAppealDecided(
             **_common(record, app),
             **_application_facts(app),
-            **_refusal_appeal(app),
+            **appeal,
             outcome=outcome,
-            order_id=app.order_id,
+            order_id=_made_on_appeal(appeal, outcome, app),
         )
 
     return build
@@ -258,8 +287,8 @@ def _application_builders() -> _Table:
         "APPLY_FOR_INTERIM": (_application_event(InterimOrderApplied), (InterimOrderApplied,)),
         "INTERIM_DECIDED": (_interim_decided, (InterimApplicationDecided,)),
         "GRANT": (_granted, (ApplicationGranted,)),
-        "REFUSE": (_application_event(ApplicationRefused), (ApplicationRefused,)),
-        "WITHDRAW": (_application_event(ApplicationWithdrawn), (ApplicationWithdrawn,)),
+        "REFUSE": (_determination(ApplicationRefused), (ApplicationRefused,)),
+        "WITHDRAW": (_determination(ApplicationWithdrawn), (ApplicationWithdrawn,)),
         "LODGE_APPEAL": (_refusal_appeal_lodged, (RefusalAppealLodged,)),
         "APPEAL_DISMISSED": (_refusal_appeal_decided("dismissed"), (RefusalAppealDecided,)),
         "APPEAL_ALLOWED": (_refusal_appeal_decided("allowed"), (RefusalAppealDecided,)),

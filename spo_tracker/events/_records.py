@@ -441,23 +441,33 @@ class ApplicationGranted(ApplicationEvent):
 
     Attributes:
         order_id: the order made, if recorded.
+        lapsed_appeal: ``interim_refusal`` if an appeal against the refusal of an interim
+            order was pending: the determination ended it (SPA2019 s.5(6)(b)); else ``None``.
     """
 
     order_id: str | None = None
+    lapsed_appeal: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ApplicationRefused(ApplicationEvent):
-    """The court refused the application (SPA2019 s.2(1))."""
+    """The court refused the application (SPA2019 s.2(1)).
+
+    Attributes:
+        lapsed_appeal: as for :class:`ApplicationGranted`.
+    """
+
+    lapsed_appeal: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class RefusalAppealLodged(ApplicationEvent):
-    """The chief officer who applied appealed against the refusal (SPA2019 s.7(2)).
+    """The chief officer who applied appealed against a refusal (SPA2019 s.7(2)).
 
     Attributes:
         appellant: ``chief-officer:<force code>``.
-        against: ``refusal``.
+        against: ``refusal`` (the application; its state is then ``refusal_appealed``) or
+            ``interim_refusal`` (an interim order, while the application is pending: ``laid``).
     """
 
     appellant: str = attrs.field(validator=_text)
@@ -466,13 +476,14 @@ class RefusalAppealLodged(ApplicationEvent):
 
 @attrs.frozen(kw_only=True)
 class RefusalAppealDecided(ApplicationEvent):
-    """The Crown Court decided the appeal against the refusal (SPA2019 s.7(4)).
+    """The Crown Court decided the appeal against a refusal (SPA2019 s.7(4)).
 
     Attributes:
         outcome: ``dismissed`` (still refused) or ``allowed`` (the order was made).
         appellant: who appealed.
-        against: ``refusal``.
-        order_id: the order the Crown Court made, if allowed.
+        against: ``refusal`` or ``interim_refusal``.
+        order_id: the order the Crown Court made, if allowed: the full order, or for an
+            ``interim_refusal`` the interim order.
     """
 
     outcome: str = attrs.field(validator=_text)
@@ -483,7 +494,13 @@ class RefusalAppealDecided(ApplicationEvent):
 
 @attrs.frozen(kw_only=True)
 class ApplicationWithdrawn(ApplicationEvent):
-    """The chief officer withdrew the application (the Act is silent: ``library``)."""
+    """The chief officer withdrew the application (the Act is silent: ``library``).
+
+    Attributes:
+        lapsed_appeal: as for :class:`ApplicationGranted`.
+    """
+
+    lapsed_appeal: str | None = None
 
 
 @attrs.frozen(kw_only=True)

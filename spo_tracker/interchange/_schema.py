@@ -568,7 +568,9 @@ def _application() -> dict[str, Any]:
             "determined_at": _ref("instant_or_null"),
             "withdrawn_at": _ref("instant_or_null"),
             "appeal": _described(
-                _ref("appeal_or_null"), "The applying chief officer's appeal against the refusal."
+                _ref("appeal_or_null"),
+                "The applying chief officer's appeal against the refusal of the application "
+                "(refusal_appealed) or, while it is pending, of an interim order (laid).",
             ),
             "note": _text(_LONG),
         },

@@ -21,6 +21,9 @@ from spo_tracker.events import (
     AlertRaised,
     AppealDecided,
     AppealLodged,
+    ApplicationGranted,
+    ApplicationRefused,
+    ApplicationWithdrawn,
     BreachFlagged,
     DomainEvent,
     NotificationDeadlineMissed,
@@ -224,13 +227,54 @@ def test_an_appeal_against_a_refusal_is_announced_on_the_application() -> None:
         (type(e).__name__, e.state, getattr(e, "outcome", None), getattr(e, "order_id", None))
         for e in events
     ]
-    assert facts == [
+    refusals = [e for e in events if e.against == "refusal"]
+    assert [facts[events.index(e)] for e in refusals] == [
         ("RefusalAppealLodged", "refusal_appealed", None, None),
         ("RefusalAppealDecided", "refused", "dismissed", None),
         ("RefusalAppealLodged", "refusal_appealed", None, None),
         ("RefusalAppealDecided", "granted", "allowed", "SPO-9"),
     ]
-    assert {(e.appellant, e.against) for e in events} == {("chief-officer:20", "refusal")}
+    assert {e.appellant for e in events} == {"chief-officer:20"}
+
+
+def test_an_appeal_against_an_interim_refusal_is_announced_on_the_pending_application() -> None:
+    """SPA2019 s.7(2) lodged while laid; s.7(4) dismissed, or allowed with the interim order."""
+    events = [
+        e
+        for e in map(event_for, FIRED)
+        if isinstance(e, RefusalAppealLodged | RefusalAppealDecided)
+        and e.against == "interim_refusal"
+    ]
+    facts = [(type(e).__name__, e.state, getattr(e, "outcome", None)) for e in events]
+    assert facts[:4] == [
+        ("RefusalAppealLodged", "laid", None),
+        ("RefusalAppealDecided", "laid", "dismissed"),
+        ("RefusalAppealLodged", "laid", None),
+        ("RefusalAppealDecided", "laid", "allowed"),
+    ]
+    decided = [e for e in events if isinstance(e, RefusalAppealDecided)]
+    assert [e.order_id for e in decided] == [None, "ISPO-CC"]
+    assert all(e.section == "SPA2019 s.7(4)" for e in decided)
+    assert {e.section for e in events if isinstance(e, RefusalAppealLodged)} == {"SPA2019 s.7(2)"}
+
+
+def test_a_determination_names_the_interim_appeal_it_ended() -> None:
+    """The library's choice (s.5(6)(b)): granting or withdrawing lapses the pending appeal."""
+    ended = [
+        e
+        for e in map(event_for, FIRED)
+        if isinstance(e, ApplicationGranted | ApplicationRefused | ApplicationWithdrawn)
+    ]
+    lapsed = [(type(e).__name__, e.lapsed_appeal) for e in ended if e.lapsed_appeal is not None]
+    assert lapsed == [
+        ("ApplicationGranted", "interim_refusal"),
+        ("ApplicationWithdrawn", "interim_refusal"),
+    ]
+    assert len(ended) > len(lapsed)  # nothing pending, nothing lapsed
+    for event in ended:
+        assert DomainEvent.from_dict(event.as_dict()) == event
+    old = {k: v for k, v in ended[0].as_dict().items() if k != "lapsed_appeal"}
+    assert DomainEvent.from_dict(old) == ended[0]  # stored before the field existed
 
 
 def test_an_appeal_lodged_from_a_plain_record_or_an_old_payload_leaves_the_appeal_unknown() -> None:

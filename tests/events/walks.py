@@ -20,12 +20,14 @@ from spo_tracker.domain.lifecycles import (
 from spo_tracker.domain.lifecycles.application import (
     AreaConnection,
     CourtFindings,
+    allow_interim_refusal_appeal,
     allow_refusal_appeal,
     apply_for_interim,
     decide_interim,
     dismiss_refusal_appeal,
     grant_application,
     lay_application,
+    lodge_interim_refusal_appeal,
     lodge_refusal_appeal,
     refuse_application,
     withdraw_application,
@@ -97,7 +99,8 @@ def _chain(start: Any, *steps: Any) -> Walk:
 
 
 def application_walks() -> list[Walk]:
-    """Laid, interim applied and decided, granted; refused, appealed twice, made on appeal."""
+    """Laid, interim applied and decided, granted; refused, appealed twice, made on appeal;
+    interim orders refused and appealed: dismissed, made on appeal, lapsed on determination."""
     laid_at = london(2026, 2, 2, 10)
     lay = lambda a: lay_application(  # noqa: E731
         a, at=laid_at, actor=ACTOR, area_connection=AreaConnection.RESIDES_IN_AREA
@@ -129,6 +132,50 @@ def application_walks() -> list[Walk]:
             ),
         ),
         _chain(draft(), lambda a: withdraw_application(a, at=laid_at, actor=ACTOR, note="no")),
+        *interim_appeal_walks(lay, laid_at),
+    ]
+
+
+def interim_appeal_walks(lay: Any, laid_at: Any) -> list[Walk]:
+    """The refusal of an interim order appealed (s.7(2)): dismissed, then allowed, then a
+    second refusal's appeal lapsing when the application is granted (s.5(6)(b)); and one
+    lapsing when it is withdrawn."""
+    apply = lambda a: apply_for_interim(  # noqa: E731
+        a, at=laid_at.add(days=1), actor=ACTOR, applicant=WMP
+    )
+    refuse = lambda a: decide_interim(  # noqa: E731
+        a, at=laid_at.add(days=2), actor=ACTOR, granted=False
+    )
+    appeal = lambda a: lodge_interim_refusal_appeal(  # noqa: E731
+        a, at=laid_at.add(days=5), actor="force solicitor", appellant=OFFICER
+    )
+    return [
+        _chain(
+            draft(),
+            lay,
+            apply,
+            refuse,
+            appeal,
+            lambda a: dismiss_refusal_appeal(a, at=laid_at.add(days=12), actor="Crown Court"),
+            appeal,
+            lambda a: allow_interim_refusal_appeal(
+                a, at=laid_at.add(days=19), actor="Crown Court", interim_order_id="ISPO-CC"
+            ),
+            apply,
+            refuse,
+            appeal,
+            lambda a: grant_application(
+                a, at=laid_at.add(days=40), actor=ACTOR, findings=FINDINGS, order_id="SPO-2"
+            ),
+        ),
+        _chain(
+            draft(),
+            lay,
+            apply,
+            refuse,
+            appeal,
+            lambda a: withdraw_application(a, at=laid_at.add(days=8), actor=ACTOR),
+        ),
     ]
 
 

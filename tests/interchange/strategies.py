@@ -127,8 +127,9 @@ def appeals(draw: st.DrawFn, *, on_application: bool = False) -> PendingAppeal:
     Well-formed, not necessarily allowed: who may appeal what is the lifecycles'
     business, and storage and interchange carry any appeal the domain can hold.
     """
-    if on_application:
-        return PendingAppeal(draw(parties()), AppealAgainst.refusal())
+    if on_application:  # the refusal of the application or of an interim order (s.7(2))
+        decision = draw(st.sampled_from([d for d in AppealedDecision if d.on_application]))
+        return PendingAppeal(draw(parties()), AppealAgainst(decision))
     decision = draw(
         st.sampled_from([d for d in AppealedDecision if d.is_s4 or d.value == "making"])
     )

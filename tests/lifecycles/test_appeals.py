@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from spo_tracker.domain.lifecycles import application, full_order, interim_order, lodge_appeal
+from spo_tracker.domain.lifecycles import (
+    application,
+    full_order,
+    interim_order,
+    lodge_appeal,
+    make_order,
+)
 from spo_tracker.domain.lifecycles.full_order import FullOrderCommand, FullOrderEvent
 from spo_tracker.domain.lifecycles.interim_order import InterimOrderCommand, InterimOrderEvent
 from spo_tracker.domain.lifecycles.making import dismiss_appeal, quash_on_appeal, vary_on_appeal
@@ -616,3 +622,296 @@ def test_the_crown_court_makes_the_order_only_on_the_s2_findings_and_names_it(
     with pytest.raises(GuardRejectedError) as caught:
         application.MACHINE.fire(appealed, cmd)
     assert caught.value.guard == guard
+
+
+# --- the refusal of an interim order, while the application is pending (s.7(2)) -------
+
+INTERIM_REFUSAL = AppealAgainst.interim_refusal()
+
+
+def interim_refused(*outcomes: bool) -> application.Application:
+    """APP-1, laid by West Midlands Police, its interim applications decided with ``outcomes``
+    (granted or not, in order; by default one, refused)."""
+    app = application.lay_application(
+        draft(), at=MADE_AT, actor="PC", area_connection=application.AreaConnection.RESIDES_IN_AREA
+    ).subject
+    for granted in outcomes or (False,):
+        app = application.apply_for_interim(app, at=MADE_AT, actor="PC", applicant=WMP).subject
+        order_id = "ISPO-1" if granted else None
+        app = application.decide_interim(
+            app, at=MADE_AT.add(days=1), actor="court", granted=granted, interim_order_id=order_id
+        ).subject
+    return app
+
+
+def interim_appealed() -> application.Application:
+    """APP-1 with the applying chief officer's appeal against the interim refusal pending."""
+    return application.lodge_interim_refusal_appeal(
+        interim_refused(), at=SOON, actor="force solicitor", appellant=APPLICANT
+    ).subject
+
+
+@covers(
+    "application",
+    (application.ApplicationState.LAID, application.ApplicationEvent.LODGE_APPEAL),
+    (application.ApplicationState.LAID, application.ApplicationEvent.APPEAL_ALLOWED),
+)
+def test_the_crown_court_makes_the_interim_order_refused_and_it_ceases_on_determination() -> None:
+    """s.7(2) lodged on the pending application, s.7(4) allowed; the order runs as any interim
+    order and ceases when the application is determined (s.5(6)(b))."""
+    app = interim_refused()
+    lodged = application.lodge_interim_refusal_appeal(
+        app, at=SOON, actor="force solicitor", appellant=APPLICANT
+    )
+    assert lodged.subject.state is application.ApplicationState.LAID  # still pending
+    assert lodged.subject.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL)
+    assert isinstance(lodged.record, AppealRecord)
+    assert (lodged.record.appellant, lodged.record.against, lodged.record.section) == (
+        "chief-officer:20",
+        "interim_refusal",
+        "SPA2019 s.7(2)",
+    )
+    allowed_at = SOON.add(days=7)
+    allowed = application.allow_interim_refusal_appeal(
+        lodged.subject, at=allowed_at, actor="Crown Court", interim_order_id="ISPO-CC"
+    )
+    after = allowed.subject
+    assert (after.state, after.appeal) == (application.ApplicationState.LAID, None)
+    refusal, made = after.interim_decisions
+    assert (refusal.granted, made.granted, made.interim_order_id) == (False, True, "ISPO-CC")
+    assert (made.applied_at, made.decided_at) == (refusal.applied_at, allowed_at)
+    assert isinstance(allowed.record, AppealRecord)
+    assert allowed.record.against == "interim_refusal"
+    order = make_order(
+        order_id="ISPO-CC",
+        kind="interim",
+        defendant_id=after.defendant_id,
+        protected_person_ids=after.protected_person_ids,
+        applicant=after.applicant,
+        court="Birmingham Crown Court",
+        made_at=allowed_at,
+        terms=(NO_CONTACT,),
+        duration=Duration(weeks=8),
+        application_id=after.application_id,
+    ).order
+    granted = application.grant_application(
+        after, at=allowed_at.add(days=30), actor="court", findings=FOUND, order_id="SPO-1"
+    )
+    ceased = interim_order.cease_on_determination(
+        order,
+        at=allowed_at.add(days=30),
+        actor="court",
+        outcome=interim_order.MainOutcome.GRANTED,
+        application_id=granted.subject.application_id,
+    ).subject
+    assert ceased.state is OrderState.CEASED
+    assert not isinstance(granted.record, AppealRecord)  # nothing was pending to lapse
+
+
+@covers(
+    "application",
+    (application.ApplicationState.LAID, application.ApplicationEvent.APPEAL_DISMISSED),
+)
+def test_an_interim_refusal_appeal_dismissed_leaves_the_application_pending_without_one() -> None:
+    """s.7(4): the refusal stands; the application is pending and may apply for one again."""
+    dismissed = application.dismiss_refusal_appeal(
+        interim_appealed(), at=LATER, actor="Crown Court"
+    ).subject
+    assert (dismissed.state, dismissed.appeal) == (application.ApplicationState.LAID, None)
+    assert [d.granted for d in dismissed.interim_decisions] == [False]
+    again = application.apply_for_interim(dismissed, at=LATER, actor="PC", applicant=WMP)
+    assert again.subject.state is application.ApplicationState.INTERIM_APPLIED
+
+
+@pytest.mark.parametrize("appellant", [DEFENDANT, Party.chief_officer(GMP)])
+def test_only_the_chief_officer_who_applied_appeals_an_interim_refusal(appellant: Party) -> None:
+    """s.7(2): the defendant has nothing to appeal, another force did not apply; unchanged."""
+    app = interim_refused()
+    with pytest.raises(GuardRejectedError) as caught:
+        application.lodge_interim_refusal_appeal(app, at=SOON, actor="clerk", appellant=appellant)
+    error = caught.value
+    assert (error.guard, error.section) == (
+        "interim_refusal_appealed_by_applying_chief_officer",
+        "SPA2019 s.7(2)",
+    )
+    assert repr(appellant.key) in error.reason
+    assert "interim_refusal" in error.reason
+    assert (app.state, app.appeal, app.revision) == (application.ApplicationState.LAID, None, 4)
+
+
+@pytest.mark.parametrize("against", [AppealAgainst.refusal(), MAKING, None])
+def test_a_pending_application_is_appealed_only_against_an_interim_refusal(
+    against: AppealAgainst | None,
+) -> None:
+    """s.7(2): the application is not refused yet, and no order was made on it."""
+    app = interim_refused()
+    cmd = application.ApplicationCommand(
+        application.ApplicationEvent.LODGE_APPEAL,
+        SOON,
+        "clerk",
+        appellant=APPLICANT,
+        against=against,
+    )
+    with pytest.raises(GuardRejectedError) as caught:
+        application.MACHINE.fire(app, cmd)
+    assert caught.value.guard == "interim_refusal_appealed_by_applying_chief_officer"
+    assert f"against={None if against is None else against.describe()!r}" in caught.value.reason
+    assert app.appeal is None
+
+
+@pytest.mark.parametrize(
+    ("app", "shown"),
+    [
+        (
+            application.lay_application(
+                draft(),
+                at=MADE_AT,
+                actor="PC",
+                area_connection=application.AreaConnection.RESIDES_IN_AREA,
+            ).subject,
+            "interim_decisions=()",
+        ),
+        (interim_refused(False, True), "interim_decisions[-1].granted=True"),
+    ],
+    ids=["no interim decision", "the latest was granted"],
+)
+def test_the_interim_refusal_appealed_is_the_latest_interim_decision(
+    app: application.Application, shown: str
+) -> None:
+    """s.5(3), s.7(2): no refusal to appeal; the application is unchanged."""
+    with pytest.raises(GuardRejectedError) as caught:
+        application.lodge_interim_refusal_appeal(app, at=SOON, actor="clerk", appellant=APPLICANT)
+    assert caught.value.guard == "interim_refusal_to_appeal"
+    assert caught.value.reason.startswith(shown)
+    assert app.appeal is None
+
+
+def test_the_latest_refusal_is_appealable_after_an_earlier_grant() -> None:
+    """A later refusal is its own decision: it may be appealed though an earlier one was granted."""
+    app = interim_refused(True, False)
+    lodged = application.lodge_interim_refusal_appeal(
+        app, at=LATER, actor="force solicitor", appellant=APPLICANT
+    )
+    assert lodged.subject.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL)
+
+
+@pytest.mark.parametrize(
+    "fire",
+    [
+        lambda app: application.lodge_interim_refusal_appeal(
+            app, at=LATER, actor="clerk", appellant=APPLICANT
+        ),
+        lambda app: application.apply_for_interim(app, at=LATER, actor="PC", applicant=WMP),
+    ],
+    ids=["a second appeal", "a fresh interim application"],
+)
+def test_one_interim_question_at_a_time(
+    fire: Callable[[application.Application], Any],
+) -> None:
+    """Library: while the Crown Court decides the appeal, nothing else on the interim order."""
+    app = interim_appealed()
+    with pytest.raises(GuardRejectedError) as caught:
+        fire(app)
+    assert (caught.value.guard, caught.value.section) == ("no_interim_appeal_pending", "library")
+    assert "interim_refusal" in caught.value.reason
+    assert app.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL)
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "guard"),
+    [
+        (application.ApplicationEvent.APPEAL_DISMISSED, {}, "interim_refusal_appeal_pending"),
+        (
+            application.ApplicationEvent.APPEAL_ALLOWED,
+            {"interim_order_id": "ISPO-CC"},
+            "interim_refusal_appeal_pending",
+        ),
+    ],
+)
+def test_the_crown_court_decides_only_an_interim_appeal_that_was_lodged(
+    event: application.ApplicationEvent, payload: dict[str, Any], guard: str
+) -> None:
+    """s.7(4): no appeal pending on the laid application, nothing to decide."""
+    app = interim_refused()
+    cmd = application.ApplicationCommand(event, LATER, "Crown Court", **payload)
+    with pytest.raises(GuardRejectedError) as caught:
+        application.MACHINE.fire(app, cmd)
+    assert caught.value.guard == guard
+    assert caught.value.reason.startswith("appeal=None")
+
+
+@pytest.mark.parametrize("order_id", [None, ""])
+def test_an_allowed_interim_appeal_names_the_interim_order(order_id: str | None) -> None:
+    """s.7(4): the Crown Court's interim order is named, as the magistrates' would be (s.5(3))."""
+    app = interim_appealed()
+    cmd = application.ApplicationCommand(
+        application.ApplicationEvent.APPEAL_ALLOWED,
+        LATER,
+        "Crown Court",
+        interim_order_id=order_id,
+        findings=FOUND,
+        order_id="SPO-CC",  # a full order's id is not an interim order's
+    )
+    with pytest.raises(GuardRejectedError) as caught:
+        application.MACHINE.fire(app, cmd)
+    assert caught.value.guard == "interim_order_made_on_appeal"
+    assert f"interim_order_id={order_id!r}" in caught.value.reason
+    assert app.appeal is not None
+    assert len(app.interim_decisions) == 1
+
+
+DETERMINATIONS: list[Callable[[application.Application], Any]] = [
+    lambda app: application.grant_application(
+        app, at=LATER, actor="court", findings=FOUND, order_id="SPO-1"
+    ),
+    lambda app: application.refuse_application(app, at=LATER, actor="court"),
+    lambda app: application.withdraw_application(app, at=LATER, actor="PC"),
+]
+
+
+@pytest.mark.parametrize("determine", DETERMINATIONS, ids=["grant", "refuse", "withdraw"])
+def test_determining_the_application_ends_a_pending_interim_appeal(
+    determine: Callable[[application.Application], Any],
+) -> None:
+    """The library's choice (s.5(1), s.5(6)(b)): an interim order could no longer be made, nor
+    last, so the appeal lapses; the determination's record names it."""
+    fired = determine(interim_appealed())
+    assert fired.subject.appeal is None
+    assert fired.subject.state in (
+        application.ApplicationState.GRANTED,
+        application.ApplicationState.REFUSED,
+        application.ApplicationState.WITHDRAWN,
+    )
+    record = fired.record
+    assert isinstance(record, AppealRecord)
+    assert (record.appellant, record.against) == ("chief-officer:20", "interim_refusal")
+    assert record.section == MACHINE_SECTIONS[record.event]
+
+
+MACHINE_SECTIONS = {"GRANT": "SPA2019 s.2(1)", "REFUSE": "SPA2019 s.2(1)", "WITHDRAW": "library"}
+
+
+def test_a_refusal_after_a_lapsed_interim_appeal_may_itself_be_appealed() -> None:
+    """s.7(2): the lapsed interim appeal leaves nothing behind; the refusal is appealed afresh."""
+    refused_app = application.refuse_application(interim_appealed(), at=LATER, actor="court")
+    appealed = application.lodge_refusal_appeal(
+        refused_app.subject, at=LATER.add(days=1), actor="force solicitor", appellant=APPLICANT
+    ).subject
+    assert appealed.state is application.ApplicationState.REFUSAL_APPEALED
+    assert appealed.appeal == PendingAppeal(APPLICANT, AppealAgainst.refusal())
+
+
+def test_an_interim_refusal_is_appealed_on_the_application_not_an_order() -> None:
+    """appeal_decision_named: AppealAgainst.interim_refusal() on an order is refused."""
+    for order in (full(), interim()):
+        guard = refused(order, APPLICANT, INTERIM_REFUSAL)
+        assert guard == "appeal_decision_named (SPA2019 s.7(1)-(3))"
+
+
+def test_an_interim_refusal_names_no_applicant_or_version() -> None:
+    """Not a s.4 decision: the chief officer who applied is the application's applicant."""
+    assert INTERIM_REFUSAL.describe() == "interim_refusal"
+    assert INTERIM_REFUSAL.decision.on_application
+    assert not INTERIM_REFUSAL.decision.is_s4
+    with pytest.raises(InvalidValueError):
+        AppealAgainst(AppealedDecision.INTERIM_REFUSAL, on_application_of=APPLICANT)

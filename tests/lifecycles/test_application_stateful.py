@@ -1,4 +1,9 @@
-"""Random event sequences on an application, against a hand-written model."""
+"""Random event sequences on an application, against a hand-written model.
+
+The model keeps, besides the state, the appeal pending on the application (the
+decision appealed, SPA2019 s.7(2)) and whether the latest interim decision was a
+refusal, which decide when the appeal rows' guards pass.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,13 @@ import datetime as dt
 
 import pendulum
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
 from spo_tracker.domain.lifecycles.application import (
     MACHINE,
@@ -17,7 +28,7 @@ from spo_tracker.domain.lifecycles.application import (
     CourtFindings,
     CourtKind,
 )
-from spo_tracker.domain.lifecycles.parties import AppealAgainst, Party
+from spo_tracker.domain.lifecycles.parties import AppealAgainst, AppealedDecision, Party
 from spo_tracker.domain.people import ChiefOfficer
 from tests.lifecycles import model
 from tests.lifecycles.builders import BTP, GMP, WMP, draft
@@ -30,6 +41,9 @@ LEGAL: dict[str, dict[str, str]] = {
     "DRAFT": {"LAY": "LAID", "WITHDRAW": "WITHDRAWN"},
     "LAID": {
         "APPLY_FOR_INTERIM": "INTERIM_APPLIED",
+        "LODGE_APPEAL": "LAID",  # against an interim refusal (s.7(2))
+        "APPEAL_DISMISSED": "LAID",
+        "APPEAL_ALLOWED": "LAID",  # the Crown Court makes the interim order (s.7(4))
         "GRANT": "GRANTED",
         "REFUSE": "REFUSED",
         "WITHDRAW": "WITHDRAWN",
@@ -59,12 +73,15 @@ class ApplicationLifecycle(RuleBasedStateMachine):
     state: str
     revision: int
     decisions: int
+    appeal: AppealedDecision | None
+    last_interim_refused: bool
 
     @initialize(
         start=start_instants,
         applicant=st.sampled_from([WMP, BTP]),
         born=births,
         court_kind=st.sampled_from(CourtKind),
+        stage=st.sampled_from(["draft", "laid", "interim refused", "interim appealed"]),
     )
     def begin(
         self,
@@ -72,17 +89,43 @@ class ApplicationLifecycle(RuleBasedStateMachine):
         applicant: ChiefOfficer,
         born: pendulum.Date | None,
         court_kind: CourtKind,
+        stage: str,
     ) -> None:
-        self.now, self.state, self.revision, self.decisions = start, "DRAFT", 1, 0
-        self.app = draft(applicant=applicant, defendant_born_on=born, court_kind=court_kind)
+        """A draft; or one laid at once in the right court, with an interim order refused,
+        and that refusal appealed (s.7(2)).
 
-    def _fire(self, event: Ev, passes: bool, **payload: object) -> None:
+        The later stages are reached through the machine (checked against the model)
+        so that runs spend their steps on pending applications and their appeals.
+        """
+        self.now, self.state, self.revision, self.decisions = start, "DRAFT", 1, 0
+        self.appeal, self.last_interim_refused = None, False
+        self.app = draft(applicant=applicant, defendant_born_on=born, court_kind=court_kind)
+        if stage == "draft":
+            return
+        if not self._right_court():
+            other = CourtKind.MAGISTRATES if court_kind is CourtKind.YOUTH else CourtKind.YOUTH
+            self.app = draft(applicant=applicant, defendant_born_on=born, court_kind=other)
+        self.lay(AreaConnection.RESIDES_IN_AREA)
+        if stage != "laid":
+            self.the_applicant_applies_for_interim()
+            self.the_interim_order_is_refused()
+        if stage == "interim appealed":
+            self.the_applicant_appeals_the_interim_refusal()
+
+    def _fire(self, event: Ev, passes: bool, **payload: object) -> bool:
+        """Fire as the model predicts; whether the event happened."""
         cmd = ApplicationCommand(event, self.now, "PC 1", **payload)  # type: ignore[arg-type]
         legal = event.name in LEGAL[self.state]
         self.app = model.expect(MACHINE, self.app, cmd, legal=legal, passes=passes)
         if legal and passes:
             self.state = LEGAL[self.state][event.name]
             self.revision += 1
+        return legal and passes
+
+    def _determine(self, event: Ev, passes: bool, **payload: object) -> None:
+        """GRANT, REFUSE, WITHDRAW: a pending interim appeal lapses with the application."""
+        if self._fire(event, passes, **payload):
+            self.appeal = None
 
     def _right_court(self) -> bool:
         born = self.app.defendant_born_on
@@ -103,50 +146,109 @@ class ApplicationLifecycle(RuleBasedStateMachine):
     @rule(officer=st.sampled_from([WMP, GMP, BTP]))
     def apply_for_interim(self, officer: ChiefOfficer) -> None:
         same = officer.key == self.app.applicant.key
-        self._fire(Ev.APPLY_FOR_INTERIM, same, interim_applicant=officer)
+        self._fire(Ev.APPLY_FOR_INTERIM, same and self.appeal is None, interim_applicant=officer)
 
     @rule(granted=st.none() | st.booleans(), with_id=st.booleans())
     def decide_interim(self, granted: bool | None, with_id: bool) -> None:
-        before = self.state
         passes = granted is not None and (not granted or with_id)
         order_id = "ISPO-9" if with_id else None
-        self._fire(Ev.INTERIM_DECIDED, passes, interim_granted=granted, interim_order_id=order_id)
-        if before == "INTERIM_APPLIED" and self.state == "LAID":
+        if self._fire(
+            Ev.INTERIM_DECIDED, passes, interim_granted=granted, interim_order_id=order_id
+        ):
             self.decisions += 1
+            self.last_interim_refused = not granted
 
     @rule(findings=st.none() | st.tuples(st.booleans(), st.booleans(), st.booleans()))
     def grant(self, findings: tuple[bool, bool, bool] | None) -> None:
         found = CourtFindings(*findings) if findings is not None else None
-        self._fire(Ev.GRANT, findings is not None and all(findings), findings=found)
+        self._determine(Ev.GRANT, findings is not None and all(findings), findings=found)
 
     @rule()
     def refuse(self) -> None:
-        self._fire(Ev.REFUSE, True)
+        self._determine(Ev.REFUSE, True)
 
     @rule()
     def withdraw(self) -> None:
-        self._fire(Ev.WITHDRAW, True)
+        self._determine(Ev.WITHDRAW, True)
+
+    def _may_lodge(self, appellant: Party, against: AppealAgainst | None) -> bool:
+        """s.7(2): the applying chief officer, against the refusal the state stands for."""
+        if not appellant.is_officer(self.app.applicant) or against is None:
+            return False
+        if self.state == "LAID":  # an interim refusal, the latest decision, one at a time
+            interim = against == AppealAgainst.interim_refusal()
+            return interim and self.last_interim_refused and self.appeal is None
+        return against == AppealAgainst.refusal()
 
     @rule(
         appellant=st.sampled_from([Party.defendant(), *map(Party.chief_officer, [WMP, GMP, BTP])]),
         against=st.sampled_from(
-            [AppealAgainst.refusal(), AppealAgainst.making(), None]  # only a refusal (s.7(2))
+            [
+                AppealAgainst.refusal(),
+                AppealAgainst.interim_refusal(),
+                AppealAgainst.making(),  # never on an application
+                None,
+            ]
         ),
     )
     def lodge_appeal(self, appellant: Party, against: AppealAgainst | None) -> None:
-        passes = appellant.is_officer(self.app.applicant) and against == AppealAgainst.refusal()
-        self._fire(Ev.LODGE_APPEAL, passes, appellant=appellant, against=against)
+        passes = self._may_lodge(appellant, against)
+        if self._fire(Ev.LODGE_APPEAL, passes, appellant=appellant, against=against):
+            assert against is not None
+            self.appeal = against.decision
 
     @rule()
     def dismiss_appeal(self) -> None:
-        self._fire(Ev.APPEAL_DISMISSED, True)
+        if self._fire(Ev.APPEAL_DISMISSED, self.appeal is not None):
+            self.appeal = None
 
-    @rule(findings=st.tuples(st.booleans(), st.booleans(), st.booleans()), with_id=st.booleans())
-    def allow_appeal(self, findings: tuple[bool, bool, bool], with_id: bool) -> None:
+    @rule(
+        findings=st.tuples(st.booleans(), st.booleans(), st.booleans()),
+        with_id=st.booleans(),
+        with_interim_id=st.booleans(),
+    )
+    def allow_appeal(
+        self, findings: tuple[bool, bool, bool], with_id: bool, with_interim_id: bool
+    ) -> None:
         order_id = "SPO-CC" if with_id else None
-        passes = all(findings) and with_id
+        interim_id = "ISPO-CC" if with_interim_id else None
+        if self.state == "LAID":  # the Crown Court makes the interim order (s.7(4))
+            passes = self.appeal is not None and with_interim_id
+        else:  # the Crown Court makes the order, on the s.2(1) findings
+            passes = all(findings) and with_id
         found = CourtFindings(*findings)
-        self._fire(Ev.APPEAL_ALLOWED, passes, findings=found, order_id=order_id)
+        payload = {"findings": found, "order_id": order_id, "interim_order_id": interim_id}
+        interim = self.state == "LAID"
+        if self._fire(Ev.APPEAL_ALLOWED, passes, **payload):
+            self.appeal = None
+            if interim:
+                self.decisions += 1
+                self.last_interim_refused = False
+
+    # Steering rules: the same events with the payload that passes, enabled only where
+    # they matter, so random runs reach appeals against interim refusals often.
+
+    @precondition(lambda self: self.state == "LAID")
+    @rule()
+    def the_applicant_applies_for_interim(self) -> None:
+        self._fire(Ev.APPLY_FOR_INTERIM, self.appeal is None, interim_applicant=self.app.applicant)
+
+    @precondition(lambda self: self.state == "INTERIM_APPLIED")
+    @rule()
+    def the_interim_order_is_refused(self) -> None:
+        if self._fire(Ev.INTERIM_DECIDED, True, interim_granted=False):
+            self.decisions += 1
+            self.last_interim_refused = True
+
+    @precondition(lambda self: self.state == "LAID" and self.last_interim_refused)
+    @rule()
+    def the_applicant_appeals_the_interim_refusal(self) -> None:
+        self.lodge_appeal(Party.chief_officer(self.app.applicant), AppealAgainst.interim_refusal())
+
+    @precondition(lambda self: self.appeal is AppealedDecision.INTERIM_REFUSAL)
+    @rule(event=st.sampled_from([Ev.GRANT, Ev.REFUSE, Ev.WITHDRAW]))
+    def the_application_is_determined_with_an_interim_appeal_pending(self, event: Ev) -> None:
+        self._determine(event, True, findings=CourtFindings(True, True, True))
 
     @invariant()
     def agrees_with_the_model(self) -> None:
@@ -167,12 +269,28 @@ class ApplicationLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def an_appeal_is_kept_only_while_pending(self) -> None:
-        """The applying chief officer's appeal against the refusal (s.7(2)), until decided."""
+        """The applying chief officer's appeal against a refusal (s.7(2)), until decided.
+
+        Against the application's refusal in REFUSAL_APPEALED; against an interim
+        refusal while LAID, until decided or until the application is determined.
+        """
         pending = self.app.appeal
-        assert (pending is not None) == (self.state == "REFUSAL_APPEALED")
+        decision = None if pending is None else pending.against.decision
+        assert decision is self.appeal
+        if self.state == "REFUSAL_APPEALED":
+            assert decision is AppealedDecision.REFUSAL
+        elif self.state == "LAID":
+            assert decision in (None, AppealedDecision.INTERIM_REFUSAL)
+        else:
+            assert pending is None
         if pending is not None:
             assert pending.appellant.is_officer(self.app.applicant)
-            assert pending.against == AppealAgainst.refusal()
+
+    @invariant()
+    def the_latest_interim_decision_is_as_modelled(self) -> None:
+        """A refusal is appealable until another decision, or the Crown Court's, follows it."""
+        decisions = self.app.interim_decisions
+        assert bool(decisions and not decisions[-1].granted) == self.last_interim_refused
 
 
 TestApplicationLifecycle = ApplicationLifecycle.TestCase

@@ -219,14 +219,18 @@ def appeal_decision_named(order: Order, cmd: OrderCommandLike) -> str | None:
     discharged under s.5(7), which s.7 does not list. A discharged order is
     appealed only against its discharge, and a live one never is. A s.4 order
     is named by the version it made, which must be a variation or a renewal.
-    The refusal of an application for an order is appealed on the application.
+    The refusal of an application for an order, or of an interim order, is
+    appealed on the application.
     """
     against = cmd.against
     if cmd.appellant is None or against is None:
         return f"{_shown(cmd)}: name who appeals and the decision appealed against (s.7)"
     decision = against.decision
-    if decision is AppealedDecision.REFUSAL:
-        return f"{_shown(cmd)}: the refusal of an application is appealed on the application"
+    if decision.on_application:
+        return (
+            f"{_shown(cmd)}: the refusal of an application or of an interim order is appealed "
+            "on the application"
+        )
     discharged = order.state is OrderState.DISCHARGED
     if discharged != (decision is AppealedDecision.DISCHARGE):
         return (
@@ -293,7 +297,7 @@ def appeal_paragraph(order: Order, against: AppealAgainst) -> str:
         return "SPA2019 s.7(1)(b)" if order.kind is OrderKind.INTERIM else "SPA2019 s.7(1)(a)"
     if against.decision in (AppealedDecision.S4_ORDER, AppealedDecision.DISCHARGE):
         return "SPA2019 s.7(3)" if by_defendant else "SPA2019 s.7(1)(c)"
-    if against.decision is AppealedDecision.REFUSAL:
+    if against.decision.on_application:
         return "SPA2019 s.7(2)"
     return "SPA2019 s.7(1)(d)" if by_defendant else "SPA2019 s.7(2)"
 

@@ -11,6 +11,25 @@ a refusal (s.7(2)), so REFUSED is not final: the appeal is kept on the
 application (``appeal``) while it is pending (REFUSAL_APPEALED), and the Crown
 Court either dismisses it (back to REFUSED) or allows it and makes the order
 (GRANTED, s.7(4)), being satisfied of s.2(1) as the magistrates would have been.
+
+The same chief officer may appeal against the refusal of an interim order
+(s.7(2)) while the main application is pending: the appeal is kept on the
+application in LAID (it is pending beside the main application, not a state of
+its own), the latest interim decision must be a refusal, and the Crown Court
+either dismisses it or allows it and makes the interim order (s.7(4)), recorded
+as a further interim decision, granted, on the same interim application. That
+interim order then runs like any other: it ceases when the main application is
+determined (s.5(6)(b)). While that appeal is pending no fresh interim
+application is taken (library: one interim question before the courts at a
+time).
+
+**The library's choice where the Act is silent:** determining the main
+application (granting, refusing or withdrawing it) ends a pending appeal
+against an interim refusal. An interim order can be made only pending the
+determination of the main application (s.5(1)) and would cease on it
+(s.5(6)(b)), so the appeal has nothing left to decide: it lapses. The
+determination's record (an :class:`~spo_tracker.domain.lifecycles.parties.AppealRecord`)
+and its event (``lapsed_appeal``) name the appeal that lapsed.
 """
 
 from __future__ import annotations
@@ -22,6 +41,7 @@ import attrs
 import pendulum
 
 from spo_tracker.domain.appeals import AppealAgainst, AppealedDecision, Party, PendingAppeal
+from spo_tracker.domain.lifecycles._orders import appeal_record
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
     aware_at,
@@ -32,7 +52,7 @@ from spo_tracker.domain.lifecycles._support import (
     to_event,
 )
 from spo_tracker.domain.people import ChiefOfficer, Defendant, ForceKind
-from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition
+from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition, TransitionRecord
 from spo_tracker.domain.statutory_time import corresponding_date, ensure_date
 from spo_tracker.errors import InvalidValueError
 
@@ -42,11 +62,13 @@ __all__ = [
     "Application",
     "ApplicationCommand",
     "ApplicationEvent",
+    "ApplicationMachine",
     "ApplicationState",
     "AreaConnection",
     "CourtFindings",
     "CourtKind",
     "InterimDecision",
+    "allow_interim_refusal_appeal",
     "allow_refusal_appeal",
     "applicant_connected_to_area",
     "applicant_is_chief_officer",
@@ -58,9 +80,16 @@ __all__ = [
     "grant_application",
     "interim_by_same_chief_officer",
     "interim_decision_given",
+    "interim_order_made_on_appeal",
+    "interim_refusal_appeal_pending",
+    "interim_refusal_appealed_by_applying_chief_officer",
+    "interim_refusal_to_appeal",
     "lay_application",
+    "lodge_interim_refusal_appeal",
     "lodge_refusal_appeal",
+    "no_interim_appeal_pending",
     "order_made_on_appeal",
+    "refusal_appeal_pending",
     "refusal_appealed_by_applying_chief_officer",
     "refuse_application",
     "right_court_for_age",
@@ -155,11 +184,14 @@ class Application:
         laid_at: when the complaint was laid.
         area_connection: the s.1(3) basis recorded when laid.
         interim_applied_at: a pending interim application (s.5(2)).
-        interim_decisions: every interim application decided.
+        interim_decisions: every interim application decided, in order; an interim
+            order the Crown Court made on appeal (s.7(4)) is a further decision,
+            granted, with the refused application's ``applied_at``.
         findings: the court's s.2(1) findings at determination.
         determined_at: when it was granted or refused; ``withdrawn_at`` if withdrawn.
         order_id: the full order made on it (by the Crown Court on an allowed appeal).
-        appeal: the chief officer's appeal against the refusal, while pending (s.7(2)).
+        appeal: the chief officer's appeal against the refusal of the application
+            (REFUSAL_APPEALED) or of an interim order (LAID), while pending (s.7(2)).
         revision: bumped by every fired event.
     """
 
@@ -206,10 +238,12 @@ class ApplicationCommand:
     Attributes:
         area_connection: LAY by a territorial chief officer (s.1(3)).
         interim_applicant: APPLY_FOR_INTERIM: who applies (s.5(2)).
-        interim_granted, interim_order_id: INTERIM_DECIDED (s.5(3)).
+        interim_granted, interim_order_id: INTERIM_DECIDED (s.5(3)); ``interim_order_id``
+            also APPEAL_ALLOWED on an interim refusal: the interim order the Crown Court made.
         findings: GRANT, APPEAL_ALLOWED (required) or REFUSE (optional): the s.2(1) findings.
         order_id: GRANT, APPEAL_ALLOWED: the order made.
-        appellant, against: LODGE_APPEAL: who appeals, against which decision (s.7(2)).
+        appellant, against: LODGE_APPEAL: who appeals, against which decision (s.7(2)):
+            ``refusal`` once refused, ``interim_refusal`` while pending.
         note: free text for the audit trail.
     """
 
@@ -299,6 +333,23 @@ def court_findings_met(app: Application, cmd: ApplicationCommand) -> str | None:
     return None
 
 
+def _appeal_by_applicant(
+    app: Application, cmd: ApplicationCommand, decision: AppealedDecision, when: str
+) -> str | None:
+    """The appeal is against ``decision``, and the appellant is the chief officer who applied."""
+    appellant, against = cmd.appellant, cmd.against
+    who = appellant.key if appellant is not None else None
+    what = against.describe() if against is not None else None
+    if against is None or against.decision is not decision:
+        return f"against={what!r}: {when}, the appeal is against {decision.value!r} (s.7(2))"
+    if appellant is None or not appellant.is_officer(app.applicant):
+        return (
+            f"appellant={who!r}: only the chief officer who applied "
+            f"({Party.chief_officer(app.applicant).key}) may appeal against the {what}"
+        )
+    return None
+
+
 def refusal_appealed_by_applying_chief_officer(
     app: Application, cmd: ApplicationCommand
 ) -> str | None:
@@ -306,15 +357,53 @@ def refusal_appealed_by_applying_chief_officer(
 
     Nobody else may: the defendant has nothing to appeal, and another force did not apply.
     """
-    appellant, against = cmd.appellant, cmd.against
-    who = appellant.key if appellant is not None else None
-    what = against.describe() if against is not None else None
-    if against is None or against.decision is not AppealedDecision.REFUSAL:
-        return f"against={what!r}: an application's appeal is against its refusal (s.7(2))"
-    if appellant is None or not appellant.is_officer(app.applicant):
+    return _appeal_by_applicant(
+        app, cmd, AppealedDecision.REFUSAL, "once the application is refused"
+    )
+
+
+def interim_refusal_appealed_by_applying_chief_officer(
+    app: Application, cmd: ApplicationCommand
+) -> str | None:
+    """The chief officer who applied appeals against the refusal of an interim order (s.7(2)).
+
+    Nobody else may: the defendant has nothing to appeal against a refusal, and
+    only the chief officer who made the main application applies for interim
+    orders on it (s.5(2)).
+    """
+    return _appeal_by_applicant(
+        app, cmd, AppealedDecision.INTERIM_REFUSAL, "while the application is pending"
+    )
+
+
+def interim_refusal_to_appeal(app: Application, cmd: ApplicationCommand) -> str | None:
+    """The decision appealed is the latest interim decision, and it was a refusal (s.5(3), s.7(2)).
+
+    A fresh interim application is decided on its own; the appeal is against the
+    last one the court refused, before another is made.
+    """
+    if not app.interim_decisions:
+        return "interim_decisions=(): no interim order has been refused on this application"
+    last = app.interim_decisions[-1]
+    if last.granted:
         return (
-            f"appellant={who!r}: only the chief officer who applied "
-            f"({Party.chief_officer(app.applicant).key}) may appeal against the refusal"
+            f"interim_decisions[-1].granted=True: the latest interim application was granted "
+            f"({last.interim_order_id!r}), so there is no refusal to appeal"
+        )
+    return None
+
+
+def no_interim_appeal_pending(app: Application, cmd: ApplicationCommand) -> str | None:
+    """Library: one interim question at a time, so the Crown Court decides a pending appeal first.
+
+    A second appeal, or a fresh interim application to the magistrates while the
+    Crown Court is deciding whether to make an interim order, is refused rather
+    than run beside it.
+    """
+    if app.appeal is not None:
+        return (
+            f"appeal={app.appeal.describe()!r}: an appeal against the refusal of an interim "
+            "order is pending before the Crown Court"
         )
     return None
 
@@ -330,6 +419,23 @@ def refusal_appeal_pending(app: Application, cmd: ApplicationCommand) -> str | N
     """The Crown Court decides an appeal that was lodged (SPA2019 s.7(4))."""
     if app.appeal is None:
         return "appeal=None: no appeal against the refusal is pending"
+    return None
+
+
+def interim_refusal_appeal_pending(app: Application, cmd: ApplicationCommand) -> str | None:
+    """The Crown Court decides an appeal against an interim refusal that was lodged (s.7(4))."""
+    pending = app.appeal
+    if pending is None or pending.against.decision is not AppealedDecision.INTERIM_REFUSAL:
+        shown = None if pending is None else pending.describe()
+        return f"appeal={shown!r}: no appeal against the refusal of an interim order is pending"
+    return None
+
+
+def interim_order_made_on_appeal(app: Application, cmd: ApplicationCommand) -> str | None:
+    """An allowed appeal names the interim order the Crown Court makes (SPA2019 s.7(4))."""
+    if not cmd.interim_order_id:
+        shown = cmd.interim_order_id
+        return f"interim_order_id={shown!r}: name the interim order the Crown Court makes"
     return None
 
 
@@ -350,6 +456,21 @@ APPELLANT: Final = Guard(
 )
 APPEAL: Final = Guard("refusal_appeal_pending", "SPA2019 s.7(4)", refusal_appeal_pending)
 ORDER_NAMED: Final = Guard("order_made_on_appeal", "SPA2019 s.7(4)", order_made_on_appeal)
+INTERIM_APPELLANT: Final = Guard(
+    "interim_refusal_appealed_by_applying_chief_officer",
+    "SPA2019 s.7(2)",
+    interim_refusal_appealed_by_applying_chief_officer,
+)
+INTERIM_REFUSED: Final = Guard(
+    "interim_refusal_to_appeal", "SPA2019 s.5(3), s.7(2)", interim_refusal_to_appeal
+)
+NO_INTERIM_APPEAL: Final = Guard("no_interim_appeal_pending", "library", no_interim_appeal_pending)
+INTERIM_APPEAL: Final = Guard(
+    "interim_refusal_appeal_pending", "SPA2019 s.7(4)", interim_refusal_appeal_pending
+)
+INTERIM_NAMED: Final = Guard(
+    "interim_order_made_on_appeal", "SPA2019 s.7(4)", interim_order_made_on_appeal
+)
 
 
 # --- effects ----------------------------------------------------------------
@@ -371,18 +492,21 @@ def _interim_decided(app: Application, cmd: ApplicationCommand) -> dict[str, obj
     return {"interim_applied_at": None, "interim_decisions": (*app.interim_decisions, decision)}
 
 
+# Determining the application ends an appeal against an interim refusal: it lapses
+# (SPA2019 s.5(1), s.5(6)(b); the library's choice, see the module docstring).
 def _determined(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
     return {
         "determined_at": cmd.at,
         "findings": cmd.findings,
         "order_id": cmd.order_id,
         "interim_applied_at": None,
+        "appeal": None,
         "note": cmd.note,
     }
 
 
 def _withdrawn(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
-    return {"withdrawn_at": cmd.at, "interim_applied_at": None, "note": cmd.note}
+    return {"withdrawn_at": cmd.at, "interim_applied_at": None, "appeal": None, "note": cmd.note}
 
 
 def _appealed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
@@ -396,7 +520,13 @@ def _appeal_dismissed(app: Application, cmd: ApplicationCommand) -> dict[str, ob
 
 
 def _allowed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
-    return {**_determined(app, cmd), "appeal": None}
+    return _determined(app, cmd)
+
+
+def _interim_allowed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
+    refused = app.interim_decisions[-1]  # the guards checked an interim refusal was appealed
+    made = InterimDecision(refused.applied_at, cmd.at, True, cmd.interim_order_id)
+    return {"interim_decisions": (*app.interim_decisions, made), "appeal": None}
 
 
 St, Ev = ApplicationState, ApplicationEvent
@@ -425,11 +555,22 @@ TABLE: Final[tuple[_Row, ...]] = (
         "a draft that is never laid is abandoned", changes=_withdrawn),
     row(St.LAID, Ev.APPLY_FOR_INTERIM, St.INTERIM_APPLIED, "SPA2019 s.5(1)-(2)",
         "the same chief officer applies for an interim order while the application is pending",
-        guards=(SAME_OFFICER,), changes=_interim_applied),
+        guards=(SAME_OFFICER, NO_INTERIM_APPEAL), changes=_interim_applied),
+    row(St.LAID, Ev.LODGE_APPEAL, St.LAID, "SPA2019 s.7(2)",
+        "the chief officer who applied appeals against the refusal of an interim order; "
+        "the main application stays pending", guards=(INTERIM_APPELLANT, INTERIM_REFUSED,
+        NO_INTERIM_APPEAL), changes=_appealed),
+    row(St.LAID, Ev.APPEAL_DISMISSED, St.LAID, "SPA2019 s.7(4)",
+        "the Crown Court confirms the refusal of the interim order", guards=(INTERIM_APPEAL,),
+        changes=_appeal_dismissed),
+    row(St.LAID, Ev.APPEAL_ALLOWED, St.LAID, "SPA2019 s.7(4)",
+        "the Crown Court allows the appeal and makes the interim order (it ceases on "
+        "determination, s.5(6)(b))", guards=(INTERIM_APPEAL, INTERIM_NAMED),
+        changes=_interim_allowed),
     row(St.INTERIM_APPLIED, Ev.INTERIM_DECIDED, St.LAID, "SPA2019 s.5(3)",
         "the court makes or refuses the interim order", guards=(DECISION,),
         changes=_interim_decided),
-    *_determinations(St.LAID),
+    *_determinations(St.LAID),  # each ends a pending interim appeal: it lapses (s.5(6)(b))
     *_determinations(St.INTERIM_APPLIED),
     row(St.REFUSED, Ev.LODGE_APPEAL, St.REFUSAL_APPEALED, "SPA2019 s.7(2)",
         "the chief officer who applied appeals against the refusal to the Crown Court",
@@ -446,8 +587,42 @@ def _probe(event: ApplicationEvent, at: pendulum.DateTime) -> ApplicationCommand
     return ApplicationCommand(event, at, PROBE_ACTOR)
 
 
+#: The events that decide or end the appeal pending on the application, if there is one.
+_ENDS_APPEAL: Final = frozenset(
+    {Ev.APPEAL_DISMISSED, Ev.APPEAL_ALLOWED, Ev.GRANT, Ev.REFUSE, Ev.WITHDRAW}
+)
+
+
+class ApplicationMachine(
+    Machine[ApplicationState, ApplicationEvent, Application, ApplicationCommand]
+):
+    """The application's machine: a transition about an appeal has an ``AppealRecord``.
+
+    The application keeps the pending appeal only until it is decided (or lapses),
+    so the record names it, for the audit trail and the events built from it:
+    LODGE_APPEAL the appeal lodged (section ``SPA2019 s.7(2)``); APPEAL_DISMISSED
+    and APPEAL_ALLOWED the appeal decided; GRANT, REFUSE and WITHDRAW the appeal
+    against an interim refusal that the determination ended (it lapses, s.5(6)(b)).
+    """
+
+    def fire(self, subject: Application, command: ApplicationCommand) -> Fired[Application]:
+        """As :meth:`Machine.fire`; the record names the appeal lodged, decided or ended."""
+        fired = super().fire(subject, command)
+        pending = _appeal_concerned(subject, command)
+        if pending is None:
+            return fired
+        base: TransitionRecord = fired.record
+        return Fired(fired.subject, appeal_record(base, pending, base.section))
+
+
+def _appeal_concerned(app: Application, cmd: ApplicationCommand) -> PendingAppeal | None:
+    if cmd.event is Ev.LODGE_APPEAL and cmd.appellant is not None and cmd.against is not None:
+        return PendingAppeal(cmd.appellant, cmd.against)
+    return app.appeal if cmd.event in _ENDS_APPEAL else None
+
+
 #: The validated machine.
-MACHINE: Final = Machine(
+MACHINE: Final = ApplicationMachine(
     name="application",
     states=ApplicationState,
     events=ApplicationEvent,
@@ -581,7 +756,11 @@ def lodge_refusal_appeal(
 def dismiss_refusal_appeal(
     app: Application, *, at: pendulum.DateTime, actor: str
 ) -> Fired[Application]:
-    """The Crown Court confirms the refusal (SPA2019 s.7(4)); the application is refused."""
+    """The Crown Court confirms the refusal appealed (SPA2019 s.7(4)).
+
+    After a refused application it is refused again; after a refused interim order
+    the application stays pending with no interim order.
+    """
     return MACHINE.fire(app, ApplicationCommand(Ev.APPEAL_DISMISSED, at, actor))
 
 
@@ -605,4 +784,47 @@ def allow_refusal_appeal(
     cmd = ApplicationCommand(
         Ev.APPEAL_ALLOWED, at, actor, findings=findings, order_id=order_id, note=note
     )
+    return MACHINE.fire(app, cmd)
+
+
+def lodge_interim_refusal_appeal(
+    app: Application,
+    *,
+    at: pendulum.DateTime,
+    actor: str,
+    appellant: Party,
+    note: str = "",
+) -> Fired[Application]:
+    """The chief officer who applied appeals against the refusal of an interim order (s.7(2)).
+
+    The application must be pending (LAID, no interim application open) and its
+    latest interim decision a refusal. The appeal is kept on the application until
+    the Crown Court decides it, or it lapses when the application is determined.
+
+    Raises:
+        GuardRejectedError: the appellant is not the chief officer who applied, the
+            latest interim decision was not a refusal, or an appeal is already pending.
+    """
+    against = AppealAgainst.interim_refusal()
+    cmd = ApplicationCommand(
+        Ev.LODGE_APPEAL, at, actor, appellant=appellant, against=against, note=note
+    )
+    return MACHINE.fire(app, cmd)
+
+
+def allow_interim_refusal_appeal(
+    app: Application, *, at: pendulum.DateTime, actor: str, interim_order_id: str
+) -> Fired[Application]:
+    """The Crown Court allows the appeal and makes the interim order (SPA2019 s.7(4), s.5(3)).
+
+    Recorded as a further interim decision, granted, on the refused interim
+    application. Record the interim order itself with
+    :func:`~spo_tracker.domain.lifecycles.make_order` (``kind="interim"``, its
+    ``court`` the Crown Court, its ``application_id`` this application): it runs
+    like any interim order and ceases when the application is determined (s.5(6)(b)).
+
+    Raises:
+        GuardRejectedError: no appeal against an interim refusal pending, or no order id.
+    """
+    cmd = ApplicationCommand(Ev.APPEAL_ALLOWED, at, actor, interim_order_id=interim_order_id)
     return MACHINE.fire(app, cmd)

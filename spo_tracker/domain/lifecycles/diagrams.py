@@ -28,7 +28,12 @@ INTROS: Final[Mapping[str, str]] = {
         "it only on all three s.2(1) findings. The chief officer who applied may appeal "
         "against a refusal (s.7(2)), so REFUSED is not final: the appeal is kept on the "
         "application while pending (REFUSAL_APPEALED), and the Crown Court dismisses it or "
-        "allows it and makes the order (s.7(4))."
+        "allows it and makes the order (s.7(4)). While the application is pending (LAID) the "
+        "same chief officer may appeal against the refusal of an interim order (s.7(2)): the "
+        "appeal is kept on the application beside it, and the Crown Court dismisses it or "
+        "allows it and makes the interim order (a further interim decision, granted), which "
+        "runs like any interim order and ceases on determination (s.5(6)(b)). Determining the "
+        "application while that appeal is pending ends it (it lapses)."
     ),
     "interim_order": (
         "An interim order has a fixed period only, with no minimum (SPA2019 s.5(6)(a)), and "
@@ -118,8 +123,17 @@ OPEN_CHOICES: Final = (
     "**An appeal recorded before the library kept its facts** (`appeal_pending` without "
     "`appeal`) may still be dismissed, varied or quashed, as before; the outcomes that "
     "need to know what was appealed (`APPEAL_DISCHARGED`, `APPEAL_RESTORED`) refuse it.",
-    "**The appeal against the refusal of an interim order** (s.7(2)) is not modelled yet "
-    "(see the domain page).",
+    "**The appeal against the refusal of an interim order** (s.7(2)) is against the latest "
+    "interim decision, lodged while no interim application is open (LAID), and kept on the "
+    "application until the Crown Court decides it. While it is pending no fresh interim "
+    "application is taken and no second appeal (`no_interim_appeal_pending`, library: one "
+    "interim question at a time). An allowed appeal is recorded as a further interim "
+    "decision, granted, with the refused application's `applied_at`.",
+    "**Determining the application lapses a pending appeal against an interim refusal** "
+    "(GRANT, REFUSE or WITHDRAW clear it): an interim order can be made only pending the "
+    "determination (s.5(1)) and would cease on it (s.5(6)(b)), so nothing is left to "
+    "decide. The determination's record is an `AppealRecord` naming the appeal, and its "
+    "event says `lapsed_appeal`.",
 )
 
 

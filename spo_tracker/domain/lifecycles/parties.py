@@ -34,14 +34,17 @@ __all__ = [
 
 @attrs.frozen
 class AppealRecord(TransitionRecord):
-    """The record of an appeal lodged or decided: a :class:`TransitionRecord` saying who and what.
+    """The record of an appeal lodged, decided or lapsed: a :class:`TransitionRecord` naming it.
 
-    The order keeps the pending appeal only until the Crown Court decides it, so
-    the record of the lodging and of the outcome carries the appellant and the
-    decision appealed against (as do the events built from it). For a lodged
-    appeal ``section`` is the paragraph of s.7 that gives this appellant the
-    appeal, e.g. ``SPA2019 s.7(3)``, rather than the row's ``SPA2019 s.7(1)-(3)``;
-    for an outcome it is the row's (s.7(4)).
+    The order or application keeps the pending appeal only until the Crown Court
+    decides it, so the record of the lodging and of the outcome carries the
+    appellant and the decision appealed against (as do the events built from it).
+    For a lodged appeal ``section`` is the paragraph of s.7 that gives this
+    appellant the appeal, e.g. ``SPA2019 s.7(3)``, rather than the row's
+    ``SPA2019 s.7(1)-(3)``; for an outcome it is the row's (s.7(4)). The
+    determination of an application (GRANT, REFUSE, WITHDRAW) with an appeal
+    against an interim refusal pending has one too, with the row's section:
+    it names the appeal that lapsed (SPA2019 s.5(6)(b)).
 
     Attributes:
         appellant: the appellant's :attr:`Party.key`.
