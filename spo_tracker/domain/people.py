@@ -2,13 +2,23 @@
 
 A protected person's address is held in a :class:`RestrictedDetails`
 compartment: it is never rendered in anything a defendant may see, and reports
-leave it out entirely.
+leave it out entirely. Errors about an address or a restricted place name the
+field and the problem but never quote the value (it stands as :class:`Withheld`):
+an error message ends up in logs, on a terminal and in bug reports.
+
+:func:`address_likeness` says whether free text looks like a postal address
+(a UK postcode, a postcode district, or a house number followed by a street);
+the term catalogue uses it to refuse exclusion-zone labels and locality names
+that would reveal one.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import enum
+import re
+from collections.abc import Iterable
+from typing import Final
 
 import attrs
 import pendulum
@@ -30,6 +40,9 @@ __all__ = [
     "ProtectedPerson",
     "RestrictedDetails",
     "SexOffenderRegistration",
+    "Withheld",
+    "address_likeness",
+    "street_patterns",
 ]
 
 
@@ -48,6 +61,137 @@ def _date(value: object) -> pendulum.Date:
 
 def _aware(value: object) -> pendulum.DateTime:
     return ensure_aware(value, field="linked_at")
+
+
+@attrs.frozen
+class Withheld:
+    """Stands in an error for a value it must not quote (an address, a restricted place).
+
+    :class:`~spo_tracker.errors.InvalidValueError` shows its value's ``repr``;
+    this one's is ``<value withheld: ...>``, so the message names the field and
+    the problem and nothing else.
+    """
+
+    why: str = "restricted"
+
+    def __repr__(self) -> str:
+        return f"<value withheld: {self.why}>"
+
+
+# --------------------------------------------------------------------------- address-like text
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+#: The UK postcode areas (the letters before the first digit), for postcode districts.
+_AREAS: Final = _words(
+    "AB AL B BA BB BD BF BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH "
+    "DL DN DT DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA "
+    "KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO "
+    "PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W "
+    "WA WC WD WF WN WR WS WV YO ZE"
+)
+#: Words (and their usual abbreviations) that end a street name in a UK address.
+STREET_WORDS: Final = _words(
+    "Road Rd Street St Avenue Ave Av Close Cl Lane Ln Drive Dr Way Crescent Cres Place Pl "
+    "Grove Gr Gardens Gdns Terrace Terr Tce Court Ct Square Sq Mews Walk Hill Row Rise "
+    "Parade Pde Green View Vale Park Wharf Quay Boulevard Croft Gate Meadow Meadows "
+    "Fields Chase Approach Hollow Yard Passage"
+)
+_STREET: Final = "|".join(sorted(STREET_WORDS, key=lambda w: (-len(w), w)))
+# Words that may sit between a number and a street word without making it an address:
+# "3 schools on Hill Street" and "a 5 minute walk" are not house numbers. Matched in lower
+# case only: "12 Mile End Road" is an address.
+_NOT_STREET_NAME: Final = _words(
+    "on of in at near by and or from to within around minute minutes min mins mile miles "
+    "metre metres meter meters m km yard yards hour hours"
+)
+_POSTCODE: Final = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}(?![A-Za-z0-9])", re.I
+)
+_DISTRICT: Final = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{'|'.join(_AREAS)})(?:[0-9]{{1,2}}|[0-9][A-Z])(?![A-Za-z0-9])"
+    r"(?!\s+motorway)"  # "the M6 motorway" is a road, not Manchester's M6 district
+)
+_HOUSE: Final = re.compile(
+    r"(?<![\w.])[0-9]{1,4}[a-z]?(?:\s*[-/]\s*[0-9]{1,4}[a-z]?)?,?\s+"
+    rf"(?:(?!(?-i:{'|'.join(_NOT_STREET_NAME)})\b)[\w'’.-]+,?\s+){{0,3}}"
+    rf"(?:{_STREET})\.?(?!\w)",
+    re.I,
+)
+
+
+def address_likeness(text: str) -> str | None:
+    """What in ``text`` looks like part of a postal address, or ``None``.
+
+    Three shapes are recognised: a full UK postcode (``B13 9QT``, any case), a
+    postcode district on its own (``B13``, ``SW1A``: capitals, a real postcode
+    area; "the M6 motorway" is a road), and a house number followed within three
+    words by a street word (``12 Acacia Ave``, ``3a The Mews``; see
+    :data:`STREET_WORDS`). A street
+    named without a number (``Wake Green Road``) is not an address: it names a
+    street, not a home. Text without digits never looks like an address.
+
+    Returns:
+        A short description of the problem (never the text itself), or ``None``.
+    """
+    if not any(c.isdigit() for c in text):
+        return None
+    if _POSTCODE.search(text):
+        return "contains a UK postcode"
+    if _DISTRICT.search(text):
+        return "contains a postcode district (an outward code)"
+    if _HOUSE.search(text):
+        return "contains a house number followed by a street"
+    return None
+
+
+_NUMBERED: Final = re.compile(
+    r"^\s*(?:(?:flat|apartment|unit)\s+\w+\s*,?\s*)?"
+    r"(?P<number>[0-9]{1,4}[a-z]?(?:\s*[-/]\s*[0-9]{1,4}[a-z]?)?)\s*,?\s+(?P<street>.+?)\s*$",
+    re.I,
+)
+_ENDS_IN_STREET_WORD: Final = re.compile(rf"^(?P<core>.+?)\s+(?:{_STREET})\.?$", re.I)
+_ANY_STREET_WORD: Final = rf"(?:\s+(?:{_STREET})(?!\w)\.?)?"
+
+
+def street_patterns(address: Address) -> tuple[tuple[str, str], ...]:
+    """How each line of ``address`` that names a street may be written in free text.
+
+    A line such as ``12 Acacia Avenue`` gives a pattern matching the house
+    number with the street's name however its street word is written
+    (``12 Acacia Ave``, ``12, Acacia Avenue``, ``12 acacia``) and the street
+    without the number (``Acacia Avenue``, ``Acacia Rd``). Only lines with a
+    house number or ending in a street word count: a town line (``Birmingham``)
+    locates no one.
+
+    Returns:
+        One ``(key, pattern)`` per such line: ``key`` is the street's own name in
+        lower case (a cheap substring test before the regex), ``pattern`` a
+        case-insensitive regex source, unanchored and word-bounded.
+    """
+    found = []
+    for line in address.lines:
+        numbered = _NUMBERED.match(line)
+        street = numbered["street"].strip() if numbered else line.strip()
+        ends = _ENDS_IN_STREET_WORD.match(street)
+        if numbered is None and ends is None:
+            continue
+        core = ends["core"].strip() if ends else street
+        if len(core) < 3 or core.lower() == "the":
+            core = street  # "1 The Mews": "The" alone would match everywhere
+        name = r"\s+".join(re.escape(w) for w in core.split())
+        # The street by its own name, with any street word ("Acacia Ave" for "Acacia Avenue").
+        parts = [rf"{name}\s+(?:{_STREET})\.?" if core != street else name]
+        if numbered:
+            number = r"\s*[-/]\s*".join(
+                re.escape(n.strip()) for n in re.split("[-/]", numbered["number"])
+            )
+            parts.append(rf"{number}\s*,?\s+{name}{_ANY_STREET_WORD}")
+        found.append((core.lower(), rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)"))
+    return tuple(found)
 
 
 class ForceKind(enum.Enum):
@@ -80,17 +224,46 @@ class ChiefOfficer:
         return self.force.code
 
 
+def _lines(value: object) -> tuple[str, ...]:
+    # A bare string is iterable too: "12 Acacia Avenue" would become one line per letter.
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidValueError("address.lines", Withheld(), "give the lines as a sequence")
+    lines = tuple(value)
+    if not lines:
+        raise InvalidValueError("address.lines", lines, "needs at least one line")
+    for i, line in enumerate(lines):
+        if not isinstance(line, str):
+            raise InvalidValueError(f"address.lines[{i}]", Withheld(), "is not text")
+        if not line.strip():
+            raise InvalidValueError(
+                f"address.lines[{i}]", Withheld(), "is blank: every line needs text"
+            )
+    return lines
+
+
+def _postcode(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidValueError("address.postcode", Withheld(), "is not text")
+
+
+def _location(_: object, attribute: attrs.Attribute[GeoPoint | None], value: object) -> None:
+    if value is not None and not isinstance(value, GeoPoint):
+        raise InvalidValueError("address.location", Withheld(), "must be a GeoPoint or None")
+
+
 @attrs.frozen
 class Address:
-    """A postal address; a home address is the sole or main UK residence (SPA2019 s.14(1))."""
+    """A postal address; a home address is the sole or main UK residence (SPA2019 s.14(1)).
 
-    lines: tuple[str, ...]
-    postcode: str
-    location: GeoPoint | None = None
+    Raises:
+        InvalidValueError: no lines, a blank line, a postcode that is not text or a
+            location that is not a :class:`GeoPoint`; the message names the field
+            (``address.lines[1]``) and the problem, never the address.
+    """
 
-    def __attrs_post_init__(self) -> None:
-        if not self.lines or not all(isinstance(x, str) and x.strip() for x in self.lines):
-            raise InvalidValueError("address.lines", self.lines, "needs at least one line")
+    lines: tuple[str, ...] = attrs.field(converter=_lines)
+    postcode: str = attrs.field(validator=_postcode)
+    location: GeoPoint | None = attrs.field(default=None, validator=_location)
 
 
 @attrs.frozen
@@ -197,12 +370,41 @@ class Defendant:
         return attrs.evolve(self, identities=(*self.identities, linked))
 
 
+def _restricted_address(
+    _: object, attribute: attrs.Attribute[Address | None], value: object
+) -> None:
+    if value is not None and not isinstance(value, Address):
+        raise InvalidValueError("restricted.address", Withheld(), "must be an Address or None")
+
+
+def _places(value: object) -> tuple[tuple[str, GeoPoint], ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidValueError("restricted.places", Withheld(), "give a sequence of places")
+    places = tuple(value)
+    for i, place in enumerate(places):
+        if not isinstance(place, tuple | list) or len(place) != 2:
+            raise InvalidValueError(
+                f"restricted.places[{i}]", Withheld(), "give each place as (label, GeoPoint)"
+            )
+        label, point = place
+        if not isinstance(label, str) or not label.strip():
+            raise InvalidValueError(f"restricted.places[{i}].label", Withheld(), "is blank")
+        if not isinstance(point, GeoPoint):
+            raise InvalidValueError(f"restricted.places[{i}]", Withheld(), "needs a GeoPoint")
+    return tuple((label, point) for label, point in places)
+
+
 @attrs.frozen
 class RestrictedDetails:
-    """The restricted compartment: a protected person's whereabouts. Never reported."""
+    """The restricted compartment: a protected person's whereabouts. Never reported.
 
-    address: Address | None = None
-    places: tuple[tuple[str, GeoPoint], ...] = ()
+    Raises:
+        InvalidValueError: an address that is not an :class:`Address`, or a place that is
+            not a (non-blank label, :class:`GeoPoint`) pair; the message never quotes it.
+    """
+
+    address: Address | None = attrs.field(default=None, validator=_restricted_address)
+    places: tuple[tuple[str, GeoPoint], ...] = attrs.field(default=(), converter=_places)
 
     def __repr__(self) -> str:
         return "RestrictedDetails(<restricted>)"

@@ -20,6 +20,7 @@ import pendulum
 
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA, Platform, normalise_platform
+from spo_tracker.domain.people import Withheld, address_likeness
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
     days_beginning_with,
@@ -70,6 +71,23 @@ def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
         raise InvalidValueError(attribute.name, value, "must be non-empty text")
 
 
+def _no_address(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """Text the defendant is shown that must not reveal an address (victim safety).
+
+    The error names the field and the problem but never quotes the text, which
+    may be a protected person's address.
+    """
+    _text(_, attribute, value)
+    problem = address_likeness(str(value))
+    if problem is not None:
+        raise InvalidValueError(
+            attribute.name,
+            Withheld("looks like an address"),
+            f"{problem}; text in an order must not reveal an address: name the area "
+            "(e.g. 'Zone A') or a public place instead",
+        )
+
+
 def _persons(value: Iterable[str]) -> tuple[str, ...]:
     # A bare string is iterable too: "P1" would silently become the persons "1" and "P".
     if isinstance(value, str):
@@ -84,9 +102,13 @@ def _persons(value: Iterable[str]) -> tuple[str, ...]:
 
 @attrs.frozen
 class Locality:
-    """A locality limit (SPA2019 s.2(4)): the term applies only inside ``area``."""
+    """A locality limit (SPA2019 s.2(4)): the term applies only inside ``area``.
 
-    name: str = attrs.field(validator=_text)
+    ``name`` is order text the defendant is shown: text that looks like an address
+    (a postcode, a house number and street) is refused.
+    """
+
+    name: str = attrs.field(validator=_no_address)
     area: Circle | Polygon | None = None
 
     def covers(self, point: GeoPoint | None) -> bool:
@@ -231,13 +253,26 @@ def _shape(_: object, attribute: attrs.Attribute[Circle | Polygon], value: objec
 
 @attrs.frozen(kw_only=True)
 class ExclusionZone(Term):
-    """Not to enter a zone drawn on a map. ``label`` must not reveal an address."""
+    """Not to enter a zone drawn on a map.
+
+    The zone and its label are order content the defendant is shown (they must
+    know where not to go), so neither may reveal a protected person's address.
+    ``label`` is refused when it looks like an address (a UK postcode or
+    postcode district, or a house number and street, see
+    :func:`~spo_tracker.domain.people.address_likeness`); a street named without a
+    number is allowed. Where the zone is drawn is checked against the protected
+    persons' restricted details by :func:`~spo_tracker.domain.safety.exposure_warnings`.
+
+    Raises:
+        InvalidValueError: the label is blank or looks like an address (the message
+            names the field and the problem, never the label).
+    """
 
     CODE: ClassVar[str] = "SPO-P04"
     TITLE: ClassVar[str] = "Exclusion zone"
 
     zone: Circle | Polygon = attrs.field(validator=_shape)
-    label: str = attrs.field(validator=_text)
+    label: str = attrs.field(validator=_no_address)
 
     def describe(self) -> str:
         return (

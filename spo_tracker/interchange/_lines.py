@@ -190,7 +190,31 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
         known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
         extra = sorted(set(value) - known) if isinstance(value, dict) else []
         return path, f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}"
+    if path.startswith(_RESTRICTED):
+        return path, _withheld(rule, limit)
     return path, _message(rule, value, limit, error)
+
+
+#: A protected person's whereabouts: schema errors there never quote the value.
+_RESTRICTED: Final = "attributes.restricted"
+
+
+def _withheld(rule: Any, limit: Any) -> str:
+    """What is wrong with a restricted value, without the value (it may be an address)."""
+    if rule == "type":
+        expected = limit if isinstance(limit, str) else " or ".join(limit)
+        problem = f"is not of type {expected}"
+    elif rule in ("minimum", "maximum"):
+        problem = (
+            f"is {'below the minimum' if rule == 'minimum' else 'above the maximum'} of {limit}"
+        )
+    elif rule == "minLength":
+        problem = "must not be empty"
+    elif rule in ("items", "prefixItems", "minItems", "maxItems"):
+        problem = "has the wrong number of items"
+    else:
+        problem = f"breaks the schema rule {rule!r}"
+    return f"{problem} (value withheld: restricted)"
 
 
 def _message(rule: Any, value: Any, limit: Any, error: jsonschema.ValidationError) -> str:

@@ -30,6 +30,7 @@ from spo_tracker.domain.appeals import (
     PartyRole,
     PendingAppeal,
 )
+from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import (
@@ -89,6 +90,7 @@ from spo_tracker.interchange._values import (
     read_optional_instant,
     read_period,
     read_point,
+    read_restricted_point,
     write_duration,
     write_period,
     write_point,
@@ -322,9 +324,11 @@ def write_location(address: Address) -> Record:
 
 
 def _read_address(a: Mapping[str, Any], path: str) -> Address:
-    where = read_point(a.get("geometry"), f"{path}.geometry")
-    lines = tuple(a.get("lines") or ())
-    return field(f"{path}.lines", Address, lines, str(a.get("postcode")), where)
+    # Any address may be a protected person's or a defendant's home: its errors name the
+    # field and the problem (Address withholds the value), never the address itself.
+    where = read_restricted_point(a.get("geometry"), f"{path}.geometry")
+    lines = a.get("lines")
+    return field(f"{path}.lines", Address, () if lines is None else lines, a.get("postcode"), where)
 
 
 def read_location(record: Mapping[str, Any]) -> Address:
@@ -433,6 +437,24 @@ def write_protected_person(person: ProtectedPerson, *, include_restricted: bool)
     return _record("person", person.person_id, attributes, {})
 
 
+def _object(value: object, path: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise FieldError(path, "is not an object (value withheld: restricted)")
+    return value
+
+
+def _read_place(value: object, path: str) -> tuple[str, GeoPoint]:
+    """A restricted place; its errors name the field and the problem, never the place."""
+    place = _object(value, path)
+    label = place.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise FieldError(f"{path}.label", "must be non-empty text (value withheld: restricted)")
+    point = read_restricted_point(place.get("geometry"), f"{path}.geometry")
+    if point is None:
+        raise FieldError(f"{path}.geometry", "a place needs a GeoJSON Point")
+    return label, point
+
+
 def read_protected_person(record: Mapping[str, Any]) -> ProtectedPerson:
     """The protected person of a person record with the ``protected_person`` role."""
     a = _attrs(record)
@@ -440,14 +462,18 @@ def read_protected_person(record: Mapping[str, Any]) -> ProtectedPerson:
     given = a.get("restricted")
     if given is not None:
         path = "attributes.restricted"
+        given = _object(given, path)
         address = given.get("address")
         places = tuple(
-            (str(p.get("label")), read_point(p.get("geometry"), f"{path}.places[{i}].geometry"))
-            for i, p in enumerate(given.get("places") or ())
+            _read_place(p, f"{path}.places[{i}]") for i, p in enumerate(given.get("places") or ())
         )
-        restricted = RestrictedDetails(
-            None if address is None else _read_address(address, f"{path}.address"),
-            places,  # type: ignore[arg-type]
+        restricted = field(
+            path,
+            RestrictedDetails,
+            None
+            if address is None
+            else _read_address(_object(address, f"{path}.address"), f"{path}.address"),
+            places,
         )
     return field(
         "attributes.name", ProtectedPerson, str(record.get("id")), a.get("name"), restricted

@@ -20,7 +20,7 @@ import pendulum
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.orders import Duration
 from spo_tracker.domain.statutory_time import DayPeriod
-from spo_tracker.errors import SpoTrackerError
+from spo_tracker.errors import InvalidValueError, SpoTrackerError
 
 __all__ = [
     "INSTANT_PATTERN",
@@ -33,6 +33,7 @@ __all__ = [
     "read_instant",
     "read_period",
     "read_point",
+    "read_restricted_point",
     "read_shape",
     "write_duration",
     "write_period",
@@ -233,6 +234,35 @@ def _position(value: object, path: str) -> GeoPoint:
         raise FieldError(path, f"{value!r}: expected [longitude, latitude]")
     lon, lat = value
     return field(path, GeoPoint, lat, lon)
+
+
+def read_restricted_point(value: object, path: str) -> GeoPoint | None:
+    """:func:`read_point` for a protected person's whereabouts: errors never quote the value.
+
+    A restricted position that cannot be read is reported by its path and the
+    problem only, so that an import's errors (printed, logged, shown on a
+    terminal) never carry where a protected person lives or goes.
+
+    Raises:
+        FieldError: not a Point, or coordinates that are not a position.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise FieldError(path, "is not an object (value withheld: restricted)")
+    if value.get("type") != "Point":
+        raise FieldError(f"{path}.type", "expected a GeoJSON 'Point' (value withheld: restricted)")
+    where = f"{path}.coordinates"
+    coordinates = value.get("coordinates")
+    if not isinstance(coordinates, list) or len(coordinates) != 2:
+        raise FieldError(where, "expected [longitude, latitude] (value withheld: restricted)")
+    lon, lat = coordinates
+    try:
+        return GeoPoint(lat, lon)
+    except InvalidValueError as error:
+        raise FieldError(
+            where, f"{error.field} {error.reason} (value withheld: restricted)"
+        ) from None
 
 
 def write_shape(shape: Circle | Polygon | None) -> dict[str, Any] | None:
