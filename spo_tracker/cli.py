@@ -202,6 +202,25 @@ def _note(
         uow.commit()
 
 
+def _titles(records: StoredRecords, alerts: Sequence[Alert]) -> list[str]:
+    """Alert titles as printed: scrubbed like a report's (addresses, streets, coordinates of
+    the alert's and its order's protected persons), a second line of defence behind the term
+    catalogue's refusal of address-like zone labels."""
+    from spo_tracker.reports._redact import Redactor
+
+    persons = {p.person_id: p for p in records.protected_persons}
+    orders = {o.order_id: o for o in records.orders}
+    redactor = Redactor(persons, include_names=False)
+    titles = []
+    for alert in alerts:
+        scope = set(alert.protected_person_ids)
+        order = orders.get(alert.order_id) if alert.order_id is not None else None
+        if order is not None:
+            scope.update(order.protected_person_ids)
+        titles.append(redactor.scrub_places(alert.title, frozenset(scope)))
+    return titles
+
+
 def _scan(args: argparse.Namespace) -> int:
     from spo_tracker.reports._source import store_alerts
     from spo_tracker.reports._time import london_text
@@ -209,7 +228,7 @@ def _scan(args: argparse.Namespace) -> int:
 
     at = _now(args)
     with connect(_database(args)) as store:
-        _, found = _detect(store, at)
+        records, found = _detect(store, at)
         kept = store_alerts(store, found.alerts, actor=_actor(), at=at, reason="spo-tracker scan")
     print(
         f"{found.incidents_seen:,} incidents as of {london_text(at)} (London): "
@@ -221,10 +240,10 @@ def _scan(args: argparse.Namespace) -> int:
         f"{kept.unchanged:,} unchanged."
     )
     shown = found.alerts if args.limit == 0 else found.alerts[: args.limit]
-    for alert in shown:
+    for alert, title in zip(shown, _titles(records, shown), strict=True):
         print(
             f"{alert.severity.value.upper():8} {alert.alert_id}  {alert.defendant_id:10} "
-            f"{alert.count:>5}  {alert.title}"
+            f"{alert.count:>5}  {title}"
         )
     if len(shown) < len(found.alerts):
         print(

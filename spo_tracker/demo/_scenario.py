@@ -354,8 +354,14 @@ class _Builder:
 
     def exclusion_zone(self) -> None:
         """Sightings closing in on an exclusion zone, then a GPS fix inside it; and a course
-        of conduct against a person no order protects yet."""
+        of conduct against a person no order protects yet.
+
+        Zone A covers P-1002's home without pinpointing it: the defendant is shown the
+        zone, so it is a 650 m circle around a public place (a park gate) about 460 m
+        south-west of the home, never a circle centred on the home itself.
+        """
         home = GeoPoint(52.4721, -1.9307)
+        park_gate = GeoPoint(52.4690, -1.9352)
         self.persons.append(_person("P-1002", "Priya Shah", "3 Calthorpe Road", "B15 1QQ", home))
         self.persons.append(
             _person(
@@ -372,7 +378,7 @@ class _Builder:
             ("P-1002",),
             _at(10, 11, 10, year=2025),
             NoContact(term_id="T1", persons=("P-1002",)),
-            ExclusionZone(term_id="T2", zone=Circle(home, 400.0), label="Zone A"),
+            ExclusionZone(term_id="T2", zone=Circle(park_gate, 650.0), label="Zone A"),
         )
         self.orders.append(_served(order, _at(11, 11, 9, year=2025)))
         approach = ((0.0085, 17, 18), (0.0062, 17, 21), (0.0047, 18, 19))

@@ -8,11 +8,14 @@ names explicitly, for internal use.
 
 Free text (incident summaries) is scrubbed as well: the names (unless
 included), every address line and postcode held in the person's restricted
-compartment, and anything that looks like a pair of decimal coordinates are
-replaced by a bracketed marker. Scrubbing is deliberately eager: a word that
-merely equals part of a protected person's name is redacted too. Free text
-that may mention a protected person whose record the report was not given is
-withheld whole, since it cannot be checked.
+compartment, the house number and street of each address line however the
+street is written (``12 Acacia Ave`` for ``12 Acacia Avenue``, see
+:func:`~spo_tracker.domain.people.street_patterns`), and anything that looks
+like a pair of decimal coordinates are replaced by a bracketed marker.
+Scrubbing is deliberately eager: a word that merely equals part of a
+protected person's name is redacted too. Free text that may mention a
+protected person whose record the report was not given is withheld whole,
+since it cannot be checked.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Final
 
 import attrs
 
-from spo_tracker.domain.people import ProtectedPerson
+from spo_tracker.domain.people import ProtectedPerson, street_patterns
 
 __all__ = ["LOCATION_MARK", "WITHHELD", "Redactor", "redacted_label"]
 
@@ -78,16 +81,24 @@ def _pattern(texts: Iterable[str]) -> re.Pattern[str]:
 
 @attrs.frozen
 class _Secrets:
-    """What must not appear for one person: the texts, lower-cased for a quick check."""
+    """What must not appear for one person: the texts, lower-cased for a quick check.
+
+    Attributes:
+        streets: ``(key, pattern)`` per street of the address: the pattern is tried
+            only when the key (the street's own name) occurs in the text.
+    """
 
     names: tuple[str, ...]
     places: tuple[str, ...]
+    streets: tuple[tuple[str, str], ...] = ()
 
 
 def _secrets(person: ProtectedPerson) -> _Secrets:
+    address = person.restricted.address
     return _Secrets(
         tuple(sorted({t.lower() for t in _name_parts(person.name) if t})),
         tuple(sorted({t.lower() for t in _address_parts(person) if t})),
+        () if address is None else street_patterns(address),
     )
 
 
@@ -141,11 +152,16 @@ class Redactor:
             known = [self._of(p) for p in ids if p in self._persons]
             places = tuple(t for s in known for t in s.places)
             names = tuple(t for s in known for t in s.names)
-            found = self._scopes[key] = (_Secrets(names, places), complete)
+            streets = tuple(t for s in known for t in s.streets)
+            found = self._scopes[key] = (_Secrets(names, places, streets), complete)
         return found
 
     def _remove(self, text: str, secrets: _Secrets, *, names: bool) -> str:
         lowered = text.lower()
+        streets = [pattern for key, pattern in secrets.streets if key in lowered]
+        if streets:
+            text = re.sub("|".join(streets), LOCATION_MARK, text, flags=re.IGNORECASE)
+            lowered = text.lower()
         places = [t for t in secrets.places if t in lowered]
         found_names = [t for t in secrets.names if t in lowered] if names else []
         if places:

@@ -535,3 +535,62 @@ def test_appeal_details_and_appeal_states_in_a_version_1_0_file_are_refused(
     import_file(store, write("".join(f"{line}\n" for line in lines)), actor=ACTOR, at=AT)
     with store.unit_of_work(ACTOR, at=AT) as uow:
         assert uow.orders.get("SPO-1").appeal is not None
+
+
+# --------------------------------------------------------------------------- restricted details
+
+#: What the base file's protected person P1 holds in their restricted compartment.
+_P1_SECRETS = ("Safe House", "B15 2TT", "1.93", "52.45", "152.45", "1.9,", "52.48", "work", "gym")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("address.lines", ["3 Safe House Lane", "   "], "restricted.address.lines"),
+        ("address.lines", ["3 Safe House Lane", 52.45], "restricted.address.lines[1]"),
+        ("address.postcode", 152.45, "restricted.address.postcode"),
+        (
+            "address.geometry",
+            {"type": "Point", "coordinates": [-1.93, 152.45]},
+            "restricted.address.geometry.coordinates[1]",
+        ),
+        (
+            "address.geometry",
+            {"type": "Point", "coordinates": ["-1.93", "52.45"]},
+            "restricted.address.geometry.coordinates[0]",
+        ),
+        (
+            "places",
+            [{"label": "work", "geometry": {"type": "Point", "coordinates": [-1.93, 52.45, 1]}}],
+            "restricted.places[0].geometry.coordinates",
+        ),
+        (
+            "places",
+            [{"label": "  ", "geometry": {"type": "Point", "coordinates": [-1.9, 52.48]}}],
+            "restricted.places[0].label",
+        ),
+    ],
+)
+def test_bad_restricted_details_are_named_without_their_value(
+    write: Writer, path: str, value: Any, field: str
+) -> None:
+    """A protected person's address, postcode or place is never quoted in an import error."""
+    lines = _edited("person", "P1", _set(f"attributes.restricted.{path}", value))
+    issues = _problems(write, lines)
+    assert issues
+    assert issues[0].line == _line("person", "P1")
+    assert issues[0].field == f"attributes.{field}"
+    for issue in issues:
+        assert "withheld" in str(issue)
+        assert not [s for s in _P1_SECRETS if s in str(issue)], str(issue)
+
+
+def test_a_blank_restricted_address_line_is_reported_as_blank(write: Writer) -> None:
+    """Not "needs at least one line": the address has one, the second is blank."""
+    lines = _edited(
+        "person", "P1", _set("attributes.restricted.address.lines", ["3 Safe House Lane", "  "])
+    )
+    (issue,) = _problems(write, lines)
+    assert "lines[1]" in str(issue)
+    assert "is blank" in issue.message
+    assert "at least one line" not in issue.message
