@@ -160,6 +160,11 @@ if TYPE_CHECKING:
         RestrictedDetails,
         SexOffenderRegistration,
     )
+    from spo_tracker.domain.safety import (
+        ExposureRule,
+        ExposureWarning,
+        exposure_warnings,
+    )
     from spo_tracker.domain.statemachine import (
         Fired,
         Machine,
@@ -364,6 +369,8 @@ _EXPORTS: Final[dict[str, tuple[str, str]]] = {
     "EventPublisher": ("spo_tracker.events", "EventPublisher"),
     "ExclusionZone": ("spo_tracker.domain.terms", "ExclusionZone"),
     "ExportReport": ("spo_tracker.interchange", "ExportReport"),
+    "ExposureRule": ("spo_tracker.domain.safety", "ExposureRule"),
+    "ExposureWarning": ("spo_tracker.domain.safety", "ExposureWarning"),
     "FalseInformationRecorded": ("spo_tracker.events", "FalseInformationRecorded"),
     "Fired": ("spo_tracker.domain.statemachine", "Fired"),
     "Force": ("spo_tracker.domain.people", "Force"),
@@ -503,6 +510,7 @@ _EXPORTS: Final[dict[str, tuple[str, str]]] = {
     "event_for_transition": ("spo_tracker.events", "event_for_transition"),
     "expire_order": ("spo_tracker.domain.lifecycles", "expire_order"),
     "export_file": ("spo_tracker.interchange", "export_file"),
+    "exposure_warnings": ("spo_tracker.domain.safety", "exposure_warnings"),
     "flag_suspected_breach": (
         "spo_tracker.domain.lifecycles.breach_review",
         "flag_suspected_breach",
@@ -628,6 +636,8 @@ __all__ = [
     "EventPublisher",
     "ExclusionZone",
     "ExportReport",
+    "ExposureRule",
+    "ExposureWarning",
     "FalseInformationRecorded",
     "Fired",
     "Force",
@@ -763,6 +773,7 @@ __all__ = [
     "event_for_transition",
     "expire_order",
     "export_file",
+    "exposure_warnings",
     "flag_suspected_breach",
     "grant_application",
     "handle",
