@@ -32,7 +32,8 @@ from spo_tracker.domain.orders import (
     check_fixed_period,
     check_terms_compatible,
 )
-from spo_tracker.domain.people import ChiefOfficer
+from spo_tracker.domain.people import ChiefOfficer, ProtectedPerson
+from spo_tracker.domain.safety import DEFAULT_DISTANCE_M, SAFETY_SECTION, exposure_warnings
 from spo_tracker.domain.statemachine import Fired, Machine
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import Term
@@ -48,6 +49,7 @@ __all__ = [
     "machine_for",
     "make_order",
     "quash_on_appeal",
+    "safety_warnings",
     "serve_order",
     "vary_on_appeal",
 ]
@@ -130,6 +132,24 @@ def _short_terms(
     ]
 
 
+def safety_warnings(
+    order: Order,
+    protected_persons: Iterable[ProtectedPerson],
+    *,
+    distance_m: float = DEFAULT_DISTANCE_M,
+) -> tuple[OpenPointWarning, ...]:
+    """Victim-safety warnings on ``order``'s current terms, as OPEN-point warnings.
+
+    :func:`~spo_tracker.domain.safety.exposure_warnings` under the section
+    ``victim safety`` (not a rule of the Act): a zone centre or corner near a
+    protected person's home or known place, or term text naming their postcode
+    or street. Made orders get them from :func:`make_order`; run this on the
+    result of a variation (``fired.subject``), whose record carries no warnings.
+    """
+    found = exposure_warnings(order, protected_persons, distance_m=distance_m)
+    return tuple(OpenPointWarning(SAFETY_SECTION, w.term_id, w.message) for w in found)
+
+
 def make_order(
     *,
     order_id: str,
@@ -146,6 +166,7 @@ def make_order(
     replaces: Order | None = None,
     other_live_orders: Iterable[Order] = (),
     reason: str = "",
+    protected_persons: Iterable[ProtectedPerson] = (),
 ) -> MadeOrder:
     """Make an interim or full order: version 1, checked against the Act.
 
@@ -155,9 +176,12 @@ def make_order(
         replaces: the interim order a full order replaces (s.9(1)(a)).
         other_live_orders: the defendant's other live orders (s.2(6)-(7)); the one
             replaced is not compared, since it ceases (s.5(6)(b)).
+        protected_persons: the protected persons with their restricted details, to
+            check the terms against (:func:`safety_warnings`); none: no check.
 
     Returns:
-        The order in state MADE and any OPEN-point warnings (s.3(3) short terms).
+        The order in state MADE and any OPEN-point warnings (s.3(3) short terms,
+        then victim-safety warnings).
 
     Raises:
         NaiveDatetimeError: ``made_at`` has no time zone.
@@ -195,7 +219,8 @@ def make_order(
         application_id=application_id,
         replaces_order_id=replaces.order_id if replaces is not None else None,
     )
-    return MadeOrder(order, tuple(_short_terms(order_kind, day, new_terms)))
+    short = _short_terms(order_kind, day, new_terms)
+    return MadeOrder(order, (*short, *safety_warnings(order, protected_persons)))
 
 
 # --- events both order lifecycles share ---------------------------------------
