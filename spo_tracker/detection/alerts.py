@@ -17,9 +17,13 @@ from a counter or the clock, so re-running detection gives the same ids and an
 alert that grows by one more incident keeps its id.
 
 Redaction: titles and explanations never contain a protected person's
-address, whereabouts or any coordinates; they name terms, zone labels (which
-by the term catalogue's contract do not reveal an address), counts, platforms
-and times.
+address, whereabouts or any coordinates; they name terms, zone labels, counts,
+platforms and times. A zone label cannot carry an address: the term catalogue
+refuses one that looks like an address (a postcode or postcode district, a
+house number and street; see :class:`~spo_tracker.domain.terms.ExclusionZone`).
+A label may still name a street without a number, so reports and
+``spo-tracker scan`` scrub titles and explanations of the protected persons'
+streets and postcodes as well (:mod:`spo_tracker.reports`).
 """
 
 from __future__ import annotations

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import re
 
+import attrs
 import pendulum
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon, distance_m
+from spo_tracker.domain.lifecycles.making import MadeOrder, make_order, safety_warnings
+from spo_tracker.domain.orders import Duration
 from spo_tracker.domain.people import (
     STREET_WORDS,
     Address,
+    ChiefOfficer,
+    Force,
     ProtectedPerson,
     RestrictedDetails,
     address_likeness,
@@ -21,6 +26,7 @@ from spo_tracker.domain.people import (
 )
 from spo_tracker.domain.safety import (
     DEFAULT_DISTANCE_M,
+    SAFETY_SECTION,
     ExposureRule,
     exposure_warnings,
 )
@@ -341,3 +347,46 @@ def test_a_person_that_is_not_a_protected_person_is_a_typed_error() -> None:
     with pytest.raises(InvalidValueError) as raised:
         exposure_warnings([], ["P1"])  # type: ignore[list-item]
     assert raised.value.field == "protected_persons"
+
+
+# --------------------------------------------------------------------------- making an order
+
+
+def _make(zone: ExclusionZone, persons: tuple[ProtectedPerson, ...]) -> MadeOrder:
+    return make_order(
+        order_id="SPO-1",
+        kind="full",
+        defendant_id="D1",
+        protected_person_ids=["P1"],
+        applicant=ChiefOfficer(Force("20", "West Midlands Police")),
+        court="Birmingham Magistrates' Court",
+        made_at=pendulum.datetime(2026, 3, 2, 10, tz="Europe/London"),
+        terms=[zone],
+        duration=Duration(years=2),
+        protected_persons=persons,
+    )
+
+
+def test_make_order_adds_safety_warnings_to_its_open_point_warnings() -> None:
+    """A circle on the home is made (a court may order it) but warned about, unquoted."""
+    made = _make(_zone(Circle(HOME, 300)), (PERSON,))
+    (warning,) = made.warnings
+    assert (warning.section, warning.subject) == (SAFETY_SECTION, "T1")
+    assert "zone_centre_near_place" in warning.message
+    assert not any(d in warning.message for d in _secret_digits(HOME))
+
+
+def test_make_order_without_protected_persons_or_with_a_safe_zone_warns_nothing() -> None:
+    """The check is opt-in, and a zone around a public place passes it."""
+    assert _make(_zone(Circle(HOME, 300)), ()).warnings == ()
+    assert _make(_zone(Circle(_offset(HOME, 600), 900)), (PERSON,)).warnings == ()
+
+
+def test_safety_warnings_check_a_varied_orders_current_terms() -> None:
+    """A variation's record has no warnings: safety_warnings runs on the varied order."""
+    made = _make(_zone(Circle(_offset(HOME, 600), 900)), (PERSON,))
+    moved = _zone(Polygon([HOME, _offset(HOME, 900), _offset(HOME, 900, 900)]))
+    version = attrs.evolve(made.order.versions[0], terms=(moved,))
+    varied = attrs.evolve(made.order, versions=(version,))
+    (warning,) = safety_warnings(varied, [PERSON])
+    assert "zone_vertex_near_place" in warning.message
