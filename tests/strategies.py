@@ -89,6 +89,7 @@ __all__ = [
     "device_ids",
     "dst_change_days",
     "dst_change_instants",
+    "due_from",
     "durations",
     "email_addresses",
     "geo_points",
@@ -681,7 +682,7 @@ def order_versions(
     fixed = kind is OrderKind.INTERIM or draw(st.booleans())
     duration = draw(durations(kind)) if fixed else None
     day = made_on
-    terms_now = draw(_term_lists())
+    terms_now = due_from(draw(_term_lists()), made_on)
     versions: list[OrderVersion] = []
     for number in range(1, count + 1):
         cause = VersionCause.MADE
@@ -693,10 +694,21 @@ def order_versions(
             if cause is VersionCause.RENEWED and duration is not None:
                 duration = attrs.evolve(duration, years=duration.years + 1)
             elif draw(st.booleans()):  # a variation (or appeal) may change the terms
-                terms_now = draw(_term_lists())
+                terms_now = due_from(draw(_term_lists()), day)
         period = None if duration is None else duration.period_from(made_on)
         versions.append(OrderVersion(number, cause, day, duration, period, terms_now))
     return tuple(versions)
+
+
+def due_from(terms: tuple[Term, ...], day: pendulum.Date) -> tuple[Term, ...]:
+    """``terms`` with every positive requirement due no earlier than ``day``, the day the
+    version imposing it is decided (a requirement due before it could never be met)."""
+    return tuple(
+        attrs.evolve(t, due_on=day.add(days=(t.due_on.toordinal() % 400)))
+        if isinstance(t, PositiveRequirement) and t.due_on < day
+        else t
+        for t in terms
+    )
 
 
 @st.composite

@@ -10,15 +10,38 @@ non-polar shapes courts draw.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Final
 
 import attrs
 
 from spo_tracker.errors import InvalidValueError
 
-__all__ = ["EARTH_RADIUS_M", "Circle", "GeoPoint", "Polygon", "Shape", "distance_m"]
+__all__ = [
+    "EARTH_RADIUS_M",
+    "MAX_RADIUS_M",
+    "Circle",
+    "GeoPoint",
+    "Polygon",
+    "Shape",
+    "distance_m",
+]
 
 EARTH_RADIUS_M: Final = 6_371_008.8
+
+#: The largest circle radius, 50 km (library rule). A circle is an exclusion zone
+#: or a locality around a point, a place and not a county: a 50 km radius already
+#: covers about 7,850 square kilometres, as much as the largest police force areas
+#: of England, so a larger one is a mistake (kilometres typed as metres) or an area
+#: better drawn as a polygon, or left out (a term then applies throughout the UK,
+#: SPA2019 s.2(4)). It is also the no-approach cap (``NoApproach.distance_m``), whose
+#: distance detection draws as a circle round the protected person.
+MAX_RADIUS_M: Final = 50_000.0
+
+# Shewchuk's error bound for the floating-point 2D orientation test: a result
+# larger than this times the sum of the products' magnitudes has the right sign.
+_EPSILON: Final = 2.0**-53
+_ORIENT_BOUND: Final = (3.0 + 16.0 * _EPSILON) * _EPSILON
 
 # A point this close to an edge (in degrees, about 0.1 mm) is on it. The
 # tolerance is a distance, so it means the same for a 2 m edge and a 2 km one.
@@ -60,17 +83,28 @@ def distance_m(a: GeoPoint, b: GeoPoint) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (_is_number(value) and value > 0 and math.isfinite(value)):
-        raise InvalidValueError(attribute.name, value, "must be a positive number of metres")
+def _radius(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    # NaN fails both comparisons; infinity fails the cap.
+    if not (_is_number(value) and 0 < value <= MAX_RADIUS_M):
+        raise InvalidValueError(
+            attribute.name,
+            value,
+            f"must be a positive number of metres, at most {MAX_RADIUS_M:,.0f} (library rule: "
+            "a zone is a place, not a county; draw a larger area as a polygon)",
+        )
 
 
 @attrs.frozen
 class Circle:
-    """A circle: everything within ``radius_m`` metres of ``centre``."""
+    """A circle: everything within ``radius_m`` metres of ``centre``.
+
+    Raises:
+        InvalidValueError: a radius that is not a number of metres above 0 and at most
+            :data:`MAX_RADIUS_M` (50 km).
+    """
 
     centre: GeoPoint
-    radius_m: float = attrs.field(validator=_positive)
+    radius_m: float = attrs.field(validator=_radius)
 
     def contains(self, point: GeoPoint) -> bool:
         """Whether ``point`` is inside or on the edge."""
@@ -91,11 +125,116 @@ def _ring(_: object, attribute: attrs.Attribute[tuple[GeoPoint, ...]], value: ob
         raise InvalidValueError("polygon", value, "must be a sequence of GeoPoints")
     if len({(p.lat, p.lon) for p in value}) < 3:
         raise InvalidValueError("polygon", value, "needs at least three distinct points")
+    crossing = _self_crossing(value)
+    if crossing is not None:
+        raise InvalidValueError(
+            "polygon",
+            value,
+            f"{crossing}: the boundary must not cross or touch itself (a bow-tie has no "
+            "single inside; give the zone as one simple ring, or as two zones)",
+        )
+
+
+_Point = tuple[float, float]
+
+
+def _orientation(a: _Point, b: _Point, c: _Point) -> int:
+    """1 if ``a, b, c`` turn left, -1 if right, 0 if collinear: exact for any floats.
+
+    The float determinant decides when it is clear of its rounding error
+    (Shewchuk's bound); otherwise it is computed exactly in rationals.
+    """
+    left = (a[0] - c[0]) * (b[1] - c[1])
+    right = (a[1] - c[1]) * (b[0] - c[0])
+    det = left - right
+    bound = _ORIENT_BOUND * (abs(left) + abs(right))
+    if det > bound:
+        return 1
+    if -det > bound:
+        return -1
+    fa, fb, fc = (tuple(map(Fraction, p)) for p in (a, b, c))
+    exact = (fa[0] - fc[0]) * (fb[1] - fc[1]) - (fa[1] - fc[1]) * (fb[0] - fc[0])
+    return (exact > 0) - (exact < 0)
+
+
+def _within_box(a: _Point, b: _Point, p: _Point) -> bool:
+    """Whether ``p`` (collinear with ``a`` and ``b``) lies on the segment ``a``-``b``."""
+    return min(a[0], b[0]) <= p[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= p[1] <= max(a[1], b[1])
+
+
+def _segments_meet(p1: _Point, p2: _Point, q1: _Point, q2: _Point) -> bool:
+    """Whether the closed segments ``p1-p2`` and ``q1-q2`` have a point in common."""
+    d1, d2 = _orientation(q1, q2, p1), _orientation(q1, q2, p2)
+    d3, d4 = _orientation(p1, p2, q1), _orientation(p1, p2, q2)
+    if d1 * d2 < 0 and d3 * d4 < 0:
+        return True
+    return (
+        (d1 == 0 and _within_box(q1, q2, p1))
+        or (d2 == 0 and _within_box(q1, q2, p2))
+        or (d3 == 0 and _within_box(p1, p2, q1))
+        or (d4 == 0 and _within_box(p1, p2, q2))
+    )
+
+
+def _folds_back(u: _Point, v: _Point, w: _Point) -> bool:
+    """Whether edges ``u-v`` and ``v-w`` overlap beyond ``v`` (the ring doubles back)."""
+    if _orientation(u, v, w) != 0:
+        return False
+    return (u[0] - v[0]) * (w[0] - v[0]) + (u[1] - v[1]) * (w[1] - v[1]) > 0
+
+
+def _shown(point: _Point) -> str:
+    """A (lon, lat) point as ``(lat, lon)``, the order GeoPoint takes."""
+    return f"({point[1]}, {point[0]})"
+
+
+def _vertices(ring: tuple[GeoPoint, ...]) -> list[_Point]:
+    """The ring as (lon, lat) points, without the optional closing point or repeats in a row."""
+    points = [(p.lon, p.lat) for p in ring]
+    return [p for i, p in enumerate(points) if p != points[i - 1]]
+
+
+def _self_crossing(ring: tuple[GeoPoint, ...]) -> str | None:
+    """The first pair of edges of ``ring`` that cross, touch or overlap, described; or None.
+
+    Edges that share a vertex meet there by construction and are refused only if
+    they overlap beyond it. A sweep over the edges sorted by their west end
+    compares only edges whose boxes overlap, so a long ring is not compared pair
+    by pair.
+    """
+    pts = _vertices(ring)
+    n = len(pts)
+    edges = [(pts[i], pts[(i + 1) % n]) for i in range(n)]
+    for i in range(n):
+        if _folds_back(edges[i - 1][0], pts[i], edges[i][1]):
+            return f"the edges either side of {_shown(pts[i])} overlap"
+    order = sorted(range(n), key=lambda k: min(edges[k][0][0], edges[k][1][0]))
+    for pos, i in enumerate(order):
+        (a, b) = edges[i]
+        east, south, north = max(a[0], b[0]), min(a[1], b[1]), max(a[1], b[1])
+        for j in order[pos + 1 :]:
+            c, d = edges[j]
+            if min(c[0], d[0]) > east:
+                break
+            if (j - i) % n in (1, n - 1) or max(c[1], d[1]) < south or min(c[1], d[1]) > north:
+                continue
+            if _segments_meet(a, b, c, d):
+                first, second = sorted((i, j))
+                return (
+                    f"edge {_shown(edges[first][0])}-{_shown(edges[first][1])} crosses or "
+                    f"touches edge {_shown(edges[second][0])}-{_shown(edges[second][1])}"
+                )
+    return None
 
 
 @attrs.frozen
 class Polygon:
-    """A simple polygon given by its ring of vertices (closing point optional)."""
+    """A simple polygon given by its ring of vertices (closing point optional).
+
+    Raises:
+        InvalidValueError: fewer than three distinct points, or a ring that crosses,
+            touches or doubles back on itself (not simple), naming the ring.
+    """
 
     ring: tuple[GeoPoint, ...] = attrs.field(converter=_ring_tuple, validator=_ring)
 

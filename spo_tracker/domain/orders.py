@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 from collections.abc import Iterable
+from typing import Final
 
 import attrs
 import pendulum
@@ -31,7 +32,7 @@ from spo_tracker.domain.statutory_time import (
     ensure_date,
     years_beginning_with,
 )
-from spo_tracker.domain.terms import Term, find_incompatibilities
+from spo_tracker.domain.terms import PositiveRequirement, Term, find_incompatibilities
 from spo_tracker.errors import (
     IncompatibleTermError,
     InvalidValueError,
@@ -260,6 +261,45 @@ def _before(a: pendulum.DateTime, b: pendulum.DateTime) -> bool:
     return as_utc(a) < as_utc(b)
 
 
+# The section behind the rules that an order protects someone, and only its own persons.
+_PROTECTS: Final = "SPA2019 s.2(1)(c)"
+
+
+def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+
+
+def _optional_id(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise InvalidValueError(attribute.name, value, "must be None or a non-empty id")
+
+
+def _person_ids(value: object) -> tuple[str, ...]:
+    """The protected persons as a tuple; a bare string is refused, not split into letters."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidValueError(
+            "protected_person_ids", value, "give a collection of person ids, e.g. ['P1']"
+        )
+    return tuple(value)
+
+
+def _protects_someone(
+    _: object, attribute: attrs.Attribute[tuple[str, ...]], value: object
+) -> None:
+    ids = tuple(value) if isinstance(value, tuple) else ()
+    if not ids:
+        raise InvalidValueError(
+            "protected_person_ids",
+            value,
+            f"an order protects at least one person from the risk ({_PROTECTS})",
+        )
+    if not all(isinstance(p, str) and p.strip() for p in ids):
+        raise InvalidValueError("protected_person_ids", value, "each must be a non-empty id")
+    if len(set(ids)) != len(ids):
+        raise InvalidValueError("protected_person_ids", value, "a person is named twice")
+
+
 def _made_at(value: object) -> pendulum.DateTime:
     return ensure_aware(value, field="made_at")
 
@@ -272,12 +312,72 @@ def _ended_at(value: object) -> pendulum.DateTime | None:
     return None if value is None else ensure_aware(value, field="ended_at")
 
 
+def _term_persons(term: Term) -> tuple[str, ...]:
+    """The persons a term names (every term type with ``persons``), or none."""
+    persons = getattr(term, "persons", ())
+    return persons if isinstance(persons, tuple) else ()
+
+
+def _check_term_persons(protected: tuple[str, ...], versions: tuple[OrderVersion, ...]) -> None:
+    """Every person a term names is protected by the order (SPA2019 s.2(1)(c)).
+
+    The order protects "the person" at risk; a term naming anyone else would
+    bind the defendant about a person the court made no finding for, and the
+    reports redact only the order's own protected persons.
+    """
+    allowed = frozenset(protected)
+    for version in versions:
+        for term in version.terms:
+            stray = sorted(set(_term_persons(term)) - allowed)
+            if stray:
+                raise InvalidValueError(
+                    "terms",
+                    f"{term.term_id}: {', '.join(stray)}",
+                    f"version {version.number} names a person the order does not protect "
+                    f"(protected: {', '.join(protected)}; {_PROTECTS})",
+                )
+
+
+def _check_requirements_due(versions: tuple[OrderVersion, ...]) -> None:
+    """Library rule: a positive requirement is not due before the version that imposed it.
+
+    A requirement due before the court imposed it could never be met. A
+    requirement a later version keeps unchanged keeps its date (it was imposed
+    earlier), so only the requirements new or changed in a version are compared
+    with that version's decision day; version 1 is decided on the day made.
+    """
+    before: frozenset[Term] = frozenset()
+    for version in versions:
+        for term in version.terms:
+            if (
+                isinstance(term, PositiveRequirement)
+                and term not in before
+                and term.due_on < version.decided_on
+            ):
+                raise InvalidValueError(
+                    "terms",
+                    f"{term.term_id}: due on {term.due_on}",
+                    f"a positive requirement is due on or after the day version "
+                    f"{version.number} imposed it, {version.decided_on} (library rule)",
+                )
+        before = frozenset(version.terms)
+
+
 @attrs.frozen
 class Order:
     """An interim or full Stalking Protection Order with its version history.
 
     Build one with :func:`spo_tracker.domain.lifecycles.make_order`, which
-    checks the statutory rules; the constructor only checks shape.
+    checks the statutory rules. The constructor checks the record itself, on
+    every path that builds one (making, storage, interchange): non-empty ids
+    and court; at least one protected person, given as a collection of ids
+    (SPA2019 s.2(1)(c): the order protects "the person" at risk); every person a
+    term names among them (s.2(1)(c)); a positive requirement not due before the
+    version that imposed it (library rule); versions in order; service and end
+    not before the making.
+
+    Raises:
+        InvalidValueError: naming the field and the value.
 
     Attributes:
         order_id: stable id.
@@ -302,18 +402,20 @@ class Order:
         revision: bumped by every change, for optimistic concurrency in storage.
     """
 
-    order_id: str
+    order_id: str = attrs.field(validator=_text)
     kind: OrderKind
     origin: OrderOrigin
-    defendant_id: str
-    protected_person_ids: tuple[str, ...]
+    defendant_id: str = attrs.field(validator=_text)
+    protected_person_ids: tuple[str, ...] = attrs.field(
+        converter=_person_ids, validator=_protects_someone
+    )
     applicant: ChiefOfficer
-    court: str
+    court: str = attrs.field(validator=_text)
     made_at: pendulum.DateTime = attrs.field(converter=_made_at)
     versions: tuple[OrderVersion, ...] = attrs.field()
     state: OrderState = OrderState.MADE
-    application_id: str | None = None
-    replaces_order_id: str | None = None
+    application_id: str | None = attrs.field(default=None, validator=_optional_id)
+    replaces_order_id: str | None = attrs.field(default=None, validator=_optional_id)
     served_at: pendulum.DateTime | None = attrs.field(default=None, converter=_served_at)
     appeal_pending: bool = False
     appeal: PendingAppeal | None = None
@@ -351,6 +453,8 @@ class Order:
             when = getattr(self, name)
             if when is not None and _before(when, self.made_at):
                 raise InvalidValueError(name, when, f"is before made_at {self.made_at}")
+        _check_term_persons(self.protected_person_ids, self.versions)
+        _check_requirements_due(self.versions)
 
     @property
     def subject_id(self) -> str:

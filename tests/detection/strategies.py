@@ -39,6 +39,7 @@ from spo_tracker.domain.terms import (
 )
 from tests.strategies import (
     aware_datetimes,
+    due_from,
     identities,
     metres_to_degrees,
     orders,
@@ -78,8 +79,10 @@ def lived_orders(draw: st.DrawFn, order_id: str, term_types: tuple[type[Term], .
     """
     order = draw(orders(max_versions=3))
     if term_types:
+        versions = tuple(_only(draw, v, term_types) for v in order.versions)
+        named = {p for v in versions for t in v.terms for p in getattr(t, "persons", ())}
         order = attrs.evolve(
-            order, versions=tuple(_only(draw, v, term_types) for v in order.versions)
+            order, versions=versions, protected_person_ids=tuple(sorted(named)) or ("P1",)
         )
     order = attrs.evolve(
         order, versions=tuple(_near_periods(draw, v, order.made_on) for v in order.versions)
@@ -107,7 +110,7 @@ def lived_orders(draw: st.DrawFn, order_id: str, term_types: tuple[type[Term], .
 def _only(draw: st.DrawFn, version: OrderVersion, types: tuple[type[Term], ...]) -> OrderVersion:
     drawn = draw(st.lists(terms(*types), min_size=1, max_size=3))
     renumbered = tuple(attrs.evolve(t, term_id=f"T{i}") for i, t in enumerate(drawn, start=1))
-    return attrs.evolve(version, terms=renumbered)
+    return attrs.evolve(version, terms=due_from(renumbered, version.decided_on))
 
 
 def _near_periods(draw: st.DrawFn, version: OrderVersion, made_on: pendulum.Date) -> OrderVersion:
@@ -129,7 +132,8 @@ def _near_periods(draw: st.DrawFn, version: OrderVersion, made_on: pendulum.Date
             area = Circle(centre, draw(st.floats(100, 30_000)))
             term = attrs.evolve(term, locality=attrs.evolve(term.locality, area=area))
         moved.append(term)
-    return attrs.evolve(version, terms=tuple(moved))
+    # A term moved here is a new term of this version: a requirement is due from its day.
+    return attrs.evolve(version, terms=due_from(tuple(moved), version.decided_on))
 
 
 def _anchors(order: Order) -> tuple[pendulum.DateTime, ...]:

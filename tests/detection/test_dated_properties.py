@@ -23,7 +23,10 @@ US = dt.timedelta(microseconds=1)
 @st.composite
 def _orders(draw: st.DrawFn, *terms: object) -> Order:
     """An order made in March 2026 at a drawn time, maybe served late, maybe ended."""
-    made_on = START.add(days=draw(st.integers(0, 40)))
+    # Made no later than any requirement is due: one due before the order is refused.
+    dues = [t.due_on for t in terms if isinstance(t, PositiveRequirement)]
+    last = min((START.add(days=40), *dues))
+    made_on = START.add(days=draw(st.integers(0, (last - START).in_days())))
     made = start_of_london_day(made_on).add(minutes=draw(st.integers(0, 24 * 60 - 1)))
     order = make_order(
         *terms,  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ so that a generated dataset is a valid file.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import attrs
 import pendulum
@@ -38,7 +39,7 @@ from spo_tracker.domain.notification import (
     NotificationDuty,
     Refusal,
 )
-from spo_tracker.domain.orders import Order, OrderState
+from spo_tracker.domain.orders import Order, OrderState, OrderVersion
 from spo_tracker.domain.people import (
     Address,
     AddressPeriod,
@@ -49,7 +50,7 @@ from spo_tracker.domain.people import (
     RestrictedDetails,
     SexOffenderRegistration,
 )
-from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.interchange import Dataset
 from tests import strategies as shared
 
@@ -150,11 +151,13 @@ def _order(
     )
     ended = served.add(days=30) if state is OrderState.DISCHARGED and served else None
     pending, appeal = draw(appeal_fields())
+    protected = draw(_subset(persons, min_size=1))
     return attrs.evolve(
         base,
         order_id=key,
         defendant_id=draw(st.sampled_from(defendants)),
-        protected_person_ids=draw(_subset(persons, min_size=1)),
+        protected_person_ids=protected,
+        versions=_naming_only(base.versions, protected),
         state=state,
         served_at=served,
         ended_at=ended,
@@ -163,6 +166,25 @@ def _order(
         appeal_pending=pending,
         appeal=appeal,
     )
+
+
+def _naming_only(
+    versions: tuple[OrderVersion, ...], protected: tuple[str, ...]
+) -> tuple[OrderVersion, ...]:
+    """``versions`` with each person a term names replaced by one of ``protected``: a term
+    names only the persons its order protects (SPA2019 s.2(1)(c))."""
+
+    def person(p: str) -> str:
+        return protected[int(p.lstrip("P") or 0) % len(protected)]
+
+    def term(t: Term) -> Term:
+        named = getattr(t, "persons", None)
+        if named is None:
+            return t
+        renamed: Term = attrs.evolve(cast(Any, t), persons=tuple(map(person, named)))
+        return renamed
+
+    return tuple(attrs.evolve(v, terms=tuple(map(term, v.terms))) for v in versions)
 
 
 @st.composite

@@ -13,7 +13,15 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from spo_tracker.domain.geo import EARTH_RADIUS_M, Circle, GeoPoint, Polygon, distance_m
+from spo_tracker.domain.geo import (
+    EARTH_RADIUS_M,
+    MAX_RADIUS_M,
+    Circle,
+    GeoPoint,
+    Polygon,
+    distance_m,
+)
+from spo_tracker.domain.terms import NoApproach
 from spo_tracker.errors import InvalidValueError
 from tests.strategies import circles, geo_points, metres_to_degrees, polygons, uk_points
 
@@ -358,3 +366,133 @@ def test_a_polygon_needs_three_distinct_points(ring: object) -> None:
     with pytest.raises(InvalidValueError, match="polygon") as err:
         Polygon(ring)
     assert err.value.value == (tuple(ring) if isinstance(ring, list) else ring)
+
+
+# --------------------------------------------------------------------------- library limits
+
+
+def test_a_circle_radius_is_capped_at_50_km() -> None:
+    """Library rule: 50 km is accepted, a millimetre more (or 1e9 m) refused naming it."""
+    assert Circle(GeoPoint(52, -1), MAX_RADIUS_M).radius_m == 50_000
+    for radius in (MAX_RADIUS_M + 0.001, 1e9):
+        with pytest.raises(InvalidValueError, match="radius_m") as err:
+            Circle(GeoPoint(52, -1), radius)
+        assert err.value.value == radius
+        assert "50,000" in str(err.value)
+
+
+def test_the_circle_cap_is_the_no_approach_cap() -> None:
+    """Detection draws a no-approach distance as a circle: the largest must be a circle."""
+    assert NoApproach(term_id="T1", persons=("P1",), distance_m=MAX_RADIUS_M).distance_m == (
+        Circle(GeoPoint(52, -1), MAX_RADIUS_M).radius_m
+    )
+    with pytest.raises(InvalidValueError):
+        NoApproach(term_id="T1", persons=("P1",), distance_m=MAX_RADIUS_M + 1)
+
+
+# A grid step of 1/1024 degree is exact in binary, so the tests below decide by exact
+# integer arithmetic which side of a line a vertex is on.
+_STEP = 1 / 1024
+
+
+def _grid_point(x: int, y: int) -> GeoPoint:
+    return GeoPoint(52 + y * _STEP, -1 + x * _STEP)
+
+
+@st.composite
+def monotone_rings(draw: st.DrawFn) -> list[GeoPoint]:
+    """Random simple polygons (x-monotone, often concave) on an exact grid.
+
+    Vertices with distinct x are split by the line from the westmost to the
+    eastmost: those below it (or on it) form the lower chain, west to east; those
+    above, the upper chain, east to west. Each chain stays on its side of the
+    line, so the ring never crosses itself.
+    """
+    xs = sorted(draw(st.lists(st.integers(0, 400), min_size=4, max_size=30, unique=True)))
+    ys = draw(st.lists(st.integers(-200, 200), min_size=len(xs), max_size=len(xs)))
+    (x0, y0), (x1, y1) = (xs[0], ys[0]), (xs[-1], ys[-1])
+
+    def side(x: int, y: int) -> int:  # > 0 above the line, exactly
+        return (x1 - x0) * (y - y0) - (y1 - y0) * (x - x0)
+
+    middle = list(zip(xs[1:-1], ys[1:-1], strict=True))
+    lower = [p for p in middle if side(*p) <= 0]
+    upper = [p for p in middle if side(*p) > 0]
+    assume(upper)  # the line itself is then an edge, with the upper chain above it
+    chain = [(x0, y0), *lower, (x1, y1), *reversed(upper)]
+    return [_grid_point(x, y) for x, y in chain]
+
+
+@given(monotone_rings(), st.integers(0, 29), st.booleans())
+def test_random_simple_polygons_are_accepted(ring: list[GeoPoint], turn: int, close: bool) -> None:
+    """Any simple ring is accepted, from whichever vertex it starts, closed or not."""
+    start = turn % len(ring)
+    rotated = ring[start:] + ring[:start]
+    polygon = Polygon(rotated + rotated[:1] if close else rotated)
+    assert polygon.contains(ring[0])
+
+
+@given(polygons())
+def test_star_shaped_polygons_are_accepted(polygon: Polygon) -> None:
+    """The shared strategy's convex and concave star-shaped rings are simple."""
+    assert Polygon(polygon.ring) == polygon
+
+
+@st.composite
+def bow_ties(draw: st.DrawFn) -> list[GeoPoint]:
+    """A convex ring with a stretch reversed: two edges cross (a 2-opt move undone)."""
+    count = draw(st.integers(4, 16))
+    centre = draw(uk_points())
+    radius = draw(st.floats(100, 20_000))
+    base = draw(st.floats(0, 2 * math.pi))
+    jitters = draw(st.lists(st.floats(-0.3, 0.3), min_size=count, max_size=count))
+    step = 2 * math.pi / count
+    dlat, dlon = metres_to_degrees(radius, centre.lat)
+    ring = [
+        GeoPoint(centre.lat + dlat * math.sin(a), centre.lon + dlon * math.cos(a))
+        for a in (base + step * (i + j) for i, j in enumerate(jitters))
+    ]
+    # Reverse ring[i+1..j]: edges (i, i+1) and (j, j+1) become (i, j) and (i+1, j+1),
+    # the two diagonals of four points in convex position, which cross.
+    i = draw(st.integers(0, count - 3))
+    j = draw(st.integers(i + 2, min(count - 1, i + count - 2)))
+    assume((j + 1) % count != i)
+    return ring[: i + 1] + ring[i + 1 : j + 1][::-1] + ring[j + 1 :]
+
+
+@given(bow_ties())
+def test_self_crossing_polygons_are_refused(ring: list[GeoPoint]) -> None:
+    """A ring whose edges cross is a typed error naming the ring and the crossing edges."""
+    with pytest.raises(InvalidValueError, match="crosses") as err:
+        Polygon(ring)
+    assert err.value.field == "polygon"
+    assert err.value.value == tuple(ring)
+
+
+@pytest.mark.parametrize(
+    ("ring", "problem"),
+    [
+        # The reviewer's bow-tie.
+        ([(52, -1), (52.1, -1), (52, -1.1), (52.1, -1.1)], "crosses"),
+        # A figure of eight that touches itself at a vertex.
+        ([(0, 0), (1, 1), (0, 2), (0.5, 1), (1, 0), (2, 1), (1, 2)], "touches"),
+        # A vertex on another edge.
+        ([(0, 0), (2, 0), (2, 2), (1, 0), (0, 2)], "touches"),
+        # A spike back along the edge it came by.
+        ([(0, 0), (2, 0), (1, 0), (1, 1)], "overlap"),
+        # Three points in a line.
+        ([(0, 0), (1, 0), (2, 0)], "overlap"),
+    ],
+)
+def test_rings_that_touch_or_double_back_are_refused(
+    ring: list[tuple[float, float]], problem: str
+) -> None:
+    """Touching, a vertex on an edge, a spike or a flat ring is not a simple polygon."""
+    with pytest.raises(InvalidValueError, match=problem):
+        Polygon([GeoPoint(lat, lon) for lat, lon in ring])
+
+
+def test_repeated_points_in_a_row_are_not_a_crossing() -> None:
+    """A vertex given twice in a row (or the closing point) is a zero-length edge, allowed."""
+    ring = [GeoPoint(0, 0), GeoPoint(0, 1), GeoPoint(0, 1), GeoPoint(1, 1), GeoPoint(0, 0)]
+    assert Polygon(ring).contains(GeoPoint(0.2, 0.5))

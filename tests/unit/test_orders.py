@@ -31,7 +31,19 @@ from spo_tracker.domain.statutory_time import (
     start_of_london_day,
     years_beginning_with,
 )
-from spo_tracker.domain.terms import NoContact, Term
+from spo_tracker.domain.terms import (
+    TERM_TYPES,
+    DeviceBrowsingHistory,
+    NoApproach,
+    NoContact,
+    NoOnlineReference,
+    NoRecordingImages,
+    NoSurveillance,
+    NoThirdPartyContact,
+    PositiveRequirement,
+    Term,
+    catalogue_examples,
+)
 from spo_tracker.errors import (
     InvalidValueError,
     NaiveDatetimeError,
@@ -59,13 +71,13 @@ def version(
 def order(made_at: pendulum.DateTime, *versions: OrderVersion, **changes: Any) -> Order:
     """A full order made at ``made_at`` with the given versions."""
     return Order(
-        order_id="SPO-1",
+        order_id=changes.pop("order_id", "SPO-1"),
         kind=changes.pop("kind", OrderKind.FULL),
         origin=OrderOrigin.POLICE_APPLICATION,
-        defendant_id="D1",
-        protected_person_ids=("P1",),
+        defendant_id=changes.pop("defendant_id", "D1"),
+        protected_person_ids=changes.pop("protected_person_ids", ("P1",)),
         applicant=ChiefOfficer(Force("20", "West Midlands Police")),
-        court="Birmingham Magistrates' Court",
+        court=changes.pop("court", "Birmingham Magistrates' Court"),
         made_at=made_at,
         versions=versions,
         **changes,
@@ -459,3 +471,135 @@ def test_result_codes_are_3306_for_interim_and_3307_for_full() -> None:
 def test_only_made_and_served_orders_are_live() -> None:
     """Discharged, expired, ceased and quashed orders are not in force (no appeal stay, s.7)."""
     assert {s for s in OrderState if s.live} == {OrderState.MADE, OrderState.SERVED}
+
+
+# --------------------------------------------------------------------------- who and what
+
+
+def _with_terms(*terms: Term, protected: object = ("P1",), **changes: Any) -> Order:
+    """An until-further-order full order made at MADE_AT with ``terms`` in version 1."""
+    first = OrderVersion(1, VersionCause.MADE, MADE_ON, None, None, terms or TERMS)
+    return order(MADE_AT, first, protected_person_ids=protected, **changes)
+
+
+@pytest.mark.parametrize("given", ["P12", b"P12", 12, None])
+def test_protected_persons_are_a_collection_of_ids_not_one_string(given: object) -> None:
+    """'P12' is refused naming the value, never split into the persons 'P', '1' and '2'."""
+    with pytest.raises(InvalidValueError, match="protected_person_ids") as err:
+        _with_terms(protected=given)
+    assert repr(given) in str(err.value)
+
+
+def test_protected_persons_may_be_any_collection_and_are_kept_as_a_tuple() -> None:
+    """A list (or any iterable of ids) is accepted and kept in the order given."""
+    subject = _with_terms(NoContact(term_id="T1", persons=("P2",)), protected=["P2", "P1"])
+    assert subject.protected_person_ids == ("P2", "P1")
+
+
+def test_an_order_protects_at_least_one_person() -> None:
+    """SPA2019 s.2(1)(c): an order is made to protect the person at risk; none is refused."""
+    with pytest.raises(InvalidValueError, match=r"s\.2\(1\)\(c\)"):
+        _with_terms(DeviceBrowsingHistory(term_id="T1"), protected=())
+
+
+@pytest.mark.parametrize("given", [("P1", ""), ("P1", "  "), ("P1", 7), ("P1", "P1")])
+def test_each_protected_person_is_a_distinct_non_empty_id(given: tuple[object, ...]) -> None:
+    """A blank id, a number or a person named twice is a typed error naming the ids."""
+    with pytest.raises(InvalidValueError, match="protected_person_ids") as err:
+        _with_terms(protected=given)
+    assert repr(given) in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("order_id", ""),
+        ("order_id", "   "),
+        ("defendant_id", ""),
+        ("defendant_id", " \t"),
+        ("court", ""),
+        ("court", None),
+        ("application_id", ""),
+        ("replaces_order_id", " "),
+    ],
+)
+def test_ids_and_court_must_be_non_empty_text(field: str, value: object) -> None:
+    """Empty or blank order_id, defendant_id, court (and a given application or replaced id)."""
+    with pytest.raises(InvalidValueError, match=field) as err:
+        _with_terms(**{field: value})
+    assert repr(value) in str(err.value)
+
+
+def _persons_term_types() -> list[type[Term]]:
+    return [cls for cls in TERM_TYPES.values() if "persons" in attrs.fields_dict(cls)]
+
+
+def test_the_term_types_that_name_persons_are_all_checked() -> None:
+    """Every catalogue term type with ``persons`` is covered by the check below."""
+    assert set(_persons_term_types()) == {
+        NoContact,
+        NoThirdPartyContact,
+        NoApproach,
+        NoOnlineReference,
+        NoSurveillance,
+        NoRecordingImages,
+    }
+
+
+@pytest.mark.parametrize("cls", _persons_term_types(), ids=lambda c: c.__name__)
+def test_a_term_names_only_the_orders_protected_persons(cls: type[Term]) -> None:
+    """SPA2019 s.2(1)(c): a term naming P9, whom the order does not protect, is refused."""
+    example: Any = catalogue_examples()[cls.CODE]
+    assert _with_terms(attrs.evolve(example, persons=("P1",))).terms  # its own person: fine
+    with pytest.raises(InvalidValueError, match="P9") as err:
+        _with_terms(attrs.evolve(example, persons=("P1", "P9")))
+    assert err.value.field == "terms"
+    assert "s.2(1)(c)" in str(err.value)
+
+
+@given(orders(), st.sampled_from(["P90", "P91", "X"]), st.data())
+def test_a_stray_person_in_any_version_is_refused(
+    subject: Order, stray: str, data: st.DataObject
+) -> None:
+    """Generated orders pass; naming a person not protected, in any version, is refused."""
+    number = data.draw(st.integers(1, len(subject.versions)))
+    target = subject.versions[number - 1]
+    extra = NoSurveillance(term_id="TX", persons=(stray,))
+    changed = attrs.evolve(target, terms=(*target.terms, extra))
+    versions = tuple(changed if v.number == number else v for v in subject.versions)
+    with pytest.raises(InvalidValueError, match=stray):
+        attrs.evolve(subject, versions=versions)
+
+
+def _requirement(due_on: pendulum.Date, term_id: str = "R1") -> PositiveRequirement:
+    return PositiveRequirement(
+        term_id=term_id, requirement="assessment", description="attend", due_on=due_on
+    )
+
+
+def test_a_requirement_due_before_the_order_was_made_is_refused() -> None:
+    """Library rule: due the day before making is refused naming it; the day made is fine."""
+    with pytest.raises(InvalidValueError, match="R1: due on 2026-01-04") as err:
+        _with_terms(*TERMS, _requirement(MADE_ON.subtract(days=1)))
+    assert "library rule" in str(err.value)
+    assert _with_terms(*TERMS, _requirement(MADE_ON)).terms[1] == _requirement(MADE_ON)
+
+
+def test_a_requirement_new_in_a_variation_is_due_from_that_variation() -> None:
+    """A variation may keep a requirement already past; one it adds is due from its day."""
+    old = _requirement(MADE_ON.add(days=10))
+    first = OrderVersion(1, VersionCause.MADE, MADE_ON, None, None, (*TERMS, old))
+    later = MADE_ON.add(days=30)
+
+    def varied(*terms: Term) -> Order:
+        second = OrderVersion(2, VersionCause.VARIED, later, None, None, terms)
+        return order(MADE_AT, first, second)
+
+    assert varied(*TERMS, old).current.terms[1] == old  # kept, though its day has passed
+    with pytest.raises(InvalidValueError, match="version 2"):
+        varied(*TERMS, old, _requirement(later.subtract(days=1), "R2"))
+    with pytest.raises(InvalidValueError, match="version 2"):
+        varied(*TERMS, attrs.evolve(old, description="attend again"))  # changed: imposed anew
+    assert varied(*TERMS, old, _requirement(later, "R2")).current.terms[2] == _requirement(
+        later, "R2"
+    )
