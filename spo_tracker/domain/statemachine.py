@@ -144,6 +144,10 @@ class Machine(Generic[S, E, T, C]):
         set_state: returns a copy of a subject in another state.
         probe: builds a payload-free command for an event at an instant; used
             by :meth:`enabled_events` ("what could happen now with no more input").
+        every_row: guards every transition must pass before its own, such as the
+            library's chronology rule (no event dated before what the subject
+            records). Kept apart from the rows so the table and the diagram show
+            each row's own guards; the docs list them once per lifecycle.
     """
 
     name: str
@@ -155,6 +159,7 @@ class Machine(Generic[S, E, T, C]):
     get_state: Callable[[T], S]
     set_state: Callable[[T, S], T]
     probe: Callable[[E, pendulum.DateTime], C]
+    every_row: tuple[Guard[T, C], ...] = ()
     _index: Mapping[tuple[S, E], Transition[S, E, T, C]] = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -179,6 +184,9 @@ class Machine(Generic[S, E, T, C]):
                 if not guard.section:
                     raise self._fail(f"guard {guard.name!r} cites no statute")
             index[key] = row
+        for guard in self.every_row:
+            if not guard.section:
+                raise self._fail(f"guard {guard.name!r} cites no statute")
         self._check_reachability()
         return index
 
@@ -223,7 +231,7 @@ class Machine(Generic[S, E, T, C]):
     def refusals(self, subject: T, command: C) -> list[tuple[Guard[T, C], str]]:
         """Every guard that would refuse ``command``, with its reason (empty when it may fire)."""
         row = self._row(subject, command)
-        found = ((g, g.check(subject, command)) for g in row.guards)
+        found = ((g, g.check(subject, command)) for g in (*self.every_row, *row.guards))
         return [(g, reason) for g, reason in found if reason is not None]
 
     def _row(self, subject: T, command: C) -> Transition[S, E, T, C]:
@@ -247,11 +255,12 @@ class Machine(Generic[S, E, T, C]):
 
         Raises:
             IllegalTransitionError: no transition for the event in this state.
-            GuardRejectedError: a guard refused; its name, section and reason
-                are on the error. ``subject`` is unchanged either way.
+            GuardRejectedError: a guard refused (``every_row`` first, then the
+                row's own); its name, section and reason are on the error.
+                ``subject`` is unchanged either way.
         """
         row = self._row(subject, command)
-        for guard in row.guards:
+        for guard in (*self.every_row, *row.guards) if self.every_row else row.guards:
             reason = guard.check(subject, command)
             if reason is not None:
                 raise GuardRejectedError(
@@ -279,6 +288,7 @@ class Machine(Generic[S, E, T, C]):
     def to_mermaid(self) -> str:
         """The lifecycle as a Mermaid ``stateDiagram-v2``, generated from the table."""
         lines = ["stateDiagram-v2", f"    [*] --> {self.initial.name}"]
+        lines.extend(f"    %% every event: [{g.name}] ({g.section})" for g in self.every_row)
         for row in self.transitions:
             guards = "".join(f" [{g.name}]" for g in row.guards)
             label = f"{row.event.name}{guards} ({row.section})"

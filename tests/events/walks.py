@@ -7,6 +7,7 @@ subjects (not hand-made records).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from spo_tracker.domain.lifecycles import (
@@ -69,7 +70,7 @@ from spo_tracker.domain.lifecycles.notification_duty import (
 )
 from spo_tracker.domain.lifecycles.parties import AppealAgainst, Party
 from spo_tracker.domain.notification import IdentityCheck, NotificationDuty
-from spo_tracker.domain.orders import Duration
+from spo_tracker.domain.orders import Duration, Order
 from spo_tracker.domain.statemachine import Fired
 from spo_tracker.domain.terms import NoContact, NoSurveillance
 from tests.lifecycles.builders import WMP, draft, full, interim, london, review
@@ -180,23 +181,26 @@ def interim_appeal_walks(lay: Any, laid_at: Any) -> list[Walk]:
 
 
 def _order_appeals(start: Any, served_at: Any) -> list[Walk]:
-    """Service, then an appeal dismissed, varied and quashed."""
+    """Service, then an appeal dismissed, varied and quashed (each lodged after the last)."""
     serve = lambda o: serve_order(o, at=served_at, actor=ACTOR)  # noqa: E731
-    lodge = lambda o: lodge_appeal(o, at=served_at.add(days=3), actor="solicitor")  # noqa: E731
+
+    def lodge(days: int) -> Callable[[Order], Fired[Order]]:
+        return lambda o: lodge_appeal(o, at=served_at.add(days=days), actor="solicitor")
+
     return [
         _chain(
             start,
             serve,
-            lodge,
+            lodge(3),
             lambda o: dismiss_appeal(o, at=served_at.add(days=9), actor="Crown Court"),
-            lodge,
+            lodge(10),
             lambda o: vary_on_appeal(
                 o,
                 at=served_at.add(days=12),
                 actor="Crown Court",
                 terms=(NoContact(term_id="T1", persons=("P1",)), EXTRA),
             ),
-            lodge,
+            lodge(13),
             lambda o: quash_on_appeal(o, at=served_at.add(days=14), actor="Crown Court"),
         )
     ]

@@ -337,10 +337,11 @@ def test_past_its_period_a_full_order_accepts_only_expiry() -> None:
 
 
 def test_service_before_the_order_was_made_is_refused() -> None:
-    """served_not_before_made (library)."""
+    """in_chronological_order (library), naming both instants."""
     error = refusal(full(), cmd(Ev.SERVE, MADE_AT.subtract(minutes=1)))
-    assert (error.guard, error.section) == ("served_not_before_made", "library")
-    assert "before the order was made" in error.reason
+    assert (error.guard, error.section) == ("in_chronological_order", "library")
+    assert "before the order was made at 2026-03-02T10:30:00+00:00" in error.reason
+    assert "at=2026-03-02T10:29:00+00:00" in error.reason
 
 
 def test_a_variation_that_changes_nothing_is_refused() -> None:

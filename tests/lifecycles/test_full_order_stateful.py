@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import attrs
 import pendulum
+import pytest
 from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -15,6 +17,7 @@ from spo_tracker.domain.lifecycles.parties import AppealAgainst, AppealRecord, P
 from spo_tracker.domain.orders import Duration, Order, OrderVersion
 from spo_tracker.domain.people import ChiefOfficer, ForceKind
 from spo_tracker.domain.terms import Term
+from spo_tracker.errors import GuardRejectedError, IllegalTransitionError
 from tests.lifecycles import model
 from tests.lifecycles.builders import BTP, GMP, MET, NO_CONTACT, NO_SURVEILLANCE, WMP, full
 from tests.lifecycles.strategies import start_instants, steps
@@ -104,6 +107,11 @@ class FullOrderLifecycle(RuleBasedStateMachine):
         self.last = self._last(length)
         self.seen = list(self.order.versions)
         self.causes = ["made"]
+        # What the order records, for the chronology rule: made, served, ended, version day.
+        self.made_at: dt.datetime = start
+        self.served_at: dt.datetime | None = None
+        self.ended_at: dt.datetime | None = None
+        self.version_from: dt.datetime | None = None
 
     @precondition(lambda self: self.state not in ("MADE", "SERVED"))
     @rule(length=lengths)
@@ -175,7 +183,27 @@ class FullOrderLifecycle(RuleBasedStateMachine):
             self.revision += 1
             if event.name in ENDING:
                 self.appeal, self.kind = False, None
+            self._record(event.name)
         return done
+
+    def _record(self, name: str) -> None:
+        """The instants the order now records (the model's chronology floor)."""
+        if name == "SERVE":
+            self.served_at = self.now
+        elif name in ("VARY", "RENEW", "APPEAL_VARIED"):
+            day = model.london_day(self.now)
+            self.version_from = model.day_end(day - dt.timedelta(days=1))
+        elif name == "EXPIRE":
+            assert self.last is not None
+            self.ended_at = model.day_end(self.last)
+        elif name in ENDING:
+            self.ended_at = self.now
+        elif name == "APPEAL_RESTORED":
+            self.ended_at = None
+
+    def _floor(self) -> dt.datetime:
+        recorded = (self.made_at, self.served_at, self.ended_at, self.version_from)
+        return max(t for t in recorded if t is not None)
 
     def _decided(self) -> None:
         self.appeal, self.kind = False, None
@@ -401,10 +429,24 @@ class FullOrderLifecycle(RuleBasedStateMachine):
 
     @rule()
     def restore_on_appeal(self) -> None:
-        """The discharge quashed: the order is served and in force again (s.7(4))."""
-        if self._fire(Ev.APPEAL_RESTORED, self.kind == "discharge"):
+        """The discharge quashed: in force again, within its fixed period (s.3(1), s.7(4))."""
+        if self._fire(Ev.APPEAL_RESTORED, self.kind == "discharge" and self._in_period()):
             self._decided()
             self.discharged_by = None
+
+    @rule(event_=st.sampled_from(list(Ev)), back=steps)
+    def back_dated(self, event_: Ev, back: pendulum.Duration) -> None:
+        """An event dated before what the order records: refused first, nothing changes."""
+        at = pendulum.instance(self._floor()) - back
+        before = (self.order, self.order.revision)
+        with pytest.raises(IllegalTransitionError) as caught:
+            MACHINE.fire(self.order, FullOrderCommand(event_, at, "court"))
+        if event_.name in LEGAL[self.state]:
+            assert isinstance(caught.value, GuardRejectedError)
+            assert caught.value.guard == "in_chronological_order"
+        else:
+            assert not isinstance(caught.value, GuardRejectedError)
+        assert (self.order, self.order.revision) == before
 
     # -- invariants ----------------------------------------------------------------
 
@@ -428,6 +470,14 @@ class FullOrderLifecycle(RuleBasedStateMachine):
             assert self.last is not None
             assert self.order.ended_at == model.day_end(self.last)
             assert self.order.ended_at >= model.day_end(self.two_years)
+
+    @invariant()
+    def the_order_passes_its_own_checks(self) -> None:
+        """Every transition's output re-validates: ``attrs.evolve`` runs every check."""
+        assert attrs.evolve(self.order) == self.order
+        floor = self._floor()
+        for when in (self.order.served_at, self.order.ended_at):
+            assert when is None or when <= floor
 
     @invariant()
     def versions_once_appended_never_change(self) -> None:

@@ -207,9 +207,10 @@ def test_expiry_before_the_end_of_the_last_day_is_refused() -> None:
 
 
 def test_service_before_the_order_was_made_is_refused() -> None:
-    """served_not_before_made (library)."""
+    """in_chronological_order (library)."""
     error = refusal(interim(), InterimOrderCommand(Ev.SERVE, MADE_AT.subtract(hours=1), "PC"))
-    assert (error.guard, error.section) == ("served_not_before_made", "library")
+    assert (error.guard, error.section) == ("in_chronological_order", "library")
+    assert "before the order was made" in error.reason
 
 
 def test_only_the_defendant_or_the_applying_chief_officer_may_apply() -> None:

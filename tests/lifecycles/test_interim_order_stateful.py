@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pendulum
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -17,6 +19,7 @@ from spo_tracker.domain.lifecycles.interim_order import (
 from spo_tracker.domain.lifecycles.parties import AppealAgainst, AppealRecord, Party
 from spo_tracker.domain.orders import Duration, Order, OrderVersion
 from spo_tracker.domain.terms import Term
+from spo_tracker.errors import GuardRejectedError, IllegalTransitionError
 from tests.lifecycles import model
 from tests.lifecycles.builders import GMP, NO_CONTACT, NO_SURVEILLANCE, WMP, interim
 from tests.lifecycles.strategies import start_instants, steps
@@ -85,6 +88,8 @@ class InterimOrderLifecycle(RuleBasedStateMachine):
         self.weeks, self.terms = length, (NO_CONTACT,)
         self.last = model.last_day(self.made_on, weeks=length)
         self.seen = list(self.order.versions)
+        # What the order records, for the chronology rule.
+        self.recorded: dict[str, dt.datetime] = {"made": start}
 
     @precondition(lambda self: not LEGAL[self.state])
     @rule(length=st.integers(1, 12))
@@ -123,7 +128,23 @@ class InterimOrderLifecycle(RuleBasedStateMachine):
             self.revision += 1
             if not LEGAL[self.state]:
                 self.appeal = False  # an ended order takes its pending appeal with it
+            self._record(event.name)
         return done
+
+    def _record(self, name: str) -> None:
+        """The instants the order now records (the model's chronology floor)."""
+        if name == "SERVE":
+            self.recorded["served"] = self.now
+        elif name in ("VARY", "RENEW", "APPEAL_VARIED"):
+            day = model.london_day(self.now) - dt.timedelta(days=1)
+            self.recorded["version"] = model.day_end(day)  # the start of the day decided
+        elif name == "EXPIRE":
+            self.recorded["ended"] = model.day_end(self.last)
+        elif not LEGAL[self.state]:
+            self.recorded["ended"] = self.now
+
+    def _floor(self) -> dt.datetime:
+        return max(self.recorded.values())
 
     def _new_version(self, terms: tuple[Term, ...] | None, new_weeks: int, last: dt.date) -> None:
         self.terms = self.terms if terms is None else terms
@@ -135,11 +156,23 @@ class InterimOrderLifecycle(RuleBasedStateMachine):
     def advance(self, step: pendulum.Duration) -> None:
         self.now = self.now + step
 
-    @rule(earlier=st.booleans())
-    def serve(self, earlier: bool) -> None:
-        if earlier:
-            self.now = max(self.now.subtract(hours=2), self.order.made_at.subtract(hours=1))
-        self._fire(Ev.SERVE, self._in_period() and self.now >= self.order.made_at)
+    @rule()
+    def serve(self) -> None:
+        self._fire(Ev.SERVE, self._in_period())
+
+    @rule(event_=st.sampled_from(list(Ev)), back=steps)
+    def back_dated(self, event_: Ev, back: pendulum.Duration) -> None:
+        """An event dated before what the order records: refused first, nothing changes."""
+        at = pendulum.instance(self._floor()) - back
+        before = (self.order, self.order.revision)
+        with pytest.raises(IllegalTransitionError) as caught:
+            MACHINE.fire(self.order, InterimOrderCommand(event_, at, "court"))
+        if event_.name in LEGAL[self.state]:
+            assert isinstance(caught.value, GuardRejectedError)
+            assert caught.value.guard == "in_chronological_order"
+        else:
+            assert not isinstance(caught.value, GuardRejectedError)
+        assert (self.order, self.order.revision) == before
 
     @rule(who=parties, terms=term_sets, length=week_counts)
     def vary(self, who: Party, terms: tuple[Term, ...] | None, length: int | None) -> None:
@@ -221,6 +254,11 @@ class InterimOrderLifecycle(RuleBasedStateMachine):
         assert order.period is not None
         assert order.period.last_day == self.last
         assert {e.name for e in MACHINE.allowed_events(order)} == LEGAL[self.state]
+
+    @invariant()
+    def the_order_passes_its_own_checks(self) -> None:
+        """Every transition's output re-validates: ``attrs.evolve`` runs every check."""
+        assert attrs.evolve(self.order) == self.order
 
     @invariant()
     def versions_once_appended_never_change(self) -> None:

@@ -13,7 +13,13 @@ from typing import Any, Final, Protocol, TypeVar
 
 import pendulum
 
-from spo_tracker.domain.lifecycles._support import london_day, period_end
+from spo_tracker.domain.lifecycles._support import (
+    day_start,
+    first_conflict,
+    is_before,
+    london_day,
+    period_end,
+)
 from spo_tracker.domain.lifecycles.parties import (
     AppealAgainst,
     AppealedDecision,
@@ -58,6 +64,8 @@ __all__ = [
     "ended",
     "expired",
     "fixed_period_has_ended",
+    "fixed_period_not_over_when_restored",
+    "in_chronological_order",
     "made_on",
     "making_appealed_by_defendant",
     "new_period_not_already_over",
@@ -65,10 +73,10 @@ __all__ = [
     "no_appeal_pending",
     "period_for",
     "proposed_period",
+    "recorded_times",
     "refusal_appealed_by_applicant",
     "restored_on_appeal",
     "served",
-    "served_not_before_made",
     "to_orders",
     "to_terms",
     "variation_changes_something",
@@ -179,11 +187,55 @@ def fixed_period_has_ended(order: Order, cmd: OrderCommandLike) -> str | None:
     return None
 
 
-def served_not_before_made(order: Order, cmd: OrderCommandLike) -> str | None:
-    """Service follows the making of the order."""
-    # Instants, not wall clocks: London's repeated autumn hour (timestamp() honours fold).
-    if cmd.at.timestamp() < order.made_at.timestamp():
-        return f"at={_when(cmd.at)}: before the order was made at {_when(order.made_at)}"
+def recorded_times(order: Order) -> list[tuple[str, pendulum.DateTime | None]]:
+    """What an order's state depends on, as (description, instant), for the chronology guard.
+
+    The making, the service, the end (a discharged order's appeal follows its
+    discharge) and the day the latest version was decided (its hour is not
+    recorded, so the start of that London day).
+    """
+    times: list[tuple[str, pendulum.DateTime | None]] = [
+        ("the order was made", order.made_at),
+        ("it was served", order.served_at),
+        ("it ended", order.ended_at),
+    ]
+    latest = order.versions[-1]
+    if latest.number > 1:
+        times.append((f"version {latest.number} was decided", day_start(latest.decided_on)))
+    return times
+
+
+def in_chronological_order(order: Order, cmd: OrderCommandLike) -> str | None:
+    """Library rule: no event is dated before what the order already records.
+
+    Not before it was made, served or ended, nor before the day its latest
+    version was decided: an order built from events out of time order would
+    fail its own checks (versions decided out of order, an end before the
+    making) and could not be read back.
+    """
+    at, latest = cmd.at, order.versions[-1]
+    if (
+        not is_before(at, order.made_at)
+        and (order.served_at is None or not is_before(at, order.served_at))
+        and (order.ended_at is None or not is_before(at, order.ended_at))
+        and (latest.number == 1 or not is_before(at, day_start(latest.decided_on)))
+    ):
+        return None  # the common case, without building the explanation
+    return first_conflict(at, recorded_times(order))
+
+
+def fixed_period_not_over_when_restored(order: Order, cmd: OrderCommandLike) -> str | None:
+    """A discharged order is restored only within its fixed period (SPA2019 s.3(1), s.7(4)).
+
+    Past its last day the order would have expired had it never been
+    discharged, so there is nothing left for the Crown Court to restore.
+    """
+    period = order.versions[-1].period
+    if period is not None and cmd.at >= period_end(period):
+        return (
+            f"at={_when(cmd.at)}: the fixed period ended at the end of {period.last_day}; "
+            "an order past its fixed period cannot be restored"
+        )
     return None
 
 

@@ -5,24 +5,33 @@ Private: the public surface is each lifecycle module and the package ``__init__`
 
 from __future__ import annotations
 
+import datetime as _dt
 import enum
 import functools
 import operator
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol, TypeVar, cast
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, Protocol, TypeVar, cast
 
 import attrs
 import pendulum
 
 from spo_tracker.domain.statemachine import Command, Guard, Transition
-from spo_tracker.domain.statutory_time import DayPeriod, as_london_date, ensure_aware
+from spo_tracker.domain.statutory_time import (
+    DayPeriod,
+    as_london_date,
+    ensure_aware,
+    start_of_london_day,
+)
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
     "PROBE_ACTOR",
     "Revisioned",
     "aware_at",
+    "day_start",
     "evolve",
+    "first_conflict",
+    "is_before",
     "london_day",
     "non_empty_text",
     "period_end",
@@ -75,6 +84,8 @@ class _CopyPlan:
     read: Callable[[Any], tuple[Any, ...]]
     index: Mapping[str, int]
     writers: tuple[Callable[[Any, Any], None], ...]
+    validators: Mapping[str, tuple[attrs.Attribute[Any], Callable[..., Any]]]
+    post_init: Callable[[Any], None] | None
 
 
 @functools.cache
@@ -87,21 +98,26 @@ def _plan(cls: type) -> _CopyPlan | None:
         read=operator.attrgetter(*names),
         index={n: i for i, n in enumerate(names)},
         writers=tuple(cls.__dict__[n].__set__ for n in names),
+        validators={f.name: (f, f.validator) for f in attrs.fields(cls) if f.validator},
+        post_init=getattr(cls, "__attrs_post_init__", None),
     )
 
 
 def evolve(subject: T, **changes: Any) -> T:
-    """A copy of ``subject`` with ``changes``: ``attrs.evolve`` without re-validation.
+    """A copy of ``subject`` with ``changes``: ``attrs.evolve`` without the converters.
 
     A transition copies its subject once, and ``attrs.evolve`` re-runs every
     converter and validator of the whole record, which was most of the cost of
     a transition. Here the subject is already valid and every changed value is
-    built by the lifecycle code from a validated command (new order versions are
-    validated when they are constructed), so the copy writes the slots directly.
+    built by the lifecycle code from a converted command, so the copy writes the
+    slots directly and then runs the record's validators and its
+    ``__attrs_post_init__`` checks (:func:`_revalidate`): the guards are the
+    first line, and the record's own rules still hold on every copy.
     Classes that are not slotted attrs classes fall back to ``attrs.evolve``.
 
     Raises:
-        InvalidValueError: a change names a field the subject does not have.
+        InvalidValueError: a change names a field the subject does not have, or
+            the copy breaks one of the record's own rules (the record's error).
     """
     plan = _plan(type(subject))
     if plan is None:
@@ -117,7 +133,28 @@ def evolve(subject: T, **changes: Any) -> T:
     new: T = object.__new__(type(subject))
     for write, value in zip(plan.writers, values, strict=True):
         write(new, value)
+    _revalidate(plan, new, changes)
     return new
+
+
+def _revalidate(plan: _CopyPlan, new: Any, changes: Mapping[str, Any]) -> None:
+    """Run the record's own checks on a copy: the changed fields' validators, then
+    ``__attrs_post_init__`` (the checks across fields).
+
+    What ``attrs.evolve`` would run, except the converters (the values are already
+    converted: copied from the valid subject or built from a converted command)
+    and the validators of unchanged fields (their values were valid already). A
+    transition therefore cannot produce a record its constructor would refuse
+    (an order dated before it was made, versions out of order...); the record's
+    own typed error is raised and the caller's subject is unchanged.
+    """
+    for name in changes:
+        found = plan.validators.get(name)
+        if found is not None:
+            attribute, validate = found
+            validate(new, attribute, changes[name])
+    if plan.post_init is not None:
+        plan.post_init(new)
 
 
 def aware_at(value: object) -> pendulum.DateTime:
@@ -134,6 +171,61 @@ def non_empty_text(_: object, attribute: attrs.Attribute[str], value: object) ->
 def london_day(at: pendulum.DateTime) -> pendulum.Date:
     """The Europe/London day of ``at`` (the statutory day, via statutory_time)."""
     return as_london_date(at)
+
+
+@functools.lru_cache(maxsize=4096)
+def day_start(day: pendulum.Date) -> pendulum.DateTime:
+    """The instant ``day`` begins in London (cached: chronology guards ask for it often)."""
+    return start_of_london_day(day)
+
+
+def _shown(at: pendulum.DateTime) -> str:
+    return at.in_timezone("Europe/London").to_iso8601_string()
+
+
+#: Wider than any change of a zone's UTC offset (Samoa moved by 24 hours in 2011).
+_OFFSETS_AGREE_BEYOND: Final = _dt.timedelta(hours=26)
+_ZERO: Final = _dt.timedelta(0)
+
+
+def is_before(a: pendulum.DateTime, b: pendulum.DateTime) -> bool:
+    """Whether instant ``a`` is before instant ``b`` (cheaply, and right in the autumn hour).
+
+    Python compares two datetimes sharing a tzinfo by wall clock, which misorders
+    the repeated autumn hour. Wall clocks further apart than any offset change
+    are ordered as their instants are, so only close ones are compared through
+    timestamps (which cost twenty times more).
+    """
+    if a.tzinfo is not b.tzinfo:
+        return a < b  # Python compares different zones in UTC
+    wall = _dt.datetime.__sub__(a, b)  # the naive difference, not pendulum's Interval
+    if abs(wall) > _OFFSETS_AGREE_BEYOND:
+        return wall < _ZERO
+    return a.timestamp() < b.timestamp()
+
+
+def first_conflict(
+    at: pendulum.DateTime, recorded: Iterable[tuple[str, pendulum.DateTime | None]]
+) -> str | None:
+    """Library rule: an event is not dated before what its subject already records.
+
+    Args:
+        at: the new event's instant.
+        recorded: what the subject's state depends on, as (description, instant);
+            ``None`` instants (not recorded) are skipped.
+
+    Returns:
+        ``None`` when ``at`` is not before any of them; otherwise the reason,
+        naming ``at`` and the latest recorded instant it precedes.
+    """
+    worst: tuple[str, pendulum.DateTime] | None = None
+    for what, when in recorded:
+        later = when is not None and is_before(at, when)
+        if later and (worst is None or is_before(worst[1], when)):  # type: ignore[arg-type]
+            worst = (what, when)  # type: ignore[assignment]
+    if worst is None:
+        return None
+    return f"at={_shown(at)}: before {worst[0]} at {_shown(worst[1])}"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -168,12 +168,20 @@ def _table(machine: Machine[Any, Any, Any, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _every_row(machine: Machine[Any, Any, Any, Any]) -> str:
+    if not machine.every_row:
+        return ""
+    guards = "; ".join(f"`{g.name}` ({g.section})" for g in machine.every_row)
+    return f"Every event first passes {guards}; the table lists each row's own guards.\n\n"
+
+
 def _section(machine: Machine[Any, Any, Any, Any]) -> str:
     finals = ", ".join(s.name for s in machine.states if s in machine.finals)
     return (
         f"## {machine.name}\n\n"
         f"{INTROS.get(machine.name, '')}\n\n"
         f"Initial state {machine.initial.name}; final states {finals}.\n\n"
+        f"{_every_row(machine)}"
         f"```mermaid\n{machine.to_mermaid()}```\n\n"
         f"{_table(machine)}"
     )

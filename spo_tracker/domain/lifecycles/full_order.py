@@ -314,7 +314,7 @@ def discharge_consents_given(order: Order, cmd: FullOrderCommand) -> str | None:
 _G = Guard[Order, FullOrderCommand]
 IN_PERIOD: Final = _G("within_fixed_period", "SPA2019 s.3(1)", shared.within_fixed_period)
 PERIOD_OVER: Final = _G("fixed_period_has_ended", "SPA2019 s.3(1)", shared.fixed_period_has_ended)
-AFTER_MADE: Final = _G("served_not_before_made", "library", shared.served_not_before_made)
+CHRONO: Final = _G("in_chronological_order", "library", shared.in_chronological_order)
 APPLICANT: Final = _G("applicant_may_apply", "SPA2019 s.4(1), s.14(1)", applicant_may_apply)
 CHANGES: Final = _G("variation_changes_something", "library", shared.variation_changes_something)
 NOT_OVER: Final = _G("new_period_not_already_over", "library", shared.new_period_not_already_over)
@@ -352,6 +352,11 @@ DISCHARGE_APPLICANT: Final = _G(
     shared.discharged_on_that_application,
 )
 AFTER_SERVICE: Final = _G("discharged_after_service", "library", shared.discharged_after_service)
+RESTORABLE: Final = _G(
+    "fixed_period_not_over_when_restored",
+    "SPA2019 s.3(1), s.7(4)",
+    shared.fixed_period_not_over_when_restored,
+)
 
 
 # --- effects ----------------------------------------------------------------
@@ -444,8 +449,9 @@ def _discharged_rows() -> tuple[_Row, ...]:
             "the Crown Court confirms the discharge", guards=(APPEAL,),
             changes=shared.appeal_dismissed, stored=_stored),
         row(source, Ev.APPEAL_RESTORED, St.SERVED, "SPA2019 s.7(4)",
-            "the Crown Court quashes the discharge: the order is in force again",
-            guards=(APPEAL, OUTCOME), changes=shared.restored_on_appeal, stored=_stored),
+            "the Crown Court quashes the discharge: the order is in force again, within its "
+            "fixed period", guards=(APPEAL, OUTCOME, RESTORABLE),
+            changes=shared.restored_on_appeal, stored=_stored),
     )  # fmt: skip
 
 
@@ -453,7 +459,7 @@ def _discharged_rows() -> tuple[_Row, ...]:
 TABLE: Final[tuple[_Row, ...]] = (
     row(St.MADE, Ev.SERVE, St.SERVED, "SPA2019 s.9(1)",
         "served on the defendant: starts the notification clock unless it replaces an interim",
-        guards=(IN_PERIOD, AFTER_MADE), changes=shared.served, stored=_stored),
+        guards=(IN_PERIOD,), changes=shared.served, stored=_stored),
     *_live_rows(St.MADE),
     *_live_rows(St.SERVED),
     *_discharged_rows(),
@@ -491,6 +497,7 @@ MACHINE: Final = shared.OrderMachine(
     get_state=_get_state,
     set_state=state_setter(_stored),
     probe=_probe,
+    every_row=(CHRONO,),
 )
 
 

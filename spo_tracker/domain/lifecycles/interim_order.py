@@ -172,7 +172,7 @@ IN_PERIOD: Final = _G("within_fixed_period", "SPA2019 s.5(6)(a)", shared.within_
 PERIOD_OVER: Final = _G(
     "fixed_period_has_ended", "SPA2019 s.5(6)(a)", shared.fixed_period_has_ended
 )
-AFTER_MADE: Final = _G("served_not_before_made", "library", shared.served_not_before_made)
+CHRONO: Final = _G("in_chronological_order", "library", shared.in_chronological_order)
 APPLICANT: Final = _G("applicant_may_apply", "SPA2019 s.5(7)", applicant_may_apply)
 CHANGES: Final = _G("variation_changes_something", "library", shared.variation_changes_something)
 NOT_OVER: Final = _G("new_period_not_already_over", "library", shared.new_period_not_already_over)
@@ -260,7 +260,7 @@ def _live_rows(source: OrderState) -> tuple[_Row, ...]:
 TABLE: Final[tuple[_Row, ...]] = (
     row(St.MADE, Ev.SERVE, St.SERVED, "SPA2019 s.9(1)",
         "served on the defendant: starts the notification clock",
-        guards=(IN_PERIOD, AFTER_MADE), changes=shared.served),
+        guards=(IN_PERIOD,), changes=shared.served),
     *_live_rows(St.MADE),
     *_live_rows(St.SERVED),
 )  # fmt: skip
@@ -289,6 +289,7 @@ MACHINE: Final = shared.OrderMachine(
     get_state=_get_state,
     set_state=state_setter(),
     probe=_probe,
+    every_row=(CHRONO,),
 )
 
 
