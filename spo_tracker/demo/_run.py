@@ -6,6 +6,11 @@ place only when it is complete, so an interrupted run never leaves a
 half-built ``spo-tracker.sqlite`` behind. Every step reports progress through
 a callback (the command line prints it on stderr).
 
+The demo stores the applications its orders were made on (built with the
+application lifecycle from what the scenario's orders say), so every stored
+link from an order to its application holds and the demo's export imports into
+a fresh database.
+
 The demo stores the alerts it raised (in bulk: one audited batch), so
 ``spo-tracker report --stored`` over the demo database, as of the demo's
 ``now`` and with its title, writes exactly the demo's reports without
@@ -30,6 +35,18 @@ from spo_tracker.demo._scenario import DEFAULT_SCALE, NOW, Scenario, build_scena
 from spo_tracker.detection.alerts import Alert
 from spo_tracker.detection.engine import ScanResult
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.lifecycles.application import (
+    Application,
+    AreaConnection,
+    CourtFindings,
+    apply_for_interim,
+    decide_interim,
+    draft_application,
+    grant_application,
+    lay_application,
+)
+from spo_tracker.domain.orders import Order, OrderKind
+from spo_tracker.domain.people import Defendant
 from spo_tracker.errors import InvalidValueError, OutputWriteError
 from spo_tracker.reports import FORMATS, Report, build_report, render
 from spo_tracker.reports._source import (
@@ -48,6 +65,7 @@ __all__ = [
     "REPORT_FILES",
     "REPORT_TITLE",
     "DemoResult",
+    "demo_applications",
     "run_demo",
     "summary_lines",
 ]
@@ -61,6 +79,11 @@ REPORT_FILES: Final = {fmt: f"breach-alerts.{fmt}" for fmt in FORMATS}
 #: The demo reports' title.
 REPORT_TITLE: Final = "Suspected breaches and warnings: demo force (fictional data)"
 _BATCH: Final = 10_000
+#: How long before its first order the demo lays an application: the scenario does
+#: not say, and a complaint is commonly listed for a hearing about a week after it
+#: is laid (an interim application is made with it and decided when the interim
+#: order is made).
+_LAID_BEFORE: Final = 7
 
 
 def _quiet(_: str) -> None:
@@ -116,16 +139,71 @@ def _remove(paths: list[Path]) -> None:
             path.unlink()
 
 
+def demo_applications(scenario: Scenario) -> list[Application]:
+    """The applications the scenario's orders name, built with the application lifecycle.
+
+    One per ``application_id``: drafted by the first order's chief officer in
+    its court for the orders' protected persons, laid a week before the first
+    order was made, with an interim application decided (granted) when each
+    interim order on it was made, and granted with the full order made on it,
+    at that order's making. Every step goes through the lifecycle's guards.
+
+    Raises:
+        GuardRejectedError: the scenario's orders do not fit an application the Act allows.
+    """
+    defendants = {d.defendant_id: d for d in scenario.defendants}
+    made_on: dict[str, list[Order]] = {}
+    for order in scenario.orders:
+        if order.application_id is not None:
+            made_on.setdefault(order.application_id, []).append(order)
+    return [
+        _application(key, sorted(orders, key=lambda o: o.made_at), defendants)
+        for key, orders in sorted(made_on.items())
+    ]
+
+
+def _application(key: str, orders: list[Order], defendants: dict[str, Defendant]) -> Application:
+    first, actor = orders[0], DEMO_ACTOR.actor_id
+    persons = tuple(dict.fromkeys(p for o in orders for p in o.protected_person_ids))
+    app = draft_application(
+        application_id=key,
+        defendant=defendants[first.defendant_id],
+        applicant=first.applicant,
+        court=first.court,
+        protected_person_ids=persons,
+    )
+    last = first.made_at.subtract(days=_LAID_BEFORE)
+    area = AreaConnection.RESIDES_IN_AREA
+    app = lay_application(app, at=last, actor=actor, area_connection=area).subject
+    for interim in (o for o in orders if o.kind is OrderKind.INTERIM):
+        app = apply_for_interim(app, at=last, actor=actor, applicant=interim.applicant).subject
+        app = decide_interim(
+            app, at=interim.made_at, actor=actor, granted=True, interim_order_id=interim.order_id
+        ).subject
+        last = interim.made_at
+    full = next((o for o in orders if o.kind is OrderKind.FULL), None)
+    if full is not None:
+        findings = CourtFindings(True, True, True)
+        app = grant_application(
+            app, at=full.made_at, actor=actor, findings=findings, order_id=full.order_id
+        ).subject
+    return app
+
+
 def _store_records(store: Store, scenario: Scenario, progress: Progress) -> None:
+    applications = demo_applications(scenario)
     progress(
         f"storing {len(scenario.defendants):,} defendants, "
-        f"{len(scenario.protected_persons):,} protected persons, {len(scenario.orders):,} orders"
+        f"{len(scenario.protected_persons):,} protected persons, "
+        f"{len(applications):,} applications, {len(scenario.orders):,} orders"
     )
     with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
         for defendant in scenario.defendants:
             uow.defendants.add(defendant, reason="demo scenario")
         for person in scenario.protected_persons:
             uow.protected_persons.add(person, reason="demo scenario")
+        # Before the orders: an order's link to its application must be met.
+        uow.applications.add_many(applications, reason="demo scenario")
         for order in scenario.orders:
             uow.orders.add(order, reason="demo scenario")
         for duty in scenario.duties:

@@ -545,9 +545,15 @@ class OrderMapper(Mapper[Order]):
         )
 
     def references(self, obj: Order) -> list[tuple[str, str]]:
-        return [("defendant", obj.defendant_id)] + [
+        """Its defendant, protected persons and, if it names one, the application it was
+        made on: an order may not point at an application that is not stored (no foreign
+        key holds that link, so the store checks it, as the interchange import does)."""
+        found = [("defendant", obj.defendant_id)] + [
             ("protected_person", p) for p in obj.protected_person_ids
         ]
+        if obj.application_id is not None:
+            found.append(("application", obj.application_id))
+        return found
 
     def check_update(self, before: Order, after: Order) -> None:
         """Stored versions are never rewritten (SPA2019 s.6: each is a record of the court)."""

@@ -210,6 +210,10 @@ class SqlRecords:
         key = mapper.key(after)
         old, new = mapper.from_domain(before, expected), mapper.from_domain(after, revision)
         root = _table(mapper.root)
+        if mapper.references(after) != mapper.references(before):
+            # Not every reference has a foreign key (an order's application): check anew.
+            with translating(self._url, kind=mapper.kind, key=key):
+                self._check_references(mapper, [after])
         with translating(self._url, kind=mapper.kind, key=key), self._session.begin_nested():
             done = self._session.execute(
                 update(root)

@@ -132,7 +132,14 @@ def every_term(persons: tuple[str, ...]) -> tuple[Term, ...]:
     )
 
 
-def order(key: str, defendant_id: str, persons: tuple[str, ...], *, versions: int = 3) -> Order:
+def order(
+    key: str,
+    defendant_id: str,
+    persons: tuple[str, ...],
+    *,
+    versions: int = 3,
+    application_id: str | None = None,
+) -> Order:
     """A full order with ``versions`` versions (made, varied, renewed) and every term type."""
     made_on = MADE.date()
     terms = every_term(persons)
@@ -176,7 +183,7 @@ def order(key: str, defendant_id: str, persons: tuple[str, ...], *, versions: in
         made_at=MADE,
         versions=tuple(history),
         state=OrderState.SERVED,
-        application_id="APP-1",
+        application_id=application_id,
         served_at=MADE.add(days=1).in_timezone("America/New_York"),
         revision=versions,
     )

@@ -35,6 +35,7 @@ from spo_tracker.storage import (
     scan_incidents,
     verify,
 )
+from tests.lifecycles import builders as lifecycle_builders
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, NOW
 
@@ -55,10 +56,12 @@ def save(store: Store, *objs: object, reason: str = "") -> None:
 
 
 def saved_order(store: Store, uid: Uid, *, versions: int = 3) -> Order:
-    """A stored order, with its stored defendant and protected persons."""
-    d, p1, p2 = uid("D"), uid("P"), uid("P")
-    order = builders.order(uid("O"), d, (p1, p2), versions=versions)
-    save(store, builders.defendant(d), builders.person(p1), builders.person(p2), order)
+    """A stored order, with its stored defendant, protected persons and application."""
+    d, p1, p2, app = uid("D"), uid("P"), uid("P"), uid("APP")
+    order = builders.order(uid("O"), d, (p1, p2), versions=versions, application_id=app)
+    application = lifecycle_builders.draft(application_id=app, defendant_id=d)
+    save(store, builders.defendant(d), builders.person(p1), builders.person(p2), application)
+    save(store, order)
     return order
 
 
@@ -145,6 +148,57 @@ class StoreContract:
         with store.unit_of_work(ACTOR) as uow:
             assert not uow.orders.exists(order.order_id)
             assert uow.defendants.exists(keeper.defendant_id)
+
+    def test_an_order_naming_an_application_not_stored_is_refused(
+        self, store: Store, uid: Uid
+    ) -> None:
+        """add and add_many refuse a dangling application link naming both; nothing is kept."""
+        d, p, app = uid("D"), uid("P"), uid("APP-missing")
+        save(store, builders.defendant(d), builders.person(p, restricted=False))
+        dangling = builders.order(uid("O"), d, (p,), versions=1, application_id=app)
+        fine = builders.order(uid("O"), d, (p,), versions=1)
+        with store.unit_of_work(ACTOR) as uow:
+            with pytest.raises(ConstraintViolationError, match=app) as err:
+                uow.orders.add(dangling)
+            assert err.value.key == dangling.order_id
+            assert f"application {app!r}" in str(err.value)
+            with pytest.raises(ConstraintViolationError, match=app):
+                uow.orders.add_many([fine, dangling])
+            uow.commit()
+        with store.unit_of_work(ACTOR) as uow:
+            assert not uow.orders.exists(dangling.order_id)
+            assert not uow.orders.exists(fine.order_id)
+
+    def test_an_application_stored_in_the_same_unit_of_work_meets_the_link(
+        self, store: Store, uid: Uid
+    ) -> None:
+        """The application may be added just before the order, in the same transaction."""
+        d, p, app = uid("D"), uid("P"), uid("APP")
+        save(store, builders.defendant(d), builders.person(p, restricted=False))
+        orders = [
+            builders.order(uid("O"), d, (p,), versions=1, application_id=app) for _ in range(2)
+        ]
+        with store.unit_of_work(ACTOR) as uow:
+            uow.applications.add(lifecycle_builders.draft(application_id=app, defendant_id=d))
+            uow.orders.add(orders[0])
+            uow.orders.add_many(orders[1:])
+            uow.commit()
+        with store.unit_of_work(ACTOR) as uow:
+            assert [uow.orders.get(o.order_id).application_id for o in orders] == [app, app]
+
+    def test_an_update_may_not_link_an_order_to_an_application_not_stored(
+        self, store: Store, uid: Uid
+    ) -> None:
+        """Changing the link on update is checked too (no foreign key holds it)."""
+        order = saved_order(store, uid, versions=1)
+        missing = uid("APP-missing")
+        with store.unit_of_work(ACTOR) as uow:
+            current = uow.orders.get(order.order_id)
+            changed = attrs.evolve(current, application_id=missing, revision=current.revision + 1)
+            with pytest.raises(ConstraintViolationError, match=missing):
+                uow.orders.update(changed)
+        with store.unit_of_work(ACTOR) as uow:
+            assert uow.orders.get(order.order_id).application_id == order.application_id
 
     def test_text_with_a_nul_character_is_refused(self, store: Store, uid: Uid) -> None:
         """PostgreSQL cannot hold NUL in text, so no backend accepts it (the same contract)."""

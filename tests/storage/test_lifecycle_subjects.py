@@ -36,13 +36,16 @@ _ids = itertools.count(1)
     ],
 )
 def store(request: pytest.FixtureRequest) -> Store:
-    """A shared store on each backend, with the lifecycle builders' defendant and person."""
+    """A shared store on each backend, with the lifecycle builders' defendant, person and
+    application."""
     store: Store = request.getfixturevalue(request.param)
     with store.unit_of_work(ACTOR) as uow:
         if not uow.defendants.exists("D1"):
             uow.defendants.add(lifecycle.defendant())
         if not uow.protected_persons.exists("P1"):
             uow.protected_persons.add(builders.person("P1", restricted=False))
+        if not uow.applications.exists("APP-1"):  # the builders' orders were made on it
+            uow.applications.add(lifecycle.draft())
         uow.commit()
     return store
 
