@@ -20,6 +20,7 @@ England, handles are ``user17a``.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from typing import Final
@@ -317,11 +318,23 @@ def _home(rng: random.Random) -> GeoPoint:
     return GeoPoint(round(rng.uniform(50.8, 53.5), 6), round(rng.uniform(-2.9, 0.2), 6))
 
 
+def _offset(rng: random.Random, centre: GeoPoint, low_m: float, high_m: float) -> GeoPoint:
+    """A point between ``low_m`` and ``high_m`` metres from ``centre``, in a random direction
+    (flat approximation, as :func:`_near`)."""
+    bearing, distance = rng.uniform(0.0, 2 * math.pi), rng.uniform(low_m, high_m)
+    dlat = distance * math.cos(bearing) / 111_320.0
+    dlon = distance * math.sin(bearing) / 70_000.0
+    return GeoPoint(round(centre.lat + dlat, 6), round(centre.lon + dlon, 6))
+
+
 def _zone(rng: random.Random, home: GeoPoint) -> Circle | Polygon:
-    centre = _near(rng, home, 150.0)
+    """A zone that covers the home without pinpointing it (victim safety): its centre is
+    300-600 m from the home and, for a polygon, every corner well over 250 m from it, so
+    :func:`spo_tracker.domain.safety.exposure_warnings` has nothing to say about it."""
+    centre = _offset(rng, home, 300.0, 600.0)
     if rng.random() < 0.75:
-        return Circle(centre, rng.choice((200.0, 300.0, 500.0, 800.0)))
-    half_lat, half_lon = rng.uniform(0.002, 0.006), rng.uniform(0.003, 0.009)
+        return Circle(centre, rng.choice((700.0, 900.0, 1_200.0)))
+    half_lat, half_lon = rng.uniform(0.006, 0.012), rng.uniform(0.009, 0.018)
     return Polygon(
         (
             GeoPoint(centre.lat - half_lat, centre.lon - half_lon),
@@ -342,7 +355,9 @@ def _term(
         period = days_beginning_with(made.add(days=rng.randrange(0, 60)), rng.randrange(90, 500))
     locality = None
     if rng.random() < 0.05:
-        locality = Locality("the synthetic county", Circle(home, 25_000.0))
+        locality = Locality(
+            "the synthetic county", Circle(_offset(rng, home, 5_000.0, 10_000.0), 25_000.0)
+        )
     return attrs.evolve(
         _bare_term(rng, index, term_id, persons, home, made), period=period, locality=locality
     )

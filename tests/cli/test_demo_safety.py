@@ -135,11 +135,6 @@ def test_the_default_reports_hold_no_restricted_detail(demo: Path, scenario: Sce
             assert found == [], (fmt, person.person_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="detection/synthetic.py (the demo's background) draws zones within 150 m of a "
-    "synthetic home and localities centred on it; not this helper's path",
-)
 def test_the_background_orders_do_not_pinpoint_homes(scenario: Scenario) -> None:
     """Every order, the background's included, passes the exposure check."""
     own = {o.order_id for o in _scenario_orders(scenario)}

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import itertools
 
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
 from spo_tracker.detection import Detector
 from spo_tracker.detection.synthetic import synthetic_force
+from spo_tracker.domain.geo import Circle
 from spo_tracker.domain.incidents import IncidentKind
 from spo_tracker.domain.orders import OrderKind
+from spo_tracker.domain.safety import exposure_warnings
+from spo_tracker.domain.terms import ExclusionZone
 
 
 def test_the_same_seed_gives_the_same_force_and_incidents() -> None:
@@ -60,3 +67,28 @@ def test_a_synthetic_force_detects_breaches_and_leaves_some_unattributed() -> No
     assert result.incidents_seen == 5_000
     assert any(a.rule_id.startswith("breach.") for a in result.alerts)
     assert result.unattributed
+
+
+@given(seed=st.integers(0, 2**16))
+def test_synthetic_orders_never_pinpoint_a_protected_persons_home(seed: int) -> None:
+    """The synthetic force teaches good practice: no zone centre, polygon corner or locality
+    within the exposure distance of a protected person's home or known place, in any
+    version of any order."""
+    force = synthetic_force(seed, defendants=4, orders=5)
+    persons = force.protected_persons
+    warned = [
+        (o.order_id, v.number)
+        for o in force.orders
+        for v in o.versions
+        if exposure_warnings(v.terms, persons)
+    ]
+    assert warned == []
+    # The check can fire: each zone moved onto its person's home is warned about.
+    for order in force.orders:
+        homes = [
+            p.restricted.places[0][1] for p in persons if p.person_id in order.protected_person_ids
+        ]
+        for term in order.versions[0].terms:
+            if isinstance(term, ExclusionZone):
+                moved = attrs.evolve(term, zone=Circle(homes[0], 500.0))
+                assert exposure_warnings([moved], persons)
