@@ -312,47 +312,41 @@ def _ended_at(value: object) -> pendulum.DateTime | None:
     return None if value is None else ensure_aware(value, field="ended_at")
 
 
-def _term_persons(term: Term) -> tuple[str, ...]:
-    """The persons a term names (every term type with ``persons``), or none."""
-    persons = getattr(term, "persons", ())
-    return persons if isinstance(persons, tuple) else ()
+def _check_terms_fit(protected: tuple[str, ...], versions: tuple[OrderVersion, ...]) -> None:
+    """Each version's terms name only protected persons and impose no requirement already due.
 
+    SPA2019 s.2(1)(c): the order protects "the person" at risk; a term naming
+    anyone else (any term type with ``persons``) would bind the defendant about
+    a person the court made no finding for, and reports redact only the order's
+    own protected persons.
 
-def _check_term_persons(protected: tuple[str, ...], versions: tuple[OrderVersion, ...]) -> None:
-    """Every person a term names is protected by the order (SPA2019 s.2(1)(c)).
+    Library rule: a positive requirement is not due before the version that
+    imposed it was decided (version 1: the day made), since it could never be
+    met. A requirement a later version keeps unchanged keeps its date, so only
+    requirements new or changed in a version are compared with its day.
 
-    The order protects "the person" at risk; a term naming anyone else would
-    bind the defendant about a person the court made no finding for, and the
-    reports redact only the order's own protected persons.
+    Runs on every copy a transition makes, so it is cheap: a version that keeps
+    the previous version's terms (the same tuple) is skipped, and terms are
+    compared only when a requirement's date is before its version's day.
     """
     allowed = frozenset(protected)
+    previous: tuple[Term, ...] = ()
     for version in versions:
+        if version.terms is previous:
+            continue
         for term in version.terms:
-            stray = sorted(set(_term_persons(term)) - allowed)
-            if stray:
+            persons = getattr(term, "persons", None)
+            if persons and not allowed.issuperset(persons):
                 raise InvalidValueError(
                     "terms",
-                    f"{term.term_id}: {', '.join(stray)}",
+                    f"{term.term_id}: {', '.join(sorted(set(persons) - allowed))}",
                     f"version {version.number} names a person the order does not protect "
                     f"(protected: {', '.join(protected)}; {_PROTECTS})",
                 )
-
-
-def _check_requirements_due(versions: tuple[OrderVersion, ...]) -> None:
-    """Library rule: a positive requirement is not due before the version that imposed it.
-
-    A requirement due before the court imposed it could never be met. A
-    requirement a later version keeps unchanged keeps its date (it was imposed
-    earlier), so only the requirements new or changed in a version are compared
-    with that version's decision day; version 1 is decided on the day made.
-    """
-    before: frozenset[Term] = frozenset()
-    for version in versions:
-        for term in version.terms:
             if (
                 isinstance(term, PositiveRequirement)
-                and term not in before
                 and term.due_on < version.decided_on
+                and term not in previous
             ):
                 raise InvalidValueError(
                     "terms",
@@ -360,7 +354,7 @@ def _check_requirements_due(versions: tuple[OrderVersion, ...]) -> None:
                     f"a positive requirement is due on or after the day version "
                     f"{version.number} imposed it, {version.decided_on} (library rule)",
                 )
-        before = frozenset(version.terms)
+        previous = version.terms
 
 
 @attrs.frozen
@@ -453,8 +447,7 @@ class Order:
             when = getattr(self, name)
             if when is not None and _before(when, self.made_at):
                 raise InvalidValueError(name, when, f"is before made_at {self.made_at}")
-        _check_term_persons(self.protected_person_ids, self.versions)
-        _check_requirements_due(self.versions)
+        _check_terms_fit(self.protected_person_ids, self.versions)
 
     @property
     def subject_id(self) -> str:
