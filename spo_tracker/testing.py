@@ -203,11 +203,14 @@ def an_order(
     served: bool = True,
     applicant: ChiefOfficer | None = None,
     court: str = "Birmingham Magistrates' Court",
+    application_id: str | None = None,
 ) -> Order:
     """An order made with :func:`~spo_tracker.domain.lifecycles.make_order` (so the Act's
     checks run), and served with :func:`~spo_tracker.domain.lifecycles.serve_order`.
 
     Args:
+        application_id: the application it was made on; an interim order needs one
+            (SPA2019 s.5(1)), by default ``APP-<order_id>``.
         terms: default: no contact with the protected persons (SPO-P01).
         duration: the fixed period beginning with the day made (default 2 years, the
             SPA2019 s.3(2) minimum for a full order); ``None``: until further order.
@@ -229,11 +232,17 @@ def an_order(
         made_at=ensure_aware(made_at, field="made_at"),
         terms=chosen,
         duration=duration,
+        application_id=application_id or _interim_application(kind, order_id),
     ).order
     if not served:
         return made
     at = made.made_at.add(hours=3) if served_at is None else ensure_aware(served_at, field="at")
     return serve_order(made, at=at, actor="testing").subject
+
+
+def _interim_application(kind: OrderKind | str, order_id: str) -> str | None:
+    interim = kind is OrderKind.INTERIM or kind == OrderKind.INTERIM.value
+    return f"APP-{order_id}" if interim else None
 
 
 def an_incident(

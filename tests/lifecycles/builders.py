@@ -63,10 +63,13 @@ def full(
     applicant: ChiefOfficer = WMP,
     replaces: Order | None = None,
     fixed: bool = True,
+    application_id: str | None = None,
     **changes: Any,
 ) -> Order:
     """A full order made at ``made_at``: 2 years unless ``duration`` says otherwise, or
-    until further order if not ``fixed``."""
+    until further order if not ``fixed``; on the replaced interim order's application."""
+    if replaces is not None and application_id is None:
+        application_id = replaces.application_id
     order = make_order(
         order_id=order_id,
         kind=OrderKind.FULL,
@@ -78,6 +81,7 @@ def full(
         terms=terms,
         duration=(duration or Duration(years=2)) if fixed else None,
         replaces=replaces,
+        application_id=application_id,
     ).order
     return attrs.evolve(order, **changes) if changes else order
 

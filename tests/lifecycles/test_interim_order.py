@@ -27,7 +27,7 @@ from spo_tracker.domain.lifecycles.interim_order import (
 )
 from spo_tracker.domain.lifecycles.parties import Party
 from spo_tracker.domain.orders import Duration, Order, OrderState, VersionCause
-from spo_tracker.errors import GuardRejectedError, InvalidValueError
+from spo_tracker.errors import GuardRejectedError, InvalidValueError, UnknownCodeError
 from tests.lifecycles.builders import (
     CENTRE,
     GMP,
@@ -141,9 +141,10 @@ def test_the_order_ceases_when_the_main_application_is_determined() -> None:
         assert fired.subject.state is St.CEASED
         assert outcome.value in (fired.subject.end_reason or "")
     withdrawn = cease_on_determination(
-        interim(), at=SOON, actor="clerk", outcome=MainOutcome.WITHDRAWN
+        interim(), at=SOON, actor="clerk", outcome="withdrawn", application_id="APP-1"
     )
     assert withdrawn.subject.state is St.CEASED
+    assert "withdrawn" in (withdrawn.subject.end_reason or "")
 
 
 @covers("interim_order", (St.MADE, Ev.LODGE_APPEAL), (St.SERVED, Ev.LODGE_APPEAL))
@@ -293,17 +294,40 @@ def test_new_terms_must_not_clash_with_another_live_order() -> None:
 
 
 def test_determination_must_say_how_and_for_which_application() -> None:
-    """main_application_determined (SPA2019 s.5(6)(b))."""
+    """main_application_determined (SPA2019 s.5(1), s.5(6)(b)): the order's own application."""
     error = refusal(interim(), InterimOrderCommand(Ev.MAIN_APPLICATION_DETERMINED, SOON, "c"))
-    assert (error.guard, error.section) == ("main_application_determined", "SPA2019 s.5(6)(b)")
-    wrong = InterimOrderCommand(
-        Ev.MAIN_APPLICATION_DETERMINED,
-        SOON,
-        "c",
-        main_outcome=MainOutcome.GRANTED,
-        application_id="APP-2",
+    assert (error.guard, error.section) == (
+        "main_application_determined",
+        "SPA2019 s.5(1), s.5(6)(b)",
     )
-    assert "'APP-2'" in refusal(interim(), wrong).reason
+    for named in ("APP-2", None):
+        wrong = InterimOrderCommand(
+            Ev.MAIN_APPLICATION_DETERMINED,
+            SOON,
+            "c",
+            main_outcome=MainOutcome.GRANTED,
+            application_id=named,
+        )
+        assert repr(named) in refusal(interim(), wrong).reason
+    unlinked = InterimOrderCommand(
+        Ev.MAIN_APPLICATION_DETERMINED, SOON, "c", main_outcome="granted", application_id="APP-1"
+    )
+    error = refusal(interim(application_id=None), unlinked)
+    assert "records no main application" in error.reason
+
+
+@pytest.mark.parametrize("outcome", ["allowed", 3, MainOutcome])
+def test_an_unknown_outcome_is_a_typed_error_naming_it(outcome: object) -> None:
+    """UnknownCodeError (not AttributeError) naming the value and the known outcomes."""
+    with pytest.raises(UnknownCodeError, match="main_outcome") as caught:
+        cease_on_determination(
+            interim(),
+            at=SOON,
+            actor="c",
+            outcome=outcome,
+            application_id="APP-1",  # type: ignore[arg-type]
+        )
+    assert caught.value.known == ("granted", "refused", "withdrawn")
 
 
 def test_appeal_events_need_the_appeal_flag_in_the_right_position() -> None:

@@ -200,11 +200,12 @@ class InterimOrderLifecycle(RuleBasedStateMachine):
         self._fire(Ev.EXPIRE, not self._in_period())
 
     @rule(
-        outcome=st.none() | st.sampled_from(MainOutcome),
+        outcome=st.none() | st.sampled_from(MainOutcome) | st.sampled_from(["granted", "REFUSED"]),
         application=st.sampled_from([None, "APP-1", "APP-2"]),
     )
-    def determine(self, outcome: MainOutcome | None, application: str | None) -> None:
-        ok = self._in_period() and outcome is not None and application != "APP-2"
+    def determine(self, outcome: MainOutcome | str | None, application: str | None) -> None:
+        """Only the order's own main application, named (SPA2019 s.5(1), s.5(6)(b))."""
+        ok = self._in_period() and outcome is not None and application == "APP-1"
         self._fire(
             Ev.MAIN_APPLICATION_DETERMINED, ok, main_outcome=outcome, application_id=application
         )

@@ -97,7 +97,7 @@ def test_a_full_order_may_run_until_further_order() -> None:
 def test_an_interim_order_needs_a_fixed_period_of_any_length() -> None:
     """s.5(6)(a): fixed period only, no minimum."""
     with pytest.raises(OrderPeriodError, match=r"s\.5\(6\)\(a\)"):
-        make(kind=OrderKind.INTERIM, duration=None)
+        make(kind=OrderKind.INTERIM, duration=None, application_id="APP-1")
     short = interim(duration=Duration(days=3))
     assert short.period == days_beginning_with(pendulum.Date(2026, 3, 2), 3)
 
@@ -112,7 +112,10 @@ def test_terms_shorter_than_two_years_are_a_warning_not_an_error() -> None:
     assert warning.section == SHORT_TERM_SECTION
     assert warning.subject == "T9"
     assert "2026-09-17" in warning.message
-    assert not make(kind=OrderKind.INTERIM, terms=[brief], duration=Duration(weeks=8)).warnings
+    interim_made = make(
+        kind=OrderKind.INTERIM, terms=[brief], duration=Duration(weeks=8), application_id="APP-1"
+    )
+    assert not interim_made.warnings
 
 
 def test_terms_incompatible_with_another_live_order_are_refused() -> None:
@@ -128,18 +131,91 @@ def test_terms_incompatible_with_another_live_order_are_refused() -> None:
 def test_a_full_order_replacing_an_interim_one_links_it_and_ignores_its_terms() -> None:
     """replaces_order_id is recorded (s.9(1)(a)); the interim order ceases, so no clash check."""
     replaced = interim(order_id="ISPO-7", terms=(ZONE,))
-    made = make(terms=[assessment_at(CENTRE)], replaces=replaced, other_live_orders=[replaced])
+    made = make(
+        terms=[assessment_at(CENTRE)],
+        replaces=replaced,
+        other_live_orders=[replaced],
+        application_id="APP-1",
+    )
     assert made.order.replaces_order_id == "ISPO-7"
+
+
+def test_the_replaced_interim_order_ceases_when_the_full_order_is_made() -> None:
+    """s.5(6)(b): returned ceased at made_at, granted, with its record; nothing left in force."""
+    served = interim(served_at=MADE_AT.add(hours=2), state=OrderState.SERVED)
+    made_at = MADE_AT.add(days=30)
+    made = make(made_at=made_at, replaces=served, application_id="APP-1")
+    assert made.ceased is not None
+    ceased = made.ceased.subject
+    assert (ceased.order_id, ceased.state, ceased.ended_at) == (
+        "ISPO-1",
+        OrderState.CEASED,
+        made_at,
+    )
+    assert "granted" in (ceased.end_reason or "")
+    assert not ceased.in_force_at(made_at.add(days=1))
+    assert made.order.in_force_at(made_at.add(days=1))
+    assert (made.ceased.record.event, made.ceased.record.source) == (
+        "MAIN_APPLICATION_DETERMINED",
+        "SERVED",
+    )
+    assert made.ceased.record.actor == "Birmingham Magistrates' Court"
+    assert make().ceased is None
+
+
+@pytest.mark.parametrize(
+    ("replaced", "at", "shown"),
+    [
+        (interim(state=OrderState.EXPIRED, ended_at=london(2026, 4, 27)), 40, "expired"),
+        (interim(state=OrderState.DISCHARGED, ended_at=london(2026, 3, 9)), 20, "discharged"),
+        (interim(state=OrderState.CEASED, ended_at=london(2026, 3, 9)), 20, "ceased"),
+        (interim(), 60, "not in force at made_at 2026-05-01"),  # its 8 weeks are over
+        (interim(made_at=MADE_AT.add(days=5)), 1, "not in force at made_at 2026-03-03"),
+    ],
+)
+def test_a_full_order_replaces_only_an_interim_order_in_force_when_it_is_made(
+    replaced: Any, at: int, shown: str
+) -> None:
+    """s.5(6)(b): an ended or expired interim order is not replaced; s.9(1) starts again."""
+    before = (replaced, replaced.revision)
+    with pytest.raises(InvalidValueError, match="'ISPO-1'") as caught:
+        make(made_at=MADE_AT.add(days=at), replaces=replaced, application_id="APP-1")
+    assert shown in str(caught.value)
+    assert "without replaces=" in str(caught.value)
+    assert (replaced, replaced.revision) == before
+    full_order_afresh = make(made_at=MADE_AT.add(days=at), application_id="APP-1").order
+    assert full_order_afresh.replaces_order_id is None
+
+
+def test_a_full_order_replaces_the_interim_order_on_its_own_application() -> None:
+    """s.5(1), s.5(6)(b): the same main application, named on both."""
+    for application_id in (None, "APP-2"):
+        with pytest.raises(InvalidValueError, match="'APP-1'") as caught:
+            make(replaces=interim(), application_id=application_id)
+        assert repr(application_id) in str(caught.value)
+
+
+def test_an_interim_order_is_made_on_a_main_application() -> None:
+    """s.5(1): application_id is required for an interim order, and named in the error."""
+    with pytest.raises(InvalidValueError, match=r"application_id=None.*s\.5\(1\)"):
+        make(kind=OrderKind.INTERIM, duration=Duration(weeks=4))
+    made = make(kind=OrderKind.INTERIM, duration=Duration(weeks=4), application_id="APP-1")
+    assert made.order.application_id == "APP-1"
 
 
 def test_only_a_full_order_replaces_and_only_an_interim_one() -> None:
     """Typed errors naming the order."""
     with pytest.raises(InvalidValueError, match="'SPO-1'"):
-        make(replaces=full())
+        make(replaces=full(), application_id="APP-1")
     with pytest.raises(InvalidValueError, match="'ISPO-1'"):
-        make(kind=OrderKind.INTERIM, duration=Duration(weeks=4), replaces=interim())
+        make(
+            kind=OrderKind.INTERIM,
+            duration=Duration(weeks=4),
+            replaces=interim(),
+            application_id="APP-1",
+        )
     with pytest.raises(InvalidValueError, match="'D2'"):
-        make(replaces=interim(defendant_id="D2"))
+        make(replaces=interim(defendant_id="D2"), application_id="APP-1")
 
 
 def test_bad_input_is_a_typed_error_naming_the_value() -> None:

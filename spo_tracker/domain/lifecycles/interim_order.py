@@ -43,7 +43,7 @@ from spo_tracker.domain.orders import (
 )
 from spo_tracker.domain.statemachine import Fired, Guard, Transition
 from spo_tracker.domain.terms import Term
-from spo_tracker.errors import InvalidValueError
+from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
     "MACHINE",
@@ -91,6 +91,21 @@ def _event(value: object) -> InterimOrderEvent:
     return to_event(InterimOrderEvent, value)
 
 
+def _outcome(value: object) -> MainOutcome | None:
+    """Converter: ``None``, a :class:`MainOutcome`, or its value or name as text.
+
+    Raises:
+        UnknownCodeError: naming the value and the known outcomes.
+    """
+    if value is None or isinstance(value, MainOutcome):
+        return value
+    if isinstance(value, str):
+        for member in MainOutcome:
+            if value in (member.value, member.name):
+                return member
+    raise UnknownCodeError("main_outcome", value, [m.value for m in MainOutcome])
+
+
 @attrs.frozen
 class InterimOrderCommand:
     """An event on an interim order, with its payload.
@@ -118,7 +133,7 @@ class InterimOrderCommand:
     other_live_orders: tuple[Order, ...] = attrs.field(
         default=(), kw_only=True, converter=shared.to_orders
     )
-    main_outcome: MainOutcome | None = attrs.field(default=None, kw_only=True)
+    main_outcome: MainOutcome | None = attrs.field(default=None, kw_only=True, converter=_outcome)
     application_id: str | None = attrs.field(default=None, kw_only=True)
     reason: str = attrs.field(default="", kw_only=True)
 
@@ -156,10 +171,20 @@ def renewal_extends_period(order: Order, cmd: InterimOrderCommand) -> str | None
 
 
 def main_application_determined(order: Order, cmd: InterimOrderCommand) -> str | None:
-    """The main application this order depends on was determined (s.5(6)(b))."""
+    """The main application this order depends on was determined (s.5(1), s.5(6)(b)).
+
+    The command names the application, and it must be the one the interim order
+    was made on: an order recorded without one (before the library required it)
+    cannot be matched, so it is ended another way (discharge or expiry).
+    """
     if cmd.main_outcome is None:
         return "main_outcome=None: say how the main application was determined"
-    if cmd.application_id is not None and cmd.application_id != order.application_id:
+    if order.application_id is None:
+        return (
+            f"application_id={cmd.application_id!r}: order {order.order_id!r} records no main "
+            "application (s.5(1)), so its determination cannot be matched"
+        )
+    if cmd.application_id != order.application_id:
         return (
             f"application_id={cmd.application_id!r}: this interim order belongs to "
             f"{order.application_id!r}"
@@ -181,7 +206,7 @@ COMPATIBLE: Final = _G(
     "compatible_with_live_orders", "SPA2019 s.2(6)-(7)", shared.compatible_with_live_orders
 )
 DETERMINED: Final = _G(
-    "main_application_determined", "SPA2019 s.5(6)(b)", main_application_determined
+    "main_application_determined", "SPA2019 s.5(1), s.5(6)(b)", main_application_determined
 )
 NO_APPEAL: Final = _G("no_appeal_pending", "SPA2019 s.7(1)", shared.no_appeal_pending)
 APPEAL_NAMED: Final = _G(
@@ -354,10 +379,19 @@ def cease_on_determination(
     *,
     at: pendulum.DateTime,
     actor: str,
-    outcome: MainOutcome,
-    application_id: str | None = None,
+    outcome: MainOutcome | str,
+    application_id: str,
 ) -> Fired[Order]:
-    """The main application was determined: the interim order ceases (SPA2019 s.5(6)(b))."""
+    """The main application was determined: the interim order ceases (SPA2019 s.5(6)(b)).
+
+    Args:
+        outcome: how it was determined (a :class:`MainOutcome`, or its value).
+        application_id: the main application, which must be the order's (s.5(1)).
+
+    Raises:
+        UnknownCodeError: ``outcome`` is not a known outcome.
+        GuardRejectedError: another application, or the order records none.
+    """
     cmd = InterimOrderCommand(
         Ev.MAIN_APPLICATION_DETERMINED,
         at,

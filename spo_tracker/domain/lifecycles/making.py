@@ -75,10 +75,20 @@ class OpenPointWarning:
 
 @attrs.frozen
 class MadeOrder:
-    """An order as made, and the OPEN-point warnings it raised."""
+    """An order as made, the OPEN-point warnings it raised, and the interim order it ended.
+
+    Attributes:
+        order: the new order, in state MADE.
+        warnings: OPEN-point and victim-safety warnings.
+        ceased: for a full order made with ``replaces=``: the interim order ceasing
+            on the determination of the main application (SPA2019 s.5(6)(b)),
+            with its transition record. Store it with the new order, so the
+            interim order is not left in force beside it.
+    """
 
     order: Order
     warnings: tuple[OpenPointWarning, ...] = ()
+    ceased: Fired[Order] | None = None
 
 
 def _kind(value: object) -> OrderKind:
@@ -99,7 +109,20 @@ def _origin(value: object) -> OrderOrigin:
         raise UnknownCodeError("origin", value, [o.value for o in OrderOrigin]) from None
 
 
-def _check_replaces(kind: OrderKind, defendant_id: str, replaces: Order | None) -> None:
+def _check_replaces(
+    kind: OrderKind,
+    defendant_id: str,
+    application_id: str | None,
+    at: pendulum.DateTime,
+    replaces: Order | None,
+) -> None:
+    """A full order replaces a live interim order on the same defendant and application.
+
+    An interim order ceases when the main application is determined (SPA2019
+    s.5(6)(b)), which is when the full order is made: it must still be in force
+    then. One that had already ended (expired, discharged, ceased) is not
+    replaced, and the full order's duty to notify starts afresh (s.9(1)).
+    """
     if replaces is None:
         return
     if kind is not OrderKind.FULL or replaces.kind is not OrderKind.INTERIM:
@@ -113,6 +136,45 @@ def _check_replaces(kind: OrderKind, defendant_id: str, replaces: Order | None) 
         raise InvalidValueError(
             "replaces", replaces.order_id, f"is an order on {replaces.defendant_id!r}"
         )
+    if replaces.application_id is None or replaces.application_id != application_id:
+        raise InvalidValueError(
+            "replaces",
+            replaces.order_id,
+            f"was made on application {replaces.application_id!r}, not application_id="
+            f"{application_id!r}: a full order replaces the interim order on its own main "
+            "application (SPA2019 s.5(1), s.5(6)(b))",
+        )
+    if not (replaces.state.live and replaces.in_force_at(at)):
+        raise InvalidValueError(
+            "replaces",
+            replaces.order_id,
+            f"is {replaces.state.value} and not in force at made_at {at.isoformat()}: an "
+            "interim order that has ended is not replaced; make the full order without "
+            "replaces= (its own notification duty starts at service, SPA2019 s.5(6), s.9(1))",
+        )
+
+
+def _interim_needs_application(kind: OrderKind, application_id: str | None) -> None:
+    if kind is OrderKind.INTERIM and application_id is None:
+        raise InvalidValueError(
+            "application_id",
+            None,
+            "an interim order is made on a pending application for an order (SPA2019 s.5(1))",
+        )
+
+
+def _cease(replaces: Order | None, at: pendulum.DateTime, court: str) -> Fired[Order] | None:
+    """The replaced interim order ceases as the main application is granted (s.5(6)(b))."""
+    if replaces is None:
+        return None
+    assert replaces.application_id is not None  # _check_replaces required it
+    return interim_order.cease_on_determination(
+        replaces,
+        at=at,
+        actor=court,
+        outcome=interim_order.MainOutcome.GRANTED,
+        application_id=replaces.application_id,
+    )
 
 
 def _short_terms(
@@ -173,15 +235,18 @@ def make_order(
     Args:
         duration: the fixed period, beginning with the day made; ``None`` for a
             full order until further order (s.3(1)(b)); required for an interim one.
-        replaces: the interim order a full order replaces (s.9(1)(a)).
+        application_id: the application the order is made on; required for an
+            interim order (s.5(1)) and, with ``replaces``, the interim order's.
+        replaces: the live interim order a full order replaces (s.9(1)(a)); it
+            ceases at ``made_at`` (s.5(6)(b)) and is returned as ``ceased``.
         other_live_orders: the defendant's other live orders (s.2(6)-(7)); the one
             replaced is not compared, since it ceases (s.5(6)(b)).
         protected_persons: the protected persons with their restricted details, to
             check the terms against (:func:`safety_warnings`); none: no check.
 
     Returns:
-        The order in state MADE and any OPEN-point warnings (s.3(3) short terms,
-        then victim-safety warnings).
+        The order in state MADE, any OPEN-point warnings (s.3(3) short terms,
+        then victim-safety warnings) and the replaced interim order, ceased.
 
     Raises:
         NaiveDatetimeError: ``made_at`` has no time zone.
@@ -189,12 +254,17 @@ def make_order(
         OrderPeriodError: no fixed period for an interim order (s.5(6)(a)), or a full
             order fixed for less than 2 years beginning with the day made (s.3(2)).
         IncompatibleTermError: a term clashes with another live order (s.2(6)-(7)).
-        InvalidValueError: a bad applicant, ``replaces`` or term list.
+        InvalidValueError: a bad applicant or term list; an interim order without an
+            application (s.5(1)); ``replaces`` not a live interim order on the same
+            defendant and application at ``made_at`` (s.5(6)(b)).
+        GuardRejectedError: the interim order cannot cease at ``made_at`` (an event
+            recorded on it after that time).
     """
     order_kind, at = _kind(kind), ensure_aware(made_at, field="made_at")
     if not isinstance(applicant, ChiefOfficer):
         raise InvalidValueError("applicant", applicant, "must be a ChiefOfficer (SPA2019 s.1(1))")
-    _check_replaces(order_kind, defendant_id, replaces)
+    _interim_needs_application(order_kind, application_id)
+    _check_replaces(order_kind, defendant_id, application_id, at, replaces)
     day, new_terms = made_on(at), to_terms(terms) or ()
     period = period_for(duration, day) if duration is not None else None
     check_fixed_period(order_kind, day, period)
@@ -220,7 +290,8 @@ def make_order(
         replaces_order_id=replaces.order_id if replaces is not None else None,
     )
     short = _short_terms(order_kind, day, new_terms)
-    return MadeOrder(order, (*short, *safety_warnings(order, protected_persons)))
+    warnings = (*short, *safety_warnings(order, protected_persons))
+    return MadeOrder(order, warnings, _cease(replaces, at, court))
 
 
 # --- events both order lifecycles share ---------------------------------------
