@@ -324,8 +324,8 @@ def test_an_unknown_outcome_is_a_typed_error_naming_it(outcome: object) -> None:
             interim(),
             at=SOON,
             actor="c",
-            outcome=outcome,
-            application_id="APP-1",  # type: ignore[arg-type]
+            outcome=outcome,  # type: ignore[arg-type]
+            application_id="APP-1",
         )
     assert caught.value.known == ("granted", "refused", "withdrawn")
 
