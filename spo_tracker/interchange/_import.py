@@ -26,6 +26,8 @@ import attrs
 
 from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.lifecycles.application import Application
+from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant
 from spo_tracker.errors import ImportIssue, ImportValidationError, InvalidValueError
 from spo_tracker.interchange import _records as rec
@@ -69,13 +71,21 @@ class ImportReport:
 # --------------------------------------------------------------------------- pass 2
 
 
+#: Kinds written first in a flush: what other records refer to (the rest follow).
+_WRITE_ORDER: Final = {"defendant": 0, "protected_person": 1, "application": 2, "order": 3}
+
+
 class _Writer:
     """Pass 2: write what pass 1 found new, in the pass 1 unit of work.
 
     Records are queued by kind and written through the storage's bulk paths,
     ``batch_size`` at a time (``add_many`` for persons, orders, applications,
-    duties and alerts; ``add_incidents``; ``compliance.add_many``). A flush
-    writes orders before compliance records, which are checked against them.
+    duties and alerts; ``add_incidents``; ``compliance.add_many``). A reference
+    may point to any line of the file, and storage checks that what a record
+    refers to is stored first, so a flush writes persons, then applications, then
+    orders and the rest, then compliance records; an order whose application is
+    further on in the file, and a compliance record whose order is, wait until
+    the end of the file.
     """
 
     def __init__(self, uow: UnitOfWork, validation: Validation, batch_size: int) -> None:
@@ -90,7 +100,10 @@ class _Writer:
         self.compliance: list[ComplianceRecord] = []
         # Compliance records whose order comes later in the file: written at the end.
         self.waiting: list[ComplianceRecord] = []
+        # Orders whose application comes later in the file: written at the end.
+        self.waiting_orders: list[Order] = []
         self.orders: set[str] = set()
+        self.applications: set[str] = set()
         self.group: Group | None = None
 
     def persons(self, lines: Iterator[tuple[int, bytes | None]]) -> None:
@@ -117,6 +130,10 @@ class _Writer:
                 self.close()
                 self.one(number, kind, record)
         self.close()
+        for order in self.waiting_orders:
+            self.queue("order", order)
+            self.orders.add(order.order_id)
+        self.waiting_orders = []
         self.compliance += self.waiting
         self.waiting = []
         self.flush()
@@ -141,6 +158,8 @@ class _Writer:
             if len(self.compliance) >= self.batch_size:
                 self.flush()
             return
+        if isinstance(obj, Application):
+            self.applications.add(obj.application_id)
         self.queue(kind, obj)
         self.created[kind] += 1
 
@@ -155,8 +174,16 @@ class _Writer:
         group, self.group = self.group, None
         if group is not None:
             order, _ = rec.read_order(group.parts())
-            self.queue("order", order)
-            self.orders.add(order.order_id)
+            application = order.application_id
+            if (
+                application is None
+                or application in self.applications
+                or application in self.v.stored("application")
+            ):
+                self.queue("order", order)
+                self.orders.add(order.order_id)
+            else:
+                self.waiting_orders.append(order)
             self.created["order"] += 1
             self.created["order_version"] += len(group.versions)
             self.created["term"] += sum(len(terms) for _, _, terms in group.versions)
@@ -164,8 +191,8 @@ class _Writer:
     def flush(self) -> None:
         """Write everything queued: aggregates (orders among them), incidents, compliance."""
         queued, self.queued, self.queued_count = self.queued, {}, 0
-        for kind, objs in queued.items():
-            repository(self.uow, kind).add_many(objs, reason=_REASON)
+        for kind in sorted(queued, key=lambda k: _WRITE_ORDER.get(k, len(_WRITE_ORDER))):
+            repository(self.uow, kind).add_many(queued[kind], reason=_REASON)
         batch, self.incidents = self.incidents, []
         if batch:
             self.uow.add_incidents(batch, reason=_REASON)

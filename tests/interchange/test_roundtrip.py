@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import random
 import shutil
 from pathlib import Path
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from spo_tracker.errors import ImportValidationError
 from spo_tracker.interchange import Dataset, import_file, write_dataset
@@ -188,3 +190,52 @@ def test_compliance_before_its_order_is_written_after_it(write: Writer) -> None:
     report = import_file(store, write("\n".join(reordered) + "\n"), actor=ACTOR, at=AT)
     assert report.created["compliance"] == 2
     assert store_text(store) == dataset_text(full_dataset())
+
+
+def _groups(lines: list[str]) -> list[list[str]]:
+    """The record lines as movable groups: an order keeps its versions and terms after it."""
+    groups: list[list[str]] = []
+    for line in lines:
+        if json.loads(line)["type"] in ("order_version", "term"):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
+
+
+@given(
+    data=datasets(), order=st.randoms(use_true_random=False), batch=st.sampled_from((1, 3, 5_000))
+)
+@settings(suppress_health_check=_FIXTURES)
+def test_records_in_any_order_import_to_the_same_store(
+    data: Dataset, order: random.Random, batch: int, write: Writer
+) -> None:
+    """A reference to a record may point to any line: the file's records shuffled (an order
+    before its application, a compliance record before its order...) import to what the file
+    in export order gives, whatever the batch size. Identities and locations (objects, not
+    records) stay first: they must be defined before the lines that use them."""
+    text = dataset_text(data, include_restricted=True)
+    header, *records = text.splitlines()
+    groups = _groups(records)
+    objects = [g for g in groups if json.loads(g[0])["type"] in ("identity", "location")]
+    movable = [g for g in groups if g not in objects]
+    order.shuffle(movable)
+    lines = (line for group in [*objects, *movable] for line in group)
+    shuffled = "\n".join([header, *lines]) + "\n"
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write(shuffled), actor=ACTOR, at=AT, batch_size=batch)
+    assert store_text(store, include_restricted=True) == text
+
+
+def test_an_order_before_its_application_imports(write: Writer) -> None:
+    """The full dataset with every application line moved to the end of the file."""
+    text = dataset_text(full_dataset(), include_restricted=True)
+    header, *records = text.splitlines()
+    groups = _groups(records)
+    applications = [g for g in groups if json.loads(g[0])["type"] == "application"]
+    assert applications
+    rest = [g for g in groups if json.loads(g[0])["type"] != "application"]
+    moved = "\n".join([header, *(line for g in [*rest, *applications] for line in g)]) + "\n"
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write(moved), actor=ACTOR, at=AT, batch_size=1)
+    assert store_text(store, include_restricted=True) == text
