@@ -329,12 +329,13 @@ def _offset(rng: random.Random, centre: GeoPoint, low_m: float, high_m: float) -
 
 def _zone(rng: random.Random, home: GeoPoint) -> Circle | Polygon:
     """A zone that covers the home without pinpointing it (victim safety): its centre is
-    300-600 m from the home and, for a polygon, every corner well over 250 m from it, so
-    :func:`spo_tracker.domain.safety.exposure_warnings` has nothing to say about it."""
-    centre = _offset(rng, home, 300.0, 600.0)
+    280-380 m from the home (inside every circle's radius) and, for a polygon, every corner
+    over 300 m from it, so :func:`spo_tracker.domain.safety.exposure_warnings` (250 m by
+    default) has nothing to say about it."""
+    centre = _offset(rng, home, 280.0, 380.0)
     if rng.random() < 0.75:
-        return Circle(centre, rng.choice((700.0, 900.0, 1_200.0)))
-    half_lat, half_lon = rng.uniform(0.006, 0.012), rng.uniform(0.009, 0.018)
+        return Circle(centre, rng.choice((400.0, 500.0, 700.0, 900.0)))
+    half_lat, half_lon = rng.uniform(0.0045, 0.008), rng.uniform(0.0072, 0.012)
     return Polygon(
         (
             GeoPoint(centre.lat - half_lat, centre.lon - half_lon),
