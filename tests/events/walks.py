@@ -141,30 +141,33 @@ def interim_appeal_walks(lay: Any, laid_at: Any) -> list[Walk]:
     """The refusal of an interim order appealed (s.7(2)): dismissed, then allowed, then a
     second refusal's appeal lapsing when the application is granted (s.5(6)(b)); and one
     lapsing when it is withdrawn."""
-    apply = lambda a: apply_for_interim(  # noqa: E731
-        a, at=laid_at.add(days=1), actor=ACTOR, applicant=WMP
-    )
-    refuse = lambda a: decide_interim(  # noqa: E731
-        a, at=laid_at.add(days=2), actor=ACTOR, granted=False
-    )
-    appeal = lambda a: lodge_interim_refusal_appeal(  # noqa: E731
-        a, at=laid_at.add(days=5), actor="force solicitor", appellant=OFFICER
-    )
+
+    def apply(days: int) -> Callable[[Any], Fired[Any]]:
+        return lambda a: apply_for_interim(a, at=laid_at.add(days=days), actor=ACTOR, applicant=WMP)
+
+    def refuse(days: int) -> Callable[[Any], Fired[Any]]:
+        return lambda a: decide_interim(a, at=laid_at.add(days=days), actor=ACTOR, granted=False)
+
+    def appeal(days: int) -> Callable[[Any], Fired[Any]]:
+        return lambda a: lodge_interim_refusal_appeal(
+            a, at=laid_at.add(days=days), actor="force solicitor", appellant=OFFICER
+        )
+
     return [
         _chain(
             draft(),
             lay,
-            apply,
-            refuse,
-            appeal,
+            apply(1),
+            refuse(2),
+            appeal(5),
             lambda a: dismiss_refusal_appeal(a, at=laid_at.add(days=12), actor="Crown Court"),
-            appeal,
+            appeal(13),
             lambda a: allow_interim_refusal_appeal(
                 a, at=laid_at.add(days=19), actor="Crown Court", interim_order_id="ISPO-CC"
             ),
-            apply,
-            refuse,
-            appeal,
+            apply(20),
+            refuse(21),
+            appeal(22),
             lambda a: grant_application(
                 a, at=laid_at.add(days=40), actor=ACTOR, findings=FINDINGS, order_id="SPO-2"
             ),
@@ -172,9 +175,9 @@ def interim_appeal_walks(lay: Any, laid_at: Any) -> list[Walk]:
         _chain(
             draft(),
             lay,
-            apply,
-            refuse,
-            appeal,
+            apply(1),
+            refuse(2),
+            appeal(5),
             lambda a: withdraw_application(a, at=laid_at.add(days=8), actor=ACTOR),
         ),
     ]

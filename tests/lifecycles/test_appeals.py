@@ -635,11 +635,16 @@ def interim_refused(*outcomes: bool) -> application.Application:
     app = application.lay_application(
         draft(), at=MADE_AT, actor="PC", area_connection=application.AreaConnection.RESIDES_IN_AREA
     ).subject
-    for granted in outcomes or (False,):
-        app = application.apply_for_interim(app, at=MADE_AT, actor="PC", applicant=WMP).subject
-        order_id = "ISPO-1" if granted else None
+    for n, granted in enumerate(outcomes or (False,)):  # each applied for after the last
+        applied = MADE_AT.add(hours=n)
+        app = application.apply_for_interim(app, at=applied, actor="PC", applicant=WMP).subject
+        order_id = f"ISPO-{n + 1}" if granted else None
         app = application.decide_interim(
-            app, at=MADE_AT.add(days=1), actor="court", granted=granted, interim_order_id=order_id
+            app,
+            at=applied.add(minutes=30),
+            actor="court",
+            granted=granted,
+            interim_order_id=order_id,
         ).subject
     return app
 

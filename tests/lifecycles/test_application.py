@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import attrs
 import pendulum
 import pytest
@@ -15,16 +18,24 @@ from spo_tracker.domain.lifecycles.application import (
     AreaConnection,
     CourtFindings,
     CourtKind,
+    InterimDecision,
     apply_for_interim,
     decide_interim,
     draft_application,
     grant_application,
     lay_application,
+    lodge_refusal_appeal,
     refuse_application,
     withdraw_application,
 )
+from spo_tracker.domain.lifecycles.parties import Party
 from spo_tracker.domain.people import ChiefOfficer, Force
-from spo_tracker.errors import GuardRejectedError, NaiveDatetimeError, UnknownCodeError
+from spo_tracker.errors import (
+    GuardRejectedError,
+    InvalidValueError,
+    NaiveDatetimeError,
+    UnknownCodeError,
+)
 from tests.lifecycles.builders import BTP, GMP, WMP, defendant, draft, london
 from tests.lifecycles.registry import covers
 
@@ -127,7 +138,8 @@ def test_refusal_is_recorded_with_any_findings() -> None:
 def test_a_pending_application_can_be_withdrawn() -> None:
     """WITHDRAW from LAID or INTERIM_APPLIED (the Act is silent: library row)."""
     for app in (laid(), interim_applied()):
-        assert withdraw_application(app, at=AT, actor="DI 2").subject.state is St.WITHDRAWN
+        later = AT.add(days=1)
+        assert withdraw_application(app, at=later, actor="DI 2").subject.state is St.WITHDRAWN
 
 
 # --- guards -------------------------------------------------------------------
@@ -219,13 +231,13 @@ def test_interim_application_by_another_chief_officer_is_refused() -> None:
 
 def test_the_interim_decision_must_be_stated() -> None:
     """No decision, or a grant without its order id, is refused (SPA2019 s.5(3))."""
-    app = interim_applied()
-    error = refusal(app, ApplicationCommand(Ev.INTERIM_DECIDED, AT, "clerk"))
+    app, at = interim_applied(), AT.add(hours=2)
+    error = refusal(app, ApplicationCommand(Ev.INTERIM_DECIDED, at, "clerk"))
     assert error.section == "SPA2019 s.5(3)"
     assert "interim_granted=None" in error.reason
-    no_id = ApplicationCommand(Ev.INTERIM_DECIDED, AT, "clerk", interim_granted=True)
+    no_id = ApplicationCommand(Ev.INTERIM_DECIDED, at, "clerk", interim_granted=True)
     assert "interim_order_id=None" in refusal(app, no_id).reason
-    refused = decide_interim(app, at=AT, actor="clerk", granted=False).subject
+    refused = decide_interim(app, at=at, actor="clerk", granted=False).subject
     assert refused.interim_decisions[0].granted is False
 
 
@@ -265,3 +277,106 @@ def test_drafting_copies_the_date_of_birth() -> None:
     )
     assert app.defendant_born_on is None
     assert app.state is St.DRAFT
+
+
+# --- the record's own fields (review finding 8) ---------------------------------
+
+
+def test_states_and_codes_are_parsed_or_refused_with_a_typed_error() -> None:
+    """A state given by value or name is the member; an unknown one names the value."""
+    assert draft(state="laid").state is St.LAID
+    assert draft(state="INTERIM_APPLIED").state is St.INTERIM_APPLIED
+    assert draft(court_kind="youth").court_kind is CourtKind.YOUTH
+    assert draft(area_connection="believed_in_area").area_connection is (
+        AreaConnection.BELIEVED_IN_AREA
+    )
+    for field, bad in (("state", "lodged"), ("court_kind", "crown"), ("area_connection", 3)):
+        with pytest.raises(UnknownCodeError, match=field) as caught:
+            draft(**{field: bad})
+        assert repr(bad) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "field", ["laid_at", "interim_applied_at", "determined_at", "withdrawn_at"]
+)
+def test_naive_times_on_an_application_are_refused_naming_the_field(field: str) -> None:
+    """Aware datetimes only, through statutory_time's helper."""
+    with pytest.raises(NaiveDatetimeError, match=field):
+        draft(**{field: dt.datetime(2026, 3, 1, 10)})
+
+
+def test_interim_decisions_are_aware_and_in_time_order() -> None:
+    """Naive, or decided before applied for: typed errors naming the field."""
+    applied = london(2026, 3, 1, 10)
+    with pytest.raises(NaiveDatetimeError, match="decided_at"):
+        InterimDecision(applied, dt.datetime(2026, 3, 1, 11), False)
+    with pytest.raises(InvalidValueError, match="decided_at") as caught:
+        InterimDecision(applied, applied.subtract(minutes=1), False)
+    assert "before the interim application" in str(caught.value)
+    with pytest.raises(InvalidValueError, match="interim_decisions"):
+        draft(interim_decisions=("refused",))
+
+
+def test_protected_persons_are_a_collection_of_ids() -> None:
+    """A bare string is refused, not split into letters."""
+    with pytest.raises(InvalidValueError, match="'P12'"):
+        draft(protected_person_ids="P12")
+    assert draft(protected_person_ids=["P1", "P2"]).protected_person_ids == ("P1", "P2")
+
+
+def test_a_grant_names_the_order_made() -> None:
+    """order_named (SPA2019 s.2(1)): no order id, or a blank one, is refused; unchanged."""
+    for missing in (None, "   "):
+        command = ApplicationCommand(
+            Ev.GRANT, AT.add(days=9), "clerk", findings=ALL_MET, order_id=missing
+        )
+        error = refusal(laid(), command)
+        assert (error.guard, error.section) == ("order_named", "SPA2019 s.2(1)")
+        assert repr(missing) in error.reason
+
+
+@pytest.mark.parametrize(
+    ("build", "fire", "conflict"),
+    [
+        (
+            laid,
+            lambda a: grant_application(
+                a, at=AT.subtract(days=9), actor="c", findings=ALL_MET, order_id="SPO-1"
+            ),
+            "before the application was laid at 2026-02-02T10:00:00+00:00",
+        ),
+        (
+            interim_applied,
+            lambda a: decide_interim(a, at=AT.add(minutes=30), actor="c", granted=False),
+            "before the interim application at 2026-02-02T11:00:00+00:00",
+        ),
+        (
+            lambda: refuse_application(laid(), at=AT.add(days=30), actor="c").subject,
+            lambda a: lodge_refusal_appeal(
+                a, at=AT.add(days=29), actor="c", appellant=Party.chief_officer(WMP)
+            ),
+            "before the application was determined at 2026-03-04T10:00:00+00:00",
+        ),
+        (
+            lambda: (
+                decide_interim(
+                    interim_applied(), at=AT.add(days=2), actor="c", granted=False
+                ).subject
+            ),
+            lambda a: apply_for_interim(a, at=AT.add(days=1), actor="c", applicant=WMP),
+            "before the latest interim decision at 2026-02-04T10:00:00+00:00",
+        ),
+    ],
+    ids=["grant before laid", "decided before applied", "appeal before refusal", "reapply"],
+)
+def test_application_events_dated_before_what_it_records_are_refused(
+    build: Any, fire: Any, conflict: str
+) -> None:
+    """in_chronological_order (library), naming both instants; the application unchanged."""
+    app = build()
+    before = (app, app.revision)
+    with pytest.raises(GuardRejectedError) as caught:
+        fire(app)
+    assert (caught.value.guard, caught.value.section) == ("in_chronological_order", "library")
+    assert conflict in caught.value.reason
+    assert (app, app.revision) == before

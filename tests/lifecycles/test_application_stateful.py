@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pendulum
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -30,6 +32,7 @@ from spo_tracker.domain.lifecycles.application import (
 )
 from spo_tracker.domain.lifecycles.parties import AppealAgainst, AppealedDecision, Party
 from spo_tracker.domain.people import ChiefOfficer
+from spo_tracker.errors import GuardRejectedError, IllegalTransitionError
 from tests.lifecycles import model
 from tests.lifecycles.builders import BTP, GMP, WMP, draft
 from tests.lifecycles.strategies import start_instants, steps
@@ -99,6 +102,7 @@ class ApplicationLifecycle(RuleBasedStateMachine):
         """
         self.now, self.state, self.revision, self.decisions = start, "DRAFT", 1, 0
         self.appeal, self.last_interim_refused = None, False
+        self.recorded: dict[str, dt.datetime] = {}  # what the application records, by name
         self.app = draft(applicant=applicant, defendant_born_on=born, court_kind=court_kind)
         if stage == "draft":
             return
@@ -118,9 +122,23 @@ class ApplicationLifecycle(RuleBasedStateMachine):
         legal = event.name in LEGAL[self.state]
         self.app = model.expect(MACHINE, self.app, cmd, legal=legal, passes=passes)
         if legal and passes:
-            self.state = LEGAL[self.state][event.name]
+            source, self.state = self.state, LEGAL[self.state][event.name]
             self.revision += 1
+            self._record(event.name, source)
         return legal and passes
+
+    def _record(self, name: str, source: str) -> None:
+        """The instants the application now records (the model's chronology floor)."""
+        if name == "LAY":
+            self.recorded["laid"] = self.now
+        elif name == "APPLY_FOR_INTERIM":
+            self.recorded["interim applied"] = self.now
+        elif name == "INTERIM_DECIDED" or (name == "APPEAL_ALLOWED" and source == "LAID"):
+            self.recorded.pop("interim applied", None)
+            self.recorded["interim decided"] = self.now
+        elif name in ("GRANT", "REFUSE", "WITHDRAW", "APPEAL_ALLOWED"):
+            self.recorded.pop("interim applied", None)
+            self.recorded["determined"] = self.now
 
     def _determine(self, event: Ev, passes: bool, **payload: object) -> None:
         """GRANT, REFUSE, WITHDRAW: a pending interim appeal lapses with the application."""
@@ -158,10 +176,15 @@ class ApplicationLifecycle(RuleBasedStateMachine):
             self.decisions += 1
             self.last_interim_refused = not granted
 
-    @rule(findings=st.none() | st.tuples(st.booleans(), st.booleans(), st.booleans()))
-    def grant(self, findings: tuple[bool, bool, bool] | None) -> None:
+    @rule(
+        findings=st.none() | st.tuples(st.booleans(), st.booleans(), st.booleans()),
+        order_id=st.sampled_from(["SPO-1", None, "  "]),
+    )
+    def grant(self, findings: tuple[bool, bool, bool] | None, order_id: str | None) -> None:
+        """s.2(1): every finding, and the order made named."""
         found = CourtFindings(*findings) if findings is not None else None
-        self._determine(Ev.GRANT, findings is not None and all(findings), findings=found)
+        passes = findings is not None and all(findings) and order_id == "SPO-1"
+        self._determine(Ev.GRANT, passes, findings=found, order_id=order_id)
 
     @rule()
     def refuse(self) -> None:
@@ -248,7 +271,28 @@ class ApplicationLifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self.appeal is AppealedDecision.INTERIM_REFUSAL)
     @rule(event=st.sampled_from([Ev.GRANT, Ev.REFUSE, Ev.WITHDRAW]))
     def the_application_is_determined_with_an_interim_appeal_pending(self, event: Ev) -> None:
-        self._determine(event, True, findings=CourtFindings(True, True, True))
+        named = {"order_id": "SPO-1"} if event is Ev.GRANT else {}
+        self._determine(event, True, findings=CourtFindings(True, True, True), **named)
+
+    @precondition(lambda self: bool(self.recorded))
+    @rule(event_=st.sampled_from(list(Ev)), back=steps)
+    def back_dated(self, event_: Ev, back: pendulum.Duration) -> None:
+        """An event dated before what the application records: refused, nothing changes."""
+        at = pendulum.instance(max(self.recorded.values())) - back
+        before = (self.app, self.app.revision)
+        with pytest.raises(IllegalTransitionError) as caught:
+            MACHINE.fire(self.app, ApplicationCommand(event_, at, "PC 1"))
+        if event_.name in LEGAL[self.state]:
+            assert isinstance(caught.value, GuardRejectedError)
+            assert caught.value.guard == "in_chronological_order"
+        else:
+            assert not isinstance(caught.value, GuardRejectedError)
+        assert (self.app, self.app.revision) == before
+
+    @invariant()
+    def the_application_passes_its_own_checks(self) -> None:
+        """Every transition's output re-validates: ``attrs.evolve`` runs every check."""
+        assert attrs.evolve(self.app) == self.app
 
     @invariant()
     def agrees_with_the_model(self) -> None:

@@ -28,12 +28,14 @@ __all__ = [
     "PROBE_ACTOR",
     "Revisioned",
     "aware_at",
+    "code_converter",
     "day_start",
     "evolve",
     "first_conflict",
     "is_before",
     "london_day",
     "non_empty_text",
+    "optional_aware",
     "period_end",
     "row",
     "state_setter",
@@ -155,6 +157,36 @@ def _revalidate(plan: _CopyPlan, new: Any, changes: Mapping[str, Any]) -> None:
             validate(new, attribute, changes[name])
     if plan.post_init is not None:
         plan.post_init(new)
+
+
+def code_converter(codes: type[E], field: str) -> Callable[[object], E]:
+    """A converter to a member of ``codes``: the member itself, or its value or name as text.
+
+    Raises (from the converter):
+        UnknownCodeError: naming ``field``, the value and the known values.
+    """
+
+    def convert(value: object) -> E:
+        if isinstance(value, codes):
+            return value
+        if isinstance(value, str):
+            for member in codes:
+                if value in (member.value, member.name):
+                    return member
+        raise UnknownCodeError(field, value, [str(c.value) for c in codes])
+
+    convert.__name__ = f"to_{field}"
+    return convert
+
+
+def optional_aware(field: str) -> Callable[[object], pendulum.DateTime | None]:
+    """A converter: ``None``, or an aware instant (a naive one is refused, naming ``field``)."""
+
+    def convert(value: object) -> pendulum.DateTime | None:
+        return None if value is None else ensure_aware(value, field=field)
+
+    convert.__name__ = f"to_{field}"
+    return convert
 
 
 def aware_at(value: object) -> pendulum.DateTime:

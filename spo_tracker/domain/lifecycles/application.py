@@ -35,6 +35,7 @@ and its event (``lapsed_appeal``) name the appeal that lapsed.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
@@ -45,15 +46,19 @@ from spo_tracker.domain.lifecycles._orders import appeal_record
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
     aware_at,
+    code_converter,
+    first_conflict,
+    is_before,
     london_day,
     non_empty_text,
+    optional_aware,
     row,
     state_setter,
     to_event,
 )
 from spo_tracker.domain.people import ChiefOfficer, Defendant, ForceKind
 from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition, TransitionRecord
-from spo_tracker.domain.statutory_time import corresponding_date, ensure_date
+from spo_tracker.domain.statutory_time import corresponding_date, ensure_aware, ensure_date
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
@@ -78,6 +83,7 @@ __all__ = [
     "dismiss_refusal_appeal",
     "draft_application",
     "grant_application",
+    "in_chronological_order",
     "interim_by_same_chief_officer",
     "interim_decision_given",
     "interim_order_made_on_appeal",
@@ -89,6 +95,8 @@ __all__ = [
     "lodge_refusal_appeal",
     "no_interim_appeal_pending",
     "order_made_on_appeal",
+    "order_named",
+    "recorded_times",
     "refusal_appeal_pending",
     "refusal_appealed_by_applying_chief_officer",
     "refuse_application",
@@ -156,18 +164,114 @@ class CourtFindings:
         return [name for name, met in found if met is not True]
 
 
+def _applied_at(value: object) -> pendulum.DateTime:
+    return ensure_aware(value, field="applied_at")
+
+
+def _decided_at(value: object) -> pendulum.DateTime:
+    return ensure_aware(value, field="decided_at")
+
+
+def _flag(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidValueError(attribute.name, value, "must be True or False")
+
+
+def _optional_id(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise InvalidValueError(attribute.name, value, "must be None or a non-empty id")
+
+
 @attrs.frozen
 class InterimDecision:
-    """An interim application and the court's decision on it (SPA2019 s.5(3))."""
+    """An interim application and the court's decision on it (SPA2019 s.5(3)).
 
-    applied_at: pendulum.DateTime
-    decided_at: pendulum.DateTime
-    granted: bool
-    interim_order_id: str | None = None
+    Raises:
+        NaiveDatetimeError: a time without a zone.
+        InvalidValueError: decided before applied for (a grant without its order's
+            id is refused by the INTERIM_DECIDED guard, not here: records made before
+            that guard may lack it).
+    """
+
+    applied_at: pendulum.DateTime = attrs.field(converter=_applied_at)
+    decided_at: pendulum.DateTime = attrs.field(converter=_decided_at)
+    granted: bool = attrs.field(validator=_flag)
+    interim_order_id: str | None = attrs.field(default=None, validator=_optional_id)
+
+    def __attrs_post_init__(self) -> None:
+        if is_before(self.decided_at, self.applied_at):
+            raise InvalidValueError(
+                "decided_at",
+                self.decided_at.isoformat(),
+                f"is before the interim application at {self.applied_at.isoformat()}",
+            )
 
 
 def _opt_date(value: object) -> pendulum.Date | None:
     return None if value is None else ensure_date(value, field="date")
+
+
+def _person_ids(value: object) -> tuple[str, ...]:
+    """The protected persons as a tuple; a bare string is refused, not split into letters."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidValueError(
+            "protected_person_ids", value, "give a collection of person ids, e.g. ['P1']"
+        )
+    ids = tuple(value)
+    if not all(isinstance(p, str) and p.strip() for p in ids):
+        raise InvalidValueError("protected_person_ids", ids, "each must be a non-empty id")
+    return ids
+
+
+def _decisions(value: object) -> tuple[InterimDecision, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidValueError("interim_decisions", value, "must be InterimDecision records")
+    decisions = tuple(value)
+    if not all(isinstance(d, InterimDecision) for d in decisions):
+        raise InvalidValueError("interim_decisions", decisions, "must be InterimDecision records")
+    return decisions
+
+
+def _findings(_: object, attribute: attrs.Attribute[CourtFindings | None], value: object) -> None:
+    if value is not None and not isinstance(value, CourtFindings):
+        raise InvalidValueError(attribute.name, value, "must be CourtFindings or None")
+
+
+_COURT_KIND: Final = code_converter(CourtKind, "court_kind")
+_STATE: Final = code_converter(ApplicationState, "state")
+_AREA: Final = code_converter(AreaConnection, "area_connection")
+_LAID: Final = optional_aware("laid_at")
+_INTERIM_APPLIED: Final = optional_aware("interim_applied_at")
+_DETERMINED: Final = optional_aware("determined_at")
+_WITHDRAWN: Final = optional_aware("withdrawn_at")
+
+
+def _court_kind(value: object) -> CourtKind:
+    return _COURT_KIND(value)
+
+
+def _state(value: object) -> ApplicationState:
+    return _STATE(value)
+
+
+def _area(value: object) -> AreaConnection | None:
+    return None if value is None else _AREA(value)
+
+
+def _laid_at(value: object) -> pendulum.DateTime | None:
+    return _LAID(value)
+
+
+def _interim_applied_at(value: object) -> pendulum.DateTime | None:
+    return _INTERIM_APPLIED(value)
+
+
+def _determined_at(value: object) -> pendulum.DateTime | None:
+    return _DETERMINED(value)
+
+
+def _withdrawn_at(value: object) -> pendulum.DateTime | None:
+    return _WITHDRAWN(value)
 
 
 @attrs.frozen
@@ -193,25 +297,32 @@ class Application:
         appeal: the chief officer's appeal against the refusal of the application
             (REFUSAL_APPEALED) or of an interim order (LAID), while pending (s.7(2)).
         revision: bumped by every fired event.
+
+    Raises:
+        UnknownCodeError: a state, court kind or area connection the library does not know.
+        NaiveDatetimeError: a time without a zone.
+        InvalidValueError: another bad field, naming it and the value.
     """
 
     application_id: str = attrs.field(validator=non_empty_text)
     defendant_id: str = attrs.field(validator=non_empty_text)
     applicant: ChiefOfficer
     court: str = attrs.field(validator=non_empty_text)
-    court_kind: CourtKind = CourtKind.MAGISTRATES
-    state: ApplicationState = ApplicationState.DRAFT
-    protected_person_ids: tuple[str, ...] = ()
+    court_kind: CourtKind = attrs.field(default=CourtKind.MAGISTRATES, converter=_court_kind)
+    state: ApplicationState = attrs.field(default=ApplicationState.DRAFT, converter=_state)
+    protected_person_ids: tuple[str, ...] = attrs.field(default=(), converter=_person_ids)
     defendant_born_on: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
     conduct_last_on: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
-    laid_at: pendulum.DateTime | None = None
-    area_connection: AreaConnection | None = None
-    interim_applied_at: pendulum.DateTime | None = None
-    interim_decisions: tuple[InterimDecision, ...] = ()
-    findings: CourtFindings | None = None
-    determined_at: pendulum.DateTime | None = None
-    withdrawn_at: pendulum.DateTime | None = None
-    order_id: str | None = None
+    laid_at: pendulum.DateTime | None = attrs.field(default=None, converter=_laid_at)
+    area_connection: AreaConnection | None = attrs.field(default=None, converter=_area)
+    interim_applied_at: pendulum.DateTime | None = attrs.field(
+        default=None, converter=_interim_applied_at
+    )
+    interim_decisions: tuple[InterimDecision, ...] = attrs.field(default=(), converter=_decisions)
+    findings: CourtFindings | None = attrs.field(default=None, validator=_findings)
+    determined_at: pendulum.DateTime | None = attrs.field(default=None, converter=_determined_at)
+    withdrawn_at: pendulum.DateTime | None = attrs.field(default=None, converter=_withdrawn_at)
+    order_id: str | None = attrs.field(default=None, validator=_optional_id)
     appeal: PendingAppeal | None = attrs.field(default=None)
     note: str = ""
     revision: int = 1
@@ -408,6 +519,34 @@ def no_interim_appeal_pending(app: Application, cmd: ApplicationCommand) -> str 
     return None
 
 
+def recorded_times(app: Application) -> list[tuple[str, pendulum.DateTime | None]]:
+    """What an application's state depends on, as (description, instant)."""
+    last = app.interim_decisions[-1] if app.interim_decisions else None
+    return [
+        ("the application was laid", app.laid_at),
+        ("the interim application", app.interim_applied_at),
+        ("the latest interim decision", None if last is None else last.decided_at),
+        ("the application was determined", app.determined_at),
+        ("the application was withdrawn", app.withdrawn_at),
+    ]
+
+
+def in_chronological_order(app: Application, cmd: ApplicationCommand) -> str | None:
+    """Library rule: no event is dated before what the application already records.
+
+    Not before it was laid, the pending interim application, the latest interim
+    decision, or its determination (an appeal against a refusal follows it).
+    """
+    return first_conflict(cmd.at, recorded_times(app))
+
+
+def order_named(app: Application, cmd: ApplicationCommand) -> str | None:
+    """Granting the application makes an order, which is named (SPA2019 s.2(1))."""
+    if not isinstance(cmd.order_id, str) or not cmd.order_id.strip():
+        return f"order_id={cmd.order_id!r}: name the order the court makes"
+    return None
+
+
 def order_made_on_appeal(app: Application, cmd: ApplicationCommand) -> str | None:
     """An allowed appeal names the order the Crown Court makes (SPA2019 s.7(4))."""
     if not cmd.order_id:
@@ -449,6 +588,8 @@ SAME_OFFICER: Final = Guard(
 )
 DECISION: Final = Guard("interim_decision_given", "SPA2019 s.5(3)", interim_decision_given)
 FINDINGS: Final = Guard("court_findings_met", "SPA2019 s.2(1)", court_findings_met)
+CHRONO: Final = Guard("in_chronological_order", "library", in_chronological_order)
+ORDER: Final = Guard("order_named", "SPA2019 s.2(1)", order_named)
 APPELLANT: Final = Guard(
     "refusal_appealed_by_applying_chief_officer",
     "SPA2019 s.7(2)",
@@ -537,7 +678,7 @@ def _determinations(source: ApplicationState) -> tuple[_Row, ...]:
     return (
         row(source, Ev.GRANT, St.GRANTED, "SPA2019 s.2(1)",
             "the court is satisfied of s.2(1)(a)-(c) and makes the order",
-            guards=(FINDINGS,), changes=_determined),
+            guards=(FINDINGS, ORDER), changes=_determined),
         row(source, Ev.REFUSE, St.REFUSED, "SPA2019 s.2(1)",
             "the court is not satisfied and refuses the application", changes=_determined),
         row(source, Ev.WITHDRAW, St.WITHDRAWN, "library",
@@ -632,6 +773,7 @@ MACHINE: Final = ApplicationMachine(
     get_state=lambda app: app.state,
     set_state=state_setter(),
     probe=_probe,
+    every_row=(CHRONO,),
 )
 
 
@@ -709,7 +851,11 @@ def grant_application(
     findings: CourtFindings,
     order_id: str | None = None,
 ) -> Fired[Application]:
-    """The court makes the order (SPA2019 s.2(1): all three findings needed)."""
+    """The court makes the order (SPA2019 s.2(1): all three findings needed).
+
+    Raises:
+        GuardRejectedError: a finding not met, or no order named.
+    """
     cmd = ApplicationCommand(Ev.GRANT, at, actor, findings=findings, order_id=order_id)
     return MACHINE.fire(app, cmd)
 
