@@ -280,6 +280,10 @@ class NotificationDuty:
         false_information: records of false information notified.
         replaced_order_ids: the interim orders a full order replaced (s.9(1)(a)).
         part2_final_day: the last SOA 2003 Part 2 final day recorded (s.9(6)).
+        part2_registered_at: when the defendant became subject to the Part 2
+            requirements, while they are (s.9(5)); cleared by a final day (s.9(6)).
+            A final day before it is refused. ``None`` for duties recorded before
+            the library kept it.
         ended_at: when the order ended.
         revision: bumped by every fired event.
     """
@@ -300,6 +304,9 @@ class NotificationDuty:
     part2_final_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
     ended_at: pendulum.DateTime | None = attrs.field(default=None, converter=_opt_aware)
     revision: int = 1
+    part2_registered_at: pendulum.DateTime | None = attrs.field(
+        default=None, converter=_opt_aware, kw_only=True
+    )
 
     @property
     def subject_id(self) -> str:

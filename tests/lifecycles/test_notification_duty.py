@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pendulum
 import pytest
 
@@ -23,6 +24,7 @@ from spo_tracker.domain.lifecycles.notification_duty import (
     record_notification,
     record_refusal,
     record_service,
+    recorded_times,
     replace_interim_with_full,
 )
 from spo_tracker.domain.notification import (
@@ -364,10 +366,11 @@ def test_the_final_day_guards() -> None:
 def test_a_final_day_before_service_day_starts_the_clock_at_service() -> None:
     """The later of the final day and the day of service (OPEN choice)."""
     served = record_service(reach(St.EXEMPT), at=SERVED_AT, actor="PC").subject
-    d = part2_final_day(
-        served, at=SERVED_AT.add(days=1), actor="PPU", final_day=pendulum.Date(2026, 3, 1)
+    d = part2_final_day(  # registered on 9 March, the day before service
+        served, at=SERVED_AT.add(days=1), actor="PPU", final_day=pendulum.Date(2026, 3, 9)
     )
     assert d.subject.outstanding[0].arose_on == pendulum.Date(2026, 3, 10)
+    assert d.subject.part2_registered_at is None  # no longer subject to Part 2
 
 
 def test_the_replacing_full_order_must_be_named() -> None:
@@ -383,3 +386,129 @@ def test_a_duty_is_not_opened_for_a_full_order_that_replaces_an_interim_one() ->
         open_duty(duty_id="DUTY-2", order=replacing, local_police_area=AREA)
     opened = open_duty(duty_id="DUTY-3", order=interim(), local_police_area=AREA)
     assert (opened.state, opened.order_id) == (St.NOT_DUE, "ISPO-1")
+
+
+# --- time order, Part 2 registration, and the hand-over from an ended duty ---------
+
+
+def test_a_final_day_before_the_recorded_registration_is_refused() -> None:
+    """final_day_after_registration (SPA2019 s.9(5)-(6)): exempt is not turned overdue."""
+    exempt = record_service(reach(St.EXEMPT), at=SERVED_AT, actor="PC").subject
+    assert exempt.part2_registered_at == SERVED_AT.subtract(days=1)
+    for event in (Ev.PART2_FINAL_DAY, Ev.PART2_FINAL_DAY_BEFORE_SERVICE):
+        subject = exempt if event is Ev.PART2_FINAL_DAY else reach(St.EXEMPT)
+        error = refusal(
+            subject,
+            command(event, SERVED_AT.add(days=30), final_day=pendulum.Date(2020, 1, 1)),
+        )
+        assert (error.guard, error.section) == (
+            "final_day_after_registration",
+            "SPA2019 s.9(5)-(6)",
+        )
+        assert "final_day=2020-01-01" in error.reason
+        assert "2026-03-09" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("state", "event", "at", "conflict"),
+    [
+        (
+            St.DUE,
+            Ev.NOTIFIED,
+            london(2026, 3, 9, 23, 59),
+            "the order was served at 2026-03-10T00:00",
+        ),
+        (St.NOTIFIED, Ev.ACKNOWLEDGED, london(2026, 3, 11, 13), "the last notification at"),
+        (St.UP_TO_DATE, Ev.NEW_NAME, london(2026, 3, 11, 14, 30), "its acknowledgement at"),
+        (St.EXEMPT, Ev.ORDER_SERVED, london(2026, 3, 9, 13), "the Part 2 registration at"),
+        (St.OVERDUE, Ev.PART2_REGISTERED, london(2026, 3, 9, 23), "the order was served at"),
+    ],
+)
+def test_duty_events_dated_before_what_it_records_are_refused(
+    state: DutyState, event: DutyEvent, at: pendulum.DateTime, conflict: str
+) -> None:
+    """in_chronological_order (library), naming both instants; the duty unchanged."""
+    subject = reach(state)
+    assert any(t is not None and at < t for _, t in recorded_times(subject))
+    error = refusal(subject, command(event, at, detail="Alex Other", station="Lloyd House"))
+    assert (error.guard, error.section) == ("in_chronological_order", "library")
+    assert f"at={at.to_iso8601_string()}: before {conflict}" in error.reason
+
+
+def _interim_duty_ended_at(ended_at: pendulum.DateTime, state: DutyState) -> NotificationDuty:
+    return order_ended(reach(state), at=ended_at, actor="system").subject
+
+
+REPLACED_AT = london(2026, 4, 20, 11)
+
+
+@covers("notification_duty", (St.DUE, Ev.ORDER_ENDED))
+def test_an_ended_interim_duty_continues_under_the_full_order_that_replaced_it() -> None:
+    """s.9(1)(a), s.5(6)(b): same id, what it owed outstanding again, nothing re-opened."""
+    ended = _interim_duty_ended_at(REPLACED_AT, St.DUE)
+    assert ended.state is St.ENDED
+    replacing = full(made_at=REPLACED_AT, replaces=interim())
+    continued = open_duty(
+        duty_id="DUTY-1", order=replacing, local_police_area=AREA, continues=ended
+    )
+    assert (continued.state, continued.order_id, continued.ended_at) == (St.DUE, "SPO-1", None)
+    assert continued.replaced_order_ids == ("ISPO-1",)
+    assert [i.kind for i in continued.outstanding] == [ItemKind.INITIAL]
+    assert continued.outstanding[0].arose_on == pendulum.Date(2026, 3, 10)  # not restarted
+    assert continued.revision == ended.revision + 1
+    named = record_new_name(
+        continued, at=REPLACED_AT.add(days=2), actor="PC", name="Alex Other"
+    ).subject
+    assert [i.kind for i in named.outstanding] == [ItemKind.INITIAL, ItemKind.NEW_NAME]
+
+
+@pytest.mark.parametrize(
+    ("state", "continues_in"),
+    [
+        (St.NOT_DUE, St.NOT_DUE),
+        (St.EXEMPT, St.EXEMPT),
+        (St.NOTIFIED, St.NOTIFIED),
+        (St.UP_TO_DATE, St.UP_TO_DATE),
+    ],
+)
+def test_a_continued_duty_is_in_the_state_it_ended_from(
+    state: DutyState, continues_in: DutyState
+) -> None:
+    """Nothing owed: exempt, unserved, notified or up to date, as before the end."""
+    ended = _interim_duty_ended_at(REPLACED_AT, state)
+    replacing = full(made_at=REPLACED_AT, replaces=interim())
+    continued = open_duty(
+        duty_id="DUTY-1", order=replacing, local_police_area=AREA, continues=ended
+    )
+    assert continued.state is continues_in
+    assert continued.outstanding == ()
+
+
+def test_only_the_replaced_orders_ended_duty_is_continued() -> None:
+    """Typed errors naming the duty: live, ended too early, another order, another id."""
+    replacing = full(made_at=REPLACED_AT, replaces=interim())
+    live = reach(St.DUE)
+    other_order = attrs.evolve(replacing, replaces_order_id="ISPO-9")
+    cases = [
+        (live, "DUTY-1", "is due: a live duty continues"),
+        (_interim_duty_ended_at(REPLACED_AT.subtract(days=1), St.DUE), "DUTY-1", "not in force"),
+        (_interim_duty_ended_at(REPLACED_AT, St.DUE), "DUTY-2", "keeps its id 'DUTY-1'"),
+    ]
+    for ended, duty_id, problem in cases:
+        with pytest.raises(InvalidValueError) as caught:
+            open_duty(duty_id=duty_id, order=replacing, local_police_area=AREA, continues=ended)
+        assert problem in str(caught.value)
+    with pytest.raises(InvalidValueError, match="'ISPO-9'"):
+        open_duty(
+            duty_id="DUTY-1",
+            order=other_order,
+            local_police_area=AREA,
+            continues=_interim_duty_ended_at(REPLACED_AT, St.DUE),
+        )
+    with pytest.raises(InvalidValueError, match="replaces"):
+        open_duty(
+            duty_id="DUTY-1",
+            order=full(),
+            local_police_area=AREA,
+            continues=_interim_duty_ended_at(REPLACED_AT, St.DUE),
+        )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pendulum
+import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
@@ -15,6 +17,7 @@ from spo_tracker.domain.notification import (
     NotificationDuty,
     notification_failures,
 )
+from spo_tracker.errors import GuardRejectedError, IllegalTransitionError
 from tests.lifecycles import model
 from tests.lifecycles.builders import duty
 from tests.lifecycles.strategies import start_instants, steps
@@ -71,6 +74,8 @@ class NotificationDutyLifecycle(RuleBasedStateMachine):
         self.outstanding, self.names, self.notifications = [], set(), 0
         self.served_on = self.initial_from = None
         self.area, self.order_id = AREA, "ISPO-1"
+        self.registered_on: dt.date | None = None
+        self.recorded: dict[str, dt.datetime | None] = {}  # what the duty records, by name
         if served:
             self.serve()  # most of the lifecycle follows service
 
@@ -96,7 +101,37 @@ class NotificationDutyLifecycle(RuleBasedStateMachine):
         if done:
             self.state = LEGAL[self.state][event.name]
             self.revision += 1
+            self._record(event.name, payload)
         return done
+
+    def _start_of(self, day: dt.date) -> dt.datetime:
+        return model.day_end(day - dt.timedelta(days=1))
+
+    def _record(self, name: str, payload: dict[str, object]) -> None:
+        """The instants the duty now records (the model's chronology floor)."""
+        closes = bool(self.outstanding) and name in ("NOTIFIED", "PART2_REGISTERED", "ORDER_ENDED")
+        if closes:
+            self.recorded["closed"] = self.now
+        if name == "ORDER_SERVED":
+            self.recorded["served"] = self._start_of(self._today())
+        elif name == "PART2_REGISTERED":
+            self.recorded["registered"], self.registered_on = self.now, self._today()
+        elif name in ("PART2_FINAL_DAY", "PART2_FINAL_DAY_BEFORE_SERVICE"):
+            final = payload["final_day"]
+            assert isinstance(final, dt.date)
+            self.recorded["final day"] = self._start_of(final)
+            self.recorded["registered"], self.registered_on = None, None
+        elif name == "NOTIFIED":
+            self.recorded["notified"], self.recorded["acknowledged"] = self.now, None
+        elif (
+            name in ("ACKNOWLEDGED", "FINGERPRINTS_REFUSED", "ORDER_ENDED")
+            or name == "FALSE_INFORMATION_RECORDED"
+        ):
+            self.recorded[name] = self.now
+
+    def _floor(self) -> dt.datetime | None:
+        recorded = [t for t in self.recorded.values() if t is not None]
+        return max(recorded) if recorded else None
 
     def _within(self, day: dt.date) -> bool:
         return day <= self._today() and self.initial_from is not None and day >= self.initial_from
@@ -135,6 +170,7 @@ class NotificationDutyLifecycle(RuleBasedStateMachine):
     def final_day(self, before_service: bool, back: int) -> None:
         final = self._today() - dt.timedelta(days=back)
         ok = final <= self._today() and (self.served_on is None) == before_service
+        ok = ok and (self.registered_on is None or final >= self.registered_on)  # s.9(5)-(6)
         event = Ev.PART2_FINAL_DAY_BEFORE_SERVICE if before_service else Ev.PART2_FINAL_DAY
         if self._fire(event, ok, final_day=final) and not before_service:
             assert self.served_on is not None
@@ -211,7 +247,29 @@ class NotificationDutyLifecycle(RuleBasedStateMachine):
         if self._fire(Ev.ORDER_ENDED, True):
             self.outstanding = []
 
+    @precondition(lambda self: self._floor() is not None)
+    @rule(event_=st.sampled_from(list(Ev)), back=steps)
+    def back_dated(self, event_: Ev, back: pendulum.Duration) -> None:
+        """An event dated before what the duty records: refused first, nothing changes."""
+        floor = self._floor()
+        assert floor is not None
+        at = pendulum.instance(floor) - back
+        before = (self.duty, self.duty.revision)
+        with pytest.raises(IllegalTransitionError) as caught:
+            MACHINE.fire(self.duty, DutyCommand(event_, at, "PC 1"))
+        if event_.name in LEGAL[self.state]:
+            assert isinstance(caught.value, GuardRejectedError)
+            assert caught.value.guard == "in_chronological_order"
+        else:
+            assert not isinstance(caught.value, GuardRejectedError)
+        assert (self.duty, self.duty.revision) == before
+
     # -- invariants ----------------------------------------------------------------
+
+    @invariant()
+    def the_duty_passes_its_own_checks(self) -> None:
+        """Every transition's output re-validates: ``attrs.evolve`` runs every check."""
+        assert attrs.evolve(self.duty) == self.duty
 
     @invariant()
     def agrees_with_the_model(self) -> None:

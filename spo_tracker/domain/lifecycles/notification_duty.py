@@ -35,6 +35,9 @@ import pendulum
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
     aware_at,
+    day_start,
+    first_conflict,
+    is_before,
     london_day,
     non_empty_text,
     period_end,
@@ -72,7 +75,9 @@ __all__ = [
     "check_deadline",
     "deadline_has_passed",
     "detail_given",
+    "final_day_after_registration",
     "final_day_not_in_future",
+    "in_chronological_order",
     "in_person_at_local_station",
     "name_not_yet_notified",
     "new_full_order_named",
@@ -88,6 +93,7 @@ __all__ = [
     "record_notification",
     "record_refusal",
     "record_service",
+    "recorded_times",
     "refusal_named",
     "replace_interim_with_full",
     "served_by_final_day",
@@ -178,6 +184,59 @@ def _same_area(a: str | None, b: str | None) -> bool:
 
 
 # --- guards -----------------------------------------------------------------
+
+
+def recorded_times(duty: NotificationDuty) -> list[tuple[str, pendulum.DateTime | None]]:
+    """What a duty's state depends on, as (description, instant), for the chronology guard.
+
+    Service and a Part 2 final day are kept as days, so the start of that London day.
+    """
+    last = duty.notifications[-1] if duty.notifications else None
+    return [
+        ("the order was served", None if duty.served_on is None else day_start(duty.served_on)),
+        ("the Part 2 registration", duty.part2_registered_at),
+        (
+            "the Part 2 final day",
+            None if duty.part2_final_day is None else day_start(duty.part2_final_day),
+        ),
+        ("the last notification", None if last is None else last.notified_at),
+        ("its acknowledgement", None if last is None else last.acknowledged_at),
+        ("the last refusal", duty.refusals[-1].at if duty.refusals else None),
+        (
+            "the last false information recorded",
+            duty.false_information[-1].recorded_at if duty.false_information else None,
+        ),
+        ("an item was closed", duty.closed[-1].closed_at if duty.closed else None),
+        ("the duty ended", duty.ended_at),
+    ]
+
+
+def in_chronological_order(duty: NotificationDuty, cmd: DutyCommand) -> str | None:
+    """Library rule: no event is dated before what the duty already records.
+
+    Not before service, the Part 2 registration or final day, the last
+    notification (or its acknowledgement), refusal, false information or
+    closed item.
+    """
+    return first_conflict(cmd.at, recorded_times(duty))
+
+
+def final_day_after_registration(duty: NotificationDuty, cmd: DutyCommand) -> str | None:
+    """The Part 2 requirements end on or after the day they began (SPA2019 s.9(5)-(6)).
+
+    A final day before the recorded registration would turn an exempt duty into
+    an overdue one for a time the defendant was exempt.
+    """
+    registered = duty.part2_registered_at
+    if registered is None:
+        return None  # recorded before the library kept the registration
+    day = london_day(registered)
+    if _final_day(cmd) < day:
+        return (
+            f"final_day={_final_day(cmd)}: before the Part 2 registration recorded on {day} "
+            f"({registered.isoformat()})"
+        )
+    return None
 
 
 def served_by_final_day(duty: NotificationDuty, cmd: DutyCommand) -> str | None:
@@ -288,6 +347,10 @@ _G = Guard[NotificationDuty, DutyCommand]
 SERVED: Final = _G("served_by_final_day", "SPA2019 s.9(6)(d)", served_by_final_day)
 UNSERVED: Final = _G("not_yet_served", "SPA2019 s.9(1), s.9(6)(d)", not_yet_served)
 FINAL_DAY: Final = _G("final_day_not_in_future", "SPA2019 s.9(6)(c)", final_day_not_in_future)
+AFTER_REGISTRATION: Final = _G(
+    "final_day_after_registration", "SPA2019 s.9(5)-(6)", final_day_after_registration
+)
+CHRONO: Final = _G("in_chronological_order", "library", in_chronological_order)
 DEADLINE: Final = _G("deadline_has_passed", "SPA2019 s.11(1)", deadline_has_passed)
 IN_PERSON: Final = _G(
     "in_person_at_local_station", "SPA2019 s.10(1)-(3)", in_person_at_local_station
@@ -327,18 +390,22 @@ def _served_while_exempt(duty: NotificationDuty, cmd: DutyCommand) -> dict[str, 
 
 
 def _exempted(duty: NotificationDuty, cmd: DutyCommand) -> dict[str, Any]:
-    return _close(duty, cmd.at, Closure.EXEMPTED)
+    return {**_close(duty, cmd.at, Closure.EXEMPTED), "part2_registered_at": cmd.at}
 
 
 def _final_day_passed(duty: NotificationDuty, cmd: DutyCommand) -> dict[str, Any]:
     final = _final_day(cmd)
     assert duty.served_on is not None  # the guard requires service
     start = max(final, duty.served_on)
-    return {"part2_final_day": final, **_initial(duty, start, "SPA2019 s.9(1), s.9(7)")}
+    return {
+        "part2_final_day": final,
+        "part2_registered_at": None,
+        **_initial(duty, start, "SPA2019 s.9(1), s.9(7)"),
+    }
 
 
 def _final_day_unserved(duty: NotificationDuty, cmd: DutyCommand) -> dict[str, Any]:
-    return {"part2_final_day": _final_day(cmd)}
+    return {"part2_final_day": _final_day(cmd), "part2_registered_at": None}
 
 
 def _notified(duty: NotificationDuty, cmd: DutyCommand) -> dict[str, Any]:
@@ -443,10 +510,10 @@ TABLE: Final[tuple[_Row, ...]] = (
         "served while exempt: service recorded, nothing due", changes=_served_while_exempt),
     row(St.EXEMPT, Ev.PART2_FINAL_DAY, St.DUE, "SPA2019 s.9(6)-(7)",
         "Part 2 ends while the served order is in effect: 3 days from the final day",
-        guards=(FINAL_DAY, SERVED), changes=_final_day_passed),
+        guards=(FINAL_DAY, AFTER_REGISTRATION, SERVED), changes=_final_day_passed),
     row(St.EXEMPT, Ev.PART2_FINAL_DAY_BEFORE_SERVICE, St.NOT_DUE, "SPA2019 s.9(6)-(7)",
         "Part 2 ends before service (OPEN choice): the clock will start at service",
-        guards=(FINAL_DAY, UNSERVED), changes=_final_day_unserved),
+        guards=(FINAL_DAY, AFTER_REGISTRATION, UNSERVED), changes=_final_day_unserved),
     row(St.DUE, Ev.DEADLINE_PASSED, St.OVERDUE, "SPA2019 s.11(1)",
         "3 days passed without notification: the offence is committed and continues",
         guards=(DEADLINE,)),
@@ -481,25 +548,48 @@ MACHINE: Final = Machine(
     get_state=lambda duty: duty.state,
     set_state=state_setter(),
     probe=_probe,
+    every_row=(CHRONO,),
 )
 
 
 # --- use cases --------------------------------------------------------------
 
 
-def open_duty(*, duty_id: str, order: Order, local_police_area: str) -> NotificationDuty:
-    """A NOT_DUE duty for ``order``.
+def open_duty(
+    *,
+    duty_id: str,
+    order: Order,
+    local_police_area: str,
+    continues: NotificationDuty | None = None,
+) -> NotificationDuty:
+    """A NOT_DUE duty for ``order``; or, for a full order replacing an interim one, the
+    interim order's duty continued under it (SPA2019 s.9(1)(a)).
+
+    While the interim order's duty is live, continue it with
+    :func:`replace_interim_with_full`. Once it has ENDED because the interim order
+    ceased when the main application was determined (s.5(6)(b)), pass it as
+    ``continues``: the same duty (same id) runs on under the full order, the items
+    its end closed are outstanding again (the initial notification is not
+    re-opened, nor is a missed one forgiven), and the s.9(3)-(4) duties under the
+    full order can be recorded. Store it over the ended duty (its revision moves
+    on), so its failures are counted once. An outstanding item already past its
+    deadline is DUE again: :func:`check_deadline` marks it OVERDUE.
 
     Raises:
-        InvalidValueError: ``order`` is a full order replacing an interim one: its duty is
-            the interim order's, continued with FULL_ORDER_REPLACES_INTERIM (s.9(1)(a)).
+        InvalidValueError: ``order`` replaces an interim order and nothing is
+            continued; or ``continues`` is not the ended duty of the order it
+            replaces, of the same defendant, ended no earlier than the full order
+            was made, under the same id.
     """
+    if continues is not None:
+        return _continued(duty_id, order, local_police_area, continues)
     if order.replaces_order_id is not None:
         raise InvalidValueError(
             "order",
             order.order_id,
             f"replaces interim order {order.replaces_order_id!r}: continue that order's duty "
-            "with FULL_ORDER_REPLACES_INTERIM (SPA2019 s.9(1)(a))",
+            "with FULL_ORDER_REPLACES_INTERIM, or, once it has ended, with "
+            "open_duty(continues=...) (SPA2019 s.9(1)(a))",
         )
     return NotificationDuty(
         duty_id=duty_id,
@@ -507,6 +597,73 @@ def open_duty(*, duty_id: str, order: Order, local_police_area: str) -> Notifica
         order_id=order.order_id,
         local_police_area=local_police_area,
     )
+
+
+def _check_continuation(duty_id: str, order: Order, ended: NotificationDuty) -> None:
+    def refuse(problem: str) -> InvalidValueError:
+        return InvalidValueError("continues", ended.duty_id, problem)
+
+    if order.replaces_order_id is None or ended.order_id != order.replaces_order_id:
+        raise refuse(
+            f"is the duty under {ended.order_id!r}; order {order.order_id!r} replaces "
+            f"{order.replaces_order_id!r} (SPA2019 s.9(1)(a))"
+        )
+    if ended.defendant_id != order.defendant_id:
+        raise refuse(f"is a duty of {ended.defendant_id!r}, not {order.defendant_id!r}")
+    if ended.state is not DutyState.ENDED or ended.ended_at is None:
+        raise refuse(
+            f"is {ended.state.value}: a live duty continues with FULL_ORDER_REPLACES_INTERIM "
+            "(replace_interim_with_full)"
+        )
+    if is_before(ended.ended_at, order.made_at):
+        raise refuse(
+            f"ended at {ended.ended_at.isoformat()}, before the full order was made at "
+            f"{order.made_at.isoformat()}: the interim order was not in force to be replaced"
+        )
+    if duty_id != ended.duty_id:
+        raise InvalidValueError(
+            "duty_id",
+            duty_id,
+            f"a continued duty keeps its id {ended.duty_id!r}, so its failures count once",
+        )
+
+
+def _continued(
+    duty_id: str, order: Order, local_police_area: str, ended: NotificationDuty
+) -> NotificationDuty:
+    _check_continuation(duty_id, order, ended)
+    by_the_end = [
+        c.closure is Closure.ORDER_ENDED and c.closed_at == ended.ended_at for c in ended.closed
+    ]
+    reopened = tuple(c.item for c, end in zip(ended.closed, by_the_end, strict=True) if end)
+    kept = tuple(c for c, end in zip(ended.closed, by_the_end, strict=True) if not end)
+    return attrs.evolve(
+        ended,
+        order_id=order.order_id,
+        replaced_order_ids=(*ended.replaced_order_ids, ended.order_id),
+        local_police_area=local_police_area,
+        state=_state_before_the_end(ended, reopened),
+        outstanding=reopened,
+        closed=kept,
+        ended_at=None,
+        revision=ended.revision + 1,
+    )
+
+
+def _state_before_the_end(
+    ended: NotificationDuty, reopened: tuple[NotifiableItem, ...]
+) -> DutyState:
+    """The live state the duty continues in: what it owes, else whether exempt or served."""
+    if reopened:
+        return DutyState.DUE
+    if ended.part2_registered_at is not None:
+        return DutyState.EXEMPT
+    if ended.served_on is None:
+        return DutyState.NOT_DUE
+    notified = ended.notifications
+    if notified and notified[-1].acknowledged_at is None:
+        return DutyState.NOTIFIED
+    return DutyState.UP_TO_DATE
 
 
 def _fire(duty: NotificationDuty, cmd: DutyCommand) -> Fired[NotificationDuty]:
