@@ -129,6 +129,19 @@ OPEN_CHOICES: Final = (
     "application is taken and no second appeal (`no_interim_appeal_pending`, library: one "
     "interim question at a time). An allowed appeal is recorded as a further interim "
     "decision, granted, with the refused application's `applied_at`.",
+    "**Events are recorded in time order** (library): an event dated before what its subject "
+    "records (an order's making, service, end or latest version; an application's laying, "
+    "interim application, interim decision or determination; a duty's service, Part 2 "
+    "registration or final day, notification, refusal or closed item) is refused by "
+    "`in_chronological_order`, which every row passes first. Days kept without a time (a "
+    "version's decision, service on a duty, a final day) bound from the start of that London "
+    "day; an appeal's lodging is not kept with a time, so it does not move the bound.",
+    "**A full order made with `replaces=`** returns the interim order ceased at its making "
+    "(`MadeOrder.ceased`, s.5(6)(b)); an interim order already ended or expired is not "
+    "replaced, and the full order's own duty starts at service (s.9(1)).",
+    "**An interim duty that ended** when the interim order ceased on determination continues "
+    "under the full order with `open_duty(continues=...)` (same id, the items its end closed "
+    "outstanding again; DUE if anything is owed, otherwise the state it ended from).",
     "**Determining the application lapses a pending appeal against an interim refusal** "
     "(GRANT, REFUSE or WITHDRAW clear it): an interim order can be made only pending the "
     "determination (s.5(1)) and would cease on it (s.5(6)(b)), so nothing is left to "
