@@ -12,7 +12,7 @@ from spo_tracker.domain.lifecycles import make_order
 from spo_tracker.domain.lifecycles.making import SHORT_TERM_SECTION, MadeOrder
 from spo_tracker.domain.orders import Duration, OrderKind, OrderOrigin, OrderState, VersionCause
 from spo_tracker.domain.statutory_time import days_beginning_with
-from spo_tracker.domain.terms import NoContact
+from spo_tracker.domain.terms import NoContact, PlatformBan
 from spo_tracker.errors import (
     IncompatibleTermError,
     InvalidValueError,
@@ -230,3 +230,15 @@ def test_bad_input_is_a_typed_error_naming_the_value() -> None:
         make(terms=[])
     with pytest.raises(InvalidValueError, match="'Chief Constable Smith'"):
         make(applicant="Chief Constable Smith")
+
+
+def test_protected_persons_given_as_one_string_are_refused_not_split() -> None:
+    """'P12' is not the persons P, 1 and 2, even when no term names a person (a ban)."""
+    ban = PlatformBan(platforms=("instagram",), term_id="T1")
+    with pytest.raises(InvalidValueError, match="protected_person_ids") as raised:
+        make(protected_person_ids="P12", terms=[ban])
+    assert "'P12'" in str(raised.value)
+    assert make(protected_person_ids=("P12",), terms=[ban]).order.protected_person_ids == ("P12",)
+    # A one-shot iterable is read once.
+    made = make(protected_person_ids=iter(["P1"]))
+    assert made.order.protected_person_ids == ("P1",)

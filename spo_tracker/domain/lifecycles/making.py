@@ -281,7 +281,7 @@ def make_order(
         kind=order_kind,
         origin=_origin(origin),
         defendant_id=defendant_id,
-        protected_person_ids=tuple(protected_person_ids),
+        protected_person_ids=protected_person_ids,  # as given: the converter refuses a str
         applicant=applicant,
         court=court,
         made_at=at,
