@@ -218,6 +218,13 @@ def _shown(at: pendulum.DateTime) -> str:
 #: Wider than any change of a zone's UTC offset (Samoa moved by 24 hours in 2011).
 _OFFSETS_AGREE_BEYOND: Final = _dt.timedelta(hours=26)
 _ZERO: Final = _dt.timedelta(0)
+_utcoffset: Final = _dt.datetime.utcoffset
+
+
+def _offset(at: pendulum.DateTime) -> _dt.timedelta:
+    found = _utcoffset(at)
+    assert found is not None  # aware: every instant here passed ensure_aware
+    return found
 
 
 def is_before(a: pendulum.DateTime, b: pendulum.DateTime) -> bool:
@@ -225,15 +232,17 @@ def is_before(a: pendulum.DateTime, b: pendulum.DateTime) -> bool:
 
     Python compares two datetimes sharing a tzinfo by wall clock, which misorders
     the repeated autumn hour. Wall clocks further apart than any offset change
-    are ordered as their instants are, so only close ones are compared through
-    timestamps (which cost twenty times more).
+    are ordered as their instants are; close ones are compared through their UTC
+    offsets: ``a`` is before ``b`` exactly when ``wall(a) - wall(b)`` is less than
+    ``offset(a) - offset(b)`` (each instant is its wall clock less its offset,
+    and ``utcoffset`` honours ``fold``), which costs far less than two timestamps.
     """
     if a.tzinfo is not b.tzinfo:
         return a < b  # Python compares different zones in UTC
     wall = _dt.datetime.__sub__(a, b)  # the naive difference, not pendulum's Interval
     if abs(wall) > _OFFSETS_AGREE_BEYOND:
         return wall < _ZERO
-    return a.timestamp() < b.timestamp()
+    return wall < _offset(a) - _offset(b)
 
 
 def first_conflict(
