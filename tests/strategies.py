@@ -102,6 +102,7 @@ __all__ = [
     "london_dates",
     "metres_to_degrees",
     "naive_datetimes",
+    "not_in_force_spans",
     "order_versions",
     "orders",
     "person_ids",
@@ -670,22 +671,32 @@ def durations(kind: OrderKind | None = None) -> st.SearchStrategy[Duration]:
 
 @st.composite
 def order_versions(
-    draw: st.DrawFn, *, kind: OrderKind, made_on: pendulum.Date, max_versions: int = 4
+    draw: st.DrawFn,
+    *,
+    kind: OrderKind,
+    made_on: pendulum.Date,
+    max_versions: int = 4,
+    made_at: pendulum.DateTime | None = None,
 ) -> tuple[OrderVersion, ...]:
     """Versions 1..n of an order made on ``made_on``: as made, then variations and renewals.
 
     Later versions are decided on the same day or later, in order, and while
     the order is still running (an expired order cannot be varied or renewed);
     a renewal lengthens a fixed period (still counted from the day made).
+    Given ``made_at``, later versions from a drawn one on carry the instant they
+    were decided (``decided_at``, in order and not before ``made_at``); those
+    before it were recorded without it, as data written before it was kept.
     """
     count = draw(st.integers(1, max_versions))
     fixed = kind is OrderKind.INTERIM or draw(st.booleans())
     duration = draw(durations(kind)) if fixed else None
     day = made_on
+    timed_from = count + 1 if made_at is None else draw(st.integers(2, count + 1))
+    latest = made_at
     terms_now = due_from(draw(_term_lists()), made_on)
     versions: list[OrderVersion] = []
     for number in range(1, count + 1):
-        cause = VersionCause.MADE
+        cause, decided_at = VersionCause.MADE, None
         if number > 1:
             last = None if duration is None else duration.period_from(made_on).last_day
             room = 200 if last is None else min(200, (last - day).in_days())
@@ -695,9 +706,43 @@ def order_versions(
                 duration = attrs.evolve(duration, years=duration.years + 1)
             elif draw(st.booleans()):  # a variation (or appeal) may change the terms
                 terms_now = due_from(draw(_term_lists()), day)
+            if number >= timed_from and latest is not None:
+                decided_at = latest = _time_on(draw, day, not_before=latest)
         period = None if duration is None else duration.period_from(made_on)
-        versions.append(OrderVersion(number, cause, day, duration, period, terms_now))
+        versions.append(
+            OrderVersion(number, cause, day, duration, period, terms_now, decided_at=decided_at)
+        )
     return tuple(versions)
+
+
+def _time_on(
+    draw: st.DrawFn, day: pendulum.Date, *, not_before: pendulum.DateTime
+) -> pendulum.DateTime:
+    """An instant on London ``day`` (often midday or the first or last minute), not before
+    ``not_before`` (which is on ``day`` or earlier)."""
+    start, after = start_of_london_day(day), start_of_london_day(day.add(days=1))
+    minutes = int((after - start).total_seconds()) // 60
+    offset = draw(st.one_of(st.sampled_from((0, 1, minutes - 1)), st.integers(0, minutes - 1)))
+    at = start + dt.timedelta(minutes=offset)
+    return at if at.timestamp() >= not_before.timestamp() else not_before
+
+
+@st.composite
+def not_in_force_spans(
+    draw: st.DrawFn, made_at: pendulum.DateTime, *, until: pendulum.DateTime | None = None
+) -> tuple[tuple[pendulum.DateTime, pendulum.DateTime], ...]:
+    """0-2 spans ``[discharged, restored)`` after ``made_at`` (each a discharge quashed on
+    appeal, SPA2019 s.7(4)), in order and ending by ``until`` when given."""
+    spans = []
+    bound = made_at
+    for _ in range(draw(st.integers(0, 2))):
+        start = bound + dt.timedelta(seconds=draw(st.integers(0, 120 * 86_400)))
+        end = start + dt.timedelta(seconds=draw(st.integers(1, 90 * 86_400)))
+        if until is not None and end.timestamp() > until.timestamp():
+            break
+        spans.append((pendulum.instance(start), pendulum.instance(end)))
+        bound = end
+    return tuple(spans)
 
 
 def due_from(terms: tuple[Term, ...], day: pendulum.Date) -> tuple[Term, ...]:

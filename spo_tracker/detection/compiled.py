@@ -9,8 +9,10 @@ then a dict lookup by incident kind (or platform, for bans) and two float
 comparisons per candidate term, before the rule's pure content test.
 
 The bounds reproduce :meth:`Order.in_force_at` and :meth:`Order.version_at`
-exactly; the tests check the engine against :func:`rules.suspected_breaches`,
-which calls those methods directly.
+exactly (a version binds from the instant it was decided; an order restored on
+appeal is not in force in the span it was discharged); the tests check the
+engine against :func:`rules.suspected_breaches`, which calls those methods
+directly.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from spo_tracker.domain.geo import EARTH_RADIUS_M, Circle, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA
 from spo_tracker.domain.incidents import IncidentKind
 from spo_tracker.domain.orders import Order, OrderState, OrderVersion
-from spo_tracker.domain.statutory_time import start_of_london_day
 from spo_tracker.domain.terms import ExclusionZone, Locality, NoApproach, PlatformBan, Term
 from spo_tracker.errors import InvalidValueError
 
@@ -214,26 +215,41 @@ def _check_order(order: Order) -> None:
 
 
 def version_spans(order: Order) -> Iterator[tuple[float, float, OrderVersion]]:
-    """Each version with the epoch-second span in which it is the version in force.
+    """Each version with the epoch-second spans in which it is the version in force.
 
-    A version is in force from the start of the London day it was decided until
-    the start of the day a later version was decided (``Order.version_at``),
+    A later version is in force from the moment it was decided (its
+    ``starts_at``: ``decided_at``, or the start of its London day for a version
+    recorded without it) until the next version starts (``Order.version_at``),
     within the order's life: from ``made_at`` until ``ended_at`` and the end of
-    that version's fixed period (``Order.in_force_at``).
+    that version's fixed period, less the spans in which the order was not in
+    force (``Order.in_force_at``). A version cut by such a span gives one span
+    on each side; spans come in time order.
     """
     _check_order(order)
     life_lo = epoch(order.made_at)
     life_hi = INF if order.ended_at is None else epoch(order.ended_at)
+    gaps = [(epoch(start), epoch(end)) for start, end in order.not_in_force]
     versions = order.versions
+    starts = [-INF, *(epoch(v.starts_at) for v in versions[1:])]
     for k, version in enumerate(versions):
-        later = [v.decided_on for v in versions[k + 1 :]]
-        lo = -INF if k == 0 else epoch(start_of_london_day(version.decided_on))
-        hi = epoch(start_of_london_day(min(later))) if later else INF
-        lo, hi = max(lo, life_lo), min(hi, life_hi)
+        lo = max(starts[k], life_lo)
+        hi = min(starts[k + 1] if k + 1 < len(versions) else INF, life_hi)
         if version.period is not None:
             hi = min(hi, epoch(version.period.ends_at))
-        if lo < hi:
-            yield lo, hi, version
+        for piece_lo, piece_hi in _minus(lo, hi, gaps):
+            yield piece_lo, piece_hi, version
+
+
+def _minus(lo: float, hi: float, gaps: list[tuple[float, float]]) -> Iterator[tuple[float, float]]:
+    """The non-empty parts of ``[lo, hi)`` outside every gap (gaps in order, disjoint)."""
+    for gap_lo, gap_hi in gaps:
+        if gap_lo >= hi:
+            break
+        if gap_lo > lo:
+            yield lo, gap_lo
+        lo = max(lo, gap_hi)
+    if lo < hi:
+        yield lo, hi
 
 
 def _term_span(term: Term, lo: float, hi: float) -> tuple[float, float]:

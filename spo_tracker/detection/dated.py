@@ -103,7 +103,14 @@ class ComplianceRecord:
 
 
 def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[float, float, Term]]]:
-    """Per term id, the epoch-second spans in which a term of that type binds."""
+    """Per term id, the epoch-second spans in which a term of that type binds, in time order.
+
+    A term that a later version keeps unchanged binds on without a break, so
+    the spans of equal terms that meet (a version decided in the middle of a
+    day) are joined: a sign-on day bound throughout is then checked. A span in
+    which the order was not in force (a discharge quashed on appeal) stays a
+    break: the term did not bind then.
+    """
     spans: dict[str, list[tuple[float, float, Term]]] = {}
     for lo, hi, version in version_spans(order):
         for term in version.terms:
@@ -114,7 +121,11 @@ def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[flo
                 t_lo = max(lo, epoch(term.period.starts_at))
                 t_hi = min(hi, epoch(term.period.ends_at))
             if t_lo < t_hi:
-                spans.setdefault(term.term_id, []).append((t_lo, t_hi, term))
+                known = spans.setdefault(term.term_id, [])
+                if known and known[-1][1] == t_lo and known[-1][2] == term:
+                    known[-1] = (known[-1][0], t_hi, term)
+                else:
+                    known.append((t_lo, t_hi, term))
     return spans
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import functools
 from collections.abc import Iterable
 from typing import Final
 
@@ -30,6 +31,7 @@ from spo_tracker.domain.statutory_time import (
     as_utc,
     ensure_aware,
     ensure_date,
+    start_of_london_day,
     years_beginning_with,
 )
 from spo_tracker.domain.terms import PositiveRequirement, Term, find_incompatibilities
@@ -143,9 +145,26 @@ class Duration:
         return ", ".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)
+def _day_start(day: pendulum.Date) -> pendulum.DateTime:
+    """The instant ``day`` begins in London (cached: version_at asks for it often)."""
+    return start_of_london_day(day)
+
+
+def _decided_at(value: object) -> pendulum.DateTime | None:
+    return None if value is None else ensure_aware(value, field="decided_at")
+
+
 @attrs.frozen
 class OrderVersion:
     """One immutable version of an order's content.
+
+    A later version is in force from the moment the court decided it,
+    ``decided_at``; before that the version it replaced still binds (a
+    variation made at 16:00 does not reach back to conduct at 09:00 the same
+    day). Versions written before the library kept that instant have
+    ``decided_at=None`` and are taken to be in force from the start of the
+    London day ``decided_on`` (the documented fallback, docs/domain.md).
 
     Attributes:
         number: 1 for the order as made, then 2, 3...
@@ -156,6 +175,9 @@ class OrderVersion:
             ``None`` for "until further order".
         terms: prohibitions and requirements (s.6(c)-(e)).
         reason: the court's reason or note, for the audit trail.
+        decided_at: the instant the court decided this version (aware, on the
+            London day ``decided_on``); ``None`` for data written before it was kept.
+            Version 1 is in force from the order's ``made_at`` whatever this says.
     """
 
     number: int
@@ -165,8 +187,17 @@ class OrderVersion:
     period: DayPeriod | None
     terms: tuple[Term, ...]
     reason: str = ""
+    decided_at: pendulum.DateTime | None = attrs.field(
+        default=None, converter=_decided_at, kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
+        if self.decided_at is not None and as_london_date(self.decided_at) != self.decided_on:
+            raise InvalidValueError(
+                "decided_at",
+                self.decided_at,
+                f"falls on another London day than decided_on {self.decided_on}",
+            )
         if (self.duration is None) != (self.period is None):
             # s.6(b): a fixed period is stated with its length; "until further order" has neither.
             raise InvalidValueError(
@@ -179,6 +210,14 @@ class OrderVersion:
         ids = [t.term_id for t in self.terms]
         if len(set(ids)) != len(ids):
             raise InvalidValueError("terms", ids, "term ids must be unique within an order")
+
+    @property
+    def starts_at(self) -> pendulum.DateTime:
+        """When this version replaces the one before it: ``decided_at``, or for a version
+        recorded without it, the start of the London day ``decided_on``."""
+        if self.decided_at is not None:
+            return self.decided_at
+        return _day_start(self.decided_on)
 
     def term(self, term_id: str) -> Term:
         """The term with that id."""
@@ -312,6 +351,28 @@ def _ended_at(value: object) -> pendulum.DateTime | None:
     return None if value is None else ensure_aware(value, field="ended_at")
 
 
+#: A span ``[start, end)`` in which an order was not in force (see ``Order.not_in_force``).
+Span = tuple[pendulum.DateTime, pendulum.DateTime]
+
+
+def _spans(value: object) -> tuple[Span, ...]:
+    """Converter: the not-in-force spans as a tuple of (aware start, aware end) pairs."""
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidValueError("not_in_force", value, "give a collection of (start, end) pairs")
+    spans = []
+    for item in value:
+        pair = (
+            () if isinstance(item, str | bytes) or not isinstance(item, Iterable) else tuple(item)
+        )
+        if len(pair) != 2:
+            raise InvalidValueError("not_in_force", item, "each span is a (start, end) pair")
+        start, end = pair
+        spans.append(
+            (ensure_aware(start, field="not_in_force"), ensure_aware(end, field="not_in_force"))
+        )
+    return tuple(spans)
+
+
 def _check_terms_fit(protected: tuple[str, ...], versions: tuple[OrderVersion, ...]) -> None:
     """Each version's terms name only protected persons and impose no requirement already due.
 
@@ -393,6 +454,9 @@ class Order:
             the library kept them (``appeal_pending`` without ``appeal``).
         ended_at: when it was discharged, expired, ceased or quashed.
         end_reason: why it ended.
+        not_in_force: the spans ``[start, end)``, oldest first, in which the order was
+            not in force though it is live again: a discharge later quashed on appeal
+            (SPA2019 s.7(4)) leaves the span from the discharge to the restoration.
         revision: bumped by every change, for optimistic concurrency in storage.
     """
 
@@ -415,6 +479,7 @@ class Order:
     appeal: PendingAppeal | None = None
     ended_at: pendulum.DateTime | None = attrs.field(default=None, converter=_ended_at)
     end_reason: str | None = None
+    not_in_force: tuple[Span, ...] = attrs.field(default=(), converter=_spans, kw_only=True)
     revision: int = 1
 
     @versions.validator
@@ -428,8 +493,51 @@ class Order:
             raise InvalidValueError("versions", numbers, "versions are numbered 1, 2, 3...")
         decided = [v.decided_on for v in value]
         if decided != sorted(decided):
-            # version_at picks the latest version decided by a day: history must be in order.
+            # version_at picks the latest version decided by then: history must be in order.
             raise InvalidValueError("versions", [str(d) for d in decided], "decided out of order")
+        if len(value) > 1 or value[0].decided_at is not None:
+            self._check_version_instants(value)
+
+    def _check_version_instants(self, versions: tuple[OrderVersion, ...]) -> None:
+        """Version 1 is decided when the order was made; later ones not before, and in order.
+
+        A version recorded without ``decided_at`` starts at the start of its day,
+        which may be before ``made_at``: only a recorded instant is compared with it.
+        """
+        first = versions[0].decided_at
+        if first is not None and first != self.made_at:
+            raise InvalidValueError(
+                "decided_at", first, f"version 1 is decided when the order was made, {self.made_at}"
+            )
+        previous: pendulum.DateTime | None = None
+        for version in versions[1:]:
+            at = version.decided_at
+            if at is not None and _before(at, self.made_at):
+                raise InvalidValueError(
+                    "decided_at", at, f"version {version.number} is before made_at {self.made_at}"
+                )
+            starts = version.starts_at
+            if previous is not None and _before(starts, previous):
+                raise InvalidValueError(
+                    "versions",
+                    [str(v.starts_at) for v in versions[1:]],
+                    "decided out of order",
+                )
+            previous = starts
+
+    @not_in_force.validator
+    def _check_spans(self, _: attrs.Attribute[tuple[Span, ...]], value: tuple[Span, ...]) -> None:
+        """Each span is non-empty, after the making, and they follow one another."""
+        bound = self.made_at
+        for start, end in value:
+            if _before(start, bound) or not _before(start, end):
+                raise InvalidValueError(
+                    "not_in_force",
+                    f"{start}..{end}",
+                    f"a span starts after the previous one ends (or after made_at "
+                    f"{self.made_at}) and before it ends itself",
+                )
+            bound = end
 
     def __attrs_post_init__(self) -> None:
         first = self.versions[0].decided_on
@@ -447,6 +555,11 @@ class Order:
             when = getattr(self, name)
             if when is not None and _before(when, self.made_at):
                 raise InvalidValueError(name, when, f"is before made_at {self.made_at}")
+        gaps = self.not_in_force
+        if gaps and self.ended_at is not None and _before(self.ended_at, gaps[-1][1]):
+            raise InvalidValueError(
+                "ended_at", self.ended_at, f"is before the order was restored, {gaps[-1][1]}"
+            )
         _check_terms_fit(self.protected_person_ids, self.versions)
 
     @property
@@ -480,22 +593,34 @@ class Order:
         return years_beginning_with(self.made_on, 2)
 
     def version_at(self, at: _dt.datetime) -> OrderVersion:
-        """The version in force on the London day of ``at`` (from the day it was decided).
+        """The version in force at the instant ``at``: the latest decided by then.
+
+        A variation, renewal or variation on appeal takes effect from the moment
+        the court decided it (``OrderVersion.decided_at``), not from the start of
+        that day; a version recorded without that instant counts from the start
+        of its London day (``OrderVersion.starts_at``). Before any later version,
+        version 1 (the order as made).
 
         Raises:
             NaiveDatetimeError: ``at`` has no time zone.
         """
-        day = as_london_date(at)
+        at = ensure_aware(at, field="at")
         chosen = self.versions[0]
         for version in self.versions[1:]:
-            if version.decided_on <= day:
-                chosen = version
+            if _before(at, version.starts_at):
+                break  # versions start in order (checked when the order is built)
+            chosen = version
         return chosen
 
     def in_force_at(self, at: _dt.datetime) -> bool:
-        """Made by ``at``, not ended by then, and inside its fixed period if it has one.
+        """Made by ``at``, not ended by then, not in a not-in-force span, and inside
+        its fixed period if it has one.
 
         A fixed period ends at London midnight after its last day (SPA2019 s.3(2)).
+        An order discharged and then restored on appeal (SPA2019 s.7(4)) was not
+        in force between the discharge and the restoration (``not_in_force``):
+        the discharge had effect until the Crown Court quashed it, and conduct in
+        between breached no order (s.8(1) needs an order in force).
         Instants are compared as instants, so the repeated autumn hour is ordered correctly.
 
         Raises:
@@ -506,5 +631,8 @@ class Order:
             return False
         if self.ended_at is not None and not _before(at, self.ended_at):
             return False
+        for start, end in self.not_in_force:
+            if not _before(at, start) and _before(at, end):
+                return False
         period = self.version_at(at).period
         return period is None or _before(at, period.ends_at)

@@ -71,16 +71,24 @@ def attribute(incident: Incident, defendants: Sequence[Defendant]) -> str | None
     return owners.pop() if len(owners) == 1 else None
 
 
+def _starts(version: OrderVersion) -> pendulum.DateTime:
+    """When a later version takes over: the instant decided, else the start of its day."""
+    if version.decided_at is not None:
+        return version.decided_at
+    return start_of_london_day(version.decided_on)
+
+
 def version_in_force(order: Order, at: pendulum.DateTime) -> OrderVersion | None:
     """The version binding at ``at``, or ``None`` if the order is not in force then."""
     if at < order.made_at:
         return None
     if order.ended_at is not None and at >= order.ended_at:
         return None
-    day = as_london_date(at)
+    if any(start <= at < end for start, end in order.not_in_force):
+        return None  # discharged, then restored on appeal: not in force in between
     chosen = order.versions[0]
-    for version in order.versions:
-        if version.decided_on <= day:
+    for version in order.versions[1:]:
+        if _starts(version) <= at:
             chosen = version
     if chosen.period is not None and at >= start_of_london_day(chosen.period.last_day.add(days=1)):
         return None

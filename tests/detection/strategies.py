@@ -24,7 +24,7 @@ from spo_tracker.domain.identities import Identity, Platform
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.orders import Order, OrderState, OrderVersion
 from spo_tracker.domain.people import Defendant, NameUse, ProtectedPerson, RestrictedDetails
-from spo_tracker.domain.statutory_time import days_beginning_with, start_of_london_day
+from spo_tracker.domain.statutory_time import days_beginning_with
 from spo_tracker.domain.terms import (
     DeviceBrowsingHistory,
     ExclusionZone,
@@ -42,6 +42,7 @@ from tests.strategies import (
     due_from,
     identities,
     metres_to_degrees,
+    not_in_force_spans,
     orders,
     terms,
     uk_points,
@@ -104,6 +105,7 @@ def lived_orders(draw: st.DrawFn, order_id: str, term_types: tuple[type[Term], .
         state=state,
         ended_at=ended,
         appeal_pending=draw(st.booleans()),
+        not_in_force=draw(not_in_force_spans(made, until=ended)),
     )
 
 
@@ -145,8 +147,11 @@ def _anchors(order: Order) -> tuple[pendulum.DateTime, ...]:
     starts = [order.made_at, order.made_at]
     starts += [order.served_at] if order.served_at is not None else []
     ends = [order.ended_at] if order.ended_at is not None else []
+    for start, end in order.not_in_force:
+        starts.append(end)
+        ends.append(start)
     for version in order.versions:
-        starts.append(start_of_london_day(version.decided_on))
+        starts.append(version.starts_at)
         if version.period is not None:
             ends.append(version.period.ends_at)
         for term in version.terms:

@@ -15,6 +15,7 @@ from spo_tracker.domain.statutory_time import as_london_date, start_of_london_da
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from tests.detection import oracle
 from tests.detection.builders import incident, make_defendant, make_order
+from tests.strategies import not_in_force_spans
 
 START = pendulum.Date(2026, 3, 1)
 US = dt.timedelta(microseconds=1)
@@ -34,10 +35,12 @@ def _orders(draw: st.DrawFn, *terms: object) -> Order:
         duration=draw(st.sampled_from((Duration(years=2), None))),
         served_at=made.add(hours=draw(st.integers(0, 24 * 20))),
     )
+    ended = None
     if draw(st.booleans()):
         ended = made.add(hours=draw(st.integers(1, 24 * 90)))
         order = attrs.evolve(order, state=OrderState.DISCHARGED, ended_at=ended)
-    return order
+    # Discharged and restored on appeal: not in force in between (SPA2019 s.7(4)).
+    return attrs.evolve(order, not_in_force=draw(not_in_force_spans(made, until=ended)))
 
 
 def _binds(order: Order, term_id: str, at: pendulum.DateTime) -> object | None:
@@ -102,7 +105,8 @@ def test_missed_sign_on_days_agree_with_a_naive_day_by_day_oracle(
     day = as_london_date(order.made_at)
     while start_of_london_day(day.add(days=1)) <= at:
         begins, ends = start_of_london_day(day), start_of_london_day(day.add(days=1))
-        whole = _binds(order, "T1", begins) and _binds(order, "T1", ends - US)
+        inside = [a for a, _ in order.not_in_force if begins < a < ends]  # a gap opens
+        whole = all(_binds(order, "T1", t) for t in (begins, ends - US, *inside))
         if whole and day.weekday() in weekdays and day not in signed_days:
             window = day.toordinal() // group_days * group_days
             expected[window] = expected.get(window, 0) + 1

@@ -1,8 +1,9 @@
 """Events dated before what a subject records are refused (library rule, review finding 1).
 
 Each order event is refused, with the subject unchanged, when it is dated
-before the making, the service, the end, or the day the latest version was
-decided; and a transition can never produce an order its own checks refuse.
+before the making, the service, the end, the restoration that closed a span
+not in force, or when the latest version was decided; and a transition can
+never produce an order its own checks refuse.
 """
 
 from __future__ import annotations
@@ -125,8 +126,8 @@ def test_an_event_at_the_recorded_instant_itself_is_accepted() -> None:
     assert fired.subject.ended_at == SERVED_AT
 
 
-def test_an_event_on_a_day_before_the_latest_version_is_refused() -> None:
-    """The version's hour is not recorded, so the start of its London day is the bound."""
+def test_an_event_before_the_latest_version_was_decided_is_refused() -> None:
+    """A variation records the instant it was decided: an event earlier that day is refused."""
     varied = vary_order(
         full(),
         at=london(2026, 5, 10, 15),
@@ -134,10 +135,28 @@ def test_an_event_on_a_day_before_the_latest_version_is_refused() -> None:
         applied_by=POLICE,
         duration=Duration(years=3),
     ).subject
-    earlier_that_day = london(2026, 5, 10, 8)
-    assert serve_order(varied, at=earlier_that_day, actor="PC").subject.served_at
+    assert varied.current.decided_at == london(2026, 5, 10, 15)
+    assert serve_order(varied, at=london(2026, 5, 10, 15), actor="PC").subject.served_at
     with pytest.raises(GuardRejectedError) as caught:
-        serve_order(varied, at=london(2026, 5, 9, 23), actor="PC")
+        serve_order(varied, at=london(2026, 5, 10, 8), actor="PC")
+    assert "before version 2 was decided at 2026-05-10T15:00:00+01:00" in caught.value.reason
+
+
+def test_a_version_recorded_without_its_instant_bounds_events_by_its_day() -> None:
+    """Data written before decided_at was kept: the start of its London day is the bound."""
+    varied = vary_order(
+        full(),
+        at=london(2026, 5, 10, 15),
+        actor="court",
+        applied_by=POLICE,
+        duration=Duration(years=3),
+    ).subject
+    legacy = attrs.evolve(
+        varied, versions=(*varied.versions[:-1], attrs.evolve(varied.current, decided_at=None))
+    )
+    assert serve_order(legacy, at=london(2026, 5, 10, 8), actor="PC").subject.served_at
+    with pytest.raises(GuardRejectedError) as caught:
+        serve_order(legacy, at=london(2026, 5, 9, 23), actor="PC")
     assert "before version 2 was decided at 2026-05-10T00:00:00+01:00" in caught.value.reason
 
 
@@ -230,6 +249,73 @@ def test_an_order_until_further_order_is_restored_at_any_time() -> None:
     ).subject
     restored = restore_on_appeal(pending, at=london(2031, 1, 1, 10), actor="Crown Court")
     assert restored.subject.state is OrderState.SERVED
+
+
+def test_a_restored_order_keeps_the_span_it_was_discharged() -> None:
+    """SPA2019 s.7(4), s.8(1): not in force from the discharge until the restoration."""
+    pending = _discharged_and_appealed()
+    restored = restore_on_appeal(pending, at=london(2026, 8, 9, 10), actor="Crown Court").subject
+    span = (london(2026, 6, 10, 10), london(2026, 8, 9, 10))
+    assert restored.not_in_force == (span,)
+    assert restored.in_force_at(london(2026, 6, 10, 9))
+    assert not restored.in_force_at(london(2026, 7, 10, 9))
+    assert restored.in_force_at(london(2026, 8, 9, 10))
+
+
+def test_a_discharge_quashed_the_same_instant_leaves_no_span() -> None:
+    """Restored at the very instant of the discharge: in force throughout."""
+    served = serve_order(full(), at=SERVED_AT, actor="PC").subject
+    at = london(2026, 6, 10, 10)
+    discharged = discharge_order(
+        served,
+        at=at,
+        actor="court",
+        applied_by=DEFENDANT,
+        consents=(DEFENDANT, POLICE),
+        home_force=WMP,
+    ).subject
+    pending = lodge_appeal(
+        discharged,
+        at=at,
+        actor="clerk",
+        appellant=POLICE,
+        against=AppealAgainst.discharge(on_application_of=DEFENDANT),
+        home_force=WMP,
+    ).subject
+    restored = restore_on_appeal(pending, at=at, actor="Crown Court").subject
+    assert restored.not_in_force == ()
+    assert restored.in_force_at(at)
+
+
+@pytest.mark.parametrize("day", [(2026, 7, 10, 9), (2026, 5, 1, 9)])
+def test_an_event_dated_in_or_before_a_span_not_in_force_is_refused(
+    day: tuple[int, int, int, int],
+) -> None:
+    """After the restoration, an event inside the discharged span (or before it) is refused,
+    naming the restoration; the order is unchanged."""
+    pending = _discharged_and_appealed()
+    restored = restore_on_appeal(pending, at=london(2026, 8, 9, 10), actor="Crown Court").subject
+    before = (restored, restored.revision)
+    with pytest.raises(GuardRejectedError) as caught:
+        vary_order(
+            restored,
+            at=london(*day),
+            actor="court",
+            applied_by=POLICE,
+            duration=Duration(years=3),
+        )
+    error = caught.value
+    assert error.guard == "in_chronological_order"
+    assert "before it was restored on appeal at 2026-08-09T10:00:00+01:00" in error.reason
+    assert (restored, restored.revision) == before
+    later = vary_order(
+        restored,
+        at=london(2026, 8, 9, 11),
+        actor="court",
+        applied_by=POLICE,
+        duration=Duration(years=3),
+    ).subject
+    assert later.current.decided_at == london(2026, 8, 9, 11)
 
 
 @pytest.mark.parametrize(

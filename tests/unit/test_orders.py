@@ -50,7 +50,7 @@ from spo_tracker.errors import (
     OrderPeriodError,
     UnknownCodeError,
 )
-from tests.strategies import ZONES, aware_datetimes, london_dates, orders
+from tests.strategies import ZONES, aware_datetimes, london_dates, not_in_force_spans, orders
 
 ONE_US = dt.timedelta(microseconds=1)
 TERMS: tuple[Term, ...] = (NoContact(term_id="T1", persons=("P1",)),)
@@ -250,26 +250,34 @@ def test_generated_orders_satisfy_the_period_rules(subject: Order) -> None:
         check_fixed_period(subject.kind, subject.made_on, v.period)
 
 
+def _takes_over(v: OrderVersion) -> float:
+    """When a later version takes over, as a timestamp: decided_at, else its day's start."""
+    at = v.decided_at if v.decided_at is not None else start_of_london_day(v.decided_on)
+    return at.timestamp()
+
+
 @given(subject=orders(), at=aware_datetimes(2019, 2060))
-def test_version_at_is_the_latest_version_decided_by_that_london_day(
+def test_version_at_is_the_latest_version_decided_by_that_instant(
     subject: Order, at: pendulum.DateTime
 ) -> None:
-    """Oracle: the last version whose decided_on is on or before the London day of at."""
-    day = as_london_date(at)
-    decided = [v for v in subject.versions if v.decided_on <= day]
+    """Oracle: the last later version decided by ``at`` (by its day for one recorded
+    without the instant), else version 1."""
+    decided = [v for v in subject.versions[1:] if _takes_over(v) <= at.timestamp()]
     expected = decided[-1] if decided else subject.versions[0]
     assert subject.version_at(at) == expected
 
 
 @given(subject=orders(), data=st.data())
-def test_a_new_version_is_in_force_from_the_start_of_its_london_day(
+def test_a_new_version_is_in_force_from_the_moment_it_was_decided(
     subject: Order, data: st.DataObject
 ) -> None:
-    """From London midnight of decided_on; the day before, an earlier version applies."""
-    v = data.draw(st.sampled_from(subject.versions))
-    start = start_of_london_day(v.decided_on)
+    """From decided_at (or London midnight of decided_on); just before, an earlier version."""
+    v = data.draw(st.sampled_from(subject.versions[1:] or subject.versions))
+    if v.number == 1:
+        return
+    start = v.decided_at or start_of_london_day(v.decided_on)
     assert subject.version_at(start).number >= v.number
-    if v.number > 1 and subject.versions[v.number - 2].decided_on < v.decided_on:
+    if _takes_over(subject.versions[v.number - 2]) < _takes_over(v) or v.number == 2:
         assert subject.version_at(start - ONE_US).number < v.number
 
 
@@ -295,24 +303,42 @@ def test_an_order_is_in_force_from_made_at_to_the_end_of_its_period(subject: Ord
 
 @given(
     subject=orders(),
-    anchor=st.sampled_from(["made", "end", "any"]),
+    anchor=st.sampled_from(["made", "end", "any", "gap"]),
     offset_us=st.one_of(st.integers(-2, 2), st.integers(-7_200_000_000, 7_200_000_000)),
     zone=st.one_of(st.none(), st.sampled_from(ZONES)),
     other=aware_datetimes(2019, 2060),
+    data=st.data(),
 )
 def test_in_force_at_agrees_with_a_timestamp_oracle(
-    subject: Order, anchor: str, offset_us: int, zone: str | None, other: pendulum.DateTime
+    subject: Order,
+    anchor: str,
+    offset_us: int,
+    zone: str | None,
+    other: pendulum.DateTime,
+    data: st.DataObject,
 ) -> None:
-    """Near the moment made, near the end, or anywhere, read in any zone (incl. folds)."""
+    """Near the moment made, near the end, near a not-in-force span's bounds, or anywhere,
+    read in any zone (incl. folds)."""
+    subject = attrs.evolve(subject, not_in_force=data.draw(not_in_force_spans(subject.made_at)))
     end = subject.versions[-1].period
-    base = {"made": subject.made_at, "end": end.ends_at if end else other, "any": other}[anchor]
+    bounds = [b for span in subject.not_in_force for b in span]
+    near_gap = data.draw(st.sampled_from(bounds)) if bounds else other
+    base = {
+        "made": subject.made_at,
+        "end": end.ends_at if end else other,
+        "any": other,
+        "gap": near_gap,
+    }[anchor]
     # Read in the order's own zone half the time: same-tzinfo comparison is the trap.
     at = (base + dt.timedelta(microseconds=offset_us)).in_timezone(
         zone or subject.made_at.timezone_name or "UTC"
     )
     period = subject.version_at(at).period
-    expected = subject.made_at.timestamp() <= at.timestamp() and (
-        period is None or at.timestamp() < period.ends_at.timestamp()
+    t = at.timestamp()
+    expected = (
+        subject.made_at.timestamp() <= t
+        and (period is None or t < period.ends_at.timestamp())
+        and not any(a.timestamp() <= t < b.timestamp() for a, b in subject.not_in_force)
     )
     assert subject.in_force_at(at) == expected
 
@@ -603,3 +629,119 @@ def test_a_requirement_new_in_a_variation_is_due_from_that_variation() -> None:
     assert varied(*TERMS, old, _requirement(later, "R2")).current.terms[2] == _requirement(
         later, "R2"
     )
+
+
+# --- when a version takes effect, and spans not in force (reviewer findings 4 and 5) ---
+
+MADE_2MAR = pendulum.datetime(2026, 3, 2, 10, tz="Europe/London")
+TWO_YEARS = Duration(years=2)
+
+
+def _varied(*decided: tuple[pendulum.Date, pendulum.DateTime | None], **changes: Any) -> Order:
+    """A two-year order made at MADE_2MAR, then varied once per (day, instant) given."""
+    made_on = as_london_date(MADE_2MAR)
+    versions = [version(1, made_on, TWO_YEARS, made_on)]
+    for number, (day, at) in enumerate(decided, start=2):
+        plain = version(number, day, TWO_YEARS, made_on, VersionCause.VARIED)
+        versions.append(attrs.evolve(plain, decided_at=at))
+    return order(MADE_2MAR, *versions, **changes)
+
+
+def test_a_variation_takes_effect_from_the_moment_it_was_decided() -> None:
+    """Decided at 16:00: version 1 still binds at 15:59:59.999999, version 2 at 16:00."""
+    at = pendulum.datetime(2026, 4, 10, 16, tz="Europe/London")
+    subject = _varied((at.date(), at))
+    assert subject.version_at(at - ONE_US).number == 1
+    assert subject.version_at(at).number == 2
+    assert subject.version_at(pendulum.datetime(2026, 4, 10, 9, tz="Europe/London")).number == 1
+
+
+def test_a_version_recorded_without_its_instant_counts_from_the_start_of_its_day() -> None:
+    """Data written before decided_at was kept: the day-based fallback."""
+    subject = _varied((pendulum.Date(2026, 4, 10), None))
+    assert subject.version_at(pendulum.datetime(2026, 4, 10, 0, tz="Europe/London")).number == 2
+    assert subject.version_at(pendulum.datetime(2026, 4, 9, 23, 59, tz="Europe/London")).number == 1
+
+
+def test_decided_at_must_fall_on_decided_on_in_london() -> None:
+    """00:30 BST on 11 April is still 10 April in UTC, but 11 April in London."""
+    with pytest.raises(InvalidValueError, match="decided_at"):
+        _varied((pendulum.Date(2026, 4, 10), pendulum.datetime(2026, 4, 10, 23, 30, tz="UTC")))
+
+
+def test_decided_at_must_be_aware() -> None:
+    """A naive instant is refused by name."""
+    with pytest.raises(NaiveDatetimeError, match="decided_at"):
+        OrderVersion(
+            2,
+            VersionCause.VARIED,
+            pendulum.Date(2026, 4, 10),
+            None,
+            None,
+            TERMS,
+            decided_at=dt.datetime(2026, 4, 10, 16),
+        )
+
+
+def test_later_versions_are_decided_in_order_and_not_before_the_making() -> None:
+    """16:00 then 09:00 the same day is out of order; a variation at 09:00 on the day
+    made at 10:00 is before the making; version 1 is decided when the order was made."""
+    day = pendulum.Date(2026, 4, 10)
+    late = pendulum.datetime(2026, 4, 10, 16, tz="Europe/London")
+    with pytest.raises(InvalidValueError, match="decided out of order"):
+        _varied((day, late), (day, late.subtract(hours=7)))
+    with pytest.raises(InvalidValueError, match="decided out of order"):
+        _varied((day, late), (day, None))  # the day's start is before 16:00
+    with pytest.raises(InvalidValueError, match="before made_at"):
+        _varied((as_london_date(MADE_2MAR), MADE_2MAR.subtract(hours=1)))
+    first = version(1, as_london_date(MADE_2MAR), TWO_YEARS, as_london_date(MADE_2MAR))
+    with pytest.raises(InvalidValueError, match="version 1 is decided when the order was made"):
+        order(MADE_2MAR, attrs.evolve(first, decided_at=MADE_2MAR.add(minutes=1)))
+    assert (
+        order(MADE_2MAR, attrs.evolve(first, decided_at=MADE_2MAR)).version_at(MADE_2MAR)
+        is not None
+    )
+
+
+def test_an_order_is_not_in_force_in_a_span_it_was_discharged_then_restored() -> None:
+    """SPA2019 s.7(4), s.8(1): not in force from the discharge until the restoration."""
+    off, on = MADE_2MAR.add(days=100), MADE_2MAR.add(days=160)
+    subject = _varied(not_in_force=[(off, on)])
+    assert subject.not_in_force == ((off, on),)
+    assert subject.in_force_at(off - ONE_US)
+    assert not subject.in_force_at(off)
+    assert not subject.in_force_at(on - ONE_US)
+    assert subject.in_force_at(on)
+
+
+@pytest.mark.parametrize(
+    ("spans", "problem"),
+    [
+        ([(MADE_2MAR.subtract(days=1), MADE_2MAR.add(days=1))], "after made_at"),
+        ([(MADE_2MAR.add(days=2), MADE_2MAR.add(days=2))], "before it ends itself"),
+        (
+            [
+                (MADE_2MAR.add(days=5), MADE_2MAR.add(days=9)),
+                (MADE_2MAR.add(days=8), MADE_2MAR.add(days=20)),
+            ],
+            "previous one ends",
+        ),
+        (["ab"], "(start, end) pair"),
+        ("ab", "collection of"),
+    ],
+)
+def test_not_in_force_spans_are_ordered_disjoint_and_after_the_making(
+    spans: object, problem: str
+) -> None:
+    """Bad spans are refused, naming the field."""
+    with pytest.raises(InvalidValueError, match=re.escape(problem)):
+        _varied(not_in_force=spans)
+
+
+def test_an_order_ended_again_ends_after_its_restoration() -> None:
+    """ended_at before the end of the latest not-in-force span is refused."""
+    off, on = MADE_2MAR.add(days=100), MADE_2MAR.add(days=160)
+    with pytest.raises(InvalidValueError, match="restored"):
+        _varied(not_in_force=[(off, on)], ended_at=on.subtract(days=1))
+    with pytest.raises(NaiveDatetimeError, match="not_in_force"):
+        _varied(not_in_force=[(dt.datetime(2026, 6, 1), on)])

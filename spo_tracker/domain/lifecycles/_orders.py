@@ -14,7 +14,6 @@ from typing import Any, Final, Protocol, TypeVar
 import pendulum
 
 from spo_tracker.domain.lifecycles._support import (
-    day_start,
     first_conflict,
     is_before,
     london_day,
@@ -191,34 +190,40 @@ def recorded_times(order: Order) -> list[tuple[str, pendulum.DateTime | None]]:
     """What an order's state depends on, as (description, instant), for the chronology guard.
 
     The making, the service, the end (a discharged order's appeal follows its
-    discharge) and the day the latest version was decided (its hour is not
-    recorded, so the start of that London day).
+    discharge), the restoration on appeal that closed its latest not-in-force
+    span (an event inside the span, or before it, is out of order), and when the
+    latest version was decided (for a version recorded without its hour, the
+    start of that London day).
     """
     times: list[tuple[str, pendulum.DateTime | None]] = [
         ("the order was made", order.made_at),
         ("it was served", order.served_at),
         ("it ended", order.ended_at),
     ]
+    if order.not_in_force:
+        times.append(("it was restored on appeal", order.not_in_force[-1][1]))
     latest = order.versions[-1]
     if latest.number > 1:
-        times.append((f"version {latest.number} was decided", day_start(latest.decided_on)))
+        times.append((f"version {latest.number} was decided", latest.starts_at))
     return times
 
 
 def in_chronological_order(order: Order, cmd: OrderCommandLike) -> str | None:
     """Library rule: no event is dated before what the order already records.
 
-    Not before it was made, served or ended, nor before the day its latest
-    version was decided: an order built from events out of time order would
-    fail its own checks (versions decided out of order, an end before the
-    making) and could not be read back.
+    Not before it was made, served or ended, nor inside (or before) a span in
+    which it was not in force (a discharge quashed on appeal), nor before its
+    latest version was decided: an order built from events out of time order
+    would fail its own checks (versions decided out of order, an end before the
+    making or the restoration) and could not be read back.
     """
-    at, latest = cmd.at, order.versions[-1]
+    at, latest, gaps = cmd.at, order.versions[-1], order.not_in_force
     if (
         not is_before(at, order.made_at)
         and (order.served_at is None or not is_before(at, order.served_at))
         and (order.ended_at is None or not is_before(at, order.ended_at))
-        and (latest.number == 1 or not is_before(at, day_start(latest.decided_on)))
+        and (not gaps or not is_before(at, gaps[-1][1]))
+        and (latest.number == 1 or not is_before(at, latest.starts_at))
     ):
         return None  # the common case, without building the explanation
     return first_conflict(at, recorded_times(order))
@@ -544,6 +549,7 @@ def new_version(order: Order, cmd: OrderCommandLike, cause: VersionCause) -> dic
         period=period,
         terms=order.versions[-1].terms if cmd.terms is None else cmd.terms,
         reason=cmd.reason,
+        decided_at=cmd.at,  # in force from this moment, not the start of the day
     )
     return {"versions": (*order.versions, version)}
 
@@ -589,5 +595,15 @@ def discharged_on_appeal(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
 
 
 def restored_on_appeal(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """APPEAL_RESTORED: the discharge is quashed; the order is in force again (SPA2019 s.7(4))."""
-    return {"ended_at": None, "end_reason": None, **NO_APPEAL}
+    """APPEAL_RESTORED: the discharge is quashed; the order is in force again (SPA2019 s.7(4)).
+
+    In force again from the restoration, not back to the discharge: the span
+    from the discharge to now is kept in ``not_in_force``, since no order was in
+    force then and conduct in it breached none (s.8(1)). Quashing the discharge
+    does not make it an offence after the event.
+    """
+    assert order.ended_at is not None  # only a discharged order is restored
+    gaps = order.not_in_force
+    if is_before(order.ended_at, cmd.at):  # restored the same instant: no gap
+        gaps = (*gaps, (order.ended_at, cmd.at))
+    return {"ended_at": None, "end_reason": None, "not_in_force": gaps, **NO_APPEAL}
