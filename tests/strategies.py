@@ -762,7 +762,9 @@ def orders(draw: st.DrawFn, *, kind: OrderKind | None = None, max_versions: int 
     which = kind if kind is not None else draw(st.sampled_from(tuple(OrderKind)))
     made_at = draw(aware_datetimes(2020, 2040))
     made_on = as_london_date(made_at)
-    versions = draw(order_versions(kind=which, made_on=made_on, max_versions=max_versions))
+    versions = draw(
+        order_versions(kind=which, made_on=made_on, max_versions=max_versions, made_at=made_at)
+    )
     persons = sorted({p for v in versions for t in v.terms for p in getattr(t, "persons", ())})
     return Order(
         order_id=f"SPO-{draw(st.integers(1, 10_000))}",

@@ -462,6 +462,19 @@ def _load_appeal(data: dict[str, Any] | None) -> PendingAppeal | None:
     return None if data is None else _codec.load(data, PendingAppeal)
 
 
+def _dump_spans(spans: tuple[tuple[_dt.datetime, _dt.datetime], ...]) -> list[list[str]] | None:
+    """The spans an order was not in force (SPA2019 s.7(4)) as ``orders.not_in_force``
+    JSON: ``[start, end]`` pairs of zoned instant text; ``NULL`` for none."""
+    return [[_codec.zoned_text(a), _codec.zoned_text(b)] for a, b in spans] or None
+
+
+def _load_spans(
+    data: list[list[str]] | None,
+) -> tuple[tuple[pendulum.DateTime, pendulum.DateTime], ...]:
+    """The spans of ``orders.not_in_force``; NULL (none, or stored before 0007) is ``()``."""
+    return tuple((_codec.parse_instant(a), _codec.parse_instant(b)) for a, b in data or ())
+
+
 class OrderMapper(Mapper[Order]):
     """An order, its protected persons, and every version with its terms."""
 
@@ -501,6 +514,7 @@ class OrderMapper(Mapper[Order]):
             ended_at=obj.ended_at,
             ended_at_tz=_zone_or_none(obj.ended_at),
             end_reason=obj.end_reason,
+            not_in_force=_dump_spans(obj.not_in_force),
             revision=revision,
         )
         persons = [
@@ -530,6 +544,8 @@ class OrderMapper(Mapper[Order]):
             period_first_day=None if period is None else period.first_day,
             period_last_day=None if period is None else period.last_day,
             reason=version.reason,
+            decided_at=version.decided_at,
+            decided_at_tz=_zone_or_none(version.decided_at),
         )
 
     @staticmethod
@@ -600,6 +616,7 @@ class OrderMapper(Mapper[Order]):
             appeal=_load_appeal(r.pending_appeal),
             ended_at=_in_zone_or_none(r.ended_at, r.ended_at_tz),
             end_reason=r.end_reason,
+            not_in_force=_load_spans(r.not_in_force),
             revision=r.revision,
         )
 
@@ -627,6 +644,7 @@ class OrderMapper(Mapper[Order]):
             period=period,
             terms=terms,
             reason=row.reason,
+            decided_at=_in_zone_or_none(row.decided_at, row.decided_at_tz),
         )
 
 

@@ -224,6 +224,7 @@ class OrderRow(_Table, table=True):
     ended_at: _dt.datetime | None = _instant(nullable=True)
     ended_at_tz: str | None = None
     end_reason: str | None = _text(nullable=True)
+    not_in_force: list[list[str]] | None = _json(nullable=True)
     revision: int
 
 
@@ -258,6 +259,8 @@ class OrderVersionRow(_Table, table=True):
     period_first_day: _dt.date | None = None
     period_last_day: _dt.date | None = None
     reason: str = _text()
+    decided_at: _dt.datetime | None = _instant(nullable=True)
+    decided_at_tz: str | None = None
 
 
 class OrderTermRow(_Table, table=True):

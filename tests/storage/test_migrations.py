@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import attrs
+import pendulum
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -15,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 
 from spo_tracker.detection import ComplianceRecord
 from spo_tracker.domain.lifecycles import AppealAgainst, Party, PendingAppeal, lodge_appeal
+from spo_tracker.domain.orders import Order
 from spo_tracker.errors import (
     DatabaseUnavailableError,
     InvalidDatabaseUrlError,
@@ -287,6 +289,79 @@ def test_upgrading_a_0005_postgres_database_keeps_orders_and_adds_pending_appeal
 ) -> None:
     """The same on PostgreSQL."""
     _check_appeal_migration(_empty_postgres(postgres_server))
+
+
+def _timed(order: Order) -> Order:
+    """``order`` with its version 2 decided at 16:00 and a span it was not in force."""
+    versions = list(order.versions)
+    second = versions[1]
+    at = pendulum.datetime(2024, 8, 1, 16, tz="Europe/London").in_timezone("America/New_York")
+    versions[1] = attrs.evolve(second, decided_at=at)
+    off = pendulum.datetime(2024, 9, 1, 10, tz="Europe/London")
+    return attrs.evolve(order, versions=tuple(versions), not_in_force=((off, off.add(days=30)),))
+
+
+def _check_version_instants_migration(url: str) -> None:
+    """0006 with data -> head: old versions load without their instant (the day rule) and
+    old orders with no span; a new order keeps both; down to 0006 drops them, data kept."""
+    assert upgrade(url, revision="0006") == "0006"
+    assert "decided_at" not in _columns(url, "order_versions")
+    old = attrs.evolve(builders.order("O1", "D1", ("P1",), versions=3), revision=1)
+    assert old.versions[1].decided_at is None
+    _fill_rows(url, builders.defendant("D1"), builders.person("P1"), old)
+    assert upgrade(url) == head_revision()
+    assert {"decided_at", "decided_at_tz"} <= _columns(url, "order_versions")
+    assert "not_in_force" in _columns(url, "orders")
+    new = _timed(builders.order("O2", "D1", ("P1",), versions=2))
+    store = connect(url, clock=fixed_clock)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            assert uow.orders.get("O1") == old
+            uow.orders.add(new)
+            uow.commit()
+        with store.unit_of_work(ACTOR) as uow:
+            kept = uow.orders.get("O2")
+            assert kept == new
+            decided = kept.versions[1].decided_at
+            assert decided is not None
+            assert decided == new.versions[1].decided_at
+            assert decided.timezone_name == "America/New_York"
+            assert kept.not_in_force == new.not_in_force
+        assert verify(store).ok
+    finally:
+        store.close()
+    target = parse_url(url)
+    engine = make_engine(target)
+    run_downgrade(engine, target, "0006")
+    engine.dispose()
+    assert schema_revision(url) == "0006"
+    assert "decided_at" not in _columns(url, "order_versions")
+    assert "not_in_force" not in _columns(url, "orders")
+    assert upgrade(url) == head_revision()
+    store = connect(url, clock=fixed_clock)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            after = uow.orders.get("O2")
+            assert after.versions[1].decided_at is None  # back to the day rule
+            assert after.not_in_force == ()
+            assert uow.orders.get("O1") == old
+    finally:
+        store.close()
+
+
+def test_upgrading_a_0006_sqlite_database_adds_version_instants_and_spans(
+    tmp_path: Path,
+) -> None:
+    """Migration 0007 keeps the orders, keeps new instants and spans, and is undone cleanly."""
+    _check_version_instants_migration(_empty_sqlite(tmp_path))
+
+
+@pytest.mark.postgres
+def test_upgrading_a_0006_postgres_database_adds_version_instants_and_spans(
+    postgres_server: PostgresServer,
+) -> None:
+    """The same on PostgreSQL."""
+    _check_version_instants_migration(_empty_postgres(postgres_server))
 
 
 def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:

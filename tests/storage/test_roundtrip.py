@@ -163,12 +163,14 @@ def _round_trip(store: Store, obj: object, *, before: tuple[object, ...] = ()) -
         return uow.repository_for(obj).get(uow.repository_for(obj)._mapper.key(obj))
 
 
-@given(order=strategies.orders(), appeal=appeal_fields())
+@given(order=strategies.orders(), appeal=appeal_fields(), data=st.data())
 def test_orders_round_trip(
-    store: Store, order: Order, appeal: tuple[bool, PendingAppeal | None]
+    store: Store, order: Order, appeal: tuple[bool, PendingAppeal | None], data: st.DataObject
 ) -> None:
-    """Any order: kinds, origins, 1-4 versions, every term type, instants in any zone,
-    and any appeal pending (SPA2019 s.7), with its details or without (stored before 0006)."""
+    """Any order: kinds, origins, 1-4 versions (with the instant decided or, as stored
+    before 0007, without), every term type, instants in any zone, any appeal pending
+    (SPA2019 s.7), with its details or without (stored before 0006), and the spans a
+    restored order was not in force (s.7(4))."""
     defendant = builders.defendant(_unique("D"), identities=0)
     pending, details = appeal
     order = attrs.evolve(
@@ -177,6 +179,7 @@ def test_orders_round_trip(
         defendant_id=defendant.defendant_id,
         appeal_pending=pending,
         appeal=details,
+        not_in_force=data.draw(strategies.not_in_force_spans(order.made_at)),
     )
     assert _round_trip(store, order, before=(defendant,)) == order
 
