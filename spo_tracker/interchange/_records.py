@@ -742,6 +742,10 @@ def write_order(order: Order) -> list[Record]:
         "appeal": write_appeal(order.appeal),
         "ended_at": _opt_instant(order.ended_at),
         "end_reason": order.end_reason,
+        "not_in_force": [
+            {"start": instant_text(start), "end": instant_text(end)}
+            for start, end in order.not_in_force
+        ],
     }
     relationships = {
         "defendant": _link("person", order.defendant_id),
@@ -764,6 +768,7 @@ def _write_version(order_id: str, version: OrderVersion) -> Record:
         "duration": write_duration(version.duration),
         "period": write_period(version.period),
         "reason": version.reason,
+        "decided_at": _opt_instant(version.decided_at),
     }
     relationships = {"order": _link("order", order_id)}
     return _record("order_version", version_id(order_id, version.number), attributes, relationships)
@@ -822,9 +827,30 @@ def read_order(parts: OrderParts) -> tuple[Order, list[tuple[str, FieldError]]]:
         "appeal": read_appeal(a.get("appeal")),
         "ended_at": read_optional_instant(a.get("ended_at"), "attributes.ended_at"),
         "end_reason": a.get("end_reason"),
+        "not_in_force": _read_spans(a.get("not_in_force")),
     }
     order: Order = _construct(Order, values, {"versions": "relationships"})
     return order, _statutory_problems(order, parts)
+
+
+def _read_spans(value: object) -> tuple[tuple[Any, Any], ...]:
+    """The spans a restored order was not in force (SPA2019 s.7(4)); absent (1.0) is none."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise FieldError("attributes.not_in_force", "expected a list of spans")
+    spans = []
+    for i, span in enumerate(value):
+        path = f"attributes.not_in_force[{i}]"
+        if not isinstance(span, Mapping):
+            raise FieldError(path, "expected an object with start and end")
+        spans.append(
+            (
+                read_instant(span.get("start"), f"{path}.start"),
+                read_instant(span.get("end"), f"{path}.end"),
+            )
+        )
+    return tuple(spans)
 
 
 def _statutory_problems(order: Order, parts: OrderParts) -> list[tuple[str, FieldError]]:
@@ -861,6 +887,7 @@ def _read_version(record: Mapping[str, Any], terms: Sequence[Mapping[str, Any]])
         "period": read_period(a.get("period"), "attributes.period"),
         "terms": read,
         "reason": a.get("reason", ""),
+        "decided_at": read_optional_instant(a.get("decided_at"), "attributes.decided_at"),
     }
     try:
         version: OrderVersion = _construct(OrderVersion, values, {"terms": "relationships"})

@@ -605,6 +605,17 @@ def _order() -> dict[str, Any]:
             ),
             "ended_at": _ref("instant_or_null"),
             "end_reason": _nullable(_text(_LONG)),
+            "not_in_force": _array(
+                _obj(
+                    {"start": _ref("instant"), "end": _ref("instant")},
+                    ("start", "end"),
+                    description="From the discharge (included) to the restoration (excluded).",
+                ),
+                100,
+                "Spans in which the order was not in force though live again: a discharge "
+                "quashed on appeal (SPA2019 s.7(4)); conduct in them breached no order "
+                "(s.8(1)). Interchange 1.1; absent or empty: none.",
+            ),
         },
         ("result_code", "origin", "applicant", "court", "made_at", "state"),
         {
@@ -637,6 +648,12 @@ def _order_version() -> dict[str, Any]:
                 "The days the order runs, from the day made (SPA2019 s.3(2)).",
             ),
             "reason": _text(_LONG),
+            "decided_at": _described(
+                _ref("instant_or_null"),
+                "The moment the court decided this version, on the London day decided_on; it "
+                "binds from then. Interchange 1.1; absent or null: from the start of "
+                "decided_on (version 1: from made_at).",
+            ),
         },
         ("number", "cause", "decided_on"),
         {"order": _link("order")},

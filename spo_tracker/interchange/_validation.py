@@ -282,7 +282,7 @@ class Validation:
         problems = checker().problems(kind, record)
         for path, message in problems:
             self.issue(number, path, message, label)
-        if self.version == "1.0" and kind in ("order", "application"):
+        if self.version == "1.0" and kind in ("order", "order_version", "application"):
             self.only_in_1_0(number, kind, record, label)
         if kind == "order":
             self.group = Group(number, record, broken=bool(problems))
@@ -295,8 +295,17 @@ class Validation:
 
     def only_in_1_0(self, number: int, kind: str, record: Record, label: str) -> None:
         """A 1.0 file cannot hold what 1.1 added to orders and applications: a pending
-        appeal's details (SPA2019 s.7) and the application states of an appeal."""
+        appeal's details (SPA2019 s.7), the application states of an appeal, the spans a
+        restored order was not in force (s.7(4)) and the instant a version was decided."""
         attributes = _dig(record, "attributes")
+        for name in ("not_in_force", "decided_at"):
+            if attributes.get(name) not in (None, []):
+                self.issue(
+                    number,
+                    f"attributes.{name}",
+                    f"{name} needs interchange version 1.1 or later",
+                    label,
+                )
         if attributes.get("appeal") is not None:
             self.issue(
                 number,

@@ -162,6 +162,7 @@ def _order(
         served_at=served,
         ended_at=ended,
         end_reason="discharged by consent" if ended else None,
+        not_in_force=draw(shared.not_in_force_spans(base.made_at, until=ended)),
         revision=1,
         appeal_pending=pending,
         appeal=appeal,

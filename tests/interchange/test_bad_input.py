@@ -537,6 +537,64 @@ def test_appeal_details_and_appeal_states_in_a_version_1_0_file_are_refused(
         assert uow.orders.get("SPO-1").appeal is not None
 
 
+def _version_1_0_edits() -> list[str]:
+    """The base file with SPO-1's version 2 decided at a stated instant and SPO-1 not in force
+    for a span (what interchange 1.1 added for SPA2019 s.7(4) and variations)."""
+    order = json.loads(_LINES[_index("order", "SPO-1")])
+    version = json.loads(_LINES[_index("order_version", "SPO-1/v2")])
+    made = order["attributes"]["made_at"]
+    decided = (
+        version["attributes"]["decided_at"] or f"{version['attributes']['decided_on']}T15:00:00Z"
+    )
+    lines = _edited("order_version", "SPO-1/v2", _set("attributes.decided_at", decided))
+    i = _index("order", "SPO-1")
+    edited = json.loads(lines[i])
+    edited["attributes"]["not_in_force"] = [{"start": made, "end": decided}]
+    lines[i] = json.dumps(edited)
+    return lines
+
+
+def test_version_instants_and_spans_not_in_force_in_a_version_1_0_file_are_refused(
+    write: Writer,
+) -> None:
+    """Version 1.0 had no decided_at and no not_in_force: named, per line; in 1.1 they import."""
+    lines = _version_1_0_edits()
+    wanted = {
+        (_line("order", "SPO-1"), "attributes.not_in_force"),
+        (_line("order_version", "SPO-1/v2"), "attributes.decided_at"),
+    }
+    head = json.loads(_LINES[0]) | {"version": "1.0"}
+    assert wanted <= set(_where(_problems(write, [json.dumps(head), *lines[1:]])))
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write("".join(f"{line}\n" for line in lines)), actor=ACTOR, at=AT)
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        order = uow.orders.get("SPO-1")
+        assert order.not_in_force
+        assert order.versions[1].decided_at is not None
+
+
+def test_a_version_1_0_file_without_them_still_imports(write: Writer) -> None:
+    """The base file as 1.0 (no compliance records, appeal details, instants or spans)
+    imports: versions take effect from the start of their day, no span."""
+    head = json.loads(_LINES[0]) | {"version": "1.0"}
+    plain = []
+    for line in _LINES[1:]:
+        record = json.loads(line)
+        if record["type"] == "compliance":
+            continue  # 1.1 added them
+        attributes = record.get("attributes") or {}
+        for name in ("decided_at", "not_in_force", "appeal"):
+            attributes.pop(name, None)
+        plain.append(json.dumps(record))
+    store = InMemoryStore(clock=fixed_clock)
+    text = "".join(f"{line}\n" for line in [json.dumps(head), *plain])
+    import_file(store, write(text), actor=ACTOR, at=AT)
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        order = uow.orders.get("SPO-1")
+        assert order.not_in_force == ()
+        assert all(v.decided_at is None for v in order.versions)
+
+
 # --------------------------------------------------------------------------- restricted details
 
 #: What the base file's protected person P1 holds in their restricted compartment.
