@@ -941,6 +941,7 @@ def write_duty(duty: NotificationDuty) -> Record:
         "served_on": _opt_day(duty.served_on),
         "initial_from": _opt_day(duty.initial_from),
         "part2_final_day": _opt_day(duty.part2_final_day),
+        "part2_registered_at": _opt_instant(duty.part2_registered_at),
         "ended_at": _opt_instant(duty.ended_at),
         "outstanding": [_write_item(i) for i in duty.outstanding],
         "closed": [
@@ -1022,6 +1023,9 @@ def read_duty(record: Mapping[str, Any]) -> NotificationDuty:
         ),
         "replaced_order_ids": tuple(_link_ids(record, "replaced_orders")),
         "part2_final_day": read_optional_day(a.get("part2_final_day"), f"{p}.part2_final_day"),
+        "part2_registered_at": read_optional_instant(
+            a.get("part2_registered_at"), f"{p}.part2_registered_at"
+        ),
         "ended_at": read_optional_instant(a.get("ended_at"), f"{p}.ended_at"),
     }
     return _construct(

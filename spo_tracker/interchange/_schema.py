@@ -797,6 +797,13 @@ def _duty() -> dict[str, Any]:
             "served_on": _ref("day_or_null"),
             "initial_from": _ref("day_or_null"),
             "part2_final_day": _ref("day_or_null"),
+            "part2_registered_at": _described(
+                _ref("instant_or_null"),
+                "When the defendant became subject to the Sexual Offences Act 2003 Part 2 "
+                "notification requirements, while they are (SPA2019 s.9(5)); a Part 2 final "
+                "day recorded later may not be before its London day (s.9(6)). Interchange "
+                "1.1; absent or null: not subject, or recorded before it was kept.",
+            ),
             "ended_at": _ref("instant_or_null"),
             "outstanding": _array(_ref("item"), 1000),
             "closed": _array(closed, 1000),
@@ -893,7 +900,9 @@ def _header() -> dict[str, Any]:
             "version": {
                 "enum": list(READABLE_VERSIONS),
                 "description": (
-                    "The format version; 1.1 added the compliance record type and appeals."
+                    "The format version; 1.1 added the compliance record type, appeals, "
+                    "order not_in_force, order_version decided_at and notification_duty "
+                    "part2_registered_at."
                 ),
             },
             "created_at": _ref("instant"),

@@ -45,6 +45,13 @@ _CHUNK: Final = 1_000
 _APPLICATION_STATES_1_0: Final = frozenset(
     {"draft", "laid", "interim_applied", "granted", "refused", "withdrawn"}
 )
+#: The attributes, by record type, that version 1.1 added (null or empty means absent).
+_ONLY_IN_1_1: Final[dict[str, tuple[str, ...]]] = {
+    "order": ("not_in_force",),
+    "order_version": ("decided_at",),
+    "application": (),
+    "notification_duty": ("part2_registered_at",),
+}
 #: Why restricted details are read while an import is checked (for the audit trail).
 _REASON: Final = "interchange import"
 
@@ -282,7 +289,7 @@ class Validation:
         problems = checker().problems(kind, record)
         for path, message in problems:
             self.issue(number, path, message, label)
-        if self.version == "1.0" and kind in ("order", "order_version", "application"):
+        if self.version == "1.0" and kind in _ONLY_IN_1_1:
             self.only_in_1_0(number, kind, record, label)
         if kind == "order":
             self.group = Group(number, record, broken=bool(problems))
@@ -294,11 +301,12 @@ class Validation:
             self.check(number, kind, record, label)
 
     def only_in_1_0(self, number: int, kind: str, record: Record, label: str) -> None:
-        """A 1.0 file cannot hold what 1.1 added to orders and applications: a pending
-        appeal's details (SPA2019 s.7), the application states of an appeal, the spans a
-        restored order was not in force (s.7(4)) and the instant a version was decided."""
+        """A 1.0 file cannot hold what 1.1 added to orders, applications and duties: a
+        pending appeal's details (SPA2019 s.7), the application states of an appeal, the
+        spans a restored order was not in force (s.7(4)), the instant a version was decided
+        and when a defendant became subject to the Part 2 requirements (s.9(5))."""
         attributes = _dig(record, "attributes")
-        for name in ("not_in_force", "decided_at"):
+        for name in _ONLY_IN_1_1[kind]:
             if attributes.get(name) not in (None, []):
                 self.issue(
                     number,
@@ -306,7 +314,7 @@ class Validation:
                     f"{name} needs interchange version 1.1 or later",
                     label,
                 )
-        if attributes.get("appeal") is not None:
+        if kind in ("order", "application") and attributes.get("appeal") is not None:
             self.issue(
                 number,
                 "attributes.appeal",

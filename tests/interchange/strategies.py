@@ -54,7 +54,7 @@ from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.interchange import Dataset
 from tests import strategies as shared
 
-__all__ = ["datasets", "incident_order"]
+__all__ = ["datasets", "incident_order", "part2_facts"]
 
 _TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
 _NAMES = st.text("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ'-", min_size=1, max_size=30)
@@ -232,7 +232,29 @@ def _item(kind: ItemKind, day: pendulum.Date) -> NotifiableItem:
 
 
 @st.composite
+def part2_facts(
+    draw: st.DrawFn, state: DutyState
+) -> tuple[pendulum.Date | None, pendulum.DateTime | None]:
+    """``(part2_final_day, part2_registered_at)`` as the duty lifecycle leaves them in ``state``.
+
+    A registration is held only while exempt (or once the order ended): a final day clears
+    it (SPA2019 s.9(5)-(6)). Beside a final day it is a later registration, on or after the
+    final day's London day (the lifecycle refuses a final day before a registration).
+    ``None`` as well: not subject, or recorded before the library kept it.
+    """
+    final = draw(st.none() | _DAYS)
+    if state not in (DutyState.EXEMPT, DutyState.ENDED) or not draw(st.booleans()):
+        return final, None
+    if final is None:
+        return final, draw(_INSTANTS)
+    day = final.add(days=draw(st.integers(0, 400)))
+    return final, draw(shared.instants_on_london_day(day))
+
+
+@st.composite
 def _duty(draw: st.DrawFn, key: str, order: Order) -> NotificationDuty:
+    state = draw(st.sampled_from(tuple(DutyState)))
+    final_day, registered = draw(part2_facts(state))
     served = draw(_DAYS)
     initial = _item(ItemKind.INITIAL, served)
     moved = _item(ItemKind.NEW_HOME_ADDRESS, served.add(days=draw(st.integers(0, 60))))
@@ -244,7 +266,7 @@ def _duty(draw: st.DrawFn, key: str, order: Order) -> NotificationDuty:
         defendant_id=order.defendant_id,
         order_id=order.order_id,
         local_police_area="West Midlands",
-        state=draw(st.sampled_from(tuple(DutyState))),
+        state=state,
         served_on=served,
         initial_from=served,
         outstanding=(moved,) if draw(st.booleans()) else (),
@@ -256,6 +278,8 @@ def _duty(draw: st.DrawFn, key: str, order: Order) -> NotificationDuty:
         false_information=(FalseInformation(at.add(days=1), at, "false name"),)
         if draw(st.booleans())
         else (),
+        part2_final_day=final_day,
+        part2_registered_at=registered,
     )
 
 

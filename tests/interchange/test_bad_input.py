@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pendulum
 import pytest
 
 from spo_tracker.domain.appeals import AppealAgainst, Party, PendingAppeal
@@ -583,7 +584,7 @@ def test_a_version_1_0_file_without_them_still_imports(write: Writer) -> None:
         if record["type"] == "compliance":
             continue  # 1.1 added them
         attributes = record.get("attributes") or {}
-        for name in ("decided_at", "not_in_force", "appeal"):
+        for name in ("decided_at", "not_in_force", "appeal", "part2_registered_at"):
             attributes.pop(name, None)
         plain.append(json.dumps(record))
     store = InMemoryStore(clock=fixed_clock)
@@ -593,6 +594,65 @@ def test_a_version_1_0_file_without_them_still_imports(write: Writer) -> None:
         order = uow.orders.get("SPO-1")
         assert order.not_in_force == ()
         assert all(v.decided_at is None for v in order.versions)
+        assert uow.notification_duties.get("ND-1").part2_registered_at is None
+
+
+#: ND-1 exempt from the day after it notified: its defendant became subject to the Sexual
+#: Offences Act 2003 Part 2 requirements (SPA2019 s.9(5)).
+_REGISTERED = "2024-03-18T09:15:00.000000Z"
+
+
+def _registered(value: object) -> list[str]:
+    """The base file with ND-1 exempt and its Part 2 registration time set to ``value``."""
+
+    def edit(record: dict[str, Any]) -> None:
+        record["attributes"].update(state="exempt", part2_registered_at=value)
+
+    return _edited("notification_duty", "ND-1", edit)
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("2024-03-18T09:15:00", "naive"),
+        ("2024-03-18 09:15", "naive"),
+        ("2024-02-30T09:15:00Z", "2024-02-30T09:15:00Z"),
+        ("2024-03-18", "2024-03-18"),
+        (20240318, "20240318"),
+    ],
+)
+def test_a_part_2_registration_time_must_be_an_aware_instant(
+    write: Writer, value: object, said: str
+) -> None:
+    """SPA2019 s.9(5): a naive or unreal registration time is named, with the value."""
+    issues = _problems(write, _registered(value))
+    where = (_line("notification_duty", "ND-1"), "attributes.part2_registered_at")
+    assert _where(issues) == [where]
+    assert said in issues[0].message
+
+
+def test_a_part_2_registration_time_in_a_version_1_0_file_is_refused(write: Writer) -> None:
+    """Version 1.0 had no part2_registered_at: named on its line; null is still read as none,
+    and in 1.1 it imports."""
+    head = json.loads(_LINES[0]) | {"version": "1.0"}
+    lines = _registered(_REGISTERED)
+    issues = _problems(write, [json.dumps(head), *lines[1:]])
+    line = _line("notification_duty", "ND-1")
+    assert [i for i in issues if i.line == line] == [
+        ImportIssue(
+            line,
+            "attributes.part2_registered_at",
+            "part2_registered_at needs interchange version 1.1 or later",
+            "notification_duty 'ND-1'",
+        )
+    ]
+    nulled = _problems(write, [json.dumps(head), *_registered(None)[1:]])
+    assert line not in {i.line for i in nulled}  # only the compliance lines are 1.1-only
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write("".join(f"{line}\n" for line in lines)), actor=ACTOR, at=AT)
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        duty = uow.notification_duties.get("ND-1")
+    assert duty.part2_registered_at == pendulum.datetime(2024, 3, 18, 9, 15, tz="UTC")
 
 
 # --------------------------------------------------------------------------- restricted details

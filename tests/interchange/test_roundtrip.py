@@ -10,13 +10,18 @@ import shutil
 from pathlib import Path
 
 import attrs
+import pendulum
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spo_tracker.errors import ImportValidationError
+from spo_tracker.domain.lifecycles.notification_duty import part2_final_day
+from spo_tracker.domain.notification import DutyState
+from spo_tracker.domain.statutory_time import as_london_date, as_utc
+from spo_tracker.errors import GuardRejectedError, ImportValidationError
 from spo_tracker.interchange import Dataset, import_file, write_dataset
 from spo_tracker.storage import InMemoryStore, Store, connect
+from tests import strategies
 from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import (
     ACTOR,
@@ -239,3 +244,32 @@ def test_an_order_before_its_application_imports(write: Writer) -> None:
     store = InMemoryStore(clock=fixed_clock)
     import_file(store, write(moved), actor=ACTOR, at=AT, batch_size=1)
     assert store_text(store, include_restricted=True) == text
+
+
+@given(registered=strategies.aware_datetimes(2025, 2030))
+@settings(suppress_health_check=_FIXTURES)
+def test_a_part_2_registration_comes_back_and_still_bounds_the_final_day(
+    write: Writer, registered: pendulum.DateTime
+) -> None:
+    """SPA2019 s.9(5)-(6): the instant the defendant became subject to Part 2 survives a
+    file, so a final day before its London day is still refused after the import."""
+    exempt = attrs.evolve(
+        full_dataset().duties[0], state=DutyState.EXEMPT, part2_registered_at=registered
+    )
+    data = attrs.evolve(full_dataset(), duties=(exempt,))
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, write(dataset_text(data)), actor=ACTOR, at=AT)
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        duty = uow.notification_duties.get(exempt.duty_id)
+    # The same instant, read back in UTC; compared in UTC because Python never counts a
+    # time in a clock-change fold equal to the same instant in another zone.
+    back = duty.part2_registered_at
+    assert back is not None
+    assert as_utc(back) == as_utc(registered)
+    assert attrs.evolve(duty, part2_registered_at=registered) == exempt
+    day, later = as_london_date(registered), registered.add(days=1)
+    with pytest.raises(GuardRejectedError) as refused:
+        part2_final_day(duty, at=later, actor="PPU", final_day=day.subtract(days=1))
+    assert refused.value.guard == "final_day_after_registration"
+    ended = part2_final_day(duty, at=later, actor="PPU", final_day=day).subject
+    assert (ended.part2_final_day, ended.part2_registered_at) == (day, None)
