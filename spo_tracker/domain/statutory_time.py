@@ -46,12 +46,41 @@ __all__ = [
     "days_beginning_with",
     "ensure_aware",
     "ensure_date",
+    "instant_before",
     "months_beginning_with",
     "start_of_london_day",
     "years_beginning_with",
 ]
 
 LONDON: Final = pendulum.timezone("Europe/London")
+
+#: Wider than any change of a zone's UTC offset (Samoa moved by 24 hours in 2011).
+_OFFSETS_AGREE_BEYOND: Final = _dt.timedelta(hours=26)
+_ZERO: Final = _dt.timedelta(0)
+_wall_difference: Final = _dt.datetime.__sub__
+_utcoffset: Final = _dt.datetime.utcoffset
+
+
+def instant_before(a: _dt.datetime, b: _dt.datetime) -> bool:
+    """Whether the instant ``a`` is before the instant ``b`` (both aware), cheaply.
+
+    Python compares two datetimes sharing a tzinfo by wall clock, which misorders
+    the hour repeated when the clocks go back; with different tzinfos it compares
+    in UTC. Wall clocks in one zone further apart than any offset change are
+    ordered as their instants are (one C subtraction, no offset lookup); close
+    ones are compared through their UTC offsets: ``a`` is before ``b`` exactly
+    when ``wall(a) - wall(b)`` is less than ``offset(a) - offset(b)``, since each
+    instant is its wall clock less its offset (``utcoffset`` honours ``fold``).
+    """
+    if a.tzinfo is not b.tzinfo:
+        return a < b
+    wall = _wall_difference(a, b)  # the naive difference (not pendulum's Interval)
+    if abs(wall) > _OFFSETS_AGREE_BEYOND:
+        return wall < _ZERO
+    offset_a, offset_b = _utcoffset(a), _utcoffset(b)
+    if offset_a is None or offset_b is None:
+        raise NaiveDatetimeError("at", a if offset_a is None else b)
+    return wall < offset_a - offset_b
 
 
 def ensure_aware(value: object, *, field: str) -> pendulum.DateTime:

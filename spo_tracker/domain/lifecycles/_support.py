@@ -5,7 +5,6 @@ Private: the public surface is each lifecycle module and the package ``__init__`
 
 from __future__ import annotations
 
-import datetime as _dt
 import enum
 import functools
 import operator
@@ -20,6 +19,7 @@ from spo_tracker.domain.statutory_time import (
     DayPeriod,
     as_london_date,
     ensure_aware,
+    instant_before,
     start_of_london_day,
 )
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
@@ -88,6 +88,9 @@ class _CopyPlan:
     writers: tuple[Callable[[Any, Any], None], ...]
     validators: Mapping[str, tuple[attrs.Attribute[Any], Callable[..., Any]]]
     post_init: Callable[[Any], None] | None
+    #: The record's own ``__revalidate__(new, before, changes) -> bool``, if it has one: the
+    #: checks a change needs, run incrementally (``False``: run them all).
+    incremental: Callable[[Any, Any, Mapping[str, Any]], bool] | None
 
 
 @functools.cache
@@ -102,6 +105,7 @@ def _plan(cls: type) -> _CopyPlan | None:
         writers=tuple(cls.__dict__[n].__set__ for n in names),
         validators={f.name: (f, f.validator) for f in attrs.fields(cls) if f.validator},
         post_init=getattr(cls, "__attrs_post_init__", None),
+        incremental=getattr(cls, "__revalidate__", None),
     )
 
 
@@ -135,7 +139,8 @@ def evolve(subject: T, **changes: Any) -> T:
     new: T = object.__new__(type(subject))
     for write, value in zip(plan.writers, values, strict=True):
         write(new, value)
-    _revalidate(plan, new, changes)
+    if plan.incremental is None or not plan.incremental(new, subject, changes):
+        _revalidate(plan, new, changes)
     return new
 
 
@@ -215,34 +220,8 @@ def _shown(at: pendulum.DateTime) -> str:
     return at.in_timezone("Europe/London").to_iso8601_string()
 
 
-#: Wider than any change of a zone's UTC offset (Samoa moved by 24 hours in 2011).
-_OFFSETS_AGREE_BEYOND: Final = _dt.timedelta(hours=26)
-_ZERO: Final = _dt.timedelta(0)
-_utcoffset: Final = _dt.datetime.utcoffset
-
-
-def _offset(at: pendulum.DateTime) -> _dt.timedelta:
-    found = _utcoffset(at)
-    assert found is not None  # aware: every instant here passed ensure_aware
-    return found
-
-
-def is_before(a: pendulum.DateTime, b: pendulum.DateTime) -> bool:
-    """Whether instant ``a`` is before instant ``b`` (cheaply, and right in the autumn hour).
-
-    Python compares two datetimes sharing a tzinfo by wall clock, which misorders
-    the repeated autumn hour. Wall clocks further apart than any offset change
-    are ordered as their instants are; close ones are compared through their UTC
-    offsets: ``a`` is before ``b`` exactly when ``wall(a) - wall(b)`` is less than
-    ``offset(a) - offset(b)`` (each instant is its wall clock less its offset,
-    and ``utcoffset`` honours ``fold``), which costs far less than two timestamps.
-    """
-    if a.tzinfo is not b.tzinfo:
-        return a < b  # Python compares different zones in UTC
-    wall = _dt.datetime.__sub__(a, b)  # the naive difference, not pendulum's Interval
-    if abs(wall) > _OFFSETS_AGREE_BEYOND:
-        return wall < _ZERO
-    return wall < _offset(a) - _offset(b)
+#: Whether instant ``a`` is before instant ``b``, right in the repeated autumn hour.
+is_before: Final = instant_before
 
 
 def first_conflict(
