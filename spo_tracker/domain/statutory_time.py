@@ -53,6 +53,8 @@ __all__ = [
 ]
 
 LONDON: Final = pendulum.timezone("Europe/London")
+#: pendulum's zone types: a datetime carrying one is aware (its ``utcoffset`` is never None).
+_PENDULUM_ZONES: Final = (pendulum.Timezone, pendulum.FixedTimezone)
 
 #: Wider than any change of a zone's UTC offset (Samoa moved by 24 hours in 2011).
 _OFFSETS_AGREE_BEYOND: Final = _dt.timedelta(hours=26)
@@ -77,6 +79,8 @@ def instant_before(a: _dt.datetime, b: _dt.datetime) -> bool:
     wall = _wall_difference(a, b)  # the naive difference (not pendulum's Interval)
     if abs(wall) > _OFFSETS_AGREE_BEYOND:
         return wall < _ZERO
+    if not wall and a.fold == b.fold:
+        return False  # the same wall clock and fold in one zone: the same instant
     offset_a, offset_b = _utcoffset(a), _utcoffset(b)
     if offset_a is None or offset_b is None:
         raise NaiveDatetimeError("at", a if offset_a is None else b)
@@ -90,6 +94,8 @@ def ensure_aware(value: object, *, field: str) -> pendulum.DateTime:
         NaiveDatetimeError: ``value`` is a datetime without a time zone.
         InvalidValueError: ``value`` is not a datetime at all.
     """
+    if type(value) is pendulum.DateTime and type(value.tzinfo) in _PENDULUM_ZONES:
+        return value  # a pendulum zone always has an offset: aware (the common case, fast)
     if not isinstance(value, _dt.datetime):
         raise InvalidValueError(field, value, "expected an aware datetime")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
