@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 import attrs
 import pendulum
@@ -129,6 +129,25 @@ class Fired(Generic[T]):
     record: TransitionRecord
 
 
+def _slots_filler(cls: type[Any]) -> Callable[..., Any]:
+    """A constructor for a slotted attrs class that writes its slots in field order without
+    running ``__init__`` (for records whose fields have no converters or validators: a test
+    checks the two build equal records)."""
+    names = [f.name for f in attrs.fields(cls)]
+    assert all(f.converter is None and f.validator is None for f in attrs.fields(cls))
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    scope.update({f"w_{n}": cls.__dict__[n].__set__ for n in names})
+    body = "".join(f"    w_{n}(r, {n})\n" for n in names)
+    exec(f"def make({', '.join(names)}):\n    r = new(cls)\n{body}    return r\n", scope)
+    return cast(Callable[..., Any], scope["make"])
+
+
+#: ``TransitionRecord(...)`` and ``Fired(...)`` by position, without ``__init__``: every fire
+#: builds one of each from values the engine already holds.
+_record: Callable[..., TransitionRecord] = _slots_filler(TransitionRecord)
+_fired: Callable[..., Fired[Any]] = _slots_filler(Fired)
+
+
 @attrs.frozen(eq=False)
 class Machine(Generic[S, E, T, C]):
     """A validated lifecycle table and the engine that runs it.
@@ -161,9 +180,14 @@ class Machine(Generic[S, E, T, C]):
     probe: Callable[[E, pendulum.DateTime], C]
     every_row: tuple[Guard[T, C], ...] = ()
     _index: Mapping[tuple[S, E], Transition[S, E, T, C]] = attrs.field(init=False, repr=False)
+    # Per row: every_row's guards, then the row's own, in the order fire() runs them.
+    _guards: Mapping[int, tuple[Guard[T, C], ...]] = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_index", self._validate())
+        object.__setattr__(
+            self, "_guards", {id(row): (*self.every_row, *row.guards) for row in self.transitions}
+        )
 
     def _fail(self, problem: str) -> MachineDefinitionError:
         return MachineDefinitionError(self.name, problem)
@@ -260,7 +284,7 @@ class Machine(Generic[S, E, T, C]):
                 ``subject`` is unchanged either way.
         """
         row = self._row(subject, command)
-        for guard in (*self.every_row, *row.guards) if self.every_row else row.guards:
+        for guard in self._guards[id(row)]:
             reason = guard.check(subject, command)
             if reason is not None:
                 raise GuardRejectedError(
@@ -273,17 +297,17 @@ class Machine(Generic[S, E, T, C]):
                     reason=reason,
                 )
         changed = self.set_state(row.effect(subject, command), row.target)
-        record = TransitionRecord(
-            machine=self.name,
-            subject_id=subject.subject_id,
-            event=row.event.name,
-            source=row.source.name,
-            target=row.target.name,
-            section=row.section,
-            at=command.at,
-            actor=command.actor,
+        record = _record(
+            self.name,
+            subject.subject_id,
+            row.event.name,
+            row.source.name,
+            row.target.name,
+            row.section,
+            command.at,
+            command.actor,
         )
-        return Fired(changed, record)
+        return _fired(changed, record)
 
     def to_mermaid(self) -> str:
         """The lifecycle as a Mermaid ``stateDiagram-v2``, generated from the table."""

@@ -11,14 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+import pendulum
+import pytest
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from spo_tracker.domain.appeals import AppealAgainst, Party, PendingAppeal
 from spo_tracker.domain.lifecycles._support import evolve
 from spo_tracker.domain.orders import Order, OrderVersion
+from spo_tracker.domain.statemachine import Fired, TransitionRecord, _fired, _record
 from spo_tracker.domain.terms import NoContact, PositiveRequirement
 from spo_tracker.errors import InvalidValueError
+from spo_tracker.testing import an_order
 from tests.strategies import orders
 
 
@@ -125,3 +129,17 @@ def test_a_change_outside_the_incremental_fields_runs_every_check() -> None:
     order = Order.__new__(Order)  # never used: only the hook's answer is checked
     assert not Order.__revalidate__(order, order, {"court": "x"})
     assert not Order.__revalidate__(order, order, {"protected_person_ids": ("P1",)})
+
+
+def test_the_engines_record_and_result_builders_equal_the_constructors() -> None:
+    """fire() builds its TransitionRecord and Fired without __init__: the same records."""
+    at = pendulum.datetime(2026, 3, 2, 10, 30, tz="Europe/London")
+    values = ("full_order", "SPO-1", "SERVE", "MADE", "SERVED", "SPA2019 s.6", at, "PC 1")
+    built = _record(*values)
+    assert built == TransitionRecord(*values)
+    assert type(built) is TransitionRecord
+    assert hash(built) == hash(TransitionRecord(*values))
+    subject = an_order()
+    assert _fired(subject, built) == Fired(subject, built)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.event = "OTHER"  # type: ignore[misc]
