@@ -130,12 +130,14 @@ OPEN_CHOICES: Final = (
     "interim question at a time). An allowed appeal is recorded as a further interim "
     "decision, granted, with the refused application's `applied_at`.",
     "**Events are recorded in time order** (library): an event dated before what its subject "
-    "records (an order's making, service, end or latest version; an application's laying, "
-    "interim application, interim decision or determination; a duty's service, Part 2 "
-    "registration or final day, notification, refusal or closed item) is refused by "
-    "`in_chronological_order`, which every row passes first. Days kept without a time (a "
-    "version's decision, service on a duty, a final day) bound from the start of that London "
-    "day; an appeal's lodging is not kept with a time, so it does not move the bound.",
+    "records (an order's making, service, end, restoration on appeal or latest version; an "
+    "application's laying, interim application, interim decision or determination; a duty's "
+    "service, Part 2 registration or final day, notification, refusal or closed item) is "
+    "refused by `in_chronological_order`, which every row passes first. A version binds from "
+    "the instant it was decided (`OrderVersion.decided_at`); days kept without a time (a "
+    "version recorded before that instant was kept, service on a duty, a final day) bound "
+    "from the start of that London day; an appeal's lodging is not kept with a time, so it "
+    "does not move the bound.",
     "**A full order made with `replaces=`** returns the interim order ceased at its making "
     "(`MadeOrder.ceased`, s.5(6)(b)); an interim order already ended or expired is not "
     "replaced, and the full order's own duty starts at service (s.9(1)).",
