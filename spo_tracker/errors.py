@@ -34,6 +34,7 @@ __all__ = [
     "OutputWriteError",
     "SchemaVersionError",
     "SpoTrackerError",
+    "StoredRecordError",
     "UnknownCodeError",
     "UnknownPlatformError",
 ]
@@ -243,6 +244,36 @@ class DuplicateRecordError(ConstraintViolationError):
 
     def __init__(self, kind: str, key: Any) -> None:
         super().__init__(kind, key, "a record with this id already exists")
+
+
+class StoredRecordError(DatabaseError, ValueError):
+    """A stored record that breaks a rule of the library, so it cannot be read.
+
+    Data written by an earlier release (before a check was added), or edited in
+    the database by hand, can fail the domain's checks when it is read back.
+    Reading stops there, naming the record: a record skipped could hide a breach.
+    The rule broken is the domain error's message, also kept as ``__cause__``,
+    except for a protected person, whose message names the field only and
+    keeps no cause (their restricted details are never quoted); coordinates are
+    withheld from every message.
+
+    Attributes:
+        kind: the kind of record (``order``, ``incident``...).
+        key: the record's id.
+        field: the field that breaks the rule, when the domain named it.
+        rule: the rule broken, as the message shows it.
+    """
+
+    def __init__(self, kind: str, key: Any, rule: str, *, field: str | None = None) -> None:
+        self.kind = kind
+        self.key = key
+        self.field = field
+        self.rule = rule
+        super().__init__(
+            f"stored {kind} {key!r} breaks a rule of this library ({rule}); it cannot be read: "
+            "correct the record in the database, or delete it and import it again from a "
+            "corrected interchange file"
+        )
 
 
 class DatabaseBusyError(DatabaseError):

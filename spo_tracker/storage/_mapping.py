@@ -50,6 +50,7 @@ from spo_tracker.domain.people import (
 from spo_tracker.domain.statutory_time import DayPeriod
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import _codec
+from spo_tracker.storage._stored import READ_ERRORS, refused
 from spo_tracker.storage._tables import (
     AlertRow,
     ApplicationRow,
@@ -186,6 +187,20 @@ class Mapper(Generic[T]):
     def to_domain(self, rows: RowSet) -> T:
         """The domain object stored in ``rows``."""
         raise NotImplementedError
+
+    def from_rows(self, rows: RowSet) -> T:
+        """The domain object stored in ``rows``, as :meth:`to_domain` builds it.
+
+        Raises:
+            StoredRecordError: the stored values break a rule of the library (written
+                by an earlier release, or edited by hand), naming this record.
+        """
+        try:
+            return self.to_domain(rows)
+        except READ_ERRORS as error:
+            failure = error
+        # Raised outside the except block: a protected person's error keeps no context.
+        raise refused(self.kind, getattr(rows.root, self.key_column), failure)
 
     def root_values(self, obj: T, revision: int) -> dict[str, Any]:
         """The root row of a single-row record as column values (the bulk insert path)."""

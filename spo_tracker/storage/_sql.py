@@ -44,6 +44,7 @@ from spo_tracker.storage._mapping import (
     RowSet,
     incident_from_values,
 )
+from spo_tracker.storage._stored import READ_ERRORS, refused
 from spo_tracker.storage._tables import (
     AuditEntryRow,
     AuditHeadRow,
@@ -115,7 +116,7 @@ class SqlRecords:
             rows = self._rows(mapper, key, lock=lock)
         if rows is None:
             return None
-        return mapper.to_domain(rows), int(rows.root.revision)
+        return mapper.from_rows(rows), int(rows.root.revision)
 
     def insert_aggregates(self, mapper: Mapper[Any], items: Sequence[tuple[Any, int]]) -> None:
         keys = [mapper.key(obj) for obj, _ in items]
@@ -298,7 +299,7 @@ class SqlRecords:
                 for row in roots:
                     key = getattr(row, mapper.key_column)
                     rows = RowSet(row, {t: got.get(key, []) for t, got in children.items()})
-                    found[key] = mapper.to_domain(rows)
+                    found[key] = mapper.from_rows(rows)
         return found
 
     def _children(
@@ -321,7 +322,7 @@ class SqlRecords:
         table = _table(mapper.root)
         stmt = select(table).where(table.c[column] == value)
         with translating(self._url, kind=mapper.kind):
-            return [mapper.to_domain(RowSet(row)) for row in self._session.execute(stmt)]
+            return [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
 
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
         ids = [i.incident_id for i in incidents]
@@ -340,7 +341,7 @@ class SqlRecords:
                     f"WHERE incident_id IN ({', '.join([mark] * len(part))})"
                 )
                 for row in conn.exec_driver_sql(sql, part):
-                    incident = _incident_from_row(row, sqlite=sqlite)
+                    incident = _stored_incident(row, sqlite=sqlite)
                     found[incident.incident_id] = incident
         return found
 
@@ -595,6 +596,18 @@ def _incident_from_row(r: Sequence[Any], *, sqlite: bool) -> Incident:
     )
 
 
+def _stored_incident(r: Sequence[Any], *, sqlite: bool) -> Incident:
+    """:func:`_incident_from_row`, naming the incident if its values break a rule.
+
+    Raises:
+        StoredRecordError: the row's values are refused (a bad code, a bad time...).
+    """
+    try:
+        return _incident_from_row(r, sqlite=sqlite)
+    except READ_ERRORS as error:
+        raise refused("incident", r[0], error) from error
+
+
 def _copy_incidents(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL's COPY of incident rows, in the connection's current transaction."""
     driver: Any = conn.connection.driver_connection
@@ -793,7 +806,11 @@ class SqlStore(Store):
         sqlite = self.url.is_sqlite
         for chunk in self._stream(sql, params, chunk_size):
             for r in chunk:
-                yield _incident_from_row(r, sqlite=sqlite)
+                try:
+                    incident = _incident_from_row(r, sqlite=sqlite)
+                except READ_ERRORS as error:
+                    raise refused("incident", r[0], error) from error
+                yield incident
 
     def audit_entries(self) -> Generator[AuditEntry, None, None]:
         stmt = select(_AUDIT).order_by(_AUDIT.c.seq)

@@ -1,0 +1,103 @@
+"""A stored record that fails the library's rules is named, not a bare error.
+
+The domain's records check themselves when they are built, and the mappers
+build them from rows through their constructors, so a row written by an
+earlier release (before a check existed) or edited by hand is refused on the
+way back in. :func:`refused` turns that refusal into a
+:class:`~spo_tracker.errors.StoredRecordError` naming the record's kind and
+id, the rule, and what to do; every read path that turns rows into domain
+objects catches :data:`READ_ERRORS` around the building and raises
+:func:`refused` (:meth:`~spo_tracker.storage._mapping.Mapper.from_rows` for
+the aggregates, the incident row readers of the SQL backend).
+
+Victim safety: the message goes to terminals and logs. For a protected person
+it names the field only (their address and places are never quoted, and no
+cause is kept that would quote them in a traceback). For every other record
+coordinates are withheld: the value of a location field (a latitude, a
+polygon, a zone...) and any ``(lat, lon)`` pair or GeoPoint in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
+from spo_tracker.errors import InvalidValueError, StoredRecordError
+
+__all__ = ["READ_ERRORS", "refused"]
+
+#: What building a domain object from stored values raises when the values are bad: a
+#: domain check (InvalidValueError is a ValueError), an unknown enum code or zone name
+#: (ValueError), a JSON document of the wrong shape (TypeError, KeyError, IndexError,
+#: AttributeError). Building reads nothing from the database, so nothing else is caught.
+READ_ERRORS: Final = (ValueError, TypeError, LookupError, AttributeError)
+
+#: The record kind whose messages name the field only (its restricted details: victim safety).
+_RESTRICTED_KIND: Final = "protected_person"
+
+#: Fields whose value is a place: never quoted, whatever the record.
+_PLACE_FIELDS: Final = frozenset(
+    {"latitude", "longitude", "lat", "lon", "location", "centre", "place", "polygon", "zone"}
+)
+
+_NUMBER: Final = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+#: A coordinate pair as the domain writes one, ``(52.48, -1.9)``, or a GeoPoint's repr.
+_COORDINATES: Final = re.compile(
+    rf"\(\s*{_NUMBER}\s*,\s*{_NUMBER}\s*\)|GeoPoint\([^()]*\)",
+)
+_WITHHELD: Final = "<coordinates withheld>"
+
+
+def refused(kind: str, key: Any, error: BaseException) -> StoredRecordError:
+    """The error for a stored record of ``kind`` ``key`` that building refused with ``error``.
+
+    Its ``__cause__`` is ``error``, except for a protected person (the cause could
+    quote their restricted details in a traceback): raise theirs outside the
+    ``except`` block, so that it has no ``__context__`` either.
+    """
+    field = error.field if isinstance(error, InvalidValueError) else None
+    if kind == _RESTRICTED_KIND:
+        found = StoredRecordError(kind, key, _field_only(field, error), field=field)
+        found.__suppress_context__ = True
+        return found
+    found = StoredRecordError(kind, key, _one_line(_rule(error)), field=field)
+    found.__cause__ = error
+    return found
+
+
+def _field_only(field: str | None, error: BaseException) -> str:
+    where = f"field {field!r}" if field else f"a {type(error).__name__}"
+    return f"{where}; details withheld: a protected person's record is never quoted"
+
+
+def _rule(error: BaseException) -> str:
+    """The rule broken, as the domain said it, with any coordinates withheld."""
+    if isinstance(error, InvalidValueError):
+        if error.field in _PLACE_FIELDS or _holds_place(error.value):
+            return f"{error.field}={_WITHHELD}: {_scrub(error.reason)}"
+        return _scrub(str(error))
+    if isinstance(error, KeyError | TypeError | AttributeError):
+        return _scrub(f"{type(error).__name__}: {error}")
+    return _scrub(str(error))
+
+
+def _holds_place(value: object, depth: int = 0) -> bool:
+    """Whether ``value`` is, or holds, a point or shape (a few levels deep)."""
+    if isinstance(value, GeoPoint | Circle | Polygon):
+        return True
+    if depth > 3:
+        return False
+    if isinstance(value, dict):
+        return "coordinates" in value or any(_holds_place(v, depth + 1) for v in value.values())
+    if isinstance(value, tuple | list | set | frozenset):
+        return any(_holds_place(v, depth + 1) for v in value)
+    return False
+
+
+def _scrub(text: str) -> str:
+    return _COORDINATES.sub(_WITHHELD, text)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
