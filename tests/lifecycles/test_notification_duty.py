@@ -8,6 +8,7 @@ import attrs
 import pendulum
 import pytest
 
+from spo_tracker.domain.lifecycles import full_order, lodge_appeal
 from spo_tracker.domain.lifecycles.notification_duty import (
     MACHINE,
     DutyCommand,
@@ -27,6 +28,7 @@ from spo_tracker.domain.lifecycles.notification_duty import (
     recorded_times,
     replace_interim_with_full,
 )
+from spo_tracker.domain.lifecycles.parties import AppealAgainst, Party
 from spo_tracker.domain.notification import (
     Closure,
     DutyState,
@@ -34,8 +36,9 @@ from spo_tracker.domain.notification import (
     ItemKind,
     NotificationDuty,
 )
+from spo_tracker.domain.orders import Order, OrderState
 from spo_tracker.errors import GuardRejectedError, InvalidValueError
-from tests.lifecycles.builders import duty, full, interim, london
+from tests.lifecycles.builders import WMP, duty, full, interim, london
 from tests.lifecycles.registry import covers
 
 St, Ev = DutyState, DutyEvent
@@ -512,3 +515,130 @@ def test_only_the_replaced_orders_ended_duty_is_continued() -> None:
             local_police_area=AREA,
             continues=_interim_duty_ended_at(REPLACED_AT, St.DUE),
         )
+
+
+# --- an order restored on appeal keeps its duty (SPA2019 s.7(4), s.9(1)) -----------
+
+DEFENDANT = Party.defendant()
+POLICE = Party.chief_officer(WMP)
+DISCHARGED_AT = london(2026, 4, 10, 11)
+RESTORED_AT = london(2026, 5, 1, 15)
+
+
+def _discharged() -> Order:
+    """SPO-1, served on SERVED_AT, discharged at DISCHARGED_AT on the defendant's application."""
+    order = full(served_at=SERVED_AT, state=OrderState.SERVED)
+    return full_order.discharge_order(
+        order,
+        at=DISCHARGED_AT,
+        actor="court",
+        applied_by=DEFENDANT,
+        consents=(DEFENDANT, POLICE),
+        home_force=WMP,
+    ).subject
+
+
+def _restored(at: pendulum.DateTime = RESTORED_AT) -> Order:
+    """The discharge appealed by the police and quashed at ``at`` (s.7(3)-(4))."""
+    appealed = lodge_appeal(
+        _discharged(),
+        at=DISCHARGED_AT.add(days=1),
+        actor="court",
+        appellant=POLICE,
+        against=AppealAgainst.discharge(on_application_of=DEFENDANT),
+    ).subject
+    return full_order.restore_on_appeal(appealed, at=at, actor="Crown Court").subject
+
+
+def _own_duty_ended_at(ended_at: pendulum.DateTime, state: DutyState) -> NotificationDuty:
+    """SPO-1's duty, reached in ``state`` by real transitions, ended at ``ended_at``."""
+    return order_ended(
+        attrs.evolve(reach(state), order_id="SPO-1"), at=ended_at, actor="system"
+    ).subject
+
+
+def test_a_restored_orders_duty_continues_without_a_new_initial_notification() -> None:
+    """s.7(4), s.9(1): the notification given before the discharge is not asked for again."""
+    ended = _own_duty_ended_at(DISCHARGED_AT, St.UP_TO_DATE)
+    continued = open_duty(
+        duty_id="DUTY-1", order=_restored(), local_police_area=AREA, continues=ended
+    )
+    assert (continued.state, continued.order_id, continued.ended_at) == (
+        St.UP_TO_DATE,
+        "SPO-1",
+        None,
+    )
+    assert continued.replaced_order_ids == ()
+    assert continued.outstanding == ()
+    assert continued.notifications == ended.notifications
+    assert continued.revision == ended.revision + 1
+    moved = record_new_home_address(
+        continued,
+        at=RESTORED_AT.add(days=2),
+        actor="PC",
+        address="1 New Street",
+        police_area=AREA,
+    ).subject
+    assert [i.kind for i in moved.outstanding] == [ItemKind.NEW_HOME_ADDRESS]
+    assert moved.state is St.DUE
+
+
+def test_a_restored_orders_duty_owes_again_what_the_discharge_closed() -> None:
+    """An initial notification missed before the discharge is owed again, not restarted."""
+    ended = _own_duty_ended_at(DISCHARGED_AT, St.OVERDUE)
+    assert [c.closure for c in ended.closed] == [Closure.ORDER_ENDED]
+    continued = open_duty(
+        duty_id="DUTY-1", order=_restored(), local_police_area=AREA, continues=ended
+    )
+    assert continued.state is St.DUE
+    assert [i.kind for i in continued.outstanding] == [ItemKind.INITIAL]
+    assert continued.outstanding[0].arose_on == pendulum.Date(2026, 3, 10)  # not restarted
+    assert continued.closed == ()
+    overdue = check_deadline(continued, at=RESTORED_AT.add(minutes=1), actor="job").subject
+    assert overdue.state is St.OVERDUE
+
+
+def test_a_duty_ended_after_the_discharge_was_recorded_late_still_continues() -> None:
+    """The end may be recorded after the discharge, up to the restoration itself."""
+    for ended_at in (DISCHARGED_AT.add(days=3), RESTORED_AT):
+        ended = _own_duty_ended_at(ended_at, St.NOTIFIED)
+        continued = open_duty(
+            duty_id="DUTY-1", order=_restored(), local_police_area=AREA, continues=ended
+        )
+        assert continued.state is St.NOTIFIED
+
+
+def test_only_the_duty_the_discharge_ended_continues_under_the_restored_order() -> None:
+    """Typed errors naming the duty; nothing is changed."""
+    restored = _restored()
+    cases = [
+        (restored, reach(St.DUE), "DUTY-1", "'ISPO-1'"),
+        (restored, attrs.evolve(reach(St.DUE), order_id="SPO-1"), "DUTY-1", "only a duty that"),
+        (
+            restored,
+            _own_duty_ended_at(DISCHARGED_AT.subtract(days=1), St.DUE),
+            "DUTY-1",
+            "not while",
+        ),
+        (restored, _own_duty_ended_at(RESTORED_AT.add(days=1), St.DUE), "DUTY-1", "not while"),
+        (
+            full(served_at=SERVED_AT),
+            _own_duty_ended_at(DISCHARGED_AT, St.DUE),
+            "DUTY-1",
+            "not while",
+        ),
+        (_discharged(), _own_duty_ended_at(DISCHARGED_AT, St.DUE), "DUTY-1", "is not restored"),
+        (restored, _own_duty_ended_at(DISCHARGED_AT, St.DUE), "DUTY-2", "keeps its id 'DUTY-1'"),
+        (
+            restored,
+            attrs.evolve(_own_duty_ended_at(DISCHARGED_AT, St.DUE), defendant_id="D2"),
+            "DUTY-1",
+            "of 'D2', not 'D1'",
+        ),
+    ]
+    for order, ended, duty_id, problem in cases:
+        before = (ended, ended.revision)
+        with pytest.raises(InvalidValueError) as caught:
+            open_duty(duty_id=duty_id, order=order, local_police_area=AREA, continues=ended)
+        assert problem in str(caught.value)
+        assert (ended, ended.revision) == before

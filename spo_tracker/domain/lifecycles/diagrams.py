@@ -144,6 +144,13 @@ OPEN_CHOICES: Final = (
     "**An interim duty that ended** when the interim order ceased on determination continues "
     "under the full order with `open_duty(continues=...)` (same id, the items its end closed "
     "outstanding again; DUE if anything is owed, otherwise the state it ended from).",
+    "**An order restored on appeal keeps its duty** (s.7(4), s.9(1)): the duty that ended "
+    "with the discharge continues under the same order with `open_duty(continues=...)` "
+    "once it is restored, in the same way (same id, the items its end closed outstanding "
+    "again, an initial notification already given not asked for again). Only a duty that "
+    "ended while the order was not in force (`Order.not_in_force`, from the discharge to "
+    "the restoration) is continued; an order restored the instant it was discharged leaves "
+    "no such span, and its ended duty is refused.",
     "**Determining the application lapses a pending appeal against an interim refusal** "
     "(GRANT, REFUSE or WITHDRAW clear it): an interim order can be made only pending the "
     "determination (s.5(1)) and would cease on it (s.5(6)(b)), so nothing is left to "

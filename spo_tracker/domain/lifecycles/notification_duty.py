@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+from collections.abc import Callable
 from typing import Any, Final
 
 import attrs
@@ -563,7 +564,8 @@ def open_duty(
     continues: NotificationDuty | None = None,
 ) -> NotificationDuty:
     """A NOT_DUE duty for ``order``; or, for a full order replacing an interim one, the
-    interim order's duty continued under it (SPA2019 s.9(1)(a)).
+    interim order's duty continued under it (SPA2019 s.9(1)(a)); or, for an order
+    restored on appeal, its own duty that ended at the discharge (SPA2019 s.7(4), s.9(1)).
 
     While the interim order's duty is live, continue it with
     :func:`replace_interim_with_full`. Once it has ENDED because the interim order
@@ -575,11 +577,21 @@ def open_duty(
     on), so its failures are counted once. An outstanding item already past its
     deadline is DUE again: :func:`check_deadline` marks it OVERDUE.
 
+    An order discharged and then restored on appeal (APPEAL_RESTORED) is the same
+    order in force again, so its duty is not a new one: pass the duty that ENDED
+    at (or after) the discharge as ``continues`` once the order is restored. The
+    same duty runs on under the same order in the same way (what the end closed is
+    outstanding again; an initial notification already given is not re-opened, a
+    missed one not forgiven); the duty must have ended within the span the order
+    was not in force (``Order.not_in_force``), so after the discharge and no later
+    than the restoration.
+
     Raises:
         InvalidValueError: ``order`` replaces an interim order and nothing is
             continued; or ``continues`` is not the ended duty of the order it
-            replaces, of the same defendant, ended no earlier than the full order
-            was made, under the same id.
+            replaces (or, for a restored order, of that order, ended while it was
+            not in force), of the same defendant, ended no earlier than the full
+            order was made, under the same id.
     """
     if continues is not None:
         return _continued(duty_id, order, local_police_area, continues)
@@ -603,6 +615,9 @@ def _check_continuation(duty_id: str, order: Order, ended: NotificationDuty) -> 
     def refuse(problem: str) -> InvalidValueError:
         return InvalidValueError("continues", ended.duty_id, problem)
 
+    if ended.order_id == order.order_id:
+        _check_restoration(duty_id, order, ended, refuse)
+        return
     if order.replaces_order_id is None or ended.order_id != order.replaces_order_id:
         raise refuse(
             f"is the duty under {ended.order_id!r}; order {order.order_id!r} replaces "
@@ -628,10 +643,49 @@ def _check_continuation(duty_id: str, order: Order, ended: NotificationDuty) -> 
         )
 
 
+def _check_restoration(
+    duty_id: str,
+    order: Order,
+    ended: NotificationDuty,
+    refuse: Callable[[str], InvalidValueError],
+) -> None:
+    """The order's own duty, ended while it was discharged, and the order restored since.
+
+    SPA2019 s.7(4), s.9(1): the restored order is in force again from the
+    restoration; its duty is the one it had, not a new s.9(1) initial notification.
+    """
+    if ended.defendant_id != order.defendant_id:
+        raise refuse(f"is a duty of {ended.defendant_id!r}, not {order.defendant_id!r}")
+    if ended.state is not DutyState.ENDED or ended.ended_at is None:
+        raise refuse(f"is {ended.state.value}: only a duty that ended is continued")
+    if order.ended_at is not None:
+        raise refuse(
+            f"is the duty under {order.order_id!r}, which ended at {order.ended_at.isoformat()} "
+            "and is not restored: nothing to continue it under (SPA2019 s.7(4))"
+        )
+    end = ended.ended_at
+    if not any(
+        not is_before(end, start) and not is_before(stop, end) for start, stop in order.not_in_force
+    ):
+        raise refuse(
+            f"ended at {end.isoformat()}, not while order {order.order_id!r} was discharged "
+            "before its restoration on appeal (not_in_force="
+            f"{[(a.isoformat(), b.isoformat()) for a, b in order.not_in_force]}); "
+            "only the duty the discharge ended is continued (SPA2019 s.7(4), s.9(1))"
+        )
+    if duty_id != ended.duty_id:
+        raise InvalidValueError(
+            "duty_id",
+            duty_id,
+            f"a continued duty keeps its id {ended.duty_id!r}, so its failures count once",
+        )
+
+
 def _continued(
     duty_id: str, order: Order, local_police_area: str, ended: NotificationDuty
 ) -> NotificationDuty:
     _check_continuation(duty_id, order, ended)
+    restored = ended.order_id == order.order_id
     by_the_end = [
         c.closure is Closure.ORDER_ENDED and c.closed_at == ended.ended_at for c in ended.closed
     ]
@@ -640,7 +694,9 @@ def _continued(
     return attrs.evolve(
         ended,
         order_id=order.order_id,
-        replaced_order_ids=(*ended.replaced_order_ids, ended.order_id),
+        replaced_order_ids=(
+            ended.replaced_order_ids if restored else (*ended.replaced_order_ids, ended.order_id)
+        ),
         local_police_area=local_police_area,
         state=_state_before_the_end(ended, reopened),
         outstanding=reopened,
