@@ -115,6 +115,21 @@ _DISTRICT: Final = re.compile(
     rf"(?<![A-Za-z0-9])(?:{'|'.join(_AREAS)})(?:[0-9]{{1,2}}|[0-9][A-Z])(?![A-Za-z0-9])"
     r"(?!\s+motorway)"  # "the M6 motorway" is a road, not Manchester's M6 district
 )
+#: Units after a number that make it a quantity, not a house number ("500 m", "5 Minutes").
+UNIT_WORDS: Final = frozenset(
+    _words(
+        "m metre metres meter meters km kms kilometre kilometres kilometer kilometers mi mile "
+        "miles yd yds yard yards ft foot feet s sec secs second seconds min mins minute minutes "
+        "h hr hrs hour hours day days week weeks month months year years mph kph"
+    )
+)
+# A number with any letters after it (a house "3a", a quantity "500m", an ordinal "3rd"),
+# perhaps a range ("7-9"), then a word; not the digits of "A38", "1.5" or "10:30".
+_NAMED: Final = re.compile(
+    r"(?<![\w.:])[0-9]{1,4}(?P<letters>[a-z]*)(?:\s*[-/]\s*[0-9]{1,4}[a-z]?)?"
+    r",?\s+(?P<word>[^\W\d_][\w'’.-]*)",
+    re.I,
+)
 _HOUSE: Final = re.compile(
     r"(?<![\w.])[0-9]{1,4}[a-z]?(?:\s*[-/]\s*[0-9]{1,4}[a-z]?)?,?\s+"
     rf"(?:(?!(?-i:{'|'.join(_NOT_STREET_NAME)})\b)[\w'’.-]+,?\s+){{0,3}}"
@@ -130,7 +145,9 @@ def address_likeness(text: str) -> str | None:
     postcode district on its own (``B13``, ``SW1A``: capitals, a real postcode
     area; "the M6 motorway" is a road), and a house number followed within three
     words by a street word (``12 Acacia Ave``, ``3a The Mews``; see
-    :data:`STREET_WORDS`). A street
+    :data:`STREET_WORDS`) or by a capitalised word, which may be a street with no
+    street word (``7 Kingsway``, ``12 The Acacias``) unless it is a unit
+    (``500 M``, ``5 Minutes``: a quantity). A street
     named without a number (``Wake Green Road``) is not an address: it names a
     street, not a home. Text without digits never looks like an address.
 
@@ -145,7 +162,25 @@ def address_likeness(text: str) -> str | None:
         return "contains a postcode district (an outward code)"
     if _HOUSE.search(text):
         return "contains a house number followed by a street"
+    if _names_after_a_number(text):
+        return "contains a house number followed by a name"
     return None
+
+
+def _names_after_a_number(text: str) -> bool:
+    """Whether a number in ``text`` is followed by a capitalised word that is not a unit.
+
+    A street need not end in a street word (``7 Kingsway``, ``12 The Acacias``),
+    so a number followed by a name reads as a house number; a quantity with its
+    unit (``500 M``, ``5 Minutes``, ``500m Radius``) does not.
+    """
+    for found in _NAMED.finditer(text):
+        if len(found["letters"]) > 1 or found["letters"].lower() in UNIT_WORDS:
+            continue  # "500m Radius" is a distance, "3rd Floor" an ordinal; "3a" is a house
+        word = found["word"]
+        if word[0].isupper() and word.lower().rstrip(".") not in UNIT_WORDS:
+            return True
+    return False
 
 
 _NUMBERED: Final = re.compile(

@@ -258,7 +258,7 @@ class ExclusionZone(Term):
     The zone and its label are order content the defendant is shown (they must
     know where not to go), so neither may reveal a protected person's address.
     ``label`` is refused when it looks like an address (a UK postcode or
-    postcode district, or a house number and street, see
+    postcode district, or a house number and a street or name, see
     :func:`~spo_tracker.domain.people.address_likeness`); a street named without a
     number is allowed. Where the zone is drawn is checked against the protected
     persons' restricted details by :func:`~spo_tracker.domain.safety.exposure_warnings`.

@@ -16,6 +16,7 @@ from spo_tracker.domain.lifecycles.making import MadeOrder, make_order, safety_w
 from spo_tracker.domain.orders import Duration
 from spo_tracker.domain.people import (
     STREET_WORDS,
+    UNIT_WORDS,
     Address,
     ChiefOfficer,
     Force,
@@ -172,6 +173,90 @@ def test_generated_addresses_are_refused_as_zone_labels_and_locality_names(addre
         Locality(f"within {address}")
     assert (zone.value.field, locality.value.field) == ("label", "name")
     assert address not in str(zone.value) + str(locality.value)
+
+
+_NOT_A_UNIT = _NAME_WORD.filter(lambda w: w.lower() not in UNIT_WORDS)
+
+
+@st.composite
+def numbered_names(draw: st.DrawFn) -> str:
+    """A house number then a name with no street word: ``7 Kingsway``, ``12 The Acacias``."""
+    number = f"{draw(st.integers(1, 9999))}{draw(st.sampled_from(['', 'a', 'B', '-9', '/11']))}"
+    words = draw(st.lists(_NOT_A_UNIT, min_size=1, max_size=3))
+    comma = draw(st.sampled_from(["", ","]))
+    name = " ".join(words)
+    return f"{number}{comma} {draw(st.sampled_from([name, name.upper(), 'The ' + name]))}"
+
+
+_LOWER_CONTEXT = st.text("abcdefghij ,'-", max_size=20)
+
+
+@given(before=_LOWER_CONTEXT, address=numbered_names(), after=_LOWER_CONTEXT)
+def test_a_number_followed_by_a_name_looks_like_an_address(
+    before: str, address: str, after: str
+) -> None:
+    """A street need not end in a street word: "around 7 Kingsway" locates a home."""
+    assert address_likeness(f"{before} {address} {after}") is not None
+
+
+@given(address=numbered_names())
+def test_a_number_followed_by_a_name_is_refused_unquoted(address: str) -> None:
+    """As a zone label and as a locality name; the error never quotes the text."""
+    with pytest.raises(InvalidValueError) as zone:
+        _zone(Circle(HOME, 500), f"around {address}")
+    with pytest.raises(InvalidValueError) as locality:
+        Locality(f"within {address}")
+    assert (zone.value.field, locality.value.field) == ("label", "name")
+    shown = str(zone.value) + str(locality.value)
+    assert address not in shown
+    assert not any(word in shown for word in address.split()[1:] if len(word) > 3)
+
+
+@given(
+    number=st.integers(1, 9999),
+    # "1 yard" reads as "1 Yard", a street: the street-word rule comes first
+    unit=st.sampled_from(sorted(UNIT_WORDS - {w.lower() for w in STREET_WORDS})),
+    spelt=st.sampled_from([str.lower, str.upper, str.capitalize]),
+    space=st.sampled_from(["", " "]),
+    then=st.sampled_from(["", " Radius", " from the Station", " of the School"]),
+    before=st.sampled_from(["", "within ", "a ", "Zone A: "]),
+)
+def test_a_quantity_with_its_unit_is_not_an_address(
+    number: int,
+    unit: str,
+    spelt: object,
+    space: str,
+    then: str,
+    before: str,
+) -> None:
+    """ "500 m", "5 Minutes", "2 KM Radius", "500m Radius": a distance or a time, not a house."""
+    label = f"{before}{number}{space}{spelt(unit)}{then}"  # type: ignore[operator]
+    assert address_likeness(label) is None
+    assert _zone(Circle(HOME, 500), label).label == label
+
+
+@given(
+    name=st.sampled_from(["Zone", "Area", "zone", "the zone"]),
+    number=st.integers(0, 9999),
+    after=st.sampled_from(["", " (school run)", " near the park", " by the canal"]),
+)
+def test_a_numbered_zone_without_a_name_after_it_is_accepted(
+    name: str, number: int, after: str
+) -> None:
+    """ "Zone 2" and "Area 51" are labels: no capitalised word follows the number."""
+    label = f"{name} {number}{after}"
+    assert address_likeness(label) is None
+    assert _zone(Circle(HOME, 500), label).label == label
+
+
+@pytest.mark.parametrize(
+    "label", ["around 7 Kingsway", "7 Kingsway, Moseley", "12 The Acacias", "Flat 3, 7 Kingsway"]
+)
+def test_the_reviewers_labels_are_refused(label: str) -> None:
+    """Streets without a street word, found in review."""
+    assert address_likeness(label) == "contains a house number followed by a name"
+    with pytest.raises(InvalidValueError):
+        _zone(Circle(HOME, 500), label)
 
 
 # --------------------------------------------------------------------------- restricted errors
