@@ -325,8 +325,9 @@ class SqlRecords:
             return [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
 
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
+        # Ids only: a stored incident that no longer reads is still a duplicate, not an error.
         ids = [i.incident_id for i in incidents]
-        stored = self.load_incidents(ids)
+        stored = self._stored(_INCIDENTS.c.incident_id, ids)
         return DuplicateRecordError("incident", next((k for k in ids if k in stored), None))
 
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:

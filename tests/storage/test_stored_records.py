@@ -24,6 +24,7 @@ from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.domain.geo import GeoPoint, Polygon
 from spo_tracker.errors import (
     DatabaseError,
+    DuplicateRecordError,
     InvalidValueError,
     StoredRecordError,
 )
@@ -268,6 +269,16 @@ def test_an_incident_with_an_unknown_platform_is_named_on_every_read(
         assert isinstance(error.__cause__, ValueError)
     # The light scan builds no domain objects: it passes the stored code through.
     assert [row.platform for row in scan_incident_rows(store)] == ["myspace"]
+
+
+def test_adding_an_incident_over_a_bad_one_is_still_a_duplicate(
+    store: SqlStore, stored: Stored
+) -> None:
+    """The duplicate check reads ids only: the bad stored incident does not mask the duplicate."""
+    plant(store, IncidentRow, {"incident_id": stored.incident}, platform="myspace")
+    with store.unit_of_work(ACTOR) as uow, pytest.raises(DuplicateRecordError) as got:
+        uow.add_incidents([builders.incident("I-2"), builders.incident(stored.incident)])
+    assert got.value.key == stored.incident
 
 
 def test_an_incident_off_the_globe_withholds_its_coordinates(
