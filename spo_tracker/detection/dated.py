@@ -201,6 +201,10 @@ def _positive_failures(
     out = []
     for term_id, spans in _term_spans(order, PositiveRequirement).items():
         seen_due: set[object] = set()
+        # Compliance counts from when the term first bound: a record dated before the order,
+        # or before a variation added the requirement, cannot have met it.
+        first = spans[0][0]
+        times = [t for t in _met(met, order, term_id) if t >= first]
         for lo, hi, found in spans:
             term = cast(PositiveRequirement, found)
             due_end = epoch(start_of_london_day(term.due_on.add(days=1)))
@@ -208,7 +212,6 @@ def _positive_failures(
             if term.due_on in seen_due or not (lo < due_end <= hi) or due_end > at:
                 continue
             seen_due.add(term.due_on)
-            times = _met(met, order, term_id)
             if any(t < due_end for t in times):
                 continue
             late = min(times) if times else None
@@ -216,16 +219,34 @@ def _positive_failures(
     return out
 
 
-def _sign_on_days(lo: float, hi: float, term: SignOnSchedule, since: float, at: float) -> list[int]:
-    """London day ordinals on the schedule that the term covers wholly and that ended by ``at``."""
+def _runs(spans: list[tuple[float, float, Term]]) -> list[list[tuple[float, float, Term]]]:
+    """The term's spans grouped into runs that follow one another without a break (a version
+    decided mid-day that changes the schedule ends one span where the next begins)."""
+    runs: list[list[tuple[float, float, Term]]] = []
+    for span in spans:
+        if runs and runs[-1][-1][1] == span[0]:
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+    return runs
+
+
+def _sign_on_days(
+    run: list[tuple[float, float, Term]], since: float, at: float
+) -> list[tuple[int, SignOnSchedule]]:
+    """London days bound throughout by a run of the term, ended by ``at``, on the schedule of
+    every version in force that day, with the schedule in force at the day's end."""
+    lo, hi = run[0][0], run[-1][1]
     first, last = london_day(max(lo, since)), london_day(min(hi, at))
     days = []
     for day in range(first, last + 1):
-        if (day + 6) % 7 not in term.weekdays:  # ordinal 1 (1 January 1) was a Monday
-            continue
         start, end = epoch(day_start(day)), epoch(day_start(day + 1))
-        if lo <= start and end <= hi and end <= at:
-            days.append(day)
+        if not (lo <= start and end <= hi and end <= at):
+            continue
+        weekday = (day + 6) % 7  # ordinal 1 (1 January 1) was a Monday
+        schedules = [cast(SignOnSchedule, t) for a, b, t in run if a < end and b > start]
+        if all(weekday in s.weekdays for s in schedules):
+            days.append((day, schedules[-1]))
     return days
 
 
@@ -290,9 +311,8 @@ def _sign_on_failures(
     for term_id, spans in _term_spans(order, SignOnSchedule).items():
         signed = {london_day(t) for t in _met(met, order, term_id)}
         buckets: dict[int, tuple[SignOnSchedule, list[int]]] = {}
-        for lo, hi, found in spans:
-            term = cast(SignOnSchedule, found)
-            for day in _sign_on_days(lo, hi, term, since, at):
+        for run in _runs(spans):
+            for day, term in _sign_on_days(run, since, at):
                 if day not in signed:
                     bucket = day // config.group_days
                     buckets.setdefault(bucket, (term, []))[1].append(day)

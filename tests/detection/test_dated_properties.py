@@ -70,10 +70,16 @@ def test_positive_requirements_agree_with_a_naive_oracle(data: st.DataObject) ->
     )
     done = [end + offset for offset in data.draw(st.lists(offsets, max_size=3))]
     records = [ComplianceRecord(f"C{n}", "D1", "O1", "T1", t) for n, t in enumerate(done)]
+    # Compliance counts from the first moment the term binds: the making, or the end of a
+    # not-in-force span that began at the making.
+    first = order.made_at
+    for begins, ends in order.not_in_force:
+        if begins <= first < ends:
+            first = ends
     expected = (
         at >= end
         and _binds(order, "T1", end - US) is not None
-        and not any(t < end and t <= at for t in done)
+        and not any(first <= t < end and t <= at for t in done)
     )
     alerts = requirement_alerts([order], records, at)
     assert len(alerts) == int(expected)

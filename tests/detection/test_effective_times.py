@@ -24,7 +24,13 @@ from spo_tracker.domain.lifecycles.parties import AppealAgainst, Party
 from spo_tracker.domain.orders import Duration, Order
 from spo_tracker.domain.people import ChiefOfficer, Force
 from spo_tracker.domain.statutory_time import as_london_date
-from spo_tracker.domain.terms import NoContact, NoOnlineReference, SignOnSchedule, Term
+from spo_tracker.domain.terms import (
+    NoContact,
+    NoOnlineReference,
+    PositiveRequirement,
+    SignOnSchedule,
+    Term,
+)
 from tests.detection.builders import incident, make_defendant
 
 L = "Europe/London"
@@ -193,3 +199,79 @@ def test_a_midday_variation_keeping_a_sign_on_term_leaves_that_day_checked() -> 
     missed = requirement_alerts([restored], [], at, since=pendulum.datetime(2026, 6, 4, tz=L))
     days = {as_london_date(a.window_start) for a in missed if a.window_start is not None}
     assert days == {pendulum.Date(2026, 6, d) for d in (4, 5, 6, 7, 8)}
+
+
+def _missed_days(order: Order, at: pendulum.DateTime, since: pendulum.DateTime) -> set[object]:
+    missed = requirement_alerts([order], [], at, since=since)
+    return {as_london_date(a.window_start) for a in missed if a.window_start is not None}
+
+
+def test_a_midday_variation_changing_the_schedule_checks_a_day_both_schedules_keep() -> None:
+    """Mondays, then from 12:00 on Monday 16 March Mondays and Thursdays: that Monday is a
+    sign-on day under both versions, so with no sign-on it is missed (review R2, finding 3);
+    a day only the new schedule has, split by the variation, is not checked."""
+    mondays = SignOnSchedule(term_id="S1", station="Lloyd House", weekdays=frozenset({0}))
+    both = SignOnSchedule(term_id="S1", station="Lloyd House", weekdays=frozenset({0, 3}))
+    start = vary_order(
+        _served(),
+        at=pendulum.datetime(2026, 3, 5, 12, tz=L),
+        actor="court",
+        applied_by=POLICE,
+        terms=[T1, mondays],
+        necessary_to_protect=True,
+    ).subject
+    varied = vary_order(
+        start,
+        at=pendulum.datetime(2026, 3, 16, 12, tz=L),
+        actor="court",
+        applied_by=POLICE,
+        terms=[T1, both],
+        necessary_to_protect=True,
+    ).subject
+    at, since = pendulum.datetime(2026, 3, 24, tz=L), pendulum.datetime(2026, 3, 9, tz=L)
+    assert _missed_days(varied, at, since) == {
+        pendulum.Date(2026, 3, 9),  # Monday, the old schedule only
+        pendulum.Date(2026, 3, 16),  # Monday, varied at noon: both schedules have Mondays
+        pendulum.Date(2026, 3, 19),  # Thursday, the new schedule
+        pendulum.Date(2026, 3, 23),  # Monday
+    }
+    # Varied at noon on Thursday 12 March instead: that Thursday was not a sign-on day under
+    # the schedule in force that morning, so it is not checked.
+    thursday = vary_order(
+        start,
+        at=pendulum.datetime(2026, 3, 12, 12, tz=L),
+        actor="court",
+        applied_by=POLICE,
+        terms=[T1, both],
+        necessary_to_protect=True,
+    ).subject
+    days = _missed_days(thursday, at, since)
+    assert pendulum.Date(2026, 3, 12) not in days
+    assert pendulum.Date(2026, 3, 19) in days
+
+
+def test_compliance_before_a_requirement_existed_does_not_meet_it() -> None:
+    """A requirement added by a variation on 20 March, due 1 April: a record dated 1 March
+    (before the order was made) does not meet it (review R2, finding 2); one after does."""
+    due = pendulum.Date(2026, 4, 1)
+    assessment = PositiveRequirement(
+        term_id="R1", requirement="assessment", description="attend an assessment", due_on=due
+    )
+    varied = vary_order(
+        _served(),
+        at=pendulum.datetime(2026, 3, 20, 15, tz=L),
+        actor="court",
+        applied_by=POLICE,
+        terms=[T1, assessment],
+        necessary_to_protect=True,
+    ).subject
+    now = pendulum.datetime(2026, 4, 10, tz=L)
+
+    def missed(at: pendulum.DateTime) -> list[str]:
+        record = ComplianceRecord("C1", "D1", "O1", "R1", at)
+        return [a.rule_id for a in requirement_alerts([varied], [record], now)]
+
+    assert missed(pendulum.datetime(2026, 3, 1, 9, tz=L)) == ["requirement.positive"]
+    assert missed(pendulum.datetime(2026, 3, 20, 14, tz=L)) == ["requirement.positive"]
+    assert missed(pendulum.datetime(2026, 3, 20, 16, tz=L)) == []
+    assert missed(pendulum.datetime(2026, 3, 31, 16, tz=L)) == []
