@@ -225,6 +225,7 @@ if TYPE_CHECKING:
         OutputWriteError,
         SchemaVersionError,
         SpoTrackerError,
+        StoredRecordError,
         UnknownCodeError,
         UnknownPlatformError,
     )
@@ -462,6 +463,7 @@ _EXPORTS: Final[dict[str, tuple[str, str]]] = {
     "Severity": ("spo_tracker.detection", "Severity"),
     "SexOffenderRegistration": ("spo_tracker.domain.people", "SexOffenderRegistration"),
     "SignOnSchedule": ("spo_tracker.domain.terms", "SignOnSchedule"),
+    "StoredRecordError": ("spo_tracker.errors", "StoredRecordError"),
     "SpoTrackerError": ("spo_tracker.errors", "SpoTrackerError"),
     "SqlStore": ("spo_tracker.storage", "SqlStore"),
     "Store": ("spo_tracker.storage", "Store"),
@@ -736,6 +738,7 @@ __all__ = [
     "SpoTrackerError",
     "SqlStore",
     "Store",
+    "StoredRecordError",
     "SystemClock",
     "Term",
     "TermNature",
