@@ -29,7 +29,7 @@ from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
-from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.statutory_time import as_utc, ensure_aware, instant_before
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.errors import (
     ConcurrencyConflictError,
@@ -609,14 +609,16 @@ class ComplianceRepository(Repository[ComplianceRecord]):
     def _found(self, column: str, value: str, until: _dt.datetime | None) -> list[ComplianceRecord]:
         end = None if until is None else ensure_aware(until, field="until")
         found: list[ComplianceRecord] = self._uow._records().find(self._mapper, column, value)
-        kept = [r for r in found if end is None or r.at <= end]
-        return sorted(kept, key=lambda r: (r.at, r.record_id))
+        # Instants, not wall clocks: in the hour repeated when the clocks go back, 01:50 BST
+        # is before 01:10 GMT, and Python compares two London times by their wall clocks.
+        kept = [r for r in found if end is None or not instant_before(end, r.at)]
+        return sorted(kept, key=lambda r: (r.at.timestamp(), r.record_id))
 
     def _known(self, record: ComplianceRecord, stored: ComplianceRecord | None) -> bool:
         """Whether ``record`` is stored as it is; the same id with other content is refused."""
         if stored is None:
             return False
-        if stored != record:
+        if not _same_record(stored, record):
             raise DuplicateRecordError(self.kind, record.record_id)
         return True
 
@@ -652,11 +654,23 @@ def _unique_records(records: Iterable[ComplianceRecord]) -> dict[str, Compliance
     for n, item in enumerate(records):
         if not isinstance(item, ComplianceRecord):
             raise InvalidValueError(f"records[{n}]", item, "is not a ComplianceRecord")
-        if unique.setdefault(item.record_id, item) != item:
+        if not _same_record(unique.setdefault(item.record_id, item), item):
             raise InvalidValueError(
                 "record_id", item.record_id, "appears twice in the batch with different content"
             )
     return unique
+
+
+def _same_record(a: ComplianceRecord, b: ComplianceRecord) -> bool:
+    """Whether two compliance records say the same, ``at`` compared as an instant.
+
+    ``01:30`` London in the repeated autumn hour and the same instant in UTC are
+    one record; Python's ``==`` would say they differ (an ambiguous wall clock is
+    never equal to a time in another zone), and that 01:30 BST and 01:30 GMT agree.
+    """
+    # Not ``a == b`` first: two London times compare by wall clock, fold ignored, so
+    # 01:30 BST and 01:30 GMT would be one record.
+    return as_utc(a.at) == as_utc(b.at) and attrs.evolve(b, at=a.at) == a
 
 
 def check_compliance_fits(

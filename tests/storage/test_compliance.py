@@ -29,6 +29,9 @@ from tests.storage.conftest import ACTOR, BACKENDS
 NOW = pendulum.datetime(2026, 3, 20, 9, tz="UTC")
 #: The first Monday after the builders' order was made (its sign-on days are Monday, Thursday).
 MONDAY = pendulum.datetime(2024, 3, 18, 10, tz="Europe/London")
+#: 01:00 on 25 October 2026 in London, where the clocks go back at 02:00 BST: 01:00-02:00
+#: happens twice (``fold=0`` BST, ``fold=1`` GMT).
+AUTUMN = pendulum.datetime(2026, 10, 25, 1, 0, tz="Europe/London")
 
 
 def _setup(store: Store) -> None:
@@ -204,3 +207,49 @@ class TestComplianceRecords:
         with store.unit_of_work(ACTOR, at=NOW) as uow:
             uow.compliance.add_many([sign_on("C-1", 0)])
         assert _all(store) == []
+
+    def test_until_and_order_are_instants_in_the_repeated_autumn_hour(self, store: Store) -> None:
+        """25 October 2026, 01:00-02:00 London twice: 01:50 BST is before 01:10 GMT."""
+        bst = ComplianceRecord("C-bst", "D1", "O1", "T12", AUTUMN.replace(minute=50, fold=0))
+        gmt = ComplianceRecord("C-gmt", "D1", "O1", "T12", AUTUMN.replace(minute=20, fold=1))
+        _add(store, gmt, bst)
+        assert [r.record_id for r in _all(store)] == ["C-bst", "C-gmt"]  # 00:50, 01:20 UTC
+        until = AUTUMN.replace(minute=10, fold=1)  # 01:10 UTC
+        for end in (until, until.in_timezone("UTC"), until.in_timezone("America/New_York")):
+            with store.unit_of_work(ACTOR, at=NOW) as uow:
+                assert [r.record_id for r in uow.compliance.for_order("O1", until=end)] == ["C-bst"]
+                found = uow.compliance.for_defendant("D1", until=end)
+                assert [r.record_id for r in found] == ["C-bst"]
+        with store.unit_of_work(ACTOR, at=NOW) as uow:
+            exact = uow.compliance.for_order("O1", until=AUTUMN.replace(minute=20, fold=1))
+            assert [r.record_id for r in exact] == ["C-bst", "C-gmt"]  # met by: inclusive
+
+    @pytest.mark.parametrize("fold", [0, 1])
+    def test_the_same_instant_in_utc_is_the_same_record(self, store: Store, fold: int) -> None:
+        """01:30 London (either one) given again in UTC changes nothing, alone or in a batch."""
+        local = ComplianceRecord("C-1", "D1", "O1", "T12", AUTUMN.replace(minute=30, fold=fold))
+        utc = attrs.evolve(local, at=local.at.in_timezone("UTC"))
+        _add(store, local)
+        before = list(store.audit_entries())
+        _add(store, utc)
+        assert _add_many(store, [utc]) == 0
+        assert list(store.audit_entries()) == before
+        assert _add_many(store, [sign_on("C-2", 1), utc, local, sign_on("C-2", 1)]) == 1
+        assert [r.at.timestamp() for r in _all(store) if r.record_id == "C-1"] == [
+            local.at.timestamp()
+        ]
+
+    def test_the_other_0130_is_another_record(self, store: Store) -> None:
+        """01:30 BST and 01:30 GMT share a wall clock but are an hour apart: refused."""
+        first = ComplianceRecord("C-1", "D1", "O1", "T12", AUTUMN.replace(minute=30, fold=0))
+        other = attrs.evolve(first, at=AUTUMN.replace(minute=30, fold=1))
+        _add(store, first)
+        with pytest.raises(DuplicateRecordError, match="'C-1'"):
+            _add(store, other)
+        with pytest.raises(DuplicateRecordError, match="'C-1'"):
+            _add_many(store, [other])
+        with pytest.raises(InvalidValueError, match="appears twice"):
+            _add_many(
+                store, [attrs.evolve(first, record_id="C-2"), attrs.evolve(other, record_id="C-2")]
+            )
+        assert [r.at.timestamp() for r in _all(store)] == [first.at.timestamp()]
