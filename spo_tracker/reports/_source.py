@@ -43,7 +43,7 @@ from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
-from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.reports._view import ReportContext
 from spo_tracker.storage import Actor, Store, scan_incidents
@@ -246,7 +246,10 @@ def stored_alerts(store: Store, *, actor: Actor, at: _dt.datetime) -> tuple[Aler
     until = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=until) as uow:
         kept = uow.alerts.get_many(uow.alerts.ids())  # one query per 500, not one per alert
-    return tuple(sort_alerts([a for a in kept.values() if a.identified_at <= until]))
+    # Instants, not wall clocks: 01:50 BST is before 01:10 GMT in the repeated autumn hour.
+    return tuple(
+        sort_alerts([a for a in kept.values() if not instant_before(until, a.identified_at)])
+    )
 
 
 def report_context(

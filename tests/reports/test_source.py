@@ -123,3 +123,21 @@ def test_stored_alerts_reads_back_those_identified_by_at_sorted(store: Store) ->
     later = attrs.evolve(raised[0], alert_id="LATER", identified_at=AT.add(hours=1))
     store_alerts(store, [*raised, *copies, later], actor=ACTOR, at=AT)
     assert stored_alerts(store, actor=ACTOR, at=AT) == tuple(sort_alerts([*raised, *copies]))
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "UTC"])
+def test_stored_alerts_compares_instants_in_the_repeated_autumn_hour(
+    store: Store, zone: str
+) -> None:
+    """25 October 2026 in London: 01:50 BST (00:50 UTC) is identified by 01:10 GMT (01:10
+    UTC), 01:20 GMT is not, though its wall clock is earlier."""
+    records = load_records(store, actor=ACTOR, at=AT)
+    raised = detect_stored(store, records, actor=ACTOR, at=AT).alerts[0]
+    autumn = pendulum.datetime(2026, 10, 25, 1, 0, tz="Europe/London")
+    bst = attrs.evolve(raised, alert_id="BST", identified_at=autumn.replace(minute=50, fold=0))
+    gmt = attrs.evolve(raised, alert_id="GMT", identified_at=autumn.replace(minute=20, fold=1))
+    store_alerts(store, [bst, gmt], actor=ACTOR, at=autumn.add(hours=3))
+    until = autumn.replace(minute=10, fold=1).in_timezone(zone)
+    assert [a.alert_id for a in stored_alerts(store, actor=ACTOR, at=until)] == ["BST"]
+    later = autumn.replace(minute=20, fold=1).in_timezone(zone)
+    assert {a.alert_id for a in stored_alerts(store, actor=ACTOR, at=later)} == {"BST", "GMT"}
