@@ -13,8 +13,10 @@ import enum
 from typing import Final
 
 import attrs
+import pendulum
 
 from spo_tracker.domain.people import ChiefOfficer
+from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
@@ -216,6 +218,10 @@ class AppealAgainst:
         return f"{self.decision.value}{where} on the application of {self.on_application_of.key}"
 
 
+def _lodged_at(value: object) -> pendulum.DateTime | None:
+    return None if value is None else ensure_aware(value, field="lodged_at")
+
+
 @attrs.frozen
 class PendingAppeal:
     """An appeal to the Crown Court that is pending: who appealed, against what (s.7(1)-(3)).
@@ -228,10 +234,15 @@ class PendingAppeal:
     Attributes:
         appellant: who appealed.
         against: the decision appealed against.
+        lodged_at: when it was lodged (aware), so that no outcome is dated before
+            it; ``None`` only for an appeal stored before the library kept it.
     """
 
     appellant: Party
     against: AppealAgainst
+    lodged_at: pendulum.DateTime | None = attrs.field(
+        default=None, kw_only=True, converter=_lodged_at
+    )
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.appellant, Party):

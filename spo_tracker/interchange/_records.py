@@ -602,11 +602,14 @@ def write_appeal(appeal: PendingAppeal | None) -> Record | None:
         "against": against.decision.value,
         "on_application_of": _write_party(against.on_application_of),
         "version": against.version,
+        "lodged_at": _opt_instant(appeal.lodged_at),
     }
 
 
 def read_appeal(value: Any, path: str = "attributes.appeal") -> PendingAppeal | None:
     """The pending appeal of an ``appeal`` attribute (absent or null: none).
+
+    ``lodged_at`` absent or null: an appeal recorded before the instant was kept.
 
     Raises:
         FieldError: at ``path``, naming the bad value (an appellant or decision s.7 does not
@@ -622,7 +625,8 @@ def read_appeal(value: Any, path: str = "attributes.appeal") -> PendingAppeal | 
         path, AppealAgainst, decision, on_application_of=applicant, version=value.get("version")
     )
     appellant = _read_party(value.get("appellant"), f"{path}.appellant")
-    return field(path, PendingAppeal, appellant, against)
+    lodged_at = read_optional_instant(value.get("lodged_at"), f"{path}.lodged_at")
+    return field(path, PendingAppeal, appellant, against, lodged_at=lodged_at)
 
 
 def write_application(app: Application) -> Record:

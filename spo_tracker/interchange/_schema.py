@@ -273,6 +273,11 @@ def _appeal() -> dict[str, Any]:
                 _nullable({"type": "integer", "minimum": 2}),
                 "A s.4 order: the order version the variation or renewal made.",
             ),
+            "lodged_at": _described(
+                _ref("instant_or_null"),
+                "When the appeal was lodged; no outcome is dated before it. Absent or null: "
+                "an appeal recorded before the instant was kept.",
+            ),
         },
         ("appellant", "against"),
         description=(

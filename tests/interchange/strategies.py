@@ -61,6 +61,7 @@ _NAMES = st.text("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ'-", min_
 _NAMES = _NAMES.filter(lambda s: bool(s.strip()))
 _INSTANTS = shared.aware_datetimes(2019, 2030)
 _DAYS = shared.london_dates(2019, 2030)
+_LODGED = st.none() | _INSTANTS
 
 
 def incident_order(incident: Incident) -> tuple[dt.datetime, str]:
@@ -127,17 +128,18 @@ def appeals(draw: st.DrawFn, *, on_application: bool = False) -> PendingAppeal:
 
     Well-formed, not necessarily allowed: who may appeal what is the lifecycles'
     business, and storage and interchange carry any appeal the domain can hold.
+    Lodged at an instant in any zone, or (stored before it was kept) at none.
     """
     if on_application:  # the refusal of the application or of an interim order (s.7(2))
         decision = draw(st.sampled_from([d for d in AppealedDecision if d.on_application]))
-        return PendingAppeal(draw(parties()), AppealAgainst(decision))
+        return PendingAppeal(draw(parties()), AppealAgainst(decision), lodged_at=draw(_LODGED))
     decision = draw(
         st.sampled_from([d for d in AppealedDecision if d.is_s4 or d.value == "making"])
     )
     applicant = draw(parties()) if decision.is_s4 else None
     version = draw(st.integers(2, 9)) if decision is AppealedDecision.S4_ORDER else None
     against = AppealAgainst(decision, on_application_of=applicant, version=version)
-    return PendingAppeal(draw(parties()), against)
+    return PendingAppeal(draw(parties()), against, lodged_at=draw(_LODGED))
 
 
 @st.composite

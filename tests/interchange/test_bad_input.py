@@ -712,3 +712,35 @@ def test_a_blank_restricted_address_line_is_reported_as_blank(write: Writer) -> 
     assert "lines[1]" in str(issue)
     assert "is blank" in issue.message
     assert "at least one line" not in issue.message
+
+
+def test_an_appeals_lodging_instant_is_read_and_a_bad_one_named(write: Writer) -> None:
+    """lodged_at (1.1) comes back as written; absent, the appeal has none; naive, named."""
+    lodged_at = pendulum.datetime(2026, 3, 20, 9, tz="Europe/London")
+    appeal = write_appeal(
+        PendingAppeal(Party.defendant(), AppealAgainst.making(), lodged_at=lodged_at)
+    )
+    assert appeal is not None
+
+    def with_appeal(details: dict[str, Any]) -> list[str]:
+        lines = _edited("order", "SPO-1", _set("attributes.appeal", details))
+        i = _index("order", "SPO-1")
+        order = json.loads(lines[i])
+        order["attributes"]["appeal_pending"] = True
+        lines[i] = json.dumps(order)
+        return lines
+
+    absent = {k: v for k, v in appeal.items() if k != "lodged_at"}
+    cases = ((appeal, lodged_at), ({**appeal, "lodged_at": None}, None), (absent, None))
+    for details, wanted in cases:
+        store = InMemoryStore(clock=fixed_clock)
+        lines = with_appeal(details)
+        import_file(store, write("".join(f"{line}\n" for line in lines)), actor=ACTOR, at=AT)
+        with store.unit_of_work(ACTOR, at=AT) as uow:
+            stored = uow.orders.get("SPO-1").appeal
+            assert stored is not None
+            assert stored.lodged_at == wanted
+    bad = with_appeal({**appeal, "lodged_at": "2026-03-20T09:00:00"})
+    assert _where(_problems(write, bad)) == [
+        (_line("order", "SPO-1"), "attributes.appeal.lodged_at")
+    ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+import pendulum
 import pytest
 
 from spo_tracker.domain.lifecycles import (
@@ -339,7 +341,7 @@ def test_the_order_keeps_who_appealed_against_what_until_the_outcome() -> None:
     """The appeal is persisted on the order; the outcome's record names it, and clears it."""
     against = AppealAgainst.s4_order(version=2, on_application_of=APPLICANT)
     order = lodged(varied_by(APPLICANT), DEFENDANT, against)
-    assert order.appeal == PendingAppeal(DEFENDANT, against)
+    assert order.appeal == PendingAppeal(DEFENDANT, against, lodged_at=LATER)
     fired = dismiss_appeal(order, at=LATER.add(days=1), actor="Crown Court")
     assert (fired.subject.appeal, fired.subject.appeal_pending) == (None, False)
     record = fired.record
@@ -515,9 +517,10 @@ def test_a_discharge_by_the_crown_court_is_not_appealed_to_it() -> None:
     """s.7 gives appeals against s.4 orders; a discharge on appeal (s.7(4)) is not one."""
     against = AppealAgainst.discharge_refusal(on_application_of=DEFENDANT)
     served = full(served_at=MADE_AT.add(days=1), state=OrderState.SERVED)
-    order = full_order.discharge_on_appeal(
-        lodged(served, DEFENDANT, against), at=SOON, actor="Crown Court"
+    pending = lodge_appeal(
+        served, at=SOON.subtract(days=1), actor="clerk", appellant=DEFENDANT, against=against
     ).subject
+    order = full_order.discharge_on_appeal(pending, at=SOON, actor="Crown Court").subject
     again = AppealAgainst.discharge(on_application_of=DEFENDANT)
     guard = refused(order, APPLICANT, again)
     assert guard == "discharged_on_that_application (SPA2019 s.7(1)(c), s.7(3))"
@@ -557,7 +560,7 @@ def test_the_applying_chief_officer_appeals_a_refusal_and_the_crown_court_makes_
         refused_application(), at=LATER, actor="force solicitor", appellant=APPLICANT
     ).subject
     assert appealed.state is application.ApplicationState.REFUSAL_APPEALED
-    assert appealed.appeal == PendingAppeal(APPLICANT, AppealAgainst.refusal())
+    assert appealed.appeal == PendingAppeal(APPLICANT, AppealAgainst.refusal(), lodged_at=LATER)
     granted = application.allow_refusal_appeal(
         appealed, at=LATER.add(days=20), actor="Crown Court", findings=FOUND, order_id="SPO-CC"
     ).subject
@@ -669,7 +672,7 @@ def test_the_crown_court_makes_the_interim_order_refused_and_it_ceases_on_determ
         app, at=SOON, actor="force solicitor", appellant=APPLICANT
     )
     assert lodged.subject.state is application.ApplicationState.LAID  # still pending
-    assert lodged.subject.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL)
+    assert lodged.subject.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL, lodged_at=SOON)
     assert isinstance(lodged.record, AppealRecord)
     assert (lodged.record.appellant, lodged.record.against, lodged.record.section) == (
         "chief-officer:20",
@@ -797,7 +800,7 @@ def test_the_latest_refusal_is_appealable_after_an_earlier_grant() -> None:
     lodged = application.lodge_interim_refusal_appeal(
         app, at=LATER, actor="force solicitor", appellant=APPLICANT
     )
-    assert lodged.subject.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL)
+    assert lodged.subject.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL, lodged_at=LATER)
 
 
 @pytest.mark.parametrize(
@@ -819,7 +822,7 @@ def test_one_interim_question_at_a_time(
         fire(app)
     assert (caught.value.guard, caught.value.section) == ("no_interim_appeal_pending", "library")
     assert "interim_refusal" in caught.value.reason
-    assert app.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL)
+    assert app.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL, lodged_at=SOON)
 
 
 @pytest.mark.parametrize(
@@ -903,7 +906,9 @@ def test_a_refusal_after_a_lapsed_interim_appeal_may_itself_be_appealed() -> Non
         refused_app.subject, at=LATER.add(days=1), actor="force solicitor", appellant=APPLICANT
     ).subject
     assert appealed.state is application.ApplicationState.REFUSAL_APPEALED
-    assert appealed.appeal == PendingAppeal(APPLICANT, AppealAgainst.refusal())
+    assert appealed.appeal == PendingAppeal(
+        APPLICANT, AppealAgainst.refusal(), lodged_at=LATER.add(days=1)
+    )
 
 
 def test_an_interim_refusal_is_appealed_on_the_application_not_an_order() -> None:
@@ -920,3 +925,101 @@ def test_an_interim_refusal_names_no_applicant_or_version() -> None:
     assert not INTERIM_REFUSAL.decision.is_s4
     with pytest.raises(InvalidValueError):
         AppealAgainst(AppealedDecision.INTERIM_REFUSAL, on_application_of=APPLICANT)
+
+
+# --- an appeal is decided after it was lodged (library chronology) ----------------
+
+
+def _refused_before_lodging(subject: Any, fire: Callable[[Any], object], lodged_at: str) -> None:
+    """in_chronological_order names the lodging; the subject is left as it was."""
+    before = (subject, subject.revision)
+    with pytest.raises(GuardRejectedError) as caught:
+        fire(subject)
+    assert (caught.value.guard, caught.value.section) == ("in_chronological_order", "library")
+    assert f"before the appeal pending was lodged at {lodged_at}" in caught.value.reason
+    assert (subject, subject.revision) == before
+
+
+def test_an_order_keeps_when_its_appeal_was_lodged() -> None:
+    """The LODGE_APPEAL command's instant, with the appellant and the decision."""
+    order = lodged(full(), DEFENDANT, MAKING)
+    assert order.appeal is not None
+    assert order.appeal.lodged_at == LATER
+
+
+@pytest.mark.parametrize(
+    ("against", "outcome"),
+    [
+        (MAKING, lambda o, at: dismiss_appeal(o, at=at, actor="Crown Court")),
+        (MAKING, lambda o, at: quash_on_appeal(o, at=at, actor="Crown Court")),
+        (
+            AppealAgainst.discharge_refusal(on_application_of=DEFENDANT),
+            lambda o, at: full_order.discharge_on_appeal(o, at=at, actor="Crown Court"),
+        ),
+    ],
+    ids=["dismissed", "quashed", "discharged"],
+)
+def test_an_order_appeal_decided_before_it_was_lodged_is_refused(
+    against: AppealAgainst, outcome: Callable[[Order, Any], object]
+) -> None:
+    """Lodged 30 days after the making, decided 10 days before that: refused, unchanged."""
+    order = lodged(full(served_at=MADE_AT.add(days=1), state=OrderState.SERVED), DEFENDANT, against)
+    _refused_before_lodging(
+        order, lambda o: outcome(o, LATER.subtract(days=10)), "2026-04-01T10:30:00+01:00"
+    )
+    assert outcome(order, LATER) is not None  # at the lodging itself: accepted
+
+
+def test_a_restoration_before_the_appeal_against_the_discharge_was_lodged_is_refused() -> None:
+    """Discharged on SOON, appealed on LATER: a restoration between them is refused."""
+    order = lodged(
+        discharged_on(DEFENDANT), APPLICANT, AppealAgainst.discharge(on_application_of=DEFENDANT)
+    )
+    _refused_before_lodging(
+        order,
+        lambda o: full_order.restore_on_appeal(o, at=LATER.subtract(days=1), actor="Crown Court"),
+        "2026-04-01T10:30:00+01:00",
+    )
+
+
+def test_an_appeal_stored_without_its_lodging_keeps_the_earlier_bound() -> None:
+    """An appeal recorded before the instant was kept is decided as before (library)."""
+    served = full(served_at=MADE_AT.add(days=1), state=OrderState.SERVED)
+    order = attrs.evolve(served, appeal_pending=True, appeal=PendingAppeal(DEFENDANT, MAKING))
+    fired = dismiss_appeal(order, at=MADE_AT.add(days=2), actor="Crown Court")
+    assert (fired.subject.appeal, fired.subject.appeal_pending) == (None, False)
+
+
+def test_an_application_appeal_decided_before_it_was_lodged_is_refused() -> None:
+    """s.7(2) appeals on the application: the interim refusal and the refusal, each bound."""
+    interim_app = interim_appealed()
+    assert interim_app.appeal is not None
+    assert interim_app.appeal.lodged_at == SOON
+    early = SOON.subtract(days=2)
+    for fire in (
+        lambda a: application.allow_interim_refusal_appeal(
+            a, at=early, actor="Crown Court", interim_order_id="ISPO-9"
+        ),
+        lambda a: application.dismiss_refusal_appeal(a, at=early, actor="Crown Court"),
+    ):
+        _refused_before_lodging(interim_app, fire, "2026-03-09T10:30:00+00:00")
+    appealed = application.lodge_refusal_appeal(
+        refused_application(), at=LATER, actor="force solicitor", appellant=APPLICANT
+    ).subject
+    for fire in (
+        lambda a: application.allow_refusal_appeal(
+            a, at=LATER.subtract(hours=1), actor="Crown Court", findings=FOUND, order_id="SPO-CC"
+        ),
+        lambda a: application.dismiss_refusal_appeal(
+            a, at=LATER.subtract(hours=1), actor="Crown Court"
+        ),
+    ):
+        _refused_before_lodging(appealed, fire, "2026-04-01T10:30:00+01:00")
+
+
+def test_a_lodging_instant_is_aware() -> None:
+    """A naive or non-datetime lodged_at is a typed error naming the field and value."""
+    for bad in (pendulum.naive(2026, 3, 2, 10), "yesterday"):
+        with pytest.raises(InvalidValueError) as caught:
+            PendingAppeal(DEFENDANT, MAKING, lodged_at=bad)
+        assert caught.value.field == "lodged_at"

@@ -191,9 +191,11 @@ def recorded_times(order: Order) -> list[tuple[str, pendulum.DateTime | None]]:
 
     The making, the service, the end (a discharged order's appeal follows its
     discharge), the restoration on appeal that closed its latest not-in-force
-    span (an event inside the span, or before it, is out of order), and when the
-    latest version was decided (for a version recorded without its hour, the
-    start of that London day).
+    span (an event inside the span, or before it, is out of order), when the
+    appeal pending was lodged (its outcome follows it; an appeal stored without
+    the instant does not move the bound), and when the latest version was
+    decided (for a version recorded without its hour, the start of that London
+    day).
     """
     times: list[tuple[str, pendulum.DateTime | None]] = [
         ("the order was made", order.made_at),
@@ -202,6 +204,8 @@ def recorded_times(order: Order) -> list[tuple[str, pendulum.DateTime | None]]:
     ]
     if order.not_in_force:
         times.append(("it was restored on appeal", order.not_in_force[-1][1]))
+    if order.appeal is not None and order.appeal.lodged_at is not None:
+        times.append(("the appeal pending was lodged", order.appeal.lodged_at))
     latest = order.versions[-1]
     if latest.number > 1:
         times.append((f"version {latest.number} was decided", latest.starts_at))
@@ -212,18 +216,20 @@ def in_chronological_order(order: Order, cmd: OrderCommandLike) -> str | None:
     """Library rule: no event is dated before what the order already records.
 
     Not before it was made, served or ended, nor inside (or before) a span in
-    which it was not in force (a discharge quashed on appeal), nor before its
-    latest version was decided: an order built from events out of time order
-    would fail its own checks (versions decided out of order, an end before the
-    making or the restoration) and could not be read back.
+    which it was not in force (a discharge quashed on appeal), nor before the
+    appeal pending was lodged, nor before its latest version was decided: an
+    order built from events out of time order would fail its own checks
+    (versions decided out of order, an end before the making or the
+    restoration) and could not be read back.
     """
-    at, latest, gaps = cmd.at, order.versions[-1], order.not_in_force
+    at, latest, gaps, appeal = cmd.at, order.versions[-1], order.not_in_force, order.appeal
     if (
         not is_before(at, order.made_at)
         and (order.served_at is None or not is_before(at, order.served_at))
         and (order.ended_at is None or not is_before(at, order.ended_at))
         and (not gaps or not is_before(at, gaps[-1][1]))
         and (latest.number == 1 or not is_before(at, latest.starts_at))
+        and (appeal is None or appeal.lodged_at is None or not is_before(at, appeal.lodged_at))
     ):
         return None  # the common case, without building the explanation
     return first_conflict(at, recorded_times(order))
@@ -456,7 +462,7 @@ class OrderMachine(Machine[S, E, Order, C]):
             appellant, against = command.appellant, command.against
             if appellant is None or against is None:
                 return fired
-            pending = PendingAppeal(appellant, against)
+            pending = PendingAppeal(appellant, against, lodged_at=command.at)
             section = appeal_paragraph(subject, against)
         elif base.event.startswith("APPEAL_") and subject.appeal is not None:
             pending, section = subject.appeal, base.section
@@ -581,7 +587,8 @@ def appealed(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
     """
     assert cmd.appellant is not None  # the guards checked both
     assert cmd.against is not None
-    return {"appeal_pending": True, "appeal": PendingAppeal(cmd.appellant, cmd.against)}
+    appeal = PendingAppeal(cmd.appellant, cmd.against, lodged_at=cmd.at)
+    return {"appeal_pending": True, "appeal": appeal}
 
 
 def appeal_dismissed(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:

@@ -520,14 +520,20 @@ def no_interim_appeal_pending(app: Application, cmd: ApplicationCommand) -> str 
 
 
 def recorded_times(app: Application) -> list[tuple[str, pendulum.DateTime | None]]:
-    """What an application's state depends on, as (description, instant)."""
+    """What an application's state depends on, as (description, instant).
+
+    The appeal pending counts from when it was lodged (an appeal stored without
+    the instant does not move the bound).
+    """
     last = app.interim_decisions[-1] if app.interim_decisions else None
+    appeal = app.appeal
     return [
         ("the application was laid", app.laid_at),
         ("the interim application", app.interim_applied_at),
         ("the latest interim decision", None if last is None else last.decided_at),
         ("the application was determined", app.determined_at),
         ("the application was withdrawn", app.withdrawn_at),
+        ("the appeal pending was lodged", None if appeal is None else appeal.lodged_at),
     ]
 
 
@@ -535,7 +541,8 @@ def in_chronological_order(app: Application, cmd: ApplicationCommand) -> str | N
     """Library rule: no event is dated before what the application already records.
 
     Not before it was laid, the pending interim application, the latest interim
-    decision, or its determination (an appeal against a refusal follows it).
+    decision, its determination (an appeal against a refusal follows it), or the
+    lodging of the appeal pending (its outcome follows it).
     """
     return first_conflict(cmd.at, recorded_times(app))
 
@@ -653,7 +660,7 @@ def _withdrawn(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
 def _appealed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
     assert cmd.appellant is not None  # the guard checked both
     assert cmd.against is not None
-    return {"appeal": PendingAppeal(cmd.appellant, cmd.against)}
+    return {"appeal": PendingAppeal(cmd.appellant, cmd.against, lodged_at=cmd.at)}
 
 
 def _appeal_dismissed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
@@ -758,7 +765,7 @@ class ApplicationMachine(
 
 def _appeal_concerned(app: Application, cmd: ApplicationCommand) -> PendingAppeal | None:
     if cmd.event is Ev.LODGE_APPEAL and cmd.appellant is not None and cmd.against is not None:
-        return PendingAppeal(cmd.appellant, cmd.against)
+        return PendingAppeal(cmd.appellant, cmd.against, lodged_at=cmd.at)
     return app.appeal if cmd.event in _ENDS_APPEAL else None
 
 

@@ -136,8 +136,9 @@ OPEN_CHOICES: Final = (
     "refused by `in_chronological_order`, which every row passes first. A version binds from "
     "the instant it was decided (`OrderVersion.decided_at`); days kept without a time (a "
     "version recorded before that instant was kept, service on a duty, a final day) bound "
-    "from the start of that London day; an appeal's lodging is not kept with a time, so it "
-    "does not move the bound.",
+    "from the start of that London day. The appeal pending keeps when it was lodged "
+    "(`PendingAppeal.lodged_at`), so its outcome is not dated before the lodging; an appeal "
+    "stored before that instant was kept does not move the bound.",
     "**A full order made with `replaces=`** returns the interim order ceased at its making "
     "(`MadeOrder.ceased`, s.5(6)(b)); an interim order already ended or expired is not "
     "replaced, and the full order's own duty starts at service (s.9(1)).",
