@@ -508,7 +508,9 @@ class Order:
         which may be before ``made_at``: only a recorded instant is compared with it.
         """
         first = versions[0].decided_at
-        if first is not None and first != self.made_at:
+        # Instants: in the repeated autumn hour 01:30 BST and 01:30 GMT have one wall clock,
+        # and 01:30 GMT in London is never == the same instant in UTC.
+        if first is not None and (_before(first, self.made_at) or _before(self.made_at, first)):
             raise InvalidValueError(
                 "decided_at", first, f"version 1 is decided when the order was made, {self.made_at}"
             )

@@ -745,3 +745,21 @@ def test_an_order_ended_again_ends_after_its_restoration() -> None:
         _varied(not_in_force=[(off, on)], ended_at=on.subtract(days=1))
     with pytest.raises(NaiveDatetimeError, match="not_in_force"):
         _varied(not_in_force=[(dt.datetime(2026, 6, 1), on)])
+
+
+@pytest.mark.parametrize("fold", [0, 1])
+def test_version_1_is_decided_at_the_making_as_an_instant_in_the_repeated_autumn_hour(
+    fold: int,
+) -> None:
+    """Made at 01:30 London on 25 October 2026 (BST, or GMT an hour later): version 1
+    decided at the same instant in UTC is accepted, at the other 01:30 refused."""
+    made = pendulum.datetime(2026, 10, 25, 1, 30, tz="Europe/London").replace(fold=fold)
+    day = as_london_date(made)
+    first = version(1, day, TWO_YEARS, day)
+    for same in (made, made.in_timezone("UTC"), made.in_timezone("Asia/Tokyo")):
+        assert order(made, attrs.evolve(first, decided_at=same)).versions[0].decided_at == same
+    other = made.replace(fold=1 - fold)
+    assert other.timestamp() != made.timestamp()
+    for wrong in (other, other.in_timezone("UTC")):
+        with pytest.raises(InvalidValueError, match="version 1 is decided when the order was made"):
+            order(made, attrs.evolve(first, decided_at=wrong))
