@@ -10,16 +10,22 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from spo_tracker.domain.lifecycles.notification_duty import MACHINE, DutyCommand, DutyEvent
+from spo_tracker.domain.lifecycles.notification_duty import (
+    MACHINE,
+    DutyCommand,
+    DutyEvent,
+    open_duty,
+)
 from spo_tracker.domain.notification import (
     IdentityCheck,
     ItemKind,
     NotificationDuty,
     notification_failures,
 )
+from spo_tracker.domain.orders import OrderState
 from spo_tracker.errors import GuardRejectedError, IllegalTransitionError
 from tests.lifecycles import model
-from tests.lifecycles.builders import duty
+from tests.lifecycles.builders import duty, full
 from tests.lifecycles.strategies import start_instants, steps
 
 Ev = DutyEvent
@@ -76,6 +82,8 @@ class NotificationDutyLifecycle(RuleBasedStateMachine):
         self.area, self.order_id = AREA, "ISPO-1"
         self.registered_on: dt.date | None = None
         self.recorded: dict[str, dt.datetime | None] = {}  # what the duty records, by name
+        self.started = start
+        self.before_end: tuple[str, list[Item], dict[str, dt.datetime | None]] | None = None
         if served:
             self.serve()  # most of the lifecycle follows service
 
@@ -244,8 +252,33 @@ class NotificationDutyLifecycle(RuleBasedStateMachine):
     def end_order(self, now: int) -> None:
         if now:
             return  # rarer than the other events, so that duties live longer
+        before = (self.state, list(self.outstanding), dict(self.recorded))
         if self._fire(Ev.ORDER_ENDED, True):
-            self.outstanding = []
+            self.outstanding, self.before_end = [], before
+
+    @precondition(lambda self: self.state == "ENDED" and self.before_end is not None)
+    @rule(gap=steps)
+    def order_restored_on_appeal(self, gap: pendulum.Duration) -> None:
+        """SPA2019 s.7(4), s.9(1): the order is restored; its ended duty continues as it was."""
+        assert self.before_end is not None
+        assert self.duty.ended_at is not None
+        ended_at = self.duty.ended_at
+        self.now = self.now + gap
+        order = full(
+            order_id=self.order_id,
+            made_at=self.started,
+            fixed=False,
+            served_at=self.started,
+            state=OrderState.SERVED,
+            not_in_force=((ended_at, self.now),),
+        )
+        self.duty = open_duty(
+            duty_id=self.duty.duty_id, order=order, local_police_area=self.area, continues=self.duty
+        )
+        state, outstanding, recorded = self.before_end
+        self.state = "DUE" if outstanding else state
+        self.outstanding, self.recorded, self.before_end = outstanding, recorded, None
+        self.revision += 1
 
     @precondition(lambda self: self._floor() is not None)
     @rule(event_=st.sampled_from(list(Ev)), back=steps)
