@@ -255,7 +255,9 @@ def _check_appeal_migration(url: str) -> None:
             uow.commit()
         with store.unit_of_work(ACTOR) as uow:
             kept = uow.orders.get("O2")
-            assert kept.appeal == PendingAppeal(Party.defendant(), AppealAgainst.making())
+            assert kept.appeal == PendingAppeal(
+                Party.defendant(), AppealAgainst.making(), lodged_at=NOW
+            )
         assert verify(store).ok
     finally:
         store.close()
