@@ -100,7 +100,8 @@ def _chain(start: Any, *steps: Any) -> Walk:
 
 
 def application_walks() -> list[Walk]:
-    """Laid, interim applied and decided, granted; refused, appealed twice, made on appeal;
+    """Laid, interim applied and decided, granted; refused, appealed, dismissed;
+    refused, appealed, made on appeal;
     interim orders refused and appealed: dismissed, made on appeal, lapsed on determination."""
     laid_at = london(2026, 2, 2, 10)
     lay = lambda a: lay_application(  # noqa: E731
@@ -127,6 +128,11 @@ def application_walks() -> list[Walk]:
             lambda a: refuse_application(a, at=laid_at.add(days=9), actor=ACTOR),
             appeal,
             lambda a: dismiss_refusal_appeal(a, at=laid_at.add(days=60), actor="Crown Court"),
+        ),
+        _chain(  # one appeal per refusal (s.7(4)): allowed on a second refused application
+            draft(),
+            lay,
+            lambda a: refuse_application(a, at=laid_at.add(days=9), actor=ACTOR),
             appeal,
             lambda a: allow_refusal_appeal(
                 a, at=laid_at.add(days=90), actor="Crown Court", findings=FINDINGS, order_id="SPO-9"
@@ -138,7 +144,8 @@ def application_walks() -> list[Walk]:
 
 
 def interim_appeal_walks(lay: Any, laid_at: Any) -> list[Walk]:
-    """The refusal of an interim order appealed (s.7(2)): dismissed, then allowed, then a
+    """The refusal of an interim order appealed (s.7(2)): dismissed, a later refusal's appeal
+    allowed, then a
     second refusal's appeal lapsing when the application is granted (s.5(6)(b)); and one
     lapsing when it is withdrawn."""
 
@@ -161,7 +168,9 @@ def interim_appeal_walks(lay: Any, laid_at: Any) -> list[Walk]:
             refuse(2),
             appeal(5),
             lambda a: dismiss_refusal_appeal(a, at=laid_at.add(days=12), actor="Crown Court"),
-            appeal(13),
+            apply(13),  # one appeal per refusal (s.7(4)): a later refusal is appealed
+            refuse(14),
+            appeal(15),
             lambda a: allow_interim_refusal_appeal(
                 a, at=laid_at.add(days=19), actor="Crown Court", interim_order_id="ISPO-CC"
             ),

@@ -1023,3 +1023,105 @@ def test_a_lodging_instant_is_aware() -> None:
         with pytest.raises(InvalidValueError) as caught:
             PendingAppeal(DEFENDANT, MAKING, lodged_at=bad)
         assert caught.value.field == "lodged_at"
+
+
+# --- one appeal per decision: the Crown Court's determination stands (s.7(4)) --------
+
+
+def test_a_refusal_appealed_and_dismissed_is_not_appealed_again() -> None:
+    """s.7(4): the dismissal is remembered, and a second appeal against the refusal is refused."""
+    appealed = application.lodge_refusal_appeal(
+        refused_application(), at=LATER, actor="force solicitor", appellant=APPLICANT
+    ).subject
+    dismissed = application.dismiss_refusal_appeal(appealed, at=LATER, actor="Crown Court").subject
+    assert dismissed.decided_appeals == (AppealAgainst.refusal(),)
+    with pytest.raises(GuardRejectedError) as caught:
+        application.lodge_refusal_appeal(
+            dismissed, at=LATER.add(days=1), actor="force solicitor", appellant=APPLICANT
+        )
+    assert (caught.value.guard, caught.value.section) == (
+        "refusal_not_appealed_before",
+        "SPA2019 s.7(4)",
+    )
+    assert "refusal" in caught.value.reason
+    assert (dismissed.state, dismissed.appeal) == (application.ApplicationState.REFUSED, None)
+
+
+def test_a_refusal_not_yet_appealed_has_no_decided_appeals() -> None:
+    """The first appeal against a refusal is lodged; nothing is remembered until it is decided."""
+    app = refused_application()
+    assert app.decided_appeals == ()
+    appealed = application.lodge_refusal_appeal(
+        app, at=LATER, actor="force solicitor", appellant=APPLICANT
+    ).subject
+    assert appealed.decided_appeals == ()
+
+
+def test_an_interim_refusal_appealed_and_dismissed_is_not_appealed_again() -> None:
+    """s.7(4): the Crown Court confirmed this interim refusal; a second appeal is refused."""
+    dismissed = application.MACHINE.fire(
+        interim_appealed(),
+        application.ApplicationCommand(
+            application.ApplicationEvent.APPEAL_DISMISSED, SOON.add(days=3), "Crown Court"
+        ),
+    ).subject
+    assert dismissed.decided_appeals == (INTERIM_REFUSAL,)
+    assert dismissed.decided_interim_refusals == (0,)
+    with pytest.raises(GuardRejectedError) as caught:
+        application.lodge_interim_refusal_appeal(
+            dismissed, at=SOON.add(days=4), actor="force solicitor", appellant=APPLICANT
+        )
+    assert (caught.value.guard, caught.value.section) == (
+        "interim_refusal_not_appealed_before",
+        "SPA2019 s.7(4)",
+    )
+    assert "interim_decisions[0]" in caught.value.reason
+    assert dismissed.appeal is None
+
+
+def test_a_later_interim_refusal_can_still_be_appealed() -> None:
+    """A fresh interim application refused after the dismissal is a new decision (s.7(2))."""
+    at = SOON.add(days=3)
+    dismissed = application.MACHINE.fire(
+        interim_appealed(),
+        application.ApplicationCommand(application.ApplicationEvent.APPEAL_DISMISSED, at, "CC"),
+    ).subject
+    again = application.apply_for_interim(
+        dismissed, at=at.add(days=1), actor="PC", applicant=WMP
+    ).subject
+    again = application.decide_interim(
+        again, at=at.add(days=1, hours=1), actor="court", granted=False
+    ).subject
+    lodged = application.lodge_interim_refusal_appeal(
+        again, at=at.add(days=2), actor="force solicitor", appellant=APPLICANT
+    ).subject
+    assert lodged.appeal == PendingAppeal(APPLICANT, INTERIM_REFUSAL, lodged_at=at.add(days=2))
+    allowed = application.allow_interim_refusal_appeal(
+        lodged, at=at.add(days=5), actor="Crown Court", interim_order_id="ISPO-CC"
+    ).subject
+    assert allowed.decided_appeals == (INTERIM_REFUSAL, INTERIM_REFUSAL)
+    assert allowed.decided_interim_refusals == (0, 1)
+
+
+def test_an_interim_appeal_lapsing_on_determination_is_remembered() -> None:
+    """s.5(6)(b): determining the application ends the pending interim appeal; it is kept."""
+    granted = application.grant_application(
+        interim_appealed(),
+        at=SOON.add(days=1),
+        actor="court",
+        findings=FOUND,
+        order_id="SPO-1",
+    ).subject
+    assert granted.appeal is None
+    assert (granted.decided_appeals, granted.decided_interim_refusals) == ((INTERIM_REFUSAL,), (0,))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("decided_appeals", ("refusal",)), ("decided_interim_refusals", (0,))],
+)
+def test_decided_appeals_are_checked(field: str, value: Any) -> None:
+    """A decided appeal that is not an AppealAgainst, or an index with no interim decision."""
+    with pytest.raises(InvalidValueError) as caught:
+        attrs.evolve(refused_application(), **{field: value})
+    assert caught.value.field == field

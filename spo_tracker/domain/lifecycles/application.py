@@ -296,6 +296,10 @@ class Application:
         order_id: the full order made on it (by the Crown Court on an allowed appeal).
         appeal: the chief officer's appeal against the refusal of the application
             (REFUSAL_APPEALED) or of an interim order (LAID), while pending (s.7(2)).
+        decided_appeals: every appeal the Crown Court decided (or that lapsed on
+            determination), by the decision appealed, in order (s.7(4)).
+        decided_interim_refusals: the indexes in ``interim_decisions`` of the
+            interim refusals whose appeal was decided (or lapsed).
         revision: bumped by every fired event.
 
     Raises:
@@ -324,6 +328,8 @@ class Application:
     withdrawn_at: pendulum.DateTime | None = attrs.field(default=None, converter=_withdrawn_at)
     order_id: str | None = attrs.field(default=None, validator=_optional_id)
     appeal: PendingAppeal | None = attrs.field(default=None)
+    decided_appeals: tuple[AppealAgainst, ...] = attrs.field(default=(), converter=tuple)
+    decided_interim_refusals: tuple[int, ...] = attrs.field(default=(), converter=tuple)
     note: str = ""
     revision: int = 1
 
@@ -331,6 +337,21 @@ class Application:
     def _check_appeal(self, _: attrs.Attribute[PendingAppeal | None], value: object) -> None:
         if value is not None and not isinstance(value, PendingAppeal):
             raise InvalidValueError("appeal", value, "must be a PendingAppeal or None")
+
+    @decided_appeals.validator
+    def _check_decided(self, _: attrs.Attribute[tuple[AppealAgainst, ...]], value: object) -> None:
+        if not all(isinstance(a, AppealAgainst) for a in self.decided_appeals):
+            raise InvalidValueError("decided_appeals", value, "must hold AppealAgainst values")
+
+    @decided_interim_refusals.validator
+    def _check_interim_refused(self, _: attrs.Attribute[tuple[int, ...]], value: object) -> None:
+        if not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(self.interim_decisions)
+            for i in self.decided_interim_refusals
+        ):
+            raise InvalidValueError(
+                "decided_interim_refusals", value, "must index this application's interim_decisions"
+            )
 
     @property
     def subject_id(self) -> str:
@@ -504,6 +525,36 @@ def interim_refusal_to_appeal(app: Application, cmd: ApplicationCommand) -> str 
     return None
 
 
+def refusal_not_appealed_before(app: Application, cmd: ApplicationCommand) -> str | None:
+    """One appeal against the refusal: the Crown Court's determination stands (SPA2019 s.7(4)).
+
+    Library rule: s.7(4) makes the Crown Court's order on the appeal the
+    decision, so a second appeal to it against the same refusal is refused.
+    """
+    if AppealAgainst.refusal() in app.decided_appeals:
+        return (
+            "decided_appeals contains 'refusal': the Crown Court has decided the appeal "
+            "against this refusal, and its determination stands"
+        )
+    return None
+
+
+def interim_refusal_not_appealed_before(app: Application, cmd: ApplicationCommand) -> str | None:
+    """One appeal per interim refusal: the Crown Court's determination stands (SPA2019 s.7(4)).
+
+    Library rule: the refusal appealed is the latest interim decision; once an
+    appeal against that refusal is decided it is not appealed again, but a later
+    interim application refused is a new decision and may be appealed.
+    """
+    index = len(app.interim_decisions) - 1
+    if index in app.decided_interim_refusals:
+        return (
+            f"interim_decisions[{index}]: the Crown Court has decided the appeal against "
+            "this refusal of an interim order, and its determination stands"
+        )
+    return None
+
+
 def no_interim_appeal_pending(app: Application, cmd: ApplicationCommand) -> str | None:
     """Library: one interim question at a time, so the Crown Court decides a pending appeal first.
 
@@ -613,6 +664,12 @@ INTERIM_REFUSED: Final = Guard(
     "interim_refusal_to_appeal", "SPA2019 s.5(3), s.7(2)", interim_refusal_to_appeal
 )
 NO_INTERIM_APPEAL: Final = Guard("no_interim_appeal_pending", "library", no_interim_appeal_pending)
+ONE_APPEAL: Final = Guard(
+    "refusal_not_appealed_before", "SPA2019 s.7(4)", refusal_not_appealed_before
+)
+ONE_INTERIM_APPEAL: Final = Guard(
+    "interim_refusal_not_appealed_before", "SPA2019 s.7(4)", interim_refusal_not_appealed_before
+)
 INTERIM_APPEAL: Final = Guard(
     "interim_refusal_appeal_pending", "SPA2019 s.7(4)", interim_refusal_appeal_pending
 )
@@ -644,6 +701,7 @@ def _interim_decided(app: Application, cmd: ApplicationCommand) -> dict[str, obj
 # (SPA2019 s.5(1), s.5(6)(b); the library's choice, see the module docstring).
 def _determined(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
     return {
+        **_decided(app),
         "determined_at": cmd.at,
         "findings": cmd.findings,
         "order_id": cmd.order_id,
@@ -663,8 +721,19 @@ def _appealed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
     return {"appeal": PendingAppeal(cmd.appellant, cmd.against, lodged_at=cmd.at)}
 
 
+def _decided(app: Application) -> dict[str, object]:
+    """The pending appeal is decided (or lapses): remember what it was against (s.7(4))."""
+    if app.appeal is None:
+        return {}
+    changes: dict[str, object] = {"decided_appeals": (*app.decided_appeals, app.appeal.against)}
+    if app.appeal.against.decision is AppealedDecision.INTERIM_REFUSAL and app.interim_decisions:
+        index = len(app.interim_decisions) - 1  # the guards appealed the latest refusal
+        changes["decided_interim_refusals"] = (*app.decided_interim_refusals, index)
+    return changes
+
+
 def _appeal_dismissed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
-    return {"appeal": None}
+    return {**_decided(app), "appeal": None}
 
 
 def _allowed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
@@ -674,7 +743,7 @@ def _allowed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
 def _interim_allowed(app: Application, cmd: ApplicationCommand) -> dict[str, object]:
     refused = app.interim_decisions[-1]  # the guards checked an interim refusal was appealed
     made = InterimDecision(refused.applied_at, cmd.at, True, cmd.interim_order_id)
-    return {"interim_decisions": (*app.interim_decisions, made), "appeal": None}
+    return {**_decided(app), "interim_decisions": (*app.interim_decisions, made), "appeal": None}
 
 
 St, Ev = ApplicationState, ApplicationEvent
@@ -707,7 +776,7 @@ TABLE: Final[tuple[_Row, ...]] = (
     row(St.LAID, Ev.LODGE_APPEAL, St.LAID, "SPA2019 s.7(2)",
         "the chief officer who applied appeals against the refusal of an interim order; "
         "the main application stays pending", guards=(INTERIM_APPELLANT, INTERIM_REFUSED,
-        NO_INTERIM_APPEAL), changes=_appealed),
+        NO_INTERIM_APPEAL, ONE_INTERIM_APPEAL), changes=_appealed),
     row(St.LAID, Ev.APPEAL_DISMISSED, St.LAID, "SPA2019 s.7(4)",
         "the Crown Court confirms the refusal of the interim order", guards=(INTERIM_APPEAL,),
         changes=_appeal_dismissed),
@@ -722,7 +791,7 @@ TABLE: Final[tuple[_Row, ...]] = (
     *_determinations(St.INTERIM_APPLIED),
     row(St.REFUSED, Ev.LODGE_APPEAL, St.REFUSAL_APPEALED, "SPA2019 s.7(2)",
         "the chief officer who applied appeals against the refusal to the Crown Court",
-        guards=(APPELLANT,), changes=_appealed),
+        guards=(APPELLANT, ONE_APPEAL), changes=_appealed),
     row(St.REFUSAL_APPEALED, Ev.APPEAL_DISMISSED, St.REFUSED, "SPA2019 s.7(4)",
         "the Crown Court confirms the refusal", guards=(APPEAL,), changes=_appeal_dismissed),
     row(St.REFUSAL_APPEALED, Ev.APPEAL_ALLOWED, St.GRANTED, "SPA2019 s.7(4)",
