@@ -102,6 +102,9 @@ class ApplicationLifecycle(RuleBasedStateMachine):
         """
         self.now, self.state, self.revision, self.decisions = start, "DRAFT", 1, 0
         self.appeal, self.last_interim_refused = None, False
+        # One appeal per decision (s.7(4)): the latest interim refusal's appeal, and the
+        # refusal's, once decided, are not appealed again.
+        self.latest_interim_decided, self.refusal_decided = False, False
         self.recorded: dict[str, dt.datetime] = {}  # what the application records, by name
         self.app = draft(applicant=applicant, defendant_born_on=born, court_kind=court_kind)
         if stage == "draft":
@@ -175,6 +178,7 @@ class ApplicationLifecycle(RuleBasedStateMachine):
         ):
             self.decisions += 1
             self.last_interim_refused = not granted
+            self.latest_interim_decided = False
 
     @rule(
         findings=st.none() | st.tuples(st.booleans(), st.booleans(), st.booleans()),
@@ -200,8 +204,9 @@ class ApplicationLifecycle(RuleBasedStateMachine):
             return False
         if self.state == "LAID":  # an interim refusal, the latest decision, one at a time
             interim = against == AppealAgainst.interim_refusal()
-            return interim and self.last_interim_refused and self.appeal is None
-        return against == AppealAgainst.refusal()
+            fresh = not self.latest_interim_decided
+            return interim and self.last_interim_refused and self.appeal is None and fresh
+        return against == AppealAgainst.refusal() and not self.refusal_decided
 
     @rule(
         appellant=st.sampled_from([Party.defendant(), *map(Party.chief_officer, [WMP, GMP, BTP])]),
@@ -222,8 +227,13 @@ class ApplicationLifecycle(RuleBasedStateMachine):
 
     @rule()
     def dismiss_appeal(self) -> None:
-        if self._fire(Ev.APPEAL_DISMISSED, self.appeal is not None):
+        appealed = self.appeal
+        if self._fire(Ev.APPEAL_DISMISSED, appealed is not None):
             self.appeal = None
+            if appealed is AppealedDecision.INTERIM_REFUSAL:
+                self.latest_interim_decided = True
+            else:
+                self.refusal_decided = True
 
     @rule(
         findings=st.tuples(st.booleans(), st.booleans(), st.booleans()),
@@ -262,6 +272,7 @@ class ApplicationLifecycle(RuleBasedStateMachine):
         if self._fire(Ev.INTERIM_DECIDED, True, interim_granted=False):
             self.decisions += 1
             self.last_interim_refused = True
+            self.latest_interim_decided = False
 
     @precondition(lambda self: self.state == "LAID" and self.last_interim_refused)
     @rule()
