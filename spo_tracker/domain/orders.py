@@ -288,9 +288,8 @@ def check_terms_compatible(terms: Iterable[Term], live_orders: Iterable[Order]) 
             )
 
 
-def _before(a: pendulum.DateTime, b: pendulum.DateTime) -> bool:
-    """Whether instant ``a`` is before instant ``b`` (right in the repeated autumn hour)."""
-    return instant_before(a, b)
+#: Whether instant ``a`` is before instant ``b`` (right in the repeated autumn hour).
+_before: Final = instant_before
 
 
 # The section behind the rules that an order protects someone, and only its own persons.
@@ -624,7 +623,7 @@ class Order:
             )
         for name in ("served_at", "ended_at"):
             when = changes.get(name)
-            if isinstance(when, _dt.datetime) and _before(when, made):  # type: ignore[arg-type]
+            if isinstance(when, _dt.datetime) and _before(when, made):
                 raise InvalidValueError(name, when, f"is before made_at {made}")
         gaps = self.not_in_force
         if (

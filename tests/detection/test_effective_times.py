@@ -56,6 +56,13 @@ def _served(*terms: Term) -> Order:
     return serve_order(made, at=MADE.add(hours=1), actor="PC").subject
 
 
+def _varied(order: Order, at: pendulum.DateTime, terms: list[Term]) -> Order:
+    """``order`` varied by the court at ``at`` on the police's application, to ``terms``."""
+    return vary_order(
+        order, at=at, actor="court", applied_by=POLICE, terms=terms, necessary_to_protect=True
+    ).subject
+
+
 def _hits(order: Order, kind: K, at: pendulum.DateTime) -> set[str]:
     """Term ids the engine flags for one incident, checked against the rules' own answer."""
     event = incident("I1", at, kind)
@@ -89,14 +96,7 @@ def _restored() -> Order:
 
 def test_a_term_added_at_1600_does_not_flag_a_post_at_0900_the_same_day() -> None:
     """Finding 5: the variation binds from 16:00, not from midnight."""
-    varied = vary_order(
-        _served(),
-        at=pendulum.datetime(2026, 4, 10, 16, tz=L),
-        actor="court",
-        applied_by=POLICE,
-        terms=[T1, T2],
-        necessary_to_protect=True,
-    ).subject
+    varied = _varied(_served(), pendulum.datetime(2026, 4, 10, 16, tz=L), [T1, T2])
     assert _hits(varied, K.POST, pendulum.datetime(2026, 4, 10, 9, tz=L)) == set()
     assert _hits(varied, K.POST, pendulum.datetime(2026, 4, 10, 16, tz=L)) == {"T2"}
 
@@ -155,22 +155,8 @@ def test_sign_on_days_in_the_discharged_span_are_not_missed() -> None:
 
 def _restored_with(term: SignOnSchedule) -> Order:
     """As :func:`_restored`, the order holding ``term`` too (added at midday 1 June)."""
-    varied = vary_order(
-        _served(),
-        at=pendulum.datetime(2026, 6, 1, 12, tz=L),
-        actor="court",
-        applied_by=POLICE,
-        terms=[T1, term],
-        necessary_to_protect=True,
-    ).subject
-    kept = vary_order(
-        varied,
-        at=pendulum.datetime(2026, 6, 5, 12, tz=L),
-        actor="court",
-        applied_by=POLICE,
-        terms=[T1, term, T2],
-        necessary_to_protect=True,
-    ).subject
+    varied = _varied(_served(), pendulum.datetime(2026, 6, 1, 12, tz=L), [T1, term])
+    kept = _varied(varied, pendulum.datetime(2026, 6, 5, 12, tz=L), [T1, term, T2])
     discharged = discharge_order(
         kept,
         at=pendulum.datetime(2026, 6, 10, 10, tz=L),
@@ -212,22 +198,8 @@ def test_a_midday_variation_changing_the_schedule_checks_a_day_both_schedules_ke
     a day only the new schedule has, split by the variation, is not checked."""
     mondays = SignOnSchedule(term_id="S1", station="Lloyd House", weekdays=frozenset({0}))
     both = SignOnSchedule(term_id="S1", station="Lloyd House", weekdays=frozenset({0, 3}))
-    start = vary_order(
-        _served(),
-        at=pendulum.datetime(2026, 3, 5, 12, tz=L),
-        actor="court",
-        applied_by=POLICE,
-        terms=[T1, mondays],
-        necessary_to_protect=True,
-    ).subject
-    varied = vary_order(
-        start,
-        at=pendulum.datetime(2026, 3, 16, 12, tz=L),
-        actor="court",
-        applied_by=POLICE,
-        terms=[T1, both],
-        necessary_to_protect=True,
-    ).subject
+    start = _varied(_served(), pendulum.datetime(2026, 3, 5, 12, tz=L), [T1, mondays])
+    varied = _varied(start, pendulum.datetime(2026, 3, 16, 12, tz=L), [T1, both])
     at, since = pendulum.datetime(2026, 3, 24, tz=L), pendulum.datetime(2026, 3, 9, tz=L)
     assert _missed_days(varied, at, since) == {
         pendulum.Date(2026, 3, 9),  # Monday, the old schedule only
@@ -237,14 +209,7 @@ def test_a_midday_variation_changing_the_schedule_checks_a_day_both_schedules_ke
     }
     # Varied at noon on Thursday 12 March instead: that Thursday was not a sign-on day under
     # the schedule in force that morning, so it is not checked.
-    thursday = vary_order(
-        start,
-        at=pendulum.datetime(2026, 3, 12, 12, tz=L),
-        actor="court",
-        applied_by=POLICE,
-        terms=[T1, both],
-        necessary_to_protect=True,
-    ).subject
+    thursday = _varied(start, pendulum.datetime(2026, 3, 12, 12, tz=L), [T1, both])
     days = _missed_days(thursday, at, since)
     assert pendulum.Date(2026, 3, 12) not in days
     assert pendulum.Date(2026, 3, 19) in days
@@ -257,14 +222,7 @@ def test_compliance_before_a_requirement_existed_does_not_meet_it() -> None:
     assessment = PositiveRequirement(
         term_id="R1", requirement="assessment", description="attend an assessment", due_on=due
     )
-    varied = vary_order(
-        _served(),
-        at=pendulum.datetime(2026, 3, 20, 15, tz=L),
-        actor="court",
-        applied_by=POLICE,
-        terms=[T1, assessment],
-        necessary_to_protect=True,
-    ).subject
+    varied = _varied(_served(), pendulum.datetime(2026, 3, 20, 15, tz=L), [T1, assessment])
     now = pendulum.datetime(2026, 4, 10, tz=L)
 
     def missed(at: pendulum.DateTime) -> list[str]:
