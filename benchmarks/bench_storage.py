@@ -14,7 +14,7 @@ In one run, on the same rows (seeded synthetic incidents):
   used before) against ``add_many`` in batches of 5,000, each in one unit of work
   into an empty database;
 * 10,000 stored alerts read back one ``get`` at a time (what ``stored_alerts``
-  did before) against :func:`~spo_tracker.reports.stored_alerts` (``get_many``);
+  did before) against :func:`~spo_tracker.casework.stored_alerts` (``get_many``);
 * compliance records stored by ``uow.compliance.add_many`` (``COPY`` on
   PostgreSQL) against SQLAlchemy's ``executemany`` of the same rows (what it
   ran before).
@@ -46,6 +46,7 @@ import sqlalchemy as sa
 from _common import report
 from sqlmodel import Session
 
+from spo_tracker.casework import stored_alerts
 from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.detection.synthetic import synthetic_force
@@ -53,7 +54,6 @@ from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Platform, handle, phone
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.terms import SignOnSchedule
-from spo_tracker.reports._source import stored_alerts
 from spo_tracker.storage import (
     Actor,
     connect,

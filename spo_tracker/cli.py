@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import getpass
-import hashlib
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -29,10 +28,8 @@ from spo_tracker import __version__
 from spo_tracker.errors import SpoTrackerError
 
 if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
+    from spo_tracker.casework import DetectionRun, StoredRecords
     from spo_tracker.detection.alerts import Alert
-    from spo_tracker.detection.engine import ScanResult
-    from spo_tracker.reports import Report
-    from spo_tracker.reports._source import StoredRecords
     from spo_tracker.storage import Actor, Store
 
 __all__ = ["DEFAULT_DATABASE", "main"]
@@ -176,12 +173,20 @@ def _actor() -> Actor:
     return Actor(_actor_id(), "officer")
 
 
-def _detect(store: Store, at: pendulum.DateTime) -> tuple[StoredRecords, ScanResult]:
-    """Load the store's records and run detection as of ``at``."""
-    from spo_tracker.reports._source import detect_stored, load_records
+def _detection(store: Store, at: pendulum.DateTime) -> tuple[StoredRecords, DetectionRun]:
+    """Load the store's records, run detection as of ``at`` and keep the alerts."""
+    from spo_tracker.casework import load_records, run_detection
 
     records = load_records(store, actor=_actor(), at=at)
-    return records, detect_stored(store, records, actor=_actor(), at=at, progress=_progress)
+    run = run_detection(
+        store,
+        at=at,
+        actor=_actor(),
+        progress=_progress,
+        records=records,
+        reason="spo-tracker scan",
+    )
+    return records, run
 
 
 def _severity_counts(alerts: Sequence[Alert]) -> str:
@@ -193,20 +198,11 @@ def _severity_counts(alerts: Sequence[Alert]) -> str:
     return ", ".join(f"{n:,} {s.value}" for s, n in counts.items() if n) or "none"
 
 
-def _note(
-    store: Store, at: pendulum.DateTime, event: str, key: str, changes: dict[str, object]
-) -> None:
-    """Append an audit entry for something the command did (a scan, a report written)."""
-    with store.unit_of_work(_actor(), at=at) as uow:
-        uow.note(event, event.split(".")[0], key, changes=changes, reason=f"spo-tracker {event}")
-        uow.commit()
-
-
 def _titles(records: StoredRecords, alerts: Sequence[Alert]) -> list[str]:
     """Alert titles as printed: scrubbed like a report's (addresses, streets, coordinates of
     the alert's and its order's protected persons), a second line of defence behind the term
     catalogue's refusal of address-like zone labels."""
-    from spo_tracker.reports._redact import Redactor
+    from spo_tracker.reports import Redactor
 
     persons = {p.person_id: p for p in records.protected_persons}
     orders = {o.order_id: o for o in records.orders}
@@ -221,77 +217,78 @@ def _titles(records: StoredRecords, alerts: Sequence[Alert]) -> list[str]:
     return titles
 
 
+def _found_line(run: DetectionRun) -> str:
+    from spo_tracker.reports import london_text
+
+    return (
+        f"{run.incidents_seen:,} incidents as of {london_text(run.at)} (London): "
+        f"{len(run.alerts):,} alerts ({_severity_counts(run.alerts)}); "
+        f"{len(run.unattributed):,} incidents could not be attributed."
+    )
+
+
+def _stored_line(run: DetectionRun) -> str:
+    kept = run.stored
+    return (
+        f"Stored: {kept.new:,} new alerts, {kept.updated:,} updated, {kept.unchanged:,} unchanged."
+    )
+
+
 def _scan(args: argparse.Namespace) -> int:
-    from spo_tracker.reports._source import store_alerts
-    from spo_tracker.reports._time import london_text
     from spo_tracker.storage import connect
 
-    at = _now(args)
     with connect(_database(args)) as store:
-        records, found = _detect(store, at)
-        kept = store_alerts(store, found.alerts, actor=_actor(), at=at, reason="spo-tracker scan")
-    print(
-        f"{found.incidents_seen:,} incidents as of {london_text(at)} (London): "
-        f"{len(found.alerts):,} alerts ({_severity_counts(found.alerts)}); "
-        f"{len(found.unattributed):,} incidents could not be attributed."
-    )
-    print(
-        f"Stored: {kept.added:,} new alerts, {kept.updated:,} updated, "
-        f"{kept.unchanged:,} unchanged."
-    )
-    shown = found.alerts if args.limit == 0 else found.alerts[: args.limit]
+        records, run = _detection(store, _now(args))
+    print(_found_line(run))
+    print(_stored_line(run))
+    shown = run.alerts if args.limit == 0 else run.alerts[: args.limit]
     for alert, title in zip(shown, _titles(records, shown), strict=True):
         print(
             f"{alert.severity.value.upper():8} {alert.alert_id}  {alert.defendant_id:10} "
             f"{alert.count:>5}  {title}"
         )
-    if len(shown) < len(found.alerts):
+    if len(shown) < len(run.alerts):
         print(
-            f"... and {len(found.alerts) - len(shown):,} more (--limit 0 shows all; "
+            f"... and {len(run.alerts) - len(shown):,} more (--limit 0 shows all; "
             "`spo-tracker report` writes them with their evidence)"
         )
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
-    from spo_tracker.reports import build_report, check_format, render
-    from spo_tracker.reports._source import load_records, report_context, stored_alerts
-    from spo_tracker.reports._write import write_atomic
+def _detect(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import run_detection
     from spo_tracker.storage import connect
 
-    fmt = check_format(args.format)
-    at = _now(args)
     with connect(_database(args)) as store:
-        if args.stored:  # the alerts a scan (or the demo) kept: no detection run
-            records = load_records(store, actor=_actor(), at=at)
-            alerts = stored_alerts(store, actor=_actor(), at=at)
-        else:
-            records, found = _detect(store, at)
-            alerts = found.alerts
-        context = report_context(store, records, alerts, actor=_actor(), at=at)
-        report = build_report(
-            alerts,
-            context,
-            now=at,
-            include_protected_names=args.include_protected_names,
-            since=args.since,
-            **({} if args.title is None else {"title": args.title}),
+        run = run_detection(
+            store, at=_now(args), actor=_actor(), progress=_progress, reason="spo-tracker detect"
         )
-        data = render(report, fmt).encode("utf-8", errors="backslashreplace")
-        path = write_atomic(args.output, data)
-        _note(store, at, "report.written", path.name, _disclosed(report, fmt, data))
-    print(f"wrote {path} ({fmt}, {len(report.alerts):,} alerts)")
+    print(_found_line(run))
+    print(_stored_line(run))
     return 0
 
 
-def _disclosed(report: Report, fmt: str, data: bytes) -> dict[str, object]:
-    """What the audit trail records about a report: its format, size, redaction and digest."""
-    return {
-        "format": fmt,
-        "alerts": len(report.alerts),
-        "protected_person_names": "included" if report.include_protected_names else "redacted",
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
+def _report(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import report_from_store
+    from spo_tracker.reports import check_format
+    from spo_tracker.storage import connect
+
+    fmt = check_format(args.format)
+    with connect(_database(args)) as store:
+        written = report_from_store(
+            store,
+            at=_now(args),
+            actor=_actor(),
+            fmt=fmt,
+            output=args.output,
+            stored=args.stored,
+            include_protected_names=args.include_protected_names,
+            since=args.since,
+            reason="spo-tracker report.written",
+            **({} if args.title is None else {"title": args.title}),
+        )
+    print(f"wrote {written.path} ({fmt}, {written.alerts:,} alerts)")
+    return 0
 
 
 def _at_option(parser: argparse.ArgumentParser) -> None:
@@ -308,10 +305,12 @@ def _at_option(parser: argparse.ArgumentParser) -> None:
 def _add_scan(commands: argparse._SubParsersAction[_Parser]) -> None:
     scan = commands.add_parser(
         "scan",
-        help="run breach detection over the stored data and print the alerts",
+        help="run breach detection over the stored data, keep and print the alerts",
         description="Run breach detection over every stored incident (and the dated checks: "
-        "interim orders ending, renewal reviews) and print the alerts, most severe first. "
-        "The scan is recorded in the audit trail.",
+        "positive requirements and sign-on days, interim orders ending, renewal reviews, "
+        "notification deadlines), keep the alerts in the database (by their stable id, so a "
+        "second scan adds nothing) and print them, most severe first. The run is recorded in "
+        "the audit trail.",
     )
     _at_option(scan)
     scan.add_argument(
@@ -323,6 +322,20 @@ def _add_scan(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     _database_option(scan)
     scan.set_defaults(handler=_scan)
+
+
+def _add_detect(commands: argparse._SubParsersAction[_Parser]) -> None:
+    detect = commands.add_parser(
+        "detect",
+        help="run breach detection, keep the alerts and print new / updated / unchanged",
+        description="The nightly job's detection step: run every detection rule over the "
+        "stored data as of --at (like scan), upsert the alerts by their stable id (evidence "
+        "merged, counts updated) and print how many are new, updated and unchanged. Running "
+        "it again adds nothing and exits 0. The run is recorded in the audit trail.",
+    )
+    _at_option(detect)
+    _database_option(detect)
+    detect.set_defaults(handler=_detect)
 
 
 def _add_report(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -573,6 +586,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_demo(commands)
     _add_scan(commands)
+    _add_detect(commands)
     _add_report(commands)
     _add_diagram(commands)
     _add_db(commands)

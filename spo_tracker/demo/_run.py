@@ -11,7 +11,10 @@ application lifecycle from what the scenario's orders say), so every stored
 link from an order to its application holds and the demo's export imports into
 a fresh database.
 
-The demo stores the alerts it raised (in bulk: one audited batch), so
+The demo goes through :mod:`spo_tracker.casework`, as a force's nightly job
+does: :func:`~spo_tracker.casework.run_detection` stores the alerts it raised
+(new ones in bulk: one audited batch), and the reports are written from the
+stored alerts by :func:`~spo_tracker.casework.reports_from_store`, so
 ``spo-tracker report --stored`` over the demo database, as of the demo's
 ``now`` and with its title, writes exactly the demo's reports without
 running detection again.
@@ -20,7 +23,6 @@ running detection again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import os
 import shlex
@@ -31,6 +33,7 @@ from typing import Final
 
 import attrs
 
+from spo_tracker.casework import Progress, reports_from_store, run_detection
 from spo_tracker.demo._scenario import DEFAULT_SCALE, NOW, Scenario, build_scenario
 from spo_tracker.detection.alerts import Alert
 from spo_tracker.detection.engine import ScanResult
@@ -48,15 +51,7 @@ from spo_tracker.domain.lifecycles.application import (
 from spo_tracker.domain.orders import Order, OrderKind
 from spo_tracker.domain.people import Defendant
 from spo_tracker.errors import InvalidValueError, OutputWriteError
-from spo_tracker.reports import FORMATS, Report, build_report, render
-from spo_tracker.reports._source import (
-    Progress,
-    detect_stored,
-    load_records,
-    report_context,
-    store_alerts,
-)
-from spo_tracker.reports._write import write_atomic
+from spo_tracker.reports import FORMATS
 from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
 
 __all__ = [
@@ -234,26 +229,6 @@ def _record_compliance(store: Store, scenario: Scenario, progress: Progress) -> 
     progress(f"  {added:,} compliance records")
 
 
-def _write_reports(store: Store, report: Report, folder: Path) -> tuple[tuple[str, Path], ...]:
-    written = []
-    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        for fmt in FORMATS:
-            data = render(report, fmt).encode("utf-8", errors="backslashreplace")
-            path = write_atomic(folder / REPORT_FILES[fmt], data)
-            changes = {
-                "format": fmt,
-                "alerts": len(report.alerts),
-                "protected_person_names": "included"
-                if report.include_protected_names
-                else "redacted",
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-            uow.note("report.written", "report", path.name, changes=changes, reason="demo")
-            written.append((fmt, path))
-        uow.commit()
-    return tuple(written)
-
-
 def run_demo(
     output: str | os.PathLike[str],
     *,
@@ -311,15 +286,18 @@ def _build(
         _ingest(store, scenario, progress)
         _record_compliance(store, scenario, progress)
         progress("running breach detection")
-        records = load_records(store, actor=DEMO_ACTOR, at=NOW)
-        scan = detect_stored(store, records, actor=DEMO_ACTOR, at=NOW, progress=progress)
-        progress(f"storing {len(scan.alerts):,} alerts")
-        store_alerts(store, scan.alerts, actor=DEMO_ACTOR, at=NOW, reason="demo scan")
-        progress(f"writing the reports ({len(scan.alerts):,} alerts)")
-        context = report_context(store, records, scan.alerts, actor=DEMO_ACTOR, at=NOW)
-        report = build_report(scan.alerts, context, now=NOW, title=REPORT_TITLE)
-        reports = _write_reports(store, report, folder)
-    return scan, reports
+        run = run_detection(store, at=NOW, actor=DEMO_ACTOR, progress=progress, reason="demo scan")
+        progress(f"writing the reports ({len(run.alerts):,} alerts)")
+        written = reports_from_store(
+            store,
+            {fmt: folder / REPORT_FILES[fmt] for fmt in FORMATS},
+            at=NOW,
+            actor=DEMO_ACTOR,
+            stored=True,
+            title=REPORT_TITLE,
+            reason="demo",
+        )
+    return run.scan, tuple((w.fmt, w.path) for w in written)
 
 
 def _alert_line(alert: Alert) -> str:

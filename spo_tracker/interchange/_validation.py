@@ -32,8 +32,7 @@ from spo_tracker.interchange._schema import (
     RECORD_TYPES,
 )
 from spo_tracker.interchange._values import FieldError
-from spo_tracker.storage import Store, UnitOfWork, scan_incident_rows
-from spo_tracker.storage._base import check_compliance_fits
+from spo_tracker.storage import Store, UnitOfWork, check_compliance_fits, scan_incident_rows
 
 __all__ = ["Group", "Validation", "extend", "read", "repository"]
 

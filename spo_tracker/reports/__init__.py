@@ -19,6 +19,10 @@ What every format guarantees:
 
 The JSON format is versioned (:data:`SCHEMA_VERSION`) and described by the
 JSON Schema shipped in this package (:func:`schema`).
+
+This package renders only: the reports of a store's alerts (loading the
+records, detecting or reading the stored alerts, writing and auditing the
+files) are :func:`spo_tracker.casework.report_from_store`.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from spo_tracker.reports._json import (
     schema,
 )
 from spo_tracker.reports._redact import Redactor, redacted_label
+from spo_tracker.reports._time import london_text
 from spo_tracker.reports._view import Report, ReportAlert, ReportContext, build_report
 from spo_tracker.reports._write import write_atomic
 
@@ -55,6 +60,7 @@ __all__ = [
     "ReportContext",
     "build_report",
     "check_format",
+    "london_text",
     "redacted_label",
     "render",
     "render_csv",
@@ -62,6 +68,7 @@ __all__ = [
     "render_json",
     "report_document",
     "schema",
+    "write_atomic",
     "write_report",
 ]
 

@@ -53,6 +53,7 @@ from spo_tracker.storage._base import (
     ScannedIncident,
     Store,
     UnitOfWork,
+    check_compliance_fits,
     refuse_nul,
 )
 from spo_tracker.storage._engine import (
@@ -87,6 +88,7 @@ __all__ = [
     "SqlStore",
     "Store",
     "UnitOfWork",
+    "check_compliance_fits",
     "connect",
     "deliver_outbox",
     "display_url",

@@ -1,0 +1,548 @@
+"""Detection over a store: load the records, run every rule, keep the alerts.
+
+The use cases behind ``spo-tracker scan`` and ``spo-tracker detect`` (and the
+demo and a force's nightly job): read every order, defendant, protected person
+and notification duty from a :class:`~spo_tracker.storage.Store`, stream the
+stored incidents through a :class:`~spo_tracker.detection.engine.Detector`, add
+the alerts that rest on dates (positive requirements not met and sign-on days
+missed, interim orders near their end, renewal reviews, notification failures
+and deadlines), and upsert the alerts by their stable id. Memory stays bounded
+by the number of records and alerts, not incidents.
+
+Compliance records (a requirement met, a sign-on made) are read order by
+order, only for the orders with a positive requirement or sign-on schedule,
+and only those met by ``at``: memory holds one order's records at a time, not
+the millions a force's daily sign-ons add up to.
+
+Protected persons are loaded with their restricted details, because the
+approach rule needs their places and redaction needs their addresses; each of
+those reads is written to the audit trail with its reason. The details never
+leave this process in a report (see :mod:`spo_tracker.reports`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
+import attrs
+import pendulum
+
+from spo_tracker.detection.alerts import Alert, sort_alerts
+from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.detection.dated import (
+    ComplianceRecord,
+    interim_ending_alerts,
+    notification_alerts,
+    renewal_review_alerts,
+    requirement_alerts,
+)
+from spo_tracker.detection.engine import Detector, ScanResult
+from spo_tracker.detection.resolution import Unattributed
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.notification import NotificationDuty
+from spo_tracker.domain.orders import Order
+from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.statutory_time import ensure_aware, instant_before
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
+from spo_tracker.errors import (
+    ConcurrencyConflictError,
+    ConstraintViolationError,
+    InvalidValueError,
+)
+from spo_tracker.storage import Actor, Store, UnitOfWork, scan_incidents
+
+__all__ = [
+    "AlertsStored",
+    "ComplianceSource",
+    "DetectionRun",
+    "Progress",
+    "StoredRecords",
+    "dated_alerts",
+    "detect_stored",
+    "load_records",
+    "merge_alerts",
+    "run_detection",
+    "store_alerts",
+    "stored_alerts",
+]
+
+#: Receives one line of progress for people (the command line prints it on stderr).
+Progress = Callable[[str], None]
+#: Gives the compliance records of one order (those met by the instant checked are enough).
+ComplianceSource = Callable[[Order], Iterable[ComplianceRecord]]
+
+_EVERY = 50_000
+_RESTRICTED_REASON = "breach detection (approach rule) and report redaction"
+
+
+def _quiet(_: str) -> None:
+    """The default progress sink: says nothing."""
+
+
+@attrs.frozen
+class StoredRecords:
+    """Every order, defendant, protected person and notification duty in a store.
+
+    Attributes:
+        orders: every order, by id order.
+        defendants: every defendant, by id order.
+        protected_persons: every protected person with restricted details, by id order.
+        duties: every notification duty, by id order.
+    """
+
+    orders: tuple[Order, ...]
+    defendants: tuple[Defendant, ...]
+    protected_persons: tuple[ProtectedPerson, ...]
+    duties: tuple[NotificationDuty, ...] = ()
+
+
+def load_records(store: Store, *, actor: Actor, at: _dt.datetime) -> StoredRecords:
+    """Read every order, defendant, protected person and duty (restricted reads are audited).
+
+    Args:
+        store: the store to read.
+        actor: who is reading, for the audit trail.
+        at: when, for the audit trail.
+
+    Returns:
+        The records, each kind in id order; protected persons with restricted details.
+
+    Raises:
+        InvalidValueError: ``actor`` is not an Actor.
+        NaiveDatetimeError: ``at`` has no time zone.
+    """
+    with store.unit_of_work(actor, at=at) as uow:
+        orders = tuple(uow.orders.get(k) for k in uow.orders.ids())
+        defendants = tuple(uow.defendants.get(k) for k in uow.defendants.ids())
+        persons = tuple(
+            uow.protected_persons.get(k, reason=_RESTRICTED_REASON)
+            for k in uow.protected_persons.ids()
+        )
+        duties = tuple(uow.notification_duties.get(k) for k in uow.notification_duties.ids())
+    return StoredRecords(orders, defendants, persons, duties)
+
+
+def _counted(items: Iterable[Incident], progress: Progress, what: str) -> Iterator[Incident]:
+    count = 0
+    for count, incident in enumerate(items, start=1):
+        if count % _EVERY == 0:
+            progress(f"  {what}: {count:,} incidents")
+        yield incident
+    progress(f"  {what}: {count:,} incidents, done")
+
+
+def _has_requirements(order: Order) -> bool:
+    """Whether any version of ``order`` has a positive requirement or sign-on schedule."""
+    return any(
+        isinstance(t, (PositiveRequirement, SignOnSchedule))
+        for v in order.versions
+        for t in v.terms
+    )
+
+
+def dated_alerts(
+    records: StoredRecords,
+    *,
+    at: _dt.datetime,
+    compliance: ComplianceSource,
+    config: DetectionConfig | None = None,
+) -> list[Alert]:
+    """Alerts that rest on dates as of ``at``: positive requirements not met by their due
+    day and sign-on days missed (SPA2019 s.1(2)(b), s.8(1)), interim orders ending
+    (s.5(6)), renewal reviews (s.4) and notification failures or deadlines (s.9-s.11).
+
+    Args:
+        records: the orders and notification duties to check.
+        at: check as of this instant.
+        compliance: the compliance records of an order; asked only for the orders with a
+            positive requirement or sign-on schedule, one order at a time.
+        config: detection thresholds and windows (the defaults if ``None``).
+
+    Returns:
+        The dated alerts, unsorted.
+    """
+    orders = records.orders
+    found: list[Alert] = []
+    for order in orders:
+        if _has_requirements(order):
+            found += requirement_alerts([order], compliance(order), at, config=config)
+    found += interim_ending_alerts(orders, at, config=config)
+    found += renewal_review_alerts(orders, at, config=config)
+    by_id = {o.order_id: o for o in orders}
+    found += notification_alerts(records.duties, at, config=config, orders=by_id)
+    return found
+
+
+def detect_stored(
+    store: Store,
+    records: StoredRecords,
+    *,
+    actor: Actor,
+    at: _dt.datetime,
+    config: DetectionConfig | None = None,
+    progress: Progress = _quiet,
+) -> ScanResult:
+    """Run breach detection over the incidents stored before ``at`` (streamed, oldest
+    first), plus the dated alerts as of ``at`` with the stored compliance records; alerts
+    sorted.
+
+    Detects without storing (``spo-tracker report`` without ``--stored``);
+    :func:`run_detection` detects and stores.
+
+    Args:
+        store: the store to read.
+        records: its records, from :func:`load_records`.
+        actor: who is reading the compliance records (a unit of work needs one; reading
+            them writes nothing to the audit trail).
+        at: judge as of this instant; incidents at or after it are not read.
+        config: detection thresholds and windows (the defaults if ``None``).
+        progress: receives a line of text now and then.
+
+    Returns:
+        The alerts, sorted, the unattributed incidents and the count read.
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+    """
+    until = ensure_aware(at, field="at")
+    detector = Detector(
+        records.orders,
+        records.defendants,
+        config=config,
+        protected_persons=records.protected_persons,
+    )
+    stream = scan_incidents(store, until=until)
+    found = detector.scan(_counted(stream, progress, "detection"))
+    with store.unit_of_work(actor, at=until) as uow:
+
+        def met(order: Order) -> list[ComplianceRecord]:
+            return uow.compliance.for_order(order.order_id, until=until)
+
+        dated = dated_alerts(records, at=until, compliance=met, config=config)
+    alerts = tuple(sort_alerts([*found.alerts, *dated]))
+    return ScanResult(alerts, found.unattributed, found.incidents_seen)
+
+
+#: How many times a store of alerts is tried when a concurrent run stored the same alerts
+#: first (a duplicate key or a stale revision): each attempt reads what is stored afresh.
+_ATTEMPTS = 5
+
+
+@attrs.frozen
+class AlertsStored:
+    """What :func:`store_alerts` (or a detection run) did to the stored alerts.
+
+    Attributes:
+        new_ids: alerts not stored before, now added.
+        updated_ids: alerts stored before that changed (more evidence, a new severity).
+        unchanged_ids: alerts stored before exactly as they are now.
+    """
+
+    new_ids: tuple[str, ...] = ()
+    updated_ids: tuple[str, ...] = ()
+    unchanged_ids: tuple[str, ...] = ()
+
+    @property
+    def new(self) -> int:
+        """How many alerts were added."""
+        return len(self.new_ids)
+
+    @property
+    def updated(self) -> int:
+        """How many stored alerts were updated."""
+        return len(self.updated_ids)
+
+    @property
+    def unchanged(self) -> int:
+        """How many stored alerts were left as they were."""
+        return len(self.unchanged_ids)
+
+
+@attrs.frozen
+class DetectionRun:
+    """What :func:`run_detection` found and what it did to the stored alerts.
+
+    Attributes:
+        at: the instant the run judged as of (incidents before it were read).
+        since: the ``since`` the caller gave, if any (see :func:`run_detection`).
+        alerts: every alert this run raised, sorted.
+        unattributed: incidents no defendant could be found for.
+        incidents_seen: incidents read.
+        stored: the alerts added, updated and left unchanged, by id.
+    """
+
+    at: _dt.datetime
+    since: _dt.datetime | None
+    alerts: tuple[Alert, ...]
+    unattributed: tuple[Unattributed, ...]
+    incidents_seen: int
+    stored: AlertsStored
+
+    @property
+    def scan(self) -> ScanResult:
+        """The run's findings as a :class:`~spo_tracker.detection.engine.ScanResult`."""
+        return ScanResult(self.alerts, self.unattributed, self.incidents_seen)
+
+
+def _earlier(a: pendulum.DateTime, b: pendulum.DateTime) -> pendulum.DateTime:
+    return b if instant_before(b, a) else a
+
+
+def _earliest(a: pendulum.DateTime | None, b: pendulum.DateTime | None) -> pendulum.DateTime | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return _earlier(a, b)
+
+
+def _latest(a: pendulum.DateTime | None, b: pendulum.DateTime | None) -> pendulum.DateTime | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return b if instant_before(a, b) else a
+
+
+def merge_alerts(
+    stored: Alert, found: Alert, *, occurred: Mapping[str, _dt.datetime] | None = None
+) -> Alert:
+    """The alert to keep when ``found`` is raised again over the ``stored`` one.
+
+    ``found`` is the latest judgement (title, explanation, flags); the evidence
+    is the union of both, in the order the incidents happened (time, then id),
+    the count follows it, the first-seen, breach and identified times are the
+    earliest of both and the last-seen time the latest, and the severity never
+    drops (more evidence never makes a suspected breach less serious).
+
+    Args:
+        stored: the alert as stored.
+        found: the same alert (same id) as raised now.
+        occurred: when each evidence incident happened, by id; needed only when the
+            stored alert has evidence that ``found`` lacks.
+
+    Returns:
+        ``stored`` itself when nothing would change, else the merged alert.
+
+    Raises:
+        InvalidValueError: the two alerts have different ids, or an evidence incident's
+            time is needed but not in ``occurred``.
+    """
+    if stored.alert_id != found.alert_id:
+        raise InvalidValueError("alert_id", found.alert_id, f"is not {stored.alert_id!r}")
+    evidence = _evidence(stored, found, occurred or {})
+    merged = attrs.evolve(
+        found,
+        evidence_ids=evidence,
+        count=len(evidence) if evidence else found.count,
+        severity=max(stored.severity, found.severity),
+        first_seen=_earliest(stored.first_seen, found.first_seen),
+        last_seen=_latest(stored.last_seen, found.last_seen),
+        breach_time=_earliest(stored.breach_time, found.breach_time),
+        identified_at=_earlier(stored.identified_at, found.identified_at),
+    )
+    return stored if merged == stored else merged
+
+
+def _evidence(stored: Alert, found: Alert, occurred: Mapping[str, _dt.datetime]) -> tuple[str, ...]:
+    known = set(found.evidence_ids)
+    extra = [i for i in stored.evidence_ids if i not in known]
+    if not extra:
+        return found.evidence_ids
+    union = [*found.evidence_ids, *extra]
+    for key in union:
+        if key not in occurred:
+            raise InvalidValueError(
+                "evidence_ids", key, "the time this incident happened is needed"
+            )
+    return tuple(sorted(union, key=lambda k: (pendulum.instance(occurred[k]).timestamp(), k)))
+
+
+def _occurred(uow: UnitOfWork, pairs: list[tuple[Alert, Alert]]) -> dict[str, _dt.datetime]:
+    """When the evidence of each (stored, found) pair happened, for the pairs that need a
+    union (stored evidence the new alert lacks); read from the store in chunks."""
+    wanted: set[str] = set()
+    for stored, found in pairs:
+        if not set(stored.evidence_ids) <= set(found.evidence_ids):
+            wanted.update(stored.evidence_ids, found.evidence_ids)
+    if not wanted:
+        return {}
+    return {k: i.occurred_at for k, i in uow.find_incidents(sorted(wanted)).items()}
+
+
+def _upsert(uow: UnitOfWork, alerts: Sequence[Alert], reason: str) -> AlertsStored:
+    """Add the new alerts in bulk and merge the stored ones (see :func:`store_alerts`)."""
+    by_id: dict[str, Alert] = {}
+    for n, alert in enumerate(alerts):
+        if not isinstance(alert, Alert):
+            raise InvalidValueError(f"alerts[{n}]", alert, "is not an Alert")
+        if alert.alert_id in by_id:
+            raise InvalidValueError("alert_id", alert.alert_id, "appears twice")
+        by_id[alert.alert_id] = alert
+    stored = uow.alerts.get_many(by_id)
+    occurred = _occurred(uow, [(a, by_id[k]) for k, a in stored.items()])
+    new, updated, unchanged = [], [], []
+    for key, alert in by_id.items():
+        before = stored.get(key)
+        if before is None:
+            new.append(alert)
+            continue
+        merged = merge_alerts(before, alert, occurred=occurred)
+        if merged is before:
+            unchanged.append(key)
+            continue
+        uow.alerts.update(merged, expected_revision=uow.alerts.revision(key), reason=reason)
+        updated.append(key)
+    uow.add_alerts(new, reason=reason)
+    return AlertsStored(tuple(a.alert_id for a in new), tuple(updated), tuple(unchanged))
+
+
+def _stored_with_retry(
+    store: Store,
+    alerts: Sequence[Alert],
+    *,
+    actor: Actor,
+    at: _dt.datetime,
+    reason: str,
+    note: Callable[[UnitOfWork, AlertsStored], None] | None = None,
+) -> AlertsStored:
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            with store.unit_of_work(actor, at=at) as uow:
+                done = _upsert(uow, alerts, reason)
+                if note is not None:
+                    note(uow, done)
+                uow.commit()
+                return done
+        except (ConstraintViolationError, ConcurrencyConflictError):
+            # Another run stored some of these alerts first: read again and merge over them.
+            if attempt == _ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def store_alerts(
+    store: Store, alerts: Iterable[Alert], *, actor: Actor, at: _dt.datetime, reason: str = ""
+) -> AlertsStored:
+    """Upsert alerts by their stable id, in one unit of work, every change audited.
+
+    Alert ids are stable, so a re-run finds the alerts it stored before: the
+    new alerts are added in bulk (one ``alerts.created`` audit entry for them
+    all), a stored one is merged with the one found now (:func:`merge_alerts`:
+    evidence as a union, count and last-seen updated) and updated if that
+    changed it, else left alone. Alerts stored earlier but not raised now are
+    kept (they were raised once; a review decides what becomes of them). If a
+    concurrent run stored some of the same alerts first (a duplicate key, a
+    stale revision), the whole unit of work is rolled back and tried again over
+    what is now stored, up to five times.
+
+    Args:
+        store: where the alerts are kept.
+        alerts: the alerts found, each id at most once.
+        actor: who is storing them, for the audit trail.
+        at: when, for the audit trail.
+        reason: why, for the audit trail.
+
+    Returns:
+        The ids added, updated and left unchanged.
+
+    Raises:
+        InvalidValueError: an item is not an :class:`~spo_tracker.detection.alerts.Alert`,
+            or an id appears twice (nothing is stored).
+        ConstraintViolationError: an alert refers to a record that is not stored, or a
+            concurrent writer kept winning (nothing is stored).
+    """
+    return _stored_with_retry(store, list(alerts), actor=actor, at=at, reason=reason)
+
+
+def run_detection(
+    store: Store,
+    *,
+    at: _dt.datetime,
+    actor: Actor,
+    since: _dt.datetime | None = None,
+    config: DetectionConfig | None = None,
+    progress: Progress | None = None,
+    records: StoredRecords | None = None,
+    reason: str = "breach detection run",
+) -> DetectionRun:
+    """Run every detection rule over the store as of ``at`` and keep the alerts.
+
+    Everything ``spo-tracker scan`` finds: every term rule (with the protected
+    persons' places, so the no-approach rule runs), the pattern alerts, and the
+    dated checks (renewal review, interim ending, notification deadlines
+    ST19002-ST19006, positive requirements and sign-on days). The alerts are
+    upserted by their stable id (:func:`store_alerts`) and the run is noted in
+    the audit trail (``detection.run``, with its counts) in the same unit of
+    work. Running it twice in a row changes no stored alert; two runs at once
+    both finish (the later one merges over what the first stored).
+
+    ``since`` does not narrow what is read in this release: every run reads the
+    whole history before ``at``, so its alerts are exactly a full run's (a
+    course of conduct or an escalation can rest on incidents long before
+    ``since``). It is checked and recorded on the result and in the audit
+    entry, so a caller's nightly job can pass its last run's time now and gain
+    the incremental read when the store keeps a watermark.
+
+    Args:
+        store: the store to read and to keep the alerts in.
+        at: judge as of this instant; incidents at or after it are not read.
+        actor: who runs it, for the audit trail (restricted reads are audited).
+        since: the caller's previous run, if any; at or before ``at``.
+        config: detection thresholds and windows (the defaults if ``None``).
+        progress: receives a line of text now and then (e.g. for stderr).
+        records: the store's records if the caller already loaded them with
+            :func:`load_records` (they are read afresh if ``None``).
+        reason: why, for the audit trail.
+
+    Returns:
+        The alerts found and the ids added, updated and left unchanged.
+
+    Raises:
+        NaiveDatetimeError: ``at`` or ``since`` has no time zone.
+        InvalidValueError: ``since`` is after ``at``, or ``actor`` is not an Actor.
+        ConstraintViolationError: an alert could not be stored (nothing is stored).
+    """
+    until = ensure_aware(at, field="at")
+    start = None if since is None else ensure_aware(since, field="since")
+    if start is not None and instant_before(until, start):
+        raise InvalidValueError("since", since, f"is after at={until.isoformat()}")
+    say = _quiet if progress is None else progress
+    loaded = load_records(store, actor=actor, at=until) if records is None else records
+    found = detect_stored(store, loaded, actor=actor, at=until, config=config, progress=say)
+    say(f"storing {len(found.alerts):,} alerts")
+
+    def note(uow: UnitOfWork, done: AlertsStored) -> None:
+        changes = {
+            "since": None if start is None else start.isoformat(),
+            "incidents": found.incidents_seen,
+            "alerts": len(found.alerts),
+            "new": done.new,
+            "updated": done.updated,
+            "unchanged": done.unchanged,
+        }
+        uow.note("detection.run", "detection", until.isoformat(), changes=changes, reason=reason)
+
+    done = _stored_with_retry(store, found.alerts, actor=actor, at=until, reason=reason, note=note)
+    return DetectionRun(until, start, found.alerts, found.unattributed, found.incidents_seen, done)
+
+
+def stored_alerts(store: Store, *, actor: Actor, at: _dt.datetime) -> tuple[Alert, ...]:
+    """The alerts kept in the store (by a detection run or the demo) that were identified
+    by ``at``, sorted: a report of them needs no new detection run.
+
+    Args:
+        store: the store to read.
+        actor: who is reading, for the unit of work.
+        at: keep the alerts identified at or before this instant.
+
+    Returns:
+        The stored alerts identified by ``at``, sorted.
+
+    Raises:
+        NaiveDatetimeError: ``at`` has no time zone.
+    """
+    until = ensure_aware(at, field="at")
+    with store.unit_of_work(actor, at=until) as uow:
+        kept = uow.alerts.get_many(uow.alerts.ids())  # one query per 500, not one per alert
+    # Instants, not wall clocks: 01:50 BST is before 01:10 GMT in the repeated autumn hour.
+    return tuple(
+        sort_alerts([a for a in kept.values() if not instant_before(until, a.identified_at)])
+    )

@@ -1,0 +1,226 @@
+"""Reports from a store: gather the alerts and their evidence, render, write, audit.
+
+The use case behind ``spo-tracker report`` and the demo's reports: the
+alerts come from the store (``stored=True``: those a detection run kept) or
+from a detection run that stores nothing; the records they refer to and
+their evidence incidents are looked up in the store; each report is
+rendered, written atomically and noted in the audit trail with its format,
+size, redaction and SHA-256 digest. Rendering itself is :mod:`spo_tracker.reports`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import attrs
+
+from spo_tracker.casework._detection import (
+    StoredRecords,
+    detect_stored,
+    load_records,
+    stored_alerts,
+)
+from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.reports import (
+    Report,
+    ReportContext,
+    build_report,
+    check_format,
+    render,
+    write_atomic,
+)
+from spo_tracker.storage import Actor, Store
+
+__all__ = [
+    "DEFAULT_TITLE",
+    "ReportWritten",
+    "report_context",
+    "report_from_store",
+    "reports_from_store",
+]
+
+#: The title of a report when none is given.
+DEFAULT_TITLE = "Suspected breaches and warnings: Stalking Protection Orders"
+
+
+@attrs.frozen
+class ReportWritten:
+    """One report file written by :func:`report_from_store`.
+
+    Attributes:
+        fmt: its format (``html``, ``json`` or ``csv``).
+        path: the file written.
+        alerts: how many alerts it shows.
+        sha256: the SHA-256 digest of the bytes written (also in the audit trail).
+    """
+
+    fmt: str
+    path: Path
+    alerts: int
+    sha256: str
+
+
+def report_context(
+    store: Store,
+    records: StoredRecords,
+    alerts: Iterable[Alert],
+    *,
+    actor: Actor,
+    at: _dt.datetime,
+) -> ReportContext:
+    """The records a report of ``alerts`` needs, with their evidence incidents.
+
+    Args:
+        store: where the evidence incidents are looked up (by id, in chunks).
+        records: the store's records, from :func:`~spo_tracker.casework.load_records`.
+        alerts: the alerts to report.
+        actor: who is reading, for the unit of work.
+        at: when, for the unit of work.
+
+    Returns:
+        Orders, defendants, protected persons and evidence incidents by id.
+    """
+    wanted = sorted({i for a in alerts for i in a.evidence_ids})
+    with store.unit_of_work(actor, at=at) as uow:
+        incidents = uow.find_incidents(wanted) if wanted else {}
+    return ReportContext(
+        orders={o.order_id: o for o in records.orders},
+        defendants={d.defendant_id: d for d in records.defendants},
+        protected_persons={p.person_id: p for p in records.protected_persons},
+        incidents=incidents,
+    )
+
+
+def reports_from_store(
+    store: Store,
+    outputs: Mapping[str, str | os.PathLike[str]],
+    *,
+    at: _dt.datetime,
+    actor: Actor,
+    stored: bool = False,
+    include_protected_names: bool = False,
+    since: _dt.datetime | None = None,
+    title: str = DEFAULT_TITLE,
+    reason: str = "report",
+) -> tuple[ReportWritten, ...]:
+    """Write one report of the store's alerts per format, each noted in the audit trail.
+
+    Every format shows the same alerts, built once. The protected persons'
+    addresses and places never appear; their names only with
+    ``include_protected_names`` (internal use only).
+
+    Args:
+        store: the store to read.
+        outputs: the file to write for each format (``{"html": "alerts.html"}``).
+        at: the report's time; with ``stored``, the alerts identified by then, else a
+            detection run as of then (nothing is stored).
+        actor: who writes it, for the audit trail.
+        stored: report the alerts a detection run kept instead of detecting again.
+        include_protected_names: show protected persons' names.
+        since: keep only alerts with activity at or after this instant.
+        title: the report's title.
+        reason: why, for the audit trail.
+
+    Returns:
+        Each report written, in the order of ``outputs``.
+
+    Raises:
+        UnknownCodeError: a format is not ``html``, ``json`` or ``csv`` (nothing is written).
+        NaiveDatetimeError: ``at`` or ``since`` has no time zone.
+        InvalidValueError: the title is empty.
+        OutputWriteError: a file cannot be written (no partial file is left behind).
+    """
+    formats = [check_format(fmt) for fmt in outputs]
+    report = _report(store, at, actor, stored, include_protected_names, since, title)
+    written = []
+    with store.unit_of_work(actor, at=at) as uow:
+        for fmt in formats:
+            data = render(report, fmt).encode("utf-8", errors="backslashreplace")
+            path = write_atomic(outputs[fmt], data)
+            digest = hashlib.sha256(data).hexdigest()
+            changes = _disclosed(report, fmt, digest)
+            uow.note("report.written", "report", path.name, changes=changes, reason=reason)
+            written.append(ReportWritten(fmt, path, len(report.alerts), digest))
+        uow.commit()
+    return tuple(written)
+
+
+def report_from_store(
+    store: Store,
+    *,
+    at: _dt.datetime,
+    actor: Actor,
+    fmt: str,
+    output: str | os.PathLike[str],
+    stored: bool = False,
+    include_protected_names: bool = False,
+    since: _dt.datetime | None = None,
+    title: str = DEFAULT_TITLE,
+    reason: str = "report",
+) -> ReportWritten:
+    """Write one report of the store's alerts as ``fmt`` to ``output``, audited.
+
+    :func:`reports_from_store` with one format; see there for the arguments.
+
+    Returns:
+        The report written.
+
+    Raises:
+        UnknownCodeError: ``fmt`` is not ``html``, ``json`` or ``csv`` (nothing is written).
+        NaiveDatetimeError: ``at`` or ``since`` has no time zone.
+        InvalidValueError: the title is empty.
+        OutputWriteError: the file cannot be written (no partial file is left behind).
+    """
+    (written,) = reports_from_store(
+        store,
+        {check_format(fmt): output},
+        at=at,
+        actor=actor,
+        stored=stored,
+        include_protected_names=include_protected_names,
+        since=since,
+        title=title,
+        reason=reason,
+    )
+    return written
+
+
+def _report(
+    store: Store,
+    at: _dt.datetime,
+    actor: Actor,
+    stored: bool,
+    include_protected_names: bool,
+    since: _dt.datetime | None,
+    title: str,
+) -> Report:
+    when = ensure_aware(at, field="at")
+    records = load_records(store, actor=actor, at=when)
+    if stored:  # the alerts a detection run (or the demo) kept: no detection run
+        alerts = stored_alerts(store, actor=actor, at=when)
+    else:
+        alerts = detect_stored(store, records, actor=actor, at=when).alerts
+    context = report_context(store, records, alerts, actor=actor, at=when)
+    return build_report(
+        alerts,
+        context,
+        now=when,
+        include_protected_names=include_protected_names,
+        since=since,
+        title=title,
+    )
+
+
+def _disclosed(report: Report, fmt: str, digest: str) -> dict[str, object]:
+    """What the audit trail records about a report: its format, size, redaction and digest."""
+    return {
+        "format": fmt,
+        "alerts": len(report.alerts),
+        "protected_person_names": "included" if report.include_protected_names else "redacted",
+        "sha256": digest,
+    }
