@@ -306,11 +306,16 @@ def merge_alerts(
 ) -> Alert:
     """The alert to keep when ``found`` is raised again over the ``stored`` one.
 
-    ``found`` is the latest judgement (title, explanation, flags); the evidence
-    is the union of both, in the order the incidents happened (time, then id),
-    the count follows it, the first-seen, breach and identified times are the
-    earliest of both and the last-seen time the latest, and the severity never
-    drops (more evidence never makes a suspected breach less serious).
+    ``found`` is the latest judgement. When it rests on every incident the
+    stored alert rested on (the usual case: a later run has seen at least as
+    much), it replaces the stored alert, except that an alert resting on dates
+    alone (no evidence incidents) keeps the time it was first identified, so a
+    nightly re-run at a later ``at`` does not churn it. When ``found`` lacks
+    some of the stored evidence (a run as of an earlier ``at``, or an incident
+    attributed elsewhere since), the evidence is the union of both, in the
+    order the incidents happened (time, then id), the count follows it, the
+    first-seen, breach and identified times are the earliest of both, the
+    last-seen time the latest, and the severity never drops.
 
     Args:
         stored: the alert as stored.
@@ -319,7 +324,7 @@ def merge_alerts(
             stored alert has evidence that ``found`` lacks.
 
     Returns:
-        ``stored`` itself when nothing would change, else the merged alert.
+        ``stored`` itself when nothing would change, else the alert to store.
 
     Raises:
         InvalidValueError: the two alerts have different ids, or an evidence incident's
@@ -327,32 +332,36 @@ def merge_alerts(
     """
     if stored.alert_id != found.alert_id:
         raise InvalidValueError("alert_id", found.alert_id, f"is not {stored.alert_id!r}")
-    evidence = _evidence(stored, found, occurred or {})
-    merged = attrs.evolve(
+    if not found.evidence_ids and not stored.evidence_ids:
+        merged = attrs.evolve(
+            found, identified_at=_earlier(stored.identified_at, found.identified_at)
+        )
+    elif set(stored.evidence_ids) <= set(found.evidence_ids):
+        merged = found
+    else:
+        merged = _union(stored, found, occurred or {})
+    return stored if merged == stored else merged
+
+
+def _union(stored: Alert, found: Alert, occurred: Mapping[str, _dt.datetime]) -> Alert:
+    known = set(found.evidence_ids)
+    union = [*found.evidence_ids, *(i for i in stored.evidence_ids if i not in known)]
+    for key in union:
+        if key not in occurred:
+            raise InvalidValueError(
+                "evidence_ids", key, "the time this incident happened is needed"
+            )
+    evidence = sorted(union, key=lambda k: (pendulum.instance(occurred[k]).timestamp(), k))
+    return attrs.evolve(
         found,
-        evidence_ids=evidence,
-        count=len(evidence) if evidence else found.count,
+        evidence_ids=tuple(evidence),
+        count=len(evidence),
         severity=max(stored.severity, found.severity),
         first_seen=_earliest(stored.first_seen, found.first_seen),
         last_seen=_latest(stored.last_seen, found.last_seen),
         breach_time=_earliest(stored.breach_time, found.breach_time),
         identified_at=_earlier(stored.identified_at, found.identified_at),
     )
-    return stored if merged == stored else merged
-
-
-def _evidence(stored: Alert, found: Alert, occurred: Mapping[str, _dt.datetime]) -> tuple[str, ...]:
-    known = set(found.evidence_ids)
-    extra = [i for i in stored.evidence_ids if i not in known]
-    if not extra:
-        return found.evidence_ids
-    union = [*found.evidence_ids, *extra]
-    for key in union:
-        if key not in occurred:
-            raise InvalidValueError(
-                "evidence_ids", key, "the time this incident happened is needed"
-            )
-    return tuple(sorted(union, key=lambda k: (pendulum.instance(occurred[k]).timestamp(), k)))
 
 
 def _occurred(uow: UnitOfWork, pairs: list[tuple[Alert, Alert]]) -> dict[str, _dt.datetime]:

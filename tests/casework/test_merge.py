@@ -67,10 +67,24 @@ def test_evidence_only_the_stored_alert_had_is_kept_in_time_order() -> None:
     assert merged.identified_at == T0.add(hours=1)
 
 
-def test_the_severity_never_drops() -> None:
-    """A critical alert found again as high stays critical."""
-    stored = _alert(("I1",), Severity.CRITICAL)
-    assert merge_alerts(stored, _alert(("I1",), Severity.HIGH)).severity is Severity.CRITICAL
+def test_a_run_that_saw_everything_the_stored_alert_rests_on_replaces_it() -> None:
+    """The latest judgement over at least the same evidence wins, severity and all."""
+    found = _alert(("I1", "I2"), Severity.HIGH)
+    assert merge_alerts(_alert(("I1",), Severity.CRITICAL), found) is found
+
+
+def test_the_severity_of_a_union_never_drops() -> None:
+    """A critical alert found again, on less evidence, as high stays critical."""
+    stored = _alert(("I1", "I2"), Severity.CRITICAL)
+    found = _alert(("I2",), Severity.HIGH)
+    assert merge_alerts(stored, found, occurred=OCCURRED).severity is Severity.CRITICAL
+
+
+def test_a_dated_alert_keeps_the_time_it_was_first_identified() -> None:
+    """An alert on dates alone found again the next night is the stored one, unchanged."""
+    stored = attrs.evolve(_alert(("I1",)), evidence_ids=(), count=1)
+    again = attrs.evolve(stored, identified_at=stored.identified_at.add(days=1))
+    assert merge_alerts(stored, again) is stored
 
 
 def test_another_id_is_refused_naming_it() -> None:
