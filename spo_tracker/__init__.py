@@ -13,7 +13,8 @@ the package metadata on first use.
 Type checkers see every name through the ``TYPE_CHECKING`` imports below.
 The submodules remain the reference for everything else:
 :mod:`spo_tracker.domain`, :mod:`spo_tracker.detection`,
-:mod:`spo_tracker.storage`, :mod:`spo_tracker.events`,
+:mod:`spo_tracker.storage`, :mod:`spo_tracker.casework`,
+:mod:`spo_tracker.events`,
 :mod:`spo_tracker.reports`, :mod:`spo_tracker.interchange`, and
 :mod:`spo_tracker.testing` for integrators' own tests.
 """
@@ -25,6 +26,13 @@ from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     __version__: str
+    from spo_tracker.casework import (
+        AlertsStored,
+        DetectionRun,
+        ReportWritten,
+        report_from_store,
+        run_detection,
+    )
     from spo_tracker.clock import (
         Clock,
         SystemClock,
@@ -327,6 +335,7 @@ _EXPORTS: Final[dict[str, tuple[str, str]]] = {
     "Alert": ("spo_tracker.detection", "Alert"),
     "AlertKind": ("spo_tracker.detection", "AlertKind"),
     "AlertRaised": ("spo_tracker.events", "AlertRaised"),
+    "AlertsStored": ("spo_tracker.casework", "AlertsStored"),
     "AppealDecided": ("spo_tracker.events", "AppealDecided"),
     "AppealLodged": ("spo_tracker.events", "AppealLodged"),
     "Application": ("spo_tracker.domain.lifecycles", "Application"),
@@ -359,6 +368,7 @@ _EXPORTS: Final[dict[str, tuple[str, str]]] = {
     "Defendant": ("spo_tracker.domain.people", "Defendant"),
     "DeliveryReport": ("spo_tracker.storage", "DeliveryReport"),
     "DetectionConfig": ("spo_tracker.detection", "DetectionConfig"),
+    "DetectionRun": ("spo_tracker.casework", "DetectionRun"),
     "Detector": ("spo_tracker.detection", "Detector"),
     "DeviceBrowsingHistory": ("spo_tracker.domain.terms", "DeviceBrowsingHistory"),
     "DismissalReason": ("spo_tracker.domain.lifecycles", "DismissalReason"),
@@ -451,6 +461,7 @@ _EXPORTS: Final[dict[str, tuple[str, str]]] = {
     "ProtectedPerson": ("spo_tracker.domain.people", "ProtectedPerson"),
     "Report": ("spo_tracker.reports", "Report"),
     "ReportContext": ("spo_tracker.reports", "ReportContext"),
+    "ReportWritten": ("spo_tracker.casework", "ReportWritten"),
     "RequirementKind": ("spo_tracker.domain.terms", "RequirementKind"),
     "RestrictedDetails": ("spo_tracker.domain.people", "RestrictedDetails"),
     "ReviewConfirmed": ("spo_tracker.events", "ReviewConfirmed"),
@@ -557,6 +568,8 @@ _EXPORTS: Final[dict[str, tuple[str, str]]] = {
         "spo_tracker.domain.lifecycles.notification_duty",
         "replace_interim_with_full",
     ),
+    "report_from_store": ("spo_tracker.casework", "report_from_store"),
+    "run_detection": ("spo_tracker.casework", "run_detection"),
     "scan_incidents": ("spo_tracker.storage", "scan_incidents"),
     "serve_interim_order": ("spo_tracker.domain.lifecycles.interim_order", "serve_interim_order"),
     "serve_order": ("spo_tracker.domain.lifecycles", "serve_order"),
@@ -593,6 +606,7 @@ __all__ = [
     "Alert",
     "AlertKind",
     "AlertRaised",
+    "AlertsStored",
     "AppealAgainst",
     "AppealDecided",
     "AppealLodged",
@@ -627,6 +641,7 @@ __all__ = [
     "Defendant",
     "DeliveryReport",
     "DetectionConfig",
+    "DetectionRun",
     "Detector",
     "DeviceBrowsingHistory",
     "DismissalReason",
@@ -723,6 +738,7 @@ __all__ = [
     "RefusalAppealLodged",
     "Report",
     "ReportContext",
+    "ReportWritten",
     "RequirementKind",
     "RestrictedDetails",
     "ReviewConfirmed",
@@ -806,6 +822,8 @@ __all__ = [
     "renew_interim_order",
     "renew_order",
     "replace_interim_with_full",
+    "report_from_store",
+    "run_detection",
     "scan_incidents",
     "serve_interim_order",
     "serve_order",
