@@ -26,9 +26,9 @@ def commands() -> list[list[str]]:
 
 
 def test_the_commands_of_this_issue_are_there() -> None:
-    """demo, scan and report exist."""
+    """demo, scan, detect and report exist."""
     names = {" ".join(c) for c in commands()}
-    assert {"demo", "scan", "report"} <= names
+    assert {"demo", "scan", "detect", "report"} <= names
 
 
 @pytest.mark.parametrize("path", commands(), ids=lambda p: " ".join(p) or "top")

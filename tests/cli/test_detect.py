@@ -1,0 +1,54 @@
+"""``spo-tracker detect``: the nightly job's detection step, run twice in a row."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from spo_tracker.cli import main
+from spo_tracker.demo import DEMO_ACTOR, NOW, build_scenario
+from spo_tracker.storage import connect, upgrade
+from tests.casework.builders import store_scenario
+
+AT = NOW.in_timezone("UTC").isoformat()
+COUNTS = re.compile(r"Stored: (\d+) new alerts, (\d+) updated, (\d+) unchanged\.")
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    """A SQLite database holding the demo scenario (scale 0), no alerts stored yet."""
+    url = f"sqlite:///{tmp_path / 'force.sqlite'}"
+    upgrade(url)
+    with connect(url) as store:
+        store_scenario(store, build_scenario(seed=0, scale=0))
+    return url
+
+
+def _detect(database: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, tuple[int, ...]]:
+    code = main(["detect", "--at", AT, "--database", database])
+    found = COUNTS.search(capsys.readouterr().out)
+    assert found is not None
+    return code, tuple(int(n) for n in found.groups())
+
+
+def test_a_second_detect_in_a_row_exits_0_with_nothing_new(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first run stores every alert as new; the second finds them all unchanged."""
+    code, (new, updated, unchanged) = _detect(database, capsys)
+    assert (code, updated, unchanged) == (0, 0, 0)
+    assert new > 0
+    assert _detect(database, capsys) == (0, (0, 0, new))
+
+
+def test_detect_stores_what_scan_then_finds_unchanged(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``scan`` after ``detect`` stores nothing new: the two run the same detection."""
+    _, (new, _, _) = _detect(database, capsys)
+    assert main(["scan", "--at", AT, "--database", database]) == 0
+    assert f"Stored: 0 new alerts, 0 updated, {new} unchanged." in capsys.readouterr().out
+    with connect(database) as store, store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        assert len(uow.alerts.ids()) == new
