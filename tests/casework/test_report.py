@@ -1,0 +1,98 @@
+"""report_from_store: a report of the store's alerts, written atomically and audited."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from spo_tracker.casework import report_from_store, reports_from_store, run_detection
+from spo_tracker.demo import DEMO_ACTOR, NOW
+from spo_tracker.errors import UnknownCodeError
+from spo_tracker.storage import Store
+
+
+def _notes(store: Store) -> list[dict[str, object]]:
+    return [json.loads(e.changes) for e in store.audit_entries() if e.event == "report.written"]
+
+
+def test_a_report_of_the_stored_alerts_is_written_and_audited(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Every stored alert is in the report; the audit entry carries the file's digest."""
+    run = run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    written = report_from_store(
+        demo_store,
+        at=NOW,
+        actor=DEMO_ACTOR,
+        fmt="json",
+        output=tmp_path / "alerts.json",
+        stored=True,
+    )
+    data = written.path.read_bytes()
+    shown = {a["alert_id"] for a in json.loads(data)["alerts"]}
+    assert shown == {a.alert_id for a in run.alerts}
+    assert written.alerts == len(run.alerts)
+    assert written.sha256 == hashlib.sha256(data).hexdigest()
+    assert _notes(demo_store) == [
+        {
+            "format": "json",
+            "alerts": len(run.alerts),
+            "protected_person_names": "redacted",
+            "sha256": written.sha256,
+        }
+    ]
+
+
+def test_names_are_redacted_unless_asked_for(demo_store: Store, tmp_path: Path) -> None:
+    """A protected person's name appears only with ``include_protected_names``."""
+    run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    outputs = {"html": tmp_path / "a.html", "csv": tmp_path / "a.csv"}
+    for written in reports_from_store(demo_store, outputs, at=NOW, actor=DEMO_ACTOR, stored=True):
+        assert "Sarah Collins" not in written.path.read_text("utf-8")
+    named = report_from_store(
+        demo_store,
+        at=NOW,
+        actor=DEMO_ACTOR,
+        fmt="html",
+        output=tmp_path / "named.html",
+        stored=True,
+        include_protected_names=True,
+    )
+    assert "Sarah Collins" in named.path.read_text("utf-8")
+
+
+def test_without_stored_the_report_detects_afresh_and_stores_nothing(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """A report that detects gives the same file as one of the alerts a run stored, and
+    stores no alert itself."""
+    fresh = report_from_store(
+        demo_store, at=NOW, actor=DEMO_ACTOR, fmt="csv", output=tmp_path / "fresh.csv"
+    )
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        assert uow.alerts.ids() == []
+    run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    kept = report_from_store(
+        demo_store, at=NOW, actor=DEMO_ACTOR, fmt="csv", output=tmp_path / "kept.csv", stored=True
+    )
+    assert fresh.path.read_bytes() == kept.path.read_bytes()
+
+
+def test_an_unknown_format_is_refused_naming_it_and_nothing_is_written(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """``pdf`` is named in the error; no file and no audit entry."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    with pytest.raises(UnknownCodeError, match="pdf"):
+        reports_from_store(
+            demo_store,
+            {"html": folder / "a.html", "pdf": folder / "a.pdf"},
+            at=NOW,
+            actor=DEMO_ACTOR,
+        )
+    assert list(folder.iterdir()) == []
+    assert _notes(demo_store) == []
