@@ -126,6 +126,20 @@ def check_interchange_and_reports(store: spo.Store, path: Path) -> None:
     assert_type(spo.render(report, "json"), str)
 
 
+def check_casework(store: spo.Store, path: Path) -> None:
+    system = spo.Actor("nightly-job", "system")
+    run = spo.run_detection(store, at=AT, actor=system)
+    assert_type(run, spo.DetectionRun)
+    assert_type(run.alerts, tuple[spo.Alert, ...])
+    assert_type(run.stored, spo.AlertsStored)
+    assert_type(run.stored.new, int)
+    assert_type(run.stored.new_ids, tuple[str, ...])
+    written = spo.report_from_store(store, at=AT, actor=system, fmt="html", output=path)
+    assert_type(written, spo.ReportWritten)
+    assert_type(written.path, Path)
+    spo.run_detection(store, AT, system)  # type: ignore[call-arg]
+
+
 def check_errors() -> None:
     error: spo.SpoTrackerError = spo.NotFoundError("order", "SPO-9")
     assert isinstance(error, LookupError)
