@@ -293,6 +293,14 @@ class _MemoryRecords:
         found = (work.get((kind, key)) for key in sorted(keys))
         return [e[0] for e in found if e is not None and getattr(e[0], column) == value]
 
+    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
+        kind = mapper.kind
+        return sorted(
+            key
+            for (k, key), (obj, _) in self._uow._work.items()
+            if k == kind and getattr(obj, column) == value
+        )
+
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind
         work = self._uow._work

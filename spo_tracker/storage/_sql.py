@@ -318,6 +318,13 @@ class SqlRecords:
             found.setdefault(getattr(row, mapper.key_column_on_children), []).append(row)
         return found
 
+    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
+        table = _table(mapper.root)
+        key = table.c[mapper.key_column]
+        stmt = select(key).where(table.c[column] == value).order_by(key)
+        with translating(self._url, kind=mapper.kind):
+            return list(self._session.execute(stmt).scalars())
+
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
         table = _table(mapper.root)
         stmt = select(table).where(table.c[column] == value)
