@@ -32,15 +32,20 @@ from spo_tracker.casework._commands import (
     vary_order,
     withdraw_application,
 )
+from spo_tracker.casework._intake import IntakeResult, OnDuplicate, ingest, ingest_compliance
 
 __all__ = [
     "AppealOutcome",
     "CaseResult",
+    "IntakeResult",
+    "OnDuplicate",
     "decide_appeal",
     "decide_interim",
     "discharge_order",
     "expire_order",
     "grant_application",
+    "ingest",
+    "ingest_compliance",
     "lodge_appeal",
     "refuse_application",
     "renew_order",
