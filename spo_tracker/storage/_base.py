@@ -189,6 +189,10 @@ class Records(Protocol):
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id (those not stored are absent)."""
 
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        """Of ``incidents``, the ids stored exactly as given, and the ids stored otherwise
+        (compared as stored rows, without building domain objects; absent: not stored)."""
+
     def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
         """Store many new single-row records (alerts) at revision 1 in this transaction.
 
@@ -899,6 +903,16 @@ class UnitOfWork(abc.ABC):
     def find_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id, read in chunks (a batch lookup)."""
         return self._records().load_incidents(list(keys))
+
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        """Which of ``incidents`` are stored, read in chunks (the re-send check of an intake).
+
+        Returns:
+            The ids stored exactly as given, and the ids stored with something else
+            (possibly only the zone a time is written in; compare those with
+            :meth:`find_incidents`). Ids in neither are not stored.
+        """
+        return self._records().compare_incidents(list(incidents))
 
     def note(
         self,

@@ -301,6 +301,11 @@ class _MemoryRecords:
             if k == kind and getattr(obj, column) == value
         )
 
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        stored = self.load_incidents([i.incident_id for i in incidents])
+        same = {i.incident_id for i in incidents if stored.get(i.incident_id) is i}
+        return same, set(stored) - same
+
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind
         work = self._uow._work

@@ -353,6 +353,27 @@ class SqlRecords:
                     found[incident.incident_id] = incident
         return found
 
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        sqlite = self._sqlite
+        to_row = _sqlite_incident if sqlite else _postgres_incident
+        given = {i.incident_id: i for i in incidents}
+        keys, same, other = list(given), set[str](), set[str]()
+        mark = "?" if sqlite else "%s"
+        conn = self._session.connection()
+        with translating(self._url, kind="incident"):
+            for start in range(0, len(keys), 500):
+                part = tuple(keys[start : start + 500])
+                sql = (
+                    f"SELECT {', '.join(_COLUMNS[:-1])} FROM incidents "
+                    f"WHERE incident_id IN ({', '.join([mark] * len(part))})"
+                )
+                for row in conn.exec_driver_sql(sql, part):
+                    mine = to_row(given[row[0]])[:-1]  # only for those stored: the re-sent
+                    if not sqlite:  # the JSON column reads back as a list
+                        mine = (*mine[:12], json.loads(mine[12]), *mine[13:])
+                    (same if tuple(row) == mine else other).add(row[0])
+        return same, other
+
     def person_name(self, key: str) -> str:
         table = _table(ProtectedPersonRow)
         with translating(self._url):

@@ -198,3 +198,12 @@ def test_two_overlapping_intakes_at_once_both_finish(
     assert sum(r.skipped for r in results) == 20
     assert _stored(store, [i.incident_id for i in items]) == {i.incident_id: i for i in items}
     assert verify(store).ok
+
+
+def test_ids_are_found_only_by_a_reference_column(store: Store) -> None:
+    """Repository.ids_where: by defendant or order; another column is a typed error."""
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        assert uow.orders.ids_where("defendant_id", "D1") == ["O1"]
+        assert uow.orders.ids_where("defendant_id", "D-none") == []
+        with pytest.raises(InvalidValueError, match="'state'"):
+            uow.orders.ids_where("state", "made")
