@@ -169,16 +169,16 @@ def _lookups_meet(monkeypatch: pytest.MonkeyPatch, store: Store, parties: int) -
     if isinstance(store, SqlStore) and store.backend == "sqlite":
         return
     gate, done = threading.Barrier(parties), threading.local()
-    original = UnitOfWork.find_incidents
+    original = UnitOfWork.compare_incidents
 
-    def find_incidents(self: UnitOfWork, keys: Sequence[str]) -> dict[str, Incident]:
-        found = original(self, keys)
+    def compare_incidents(self: UnitOfWork, items: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        found = original(self, items)
         if not getattr(done, "met", False):
             done.met = True
             gate.wait(timeout=60)
         return found
 
-    monkeypatch.setattr(UnitOfWork, "find_incidents", find_incidents)
+    monkeypatch.setattr(UnitOfWork, "compare_incidents", compare_incidents)
 
 
 def test_two_overlapping_intakes_at_once_both_finish(
