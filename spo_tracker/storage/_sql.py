@@ -355,22 +355,32 @@ class SqlRecords:
 
     def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
         sqlite = self._sqlite
-        to_row = _sqlite_incident if sqlite else _postgres_incident
         given = {i.incident_id: i for i in incidents}
         keys, same, other = list(given), set[str](), set[str]()
-        mark = "?" if sqlite else "%s"
+        columns = ", ".join(_COLUMNS[:-1])
         conn = self._session.connection()
+        queries: list[tuple[str, Sequence[Any]]]
         with translating(self._url, kind="incident"):
-            for start in range(0, len(keys), 500):
-                part = tuple(keys[start : start + 500])
-                sql = (
-                    f"SELECT {', '.join(_COLUMNS[:-1])} FROM incidents "
-                    f"WHERE incident_id IN ({', '.join([mark] * len(part))})"
-                )
-                for row in conn.exec_driver_sql(sql, part):
-                    mine = to_row(given[row[0]])[:-1]  # only for those stored: the re-sent
-                    if not sqlite:  # the JSON column reads back as a list
-                        mine = (*mine[:12], json.loads(mine[12]), *mine[13:])
+            if sqlite:
+                parts = [tuple(keys[n : n + 500]) for n in range(0, len(keys), 500)]
+                queries = [
+                    (f"SELECT {columns} FROM incidents WHERE incident_id IN "
+                     f"({', '.join('?' * len(part))})", part)
+                    for part in parts
+                ]  # fmt: skip
+            else:  # one round trip: the ids as one array parameter
+                queries = [
+                    (f"SELECT {columns} FROM incidents WHERE incident_id = ANY(%s)", (keys,))
+                ]
+            for sql, params in queries:
+                for row in conn.exec_driver_sql(sql, params):
+                    # Built only for those stored (the re-sent), as they would be stored.
+                    incident = given[row[0]]
+                    if sqlite:
+                        mine = _sqlite_incident(incident)[:-1]
+                    else:  # the JSON column reads back as a list
+                        full = _postgres_incident(incident)
+                        mine = (*full[:12], list(incident.evidence_refs), *full[13:-1])
                     (same if tuple(row) == mine else other).add(row[0])
         return same, other
 

@@ -207,3 +207,14 @@ def test_ids_are_found_only_by_a_reference_column(store: Store) -> None:
         assert uow.orders.ids_where("defendant_id", "D-none") == []
         with pytest.raises(InvalidValueError, match="'state'"):
             uow.orders.ids_where("state", "made")
+
+
+def test_stored_rows_are_compared_without_reading_records(store: Store) -> None:
+    """compare_incidents: re-sent as stored, stored otherwise, or not stored at all."""
+    items = builders.incidents("U", 4)
+    _ingest(store, items[:3])
+    changed = attrs.evolve(items[1], evidence_refs=("EX/9", 'quote " and é'))
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        same, other = uow.compare_incidents([items[0], changed, items[2], items[3]])
+    assert same == {"U-000000", "U-000002"}
+    assert other == {"U-000001"}
