@@ -347,7 +347,8 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _commit(self, entries: list[PendingEntry], events: list[PendingEvent]) -> None:
         store = self._store
         with store._lock:
-            store._check_events(events)
+            # The bases first: a stale write is a conflict, as SQL reports it, not the
+            # clash of its event's version with the winner's that follows from it.
             for key, base in self._bases.items():
                 current = store._state.get(key)
                 if base is None and current is not None:
@@ -356,6 +357,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                     raise ConcurrencyConflictError(
                         key[0], key[1], base, None if current is None else current[1]
                     )
+            store._check_events(events)
             for key in self._bases:
                 store._publish(key, self._work[key])
             if entries:
