@@ -10,8 +10,15 @@ for a moment at which none of the duty's orders was in force.
 
 from __future__ import annotations
 
+import atexit
+import functools
+import itertools
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -24,7 +31,7 @@ from spo_tracker.domain.notification import DutyState, NotificationDuty
 from spo_tracker.domain.orders import Duration, Order
 from spo_tracker.domain.terms import NoContact
 from spo_tracker.errors import SpoTrackerError
-from spo_tracker.storage import InMemoryStore, Store
+from spo_tracker.storage import InMemoryStore, Store, connect, upgrade
 from tests.casework.conftest import ACTOR, LAID, seed
 from tests.lifecycles import builders as lifecycle
 from tests.storage.conftest import fixed_clock
@@ -45,11 +52,20 @@ def _snapshot(store: Store) -> tuple[dict[str, Any], ...]:
 class CaseHistory(RuleBasedStateMachine):
     """One case worked through the casework commands, checked after every step."""
 
+    def new_store(self) -> Store:
+        """The store the history is recorded in."""
+        return InMemoryStore(clock=fixed_clock)
+
     @initialize()
     def start(self) -> None:
-        self.store = InMemoryStore(clock=fixed_clock)
+        self.store = self.new_store()
         seed(self.store)
         self.now = lifecycle.london(2026, 3, 2, 9)
+
+    def teardown(self) -> None:
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()
 
     def _run(self, command: Any, *args: Any, **kwargs: Any) -> None:
         """Run a command; if the Act (or the library) refuses it, nothing changed."""
@@ -144,3 +160,27 @@ class CaseHistory(RuleBasedStateMachine):
 
 
 TestCaseHistory = CaseHistory.TestCase
+
+
+@functools.cache
+def _sqlite_template() -> Path:
+    """A migrated SQLite file, made once per run and copied for each history."""
+    folder = Path(tempfile.mkdtemp(prefix="spo-casework-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    upgrade(f"sqlite:///{folder / 'template.sqlite'}")
+    return folder / "template.sqlite"
+
+
+class SqliteCaseHistory(CaseHistory):
+    """The same histories recorded in SQLite, so the SQL paths keep the records in step too."""
+
+    def new_store(self) -> Store:
+        template = _sqlite_template()
+        path = template.with_name(f"history-{next(_numbers)}.sqlite")
+        shutil.copyfile(template, path)
+        return connect(f"sqlite:///{path}", clock=fixed_clock)
+
+
+_numbers = itertools.count(1)
+TestSqliteCaseHistory = SqliteCaseHistory.TestCase
+TestSqliteCaseHistory.settings = settings(max_examples=15, stateful_step_count=20)
