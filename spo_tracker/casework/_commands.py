@@ -352,6 +352,10 @@ def vary_order(
         necessary_to_protect, home_force: full orders only (s.4(4)(a), s.14(1)).
         expected_revision: the order's revision the caller saw.
         reason: the court's note, kept on the version and in the audit trail.
+        store: where the case is.
+        order_id: the order varied.
+        at: when the court decided it (aware).
+        actor: who records it.
 
     Returns:
         The order as stored.
@@ -415,6 +419,17 @@ def renew_order(
     reason: str = "",
 ) -> CaseResult:
     """Renew a fixed order for a longer period, counted from the day made (SPA2019 s.4, s.5(7)).
+
+    Args:
+        order_id: the order renewed.
+        applied_by: who applied (s.4(1), s.5(7)).
+        duration: the whole new period, from the day made (required for an interim order).
+        until_further_order, home_force: full orders only (s.3(1)(b), s.14(1)).
+        store: where the case is.
+        at: when it happened (aware): the event's time and the audit entry's.
+        actor: who records it.
+        expected_revision: the revision the caller's decision was based on.
+        reason: for the audit trail.
 
     Returns:
         The order as stored.
@@ -498,6 +513,17 @@ def discharge_order(
     consents; an interim order has no such bar (s.5(7)-(8)). The duty ends with
     the order (SPA2019 s.9(1)): failures before then stay on record.
 
+    Args:
+        order_id: the order discharged.
+        applied_by: who applied (s.4(1), s.5(7)).
+        consents, home_force: full orders only: who consented and the chief officer
+            where the defendant lives (s.4(4)(b), s.14(1)).
+        store: where the case is.
+        at: when it happened (aware): the event's time and the audit entry's.
+        actor: who records it.
+        expected_revision: the revision the caller's decision was based on.
+        reason: for the audit trail.
+
     Returns:
         The order and its ended duties as stored.
 
@@ -553,6 +579,14 @@ def expire_order(
     The order ends at the end of its fixed period (SPA2019 s.3(1), s.5(6)(a)),
     however late this is recorded, and the duty with it (s.9(1)).
 
+    Args:
+        order_id: the order whose period is over.
+        store: where the case is.
+        at: when it happened (aware): the event's time and the audit entry's.
+        actor: who records it.
+        expected_revision: the revision the caller's decision was based on.
+        reason: for the audit trail.
+
     Returns:
         The order and its ended duties as stored.
 
@@ -589,6 +623,18 @@ def lodge_appeal(
     """An appeal to the Crown Court is lodged (SPA2019 s.7(1)-(3)); the order stays in force.
 
     No other record moves: the Act gives no stay (s.7), so the duty runs on.
+
+    Args:
+        order_id: the order appealed.
+        appellant: who appeals (default the defendant).
+        against: the decision appealed against (default the making).
+        home_force, appellant_believes_defendant_in_area: for a chief officer's
+            appeal against a s.4 order (s.7(3), s.14(1)).
+        store: where the case is.
+        at: when it happened (aware): the event's time and the audit entry's.
+        actor: who records it.
+        expected_revision: the revision the caller's decision was based on.
+        reason: for the audit trail.
 
     Returns:
         The order as stored.
@@ -657,6 +703,16 @@ def decide_appeal(
     (s.2(6)-(7)). QUASHED or DISCHARGED: the order ends, and its duty with it
     (s.9(1)). RESTORED: a discharged order is in force again, and the duty its
     discharge ended runs on under it (s.7(4), s.9(1)).
+
+    Args:
+        order_id: the order appealed.
+        outcome: an :class:`AppealOutcome`, or its value or name.
+        terms, duration, until_further_order: VARIED only: the new version.
+        store: where the case is.
+        at: when it happened (aware): the event's time and the audit entry's.
+        actor: who records it.
+        expected_revision: the revision the caller's decision was based on.
+        reason: for the audit trail.
 
     Returns:
         The order and any duty ended or continued, as stored.
@@ -789,6 +845,16 @@ def refuse_application(
     on it ceases (or, past its fixed period, is recorded as expired), and their
     notification duties end (s.9(1)).
 
+    Args:
+        application_id: the application refused.
+        findings: the court's s.2(1) findings, if recorded.
+        note: the court's note.
+        store: where the case is.
+        at: when it happened (aware): the event's time and the audit entry's.
+        actor: who records it.
+        expected_revision: the revision the caller's decision was based on.
+        reason: for the audit trail.
+
     Returns:
         The application, the interim orders ended and their ended duties.
 
@@ -829,6 +895,15 @@ def withdraw_application(
     :mod:`~spo_tracker.domain.lifecycles.interim_order`, is that an interim
     order exists only while an application is pending, so it ceases, and its
     duty ends (s.9(1)).
+
+    Args:
+        application_id: the application withdrawn.
+        note: why, for the record.
+        store: where the case is.
+        at: when it happened (aware): the event's time and the audit entry's.
+        actor: who records it.
+        expected_revision: the revision the caller's decision was based on.
+        reason: for the audit trail.
 
     Returns:
         The application, the interim orders ended and their ended duties.
@@ -888,6 +963,12 @@ def grant_application(
         court: the court that made it (default: the application's court).
         protected_person_ids: whom it protects (default: the application's persons).
         protected_persons: persons with restricted details, for the safety warnings.
+        origin: how the order came about.
+        store: where the case is.
+        at: when it happened (aware): the event's time and the audit entry's.
+        actor: who records it.
+        expected_revision: the revision the caller's decision was based on.
+        reason: for the audit trail.
 
     Returns:
         The application, the order made, the interim orders ended, the duties
@@ -978,6 +1059,13 @@ def decide_interim(
         granted: whether the court made the interim order.
         order_id, terms, duration: the interim order made (required when granted).
         court, protected_person_ids: default to the application's.
+        protected_persons: persons with restricted details, for the safety warnings.
+        application_id: the application with the interim application pending.
+        store: where the case is.
+        at: when it happened (aware): the event's time and the audit entry's.
+        actor: who records it.
+        expected_revision: the revision the caller's decision was based on.
+        reason: for the audit trail.
 
     Returns:
         The application and, when granted, the interim order made and its warnings.
