@@ -69,7 +69,6 @@ __all__ = [
 
 _DEFENDANT: Final = Party.defendant()
 _MAKING: Final = AppealAgainst.making()
-_NOT_SERVED_YET: Final = frozenset({DutyState.NOT_DUE, DutyState.EXEMPT})
 
 
 @attrs.frozen
@@ -253,7 +252,7 @@ def _served_duty(
     if duty is None:
         duty = _new_duty(order, *where)
         uow.notification_duties.add(duty, reason=reason)
-    if order.replaces_order_id is not None and duty.state not in _NOT_SERVED_YET:
+    if order.replaces_order_id is not None and duty.served_on is not None:
         return duty  # the interim order was served: nothing restarts (s.9(1)(a))
     fired = duty_lifecycle.record_service(duty, at=at, actor=actor.actor_id)
     _record(uow, fired, duty.revision, reason)

@@ -423,3 +423,23 @@ def test_record_takes_an_expected_revision(store: Store, at: pendulum.DateTime) 
         assert uow.record(fired, expected_revision=order.revision) == order.revision + 1
         uow.commit()
     assert _order(store, "ISPO-1").state is OrderState.SERVED
+
+
+def test_an_exempt_duty_keeps_its_service_day_when_the_full_order_is_served(
+    store: Store, at: pendulum.DateTime
+) -> None:
+    """s.9(5), s.9(1)(a): served while exempt under the interim order; the full order's
+    service neither re-opens anything nor moves the day a later final day counts from."""
+    from spo_tracker.domain.lifecycles.notification_duty import part2_registered
+
+    _interim(store, at)
+    (duty,) = _serve(store, "ISPO-1", SERVED).duties
+    with store.unit_of_work(ACTOR) as uow:
+        fired = part2_registered(duty, at=SERVED.add(hours=1), actor="PC 1")
+        uow.record(fired, expected_revision=duty.revision)
+        uow.commit()
+    _grant(store)
+    (carried,) = casework.serve_order(store, "SPO-1", at=GRANTED.add(days=1), actor=ACTOR).duties
+    assert carried.state is DutyState.EXEMPT
+    assert carried.served_on == pendulum.Date(2026, 3, 2)
+    assert carried.order_id == "SPO-1"
