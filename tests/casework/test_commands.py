@@ -443,3 +443,28 @@ def test_an_exempt_duty_keeps_its_service_day_when_the_full_order_is_served(
     assert carried.state is DutyState.EXEMPT
     assert carried.served_on == pendulum.Date(2026, 3, 2)
     assert carried.order_id == "SPO-1"
+
+
+def test_a_duty_recording_something_after_the_order_ended_ends_when_recorded(
+    store: Store, at: pendulum.DateTime
+) -> None:
+    """A notification recorded after the period: the duty cannot end before it, so it ends
+    when the expiry is recorded (the chronology guard), and the order at its period's end."""
+    from spo_tracker.domain.lifecycles.notification_duty import record_notification
+
+    order = _interim(store, at)
+    (duty,) = _serve(store, "ISPO-1", SERVED).duties
+    assert order.period is not None
+    late = order.period.ends_at.add(days=2)
+    with store.unit_of_work(ACTOR) as uow:
+        fired = record_notification(
+            duty, at=late, actor="PC 1", station="Steelhouse Lane", police_area="West Midlands"
+        )
+        uow.record(fired, expected_revision=duty.revision)
+        uow.commit()
+    recorded = late.add(days=1)
+    result = casework.expire_order(store, "ISPO-1", at=recorded, actor=ACTOR)
+    assert result.order is not None
+    assert result.order.ended_at == order.period.ends_at
+    (ended,) = result.duties
+    assert ended.ended_at == recorded
