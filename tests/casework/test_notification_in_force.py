@@ -101,3 +101,17 @@ def test_an_ended_duty_and_quashed_order_raise_nothing_new() -> None:
     assert notification_alerts([duty], LATER, orders={quashed.order_id: quashed}) == []
     ended = order_ended(duty, at=builders.london(2026, 3, 3, 12), actor="court").subject
     assert notification_alerts([ended], LATER, orders={quashed.order_id: quashed}) == []
+
+
+def test_the_detector_gives_no_st19002_for_a_discharged_order() -> None:
+    """Detector.dated_alerts passes its orders: the same rule holds on that path."""
+    from spo_tracker.detection import Detector
+
+    order = builders.interim(served_at=SERVED)
+    ended = _discharged(order, builders.london(2026, 3, 3, 11))
+    detector = Detector([ended], [builders.defendant()])
+    assert detector.dated_alerts(LATER, duties=[_served_duty(order)]) == ()
+    live = Detector([order], [builders.defendant()])
+    assert [a.cjs_code for a in live.dated_alerts(LATER, duties=[_served_duty(order)])] == [
+        "ST19002"
+    ]
