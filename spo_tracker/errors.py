@@ -32,6 +32,7 @@ __all__ = [
     "NotFoundError",
     "OrderPeriodError",
     "OutputWriteError",
+    "RecordConflictError",
     "SchemaVersionError",
     "SpoTrackerError",
     "StoredRecordError",
@@ -244,6 +245,25 @@ class DuplicateRecordError(ConstraintViolationError):
 
     def __init__(self, kind: str, key: Any) -> None:
         super().__init__(kind, key, "a record with this id already exists")
+
+
+class RecordConflictError(DuplicateRecordError):
+    """A record whose id is already stored with different content.
+
+    The message names the id and the first field that differs, never a value:
+    a field may hold a protected person's details.
+
+    Attributes:
+        kind: the kind of record (``incident``, ``compliance_record``...).
+        key: the record's id.
+        field: the first field whose stored value differs.
+    """
+
+    def __init__(self, kind: str, key: Any, field: str) -> None:
+        self.field = field
+        ConstraintViolationError.__init__(
+            self, kind, key, f"already stored with a different {field}"
+        )
 
 
 class StoredRecordError(DatabaseError, ValueError):

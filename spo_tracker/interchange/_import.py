@@ -29,7 +29,12 @@ from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant
-from spo_tracker.errors import ImportIssue, ImportValidationError, InvalidValueError
+from spo_tracker.errors import (
+    ConstraintViolationError,
+    ImportIssue,
+    ImportValidationError,
+    InvalidValueError,
+)
 from spo_tracker.interchange import _records as rec
 from spo_tracker.interchange._lines import file_digest, parse_line, read_lines
 from spo_tracker.interchange._validation import Group, Validation, extend, read, repository
@@ -217,7 +222,11 @@ def import_file(
 
     Re-importing records already stored with the same content changes nothing
     (they are matched by their stable external ids); the same id with different
-    content is an error naming the record and the field.
+    content is an error naming the record and the field. Two imports at once
+    both finish: if another writer stores some of the file's records after this
+    import validated the file, the database refuses the duplicates, everything
+    is rolled back, and the import runs again (validating anew, so what the
+    other stored is found unchanged), up to :data:`ATTEMPTS` times.
 
     Args:
         store: where to write.
@@ -240,6 +249,25 @@ def import_file(
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise InvalidValueError("batch_size", batch_size, "must be a whole number, 1 or more")
     source = Path(path)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _import_once(store, source, actor=actor, at=at, batch_size=batch_size)
+        except ConstraintViolationError:
+            # The file validated, so a refused write is a record another writer stored
+            # meanwhile (validation checks every rule a constraint does): run it again.
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: How many times an import runs when another writer stores some of its records meanwhile.
+ATTEMPTS: Final = 5
+
+
+def _import_once(
+    store: Store, source: Path, *, actor: Actor, at: _dt.datetime | None, batch_size: int
+) -> ImportReport:
+    """One attempt at :func:`import_file`: one unit of work, committed once or not at all."""
     with store.unit_of_work(actor, at=at) as uow:
         validation, sha = _validate(store, uow, source)
         if validation.issues:

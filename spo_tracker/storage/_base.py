@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as _dt
+import functools
 import hashlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -188,6 +189,10 @@ class Records(Protocol):
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id (those not stored are absent)."""
 
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        """Of ``incidents``, the ids stored exactly as given, and the ids stored otherwise
+        (compared as stored rows, without building domain objects; absent: not stored)."""
+
     def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
         """Store many new single-row records (alerts) at revision 1 in this transaction.
 
@@ -199,6 +204,9 @@ class Records(Protocol):
 
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
         """The stored single-row records whose ``column`` equals ``value``, in no set order."""
+
+    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
+        """The ids of the stored aggregates whose root ``column`` equals ``value``, sorted."""
 
 
 class Repository(Generic[T]):
@@ -254,6 +262,20 @@ class Repository(Generic[T]):
     def ids(self) -> list[str]:
         """Every stored id of this kind, sorted."""
         return self._uow._records().keys(self._mapper)
+
+    def ids_where(self, column: str, value: str) -> list[str]:
+        """The ids of the stored aggregates whose ``column`` holds ``value``, sorted.
+
+        One indexed query: e.g. ``uow.orders.ids_where("defendant_id", "D1")`` or
+        ``uow.notification_duties.ids_where("order_id", "SPO-1")``.
+
+        Raises:
+            InvalidValueError: ``column`` is not a column of this kind's records.
+        """
+        columns = _lookup_columns(self._mapper)
+        if column not in columns:
+            raise InvalidValueError("column", column, f"{self.kind} ids are found by {columns}")
+        return self._uow._records().find_keys(self._mapper, column, value)
 
     def add(self, obj: T, *, reason: str = "") -> None:
         """Store a new aggregate and audit its creation.
@@ -394,6 +416,19 @@ class Repository(Generic[T]):
                 "revision", own, f"a change must move the revision past the stored {expected}"
             )
         return own
+
+
+@functools.cache
+def _lookup_columns(mapper: Mapper[Any]) -> list[str]:
+    """The root columns that hold another record's id exactly as the domain record does
+    (so every backend compares the same text): what :meth:`Repository.ids_where` looks up."""
+    table = mapper.root.__table__  # type: ignore[attr-defined]
+    fields = {f.name for f in attrs.fields(mapper.domain)}
+    return sorted(
+        c.name
+        for c in table.columns
+        if c.name.endswith("_id") and c.name in fields and c.name != mapper.key_column
+    )
 
 
 def _created_changes(mapper: Mapper[Any], obj: object, dumped: Any) -> Mapping[str, Any]:
@@ -770,14 +805,29 @@ class UnitOfWork(abc.ABC):
                 return repo
         raise InvalidValueError("record", type(obj).__name__, "no repository for it")
 
-    def record(self, fired: Fired[Any], *, reason: str = "") -> int:
+    def record(
+        self, fired: Fired[Any], *, expected_revision: int | None = None, reason: str = ""
+    ) -> int:
         """Store the subject of a lifecycle transition, auditing the transition itself.
+
+        Args:
+            fired: the transition and its subject as changed.
+            expected_revision: the stored revision the transition was fired on; by
+                default the revision this unit of work loaded or last wrote.
+            reason: why, for the audit trail.
 
         Returns:
             The subject's new revision.
+
+        Raises:
+            ConcurrencyConflictError: the stored revision is not the one expected
+                (nothing is written).
         """
         return self.repository_for(fired.subject).update(
-            fired.subject, transition=fired.record, reason=reason
+            fired.subject,
+            expected_revision=expected_revision,
+            transition=fired.record,
+            reason=reason,
         )
 
     def add_incidents(self, incidents: Sequence[Incident], *, reason: str = "") -> None:
@@ -853,6 +903,16 @@ class UnitOfWork(abc.ABC):
     def find_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id, read in chunks (a batch lookup)."""
         return self._records().load_incidents(list(keys))
+
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        """Which of ``incidents`` are stored, read in chunks (the re-send check of an intake).
+
+        Returns:
+            The ids stored exactly as given, and the ids stored with something else
+            (possibly only the zone a time is written in; compare those with
+            :meth:`find_incidents`). Ids in neither are not stored.
+        """
+        return self._records().compare_incidents(list(incidents))
 
     def note(
         self,

@@ -293,6 +293,19 @@ class _MemoryRecords:
         found = (work.get((kind, key)) for key in sorted(keys))
         return [e[0] for e in found if e is not None and getattr(e[0], column) == value]
 
+    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
+        kind = mapper.kind
+        return sorted(
+            key
+            for (k, key), (obj, _) in self._uow._work.items()
+            if k == kind and getattr(obj, column) == value
+        )
+
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        stored = self.load_incidents([i.incident_id for i in incidents])
+        same = {i.incident_id for i in incidents if stored.get(i.incident_id) is i}
+        return same, set(stored) - same
+
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind
         work = self._uow._work
@@ -334,7 +347,8 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _commit(self, entries: list[PendingEntry], events: list[PendingEvent]) -> None:
         store = self._store
         with store._lock:
-            store._check_events(events)
+            # The bases first: a stale write is a conflict, as SQL reports it, not the
+            # clash of its event's version with the winner's that follows from it.
             for key, base in self._bases.items():
                 current = store._state.get(key)
                 if base is None and current is not None:
@@ -343,6 +357,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                     raise ConcurrencyConflictError(
                         key[0], key[1], base, None if current is None else current[1]
                     )
+            store._check_events(events)
             for key in self._bases:
                 store._publish(key, self._work[key])
             if entries:

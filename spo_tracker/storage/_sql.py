@@ -318,6 +318,13 @@ class SqlRecords:
             found.setdefault(getattr(row, mapper.key_column_on_children), []).append(row)
         return found
 
+    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
+        table = _table(mapper.root)
+        key = table.c[mapper.key_column]
+        stmt = select(key).where(table.c[column] == value).order_by(key)
+        with translating(self._url, kind=mapper.kind):
+            return list(self._session.execute(stmt).scalars())
+
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
         table = _table(mapper.root)
         stmt = select(table).where(table.c[column] == value)
@@ -345,6 +352,37 @@ class SqlRecords:
                     incident = _stored_incident(row, sqlite=sqlite)
                     found[incident.incident_id] = incident
         return found
+
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        sqlite = self._sqlite
+        given = {i.incident_id: i for i in incidents}
+        keys, same, other = list(given), set[str](), set[str]()
+        columns = ", ".join(_COLUMNS[:-1])
+        conn = self._session.connection()
+        queries: list[tuple[str, Sequence[Any]]]
+        with translating(self._url, kind="incident"):
+            if sqlite:
+                parts = [tuple(keys[n : n + 500]) for n in range(0, len(keys), 500)]
+                queries = [
+                    (f"SELECT {columns} FROM incidents WHERE incident_id IN "
+                     f"({', '.join('?' * len(part))})", part)
+                    for part in parts
+                ]  # fmt: skip
+            else:  # one round trip: the ids as one array parameter
+                queries = [
+                    (f"SELECT {columns} FROM incidents WHERE incident_id = ANY(%s)", (keys,))
+                ]
+            for sql, params in queries:
+                for row in conn.exec_driver_sql(sql, params):
+                    # Built only for those stored (the re-sent), as they would be stored.
+                    incident = given[row[0]]
+                    if sqlite:
+                        mine = _sqlite_incident(incident)[:-1]
+                    else:  # the JSON column reads back as a list
+                        full = _postgres_incident(incident)
+                        mine = (*full[:12], list(incident.evidence_refs), *full[13:-1])
+                    (same if tuple(row) == mine else other).add(row[0])
+        return same, other
 
     def person_name(self, key: str) -> str:
         table = _table(ProtectedPersonRow)
