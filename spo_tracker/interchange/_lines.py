@@ -1,8 +1,12 @@
 """Reading an interchange file line by line, within a memory bound, and checking each line.
 
-:func:`read_lines` yields each line's bytes, or ``None`` for a line longer
-than :data:`~spo_tracker.interchange._schema.MAX_LINE_BYTES` (skipped without
-being held in memory). :func:`parse_line` turns a line into a JSON object or
+:class:`SourceFile` opens the file once, refuses what is not a regular file
+within the size limit (a FIFO or ``/dev/zero`` would never end), and makes every
+later pass read exactly the bytes the first pass validated: each line's keyed
+hash is kept, and a line that differs, or a file that grew or shrank, stops the
+import. :func:`read_lines` yields each line's bytes, or ``None`` for a line longer
+than the line limit (by default :data:`~spo_tracker.interchange._schema.MAX_LINE_BYTES`;
+skipped without being held in memory). :func:`parse_line` turns a line into a JSON object or
 says why not. :class:`SchemaChecker` validates a record against the shipped
 JSON Schema: ``jsonschema_rs`` (a compiled validator) accepts valid records
 quickly; a record it refuses is checked again by ``jsonschema``, whose errors
@@ -11,46 +15,69 @@ are turned into messages that name the field and never echo a huge value.
 
 from __future__ import annotations
 
+import array
+import fcntl
 import functools
 import hashlib
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
-from typing import IO, Any, Final, Protocol
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Protocol, Self
 
 import jsonschema
 from jsonschema.protocols import Validator
 
+from spo_tracker.errors import ImportSourceError, InvalidValueError
 from spo_tracker.interchange._schema import MAX_LINE_BYTES
 from spo_tracker.interchange._values import INSTANT_PATTERN, FieldError, read_instant
 from spo_tracker.interchange.schema import schema
 
-__all__ = ["LineProblem", "SchemaChecker", "parse_line", "read_lines", "shorten"]
+__all__ = [
+    "DEFAULT_MAX_IMPORT_BYTES",
+    "LineProblem",
+    "SchemaChecker",
+    "SourceFile",
+    "parse_line",
+    "read_lines",
+    "shorten",
+]
 
 _CHUNK: Final = 1 << 16
+#: The largest interchange file an import reads (8 GiB); a larger one is refused unread.
+DEFAULT_MAX_IMPORT_BYTES: Final = 8 * 1024**3
 
 
 class LineProblem(Exception):
     """A line that is not a JSON object; the message says why."""
 
 
-def read_lines(stream: IO[bytes], digest: Any | None = None) -> Iterator[tuple[int, bytes | None]]:
+class _Lines(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def read_lines(
+    stream: _Lines, digest: Any | None = None, *, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, bytes | None]]:
     """``(line number, bytes without the newline)`` for each line; ``None`` for an oversize one.
 
     Args:
         stream: the file, opened in binary mode.
-        digest: a ``hashlib`` object fed every byte read (to notice a file that changes
-            between the passes of an import).
+        digest: a ``hashlib`` object fed every byte read.
+        max_line_bytes: the longest line read (newline excluded); longer ones give ``None``.
     """
     number = 0
     while True:
-        line = stream.readline(MAX_LINE_BYTES + 2)
+        line = stream.readline(max_line_bytes + 2)
         if not line:
             return
         number += 1
         if digest is not None:
             digest.update(line)
-        if line.endswith(b"\n") or len(line) <= MAX_LINE_BYTES:
+        if line.endswith(b"\n") or len(line) <= max_line_bytes:
             yield number, line.rstrip(b"\r\n")
             continue
         # Oversize: skip the rest of the line in chunks, never holding it whole.
@@ -66,6 +93,158 @@ def read_lines(stream: IO[bytes], digest: Any | None = None) -> Iterator[tuple[i
 def file_digest() -> Any:
     """A fresh SHA-256 for :func:`read_lines`."""
     return hashlib.sha256()
+
+
+class _Bounded:
+    """The first ``size`` bytes of a binary file: what is appended later is never read."""
+
+    def __init__(self, stream: Any, size: int) -> None:
+        self.stream = stream
+        self.left = size
+
+    def readline(self, size: int = -1, /) -> bytes:
+        limit = self.left if size < 0 else min(size, self.left)
+        if limit <= 0:
+            return b""
+        line: bytes = self.stream.readline(limit)
+        self.left -= len(line)
+        return line
+
+
+_OVERSIZE: Final = b"\x00oversize line\x00"
+
+
+class SourceFile:
+    """An interchange file opened once, read in several passes that must all see the same bytes.
+
+    The first pass (:meth:`first_pass`) keeps the SHA-256 of the file and a keyed 64-bit
+    hash of each line; every later pass (:meth:`again`) reads the same open file, no
+    further than the size it had when opened, and stops with
+    :class:`~spo_tracker.errors.ImportSourceError` at the first line that is not the
+    one validated. :meth:`check_unchanged` refuses a file that grew or shrank.
+
+    Raises:
+        ImportSourceError: not a regular file (a FIFO, a device, a folder), or over
+            ``max_bytes``.
+        InvalidValueError: ``max_bytes`` or ``max_line_bytes`` out of range.
+        OSError: the file cannot be opened.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, max_bytes: int, max_line_bytes: int
+    ) -> None:
+        _whole("max_bytes", max_bytes, 1, None)
+        _whole("max_line_bytes", max_line_bytes, 1, MAX_LINE_BYTES)
+        self.path = Path(path)
+        self.max_line_bytes = max_line_bytes
+        self._key = os.urandom(16)
+        self._hashes = array.array("Q")
+        self.sha256 = ""
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+        try:
+            found = os.fstat(fd)
+            self._check(found, max_bytes)
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.size = found.st_size
+        self._stream = os.fdopen(fd, "rb")
+
+    def _check(self, found: os.stat_result, max_bytes: int) -> None:
+        if not stat.S_ISREG(found.st_mode):
+            raise ImportSourceError(
+                str(self.path),
+                f"it is {_kind(found.st_mode)}, not a regular file (an import reads its file "
+                "several times; save the data to a file first)",
+            )
+        if found.st_size > max_bytes:
+            raise ImportSourceError(
+                str(self.path),
+                f"{found.st_size:,} bytes, over the import size limit of {max_bytes:,} bytes "
+                "(max_bytes; --max-bytes on the command line)",
+            )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        self._stream.close()
+
+    def _lines(self, digest: Any | None = None) -> Iterator[tuple[int, bytes | None]]:
+        self._stream.seek(0)
+        bounded = _Bounded(self._stream, self.size)
+        return read_lines(bounded, digest, max_line_bytes=self.max_line_bytes)
+
+    def _hash(self, raw: bytes | None) -> int:
+        data = _OVERSIZE if raw is None else raw
+        digest = hashlib.blake2b(data, digest_size=8, key=self._key).digest()
+        return int.from_bytes(digest, "little")
+
+    def first_pass(self) -> Iterator[tuple[int, bytes | None]]:
+        """Every line, remembered: the pass that is validated."""
+        del self._hashes[:]
+        digest = file_digest()
+        for number, raw in self._lines(digest):
+            self._hashes.append(self._hash(raw))
+            yield number, raw
+        self.sha256 = digest.hexdigest()
+
+    def again(self) -> Iterator[tuple[int, bytes | None]]:
+        """Every line once more, each checked against the first pass before it is yielded.
+
+        Raises:
+            ImportSourceError: a line differs, or there are more or fewer lines.
+        """
+        count = 0
+        for number, raw in self._lines():
+            if number > len(self._hashes) or self._hashes[number - 1] != self._hash(raw):
+                self._changed(f"line {number:,} is not the line that was validated")
+            count = number
+            yield number, raw
+        if count != len(self._hashes):
+            self._changed(f"{len(self._hashes):,} lines were validated, {count:,} read again")
+
+    def check_unchanged(self) -> None:
+        """Refuse a file whose size changed since it was opened (it is still being written).
+
+        Raises:
+            ImportSourceError: the file grew or shrank.
+        """
+        now = os.fstat(self._stream.fileno()).st_size
+        if now != self.size:
+            self._changed(f"it was {self.size:,} bytes when opened and is {now:,} bytes now")
+
+    def _changed(self, detail: str) -> None:
+        raise ImportSourceError(
+            str(self.path),
+            f"the file changed while it was being imported ({detail}); import it again "
+            "once it is complete",
+        )
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _whole(name: str, value: object, low: int, high: int | None) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise InvalidValueError(name, value, f"must be a whole number, {low} or more")
+    if high is not None and value > high:
+        raise InvalidValueError(name, value, f"must be at most {high:,}")
 
 
 def _no_constants(name: str) -> Any:
