@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
     from spo_tracker.reports._source import StoredRecords
     from spo_tracker.storage import Actor, Store
 
-__all__ = ["DEFAULT_DATABASE", "main"]
+__all__ = ["DEFAULT_DATABASE", "EARLIEST_AT", "LATEST_AT", "main"]
 
 #: The database used when ``--database`` is not given: a SQLite file in the current folder.
 DEFAULT_DATABASE = "sqlite:///spo-tracker.sqlite"
@@ -74,11 +74,12 @@ def _database(args: argparse.Namespace) -> str:
 
 
 #: The instants ``--at`` and ``--since`` accept: wide enough for any order's history and
-#: future reviews, and far enough from the calendar's ends (years 1 and 9999) that every
-#: date the detection and the reports compute from them exists.
-EARLIEST_AT: Final = _dt.datetime(1900, 1, 1, tzinfo=_dt.UTC)
-LATEST_AT: Final = _dt.datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=_dt.UTC)
-_RANGE: Final = "1900-01-01T00:00:00Z to 2999-12-31T23:59:59Z"
+#: its future reviews, far from the calendar's ends (years 1 and 9999, where the dates
+#: detection computes do not exist), and not so far ahead that the dated checks (a
+#: sign-on missed each week) run for centuries: a scan as of 2999 takes gigabytes.
+EARLIEST_AT: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+LATEST_AT: Final = _dt.datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=_dt.UTC)
+_RANGE: Final = "1970-01-01T00:00:00Z to 2100-12-31T23:59:59Z"
 _LONG_YEAR: Final = re.compile(r"\s*[+-]?\d{5,}-")
 
 
@@ -639,10 +640,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _warnings_on_stderr():
             return _run(args)
     except KeyboardInterrupt:
-        return interrupted()
+        return _interrupted()
 
 
-def interrupted() -> int:
+def _interrupted() -> int:
     """Say that Ctrl-C stopped the command, in one line; the exit code is 130."""
     with contextlib.suppress(OSError, ValueError):
         print("spo-tracker: interrupted", file=sys.stderr, flush=True)
