@@ -77,8 +77,9 @@ def read_lines(
         number += 1
         if digest is not None:
             digest.update(line)
-        if line.endswith(b"\n") or len(line) <= max_line_bytes:
-            yield number, line.rstrip(b"\r\n")
+        content = line.rstrip(b"\r\n")
+        if len(content) <= max_line_bytes and (line.endswith(b"\n") or len(line) <= max_line_bytes):
+            yield number, content
             continue
         # Oversize: skip the rest of the line in chunks, never holding it whole.
         while not line.endswith(b"\n"):
