@@ -164,8 +164,8 @@ def test_limits_out_of_range_are_typed_errors(
     option: str, value: Any, store: Store, write: Writer
 ) -> None:
     """The library's own arguments: InvalidValueError naming the argument and value."""
+    options: dict[str, Any] = {option: value}
     with pytest.raises(InvalidValueError, match=f"{option}={value!r}"):
-        options: dict[str, Any] = {option: value}
         import_file(store, write(TEXT), actor=ACTOR, at=AT, **options)
 
 
