@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from spo_tracker.errors import OutputOntoDatabaseError
+from spo_tracker.errors import DatabaseUnavailableError, OutputOntoDatabaseError
 from spo_tracker.interchange import export_file
 from spo_tracker.storage import (
     Actor,
@@ -181,3 +181,19 @@ def test_an_export_beside_the_database_is_written_0600(
     finally:
         store.close()
     assert mode(out) == 0o600
+
+
+def test_a_file_that_cannot_be_made_private_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Owned by someone else (chmod refused): DatabaseUnavailableError, nothing opened."""
+    path = tmp_path / "theirs.sqlite"
+    upgrade(f"sqlite:///{path}")
+    path.chmod(0o644)
+
+    def refuse(_path: object, _mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chmod", refuse)
+    with pytest.raises(DatabaseUnavailableError, match=r"cannot make .* private .*not permitted"):
+        connect(f"sqlite:///{path}", clock=fixed_clock)
