@@ -676,15 +676,7 @@ def _error(args: argparse.Namespace, message: str) -> None:
     """Print ``message`` on stderr with any database password in it hidden."""
     from spo_tracker.storage import mask_url
 
-    text = mask_url(message)
-    url: str | None = getattr(args, "database", None)
-    if url is not None:
-        from spo_tracker.storage._engine import url_password
-
-        secret = url_password(url)
-        if secret:
-            text = text.replace(secret, "***")
-    print(text, file=sys.stderr)
+    print(mask_url(message, url=getattr(args, "database", None)), file=sys.stderr)
 
 
 def _tolerant_output() -> None:

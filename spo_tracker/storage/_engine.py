@@ -48,7 +48,6 @@ __all__ = [
     "run_upgrade",
     "translate",
     "translating",
-    "url_password",
 ]
 
 BUSY_TIMEOUT_S: Final = 30.0
@@ -68,15 +67,22 @@ _CREDENTIALS: Final = re.compile(
 _QUERY_SECRET: Final = re.compile(r"(?i)(?P<head>[?&](?:password|passwd|pwd)=)[^&\s'\"]*")
 
 
-def mask_url(text: str) -> str:
+def mask_url(text: str, *, url: str | None = None) -> str:
     """``text`` with the password of every database URL in it replaced by ``***``.
 
     Works on text that is not a valid URL too (a malformed URL, a driver's message):
     ``postgresql://user:secret@host/db`` becomes ``postgresql://user:***@host/db``, and
     a ``password=`` query parameter is hidden the same way.
+
+    Args:
+        text: the message.
+        url: the database URL the message is about, if known: its password is hidden
+            wherever it appears in ``text``, even outside a URL.
     """
     text = _CREDENTIALS.sub(r"\g<head>***@", text)
-    return _QUERY_SECRET.sub(r"\g<head>***", text)
+    text = _QUERY_SECRET.sub(r"\g<head>***", text)
+    secret = None if url is None else url_password(url)
+    return text.replace(secret, "***") if secret else text
 
 
 def _credentials(url: str) -> tuple[int, int] | None:
@@ -137,7 +143,7 @@ def parse_url(url: str) -> DatabaseUrl:
     try:
         parsed = make_url(url.strip())
     except (ArgumentError, ValueError) as error:
-        reason = _scrub(str(error), url)
+        reason = mask_url(str(error), url=url)
         raise InvalidDatabaseUrlError(
             shown, f"malformed ({reason}); expected {SUPPORTED_URLS}"
         ) from None
@@ -176,13 +182,6 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _scrub(message: str, url: str) -> str:
-    """``message`` with the password of ``url`` hidden, even where the URL is not quoted whole."""
-    secret = url_password(url)
-    text = mask_url(message)
-    return text.replace(secret, "***") if secret else text
 
 
 def _hide(url: URL) -> str:

@@ -432,3 +432,19 @@ def test_the_program_exits_with_mains_code(
         entry.run()
     assert done.value.code == 2
     assert "outside the supported range" in only_line(capsys.readouterr().err)
+
+
+@pytest.mark.postgres
+def test_the_demo_into_a_database_with_a_password_never_prints_it(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's summary names its database and suggests commands: the password is ***."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url).set(password=SECRET).render_as_string(hide_password=False)
+    code, out, err = run(
+        ["demo", "--scale", "0", "--database", url, "--output", str(tmp_path)], capsys
+    )
+    assert code == 0, err
+    assert "postgresql+psycopg://postgres:***@" in out
+    assert SECRET not in out + err
