@@ -19,6 +19,7 @@ import array
 import fcntl
 import functools
 import hashlib
+import io
 import json
 import os
 import re
@@ -96,33 +97,41 @@ def file_digest() -> Any:
     return hashlib.sha256()
 
 
-class _Bounded:
-    """The first ``size`` bytes of a binary file: what is appended later is never read."""
+class _Prefix(io.RawIOBase):
+    """The first ``size`` bytes of an open file, read with ``pread``: what is appended
+    later is never read, and the buffered reader above it reads lines in C."""
 
-    def __init__(self, stream: Any, size: int) -> None:
-        self.stream = stream
-        self.left = size
+    def __init__(self, fd: int, size: int) -> None:
+        super().__init__()
+        self.fd = fd
+        self.offset = 0
+        self.size = size
 
-    def readline(self, size: int = -1, /) -> bytes:
-        limit = self.left if size < 0 else min(size, self.left)
-        if limit <= 0:
-            return b""
-        line: bytes = self.stream.readline(limit)
-        self.left -= len(line)
-        return line
+    def readable(self) -> bool:
+        return True
 
-
-_OVERSIZE: Final = b"\x00oversize line\x00"
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self.size - self.offset)
+        if wanted <= 0:
+            return 0
+        data = os.pread(self.fd, wanted, self.offset)
+        buffer[: len(data)] = data
+        self.offset += len(data)
+        return len(data)
 
 
 class SourceFile:
     """An interchange file opened once, read in several passes that must all see the same bytes.
 
-    The first pass (:meth:`first_pass`) keeps the SHA-256 of the file and a keyed 64-bit
-    hash of each line; every later pass (:meth:`again`) reads the same open file, no
-    further than the size it had when opened, and stops with
-    :class:`~spo_tracker.errors.ImportSourceError` at the first line that is not the
-    one validated. :meth:`check_unchanged` refuses a file that grew or shrank.
+    Every pass reads the same open file, no further than the size it had when it was
+    opened (so lines appended later are never read). The first pass
+    (:meth:`first_pass`) keeps the file's SHA-256 and a 64-bit hash of each line
+    (Python's, salted per process); every later pass (:meth:`again`) stops at the first
+    line whose hash differs, before it is used, and at its end compares its own SHA-256
+    with the first: a difference, or a file that grew or shrank
+    (:meth:`check_unchanged`), raises :class:`~spo_tracker.errors.ImportSourceError`.
+    The SHA-256 is the guarantee (checked before anything is committed); the per-line
+    hash stops a changed line before it is even parsed.
 
     Raises:
         ImportSourceError: not a regular file (a FIFO, a device, a folder), or over
@@ -138,8 +147,7 @@ class SourceFile:
         _whole("max_line_bytes", max_line_bytes, 1, MAX_LINE_BYTES)
         self.path = Path(path)
         self.max_line_bytes = max_line_bytes
-        self._key = os.urandom(16)
-        self._hashes = array.array("Q")
+        self._hashes = array.array("q")
         self.sha256 = ""
         fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
         try:
@@ -150,7 +158,7 @@ class SourceFile:
             os.close(fd)
             raise
         self.size = found.st_size
-        self._stream = os.fdopen(fd, "rb")
+        self._fd = fd
 
     def _check(self, found: os.stat_result, max_bytes: int) -> None:
         if not stat.S_ISREG(found.st_mode):
@@ -175,24 +183,18 @@ class SourceFile:
         _value: BaseException | None,
         _traceback: TracebackType | None,
     ) -> None:
-        self._stream.close()
+        os.close(self._fd)
 
-    def _lines(self, digest: Any | None = None) -> Iterator[tuple[int, bytes | None]]:
-        self._stream.seek(0)
-        bounded = _Bounded(self._stream, self.size)
-        return read_lines(bounded, digest, max_line_bytes=self.max_line_bytes)
-
-    def _hash(self, raw: bytes | None) -> int:
-        data = _OVERSIZE if raw is None else raw
-        digest = hashlib.blake2b(data, digest_size=8, key=self._key).digest()
-        return int.from_bytes(digest, "little")
+    def _lines(self, digest: Any) -> Iterator[tuple[int, bytes | None]]:
+        stream = io.BufferedReader(_Prefix(self._fd, self.size), buffer_size=_CHUNK)
+        return read_lines(stream, digest, max_line_bytes=self.max_line_bytes)
 
     def first_pass(self) -> Iterator[tuple[int, bytes | None]]:
         """Every line, remembered: the pass that is validated."""
         del self._hashes[:]
-        digest = file_digest()
+        digest, append = file_digest(), self._hashes.append
         for number, raw in self._lines(digest):
-            self._hashes.append(self._hash(raw))
+            append(hash(raw))
             yield number, raw
         self.sha256 = digest.hexdigest()
 
@@ -200,16 +202,19 @@ class SourceFile:
         """Every line once more, each checked against the first pass before it is yielded.
 
         Raises:
-            ImportSourceError: a line differs, or there are more or fewer lines.
+            ImportSourceError: a line differs, there are more or fewer lines, or the
+                bytes read differ from the first pass's.
         """
-        count = 0
-        for number, raw in self._lines():
-            if number > len(self._hashes) or self._hashes[number - 1] != self._hash(raw):
+        hashes, count, digest = self._hashes, len(self._hashes), file_digest()
+        number = 0
+        for number, raw in self._lines(digest):
+            if number > count or hashes[number - 1] != hash(raw):
                 self._changed(f"line {number:,} is not the line that was validated")
-            count = number
             yield number, raw
-        if count != len(self._hashes):
-            self._changed(f"{len(self._hashes):,} lines were validated, {count:,} read again")
+        if number != count:
+            self._changed(f"{count:,} lines were validated, {number:,} read again")
+        if digest.hexdigest() != self.sha256:
+            self._changed("the bytes read again are not the bytes validated")
 
     def check_unchanged(self) -> None:
         """Refuse a file whose size changed since it was opened (it is still being written).
@@ -217,7 +222,7 @@ class SourceFile:
         Raises:
             ImportSourceError: the file grew or shrank.
         """
-        now = os.fstat(self._stream.fileno()).st_size
+        now = os.fstat(self._fd).st_size
         if now != self.size:
             self._changed(f"it was {self.size:,} bytes when opened and is {now:,} bytes now")
 
