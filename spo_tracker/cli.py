@@ -3,9 +3,12 @@
 Every command has ``--help``. ``--database URL`` (before or after the command)
 names the database; the default is a SQLite file ``spo-tracker.sqlite`` in
 the current folder. Exit code 0 is success, 2 a user error (a bad argument, a
-missing or corrupt database, an unwritable output folder), 1 an unexpected
-failure. Errors are one line on stderr, never a traceback (set
-``SPO_TRACKER_DEBUG=1`` to see one for an unexpected failure).
+missing or corrupt database, an unwritable output folder, an output path that
+is the database itself, an import file that is not a regular file or is over the
+size limits), 1 an unexpected failure, 130 interrupted (Ctrl-C, at any moment).
+Errors are one line on stderr, never a traceback (set ``SPO_TRACKER_DEBUG=1`` to
+see one for an unexpected failure); a password in a database URL is shown as
+``***`` in every message.
 
 This module is the composition root: the only place that reads the wall clock
 (the default ``--at``) or the environment; the library takes both as
@@ -15,12 +18,15 @@ parameters.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import getpass
+import logging
 import os
+import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Final, NoReturn
 
 import pendulum
 
@@ -32,7 +38,7 @@ if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
     from spo_tracker.detection.alerts import Alert
     from spo_tracker.storage import Actor, Store
 
-__all__ = ["DEFAULT_DATABASE", "main"]
+__all__ = ["DEFAULT_DATABASE", "EARLIEST_AT", "LATEST_AT", "main"]
 
 #: The database used when ``--database`` is not given: a SQLite file in the current folder.
 DEFAULT_DATABASE = "sqlite:///spo-tracker.sqlite"
@@ -64,12 +70,25 @@ def _database(args: argparse.Namespace) -> str:
     return DEFAULT_DATABASE if chosen is None else chosen
 
 
+#: The instants ``--at`` and ``--since`` accept: wide enough for any order's history and
+#: its future reviews, far from the calendar's ends (years 1 and 9999, where the dates
+#: detection computes do not exist), and not so far ahead that the dated checks (a
+#: sign-on missed each week) run for centuries: a scan as of 2999 takes gigabytes.
+EARLIEST_AT: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+LATEST_AT: Final = _dt.datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=_dt.UTC)
+_RANGE: Final = "1970-01-01T00:00:00Z to 2100-12-31T23:59:59Z"
+_LONG_YEAR: Final = re.compile(r"\s*[+-]?\d{5,}-")
+
+
 def _instant(text: str) -> pendulum.DateTime:
     """An ISO 8601 instant with an offset (``2026-03-20T09:00:00+00:00`` or ``...Z``).
 
     Raises:
-        argparse.ArgumentTypeError: not ISO 8601, or no offset (the time would be ambiguous).
+        argparse.ArgumentTypeError: not ISO 8601, no offset (the time would be ambiguous),
+            or outside :data:`EARLIEST_AT` to :data:`LATEST_AT`.
     """
+    if _LONG_YEAR.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the supported range ({_RANGE})")
     try:
         parsed = _dt.datetime.fromisoformat(text)
     except ValueError:
@@ -78,7 +97,13 @@ def _instant(text: str) -> pendulum.DateTime:
         raise argparse.ArgumentTypeError(
             f"{text!r} has no UTC offset; add one, e.g. {text}+00:00 or {text}Z"
         )
-    return pendulum.instance(parsed)
+    try:
+        utc = parsed.astimezone(_dt.UTC)
+    except (OverflowError, ValueError):  # year 1 ahead of UTC, or year 9999 behind it
+        utc = None
+    if utc is None or not EARLIEST_AT <= utc <= LATEST_AT:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the supported range ({_RANGE})")
+    return pendulum.instance(utc)
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
@@ -479,7 +504,13 @@ def _import(args: argparse.Namespace) -> int:
     with connect(_database(args)) as store:
         try:
             report = import_file(
-                store, args.file, actor=_actor(), at=at, batch_size=args.batch_size
+                store,
+                args.file,
+                actor=_actor(),
+                at=at,
+                batch_size=args.batch_size,
+                max_bytes=args.max_bytes,
+                max_line_bytes=args.max_line_bytes,
             )
         except ImportValidationError as error:
             for issue in error.errors:  # every problem, compiler-style: file:line: field: why
@@ -517,6 +548,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from spo_tracker.interchange import DEFAULT_MAX_IMPORT_BYTES, MAX_LINE_BYTES
+
     command = commands.add_parser(
         "import",
         help="import an interchange file (JSON Lines): all of it, or nothing",
@@ -525,9 +558,26 @@ def _add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
         "duplicates, and each record against what is stored); if anything is wrong, every "
         "problem is listed on stderr as FILE:LINE: (record) field: message, nothing is "
         "imported, and the exit code is 2. Records already stored with the same content are "
-        "skipped, so importing a file twice changes nothing.",
+        "skipped, so importing a file twice changes nothing. FILE must be a regular file "
+        "(not a pipe or a device: it is read more than once) within the size limits; if it "
+        "changes while it is being imported, nothing is imported.",
     )
     command.add_argument("file", metavar="FILE", help="the .jsonl file to import")
+    command.add_argument(
+        "--max-bytes",
+        type=_whole(1),
+        default=DEFAULT_MAX_IMPORT_BYTES,
+        metavar="N",
+        help=f"refuse a file larger than N bytes (default: {DEFAULT_MAX_IMPORT_BYTES:,})",
+    )
+    command.add_argument(
+        "--max-line-bytes",
+        type=_whole(1),
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help=f"report each line longer than N bytes as an error, unread "
+        f"(default and most: {MAX_LINE_BYTES:,})",
+    )
     command.add_argument(
         "--batch-size",
         type=_whole(1),
@@ -597,30 +647,130 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    """Run the command line; returns the exit code (130 if interrupted)."""
+    _tolerant_output()
+    try:
+        args = _parser().parse_args(argv)
+        with _warnings_on_stderr():
+            return _run(args)
+    except KeyboardInterrupt:
+        return _interrupted()
+
+
+def _interrupted() -> int:
+    """Say that Ctrl-C stopped the command, in one line; the exit code is 130."""
+    with contextlib.suppress(OSError, ValueError):
+        print("spo-tracker: interrupted", file=sys.stderr, flush=True)
+    return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     handler: Handler = args.handler
     try:
+        _refuse_outputs(args)
         return handler(args)
     except SpoTrackerError as error:
-        print(f"spo-tracker: error: {error}", file=sys.stderr)
+        _error(args, f"spo-tracker: error: {error}")
         return 2
     except OSError as error:
-        print(f"spo-tracker: error: {error.strerror or error}: {error.filename}", file=sys.stderr)
+        _error(args, f"spo-tracker: error: {error.strerror or error}: {error.filename}")
         return 2
-    except KeyboardInterrupt:
-        print("spo-tracker: interrupted", file=sys.stderr)
-        return 130
     except Exception as error:  # the last resort: one line, not a traceback
         if os.environ.get("SPO_TRACKER_DEBUG"):
             raise
-        print(
+        _error(
+            args,
             f"spo-tracker: unexpected error: {type(error).__name__}: {error} "
             "(set SPO_TRACKER_DEBUG=1 for details)",
-            file=sys.stderr,
         )
         return 1
 
 
+def _error(args: argparse.Namespace, message: str) -> None:
+    """Print ``message`` on stderr with any database password in it hidden."""
+    from spo_tracker.storage import mask_url
+
+    print(mask_url(message, url=getattr(args, "database", None)), file=sys.stderr)
+
+
+def _tolerant_output() -> None:
+    """Paths that are not UTF-8 (bytes kept as surrogates) print escaped, never raise."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+class _StderrWarnings(logging.Handler):
+    """The library's logged warnings (a database file made private) as one line each."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"spo-tracker: warning: {record.getMessage()}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _warnings_on_stderr() -> Iterator[None]:
+    logger = logging.getLogger("spo_tracker")
+    handler = _StderrWarnings(logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+# --- outputs that must not land on the database -------------------------------------------
+
+
+def _outputs(args: argparse.Namespace) -> list[str]:
+    """The files the command will write (the demo's reports when it uses a named database)."""
+    if args.command == "demo":
+        if args.database is None:
+            return []  # the demo builds its own database, named by the demo
+        from spo_tracker.demo import REPORT_FILES
+
+        return [os.path.join(args.output, name) for name in REPORT_FILES.values()]
+    output: str | None = getattr(args, "output", None)
+    return [] if output is None or output == "-" else [output]
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refuse_outputs(args: argparse.Namespace) -> None:
+    """Before anything runs: no output may be the database (or a side file), and every output
+    name must be UTF-8 text (it is printed and recorded in the audit trail).
+
+    Raises:
+        OutputOntoDatabaseError: an output is the database file or one of its side files.
+        OutputWriteError: an output's name is not UTF-8.
+    """
+    outputs = _outputs(args)
+    if not outputs:
+        return
+    from spo_tracker.errors import InvalidDatabaseUrlError, OutputWriteError
+    from spo_tracker.storage import database_files, refuse_output_onto
+
+    for output in outputs:
+        if not _is_utf8(output):
+            raise OutputWriteError(output, "the name is not UTF-8 text; choose another name")
+    try:
+        protected = database_files(_database(args))
+    except InvalidDatabaseUrlError:
+        return  # the command reports the URL itself
+    for output in outputs:
+        refuse_output_onto(output, protected)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    from spo_tracker.__main__ import run
+
+    run()

@@ -22,6 +22,7 @@ __all__ = [
     "GuardRejectedError",
     "IllegalTransitionError",
     "ImportIssue",
+    "ImportSourceError",
     "ImportValidationError",
     "IncompatibleTermError",
     "InvalidDatabaseUrlError",
@@ -31,6 +32,7 @@ __all__ = [
     "NaiveDatetimeError",
     "NotFoundError",
     "OrderPeriodError",
+    "OutputOntoDatabaseError",
     "OutputWriteError",
     "RecordConflictError",
     "SchemaVersionError",
@@ -370,6 +372,40 @@ class OutputWriteError(SpoTrackerError, OSError):
         self.path = path
         self.reason = reason
         super().__init__(f"cannot write {path!r}: {reason}")
+
+
+class OutputOntoDatabaseError(OutputWriteError):
+    """An output path that is the open database or one of its side files; nothing was written.
+
+    Caught by resolved path (symbolic links followed) and by device and inode (hard
+    links), so a report or an export can never replace the case data.
+
+    Attributes:
+        path: the output path, as given.
+        database: the database file (or side file) it would have replaced.
+    """
+
+    def __init__(self, path: str, database: str) -> None:
+        self.database = database
+        super().__init__(path, f"it is the database file {database!r}; choose another path")
+
+
+class ImportSourceError(SpoTrackerError, ValueError):
+    """An interchange file that cannot be imported as a whole: nothing was imported.
+
+    Raised for a path that is not a regular file (a FIFO, a device such as
+    ``/dev/zero``, a folder), a file over the size limit, and a file that changed
+    while it was being imported.
+
+    Attributes:
+        source: the file, as given.
+        reason: what is wrong, naming the size or kind of file found.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"cannot import {source!r}: {reason}; nothing was imported")
 
 
 class ImportIssue(NamedTuple):

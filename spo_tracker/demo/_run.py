@@ -52,7 +52,7 @@ from spo_tracker.domain.orders import Order, OrderKind
 from spo_tracker.domain.people import Defendant
 from spo_tracker.errors import InvalidValueError, OutputWriteError
 from spo_tracker.reports import FORMATS
-from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
+from spo_tracker.storage import Actor, Store, connect, ingest_incidents, mask_url, upgrade
 
 __all__ = [
     "DATABASE_FILE",
@@ -337,7 +337,9 @@ def summary_lines(result: DemoResult) -> list[str]:
         if case.note:
             lines.append(f"      {case.note}")
         lines += [_alert_line(a) for a in _case_alerts(result, case.defendant_id, case.alert_kinds)]
-    url, at = result.database_url, NOW.in_timezone("UTC").isoformat()
+    # A URL given with --database may carry a password: never printed.
+    url = mask_url(result.database_url, url=result.database_url)
+    at = NOW.in_timezone("UTC").isoformat()
     lines += ["", "Files:", f"  database  {url}"]
     lines += [f"  {fmt:9} {path}" for fmt, path in result.reports]
     lines += [

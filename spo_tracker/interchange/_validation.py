@@ -186,7 +186,10 @@ class _Pending:
 class Validation:
     """Pass 1: every check, keeping ids and hashes only."""
 
-    def __init__(self, store: Store, uow: UnitOfWork) -> None:
+    def __init__(
+        self, store: Store, uow: UnitOfWork, *, max_line_bytes: int = MAX_LINE_BYTES
+    ) -> None:
+        self.max_line_bytes = max_line_bytes
         self.uow = uow
         self.uow_store = store
         self.issues: list[ImportIssue] = []
@@ -224,7 +227,7 @@ class Validation:
         """Check line 1; ``False`` if the file cannot be read any further (not an
         interchange file, or a version this library cannot read)."""
         if raw is None:
-            self.issue(line, "", f"the header line is over {MAX_LINE_BYTES:,} bytes")
+            self.issue(line, "", f"the header line is over {self.max_line_bytes:,} bytes")
             return False
         try:
             head = parse_line(raw)
@@ -262,7 +265,7 @@ class Validation:
         """Check one line after the header."""
         if raw is None:
             self.close_group()
-            self.issue(number, "", f"over {MAX_LINE_BYTES:,} bytes (oversize line); not read")
+            self.issue(number, "", f"over {self.max_line_bytes:,} bytes (oversize line); not read")
             return
         try:
             record = parse_line(raw)

@@ -31,6 +31,7 @@ import datetime as _dt
 import hashlib
 import itertools
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.statutory_time import ensure_aware
@@ -61,9 +62,11 @@ from spo_tracker.storage._engine import (
     current_revision,
     head_revision,
     make_engine,
+    mask_url,
     parse_url,
     run_upgrade,
 )
+from spo_tracker.storage._files import refuse_output_onto, sqlite_files
 from spo_tracker.storage._memory import InMemoryStore
 from spo_tracker.storage._outbox import DeliveryReport, deliver_outbox, outbox_entries
 from spo_tracker.storage._sql import SqlStore
@@ -90,11 +93,14 @@ __all__ = [
     "UnitOfWork",
     "check_compliance_fits",
     "connect",
+    "database_files",
     "deliver_outbox",
     "display_url",
     "head_revision",
     "ingest_incidents",
+    "mask_url",
     "outbox_entries",
+    "refuse_output_onto",
     "scan_incident_rows",
     "scan_incidents",
     "schema_revision",
@@ -164,6 +170,25 @@ def display_url(url: str) -> str:
         InvalidDatabaseUrlError: the URL is malformed or names another backend.
     """
     return parse_url(url).shown
+
+
+def database_files(database: str | Store) -> tuple[Path, ...]:
+    """The files on disk that hold a database: for SQLite, the file and its side files.
+
+    Outputs (reports, exports) must never be written over these: see
+    :func:`refuse_output_onto`. Empty for PostgreSQL and for an in-memory store.
+
+    Args:
+        database: a database URL, or an open store.
+
+    Raises:
+        InvalidDatabaseUrlError: ``database`` is a malformed URL.
+    """
+    if isinstance(database, Store):
+        target = database.url if isinstance(database, SqlStore) else None
+    else:
+        target = parse_url(database)
+    return sqlite_files(target.sqlite_path) if target is not None and target.is_sqlite else ()
 
 
 def schema_revision(url: str = DEFAULT_URL) -> str | None:
