@@ -145,8 +145,15 @@ class SchemaChecker:
             "$ref": f"#/$defs/{kind}",
         }
 
-    def problems(self, kind: str, record: Mapping[str, Any]) -> list[tuple[str, str]]:
-        """``(field path, message)`` for each way ``record`` breaks the schema of ``kind``."""
+    def problems(
+        self, kind: str, record: Mapping[str, Any], *, withhold: bool = False
+    ) -> list[tuple[str, str]]:
+        """``(field path, message)`` for each way ``record`` breaks the schema of ``kind``.
+
+        Args:
+            withhold: quote no value at all (a protected person's record: any of its
+                fields may carry their name or whereabouts).
+        """
         if kind not in self._quick:
             self._quick[kind] = _fast(self._document(kind))
         quick = self._quick[kind]
@@ -155,7 +162,7 @@ class SchemaChecker:
         slow = self._slow.get(kind)
         if slow is None:
             slow = self._slow[kind] = jsonschema.Draft202012Validator(self._document(kind))
-        found = [_explain(error) for error in _leaves(slow.iter_errors(record))]
+        found = [_explain(error, withhold) for error in _leaves(slow.iter_errors(record))]
         if not found and quick is not None:
             # The two validators disagree: trust the stricter one, and say so.
             found = [("", "refused by the JSON Schema (jsonschema_rs)")]
@@ -178,8 +185,13 @@ def _path(parts: Any) -> str:
     return out
 
 
-def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
-    """A jsonschema error as ``(field path, message)``, naming the value but never all of it."""
+#: A field name that is shown as it is when unknown (anything else may be misplaced data).
+_FIELD_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+
+
+def _explain(error: jsonschema.ValidationError, withhold: bool = False) -> tuple[str, str]:
+    """A jsonschema error as ``(field path, message)``, naming the value but never all of it
+    (and none of it when ``withhold`` is set or the field is restricted)."""
     path = _path(error.absolute_path)
     value, rule, limit = error.instance, error.validator, error.validator_value
     if rule == "required":
@@ -189,8 +201,10 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
     if rule == "additionalProperties":
         known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
         extra = sorted(set(value) - known) if isinstance(value, dict) else []
+        if withhold:
+            extra = [e if _FIELD_NAME.match(e) else "<name withheld>" for e in extra]
         return path, f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}"
-    if path.startswith(_RESTRICTED):
+    if withhold or path.startswith(_RESTRICTED):
         return path, _withheld(rule, limit)
     return path, _message(rule, value, limit, error)
 

@@ -23,6 +23,7 @@ from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import ImportIssue, InvalidValueError
 from spo_tracker.interchange import _records as rec
+from spo_tracker.interchange._leaks import quotes_any, secret_values
 from spo_tracker.interchange._lines import LineProblem, checker, parse_line, shorten
 from spo_tracker.interchange._records import OrderParts, Ref, Resolver, diff
 from spo_tracker.interchange._schema import (
@@ -61,6 +62,15 @@ def _id_hash(kind: str, key: str) -> int:
     # a suspected duplicate, which the resolution pass checks against the real ids.
     digest = hashlib.blake2b(f"{kind}\x1f{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")
+
+
+#: What a problem on a protected person's line says if its message would quote the record.
+_WITHHELD_MESSAGE: Final = "refused (message withheld: it would quote a protected person's details)"
+
+
+def _protected(kind: object, record: Mapping[str, Any]) -> bool:
+    """Whether a record may be a protected person's (any person not plainly a defendant)."""
+    return kind == "person" and _dig(record, "attributes").get("role") != "defendant"
 
 
 def _label(record: Mapping[str, Any]) -> str:
@@ -212,11 +222,17 @@ class Validation:
         self.counts: collections.Counter[str] = collections.Counter()
         self.restricted = False
         self.header_fields: dict[str, Any] = {}
+        # The values of the protected person's record being checked, never to be quoted.
+        self.secret_line = 0
+        self.secrets: tuple[str, ...] = ()
 
     # -- reporting
 
     def issue(self, line: int, path: str, message: str, label: str = "") -> None:
-        """Record one problem."""
+        """Record one problem; on a protected person's line, one that quotes none of the
+        record's values (a second line of defence: the messages there are built not to)."""
+        if line == self.secret_line and quotes_any(message, self.secrets):
+            message = _WITHHELD_MESSAGE
         self.issues.append(ImportIssue(line, path, message, label))
 
     # -- the header
@@ -286,7 +302,9 @@ class Validation:
         if kind not in ("order_version", "term"):
             self.close_group()
         label = _label(record)
-        problems = checker().problems(kind, record)
+        withhold = _protected(kind, record)
+        self.secret_line, self.secrets = (number, secret_values(record)) if withhold else (0, ())
+        problems = checker().problems(kind, record, withhold=withhold)
         for path, message in problems:
             self.issue(number, path, message, label)
         if self.version == "1.0" and kind in _ONLY_IN_1_1:
@@ -548,11 +566,12 @@ class Validation:
         if found is None:
             self.redundant.add(number)
             return
-        path, mine, stored = found
+        # Neither value is quoted: any field may carry a protected person's details, and
+        # repeated probes would otherwise read the stored record out one field at a time.
         self.issue(
             number,
-            path,
-            f"{shorten(mine)} differs from the stored record's {shorten(stored)}: the same id "
+            found[0],
+            "differs from the stored record with this id (values withheld): the same id "
             "with different content",
             label,
         )
@@ -766,23 +785,27 @@ class _Duplicates:
     def judge(self) -> None:
         """Compare each later occurrence of an id with the first."""
         for occurrences in self.found.values():
-            first = occurrences[0][1]
+            first_line, first = occurrences[0][0], occurrences[0][1]
             for number, normal, lines in occurrences[1:]:
-                self.compare(first, number, normal, lines)
+                self.compare(first, first_line, number, normal, lines)
 
     def compare(
-        self, first: list[Record], number: int, normal: list[Record], lines: list[int]
+        self,
+        first: list[Record],
+        first_line: int,
+        number: int,
+        normal: list[Record],
+        lines: list[int],
     ) -> None:
         label = _label(normal[0])
         for i, (mine, earlier) in enumerate(zip(normal, first, strict=False)):
             found = diff(mine, earlier)
             if found is not None:
-                path, ours, theirs = found
                 self.v.issue(
                     lines[i],
-                    path,
-                    f"{shorten(ours)} differs from {shorten(theirs)} in the earlier record with "
-                    "this id: duplicate id with different content",
+                    found[0],
+                    f"differs from the earlier record with this id on line {first_line} "
+                    "(values withheld): duplicate id with different content",
                     label,
                 )
                 return
