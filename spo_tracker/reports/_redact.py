@@ -21,12 +21,13 @@ since it cannot be checked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Final
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final
 
 import attrs
 
-from spo_tracker.domain.people import ProtectedPerson, street_patterns
+from spo_tracker.domain.people import Address, ProtectedPerson, street_patterns
+from spo_tracker.domain.textfold import coordinate_spans, fold, fold_with_origins
 
 __all__ = ["LOCATION_MARK", "WITHHELD", "Redactor", "redacted_label"]
 
@@ -35,11 +36,6 @@ LOCATION_MARK: Final = "[location redacted]"
 #: Put in place of free text that cannot be checked: a person it may mention is unknown.
 WITHHELD: Final = "[summary withheld: a protected person's record was not available to redact it]"
 _NAME_MARK: Final = "[name redacted]"
-# Two decimal numbers with a fractional part, separated by a comma or space:
-# "52.4862, -1.8904", "52.4862 -1.8904" (what a pasted map position looks like).
-_COORDINATES: Final = re.compile(r"[-+]?\d{1,3}\.\d{2,}\s*[,; ]\s*[-+]?\d{1,3}\.\d{2,}")
-# A cheap first test (it starts with a digit, which the regex engine skips to quickly).
-_DECIMAL: Final = re.compile(r"\d\.\d\d")
 _MIN_PART: Final = 3
 
 
@@ -49,6 +45,7 @@ def redacted_label(person_id: str) -> str:
 
 
 def _name_parts(name: str) -> list[str]:
+    name = fold(name)
     parts = [p for p in re.split(r"[\s,.;:]+", name) if len(p) >= _MIN_PART]
     return [name.strip(), *parts]
 
@@ -57,35 +54,35 @@ def _address_parts(person: ProtectedPerson) -> list[str]:
     address = person.restricted.address
     if address is None:
         return []
-    texts = [line.strip() for line in address.lines if len(line.strip()) >= _MIN_PART]
-    postcode = address.postcode.strip()
+    texts = [fold(line).strip() for line in address.lines]
+    texts = [t for t in texts if len(t) >= _MIN_PART]
+    postcode = fold(address.postcode).strip()
     if postcode:
         texts.append(postcode)
-        texts.append(postcode.replace(" ", ""))
     return texts
 
 
-def _without_coordinates(text: str) -> str:
-    if _DECIMAL.search(text) is None:
-        return text
-    return _COORDINATES.sub(LOCATION_MARK, text)
+def _squeezed(text: str) -> str:
+    return text.replace(" ", "")
 
 
 def _pattern(texts: Iterable[str]) -> re.Pattern[str]:
-    """One case-insensitive, word-bounded pattern matching any of ``texts`` (not empty)."""
-    unique = sorted(set(texts), key=lambda t: (-len(t), t))
+    """One word-bounded pattern matching any of ``texts`` (folded, not empty) written
+    with any spacing: ``B13 9QT`` matches ``b139qt`` and ``b 13 9qt``."""
+    unique = sorted({_squeezed(t) for t in texts}, key=lambda t: (-len(t), t))
     # Longest first, so that "12 Acacia Avenue" wins over "Acacia"; word-bounded both sides.
-    body = "|".join(re.escape(t) for t in unique)
+    body = "|".join(r"\s*".join(re.escape(c) for c in t) for t in unique)
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
 
 @attrs.frozen
 class _Secrets:
-    """What must not appear for one person: the texts, lower-cased for a quick check.
+    """What must not appear for one person: the texts, folded (see
+    :mod:`~spo_tracker.domain.textfold`), for a quick check before any pattern.
 
     Attributes:
         streets: ``(key, pattern)`` per street of the address: the pattern is tried
-            only when the key (the street's own name) occurs in the text.
+            only when the key (the street's own name, without spaces) occurs in the text.
     """
 
     names: tuple[str, ...]
@@ -95,11 +92,49 @@ class _Secrets:
 
 def _secrets(person: ProtectedPerson) -> _Secrets:
     address = person.restricted.address
+    streets: tuple[tuple[str, str], ...] = ()
+    if address is not None:
+        folded = Address(tuple(fold(line).strip() or "-" for line in address.lines), "")
+        streets = tuple((_squeezed(key), p) for key, p in street_patterns(folded))
     return _Secrets(
-        tuple(sorted({t.lower() for t in _name_parts(person.name) if t})),
-        tuple(sorted({t.lower() for t in _address_parts(person) if t})),
-        () if address is None else street_patterns(address),
+        tuple(sorted({t for t in _name_parts(person.name) if t})),
+        tuple(sorted({t for t in _address_parts(person) if t})),
+        streets,
     )
+
+
+def _spans(pattern: re.Pattern[str], folded: str, mark: str) -> Iterator[tuple[int, int, str]]:
+    for found in pattern.finditer(folded):
+        if found.end() > found.start():
+            yield found.start(), found.end(), mark
+
+
+def _replace(text: str, spans: list[tuple[int, int, str]], origins: list[int] | None) -> str:
+    """``text`` with the (folded-text) spans replaced by their marks; overlapping spans
+    are merged, and a location mark wins over a name mark."""
+    merged: list[list[Any]] = []
+    for start, end, mark in sorted(spans):
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            last[1] = max(last[1], end)
+            last[2] = LOCATION_MARK if LOCATION_MARK in (last[2], mark) else mark
+        else:
+            merged.append([start, end, mark])
+    out, at = [], 0
+    for start, end, mark in merged:
+        begin, stop = (start, end) if origins is None else (origins[start], origins[end - 1] + 1)
+        out += [text[at:begin], mark]
+        at = stop
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _folded(text: str) -> tuple[str, list[int] | None]:
+    """``text`` folded, with its origins (``None`` when each character is its own:
+    printable ASCII, by far the most common text, is only lower-cased)."""
+    if text.isascii() and text.isprintable():
+        return text.lower(), None
+    return fold_with_origins(text)
 
 
 class Redactor:
@@ -157,25 +192,28 @@ class Redactor:
         return found
 
     def _remove(self, text: str, secrets: _Secrets, *, names: bool) -> str:
-        lowered = text.lower()
-        streets = [pattern for key, pattern in secrets.streets if key in lowered]
+        """``text`` without coordinates, and without the secrets it holds once folded."""
+        folded, origins = _folded(text)
+        squeezed = _squeezed(folded)
+        spans = [(a, b, LOCATION_MARK) for a, b, _ in coordinate_spans(folded)]
+        streets = [pattern for key, pattern in secrets.streets if key in squeezed]
         if streets:
-            text = re.sub("|".join(streets), LOCATION_MARK, text, flags=re.IGNORECASE)
-            lowered = text.lower()
-        places = [t for t in secrets.places if t in lowered]
-        found_names = [t for t in secrets.names if t in lowered] if names else []
+            found = re.compile("|".join(streets), re.IGNORECASE)
+            spans += _spans(found, folded, LOCATION_MARK)
+        places = [t for t in secrets.places if _squeezed(t) in squeezed]
         if places:
-            text = _pattern(places).sub(LOCATION_MARK, text)
+            spans += _spans(_pattern(places), folded, LOCATION_MARK)
+        found_names = [t for t in secrets.names if _squeezed(t) in squeezed] if names else []
         if found_names:
-            text = _pattern(found_names).sub(_NAME_MARK, text)
-        return text
+            spans += _spans(_pattern(found_names), folded, _NAME_MARK)
+        return _replace(text, spans, origins) if spans else text
 
     def scrub_places(self, text: str, person_ids: Iterable[str]) -> str:
         """``text`` without coordinates or the addresses of those of the given persons the
         report knows; for the library's own wording (titles, explanations, terms), which
         names persons by id and zones by label, as a second line of defence."""
         secrets, _ = self._scope(person_ids)
-        return self._remove(_without_coordinates(text), secrets, names=False)
+        return self._remove(text, secrets, names=False)
 
     def scrub(self, text: str, person_ids: Iterable[str]) -> str:
         """``text`` without coordinates, and without the addresses (and, unless names are
@@ -186,4 +224,4 @@ class Redactor:
         secrets, complete = self._scope(person_ids)
         if not complete:
             return WITHHELD
-        return self._remove(_without_coordinates(text), secrets, names=not self.include_names)
+        return self._remove(text, secrets, names=not self.include_names)
