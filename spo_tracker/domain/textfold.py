@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Final
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "coordinate_spans",
     "fold",
     "fold_with_origins",
+    "folded_address",
+    "spaced",
 ]
 
 #: Cyrillic and Greek letters that look like a Latin letter, by that letter
@@ -138,6 +141,18 @@ def compact(text: str) -> str:
     """``text`` folded, case folded and without any space: the form in which two texts
     that a reader takes for the same are equal (used to test that nothing leaks)."""
     return "".join(fold(text).split())
+
+
+def spaced(text: str) -> str:
+    """A regex source matching folded ``text`` written with any spacing (none, one or
+    more spaces anywhere): ``B13 9QT`` as ``b139qt`` or ``b 13 9qt``."""
+    return r"\s*".join(re.escape(c) for c in text.replace(" ", ""))
+
+
+def folded_address(lines: Iterable[str]) -> tuple[str, ...]:
+    """Address lines folded, a line that folds to nothing kept as ``-`` (so that an
+    :class:`~spo_tracker.domain.people.Address` can still be built of them)."""
+    return tuple(fold(line).strip() or "-" for line in lines)
 
 
 # --------------------------------------------------------------------------- coordinates

@@ -27,7 +27,13 @@ from typing import Any, Final
 import attrs
 
 from spo_tracker.domain.people import Address, ProtectedPerson, street_patterns
-from spo_tracker.domain.textfold import coordinate_spans, fold, fold_with_origins
+from spo_tracker.domain.textfold import (
+    coordinate_spans,
+    fold,
+    fold_with_origins,
+    folded_address,
+    spaced,
+)
 
 __all__ = ["LOCATION_MARK", "WITHHELD", "Redactor", "redacted_label"]
 
@@ -71,7 +77,7 @@ def _pattern(texts: Iterable[str]) -> re.Pattern[str]:
     with any spacing: ``B13 9QT`` matches ``b139qt`` and ``b 13 9qt``."""
     unique = sorted({_squeezed(t) for t in texts}, key=lambda t: (-len(t), t))
     # Longest first, so that "12 Acacia Avenue" wins over "Acacia"; word-bounded both sides.
-    body = "|".join(r"\s*".join(re.escape(c) for c in t) for t in unique)
+    body = "|".join(spaced(t) for t in unique)
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
 
@@ -94,7 +100,7 @@ def _secrets(person: ProtectedPerson) -> _Secrets:
     address = person.restricted.address
     streets: tuple[tuple[str, str], ...] = ()
     if address is not None:
-        folded = Address(tuple(fold(line).strip() or "-" for line in address.lines), "")
+        folded = Address(folded_address(address.lines), "")
         streets = tuple((_squeezed(key), p) for key, p in street_patterns(folded))
     return _Secrets(
         tuple(sorted({t for t in _name_parts(person.name) if t})),
