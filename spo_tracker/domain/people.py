@@ -51,6 +51,14 @@ def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
         raise InvalidValueError(attribute.name, value, "must be non-empty text")
 
 
+def _withheld_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """:func:`_text` for a protected person's name: the error quotes blank text only
+    (a value that is not text, bytes say, may still spell the name)."""
+    if not isinstance(value, str) or not value.strip():
+        shown = value if isinstance(value, str) else Withheld()
+        raise InvalidValueError(attribute.name, shown, "must be non-empty text")
+
+
 def _opt_date(value: object) -> pendulum.Date | None:
     return None if value is None else ensure_date(value, field="date")
 
@@ -456,7 +464,7 @@ class ProtectedPerson:
     """
 
     person_id: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_text)
+    name: str = attrs.field(validator=_withheld_text)
     restricted: RestrictedDetails = attrs.field(factory=RestrictedDetails, repr=False)
 
     @property

@@ -68,6 +68,22 @@ def _id_hash(kind: str, key: str) -> int:
 _WITHHELD_MESSAGE: Final = "refused (message withheld: it would quote a protected person's details)"
 
 
+_NUL_ESCAPE: Final = b"\\u0000"
+
+
+def _nul_paths(value: Any, path: str = "") -> Iterator[str]:
+    """The JSON paths of the texts in ``value`` that hold a NUL character."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_paths(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}[{i}]")
+
+
 def _protected(kind: object, record: Mapping[str, Any]) -> bool:
     """Whether a record may be a protected person's (any person not plainly a defendant)."""
     return kind == "person" and _dig(record, "attributes").get("role") != "defendant"
@@ -296,6 +312,20 @@ class Validation:
             return
         self.counts[kind] += 1
         self.record(number, kind, record)
+        if _NUL_ESCAPE in raw:  # JSON can carry a NUL only escaped: a cheap first test
+            self.nul(number, record)
+
+    def nul(self, number: int, record: Record) -> None:
+        """Report each text of ``record`` holding a NUL character by its path (the store
+        would refuse it when writing, with no line number); the text is never quoted."""
+        label = _label(record)
+        for path in _nul_paths(record):
+            self.issue(
+                number,
+                path,
+                "text may not contain a NUL character (PostgreSQL cannot store it; value withheld)",
+                label,
+            )
 
     def record(self, number: int, kind: str, record: Record) -> None:
         """Check one record of a known type: the schema, then the rest if it passes."""
