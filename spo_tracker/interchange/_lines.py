@@ -237,7 +237,8 @@ def _message(rule: Any, value: Any, limit: Any, error: jsonschema.ValidationErro
     if rule == "pattern" and limit == _DAY:
         return f"{shorten(value)} is not a calendar day (YYYY-MM-DD)"
     if rule == "pattern":
-        return f"{shorten(value)} contains characters not allowed here (control characters)"
+        # Free text: it may be a summary or note carrying a victim's details.
+        return "contains characters not allowed here (control characters; value withheld)"
     if rule == "maxLength":
         return f"{len(value):,} characters, over the limit of {limit:,} (oversize field)"
     if rule == "maxItems":
@@ -250,8 +251,17 @@ def _message(rule: Any, value: Any, limit: Any, error: jsonschema.ValidationErro
         return f"{shorten(value)}: expected {limit!r}"
     if rule == "type":
         expected = limit if isinstance(limit, str) else " or ".join(limit)
-        return f"{shorten(value)} is not of type {expected}"
+        return f"{_shown(value)} is not of type {expected}"
     return error.message if len(error.message) <= 200 else error.message[:197] + "..."
+
+
+def _shown(value: Any) -> str:
+    """A value of the wrong type as a message shows it: numbers, booleans and null as they
+    are; text, lists and objects by their JSON type only (they may carry free text)."""
+    if value is None or isinstance(value, bool | int | float):
+        return shorten(value)
+    names = {str: "a string", list: "an array", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _instant_message(value: Any) -> str:

@@ -34,6 +34,7 @@ from spo_tracker.domain.textfold import compact
 from spo_tracker.errors import ImportValidationError, SpoTrackerError
 from spo_tracker.interchange import Dataset, import_file
 from spo_tracker.storage import InMemoryStore, upgrade
+from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import ACTOR, AT, dataset_text
 from tests.reports.strategies import LINES, NAMES, POSTCODES
 
@@ -328,3 +329,29 @@ def test_no_cli_output_or_log_quotes_a_protected_persons_details(
     assert_quiet(captured.err, secrets, "stderr")
     for entry in caplog.records:
         assert_quiet(entry.getMessage(), secrets, f"log {entry.name}")
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [["seen at 12 Qvacacia Road"], {"at": "12 Qvacacia Road"}],
+    ids=["array", "object"],
+)
+def test_free_text_of_the_wrong_type_in_any_record_is_not_quoted(summary: object) -> None:
+    """An incident summary may carry a victim's address: refused for its type, it is named
+    by its path and its JSON type, not quoted (on main it was quoted)."""
+    lines = dataset_text(full_dataset()).splitlines()
+    number, record = next(
+        (n, json.loads(line))
+        for n, line in enumerate(lines, start=1)
+        if json.loads(line)["type"] == "incident"
+    )
+    record["attributes"]["summary"] = summary
+    lines[number - 1] = json.dumps(record)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bad.jsonl"
+        path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        with pytest.raises(ImportValidationError) as raised:
+            import_file(InMemoryStore(), path, actor=ACTOR, at=AT)
+    (issue,) = raised.value.errors
+    assert (issue.line, issue.field) == (number, "attributes.summary")
+    assert_quiet(f"{raised.value} {issue}", [compact("Qvacacia")], "summary")
