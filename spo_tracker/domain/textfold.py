@@ -176,7 +176,8 @@ _COORDINATES: Final = re.compile(
     re.IGNORECASE,
 )
 _NUMBERS: Final = re.compile(r"[-+]?\d+(?:\.\d+)?")
-_QUICK: Final = re.compile(r"\d(?:\.\d\d|\s*(?:°|º|deg|d\b))|lat|lon|lng", re.IGNORECASE)
+# A cheap first test: a decimal, a degree sign or word, or a label (most text has none).
+_QUICK: Final = re.compile(r"\d\.\d\d|[°º]|\dd|\d\s+d|lat|lon|lng", re.IGNORECASE)
 
 
 def _angle(text: str) -> float | None:

@@ -260,8 +260,9 @@ def _shown(value: Any) -> str:
     are; text, lists and objects by their JSON type only (they may carry free text)."""
     if value is None or isinstance(value, bool | int | float):
         return shorten(value)
-    names = {str: "a string", list: "an array", dict: "an object"}
-    return names.get(type(value), type(value).__name__)
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _instant_message(value: Any) -> str:

@@ -43,6 +43,8 @@ LOCATION_MARK: Final = "[location redacted]"
 WITHHELD: Final = "[summary withheld: a protected person's record was not available to redact it]"
 _NAME_MARK: Final = "[name redacted]"
 _MIN_PART: Final = 3
+# ASCII control characters other than tab and line ends: folding drops them ("Aca\x07cia").
+_ASCII_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def redacted_label(person_id: str) -> str:
@@ -84,7 +86,8 @@ def _pattern(texts: Iterable[str]) -> re.Pattern[str]:
 @attrs.frozen
 class _Secrets:
     """What must not appear for one person: the texts, folded (see
-    :mod:`~spo_tracker.domain.textfold`), for a quick check before any pattern.
+    :mod:`~spo_tracker.domain.textfold`) and without spaces, for a quick substring
+    check of the folded text (without spaces) before any pattern.
 
     Attributes:
         streets: ``(key, pattern)`` per street of the address: the pattern is tried
@@ -103,8 +106,8 @@ def _secrets(person: ProtectedPerson) -> _Secrets:
         folded = Address(folded_address(address.lines), "")
         streets = tuple((_squeezed(key), p) for key, p in street_patterns(folded))
     return _Secrets(
-        tuple(sorted({t for t in _name_parts(person.name) if t})),
-        tuple(sorted({t for t in _address_parts(person) if t})),
+        tuple(sorted({_squeezed(t) for t in _name_parts(person.name) if t})),
+        tuple(sorted({_squeezed(t) for t in _address_parts(person) if t})),
         streets,
     )
 
@@ -138,7 +141,7 @@ def _replace(text: str, spans: list[tuple[int, int, str]], origins: list[int] | 
 def _folded(text: str) -> tuple[str, list[int] | None]:
     """``text`` folded, with its origins (``None`` when each character is its own:
     printable ASCII, by far the most common text, is only lower-cased)."""
-    if text.isascii() and text.isprintable():
+    if text.isascii() and (text.isprintable() or _ASCII_CONTROL.search(text) is None):
         return text.lower(), None
     return fold_with_origins(text)
 
@@ -206,10 +209,10 @@ class Redactor:
         if streets:
             found = re.compile("|".join(streets), re.IGNORECASE)
             spans += _spans(found, folded, LOCATION_MARK)
-        places = [t for t in secrets.places if _squeezed(t) in squeezed]
+        places = [t for t in secrets.places if t in squeezed]
         if places:
             spans += _spans(_pattern(places), folded, LOCATION_MARK)
-        found_names = [t for t in secrets.names if _squeezed(t) in squeezed] if names else []
+        found_names = [t for t in secrets.names if t in squeezed] if names else []
         if found_names:
             spans += _spans(_pattern(found_names), folded, _NAME_MARK)
         return _replace(text, spans, origins) if spans else text
