@@ -308,6 +308,11 @@ class Address:
     postcode: str = attrs.field(validator=_postcode)
     location: GeoPoint | None = attrs.field(default=None, validator=_location)
 
+    def __repr__(self) -> str:
+        # Any address may be a protected person's home: an error quoting a value's repr
+        # (an Address given where an Incident was expected) must not carry it.
+        return "Address(<withheld>)"
+
 
 @attrs.frozen
 class AddressPeriod:
@@ -459,12 +464,14 @@ class ProtectedPerson:
 
     Attributes:
         person_id: stable id.
-        name: shown to officers; redacted in reports by default.
+        name: shown to officers; redacted in reports by default; not in the repr.
         restricted: address and places, kept out of every report and export for defendants.
     """
 
     person_id: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_withheld_text)
+    # Not in the repr either: a ProtectedPerson given where something else was expected
+    # is quoted by the error that refuses it (``incidents[0]=ProtectedPerson(...)``).
+    name: str = attrs.field(validator=_withheld_text, repr=False)
     restricted: RestrictedDetails = attrs.field(factory=RestrictedDetails, repr=False)
 
     @property

@@ -29,11 +29,12 @@ from hypothesis import strategies as st
 
 from spo_tracker.cli import main
 from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.textfold import compact
 from spo_tracker.errors import ImportValidationError, SpoTrackerError
 from spo_tracker.interchange import Dataset, import_file
-from spo_tracker.storage import InMemoryStore, upgrade
+from spo_tracker.storage import InMemoryStore, ingest_incidents, upgrade
 from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import ACTOR, AT, dataset_text
 from tests.reports.strategies import LINES, NAMES, POSTCODES
@@ -269,6 +270,22 @@ def _store_refusals(person: ProtectedPerson) -> Iterator[Callable[[], object]]:
     yield lambda: Address(address.lines, address.postcode, (home.lat, home.lon))  # type: ignore[arg-type]
     yield lambda: RestrictedDetails(places=((address.lines[0], (home.lat, home.lon)),))
     yield lambda: RestrictedDetails(address=address.lines)  # type: ignore[arg-type]
+    # The person, or its address, given where an incident was expected.
+    yield lambda: ingest_incidents(store, [person], actor=ACTOR, at=AT)  # type: ignore[list-item]
+    yield lambda: ingest_incidents(store, [address], actor=ACTOR, at=AT)  # type: ignore[list-item]
+    # An incident summary naming the home, with a NUL: in bulk and one by one.
+    summary = f"seen at {address.lines[0]}, {address.postcode} ({home.lat}, {home.lon})\x00"
+    incident = Incident(
+        incident_id="I1", occurred_at=AT, kind=IncidentKind.SIGHTING, summary=summary
+    )
+    yield lambda: ingest_incidents(store, [incident], actor=ACTOR, at=AT)
+
+    def add_incident() -> None:
+        with store.unit_of_work(ACTOR, at=AT) as uow:
+            uow.incidents.add(incident)
+            uow.commit()
+
+    yield add_incident
 
 
 @given(planted_persons())
