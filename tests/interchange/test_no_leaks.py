@@ -36,7 +36,7 @@ from spo_tracker.errors import ImportValidationError, SpoTrackerError
 from spo_tracker.interchange import Dataset, import_file
 from spo_tracker.storage import InMemoryStore, ingest_incidents, upgrade
 from tests.interchange.builders import full_dataset
-from tests.interchange.conftest import ACTOR, AT, dataset_text
+from tests.interchange.conftest import ACTOR, AT, dataset_text, store_text
 from tests.reports.strategies import LINES, NAMES, POSTCODES
 
 Record = dict[str, Any]
@@ -372,3 +372,17 @@ def test_free_text_of_the_wrong_type_in_any_record_is_not_quoted(summary: object
     (issue,) = raised.value.errors
     assert (issue.line, issue.field) == (number, "attributes.summary")
     assert_quiet(f"{raised.value} {issue}", [compact("Qvacacia")], "summary")
+
+
+@given(planted_persons())
+def test_a_default_export_holds_no_restricted_value(person: ProtectedPerson) -> None:
+    """Exported without restricted details, the person is their id and name only: no
+    address line, postcode, place label or coordinate of theirs is in the file."""
+    store = InMemoryStore()
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        uow.protected_persons.add(person)
+        uow.commit()
+    text = store_text(store)
+    name_parts = {compact(p) for p in (person.name, *person.name.split())}
+    assert_quiet(text, [s for s in secrets_of(person) if s not in name_parts], "export")
+    assert compact(person.name) in compact(text)  # the name is exported, by design
