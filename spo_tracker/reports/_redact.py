@@ -10,11 +10,16 @@ Free text (incident summaries) is scrubbed as well: the names (unless
 included), every address line and postcode held in the person's restricted
 compartment, the house number and street of each address line however the
 street is written (``12 Acacia Ave`` for ``12 Acacia Avenue``, see
-:func:`~spo_tracker.domain.people.street_patterns`), and anything that looks
-like a pair of decimal coordinates are replaced by a bracketed marker.
-Scrubbing is deliberately eager: a word that merely equals part of a
-protected person's name is redacted too. Free text that may mention a
-protected person whose record the report was not given is withheld whole,
+:func:`~spo_tracker.domain.people.street_patterns`), and any coordinates
+written in the text (decimal or degrees-minutes-seconds, see
+:func:`~spo_tracker.domain.textfold.coordinate_spans`) are replaced by a
+bracketed marker. The text is matched *folded*
+(:mod:`~spo_tracker.domain.textfold`: compatibility forms, invisible
+characters, odd spaces and look-alike letters do not hide anything), each
+secret with any spacing, and each match replaces the span of the original
+text it came from. Scrubbing is deliberately eager: a word that merely equals
+part of a protected person's name is redacted too. Free text that may mention
+a protected person whose record the report was not given is withheld whole,
 since it cannot be checked.
 """
 
