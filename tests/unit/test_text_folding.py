@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Final
 
 import pendulum
@@ -21,7 +22,13 @@ from spo_tracker.domain.terms import (
     RequirementKind,
     SignOnSchedule,
 )
-from spo_tracker.domain.textfold import compact, coordinate_spans, fold, fold_with_origins
+from spo_tracker.domain.textfold import (
+    CONFUSABLES,
+    compact,
+    coordinate_spans,
+    fold,
+    fold_with_origins,
+)
 from spo_tracker.errors import InvalidValueError
 
 HOME: Final = GeoPoint(52.4862, -1.8904)
@@ -148,3 +155,18 @@ def test_text_without_a_decimal_pair_label_or_degree_has_no_coordinates(text: st
     """Times, dates, distances and counts are not read as positions."""
     if "." not in text and "a" not in text:
         assert coordinate_spans(text) == []
+
+
+def test_the_confusables_table_maps_cyrillic_and_greek_letters_to_latin_ones() -> None:
+    """Each entry is a Cyrillic or Greek letter and reads as one lower-case Latin letter."""
+    for letter, latin in CONFUSABLES.items():
+        assert unicodedata.name(letter).startswith(("CYRILLIC", "GREEK")), letter
+        assert latin.isascii(), letter
+        assert latin.isalpha(), letter
+        assert latin.islower(), letter
+
+
+@given(st.text(max_size=40))
+def test_folding_reads_text_and_its_nfkc_form_alike(text: str) -> None:
+    """Unicode NFKC changes nothing folding can see."""
+    assert fold(unicodedata.normalize("NFKC", text)) == fold(text)
