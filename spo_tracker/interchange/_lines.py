@@ -330,8 +330,15 @@ class SchemaChecker:
             "$ref": f"#/$defs/{kind}",
         }
 
-    def problems(self, kind: str, record: Mapping[str, Any]) -> list[tuple[str, str]]:
-        """``(field path, message)`` for each way ``record`` breaks the schema of ``kind``."""
+    def problems(
+        self, kind: str, record: Mapping[str, Any], *, withhold: bool = False
+    ) -> list[tuple[str, str]]:
+        """``(field path, message)`` for each way ``record`` breaks the schema of ``kind``.
+
+        Args:
+            withhold: quote no value at all (a protected person's record: any of its
+                fields may carry their name or whereabouts).
+        """
         if kind not in self._quick:
             self._quick[kind] = _fast(self._document(kind))
         quick = self._quick[kind]
@@ -340,7 +347,7 @@ class SchemaChecker:
         slow = self._slow.get(kind)
         if slow is None:
             slow = self._slow[kind] = jsonschema.Draft202012Validator(self._document(kind))
-        found = [_explain(error) for error in _leaves(slow.iter_errors(record))]
+        found = [_explain(error, withhold) for error in _leaves(slow.iter_errors(record))]
         if not found and quick is not None:
             # The two validators disagree: trust the stricter one, and say so.
             found = [("", "refused by the JSON Schema (jsonschema_rs)")]
@@ -363,8 +370,13 @@ def _path(parts: Any) -> str:
     return out
 
 
-def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
-    """A jsonschema error as ``(field path, message)``, naming the value but never all of it."""
+#: A field name that is shown as it is when unknown (anything else may be misplaced data).
+_FIELD_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+
+
+def _explain(error: jsonschema.ValidationError, withhold: bool = False) -> tuple[str, str]:
+    """A jsonschema error as ``(field path, message)``, naming the value but never all of it
+    (and none of it when ``withhold`` is set or the field is restricted)."""
     path = _path(error.absolute_path)
     value, rule, limit = error.instance, error.validator, error.validator_value
     if rule == "required":
@@ -374,8 +386,10 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
     if rule == "additionalProperties":
         known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
         extra = sorted(set(value) - known) if isinstance(value, dict) else []
+        if withhold:
+            extra = [e if _FIELD_NAME.match(e) else "<name withheld>" for e in extra]
         return path, f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}"
-    if path.startswith(_RESTRICTED):
+    if withhold or path.startswith(_RESTRICTED):
         return path, _withheld(rule, limit)
     return path, _message(rule, value, limit, error)
 
@@ -408,7 +422,8 @@ def _message(rule: Any, value: Any, limit: Any, error: jsonschema.ValidationErro
     if rule == "pattern" and limit == _DAY:
         return f"{shorten(value)} is not a calendar day (YYYY-MM-DD)"
     if rule == "pattern":
-        return f"{shorten(value)} contains characters not allowed here (control characters)"
+        # Free text: it may be a summary or note carrying a victim's details.
+        return "contains characters not allowed here (control characters; value withheld)"
     if rule == "maxLength":
         return f"{len(value):,} characters, over the limit of {limit:,} (oversize field)"
     if rule == "maxItems":
@@ -421,8 +436,18 @@ def _message(rule: Any, value: Any, limit: Any, error: jsonschema.ValidationErro
         return f"{shorten(value)}: expected {limit!r}"
     if rule == "type":
         expected = limit if isinstance(limit, str) else " or ".join(limit)
-        return f"{shorten(value)} is not of type {expected}"
+        return f"{_shown(value)} is not of type {expected}"
     return error.message if len(error.message) <= 200 else error.message[:197] + "..."
+
+
+def _shown(value: Any) -> str:
+    """A value of the wrong type as a message shows it: numbers, booleans and null as they
+    are; text, lists and objects by their JSON type only (they may carry free text)."""
+    if value is None or isinstance(value, bool | int | float):
+        return shorten(value)
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _instant_message(value: Any) -> str:

@@ -281,7 +281,7 @@ def _check_batch(batch: list[Incident], offset: int) -> None:
             or (t is not None and "\x00" in t)
             or (item.evidence_refs and "\x00" in "".join(item.evidence_refs))
         ):
-            refuse_nul(_codec.dump(item, Incident), "incident")
+            refuse_nul(_codec.dump(item, Incident), "incident", item.incident_id)
 
 
 def _batch_entry(batch: list[Incident], actor: Actor, at: _dt.datetime) -> PendingEntry:

@@ -28,7 +28,7 @@ from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
+from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails, Withheld
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware, instant_before
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
@@ -310,8 +310,8 @@ class Repository(Generic[T]):
             self._check_type(obj)
             # One dump serves both the NUL check and the audit snapshot.
             dumped = _codec.dump(obj, type(obj))
-            refuse_nul(dumped, self.kind)
             key = mapper.key(obj)
+            refuse_nul(dumped, self.kind, key)
             if key in seen:
                 raise DuplicateRecordError(self.kind, key)
             seen.add(key)
@@ -364,8 +364,8 @@ class Repository(Generic[T]):
                 ``transition`` is not a transition of ``obj``.
         """
         self._check_type(obj)
-        refuse_nul(_codec.dump(obj, type(obj)), self.kind)
         key = self._mapper.key(obj)
+        refuse_nul(_codec.dump(obj, type(obj)), self.kind, key)
         expected = self._expected(key, expected_revision)
         # Not remembered: after a conflict the caller must load again, not retry blindly.
         before, stored = self._load(key, lock=True, remember=False)
@@ -440,21 +440,33 @@ def _created_changes(mapper: Mapper[Any], obj: object, dumped: Any) -> Mapping[s
     return mapper.audit_created(obj)
 
 
-def refuse_nul(data: Any, kind: str) -> None:
+def refuse_nul(data: Any, kind: str, key: object = None, path: str = "") -> None:
     """Refuse text holding a NUL character: PostgreSQL cannot store it, so no backend does.
 
+    Args:
+        data: the record's dump (see :mod:`~spo_tracker.storage._codec`).
+        kind: the kind of record, for the message.
+        key: the record's id, for the message, when known.
+        path: where ``data`` sits in the record (for the recursion).
+
     Raises:
-        InvalidValueError: naming the text.
+        InvalidValueError: naming the record and the field (``restricted.address.lines[0]``),
+            never the text: any text may be a protected person's name or address.
     """
     if isinstance(data, str):
         if "\x00" in data:
-            raise InvalidValueError(kind, data, "text may not contain a NUL character")
+            record = kind if key is None else f"{kind} {key!r}"
+            raise InvalidValueError(
+                path or kind,
+                Withheld("may be restricted"),
+                f"text in {record} may not contain a NUL character",
+            )
     elif isinstance(data, dict):
-        for value in data.values():
-            refuse_nul(value, kind)
+        for name, value in data.items():
+            refuse_nul(value, kind, key, f"{path}.{name}" if path else str(name))
     elif isinstance(data, list):
-        for value in data:
-            refuse_nul(value, kind)
+        for i, value in enumerate(data):
+            refuse_nul(value, kind, key, f"{path}[{i}]")
 
 
 def _transition(record: TransitionRecord) -> dict[str, Any]:
@@ -664,7 +676,7 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         its id (SPA2019 s.1(2)(b)); ``orders`` caches each order's defendant and terms."""
         texts = (record.record_id, record.order_id, record.term_id, record.note)
         if any("\x00" in t for t in texts) or "\x00" in (record.recorded_by or ""):
-            refuse_nul(_codec.dump(record, ComplianceRecord), self.kind)
+            refuse_nul(_codec.dump(record, ComplianceRecord), self.kind, record.record_id)
         found = orders.get(record.order_id)
         if found is None:
             loaded = self._uow._records().load(MAPPERS[Order], record.order_id, lock=False)
@@ -856,7 +868,7 @@ class UnitOfWork(abc.ABC):
             if any(t is not None and "\x00" in t for t in texts) or any(
                 "\x00" in ref for ref in item.evidence_refs
             ):
-                refuse_nul(_codec.dump(item, Incident), "incident")
+                refuse_nul(_codec.dump(item, Incident), "incident", item.incident_id)
         self._records().insert_incidents(batch)
         ids = [i.incident_id for i in batch]
         digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
@@ -888,7 +900,7 @@ class UnitOfWork(abc.ABC):
             if item.alert_id in seen:
                 raise InvalidValueError("alert_id", item.alert_id, "appears twice")
             seen.add(item.alert_id)
-            refuse_nul(_codec.dump(item, Alert), "alert")
+            refuse_nul(_codec.dump(item, Alert), "alert", item.alert_id)
         self._records().insert_many(MAPPERS[Alert], batch)
         ids = [a.alert_id for a in batch]
         for key in ids:

@@ -194,13 +194,22 @@ def make_engine(target: DatabaseUrl) -> Engine:
     Raises:
         DatabaseUnavailableError: the SQLite file's folder does not exist.
     """
+    # hide_parameters: SQLAlchemy logs statements with their parameters once logging is
+    # at INFO (an application's basicConfig is enough) and quotes them in its errors;
+    # the parameters are protected persons' names and addresses.
     if not target.is_sqlite:
-        return create_engine(target.url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+        return create_engine(
+            target.url,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+            hide_parameters=True,
+        )
     folder = target.sqlite_path.parent
     if not folder.is_dir():
         raise DatabaseUnavailableError(target.shown, f"folder {str(folder)!r} does not exist")
     engine = create_engine(
-        target.url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+        target.url,
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        hide_parameters=True,
     )
     event.listen(engine, "do_connect", functools.partial(_sqlite_before_open, target))
     event.listen(engine, "connect", _sqlite_on_connect)
