@@ -99,7 +99,10 @@ def _fill_at_first_revision(url: str) -> list[object]:
                     values = {c.name: getattr(row, c.name) for c in table.columns if c.name in then}
                     conn.execute(sa.insert(table).values(values))
             audit = METADATA.tables["audit_entries"]
-            conn.execute(sa.insert(audit), [_entry_values(e) for e in chain(pending, 0, "0" * 64)])
+            then = {c["name"] for c in existing.get_columns("audit_entries")}
+            entries = chain(pending, 0, "0" * 64)
+            old = [{k: v for k, v in _entry_values(e).items() if k in then} for e in entries]
+            conn.execute(sa.insert(audit), old)
     finally:
         engine.dispose()
     return stored

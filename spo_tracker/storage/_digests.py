@@ -1,0 +1,52 @@
+"""Record digests: what an audit entry says a record (or a bulk batch) held after a change.
+
+A digest is ``sha256:<hex>`` of the record's canonical text, or, when the
+store has an audit key, ``hmac-sha256:<key id>:<hex>`` under that key. Keyed
+digests matter for protected persons: the digest covers their restricted
+details, and a plain hash of a low-entropy value (a postcode) would let
+someone who reads the trail, but not the restricted table, confirm a guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from typing import Any
+
+from spo_tracker.storage._codec import canonical_json
+from spo_tracker.storage._keys import AuditKeyring
+
+__all__ = ["batch_text", "digest_text", "matches", "record_digest"]
+
+
+def digest_text(text: str, keyring: AuditKeyring | None) -> str:
+    """The digest of ``text``: keyed with the keyring's current key, if there is one."""
+    data = text.encode()
+    if keyring is None:
+        return f"sha256:{hashlib.sha256(data).hexdigest()}"
+    key = keyring.current
+    return f"hmac-sha256:{key.key_id}:{hmac.digest(key.secret, data, 'sha256').hex()}"
+
+
+def record_digest(dumped: Any, keyring: AuditKeyring | None) -> str:
+    """The digest of a record given as its JSON-ready dump (``_codec.dump``)."""
+    return digest_text(canonical_json(dumped), keyring)
+
+
+def batch_text(rows: Sequence[tuple[Any, ...]]) -> str:
+    """A bulk batch's rows as one text, in id order (the order they were given in is not kept)."""
+    return repr(sorted(rows))
+
+
+def matches(expected: str, text: str, keyring: AuditKeyring | None) -> bool | None:
+    """Whether ``text`` has the digest ``expected``; ``None`` if it is keyed with a key
+    the keyring does not hold (or no keyring is given)."""
+    if expected.startswith("sha256:"):
+        return hmac.compare_digest(expected, digest_text(text, None))
+    _, key_id, _ = expected.split(":", 2) if expected.count(":") >= 2 else ("", "", "")
+    key = None if keyring is None else keyring.get(key_id)
+    if key is None:
+        return None
+    found = hmac.digest(key.secret, text.encode(), "sha256").hex()
+    return hmac.compare_digest(expected, f"hmac-sha256:{key_id}:{found}")
