@@ -59,13 +59,14 @@ class Expected:
             if entry.seq == self.watch:
                 self.hashes[entry.seq] = entry.entry_hash
             digest, kind = entry.record_digest, entry.subject_kind
-            if digest is not None:
-                if kind == "incident_batch":
-                    self.batches[entry.subject_id] = digest
-                elif kind in _BULK_KINDS:
-                    self.bulk_kinds.add(_BULK_KINDS[kind])
-                else:
-                    self.records[(kind, entry.subject_id)] = digest
+            if kind in _BULK_KINDS:
+                self.bulk_kinds.add(_BULK_KINDS[kind])
+            elif digest is None:
+                pass
+            elif kind == "incident_batch":
+                self.batches[entry.subject_id] = digest
+            else:
+                self.records[(kind, entry.subject_id)] = digest
             yield entry
 
 

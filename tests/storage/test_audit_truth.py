@@ -31,6 +31,7 @@ from spo_tracker.storage._audit import entry_hash
 from spo_tracker.storage._keys import keyring_from_environment, new_key_line
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, fixed_clock
+from tests.storage.test_bulk_alerts import alerts
 
 BACKEND_URLS = [
     pytest.param("sqlite_url", id="sqlite"),
@@ -411,6 +412,31 @@ def test_record_digests_are_keyed_when_a_key_is_configured(url: str) -> None:
     assert _check(url, K1, deep=True).findings == (
         "protected_person 'P1': differs from its last audit entry (changed outside the library)",
     )
+
+
+def test_alerts_stored_in_bulk_are_counted_not_flagged(url: str) -> None:
+    """A scan's alerts have one entry for the batch: deep verification says it did not check
+    them one by one, rather than calling them unaudited; one changed later is checked."""
+    store = _store(url)
+    batch = alerts("A", 3)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.add_alerts(batch)
+        uow.commit()
+    with store.unit_of_work(ACTOR) as uow:
+        uow.alerts.update(attrs.evolve(batch[0], severity="critical"), expected_revision=1)
+        uow.commit()
+    store.close()
+    report = _check(url, deep=True)
+    assert (report.ok, report.findings) == (True, ())
+    assert "3 alert records stored in bulk: not checked one by one" not in report.notes
+    assert "2 alert records stored in bulk: not checked one by one" in report.notes
+    table = METADATA.tables["alerts"]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(table).where(table.c.alert_id == batch[0].alert_id))
+    engine.dispose()
+    found = _check(url, deep=True).findings
+    assert found == (f"alert {batch[0].alert_id!r}: deleted outside the library",)
 
 
 def test_deep_verification_is_refused_on_the_memory_store() -> None:
