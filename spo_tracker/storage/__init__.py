@@ -328,7 +328,9 @@ def ingest_incidents(
 
     Each batch is checked (every item an :class:`Incident`, no id twice) and
     written with one multi-row insert of plain tuples and one audit entry
-    (``incidents.ingested``: count, first and last id, SHA-256 of the ids).
+    (``incidents.ingested``: count, first and last id, SHA-256 of the ids; its
+    record digest covers the batch's rows, each of which names the batch in
+    ``audit_batch``, so that ``verify(store, deep=True)`` can check them).
     ``incidents`` may be any iterable, consumed batch by batch.
 
     Raises:

@@ -360,6 +360,8 @@ class AuditReport:
         if self.problem is not None:
             return f"audit trail BROKEN at entry {self.first_bad_seq}: {self.problem}"
         notes = "".join(f"; {note}" for note in self.notes)
+        if self.sealed:
+            notes = f"; seals checked{notes}"
         if self.findings:
             return (
                 f"audit trail intact but {len(self.findings)} record difference(s) found: "

@@ -24,6 +24,7 @@ from spo_tracker.storage import (
     connect,
     ingest_incidents,
     read_checkpoint,
+    upgrade,
     verify,
     write_checkpoint,
 )
@@ -255,6 +256,19 @@ def test_an_unsealed_forgery_after_sealed_entries_is_caught_even_without_the_key
     assert "not sealed" in (report.problem or "")
 
 
+def test_a_database_created_with_a_key_has_a_sealed_genesis(tmp_path: Path) -> None:
+    """upgrade() seals entry 0 with the key; writes under it need no rotation entry."""
+    url = f"sqlite:///{tmp_path / 'sealed.sqlite'}"
+    upgrade(url, audit_keyring=K1)
+    _fill(_store(url, K1))
+    store = _store(url, K1)
+    entries = list(store.audit_entries())
+    store.close()
+    assert {e.key_id for e in entries} == {"k1"}
+    assert "audit.key_rotated" not in {e.event for e in entries}
+    assert _check(url, K1).sealed
+
+
 def test_a_wrong_key_fails(url: str) -> None:
     """The same key id with another secret does not verify anything it sealed."""
     _fill(_store(url, K1))
@@ -275,7 +289,9 @@ def test_key_rotation_keeps_old_entries_verifiable(url: str) -> None:
         ("audit.key_rotated", "k2"),
         ("incidents.ingested", "k2"),
     ]
-    assert _check(url, K2).ok
+    full = _check(url, K2)
+    assert (full.ok, full.sealed) == (True, True)
+    assert "seals checked" in full.describe()
     report = _check(url, AuditKeyring((K2.current,)))
     assert not report.ok
     assert "keyring does not hold" in (report.problem or "")
