@@ -25,7 +25,7 @@ from sqlmodel import Session
 from spo_tracker.errors import AuditKeyError, InvalidValueError, StoredRecordError
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import GENESIS_EVENT, AuditEntry, _adopted
-from spo_tracker.storage._digests import batch_text, matches
+from spo_tracker.storage._digests import batch_bytes, matches
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
 from spo_tracker.storage._sql import _BATCH_COLUMNS, SqlRecords, SqlStore, _refs_json, _table
@@ -162,7 +162,7 @@ def _unaudited(kind: str, expected: Expected) -> str | None:
 
 def _texts(
     records: SqlRecords, mapper: Mapper[Any], keys: list[str]
-) -> Iterator[tuple[str, str | None]]:
+) -> Iterator[tuple[str, bytes | None]]:
     """Each record's canonical text (``None``: it no longer reads as a record)."""
     try:
         found = records.load_many(mapper, keys)
@@ -174,11 +174,11 @@ def _texts(
             except StoredRecordError:
                 yield key, None
     for key, obj in found.items():
-        yield key, _codec.canonical_json(_codec.dump(obj, type(obj)))
+        yield key, _codec.canonical_json(_codec.dump(obj, type(obj))).encode()
 
 
 def _compare(
-    digest: str, text: str, keyring: AuditKeyring | None, what: str, findings: list[str]
+    digest: str, text: bytes, keyring: AuditKeyring | None, what: str, findings: list[str]
 ) -> None:
     verdict = matches(digest, text, keyring)
     if verdict is None:
@@ -210,7 +210,7 @@ def _check_batches(
                 "incident batches with an incident changed since", 0
             )
         else:
-            _compare(digest, batch_text(rows), keyring, f"incident_batch {batch!r}", findings)
+            _compare(digest, batch_bytes(rows), keyring, f"incident_batch {batch!r}", findings)
     for batch in sorted(set(expected.batches) - seen):
         findings.append(f"incident_batch {batch!r}: every row deleted outside the library")
 

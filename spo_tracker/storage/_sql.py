@@ -43,7 +43,7 @@ from spo_tracker.storage._base import (
     Store,
     UnitOfWork,
 )
-from spo_tracker.storage._digests import batch_text, digest_text
+from spo_tracker.storage._digests import batch_bytes, digest_bytes
 from spo_tracker.storage._engine import DatabaseUrl, translate, translating
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import (
@@ -658,7 +658,7 @@ def _batch_digest(
     rows = (
         sqlite_rows if sqlite_rows is not None else [_sqlite_incident(i, batch) for i in incidents]
     )
-    return digest_text(batch_text(rows), keyring)
+    return digest_bytes(batch_bytes(rows), keyring)
 
 
 def _copy_incidents(conn: Connection, rows: list[tuple[Any, ...]]) -> None:

@@ -29,6 +29,7 @@ from spo_tracker.storage import (
     write_checkpoint,
 )
 from spo_tracker.storage._audit import entry_hash
+from spo_tracker.storage._digests import batch_bytes
 from spo_tracker.storage._keys import keyring_from_environment, new_key_line
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, fixed_clock
@@ -542,3 +543,14 @@ def test_a_missing_key_file_is_a_typed_error(tmp_path: Path) -> None:
     with pytest.raises(AuditKeyError, match="cannot read"):
         AuditKeyring.from_file(tmp_path / "absent")
     assert not os.path.exists(tmp_path / "absent")
+
+
+def test_the_batch_encoding_is_pinned() -> None:
+    """Batch digests cover marshal format 2 of the rows in id order: these bytes must never
+    change, or every stored batch digest would stop matching its rows."""
+    rows = [("b", 2**40, -1.9, None, False, "é"), ("a", 1, 52.5, None, True, "")]
+    assert batch_bytes(rows).hex() == (
+        "5b0200000028060000007501000000616901000000670000000000404a404e54750000000028060000"
+        "007501000000626c0300000000000000000467666666666666febf4e467502000000c3a9"
+    )
+    assert batch_bytes(list(reversed(rows))) == batch_bytes(rows)
