@@ -400,7 +400,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from spo_tracker.storage import display_url, upgrade
 
     url = _database(args)
-    revision = upgrade(url)
+    revision = upgrade(url, audit_keyring=_audit_keyring(args))
     print(f"{display_url(url)} is at schema revision {revision}")
     return 0
 
@@ -464,9 +464,11 @@ def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="create the database or migrate it to the newest schema",
         description="Create the database (a SQLite file is created if missing; its folder "
         "must exist) or migrate it to the schema this version needs, in one transaction. "
-        "Safe to run again: an up-to-date database is left as it is.",
+        "Safe to run again: an up-to-date database is left as it is. A new database's audit "
+        "trail starts with a genesis entry, sealed with the audit key if one is given.",
     )
     _database_option(up)
+    _audit_key_option(up)
     up.set_defaults(handler=_db_upgrade)
 
 

@@ -24,7 +24,6 @@ from spo_tracker.storage import (
     connect,
     ingest_incidents,
     read_checkpoint,
-    upgrade,
     verify,
     write_checkpoint,
 )
@@ -258,9 +257,11 @@ def test_an_unsealed_forgery_after_sealed_entries_is_caught_even_without_the_key
 
 
 def test_a_database_created_with_a_key_has_a_sealed_genesis(tmp_path: Path) -> None:
-    """upgrade() seals entry 0 with the key; writes under it need no rotation entry."""
+    """`db upgrade --audit-key-file` seals entry 0; writes under the key need no rotation."""
     url = f"sqlite:///{tmp_path / 'sealed.sqlite'}"
-    upgrade(url, audit_keyring=K1)
+    keys = tmp_path / "keys"
+    keys.write_text(f"k1 {'11' * 32}\n")
+    assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 0
     _fill(_store(url, K1))
     store = _store(url, K1)
     entries = list(store.audit_entries())
