@@ -444,10 +444,13 @@ def _audit_new_key(args: argparse.Namespace) -> int:
     from spo_tracker.storage._keys import new_key_line
 
     line = new_key_line(args.key_id)
-    fd = os.open(args.to, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = os.open(args.to, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, f"{line}\n".encode())
+        size = os.fstat(fd).st_size
+        # A file edited by hand may lack its last newline: the key must start a line.
+        ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+        os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
     finally:
         os.close(fd)
     print(f"key {args.key_id} appended to {args.to}: new entries are sealed with it")

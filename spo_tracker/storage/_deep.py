@@ -22,7 +22,12 @@ import attrs
 from sqlalchemy import select
 from sqlmodel import Session
 
-from spo_tracker.errors import AuditKeyError, InvalidValueError, StoredRecordError
+from spo_tracker.errors import (
+    AuditKeyError,
+    InvalidValueError,
+    OutputWriteError,
+    StoredRecordError,
+)
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import GENESIS_EVENT, AuditEntry, _adopted
 from spo_tracker.storage._digests import batch_bytes, matches
@@ -290,18 +295,24 @@ def write_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> No
 
     The file is written beside ``path`` and renamed over it, so a reader never
     sees half of it.
+
+    Raises:
+        OutputWriteError: the file cannot be written (a missing folder, a full disk...).
     """
     target = Path(path)
     temporary = target.with_name(f".{target.name}.tmp")
     text = json.dumps(attrs.asdict(checkpoint), sort_keys=True, indent=2) + "\n"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.fchmod(descriptor, 0o600)
-        os.write(descriptor, text.encode())
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    os.replace(temporary, target)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(descriptor, 0o600)
+            os.write(descriptor, text.encode())
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(temporary, target)
+    except OSError as error:
+        raise OutputWriteError(str(path), error.strerror or type(error).__name__) from None
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:

@@ -14,7 +14,12 @@ import pytest
 import sqlalchemy as sa
 
 from spo_tracker.cli import main
-from spo_tracker.errors import AuditKeyError, BatchRejectedError, InvalidValueError
+from spo_tracker.errors import (
+    AuditKeyError,
+    BatchRejectedError,
+    InvalidValueError,
+    OutputWriteError,
+)
 from spo_tracker.storage import (
     METADATA,
     AuditKeyring,
@@ -491,8 +496,10 @@ def test_the_cli_writes_a_checkpoint_and_verifies_against_it(
 ) -> None:
     """`audit new-key`, `audit checkpoint --to`, `audit verify --checkpoint` (exit 3 when cut)."""
     keys, head = tmp_path / "audit.keys", tmp_path / "head.json"
+    keys.write_text(f"# old key, no newline at the end\nold {'11' * 32}")
     assert main(["audit", "new-key", "--key-id", "2026-12", "--to", str(keys)]) == 0
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    assert [k.key_id for k in AuditKeyring.from_file(keys).keys] == ["old", "2026-12"]
     args = ["--database", filled, "--audit-key-file", str(keys)]
     assert main(["audit", "checkpoint", *args, "--to", str(head)]) == 0
     assert "sealed with 2026-12" in capsys.readouterr().out
@@ -537,6 +544,14 @@ def test_bad_key_files_are_typed_errors_that_never_quote_a_secret(text: str, wor
         AuditKeyring.from_text(text, source="keys")
     assert "11" * 32 not in str(caught.value)
     assert "22" * 32 not in str(caught.value)
+
+
+def test_a_checkpoint_that_cannot_be_written_is_a_typed_error(tmp_path: Path) -> None:
+    """A missing folder: OutputWriteError naming the path, nothing left behind."""
+    mark = checkpoint(InMemoryStore(clock=fixed_clock))
+    with pytest.raises(OutputWriteError, match="no-such-folder"):
+        write_checkpoint(mark, tmp_path / "no-such-folder" / "head.json")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_key_file_is_a_typed_error(tmp_path: Path) -> None:
