@@ -462,6 +462,25 @@ def test_alerts_stored_in_bulk_are_counted_not_flagged(url: str) -> None:
     assert found == (f"alert {batch[0].alert_id!r}: deleted outside the library",)
 
 
+def test_an_incident_changed_after_its_batch_is_checked_on_its_own(filled: str) -> None:
+    """Its own entry's digest covers it from then on; its batch is counted as not checked."""
+    store = _store(filled)
+    with store.unit_of_work(ACTOR) as uow:
+        changed = attrs.evolve(uow.incidents.get("I-000001"), summary="corrected")
+        uow.incidents.update(changed, reason="typo")
+        uow.commit()
+    store.close()
+    report = _check(filled, deep=True)
+    assert (report.ok, report.findings) == (True, ())
+    assert "1 incident batches with an incident changed since: not checked one by one" in (
+        report.notes
+    )
+    _sql(filled, "UPDATE incidents SET summary = 'edited' WHERE incident_id = 'I-000001'")
+    assert _check(filled, deep=True).findings == (
+        "incident 'I-000001': differs from its last audit entry (changed outside the library)",
+    )
+
+
 def test_deep_verification_is_refused_on_the_memory_store() -> None:
     """Nothing can edit a dictionary behind the store's back: a typed error, not a no-op."""
     with pytest.raises(InvalidValueError, match="deep"):
