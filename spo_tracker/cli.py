@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
     from spo_tracker.detection.engine import ScanResult
     from spo_tracker.reports import Report
     from spo_tracker.reports._source import StoredRecords
-    from spo_tracker.storage import Actor, AuditKeyring, Store
+    from spo_tracker.storage import Actor, Store
 
 __all__ = ["DEFAULT_DATABASE", "main"]
 
@@ -403,6 +403,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     revision = upgrade(url, audit_keyring=_audit_keyring(args))
     print(f"{display_url(url)} is at schema revision {revision}")
     return 0
+
+
+if TYPE_CHECKING:
+    from spo_tracker.storage import AuditKeyring
 
 
 def _audit_keyring(args: argparse.Namespace) -> AuditKeyring | None:
