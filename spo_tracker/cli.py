@@ -437,6 +437,11 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
     from spo_tracker.storage import checkpoint, connect, write_checkpoint
 
     with connect(_database(args), audit_keyring=_audit_keyring(args)) as store:
+        # Recorded first: the trail shows when checkpoints were taken, and a trail not yet
+        # written with the key is sealed by this entry before its head is taken.
+        with store.unit_of_work(_actor(), at=_now(args)) as uow:
+            uow.note("audit.checkpoint", "audit", "checkpoint", reason="audit checkpoint")
+            uow.commit()
         head = checkpoint(store)
     write_checkpoint(head, args.to)
     sealed = "unsealed (no audit key)" if head.key_id is None else f"sealed with {head.key_id}"
@@ -519,9 +524,11 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     mark = actions.add_parser(
         "checkpoint",
         help="write the trail's head, sealed with the audit key, to a file",
-        description="Verify the trail, then write its head (number and hash, and its genesis "
-        "hash), sealed with the audit key, to PATH (mode 0600). Keep the file outside the "
-        "database; `audit verify --checkpoint PATH` then fails if the trail was cut after it.",
+        description="Record an audit.checkpoint entry (sealed with the audit key, so a trail "
+        "not yet written with the key is sealed from here), verify the trail, then write its "
+        "head (number and hash, and its genesis hash), sealed with the key, to PATH (mode "
+        "0600). Keep the file outside the database; `audit verify --checkpoint PATH` then "
+        "fails if the trail was cut after it.",
     )
     _database_option(mark)
     _audit_key_option(mark)

@@ -404,6 +404,7 @@ class _Walk:
         self.adopted: tuple[int, str] | None = None
         self.sealed_since: int | None = None
         self.last_key: str | None = None
+        self.head_sealed = False
 
     def step(self, entry: AuditEntry) -> str | None:
         if self.genesis is None:
@@ -418,6 +419,7 @@ class _Walk:
             problem = self._seal(entry)
         if problem is None:
             self.expected, self.prev = entry.seq + 1, entry.entry_hash
+            self.head_sealed = entry.key_id is not None
         return problem
 
     def _genesis(self, entry: AuditEntry) -> str | None:
@@ -475,6 +477,12 @@ class _Walk:
             return last + 1, "the head record is missing (deleted)"
         if head != (last, self.prev):
             return last + 1, _head_problem(head, last)
+        if self.keyring is not None and not self.head_sealed:
+            return last, (
+                "it is not sealed, yet an audit key is given: a trail written with the key "
+                "ends with a sealed entry, so this one was cut back to unsealed entries or "
+                "replaced (or the key has not written to it yet: any write with it seals it)"
+            )
         return None
 
     def _notes(self) -> tuple[str, ...]:

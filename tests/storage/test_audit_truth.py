@@ -276,6 +276,21 @@ def test_a_database_created_with_a_key_has_a_sealed_genesis(tmp_path: Path) -> N
     assert _check(url, K1).sealed
 
 
+def test_a_sealed_trail_cut_back_to_its_genesis_fails_with_the_key(url: str) -> None:
+    """Every entry after the unsealed genesis deleted and the head moved back: the chain
+    alone sees a whole trail of 0 entries; the key knows a sealed trail ends sealed, and
+    deep verification finds records that no entry accounts for."""
+    _fill(_store(url, K1))
+    _cut_tail(url, 0, head="move")
+    assert _check(url).ok
+    report = _check(url, K1)
+    assert (report.ok, report.first_bad_seq) == (False, 0)
+    assert "not sealed, yet an audit key is given" in (report.problem or "")
+    assert "defendant 'D1': not in the audit trail (added outside it)" in (
+        _check(url, deep=True).findings
+    )
+
+
 def test_a_wrong_key_fails(url: str) -> None:
     """The same key id with another secret does not verify anything it sealed."""
     _fill(_store(url, K1))
@@ -523,7 +538,13 @@ def test_the_cli_writes_a_checkpoint_and_verifies_against_it(
     assert main(["audit", "checkpoint", *args, "--to", str(head)]) == 0
     assert "sealed with 2026-12" in capsys.readouterr().out
     assert main(["audit", "verify", *args, "--checkpoint", str(head)]) == 0
-    _cut_tail(filled, 3, head="move")
+    store = _store(filled, AuditKeyring.from_file(keys))
+    assert [e.event for e in store.audit_entries()][-2:] == [
+        "audit.key_rotated",
+        "audit.checkpoint",
+    ]
+    store.close()
+    _cut_tail(filled, 6, head="move")  # the checkpoint's own entry, 7, cut off
     capsys.readouterr()
     assert main(["audit", "verify", *args, "--checkpoint", str(head)]) == 3
     assert "cut after the checkpoint" in capsys.readouterr().err
