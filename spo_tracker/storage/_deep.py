@@ -211,9 +211,8 @@ def _check_batches(
         if digest is None:
             findings.append(f"incident_batch {batch!r}: not in the audit trail (added outside it)")
         elif any(("incident", row[0]) in expected.records for row in rows):
-            unchecked["incident batches with an incident changed since"] = 1 + unchecked.get(
-                "incident batches with an incident changed since", 0
-            )
+            why = "incident batches with an incident changed since"
+            unchecked[why] = unchecked.get(why, 0) + 1
         else:
             _compare(digest, batch_bytes(rows), keyring, f"incident_batch {batch!r}", findings)
     for batch in sorted(set(expected.batches) - seen):
