@@ -438,21 +438,70 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from spo_tracker.storage import display_url, upgrade
 
     url = _database(args)
-    revision = upgrade(url)
+    revision = upgrade(url, audit_keyring=_audit_keyring(args))
     print(f"{display_url(url)} is at schema revision {revision}")
     return 0
 
 
-def _audit_verify(args: argparse.Namespace) -> int:
-    from spo_tracker.storage import connect, verify
+if TYPE_CHECKING:
+    from spo_tracker.storage import AuditKeyring
 
-    with connect(_database(args)) as store:
-        report = verify(store)
+
+def _audit_keyring(args: argparse.Namespace) -> AuditKeyring | None:
+    """``--audit-key-file``, else the environment's key (as connect() finds it), else none."""
+    from spo_tracker.storage import AuditKeyring
+
+    path: str | None = getattr(args, "audit_key_file", None)
+    return None if path is None else AuditKeyring.from_file(path)
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import connect, read_checkpoint, verify
+
+    keyring = _audit_keyring(args)
+    anchor = None if args.checkpoint is None else read_checkpoint(args.checkpoint)
+    with connect(_database(args), audit_keyring=keyring) as store:
+        report = verify(store, deep=args.deep, checkpoint=anchor)
     if report.ok:
         print(report.describe())
         return 0
     print(f"spo-tracker: {report.describe()}", file=sys.stderr)
+    for finding in report.findings:
+        print(f"spo-tracker: {finding}", file=sys.stderr)
     return 3
+
+
+def _audit_checkpoint(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import checkpoint, connect, write_checkpoint
+
+    with connect(_database(args), audit_keyring=_audit_keyring(args)) as store:
+        # Recorded first: the trail shows when checkpoints were taken, and a trail not yet
+        # written with the key is sealed by this entry before its head is taken.
+        with store.unit_of_work(_actor(), at=_now(args)) as uow:
+            uow.note("audit.checkpoint", "audit", "checkpoint", reason="audit checkpoint")
+            uow.commit()
+        head = checkpoint(store)
+    write_checkpoint(head, args.to)
+    sealed = "unsealed (no audit key)" if head.key_id is None else f"sealed with {head.key_id}"
+    print(f"checkpoint written to {args.to}: head {head.head_seq} {head.head_hash}, {sealed}")
+    return 0
+
+
+def _audit_new_key(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import new_key_line
+
+    line = new_key_line(args.key_id)
+    fd = os.open(args.to, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        size = os.fstat(fd).st_size
+        # A file edited by hand may lack its last newline: the key must start a line.
+        ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+        os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
+    finally:
+        os.close(fd)
+    print(f"key {args.key_id} appended to {args.to}: new entries are sealed with it")
+    return 0
 
 
 def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -465,10 +514,22 @@ def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="create the database or migrate it to the newest schema",
         description="Create the database (a SQLite file is created if missing; its folder "
         "must exist) or migrate it to the schema this version needs, in one transaction. "
-        "Safe to run again: an up-to-date database is left as it is.",
+        "Safe to run again: an up-to-date database is left as it is. A new database's audit "
+        "trail starts with a genesis entry, sealed with the audit key if one is given.",
     )
     _database_option(up)
+    _audit_key_option(up)
     up.set_defaults(handler=_db_upgrade)
+
+
+def _audit_key_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--audit-key-file",
+        metavar="PATH",
+        default=None,
+        help="the audit key file (one '<key id> <hex secret>' a line, the last one current); "
+        "default: $SPO_TRACKER_AUDIT_KEY_FILE or $SPO_TRACKER_AUDIT_KEY, else none",
+    )
 
 
 def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -479,13 +540,48 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     check = actions.add_parser(
         "verify",
         help="check the audit trail's hash chain; exit code 3 if it is broken",
-        description="Re-hash every audit entry and check each link to the one before and the "
-        "head record. Prints the entry count and the head hash (record it elsewhere to anchor "
-        "the trail). If an entry was altered, deleted or inserted, names the first bad entry "
-        "on stderr and exits with code 3.",
+        description="Check the genesis entry, re-hash every audit entry and check each link "
+        "to the one before, each seal (with an audit key) and the head record. Prints the "
+        "entry count and the head hash. If an entry was altered, deleted, inserted or forged, "
+        "or the trail was cut or emptied, names the first bad entry on stderr and exits with "
+        "code 3. --deep also compares every stored record with the trail; --checkpoint "
+        "checks that the trail still reaches a checkpoint written earlier.",
     )
     _database_option(check)
+    _audit_key_option(check)
+    check.add_argument(
+        "--deep",
+        action="store_true",
+        help="also recompute every record's digest and report records changed, added or "
+        "deleted outside the library, by kind and id",
+    )
+    check.add_argument(
+        "--checkpoint", metavar="PATH", default=None, help="a file from `audit checkpoint`"
+    )
     check.set_defaults(handler=_audit_verify)
+    mark = actions.add_parser(
+        "checkpoint",
+        help="write the trail's head, sealed with the audit key, to a file",
+        description="Record an audit.checkpoint entry (sealed with the audit key, so a trail "
+        "not yet written with the key is sealed from here), verify the trail, then write its "
+        "head (number and hash, and its genesis hash), sealed with the key, to PATH (mode "
+        "0600). Keep the file outside the database; `audit verify --checkpoint PATH` then "
+        "fails if the trail was cut after it.",
+    )
+    _database_option(mark)
+    _audit_key_option(mark)
+    mark.add_argument("--to", metavar="PATH", required=True, help="the checkpoint file")
+    mark.set_defaults(handler=_audit_checkpoint)
+    key = actions.add_parser(
+        "new-key",
+        help="append a new random audit key to a key file (creates it, mode 0600)",
+        description="Append '<KEY_ID> <random 32-byte secret>' to the key file: the new key "
+        "seals every entry written from now on (an audit.key_rotated entry marks the change); "
+        "keep the older lines, they verify older entries.",
+    )
+    key.add_argument("--key-id", required=True, help="the new key's id, e.g. 2026-12")
+    key.add_argument("--to", metavar="PATH", required=True, help="the key file")
+    key.set_defaults(handler=_audit_new_key)
 
 
 # --- import and export (interchange) ------------------------------------------------------

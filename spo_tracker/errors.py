@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 __all__ = [
+    "AuditKeyError",
     "BatchRejectedError",
     "ConcurrencyConflictError",
     "ConstraintViolationError",
@@ -358,6 +359,26 @@ class EventDeliveryError(SpoTrackerError, RuntimeError):
             f"({type(cause).__name__}: {cause}); {delivered} event(s) delivered before it, the "
             "rest stay in the outbox for the next run"
         )
+
+
+class AuditKeyError(SpoTrackerError, ValueError):
+    """An audit key or keyring is unusable, missing, or not the one the trail needs.
+
+    The message names the key id and, for a key file, the path and line; it
+    never quotes a secret.
+
+    Attributes:
+        key_id: the key's id, if known.
+        source: where the key came from (a file path and line, an environment variable).
+        reason: what is wrong, in one line.
+    """
+
+    def __init__(self, key_id: str | None, source: str, reason: str) -> None:
+        self.key_id = key_id
+        self.source = source
+        self.reason = reason
+        named = "" if key_id is None else f" {key_id!r}"
+        super().__init__(f"audit key{named} ({source}): {reason}")
 
 
 class OutputWriteError(SpoTrackerError, OSError):

@@ -43,6 +43,8 @@ from spo_tracker.events import DomainEvent, alert_raised, event_for_transition, 
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry
 from spo_tracker.storage._codec import instant_text
+from spo_tracker.storage._digests import record_digest
+from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper, mapper_for
 
 __all__ = [
@@ -183,8 +185,12 @@ class Records(Protocol):
     def person_name(self, key: str) -> str:
         """A protected person's name only. Raises NotFoundError."""
 
-    def insert_incidents(self, incidents: list[Incident]) -> None:
-        """Insert many incidents in this transaction. Raises DuplicateRecordError."""
+    def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
+        """Insert many incidents in this transaction as bulk batch ``batch``; returns the
+        batch's digest (see :mod:`spo_tracker.storage._digests`).
+
+        Raises DuplicateRecordError.
+        """
 
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id (those not stored are absent)."""
@@ -317,14 +323,15 @@ class Repository(Generic[T]):
             seen.add(key)
             revision = mapper.domain_revision(obj) or 1
             items.append((obj, revision))
-            audits.append((key, revision, _created_changes(mapper, obj, dumped)))
+            digest = record_digest(dumped, self._uow._keyring)
+            audits.append((key, revision, _created_changes(mapper, obj, dumped), digest))
             events.append(_created_event(obj, revision, actor))
         if not items:
             return 0
         self._uow._records().insert_aggregates(mapper, items)
-        for (key, revision, changes), event in zip(audits, events, strict=True):
+        for (key, revision, changes, digest), event in zip(audits, events, strict=True):
             self._uow._seen[(self.kind, key)] = revision
-            self._uow._audit(f"{self.kind}.created", self.kind, key, changes, reason)
+            self._uow._audit(f"{self.kind}.created", self.kind, key, changes, reason, digest)
             if event is not None:
                 self._uow._emit(event)
         return len(items)
@@ -364,8 +371,9 @@ class Repository(Generic[T]):
                 ``transition`` is not a transition of ``obj``.
         """
         self._check_type(obj)
+        dumped = _codec.dump(obj, type(obj))
         key = self._mapper.key(obj)
-        refuse_nul(_codec.dump(obj, type(obj)), self.kind, key)
+        refuse_nul(dumped, self.kind, key)
         expected = self._expected(key, expected_revision)
         # Not remembered: after a conflict the caller must load again, not retry blindly.
         before, stored = self._load(key, lock=True, remember=False)
@@ -381,7 +389,8 @@ class Repository(Generic[T]):
         if transition is not None:
             changes = {"transition": _transition(transition), "changes": changes}
             name = f"{transition.machine}.{transition.event}"
-        self._uow._audit(name, self.kind, key, changes, reason)
+        digest = record_digest(dumped, self._uow._keyring)
+        self._uow._audit(name, self.kind, key, changes, reason, digest)
         if event is not None:
             self._uow._emit(event)
         return revision
@@ -763,12 +772,20 @@ class UnitOfWork(abc.ABC):
         actor: who is acting (on every audit entry).
     """
 
-    def __init__(self, actor: Actor, *, at: _dt.datetime | None, clock: Clock | None) -> None:
+    def __init__(
+        self,
+        actor: Actor,
+        *,
+        at: _dt.datetime | None,
+        clock: Clock | None,
+        keyring: AuditKeyring | None = None,
+    ) -> None:
         if not isinstance(actor, Actor):
             raise InvalidValueError("actor", actor, "give an Actor(actor_id, role)")
         if at is None and clock is None:
             raise InvalidValueError("at", None, "give at=, or connect the store with a clock")
         self.actor = actor
+        self._keyring = keyring
         self._at = None if at is None else ensure_aware(at, field="at")
         self._clock = clock
         self._seen: dict[tuple[str, str], int] = {}
@@ -869,11 +886,12 @@ class UnitOfWork(abc.ABC):
                 "\x00" in ref for ref in item.evidence_refs
             ):
                 refuse_nul(_codec.dump(item, Incident), "incident", item.incident_id)
-        self._records().insert_incidents(batch)
         ids = [i.incident_id for i in batch]
+        key = f"{ids[0]}..{ids[-1]}"
+        rows = self._records().insert_incidents(batch, key)
         digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
         changes = {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
-        self._audit("incidents.ingested", "incident_batch", f"{ids[0]}..{ids[-1]}", changes, reason)
+        self._audit("incidents.ingested", "incident_batch", key, changes, reason, rows)
 
     def add_alerts(self, alerts: Sequence[Alert], *, reason: str = "") -> None:
         """Add many new alerts in this unit of work's transaction, audited as one entry.
@@ -973,10 +991,16 @@ class UnitOfWork(abc.ABC):
         return ensure_aware(self._clock(), field="clock()")
 
     def _audit(
-        self, event: str, kind: str, key: str, changes: Mapping[str, Any], reason: str
+        self,
+        event: str,
+        kind: str,
+        key: str,
+        changes: Mapping[str, Any],
+        reason: str,
+        digest: str | None = None,
     ) -> None:
         self._pending.append(
-            PendingEntry.encoded(self._now(), self.actor, event, kind, key, changes, reason)
+            PendingEntry.encoded(self._now(), self.actor, event, kind, key, changes, reason, digest)
         )
 
     def _emit(self, event: DomainEvent) -> None:
@@ -1012,8 +1036,10 @@ class UnitOfWork(abc.ABC):
 class Store(abc.ABC):
     """A place aggregates are kept: SQLite, PostgreSQL or memory."""
 
-    def __init__(self, *, clock: Clock | None = None) -> None:
+    def __init__(self, *, clock: Clock | None = None, keyring: AuditKeyring | None = None) -> None:
         self.clock = clock
+        #: The audit keys that seal new entries (``None``: entries are not sealed).
+        self.keyring = keyring
 
     @abc.abstractmethod
     def unit_of_work(self, actor: Actor, *, at: _dt.datetime | None = None) -> UnitOfWork:

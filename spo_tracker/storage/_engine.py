@@ -34,6 +34,7 @@ from spo_tracker.errors import (
     InvalidDatabaseUrlError,
 )
 from spo_tracker.storage._files import make_private
+from spo_tracker.storage._keys import AuditKeyring
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -277,11 +278,15 @@ def current_revision(engine: Engine, target: DatabaseUrl) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def run_upgrade(engine: Engine, target: DatabaseUrl, revision: str) -> None:
-    """Migrate the database to ``revision`` in one transaction."""
+def run_upgrade(
+    engine: Engine, target: DatabaseUrl, revision: str, *, keyring: AuditKeyring | None = None
+) -> None:
+    """Migrate the database to ``revision`` in one transaction (``keyring`` seals the
+    genesis entry that migration 0008 writes)."""
     config = _alembic_config()
     with translating(target.shown), engine.begin() as conn:
         config.attributes["connection"] = conn
+        config.attributes["audit_keyring"] = keyring
         command.upgrade(config, revision)
 
 

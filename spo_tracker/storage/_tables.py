@@ -192,6 +192,9 @@ class IncidentRow(_Table, table=True):
     reported_at_tz: str | None = None
     classification: str | None = None
     revision: int
+    #: The bulk batch that stored it (its audit entry's subject id); ``NULL`` for an
+    #: incident added on its own, or stored before migration 0008.
+    audit_batch: str | None = None
 
 
 # -- orders -----------------------------------------------------------------------------
@@ -369,7 +372,10 @@ class ComplianceRecordRow(_Table, table=True):
 class AuditEntryRow(_Table, table=True):
     """One audit entry; ``entry_hash`` covers its content and ``prev_hash`` (a hash chain).
 
-    Append-only: triggers (migration 0002) refuse UPDATE and DELETE.
+    Append-only: triggers (migration 0002) refuse UPDATE and DELETE. Entry 0 is
+    the genesis entry (migration 0008). ``record_digest`` is the digest of the
+    record's state after the change; ``key_id`` and ``mac`` seal the entry with an
+    audit key (all three ``NULL`` on entries written before 0008).
     """
 
     __tablename__ = "audit_entries"
@@ -385,6 +391,9 @@ class AuditEntryRow(_Table, table=True):
     reason: str = _text()
     prev_hash: str
     entry_hash: str = Field(unique=True)
+    record_digest: str | None = None
+    key_id: str | None = None
+    mac: str | None = None
 
 
 class AuditHeadRow(_Table, table=True):
