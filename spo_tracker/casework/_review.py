@@ -518,8 +518,13 @@ def reopen_reviews(
         The ids of the new rounds.
     """
     when = ensure_aware(at, field="at")
+    wanted = list(alert_ids)
+    # One lookup per 500 alerts for a first round: most alerts a run updates have no review.
+    reviewed = uow.breach_reviews.get_many(review_id_for(k) for k in wanted)
     opened = []
-    for alert_id in alert_ids:
+    for alert_id in wanted:
+        if review_id_for(alert_id) not in reviewed:
+            continue
         rounds = uow.breach_reviews.for_alert(alert_id)
         if rounds and rounds[-1].decided:
             fresh = reopen_review(rounds[-1], at=when)
