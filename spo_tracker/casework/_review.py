@@ -258,7 +258,7 @@ def _flag(uow: UnitOfWork, alert: Alert) -> BreachReview:
         order_id=alert.order_id,
         term_id=alert.term_id,
         flagged_at=alert.identified_at,
-        conduct_at=alert.breach_time or alert.first_seen or alert.when,
+        conduct_at=alert.breach_time or alert.first_seen or alert.identified_at,
         served_at=served,
     )
 
