@@ -28,7 +28,15 @@ a private module of another package::
   steps, public for callers who need one of them alone.
 - Reports: :func:`report_from_store` (and :func:`reports_from_store` for
   several formats at once) writes a report of the stored alerts, or of a fresh
-  detection run, and notes it in the audit trail.
+  detection run, and notes it in the audit trail. By default it holds the open
+  alerts identified in the last :data:`DEFAULT_PERIOD` (28 days);
+  ``history=True`` for all.
+- Review: officers work through the stored alerts. :func:`assign_case` records
+  who manages an order's case (officer, unit, force); :func:`list_alerts` is
+  the queue with its filters; :func:`assign_alert`, :func:`start_alert_review`
+  and :func:`review_alert` move an alert's review through the breach-review
+  lifecycle (a person decides: SPA2019 s.8(1)); :func:`alert_detail` shows an
+  alert with its evidence and every review round.
 """
 
 from __future__ import annotations
@@ -64,44 +72,76 @@ from spo_tracker.casework._detection import (
 )
 from spo_tracker.casework._intake import IntakeResult, OnDuplicate, ingest, ingest_compliance
 from spo_tracker.casework._report import (
+    DEFAULT_PERIOD,
     DEFAULT_TITLE,
     ReportWritten,
     report_context,
     report_from_store,
     reports_from_store,
 )
+from spo_tracker.casework._review import (
+    AlertDetail,
+    AlertEntry,
+    EvidenceItem,
+    ReviewOutcome,
+    Timeliness,
+    alert_detail,
+    assign_alert,
+    assign_case,
+    attribution,
+    decided_alert_ids,
+    list_alerts,
+    reopen_reviews,
+    review_alert,
+    start_alert_review,
+)
 
 __all__ = [
+    "DEFAULT_PERIOD",
     "DEFAULT_TITLE",
+    "AlertDetail",
+    "AlertEntry",
     "AlertsStored",
     "AppealOutcome",
     "CaseResult",
     "ComplianceSource",
     "DetectionRun",
+    "EvidenceItem",
     "IntakeResult",
     "OnDuplicate",
     "Progress",
     "ReportWritten",
+    "ReviewOutcome",
     "StoredRecords",
+    "Timeliness",
+    "alert_detail",
+    "assign_alert",
+    "assign_case",
+    "attribution",
     "dated_alerts",
     "decide_appeal",
     "decide_interim",
+    "decided_alert_ids",
     "detect_stored",
     "discharge_order",
     "expire_order",
     "grant_application",
     "ingest",
     "ingest_compliance",
+    "list_alerts",
     "load_records",
     "lodge_appeal",
     "merge_alerts",
     "refuse_application",
     "renew_order",
+    "reopen_reviews",
     "report_context",
     "report_from_store",
     "reports_from_store",
+    "review_alert",
     "run_detection",
     "serve_order",
+    "start_alert_review",
     "store_alerts",
     "stored_alerts",
     "vary_order",

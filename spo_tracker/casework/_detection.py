@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import attrs
 import pendulum
 
+from spo_tracker.casework._review import reopen_reviews
 from spo_tracker.detection.alerts import Alert, sort_alerts
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
@@ -376,8 +377,11 @@ def _occurred(uow: UnitOfWork, pairs: list[tuple[Alert, Alert]]) -> dict[str, _d
     return {k: i.occurred_at for k, i in uow.find_incidents(sorted(wanted)).items()}
 
 
-def _upsert(uow: UnitOfWork, alerts: Sequence[Alert], reason: str) -> AlertsStored:
-    """Add the new alerts in bulk and merge the stored ones (see :func:`store_alerts`)."""
+def _upsert(
+    uow: UnitOfWork, alerts: Sequence[Alert], reason: str, at: _dt.datetime
+) -> AlertsStored:
+    """Add the new alerts in bulk and merge the stored ones (see :func:`store_alerts`); a
+    decided alert that gained evidence is re-opened (:func:`reopen_reviews`)."""
     by_id: dict[str, Alert] = {}
     for n, alert in enumerate(alerts):
         if not isinstance(alert, Alert):
@@ -387,7 +391,7 @@ def _upsert(uow: UnitOfWork, alerts: Sequence[Alert], reason: str) -> AlertsStor
         by_id[alert.alert_id] = alert
     stored = uow.alerts.get_many(by_id)
     occurred = _occurred(uow, [(a, by_id[k]) for k, a in stored.items()])
-    new, updated, unchanged = [], [], []
+    new, updated, unchanged, grown = [], [], [], []
     for key, alert in by_id.items():
         before = stored.get(key)
         if before is None:
@@ -399,7 +403,10 @@ def _upsert(uow: UnitOfWork, alerts: Sequence[Alert], reason: str) -> AlertsStor
             continue
         uow.alerts.update(merged, expected_revision=uow.alerts.revision(key), reason=reason)
         updated.append(key)
+        if not set(merged.evidence_ids) <= set(before.evidence_ids):
+            grown.append(key)
     uow.add_alerts(new, reason=reason)
+    reopen_reviews(uow, grown, at=at, reason="new evidence on a decided alert")
     return AlertsStored(tuple(a.alert_id for a in new), tuple(updated), tuple(unchanged))
 
 
@@ -415,7 +422,7 @@ def _stored_with_retry(
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with store.unit_of_work(actor, at=at) as uow:
-                done = _upsert(uow, alerts, reason)
+                done = _upsert(uow, alerts, reason, at)
                 if note is not None:
                     note(uow, done)
                 uow.commit()
@@ -437,7 +444,10 @@ def store_alerts(
     all), a stored one is merged with the one found now (:func:`merge_alerts`:
     evidence as a union, count and last-seen updated) and updated if that
     changed it, else left alone. Alerts stored earlier but not raised now are
-    kept (they were raised once; a review decides what becomes of them). If a
+    kept (they were raised once; a review decides what becomes of them). A
+    stored alert whose review is decided and that gains evidence is re-opened:
+    a new FLAGGED review round names the decided one, which stays on record
+    (:func:`~spo_tracker.casework.reopen_reviews`). If a
     concurrent run stored some of the same alerts first (a duplicate key, a
     stale revision), the whole unit of work is rolled back and tried again over
     what is now stored, up to five times.

@@ -15,9 +15,11 @@ The demo goes through :mod:`spo_tracker.casework`, as a force's nightly job
 does: :func:`~spo_tracker.casework.run_detection` stores the alerts it raised
 (new ones in bulk: one audited batch), and the reports are written from the
 stored alerts by :func:`~spo_tracker.casework.reports_from_store`, so
-``spo-tracker report --stored`` over the demo database, as of the demo's
+``spo-tracker report --stored --all`` over the demo database, as of the demo's
 ``now`` and with its title, writes exactly the demo's reports without
-running detection again.
+running detection again. The demo's reports hold every alert (``history``),
+so every hard case it builds is visible, not only the open alerts of the last
+28 days a report holds by default.
 """
 
 from __future__ import annotations
@@ -294,6 +296,7 @@ def _build(
             at=NOW,
             actor=DEMO_ACTOR,
             stored=True,
+            history=True,
             title=REPORT_TITLE,
             reason="demo",
         )
@@ -346,7 +349,7 @@ def summary_lines(result: DemoResult) -> list[str]:
         "",
         "Open the HTML report in a browser. The alerts are stored: write a report of them "
         "again (the same file as above), or run detection afresh, with:",
-        f"  spo-tracker --database {url} report --stored --at {at} --title "
+        f"  spo-tracker --database {url} report --stored --all --at {at} --title "
         f"{shlex.quote(REPORT_TITLE)} --format html --output report.html",
         f"  spo-tracker --database {url} scan --at {at}",
     ]

@@ -28,6 +28,7 @@ from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
+from spo_tracker.domain.ownership import CaseOwner
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails, Withheld
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware, instant_before
@@ -48,6 +49,7 @@ from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper, mapper_for
 
 __all__ = [
+    "BreachReviewRepository",
     "Clock",
     "ComplianceRepository",
     "DefendantRepository",
@@ -544,6 +546,15 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
         return self._uow._records().person_name(key)
 
 
+class BreachReviewRepository(Repository[BreachReview]):
+    """Reviews of suspected breaches, with lookup by the alert they review."""
+
+    def for_alert(self, alert_id: str) -> list[BreachReview]:
+        """Every review round of the alert ``alert_id``, first round first (empty if none)."""
+        found: list[BreachReview] = self._uow._records().find(self._mapper, "alert_id", alert_id)
+        return sorted(found, key=lambda r: r.round)
+
+
 class DefendantRepository(Repository[Defendant]):
     """Defendants, with lookup by linked identity."""
 
@@ -768,7 +779,8 @@ class UnitOfWork(abc.ABC):
 
     Attributes:
         defendants, protected_persons, incidents, orders, applications,
-            notification_duties, breach_reviews, alerts, compliance: the repositories.
+            notification_duties, breach_reviews, alerts, compliance, case_owners: the
+            repositories.
         actor: who is acting (on every audit entry).
     """
 
@@ -801,9 +813,10 @@ class UnitOfWork(abc.ABC):
         self.notification_duties: Repository[NotificationDuty] = Repository(
             self, MAPPERS[NotificationDuty]
         )
-        self.breach_reviews: Repository[BreachReview] = Repository(self, MAPPERS[BreachReview])
+        self.breach_reviews = BreachReviewRepository(self, MAPPERS[BreachReview])
         self.alerts: Repository[Alert] = Repository(self, MAPPERS[Alert])
         self.compliance = ComplianceRepository(self, MAPPERS[ComplianceRecord])
+        self.case_owners: Repository[CaseOwner] = Repository(self, MAPPERS[CaseOwner])
 
     def __enter__(self) -> UnitOfWork:
         self._open = True

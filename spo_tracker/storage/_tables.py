@@ -43,6 +43,7 @@ __all__ = [
     "AuditEntryRow",
     "AuditHeadRow",
     "BreachReviewRow",
+    "CaseOwnerRow",
     "ComplianceRecordRow",
     "DefendantAddressRow",
     "DefendantIdentityRow",
@@ -313,14 +314,18 @@ class NotificationDutyRow(_Table, table=True):
 
 
 class BreachReviewRow(_Table, table=True):
-    """A person's review of a suspected breach (SPA2019 s.8)."""
+    """A person's review of a suspected breach (SPA2019 s.8); one row per round.
+
+    ``order_id`` is nullable since migration 0008: an alert that names no order
+    (a course of conduct against an unprotected person) is reviewed too.
+    """
 
     __tablename__ = "breach_reviews"
 
     review_id: str = Field(primary_key=True)
     alert_id: str = Field(index=True)
     defendant_id: str = Field(index=True)
-    order_id: str
+    order_id: str | None = None
     state: str
     body: dict[str, Any] = _json()
     revision: int
@@ -335,6 +340,21 @@ class AlertRow(_Table, table=True):
     defendant_id: str = Field(index=True)
     order_id: str | None = None
     kind: str
+    body: dict[str, Any] = _json()
+    revision: int
+
+
+class CaseOwnerRow(_Table, table=True):
+    """Who manages an order's case (migration 0008): officer, unit and force, indexed for
+    the alert filters, plus the record as JSON."""
+
+    __tablename__ = "case_owners"
+    __table_args__ = (ForeignKeyConstraint(["order_id"], ["orders.order_id"]),)
+
+    order_id: str = Field(primary_key=True)
+    officer: str = Field(index=True)
+    unit: str = Field(index=True)
+    force: str = Field(index=True)
     body: dict[str, Any] = _json()
     revision: int
 
