@@ -35,6 +35,7 @@ __all__ = [
     "check_number",
     "check_text",
     "identifier",
+    "instance_of",
     "long_text",
     "non_empty_text",
     "optional_identifier",
@@ -126,11 +127,11 @@ def check_ids(field: str, value: object, *, max_length: int = ID_MAX_LENGTH) -> 
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidValueError(field, value, "give a list or tuple of texts, not one value")
     items = tuple(value)
-    for i, item in enumerate(items):
+    for item in items:
         if max_length == ID_MAX_LENGTH:
-            check_id(f"{field}[{i}]", item)
+            check_id(field, item)
         else:
-            check_text(f"{field}[{i}]", item, max_length=max_length)
+            check_text(field, item, max_length=max_length)
     return items
 
 
@@ -167,6 +168,25 @@ def check_number(field: str, value: object, *, shown: object = _SHOW_VALUE) -> f
 
 
 # --------------------------------------------------------------------------- attrs validators
+
+
+def instance_of(
+    kind: type[Any] | tuple[type[Any], ...], *, optional: bool = False
+) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """attrs validator: an instance of ``kind`` (or ``None`` if ``optional``), else a typed error.
+
+    attrs' own ``instance_of`` raises a plain ``TypeError``; this one raises
+    :class:`~spo_tracker.errors.InvalidValueError` naming the field.
+    """
+    names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, kind) or (optional and value is None):
+            return
+        expected = f"{names} or None" if optional else names
+        raise InvalidValueError(attribute.name, value, f"must be a {expected}")
+
+    return validate
 
 
 def identifier(_: object, attribute: attrs.Attribute[str], value: object) -> None:

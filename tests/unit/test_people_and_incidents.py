@@ -79,7 +79,7 @@ def eighteenth_birthday(born: dt.date) -> dt.date:
             "linked_at",
             "2026",
         ),
-        (lambda: ProtectedPerson("P1", ""), "name", "''"),
+        (lambda: ProtectedPerson("P1", ""), "name", "<value withheld"),  # restricted
     ],
 )
 def test_people_validation_errors_name_the_value(build: object, field: str, shown: str) -> None:
