@@ -32,6 +32,7 @@ from spo_tracker.errors import (
     DuplicateRecordError,
     InvalidDatabaseUrlError,
 )
+from spo_tracker.storage._stored import read_json
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -115,12 +116,18 @@ def make_engine(target: DatabaseUrl) -> Engine:
         DatabaseUnavailableError: the SQLite file's folder does not exist.
     """
     if not target.is_sqlite:
-        return create_engine(target.url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+        return create_engine(
+            target.url,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+            json_deserializer=read_json,
+        )
     folder = target.sqlite_path.parent
     if not folder.is_dir():
         raise DatabaseUnavailableError(target.shown, f"folder {str(folder)!r} does not exist")
     engine = create_engine(
-        target.url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+        target.url,
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        json_deserializer=read_json,
     )
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
