@@ -16,6 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from spo_tracker.detection.alerts import Alert
+from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.detection.intake import INCIDENT_FIELDS, incident_from_record
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import Identity, device, email, handle, phone
@@ -353,6 +355,8 @@ _CONSTRUCTORS: list[type[Any]] = [
     Order,
     NotificationDuty,
     DayPeriod,
+    ComplianceRecord,
+    Alert,
     *TERM_TYPES.values(),
 ]
 
