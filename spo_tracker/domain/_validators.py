@@ -1,4 +1,4 @@
-"""Shared checks for values entering the domain: types, text, numbers, flags.
+"""Shared checks for values entering the domain: types, text, ids, flags.
 
 Each ``check_*`` function returns the value when it is acceptable and raises
 :class:`~spo_tracker.errors.InvalidValueError` naming the field and the value
@@ -14,7 +14,6 @@ that fails it is examined again for the precise reason.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, Final
@@ -32,20 +31,24 @@ __all__ = [
     "check_bool",
     "check_id",
     "check_ids",
-    "check_number",
     "check_text",
+    "find_bad_in_line",
     "identifier",
     "instance_of",
     "long_text",
     "non_empty_text",
     "optional_identifier",
-    "short_text",
 ]
 
 #: Characters no id may hold: C0 and C1 controls, DEL, unpaired surrogates.
 _BAD_IN_ID: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 #: Characters no text may hold: as for ids, but tab, line feed and carriage return are text.
 _BAD_IN_TEXT: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: An acceptable id in one C call: 1 to 128 characters, none of them refused.
+_GOOD_ID: Final = re.compile(f"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{{1,{ID_MAX_LENGTH}}}").fullmatch
+_bad_in_text: Final = _BAD_IN_TEXT.search
+#: The first character single-line text (an id, a name, a reference) may not hold, or None.
+find_bad_in_line: Final = _BAD_IN_ID.search
 _SHOW_VALUE: Final[Any] = object()
 #: How much of an over-long value an error quotes.
 _QUOTED: Final = 40
@@ -106,12 +109,7 @@ def check_id(field: str, value: object) -> str:
     Raises:
         InvalidValueError: it is not, naming ``field`` and the value.
     """
-    if (
-        type(value) is str
-        and 0 < len(value) <= ID_MAX_LENGTH
-        and not value.isspace()
-        and _BAD_IN_ID.search(value) is None
-    ):
+    if type(value) is str and _GOOD_ID(value) is not None and not value.isspace():
         return value  # the common case, in one pass
     return check_text(field, value, max_length=ID_MAX_LENGTH)
 
@@ -146,27 +144,6 @@ def check_bool(field: str, value: object) -> bool:
     raise InvalidValueError(field, value, "must be true or false")
 
 
-def check_number(field: str, value: object, *, shown: object = _SHOW_VALUE) -> float:
-    """``value`` if it is a finite int or float (a bool is refused), else an error.
-
-    Raises:
-        InvalidValueError: not a number, a bool, NaN, infinite, or an int too large
-            for a float.
-    """
-    if type(value) is float and math.isfinite(value):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _refuse(field, value, "must be a number", shown)
-    try:
-        number = float(value)
-    except OverflowError:
-        big = f"an integer of {len(str(abs(value)))} digits" if shown is _SHOW_VALUE else shown
-        raise InvalidValueError(field, big, "is too large to be a number") from None
-    if not math.isfinite(number):
-        raise _refuse(field, value, "must be a finite number", shown)
-    return value  # an int in float range stays an int
-
-
 # --------------------------------------------------------------------------- attrs validators
 
 
@@ -191,13 +168,14 @@ def instance_of(
 
 def identifier(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     """attrs validator: an id (see :func:`check_id`)."""
-    check_id(attribute.name, value)
+    if type(value) is not str or _GOOD_ID(value) is None or value.isspace():
+        check_text(attribute.name, value, max_length=ID_MAX_LENGTH)  # raises, saying why
 
 
 def optional_identifier(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
     """attrs validator: ``None`` or an id."""
-    if value is not None:
-        check_id(attribute.name, value)
+    if value is not None and (type(value) is not str or _GOOD_ID(value) is None or value.isspace()):
+        check_text(attribute.name, value, max_length=ID_MAX_LENGTH)  # raises, saying why
 
 
 def non_empty_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -205,25 +183,18 @@ def non_empty_text(_: object, attribute: attrs.Attribute[str], value: object) ->
     check_text(attribute.name, value)
 
 
-def short_text(*, blank_ok: bool = True) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    """attrs validator: short text (at most 200 characters), blank allowed unless told."""
+def _free_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is str and len(value) <= LONG_TEXT_MAX_LENGTH and not _bad_in_text(value):
+        return  # the common case (blank allowed), in two C calls
+    check_text(
+        attribute.name, value, max_length=LONG_TEXT_MAX_LENGTH, blank_ok=True, multiline=True
+    )
 
-    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        check_text(attribute.name, value, blank_ok=blank_ok)
 
-    return validate
+def _non_blank_free_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_text(attribute.name, value, max_length=LONG_TEXT_MAX_LENGTH, multiline=True)
 
 
 def long_text(*, blank_ok: bool = True) -> Callable[[object, attrs.Attribute[Any], object], None]:
     """attrs validator: free text (at most 10,000 characters, line breaks allowed)."""
-
-    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        check_text(
-            attribute.name,
-            value,
-            max_length=LONG_TEXT_MAX_LENGTH,
-            blank_ok=blank_ok,
-            multiline=True,
-        )
-
-    return validate
+    return _free_text if blank_ok else _non_blank_free_text

@@ -11,6 +11,7 @@ import pendulum
 from spo_tracker.domain._validators import (
     check_bool,
     check_ids,
+    find_bad_in_line,
     identifier,
     long_text,
     optional_identifier,
@@ -127,8 +128,17 @@ def _platform(value: object) -> Platform | None:
 
 
 def _evidence_refs(value: object) -> tuple[str, ...]:
-    if type(value) is tuple and not value:
-        return value
+    if type(value) is tuple and len(value) <= MAX_EVIDENCE_REFS:
+        for ref in value:  # the common case: short, printable, non-blank references
+            if (
+                type(ref) is not str
+                or not 0 < len(ref) <= SHORT_TEXT_MAX_LENGTH
+                or ref.isspace()
+                or find_bad_in_line(ref)
+            ):
+                break
+        else:
+            return value
     refs = check_ids("evidence_refs", value, max_length=SHORT_TEXT_MAX_LENGTH)
     if len(refs) > MAX_EVIDENCE_REFS:
         raise InvalidValueError(
@@ -138,7 +148,8 @@ def _evidence_refs(value: object) -> tuple[str, ...]:
 
 
 def _via_third_party(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
-    check_bool(attribute.name, value)
+    if value is not True and value is not False:
+        check_bool(attribute.name, value)
 
 
 def _actor(_: object, attribute: attrs.Attribute[Identity | None], value: object) -> None:
