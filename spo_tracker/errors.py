@@ -48,6 +48,28 @@ class SpoTrackerError(Exception):
     """Base class of every error raised by spo_tracker."""
 
 
+#: The most characters of a value's ``repr`` an error message quotes.
+_REPR_LIMIT = 300
+
+
+def _shown(value: Any) -> str:
+    """``repr(value)`` for a message, cut to a few hundred characters.
+
+    A value's own ``repr`` can fail: an integer of thousands of digits (ValueError)
+    or a deeply nested list (RecursionError); the message then describes the value.
+    """
+    try:
+        text = repr(value)
+    except ValueError:
+        bits = value.bit_length() if isinstance(value, int) else 0
+        return f"<an integer of {bits:,} bits>" if bits else f"<a {type(value).__name__}>"
+    except RecursionError:
+        return f"<a {type(value).__name__} nested too deeply to show>"
+    if len(text) > _REPR_LIMIT:
+        return f"{text[:_REPR_LIMIT]}... ({len(text):,} characters)"
+    return text
+
+
 class InvalidValueError(SpoTrackerError, ValueError):
     """A value given to the library is not acceptable.
 
@@ -60,7 +82,7 @@ class InvalidValueError(SpoTrackerError, ValueError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field}={value!r}: {reason}")
+        super().__init__(f"{field}={_shown(value)}: {reason}")
 
 
 class NaiveDatetimeError(InvalidValueError):

@@ -92,6 +92,7 @@ __all__ = [
     "due_from",
     "durations",
     "email_addresses",
+    "free_texts",
     "geo_points",
     "handle_names",
     "identities",
@@ -781,6 +782,15 @@ def orders(draw: st.DrawFn, *, kind: OrderKind | None = None, max_versions: int 
 
 # --------------------------------------------------------------------------- incidents
 
+#: What free text may hold: any character but a control (tab and line breaks excepted) or an
+#: unpaired surrogate (see spo_tracker.domain.limits).
+_FREE_TEXT: Final = st.characters(exclude_categories=("Cs", "Cc"), include_characters="\t\n\r")
+
+
+def free_texts(max_size: int = 200) -> st.SearchStrategy[str]:
+    """Free text the library accepts (summaries, descriptions, notes), blank included."""
+    return st.text(_FREE_TEXT, max_size=max_size)
+
 
 @st.composite
 def incidents(draw: st.DrawFn) -> Incident:
@@ -797,5 +807,5 @@ def incidents(draw: st.DrawFn) -> Incident:
         actor=actor,
         target_person_id=draw(st.one_of(st.none(), person_ids())),
         location=draw(st.one_of(st.none(), uk_points())),
-        summary=draw(st.text(max_size=200)),
+        summary=draw(free_texts()),
     )

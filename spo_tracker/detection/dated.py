@@ -32,6 +32,8 @@ from spo_tracker.detection.alerts import BREACH_CODE, Alert, AlertKind, Severity
 from spo_tracker.detection.compiled import version_spans
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.rules import BREACH_SECTION
+from spo_tracker.domain._validators import check_id, check_text
+from spo_tracker.domain.limits import LONG_TEXT_MAX_LENGTH
 from spo_tracker.domain.notification import (
     NotificationDuty,
     NotificationFailure,
@@ -56,8 +58,7 @@ _SIGN_ON_RULE: Final = "requirement.sign_on"
 
 
 def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+    check_id(attribute.name, value)  # ids: the limits of spo_tracker.domain.limits
 
 
 def _aware(value: object) -> pendulum.DateTime:
@@ -65,13 +66,14 @@ def _aware(value: object) -> pendulum.DateTime:
 
 
 def _optional_text(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise InvalidValueError(attribute.name, value, "must be non-empty text, or None")
+    if value is not None:
+        check_text(attribute.name, value)  # short text, as the interchange's recorded_by
 
 
 def _note(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str):
-        raise InvalidValueError(attribute.name, value, "must be text (empty for none)")
+    check_text(
+        attribute.name, value, max_length=LONG_TEXT_MAX_LENGTH, blank_ok=True, multiline=True
+    )
 
 
 @attrs.frozen

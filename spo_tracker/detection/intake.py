@@ -2,8 +2,9 @@
 
 :func:`incident_from_record` turns a mapping of plain values (as parsed from
 JSON, a CSV row or a form) into a validated :class:`Incident`. Anything wrong
-is a typed error from :mod:`spo_tracker.errors` that names the offending value,
-and nothing is built from it: a naive timestamp (:class:`NaiveDatetimeError`),
+is a typed error from :mod:`spo_tracker.errors` that names the offending field
+(and its value), and nothing is built from it: a wrong type or a table's empty
+cell (``NaN``), a naive timestamp (:class:`NaiveDatetimeError`),
 an unknown platform (:class:`UnknownPlatformError`), coordinates out of range
 (:class:`InvalidValueError`), an identity in an invalid format
 (:class:`InvalidIdentityError`), an unknown kind or field.
@@ -12,6 +13,7 @@ an unknown platform (:class:`UnknownPlatformError`), coordinates out of range
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -47,12 +49,25 @@ _REQUIRED: Final = ("incident_id", "occurred_at", "kind")
 _OFFSET: Final = re.compile(r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$")
 
 
+#: The longest timestamp text read (a longer one is refused before it is parsed).
+_MAX_INSTANT_TEXT: Final = 64
+
+
+def _present(field: str, value: object) -> object:
+    """``value``, refusing a table's empty cell (NaN): it is not a value, and not ``None``."""
+    if isinstance(value, float) and math.isnan(value):
+        raise InvalidValueError(field, value, "an empty cell (NaN): give None for no value")
+    return value
+
+
 def _instant(field: str, value: object) -> pendulum.DateTime:
     """An aware instant from a datetime or an ISO 8601 string with an offset."""
     if isinstance(value, str):
+        if len(value) > _MAX_INSTANT_TEXT:
+            raise InvalidValueError(field, value[:40] + "...", "not an ISO 8601 date and time")
         try:
             parsed = pendulum.parse(value, exact=True)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             raise InvalidValueError(field, value, "not an ISO 8601 date and time") from None
         if not isinstance(parsed, _dt.datetime):
             raise InvalidValueError(field, value, "not an ISO 8601 date and time")
@@ -68,12 +83,14 @@ def _actor(value: object) -> Identity | None:
         return value
     if not isinstance(value, Mapping):
         raise InvalidValueError("actor", value, "give kind, value and (for a handle) platform")
-    unknown = sorted(set(value) - {"kind", "value", "platform"})
-    if unknown or "kind" not in value or "value" not in value:
+    if set(value) - {"kind", "value", "platform"} or "kind" not in value or "value" not in value:
         raise InvalidValueError(
             "actor", dict(value), "give kind, value and (for a handle) platform"
         )
-    return Identity.parse(str(value["kind"]), str(value["value"]), value.get("platform"))
+    # The identity functions refuse a wrong type, naming the field (InvalidIdentityError).
+    kind = _present("actor.kind", value["kind"])
+    text = _present("actor.value", value["value"])
+    return Identity.parse(kind, text, _present("actor.platform", value.get("platform")))  # type: ignore[arg-type]
 
 
 def _location(value: object) -> GeoPoint | None:
@@ -86,47 +103,65 @@ def _location(value: object) -> GeoPoint | None:
     raise InvalidValueError("location", value, "give {'lat': ..., 'lon': ...} or [lat, lon]")
 
 
+def _unknown_fields(record: Mapping[Any, Any]) -> list[str]:
+    return sorted(
+        repr(name) if not isinstance(name, str) else name
+        for name in record
+        if name not in INCIDENT_FIELDS
+    )
+
+
 def incident_from_record(record: Mapping[str, Any]) -> Incident:
     """A validated incident from plain values.
+
+    Only :class:`~spo_tracker.errors.SpoTrackerError` subclasses are raised, for
+    any input: a wrong type, a table's empty cell (``NaN``), blank text, an
+    instant outside the supported range or text over its limit (see
+    :mod:`spo_tracker.domain.limits`) is refused with the field named. ``None``
+    for an optional field is "no value".
 
     Args:
         record: ``incident_id``, ``occurred_at`` (aware datetime or ISO 8601 with an
             offset) and ``kind`` (an incident kind code) are required; ``platform``
             (a name or alias), ``actor`` (``{"kind", "value", "platform"}``),
-            ``defendant_id``, ``target_person_id``, ``via_third_party``, ``location``
-            (``{"lat", "lon"}`` or ``[lat, lon]``), ``summary``, ``evidence_refs``
-            and ``reported_at`` are optional.
+            ``defendant_id``, ``target_person_id``, ``via_third_party`` (``True`` or
+            ``False``), ``location`` (``{"lat", "lon"}`` or ``[lat, lon]``),
+            ``summary``, ``evidence_refs`` (a list of texts) and ``reported_at``
+            are optional.
 
     Raises:
         NaiveDatetimeError: a timestamp without a time zone or offset.
         UnknownPlatformError: a platform that is not known.
         InvalidIdentityError: an actor identity in an invalid format.
         UnknownCodeError: an unknown incident or identity kind.
-        InvalidValueError: coordinates out of range, a missing or unknown field.
+        InvalidValueError: a value of the wrong type, an empty cell (NaN), blank or
+            over-long text, coordinates out of range, an instant out of range, a
+            missing or unknown field.
     """
     if not isinstance(record, Mapping):
         raise InvalidValueError("record", record, "expected a mapping of field names to values")
-    unknown = sorted(set(record) - INCIDENT_FIELDS)
+    unknown = _unknown_fields(record)
     if unknown:
         raise InvalidValueError("record", unknown, "unknown fields")
-    missing = [name for name in _REQUIRED if record.get(name) is None]
+    values: dict[str, Any] = {name: _present(name, value) for name, value in record.items()}
+    missing = [name for name in _REQUIRED if values.get(name) is None]
     if missing:
         raise InvalidValueError("record", missing, "missing required fields")
-    reported = record.get("reported_at")
-    via = record.get("via_third_party", False)
-    if not isinstance(via, bool):
-        raise InvalidValueError("via_third_party", via, "must be true or false")
+    reported = values.get("reported_at")
+    via = values.get("via_third_party")
+    summary = values.get("summary")
+    refs = values.get("evidence_refs")
     return Incident(
-        incident_id=record["incident_id"],
-        occurred_at=_instant("occurred_at", record["occurred_at"]),
-        kind=record["kind"],
-        platform=record.get("platform"),
-        actor=_actor(record.get("actor")),
-        defendant_id=record.get("defendant_id"),
-        target_person_id=record.get("target_person_id"),
-        via_third_party=via,
-        location=_location(record.get("location")),
-        summary=record.get("summary", ""),
-        evidence_refs=tuple(record.get("evidence_refs", ())),
+        incident_id=values["incident_id"],
+        occurred_at=_instant("occurred_at", values["occurred_at"]),
+        kind=values["kind"],
+        platform=values.get("platform"),
+        actor=_actor(values.get("actor")),
+        defendant_id=values.get("defendant_id"),
+        target_person_id=values.get("target_person_id"),
+        via_third_party=False if via is None else via,
+        location=_location(values.get("location")),
+        summary="" if summary is None else summary,
+        evidence_refs=() if refs is None else refs,
         reported_at=None if reported is None else _instant("reported_at", reported),
     )

@@ -18,6 +18,7 @@ import attrs
 from spo_tracker.errors import InvalidIdentityError, UnknownCodeError, UnknownPlatformError
 
 __all__ = [
+    "MAX_IDENTITY_LENGTH",
     "PLATFORM_ALIASES",
     "SOCIAL_MEDIA",
     "Identity",
@@ -114,6 +115,37 @@ _ALIASES: Final[dict[str, Platform]] = {
 PLATFORM_ALIASES: Final[Mapping[str, Platform]] = MappingProxyType(_ALIASES)
 
 
+#: No platform name or alias is longer; a longer text is refused before it is normalised.
+_MAX_PLATFORM_NAME: Final = 64
+#: The longest identity value (an email address may be 254 characters), as in the interchange.
+MAX_IDENTITY_LENGTH: Final = 320
+
+
+def _raw(field: str, value: object) -> str:
+    """The text of an identity as given, refusing other types and over-long text."""
+    if not isinstance(value, str):
+        raise InvalidIdentityError(field, value, f"must be text, not {type(value).__name__}")
+    if len(value) > MAX_IDENTITY_LENGTH:
+        raise InvalidIdentityError(
+            field, value[:40] + "...", f"is over {MAX_IDENTITY_LENGTH} characters"
+        )
+    return value
+
+
+def _kind(_: object, attribute: attrs.Attribute[IdentityKind], value: object) -> None:
+    if not isinstance(value, IdentityKind):
+        raise InvalidIdentityError("kind", value, "must be an IdentityKind")
+
+
+def _value(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    _raw("value", value)
+
+
+def _platform(_: object, attribute: attrs.Attribute[Platform | None], value: object) -> None:
+    if value is not None and not isinstance(value, Platform):
+        raise InvalidIdentityError("platform", value, "must be a Platform or None")
+
+
 def normalise_platform(name: str | Platform) -> Platform:
     """The canonical platform for a name or alias, case and spacing ignored.
 
@@ -122,7 +154,10 @@ def normalise_platform(name: str | Platform) -> Platform:
     """
     if isinstance(name, Platform):
         return name
-    key = " ".join(str(name).strip().lower().split())
+    if not isinstance(name, str) or len(name) > _MAX_PLATFORM_NAME:
+        known = sorted([p.value for p in Platform] + list(_ALIASES))
+        raise UnknownPlatformError("platform", name, known)
+    key = " ".join(name.strip().lower().split())
     try:
         return Platform(key)
     except ValueError:
@@ -165,9 +200,11 @@ class Identity:
         platform: the platform a handle belongs to; ``None`` for other kinds.
     """
 
-    kind: IdentityKind = attrs.field(order=_kind_order)
-    value: str
-    platform: Platform | None = attrs.field(default=None, order=_platform_order)
+    kind: IdentityKind = attrs.field(order=_kind_order, validator=_kind)
+    value: str = attrs.field(validator=_value)
+    platform: Platform | None = attrs.field(
+        default=None, order=_platform_order, validator=_platform
+    )
 
     @property
     def key(self) -> str:
@@ -190,7 +227,7 @@ class Identity:
         """
         try:
             which = IdentityKind(kind.strip().lower() if isinstance(kind, str) else kind)
-        except ValueError:
+        except (ValueError, TypeError):
             raise UnknownCodeError("identity kind", kind, [k.value for k in IdentityKind]) from None
         if which is IdentityKind.HANDLE:
             if platform is None:
@@ -215,7 +252,7 @@ def phone(number: str) -> Identity:
     Raises:
         InvalidIdentityError: not a plausible phone number.
     """
-    raw = _PHONE_JUNK.sub("", str(number))
+    raw = _PHONE_JUNK.sub("", _raw("phone", number))
     if raw.startswith("00"):
         raw = "+" + raw[2:]
     elif raw.startswith("0") and len(raw) in (10, 11):
@@ -229,7 +266,9 @@ def phone(number: str) -> Identity:
     return Identity(IdentityKind.PHONE, raw)
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# No control character or unpaired surrogate either: they are not part of any address.
+_NOT_IN_EMAIL: Final = r"@\s\x00-\x1f\x7f-\x9f\ud800-\udfff"
+_EMAIL = re.compile(rf"[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+")
 
 
 def email(address: str) -> Identity:
@@ -238,7 +277,7 @@ def email(address: str) -> Identity:
     Raises:
         InvalidIdentityError: not of the form ``local@domain.tld``.
     """
-    value = str(address).strip().lower()
+    value = _raw("email", address).strip().lower()
     if not _EMAIL.fullmatch(value) or len(value) > 254:
         raise InvalidIdentityError("email", address, "not an email address")
     return Identity(IdentityKind.EMAIL, value)
@@ -255,7 +294,7 @@ def handle(platform: str | Platform, name: str) -> Identity:
         InvalidIdentityError: the handle has characters no platform allows.
     """
     where = normalise_platform(platform)
-    value = str(name).strip().lower().removeprefix("@")
+    value = _raw("handle", name).strip().lower().removeprefix("@")
     if not _HANDLE.fullmatch(value):
         raise InvalidIdentityError("handle", name, "handles are 1-64 of a-z, 0-9, '.', '_', '-'")
     return Identity(IdentityKind.HANDLE, value, where)
@@ -270,7 +309,7 @@ def device(device_id: str) -> Identity:
     Raises:
         InvalidIdentityError: empty or with characters outside A-Z, 0-9, ':' and '-'.
     """
-    value = str(device_id).strip().upper()
+    value = _raw("device", device_id).strip().upper()
     if not _DEVICE.fullmatch(value):
         raise InvalidIdentityError("device", device_id, "4-64 of A-Z, 0-9, ':' and '-'")
     return Identity(IdentityKind.DEVICE, value)

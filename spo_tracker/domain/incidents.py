@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import enum
+from typing import Final
 
 import attrs
 import pendulum
 
+from spo_tracker.domain._validators import (
+    check_bool,
+    check_ids,
+    find_bad_in_line,
+    identifier,
+    long_text,
+    optional_identifier,
+)
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity, Platform, normalise_platform
+from spo_tracker.domain.limits import SHORT_TEXT_MAX_LENGTH
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
     "COMMUNICATION_KINDS",
+    "MAX_EVIDENCE_REFS",
     "CrimeClassification",
     "Incident",
     "IncidentKind",
     "parse_classification",
     "parse_kind",
 ]
+
+
+#: The most evidence references one incident may carry (as in the interchange).
+MAX_EVIDENCE_REFS: Final = 100
 
 
 class IncidentKind(enum.Enum):
@@ -112,9 +127,39 @@ def _platform(value: object) -> Platform | None:
     return None if value is None else normalise_platform(value)  # type: ignore[arg-type]
 
 
-def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+def _evidence_refs(value: object) -> tuple[str, ...]:
+    if type(value) is tuple and len(value) <= MAX_EVIDENCE_REFS:
+        for ref in value:  # the common case: short, printable, non-blank references
+            if (
+                type(ref) is not str
+                or not 0 < len(ref) <= SHORT_TEXT_MAX_LENGTH
+                or ref.isspace()
+                or find_bad_in_line(ref)
+            ):
+                break
+        else:
+            return value
+    refs = check_ids("evidence_refs", value, max_length=SHORT_TEXT_MAX_LENGTH)
+    if len(refs) > MAX_EVIDENCE_REFS:
+        raise InvalidValueError(
+            "evidence_refs", f"{len(refs)} references", f"at most {MAX_EVIDENCE_REFS} allowed"
+        )
+    return refs
+
+
+def _via_third_party(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if value is not True and value is not False:
+        check_bool(attribute.name, value)
+
+
+def _actor(_: object, attribute: attrs.Attribute[Identity | None], value: object) -> None:
+    if value is not None and not isinstance(value, Identity):
+        raise InvalidValueError("actor", value, "must be an Identity or None")
+
+
+def _location(_: object, attribute: attrs.Attribute[GeoPoint | None], value: object) -> None:
+    if value is not None and not isinstance(value, GeoPoint):
+        raise InvalidValueError("location", value, "must be a GeoPoint or None")
 
 
 @attrs.frozen
@@ -137,17 +182,17 @@ class Incident:
         classification: the HOCR classification of the crime recorded for it, if any.
     """
 
-    incident_id: str = attrs.field(validator=_text)
+    incident_id: str = attrs.field(validator=identifier)
     occurred_at: pendulum.DateTime = attrs.field(converter=_aware)
     kind: IncidentKind = attrs.field(converter=parse_kind)
     platform: Platform | None = attrs.field(default=None, converter=_platform)
-    actor: Identity | None = None
-    defendant_id: str | None = None
-    target_person_id: str | None = None
-    via_third_party: bool = False
-    location: GeoPoint | None = None
-    summary: str = ""
-    evidence_refs: tuple[str, ...] = ()
+    actor: Identity | None = attrs.field(default=None, validator=_actor)
+    defendant_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    target_person_id: str | None = attrs.field(default=None, validator=optional_identifier)
+    via_third_party: bool = attrs.field(default=False, validator=_via_third_party)
+    location: GeoPoint | None = attrs.field(default=None, validator=_location)
+    summary: str = attrs.field(default="", validator=long_text())
+    evidence_refs: tuple[str, ...] = attrs.field(default=(), converter=_evidence_refs)
     reported_at: pendulum.DateTime | None = attrs.field(default=None, converter=_reported_at)
     classification: CrimeClassification | None = attrs.field(
         default=None, converter=parse_classification
@@ -163,5 +208,3 @@ class Incident:
                 raise InvalidValueError(
                     "platform", self.platform, f"the actor {actor.key} is on {actor.platform.value}"
                 )
-        if len(self.summary) > 10_000:
-            raise InvalidValueError("summary", self.summary[:40] + "...", "over 10,000 characters")

@@ -35,6 +35,7 @@ from typing import Final
 import attrs
 import pendulum
 
+from spo_tracker.domain._validators import check_ids, identifier, long_text, non_empty_text
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
     as_london_date,
@@ -194,7 +195,7 @@ class NotifiableItem:
     arose_on: pendulum.Date = attrs.field(converter=_date)
     deadline: DayPeriod
     section: str
-    detail: str = ""
+    detail: str = attrs.field(default="", validator=long_text())
 
     @classmethod
     def arising(
@@ -229,8 +230,8 @@ class Notification:
     """A notification given in person at a police station (SPA2019 s.10(1)-(4))."""
 
     notified_at: pendulum.DateTime = attrs.field(converter=_aware)
-    station: str
-    police_area: str
+    station: str = attrs.field(validator=non_empty_text)
+    police_area: str = attrs.field(validator=non_empty_text)
     items: tuple[NotifiableItem, ...]
     acknowledged_at: pendulum.DateTime | None = attrs.field(default=None, converter=_opt_aware)
 
@@ -241,7 +242,7 @@ class Refusal:
 
     at: pendulum.DateTime = attrs.field(converter=_aware)
     refused: IdentityCheck
-    note: str = ""
+    note: str = attrs.field(default="", validator=long_text())
 
 
 @attrs.frozen
@@ -250,12 +251,11 @@ class FalseInformation:
 
     recorded_at: pendulum.DateTime = attrs.field(converter=_aware)
     notified_at: pendulum.DateTime = attrs.field(converter=_aware)
-    detail: str
+    detail: str = attrs.field(validator=long_text())
 
 
-def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+def _order_ids(value: object) -> tuple[str, ...]:
+    return check_ids("replaced_order_ids", value)
 
 
 @attrs.frozen
@@ -288,10 +288,10 @@ class NotificationDuty:
         revision: bumped by every fired event.
     """
 
-    duty_id: str = attrs.field(validator=_text)
-    defendant_id: str = attrs.field(validator=_text)
-    order_id: str = attrs.field(validator=_text)
-    local_police_area: str = attrs.field(validator=_text)
+    duty_id: str = attrs.field(validator=identifier)
+    defendant_id: str = attrs.field(validator=identifier)
+    order_id: str = attrs.field(validator=identifier)
+    local_police_area: str = attrs.field(validator=non_empty_text)
     state: DutyState = DutyState.NOT_DUE
     served_on: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
     initial_from: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
@@ -300,7 +300,7 @@ class NotificationDuty:
     notifications: tuple[Notification, ...] = ()
     refusals: tuple[Refusal, ...] = ()
     false_information: tuple[FalseInformation, ...] = ()
-    replaced_order_ids: tuple[str, ...] = ()
+    replaced_order_ids: tuple[str, ...] = attrs.field(default=(), converter=_order_ids)
     part2_final_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
     ended_at: pendulum.DateTime | None = attrs.field(default=None, converter=_opt_aware)
     revision: int = 1

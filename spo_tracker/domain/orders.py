@@ -22,7 +22,18 @@ from typing import Final
 import attrs
 import pendulum
 
+from spo_tracker.domain._validators import (
+    check_bool,
+    check_id,
+    check_text,
+    identifier,
+    instance_of,
+    long_text,
+    non_empty_text,
+    optional_identifier,
+)
 from spo_tracker.domain.appeals import PendingAppeal
+from spo_tracker.domain.limits import LONG_TEXT_MAX_LENGTH
 from spo_tracker.domain.people import ChiefOfficer
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
@@ -43,6 +54,7 @@ from spo_tracker.errors import (
 )
 
 __all__ = [
+    "MAX_DURATION_PART",
     "Duration",
     "Order",
     "OrderKind",
@@ -100,9 +112,34 @@ class VersionCause(enum.Enum):
     VARIED_ON_APPEAL = "varied_on_appeal"
 
 
+#: The largest number of any one unit in a stated duration (as in the interchange).
+MAX_DURATION_PART: Final = 1000
+
+
 def _nonneg(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InvalidValueError(attribute.name, value, "must be a whole number, 0 or more")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_DURATION_PART:
+        raise InvalidValueError(
+            attribute.name, value, f"must be a whole number from 0 to {MAX_DURATION_PART:,}"
+        )
+
+
+def _version_number(_: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidValueError(attribute.name, value, "must be a whole number, 1 or more")
+
+
+def _decided_on(value: object) -> pendulum.Date:
+    return ensure_date(value, field="decided_on")
+
+
+def _terms(value: object) -> tuple[Term, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise InvalidValueError("terms", value, "give a sequence of Term records")
+    terms = tuple(value)
+    for i, term in enumerate(terms):
+        if not isinstance(term, Term):
+            raise InvalidValueError(f"terms[{i}]", term, "is not a Term")
+    return terms
 
 
 @attrs.frozen
@@ -180,13 +217,13 @@ class OrderVersion:
             Version 1 is in force from the order's ``made_at`` whatever this says.
     """
 
-    number: int
-    cause: VersionCause
-    decided_on: pendulum.Date
-    duration: Duration | None
-    period: DayPeriod | None
-    terms: tuple[Term, ...]
-    reason: str = ""
+    number: int = attrs.field(validator=_version_number)
+    cause: VersionCause = attrs.field(validator=instance_of(VersionCause))
+    decided_on: pendulum.Date = attrs.field(converter=_decided_on)
+    duration: Duration | None = attrs.field(validator=instance_of(Duration, optional=True))
+    period: DayPeriod | None = attrs.field(validator=instance_of(DayPeriod, optional=True))
+    terms: tuple[Term, ...] = attrs.field(converter=_terms)
+    reason: str = attrs.field(default="", validator=long_text())
     decided_at: pendulum.DateTime | None = attrs.field(
         default=None, converter=_decided_at, kw_only=True
     )
@@ -296,14 +333,18 @@ _before: Final = instant_before
 _PROTECTS: Final = "SPA2019 s.2(1)(c)"
 
 
-def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+_optional_id: Final = optional_identifier
 
 
-def _optional_id(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise InvalidValueError(attribute.name, value, "must be None or a non-empty id")
+def _flag(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    check_bool(attribute.name, value)
+
+
+def _optional_long_text(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        check_text(
+            attribute.name, value, max_length=LONG_TEXT_MAX_LENGTH, blank_ok=True, multiline=True
+        )
 
 
 def _person_ids(value: object) -> tuple[str, ...]:
@@ -325,8 +366,8 @@ def _protects_someone(
             value,
             f"an order protects at least one person from the risk ({_PROTECTS})",
         )
-    if not all(isinstance(p, str) and p.strip() for p in ids):
-        raise InvalidValueError("protected_person_ids", value, "each must be a non-empty id")
+    for person in ids:
+        check_id("protected_person_ids", person)
     if len(set(ids)) != len(ids):
         raise InvalidValueError("protected_person_ids", value, "a person is named twice")
 
@@ -462,27 +503,29 @@ class Order:
         revision: bumped by every change, for optimistic concurrency in storage.
     """
 
-    order_id: str = attrs.field(validator=_text)
+    order_id: str = attrs.field(validator=identifier)
     kind: OrderKind
     origin: OrderOrigin
-    defendant_id: str = attrs.field(validator=_text)
+    defendant_id: str = attrs.field(validator=identifier)
     protected_person_ids: tuple[str, ...] = attrs.field(
         converter=_person_ids, validator=_protects_someone
     )
-    applicant: ChiefOfficer
-    court: str = attrs.field(validator=_text)
+    applicant: ChiefOfficer = attrs.field(validator=instance_of(ChiefOfficer))
+    court: str = attrs.field(validator=non_empty_text)
     made_at: pendulum.DateTime = attrs.field(converter=_made_at)
     versions: tuple[OrderVersion, ...] = attrs.field()
-    state: OrderState = OrderState.MADE
+    state: OrderState = attrs.field(default=OrderState.MADE, validator=instance_of(OrderState))
     application_id: str | None = attrs.field(default=None, validator=_optional_id)
     replaces_order_id: str | None = attrs.field(default=None, validator=_optional_id)
     served_at: pendulum.DateTime | None = attrs.field(default=None, converter=_served_at)
-    appeal_pending: bool = False
-    appeal: PendingAppeal | None = None
+    appeal_pending: bool = attrs.field(default=False, validator=_flag)
+    appeal: PendingAppeal | None = attrs.field(
+        default=None, validator=instance_of(PendingAppeal, optional=True)
+    )
     ended_at: pendulum.DateTime | None = attrs.field(default=None, converter=_ended_at)
-    end_reason: str | None = None
+    end_reason: str | None = attrs.field(default=None, validator=_optional_long_text)
     not_in_force: tuple[Span, ...] = attrs.field(default=(), converter=_spans, kw_only=True)
-    revision: int = 1
+    revision: int = attrs.field(default=1, validator=_version_number)
 
     @versions.validator
     def _check_versions(self, _: attrs.Attribute[tuple[OrderVersion, ...]], value: object) -> None:

@@ -17,18 +17,22 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import re
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
 
 import attrs
 import pendulum
 
+from spo_tracker.domain._validators import check_text, identifier, instance_of, non_empty_text
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity
+from spo_tracker.domain.limits import POSTCODE_MAX_LENGTH
 from spo_tracker.domain.statutory_time import corresponding_date, ensure_aware, ensure_date
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
+    "MAX_ADDRESS_LINES",
+    "MAX_FORCE_CODE_LENGTH",
     "Address",
     "AddressPeriod",
     "ChiefOfficer",
@@ -46,17 +50,33 @@ __all__ = [
 ]
 
 
-def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+def _tuple_of(field: str, kind: type[object]) -> Callable[[object], tuple[Any, ...]]:
+    """A converter: a sequence of ``kind`` as a tuple (a bare string or a mapping is refused)."""
+
+    def convert(value: object) -> tuple[Any, ...]:
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            raise InvalidValueError(field, value, f"give a sequence of {kind.__name__}")
+        items = tuple(value)
+        for i, item in enumerate(items):
+            if not isinstance(item, kind):
+                raise InvalidValueError(field, item, f"item {i} is not a {kind.__name__}")
+        return items
+
+    convert.__name__ = f"to_{field}"
+    return convert
 
 
-def _withheld_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    """:func:`_text` for a protected person's name: the error quotes blank text only
-    (a value that is not text, bytes say, may still spell the name)."""
-    if not isinstance(value, str) or not value.strip():
-        shown = value if isinstance(value, str) else Withheld()
-        raise InvalidValueError(attribute.name, shown, "must be non-empty text")
+#: The longest force code (as in the interchange).
+MAX_FORCE_CODE_LENGTH: Final = 32
+
+
+def _force_code(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    check_text("code", value, max_length=MAX_FORCE_CODE_LENGTH)
+
+
+def _restricted_name(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    # A protected person's name is restricted: an error names the field, never the name.
+    check_text("name", value, shown=Withheld())
 
 
 def _opt_date(value: object) -> pendulum.Date | None:
@@ -249,8 +269,8 @@ class ForceKind(enum.Enum):
 class Force:
     """A police force whose chief officer may apply for an SPO (SPA2019 s.14(1))."""
 
-    code: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_text)
+    code: str = attrs.field(validator=_force_code)
+    name: str = attrs.field(validator=non_empty_text)
     kind: ForceKind = ForceKind.TERRITORIAL
 
 
@@ -258,13 +278,17 @@ class Force:
 class ChiefOfficer:
     """A chief officer of police (SPA2019 s.1(1)): the only applicant for an SPO."""
 
-    force: Force
-    title: str = "Chief Constable"
+    force: Force = attrs.field(validator=instance_of(Force))
+    title: str = attrs.field(default="Chief Constable", validator=non_empty_text)
 
     @property
     def key(self) -> str:
         """Stable key for consents and audit: the force code."""
         return self.force.code
+
+
+#: The most lines an address may have (as in the interchange).
+MAX_ADDRESS_LINES: Final = 10
 
 
 def _lines(value: object) -> tuple[str, ...]:
@@ -274,19 +298,21 @@ def _lines(value: object) -> tuple[str, ...]:
     lines = tuple(value)
     if not lines:
         raise InvalidValueError("address.lines", lines, "needs at least one line")
+    if len(lines) > MAX_ADDRESS_LINES:
+        raise InvalidValueError("address.lines", Withheld(), f"over {MAX_ADDRESS_LINES} lines")
     for i, line in enumerate(lines):
-        if not isinstance(line, str):
-            raise InvalidValueError(f"address.lines[{i}]", Withheld(), "is not text")
-        if not line.strip():
+        if isinstance(line, str) and (not line or line.isspace()):
             raise InvalidValueError(
                 f"address.lines[{i}]", Withheld(), "is blank: every line needs text"
             )
+        check_text(f"address.lines[{i}]", line, shown=Withheld())
     return lines
 
 
 def _postcode(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str):
-        raise InvalidValueError("address.postcode", Withheld(), "is not text")
+    check_text(
+        "address.postcode", value, max_length=POSTCODE_MAX_LENGTH, blank_ok=True, shown=Withheld()
+    )
 
 
 def _location(_: object, attribute: attrs.Attribute[GeoPoint | None], value: object) -> None:
@@ -318,7 +344,7 @@ class Address:
 class AddressPeriod:
     """Where a defendant lived, from a day and, once it ends, until a day."""
 
-    address: Address
+    address: Address = attrs.field(validator=instance_of(Address))
     from_day: pendulum.Date = attrs.field(converter=_date)
     until_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
 
@@ -333,7 +359,7 @@ class AddressPeriod:
 class NameUse:
     """A name the defendant uses or has used, from a day (SPA2019 s.9(2)(a), s.9(3))."""
 
-    name: str = attrs.field(validator=_text)
+    name: str = attrs.field(validator=non_empty_text)
     from_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
 
 
@@ -341,9 +367,9 @@ class NameUse:
 class LinkedIdentity:
     """An identity the police have linked to a defendant, and when they did."""
 
-    identity: Identity
+    identity: Identity = attrs.field(validator=instance_of(Identity))
     linked_at: pendulum.DateTime = attrs.field(converter=_aware)
-    source: str = "officer"
+    source: str = attrs.field(default="officer", validator=non_empty_text)
 
 
 @attrs.frozen
@@ -362,6 +388,18 @@ class SexOffenderRegistration:
             raise InvalidValueError("final_day", self.final_day, f"is before since {self.since}")
 
 
+def _names(value: object) -> tuple[NameUse, ...]:
+    return _tuple_of("names", NameUse)(value)
+
+
+def _addresses(value: object) -> tuple[AddressPeriod, ...]:
+    return _tuple_of("addresses", AddressPeriod)(value)
+
+
+def _identities(value: object) -> tuple[LinkedIdentity, ...]:
+    return _tuple_of("identities", LinkedIdentity)(value)
+
+
 @attrs.frozen
 class Defendant:
     """A person against whom an SPO is sought or made.
@@ -375,12 +413,15 @@ class Defendant:
         soa_registration: SOA 2003 Part 2 registration, if any (s.9(5)-(7)).
     """
 
-    defendant_id: str = attrs.field(validator=_text)
-    names: tuple[NameUse, ...]
+    defendant_id: str = attrs.field(validator=identifier)
+    names: tuple[NameUse, ...] = attrs.field(converter=_names)
     date_of_birth: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
-    addresses: tuple[AddressPeriod, ...] = ()
-    identities: tuple[LinkedIdentity, ...] = ()
-    soa_registration: SexOffenderRegistration | None = None
+    addresses: tuple[AddressPeriod, ...] = attrs.field(default=(), converter=_addresses)
+    identities: tuple[LinkedIdentity, ...] = attrs.field(default=(), converter=_identities)
+    soa_registration: SexOffenderRegistration | None = attrs.field(
+        default=None,
+        validator=instance_of(SexOffenderRegistration, optional=True),
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.names:
@@ -437,6 +478,7 @@ def _places(value: object) -> tuple[tuple[str, GeoPoint], ...]:
         label, point = place
         if not isinstance(label, str) or not label.strip():
             raise InvalidValueError(f"restricted.places[{i}].label", Withheld(), "is blank")
+        check_text(f"restricted.places[{i}].label", label, shown=Withheld())
         if not isinstance(point, GeoPoint):
             raise InvalidValueError(f"restricted.places[{i}]", Withheld(), "needs a GeoPoint")
     return tuple((label, point) for label, point in places)
@@ -468,10 +510,10 @@ class ProtectedPerson:
         restricted: address and places, kept out of every report and export for defendants.
     """
 
-    person_id: str = attrs.field(validator=_text)
+    person_id: str = attrs.field(validator=identifier)
     # Not in the repr either: a ProtectedPerson given where something else was expected
     # is quoted by the error that refuses it (``incidents[0]=ProtectedPerson(...)``).
-    name: str = attrs.field(validator=_withheld_text, repr=False)
+    name: str = attrs.field(validator=_restricted_name, repr=False)
     restricted: RestrictedDetails = attrs.field(factory=RestrictedDetails, repr=False)
 
     @property

@@ -34,6 +34,7 @@ from typing import Final
 import attrs
 import pendulum
 
+from spo_tracker.domain.limits import INSTANT_MAX, INSTANT_MIN
 from spo_tracker.errors import InvalidValueError, NaiveDatetimeError
 
 __all__ = [
@@ -61,6 +62,13 @@ _OFFSETS_AGREE_BEYOND: Final = _dt.timedelta(hours=26)
 _ZERO: Final = _dt.timedelta(0)
 _wall_difference: Final = _dt.datetime.__sub__
 _utcoffset: Final = _dt.datetime.utcoffset
+#: Wall-clock years whose every instant is within the supported range, whatever the offset.
+_SAFE_FIRST_YEAR: Final = INSTANT_MIN.year + 1
+_SAFE_LAST_YEAR: Final = INSTANT_MAX.year - 2
+_OUT_OF_RANGE: Final = (
+    f"outside the supported range {INSTANT_MIN:%Y-%m-%dT%H:%M:%SZ} (included) to "
+    f"{INSTANT_MAX:%Y-%m-%dT%H:%M:%SZ} (excluded)"
+)
 
 
 def instant_before(a: _dt.datetime, b: _dt.datetime) -> bool:
@@ -88,21 +96,70 @@ def instant_before(a: _dt.datetime, b: _dt.datetime) -> bool:
 
 
 def ensure_aware(value: object, *, field: str) -> pendulum.DateTime:
-    """Return ``value`` as an aware pendulum datetime, or raise.
+    """Return ``value`` as an aware pendulum datetime within the supported range, or raise.
+
+    A stdlib datetime is read by its own ``utcoffset()``, which honours ``fold``
+    (PEP 495): in the hour skipped when the London clocks go forward, 01:30 with
+    ``fold=0`` is 01:30 UTC and with ``fold=1`` 00:30 UTC, as the zone says; its
+    wall clock is never read again through another library's rules.
 
     Raises:
         NaiveDatetimeError: ``value`` is a datetime without a time zone.
-        InvalidValueError: ``value`` is not a datetime at all.
+        InvalidValueError: ``value`` is not a datetime at all, or it is outside
+            :data:`~spo_tracker.domain.limits.INSTANT_MIN` to
+            :data:`~spo_tracker.domain.limits.INSTANT_MAX`.
     """
     if type(value) is pendulum.DateTime and type(value.tzinfo) in _PENDULUM_ZONES:
-        return value  # a pendulum zone always has an offset: aware (the common case, fast)
+        # A pendulum zone always has an offset: aware (the common case, fast). Wall years
+        # strictly inside the range are inside it whatever the offset.
+        if _SAFE_FIRST_YEAR <= value.year <= _SAFE_LAST_YEAR:
+            return value
+        _within_range(value, field)
+        return value
     if not isinstance(value, _dt.datetime):
         raise InvalidValueError(field, value, "expected an aware datetime")
     if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
         raise NaiveDatetimeError(field, value)
+    _within_range(value, field)
     if isinstance(value, pendulum.DateTime):
         return value
-    return pendulum.instance(value)
+    if isinstance(value.tzinfo, _dt.timezone):
+        return pendulum.instance(value)  # a fixed offset: no wall clock to misread
+    return _by_own_offset(value)
+
+
+def _within_range(value: _dt.datetime, field: str) -> None:
+    """Refuse ``value`` if its instant is outside the supported range."""
+    try:
+        utc = _dt.datetime.astimezone(value, _dt.UTC)
+    except (OverflowError, ValueError):
+        utc = None  # beyond year 1 or 9999 in UTC: out of range by far
+    if utc is None or not INSTANT_MIN <= utc < INSTANT_MAX:
+        raise InvalidValueError(field, value, _OUT_OF_RANGE)
+
+
+def _by_own_offset(value: _dt.datetime) -> pendulum.DateTime:
+    """A stdlib datetime in a zone with clock changes, as the instant its offset gives."""
+    offset = _utcoffset(value)
+    assert offset is not None  # checked by the caller
+    utc = _dt.datetime.replace(value, tzinfo=None) - offset
+    instant = pendulum.DateTime(
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond,
+        tzinfo=pendulum.UTC,
+    )
+    key = getattr(value.tzinfo, "key", None)
+    if isinstance(key, str):
+        try:
+            return instant.in_timezone(pendulum.timezone(key))
+        except (ValueError, LookupError):
+            pass  # a zone pendulum does not know: keep the instant at its offset
+    return instant.in_timezone(pendulum.FixedTimezone(int(offset.total_seconds())))
 
 
 def as_utc(at: _dt.datetime, *, field: str = "at") -> pendulum.DateTime:

@@ -18,6 +18,15 @@ from typing import ClassVar, Final
 import attrs
 import pendulum
 
+from spo_tracker.domain._validators import (
+    check_bool,
+    check_id,
+    check_text,
+    identifier,
+    instance_of,
+    long_text,
+    non_empty_text,
+)
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA, Platform, normalise_platform
 from spo_tracker.domain.people import Withheld, address_likeness
@@ -67,19 +76,15 @@ class TermNature(enum.Enum):
     REQUIREMENT = "requirement"
 
 
-def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
-
-
 def _no_address(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     """Text the defendant is shown that must not reveal an address (victim safety).
 
     The error names the field and the problem but never quotes the text, which
     may be a protected person's address.
     """
-    _text(_, attribute, value)
-    text = str(value)
+    if not isinstance(value, str) or not value or value.isspace():
+        non_empty_text(_, attribute, value)  # no text to withhold: the message shows it
+    text = check_text(attribute.name, value, shown=Withheld("order text"))
     # Folded too: a postcode with a no-break space or full-width digits, a house number
     # with a soft hyphen in its street, look-alike letters are still an address.
     problem = address_likeness(text) or address_likeness(fold(text, casefold=False))
@@ -102,6 +107,9 @@ def _position(text: str) -> str | None:
     return None
 
 
+_checked_text = long_text(blank_ok=False)
+
+
 def _no_position(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     """Order text that may name a place (a requirement's description, a sign-on station)
     but must not pinpoint one: coordinates are refused, unquoted (the zone's shape
@@ -111,7 +119,7 @@ def _no_position(_: object, attribute: attrs.Attribute[str], value: object) -> N
     has a public address. :func:`~spo_tracker.domain.safety.exposure_warnings`
     warns when one is a protected person's.
     """
-    _text(_, attribute, value)
+    _checked_text(_, attribute, value)
     problem = _position(str(value))
     if problem is not None:
         raise InvalidValueError(
@@ -123,14 +131,23 @@ def _no_position(_: object, attribute: attrs.Attribute[str], value: object) -> N
 
 def _persons(value: Iterable[str]) -> tuple[str, ...]:
     # A bare string is iterable too: "P1" would silently become the persons "1" and "P".
-    if isinstance(value, str):
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise InvalidValueError("persons", value, "give a collection of person ids, e.g. ['P1']")
     given = tuple(value)
-    if not given or not all(isinstance(p, str) and p.strip() for p in given):
-        raise InvalidValueError(
-            "persons", value, "name at least one person, each by a non-empty id"
-        )
+    if not given:
+        raise InvalidValueError("persons", value, "name at least one person, each by an id")
+    for person in given:
+        check_id("persons", person)
     return tuple(sorted(set(given)))
+
+
+def _flag(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    check_bool(attribute.name, value)
+
+
+def _place(_: object, attribute: attrs.Attribute[GeoPoint | None], value: object) -> None:
+    if value is not None and not isinstance(value, GeoPoint):
+        raise InvalidValueError(attribute.name, Withheld("a place"), "must be a GeoPoint or None")
 
 
 @attrs.frozen
@@ -142,7 +159,9 @@ class Locality:
     """
 
     name: str = attrs.field(validator=_no_address)
-    area: Circle | Polygon | None = None
+    area: Circle | Polygon | None = attrs.field(
+        default=None, validator=instance_of((Circle, Polygon), optional=True)
+    )
 
     def covers(self, point: GeoPoint | None) -> bool:
         """Whether ``point`` is in the locality; an unknown point or area counts as inside."""
@@ -166,9 +185,13 @@ class Term:
     SECTION: ClassVar[str] = _PROHIBITION
     NATURE: ClassVar[TermNature] = TermNature.PROHIBITION
 
-    term_id: str = attrs.field(validator=_text)
-    period: DayPeriod | None = None
-    locality: Locality | None = None
+    term_id: str = attrs.field(validator=identifier)
+    period: DayPeriod | None = attrs.field(
+        default=None, validator=instance_of(DayPeriod, optional=True)
+    )
+    locality: Locality | None = attrs.field(
+        default=None, validator=instance_of(Locality, optional=True)
+    )
 
     def describe(self) -> str:
         """The term's own words, without period or locality."""
@@ -247,7 +270,7 @@ class NoThirdPartyContact(Term):
 
 def _platforms(value: Iterable[str | Platform]) -> frozenset[Platform]:
     # A bare name would be iterated letter by letter ("x" happens to be a platform).
-    if isinstance(value, str | Platform):
+    if isinstance(value, str | bytes | Platform) or not isinstance(value, Iterable):
         raise InvalidValueError("platforms", value, "give a collection of platforms, e.g. ['x']")
     return frozenset(normalise_platform(p) for p in value)
 
@@ -260,7 +283,7 @@ class PlatformBan(Term):
     TITLE: ClassVar[str] = "Platform ban"
 
     platforms: frozenset[Platform] = attrs.field(converter=_platforms, factory=frozenset)
-    any_social_media: bool = False
+    any_social_media: bool = attrs.field(default=False, validator=_flag)
 
     def __attrs_post_init__(self) -> None:
         if not self.platforms and not self.any_social_media:
@@ -431,7 +454,7 @@ class PositiveRequirement(Term):
     requirement: RequirementKind = attrs.field(converter=_requirement_kind)
     description: str = attrs.field(validator=_no_position)
     due_on: pendulum.Date = attrs.field(converter=_due_on)
-    place: GeoPoint | None = None
+    place: GeoPoint | None = attrs.field(default=None, validator=_place)
 
     def describe(self) -> str:
         return f"To {self.description} by the end of {self.due_on}"
@@ -440,12 +463,12 @@ class PositiveRequirement(Term):
 def _weekdays(value: Iterable[int]) -> frozenset[int]:
     if not isinstance(value, Iterable) or isinstance(value, str):
         raise InvalidValueError("weekdays", value, "give a collection of days, e.g. [0, 3]")
-    days = frozenset(value)
-    if not days or not all(
-        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
+    given = tuple(value)
+    if not given or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in given
     ):
         raise InvalidValueError("weekdays", value, "give days 0 (Monday) to 6 (Sunday)")
-    return days
+    return frozenset(given)
 
 
 _DAY_NAMES: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -462,7 +485,7 @@ class SignOnSchedule(Term):
 
     station: str = attrs.field(validator=_no_position)
     weekdays: frozenset[int] = attrs.field(converter=_weekdays)
-    place: GeoPoint | None = None
+    place: GeoPoint | None = attrs.field(default=None, validator=_place)
 
     def describe(self) -> str:
         days = _listing([_DAY_NAMES[d] for d in sorted(self.weekdays)], "and")

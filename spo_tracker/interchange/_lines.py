@@ -287,6 +287,10 @@ def parse_line(raw: bytes) -> dict[str, Any]:
         value = _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise LineProblem(f"not JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise LineProblem("JSON nested too deeply to read") from None
+    except ValueError:  # the one other ValueError: an integer of more than 4,300 digits
+        raise LineProblem("a number with more digits than can be read (4,300)") from None
     if not isinstance(value, dict):
         raise LineProblem(f"expected a JSON object, found {type(value).__name__}")
     return value

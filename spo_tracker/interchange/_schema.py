@@ -35,6 +35,12 @@ from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import IdentityKind, Platform
 from spo_tracker.domain.incidents import CrimeClassification, IncidentKind
 from spo_tracker.domain.lifecycles.application import ApplicationState, AreaConnection, CourtKind
+from spo_tracker.domain.limits import (
+    ID_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
+    POSTCODE_MAX_LENGTH,
+    SHORT_TEXT_MAX_LENGTH,
+)
 from spo_tracker.domain.notification import Closure, DutyState, IdentityCheck, ItemKind, Offence
 from spo_tracker.domain.orders import OrderKind, OrderOrigin, OrderState, VersionCause
 from spo_tracker.domain.people import ForceKind
@@ -66,9 +72,9 @@ SCHEMA_ID: Final = f"urn:spo-tracker:interchange:{FORMAT_VERSION}"
 #: The longest line accepted (bytes, newline excluded); a longer one is refused unread.
 MAX_LINE_BYTES: Final = 1_048_576
 #: The longest id accepted.
-MAX_ID_LENGTH: Final = 128
-_SHORT: Final = 200
-_LONG: Final = 10_000
+MAX_ID_LENGTH: Final = ID_MAX_LENGTH
+_SHORT: Final = SHORT_TEXT_MAX_LENGTH
+_LONG: Final = LONG_TEXT_MAX_LENGTH
 
 #: The record types in the order an export writes them, with their POLE class.
 POLE: Final[Mapping[str, str]] = {
@@ -353,7 +359,7 @@ def _definitions() -> dict[str, Any]:
         "address": _obj(
             {
                 "lines": _array(_text(min_length=1), 10),
-                "postcode": _text(16),
+                "postcode": _text(POSTCODE_MAX_LENGTH),
                 "geometry": _nullable(_point()),
             },
             ("lines", "postcode"),

@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar
 import pendulum
 
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
+from spo_tracker.domain.limits import INSTANT_MAX, INSTANT_MIN
 from spo_tracker.domain.orders import Duration
 from spo_tracker.domain.statutory_time import DayPeriod
 from spo_tracker.errors import InvalidValueError, SpoTrackerError
@@ -50,6 +51,7 @@ INSTANT_PATTERN: Final = (
 )
 _INSTANT: Final = re.compile(INSTANT_PATTERN)
 _UTC: Final = pendulum.UTC
+_RANGE: Final = f"{INSTANT_MIN:%Y-%m-%dT%H:%M:%SZ} to {INSTANT_MAX:%Y-%m-%dT%H:%M:%SZ}, excluded"
 _NAIVE: Final = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"
 )
@@ -106,7 +108,9 @@ def read_instant(value: object, path: str) -> pendulum.DateTime:
     """An RFC 3339 instant with a UTC offset, as an aware UTC datetime.
 
     Raises:
-        FieldError: not text, naive (no offset), or not a real date and time.
+        FieldError: not text, naive (no offset), not a real date and time, or outside
+            the supported range (:data:`~spo_tracker.domain.limits.INSTANT_MIN` to
+            :data:`~spo_tracker.domain.limits.INSTANT_MAX`).
     """
     if not isinstance(value, str):
         raise FieldError(path, f"{value!r} is not an RFC 3339 instant")
@@ -120,6 +124,8 @@ def read_instant(value: object, path: str) -> pendulum.DateTime:
             parsed = parsed.astimezone(_dt.UTC)
     except (ValueError, OverflowError) as error:
         raise FieldError(path, f"{value!r} is not a real instant ({error})") from None
+    if not INSTANT_MIN <= parsed < INSTANT_MAX:
+        raise FieldError(path, f"{value!r} is outside the supported range ({_RANGE})")
     # Built directly: pendulum.instance() costs ten times as much, and imports read millions.
     p = parsed
     return pendulum.DateTime(

@@ -368,7 +368,8 @@ def ingest_incidents(
 
     Raises:
         BatchRejectedError: a batch was refused and rolled back; earlier batches stay
-            committed (its ``cause`` says why: a duplicate id, a bad item...).
+            committed (its ``cause`` says why: a duplicate id, a bad item, or a value
+            refused while ``incidents`` built the next item...).
         InvalidValueError: ``batch_size`` is not a whole number >= 1, or no time is known.
     """
     size = _positive("batch_size", batch_size)
@@ -377,8 +378,12 @@ def ingest_incidents(
     clock = _ingest_clock(store, at)
     batches = done = 0
     source = iter(incidents)
-    while batch := list(itertools.islice(source, size)):
+    while True:
         try:
+            # Drawing the batch is inside: an incident built as it is drawn can be refused.
+            batch = list(itertools.islice(source, size))
+            if not batch:
+                break
             _check_batch(batch, done)
             store.ingest_batch(batch, _batch_entry(batch, actor, clock()))
         except SpoTrackerError as error:

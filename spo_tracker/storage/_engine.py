@@ -35,6 +35,7 @@ from spo_tracker.errors import (
 )
 from spo_tracker.storage._files import make_private
 from spo_tracker.storage._keys import AuditKeyring
+from spo_tracker.storage._stored import read_json
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -203,6 +204,7 @@ def make_engine(target: DatabaseUrl) -> Engine:
             target.url,
             connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
             hide_parameters=True,
+            json_deserializer=read_json,
         )
     folder = target.sqlite_path.parent
     if not folder.is_dir():
@@ -211,6 +213,7 @@ def make_engine(target: DatabaseUrl) -> Engine:
         target.url,
         connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
         hide_parameters=True,
+        json_deserializer=read_json,
     )
     event.listen(engine, "do_connect", functools.partial(_sqlite_before_open, target))
     event.listen(engine, "connect", _sqlite_on_connect)

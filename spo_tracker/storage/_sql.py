@@ -53,7 +53,7 @@ from spo_tracker.storage._mapping import (
     RowSet,
     incident_from_values,
 )
-from spo_tracker.storage._stored import READ_ERRORS, refused
+from spo_tracker.storage._stored import READ_ERRORS, read_json, refused
 from spo_tracker.storage._tables import (
     AuditEntryRow,
     AuditHeadRow,
@@ -653,7 +653,7 @@ def _incident_from_row(r: Sequence[Any], *, sqlite: bool) -> Incident:
     """The domain incident from a raw row of ``_COLUMNS`` (without the revision)."""
     occurred, refs, reported = r[1], r[12], r[13]
     if sqlite:
-        occurred, refs = from_epoch_us(occurred), json.loads(refs)
+        occurred, refs = from_epoch_us(occurred), read_json(refs)
         reported = None if reported is None else from_epoch_us(reported)
     return incident_from_values(
         r[0],

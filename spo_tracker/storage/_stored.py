@@ -19,13 +19,14 @@ polygon, a zone...) and any ``(lat, lon)`` pair or GeoPoint in the text.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Final
 
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.errors import InvalidValueError, StoredRecordError
 
-__all__ = ["READ_ERRORS", "refused"]
+__all__ = ["READ_ERRORS", "UnreadableJson", "read_json", "refused"]
 
 #: What building a domain object from stored values raises when the values are bad: a
 #: domain check (InvalidValueError is a ValueError), an unknown enum code or zone name
@@ -47,6 +48,36 @@ _COORDINATES: Final = re.compile(
     rf"\(\s*{_NUMBER}\s*,\s*{_NUMBER}\s*\)|GeoPoint\([^()]*\)",
 )
 _WITHHELD: Final = "<coordinates withheld>"
+
+
+class UnreadableJson:
+    """Stands for a stored JSON document that cannot be parsed (hand-edited, truncated).
+
+    The engine's JSON reader returns one instead of raising, so that the row is
+    still read and the record it belongs to is refused by name
+    (:class:`~spo_tracker.errors.StoredRecordError`) when it is built: any use of
+    it as a document raises ``ValueError``. Its text is never kept or shown.
+    """
+
+    def _refuse(self, *_: object) -> Any:
+        raise ValueError("the stored JSON document cannot be parsed")
+
+    __getitem__ = __iter__ = __len__ = __contains__ = get = keys = items = values = _refuse
+
+    def __repr__(self) -> str:
+        return "<unreadable JSON>"
+
+
+def read_json(text: str | bytes) -> Any:
+    """``json.loads``, with a document that cannot be parsed read as :class:`UnreadableJson`.
+
+    A JSONDecodeError (or a RecursionError from a document nested too deeply) would
+    otherwise escape from deep inside the driver, naming no record.
+    """
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return UnreadableJson()
 
 
 def refused(kind: str, key: Any, error: BaseException) -> StoredRecordError:

@@ -56,7 +56,7 @@ from tests import strategies as shared
 
 __all__ = ["datasets", "incident_order", "part2_facts"]
 
-_TEXT = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=40)
+_TEXT = shared.free_texts(max_size=40)
 _NAMES = st.text("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ'-", min_size=1, max_size=30)
 _NAMES = _NAMES.filter(lambda s: bool(s.strip()))
 _INSTANTS = shared.aware_datetimes(2019, 2030)

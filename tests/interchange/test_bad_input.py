@@ -143,10 +143,14 @@ def test_an_unknown_record_type_names_its_line(write: Writer) -> None:
         ('{"type": "incident", "type": "alert"}', "appears twice"),
         ('{"type": "incident", "id": "I-9", "n": NaN}', "NaN is not a JSON number"),
         (b"\xff\xfe".decode("latin-1"), "not UTF-8"),
+        ('{"type": "incident", "n": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+        ('{"type": "incident", "n": ' + "9" * 5_000 + "}", "more digits than can be read"),
     ],
+    ids=["not-json", "array", "blank", "key-twice", "nan", "not-utf8", "deep", "5000-digits"],
 )
 def test_an_unreadable_line_names_its_line(write: Writer, text: str, expected: str) -> None:
-    """Bad JSON, a non-object, a blank line, a repeated key, NaN, bad UTF-8."""
+    """Bad JSON, a non-object, a blank line, a repeated key, NaN, bad UTF-8, JSON nested
+    100,000 deep (not a RecursionError), a 5,000-digit integer (not a ValueError)."""
     lines = [*_LINES[:2], text, *_LINES[2:]]
     raw = "".join(f"{line}\n" for line in lines).encode("utf-8")
     if expected == "not UTF-8":
@@ -175,6 +179,25 @@ def test_an_oversize_field_names_the_field(write: Writer) -> None:
     assert _where(issues) == [(_line("incident", "I-0002"), "attributes.summary")]
     assert "10,001 characters, over the limit of 10,000" in issues[0].message
     assert "xxxxxxxx" * 20 not in issues[0].message
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        "0001-01-01T00:00:00+01:00",
+        "0001-01-01T00:00:00Z",
+        "1899-12-31T23:59:59Z",
+        "2200-01-01T00:00:00Z",
+    ],
+)
+def test_an_instant_outside_the_supported_range_names_the_field(
+    write: Writer, instant: str
+) -> None:
+    """The range of spo_tracker.domain.limits (1900 to 2200 UTC), as on every other path."""
+    lines = _edited("incident", "I-0002", _set("attributes.occurred_at", instant))
+    issues = _problems(write, lines)
+    assert _where(issues) == [(_line("incident", "I-0002"), "attributes.occurred_at")]
+    assert instant in issues[0].message
 
 
 def test_a_naive_timestamp_names_the_field(write: Writer) -> None:

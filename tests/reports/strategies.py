@@ -19,7 +19,7 @@ from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
 from spo_tracker.reports import ReportContext
-from tests.strategies import aware_datetimes, defendants, orders
+from tests.strategies import aware_datetimes, defendants, free_texts, orders
 
 SECTIONS: Final = ("SPA2019 s.8(1)", "SPA2019 s.11(1)", "SPA2019 s.2(1)(b)", "PHA 1997 s.2A")
 _TEXT: Final = st.text(min_size=1, max_size=40).filter(lambda t: t.strip() != "")
@@ -51,7 +51,7 @@ def evidence_incidents(draw: st.DrawFn, ids: list[str], person: str) -> list[Inc
             occurred_at=draw(_INSTANTS),
             kind=draw(st.sampled_from(IncidentKind)),
             target_person_id=person,
-            summary=draw(st.text(max_size=60)),
+            summary=draw(free_texts(max_size=60)),
         )
         for i in ids
     ]

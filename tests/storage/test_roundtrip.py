@@ -201,7 +201,9 @@ def test_an_applications_appeal_against_refusal_round_trips(
 @st.composite
 def _defendants(draw: st.DrawFn) -> Defendant:
     base = draw(strategies.defendants())
-    lines = draw(st.lists(st.sampled_from(["1 High St", "Flat 2", "Aston"]), min_size=1))
+    lines = draw(
+        st.lists(st.sampled_from(["1 High St", "Flat 2", "Aston"]), min_size=1, max_size=10)
+    )
     start = draw(strategies.london_dates(1990, 2030))
     period = AddressPeriod(
         Address(tuple(lines), "B1 1AA", draw(st.none() | strategies.uk_points())),

@@ -14,6 +14,7 @@ from typing import Any, Final, Protocol, TypeVar, cast
 import attrs
 import pendulum
 
+from spo_tracker.domain._validators import non_empty_text
 from spo_tracker.domain.statemachine import Command, Guard, Transition
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
@@ -206,12 +207,6 @@ def optional_aware(field: str) -> Callable[[object], pendulum.DateTime | None]:
 def aware_at(value: object) -> pendulum.DateTime:
     """Converter: the command instant must be aware (naive datetimes are refused)."""
     return ensure_aware(value, field="at")
-
-
-def non_empty_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    """Validator: non-empty text."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
 
 
 def london_day(at: pendulum.DateTime) -> pendulum.Date:

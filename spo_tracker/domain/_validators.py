@@ -1,0 +1,200 @@
+"""Shared checks for values entering the domain: types, text, ids, flags.
+
+Each ``check_*`` function returns the value when it is acceptable and raises
+:class:`~spo_tracker.errors.InvalidValueError` naming the field and the value
+otherwise; the attrs validators below wrap them. Limits come from
+:mod:`spo_tracker.domain.limits`. A restricted value (a protected person's name
+or whereabouts) is checked with ``shown=`` standing in for it, so that the
+message names the field and the problem, never the value.
+
+The validators run on the ingest path (a million incidents a night): each
+first tries one cheap test that every good value passes, and only a value
+that fails it is examined again for the precise reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+import attrs
+
+from spo_tracker.domain.limits import (
+    ID_MAX_LENGTH,
+    LONG_TEXT_MAX_LENGTH,
+    SHORT_TEXT_MAX_LENGTH,
+)
+from spo_tracker.errors import InvalidValueError
+
+__all__ = [
+    "check_bool",
+    "check_id",
+    "check_ids",
+    "check_text",
+    "find_bad_in_line",
+    "identifier",
+    "instance_of",
+    "long_text",
+    "non_empty_text",
+    "optional_identifier",
+]
+
+#: Characters no id may hold: C0 and C1 controls, DEL, unpaired surrogates.
+_BAD_IN_ID: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+#: Characters no text may hold: as for ids, but tab, line feed and carriage return are text.
+_BAD_IN_TEXT: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: An acceptable id in one C call: 1 to 128 characters, none of them refused.
+_GOOD_ID: Final = re.compile(f"[^\x00-\x1f\x7f-\x9f\ud800-\udfff]{{1,{ID_MAX_LENGTH}}}").fullmatch
+_bad_in_text: Final = _BAD_IN_TEXT.search
+#: The first character single-line text (an id, a name, a reference) may not hold, or None.
+find_bad_in_line: Final = _BAD_IN_ID.search
+_SHOW_VALUE: Final[Any] = object()
+#: How much of an over-long value an error quotes.
+_QUOTED: Final = 40
+
+
+def _refuse(field: str, value: object, reason: str, shown: object) -> InvalidValueError:
+    return InvalidValueError(field, value if shown is _SHOW_VALUE else shown, reason)
+
+
+def _bad_character(match: re.Match[str]) -> str:
+    char = match.group()
+    if "\ud800" <= char <= "\udfff":
+        return f"holds an unpaired surrogate (U+{ord(char):04X}), which is not text"
+    if char == "\x00":
+        return "may not contain a NUL character"
+    return f"may not contain the control character U+{ord(char):04X}"
+
+
+def check_text(
+    field: str,
+    value: object,
+    *,
+    max_length: int = SHORT_TEXT_MAX_LENGTH,
+    blank_ok: bool = False,
+    multiline: bool = False,
+    shown: object = _SHOW_VALUE,
+) -> str:
+    """``value`` if it is text within the limits, else an error naming ``field``.
+
+    Args:
+        field: the field's name, for the message.
+        value: the value given.
+        max_length: the most characters allowed.
+        blank_ok: whether empty or all-space text is allowed.
+        multiline: whether tabs and line breaks are allowed (free text).
+        shown: what the message shows instead of the value (for restricted values).
+
+    Raises:
+        InvalidValueError: not a ``str``, too long, blank (unless ``blank_ok``), or
+            holding a control character or an unpaired surrogate.
+    """
+    if not isinstance(value, str):
+        raise _refuse(field, value, f"must be text, not {type(value).__name__}", shown)
+    if len(value) > max_length:
+        quoted = value[:_QUOTED] + "..." if shown is _SHOW_VALUE else shown
+        raise InvalidValueError(field, quoted, f"is over {max_length:,} characters")
+    if not blank_ok and (not value or value.isspace()):
+        raise _refuse(field, value, "must be non-empty text", shown)
+    bad = (_BAD_IN_TEXT if multiline else _BAD_IN_ID).search(value)
+    if bad is not None:
+        raise _refuse(field, value, _bad_character(bad), shown)
+    return value
+
+
+def check_id(field: str, value: object) -> str:
+    """``value`` if it is an id: 1 to 128 characters of text, not blank, no control character.
+
+    Raises:
+        InvalidValueError: it is not, naming ``field`` and the value.
+    """
+    if type(value) is str and _GOOD_ID(value) is not None and not value.isspace():
+        return value  # the common case, in one pass
+    return check_text(field, value, max_length=ID_MAX_LENGTH)
+
+
+def check_ids(field: str, value: object, *, max_length: int = ID_MAX_LENGTH) -> tuple[str, ...]:
+    """``value`` as a tuple of ids (or short references), refusing a bare string.
+
+    A string is iterable, so ``"EX/1"`` would otherwise become ``('E', 'X', '/', '1')``.
+
+    Raises:
+        InvalidValueError: not a list, tuple or set of such texts.
+    """
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InvalidValueError(field, value, "give a list or tuple of texts, not one value")
+    items = tuple(value)
+    for item in items:
+        if max_length == ID_MAX_LENGTH:
+            check_id(field, item)
+        else:
+            check_text(field, item, max_length=max_length)
+    return items
+
+
+def check_bool(field: str, value: object) -> bool:
+    """``value`` if it is ``True`` or ``False`` (``"no"`` or ``1`` is refused, not guessed).
+
+    Raises:
+        InvalidValueError: anything else, naming ``field`` and the value.
+    """
+    if value is True or value is False:
+        return value
+    raise InvalidValueError(field, value, "must be true or false")
+
+
+# --------------------------------------------------------------------------- attrs validators
+
+
+def instance_of(
+    kind: type[Any] | tuple[type[Any], ...], *, optional: bool = False
+) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """attrs validator: an instance of ``kind`` (or ``None`` if ``optional``), else a typed error.
+
+    attrs' own ``instance_of`` raises a plain ``TypeError``; this one raises
+    :class:`~spo_tracker.errors.InvalidValueError` naming the field.
+    """
+    names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, kind) or (optional and value is None):
+            return
+        expected = f"{names} or None" if optional else names
+        raise InvalidValueError(attribute.name, value, f"must be a {expected}")
+
+    return validate
+
+
+def identifier(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """attrs validator: an id (see :func:`check_id`)."""
+    if type(value) is not str or _GOOD_ID(value) is None or value.isspace():
+        check_text(attribute.name, value, max_length=ID_MAX_LENGTH)  # raises, saying why
+
+
+def optional_identifier(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    """attrs validator: ``None`` or an id."""
+    if value is not None and (type(value) is not str or _GOOD_ID(value) is None or value.isspace()):
+        check_text(attribute.name, value, max_length=ID_MAX_LENGTH)  # raises, saying why
+
+
+def non_empty_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """attrs validator: non-blank short text (a name, a court, an actor)."""
+    check_text(attribute.name, value)
+
+
+def _free_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is str and len(value) <= LONG_TEXT_MAX_LENGTH and not _bad_in_text(value):
+        return  # the common case (blank allowed), in two C calls
+    check_text(
+        attribute.name, value, max_length=LONG_TEXT_MAX_LENGTH, blank_ok=True, multiline=True
+    )
+
+
+def _non_blank_free_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check_text(attribute.name, value, max_length=LONG_TEXT_MAX_LENGTH, multiline=True)
+
+
+def long_text(*, blank_ok: bool = True) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """attrs validator: free text (at most 10,000 characters, line breaks allowed)."""
+    return _free_text if blank_ok else _non_blank_free_text
