@@ -32,7 +32,6 @@ from spo_tracker.detection.alerts import BREACH_CODE, Alert, AlertKind, Severity
 from spo_tracker.detection.compiled import version_spans
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.rules import BREACH_SECTION
-from spo_tracker.domain._validators import check_id, check_text
 from spo_tracker.domain.limits import LONG_TEXT_MAX_LENGTH
 from spo_tracker.domain.notification import (
     NotificationDuty,
@@ -43,6 +42,7 @@ from spo_tracker.domain.notification import (
 from spo_tracker.domain.orders import Order, OrderKind
 from spo_tracker.domain.statutory_time import ensure_aware, start_of_london_day
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
+from spo_tracker.domain.validators import check_id, check_text
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [

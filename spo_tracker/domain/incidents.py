@@ -8,7 +8,11 @@ from typing import Final
 import attrs
 import pendulum
 
-from spo_tracker.domain._validators import (
+from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.identities import Identity, Platform, normalise_platform
+from spo_tracker.domain.limits import SHORT_TEXT_MAX_LENGTH
+from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.validators import (
     check_bool,
     check_ids,
     find_bad_in_line,
@@ -16,10 +20,6 @@ from spo_tracker.domain._validators import (
     long_text,
     optional_identifier,
 )
-from spo_tracker.domain.geo import GeoPoint
-from spo_tracker.domain.identities import Identity, Platform, normalise_platform
-from spo_tracker.domain.limits import SHORT_TEXT_MAX_LENGTH
-from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [

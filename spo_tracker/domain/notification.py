@@ -35,7 +35,6 @@ from typing import Final
 import attrs
 import pendulum
 
-from spo_tracker.domain._validators import check_ids, identifier, long_text, non_empty_text
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
     as_london_date,
@@ -44,6 +43,7 @@ from spo_tracker.domain.statutory_time import (
     ensure_aware,
     ensure_date,
 )
+from spo_tracker.domain.validators import check_ids, identifier, long_text, non_empty_text
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [

@@ -22,16 +22,6 @@ from typing import Final
 import attrs
 import pendulum
 
-from spo_tracker.domain._validators import (
-    check_bool,
-    check_id,
-    check_text,
-    identifier,
-    instance_of,
-    long_text,
-    non_empty_text,
-    optional_identifier,
-)
 from spo_tracker.domain.appeals import PendingAppeal
 from spo_tracker.domain.limits import LONG_TEXT_MAX_LENGTH
 from spo_tracker.domain.people import ChiefOfficer
@@ -46,6 +36,16 @@ from spo_tracker.domain.statutory_time import (
     years_beginning_with,
 )
 from spo_tracker.domain.terms import PositiveRequirement, Term, find_incompatibilities
+from spo_tracker.domain.validators import (
+    check_bool,
+    check_id,
+    check_text,
+    identifier,
+    instance_of,
+    long_text,
+    non_empty_text,
+    optional_identifier,
+)
 from spo_tracker.errors import (
     IncompatibleTermError,
     InvalidValueError,

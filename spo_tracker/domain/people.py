@@ -23,11 +23,17 @@ from typing import Any, Final
 import attrs
 import pendulum
 
-from spo_tracker.domain._validators import check_text, identifier, instance_of, non_empty_text
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity
 from spo_tracker.domain.limits import POSTCODE_MAX_LENGTH
 from spo_tracker.domain.statutory_time import corresponding_date, ensure_aware, ensure_date
+from spo_tracker.domain.validators import (
+    Withheld,
+    check_text,
+    identifier,
+    instance_of,
+    non_empty_text,
+)
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
@@ -89,21 +95,6 @@ def _date(value: object) -> pendulum.Date:
 
 def _aware(value: object) -> pendulum.DateTime:
     return ensure_aware(value, field="linked_at")
-
-
-@attrs.frozen
-class Withheld:
-    """Stands in an error for a value it must not quote (an address, a restricted place).
-
-    :class:`~spo_tracker.errors.InvalidValueError` shows its value's ``repr``;
-    this one's is ``<value withheld: ...>``, so the message names the field and
-    the problem and nothing else.
-    """
-
-    why: str = "restricted"
-
-    def __repr__(self) -> str:
-        return f"<value withheld: {self.why}>"
 
 
 # --------------------------------------------------------------------------- address-like text

@@ -18,15 +18,6 @@ from typing import ClassVar, Final
 import attrs
 import pendulum
 
-from spo_tracker.domain._validators import (
-    check_bool,
-    check_id,
-    check_text,
-    identifier,
-    instance_of,
-    long_text,
-    non_empty_text,
-)
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA, Platform, normalise_platform
 from spo_tracker.domain.people import Withheld, address_likeness
@@ -37,6 +28,15 @@ from spo_tracker.domain.statutory_time import (
     years_beginning_with,
 )
 from spo_tracker.domain.textfold import coordinate_spans, fold
+from spo_tracker.domain.validators import (
+    check_bool,
+    check_id,
+    check_text,
+    identifier,
+    instance_of,
+    long_text,
+    non_empty_text,
+)
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [

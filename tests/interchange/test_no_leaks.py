@@ -255,14 +255,21 @@ def _store_refusals(store: Store, person: ProtectedPerson) -> Iterator[Callable[
     assert address is not None
     assert address.location is not None
     home = address.location
-    with_nul = attrs.evolve(address, lines=(f"{address.lines[0]}\x00", *address.lines[1:]))
 
     def add(candidate: ProtectedPerson) -> None:
         with store.unit_of_work(ACTOR, at=AT) as uow:
             uow.protected_persons.add(candidate)
             uow.commit()
 
-    yield lambda: add(attrs.evolve(person, restricted=RestrictedDetails(address=with_nul)))
+    # Refused when built (the validators) or when stored (refuse_nul): either way unquoted.
+    yield lambda: add(
+        attrs.evolve(
+            person,
+            restricted=RestrictedDetails(
+                address=attrs.evolve(address, lines=(f"{address.lines[0]}\x00", *address.lines[1:]))
+            ),
+        )
+    )
     yield lambda: add(attrs.evolve(person, name=f"{person.name}\x00"))
     yield lambda: add(attrs.evolve(person, restricted=RestrictedDetails(places=(("a\x00", home),))))
     add(person)
@@ -279,17 +286,27 @@ def _store_refusals(store: Store, person: ProtectedPerson) -> Iterator[Callable[
     yield lambda: ingest_incidents(store, [address], actor=ACTOR, at=AT)  # type: ignore[list-item]
     # An incident summary naming the home, with a NUL: in bulk and one by one.
     summary = f"seen at {address.lines[0]}, {address.postcode} ({home.lat}, {home.lon})\x00"
-    incident = Incident(
-        incident_id=f"I-{person.person_id}",
-        occurred_at=AT,
-        kind=IncidentKind.SIGHTING,
-        summary=summary,
+
+    def incident() -> Incident:
+        return Incident(
+            incident_id=f"I-{person.person_id}",
+            occurred_at=AT,
+            kind=IncidentKind.SIGHTING,
+            summary=summary,
+        )
+
+    yield incident  # refused when built: free text is never quoted
+    # The same incident smuggled past its validators (as a buggy caller's object may be),
+    # refused by the store for its NUL: unquoted too.
+    smuggled = Incident(
+        incident_id=f"I-{person.person_id}", occurred_at=AT, kind=IncidentKind.SIGHTING
     )
-    yield lambda: ingest_incidents(store, [incident], actor=ACTOR, at=AT)
+    object.__setattr__(smuggled, "summary", summary)
+    yield lambda: ingest_incidents(store, [smuggled], actor=ACTOR, at=AT)
 
     def add_incident() -> None:
         with store.unit_of_work(ACTOR, at=AT) as uow:
-            uow.incidents.add(incident)
+            uow.incidents.add(smuggled)
             uow.commit()
 
     yield add_incident

@@ -103,7 +103,8 @@ BYPASSES: Final = {
     "soft hyphen in name": (f"messaged Sar{SHY}ah", "Sarah"),
     "cyrillic street": ("waited outside 12 Асасiа Аvеnuе", "Acacia Avenue"),
     "cyrillic name": ("messaged Sаrаh Соllins", "Sarah Collins"),
-    "control character in street": ("waited outside 12 Aca\x07cia Avenue", "12 Acacia Avenue"),
+    # A control character inside a street is refused at entry, the text withheld
+    # (tests/unit/test_input_boundary.py), so it never reaches a report.
     "nbsp in street": (f"waited outside 12{NBSP}Acacia{NBSP}Avenue", "12 Acacia Avenue"),
     "accented street": ("waited outside 12 Acácia Avenue", "12 Acacia Avenue"),
     "labelled decimals": ("fix at lat 52.4601 lon -1.9502 by the gate", "52.4601"),

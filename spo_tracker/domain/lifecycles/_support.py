@@ -14,7 +14,6 @@ from typing import Any, Final, Protocol, TypeVar, cast
 import attrs
 import pendulum
 
-from spo_tracker.domain._validators import non_empty_text
 from spo_tracker.domain.statemachine import Command, Guard, Transition
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
@@ -23,6 +22,7 @@ from spo_tracker.domain.statutory_time import (
     instant_before,
     start_of_london_day,
 )
+from spo_tracker.domain.validators import non_empty_text
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [

@@ -28,6 +28,7 @@ from spo_tracker.domain.limits import (
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
+    "Withheld",
     "check_bool",
     "check_id",
     "check_ids",
@@ -52,6 +53,25 @@ find_bad_in_line: Final = _BAD_IN_ID.search
 _SHOW_VALUE: Final[Any] = object()
 #: How much of an over-long value an error quotes.
 _QUOTED: Final = 40
+
+
+@attrs.frozen
+class Withheld:
+    """Stands in an error for a value it must not quote (an address, a restricted place).
+
+    :class:`~spo_tracker.errors.InvalidValueError` shows its value's ``repr``;
+    this one's is ``<value withheld: ...>``, so the message names the field and
+    the problem and nothing else.
+    """
+
+    why: str = "restricted"
+
+    def __repr__(self) -> str:
+        return f"<value withheld: {self.why}>"
+
+
+#: What a refusal of free text shows: a summary or a note may hold an address.
+_FREE_TEXT_WITHHELD: Final = Withheld("free text may hold an address")
 
 
 def _refuse(field: str, value: object, reason: str, shown: object) -> InvalidValueError:
@@ -84,12 +104,19 @@ def check_text(
         max_length: the most characters allowed.
         blank_ok: whether empty or all-space text is allowed.
         multiline: whether tabs and line breaks are allowed (free text).
-        shown: what the message shows instead of the value (for restricted values).
+        shown: what the message shows instead of the value (for restricted values; free
+            text, ``multiline``, is always withheld: a summary may hold an address).
 
     Raises:
         InvalidValueError: not a ``str``, too long, blank (unless ``blank_ok``), or
             holding a control character or an unpaired surrogate.
     """
+    if (
+        multiline
+        and shown is _SHOW_VALUE
+        and not (isinstance(value, str) and (not value or value.isspace()))
+    ):
+        shown = _FREE_TEXT_WITHHELD  # blank text holds nothing to withhold: shown as it is
     if not isinstance(value, str):
         raise _refuse(field, value, f"must be text, not {type(value).__name__}", shown)
     if len(value) > max_length:
