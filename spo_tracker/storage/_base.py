@@ -977,6 +977,14 @@ class Store(abc.ABC):
     def audit_entries(self) -> Generator[AuditEntry, None, None]:
         """Every audit entry in number order (streamed)."""
 
+    def last_audit_entry(self, event: str) -> AuditEntry | None:
+        """The latest committed audit entry of ``event`` (e.g. ``detection.run``), or ``None``."""
+        last = None
+        for entry in self.audit_entries():
+            if entry.event == event:
+                last = entry
+        return last
+
     @abc.abstractmethod
     def audit_head(self) -> tuple[int, str] | None:
         """The head record ``(last_seq, last_hash)``, if the store keeps one."""

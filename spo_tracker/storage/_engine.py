@@ -190,6 +190,7 @@ def run_downgrade(engine: Engine, target: DatabaseUrl, revision: str) -> None:
         command.downgrade(config, revision)
 
 
+#: Deadlock, serialization failure, lock not available, statement timeout: a retry may pass.
 _BUSY_STATES: Final = frozenset({"40P01", "40001", "55P03", "57014"})
 
 

@@ -7,6 +7,7 @@ import datetime as _dt
 import functools
 import json
 import json.encoder
+import re
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any, Final
@@ -22,6 +23,7 @@ from spo_tracker.domain.incidents import CrimeClassification, Incident, Incident
 from spo_tracker.errors import (
     ConcurrencyConflictError,
     ConstraintViolationError,
+    DatabaseBusyError,
     DatabaseError,
     DuplicateRecordError,
     NotFoundError,
@@ -36,7 +38,7 @@ from spo_tracker.storage._base import (
     Store,
     UnitOfWork,
 )
-from spo_tracker.storage._engine import DatabaseUrl, translate, translating
+from spo_tracker.storage._engine import _BUSY_STATES, DatabaseUrl, translate, translating
 from spo_tracker.storage._mapping import (
     MAPPERS,
     ChildSpec,
@@ -147,8 +149,13 @@ class SqlRecords:
             # COPY talks to psycopg directly, so its errors arrive unwrapped.
             if not type(error).__module__.startswith("psycopg"):
                 raise
-            if str(getattr(error, "sqlstate", "")).startswith("23"):
+            state = str(getattr(error, "sqlstate", ""))
+            if state == "23505":  # another writer stored one of these ids first
+                raise DuplicateRecordError(kind, _duplicate_key(error)) from error
+            if state.startswith("23"):
                 raise ConstraintViolationError(kind, None, _first_line(error)) from error
+            if state in _BUSY_STATES:  # a deadlock or serialization failure: retry
+                raise DatabaseBusyError(f"{self._url}: {_first_line(error)}") from error
             raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
 
     def _refuse_stored(self, mapper: Mapper[Any], keys: Sequence[str]) -> None:
@@ -821,19 +828,14 @@ class SqlStore(Store):
             )
             with conn.execute(stmt) as result:
                 for row in result:
-                    yield AuditEntry(
-                        seq=int(row.seq),
-                        recorded_at=row.recorded_at,
-                        actor_id=row.actor_id,
-                        actor_role=row.actor_role,
-                        event=row.event,
-                        subject_kind=row.subject_kind,
-                        subject_id=row.subject_id,
-                        changes=row.changes,
-                        reason=row.reason,
-                        prev_hash=row.prev_hash,
-                        entry_hash=row.entry_hash,
-                    )
+                    yield _audit_entry(row)
+
+    def last_audit_entry(self, event: str) -> AuditEntry | None:
+        # Walks the seq index from the end: the latest entry of a frequent event is near it.
+        stmt = select(_AUDIT).where(_AUDIT.c.event == event).order_by(_AUDIT.c.seq.desc())
+        with translating(self.url.shown), self.engine.connect() as conn:
+            row = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt.limit(1)).first()
+        return None if row is None else _audit_entry(row)
 
     def audit_head(self) -> tuple[int, str] | None:
         stmt = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
@@ -896,3 +898,28 @@ class SqlStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _audit_entry(row: Any) -> AuditEntry:
+    """An audit entry from its row."""
+    return AuditEntry(
+        seq=int(row.seq),
+        recorded_at=row.recorded_at,
+        actor_id=row.actor_id,
+        actor_role=row.actor_role,
+        event=row.event,
+        subject_kind=row.subject_kind,
+        subject_id=row.subject_id,
+        changes=row.changes,
+        reason=row.reason,
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+    )
+
+
+def _duplicate_key(error: Exception) -> str | None:
+    """The id a unique violation names in its detail (``Key (alert_id)=(AL-1) already
+    exists.``), or ``None``."""
+    detail = getattr(getattr(error, "diag", None), "message_detail", None) or ""
+    found = re.match(r"Key \([^)]*\)=\((.*)\) already exists", detail)
+    return None if found is None else found.group(1)
