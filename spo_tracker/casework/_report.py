@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import attrs
+import pendulum
 
 from spo_tracker.casework._detection import (
     StoredRecords,
@@ -25,14 +26,16 @@ from spo_tracker.casework._detection import (
     stored_alerts,
 )
 from spo_tracker.detection.alerts import Alert
-from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.statutory_time import ensure_aware, instant_before
+from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import (
     Report,
     ReportContext,
+    StagedFile,
     build_report,
     check_format,
     render,
-    write_atomic,
+    stage_file,
 )
 from spo_tracker.storage import Actor, Store
 
@@ -112,17 +115,24 @@ def reports_from_store(
 
     Every format shows the same alerts, built once. The protected persons'
     addresses and places never appear; their names only with
-    ``include_protected_names`` (internal use only).
+    ``include_protected_names`` (internal use only). No file appears without
+    its audit entry: every format is written in full to a temporary file
+    beside its target, the ``report.written`` entries are committed, and only
+    then is each file renamed into place. If any format cannot be written or
+    the audit entries cannot be committed, the temporary files are removed and
+    no report file is written.
 
     Args:
         store: the store to read.
-        outputs: the file to write for each format (``{"html": "alerts.html"}``).
+        outputs: the file to write for each format (``{"html": "alerts.html"}``),
+            at least one.
         at: the report's time; with ``stored``, the alerts identified by then, else a
             detection run as of then (nothing is stored).
         actor: who writes it, for the audit trail.
         stored: report the alerts a detection run kept instead of detecting again.
         include_protected_names: show protected persons' names.
-        since: keep only alerts with activity at or after this instant.
+        since: keep only alerts with activity at or after this instant (a nightly
+            report passes the previous run's time, so it shows the period's alerts).
         title: the report's title.
         reason: why, for the audit trail.
 
@@ -132,22 +142,66 @@ def reports_from_store(
     Raises:
         UnknownCodeError: a format is not ``html``, ``json`` or ``csv`` (nothing is written).
         NaiveDatetimeError: ``at`` or ``since`` has no time zone.
-        InvalidValueError: the title is empty.
-        OutputWriteError: a file cannot be written (no partial file is left behind).
+        InvalidValueError: ``outputs`` is empty or not a mapping, an output is not a path,
+            ``since`` is after ``at``, or the title is empty (checked before any work).
+        OutputWriteError: a file cannot be written (no report file is written).
     """
-    formats = [check_format(fmt) for fmt in outputs]
-    report = _report(store, at, actor, stored, include_protected_names, since, title)
-    written = []
-    with store.unit_of_work(actor, at=at) as uow:
+    formats = _checked_outputs(outputs)
+    when = ensure_aware(at, field="at")
+    _check_since_title(when, since, title)
+    report = _report(store, when, actor, stored, include_protected_names, since, title)
+    staged: list[StagedFile] = []
+    try:
+        written = []
         for fmt in formats:
             data = render(report, fmt).encode("utf-8", errors="backslashreplace")
-            path = write_atomic(outputs[fmt], data)
+            staged.append(stage_file(outputs[fmt], data))
             digest = hashlib.sha256(data).hexdigest()
-            changes = _disclosed(report, fmt, digest)
-            uow.note("report.written", "report", path.name, changes=changes, reason=reason)
-            written.append(ReportWritten(fmt, path, len(report.alerts), digest))
-        uow.commit()
+            written.append(ReportWritten(fmt, staged[-1].target, len(report.alerts), digest))
+        _note_written(store, report, written, actor=actor, at=when, reason=reason)
+        for file in staged:
+            file.publish()
+    except BaseException:
+        for file in staged:
+            file.discard()
+        raise
     return tuple(written)
+
+
+def _checked_outputs(outputs: object) -> list[str]:
+    """The formats of ``outputs``, each known, with a path (typed errors otherwise)."""
+    if not isinstance(outputs, Mapping) or not outputs:
+        raise InvalidValueError("outputs", outputs, "must map at least one format to a file")
+    for fmt, target in outputs.items():
+        check_format(fmt)
+        if not isinstance(target, (str, os.PathLike)):
+            raise InvalidValueError("output", target, f"is not a file path (format {fmt!r})")
+    return list(outputs)
+
+
+def _check_since_title(when: pendulum.DateTime, since: _dt.datetime | None, title: str) -> None:
+    """Refuse a ``since`` after the report's time, as run_detection does, and an empty title."""
+    if since is not None and instant_before(when, ensure_aware(since, field="since")):
+        raise InvalidValueError("since", since, f"is after at={when.isoformat()}")
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidValueError("title", title, "must be non-empty text")
+
+
+def _note_written(
+    store: Store,
+    report: Report,
+    written: list[ReportWritten],
+    *,
+    actor: Actor,
+    at: _dt.datetime,
+    reason: str,
+) -> None:
+    """Commit one ``report.written`` audit entry per file, before any file is visible."""
+    with store.unit_of_work(actor, at=at) as uow:
+        for item in written:
+            changes = _disclosed(report, item.fmt, item.sha256)
+            uow.note("report.written", "report", item.path.name, changes=changes, reason=reason)
+        uow.commit()
 
 
 def report_from_store(
@@ -173,12 +227,13 @@ def report_from_store(
     Raises:
         UnknownCodeError: ``fmt`` is not ``html``, ``json`` or ``csv`` (nothing is written).
         NaiveDatetimeError: ``at`` or ``since`` has no time zone.
-        InvalidValueError: the title is empty.
+        InvalidValueError: ``output`` is not a path, ``since`` is after ``at``, or the
+            title is empty.
         OutputWriteError: the file cannot be written (no partial file is left behind).
     """
     (written,) = reports_from_store(
         store,
-        {check_format(fmt): output},
+        {fmt: output},
         at=at,
         actor=actor,
         stored=stored,
