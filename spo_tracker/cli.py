@@ -307,9 +307,10 @@ def _add_scan(commands: argparse._SubParsersAction[_Parser]) -> None:
         "scan",
         help="run breach detection over the stored data, keep and print the alerts",
         description="Run breach detection over every stored incident (and the dated checks: "
-        "positive requirements and sign-on days, interim orders ending, renewal reviews, "
-        "notification deadlines), keep the alerts in the database (by their stable id, so a "
-        "second scan adds nothing) and print them, most severe first. The run is recorded in "
+        "positive requirements and sign-on days, SPA2019 s.1(2)(b) and s.8(1); interim "
+        "orders ending, s.5(6); renewal reviews, s.4; notification deadlines, s.9-s.11), "
+        "keep the alerts in the database (by their stable id, so a second scan adds nothing) "
+        "and print them, most severe first. The run is recorded in "
         "the audit trail.",
     )
     _at_option(scan)
@@ -329,8 +330,9 @@ def _add_detect(commands: argparse._SubParsersAction[_Parser]) -> None:
         "detect",
         help="run breach detection, keep the alerts and print new / updated / unchanged",
         description="The nightly job's detection step: run every detection rule over the "
-        "stored data as of --at (like scan), upsert the alerts by their stable id (evidence "
-        "merged, counts updated) and print how many are new, updated and unchanged. Running "
+        "stored data as of --at (like scan), upsert the alerts by their stable id (each one "
+        "found again replaces the stored one; a run before the latest stored run's --at is "
+        "refused) and print how many are new, updated and unchanged. Running "
         "it again adds nothing and exits 0. The run is recorded in the audit trail.",
     )
     _at_option(detect)

@@ -5,8 +5,9 @@ demo and a force's nightly job): read every order, defendant, protected person
 and notification duty from a :class:`~spo_tracker.storage.Store`, stream the
 stored incidents through a :class:`~spo_tracker.detection.engine.Detector`, add
 the alerts that rest on dates (positive requirements not met and sign-on days
-missed, interim orders near their end, renewal reviews, notification failures
-and deadlines), and upsert the alerts by their stable id. Memory stays bounded
+missed, SPA2019 s.1(2)(b) and s.8(1); interim orders near their end, s.5(6);
+renewal reviews, s.4; notification failures and deadlines, s.9-s.11), and
+upsert the alerts by their stable id. Memory stays bounded
 by the number of records and alerts, not incidents.
 
 Compliance records (a requirement met, a sign-on made) are read order by
