@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, NoReturn
 import pendulum
 
 from spo_tracker import __version__
-from spo_tracker.errors import SpoTrackerError
+from spo_tracker.errors import DatabaseBusyError, SpoTrackerError, StoreRetriesExhaustedError
 
 if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
     from spo_tracker.casework import DetectionRun, StoredRecords
@@ -598,12 +598,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit code when the database stayed busy (locks, deadlocks, concurrent writers) and
+#: the command can be repeated as it is (``EX_TEMPFAIL`` of sysexits.h).
+EXIT_TRY_AGAIN = 75
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (0 done, 2 bad input or a refusal,
+    3 a broken audit chain, 75 the database stayed busy: run it again, 1 unexpected)."""
     args = _parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)
+    except (StoreRetriesExhaustedError, DatabaseBusyError) as error:
+        # Not the user's doing: other writers held the database; the same command can be
+        # run again safely (EX_TEMPFAIL, so a scheduler can tell it from bad input).
+        print(f"spo-tracker: error: {error} (temporary: run it again)", file=sys.stderr)
+        return EXIT_TRY_AGAIN
     except SpoTrackerError as error:
         print(f"spo-tracker: error: {error}", file=sys.stderr)
         return 2
