@@ -233,7 +233,7 @@ def report_from_store(
     """
     (written,) = reports_from_store(
         store,
-        {fmt: output},
+        {check_format(fmt): output},  # checked first: an unhashable fmt is named, too
         at=at,
         actor=actor,
         stored=stored,

@@ -186,3 +186,19 @@ def test_a_since_after_the_report_time_is_refused_as_run_detection_refuses_it(
             since=NOW.add(days=30),
         )
     assert list(reports.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", [["html"], None, "HTML"])
+def test_a_format_that_is_not_one_of_the_names_is_refused_naming_it(
+    demo_store: Store, reports: Path, fmt: object
+) -> None:
+    """A list, ``None`` or the wrong case: an UnknownCodeError naming it, not a TypeError."""
+    with pytest.raises(UnknownCodeError, match=re.escape(repr(fmt))):
+        report_from_store(
+            demo_store,
+            at=NOW,
+            actor=DEMO_ACTOR,
+            fmt=fmt,  # type: ignore[arg-type]
+            output=reports / "a.html",
+        )
+    assert list(reports.iterdir()) == []
