@@ -452,10 +452,10 @@ def store_alerts(
 
 def _latest_run(store: Store) -> pendulum.DateTime | None:
     """The instant the latest stored detection run judged as of, if any."""
-    entry = store.last_audit_entry("detection.run")
-    if entry is None:
+    subject = store.last_event_subject("detection.run")
+    if subject is None:
         return None
-    parsed = pendulum.parse(entry.subject_id)
+    parsed = pendulum.parse(subject)
     assert isinstance(parsed, pendulum.DateTime)  # written by run_detection as an instant
     return parsed
 

@@ -29,6 +29,7 @@ from spo_tracker.errors import (
     NotFoundError,
 )
 from spo_tracker.events import DomainEvent
+from spo_tracker.storage import _engine
 from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry, chain
 from spo_tracker.storage._base import (
     Clock,
@@ -38,7 +39,7 @@ from spo_tracker.storage._base import (
     Store,
     UnitOfWork,
 )
-from spo_tracker.storage._engine import _BUSY_STATES, DatabaseUrl, translate, translating
+from spo_tracker.storage._engine import DatabaseUrl, translate, translating
 from spo_tracker.storage._mapping import (
     MAPPERS,
     ChildSpec,
@@ -154,7 +155,7 @@ class SqlRecords:
                 raise DuplicateRecordError(kind, _duplicate_key(error)) from error
             if state.startswith("23"):
                 raise ConstraintViolationError(kind, None, _first_line(error)) from error
-            if state in _BUSY_STATES:  # a deadlock or serialization failure: retry
+            if state in _engine.BUSY_STATES:  # a deadlock or serialization failure: retry
                 raise DatabaseBusyError(f"{self._url}: {_first_line(error)}") from error
             raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
 
@@ -828,14 +829,19 @@ class SqlStore(Store):
             )
             with conn.execute(stmt) as result:
                 for row in result:
-                    yield _audit_entry(row)
-
-    def last_audit_entry(self, event: str) -> AuditEntry | None:
-        # Walks the seq index from the end: the latest entry of a frequent event is near it.
-        stmt = select(_AUDIT).where(_AUDIT.c.event == event).order_by(_AUDIT.c.seq.desc())
-        with translating(self.url.shown), self.engine.connect() as conn:
-            row = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt.limit(1)).first()
-        return None if row is None else _audit_entry(row)
+                    yield AuditEntry(
+                        seq=int(row.seq),
+                        recorded_at=row.recorded_at,
+                        actor_id=row.actor_id,
+                        actor_role=row.actor_role,
+                        event=row.event,
+                        subject_kind=row.subject_kind,
+                        subject_id=row.subject_id,
+                        changes=row.changes,
+                        reason=row.reason,
+                        prev_hash=row.prev_hash,
+                        entry_hash=row.entry_hash,
+                    )
 
     def audit_head(self) -> tuple[int, str] | None:
         stmt = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
@@ -866,6 +872,18 @@ class SqlStore(Store):
                 )
                 done += int(result.rowcount)
         return done
+
+    def last_event_subject(self, event: str) -> str | None:
+        # Walks the seq index from the end: the latest entry of a frequent event is near it.
+        stmt = (
+            select(_AUDIT.c.subject_id)
+            .where(_AUDIT.c.event == event)
+            .order_by(_AUDIT.c.seq.desc())
+            .limit(1)
+        )
+        with translating(self.url.shown), self.engine.connect() as conn:
+            row = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt).first()
+        return None if row is None else str(row[0])
 
     def outbox_entries(self) -> Iterator[OutboxEntry]:
         stmt = select(_OUTBOX).order_by(_OUTBOX.c.position)
@@ -898,23 +916,6 @@ class SqlStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _audit_entry(row: Any) -> AuditEntry:
-    """An audit entry from its row."""
-    return AuditEntry(
-        seq=int(row.seq),
-        recorded_at=row.recorded_at,
-        actor_id=row.actor_id,
-        actor_role=row.actor_role,
-        event=row.event,
-        subject_kind=row.subject_kind,
-        subject_id=row.subject_id,
-        changes=row.changes,
-        reason=row.reason,
-        prev_hash=row.prev_hash,
-        entry_hash=row.entry_hash,
-    )
 
 
 def _duplicate_key(error: Exception) -> str | None:
