@@ -3,9 +3,12 @@
 Every command has ``--help``. ``--database URL`` (before or after the command)
 names the database; the default is a SQLite file ``spo-tracker.sqlite`` in
 the current folder. Exit code 0 is success, 2 a user error (a bad argument, a
-missing or corrupt database, an unwritable output folder), 1 an unexpected
-failure. Errors are one line on stderr, never a traceback (set
-``SPO_TRACKER_DEBUG=1`` to see one for an unexpected failure).
+missing or corrupt database, an unwritable output folder, an output path that
+is the database itself, an import file that is not a regular file or is over the
+size limits), 1 an unexpected failure, 130 interrupted (Ctrl-C, at any moment).
+Errors are one line on stderr, never a traceback (set ``SPO_TRACKER_DEBUG=1`` to
+see one for an unexpected failure); a password in a database URL is shown as
+``***`` in every message.
 
 This module is the composition root: the only place that reads the wall clock
 (the default ``--at``) or the environment; the library takes both as
@@ -15,12 +18,15 @@ parameters.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import getpass
+import logging
 import os
+import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Final, NoReturn
 
 import pendulum
 
@@ -28,11 +34,12 @@ from spo_tracker import __version__
 from spo_tracker.errors import DatabaseBusyError, SpoTrackerError, StoreRetriesExhaustedError
 
 if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
-    from spo_tracker.casework import DetectionRun, StoredRecords
+    from spo_tracker.casework import AlertEntry, DetectionRun, StoredRecords
     from spo_tracker.detection.alerts import Alert
+    from spo_tracker.domain.lifecycles import BreachReview
     from spo_tracker.storage import Actor, Store
 
-__all__ = ["DEFAULT_DATABASE", "main"]
+__all__ = ["DEFAULT_DATABASE", "EARLIEST_AT", "LATEST_AT", "main"]
 
 #: The database used when ``--database`` is not given: a SQLite file in the current folder.
 DEFAULT_DATABASE = "sqlite:///spo-tracker.sqlite"
@@ -64,12 +71,25 @@ def _database(args: argparse.Namespace) -> str:
     return DEFAULT_DATABASE if chosen is None else chosen
 
 
+#: The instants ``--at`` and ``--since`` accept: wide enough for any order's history and
+#: its future reviews, far from the calendar's ends (years 1 and 9999, where the dates
+#: detection computes do not exist), and not so far ahead that the dated checks (a
+#: sign-on missed each week) run for centuries: a scan as of 2999 takes gigabytes.
+EARLIEST_AT: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+LATEST_AT: Final = _dt.datetime(2100, 12, 31, 23, 59, 59, 999999, tzinfo=_dt.UTC)
+_RANGE: Final = "1970-01-01T00:00:00Z to 2100-12-31T23:59:59Z"
+_LONG_YEAR: Final = re.compile(r"\s*[+-]?\d{5,}-")
+
+
 def _instant(text: str) -> pendulum.DateTime:
     """An ISO 8601 instant with an offset (``2026-03-20T09:00:00+00:00`` or ``...Z``).
 
     Raises:
-        argparse.ArgumentTypeError: not ISO 8601, or no offset (the time would be ambiguous).
+        argparse.ArgumentTypeError: not ISO 8601, no offset (the time would be ambiguous),
+            or outside :data:`EARLIEST_AT` to :data:`LATEST_AT`.
     """
+    if _LONG_YEAR.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the supported range ({_RANGE})")
     try:
         parsed = _dt.datetime.fromisoformat(text)
     except ValueError:
@@ -78,7 +98,13 @@ def _instant(text: str) -> pendulum.DateTime:
         raise argparse.ArgumentTypeError(
             f"{text!r} has no UTC offset; add one, e.g. {text}+00:00 or {text}Z"
         )
-    return pendulum.instance(parsed)
+    try:
+        utc = parsed.astimezone(_dt.UTC)
+    except (OverflowError, ValueError):  # year 1 ahead of UTC, or year 9999 behind it
+        utc = None
+    if utc is None or not EARLIEST_AT <= utc <= LATEST_AT:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the supported range ({_RANGE})")
+    return pendulum.instance(utc)
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
@@ -284,6 +310,7 @@ def _report(args: argparse.Namespace) -> int:
             stored=args.stored,
             include_protected_names=args.include_protected_names,
             since=args.since,
+            history=args.all,
             reason="spo-tracker report.written",
             **({} if args.title is None else {"title": args.title}),
         )
@@ -346,6 +373,9 @@ def _add_report(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="write a breach-alert report (html, json or csv)",
         description="Run breach detection over the stored data and write a report: HTML for "
         "officers (self-contained, printable), JSON (versioned, with a JSON Schema) or CSV. "
+        "By default the report holds the open alerts (not yet decided by a review) identified "
+        "in the 28 days before --at, or since --since; --all reports every alert, decided or "
+        "not, over the whole history. "
         "Protected persons' names are redacted unless --include-protected-names is given; "
         "their addresses and all locations are never shown. The file is written atomically.",
     )
@@ -363,7 +393,13 @@ def _add_report(commands: argparse._SubParsersAction[_Parser]) -> None:
         type=_instant,
         default=None,
         metavar="WHEN",
-        help="only alerts with activity at or after this ISO 8601 instant",
+        help="the open alerts identified at or after this ISO 8601 instant (default: 28 days "
+        "before --at); with --all, only alerts with activity at or after it",
+    )
+    report.add_argument(
+        "--all",
+        action="store_true",
+        help="every alert, decided ones too, over the whole history",
     )
     report.add_argument(
         "--stored",
@@ -375,6 +411,322 @@ def _add_report(commands: argparse._SubParsersAction[_Parser]) -> None:
     _at_option(report)
     _database_option(report)
     report.set_defaults(handler=_report)
+
+
+# --- alerts and cases (the officer's queue) -----------------------------------------------
+
+_ALERT_COLUMNS = (
+    "alert_id",
+    "severity",
+    "kind",
+    "status",
+    "when_london",
+    "when_utc",
+    "identified_london",
+    "identified_utc",
+    "defendant_id",
+    "order_id",
+    "assignee",
+    "officer",
+    "unit",
+    "force",
+    "revision",
+    "title",
+)
+
+
+def _london_iso(at: _dt.datetime | None) -> str:
+    """An instant as ISO 8601 London local time with its offset, whole seconds."""
+    if at is None:
+        return ""
+    return pendulum.instance(at).in_timezone("Europe/London").replace(microsecond=0).isoformat()
+
+
+def _utc_iso(at: _dt.datetime) -> str:
+    return pendulum.instance(at).in_timezone("UTC").replace(microsecond=0).isoformat()
+
+
+def _alert_row(entry: AlertEntry, title: str) -> dict[str, object]:
+    alert, review, owner = entry.alert, entry.review, entry.owner
+    return {
+        "alert_id": alert.alert_id,
+        "severity": alert.severity.value,
+        "kind": alert.kind.value,
+        "status": entry.status.value,
+        "when_london": _london_iso(alert.when),
+        "when_utc": _utc_iso(alert.when),
+        "identified_london": _london_iso(alert.identified_at),
+        "identified_utc": _utc_iso(alert.identified_at),
+        "defendant_id": alert.defendant_id,
+        "order_id": alert.order_id or "",
+        "assignee": (review.assignee if review is not None else None) or "",
+        "officer": owner.officer if owner is not None else "",
+        "unit": owner.unit if owner is not None else "",
+        "force": owner.force if owner is not None else "",
+        "revision": entry.revision,
+        "title": title,
+    }
+
+
+def _alerts_list(args: argparse.Namespace) -> int:
+    import csv
+    import json
+
+    from spo_tracker.casework import list_alerts, load_records
+    from spo_tracker.reports import london_text
+    from spo_tracker.storage import connect
+
+    at = _now(args)
+    filters = {k: getattr(args, k) for k in ("officer", "unit", "force", "defendant", "since")}
+    with connect(_database(args)) as store:
+        entries = list_alerts(
+            store, actor=_actor(), at=at, status=args.status, severity=args.severity,
+            kind=args.kind, until=args.until, **filters,
+        )  # fmt: skip
+        records = load_records(store, actor=_actor(), at=at) if entries else None
+    titles = [] if records is None else _titles(records, [e.alert for e in entries])
+    rows = [_alert_row(e, t) for e, t in zip(entries, titles, strict=True)]
+    if args.format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=_ALERT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        print(f"{len(rows):,} alerts ({args.status}) as of {london_text(at)} (London)")
+        for e, row in zip(entries, rows, strict=True):
+            print(
+                f"{e.alert.severity.value.upper():8} {e.alert.alert_id}  "
+                f"{london_text(e.alert.when):25} {e.alert.defendant_id:10} "
+                f"{e.status.value:18} {row['assignee'] or '-':10} {row['title']}"
+            )
+    return 0
+
+
+def _alerts_show(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import alert_detail, load_records
+    from spo_tracker.reports import london_text
+    from spo_tracker.storage import connect
+
+    at = _now(args)
+    with connect(_database(args)) as store:
+        detail = alert_detail(store, args.alert_id, actor=_actor(), at=at)
+        records = load_records(store, actor=_actor(), at=at)
+    entry = detail.entry
+    alert, owner, chain = entry.alert, entry.owner, entry.timeliness
+
+    def when(instant: _dt.datetime | None) -> str:
+        return "-" if instant is None else f"{london_text(instant)} (London)"
+
+    lines = [
+        f"{alert.alert_id}  {alert.severity.value.upper()} {alert.kind.value}  {alert.section}",
+        f"  {_titles(records, [alert])[0]}",
+        f"  defendant {alert.defendant_id}, order {alert.order_id or '-'}, "
+        f"term {alert.term_code or '-'}",
+        f"  status {entry.status.value} (revision {entry.revision})",
+        "  case: "
+        + ("not assigned" if owner is None else f"{owner.officer}, {owner.unit}, {owner.force}"),
+        f"  breach time  {when(chain.breach_time)}",
+        f"  identified   {when(chain.identified_at)}",
+        f"  assigned     {when(chain.assigned_at)}",
+        f"  first action {when(chain.first_action_at)}",
+        f"  decided      {when(chain.decided_at)}",
+    ]
+    for review in detail.rounds:
+        lines.append(_round_line(review, london_text))
+    lines.append(f"  evidence: {len(detail.evidence):,} incidents")
+    for item in detail.evidence:
+        incident = item.incident
+        platform = f" {incident.platform.value}" if incident.platform is not None else ""
+        lines.append(
+            f"    {incident.incident_id}  {london_text(incident.occurred_at)} (London)  "
+            f"{incident.kind.value}{platform}: {item.attribution}"
+        )
+    print("\n".join(lines))
+    return 0
+
+
+def _round_line(review: BreachReview, london: Callable[[_dt.datetime], str]) -> str:
+    decided = ""
+    if review.decided and review.decided_at is not None:
+        why = review.dismissal_reason.value if review.dismissal_reason is not None else ""
+        decided = f"; decided by {review.decided_by} {london(review.decided_at)} {why}".rstrip()
+        if review.note:
+            decided += f": {review.note}"
+    reopens = f" (re-opens {review.reopens})" if review.reopens else ""
+    assignee = f", assigned to {review.assignee}" if review.assignee else ""
+    return f"  review round {review.round}{reopens}: {review.state.value}{assignee}{decided}"
+
+
+def _entry_line(entry: AlertEntry) -> str:
+    review = entry.review
+    assignee = f", assigned to {review.assignee}" if review and review.assignee else ""
+    return f"{entry.alert.alert_id}: {entry.status.value}{assignee} (revision {entry.revision})"
+
+
+def _alerts_assign(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import assign_alert
+    from spo_tracker.storage import connect
+
+    with connect(_database(args)) as store:
+        entry = assign_alert(
+            store, args.alert_id, to=args.to, at=_now(args), actor=_actor(),
+            expected_revision=args.expect_revision,
+        )  # fmt: skip
+    print(_entry_line(entry))
+    return 0
+
+
+def _alerts_review(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import review_alert
+    from spo_tracker.storage import connect
+
+    with connect(_database(args)) as store:
+        entry = review_alert(
+            store, args.alert_id, outcome=args.outcome, reason=args.reason,
+            duplicate_of=args.duplicate_of, referral_reference=args.reference, at=_now(args),
+            actor=_actor(), expected_revision=args.expect_revision,
+        )  # fmt: skip
+    print(_entry_line(entry))
+    return 0
+
+
+def _case_assign(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import assign_case
+    from spo_tracker.storage import connect
+
+    with connect(_database(args)) as store:
+        owner = assign_case(
+            store, args.order_id, officer=args.officer, unit=args.unit, force=args.force,
+            at=_now(args), actor=_actor(),
+        )  # fmt: skip
+    print(
+        f"{owner.order_id}: officer in the case {owner.officer}, {owner.unit}, {owner.force} "
+        f"(revision {owner.revision})"
+    )
+    return 0
+
+
+def _when_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--at",
+        type=_instant,
+        default=None,
+        metavar="WHEN",
+        help="when it was done, ISO 8601 with an offset (default: now)",
+    )
+
+
+def _expect_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--expect-revision",
+        type=_whole(0),
+        default=None,
+        metavar="N",
+        help="the revision you saw in `alerts list` or `alerts show` (0 for a new alert); "
+        "refused if someone else acted on the alert since",
+    )
+
+
+def _add_alerts_list(actions: argparse._SubParsersAction[_Parser]) -> None:
+    listing = actions.add_parser(
+        "list",
+        help="list alerts, most severe first, then earliest (open ones by default)",
+        description="The officer's queue: the stored alerts (kept by scan or detect), most "
+        "severe first, then earliest, with a date column in London time. Filters combine; "
+        "officer, unit and force are the case owner's (`spo-tracker case assign`).",
+    )
+    listing.add_argument(
+        "--status",
+        default="open",
+        help="open (default: not decided), decided, all, new, assigned, under_review, "
+        "confirmed_referred, warning_given or dismissed",
+    )
+    for name in ("officer", "unit", "force", "defendant"):
+        listing.add_argument(f"--{name}", default=None, help=f"only this {name}'s alerts")
+    listing.add_argument("--severity", action="append", default=None, help="e.g. high (repeat)")
+    listing.add_argument("--kind", action="append", default=None, help="e.g. breach (repeat)")
+    listing.add_argument(
+        "--since", type=_instant, default=None, metavar="WHEN", help="identified at or after"
+    )
+    listing.add_argument(
+        "--until", type=_instant, default=None, metavar="WHEN", help="identified before"
+    )
+    listing.add_argument(
+        "--format", choices=("table", "json", "csv"), default="table", help="(default: table)"
+    )
+    _at_option(listing)
+    _database_option(listing)
+    listing.set_defaults(handler=_alerts_list)
+
+
+def _add_alerts(commands: argparse._SubParsersAction[_Parser]) -> None:
+    alerts = commands.add_parser("alerts", help="work through the stored alerts")
+    actions = alerts.add_subparsers(
+        dest="alerts_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    _add_alerts_list(actions)
+    show = actions.add_parser(
+        "show",
+        help="one alert: its review, timeliness and evidence with London times",
+        description="One alert with its review rounds, the timeliness chain (breach time, "
+        "identified, assigned, first action, decision) and each evidence incident with its "
+        "London time and how it was attributed to the defendant.",
+    )
+    show.add_argument("alert_id", metavar="ID")
+    assign = actions.add_parser(
+        "assign",
+        help="assign an alert to an officer",
+        description="Assign (or re-assign) an alert's review to a named officer; audited.",
+    )
+    assign.add_argument("alert_id", metavar="ID")
+    assign.add_argument("--to", required=True, metavar="OFFICER", help="the officer")
+    review = actions.add_parser(
+        "review",
+        help="record the outcome of an alert's review",
+        description="Record a person's decision (SPA2019 s.8(1): software only flags): "
+        "referred (for a charging decision), warning (or words of advice), "
+        "no_further_action and not_a_breach (each with --reason), duplicate "
+        "(with --duplicate-of). Audited; a decided alert leaves the default report.",
+    )
+    review.add_argument("alert_id", metavar="ID")
+    review.add_argument(
+        "--outcome",
+        required=True,
+        help="referred, warning, no_further_action, not_a_breach or duplicate",
+    )
+    review.add_argument("--reason", default="", help="why (required for some outcomes)")
+    review.add_argument("--duplicate-of", default=None, metavar="ID", help="for duplicate")
+    review.add_argument("--reference", default=None, help="the crime or case reference")
+    _at_option(show)
+    for action in (assign, review):
+        _expect_option(action)
+        _when_option(action)
+    for action in (show, assign, review):
+        _database_option(action)
+    show.set_defaults(handler=_alerts_show)
+    assign.set_defaults(handler=_alerts_assign)
+    review.set_defaults(handler=_alerts_review)
+
+
+def _add_case(commands: argparse._SubParsersAction[_Parser]) -> None:
+    case = commands.add_parser("case", help="manage an order's case")
+    actions = case.add_subparsers(
+        dest="case_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    assign = actions.add_parser(
+        "assign",
+        help="record the officer in the case, managing unit and force of an order",
+        description="Record (or change) who manages an order's case; audited. `alerts list "
+        "--officer/--unit/--force` filter by it.",
+    )
+    assign.add_argument("order_id", metavar="ORDER")
+    assign.add_argument("--officer", required=True, help="the officer in the case")
+    assign.add_argument("--unit", required=True, help="the managing unit")
+    assign.add_argument("--force", required=True, help="the force")
+    _when_option(assign)
+    _database_option(assign)
+    assign.set_defaults(handler=_case_assign)
 
 
 # --- diagram ------------------------------------------------------------------------------
@@ -415,21 +767,70 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from spo_tracker.storage import display_url, upgrade
 
     url = _database(args)
-    revision = upgrade(url)
+    revision = upgrade(url, audit_keyring=_audit_keyring(args))
     print(f"{display_url(url)} is at schema revision {revision}")
     return 0
 
 
-def _audit_verify(args: argparse.Namespace) -> int:
-    from spo_tracker.storage import connect, verify
+if TYPE_CHECKING:
+    from spo_tracker.storage import AuditKeyring
 
-    with connect(_database(args)) as store:
-        report = verify(store)
+
+def _audit_keyring(args: argparse.Namespace) -> AuditKeyring | None:
+    """``--audit-key-file``, else the environment's key (as connect() finds it), else none."""
+    from spo_tracker.storage import AuditKeyring
+
+    path: str | None = getattr(args, "audit_key_file", None)
+    return None if path is None else AuditKeyring.from_file(path)
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import connect, read_checkpoint, verify
+
+    keyring = _audit_keyring(args)
+    anchor = None if args.checkpoint is None else read_checkpoint(args.checkpoint)
+    with connect(_database(args), audit_keyring=keyring) as store:
+        report = verify(store, deep=args.deep, checkpoint=anchor)
     if report.ok:
         print(report.describe())
         return 0
     print(f"spo-tracker: {report.describe()}", file=sys.stderr)
+    for finding in report.findings:
+        print(f"spo-tracker: {finding}", file=sys.stderr)
     return 3
+
+
+def _audit_checkpoint(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import checkpoint, connect, write_checkpoint
+
+    with connect(_database(args), audit_keyring=_audit_keyring(args)) as store:
+        # Recorded first: the trail shows when checkpoints were taken, and a trail not yet
+        # written with the key is sealed by this entry before its head is taken.
+        with store.unit_of_work(_actor(), at=_now(args)) as uow:
+            uow.note("audit.checkpoint", "audit", "checkpoint", reason="audit checkpoint")
+            uow.commit()
+        head = checkpoint(store)
+    write_checkpoint(head, args.to)
+    sealed = "unsealed (no audit key)" if head.key_id is None else f"sealed with {head.key_id}"
+    print(f"checkpoint written to {args.to}: head {head.head_seq} {head.head_hash}, {sealed}")
+    return 0
+
+
+def _audit_new_key(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import new_key_line
+
+    line = new_key_line(args.key_id)
+    fd = os.open(args.to, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        size = os.fstat(fd).st_size
+        # A file edited by hand may lack its last newline: the key must start a line.
+        ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+        os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
+    finally:
+        os.close(fd)
+    print(f"key {args.key_id} appended to {args.to}: new entries are sealed with it")
+    return 0
 
 
 def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -442,10 +843,22 @@ def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="create the database or migrate it to the newest schema",
         description="Create the database (a SQLite file is created if missing; its folder "
         "must exist) or migrate it to the schema this version needs, in one transaction. "
-        "Safe to run again: an up-to-date database is left as it is.",
+        "Safe to run again: an up-to-date database is left as it is. A new database's audit "
+        "trail starts with a genesis entry, sealed with the audit key if one is given.",
     )
     _database_option(up)
+    _audit_key_option(up)
     up.set_defaults(handler=_db_upgrade)
+
+
+def _audit_key_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--audit-key-file",
+        metavar="PATH",
+        default=None,
+        help="the audit key file (one '<key id> <hex secret>' a line, the last one current); "
+        "default: $SPO_TRACKER_AUDIT_KEY_FILE or $SPO_TRACKER_AUDIT_KEY, else none",
+    )
 
 
 def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -456,13 +869,48 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     check = actions.add_parser(
         "verify",
         help="check the audit trail's hash chain; exit code 3 if it is broken",
-        description="Re-hash every audit entry and check each link to the one before and the "
-        "head record. Prints the entry count and the head hash (record it elsewhere to anchor "
-        "the trail). If an entry was altered, deleted or inserted, names the first bad entry "
-        "on stderr and exits with code 3.",
+        description="Check the genesis entry, re-hash every audit entry and check each link "
+        "to the one before, each seal (with an audit key) and the head record. Prints the "
+        "entry count and the head hash. If an entry was altered, deleted, inserted or forged, "
+        "or the trail was cut or emptied, names the first bad entry on stderr and exits with "
+        "code 3. --deep also compares every stored record with the trail; --checkpoint "
+        "checks that the trail still reaches a checkpoint written earlier.",
     )
     _database_option(check)
+    _audit_key_option(check)
+    check.add_argument(
+        "--deep",
+        action="store_true",
+        help="also recompute every record's digest and report records changed, added or "
+        "deleted outside the library, by kind and id",
+    )
+    check.add_argument(
+        "--checkpoint", metavar="PATH", default=None, help="a file from `audit checkpoint`"
+    )
     check.set_defaults(handler=_audit_verify)
+    mark = actions.add_parser(
+        "checkpoint",
+        help="write the trail's head, sealed with the audit key, to a file",
+        description="Record an audit.checkpoint entry (sealed with the audit key, so a trail "
+        "not yet written with the key is sealed from here), verify the trail, then write its "
+        "head (number and hash, and its genesis hash), sealed with the key, to PATH (mode "
+        "0600). Keep the file outside the database; `audit verify --checkpoint PATH` then "
+        "fails if the trail was cut after it.",
+    )
+    _database_option(mark)
+    _audit_key_option(mark)
+    mark.add_argument("--to", metavar="PATH", required=True, help="the checkpoint file")
+    mark.set_defaults(handler=_audit_checkpoint)
+    key = actions.add_parser(
+        "new-key",
+        help="append a new random audit key to a key file (creates it, mode 0600)",
+        description="Append '<KEY_ID> <random 32-byte secret>' to the key file: the new key "
+        "seals every entry written from now on (an audit.key_rotated entry marks the change); "
+        "keep the older lines, they verify older entries.",
+    )
+    key.add_argument("--key-id", required=True, help="the new key's id, e.g. 2026-12")
+    key.add_argument("--to", metavar="PATH", required=True, help="the key file")
+    key.set_defaults(handler=_audit_new_key)
 
 
 # --- import and export (interchange) ------------------------------------------------------
@@ -481,7 +929,13 @@ def _import(args: argparse.Namespace) -> int:
     with connect(_database(args)) as store:
         try:
             report = import_file(
-                store, args.file, actor=_actor(), at=at, batch_size=args.batch_size
+                store,
+                args.file,
+                actor=_actor(),
+                at=at,
+                batch_size=args.batch_size,
+                max_bytes=args.max_bytes,
+                max_line_bytes=args.max_line_bytes,
             )
         except ImportValidationError as error:
             for issue in error.errors:  # every problem, compiler-style: file:line: field: why
@@ -519,6 +973,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
+    from spo_tracker.interchange import DEFAULT_MAX_IMPORT_BYTES, MAX_LINE_BYTES
+
     command = commands.add_parser(
         "import",
         help="import an interchange file (JSON Lines): all of it, or nothing",
@@ -527,9 +983,26 @@ def _add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
         "duplicates, and each record against what is stored); if anything is wrong, every "
         "problem is listed on stderr as FILE:LINE: (record) field: message, nothing is "
         "imported, and the exit code is 2. Records already stored with the same content are "
-        "skipped, so importing a file twice changes nothing.",
+        "skipped, so importing a file twice changes nothing. FILE must be a regular file "
+        "(not a pipe or a device: it is read more than once) within the size limits; if it "
+        "changes while it is being imported, nothing is imported.",
     )
     command.add_argument("file", metavar="FILE", help="the .jsonl file to import")
+    command.add_argument(
+        "--max-bytes",
+        type=_whole(1),
+        default=DEFAULT_MAX_IMPORT_BYTES,
+        metavar="N",
+        help=f"refuse a file larger than N bytes (default: {DEFAULT_MAX_IMPORT_BYTES:,})",
+    )
+    command.add_argument(
+        "--max-line-bytes",
+        type=_whole(1),
+        default=MAX_LINE_BYTES,
+        metavar="N",
+        help=f"report each line longer than N bytes as an error, unread "
+        f"(default and most: {MAX_LINE_BYTES:,})",
+    )
     command.add_argument(
         "--batch-size",
         type=_whole(1),
@@ -595,6 +1068,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_audit(commands)
     _add_import(commands)
     _add_export(commands)
+    _add_alerts(commands)
+    _add_case(commands)
     return parser
 
 
@@ -605,35 +1080,136 @@ EXIT_TRY_AGAIN = 75
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 done, 2 bad input or a refusal,
-    3 a broken audit chain, 75 the database stayed busy: run it again, 1 unexpected)."""
-    args = _parser().parse_args(argv)
+    3 a broken audit chain, 75 the database stayed busy: run it again, 130 interrupted,
+    1 unexpected)."""
+    _tolerant_output()
+    try:
+        args = _parser().parse_args(argv)
+        with _warnings_on_stderr():
+            return _run(args)
+    except KeyboardInterrupt:
+        return _interrupted()
+
+
+def _interrupted() -> int:
+    """Say that Ctrl-C stopped the command, in one line; the exit code is 130."""
+    with contextlib.suppress(OSError, ValueError):
+        print("spo-tracker: interrupted", file=sys.stderr, flush=True)
+    return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     handler: Handler = args.handler
     try:
+        _refuse_outputs(args)
         return handler(args)
     except (StoreRetriesExhaustedError, DatabaseBusyError) as error:
         # Not the user's doing: other writers held the database; the same command can be
         # run again safely (EX_TEMPFAIL, so a scheduler can tell it from bad input).
-        print(f"spo-tracker: error: {error} (temporary: run it again)", file=sys.stderr)
+        _error(args, f"spo-tracker: error: {error} (temporary: run it again)")
         return EXIT_TRY_AGAIN
     except SpoTrackerError as error:
-        print(f"spo-tracker: error: {error}", file=sys.stderr)
+        _error(args, f"spo-tracker: error: {error}")
         return 2
     except OSError as error:
-        print(f"spo-tracker: error: {error.strerror or error}: {error.filename}", file=sys.stderr)
+        _error(args, f"spo-tracker: error: {error.strerror or error}: {error.filename}")
         return 2
-    except KeyboardInterrupt:
-        print("spo-tracker: interrupted", file=sys.stderr)
-        return 130
     except Exception as error:  # the last resort: one line, not a traceback
         if os.environ.get("SPO_TRACKER_DEBUG"):
             raise
-        print(
+        _error(
+            args,
             f"spo-tracker: unexpected error: {type(error).__name__}: {error} "
             "(set SPO_TRACKER_DEBUG=1 for details)",
-            file=sys.stderr,
         )
         return 1
 
 
+def _error(args: argparse.Namespace, message: str) -> None:
+    """Print ``message`` on stderr with any database password in it hidden."""
+    from spo_tracker.storage import mask_url
+
+    print(mask_url(message, url=getattr(args, "database", None)), file=sys.stderr)
+
+
+def _tolerant_output() -> None:
+    """Paths that are not UTF-8 (bytes kept as surrogates) print escaped, never raise."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
+
+
+class _StderrWarnings(logging.Handler):
+    """The library's logged warnings (a database file made private) as one line each."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"spo-tracker: warning: {record.getMessage()}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _warnings_on_stderr() -> Iterator[None]:
+    logger = logging.getLogger("spo_tracker")
+    handler = _StderrWarnings(logging.WARNING)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+# --- outputs that must not land on the database -------------------------------------------
+
+
+def _outputs(args: argparse.Namespace) -> list[str]:
+    """The files the command will write (the demo's reports when it uses a named database)."""
+    if args.command == "demo":
+        if args.database is None:
+            return []  # the demo builds its own database, named by the demo
+        from spo_tracker.demo import REPORT_FILES
+
+        return [os.path.join(args.output, name) for name in REPORT_FILES.values()]
+    output: str | None = getattr(args, "output", None)
+    return [] if output is None or output == "-" else [output]
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _refuse_outputs(args: argparse.Namespace) -> None:
+    """Before anything runs: no output may be the database (or a side file), and every output
+    name must be UTF-8 text (it is printed and recorded in the audit trail).
+
+    Raises:
+        OutputOntoDatabaseError: an output is the database file or one of its side files.
+        OutputWriteError: an output's name is not UTF-8.
+    """
+    outputs = _outputs(args)
+    if not outputs:
+        return
+    from spo_tracker.errors import InvalidDatabaseUrlError, OutputWriteError
+    from spo_tracker.storage import database_files, refuse_output_onto
+
+    for output in outputs:
+        if not _is_utf8(output):
+            raise OutputWriteError(output, "the name is not UTF-8 text; choose another name")
+    try:
+        protected = database_files(_database(args))
+    except InvalidDatabaseUrlError:
+        return  # the command reports the URL itself
+    for output in outputs:
+        refuse_output_onto(output, protected)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    from spo_tracker.__main__ import run
+
+    run()

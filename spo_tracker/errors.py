@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 __all__ = [
+    "AuditKeyError",
     "BatchRejectedError",
     "ConcurrencyConflictError",
     "ConstraintViolationError",
@@ -23,6 +24,7 @@ __all__ = [
     "GuardRejectedError",
     "IllegalTransitionError",
     "ImportIssue",
+    "ImportSourceError",
     "ImportValidationError",
     "IncompatibleTermError",
     "InvalidDatabaseUrlError",
@@ -32,7 +34,9 @@ __all__ = [
     "NaiveDatetimeError",
     "NotFoundError",
     "OrderPeriodError",
+    "OutputOntoDatabaseError",
     "OutputWriteError",
+    "RecordConflictError",
     "SchemaVersionError",
     "SpoTrackerError",
     "StoreRetriesExhaustedError",
@@ -248,6 +252,25 @@ class DuplicateRecordError(ConstraintViolationError):
         super().__init__(kind, key, "a record with this id already exists")
 
 
+class RecordConflictError(DuplicateRecordError):
+    """A record whose id is already stored with different content.
+
+    The message names the id and the first field that differs, never a value:
+    a field may hold a protected person's details.
+
+    Attributes:
+        kind: the kind of record (``incident``, ``compliance_record``...).
+        key: the record's id.
+        field: the first field whose stored value differs.
+    """
+
+    def __init__(self, kind: str, key: Any, field: str) -> None:
+        self.field = field
+        ConstraintViolationError.__init__(
+            self, kind, key, f"already stored with a different {field}"
+        )
+
+
 class StoredRecordError(DatabaseError, ValueError):
     """A stored record that breaks a rule of the library, so it cannot be read.
 
@@ -381,6 +404,26 @@ class EventDeliveryError(SpoTrackerError, RuntimeError):
         )
 
 
+class AuditKeyError(SpoTrackerError, ValueError):
+    """An audit key or keyring is unusable, missing, or not the one the trail needs.
+
+    The message names the key id and, for a key file, the path and line; it
+    never quotes a secret.
+
+    Attributes:
+        key_id: the key's id, if known.
+        source: where the key came from (a file path and line, an environment variable).
+        reason: what is wrong, in one line.
+    """
+
+    def __init__(self, key_id: str | None, source: str, reason: str) -> None:
+        self.key_id = key_id
+        self.source = source
+        self.reason = reason
+        named = "" if key_id is None else f" {key_id!r}"
+        super().__init__(f"audit key{named} ({source}): {reason}")
+
+
 class OutputWriteError(SpoTrackerError, OSError):
     """A report or other output file could not be written; no partial file is left.
 
@@ -393,6 +436,40 @@ class OutputWriteError(SpoTrackerError, OSError):
         self.path = path
         self.reason = reason
         super().__init__(f"cannot write {path!r}: {reason}")
+
+
+class OutputOntoDatabaseError(OutputWriteError):
+    """An output path that is the open database or one of its side files; nothing was written.
+
+    Caught by resolved path (symbolic links followed) and by device and inode (hard
+    links), so a report or an export can never replace the case data.
+
+    Attributes:
+        path: the output path, as given.
+        database: the database file (or side file) it would have replaced.
+    """
+
+    def __init__(self, path: str, database: str) -> None:
+        self.database = database
+        super().__init__(path, f"it is the database file {database!r}; choose another path")
+
+
+class ImportSourceError(SpoTrackerError, ValueError):
+    """An interchange file that cannot be imported as a whole: nothing was imported.
+
+    Raised for a path that is not a regular file (a FIFO, a device such as
+    ``/dev/zero``, a folder), a file over the size limit, and a file that changed
+    while it was being imported.
+
+    Attributes:
+        source: the file, as given.
+        reason: what is wrong, naming the size or kind of file found.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"cannot import {source!r}: {reason}; nothing was imported")
 
 
 class ImportIssue(NamedTuple):

@@ -3,27 +3,59 @@
 Plain functions over a :class:`~spo_tracker.storage.Store`, each one unit of
 work (one transaction, audited) and each taking the
 :class:`~spo_tracker.storage.Actor` who acts (the cosmicpython "services"
-shape)::
+shape): the CLI, the demo, the docs and an integrating force call these, never
+a private module of another package::
 
     run = run_detection(store, at=now, actor=Actor("nightly-job", "system"))
     print(run.stored.new, run.stored.updated, run.stored.unchanged)
     report_from_store(store, at=now, actor=actor, fmt="html", output="alerts.html",
                       stored=True)
 
-Detection: :func:`run_detection` runs every rule (term breaches with the
-protected persons' places, patterns, the dated checks) and upserts the alerts
-by their stable id, so running it again changes nothing and two runs at once
-both finish. :func:`load_records`, :func:`detect_stored`, :func:`dated_alerts`,
-:func:`store_alerts` and :func:`stored_alerts` are its steps, public for
-callers who need one of them alone.
-
-Reports: :func:`report_from_store` (and :func:`reports_from_store` for several
-formats at once) writes a report of the stored alerts, or of a fresh detection
-run, and notes it in the audit trail.
+- Case commands: serve, vary, renew, discharge, expire and appeal an order by
+  id; grant, refuse or withdraw an application and decide an interim
+  application. Each keeps the records the Act ties together in step in the
+  same transaction (an order and its notification duty, SPA2019 s.9(1); an
+  application and its interim orders, s.5(6)(b)) and takes an optional
+  ``expected_revision``.
+- Intake: :func:`ingest` of incidents and :func:`ingest_compliance` of
+  compliance records, idempotent: what is already stored as it is is skipped
+  and counted.
+- Detection: :func:`run_detection` runs every rule (term breaches with the
+  protected persons' places, patterns, the dated checks) and upserts the
+  alerts by their stable id, so running it again changes nothing and two runs
+  at once both finish. :func:`load_records`, :func:`detect_stored`,
+  :func:`dated_alerts`, :func:`store_alerts` and :func:`stored_alerts` are its
+  steps, public for callers who need one of them alone.
+- Reports: :func:`report_from_store` (and :func:`reports_from_store` for
+  several formats at once) writes a report of the stored alerts, or of a fresh
+  detection run, and notes it in the audit trail. By default it holds the open
+  alerts identified in the last :data:`DEFAULT_PERIOD` (28 days);
+  ``history=True`` for all.
+- Review: officers work through the stored alerts. :func:`assign_case` records
+  who manages an order's case (officer, unit, force); :func:`list_alerts` is
+  the queue with its filters; :func:`assign_alert`, :func:`start_alert_review`
+  and :func:`review_alert` move an alert's review through the breach-review
+  lifecycle (a person decides: SPA2019 s.8(1)); :func:`alert_detail` shows an
+  alert with its evidence and every review round.
 """
 
 from __future__ import annotations
 
+from spo_tracker.casework._commands import (
+    AppealOutcome,
+    CaseResult,
+    decide_appeal,
+    decide_interim,
+    discharge_order,
+    expire_order,
+    grant_application,
+    lodge_appeal,
+    refuse_application,
+    renew_order,
+    serve_order,
+    vary_order,
+    withdraw_application,
+)
 from spo_tracker.casework._detection import (
     AlertsStored,
     ComplianceSource,
@@ -38,30 +70,80 @@ from spo_tracker.casework._detection import (
     store_alerts,
     stored_alerts,
 )
+from spo_tracker.casework._intake import IntakeResult, OnDuplicate, ingest, ingest_compliance
 from spo_tracker.casework._report import (
+    DEFAULT_PERIOD,
     DEFAULT_TITLE,
     ReportWritten,
     report_context,
     report_from_store,
     reports_from_store,
 )
+from spo_tracker.casework._review import (
+    AlertDetail,
+    AlertEntry,
+    EvidenceItem,
+    ReviewOutcome,
+    Timeliness,
+    alert_detail,
+    assign_alert,
+    assign_case,
+    attribution,
+    decided_alert_ids,
+    list_alerts,
+    reopen_reviews,
+    review_alert,
+    start_alert_review,
+)
 
 __all__ = [
+    "DEFAULT_PERIOD",
     "DEFAULT_TITLE",
+    "AlertDetail",
+    "AlertEntry",
     "AlertsStored",
+    "AppealOutcome",
+    "CaseResult",
     "ComplianceSource",
     "DetectionRun",
+    "EvidenceItem",
+    "IntakeResult",
+    "OnDuplicate",
     "Progress",
     "ReportWritten",
+    "ReviewOutcome",
     "StoredRecords",
+    "Timeliness",
+    "alert_detail",
+    "assign_alert",
+    "assign_case",
+    "attribution",
     "dated_alerts",
+    "decide_appeal",
+    "decide_interim",
+    "decided_alert_ids",
     "detect_stored",
+    "discharge_order",
+    "expire_order",
+    "grant_application",
+    "ingest",
+    "ingest_compliance",
+    "list_alerts",
     "load_records",
+    "lodge_appeal",
     "merge_alerts",
+    "refuse_application",
+    "renew_order",
+    "reopen_reviews",
     "report_context",
     "report_from_store",
     "reports_from_store",
+    "review_alert",
     "run_detection",
+    "serve_order",
+    "start_alert_review",
     "store_alerts",
     "stored_alerts",
+    "vary_order",
+    "withdraw_application",
 ]

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 import attrs
 import pendulum
 
+from spo_tracker.casework._review import reopen_reviews
 from spo_tracker.detection.alerts import Alert, sort_alerts
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
@@ -355,10 +356,13 @@ def _by_id(alerts: object) -> dict[str, Alert]:
     return by_id
 
 
-def _upsert(uow: UnitOfWork, by_id: Mapping[str, Alert], reason: str) -> AlertsStored:
-    """Add the new alerts in bulk and replace the stored ones (see :func:`store_alerts`)."""
+def _upsert(
+    uow: UnitOfWork, by_id: Mapping[str, Alert], reason: str, at: _dt.datetime
+) -> AlertsStored:
+    """Add the new alerts in bulk and replace the stored ones (see :func:`store_alerts`); a
+    decided alert that gained evidence is re-opened (:func:`reopen_reviews`)."""
     stored = uow.alerts.get_many(by_id)  # one query per 500: which are new, which stored
-    new, updated, unchanged = [], [], []
+    new, updated, unchanged, grown = [], [], [], []
     # One order for every run, so two runs updating the same alerts lock them in step.
     for key in sorted(by_id):
         if key not in stored:
@@ -373,7 +377,10 @@ def _upsert(uow: UnitOfWork, by_id: Mapping[str, Alert], reason: str) -> AlertsS
             continue
         uow.alerts.update(merged, reason=reason)
         updated.append(key)
+        if not set(merged.evidence_ids) <= set(before.evidence_ids):
+            grown.append(key)
     uow.add_alerts(new, reason=reason)
+    reopen_reviews(uow, grown, at=at, reason="new evidence on a decided alert")
     order = {key: n for n, key in enumerate(by_id)}  # report the ids in the order given
 
     def given(keys: Iterable[str]) -> tuple[str, ...]:
@@ -399,7 +406,7 @@ def _stored_with_retry(
             with store.unit_of_work(actor, at=at) as uow:
                 if guard is not None:
                     guard()
-                done = _upsert(uow, by_id, reason)
+                done = _upsert(uow, by_id, reason, at)
                 if note is not None:
                     note(uow, done)
                 uow.commit()
@@ -421,11 +428,14 @@ def store_alerts(
     all), a stored one is replaced by the one found now (:func:`merge_alerts`)
     if that changes it, else left alone. Alerts stored earlier but not raised
     now are kept (they were raised once; a review decides what becomes of
-    them). Each update is checked against the revision it was built from. If
-    a concurrent writer gets in the way (it stored or changed one of these
-    alerts first, holds a lock, or deadlocks with this one), the whole unit of
-    work is rolled back and tried again over what is now stored, after a
-    short jittered pause, up to five times in all.
+    them). A stored alert whose review is decided and that gains evidence is
+    re-opened: a new FLAGGED review round names the decided one, which stays
+    on record (:func:`~spo_tracker.casework.reopen_reviews`). Each update is
+    checked against the revision it was built from. If a concurrent writer
+    gets in the way (it stored or changed one of these alerts first, holds a
+    lock, or deadlocks with this one), the whole unit of work is rolled back
+    and tried again over what is now stored, after a short jittered pause, up
+    to five times in all.
 
     Args:
         store: where the alerts are kept.

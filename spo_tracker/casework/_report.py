@@ -15,6 +15,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Final
 
 import attrs
 import pendulum
@@ -25,6 +26,7 @@ from spo_tracker.casework._detection import (
     load_records,
     stored_alerts,
 )
+from spo_tracker.casework._review import decided_alert_ids
 from spo_tracker.detection.alerts import Alert
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import InvalidValueError
@@ -40,12 +42,17 @@ from spo_tracker.reports import (
 from spo_tracker.storage import Actor, Store
 
 __all__ = [
+    "DEFAULT_PERIOD",
     "DEFAULT_TITLE",
     "ReportWritten",
     "report_context",
     "report_from_store",
     "reports_from_store",
 ]
+
+#: The period a report covers by default: the open alerts identified in the last 28 days
+#: (four weeks: every weekday four times, and a monthly supervision cycle with a margin).
+DEFAULT_PERIOD: Final = pendulum.duration(days=28)
 
 #: The title of a report when none is given.
 DEFAULT_TITLE = "Suspected breaches and warnings: Stalking Protection Orders"
@@ -108,13 +115,19 @@ def reports_from_store(
     stored: bool = False,
     include_protected_names: bool = False,
     since: _dt.datetime | None = None,
+    history: bool = False,
     title: str = DEFAULT_TITLE,
     reason: str = "report",
 ) -> tuple[ReportWritten, ...]:
     """Write one report of the store's alerts per format, each noted in the audit trail.
 
-    Every format shows the same alerts, built once. The protected persons'
-    addresses and places never appear; their names only with
+    Every format shows the same alerts, built once. By default a report holds
+    the *open* alerts (no decided review, see :func:`review_alert`) identified
+    in a period: at or after ``since``, or in the :data:`DEFAULT_PERIOD` (28
+    days) before ``at``; a reviewed alert leaves it. ``history=True`` reports
+    every alert, decided or not, over the whole history (``since`` then keeps
+    the alerts with activity at or after it, as before). The protected
+    persons' addresses and places never appear; their names only with
     ``include_protected_names`` (internal use only). No file appears without
     its audit entry: every format is written in full to a temporary file
     beside its target, the ``report.written`` entries are committed, and only
@@ -131,8 +144,9 @@ def reports_from_store(
         actor: who writes it, for the audit trail.
         stored: report the alerts a detection run kept instead of detecting again.
         include_protected_names: show protected persons' names.
-        since: keep only alerts with activity at or after this instant (a nightly
-            report passes the previous run's time, so it shows the period's alerts).
+        since: by default, the start of the period (alerts identified at or after it);
+            with ``history``, keep only alerts with activity at or after it.
+        history: every alert, decided ones too, not only the open ones in the period.
         title: the report's title.
         reason: why, for the audit trail.
 
@@ -149,7 +163,7 @@ def reports_from_store(
     formats = _checked_outputs(outputs)
     when = ensure_aware(at, field="at")
     _check_since_title(when, since, title)
-    report = _report(store, when, actor, stored, include_protected_names, since, title)
+    report = _report(store, when, actor, stored, include_protected_names, since, history, title)
     staged: list[StagedFile] = []
     try:
         written = []
@@ -214,6 +228,7 @@ def report_from_store(
     stored: bool = False,
     include_protected_names: bool = False,
     since: _dt.datetime | None = None,
+    history: bool = False,
     title: str = DEFAULT_TITLE,
     reason: str = "report",
 ) -> ReportWritten:
@@ -239,6 +254,7 @@ def report_from_store(
         stored=stored,
         include_protected_names=include_protected_names,
         since=since,
+        history=history,
         title=title,
         reason=reason,
     )
@@ -252,14 +268,19 @@ def _report(
     stored: bool,
     include_protected_names: bool,
     since: _dt.datetime | None,
+    history: bool,
     title: str,
 ) -> Report:
     when = ensure_aware(at, field="at")
     records = load_records(store, actor=actor, at=when)
     if stored:  # the alerts a detection run (or the demo) kept: no detection run
-        alerts = stored_alerts(store, actor=actor, at=when)
+        alerts: Iterable[Alert] = stored_alerts(store, actor=actor, at=when)
     else:
         alerts = detect_stored(store, records, actor=actor, at=when).alerts
+    if not history:
+        start = when - DEFAULT_PERIOD if since is None else ensure_aware(since, field="since")
+        alerts = _open_since(store, alerts, start, actor, when)
+        since = None  # the period is on identification, applied here
     context = report_context(store, records, alerts, actor=actor, at=when)
     return build_report(
         alerts,
@@ -268,6 +289,18 @@ def _report(
         include_protected_names=include_protected_names,
         since=since,
         title=title,
+    )
+
+
+def _open_since(
+    store: Store, alerts: Iterable[Alert], start: pendulum.DateTime, actor: Actor, at: _dt.datetime
+) -> tuple[Alert, ...]:
+    """The alerts identified at or after ``start`` whose review is not decided."""
+    decided = decided_alert_ids(store, actor=actor, at=at)
+    return tuple(
+        a
+        for a in alerts
+        if a.alert_id not in decided and not instant_before(a.identified_at, start)
     )
 
 

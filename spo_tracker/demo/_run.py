@@ -15,9 +15,11 @@ The demo goes through :mod:`spo_tracker.casework`, as a force's nightly job
 does: :func:`~spo_tracker.casework.run_detection` stores the alerts it raised
 (new ones in bulk: one audited batch), and the reports are written from the
 stored alerts by :func:`~spo_tracker.casework.reports_from_store`, so
-``spo-tracker report --stored`` over the demo database, as of the demo's
+``spo-tracker report --stored --all`` over the demo database, as of the demo's
 ``now`` and with its title, writes exactly the demo's reports without
-running detection again.
+running detection again. The demo's reports hold every alert (``history``),
+so every hard case it builds is visible, not only the open alerts of the last
+28 days a report holds by default.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from spo_tracker.domain.orders import Order, OrderKind
 from spo_tracker.domain.people import Defendant
 from spo_tracker.errors import InvalidValueError, OutputWriteError
 from spo_tracker.reports import FORMATS
-from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
+from spo_tracker.storage import Actor, Store, connect, ingest_incidents, mask_url, upgrade
 
 __all__ = [
     "DATABASE_FILE",
@@ -294,6 +296,7 @@ def _build(
             at=NOW,
             actor=DEMO_ACTOR,
             stored=True,
+            history=True,
             title=REPORT_TITLE,
             reason="demo",
         )
@@ -337,14 +340,16 @@ def summary_lines(result: DemoResult) -> list[str]:
         if case.note:
             lines.append(f"      {case.note}")
         lines += [_alert_line(a) for a in _case_alerts(result, case.defendant_id, case.alert_kinds)]
-    url, at = result.database_url, NOW.in_timezone("UTC").isoformat()
+    # A URL given with --database may carry a password: never printed.
+    url = mask_url(result.database_url, url=result.database_url)
+    at = NOW.in_timezone("UTC").isoformat()
     lines += ["", "Files:", f"  database  {url}"]
     lines += [f"  {fmt:9} {path}" for fmt, path in result.reports]
     lines += [
         "",
         "Open the HTML report in a browser. The alerts are stored: write a report of them "
         "again (the same file as above), or run detection afresh, with:",
-        f"  spo-tracker --database {url} report --stored --at {at} --title "
+        f"  spo-tracker --database {url} report --stored --all --at {at} --title "
         f"{shlex.quote(REPORT_TITLE)} --format html --output report.html",
         f"  spo-tracker --database {url} scan --at {at}",
     ]

@@ -506,6 +506,54 @@ def _failure_alert(
     )
 
 
+def _duty_orders(duty: NotificationDuty, by_id: Mapping[str, Order]) -> tuple[Order, ...]:
+    """The known orders a duty has run under: its order and the interim ones it replaced."""
+    ids = (duty.order_id, *duty.replaced_order_ids)
+    return tuple(by_id[i] for i in ids if i in by_id)
+
+
+def _any_in_force(orders: Iterable[Order], at: _dt.datetime) -> bool:
+    return any(o.in_force_at(at) for o in orders)
+
+
+def _committed_at(failure: NotificationFailure) -> pendulum.DateTime:
+    """When the offence was first committed: the start of its first day of failure, or, for
+    a refusal or false information (no deadline), the instant recorded (SPA2019 s.11(1))."""
+    if failure.deadline is None and failure.ended_at is not None:
+        return failure.ended_at
+    return start_of_london_day(failure.first_day_of_failure)
+
+
+def _order_end(order: Order) -> pendulum.DateTime | None:
+    """When ``order`` stopped being in force (ended, or its fixed period over), if it has."""
+    if order.ended_at is not None:
+        return order.ended_at
+    return None if order.period is None else order.period.ends_at
+
+
+def _while_in_force(
+    failures: Iterable[NotificationFailure], orders: tuple[Order, ...], now: pendulum.DateTime
+) -> list[NotificationFailure]:
+    """The failures first committed while one of ``orders`` was in force (SPA2019 s.9(1));
+    one still lasting after every order has ended is shown as ended then. With no order
+    known, every failure."""
+    if not orders:
+        return list(failures)
+    ends = [_order_end(o) for o in orders]
+    stopped = None
+    if not _any_in_force(orders, now) and all(e is not None for e in ends):
+        stopped = max((e for e in ends if e is not None), key=lambda e: e.timestamp())
+    kept = []
+    for failure in failures:
+        if not _any_in_force(orders, _committed_at(failure)):
+            continue
+        end = failure.ended_at
+        if stopped is not None and (end is None or stopped.timestamp() < end.timestamp()):
+            failure = attrs.evolve(failure, continuing=False, ended_at=stopped)
+        kept.append(failure)
+    return kept
+
+
 def notification_alerts(
     duties: Iterable[NotificationDuty],
     at: _dt.datetime,
@@ -522,6 +570,16 @@ def notification_alerts(
     :func:`~spo_tracker.domain.notification.deadlines_approaching`. ``orders``
     (by id) adds the appeal flag and the protected persons.
 
+    The duty binds only a defendant subject to an order (SPA2019 s.9(1)), so
+    with ``orders`` given no alert is raised for a day on which none of the
+    duty's orders (its order and the interim orders it replaced, s.9(1)(a)) was
+    in force, whatever the stored duty says: a failure whose first day (for
+    ST19005 and ST19006, whose instant) falls outside every order's time in
+    force is dropped; one still continuing once every order has ended is shown
+    as ended at the last order's end; and no deadline is announced while no
+    order is in force. A duty none of whose orders is in ``orders`` is judged on
+    the duty alone.
+
     Raises:
         NaiveDatetimeError: ``at`` has no time zone.
         InvalidValueError: a duty of the wrong type.
@@ -535,7 +593,11 @@ def notification_alerts(
         if not isinstance(duty, NotificationDuty):
             raise InvalidValueError("duty", duty, "expected a NotificationDuty")
         order = by_id.get(duty.order_id)
-        out += [_failure_alert(duty, f, order) for f in notification_failures(duty, now)]
+        bound = _duty_orders(duty, by_id)
+        failures = _while_in_force(notification_failures(duty, now), bound, now)
+        out += [_failure_alert(duty, f, order) for f in failures]
+        if bound and not _any_in_force(bound, now):
+            continue  # no order binds the defendant now: no deadline to announce (s.9(1))
         for soon in deadlines_approaching(duty, now, within):
             out.append(
                 _approaching_alert(

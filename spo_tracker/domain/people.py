@@ -51,6 +51,14 @@ def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
         raise InvalidValueError(attribute.name, value, "must be non-empty text")
 
 
+def _withheld_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """:func:`_text` for a protected person's name: the error quotes blank text only
+    (a value that is not text, bytes say, may still spell the name)."""
+    if not isinstance(value, str) or not value.strip():
+        shown = value if isinstance(value, str) else Withheld()
+        raise InvalidValueError(attribute.name, shown, "must be non-empty text")
+
+
 def _opt_date(value: object) -> pendulum.Date | None:
     return None if value is None else ensure_date(value, field="date")
 
@@ -300,6 +308,11 @@ class Address:
     postcode: str = attrs.field(validator=_postcode)
     location: GeoPoint | None = attrs.field(default=None, validator=_location)
 
+    def __repr__(self) -> str:
+        # Any address may be a protected person's home: an error quoting a value's repr
+        # (an Address given where an Incident was expected) must not carry it.
+        return "Address(<withheld>)"
+
 
 @attrs.frozen
 class AddressPeriod:
@@ -451,12 +464,14 @@ class ProtectedPerson:
 
     Attributes:
         person_id: stable id.
-        name: shown to officers; redacted in reports by default.
+        name: shown to officers; redacted in reports by default; not in the repr.
         restricted: address and places, kept out of every report and export for defendants.
     """
 
     person_id: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_text)
+    # Not in the repr either: a ProtectedPerson given where something else was expected
+    # is quoted by the error that refuses it (``incidents[0]=ProtectedPerson(...)``).
+    name: str = attrs.field(validator=_withheld_text, repr=False)
     restricted: RestrictedDetails = attrs.field(factory=RestrictedDetails, repr=False)
 
     @property

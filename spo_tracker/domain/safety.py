@@ -42,13 +42,14 @@ import attrs
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.geo import distance_m as _metres
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import ProtectedPerson, street_patterns
+from spo_tracker.domain.people import Address, ProtectedPerson, street_patterns
 from spo_tracker.domain.terms import (
     ExclusionZone,
     PositiveRequirement,
     SignOnSchedule,
     Term,
 )
+from spo_tracker.domain.textfold import fold, folded_address, spaced
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
@@ -156,19 +157,17 @@ def _texts(term: Term) -> list[tuple[str, str]]:
     return texts
 
 
-def _postcodes(person: ProtectedPerson) -> list[str]:
-    address = person.restricted.address
-    code = "" if address is None else address.postcode.strip()
-    return [code, code.replace(" ", "")] if code else []
-
-
 def _text_pattern(person: ProtectedPerson) -> re.Pattern[str] | None:
-    """One pattern for the person's postcode and the streets of their address."""
+    """One pattern for the person's postcode (with any spacing) and the streets of their
+    address, to be matched against folded text (:mod:`~spo_tracker.domain.textfold`)."""
     address = person.restricted.address
     if address is None:
         return None
-    parts = [pattern for _, pattern in street_patterns(address)]
-    parts += [rf"(?<!\w){re.escape(code)}(?!\w)" for code in _postcodes(person)]
+    folded = Address(folded_address(address.lines), "")
+    parts = [pattern for _, pattern in street_patterns(folded)]
+    code = fold(address.postcode).strip()
+    if code:
+        parts.append(rf"(?<!\w){spaced(code)}(?!\w)")
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
@@ -178,7 +177,8 @@ def _text_warnings(term: Term, person: ProtectedPerson) -> Iterator[ExposureWarn
         return
     rule = ExposureRule.TEXT_NAMES_ADDRESS
     for name, text in _texts(term):
-        if pattern.search(text):
+        # Folded: a soft hyphen, an odd space or a Cyrillic letter does not hide a street.
+        if pattern.search(fold(text)):
             yield ExposureWarning(
                 rule,
                 term.term_id,

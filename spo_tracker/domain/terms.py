@@ -27,6 +27,7 @@ from spo_tracker.domain.statutory_time import (
     ensure_date,
     years_beginning_with,
 )
+from spo_tracker.domain.textfold import coordinate_spans, fold
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
@@ -78,13 +79,45 @@ def _no_address(_: object, attribute: attrs.Attribute[str], value: object) -> No
     may be a protected person's address.
     """
     _text(_, attribute, value)
-    problem = address_likeness(str(value))
+    text = str(value)
+    # Folded too: a postcode with a no-break space or full-width digits, a house number
+    # with a soft hyphen in its street, look-alike letters are still an address.
+    problem = address_likeness(text) or address_likeness(fold(text, casefold=False))
+    problem = problem or _position(text)
     if problem is not None:
         raise InvalidValueError(
             attribute.name,
             Withheld("looks like an address"),
             f"{problem}; text in an order must not reveal an address: name the area "
             "(e.g. 'Zone A') or a public place instead",
+        )
+
+
+def _position(text: str) -> str | None:
+    """What in ``text`` pinpoints a place on its own: coordinates (decimal or degrees,
+    minutes and seconds, however spaced or written; see
+    :func:`~spo_tracker.domain.textfold.coordinate_spans`)."""
+    if coordinate_spans(fold(text)):
+        return "contains coordinates"
+    return None
+
+
+def _no_position(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """Order text that may name a place (a requirement's description, a sign-on station)
+    but must not pinpoint one: coordinates are refused, unquoted (the zone's shape
+    carries every position an order needs).
+
+    A house number, street or postcode is not refused here: a station or a course
+    has a public address. :func:`~spo_tracker.domain.safety.exposure_warnings`
+    warns when one is a protected person's.
+    """
+    _text(_, attribute, value)
+    problem = _position(str(value))
+    if problem is not None:
+        raise InvalidValueError(
+            attribute.name,
+            Withheld("may pinpoint a place"),
+            f"{problem}; text in an order must not pinpoint a place: name it instead",
         )
 
 
@@ -396,7 +429,7 @@ class PositiveRequirement(Term):
     NATURE: ClassVar[TermNature] = TermNature.REQUIREMENT
 
     requirement: RequirementKind = attrs.field(converter=_requirement_kind)
-    description: str = attrs.field(validator=_text)
+    description: str = attrs.field(validator=_no_position)
     due_on: pendulum.Date = attrs.field(converter=_due_on)
     place: GeoPoint | None = None
 
@@ -427,7 +460,7 @@ class SignOnSchedule(Term):
     SECTION: ClassVar[str] = _REQUIREMENT
     NATURE: ClassVar[TermNature] = TermNature.REQUIREMENT
 
-    station: str = attrs.field(validator=_text)
+    station: str = attrs.field(validator=_no_position)
     weekdays: frozenset[int] = attrs.field(converter=_weekdays)
     place: GeoPoint | None = None
 

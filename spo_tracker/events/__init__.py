@@ -77,10 +77,12 @@ from spo_tracker.events._records import (
     OrderVaried,
     RefusalAppealDecided,
     RefusalAppealLodged,
+    ReviewAssigned,
     ReviewConfirmed,
     ReviewDismissed,
     ReviewEvent,
     ReviewStarted,
+    ReviewWarningGiven,
 )
 
 __all__ = [
@@ -123,10 +125,12 @@ __all__ = [
     "OrderVaried",
     "RefusalAppealDecided",
     "RefusalAppealLodged",
+    "ReviewAssigned",
     "ReviewConfirmed",
     "ReviewDismissed",
     "ReviewEvent",
     "ReviewStarted",
+    "ReviewWarningGiven",
     "alert_raised",
     "event_for",
     "event_for_transition",

@@ -55,9 +55,11 @@ from spo_tracker.events._records import (
     OrderVaried,
     RefusalAppealDecided,
     RefusalAppealLodged,
+    ReviewAssigned,
     ReviewConfirmed,
     ReviewDismissed,
     ReviewStarted,
+    ReviewWarningGiven,
 )
 
 __all__ = [
@@ -399,6 +401,16 @@ def _review_facts(review: BreachReview) -> dict[str, Any]:
     }
 
 
+def _review_assigned(record: TransitionRecord, review: BreachReview) -> DomainEvent:
+    return ReviewAssigned(
+        **_common(record, review), **_review_facts(review), assignee=review.assignee or ""
+    )
+
+
+def _review_warned(record: TransitionRecord, review: BreachReview) -> DomainEvent:
+    return ReviewWarningGiven(**_common(record, review), **_review_facts(review))
+
+
 def _review_started(record: TransitionRecord, review: BreachReview) -> DomainEvent:
     return ReviewStarted(**_common(record, review), **_review_facts(review))
 
@@ -423,8 +435,10 @@ def _review_dismissed(record: TransitionRecord, review: BreachReview) -> DomainE
 
 def _review_builders() -> _Table:
     return {
+        "ASSIGN": (_review_assigned, (ReviewAssigned,)),
         "START_REVIEW": (_review_started, (ReviewStarted,)),
         "CONFIRM_AND_REFER": (_review_confirmed, (ReviewConfirmed,)),
+        "GIVE_WARNING": (_review_warned, (ReviewWarningGiven,)),
         "DISMISS": (_review_dismissed, (ReviewDismissed,)),
     }
 

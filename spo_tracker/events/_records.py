@@ -52,10 +52,12 @@ __all__ = [
     "OrderVaried",
     "RefusalAppealDecided",
     "RefusalAppealLodged",
+    "ReviewAssigned",
     "ReviewConfirmed",
     "ReviewDismissed",
     "ReviewEvent",
     "ReviewStarted",
+    "ReviewWarningGiven",
 ]
 
 
@@ -647,14 +649,30 @@ class ReviewEvent(DomainEvent):
 
     alert_id: str = attrs.field(validator=_text)
     defendant_id: str = attrs.field(validator=_text)
-    order_id: str = attrs.field(validator=_text)
-    term_id: str = attrs.field(validator=_text)
+    order_id: str | None = None
+    term_id: str | None = None
     state: str = attrs.field(validator=_text)
+
+
+@attrs.frozen(kw_only=True)
+class ReviewAssigned(ReviewEvent):
+    """A person assigned the suspected breach to a named officer (``actor`` assigned it).
+
+    Attributes:
+        assignee: the officer it is assigned to.
+    """
+
+    assignee: str = attrs.field(validator=_text)
 
 
 @attrs.frozen(kw_only=True)
 class ReviewStarted(ReviewEvent):
     """A person took the suspected breach for review (``actor`` is the reviewer)."""
+
+
+@attrs.frozen(kw_only=True)
+class ReviewWarningGiven(ReviewEvent):
+    """The reviewer dealt with the suspected breach by a warning or words of advice."""
 
 
 @attrs.frozen(kw_only=True)
@@ -758,8 +776,10 @@ EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     FalseInformationRecorded,
     NotificationDutyTransferred,
     NotificationDutyEnded,
+    ReviewAssigned,
     ReviewStarted,
     ReviewConfirmed,
+    ReviewWarningGiven,
     ReviewDismissed,
     AlertRaised,
     BreachFlagged,

@@ -25,7 +25,7 @@ from spo_tracker.interchange._export import (
     write_dataset,
     write_store,
 )
-from spo_tracker.interchange._import import ImportReport, import_file
+from spo_tracker.interchange._import import DEFAULT_MAX_IMPORT_BYTES, ImportReport, import_file
 from spo_tracker.interchange._schema import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -37,6 +37,7 @@ from spo_tracker.interchange._schema import (
 from spo_tracker.interchange.schema import SCHEMA_FILE, schema
 
 __all__ = [
+    "DEFAULT_MAX_IMPORT_BYTES",
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "MAX_LINE_BYTES",

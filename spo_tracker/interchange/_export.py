@@ -41,7 +41,14 @@ from spo_tracker.errors import OutputWriteError
 from spo_tracker.interchange import _records as rec
 from spo_tracker.interchange._schema import FORMAT_NAME, FORMAT_VERSION
 from spo_tracker.interchange._values import instant_text
-from spo_tracker.storage import Actor, Store, UnitOfWork, scan_incidents
+from spo_tracker.storage import (
+    Actor,
+    Store,
+    UnitOfWork,
+    database_files,
+    refuse_output_onto,
+    scan_incidents,
+)
 
 __all__ = ["Dataset", "ExportReport", "export_file", "write_dataset", "write_store"]
 
@@ -299,11 +306,14 @@ def export_file(
     """Export ``store`` to the file ``path``, atomically: a failed export leaves no file.
 
     Raises:
+        OutputOntoDatabaseError: ``path`` is the store's database file or one of its side
+            files (also through a symbolic or hard link); nothing is written.
         OutputWriteError: the file cannot be written (a missing folder, a full disk...).
         NaiveDatetimeError: ``at`` has no time zone.
         DatabaseError: the database could not be read.
     """
     target = Path(path)
+    refuse_output_onto(target, database_files(store))
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     except OSError as error:

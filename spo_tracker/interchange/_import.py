@@ -12,15 +12,24 @@ nothing is written.
 Pass 2 reads the file again (persons first, because orders refer to them by
 foreign key), skips what is already stored with the same content, and writes
 the rest in the same unit of work, committed once. Any error rolls it all back.
+
+Every pass reads the same open file (:class:`~spo_tracker.interchange._lines.SourceFile`),
+no further than its size when opened, and each line is checked against the hash
+pass 1 kept before it is used: what is written is exactly what was validated. A
+file that changes meanwhile (a line rewritten, lines appended) is refused with
+:class:`~spo_tracker.errors.ImportSourceError` and nothing is written. A path that
+is not a regular file (a FIFO, ``/dev/zero``) or is over the size limit is refused
+before anything is read.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as _dt
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import Any, Final
 
 import attrs
 
@@ -29,13 +38,18 @@ from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant
-from spo_tracker.errors import ImportIssue, ImportValidationError, InvalidValueError
+from spo_tracker.errors import (
+    ConstraintViolationError,
+    ImportValidationError,
+    InvalidValueError,
+)
 from spo_tracker.interchange import _records as rec
-from spo_tracker.interchange._lines import file_digest, parse_line, read_lines
+from spo_tracker.interchange._lines import DEFAULT_MAX_IMPORT_BYTES, SourceFile, parse_line
+from spo_tracker.interchange._schema import MAX_LINE_BYTES
 from spo_tracker.interchange._validation import Group, Validation, extend, read, repository
 from spo_tracker.storage import Actor, Store, UnitOfWork
 
-__all__ = ["ImportReport", "import_file"]
+__all__ = ["DEFAULT_MAX_IMPORT_BYTES", "ImportReport", "import_file"]
 
 Record = dict[str, Any]
 
@@ -212,20 +226,32 @@ def import_file(
     actor: Actor,
     at: _dt.datetime | None = None,
     batch_size: int = 5_000,
+    max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> ImportReport:
     """Import an interchange file into ``store``: all of it, or nothing.
 
     Re-importing records already stored with the same content changes nothing
     (they are matched by their stable external ids); the same id with different
-    content is an error naming the record and the field.
+    content is an error naming the record and the field. The file is opened once
+    and read in several passes; each pass must read exactly the bytes the first
+    validated, or nothing is imported. Two imports at once both finish: if
+    another writer stores some of the file's records after this import
+    validated the file, the database refuses the duplicates, everything is
+    rolled back, and the import runs again (validating anew, so what the other
+    stored is found unchanged), up to :data:`ATTEMPTS` times.
 
     Args:
         store: where to write.
-        path: the JSON Lines file (read three or four times; never held in memory).
+        path: the JSON Lines file, a regular file (read three or four times; never held
+            in memory).
         actor: who is importing, for the audit trail.
         at: when, for the audit trail (default: the store's clock).
         batch_size: records of a kind written per bulk insert (persons, orders, other
             aggregates, incidents, compliance records; all in one transaction).
+        max_bytes: the largest file accepted (default 8 GiB).
+        max_line_bytes: the longest line accepted, newline excluded (default and most:
+            the format's 1 MiB); each longer line is reported, unread.
 
     Returns:
         What was read, created and found unchanged.
@@ -233,43 +259,87 @@ def import_file(
     Raises:
         ImportValidationError: the file has problems; every one is listed with its line
             and field, and nothing was written.
-        InvalidValueError: ``batch_size`` is not a whole number >= 1.
-        OSError: the file cannot be read.
+        ImportSourceError: not a regular file (a FIFO, a device, a folder), over
+            ``max_bytes``, or changed while it was being imported; nothing was written.
+        InvalidValueError: ``batch_size``, ``max_bytes`` or ``max_line_bytes`` is not a
+            whole number in range.
+        OSError: the file cannot be opened.
         DatabaseError: the database refused the writes (nothing was written).
     """
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise InvalidValueError("batch_size", batch_size, "must be a whole number, 1 or more")
     source = Path(path)
-    with store.unit_of_work(actor, at=at) as uow:
-        validation, sha = _validate(store, uow, source)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _import_once(
+                store,
+                source,
+                actor=actor,
+                at=at,
+                batch_size=batch_size,
+                max_bytes=max_bytes,
+                max_line_bytes=max_line_bytes,
+            )
+        except ConstraintViolationError:
+            # The file validated, so a refused write is a record another writer stored
+            # meanwhile (validation checks every rule a constraint does): run it again.
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: How many times an import runs when another writer stores some of its records meanwhile.
+ATTEMPTS: Final = 5
+
+
+def _import_once(
+    store: Store,
+    source: Path,
+    *,
+    actor: Actor,
+    at: _dt.datetime | None,
+    batch_size: int,
+    max_bytes: int,
+    max_line_bytes: int,
+) -> ImportReport:
+    """One attempt at :func:`import_file`: one unit of work, committed once or not at all."""
+    with (
+        SourceFile(source, max_bytes=max_bytes, max_line_bytes=max_line_bytes) as lines,
+        store.unit_of_work(actor, at=at) as uow,
+    ):
+        validation = _validate(store, uow, lines)
         if validation.issues:
             raise ImportValidationError(str(source), validation.issues)
         writer = _Writer(uow, validation, batch_size)
-        with _opened(source) as stream:
-            again = file_digest()
-            writer.persons(read_lines(stream, again))
-            if again.hexdigest() != sha:
-                issue = ImportIssue(1, "", "the file changed while it was being imported")
-                raise ImportValidationError(str(source), [issue])
-        with _opened(source) as stream:
-            writer.rest(read_lines(stream))
+        writer.persons(lines.again())
+        writer.rest(lines.again())
+        lines.check_unchanged()
         created = dict(sorted(writer.created.items()))
         if created:
             uow.note(
                 "interchange.imported",
                 "interchange_file",
-                source.name,
-                changes={"sha256": sha, "created": created, "header": validation.header_fields},
+                _printable(source.name),
+                changes={
+                    "sha256": lines.sha256,
+                    "created": created,
+                    "header": validation.header_fields,
+                },
                 reason=_REASON,
             )
             uow.commit()
     return ImportReport(
         source=str(source),
-        sha256=sha,
+        sha256=lines.sha256,
         records=dict(sorted(validation.counts.items())),
         created=created,
         unchanged=_unchanged(validation.counts, created),
     )
+
+
+def _printable(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogates) escaped."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
 def _unchanged(counts: Mapping[str, int], created: Mapping[str, int]) -> dict[str, int]:
@@ -278,27 +348,16 @@ def _unchanged(counts: Mapping[str, int], created: Mapping[str, int]) -> dict[st
     return {k: n for k, n in kept.items() if n and k not in ("identity", "location")}
 
 
-def _opened(source: Path) -> IO[bytes]:
-    return source.open("rb")
-
-
-def _validate(store: Store, uow: UnitOfWork, source: Path) -> tuple[Validation, str]:
-    validation = Validation(store, uow)
-    digest = file_digest()
-    with _opened(source) as stream:
-        lines = read_lines(stream, digest)
-        first = next(lines, None)
-        if first is None:
-            validation.issue(1, "", "the file is empty: it needs at least the header line")
-            return validation, digest.hexdigest()
-        if not validation.header(*first):
-            return validation, digest.hexdigest()
-        for number, raw in lines:
-            validation.line(number, raw)
-
-    def reread() -> Iterator[tuple[int, bytes | None]]:
-        with _opened(source) as stream:
-            yield from read_lines(stream)
-
-    validation.finish(reread)
-    return validation, digest.hexdigest()
+def _validate(store: Store, uow: UnitOfWork, source: SourceFile) -> Validation:
+    validation = Validation(store, uow, max_line_bytes=source.max_line_bytes)
+    lines = source.first_pass()
+    first = next(lines, None)
+    if first is None:
+        validation.issue(1, "", "the file is empty: it needs at least the header line")
+        return validation
+    if not validation.header(*first):
+        return validation
+    for number, raw in lines:
+        validation.line(number, raw)
+    validation.finish(source.again)
+    return validation

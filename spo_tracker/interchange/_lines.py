@@ -1,8 +1,12 @@
 """Reading an interchange file line by line, within a memory bound, and checking each line.
 
-:func:`read_lines` yields each line's bytes, or ``None`` for a line longer
-than :data:`~spo_tracker.interchange._schema.MAX_LINE_BYTES` (skipped without
-being held in memory). :func:`parse_line` turns a line into a JSON object or
+:class:`SourceFile` opens the file once, refuses what is not a regular file
+within the size limit (a FIFO or ``/dev/zero`` would never end), and makes every
+later pass read exactly the bytes the first pass validated: each line's keyed
+hash is kept, and a line that differs, or a file that grew or shrank, stops the
+import. :func:`read_lines` yields each line's bytes, or ``None`` for a line longer
+than the line limit (by default :data:`~spo_tracker.interchange._schema.MAX_LINE_BYTES`;
+skipped without being held in memory). :func:`parse_line` turns a line into a JSON object or
 says why not. :class:`SchemaChecker` validates a record against the shipped
 JSON Schema: ``jsonschema_rs`` (a compiled validator) accepts valid records
 quickly; a record it refuses is checked again by ``jsonschema``, whose errors
@@ -11,47 +15,72 @@ are turned into messages that name the field and never echo a huge value.
 
 from __future__ import annotations
 
+import array
+import fcntl
 import functools
 import hashlib
+import io
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
-from typing import IO, Any, Final, Protocol
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Protocol, Self
 
 import jsonschema
 from jsonschema.protocols import Validator
 
+from spo_tracker.errors import ImportSourceError, InvalidValueError
 from spo_tracker.interchange._schema import MAX_LINE_BYTES
 from spo_tracker.interchange._values import INSTANT_PATTERN, FieldError, read_instant
 from spo_tracker.interchange.schema import schema
 
-__all__ = ["LineProblem", "SchemaChecker", "parse_line", "read_lines", "shorten"]
+__all__ = [
+    "DEFAULT_MAX_IMPORT_BYTES",
+    "LineProblem",
+    "SchemaChecker",
+    "SourceFile",
+    "parse_line",
+    "read_lines",
+    "shorten",
+]
 
 _CHUNK: Final = 1 << 16
+#: The largest interchange file an import reads (8 GiB); a larger one is refused unread.
+DEFAULT_MAX_IMPORT_BYTES: Final = 8 * 1024**3
 
 
 class LineProblem(Exception):
     """A line that is not a JSON object; the message says why."""
 
 
-def read_lines(stream: IO[bytes], digest: Any | None = None) -> Iterator[tuple[int, bytes | None]]:
+class _Lines(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def read_lines(
+    stream: _Lines, digest: Any | None = None, *, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, bytes | None]]:
     """``(line number, bytes without the newline)`` for each line; ``None`` for an oversize one.
 
     Args:
         stream: the file, opened in binary mode.
-        digest: a ``hashlib`` object fed every byte read (to notice a file that changes
-            between the passes of an import).
+        digest: a ``hashlib`` object fed every byte read.
+        max_line_bytes: the longest line read (newline excluded); longer ones give ``None``.
     """
     number = 0
     while True:
-        line = stream.readline(MAX_LINE_BYTES + 2)
+        line = stream.readline(max_line_bytes + 2)
         if not line:
             return
         number += 1
         if digest is not None:
             digest.update(line)
-        if line.endswith(b"\n") or len(line) <= MAX_LINE_BYTES:
-            yield number, line.rstrip(b"\r\n")
+        content = line.rstrip(b"\r\n")
+        if len(content) <= max_line_bytes and (line.endswith(b"\n") or len(line) <= max_line_bytes):
+            yield number, content
             continue
         # Oversize: skip the rest of the line in chunks, never holding it whole.
         while not line.endswith(b"\n"):
@@ -66,6 +95,162 @@ def read_lines(stream: IO[bytes], digest: Any | None = None) -> Iterator[tuple[i
 def file_digest() -> Any:
     """A fresh SHA-256 for :func:`read_lines`."""
     return hashlib.sha256()
+
+
+class _Prefix(io.RawIOBase):
+    """The first ``size`` bytes of an open file, read with ``pread``: what is appended
+    later is never read, and the buffered reader above it reads lines in C."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        super().__init__()
+        self.fd = fd
+        self.offset = 0
+        self.size = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        wanted = min(len(buffer), self.size - self.offset)
+        if wanted <= 0:
+            return 0
+        data = os.pread(self.fd, wanted, self.offset)
+        buffer[: len(data)] = data
+        self.offset += len(data)
+        return len(data)
+
+
+class SourceFile:
+    """An interchange file opened once, read in several passes that must all see the same bytes.
+
+    Every pass reads the same open file, no further than the size it had when it was
+    opened (so lines appended later are never read). The first pass
+    (:meth:`first_pass`) keeps the file's SHA-256 and a 64-bit hash of each line
+    (Python's, salted per process); every later pass (:meth:`again`) stops at the first
+    line whose hash differs, before it is used, and at its end compares its own SHA-256
+    with the first: a difference, or a file that grew or shrank
+    (:meth:`check_unchanged`), raises :class:`~spo_tracker.errors.ImportSourceError`.
+    The SHA-256 is the guarantee (checked before anything is committed); the per-line
+    hash stops a changed line before it is even parsed.
+
+    Raises:
+        ImportSourceError: not a regular file (a FIFO, a device, a folder), or over
+            ``max_bytes``.
+        InvalidValueError: ``max_bytes`` or ``max_line_bytes`` out of range.
+        OSError: the file cannot be opened.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, max_bytes: int, max_line_bytes: int
+    ) -> None:
+        _whole("max_bytes", max_bytes, 1, None)
+        _whole("max_line_bytes", max_line_bytes, 1, MAX_LINE_BYTES)
+        self.path = Path(path)
+        self.max_line_bytes = max_line_bytes
+        self._hashes = array.array("q")
+        self.sha256 = ""
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+        try:
+            found = os.fstat(fd)
+            self._check(found, max_bytes)
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.size = found.st_size
+        self._fd = fd
+
+    def _check(self, found: os.stat_result, max_bytes: int) -> None:
+        if not stat.S_ISREG(found.st_mode):
+            raise ImportSourceError(
+                str(self.path),
+                f"it is {_kind(found.st_mode)}, not a regular file (an import reads its file "
+                "several times; save the data to a file first)",
+            )
+        if found.st_size > max_bytes:
+            raise ImportSourceError(
+                str(self.path),
+                f"{found.st_size:,} bytes, over the import size limit of {max_bytes:,} bytes "
+                "(max_bytes; --max-bytes on the command line)",
+            )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        os.close(self._fd)
+
+    def _lines(self, digest: Any) -> Iterator[tuple[int, bytes | None]]:
+        stream = io.BufferedReader(_Prefix(self._fd, self.size), buffer_size=_CHUNK)
+        return read_lines(stream, digest, max_line_bytes=self.max_line_bytes)
+
+    def first_pass(self) -> Iterator[tuple[int, bytes | None]]:
+        """Every line, remembered: the pass that is validated."""
+        del self._hashes[:]
+        digest, append = file_digest(), self._hashes.append
+        for number, raw in self._lines(digest):
+            append(hash(raw))
+            yield number, raw
+        self.sha256 = digest.hexdigest()
+
+    def again(self) -> Iterator[tuple[int, bytes | None]]:
+        """Every line once more, each checked against the first pass before it is yielded.
+
+        Raises:
+            ImportSourceError: a line differs, there are more or fewer lines, or the
+                bytes read differ from the first pass's.
+        """
+        hashes, count, digest = self._hashes, len(self._hashes), file_digest()
+        number = 0
+        for number, raw in self._lines(digest):
+            if number > count or hashes[number - 1] != hash(raw):
+                self._changed(f"line {number:,} is not the line that was validated")
+            yield number, raw
+        if number != count:
+            self._changed(f"{count:,} lines were validated, {number:,} read again")
+        if digest.hexdigest() != self.sha256:
+            self._changed("the bytes read again are not the bytes validated")
+
+    def check_unchanged(self) -> None:
+        """Refuse a file whose size changed since it was opened (it is still being written).
+
+        Raises:
+            ImportSourceError: the file grew or shrank.
+        """
+        now = os.fstat(self._fd).st_size
+        if now != self.size:
+            self._changed(f"it was {self.size:,} bytes when opened and is {now:,} bytes now")
+
+    def _changed(self, detail: str) -> None:
+        raise ImportSourceError(
+            str(self.path),
+            f"the file changed while it was being imported ({detail}); import it again "
+            "once it is complete",
+        )
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _whole(name: str, value: object, low: int, high: int | None) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise InvalidValueError(name, value, f"must be a whole number, {low} or more")
+    if high is not None and value > high:
+        raise InvalidValueError(name, value, f"must be at most {high:,}")
 
 
 def _no_constants(name: str) -> Any:
@@ -145,8 +330,15 @@ class SchemaChecker:
             "$ref": f"#/$defs/{kind}",
         }
 
-    def problems(self, kind: str, record: Mapping[str, Any]) -> list[tuple[str, str]]:
-        """``(field path, message)`` for each way ``record`` breaks the schema of ``kind``."""
+    def problems(
+        self, kind: str, record: Mapping[str, Any], *, withhold: bool = False
+    ) -> list[tuple[str, str]]:
+        """``(field path, message)`` for each way ``record`` breaks the schema of ``kind``.
+
+        Args:
+            withhold: quote no value at all (a protected person's record: any of its
+                fields may carry their name or whereabouts).
+        """
         if kind not in self._quick:
             self._quick[kind] = _fast(self._document(kind))
         quick = self._quick[kind]
@@ -155,7 +347,7 @@ class SchemaChecker:
         slow = self._slow.get(kind)
         if slow is None:
             slow = self._slow[kind] = jsonschema.Draft202012Validator(self._document(kind))
-        found = [_explain(error) for error in _leaves(slow.iter_errors(record))]
+        found = [_explain(error, withhold) for error in _leaves(slow.iter_errors(record))]
         if not found and quick is not None:
             # The two validators disagree: trust the stricter one, and say so.
             found = [("", "refused by the JSON Schema (jsonschema_rs)")]
@@ -178,8 +370,13 @@ def _path(parts: Any) -> str:
     return out
 
 
-def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
-    """A jsonschema error as ``(field path, message)``, naming the value but never all of it."""
+#: A field name that is shown as it is when unknown (anything else may be misplaced data).
+_FIELD_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+
+
+def _explain(error: jsonschema.ValidationError, withhold: bool = False) -> tuple[str, str]:
+    """A jsonschema error as ``(field path, message)``, naming the value but never all of it
+    (and none of it when ``withhold`` is set or the field is restricted)."""
     path = _path(error.absolute_path)
     value, rule, limit = error.instance, error.validator, error.validator_value
     if rule == "required":
@@ -189,8 +386,10 @@ def _explain(error: jsonschema.ValidationError) -> tuple[str, str]:
     if rule == "additionalProperties":
         known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
         extra = sorted(set(value) - known) if isinstance(value, dict) else []
+        if withhold:
+            extra = [e if _FIELD_NAME.match(e) else "<name withheld>" for e in extra]
         return path, f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}"
-    if path.startswith(_RESTRICTED):
+    if withhold or path.startswith(_RESTRICTED):
         return path, _withheld(rule, limit)
     return path, _message(rule, value, limit, error)
 
@@ -223,7 +422,8 @@ def _message(rule: Any, value: Any, limit: Any, error: jsonschema.ValidationErro
     if rule == "pattern" and limit == _DAY:
         return f"{shorten(value)} is not a calendar day (YYYY-MM-DD)"
     if rule == "pattern":
-        return f"{shorten(value)} contains characters not allowed here (control characters)"
+        # Free text: it may be a summary or note carrying a victim's details.
+        return "contains characters not allowed here (control characters; value withheld)"
     if rule == "maxLength":
         return f"{len(value):,} characters, over the limit of {limit:,} (oversize field)"
     if rule == "maxItems":
@@ -236,8 +436,18 @@ def _message(rule: Any, value: Any, limit: Any, error: jsonschema.ValidationErro
         return f"{shorten(value)}: expected {limit!r}"
     if rule == "type":
         expected = limit if isinstance(limit, str) else " or ".join(limit)
-        return f"{shorten(value)} is not of type {expected}"
+        return f"{_shown(value)} is not of type {expected}"
     return error.message if len(error.message) <= 200 else error.message[:197] + "..."
+
+
+def _shown(value: Any) -> str:
+    """A value of the wrong type as a message shows it: numbers, booleans and null as they
+    are; text, lists and objects by their JSON type only (they may carry free text)."""
+    if value is None or isinstance(value, bool | int | float):
+        return shorten(value)
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _instant_message(value: Any) -> str:

@@ -23,6 +23,7 @@ from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import ImportIssue, InvalidValueError
 from spo_tracker.interchange import _records as rec
+from spo_tracker.interchange._leaks import quotes_any, secret_values
 from spo_tracker.interchange._lines import LineProblem, checker, parse_line, shorten
 from spo_tracker.interchange._records import OrderParts, Ref, Resolver, diff
 from spo_tracker.interchange._schema import (
@@ -60,6 +61,31 @@ def _id_hash(kind: str, key: str) -> int:
     # a suspected duplicate, which the resolution pass checks against the real ids.
     digest = hashlib.blake2b(f"{kind}\x1f{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big")
+
+
+#: What a problem on a protected person's line says if its message would quote the record.
+_WITHHELD_MESSAGE: Final = "refused (message withheld: it would quote a protected person's details)"
+
+
+_NUL_ESCAPE: Final = b"\\u0000"
+
+
+def _nul_paths(value: Any, path: str = "") -> Iterator[str]:
+    """The JSON paths of the texts in ``value`` that hold a NUL character."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_paths(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}[{i}]")
+
+
+def _protected(kind: object, record: Mapping[str, Any]) -> bool:
+    """Whether a record may be a protected person's (any person not plainly a defendant)."""
+    return kind == "person" and _dig(record, "attributes").get("role") != "defendant"
 
 
 def _label(record: Mapping[str, Any]) -> str:
@@ -186,7 +212,10 @@ class _Pending:
 class Validation:
     """Pass 1: every check, keeping ids and hashes only."""
 
-    def __init__(self, store: Store, uow: UnitOfWork) -> None:
+    def __init__(
+        self, store: Store, uow: UnitOfWork, *, max_line_bytes: int = MAX_LINE_BYTES
+    ) -> None:
+        self.max_line_bytes = max_line_bytes
         self.uow = uow
         self.uow_store = store
         self.issues: list[ImportIssue] = []
@@ -211,11 +240,17 @@ class Validation:
         self.counts: collections.Counter[str] = collections.Counter()
         self.restricted = False
         self.header_fields: dict[str, Any] = {}
+        # The values of the protected person's record being checked, never to be quoted.
+        self.secret_line = 0
+        self.secrets: tuple[str, ...] = ()
 
     # -- reporting
 
     def issue(self, line: int, path: str, message: str, label: str = "") -> None:
-        """Record one problem."""
+        """Record one problem; on a protected person's line, one that quotes none of the
+        record's values (a second line of defence: the messages there are built not to)."""
+        if line == self.secret_line and quotes_any(message, self.secrets):
+            message = _WITHHELD_MESSAGE
         self.issues.append(ImportIssue(line, path, message, label))
 
     # -- the header
@@ -224,7 +259,7 @@ class Validation:
         """Check line 1; ``False`` if the file cannot be read any further (not an
         interchange file, or a version this library cannot read)."""
         if raw is None:
-            self.issue(line, "", f"the header line is over {MAX_LINE_BYTES:,} bytes")
+            self.issue(line, "", f"the header line is over {self.max_line_bytes:,} bytes")
             return False
         try:
             head = parse_line(raw)
@@ -262,7 +297,7 @@ class Validation:
         """Check one line after the header."""
         if raw is None:
             self.close_group()
-            self.issue(number, "", f"over {MAX_LINE_BYTES:,} bytes (oversize line); not read")
+            self.issue(number, "", f"over {self.max_line_bytes:,} bytes (oversize line); not read")
             return
         try:
             record = parse_line(raw)
@@ -279,13 +314,29 @@ class Validation:
             return
         self.counts[kind] += 1
         self.record(number, kind, record)
+        if _NUL_ESCAPE in raw:  # JSON can carry a NUL only escaped: a cheap first test
+            self.nul(number, record)
+
+    def nul(self, number: int, record: Record) -> None:
+        """Report each text of ``record`` holding a NUL character by its path (the store
+        would refuse it when writing, with no line number); the text is never quoted."""
+        label = _label(record)
+        for path in _nul_paths(record):
+            self.issue(
+                number,
+                path,
+                "text may not contain a NUL character (PostgreSQL cannot store it; value withheld)",
+                label,
+            )
 
     def record(self, number: int, kind: str, record: Record) -> None:
         """Check one record of a known type: the schema, then the rest if it passes."""
         if kind not in ("order_version", "term"):
             self.close_group()
         label = _label(record)
-        problems = checker().problems(kind, record)
+        withhold = _protected(kind, record)
+        self.secret_line, self.secrets = (number, secret_values(record)) if withhold else (0, ())
+        problems = checker().problems(kind, record, withhold=withhold)
         for path, message in problems:
             self.issue(number, path, message, label)
         if self.version == "1.0" and kind in _ONLY_IN_1_1:
@@ -547,11 +598,12 @@ class Validation:
         if found is None:
             self.redundant.add(number)
             return
-        path, mine, stored = found
+        # Neither value is quoted: any field may carry a protected person's details, and
+        # repeated probes would otherwise read the stored record out one field at a time.
         self.issue(
             number,
-            path,
-            f"{shorten(mine)} differs from the stored record's {shorten(stored)}: the same id "
+            found[0],
+            "differs from the stored record with this id (values withheld): the same id "
             "with different content",
             label,
         )
@@ -765,23 +817,27 @@ class _Duplicates:
     def judge(self) -> None:
         """Compare each later occurrence of an id with the first."""
         for occurrences in self.found.values():
-            first = occurrences[0][1]
+            first_line, first = occurrences[0][0], occurrences[0][1]
             for number, normal, lines in occurrences[1:]:
-                self.compare(first, number, normal, lines)
+                self.compare(first, first_line, number, normal, lines)
 
     def compare(
-        self, first: list[Record], number: int, normal: list[Record], lines: list[int]
+        self,
+        first: list[Record],
+        first_line: int,
+        number: int,
+        normal: list[Record],
+        lines: list[int],
     ) -> None:
         label = _label(normal[0])
         for i, (mine, earlier) in enumerate(zip(normal, first, strict=False)):
             found = diff(mine, earlier)
             if found is not None:
-                path, ours, theirs = found
                 self.v.issue(
                     lines[i],
-                    path,
-                    f"{shorten(ours)} differs from {shorten(theirs)} in the earlier record with "
-                    "this id: duplicate id with different content",
+                    found[0],
+                    f"differs from the earlier record with this id on line {first_line} "
+                    "(values withheld): duplicate id with different content",
                     label,
                 )
                 return

@@ -30,7 +30,11 @@ import contextlib
 import datetime as _dt
 import hashlib
 import itertools
+import os
 from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import attrs
 
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.statutory_time import ensure_aware
@@ -56,13 +60,28 @@ from spo_tracker.storage._base import (
     check_compliance_fits,
     refuse_nul,
 )
+from spo_tracker.storage._deep import (
+    Checkpoint,
+    Expected,
+    deep_findings,
+    read_checkpoint,
+    write_checkpoint,
+)
 from spo_tracker.storage._engine import (
     DatabaseUrl,
     current_revision,
     head_revision,
     make_engine,
+    mask_url,
     parse_url,
     run_upgrade,
+)
+from spo_tracker.storage._files import refuse_output_onto, sqlite_files
+from spo_tracker.storage._keys import (
+    AuditKey,
+    AuditKeyring,
+    keyring_from_environment,
+    new_key_line,
 )
 from spo_tracker.storage._memory import InMemoryStore
 from spo_tracker.storage._outbox import DeliveryReport, deliver_outbox, outbox_entries
@@ -74,7 +93,10 @@ __all__ = [
     "METADATA",
     "Actor",
     "AuditEntry",
+    "AuditKey",
+    "AuditKeyring",
     "AuditReport",
+    "Checkpoint",
     "Clock",
     "ComplianceRepository",
     "DefendantRepository",
@@ -89,37 +111,69 @@ __all__ = [
     "Store",
     "UnitOfWork",
     "check_compliance_fits",
+    "checkpoint",
     "connect",
+    "database_files",
     "deliver_outbox",
     "display_url",
     "head_revision",
     "ingest_incidents",
+    "mask_url",
+    "new_key_line",
     "outbox_entries",
+    "read_checkpoint",
+    "refuse_output_onto",
     "scan_incident_rows",
     "scan_incidents",
     "schema_revision",
     "upgrade",
     "verify",
+    "write_checkpoint",
 ]
 
 #: The default database: a SQLite file in the current folder.
 DEFAULT_URL = "sqlite:///spo-tracker.sqlite"
 
 
-def connect(url: str = DEFAULT_URL, *, clock: Clock | None = None) -> SqlStore:
+def _keyring(
+    given: AuditKeyring | None, key_file: str | os.PathLike[str] | None
+) -> AuditKeyring | None:
+    """The audit keyring: the one given, else the key file, else the environment's."""
+    if given is not None:
+        return given
+    if key_file is not None:
+        return AuditKeyring.from_file(key_file)
+    # connect() and upgrade() are the composition root: the one place the library reads
+    # the environment, so that every process writing to a sealed trail finds the key.
+    return keyring_from_environment(os.environ)
+
+
+def connect(
+    url: str = DEFAULT_URL,
+    *,
+    clock: Clock | None = None,
+    audit_keyring: AuditKeyring | None = None,
+    audit_key_file: str | os.PathLike[str] | None = None,
+) -> SqlStore:
     """Open the store at ``url`` after checking that its schema is up to date.
 
     Args:
         url: ``sqlite:///path`` (the default) or ``postgresql+psycopg://user@host/db``.
         clock: returns the current aware instant, for audit entries; without one,
             each unit of work needs ``at=``.
+        audit_keyring: the audit keys that seal new entries and verify old ones.
+        audit_key_file: a key file to read them from instead. With neither, the
+            keys come from ``SPO_TRACKER_AUDIT_KEY_FILE`` or ``SPO_TRACKER_AUDIT_KEY``
+            if set; otherwise entries are not sealed (see docs/storage.md).
 
     Raises:
+        AuditKeyError: the key file or variable does not give a usable key.
         InvalidDatabaseUrlError: the URL is malformed or names another backend.
         DatabaseUnavailableError: the database cannot be reached (or the SQLite file is missing).
         SchemaVersionError: the schema is not at :func:`head_revision`; run :func:`upgrade`.
     """
     target = parse_url(url)
+    keyring = _keyring(audit_keyring, audit_key_file)
     if target.is_sqlite and not target.sqlite_path.is_file():
         from spo_tracker.errors import DatabaseUnavailableError
 
@@ -136,22 +190,31 @@ def connect(url: str = DEFAULT_URL, *, clock: Clock | None = None) -> SqlStore:
     except SpoTrackerError:
         engine.dispose()
         raise
-    return SqlStore(engine, target, clock=clock)
+    return SqlStore(engine, target, clock=clock, keyring=keyring)
 
 
-def upgrade(url: str = DEFAULT_URL, *, revision: str = "head") -> str:
+def upgrade(
+    url: str = DEFAULT_URL,
+    *,
+    revision: str = "head",
+    audit_keyring: AuditKeyring | None = None,
+    audit_key_file: str | os.PathLike[str] | None = None,
+) -> str:
     """Create or migrate the database at ``url`` to ``revision``; returns the revision reached.
 
-    A SQLite file is created if missing (its folder must exist).
+    A SQLite file is created if missing (its folder must exist). The genesis entry
+    of the audit trail is sealed with the audit key, found as :func:`connect` finds it.
 
     Raises:
+        AuditKeyError: the key file or variable does not give a usable key.
         InvalidDatabaseUrlError: the URL is malformed or names another backend.
         DatabaseUnavailableError: the database cannot be reached.
     """
     target = parse_url(url)
+    keyring = _keyring(audit_keyring, audit_key_file)
     engine = make_engine(target)
     try:
-        run_upgrade(engine, target, revision)
+        run_upgrade(engine, target, revision, keyring=keyring)
         return current_revision(engine, target) or ""
     finally:
         engine.dispose()
@@ -166,6 +229,25 @@ def display_url(url: str) -> str:
     return parse_url(url).shown
 
 
+def database_files(database: str | Store) -> tuple[Path, ...]:
+    """The files on disk that hold a database: for SQLite, the file and its side files.
+
+    Outputs (reports, exports) must never be written over these: see
+    :func:`refuse_output_onto`. Empty for PostgreSQL and for an in-memory store.
+
+    Args:
+        database: a database URL, or an open store.
+
+    Raises:
+        InvalidDatabaseUrlError: ``database`` is a malformed URL.
+    """
+    if isinstance(database, Store):
+        target = database.url if isinstance(database, SqlStore) else None
+    else:
+        target = parse_url(database)
+    return sqlite_files(target.sqlite_path) if target is not None and target.is_sqlite else ()
+
+
 def schema_revision(url: str = DEFAULT_URL) -> str | None:
     """The schema revision of the database at ``url`` (``None`` if it has none)."""
     target: DatabaseUrl = parse_url(url)
@@ -176,15 +258,89 @@ def schema_revision(url: str = DEFAULT_URL) -> str | None:
         engine.dispose()
 
 
-def verify(store: Store) -> AuditReport:
-    """Check the store's audit trail: every entry's hash, every link, and the head record.
+def verify(
+    store: Store,
+    *,
+    audit_keyring: AuditKeyring | None = None,
+    deep: bool = False,
+    checkpoint: Checkpoint | None = None,
+) -> AuditReport:
+    """Check the store's audit trail: the genesis entry, every entry's hash and seal, every
+    link and the head record; and, if asked, the records and a checkpoint.
+
+    Args:
+        store: the store.
+        audit_keyring: the keys to check seals with (default: the store's own).
+        deep: also recompute the digest of every stored record and bulk incident batch
+            and compare it with the trail (SQL stores): finds direct edits of the tables.
+        checkpoint: a head recorded earlier (:func:`checkpoint`); the trail must still
+            reach it.
 
     Returns:
-        The verdict; when broken, :attr:`AuditReport.first_bad_seq` names the first bad entry.
+        The verdict; when broken, :attr:`AuditReport.first_bad_seq` names the first bad entry;
+        deep findings are in :attr:`AuditReport.findings`.
+
+    Raises:
+        InvalidValueError: ``deep`` on the in-memory store.
+        AuditKeyError: ``deep`` with record digests keyed by a key not given.
     """
+    keyring = store.keyring if audit_keyring is None else audit_keyring
+    if deep and not isinstance(store, SqlStore):
+        raise InvalidValueError("deep", deep, "deep verification reads SQL tables; use a SqlStore")
+    expected = Expected()
+    expected.watch = None if checkpoint is None else checkpoint.head_seq
     head = store.audit_head()
     with contextlib.closing(store.audit_entries()) as entries:
-        return check_chain(entries, head)
+        report = check_chain(expected.collect(entries), head, keyring=keyring)
+    if not report.ok:
+        return report
+    if checkpoint is not None:
+        problem = _checkpoint_problem(checkpoint, expected, keyring)
+        if problem is not None:
+            return attrs.evolve(report, ok=False, first_bad_seq=problem[0], problem=problem[1])
+    if not deep:
+        return report
+    assert isinstance(store, SqlStore)
+    findings, notes = deep_findings(store, expected, keyring)
+    return attrs.evolve(
+        report, ok=not findings, findings=tuple(findings), notes=(*report.notes, *notes)
+    )
+
+
+def _checkpoint_problem(
+    checkpoint: Checkpoint, expected: Expected, keyring: AuditKeyring | None
+) -> tuple[int, str] | None:
+    seal = checkpoint.seal_problem(keyring)
+    if seal is not None:
+        return checkpoint.head_seq, seal
+    if checkpoint.genesis_hash != expected.genesis_hash:
+        return 0, "the genesis entry is not the checkpoint's (the trail was replaced)"
+    found = expected.hashes.get(checkpoint.head_seq)
+    if found is None:
+        return checkpoint.head_seq, (
+            f"the trail no longer reaches the checkpoint's head, entry {checkpoint.head_seq} "
+            "(cut after the checkpoint)"
+        )
+    if found != checkpoint.head_hash:
+        return checkpoint.head_seq, "entry differs from the checkpoint's head (rewritten)"
+    return None
+
+
+def checkpoint(store: Store, *, audit_keyring: AuditKeyring | None = None) -> Checkpoint:
+    """The trail's head now, sealed with the audit key (the store's, by default); write it
+    outside the database with :func:`write_checkpoint` and pass it to :func:`verify` later.
+
+    Raises:
+        InvalidValueError: the trail does not verify (a checkpoint would anchor a broken trail).
+    """
+    keyring = store.keyring if audit_keyring is None else audit_keyring
+    expected = Expected()
+    with contextlib.closing(store.audit_entries()) as entries:
+        report = check_chain(expected.collect(entries), store.audit_head(), keyring=keyring)
+    if not report.ok or expected.genesis_hash is None:
+        raise InvalidValueError("audit trail", report.describe(), "verify it before a checkpoint")
+    head = Checkpoint(expected.genesis_hash, report.head_seq, report.head_hash)
+    return head.sealed(keyring)
 
 
 def _positive(name: str, value: object) -> int:
@@ -205,7 +361,9 @@ def ingest_incidents(
 
     Each batch is checked (every item an :class:`Incident`, no id twice) and
     written with one multi-row insert of plain tuples and one audit entry
-    (``incidents.ingested``: count, first and last id, SHA-256 of the ids).
+    (``incidents.ingested``: count, first and last id, SHA-256 of the ids; its
+    record digest covers the batch's rows, each of which names the batch in
+    ``audit_batch``, so that ``verify(store, deep=True)`` can check them).
     ``incidents`` may be any iterable, consumed batch by batch.
 
     Raises:
@@ -256,7 +414,7 @@ def _check_batch(batch: list[Incident], offset: int) -> None:
             or (t is not None and "\x00" in t)
             or (item.evidence_refs and "\x00" in "".join(item.evidence_refs))
         ):
-            refuse_nul(_codec.dump(item, Incident), "incident")
+            refuse_nul(_codec.dump(item, Incident), "incident", item.incident_id)
 
 
 def _batch_entry(batch: list[Incident], actor: Actor, at: _dt.datetime) -> PendingEntry:

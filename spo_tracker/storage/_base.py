@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import datetime as _dt
+import functools
 import hashlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -27,7 +28,8 @@ from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
+from spo_tracker.domain.ownership import CaseOwner
+from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails, Withheld
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware, instant_before
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
@@ -42,9 +44,12 @@ from spo_tracker.events import DomainEvent, alert_raised, event_for_transition, 
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry
 from spo_tracker.storage._codec import instant_text
+from spo_tracker.storage._digests import record_digest
+from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper, mapper_for
 
 __all__ = [
+    "BreachReviewRepository",
     "Clock",
     "ComplianceRepository",
     "DefendantRepository",
@@ -182,11 +187,19 @@ class Records(Protocol):
     def person_name(self, key: str) -> str:
         """A protected person's name only. Raises NotFoundError."""
 
-    def insert_incidents(self, incidents: list[Incident]) -> None:
-        """Insert many incidents in this transaction. Raises DuplicateRecordError."""
+    def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
+        """Insert many incidents in this transaction as bulk batch ``batch``; returns the
+        batch's digest (see :mod:`spo_tracker.storage._digests`).
+
+        Raises DuplicateRecordError.
+        """
 
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id (those not stored are absent)."""
+
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        """Of ``incidents``, the ids stored exactly as given, and the ids stored otherwise
+        (compared as stored rows, without building domain objects; absent: not stored)."""
 
     def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
         """Store many new single-row records (alerts) at revision 1 in this transaction.
@@ -199,6 +212,9 @@ class Records(Protocol):
 
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
         """The stored single-row records whose ``column`` equals ``value``, in no set order."""
+
+    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
+        """The ids of the stored aggregates whose root ``column`` equals ``value``, sorted."""
 
 
 class Repository(Generic[T]):
@@ -255,6 +271,20 @@ class Repository(Generic[T]):
         """Every stored id of this kind, sorted."""
         return self._uow._records().keys(self._mapper)
 
+    def ids_where(self, column: str, value: str) -> list[str]:
+        """The ids of the stored aggregates whose ``column`` holds ``value``, sorted.
+
+        One indexed query: e.g. ``uow.orders.ids_where("defendant_id", "D1")`` or
+        ``uow.notification_duties.ids_where("order_id", "SPO-1")``.
+
+        Raises:
+            InvalidValueError: ``column`` is not a column of this kind's records.
+        """
+        columns = _lookup_columns(self._mapper)
+        if column not in columns:
+            raise InvalidValueError("column", column, f"{self.kind} ids are found by {columns}")
+        return self._uow._records().find_keys(self._mapper, column, value)
+
     def add(self, obj: T, *, reason: str = "") -> None:
         """Store a new aggregate and audit its creation.
 
@@ -288,21 +318,22 @@ class Repository(Generic[T]):
             self._check_type(obj)
             # One dump serves both the NUL check and the audit snapshot.
             dumped = _codec.dump(obj, type(obj))
-            refuse_nul(dumped, self.kind)
             key = mapper.key(obj)
+            refuse_nul(dumped, self.kind, key)
             if key in seen:
                 raise DuplicateRecordError(self.kind, key)
             seen.add(key)
             revision = mapper.domain_revision(obj) or 1
             items.append((obj, revision))
-            audits.append((key, revision, _created_changes(mapper, obj, dumped)))
+            digest = record_digest(dumped, self._uow._keyring)
+            audits.append((key, revision, _created_changes(mapper, obj, dumped), digest))
             events.append(_created_event(obj, revision, actor))
         if not items:
             return 0
         self._uow._records().insert_aggregates(mapper, items)
-        for (key, revision, changes), event in zip(audits, events, strict=True):
+        for (key, revision, changes, digest), event in zip(audits, events, strict=True):
             self._uow._seen[(self.kind, key)] = revision
-            self._uow._audit(f"{self.kind}.created", self.kind, key, changes, reason)
+            self._uow._audit(f"{self.kind}.created", self.kind, key, changes, reason, digest)
             if event is not None:
                 self._uow._emit(event)
         return len(items)
@@ -342,8 +373,9 @@ class Repository(Generic[T]):
                 ``transition`` is not a transition of ``obj``.
         """
         self._check_type(obj)
-        refuse_nul(_codec.dump(obj, type(obj)), self.kind)
+        dumped = _codec.dump(obj, type(obj))
         key = self._mapper.key(obj)
+        refuse_nul(dumped, self.kind, key)
         expected = self._expected(key, expected_revision)
         # Not remembered: after a conflict the caller must load again, not retry blindly.
         before, stored = self._load(key, lock=True, remember=False)
@@ -359,7 +391,8 @@ class Repository(Generic[T]):
         if transition is not None:
             changes = {"transition": _transition(transition), "changes": changes}
             name = f"{transition.machine}.{transition.event}"
-        self._uow._audit(name, self.kind, key, changes, reason)
+        digest = record_digest(dumped, self._uow._keyring)
+        self._uow._audit(name, self.kind, key, changes, reason, digest)
         if event is not None:
             self._uow._emit(event)
         return revision
@@ -396,6 +429,19 @@ class Repository(Generic[T]):
         return own
 
 
+@functools.cache
+def _lookup_columns(mapper: Mapper[Any]) -> list[str]:
+    """The root columns that hold another record's id exactly as the domain record does
+    (so every backend compares the same text): what :meth:`Repository.ids_where` looks up."""
+    table = mapper.root.__table__  # type: ignore[attr-defined]
+    fields = {f.name for f in attrs.fields(mapper.domain)}
+    return sorted(
+        c.name
+        for c in table.columns
+        if c.name.endswith("_id") and c.name in fields and c.name != mapper.key_column
+    )
+
+
 def _created_changes(mapper: Mapper[Any], obj: object, dumped: Any) -> Mapping[str, Any]:
     """The audit changes of a new aggregate: ``mapper.audit_created(obj)``, reusing ``dumped``
     (the object's dump) when the mapper keeps the default snapshot."""
@@ -405,21 +451,33 @@ def _created_changes(mapper: Mapper[Any], obj: object, dumped: Any) -> Mapping[s
     return mapper.audit_created(obj)
 
 
-def refuse_nul(data: Any, kind: str) -> None:
+def refuse_nul(data: Any, kind: str, key: object = None, path: str = "") -> None:
     """Refuse text holding a NUL character: PostgreSQL cannot store it, so no backend does.
 
+    Args:
+        data: the record's dump (see :mod:`~spo_tracker.storage._codec`).
+        kind: the kind of record, for the message.
+        key: the record's id, for the message, when known.
+        path: where ``data`` sits in the record (for the recursion).
+
     Raises:
-        InvalidValueError: naming the text.
+        InvalidValueError: naming the record and the field (``restricted.address.lines[0]``),
+            never the text: any text may be a protected person's name or address.
     """
     if isinstance(data, str):
         if "\x00" in data:
-            raise InvalidValueError(kind, data, "text may not contain a NUL character")
+            record = kind if key is None else f"{kind} {key!r}"
+            raise InvalidValueError(
+                path or kind,
+                Withheld("may be restricted"),
+                f"text in {record} may not contain a NUL character",
+            )
     elif isinstance(data, dict):
-        for value in data.values():
-            refuse_nul(value, kind)
+        for name, value in data.items():
+            refuse_nul(value, kind, key, f"{path}.{name}" if path else str(name))
     elif isinstance(data, list):
-        for value in data:
-            refuse_nul(value, kind)
+        for i, value in enumerate(data):
+            refuse_nul(value, kind, key, f"{path}[{i}]")
 
 
 def _transition(record: TransitionRecord) -> dict[str, Any]:
@@ -486,6 +544,15 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
             NotFoundError: nothing is stored under ``key``.
         """
         return self._uow._records().person_name(key)
+
+
+class BreachReviewRepository(Repository[BreachReview]):
+    """Reviews of suspected breaches, with lookup by the alert they review."""
+
+    def for_alert(self, alert_id: str) -> list[BreachReview]:
+        """Every review round of the alert ``alert_id``, first round first (empty if none)."""
+        found: list[BreachReview] = self._uow._records().find(self._mapper, "alert_id", alert_id)
+        return sorted(found, key=lambda r: r.round)
 
 
 class DefendantRepository(Repository[Defendant]):
@@ -629,7 +696,7 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         its id (SPA2019 s.1(2)(b)); ``orders`` caches each order's defendant and terms."""
         texts = (record.record_id, record.order_id, record.term_id, record.note)
         if any("\x00" in t for t in texts) or "\x00" in (record.recorded_by or ""):
-            refuse_nul(_codec.dump(record, ComplianceRecord), self.kind)
+            refuse_nul(_codec.dump(record, ComplianceRecord), self.kind, record.record_id)
         found = orders.get(record.order_id)
         if found is None:
             loaded = self._uow._records().load(MAPPERS[Order], record.order_id, lock=False)
@@ -712,16 +779,25 @@ class UnitOfWork(abc.ABC):
 
     Attributes:
         defendants, protected_persons, incidents, orders, applications,
-            notification_duties, breach_reviews, alerts, compliance: the repositories.
+            notification_duties, breach_reviews, alerts, compliance, case_owners: the
+            repositories.
         actor: who is acting (on every audit entry).
     """
 
-    def __init__(self, actor: Actor, *, at: _dt.datetime | None, clock: Clock | None) -> None:
+    def __init__(
+        self,
+        actor: Actor,
+        *,
+        at: _dt.datetime | None,
+        clock: Clock | None,
+        keyring: AuditKeyring | None = None,
+    ) -> None:
         if not isinstance(actor, Actor):
             raise InvalidValueError("actor", actor, "give an Actor(actor_id, role)")
         if at is None and clock is None:
             raise InvalidValueError("at", None, "give at=, or connect the store with a clock")
         self.actor = actor
+        self._keyring = keyring
         self._at = None if at is None else ensure_aware(at, field="at")
         self._clock = clock
         self._seen: dict[tuple[str, str], int] = {}
@@ -737,9 +813,10 @@ class UnitOfWork(abc.ABC):
         self.notification_duties: Repository[NotificationDuty] = Repository(
             self, MAPPERS[NotificationDuty]
         )
-        self.breach_reviews: Repository[BreachReview] = Repository(self, MAPPERS[BreachReview])
+        self.breach_reviews = BreachReviewRepository(self, MAPPERS[BreachReview])
         self.alerts: Repository[Alert] = Repository(self, MAPPERS[Alert])
         self.compliance = ComplianceRepository(self, MAPPERS[ComplianceRecord])
+        self.case_owners: Repository[CaseOwner] = Repository(self, MAPPERS[CaseOwner])
 
     def __enter__(self) -> UnitOfWork:
         self._open = True
@@ -770,14 +847,29 @@ class UnitOfWork(abc.ABC):
                 return repo
         raise InvalidValueError("record", type(obj).__name__, "no repository for it")
 
-    def record(self, fired: Fired[Any], *, reason: str = "") -> int:
+    def record(
+        self, fired: Fired[Any], *, expected_revision: int | None = None, reason: str = ""
+    ) -> int:
         """Store the subject of a lifecycle transition, auditing the transition itself.
+
+        Args:
+            fired: the transition and its subject as changed.
+            expected_revision: the stored revision the transition was fired on; by
+                default the revision this unit of work loaded or last wrote.
+            reason: why, for the audit trail.
 
         Returns:
             The subject's new revision.
+
+        Raises:
+            ConcurrencyConflictError: the stored revision is not the one expected
+                (nothing is written).
         """
         return self.repository_for(fired.subject).update(
-            fired.subject, transition=fired.record, reason=reason
+            fired.subject,
+            expected_revision=expected_revision,
+            transition=fired.record,
+            reason=reason,
         )
 
     def add_incidents(self, incidents: Sequence[Incident], *, reason: str = "") -> None:
@@ -806,12 +898,13 @@ class UnitOfWork(abc.ABC):
             if any(t is not None and "\x00" in t for t in texts) or any(
                 "\x00" in ref for ref in item.evidence_refs
             ):
-                refuse_nul(_codec.dump(item, Incident), "incident")
-        self._records().insert_incidents(batch)
+                refuse_nul(_codec.dump(item, Incident), "incident", item.incident_id)
         ids = [i.incident_id for i in batch]
+        key = f"{ids[0]}..{ids[-1]}"
+        rows = self._records().insert_incidents(batch, key)
         digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
         changes = {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
-        self._audit("incidents.ingested", "incident_batch", f"{ids[0]}..{ids[-1]}", changes, reason)
+        self._audit("incidents.ingested", "incident_batch", key, changes, reason, rows)
 
     def add_alerts(self, alerts: Sequence[Alert], *, reason: str = "") -> None:
         """Add many new alerts in this unit of work's transaction, audited as one entry.
@@ -838,7 +931,7 @@ class UnitOfWork(abc.ABC):
             if item.alert_id in seen:
                 raise InvalidValueError("alert_id", item.alert_id, "appears twice")
             seen.add(item.alert_id)
-            refuse_nul(_codec.dump(item, Alert), "alert")
+            refuse_nul(_codec.dump(item, Alert), "alert", item.alert_id)
         self._records().insert_many(MAPPERS[Alert], batch)
         ids = [a.alert_id for a in batch]
         for key in ids:
@@ -853,6 +946,16 @@ class UnitOfWork(abc.ABC):
     def find_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         """The stored incidents among ``keys``, by id, read in chunks (a batch lookup)."""
         return self._records().load_incidents(list(keys))
+
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        """Which of ``incidents`` are stored, read in chunks (the re-send check of an intake).
+
+        Returns:
+            The ids stored exactly as given, and the ids stored with something else
+            (possibly only the zone a time is written in; compare those with
+            :meth:`find_incidents`). Ids in neither are not stored.
+        """
+        return self._records().compare_incidents(list(incidents))
 
     def note(
         self,
@@ -901,10 +1004,16 @@ class UnitOfWork(abc.ABC):
         return ensure_aware(self._clock(), field="clock()")
 
     def _audit(
-        self, event: str, kind: str, key: str, changes: Mapping[str, Any], reason: str
+        self,
+        event: str,
+        kind: str,
+        key: str,
+        changes: Mapping[str, Any],
+        reason: str,
+        digest: str | None = None,
     ) -> None:
         self._pending.append(
-            PendingEntry.encoded(self._now(), self.actor, event, kind, key, changes, reason)
+            PendingEntry.encoded(self._now(), self.actor, event, kind, key, changes, reason, digest)
         )
 
     def _emit(self, event: DomainEvent) -> None:
@@ -940,8 +1049,10 @@ class UnitOfWork(abc.ABC):
 class Store(abc.ABC):
     """A place aggregates are kept: SQLite, PostgreSQL or memory."""
 
-    def __init__(self, *, clock: Clock | None = None) -> None:
+    def __init__(self, *, clock: Clock | None = None, keyring: AuditKeyring | None = None) -> None:
         self.clock = clock
+        #: The audit keys that seal new entries (``None``: entries are not sealed).
+        self.keyring = keyring
 
     @abc.abstractmethod
     def unit_of_work(self, actor: Actor, *, at: _dt.datetime | None = None) -> UnitOfWork:

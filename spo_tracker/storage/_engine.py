@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -32,6 +33,8 @@ from spo_tracker.errors import (
     DuplicateRecordError,
     InvalidDatabaseUrlError,
 )
+from spo_tracker.storage._files import make_private
+from spo_tracker.storage._keys import AuditKeyring
 
 __all__ = [
     "BUSY_TIMEOUT_S",
@@ -40,6 +43,7 @@ __all__ = [
     "current_revision",
     "head_revision",
     "make_engine",
+    "mask_url",
     "parse_url",
     "run_downgrade",
     "run_upgrade",
@@ -55,12 +59,67 @@ SUPPORTED_URLS: Final = (
 _MIGRATIONS: Final = Path(__file__).with_name("migrations")
 
 
+#: ``scheme://user:password@``: the password runs to the last ``@`` of the URL (an ``@`` in a
+#: password that was not percent-encoded must not leave its end showing).
+_CREDENTIALS: Final = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"]*:)(?P<secret>[^\s'\"]*)@"
+)
+#: A password given as a query parameter (``?password=...``), which libpq accepts.
+_QUERY_SECRET: Final = re.compile(r"(?i)(?P<head>[?&](?:password|passwd|pwd)=)[^&\s'\"]*")
+
+
+def mask_url(text: str, *, url: str | None = None) -> str:
+    """``text`` with the password of every database URL in it replaced by ``***``.
+
+    Works on text that is not a valid URL too (a malformed URL, a driver's message):
+    ``postgresql://user:secret@host/db`` becomes ``postgresql://user:***@host/db``, and
+    a ``password=`` query parameter is hidden the same way.
+
+    Args:
+        text: the message.
+        url: the database URL the message is about, if known: its password is hidden
+            wherever it appears in ``text``, even outside a URL.
+    """
+    text = _CREDENTIALS.sub(r"\g<head>***@", text)
+    text = _QUERY_SECRET.sub(r"\g<head>***", text)
+    secret = None if url is None else url_password(url)
+    return text.replace(secret, "***") if secret else text
+
+
+def _credentials(url: str) -> tuple[int, int] | None:
+    """Where the password of ``url`` (the whole text, maybe malformed) starts and ends."""
+    start = url.find("://")
+    at = url.rfind("@")
+    if start < 0 or at < start or url.startswith("/", start + 3):
+        return None  # no URL, no '@', or no authority (sqlite:///path)
+    colon = url.find(":", start + 3, at)
+    return None if colon < 0 else (colon + 1, at)
+
+
+def _mask_whole(url: str) -> str:
+    """``url`` (all of it is the URL, spaces included) with its password hidden."""
+    span = _credentials(url)
+    masked = url if span is None else f"{url[: span[0]]}***{url[span[1] :]}"
+    return mask_url(masked)
+
+
+def url_password(url: str) -> str | None:
+    """The password in ``url`` (even a malformed one), so that messages can be scrubbed of it."""
+    span = _credentials(url)
+    if span is not None and span[1] > span[0]:
+        return url[span[0] : span[1]]
+    query = _QUERY_SECRET.search(url)
+    if query is not None and query.end() > query.end("head"):
+        return url[query.end("head") : query.end()]
+    return None
+
+
 class DatabaseUrl:
     """A checked database URL: the SQLAlchemy URL and how to show it (password hidden)."""
 
     def __init__(self, url: URL) -> None:
         self.url = url
-        self.shown = url.render_as_string(hide_password=True)
+        self.shown = mask_url(url.render_as_string(hide_password=True))
         self.is_sqlite = url.get_backend_name() == "sqlite"
 
     @property
@@ -77,26 +136,29 @@ def parse_url(url: str) -> DatabaseUrl:
     """
     if not isinstance(url, str) or not url.strip():
         raise InvalidDatabaseUrlError(repr(url), f"give a URL: {SUPPORTED_URLS}")
+    shown = _mask_whole(url)
+    if not _is_utf8(url):
+        raise InvalidDatabaseUrlError(
+            shown, "not UTF-8 text (a file or folder name in another encoding?): rename it"
+        )
     try:
         parsed = make_url(url.strip())
     except (ArgumentError, ValueError) as error:
+        reason = mask_url(str(error), url=url)
         raise InvalidDatabaseUrlError(
-            url, f"malformed ({error}); expected {SUPPORTED_URLS}"
+            shown, f"malformed ({reason}); expected {SUPPORTED_URLS}"
         ) from None
     backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
     if backend == "sqlite" and driver == "pysqlite":
-        if (
-            not parsed.database
-            or parsed.database == ":memory:"
-            or parsed.database.startswith("file:")
-        ):
-            raise InvalidDatabaseUrlError(
-                url, "give the SQLite file's path (for a store in memory use InMemoryStore)"
-            )
+        _check_sqlite(parsed, shown)
     elif backend == "postgresql" and driver in ("psycopg2", "psycopg"):
         parsed = parsed.set(drivername="postgresql+psycopg")
         if not parsed.database:
             raise InvalidDatabaseUrlError(_hide(parsed), "name the database after the host")
+        if "@" in (parsed.host or ""):
+            raise InvalidDatabaseUrlError(
+                _hide(parsed), "an '@' in the user name or password must be written %40"
+            )
     else:
         raise InvalidDatabaseUrlError(
             _hide(parsed), f"unsupported backend; expected {SUPPORTED_URLS}"
@@ -104,8 +166,27 @@ def parse_url(url: str) -> DatabaseUrl:
     return DatabaseUrl(parsed)
 
 
+def _check_sqlite(parsed: URL, shown: str) -> None:
+    if not parsed.database or parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        raise InvalidDatabaseUrlError(
+            shown, "give the SQLite file's path (for a store in memory use InMemoryStore)"
+        )
+    if parsed.username or parsed.password or parsed.host or parsed.port:
+        raise InvalidDatabaseUrlError(
+            shown, "a SQLite URL has no user, password or host: sqlite:///path/to/file.sqlite"
+        )
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _hide(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    return mask_url(url.render_as_string(hide_password=True))
 
 
 def make_engine(target: DatabaseUrl) -> Engine:
@@ -114,17 +195,40 @@ def make_engine(target: DatabaseUrl) -> Engine:
     Raises:
         DatabaseUnavailableError: the SQLite file's folder does not exist.
     """
+    # hide_parameters: SQLAlchemy logs statements with their parameters once logging is
+    # at INFO (an application's basicConfig is enough) and quotes them in its errors;
+    # the parameters are protected persons' names and addresses.
     if not target.is_sqlite:
-        return create_engine(target.url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+        return create_engine(
+            target.url,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+            hide_parameters=True,
+        )
     folder = target.sqlite_path.parent
     if not folder.is_dir():
         raise DatabaseUnavailableError(target.shown, f"folder {str(folder)!r} does not exist")
     engine = create_engine(
-        target.url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+        target.url,
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        hide_parameters=True,
     )
+    event.listen(engine, "do_connect", functools.partial(_sqlite_before_open, target))
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _sqlite_before_open(target: DatabaseUrl, *_args: Any) -> None:
+    # Before SQLite opens (or creates) the file: it must exist, mode 0600, so that the
+    # -wal and -shm files SQLite creates beside it copy that mode.
+    try:
+        make_private(target.sqlite_path)
+    except OSError as error:
+        raise DatabaseUnavailableError(
+            target.shown,
+            f"cannot make {str(target.sqlite_path)!r} private (mode 0600): "
+            f"{error.strerror or error}",
+        ) from None
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -174,11 +278,15 @@ def current_revision(engine: Engine, target: DatabaseUrl) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def run_upgrade(engine: Engine, target: DatabaseUrl, revision: str) -> None:
-    """Migrate the database to ``revision`` in one transaction."""
+def run_upgrade(
+    engine: Engine, target: DatabaseUrl, revision: str, *, keyring: AuditKeyring | None = None
+) -> None:
+    """Migrate the database to ``revision`` in one transaction (``keyring`` seals the
+    genesis entry that migration 0008 writes)."""
     config = _alembic_config()
     with translating(target.shown), engine.begin() as conn:
         config.attributes["connection"] = conn
+        config.attributes["audit_keyring"] = keyring
         command.upgrade(config, revision)
 
 

@@ -34,6 +34,7 @@ from spo_tracker.domain.orders import (
     OrderVersion,
     VersionCause,
 )
+from spo_tracker.domain.ownership import CaseOwner
 from spo_tracker.domain.people import (
     Address,
     AddressPeriod,
@@ -55,6 +56,7 @@ from spo_tracker.storage._tables import (
     AlertRow,
     ApplicationRow,
     BreachReviewRow,
+    CaseOwnerRow,
     ComplianceRecordRow,
     DefendantAddressRow,
     DefendantIdentityRow,
@@ -704,6 +706,13 @@ class AlertMapper(SubjectMapper):
     revisioned = False
 
 
+class CaseOwnerMapper(SubjectMapper):
+    """Who manages an order's case: the order must be stored first."""
+
+    def references(self, obj: Any) -> list[tuple[str, str]]:
+        return [("order", obj.order_id)]
+
+
 class ComplianceMapper(Mapper[ComplianceRecord]):
     """A compliance record (a requirement met, a sign-on made), as one flat row."""
 
@@ -794,6 +803,13 @@ MAPPERS: dict[type, Mapper[Any]] = {
         },
     ),
     ComplianceRecord: ComplianceMapper(),
+    CaseOwner: CaseOwnerMapper(
+        "case_owner",
+        CaseOwner,
+        CaseOwnerRow,
+        "order_id",
+        {"officer": lambda c: c.officer, "unit": lambda c: c.unit, "force": lambda c: c.force},
+    ),
     Alert: AlertMapper(
         "alert",
         Alert,

@@ -26,7 +26,14 @@ from spo_tracker.errors import (
     DuplicateRecordError,
     NotFoundError,
 )
-from spo_tracker.storage._audit import GENESIS_HASH, Actor, AuditEntry, PendingEntry, chain
+from spo_tracker.storage._audit import (
+    Actor,
+    AuditEntry,
+    PendingEntry,
+    chain,
+    genesis_entry,
+    sealed_pending,
+)
 from spo_tracker.storage._base import (
     Clock,
     OutboxEntry,
@@ -35,12 +42,15 @@ from spo_tracker.storage._base import (
     Store,
     UnitOfWork,
 )
+from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
+from spo_tracker.storage._sql import _batch_digest
 from spo_tracker.storage._types import to_epoch_us
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]
 
 _Key = tuple[str, str]
+_EPOCH: Final = pendulum.datetime(1970, 1, 1, tz="UTC")
 
 #: The ``(kind, column)`` lookups :meth:`Records.find` answers from an index, not a scan
 #: of the whole state (compliance records by order, for the dated checks, and by defendant).
@@ -48,13 +58,21 @@ _INDEXED: Final = (("compliance_record", "order_id"), ("compliance_record", "def
 
 
 class InMemoryStore(Store):
-    """Aggregates in a dictionary, with a real audit hash chain. Thread-safe; not persistent."""
+    """Aggregates in a dictionary, with a real audit hash chain. Thread-safe; not persistent.
 
-    def __init__(self, *, clock: Clock | None = None) -> None:
-        super().__init__(clock=clock)
+    Its trail starts with a genesis entry timed by ``clock`` (1970-01-01 UTC without one),
+    the same for every store with the same clock and key, so that two stores given the
+    same writes hold equal trails.
+    """
+
+    def __init__(
+        self, *, clock: Clock | None = None, audit_keyring: AuditKeyring | None = None
+    ) -> None:
+        super().__init__(clock=clock, keyring=audit_keyring)
         self._lock = threading.Lock()
         self._state: dict[_Key, tuple[Any, int]] = {}
-        self._audit: list[AuditEntry] = []
+        born = _EPOCH if clock is None else clock()
+        self._audit: list[AuditEntry] = [genesis_entry(born, "in-memory", keyring=audit_keyring)]
         self._outbox: list[OutboxEntry] = []
         self._first_pending = 0  # every entry before this index is delivered
         self._versions: set[tuple[str, str, int]] = set()
@@ -67,8 +85,9 @@ class InMemoryStore(Store):
         return InMemoryUnitOfWork(self, actor, at=at, clock=self.clock)
 
     def _append(self, pending: list[PendingEntry]) -> None:
-        last_seq, last_hash = (0, GENESIS_HASH) if not self._audit else self._head_unlocked()
-        self._audit.extend(chain(pending, last_seq, last_hash))
+        last_seq, last_hash = self._head_unlocked()
+        sealed = sealed_pending(pending, self._audit[-1].key_id, self.keyring)
+        self._audit.extend(chain(sealed, last_seq, last_hash, self.keyring))
 
     def _publish(self, key: _Key, entry: tuple[Any, int]) -> None:
         """Make ``entry`` the committed state of ``key`` and index it (hold the lock)."""
@@ -113,7 +132,8 @@ class InMemoryStore(Store):
                     raise DuplicateRecordError(kind, incident.incident_id)
             for incident in incidents:
                 self._state[(kind, incident.incident_id)] = (incident, 1)
-            self._append([entry])
+            digest = _batch_digest(incidents, None, entry.subject_id, self.keyring)
+            self._append([attrs.evolve(entry, record_digest=digest)])
 
     def _incidents(
         self, since: _dt.datetime | None, until: _dt.datetime | None, defendant_id: str | None
@@ -170,7 +190,7 @@ class InMemoryStore(Store):
 
     def audit_head(self) -> tuple[int, str] | None:
         with self._lock:
-            return (0, GENESIS_HASH) if not self._audit else self._head_unlocked()
+            return self._head_unlocked()
 
     def outbox_pending(self, limit: int) -> list[OutboxEntry]:
         with self._lock:
@@ -258,7 +278,7 @@ class _MemoryRecords:
             if k == kind and any(li.identity.key == identity_key for li in obj.identities)
         )
 
-    def insert_incidents(self, incidents: list[Incident]) -> None:
+    def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
         kind = MAPPERS[Incident].kind
         for incident in incidents:
             if (kind, incident.incident_id) in self._uow._work:
@@ -267,6 +287,7 @@ class _MemoryRecords:
             key = (kind, incident.incident_id)
             self._uow._work[key] = (incident, 1)
             self._uow._bases.setdefault(key, None)
+        return _batch_digest(incidents, None, batch, self._uow._keyring)
 
     def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
         stored = next((o for o in objs if (mapper.kind, mapper.key(o)) in self._uow._work), None)
@@ -293,6 +314,19 @@ class _MemoryRecords:
         found = (work.get((kind, key)) for key in sorted(keys))
         return [e[0] for e in found if e is not None and getattr(e[0], column) == value]
 
+    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
+        kind = mapper.kind
+        return sorted(
+            key
+            for (k, key), (obj, _) in self._uow._work.items()
+            if k == kind and getattr(obj, column) == value
+        )
+
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        stored = self.load_incidents([i.incident_id for i in incidents])
+        same = {i.incident_id for i in incidents if stored.get(i.incident_id) is i}
+        return same, set(stored) - same
+
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind
         work = self._uow._work
@@ -312,7 +346,7 @@ class InMemoryUnitOfWork(UnitOfWork):
     def __init__(
         self, store: InMemoryStore, actor: Actor, *, at: _dt.datetime | None, clock: Clock | None
     ) -> None:
-        super().__init__(actor, at=at, clock=clock)
+        super().__init__(actor, at=at, clock=clock, keyring=store.keyring)
         self._store = store
         self._work: dict[_Key, tuple[Any, int]] = {}
         # key -> the committed revision this work is based on (None: it must not exist yet)
@@ -334,7 +368,8 @@ class InMemoryUnitOfWork(UnitOfWork):
     def _commit(self, entries: list[PendingEntry], events: list[PendingEvent]) -> None:
         store = self._store
         with store._lock:
-            store._check_events(events)
+            # The bases first: a stale write is a conflict, as SQL reports it, not the
+            # clash of its event's version with the winner's that follows from it.
             for key, base in self._bases.items():
                 current = store._state.get(key)
                 if base is None and current is not None:
@@ -343,6 +378,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                     raise ConcurrencyConflictError(
                         key[0], key[1], base, None if current is None else current[1]
                     )
+            store._check_events(events)
             for key in self._bases:
                 store._publish(key, self._work[key])
             if entries:

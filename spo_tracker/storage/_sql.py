@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any, Final
 
+import attrs
 import pendulum
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -30,7 +31,13 @@ from spo_tracker.errors import (
 )
 from spo_tracker.events import DomainEvent
 from spo_tracker.storage import _engine
-from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry, chain
+from spo_tracker.storage._audit import (
+    Actor,
+    AuditEntry,
+    PendingEntry,
+    chain,
+    sealed_pending,
+)
 from spo_tracker.storage._base import (
     Clock,
     OutboxEntry,
@@ -39,7 +46,9 @@ from spo_tracker.storage._base import (
     Store,
     UnitOfWork,
 )
+from spo_tracker.storage._digests import batch_bytes, digest_bytes
 from spo_tracker.storage._engine import DatabaseUrl, translate, translating
+from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import (
     MAPPERS,
     ChildSpec,
@@ -90,9 +99,10 @@ def _pk(row: SQLModel) -> tuple[Any, ...]:
 class SqlRecords:
     """The record operations of one SQL transaction (a SQLModel session)."""
 
-    def __init__(self, session: Session, url: str) -> None:
+    def __init__(self, session: Session, url: str, keyring: AuditKeyring | None = None) -> None:
         self._session = session
         self._url = url
+        self._keyring = keyring
 
     def _rows(self, mapper: Mapper[Any], key: str, *, lock: bool) -> RowSet | None:
         root = _table(mapper.root)
@@ -227,7 +237,7 @@ class SqlRecords:
             done = self._session.execute(
                 update(root)
                 .where(root.c[mapper.key_column] == key, root.c.revision == expected)
-                .values(_values(new.root))
+                .values({k: v for k, v in _values(new.root).items() if k != "audit_batch"})
             )
             if done.rowcount != 1:  # type: ignore[attr-defined]
                 raise ConcurrencyConflictError(mapper.kind, key, expected, None)
@@ -268,10 +278,11 @@ class SqlRecords:
     def _sqlite(self) -> bool:
         return self._session.get_bind().dialect.name == "sqlite"
 
-    def insert_incidents(self, incidents: list[Incident]) -> None:
+    def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
         sqlite = self._sqlite
         to_row = _sqlite_incident if sqlite else _postgres_incident
-        rows = [to_row(i) for i in incidents]
+        rows = [to_row(i, batch) for i in incidents]
+        digest = _batch_digest(incidents, rows if sqlite else None, batch, self._keyring)
         conn = self._session.connection()
         try:
             with translating(self._url, kind="incident"), conn.begin_nested():
@@ -279,6 +290,7 @@ class SqlRecords:
                     conn.exec_driver_sql(_incident_sql(sqlite=True), rows)
                 else:
                     _copy_incidents(conn, rows)
+            return digest
         except DuplicateRecordError as error:
             raise self._duplicate(incidents) from error
         except Exception as error:
@@ -326,6 +338,13 @@ class SqlRecords:
             found.setdefault(getattr(row, mapper.key_column_on_children), []).append(row)
         return found
 
+    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
+        table = _table(mapper.root)
+        key = table.c[mapper.key_column]
+        stmt = select(key).where(table.c[column] == value).order_by(key)
+        with translating(self._url, kind=mapper.kind):
+            return list(self._session.execute(stmt).scalars())
+
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
         table = _table(mapper.root)
         stmt = select(table).where(table.c[column] == value)
@@ -354,6 +373,37 @@ class SqlRecords:
                     found[incident.incident_id] = incident
         return found
 
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        sqlite = self._sqlite
+        given = {i.incident_id: i for i in incidents}
+        keys, same, other = list(given), set[str](), set[str]()
+        columns = ", ".join(_COLUMNS[:-1])
+        conn = self._session.connection()
+        queries: list[tuple[str, Sequence[Any]]]
+        with translating(self._url, kind="incident"):
+            if sqlite:
+                parts = [tuple(keys[n : n + 500]) for n in range(0, len(keys), 500)]
+                queries = [
+                    (f"SELECT {columns} FROM incidents WHERE incident_id IN "
+                     f"({', '.join('?' * len(part))})", part)
+                    for part in parts
+                ]  # fmt: skip
+            else:  # one round trip: the ids as one array parameter
+                queries = [
+                    (f"SELECT {columns} FROM incidents WHERE incident_id = ANY(%s)", (keys,))
+                ]
+            for sql, params in queries:
+                for row in conn.exec_driver_sql(sql, params):
+                    # Built only for those stored (the re-sent), as they would be stored.
+                    incident = given[row[0]]
+                    if sqlite:
+                        mine = _sqlite_incident(incident)[:-1]
+                    else:  # the JSON column reads back as a list
+                        full = _postgres_incident(incident)
+                        mine = (*full[:12], list(incident.evidence_refs), *full[13:-1])
+                    (same if tuple(row) == mine else other).add(row[0])
+        return same, other
+
     def person_name(self, key: str) -> str:
         table = _table(ProtectedPersonRow)
         with translating(self._url):
@@ -365,18 +415,33 @@ class SqlRecords:
         return str(name)
 
 
-def append_audit(conn: Connection, pending: Sequence[PendingEntry]) -> list[AuditEntry]:
+def append_audit(
+    conn: Connection, pending: Sequence[PendingEntry], keyring: AuditKeyring | None = None
+) -> list[AuditEntry]:
     """Chain ``pending`` after the head entry and insert them, in the caller's transaction.
 
     The head row is locked (``FOR UPDATE``) so that concurrent PostgreSQL
     writers append one after the other; SQLite writers already hold the lock.
+    With a ``keyring`` the entries are sealed with its current key; if the head
+    entry was sealed with another key (or none), an ``audit.key_rotated`` entry
+    goes first.
+
+    Raises:
+        DatabaseError: the head record is missing.
+        AuditKeyError: the trail is sealed but no keyring was given, so an entry
+            written now could not be told from a forgery.
     """
     head = conn.execute(
-        select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+        select(_HEAD.c.last_seq, _HEAD.c.last_hash, _AUDIT.c.key_id)
+        .select_from(_HEAD.outerjoin(_AUDIT, _AUDIT.c.seq == _HEAD.c.last_seq))
+        .where(_HEAD.c.id == 1)
+        .with_for_update(of=_HEAD)
     ).first()
     if head is None:
-        raise DatabaseError("the audit head record is missing: run `spo-tracker db upgrade`")
-    entries = chain(pending, int(head[0]), str(head[1]))
+        raise DatabaseError(
+            "the audit head record is missing: the trail was cut; see docs/storage.md"
+        )
+    entries = chain(sealed_pending(pending, head[2], keyring), int(head[0]), str(head[1]), keyring)
     if entries:
         conn.execute(insert(_AUDIT), [_entry_values(e) for e in entries])
         conn.execute(
@@ -437,6 +502,9 @@ def _entry_values(entry: AuditEntry) -> dict[str, Any]:
         "reason": entry.reason,
         "prev_hash": entry.prev_hash,
         "entry_hash": entry.entry_hash,
+        "record_digest": entry.record_digest,
+        "key_id": entry.key_id,
+        "mac": entry.mac,
     }
 
 
@@ -446,14 +514,14 @@ class SqlUnitOfWork(UnitOfWork):
     def __init__(
         self, store: SqlStore, actor: Actor, *, at: _dt.datetime | None, clock: Clock | None
     ) -> None:
-        super().__init__(actor, at=at, clock=clock)
+        super().__init__(actor, at=at, clock=clock, keyring=store.keyring)
         self._store = store
         self._session: Session | None = None
         self._recs: SqlRecords | None = None
 
     def _begin(self) -> None:
         self._session = Session(self._store.engine, autoflush=False, expire_on_commit=False)
-        self._recs = SqlRecords(self._session, self._store.url.shown)
+        self._recs = SqlRecords(self._session, self._store.url.shown, self._store.keyring)
 
     def _records(self) -> SqlRecords:
         self._require_open()
@@ -466,7 +534,8 @@ class SqlUnitOfWork(UnitOfWork):
             try:
                 if entries or events:
                     conn = self._session.connection()
-                    append_audit(conn, entries)  # locks the head even with no entries
+                    # Locks the head even with no entries.
+                    append_audit(conn, entries, self._store.keyring)
                     append_events(conn, events)
                 self._session.commit()
             except BaseException:
@@ -503,6 +572,8 @@ _COLUMNS: Final = (
     "classification",
     "revision",
 )
+#: What the bulk paths insert: every column, and the batch that stored the row.
+_BATCH_COLUMNS: Final = (*_COLUMNS, "audit_batch")
 _LIGHT: Final = (
     "incident_id",
     "occurred_at",
@@ -533,8 +604,10 @@ def _refs_json(refs: tuple[str, ...]) -> str:
     return "[" + ", ".join(map(_quoted, refs)) + "]" if refs else "[]"
 
 
-def _sqlite_incident(i: Incident) -> tuple[Any, ...]:
-    """An incident as the plain tuple SQLite stores (instants in UTC microseconds)."""
+def _sqlite_incident(i: Incident, *batch: str) -> tuple[Any, ...]:
+    """An incident as the plain tuple SQLite stores (instants in UTC microseconds), with
+    its ``audit_batch`` last if one is given. Coordinates are floats, so that the tuple
+    reads back equal (its text is what a batch digest covers)."""
     where, actor, reported = i.location, i.actor, i.reported_at
     return (
         i.incident_id,
@@ -546,19 +619,21 @@ def _sqlite_incident(i: Incident) -> tuple[Any, ...]:
         i.defendant_id,
         i.target_person_id,
         i.via_third_party,
-        None if where is None else where.lat,
-        None if where is None else where.lon,
+        None if where is None else float(where.lat),
+        None if where is None else float(where.lon),
         i.summary,
         _refs_json(i.evidence_refs),
         None if reported is None else to_epoch_us(reported),
         None if reported is None else zone_name(reported),
         _code(i.classification),
         1,
+        *batch,
     )
 
 
-def _postgres_incident(i: Incident) -> tuple[Any, ...]:
-    """An incident as the plain tuple PostgreSQL stores (aware datetimes for timestamptz)."""
+def _postgres_incident(i: Incident, *batch: str) -> tuple[Any, ...]:
+    """An incident as the plain tuple PostgreSQL stores (aware datetimes for timestamptz),
+    with its ``audit_batch`` last if one is given."""
     where, actor, reported = i.location, i.actor, i.reported_at
     return (
         i.incident_id,
@@ -578,6 +653,7 @@ def _postgres_incident(i: Incident) -> tuple[Any, ...]:
         None if reported is None else zone_name(reported),
         _code(i.classification),
         1,
+        *batch,
     )
 
 
@@ -617,10 +693,24 @@ def _stored_incident(r: Sequence[Any], *, sqlite: bool) -> Incident:
         raise refused("incident", r[0], error) from error
 
 
+def _batch_digest(
+    incidents: Sequence[Incident],
+    sqlite_rows: list[tuple[Any, ...]] | None,
+    batch: str,
+    keyring: AuditKeyring | None,
+) -> str:
+    """The digest of a bulk batch: its SQLite-form rows (the rows in hand on SQLite) in id
+    order, as :func:`batch_rows` reads them back on either backend."""
+    rows = (
+        sqlite_rows if sqlite_rows is not None else [_sqlite_incident(i, batch) for i in incidents]
+    )
+    return digest_bytes(batch_bytes(rows), keyring)
+
+
 def _copy_incidents(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL's COPY of incident rows, in the connection's current transaction."""
     driver: Any = conn.connection.driver_connection
-    sql = f"COPY incidents ({', '.join(_COLUMNS)}) FROM STDIN"
+    sql = f"COPY incidents ({', '.join(_BATCH_COLUMNS)}) FROM STDIN"
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
@@ -649,8 +739,8 @@ def _copy_rows(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) 
 def _incident_sql(*, sqlite: bool) -> str:
     mark = "?" if sqlite else "%s"
     return (
-        f"INSERT INTO incidents ({', '.join(_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
+        f"INSERT INTO incidents ({', '.join(_BATCH_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_BATCH_COLUMNS))})"
     )
 
 
@@ -667,14 +757,21 @@ def _first_line(error: BaseException) -> str:
 class SqlStore(Store):
     """Aggregates in SQLite or PostgreSQL. Build one with :func:`spo_tracker.storage.connect`."""
 
-    def __init__(self, engine: Engine, url: DatabaseUrl, *, clock: Clock | None = None) -> None:
-        super().__init__(clock=clock)
+    def __init__(
+        self,
+        engine: Engine,
+        url: DatabaseUrl,
+        *,
+        clock: Clock | None = None,
+        keyring: AuditKeyring | None = None,
+    ) -> None:
+        super().__init__(clock=clock, keyring=keyring)
         self.engine = engine
         self.url = url
         sqlite = url.is_sqlite
         mark = "?" if sqlite else "%s"
         self._insert_sql = _incident_sql(sqlite=sqlite)
-        self._copy_sql = f"COPY incidents ({', '.join(_COLUMNS)}) FROM STDIN"
+        self._copy_sql = f"COPY incidents ({', '.join(_BATCH_COLUMNS)}) FROM STDIN"
         self._to_row = _sqlite_incident if sqlite else _postgres_incident
         self._mark = mark
         self._relay_lock = threading.Lock()
@@ -688,16 +785,20 @@ class SqlStore(Store):
         return SqlUnitOfWork(self, actor, at=at, clock=self.clock)
 
     def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
-        """One transaction: the rows (SQLite: executemany; PostgreSQL: COPY) and the entry."""
-        rows = [self._to_row(i) for i in incidents]
+        """One transaction: the rows (SQLite: executemany; PostgreSQL: COPY) and the entry,
+        which carries the digest of the rows and names them as their ``audit_batch``."""
+        batch, sqlite = entry.subject_id, self.url.is_sqlite
+        rows = [self._to_row(i, batch) for i in incidents]
+        digest = _batch_digest(incidents, rows if sqlite else None, batch, self.keyring)
+        entry = attrs.evolve(entry, record_digest=digest)
         try:
             with self.engine.connect() as conn:
                 conn.begin()
-                if self.url.is_sqlite:
+                if sqlite:
                     conn.exec_driver_sql(self._insert_sql, rows)
                 else:
                     self._copy(conn, rows)
-                append_audit(conn, [entry])
+                append_audit(conn, [entry], self.keyring)
                 conn.commit()
         except IntegrityError as error:
             raise self._refused(incidents, error) from error
@@ -841,6 +942,9 @@ class SqlStore(Store):
                         reason=row.reason,
                         prev_hash=row.prev_hash,
                         entry_hash=row.entry_hash,
+                        record_digest=row.record_digest,
+                        key_id=row.key_id,
+                        mac=row.mac,
                     )
 
     def audit_head(self) -> tuple[int, str] | None:

@@ -43,6 +43,7 @@ __all__ = [
     "AuditEntryRow",
     "AuditHeadRow",
     "BreachReviewRow",
+    "CaseOwnerRow",
     "ComplianceRecordRow",
     "DefendantAddressRow",
     "DefendantIdentityRow",
@@ -192,6 +193,9 @@ class IncidentRow(_Table, table=True):
     reported_at_tz: str | None = None
     classification: str | None = None
     revision: int
+    #: The bulk batch that stored it (its audit entry's subject id); ``NULL`` for an
+    #: incident added on its own, or stored before migration 0008.
+    audit_batch: str | None = None
 
 
 # -- orders -----------------------------------------------------------------------------
@@ -310,14 +314,18 @@ class NotificationDutyRow(_Table, table=True):
 
 
 class BreachReviewRow(_Table, table=True):
-    """A person's review of a suspected breach (SPA2019 s.8)."""
+    """A person's review of a suspected breach (SPA2019 s.8); one row per round.
+
+    ``order_id`` is nullable since migration 0008: an alert that names no order
+    (a course of conduct against an unprotected person) is reviewed too.
+    """
 
     __tablename__ = "breach_reviews"
 
     review_id: str = Field(primary_key=True)
     alert_id: str = Field(index=True)
     defendant_id: str = Field(index=True)
-    order_id: str
+    order_id: str | None = None
     state: str
     body: dict[str, Any] = _json()
     revision: int
@@ -332,6 +340,21 @@ class AlertRow(_Table, table=True):
     defendant_id: str = Field(index=True)
     order_id: str | None = None
     kind: str
+    body: dict[str, Any] = _json()
+    revision: int
+
+
+class CaseOwnerRow(_Table, table=True):
+    """Who manages an order's case (migration 0008): officer, unit and force, indexed for
+    the alert filters, plus the record as JSON."""
+
+    __tablename__ = "case_owners"
+    __table_args__ = (ForeignKeyConstraint(["order_id"], ["orders.order_id"]),)
+
+    order_id: str = Field(primary_key=True)
+    officer: str = Field(index=True)
+    unit: str = Field(index=True)
+    force: str = Field(index=True)
     body: dict[str, Any] = _json()
     revision: int
 
@@ -369,7 +392,10 @@ class ComplianceRecordRow(_Table, table=True):
 class AuditEntryRow(_Table, table=True):
     """One audit entry; ``entry_hash`` covers its content and ``prev_hash`` (a hash chain).
 
-    Append-only: triggers (migration 0002) refuse UPDATE and DELETE.
+    Append-only: triggers (migration 0002) refuse UPDATE and DELETE. Entry 0 is
+    the genesis entry (migration 0008). ``record_digest`` is the digest of the
+    record's state after the change; ``key_id`` and ``mac`` seal the entry with an
+    audit key (all three ``NULL`` on entries written before 0008).
     """
 
     __tablename__ = "audit_entries"
@@ -385,6 +411,9 @@ class AuditEntryRow(_Table, table=True):
     reason: str = _text()
     prev_hash: str
     entry_hash: str = Field(unique=True)
+    record_digest: str | None = None
+    key_id: str | None = None
+    mac: str | None = None
 
 
 class AuditHeadRow(_Table, table=True):

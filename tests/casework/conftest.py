@@ -1,19 +1,28 @@
-"""Casework fixtures: the storage tests' databases, and stores holding the demo scenario.
+"""Casework fixtures: the storage tests' databases, stores holding the demo scenario, and a
+store holding one case to work on.
 
 The PostgreSQL fixtures are the storage tests' own (``SPO_TRACKER_TEST_POSTGRES_URL``:
 unset, those tests are skipped with the reason; set, they run and *fail* if the
 server cannot be reached).
+
+The case: defendant ``D1``, protected person ``P1`` and application ``APP-1``
+by West Midlands Police, laid on 1 March 2026 with an interim application pending.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pendulum
 import pytest
 
 from spo_tracker.demo import Scenario, build_scenario
-from spo_tracker.storage import InMemoryStore, Store, connect
+from spo_tracker.domain.lifecycles import application
+from spo_tracker.domain.lifecycles.application import AreaConnection
+from spo_tracker.storage import Actor, InMemoryStore, Store, connect
 from tests.casework.builders import store_scenario
+from tests.lifecycles import builders as lifecycle
+from tests.storage import builders
 from tests.storage.conftest import (
     fixed_clock,
     postgres_server,
@@ -23,6 +32,9 @@ from tests.storage.conftest import (
 )
 
 __all__ = ["postgres_server", "postgres_url", "sqlite_template", "sqlite_url"]
+
+ACTOR = Actor("PC 1234", "officer")
+LAID = lifecycle.london(2026, 3, 1, 10)
 
 BACKENDS = (
     pytest.param("memory", id="memory"),
@@ -74,3 +86,42 @@ def sql_demo_url(request: pytest.FixtureRequest, scenario: Scenario) -> str:
     with connect(url, clock=fixed_clock) as store:
         store_scenario(store, scenario)
     return url
+
+
+def open_store(request: pytest.FixtureRequest, backend: str) -> Store:
+    """A new, empty store on ``backend`` (closed by the caller)."""
+    if backend == "memory":
+        return InMemoryStore(clock=fixed_clock)
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    return connect(url, clock=fixed_clock)
+
+
+def seed(store: Store) -> None:
+    """The defendant, the person and the application laid, interim applied for."""
+    draft = lifecycle.draft()
+    laid = application.lay_application(
+        draft, at=LAID, actor="DI 1", area_connection=AreaConnection.RESIDES_IN_AREA
+    ).subject
+    pending = application.apply_for_interim(
+        laid, at=LAID.add(minutes=5), actor="DI 1", applicant=lifecycle.WMP
+    ).subject
+    with store.unit_of_work(ACTOR, at=LAID) as uow:
+        uow.defendants.add(lifecycle.defendant())
+        uow.protected_persons.add(builders.person("P1", restricted=False))
+        uow.applications.add(pending)
+        uow.commit()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A store on each backend, holding the case."""
+    opened = open_store(request, request.param)
+    seed(opened)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def at() -> pendulum.DateTime:
+    """When the interim order is decided."""
+    return lifecycle.london(2026, 3, 2, 10, 30)

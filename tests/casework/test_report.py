@@ -7,17 +7,25 @@ import json
 import re
 from pathlib import Path
 
+import pendulum
 import pytest
 
-from spo_tracker.casework import report_from_store, reports_from_store, run_detection
+from spo_tracker.casework import (
+    DEFAULT_PERIOD,
+    report_from_store,
+    reports_from_store,
+    review_alert,
+    run_detection,
+)
 from spo_tracker.demo import DEMO_ACTOR, NOW
+from spo_tracker.detection import Alert
 from spo_tracker.errors import (
     DatabaseBusyError,
     InvalidValueError,
     OutputWriteError,
     UnknownCodeError,
 )
-from spo_tracker.storage import Store, UnitOfWork
+from spo_tracker.storage import Actor, Store, UnitOfWork
 
 
 @pytest.fixture
@@ -35,7 +43,8 @@ def _notes(store: Store) -> list[dict[str, object]]:
 def test_a_report_of_the_stored_alerts_is_written_and_audited(
     demo_store: Store, tmp_path: Path
 ) -> None:
-    """Every stored alert is in the report; the audit entry carries the file's digest."""
+    """With ``history``, every stored alert is in the report; the audit entry carries the
+    file's digest."""
     run = run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
     written = report_from_store(
         demo_store,
@@ -44,6 +53,7 @@ def test_a_report_of_the_stored_alerts_is_written_and_audited(
         fmt="json",
         output=tmp_path / "alerts.json",
         stored=True,
+        history=True,
     )
     data = written.path.read_bytes()
     shown = {a["alert_id"] for a in json.loads(data)["alerts"]}
@@ -202,3 +212,40 @@ def test_a_format_that_is_not_one_of_the_names_is_refused_naming_it(
             output=reports / "a.html",
         )
     assert list(reports.iterdir()) == []
+
+
+def _shown(store: Store, path: Path, **options: object) -> set[str]:
+    """The alert ids of a JSON report of the stored alerts."""
+    written = report_from_store(
+        store,
+        at=NOW,
+        actor=DEMO_ACTOR,
+        fmt="json",
+        output=path,
+        stored=True,
+        **options,  # type: ignore[arg-type]
+    )
+    return {a["alert_id"] for a in json.loads(written.path.read_bytes())["alerts"]}
+
+
+def _recent(alerts: tuple[Alert, ...], since: object) -> set[str]:
+    return {a.alert_id for a in alerts if a.identified_at >= since}  # type: ignore[operator]
+
+
+def test_by_default_a_report_holds_the_open_alerts_identified_in_the_last_28_days(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Alerts identified before the period are left out; ``since`` moves its start; a
+    reviewed alert leaves the report; ``history`` brings every alert back."""
+    run = run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    recent = _recent(run.alerts, NOW - DEFAULT_PERIOD)
+    assert DEFAULT_PERIOD.in_days() == 28
+    assert set() < recent < {a.alert_id for a in run.alerts}
+    assert _shown(demo_store, tmp_path / "a.json") == recent
+    since = pendulum.datetime(2026, 3, 15, tz="Europe/London")
+    assert _shown(demo_store, tmp_path / "b.json", since=since) == _recent(run.alerts, since)
+    decided = sorted(recent)[0]
+    review_alert(demo_store, decided, outcome="warning", at=NOW, actor=Actor("PC 1", "officer"))
+    assert _shown(demo_store, tmp_path / "c.json") == recent - {decided}
+    everything = _shown(demo_store, tmp_path / "d.json", history=True)
+    assert everything == {a.alert_id for a in run.alerts}

@@ -159,11 +159,11 @@ def test_running_again_into_the_same_folder_replaces_the_database(tmp_path: Path
 def test_report_from_the_demo_database_matches_the_demo_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`report` over the demo database, as of the demo's now, reports the very same alerts."""
+    """`report --all` over the demo database, as of the demo's now, reports the same alerts."""
     assert main(["demo", "--scale", "0", "--output", str(tmp_path)]) == 0
     url = f"sqlite:///{tmp_path / 'spo-tracker.sqlite'}"
     out = tmp_path / "again.json"
-    argv = ["--database", url, "report", "--format", "json", "--output", str(out)]
+    argv = ["--database", url, "report", "--all", "--format", "json", "--output", str(out)]
     assert main([*argv, "--at", "2026-03-20T09:00:00Z"]) == 0
     again = json.loads(out.read_text("utf-8"))
     assert again["alerts"] == document(tmp_path)["alerts"]
@@ -188,7 +188,7 @@ def test_the_demo_stores_its_alerts_as_one_audited_batch(tmp_path: Path) -> None
 def test_report_of_the_stored_alerts_is_the_demo_report_without_a_scan(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`report --stored` over the demo database, as of the demo's now and with its title,
+    """`report --stored --all` over the demo database, as of the demo's now and its title,
     writes the demo's three reports byte for byte, and runs no detection."""
     from spo_tracker.demo import REPORT_TITLE
 
@@ -197,7 +197,7 @@ def test_report_of_the_stored_alerts_is_the_demo_report_without_a_scan(
     capsys.readouterr()
     for fmt, name in REPORT_FILES.items():
         out = tmp_path / f"again.{fmt}"
-        argv = ["--database", url, "report", "--stored", "--at", "2026-03-20T09:00:00Z"]
+        argv = ["--database", url, "report", "--stored", "--all", "--at", "2026-03-20T09:00:00Z"]
         argv += ["--title", REPORT_TITLE, "--format", fmt, "--output", str(out)]
         assert main(argv) == 0
         assert out.read_bytes() == (tmp_path / name).read_bytes(), fmt

@@ -35,8 +35,10 @@ from spo_tracker.domain.lifecycles.application import (
 )
 from spo_tracker.domain.lifecycles.breach_review import (
     DismissalReason,
+    assign_review,
     confirm_and_refer,
     dismiss,
+    give_warning,
     start_review,
 )
 from spo_tracker.domain.lifecycles.full_order import (
@@ -393,7 +395,8 @@ def duty_walks() -> list[Walk]:
 
 
 def review_walks() -> list[Walk]:
-    """Started and confirmed; dismissed on sight; started and dismissed as a duplicate."""
+    """Started and confirmed; dismissed on sight; started and dismissed as a duplicate;
+    assigned, started and a warning given."""
     at = london(2026, 3, 11, 9)
     start = lambda r: start_review(r, at=at, actor="DS 12")  # noqa: E731
     return [
@@ -418,6 +421,12 @@ def review_walks() -> list[Walk]:
                 reason=DismissalReason.DUPLICATE,
                 duplicate_of="REV-0",
             ),
+        ),
+        _chain(
+            review(),
+            lambda r: assign_review(r, at=at, actor="Sgt 3", assignee="DS 12"),
+            lambda r: start_review(r, at=at.add(hours=1), actor="DS 12"),
+            lambda r: give_warning(r, at=at.add(hours=2), actor="DS 12", note="words of advice"),
         ),
     ]
 

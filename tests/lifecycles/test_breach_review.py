@@ -13,12 +13,16 @@ from spo_tracker.domain.lifecycles.breach_review import (
     ReviewCommand,
     ReviewEvent,
     ReviewState,
+    assign_review,
     confirm_and_refer,
     dismiss,
+    give_warning,
     is_system_actor,
+    reopen_review,
+    review_id_for,
     start_review,
 )
-from spo_tracker.errors import GuardRejectedError, NaiveDatetimeError
+from spo_tracker.errors import GuardRejectedError, InvalidValueError, NaiveDatetimeError
 from tests.lifecycles.builders import london, review
 from tests.lifecycles.registry import covers
 
@@ -125,3 +129,87 @@ def test_a_naive_conduct_time_is_refused() -> None:
 
     with pytest.raises(NaiveDatetimeError):
         review(conduct_at=dt.datetime(2026, 3, 9, 21))
+
+
+def assigned(to: str = "PC 4471") -> BreachReview:
+    """A review Sgt Patel assigned to ``to``."""
+    return assign_review(review(), at=AT, actor="Sgt Patel", assignee=to).subject
+
+
+@covers("breach_review", (St.FLAGGED, Ev.ASSIGN), (St.ASSIGNED, Ev.ASSIGN))
+def test_a_person_assigns_and_reassigns_keeping_who_and_when() -> None:
+    """ASSIGN records the assignee, who assigned it and when; assigning again replaces them."""
+    first = assigned()
+    assert first.state is St.ASSIGNED
+    assert (first.assignee, first.assigned_by, first.assigned_at) == ("PC 4471", "Sgt Patel", AT)
+    later = AT.add(hours=2)
+    again = assign_review(first, at=later, actor="Insp Rowe", assignee=" DC 12 ").subject
+    assert (again.state, again.assignee, again.assigned_by, again.assigned_at) == (
+        St.ASSIGNED,
+        "DC 12",
+        "Insp Rowe",
+        later,
+    )
+    assert again.revision == first.revision + 1
+
+
+@covers("breach_review", (St.UNDER_REVIEW, Ev.ASSIGN), (St.ASSIGNED, Ev.START_REVIEW))
+def test_a_review_handed_on_is_started_again_by_the_new_officer() -> None:
+    """UNDER_REVIEW -> ASSIGN -> ASSIGNED; the new officer's START_REVIEW is a new first action."""
+    handed = assign_review(under_review(), at=AT, actor="Sgt Patel", assignee="DC 12").subject
+    assert handed.state is St.ASSIGNED
+    later = AT.add(hours=1)
+    started = start_review(handed, at=later, actor="DC 12").subject
+    assert (started.state, started.reviewer, started.review_started_at) == (
+        St.UNDER_REVIEW,
+        "DC 12",
+        later,
+    )
+
+
+@covers("breach_review", (St.UNDER_REVIEW, Ev.GIVE_WARNING))
+def test_a_warning_or_words_of_advice_is_an_outcome() -> None:
+    """GIVE_WARNING decides the review (final), keeping who, when and the note."""
+    fired = give_warning(under_review(), at=AT, actor="DS Smith", note="words of advice given")
+    done = fired.subject
+    assert (done.state, done.decided_by, done.decided_at) == (St.WARNING_GIVEN, "DS Smith", AT)
+    assert done.note == "words of advice given"
+    assert done.decided
+    assert MACHINE.allowed_events(done) == ()
+
+
+@covers("breach_review", (St.ASSIGNED, Ev.DISMISS))
+def test_an_assigned_alert_can_be_dismissed_with_a_reason() -> None:
+    """DISMISS from ASSIGNED; no further action needs a note naming why (SPA2019 s.8(1))."""
+    error = refusal(assigned(), command(Ev.DISMISS, reason=R.NO_FURTHER_ACTION))
+    assert "reason=NO_FURTHER_ACTION with note=''" in error.reason
+    fired = dismiss(
+        assigned(), at=AT, actor="PC 4471", reason=R.NO_FURTHER_ACTION, note="victim withdrew"
+    )
+    assert (fired.subject.state, fired.subject.dismissal_reason) == (
+        St.DISMISSED,
+        R.NO_FURTHER_ACTION,
+    )
+
+
+def test_a_blank_assignee_or_software_assigning_is_refused() -> None:
+    """assignee_named names the blank value; decided_by_a_person refuses software."""
+    for blank in ("", "   ", None):
+        error = refusal(review(), command(Ev.ASSIGN, assignee=blank))
+        assert (error.guard, error.section) == ("assignee_named", "SPA2019 s.8(1)")
+        assert f"assignee={blank!r}" in error.reason
+    error = refusal(review(), command(Ev.ASSIGN, "system:detector", assignee="PC 1"))
+    assert error.guard == "decided_by_a_person"
+
+
+def test_reopening_a_decided_review_starts_a_linked_round() -> None:
+    """A new FLAGGED round names the decided review; the decided one is unchanged."""
+    decided = confirm_and_refer(under_review(), at=AT, actor="DS Smith").subject
+    later = AT.add(days=3)
+    fresh = reopen_review(decided, at=later)
+    assert (fresh.state, fresh.round, fresh.reopens) == (St.FLAGGED, 2, decided.review_id)
+    assert fresh.review_id == review_id_for("AL-1", 2) == "RV-1-2"
+    assert (fresh.flagged_at, fresh.alert_id, fresh.revision) == (later, "AL-1", 1)
+    assert decided.state is St.CONFIRMED_REFERRED
+    with pytest.raises(InvalidValueError, match="'REV-1'"):
+        reopen_review(under_review(), at=later)

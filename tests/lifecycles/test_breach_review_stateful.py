@@ -20,9 +20,16 @@ from tests.lifecycles.strategies import start_instants, steps
 Ev = ReviewEvent
 #: The model's own table.
 LEGAL: dict[str, dict[str, str]] = {
-    "FLAGGED": {"START_REVIEW": "UNDER_REVIEW", "DISMISS": "DISMISSED"},
-    "UNDER_REVIEW": {"CONFIRM_AND_REFER": "CONFIRMED_REFERRED", "DISMISS": "DISMISSED"},
+    "FLAGGED": {"ASSIGN": "ASSIGNED", "START_REVIEW": "UNDER_REVIEW", "DISMISS": "DISMISSED"},
+    "ASSIGNED": {"ASSIGN": "ASSIGNED", "START_REVIEW": "UNDER_REVIEW", "DISMISS": "DISMISSED"},
+    "UNDER_REVIEW": {
+        "ASSIGN": "ASSIGNED",
+        "CONFIRM_AND_REFER": "CONFIRMED_REFERRED",
+        "GIVE_WARNING": "WARNING_GIVEN",
+        "DISMISS": "DISMISSED",
+    },
     "CONFIRMED_REFERRED": {},
+    "WARNING_GIVEN": {},
     "DISMISSED": {},
 }
 actors = st.sampled_from(["DS Smith", "PC Jones", "system", "system:detector"])
@@ -69,6 +76,16 @@ class BreachReviewLifecycle(RuleBasedStateMachine):
     def start_review(self, actor: str) -> None:
         self._fire(Ev.START_REVIEW, actor, True)
 
+    @rule(actor=actors, assignee=st.sampled_from(["PC 4471", "", "  "]))
+    def assign(self, actor: str, assignee: str) -> None:
+        if self._fire(Ev.ASSIGN, actor, bool(assignee.strip()), assignee=assignee):
+            assert (self.review.assignee, self.review.assigned_by) == (assignee, actor)
+
+    @rule(actor=actors, note=st.sampled_from(["", "words of advice"]))
+    def give_warning(self, actor: str, note: str) -> None:
+        if self._fire(Ev.GIVE_WARNING, actor, True, note=note):
+            assert self.review.note == note
+
     @rule(actor=actors)
     def confirm_and_refer(self, actor: str) -> None:
         self._fire(Ev.CONFIRM_AND_REFER, actor, True, referral_reference="CRIME/9")
@@ -83,7 +100,8 @@ class BreachReviewLifecycle(RuleBasedStateMachine):
         self, actor: str, reason: DismissalReason | None, note: str, duplicate_of: str | None
     ) -> None:
         fits = reason is not None
-        fits = fits and (reason is not DismissalReason.OTHER or bool(note))
+        needs_note = (DismissalReason.OTHER, DismissalReason.NO_FURTHER_ACTION)
+        fits = fits and (reason not in needs_note or bool(note))
         fits = fits and (reason is not DismissalReason.DUPLICATE or duplicate_of is not None)
         fits = fits and (reason is not DismissalReason.PRE_SERVICE_CONDUCT or self.pre_service)
         payload = {"reason": reason, "note": note, "duplicate_of": duplicate_of}
@@ -99,7 +117,7 @@ class BreachReviewLifecycle(RuleBasedStateMachine):
 
     @invariant()
     def decisions_are_made_by_people(self) -> None:
-        if self.state in ("CONFIRMED_REFERRED", "DISMISSED"):
+        if self.state in ("CONFIRMED_REFERRED", "WARNING_GIVEN", "DISMISSED"):
             assert self.review.decided_by is not None
             assert not self.review.decided_by.startswith("system")
 

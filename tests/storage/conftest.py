@@ -127,7 +127,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     """A fresh, migrated SQLite database for one test."""
     path = tmp_path / "spo.sqlite"
-    shutil.copyfile(sqlite_template, path)
+    shutil.copy(sqlite_template, path)  # with its mode: 0600, like every database
     return f"sqlite:///{path}"
 
 
@@ -135,7 +135,7 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 def shared_sqlite_store(sqlite_template: Path) -> Iterator[SqlStore]:
     """One SQLite store for the tests that keep to their own ids."""
     path = sqlite_template.with_name("shared.sqlite")
-    shutil.copyfile(sqlite_template, path)
+    shutil.copy(sqlite_template, path)  # with its mode: 0600, like every database
     store = connect(f"sqlite:///{path}", clock=fixed_clock)
     yield store
     store.close()

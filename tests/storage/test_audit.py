@@ -9,21 +9,29 @@ import pytest
 import sqlalchemy as sa
 
 from spo_tracker.storage import SqlStore, Store, connect, verify
-from spo_tracker.storage._audit import GENESIS_HASH, AuditEntry, PendingEntry, chain, check_chain
+from spo_tracker.storage._audit import (
+    AuditEntry,
+    PendingEntry,
+    chain,
+    check_chain,
+    genesis_entry,
+)
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, NOW, fixed_clock
 
 
 def _entries(count: int) -> list[AuditEntry]:
+    """The genesis entry (index and number 0) and ``count`` entries after it (index = number)."""
+    genesis = genesis_entry(NOW, "nonce")
     pending = [
         PendingEntry(NOW.add(minutes=n), ACTOR, "x.changed", "x", f"X{n}", {"n": n}, "why")
         for n in range(count)
     ]
-    return chain(pending, 0, GENESIS_HASH)
+    return [genesis, *chain(pending, 0, genesis.entry_hash)]
 
 
 def _renumber(entries: list[AuditEntry]) -> list[AuditEntry]:
-    return [attrs.evolve(e, seq=n) for n, e in enumerate(entries, start=1)]
+    return [attrs.evolve(e, seq=n) for n, e in enumerate(entries)]
 
 
 def test_an_intact_chain_verifies_and_reports_its_head() -> None:
@@ -35,9 +43,11 @@ def test_an_intact_chain_verifies_and_reports_its_head() -> None:
     assert "intact" in report.describe()
 
 
-def test_an_empty_trail_verifies() -> None:
-    """Nothing written yet is not a break."""
-    assert check_chain([], (0, GENESIS_HASH)).ok
+def test_a_trail_of_only_its_genesis_entry_verifies() -> None:
+    """Nothing written yet is not a break: the genesis entry is the head."""
+    entries = _entries(0)
+    report = check_chain(entries, (0, entries[0].entry_hash))
+    assert (report.ok, report.checked, report.head_seq) == (True, 0, 0)
 
 
 @pytest.mark.parametrize("field", ["changes", "reason", "actor_id", "event", "subject_id"])
@@ -45,7 +55,7 @@ def test_an_altered_entry_is_named(field: str) -> None:
     """Any field changed in place breaks that entry's hash."""
     entries = _entries(6)
     changes: dict[str, Any] = {field: "forged"}
-    entries[3] = attrs.evolve(entries[3], **changes)
+    entries[4] = attrs.evolve(entries[4], **changes)
     report = check_chain(entries, None)
     assert (report.ok, report.first_bad_seq) == (False, 4)
     assert "altered" in (report.problem or "")
@@ -54,14 +64,14 @@ def test_an_altered_entry_is_named(field: str) -> None:
 def test_an_altered_time_is_named() -> None:
     """Moving an entry in time breaks its hash too."""
     entries = _entries(4)
-    entries[1] = attrs.evolve(entries[1], recorded_at=entries[1].recorded_at.add(seconds=1))
+    entries[2] = attrs.evolve(entries[2], recorded_at=entries[2].recorded_at.add(seconds=1))
     assert check_chain(entries, None).first_bad_seq == 2
 
 
 def test_a_deleted_entry_is_named() -> None:
     """A gap in the numbers names the missing entry."""
     entries = _entries(6)
-    del entries[2]
+    del entries[3]
     report = check_chain(entries, None)
     assert report.first_bad_seq == 3
     assert "missing" in (report.problem or "")
@@ -70,7 +80,7 @@ def test_a_deleted_entry_is_named() -> None:
 def test_a_deleted_and_renumbered_entry_is_named() -> None:
     """Closing the gap does not help: the next entry no longer links."""
     entries = _entries(6)
-    del entries[2]
+    del entries[3]
     report = check_chain(_renumber(entries), None)
     assert report.first_bad_seq == 3
     assert "link" in (report.problem or "")
@@ -79,8 +89,8 @@ def test_a_deleted_and_renumbered_entry_is_named() -> None:
 def test_an_inserted_entry_is_named() -> None:
     """An entry slipped in (and the rest renumbered) is caught where it sits."""
     entries = _entries(5)
-    forged = attrs.evolve(entries[1], subject_id="FORGED")
-    entries.insert(2, forged)
+    forged = attrs.evolve(entries[2], subject_id="FORGED")
+    entries.insert(3, forged)
     report = check_chain(_renumber(entries), None)
     assert report.first_bad_seq == 3
 
@@ -88,14 +98,14 @@ def test_an_inserted_entry_is_named() -> None:
 def test_reordered_entries_are_named() -> None:
     """Swapping two entries breaks the chain at the first of them."""
     entries = _entries(5)
-    entries[1], entries[2] = entries[2], entries[1]
+    entries[2], entries[3] = entries[3], entries[2]
     assert check_chain(_renumber(entries), None).first_bad_seq == 2
 
 
 def test_a_cut_off_tail_is_caught_by_the_head_record() -> None:
     """Deleting the last entries leaves a whole chain, but the head still names them."""
     entries = _entries(6)
-    report = check_chain(entries[:4], (6, entries[-1].entry_hash))
+    report = check_chain(entries[:5], (6, entries[-1].entry_hash))
     assert (report.ok, report.first_bad_seq) == (False, 5)
     assert "5 to 6" in (report.problem or "")
     assert "BROKEN at entry 5" in report.describe()
@@ -163,9 +173,10 @@ def test_triggers_refuse_to_rewrite_the_trail(
 
 _INSERT_COPY = (
     "INSERT INTO audit_entries (seq, recorded_at, actor_id, actor_role, event, subject_kind,"
-    " subject_id, changes, reason, prev_hash, entry_hash) SELECT {seq}, recorded_at, actor_id,"
-    " actor_role, event, subject_kind, {subject}, changes, reason, prev_hash, {digest}"
-    " FROM audit_entries WHERE seq = {source}"
+    " subject_id, changes, reason, prev_hash, entry_hash, record_digest, key_id, mac)"
+    " SELECT {seq}, recorded_at, actor_id, actor_role, event, subject_kind, {subject}, changes,"
+    " reason, prev_hash, {digest}, record_digest, key_id, mac FROM audit_entries"
+    " WHERE seq = {source}"
 )
 
 #: (what was done, statements, first bad entry, words of the problem, statements undoing it)
@@ -254,6 +265,9 @@ _COLUMNS = (
     "reason",
     "prev_hash",
     "entry_hash",
+    "record_digest",
+    "key_id",
+    "mac",
 )
 
 

@@ -99,7 +99,10 @@ def _fill_at_first_revision(url: str) -> list[object]:
                     values = {c.name: getattr(row, c.name) for c in table.columns if c.name in then}
                     conn.execute(sa.insert(table).values(values))
             audit = METADATA.tables["audit_entries"]
-            conn.execute(sa.insert(audit), [_entry_values(e) for e in chain(pending, 0, "0" * 64)])
+            then = {c["name"] for c in existing.get_columns("audit_entries")}
+            entries = chain(pending, 0, "0" * 64)
+            old = [{k: v for k, v in _entry_values(e).items() if k in then} for e in entries]
+            conn.execute(sa.insert(audit), old)
     finally:
         engine.dispose()
     return stored
@@ -447,3 +450,88 @@ def test_upgrade_is_idempotent(tmp_path: Path) -> None:
     upgrade(url)
     assert upgrade(url) == head_revision()
     assert _schema_diff(url) == []
+
+
+def _fill_trail_at_0007(url: str) -> tuple[int, str]:
+    """Records and a three-entry trail as the 0007 code wrote them; returns the head."""
+    _fill_rows(url, builders.defendant("D1"), builders.person("P1"))
+    pending = [
+        PendingEntry(NOW, ACTOR, "defendant.created", "defendant", str(n), {"n": n}, "")
+        for n in range(3)
+    ]
+    entries = chain(pending, 0, "0" * 64)
+    engine = make_engine(parse_url(url))
+    try:
+        with engine.begin() as conn:
+            then = {c["name"] for c in sa.inspect(conn).get_columns("audit_entries")}
+            old = [{k: v for k, v in _entry_values(e).items() if k in then} for e in entries]
+            conn.execute(sa.insert(METADATA.tables["audit_entries"]), old)
+            conn.execute(
+                sa.text("UPDATE audit_head SET last_seq = 3, last_hash = :h"),
+                {"h": entries[-1].entry_hash},
+            )
+    finally:
+        engine.dispose()
+    return 3, entries[-1].entry_hash
+
+
+def _downgrade_to_0007(url: str) -> None:
+    target = parse_url(url)
+    engine = make_engine(target)
+    run_downgrade(engine, target, "0007")
+    engine.dispose()
+
+
+def _check_audit_genesis_migration(url: str) -> None:
+    """0007 with a trail -> head: a genesis entry adopts the trail, which still verifies (also
+    deep); down to 0007 before any new entry is a clean undo; after one, the seals, digests
+    and genesis the new entries' hashes cover are kept, and upgrading again keeps them."""
+    assert upgrade(url, revision="0007") == "0007"
+    head = _fill_trail_at_0007(url)
+    assert upgrade(url) == head_revision()
+    store = connect(url, clock=fixed_clock)
+    try:
+        report = verify(store, deep=True)
+        assert (report.ok, report.checked, (report.head_seq, report.head_hash)) == (
+            True,
+            3,
+            head,
+        )
+        genesis = next(iter(store.audit_entries()))
+        assert (genesis.seq, genesis.event) == (0, "audit.genesis")
+        assert '"adopted":{"head_hash"' in genesis.changes
+    finally:
+        store.close()
+    _downgrade_to_0007(url)
+    assert "record_digest" not in _columns(url, "audit_entries")
+    assert "audit_batch" not in _columns(url, "incidents")
+    assert upgrade(url) == head_revision()
+    store = connect(url, clock=fixed_clock)
+    try:
+        ingest_incidents(store, builders.incidents("J", 3), actor=ACTOR)
+        assert verify(store, deep=True).ok
+    finally:
+        store.close()
+    _downgrade_to_0007(url)
+    assert schema_revision(url) == "0007"
+    assert "record_digest" in _columns(url, "audit_entries")  # kept: entry 4 covers it
+    assert upgrade(url) == head_revision()
+    store = connect(url, clock=fixed_clock)
+    try:
+        report = verify(store, deep=True)
+        assert (report.ok, report.checked) == (True, 4)
+    finally:
+        store.close()
+
+
+def test_upgrading_a_0007_sqlite_database_adopts_its_trail(tmp_path: Path) -> None:
+    """Migration 0008 writes a genesis entry that adopts the trail, and is undone cleanly."""
+    _check_audit_genesis_migration(_empty_sqlite(tmp_path))
+
+
+@pytest.mark.postgres
+def test_upgrading_a_0007_postgres_database_adopts_its_trail(
+    postgres_server: PostgresServer,
+) -> None:
+    """The same on PostgreSQL."""
+    _check_audit_genesis_migration(_empty_postgres(postgres_server))

@@ -71,8 +71,12 @@ INTROS: Final[Mapping[str, str]] = {
     ),
     "breach_review": (
         "Breach without reasonable excuse is an offence (SPA2019 s.8(1)) and excuse is for a "
-        "court, so software only flags: a person starts the review and either confirms and "
-        "refers it or dismisses it with a reason. System actors are refused."
+        "court, so software only flags: a person assigns the alert to an officer, starts the "
+        "review (the first action) and decides: referred for a charging decision, a warning "
+        "or words of advice, or dismissed with a reason (no further action and other need a "
+        "note; a duplicate names what it duplicates). System actors are refused. Each step "
+        "keeps who and when (the MoJ timeliness chain). Decisions are final: new evidence on "
+        "a decided alert opens a new FLAGGED round that names the decided review."
     ),
 }
 

@@ -1,0 +1,335 @@
+"""Deep verification and checkpoints: the records against the trail, the trail against a file.
+
+Deep verification recomputes the digest of every stored record (and of every
+bulk incident batch, from its rows) and compares it with the digest the last
+audit entry about it recorded: a record changed, deleted or inserted with SQL,
+outside the library, is named by kind and id (never by a value).
+
+A checkpoint is the trail's head (number and hash, and the genesis hash),
+sealed with the audit key and written to a file outside the database; a later
+verification with it fails if the trail no longer reaches that head.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+from sqlalchemy import select
+from sqlmodel import Session
+
+from spo_tracker.errors import (
+    AuditKeyError,
+    InvalidValueError,
+    OutputWriteError,
+    StoredRecordError,
+)
+from spo_tracker.storage import _codec
+from spo_tracker.storage._audit import GENESIS_EVENT, AuditEntry, _adopted
+from spo_tracker.storage._digests import batch_bytes, matches
+from spo_tracker.storage._keys import AuditKeyring
+from spo_tracker.storage._mapping import MAPPERS, Mapper
+from spo_tracker.storage._sql import _BATCH_COLUMNS, SqlRecords, SqlStore, _refs_json, _table
+from spo_tracker.storage._types import to_epoch_us
+
+__all__ = ["Checkpoint", "Expected", "deep_findings", "read_checkpoint", "write_checkpoint"]
+
+#: Bulk entries that store many records of a kind under one digest, without naming each.
+_BULK_KINDS: Final = {"alert_batch": "alert", "compliance_batch": "compliance_record"}
+_CHUNK: Final = 500
+
+
+class Expected:
+    """What the trail says the records hold: collected while the chain is walked."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], str] = {}
+        self.batches: dict[str, str] = {}
+        self.bulk_kinds: set[str] = set()
+        self.legacy = False
+        self.genesis_hash: str | None = None
+        self.hashes: dict[int, str] = {}
+        self.watch: int | None = None
+
+    def collect(self, entries: Iterable[AuditEntry]) -> Iterator[AuditEntry]:
+        """Pass ``entries`` through, remembering each record digest."""
+        for entry in entries:
+            if entry.seq == 0 and entry.event == GENESIS_EVENT:
+                self.genesis_hash = entry.entry_hash
+                self.legacy = _adopted(entry.changes) is not None
+            if entry.seq == self.watch:
+                self.hashes[entry.seq] = entry.entry_hash
+            digest, kind = entry.record_digest, entry.subject_kind
+            if kind in _BULK_KINDS:
+                self.bulk_kinds.add(_BULK_KINDS[kind])
+            elif digest is None:
+                pass
+            elif kind == "incident_batch":
+                self.batches[entry.subject_id] = digest
+            else:
+                self.records[(kind, entry.subject_id)] = digest
+            yield entry
+
+
+def deep_findings(
+    store: SqlStore, expected: Expected, keyring: AuditKeyring | None
+) -> tuple[list[str], list[str]]:
+    """Every difference between the stored records and the trail, and notes on what was
+    not checked.
+
+    Raises:
+        AuditKeyError: record digests are keyed and ``keyring`` lacks their key.
+    """
+    findings: list[str] = []
+    unchecked: dict[str, int] = {}
+    session = Session(store.engine)
+    try:
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        records = SqlRecords(session, store.url.shown)
+        for mapper in MAPPERS.values():
+            _check_kind(session, records, mapper, expected, keyring, findings, unchecked)
+        _check_batches(session, store.url.is_sqlite, expected, keyring, findings, unchecked)
+    finally:
+        session.close()
+    notes = [f"{n} {what}: not checked one by one" for what, n in sorted(unchecked.items())]
+    return findings, notes
+
+
+def _keys(session: Session, mapper: Mapper[Any]) -> list[str]:
+    root = _table(mapper.root)
+    column = root.c[mapper.key_column]
+    stmt = select(column)
+    if mapper.kind == "incident":  # those in a bulk batch are checked with their batch
+        stmt = stmt.where(root.c.audit_batch.is_(None))
+    return list(session.execute(stmt.order_by(column)).scalars())
+
+
+def _check_kind(
+    session: Session,
+    records: SqlRecords,
+    mapper: Mapper[Any],
+    expected: Expected,
+    keyring: AuditKeyring | None,
+    findings: list[str],
+    unchecked: dict[str, int],
+) -> None:
+    kind = mapper.kind
+    stored = _keys(session, mapper)
+    for start in range(0, len(stored), _CHUNK):
+        for key, text in _texts(records, mapper, stored[start : start + _CHUNK]):
+            digest = expected.records.get((kind, key))
+            if digest is None:
+                why = _unaudited(kind, expected)
+                if why is None:
+                    findings.append(f"{kind} {key!r}: not in the audit trail (added outside it)")
+                else:
+                    unchecked[why] = unchecked.get(why, 0) + 1
+            elif text is None:
+                findings.append(f"{kind} {key!r}: cannot be read (edited so it breaks a rule)")
+            else:
+                _compare(digest, text, keyring, f"{kind} {key!r}", findings)
+    present = set(stored)
+    for wanted_kind, key in expected.records:
+        if wanted_kind != kind or key in present:
+            continue
+        if not _in_batch(session, mapper, key):
+            findings.append(f"{kind} {key!r}: deleted outside the library")
+            continue
+        for _, text in _texts(records, mapper, [key]):
+            what = f"{kind} {key!r}"
+            if text is None:
+                findings.append(f"{what}: cannot be read (edited so it breaks a rule)")
+            else:
+                _compare(expected.records[(kind, key)], text, keyring, what, findings)
+
+
+def _in_batch(session: Session, mapper: Mapper[Any], key: str) -> bool:
+    """Whether ``key`` is an incident stored in a bulk batch (and changed since, alone)."""
+    if mapper.kind != "incident":
+        return False
+    root = _table(mapper.root)
+    stmt = select(root.c.incident_id).where(root.c.incident_id == key)
+    return session.execute(stmt).first() is not None
+
+
+def _unaudited(kind: str, expected: Expected) -> str | None:
+    """Why a record without an entry of its own is not a finding (``None``: it is one)."""
+    if kind in expected.bulk_kinds:
+        return f"{kind} records stored in bulk"
+    if expected.legacy:
+        return f"{kind} records last written before record digests (0008)"
+    return None
+
+
+def _texts(
+    records: SqlRecords, mapper: Mapper[Any], keys: list[str]
+) -> Iterator[tuple[str, bytes | None]]:
+    """Each record's canonical text (``None``: it no longer reads as a record)."""
+    try:
+        found = records.load_many(mapper, keys)
+    except StoredRecordError:
+        found = {}
+        for key in keys:
+            try:
+                found.update(records.load_many(mapper, [key]))
+            except StoredRecordError:
+                yield key, None
+    for key, obj in found.items():
+        yield key, _codec.canonical_json(_codec.dump(obj, type(obj))).encode()
+
+
+def _compare(
+    digest: str, text: bytes, keyring: AuditKeyring | None, what: str, findings: list[str]
+) -> None:
+    verdict = matches(digest, text, keyring)
+    if verdict is None:
+        raise AuditKeyError(
+            digest.split(":")[1], "record digests", "they are keyed: give this key to verify"
+        )
+    if not verdict:
+        findings.append(f"{what}: differs from its last audit entry (changed outside the library)")
+
+
+def _check_batches(
+    session: Session,
+    sqlite: bool,
+    expected: Expected,
+    keyring: AuditKeyring | None,
+    findings: list[str],
+    unchecked: dict[str, int],
+) -> None:
+    columns = ", ".join(_BATCH_COLUMNS)
+    sql = f"SELECT {columns} FROM incidents WHERE audit_batch IS NOT NULL ORDER BY audit_batch"
+    seen: set[str] = set()
+    for batch, rows in _grouped(session.connection().exec_driver_sql(sql), sqlite):
+        seen.add(batch)
+        digest = expected.batches.get(batch)
+        if digest is None:
+            findings.append(f"incident_batch {batch!r}: not in the audit trail (added outside it)")
+        elif any(("incident", row[0]) in expected.records for row in rows):
+            why = "incident batches with an incident changed since"
+            unchecked[why] = unchecked.get(why, 0) + 1
+        else:
+            _compare(digest, batch_bytes(rows), keyring, f"incident_batch {batch!r}", findings)
+    for batch in sorted(set(expected.batches) - seen):
+        findings.append(f"incident_batch {batch!r}: every row deleted outside the library")
+
+
+def _grouped(result: Any, sqlite: bool) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """Rows by batch, each in the SQLite form the batch digest was computed over."""
+    batch: str | None = None
+    rows: list[tuple[Any, ...]] = []
+    for raw in result:
+        row = _normal(tuple(raw), sqlite)
+        if row[-1] != batch:
+            if batch is not None:
+                yield batch, rows
+            batch, rows = row[-1], []
+        rows.append(row)
+    if batch is not None:
+        yield batch, rows
+
+
+def _normal(r: tuple[Any, ...], sqlite: bool) -> tuple[Any, ...]:
+    values = list(r)
+    values[8] = bool(values[8])
+    if not sqlite:
+        values[1] = to_epoch_us(values[1])
+        values[12] = _refs_json(tuple(values[12]))
+        values[13] = None if values[13] is None else to_epoch_us(values[13])
+    return tuple(values)
+
+
+# -- checkpoints ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Checkpoint:
+    """The head of a trail at one moment, sealed with the audit key, kept outside the database.
+
+    Attributes:
+        genesis_hash: the trail's genesis entry hash (which trail it is).
+        head_seq: the last entry's number then.
+        head_hash: its hash.
+        key_id: the key that sealed it (``None``: not sealed).
+        mac: HMAC-SHA-256 of the three above under that key.
+    """
+
+    genesis_hash: str
+    head_seq: int
+    head_hash: str
+    key_id: str | None = None
+    mac: str | None = None
+
+    @property
+    def message(self) -> str:
+        """What the seal covers."""
+        return f"spo_tracker.checkpoint:{self.genesis_hash}:{self.head_seq}:{self.head_hash}"
+
+    def sealed(self, keyring: AuditKeyring | None) -> Checkpoint:
+        """This checkpoint sealed with the keyring's current key (unsealed without one)."""
+        if keyring is None:
+            return self
+        key = keyring.current
+        return attrs.evolve(self, key_id=key.key_id, mac=key.mac(self.message))
+
+    def seal_problem(self, keyring: AuditKeyring | None) -> str | None:
+        """Why its seal does not hold, or ``None`` if it holds."""
+        if self.key_id is None:
+            return None
+        key = None if keyring is None else keyring.get(self.key_id)
+        if key is None:
+            return f"the checkpoint is sealed with key {self.key_id!r}; give that key"
+        if key.mac(self.message) != self.mac:
+            return "the checkpoint's seal does not match (the file was edited)"
+        return None
+
+
+def write_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> None:
+    """Write ``checkpoint`` to ``path`` as JSON, readable by its owner only (mode 0600).
+
+    The file is written beside ``path`` and renamed over it, so a reader never
+    sees half of it.
+
+    Raises:
+        OutputWriteError: the file cannot be written (a missing folder, a full disk...).
+    """
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.tmp")
+    text = json.dumps(attrs.asdict(checkpoint), sort_keys=True, indent=2) + "\n"
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(descriptor, 0o600)
+            os.write(descriptor, text.encode())
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(temporary, target)
+    except OSError as error:
+        raise OutputWriteError(str(path), error.strerror or type(error).__name__) from None
+
+
+def read_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
+    """The checkpoint in the file at ``path``.
+
+    Raises:
+        InvalidValueError: the file cannot be read or is not a checkpoint.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return Checkpoint(
+            str(data["genesis_hash"]),
+            int(data["head_seq"]),
+            str(data["head_hash"]),
+            None if data.get("key_id") is None else str(data["key_id"]),
+            None if data.get("mac") is None else str(data["mac"]),
+        )
+    except OSError as error:
+        raise InvalidValueError("checkpoint", str(path), error.strerror or "unreadable") from None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise InvalidValueError("checkpoint", str(path), "is not a checkpoint file") from None

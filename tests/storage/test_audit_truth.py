@@ -1,0 +1,612 @@
+"""An audit trail that tells the truth: each tampering of issue 12 is caught by the mode the
+docs say catches it (plain verify, verify with a key, --deep, --checkpoint), on SQLite and
+PostgreSQL; the tampering is planted with SQL, as an owner who drops the triggers would."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+import sqlalchemy as sa
+
+from spo_tracker.cli import main
+from spo_tracker.errors import (
+    AuditKeyError,
+    BatchRejectedError,
+    InvalidValueError,
+    OutputWriteError,
+)
+from spo_tracker.storage import (
+    METADATA,
+    AuditKeyring,
+    InMemoryStore,
+    SqlStore,
+    checkpoint,
+    connect,
+    ingest_incidents,
+    read_checkpoint,
+    verify,
+    write_checkpoint,
+)
+from spo_tracker.storage._audit import entry_hash
+from spo_tracker.storage._digests import batch_bytes
+from spo_tracker.storage._keys import keyring_from_environment, new_key_line
+from tests.storage import builders
+from tests.storage.conftest import ACTOR, fixed_clock
+from tests.storage.test_bulk_alerts import alerts
+
+BACKEND_URLS = [
+    pytest.param("sqlite_url", id="sqlite"),
+    pytest.param("postgres_url", id="postgres", marks=pytest.mark.postgres),
+]
+
+K1 = AuditKeyring.from_text(f"k1 {'11' * 32}", source="test")
+K2 = AuditKeyring.from_text(f"k1 {'11' * 32}\nk2 {'22' * 32}", source="test")
+WRONG = AuditKeyring.from_text(f"k1 {'33' * 32}", source="test")
+POSTCODE = "B15 2TT"
+
+
+@pytest.fixture(params=BACKEND_URLS)
+def url(request: pytest.FixtureRequest) -> str:
+    """A fresh, migrated database on each backend."""
+    return str(request.getfixturevalue(request.param))
+
+
+def _store(url: str, keyring: AuditKeyring | None = None) -> SqlStore:
+    return connect(url, clock=fixed_clock, audit_keyring=keyring)
+
+
+@pytest.fixture
+def filled(url: str) -> str:
+    """A case: a defendant, a protected person, an order, two incident batches (unkeyed)."""
+    _fill(_store(url))
+    return url
+
+
+def _fill(store: SqlStore) -> None:
+    with store.unit_of_work(ACTOR) as uow:
+        uow.defendants.add(builders.defendant("D1"), reason="charged")
+        uow.protected_persons.add(builders.person("P1"), reason="victim")
+        uow.orders.add(builders.order("O1", "D1", ("P1",)), reason="made")
+        uow.commit()
+    ingest_incidents(store, builders.incidents("I", 6), actor=ACTOR, batch_size=3)
+    store.close()
+
+
+def _sql(url: str, *statements: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in statements:
+                conn.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def _drop_triggers(url: str) -> None:
+    """What an attacker with the owner's rights does first."""
+    if url.startswith("sqlite"):
+        names = ("audit_entries_no_update", "audit_entries_no_delete", "audit_head_no_delete")
+        _sql(url, *(f"DROP TRIGGER {n}" for n in (*names, "audit_head_forward_only")))
+    else:
+        _sql(
+            url,
+            "DROP TRIGGER audit_entries_no_update_or_delete ON audit_entries",
+            "DROP TRIGGER audit_entries_no_truncate ON audit_entries",
+            "DROP TRIGGER audit_head_forward_only ON audit_head",
+            "DROP TRIGGER audit_head_no_truncate ON audit_head",
+        )
+
+
+def _check(url: str, keyring: AuditKeyring | None = None, **options: Any) -> Any:
+    store = _store(url, keyring)
+    try:
+        return verify(store, **options)
+    finally:
+        store.close()
+
+
+def _cut_tail(url: str, keep: int, *, head: str) -> None:
+    """Delete the entries after ``keep`` and set the head as given ('delete' or 'move')."""
+    _drop_triggers(url)
+    _sql(url, f"DELETE FROM audit_entries WHERE seq > {keep}")
+    if head == "delete":
+        _sql(url, "DELETE FROM audit_head")
+    else:
+        _sql(
+            url,
+            "UPDATE audit_head SET last_seq = (SELECT max(seq) FROM audit_entries), last_hash ="
+            " (SELECT entry_hash FROM audit_entries ORDER BY seq DESC LIMIT 1)",
+        )
+
+
+# -- the trail cannot be emptied or cut silently ------------------------------------------
+
+
+def test_a_new_database_starts_with_a_genesis_entry(url: str) -> None:
+    """The migration writes entry 0; a trail of it alone verifies with 0 entries."""
+    store = _store(url)
+    try:
+        entries = list(store.audit_entries())
+        assert [(e.seq, e.event) for e in entries] == [(0, "audit.genesis")]
+        assert store.audit_head() == (0, entries[0].entry_hash)
+        report = verify(store)
+        assert (report.ok, report.checked, report.head_seq) == (True, 0, 0)
+        assert "unkeyed: appended forgeries undetectable" in report.describe()
+    finally:
+        store.close()
+
+
+def test_an_intact_trail_verifies_in_every_mode(filled: str, tmp_path: Path) -> None:
+    """Plain, deep and against a checkpoint: nothing to report on an untouched database."""
+    report = _check(filled, deep=True)
+    assert (report.ok, report.findings, report.checked) == (True, (), 5)
+    store = _store(filled)
+    write_checkpoint(checkpoint(store), tmp_path / "head.json")
+    store.close()
+    assert _check(filled, checkpoint=read_checkpoint(tmp_path / "head.json")).ok
+
+
+def test_deleting_the_last_entries_with_the_head_row_fails(filled: str) -> None:
+    """Issue 12 item 5: the tail and the head row deleted together."""
+    _cut_tail(filled, 4, head="delete")
+    report = _check(filled)
+    assert (report.ok, report.first_bad_seq) == (False, 5)
+    assert "head record is missing" in (report.problem or "")
+
+
+def test_truncating_both_tables_fails(filled: str) -> None:
+    """Issue 12 item 5: 'intact: 0 entries' is now a failure."""
+    _drop_triggers(filled)
+    _sql(filled, "DELETE FROM audit_entries", "DELETE FROM audit_head")
+    report = _check(filled)
+    assert (report.ok, report.first_bad_seq) == (False, 0)
+    assert "empty" in (report.problem or "")
+
+
+def test_deleting_the_genesis_entry_fails(filled: str) -> None:
+    """The start of the trail cannot be cut either."""
+    _drop_triggers(filled)
+    _sql(filled, "DELETE FROM audit_entries WHERE seq = 0")
+    report = _check(filled)
+    assert (report.ok, report.first_bad_seq) == (False, 0)
+    assert "genesis" in (report.problem or "")
+
+
+def test_a_tail_cut_with_the_head_moved_back_is_caught_by_deep_and_checkpoint(
+    filled: str, tmp_path: Path
+) -> None:
+    """Plain verify cannot see a consistent cut; the records and a checkpoint can."""
+    store = _store(filled)
+    write_checkpoint(checkpoint(store), tmp_path / "head.json")
+    store.close()
+    _cut_tail(filled, 3, head="move")
+    assert _check(filled).ok  # the documented limit of the chain alone
+    cut = _check(filled, checkpoint=read_checkpoint(tmp_path / "head.json"))
+    assert (cut.ok, cut.first_bad_seq) == (False, 5)
+    assert "cut after the checkpoint" in (cut.problem or "")
+    deep = _check(filled, deep=True)
+    assert not deep.ok
+    assert any("incident_batch 'I-000000..I-000002'" in f for f in deep.findings)
+
+
+# -- a keyed chain -------------------------------------------------------------------------
+
+
+def _forge_append(url: str) -> None:
+    """Copy the last entry as a new one blaming another officer, with a correct SHA-256,
+    and move the head to it (what issue 12 did with a fake restricted read)."""
+    store = _store(url, K2)
+    last = list(store.audit_entries())[-1]
+    store.close()
+    forged = attrs.evolve(
+        last,
+        seq=last.seq + 1,
+        actor_id="PC 9999",
+        event="protected_person.restricted_read",
+        prev_hash=last.entry_hash,
+    )
+    digest = forged.computed_hash()
+    table = METADATA.tables["audit_entries"]
+    values = {c.name: getattr(forged, c.name) for c in table.columns}
+    values["entry_hash"] = digest
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(table), values)
+        conn.execute(
+            sa.text("UPDATE audit_head SET last_seq = :s, last_hash = :h"),
+            {"s": forged.seq, "h": digest},
+        )
+    engine.dispose()
+
+
+def test_an_appended_forgery_is_caught_only_with_a_key(url: str) -> None:
+    """Unkeyed, a forgery with a correct hash verifies (and the report says so); sealed,
+    it does not, even when the forger copies a seal."""
+    _fill(_store(url, K1))
+    _forge_append(url)
+    report = _check(url, K1)
+    assert (report.ok, report.first_bad_seq) == (False, 7)
+    assert "seal does not match" in (report.problem or "")
+    unkeyed = _check(url, None)
+    assert unkeyed.ok
+    assert "seals not checked" in unkeyed.describe()
+
+
+def test_an_unsealed_forgery_after_sealed_entries_is_caught_even_without_the_key(
+    url: str,
+) -> None:
+    """Dropping the seal does not help: an unsealed entry may not follow sealed ones."""
+    _fill(_store(url, K1))
+    store = _store(url, K1)
+    last = list(store.audit_entries())[-1]
+    store.close()
+    forged = attrs.evolve(last, seq=last.seq + 1, prev_hash=last.entry_hash, key_id=None, mac=None)
+    forged = attrs.evolve(forged, entry_hash=forged.computed_hash())
+    table = METADATA.tables["audit_entries"]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(table), {c.name: getattr(forged, c.name) for c in table.columns})
+        conn.execute(
+            sa.text("UPDATE audit_head SET last_seq = :s, last_hash = :h"),
+            {"s": forged.seq, "h": forged.entry_hash},
+        )
+    engine.dispose()
+    report = _check(url, None)
+    assert (report.ok, report.first_bad_seq) == (False, forged.seq)
+    assert "not sealed" in (report.problem or "")
+
+
+def test_a_database_created_with_a_key_has_a_sealed_genesis(tmp_path: Path) -> None:
+    """`db upgrade --audit-key-file` seals entry 0; writes under the key need no rotation."""
+    url = f"sqlite:///{tmp_path / 'sealed.sqlite'}"
+    keys = tmp_path / "keys"
+    keys.write_text(f"k1 {'11' * 32}\n")
+    assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 0
+    _fill(_store(url, K1))
+    store = _store(url, K1)
+    entries = list(store.audit_entries())
+    store.close()
+    assert {e.key_id for e in entries} == {"k1"}
+    assert "audit.key_rotated" not in {e.event for e in entries}
+    assert _check(url, K1).sealed
+
+
+def test_a_sealed_trail_cut_back_to_its_genesis_fails_with_the_key(url: str) -> None:
+    """Every entry after the unsealed genesis deleted and the head moved back: the chain
+    alone sees a whole trail of 0 entries; the key knows a sealed trail ends sealed, and
+    deep verification finds records that no entry accounts for."""
+    _fill(_store(url, K1))
+    _cut_tail(url, 0, head="move")
+    assert _check(url).ok
+    report = _check(url, K1)
+    assert (report.ok, report.first_bad_seq) == (False, 0)
+    assert "not sealed, yet an audit key is given" in (report.problem or "")
+    assert "defendant 'D1': not in the audit trail (added outside it)" in (
+        _check(url, deep=True).findings
+    )
+
+
+def test_a_wrong_key_fails(url: str) -> None:
+    """The same key id with another secret does not verify anything it sealed."""
+    _fill(_store(url, K1))
+    report = _check(url, WRONG)
+    assert not report.ok
+    assert "seal does not match key 'k1'" in (report.problem or "")
+
+
+def test_key_rotation_keeps_old_entries_verifiable(url: str) -> None:
+    """Appending a key to the keyring: a rotation entry, then entries under the new key;
+    the full keyring verifies all of them, the new key alone cannot verify the old ones."""
+    _fill(_store(url, K1))
+    store = _store(url, K2)
+    ingest_incidents(store, builders.incidents("J", 2), actor=ACTOR)
+    entries = list(store.audit_entries())
+    store.close()
+    assert [(e.event, e.key_id) for e in entries[-2:]] == [
+        ("audit.key_rotated", "k2"),
+        ("incidents.ingested", "k2"),
+    ]
+    full = _check(url, K2)
+    assert (full.ok, full.sealed) == (True, True)
+    assert "seals checked" in full.describe()
+    report = _check(url, AuditKeyring((K2.current,)))
+    assert not report.ok
+    assert "keyring does not hold" in (report.problem or "")
+
+
+def test_a_sealed_trail_refuses_writers_without_the_key(url: str) -> None:
+    """A writer without the key would append entries indistinguishable from forgeries."""
+    _fill(_store(url, K1))
+    store = _store(url, None)
+    with pytest.raises(BatchRejectedError) as caught:
+        ingest_incidents(store, builders.incidents("J", 2), actor=ACTOR)
+    assert isinstance(caught.value.cause, AuditKeyError)
+    assert caught.value.cause.key_id == "k1"
+    with store.unit_of_work(ACTOR) as uow:
+        uow.defendants.add(builders.defendant("D2"))
+        with pytest.raises(AuditKeyError, match="'k1'"):
+            uow.commit()
+    store.close()
+    assert _check(url, K1).ok
+
+
+def test_a_rewritten_chain_is_caught_with_the_key(url: str) -> None:
+    """Rewriting an entry and re-hashing everything after it fools plain verify, not seals."""
+    _fill(_store(url, K1))
+    _drop_triggers(url)
+    store = _store(url, K1)
+    entries = list(store.audit_entries())
+    store.close()
+    prev = entries[1].entry_hash
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for entry in entries[2:]:
+            reason = "nothing to see" if entry.seq == 2 else entry.reason
+            new = attrs.evolve(entry, reason=reason, prev_hash=prev)
+            digest = entry_hash(
+                new.seq,
+                new.recorded_at,
+                new.actor_id,
+                new.actor_role,
+                new.event,
+                new.subject_kind,
+                new.subject_id,
+                new.changes,
+                new.reason,
+                new.prev_hash,
+                record_digest=new.record_digest,
+                key_id=new.key_id,
+            )
+            conn.execute(
+                sa.text(
+                    "UPDATE audit_entries SET reason = :r, prev_hash = :p, entry_hash = :h"
+                    " WHERE seq = :s"
+                ),
+                {"r": reason, "p": prev, "h": digest, "s": entry.seq},
+            )
+            prev = digest
+        conn.execute(sa.text("UPDATE audit_head SET last_hash = :h"), {"h": prev})
+    engine.dispose()
+    assert not _check(url, K1).ok
+
+
+# -- record digests and deep verification -------------------------------------------------
+
+
+def _set_postcode(url: str, postcode: str) -> None:
+    table = METADATA.tables["protected_person_restricted"]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        address = dict(conn.execute(sa.select(table.c.address)).scalar_one())
+        address["postcode"] = postcode
+        conn.execute(sa.update(table).values(address=address))
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("edit", "found"),
+    [
+        (
+            "DELETE FROM incidents WHERE incident_id = 'I-000004'",
+            "incident_batch 'I-000003..I-000005'",
+        ),
+        ("DELETE FROM order_terms WHERE order_id = 'O1' AND term_id = 'T1'", "order 'O1'"),
+        ("UPDATE defendants SET revision = revision", None),
+        (
+            "INSERT INTO incidents (incident_id, occurred_at, occurred_at_tz, kind, "
+            "via_third_party, summary, evidence_refs, revision) SELECT 'X-1', occurred_at, "
+            "occurred_at_tz, kind, via_third_party, summary, evidence_refs, 1 FROM incidents "
+            "WHERE incident_id = 'I-000000'",
+            "incident 'X-1': not in the audit trail",
+        ),
+    ],
+    ids=["evidence-incident-deleted", "order-term-deleted", "no-op", "incident-inserted"],
+)
+def test_deep_verify_names_direct_edits_of_case_tables(
+    filled: str, edit: str, found: str | None
+) -> None:
+    """Each edit of the case tables is named by kind and id; a write that changes nothing
+    is not a finding."""
+    _sql(filled, edit)
+    report = _check(filled, deep=True)
+    assert _check(filled).ok  # the chain alone cannot see the records
+    if found is None:
+        assert (report.ok, report.findings) == (True, ())
+    else:
+        assert not report.ok
+        assert any(found in line for line in report.findings), report.findings
+
+
+def test_a_changed_postcode_is_found_and_never_printed(
+    filled: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The person is named by id; neither the old nor the new postcode appears anywhere."""
+    _set_postcode(filled, "ZZ9 9ZZ")
+    code = main(["audit", "verify", "--deep", "--database", filled])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert "protected_person 'P1': differs from its last audit entry" in err
+    for secret in (POSTCODE, "ZZ9 9ZZ", "Safe House"):
+        assert secret not in out + err
+    _set_postcode(filled, POSTCODE)
+    assert _check(filled, deep=True).ok
+
+
+def test_record_digests_are_keyed_when_a_key_is_configured(url: str) -> None:
+    """A digest over restricted details is an HMAC, so the trail cannot confirm a guess;
+    deep verification then needs the key."""
+    _fill(_store(url, K1))
+    store = _store(url, K1)
+    person = next(e for e in store.audit_entries() if e.subject_id == "P1")
+    store.close()
+    assert (person.record_digest or "").startswith("hmac-sha256:k1:")
+    assert _check(url, K1, deep=True).ok
+    _set_postcode(url, "ZZ9 9ZZ")
+    assert _check(url, K1, deep=True).findings == (
+        "protected_person 'P1': differs from its last audit entry (changed outside the library)",
+    )
+
+
+def test_alerts_stored_in_bulk_are_counted_not_flagged(url: str) -> None:
+    """A scan's alerts have one entry for the batch: deep verification says it did not check
+    them one by one, rather than calling them unaudited; one changed later is checked."""
+    store = _store(url)
+    batch = alerts("A", 3)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.add_alerts(batch)
+        uow.commit()
+    with store.unit_of_work(ACTOR) as uow:
+        uow.alerts.update(attrs.evolve(batch[0], severity="critical"), expected_revision=1)
+        uow.commit()
+    store.close()
+    report = _check(url, deep=True)
+    assert (report.ok, report.findings) == (True, ())
+    assert "3 alert records stored in bulk: not checked one by one" not in report.notes
+    assert "2 alert records stored in bulk: not checked one by one" in report.notes
+    table = METADATA.tables["alerts"]
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(table).where(table.c.alert_id == batch[0].alert_id))
+    engine.dispose()
+    found = _check(url, deep=True).findings
+    assert found == (f"alert {batch[0].alert_id!r}: deleted outside the library",)
+
+
+def test_an_incident_changed_after_its_batch_is_checked_on_its_own(filled: str) -> None:
+    """Its own entry's digest covers it from then on; its batch is counted as not checked."""
+    store = _store(filled)
+    with store.unit_of_work(ACTOR) as uow:
+        changed = attrs.evolve(uow.incidents.get("I-000001"), summary="corrected")
+        uow.incidents.update(changed, reason="typo")
+        uow.commit()
+    store.close()
+    report = _check(filled, deep=True)
+    assert (report.ok, report.findings) == (True, ())
+    assert "1 incident batches with an incident changed since: not checked one by one" in (
+        report.notes
+    )
+    _sql(filled, "UPDATE incidents SET summary = 'edited' WHERE incident_id = 'I-000001'")
+    assert _check(filled, deep=True).findings == (
+        "incident 'I-000001': differs from its last audit entry (changed outside the library)",
+    )
+
+
+def test_deep_verification_is_refused_on_the_memory_store() -> None:
+    """Nothing can edit a dictionary behind the store's back: a typed error, not a no-op."""
+    with pytest.raises(InvalidValueError, match="deep"):
+        verify(InMemoryStore(clock=fixed_clock), deep=True)
+
+
+# -- checkpoints ---------------------------------------------------------------------------
+
+
+def test_a_checkpoint_is_sealed_private_and_checked(filled: str, tmp_path: Path) -> None:
+    """Mode 0600; an edited checkpoint file, or one from another trail, fails."""
+    path = tmp_path / "head.json"
+    store = _store(filled, K1)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.note("report.written", "report", "R1")
+        uow.commit()
+    mark = checkpoint(store)
+    store.close()
+    write_checkpoint(mark, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert (mark.key_id, mark.head_seq) == ("k1", 7)  # after a rotation entry and the note
+    assert _check(filled, K1, checkpoint=read_checkpoint(path)).ok
+    moved = attrs.evolve(mark, head_seq=6)
+    report = _check(filled, K1, checkpoint=moved)
+    assert "seal does not match" in (report.problem or "")
+    other = attrs.evolve(mark, genesis_hash="0" * 64).sealed(K1)
+    assert "genesis" in (_check(filled, K1, checkpoint=other).problem or "")
+
+
+def test_the_cli_writes_a_checkpoint_and_verifies_against_it(
+    filled: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`audit new-key`, `audit checkpoint --to`, `audit verify --checkpoint` (exit 3 when cut)."""
+    keys, head = tmp_path / "audit.keys", tmp_path / "head.json"
+    keys.write_text(f"# old key, no newline at the end\nold {'11' * 32}")
+    assert main(["audit", "new-key", "--key-id", "2026-12", "--to", str(keys)]) == 0
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    assert [k.key_id for k in AuditKeyring.from_file(keys).keys] == ["old", "2026-12"]
+    args = ["--database", filled, "--audit-key-file", str(keys)]
+    assert main(["audit", "checkpoint", *args, "--to", str(head)]) == 0
+    assert "sealed with 2026-12" in capsys.readouterr().out
+    assert main(["audit", "verify", *args, "--checkpoint", str(head)]) == 0
+    store = _store(filled, AuditKeyring.from_file(keys))
+    assert [e.event for e in store.audit_entries()][-2:] == [
+        "audit.key_rotated",
+        "audit.checkpoint",
+    ]
+    store.close()
+    _cut_tail(filled, 6, head="move")  # the checkpoint's own entry, 7, cut off
+    capsys.readouterr()
+    assert main(["audit", "verify", *args, "--checkpoint", str(head)]) == 3
+    assert "cut after the checkpoint" in capsys.readouterr().err
+
+
+# -- keys ----------------------------------------------------------------------------------
+
+
+def test_keys_come_from_a_file_or_the_environment(tmp_path: Path) -> None:
+    """The file's last line is current; the variable holds one id:secret; none is None."""
+    path = tmp_path / "keys"
+    path.write_text(f"# old first\n{new_key_line('a')}\n\n{new_key_line('b')}\n")
+    ring = keyring_from_environment({"SPO_TRACKER_AUDIT_KEY_FILE": str(path)})
+    assert ring is not None
+    assert [k.key_id for k in ring.keys] == ["a", "b"]
+    assert ring.current.key_id == "b"
+    env = keyring_from_environment({"SPO_TRACKER_AUDIT_KEY": f"e:{'ab' * 32}"})
+    assert env is not None
+    assert env.current.key_id == "e"
+    assert keyring_from_environment({}) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("k1 abcd", "2 bytes"),
+        (f"k1 {'zz' * 32}", "not hexadecimal"),
+        (f"bad/id {'11' * 32}", "key id"),
+        (f"k1 {'11' * 32}\nk1 {'22' * 32}", "appears twice"),
+        ("# nothing\n", "no key"),
+        ("k1", "<key id> <secret as hex>"),
+    ],
+)
+def test_bad_key_files_are_typed_errors_that_never_quote_a_secret(text: str, words: str) -> None:
+    """Each names the line; a secret is never in the message."""
+    with pytest.raises(AuditKeyError, match=words) as caught:
+        AuditKeyring.from_text(text, source="keys")
+    assert "11" * 32 not in str(caught.value)
+    assert "22" * 32 not in str(caught.value)
+
+
+def test_a_checkpoint_that_cannot_be_written_is_a_typed_error(tmp_path: Path) -> None:
+    """A missing folder: OutputWriteError naming the path, nothing left behind."""
+    mark = checkpoint(InMemoryStore(clock=fixed_clock))
+    with pytest.raises(OutputWriteError, match="no-such-folder"):
+        write_checkpoint(mark, tmp_path / "no-such-folder" / "head.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_key_file_is_a_typed_error(tmp_path: Path) -> None:
+    """Not an OSError from deep inside."""
+    with pytest.raises(AuditKeyError, match="cannot read"):
+        AuditKeyring.from_file(tmp_path / "absent")
+    assert not os.path.exists(tmp_path / "absent")
+
+
+def test_the_batch_encoding_is_pinned() -> None:
+    """Batch digests cover marshal format 2 of the rows in id order: these bytes must never
+    change, or every stored batch digest would stop matching its rows."""
+    rows = [("b", 2**40, -1.9, None, False, "é"), ("a", 1, 52.5, None, True, "")]
+    assert batch_bytes(rows).hex() == (
+        "5b0200000028060000007501000000616901000000670000000000404a404e54750000000028060000"
+        "007501000000626c0300000000000000000467666666666666febf4e467502000000c3a9"
+    )
+    assert batch_bytes(list(reversed(rows))) == batch_bytes(rows)
