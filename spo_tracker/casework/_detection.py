@@ -511,7 +511,9 @@ def run_detection(
     A run as of an instant before the latest stored run's is refused
     (:class:`~spo_tracker.errors.EarlierRunError`): it would replace later
     judgements with what was known less. To see what was known then, use
-    :func:`detect_stored`, which stores nothing.
+    :func:`detect_stored`, which stores nothing. The check is against runs
+    already committed (before detection, and again in each storing attempt):
+    two runs at different instants started together are not ordered by it.
 
     ``since`` does nothing to the detection in this release: every run reads
     the whole history before ``at``. It is checked (aware, not after ``at``)
