@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Final, NoReturn
 import pendulum
 
 from spo_tracker import __version__
-from spo_tracker.errors import SpoTrackerError
+from spo_tracker.errors import DatabaseBusyError, SpoTrackerError, StoreRetriesExhaustedError
 
 if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
     from spo_tracker.casework import AlertEntry, DetectionRun, StoredRecords
@@ -334,9 +334,10 @@ def _add_scan(commands: argparse._SubParsersAction[_Parser]) -> None:
         "scan",
         help="run breach detection over the stored data, keep and print the alerts",
         description="Run breach detection over every stored incident (and the dated checks: "
-        "positive requirements and sign-on days, interim orders ending, renewal reviews, "
-        "notification deadlines), keep the alerts in the database (by their stable id, so a "
-        "second scan adds nothing) and print them, most severe first. The run is recorded in "
+        "positive requirements and sign-on days, SPA2019 s.1(2)(b) and s.8(1); interim "
+        "orders ending, s.5(6); renewal reviews, s.4; notification deadlines, s.9-s.11), "
+        "keep the alerts in the database (by their stable id, so a second scan adds nothing) "
+        "and print them, most severe first. The run is recorded in "
         "the audit trail.",
     )
     _at_option(scan)
@@ -356,8 +357,9 @@ def _add_detect(commands: argparse._SubParsersAction[_Parser]) -> None:
         "detect",
         help="run breach detection, keep the alerts and print new / updated / unchanged",
         description="The nightly job's detection step: run every detection rule over the "
-        "stored data as of --at (like scan), upsert the alerts by their stable id (evidence "
-        "merged, counts updated) and print how many are new, updated and unchanged. Running "
+        "stored data as of --at (like scan), upsert the alerts by their stable id (each one "
+        "found again replaces the stored one; a run before the latest stored run's --at is "
+        "refused) and print how many are new, updated and unchanged. Running "
         "it again adds nothing and exits 0. The run is recorded in the audit trail.",
     )
     _at_option(detect)
@@ -1071,8 +1073,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit code when the database stayed busy (locks, deadlocks, concurrent writers) and
+#: the command can be repeated as it is (``EX_TEMPFAIL`` of sysexits.h).
+EXIT_TRY_AGAIN = 75
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (130 if interrupted)."""
+    """Run the command line; returns the exit code (0 done, 2 bad input or a refusal,
+    3 a broken audit chain, 75 the database stayed busy: run it again, 130 interrupted,
+    1 unexpected)."""
     _tolerant_output()
     try:
         args = _parser().parse_args(argv)
@@ -1094,6 +1103,11 @@ def _run(args: argparse.Namespace) -> int:
     try:
         _refuse_outputs(args)
         return handler(args)
+    except (StoreRetriesExhaustedError, DatabaseBusyError) as error:
+        # Not the user's doing: other writers held the database; the same command can be
+        # run again safely (EX_TEMPFAIL, so a scheduler can tell it from bad input).
+        _error(args, f"spo-tracker: error: {error} (temporary: run it again)")
+        return EXIT_TRY_AGAIN
     except SpoTrackerError as error:
         _error(args, f"spo-tracker: error: {error}")
         return 2

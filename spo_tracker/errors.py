@@ -19,6 +19,7 @@ __all__ = [
     "DatabaseError",
     "DatabaseUnavailableError",
     "DuplicateRecordError",
+    "EarlierRunError",
     "EventDeliveryError",
     "GuardRejectedError",
     "IllegalTransitionError",
@@ -38,6 +39,7 @@ __all__ = [
     "RecordConflictError",
     "SchemaVersionError",
     "SpoTrackerError",
+    "StoreRetriesExhaustedError",
     "StoredRecordError",
     "UnknownCodeError",
     "UnknownPlatformError",
@@ -323,6 +325,47 @@ class StoredRecordError(DatabaseError, ValueError):
 
 class DatabaseBusyError(DatabaseError):
     """The database stayed locked past the timeout, or two writers deadlocked; retry."""
+
+
+class StoreRetriesExhaustedError(DatabaseError):
+    """Storing kept meeting concurrent writers (a stale revision, a duplicate key, a lock,
+    a deadlock or a serialization failure) on every attempt; nothing was stored.
+
+    The run can be repeated safely: alerts are stored by their stable id.
+
+    Attributes:
+        attempts: how many times it was tried.
+        cause: the last attempt's error.
+    """
+
+    def __init__(self, attempts: int, cause: Exception) -> None:
+        self.attempts = attempts
+        self.cause = cause
+        super().__init__(
+            f"alerts not stored after {attempts} attempts ({type(cause).__name__}: {cause}); "
+            "nothing was stored and the run can be repeated safely"
+        )
+
+
+class EarlierRunError(SpoTrackerError, ValueError):
+    """A detection run asked to store alerts as of an instant before a stored run's.
+
+    The stored alerts are the later run's judgement; an earlier one would replace
+    it with what was known less. Nothing was read or stored.
+
+    Attributes:
+        at: the instant this run would judge as of.
+        latest: the instant of the latest stored detection run.
+    """
+
+    def __init__(self, at: str, latest: str) -> None:
+        self.at = at
+        self.latest = latest
+        super().__init__(
+            f"detection run at={at} is before the stored run at={latest}: it would replace "
+            "later judgements; to see what was known then, detect without storing "
+            "(casework.detect_stored, or spo-tracker report without --stored)"
+        )
 
 
 class BatchRejectedError(SpoTrackerError, ValueError):

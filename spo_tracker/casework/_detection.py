@@ -5,8 +5,9 @@ demo and a force's nightly job): read every order, defendant, protected person
 and notification duty from a :class:`~spo_tracker.storage.Store`, stream the
 stored incidents through a :class:`~spo_tracker.detection.engine.Detector`, add
 the alerts that rest on dates (positive requirements not met and sign-on days
-missed, interim orders near their end, renewal reviews, notification failures
-and deadlines), and upsert the alerts by their stable id. Memory stays bounded
+missed, SPA2019 s.1(2)(b) and s.8(1); interim orders near their end, s.5(6);
+renewal reviews, s.4; notification failures and deadlines, s.9-s.11), and
+upsert the alerts by their stable id. Memory stays bounded
 by the number of records and alerts, not incidents.
 
 Compliance records (a requirement met, a sign-on made) are read order by
@@ -23,7 +24,9 @@ leave this process in a report (see :mod:`spo_tracker.reports`).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import attrs
 import pendulum
@@ -48,8 +51,11 @@ from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.errors import (
     ConcurrencyConflictError,
-    ConstraintViolationError,
+    DatabaseBusyError,
+    DuplicateRecordError,
+    EarlierRunError,
     InvalidValueError,
+    StoreRetriesExhaustedError,
 )
 from spo_tracker.storage import Actor, Store, UnitOfWork, scan_incidents
 
@@ -225,9 +231,21 @@ def detect_stored(
     return ScanResult(alerts, found.unattributed, found.incidents_seen)
 
 
-#: How many times a store of alerts is tried when a concurrent run stored the same alerts
-#: first (a duplicate key or a stale revision): each attempt reads what is stored afresh.
+#: How many times storing alerts is tried when concurrent writers get in the way.
 _ATTEMPTS = 5
+#: The pause before the second attempt, in seconds; it doubles with each attempt, and a
+#: random share of it is taken, so two runs that collided do not collide again in step.
+_PAUSE = 0.05
+#: What a concurrent writer causes, so a fresh attempt can succeed: a duplicate key (it
+#: added the alert first), a stale revision (it updated it first), a lock timeout, a
+#: deadlock or a serialization failure (DatabaseBusyError). Any other error is the same
+#: on every attempt, so it is raised at once.
+_RETRIED = (DuplicateRecordError, ConcurrencyConflictError, DatabaseBusyError)
+
+
+def _pause(attempt: int) -> None:
+    """Wait a jittered, growing moment before attempt ``attempt + 1``."""
+    time.sleep(random.uniform(0, _PAUSE * 2 ** (attempt - 1)))
 
 
 @attrs.frozen
@@ -286,102 +304,48 @@ class DetectionRun:
         return ScanResult(self.alerts, self.unattributed, self.incidents_seen)
 
 
-def _earlier(a: pendulum.DateTime, b: pendulum.DateTime) -> pendulum.DateTime:
-    return b if instant_before(b, a) else a
-
-
-def _earliest(a: pendulum.DateTime | None, b: pendulum.DateTime | None) -> pendulum.DateTime | None:
-    if a is None or b is None:
-        return a if b is None else b
-    return _earlier(a, b)
-
-
-def _latest(a: pendulum.DateTime | None, b: pendulum.DateTime | None) -> pendulum.DateTime | None:
-    if a is None or b is None:
-        return a if b is None else b
-    return b if instant_before(a, b) else a
-
-
-def merge_alerts(
-    stored: Alert, found: Alert, *, occurred: Mapping[str, _dt.datetime] | None = None
-) -> Alert:
+def merge_alerts(stored: Alert, found: Alert) -> Alert:
     """The alert to keep when ``found`` is raised again over the ``stored`` one.
 
-    ``found`` is the latest judgement. When it rests on every incident the
-    stored alert rested on (the usual case: a later run has seen at least as
-    much), it replaces the stored alert, except that an alert resting on dates
+    Every detection run reads the whole history before its ``at`` (``since``
+    does not narrow the read), so ``found`` is a complete judgement: it
+    replaces everything detection put in the stored alert (evidence, count,
+    first-seen, last-seen and breach times, severity, explanation, title,
+    flags, protected persons, windows and deadline). Evidence can therefore
+    shrink: an incident no longer attributed to the defendant leaves the
+    alert. One thing is kept from the stored alert: an alert resting on dates
     alone (no evidence incidents) keeps the time it was first identified, so a
-    nightly re-run at a later ``at`` does not churn it. When ``found`` lacks
-    some of the stored evidence (a run as of an earlier ``at``, or an incident
-    attributed elsewhere since), the evidence is the union of both, in the
-    order the incidents happened (time, then id), the count follows it, the
-    first-seen, breach and identified times are the earliest of both, the
-    last-seen time the latest, and the severity never drops.
+    nightly re-run at a later ``at`` does not churn it (an alert with evidence
+    is identified when its evidence says, and takes ``found``'s time).
 
     Args:
         stored: the alert as stored.
         found: the same alert (same id) as raised now.
-        occurred: when each evidence incident happened, by id; needed only when the
-            stored alert has evidence that ``found`` lacks.
 
     Returns:
         ``stored`` itself when nothing would change, else the alert to store.
 
     Raises:
-        InvalidValueError: the two alerts have different ids, or an evidence incident's
-            time is needed but not in ``occurred``.
+        InvalidValueError: either is not an Alert, or the two have different ids.
     """
+    for name, value in (("stored", stored), ("found", found)):
+        if not isinstance(value, Alert):
+            raise InvalidValueError(name, value, "is not an Alert")
     if stored.alert_id != found.alert_id:
         raise InvalidValueError("alert_id", found.alert_id, f"is not {stored.alert_id!r}")
+    merged = found
     if not found.evidence_ids and not stored.evidence_ids:
-        merged = attrs.evolve(
-            found, identified_at=_earlier(stored.identified_at, found.identified_at)
-        )
-    elif set(stored.evidence_ids) <= set(found.evidence_ids):
-        merged = found
-    else:
-        merged = _union(stored, found, occurred or {})
+        first = found.identified_at
+        if instant_before(stored.identified_at, first):
+            first = stored.identified_at
+        merged = attrs.evolve(found, identified_at=first)
     return stored if merged == stored else merged
 
 
-def _union(stored: Alert, found: Alert, occurred: Mapping[str, _dt.datetime]) -> Alert:
-    known = set(found.evidence_ids)
-    union = [*found.evidence_ids, *(i for i in stored.evidence_ids if i not in known)]
-    for key in union:
-        if key not in occurred:
-            raise InvalidValueError(
-                "evidence_ids", key, "the time this incident happened is needed"
-            )
-    evidence = sorted(union, key=lambda k: (pendulum.instance(occurred[k]).timestamp(), k))
-    return attrs.evolve(
-        found,
-        evidence_ids=tuple(evidence),
-        count=len(evidence),
-        severity=max(stored.severity, found.severity),
-        first_seen=_earliest(stored.first_seen, found.first_seen),
-        last_seen=_latest(stored.last_seen, found.last_seen),
-        breach_time=_earliest(stored.breach_time, found.breach_time),
-        identified_at=_earlier(stored.identified_at, found.identified_at),
-    )
-
-
-def _occurred(uow: UnitOfWork, pairs: list[tuple[Alert, Alert]]) -> dict[str, _dt.datetime]:
-    """When the evidence of each (stored, found) pair happened, for the pairs that need a
-    union (stored evidence the new alert lacks); read from the store in chunks."""
-    wanted: set[str] = set()
-    for stored, found in pairs:
-        if not set(stored.evidence_ids) <= set(found.evidence_ids):
-            wanted.update(stored.evidence_ids, found.evidence_ids)
-    if not wanted:
-        return {}
-    return {k: i.occurred_at for k, i in uow.find_incidents(sorted(wanted)).items()}
-
-
-def _upsert(
-    uow: UnitOfWork, alerts: Sequence[Alert], reason: str, at: _dt.datetime
-) -> AlertsStored:
-    """Add the new alerts in bulk and merge the stored ones (see :func:`store_alerts`); a
-    decided alert that gained evidence is re-opened (:func:`reopen_reviews`)."""
+def _by_id(alerts: object) -> dict[str, Alert]:
+    """The alerts by id, each checked to be an Alert given once."""
+    if isinstance(alerts, (str, bytes, Mapping)) or not isinstance(alerts, Iterable):
+        raise InvalidValueError("alerts", alerts, "is not a sequence of Alerts")
     by_id: dict[str, Alert] = {}
     for n, alert in enumerate(alerts):
         if not isinstance(alert, Alert):
@@ -389,48 +353,68 @@ def _upsert(
         if alert.alert_id in by_id:
             raise InvalidValueError("alert_id", alert.alert_id, "appears twice")
         by_id[alert.alert_id] = alert
-    stored = uow.alerts.get_many(by_id)
-    occurred = _occurred(uow, [(a, by_id[k]) for k, a in stored.items()])
+    return by_id
+
+
+def _upsert(
+    uow: UnitOfWork, by_id: Mapping[str, Alert], reason: str, at: _dt.datetime
+) -> AlertsStored:
+    """Add the new alerts in bulk and replace the stored ones (see :func:`store_alerts`); a
+    decided alert that gained evidence is re-opened (:func:`reopen_reviews`)."""
+    stored = uow.alerts.get_many(by_id)  # one query per 500: which are new, which stored
     new, updated, unchanged, grown = [], [], [], []
-    for key, alert in by_id.items():
-        before = stored.get(key)
-        if before is None:
-            new.append(alert)
+    # One order for every run, so two runs updating the same alerts lock them in step.
+    for key in sorted(by_id):
+        if key not in stored:
+            new.append(by_id[key])
             continue
-        merged = merge_alerts(before, alert, occurred=occurred)
+        # The alert and its revision in one read: the update is checked against the very
+        # revision the merge was built from, so a concurrent change is never overwritten.
+        before = uow.alerts.get(key)
+        merged = merge_alerts(before, by_id[key])
         if merged is before:
             unchanged.append(key)
             continue
-        uow.alerts.update(merged, expected_revision=uow.alerts.revision(key), reason=reason)
+        uow.alerts.update(merged, reason=reason)
         updated.append(key)
         if not set(merged.evidence_ids) <= set(before.evidence_ids):
             grown.append(key)
     uow.add_alerts(new, reason=reason)
     reopen_reviews(uow, grown, at=at, reason="new evidence on a decided alert")
-    return AlertsStored(tuple(a.alert_id for a in new), tuple(updated), tuple(unchanged))
+    order = {key: n for n, key in enumerate(by_id)}  # report the ids in the order given
+
+    def given(keys: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted(keys, key=order.__getitem__))
+
+    return AlertsStored(given(a.alert_id for a in new), given(updated), given(unchanged))
 
 
 def _stored_with_retry(
     store: Store,
-    alerts: Sequence[Alert],
+    by_id: Mapping[str, Alert],
     *,
     actor: Actor,
     at: _dt.datetime,
     reason: str,
+    guard: Callable[[], None] | None = None,
     note: Callable[[UnitOfWork, AlertsStored], None] | None = None,
 ) -> AlertsStored:
+    """Store in one unit of work; on a concurrent writer's error, roll back, pause, read
+    afresh and try again, up to ``_ATTEMPTS`` times in all."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with store.unit_of_work(actor, at=at) as uow:
-                done = _upsert(uow, alerts, reason, at)
+                if guard is not None:
+                    guard()
+                done = _upsert(uow, by_id, reason, at)
                 if note is not None:
                     note(uow, done)
                 uow.commit()
                 return done
-        except (ConstraintViolationError, ConcurrencyConflictError):
-            # Another run stored some of these alerts first: read again and merge over them.
+        except _RETRIED as error:
             if attempt == _ATTEMPTS:
-                raise
+                raise StoreRetriesExhaustedError(attempt, error) from error
+            _pause(attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -441,16 +425,17 @@ def store_alerts(
 
     Alert ids are stable, so a re-run finds the alerts it stored before: the
     new alerts are added in bulk (one ``alerts.created`` audit entry for them
-    all), a stored one is merged with the one found now (:func:`merge_alerts`:
-    evidence as a union, count and last-seen updated) and updated if that
-    changed it, else left alone. Alerts stored earlier but not raised now are
-    kept (they were raised once; a review decides what becomes of them). A
-    stored alert whose review is decided and that gains evidence is re-opened:
-    a new FLAGGED review round names the decided one, which stays on record
-    (:func:`~spo_tracker.casework.reopen_reviews`). If a
-    concurrent run stored some of the same alerts first (a duplicate key, a
-    stale revision), the whole unit of work is rolled back and tried again over
-    what is now stored, up to five times.
+    all), a stored one is replaced by the one found now (:func:`merge_alerts`)
+    if that changes it, else left alone. Alerts stored earlier but not raised
+    now are kept (they were raised once; a review decides what becomes of
+    them). A stored alert whose review is decided and that gains evidence is
+    re-opened: a new FLAGGED review round names the decided one, which stays
+    on record (:func:`~spo_tracker.casework.reopen_reviews`). Each update is
+    checked against the revision it was built from. If a concurrent writer
+    gets in the way (it stored or changed one of these alerts first, holds a
+    lock, or deadlocks with this one), the whole unit of work is rolled back
+    and tried again over what is now stored, after a short jittered pause, up
+    to five times in all.
 
     Args:
         store: where the alerts are kept.
@@ -463,12 +448,40 @@ def store_alerts(
         The ids added, updated and left unchanged.
 
     Raises:
-        InvalidValueError: an item is not an :class:`~spo_tracker.detection.alerts.Alert`,
-            or an id appears twice (nothing is stored).
-        ConstraintViolationError: an alert refers to a record that is not stored, or a
-            concurrent writer kept winning (nothing is stored).
+        InvalidValueError: ``alerts`` is not a sequence of alerts, or an id appears
+            twice (nothing is stored).
+        NaiveDatetimeError: ``at`` has no time zone.
+        ConstraintViolationError: an alert refers to a record that is not stored
+            (not retried: nothing is stored).
+        StoreRetriesExhaustedError: concurrent writers got in the way of every attempt
+            (nothing is stored; storing again is safe).
     """
-    return _stored_with_retry(store, list(alerts), actor=actor, at=at, reason=reason)
+    when = ensure_aware(at, field="at")
+    return _stored_with_retry(store, _by_id(alerts), actor=actor, at=when, reason=reason)
+
+
+def _latest_run(store: Store) -> pendulum.DateTime | None:
+    """The instant the latest stored detection run judged as of, if any."""
+    subject = store.last_event_subject("detection.run")
+    if subject is None:
+        return None
+    parsed = pendulum.parse(subject)
+    assert isinstance(parsed, pendulum.DateTime)  # written by run_detection as an instant
+    return parsed
+
+
+def _refuse_earlier(store: Store, at: pendulum.DateTime) -> None:
+    """Refuse to store a judgement as of an instant before the latest stored run's."""
+    latest = _latest_run(store)
+    if latest is not None and instant_before(at, latest):
+        raise EarlierRunError(at.isoformat(), latest.isoformat())
+
+
+def _check_run_arguments(records: object, progress: object) -> None:
+    if records is not None and not isinstance(records, StoredRecords):
+        raise InvalidValueError("records", records, "is not StoredRecords (from load_records)")
+    if progress is not None and not callable(progress):
+        raise InvalidValueError("progress", progress, "is not callable")
 
 
 def run_detection(
@@ -486,25 +499,31 @@ def run_detection(
 
     Everything ``spo-tracker scan`` finds: every term rule (with the protected
     persons' places, so the no-approach rule runs), the pattern alerts, and the
-    dated checks (renewal review, interim ending, notification deadlines
-    ST19002-ST19006, positive requirements and sign-on days). The alerts are
-    upserted by their stable id (:func:`store_alerts`) and the run is noted in
-    the audit trail (``detection.run``, with its counts) in the same unit of
-    work. Running it twice in a row changes no stored alert; two runs at once
-    both finish (the later one merges over what the first stored).
+    dated checks (positive requirements and sign-on days, SPA2019 s.1(2)(b) and
+    s.8(1); interim orders ending, s.5(6); renewal reviews, s.4; notification
+    deadlines ST19002-ST19006, s.9-s.11). The alerts are upserted by their
+    stable id (:func:`store_alerts`: each one found replaces the stored one)
+    and the run is noted in the audit trail (``detection.run``, with its
+    counts) in the same unit of work. Running it twice in a row changes no
+    stored alert; two runs at once both finish (the later one stores over
+    what the first stored, or retries).
 
-    ``since`` does not narrow what is read in this release: every run reads the
-    whole history before ``at``, so its alerts are exactly a full run's (a
-    course of conduct or an escalation can rest on incidents long before
-    ``since``). It is checked and recorded on the result and in the audit
-    entry, so a caller's nightly job can pass its last run's time now and gain
-    the incremental read when the store keeps a watermark.
+    A run as of an instant before the latest stored run's is refused
+    (:class:`~spo_tracker.errors.EarlierRunError`): it would replace later
+    judgements with what was known less. To see what was known then, use
+    :func:`detect_stored`, which stores nothing. The check is against runs
+    already committed (before detection, and again in each storing attempt):
+    two runs at different instants started together are not ordered by it.
+
+    ``since`` does nothing to the detection in this release: every run reads
+    the whole history before ``at``. It is checked (aware, not after ``at``)
+    and recorded on the result and in the audit entry, nothing more.
 
     Args:
         store: the store to read and to keep the alerts in.
         at: judge as of this instant; incidents at or after it are not read.
         actor: who runs it, for the audit trail (restricted reads are audited).
-        since: the caller's previous run, if any; at or before ``at``.
+        since: recorded only (see above); at or before ``at``.
         config: detection thresholds and windows (the defaults if ``None``).
         progress: receives a line of text now and then (e.g. for stderr).
         records: the store's records if the caller already loaded them with
@@ -516,13 +535,20 @@ def run_detection(
 
     Raises:
         NaiveDatetimeError: ``at`` or ``since`` has no time zone.
-        InvalidValueError: ``since`` is after ``at``, or ``actor`` is not an Actor.
+        InvalidValueError: ``since`` is after ``at``, ``actor`` is not an Actor,
+            ``records`` is not StoredRecords or ``progress`` is not callable.
+        EarlierRunError: a detection run as of a later instant is stored (nothing is
+            read or stored).
         ConstraintViolationError: an alert could not be stored (nothing is stored).
+        StoreRetriesExhaustedError: concurrent writers got in the way of every attempt
+            (nothing is stored; running it again is safe).
     """
     until = ensure_aware(at, field="at")
     start = None if since is None else ensure_aware(since, field="since")
     if start is not None and instant_before(until, start):
         raise InvalidValueError("since", since, f"is after at={until.isoformat()}")
+    _check_run_arguments(records, progress)
+    _refuse_earlier(store, until)
     say = _quiet if progress is None else progress
     loaded = load_records(store, actor=actor, at=until) if records is None else records
     found = detect_stored(store, loaded, actor=actor, at=until, config=config, progress=say)
@@ -539,7 +565,15 @@ def run_detection(
         }
         uow.note("detection.run", "detection", until.isoformat(), changes=changes, reason=reason)
 
-    done = _stored_with_retry(store, found.alerts, actor=actor, at=until, reason=reason, note=note)
+    done = _stored_with_retry(
+        store,
+        _by_id(found.alerts),
+        actor=actor,
+        at=until,
+        reason=reason,
+        guard=lambda: _refuse_earlier(store, until),
+        note=note,
+    )
     return DetectionRun(until, start, found.alerts, found.unattributed, found.incidents_seen, done)
 
 

@@ -29,13 +29,15 @@ from spo_tracker.casework._detection import (
 from spo_tracker.casework._review import decided_alert_ids
 from spo_tracker.detection.alerts import Alert
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
+from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import (
     Report,
     ReportContext,
+    StagedFile,
     build_report,
     check_format,
     render,
-    write_atomic,
+    stage_file,
 )
 from spo_tracker.storage import Actor, Store
 
@@ -126,11 +128,17 @@ def reports_from_store(
     every alert, decided or not, over the whole history (``since`` then keeps
     the alerts with activity at or after it, as before). The protected
     persons' addresses and places never appear; their names only with
-    ``include_protected_names`` (internal use only).
+    ``include_protected_names`` (internal use only). No file appears without
+    its audit entry: every format is written in full to a temporary file
+    beside its target, the ``report.written`` entries are committed, and only
+    then is each file renamed into place. If any format cannot be written or
+    the audit entries cannot be committed, the temporary files are removed and
+    no report file is written.
 
     Args:
         store: the store to read.
-        outputs: the file to write for each format (``{"html": "alerts.html"}``).
+        outputs: the file to write for each format (``{"html": "alerts.html"}``),
+            at least one.
         at: the report's time; with ``stored``, the alerts identified by then, else a
             detection run as of then (nothing is stored).
         actor: who writes it, for the audit trail.
@@ -148,22 +156,66 @@ def reports_from_store(
     Raises:
         UnknownCodeError: a format is not ``html``, ``json`` or ``csv`` (nothing is written).
         NaiveDatetimeError: ``at`` or ``since`` has no time zone.
-        InvalidValueError: the title is empty.
-        OutputWriteError: a file cannot be written (no partial file is left behind).
+        InvalidValueError: ``outputs`` is empty or not a mapping, an output is not a path,
+            ``since`` is after ``at``, or the title is empty (checked before any work).
+        OutputWriteError: a file cannot be written (no report file is written).
     """
-    formats = [check_format(fmt) for fmt in outputs]
-    report = _report(store, at, actor, stored, include_protected_names, since, history, title)
-    written = []
-    with store.unit_of_work(actor, at=at) as uow:
+    formats = _checked_outputs(outputs)
+    when = ensure_aware(at, field="at")
+    _check_since_title(when, since, title)
+    report = _report(store, when, actor, stored, include_protected_names, since, history, title)
+    staged: list[StagedFile] = []
+    try:
+        written = []
         for fmt in formats:
             data = render(report, fmt).encode("utf-8", errors="backslashreplace")
-            path = write_atomic(outputs[fmt], data)
+            staged.append(stage_file(outputs[fmt], data))
             digest = hashlib.sha256(data).hexdigest()
-            changes = _disclosed(report, fmt, digest)
-            uow.note("report.written", "report", path.name, changes=changes, reason=reason)
-            written.append(ReportWritten(fmt, path, len(report.alerts), digest))
-        uow.commit()
+            written.append(ReportWritten(fmt, staged[-1].target, len(report.alerts), digest))
+        _note_written(store, report, written, actor=actor, at=when, reason=reason)
+        for file in staged:
+            file.publish()
+    except BaseException:
+        for file in staged:
+            file.discard()
+        raise
     return tuple(written)
+
+
+def _checked_outputs(outputs: object) -> list[str]:
+    """The formats of ``outputs``, each known, with a path (typed errors otherwise)."""
+    if not isinstance(outputs, Mapping) or not outputs:
+        raise InvalidValueError("outputs", outputs, "must map at least one format to a file")
+    for fmt, target in outputs.items():
+        check_format(fmt)
+        if not isinstance(target, (str, os.PathLike)):
+            raise InvalidValueError("output", target, f"is not a file path (format {fmt!r})")
+    return list(outputs)
+
+
+def _check_since_title(when: pendulum.DateTime, since: _dt.datetime | None, title: str) -> None:
+    """Refuse a ``since`` after the report's time, as run_detection does, and an empty title."""
+    if since is not None and instant_before(when, ensure_aware(since, field="since")):
+        raise InvalidValueError("since", since, f"is after at={when.isoformat()}")
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidValueError("title", title, "must be non-empty text")
+
+
+def _note_written(
+    store: Store,
+    report: Report,
+    written: list[ReportWritten],
+    *,
+    actor: Actor,
+    at: _dt.datetime,
+    reason: str,
+) -> None:
+    """Commit one ``report.written`` audit entry per file, before any file is visible."""
+    with store.unit_of_work(actor, at=at) as uow:
+        for item in written:
+            changes = _disclosed(report, item.fmt, item.sha256)
+            uow.note("report.written", "report", item.path.name, changes=changes, reason=reason)
+        uow.commit()
 
 
 def report_from_store(
@@ -190,12 +242,13 @@ def report_from_store(
     Raises:
         UnknownCodeError: ``fmt`` is not ``html``, ``json`` or ``csv`` (nothing is written).
         NaiveDatetimeError: ``at`` or ``since`` has no time zone.
-        InvalidValueError: the title is empty.
+        InvalidValueError: ``output`` is not a path, ``since`` is after ``at``, or the
+            title is empty.
         OutputWriteError: the file cannot be written (no partial file is left behind).
     """
     (written,) = reports_from_store(
         store,
-        {check_format(fmt): output},
+        {check_format(fmt): output},  # checked first: an unhashable fmt is named, too
         at=at,
         actor=actor,
         stored=stored,

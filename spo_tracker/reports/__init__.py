@@ -46,7 +46,7 @@ from spo_tracker.reports._json import (
 from spo_tracker.reports._redact import Redactor, redacted_label
 from spo_tracker.reports._time import london_text
 from spo_tracker.reports._view import Report, ReportAlert, ReportContext, build_report
-from spo_tracker.reports._write import write_atomic
+from spo_tracker.reports._write import StagedFile, stage_file, write_atomic
 
 __all__ = [
     "CSV_COLUMNS",
@@ -58,6 +58,7 @@ __all__ = [
     "Report",
     "ReportAlert",
     "ReportContext",
+    "StagedFile",
     "build_report",
     "check_format",
     "london_text",
@@ -68,6 +69,7 @@ __all__ = [
     "render_json",
     "report_document",
     "schema",
+    "stage_file",
     "write_atomic",
     "write_report",
 ]

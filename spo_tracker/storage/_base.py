@@ -1088,6 +1088,15 @@ class Store(abc.ABC):
     def audit_entries(self) -> Generator[AuditEntry, None, None]:
         """Every audit entry in number order (streamed)."""
 
+    def last_event_subject(self, event: str) -> str | None:
+        """The subject id of the latest committed audit entry of ``event`` (e.g. the instant
+        of the latest ``detection.run``), or ``None`` if there is none."""
+        last = None
+        for entry in self.audit_entries():
+            if entry.event == event:
+                last = entry.subject_id
+        return last
+
     @abc.abstractmethod
     def audit_head(self) -> tuple[int, str] | None:
         """The head record ``(last_seq, last_hash)``, if the store keeps one."""

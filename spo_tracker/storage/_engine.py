@@ -301,7 +301,8 @@ def run_downgrade(engine: Engine, target: DatabaseUrl, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-_BUSY_STATES: Final = frozenset({"40P01", "40001", "55P03", "57014"})
+#: Deadlock, serialization failure, lock not available, statement timeout: a retry may pass.
+BUSY_STATES: Final = frozenset({"40P01", "40001", "55P03", "57014"})
 
 
 def translate(
@@ -322,7 +323,7 @@ def translate(
         if duplicate and kind is not None:
             return DuplicateRecordError(kind, key)
         return ConstraintViolationError(kind or "record", key, message)
-    if state in _BUSY_STATES or "database is locked" in message:
+    if state in BUSY_STATES or "database is locked" in message:
         return DatabaseBusyError(f"{url}: {message}")
     if error.connection_invalidated or (state or "").startswith("08") or _unreachable(error):
         return DatabaseUnavailableError(url, message)

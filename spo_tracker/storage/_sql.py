@@ -7,6 +7,7 @@ import datetime as _dt
 import functools
 import json
 import json.encoder
+import re
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from typing import Any, Final
@@ -23,11 +24,13 @@ from spo_tracker.domain.incidents import CrimeClassification, Incident, Incident
 from spo_tracker.errors import (
     ConcurrencyConflictError,
     ConstraintViolationError,
+    DatabaseBusyError,
     DatabaseError,
     DuplicateRecordError,
     NotFoundError,
 )
 from spo_tracker.events import DomainEvent
+from spo_tracker.storage import _engine
 from spo_tracker.storage._audit import (
     Actor,
     AuditEntry,
@@ -157,8 +160,13 @@ class SqlRecords:
             # COPY talks to psycopg directly, so its errors arrive unwrapped.
             if not type(error).__module__.startswith("psycopg"):
                 raise
-            if str(getattr(error, "sqlstate", "")).startswith("23"):
+            state = str(getattr(error, "sqlstate", ""))
+            if state == "23505":  # another writer stored one of these ids first
+                raise DuplicateRecordError(kind, _duplicate_key(error)) from error
+            if state.startswith("23"):
                 raise ConstraintViolationError(kind, None, _first_line(error)) from error
+            if state in _engine.BUSY_STATES:  # a deadlock or serialization failure: retry
+                raise DatabaseBusyError(f"{self._url}: {_first_line(error)}") from error
             raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
 
     def _refuse_stored(self, mapper: Mapper[Any], keys: Sequence[str]) -> None:
@@ -969,6 +977,18 @@ class SqlStore(Store):
                 done += int(result.rowcount)
         return done
 
+    def last_event_subject(self, event: str) -> str | None:
+        # Walks the seq index from the end: the latest entry of a frequent event is near it.
+        stmt = (
+            select(_AUDIT.c.subject_id)
+            .where(_AUDIT.c.event == event)
+            .order_by(_AUDIT.c.seq.desc())
+            .limit(1)
+        )
+        with translating(self.url.shown), self.engine.connect() as conn:
+            row = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt).first()
+        return None if row is None else str(row[0])
+
     def outbox_entries(self) -> Iterator[OutboxEntry]:
         stmt = select(_OUTBOX).order_by(_OUTBOX.c.position)
         with translating(self.url.shown), self.engine.connect() as conn:
@@ -1000,3 +1020,11 @@ class SqlStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _duplicate_key(error: Exception) -> str | None:
+    """The id a unique violation names in its detail (``Key (alert_id)=(AL-1) already
+    exists.``), or ``None``."""
+    detail = getattr(getattr(error, "diag", None), "message_detail", None) or ""
+    found = re.match(r"Key \([^)]*\)=\((.*)\) already exists", detail)
+    return None if found is None else found.group(1)

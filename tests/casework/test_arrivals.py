@@ -1,11 +1,13 @@
 """Runs as the incidents arrive end with the same stored alerts as one full run.
 
-A force's nightly job runs detection over what has arrived so far; the alerts
-it stores are merged (evidence as a union) as later runs find more. The
-property: for generated arrival histories (the demo scenario's incidents,
-arriving in the order they happened, cut into nightly batches anywhere),
-running :func:`~spo_tracker.casework.run_detection` after each batch leaves
-exactly the stored alerts of one run over everything, on every backend.
+A force's nightly job runs detection over what has arrived so far; each alert
+found again replaces the stored one as later runs find more. The property:
+for generated arrival histories (the demo scenario's incidents, arriving in
+the order they happened, cut into nightly batches anywhere), running
+:func:`~spo_tracker.casework.run_detection` as of the same instant after each
+batch leaves exactly the stored alerts of one run over everything, on every
+backend. Runs as of each night's own instant do not (alerts raised on an
+earlier night stay stored until reviewed: see docs/integration.md).
 
 Arrivals out of time order (a late report of an old incident) are not in the
 property: an escalation raised on the incidents known then keeps its id when

@@ -1,4 +1,5 @@
-"""merge_alerts: the evidence of an alert raised again is the union, in the order it happened."""
+"""merge_alerts: an alert raised again replaces what detection stored; only a dated alert's
+first identified time is kept."""
 
 from __future__ import annotations
 
@@ -35,9 +36,6 @@ def _alert(evidence: tuple[str, ...], severity: Severity = Severity.HIGH) -> Ale
     )
 
 
-OCCURRED = {f"I{n}": T0.add(hours=n) for n in range(1, 10)}
-
-
 def test_the_same_alert_again_is_the_stored_one() -> None:
     """Nothing new: the stored object itself comes back (so nothing is written)."""
     stored = _alert(("I1", "I2"))
@@ -54,30 +52,34 @@ def test_more_evidence_is_taken_with_its_count_and_last_seen() -> None:
     )
 
 
-def test_evidence_only_the_stored_alert_had_is_kept_in_time_order() -> None:
-    """A run that saw only some incidents: the union, ordered by when they happened, with
-    the earliest first-seen and the latest last-seen."""
-    merged = merge_alerts(_alert(("I1", "I5")), _alert(("I3", "I7")), occurred=OCCURRED)
-    assert merged.evidence_ids == ("I1", "I3", "I5", "I7")
-    assert (merged.count, merged.first_seen, merged.last_seen) == (
-        4,
-        T0.add(hours=1),
-        T0.add(hours=7),
+def test_evidence_the_new_run_no_longer_attributes_leaves_the_alert() -> None:
+    """An identity wrongly linked, then unlinked: the alert rests on what the run found now,
+    its count and last-seen with it (evidence can shrink)."""
+    merged = merge_alerts(_alert(("I1", "I2", "I3")), _alert(("I1", "I2")))
+    assert (merged.evidence_ids, merged.count, merged.last_seen) == (
+        ("I1", "I2"),
+        2,
+        T0.add(hours=2),
     )
-    assert merged.identified_at == T0.add(hours=1)
+
+
+def test_every_detected_field_comes_from_the_new_alert_together() -> None:
+    """Flags, persons, explanation and severity all describe the same evidence: the new
+    alert's, none of them kept from the stored one."""
+    stored = attrs.evolve(
+        _alert(("I1", "I2"), Severity.CRITICAL),
+        pre_service=True,
+        protected_person_ids=("P1", "P2"),
+        explanation="2 incidents",
+    )
+    found = attrs.evolve(_alert(("I2",)), protected_person_ids=("P1",), explanation="1 incident")
+    assert merge_alerts(stored, found) is found
 
 
 def test_a_run_that_saw_everything_the_stored_alert_rests_on_replaces_it() -> None:
     """The latest judgement over at least the same evidence wins, severity and all."""
     found = _alert(("I1", "I2"), Severity.HIGH)
     assert merge_alerts(_alert(("I1",), Severity.CRITICAL), found) is found
-
-
-def test_the_severity_of_a_union_never_drops() -> None:
-    """A critical alert found again, on less evidence, as high stays critical."""
-    stored = _alert(("I1", "I2"), Severity.CRITICAL)
-    found = _alert(("I2",), Severity.HIGH)
-    assert merge_alerts(stored, found, occurred=OCCURRED).severity is Severity.CRITICAL
 
 
 def test_a_dated_alert_keeps_the_time_it_was_first_identified() -> None:
@@ -94,7 +96,15 @@ def test_another_id_is_refused_naming_it() -> None:
         merge_alerts(_alert(("I1",)), other)
 
 
-def test_a_union_without_the_incident_times_is_refused_naming_the_incident() -> None:
-    """The order of a union needs the times: a missing one is named, not guessed."""
-    with pytest.raises(InvalidValueError, match="I5"):
-        merge_alerts(_alert(("I1", "I5")), _alert(("I3",)), occurred={"I1": T0, "I3": T0})
+def test_a_dated_alert_found_identified_earlier_takes_the_earlier_time() -> None:
+    """The first identified time is the earlier of both, whichever run saw it first."""
+    found = attrs.evolve(_alert(("I1",)), evidence_ids=(), count=1)
+    stored = attrs.evolve(found, identified_at=found.identified_at.add(days=1))
+    assert merge_alerts(stored, found) == found
+
+
+@pytest.mark.parametrize(("stored", "found"), [(1, 2), (None, None), ("AL-1", "AL-1")])
+def test_something_other_than_alerts_is_refused_naming_it(stored: object, found: object) -> None:
+    """Not an alert: a typed error naming the value, not an AttributeError."""
+    with pytest.raises(InvalidValueError, match=repr(stored)):
+        merge_alerts(stored, found)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pendulum
@@ -18,8 +19,21 @@ from spo_tracker.casework import (
 )
 from spo_tracker.demo import DEMO_ACTOR, NOW
 from spo_tracker.detection import Alert
-from spo_tracker.errors import UnknownCodeError
-from spo_tracker.storage import Actor, Store
+from spo_tracker.errors import (
+    DatabaseBusyError,
+    InvalidValueError,
+    OutputWriteError,
+    UnknownCodeError,
+)
+from spo_tracker.storage import Actor, Store, UnitOfWork
+
+
+@pytest.fixture
+def reports(tmp_path: Path) -> Path:
+    """An empty folder for reports (the SQLite database has tmp_path to itself)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    return folder
 
 
 def _notes(store: Store) -> list[dict[str, object]]:
@@ -106,6 +120,98 @@ def test_an_unknown_format_is_refused_naming_it_and_nothing_is_written(
         )
     assert list(folder.iterdir()) == []
     assert _notes(demo_store) == []
+
+
+def test_a_second_format_that_cannot_be_written_leaves_no_file_and_no_audit_entry(
+    demo_store: Store, reports: Path
+) -> None:
+    """The html (with names) is not left on disk when the csv's folder is missing: no file,
+    no temporary file, no audit entry."""
+    run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    outputs = {"html": reports / "first.html", "csv": reports / "missing" / "second.csv"}
+    with pytest.raises(OutputWriteError, match="missing"):
+        reports_from_store(
+            demo_store, outputs, at=NOW, actor=DEMO_ACTOR, stored=True, include_protected_names=True
+        )
+    assert list(reports.iterdir()) == []
+    assert _notes(demo_store) == []
+
+
+def test_a_report_whose_audit_entry_cannot_be_committed_is_not_written(
+    demo_store: Store, reports: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit entries are committed before any file is renamed into place: a failed
+    commit leaves no file (nor a temporary one) behind."""
+    run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+
+    def busy(self: UnitOfWork) -> None:
+        raise DatabaseBusyError("database is locked")
+
+    monkeypatch.setattr(UnitOfWork, "commit", busy)
+    outputs = {"html": reports / "a.html", "json": reports / "a.json"}
+    with pytest.raises(DatabaseBusyError):
+        reports_from_store(demo_store, outputs, at=NOW, actor=DEMO_ACTOR, stored=True)
+    assert list(reports.iterdir()) == []
+    monkeypatch.undo()
+    assert _notes(demo_store) == []
+
+
+def _audit_count(store: Store) -> int:
+    return sum(1 for _ in store.audit_entries())
+
+
+@pytest.mark.parametrize(
+    ("outputs", "named"),
+    [({}, "{}"), ([("html", "a.html")], "html"), ({"html": None}, "None"), ({"csv": 3}, "3")],
+)
+def test_outputs_that_are_not_formats_and_files_are_refused_before_any_work(
+    demo_store: Store, outputs: object, named: str
+) -> None:
+    """No formats, or a format without a file path: a typed error naming the value, and
+    nothing read (no restricted read is audited) or written."""
+    before = _audit_count(demo_store)
+    with pytest.raises(InvalidValueError, match=re.escape(named)):
+        reports_from_store(demo_store, outputs, at=NOW, actor=DEMO_ACTOR)  # type: ignore[arg-type]
+    assert _audit_count(demo_store) == before
+
+
+def test_one_output_that_is_not_a_path_is_refused(demo_store: Store) -> None:
+    """``output=None`` is a typed error, not a TypeError."""
+    with pytest.raises(InvalidValueError, match="None"):
+        report_from_store(demo_store, at=NOW, actor=DEMO_ACTOR, fmt="html", output=None)  # type: ignore[arg-type]
+
+
+def test_a_since_after_the_report_time_is_refused_as_run_detection_refuses_it(
+    demo_store: Store, reports: Path
+) -> None:
+    """A report period that starts after it ends is an error naming ``since``, not an
+    empty report."""
+    with pytest.raises(InvalidValueError, match="since"):
+        report_from_store(
+            demo_store,
+            at=NOW,
+            actor=DEMO_ACTOR,
+            fmt="json",
+            output=reports / "a.json",
+            since=NOW.add(days=30),
+        )
+    assert list(reports.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", [["html"], None, "HTML"])
+def test_a_format_that_is_not_one_of_the_names_is_refused_naming_it(
+    demo_store: Store, reports: Path, fmt: object
+) -> None:
+    """A list, ``None`` or the wrong case: an UnknownCodeError naming it, not a TypeError."""
+    with pytest.raises(UnknownCodeError, match=re.escape(repr(fmt))):
+        report_from_store(
+            demo_store,
+            at=NOW,
+            actor=DEMO_ACTOR,
+            fmt=fmt,  # type: ignore[arg-type]
+            output=reports / "a.html",
+        )
+    assert list(reports.iterdir()) == []
 
 
 def _shown(store: Store, path: Path, **options: object) -> set[str]:

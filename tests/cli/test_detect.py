@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from spo_tracker.casework import _detection as detection
 from spo_tracker.cli import main
 from spo_tracker.demo import DEMO_ACTOR, NOW, build_scenario
-from spo_tracker.storage import connect, upgrade
+from spo_tracker.errors import DatabaseBusyError
+from spo_tracker.storage import UnitOfWork, connect, upgrade
 from tests.casework.builders import store_scenario
 
 AT = NOW.in_timezone("UTC").isoformat()
@@ -52,3 +54,23 @@ def test_detect_stores_what_scan_then_finds_unchanged(
     assert f"Stored: 0 new alerts, 0 updated, {new} unchanged." in capsys.readouterr().out
     with connect(database) as store, store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
         assert len(uow.alerts.ids()) == new
+
+
+def test_a_database_busy_through_every_retry_exits_75_saying_run_it_again(
+    database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other writers holding the database are not bad input: exit 75 (try again), a line
+    saying the run can be repeated, nothing stored."""
+
+    def busy(self: UnitOfWork, alerts: object, *, reason: str = "") -> None:
+        raise DatabaseBusyError("database is locked")
+
+    monkeypatch.setattr(UnitOfWork, "add_alerts", busy)
+    monkeypatch.setattr(detection, "_pause", lambda attempt: None)
+    code = main(["detect", "--at", AT, "--database", database])
+    err = capsys.readouterr().err
+    assert code == 75
+    assert "repeated safely" in err
+    assert "run it again" in err
+    with connect(database) as store, store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        assert uow.alerts.ids() == []

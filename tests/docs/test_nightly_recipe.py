@@ -10,6 +10,7 @@ into a fresh database, and its stored alerts are compared with what
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -82,21 +83,40 @@ def test_the_nightly_job_stores_what_scan_finds(
             store,
             _night_file(tmp_path / "night.jsonl", seed),
             at=NOW,
+            since=None,
             actor=DEMO_ACTOR,
             report_path=tmp_path / "night.html",
         )
         recipe = _stored(store)
+        _nightly_job()(  # the next night: the report covers the day since the first run
+            store,
+            tmp_path / "night.jsonl",
+            at=NOW.add(days=1),
+            since=NOW,
+            actor=DEMO_ACTOR,
+            report_path=tmp_path / "night2.html",
+        )
+        reported = [
+            json.loads(e.changes)["alerts"]
+            for e in store.audit_entries()
+            if e.event == "report.written"
+        ]
+        later = _stored(store)
     with connect(demo.database_url) as demo_store:
         scanned = _stored(demo_store)
     assert run.stored.new == len(recipe) == len(printed) > 0
     assert {key: a.count for key, a in recipe.items()} == printed
     assert recipe == scanned
     assert any(a.rule_id == "breach.no_approach" for a in recipe.values())
+    # The second night's report holds the alerts identified since the first run, not every
+    # alert ever stored (no review is decided here, so every alert is open).
+    day = [a for a in later.values() if NOW <= a.identified_at <= NOW.add(days=1)]
+    assert reported[1] == len(day) < len(later)
 
 
 def test_the_recipe_read_from_the_guide_is_the_guides_function() -> None:
     """The block found is the guide's job: import, detect, report (a guard on the parsing)."""
     block = next(b for b in examples(GUIDE) if b.startswith("def nightly_job("))
-    for step in ("import_file(", "run_detection(", "report_from_store("):
+    for step in ("import_file(", "run_detection(", "report_from_store(", "since=since"):
         assert step in block
     assert callable(_nightly_job())
