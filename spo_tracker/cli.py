@@ -28,23 +28,40 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, NoReturn
 
-import pendulum
-
-from spo_tracker import __version__
 from spo_tracker.errors import SpoTrackerError
 
 if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
+    import pendulum
+
     from spo_tracker.casework import AlertEntry, DetectionRun, StoredRecords
     from spo_tracker.detection.alerts import Alert
     from spo_tracker.domain.lifecycles import BreachReview
     from spo_tracker.storage import Actor, Store
 
-__all__ = ["DEFAULT_DATABASE", "EARLIEST_AT", "LATEST_AT", "main"]
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DEFAULT_MAX_IMPORT_BYTES",
+    "DEFAULT_SCALE",
+    "EARLIEST_AT",
+    "LATEST_AT",
+    "MAX_LINE_BYTES",
+    "main",
+]
 
 #: The database used when ``--database`` is not given: a SQLite file in the current folder.
 DEFAULT_DATABASE = "sqlite:///spo-tracker.sqlite"
 
 Handler = Callable[[argparse.Namespace], int]
+
+# The parser's defaults, copied here so that building it (for --help) imports neither the demo
+# nor the interchange package and with them SQLAlchemy; tests/cli/test_conventions.py checks
+# each equals the library's own constant.
+#: :data:`spo_tracker.demo.DEFAULT_SCALE`.
+DEFAULT_SCALE: Final = 10
+#: :data:`spo_tracker.interchange.DEFAULT_MAX_IMPORT_BYTES`.
+DEFAULT_MAX_IMPORT_BYTES: Final = 8 * 1024**3
+#: :data:`spo_tracker.interchange.MAX_LINE_BYTES`.
+MAX_LINE_BYTES: Final = 1_048_576
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,6 +121,8 @@ def _instant(text: str) -> pendulum.DateTime:
         utc = None
     if utc is None or not EARLIEST_AT <= utc <= LATEST_AT:
         raise argparse.ArgumentTypeError(f"{text!r} is outside the supported range ({_RANGE})")
+    import pendulum
+
     return pendulum.instance(utc)
 
 
@@ -122,6 +141,8 @@ def _whole(minimum: int) -> Callable[[str], int]:
 
 def _now(args: argparse.Namespace) -> pendulum.DateTime:
     """``--at``, or the wall clock (read here, at the edge, and nowhere in the library)."""
+    import pendulum
+
     at: pendulum.DateTime | None = getattr(args, "at", None)
     return pendulum.now("UTC") if at is None else at
 
@@ -155,8 +176,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
-    from spo_tracker.demo import DEFAULT_SCALE
-
     demo = commands.add_parser(
         "demo",
         help="build the bundled SQLite demo, detect breaches and write the three reports",
@@ -437,10 +456,14 @@ def _london_iso(at: _dt.datetime | None) -> str:
     """An instant as ISO 8601 London local time with its offset, whole seconds."""
     if at is None:
         return ""
+    import pendulum
+
     return pendulum.instance(at).in_timezone("Europe/London").replace(microsecond=0).isoformat()
 
 
 def _utc_iso(at: _dt.datetime) -> str:
+    import pendulum
+
     return pendulum.instance(at).in_timezone("UTC").replace(microsecond=0).isoformat()
 
 
@@ -971,8 +994,6 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
-    from spo_tracker.interchange import DEFAULT_MAX_IMPORT_BYTES, MAX_LINE_BYTES
-
     command = commands.add_parser(
         "import",
         help="import an interchange file (JSON Lines): all of it, or nothing",
@@ -1047,12 +1068,30 @@ def _add_export(commands: argparse._SubParsersAction[_Parser]) -> None:
 # --- the parser ---------------------------------------------------------------------------
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, reading the package metadata only when asked (not to build the parser)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from spo_tracker import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit(0)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="spo-tracker",
         description="Track Stalking Protection Orders and flag suspected breaches for review.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="print the version and exit"
+    )
     _database_option(parser, top_level=True)
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
