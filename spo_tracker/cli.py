@@ -156,6 +156,18 @@ def _offset_hint(parsed: _dt.datetime) -> str:
     return f"{stem}+00:00 or {stem}Z"
 
 
+def _named_file(text: str) -> str:
+    """A file path for an option that cannot use stdin or stdout (a folder, a key file, a
+    checkpoint read or written more than once, or a secret that must not reach a terminal).
+
+    Raises:
+        argparse.ArgumentTypeError: ``text`` is ``-``.
+    """
+    if text == "-":
+        raise argparse.ArgumentTypeError("'-' (stdin or stdout) is not accepted here; name a file")
+    return text
+
+
 def _whole(minimum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -283,6 +295,7 @@ def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     demo.add_argument(
         "--output",
+        type=_named_file,
         default="spo-demo",
         metavar="DIR",
         help="folder for the database and reports (default: spo-demo; created if missing)",
@@ -1075,6 +1088,7 @@ def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
 def _audit_key_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--audit-key-file",
+        type=_named_file,
         metavar="PATH",
         default=None,
         help="the audit key file (one '<key id> <hex secret>' a line, the last one current); "
@@ -1106,7 +1120,11 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
         "deleted outside the library, by kind and id",
     )
     check.add_argument(
-        "--checkpoint", metavar="PATH", default=None, help="a file from `audit checkpoint`"
+        "--checkpoint",
+        type=_named_file,
+        metavar="PATH",
+        default=None,
+        help="a file from `audit checkpoint`",
     )
     check.set_defaults(handler=_audit_verify)
     mark = actions.add_parser(
@@ -1120,7 +1138,9 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     _database_option(mark)
     _audit_key_option(mark)
-    mark.add_argument("--to", metavar="PATH", required=True, help="the checkpoint file")
+    mark.add_argument(
+        "--to", type=_named_file, metavar="PATH", required=True, help="the checkpoint file"
+    )
     mark.set_defaults(handler=_audit_checkpoint)
     key = actions.add_parser(
         "new-key",
@@ -1130,7 +1150,7 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
         "keep the older lines, they verify older entries.",
     )
     key.add_argument("--key-id", required=True, help="the new key's id, e.g. 2026-12")
-    key.add_argument("--to", metavar="PATH", required=True, help="the key file")
+    key.add_argument("--to", type=_named_file, metavar="PATH", required=True, help="the key file")
     key.set_defaults(handler=_audit_new_key)
 
 

@@ -299,3 +299,29 @@ def test_import_at_help_does_not_claim_later_incidents_are_ignored(
     out = " ".join(capsys.readouterr().out.split())
     assert "ignored" not in out
     assert "every record in the file is imported" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["demo", "--output", "-"],
+        ["audit", "verify", "--checkpoint", "-"],
+        ["audit", "checkpoint", "--to", "-"],
+        ["audit", "new-key", "--key-id", "k", "--to", "-"],
+        ["db", "upgrade", "--audit-key-file", "-"],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_dash_is_refused_where_a_file_is_needed(
+    argv: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Folders, key files and checkpoints refuse ``-`` with one line; nothing is written."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 2
+    assert "'-' (stdin or stdout) is not accepted here; name a file" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
