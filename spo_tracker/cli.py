@@ -1,8 +1,15 @@
 """The ``spo-tracker`` command line.
 
 Every command has ``--help``. ``--database URL`` (before or after the command)
-names the database; the default is a SQLite file ``spo-tracker.sqlite`` in
-the current folder. Exit code 0 is success, 2 a user error (a bad argument, a
+names the database, else ``$SPO_TRACKER_DATABASE_URL``, else a SQLite file
+``spo-tracker.sqlite`` in the current folder; a value without ``scheme://`` is
+a SQLite file path. ``-`` is stdin or stdout for every file that can be
+streamed (``report --output -``, ``export --output -``, ``import -``,
+``diagram``) and refused where a named file is needed; a closed stdout pipe
+ends quietly with exit code 0; ``--quiet`` leaves only the output asked for.
+Building the parser imports nothing heavy, so ``--help`` stays quick.
+
+Exit code 0 is success, 2 a user error (a bad argument, a missing driver, a
 missing or corrupt database, an unwritable output folder, an output path that
 is the database itself, an import file that is not a regular file or is over the
 size limits), 1 an unexpected failure, 130 interrupted (Ctrl-C, at any moment).
@@ -1184,6 +1191,8 @@ def _import(args: argparse.Namespace) -> int:
                 record = f" ({issue.record})" if issue.record else ""
                 field = f" {issue.field}:" if issue.field else ""
                 print(f"{where}:{record}{field} {issue.message}", file=sys.stderr)
+            if args.file == "-":  # named as given, not as the temporary copy
+                raise ImportValidationError("stdin", error.errors) from None
             raise
     unchanged = sum(report.unchanged.values())
     _say(
@@ -1220,7 +1229,7 @@ def _input_file(source: str, max_bytes: int) -> Iterator[str]:
             while chunk := sys.stdin.buffer.read(1 << 20):
                 copied += len(chunk)
                 if copied > max_bytes:
-                    raise ImportSourceError("-", f"stdin holds more than {max_bytes:,} bytes")
+                    raise ImportSourceError("stdin", f"it holds more than {max_bytes:,} bytes")
                 spool.write(chunk)
         yield path
 

@@ -88,7 +88,19 @@ def test_import_dash_over_the_size_limit_is_refused(
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * 100)))
     code, _, err = _run(["import", "-", "--max-bytes", "10", "--database", sqlite_url], capsys)
     assert code == 2
-    assert "cannot import '-': stdin holds more than 10 bytes; nothing was imported" in err
+    assert "cannot import 'stdin': it holds more than 10 bytes; nothing was imported" in err
+
+
+def test_a_bad_stdin_import_names_stdin_not_a_temporary_file(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every problem and the summary say ``stdin``; nothing names the private copy."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"type":"header"}\n')))
+    code, _, err = _run(["import", "-", "--database", sqlite_url], capsys)
+    assert code == 2
+    assert err.startswith("stdin:1: ")
+    assert "spo-tracker: error: stdin: 1 error, nothing was imported" in err
+    assert "spo-tracker-" not in err
 
 
 def test_diagram_prints_to_stdout_by_default_anywhere(
