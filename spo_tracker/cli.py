@@ -1398,11 +1398,13 @@ def _quiet_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -
 
 
 def _quiet_everywhere(parser: argparse.ArgumentParser) -> None:
-    """Give every command and action ``--quiet``, those added later too."""
+    """Give every command and action ``--quiet``, those added later too (unless one already
+    declares its own)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
-                _quiet_option(sub)
+                if "--quiet" not in sub._option_string_actions:
+                    _quiet_option(sub)
                 _quiet_everywhere(sub)
 
 

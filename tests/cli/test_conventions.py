@@ -3,6 +3,7 @@ environment or a file path, --quiet, scan's JSON and --since, honest hints and h
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import subprocess
@@ -337,3 +338,19 @@ def test_dash_is_refused_where_a_file_is_needed(
     assert done.value.code == 2
     assert "'-' (stdin or stdout) is not accepted here; name a file" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_command_takes_quiet() -> None:
+    """Each command and action, found by walking the parser, accepts ``--quiet``."""
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    if "--quiet" not in sub._option_string_actions:
+                        missing.append(f"{path} {name}".strip())
+                    walk(sub, f"{path} {name}")
+
+    walk(cli._parser(), "")
+    assert missing == []
