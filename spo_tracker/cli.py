@@ -494,7 +494,7 @@ def _report(args: argparse.Namespace) -> int:
     fmt = check_format(args.format)
     progress = _progress_of(args)
     source = "the stored alerts" if args.stored else "detection over the stored data"
-    with _output_file(args.output, f"report.{fmt}") as path, connect(_database(args)) as store:
+    with _output_file(args.output, f"stdout.{fmt}") as path, connect(_database(args)) as store:
         progress(f"report: {source}, written as {fmt}")
         written = report_from_store(
             store,
@@ -518,8 +518,9 @@ def _report(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _output_file(output: str, name: str) -> Iterator[str]:
-    """The path to write ``output`` at; for ``-``, a private temporary file that is copied to
-    stdout once it is complete (so a failed run writes nothing) and then removed."""
+    """The path to write ``output`` at; for ``-``, a private temporary file called ``name``
+    (the name the audit trail records) that is copied to stdout once it is complete (so a
+    failed run writes nothing) and then removed."""
     if output != "-":
         yield output
         return
