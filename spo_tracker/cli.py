@@ -1,8 +1,15 @@
 """The ``spo-tracker`` command line.
 
 Every command has ``--help``. ``--database URL`` (before or after the command)
-names the database; the default is a SQLite file ``spo-tracker.sqlite`` in
-the current folder. Exit code 0 is success, 2 a user error (a bad argument, a
+names the database, else ``$SPO_TRACKER_DATABASE_URL``, else a SQLite file
+``spo-tracker.sqlite`` in the current folder; a value without ``scheme://`` is
+a SQLite file path. ``-`` is stdin or stdout for every file that can be
+streamed (``report --output -``, ``export --output -``, ``import -``,
+``diagram``) and refused where a named file is needed; a closed stdout pipe
+ends quietly with exit code 0; ``--quiet`` leaves only the output asked for.
+Building the parser imports nothing heavy, so ``--help`` stays quick.
+
+Exit code 0 is success, 2 a user error (a bad argument, a missing driver, a
 missing or corrupt database, an unwritable output folder, an output path that
 is the database itself, an import file that is not a regular file or is over the
 size limits), 1 an unexpected failure, 130 interrupted (Ctrl-C, at any moment).
@@ -28,23 +35,45 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, NoReturn
 
-import pendulum
-
-from spo_tracker import __version__
 from spo_tracker.errors import DatabaseBusyError, SpoTrackerError, StoreRetriesExhaustedError
 
 if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
+    import pendulum
+
     from spo_tracker.casework import AlertEntry, DetectionRun, StoredRecords
     from spo_tracker.detection.alerts import Alert
     from spo_tracker.domain.lifecycles import BreachReview
     from spo_tracker.storage import Actor, Store
 
-__all__ = ["DEFAULT_DATABASE", "EARLIEST_AT", "LATEST_AT", "main"]
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DEFAULT_MAX_IMPORT_BYTES",
+    "DEFAULT_SCALE",
+    "EARLIEST_AT",
+    "LATEST_AT",
+    "MAX_LINE_BYTES",
+    "main",
+]
 
-#: The database used when ``--database`` is not given: a SQLite file in the current folder.
+#: The database used when neither ``--database`` nor :data:`DATABASE_ENV` is given: a SQLite
+#: file in the current folder.
 DEFAULT_DATABASE = "sqlite:///spo-tracker.sqlite"
+#: The environment variable naming the database when ``--database`` is not given.
+DATABASE_ENV: Final = "SPO_TRACKER_DATABASE_URL"
+#: The database drivers an extra installs: module name to extra.
+_DRIVER_EXTRAS: Final = {"psycopg": "postgres", "psycopg_binary": "postgres"}
 
 Handler = Callable[[argparse.Namespace], int]
+
+# The parser's defaults, copied here so that building it (for --help) imports neither the demo
+# nor the interchange package and with them SQLAlchemy; tests/cli/test_conventions.py checks
+# each equals the library's own constant.
+#: :data:`spo_tracker.demo.DEFAULT_SCALE`.
+DEFAULT_SCALE: Final = 10
+#: :data:`spo_tracker.interchange.DEFAULT_MAX_IMPORT_BYTES`.
+DEFAULT_MAX_IMPORT_BYTES: Final = 8 * 1024**3
+#: :data:`spo_tracker.interchange.MAX_LINE_BYTES`.
+MAX_LINE_BYTES: Final = 1_048_576
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,15 +89,33 @@ def _database_option(parser: argparse.ArgumentParser, *, top_level: bool = False
         "--database",
         metavar="URL",
         default=None if top_level else argparse.SUPPRESS,
-        help=f"database URL (default: {DEFAULT_DATABASE}, a SQLite file in the current folder;"
-        " or postgresql+psycopg://user@host/name)",
+        help=f"database URL, e.g. postgresql+psycopg://user@host/name, or a SQLite file path "
+        f"(default: ${DATABASE_ENV}, else {DEFAULT_DATABASE}, a file in the current folder)",
     )
 
 
 def _database(args: argparse.Namespace) -> str:
-    """The database URL the user chose, or the default."""
-    chosen: str | None = args.database
-    return DEFAULT_DATABASE if chosen is None else chosen
+    """The database URL: ``--database``, else ``$SPO_TRACKER_DATABASE_URL``, else the default;
+    a plain file path (no ``scheme://``) names a SQLite file."""
+    chosen: str | None = getattr(args, "database", None)
+    if chosen is None:
+        chosen = os.environ.get(DATABASE_ENV) or DEFAULT_DATABASE
+    return _as_url(chosen)
+
+
+def _as_url(text: str) -> str:
+    """``text`` if it is a URL, else the SQLite URL of the file path ``text``.
+
+    Raises:
+        InvalidDatabaseUrlError: ``text`` is empty.
+    """
+    if "://" in text:
+        return text
+    if not text.strip():
+        from spo_tracker.errors import InvalidDatabaseUrlError
+
+        raise InvalidDatabaseUrlError(text, "empty; give a URL or a SQLite file path")
+    return f"sqlite:///{text}"
 
 
 #: The instants ``--at`` and ``--since`` accept: wide enough for any order's history and
@@ -96,7 +143,7 @@ def _instant(text: str) -> pendulum.DateTime:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date and time") from None
     if parsed.tzinfo is None:
         raise argparse.ArgumentTypeError(
-            f"{text!r} has no UTC offset; add one, e.g. {text}+00:00 or {text}Z"
+            f"{text!r} has no UTC offset; add one, e.g. {_offset_hint(parsed)}"
         )
     try:
         utc = parsed.astimezone(_dt.UTC)
@@ -104,7 +151,28 @@ def _instant(text: str) -> pendulum.DateTime:
         utc = None
     if utc is None or not EARLIEST_AT <= utc <= LATEST_AT:
         raise argparse.ArgumentTypeError(f"{text!r} is outside the supported range ({_RANGE})")
+    import pendulum
+
     return pendulum.instance(utc)
+
+
+def _offset_hint(parsed: _dt.datetime) -> str:
+    """Two spellings of ``parsed`` with an offset that :func:`_instant` accepts (a bare date
+    gets its midnight, since ``2026-03-20Z`` is not ISO 8601)."""
+    stem = parsed.isoformat()
+    return f"{stem}+00:00 or {stem}Z"
+
+
+def _named_file(text: str) -> str:
+    """A file path for an option that cannot use stdin or stdout (a folder, a key file, a
+    checkpoint read or written more than once, or a secret that must not reach a terminal).
+
+    Raises:
+        argparse.ArgumentTypeError: ``text`` is ``-``.
+    """
+    if text == "-":
+        raise argparse.ArgumentTypeError("'-' (stdin or stdout) is not accepted here; name a file")
+    return text
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
@@ -122,6 +190,8 @@ def _whole(minimum: int) -> Callable[[str], int]:
 
 def _now(args: argparse.Namespace) -> pendulum.DateTime:
     """``--at``, or the wall clock (read here, at the edge, and nowhere in the library)."""
+    import pendulum
+
     at: pendulum.DateTime | None = getattr(args, "at", None)
     return pendulum.now("UTC") if at is None else at
 
@@ -137,6 +207,73 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _progress_of(args: argparse.Namespace) -> Callable[[str], None]:
+    """Where a command's progress lines go: stderr (through the run's heartbeat, which then
+    stays quiet), or nowhere with ``--quiet``."""
+    if _quiet(args):
+        return _silent
+    heartbeat: _Heartbeat | None = getattr(args, "heartbeat", None)
+    return _progress if heartbeat is None else heartbeat.say
+
+
+def _silent(message: str) -> None:
+    """A progress sink that says nothing (``--quiet``)."""
+
+
+def _quiet(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "quiet", False))
+
+
+def _say(args: argparse.Namespace, line: str) -> None:
+    """A command's summary line on stdout ("wrote ...", counts), left out with ``--quiet``."""
+    if not _quiet(args):
+        print(line)
+
+
+class _Heartbeat:
+    """Progress lines, plus one of its own whenever a command has said nothing for ``every``
+    seconds (the first after ``after``), so that no run longer than about a second is silent
+    (reading stored alerts, writing a large report)."""
+
+    def __init__(
+        self, write: Callable[[str], None], *, after: float = 1.0, every: float = 5.0
+    ) -> None:
+        import threading
+        import time
+
+        self._write, self._after, self._every = write, after, every
+        self._clock = time.monotonic
+        self._start = self._last = self._clock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="spo-tracker-heartbeat")
+        self._thread.daemon = True
+
+    def say(self, line: str) -> None:
+        """Write a progress line (and put off the next heartbeat)."""
+        self._last = self._clock()
+        self._write(line)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        wait = self._after
+        while not self._stop.wait(wait):
+            silent = self._clock() - self._last
+            limit = self._after if self._last == self._start else self._every
+            if silent >= limit:
+                elapsed = self._clock() - self._start
+                self.say(f"spo-tracker: still working ({elapsed:,.0f} s)")
+                wait = self._every
+            else:
+                wait = limit - silent
+
+
 # --- demo ---------------------------------------------------------------------------------
 
 
@@ -147,16 +284,14 @@ def _demo(args: argparse.Namespace) -> int:
         args.output,
         seed=args.seed,
         scale=args.scale,
-        database_url=args.database,
-        progress=_progress,
+        database_url=None if args.database is None else _database(args),
+        progress=_progress_of(args),
     )
-    print("\n".join(summary_lines(result)))
+    _say(args, "\n".join(summary_lines(result)))
     return 0
 
 
 def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
-    from spo_tracker.demo import DEFAULT_SCALE
-
     demo = commands.add_parser(
         "demo",
         help="build the bundled SQLite demo, detect breaches and write the three reports",
@@ -167,6 +302,7 @@ def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     demo.add_argument(
         "--output",
+        type=_named_file,
         default="spo-demo",
         metavar="DIR",
         help="folder for the database and reports (default: spo-demo; created if missing)",
@@ -199,7 +335,9 @@ def _actor() -> Actor:
     return Actor(_actor_id(), "officer")
 
 
-def _detection(store: Store, at: pendulum.DateTime) -> tuple[StoredRecords, DetectionRun]:
+def _detection(
+    store: Store, at: pendulum.DateTime, progress: Callable[[str], None]
+) -> tuple[StoredRecords, DetectionRun]:
     """Load the store's records, run detection as of ``at`` and keep the alerts."""
     from spo_tracker.casework import load_records, run_detection
 
@@ -208,7 +346,7 @@ def _detection(store: Store, at: pendulum.DateTime) -> tuple[StoredRecords, Dete
         store,
         at=at,
         actor=_actor(),
-        progress=_progress,
+        progress=progress,
         records=records,
         reason="spo-tracker scan",
     )
@@ -264,21 +402,71 @@ def _scan(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect
 
     with connect(_database(args)) as store:
-        records, run = _detection(store, _now(args))
-    print(_found_line(run))
-    print(_stored_line(run))
-    shown = run.alerts if args.limit == 0 else run.alerts[: args.limit]
-    for alert, title in zip(shown, _titles(records, shown), strict=True):
-        print(
-            f"{alert.severity.value.upper():8} {alert.alert_id}  {alert.defendant_id:10} "
-            f"{alert.count:>5}  {title}"
-        )
-    if len(shown) < len(run.alerts):
-        print(
-            f"... and {len(run.alerts) - len(shown):,} more (--limit 0 shows all; "
-            "`spo-tracker report` writes them with their evidence)"
+        records, run = _detection(store, _now(args), _progress_of(args))
+    alerts = [a for a in run.alerts if args.since is None or a.identified_at >= args.since]
+    limit = args.limit if args.limit is not None else (20 if args.format == "table" else 0)
+    shown = alerts if limit == 0 else alerts[:limit]
+    titles = _titles(records, shown)
+    if args.format == "json":
+        _scan_json(run, alerts, shown, titles)
+        return 0
+    _say(args, _found_line(run))
+    _say(args, _stored_line(run))
+    _scan_table(shown, titles)
+    if len(shown) < len(alerts):
+        _say(
+            args,
+            f"... and {len(alerts) - len(shown):,} more (--limit 0 shows all; "
+            "`spo-tracker report` writes them with their evidence)",
         )
     return 0
+
+
+def _scan_table(alerts: Sequence[Alert], titles: Sequence[str]) -> None:
+    from spo_tracker.reports import london_text
+
+    for alert, title in zip(alerts, titles, strict=True):
+        print(
+            f"{alert.severity.value.upper():8} {alert.alert_id}  {london_text(alert.when):25} "
+            f"{alert.defendant_id:10} {alert.count:>5}  {title}"
+        )
+
+
+def _scan_json(
+    run: DetectionRun, alerts: Sequence[Alert], shown: Sequence[Alert], titles: Sequence[str]
+) -> None:
+    """The scan as one JSON object: the run's figures and the alerts shown, with London and
+    UTC times in whole seconds."""
+    import json
+
+    kept = run.stored
+    document = {
+        "at_utc": _utc_iso(run.at),
+        "at_london": _london_iso(run.at),
+        "incidents_seen": run.incidents_seen,
+        "unattributed": len(run.unattributed),
+        "stored": {"new": kept.new, "updated": kept.updated, "unchanged": kept.unchanged},
+        "alerts_found": len(run.alerts),
+        "alerts_matching": len(alerts),
+        "alerts": [_scan_row(alert, title) for alert, title in zip(shown, titles, strict=True)],
+    }
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _scan_row(alert: Alert, title: str) -> dict[str, object]:
+    return {
+        "alert_id": alert.alert_id,
+        "severity": alert.severity.value,
+        "kind": alert.kind.value,
+        "when_utc": _utc_iso(alert.when),
+        "when_london": _london_iso(alert.when),
+        "identified_utc": _utc_iso(alert.identified_at),
+        "identified_london": _london_iso(alert.identified_at),
+        "defendant_id": alert.defendant_id,
+        "order_id": alert.order_id,
+        "count": alert.count,
+        "title": title,
+    }
 
 
 def _detect(args: argparse.Namespace) -> int:
@@ -287,10 +475,14 @@ def _detect(args: argparse.Namespace) -> int:
 
     with connect(_database(args)) as store:
         run = run_detection(
-            store, at=_now(args), actor=_actor(), progress=_progress, reason="spo-tracker detect"
+            store,
+            at=_now(args),
+            actor=_actor(),
+            progress=_progress_of(args),
+            reason="spo-tracker detect",
         )
-    print(_found_line(run))
-    print(_stored_line(run))
+    _say(args, _found_line(run))
+    _say(args, _stored_line(run))
     return 0
 
 
@@ -300,13 +492,16 @@ def _report(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect
 
     fmt = check_format(args.format)
-    with connect(_database(args)) as store:
+    progress = _progress_of(args)
+    source = "the stored alerts" if args.stored else "detection over the stored data"
+    with _output_file(args.output, f"stdout.{fmt}") as path, connect(_database(args)) as store:
+        progress(f"report: {source}, written as {fmt}")
         written = report_from_store(
             store,
             at=_now(args),
             actor=_actor(),
             fmt=fmt,
-            output=args.output,
+            output=path,
             stored=args.stored,
             include_protected_names=args.include_protected_names,
             since=args.since,
@@ -314,8 +509,31 @@ def _report(args: argparse.Namespace) -> int:
             reason="spo-tracker report.written",
             **({} if args.title is None else {"title": args.title}),
         )
-    print(f"wrote {written.path} ({fmt}, {written.alerts:,} alerts)")
+    if args.output == "-":
+        progress(f"wrote the {fmt} report to stdout ({written.alerts:,} alerts)")
+    else:
+        _say(args, f"wrote {written.path} ({fmt}, {written.alerts:,} alerts)")
     return 0
+
+
+@contextlib.contextmanager
+def _output_file(output: str, name: str) -> Iterator[str]:
+    """The path to write ``output`` at; for ``-``, a private temporary file called ``name``
+    (the name the audit trail records) that is copied to stdout once it is complete (so a
+    failed run writes nothing) and then removed."""
+    if output != "-":
+        yield output
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="spo-tracker-") as folder:
+        path = os.path.join(folder, name)
+        yield path
+        sys.stdout.flush()
+        with open(path, "rb") as written:
+            shutil.copyfileobj(written, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 def _at_option(parser: argparse.ArgumentParser) -> None:
@@ -337,16 +555,31 @@ def _add_scan(commands: argparse._SubParsersAction[_Parser]) -> None:
         "positive requirements and sign-on days, SPA2019 s.1(2)(b) and s.8(1); interim "
         "orders ending, s.5(6); renewal reviews, s.4; notification deadlines, s.9-s.11), "
         "keep the alerts in the database (by their stable id, so a second scan adds nothing) "
-        "and print them, most severe first. The run is recorded in "
-        "the audit trail.",
+        "and print them, most severe first, with their date in London time. The run is "
+        "recorded in the audit trail.",
     )
     _at_option(scan)
     scan.add_argument(
+        "--since",
+        type=_instant,
+        default=None,
+        metavar="WHEN",
+        help="print only the alerts identified at or after this ISO 8601 instant (detection "
+        "still runs over every incident and keeps every alert; default: all)",
+    )
+    scan.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table (default), or json: one object with the run's figures and the alerts, "
+        "London and UTC times in whole seconds",
+    )
+    scan.add_argument(
         "--limit",
         type=_whole(0),
-        default=20,
+        default=None,
         metavar="N",
-        help="print at most N alerts (default: 20; 0 for all)",
+        help="print at most N alerts (default: 20 for a table, all for json; 0 for all)",
     )
     _database_option(scan)
     scan.set_defaults(handler=_scan)
@@ -382,7 +615,9 @@ def _add_report(commands: argparse._SubParsersAction[_Parser]) -> None:
     report.add_argument(
         "--format", required=True, metavar="{html,json,csv}", help="the report format"
     )
-    report.add_argument("--output", required=True, metavar="PATH", help="the file to write")
+    report.add_argument(
+        "--output", required=True, metavar="PATH", help="the file to write (- for stdout)"
+    )
     report.add_argument(
         "--include-protected-names",
         action="store_true",
@@ -439,10 +674,14 @@ def _london_iso(at: _dt.datetime | None) -> str:
     """An instant as ISO 8601 London local time with its offset, whole seconds."""
     if at is None:
         return ""
+    import pendulum
+
     return pendulum.instance(at).in_timezone("Europe/London").replace(microsecond=0).isoformat()
 
 
 def _utc_iso(at: _dt.datetime) -> str:
+    import pendulum
+
     return pendulum.instance(at).in_timezone("UTC").replace(microsecond=0).isoformat()
 
 
@@ -737,25 +976,30 @@ def _diagram(args: argparse.Namespace) -> int:
 
     from spo_tracker.domain.lifecycles.diagrams import lifecycles_markdown
 
+    page = lifecycles_markdown()
+    if args.output == "-":
+        sys.stdout.write(page)
+        return 0
     path = Path(args.output)
-    path.write_text(lifecycles_markdown(), encoding="utf-8")
-    print(f"wrote {path}")
+    path.write_text(page, encoding="utf-8")
+    _say(args, f"wrote {path}")
     return 0
 
 
 def _add_diagram(commands: argparse._SubParsersAction[_Parser]) -> None:
     diagram = commands.add_parser(
         "diagram",
-        help="write the lifecycle diagrams (Mermaid) and tables to the docs",
+        help="print the lifecycle diagrams (Mermaid) and tables, or write them to a file",
         description="Render every lifecycle table (application, interim order, full order, "
         "notification duty, breach review) as a Mermaid state diagram and a table of "
-        "transitions with their sections and guards, into one Markdown page.",
+        "transitions with their sections and guards, into one Markdown page, on stdout or "
+        "in a file (the docs' page: --output docs/lifecycles.md).",
     )
     diagram.add_argument(
         "--output",
-        default="docs/lifecycles.md",
+        default="-",
         metavar="PATH",
-        help="the Markdown file to write (default: docs/lifecycles.md)",
+        help="the Markdown file to write (default: -, stdout)",
     )
     diagram.set_defaults(handler=_diagram)
 
@@ -768,7 +1012,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
     url = _database(args)
     revision = upgrade(url, audit_keyring=_audit_keyring(args))
-    print(f"{display_url(url)} is at schema revision {revision}")
+    _say(args, f"{display_url(url)} is at schema revision {revision}")
     return 0
 
 
@@ -854,6 +1098,7 @@ def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
 def _audit_key_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--audit-key-file",
+        type=_named_file,
         metavar="PATH",
         default=None,
         help="the audit key file (one '<key id> <hex secret>' a line, the last one current); "
@@ -885,7 +1130,11 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
         "deleted outside the library, by kind and id",
     )
     check.add_argument(
-        "--checkpoint", metavar="PATH", default=None, help="a file from `audit checkpoint`"
+        "--checkpoint",
+        type=_named_file,
+        metavar="PATH",
+        default=None,
+        help="a file from `audit checkpoint`",
     )
     check.set_defaults(handler=_audit_verify)
     mark = actions.add_parser(
@@ -899,7 +1148,9 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     _database_option(mark)
     _audit_key_option(mark)
-    mark.add_argument("--to", metavar="PATH", required=True, help="the checkpoint file")
+    mark.add_argument(
+        "--to", type=_named_file, metavar="PATH", required=True, help="the checkpoint file"
+    )
     mark.set_defaults(handler=_audit_checkpoint)
     key = actions.add_parser(
         "new-key",
@@ -909,7 +1160,7 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
         "keep the older lines, they verify older entries.",
     )
     key.add_argument("--key-id", required=True, help="the new key's id, e.g. 2026-12")
-    key.add_argument("--to", metavar="PATH", required=True, help="the key file")
+    key.add_argument("--to", type=_named_file, metavar="PATH", required=True, help="the key file")
     key.set_defaults(handler=_audit_new_key)
 
 
@@ -926,11 +1177,11 @@ def _import(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect
 
     at = _now(args)
-    with connect(_database(args)) as store:
+    with _input_file(args.file, args.max_bytes) as path, connect(_database(args)) as store:
         try:
             report = import_file(
                 store,
-                args.file,
+                path,
                 actor=_actor(),
                 at=at,
                 batch_size=args.batch_size,
@@ -939,17 +1190,51 @@ def _import(args: argparse.Namespace) -> int:
             )
         except ImportValidationError as error:
             for issue in error.errors:  # every problem, compiler-style: file:line: field: why
-                where = f"{args.file}:{issue.line}"
+                where = f"{_shown_name(args.file)}:{issue.line}"
                 record = f" ({issue.record})" if issue.record else ""
                 field = f" {issue.field}:" if issue.field else ""
                 print(f"{where}:{record}{field} {issue.message}", file=sys.stderr)
+            if args.file == "-":  # named as given, not as the temporary copy
+                raise ImportValidationError("stdin", error.errors) from None
             raise
     unchanged = sum(report.unchanged.values())
-    print(
-        f"imported {args.file}: {report.written:,} records written ({_counts(report.created)}); "
-        f"{unchanged:,} already stored with the same content"
+    _say(
+        args,
+        f"imported {_shown_name(args.file)}: {report.written:,} records written "
+        f"({_counts(report.created)}); {unchanged:,} already stored with the same content",
     )
     return 0
+
+
+def _shown_name(path: str) -> str:
+    return "stdin" if path == "-" else path
+
+
+@contextlib.contextmanager
+def _input_file(source: str, max_bytes: int) -> Iterator[str]:
+    """The path to read ``source`` from; for ``-``, stdin copied first to a private temporary
+    file (an import reads its file more than once), refused beyond ``max_bytes``.
+
+    Raises:
+        ImportSourceError: stdin holds more than ``max_bytes`` bytes (nothing is imported).
+    """
+    if source != "-":
+        yield source
+        return
+    import tempfile
+
+    from spo_tracker.errors import ImportSourceError
+
+    with tempfile.TemporaryDirectory(prefix="spo-tracker-") as folder:
+        path = os.path.join(folder, "stdin.jsonl")
+        copied = 0
+        with open(path, "wb") as spool:
+            while chunk := sys.stdin.buffer.read(1 << 20):
+                copied += len(chunk)
+                if copied > max_bytes:
+                    raise ImportSourceError("stdin", f"it holds more than {max_bytes:,} bytes")
+                spool.write(chunk)
+        yield path
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -965,16 +1250,15 @@ def _export(args: argparse.Namespace) -> int:
         report = export_file(store, args.output, actor=_actor(), at=at, **options)
     restricted = "included" if report.restricted else "not included"
     total = sum(report.records.values())
-    print(
+    _say(
+        args,
         f"wrote {args.output}: {total:,} records ({_counts(report.records)}); "
-        f"protected persons' restricted details {restricted}"
+        f"protected persons' restricted details {restricted}",
     )
     return 0
 
 
 def _add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
-    from spo_tracker.interchange import DEFAULT_MAX_IMPORT_BYTES, MAX_LINE_BYTES
-
     command = commands.add_parser(
         "import",
         help="import an interchange file (JSON Lines): all of it, or nothing",
@@ -984,10 +1268,15 @@ def _add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
         "problem is listed on stderr as FILE:LINE: (record) field: message, nothing is "
         "imported, and the exit code is 2. Records already stored with the same content are "
         "skipped, so importing a file twice changes nothing. FILE must be a regular file "
-        "(not a pipe or a device: it is read more than once) within the size limits; if it "
-        "changes while it is being imported, nothing is imported.",
+        "(not a pipe or a device: it is read more than once) within the size limits, or - "
+        "for stdin, which is first copied to a private temporary file; if the file changes "
+        "while it is being imported, nothing is imported.",
     )
-    command.add_argument("file", metavar="FILE", help="the .jsonl file to import")
+    command.add_argument(
+        "file",
+        metavar="FILE",
+        help="the .jsonl file to import (- for stdin, copied to a private temporary file first)",
+    )
     command.add_argument(
         "--max-bytes",
         type=_whole(1),
@@ -1010,7 +1299,14 @@ def _add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
         metavar="N",
         help="incidents per multi-row insert, all in one transaction (default: 5,000)",
     )
-    _at_option(command)
+    command.add_argument(
+        "--at",
+        type=_instant,
+        default=None,
+        metavar="WHEN",
+        help="when the import happened, for the audit trail, ISO 8601 with an offset (default: "
+        "now); every record in the file is imported, whatever its time",
+    )
     _database_option(command)
     command.set_defaults(handler=_import)
 
@@ -1049,13 +1345,32 @@ def _add_export(commands: argparse._SubParsersAction[_Parser]) -> None:
 # --- the parser ---------------------------------------------------------------------------
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, reading the package metadata only when asked (not to build the parser)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from spo_tracker import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit(0)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="spo-tracker",
         description="Track Stalking Protection Orders and flag suspected breaches for review.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0, help="print the version and exit"
+    )
     _database_option(parser, top_level=True)
+    _quiet_option(parser, top_level=True)
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
@@ -1070,12 +1385,35 @@ def _parser() -> argparse.ArgumentParser:
     _add_export(commands)
     _add_alerts(commands)
     _add_case(commands)
+    _quiet_everywhere(parser)
     return parser
 
 
 #: The exit code when the database stayed busy (locks, deadlocks, concurrent writers) and
 #: the command can be repeated as it is (``EX_TEMPFAIL`` of sysexits.h).
 EXIT_TRY_AGAIN = 75
+
+
+def _quiet_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """``-q/--quiet``; on a command it overrides the global one only when given."""
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="no progress lines or summaries; only the output asked for and errors",
+    )
+
+
+def _quiet_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Give every command and action ``--quiet``, those added later too (unless one already
+    declares its own)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                if "--quiet" not in sub._option_string_actions:
+                    _quiet_option(sub)
+                _quiet_everywhere(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1102,7 +1440,15 @@ def _run(args: argparse.Namespace) -> int:
     handler: Handler = args.handler
     try:
         _refuse_outputs(args)
-        return handler(args)
+        with contextlib.ExitStack() as stack:
+            if not _quiet(args) and _is_terminal(sys.stderr):
+                args.heartbeat = stack.enter_context(_Heartbeat(_progress))
+            code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here for short outputs, not at exit
+        return code
+    except BrokenPipeError:  # the reader stopped (`| head`): not an error
+        _discard_stdout()
+        return 0
     except (StoreRetriesExhaustedError, DatabaseBusyError) as error:
         # Not the user's doing: other writers held the database; the same command can be
         # run again safely (EX_TEMPFAIL, so a scheduler can tell it from bad input).
@@ -1110,6 +1456,12 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_TRY_AGAIN
     except SpoTrackerError as error:
         _error(args, f"spo-tracker: error: {error}")
+        return 2
+    except ModuleNotFoundError as error:
+        extra = _DRIVER_EXTRAS.get((error.name or "").partition(".")[0])
+        if extra is None:
+            raise
+        _error(args, f"spo-tracker: error: {_missing_driver(args, error.name or '', extra)}")
         return 2
     except OSError as error:
         _error(args, f"spo-tracker: error: {error.strerror or error}: {error.filename}")
@@ -1125,11 +1477,40 @@ def _run(args: argparse.Namespace) -> int:
         return 1
 
 
+def _is_terminal(stream: object) -> bool:
+    """Whether ``stream`` is a terminal: heartbeats are for people watching, not for logs
+    (where a late line would sit between a command's own lines)."""
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if isatty is not None else False
+    except (OSError, ValueError):
+        return False
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit raises nothing."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+
+
+def _missing_driver(args: argparse.Namespace, driver: str, extra: str) -> SpoTrackerError:
+    from spo_tracker.errors import DatabaseDriverMissingError
+    from spo_tracker.storage import display_url
+
+    return DatabaseDriverMissingError(display_url(_database(args)), driver, extra)
+
+
 def _error(args: argparse.Namespace, message: str) -> None:
     """Print ``message`` on stderr with any database password in it hidden."""
     from spo_tracker.storage import mask_url
 
-    print(mask_url(message, url=getattr(args, "database", None)), file=sys.stderr)
+    try:
+        url: str | None = _database(args)
+    except SpoTrackerError:
+        url = getattr(args, "database", None)
+    print(mask_url(message, url=url), file=sys.stderr)
 
 
 def _tolerant_output() -> None:

@@ -16,6 +16,7 @@ __all__ = [
     "ConcurrencyConflictError",
     "ConstraintViolationError",
     "DatabaseBusyError",
+    "DatabaseDriverMissingError",
     "DatabaseError",
     "DatabaseUnavailableError",
     "DuplicateRecordError",
@@ -230,6 +231,25 @@ class DatabaseUnavailableError(DatabaseError, ConnectionError):
         self.url = url
         self.reason = reason
         super().__init__(f"cannot reach database {url!r}: {reason}")
+
+
+class DatabaseDriverMissingError(DatabaseError, ImportError):
+    """The database URL needs a driver that is not installed; nothing was opened.
+
+    Attributes:
+        url: the database URL, with any password hidden.
+        driver: the missing module, e.g. ``psycopg``.
+        extra: the package extra that installs it, e.g. ``postgres``.
+    """
+
+    def __init__(self, url: str, driver: str, extra: str) -> None:
+        self.url = url
+        self.driver = driver
+        self.extra = extra
+        super().__init__(
+            f"database {url!r} needs the {driver!r} driver, which is not installed; "
+            f"install spo-tracker[{extra}]"
+        )
 
 
 class SchemaVersionError(DatabaseError):

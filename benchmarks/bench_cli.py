@@ -1,0 +1,54 @@
+"""Command-line start-up: median seconds for ``spo-tracker --help`` and ``--version``.
+
+Target: at most 0.15 s each (issue 11), beside ``python -c pass`` on the same
+machine for scale. Each figure is the median of 15 runs of a fresh interpreter
+(``python -m spo_tracker``), so it includes the interpreter's own start-up. Two
+figures per line: wall-clock time, and the child's CPU time (user + system),
+which is far less inflated when other jobs share the machine's cores.
+
+Run: ``.venv/bin/python benchmarks/bench_cli.py``
+"""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+from _common import report
+
+RUNS = 15
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def median_run(*argv: str) -> tuple[float, float]:
+    """Median wall-clock and CPU seconds of ``python argv...`` over :data:`RUNS` processes."""
+    walls, cpus = [], []
+    for _ in range(RUNS):
+        start, cpu = time.perf_counter(), _child_cpu()
+        subprocess.run([sys.executable, *argv], check=True, stdout=subprocess.DEVNULL)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_child_cpu() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def main() -> None:
+    """Print the three figures, wall clock then CPU."""
+    for name, argv, target in (
+        ("python -c pass", ("-c", "pass"), ""),
+        ("spo-tracker --help", ("-m", "spo_tracker", "--help"), "<= 150 ms"),
+        ("spo-tracker --version", ("-m", "spo_tracker", "--version"), "<= 150 ms"),
+    ):
+        wall, cpu = median_run(*argv)
+        report(f"{name} (wall)", wall * 1000, "ms", target)
+        report(f"{name} (CPU)", cpu * 1000, "ms")
+
+
+if __name__ == "__main__":
+    main()
