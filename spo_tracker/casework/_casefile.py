@@ -31,13 +31,14 @@ from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.people import Defendant
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import InvalidValueError
-from spo_tracker.reports import check_format, write_atomic
-from spo_tracker.reports._casefile import (
+from spo_tracker.reports import (
     CaseAlert,
     CaseEvidence,
     CaseFile,
     case_file_view,
+    check_format,
     render_case_file,
+    write_atomic,
 )
 from spo_tracker.storage import Actor, Store, UnitOfWork, database_files, refuse_output_onto
 
