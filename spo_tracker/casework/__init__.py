@@ -39,8 +39,8 @@ a private module of another package::
   alert with its evidence and every review round.
 - Case files: :func:`case_file` gathers one defendant's orders, notification
   duties, alerts with their review rounds and evidence (audited as a
-  disclosure); :func:`write_case_file` writes it as HTML, JSON or CSV (the
-  evidence schedule), redacted as reports are.
+  disclosure) as a :class:`spo_tracker.reports.CaseFile`; :func:`write_case_file`
+  writes it as HTML, JSON or CSV (the evidence schedule), redacted as reports are.
 """
 
 from __future__ import annotations
@@ -100,7 +100,6 @@ from spo_tracker.casework._review import (
     review_alert,
     start_alert_review,
 )
-from spo_tracker.reports import CaseFile
 
 __all__ = [
     "DEFAULT_PERIOD",
@@ -109,7 +108,6 @@ __all__ = [
     "AlertEntry",
     "AlertsStored",
     "AppealOutcome",
-    "CaseFile",
     "CaseFileWritten",
     "CaseResult",
     "ComplianceSource",
