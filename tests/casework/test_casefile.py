@@ -14,6 +14,7 @@ import pytest
 
 from spo_tracker.casework import (
     case_file,
+    decide_appeal,
     review_alert,
     run_detection,
     vary_order,
@@ -21,6 +22,7 @@ from spo_tracker.casework import (
 )
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.appeals import Party
+from spo_tracker.domain.orders import Duration
 from spo_tracker.errors import NotFoundError, OutputOntoDatabaseError, UnknownCodeError
 from spo_tracker.reports import EVIDENCE_COLUMNS, case_file_view, render_case_file
 from spo_tracker.storage import Actor, Store, connect, database_files
@@ -276,3 +278,23 @@ def test_hostile_text_is_escaped_in_the_html(demo_store: Store, scenario: Scenar
     html = render_case_file(view, "html")
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_appeals_and_the_end_of_an_order_are_on_the_time_axis(demo_store: Store) -> None:
+    """A pending appeal with who lodged it (s.7, no stay), its outcome as a version varied on
+    appeal; an interim order's end with its reason (s.5(6)(b))."""
+    before = case_file_view(case_file(demo_store, "D-1006", at=NOW, actor=OFFICER))
+    appeal = [e.text for e in before.timeline if e.kind == "appeal"]
+    assert appeal == [
+        "appeal to the Crown Court lodged by the defendant against the making "
+        "(SPA2019 s.7; the order is not stayed)"
+    ]
+    decide_appeal(demo_store, "SPO-1006", "varied", duration=Duration(years=3), at=VARIED,
+                  actor=OFFICER)  # fmt: skip
+    after = case_file_view(case_file(demo_store, "D-1006", at=LATER, actor=OFFICER))
+    versions = [e.text for e in after.timeline if e.kind == "terms"]
+    assert len(versions) == 1
+    assert versions[0].startswith("version 2 (varied on appeal): fixed period now 3 years")
+    interim = case_file_view(case_file(demo_store, "D-1004", at=NOW, actor=OFFICER))
+    ended = [e.text for e in interim.timeline if e.subject == "SPO-1004-I" and e.kind == "order"]
+    assert ended[-1] == "order ended (ceased): ceased: main application granted (s.5(6)(b))"
