@@ -761,7 +761,7 @@ def _add_alerts(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _add_case(commands: argparse._SubParsersAction[_Parser]) -> None:
-    case = commands.add_parser("case", help="manage an order's case")
+    case = commands.add_parser("case", help="manage an order's case; write a case file")
     actions = case.add_subparsers(
         dest="case_command", required=True, metavar="ACTION", parser_class=_Parser
     )

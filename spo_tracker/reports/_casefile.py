@@ -39,7 +39,7 @@ from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import UnknownCodeError
 from spo_tracker.reports._redact import Redactor
-from spo_tracker.reports._time import london_day, london_text
+from spo_tracker.reports._time import london_date_text, london_day, london_text
 
 __all__ = [
     "CASEFILE_FORMAT",
@@ -206,6 +206,7 @@ def case_file_view(case: CaseFile, *, include_protected_names: bool = False) -> 
     timeline = [
         *(e for o in case.orders for e in _order_entries(o, redactor, scope)),
         *(e for d in case.duties for e in _duty_entries(d, redactor, scope)),
+        *(e for d in case.duties for e in _outstanding(d, case.at)),
         *(e for a in case.alerts for e in _alert_entries(a, redactor, scope)),
         *_incident_days(case.evidence),
     ]
@@ -240,10 +241,10 @@ def _order_entries(order: Order, r: Redactor, scope: frozenset[str]) -> Iterator
         yield TimelineEntry(version.starts_at, "terms", oid, r.scrub_places(text, scope))
     yield from _appeal_entries(order)
     if order.ended_at is not None:
-        text = f"order ended ({order.state.value})"
-        if order.end_reason:
-            text += f": {r.scrub(order.end_reason, order.protected_person_ids)}"
-        yield TimelineEntry(order.ended_at, "order", oid, text)
+        reason = r.scrub(order.end_reason or "", order.protected_person_ids)
+        state = order.state.value
+        text = "order ended" + ("" if reason.startswith(state) else f" ({state})")
+        yield TimelineEntry(order.ended_at, "order", oid, f"{text}: {reason}" if reason else text)
 
 
 def _appeal_entries(order: Order) -> Iterator[TimelineEntry]:
@@ -281,10 +282,15 @@ def _changes(before: OrderVersion, after: OrderVersion, r: Redactor) -> list[str
     return out
 
 
+def _last_day(day: _dt.date) -> str:
+    """The one wording for a deadline or an expiry: ``last day: Thu 4 Jun 2026 (London)``."""
+    return f"last day: {london_date_text(day)} (London)"
+
+
 def _period(version: OrderVersion) -> str:
     if version.period is None or version.duration is None:
         return "until further order"
-    return f"{version.duration.render()}, last day: {version.period.last_day} (London)"
+    return f"{version.duration.render()}, {_last_day(version.period.last_day)}"
 
 
 def _terms_periods(order: Order, r: Redactor) -> Iterator[TermsPeriod]:
@@ -310,6 +316,21 @@ def _terms_periods(order: Order, r: Redactor) -> Iterator[TermsPeriod]:
         )
 
 
+def _outstanding(duty: NotificationDuty, at: _dt.datetime) -> Iterator[TimelineEntry]:
+    """Each item not yet notified: due from the day it arose, or, once its last day has
+    passed, not notified in time from the end of that day (the offence, s.11(1)(a))."""
+    for item in duty.outstanding:
+        what = f"{item.kind.value.replace('_', ' ')} ({item.section})"
+        last = _last_day(item.deadline.last_day)
+        if item.deadline.ends_at <= at:
+            text = f"{what} not notified in time, {last}; still outstanding"
+            yield TimelineEntry(item.deadline.ends_at, "duty", duty.duty_id, text)
+        else:
+            yield TimelineEntry(
+                item.deadline.starts_at, "duty", duty.duty_id, f"{what} due; {last}"
+            )
+
+
 def _duty_entries(
     duty: NotificationDuty, r: Redactor, scope: frozenset[str]
 ) -> Iterator[TimelineEntry]:
@@ -323,15 +344,9 @@ def _duty_entries(
         late = ", late" if c.late else ""
         text = (
             f"{c.item.kind.value.replace('_', ' ')} ({c.item.section}) closed: "
-            f"{c.closure.value.replace('_', ' ')}{late}; last day: {c.item.deadline.last_day}"
+            f"{c.closure.value.replace('_', ' ')}{late}; {_last_day(c.item.deadline.last_day)}"
         )
         yield TimelineEntry(c.closed_at, "duty", did, text)
-    for item in duty.outstanding:
-        text = (
-            f"{item.kind.value.replace('_', ' ')} outstanding ({item.section}); "
-            f"last day: {item.deadline.last_day} (London)"
-        )
-        yield TimelineEntry(item.deadline.starts_at, "duty", did, text)
     for refusal in duty.refusals:
         text = f"refused {refusal.refused.value} (SPA2019 s.10(5), s.11(1)(a))"
         yield TimelineEntry(refusal.at, "duty", did, text)

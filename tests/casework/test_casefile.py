@@ -10,6 +10,7 @@ import os
 import stat
 from pathlib import Path
 
+import pendulum
 import pytest
 
 from spo_tracker.casework import (
@@ -137,8 +138,23 @@ def test_the_notification_duty_history_is_on_the_time_axis(demo_store: Store) ->
     view = case_file_view(case_file(demo_store, "D-1004", at=NOW, actor=OFFICER))
     duty = [e.text for e in view.timeline if e.kind == "duty"]
     assert any(t.startswith("notified in person at") for t in duty)
-    assert any("closed: notified" in t for t in duty)
+    assert "initial (SPA2019 s.9(1)) closed: notified; last day: Wed 14 Jan 2026 (London)" in duty
     assert {t.order_id for t in view.terms} == {"SPO-1004", "SPO-1004-I"}
+
+
+def test_an_overdue_notification_is_on_the_time_axis_from_the_end_of_its_last_day(
+    demo_store: Store,
+) -> None:
+    """D-1003 never notified: the failure shows at the end of the last day (s.11(1)(a))."""
+    view = case_file_view(case_file(demo_store, "D-1003", at=NOW, actor=OFFICER))
+    overdue = [(e.at, e.text) for e in view.timeline if e.kind == "duty"]
+    assert overdue == [
+        (
+            pendulum.datetime(2026, 3, 12, tz="Europe/London"),
+            "initial (SPA2019 s.9(1)) not notified in time, last day: Wed 11 Mar 2026 (London); "
+            "still outstanding",
+        )
+    ]
 
 
 def test_the_evidence_schedule_says_when_in_london_and_how_each_incident_was_attributed(
@@ -297,4 +313,4 @@ def test_appeals_and_the_end_of_an_order_are_on_the_time_axis(demo_store: Store)
     assert versions[0].startswith("version 2 (varied on appeal): fixed period now 3 years")
     interim = case_file_view(case_file(demo_store, "D-1004", at=NOW, actor=OFFICER))
     ended = [e.text for e in interim.timeline if e.subject == "SPO-1004-I" and e.kind == "order"]
-    assert ended[-1] == "order ended (ceased): ceased: main application granted (s.5(6)(b))"
+    assert ended[-1] == "order ended: ceased: main application granted (s.5(6)(b))"
