@@ -210,6 +210,8 @@ def case_file_view(case: CaseFile, *, include_protected_names: bool = False) -> 
         *(e for a in case.alerts for e in _alert_entries(a, redactor, scope)),
         *_incident_days(case.evidence),
     ]
+    # As of ``at``: what a store recorded later (a variation, a decision) is not shown.
+    timeline = [e for e in timeline if e.at <= case.at]
     timeline.sort(key=lambda e: (e.at.timestamp(), _KIND_ORDER.index(e.kind), e.subject))
     return CaseFileView(
         defendant_id=case.defendant.defendant_id,
@@ -217,7 +219,12 @@ def case_file_view(case: CaseFile, *, include_protected_names: bool = False) -> 
         at=case.at,
         include_protected_names=include_protected_names,
         timeline=tuple(timeline),
-        terms=tuple(p for o in case.orders for p in _terms_periods(o, redactor)),
+        terms=tuple(
+            _as_of(p, case.at)
+            for o in case.orders
+            for p in _terms_periods(o, redactor)
+            if p.start <= case.at
+        ),
         evidence=tuple(_evidence_row(e, redactor, scope) for e in case.evidence),
     )
 
@@ -291,6 +298,11 @@ def _period(version: OrderVersion) -> str:
     if version.period is None or version.duration is None:
         return "until further order"
     return f"{version.duration.render()}, {_last_day(version.period.last_day)}"
+
+
+def _as_of(period: TermsPeriod, at: _dt.datetime) -> TermsPeriod:
+    """``period`` as known at ``at``: still binding if it ended later."""
+    return period if period.end is None or period.end <= at else attrs.evolve(period, end=None)
 
 
 def _terms_periods(order: Order, r: Redactor) -> Iterator[TermsPeriod]:

@@ -133,6 +133,17 @@ def test_the_terms_in_force_are_given_for_each_version_with_its_span(
     assert "Protected person P-1001" in first.terms[1]
 
 
+def test_a_case_file_as_of_an_earlier_instant_leaves_out_what_came_later(
+    demo_store: Store, scenario: Scenario
+) -> None:
+    """As of before the variation and the decision: version 1 still binding, no decision."""
+    _work_the_case(demo_store, scenario)
+    view = case_file_view(case_file(demo_store, "D-1001", at=NOW, actor=OFFICER))
+    assert [(p.version, p.end) for p in view.terms] == [(1, None)]
+    assert [e for e in view.timeline if e.kind in ("terms", "review")] == []
+    assert all(e.at <= NOW for e in view.timeline)
+
+
 def test_the_notification_duty_history_is_on_the_time_axis(demo_store: Store) -> None:
     """D-1004's duty: the notification in person and the item it closed (SPA2019 s.9-s.10)."""
     view = case_file_view(case_file(demo_store, "D-1004", at=NOW, actor=OFFICER))
