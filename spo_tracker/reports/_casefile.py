@@ -207,7 +207,7 @@ def case_file_view(case: CaseFile, *, include_protected_names: bool = False) -> 
         *(e for o in case.orders for e in _order_entries(o, redactor, scope)),
         *(e for d in case.duties for e in _duty_entries(d, redactor, scope)),
         *(e for d in case.duties for e in _outstanding(d, case.at)),
-        *(e for a in case.alerts for e in _alert_entries(a, redactor, scope)),
+        *(e for a in case.alerts for e in _alert_entries(a, redactor, scope, case.at)),
         *_incident_days(case.evidence),
     ]
     # As of ``at``: what a store recorded later (a variation, a decision) is not shown.
@@ -370,7 +370,7 @@ def _duty_entries(
 
 
 def _alert_entries(
-    case_alert: CaseAlert, r: Redactor, scope: frozenset[str]
+    case_alert: CaseAlert, r: Redactor, scope: frozenset[str], at: _dt.datetime
 ) -> Iterator[TimelineEntry]:
     alert = case_alert.alert
     persons = frozenset(alert.protected_person_ids) | scope
@@ -378,8 +378,11 @@ def _alert_entries(
     if alert.section:
         text += f" ({alert.section})"
     status = "new: no person has acted on it yet"
-    if case_alert.rounds:
-        status = _round_text(case_alert.rounds[-1], r, persons)
+    known = [x for x in case_alert.rounds if x.flagged_at <= at]
+    if known and known[-1].decided_at is not None and at < known[-1].decided_at:
+        status = "not decided by then"
+    elif known:
+        status = _round_text(known[-1], r, persons)
     yield TimelineEntry(
         alert.identified_at,
         "alert",

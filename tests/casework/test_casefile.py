@@ -142,6 +142,8 @@ def test_a_case_file_as_of_an_earlier_instant_leaves_out_what_came_later(
     assert [(p.version, p.end) for p in view.terms] == [(1, None)]
     assert [e for e in view.timeline if e.kind in ("terms", "review")] == []
     assert all(e.at <= NOW for e in view.timeline)
+    ban = next(e.text for e in view.timeline if e.subject == BAN)
+    assert ban.endswith("review: not decided by then")
 
 
 def test_the_notification_duty_history_is_on_the_time_axis(demo_store: Store) -> None:
