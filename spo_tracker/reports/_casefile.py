@@ -142,6 +142,7 @@ class TermsPeriod:
         end: when the next version replaced it or the order ended; ``None`` while it binds.
         terms: each term as the order states it (persons by label).
         changes: what changed from the version before (empty for the order as made).
+        period: the fixed period and its last day, or "until further order" (s.6(b)).
     """
 
     order_id: str
@@ -151,6 +152,7 @@ class TermsPeriod:
     end: _dt.datetime | None
     terms: tuple[str, ...]
     changes: tuple[str, ...]
+    period: str = ""
 
 
 @attrs.frozen
@@ -317,14 +319,10 @@ def _terms_periods(order: Order, r: Redactor) -> Iterator[TermsPeriod]:
         terms = tuple(r.scrub_places(_term_text(t, r), scope) for t in version.terms)
         before = versions[i - 1] if i else None
         changes = () if before is None else tuple(_changes(before, version, r))
+        changed = tuple(r.scrub_places(c, scope) for c in changes)
+        number, cause = version.number, _cause(version)
         yield TermsPeriod(
-            order.order_id,
-            version.number,
-            _cause(version),
-            start,
-            end,
-            terms,
-            tuple(r.scrub_places(c, scope) for c in changes),
+            order.order_id, number, cause, start, end, terms, changed, _period(version)
         )
 
 
@@ -485,6 +483,7 @@ def _terms_dict(p: TermsPeriod) -> dict[str, object]:
         "until": _instant(p.end),
         "terms": list(p.terms),
         "changes": list(p.changes),
+        "period": p.period,
     }
 
 

@@ -130,6 +130,9 @@ def test_the_terms_in_force_are_given_for_each_version_with_its_span(
     assert (first.version, first.end, second.version, second.start) == (1, VARIED, 2, VARIED)
     assert (len(first.terms), len(second.terms), second.end) == (3, 2, None)
     assert second.changes == ("removed T3",)
+    assert first.period == second.period
+    assert first.period.startswith("2 years, last day: ")
+    assert first.period.endswith(" (London)")
     assert "Protected person P-1001" in first.terms[1]
 
 
