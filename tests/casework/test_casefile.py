@@ -10,8 +10,11 @@ import os
 import stat
 from pathlib import Path
 
+import attrs
 import pendulum
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from spo_tracker.casework import (
     case_file,
@@ -26,7 +29,8 @@ from spo_tracker.domain.appeals import Party
 from spo_tracker.domain.orders import Duration
 from spo_tracker.errors import NotFoundError, OutputOntoDatabaseError, UnknownCodeError
 from spo_tracker.reports import EVIDENCE_COLUMNS, case_file_view, render_case_file
-from spo_tracker.storage import Actor, Store, connect, database_files
+from spo_tracker.storage import Actor, InMemoryStore, Store, connect, database_files
+from tests.casework.builders import store_scenario
 
 OFFICER = Actor("PC 4471", "officer")
 #: The demo's breach of SPO-1001 T1 (a platform ban): 104 messages on one London day.
@@ -330,3 +334,32 @@ def test_appeals_and_the_end_of_an_order_are_on_the_time_axis(demo_store: Store)
     interim = case_file_view(case_file(demo_store, "D-1004", at=NOW, actor=OFFICER))
     ended = [e.text for e in interim.timeline if e.subject == "SPO-1004-I" and e.kind == "order"]
     assert ended[-1] == "order ended: ceased: main application granted (s.5(6)(b))"
+
+
+_WORDS = st.text(alphabet=st.sampled_from("abcdefghij .,!?0123456789"), max_size=20)
+
+
+@given(
+    before=_WORDS,
+    after=_WORDS,
+    pick=st.integers(min_value=0, max_value=10),
+    shout=st.booleans(),
+)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_restricted_value_in_any_summary_never_reaches_any_format(
+    scenario: Scenario, before: str, after: str, pick: int, shout: bool
+) -> None:
+    """Whatever surrounds it, a protected person's detail in free text is scrubbed."""
+    store = InMemoryStore()
+    store_scenario(store, scenario)
+    run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    case = case_file(store, "D-1001", at=NOW, actor=OFFICER)
+    secrets = _restricted(scenario)
+    secret = secrets[pick % len(secrets)]
+    planted = secret.upper() if shout else secret
+    first = case.evidence[0]
+    text = f"{before} {planted} {after}".strip()
+    evidence = (attrs.evolve(first, incident=attrs.evolve(first.incident, summary=text)),)
+    view = case_file_view(attrs.evolve(case, evidence=evidence))
+    for fmt in ("html", "json", "csv"):
+        assert secret.casefold() not in render_case_file(view, fmt).casefold(), fmt
