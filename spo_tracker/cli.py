@@ -846,6 +846,59 @@ def _case_assign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _case_file(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import write_case_file
+    from spo_tracker.errors import OutputWriteError
+    from spo_tracker.reports import check_format
+    from spo_tracker.storage import connect
+
+    fmt = check_format(args.format)
+    if args.output == "-":  # a case file is written to a private file and audited, never piped
+        raise OutputWriteError("-", "a case file is not written to standard output; give a file")
+    with connect(_database(args)) as store:
+        written = write_case_file(
+            store, args.defendant_id, at=_now(args), actor=_actor(), fmt=fmt, output=args.output,
+            include_protected_names=args.include_protected_names,
+            reason="spo-tracker case file",
+        )  # fmt: skip
+    print(f"wrote {written.path} ({fmt}, case file of {written.defendant_id}, "
+          f"{written.incidents:,} evidence incidents)")  # fmt: skip
+    return 0
+
+
+def _add_case_file(actions: argparse._SubParsersAction[_Parser]) -> None:
+    command = actions.add_parser(
+        "file",
+        help="write one defendant's case file (html, json or csv)",
+        description="One defendant's case file: one time axis with each order's life (made, "
+        "served, each version and what changed, appeals, end), the notification duty's "
+        "history, incidents per day and the alerts with their review outcomes; the terms in "
+        "force at each point; the evidence schedule (incident, London time, source, how it "
+        "was attributed). csv is the evidence schedule alone, for a prosecution file. "
+        "Protected persons' names are redacted unless --include-protected-names is given; "
+        "their addresses and all locations are never shown. Written atomically, owner-only, "
+        "and noted in the audit trail.",
+    )
+    command.add_argument("defendant_id", metavar="DEFENDANT")
+    command.add_argument("--format", required=True, choices=("html", "json", "csv"))
+    command.add_argument("--output", required=True, metavar="PATH", help="the file to write")
+    command.add_argument(
+        "--include-protected-names",
+        action="store_true",
+        help="show protected persons' names (internal use only)",
+    )
+    command.add_argument(
+        "--at",
+        type=_instant,
+        default=None,
+        metavar="WHEN",
+        help="as of this ISO 8601 instant with an offset (default: now): orders made and "
+        "alerts identified by then",
+    )
+    _database_option(command)
+    command.set_defaults(handler=_case_file)
+
+
 def _when_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--at",
@@ -949,7 +1002,7 @@ def _add_alerts(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _add_case(commands: argparse._SubParsersAction[_Parser]) -> None:
-    case = commands.add_parser("case", help="manage an order's case")
+    case = commands.add_parser("case", help="manage an order's case; write a case file")
     actions = case.add_subparsers(
         dest="case_command", required=True, metavar="ACTION", parser_class=_Parser
     )
@@ -966,6 +1019,7 @@ def _add_case(commands: argparse._SubParsersAction[_Parser]) -> None:
     _when_option(assign)
     _database_option(assign)
     assign.set_defaults(handler=_case_assign)
+    _add_case_file(actions)
 
 
 # --- diagram ------------------------------------------------------------------------------

@@ -37,10 +37,15 @@ a private module of another package::
   and :func:`review_alert` move an alert's review through the breach-review
   lifecycle (a person decides: SPA2019 s.8(1)); :func:`alert_detail` shows an
   alert with its evidence and every review round.
+- Case files: :func:`case_file` gathers one defendant's orders, notification
+  duties, alerts with their review rounds and evidence (audited as a
+  disclosure) as a :class:`spo_tracker.reports.CaseFile`; :func:`write_case_file`
+  writes it as HTML, JSON or CSV (the evidence schedule), redacted as reports are.
 """
 
 from __future__ import annotations
 
+from spo_tracker.casework._casefile import CaseFileWritten, case_file, write_case_file
 from spo_tracker.casework._commands import (
     AppealOutcome,
     CaseResult,
@@ -103,6 +108,7 @@ __all__ = [
     "AlertEntry",
     "AlertsStored",
     "AppealOutcome",
+    "CaseFileWritten",
     "CaseResult",
     "ComplianceSource",
     "DetectionRun",
@@ -118,6 +124,7 @@ __all__ = [
     "assign_alert",
     "assign_case",
     "attribution",
+    "case_file",
     "dated_alerts",
     "decide_appeal",
     "decide_interim",
@@ -146,4 +153,5 @@ __all__ = [
     "stored_alerts",
     "vary_order",
     "withdraw_application",
+    "write_case_file",
 ]

@@ -20,6 +20,10 @@ What every format guarantees:
 The JSON format is versioned (:data:`SCHEMA_VERSION`) and described by the
 JSON Schema shipped in this package (:func:`schema`).
 
+A defendant's case file (:class:`CaseFile`: the time axis, the terms in force
+and the evidence schedule) is redacted once by :func:`case_file_view` and
+rendered by :func:`render_case_file`.
+
 This package renders only: the reports of a store's alerts (loading the
 records, detecting or reading the stored alerts, writing and auditing the
 files) are :func:`spo_tracker.casework.report_from_store`.
@@ -32,6 +36,18 @@ from pathlib import Path
 from typing import Final
 
 from spo_tracker.errors import UnknownCodeError
+from spo_tracker.reports._casefile import (
+    CASEFILE_FORMAT,
+    EVIDENCE_COLUMNS,
+    CaseAlert,
+    CaseEvidence,
+    CaseFile,
+    CaseFileView,
+    TermsPeriod,
+    TimelineEntry,
+    case_file_view,
+    render_case_file,
+)
 from spo_tracker.reports._csv import CSV_COLUMNS, render_csv
 from spo_tracker.reports._gc import paused_gc
 from spo_tracker.reports._html import render_html
@@ -49,21 +65,31 @@ from spo_tracker.reports._view import Report, ReportAlert, ReportContext, build_
 from spo_tracker.reports._write import StagedFile, stage_file, write_atomic
 
 __all__ = [
+    "CASEFILE_FORMAT",
     "CSV_COLUMNS",
+    "EVIDENCE_COLUMNS",
     "FORMATS",
     "FORMAT_NAME",
     "SCHEMA_FILE",
     "SCHEMA_VERSION",
+    "CaseAlert",
+    "CaseEvidence",
+    "CaseFile",
+    "CaseFileView",
     "Redactor",
     "Report",
     "ReportAlert",
     "ReportContext",
     "StagedFile",
+    "TermsPeriod",
+    "TimelineEntry",
     "build_report",
+    "case_file_view",
     "check_format",
     "london_text",
     "redacted_label",
     "render",
+    "render_case_file",
     "render_csv",
     "render_html",
     "render_json",
