@@ -56,7 +56,7 @@ ACTOR = Actor("bench", "analyst")
 AT = pendulum.datetime(2026, 6, 1, tz="UTC")
 LIGHT = (
     "incident_id, {occurred}, kind, platform, actor_key, defendant_id, target_person_id, "
-    "{via}, lat, lon"
+    "{via}, lat, lon, {reported}"
 )
 
 
@@ -83,8 +83,11 @@ def bare_select_sqlite(path: Path) -> tuple[float, int]:
     try:
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-32768"):
             conn.execute(f"PRAGMA {pragma}")
+        columns = LIGHT.format(
+            occurred="occurred_at", via="via_third_party", reported="reported_at"
+        )
         sql = (
-            f"SELECT {LIGHT.format(occurred='occurred_at', via='via_third_party')} "
+            f"SELECT {columns} "
             "FROM incidents WHERE occurred_at < ? ORDER BY occurred_at, incident_id"
         )
         until = int(AT.timestamp()) * 1_000_000
@@ -100,8 +103,9 @@ def bare_select_postgres(url: str) -> tuple[float, int]:
     """Seconds and rows for the bare SELECT with psycopg (a server-side cursor, as the scan)."""
     plain = sa.engine.make_url(url).set(drivername="postgresql")
     occurred = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
+    reported = "(EXTRACT(EPOCH FROM reported_at) * 1000000)::bigint"
     sql = (
-        f"SELECT {LIGHT.format(occurred=occurred, via='via_third_party::int')} "
+        f"SELECT {LIGHT.format(occurred=occurred, via='via_third_party::int', reported=reported)} "
         "FROM incidents WHERE occurred_at < %s ORDER BY occurred_at, incident_id"
     )
     with psycopg.connect(plain.render_as_string(hide_password=False)) as conn:

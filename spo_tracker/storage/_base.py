@@ -86,6 +86,8 @@ class ScannedIncident(NamedTuple):
             scan build rows without a Python call per row).
         lat: latitude, if known.
         lon: longitude, if known.
+        reported_us: when it was reported, as whole microseconds since 1970-01-01 UTC, if
+            known (an alert's identified time rests on it).
     """
 
     incident_id: str
@@ -98,6 +100,7 @@ class ScannedIncident(NamedTuple):
     via_third_party: int
     lat: float | None
     lon: float | None
+    reported_us: int | None
 
     @property
     def occurred_at(self) -> pendulum.DateTime:

@@ -139,7 +139,7 @@ class InMemoryStore(Store):
         defendant_id: str | None,
     ) -> Iterator[ScannedIncident]:
         for i in self._incidents(since, until, defendant_id):
-            where, actor, platform = i.location, i.actor, i.platform
+            where, actor, platform, reported = i.location, i.actor, i.platform, i.reported_at
             yield ScannedIncident(
                 i.incident_id,
                 to_epoch_us(i.occurred_at),
@@ -151,6 +151,7 @@ class InMemoryStore(Store):
                 int(i.via_third_party),
                 None if where is None else where.lat,
                 None if where is None else where.lon,
+                None if reported is None else to_epoch_us(reported),
             )
 
     def scan_full(

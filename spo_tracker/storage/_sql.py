@@ -506,6 +506,7 @@ _LIGHT: Final = (
     "via_third_party",
     "lat",
     "lon",
+    "reported_at",
 )
 
 
@@ -790,6 +791,7 @@ class SqlStore(Store):
         if not self.url.is_sqlite:
             columns[1] = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
             columns[7] = "via_third_party::int"
+            columns[10] = "(EXTRACT(EPOCH FROM reported_at) * 1000000)::bigint"
         sql, params = self._scan_sql(columns, since, until, defendant_id)
         for chunk in self._stream(sql, params, chunk_size):
             # The driver's tuples become rows in C: no Python frame per row.
