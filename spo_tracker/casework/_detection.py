@@ -9,10 +9,10 @@ missed, interim orders near their end, renewal reviews, notification failures
 and deadlines), and upsert the alerts by their stable id. Memory stays bounded
 by the number of records and alerts, not incidents.
 
-Compliance records (a requirement met, a sign-on made) are read order by
-order, only for the orders with a positive requirement or sign-on schedule,
-and only those met by ``at``: memory holds one order's records at a time, not
-the millions a force's daily sign-ons add up to.
+Compliance records (a requirement met, a sign-on made) are read 500 orders at
+a time (one query each), only for the orders with a positive requirement or
+sign-on schedule, and only those met by ``at`` are used: memory holds 500
+orders' records at a time, not the millions a force's daily sign-ons add up to.
 
 Protected persons are loaded with their restricted details, because the
 approach rule needs their places and redaction needs their addresses; each of
@@ -114,14 +114,21 @@ def load_records(store: Store, *, actor: Actor, at: _dt.datetime) -> StoredRecor
         NaiveDatetimeError: ``at`` has no time zone.
     """
     with store.unit_of_work(actor, at=at) as uow:
-        orders = tuple(uow.orders.get(k) for k in uow.orders.ids())
-        defendants = tuple(uow.defendants.get(k) for k in uow.defendants.ids())
-        persons = tuple(
-            uow.protected_persons.get(k, reason=_RESTRICTED_REASON)
-            for k in uow.protected_persons.ids()
+        # Bulk reads (one query per 500 ids and child table), not one query per record.
+        orders = _in_id_order(uow.orders.ids(), uow.orders.get_many)
+        defendants = _in_id_order(uow.defendants.ids(), uow.defendants.get_many)
+        persons = _in_id_order(
+            uow.protected_persons.ids(),
+            lambda keys: uow.protected_persons.get_many(keys, reason=_RESTRICTED_REASON),
         )
-        duties = tuple(uow.notification_duties.get(k) for k in uow.notification_duties.ids())
+        duties = _in_id_order(uow.notification_duties.ids(), uow.notification_duties.get_many)
     return StoredRecords(orders, defendants, persons, duties)
+
+
+def _in_id_order(ids: list[str], get_many: Callable[[list[str]], dict[str, _T]]) -> tuple[_T, ...]:
+    """The records of ``ids``, read in bulk, in that order (each was listed as stored)."""
+    found = get_many(ids)
+    return tuple(found[k] for k in ids)
 
 
 def _counted(items: Iterable[_T], progress: Progress, what: str) -> Iterator[_T]:
@@ -217,13 +224,35 @@ def detect_stored(
     stream = scan_incident_rows(store, until=until)
     found = detector.scan_rows(_counted(stream, progress, "detection"))
     with store.unit_of_work(actor, at=until) as uow:
-
-        def met(order: Order) -> list[ComplianceRecord]:
-            return uow.compliance.for_order(order.order_id, until=until)
-
+        met = _ChunkedCompliance(uow, records.orders, until)
         dated = dated_alerts(records, at=until, compliance=met, config=config)
     alerts = tuple(sort_alerts([*found.alerts, *dated]))
     return ScanResult(alerts, found.unattributed, found.incidents_seen)
+
+
+class _ChunkedCompliance:
+    """A :data:`ComplianceSource` over a unit of work that reads the records met by
+    ``until`` for 500 orders (those with requirements, in the order asked) in one query,
+    then serves them order by order: a few queries for a force's orders, and memory for
+    500 orders' records at a time, not every record."""
+
+    _CHUNK = 500
+
+    def __init__(self, uow: UnitOfWork, orders: Sequence[Order], until: _dt.datetime) -> None:
+        self._uow, self._until = uow, until
+        self._wanted = [o.order_id for o in orders if _has_requirements(o)]
+        self._position = {key: n for n, key in enumerate(self._wanted)}
+        self._held: dict[str, list[ComplianceRecord]] = {}
+
+    def __call__(self, order: Order) -> list[ComplianceRecord]:
+        key = order.order_id
+        if key not in self._held:
+            start = self._position.get(key)
+            if start is None:  # not expected to be asked: read it alone
+                return self._uow.compliance.for_order(key, until=self._until)
+            part = self._wanted[start : start + self._CHUNK]
+            self._held = self._uow.compliance.for_orders(part, until=self._until)
+        return self._held.pop(key)
 
 
 #: How many times a store of alerts is tried when a concurrent run stored the same alerts

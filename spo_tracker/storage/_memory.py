@@ -294,6 +294,9 @@ class _MemoryRecords:
         found = (work.get((kind, key)) for key in sorted(keys))
         return [e[0] for e in found if e is not None and getattr(e[0], column) == value]
 
+    def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
+        return [o for value in dict.fromkeys(values) for o in self.find(mapper, column, value)]
+
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind
         work = self._uow._work

@@ -324,6 +324,14 @@ class SqlRecords:
         with translating(self._url, kind=mapper.kind):
             return [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
 
+    def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
+        table, found = _table(mapper.root), []
+        with translating(self._url, kind=mapper.kind):
+            for start in range(0, len(values), 500):
+                stmt = select(table).where(table.c[column].in_(values[start : start + 500]))
+                found += [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
+        return found
+
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
         # Ids only: a stored incident that no longer reads is still a duplicate, not an error.
         ids = [i.incident_id for i in incidents]
