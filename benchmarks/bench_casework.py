@@ -10,9 +10,16 @@ In one run, over a store holding the synthetic force
   walking every row: the baseline;
 * the time of a full ``run_detection`` (load the records, scan every incident,
   the dated checks, store every alert, the audit note) into a copy of the store
-  that holds no alerts yet, and of a second run straight after (every alert
-  found again, nothing changed);
-* the first run's time over the bare SELECT's (target <= 2x);
+  that holds no alerts yet, and with ``--again`` of a second run straight after
+  (every alert found again, nothing changed);
+* the first run's time over the bare SELECT's (target <= 2x), and its stages:
+  loading the records, scanning the incidents (light rows; also over the bare
+  SELECT), the dated checks (sign-on days, requirements, reviews, duties) and
+  storing the alerts;
+* the scan stage alone, after the run, over full incident objects
+  (``Detector.scan(scan_incidents(...))``, the path ``run_detection`` took
+  before) and over light rows (``Detector.scan_rows(scan_incident_rows(...))``,
+  the path it takes now), each over the bare SELECT;
 * the peak resident memory (``ru_maxrss``) of the process that ran detection.
 
 Detection runs in a child process, so its peak memory is its own and nothing
@@ -47,9 +54,17 @@ import psycopg
 import sqlalchemy as sa
 from _common import report
 
-from spo_tracker.casework import run_detection
+from spo_tracker.casework import load_records, run_detection
+from spo_tracker.detection import Detector
 from spo_tracker.detection.synthetic import synthetic_force
-from spo_tracker.storage import Actor, connect, ingest_incidents, upgrade
+from spo_tracker.storage import (
+    Actor,
+    connect,
+    ingest_incidents,
+    scan_incident_rows,
+    scan_incidents,
+    upgrade,
+)
 
 ACTOR = Actor("bench", "analyst")
 #: After every synthetic incident (they fall in 2024-2025): the whole history is read.
@@ -118,16 +133,40 @@ def bare_select_postgres(url: str) -> tuple[float, int]:
         return time.perf_counter() - start, rows
 
 
-def child(url: str) -> None:
+def child(url: str, *, repeat: bool) -> None:
     """Run detection twice and print the figures as JSON (the child process's job)."""
     store = connect(url)
+    stamps: dict[str, float] = {}
+
+    def stamp(line: str) -> None:
+        if line.endswith("done"):
+            stamps["scanned"] = time.perf_counter()
+        elif line.startswith("storing"):
+            stamps["dated"] = time.perf_counter()
+
     try:
         start = time.perf_counter()
-        first = run_detection(store, at=AT, actor=ACTOR)
-        first_s = time.perf_counter() - start
+        records = load_records(store, actor=ACTOR, at=AT)
+        stamps["loaded"] = time.perf_counter()
+        first = run_detection(store, at=AT, actor=ACTOR, records=records, progress=stamp)
+        end = time.perf_counter()
+        first_s = end - start
+        # The scan stage alone, both ways, after the run (the pages are as warm for both).
+        detector = Detector(
+            records.orders, records.defendants, protected_persons=records.protected_persons
+        )
         start = time.perf_counter()
-        again = run_detection(store, at=AT, actor=ACTOR)
-        again_s = time.perf_counter() - start
+        detector.scan(scan_incidents(store, until=AT))
+        objects_s = time.perf_counter() - start
+        start = time.perf_counter()
+        detector.scan_rows(scan_incident_rows(store, until=AT))
+        rows_s = time.perf_counter() - start
+        again_s, again_new, again_updated = -1.0, 0, 0
+        if repeat:
+            start = time.perf_counter()
+            again = run_detection(store, at=AT, actor=ACTOR)
+            again_s = time.perf_counter() - start
+            again_new, again_updated = again.stored.new, again.stored.updated
     finally:
         store.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -139,18 +178,24 @@ def child(url: str) -> None:
                 "incidents": first.incidents_seen,
                 "alerts": len(first.alerts),
                 "new": first.stored.new,
-                "again_new": again.stored.new,
-                "again_updated": again.stored.updated,
+                "again_new": again_new,
+                "again_updated": again_updated,
                 "peak_mib": peak,
+                "load_s": stamps["loaded"] - start,
+                "scan_s": stamps["scanned"] - stamps["loaded"],
+                "dated_s": stamps["dated"] - stamps["scanned"],
+                "store_s": end - stamps["dated"],
+                "objects_s": objects_s,
+                "rows_s": rows_s,
+                "dated_alerts": sum(1 for a in first.alerts if not a.evidence_ids),
             }
         )
     )
 
 
-def run_child(url: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", url], check=True, capture_output=True, text=True
-    )
+def run_child(url: str, *, repeat: bool) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", url, *(["--again"] if repeat else [])]
+    out = subprocess.run(command, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -164,15 +209,26 @@ def show(name: str, bare: tuple[float, int], found: dict[str, Any]) -> None:
         "s",
     )
     report(f"{name} run_detection / bare SELECT", found["first_s"] / seconds, "x", "<= 2")
-    again = f"{found['again_new']} new, {found['again_updated']} updated"
-    report(f"{name} run_detection, second run ({again})", found["again_s"], "s")
+    report(f"{name}   load the records (orders, defendants, persons, duties)", found["load_s"], "s")
+    report(f"{name}   scan the incidents (light rows)", found["scan_s"], "s")
+    report(f"{name}   scan / bare SELECT", found["scan_s"] / seconds, "x")
+    report(f"{name} scan alone, incident objects (the path before)", found["objects_s"], "s")
+    report(f"{name} scan alone, light rows", found["rows_s"], "s")
+    report(f"{name} scan alone, incident objects / bare SELECT", found["objects_s"] / seconds, "x")
+    report(f"{name} scan alone, light rows / bare SELECT", found["rows_s"] / seconds, "x", "<= 2")
+    dated = f"{found['dated_alerts']:,} alerts with no evidence incident"
+    report(f"{name}   dated checks and sorting ({dated})", found["dated_s"], "s")
+    report(f"{name}   store the alerts and the audit note", found["store_s"], "s")
+    if found["again_s"] >= 0:
+        again = f"{found['again_new']} new, {found['again_updated']} updated"
+        report(f"{name} run_detection, second run ({again})", found["again_s"], "s")
     report(
         f"{name} run_detection, incidents/s", found["incidents"] / found["first_s"], "incidents/s"
     )
     report(f"{name} peak memory of the detection process", found["peak_mib"], "MiB")
 
 
-def sqlite_figures(cache: Path, count: int, seed: int) -> None:
+def sqlite_figures(cache: Path, count: int, seed: int, *, repeat: bool) -> None:
     kept = cache / f"force-{seed}-{count}.sqlite"
     if not kept.exists():
         print(f"building {kept} (once; later runs reuse it)", flush=True)
@@ -184,13 +240,13 @@ def sqlite_figures(cache: Path, count: int, seed: int) -> None:
     shutil.copyfile(kept, copy)
     try:
         bare = bare_select_sqlite(copy)
-        show("SQLite", bare, run_child(f"sqlite:///{copy}"))
+        show("SQLite", bare, run_child(f"sqlite:///{copy}", repeat=repeat))
     finally:
         for leftover in cache.glob(f"run-{os.getpid()}.sqlite*"):
             leftover.unlink()
 
 
-def postgres_figures(url: str, count: int, seed: int) -> None:
+def postgres_figures(url: str, count: int, seed: int, *, repeat: bool) -> None:
     base = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     kept, copy = f"spo_bench_casework_{seed}_{count}", f"spo_bench_casework_run_{os.getpid()}"
@@ -209,7 +265,7 @@ def postgres_figures(url: str, count: int, seed: int) -> None:
     try:
         target = base.set(database=copy).render_as_string(hide_password=False)
         bare = bare_select_postgres(target)
-        show("PostgreSQL", bare, run_child(target))
+        show("PostgreSQL", bare, run_child(target, repeat=repeat))
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")
@@ -223,17 +279,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/spo_bench_casework"))
     parser.add_argument("--postgres", metavar="URL", help="also measure on this server")
+    parser.add_argument("--again", action="store_true", help="time a second run too")
     parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, repeat=args.again)
         return
     count = 50_000 if args.quick else args.incidents
     print(f"load average {os.getloadavg()[0]:.2f}; {count:,} incidents, force seed {args.seed}")
     args.cache.mkdir(parents=True, exist_ok=True)
-    sqlite_figures(args.cache, count, args.seed)
+    sqlite_figures(args.cache, count, args.seed, repeat=args.again)
     if args.postgres:
-        postgres_figures(args.postgres, count, args.seed)
+        postgres_figures(args.postgres, count, args.seed, repeat=args.again)
 
 
 if __name__ == "__main__":
