@@ -50,7 +50,7 @@ from spo_tracker.errors import (
     ConstraintViolationError,
     InvalidValueError,
 )
-from spo_tracker.storage import Actor, Store, UnitOfWork, scan_incident_rows
+from spo_tracker.storage import Actor, Store, UnitOfWork, scan_incident_rows, scan_incidents
 
 __all__ = [
     "AlertsStored",
@@ -221,8 +221,13 @@ def detect_stored(
         protected_persons=records.protected_persons,
     )
     # Light rows, not incident objects: the scan moves at about the speed of the cursor.
-    stream = scan_incident_rows(store, until=until)
-    found = detector.scan_rows(_counted(stream, progress, "detection"))
+    try:
+        rows = scan_incident_rows(store, until=until)
+        found = detector.scan_rows(_counted(rows, progress, "detection"))
+    except InvalidValueError:
+        # A stored row no incident can hold (an unknown code, a place off the globe): read
+        # again as incidents, which refuses that record naming it and the rule it breaks.
+        found = detector.scan(scan_incidents(store, until=until))
     with store.unit_of_work(actor, at=until) as uow:
         met = _ChunkedCompliance(uow, records.orders, until)
         dated = dated_alerts(records, at=until, compliance=met, config=config)
