@@ -284,6 +284,7 @@ def scan_sql(backend: Backend) -> str:
     columns = list(_LIGHT)
     if backend.mark == "%s":
         columns[1] = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
+        columns[10] = "(EXTRACT(EPOCH FROM reported_at) * 1000000)::bigint"
     return f"SELECT {', '.join(columns)} FROM incidents ORDER BY occurred_at, incident_id"
 
 

@@ -66,10 +66,12 @@ class IdentityIndex:
         InvalidValueError: two defendants share an id.
     """
 
-    __slots__ = ("_by_value", "_defendant_ids")
+    __slots__ = ("_by_key", "_by_value", "_defendant_ids")
 
     def __init__(self, defendants: Iterable[Defendant]) -> None:
         self._by_value: dict[str, list[_Entry]] = {}
+        # The same links by Identity.key, the form stored incident rows name their actor in.
+        self._by_key: dict[str, str] = {}
         self._defendant_ids: set[str] = set()
         for defendant in defendants:
             self._add(defendant)
@@ -84,6 +86,9 @@ class IdentityIndex:
             self._link(linked.identity, defendant.defendant_id)
 
     def _link(self, identity: Identity, defendant_id: str) -> None:
+        key = identity.key
+        if self._by_key.setdefault(key, defendant_id) != defendant_id:
+            self._by_key[key] = _AMBIGUOUS
         entries = self._by_value.setdefault(identity.value, [])
         for i, (kind, platform, owner) in enumerate(entries):
             if kind is identity.kind and platform is identity.platform:
@@ -109,6 +114,19 @@ class IdentityIndex:
             if kind is identity.kind and platform is identity.platform:
                 return None if owner == _AMBIGUOUS else owner
         return None
+
+    def owner_of_key(self, key: str) -> str | None:
+        """:meth:`owner` for an identity given by its :attr:`~Identity.key` (a stored row's)."""
+        owner = self._by_key.get(key)
+        return None if owner == _AMBIGUOUS else owner
+
+    def unattributed_key(self, incident_id: str, key: str | None) -> Unattributed:
+        """Why an incident whose actor has this key (or none) has no owner, as :meth:`attribute`."""
+        if key is None:
+            return Unattributed(incident_id, UnattributedReason.NO_ACTOR)
+        if self._by_key.get(key) == _AMBIGUOUS:
+            return Unattributed(incident_id, UnattributedReason.AMBIGUOUS_IDENTITY, key)
+        return Unattributed(incident_id, UnattributedReason.UNKNOWN_IDENTITY, key)
 
     def _owner(self, identity: Identity) -> str | None:
         for kind, platform, owner in self._by_value.get(identity.value, ()):

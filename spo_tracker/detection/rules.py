@@ -39,13 +39,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, Final, cast
+from typing import Any, Final, Protocol, cast
 
 import attrs
 import pendulum
 
 from spo_tracker.detection.alerts import BREACH_CODE, Severity
 from spo_tracker.domain.geo import EARTH_RADIUS_M, GeoPoint, distance_m
+from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import COMMUNICATION_KINDS, Incident, IncidentKind
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.terms import (
@@ -67,6 +68,7 @@ __all__ = [
     "PRESENCE_KINDS",
     "RULES",
     "RULES_BY_ID",
+    "Observed",
     "Places",
     "TermRule",
     "rule_for",
@@ -79,6 +81,36 @@ BREACH_SECTION: Final = "SPA2019 s.8(1)"
 
 #: A protected person's known places (restricted: used for matching, never reported).
 Places = Mapping[str, tuple[GeoPoint, ...]]
+
+
+class Observed(Protocol):
+    """What a rule's content test reads of an incident.
+
+    An :class:`~spo_tracker.domain.incidents.Incident` is one; so is the engine's
+    view of a stored incident row, which a batch scan builds only for the rows
+    that reach a content test (the rest are never turned into objects).
+    """
+
+    @property
+    def kind(self) -> IncidentKind:
+        """What happened."""
+
+    @property
+    def platform(self) -> Platform | None:
+        """The platform it happened on, if online."""
+
+    @property
+    def target_person_id(self) -> str | None:
+        """The person it was aimed at, if any."""
+
+    @property
+    def via_third_party(self) -> bool:
+        """Made through another person."""
+
+    @property
+    def location(self) -> GeoPoint | None:
+        """Where it happened, if known."""
+
 
 #: Kinds of incident that put the defendant at the incident's location.
 PRESENCE_KINDS: Final = frozenset(
@@ -109,7 +141,7 @@ def _persons(term: Any) -> tuple[str, ...]:
     return persons
 
 
-def contacts_directly(term: Term, incident: Incident, places: Places) -> bool:
+def contacts_directly(term: Term, incident: Observed, places: Places) -> bool:
     """A communication aimed at a protected person, not through someone else."""
     return (
         incident.kind in COMMUNICATION_KINDS
@@ -118,7 +150,7 @@ def contacts_directly(term: Term, incident: Incident, places: Places) -> bool:
     )
 
 
-def contacts_through_third_party(term: Term, incident: Incident, places: Places) -> bool:
+def contacts_through_third_party(term: Term, incident: Observed, places: Places) -> bool:
     """A third-party contact, or a communication made via someone else, aimed at the person."""
     if incident.target_person_id not in _persons(term):
         return False
@@ -127,24 +159,24 @@ def contacts_through_third_party(term: Term, incident: Incident, places: Places)
     return incident.via_third_party and incident.kind in COMMUNICATION_KINDS
 
 
-def uses_banned_platform(term: Term, incident: Incident, places: Places) -> bool:
+def uses_banned_platform(term: Term, incident: Observed, places: Places) -> bool:
     """Any activity on a banned platform, whoever it is aimed at."""
     return cast(PlatformBan, term).bans(incident.platform)
 
 
-def _present_at(incident: Incident) -> GeoPoint | None:
+def _present_at(incident: Observed) -> GeoPoint | None:
     if incident.kind._value_ in PRESENCE_CODES and not incident.via_third_party:
         return incident.location
     return None
 
 
-def enters_zone(term: Term, incident: Incident, places: Places) -> bool:
+def enters_zone(term: Term, incident: Observed, places: Places) -> bool:
     """A presence incident inside the exclusion zone (edge included)."""
     point = _present_at(incident)
     return point is not None and cast(ExclusionZone, term).zone.contains(point)
 
 
-def approaches(term: Term, incident: Incident, places: Places) -> bool:
+def approaches(term: Term, incident: Observed, places: Places) -> bool:
     """A reported approach of a protected person, or presence near their known places."""
     term = cast(NoApproach, term)
     if incident.kind is IncidentKind.APPROACH and incident.target_person_id in term.persons:
@@ -161,29 +193,29 @@ def approaches(term: Term, incident: Incident, places: Places) -> bool:
     )
 
 
-def refers_online(term: Term, incident: Incident, places: Places) -> bool:
+def refers_online(term: Term, incident: Observed, places: Places) -> bool:
     """An online reference to, or a post about, a protected person."""
     return incident.kind in _REFERENCE_KINDS and incident.target_person_id in _persons(term)
 
 
-def surveils(term: Term, incident: Incident, places: Places) -> bool:
+def surveils(term: Term, incident: Observed, places: Places) -> bool:
     """Monitoring, following or loitering aimed at a protected person (PHA 1997 s.2A(3))."""
     return incident.kind in _SURVEILLANCE_KINDS and incident.target_person_id in _persons(term)
 
 
-def records_images(term: Term, incident: Incident, places: Places) -> bool:
+def records_images(term: Term, incident: Observed, places: Places) -> bool:
     """Photographing or filming a protected person."""
     return incident.kind is IncidentKind.RECORDING_IMAGES and incident.target_person_id in _persons(
         term
     )
 
 
-def hides_browsing_history(term: Term, incident: Incident, places: Places) -> bool:
+def hides_browsing_history(term: Term, incident: Observed, places: Places) -> bool:
     """A report that a device's browsing history was deleted or withheld."""
     return incident.kind is IncidentKind.DEVICE_HISTORY_DELETED
 
 
-Matcher = Callable[[Term, Incident, Places], bool]
+Matcher = Callable[[Term, Observed, Places], bool]
 
 # Content tests that can only match an incident aimed at one of the term's persons.
 _TARGETED: Final[frozenset[Matcher]] = frozenset(

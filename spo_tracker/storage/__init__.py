@@ -481,7 +481,7 @@ def scan_incidents(
     """Stream incidents as domain :class:`Incident` objects, oldest first (bounded memory).
 
     Slower than :func:`scan_incident_rows` (each row is validated into a
-    domain object); use it where the summary, evidence or report time is needed.
+    domain object); use it where the summary, evidence references or zones are needed.
     """
     size, start, end = _scan_args(chunk_size, since, until)
     return store.scan_full(chunk_size=size, since=start, until=end, defendant_id=defendant_id)

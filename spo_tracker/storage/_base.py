@@ -91,6 +91,8 @@ class ScannedIncident(NamedTuple):
             scan build rows without a Python call per row).
         lat: latitude, if known.
         lon: longitude, if known.
+        reported_us: when it was reported, as whole microseconds since 1970-01-01 UTC, if
+            known (an alert's identified time rests on it).
     """
 
     incident_id: str
@@ -103,6 +105,7 @@ class ScannedIncident(NamedTuple):
     via_third_party: int
     lat: float | None
     lon: float | None
+    reported_us: int | None
 
     @property
     def occurred_at(self) -> pendulum.DateTime:
@@ -215,6 +218,9 @@ class Records(Protocol):
 
     def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
         """The ids of the stored aggregates whose root ``column`` equals ``value``, sorted."""
+
+    def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
+        """:meth:`find` for many values at once (one query per 500), in no set order."""
 
 
 class Repository(Generic[T]):
@@ -663,6 +669,25 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         """
         return self._found("order_id", order_id, until)
 
+    def for_orders(
+        self, order_ids: Iterable[str], *, until: _dt.datetime | None = None
+    ) -> dict[str, list[ComplianceRecord]]:
+        """:meth:`for_order` for many orders in one query per 500 (the dated checks' read).
+
+        Returns:
+            Every order id given, each with its records met by ``until``, oldest first
+            (an empty list for an order with none).
+
+        Raises:
+            NaiveDatetimeError: ``until`` has no time zone.
+        """
+        keys = list(dict.fromkeys(order_ids))
+        found = self._uow._records().find_in(self._mapper, "order_id", keys)
+        by_order: dict[str, list[ComplianceRecord]] = {key: [] for key in keys}
+        for record in self._met(found, until):
+            by_order[record.order_id].append(record)
+        return by_order
+
     def for_defendant(
         self, defendant_id: str, *, until: _dt.datetime | None = None
     ) -> list[ComplianceRecord]:
@@ -674,8 +699,12 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         return self._found("defendant_id", defendant_id, until)
 
     def _found(self, column: str, value: str, until: _dt.datetime | None) -> list[ComplianceRecord]:
+        return self._met(self._uow._records().find(self._mapper, column, value), until)
+
+    @staticmethod
+    def _met(found: list[ComplianceRecord], until: _dt.datetime | None) -> list[ComplianceRecord]:
+        """The records met by ``until`` (all if ``None``), oldest first."""
         end = None if until is None else ensure_aware(until, field="until")
-        found: list[ComplianceRecord] = self._uow._records().find(self._mapper, column, value)
         # Instants, not wall clocks: in the hour repeated when the clocks go back, 01:50 BST
         # is before 01:10 GMT, and Python compares two London times by their wall clocks.
         kept = [r for r in found if end is None or not instant_before(end, r.at)]

@@ -159,7 +159,7 @@ class InMemoryStore(Store):
         defendant_id: str | None,
     ) -> Iterator[ScannedIncident]:
         for i in self._incidents(since, until, defendant_id):
-            where, actor, platform = i.location, i.actor, i.platform
+            where, actor, platform, reported = i.location, i.actor, i.platform, i.reported_at
             yield ScannedIncident(
                 i.incident_id,
                 to_epoch_us(i.occurred_at),
@@ -171,6 +171,7 @@ class InMemoryStore(Store):
                 int(i.via_third_party),
                 None if where is None else where.lat,
                 None if where is None else where.lon,
+                None if reported is None else to_epoch_us(reported),
             )
 
     def scan_full(
@@ -326,6 +327,9 @@ class _MemoryRecords:
         stored = self.load_incidents([i.incident_id for i in incidents])
         same = {i.incident_id for i in incidents if stored.get(i.incident_id) is i}
         return same, set(stored) - same
+
+    def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
+        return [o for value in dict.fromkeys(values) for o in self.find(mapper, column, value)]
 
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind

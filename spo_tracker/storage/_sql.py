@@ -351,6 +351,14 @@ class SqlRecords:
         with translating(self._url, kind=mapper.kind):
             return [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
 
+    def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
+        table, found = _table(mapper.root), []
+        with translating(self._url, kind=mapper.kind):
+            for start in range(0, len(values), 500):
+                stmt = select(table).where(table.c[column].in_(values[start : start + 500]))
+                found += [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
+        return found
+
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
         # Ids only: a stored incident that no longer reads is still a duplicate, not an error.
         ids = [i.incident_id for i in incidents]
@@ -585,6 +593,7 @@ _LIGHT: Final = (
     "via_third_party",
     "lat",
     "lon",
+    "reported_at",
 )
 
 
@@ -899,6 +908,7 @@ class SqlStore(Store):
         if not self.url.is_sqlite:
             columns[1] = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
             columns[7] = "via_third_party::int"
+            columns[10] = "(EXTRACT(EPOCH FROM reported_at) * 1000000)::bigint"
         sql, params = self._scan_sql(columns, since, until, defendant_id)
         for chunk in self._stream(sql, params, chunk_size):
             # The driver's tuples become rows in C: no Python frame per row.
