@@ -28,7 +28,11 @@ from spo_tracker.storage import Store, connect, upgrade
 from tests.docs.test_examples import examples
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "integration.md"
-LINE = re.compile(r"^[A-Z]+ +(AL-[0-9a-f]{20}) +\S+ +(\d+) ", re.MULTILINE)
+# severity, id, London date ("Wed 4 Mar 2026 07:02 GMT"), defendant, count, title
+LINE = re.compile(
+    r"^[A-Z]+ +(AL-[0-9a-f]{20}) +\w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2} [A-Z]+ +\S+ +(\d+) ",
+    re.MULTILINE,
+)
 
 
 def _nightly_job() -> Callable[..., Any]:
