@@ -60,7 +60,7 @@ def test_one_row_per_alert_in_report_order() -> None:
     assert platform["evidence_ids"].split(" ") == list(alert.evidence_ids)
     assert platform["cjs_code"] == "ST19001"
     assert platform["protected_persons"] == "Protected person P1"
-    assert platform["first_seen"] == "2026-03-14T07:00:00+00:00"
+    assert platform["first_seen"] == "2026-03-14T07:00:00Z"
     assert platform["appeal_pending"] == "false"
 
 

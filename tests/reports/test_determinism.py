@@ -51,6 +51,4 @@ def test_now_is_the_only_time_shown_as_generation_time() -> None:
     a = render(build_report(w.alerts, w.context, now=NOW), "json")
     b = render(build_report(w.alerts, w.context, now=NOW.add(minutes=1)), "json")
     assert a != b
-    assert a.replace("2026-03-20T09:00:00+00:00", "X") == b.replace(
-        "2026-03-20T09:01:00+00:00", "X"
-    )
+    assert a.replace("2026-03-20T09:00:00Z", "X") == b.replace("2026-03-20T09:01:00Z", "X")
