@@ -44,7 +44,7 @@ from spo_tracker.reports._json import (
     schema,
 )
 from spo_tracker.reports._redact import Redactor, redacted_label
-from spo_tracker.reports._time import london_text
+from spo_tracker.reports._time import last_day_text, london_iso, london_text
 from spo_tracker.reports._view import Report, ReportAlert, ReportContext, build_report
 from spo_tracker.reports._write import write_atomic
 
@@ -60,6 +60,8 @@ __all__ = [
     "ReportContext",
     "build_report",
     "check_format",
+    "last_day_text",
+    "london_iso",
     "london_text",
     "redacted_label",
     "render",
