@@ -60,7 +60,7 @@ from spo_tracker.reports._json import (
     schema,
 )
 from spo_tracker.reports._redact import Redactor, redacted_label
-from spo_tracker.reports._time import london_text
+from spo_tracker.reports._time import last_day_text, london_iso, london_text
 from spo_tracker.reports._view import Report, ReportAlert, ReportContext, build_report
 from spo_tracker.reports._write import StagedFile, stage_file, write_atomic
 
@@ -86,6 +86,8 @@ __all__ = [
     "build_report",
     "case_file_view",
     "check_format",
+    "last_day_text",
+    "london_iso",
     "london_text",
     "redacted_label",
     "render",

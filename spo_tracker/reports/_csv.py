@@ -2,7 +2,11 @@
 
 Columns are :data:`CSV_COLUMNS`, always in that order; new columns are only
 ever appended. Lists are joined with ``"; "`` (evidence ids with a space).
-Instants are ISO 8601 in UTC. Text cells that a spreadsheet would run as a
+Instants are ISO 8601 in UTC to the whole second (``2026-03-14T07:02:00Z``); the
+columns appended in 2.0 give each one's London wall-clock time with its offset
+(``first_seen_london``: ``2026-03-14T07:02:00+00:00``), which ``pandas.to_datetime``
+and Excel read without options, and the deadline in words (``deadline_text``:
+``last day: Thu 4 Jun 2026 (London)``). Text cells that a spreadsheet would run as a
 formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return)
 get a leading apostrophe, the usual defence against CSV injection.
 """
@@ -14,7 +18,7 @@ import io
 from collections.abc import Callable
 from typing import Final
 
-from spo_tracker.reports._time import iso_instant
+from spo_tracker.reports._time import iso_instant, london_iso
 from spo_tracker.reports._view import Report, ReportAlert
 
 __all__ = ["CSV_COLUMNS", "render_csv"]
@@ -53,6 +57,12 @@ _COLUMNS: Final[tuple[tuple[str, _Cell], ...]] = (
     ("protected_persons", lambda r: _join([label for _, label in r.persons])),
     ("evidence_ids", lambda r: _join(r.alert.evidence_ids, " ")),
     ("explanation", lambda r: r.alert.explanation),
+    ("first_seen_london", lambda r: london_iso(r.alert.first_seen)),
+    ("last_seen_london", lambda r: london_iso(r.alert.last_seen)),
+    ("breach_time_london", lambda r: london_iso(r.alert.breach_time)),
+    ("identified_at_london", lambda r: london_iso(r.alert.identified_at)),
+    ("deadline_london", lambda r: london_iso(r.alert.deadline)),
+    ("deadline_text", lambda r: r.deadline_text or None),
 )
 
 #: The CSV header, in order.

@@ -28,7 +28,11 @@ from spo_tracker.reports._html_blocks import blocks
 from spo_tracker.reports._time import london_text
 from spo_tracker.reports._view import RECENT_DAYS, Report
 
-__all__ = ["KIND_LABELS", "render_html"]
+__all__ = ["KIND_LABELS", "MARKING", "render_html"]
+
+#: The Government Security Classification marking, at the top and bottom of every page
+#: (on screen: the first and last lines; in print: every sheet's top and bottom margin).
+MARKING: Final = "OFFICIAL-SENSITIVE"
 
 #: How each alert kind is named for people.
 KIND_LABELS: Final = {
@@ -83,5 +87,6 @@ def render_html(report: Report, *, schema_version: str) -> str:
         kind_labels=KIND_LABELS,
         since_text="" if report.since is None else london_text(report.since),
         badge=badges,
+        marking=MARKING,
         blocks=blocks(report, badges=badges, kind_labels=KIND_LABELS),
     )

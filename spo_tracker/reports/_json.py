@@ -4,8 +4,14 @@ The shape is fixed by the JSON Schema shipped in this package
 (``schema/breach-alert-report-<version>.schema.json``, draft 2020-12) and
 published in the docs. Every field is written explicitly here rather than
 dumped from the records, so the format changes only when the schema does.
-Keys keep a fixed order and instants are ISO 8601 in UTC: the same data gives
-byte-identical output.
+Keys keep a fixed order. Every instant is ISO 8601 in UTC to the whole second
+(``2026-03-14T07:02:00Z``) with its London wall-clock time beside it under the
+same name plus ``_london`` (``2026-03-14T07:02:00+00:00``): both parse with
+``datetime.fromisoformat``, ``pandas.to_datetime`` and Excel without options.
+The same data gives byte-identical output. Version 2.0 (from 1.0): whole
+seconds and ``Z``; the ``_london`` fields; ``occurred_at_london`` and a
+deadline's ``at_london`` are ISO 8601 (they were display text); a deadline's
+``text`` is the one wording of deadlines (``last day: Thu 4 Jun 2026 (London)``).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from importlib.resources import files
 from typing import Any, Final
 
 from spo_tracker import __version__
-from spo_tracker.reports._time import iso_instant
+from spo_tracker.reports._time import iso_instant, london_iso
 from spo_tracker.reports._view import (
     Deadline,
     DefendantActivity,
@@ -39,7 +45,7 @@ __all__ = [
 #: The format's name, written in every document.
 FORMAT_NAME: Final = "spo-tracker/breach-alert-report"
 #: The format version: minor for additions, major for anything that could break a reader.
-SCHEMA_VERSION: Final = "1.0"
+SCHEMA_VERSION: Final = "2.0"
 #: The schema's file name inside the package (``spo_tracker/reports/schema/``).
 SCHEMA_FILE: Final = f"breach-alert-report-{SCHEMA_VERSION}.schema.json"
 
@@ -66,6 +72,7 @@ def _order(order: OrderFacts | None) -> dict[str, Any] | None:
         "court": order.court,
         "made_on": order.made_on.isoformat(),
         "served_at": iso_instant(order.served_at),
+        "served_at_london": london_iso(order.served_at),
         "ends_on": None if order.ends_on is None else order.ends_on.isoformat(),
         "appeal_pending": order.appeal_pending,
         "replaces_order_id": order.replaces_order_id,
@@ -89,7 +96,7 @@ def _evidence(row: EvidenceRow) -> dict[str, Any]:
         "incident_id": row.incident_id,
         "found": row.found,
         "occurred_at": iso_instant(row.occurred_at),
-        "occurred_at_london": row.occurred_text or None,
+        "occurred_at_london": london_iso(row.occurred_at),
         "kind": row.kind,
         "platform": row.platform,
         "via_third_party": row.via_third_party,
@@ -98,7 +105,12 @@ def _evidence(row: EvidenceRow) -> dict[str, Any]:
 
 
 def _deadline(deadline: Deadline) -> dict[str, Any]:
-    return {"label": deadline.label, "at": iso_instant(deadline.at), "at_london": deadline.text}
+    return {
+        "label": deadline.label,
+        "at": iso_instant(deadline.at),
+        "at_london": london_iso(deadline.at),
+        "text": deadline.text,
+    }
 
 
 def _alert(item: ReportAlert) -> dict[str, Any]:
@@ -120,12 +132,19 @@ def _alert(item: ReportAlert) -> dict[str, Any]:
         "cjs_code": a.cjs_code,
         "count": a.count,
         "first_seen": iso_instant(a.first_seen),
+        "first_seen_london": london_iso(a.first_seen),
         "last_seen": iso_instant(a.last_seen),
+        "last_seen_london": london_iso(a.last_seen),
         "breach_time": iso_instant(a.breach_time),
+        "breach_time_london": london_iso(a.breach_time),
         "identified_at": iso_instant(a.identified_at),
+        "identified_at_london": london_iso(a.identified_at),
         "deadline": iso_instant(a.deadline),
+        "deadline_london": london_iso(a.deadline),
         "window_start": iso_instant(a.window_start),
+        "window_start_london": london_iso(a.window_start),
         "window_end": iso_instant(a.window_end),
+        "window_end_london": london_iso(a.window_end),
         "pre_service": a.pre_service,
         "appeal_pending": a.appeal_pending,
         "protected_persons": [{"person_id": p, "label": label} for p, label in item.persons],
@@ -157,7 +176,9 @@ def report_document(report: Report) -> dict[str, Any]:
         "generator": f"spo-tracker {__version__}",
         "title": report.title,
         "generated_at": iso_instant(report.generated_at),
+        "generated_at_london": london_iso(report.generated_at),
         "since": iso_instant(report.since),
+        "since_london": london_iso(report.since),
         "redaction": {
             "protected_person_names": (
                 "included" if report.include_protected_names else "redacted"

@@ -18,7 +18,14 @@ import pendulum
 
 from spo_tracker.domain.statutory_time import as_london_date
 
-__all__ = ["iso_instant", "london_date_text", "london_day", "london_text"]
+__all__ = [
+    "iso_instant",
+    "last_day_text",
+    "london_date_text",
+    "london_day",
+    "london_iso",
+    "london_text",
+]
 
 _LONDON: Final = zoneinfo.ZoneInfo("Europe/London")
 _UTC_ZONES: Final = (pendulum.UTC, _dt.UTC)
@@ -59,6 +66,7 @@ _HOUR_DAYS: dict[int, pendulum.Date] = {}
 _TEXTS: dict[tuple[object, ...], str] = {}
 _UTC_TEXTS: dict[_dt.datetime, str] = {}
 _ISO: dict[_dt.datetime, str] = {}
+_LONDON_ISO: dict[_dt.datetime, str] = {}
 _MEMO_LIMIT: Final = 100_000
 
 
@@ -115,11 +123,13 @@ def london_day(at: _dt.datetime) -> pendulum.Date:
 
 
 def iso_instant(at: _dt.datetime | None) -> str | None:
-    """An aware instant as ISO 8601 in UTC (``2026-03-14T07:02:00+00:00``), or ``None``.
+    """An aware instant as ISO 8601 in UTC, whole seconds: ``2026-03-14T07:02:00Z``, or ``None``.
 
-    The same text as ``datetime.isoformat`` of the instant in UTC. Memoised for
-    instants tagged UTC (reports write the same instants many times over; in
-    another zone two instants can compare equal across a clock change).
+    Whole seconds (the fraction is dropped, never rounded up past the instant) and
+    ``Z``: one fixed width that ``pandas.to_datetime`` reads without a format and
+    Excel recognises. Memoised for instants tagged UTC (reports write the same
+    instants many times over; in another zone two instants can compare equal
+    across a clock change).
     """
     if at is None:
         return None
@@ -136,5 +146,41 @@ def iso_instant(at: _dt.datetime | None) -> str | None:
 def _iso_text(at: _dt.datetime) -> str:
     if at.tzinfo not in _UTC_ZONES:
         at = _dt.datetime.fromtimestamp(_dt.datetime.timestamp(at), _dt.UTC)
-    # The C method (pendulum's override is Python): ``...T07:02:00[.ffffff]+00:00``.
-    return _dt.datetime.isoformat(at)
+    return (
+        f"{at.year:04d}-{at.month:02d}-{at.day:02d}T{at.hour:02d}:{at.minute:02d}:{at.second:02d}Z"
+    )
+
+
+def london_iso(at: _dt.datetime | None) -> str | None:
+    """The London wall-clock time of an instant, ISO 8601 with its offset, whole seconds.
+
+    ``2026-03-14T07:02:00+00:00`` in winter, ``2026-06-04T08:00:00+01:00`` in summer;
+    ``None`` for ``None``. Written beside each UTC instant so that people and
+    spreadsheets see local time without converting; the offset keeps it exact.
+    """
+    if at is None:
+        return None
+    text = _LONDON_ISO.get(at) if at.tzinfo in _UTC_ZONES else None
+    if text is None:
+        local = _dt.datetime.fromtimestamp(int(_epoch(at) // 1), _LONDON)
+        text = _dt.datetime.isoformat(local)
+        if at.tzinfo in _UTC_ZONES and len(_LONDON_ISO) < _MEMO_LIMIT:
+            _LONDON_ISO[at] = text
+    return text
+
+
+def last_day_text(at: _dt.datetime) -> str:
+    """A deadline or expiry in one wording: ``last day: Thu 4 Jun 2026 (London)``.
+
+    An instant at London midnight is the *end* of the day before (an order
+    "expires at 00:00 on 5 June" has 4 June as its last day), and so is the
+    last moment of a day (``23:59:59.999999``). Any other instant also gives its
+    time: ``last day: Thu 4 Jun 2026 (London), until 14:30``.
+    """
+    local = _dt.datetime.fromtimestamp(_epoch(at), _LONDON)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return f"last day: {london_date_text(local.date() - _dt.timedelta(days=1))} (London)"
+    day = f"last day: {london_date_text(local.date())} (London)"
+    if (local.hour, local.minute) == (23, 59):
+        return day
+    return f"{day}, until {local.hour:02d}:{local.minute:02d}"

@@ -29,7 +29,7 @@ from spo_tracker.domain.terms import Term
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports._gc import paused_gc
 from spo_tracker.reports._redact import Redactor
-from spo_tracker.reports._time import london_date_text, london_day, london_text
+from spo_tracker.reports._time import last_day_text, london_date_text, london_day, london_text
 
 __all__ = [
     "CHART_MAX_DAYS",
@@ -57,8 +57,8 @@ CHART_MAX_DAYS: Final = 120
 _DEADLINE_LABELS: Final = {
     AlertKind.NOTIFICATION: "Notification deadline",
     AlertKind.DEADLINE_APPROACHING: "Notification deadline",
-    AlertKind.RENEWAL_REVIEW: "Order expires",
-    AlertKind.INTERIM_ENDING: "Interim order ends",
+    AlertKind.RENEWAL_REVIEW: "Order's fixed period",
+    AlertKind.INTERIM_ENDING: "Interim order",
 }
 
 
@@ -136,21 +136,29 @@ class OrderFacts:
 
     @property
     def ends_text(self) -> str:
-        """``until the end of Sat 1 Mar 2028`` or ``until further order`` (SPA2019 s.3(1))."""
+        """``last day: Sat 1 Mar 2028 (London)`` or ``until further order`` (SPA2019 s.3(1))."""
         if self.ends_on is None:
             return "until further order"
-        return f"until the end of {london_date_text(self.ends_on)}"
+        return f"last day: {london_date_text(self.ends_on)} (London)"
+
+    @property
+    def state_text(self) -> str:
+        """``served Fri 9 Jun 2023 07:00 BST``, ``made, not yet served``, ``expired (served ...)``.
+
+        The state once: an order in the ``served`` state is not "served, served".
+        """
+        if self.served_at is None:
+            return f"{self.state}, not yet served"
+        served = f"served {london_text(self.served_at)}"
+        return served if self.state == "served" else f"{self.state} ({served})"
 
     @property
     def text(self) -> str:
         """The order in one sentence, for people (SPA2019 s.6(a)-(b))."""
-        served = (
-            "not yet served" if self.served_at is None else f"served {london_text(self.served_at)}"
-        )
         parts = [
             f"{self.order_id}: {self.kind} order (CJS result code {self.result_code}), made "
-            f"{london_date_text(self.made_on)} at {self.court}, {self.ends_text}; {self.state}, "
-            f"{served}"
+            f"{london_date_text(self.made_on)} at {self.court}; {self.ends_text}; "
+            f"{self.state_text}"
         ]
         if self.replaces_order_id:
             parts.append(f"replaces interim order {self.replaces_order_id}")
@@ -168,6 +176,9 @@ class TermFacts:
     title: str
     section: str
     text: str
+    #: The term as a breach explanation quotes it (persons by id, zones by label), so that
+    #: the HTML card can link to the term instead of quoting it again; never displayed.
+    quoted: str = attrs.field(default="", eq=False, repr=False)
 
     @property
     def heading(self) -> str:
@@ -177,11 +188,22 @@ class TermFacts:
 
 @attrs.frozen
 class Deadline:
-    """A deadline an alert is about, or the end of the order's fixed period."""
+    """A deadline an alert is about, or the end of the order's fixed period.
+
+    Attributes:
+        label: what ends (``Notification deadline``, ``Order's fixed period``).
+        at: the instant it ends.
+        text: the one wording of every deadline: ``last day: Thu 4 Jun 2026 (London)``.
+    """
 
     label: str
     at: pendulum.DateTime
     text: str
+
+    @classmethod
+    def of(cls, label: str, at: pendulum.DateTime) -> Deadline:
+        """The deadline ``label`` ending at ``at``, worded by :func:`last_day_text`."""
+        return cls(label, at, last_day_text(at))
 
 
 @attrs.frozen
@@ -190,7 +212,7 @@ class ReportAlert:
 
     Attributes:
         alert: the alert itself (its fields are reported as they are).
-        anchor: the HTML id of the alert's card.
+        anchor: the HTML id of the alert's card (the alert id itself).
         defendant_name: the defendant's main name, if known.
         order: the order, if the alert concerns one and it is known.
         term: the term, if the alert concerns one and it is known.
@@ -206,6 +228,7 @@ class ReportAlert:
         order_text: the order in one sentence (or that its details are not available).
         persons_text: the labels of the protected persons concerned, joined.
         sections_text: the main section and the related ones, joined.
+        order_end: the end of the order's fixed period (also in ``deadlines``), if any.
     """
 
     alert: Alert
@@ -225,6 +248,7 @@ class ReportAlert:
     order_text: str
     persons_text: str
     sections_text: str
+    order_end: Deadline | None = None
 
     @property
     def severity(self) -> str:
@@ -233,14 +257,14 @@ class ReportAlert:
 
     @property
     def evidence_caption(self) -> str:
-        """``Evidence timeline (3 incidents, London time)``."""
+        """``Evidence (3 incidents)``."""
         n = len(self.evidence)
-        return f"Evidence timeline ({n} incident{'' if n == 1 else 's'}, London time)"
+        return f"Evidence ({n} incident{'' if n == 1 else 's'})"
 
     @property
     def deadline_text(self) -> str:
-        """The alert's own deadline in London time, or empty."""
-        return "" if self.alert.deadline is None else london_text(self.alert.deadline)
+        """The alert's own deadline (``last day: Thu 4 Jun 2026 (London)``), or empty."""
+        return "" if self.alert.deadline is None else last_day_text(self.alert.deadline)
 
 
 @attrs.frozen
@@ -369,6 +393,7 @@ def _term_facts(term: Term, redactor: Redactor, scope: Iterable[str]) -> TermFac
         title=term.TITLE,
         section=term.SECTION,
         text=redactor.scrub_places(text, scope),
+        quoted=term.render(),
     )
 
 
@@ -443,7 +468,7 @@ class _Builder:
                 end = None
                 if source.period is not None:
                     moment = source.period.last_moment
-                    end = Deadline("Order's fixed period ends", moment, london_text(moment))
+                    end = Deadline.of("Order's fixed period", moment)
                 facts = _order_facts(source)
                 found = (facts, end, facts.text)
             self._orders[order_id] = found
@@ -492,15 +517,17 @@ class _Builder:
         deadlines = []
         if alert.deadline is not None:
             label = _DEADLINE_LABELS.get(alert.kind, "Deadline")
-            deadlines.append(Deadline(label, alert.deadline, london_text(alert.deadline)))
-        if order is not None and order[1] is not None:
-            deadlines.append(order[1])
+            deadlines.append(Deadline.of(label, alert.deadline))
+        end = None if order is None else order[1]
+        # A renewal review's deadline is the order's end: one line, not two saying the same.
+        if end is not None and all((d.label, d.text) != (end.label, end.text) for d in deadlines):
+            deadlines.append(end)
         persons = tuple((p, self._redactor.label(p)) for p in alert.protected_person_ids)
         defendant = self._context.defendants.get(alert.defendant_id)
         name = None if defendant is None else defendant.display_name
         return ReportAlert(
             alert=alert,
-            anchor=f"alert-{alert.alert_id}",
+            anchor=alert.alert_id,
             defendant_name=name,
             order=None if order is None else order[0],
             term=self._term(alert),
@@ -518,6 +545,7 @@ class _Builder:
             order_text=_order_text(alert, order),
             persons_text="; ".join(label for _, label in persons),
             sections_text="; ".join((alert.section, *alert.related_sections)),
+            order_end=end,
         )
 
 

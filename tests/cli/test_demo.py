@@ -127,7 +127,7 @@ def test_the_reports_validate_and_parse(demo: tuple[Path, str, str]) -> None:
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [r["alert_id"] for r in rows] == [a["alert_id"] for a in doc["alerts"]]
     html = (folder / REPORT_FILES["html"]).read_text("utf-8")
-    assert html.count('class="alert-row"') == len(doc["alerts"])
+    assert html.count('<article class="alert ') == len(doc["alerts"])
 
 
 def test_no_protected_details_leak(demo: tuple[Path, str, str]) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from spo_tracker.detection.alerts import Severity
 from spo_tracker.reports import build_report, render
+from spo_tracker.reports._html import MARKING
 from tests.reports.builders import HOSTILE, NOW, world
 
 
@@ -50,14 +51,12 @@ def test_a_content_security_policy_allows_only_the_inline_stylesheet(html: str) 
     assert re.search(r"style-src 'sha256-[A-Za-z0-9+/=]+'", policy[1])
 
 
-def test_every_alert_has_an_index_row_and_a_card() -> None:
-    """Each alert appears once in the index and once as a card, most severe first."""
+def test_every_alert_has_one_card_most_severe_first() -> None:
+    """Each alert appears once as a card (its id is the card's anchor), most severe first."""
     w = world()
     html = render(build_report(w.alerts, w.context, now=NOW), "html")
-    rows = re.findall(r'<tr class="alert-row" data-alert-id="([^"]+)"', html)
-    cards = re.findall(r'<article class="alert (\w+)" id="alert-([^"]+)"', html)
-    assert rows == [a.alert_id for a in w.alerts]
-    assert [c[1] for c in cards] == rows
+    cards = re.findall(r'<article class="alert (\w+)" id="([^"]+)"', html)
+    assert [c[1] for c in cards] == [a.alert_id for a in w.alerts]
     ranks = [Severity(c[0]).rank for c in cards]
     assert ranks == sorted(ranks, reverse=True)
 
@@ -65,29 +64,65 @@ def test_every_alert_has_an_index_row_and_a_card() -> None:
 def test_a_card_states_order_term_section_code_and_timeliness(html: str) -> None:
     """The platform-ban card reads the term in plain English with its section and CJS code."""
     card = next(c for c in cards(html) if "Suspected breach of platform ban" in c)
-    assert "Not to use or hold an account on Facebook, Instagram or X (Twitter)." in card
     assert "SPA2019 s.8(1)" in card
     assert "SPA2019 s.1(2)(a)" in card
-    assert "ST19001" in card
-    assert "CJS result code 3307" in card
-    for label in ("Breach time", "Time identified", "First seen", "Last seen", "Count"):
+    assert "CJS offence code ST19001" in card
+    for label in ("Sections", "Seen", "Identified"):
         assert f"<dt>{label}</dt>" in card
-    assert "Order&#39;s fixed period ends" in card
-    assert "Sat 14 Mar 2026 07:00 GMT" in card
+    assert "Sat 14 Mar 2026 07:00 GMT to 08:39 GMT" in card
+    # The term and the order are stated once, in the orders section, and linked from the card.
+    term = re.search(r'<a href="#(term-\d+)">term T1</a>', card)
+    assert term is not None
+    assert '<a href="#order-SPO-1">order SPO-1</a>' in card
+    orders = html[html.index('<section id="orders">') :]
+    stated = orders[orders.index(f'id="{term[1]}"') :]
+    assert "Not to use or hold an account on Facebook, Instagram or X (Twitter)." in stated
+    assert "CJS result code 3307" in orders
+    assert "last day: Wed 1 Mar 2028 (London)" in orders
+    assert "served, served" not in html
 
 
 def test_each_defendant_has_an_inline_svg_chart_with_the_peak(html: str) -> None:
     """One SVG per defendant; the busiest London day is marked and described."""
-    charts = re.findall(r"<svg class=\"chart\"[^>]*aria-label=\"([^\"]+)\"", html)
+    charts = re.findall(r'<svg class="chart"[^>]*aria-labelledby="([^"]+)"', html)
+    assert charts == ["chart-D1"]
+    charts = re.findall(r'<figcaption class="muted" id="chart-D1">([^<]+)<', html)
     assert len(charts) == 1
     assert "busiest day Sat 14 Mar 2026 with 12 incidents" in charts[0]
-    assert 'class="bar peak"' in html
+    assert '<rect class="peak"' in html
 
 
 def test_print_styles_are_included(html: str) -> None:
     """The stylesheet has print rules (no navigation, cards kept whole)."""
     assert "@media print" in html
     assert "break-inside: avoid" in html
+
+
+def test_every_page_is_marked_official_sensitive_with_print_page_numbers(html: str) -> None:
+    """The marking opens and closes the page on screen; in print every sheet carries it at the
+    top and bottom with its page number (page margin boxes)."""
+    body = html[html.index("<body>") :]
+    assert body.startswith(f'<body>\n<p class="marking marking-top">{MARKING}</p>')
+    assert body.rstrip().endswith(
+        f'<p class="marking marking-bottom">{MARKING}</p>\n</body>\n</html>'
+    )
+    page = html[html.index("@page") : html.index("@media print")]
+    assert f'@top-center {{ content: "{MARKING}"' in page
+    assert f'@bottom-center {{ content: "{MARKING}"' in page
+    assert 'content: "Page " counter(page) " of " counter(pages)' in page
+
+
+def test_a_timeline_shared_by_two_alerts_is_shown_once() -> None:
+    """A second alert with the same evidence links to the first card's timeline; a long
+    timeline shows its first rows and folds the rest into a details element."""
+    w = world(30)
+    base = next(a for a in w.alerts if a.rule_id == "breach.platform_ban")
+    twin = attrs.evolve(base, alert_id="AL-" + "9" * 20, severity=Severity.LOW)
+    html = render(build_report([base, twin], w.context, now=NOW), "html")
+    assert html.count(f"<tr><td>{base.evidence_ids[-1]}</td>") == 1
+    assert f'the same 30 incidents as <a href="#{base.alert_id}">' in html
+    assert "Show the other 25 incidents" in html
+    assert html.count("<details>") == 1
 
 
 def test_an_empty_report_says_so() -> None:
@@ -126,5 +161,7 @@ def test_deadlines_ahead_are_listed_soonest_first() -> None:
     assert [a.alert.alert_id for a in report.ahead] == [sooner.alert_id, later.alert_id]
     html = render(report, "html")
     ahead = html[html.index('<table class="ahead">') : html.index('id="alerts"')]
-    assert ahead.index("Mon 23 Mar 2026") < ahead.index("Wed 29 Apr 2026")
+    assert ahead.index("last day: Mon 23 Mar 2026 (London)") < ahead.index(
+        "last day: Wed 29 Apr 2026 (London)"
+    )
     assert "Thu 19 Mar 2026" not in ahead
