@@ -12,6 +12,7 @@ verification with it fails if the trail no longer reaches that head.
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -278,13 +279,22 @@ class Checkpoint:
         return attrs.evolve(self, key_id=key.key_id, mac=key.mac(self.message))
 
     def seal_problem(self, keyring: AuditKeyring | None) -> str | None:
-        """Why its seal does not hold, or ``None`` if it holds."""
+        """Why its seal does not hold, or ``None`` if it holds.
+
+        With a keyring, an unsealed checkpoint does not hold: anyone can write one
+        (an edited file with its seal stripped would otherwise anchor a cut trail).
+        """
         if self.key_id is None:
-            return None
+            if keyring is None:
+                return None
+            return (
+                "the checkpoint is not sealed, yet an audit key is given: a checkpoint "
+                "taken with the key is sealed, so this file was edited or replaced"
+            )
         key = None if keyring is None else keyring.get(self.key_id)
         if key is None:
             return f"the checkpoint is sealed with key {self.key_id!r}; give that key"
-        if key.mac(self.message) != self.mac:
+        if not hmac.compare_digest(key.mac(self.message), self.mac or ""):
             return "the checkpoint's seal does not match (the file was edited)"
         return None
 

@@ -266,6 +266,7 @@ def test_a_database_created_with_a_key_has_a_sealed_genesis(tmp_path: Path) -> N
     url = f"sqlite:///{tmp_path / 'sealed.sqlite'}"
     keys = tmp_path / "keys"
     keys.write_text(f"k1 {'11' * 32}\n")
+    keys.chmod(0o600)
     assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 0
     _fill(_store(url, K1))
     store = _store(url, K1)
@@ -531,6 +532,7 @@ def test_the_cli_writes_a_checkpoint_and_verifies_against_it(
     """`audit new-key`, `audit checkpoint --to`, `audit verify --checkpoint` (exit 3 when cut)."""
     keys, head = tmp_path / "audit.keys", tmp_path / "head.json"
     keys.write_text(f"# old key, no newline at the end\nold {'11' * 32}")
+    keys.chmod(0o600)
     assert main(["audit", "new-key", "--key-id", "2026-12", "--to", str(keys)]) == 0
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
     assert [k.key_id for k in AuditKeyring.from_file(keys).keys] == ["old", "2026-12"]
@@ -557,6 +559,7 @@ def test_keys_come_from_a_file_or_the_environment(tmp_path: Path) -> None:
     """The file's last line is current; the variable holds one id:secret; none is None."""
     path = tmp_path / "keys"
     path.write_text(f"# old first\n{new_key_line('a')}\n\n{new_key_line('b')}\n")
+    path.chmod(0o600)
     ring = keyring_from_environment({"SPO_TRACKER_AUDIT_KEY_FILE": str(path)})
     assert ring is not None
     assert [k.key_id for k in ring.keys] == ["a", "b"]
@@ -610,3 +613,116 @@ def test_the_batch_encoding_is_pinned() -> None:
         "007501000000626c0300000000000000000467666666666666febf4e467502000000c3a9"
     )
     assert batch_bytes(list(reversed(rows))) == batch_bytes(rows)
+
+
+# -- review 12: keys and checkpoints -----------------------------------------------------
+
+SECRET = "ab" * 32
+
+
+@pytest.mark.parametrize(
+    "text", [f"{SECRET} k2", f"{SECRET} {'cd' * 32}", f"{SECRET.upper()} zz", f"{SECRET}"]
+)
+def test_a_key_line_with_its_columns_swapped_never_prints_the_secret(text: str) -> None:
+    """M3: the first column is quoted as a key id only once the whole line is a key; a key id
+    that looks like a secret (32 or more hex digits) is refused."""
+    with pytest.raises(AuditKeyError) as caught:
+        AuditKeyring.from_text(text, source="keys")
+    assert SECRET not in str(caught.value).lower()
+    assert caught.value.key_id is None
+
+
+def test_the_key_variable_with_its_parts_swapped_never_prints_the_secret() -> None:
+    """M3, for ``SPO_TRACKER_AUDIT_KEY=<secret>:<id>``."""
+    with pytest.raises(AuditKeyError) as caught:
+        keyring_from_environment({"SPO_TRACKER_AUDIT_KEY": f"{SECRET}:k2"})
+    assert SECRET not in str(caught.value)
+
+
+def test_a_swapped_key_file_on_the_command_line_never_prints_the_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """M3 through the CLI: exit 2, the path and line named, the secret nowhere."""
+    keys = tmp_path / "swapped"
+    keys.write_text(f"{SECRET} k2\n")
+    keys.chmod(0o600)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["audit", "verify", "--database", url, "--audit-key-file", str(keys)]) == 2
+    captured = capsys.readouterr()
+    assert SECRET not in captured.err + captured.out
+    assert "line 1" in captured.err
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644, 0o660])
+def test_a_key_file_open_to_other_users_is_refused(tmp_path: Path, mode: int) -> None:
+    """M4: refused (not warned), naming the file and its mode, never the secret."""
+    keys = tmp_path / "keys"
+    keys.write_text(f"k1 {SECRET}\n")
+    keys.chmod(mode)
+    with pytest.raises(AuditKeyError, match=f"open to other users \\(mode {mode:04o}\\)") as caught:
+        AuditKeyring.from_file(keys)
+    assert str(keys) in str(caught.value)
+    assert SECRET not in str(caught.value)
+    keys.chmod(0o600)
+    assert AuditKeyring.from_file(keys).current.key_id == "k1"
+
+
+def test_a_key_file_open_to_others_stops_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """M4 through the CLI: exit 2 before anything is opened."""
+    keys = tmp_path / "keys"
+    keys.write_text(f"k1 {SECRET}\n")
+    keys.chmod(0o644)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 2
+    assert "open to other users" in capsys.readouterr().err
+    assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_a_checkpoint_with_its_seal_stripped_is_refused_with_a_key(filled: str) -> None:
+    """H6: the trail is cut back to entry 6 and the checkpoint file edited to match, with
+    ``key_id`` and ``mac`` removed: with the key given, the unsealed checkpoint is refused."""
+    store = _store(filled, K1)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.note("report.written", "report", "R1")
+        uow.commit()
+    mark = checkpoint(store)
+    entries = {e.seq: e.entry_hash for e in store.audit_entries()}
+    store.close()
+    assert mark.key_id == "k1"
+    _cut_tail(filled, 6, head="move")  # 6 is the sealed rotation entry, 7 the note
+    assert _check(filled, K1).ok
+    assert not _check(filled, K1, checkpoint=mark).ok
+    stripped = attrs.evolve(mark, head_seq=6, head_hash=entries[6], key_id=None, mac=None)
+    report = _check(filled, K1, checkpoint=stripped)
+    assert (report.ok, report.first_bad_seq) == (False, 6)
+    assert "checkpoint is not sealed" in (report.problem or "")
+    assert _check(filled, None, checkpoint=stripped).ok  # no key: nothing to hold it to
+
+
+def test_checkpoint_seals_are_compared_in_constant_time(
+    filled: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """L2: the checkpoint's MAC goes through hmac.compare_digest, not ``!=``."""
+    import hmac
+
+    store = _store(filled, K1)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.note("report.written", "report", "R1")
+        uow.commit()
+    mark = checkpoint(store)
+    store.close()
+    compared: list[tuple[Any, Any]] = []
+    real = hmac.compare_digest
+
+    def spy(a: Any, b: Any) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    assert mark.seal_problem(K1) is None
+    assert (mark.mac, mark.mac) in compared
+    forged = attrs.evolve(mark, mac="0" * 64)
+    assert "does not match" in (forged.seal_problem(K1) or "")
+    assert (K1.current.mac(mark.message), "0" * 64) in compared
