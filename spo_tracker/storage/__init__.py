@@ -76,7 +76,7 @@ from spo_tracker.storage._engine import (
     parse_url,
     run_upgrade,
 )
-from spo_tracker.storage._files import refuse_output_onto, sqlite_files
+from spo_tracker.storage._files import refuse_output_onto, refuse_protected_output, sqlite_files
 from spo_tracker.storage._keys import (
     AuditKey,
     AuditKeyring,
@@ -123,6 +123,7 @@ __all__ = [
     "outbox_entries",
     "read_checkpoint",
     "refuse_output_onto",
+    "refuse_protected_output",
     "scan_incident_rows",
     "scan_incidents",
     "schema_revision",

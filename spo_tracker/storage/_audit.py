@@ -54,6 +54,8 @@ GENESIS_HASH: Final = "0" * 64
 GENESIS_EVENT: Final = "audit.genesis"
 #: The event written before the first entry sealed with a new key (or the first keyed one).
 ROTATION_EVENT: Final = "audit.key_rotated"
+#: How :func:`check_chain` starts the problem of a whole trail that ends unsealed, with a key.
+UNSEALED_END: Final = "it is not sealed, yet an audit key is given"
 
 
 def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -479,7 +481,7 @@ class _Walk:
             return last + 1, _head_problem(head, last)
         if self.keyring is not None and not self.head_sealed:
             return last, (
-                "it is not sealed, yet an audit key is given: a trail written with the key "
+                f"{UNSEALED_END}: a trail written with the key "
                 "ends with a sealed entry, so this one was cut back to unsealed entries or "
                 "replaced (or the key has not written to it yet: any write with it seals it)"
             )

@@ -32,6 +32,7 @@ from spo_tracker.errors import (
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import GENESIS_EVENT, AuditEntry, _adopted
 from spo_tracker.storage._digests import batch_bytes, matches
+from spo_tracker.storage._files import refuse_protected_output
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
 from spo_tracker.storage._sql import _BATCH_COLUMNS, SqlRecords, SqlStore, _refs_json, _table
@@ -299,15 +300,31 @@ class Checkpoint:
         return None
 
 
-def write_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> None:
+def write_checkpoint(
+    checkpoint: Checkpoint,
+    path: str | os.PathLike[str],
+    *,
+    protected: Iterable[str | os.PathLike[str]] = (),
+    key_files: Iterable[str | os.PathLike[str]] = (),
+) -> None:
     """Write ``checkpoint`` to ``path`` as JSON, readable by its owner only (mode 0600).
 
     The file is written beside ``path`` and renamed over it, so a reader never
-    sees half of it.
+    sees half of it. ``path`` may replace an earlier checkpoint, never a protected
+    file (see :func:`~spo_tracker.storage.refuse_protected_output`).
+
+    Args:
+        checkpoint: the head to write.
+        path: the file.
+        protected: the database's files (``database_files(store)``), never replaced.
+        key_files: the audit key files, never replaced (nor is any existing file that
+            reads as a key file).
 
     Raises:
+        OutputOntoDatabaseError: ``path`` is a protected file.
         OutputWriteError: the file cannot be written (a missing folder, a full disk...).
     """
+    refuse_protected_output(path, database=protected, key_files=key_files, writing="checkpoint")
     target = Path(path)
     temporary = target.with_name(f".{target.name}.tmp")
     text = json.dumps(attrs.asdict(checkpoint), sort_keys=True, indent=2) + "\n"
