@@ -800,13 +800,13 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 def _audit_checkpoint(args: argparse.Namespace) -> int:
     from spo_tracker.storage import checkpoint, connect, database_files, verify, write_checkpoint
-    from spo_tracker.storage._audit import UNSEALED_END
+    from spo_tracker.storage._audit import RETIRED_END, UNSEALED_END
 
     with connect(_database(args), audit_keyring=_audit_keyring(args)) as store:
         # Verified before anything is written: a broken trail gets no checkpoint entry (a
         # trail the key has not sealed yet is not broken: the entry below seals it).
         before = verify(store)
-        if not before.ok and not (before.problem or "").startswith(UNSEALED_END):
+        if not before.ok and not (before.problem or "").startswith((UNSEALED_END, RETIRED_END)):
             checkpoint(store)  # raises InvalidValueError, naming the break
         # Recorded first: the trail shows when checkpoints were taken, and a trail not yet
         # written with the key is sealed by this entry before its head is taken.

@@ -22,6 +22,7 @@ from spo_tracker.errors import (
 )
 from spo_tracker.storage import (
     METADATA,
+    Actor,
     AuditKeyring,
     InMemoryStore,
     SqlStore,
@@ -726,3 +727,99 @@ def test_checkpoint_seals_are_compared_in_constant_time(
     forged = attrs.evolve(mark, mac="0" * 64)
     assert "does not match" in (forged.seal_problem(K1) or "")
     assert (K1.current.mac(mark.message), "0" * 64) in compared
+
+
+# -- review 12: a retired key is revoked (H4) --------------------------------------------
+
+K1_ONLY = AuditKeyring((K2.keys[0],))
+
+
+def _rotated(url: str) -> None:
+    """A trail sealed with k1, then rotated to k2 (the force's keyring, k1 then k2)."""
+    _fill(_store(url, K1))
+    store = _store(url, K2)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.note("audit.checkpoint", "audit", "checkpoint", reason="rotate")
+        uow.commit()
+    store.close()
+    assert _check(url, K2).ok
+
+
+def test_a_leaked_old_key_cannot_seal_entries_after_the_rotation(url: str) -> None:
+    """H4, the reviewer's forgery: an insider holding only the leaked k1 writes through the
+    library, which writes a rotation back to k1; the force's keyring refuses it."""
+    _rotated(url)
+    store = _store(url, K1_ONLY)
+    with store.unit_of_work(Actor("PC-4242", "officer")) as uow:
+        uow.note("protected_person.restricted_read", "protected_person", "P1")
+        uow.commit()
+    entries = list(store.audit_entries())
+    store.close()
+    assert [(e.event, e.key_id) for e in entries[-3:]] == [
+        ("audit.checkpoint", "k2"),
+        ("audit.key_rotated", "k1"),
+        ("protected_person.restricted_read", "k1"),
+    ]
+    report = _check(url, K2)
+    assert (report.ok, report.first_bad_seq) == (False, entries[-2].seq)
+    assert "goes back from key 'k2' to 'k1'" in (report.problem or "")
+
+
+def test_a_trail_cut_back_and_continued_with_the_old_key_fails(url: str) -> None:
+    """H4: cutting off the rotation and continuing with the leaked k1 leaves a trail whose
+    last entry is sealed with a retired key."""
+    _rotated(url)
+    store = _store(url, K1_ONLY)
+    rotation = [e.seq for e in store.audit_entries() if e.event == "audit.key_rotated"][-1]
+    store.close()
+    _cut_tail(url, rotation - 1, head="move")
+    store = _store(url, K1_ONLY)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.note("protected_person.restricted_read", "protected_person", "P1")
+        uow.commit()
+    store.close()
+    report = _check(url, K2)
+    assert not report.ok
+    assert "sealed with a key the keyring has retired ('k1'" in (report.problem or "")
+
+
+def test_a_new_key_takes_effect_with_the_next_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Revoking k1: `audit new-key`, then `audit checkpoint` (any write) rotates the trail;
+    between the two, verify says the current key has not written yet."""
+    keys, head = tmp_path / "keys", tmp_path / "head.json"
+    keys.write_text(f"k1 {'11' * 32}\n")
+    keys.chmod(0o600)
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    args = ["--database", db, "--audit-key-file", str(keys)]
+    assert main(["db", "upgrade", *args]) == 0
+    assert main(["audit", "new-key", "--key-id", "k2", "--to", str(keys)]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", *args]) == 3
+    assert "the current key has not written to it yet" in capsys.readouterr().err
+    assert main(["audit", "checkpoint", *args, "--to", str(head)]) == 0
+    assert main(["audit", "verify", *args, "--checkpoint", str(head)]) == 0
+
+
+def test_a_checkpoint_of_a_broken_trail_records_nothing(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """H4's side note: `audit checkpoint` verifies first, so a refused checkpoint leaves no
+    entry behind and no file."""
+    _fill(_store(url, K1))
+    _drop_triggers(url)
+    _sql(url, "UPDATE audit_entries SET reason = 'edited' WHERE seq = 2")
+    keys = tmp_path / "keys"
+    keys.write_text(f"k1 {'11' * 32}\n")
+    keys.chmod(0o600)
+    store = _store(url, K1)
+    before = store.audit_head()
+    store.close()
+    args = ["audit", "checkpoint", "--database", url, "--audit-key-file", str(keys)]
+    assert main([*args, "--to", str(tmp_path / "head.json")]) == 2
+    assert "verify it before a checkpoint" in capsys.readouterr().err
+    store = _store(url, K1)
+    assert store.audit_head() == before
+    store.close()
+    assert not (tmp_path / "head.json").exists()
