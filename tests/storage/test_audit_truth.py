@@ -823,3 +823,27 @@ def test_a_checkpoint_of_a_broken_trail_records_nothing(
     assert store.audit_head() == before
     store.close()
     assert not (tmp_path / "head.json").exists()
+
+
+# -- review 12: SQLAlchemy's DEBUG log (H9) ----------------------------------------------
+
+
+def test_restricted_rows_never_reach_sqlalchemy_debug_logging(
+    filled: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """H9: with the engine and pool loggers at DEBUG, reading a protected person logs that
+    rows were fetched, never their values (name, address, postcode, places)."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy.pool")
+    store = _store(filled)
+    with store.unit_of_work(ACTOR) as uow:
+        found = uow.protected_persons.get("P1", reason="review")
+        uow.commit()
+    store.close()
+    assert found.name == "Jane Doe"
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "row withheld" in text  # the rows were logged, withheld
+    for value in ("Jane Doe", "Safe House Lane", POSTCODE, "52.45"):
+        assert value not in text
