@@ -476,7 +476,11 @@ def test_alerts_stored_in_bulk_are_counted_not_flagged(url: str) -> None:
         conn.execute(sa.delete(table).where(table.c.alert_id == batch[0].alert_id))
     engine.dispose()
     found = _check(url, deep=True).findings
-    assert found == (f"alert {batch[0].alert_id!r}: deleted outside the library",)
+    assert found == (
+        "alert records: 2 stored, the audit trail accounts for 3 (records inserted or deleted "
+        "outside the library)",
+        f"alert {batch[0].alert_id!r}: deleted outside the library",
+    )
 
 
 def test_an_incident_changed_after_its_batch_is_checked_on_its_own(filled: str) -> None:
@@ -847,3 +851,71 @@ def test_restricted_rows_never_reach_sqlalchemy_debug_logging(
     assert "row withheld" in text  # the rows were logged, withheld
     for value in ("Jane Doe", "Safe House Lane", POSTCODE, "52.45"):
         assert value not in text
+
+
+# -- review 12: bulk-stored records inserted or deleted with SQL (H7) ---------------------
+
+
+def _copy_row(url: str, table_name: str, key_column: str, key: str, new_key: str) -> None:
+    """Insert a copy of a stored row under another id, as SQL outside the library would."""
+    table = METADATA.tables[table_name]
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            row = conn.execute(sa.select(table).where(table.c[key_column] == key)).mappings()
+            conn.execute(sa.insert(table).values({**row.one(), key_column: new_key}))
+    finally:
+        engine.dispose()
+
+
+def _bulk(url: str) -> list[str]:
+    """Three alerts and two sign-ons stored in bulk (one entry per batch); the alert ids."""
+    from tests.storage.test_compliance import sign_on
+
+    store = _store(url)
+    batch = alerts("A", 3)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.add_alerts(batch)
+        uow.compliance.add_many([sign_on("S1", 0), sign_on("S2", 7)], reason="import")
+        uow.commit()
+    store.close()
+    report = _check(url, deep=True)
+    assert (report.ok, report.findings) == (True, ())
+    return [a.alert_id for a in batch]
+
+
+def test_deep_finds_bulk_records_inserted_or_deleted_with_sql(filled: str) -> None:
+    """H7, the reviewer's scenario: a forged sign-on inserted and a stored alert deleted."""
+    ids = _bulk(filled)
+    _copy_row(filled, "compliance_records", "record_id", "S1", "S-FORGED")
+    table = METADATA.tables["alerts"]
+    engine = sa.create_engine(filled)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(table).where(table.c.alert_id == ids[1]))
+    engine.dispose()
+    report = _check(filled, deep=True)
+    assert not report.ok
+    assert sorted(report.findings) == [
+        "alert records: 2 stored, the audit trail accounts for 3 (records inserted or deleted "
+        "outside the library)",
+        "compliance_record records: 3 stored, the audit trail accounts for 2 (records "
+        "inserted or deleted outside the library)",
+    ]
+
+
+def test_deep_finds_a_bulk_record_replaced_with_sql(filled: str) -> None:
+    """H7: one alert deleted and another inserted keeps the count; the sum of id hashes
+    differs."""
+    ids = _bulk(filled)
+    _copy_row(filled, "alerts", "alert_id", ids[0], "AL-forged")
+    table = METADATA.tables["alerts"]
+    engine = sa.create_engine(filled)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(table).where(table.c.alert_id == ids[2]))
+    engine.dispose()
+    report = _check(filled, deep=True)
+    assert not report.ok
+    assert report.findings == (
+        "alert records: their ids are not the ones the audit trail stored (a record replaced "
+        "by another outside the library)",
+    )
