@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from spo_tracker.storage import (
     connect,
     ingest_incidents,
     read_checkpoint,
+    upgrade,
     verify,
     write_checkpoint,
 )
@@ -919,3 +921,48 @@ def test_deep_finds_a_bulk_record_replaced_with_sql(filled: str) -> None:
         "alert records: their ids are not the ones the audit trail stored (a record replaced "
         "by another outside the library)",
     )
+
+
+# -- review 12: a trail cut back to its sealed genesis (H5, L3) ---------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sealed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database created with the key, as `db upgrade --audit-key-file` does: its
+    genesis entry is sealed with k1."""
+    if request.param == "sqlite":
+        made = f"sqlite:///{tmp_path / 'sealed.sqlite'}"
+        upgrade(made, audit_keyring=K1)
+        yield made
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create()
+    made = server.url_for(name)
+    upgrade(made, audit_keyring=K1)
+    yield made
+    server.drop_later(name)
+
+
+def test_a_trail_cut_back_to_its_sealed_genesis_is_caught_by_checkpoint_and_deep(
+    sealed_url: str,
+) -> None:
+    """H5: every entry after a *sealed* genesis deleted and the head moved back is an
+    earlier state of the trail that every seal still vouches for: plain verify and verify
+    with the key cannot tell (docs/storage.md says so); a checkpoint taken before the cut
+    catches it, and deep verification finds the records left behind."""
+    store = _store(sealed_url, K1)
+    genesis = next(iter(store.audit_entries()))
+    store.close()
+    assert genesis.key_id == "k1"
+    _fill(_store(sealed_url, K1))
+    store = _store(sealed_url, K1)
+    mark = checkpoint(store)
+    store.close()
+    _cut_tail(sealed_url, 0, head="move")
+    assert _check(sealed_url, K1).ok  # the limit the docs state: a rollback to a sealed entry
+    report = _check(sealed_url, K1, checkpoint=mark)
+    assert (report.ok, report.first_bad_seq) == (False, mark.head_seq)
+    assert "cut after the checkpoint" in (report.problem or "")
+    deep = _check(sealed_url, K1, deep=True)
+    assert not deep.ok
+    assert "defendant 'D1': not in the audit trail (added outside it)" in deep.findings
