@@ -799,8 +799,15 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 
 def _audit_checkpoint(args: argparse.Namespace) -> int:
-    from spo_tracker.storage import checkpoint, connect, database_files, verify, write_checkpoint
-    from spo_tracker.storage._audit import RETIRED_END, UNSEALED_END
+    from spo_tracker.storage import (
+        RETIRED_END,
+        UNSEALED_END,
+        checkpoint,
+        connect,
+        database_files,
+        verify,
+        write_checkpoint,
+    )
 
     with connect(_database(args), audit_keyring=_audit_keyring(args)) as store:
         # Verified before anything is written: a broken trail gets no checkpoint entry (a
@@ -1187,7 +1194,7 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
 
 def _key_files(args: argparse.Namespace) -> list[str]:
     """The audit key files the command may read: ``--audit-key-file`` and the environment's."""
-    from spo_tracker.storage._keys import KEY_FILE_ENV
+    from spo_tracker.storage import KEY_FILE_ENV
 
     given = [getattr(args, "audit_key_file", None), os.environ.get(KEY_FILE_ENV)]
     return [path for path in given if path]
