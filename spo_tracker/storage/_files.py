@@ -167,12 +167,21 @@ def _sniff(path: Path) -> str | None:
     from spo_tracker.storage._keys import AuditKeyring
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(_SNIFF_BYTES + 1)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None  # missing (or unreachable): nothing to replace
+    if not stat.S_ISREG(found.st_mode):
+        return None  # a device or a pipe (never opened here: reading one may block)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return "other"
+    try:
+        data = os.read(fd, _SNIFF_BYTES + 1)
+    except OSError:
+        return "other"
+    finally:
+        os.close(fd)
     if not data.strip():
         return None
     if len(data) > _SNIFF_BYTES:

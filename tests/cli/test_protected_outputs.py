@@ -186,3 +186,14 @@ def test_outputs_lists_the_audit_targets() -> None:
     assert _outputs(assign) == []
     new_key = parser.parse_args(["audit", "new-key", "--key-id", "k", "--to", "f"])
     assert _outputs(new_key) == [("f", "key")]
+
+
+def test_a_pipe_as_an_output_is_not_read(tmp_path: Path) -> None:
+    """The check looks inside existing regular files only: opening a FIFO to read it would
+    block until something writes to it."""
+    from spo_tracker.storage import refuse_protected_output
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    refuse_protected_output(fifo)
+    refuse_protected_output(tmp_path / "absent")
