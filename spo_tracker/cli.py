@@ -1099,16 +1099,30 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 
 def _audit_checkpoint(args: argparse.Namespace) -> int:
-    from spo_tracker.storage import checkpoint, connect, write_checkpoint
+    from spo_tracker.storage import (
+        RETIRED_END,
+        UNSEALED_END,
+        checkpoint,
+        connect,
+        database_files,
+        verify,
+        write_checkpoint,
+    )
 
     with connect(_database(args), audit_keyring=_audit_keyring(args)) as store:
+        # Verified before anything is written: a broken trail gets no checkpoint entry (a
+        # trail the key has not sealed yet is not broken: the entry below seals it).
+        before = verify(store)
+        if not before.ok and not (before.problem or "").startswith((UNSEALED_END, RETIRED_END)):
+            checkpoint(store)  # raises InvalidValueError, naming the break
         # Recorded first: the trail shows when checkpoints were taken, and a trail not yet
         # written with the key is sealed by this entry before its head is taken.
         with store.unit_of_work(_actor(), at=_now(args)) as uow:
             uow.note("audit.checkpoint", "audit", "checkpoint", reason="audit checkpoint")
             uow.commit()
         head = checkpoint(store)
-    write_checkpoint(head, args.to)
+        protected = database_files(store)
+    write_checkpoint(head, args.to, protected=protected, key_files=_key_files(args))
     sealed = "unsealed (no audit key)" if head.key_id is None else f"sealed with {head.key_id}"
     print(f"checkpoint written to {args.to}: head {head.head_seq} {head.head_hash}, {sealed}")
     return 0
@@ -1122,6 +1136,7 @@ def _audit_new_key(args: argparse.Namespace) -> int:
     try:
         os.fchmod(fd, 0o600)
         size = os.fstat(fd).st_size
+        _refuse_non_key_file(args.to, os.pread(fd, min(size, 1 << 16) + 1, 0))
         # A file edited by hand may lack its last newline: the key must start a line.
         ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
         os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
@@ -1129,6 +1144,19 @@ def _audit_new_key(args: argparse.Namespace) -> int:
         os.close(fd)
     print(f"key {args.key_id} appended to {args.to}: new entries are sealed with it")
     return 0
+
+
+def _refuse_non_key_file(path: str, data: bytes) -> None:
+    """A new key is appended only to an empty file or a key file (never to a database)."""
+    from spo_tracker.errors import AuditKeyError, OutputOntoDatabaseError
+    from spo_tracker.storage import AuditKeyring
+
+    if not data.strip():
+        return
+    try:
+        AuditKeyring.from_text(data.decode("utf-8"), source=path)
+    except (UnicodeDecodeError, AuditKeyError):
+        raise OutputOntoDatabaseError(path, path, "a file that is not an audit key file") from None
 
 
 def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -1599,16 +1627,26 @@ def _warnings_on_stderr() -> Iterator[None]:
 # --- outputs that must not land on the database -------------------------------------------
 
 
-def _outputs(args: argparse.Namespace) -> list[str]:
-    """The files the command will write (the demo's reports when it uses a named database)."""
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The files the command will write, each with what it is (``"checkpoint"``, ``"key"``,
+    ``"output"``): the demo's reports and database, ``--output``, and the audit ``--to``."""
     if args.command == "demo":
-        if args.database is None:
-            return []  # the demo builds its own database, named by the demo
-        from spo_tracker.demo import REPORT_FILES
+        from spo_tracker.demo import DATABASE_FILE, REPORT_FILES
 
-        return [os.path.join(args.output, name) for name in REPORT_FILES.values()]
+        names = [*REPORT_FILES.values(), *([DATABASE_FILE] if args.database is None else [])]
+        return [(os.path.join(args.output, name), "output") for name in names]
+    if args.command == "audit" and args.audit_command in ("checkpoint", "new-key"):
+        return [(args.to, "checkpoint" if args.audit_command == "checkpoint" else "key")]
     output: str | None = getattr(args, "output", None)
-    return [] if output is None or output == "-" else [output]
+    return [] if output is None or output == "-" else [(output, "output")]
+
+
+def _key_files(args: argparse.Namespace) -> list[str]:
+    """The audit key files the command may read: ``--audit-key-file`` and the environment's."""
+    from spo_tracker.storage import KEY_FILE_ENV
+
+    given = [getattr(args, "audit_key_file", None), os.environ.get(KEY_FILE_ENV)]
+    return [path for path in given if path]
 
 
 def _is_utf8(text: str) -> bool:
@@ -1620,28 +1658,37 @@ def _is_utf8(text: str) -> bool:
 
 
 def _refuse_outputs(args: argparse.Namespace) -> None:
-    """Before anything runs: no output may be the database (or a side file), and every output
-    name must be UTF-8 text (it is printed and recorded in the audit trail).
+    """Before anything runs: no output may be the database (or a side file), the audit key
+    file or a checkpoint (see ``refuse_protected_output``), and every output name must be
+    UTF-8 text (it is printed and recorded in the audit trail).
 
     Raises:
-        OutputOntoDatabaseError: an output is the database file or one of its side files.
+        OutputOntoDatabaseError: an output is a protected file.
         OutputWriteError: an output's name is not UTF-8.
     """
     outputs = _outputs(args)
     if not outputs:
         return
     from spo_tracker.errors import InvalidDatabaseUrlError, OutputWriteError
-    from spo_tracker.storage import database_files, refuse_output_onto
+    from spo_tracker.storage import database_files, refuse_protected_output
 
-    for output in outputs:
+    for output, _ in outputs:
         if not _is_utf8(output):
             raise OutputWriteError(output, "the name is not UTF-8 text; choose another name")
     try:
-        protected = database_files(_database(args))
+        own_demo = args.command == "demo" and args.database is None  # it builds its own
+        protected = () if own_demo else database_files(_database(args))
     except InvalidDatabaseUrlError:
-        return  # the command reports the URL itself
-    for output in outputs:
-        refuse_output_onto(output, protected)
+        protected = ()  # the command reports the URL itself
+    checkpoints = [args.checkpoint] if getattr(args, "checkpoint", None) else []
+    for output, writing in outputs:
+        refuse_protected_output(
+            output,
+            database=protected,
+            key_files=_key_files(args),
+            checkpoints=checkpoints,
+            writing=writing,
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -481,19 +481,23 @@ class OutputWriteError(SpoTrackerError, OSError):
 
 
 class OutputOntoDatabaseError(OutputWriteError):
-    """An output path that is the open database or one of its side files; nothing was written.
+    """An output path that is a protected file: the open database or one of its side files,
+    the audit key file or an audit checkpoint; nothing was written.
 
     Caught by resolved path (symbolic links followed) and by device and inode (hard
     links), so a report or an export can never replace the case data.
 
     Attributes:
         path: the output path, as given.
-        database: the database file (or side file) it would have replaced.
+        database: the protected file it would have replaced.
+        what: which kind of protected file it is ("the database file", "the audit key
+            file"...).
     """
 
-    def __init__(self, path: str, database: str) -> None:
+    def __init__(self, path: str, database: str, what: str = "the database file") -> None:
         self.database = database
-        super().__init__(path, f"it is the database file {database!r}; choose another path")
+        self.what = what
+        super().__init__(path, f"it is {what} {database!r}; choose another path")
 
 
 class ImportSourceError(SpoTrackerError, ValueError):

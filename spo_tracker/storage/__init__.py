@@ -45,7 +45,15 @@ from spo_tracker.errors import (
     SpoTrackerError,
 )
 from spo_tracker.storage import _codec
-from spo_tracker.storage._audit import Actor, AuditEntry, AuditReport, PendingEntry, check_chain
+from spo_tracker.storage._audit import (
+    RETIRED_END,
+    UNSEALED_END,
+    Actor,
+    AuditEntry,
+    AuditReport,
+    PendingEntry,
+    check_chain,
+)
 from spo_tracker.storage._base import (
     Clock,
     ComplianceRepository,
@@ -76,8 +84,9 @@ from spo_tracker.storage._engine import (
     parse_url,
     run_upgrade,
 )
-from spo_tracker.storage._files import refuse_output_onto, sqlite_files
+from spo_tracker.storage._files import refuse_output_onto, refuse_protected_output, sqlite_files
 from spo_tracker.storage._keys import (
+    KEY_FILE_ENV,
     AuditKey,
     AuditKeyring,
     keyring_from_environment,
@@ -90,7 +99,10 @@ from spo_tracker.storage._tables import METADATA
 
 __all__ = [
     "DEFAULT_URL",
+    "KEY_FILE_ENV",
     "METADATA",
+    "RETIRED_END",
+    "UNSEALED_END",
     "Actor",
     "AuditEntry",
     "AuditKey",
@@ -123,6 +135,7 @@ __all__ = [
     "outbox_entries",
     "read_checkpoint",
     "refuse_output_onto",
+    "refuse_protected_output",
     "scan_incident_rows",
     "scan_incidents",
     "schema_revision",

@@ -54,6 +54,10 @@ GENESIS_HASH: Final = "0" * 64
 GENESIS_EVENT: Final = "audit.genesis"
 #: The event written before the first entry sealed with a new key (or the first keyed one).
 ROTATION_EVENT: Final = "audit.key_rotated"
+#: How :func:`check_chain` starts the problem of a whole trail that ends unsealed, with a key.
+UNSEALED_END: Final = "it is not sealed, yet an audit key is given"
+#: How it starts the problem of a whole trail whose last entry is sealed with a retired key.
+RETIRED_END: Final = "it is sealed with a key the keyring has retired"
 
 
 def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -446,7 +450,7 @@ class _Walk:
             self.sealed_since = entry.seq
         if entry.key_id != self.last_key and entry.event not in (ROTATION_EVENT, GENESIS_EVENT):
             return f"it is sealed with key {entry.key_id!r} but no rotation entry introduces it"
-        self.last_key = entry.key_id
+        previous, self.last_key = self.last_key, entry.key_id
         if self.keyring is None:
             return None
         key = self.keyring.get(entry.key_id)
@@ -454,6 +458,14 @@ class _Walk:
             return f"it is sealed with key {entry.key_id!r}, which the keyring does not hold"
         if not hmac.compare_digest(key.mac(entry.entry_hash), entry.mac or ""):
             return f"its seal does not match key {entry.key_id!r} (forged or rewritten)"
+        if previous is not None and _position(self.keyring, entry.key_id) < _position(
+            self.keyring, previous
+        ):
+            return (
+                f"it goes back from key {previous!r} to {entry.key_id!r}, which the keyring "
+                f"retired when {previous!r} followed it (a retired key is revoked: an entry "
+                "sealed with it after the rotation is forged)"
+            )
         return None
 
     def broken(self, entry: AuditEntry, problem: str) -> AuditReport:
@@ -477,13 +489,24 @@ class _Walk:
             return last + 1, "the head record is missing (deleted)"
         if head != (last, self.prev):
             return last + 1, _head_problem(head, last)
+        if self.keyring is not None and self.head_sealed and self.last_key != self.current:
+            return last, (
+                f"{RETIRED_END} ({self.last_key!r}; the current key is {self.current!r}): "
+                "the trail was cut back and continued with an old (perhaps leaked) key, or "
+                "the current key has not written to it yet (any write with it, such as "
+                "`spo-tracker audit checkpoint`, rotates the trail to it)"
+            )
         if self.keyring is not None and not self.head_sealed:
             return last, (
-                "it is not sealed, yet an audit key is given: a trail written with the key "
+                f"{UNSEALED_END}: a trail written with the key "
                 "ends with a sealed entry, so this one was cut back to unsealed entries or "
                 "replaced (or the key has not written to it yet: any write with it seals it)"
             )
         return None
+
+    @property
+    def current(self) -> str | None:
+        return None if self.keyring is None else self.keyring.current.key_id
 
     def _notes(self) -> tuple[str, ...]:
         if self.sealed_since is None:
@@ -494,6 +517,11 @@ class _Walk:
         if self.sealed_since > 1:
             notes.append(f"entries before {self.sealed_since} are not sealed")
         return tuple(notes)
+
+
+def _position(keyring: AuditKeyring, key_id: str) -> int:
+    """Where ``key_id`` is in the keyring, oldest first (it holds it)."""
+    return next(i for i, key in enumerate(keyring.keys) if key.key_id == key_id)
 
 
 def _adopted_problem(entry: AuditEntry, adopted: tuple[int, str]) -> str | None:

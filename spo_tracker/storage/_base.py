@@ -44,7 +44,7 @@ from spo_tracker.events import DomainEvent, alert_raised, event_for_transition, 
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry
 from spo_tracker.storage._codec import instant_text
-from spo_tracker.storage._digests import record_digest
+from spo_tracker.storage._digests import ids_sum, record_digest
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper, mapper_for
 
@@ -576,7 +576,8 @@ _COMPLIANCE_TERMS: Final = (PositiveRequirement, SignOnSchedule)
 def _batch_changes(ids: Sequence[str]) -> dict[str, Any]:
     """A bulk write's audit changes: count, first and last id, SHA-256 of the ids."""
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
-    return {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
+    changes = {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
+    return {**changes, "ids_sum": ids_sum(ids)}  # checked by deep verification
 
 
 class ComplianceRepository(Repository[ComplianceRecord]):
@@ -965,8 +966,7 @@ class UnitOfWork(abc.ABC):
         ids = [a.alert_id for a in batch]
         for key in ids:
             self._seen[("alert", key)] = 1
-        digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
-        changes = {"count": len(ids), "first_id": ids[0], "last_id": ids[-1], "ids_sha256": digest}
+        changes = _batch_changes(ids)
         self._audit("alerts.created", "alert_batch", f"{ids[0]}..{ids[-1]}", changes, reason)
         # Each alert announces itself, as uow.alerts.add does (AlertRaised or BreachFlagged).
         now, actor = self._now(), self.actor.actor_id

@@ -12,6 +12,7 @@ verification with it fails if the trail no longer reaches that head.
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -30,7 +31,8 @@ from spo_tracker.errors import (
 )
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import GENESIS_EVENT, AuditEntry, _adopted
-from spo_tracker.storage._digests import batch_bytes, matches
+from spo_tracker.storage._digests import batch_bytes, id_term, matches
+from spo_tracker.storage._files import refuse_protected_output
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
 from spo_tracker.storage._sql import _BATCH_COLUMNS, SqlRecords, SqlStore, _refs_json, _table
@@ -40,6 +42,24 @@ __all__ = ["Checkpoint", "Expected", "deep_findings", "read_checkpoint", "write_
 
 #: Bulk entries that store many records of a kind under one digest, without naming each.
 _BULK_KINDS: Final = {"alert_batch": "alert", "compliance_batch": "compliance_record"}
+#: The events of bulk entries that store records (a ``...skipped`` entry stores none).
+_BULK_WRITES: Final = frozenset({"alerts.created", "compliance_records.recorded"})
+_SUM_MODULUS: Final = 1 << 256
+
+
+@attrs.define
+class BulkTally:
+    """What the trail says is stored of one bulk kind: how many records and the sum of their
+    ids' hashes (``None`` once a batch written before ``ids_sum`` existed is met)."""
+
+    count: int = 0
+    total: int | None = 0
+
+    def add(self, count: int, total: int | None) -> None:
+        self.count += count
+        self.total = None if self.total is None or total is None else self.total + total
+
+
 _CHUNK: Final = 500
 
 
@@ -50,6 +70,7 @@ class Expected:
         self.records: dict[tuple[str, str], str] = {}
         self.batches: dict[str, str] = {}
         self.bulk_kinds: set[str] = set()
+        self.tallies: dict[str, BulkTally] = {}
         self.legacy = False
         self.genesis_hash: str | None = None
         self.hashes: dict[int, str] = {}
@@ -66,13 +87,28 @@ class Expected:
             digest, kind = entry.record_digest, entry.subject_kind
             if kind in _BULK_KINDS:
                 self.bulk_kinds.add(_BULK_KINDS[kind])
+                if entry.event in _BULK_WRITES:
+                    self._tally(_BULK_KINDS[kind], entry.changes)
             elif digest is None:
                 pass
             elif kind == "incident_batch":
                 self.batches[entry.subject_id] = digest
             else:
                 self.records[(kind, entry.subject_id)] = digest
+                if entry.event == f"{kind}.created" and kind in _BULK_KINDS.values():
+                    tally = self.tallies.setdefault(kind, BulkTally())
+                    tally.add(1, id_term(entry.subject_id))
             yield entry
+
+    def _tally(self, kind: str, changes: str) -> None:
+        tally = self.tallies.setdefault(kind, BulkTally())
+        try:
+            found = json.loads(changes)
+            count = int(found["count"])
+            total = None if "ids_sum" not in found else int(str(found["ids_sum"]), 16)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            count, total = 0, None
+        tally.add(count, total)
 
 
 def deep_findings(
@@ -132,6 +168,7 @@ def _check_kind(
                 findings.append(f"{kind} {key!r}: cannot be read (edited so it breaks a rule)")
             else:
                 _compare(digest, text, keyring, f"{kind} {key!r}", findings)
+    _check_tally(kind, stored, expected, findings)
     present = set(stored)
     for wanted_kind, key in expected.records:
         if wanted_kind != kind or key in present:
@@ -145,6 +182,25 @@ def _check_kind(
                 findings.append(f"{what}: cannot be read (edited so it breaks a rule)")
             else:
                 _compare(expected.records[(kind, key)], text, keyring, what, findings)
+
+
+def _check_tally(kind: str, stored: list[str], expected: Expected, findings: list[str]) -> None:
+    """A bulk kind's stored records against the trail's count and sum of id hashes."""
+    tally = expected.tallies.get(kind)
+    if tally is None or expected.legacy:  # records may predate the trail
+        return
+    if len(stored) != tally.count:
+        findings.append(
+            f"{kind} records: {len(stored):,} stored, the audit trail accounts for "
+            f"{tally.count:,} (records inserted or deleted outside the library)"
+        )
+    elif tally.total is not None:
+        found = sum(map(id_term, stored)) % _SUM_MODULUS
+        if found != tally.total % _SUM_MODULUS:
+            findings.append(
+                f"{kind} records: their ids are not the ones the audit trail stored (a record "
+                "replaced by another outside the library)"
+            )
 
 
 def _in_batch(session: Session, mapper: Mapper[Any], key: str) -> bool:
@@ -278,26 +334,51 @@ class Checkpoint:
         return attrs.evolve(self, key_id=key.key_id, mac=key.mac(self.message))
 
     def seal_problem(self, keyring: AuditKeyring | None) -> str | None:
-        """Why its seal does not hold, or ``None`` if it holds."""
+        """Why its seal does not hold, or ``None`` if it holds.
+
+        With a keyring, an unsealed checkpoint does not hold: anyone can write one
+        (an edited file with its seal stripped would otherwise anchor a cut trail).
+        """
         if self.key_id is None:
-            return None
+            if keyring is None:
+                return None
+            return (
+                "the checkpoint is not sealed, yet an audit key is given: a checkpoint "
+                "taken with the key is sealed, so this file was edited or replaced"
+            )
         key = None if keyring is None else keyring.get(self.key_id)
         if key is None:
             return f"the checkpoint is sealed with key {self.key_id!r}; give that key"
-        if key.mac(self.message) != self.mac:
+        if not hmac.compare_digest(key.mac(self.message), self.mac or ""):
             return "the checkpoint's seal does not match (the file was edited)"
         return None
 
 
-def write_checkpoint(checkpoint: Checkpoint, path: str | os.PathLike[str]) -> None:
+def write_checkpoint(
+    checkpoint: Checkpoint,
+    path: str | os.PathLike[str],
+    *,
+    protected: Iterable[str | os.PathLike[str]] = (),
+    key_files: Iterable[str | os.PathLike[str]] = (),
+) -> None:
     """Write ``checkpoint`` to ``path`` as JSON, readable by its owner only (mode 0600).
 
     The file is written beside ``path`` and renamed over it, so a reader never
-    sees half of it.
+    sees half of it. ``path`` may replace an earlier checkpoint, never a protected
+    file (see :func:`~spo_tracker.storage.refuse_protected_output`).
+
+    Args:
+        checkpoint: the head to write.
+        path: the file.
+        protected: the database's files (``database_files(store)``), never replaced.
+        key_files: the audit key files, never replaced (nor is any existing file that
+            reads as a key file).
 
     Raises:
+        OutputOntoDatabaseError: ``path`` is a protected file.
         OutputWriteError: the file cannot be written (a missing folder, a full disk...).
     """
+    refuse_protected_output(path, database=protected, key_files=key_files, writing="checkpoint")
     target = Path(path)
     temporary = target.with_name(f".{target.name}.tmp")
     text = json.dumps(attrs.asdict(checkpoint), sort_keys=True, indent=2) + "\n"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import marshal
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any, Final
 
@@ -67,3 +67,22 @@ def matches(expected: str, data: bytes, keyring: AuditKeyring | None) -> bool | 
         return None
     found = hmac.digest(key.secret, data, "sha256").hex()
     return hmac.compare_digest(expected, f"hmac-sha256:{key_id}:{found}")
+
+
+_SUM_MODULUS: Final = 1 << 256
+
+
+def id_term(key: str) -> int:
+    """One id's term in :func:`ids_sum`."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest(), "big")
+
+
+def ids_sum(ids: Iterable[str]) -> str:
+    """The sum of the ids' SHA-256 values modulo 2**256, as 64 hex digits.
+
+    Unlike ``ids_sha256`` (the hash of the ids in the order written), it does not
+    depend on order and the sums of disjoint batches add up: deep verification adds
+    every bulk batch's sum and compares it with the sum over the stored ids, so a
+    bulk-stored record inserted, deleted or replaced with SQL is found.
+    """
+    return f"{sum(map(id_term, ids)) % _SUM_MODULUS:064x}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -190,12 +191,41 @@ def _hide(url: URL) -> str:
     return mask_url(url.render_as_string(hide_password=True))
 
 
+#: The logger SQLAlchemy logs an engine's statements and, at DEBUG, its result rows with.
+ENGINE_LOGGER: Final = "sqlalchemy.engine.Engine"
+_WITHHELD: Final = "<row withheld: rows may hold restricted details>"
+
+
+class RowsWithheld(logging.Filter):
+    """Replaces the row in SQLAlchemy's ``Row %r`` DEBUG records with a placeholder.
+
+    ``hide_parameters`` hides statements' parameters only; at DEBUG SQLAlchemy also logs
+    every row a query returns, protected persons' names and addresses included. The record
+    is kept (a reader still sees that a row was fetched), its value is not.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.endswith("Row %r"):
+            record.args = (_WITHHELD,)
+        return True
+
+
+def withhold_rows() -> None:
+    """Install :class:`RowsWithheld` on SQLAlchemy's engine logger (once)."""
+    logger = logging.getLogger(ENGINE_LOGGER)
+    if not any(isinstance(found, RowsWithheld) for found in logger.filters):
+        logger.addFilter(RowsWithheld())
+
+
 def make_engine(target: DatabaseUrl) -> Engine:
     """A lazily connecting engine for ``target`` (nothing is opened until first use).
+
+    Its result rows are never logged (:func:`withhold_rows`), nor its parameters.
 
     Raises:
         DatabaseUnavailableError: the SQLite file's folder does not exist.
     """
+    withhold_rows()
     # hide_parameters: SQLAlchemy logs statements with their parameters once logging is
     # at INFO (an application's basicConfig is enough) and quotes them in its errors;
     # the parameters are protected persons' names and addresses.

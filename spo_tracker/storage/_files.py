@@ -10,10 +10,16 @@ logged (logger ``spo_tracker.storage``; the command line prints it on stderr).
 :func:`refuse_output_onto` stops a report or an export from replacing the
 database: an output path that is the database file or one of its side files
 (by resolved path, and by device and inode for hard links) is refused.
+:func:`refuse_protected_output` is the one check every command's output goes
+through: besides the database, it refuses the audit key file (the configured one,
+and any existing file that reads as a key file) and an audit checkpoint (the one
+given, and any existing file that reads as one), except that a checkpoint may
+replace a checkpoint and a new key may be appended to a key file.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
@@ -28,6 +34,7 @@ __all__ = [
     "SIDE_SUFFIXES",
     "make_private",
     "refuse_output_onto",
+    "refuse_protected_output",
     "sqlite_files",
 ]
 
@@ -86,13 +93,17 @@ def _tighten(path: Path) -> None:
 
 
 def refuse_output_onto(
-    output: str | os.PathLike[str], protected: Iterable[str | os.PathLike[str]]
+    output: str | os.PathLike[str],
+    protected: Iterable[str | os.PathLike[str]],
+    *,
+    what: str = "the database file",
 ) -> None:
     """Refuse to write ``output`` if it is one of the ``protected`` files (or would replace one).
 
     Args:
         output: the path about to be written.
         protected: files that must never be replaced (a database and its side files).
+        what: what they are, for the message.
 
     Raises:
         OutputOntoDatabaseError: ``output`` resolves to one of them, or is a hard link to one.
@@ -104,7 +115,94 @@ def refuse_output_onto(
         if resolved == os.path.realpath(guarded) or (
             identity is not None and identity == _identity(Path(guarded))
         ):
-            raise OutputOntoDatabaseError(str(target), os.fspath(guarded))
+            raise OutputOntoDatabaseError(str(target), os.fspath(guarded), what)
+
+
+#: Existing files at most this large are read to see whether they are a key file or checkpoint.
+_SNIFF_BYTES: Final = 1 << 16
+
+
+def refuse_protected_output(
+    output: str | os.PathLike[str],
+    *,
+    database: Iterable[str | os.PathLike[str]] = (),
+    key_files: Iterable[str | os.PathLike[str]] = (),
+    checkpoints: Iterable[str | os.PathLike[str]] = (),
+    writing: str = "output",
+) -> None:
+    """Refuse to write ``output`` over a file the audit trail depends on.
+
+    Args:
+        output: the path about to be written.
+        database: the database file and its side files (:func:`sqlite_files`).
+        key_files: the configured audit key files.
+        checkpoints: the checkpoint files named to the command.
+        writing: what is written: ``"checkpoint"`` may replace a checkpoint,
+            ``"key"`` may append to a key file (and must), anything else neither.
+
+    Raises:
+        OutputOntoDatabaseError: ``output`` is (or links to) one of these, or is an
+            existing file that reads as a key file or a checkpoint.
+    """
+    refuse_output_onto(output, database)
+    if writing != "key":
+        refuse_output_onto(output, key_files, what="the audit key file")
+    if writing != "checkpoint":
+        refuse_output_onto(output, checkpoints, what="the audit checkpoint")
+    found = _sniff(Path(output))
+    if found == "key" and writing != "key":
+        raise OutputOntoDatabaseError(str(output), str(output), "an audit key file")
+    if found == "checkpoint" and writing != "checkpoint":
+        raise OutputOntoDatabaseError(str(output), str(output), "an audit checkpoint")
+    if writing == "key" and found not in (None, "key"):
+        raise OutputOntoDatabaseError(
+            str(output), str(output), "a file that is not an audit key file"
+        )
+
+
+def _sniff(path: Path) -> str | None:
+    """What an existing file is: ``"key"``, ``"checkpoint"``, ``"other"``; ``None`` if it
+    does not exist or is empty."""
+    from spo_tracker.errors import AuditKeyError
+    from spo_tracker.storage._keys import AuditKeyring
+
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None  # missing (or unreachable): nothing to replace
+    if not stat.S_ISREG(found.st_mode):
+        return None  # a device or a pipe (never opened here: reading one may block)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return "other"
+    try:
+        data = os.read(fd, _SNIFF_BYTES + 1)
+    except OSError:
+        return "other"
+    finally:
+        os.close(fd)
+    if not data.strip():
+        return None
+    if len(data) > _SNIFF_BYTES:
+        return "other"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "other"
+    try:
+        AuditKeyring.from_text(text, source=str(path))
+    except AuditKeyError:
+        pass
+    else:
+        return "key"
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return "other"
+    if isinstance(found, dict) and {"genesis_hash", "head_seq", "head_hash"} <= set(found):
+        return "checkpoint"
+    return "other"
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

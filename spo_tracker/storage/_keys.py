@@ -10,6 +10,13 @@ line, ``<key id> <secret as hex>``, oldest first: the last line is the current
 key, so rotating a key is appending a line (see docs/storage.md). Secrets are
 at least 32 bytes. The environment variable ``SPO_TRACKER_AUDIT_KEY`` holds one
 ``<key id>:<secret as hex>``; ``SPO_TRACKER_AUDIT_KEY_FILE`` names a key file.
+
+A key file that another user could read (any group or other permission bit), or
+that belongs to another user, is refused: the key is what makes a forged entry
+detectable, so a key others may have copied proves nothing. Errors about a key
+never quote text from a line that failed to parse: with the columns swapped,
+the "key id" is the secret. A key id of 32 or more hexadecimal digits is
+refused for the same reason (it looks like a secret).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import hmac
 import os
 import re
 import secrets
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
@@ -40,6 +48,8 @@ KEY_ENV: Final = "SPO_TRACKER_AUDIT_KEY"
 KEY_FILE_ENV: Final = "SPO_TRACKER_AUDIT_KEY_FILE"
 MIN_SECRET_BYTES: Final = 32
 _KEY_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_SECRET_LIKE: Final = re.compile(r"[0-9A-Fa-f]{32,}")
+_OTHERS: Final = 0o077
 
 
 @attrs.frozen(repr=False)
@@ -63,15 +73,23 @@ class AuditKey:
 
 
 def _key(key_id: str, secret_hex: str, source: str) -> AuditKey:
+    # Nothing from a line that fails is quoted: it may be the secret (columns swapped).
     if not _KEY_ID.fullmatch(key_id):
-        raise AuditKeyError(key_id, source, "a key id is 1 to 64 letters, digits, '.', '_' or '-'")
+        raise AuditKeyError(None, source, "a key id is 1 to 64 letters, digits, '.', '_' or '-'")
+    if _SECRET_LIKE.fullmatch(key_id):
+        raise AuditKeyError(
+            None,
+            source,
+            "the key id looks like a secret (32 or more hex digits); are the "
+            "columns swapped? write '<key id> <secret as hex>'",
+        )
     try:
         secret = bytes.fromhex(secret_hex)
     except ValueError:
-        raise AuditKeyError(key_id, source, "the secret is not hexadecimal") from None
+        raise AuditKeyError(None, source, "the secret is not hexadecimal") from None
     if len(secret) < MIN_SECRET_BYTES:
         raise AuditKeyError(
-            key_id, source, f"the secret is {len(secret)} bytes; give {MIN_SECRET_BYTES} or more"
+            None, source, f"the secret is {len(secret)} bytes; give {MIN_SECRET_BYTES} or more"
         )
     return AuditKey(key_id, secret)
 
@@ -130,14 +148,46 @@ class AuditKeyring:
         """The keyring in a key file (see :meth:`from_text`).
 
         Raises:
-            AuditKeyError: the file cannot be read, or a line is not a key.
+            AuditKeyError: the file cannot be read, is not a regular file, is open to
+                other users (group or other permission bits) or owned by another user,
+                or a line is not a key.
         """
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = _read_private(Path(path))
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or type(error).__name__
             raise AuditKeyError(None, str(path), f"cannot read the key file: {reason}") from None
         return cls.from_text(text, source=str(path))
+
+
+def _read_private(path: Path) -> str:
+    """The key file's text, read from one descriptor whose mode and owner were checked.
+
+    Raises:
+        AuditKeyError: the file is not a regular file, is open to others, or is not ours.
+        OSError, UnicodeDecodeError: it cannot be read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        found = os.fstat(fd)
+        mode = stat.S_IMODE(found.st_mode)
+        if not stat.S_ISREG(found.st_mode):
+            raise AuditKeyError(None, str(path), "the key file is not a regular file")
+        if mode & _OTHERS:
+            raise AuditKeyError(
+                None,
+                str(path),
+                f"the key file is open to other users (mode {mode:04o}); make it owner-only "
+                f"(chmod 600) and, if others could have read it, rotate the key",
+            )
+        if hasattr(os, "geteuid") and found.st_uid != os.geteuid():
+            raise AuditKeyError(None, str(path), "the key file belongs to another user")
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8")
 
 
 def keyring_from_environment(environ: Mapping[str, str]) -> AuditKeyring | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from spo_tracker.errors import (
 )
 from spo_tracker.storage import (
     METADATA,
+    Actor,
     AuditKeyring,
     InMemoryStore,
     SqlStore,
@@ -29,6 +31,7 @@ from spo_tracker.storage import (
     connect,
     ingest_incidents,
     read_checkpoint,
+    upgrade,
     verify,
     write_checkpoint,
 )
@@ -266,6 +269,7 @@ def test_a_database_created_with_a_key_has_a_sealed_genesis(tmp_path: Path) -> N
     url = f"sqlite:///{tmp_path / 'sealed.sqlite'}"
     keys = tmp_path / "keys"
     keys.write_text(f"k1 {'11' * 32}\n")
+    keys.chmod(0o600)
     assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 0
     _fill(_store(url, K1))
     store = _store(url, K1)
@@ -474,7 +478,11 @@ def test_alerts_stored_in_bulk_are_counted_not_flagged(url: str) -> None:
         conn.execute(sa.delete(table).where(table.c.alert_id == batch[0].alert_id))
     engine.dispose()
     found = _check(url, deep=True).findings
-    assert found == (f"alert {batch[0].alert_id!r}: deleted outside the library",)
+    assert found == (
+        "alert records: 2 stored, the audit trail accounts for 3 (records inserted or deleted "
+        "outside the library)",
+        f"alert {batch[0].alert_id!r}: deleted outside the library",
+    )
 
 
 def test_an_incident_changed_after_its_batch_is_checked_on_its_own(filled: str) -> None:
@@ -531,6 +539,7 @@ def test_the_cli_writes_a_checkpoint_and_verifies_against_it(
     """`audit new-key`, `audit checkpoint --to`, `audit verify --checkpoint` (exit 3 when cut)."""
     keys, head = tmp_path / "audit.keys", tmp_path / "head.json"
     keys.write_text(f"# old key, no newline at the end\nold {'11' * 32}")
+    keys.chmod(0o600)
     assert main(["audit", "new-key", "--key-id", "2026-12", "--to", str(keys)]) == 0
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
     assert [k.key_id for k in AuditKeyring.from_file(keys).keys] == ["old", "2026-12"]
@@ -557,6 +566,7 @@ def test_keys_come_from_a_file_or_the_environment(tmp_path: Path) -> None:
     """The file's last line is current; the variable holds one id:secret; none is None."""
     path = tmp_path / "keys"
     path.write_text(f"# old first\n{new_key_line('a')}\n\n{new_key_line('b')}\n")
+    path.chmod(0o600)
     ring = keyring_from_environment({"SPO_TRACKER_AUDIT_KEY_FILE": str(path)})
     assert ring is not None
     assert [k.key_id for k in ring.keys] == ["a", "b"]
@@ -610,3 +620,349 @@ def test_the_batch_encoding_is_pinned() -> None:
         "007501000000626c0300000000000000000467666666666666febf4e467502000000c3a9"
     )
     assert batch_bytes(list(reversed(rows))) == batch_bytes(rows)
+
+
+# -- review 12: keys and checkpoints -----------------------------------------------------
+
+SECRET = "ab" * 32
+
+
+@pytest.mark.parametrize(
+    "text", [f"{SECRET} k2", f"{SECRET} {'cd' * 32}", f"{SECRET.upper()} zz", f"{SECRET}"]
+)
+def test_a_key_line_with_its_columns_swapped_never_prints_the_secret(text: str) -> None:
+    """M3: the first column is quoted as a key id only once the whole line is a key; a key id
+    that looks like a secret (32 or more hex digits) is refused."""
+    with pytest.raises(AuditKeyError) as caught:
+        AuditKeyring.from_text(text, source="keys")
+    assert SECRET not in str(caught.value).lower()
+    assert caught.value.key_id is None
+
+
+def test_the_key_variable_with_its_parts_swapped_never_prints_the_secret() -> None:
+    """M3, for ``SPO_TRACKER_AUDIT_KEY=<secret>:<id>``."""
+    with pytest.raises(AuditKeyError) as caught:
+        keyring_from_environment({"SPO_TRACKER_AUDIT_KEY": f"{SECRET}:k2"})
+    assert SECRET not in str(caught.value)
+
+
+def test_a_swapped_key_file_on_the_command_line_never_prints_the_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """M3 through the CLI: exit 2, the path and line named, the secret nowhere."""
+    keys = tmp_path / "swapped"
+    keys.write_text(f"{SECRET} k2\n")
+    keys.chmod(0o600)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["audit", "verify", "--database", url, "--audit-key-file", str(keys)]) == 2
+    captured = capsys.readouterr()
+    assert SECRET not in captured.err + captured.out
+    assert "line 1" in captured.err
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644, 0o660])
+def test_a_key_file_open_to_other_users_is_refused(tmp_path: Path, mode: int) -> None:
+    """M4: refused (not warned), naming the file and its mode, never the secret."""
+    keys = tmp_path / "keys"
+    keys.write_text(f"k1 {SECRET}\n")
+    keys.chmod(mode)
+    with pytest.raises(AuditKeyError, match=f"open to other users \\(mode {mode:04o}\\)") as caught:
+        AuditKeyring.from_file(keys)
+    assert str(keys) in str(caught.value)
+    assert SECRET not in str(caught.value)
+    keys.chmod(0o600)
+    assert AuditKeyring.from_file(keys).current.key_id == "k1"
+
+
+def test_a_key_file_open_to_others_stops_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """M4 through the CLI: exit 2 before anything is opened."""
+    keys = tmp_path / "keys"
+    keys.write_text(f"k1 {SECRET}\n")
+    keys.chmod(0o644)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 2
+    assert "open to other users" in capsys.readouterr().err
+    assert not (tmp_path / "db.sqlite").exists()
+
+
+def test_a_checkpoint_with_its_seal_stripped_is_refused_with_a_key(filled: str) -> None:
+    """H6: the trail is cut back to entry 6 and the checkpoint file edited to match, with
+    ``key_id`` and ``mac`` removed: with the key given, the unsealed checkpoint is refused."""
+    store = _store(filled, K1)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.note("report.written", "report", "R1")
+        uow.commit()
+    mark = checkpoint(store)
+    entries = {e.seq: e.entry_hash for e in store.audit_entries()}
+    store.close()
+    assert mark.key_id == "k1"
+    _cut_tail(filled, 6, head="move")  # 6 is the sealed rotation entry, 7 the note
+    assert _check(filled, K1).ok
+    assert not _check(filled, K1, checkpoint=mark).ok
+    stripped = attrs.evolve(mark, head_seq=6, head_hash=entries[6], key_id=None, mac=None)
+    report = _check(filled, K1, checkpoint=stripped)
+    assert (report.ok, report.first_bad_seq) == (False, 6)
+    assert "checkpoint is not sealed" in (report.problem or "")
+    assert _check(filled, None, checkpoint=stripped).ok  # no key: nothing to hold it to
+
+
+def test_checkpoint_seals_are_compared_in_constant_time(
+    filled: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """L2: the checkpoint's MAC goes through hmac.compare_digest, not ``!=``."""
+    import hmac
+
+    store = _store(filled, K1)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.note("report.written", "report", "R1")
+        uow.commit()
+    mark = checkpoint(store)
+    store.close()
+    compared: list[tuple[Any, Any]] = []
+    real = hmac.compare_digest
+
+    def spy(a: Any, b: Any) -> bool:
+        compared.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    assert mark.seal_problem(K1) is None
+    assert (mark.mac, mark.mac) in compared
+    forged = attrs.evolve(mark, mac="0" * 64)
+    assert "does not match" in (forged.seal_problem(K1) or "")
+    assert (K1.current.mac(mark.message), "0" * 64) in compared
+
+
+# -- review 12: a retired key is revoked (H4) --------------------------------------------
+
+K1_ONLY = AuditKeyring((K2.keys[0],))
+
+
+def _rotated(url: str) -> None:
+    """A trail sealed with k1, then rotated to k2 (the force's keyring, k1 then k2)."""
+    _fill(_store(url, K1))
+    store = _store(url, K2)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.note("audit.checkpoint", "audit", "checkpoint", reason="rotate")
+        uow.commit()
+    store.close()
+    assert _check(url, K2).ok
+
+
+def test_a_leaked_old_key_cannot_seal_entries_after_the_rotation(url: str) -> None:
+    """H4, the reviewer's forgery: an insider holding only the leaked k1 writes through the
+    library, which writes a rotation back to k1; the force's keyring refuses it."""
+    _rotated(url)
+    store = _store(url, K1_ONLY)
+    with store.unit_of_work(Actor("PC-4242", "officer")) as uow:
+        uow.note("protected_person.restricted_read", "protected_person", "P1")
+        uow.commit()
+    entries = list(store.audit_entries())
+    store.close()
+    assert [(e.event, e.key_id) for e in entries[-3:]] == [
+        ("audit.checkpoint", "k2"),
+        ("audit.key_rotated", "k1"),
+        ("protected_person.restricted_read", "k1"),
+    ]
+    report = _check(url, K2)
+    assert (report.ok, report.first_bad_seq) == (False, entries[-2].seq)
+    assert "goes back from key 'k2' to 'k1'" in (report.problem or "")
+
+
+def test_a_trail_cut_back_and_continued_with_the_old_key_fails(url: str) -> None:
+    """H4: cutting off the rotation and continuing with the leaked k1 leaves a trail whose
+    last entry is sealed with a retired key."""
+    _rotated(url)
+    store = _store(url, K1_ONLY)
+    rotation = [e.seq for e in store.audit_entries() if e.event == "audit.key_rotated"][-1]
+    store.close()
+    _cut_tail(url, rotation - 1, head="move")
+    store = _store(url, K1_ONLY)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.note("protected_person.restricted_read", "protected_person", "P1")
+        uow.commit()
+    store.close()
+    report = _check(url, K2)
+    assert not report.ok
+    assert "sealed with a key the keyring has retired ('k1'" in (report.problem or "")
+
+
+def test_a_new_key_takes_effect_with_the_next_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Revoking k1: `audit new-key`, then `audit checkpoint` (any write) rotates the trail;
+    between the two, verify says the current key has not written yet."""
+    keys, head = tmp_path / "keys", tmp_path / "head.json"
+    keys.write_text(f"k1 {'11' * 32}\n")
+    keys.chmod(0o600)
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    args = ["--database", db, "--audit-key-file", str(keys)]
+    assert main(["db", "upgrade", *args]) == 0
+    assert main(["audit", "new-key", "--key-id", "k2", "--to", str(keys)]) == 0
+    capsys.readouterr()
+    assert main(["audit", "verify", *args]) == 3
+    assert "the current key has not written to it yet" in capsys.readouterr().err
+    assert main(["audit", "checkpoint", *args, "--to", str(head)]) == 0
+    assert main(["audit", "verify", *args, "--checkpoint", str(head)]) == 0
+
+
+def test_a_checkpoint_of_a_broken_trail_records_nothing(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """H4's side note: `audit checkpoint` verifies first, so a refused checkpoint leaves no
+    entry behind and no file."""
+    _fill(_store(url, K1))
+    _drop_triggers(url)
+    _sql(url, "UPDATE audit_entries SET reason = 'edited' WHERE seq = 2")
+    keys = tmp_path / "keys"
+    keys.write_text(f"k1 {'11' * 32}\n")
+    keys.chmod(0o600)
+    store = _store(url, K1)
+    before = store.audit_head()
+    store.close()
+    args = ["audit", "checkpoint", "--database", url, "--audit-key-file", str(keys)]
+    assert main([*args, "--to", str(tmp_path / "head.json")]) == 2
+    assert "verify it before a checkpoint" in capsys.readouterr().err
+    store = _store(url, K1)
+    assert store.audit_head() == before
+    store.close()
+    assert not (tmp_path / "head.json").exists()
+
+
+# -- review 12: SQLAlchemy's DEBUG log (H9) ----------------------------------------------
+
+
+def test_restricted_rows_never_reach_sqlalchemy_debug_logging(
+    filled: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """H9: with the engine and pool loggers at DEBUG, reading a protected person logs that
+    rows were fetched, never their values (name, address, postcode, places)."""
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy.pool")
+    store = _store(filled)
+    with store.unit_of_work(ACTOR) as uow:
+        found = uow.protected_persons.get("P1", reason="review")
+        uow.commit()
+    store.close()
+    assert found.name == "Jane Doe"
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "row withheld" in text  # the rows were logged, withheld
+    for value in ("Jane Doe", "Safe House Lane", POSTCODE, "52.45"):
+        assert value not in text
+
+
+# -- review 12: bulk-stored records inserted or deleted with SQL (H7) ---------------------
+
+
+def _copy_row(url: str, table_name: str, key_column: str, key: str, new_key: str) -> None:
+    """Insert a copy of a stored row under another id, as SQL outside the library would."""
+    table = METADATA.tables[table_name]
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            row = conn.execute(sa.select(table).where(table.c[key_column] == key)).mappings()
+            conn.execute(sa.insert(table).values({**row.one(), key_column: new_key}))
+    finally:
+        engine.dispose()
+
+
+def _bulk(url: str) -> list[str]:
+    """Three alerts and two sign-ons stored in bulk (one entry per batch); the alert ids."""
+    from tests.storage.test_compliance import sign_on
+
+    store = _store(url)
+    batch = alerts("A", 3)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.add_alerts(batch)
+        uow.compliance.add_many([sign_on("S1", 0), sign_on("S2", 7)], reason="import")
+        uow.commit()
+    store.close()
+    report = _check(url, deep=True)
+    assert (report.ok, report.findings) == (True, ())
+    return [a.alert_id for a in batch]
+
+
+def test_deep_finds_bulk_records_inserted_or_deleted_with_sql(filled: str) -> None:
+    """H7, the reviewer's scenario: a forged sign-on inserted and a stored alert deleted."""
+    ids = _bulk(filled)
+    _copy_row(filled, "compliance_records", "record_id", "S1", "S-FORGED")
+    table = METADATA.tables["alerts"]
+    engine = sa.create_engine(filled)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(table).where(table.c.alert_id == ids[1]))
+    engine.dispose()
+    report = _check(filled, deep=True)
+    assert not report.ok
+    assert sorted(report.findings) == [
+        "alert records: 2 stored, the audit trail accounts for 3 (records inserted or deleted "
+        "outside the library)",
+        "compliance_record records: 3 stored, the audit trail accounts for 2 (records "
+        "inserted or deleted outside the library)",
+    ]
+
+
+def test_deep_finds_a_bulk_record_replaced_with_sql(filled: str) -> None:
+    """H7: one alert deleted and another inserted keeps the count; the sum of id hashes
+    differs."""
+    ids = _bulk(filled)
+    _copy_row(filled, "alerts", "alert_id", ids[0], "AL-forged")
+    table = METADATA.tables["alerts"]
+    engine = sa.create_engine(filled)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(table).where(table.c.alert_id == ids[2]))
+    engine.dispose()
+    report = _check(filled, deep=True)
+    assert not report.ok
+    assert report.findings == (
+        "alert records: their ids are not the ones the audit trail stored (a record replaced "
+        "by another outside the library)",
+    )
+
+
+# -- review 12: a trail cut back to its sealed genesis (H5, L3) ---------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sealed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database created with the key, as `db upgrade --audit-key-file` does: its
+    genesis entry is sealed with k1."""
+    if request.param == "sqlite":
+        made = f"sqlite:///{tmp_path / 'sealed.sqlite'}"
+        upgrade(made, audit_keyring=K1)
+        yield made
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = server.create()
+    made = server.url_for(name)
+    upgrade(made, audit_keyring=K1)
+    yield made
+    server.drop_later(name)
+
+
+def test_a_trail_cut_back_to_its_sealed_genesis_is_caught_by_checkpoint_and_deep(
+    sealed_url: str,
+) -> None:
+    """H5: every entry after a *sealed* genesis deleted and the head moved back is an
+    earlier state of the trail that every seal still vouches for: plain verify and verify
+    with the key cannot tell (docs/storage.md says so); a checkpoint taken before the cut
+    catches it, and deep verification finds the records left behind."""
+    store = _store(sealed_url, K1)
+    genesis = next(iter(store.audit_entries()))
+    store.close()
+    assert genesis.key_id == "k1"
+    _fill(_store(sealed_url, K1))
+    store = _store(sealed_url, K1)
+    mark = checkpoint(store)
+    store.close()
+    _cut_tail(sealed_url, 0, head="move")
+    assert _check(sealed_url, K1).ok  # the limit the docs state: a rollback to a sealed entry
+    report = _check(sealed_url, K1, checkpoint=mark)
+    assert (report.ok, report.first_bad_seq) == (False, mark.head_seq)
+    assert "cut after the checkpoint" in (report.problem or "")
+    deep = _check(sealed_url, K1, deep=True)
+    assert not deep.ok
+    assert "defendant 'D1': not in the audit trail (added outside it)" in deep.findings
