@@ -233,9 +233,9 @@ _GRID: Final = (
 #: A pair (the latitude labelled or not, then the longitude), or a labelled half, or a
 #: grid reference.
 _COORDINATES: Final = re.compile(
-    rf"(?<![\w.]){_LAT}?(?P<a>{_ONE})\s*(?:[,;/]|and)?\s*{_LON}?(?P<b>{_ONE})(?![\w.])"
-    rf"|(?<![\w.])(?:{_LAT}|{_LON})(?P<c>{_ONE})(?![\w.])"
-    rf"|(?<![\w.])(?P<grid>{_GRID})(?![\w.])",
+    rf"(?<![\w.]){_LAT}?(?P<a>{_ONE})\s*(?:[,;/]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
+    rf"|(?<![\w.])(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
+    rf"|(?<![\w.])(?P<grid>{_GRID})(?!\w|\.\d)",
     re.IGNORECASE,
 )
 _NUMBERS: Final = re.compile(r"[-+]?\d+(?:[.,]\d+)?")

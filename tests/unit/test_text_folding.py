@@ -290,6 +290,10 @@ def test_coordinates_in_other_notations_are_found(text: str) -> None:
     assert folded[start:end] == fold(text)
 
 
+def test_coordinates_ending_a_sentence_are_found() -> None:
+    assert len(coordinate_spans("seen at 50.00000, 0.00000.")) == 1
+
+
 @pytest.mark.parametrize("text", ["version 1.2, 3.4", "1,234,567 people", "on 12.3.2024"])
 def test_numbers_that_are_not_places_are_not_coordinates(text: str) -> None:
     assert coordinate_spans(fold(text)) == []
