@@ -223,10 +223,13 @@ _BARE_DMS: Final = r"\d{1,3}\s+\d{1,2}(?:\.\d+)?(?:\s+\d{1,2}(?:\.\d+)?)?\s*[nse
 _ONE: Final = rf"(?:{_DMS}|{_BARE_DMS}|{_PRE}{_DEC}{_DEG}?{_HEMI})"
 _LAT: Final = r"(?:lat(?:itude)?\.?\s*[:=]?\s*)"
 _LON: Final = r"(?:(?:lon|lng|long)(?:gitude)?\.?\s*[:=]?\s*)"
-# British National Grid: a 100 km square's two letters and 4 to 10 digits (SP 07 85,
-# SP0785, SP 03910 85020), or an easting and northing in metres (E403910 N285020).
+# British National Grid: a 100 km square used in Great Britain and 4 to 10 digits
+# (SP 07 85, SP0785, SP 039 850, SP 03910 85020; four digits after a space, "so 2024",
+# are more often a year than a square), or an easting and northing in metres.
+_SQUARE: Final = r"(?:h[l-z]|n[a-hj-z]|o[vw]|s[a-hj-z]|t[afglmqrv])"
 _GRID: Final = (
-    r"[hjnost][a-hj-z]\s?(?:\d{5}\s?\d{5}|\d{4}\s?\d{4}|\d{3}\s?\d{3}|\d{2}\s?\d{2})"
+    rf"{_SQUARE}(?:\s?(?:\d{{5}}\s?\d{{5}}|\d{{4}}\s?\d{{4}}|\d{{3}}\s?\d{{3}})"
+    r"|\d{4}|\s?\d{2}\s\d{2})"
     r"|(?:e|easting)\s*[:=]?\s*\d{6}(?:\.\d+)?\s*[,;/]?\s*(?:n|northing)\s*[:=]?\s*\d{6,7}"
     r"(?:\.\d+)?"
 )
@@ -240,9 +243,10 @@ _COORDINATES: Final = re.compile(
 )
 _NUMBERS: Final = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 # A cheap first test: a decimal, a degree sign or word, a label, a number next to a
-# hemisphere letter, four digits (a grid reference) (most text has none).
-_QUICK: Final = re.compile(
-    r"\d[.,]\d|[°º]|\dd|\d\s+d|lat|lon|lng|\d\s*[nsew](?![a-z])|\d\d\s?\d\d", re.IGNORECASE
+# hemisphere letter, a grid square before digits (most text has none of these).
+_QUICK: Final = re.compile(  # on lower-case text (case-insensitive matching is slower)
+    rf"\d(?:[.,]\d|d|\s+d(?![a-z])|\s*[nsew](?![a-z]))|[°º]|lat|lon|lng|[nsew]\d"
+    rf"|{_SQUARE}\s?\d\d"
 )
 # A decimal with one decimal place only (52.5: about 10 km).
 _SHORT: Final = re.compile(r"(?<![\d.,])\d{1,3}[.,]\d(?!\d)")
@@ -276,7 +280,7 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
     National Grid reference (``SP 07 85`` to ``SP 03910 85020``) or an easting and
     northing (``E403910 N285020``), with no position.
     """
-    if _QUICK.search(text) is None:
+    if _QUICK.search(text.lower()) is None:
         return []
     found = []
     for match in _COORDINATES.finditer(text):

@@ -81,9 +81,14 @@ def _address_parts(person: ProtectedPerson) -> list[str]:
 _SEPARATORS: Final = re.compile(r"(?:%[0-9a-f]{2}|&(?:[a-z]+|#\d+|#x[0-9a-f]+);|[\W_])+")
 
 
+_NOT_ALPHANUMERIC: Final = re.compile(r"[\W_]+")
+
+
 def _squeezed(text: str) -> str:
     """Folded text with only its letters and digits: the form of the quick substring test."""
-    return _SEPARATORS.sub("", text)
+    if "%" in text or "&" in text:
+        return _SEPARATORS.sub("", text)
+    return _NOT_ALPHANUMERIC.sub("", text)
 
 
 def _loosened(folded: str, origins: list[int] | None) -> tuple[str, list[int]]:

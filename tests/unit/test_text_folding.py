@@ -294,7 +294,18 @@ def test_coordinates_ending_a_sentence_are_found() -> None:
     assert len(coordinate_spans("seen at 50.00000, 0.00000.")) == 1
 
 
-@pytest.mark.parametrize("text", ["version 1.2, 3.4", "1,234,567 people", "on 12.3.2024"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version 1.2, 3.4",
+        "1,234,567 people",
+        "on 12.3.2024",
+        "seen on 2026-03-14",
+        "order no 2026",
+        "so 2024 was",
+        "defendant D1 entered zone Zone A at 10:30 on 14 Mar 2026 (order SPO-1 term T3)",
+    ],
+)
 def test_numbers_that_are_not_places_are_not_coordinates(text: str) -> None:
     assert coordinate_spans(fold(text)) == []
 
