@@ -10,14 +10,15 @@ import pendulum
 
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity, Platform, normalise_platform
-from spo_tracker.domain.limits import SHORT_TEXT_MAX_LENGTH
+from spo_tracker.domain.limits import LONG_TEXT_MAX_LENGTH, SHORT_TEXT_MAX_LENGTH
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.validators import (
+    Withheld,
     check_bool,
     check_ids,
+    check_text,
     find_bad_in_line,
     identifier,
-    long_text,
     optional_identifier,
 )
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
@@ -162,6 +163,18 @@ def _location(_: object, attribute: attrs.Attribute[GeoPoint | None], value: obj
         raise InvalidValueError("location", value, "must be a GeoPoint or None")
 
 
+def _summary(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """Free text that may hold a protected person's details: refused unquoted."""
+    check_text(
+        attribute.name,
+        value,
+        max_length=LONG_TEXT_MAX_LENGTH,
+        blank_ok=True,
+        multiline=True,
+        shown=Withheld("incident summary"),
+    )
+
+
 @attrs.frozen
 class Incident:
     """One reported incident.
@@ -191,7 +204,7 @@ class Incident:
     target_person_id: str | None = attrs.field(default=None, validator=optional_identifier)
     via_third_party: bool = attrs.field(default=False, validator=_via_third_party)
     location: GeoPoint | None = attrs.field(default=None, validator=_location)
-    summary: str = attrs.field(default="", validator=long_text())
+    summary: str = attrs.field(default="", validator=_summary)
     evidence_refs: tuple[str, ...] = attrs.field(default=(), converter=_evidence_refs)
     reported_at: pendulum.DateTime | None = attrs.field(default=None, converter=_reported_at)
     classification: CrimeClassification | None = attrs.field(

@@ -23,6 +23,16 @@ the police hold, and warns:
   number is allowed by the catalogue; it is warned about here when it is the
   protected person's own street.
 
+A term whose text contains a protected person's *name* is refused, not warned
+about (:class:`~spo_tracker.errors.InvalidValueError`): order text has no
+reason to name the person it protects, and the defendant is shown it. The name
+is matched folded (:mod:`~spo_tracker.domain.textfold`: any case, spacing,
+punctuation between letters, look-alike letters), whole (``Sarah Collins``,
+``SARAH-COLLINS``, ``SarahCollins``) or any part of three letters or more on
+its own, as a word (``Collins Park`` for Sarah Collins; ``Al`` and ``Jo`` are
+too short to tell from ordinary words). This is eager: a public place that
+shares a protected person's first name or surname must be worded otherwise.
+
 A zone that merely *contains* a home is what zones are for and is not warned
 about. Warnings are for officers: they name the term, the person and the rule,
 never the coordinates, the distance found or the address. The check is pure:
@@ -42,7 +52,7 @@ import attrs
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.geo import distance_m as _metres
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Address, ProtectedPerson, street_patterns
+from spo_tracker.domain.people import Address, ProtectedPerson, Withheld, street_patterns
 from spo_tracker.domain.terms import (
     ExclusionZone,
     PositiveRequirement,
@@ -54,10 +64,12 @@ from spo_tracker.errors import InvalidValueError
 
 __all__ = [
     "DEFAULT_DISTANCE_M",
+    "MIN_NAME_PART",
     "SAFETY_SECTION",
     "ExposureRule",
     "ExposureWarning",
     "exposure_warnings",
+    "refuse_named_persons",
 ]
 
 #: How close a zone's centre or corner may come to a home or known place unwarned.
@@ -171,6 +183,45 @@ def _text_pattern(person: ProtectedPerson) -> re.Pattern[str] | None:
     return re.compile("|".join(parts), re.IGNORECASE) if parts else None
 
 
+#: The shortest part of a name that is refused on its own in order text.
+MIN_NAME_PART: Final = 3
+
+
+def _name_pattern(person: ProtectedPerson) -> re.Pattern[str]:
+    """The person's name, whole or any part of :data:`MIN_NAME_PART` letters or more,
+    as a word of folded text with anything but letters and digits between its letters."""
+    words = [w for w in re.split(r"[\W_]+", fold(person.name)) if w]
+    texts = {"".join(words), *(w for w in words if len(w) >= MIN_NAME_PART)}
+    body = "|".join(
+        r"[\W_]*".join(re.escape(c) for c in t)
+        for t in sorted(texts, key=lambda t: (-len(t), t))
+        if t
+    )
+    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])")
+
+
+def refuse_named_persons(terms: Iterable[Term], persons: Iterable[ProtectedPerson]) -> None:
+    """Refuse terms whose text names one of ``persons`` (see the module's description).
+
+    Raises:
+        InvalidValueError: naming the term and its field; the text and the name are
+            withheld.
+    """
+    patterns = [(person, _name_pattern(person)) for person in persons]
+    for term in terms:
+        for field, text in _texts(term):
+            folded = fold(text)
+            for person, pattern in patterns:
+                if pattern.search(folded):
+                    raise InvalidValueError(
+                        f"term {term.term_id} {field}",
+                        Withheld("order text"),
+                        f"names protected person {person.person_id} (their name, or part of "
+                        "it); order text must not name the person it protects: name the "
+                        "area (e.g. 'Zone A') or a public place instead",
+                    )
+
+
 def _text_warnings(term: Term, person: ProtectedPerson) -> Iterator[ExposureWarning]:
     pattern = _text_pattern(person)
     if pattern is None:
@@ -209,8 +260,11 @@ def exposure_warnings(
         The warnings, in term order then person order; empty when none.
 
     Raises:
-        InvalidValueError: a distance that is negative or not a finite number, or
-            a protected person that is not a :class:`ProtectedPerson`.
+        InvalidValueError: a distance that is negative or not a finite number, a
+            protected person that is not a :class:`ProtectedPerson`, or a term whose
+            text names a protected person (:func:`refuse_named_persons`: refused, so
+            that :func:`~spo_tracker.domain.lifecycles.making.make_order` given the
+            persons refuses the order).
     """
     within = _distance(distance_m)
     terms = subject.terms if isinstance(subject, Order) else tuple(subject)
@@ -220,6 +274,7 @@ def exposure_warnings(
             raise InvalidValueError(
                 "protected_persons", type(person).__name__, "give ProtectedPerson records"
             )
+    refuse_named_persons(terms, persons)
     found: list[ExposureWarning] = []
     for term in terms:
         for person in persons:

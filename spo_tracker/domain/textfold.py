@@ -51,46 +51,70 @@ __all__ = [
     "spaced",
 ]
 
-#: Cyrillic and Greek letters that look like a Latin letter, by that letter
-#: (from Unicode's ``confusables.txt``, TS #39; lower-case partners added so
-#: that case folding after the mapping cannot undo it).
+#: Letters that look like a Latin letter, by that letter (from Unicode's
+#: ``confusables.txt``, TS #39, single-letter Latin targets): Cyrillic, Greek,
+#: Armenian and Cherokee look-alikes, and Latin letters that read as another Latin
+#: letter (small capitals, dotless ``ı``, Latin alpha ``ɑ``, script ``ɡ``). Both
+#: cases are listed where a script has them; a character is also looked up after
+#: case folding, so a capital whose small letter is here is caught too (``Һ``, ``Ԁ``).
 CONFUSABLES: Final[dict[str, str]] = {
-    **dict.fromkeys("АаӐӑ", "a"),
-    **dict.fromkeys("ВвЬ", "b"),
-    **dict.fromkeys("СсϹϲ", "c"),
-    **dict.fromkeys("ԁ", "d"),
-    **dict.fromkeys("ЕеЁёҽΕε", "e"),
-    **dict.fromkeys("Ϝ", "f"),
-    **dict.fromkeys("Ԍ", "g"),
-    **dict.fromkeys("НнһΗ", "h"),
-    **dict.fromkeys("ІіӀӏΙιͺιꙇЇї", "i"),
-    **dict.fromkeys("ЈјϿϳ", "j"),
-    **dict.fromkeys("КкΚκ", "k"),
-    **dict.fromkeys("МмΜϺ", "m"),
-    **dict.fromkeys("Ν", "n"),
-    **dict.fromkeys("ОоΟοσ", "o"),
-    **dict.fromkeys("РрΡρϱ", "p"),
-    **dict.fromkeys("ԛ", "q"),
-    **dict.fromkeys("гᴦ", "r"),
-    **dict.fromkeys("Ѕѕ", "s"),
-    **dict.fromkeys("ТтΤτ", "t"),
-    **dict.fromkeys("υ", "u"),
-    **dict.fromkeys("Ѵѵν", "v"),
-    **dict.fromkeys("ѡԜԝ", "w"),
-    **dict.fromkeys("ХхΧχ", "x"),
-    **dict.fromkeys("УуҮүγΥϒ", "y"),
-    **dict.fromkeys("Ζ", "z"),
-    **dict.fromkeys("Αα", "a"),
-    **dict.fromkeys("Ββ", "b"),
+    **dict.fromkeys("АаӐӑΑαɑᴀꭺᎪ", "a"),
+    **dict.fromkeys("ВвЬΒβϐʙᏴᏼ", "b"),
+    **dict.fromkeys("СсϹϲᴄᏟꮯⅽ", "c"),
+    **dict.fromkeys("ԀԁᴅᎠꭰⅾ", "d"),
+    **dict.fromkeys("ЕеЁёҼҽΕεϵᴇᎬꭼ", "e"),
+    **dict.fromkeys("Ϝꜰ", "f"),
+    **dict.fromkeys("ԌɡɢցᏀ", "g"),
+    **dict.fromkeys("НнҺһΗʜհᎻꮋ", "h"),
+    **dict.fromkeys("ІіӀӏΙιͺꙇЇїıɩɪ", "i"),
+    **dict.fromkeys("ЈјͿϳᴊᎫꭻ", "j"),
+    **dict.fromkeys("КкΚκϰᴋᏦꮶ", "k"),
+    **dict.fromkeys("ʟԼᏞꮮⅼ", "l"),
+    **dict.fromkeys("МмΜϺᴍᎷꮇⅿ", "m"),
+    **dict.fromkeys("Νɴոη", "n"),
+    **dict.fromkeys("ОоΟοσᴏօՕ", "o"),
+    **dict.fromkeys("РрΡρϱᴘᏢꮲ", "p"),
+    **dict.fromkeys("ԚԛզꞯϘ", "q"),
+    **dict.fromkeys("гᴦʀ", "r"),
+    **dict.fromkeys("ЅѕꜱՏᏚꮪ", "s"),
+    **dict.fromkeys("ТтΤτᴛᎢꭲ", "t"),
+    **dict.fromkeys("υᴜսՍ", "u"),
+    **dict.fromkeys("Ѵѵνᴠⅴ", "v"),
+    **dict.fromkeys("ѠѡԜԝᴡᎳꮃ", "w"),
+    **dict.fromkeys("ХхΧχⅹ", "x"),
+    **dict.fromkeys("УуҮүγΥϒʏ", "y"),
+    **dict.fromkeys("Ζᴢ", "z"),
 }
-# The table maps to lower case; capitals keep their case when case is not folded.
-_UPPER: Final = frozenset(c for c in CONFUSABLES if c.isupper())
+# Characters that read as a space (blank "letters" that are neither whitespace nor
+# format characters) or as an ASCII hyphen or slash.
+_AS: Final[dict[str, str]] = {
+    **dict.fromkeys("\u115f\u1160\u3164\u2800\uffa0", " "),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+    **dict.fromkeys("\u2044\u2215\u29f8", "/"),
+}
+# Bidi overrides: text between one of these and POP DIRECTIONAL FORMATTING (or the end
+# of the line) is shown in the other order than it is stored.
+_RLO: Final = "\u202e"
+_OVERRIDE_END: Final = frozenset("\u202c\n\r\u2029")
+
+
+def _latin(c: str, casefold: bool) -> str:
+    """``c`` mapped to the Latin letter it looks like, or ``c`` itself."""
+    latin = CONFUSABLES.get(c)
+    if latin is None:
+        latin = CONFUSABLES.get(c.casefold())
+        if latin is None:
+            return c
+    return latin.upper() if not casefold and c.isupper() else latin
 
 
 def _pieces(char: str, casefold: bool) -> str:
     """What one character of the original becomes in folded text (maybe nothing)."""
     if char.isspace():
         return " "
+    latin = _latin(char, casefold)
+    if latin != char:  # before decomposition: lunate sigma "ϲ" reads "c", not "ς"
+        return latin
     out = []
     for c in unicodedata.normalize("NFKD", char):
         category = unicodedata.category(c)
@@ -99,12 +123,34 @@ def _pieces(char: str, casefold: bool) -> str:
         if c.isspace():
             out.append(" ")
             continue
-        latin = CONFUSABLES.get(c)
-        if latin is not None:
-            c = latin.upper() if c in _UPPER and not casefold else latin
+        c = _AS.get(c) or _latin(c, casefold)
         out.append(c)
     text = "".join(out)
     return text.casefold() if casefold else text
+
+
+def _display_order(text: str) -> list[int]:
+    """The indices of ``text`` in the order a reader sees them: a run after RIGHT-TO-LEFT
+    OVERRIDE (up to POP DIRECTIONAL FORMATTING or the end of the line) reversed, so that
+    ``\u202eXX9 71B`` reads ``B17 9XX`` as it is shown."""
+    order: list[int] = []
+    run: list[int] | None = None
+    for i, char in enumerate(text):
+        if char == _RLO:
+            if run is not None:
+                order.extend(reversed(run))
+            run = []
+        elif run is not None and char in _OVERRIDE_END:
+            order.extend(reversed(run))
+            run = None
+            order.append(i)
+        elif run is not None:
+            run.append(i)
+        else:
+            order.append(i)
+    if run is not None:
+        order.extend(reversed(run))
+    return order
 
 
 def fold_with_origins(text: str, *, casefold: bool = True) -> tuple[str, list[int]]:
@@ -116,12 +162,15 @@ def fold_with_origins(text: str, *, casefold: bool = True) -> tuple[str, list[in
 
     Returns:
         The folded text and, one per character of it, the index of the original
-        character it came from; runs of spaces are one space, leading and trailing
-        spaces kept as one.
+        character it came from (not always increasing: text under a right-to-left
+        override is read in the order it is shown); runs of spaces are one space,
+        leading and trailing spaces kept as one.
     """
     out: list[str] = []
     origins: list[int] = []
-    for i, char in enumerate(text):
+    indices = _display_order(text) if _RLO in text else range(len(text))
+    for i in indices:
+        char = text[i]
         plain = char.isascii() and char.isprintable() and char != " "
         for c in char if plain else _pieces(char, casefold):
             if c == " " and out and out[-1] == " ":
@@ -157,8 +206,10 @@ def folded_address(lines: Iterable[str]) -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- coordinates
 
-_DEC: Final = r"[-+]?\d{1,3}\.\d{2,}"
-_HEMI: Final = r"(?:\s*[nsew](?![a-z]))?"
+# A decimal (a point or a comma as the decimal mark; a comma decimal must end its digits).
+_DEC: Final = r"[-+]?\d{1,3}(?:\.\d+|,\d{2,}(?!\d))"
+_HEMI: Final = r"(?:\s*[nsew](?![a-z\d]))?"
+_PRE: Final = r"(?:[nsew]\s?(?=[\d+-]))?"  # a hemisphere written first: N52.4601
 _DEG: Final = r"(?:\s*(?:°|º|deg(?:rees?)?|d(?![a-z])))"
 _MIN: Final = r"(?:\s*(?:'|′|’|min(?:utes?)?|m(?![a-z])))"
 _SEC: Final = r"(?:\s*(?:\"|″|′′|''|”|sec(?:onds?)?|s(?![a-z])))"
@@ -166,28 +217,50 @@ _DMS: Final = (
     rf"[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}(?:\.\d+)?{_MIN}\s*"
     rf"(?:\d{{1,2}}(?:\.\d+)?{_SEC})?{_HEMI}"
 )
-_ONE: Final = rf"(?:{_DMS}|{_DEC}{_DEG}?{_HEMI})"
+# Degrees and minutes (and seconds) without their signs, ended by a hemisphere letter:
+# 52 27.6N, 52 27 36N.
+_BARE_DMS: Final = r"\d{1,3}\s+\d{1,2}(?:\.\d+)?(?:\s+\d{1,2}(?:\.\d+)?)?\s*[nsew](?![a-z])"
+_ONE: Final = rf"(?:{_DMS}|{_BARE_DMS}|{_PRE}{_DEC}{_DEG}?{_HEMI})"
 _LAT: Final = r"(?:lat(?:itude)?\.?\s*[:=]?\s*)"
 _LON: Final = r"(?:(?:lon|lng|long)(?:gitude)?\.?\s*[:=]?\s*)"
-#: A pair (the latitude labelled or not, then the longitude), or a labelled half.
+# British National Grid: a 100 km square used in Great Britain and 4 to 10 digits
+# (SP 07 85, SP0785, SP 039 850, SP 03910 85020; four digits after a space, "so 2024",
+# are more often a year than a square), or an easting and northing in metres.
+_SQUARE: Final = r"(?:h[l-z]|n[a-hj-z]|o[vw]|s[a-hj-z]|t[afglmqrv])"
+_GRID: Final = (
+    rf"{_SQUARE}(?:\s?(?:\d{{5}}\s?\d{{5}}|\d{{4}}\s?\d{{4}}|\d{{3}}\s?\d{{3}})"
+    r"|\d{4}|\s?\d{2}\s\d{2})"
+    r"|(?:e|easting)\s*[:=]?\s*\d{6}(?:\.\d+)?\s*[,;/]?\s*(?:n|northing)\s*[:=]?\s*\d{6,7}"
+    r"(?:\.\d+)?"
+)
+#: A pair (the latitude labelled or not, then the longitude), or a labelled half, or a
+#: grid reference.
 _COORDINATES: Final = re.compile(
-    rf"(?<![\w.]){_LAT}?(?P<a>{_ONE})\s*(?:[,;/]|and)?\s*{_LON}?(?P<b>{_ONE})(?![\w.])"
-    rf"|(?<![\w.])(?:{_LAT}|{_LON})(?P<c>{_ONE})(?![\w.])",
+    rf"(?<![\w.]){_LAT}?(?P<a>{_ONE})\s*(?:[,;/]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
+    rf"|(?<![\w.])(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
+    rf"|(?<![\w.])(?P<grid>{_GRID})(?!\w|\.\d)",
     re.IGNORECASE,
 )
-_NUMBERS: Final = re.compile(r"[-+]?\d+(?:\.\d+)?")
-# A cheap first test: a decimal, a degree sign or word, or a label (most text has none).
-_QUICK: Final = re.compile(r"\d\.\d\d|[°º]|\dd|\d\s+d|lat|lon|lng", re.IGNORECASE)
+_NUMBERS: Final = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+# A cheap first test: a decimal, a degree sign or word, a label, a number next to a
+# hemisphere letter, a grid square before digits (most text has none of these).
+_QUICK: Final = re.compile(  # on lower-case text (case-insensitive matching is slower)
+    rf"\d(?:[.,]\d|d|\s+d(?![a-z])|\s*[nsew](?![a-z]))|[°º]|lat|lon|lng|[nsew]\d"
+    rf"|{_SQUARE}\s?\d\d"
+)
+# A decimal with one decimal place only (52.5: about 10 km).
+_SHORT: Final = re.compile(r"(?<![\d.,])\d{1,3}[.,]\d(?!\d)")
+_MARKED: Final = re.compile(r"[-+]|[nsew](?![a-z])|lat|lon|lng", re.IGNORECASE)
 
 
 def _angle(text: str) -> float | None:
     """A latitude or longitude written as a decimal or as degrees, minutes, seconds."""
-    numbers = [float(n) for n in _NUMBERS.findall(text)]
+    numbers = [float(n.replace(",", ".")) for n in _NUMBERS.findall(text)]
     if not numbers or len(numbers) > 3:
         return None
     sign = -1.0 if numbers[0] < 0 or text.strip().startswith("-") else 1.0
     value = abs(numbers[0]) + sum(n / 60.0**i for i, n in enumerate(numbers[1:], start=1))
-    if re.search(r"[sw]\s*$", text.strip(), re.IGNORECASE):
+    if re.search(r"^[sw]|[sw]\s*$", text.strip(), re.IGNORECASE):
         sign = -1.0
     return sign * value
 
@@ -196,12 +269,18 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
     """Where ``text`` (best folded first) writes coordinates, with the position if it can
     be read: ``(start, end, (latitude, longitude) or None)`` for each, in order.
 
-    A pair of decimals needs two decimal places each (``52.46, -1.95``: about a
-    kilometre); "lat"/"lon" labels, degree signs and N/S/E/W are optional.
-    Degrees, minutes and seconds need the degree sign (or ``d``/``deg``). A
-    labelled half (``lat 52.4589``) counts on its own, with no position.
+    A pair of decimals (a point or a comma as the decimal mark, ``−`` folded to
+    ``-``): with two or more decimal places each (``52.46, -1.95``: about a
+    kilometre) always; with one (``52.5, -1.9``) when it is a position and
+    carries a sign, a hemisphere letter or a label. "lat"/"lon" labels, degree
+    signs and N/S/E/W (before or after the number) are optional. Degrees,
+    minutes and seconds need the degree sign (or ``d``/``deg``), or a hemisphere
+    letter at the end (``52 27 36N``, ``52 27.6N``). A labelled half
+    (``lat 52.4589``) counts on its own, with no position. So does a British
+    National Grid reference (``SP 07 85`` to ``SP 03910 85020``) or an easting and
+    northing (``E403910 N285020``), with no position.
     """
-    if _QUICK.search(text) is None:
+    if _QUICK.search(text.lower()) is None:
         return []
     found = []
     for match in _COORDINATES.finditer(text):
@@ -210,5 +289,9 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
             lat, lon = _angle(match["a"]), _angle(match["b"])
             if lat is not None and lon is not None and abs(lat) <= 90 and abs(lon) <= 180:
                 position = (lat, lon)
+            elif _SHORT.search(match[0]):
+                continue  # "1.5, 200.5": not a place
+            if _SHORT.search(match[0]) and _MARKED.search(match[0]) is None:
+                continue  # "version 1.2, 3.4": one decimal place and no sign or letter
         found.append((match.start(), match.end(), position))
     return found

@@ -74,6 +74,14 @@ class Withheld:
 _FREE_TEXT_WITHHELD: Final = Withheld("free text may hold an address")
 
 
+def _may_hold_text(value: object) -> bool:
+    """Whether a refused free-text value could spell an address: anything but blank text,
+    ``None``, a flag or a number (shown as they are: they hold nothing to withhold)."""
+    if value is None or isinstance(value, bool | int | float):
+        return False
+    return not (isinstance(value, str) and (not value or value.isspace()))
+
+
 def _refuse(field: str, value: object, reason: str, shown: object) -> InvalidValueError:
     return InvalidValueError(field, value if shown is _SHOW_VALUE else shown, reason)
 
@@ -111,12 +119,8 @@ def check_text(
         InvalidValueError: not a ``str``, too long, blank (unless ``blank_ok``), or
             holding a control character or an unpaired surrogate.
     """
-    if (
-        multiline
-        and shown is _SHOW_VALUE
-        and not (isinstance(value, str) and (not value or value.isspace()))
-    ):
-        shown = _FREE_TEXT_WITHHELD  # blank text holds nothing to withhold: shown as it is
+    if multiline and shown is _SHOW_VALUE and _may_hold_text(value):
+        shown = _FREE_TEXT_WITHHELD
     if not isinstance(value, str):
         raise _refuse(field, value, f"must be text, not {type(value).__name__}", shown)
     if len(value) > max_length:

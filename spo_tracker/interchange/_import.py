@@ -67,7 +67,9 @@ class ImportReport:
         records: records read, by type (the header not counted).
         created: records written, by type.
         unchanged: records already stored with the same content, or repeated in the
-            file, by type: the part of the file that changed nothing.
+            file, by type: the part of the file that changed nothing. A protected
+            person already stored is counted here without being compared (its name and
+            details in the file may differ; see :func:`import_file`).
     """
 
     source: str
@@ -315,6 +317,14 @@ def _import_once(
         writer.rest(lines.again())
         lines.check_unchanged()
         created = dict(sorted(writer.created.items()))
+        if validation.not_compared:  # a probe of stored protected persons is audited too
+            uow.note(
+                "interchange.protected_persons_not_compared",
+                "interchange_file",
+                _printable(source.name),
+                changes={"sha256": lines.sha256, "ids": sorted(validation.not_compared)},
+                reason=_REASON,
+            )
         if created:
             uow.note(
                 "interchange.imported",
@@ -327,6 +337,7 @@ def _import_once(
                 },
                 reason=_REASON,
             )
+        if created or validation.not_compared:
             uow.commit()
     return ImportReport(
         source=str(source),

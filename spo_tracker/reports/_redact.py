@@ -75,8 +75,45 @@ def _address_parts(person: ProtectedPerson) -> list[str]:
     return texts
 
 
+# What a reader skips between the letters of a word written out: any run of characters
+# that are not letters or digits, a percent-encoded byte (``%20``) and an HTML entity
+# (``&nbsp;``) in text that was not decoded. Matched in folded (lower-case) text.
+_SEPARATORS: Final = re.compile(r"(?:%[0-9a-f]{2}|&(?:[a-z]+|#\d+|#x[0-9a-f]+);|[\W_])+")
+
+
+_NOT_ALPHANUMERIC: Final = re.compile(r"[\W_]+")
+
+
 def _squeezed(text: str) -> str:
-    return text.replace(" ", "")
+    """Folded text with only its letters and digits: the form of the quick substring test."""
+    if "%" in text or "&" in text:
+        return _SEPARATORS.sub("", text)
+    return _NOT_ALPHANUMERIC.sub("", text)
+
+
+def _loosened(folded: str, origins: list[int] | None) -> tuple[str, list[int]]:
+    """Folded text with each run of separators (see ``_SEPARATORS``) as one space, and for
+    each of its characters the index of the original character it came from."""
+    out: list[str] = []
+    where: list[int] = []
+    at = 0
+    for run in _SEPARATORS.finditer(folded):
+        out.append(folded[at : run.start()])
+        where.extend(range(at, run.start()))
+        out.append(" ")
+        where.append(run.start())
+        at = run.end()
+    out.append(folded[at:])
+    where.extend(range(at, len(folded)))
+    if origins is not None:
+        where = [origins[i] for i in where]
+    return "".join(out), where
+
+
+def _loose_street(pattern: str) -> str:
+    """A street pattern that also matches the street written without its spaces
+    (``AcaciaAvenue``, ``12AcaciaAve``)."""
+    return pattern.replace(r"\s+", r"\s*")
 
 
 def _pattern(texts: Iterable[str]) -> re.Pattern[str]:
@@ -109,7 +146,7 @@ def _secrets(person: ProtectedPerson) -> _Secrets:
     streets: tuple[tuple[str, str], ...] = ()
     if address is not None:
         folded = Address(folded_address(address.lines), "")
-        streets = tuple((_squeezed(key), p) for key, p in street_patterns(folded))
+        streets = tuple((_squeezed(key), _loose_street(p)) for key, p in street_patterns(folded))
     return _Secrets(
         tuple(sorted({_squeezed(t) for t in _name_parts(person.name) if t})),
         tuple(sorted({_squeezed(t) for t in _address_parts(person) if t})),
@@ -123,8 +160,21 @@ def _spans(pattern: re.Pattern[str], folded: str, mark: str) -> Iterator[tuple[i
             yield found.start(), found.end(), mark
 
 
-def _replace(text: str, spans: list[tuple[int, int, str]], origins: list[int] | None) -> str:
-    """``text`` with the (folded-text) spans replaced by their marks; overlapping spans
+def _original(
+    spans: Iterable[tuple[int, int, str]], origins: list[int] | None
+) -> Iterator[tuple[int, int, str]]:
+    """Spans of a folded text as spans of the original (whose characters may have been
+    read in another order under a right-to-left override: the span covers them all)."""
+    for start, end, mark in spans:
+        if origins is None:
+            yield start, end, mark
+        else:
+            came = origins[start:end]
+            yield min(came), max(came) + 1, mark
+
+
+def _replace(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` with the spans (of ``text``) replaced by their marks; overlapping spans
     are merged, and a location mark wins over a name mark."""
     merged: list[list[Any]] = []
     for start, end, mark in sorted(spans):
@@ -136,9 +186,8 @@ def _replace(text: str, spans: list[tuple[int, int, str]], origins: list[int] | 
             merged.append([start, end, mark])
     out, at = [], 0
     for start, end, mark in merged:
-        begin, stop = (start, end) if origins is None else (origins[start], origins[end - 1] + 1)
-        out += [text[at:begin], mark]
-        at = stop
+        out += [text[at:start], mark]
+        at = end
     out.append(text[at:])
     return "".join(out)
 
@@ -208,26 +257,43 @@ class Redactor:
     def _remove(self, text: str, secrets: _Secrets, *, names: bool) -> str:
         """``text`` without coordinates, and without the secrets it holds once folded."""
         folded, origins = _folded(text)
+        spans = list(
+            _original(((a, b, LOCATION_MARK) for a, b, _ in coordinate_spans(folded)), origins)
+        )
         squeezed = _squeezed(folded)
-        spans = [(a, b, LOCATION_MARK) for a, b, _ in coordinate_spans(folded)]
         streets = [pattern for key, pattern in secrets.streets if key in squeezed]
-        if streets:
-            found = re.compile("|".join(streets), re.IGNORECASE)
-            spans += _spans(found, folded, LOCATION_MARK)
         places = [t for t in secrets.places if t in squeezed]
-        if places:
-            spans += _spans(_pattern(places), folded, LOCATION_MARK)
         found_names = [t for t in secrets.names if t in squeezed] if names else []
-        if found_names:
-            spans += _spans(_pattern(found_names), folded, _NAME_MARK)
-        return _replace(text, spans, origins) if spans else text
+        if streets or places or found_names:
+            # Matched with separators read as spaces: B17-9XX, 12+Acacia+Avenue, B17%209XX.
+            loose, where = _loosened(folded, origins)
+            found: list[tuple[int, int, str]] = []
+            if streets:
+                found += _spans(re.compile("|".join(streets), re.IGNORECASE), loose, LOCATION_MARK)
+            if places:
+                found += _spans(_pattern(places), loose, LOCATION_MARK)
+            if found_names:
+                found += _spans(_pattern(found_names), loose, _NAME_MARK)
+            spans += _original(found, where)
+        return _replace(text, spans) if spans else text
 
     def scrub_places(self, text: str, person_ids: Iterable[str]) -> str:
         """``text`` without coordinates or the addresses of those of the given persons the
-        report knows; for the library's own wording (titles, explanations, terms), which
-        names persons by id and zones by label, as a second line of defence."""
+        report knows (names are kept: see :meth:`scrub_wording` for the library's own
+        wording)."""
         secrets, _ = self._scope(person_ids)
         return self._remove(text, secrets, names=False)
+
+    def scrub_wording(self, text: str, person_ids: Iterable[str]) -> str:
+        """The library's own wording (alert titles and explanations, term text) without
+        coordinates, the addresses and, unless names are included, the names of those of
+        the given persons the report knows. The wording names persons by id and zones by
+        label, but a label is order text an officer typed, and may hold a name or an
+        address; it is never withheld whole (the ids in it are not free text)."""
+        if not text:
+            return text
+        secrets, _ = self._scope(person_ids)
+        return self._remove(text, secrets, names=not self.include_names)
 
     def scrub(self, text: str, person_ids: Iterable[str]) -> str:
         """``text`` without coordinates, and without the addresses (and, unless names are

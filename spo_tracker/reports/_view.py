@@ -392,7 +392,7 @@ def _term_facts(term: Term, redactor: Redactor, scope: Iterable[str]) -> TermFac
         code=term.CODE,
         title=term.TITLE,
         section=term.SECTION,
-        text=redactor.scrub_places(text, scope),
+        text=redactor.scrub_wording(text, scope),
         quoted=term.render(),
     )
 
@@ -501,10 +501,10 @@ class _Builder:
         return frozenset(persons)
 
     def _scrubbed(self, alert: Alert, scope: frozenset[str]) -> Alert:
-        """The alert, with places scrubbed from its title and explanation (a copy only if
+        """The alert, with places (and names) scrubbed from its title and explanation (a copy if
         anything was found: the wording names persons by id and zones by label)."""
-        title = self._redactor.scrub_places(alert.title, scope)
-        explanation = self._redactor.scrub_places(alert.explanation, scope)
+        title = self._redactor.scrub_wording(alert.title, scope)
+        explanation = self._redactor.scrub_wording(alert.explanation, scope)
         if title == alert.title and explanation == alert.explanation:
             return alert
         return attrs.evolve(alert, title=title, explanation=explanation)

@@ -88,7 +88,8 @@ def test_a_wrong_schema_version_is_refused_on_line_1(write: Writer) -> None:
     head = json.loads(_LINES[0]) | {"version": "2.0"}
     issues = _problems(write, [json.dumps(head), *_LINES[1:]])
     assert _where(issues) == [(1, "version")]
-    assert "'2.0' is not supported" in issues[0].message
+    assert "not a supported version" in issues[0].message
+    assert "2.0" not in issues[0].message  # not echoed (review L1)
     assert "1.0 and 1.1" in issues[0].message
 
 
@@ -131,7 +132,8 @@ def test_an_unknown_record_type_names_its_line(write: Writer) -> None:
     lines = [*_LINES[:3], '{"type":"vehicle","id":"V1"}', *_LINES[3:]]
     issues = _problems(write, lines)
     assert _where(issues) == [(4, "type")]
-    assert "'vehicle': unknown record type" in issues[0].message
+    assert issues[0].message.startswith("unknown record type")
+    assert "vehicle" not in issues[0].message  # not echoed (review L1)
 
 
 @pytest.mark.parametrize(
@@ -454,7 +456,7 @@ def test_every_problem_is_reported_in_line_order(write: Writer) -> None:
     issues = _problems(write, lines)
     assert [i.line for i in issues] == sorted(i.line for i in issues)
     assert len(issues) == 4
-    assert str(issues[0]).startswith("line 4: type: 'vehicle'")
+    assert str(issues[0]).startswith("line 4: type: unknown record type")
 
 
 def test_the_error_message_summarises_and_names_the_file(write: Writer) -> None:

@@ -60,7 +60,7 @@ def test_a_bad_file_lists_every_problem_and_exits_2(
     source = write("\n".join(lines) + "\n")
     assert main(["import", str(source), "--database", database, "--at", AT]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == f"{source}:3: type: 'vehicle': unknown record type; expected one of " + (
+    assert err[0] == f"{source}:3: type: unknown record type; expected one of " + (
         "identity, location, person, application, order, order_version, term, "
         "notification_duty, compliance, incident, alert"
     )

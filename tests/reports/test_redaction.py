@@ -11,10 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.detection.engine import Detector
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import ProtectedPerson
+from spo_tracker.domain.terms import ExclusionZone
 from spo_tracker.reports import FORMATS, ReportContext, build_report, render
 from spo_tracker.reports._redact import WITHHELD
+from tests.reports import builders as b
 from tests.reports.builders import (
     ADDRESS_LINE,
     HOME,
@@ -164,3 +167,32 @@ def test_library_wording_that_names_a_place_is_scrubbed_too() -> None:
         text = render(build_report([leaky], w.context, now=NOW), fmt)
         assert leaked(text, ADDRESS_LINE, "52.4610") == [], fmt
         assert "[location redacted]" in text
+
+
+def _labelled(label: str) -> dict[str, str]:
+    """Every format of the report on the seed order with its zone labelled ``label``."""
+    order = b.seed_order()
+    version = order.versions[0]
+    terms = tuple(
+        attrs.evolve(t, label=label) if isinstance(t, ExclusionZone) else t for t in version.terms
+    )
+    order = attrs.evolve(order, versions=(attrs.evolve(version, terms=terms),))
+    incidents = (*b.messages(3), b.zone_entry())
+    detector = Detector((order,), (b.DEFENDANT,), protected_persons=(VICTIM,))
+    alerts = detector.scan(incidents).alerts
+    context = ReportContext.of(
+        orders=(order,), defendants=(b.DEFENDANT,), protected_persons=(VICTIM,), incidents=incidents
+    )
+    report = build_report(alerts, context, now=NOW)
+    return {fmt: render(report, fmt) for fmt in FORMATS}
+
+
+def test_a_name_in_a_zone_label_is_redacted_from_terms_titles_and_explanations() -> None:
+    """Order text an officer typed reaches term text, alert titles and explanations: a
+    protected person's name in it (whole, or a part of 3 letters or more, however
+    written) is redacted there too (issue 12 review, H1)."""
+    for label in ("Sarah Collins's home", "SARAH  COLLINS", "Collins house", "Һarborne"):
+        for fmt, text in _labelled(label).items():
+            assert label not in text, (label, fmt)
+            assert "collins" not in text.lower(), (label, fmt)
+            assert "redacted]" in text, (label, fmt)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import ProtectedPerson
-from spo_tracker.domain.textfold import compact, coordinate_spans, fold
+from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import FORMATS, ReportContext, build_report, render
 from spo_tracker.reports._redact import Redactor
 from tests.reports.builders import NOW, VICTIM
@@ -84,45 +84,90 @@ def rendered(summary: str, person: ProtectedPerson = VICTIM) -> dict[str, str]:
     return {fmt: visible(fmt, render(report, fmt)) for fmt in FORMATS}
 
 
-def leaks(seen: str, *secrets: str) -> list[str]:
-    """The secrets that a reader finds in ``seen``, however it is spaced or spelt."""
-    folded = compact(seen)
-    return [s for s in secrets if compact(s) in folded]
+def leaks(seen: str, *planted: str) -> list[str]:
+    """The planted strings that a reader finds in ``seen``: each exactly as planted, or its
+    letters and digits with only whitespace removed and case ignored. Deliberately not the
+    folding under test (a character folding misreads would hide from it too)."""
+    squeezed = "".join(seen.split()).lower()
+    return [p for p in planted if p in seen or "".join(p.split()).lower() in squeezed]
 
 
-#: Each way a reviewer got the victim's details past redaction on main (issue 12, item 6).
+#: Each way a reviewer got the victim's details past redaction (issue 12, item 6, and the
+#: review of its fix: H8, M1), with the part of it that must not be seen.
 BYPASSES: Final = {
-    "nbsp in postcode": (f"seen near B17{NBSP}9XX", "B17 9XX"),
-    "doubled space in postcode": ("seen near B17  9XX", "B17 9XX"),
-    "no space in postcode": ("seen near b179xx today", "B17 9XX"),
-    "full-width space in postcode": (f"seen near B17{IDEOGRAPHIC}9XX", "B17 9XX"),
-    "full-width postcode": ("seen near " + "".join(FULL_WIDTH[c] for c in "B179XX"), "B17 9XX"),
-    "soft hyphen in street": (f"waited outside 12 Aca{SHY}cia Avenue", "12 Acacia Avenue"),
-    "zwsp in street": (f"waited outside 12 Aca{ZWSP}cia Ave{ZWSP}nue", "12 Acacia Avenue"),
-    "zwsp in name": (f"messaged Sa{ZWSP}rah Col{ZWSP}lins", "Sarah Collins"),
-    "soft hyphen in name": (f"messaged Sar{SHY}ah", "Sarah"),
-    "cyrillic street": ("waited outside 12 Асасiа Аvеnuе", "Acacia Avenue"),
-    "cyrillic name": ("messaged Sаrаh Соllins", "Sarah Collins"),
-    # A control character inside a street is refused at entry, the text withheld
-    # (tests/unit/test_input_boundary.py), so it never reaches a report.
-    "nbsp in street": (f"waited outside 12{NBSP}Acacia{NBSP}Avenue", "12 Acacia Avenue"),
-    "accented street": ("waited outside 12 Acácia Avenue", "12 Acacia Avenue"),
+    "nbsp in postcode": (f"seen near B17{NBSP}9XX", f"B17{NBSP}9XX"),
+    "doubled space in postcode": ("seen near B17  9XX", "B17  9XX"),
+    "no space in postcode": ("seen near b179xx today", "b179xx"),
+    "full-width space in postcode": (f"seen near B17{IDEOGRAPHIC}9XX", "9XX"),
+    "full-width postcode": ("seen near " + "".join(FULL_WIDTH[c] for c in "B179XX"), "Ｂ１７"),
+    "soft hyphen in street": (f"waited outside 12 Aca{SHY}cia Avenue", "cia Avenue"),
+    "zwsp in street": (f"waited outside 12 Aca{ZWSP}cia Ave{ZWSP}nue", "Aca"),
+    "zwsp in name": (f"messaged Sa{ZWSP}rah Col{ZWSP}lins", "lins"),
+    "soft hyphen in name": (f"messaged Sar{SHY}ah", f"Sar{SHY}ah"),
+    "cyrillic street": ("waited outside 12 Асасiа Аvеnuе", "Асасiа"),
+    "cyrillic name": ("messaged Sаrаh Соllins", "Соllins"),
+    "nbsp in street": (f"waited outside 12{NBSP}Acacia{NBSP}Avenue", "Acacia"),
+    "accented street": ("waited outside 12 Acácia Avenue", "Acácia"),
     "labelled decimals": ("fix at lat 52.4601 lon -1.9502 by the gate", "52.4601"),
     "decimal pair": ("fix at 52.4601, -1.9502 by the gate", "52.4601"),
     "hemispheres": ("fix at 52.4601N 1.9502W by the gate", "52.4601"),
     "dms": ("fix at 52°27'36\"N 1°57'01\"W by the gate", "52°27'36\""),
     "dms with primes": ("fix at 52° 27′ 36.4″ N, 1° 57′ 0.7″ W today", "52° 27′ 36.4″"),
+    # H8: capitals whose small letters are look-alikes.
+    "cyrillic capital shha": ("waited outside 12 Acacia Avenue, Һarborne B17 9XX", "Һarborne"),
+    "greek capital sigma": ("messaged Sarah CΣllins", "llins"),
+    "cyrillic capital ghe": ("seen in BiГmingham", "BiГmingham"),
+    # M1: separators, blank letters, Latin look-alikes, joined streets, coordinates.
+    "hyphen postcode": ("seen near B17-9XX today", "9XX"),
+    "dot postcode": ("seen near B17.9XX today", "9XX"),
+    "underscore postcode": ("seen near B17_9XX today", "9XX"),
+    "fraction slash postcode": ("seen near B17\u20449XX", "9XX"),
+    "entity postcode": ("seen near B17&nbsp;9XX", "9XX"),
+    "percent postcode": ("see https://x.test/?pc=B17%209XX", "9XX"),
+    "plus street": ("see https://x.test/?a=12+Acacia+Avenue", "Acacia"),
+    "percent street": ("see https://x.test/?a=12%20Acacia%20Avenue", "Acacia"),
+    "hangul filler": ("seen near B17\u31649XX", "9XX"),
+    "braille blank": ("seen near B17\u28009XX", "9XX"),
+    "halfwidth hangul filler": ("seen near B17\uffa09XX", "9XX"),
+    "small capitals street": ("outside 12 ᴀᴄᴀᴄɪᴀ ᴀᴠᴇɴᴜᴇ", "ᴀᴄᴀᴄɪᴀ"),
+    "dotless i street": ("outside 12 Acacıa Avenue", "Acacıa"),
+    "latin alpha street": ("outside 12 ɑcɑciɑ Avenue", "ɑcɑciɑ"),
+    "armenian o in name": ("messaged Sarah Cօllins", "llins"),
+    "joined street": ("outside AcaciaAvenue", "AcaciaAvenue"),
+    "hyphenated street": ("outside 12 Acacia-Avenue", "Acacia-Avenue"),
+    "rlo reversed postcode": ("near \u202eXX9 71B\u202c today", "XX9 71B"),
+    "comma decimals": ("pin at 52,4601 -1,9502 by the gate", "52,4601"),
+    "unicode minus": ("pin at 52.4601, \u22121.9502", "1.9502"),
+    "hemisphere first": ("pin at N52.4601 W1.9502", "52.4601"),
+    "decimal minutes": ("pin at 52 27.6N 1 57.0W", "27.6N"),
+    "dms without degree signs": ("pin at 52 27 36N 1 57 01W", "27 36N"),
+    "one decimal place": ("pin at 52.5, -1.9 by the gate", "52.5"),
+    "grid reference": ("pin at SP 03910 85020 by the gate", "03910"),
+    "short grid reference": ("pin at SP 07 85 by the gate", "SP 07 85"),
+    "easting and northing": ("pin at E403910 N285020", "403910"),
 }
 
 
-@pytest.mark.parametrize(("summary", "secret"), BYPASSES.values(), ids=BYPASSES.keys())
-def test_each_bypass_of_the_review_is_redacted_in_every_format(summary: str, secret: str) -> None:
+@pytest.mark.parametrize(("summary", "probe"), BYPASSES.values(), ids=BYPASSES.keys())
+def test_each_bypass_of_the_review_is_redacted_in_every_format(summary: str, probe: str) -> None:
     """No format carries it; HTML and JSON (which show summaries; CSV does not) show a
     marker where the disguised detail stood."""
+    assert probe in summary
     for fmt, seen in rendered(summary).items():
-        assert leaks(seen, secret) == [], fmt
-        assert coordinate_spans(fold(seen)) == [], fmt
+        assert leaks(seen, probe) == [], fmt
         assert fmt == "csv" or "redacted]" in seen, fmt
+
+
+def test_the_oracle_sees_what_folding_once_missed() -> None:
+    """The leak check finds a capital look-alike as planted (it does not fold)."""
+    assert leaks("outside Һarborne today", "Һarborne") == ["Һarborne"]
+    assert leaks("near B 17 9xx", "B17 9XX") == ["B17 9XX"]
+    assert leaks("near B18 9XX", "B17 9XX") == []
+
+
+def test_a_control_character_in_a_summary_is_refused_before_any_report() -> None:
+    with pytest.raises(InvalidValueError):
+        rendered("waited outside 12 Aca\x07cia Avenue")
 
 
 def test_the_text_around_a_disguised_detail_is_kept() -> None:
@@ -186,10 +231,10 @@ def test_planted_details_are_redacted_however_they_are_disguised(
     assert address.location is not None
     values = {"name": person.name, "line": address.lines[0], "postcode": address.postcode}
     point = coordinates_text(address.location.lat, address.location.lon, how)
-    summary = " then ".join([*(disguise(values[w], d, at) for w, d in planted), point])
+    disguised = [disguise(values[w], d, at) for w, d in planted]
+    summary = " then ".join([*disguised, point])
     for fmt, seen in rendered(f"seen: {summary}.", person).items():
-        assert leaks(seen, *values.values()) == [], fmt
-        assert coordinate_spans(fold(seen)) == [], fmt
+        assert leaks(seen, *values.values(), *disguised, point) == [], fmt
 
 
 #: Text that names no one and no place: times, dates, distances, ids, plain sentences.
