@@ -29,6 +29,10 @@ COMMANDS: dict[str, Callable[[str, str, str], list[str]]] = {
         "audit", "checkpoint", "--database", db, "--audit-key-file", keys, "--to", out,
     ],
     "diagram": lambda db, keys, out: ["--database", db, "diagram", "--output", out],
+    "case file": lambda db, keys, out: [
+        "case", "file", "D1", "--database", db, "--format", "json", "--output", out,
+        "--at", "2026-03-20T09:00Z",
+    ],
 }  # fmt: skip
 
 
