@@ -13,8 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from spo_tracker.casework import DEFAULT_PERIOD, report_from_store, review_alert, run_detection
-from spo_tracker.demo import DEMO_ACTOR, NOW, build_scenario
+from spo_tracker.casework import (
+    DEFAULT_PERIOD,
+    report_from_store,
+    review_alert,
+    run_detection,
+    write_case_file,
+)
+from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario, build_scenario
 from spo_tracker.reports import build_report, write_report
 from spo_tracker.storage import Actor, InMemoryStore
 from tests.casework.builders import store_scenario
@@ -93,3 +99,37 @@ def test_the_review_filtered_report_loads_without_the_decided_alert(tmp_path: Pa
     assert sorted(shown) == recent[1:]
     assert decided not in loaded.dom
     assert loaded.dom.count("OFFICIAL-SENSITIVE</p>") == 2
+
+
+def test_the_case_file_loads_cleanly_with_its_evidence_and_no_victim_details(
+    tmp_path: Path,
+) -> None:
+    """A supervisor's case file for the seed story's defendant loads with a silent console:
+    the marking top and bottom, all 104 messages in the evidence schedule, and neither the
+    protected person's name nor their street or postcode on the page (the town may appear:
+    it is in the court's name)."""
+    scenario = build_scenario(seed=0, scale=0)
+    store = InMemoryStore(clock=fixed_clock)
+    store_scenario(store, scenario)
+    run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    written = write_case_file(
+        store, "D-1001", at=NOW, actor=Actor("Sgt 2", "supervisor"), fmt="html",
+        output=tmp_path / "case.html",
+    )  # fmt: skip
+    loaded = load(written.path, tmp_path / "profile")
+    assert loaded.console == []
+    assert "<script" not in loaded.dom
+    assert loaded.dom.count('<p class="marking">OFFICIAL-SENSITIVE</p>') == 2
+    assert written.incidents == 104
+    assert all(f"DEMO-1001-{n:03d}" in loaded.dom for n in range(1, 105))
+    person = next(p for p in scenario.protected_persons if p.person_id in _seed_persons(scenario))
+    address = person.restricted.address
+    assert address is not None
+    hidden = [person.name, address.lines[0], address.postcode]
+    assert [text for text in hidden if text in loaded.dom] == []
+
+
+def _seed_persons(scenario: Scenario) -> set[str]:
+    """The people the seed story's order protects."""
+    order = next(o for o in scenario.orders if o.defendant_id == "D-1001")
+    return set(order.protected_person_ids)
