@@ -16,7 +16,7 @@ DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "lifecycles.md"
 def test_the_committed_lifecycles_page_is_up_to_date() -> None:
     """docs/lifecycles.md equals what the tables render now."""
     assert DOCS_PAGE.read_text(encoding="utf-8") == lifecycles_markdown(), (
-        "docs/lifecycles.md is stale: run `spo-tracker diagram`"
+        "docs/lifecycles.md is stale: run `spo-tracker diagram --output docs/lifecycles.md`"
     )
 
 

@@ -3,8 +3,9 @@
 :func:`lifecycles_markdown` reads :data:`~spo_tracker.domain.lifecycles.MACHINES`
 and returns the whole of ``docs/lifecycles.md``: a Mermaid diagram
 (``Machine.to_mermaid``) and a table of rows per lifecycle. ``spo-tracker
-diagram`` writes it, and a test fails when the committed page differs, so the
-diagrams never drift from the code.
+diagram --output docs/lifecycles.md`` writes it (``spo-tracker diagram`` alone prints
+it), and a test fails when the committed page differs, so the diagrams never drift
+from the code.
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ OPEN_CHOICES: Final = (
 def _intro() -> str:
     return (
         "# Lifecycles\n\n"
-        "Generated from the lifecycle tables by `spo-tracker diagram`; do not edit by hand "
+        "Generated from the lifecycle tables by `spo-tracker diagram --output docs/lifecycles.md`; "
+        "do not edit by hand "
         "(a test fails when this page differs from the tables). Each lifecycle is one table "
         "in `spo_tracker.domain.lifecycles`: every row cites the section of the Stalking "
         "Protection Act 2019 it follows (or `library` where the Act is silent), and every "
