@@ -812,7 +812,7 @@ def _alerts_assign(args: argparse.Namespace) -> int:
             store, args.alert_id, to=args.to, at=_now(args), actor=_actor(),
             expected_revision=args.expect_revision,
         )  # fmt: skip
-    print(_entry_line(entry))
+    _say(args, _entry_line(entry))
     return 0
 
 
@@ -826,7 +826,7 @@ def _alerts_review(args: argparse.Namespace) -> int:
             duplicate_of=args.duplicate_of, referral_reference=args.reference, at=_now(args),
             actor=_actor(), expected_revision=args.expect_revision,
         )  # fmt: skip
-    print(_entry_line(entry))
+    _say(args, _entry_line(entry))
     return 0
 
 
@@ -839,9 +839,10 @@ def _case_assign(args: argparse.Namespace) -> int:
             store, args.order_id, officer=args.officer, unit=args.unit, force=args.force,
             at=_now(args), actor=_actor(),
         )  # fmt: skip
-    print(
+    _say(
+        args,
         f"{owner.order_id}: officer in the case {owner.officer}, {owner.unit}, {owner.force} "
-        f"(revision {owner.revision})"
+        f"(revision {owner.revision})",
     )
     return 0
 
@@ -861,8 +862,8 @@ def _case_file(args: argparse.Namespace) -> int:
             include_protected_names=args.include_protected_names,
             reason="spo-tracker case file",
         )  # fmt: skip
-    print(f"wrote {written.path} ({fmt}, case file of {written.defendant_id}, "
-          f"{written.incidents:,} evidence incidents)")  # fmt: skip
+    _say(args, f"wrote {written.path} ({fmt}, case file of {written.defendant_id}, "
+         f"{written.incidents:,} evidence incidents)")  # fmt: skip
     return 0
 
 
@@ -990,7 +991,15 @@ def _add_alerts(commands: argparse._SubParsersAction[_Parser]) -> None:
     review.add_argument("--reason", default="", help="why (required for some outcomes)")
     review.add_argument("--duplicate-of", default=None, metavar="ID", help="for duplicate")
     review.add_argument("--reference", default=None, help="the crime or case reference")
-    _at_option(show)
+    show.add_argument(
+        "--at",
+        type=_instant,
+        default=None,
+        metavar="WHEN",
+        help="when this read is recorded in the audit trail, ISO 8601 with an offset "
+        "(default: now); the alert is shown as stored, every review round and evidence "
+        "incident included, whatever the time",
+    )
     for action in (assign, review):
         _expect_option(action)
         _when_option(action)
@@ -1124,7 +1133,7 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
         protected = database_files(store)
     write_checkpoint(head, args.to, protected=protected, key_files=_key_files(args))
     sealed = "unsealed (no audit key)" if head.key_id is None else f"sealed with {head.key_id}"
-    print(f"checkpoint written to {args.to}: head {head.head_seq} {head.head_hash}, {sealed}")
+    _say(args, f"checkpoint written to {args.to}: head {head.head_seq} {head.head_hash}, {sealed}")
     return 0
 
 
@@ -1142,7 +1151,7 @@ def _audit_new_key(args: argparse.Namespace) -> int:
         os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
     finally:
         os.close(fd)
-    print(f"key {args.key_id} appended to {args.to}: new entries are sealed with it")
+    _say(args, f"key {args.key_id} appended to {args.to}: new entries are sealed with it")
     return 0
 
 
