@@ -1288,11 +1288,17 @@ def _import(args: argparse.Namespace) -> int:
             if args.file == "-":  # named as given, not as the temporary copy
                 raise ImportValidationError("stdin", error.errors) from None
             raise
-    unchanged = sum(report.unchanged.values())
+    not_compared = sum(report.not_compared.values())
+    same = sum(report.unchanged.values()) - not_compared
+    unread = (  # never compared: an import must not confirm a guess at a stored person
+        f"; {not_compared:,} protected {'person' if not_compared == 1 else 'persons'} "
+        "already stored, not compared" if not_compared
+        else ""
+    )  # fmt: skip
     _say(
         args,
         f"imported {_shown_name(args.file)}: {report.written:,} records written "
-        f"({_counts(report.created)}); {unchanged:,} already stored with the same content",
+        f"({_counts(report.created)}); {same:,} already stored with the same content{unread}",
     )
     return 0
 

@@ -66,10 +66,14 @@ class ImportReport:
         sha256: the SHA-256 of the file's bytes.
         records: records read, by type (the header not counted).
         created: records written, by type.
-        unchanged: records already stored with the same content, or repeated in the
-            file, by type: the part of the file that changed nothing. A protected
-            person already stored is counted here without being compared (its name and
-            details in the file may differ; see :func:`import_file`).
+        unchanged: records that changed nothing, by type: already stored with the same
+            content, repeated in the file, or counted in ``not_compared``.
+        not_compared: of ``unchanged``, the protected persons already stored (as
+            ``person``): skipped without being compared with the file, whose name and
+            details for them may differ. An import never says whether a stored protected
+            person matches (that would confirm a guessed name or address); each such
+            import is noted in the audit trail as
+            ``interchange.protected_persons_not_compared``. See :func:`import_file`.
     """
 
     source: str
@@ -77,6 +81,7 @@ class ImportReport:
     records: Mapping[str, int]
     created: Mapping[str, int]
     unchanged: Mapping[str, int]
+    not_compared: Mapping[str, int] = attrs.field(factory=dict)
 
     @property
     def written(self) -> int:
@@ -345,6 +350,7 @@ def _import_once(
         records=dict(sorted(validation.counts.items())),
         created=created,
         unchanged=_unchanged(validation.counts, created),
+        not_compared={"person": n} if (n := validation.not_compared_records) else {},
     )
 
 

@@ -229,6 +229,7 @@ class Validation:
         # Protected persons in the file already stored: skipped, never compared (see
         # stored_person); the import notes them in the audit trail.
         self.not_compared: set[str] = set()
+        self.not_compared_records = 0  # their lines (an id may be repeated in the file)
         self.suspects: set[tuple[str, int]] = set()
         self.pending: dict[tuple[str, str], _Pending] = {}
         self.chunk: list[tuple[int, str, Incident]] = []
@@ -634,6 +635,7 @@ class Validation:
         # record), and the import notes the probe in the audit trail.
         self.redundant.add(number)
         self.not_compared.add(key)
+        self.not_compared_records += 1
         return None
 
     def order_against_store(self, group: Group, order: Order) -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from pathlib import Path
 
 import pytest
 
 from spo_tracker.cli import main
-from spo_tracker.storage import upgrade
+from spo_tracker.interchange import import_file
+from spo_tracker.storage import Actor, connect, upgrade
 from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import Writer, dataset_text
 
 AT = "2025-06-01T12:00:00+00:00"
+_AT = _dt.datetime.fromisoformat(AT)
 
 
 @pytest.fixture
@@ -45,7 +48,47 @@ def test_importing_twice_writes_nothing_the_second_time(
     main(["import", source, "--database", database, "--at", AT])
     capsys.readouterr()
     assert main(["import", source, "--database", database, "--at", AT]) == 0
-    assert "0 records written (none); 52 already stored" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        f"imported {source}: 0 records written (none); 50 already stored with the same "
+        "content; 2 protected persons already stored, not compared\n"
+    )
+
+
+def test_a_stored_protected_person_is_said_not_compared_whatever_the_file_says(
+    database: str, write: Writer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A re-import naming a stored protected person differently says what one naming it
+    the same says (already stored, not compared), never "the same content", and the
+    probe is in the audit trail; the report counts them apart from the compared records."""
+    text = dataset_text(full_dataset())
+    source = write(text)
+    main(["import", str(source), "--database", database, "--at", AT])
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        record = json.loads(line) if line else {}
+        if record.get("attributes", {}).get("role") == "protected_person":
+            record["attributes"]["name"] = "Qqguessed Qqname"
+            lines[number] = json.dumps(record)
+    guessed = "\n".join(lines)
+    assert guessed != text
+    said = []
+    for content in (text, guessed):
+        source.write_text(content, encoding="utf-8")
+        capsys.readouterr()
+        assert main(["import", str(source), "--database", database, "--at", AT]) == 0
+        said.append(capsys.readouterr())
+    assert said[0] == said[1]
+    assert said[0].err == ""
+    assert "; 2 protected persons already stored, not compared\n" in said[0].out
+    with connect(database) as store:
+        report = import_file(store, source, actor=Actor("test", "user"), at=_AT)
+        probes = [
+            e for e in store.audit_entries()
+            if e.event == "interchange.protected_persons_not_compared"
+        ]  # fmt: skip
+    assert report.not_compared == {"person": 2}
+    assert report.unchanged["person"] == 3  # the defendant, compared, and the two not
+    assert len(probes) == 3
 
 
 def test_a_bad_file_lists_every_problem_and_exits_2(
