@@ -67,7 +67,9 @@ def test_audit_verify_names_the_first_bad_entry_and_exits_3(
     [
         (["db", "upgrade", "--database", "mysql://root@host/db"], "unsupported backend"),
         (["audit", "verify", "--database", "sqlite:///no/such/folder/x.sqlite"], "no database"),
-        (["audit", "verify", "--database", "not a url"], "malformed"),
+        (["audit", "verify", "--database", "://not a url"], "malformed"),
+        # a value without a scheme is a SQLite file path (here: one that does not exist)
+        (["audit", "verify", "--database", "not a file"], "no database file"),
     ],
 )
 def test_user_errors_are_one_line_with_exit_code_2(
