@@ -152,7 +152,7 @@ class ScanResult:
     """The alerts from a set of incidents, and the incidents nobody could be tied to.
 
     Attributes:
-        alerts: every alert, in :func:`~spo_tracker.detection.alerts.sort_alerts` order.
+        alerts: every alert, in :func:`~spo_tracker.domain.alerts.sort_alerts` order.
         unattributed: incidents no defendant could be found for, by incident id.
         incidents_seen: incidents observed. An incident observed twice counts twice (its
             evidence is not duplicated): the tracker keeps nothing per incident that
