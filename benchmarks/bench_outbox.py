@@ -38,7 +38,7 @@ import pendulum
 import sqlalchemy as sa
 from _common import report
 
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.lifecycles import dismiss_appeal, lodge_appeal, make_order, serve_order
 from spo_tracker.domain.orders import Duration, Order
 from spo_tracker.domain.people import ChiefOfficer, Defendant, Force, NameUse, ProtectedPerson

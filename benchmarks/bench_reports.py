@@ -35,9 +35,9 @@ import pendulum
 from _common import report
 
 from spo_tracker.demo import DEFAULT_SCALE, run_demo
-from spo_tracker.detection.alerts import Alert
 from spo_tracker.detection.engine import Detector
 from spo_tracker.detection.synthetic import synthetic_force
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.reports import FORMATS, Report, ReportContext, build_report, render, write_report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the harness lives in tests/

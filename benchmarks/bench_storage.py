@@ -47,9 +47,9 @@ from _common import report
 from sqlmodel import Session
 
 from spo_tracker.casework import stored_alerts
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
-from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.detection.synthetic import synthetic_force
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Platform, handle, phone
 from spo_tracker.domain.incidents import Incident, IncidentKind

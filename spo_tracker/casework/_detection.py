@@ -33,10 +33,8 @@ import attrs
 import pendulum
 
 from spo_tracker.casework._review import reopen_reviews
-from spo_tracker.detection.alerts import Alert, sort_alerts
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
-    ComplianceRecord,
     interim_ending_alerts,
     notification_alerts,
     renewal_review_alerts,
@@ -44,6 +42,8 @@ from spo_tracker.detection.dated import (
 )
 from spo_tracker.detection.engine import Detector, ScanResult
 from spo_tracker.detection.resolution import Unattributed
+from spo_tracker.domain.alerts import Alert, sort_alerts
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson

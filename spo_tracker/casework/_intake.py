@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware
 from spo_tracker.errors import (

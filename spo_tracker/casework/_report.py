@@ -27,7 +27,7 @@ from spo_tracker.casework._detection import (
     stored_alerts,
 )
 from spo_tracker.casework._review import decided_alert_ids
-from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import (

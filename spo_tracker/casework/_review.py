@@ -28,7 +28,7 @@ from typing import Final
 import attrs
 import pendulum
 
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity, sort_alerts
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, sort_alerts
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import (
     BreachReview,

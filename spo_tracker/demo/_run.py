@@ -37,8 +37,8 @@ import attrs
 
 from spo_tracker.casework import Progress, reports_from_store, run_detection
 from spo_tracker.demo._scenario import DEFAULT_SCALE, NOW, Scenario, build_scenario
-from spo_tracker.detection.alerts import Alert
 from spo_tracker.detection.engine import ScanResult
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import (
     Application,

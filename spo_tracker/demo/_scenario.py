@@ -21,8 +21,8 @@ from typing import Final
 import attrs
 import pendulum
 
-from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.detection.synthetic import SyntheticForce, synthetic_force
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import Circle, GeoPoint
 from spo_tracker.domain.identities import Identity, handle, phone
 from spo_tracker.domain.incidents import Incident, IncidentKind

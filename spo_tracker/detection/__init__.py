@@ -14,18 +14,8 @@ domain records; like the domain it imports nothing from storage.
 
 from __future__ import annotations
 
-from spo_tracker.detection.alerts import (
-    BREACH_CODE,
-    NOTIFICATION_CODES,
-    Alert,
-    AlertKind,
-    Severity,
-    alert_id_for,
-    sort_alerts,
-)
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
-    ComplianceRecord,
     interim_ending_alerts,
     notification_alerts,
     renewal_review_alerts,
@@ -50,6 +40,16 @@ from spo_tracker.detection.rules import (
     suspected_breaches,
     term_bites,
 )
+from spo_tracker.domain.alerts import (
+    BREACH_CODE,
+    NOTIFICATION_CODES,
+    Alert,
+    AlertKind,
+    Severity,
+    alert_id_for,
+    sort_alerts,
+)
+from spo_tracker.domain.compliance import ComplianceRecord
 
 __all__ = [
     "BREACH_CODE",

@@ -25,39 +25,13 @@ from typing import Final
 
 import pendulum
 
-from spo_tracker.domain.statutory_time import as_london_date, start_of_london_day
+from spo_tracker.domain.statutory_time import as_london_date, epoch, start_of_london_day
 
 __all__ = ["INF", "day_start", "epoch", "instant", "london_day", "london_parts", "london_text"]
 
 INF: Final = math.inf
 _UTC: Final = pendulum.UTC
 _STD_UTC: Final = _dt.UTC
-_timestamp: Final = _dt.datetime.timestamp
-_subtract: Final = _dt.datetime.__sub__
-_total_seconds: Final = _dt.timedelta.total_seconds
-_EPOCH_UTC: Final = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
-_EPOCH_STD_UTC: Final = _dt.datetime(1970, 1, 1, tzinfo=_STD_UTC)
-
-
-def epoch(at: _dt.datetime) -> float:
-    """Seconds since 1970-01-01 UTC for an aware datetime, exactly as ``timestamp()``.
-
-    UTC instants (the usual case) are subtracted from the epoch in the same
-    zone by the C ``datetime`` subtraction (same ``tzinfo``: no offset lookups,
-    and pendulum's own ``__sub__`` is bypassed), and the ``timedelta`` turned
-    into seconds by dividing whole microseconds once, which rounds exactly like
-    the C ``datetime.timestamp``; other zones use that C method. Both avoid
-    pendulum's own ``timestamp``, which goes through its slower interval
-    arithmetic.
-    """
-    tz = at.tzinfo
-    if tz is _UTC:
-        return _total_seconds(_subtract(at, _EPOCH_UTC))
-    if tz is _STD_UTC:
-        return _total_seconds(_subtract(at, _EPOCH_STD_UTC))
-    return _timestamp(at)
-
-
 _LONDON_ZONE: Final = zoneinfo.ZoneInfo("Europe/London")
 _MONTHS: Final = (
     "",

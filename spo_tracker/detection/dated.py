@@ -28,11 +28,11 @@ import pendulum
 
 from spo_tracker.detection import explain
 from spo_tracker.detection._clock import INF, day_start, epoch, instant, london_day, london_text
-from spo_tracker.detection.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.detection.compiled import version_spans
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.rules import BREACH_SECTION
-from spo_tracker.domain.limits import LONG_TEXT_MAX_LENGTH
+from spo_tracker.domain.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.notification import (
     NotificationDuty,
     NotificationFailure,
@@ -42,11 +42,9 @@ from spo_tracker.domain.notification import (
 from spo_tracker.domain.orders import Order, OrderKind
 from spo_tracker.domain.statutory_time import ensure_aware, start_of_london_day
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
-from spo_tracker.domain.validators import check_id, check_text
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
-    "ComplianceRecord",
     "interim_ending_alerts",
     "notification_alerts",
     "renewal_review_alerts",
@@ -55,53 +53,6 @@ __all__ = [
 
 _REQUIREMENT_RULE: Final = "requirement.positive"
 _SIGN_ON_RULE: Final = "requirement.sign_on"
-
-
-def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    check_id(attribute.name, value)  # ids: the limits of spo_tracker.domain.limits
-
-
-def _aware(value: object) -> pendulum.DateTime:
-    return ensure_aware(value, field="at")
-
-
-def _optional_text(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
-    if value is not None:
-        check_text(attribute.name, value)  # short text, as the interchange's recorded_by
-
-
-def _note(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    check_text(
-        attribute.name, value, max_length=LONG_TEXT_MAX_LENGTH, blank_ok=True, multiline=True
-    )
-
-
-@attrs.frozen
-class ComplianceRecord:
-    """A fact that a positive requirement was met: attended, surrendered, signed on.
-
-    Positive requirements (SPA2019 s.1(2)(b)) are checked against these
-    records: a requirement with none by the end of its due day, or a sign-on
-    day with none on it, is a suspected breach (s.8(1)).
-
-    Attributes:
-        record_id: a stable external id (e.g. the custody or case system's reference),
-            so that storing or importing the same record again changes nothing.
-        defendant_id: the defendant.
-        order_id: the order whose term it meets.
-        term_id: the requirement or sign-on term.
-        at: when it was met (a sign-on counts for the London day it falls on).
-        recorded_by: who recorded it (an officer's id or a station), if known.
-        note: free text, e.g. where or how it was met (empty for none).
-    """
-
-    record_id: str = attrs.field(validator=_text)
-    defendant_id: str = attrs.field(validator=_text)
-    order_id: str = attrs.field(validator=_text)
-    term_id: str = attrs.field(validator=_text)
-    at: pendulum.DateTime = attrs.field(converter=_aware)
-    recorded_by: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
-    note: str = attrs.field(default="", kw_only=True, validator=_note)
 
 
 def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[float, float, Term]]]:

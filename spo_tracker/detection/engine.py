@@ -29,20 +29,10 @@ import pendulum
 from spo_tracker.detection import explain
 from spo_tracker.detection._clock import day_start, epoch, instant, london_day
 from spo_tracker.detection._gc import collector_paused
-from spo_tracker.detection.alerts import (
-    Alert,
-    AlertKind,
-    Severity,
-    alert_id_for,
-    alert_id_from,
-    alert_id_prefix,
-    sort_alerts,
-    unchecked_alert,
-)
+from spo_tracker.detection.alerts import alert_id_from, alert_id_prefix, unchecked_alert
 from spo_tracker.detection.compiled import DefendantPlan, TermEntry, compile_plans
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
-    ComplianceRecord,
     interim_ending_alerts,
     notification_alerts,
     renewal_review_alerts,
@@ -58,6 +48,8 @@ from spo_tracker.detection.patterns import (
 )
 from spo_tracker.detection.resolution import IdentityIndex, Unattributed
 from spo_tracker.detection.rules import PRESENCE_CODES, Places
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for, sort_alerts
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import Incident, IncidentKind
@@ -160,7 +152,7 @@ class ScanResult:
     """The alerts from a set of incidents, and the incidents nobody could be tied to.
 
     Attributes:
-        alerts: every alert, in :func:`~spo_tracker.detection.alerts.sort_alerts` order.
+        alerts: every alert, in :func:`~spo_tracker.domain.alerts.sort_alerts` order.
         unattributed: incidents no defendant could be found for, by incident id.
         incidents_seen: incidents observed. An incident observed twice counts twice (its
             evidence is not duplicated): the tracker keeps nothing per incident that

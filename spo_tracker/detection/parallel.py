@@ -32,9 +32,10 @@ import attrs
 import pendulum
 
 from spo_tracker.detection._clock import epoch, instant
-from spo_tracker.detection.alerts import Alert, sort_alerts, unchecked_alert
+from spo_tracker.detection.alerts import unchecked_alert
 from spo_tracker.detection.engine import Detector, ScanResult
 from spo_tracker.detection.resolution import Unattributed
+from spo_tracker.domain.alerts import Alert, sort_alerts
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.errors import InvalidValueError
 

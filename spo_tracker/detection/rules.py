@@ -44,7 +44,7 @@ from typing import Any, Final, Protocol, cast
 import attrs
 import pendulum
 
-from spo_tracker.detection.alerts import BREACH_CODE, Severity
+from spo_tracker.domain.alerts import BREACH_CODE, Severity
 from spo_tracker.domain.geo import EARTH_RADIUS_M, GeoPoint, distance_m
 from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import COMMUNICATION_KINDS, Incident, IncidentKind

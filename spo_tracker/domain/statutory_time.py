@@ -47,6 +47,7 @@ __all__ = [
     "days_beginning_with",
     "ensure_aware",
     "ensure_date",
+    "epoch",
     "instant_before",
     "months_beginning_with",
     "start_of_london_day",
@@ -346,3 +347,32 @@ def months_beginning_with(day: _dt.date, count: int) -> DayPeriod:
     count = _check_count(count, "months")
     first = ensure_date(day, field="day")
     return DayPeriod(first, _add_days(corresponding_date(first, months=count), -1))
+
+
+_UTC_ZONE: Final = pendulum.UTC
+_STD_UTC: Final = _dt.UTC
+_timestamp: Final = _dt.datetime.timestamp
+_subtract: Final = _dt.datetime.__sub__
+_total_seconds: Final = _dt.timedelta.total_seconds
+_EPOCH_UTC: Final = _dt.datetime(1970, 1, 1, tzinfo=_UTC_ZONE)
+_EPOCH_STD_UTC: Final = _dt.datetime(1970, 1, 1, tzinfo=_STD_UTC)
+
+
+def epoch(at: _dt.datetime) -> float:
+    """Seconds since 1970-01-01 UTC for an aware datetime, exactly as ``timestamp()``.
+
+    UTC instants (the usual case) are subtracted from the epoch in the same
+    zone by the C ``datetime`` subtraction (same ``tzinfo``: no offset lookups,
+    and pendulum's own ``__sub__`` is bypassed), and the ``timedelta`` turned
+    into seconds by dividing whole microseconds once, which rounds exactly like
+    the C ``datetime.timestamp``; other zones use that C method. Both avoid
+    pendulum's own ``timestamp``, which goes through its slower interval
+    arithmetic. The detection engine's hot path and :attr:`Alert.sort_key
+    <spo_tracker.domain.alerts.Alert.sort_key>` use it.
+    """
+    tz = at.tzinfo
+    if tz is _UTC_ZONE:
+        return _total_seconds(_subtract(at, _EPOCH_UTC))
+    if tz is _STD_UTC:
+        return _total_seconds(_subtract(at, _EPOCH_STD_UTC))
+    return _timestamp(at)

@@ -16,7 +16,7 @@ There is one source of truth: events are *built*, never written by hand, from
 a lifecycle's :class:`~spo_tracker.domain.statemachine.TransitionRecord` and
 the subject it produced (:func:`event_for`, :func:`event_for_transition`),
 from a newly made order (:func:`order_made`), or from a detection
-:class:`~spo_tracker.detection.alerts.Alert` (:func:`alert_raised`). Storage
+:class:`~spo_tracker.domain.alerts.Alert` (:func:`alert_raised`). Storage
 does this for you: a unit of work writes the events of its changes to the
 transactional outbox in the same transaction, and
 :func:`spo_tracker.storage.deliver_outbox` hands them over after commit.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from spo_tracker.detection.alerts import Alert, AlertKind
+from spo_tracker.domain.alerts import Alert, AlertKind
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.lifecycles.parties import AppealRecord

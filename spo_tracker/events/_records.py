@@ -707,7 +707,7 @@ class AlertRaised(DomainEvent):
 
     Attributes:
         rule_id: the rule that raised it.
-        kind: the :class:`~spo_tracker.detection.alerts.AlertKind` code.
+        kind: the :class:`~spo_tracker.domain.alerts.AlertKind` code.
         severity: ``info`` to ``critical``.
         defendant_id: the defendant.
         order_id, term_id, term_code: the order and term concerned, if any.

@@ -28,8 +28,8 @@ from typing import IO, Any, Final, Protocol
 import attrs
 
 from spo_tracker import __version__
-from spo_tracker.detection.alerts import Alert
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.alerts import Alert
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.notification import NotificationDuty

@@ -21,8 +21,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from spo_tracker.detection.alerts import Alert
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.appeals import (
     AppealAgainst,
     AppealedDecision,
@@ -30,6 +29,7 @@ from spo_tracker.domain.appeals import (
     PartyRole,
     PendingAppeal,
 )
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity
 from spo_tracker.domain.incidents import Incident

@@ -29,7 +29,7 @@ from typing import Any, Final
 
 import pendulum
 
-from spo_tracker.detection.alerts import BREACH_CODE, AlertKind, Severity
+from spo_tracker.domain.alerts import BREACH_CODE, AlertKind, Severity
 from spo_tracker.domain.appeals import AppealedDecision, PartyRole
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import IdentityKind, Platform

@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import attrs
 
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant

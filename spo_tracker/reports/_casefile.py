@@ -30,7 +30,7 @@ import attrs
 import jinja2
 
 from spo_tracker import __version__
-from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.notification import NotificationDuty

@@ -23,7 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from spo_tracker import __version__
-from spo_tracker.detection.alerts import AlertKind, Severity
+from spo_tracker.domain.alerts import AlertKind, Severity
 from spo_tracker.reports._html_blocks import blocks
 from spo_tracker.reports._time import london_text
 from spo_tracker.reports._view import RECENT_DAYS, Report

@@ -19,7 +19,7 @@ from typing import Final
 import attrs
 import pendulum
 
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity, sort_alerts
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, sort_alerts
 from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.orders import Order

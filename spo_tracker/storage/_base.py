@@ -21,8 +21,8 @@ from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 import attrs
 import pendulum
 
-from spo_tracker.detection.alerts import Alert
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.alerts import Alert
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.lifecycles.breach_review import BreachReview

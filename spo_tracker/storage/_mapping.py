@@ -16,9 +16,9 @@ import attrs
 import pendulum
 from sqlmodel import SQLModel
 
-from spo_tracker.detection.alerts import Alert
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.appeals import PendingAppeal
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity, IdentityKind, Platform
 from spo_tracker.domain.incidents import Incident

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from spo_tracker.casework import run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario, build_scenario
-from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.storage import InMemoryStore, Store, connect
 from tests.casework.builders import store_incidents, store_records

@@ -16,7 +16,7 @@ import pytest
 
 from spo_tracker.casework import detect_stored, load_records, store_alerts, stored_alerts
 from spo_tracker.detection import ComplianceRecord
-from spo_tracker.detection.alerts import sort_alerts
+from spo_tracker.domain.alerts import sort_alerts
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.terms import SignOnSchedule
 from spo_tracker.storage import Actor, InMemoryStore, Store, connect, upgrade

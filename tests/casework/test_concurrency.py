@@ -31,7 +31,7 @@ from spo_tracker.casework import (
 )
 from spo_tracker.casework import _detection as detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
-from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.errors import StoreRetriesExhaustedError
 from spo_tracker.storage import Repository, Store, connect, verify
 from tests.casework.builders import store_scenario

@@ -8,7 +8,7 @@ import pendulum
 import pytest
 
 from spo_tracker.casework import merge_alerts
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity
 from spo_tracker.errors import InvalidValueError
 
 T0 = pendulum.datetime(2025, 3, 1, 9, tz="Europe/London")

@@ -15,7 +15,7 @@ from spo_tracker.casework import (
     stored_alerts,
 )
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
-from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.errors import InvalidValueError, NaiveDatetimeError
 from spo_tracker.storage import Store
 from tests.casework.builders import store_incidents, store_records

@@ -19,7 +19,7 @@ from spo_tracker.casework import (
     store_alerts,
 )
 from spo_tracker.demo import DEMO_ACTOR, NOW
-from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.errors import (
     ConstraintViolationError,
     DatabaseBusyError,

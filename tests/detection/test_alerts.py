@@ -12,16 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spo_tracker.detection.alerts import (
-    Alert,
-    AlertKind,
-    Severity,
-    alert_id_for,
-    alert_id_from,
-    alert_id_prefix,
-    sort_alerts,
-    unchecked_alert,
-)
+from spo_tracker.detection.alerts import alert_id_from, alert_id_prefix, unchecked_alert
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for, sort_alerts
 from spo_tracker.errors import InvalidValueError, NaiveDatetimeError, UnknownCodeError
 
 AT = pendulum.datetime(2026, 3, 29, 0, 30, tz="Europe/London")

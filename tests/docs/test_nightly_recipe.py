@@ -22,7 +22,7 @@ from spo_tracker.casework import report_from_store, run_detection
 from spo_tracker.cli import main
 from spo_tracker.demo import DEMO_ACTOR, NOW, build_scenario, run_demo
 from spo_tracker.demo._run import demo_applications
-from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.interchange import Dataset, import_file, write_dataset
 from spo_tracker.storage import Store, connect, upgrade
 from tests.docs.test_examples import examples

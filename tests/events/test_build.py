@@ -9,7 +9,7 @@ import attrs
 import pendulum
 import pytest
 
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.lifecycles import MACHINES, serve_order
 from spo_tracker.domain.notification import notification_deadline
 from spo_tracker.domain.statemachine import Fired, TransitionRecord

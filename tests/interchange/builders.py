@@ -5,8 +5,8 @@ from __future__ import annotations
 import attrs
 import pendulum
 
-from spo_tracker.detection.alerts import BREACH_CODE, Alert, AlertKind, Severity
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.alerts import BREACH_CODE, Alert, AlertKind, Severity
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.identities import handle
 from spo_tracker.domain.incidents import CrimeClassification
 from spo_tracker.domain.lifecycles.application import Application, ApplicationState, AreaConnection

@@ -15,9 +15,9 @@ import attrs
 import pendulum
 from hypothesis import strategies as st
 
-from spo_tracker.detection.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.appeals import AppealAgainst, AppealedDecision, Party, PendingAppeal
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import CrimeClassification, Incident
 from spo_tracker.domain.lifecycles.application import (
     Application,

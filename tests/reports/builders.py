@@ -13,8 +13,8 @@ from typing import Final
 import attrs
 import pendulum
 
-from spo_tracker.detection.alerts import Alert
 from spo_tracker.detection.engine import Detector
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.geo import Circle, GeoPoint
 from spo_tracker.domain.identities import handle
 from spo_tracker.domain.incidents import Incident, IncidentKind

@@ -7,7 +7,7 @@ from typing import Any, Final
 import pendulum
 from hypothesis import strategies as st
 
-from spo_tracker.detection.alerts import (
+from spo_tracker.domain.alerts import (
     BREACH_CODE,
     NOTIFICATION_CODES,
     Alert,

@@ -8,7 +8,7 @@ import attrs
 import pendulum
 import pytest
 
-from spo_tracker.detection.alerts import Severity
+from spo_tracker.domain.alerts import Severity
 from spo_tracker.reports import build_report, render
 from spo_tracker.reports._html import MARKING
 from tests.reports.builders import HOSTILE, NOW, world

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spo_tracker.detection.alerts import Alert
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.reports import (
     SCHEMA_FILE,
     SCHEMA_VERSION,

@@ -10,8 +10,8 @@ import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.detection.engine import Detector
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import ProtectedPerson
 from spo_tracker.domain.terms import ExclusionZone

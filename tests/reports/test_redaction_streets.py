@@ -8,7 +8,7 @@ import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.geo import Circle, GeoPoint
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import STREET_WORDS, ProtectedPerson

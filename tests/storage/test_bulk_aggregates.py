@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from sqlmodel import SQLModel
 
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.errors import ConstraintViolationError, DuplicateRecordError, InvalidValueError
 from spo_tracker.interchange import Dataset
 from spo_tracker.storage import InMemoryStore, SqlStore, Store, connect

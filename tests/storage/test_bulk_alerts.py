@@ -8,7 +8,7 @@ import attrs
 import pendulum
 import pytest
 
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.errors import DuplicateRecordError, InvalidValueError
 from spo_tracker.storage import Store, verify
 from tests.storage.conftest import ACTOR, BACKENDS

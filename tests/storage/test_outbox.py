@@ -17,7 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from spo_tracker.detection.alerts import Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.lifecycles import dismiss_appeal, lodge_appeal, make_order, serve_order
 from spo_tracker.domain.orders import Duration, Order
 from spo_tracker.domain.terms import NoContact

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
-from spo_tracker.detection.dated import ComplianceRecord
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import GeoPoint, Polygon
 from spo_tracker.errors import (
     DatabaseError,

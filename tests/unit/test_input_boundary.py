@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spo_tracker.detection.alerts import Alert
-from spo_tracker.detection.dated import ComplianceRecord
 from spo_tracker.detection.intake import INCIDENT_FIELDS, incident_from_record
+from spo_tracker.domain.alerts import Alert
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import Identity, device, email, handle, phone
 from spo_tracker.domain.incidents import Incident
