@@ -15,11 +15,18 @@ import re
 from collections.abc import Iterator
 from typing import Any, Final
 
+import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.incidents import Incident, IncidentKind
+from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
 from spo_tracker.errors import ImportValidationError
-from spo_tracker.interchange import import_file, schema
-from spo_tracker.interchange._export import FREE_TEXT
+from spo_tracker.interchange import Dataset, import_file, schema
+from spo_tracker.interchange._export import FREE_TEXT, _Scrubber
+from spo_tracker.reports import Redactor
 from spo_tracker.storage import InMemoryStore, Store, connect
 from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import ACTOR, AT, Writer, changes, dataset_text, store_text
@@ -135,14 +142,7 @@ def _check(store: Store, write: Writer) -> None:
     assert all(e.actor_id == ACTOR.actor_id for e in reads)
 
 
-def _validator() -> Any:
-    import jsonschema
-
-    shipped = schema()
-    return jsonschema.Draft202012Validator(shipped)
-
-
-_VALIDATOR: Final = _validator()
+_VALIDATOR: Final = jsonschema.Draft202012Validator(schema())
 
 
 def test_default_export_is_scrubbed_in_memory(write: Writer) -> None:
@@ -171,11 +171,6 @@ def test_default_export_is_scrubbed_on_postgresql(write: Writer, postgres_url: s
 
 def test_a_dataset_export_is_scrubbed_too() -> None:
     """``write_dataset`` scrubs like ``write_store`` (its persons' details at hand)."""
-    from spo_tracker.domain.geo import GeoPoint
-    from spo_tracker.domain.incidents import Incident, IncidentKind
-    from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
-    from spo_tracker.interchange import Dataset
-
     person = ProtectedPerson(
         "P1", NAME, RestrictedDetails(Address((STREET,), POSTCODE, GeoPoint(LAT, LON)))
     )
@@ -218,3 +213,52 @@ def test_reimporting_an_unchanged_scrubbed_export_writes_nothing(write: Writer) 
     )
     report = import_file(store, write(store_text(store)), actor=ACTOR, at=AT)
     assert report.written == 0
+
+
+_PEOPLE: Final = {
+    f"P{i}": ProtectedPerson(
+        f"P{i}",
+        name,
+        RestrictedDetails(
+            Address((street, "Birmingham"), postcode, GeoPoint(52.4 + i / 100, -1.9))
+        ),
+    )
+    for i, (name, street, postcode) in enumerate(
+        [
+            (NAME, STREET, POSTCODE),
+            ("Al Bo", "3 Safe House Lane", "B15 2TT"),
+            ("Jane Doe", "Flat 2, 7 Acacia Avenue", "B13 9QT"),
+        ]
+    )
+}
+
+
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "Sarah",
+                "QUENBY",
+                "14 wren close",
+                "b170qt",
+                "al",
+                "Al Bo",
+                "7 Acacia Ave",
+                "B13  9QT",
+                "52.4589, -1.9546",
+                "Birmingham",
+                "the shop",
+                "Jane",
+                "\u00a0",
+                " ",
+                ", ",
+            ]
+        )
+        | st.text(max_size=6),
+        max_size=8,
+    ).map("".join)
+)
+def test_the_export_scrubs_exactly_as_the_redactor_with_every_person(text: str) -> None:
+    """The export's indexed scrubber gives the redactor's answer with every person in scope."""
+    everyone = Redactor(_PEOPLE, include_names=False).scrub_wording(text, sorted(_PEOPLE))
+    assert _Scrubber(_PEOPLE)(text) == everyone
