@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Final
 
 import jsonschema
@@ -20,6 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from spo_tracker.cli import main
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
@@ -262,3 +264,23 @@ def test_the_export_scrubs_exactly_as_the_redactor_with_every_person(text: str) 
     """The export's indexed scrubber gives the redactor's answer with every person in scope."""
     everyone = Redactor(_PEOPLE, include_names=False).scrub_wording(text, sorted(_PEOPLE))
     assert _Scrubber(_PEOPLE)(text) == everyone
+
+
+def test_the_command_line_export_is_scrubbed_unless_restricted(
+    write: Writer, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`spo-tracker export` scrubs; `--include-restricted` writes the text verbatim; the
+    command's own output names nothing planted."""
+    at = "2025-06-01T12:00:00+00:00"
+    assert main(["--database", sqlite_url, "import", str(write(planted_text())), "--at", at]) == 0
+    shared, full = tmp_path / "shared.jsonl", tmp_path / "full.jsonl"
+    base = ["export", "--database", sqlite_url, "--at", at, "--output"]
+    assert main([*base, str(shared)]) == 0
+    assert main([*base, str(full), "--include-restricted"]) == 0
+    printed = capsys.readouterr()
+    assert not _leaks(printed.out + printed.err)
+    for record, line in _fields(shared.read_text(encoding="utf-8")):
+        if record["type"] == "person" and record["id"] == "P1":
+            line = line.replace(NAME, "")
+        assert not _leaks(line), record["type"]
+    assert PLANTED in full.read_text(encoding="utf-8")
