@@ -12,6 +12,14 @@ the same bytes.
 Protected persons' restricted details (their address and places) are left
 out unless ``include_restricted=True`` is given, for a force-to-force
 transfer; reading them from a store is then written to its audit trail.
+
+A default export (without restricted details) is also *scrubbed*: every
+free-text field (see :data:`FREE_TEXT`) goes through the reports' redaction
+(:class:`~spo_tracker.reports.Redactor`), against the names, addresses,
+postcodes and coordinates of every protected person exported, so that a
+summary such as "I know you live at 14 Wren Close" does not carry the address
+out. Reading the restricted details for that is audited like a report's read.
+An export with restricted details is a verbatim copy and is not scrubbed.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import datetime as _dt
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Final, Protocol
 
@@ -41,6 +49,7 @@ from spo_tracker.errors import OutputWriteError
 from spo_tracker.interchange import _records as rec
 from spo_tracker.interchange._schema import FORMAT_NAME, FORMAT_VERSION
 from spo_tracker.interchange._values import instant_text
+from spo_tracker.reports._redact import Redactor, _folded, _secrets, _squeezed
 from spo_tracker.storage import (
     Actor,
     Store,
@@ -50,9 +59,39 @@ from spo_tracker.storage import (
     scan_incidents,
 )
 
-__all__ = ["Dataset", "ExportReport", "export_file", "write_dataset", "write_store"]
+__all__ = ["FREE_TEXT", "Dataset", "ExportReport", "export_file", "write_dataset", "write_store"]
 
 Record = dict[str, Any]
+
+#: The attributes (by name, at any depth) holding text a person typed, scrubbed in a
+#: default export. Person, identity and location records are structural (a defendant's
+#: names and addresses, identifiers) and are written as they are; so are ids, codes,
+#: days, instants and geometry (an incident's position is not free text).
+FREE_TEXT: Final = frozenset(
+    {
+        "summary",
+        "evidence_refs",
+        "note",
+        "reason",
+        "end_reason",
+        "court",
+        "detail",
+        "station",
+        "police_area",
+        "local_police_area",
+        "title",
+        "explanation",
+        "recorded_by",
+        "force_name",
+        "description",
+        "label",
+        "name",
+        "section",
+        "related_sections",
+    }
+)
+#: Record types whose attributes are not scrubbed (see :data:`FREE_TEXT`).
+_STRUCTURAL: Final = frozenset({"person", "identity", "location"})
 
 
 @attrs.frozen
@@ -218,6 +257,63 @@ def _records(source: _Source, *, include_restricted: bool) -> Iterator[Record]:
     yield from map(rec.write_alert, source.alerts())
 
 
+def _scrub_value(value: Any, scrub: Callable[[str], str], free: bool) -> Any:
+    if isinstance(value, str):
+        return scrub(value) if free and value else value
+    if isinstance(value, list):
+        return [_scrub_value(v, scrub, free) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub_value(v, scrub, k in FREE_TEXT) for k, v in value.items()}
+    return value
+
+
+class _Scrubber:
+    """Scrubs text of every given protected person's secrets, as
+    :meth:`Redactor.scrub_wording <spo_tracker.reports.Redactor.scrub_wording>` does with
+    all of them in scope, but without testing each text against every person's secrets
+    (a force holds thousands): each secret is indexed by its first three characters
+    (folded, without separators), and a text is scrubbed against the persons whose
+    secrets occur in it, found by the same substring tests the redactor makes first.
+    """
+
+    _GRAM: Final = 3
+
+    def __init__(self, persons: Mapping[str, ProtectedPerson]) -> None:
+        self._redactor = Redactor(persons, include_names=False)
+        self._index: dict[str, list[tuple[str, str]]] = {}
+        self._short: list[tuple[str, str]] = []
+        for key in sorted(persons):
+            found = _secrets(persons[key])
+            for text in (*found.names, *found.places, *(k for k, _ in found.streets)):
+                if len(text) >= self._GRAM:
+                    self._index.setdefault(text[: self._GRAM], []).append((text, key))
+                elif text:
+                    self._short.append((text, key))
+
+    def _concerned(self, text: str) -> frozenset[str]:
+        squeezed = _squeezed(_folded(text)[0])
+        grams = {squeezed[i : i + self._GRAM] for i in range(len(squeezed) - self._GRAM + 1)}
+        found = {key for secret, key in self._short if secret in squeezed}
+        for gram in grams:
+            for secret, key in self._index.get(gram, ()):
+                if key not in found and secret in squeezed:
+                    found.add(key)
+        return frozenset(found)
+
+    def __call__(self, text: str) -> str:
+        # Coordinates are scrubbed whoever is concerned (with no one: coordinates only).
+        return self._redactor.scrub_wording(text, self._concerned(text))
+
+
+def _scrubbed(records: Iterable[Record], scrub: Callable[[str], str]) -> Iterator[Record]:
+    """``records`` with every free-text attribute scrubbed (see :data:`FREE_TEXT`)."""
+    for record in records:
+        if record["type"] in _STRUCTURAL or "attributes" not in record:
+            yield record
+        else:
+            yield {**record, "attributes": _scrub_value(record["attributes"], scrub, False)}
+
+
 #: Characters some line splitters treat as line ends; escaped so a line is a line everywhere.
 _LINE_BREAKS: Final = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
@@ -253,7 +349,9 @@ def write_dataset(
         data: the records.
         at: the export time written in the header (the library never reads the clock).
         include_restricted: include protected persons' restricted details (for a
-            force-to-force transfer only).
+            force-to-force transfer only); without it, every free-text field is
+            scrubbed of the protected persons' names, addresses, postcodes and
+            coordinates (see the module docstring), so the file is lossy by design.
         source: who produced the file (e.g. a force code), written in the header.
 
     Raises:
@@ -261,6 +359,9 @@ def write_dataset(
     """
     header = _header(at, source, include_restricted)
     records = _records(_DatasetSource(data), include_restricted=include_restricted)
+    if not include_restricted:
+        persons = {p.person_id: p for p in data.protected_persons}
+        records = _scrubbed(records, _Scrubber(persons))
     return ExportReport(_write(out, header, records), include_restricted)
 
 
@@ -279,7 +380,8 @@ def write_store(
     bounded; the other records are read one at a time.
 
     Args:
-        actor: who is exporting; a read of restricted details is audited under this actor.
+        actor: who is exporting; a read of restricted details (to include them, or
+            to redact free text in a default export) is audited under this actor.
         at: the export time, for the header and the audit trail.
         include_restricted: see :func:`write_dataset`.
 
@@ -290,7 +392,13 @@ def write_store(
     header = _header(at, source, include_restricted)
     with store.unit_of_work(actor, at=at) as uow:
         found = _StoreSource(store, uow, include_restricted)
-        counts = _write(out, header, _records(found, include_restricted=include_restricted))
+        records = _records(found, include_restricted=include_restricted)
+        if not include_restricted:
+            people = uow.protected_persons
+            reason = "interchange export: redacting free text"
+            persons = {k: people.get(k, reason=reason) for k in sorted(people.ids())}
+            records = _scrubbed(records, _Scrubber(persons))
+        counts = _write(out, header, records)
     return ExportReport(counts, include_restricted)
 
 

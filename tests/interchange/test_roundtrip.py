@@ -127,15 +127,18 @@ def test_restricted_details_are_not_exported_by_default(write: Writer) -> None:
 
 
 def test_reading_restricted_details_for_an_export_is_audited(write: Writer) -> None:
-    """An export with restricted details writes the read to the audit trail."""
+    """Every export reads the restricted details, and writes the read to the audit trail:
+    one with restricted details to include them, a default one to redact free text."""
     data = Dataset(protected_persons=(builders.person("P1"),))
     store = InMemoryStore(clock=fixed_clock)
     import_file(store, write(dataset_text(data, include_restricted=True)), actor=ACTOR, at=AT)
     store_text(store)
-    assert not any(e.event == "protected_person.restricted_read" for e in store.audit_entries())
-    store_text(store, include_restricted=True)
     reads = [e for e in store.audit_entries() if e.event == "protected_person.restricted_read"]
     assert [(e.subject_id, e.actor_id) for e in reads] == [("P1", ACTOR.actor_id)]
+    assert "redacting free text" in (reads[0].reason or "")
+    store_text(store, include_restricted=True)
+    reads = [e for e in store.audit_entries() if e.event == "protected_person.restricted_read"]
+    assert [(e.subject_id, e.actor_id) for e in reads] == [("P1", ACTOR.actor_id)] * 2
 
 
 def test_a_file_without_restricted_details_leaves_stored_ones_alone(write: Writer) -> None:
