@@ -29,7 +29,7 @@ import datetime as _dt
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, Final, Protocol
 
@@ -43,13 +43,13 @@ from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.redaction import ForceScrubber
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import CATALOGUE_VERSION
 from spo_tracker.errors import OutputWriteError
 from spo_tracker.interchange import _records as rec
 from spo_tracker.interchange._schema import FORMAT_NAME, FORMAT_VERSION
 from spo_tracker.interchange._values import instant_text
-from spo_tracker.reports._redact import Redactor, _folded, _secrets, _squeezed
 from spo_tracker.storage import (
     Actor,
     Store,
@@ -267,44 +267,6 @@ def _scrub_value(value: Any, scrub: Callable[[str], str], free: bool) -> Any:
     return value
 
 
-class _Scrubber:
-    """Scrubs text of every given protected person's secrets, as
-    :meth:`Redactor.scrub_wording <spo_tracker.reports.Redactor.scrub_wording>` does with
-    all of them in scope, but without testing each text against every person's secrets
-    (a force holds thousands): each secret is indexed by its first three characters
-    (folded, without separators), and a text is scrubbed against the persons whose
-    secrets occur in it, found by the same substring tests the redactor makes first.
-    """
-
-    _GRAM: Final = 3
-
-    def __init__(self, persons: Mapping[str, ProtectedPerson]) -> None:
-        self._redactor = Redactor(persons, include_names=False)
-        self._index: dict[str, list[tuple[str, str]]] = {}
-        self._short: list[tuple[str, str]] = []
-        for key in sorted(persons):
-            found = _secrets(persons[key])
-            for text in (*found.names, *found.places, *(k for k, _ in found.streets)):
-                if len(text) >= self._GRAM:
-                    self._index.setdefault(text[: self._GRAM], []).append((text, key))
-                elif text:
-                    self._short.append((text, key))
-
-    def _concerned(self, text: str) -> frozenset[str]:
-        squeezed = _squeezed(_folded(text)[0])
-        grams = {squeezed[i : i + self._GRAM] for i in range(len(squeezed) - self._GRAM + 1)}
-        found = {key for secret, key in self._short if secret in squeezed}
-        for gram in grams:
-            for secret, key in self._index.get(gram, ()):
-                if key not in found and secret in squeezed:
-                    found.add(key)
-        return frozenset(found)
-
-    def __call__(self, text: str) -> str:
-        # Coordinates are scrubbed whoever is concerned (with no one: coordinates only).
-        return self._redactor.scrub_wording(text, self._concerned(text))
-
-
 def _scrubbed(records: Iterable[Record], scrub: Callable[[str], str]) -> Iterator[Record]:
     """``records`` with every free-text attribute scrubbed (see :data:`FREE_TEXT`)."""
     for record in records:
@@ -361,7 +323,7 @@ def write_dataset(
     records = _records(_DatasetSource(data), include_restricted=include_restricted)
     if not include_restricted:
         persons = {p.person_id: p for p in data.protected_persons}
-        records = _scrubbed(records, _Scrubber(persons))
+        records = _scrubbed(records, ForceScrubber(persons))
     return ExportReport(_write(out, header, records), include_restricted)
 
 
@@ -397,7 +359,7 @@ def write_store(
             people = uow.protected_persons
             reason = "interchange export: redacting free text"
             persons = {k: people.get(k, reason=reason) for k in sorted(people.ids())}
-            records = _scrubbed(records, _Scrubber(persons))
+            records = _scrubbed(records, ForceScrubber(persons))
         counts = _write(out, header, records)
     return ExportReport(counts, include_restricted)
 

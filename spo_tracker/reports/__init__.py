@@ -35,6 +35,7 @@ import os
 from pathlib import Path
 from typing import Final
 
+from spo_tracker.domain.redaction import ForceScrubber, Redactor, redacted_label
 from spo_tracker.errors import UnknownCodeError
 from spo_tracker.reports._casefile import (
     CASEFILE_FORMAT,
@@ -59,7 +60,6 @@ from spo_tracker.reports._json import (
     report_document,
     schema,
 )
-from spo_tracker.reports._redact import Redactor, redacted_label
 from spo_tracker.reports._time import last_day_text, london_iso, london_text
 from spo_tracker.reports._view import Report, ReportAlert, ReportContext, build_report
 from spo_tracker.reports._write import StagedFile, stage_file, write_atomic
@@ -76,6 +76,7 @@ __all__ = [
     "CaseEvidence",
     "CaseFile",
     "CaseFileView",
+    "ForceScrubber",
     "Redactor",
     "Report",
     "ReportAlert",

@@ -36,9 +36,9 @@ from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order, OrderVersion
 from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.redaction import Redactor
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import UnknownCodeError
-from spo_tracker.reports._redact import Redactor
 from spo_tracker.reports._time import london_date_text, london_day, london_text
 
 __all__ = [

@@ -24,11 +24,11 @@ from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.redaction import Redactor
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports._gc import paused_gc
-from spo_tracker.reports._redact import Redactor
 from spo_tracker.reports._time import last_day_text, london_date_text, london_day, london_text
 
 __all__ = [

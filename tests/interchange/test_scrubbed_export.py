@@ -25,10 +25,10 @@ from spo_tracker.cli import main
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
+from spo_tracker.domain.redaction import ForceScrubber, Redactor
 from spo_tracker.errors import ImportValidationError
 from spo_tracker.interchange import Dataset, import_file, schema
-from spo_tracker.interchange._export import FREE_TEXT, _Scrubber
-from spo_tracker.reports import Redactor
+from spo_tracker.interchange._export import FREE_TEXT
 from spo_tracker.storage import InMemoryStore, Store, connect
 from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import ACTOR, AT, Writer, changes, dataset_text, store_text
@@ -263,7 +263,7 @@ _PEOPLE: Final = {
 def test_the_export_scrubs_exactly_as_the_redactor_with_every_person(text: str) -> None:
     """The export's indexed scrubber gives the redactor's answer with every person in scope."""
     everyone = Redactor(_PEOPLE, include_names=False).scrub_wording(text, sorted(_PEOPLE))
-    assert _Scrubber(_PEOPLE)(text) == everyone
+    assert ForceScrubber(_PEOPLE)(text) == everyone
 
 
 def test_the_command_line_export_is_scrubbed_unless_restricted(

@@ -14,9 +14,9 @@ from spo_tracker.detection.engine import Detector
 from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import ProtectedPerson
+from spo_tracker.domain.redaction import WITHHELD
 from spo_tracker.domain.terms import ExclusionZone
 from spo_tracker.reports import FORMATS, ReportContext, build_report, render
-from spo_tracker.reports._redact import WITHHELD
 from tests.reports import builders as b
 from tests.reports.builders import (
     ADDRESS_LINE,

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import ProtectedPerson
+from spo_tracker.domain.redaction import Redactor
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import FORMATS, ReportContext, build_report, render
-from spo_tracker.reports._redact import Redactor
 from tests.reports.builders import NOW, VICTIM
 from tests.reports.strategies import secret_persons
 

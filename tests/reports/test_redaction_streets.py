@@ -12,9 +12,9 @@ from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.geo import Circle, GeoPoint
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import STREET_WORDS, ProtectedPerson
+from spo_tracker.domain.redaction import LOCATION_MARK
 from spo_tracker.domain.terms import ExclusionZone
 from spo_tracker.reports import FORMATS, ReportContext, build_report, render
-from spo_tracker.reports._redact import LOCATION_MARK
 from tests.reports.builders import NOW, VICTIM, seed_order
 from tests.reports.strategies import secret_persons
 

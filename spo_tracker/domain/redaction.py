@@ -1,4 +1,7 @@
-"""Redaction: what a report may say about protected persons.
+"""Redaction: what a report, a case file or a default export may say about protected persons.
+
+It lives in the domain (it needs only the people and the text folding) so that
+the reports and the interchange's default export share one implementation.
 
 A protected person's address and whereabouts never appear in a report, and
 neither does any coordinate (an incident's location may be the protected
@@ -40,7 +43,7 @@ from spo_tracker.domain.textfold import (
     spaced,
 )
 
-__all__ = ["LOCATION_MARK", "WITHHELD", "Redactor", "redacted_label"]
+__all__ = ["LOCATION_MARK", "WITHHELD", "ForceScrubber", "Redactor", "redacted_label"]
 
 #: Put in place of a scrubbed address, postcode or coordinate.
 LOCATION_MARK: Final = "[location redacted]"
@@ -305,3 +308,41 @@ class Redactor:
         if not complete:
             return WITHHELD
         return self._remove(text, secrets, names=not self.include_names)
+
+
+class ForceScrubber:
+    """Scrubs text of every given protected person's secrets (a default export's free text), as
+    :meth:`Redactor.scrub_wording <spo_tracker.reports.Redactor.scrub_wording>` does with
+    all of them in scope, but without testing each text against every person's secrets
+    (a force holds thousands): each secret is indexed by its first three characters
+    (folded, without separators), and a text is scrubbed against the persons whose
+    secrets occur in it, found by the same substring tests the redactor makes first.
+    """
+
+    _GRAM: Final = 3
+
+    def __init__(self, persons: Mapping[str, ProtectedPerson]) -> None:
+        self._redactor = Redactor(persons, include_names=False)
+        self._index: dict[str, list[tuple[str, str]]] = {}
+        self._short: list[tuple[str, str]] = []
+        for key in sorted(persons):
+            found = _secrets(persons[key])
+            for text in (*found.names, *found.places, *(k for k, _ in found.streets)):
+                if len(text) >= self._GRAM:
+                    self._index.setdefault(text[: self._GRAM], []).append((text, key))
+                elif text:
+                    self._short.append((text, key))
+
+    def _concerned(self, text: str) -> frozenset[str]:
+        squeezed = _squeezed(_folded(text)[0])
+        grams = {squeezed[i : i + self._GRAM] for i in range(len(squeezed) - self._GRAM + 1)}
+        found = {key for secret, key in self._short if secret in squeezed}
+        for gram in grams:
+            for secret, key in self._index.get(gram, ()):
+                if key not in found and secret in squeezed:
+                    found.add(key)
+        return frozenset(found)
+
+    def __call__(self, text: str) -> str:
+        # Coordinates are scrubbed whoever is concerned (with no one: coordinates only).
+        return self._redactor.scrub_wording(text, self._concerned(text))
