@@ -620,7 +620,12 @@ class _Builder:
         )
         self.orders.append(_served(order, _at(13, 5, 15, year=2024)))
         self.cases.append(
-            Case("renewal", "renewal review due (expires 12 May 2026)", "D-1007", ("SPO-1007",))
+            Case(
+                "renewal",
+                "renewal review due (last day: Tue 12 May 2026 (London))",
+                "D-1007",
+                ("SPO-1007",),
+            )
         )
 
     def third_party(self) -> None:

@@ -73,6 +73,21 @@ def london_text(seconds: float, *, clock: bool = True, day: bool = True) -> str:
     return f"{date_part} {time_part}" if clock else date_part
 
 
+_DAY_NAMES: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_ABBREVIATIONS: Final = (
+    "", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+)  # fmt: skip
+
+
+def last_day_text(seconds: float) -> str:
+    """The one wording of a deadline or expiry, for the London day holding the instant
+    ``seconds`` (give the last moment of the day): ``last day: Thu 4 Jun 2026 (London)``,
+    as reports, CSV and case files word it."""
+    local = _dt.datetime.fromtimestamp(seconds, _LONDON_ZONE)
+    day = f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_ABBREVIATIONS[local.month]}"
+    return f"last day: {day} {local.year} (London)"
+
+
 def london_parts(seconds: float) -> tuple[str, str]:
     """The London date text (``29 March 2026``) and clock text (``14:05``) of an instant.
 

@@ -27,7 +27,15 @@ import attrs
 import pendulum
 
 from spo_tracker.detection import explain
-from spo_tracker.detection._clock import INF, day_start, epoch, instant, london_day, london_text
+from spo_tracker.detection._clock import (
+    INF,
+    day_start,
+    epoch,
+    instant,
+    last_day_text,
+    london_day,
+    london_text,
+)
 from spo_tracker.detection.compiled import version_spans
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.rules import BREACH_SECTION
@@ -374,9 +382,10 @@ def renewal_review_alerts(
 def _ending_alert(order: Order, window: tuple[float, float], *, interim: bool) -> Alert:
     opens, end = window
     last_day = london_text(end - 1, clock=False)
+    deadline = last_day_text(end - 1)
     if interim:
         rule, kind, section = "interim.ending", AlertKind.INTERIM_ENDING, "SPA2019 s.5(6)"
-        title = f"Interim order {order.order_id} ends after {last_day}; main application open"
+        title = f"Interim order {order.order_id}: main application open; {deadline}"
         text = (
             f"Interim order {order.order_id} has a fixed period ending at the end of {last_day} "
             f"(SPA2019 s.5(6)(a)) and the main application has not been determined. Decide "
@@ -386,7 +395,7 @@ def _ending_alert(order: Order, window: tuple[float, float], *, interim: bool) -
         related: tuple[str, ...] = ("SPA2019 s.5(7)",)
     else:
         rule, kind, section = "renewal.review", AlertKind.RENEWAL_REVIEW, "SPA2019 s.4"
-        title = f"Order {order.order_id} expires after {last_day}: review renewal"
+        title = f"Order {order.order_id}: review renewal; {deadline}"
         text = (
             f"Order {order.order_id} was made for a fixed period ending at the end of "
             f"{last_day}. An expired order cannot be renewed: review whether to apply to "

@@ -33,6 +33,7 @@ from spo_tracker.domain.orders import Duration, Order, OrderKind, OrderState
 from spo_tracker.domain.statutory_time import start_of_london_day
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.errors import InvalidValueError, NaiveDatetimeError
+from spo_tracker.reports import last_day_text
 from tests.detection.builders import MADE, make_defendant, make_order
 from tests.strategies import dst_change_days
 
@@ -160,6 +161,8 @@ def test_a_fixed_full_order_near_expiry_raises_a_renewal_review() -> None:
     (alert,) = renewal_review_alerts([order], end.subtract(days=30))
     assert alert.kind is AlertKind.RENEWAL_REVIEW
     assert alert.section == "SPA2019 s.4"
+    # The one wording of a deadline, as reports, CSV and case files give it.
+    assert alert.title.endswith(f"; {last_day_text(end)}")
     assert renewal_review_alerts([order], end.subtract(days=120)) == []
     indefinite = make_order(_requirement(MADE.add(days=30).date()), duration=None)
     assert renewal_review_alerts([indefinite], end.subtract(days=30)) == []
