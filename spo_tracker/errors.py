@@ -37,6 +37,7 @@ __all__ = [
     "OrderPeriodError",
     "OutputOntoDatabaseError",
     "OutputWriteError",
+    "PermissionDeniedError",
     "RecordConflictError",
     "SchemaVersionError",
     "SpoTrackerError",
@@ -464,6 +465,26 @@ class AuditKeyError(SpoTrackerError, ValueError):
         self.reason = reason
         named = "" if key_id is None else f" {key_id!r}"
         super().__init__(f"audit key{named} ({source}): {reason}")
+
+
+class PermissionDeniedError(SpoTrackerError, PermissionError):
+    """The acting role may not take this action (or gave no purpose where one is required).
+
+    The library authorises; the host system authenticates and passes the
+    :class:`~spo_tracker.storage.Actor`. A refused call changes nothing, and the
+    refusal itself is written to the audit trail.
+
+    Attributes:
+        role: the role that asked.
+        action: the action refused (a name from the permission table).
+        reason: why, in one line.
+    """
+
+    def __init__(self, role: str, action: str, reason: str) -> None:
+        self.role = role
+        self.action = action
+        self.reason = reason
+        super().__init__(f"role {role!r} may not {action}: {reason}")
 
 
 class OutputWriteError(SpoTrackerError, OSError):

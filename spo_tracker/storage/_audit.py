@@ -28,7 +28,9 @@ from typing import Any, Final
 import attrs
 import pendulum
 
+from spo_tracker.domain.limits import SHORT_TEXT_MAX_LENGTH
 from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.validators import Withheld, check_text
 from spo_tracker.errors import AuditKeyError, InvalidValueError
 from spo_tracker.storage._codec import canonical_json, instant_text
 from spo_tracker.storage._keys import AuditKeyring
@@ -65,6 +67,13 @@ def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
         raise InvalidValueError(attribute.name, value, "must be non-empty text")
 
 
+def _purpose(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None:
+        check_text(
+            "purpose", value, max_length=SHORT_TEXT_MAX_LENGTH, shown=Withheld("may name people")
+        )
+
+
 @attrs.frozen
 class Actor:
     """Who is acting: recorded on every audit entry.
@@ -72,10 +81,15 @@ class Actor:
     Attributes:
         actor_id: the person's or system's stable id (a collar number, a service name).
         role: the role they act in (``officer``, ``supervisor``, ``ingest``...).
+        purpose: why they act, in their words (``safeguarding review of case 41``):
+            required to read a protected person's restricted details, and written
+            to the audit trail with every consultation and disclosure (DPA 2018
+            s.62 asks for the justification). ``None`` when no purpose is stated.
     """
 
     actor_id: str = attrs.field(validator=_text)
     role: str = attrs.field(validator=_text)
+    purpose: str | None = attrs.field(default=None, validator=_purpose)
 
 
 class CanonicalJson(str):
