@@ -14,13 +14,14 @@ import contextlib
 import datetime as _dt
 import functools
 import hashlib
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
 import attrs
 import pendulum
 
+from spo_tracker.clock import Clock
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
@@ -66,9 +67,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-#: A clock: returns the current aware instant. Stores take one; the library never reads the time.
-Clock = Callable[[], _dt.datetime]
 
 
 class ScannedIncident(NamedTuple):

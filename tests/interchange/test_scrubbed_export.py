@@ -27,7 +27,7 @@ from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.redaction import ForceScrubber, Redactor
 from spo_tracker.errors import ImportValidationError
-from spo_tracker.interchange import Dataset, import_file, schema
+from spo_tracker.interchange import Dataset, import_file, interchange_schema
 from spo_tracker.interchange._export import FREE_TEXT
 from spo_tracker.storage import InMemoryStore, Store, connect
 from tests.interchange.builders import full_dataset
@@ -144,7 +144,7 @@ def _check(store: Store, write: Writer) -> None:
     assert all(e.actor_id == ACTOR.actor_id for e in reads)
 
 
-_VALIDATOR: Final = jsonschema.Draft202012Validator(schema())
+_VALIDATOR: Final = jsonschema.Draft202012Validator(interchange_schema())
 
 
 def test_default_export_is_scrubbed_in_memory(write: Writer) -> None:

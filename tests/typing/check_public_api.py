@@ -29,7 +29,7 @@ from spo_tracker.domain.orders import OrderKind
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
 from spo_tracker.domain.statutory_time import DayPeriod, as_london_date, years_beginning_with
 from spo_tracker.domain.terms import NoContact
-from spo_tracker.events import OrderEvent, OrderQuashed, event_for, order_made
+from spo_tracker.events import OrderDomainEvent, OrderQuashed, event_for, order_made
 from spo_tracker.interchange import ExportReport, ImportReport
 from spo_tracker.reports import Report, ReportContext, build_report, render, write_report
 from spo_tracker.storage import (
@@ -108,7 +108,7 @@ def check_events(order: spo.Order) -> None:
     def on_served(event: spo.OrderServed) -> None:
         assert_type(event.state, str)
 
-    def on_any_order_event(event: OrderEvent) -> None:
+    def on_any_order_event(event: OrderDomainEvent) -> None:
         assert_type(event.defendant_id, str)
 
     cancel = publisher.subscribe(on_served, spo.OrderServed)
