@@ -1,6 +1,6 @@
 """Command-line start-up: median seconds for ``spo-tracker --help`` and ``--version``.
 
-Target: at most 0.15 s each (issue 11), beside ``python -c pass`` on the same
+Target: at most 0.15 s each, beside ``python -c pass`` on the same
 machine for scale. Each figure is the median of 15 runs of a fresh interpreter
 (``python -m spo_tracker``), so it includes the interpreter's own start-up. Two
 figures per line: wall-clock time, and the child's CPU time (user + system),

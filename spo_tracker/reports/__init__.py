@@ -1,4 +1,4 @@
-"""Breach-alert reports: HTML for officers, JSON and CSV for systems (issue 5).
+"""Breach-alert reports: HTML for officers, JSON and CSV for systems.
 
 Build a :class:`Report` once with :func:`build_report` from alerts and the
 records they refer to, then render it in any of :data:`FORMATS`::

@@ -48,7 +48,7 @@ PLANTED: Final = (
 )
 #: The strings that must not appear in a default export (outside the person's own name).
 SECRETS: Final = (NAME, "Sarah", "Quenby", STREET, "Wren Close", POSTCODE, str(LAT), str(LON))
-#: Term text that names a protected place is refused on entry (issue 12), so not planted.
+#: Term text that names a protected place is refused on entry, so not planted.
 _TERM_TEXT: Final = frozenset({"label", "name", "description", "station"})
 
 

@@ -74,7 +74,7 @@ def test_a_year_one_incident_is_refused_naming_the_field(build: Callable[[], Inc
 def test_after_a_refused_year_one_incident_scan_report_and_export_still_work(
     sql_store: tuple[SqlStore, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Issue 12 item 3: the bad incident never reaches the table, so detection keeps working."""
+    """A bad incident in a batch never reaches the table, so detection keeps working."""
     store, url = sql_store
 
     def night() -> Iterator[Incident]:
