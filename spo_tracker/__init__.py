@@ -25,9 +25,13 @@ through the ``TYPE_CHECKING`` imports below; a test keeps the two in step.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Final
 
+#: True for type checkers only (mypy and pyright read the name): ``typing`` is not imported
+#: at run time, which keeps ``import spo_tracker`` to the interpreter's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Final
+
     __version__: str
     from spo_tracker.casework import report_from_store as report_from_store
     from spo_tracker.casework import run_detection as run_detection
