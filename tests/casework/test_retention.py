@@ -35,7 +35,7 @@ DUE = london(2036, 3, 15, 9)
 SUMMARY = "Jane Doe saw him outside 3 Safe House Lane"
 #: Values the disposal must remove, as they were stored.
 PERSONAL = ("Jane Doe", "Safe House Lane", "B15 2TT", "John Smith", "Jack Smith", "Old Road")
-PERSONAL += ("07700900123", "Safe House Lane", "outside 3", "EX/0", "@stalker")
+PERSONAL += ("447700900123", "d1@example.org", "outside 3", "EX/0", "instagram:stalker")
 
 
 def _order(state: OrderState = OrderState.EXPIRED) -> Order:
