@@ -86,7 +86,9 @@ class RetentionOutcome:
         review: the decision as stored.
         erased: for a disposal, how many records had personal data erased, by kind.
         purged: the SQLite write-ahead log was checkpointed and truncated (always
-            ``True`` on other stores; ``False``: a reader held it, run ``purge`` again).
+            ``True`` on other stores; ``False``: a reader held it: call
+            :func:`~spo_tracker.storage.purge_erased_bytes` again, or run
+            ``spo-tracker retention purge``).
     """
 
     review: RetentionReview

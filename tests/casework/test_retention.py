@@ -61,9 +61,7 @@ def _alert() -> Alert:
     )
 
 
-def seed_case(
-    store: Store, *, state: OrderState = OrderState.EXPIRED, alert: bool = False
-) -> None:
+def seed_case(store: Store, *, state: OrderState = OrderState.EXPIRED, alert: bool = False) -> None:
     """Store the case."""
     with store.unit_of_work(Actor("PC 1", "officer"), at=london(2024, 3, 15, 15)) as uow:
         uow.defendants.add(builders.defendant("D1", identities=3))
@@ -243,15 +241,18 @@ def test_disposal_erases_the_personal_data_and_keeps_the_records(store: Store) -
     with store.unit_of_work(REVIEWER, at=DUE) as uow:
         defendant = uow.defendants.get("D1")
         assert [n.name for n in defendant.names] == [DISPOSED_NAME]
-        assert defendant.addresses == () and defendant.identities == ()
+        assert defendant.addresses == ()
+        assert defendant.identities == ()
         assert defendant.date_of_birth is None
         person = uow.protected_persons.get("P1", reason="check disposal")
         assert person.name == DISPOSED_NAME
-        assert person.restricted.address is None and person.restricted.places == ()
+        assert person.restricted.address is None
+        assert person.restricted.places == ()
         for key in ("I1", "I2"):
             incident = uow.incidents.get(key)
             assert (incident.summary, incident.evidence_refs) == ("", ())
-            assert incident.actor is None and incident.location is None
+            assert incident.actor is None
+            assert incident.location is None
         assert uow.orders.get("SPO-1").protected_person_ids == ("P1",)
 
 
