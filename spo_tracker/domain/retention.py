@@ -109,6 +109,12 @@ def _categories(value: object) -> tuple[RetentionCategory, ...]:
     return found
 
 
+def _assigned(value: Mapping[str, str]) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidValueError("assigned", value, "give a mapping of case id to category code")
+    return dict(value)
+
+
 @attrs.frozen
 class RetentionSchedule:
     """A force's retention schedule: its categories and the one SPO cases fall in by default.
@@ -127,7 +133,7 @@ class RetentionSchedule:
         default=MOPI_GROUPS, converter=_categories
     )
     default: str = "mopi-2"
-    assigned: Mapping[str, str] = attrs.field(factory=dict, converter=dict)
+    assigned: Mapping[str, str] = attrs.field(factory=dict, converter=_assigned)
 
     def __attrs_post_init__(self) -> None:
         self.category(self.default)

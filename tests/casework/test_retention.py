@@ -34,8 +34,8 @@ ENDED = london(2026, 3, 15, 0, 5)
 DUE = london(2036, 3, 15, 9)
 SUMMARY = "Jane Doe saw him outside 3 Safe House Lane"
 #: Values the disposal must remove, as they were stored.
-PERSONAL = ("Jane Doe", "Safe House Lane", "B15 2TT", "John Smith", "Jack Smith", "Old Road")
-PERSONAL += ("447700900123", "d1@example.org", "outside 3", "EX/0", "instagram:stalker")
+PERSONAL: tuple[str, ...] = ("Jane Doe", "Safe House Lane", "B15 2TT", "John Smith", "Jack Smith")
+PERSONAL += ("Old Road", "447700900123", "d1@example.org", "outside 3", "EX/0", "instagram:stalker")
 
 
 def _order(state: OrderState = OrderState.EXPIRED) -> Order:
