@@ -1297,7 +1297,10 @@ def _retention_review(args: argparse.Namespace) -> int:
             f"{review.case_id}: retained ({review.review_id}); next review {review.next_review}",
         )
         return 0
-    erased = ", ".join(f"{n:,} {kind}" for kind, n in outcome.erased.items())
+    erased = ", ".join(
+        f"{n:,} {kind.replace('_', ' ')}{'' if n == 1 else 's'}"
+        for kind, n in outcome.erased.items()
+    )
     _say(
         args, f"{review.case_id}: disposed of ({review.review_id}); personal data erased: {erased}"
     )
