@@ -32,7 +32,7 @@ def test_due_lists_the_case_on_its_review_day(
     database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """One line per case with its next review and category, then the count."""
-    code, out, err = _run(capsys, "retention", "due", "--at", DUE, "--database", database)
+    code, out, _ = _run(capsys, "retention", "due", "--at", DUE, "--database", database)
     assert code == 0
     assert out.startswith("D1: due 2036-03-15 (mopi-2 Other sexual, violent or serious")
     assert "1 case(s) due" in out
