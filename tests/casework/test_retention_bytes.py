@@ -57,7 +57,8 @@ def _rows_holding(url: str) -> dict[str, list[str]]:
 
 
 def test_no_postgres_row_holds_a_disposed_value(postgres_url: str) -> None:
-    """Every row of every table, as text, after the disposal: none holds a value."""
+    """Every row of every table in the schema (each row as text), after the disposal: none
+    holds a value."""
     with connect(postgres_url, clock=fixed_clock) as store:
         seed_case(store)
         before = _rows_holding(postgres_url)
