@@ -59,6 +59,9 @@ def test_retain_then_dispose(database: str, capsys: pytest.CaptureFixture[str]) 
     assert "Jane Doe" not in out
     with connect(database, clock=fixed_clock) as store:
         assert verify(store, deep=True).ok
+    code, out, _ = _run(capsys, "audit", "verify", "--deep", "--database", database)
+    assert code == 0
+    assert out.startswith("audit trail intact")
     assert _run(capsys, "retention", "purge", "--database", database)[0] == 0
 
 
