@@ -1255,6 +1255,126 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     key.set_defaults(handler=_audit_new_key)
 
 
+# --- retention review and disposal (MoPI) ------------------------------------------------
+
+
+def _retention_due(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import retention_due
+    from spo_tracker.storage import connect
+
+    with connect(_database(args)) as store:
+        due = retention_due(store, at=_now(args), actor=_actor())
+    for case in due:
+        last = case.last_decision
+        decided = (
+            "never reviewed"
+            if last is None
+            else f"last {last.decision.value} {last.decided_at.date()}"
+        )
+        blocks = [*case.live_orders, *case.open_alerts]
+        blocked = f"; disposal blocked by {', '.join(blocks)}" if blocks else ""
+        print(
+            f"{case.case_id}: due {case.next_review} ({case.category.code} "
+            f"{case.category.title}; last event {case.clear_day}; {decided}){blocked}"
+        )
+    _say(args, f"{len(due):,} case(s) due for retention review")
+    return 0
+
+
+def _retention_review(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import review_retention
+    from spo_tracker.storage import connect
+
+    with connect(_database(args)) as store:
+        outcome = review_retention(
+            store, args.case_id, decision=args.decision, reason=args.reason, at=_now(args),
+            actor=_actor(),
+        )  # fmt: skip
+    review = outcome.review
+    if review.next_review is not None:
+        _say(
+            args,
+            f"{review.case_id}: retained ({review.review_id}); next review {review.next_review}",
+        )
+        return 0
+    erased = ", ".join(
+        f"{n:,} {kind.replace('_', ' ')}{'' if n == 1 else 's'}"
+        for kind, n in outcome.erased.items()
+    )
+    _say(
+        args, f"{review.case_id}: disposed of ({review.review_id}); personal data erased: {erased}"
+    )
+    if not outcome.purged:
+        print(_BUSY_LOG, file=sys.stderr)
+    return 0
+
+
+_BUSY_LOG = (
+    "warning: the SQLite write-ahead log was in use, so erased values may stay in it: close "
+    "other connections and run `spo-tracker retention purge`"
+)
+
+
+def _retention_purge(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import connect, purge_erased_bytes
+
+    with connect(_database(args)) as store:
+        purged = purge_erased_bytes(store)
+    if not purged:
+        print(_BUSY_LOG, file=sys.stderr)
+        return 1
+    _say(args, "write-ahead log checkpointed and truncated")
+    return 0
+
+
+def _add_retention(commands: argparse._SubParsersAction[_Parser]) -> None:
+    retention = commands.add_parser(
+        "retention", help="review cases for retention or disposal (MoPI)"
+    )
+    actions = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    due = actions.add_parser(
+        "due",
+        help="list the cases due for retention review",
+        description="List the cases (a defendant with their orders, incidents and protected "
+        "persons) whose next MoPI review day has come: the review period of their retention "
+        "category (group 2, 10 years, by default) after their last event (an order ended, an "
+        "incident, the last review). A case with a live order is not listed. The listing is "
+        "audited.",
+    )
+    _database_option(due)
+    _when_option(due)
+    due.set_defaults(handler=_retention_due)
+    review = actions.add_parser(
+        "review",
+        help="record a decision to retain or dispose of a case",
+        description="Record a retention decision on case ID (the defendant's id) with its "
+        "reason. retain: the case is due again a review period from now. dispose: the "
+        "personal data of the defendant, the case's incidents and its protected persons is "
+        "erased (refused while an order is live or an alert open); the audit trail keeps "
+        "that, when, by whom and why.",
+    )
+    _database_option(review)
+    _when_option(review)
+    review.add_argument("case_id", metavar="ID", help="the case: the defendant's id")
+    review.add_argument(
+        "--decision", required=True, choices=("retain", "dispose"), help="the decision"
+    )
+    review.add_argument(
+        "--reason", required=True, help="why (recorded; kept after disposal, so name nobody)"
+    )
+    review.set_defaults(handler=_retention_review)
+    purge = actions.add_parser(
+        "purge",
+        help="checkpoint and truncate a SQLite database's write-ahead log after a disposal",
+        description="A disposal does this itself; run it when the disposal reported the log "
+        "in use. Exit code 1 if it is still in use. Nothing to do on PostgreSQL.",
+    )
+    _database_option(purge)
+    purge.set_defaults(handler=_retention_purge)
+
+
 # --- import and export (interchange) ------------------------------------------------------
 
 
@@ -1482,6 +1602,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_export(commands)
     _add_alerts(commands)
     _add_case(commands)
+    _add_retention(commands)
     _quiet_everywhere(parser)
     return parser
 

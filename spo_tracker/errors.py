@@ -39,6 +39,8 @@ __all__ = [
     "OutputWriteError",
     "PermissionDeniedError",
     "RecordConflictError",
+    "RetentionReasonMissingError",
+    "RetentionRefusedError",
     "SchemaVersionError",
     "SpoTrackerError",
     "StoreRetriesExhaustedError",
@@ -485,6 +487,30 @@ class PermissionDeniedError(SpoTrackerError, PermissionError):
         self.action = action
         self.reason = reason
         super().__init__(f"role {role!r} may not {action}: {reason}")
+
+
+class RetentionReasonMissingError(InvalidValueError):
+    """A retention decision was given without a reason (MoPI: every decision to retain is
+    recorded with its reason, and a disposal says why)."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__("reason", value, "a retention decision needs a reason")
+
+
+class RetentionRefusedError(SpoTrackerError, ValueError):
+    """A retention decision is refused: disposal of a case with a live order or an open
+    alert, or any decision on a case already disposed of; nothing was changed.
+
+    Attributes:
+        case_id: the case (its defendant's id).
+        reason: why not, naming the record that blocks it (an order or alert id, never a
+            person's details).
+    """
+
+    def __init__(self, case_id: str, reason: str) -> None:
+        self.case_id = case_id
+        self.reason = reason
+        super().__init__(f"retention decision on case {case_id!r} refused: {reason}")
 
 
 class OutputWriteError(SpoTrackerError, OSError):

@@ -75,6 +75,13 @@ from spo_tracker.storage._deep import (
     read_checkpoint,
     write_checkpoint,
 )
+from spo_tracker.storage._disposal import (
+    DISPOSED_NAME,
+    erase_defendant,
+    erase_incident,
+    erase_protected_person,
+    purge_erased_bytes,
+)
 from spo_tracker.storage._engine import (
     DatabaseUrl,
     current_revision,
@@ -99,6 +106,7 @@ from spo_tracker.storage._tables import METADATA
 
 __all__ = [
     "DEFAULT_URL",
+    "DISPOSED_NAME",
     "KEY_FILE_ENV",
     "METADATA",
     "RETIRED_END",
@@ -128,11 +136,15 @@ __all__ = [
     "database_files",
     "deliver_outbox",
     "display_url",
+    "erase_defendant",
+    "erase_incident",
+    "erase_protected_person",
     "head_revision",
     "ingest_incidents",
     "mask_url",
     "new_key_line",
     "outbox_entries",
+    "purge_erased_bytes",
     "read_checkpoint",
     "refuse_output_onto",
     "refuse_protected_output",

@@ -31,6 +31,7 @@ from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.ownership import CaseOwner
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails, Withheld
+from spo_tracker.domain.retention import RetentionReview
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware, instant_before
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
@@ -807,8 +808,8 @@ class UnitOfWork(abc.ABC):
 
     Attributes:
         defendants, protected_persons, incidents, orders, applications,
-            notification_duties, breach_reviews, alerts, compliance, case_owners: the
-            repositories.
+            notification_duties, breach_reviews, alerts, compliance, case_owners,
+            retention_reviews: the repositories.
         actor: who is acting (on every audit entry).
     """
 
@@ -845,6 +846,9 @@ class UnitOfWork(abc.ABC):
         self.alerts: Repository[Alert] = Repository(self, MAPPERS[Alert])
         self.compliance = ComplianceRepository(self, MAPPERS[ComplianceRecord])
         self.case_owners: Repository[CaseOwner] = Repository(self, MAPPERS[CaseOwner])
+        self.retention_reviews: Repository[RetentionReview] = Repository(
+            self, MAPPERS[RetentionReview]
+        )
 
     def __enter__(self) -> UnitOfWork:
         self._open = True

@@ -58,6 +58,7 @@ __all__ = [
     "OutboxRow",
     "ProtectedPersonRow",
     "RestrictedDetailsRow",
+    "RetentionReviewRow",
 ]
 
 NAMING_CONVENTION: Final = {
@@ -383,6 +384,31 @@ class ComplianceRecordRow(_Table, table=True):
     at_tz: str
     recorded_by: str | None = None
     note: str = _text()
+    revision: int
+
+
+# -- retention reviews (MoPI) -------------------------------------------------------------
+
+
+class RetentionReviewRow(_Table, table=True):
+    """One retention decision on a case (migration 0011): retain or dispose, why, who, when.
+
+    Decisions are never rewritten: each review is a new row, so the history of a
+    case's reviews stays (MoPI: record each retention decision).
+    """
+
+    __tablename__ = "retention_reviews"
+
+    review_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    decision: str
+    category: str
+    reason: str = _text()
+    decided_by: str
+    role: str
+    decided_at: _dt.datetime = _instant()
+    decided_at_tz: str
+    next_review: _dt.date | None = None
     revision: int
 
 
