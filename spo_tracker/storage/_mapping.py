@@ -9,7 +9,6 @@ validators run). Rows are never domain objects and never ``Cls(**row)``.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -53,7 +52,7 @@ from spo_tracker.domain.statutory_time import DayPeriod
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import _codec
 from spo_tracker.storage._crypto import PersonKeys
-from spo_tracker.storage._stored import READ_ERRORS, refused
+from spo_tracker.storage._stored import READ_ERRORS, read_json, refused
 from spo_tracker.storage._tables import (
     AlertRow,
     ApplicationRow,
@@ -403,7 +402,7 @@ class ProtectedPersonMapper(Mapper[ProtectedPerson]):
     def _build(root: ProtectedPersonRow, opened: bytes | None) -> ProtectedPerson:
         restricted = RestrictedDetails()
         if opened is not None:
-            restricted = _codec.load(json.loads(opened), RestrictedDetails)
+            restricted = _codec.load(read_json(opened), RestrictedDetails)
         return ProtectedPerson(person_id=root.person_id, name=root.name, restricted=restricted)
 
     def snapshot(self, obj: ProtectedPerson) -> dict[str, Any]:
