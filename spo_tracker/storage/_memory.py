@@ -21,9 +21,9 @@ import pendulum
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
 from spo_tracker.errors import (
-    DetailsDisposedError,
     ConcurrencyConflictError,
     ConstraintViolationError,
+    DetailsDisposedError,
     DuplicateRecordError,
     NotFoundError,
 )

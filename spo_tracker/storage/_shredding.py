@@ -13,9 +13,9 @@ import datetime as _dt
 from spo_tracker.domain.validators import check_text
 from spo_tracker.errors import DataKeyError, InvalidValueError
 from spo_tracker.storage._audit import Actor
-from spo_tracker.storage._base import UnitOfWork
+from spo_tracker.storage._base import Store, UnitOfWork
 from spo_tracker.storage._crypto import RotationReport, rotate
-from spo_tracker.storage._sql import SqlStore
+from spo_tracker.storage._sql import SqlRecords, SqlStore
 
 __all__ = ["KEY_DESTROYED", "KEY_ROTATED", "rotate_data_key", "shred_person_key"]
 
@@ -59,7 +59,7 @@ def shred_person_key(uow: UnitOfWork, person_id: str, *, reason: str) -> bool:
 
 
 def rotate_data_key(
-    store: SqlStore, *, actor: Actor, at: _dt.datetime | None = None, reason: str = ""
+    store: Store, *, actor: Actor, at: _dt.datetime | None = None, reason: str = ""
 ) -> RotationReport:
     """Re-wrap every protected person's key under the current data key (the last line of
     the key file), in one transaction, and record a ``data_key.rotated`` audit entry.
@@ -78,7 +78,9 @@ def rotate_data_key(
     if keyring is None:
         raise DataKeyError(None, "rotate", "no data key is given: give the key file")
     with store.unit_of_work(actor, at=at) as uow:
-        report = rotate(uow._records().person_keys.executor, keyring)
+        records = uow._records()
+        assert isinstance(records, SqlRecords)
+        report = rotate(records.person_keys.executor, keyring)
         changes = {"current": report.current, "rewrapped": report.rewrapped}
         uow._audit(KEY_ROTATED, "data_key", report.current, changes, reason)
         uow.commit()

@@ -46,9 +46,9 @@ from spo_tracker.storage._base import (
     Store,
     UnitOfWork,
 )
+from spo_tracker.storage._crypto import DataKeyring, PersonKeys
 from spo_tracker.storage._digests import batch_bytes, digest_bytes
 from spo_tracker.storage._engine import DatabaseUrl, translate, translating
-from spo_tracker.storage._crypto import DataKeyring, PersonKeys
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import (
     MAPPERS,

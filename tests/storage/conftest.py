@@ -14,9 +14,9 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
-from typing import Any
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
@@ -215,7 +215,7 @@ def plant_details(store: SqlStore, person_id: str, document: str) -> None:
 def data_keys_for_tests() -> DataKeyring:
     """The data keyring every test store uses (``SPO_TRACKER_DATA_KEY``, set in
     tests/conftest.py)."""
-    from spo_tracker.storage import data_keyring_from_environment
+    from spo_tracker.storage._crypto import data_keyring_from_environment
 
     found = data_keyring_from_environment(os.environ)
     assert found is not None

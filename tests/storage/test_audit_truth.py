@@ -37,9 +37,9 @@ from spo_tracker.storage import (
     write_checkpoint,
 )
 from spo_tracker.storage._audit import entry_hash
-from spo_tracker.storage._digests import batch_bytes
 from spo_tracker.storage._codec import canonical_json
 from spo_tracker.storage._crypto import PersonKeys, data_keyring_from_environment
+from spo_tracker.storage._digests import batch_bytes
 from spo_tracker.storage._keys import keyring_from_environment, new_key_line
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, fixed_clock

@@ -13,7 +13,6 @@ from typing import Any
 import attrs
 import pendulum
 import pytest
-import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -25,6 +25,7 @@ from spo_tracker.errors import (
 )
 from spo_tracker.storage import (
     METADATA,
+    _codec,
     connect,
     head_revision,
     ingest_incidents,
@@ -32,14 +33,13 @@ from spo_tracker.storage import (
     upgrade,
     verify,
 )
-from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import PendingEntry, chain
 from spo_tracker.storage._crypto import PersonKeys, data_keyring_from_environment
 from spo_tracker.storage._engine import make_engine, parse_url, run_downgrade
 from spo_tracker.storage._mapping import MAPPERS
 from spo_tracker.storage._sql import _entry_values
 from tests.storage import builders
-from tests.storage.conftest import ACTOR, NOW, PostgresServer, fixed_clock, data_keys_for_tests
+from tests.storage.conftest import ACTOR, NOW, PostgresServer, data_keys_for_tests, fixed_clock
 
 
 def _schema_diff(url: str) -> list[object]:

@@ -37,7 +37,6 @@ from spo_tracker.storage._tables import (
     OrderRow,
     OrderTermRow,
     OrderVersionRow,
-    RestrictedDetailsRow,
 )
 from tests.lifecycles import builders as lifecycle_builders
 from tests.storage import builders
