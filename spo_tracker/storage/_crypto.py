@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -232,6 +232,17 @@ class PersonKeys:
         self.executor = executor
         self.keyring = keyring
         self._deks: dict[str, bytes] = {}
+        self._rows: dict[str, Any] = {}
+
+    def preload(self, person_ids: Sequence[str]) -> None:
+        """Read the key rows of ``person_ids`` in one query (a bulk read then unwraps each
+        person's key without a query of its own)."""
+        wanted = [p for p in person_ids if p not in self._deks and p not in self._rows]
+        if not wanted or self.keyring is None:
+            return
+        stmt = sa.select(PERSON_KEYS.c.person_id, PERSON_KEYS.c.kek_id, PERSON_KEYS.c.wrapped)
+        for row in self.executor.execute(stmt.where(PERSON_KEYS.c.person_id.in_(wanted))):
+            self._rows[row.person_id] = row
 
     def _keyring(self) -> DataKeyring:
         if self.keyring is None:
@@ -239,6 +250,9 @@ class PersonKeys:
         return self.keyring
 
     def _row(self, person_id: str) -> Any:
+        found = self._rows.pop(person_id, None)
+        if found is not None:
+            return found
         stmt = sa.select(PERSON_KEYS.c.kek_id, PERSON_KEYS.c.wrapped).where(
             PERSON_KEYS.c.person_id == person_id
         )
@@ -306,6 +320,7 @@ class PersonKeys:
         """Destroy the person's key (the row stays as a tombstone); ``False`` if they had
         none (no restricted details were ever stored under a key) or it was destroyed."""
         self._deks.pop(person_id, None)
+        self._rows.pop(person_id, None)
         row = self._row(person_id)
         if row is None:
             self.executor.execute(

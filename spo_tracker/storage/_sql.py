@@ -340,6 +340,8 @@ class SqlRecords:
         with translating(self._url, kind=mapper.kind):
             for start in range(0, len(unique), 500):
                 part = unique[start : start + 500]
+                if mapper.restricted:
+                    self.person_keys.preload(part)
                 roots = self._session.execute(select(table).where(column.in_(part))).all()
                 children = {s.table: self._children(mapper, s, part) for s in mapper.children}
                 for row in roots:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,14 +29,14 @@ from spo_tracker.storage import (
     DataKeyring,
     InMemoryStore,
     SqlStore,
+    _crypto,
     connect,
-    data_keyring_from_environment,
     new_data_key_line,
     rotate_data_key,
     shred_person_key,
     verify,
 )
-from spo_tracker.storage import _crypto
+from spo_tracker.storage._crypto import data_keyring_from_environment
 from spo_tracker.storage._mapping import MAPPERS
 from spo_tracker.storage._tables import METADATA
 from tests.storage import builders
@@ -74,7 +73,7 @@ def _open(url: str, keyring: DataKeyring | None) -> SqlStore:
 
 
 @pytest.fixture
-def stored(url: str) -> Iterator[str]:
+def stored(url: str) -> str:
     """``url`` with P1 and P2 stored (address and places) under K1."""
     store = _open(url, K1)
     with store.unit_of_work(ACTOR) as uow:
@@ -82,7 +81,7 @@ def stored(url: str) -> Iterator[str]:
         uow.protected_persons.add(builders.person("P2"))
         uow.commit()
     store.close()
-    yield url
+    return url
 
 
 def _read(url: str, keyring: DataKeyring | None, person: str = "P1") -> ProtectedPerson:
@@ -193,7 +192,7 @@ def test_a_wrong_key_is_a_typed_error(stored: str) -> None:
     same_id = DataKeyring((DataKey("k1", bytes.fromhex(SECRET_2)),))
     with pytest.raises(DataKeyError, match="does not open with this data key") as wrong:
         _read(stored, same_id)
-    with pytest.raises(DataKeyError, match="'k1'.*keyring does not hold") as missing:
+    with pytest.raises(DataKeyError, match=r"'k1'.*keyring does not hold") as missing:
         _read(stored, K2)
     for error in (wrong.value, missing.value):
         _quotes_nothing(error)
@@ -372,7 +371,8 @@ def test_a_data_key_file_open_to_others_or_malformed_is_refused(tmp_path: Path) 
         assert SECRET_1 not in str(error.value)
     with pytest.raises(DataKeyError, match=DATA_KEY_ENV):
         data_keyring_from_environment({DATA_KEY_ENV: SECRET_1})
-    assert "secret" in repr(K1.current) and SECRET_1 not in repr(K1)
+    assert "secret" in repr(K1.current)
+    assert SECRET_1 not in repr(K1)
     assert new_data_key_line("k3").startswith("k3 ")
 
 
