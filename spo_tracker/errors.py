@@ -15,10 +15,12 @@ __all__ = [
     "BatchRejectedError",
     "ConcurrencyConflictError",
     "ConstraintViolationError",
+    "DataKeyError",
     "DatabaseBusyError",
     "DatabaseDriverMissingError",
     "DatabaseError",
     "DatabaseUnavailableError",
+    "DetailsDisposedError",
     "DuplicateRecordError",
     "EarlierRunError",
     "EventDeliveryError",
@@ -467,6 +469,47 @@ class AuditKeyError(SpoTrackerError, ValueError):
         self.reason = reason
         named = "" if key_id is None else f" {key_id!r}"
         super().__init__(f"audit key{named} ({source}): {reason}")
+
+
+class DataKeyError(SpoTrackerError, ValueError):
+    """A protected person's restricted details cannot be stored or read: no data key, a
+    key the keyring does not hold, or a ciphertext or wrapped key that does not open
+    (altered, or moved from another person's record).
+
+    The message names the key id, the source (a key file's path and line, an environment
+    variable) or the person's id; it never quotes a secret or the restricted details.
+
+    Attributes:
+        key_id: the key's id, if known.
+        source: where the key came from, or the record concerned.
+        reason: what is wrong, in one line.
+    """
+
+    def __init__(self, key_id: str | None, source: str, reason: str) -> None:
+        self.key_id = key_id
+        self.source = source
+        self.reason = reason
+        named = "" if key_id is None else f" {key_id!r}"
+        super().__init__(f"data key{named} ({source}): {reason}")
+
+
+class DetailsDisposedError(DataKeyError):
+    """A protected person's restricted details were disposed of: their key was destroyed
+    (crypto-shredding), so the details can no longer be read, from the database or any
+    backup of it.
+
+    Attributes:
+        person_id: the protected person's id.
+    """
+
+    def __init__(self, person_id: str) -> None:
+        self.person_id = person_id
+        super().__init__(
+            None,
+            f"protected person {person_id!r}",
+            "their restricted details were disposed of (their key was destroyed); "
+            "they cannot be read",
+        )
 
 
 class PermissionDeniedError(SpoTrackerError, PermissionError):

@@ -160,6 +160,9 @@ class PendingEvent:
 class Records(Protocol):
     """The primitive operations a backend provides inside one transaction."""
 
+    def shred_person_key(self, person_id: str) -> bool:
+        """Destroy the protected person's key (crypto-shredding); whether one was destroyed."""
+
     def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
         """The stored object and its revision, or ``None``; ``lock`` holds it for an update."""
 

@@ -25,6 +25,7 @@ import attrs
 from spo_tracker.domain.people import Defendant, NameUse, ProtectedPerson, RestrictedDetails
 from spo_tracker.storage._base import Store, UnitOfWork
 from spo_tracker.storage._sql import SqlStore
+from spo_tracker.storage._shredding import shred_person_key
 
 __all__ = [
     "DISPOSED_NAME",
@@ -42,8 +43,11 @@ def erase_protected_person(uow: UnitOfWork, person_id: str, *, reason: str) -> N
     """Erase one protected person's personal data: name and restricted details (address,
     places). The person's id stays, so the orders that protected them still read.
 
-    This is the one place a protected person's data is erased: a store that also
-    holds a per-person key (crypto-shredding) deletes it here.
+    This is the one place a protected person's data is erased. The details are
+    overwritten first (so the person still loads, with none), then the person's own
+    key is destroyed (:func:`~spo_tracker.storage.shred_person_key`, crypto-shredding):
+    a copy of the database taken before the disposal can no longer open them once the
+    data key of that time is retired (see docs/storage.md on backups).
 
     Raises:
         NotFoundError: no person is stored under ``person_id``.
@@ -51,6 +55,7 @@ def erase_protected_person(uow: UnitOfWork, person_id: str, *, reason: str) -> N
     revision = uow.protected_persons.revision(person_id)
     erased = ProtectedPerson(person_id, DISPOSED_NAME, RestrictedDetails())
     uow.protected_persons.update(erased, expected_revision=revision, reason=reason)
+    shred_person_key(uow, person_id, reason=reason)
 
 
 def erase_defendant(uow: UnitOfWork, defendant_id: str, *, reason: str) -> None:

@@ -52,7 +52,8 @@ from spo_tracker.domain.retention import RetentionReview
 from spo_tracker.domain.statutory_time import DayPeriod
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import _codec
-from spo_tracker.storage._stored import READ_ERRORS, refused
+from spo_tracker.storage._crypto import PersonKeys
+from spo_tracker.storage._stored import READ_ERRORS, read_json, refused
 from spo_tracker.storage._tables import (
     AlertRow,
     ApplicationRow,
@@ -184,6 +185,11 @@ class Mapper(Generic[T]):
     def domain_revision(self, obj: T) -> int | None:
         """The revision the domain object carries, if it carries one."""
         return int(getattr(obj, "revision")) if self.revisioned else None  # noqa: B009
+
+    def bound(self, keys: PersonKeys | None) -> Mapper[T]:
+        """This mapper for one unit of work, with its persons' keys (itself, unless the
+        aggregate holds sealed details)."""
+        return self
 
     def from_domain(self, obj: T, revision: int) -> RowSet:
         """The rows that store ``obj`` at ``revision``."""
@@ -373,7 +379,14 @@ _REDACTED = "restricted details changed (their contents are not written to the a
 
 
 class ProtectedPersonMapper(Mapper[ProtectedPerson]):
-    """A protected person; the restricted details go to their own table."""
+    """A protected person; the restricted details go to their own table, sealed under the
+    person's own key (:mod:`spo_tracker.storage._crypto`).
+
+    The mapper in :data:`MAPPERS` has no keys: the SQL store binds one to its unit of
+    work's :class:`~spo_tracker.storage._crypto.PersonKeys` (:meth:`Mapper.bound`).
+    Details are sealed and opened outside the domain checks, so that a key problem is a
+    :class:`~spo_tracker.errors.DataKeyError`, never a stored-record error.
+    """
 
     kind = "protected_person"
     domain = ProtectedPerson
@@ -383,21 +396,54 @@ class ProtectedPersonMapper(Mapper[ProtectedPerson]):
     children = (ChildSpec(RestrictedDetailsRow, ("person_id",)),)
     restricted = True
 
+    def __init__(self, keys: PersonKeys | None = None) -> None:
+        self._keys = keys
+
+    def bound(self, keys: PersonKeys | None) -> Mapper[ProtectedPerson]:
+        return ProtectedPersonMapper(keys)
+
+    def _person_keys(self) -> PersonKeys:
+        if self._keys is None:
+            return PersonKeys(None, None)  # raises DataKeyError, naming the missing key
+        return self._keys
+
     def from_domain(self, obj: ProtectedPerson, revision: int) -> RowSet:
-        details = _codec.dump(obj.restricted, RestrictedDetails)
-        restricted = RestrictedDetailsRow(
-            person_id=obj.person_id, address=details["address"], places=details["places"]
-        )
+        sealed = None
+        if obj.restricted != RestrictedDetails():
+            text = _codec.canonical_json(_codec.dump(obj.restricted, RestrictedDetails))
+            sealed = self._person_keys().seal(obj.person_id, text.encode())
+        restricted = RestrictedDetailsRow(person_id=obj.person_id, sealed=sealed)
         root = ProtectedPersonRow(person_id=obj.person_id, name=obj.name, revision=revision)
         return RowSet(root, {RestrictedDetailsRow: [restricted]})
 
-    def to_domain(self, rows: RowSet) -> ProtectedPerson:
-        root: ProtectedPersonRow = rows.root
+    def _opened(self, rows: RowSet) -> bytes | None:
+        """The plaintext of the stored details (``None``: none recorded).
+
+        Raises:
+            DataKeyError: no data key, or the details do not open.
+            DetailsDisposedError: the person's key was destroyed.
+        """
         found = rows.of(RestrictedDetailsRow)
+        if not found or found[0].sealed is None:
+            return None
+        return self._person_keys().open(rows.root.person_id, found[0].sealed)
+
+    def from_rows(self, rows: RowSet) -> ProtectedPerson:
+        opened = self._opened(rows)  # a key problem is raised as it is
+        try:
+            return self._build(rows.root, opened)
+        except READ_ERRORS as error:
+            failure = error
+        raise refused(self.kind, rows.root.person_id, failure)
+
+    def to_domain(self, rows: RowSet) -> ProtectedPerson:
+        return self._build(rows.root, self._opened(rows))
+
+    @staticmethod
+    def _build(root: ProtectedPersonRow, opened: bytes | None) -> ProtectedPerson:
         restricted = RestrictedDetails()
-        if found:
-            data = {"address": found[0].address, "places": found[0].places}
-            restricted = _codec.load(data, RestrictedDetails)
+        if opened is not None:
+            restricted = _codec.load(read_json(opened), RestrictedDetails)
         return ProtectedPerson(person_id=root.person_id, name=root.name, restricted=restricted)
 
     def snapshot(self, obj: ProtectedPerson) -> dict[str, Any]:
@@ -422,7 +468,7 @@ class ProtectedPersonMapper(Mapper[ProtectedPerson]):
     def holds_restricted(rows: RowSet) -> bool:
         """Whether the stored restricted compartment has anything in it."""
         found = rows.of(RestrictedDetailsRow)
-        return bool(found) and (found[0].address is not None or bool(found[0].places))
+        return bool(found) and found[0].sealed is not None
 
 
 class IncidentMapper(PersonalDataMapper[Incident]):

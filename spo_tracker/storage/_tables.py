@@ -26,6 +26,7 @@ from sqlalchemy import (
     Column,
     ForeignKeyConstraint,
     Index,
+    LargeBinary,
     MetaData,
     Text,
     UniqueConstraint,
@@ -56,6 +57,7 @@ __all__ = [
     "OrderTermRow",
     "OrderVersionRow",
     "OutboxRow",
+    "PersonKeyRow",
     "ProtectedPersonRow",
     "RestrictedDetailsRow",
     "RetentionReviewRow",
@@ -159,14 +161,27 @@ class ProtectedPersonRow(_Table, table=True):
 
 
 class RestrictedDetailsRow(_Table, table=True):
-    """The restricted compartment: address and places. Every read is audited."""
+    """The restricted compartment: address and places, sealed under the person's own key
+    (:mod:`spo_tracker.storage._crypto`); ``NULL`` when nothing is recorded. Every read is
+    audited."""
 
     __tablename__ = "protected_person_restricted"
     __table_args__ = (ForeignKeyConstraint(["person_id"], ["protected_persons.person_id"]),)
 
     person_id: str = Field(primary_key=True)
-    address: dict[str, Any] | None = _json(nullable=True)
-    places: list[Any] = _json()
+    sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary(), nullable=True))
+
+
+class PersonKeyRow(_Table, table=True):
+    """A protected person's key, wrapped by the data key ``kek_id`` (held outside the
+    database). Both ``NULL``: the key was destroyed (crypto-shredding). No foreign key: the
+    key is drawn before the person's row is written, and outlives nothing else."""
+
+    __tablename__ = "person_keys"
+
+    person_id: str = Field(primary_key=True)
+    kek_id: str | None = Field(default=None, nullable=True)
+    wrapped: bytes | None = Field(default=None, sa_column=Column(LargeBinary(), nullable=True))
 
 
 # -- incidents --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ PostgreSQL; the tampering is planted with SQL, as an owner who drops the trigger
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ from spo_tracker.storage import (
     write_checkpoint,
 )
 from spo_tracker.storage._audit import entry_hash
+from spo_tracker.storage._codec import canonical_json
+from spo_tracker.storage._crypto import PersonKeys, data_keyring_from_environment
 from spo_tracker.storage._digests import batch_bytes
 from spo_tracker.storage._keys import keyring_from_environment, new_key_line
 from tests.storage import builders
@@ -383,12 +386,15 @@ def test_a_rewritten_chain_is_caught_with_the_key(url: str) -> None:
 
 
 def _set_postcode(url: str, postcode: str) -> None:
+    """Rewrite P1's postcode with SQL, as someone holding the data key could."""
     table = METADATA.tables["protected_person_restricted"]
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        address = dict(conn.execute(sa.select(table.c.address)).scalar_one())
-        address["postcode"] = postcode
-        conn.execute(sa.update(table).values(address=address))
+        keys = PersonKeys(conn, data_keyring_from_environment(os.environ))
+        details = json.loads(keys.open("P1", conn.execute(sa.select(table.c.sealed)).scalar_one()))
+        details["address"]["postcode"] = postcode
+        sealed = keys.seal("P1", canonical_json(details).encode())
+        conn.execute(sa.update(table).values(sealed=sealed))
     engine.dispose()
 
 

@@ -1,7 +1,7 @@
 """Retention reviews (MoPI): each decision to retain or dispose of a case.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06
 
 ``retention_reviews`` keeps every retention decision on a case (a defendant
@@ -21,7 +21,7 @@ from alembic import op
 from spo_tracker.storage._types import UtcInstant
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
