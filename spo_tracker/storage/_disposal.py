@@ -24,8 +24,8 @@ import attrs
 
 from spo_tracker.domain.people import Defendant, NameUse, ProtectedPerson, RestrictedDetails
 from spo_tracker.storage._base import Store, UnitOfWork
-from spo_tracker.storage._sql import SqlStore
 from spo_tracker.storage._shredding import shred_person_key
+from spo_tracker.storage._sql import SqlStore
 
 __all__ = [
     "DISPOSED_NAME",
