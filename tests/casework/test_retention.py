@@ -14,11 +14,12 @@ import attrs
 import pendulum
 import pytest
 
-from spo_tracker.casework import retention_due, review_alert, review_retention
+from spo_tracker.casework import retention_due, review_alert, review_retention, run_detection
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.orders import Order, OrderState
 from spo_tracker.domain.retention import RetentionDecision, RetentionSchedule
 from spo_tracker.errors import (
+    DetailsDisposedError,
     NotFoundError,
     RetentionReasonMissingError,
     RetentionRefusedError,
@@ -254,6 +255,23 @@ def test_disposal_erases_the_personal_data_and_keeps_the_records(store: Store) -
             assert incident.actor is None
             assert incident.location is None
         assert uow.orders.get("SPO-1").protected_person_ids == ("P1",)
+
+
+def test_disposal_destroys_the_persons_own_key_and_detection_still_runs(store: Store) -> None:
+    """Crypto-shredding: after the details are overwritten the person's key is destroyed
+    (audited), details can never be stored for them again, and the whole force's
+    detection and reports still load the disposed person (with no details)."""
+    review_retention(store, "D1", decision="dispose", reason="gone", at=DUE, actor=REVIEWER)
+    destroyed = [e for e in store.audit_entries() if e.event == "protected_person.key_destroyed"]
+    assert [(e.subject_id, e.reason) for e in destroyed] == [("P1", "gone")]
+    # The whole force's detection still loads the disposed person (no details, no error).
+    run_detection(store, at=london(2037, 1, 1), actor=REVIEWER)
+    if isinstance(store, SqlStore):
+        with store.unit_of_work(REVIEWER, at=DUE) as uow:
+            person = uow.protected_persons.get("P1", reason="check disposal")
+            again = attrs.evolve(person, restricted=builders.person("P1").restricted)
+            with pytest.raises(DetailsDisposedError):
+                uow.protected_persons.update(again, reason="try to store details again")
 
 
 def test_the_trail_shows_who_disposed_when_and_why_and_holds_no_personal_value(
