@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import random
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -40,8 +41,21 @@ NewStore = Callable[[], contextlib.AbstractContextManager[Store]]
 _numbers = itertools.count(1)
 
 
+class Histories:
+    """The demo scenario, and fresh stores on one backend to record histories of it in."""
+
+    def __init__(self, scenario: Scenario, new_store: NewStore) -> None:
+        self.scenario = scenario
+        self.new_store = new_store
+
+    def __repr__(self) -> str:  # Hypothesis prints it with a failing example: keep it short
+        return "Histories(demo scenario)"
+
+
 @pytest.fixture(params=BACKENDS)
-def new_store(request: pytest.FixtureRequest, sqlite_template: Path) -> Iterator[NewStore]:
+def histories(
+    request: pytest.FixtureRequest, sqlite_template: Path, scenario: Scenario
+) -> Iterator[Histories]:
     """Makes a fresh, empty store on each backend, one per generated history (closed when
     its ``with`` block ends: PostgreSQL's connections are shared with other test runs)."""
     folder = Path(tempfile.mkdtemp(prefix="spo-incremental-"))
@@ -66,7 +80,7 @@ def new_store(request: pytest.FixtureRequest, sqlite_template: Path) -> Iterator
         if server is not None:
             server.drop_later(name)  # dropped at once, in the background
 
-    yield make
+    yield Histories(scenario, make)
     shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -75,38 +89,46 @@ def _stored(store: Store) -> dict[str, Alert]:
         return uow.alerts.get_many(uow.alerts.ids())
 
 
-def _split(incidents: list[Incident], cuts: list[int]) -> list[list[Incident]]:
-    """``incidents`` cut at ``cuts`` (positions), empty parts kept: a run with nothing new."""
-    bounds = [0, *sorted(cuts), len(incidents)]
-    return [incidents[a:b] for a, b in itertools.pairwise(bounds)]
-
-
 _SETTINGS = settings(
-    max_examples=12,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
+#: Where a history is cut into ingests, in ten-thousandths of its length.
+_CUTS = st.lists(st.integers(0, 10_000), min_size=1, max_size=5)
+
+
+def _split(incidents: list[Incident], cuts: list[int]) -> list[list[Incident]]:
+    """``incidents`` cut at ``cuts`` (ten-thousandths of the length), empty parts kept: a
+    run with nothing new."""
+    bounds = [0, *sorted(c * len(incidents) // 10_000 for c in cuts), len(incidents)]
+    return [incidents[a:b] for a, b in itertools.pairwise(bounds)]
+
+
 @_SETTINGS
-@given(data=st.data())
+@given(
+    shuffle=st.randoms(use_true_random=False),
+    cuts=_CUTS,
+    hours=st.lists(st.integers(0, 24 * 50), min_size=6, max_size=6),
+)
 def test_incremental_runs_store_what_full_runs_store(
-    new_store: NewStore, scenario: Scenario, data: st.DataObject
+    histories: Histories,
+    shuffle: random.Random,
+    cuts: list[int],
+    hours: list[int],
 ) -> None:
     """Ingests in any order, each followed by a run at a later (or the same) instant: the
     incremental runs end with exactly the stored alerts of full runs after the same ingests.
     """
-    incidents = data.draw(st.permutations(list(scenario.all_incidents())), label="order")
-    cuts = data.draw(st.lists(st.integers(0, len(incidents)), max_size=5), label="cuts")
+    scenario, new_store = histories.scenario, histories.new_store
+    incidents = sorted(scenario.all_incidents(), key=lambda i: i.incident_id)
+    shuffle.shuffle(incidents)
     parts = _split(incidents, cuts)
-    # Instants from a week before the first incident to NOW, nondecreasing: each run can
-    # leave incidents in its future for the next run to find.
-    hours = data.draw(
-        st.lists(st.integers(0, 24 * 50), min_size=len(parts), max_size=len(parts)),
-        label="hours",
-    )
-    start = pendulum.datetime(2026, 1, 26, tz="Europe/London")
-    instants = [start.add(hours=h) for h in sorted(hours)]
+    # Instants up to 50 days before NOW (before the first incident), nondecreasing: a run
+    # can leave incidents in its future for the next run to find.
+    instants = [NOW.subtract(hours=h) for h in sorted(hours[: len(parts)], reverse=True)]
     instants[-1] = NOW  # the last run sees everything
     with new_store() as incremental, new_store() as full:
         _compare_with_full_runs(scenario, parts, instants, incremental, full)
@@ -133,14 +155,14 @@ def _compare_with_full_runs(
 
 
 @_SETTINGS
-@given(data=st.data())
+@given(cuts=_CUTS)
 def test_incremental_runs_over_a_history_in_time_order_store_one_full_runs_alerts(
-    new_store: NewStore, scenario: Scenario, data: st.DataObject
+    histories: Histories, cuts: list[int]
 ) -> None:
     """Incidents arriving in time order, a run as of NOW after each ingest: the stored
     alerts are exactly those of one full run over the whole history."""
+    scenario, new_store = histories.scenario, histories.new_store
     incidents = sorted(scenario.all_incidents(), key=lambda i: (i.occurred_at, i.incident_id))
-    cuts = data.draw(st.lists(st.integers(0, len(incidents)), max_size=6), label="cuts")
     with new_store() as incremental, new_store() as once:
         for store in (incremental, once):
             store_records(store, scenario)
