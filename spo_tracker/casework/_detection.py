@@ -410,8 +410,10 @@ class DetectionRun:
 def merge_alerts(stored: Alert, found: Alert) -> Alert:
     """The alert to keep when ``found`` is raised again over the ``stored`` one.
 
-    Every detection run reads the whole history before its ``at`` (``since``
-    does not narrow the read), so ``found`` is a complete judgement: it
+    A detection run judges each defendant it reads on the whole of their
+    history before its ``at`` (a full run reads every defendant; an
+    incremental one, those with incidents recorded since the last run), so
+    ``found`` is a complete judgement: it
     replaces everything detection put in the stored alert (evidence, count,
     first-seen, last-seen and breach times, severity, explanation, title,
     flags, protected persons, windows and deadline). Evidence can therefore
