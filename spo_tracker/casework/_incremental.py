@@ -34,7 +34,8 @@ A run is full, reading every incident, when: it is asked to be
 watermark; an order, defendant or protected person was created or changed
 since the watermark (an order's terms or dates, an identity linked to a
 defendant or a protected person's places can re-attribute or re-judge old
-incidents); or the detection settings differ from the last run's.
+incidents); a stored incident was changed (it may have belonged to another
+defendant before); or the detection settings differ from the last run's.
 """
 
 from __future__ import annotations
@@ -59,9 +60,10 @@ __all__ = ["RUN_EVENT", "Watermark", "config_digest", "full_run_reason", "touche
 RUN_EVENT: Final = "detection.run"
 #: Records whose change can re-attribute or re-judge incidents already stored.
 _INPUT_KINDS: Final = frozenset({"order", "defendant", "protected_person"})
-#: Entries on those records that change nothing (reads and disclosures, audited as such).
-_READ_EVENTS: Final = frozenset(
-    {"protected_person.restricted_read", "casefile.read", "casefile.written"}
+#: Entries on those records that change nothing (reads and disclosures, audited as such),
+#: and the one entry on an incident that changes no stored incident: its creation.
+_HARMLESS_EVENTS: Final = frozenset(
+    {"protected_person.restricted_read", "casefile.read", "casefile.written", "incident.created"}
 )
 
 
@@ -121,11 +123,14 @@ def full_run_reason(
         return "no earlier run left a watermark"
     if previous.config != config:
         return "the detection settings differ from the last run's"
-    kinds = _INPUT_KINDS | {f"{k}_batch" for k in _INPUT_KINDS}
+    # A stored incident changed can leave the defendant it was attributed to before.
+    kinds = _INPUT_KINDS | {f"{k}_batch" for k in _INPUT_KINDS} | {"incident"}
     for entry in store.audit_entries_between(previous.through, head, kinds=kinds):
-        if entry.event not in _READ_EVENTS:
+        if entry.event not in _HARMLESS_EVENTS:
             kind = entry.subject_kind.removesuffix("_batch").replace("_", " ")
-            return f"a {kind} changed since the last run ({entry.event}, audit entry {entry.seq})"
+            article = "an" if kind[0] in "aeiou" else "a"
+            where = f"{entry.event}, audit entry {entry.seq}"
+            return f"{article} {kind} changed since the last run ({where})"
     return None
 
 

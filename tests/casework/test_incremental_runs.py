@@ -79,8 +79,23 @@ def test_an_order_changed_since_the_last_run_makes_the_next_run_full(
         uow.commit()
     run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
     assert run.full_reason is not None
-    assert run.full_reason.startswith("a order changed since the last run (")
+    assert run.full_reason.startswith("an order changed since the last run (")
     assert run_detection(store, at=NOW, actor=DEMO_ACTOR).incremental
+
+
+def test_a_stored_incident_changed_makes_the_next_run_full(
+    half_run: tuple[Store, list[Incident]],
+) -> None:
+    """A changed incident may have left another defendant's alerts: every incident is read."""
+    store, _ = half_run
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        key = sorted(uow.incidents.ids())[0]
+        incident = uow.incidents.get(key)
+        uow.incidents.update(attrs.evolve(incident, summary="corrected by the records team"))
+        uow.commit()
+    run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    assert run.full_reason is not None
+    assert run.full_reason.startswith("an incident changed since the last run (incident.changed")
 
 
 def test_reading_protected_persons_does_not_make_a_run_full(
