@@ -653,7 +653,8 @@ def run_detection(
     Raises:
         NaiveDatetimeError: ``at`` or ``since`` has no time zone.
         InvalidValueError: ``since`` is after ``at``, ``actor`` is not an Actor,
-            ``records`` is not StoredRecords or ``progress`` is not callable.
+            ``records`` is not StoredRecords, ``progress`` is not callable or ``full``
+            is not a bool.
         EarlierRunError: a detection run as of a later instant is stored (nothing is
             read or stored).
         ConstraintViolationError: an alert could not be stored (nothing is stored).
@@ -665,13 +666,15 @@ def run_detection(
     if start is not None and instant_before(until, start):
         raise InvalidValueError("since", since, f"is after at={until.isoformat()}")
     _check_run_arguments(records, progress)
+    if not isinstance(full, bool):
+        raise InvalidValueError("full", full, "is not True or False")
     _refuse_earlier(store, until)
     say = _quiet if progress is None else progress
     # The watermark first, before anything is read: what commits after it is the next run's.
     head = store.audit_head()
     through = None if head is None else head[0]
     previous, digest = Watermark.latest(store), config_digest(config)
-    why = full_run_reason(store, previous, head=through, config=digest, full=bool(full))
+    why = full_run_reason(store, previous, head=through, config=digest, full=full)
     loaded = load_records(store, actor=actor, at=until) if records is None else records
     new: int | None = None
     if why is None:

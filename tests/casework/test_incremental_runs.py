@@ -17,6 +17,7 @@ from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import Store
 from tests.casework.builders import store_incidents, store_records
 
@@ -96,6 +97,13 @@ def test_a_stored_incident_changed_makes_the_next_run_full(
     run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
     assert run.full_reason is not None
     assert run.full_reason.startswith("an incident changed since the last run (incident.changed")
+
+
+def test_full_must_be_true_or_false(half_run: tuple[Store, list[Incident]]) -> None:
+    """``full="no"`` is a typed error naming ``full``, not a full run by accident."""
+    store, _ = half_run
+    with pytest.raises(InvalidValueError, match="full"):
+        run_detection(store, at=NOW, actor=DEMO_ACTOR, full="no")  # type: ignore[arg-type]
 
 
 def test_reading_protected_persons_does_not_make_a_run_full(
