@@ -75,7 +75,9 @@ def _summary(store: Store, incident_id: str) -> str:
         return uow.incidents.get(incident_id).summary
 
 
-def _application(state: ApplicationState, **changes: object) -> Application:
+def _application(
+    state: ApplicationState, determined_at: pendulum.DateTime | None = None
+) -> Application:
     app = Application(
         application_id="APP-2",
         defendant_id="D1",
@@ -86,7 +88,7 @@ def _application(state: ApplicationState, **changes: object) -> Application:
         laid_at=london(2024, 3, 1, 10),
         area_connection=AreaConnection.RESIDES_IN_AREA,
     )
-    return attrs.evolve(app, **changes)
+    return attrs.evolve(app, determined_at=determined_at)
 
 
 # -- 1. another live case's evidence is kept --------------------------------------------
