@@ -1294,7 +1294,7 @@ def _retention_due(args: argparse.Namespace) -> int:
             if last is None
             else f"last {last.decision.value} {last.decided_at.date()}"
         )
-        blocks = [*case.live_orders, *case.open_alerts]
+        blocks = [*case.live_orders, *case.pending, *case.open_alerts]
         blocked = f"; disposal blocked by {', '.join(blocks)}" if blocks else ""
         print(
             f"{case.case_id}: due {case.next_review} ({case.category.code} "
@@ -1308,11 +1308,14 @@ def _retention_review(args: argparse.Namespace) -> int:
     from spo_tracker.casework import review_retention
     from spo_tracker.storage import connect
 
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with connect(
+        _database(args), data_keyring=_data_keyring(args), audit_keyring=_audit_keyring(args)
+    ) as store:
         outcome = review_retention(
             store, args.case_id, decision=args.decision, reason=args.reason, at=_now(args),
             actor=_actor(),
         )  # fmt: skip
+        keyed = store.keyring is not None
     review = outcome.review
     if review.next_review is not None:
         _say(
@@ -1321,15 +1324,30 @@ def _retention_review(args: argparse.Namespace) -> int:
         )
         return 0
     erased = ", ".join(
-        f"{n:,} {kind.replace('_', ' ')}{'' if n == 1 else 's'}"
-        for kind, n in outcome.erased.items()
+        _plural(n, kind.replace("_", " ")) for kind, n in outcome.erased.items() if n
     )
     _say(
         args, f"{review.case_id}: disposed of ({review.review_id}); personal data erased: {erased}"
     )
     if not outcome.purged:
         print(_BUSY_LOG, file=sys.stderr)
+    if not keyed:
+        print(_UNKEYED, file=sys.stderr)
     return 0
+
+
+def _plural(n: int, noun: str) -> str:
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n:,} {noun[:-1]}ies" if noun.endswith("y") else f"{n:,} {noun}s"
+
+
+_UNKEYED = (
+    "warning: this store's audit trail has no audit key, so the digests it keeps of the "
+    "disposed records are plain SHA-256: anyone holding the trail can confirm a guessed "
+    "name or address against them. Seal the trail with an audit key (docs/storage.md, "
+    "docs/retention.md)"
+)
 
 
 _BUSY_LOG = (
@@ -1363,8 +1381,9 @@ def _add_retention(commands: argparse._SubParsersAction[_Parser]) -> None:
         description="List the cases (a defendant with their orders, incidents and protected "
         "persons) whose next MoPI review day has come: the review period of their retention "
         "category (group 2, 10 years, by default) after their last event (an order ended, an "
-        "incident, the last review). A case with a live order is not listed. The listing is "
-        "audited.",
+        "incident, an application determined, the last review). A case with a live order or "
+        "a pending application or appeal is not listed; a disposed case is listed again when "
+        "it holds data stored since. The listing is audited.",
     )
     _database_option(due)
     _when_option(due)
@@ -1374,12 +1393,15 @@ def _add_retention(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="record a decision to retain or dispose of a case",
         description="Record a retention decision on case ID (the defendant's id) with its "
         "reason. retain: the case is due again a review period from now. dispose: the "
-        "personal data of the defendant, the case's incidents and its protected persons is "
-        "erased (refused while an order is live or an alert open); the audit trail keeps "
-        "that, when, by whom and why.",
+        "personal data of the defendant, their notification duties, the case's incidents and "
+        "its protected persons is erased (refused while an order is live, an alert open, an "
+        "application or appeal pending); the audit trail keeps that, when, by whom and why. "
+        "The reason may not name anyone of the case. On a store without an audit key a "
+        "disposal warns that the trail's digests are unkeyed.",
     )
     _database_option(review)
     _when_option(review)
+    _audit_key_option(review)
     review.add_argument("case_id", metavar="ID", help="the case: the defendant's id")
     review.add_argument(
         "--decision", required=True, choices=("retain", "dispose"), help="the decision"

@@ -42,6 +42,7 @@ __all__ = [
     "PermissionDeniedError",
     "RecordConflictError",
     "RetentionReasonMissingError",
+    "RetentionReasonNamesPersonError",
     "RetentionRefusedError",
     "SchemaVersionError",
     "SpoTrackerError",
@@ -540,9 +541,39 @@ class RetentionReasonMissingError(InvalidValueError):
         super().__init__("reason", value, "a retention decision needs a reason")
 
 
+class _ReasonWithheld:
+    """Stands for a refused reason in a message: it names a person, so it is not quoted."""
+
+    def __repr__(self) -> str:
+        return "<value withheld: it names personal data>"
+
+
+class RetentionReasonNamesPersonError(InvalidValueError):
+    """A retention decision's reason holds personal data of the case (a name, an address
+    line, a postcode). The reason is kept on record and in the audit trail after disposal
+    (MoPI: the decision and why), so it must name nobody; nothing was changed.
+
+    Attributes:
+        case_id: the case (its defendant's id).
+        kinds: what kinds of value it holds (``name``, ``address``...), never the values.
+    """
+
+    def __init__(self, case_id: str, kinds: Sequence[str]) -> None:
+        self.case_id = case_id
+        self.kinds = tuple(kinds)
+        super().__init__(
+            "reason",
+            _ReasonWithheld(),
+            f"names personal data of case {case_id!r} ({', '.join(self.kinds)}); the reason "
+            "is kept after disposal: say why without naming anyone or anywhere",
+        )
+
+
 class RetentionRefusedError(SpoTrackerError, ValueError):
-    """A retention decision is refused: disposal of a case with a live order or an open
-    alert, or any decision on a case already disposed of; nothing was changed.
+    """A retention decision is refused: disposal of a case with a live order, an open
+    alert, an application not yet determined or an ended order under appeal; a decision
+    dated before the case's last one; any decision on a case already disposed of that
+    holds no data since; nothing was changed.
 
     Attributes:
         case_id: the case (its defendant's id).

@@ -43,6 +43,7 @@ import pendulum
 
 from spo_tracker.domain.limits import LONG_TEXT_MAX_LENGTH
 from spo_tracker.domain.statutory_time import as_london_date, corresponding_date, ensure_aware
+from spo_tracker.domain.textfold import compact
 from spo_tracker.domain.validators import check_text, identifier, non_empty_text
 from spo_tracker.errors import InvalidValueError, RetentionReasonMissingError, UnknownCodeError
 
@@ -54,6 +55,7 @@ __all__ = [
     "RetentionDecision",
     "RetentionReview",
     "RetentionSchedule",
+    "blank_reason",
     "case_clear_day",
     "next_review_day",
     "retention_decision",
@@ -177,6 +179,7 @@ def case_clear_day(
     order_end_days: Iterable[_dt.date | None],
     incident_times: Iterable[_dt.datetime],
     last_review_at: _dt.datetime | None = None,
+    decided_times: Iterable[_dt.datetime] = (),
 ) -> pendulum.Date | None:
     """The day a case's clear period starts from: its last event, as a London day.
 
@@ -188,8 +191,11 @@ def case_clear_day(
         order_end_days: the last day of each order (``None`` for one without an end).
         incident_times: when each incident happened (aware).
         last_review_at: when the last retention review was decided (aware), if any.
+        decided_times: when each of the case's applications was determined or
+            withdrawn (aware): a refused or withdrawn application is a case event too.
     """
     days: list[_dt.date | None] = list(order_end_days)
+    days.extend(as_london_date(ensure_aware(t, field="determined_at")) for t in decided_times)
     days.extend(as_london_date(ensure_aware(t, field="occurred_at")) for t in incident_times)
     if last_review_at is not None:
         days.append(as_london_date(ensure_aware(last_review_at, field="last_review_at")))
@@ -220,8 +226,14 @@ def _decided_at(value: object) -> pendulum.DateTime:
     return ensure_aware(value, field="decided_at")
 
 
+def blank_reason(value: object) -> bool:
+    """Whether ``value`` is no reason: not text, or text with nothing visible once folded
+    (spaces, and invisible characters such as U+200B or U+2060, are nothing)."""
+    return not isinstance(value, str) or not compact(value)
+
+
 def _reason(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
+    if blank_reason(value):
         raise RetentionReasonMissingError(value)
     check_text("reason", value, max_length=LONG_TEXT_MAX_LENGTH, multiline=True)
 

@@ -87,6 +87,7 @@ from spo_tracker.storage._disposal import (
     DISPOSED_NAME,
     erase_defendant,
     erase_incident,
+    erase_notification_duty,
     erase_protected_person,
     purge_erased_bytes,
 )
@@ -153,6 +154,7 @@ __all__ = [
     "display_url",
     "erase_defendant",
     "erase_incident",
+    "erase_notification_duty",
     "erase_protected_person",
     "head_revision",
     "ingest_incidents",

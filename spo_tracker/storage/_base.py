@@ -282,6 +282,19 @@ class Repository(Generic[T]):
         self._uow._seen[(self.kind, key)] = found
         return found
 
+    def lock(self, key: str) -> int:
+        """Lock the stored record ``key`` until the unit of work ends, and remember its
+        revision as the base of an update; its stored revision.
+
+        On PostgreSQL this is ``SELECT ... FOR UPDATE``: another unit of work that locks
+        or updates the same record waits for this one to end. SQLite and the in-memory
+        store already run one writer at a time.
+
+        Raises:
+            NotFoundError: nothing is stored under ``key``.
+        """
+        return int(self._load(key, lock=True)[1])
+
     def ids(self) -> list[str]:
         """Every stored id of this kind, sorted."""
         return self._uow._records().keys(self._mapper)
@@ -453,7 +466,8 @@ def _lookup_columns(mapper: Mapper[Any]) -> list[str]:
     return sorted(
         c.name
         for c in table.columns
-        if c.name.endswith("_id") and c.name in fields and c.name != mapper.key_column
+        if (c.name.endswith("_id") and c.name in fields and c.name != mapper.key_column)
+        or c.name in mapper.lookups
     )
 
 

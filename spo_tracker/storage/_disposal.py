@@ -18,11 +18,13 @@ file and its ``-wal`` too.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
+from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.people import Defendant, NameUse, ProtectedPerson, RestrictedDetails
+from spo_tracker.storage import _codec
 from spo_tracker.storage._base import Store, UnitOfWork
 from spo_tracker.storage._shredding import shred_person_key
 from spo_tracker.storage._sql import SqlStore
@@ -31,6 +33,7 @@ __all__ = [
     "DISPOSED_NAME",
     "erase_defendant",
     "erase_incident",
+    "erase_notification_duty",
     "erase_protected_person",
     "purge_erased_bytes",
 ]
@@ -73,18 +76,57 @@ def erase_defendant(uow: UnitOfWork, defendant_id: str, *, reason: str) -> None:
         uow.defendants.update(erased, reason=reason)
 
 
-def erase_incident(uow: UnitOfWork, incident_id: str, *, reason: str) -> None:
+def erase_incident(uow: UnitOfWork, incident_id: str, *, reason: str) -> bool:
     """Erase an incident's personal data: its summary (free text), the identity that
     acted, where it happened and its evidence references. Its time, kind, platform and
     the ids it links stay (the alerts that rest on it still name it).
+
+    Returns:
+        Whether anything was erased (``False``: it held no personal data).
 
     Raises:
         NotFoundError: no incident is stored under ``incident_id``.
     """
     found = uow.incidents.get(incident_id)
     erased = attrs.evolve(found, actor=None, location=None, summary="", evidence_refs=())
-    if erased != found:
-        uow.incidents.update(erased, reason=reason)
+    if erased == found:
+        return False
+    uow.incidents.update(erased, reason=reason)
+    return True
+
+
+def _erased_text(value: Any) -> Any:
+    """``value`` (a dumped duty) with every notified name or address and every note
+    replaced by :data:`DISPOSED_NAME`."""
+    if isinstance(value, dict):
+        return {
+            k: DISPOSED_NAME if k in ("detail", "note") and v else _erased_text(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_erased_text(v) for v in value]
+    return value
+
+
+def erase_notification_duty(uow: UnitOfWork, duty_id: str, *, reason: str) -> bool:
+    """Erase a notification duty's personal data: the names and addresses the defendant
+    notified (SPA2019 s.9(2)), refusals' notes and false information given. Its items,
+    days, deadlines and states stay (what was due and when is kept).
+
+    Returns:
+        Whether anything was erased.
+
+    Raises:
+        NotFoundError: no duty is stored under ``duty_id``.
+    """
+    found = uow.notification_duties.get(duty_id)
+    dumped = _codec.dump(found, NotificationDuty)
+    erased = _codec.load(_erased_text(dumped), NotificationDuty)
+    if erased == found:
+        return False
+    erased = attrs.evolve(erased, revision=found.revision + 1)
+    uow.notification_duties.update(erased, reason=reason)
+    return True
 
 
 def purge_erased_bytes(store: Store) -> bool:

@@ -167,6 +167,8 @@ class Mapper(Generic[T]):
         children: child tables, parents first.
         revisioned: the domain object carries its own ``revision``.
         restricted: the aggregate holds restricted details (reads are audited).
+        lookups: further root columns ``Repository.ids_where`` may look up (beyond the
+            ``..._id`` columns that mirror a domain field).
     """
 
     kind: ClassVar[str]
@@ -177,6 +179,7 @@ class Mapper(Generic[T]):
     children: ClassVar[tuple[ChildSpec, ...]] = ()
     revisioned: ClassVar[bool] = False
     restricted: ClassVar[bool] = False
+    lookups: ClassVar[tuple[str, ...]] = ()
 
     def key(self, obj: T) -> str:
         """The aggregate's id."""
@@ -475,6 +478,9 @@ class IncidentMapper(PersonalDataMapper[Incident]):
     """An incident, as one flat row (the same shape bulk ingest writes)."""
 
     personal = ("actor", "location", "summary", "evidence_refs")
+    #: the acting identity's key (``Identity.key``): a disposal finds a defendant's
+    #: incidents by the identities linked to them.
+    lookups = ("actor_key",)
 
     kind = "incident"
     domain = Incident
@@ -791,6 +797,40 @@ class SubjectMapper(Mapper[Any]):
         return _codec.load(rows.root.body, self.domain)
 
 
+#: The keys, anywhere in a notification duty, whose text is personal: a notified name or
+#: address (``NotifiableItem.detail``), a refusal's note, false information given.
+_DUTY_PERSONAL: Final = frozenset({"detail", "note"})
+
+
+def _withhold(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            k: WITHHELD if k in _DUTY_PERSONAL and v not in (None, "") else _withhold(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_withhold(v) for v in value]
+    return value
+
+
+class NotificationDutyMapper(SubjectMapper):
+    """A notification duty: its audit entries never carry the name or address notified
+    (SPA2019 s.9(2)) nor a note: those are written as :data:`WITHHELD` / :data:`CHANGED`,
+    so disposal can erase them from the record and nothing of them stays in the trail."""
+
+    def snapshot(self, obj: Any) -> dict[str, Any]:
+        dumped: dict[str, Any] = _withhold(dict(_codec.dump(obj, self.domain)))
+        return dumped
+
+    def audit_diff(self, before: Any, after: Any) -> dict[str, Any]:
+        from spo_tracker.storage._audit import diff
+
+        changes = diff(self.snapshot(before), self.snapshot(after))
+        if not changes and before != after:
+            changes["personal"] = CHANGED
+        return changes
+
+
 class AlertMapper(SubjectMapper):
     """An alert (which carries no revision of its own): key columns plus the record as JSON."""
 
@@ -917,7 +957,7 @@ MAPPERS: dict[type, Mapper[Any]] = {
         "application_id",
         {"defendant_id": lambda a: a.defendant_id, "state": lambda a: a.state.value},
     ),
-    NotificationDuty: SubjectMapper(
+    NotificationDuty: NotificationDutyMapper(
         "notification_duty",
         NotificationDuty,
         NotificationDutyRow,

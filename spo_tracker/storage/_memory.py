@@ -384,7 +384,7 @@ class _MemoryRecords:
         return sorted(
             key
             for (k, key), (obj, _) in self._uow._work.items()
-            if k == kind and getattr(obj, column) == value
+            if k == kind and _column(obj, column) == value
         )
 
     def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
@@ -460,3 +460,12 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     def _close(self) -> None:
         self._work, self._bases = {}, {}
+
+
+def _column(obj: Any, column: str) -> Any:
+    """The value ``column`` holds for ``obj`` as the SQL stores keep it (an incident's
+    ``actor_key`` is its acting identity's key)."""
+    if column == "actor_key":
+        actor = getattr(obj, "actor", None)
+        return None if actor is None else actor.key
+    return getattr(obj, column)

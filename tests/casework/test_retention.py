@@ -237,7 +237,12 @@ def test_disposal_erases_the_personal_data_and_keeps_the_records(store: Store) -
     outcome = review_retention(
         store, "D1", decision="dispose", reason="no policing purpose", at=DUE, actor=REVIEWER
     )
-    assert outcome.erased == {"defendant": 1, "incident": 2, "protected_person": 1}
+    assert outcome.erased == {
+        "defendant": 1,
+        "incident": 2,
+        "notification_duty": 0,
+        "protected_person": 1,
+    }
     assert outcome.review.next_review is None
     with store.unit_of_work(REVIEWER, at=DUE) as uow:
         defendant = uow.defendants.get("D1")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from spo_tracker.cli import main
 from spo_tracker.domain.orders import OrderState
-from spo_tracker.storage import connect, verify
+from spo_tracker.storage import AuditKeyring, connect, verify
 from tests.casework.test_retention import seed_case
+from tests.cli.test_protected_outputs import KEY_LINE
 from tests.storage.conftest import fixed_clock
 
 DUE = "2036-03-15T09:00:00+00:00"
@@ -88,3 +91,37 @@ def test_a_blank_reason_is_refused(database: str, capsys: pytest.CaptureFixture[
     )  # fmt: skip
     assert code == 2
     assert "reason" in err
+
+
+def test_a_disposal_on_an_unkeyed_trail_warns(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without an audit key the erased records' digests are plain SHA-256 (a guessed name
+    can be confirmed against them): the disposal says so on stderr, after succeeding."""
+    code, _, err = _run(
+        capsys, "retention", "review", "D1", "--decision", "dispose", "--reason", "no purpose",
+        "--at", DUE, "--database", database,
+    )  # fmt: skip
+    assert code == 0
+    assert "no audit key" in err
+    assert "plain SHA-256" in err
+
+
+def test_a_disposal_on_a_keyed_trail_does_not_warn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the audit key given (``--audit-key-file``) the digests are HMACs: no warning."""
+    keys = tmp_path / "keys"
+    keys.write_text(KEY_LINE)
+    keys.chmod(0o600)
+    url = f"sqlite:///{tmp_path / 'sealed.db'}"
+    assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 0
+    with connect(url, clock=fixed_clock, audit_keyring=AuditKeyring.from_file(keys)) as store:
+        seed_case(store)
+    code, out, err = _run(
+        capsys, "retention", "review", "D1", "--decision", "dispose", "--reason", "no purpose",
+        "--at", DUE, "--database", url, "--audit-key-file", str(keys),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "disposed of" in out
+    assert "audit key" not in err
