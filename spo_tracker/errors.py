@@ -43,8 +43,10 @@ __all__ = [
     "SpoTrackerError",
     "StoreRetriesExhaustedError",
     "StoredRecordError",
+    "UnknownActionError",
     "UnknownCodeError",
     "UnknownPlatformError",
+    "UnknownRoleError",
 ]
 
 
@@ -485,6 +487,31 @@ class PermissionDeniedError(SpoTrackerError, PermissionError):
         self.action = action
         self.reason = reason
         super().__init__(f"role {role!r} may not {action}: {reason}")
+
+
+class UnknownRoleError(PermissionDeniedError):
+    """The actor's role is not one of the permission table's roles (refused, audited).
+
+    Attributes:
+        role: the role given.
+        roles: the roles there are, comma-separated.
+    """
+
+    def __init__(self, role: str, roles: str, action: str = "act") -> None:
+        self.roles = roles
+        super().__init__(role, action, f"unknown role; the roles are {roles}")
+
+
+class UnknownActionError(SpoTrackerError, LookupError):
+    """An action has no row in the permission table (a bug in the caller or the library).
+
+    Attributes:
+        action: the action asked for.
+    """
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+        super().__init__(f"the permission table has no row for action {action!r}")
 
 
 class OutputWriteError(SpoTrackerError, OSError):

@@ -72,14 +72,20 @@ def _defendant_id(value: object) -> str:
     return value.strip()
 
 
-def _gather(uow: UnitOfWork, defendant_id: str, at: _dt.datetime) -> CaseFile:
-    """The defendant's records as of ``at``, read in ``uow``.
+def _gather(uow: UnitOfWork, defendant_id: str, at: _dt.datetime, action: str) -> CaseFile:
+    """The defendant's records as of ``at``, read in ``uow`` if the actor may take ``action``.
+
+    An officer may gather the file of a defendant one of whose orders is their case
+    (or is no one's yet).
 
     Raises:
+        PermissionDeniedError: refused (audited).
         NotFoundError: no defendant is stored under ``defendant_id``.
     """
+    uow.authorise(action)
     defendant: Defendant = uow.defendants.get(defendant_id)
     orders = uow.orders.get_many(uow.orders.ids_where("defendant_id", defendant_id))
+    uow.authorise(action, orders=sorted(orders))
     kept = tuple(o for _, o in sorted(orders.items()) if not instant_before(at, o.made_at))
     duty_ids = uow.notification_duties.ids_where("defendant_id", defendant_id)
     duties = tuple(d for _, d in sorted(uow.notification_duties.get_many(duty_ids).items()))
@@ -153,13 +159,15 @@ def case_file(
 
     Raises:
         NotFoundError: no defendant is stored under ``defendant_id`` (nothing is noted).
+        PermissionDeniedError: the actor may not, or may not read the protected persons'
+            restricted details it holds (a role and a purpose are needed); audited.
         InvalidValueError: ``defendant_id`` is blank or not text.
         NaiveDatetimeError: ``at`` has no time zone.
     """
     key = _defendant_id(defendant_id)
     when = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=when) as uow:
-        case = _gather(uow, key, when)
+        case = _gather(uow, key, when, "case_file")
         uow.note("casefile.read", "defendant", key, changes=_disclosed(case), reason=reason)
         uow.commit()
     return case
@@ -213,8 +221,8 @@ def write_case_file(
     refuse_output_onto(output, database_files(store))
     key = _defendant_id(defendant_id)
     when = ensure_aware(at, field="at")
-    with store.unit_of_work(actor, at=when) as uow:
-        case = _gather(uow, key, when)
+    with store.unit_of_work(actor, at=when) as uow, uow.processing():
+        case = _gather(uow, key, when, "write_case_file")
         view = case_file_view(case, include_protected_names=include_protected_names)
         data = render_case_file(view, fmt).encode("utf-8", errors="backslashreplace")
         # Staged first and made visible only once its audit note is committed: a file

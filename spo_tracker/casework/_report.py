@@ -22,10 +22,11 @@ import pendulum
 
 from spo_tracker.casework._detection import (
     StoredRecords,
+    _load,
     detect_stored,
-    load_records,
     stored_alerts,
 )
+from spo_tracker.casework._permission import authorised
 from spo_tracker.casework._review import decided_alert_ids
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
@@ -97,6 +98,7 @@ def report_context(
     """
     wanted = sorted({i for a in alerts for i in a.evidence_ids})
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("report_context")
         incidents = uow.find_incidents(wanted) if wanted else {}
     return ReportContext(
         orders={o.order_id: o for o in records.orders},
@@ -162,6 +164,7 @@ def reports_from_store(
     """
     formats = _checked_outputs(outputs)
     when = ensure_aware(at, field="at")
+    authorised(store, actor, "reports_from_store", at=when)
     _check_since_title(when, since, title)
     report = _report(store, when, actor, stored, include_protected_names, since, history, title)
     staged: list[StagedFile] = []
@@ -246,6 +249,7 @@ def report_from_store(
             title is empty.
         OutputWriteError: the file cannot be written (no partial file is left behind).
     """
+    authorised(store, actor, "report_from_store", at=at)
     (written,) = reports_from_store(
         store,
         {check_format(fmt): output},  # checked first: an unhashable fmt is named, too
@@ -272,7 +276,7 @@ def _report(
     title: str,
 ) -> Report:
     when = ensure_aware(at, field="at")
-    records = load_records(store, actor=actor, at=when)
+    records = _load(store, actor, when, processing=True)
     if stored:  # the alerts a detection run (or the demo) kept: no detection run
         alerts: Iterable[Alert] = stored_alerts(store, actor=actor, at=when)
     else:
