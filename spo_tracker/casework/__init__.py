@@ -6,7 +6,7 @@ work (one transaction, audited) and each taking the
 shape): the CLI, the demo, the docs and an integrating force call these, never
 a private module of another package::
 
-    run = run_detection(store, at=now, actor=Actor("nightly-job", "system"))
+    run = run_detection(store, at=now, actor=Actor("nightly-job", "ingest"))
     print(run.stored.new, run.stored.updated, run.stored.unchanged)
     report_from_store(store, at=now, actor=actor, fmt="html", output="alerts.html",
                       stored=True)

@@ -67,8 +67,11 @@ __all__ = [
     "summary_lines",
 ]
 
-#: Who the demo acts as, on every audit entry.
-DEMO_ACTOR: Final = Actor("spo-tracker-demo", "system")
+#: The force's records bridge (an ingest service): stores the demo's records and runs
+#: detection; its purpose is on every read of restricted details it makes.
+DEMO_ACTOR: Final = Actor(
+    "spo-tracker-demo", "ingest", purpose="loading the demo force's records; breach detection"
+)
 #: The demo database's file name in the output folder.
 DATABASE_FILE: Final = "spo-tracker.sqlite"
 #: The reports' file names in the output folder, by format.

@@ -21,7 +21,7 @@ from tests.storage.conftest import (  # noqa: F401 - fixtures shared with the st
     sqlite_url,
 )
 
-ACTOR = Actor("DC 4321", "interchange")
+ACTOR = Actor("DC 4321", "supervisor", purpose="interchange")
 #: The export time written in the test files' headers.
 AT = pendulum.datetime(2025, 6, 1, 12, tz="UTC")
 

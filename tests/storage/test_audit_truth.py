@@ -756,7 +756,7 @@ def test_a_leaked_old_key_cannot_seal_entries_after_the_rotation(url: str) -> No
     library, which writes a rotation back to k1; the force's keyring refuses it."""
     _rotated(url)
     store = _store(url, K1_ONLY)
-    with store.unit_of_work(Actor("PC-4242", "officer")) as uow:
+    with store.unit_of_work(Actor("PC-4242", "officer", purpose="tests")) as uow:
         uow.note("protected_person.restricted_read", "protected_person", "P1")
         uow.commit()
     entries = list(store.audit_entries())
