@@ -36,7 +36,11 @@ a private module of another package::
   the queue with its filters; :func:`assign_alert`, :func:`start_alert_review`
   and :func:`review_alert` move an alert's review through the breach-review
   lifecycle (a person decides: SPA2019 s.8(1)); :func:`alert_detail` shows an
-  alert with its evidence and every review round.
+  alert with its evidence and every review round; :func:`alert_titles` gives
+  alerts' titles with places scrubbed, for a listing.
+- Permissions: every function here first asks the permission table
+  (:mod:`spo_tracker.domain.permissions`) whether the actor's role may act; a
+  refusal raises :class:`~spo_tracker.errors.PermissionDeniedError` and is audited.
 - Case files: :func:`case_file` gathers one defendant's orders, notification
   duties, alerts with their review rounds and evidence (audited as a
   disclosure) as a :class:`spo_tracker.reports.CaseFile`; :func:`write_case_file`
@@ -100,6 +104,7 @@ from spo_tracker.casework._review import (
     review_alert,
     start_alert_review,
 )
+from spo_tracker.casework._titles import alert_titles
 
 __all__ = [
     "DEFAULT_PERIOD",
@@ -121,6 +126,7 @@ __all__ = [
     "StoredRecords",
     "Timeliness",
     "alert_detail",
+    "alert_titles",
     "assign_alert",
     "assign_case",
     "attribution",

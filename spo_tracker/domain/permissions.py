@@ -134,6 +134,7 @@ PERMISSIONS: Final[tuple[Permission, ...]] = (
     _row("assign_case", "assign an order's case to an officer", {"supervisor": ANY}),
     _row("list_alerts", "list the alert queue", _DESK),
     _row("alert_detail", "show an alert with its evidence", _CASE),
+    _row("alert_titles", "alerts' titles, places scrubbed", _RUN | {"analyst": ANY}),
     _row("assign_alert", "assign an alert's review", _CASE),
     _row("start_alert_review", "start an alert's review", _CASE),
     _row("review_alert", "decide an alert's review", _CASE),
@@ -142,9 +143,7 @@ PERMISSIONS: Final[tuple[Permission, ...]] = (
     # Intake and detection.
     _row("ingest", "store incidents", _RUN),
     _row("ingest_compliance", "store compliance records", _RUN),
-    _row(
-        "ingest_incidents", "store incidents in bulk (storage)", {"supervisor": ANY, "ingest": ANY}
-    ),
+    _row("ingest_incidents", "store incidents in bulk (storage)", _RUN),
     _row("load_records", "read every record with restricted details", _RUN, purpose=True),
     _row("detect_stored", "run detection, storing nothing", _RUN),
     _row("store_alerts", "keep alerts", _RUN),
@@ -162,11 +161,7 @@ PERMISSIONS: Final[tuple[Permission, ...]] = (
     _row("merge_alerts", "merge two alerts (pure)", _EVERYONE),
     # Restricted details and the interchange.
     _row(READ_RESTRICTED, "read a protected person's restricted details", _RUN, purpose=True),
-    _row(
-        "export",
-        "export the store, restricted details scrubbed",
-        {"supervisor": ANY, "ingest": ANY},
-    ),
+    _row("export", "export the store, restricted details scrubbed", _RUN),
     _row("export_restricted", "export with restricted details", {"supervisor": ANY}, purpose=True),
     _row("import", "import an interchange file", {"supervisor": ANY, "ingest": ANY}),
     # The audit trail and the schema.

@@ -46,7 +46,7 @@ from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.redaction import ForceScrubber
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import CATALOGUE_VERSION
-from spo_tracker.errors import OutputWriteError
+from spo_tracker.errors import OutputWriteError, PermissionDeniedError
 from spo_tracker.interchange import _records as rec
 from spo_tracker.interchange._schema import FORMAT_NAME, FORMAT_VERSION
 from spo_tracker.interchange._values import instant_text
@@ -404,6 +404,8 @@ def export_file(
                 source=source,
             )
         os.replace(temporary, target)
+    except PermissionDeniedError:  # a PermissionError, but no file problem
+        raise
     except OSError as error:
         raise OutputWriteError(str(target), error.strerror or str(error)) from None
     finally:
