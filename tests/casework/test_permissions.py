@@ -26,7 +26,7 @@ from spo_tracker.storage import Actor, Store, verify
 SERGEANT = Actor("Sgt 12", "supervisor", purpose="caseload supervision")
 MINE = Actor("PC 9", "officer", purpose="my case")
 OTHER = Actor("PC 4471", "officer", purpose="not my case")
-#: The alert on the seed story's order SPO-1001 (a ban breached), from tests/casework/test_review.py.
+#: The alert on the seed story's order SPO-1001 (a ban breached), as in test_review.py.
 BAN = "AL-e16438f369730d61fbb3"
 
 
@@ -45,7 +45,7 @@ def _refused_only(store: Store, before: tuple[object, ...], role: str, action: s
     """The trail grew by one permission.denied entry naming role and action; nothing else."""
     hashes, outbox = before
     entries = list(store.audit_entries())
-    assert tuple(e.entry_hash for e in entries[: len(hashes)]) == hashes  # type: ignore[arg-type]
+    assert tuple(e.entry_hash for e in entries[: len(hashes)]) == hashes
     (denied,) = entries[len(hashes) :]  # type: ignore[arg-type]
     assert (denied.event, denied.actor_role, denied.subject_id) == (
         "permission.denied",

@@ -63,7 +63,9 @@ def test_the_table_has_one_row_per_action_and_no_orphans() -> None:
 
 
 @given(role=st.sampled_from(Role), action=st.sampled_from(ACTIONS), purpose=purposes)
-def test_check_allows_exactly_what_the_row_says(role: Role, action: str, purpose: str | None) -> None:
+def test_check_allows_exactly_what_the_row_says(
+    role: Role, action: str, purpose: str | None
+) -> None:
     """Every role against every action: allowed with the row's scope, else refused naming
     role and action; a row that needs a purpose refuses a blank one (DPA2018 s.62(3)(a))."""
     row = permission_for(action)
@@ -109,7 +111,8 @@ def test_an_officer_works_only_their_own_cases_and_a_supervisor_any() -> None:
 def test_the_committed_docs_hold_the_table_as_it_is() -> None:
     """docs/permissions.md holds permissions_markdown() between its markers."""
     page = DOCS_PAGE.read_text(encoding="utf-8")
-    assert BEGIN in page and END in page
+    assert BEGIN in page
+    assert END in page
     generated = page.split(BEGIN, 1)[1].split(END, 1)[0]
     assert generated == permissions_markdown(), (
         "docs/permissions.md is stale: paste `spo-tracker permissions` between its markers"
