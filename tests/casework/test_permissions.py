@@ -34,19 +34,21 @@ def _trail(store: Store) -> list[tuple[str, str, str]]:
     return [(e.event, e.actor_role, e.subject_id) for e in store.audit_entries()]
 
 
-def _state(store: Store) -> tuple[object, ...]:
+def _state(store: Store) -> tuple[tuple[str, ...], tuple[int, ...]]:
     return (
         tuple(e.entry_hash for e in store.audit_entries()),
         tuple(e.position for e in store.outbox_entries()),
     )
 
 
-def _refused_only(store: Store, before: tuple[object, ...], role: str, action: str) -> None:
+def _refused_only(
+    store: Store, before: tuple[tuple[str, ...], tuple[int, ...]], role: str, action: str
+) -> None:
     """The trail grew by one permission.denied entry naming role and action; nothing else."""
     hashes, outbox = before
     entries = list(store.audit_entries())
     assert tuple(e.entry_hash for e in entries[: len(hashes)]) == hashes
-    (denied,) = entries[len(hashes) :]  # type: ignore[arg-type]
+    (denied,) = entries[len(hashes) :]
     assert (denied.event, denied.actor_role, denied.subject_id) == (
         "permission.denied",
         role,
