@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
     from spo_tracker.casework import AlertEntry, DetectionRun
     from spo_tracker.detection.alerts import Alert
     from spo_tracker.domain.lifecycles import BreachReview
+    from spo_tracker.domain.pseudonyms import Pseudonymiser
     from spo_tracker.storage import Actor, Store
 
 __all__ = [
@@ -351,6 +352,15 @@ def _actor(args: argparse.Namespace) -> Actor:
     return Actor(_actor_id(), role, purpose)
 
 
+def _pseudonyms() -> Pseudonymiser | None:
+    """The force's pseudonymiser, from the key file ``$SPO_TRACKER_PSEUDONYM_KEY_FILE`` names
+    (``None`` if unset: an analyst's report or case file is then refused)."""
+    from spo_tracker.domain.pseudonyms import KEY_FILE_ENV, Pseudonymiser
+
+    path = os.environ.get(KEY_FILE_ENV)
+    return None if not path else Pseudonymiser.from_file(path)
+
+
 def _require(args: argparse.Namespace, action: str) -> None:
     """Refuse an administrative command the role may not run (its library function takes
     no actor, so this refusal is not in the audit trail)."""
@@ -519,6 +529,7 @@ def _report(args: argparse.Namespace) -> int:
             since=args.since,
             history=args.all,
             reason="spo-tracker report.written",
+            pseudonyms=_pseudonyms(),
             **({} if args.title is None else {"title": args.title}),
         )
     if args.output == "-":
@@ -872,6 +883,7 @@ def _case_file(args: argparse.Namespace) -> int:
             store, args.defendant_id, at=_now(args), actor=_actor(args), fmt=fmt,
             output=args.output, include_protected_names=args.include_protected_names,
             reason="spo-tracker case file",
+            pseudonyms=_pseudonyms(),
         )  # fmt: skip
     _say(args, f"wrote {written.path} ({fmt}, case file of {written.defendant_id}, "
          f"{written.incidents:,} evidence incidents)")  # fmt: skip

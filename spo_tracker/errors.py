@@ -38,6 +38,7 @@ __all__ = [
     "OutputOntoDatabaseError",
     "OutputWriteError",
     "PermissionDeniedError",
+    "PseudonymKeyError",
     "RecordConflictError",
     "SchemaVersionError",
     "SpoTrackerError",
@@ -500,6 +501,21 @@ class UnknownRoleError(PermissionDeniedError):
     def __init__(self, role: str, roles: str, action: str = "act") -> None:
         self.roles = roles
         super().__init__(role, action, f"unknown role; the roles are {roles}")
+
+
+class PseudonymKeyError(SpoTrackerError, ValueError):
+    """The pseudonym key is missing or unusable: an analyst's output is refused, never
+    written with names.
+
+    Attributes:
+        source: where the key was looked for (a file path; never the key itself).
+        reason: what is wrong, in one line.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"pseudonym key {source!r}: {reason}")
 
 
 class UnknownActionError(SpoTrackerError, LookupError):

@@ -25,10 +25,12 @@ from typing import Final
 
 import attrs
 
+from spo_tracker.casework._permission import analyst_pseudonyms, people_of
 from spo_tracker.casework._review import attribution
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.people import Defendant
+from spo_tracker.domain.pseudonyms import Pseudonymiser
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import (
@@ -183,6 +185,7 @@ def write_case_file(
     output: str | os.PathLike[str],
     include_protected_names: bool = False,
     reason: str = "case file",
+    pseudonyms: Pseudonymiser | None = None,
 ) -> CaseFileWritten:
     """Write one defendant's case file as ``fmt`` to ``output``, in one audited unit of work.
 
@@ -203,6 +206,8 @@ def write_case_file(
         output: the file to write.
         include_protected_names: name protected persons (internal use only).
         reason: why, for the audit trail.
+        pseudonyms: the force's pseudonymiser: an analyst's case file shows people as
+            pseudonyms, never a name or id (needed for an analyst).
 
     Returns:
         The file written.
@@ -214,6 +219,8 @@ def write_case_file(
         InvalidValueError: ``defendant_id`` is blank or not text.
         NaiveDatetimeError: ``at`` has no time zone.
         OutputWriteError: the file cannot be written (no partial file is left behind).
+        PermissionDeniedError: the actor may not (audited); an analyst asking for names.
+        PseudonymKeyError: an analyst, and no ``pseudonyms``.
 
     Nothing is written, and nothing noted, when any of these is raised.
     """
@@ -221,10 +228,17 @@ def write_case_file(
     refuse_output_onto(output, database_files(store))
     key = _defendant_id(defendant_id)
     when = ensure_aware(at, field="at")
+    pseudo = analyst_pseudonyms(
+        store, actor, "write_case_file", at=when, pseudonyms=pseudonyms,
+        include_protected_names=include_protected_names,
+    )  # fmt: skip
     with store.unit_of_work(actor, at=when) as uow, uow.processing():
         case = _gather(uow, key, when, "write_case_file")
         view = case_file_view(case, include_protected_names=include_protected_names)
-        data = render_case_file(view, fmt).encode("utf-8", errors="backslashreplace")
+        text = render_case_file(view, fmt)
+        if pseudo is not None:
+            text = pseudo.rewrite(text, people_of([case.defendant], case.protected_persons))
+        data = text.encode("utf-8", errors="backslashreplace")
         # Staged first and made visible only once its audit note is committed: a file
         # never exists without the record of its disclosure.
         staged = stage_file(output, data)
@@ -236,6 +250,8 @@ def write_case_file(
                 "protected_person_names": "included" if include_protected_names else "redacted",
                 "sha256": digest,
             }
+            if pseudo is not None:
+                changes["people"] = "pseudonymised"
             uow.note("casefile.written", "defendant", key, changes=changes, reason=reason)
             uow.commit()
         except BaseException:

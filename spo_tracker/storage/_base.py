@@ -16,7 +16,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Final, Generic, NamedTuple, NoReturn, Protocol, TypeVar
 
 import attrs
 import pendulum
@@ -1097,6 +1097,16 @@ class UnitOfWork(abc.ABC):
             self._refused(refused)
             raise
         return scope
+
+    def deny(self, action: str, reason: str) -> NoReturn:
+        """Refuse ``action`` for a reason the table alone does not decide (audited).
+
+        Raises:
+            PermissionDeniedError: always, naming the role, the action and ``reason``.
+        """
+        refused = PermissionDeniedError(self.actor.role, action, reason)
+        self._refused(refused)
+        raise refused
 
     def _check_own_case(self, action: str, orders: Sequence[str]) -> None:
         owners = self.case_owners.get_many(orders)
