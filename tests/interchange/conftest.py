@@ -29,6 +29,8 @@ def _supervisor(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command line imports and exports as a supervisor (the permission table)."""
     monkeypatch.setenv("SPO_TRACKER_ROLE", "supervisor")
     monkeypatch.setenv("SPO_TRACKER_PURPOSE", "interchange tests")
+
+
 #: The export time written in the test files' headers.
 AT = pendulum.datetime(2025, 6, 1, 12, tz="UTC")
 
