@@ -51,7 +51,7 @@ from spo_tracker.detection.synthetic import SyntheticForce, synthetic_force
 from spo_tracker.interchange import Dataset, export_file, import_file, write_dataset
 from spo_tracker.storage import Actor, connect, ingest_incidents, upgrade
 
-ACTOR = Actor("bench", "interchange")
+ACTOR = Actor("bench", "supervisor", purpose="interchange")
 AT = pendulum.datetime(2026, 1, 1, tz="UTC")
 FULL_INCIDENTS = 1_000_000
 T = TypeVar("T")

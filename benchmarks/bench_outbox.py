@@ -48,7 +48,7 @@ from spo_tracker.events import event_for
 from spo_tracker.storage import Actor, InMemoryStore, Store, connect, deliver_outbox, upgrade
 
 NOW = pendulum.datetime(2026, 3, 20, 9, tz="Europe/London")
-ACTOR = Actor("bench", "service")
+ACTOR = Actor("bench", "ingest")
 
 
 def _interpreter_ms(code: str, runs: int = 7) -> float:

@@ -35,14 +35,20 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, NoReturn
 
-from spo_tracker.errors import DatabaseBusyError, SpoTrackerError, StoreRetriesExhaustedError
+from spo_tracker.errors import (
+    DatabaseBusyError,
+    PermissionDeniedError,
+    SpoTrackerError,
+    StoreRetriesExhaustedError,
+)
 
 if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
     import pendulum
 
-    from spo_tracker.casework import AlertEntry, DetectionRun, StoredRecords
+    from spo_tracker.casework import AlertEntry, DetectionRun
     from spo_tracker.detection.alerts import Alert
     from spo_tracker.domain.lifecycles import BreachReview
+    from spo_tracker.domain.pseudonyms import Pseudonymiser
     from spo_tracker.storage import Actor, Store
 
 __all__ = [
@@ -60,6 +66,14 @@ __all__ = [
 DEFAULT_DATABASE = "sqlite:///spo-tracker.sqlite"
 #: The environment variable naming the database when ``--database`` is not given.
 DATABASE_ENV: Final = "SPO_TRACKER_DATABASE_URL"
+#: The environment variable naming the acting role when ``--role`` is not given.
+ROLE_ENV: Final = "SPO_TRACKER_ROLE"
+#: The environment variable stating the purpose when ``--purpose`` is not given.
+PURPOSE_ENV: Final = "SPO_TRACKER_PURPOSE"
+#: The role the command line acts in by default (the least privileged for daily casework).
+DEFAULT_ROLE: Final = "officer"
+#: The exit code of a refusal by the permission table (``EX_NOPERM`` of sysexits.h).
+EXIT_NO_PERMISSION: Final = 77
 #: The database drivers an extra installs: module name to extra.
 _DRIVER_EXTRAS: Final = {"psycopg": "postgres", "psycopg_binary": "postgres"}
 
@@ -329,29 +343,48 @@ def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
 # --- scan and report ----------------------------------------------------------------------
 
 
-def _actor() -> Actor:
+def _actor(args: argparse.Namespace) -> Actor:
+    """Who the command acts as: ``cli:<user>`` in the role and with the purpose given."""
     from spo_tracker.storage import Actor
 
-    return Actor(_actor_id(), "officer")
+    role = getattr(args, "role", None) or os.environ.get(ROLE_ENV) or DEFAULT_ROLE
+    purpose = getattr(args, "purpose", None) or os.environ.get(PURPOSE_ENV) or None
+    return Actor(_actor_id(), role, purpose)
+
+
+def _pseudonyms() -> Pseudonymiser | None:
+    """The force's pseudonymiser, from the key file ``$SPO_TRACKER_PSEUDONYM_KEY_FILE`` names
+    (``None`` if unset: an analyst's report or case file is then refused)."""
+    from spo_tracker.domain.pseudonyms import KEY_FILE_ENV, Pseudonymiser
+
+    path = os.environ.get(KEY_FILE_ENV)
+    return None if not path else Pseudonymiser.from_file(path)
+
+
+def _require(args: argparse.Namespace, action: str) -> None:
+    """Refuse an administrative command the role may not run (its library function takes
+    no actor, so this refusal is not in the audit trail)."""
+    from spo_tracker.domain.permissions import check
+
+    actor = _actor(args)
+    check(actor.role, action, purpose=actor.purpose)
 
 
 def _detection(
-    store: Store, at: pendulum.DateTime, progress: Callable[[str], None]
-) -> tuple[StoredRecords, DetectionRun]:
-    """Load the store's records, run detection as of ``at`` and keep the alerts."""
-    from spo_tracker.casework import load_records, run_detection
+    args: argparse.Namespace, store: Store, at: pendulum.DateTime
+) -> tuple[DetectionRun, Callable[[Sequence[Alert]], list[str]]]:
+    """Run detection as of ``at``, keep the alerts; and a source of their scrubbed titles."""
+    from spo_tracker.casework import run_detection
 
-    records = load_records(store, actor=_actor(), at=at)
     run = run_detection(
         store,
         at=at,
-        actor=_actor(),
-        progress=progress,
-        records=records,
+        actor=_actor(args),
+        progress=_progress_of(args),
         reason="spo-tracker scan",
         full=True,  # scan lists every alert, so it judges every incident
     )
-    return records, run
+    return run, lambda alerts: _titles(args, store, at, alerts)
 
 
 def _severity_counts(alerts: Sequence[Alert]) -> str:
@@ -363,23 +396,15 @@ def _severity_counts(alerts: Sequence[Alert]) -> str:
     return ", ".join(f"{n:,} {s.value}" for s, n in counts.items() if n) or "none"
 
 
-def _titles(records: StoredRecords, alerts: Sequence[Alert]) -> list[str]:
+def _titles(
+    args: argparse.Namespace, store: Store, at: pendulum.DateTime, alerts: Sequence[Alert]
+) -> list[str]:
     """Alert titles as printed: scrubbed like a report's (addresses, streets, coordinates of
     the alert's and its order's protected persons), a second line of defence behind the term
     catalogue's refusal of address-like zone labels."""
-    from spo_tracker.reports import Redactor
+    from spo_tracker.casework import alert_titles
 
-    persons = {p.person_id: p for p in records.protected_persons}
-    orders = {o.order_id: o for o in records.orders}
-    redactor = Redactor(persons, include_names=False)
-    titles = []
-    for alert in alerts:
-        scope = set(alert.protected_person_ids)
-        order = orders.get(alert.order_id) if alert.order_id is not None else None
-        if order is not None:
-            scope.update(order.protected_person_ids)
-        titles.append(redactor.scrub_places(alert.title, frozenset(scope)))
-    return titles
+    return list(alert_titles(store, alerts, actor=_actor(args), at=at)) if alerts else []
 
 
 def _found_line(run: DetectionRun) -> str:
@@ -402,12 +427,13 @@ def _stored_line(run: DetectionRun) -> str:
 def _scan(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect
 
+    at = _now(args)
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
-        records, run = _detection(store, _now(args), _progress_of(args))
-    alerts = [a for a in run.alerts if args.since is None or a.identified_at >= args.since]
-    limit = args.limit if args.limit is not None else (20 if args.format == "table" else 0)
-    shown = alerts if limit == 0 else alerts[:limit]
-    titles = _titles(records, shown)
+        run, titled = _detection(args, store, at)
+        alerts = [a for a in run.alerts if args.since is None or a.identified_at >= args.since]
+        limit = args.limit if args.limit is not None else (20 if args.format == "table" else 0)
+        shown = alerts if limit == 0 else alerts[:limit]
+        titles = titled(shown)
     if args.format == "json":
         _scan_json(run, alerts, shown, titles)
         return 0
@@ -478,7 +504,7 @@ def _detect(args: argparse.Namespace) -> int:
         run = run_detection(
             store,
             at=_now(args),
-            actor=_actor(),
+            actor=_actor(args),
             progress=_progress_of(args),
             reason="spo-tracker detect",
             full=args.full,
@@ -511,7 +537,7 @@ def _report(args: argparse.Namespace) -> int:
         written = report_from_store(
             store,
             at=_now(args),
-            actor=_actor(),
+            actor=_actor(args),
             fmt=fmt,
             output=path,
             stored=args.stored,
@@ -519,6 +545,7 @@ def _report(args: argparse.Namespace) -> int:
             since=args.since,
             history=args.all,
             reason="spo-tracker report.written",
+            pseudonyms=_pseudonyms(),
             **({} if args.title is None else {"title": args.title}),
         )
     if args.output == "-":
@@ -731,7 +758,7 @@ def _alerts_list(args: argparse.Namespace) -> int:
     import csv
     import json
 
-    from spo_tracker.casework import list_alerts, load_records
+    from spo_tracker.casework import list_alerts
     from spo_tracker.reports import london_text
     from spo_tracker.storage import connect
 
@@ -739,11 +766,10 @@ def _alerts_list(args: argparse.Namespace) -> int:
     filters = {k: getattr(args, k) for k in ("officer", "unit", "force", "defendant", "since")}
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         entries = list_alerts(
-            store, actor=_actor(), at=at, status=args.status, severity=args.severity,
+            store, actor=_actor(args), at=at, status=args.status, severity=args.severity,
             kind=args.kind, until=args.until, **filters,
         )  # fmt: skip
-        records = load_records(store, actor=_actor(), at=at) if entries else None
-    titles = [] if records is None else _titles(records, [e.alert for e in entries])
+        titles = _titles(args, store, at, [e.alert for e in entries])
     rows = [_alert_row(e, t) for e, t in zip(entries, titles, strict=True)]
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -763,14 +789,14 @@ def _alerts_list(args: argparse.Namespace) -> int:
 
 
 def _alerts_show(args: argparse.Namespace) -> int:
-    from spo_tracker.casework import alert_detail, load_records
+    from spo_tracker.casework import alert_detail
     from spo_tracker.reports import london_text
     from spo_tracker.storage import connect
 
     at = _now(args)
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
-        detail = alert_detail(store, args.alert_id, actor=_actor(), at=at)
-        records = load_records(store, actor=_actor(), at=at)
+        detail = alert_detail(store, args.alert_id, actor=_actor(args), at=at)
+        title = _titles(args, store, at, [detail.entry.alert])[0]
     entry = detail.entry
     alert, owner, chain = entry.alert, entry.owner, entry.timeliness
 
@@ -779,7 +805,7 @@ def _alerts_show(args: argparse.Namespace) -> int:
 
     lines = [
         f"{alert.alert_id}  {alert.severity.value.upper()} {alert.kind.value}  {alert.section}",
-        f"  {_titles(records, [alert])[0]}",
+        f"  {title}",
         f"  defendant {alert.defendant_id}, order {alert.order_id or '-'}, "
         f"term {alert.term_code or '-'}",
         f"  status {entry.status.value} (revision {entry.revision})",
@@ -829,7 +855,7 @@ def _alerts_assign(args: argparse.Namespace) -> int:
 
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         entry = assign_alert(
-            store, args.alert_id, to=args.to, at=_now(args), actor=_actor(),
+            store, args.alert_id, to=args.to, at=_now(args), actor=_actor(args),
             expected_revision=args.expect_revision,
         )  # fmt: skip
     _say(args, _entry_line(entry))
@@ -844,7 +870,7 @@ def _alerts_review(args: argparse.Namespace) -> int:
         entry = review_alert(
             store, args.alert_id, outcome=args.outcome, reason=args.reason,
             duplicate_of=args.duplicate_of, referral_reference=args.reference, at=_now(args),
-            actor=_actor(), expected_revision=args.expect_revision,
+            actor=_actor(args), expected_revision=args.expect_revision,
         )  # fmt: skip
     _say(args, _entry_line(entry))
     return 0
@@ -857,7 +883,7 @@ def _case_assign(args: argparse.Namespace) -> int:
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         owner = assign_case(
             store, args.order_id, officer=args.officer, unit=args.unit, force=args.force,
-            at=_now(args), actor=_actor(),
+            at=_now(args), actor=_actor(args),
         )  # fmt: skip
     _say(
         args,
@@ -878,9 +904,10 @@ def _case_file(args: argparse.Namespace) -> int:
         raise OutputWriteError("-", "a case file is not written to standard output; give a file")
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         written = write_case_file(
-            store, args.defendant_id, at=_now(args), actor=_actor(), fmt=fmt, output=args.output,
-            include_protected_names=args.include_protected_names,
+            store, args.defendant_id, at=_now(args), actor=_actor(args), fmt=fmt,
+            output=args.output, include_protected_names=args.include_protected_names,
             reason="spo-tracker case file",
+            pseudonyms=_pseudonyms(),
         )  # fmt: skip
     _say(args, f"wrote {written.path} ({fmt}, case file of {written.defendant_id}, "
          f"{written.incidents:,} evidence incidents)")  # fmt: skip
@@ -1091,6 +1118,7 @@ def _add_diagram(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
+    _require(args, "db.upgrade")
     from spo_tracker.storage import display_url, upgrade
 
     url = _database(args)
@@ -1112,6 +1140,7 @@ def _audit_keyring(args: argparse.Namespace) -> AuditKeyring | None:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
+    _require(args, "audit.verify")
     from spo_tracker.storage import connect, read_checkpoint, verify
 
     keyring = _audit_keyring(args)
@@ -1128,6 +1157,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 
 def _audit_checkpoint(args: argparse.Namespace) -> int:
+    _require(args, "audit.checkpoint")
     from spo_tracker.storage import (
         RETIRED_END,
         UNSEALED_END,
@@ -1148,7 +1178,7 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
             checkpoint(store)  # raises InvalidValueError, naming the break
         # Recorded first: the trail shows when checkpoints were taken, and a trail not yet
         # written with the key is sealed by this entry before its head is taken.
-        with store.unit_of_work(_actor(), at=_now(args)) as uow:
+        with store.unit_of_work(_actor(args), at=_now(args)) as uow:
             uow.note("audit.checkpoint", "audit", "checkpoint", reason="audit checkpoint")
             uow.commit()
         head = checkpoint(store)
@@ -1160,6 +1190,7 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
 
 
 def _audit_new_key(args: argparse.Namespace) -> int:
+    _require(args, "audit.new_key")
     from spo_tracker.storage import new_key_line
 
     line = new_key_line(args.key_id)
@@ -1286,7 +1317,7 @@ def _retention_due(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect
 
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
-        due = retention_due(store, at=_now(args), actor=_actor())
+        due = retention_due(store, at=_now(args), actor=_actor(args))
     for case in due:
         last = case.last_decision
         decided = (
@@ -1313,7 +1344,7 @@ def _retention_review(args: argparse.Namespace) -> int:
     ) as store:
         outcome = review_retention(
             store, args.case_id, decision=args.decision, reason=args.reason, at=_now(args),
-            actor=_actor(),
+            actor=_actor(args),
         )  # fmt: skip
         keyed = store.keyring is not None
     review = outcome.review
@@ -1359,6 +1390,7 @@ _BUSY_LOG = (
 def _retention_purge(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect, purge_erased_bytes
 
+    _require(args, "retention.purge")
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         purged = purge_erased_bytes(store)
     if not purged:
@@ -1453,6 +1485,7 @@ def _keys_new_data_key(args: argparse.Namespace) -> int:
     from spo_tracker.errors import DataKeyError, OutputOntoDatabaseError
     from spo_tracker.storage import DataKeyring, new_data_key_line
 
+    _require(args, "keys.new_data_key")
     line = new_data_key_line(args.key_id)
     fd = os.open(args.to, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     try:
@@ -1481,8 +1514,11 @@ def _keys_new_data_key(args: argparse.Namespace) -> int:
 def _keys_rotate(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect, rotate_data_key
 
+    _require(args, "keys.rotate_data_key")
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
-        report = rotate_data_key(store, actor=_actor(), at=_now(args), reason="spo-tracker keys")
+        report = rotate_data_key(
+            store, actor=_actor(args), at=_now(args), reason="spo-tracker keys"
+        )
     older = [k for k in report.in_use if k != report.current]
     still = f"; still in use: {', '.join(older)}" if older else "; older data keys can be removed"
     _say(args, f"{report.rewrapped:,} persons' keys re-wrapped with {report.current}{still}")
@@ -1540,7 +1576,7 @@ def _import(args: argparse.Namespace) -> int:
             report = import_file(
                 store,
                 path,
-                actor=_actor(),
+                actor=_actor(args),
                 at=at,
                 batch_size=args.batch_size,
                 max_bytes=args.max_bytes,
@@ -1609,9 +1645,9 @@ def _export(args: argparse.Namespace) -> int:
     options = {"include_restricted": args.include_restricted, "source": args.source}
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         if args.output == "-":
-            write_store(sys.stdout, store, actor=_actor(), at=at, **options)
+            write_store(sys.stdout, store, actor=_actor(args), at=at, **options)
             return 0
-        report = export_file(store, args.output, actor=_actor(), at=at, **options)
+        report = export_file(store, args.output, actor=_actor(args), at=at, **options)
     restricted = "included" if report.restricted else "not included"
     total = sum(report.records.values())
     _say(
@@ -1736,6 +1772,7 @@ def _parser() -> argparse.ArgumentParser:
     _database_option(parser, top_level=True)
     _data_key_option(parser, top_level=True)
     _quiet_option(parser, top_level=True)
+    _actor_options(parser)
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
@@ -1752,6 +1789,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_case(commands)
     _add_retention(commands)
     _add_keys(commands)
+    _add_permissions(commands)
     _quiet_everywhere(parser)
     return parser
 
@@ -1785,8 +1823,8 @@ def _quiet_everywhere(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 done, 2 bad input or a refusal,
-    3 a broken audit chain, 75 the database stayed busy: run it again, 130 interrupted,
-    1 unexpected)."""
+    3 a broken audit chain, 75 the database stayed busy: run it again, 77 refused by the
+    permission table, 130 interrupted, 1 unexpected)."""
     _tolerant_output()
     try:
         args = _parser().parse_args(argv)
@@ -1821,6 +1859,9 @@ def _run(args: argparse.Namespace) -> int:
         # run again safely (EX_TEMPFAIL, so a scheduler can tell it from bad input).
         _error(args, f"spo-tracker: error: {error} (temporary: run it again)")
         return EXIT_TRY_AGAIN
+    except PermissionDeniedError as error:
+        _error(args, f"spo-tracker: permission denied: {error}")
+        return EXIT_NO_PERMISSION
     except SpoTrackerError as error:
         _error(args, f"spo-tracker: error: {error}")
         return 2
@@ -1988,3 +2029,42 @@ if __name__ == "__main__":  # pragma: no cover
     from spo_tracker.__main__ import run
 
     run()
+
+
+# --- permissions --------------------------------------------------------------------------
+
+
+def _actor_options(parser: argparse.ArgumentParser) -> None:
+    """The global ``--role`` and ``--purpose``: who the command acts as (the library
+    authorises; whoever runs the command line is trusted to say, as a host system is)."""
+    parser.add_argument(
+        "--role",
+        metavar="ROLE",
+        default=None,
+        help=f"the role to act in: officer, supervisor, analyst, auditor, administrator or "
+        f"ingest (default: ${ROLE_ENV}, else {DEFAULT_ROLE})",
+    )
+    parser.add_argument(
+        "--purpose",
+        metavar="TEXT",
+        default=None,
+        help=f"why you act, for the audit trail; needed to read restricted details "
+        f"(default: ${PURPOSE_ENV}, else none)",
+    )
+
+
+def _add_permissions(commands: argparse._SubParsersAction[_Parser]) -> None:
+    permissions = commands.add_parser(
+        "permissions",
+        help="print the permission table (roles against actions) as Markdown",
+        description="Print the permission table: which role may take which action, on "
+        "which cases, and where a purpose is required (docs/permissions.md holds it).",
+    )
+    permissions.set_defaults(handler=_permissions)
+
+
+def _permissions(args: argparse.Namespace) -> int:
+    from spo_tracker.domain.permissions import permissions_markdown
+
+    sys.stdout.write(permissions_markdown())
+    return 0

@@ -40,6 +40,7 @@ __all__ = [
     "OutputOntoDatabaseError",
     "OutputWriteError",
     "PermissionDeniedError",
+    "PseudonymKeyError",
     "RecordConflictError",
     "RetentionReasonMissingError",
     "RetentionReasonNamesPersonError",
@@ -48,8 +49,10 @@ __all__ = [
     "SpoTrackerError",
     "StoreRetriesExhaustedError",
     "StoredRecordError",
+    "UnknownActionError",
     "UnknownCodeError",
     "UnknownPlatformError",
+    "UnknownRoleError",
 ]
 
 
@@ -585,6 +588,46 @@ class RetentionRefusedError(SpoTrackerError, ValueError):
         self.case_id = case_id
         self.reason = reason
         super().__init__(f"retention decision on case {case_id!r} refused: {reason}")
+
+
+class UnknownRoleError(PermissionDeniedError):
+    """The actor's role is not one of the permission table's roles (refused, audited).
+
+    Attributes:
+        role: the role given.
+        roles: the roles there are, comma-separated.
+    """
+
+    def __init__(self, role: str, roles: str, action: str = "act") -> None:
+        self.roles = roles
+        super().__init__(role, action, f"unknown role; the roles are {roles}")
+
+
+class PseudonymKeyError(SpoTrackerError, ValueError):
+    """The pseudonym key is missing or unusable: an analyst's output is refused, never
+    written with names.
+
+    Attributes:
+        source: where the key was looked for (a file path; never the key itself).
+        reason: what is wrong, in one line.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        self.reason = reason
+        super().__init__(f"pseudonym key {source!r}: {reason}")
+
+
+class UnknownActionError(SpoTrackerError, LookupError):
+    """An action has no row in the permission table (a bug in the caller or the library).
+
+    Attributes:
+        action: the action asked for.
+    """
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+        super().__init__(f"the permission table has no row for action {action!r}")
 
 
 class OutputWriteError(SpoTrackerError, OSError):

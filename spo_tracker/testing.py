@@ -83,7 +83,7 @@ MADE_AT: Final = pendulum.datetime(2026, 3, 2, 10, 30, tz="Europe/London")
 #: The force of the builders' chief officer.
 FORCE: Final = Force("20", "West Midlands Police")
 #: An officer to act as in units of work.
-OFFICER: Final = Actor("PC 4471", "officer")
+OFFICER: Final = Actor("PC 4471", "officer", purpose="testing")
 #: The minimum fixed period of a full order (SPA2019 s.3(2)), :func:`an_order`'s default.
 TWO_YEARS: Final = Duration(years=2)
 #: The seed story's messages in one day (West Midlands Police, 2020).

@@ -6,7 +6,7 @@ work (one transaction, audited) and each taking the
 shape): the CLI, the demo, the docs and an integrating force call these, never
 a private module of another package::
 
-    run = run_detection(store, at=now, actor=Actor("nightly-job", "system"))
+    run = run_detection(store, at=now, actor=Actor("nightly-job", "ingest"))
     print(run.stored.new, run.stored.updated, run.stored.unchanged)
     report_from_store(store, at=now, actor=actor, fmt="html", output="alerts.html",
                       stored=True)
@@ -36,7 +36,11 @@ a private module of another package::
   the queue with its filters; :func:`assign_alert`, :func:`start_alert_review`
   and :func:`review_alert` move an alert's review through the breach-review
   lifecycle (a person decides: SPA2019 s.8(1)); :func:`alert_detail` shows an
-  alert with its evidence and every review round.
+  alert with its evidence and every review round; :func:`alert_titles` gives
+  alerts' titles with places scrubbed, for a listing.
+- Permissions: every function here first asks the permission table
+  (:mod:`spo_tracker.domain.permissions`) whether the actor's role may act; a
+  refusal raises :class:`~spo_tracker.errors.PermissionDeniedError` and is audited.
 - Retention (MoPI): :func:`retention_due` lists the cases due for review under a
   :class:`~spo_tracker.domain.retention.RetentionSchedule`; :func:`review_retention`
   records a decision to retain (with its reason and next review day) or to dispose,
@@ -111,6 +115,7 @@ from spo_tracker.casework._review import (
     review_alert,
     start_alert_review,
 )
+from spo_tracker.casework._titles import alert_titles
 
 __all__ = [
     "DEFAULT_PERIOD",
@@ -134,6 +139,7 @@ __all__ = [
     "StoredRecords",
     "Timeliness",
     "alert_detail",
+    "alert_titles",
     "assign_alert",
     "assign_case",
     "attribution",

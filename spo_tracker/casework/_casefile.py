@@ -25,10 +25,12 @@ from typing import Final
 
 import attrs
 
+from spo_tracker.casework._permission import analyst_pseudonyms, people_of
 from spo_tracker.casework._review import attribution
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.people import Defendant
+from spo_tracker.domain.pseudonyms import Pseudonymiser
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import (
@@ -72,14 +74,20 @@ def _defendant_id(value: object) -> str:
     return value.strip()
 
 
-def _gather(uow: UnitOfWork, defendant_id: str, at: _dt.datetime) -> CaseFile:
-    """The defendant's records as of ``at``, read in ``uow``.
+def _gather(uow: UnitOfWork, defendant_id: str, at: _dt.datetime, action: str) -> CaseFile:
+    """The defendant's records as of ``at``, read in ``uow`` if the actor may take ``action``.
+
+    An officer may gather the file of a defendant one of whose orders is their case
+    (or is no one's yet).
 
     Raises:
+        PermissionDeniedError: refused (audited).
         NotFoundError: no defendant is stored under ``defendant_id``.
     """
+    uow.authorise(action)
     defendant: Defendant = uow.defendants.get(defendant_id)
     orders = uow.orders.get_many(uow.orders.ids_where("defendant_id", defendant_id))
+    uow.authorise(action, orders=sorted(orders))
     kept = tuple(o for _, o in sorted(orders.items()) if not instant_before(at, o.made_at))
     duty_ids = uow.notification_duties.ids_where("defendant_id", defendant_id)
     duties = tuple(d for _, d in sorted(uow.notification_duties.get_many(duty_ids).items()))
@@ -153,13 +161,15 @@ def case_file(
 
     Raises:
         NotFoundError: no defendant is stored under ``defendant_id`` (nothing is noted).
+        PermissionDeniedError: the actor may not, or may not read the protected persons'
+            restricted details it holds (a role and a purpose are needed); audited.
         InvalidValueError: ``defendant_id`` is blank or not text.
         NaiveDatetimeError: ``at`` has no time zone.
     """
     key = _defendant_id(defendant_id)
     when = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=when) as uow:
-        case = _gather(uow, key, when)
+        case = _gather(uow, key, when, "case_file")
         uow.note("casefile.read", "defendant", key, changes=_disclosed(case), reason=reason)
         uow.commit()
     return case
@@ -175,6 +185,7 @@ def write_case_file(
     output: str | os.PathLike[str],
     include_protected_names: bool = False,
     reason: str = "case file",
+    pseudonyms: Pseudonymiser | None = None,
 ) -> CaseFileWritten:
     """Write one defendant's case file as ``fmt`` to ``output``, in one audited unit of work.
 
@@ -195,6 +206,8 @@ def write_case_file(
         output: the file to write.
         include_protected_names: name protected persons (internal use only).
         reason: why, for the audit trail.
+        pseudonyms: the force's pseudonymiser: an analyst's case file shows people as
+            pseudonyms, never a name or id (needed for an analyst).
 
     Returns:
         The file written.
@@ -206,6 +219,8 @@ def write_case_file(
         InvalidValueError: ``defendant_id`` is blank or not text.
         NaiveDatetimeError: ``at`` has no time zone.
         OutputWriteError: the file cannot be written (no partial file is left behind).
+        PermissionDeniedError: the actor may not (audited); an analyst asking for names.
+        PseudonymKeyError: an analyst, and no ``pseudonyms``.
 
     Nothing is written, and nothing noted, when any of these is raised.
     """
@@ -213,10 +228,17 @@ def write_case_file(
     refuse_output_onto(output, database_files(store))
     key = _defendant_id(defendant_id)
     when = ensure_aware(at, field="at")
-    with store.unit_of_work(actor, at=when) as uow:
-        case = _gather(uow, key, when)
+    pseudo = analyst_pseudonyms(
+        store, actor, "write_case_file", at=when, pseudonyms=pseudonyms,
+        include_protected_names=include_protected_names,
+    )  # fmt: skip
+    with store.unit_of_work(actor, at=when) as uow, uow.processing():
+        case = _gather(uow, key, when, "write_case_file")
         view = case_file_view(case, include_protected_names=include_protected_names)
-        data = render_case_file(view, fmt).encode("utf-8", errors="backslashreplace")
+        text = render_case_file(view, fmt)
+        if pseudo is not None:
+            text = pseudo.rewrite(text, people_of([case.defendant], case.protected_persons))
+        data = text.encode("utf-8", errors="backslashreplace")
         # Staged first and made visible only once its audit note is committed: a file
         # never exists without the record of its disclosure.
         staged = stage_file(output, data)
@@ -228,6 +250,8 @@ def write_case_file(
                 "protected_person_names": "included" if include_protected_names else "redacted",
                 "sha256": digest,
             }
+            if pseudo is not None:
+                changes["people"] = "pseudonymised"
             uow.note("casefile.written", "defendant", key, changes=changes, reason=reason)
             uow.commit()
         except BaseException:

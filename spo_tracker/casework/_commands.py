@@ -32,6 +32,7 @@ from typing import Any, Final
 import attrs
 import pendulum
 
+from spo_tracker.casework._permission import authorised
 from spo_tracker.domain.lifecycles import application as app_lifecycle
 from spo_tracker.domain.lifecycles import full_order, interim_order, making
 from spo_tracker.domain.lifecycles import notification_duty as duty_lifecycle
@@ -304,6 +305,7 @@ def serve_order(
         InvalidValueError: no duty and no ``local_police_area``; more than one live duty.
     """
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("serve_order", orders=(order_id,))
         order = _order(uow, order_id, expected_revision)
         fired = making.serve_order(order, at=at, actor=actor.actor_id)
         _record(uow, fired, order.revision, reason)
@@ -366,6 +368,7 @@ def vary_order(
         InvalidValueError: a full-order argument for an interim order.
     """
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("vary_order", orders=(order_id,))
         order = _order(uow, order_id, expected_revision)
         others = _other_live_orders(uow, order.defendant_id, order_id)
         if order.kind is OrderKind.INTERIM:
@@ -441,6 +444,7 @@ def renew_order(
             full-order argument.
     """
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("renew_order", orders=(order_id,))
         order = _order(uow, order_id, expected_revision)
         if order.kind is OrderKind.INTERIM:
             _refuse_for_interim(
@@ -532,6 +536,7 @@ def discharge_order(
         GuardRejectedError: a rule refused it (applicant, consents), naming the section.
         InvalidValueError: consents or a home force given for an interim order.
     """
+    authorised(store, actor, "discharge_order", at=at, orders=(order_id,))
     parties, who = tuple(consents), actor.actor_id
 
     def discharge(order: Order) -> Fired[Order]:
@@ -594,6 +599,7 @@ def expire_order(
         ConcurrencyConflictError: the order is not at ``expected_revision``.
         GuardRejectedError: its period is not over, or it has none.
     """
+    authorised(store, actor, "expire_order", at=at, orders=(order_id,))
     fire = functools.partial(making.expire_order, at=at, actor=actor.actor_id)
     return _end(
         store,
@@ -644,6 +650,7 @@ def lodge_appeal(
         GuardRejectedError: s.7 gives this appellant no appeal against this decision.
     """
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("lodge_appeal", orders=(order_id,))
         order = _order(uow, order_id, expected_revision)
         fired = making.lodge_appeal(
             order,
@@ -733,6 +740,7 @@ def decide_appeal(
             "outcome", decided.value, "terms and periods are given only when the court varies"
         )
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("decide_appeal", orders=(order_id,))
         order = _order(uow, order_id, expected_revision)
         who = actor.actor_id
         if decided is AppealOutcome.VARIED:
@@ -862,6 +870,7 @@ def refuse_application(
         ConcurrencyConflictError: the application is not at ``expected_revision``.
         IllegalTransitionError: the application is not pending.
     """
+    authorised(store, actor, "refuse_application", at=at)
     fire = functools.partial(
         app_lifecycle.refuse_application, at=at, actor=actor.actor_id, findings=findings, note=note
     )
@@ -912,6 +921,7 @@ def withdraw_application(
         ConcurrencyConflictError: the application is not at ``expected_revision``.
         IllegalTransitionError: the application is already determined.
     """
+    authorised(store, actor, "withdraw_application", at=at)
     fire = functools.partial(
         app_lifecycle.withdraw_application, at=at, actor=actor.actor_id, note=note
     )
@@ -981,6 +991,7 @@ def grant_application(
             breaks a rule of the Act (nothing is written).
     """
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("grant_application")
         found = _application(uow, application_id, expected_revision)
         fired = app_lifecycle.grant_application(
             found, at=at, actor=actor.actor_id, findings=findings, order_id=order_id
@@ -1084,6 +1095,7 @@ def decide_interim(
     if granted and order_id is None:
         raise InvalidValueError("order_id", None, "name the interim order the court makes")
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("decide_interim")
         found = _application(uow, application_id, expected_revision)
         fired = app_lifecycle.decide_interim(
             found, at=at, actor=actor.actor_id, granted=granted, interim_order_id=order_id

@@ -23,6 +23,7 @@ leave this process in a report (see :mod:`spo_tracker.reports`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import random
 import time
@@ -39,6 +40,7 @@ from spo_tracker.casework._incremental import (
     full_run_reason,
     touched_rows,
 )
+from spo_tracker.casework._permission import authorised
 from spo_tracker.casework._review import reopen_reviews
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
@@ -126,15 +128,26 @@ def load_records(store: Store, *, actor: Actor, at: _dt.datetime) -> StoredRecor
     Raises:
         InvalidValueError: ``actor`` is not an Actor.
         NaiveDatetimeError: ``at`` has no time zone.
+        PermissionDeniedError: the actor may not read restricted details, or stated no
+            purpose (the refusal is audited).
     """
+    authorised(store, actor, "load_records", at=at)
+    return _load(store, actor, at, processing=False)
+
+
+def _load(store: Store, actor: Actor, at: _dt.datetime, *, processing: bool) -> StoredRecords:
+    """Every record (see :func:`load_records`); ``processing``: for an authorised action
+    that shows no restricted details to its caller (detection, redaction), so the
+    restricted-read permission is not asked for again (each read is still audited)."""
     with store.unit_of_work(actor, at=at) as uow:
         # Bulk reads (one query per 500 ids and child table), not one query per record.
         orders = _in_id_order(uow.orders.ids(), uow.orders.get_many)
         defendants = _in_id_order(uow.defendants.ids(), uow.defendants.get_many)
-        persons = _in_id_order(
-            uow.protected_persons.ids(),
-            lambda keys: uow.protected_persons.get_many(keys, reason=_RESTRICTED_REASON),
-        )
+        with uow.processing() if processing else contextlib.nullcontext():
+            persons = _in_id_order(
+                uow.protected_persons.ids(),
+                lambda keys: uow.protected_persons.get_many(keys, reason=_RESTRICTED_REASON),
+            )
         duties = _in_id_order(uow.notification_duties.ids(), uow.notification_duties.get_many)
     return StoredRecords(orders, defendants, persons, duties)
 
@@ -226,8 +239,10 @@ def detect_stored(
 
     Raises:
         NaiveDatetimeError: ``at`` has no time zone.
+        PermissionDeniedError: the actor may not run detection (audited).
     """
     until = ensure_aware(at, field="at")
+    authorised(store, actor, "detect_stored", at=until)
     detector = _detector(records, config)
     # Light rows, not incident objects: the scan moves at about the speed of the cursor.
     try:
@@ -562,6 +577,7 @@ def store_alerts(
             (nothing is stored; storing again is safe).
     """
     when = ensure_aware(at, field="at")
+    authorised(store, actor, "store_alerts", at=when)
     return _stored_with_retry(store, _by_id(alerts), actor=actor, at=when, reason=reason)
 
 
@@ -666,6 +682,7 @@ def run_detection(
     if start is not None and instant_before(until, start):
         raise InvalidValueError("since", since, f"is after at={until.isoformat()}")
     _check_run_arguments(records, progress)
+    authorised(store, actor, "run_detection", at=until)
     if not isinstance(full, bool):
         raise InvalidValueError("full", full, "is not True or False")
     _refuse_earlier(store, until)
@@ -675,7 +692,7 @@ def run_detection(
     through = None if head is None else head[0]
     previous, digest = Watermark.latest(store), config_digest(config)
     why = full_run_reason(store, previous, head=through, config=digest, full=full)
-    loaded = load_records(store, actor=actor, at=until) if records is None else records
+    loaded = _load(store, actor, until, processing=True) if records is None else records
     new: int | None = None
     if why is None:
         assert previous is not None  # as full_run_reason checked
@@ -741,6 +758,7 @@ def stored_alerts(store: Store, *, actor: Actor, at: _dt.datetime) -> tuple[Aler
     """
     until = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=until) as uow:
+        uow.authorise("stored_alerts")
         kept = uow.alerts.get_many(uow.alerts.ids())  # one query per 500, not one per alert
     # Instants, not wall clocks: 01:50 BST is before 01:10 GMT in the repeated autumn hour.
     return tuple(

@@ -27,6 +27,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from spo_tracker.casework._permission import authorised
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware
@@ -213,6 +214,7 @@ def _run(
     kind: _Kind,
     records: Iterable[Any],
     *,
+    action: str,
     actor: Actor,
     at: _dt.datetime,
     on_duplicate: object,
@@ -223,6 +225,7 @@ def _run(
     when = ensure_aware(at, field="at")
     if not isinstance(actor, Actor):
         raise InvalidValueError("actor", type(actor).__name__, "give an Actor(actor_id, role)")
+    authorised(store, actor, action, at=when)
     added = skipped = batches = 0
     source = iter(records)
     while batch := list(itertools.islice(source, size)):
@@ -314,6 +317,7 @@ def ingest(
         store,
         _INCIDENTS,
         incidents,
+        action="ingest",
         actor=actor,
         at=at,
         on_duplicate=on_duplicate,
@@ -363,6 +367,7 @@ def ingest_compliance(
         store,
         _COMPLIANCE,
         records,
+        action="ingest_compliance",
         actor=actor,
         at=at,
         on_duplicate=on_duplicate,

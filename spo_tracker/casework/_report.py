@@ -22,12 +22,14 @@ import pendulum
 
 from spo_tracker.casework._detection import (
     StoredRecords,
+    _load,
     detect_stored,
-    load_records,
     stored_alerts,
 )
+from spo_tracker.casework._permission import analyst_pseudonyms, authorised, people_of
 from spo_tracker.casework._review import decided_alert_ids
 from spo_tracker.domain.alerts import Alert
+from spo_tracker.domain.pseudonyms import Pseudonymiser
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import (
@@ -97,6 +99,7 @@ def report_context(
     """
     wanted = sorted({i for a in alerts for i in a.evidence_ids})
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("report_context")
         incidents = uow.find_incidents(wanted) if wanted else {}
     return ReportContext(
         orders={o.order_id: o for o in records.orders},
@@ -118,6 +121,7 @@ def reports_from_store(
     history: bool = False,
     title: str = DEFAULT_TITLE,
     reason: str = "report",
+    pseudonyms: Pseudonymiser | None = None,
 ) -> tuple[ReportWritten, ...]:
     """Write one report of the store's alerts per format, each noted in the audit trail.
 
@@ -149,6 +153,9 @@ def reports_from_store(
         history: every alert, decided ones too, not only the open ones in the period.
         title: the report's title.
         reason: why, for the audit trail.
+        pseudonyms: the force's pseudonymiser: an analyst's reports show each
+            defendant and protected person as its pseudonym, never a name or id
+            (needed for an analyst; ignored for other roles).
 
     Returns:
         Each report written, in the order of ``outputs``.
@@ -162,17 +169,27 @@ def reports_from_store(
     """
     formats = _checked_outputs(outputs)
     when = ensure_aware(at, field="at")
+    authorised(store, actor, "reports_from_store", at=when)
+    pseudo = analyst_pseudonyms(
+        store, actor, "reports_from_store", at=when, pseudonyms=pseudonyms,
+        include_protected_names=include_protected_names,
+    )  # fmt: skip
     _check_since_title(when, since, title)
-    report = _report(store, when, actor, stored, include_protected_names, since, history, title)
+    report, people = _report(
+        store, when, actor, stored, include_protected_names, since, history, title
+    )
     staged: list[StagedFile] = []
     try:
         written = []
         for fmt in formats:
-            data = render(report, fmt).encode("utf-8", errors="backslashreplace")
+            text = render(report, fmt)
+            if pseudo is not None:
+                text = pseudo.rewrite(text, people)
+            data = text.encode("utf-8", errors="backslashreplace")
             staged.append(stage_file(outputs[fmt], data))
             digest = hashlib.sha256(data).hexdigest()
             written.append(ReportWritten(fmt, staged[-1].target, len(report.alerts), digest))
-        _note_written(store, report, written, actor=actor, at=when, reason=reason)
+        _note_written(store, report, written, actor=actor, at=when, reason=reason, pseudo=pseudo)
         for file in staged:
             file.publish()
     except BaseException:
@@ -209,11 +226,14 @@ def _note_written(
     actor: Actor,
     at: _dt.datetime,
     reason: str,
+    pseudo: Pseudonymiser | None,
 ) -> None:
     """Commit one ``report.written`` audit entry per file, before any file is visible."""
     with store.unit_of_work(actor, at=at) as uow:
         for item in written:
             changes = _disclosed(report, item.fmt, item.sha256)
+            if pseudo is not None:
+                changes["people"] = "pseudonymised"
             uow.note("report.written", "report", item.path.name, changes=changes, reason=reason)
         uow.commit()
 
@@ -231,6 +251,7 @@ def report_from_store(
     history: bool = False,
     title: str = DEFAULT_TITLE,
     reason: str = "report",
+    pseudonyms: Pseudonymiser | None = None,
 ) -> ReportWritten:
     """Write one report of the store's alerts as ``fmt`` to ``output``, audited.
 
@@ -246,6 +267,7 @@ def report_from_store(
             title is empty.
         OutputWriteError: the file cannot be written (no partial file is left behind).
     """
+    authorised(store, actor, "report_from_store", at=at)
     (written,) = reports_from_store(
         store,
         {check_format(fmt): output},  # checked first: an unhashable fmt is named, too
@@ -257,6 +279,7 @@ def report_from_store(
         history=history,
         title=title,
         reason=reason,
+        pseudonyms=pseudonyms,
     )
     return written
 
@@ -270,9 +293,10 @@ def _report(
     since: _dt.datetime | None,
     history: bool,
     title: str,
-) -> Report:
+) -> tuple[Report, dict[str, list[str]]]:
+    """The report, and each person it may show (id -> names and label) for pseudonyms."""
     when = ensure_aware(at, field="at")
-    records = load_records(store, actor=actor, at=when)
+    records = _load(store, actor, when, processing=True)
     if stored:  # the alerts a detection run (or the demo) kept: no detection run
         alerts: Iterable[Alert] = stored_alerts(store, actor=actor, at=when)
     else:
@@ -282,7 +306,7 @@ def _report(
         alerts = _open_since(store, alerts, start, actor, when)
         since = None  # the period is on identification, applied here
     context = report_context(store, records, alerts, actor=actor, at=when)
-    return build_report(
+    built = build_report(
         alerts,
         context,
         now=when,
@@ -290,6 +314,7 @@ def _report(
         since=since,
         title=title,
     )
+    return built, people_of(records.defendants, records.protected_persons)
 
 
 def _open_since(

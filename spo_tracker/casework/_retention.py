@@ -136,6 +136,7 @@ def retention_due(
     at = ensure_aware(at, field="at")
     today = as_london_date(at)
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("retention_due")
         cases = [_standing(uow, key, schedule) for key in uow.defendants.ids()]
         due = sorted(
             (c for c in cases if c.due_on(today)), key=lambda c: (c.next_review, c.case_id)
@@ -192,6 +193,7 @@ def review_retention(
     chosen = retention_decision(decision)
     at = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("review_retention")
         uow.defendants.lock(case_id)  # NotFoundError for an unknown case
         standing = _standing(uow, case_id, schedule)
         last = standing.last_decision

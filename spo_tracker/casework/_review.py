@@ -45,6 +45,7 @@ from spo_tracker.domain.lifecycles.breach_review import (
 )
 from spo_tracker.domain.ownership import CaseOwner
 from spo_tracker.domain.people import Defendant
+from spo_tracker.domain.permissions import Role
 from spo_tracker.domain.statemachine import Fired
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import (
@@ -186,10 +187,10 @@ class AlertDetail:
 
 
 def _who(actor: Actor) -> str:
-    """The name the lifecycle records; an actor in the ``system`` role is software."""
+    """The name the lifecycle records; an actor in the ``ingest`` role is software."""
     if not isinstance(actor, Actor):
         raise InvalidValueError("actor", actor, "give an Actor(actor_id, role)")
-    system = actor.role.strip().casefold() == "system"
+    system = actor.role == Role.INGEST
     return f"system:{actor.actor_id}" if system else actor.actor_id
 
 
@@ -230,6 +231,7 @@ def assign_case(
     who, where, which = _named("officer", officer), _named("unit", unit), _named("force", force)
     by = _who(actor)
     with store.unit_of_work(actor, at=when) as uow:
+        uow.authorise("assign_case")
         if not uow.orders.exists(order_id):
             raise NotFoundError("order", order_id)
         stored = uow.case_owners.get_many([order_id]).get(order_id)
@@ -271,6 +273,7 @@ def _act(
     alert_id: str,
     steps: Callable[[BreachReview], Sequence[Step]],
     *,
+    action: str,
     at: _dt.datetime,
     actor: Actor,
     expected_revision: int | None,
@@ -279,7 +282,9 @@ def _act(
     """Load the alert's current review (or flag it), fire ``steps`` in order, store, commit."""
     when = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=when) as uow:
+        uow.authorise(action)
         alert = uow.alerts.get(alert_id)
+        uow.authorise(action, orders=_orders(alert))
         rounds = uow.breach_reviews.for_alert(alert_id)
         current = rounds[-1] if rounds else None
         seen = 0 if current is None else current.revision
@@ -311,6 +316,11 @@ def _add_first(uow: UnitOfWork, flagged: BreachReview, reason: str) -> None:
         uow.breach_reviews.add(flagged, reason=reason)
     except ConstraintViolationError:  # a duplicate key: another reviewer acted first
         raise ConcurrencyConflictError("breach_review", flagged.review_id, 0, None) from None
+
+
+def _orders(alert: Alert) -> tuple[str, ...]:
+    """The order whose case an alert belongs to (none: any officer may act on it)."""
+    return () if alert.order_id is None else (alert.order_id,)
 
 
 def _owner(uow: UnitOfWork, alert: Alert) -> CaseOwner | None:
@@ -357,8 +367,8 @@ def assign_alert(
         return [lambda r: assign_review(r, at=when, actor=who, assignee=assignee)]
 
     return _act(
-        store, alert_id, steps, at=when, actor=actor, expected_revision=expected_revision,
-        reason=reason,
+        store, alert_id, steps, action="assign_alert", at=when, actor=actor,
+        expected_revision=expected_revision, reason=reason,
     )  # fmt: skip
 
 
@@ -386,8 +396,8 @@ def start_alert_review(
         return [lambda r: start_review(r, at=when, actor=who)]
 
     return _act(
-        store, alert_id, steps, at=when, actor=actor, expected_revision=expected_revision,
-        reason=reason,
+        store, alert_id, steps, action="start_alert_review", at=when, actor=actor,
+        expected_revision=expected_revision, reason=reason,
     )  # fmt: skip
 
 
@@ -487,8 +497,8 @@ def review_alert(
         return [lambda r: start_review(r, at=when, actor=who), step]
 
     return _act(
-        store, alert_id, steps, at=when, actor=actor, expected_revision=expected_revision,
-        reason=f"review outcome: {decided.value}",
+        store, alert_id, steps, action="review_alert", at=when, actor=actor,
+        expected_revision=expected_revision, reason=f"review outcome: {decided.value}",
     )  # fmt: skip
 
 
@@ -516,7 +526,11 @@ def reopen_reviews(
 
     Returns:
         The ids of the new rounds.
+
+    Raises:
+        PermissionDeniedError: the unit of work's actor may not reopen reviews.
     """
+    uow.authorise("reopen_reviews")
     when = ensure_aware(at, field="at")
     wanted = list(alert_ids)
     # One lookup per 500 alerts for a first round: most alerts a run updates have no review.
@@ -587,6 +601,7 @@ def decided_alert_ids(store: Store, *, actor: Actor, at: _dt.datetime) -> frozen
     """The ids of the alerts whose current review round is decided (reports leave them out
     by default)."""
     with store.unit_of_work(actor, at=ensure_aware(at, field="at")) as uow:
+        uow.authorise("decided_alert_ids")
         latest = _latest(uow.breach_reviews.get_many(uow.breach_reviews.ids()).values())
     return frozenset(k for k, r in latest.items() if r.decided)
 
@@ -646,6 +661,7 @@ def list_alerts(
     severities = _codes("severity", severity, Severity)
     kinds = _codes("kind", kind, AlertKind)
     with store.unit_of_work(actor, at=when) as uow:
+        uow.authorise("list_alerts")
         entries = _entries(uow)
 
     def keep(e: AlertEntry) -> bool:
@@ -675,7 +691,9 @@ def alert_detail(store: Store, alert_id: str, *, actor: Actor, at: _dt.datetime)
     """
     when = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=when) as uow:
+        uow.authorise("alert_detail")
         alert = uow.alerts.get(alert_id)
+        uow.authorise("alert_detail", orders=_orders(alert))
         rounds = tuple(uow.breach_reviews.for_alert(alert_id))
         owner = _owner(uow, alert)
         found = uow.find_incidents(list(alert.evidence_ids)) if alert.evidence_ids else {}

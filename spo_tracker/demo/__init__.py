@@ -4,7 +4,11 @@
 output folder from a seeded, deterministic scenario (the seed story, the
 lifecycle's hard cases and background volume at force scale), runs breach
 detection over it, stores the alerts, writes the HTML, JSON and CSV reports and returns what it
-found; :func:`summary_lines` says it in a few lines.
+found; :func:`summary_lines` says it in a few lines. Each step runs under a named
+actor in its role: the force's records bridge (:data:`DEMO_ACTOR`, ``ingest``)
+stores the records and runs detection, a supervisor (:data:`DEMO_SUPERVISOR`)
+assigns the seed story's case and writes the reports, and the officer in the case
+(:data:`DEMO_OFFICER`) starts reviewing its first alert.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from spo_tracker.demo._run import (
     DATA_KEY_FILE,
     DATABASE_FILE,
     DEMO_ACTOR,
+    DEMO_OFFICER,
+    DEMO_SUPERVISOR,
     REPORT_FILES,
     REPORT_TITLE,
     DemoResult,
@@ -33,6 +39,8 @@ __all__ = [
     "DATA_KEY_FILE",
     "DEFAULT_SCALE",
     "DEMO_ACTOR",
+    "DEMO_OFFICER",
+    "DEMO_SUPERVISOR",
     "NOW",
     "REPORT_FILES",
     "REPORT_TITLE",

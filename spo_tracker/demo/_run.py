@@ -29,13 +29,19 @@ import itertools
 import os
 import shlex
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
 import attrs
 
-from spo_tracker.casework import Progress, reports_from_store, run_detection
+from spo_tracker.casework import (
+    Progress,
+    assign_case,
+    reports_from_store,
+    run_detection,
+    start_alert_review,
+)
 from spo_tracker.demo._scenario import DEFAULT_SCALE, NOW, Scenario, build_scenario
 from spo_tracker.detection.engine import ScanResult
 from spo_tracker.domain.alerts import Alert
@@ -71,6 +77,8 @@ __all__ = [
     "DATABASE_FILE",
     "DATA_KEY_FILE",
     "DEMO_ACTOR",
+    "DEMO_OFFICER",
+    "DEMO_SUPERVISOR",
     "REPORT_FILES",
     "REPORT_TITLE",
     "DemoResult",
@@ -79,8 +87,17 @@ __all__ = [
     "summary_lines",
 ]
 
-#: Who the demo acts as, on every audit entry.
-DEMO_ACTOR: Final = Actor("spo-tracker-demo", "system")
+#: The force's records bridge (an ingest service): stores the demo's records and runs
+#: detection; its purpose is on every read of restricted details it makes.
+DEMO_ACTOR: Final = Actor(
+    "spo-tracker-demo", "ingest", purpose="loading the demo force's records; breach detection"
+)
+#: The supervisor who assigns the seed story's case and writes the reports.
+DEMO_SUPERVISOR: Final = Actor(
+    "Sgt 1207", "supervisor", purpose="demo: supervising the force's SPO caseload"
+)
+#: The officer in the seed story's case, who starts reviewing its alerts.
+DEMO_OFFICER: Final = Actor("PC 4471", "officer", purpose="demo: reviewing my case's alerts")
 #: The demo database's file name in the output folder.
 DATABASE_FILE: Final = "spo-tracker.sqlite"
 #: The data key file the demo creates beside its database when no data key is configured.
@@ -329,18 +346,35 @@ def _build(
         _record_compliance(store, scenario, progress)
         progress("running breach detection")
         run = run_detection(store, at=NOW, actor=DEMO_ACTOR, progress=progress, reason="demo scan")
+        _start_review(store, scenario, run.alerts, progress)
         progress(f"writing the reports ({len(run.alerts):,} alerts)")
         written = reports_from_store(
             store,
             {fmt: folder / REPORT_FILES[fmt] for fmt in FORMATS},
             at=NOW,
-            actor=DEMO_ACTOR,
+            actor=DEMO_SUPERVISOR,
             stored=True,
             history=True,
             title=REPORT_TITLE,
             reason="demo",
         )
     return run.scan, tuple((w.fmt, w.path) for w in written)
+
+
+def _start_review(
+    store: Store, scenario: Scenario, alerts: Sequence[Alert], progress: Progress
+) -> None:
+    """The supervisor assigns the seed story's case to its officer, who starts reviewing
+    its first alert: each acts in their own role (the permission table)."""
+    order_id = scenario.cases[0].order_ids[0]
+    first = next((a for a in alerts if a.order_id == order_id), None)
+    progress(f"{DEMO_SUPERVISOR.actor_id} assigns {order_id} to {DEMO_OFFICER.actor_id}")
+    assign_case(
+        store, order_id, officer=DEMO_OFFICER.actor_id, unit="Public Protection Unit",
+        force="Demo Police", at=NOW, actor=DEMO_SUPERVISOR,
+    )  # fmt: skip
+    if first is not None:
+        start_alert_review(store, first.alert_id, at=NOW, actor=DEMO_OFFICER)
 
 
 def _alert_line(alert: Alert) -> str:

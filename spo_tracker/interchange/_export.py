@@ -46,7 +46,7 @@ from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.redaction import ForceScrubber
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import CATALOGUE_VERSION
-from spo_tracker.errors import OutputWriteError
+from spo_tracker.errors import OutputWriteError, PermissionDeniedError
 from spo_tracker.interchange import _records as rec
 from spo_tracker.interchange._schema import FORMAT_VERSION, INTERCHANGE_FORMAT
 from spo_tracker.interchange._values import instant_text
@@ -350,15 +350,20 @@ def write_store(
     Raises:
         NaiveDatetimeError: ``at`` has no time zone.
         DatabaseError: the database could not be read.
+        PermissionDeniedError: the actor may not export (``export``), or not with the
+            restricted details (``export_restricted`` and ``read_restricted``, each
+            needing a purpose); audited, nothing is written.
     """
     header = _header(at, source, include_restricted)
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("export_restricted" if include_restricted else "export")
         found = _StoreSource(store, uow, include_restricted)
         records = _records(found, include_restricted=include_restricted)
         if not include_restricted:
             people = uow.protected_persons
             reason = "interchange export: redacting free text"
-            persons = {k: people.get(k, reason=reason) for k in sorted(people.ids())}
+            with uow.processing():  # read to scrub free text, never written out
+                persons = {k: people.get(k, reason=reason) for k in sorted(people.ids())}
             records = _scrubbed(records, ForceScrubber(persons))
         counts = _write(out, header, records)
     return ExportReport(counts, include_restricted)
@@ -399,6 +404,8 @@ def export_file(
                 source=source,
             )
         os.replace(temporary, target)
+    except PermissionDeniedError:  # a PermissionError, but no file problem
+        raise
     except OSError as error:
         raise OutputWriteError(str(target), error.strerror or str(error)) from None
     finally:

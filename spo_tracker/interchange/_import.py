@@ -314,6 +314,7 @@ def _import_once(
         SourceFile(source, max_bytes=max_bytes, max_line_bytes=max_line_bytes) as lines,
         store.unit_of_work(actor, at=at) as uow,
     ):
+        uow.authorise("import")
         validation = _validate(store, uow, lines)
         if validation.issues:
             raise ImportValidationError(str(source), validation.issues)

@@ -444,11 +444,14 @@ def ingest_incidents(
             committed (its ``cause`` says why: a duplicate id, a bad item, or a value
             refused while ``incidents`` built the next item...).
         InvalidValueError: ``batch_size`` is not a whole number >= 1, or no time is known.
+        PermissionDeniedError: the actor may not ingest (audited; nothing is stored).
     """
     size = _positive("batch_size", batch_size)
     if not isinstance(actor, Actor):
         raise InvalidValueError("actor", actor, "give an Actor(actor_id, role)")
     clock = _ingest_clock(store, at)
+    with store.unit_of_work(actor, at=clock()) as uow:
+        uow.authorise("ingest_incidents")  # a refusal is audited; nothing is stored
     batches = done = 0
     source = iter(incidents)
     while True:

@@ -80,7 +80,11 @@ class Actor:
 
     Attributes:
         actor_id: the person's or system's stable id (a collar number, a service name).
-        role: the role they act in (``officer``, ``supervisor``, ``ingest``...).
+        role: the role they act in, one of the permission table's
+            (:class:`spo_tracker.domain.permissions.Role`: ``officer``, ``supervisor``,
+            ``analyst``, ``auditor``, ``administrator``, ``ingest``); the library's own
+            entries use ``schema`` and ``audit``. The unit of work refuses what the role
+            may not do (:meth:`UnitOfWork.authorise`).
         purpose: why they act, in their words (``safeguarding review of case 41``):
             required to read a protected person's restricted details, and written
             to the audit trail with every consultation and disclosure (DPA 2018

@@ -23,7 +23,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
+from typing import Any, Final, Generic, NamedTuple, NoReturn, Protocol, TypeVar
 
 import attrs
 import pendulum
@@ -38,6 +38,7 @@ from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.ownership import CaseOwner
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails, Withheld
+from spo_tracker.domain.permissions import READ_RESTRICTED, Scope, check
 from spo_tracker.domain.retention import RetentionReview
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware, instant_before
@@ -48,6 +49,7 @@ from spo_tracker.errors import (
     DuplicateRecordError,
     InvalidValueError,
     NotFoundError,
+    PermissionDeniedError,
 )
 from spo_tracker.events import DomainEvent, alert_raised, event_for_transition, order_made
 from spo_tracker.storage import _codec
@@ -549,21 +551,26 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
         """The person with their restricted details; the read is written to the audit trail
         even if the unit of work is not committed.
 
+        Reading restricted details needs a role the permission table allows
+        (``read_restricted``) and a stated purpose (``Actor.purpose``, DPA2018
+        s.62(3)(a)), unless the unit of work reads them for an action already
+        authorised that shows them to nobody (detection, redaction).
+
         Raises:
             NotFoundError: nothing is stored under ``key``.
+            PermissionDeniedError: the actor may not read them (refusal audited).
         """
         obj: ProtectedPerson = self._load(key, lock=False)[0]
         if obj.restricted != RestrictedDetails():
-            self._uow._audit_read(key, reason)
+            self._uow._restricted_read([key], reason)
         return obj
 
     def get_many(self, keys: Iterable[str], *, reason: str = "") -> dict[str, ProtectedPerson]:
         """The stored persons among ``keys`` with their restricted details, by id; each read
         of restricted details is audited, as :meth:`get` does."""
         found: dict[str, ProtectedPerson] = super().get_many(keys)
-        for key, obj in found.items():
-            if obj.restricted != RestrictedDetails():
-                self._uow._audit_read(key, reason)
+        empty = RestrictedDetails()
+        self._uow._restricted_read([k for k, o in found.items() if o.restricted != empty], reason)
         return found
 
     def get_name(self, key: str) -> str:
@@ -857,6 +864,7 @@ class UnitOfWork(abc.ABC):
         self._pending: list[PendingEntry] = []
         self._events: list[PendingEvent] = []
         self._reads: list[PendingEntry] = []
+        self._processing = 0
         self._open = False
         self.defendants = DefendantRepository(self, MAPPERS[Defendant])
         self.protected_persons = ProtectedPersonRepository(self, MAPPERS[ProtectedPerson])
@@ -1079,6 +1087,90 @@ class UnitOfWork(abc.ABC):
         self._reads.append(
             PendingEntry(self._now(), self.actor, event, "protected_person", key, {}, reason)
         )
+
+    def _restricted_read(self, keys: Sequence[str], reason: str) -> None:
+        """Authorise (unless processing, see :meth:`processing`) and audit reading ``keys``."""
+        if not keys:
+            return
+        if not self._processing:
+            self.authorise(READ_RESTRICTED)
+        for key in keys:
+            self._audit_read(key, reason)
+
+    def authorise(self, action: str, *, orders: Sequence[str] = ()) -> Scope:
+        """Refuse, before anything is done, an action the actor's role may not take.
+
+        The permission table (:mod:`spo_tracker.domain.permissions`) decides. For
+        an action its row limits to the officer's own cases, ``orders`` are the
+        orders it concerns: it is allowed when at least one of them is assigned to
+        the actor (``CaseOwner.officer``) or to nobody yet, or when none is given.
+        A refusal is written to the audit trail (``permission.denied``, naming
+        role, action and reason) even though the unit of work is rolled back.
+
+        Returns:
+            The scope the role has for the action.
+
+        Raises:
+            UnknownActionError: the table has no row for ``action`` (nothing is written).
+            PermissionDeniedError: refused (an :class:`~spo_tracker.errors.UnknownRoleError`
+                for a role not in the table); the refusal is audited.
+        """
+        try:
+            scope = check(self.actor.role, action, purpose=self.actor.purpose)
+            if scope is Scope.OWN_CASES and orders:
+                self._check_own_case(action, orders)
+        except PermissionDeniedError as refused:
+            self._refused(refused)
+            raise
+        return scope
+
+    def deny(self, action: str, reason: str) -> NoReturn:
+        """Refuse ``action`` for a reason the table alone does not decide (audited).
+
+        Raises:
+            PermissionDeniedError: always, naming the role, the action and ``reason``.
+        """
+        refused = PermissionDeniedError(self.actor.role, action, reason)
+        self._refused(refused)
+        raise refused
+
+    def _check_own_case(self, action: str, orders: Sequence[str]) -> None:
+        owners = self.case_owners.get_many(orders)
+        me = self.actor.actor_id
+        if all(o in owners and owners[o].officer != me for o in orders):
+            raise PermissionDeniedError(
+                self.actor.role, action, f"the case of order {orders[0]!r} is another officer's"
+            )
+
+    def _refused(self, refused: PermissionDeniedError) -> None:
+        """Keep an audit entry of ``refused``: written even though the work is rolled back."""
+        changes = {"role": refused.role, "action": refused.action, "reason": refused.reason}
+        self._reads.append(
+            PendingEntry.encoded(
+                self._now(),
+                self.actor,
+                "permission.denied",
+                "permission",
+                refused.action,
+                changes,
+                self.actor.purpose or "",
+            )
+        )
+
+    @contextlib.contextmanager
+    def processing(self) -> Iterator[None]:
+        """Within this block, restricted reads serve an action already authorised.
+
+        Detection (the no-approach rule needs the protected persons' places) and
+        redaction (scrubbing their addresses from free text) read restricted
+        details that the caller never sees; the action itself was authorised, and
+        each read is still audited.
+        """
+        self._processing += 1
+        try:
+            yield
+        finally:
+            self._processing -= 1
 
     @abc.abstractmethod
     def _records(self) -> Records:

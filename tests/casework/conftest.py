@@ -33,7 +33,7 @@ from tests.storage.conftest import (
 
 __all__ = ["postgres_server", "postgres_url", "sqlite_template", "sqlite_url"]
 
-ACTOR = Actor("PC 1234", "officer")
+ACTOR = Actor("PC 1234", "officer", purpose="casework tests")
 LAID = lifecycle.london(2026, 3, 1, 10)
 
 BACKENDS = (

@@ -32,7 +32,7 @@ from spo_tracker.reports import EVIDENCE_COLUMNS, case_file_view, render_case_fi
 from spo_tracker.storage import Actor, InMemoryStore, Store, connect, database_files
 from tests.casework.builders import store_scenario
 
-OFFICER = Actor("PC 4471", "officer")
+OFFICER = Actor("PC 4471", "officer", purpose="tests")
 #: The demo's breach of SPO-1001 T1 (a platform ban): 104 messages on one London day.
 BAN = "AL-e16438f369730d61fbb3"
 ESCALATION = "AL-6fa3ceadc1210fdf7029"

@@ -22,7 +22,7 @@ from spo_tracker.domain.terms import SignOnSchedule
 from spo_tracker.storage import Actor, InMemoryStore, Store, connect, upgrade
 from tests.storage import builders
 
-ACTOR = Actor("PC 1234", "officer")
+ACTOR = Actor("PC 1234", "officer", purpose="casework tests")
 #: After T11's due day (30 September 2024) and a few weeks of sign-ons (Mondays, Thursdays).
 AT = pendulum.datetime(2024, 10, 10, 12, tz="Europe/London")
 LONDON = pendulum.timezone("Europe/London")

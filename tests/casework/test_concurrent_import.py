@@ -11,11 +11,14 @@ import pytest
 
 from spo_tracker.interchange import ImportReport, import_file
 from spo_tracker.interchange._validation import Validation
-from spo_tracker.storage import SqlStore, Store, verify
-from tests.casework.conftest import ACTOR, BACKENDS, open_store
+from spo_tracker.storage import Actor, SqlStore, Store, verify
+from tests.casework.conftest import BACKENDS, open_store
 from tests.casework.test_intake import _together
 from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import AT, dataset_text, store_text
+
+#: Imports are for a supervisor or the ingest service (the permission table).
+ACTOR = Actor("Sgt 2", "supervisor")
 
 
 @pytest.fixture(params=BACKENDS)

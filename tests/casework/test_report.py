@@ -245,7 +245,13 @@ def test_by_default_a_report_holds_the_open_alerts_identified_in_the_last_28_day
     since = pendulum.datetime(2026, 3, 15, tz="Europe/London")
     assert _shown(demo_store, tmp_path / "b.json", since=since) == _recent(run.alerts, since)
     decided = sorted(recent)[0]
-    review_alert(demo_store, decided, outcome="warning", at=NOW, actor=Actor("PC 1", "officer"))
+    review_alert(
+        demo_store,
+        decided,
+        outcome="warning",
+        at=NOW,
+        actor=Actor("PC 1", "officer", purpose="tests"),
+    )
     assert _shown(demo_store, tmp_path / "c.json") == recent - {decided}
     everything = _shown(demo_store, tmp_path / "d.json", history=True)
     assert everything == {a.alert_id for a in run.alerts}

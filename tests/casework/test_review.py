@@ -24,7 +24,6 @@ from spo_tracker.detection import Alert
 from spo_tracker.domain.lifecycles import DismissalReason, ReviewState
 from spo_tracker.errors import (
     ConcurrencyConflictError,
-    GuardRejectedError,
     IllegalTransitionError,
     InvalidValueError,
     NotFoundError,
@@ -33,8 +32,8 @@ from spo_tracker.errors import (
 from spo_tracker.storage import Actor, Store, verify
 from tests.casework.builders import store_incidents
 
-OFFICER = Actor("PC 4471", "officer")
-SERGEANT = Actor("Sgt 12", "supervisor")
+OFFICER = Actor("PC 4471", "officer", purpose="tests")
+SERGEANT = Actor("Sgt 12", "supervisor", purpose="tests")
 LATER = NOW.add(hours=1)
 #: The demo's breach of SPO-1001 T1 (a platform ban): 104 messages on one London day.
 BAN = "AL-e16438f369730d61fbb3"
@@ -277,8 +276,6 @@ def test_an_alert_with_no_order_is_reviewed_too(demo_store: Store) -> None:
          InvalidValueError, "assignee='   '"),
         (lambda s: assign_alert(s, "AL-nope", to="PC 1", at=NOW, actor=SERGEANT),
          NotFoundError, "'AL-nope'"),
-        (lambda s: review_alert(s, BAN, outcome="referred", at=NOW, actor=DEMO_ACTOR),
-         GuardRejectedError, "a person must review and decide"),
         (lambda s: assign_alert(s, BAN, to="PC 1", at=NOW, actor=SERGEANT, expected_revision=3),
          ConcurrencyConflictError, "breach_review"),
     ],
@@ -286,8 +283,9 @@ def test_an_alert_with_no_order_is_reviewed_too(demo_store: Store) -> None:
 def test_bad_review_input_is_a_typed_error_naming_the_value_and_changes_nothing(
     demo_store: Store, call: Callable[[Store], object], error: type[Exception], says: str
 ) -> None:
-    """A missing alert, a missing reason, a blank assignee, an unknown outcome, software
-    deciding, a stale revision: typed errors; the trail and outbox are as they were."""
+    """A missing alert, a missing reason, a blank assignee, an unknown outcome, a stale
+    revision: typed errors; the trail and outbox are as they were. (Software deciding is
+    refused by the permission table: tests/casework/test_permissions.py.)"""
     _alerts(demo_store)
     before = _state(demo_store)
     with pytest.raises(error, match=says):

@@ -22,7 +22,10 @@ from spo_tracker.storage import Actor, Store, connect, verify
 from tests.storage.conftest import fixed_clock
 
 BAN = "AL-e16438f369730d61fbb3"
-FIRST, SECOND = Actor("PC 4471", "officer"), Actor("DC 9", "officer")
+FIRST, SECOND = (
+    Actor("PC 4471", "officer", purpose="tests"),
+    Actor("DC 9", "officer", purpose="tests"),
+)
 
 Work = Callable[[Store, Actor], AlertEntry]
 
@@ -65,7 +68,9 @@ def test_two_reviewers_deciding_at_once_one_wins_one_gets_the_conflict(detected:
     """Both saw the alert assigned (revision 2); one decision is stored, the other is the
     typed conflict; the trail's chain holds and holds the winner's decision only."""
     with connect(detected, clock=fixed_clock) as store:
-        seen = assign_alert(store, BAN, to="PC 4471", at=NOW, actor=Actor("Sgt 1", "supervisor"))
+        seen = assign_alert(
+            store, BAN, to="PC 4471", at=NOW, actor=Actor("Sgt 1", "supervisor", purpose="tests")
+        )
     assert seen.revision == 2
 
     def decide(store: Store, actor: Actor) -> AlertEntry:

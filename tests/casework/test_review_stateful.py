@@ -26,14 +26,14 @@ from spo_tracker.casework import (
 )
 from spo_tracker.detection import Alert
 from spo_tracker.domain.lifecycles import ReviewState
-from spo_tracker.errors import SpoTrackerError
+from spo_tracker.errors import PermissionDeniedError, SpoTrackerError
 from spo_tracker.storage import Actor, InMemoryStore, Store, verify
 from tests.storage.conftest import fixed_clock
 
 START = pendulum.datetime(2026, 3, 20, 9, tz="Europe/London")
 IDS = ("AL-1", "AL-2", "AL-3")
-PEOPLE = (Actor("PC 1", "officer"), Actor("Sgt 2", "supervisor"))
-SOFTWARE = Actor("nightly-job", "system")
+PEOPLE = (Actor("PC 1", "officer", purpose="tests"), Actor("Sgt 2", "supervisor", purpose="tests"))
+SOFTWARE = Actor("nightly-job", "ingest")
 actors = st.sampled_from((*PEOPLE, SOFTWARE))
 alert_ids = st.sampled_from(IDS)
 #: Outcome -> (state it leads to, does it need a reason).
@@ -88,9 +88,13 @@ class ReviewsOverStoredAlerts(RuleBasedStateMachine):
         self.now = self.now.add(minutes=5)
         try:
             call(expected)
-        except SpoTrackerError:
+        except SpoTrackerError as error:
             assert not ok
-            assert [e.entry_hash for e in self.store.audit_entries()] == before
+            after = list(self.store.audit_entries())
+            assert [e.entry_hash for e in after[: len(before)]] == before
+            # A refusal by the permission table is itself audited, and nothing else is.
+            denied = ["permission.denied"] if isinstance(error, PermissionDeniedError) else []
+            assert [e.event for e in after[len(before) :]] == denied
             return False
         assert ok
         return True

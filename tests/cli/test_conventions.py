@@ -319,9 +319,9 @@ def test_import_at_help_does_not_claim_later_incidents_are_ignored(
     [
         ["demo", "--output", "-"],
         ["audit", "verify", "--checkpoint", "-"],
-        ["audit", "checkpoint", "--to", "-"],
-        ["audit", "new-key", "--key-id", "k", "--to", "-"],
-        ["db", "upgrade", "--audit-key-file", "-"],
+        ["--role", "administrator", "audit", "checkpoint", "--to", "-"],
+        ["--role", "administrator", "audit", "new-key", "--key-id", "k", "--to", "-"],
+        ["--role", "administrator", "db", "upgrade", "--audit-key-file", "-"],
     ],
     ids=lambda argv: " ".join(argv[:2]),
 )

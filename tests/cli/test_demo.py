@@ -245,7 +245,7 @@ def test_reports_are_audited_and_names_only_on_request(
 ) -> None:
     """Each report written is an audit entry saying whether names were included; the
     trail still verifies; names appear only with --include-protected-names."""
-    from spo_tracker.demo import DEMO_ACTOR, NOW
+    from spo_tracker.demo import DEMO_SUPERVISOR, NOW
     from spo_tracker.storage import connect
 
     assert main(["demo", "--scale", "0", "--output", str(tmp_path)]) == 0
@@ -265,6 +265,6 @@ def test_reports_are_audited_and_names_only_on_request(
         "redacted",
         "included",
     ]
-    assert (written[0].actor_id, written[0].actor_role) == (DEMO_ACTOR.actor_id, "system")
+    assert (written[0].actor_id, written[0].actor_role) == (DEMO_SUPERVISOR.actor_id, "supervisor")
     assert written[0].recorded_at == NOW
     capsys.readouterr()

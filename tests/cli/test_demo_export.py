@@ -12,7 +12,7 @@ from spo_tracker.domain.orders import OrderKind
 from spo_tracker.interchange import export_file, import_file
 from spo_tracker.storage import Actor, connect, upgrade
 
-IMPORTER = Actor("importer", "system")
+IMPORTER = Actor("importer", "ingest")
 
 
 def test_the_demos_default_export_imports_into_a_fresh_database(tmp_path: Path) -> None:

@@ -119,7 +119,7 @@ def test_the_default_database_is_protected_too(
 ) -> None:
     """Without --database the default file in the current folder is the one kept safe."""
     monkeypatch.chdir(tmp_path)
-    assert main(["db", "upgrade"]) == 0
+    assert main(["--role", "administrator", "db", "upgrade"]) == 0
     capsys.readouterr()
     before = (tmp_path / "spo-tracker.sqlite").read_bytes()
     code, _, err = run(["diagram", "--output", "spo-tracker.sqlite"], capsys)
@@ -134,7 +134,7 @@ def test_the_demo_refuses_a_database_that_is_one_of_its_reports(
     """demo --database X --output DIR where X is DIR's HTML report: refused before building."""
     database = tmp_path / "breach-alerts.html"
     url = f"sqlite:///{database}"
-    assert main(["db", "upgrade", "--database", url]) == 0
+    assert main(["--role", "administrator", "db", "upgrade", "--database", url]) == 0
     capsys.readouterr()
     before = database.read_bytes()
     code, _, err = run(
@@ -175,7 +175,9 @@ HOSTILE_URLS = [
 
 
 @pytest.mark.parametrize("url", HOSTILE_URLS)
-@pytest.mark.parametrize("command", [["scan"], ["db", "upgrade"], ["import", "x.jsonl"]])
+@pytest.mark.parametrize(
+    "command", [["scan"], ["--role", "administrator", "db", "upgrade"], ["import", "x.jsonl"]]
+)
 def test_a_password_in_a_database_url_is_never_printed(
     url: str, command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -270,7 +272,7 @@ def test_a_database_path_that_is_not_utf8_is_a_clear_error(
 ) -> None:
     """Not UnicodeEncodeError: exit 2, the path escaped, nothing created."""
     url = f"sqlite:///{tmp_path / NOT_UTF8}.sqlite"
-    for command in (["db", "upgrade"], ["scan"]):
+    for command in (["--role", "administrator", "db", "upgrade"], ["scan"]):
         code, _, err = run(["--database", url, *command], capsys)
         assert code == 2
         line = only_line(err)

@@ -26,7 +26,8 @@ COMMANDS: dict[str, Callable[[str, str, str], list[str]]] = {
     ],
     "export": lambda db, keys, out: ["export", "--database", db, "--output", out],
     "audit checkpoint": lambda db, keys, out: [
-        "audit", "checkpoint", "--database", db, "--audit-key-file", keys, "--to", out,
+        "--role", "administrator", "audit", "checkpoint", "--database", db,
+        "--audit-key-file", keys, "--to", out,
     ],
     "diagram": lambda db, keys, out: ["--database", db, "diagram", "--output", out],
     "case file": lambda db, keys, out: [
@@ -63,7 +64,21 @@ def sealed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path, 
     monkeypatch.setenv("SPO_TRACKER_AUDIT_KEY_FILE", str(keys))
     db_file = tmp_path / "case.db"
     url = f"sqlite:///{db_file}"
-    assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 0
+    assert (
+        main(
+            [
+                "--role",
+                "administrator",
+                "db",
+                "upgrade",
+                "--database",
+                url,
+                "--audit-key-file",
+                str(keys),
+            ]
+        )
+        == 0
+    )
     return url, keys, db_file
 
 
@@ -146,14 +161,23 @@ def test_new_key_appends_only_to_a_key_file(
     out = {"database": db_file, "checkpoint": head, "report": report}[target]
     before = out.read_bytes()
     capsys.readouterr()
-    assert main(["audit", "new-key", "--key-id", "k2", "--to", str(out)]) == 2
+    assert (
+        main(["--role", "administrator", "audit", "new-key", "--key-id", "k2", "--to", str(out)])
+        == 2
+    )
     assert f"cannot write {str(out)!r}: it is " in capsys.readouterr().err
     assert out.read_bytes() == before
     assert _intact(url, keys)
-    assert main(["audit", "new-key", "--key-id", "k2", "--to", str(keys)]) == 0
+    assert (
+        main(["--role", "administrator", "audit", "new-key", "--key-id", "k2", "--to", str(keys)])
+        == 0
+    )
     assert [k.key_id for k in AuditKeyring.from_file(keys).keys] == ["k1", "k2"]
     fresh = db_file.with_name("fresh.keys")
-    assert main(["audit", "new-key", "--key-id", "k3", "--to", str(fresh)]) == 0
+    assert (
+        main(["--role", "administrator", "audit", "new-key", "--key-id", "k3", "--to", str(fresh)])
+        == 0
+    )
 
 
 @pytest.mark.parametrize("target", ["database", "checkpoint", "report"])
@@ -185,7 +209,18 @@ def test_new_key_refuses_the_open_database_by_name(
     before its content is read."""
     url, _, db_file = sealed
     wal = Path(f"{db_file}-wal")
-    args = ["--database", url, "audit", "new-key", "--key-id", "k2", "--to", str(wal)]
+    args = [
+        "--database",
+        url,
+        "--role",
+        "administrator",
+        "audit",
+        "new-key",
+        "--key-id",
+        "k2",
+        "--to",
+        str(wal),
+    ]
     assert main(args) == 2
     assert "it is the database file" in capsys.readouterr().err
     assert not wal.exists() or wal.read_bytes() == b""
@@ -210,7 +245,9 @@ def test_outputs_lists_the_audit_targets() -> None:
     parser = _parser()
     assign = parser.parse_args(["alerts", "assign", "AL-1", "--to", "PC-1"])
     assert _outputs(assign) == []
-    new_key = parser.parse_args(["audit", "new-key", "--key-id", "k", "--to", "f"])
+    new_key = parser.parse_args(
+        ["--role", "administrator", "audit", "new-key", "--key-id", "k", "--to", "f"]
+    )
     assert _outputs(new_key) == [("f", "key")]
     new_data_key = parser.parse_args(["keys", "new-data-key", "--key-id", "k", "--to", "f"])
     assert _outputs(new_data_key) == [("f", "key")]

@@ -35,10 +35,12 @@ COMMANDS: dict[str, Callable[[str, Path], list[str]]] = {
         "--at", AT, "--database", db,
     ],
     "audit new-key": lambda _, folder: [
-        "audit", "new-key", "--key-id", "k1", "--to", str(folder / "audit.keys"),
+        "--role", "administrator", "audit", "new-key", "--key-id", "k1",
+        "--to", str(folder / "audit.keys"),
     ],
     "audit checkpoint": lambda db, folder: [
-        "audit", "checkpoint", "--database", db, "--to", str(folder / "head.json"),
+        "--role", "administrator", "audit", "checkpoint", "--database", db,
+        "--to", str(folder / "head.json"),
     ],
 }  # fmt: skip
 

@@ -70,7 +70,10 @@ def database(tmp_path: Path) -> str:
         )
         for n in range(4)
     ]
-    with connect(url) as store, store.unit_of_work(Actor("PC 1", "officer"), at=MADE) as uow:
+    with (
+        connect(url) as store,
+        store.unit_of_work(Actor("PC 1", "officer", purpose="tests"), at=MADE) as uow,
+    ):
         uow.defendants.add(Defendant("D1", (NameUse("Mark Ellison"),)))
         uow.protected_persons.add(PERSON)
         uow.orders.add(order)

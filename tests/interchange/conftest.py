@@ -21,7 +21,16 @@ from tests.storage.conftest import (  # noqa: F401 - fixtures shared with the st
     sqlite_url,
 )
 
-ACTOR = Actor("DC 4321", "interchange")
+ACTOR = Actor("DC 4321", "supervisor", purpose="interchange")
+
+
+@pytest.fixture(autouse=True)
+def _supervisor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line imports and exports as a supervisor (the permission table)."""
+    monkeypatch.setenv("SPO_TRACKER_ROLE", "supervisor")
+    monkeypatch.setenv("SPO_TRACKER_PURPOSE", "interchange tests")
+
+
 #: The export time written in the test files' headers.
 AT = pendulum.datetime(2025, 6, 1, 12, tz="UTC")
 

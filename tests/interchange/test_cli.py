@@ -81,7 +81,7 @@ def test_a_stored_protected_person_is_said_not_compared_whatever_the_file_says(
     assert said[0].err == ""
     assert "; 2 protected persons already stored, not compared\n" in said[0].out
     with connect(database) as store:
-        report = import_file(store, source, actor=Actor("test", "user"), at=_AT)
+        report = import_file(store, source, actor=Actor("test", "supervisor"), at=_AT)
         probes = [
             e for e in store.audit_entries()
             if e.event == "interchange.protected_persons_not_compared"

@@ -89,7 +89,9 @@ def test_the_review_filtered_report_loads_without_the_decided_alert(tmp_path: Pa
     recent = sorted(a.alert_id for a in run.alerts if a.identified_at >= NOW - DEFAULT_PERIOD)
     assert len(recent) >= 2
     decided = recent[0]
-    review_alert(store, decided, outcome="warning", at=NOW, actor=Actor("PC 1", "officer"))
+    review_alert(
+        store, decided, outcome="warning", at=NOW, actor=Actor("PC 1", "officer", purpose="tests")
+    )
     written = report_from_store(
         store, at=NOW, actor=DEMO_ACTOR, fmt="html", output=tmp_path / "open.html", stored=True
     )
@@ -113,7 +115,7 @@ def test_the_case_file_loads_cleanly_with_its_evidence_and_no_victim_details(
     store_scenario(store, scenario)
     run_detection(store, at=NOW, actor=DEMO_ACTOR)
     written = write_case_file(
-        store, "D-1001", at=NOW, actor=Actor("Sgt 2", "supervisor"), fmt="html",
+        store, "D-1001", at=NOW, actor=Actor("Sgt 2", "supervisor", purpose="tests"), fmt="html",
         output=tmp_path / "case.html",
     )  # fmt: skip
     loaded = load(written.path, tmp_path / "profile")

@@ -36,7 +36,7 @@ POSTGRES_ENV = "SPO_TRACKER_TEST_POSTGRES_URL"
 
 #: When every audit entry in the tests is recorded (the library never reads the wall clock).
 NOW = pendulum.datetime(2025, 6, 1, 12, 0, tz="Europe/London")
-ACTOR = Actor("PC 1234", "officer")
+ACTOR = Actor("PC 1234", "officer", purpose="casework tests")
 
 
 def fixed_clock() -> pendulum.DateTime:

@@ -273,7 +273,21 @@ def test_a_database_created_with_a_key_has_a_sealed_genesis(tmp_path: Path) -> N
     keys = tmp_path / "keys"
     keys.write_text(f"k1 {'11' * 32}\n")
     keys.chmod(0o600)
-    assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 0
+    assert (
+        main(
+            [
+                "--role",
+                "administrator",
+                "db",
+                "upgrade",
+                "--database",
+                url,
+                "--audit-key-file",
+                str(keys),
+            ]
+        )
+        == 0
+    )
     _fill(_store(url, K1))
     store = _store(url, K1)
     entries = list(store.audit_entries())
@@ -546,11 +560,25 @@ def test_the_cli_writes_a_checkpoint_and_verifies_against_it(
     keys, head = tmp_path / "audit.keys", tmp_path / "head.json"
     keys.write_text(f"# old key, no newline at the end\nold {'11' * 32}")
     keys.chmod(0o600)
-    assert main(["audit", "new-key", "--key-id", "2026-12", "--to", str(keys)]) == 0
+    assert (
+        main(
+            [
+                "--role",
+                "administrator",
+                "audit",
+                "new-key",
+                "--key-id",
+                "2026-12",
+                "--to",
+                str(keys),
+            ]
+        )
+        == 0
+    )
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
     assert [k.key_id for k in AuditKeyring.from_file(keys).keys] == ["old", "2026-12"]
     args = ["--database", filled, "--audit-key-file", str(keys)]
-    assert main(["audit", "checkpoint", *args, "--to", str(head)]) == 0
+    assert main(["--role", "administrator", "audit", "checkpoint", *args, "--to", str(head)]) == 0
     assert "sealed with 2026-12" in capsys.readouterr().out
     assert main(["audit", "verify", *args, "--checkpoint", str(head)]) == 0
     store = _store(filled, AuditKeyring.from_file(keys))
@@ -688,7 +716,21 @@ def test_a_key_file_open_to_others_stops_the_command_line(
     keys.write_text(f"k1 {SECRET}\n")
     keys.chmod(0o644)
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 2
+    assert (
+        main(
+            [
+                "--role",
+                "administrator",
+                "db",
+                "upgrade",
+                "--database",
+                url,
+                "--audit-key-file",
+                str(keys),
+            ]
+        )
+        == 2
+    )
     assert "open to other users" in capsys.readouterr().err
     assert not (tmp_path / "db.sqlite").exists()
 
@@ -762,7 +804,7 @@ def test_a_leaked_old_key_cannot_seal_entries_after_the_rotation(url: str) -> No
     library, which writes a rotation back to k1; the force's keyring refuses it."""
     _rotated(url)
     store = _store(url, K1_ONLY)
-    with store.unit_of_work(Actor("PC-4242", "officer")) as uow:
+    with store.unit_of_work(Actor("PC-4242", "officer", purpose="tests")) as uow:
         uow.note("protected_person.restricted_read", "protected_person", "P1")
         uow.commit()
     entries = list(store.audit_entries())
@@ -805,12 +847,15 @@ def test_a_new_key_takes_effect_with_the_next_write(
     keys.chmod(0o600)
     db = f"sqlite:///{tmp_path / 'db.sqlite'}"
     args = ["--database", db, "--audit-key-file", str(keys)]
-    assert main(["db", "upgrade", *args]) == 0
-    assert main(["audit", "new-key", "--key-id", "k2", "--to", str(keys)]) == 0
+    assert main(["--role", "administrator", "db", "upgrade", *args]) == 0
+    assert (
+        main(["--role", "administrator", "audit", "new-key", "--key-id", "k2", "--to", str(keys)])
+        == 0
+    )
     capsys.readouterr()
     assert main(["audit", "verify", *args]) == 3
     assert "the current key has not written to it yet" in capsys.readouterr().err
-    assert main(["audit", "checkpoint", *args, "--to", str(head)]) == 0
+    assert main(["--role", "administrator", "audit", "checkpoint", *args, "--to", str(head)]) == 0
     assert main(["audit", "verify", *args, "--checkpoint", str(head)]) == 0
 
 
@@ -828,7 +873,16 @@ def test_a_checkpoint_of_a_broken_trail_records_nothing(
     store = _store(url, K1)
     before = store.audit_head()
     store.close()
-    args = ["audit", "checkpoint", "--database", url, "--audit-key-file", str(keys)]
+    args = [
+        "--role",
+        "administrator",
+        "audit",
+        "checkpoint",
+        "--database",
+        url,
+        "--audit-key-file",
+        str(keys),
+    ]
     assert main([*args, "--to", str(tmp_path / "head.json")]) == 2
     assert "verify it before a checkpoint" in capsys.readouterr().err
     store = _store(url, K1)

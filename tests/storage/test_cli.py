@@ -24,11 +24,11 @@ def test_db_upgrade_creates_the_default_database_in_the_current_folder(
 ) -> None:
     """No --database: spo-tracker.sqlite here, at the newest revision; again is a no-op."""
     monkeypatch.chdir(tmp_path)
-    code, out, _ = _run(capsys, "db", "upgrade")
+    code, out, _ = _run(capsys, "--role", "administrator", "db", "upgrade")
     assert code == 0
     assert (tmp_path / "spo-tracker.sqlite").is_file()
     assert head_revision() in out
-    assert _run(capsys, "db", "upgrade")[0] == 0
+    assert _run(capsys, "--role", "administrator", "db", "upgrade")[0] == 0
     code, out, _ = _run(capsys, "audit", "verify")
     assert (code, out.split(":")[0]) == (0, "audit trail intact")
 
@@ -65,7 +65,10 @@ def test_audit_verify_names_the_first_bad_entry_and_exits_3(
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["db", "upgrade", "--database", "mysql://root@host/db"], "unsupported backend"),
+        (
+            ["--role", "administrator", "db", "upgrade", "--database", "mysql://root@host/db"],
+            "unsupported backend",
+        ),
         (["audit", "verify", "--database", "sqlite:///no/such/folder/x.sqlite"], "no database"),
         (["audit", "verify", "--database", "://not a url"], "malformed"),
         # a value without a scheme is a SQLite file path (here: one that does not exist)
@@ -92,7 +95,7 @@ def test_db_upgrade_and_verify_on_postgres(
     name = postgres_server.create()
     postgres_server.keep(name)
     url = postgres_server.url_for(name)
-    assert _run(capsys, "db", "upgrade", "--database", url)[0] == 0
+    assert _run(capsys, "--role", "administrator", "db", "upgrade", "--database", url)[0] == 0
     _filled(url)
     code, out, _ = _run(capsys, "audit", "verify", "--database", url)
     assert code == 0

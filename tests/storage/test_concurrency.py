@@ -73,7 +73,12 @@ def test_two_writers_from_one_revision_one_wins_and_the_other_writes_nothing(
         def work() -> None:
             order = _read(store)
             both_read.wait(timeout=60)
-            _write(store, Actor(name, "officer"), builders.vary(order, name), order.revision)
+            _write(
+                store,
+                Actor(name, "officer", purpose="tests"),
+                builders.vary(order, name),
+                order.revision,
+            )
 
         return work
 
@@ -107,7 +112,12 @@ def test_concurrent_writers_that_retry_lose_no_update(store: SqlStore) -> None:
                     time.sleep(0.002)
                     try:
                         changed = builders.vary(order, f"w{n}-r{r}")
-                        _write(store, Actor(f"W{n}", "officer"), changed, order.revision)
+                        _write(
+                            store,
+                            Actor(f"W{n}", "officer", purpose="tests"),
+                            changed,
+                            order.revision,
+                        )
                         break
                     except ConcurrencyConflictError:
                         conflicts[n] += 1
@@ -173,7 +183,7 @@ def test_interleaved_units_of_work_lose_no_update(
     first = store.unit_of_work(ACTOR).__enter__()
     try:
         stale = first.defendants.get("D1")
-        with store.unit_of_work(Actor("PC 2", "officer")) as second:
+        with store.unit_of_work(Actor("PC 2", "officer", purpose="tests")) as second:
             winner = second.defendants.get("D1").link(phone("07700 900001"), fixed_clock())
             second.defendants.update(winner)
             second.commit()

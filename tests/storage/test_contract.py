@@ -333,7 +333,7 @@ class StoreContract:
         """Creation and change entries carry actor, role, time, the diff and the reason."""
         d = builders.defendant(uid("D"), identities=1)
         save(store, d, reason="charged")
-        supervisor = Actor("DS 99", "supervisor")
+        supervisor = Actor("DS 99", "supervisor", purpose="tests")
         with store.unit_of_work(supervisor, at=NOW.add(hours=1)) as uow:
             uow.defendants.update(
                 uow.defendants.get(d.defendant_id).link(phone("+447700900999"), NOW),
@@ -385,7 +385,7 @@ class StoreContract:
         """Who read a protected person's whereabouts is recorded whatever else happens."""
         p = builders.person(uid("P"))
         save(store, p)
-        with store.unit_of_work(Actor("PC 7", "officer")) as uow:
+        with store.unit_of_work(Actor("PC 7", "officer", purpose="tests")) as uow:
             uow.protected_persons.get(p.person_id, reason="risk assessment")
         read = entries_for(store, p.person_id)[-1]
         assert (read.event, read.actor_id, read.reason) == (

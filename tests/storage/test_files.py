@@ -22,7 +22,7 @@ from spo_tracker.storage import (
 )
 from tests.storage.conftest import NOW, fixed_clock
 
-ACTOR = Actor("PC 1234", "officer")
+ACTOR = Actor("PC 1234", "officer", purpose="casework tests")
 
 
 def mode(path: Path) -> int:

@@ -199,7 +199,7 @@ def test_a_stored_breach_alert_is_flagged(store: Store) -> None:
         explanation="For review: reasonable excuse is for a court.",
         identified_at=NOW,
     )
-    with store.unit_of_work(Actor("system:detection", "service")) as uow:
+    with store.unit_of_work(Actor("system:detection", "ingest")) as uow:
         uow.alerts.add(alert)
         uow.commit()
     (entry,) = outbox_entries(store)

@@ -122,7 +122,7 @@ def check_storage_and_the_outbox(path: Path) -> None:
     assert_type(spo.upgrade(f"sqlite:///{path}"), str)
     store = spo.connect(f"sqlite:///{path}", clock=spo.SystemClock())
     assert_type(store, spo.SqlStore)
-    with store.unit_of_work(spo.Actor("PC 1", "officer")) as uow:
+    with store.unit_of_work(spo.Actor("PC 1", "officer", purpose="tests")) as uow:
         assert_type(uow, UnitOfWork)
         assert_type(uow.orders.get("SPO-1"), spo.Order)
         assert_type(uow.pending_events, tuple[spo.DomainEvent, ...])
@@ -139,7 +139,7 @@ def check_storage_and_the_outbox(path: Path) -> None:
 
 
 def check_interchange_and_reports(store: spo.Store, path: Path) -> None:
-    officer = spo.Actor("PC 1", "officer")
+    officer = spo.Actor("PC 1", "officer", purpose="tests")
     imported = spo.import_file(store, path, actor=officer, at=AT)
     assert_type(imported, ImportReport)
     exported = spo.export_file(store, path, actor=officer, at=AT, source="20")
@@ -153,7 +153,7 @@ def check_interchange_and_reports(store: spo.Store, path: Path) -> None:
 
 
 def check_casework(store: spo.Store, path: Path) -> None:
-    system = spo.Actor("nightly-job", "system")
+    system = spo.Actor("nightly-job", "ingest")
     run = spo.run_detection(store, at=AT, actor=system)
     assert_type(run, DetectionRun)
     assert_type(run.alerts, tuple[spo.Alert, ...])

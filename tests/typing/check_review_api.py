@@ -15,7 +15,7 @@ AT = pendulum.datetime(2026, 3, 20, 9, tz="Europe/London")
 
 
 def check_review(store: Store) -> None:
-    officer = Actor("PC 4471", "officer")
+    officer = Actor("PC 4471", "officer", purpose="tests")
     owner = casework.assign_case(
         store, "SPO-1", officer="PC 4471", unit="PPU", force="WMP", at=AT, actor=officer
     )

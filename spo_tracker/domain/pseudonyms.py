@@ -1,0 +1,90 @@
+"""Pseudonyms: what an analyst sees in place of a person's name and id.
+
+An analyst's reports and case files name no one: each defendant and protected
+person is shown as a stable pseudonym, ``Person`` and the first ten hex digits
+of the HMAC-SHA-256 of their id under the force's pseudonym key (DPA2018 s.57
+names pseudonymisation among the measures of data protection by design). The
+same id gives the same pseudonym in every report, so an analyst can follow a
+person across reports; without the key, someone who can guess ids cannot
+compute which pseudonym is whose. The key is held outside the database, in the
+file named by ``SPO_TRACKER_PSEUDONYM_KEY_FILE`` (hex, at least 32 bytes).
+
+:meth:`Pseudonymiser.rewrite` replaces, in a rendered report or case file, every
+id and every name of the given people (plain and HTML-escaped, as whole words)
+by their pseudonyms. Free text is scrubbed of protected persons' names before
+(redaction); a defendant's nickname or part of a name in free text that is not
+one of their recorded names is not recognised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from spo_tracker.errors import PseudonymKeyError
+
+__all__ = ["KEY_FILE_ENV", "MIN_KEY_BYTES", "Pseudonymiser"]
+
+#: The environment variable naming the pseudonym key file.
+KEY_FILE_ENV: Final = "SPO_TRACKER_PSEUDONYM_KEY_FILE"
+#: The shortest key accepted (256 bits).
+MIN_KEY_BYTES: Final = 32
+
+
+def _key(_: object, __: attrs.Attribute[bytes], value: object) -> None:
+    if not isinstance(value, bytes) or len(value) < MIN_KEY_BYTES:
+        raise PseudonymKeyError("(given)", f"the key must be at least {MIN_KEY_BYTES} bytes")
+
+
+@attrs.frozen
+class Pseudonymiser:
+    """Stable, keyed pseudonyms for people's ids (the key is never shown)."""
+
+    key: bytes = attrs.field(validator=_key, repr=False)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Pseudonymiser:
+        """The pseudonymiser whose key is the hex text in ``path``.
+
+        Raises:
+            PseudonymKeyError: the file cannot be read, or holds no hex key of at least
+                32 bytes (naming the file, never its content).
+        """
+        try:
+            text = Path(path).read_text(encoding="ascii").strip()
+            key = bytes.fromhex(text)
+        except (OSError, UnicodeError, ValueError):
+            raise PseudonymKeyError(str(path), "no readable hex key in it") from None
+        if len(key) < MIN_KEY_BYTES:
+            raise PseudonymKeyError(str(path), f"the key must be at least {MIN_KEY_BYTES} bytes")
+        return cls(key)
+
+    def pseudonym(self, person_id: str) -> str:
+        """``Person`` and ten hex digits of the keyed HMAC of ``person_id``."""
+        digest = hmac.new(self.key, person_id.encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"Person {digest[:10]}"
+
+    def rewrite(self, text: str, people: Mapping[str, Iterable[str]]) -> str:
+        """``text`` with each person's id and names (``people``: id -> names) replaced by
+        the person's pseudonym, as whole words, plain or HTML-escaped."""
+        swaps: dict[str, str] = {}
+        for person_id, names in people.items():
+            alias = self.pseudonym(person_id)
+            for said in (person_id, *names):
+                if said.strip():
+                    swaps.setdefault(said, alias)
+                    swaps.setdefault(html.escape(said), alias)
+        if not swaps:
+            return text
+        words = sorted(swaps, key=len, reverse=True)
+        pattern = re.compile(
+            r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"
+        )
+        return pattern.sub(lambda m: swaps[m.group(0)], text)

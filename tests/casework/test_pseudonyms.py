@@ -1,0 +1,105 @@
+"""An analyst's reports and case files show people as stable, keyed pseudonyms, never names."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from spo_tracker.casework import report_from_store, run_detection, write_case_file
+from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
+from spo_tracker.domain.pseudonyms import Pseudonymiser
+from spo_tracker.errors import PermissionDeniedError, PseudonymKeyError
+from spo_tracker.storage import Actor, Store
+
+ANALYST = Actor("An 3", "analyst", purpose="quarterly breach trends")
+KEY = Pseudonymiser(bytes(range(32)))
+OTHER_KEY = Pseudonymiser(bytes(range(1, 33)))
+
+
+def _report(store: Store, path: Path, pseudonyms: Pseudonymiser | None = KEY, **kw: object) -> str:
+    report_from_store(
+        store, at=NOW, actor=ANALYST, fmt="json", output=path, stored=True, history=True,
+        pseudonyms=pseudonyms, **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return path.read_text("utf-8")
+
+
+def _said(scenario: Scenario) -> list[str]:
+    """Every defendant's and protected person's id and names in the scenario."""
+    words = [d.defendant_id for d in scenario.defendants]
+    words += [n.name for d in scenario.defendants for n in d.names]
+    words += [p.person_id for p in scenario.protected_persons]
+    words += [p.name for p in scenario.protected_persons]
+    return words
+
+
+def test_an_analysts_report_names_no_one_and_its_pseudonyms_are_stable(
+    demo_store: Store, scenario: Scenario, tmp_path: Path
+) -> None:
+    """No id or name of a defendant or protected person; the same pseudonyms twice; another
+    key gives others (ids alone do not give the pseudonyms)."""
+    run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    first = _report(demo_store, tmp_path / "a.json")
+    for word in _said(scenario):
+        assert not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", first), word
+    shown = set(re.findall(r"Person [0-9a-f]{10}", first))
+    assert KEY.pseudonym("D-1001") in shown
+    assert _report(demo_store, tmp_path / "b.json") == first
+    other = _report(demo_store, tmp_path / "c.json", pseudonyms=OTHER_KEY)
+    assert set(re.findall(r"Person [0-9a-f]{10}", other)).isdisjoint(shown)
+    json.loads(first)  # still a valid report
+    written = [e for e in demo_store.audit_entries() if e.event == "report.written"]
+    assert json.loads(written[-1].changes)["people"] == "pseudonymised"
+
+
+def test_an_analyst_without_a_key_or_asking_for_names_is_refused(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """No key: PseudonymKeyError; names: PermissionDeniedError (audited); no file either way."""
+    run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(PseudonymKeyError, match="SPO_TRACKER_PSEUDONYM_KEY_FILE"):
+        _report(demo_store, out / "a.json", pseudonyms=None)
+    with pytest.raises(PermissionDeniedError, match="never by name"):
+        _report(demo_store, out / "b.json", include_protected_names=True)
+    assert list(out.iterdir()) == []
+    last = list(demo_store.audit_entries())[-1]
+    assert (last.event, last.actor_role) == ("permission.denied", "analyst")
+
+
+def test_an_analysts_case_file_names_no_one(
+    demo_store: Store, scenario: Scenario, tmp_path: Path
+) -> None:
+    """The case file of D-1001, written by an analyst, shows pseudonyms only."""
+    run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    out = tmp_path / "case.html"
+    write_case_file(
+        demo_store, "D-1001", at=NOW, actor=ANALYST, fmt="html", output=out, pseudonyms=KEY
+    )
+    text = out.read_text("utf-8")
+    for word in _said(scenario):
+        assert not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text), word
+    assert KEY.pseudonym("D-1001") in text
+
+
+def test_a_short_or_unreadable_key_is_refused_without_showing_it(tmp_path: Path) -> None:
+    """Keys under 32 bytes, or not hex: PseudonymKeyError naming the file, not the key."""
+    with pytest.raises(PseudonymKeyError):
+        Pseudonymiser(b"short")
+    short = tmp_path / "short.key"
+    short.write_text("ab" * 16 + "\n")
+    with pytest.raises(PseudonymKeyError, match="at least 32 bytes") as refused:
+        Pseudonymiser.from_file(short)
+    assert "abab" not in str(refused.value)
+    bad = tmp_path / "bad.key"
+    bad.write_text("not hex at all, secret words")
+    with pytest.raises(PseudonymKeyError, match="no readable hex key") as refused:
+        Pseudonymiser.from_file(bad)
+    assert "secret" not in str(refused.value)
+    good = tmp_path / "good.key"
+    good.write_text(bytes(range(32)).hex())
+    assert Pseudonymiser.from_file(good).pseudonym("D-1") == KEY.pseudonym("D-1")
