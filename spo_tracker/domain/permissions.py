@@ -115,6 +115,7 @@ _DESK: Final = {"officer": ANY, "supervisor": ANY}
 _RUN: Final = {"officer": ANY, "supervisor": ANY, "ingest": ANY}
 _EVERYONE: Final = {r.value: ANY for r in Role}
 _RECORDS: Final = {"supervisor": ANY, "administrator": ANY}
+_MOPI: Final = {"supervisor": ANY}
 
 #: Every public action and who may take it, one row each (DPA2018 s.57, s.66).
 PERMISSIONS: Final[tuple[Permission, ...]] = (
