@@ -192,13 +192,46 @@ def test_a_new_data_key_appends_only_to_a_key_file(
     out = {"database": db_file, "checkpoint": head, "report": report}[target]
     before = out.read_bytes()
     capsys.readouterr()
-    assert main(["keys", "new-data-key", "--key-id", "d2", "--to", str(out)]) == 2
+    assert (
+        main(
+            ["--role", "administrator", "keys", "new-data-key", "--key-id", "d2", "--to", str(out)]
+        )
+        == 2
+    )
     assert f"cannot write {str(out)!r}: it is " in capsys.readouterr().err
     assert out.read_bytes() == before
     assert _intact(url, keys)
     data_keys = db_file.with_name("data.keys")
-    assert main(["keys", "new-data-key", "--key-id", "d1", "--to", str(data_keys)]) == 0
-    assert main(["keys", "new-data-key", "--key-id", "d2", "--to", str(data_keys)]) == 0
+    assert (
+        main(
+            [
+                "--role",
+                "administrator",
+                "keys",
+                "new-data-key",
+                "--key-id",
+                "d1",
+                "--to",
+                str(data_keys),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "--role",
+                "administrator",
+                "keys",
+                "new-data-key",
+                "--key-id",
+                "d2",
+                "--to",
+                str(data_keys),
+            ]
+        )
+        == 0
+    )
     assert [k.key_id for k in DataKeyring.from_file(data_keys).keys] == ["d1", "d2"]
 
 

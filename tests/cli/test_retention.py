@@ -115,7 +115,21 @@ def test_a_disposal_on_a_keyed_trail_does_not_warn(
     keys.write_text(KEY_LINE)
     keys.chmod(0o600)
     url = f"sqlite:///{tmp_path / 'sealed.db'}"
-    assert main(["db", "upgrade", "--database", url, "--audit-key-file", str(keys)]) == 0
+    assert (
+        main(
+            [
+                "--role",
+                "administrator",
+                "db",
+                "upgrade",
+                "--database",
+                url,
+                "--audit-key-file",
+                str(keys),
+            ]
+        )
+        == 0
+    )
     with connect(url, clock=fixed_clock, audit_keyring=AuditKeyring.from_file(keys)) as store:
         seed_case(store)
     code, out, err = _run(

@@ -287,16 +287,26 @@ def test_rotation_without_the_old_key_changes_nothing(stored: str) -> None:
 
 def test_rotation_from_the_command_line(sqlite_url: str, tmp_path: Path) -> None:
     keys = tmp_path / "data.keys"
-    assert main(["keys", "new-data-key", "--key-id", "k1", "--to", str(keys)]) == 0
+    assert (
+        main(
+            ["--role", "administrator", "keys", "new-data-key", "--key-id", "k1", "--to", str(keys)]
+        )
+        == 0
+    )
     assert stat.S_IMODE(keys.stat().st_mode) == 0o600
     store = connect(sqlite_url, clock=fixed_clock, data_key_file=keys)
     with store.unit_of_work(ACTOR) as uow:
         uow.protected_persons.add(builders.person("P1"))
         uow.commit()
     store.close()
-    assert main(["keys", "new-data-key", "--key-id", "k2", "--to", str(keys)]) == 0
+    assert (
+        main(
+            ["--role", "administrator", "keys", "new-data-key", "--key-id", "k2", "--to", str(keys)]
+        )
+        == 0
+    )
     given = ["--database", sqlite_url, "--data-key-file", str(keys)]
-    assert main([*given, "keys", "rotate-data-key"]) == 0
+    assert main(["--role", "administrator", *given, "keys", "rotate-data-key"]) == 0
     last = keys.read_text().splitlines()[-1]
     keys.write_text(f"{last}\n")  # the old key removed
     assert _read(sqlite_url, DataKeyring.from_file(keys)) == builders.person("P1")
