@@ -609,77 +609,6 @@ class Order:
             )
         _check_terms_fit(self.protected_person_ids, self.versions)
 
-    def __revalidate__(self, before: Order, changes: Mapping[str, object]) -> bool:
-        """The checks a lifecycle copy of ``before`` with ``changes`` needs; ``False`` if
-        this copy needs them all (``spo_tracker.domain.lifecycles._support.evolve`` then runs
-        the changed fields' validators and ``__attrs_post_init__``, as ``attrs.evolve`` would).
-
-        Every rule of the record is re-checked when a field it reads changed; the rest
-        held for ``before`` and still hold. A transition's usual copy appends one
-        version (a variation, renewal or variation on appeal) or sets the state, a
-        time or the appeal: those are checked here without walking the whole
-        history again. Anything else (the ids, the persons, the making, a rewritten
-        history) falls back to every check. A test checks this agrees with the full
-        checks on generated orders and changes.
-        """
-        names = changes.keys()
-        if not names <= _INCREMENTAL:
-            return False
-        made = self.made_at
-        if "versions" in names:
-            old, new = before.versions, self.versions
-            if not (
-                isinstance(new, tuple)
-                and len(new) == len(old) + 1
-                and all(a is b for a, b in zip(old, new, strict=False))
-                and isinstance(new[-1], OrderVersion)
-            ):
-                return False
-            added, last = new[-1], old[-1]
-            if added.number != len(new):
-                raise InvalidValueError(
-                    "versions", [v.number for v in new], "versions are numbered 1, 2, 3..."
-                )
-            if added.decided_on < last.decided_on:
-                raise InvalidValueError(
-                    "versions", [str(v.decided_on) for v in new], "decided out of order"
-                )
-            at = added.decided_at
-            if at is not None and _before(at, made):
-                raise InvalidValueError(
-                    "decided_at", at, f"version {added.number} is before made_at {made}"
-                )
-            if len(new) > 2 and _before(added.starts_at, last.starts_at):
-                raise InvalidValueError(
-                    "versions", [str(v.starts_at) for v in new[1:]], "decided out of order"
-                )
-            protected = self.protected_person_ids
-            _check_version_terms(protected, frozenset(protected), added, last.terms)
-        if "not_in_force" in names:
-            self._check_spans(_NOT_IN_FORCE, self.not_in_force)
-        if ("appeal" in names or "appeal_pending" in names) and (
-            self.appeal is not None
-            and not (isinstance(self.appeal, PendingAppeal) and self.appeal_pending)
-        ):
-            raise InvalidValueError(
-                "appeal", self.appeal, "a PendingAppeal, kept only while appeal_pending is True"
-            )
-        for name in ("served_at", "ended_at"):
-            when = changes.get(name)
-            if isinstance(when, _dt.datetime) and _before(when, made):
-                raise InvalidValueError(name, when, f"is before made_at {made}")
-        gaps = self.not_in_force
-        if (
-            ("ended_at" in names or "not_in_force" in names)
-            and gaps
-            and self.ended_at is not None
-            and _before(self.ended_at, gaps[-1][1])
-        ):
-            raise InvalidValueError(
-                "ended_at", self.ended_at, f"is before the order was restored, {gaps[-1][1]}"
-            )
-        return True
-
     @property
     def subject_id(self) -> str:
         """The order id, for lifecycles and audit."""
@@ -754,20 +683,3 @@ class Order:
                 return False
         period = self.version_at(at).period
         return period is None or _before(at, period.ends_at)
-
-
-#: The fields :meth:`Order.__revalidate__` checks incrementally when a lifecycle changes them.
-_INCREMENTAL: Final = frozenset(
-    {
-        "appeal",
-        "appeal_pending",
-        "end_reason",
-        "ended_at",
-        "not_in_force",
-        "revision",
-        "served_at",
-        "state",
-        "versions",
-    }
-)
-_NOT_IN_FORCE: Final = attrs.fields(Order).not_in_force
