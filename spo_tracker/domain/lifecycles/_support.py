@@ -17,25 +17,20 @@ from spo_tracker.domain.statemachine import Command, Guard, Transition
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
     as_london_date,
-    ensure_aware,
     instant_before,
     start_of_london_day,
 )
-from spo_tracker.domain.validators import non_empty_text
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
     "PROBE_ACTOR",
     "Revisioned",
-    "aware_at",
     "code_converter",
     "day_start",
     "evolve",
     "first_conflict",
     "is_before",
     "london_day",
-    "non_empty_text",
-    "optional_aware",
     "period_end",
     "row",
     "state_setter",
@@ -116,21 +111,6 @@ def code_converter(codes: type[E], field: str) -> Callable[[object], E]:
 
     convert.__name__ = f"to_{field}"
     return convert
-
-
-def optional_aware(field: str) -> Callable[[object], pendulum.DateTime | None]:
-    """A converter: ``None``, or an aware instant (a naive one is refused, naming ``field``)."""
-
-    def convert(value: object) -> pendulum.DateTime | None:
-        return None if value is None else ensure_aware(value, field=field)
-
-    convert.__name__ = f"to_{field}"
-    return convert
-
-
-def aware_at(value: object) -> pendulum.DateTime:
-    """Converter: the command instant must be aware (naive datetimes are refused)."""
-    return ensure_aware(value, field="at")
 
 
 def london_day(at: pendulum.DateTime) -> pendulum.Date:

@@ -45,20 +45,18 @@ from spo_tracker.domain.appeals import AppealAgainst, AppealedDecision, Party, P
 from spo_tracker.domain.lifecycles._orders import appeal_record
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
-    aware_at,
     code_converter,
     first_conflict,
     is_before,
     london_day,
-    non_empty_text,
-    optional_aware,
     row,
     state_setter,
     to_event,
 )
 from spo_tracker.domain.people import ChiefOfficer, Defendant, ForceKind
 from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition, TransitionRecord
-from spo_tracker.domain.statutory_time import corresponding_date, ensure_aware, ensure_date
+from spo_tracker.domain.statutory_time import corresponding_date, ensure_aware
+from spo_tracker.domain.validators import aware_at, non_empty_text, optional_aware, optional_date
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
@@ -207,10 +205,6 @@ class InterimDecision:
             )
 
 
-def _opt_date(value: object) -> pendulum.Date | None:
-    return None if value is None else ensure_date(value, field="date")
-
-
 def _person_ids(value: object) -> tuple[str, ...]:
     """The protected persons as a tuple; a bare string is refused, not split into letters."""
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -315,8 +309,8 @@ class Application:
     court_kind: CourtKind = attrs.field(default=CourtKind.MAGISTRATES, converter=_court_kind)
     state: ApplicationState = attrs.field(default=ApplicationState.DRAFT, converter=_state)
     protected_person_ids: tuple[str, ...] = attrs.field(default=(), converter=_person_ids)
-    defendant_born_on: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
-    conduct_last_on: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
+    defendant_born_on: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
+    conduct_last_on: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
     laid_at: pendulum.DateTime | None = attrs.field(default=None, converter=_laid_at)
     area_connection: AreaConnection | None = attrs.field(default=None, converter=_area)
     interim_applied_at: pendulum.DateTime | None = attrs.field(

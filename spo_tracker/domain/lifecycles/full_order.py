@@ -40,8 +40,6 @@ import pendulum
 from spo_tracker.domain.lifecycles import _orders as shared
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
-    aware_at,
-    non_empty_text,
     period_end,
     row,
     state_setter,
@@ -60,6 +58,7 @@ from spo_tracker.domain.people import ChiefOfficer, ForceKind
 from spo_tracker.domain.statemachine import Fired, Guard, Transition
 from spo_tracker.domain.statutory_time import DayPeriod, years_beginning_with
 from spo_tracker.domain.terms import Term
+from spo_tracker.domain.validators import aware_at, non_empty_text
 from spo_tracker.errors import InvalidValueError, OrderPeriodError
 
 __all__ = [

@@ -27,8 +27,6 @@ import pendulum
 from spo_tracker.domain.lifecycles import _orders as shared
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
-    aware_at,
-    non_empty_text,
     row,
     state_setter,
     to_event,
@@ -43,6 +41,7 @@ from spo_tracker.domain.orders import (
 )
 from spo_tracker.domain.statemachine import Fired, Guard, Transition
 from spo_tracker.domain.terms import Term
+from spo_tracker.domain.validators import aware_at, non_empty_text
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [

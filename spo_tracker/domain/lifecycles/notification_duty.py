@@ -35,12 +35,10 @@ import pendulum
 
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
-    aware_at,
     day_start,
     first_conflict,
     is_before,
     london_day,
-    non_empty_text,
     period_end,
     row,
     state_setter,
@@ -61,6 +59,7 @@ from spo_tracker.domain.notification import (
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition
 from spo_tracker.domain.statutory_time import ensure_aware, ensure_date
+from spo_tracker.domain.validators import aware_at, non_empty_text
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
