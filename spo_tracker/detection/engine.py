@@ -26,10 +26,10 @@ from typing import Final
 import attrs
 import pendulum
 
+from spo_tracker._gc import collector_paused
 from spo_tracker.detection import explain
 from spo_tracker.detection._clock import day_start, epoch, instant, london_day
-from spo_tracker.detection._gc import collector_paused
-from spo_tracker.detection.alerts import alert_id_from, alert_id_prefix, unchecked_alert
+from spo_tracker.detection.alerts import alert_id_from, alert_id_prefix
 from spo_tracker.detection.compiled import DefendantPlan, TermEntry, compile_plans
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
@@ -898,7 +898,7 @@ class AlertTracker:
         )
         start_day = bucket * self._window
         first_seen = instant(first_t)
-        return unchecked_alert(
+        return Alert(
             alert_id=alert_id_from(e.id_prefix, start_day),
             rule_id=rule.rule_id,
             kind=AlertKind.BREACH,
@@ -955,7 +955,7 @@ class AlertTracker:
             f"within {hours} hours. Escalating conduct raises the risk associated with "
             f"stalking ({ESCALATION_SECTION}); review the risk assessment and safety plan."
         )
-        return unchecked_alert(
+        return Alert(
             alert_id=alert_id_for("escalation.rolling_count", who, person, episode[0][1]),
             rule_id="escalation.rolling_count",
             kind=AlertKind.ESCALATION,
@@ -984,7 +984,7 @@ class AlertTracker:
         t, iid, known = seen
         order_id, appeal = self._order_context(who, person, t)
         at = instant(t)
-        return unchecked_alert(
+        return Alert(
             alert_id=alert_id_for("escalation.first_threat", who, person),
             rule_id="escalation.first_threat",
             kind=AlertKind.ESCALATION,
@@ -1040,7 +1040,7 @@ class AlertTracker:
             f"{run[-1][3]:,.0f} m. Closing in on an exclusion zone suggests an escalating "
             f"risk ({ESCALATION_SECTION})."
         )
-        return unchecked_alert(
+        return Alert(
             alert_id=alert_id_for("escalation.closing_in", who, order.order_id, term_id, run[0][1]),
             rule_id="escalation.closing_in",
             kind=AlertKind.ESCALATION,
@@ -1091,7 +1091,7 @@ class AlertTracker:
             f"to stalking ({COURSE_SECTION}); consider applying for a Stalking Protection "
             "Order (SPA2019 s.1)."
         )
-        return unchecked_alert(
+        return Alert(
             alert_id=alert_id_for("course_of_conduct.unprotected", who, person),
             rule_id="course_of_conduct.unprotected",
             kind=AlertKind.COURSE_OF_CONDUCT,
