@@ -37,8 +37,6 @@ __all__ = [
 ]
 
 
-
-
 def alert_id_prefix(*parts: object) -> hashlib._Hash:
     """The hash state of :func:`alert_id_for` over ``parts`` and one more part to come.
 

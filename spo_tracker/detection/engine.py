@@ -309,6 +309,47 @@ def _matching(plan: DefendantPlan, incident: Incident, t: float, places: Places)
     return [e for e in candidates if _bites(e, incident, t, places)]
 
 
+def _routed(
+    plan: DefendantPlan, incident: Incident, t: float, places: Places
+) -> tuple[list[TermEntry], bool]:
+    """:func:`_matching` through the plan's routes, and whether the incident may be near
+    one of the defendant's zones: an incident outside its kind's guard box, or outside
+    an entry's own box, is dismissed before any rule is asked."""
+    found: list[TermEntry] = []
+    near = False
+    kind_code = incident.kind._value_
+    route = plan.routes.get(kind_code)
+    point = incident.location
+    if route is not None:
+        entries, guard, watched = route
+        if guard is None or (point is not None and _inside(guard, point)):
+            for e in entries:
+                box = e.box
+                if (
+                    box is None
+                    or kind_code in e.exempt
+                    or (point is not None and _inside(box, point))
+                ) and _bites(e, incident, t, places):
+                    found.append(e)
+            near = watched and point is not None and _near_a_zone(plan, point)
+    platform = incident.platform
+    if platform is not None and plan.by_platform:
+        for e in plan.by_platform.get(platform._value_, ()):
+            if e.lo <= t < e.hi and (e.locality is None or e.locality.covers(point)):
+                found.append(e)
+    return found, near
+
+
+def _near_a_zone(plan: DefendantPlan, point: GeoPoint) -> bool:
+    """Whether ``point`` is inside the watch box of one of the plan's zones (or of one
+    without a box): worth the exact distance test."""
+    return any(box is None or _inside(box, point) for _, box in plan.zones)
+
+
+def _inside(box: tuple[float, float, float, float], point: GeoPoint) -> bool:
+    return box[0] <= point.lat <= box[1] and box[2] <= point.lon <= box[3]
+
+
 def _breach(defendant_id: str, e: TermEntry, incident: Incident, t: float) -> SuspectedBreach:
     return SuspectedBreach(
         rule_id=e.rule.rule_id,
@@ -525,16 +566,49 @@ class AlertTracker:
         who = result.defendant_id
         assert who is not None  # attributed: check() returned no Unattributed
         t = epoch(incident.occurred_at)
-        known = _known(t, incident.reported_at)
         plan = self._detector.plans.get(who)
-        if plan is not None:
-            for e in _matching(plan, incident, t, self._detector.places):
-                self._hit(e, incident, t, known)
-            if plan.zones and incident.location is not None:
-                self._watch_zones(plan, incident, t)
-        if incident.target_person_id is not None:
-            self._targets(who, plan, incident, t, known)
+        entries = [] if plan is None else _matching(plan, incident, t, self._detector.places)
+        self._fold(who, plan, incident, t, entries, near_zone=plan is not None)
         return result
+
+    def _fold(
+        self,
+        who: str,
+        plan: DefendantPlan | None,
+        incident: Incident,
+        t: float,
+        entries: list[TermEntry],
+        *,
+        near_zone: bool,
+    ) -> None:
+        """Record an attributed incident: the terms it hits, the zones it comes near, and
+        the person it is aimed at (the step :meth:`observe` and :meth:`observe_all` share).
+
+        ``near_zone`` is ``False`` only when the incident is known to be far from every
+        zone of ``plan``; the exact test is :meth:`_watch_zones`.
+        """
+        target = incident.target_person_id
+        if entries or target is not None:
+            known = _known(t, incident.reported_at)
+            for e in entries:
+                self._hit(e, incident, t, known)
+            if target is not None:
+                self._targets(who, plan, incident, t, known)
+        if near_zone and plan is not None and plan.zones and incident.location is not None:
+            self._watch_zones(plan, incident, t)
+
+    def _owner(self, incident: Incident) -> str | None:
+        """The defendant ``incident`` belongs to; ``None`` when it cannot be attributed,
+        recording why. :meth:`Detector.attribute` with its common cases first."""
+        who = incident.defendant_id
+        if who is None:
+            actor = incident.actor
+            who = None if actor is None else self._detector.identities.owner(actor)
+            if who is None:
+                found = self._detector.identities.attribute(incident)
+                assert isinstance(found, Unattributed)
+                self._unattributed[incident.incident_id] = found
+        return who
 
     def _hit(self, e: TermEntry, incident: Incident, t: float, known: float) -> None:
         windows = self._groups.get(e)
@@ -581,120 +655,33 @@ class AlertTracker:
                 self._threats[who, target] = seen
 
     def observe_all(self, incidents: Iterable[Incident]) -> int:
-        """Fold a stream of incidents (the batch path, tuned for speed); returns how many.
+        """Fold a stream of incidents (the batch path); returns how many.
 
         The same as calling :meth:`observe` on each, without building per-incident
-        results: the loop inlines the common cases of ``_matching``, ``_hit`` and
-        ``_targets``. A property test checks the two paths agree.
+        results, and matching through each defendant's per-kind routes
+        (:func:`_routed`). A property test checks the two paths agree.
 
         Raises:
             InvalidValueError: an item is not an :class:`Incident`; those before it
                 are kept, nothing of it is recorded.
         """
-        d = self._detector
-        plans_get, places = d.plans.get, d.places
-        owner, attribute = d.identities.owner, d.identities.attribute
-        unattributed = self._unattributed
-        targeted, unprotected = self._targeted, self._unprotected
-        hit, watch_zones = self._hit, self._watch_zones
+        plans_get, places = self._detector.plans.get, self._detector.places
         count, before = 0, self._observed
         for incident in incidents:
             if type(incident) is not Incident:
                 self._observed = before + count  # those before a bad item are kept
                 _checked(incident)
-            iid = incident.incident_id
-            who = incident.defendant_id
-            if who is None:
-                actor = incident.actor
-                who = None if actor is None else owner(actor)
-                if who is None:
-                    found = attribute(incident)
-                    assert isinstance(found, Unattributed)
-                    count += 1
-                    unattributed[iid] = found
-                    continue
             count += 1
+            who = self._owner(incident)
+            if who is None:
+                continue
             t = epoch(incident.occurred_at)
-            target = incident.target_person_id
-            known = -1.0  # computed on first need: most incidents never need it
             plan = plans_get(who)
-            if plan is not None:
-                kind_code = incident.kind._value_
-                route = plan.routes.get(kind_code)
-                if route is not None:
-                    entries, guard, watched = route
-                    point = incident.location
-                    if guard is None or (
-                        point is not None
-                        and guard[0] <= point.lat <= guard[1]
-                        and guard[2] <= point.lon <= guard[3]
-                    ):
-                        for e in entries:
-                            box = e.box
-                            # Zones and approach distances: a cheap box test first.
-                            if (
-                                box is not None
-                                and kind_code not in e.exempt
-                                and (
-                                    point is None
-                                    or not (
-                                        box[0] <= point.lat <= box[1]
-                                        and box[2] <= point.lon <= box[3]
-                                    )
-                                )
-                            ):
-                                continue
-                            if (
-                                e.lo <= t < e.hi
-                                and (e.persons is None or target in e.persons)
-                                and e.match(e.term, incident, places)
-                                and (e.locality is None or e.locality.covers(point))
-                            ):
-                                if known < 0:
-                                    known = _known(t, incident.reported_at)
-                                hit(e, incident, t, known)
-                        if watched and point is not None:
-                            lat, lon = point.lat, point.lon
-                            for _, box in plan.zones:
-                                if box is None or (
-                                    box[0] <= lat <= box[1] and box[2] <= lon <= box[3]
-                                ):
-                                    watch_zones(plan, incident, t)  # near a zone: the exact test
-                                    break
-                platform = incident.platform
-                if platform is not None and plan.by_platform:
-                    bans = plan.by_platform.get(platform._value_)
-                    if bans is not None:
-                        for e in bans:
-                            if e.lo <= t < e.hi and (
-                                e.locality is None or e.locality.covers(incident.location)
-                            ):
-                                if known < 0:
-                                    known = _known(t, incident.reported_at)
-                                hit(e, incident, t, known)
-            if target is not None:
-                if known < 0:
-                    known = _known(t, incident.reported_at)
-                by_person = targeted.get(who)
-                if by_person is None:
-                    by_person = targeted[who] = {}
-                series = by_person.get(target)
-                if series is None:
-                    series = by_person[target] = _Series()
-                series.add(t, iid, known)
-                protected = False
-                if plan is not None:
-                    for lo, hi, _ in plan.protection.get(target, ()):
-                        if lo <= t < hi:
-                            protected = True
-                            break
-                if not protected:
-                    _series(unprotected, who, target).add(t, iid, known)
-                if incident.kind is _THREAT:
-                    threat = (t, iid, known)
-                    first = self._threats.get((who, target))
-                    if first is None or threat[:2] < first[:2]:
-                        self._threats[who, target] = threat
+            if plan is None:
+                self._fold(who, plan, incident, t, [], near_zone=False)
+            else:
+                entries, near = _routed(plan, incident, t, places)
+                self._fold(who, plan, incident, t, entries, near_zone=near)
         self._observed = before + count
         return count
 
