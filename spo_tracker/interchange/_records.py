@@ -15,7 +15,6 @@ re-import) or clashes with what is stored.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
@@ -95,6 +94,7 @@ from spo_tracker.interchange._values import (
     write_period,
     write_point,
 )
+from spo_tracker.wire import canonical_json as canonical
 
 __all__ = [
     "RESULT_CODES",
@@ -136,11 +136,6 @@ RESULT_CODES: Final[Mapping[str, OrderKind]] = {k.result_code: k for k in OrderK
 
 #: The CJS offence code for each notifiable item (SPA2019 s.9(1), s.9(3), s.9(4)).
 ITEM_OFFENCES: Final[Mapping[str, ItemKind]] = {k.offence.code: k for k in ItemKind}
-
-
-def canonical(data: Any) -> str:
-    """One text for one value: sorted keys, no spaces (for digests and comparisons)."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def content_digest(data: Any) -> int:
