@@ -13,15 +13,7 @@ On a seeded synthetic force (:func:`spo_tracker.detection.synthetic.synthetic_fo
   (target median <= 50 us), one call timed at a time on a separate stream;
 * peak memory (``ru_maxrss``) of the whole process after the scan, which is an
   upper bound on the scan's own peak (target <= 1 GiB); the scan streams, so
-  the incidents are never all in memory;
-* with ``--workers N`` (default 2; 0 to skip), a second figure: the same
-  incidents scanned by :func:`~spo_tracker.detection.scan_parallel` across N
-  forked processes. That needs the incidents in memory, so they are all
-  generated first (outside the timed region, after the serial figures, so the
-  serial peak memory above is unaffected); its wall-clock time covers forking,
-  scanning, sending the alerts back and merging them; its CPU time is this
-  process's plus its children's; its peak memory is the largest child's. It
-  also checks that the alert ids equal the serial scan's.
+  the incidents are never all in memory.
 
 Each time is printed twice, wall-clock and this process's CPU time: the
 machine is shared, and CPU time is what the code costs when nothing competes
@@ -32,7 +24,6 @@ collected normally.
 
     python benchmarks/bench_detection.py            # force scale
     python benchmarks/bench_detection.py --scale 0.05
-    python benchmarks/bench_detection.py --workers 0   # the serial figures only
 """
 
 from __future__ import annotations
@@ -48,7 +39,7 @@ from collections.abc import Iterator
 
 from _common import report
 
-from spo_tracker.detection import Detector, scan_parallel
+from spo_tracker.detection import Detector
 from spo_tracker.detection.synthetic import DEFAULT_MIX, SyntheticForce, synthetic_force
 from spo_tracker.domain.incidents import Incident
 
@@ -67,8 +58,8 @@ def _timed_scan(
     count: int,
     chunk: int,
     mix: tuple[float, float, float],
-) -> tuple[float, float, float, int, Counter[str], int, list[str]]:
-    """(wall s, CPU s, CPU s building alerts, incidents, alerts by rule, unattributed, ids)."""
+) -> tuple[float, float, float, int, Counter[str], int]:
+    """(wall s, CPU s, CPU s building alerts, incidents, alerts by rule, unattributed)."""
     tracker = detector.tracker()
     wall = cpu = 0.0
     seen = 0
@@ -84,36 +75,7 @@ def _timed_scan(
     wall += time.perf_counter() - w
     cpu += building
     by_rule = Counter(a.rule_id for a in result.alerts)
-    ids = [a.alert_id for a in result.alerts]
-    return wall, cpu, building, seen, by_rule, len(result.unattributed), ids
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _parallel_figures(
-    detector: Detector,
-    force: SyntheticForce,
-    count: int,
-    mix: tuple[float, float, float],
-    workers: int,
-    serial_ids: list[str],
-) -> None:
-    """Time scan_parallel over the same incidents, generated into memory first."""
-    incidents = list(force.incidents(count, mix=mix))
-    w, c, k = time.perf_counter(), time.process_time(), _children_cpu()
-    result = scan_parallel(detector, incidents, workers=workers)
-    wall = time.perf_counter() - w
-    cpu = time.process_time() - c + _children_cpu() - k
-    label = f"batch scan, {workers} processes"
-    report(f"{label}, wall-clock", len(incidents) / wall, "incidents/s", ">= 200,000")
-    report(f"{label}, CPU of all processes", len(incidents) / cpu, "incidents/s")
-    same = [a.alert_id for a in result.alerts] == serial_ids
-    print(f"  {len(result.alerts):,} alerts, the same as the serial scan's: {same}")
-    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    report("  peak memory of the largest worker (ru_maxrss)", child_peak, "MiB")
+    return wall, cpu, building, seen, by_rule, len(result.unattributed)
 
 
 def _check_times(detector: Detector, force: SyntheticForce, samples: int) -> list[float]:
@@ -134,9 +96,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--chunk", type=int, default=50_000, help="incidents per fed chunk")
     parser.add_argument("--checks", type=int, default=20_000, help="incremental samples")
-    parser.add_argument(
-        "--workers", type=int, default=2, help="processes for the parallel figure (0: skip)"
-    )
     parser.add_argument(
         "--mix",
         type=float,
@@ -164,7 +123,7 @@ def main() -> None:
 
     mix = (args.mix[0], args.mix[1], args.mix[2])
     print(f"  mix: {mix[0]:.0%} location fixes, {mix[1]:.0%} activity, {mix[2]:.0%} reported")
-    wall, cpu, building, seen, by_rule, unattributed, ids = _timed_scan(
+    wall, cpu, building, seen, by_rule, unattributed = _timed_scan(
         detector, force, incidents, args.chunk, mix
     )
     report("batch scan, wall-clock", seen / wall, "incidents/s", ">= 200,000")
@@ -180,9 +139,6 @@ def main() -> None:
     times = _check_times(detector, force, args.checks)
     report("incremental check, median", statistics.median(times), "us", "<= 50")
     report("incremental check, p99", statistics.quantiles(times, n=100)[98], "us")
-
-    if args.workers > 0:
-        _parallel_figures(detector, force, incidents, mix, args.workers, ids)
 
 
 if __name__ == "__main__":

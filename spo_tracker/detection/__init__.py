@@ -1,8 +1,7 @@
 """Suspected-breach detection and alerts.
 
 Build a :class:`Detector` from orders, defendants and a :class:`DetectionConfig`;
-``check`` one incident, ``scan`` a stream (or :func:`scan_parallel` incidents in
-memory across processes), or fold incidents with a ``tracker()``;
+``check`` one incident, ``scan`` a stream, or fold incidents with a ``tracker()``;
 ``dated_alerts`` for requirements, notification, interim orders and renewal
 reviews. Every alert is an :class:`Alert`. Software only
 flags a suspected breach for review: "without reasonable excuse" is for a
@@ -29,7 +28,6 @@ from spo_tracker.detection.engine import (
     SuspectedBreach,
 )
 from spo_tracker.detection.intake import incident_from_record
-from spo_tracker.detection.parallel import scan_parallel
 from spo_tracker.detection.resolution import IdentityIndex, Unattributed, UnattributedReason
 from spo_tracker.detection.rules import (
     BREACH_SECTION,
@@ -78,7 +76,6 @@ __all__ = [
     "notification_alerts",
     "renewal_review_alerts",
     "requirement_alerts",
-    "scan_parallel",
     "sort_alerts",
     "suspected_breaches",
     "term_bites",

@@ -322,17 +322,7 @@ def _places_box(term: NoApproach, places: Places) -> Box | None:
         for person in term.persons
         for place in places.get(person, ())
     ]
-    if not boxes:
-        return _NOWHERE
-    if any(b is None for b in boxes):
-        return None
-    known = [b for b in boxes if b is not None]
-    return (
-        min(b[0] for b in known),
-        max(b[1] for b in known),
-        min(b[2] for b in known),
-        max(b[3] for b in known),
-    )
+    return _union(boxes) if boxes else _NOWHERE
 
 
 def box_around(shape: Circle | Polygon, margin_m: float) -> Box | None:

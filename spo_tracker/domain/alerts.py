@@ -38,6 +38,7 @@ import attrs
 import pendulum
 
 from spo_tracker.domain.statutory_time import ensure_aware, epoch
+from spo_tracker.domain.validators import non_blank
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
@@ -119,11 +120,6 @@ def alert_id_for(*parts: object) -> str:
     return "AL-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
-
-
 def _ids(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
@@ -193,19 +189,19 @@ class Alert:
         protected_person_ids: the persons concerned (ids only, sorted).
     """
 
-    alert_id: str = attrs.field(validator=_text)
-    rule_id: str = attrs.field(validator=_text)
+    alert_id: str = attrs.field(validator=non_blank)
+    rule_id: str = attrs.field(validator=non_blank)
     kind: AlertKind = attrs.field(converter=_kind)
     severity: Severity = attrs.field(converter=_severity)
-    defendant_id: str = attrs.field(validator=_text)
+    defendant_id: str = attrs.field(validator=non_blank)
     order_id: str | None = None
     term_id: str | None = None
     term_code: str | None = None
-    section: str = attrs.field(validator=_text)
+    section: str = attrs.field(validator=non_blank)
     related_sections: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     cjs_code: str | None = None
-    title: str = attrs.field(validator=_text)
-    explanation: str = attrs.field(validator=_text)
+    title: str = attrs.field(validator=non_blank)
+    explanation: str = attrs.field(validator=non_blank)
     evidence_ids: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     count: int = 1
     first_seen: pendulum.DateTime | None = None

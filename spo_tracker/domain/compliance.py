@@ -14,23 +14,13 @@ import attrs
 import pendulum
 
 from spo_tracker.domain.limits import LONG_TEXT_MAX_LENGTH
-from spo_tracker.domain.statutory_time import ensure_aware
-from spo_tracker.domain.validators import check_id, check_text
+from spo_tracker.domain.validators import aware_at, check_id, check_text, optional_text
 
 __all__ = ["ComplianceRecord"]
 
 
 def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     check_id(attribute.name, value)  # ids: the limits of spo_tracker.domain.limits
-
-
-def _aware(value: object) -> pendulum.DateTime:
-    return ensure_aware(value, field="at")
-
-
-def _optional_text(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
-    if value is not None:
-        check_text(attribute.name, value)  # short text, as the interchange's recorded_by
 
 
 def _note(_: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -62,6 +52,6 @@ class ComplianceRecord:
     defendant_id: str = attrs.field(validator=_text)
     order_id: str = attrs.field(validator=_text)
     term_id: str = attrs.field(validator=_text)
-    at: pendulum.DateTime = attrs.field(converter=_aware)
-    recorded_by: str | None = attrs.field(default=None, kw_only=True, validator=_optional_text)
+    at: pendulum.DateTime = attrs.field(converter=aware_at)
+    recorded_by: str | None = attrs.field(default=None, kw_only=True, validator=optional_text)
     note: str = attrs.field(default="", kw_only=True, validator=_note)

@@ -43,7 +43,16 @@ from spo_tracker.domain.statutory_time import (
     ensure_aware,
     ensure_date,
 )
-from spo_tracker.domain.validators import check_ids, identifier, long_text, non_empty_text
+from spo_tracker.domain.validators import (
+    a_date,
+    aware_at,
+    check_ids,
+    identifier,
+    long_text,
+    non_empty_text,
+    optional_aware_at,
+    optional_date,
+)
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
@@ -153,22 +162,6 @@ class IdentityCheck(enum.Enum):
     BOTH = "both"
 
 
-def _date(value: object) -> pendulum.Date:
-    return ensure_date(value, field="date")
-
-
-def _aware(value: object) -> pendulum.DateTime:
-    return ensure_aware(value, field="at")
-
-
-def _opt_aware(value: object) -> pendulum.DateTime | None:
-    return None if value is None else ensure_aware(value, field="at")
-
-
-def _opt_date(value: object) -> pendulum.Date | None:
-    return None if value is None else ensure_date(value, field="date")
-
-
 def notification_deadline(day: _dt.date) -> DayPeriod:
     """The 3 days beginning with ``day`` (SPA2019 s.9(1), s.9(3)-(4))."""
     return days_beginning_with(day, NOTIFICATION_DAYS)
@@ -192,7 +185,7 @@ class NotifiableItem:
     """
 
     kind: ItemKind
-    arose_on: pendulum.Date = attrs.field(converter=_date)
+    arose_on: pendulum.Date = attrs.field(converter=a_date)
     deadline: DayPeriod
     section: str
     detail: str = attrs.field(default="", validator=long_text())
@@ -216,7 +209,7 @@ class ClosedItem:
     """An item that is no longer outstanding, and how and when it stopped."""
 
     item: NotifiableItem
-    closed_at: pendulum.DateTime = attrs.field(converter=_aware)
+    closed_at: pendulum.DateTime = attrs.field(converter=aware_at)
     closure: Closure
 
     @property
@@ -229,18 +222,20 @@ class ClosedItem:
 class Notification:
     """A notification given in person at a police station (SPA2019 s.10(1)-(4))."""
 
-    notified_at: pendulum.DateTime = attrs.field(converter=_aware)
+    notified_at: pendulum.DateTime = attrs.field(converter=aware_at)
     station: str = attrs.field(validator=non_empty_text)
     police_area: str = attrs.field(validator=non_empty_text)
     items: tuple[NotifiableItem, ...]
-    acknowledged_at: pendulum.DateTime | None = attrs.field(default=None, converter=_opt_aware)
+    acknowledged_at: pendulum.DateTime | None = attrs.field(
+        default=None, converter=optional_aware_at
+    )
 
 
 @attrs.frozen
 class Refusal:
     """A refusal to allow fingerprints or photographs (SPA2019 s.10(5), s.11(1)(a))."""
 
-    at: pendulum.DateTime = attrs.field(converter=_aware)
+    at: pendulum.DateTime = attrs.field(converter=aware_at)
     refused: IdentityCheck
     note: str = attrs.field(default="", validator=long_text())
 
@@ -249,8 +244,8 @@ class Refusal:
 class FalseInformation:
     """A record that notified information was known to be false (SPA2019 s.11(1)(b))."""
 
-    recorded_at: pendulum.DateTime = attrs.field(converter=_aware)
-    notified_at: pendulum.DateTime = attrs.field(converter=_aware)
+    recorded_at: pendulum.DateTime = attrs.field(converter=aware_at)
+    notified_at: pendulum.DateTime = attrs.field(converter=aware_at)
     detail: str = attrs.field(validator=long_text())
 
 
@@ -293,19 +288,19 @@ class NotificationDuty:
     order_id: str = attrs.field(validator=identifier)
     local_police_area: str = attrs.field(validator=non_empty_text)
     state: DutyState = DutyState.NOT_DUE
-    served_on: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
-    initial_from: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
+    served_on: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
+    initial_from: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
     outstanding: tuple[NotifiableItem, ...] = ()
     closed: tuple[ClosedItem, ...] = ()
     notifications: tuple[Notification, ...] = ()
     refusals: tuple[Refusal, ...] = ()
     false_information: tuple[FalseInformation, ...] = ()
     replaced_order_ids: tuple[str, ...] = attrs.field(default=(), converter=_order_ids)
-    part2_final_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
-    ended_at: pendulum.DateTime | None = attrs.field(default=None, converter=_opt_aware)
+    part2_final_day: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
+    ended_at: pendulum.DateTime | None = attrs.field(default=None, converter=optional_aware_at)
     revision: int = 1
     part2_registered_at: pendulum.DateTime | None = attrs.field(
-        default=None, converter=_opt_aware, kw_only=True
+        default=None, converter=optional_aware_at, kw_only=True
     )
 
     @property

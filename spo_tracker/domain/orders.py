@@ -14,25 +14,31 @@ records and the rules on their shape.
 from __future__ import annotations
 
 import datetime as _dt
-import enum
-import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
 import pendulum
 
+from spo_tracker.domain._order_parts import (
+    MAX_DURATION_PART,
+    Duration,
+    OrderKind,
+    OrderOrigin,
+    OrderState,
+    OrderVersion,
+    VersionCause,
+    _version_number,
+)
 from spo_tracker.domain.appeals import PendingAppeal
 from spo_tracker.domain.limits import LONG_TEXT_MAX_LENGTH
 from spo_tracker.domain.people import ChiefOfficer
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
-    add_calendar,
     as_london_date,
     ensure_aware,
     ensure_date,
     instant_before,
-    start_of_london_day,
     years_beginning_with,
 )
 from spo_tracker.domain.terms import PositiveRequirement, Term, find_incompatibilities
@@ -42,7 +48,6 @@ from spo_tracker.domain.validators import (
     check_text,
     identifier,
     instance_of,
-    long_text,
     non_empty_text,
     optional_identifier,
 )
@@ -65,203 +70,6 @@ __all__ = [
     "check_fixed_period",
     "check_terms_compatible",
 ]
-
-
-class OrderKind(enum.Enum):
-    """Interim order (SPA2019 s.5) or full order (s.2)."""
-
-    INTERIM = "interim"
-    FULL = "full"
-
-    @property
-    def result_code(self) -> str:
-        """CJS result code: 3306 interim SPO, 3307 SPO."""
-        return "3306" if self is OrderKind.INTERIM else "3307"
-
-
-class OrderOrigin(enum.Enum):
-    """How the order came about; court-made orders are for the pending Crime and Policing law."""
-
-    POLICE_APPLICATION = "police_application"
-    COURT_ON_CONVICTION = "court_on_conviction"
-    COURT_ON_ACQUITTAL = "court_on_acquittal"
-
-
-class OrderState(enum.Enum):
-    """Where an order is in its lifecycle."""
-
-    MADE = "made"
-    SERVED = "served"
-    DISCHARGED = "discharged"
-    EXPIRED = "expired"
-    CEASED = "ceased"
-    QUASHED = "quashed"
-
-    @property
-    def live(self) -> bool:
-        """Made or served: the order is in force (an appeal does not stay it, SPA2019 s.7)."""
-        return self in (OrderState.MADE, OrderState.SERVED)
-
-
-class VersionCause(enum.Enum):
-    """What produced an order version."""
-
-    MADE = "made"
-    VARIED = "varied"
-    RENEWED = "renewed"
-    VARIED_ON_APPEAL = "varied_on_appeal"
-
-
-#: The largest number of any one unit in a stated duration (as in the interchange).
-MAX_DURATION_PART: Final = 1000
-
-
-def _nonneg(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_DURATION_PART:
-        raise InvalidValueError(
-            attribute.name, value, f"must be a whole number from 0 to {MAX_DURATION_PART:,}"
-        )
-
-
-def _version_number(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidValueError(attribute.name, value, "must be a whole number, 1 or more")
-
-
-def _decided_on(value: object) -> pendulum.Date:
-    return ensure_date(value, field="decided_on")
-
-
-def _terms(value: object) -> tuple[Term, ...]:
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise InvalidValueError("terms", value, "give a sequence of Term records")
-    terms = tuple(value)
-    for i, term in enumerate(terms):
-        if not isinstance(term, Term):
-            raise InvalidValueError(f"terms[{i}]", term, "is not a Term")
-    return terms
-
-
-@attrs.frozen
-class Duration:
-    """A calendar length stated in an order (SPA2019 s.6(b)), counted from a day as day 1."""
-
-    years: int = attrs.field(default=0, validator=_nonneg)
-    months: int = attrs.field(default=0, validator=_nonneg)
-    weeks: int = attrs.field(default=0, validator=_nonneg)
-    days: int = attrs.field(default=0, validator=_nonneg)
-
-    def __attrs_post_init__(self) -> None:
-        if not (self.years or self.months or self.weeks or self.days):
-            raise InvalidValueError("duration", self, "must be longer than zero")
-
-    def period_from(self, day: _dt.date) -> DayPeriod:
-        """The days of this length beginning with ``day`` (``day`` is day 1).
-
-        Raises:
-            InvalidValueError: ``day`` is not a calendar date (a datetime is refused).
-        """
-        first = ensure_date(day, field="day")
-        after = add_calendar(
-            first, years=self.years, months=self.months, weeks=self.weeks, days=self.days
-        )
-        return DayPeriod(first, after.subtract(days=1))
-
-    def render(self) -> str:
-        """E.g. ``2 years`` or ``1 year, 6 months``."""
-        parts = [
-            f"{n} {unit}{'' if n == 1 else 's'}"
-            for n, unit in (
-                (self.years, "year"),
-                (self.months, "month"),
-                (self.weeks, "week"),
-                (self.days, "day"),
-            )
-            if n
-        ]
-        return ", ".join(parts)
-
-
-@functools.lru_cache(maxsize=4096)
-def _day_start(day: pendulum.Date) -> pendulum.DateTime:
-    """The instant ``day`` begins in London (cached: version_at asks for it often)."""
-    return start_of_london_day(day)
-
-
-def _decided_at(value: object) -> pendulum.DateTime | None:
-    return None if value is None else ensure_aware(value, field="decided_at")
-
-
-@attrs.frozen
-class OrderVersion:
-    """One immutable version of an order's content.
-
-    A later version is in force from the moment the court decided it,
-    ``decided_at``; before that the version it replaced still binds (a
-    variation made at 16:00 does not reach back to conduct at 09:00 the same
-    day). Versions written before the library kept that instant have
-    ``decided_at=None`` and are taken to be in force from the start of the
-    London day ``decided_on`` (the documented fallback, docs/domain.md).
-
-    Attributes:
-        number: 1 for the order as made, then 2, 3...
-        cause: made, varied, renewed or varied on appeal.
-        decided_on: the day the court made this version.
-        duration: the fixed period stated (s.6(b)), or ``None`` for "until further order".
-        period: the days the order runs, counted from the day the order was made;
-            ``None`` for "until further order".
-        terms: prohibitions and requirements (s.6(c)-(e)).
-        reason: the court's reason or note, for the audit trail.
-        decided_at: the instant the court decided this version (aware, on the
-            London day ``decided_on``); ``None`` for data written before it was kept.
-            Version 1 is in force from the order's ``made_at`` whatever this says.
-    """
-
-    number: int = attrs.field(validator=_version_number)
-    cause: VersionCause = attrs.field(validator=instance_of(VersionCause))
-    decided_on: pendulum.Date = attrs.field(converter=_decided_on)
-    duration: Duration | None = attrs.field(validator=instance_of(Duration, optional=True))
-    period: DayPeriod | None = attrs.field(validator=instance_of(DayPeriod, optional=True))
-    terms: tuple[Term, ...] = attrs.field(converter=_terms)
-    reason: str = attrs.field(default="", validator=long_text())
-    decided_at: pendulum.DateTime | None = attrs.field(
-        default=None, converter=_decided_at, kw_only=True
-    )
-
-    def __attrs_post_init__(self) -> None:
-        if self.decided_at is not None and as_london_date(self.decided_at) != self.decided_on:
-            raise InvalidValueError(
-                "decided_at",
-                self.decided_at,
-                f"falls on another London day than decided_on {self.decided_on}",
-            )
-        if (self.duration is None) != (self.period is None):
-            # s.6(b): a fixed period is stated with its length; "until further order" has neither.
-            raise InvalidValueError(
-                "period",
-                self.period,
-                f"must be given with a duration, and only then ({self.duration})",
-            )
-        if not self.terms:
-            raise InvalidValueError("terms", self.terms, "an order needs at least one term")
-        ids = [t.term_id for t in self.terms]
-        if len(set(ids)) != len(ids):
-            raise InvalidValueError("terms", ids, "term ids must be unique within an order")
-
-    @property
-    def starts_at(self) -> pendulum.DateTime:
-        """When this version replaces the one before it: ``decided_at``, or for a version
-        recorded without it, the start of the London day ``decided_on``."""
-        if self.decided_at is not None:
-            return self.decided_at
-        return _day_start(self.decided_on)
-
-    def term(self, term_id: str) -> Term:
-        """The term with that id."""
-        for t in self.terms:
-            if t.term_id == term_id:
-                return t
-        raise InvalidValueError("term_id", term_id, "no such term in this version")
 
 
 def _order_kind(kind: object) -> OrderKind:
@@ -609,77 +417,6 @@ class Order:
             )
         _check_terms_fit(self.protected_person_ids, self.versions)
 
-    def __revalidate__(self, before: Order, changes: Mapping[str, object]) -> bool:
-        """The checks a lifecycle copy of ``before`` with ``changes`` needs; ``False`` if
-        this copy needs them all (``spo_tracker.domain.lifecycles._support.evolve`` then runs
-        the changed fields' validators and ``__attrs_post_init__``, as ``attrs.evolve`` would).
-
-        Every rule of the record is re-checked when a field it reads changed; the rest
-        held for ``before`` and still hold. A transition's usual copy appends one
-        version (a variation, renewal or variation on appeal) or sets the state, a
-        time or the appeal: those are checked here without walking the whole
-        history again. Anything else (the ids, the persons, the making, a rewritten
-        history) falls back to every check. A test checks this agrees with the full
-        checks on generated orders and changes.
-        """
-        names = changes.keys()
-        if not names <= _INCREMENTAL:
-            return False
-        made = self.made_at
-        if "versions" in names:
-            old, new = before.versions, self.versions
-            if not (
-                isinstance(new, tuple)
-                and len(new) == len(old) + 1
-                and all(a is b for a, b in zip(old, new, strict=False))
-                and isinstance(new[-1], OrderVersion)
-            ):
-                return False
-            added, last = new[-1], old[-1]
-            if added.number != len(new):
-                raise InvalidValueError(
-                    "versions", [v.number for v in new], "versions are numbered 1, 2, 3..."
-                )
-            if added.decided_on < last.decided_on:
-                raise InvalidValueError(
-                    "versions", [str(v.decided_on) for v in new], "decided out of order"
-                )
-            at = added.decided_at
-            if at is not None and _before(at, made):
-                raise InvalidValueError(
-                    "decided_at", at, f"version {added.number} is before made_at {made}"
-                )
-            if len(new) > 2 and _before(added.starts_at, last.starts_at):
-                raise InvalidValueError(
-                    "versions", [str(v.starts_at) for v in new[1:]], "decided out of order"
-                )
-            protected = self.protected_person_ids
-            _check_version_terms(protected, frozenset(protected), added, last.terms)
-        if "not_in_force" in names:
-            self._check_spans(_NOT_IN_FORCE, self.not_in_force)
-        if ("appeal" in names or "appeal_pending" in names) and (
-            self.appeal is not None
-            and not (isinstance(self.appeal, PendingAppeal) and self.appeal_pending)
-        ):
-            raise InvalidValueError(
-                "appeal", self.appeal, "a PendingAppeal, kept only while appeal_pending is True"
-            )
-        for name in ("served_at", "ended_at"):
-            when = changes.get(name)
-            if isinstance(when, _dt.datetime) and _before(when, made):
-                raise InvalidValueError(name, when, f"is before made_at {made}")
-        gaps = self.not_in_force
-        if (
-            ("ended_at" in names or "not_in_force" in names)
-            and gaps
-            and self.ended_at is not None
-            and _before(self.ended_at, gaps[-1][1])
-        ):
-            raise InvalidValueError(
-                "ended_at", self.ended_at, f"is before the order was restored, {gaps[-1][1]}"
-            )
-        return True
-
     @property
     def subject_id(self) -> str:
         """The order id, for lifecycles and audit."""
@@ -754,20 +491,3 @@ class Order:
                 return False
         period = self.version_at(at).period
         return period is None or _before(at, period.ends_at)
-
-
-#: The fields :meth:`Order.__revalidate__` checks incrementally when a lifecycle changes them.
-_INCREMENTAL: Final = frozenset(
-    {
-        "appeal",
-        "appeal_pending",
-        "end_reason",
-        "ended_at",
-        "not_in_force",
-        "revision",
-        "served_at",
-        "state",
-        "versions",
-    }
-)
-_NOT_IN_FORCE: Final = attrs.fields(Order).not_in_force

@@ -29,10 +29,12 @@ from spo_tracker.domain.limits import POSTCODE_MAX_LENGTH
 from spo_tracker.domain.statutory_time import corresponding_date, ensure_aware, ensure_date
 from spo_tracker.domain.validators import (
     Withheld,
+    a_date,
     check_text,
     identifier,
     instance_of,
     non_empty_text,
+    optional_date,
 )
 from spo_tracker.errors import InvalidValueError
 
@@ -83,14 +85,6 @@ def _force_code(_: object, attribute: attrs.Attribute[str], value: object) -> No
 def _restricted_name(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     # A protected person's name is restricted: an error names the field, never the name.
     check_text("name", value, shown=Withheld())
-
-
-def _opt_date(value: object) -> pendulum.Date | None:
-    return None if value is None else ensure_date(value, field="date")
-
-
-def _date(value: object) -> pendulum.Date:
-    return ensure_date(value, field="date")
 
 
 def _aware(value: object) -> pendulum.DateTime:
@@ -336,8 +330,8 @@ class AddressPeriod:
     """Where a defendant lived, from a day and, once it ends, until a day."""
 
     address: Address = attrs.field(validator=instance_of(Address))
-    from_day: pendulum.Date = attrs.field(converter=_date)
-    until_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
+    from_day: pendulum.Date = attrs.field(converter=a_date)
+    until_day: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
 
     def __attrs_post_init__(self) -> None:
         if self.until_day is not None and self.until_day < self.from_day:
@@ -351,7 +345,7 @@ class NameUse:
     """A name the defendant uses or has used, from a day (SPA2019 s.9(2)(a), s.9(3))."""
 
     name: str = attrs.field(validator=non_empty_text)
-    from_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
+    from_day: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
 
 
 @attrs.frozen
@@ -371,8 +365,8 @@ class SexOffenderRegistration:
         final_day: the last day of the Part 2 requirements, once known.
     """
 
-    since: pendulum.Date = attrs.field(converter=_date)
-    final_day: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
+    since: pendulum.Date = attrs.field(converter=a_date)
+    final_day: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
 
     def __attrs_post_init__(self) -> None:
         if self.final_day is not None and self.final_day < self.since:
@@ -406,7 +400,7 @@ class Defendant:
 
     defendant_id: str = attrs.field(validator=identifier)
     names: tuple[NameUse, ...] = attrs.field(converter=_names)
-    date_of_birth: pendulum.Date | None = attrs.field(default=None, converter=_opt_date)
+    date_of_birth: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
     addresses: tuple[AddressPeriod, ...] = attrs.field(default=(), converter=_addresses)
     identities: tuple[LinkedIdentity, ...] = attrs.field(default=(), converter=_identities)
     soa_registration: SexOffenderRegistration | None = attrs.field(

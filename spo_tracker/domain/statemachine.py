@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Generic, Protocol, TypeVar
 
 import attrs
 import pendulum
@@ -127,25 +127,6 @@ class Fired(Generic[T]):
 
     subject: T
     record: TransitionRecord
-
-
-def _slots_filler(cls: type[Any]) -> Callable[..., Any]:
-    """A constructor for a slotted attrs class that writes its slots in field order without
-    running ``__init__`` (for records whose fields have no converters or validators: a test
-    checks the two build equal records)."""
-    names = [f.name for f in attrs.fields(cls)]
-    assert all(f.converter is None and f.validator is None for f in attrs.fields(cls))
-    scope: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    scope.update({f"w_{n}": cls.__dict__[n].__set__ for n in names})
-    body = "".join(f"    w_{n}(r, {n})\n" for n in names)
-    exec(f"def make({', '.join(names)}):\n    r = new(cls)\n{body}    return r\n", scope)
-    return cast(Callable[..., Any], scope["make"])
-
-
-#: ``TransitionRecord(...)`` and ``Fired(...)`` by position, without ``__init__``: every fire
-#: builds one of each from values the engine already holds.
-_record: Callable[..., TransitionRecord] = _slots_filler(TransitionRecord)
-_fired: Callable[..., Fired[Any]] = _slots_filler(Fired)
 
 
 @attrs.frozen(eq=False)
@@ -297,7 +278,7 @@ class Machine(Generic[S, E, T, C]):
                     reason=reason,
                 )
         changed = self.set_state(row.effect(subject, command), row.target)
-        record = _record(
+        record = TransitionRecord(
             self.name,
             subject.subject_id,
             row.event.name,
@@ -307,7 +288,7 @@ class Machine(Generic[S, E, T, C]):
             command.at,
             command.actor,
         )
-        return _fired(changed, record)
+        return Fired(changed, record)
 
     def to_mermaid(self) -> str:
         """The lifecycle as a Mermaid ``stateDiagram-v2``, generated from the table."""

@@ -19,16 +19,20 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 import attrs
+import pendulum
 
 from spo_tracker.domain.limits import (
     ID_MAX_LENGTH,
     LONG_TEXT_MAX_LENGTH,
     SHORT_TEXT_MAX_LENGTH,
 )
+from spo_tracker.domain.statutory_time import ensure_aware, ensure_date
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
     "Withheld",
+    "a_date",
+    "aware_at",
     "check_bool",
     "check_id",
     "check_ids",
@@ -37,8 +41,13 @@ __all__ = [
     "identifier",
     "instance_of",
     "long_text",
+    "non_blank",
     "non_empty_text",
+    "optional_aware",
+    "optional_aware_at",
+    "optional_date",
     "optional_identifier",
+    "optional_text",
 ]
 
 #: Characters no id may hold: C0 and C1 controls, DEL, unpaired surrogates.
@@ -229,3 +238,52 @@ def _non_blank_free_text(_: object, attribute: attrs.Attribute[Any], value: obje
 def long_text(*, blank_ok: bool = True) -> Callable[[object, attrs.Attribute[Any], object], None]:
     """attrs validator: free text (at most 10,000 characters, line breaks allowed)."""
     return _free_text if blank_ok else _non_blank_free_text
+
+
+def optional_text(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    """attrs validator: ``None`` or non-blank short text (see :func:`non_empty_text`)."""
+    if value is not None:
+        check_text(attribute.name, value)
+
+
+def non_blank(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """attrs validator: any non-blank text, of any length: for text the library writes
+    itself (alert wording, event and audit fields), not for text a user types."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValueError(attribute.name, value, "must be non-empty text")
+
+
+# --------------------------------------------------------------------------- converters
+# mypy's attrs plugin accepts only named functions as converters, so the converters a
+# field names in its errors are defined where the field is; these are the shared ones.
+
+
+def aware_at(value: object) -> pendulum.DateTime:
+    """attrs converter: an aware instant, named ``at`` in errors (naive ones are refused)."""
+    return ensure_aware(value, field="at")
+
+
+def optional_aware_at(value: object) -> pendulum.DateTime | None:
+    """attrs converter: ``None``, or an aware instant named ``at`` in errors."""
+    return None if value is None else ensure_aware(value, field="at")
+
+
+def a_date(value: object) -> pendulum.Date:
+    """attrs converter: a calendar date, named ``date`` in errors (a datetime is refused)."""
+    return ensure_date(value, field="date")
+
+
+def optional_date(value: object) -> pendulum.Date | None:
+    """attrs converter: ``None``, or a calendar date named ``date`` in errors."""
+    return None if value is None else ensure_date(value, field="date")
+
+
+def optional_aware(field: str) -> Callable[[object], pendulum.DateTime | None]:
+    """A converter function: ``None``, or an aware instant (a naive one is refused, naming
+    ``field``); for converting by hand, since mypy's attrs plugin wants a named function."""
+
+    def convert(value: object) -> pendulum.DateTime | None:
+        return None if value is None else ensure_aware(value, field=field)
+
+    convert.__name__ = f"to_{field}"
+    return convert

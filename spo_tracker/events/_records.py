@@ -12,6 +12,7 @@ import attrs
 import pendulum
 
 from spo_tracker.domain.statutory_time import ensure_aware, ensure_date
+from spo_tracker.domain.validators import non_blank
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
@@ -59,11 +60,6 @@ __all__ = [
     "ReviewStarted",
     "ReviewWarningGiven",
 ]
-
-
-def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
 
 
 def _version(_: object, attribute: attrs.Attribute[int], value: object) -> None:
@@ -149,11 +145,11 @@ class DomainEvent:
     #: The kind of aggregate the events of a class happen to (``order``, ``alert``...).
     originator_kind: ClassVar[str] = ""
 
-    originator_id: str = attrs.field(validator=_text)
+    originator_id: str = attrs.field(validator=non_blank)
     originator_version: int = attrs.field(validator=_version)
     occurred_at: pendulum.DateTime = attrs.field(converter=_occurred_at)
-    actor: str = attrs.field(validator=_text)
-    section: str = attrs.field(validator=_text)
+    actor: str = attrs.field(validator=non_blank)
+    section: str = attrs.field(validator=non_blank)
 
     @property
     def event_type(self) -> str:
@@ -216,9 +212,9 @@ class OrderDomainEvent(DomainEvent):
 
     originator_kind: ClassVar[str] = "order"
 
-    defendant_id: str = attrs.field(validator=_text)
-    order_kind: str = attrs.field(validator=_text)
-    state: str = attrs.field(validator=_text)
+    defendant_id: str = attrs.field(validator=non_blank)
+    order_kind: str = attrs.field(validator=non_blank)
+    state: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -238,8 +234,8 @@ class OrderMade(OrderDomainEvent):
         replaces_order_id: the interim order a full order replaces (s.9(1)(a)).
     """
 
-    court: str = attrs.field(validator=_text)
-    result_code: str = attrs.field(validator=_text)
+    court: str = attrs.field(validator=non_blank)
+    result_code: str = attrs.field(validator=non_blank)
     version_number: int = attrs.field(validator=_version)
     ends_on: pendulum.Date | None = attrs.field(default=None, converter=_ends_on)
     protected_person_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
@@ -359,7 +355,7 @@ class AppealDecided(OrderDomainEvent):
         appealed_version: a s.4 order: the order version it made.
     """
 
-    outcome: str = attrs.field(validator=_text)
+    outcome: str = attrs.field(validator=non_blank)
     version_number: int = attrs.field(validator=_version)
     ends_on: pendulum.Date | None = attrs.field(default=None, converter=_ends_on)
     appellant: str | None = None
@@ -400,8 +396,8 @@ class ApplicationDomainEvent(DomainEvent):
 
     originator_kind: ClassVar[str] = "application"
 
-    defendant_id: str = attrs.field(validator=_text)
-    state: str = attrs.field(validator=_text)
+    defendant_id: str = attrs.field(validator=non_blank)
+    state: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -414,8 +410,8 @@ class ApplicationLaid(ApplicationDomainEvent):
         area_connection: the s.1(3) basis of a territorial chief officer, if any.
     """
 
-    court: str = attrs.field(validator=_text)
-    court_kind: str = attrs.field(validator=_text)
+    court: str = attrs.field(validator=non_blank)
+    court_kind: str = attrs.field(validator=non_blank)
     area_connection: str | None = None
 
 
@@ -472,8 +468,8 @@ class RefusalAppealLodged(ApplicationDomainEvent):
             ``interim_refusal`` (an interim order, while the application is pending: ``laid``).
     """
 
-    appellant: str = attrs.field(validator=_text)
-    against: str = attrs.field(validator=_text)
+    appellant: str = attrs.field(validator=non_blank)
+    against: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -488,9 +484,9 @@ class RefusalAppealDecided(ApplicationDomainEvent):
             ``interim_refusal`` the interim order.
     """
 
-    outcome: str = attrs.field(validator=_text)
-    appellant: str = attrs.field(validator=_text)
-    against: str = attrs.field(validator=_text)
+    outcome: str = attrs.field(validator=non_blank)
+    appellant: str = attrs.field(validator=non_blank)
+    against: str = attrs.field(validator=non_blank)
     order_id: str | None = None
 
 
@@ -517,9 +513,9 @@ class NotificationDomainEvent(DomainEvent):
 
     originator_kind: ClassVar[str] = "notification_duty"
 
-    defendant_id: str = attrs.field(validator=_text)
-    order_id: str = attrs.field(validator=_text)
-    state: str = attrs.field(validator=_text)
+    defendant_id: str = attrs.field(validator=non_blank)
+    order_id: str = attrs.field(validator=non_blank)
+    state: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -537,10 +533,10 @@ class NotificationDue(NotificationDomainEvent):
         offence: the CJS offence code if it is not notified in time.
     """
 
-    item: str = attrs.field(validator=_text)
+    item: str = attrs.field(validator=non_blank)
     arose_on: pendulum.Date = attrs.field(converter=_arose_on)
     due_by: pendulum.Date = attrs.field(converter=_due_by)
-    offence: str = attrs.field(validator=_text)
+    offence: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -575,9 +571,9 @@ class NotificationDeadlineMissed(NotificationDomainEvent):
         offence: its CJS offence code (``ST19002``-``ST19004``).
     """
 
-    item: str = attrs.field(validator=_text)
+    item: str = attrs.field(validator=non_blank)
     due_by: pendulum.Date = attrs.field(converter=_due_by)
-    offence: str = attrs.field(validator=_text)
+    offence: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -589,7 +585,7 @@ class NotificationExempted(NotificationDomainEvent):
             ``served_while_exempt`` (service recorded, nothing due).
     """
 
-    reason: str = attrs.field(validator=_text)
+    reason: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -611,7 +607,7 @@ class IdentityCheckRefused(NotificationDomainEvent):
         refused: ``fingerprints``, ``photographs`` or ``both``.
     """
 
-    refused: str = attrs.field(validator=_text)
+    refused: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -627,7 +623,7 @@ class NotificationDutyTransferred(NotificationDomainEvent):
         replaced_order_id: the interim order replaced (``order_id`` is the full order).
     """
 
-    replaced_order_id: str = attrs.field(validator=_text)
+    replaced_order_id: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -647,11 +643,11 @@ class ReviewDomainEvent(DomainEvent):
 
     originator_kind: ClassVar[str] = "breach_review"
 
-    alert_id: str = attrs.field(validator=_text)
-    defendant_id: str = attrs.field(validator=_text)
+    alert_id: str = attrs.field(validator=non_blank)
+    defendant_id: str = attrs.field(validator=non_blank)
     order_id: str | None = None
     term_id: str | None = None
-    state: str = attrs.field(validator=_text)
+    state: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -662,7 +658,7 @@ class ReviewAssigned(ReviewDomainEvent):
         assignee: the officer it is assigned to.
     """
 
-    assignee: str = attrs.field(validator=_text)
+    assignee: str = attrs.field(validator=non_blank)
 
 
 @attrs.frozen(kw_only=True)
@@ -695,7 +691,7 @@ class ReviewDismissed(ReviewDomainEvent):
         duplicate_of: the review or alert it duplicates, for ``duplicate``.
     """
 
-    reason: str = attrs.field(validator=_text)
+    reason: str = attrs.field(validator=non_blank)
     duplicate_of: str | None = None
 
 
@@ -721,15 +717,15 @@ class AlertRaised(DomainEvent):
 
     originator_kind: ClassVar[str] = "alert"
 
-    rule_id: str = attrs.field(validator=_text)
-    kind: str = attrs.field(validator=_text)
-    severity: str = attrs.field(validator=_text)
-    defendant_id: str = attrs.field(validator=_text)
+    rule_id: str = attrs.field(validator=non_blank)
+    kind: str = attrs.field(validator=non_blank)
+    severity: str = attrs.field(validator=non_blank)
+    defendant_id: str = attrs.field(validator=non_blank)
     order_id: str | None = None
     term_id: str | None = None
     term_code: str | None = None
     cjs_code: str | None = None
-    title: str = attrs.field(validator=_text)
+    title: str = attrs.field(validator=non_blank)
     count: int = attrs.field(default=1, validator=_version)
     breach_time: pendulum.DateTime | None = attrs.field(default=None, converter=_breach_time)
     deadline: pendulum.DateTime | None = attrs.field(default=None, converter=_deadline)

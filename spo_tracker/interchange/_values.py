@@ -22,6 +22,7 @@ from spo_tracker.domain.limits import INSTANT_MAX, INSTANT_MIN
 from spo_tracker.domain.orders import Duration
 from spo_tracker.domain.statutory_time import DayPeriod
 from spo_tracker.errors import InvalidValueError, SpoTrackerError
+from spo_tracker.wire import instant_text
 
 __all__ = [
     "INSTANT_PATTERN",
@@ -93,15 +94,6 @@ def field(path: str, build: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 # --------------------------------------------------------------------------- instants and days
-
-
-def instant_text(at: _dt.datetime) -> str:
-    """An aware instant as fixed-width UTC text: ``2024-03-15T14:30:00.000000Z``."""
-    # The C methods of datetime, not pendulum's own (several times slower): exports are
-    # millions of instants. A zero offset already reads as UTC.
-    if at.utcoffset():
-        at = _dt.datetime.astimezone(at, _dt.UTC)
-    return _dt.datetime.isoformat(at, timespec="microseconds")[:26] + "Z"
 
 
 def read_instant(value: object, path: str) -> pendulum.DateTime:

@@ -1,7 +1,7 @@
 """The interchange format's JSON Schema: the file shipped in the package, and its generator.
 
 ``python -m spo_tracker.interchange.schema`` prints the schema that
-:func:`~spo_tracker.interchange._schema.build_schema` builds from the domain's
+:func:`~spo_tracker.interchange._schema_build.build_schema` builds from the domain's
 codes; the package ships that text as ``interchange-1.1.schema.json`` and a
 test fails when the two differ.
 """
@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any, Final
 
-from spo_tracker.interchange._schema import FORMAT_VERSION, RECORD_TYPES, build_schema
+from spo_tracker.interchange._schema import FORMAT_VERSION, RECORD_TYPES
+from spo_tracker.interchange._schema_build import build_schema
 
 __all__ = [
     "INTERCHANGE_SCHEMA_FILE",

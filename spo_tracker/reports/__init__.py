@@ -35,6 +35,7 @@ import os
 from pathlib import Path
 from typing import Final
 
+from spo_tracker._gc import collector_paused
 from spo_tracker.domain.redaction import ForceScrubber, Redactor, redacted_label
 from spo_tracker.errors import UnknownCodeError
 from spo_tracker.reports._casefile import (
@@ -50,7 +51,6 @@ from spo_tracker.reports._casefile import (
     render_case_file,
 )
 from spo_tracker.reports._csv import CSV_COLUMNS, render_csv
-from spo_tracker.reports._gc import paused_gc
 from spo_tracker.reports._html import render_html
 from spo_tracker.reports._json import (
     REPORT_FORMAT,
@@ -125,7 +125,7 @@ def render(report: Report, fmt: str) -> str:
         UnknownCodeError: ``fmt`` is not one of :data:`FORMATS`.
     """
     fmt = check_format(fmt)
-    with paused_gc():  # many small acyclic objects: see _gc
+    with collector_paused():  # many small acyclic objects: see spo_tracker._gc
         if fmt == "html":
             return render_html(report, schema_version=REPORT_SCHEMA_VERSION)
         if fmt == "json":

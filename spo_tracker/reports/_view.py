@@ -19,6 +19,7 @@ from typing import Final
 import attrs
 import pendulum
 
+from spo_tracker._gc import collector_paused
 from spo_tracker.domain.alerts import Alert, AlertKind, Severity, sort_alerts
 from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import Incident
@@ -28,7 +29,6 @@ from spo_tracker.domain.redaction import Redactor
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import Term
 from spo_tracker.errors import InvalidValueError
-from spo_tracker.reports._gc import paused_gc
 from spo_tracker.reports._time import last_day_text, london_date_text, london_day, london_text
 
 __all__ = [
@@ -626,7 +626,7 @@ def build_report(
             chosen.append(alert)
     redactor = Redactor(context.protected_persons, include_names=include_protected_names)
     builder = _Builder(context, redactor)
-    with paused_gc():  # many small acyclic objects: see _gc
+    with collector_paused():  # many small acyclic objects: see spo_tracker._gc
         items = tuple(builder.alert(a) for a in sort_alerts(chosen))
         defendants = _defendants(items)
     return Report(

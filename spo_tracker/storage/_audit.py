@@ -30,8 +30,8 @@ import pendulum
 
 from spo_tracker.domain.limits import SHORT_TEXT_MAX_LENGTH
 from spo_tracker.domain.statutory_time import ensure_aware
-from spo_tracker.domain.validators import Withheld, check_text
-from spo_tracker.errors import AuditKeyError, InvalidValueError
+from spo_tracker.domain.validators import Withheld, check_text, non_blank
+from spo_tracker.errors import AuditKeyError
 from spo_tracker.storage._codec import canonical_json, instant_text
 from spo_tracker.storage._keys import AuditKeyring
 
@@ -62,11 +62,6 @@ UNSEALED_END: Final = "it is not sealed, yet an audit key is given"
 RETIRED_END: Final = "it is sealed with a key the keyring has retired"
 
 
-def _text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValueError(attribute.name, value, "must be non-empty text")
-
-
 def _purpose(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
     if value is not None:
         check_text(
@@ -91,8 +86,8 @@ class Actor:
             s.62 asks for the justification). ``None`` when no purpose is stated.
     """
 
-    actor_id: str = attrs.field(validator=_text)
-    role: str = attrs.field(validator=_text)
+    actor_id: str = attrs.field(validator=non_blank)
+    role: str = attrs.field(validator=non_blank)
     purpose: str | None = attrs.field(default=None, validator=_purpose)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import functools
-import json
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -31,6 +30,7 @@ from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.terms import Term, term_type
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage._types import in_zone, zone_name
+from spo_tracker.wire import canonical_json, instant_text, parse_utc_text
 
 __all__ = [
     "canonical_json",
@@ -50,19 +50,6 @@ UTC: Final = pendulum.UTC
 _TERM_BASE_FIELDS: Final = frozenset({"term_id"})
 
 
-def canonical_json(data: Any) -> str:
-    """One text for one value: sorted keys, no spaces, no NaN (for hashes and diffs)."""
-    return json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-
-
-def instant_text(at: _dt.datetime) -> str:
-    """An aware datetime as fixed-width UTC ISO text with microseconds (``...T10:00:00.5Z``)."""
-    utc = _dt.datetime.astimezone(at, _dt.UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S.%f}Z"
-
-
 def zoned_text(at: _dt.datetime) -> str:
     """UTC text followed by the zone: ``2024-10-27T00:30:00.000000Z[Europe/London]``."""
     return f"{instant_text(at)}[{zone_name(at)}]"
@@ -71,7 +58,7 @@ def zoned_text(at: _dt.datetime) -> str:
 def parse_instant(text: str) -> pendulum.DateTime:
     """The datetime written by :func:`instant_text` (UTC) or :func:`zoned_text` (in its zone)."""
     instant, _, zone = text.partition("[")
-    parsed = _dt.datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    parsed = parse_utc_text(instant)
     return in_zone(parsed, zone.rstrip("]") or None)
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import json
 
-import attrs
 import pendulum
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spo_tracker.detection.alerts import alert_id_from, alert_id_prefix, unchecked_alert
+from spo_tracker.detection.alerts import alert_id_from, alert_id_prefix
 from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for, sort_alerts
 from spo_tracker.errors import InvalidValueError, NaiveDatetimeError, UnknownCodeError
 
@@ -130,26 +128,6 @@ def test_sorting_is_total_and_severity_first(severities: list[Severity], hours: 
     assert ordered == sort_alerts(reversed(alerts))
     ranks = [a.severity.rank for a in ordered]
     assert ranks == sorted(ranks, reverse=True)
-
-
-def test_unchecked_alert_takes_exactly_the_alert_fields_and_defaults() -> None:
-    """The engine's fast constructor has one keyword per Alert field, with the same defaults."""
-    params = inspect.signature(unchecked_alert).parameters
-    fields = attrs.fields(Alert)
-    assert list(params) == [f.name for f in fields]
-    for field in fields:
-        default = params[field.name].default
-        expected = inspect.Parameter.empty if field.default is attrs.NOTHING else field.default
-        assert default == expected, field.name
-
-
-def test_unchecked_alert_equals_the_validated_alert() -> None:
-    """Built without validators from valid values, the alert equals the checked one."""
-    checked = _alert(protected_person_ids=("P1", "P2"), evidence_ids=("I1", "I2"))
-    values = {f.name: getattr(checked, f.name) for f in attrs.fields(Alert)}
-    assert unchecked_alert(**values) == checked
-    values["protected_person_ids"] = ("P2", "P1", "P2")
-    assert unchecked_alert(**values).protected_person_ids == ("P1", "P2")
 
 
 @given(parts=st.lists(st.one_of(st.none(), st.text(), st.integers()), min_size=1, max_size=6))

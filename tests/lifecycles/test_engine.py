@@ -229,25 +229,7 @@ def test_mermaid_is_generated_from_the_table() -> None:
     assert "    C --> [*]" in text
 
 
-@pytest.mark.parametrize(
-    ("subject", "changes"),
-    [
-        (builders.full(), {"served_at": builders.MADE_AT, "revision": 5}),
-        (builders.interim(), {"appeal_pending": True}),
-        (builders.draft(), {"note": "x", "revision": 2}),
-        (builders.duty(), {"order_id": "SPO-2"}),
-        (builders.review(), {"reviewer": "DS Smith"}),
-    ],
-)
-def test_fast_copy_matches_attrs_evolve(subject: Any, changes: dict[str, Any]) -> None:
-    """The lifecycle copy gives exactly what attrs.evolve gives."""
-    copied = evolve(subject, **changes)
-    assert copied == attrs.evolve(subject, **changes)
-    assert type(copied) is type(subject)
-    assert copied is not subject
-
-
-def test_fast_copy_refuses_an_unknown_field() -> None:
+def test_a_copy_refuses_an_unknown_field() -> None:
     """A typo in an effect is a typed error naming the field."""
     with pytest.raises(InvalidValueError, match="'sevred_at'"):
         evolve(builders.full(), sevred_at=builders.MADE_AT)

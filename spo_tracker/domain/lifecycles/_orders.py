@@ -9,14 +9,13 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
 import pendulum
 
 from spo_tracker.domain.lifecycles._support import (
     first_conflict,
     is_before,
-    london_day,
     period_end,
 )
 from spo_tracker.domain.lifecycles.parties import (
@@ -31,7 +30,6 @@ from spo_tracker.domain.orders import (
     Order,
     OrderKind,
     OrderState,
-    OrderVersion,
     VersionCause,
     check_terms_compatible,
 )
@@ -43,39 +41,29 @@ from spo_tracker.errors import IncompatibleTermError
 __all__ = [
     "APPEAL_OUTCOMES",
     "DISCHARGED_ON_APPEAL",
-    "NO_APPEAL",
     "S4_CAUSES",
     "OrderCommandLike",
     "OrderMachine",
     "appeal_decision_named",
-    "appeal_dismissed",
     "appeal_is_pending",
     "appeal_outcome_fits",
     "appeal_paragraph",
     "appeal_record",
-    "appealed",
     "compatible_with_live_orders",
     "discharge_reason",
-    "discharged",
     "discharged_after_service",
-    "discharged_on_appeal",
     "discharged_on_that_application",
-    "ended",
-    "expired",
     "fixed_period_has_ended",
     "fixed_period_not_over_when_restored",
     "in_chronological_order",
     "made_on",
     "making_appealed_by_defendant",
     "new_period_not_already_over",
-    "new_version",
     "no_appeal_pending",
     "period_for",
     "proposed_period",
     "recorded_times",
     "refusal_appealed_by_applicant",
-    "restored_on_appeal",
-    "served",
     "to_orders",
     "to_terms",
     "variation_changes_something",
@@ -534,83 +522,3 @@ def compatible_with_live_orders(order: Order, cmd: OrderCommandLike) -> str | No
     except IncompatibleTermError as error:
         return str(error)
     return None
-
-
-# --- effects ----------------------------------------------------------------
-
-
-def served(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """SERVE: record when the order was served."""
-    return {"served_at": cmd.at}
-
-
-def new_version(order: Order, cmd: OrderCommandLike, cause: VersionCause) -> dict[str, Any]:
-    """Append a version (never rewrite an old one) with the proposed terms and period."""
-    duration, period = proposed_period(order, cmd)
-    version = OrderVersion(
-        number=len(order.versions) + 1,
-        cause=cause,
-        decided_on=london_day(cmd.at),
-        duration=duration,
-        period=period,
-        terms=order.versions[-1].terms if cmd.terms is None else cmd.terms,
-        reason=cmd.reason,
-        decided_at=cmd.at,  # in force from this moment, not the start of the day
-    )
-    return {"versions": (*order.versions, version)}
-
-
-def ended(order: Order, at: pendulum.DateTime, reason: str) -> dict[str, Any]:
-    """The order ends at ``at`` for ``reason``; an appeal still pending goes with it."""
-    return {"ended_at": at, "end_reason": reason, **NO_APPEAL}
-
-
-#: The changes that clear a pending appeal (decided, or gone with the order).
-NO_APPEAL: Final = {"appeal_pending": False, "appeal": None}
-
-
-def discharged(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """DISCHARGE: ended now, recording on whose application (read by the appeal guards)."""
-    return ended(order, cmd.at, discharge_reason(cmd.applied_by))
-
-
-def expired(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """EXPIRE: ended at the end of the fixed period, however late it is recorded."""
-    assert order.period is not None  # the guard refuses orders without a fixed period
-    return ended(order, period_end(order.period), "expired at the end of its fixed period")
-
-
-def appealed(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """LODGE_APPEAL: the flag and the appeal; the order stays as it is (no stay, SPA2019 s.7).
-
-    The guards have checked that the command names the appellant and the decision.
-    """
-    assert cmd.appellant is not None  # the guards checked both
-    assert cmd.against is not None
-    appeal = PendingAppeal(cmd.appellant, cmd.against, lodged_at=cmd.at)
-    return {"appeal_pending": True, "appeal": appeal}
-
-
-def appeal_dismissed(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """APPEAL_DISMISSED: the decision appealed stands; the order is as it was."""
-    return dict(NO_APPEAL)
-
-
-def discharged_on_appeal(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """APPEAL_DISCHARGED: the Crown Court discharges the order (SPA2019 s.7(4))."""
-    return ended(order, cmd.at, DISCHARGED_ON_APPEAL)
-
-
-def restored_on_appeal(order: Order, cmd: OrderCommandLike) -> dict[str, Any]:
-    """APPEAL_RESTORED: the discharge is quashed; the order is in force again (SPA2019 s.7(4)).
-
-    In force again from the restoration, not back to the discharge: the span
-    from the discharge to now is kept in ``not_in_force``, since no order was in
-    force then and conduct in it breached none (s.8(1)). Quashing the discharge
-    does not make it an offence after the event.
-    """
-    assert order.ended_at is not None  # only a discharged order is restored
-    gaps = order.not_in_force
-    if is_before(order.ended_at, cmd.at):  # restored the same instant: no gap
-        gaps = (*gaps, (order.ended_at, cmd.at))
-    return {"ended_at": None, "end_reason": None, "not_in_force": gaps, **NO_APPEAL}

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import enum
 import functools
-import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, Protocol, TypeVar, cast
 
 import attrs
@@ -18,25 +17,20 @@ from spo_tracker.domain.statemachine import Command, Guard, Transition
 from spo_tracker.domain.statutory_time import (
     DayPeriod,
     as_london_date,
-    ensure_aware,
     instant_before,
     start_of_london_day,
 )
-from spo_tracker.domain.validators import non_empty_text
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
     "PROBE_ACTOR",
     "Revisioned",
-    "aware_at",
     "code_converter",
     "day_start",
     "evolve",
     "first_conflict",
     "is_before",
     "london_day",
-    "non_empty_text",
-    "optional_aware",
     "period_end",
     "row",
     "state_setter",
@@ -80,98 +74,23 @@ def to_event(events: type[E], value: object) -> E:
     raise UnknownCodeError("event", value, [e.name for e in events])
 
 
-@attrs.frozen
-class _CopyPlan:
-    """How to copy one slotted attrs class field by field (see :func:`evolve`)."""
-
-    read: Callable[[Any], tuple[Any, ...]]
-    index: Mapping[str, int]
-    #: Writes every field's slot from a sequence of values (one unrolled function per class).
-    write_all: Callable[[Any, Sequence[Any]], None]
-    validators: Mapping[str, tuple[attrs.Attribute[Any], Callable[..., Any]]]
-    post_init: Callable[[Any], None] | None
-    #: The record's own ``__revalidate__(new, before, changes) -> bool``, if it has one: the
-    #: checks a change needs, run incrementally (``False``: run them all).
-    incremental: Callable[[Any, Any, Mapping[str, Any]], bool] | None
-
-
-@functools.cache
-def _plan(cls: type) -> _CopyPlan | None:
-    names = tuple(f.name for f in attrs.fields(cls))
-    own_slots = set(cls.__dict__.get("__slots__", ()))
-    if len(names) < 2 or not own_slots.issuperset(names):
-        return None  # not a slotted attrs class with its fields in its own slots
-    return _CopyPlan(
-        read=operator.attrgetter(*names),
-        index={n: i for i, n in enumerate(names)},
-        write_all=_slot_writer(tuple(cls.__dict__[n].__set__ for n in names)),
-        validators={f.name: (f, f.validator) for f in attrs.fields(cls) if f.validator},
-        post_init=getattr(cls, "__attrs_post_init__", None),
-        incremental=getattr(cls, "__revalidate__", None),
-    )
-
-
-def _slot_writer(writers: tuple[Callable[[Any, Any], None], ...]) -> Callable[[Any, Any], None]:
-    """One function writing ``values[i]`` through ``writers[i]`` for every field, unrolled
-    (no loop, no iterator: a third less time than looping over the writers)."""
-    scope: dict[str, Any] = {f"w{i}": w for i, w in enumerate(writers)}
-    body = "".join(f"    w{i}(new, values[{i}])\n" for i in range(len(writers)))
-    exec(f"def write_all(new, values):\n{body}", scope)  # generated from field indexes only
-    return cast(Callable[[Any, Any], None], scope["write_all"])
-
-
 def evolve(subject: T, **changes: Any) -> T:
-    """A copy of ``subject`` with ``changes``: ``attrs.evolve`` without the converters.
+    """A copy of ``subject`` with ``changes``, through ``attrs.evolve``.
 
-    A transition copies its subject once, and ``attrs.evolve`` re-runs every
-    converter and validator of the whole record, which was most of the cost of
-    a transition. Here the subject is already valid and every changed value is
-    built by the lifecycle code from a converted command, so the copy writes the
-    slots directly and then runs the record's validators and its
-    ``__attrs_post_init__`` checks (:func:`_revalidate`): the guards are the
-    first line, and the record's own rules still hold on every copy.
-    Classes that are not slotted attrs classes fall back to ``attrs.evolve``.
+    Every converter and validator of the record runs again on the copy, so a
+    transition cannot produce a record its constructor would refuse (an order
+    dated before it was made, versions out of order...); the record's own typed
+    error is raised and the caller's subject is unchanged.
 
     Raises:
         InvalidValueError: a change names a field the subject does not have, or
             the copy breaks one of the record's own rules (the record's error).
     """
-    plan = _plan(type(subject))
-    if plan is None:
-        return cast(T, attrs.evolve(cast(Any, subject), **changes))
-    values = list(plan.read(subject))
-    for name, value in changes.items():
-        try:
-            values[plan.index[name]] = value
-        except KeyError:
-            raise InvalidValueError(
-                "field", name, f"not a field of {type(subject).__name__}"
-            ) from None
-    new: T = object.__new__(type(subject))
-    plan.write_all(new, values)
-    if plan.incremental is None or not plan.incremental(new, subject, changes):
-        _revalidate(plan, new, changes)
-    return new
-
-
-def _revalidate(plan: _CopyPlan, new: Any, changes: Mapping[str, Any]) -> None:
-    """Run the record's own checks on a copy: the changed fields' validators, then
-    ``__attrs_post_init__`` (the checks across fields).
-
-    What ``attrs.evolve`` would run, except the converters (the values are already
-    converted: copied from the valid subject or built from a converted command)
-    and the validators of unchanged fields (their values were valid already). A
-    transition therefore cannot produce a record its constructor would refuse
-    (an order dated before it was made, versions out of order...); the record's
-    own typed error is raised and the caller's subject is unchanged.
-    """
-    for name in changes:
-        found = plan.validators.get(name)
-        if found is not None:
-            attribute, validate = found
-            validate(new, attribute, changes[name])
-    if plan.post_init is not None:
-        plan.post_init(new)
+    record: Any = subject
+    unknown = sorted(changes.keys() - attrs.fields_dict(type(record)).keys())
+    if unknown:
+        raise InvalidValueError("field", unknown[0], f"not a field of {type(record).__name__}")
+    return cast(T, attrs.evolve(record, **changes))
 
 
 def code_converter(codes: type[E], field: str) -> Callable[[object], E]:
@@ -192,21 +111,6 @@ def code_converter(codes: type[E], field: str) -> Callable[[object], E]:
 
     convert.__name__ = f"to_{field}"
     return convert
-
-
-def optional_aware(field: str) -> Callable[[object], pendulum.DateTime | None]:
-    """A converter: ``None``, or an aware instant (a naive one is refused, naming ``field``)."""
-
-    def convert(value: object) -> pendulum.DateTime | None:
-        return None if value is None else ensure_aware(value, field=field)
-
-    convert.__name__ = f"to_{field}"
-    return convert
-
-
-def aware_at(value: object) -> pendulum.DateTime:
-    """Converter: the command instant must be aware (naive datetimes are refused)."""
-    return ensure_aware(value, field="at")
 
 
 def london_day(at: pendulum.DateTime) -> pendulum.Date:
@@ -267,7 +171,7 @@ def state_setter(
     """The ``Machine.set_state`` hook: the subject in ``state``, revision bumped once.
 
     Rows built by :func:`row` already set the state and the revision in their
-    effect (one ``attrs.evolve`` per transition instead of two), so a subject
+    effect (one copy per transition instead of two), so a subject
     already in ``state`` is returned as it is.
     """
     convert = stored or (lambda s: s)

@@ -37,14 +37,13 @@ import pendulum
 
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
-    aware_at,
-    non_empty_text,
     row,
     state_setter,
     to_event,
 )
 from spo_tracker.domain.statemachine import Fired, Guard, Machine, Transition
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware
+from spo_tracker.domain.validators import aware_at, non_empty_text, optional_text
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
@@ -108,17 +107,8 @@ def _event(value: object) -> ReviewEvent:
     return to_event(ReviewEvent, value)
 
 
-def _aware(value: object) -> pendulum.DateTime:
-    return ensure_aware(value, field="at")
-
-
 def _opt_aware(value: object) -> pendulum.DateTime | None:
     return None if value is None else ensure_aware(value, field="served_at")
-
-
-def _optional_text(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
-    if value is not None:
-        non_empty_text(_, attribute, value)  # type: ignore[arg-type]
 
 
 #: The outcomes: nothing leaves them (a re-opening is a new round, see :func:`reopen_review`).
@@ -162,10 +152,10 @@ class BreachReview:
     review_id: str = attrs.field(validator=non_empty_text)
     alert_id: str = attrs.field(validator=non_empty_text)
     defendant_id: str = attrs.field(validator=non_empty_text)
-    order_id: str | None = attrs.field(validator=_optional_text)
-    term_id: str | None = attrs.field(validator=_optional_text)
-    flagged_at: pendulum.DateTime = attrs.field(converter=_aware)
-    conduct_at: pendulum.DateTime = attrs.field(converter=_aware)
+    order_id: str | None = attrs.field(validator=optional_text)
+    term_id: str | None = attrs.field(validator=optional_text)
+    flagged_at: pendulum.DateTime = attrs.field(converter=aware_at)
+    conduct_at: pendulum.DateTime = attrs.field(converter=aware_at)
     served_at: pendulum.DateTime | None = attrs.field(default=None, converter=_opt_aware)
     state: ReviewState = ReviewState.FLAGGED
     assignee: str | None = None

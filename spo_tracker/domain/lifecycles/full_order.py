@@ -37,11 +37,11 @@ from typing import Any, Final
 import attrs
 import pendulum
 
+from spo_tracker.domain.lifecycles import _order_effects as effects
 from spo_tracker.domain.lifecycles import _orders as shared
+from spo_tracker.domain.lifecycles._order_effects import quashed, renewed, varied, varied_on_appeal
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
-    aware_at,
-    non_empty_text,
     period_end,
     row,
     state_setter,
@@ -53,13 +53,13 @@ from spo_tracker.domain.orders import (
     Order,
     OrderKind,
     OrderState,
-    VersionCause,
     check_fixed_period,
 )
 from spo_tracker.domain.people import ChiefOfficer, ForceKind
 from spo_tracker.domain.statemachine import Fired, Guard, Transition
 from spo_tracker.domain.statutory_time import DayPeriod, years_beginning_with
 from spo_tracker.domain.terms import Term
+from spo_tracker.domain.validators import aware_at, non_empty_text
 from spo_tracker.errors import InvalidValueError, OrderPeriodError
 
 __all__ = [
@@ -362,25 +362,6 @@ RESTORABLE: Final = _G(
 # --- effects ----------------------------------------------------------------
 
 
-def _varied(order: Order, cmd: FullOrderCommand) -> dict[str, Any]:
-    return shared.new_version(order, cmd, VersionCause.VARIED)
-
-
-def _renewed(order: Order, cmd: FullOrderCommand) -> dict[str, Any]:
-    return shared.new_version(order, cmd, VersionCause.RENEWED)
-
-
-def _varied_on_appeal(order: Order, cmd: FullOrderCommand) -> dict[str, Any]:
-    return {
-        **shared.new_version(order, cmd, VersionCause.VARIED_ON_APPEAL),
-        **shared.NO_APPEAL,
-    }
-
-
-def _quashed(order: Order, cmd: FullOrderCommand) -> dict[str, Any]:
-    return shared.ended(order, cmd.at, "quashed on appeal (s.7(4))")
-
-
 St, Ev = FullOrderState, FullOrderEvent
 _Row = Transition[FullOrderState, FullOrderEvent, Order, FullOrderCommand]
 
@@ -409,31 +390,31 @@ def _live_rows(source: FullOrderState) -> tuple[_Row, ...]:
     return (
         r(Ev.VARY, source, "SPA2019 s.4(1)-(4)",
           "varied on the application of the defendant or a relevant chief officer; a new version",
-          (IN_PERIOD, APPLICANT, CHANGES, NOT_OVER, NECESSARY, TWO_YEARS, COMPATIBLE), _varied),
+          (IN_PERIOD, APPLICANT, CHANGES, NOT_OVER, NECESSARY, TWO_YEARS, COMPATIBLE), varied),
         r(Ev.RENEW, source, "SPA2019 s.4(1)-(4)",
           "a fixed order renewed for a longer period; a new version",
-          (IN_PERIOD, APPLICANT, CHANGES, EXTENDS, NECESSARY, TWO_YEARS, COMPATIBLE), _renewed),
+          (IN_PERIOD, APPLICANT, CHANGES, EXTENDS, NECESSARY, TWO_YEARS, COMPATIBLE), renewed),
         r(Ev.DISCHARGE, St.DISCHARGED, "SPA2019 s.4(1), s.4(4)(b)",
           "discharged; within the first 2 years only with the s.4(4)(b) consents",
-          (IN_PERIOD, APPLICANT, CONSENTS), shared.discharged),
+          (IN_PERIOD, APPLICANT, CONSENTS), effects.discharged),
         r(Ev.EXPIRE, St.EXPIRED, "SPA2019 s.3(1)",
-          "its fixed period is over", (PERIOD_OVER,), shared.expired),
+          "its fixed period is over", (PERIOD_OVER,), effects.expired),
         r(Ev.LODGE_APPEAL, source, "SPA2019 s.7(1)-(3)",
           "an appeal to the Crown Court by a party s.7 allows for the decision; "
           "the order stays in force",
           (IN_PERIOD, NO_APPEAL, APPEAL_NAMED, MAKING_APPEAL, S4_ORDER_APPEAL, REFUSAL_APPEAL),
-          shared.appealed),
+          effects.appealed),
         r(Ev.APPEAL_DISMISSED, source, "SPA2019 s.7(4)",
-          "the Crown Court confirms the order", (IN_PERIOD, APPEAL), shared.appeal_dismissed),
+          "the Crown Court confirms the order", (IN_PERIOD, APPEAL), effects.appeal_dismissed),
         r(Ev.APPEAL_VARIED, source, "SPA2019 s.7(4)",
           "the Crown Court varies the order; a new version",
-          (IN_PERIOD, APPEAL, CHANGES, NOT_OVER, TWO_YEARS, COMPATIBLE), _varied_on_appeal),
+          (IN_PERIOD, APPEAL, CHANGES, NOT_OVER, TWO_YEARS, COMPATIBLE), varied_on_appeal),
         r(Ev.APPEAL_QUASHED, St.QUASHED, "SPA2019 s.7(4)",
           "the Crown Court quashes the order on an appeal against its making",
-          (IN_PERIOD, APPEAL, OUTCOME), _quashed),
+          (IN_PERIOD, APPEAL, OUTCOME), quashed),
         r(Ev.APPEAL_DISCHARGED, St.DISCHARGED, "SPA2019 s.7(4)",
           "the Crown Court discharges the order on an appeal against a refused discharge",
-          (IN_PERIOD, APPEAL, OUTCOME), shared.discharged_on_appeal),
+          (IN_PERIOD, APPEAL, OUTCOME), effects.discharged_on_appeal),
     )  # fmt: skip
 
 
@@ -444,14 +425,14 @@ def _discharged_rows() -> tuple[_Row, ...]:
         row(source, Ev.LODGE_APPEAL, source, "SPA2019 s.7(1)(c), s.7(3)",
             "an appeal against the s.4 discharge by the side that did not apply for it",
             guards=(NO_APPEAL, APPEAL_NAMED, S4_ORDER_APPEAL, DISCHARGE_APPLICANT, AFTER_SERVICE),
-            changes=shared.appealed, stored=_stored),
+            changes=effects.appealed, stored=_stored),
         row(source, Ev.APPEAL_DISMISSED, source, "SPA2019 s.7(4)",
             "the Crown Court confirms the discharge", guards=(APPEAL,),
-            changes=shared.appeal_dismissed, stored=_stored),
+            changes=effects.appeal_dismissed, stored=_stored),
         row(source, Ev.APPEAL_RESTORED, St.SERVED, "SPA2019 s.7(4)",
             "the Crown Court quashes the discharge: the order is in force again, within its "
             "fixed period", guards=(APPEAL, OUTCOME, RESTORABLE),
-            changes=shared.restored_on_appeal, stored=_stored),
+            changes=effects.restored_on_appeal, stored=_stored),
     )  # fmt: skip
 
 
@@ -459,7 +440,7 @@ def _discharged_rows() -> tuple[_Row, ...]:
 TABLE: Final[tuple[_Row, ...]] = (
     row(St.MADE, Ev.SERVE, St.SERVED, "SPA2019 s.9(1)",
         "served on the defendant: starts the notification clock unless it replaces an interim",
-        guards=(IN_PERIOD,), changes=shared.served, stored=_stored),
+        guards=(IN_PERIOD,), changes=effects.served, stored=_stored),
     *_live_rows(St.MADE),
     *_live_rows(St.SERVED),
     *_discharged_rows(),

@@ -24,11 +24,11 @@ from typing import Any, Final
 import attrs
 import pendulum
 
+from spo_tracker.domain.lifecycles import _order_effects as effects
 from spo_tracker.domain.lifecycles import _orders as shared
+from spo_tracker.domain.lifecycles._order_effects import quashed, renewed, varied, varied_on_appeal
 from spo_tracker.domain.lifecycles._support import (
     PROBE_ACTOR,
-    aware_at,
-    non_empty_text,
     row,
     state_setter,
     to_event,
@@ -39,10 +39,10 @@ from spo_tracker.domain.orders import (
     Order,
     OrderKind,
     OrderState,
-    VersionCause,
 )
 from spo_tracker.domain.statemachine import Fired, Guard, Transition
 from spo_tracker.domain.terms import Term
+from spo_tracker.domain.validators import aware_at, non_empty_text
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
@@ -221,28 +221,9 @@ APPEAL: Final = _G("appeal_is_pending", "SPA2019 s.7(4)", shared.appeal_is_pendi
 # --- effects ----------------------------------------------------------------
 
 
-def _varied(order: Order, cmd: InterimOrderCommand) -> dict[str, Any]:
-    return shared.new_version(order, cmd, VersionCause.VARIED)
-
-
-def _renewed(order: Order, cmd: InterimOrderCommand) -> dict[str, Any]:
-    return shared.new_version(order, cmd, VersionCause.RENEWED)
-
-
-def _varied_on_appeal(order: Order, cmd: InterimOrderCommand) -> dict[str, Any]:
-    return {
-        **shared.new_version(order, cmd, VersionCause.VARIED_ON_APPEAL),
-        **shared.NO_APPEAL,
-    }
-
-
 def _ceased(order: Order, cmd: InterimOrderCommand) -> dict[str, Any]:
     outcome = cmd.main_outcome.value if cmd.main_outcome is not None else "determined"
-    return shared.ended(order, cmd.at, f"ceased: main application {outcome} (s.5(6)(b))")
-
-
-def _quashed(order: Order, cmd: InterimOrderCommand) -> dict[str, Any]:
-    return shared.ended(order, cmd.at, "quashed on appeal (s.7(4))")
+    return effects.ended(order, cmd.at, f"ceased: main application {outcome} (s.5(6)(b))")
 
 
 St, Ev = OrderState, InterimOrderEvent
@@ -254,30 +235,30 @@ def _live_rows(source: OrderState) -> tuple[_Row, ...]:
     return (
         row(source, Ev.VARY, source, "SPA2019 s.5(7)-(8)",
             "varied on the application of the defendant or the chief officer; a new version",
-            guards=(IN_PERIOD, APPLICANT, CHANGES, NOT_OVER, COMPATIBLE), changes=_varied),
+            guards=(IN_PERIOD, APPLICANT, CHANGES, NOT_OVER, COMPATIBLE), changes=varied),
         row(source, Ev.RENEW, source, "SPA2019 s.5(7)-(8)",
             "renewed for a longer fixed period (no minimum); a new version",
-            guards=(IN_PERIOD, APPLICANT, CHANGES, EXTENDS, COMPATIBLE), changes=_renewed),
+            guards=(IN_PERIOD, APPLICANT, CHANGES, EXTENDS, COMPATIBLE), changes=renewed),
         row(source, Ev.DISCHARGE, St.DISCHARGED, "SPA2019 s.5(7)-(8)",
             "discharged on the application of the defendant or the chief officer; no 2-year bar",
-            guards=(IN_PERIOD, APPLICANT), changes=shared.discharged),
+            guards=(IN_PERIOD, APPLICANT), changes=effects.discharged),
         row(source, Ev.EXPIRE, St.EXPIRED, "SPA2019 s.5(6)(a)",
-            "its fixed period is over", guards=(PERIOD_OVER,), changes=shared.expired),
+            "its fixed period is over", guards=(PERIOD_OVER,), changes=effects.expired),
         row(source, Ev.MAIN_APPLICATION_DETERMINED, St.CEASED, "SPA2019 s.5(6)(b)",
             "the main application is granted, refused or (OPEN choice) withdrawn",
             guards=(IN_PERIOD, DETERMINED), changes=_ceased),
         row(source, Ev.LODGE_APPEAL, source, "SPA2019 s.7(1)(b)",
             "the defendant appeals against the making to the Crown Court; the order stays "
             "in force", guards=(IN_PERIOD, NO_APPEAL, APPEAL_NAMED, MAKING_APPEAL),
-            changes=shared.appealed),
+            changes=effects.appealed),
         row(source, Ev.APPEAL_DISMISSED, source, "SPA2019 s.7(4)",
             "the Crown Court confirms the order", guards=(IN_PERIOD, APPEAL),
-            changes=shared.appeal_dismissed),
+            changes=effects.appeal_dismissed),
         row(source, Ev.APPEAL_VARIED, source, "SPA2019 s.7(4)",
             "the Crown Court varies the order; a new version",
-            guards=(IN_PERIOD, APPEAL, CHANGES, NOT_OVER, COMPATIBLE), changes=_varied_on_appeal),
+            guards=(IN_PERIOD, APPEAL, CHANGES, NOT_OVER, COMPATIBLE), changes=varied_on_appeal),
         row(source, Ev.APPEAL_QUASHED, St.QUASHED, "SPA2019 s.7(4)",
-            "the Crown Court quashes the order", guards=(IN_PERIOD, APPEAL), changes=_quashed),
+            "the Crown Court quashes the order", guards=(IN_PERIOD, APPEAL), changes=quashed),
     )  # fmt: skip
 
 
@@ -285,7 +266,7 @@ def _live_rows(source: OrderState) -> tuple[_Row, ...]:
 TABLE: Final[tuple[_Row, ...]] = (
     row(St.MADE, Ev.SERVE, St.SERVED, "SPA2019 s.9(1)",
         "served on the defendant: starts the notification clock",
-        guards=(IN_PERIOD,), changes=shared.served),
+        guards=(IN_PERIOD,), changes=effects.served),
     *_live_rows(St.MADE),
     *_live_rows(St.SERVED),
 )  # fmt: skip
