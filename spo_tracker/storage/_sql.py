@@ -46,6 +46,7 @@ from spo_tracker.storage._base import (
     Store,
     UnitOfWork,
 )
+from spo_tracker.storage._consult import people_of
 from spo_tracker.storage._digests import batch_bytes, digest_bytes
 from spo_tracker.storage._engine import DatabaseUrl, translate, translating
 from spo_tracker.storage._keys import AuditKeyring
@@ -60,6 +61,7 @@ from spo_tracker.storage._stored import READ_ERRORS, read_json, refused
 from spo_tracker.storage._tables import (
     AuditEntryRow,
     AuditHeadRow,
+    AuditPersonRow,
     DefendantIdentityRow,
     IncidentRow,
     OutboxRow,
@@ -71,6 +73,7 @@ __all__ = ["SqlStore", "SqlUnitOfWork", "append_audit", "append_events"]
 
 _AUDIT: Final = AuditEntryRow.__table__  # type: ignore[attr-defined]
 _HEAD: Final = AuditHeadRow.__table__  # type: ignore[attr-defined]
+_PEOPLE: Final = AuditPersonRow.__table__  # type: ignore[attr-defined]
 _INCIDENTS: Final = IncidentRow.__table__  # type: ignore[attr-defined]
 _OUTBOX: Final = OutboxRow.__table__  # type: ignore[attr-defined]
 #: The PostgreSQL advisory lock key one outbox relay holds at a time ("SPO_OB" in ASCII).
@@ -452,6 +455,13 @@ def append_audit(
     entries = chain(sealed_pending(pending, head[2], keyring), int(head[0]), str(head[1]), keyring)
     if entries:
         conn.execute(insert(_AUDIT), [_entry_values(e) for e in entries])
+        people = [
+            {"person_id": key, "seq": e.seq, "person_kind": kind}
+            for e in entries
+            for kind, key in people_of(e.subject_kind, e.subject_id, e.changes)
+        ]
+        if people:  # the index of `audit log --person`, in the entries' transaction
+            conn.execute(insert(_PEOPLE), people)
         conn.execute(
             update(_HEAD)
             .where(_HEAD.c.id == 1)
@@ -494,6 +504,25 @@ def _outbox_entry(row: Any) -> OutboxEntry:
         event=DomainEvent.from_dict(json.loads(row.payload)),
         recorded_at=row.recorded_at,
         delivered_at=row.delivered_at,
+    )
+
+
+def _entry_from_row(row: Any) -> AuditEntry:
+    return AuditEntry(
+        seq=int(row.seq),
+        recorded_at=row.recorded_at,
+        actor_id=row.actor_id,
+        actor_role=row.actor_role,
+        event=row.event,
+        subject_kind=row.subject_kind,
+        subject_id=row.subject_id,
+        changes=row.changes,
+        reason=row.reason,
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+        record_digest=row.record_digest,
+        key_id=row.key_id,
+        mac=row.mac,
     )
 
 
@@ -940,22 +969,18 @@ class SqlStore(Store):
             )
             with conn.execute(stmt) as result:
                 for row in result:
-                    yield AuditEntry(
-                        seq=int(row.seq),
-                        recorded_at=row.recorded_at,
-                        actor_id=row.actor_id,
-                        actor_role=row.actor_role,
-                        event=row.event,
-                        subject_kind=row.subject_kind,
-                        subject_id=row.subject_id,
-                        changes=row.changes,
-                        reason=row.reason,
-                        prev_hash=row.prev_hash,
-                        entry_hash=row.entry_hash,
-                        record_digest=row.record_digest,
-                        key_id=row.key_id,
-                        mac=row.mac,
-                    )
+                    yield _entry_from_row(row)
+
+    def audit_entries_for(self, person_id: str) -> list[AuditEntry]:
+        # One indexed lookup in audit_people, then the entries by their primary key.
+        stmt = (
+            select(_AUDIT)
+            .where(_AUDIT.c.seq.in_(select(_PEOPLE.c.seq).where(_PEOPLE.c.person_id == person_id)))
+            .order_by(_AUDIT.c.seq)
+        )
+        with translating(self.url.shown), self.engine.connect() as conn:
+            rows = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt).all()
+        return [_entry_from_row(row) for row in rows]
 
     def audit_head(self) -> tuple[int, str] | None:
         stmt = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
