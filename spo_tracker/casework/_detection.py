@@ -119,8 +119,19 @@ def load_records(store: Store, *, actor: Actor, at: _dt.datetime) -> StoredRecor
     Raises:
         InvalidValueError: ``actor`` is not an Actor.
         NaiveDatetimeError: ``at`` has no time zone.
+
+    The read is one ``persons.consulted`` audit entry naming every defendant and
+    protected person read, with ``actor.purpose`` (DPA 2018 s.62(1)(c)).
     """
+    return read_records(store, actor=actor, at=at, logged=True)
+
+
+def read_records(store: Store, *, actor: Actor, at: _dt.datetime, logged: bool) -> StoredRecords:
+    """:func:`load_records`; with ``logged=False`` the caller writes the one consultation or
+    disclosure entry of its call itself (a report names the people it shows)."""
     with store.unit_of_work(actor, at=at) as uow:
+        if not logged:
+            uow.defer_consultations()
         # Bulk reads (one query per 500 ids and child table), not one query per record.
         orders = _in_id_order(uow.orders.ids(), uow.orders.get_many)
         defendants = _in_id_order(uow.defendants.ids(), uow.defendants.get_many)

@@ -23,7 +23,7 @@ import pendulum
 from spo_tracker.casework._detection import (
     StoredRecords,
     detect_stored,
-    load_records,
+    read_records,
     stored_alerts,
 )
 from spo_tracker.casework._review import decided_alert_ids
@@ -210,11 +210,22 @@ def _note_written(
     at: _dt.datetime,
     reason: str,
 ) -> None:
-    """Commit one ``report.written`` audit entry per file, before any file is visible."""
+    """Commit one ``report.written`` audit entry per file, before any file is visible: a
+    disclosure naming, by id, the defendants and protected persons its alerts concern
+    (DPA 2018 s.62(1)(d)), with the actor's purpose."""
+    defendants = {a.alert.defendant_id for a in report.alerts}
+    persons = {p for a in report.alerts for p in a.alert.protected_person_ids}
     with store.unit_of_work(actor, at=at) as uow:
         for item in written:
-            changes = _disclosed(report, item.fmt, item.sha256)
-            uow.note("report.written", "report", item.path.name, changes=changes, reason=reason)
+            uow.disclose(
+                "report.written",
+                "report",
+                item.path.name,
+                defendants=defendants,
+                protected_persons=persons,
+                changes=_disclosed(report, item.fmt, item.sha256),
+                reason=reason,
+            )
         uow.commit()
 
 
@@ -272,7 +283,8 @@ def _report(
     title: str,
 ) -> Report:
     when = ensure_aware(at, field="at")
-    records = load_records(store, actor=actor, at=when)
+    # Its reads are logged once, by the report.written entry naming the people it shows.
+    records = read_records(store, actor=actor, at=when, logged=False)
     if stored:  # the alerts a detection run (or the demo) kept: no detection run
         alerts: Iterable[Alert] = stored_alerts(store, actor=actor, at=when)
     else:

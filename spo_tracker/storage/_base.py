@@ -1247,7 +1247,9 @@ class Store(abc.ABC):
         return [
             e
             for e in self.audit_entries()
-            if any(key == person_id for _, key in people_of(e.subject_kind, e.subject_id, e.changes))
+            if any(
+                key == person_id for _, key in people_of(e.subject_kind, e.subject_id, e.changes)
+            )
         ]
 
     @abc.abstractmethod

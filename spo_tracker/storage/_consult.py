@@ -45,9 +45,7 @@ _LISTS: Final = {DEFENDANT: "defendants", PROTECTED_PERSON: "protected_persons"}
 CONSULTED_EVENT: Final = "persons.consulted"
 
 
-def people_changes(
-    people: Mapping[str, Iterable[str]], purpose: str | None
-) -> dict[str, Any]:
+def people_changes(people: Mapping[str, Iterable[str]], purpose: str | None) -> dict[str, Any]:
     """The part of a consultation or disclosure entry's changes that names its people.
 
     Args:
