@@ -10,6 +10,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,7 +32,15 @@ from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetail
 from spo_tracker.domain.terms import ExclusionZone
 from spo_tracker.errors import InvalidValueError, NotFoundError, UnknownCodeError
 from spo_tracker.interchange import export_file
-from spo_tracker.storage import Actor, AuditEntry, InMemoryStore, Store
+from spo_tracker.storage import (
+    Actor,
+    AuditEntry,
+    InMemoryStore,
+    SqlStore,
+    Store,
+    connect,
+    verify,
+)
 from tests.storage import builders
 from tests.storage.conftest import fixed_clock
 
@@ -376,3 +385,21 @@ def test_the_planted_case_is_withheld_on_every_backend(empty_store: Store) -> No
     data = subject_access(empty_store, "D1", at=LATER, actor=OFFICER).render("json").encode()
     for secret in _secrets(victim):
         assert secret.encode() not in data
+
+
+# -- the index stays true to the trail --------------------------------------------------------
+
+
+def test_deep_verification_names_a_deleted_row_of_the_people_index(sql_demo_url: str) -> None:
+    """The demo's trail deep-verifies with its index; deleting one audit_people row (a
+    consultation hidden from the log) is a finding."""
+    with connect(sql_demo_url, clock=fixed_clock) as store:
+        subject_access(store, "D-1001", at=LATER, actor=OFFICER)
+        assert verify(store, deep=True).findings == ()
+        sar = person_audit_log(store, "D-1001", actor=OFFICER)[-1].seq
+        assert isinstance(store, SqlStore)
+        with store.engine.begin() as conn:
+            conn.execute(sa.text(f"DELETE FROM audit_people WHERE seq = {sar}"))
+        report = verify(store, deep=True)
+        assert any(f.startswith("audit_people:") for f in report.findings)
+        assert person_audit_log(store, "D-1001", actor=OFFICER)[-1].seq < sar
