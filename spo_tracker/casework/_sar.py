@@ -24,8 +24,9 @@ prevention and detection of offences (s.45(4)(b)):
   free text, zones and labels, and the orders' reasons.
 
 Each export is one disclosure entry in the audit trail (DPA 2018 s.62(1)(d)):
-``subject_access.disclosed`` or, for a file, ``subject_access.written``, with
-the person's id, so that it appears in ``spo-tracker audit log --person``.
+``subject_access.disclosed`` or, for a file, ``subject_access.written``, naming
+the person by id (and, for a protected person, the defendant whose name their
+orders give), so that it appears in ``spo-tracker audit log --person``.
 """
 
 from __future__ import annotations
@@ -309,7 +310,8 @@ def _as_protected(uow: UnitOfWork, key: str, at: pendulum.DateTime) -> dict[str,
 
 
 def _covered(found: SubjectAccess) -> dict[str, list[str]]:
-    """The people a disclosure names: the requester only (others are withheld)."""
+    """The requester, whom the disclosure names (the defendant a protected person's orders
+    name joins from the unit of work's reads)."""
     if found.kind == "defendant":
         return {"defendants": [found.person_id]}
     return {"protected_persons": [found.person_id]}

@@ -286,6 +286,8 @@ def test_a_protected_persons_export_holds_their_details_and_names_the_defendant_
     for linked in defendant.identities:
         assert linked.identity.value not in text
     assert defendant.date_of_birth is None or defendant.date_of_birth.isoformat() not in text
+    (entry,) = [e for e in demo_store.audit_entries() if e.event == "subject_access.disclosed"]
+    assert _people(entry) == {"defendants": ["D-1001"], "protected_persons": ["P-1001"]}
 
 
 def test_subject_access_of_an_unknown_person_is_a_typed_error_and_notes_nothing(
