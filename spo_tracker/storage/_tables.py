@@ -428,6 +428,8 @@ class AuditPersonRow(_Table, table=True):
     """
 
     __tablename__ = "audit_people"
+    # SQLite: the primary key is the table (one B-tree, not a table and an index).
+    __table_args__ = {"sqlite_with_rowid": False}
 
     person_id: str = Field(primary_key=True)
     seq: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))

@@ -9,7 +9,8 @@ Create Date: 2026-12-06
 person's record, and each person a consultation or disclosure entry names
 (DPA 2018 s.62). The library writes it in the transaction of the entry. Its
 primary key starts with ``person_id``, so a person's entries are one index
-range however long the trail.
+range however long the trail (on SQLite a ``WITHOUT ROWID`` table: the key is
+the table, one B-tree to write).
 
 Upgrading fills it from the entries already stored whose subject is a person
 (entries written before this release name nobody else). Downgrading drops it;
@@ -34,6 +35,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("person_kind", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("person_id", "seq", "person_kind", name="pk_audit_people"),
+        sqlite_with_rowid=False,
     )
     op.execute(
         sa.text(
