@@ -1,6 +1,6 @@
 """Reports and demo: time to build and render a 10,000-alert report per format; demo wall time.
 
-Targets (issue 5): report generation for 10,000 alerts at most 2 s per format;
+Targets: report generation for 10,000 alerts at most 2 s per format;
 the demo at its default scale well under a minute on 2 cores. Alerts are real:
 breach detection over a seeded synthetic force, the first 10,000 in report
 order (with their evidence, about three incidents each). Each report figure is
@@ -12,7 +12,7 @@ The HTML report is also opened in headless Chromium (the browser tests' harness,
 ``tests/reports/chromium.py``): the median of 3 loads, each from asking for the
 page until a forced layout of the whole document returns (target <= 2 s), and
 its bytes per alert (target at most half of the 2,998 bytes measured on the same
-alerts before issue 11). The load average is printed beside it: on a shared
+alerts before the HTML was slimmed). The load average is printed beside it: on a shared
 machine the wall clock grows with it.
 
 Run: ``.venv/bin/python benchmarks/bench_reports.py [--scale F] [--skip-demo] [--skip-browser]``

@@ -1,6 +1,6 @@
 """Lifecycle transitions: median microseconds to fire one event and to list enabled events.
 
-Target: at most 20 microseconds per transition (issue 2). Each figure is the
+Target: at most 20 microseconds per transition. Each figure is the
 median of 7 runs of 2,000 calls on the same subject (firing never changes its
 input, so every call does the full work: guards, one copy, the record). Two
 figures per line: wall-clock time (``_common.median_seconds``) and this

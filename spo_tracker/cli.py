@@ -401,7 +401,7 @@ def _stored_line(run: DetectionRun) -> str:
 def _scan(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect
 
-    with connect(_database(args)) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         records, run = _detection(store, _now(args), _progress_of(args))
     alerts = [a for a in run.alerts if args.since is None or a.identified_at >= args.since]
     limit = args.limit if args.limit is not None else (20 if args.format == "table" else 0)
@@ -473,7 +473,7 @@ def _detect(args: argparse.Namespace) -> int:
     from spo_tracker.casework import run_detection
     from spo_tracker.storage import connect
 
-    with connect(_database(args)) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         run = run_detection(
             store,
             at=_now(args),
@@ -494,7 +494,10 @@ def _report(args: argparse.Namespace) -> int:
     fmt = check_format(args.format)
     progress = _progress_of(args)
     source = "the stored alerts" if args.stored else "detection over the stored data"
-    with _output_file(args.output, f"stdout.{fmt}") as path, connect(_database(args)) as store:
+    with (
+        _output_file(args.output, f"stdout.{fmt}") as path,
+        connect(_database(args), data_keyring=_data_keyring(args)) as store,
+    ):
         progress(f"report: {source}, written as {fmt}")
         written = report_from_store(
             store,
@@ -717,7 +720,7 @@ def _alerts_list(args: argparse.Namespace) -> int:
 
     at = _now(args)
     filters = {k: getattr(args, k) for k in ("officer", "unit", "force", "defendant", "since")}
-    with connect(_database(args)) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         entries = list_alerts(
             store, actor=_actor(), at=at, status=args.status, severity=args.severity,
             kind=args.kind, until=args.until, **filters,
@@ -748,7 +751,7 @@ def _alerts_show(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect
 
     at = _now(args)
-    with connect(_database(args)) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         detail = alert_detail(store, args.alert_id, actor=_actor(), at=at)
         records = load_records(store, actor=_actor(), at=at)
     entry = detail.entry
@@ -807,7 +810,7 @@ def _alerts_assign(args: argparse.Namespace) -> int:
     from spo_tracker.casework import assign_alert
     from spo_tracker.storage import connect
 
-    with connect(_database(args)) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         entry = assign_alert(
             store, args.alert_id, to=args.to, at=_now(args), actor=_actor(),
             expected_revision=args.expect_revision,
@@ -820,7 +823,7 @@ def _alerts_review(args: argparse.Namespace) -> int:
     from spo_tracker.casework import review_alert
     from spo_tracker.storage import connect
 
-    with connect(_database(args)) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         entry = review_alert(
             store, args.alert_id, outcome=args.outcome, reason=args.reason,
             duplicate_of=args.duplicate_of, referral_reference=args.reference, at=_now(args),
@@ -834,7 +837,7 @@ def _case_assign(args: argparse.Namespace) -> int:
     from spo_tracker.casework import assign_case
     from spo_tracker.storage import connect
 
-    with connect(_database(args)) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         owner = assign_case(
             store, args.order_id, officer=args.officer, unit=args.unit, force=args.force,
             at=_now(args), actor=_actor(),
@@ -856,7 +859,7 @@ def _case_file(args: argparse.Namespace) -> int:
     fmt = check_format(args.format)
     if args.output == "-":  # a case file is written to a private file and audited, never piped
         raise OutputWriteError("-", "a case file is not written to standard output; give a file")
-    with connect(_database(args)) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         written = write_case_file(
             store, args.defendant_id, at=_now(args), actor=_actor(), fmt=fmt, output=args.output,
             include_protected_names=args.include_protected_names,
@@ -1074,7 +1077,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from spo_tracker.storage import display_url, upgrade
 
     url = _database(args)
-    revision = upgrade(url, audit_keyring=_audit_keyring(args))
+    revision = upgrade(url, audit_keyring=_audit_keyring(args), data_keyring=_data_keyring(args))
     _say(args, f"{display_url(url)} is at schema revision {revision}")
     return 0
 
@@ -1096,7 +1099,7 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
     keyring = _audit_keyring(args)
     anchor = None if args.checkpoint is None else read_checkpoint(args.checkpoint)
-    with connect(_database(args), audit_keyring=keyring) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args), audit_keyring=keyring) as store:
         report = verify(store, deep=args.deep, checkpoint=anchor)
     if report.ok:
         print(report.describe())
@@ -1118,7 +1121,9 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
         write_checkpoint,
     )
 
-    with connect(_database(args), audit_keyring=_audit_keyring(args)) as store:
+    with connect(
+        _database(args), data_keyring=_data_keyring(args), audit_keyring=_audit_keyring(args)
+    ) as store:
         # Verified before anything is written: a broken trail gets no checkpoint entry (a
         # trail the key has not sealed yet is not broken: the entry below seals it).
         before = verify(store)
@@ -1183,6 +1188,7 @@ def _add_db(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     _database_option(up)
     _audit_key_option(up)
+    _data_key_option(up)
     up.set_defaults(handler=_db_upgrade)
 
 
@@ -1341,6 +1347,225 @@ def _add_sar(commands: argparse._SubParsersAction[_Parser]) -> None:
     sar.set_defaults(handler=_sar)
 
 
+# --- retention review and disposal (MoPI) ------------------------------------------------
+
+
+def _retention_due(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import retention_due
+    from spo_tracker.storage import connect
+
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+        due = retention_due(store, at=_now(args), actor=_actor())
+    for case in due:
+        last = case.last_decision
+        decided = (
+            "never reviewed"
+            if last is None
+            else f"last {last.decision.value} {last.decided_at.date()}"
+        )
+        blocks = [*case.live_orders, *case.open_alerts]
+        blocked = f"; disposal blocked by {', '.join(blocks)}" if blocks else ""
+        print(
+            f"{case.case_id}: due {case.next_review} ({case.category.code} "
+            f"{case.category.title}; last event {case.clear_day}; {decided}){blocked}"
+        )
+    _say(args, f"{len(due):,} case(s) due for retention review")
+    return 0
+
+
+def _retention_review(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import review_retention
+    from spo_tracker.storage import connect
+
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+        outcome = review_retention(
+            store, args.case_id, decision=args.decision, reason=args.reason, at=_now(args),
+            actor=_actor(),
+        )  # fmt: skip
+    review = outcome.review
+    if review.next_review is not None:
+        _say(
+            args,
+            f"{review.case_id}: retained ({review.review_id}); next review {review.next_review}",
+        )
+        return 0
+    erased = ", ".join(
+        f"{n:,} {kind.replace('_', ' ')}{'' if n == 1 else 's'}"
+        for kind, n in outcome.erased.items()
+    )
+    _say(
+        args, f"{review.case_id}: disposed of ({review.review_id}); personal data erased: {erased}"
+    )
+    if not outcome.purged:
+        print(_BUSY_LOG, file=sys.stderr)
+    return 0
+
+
+_BUSY_LOG = (
+    "warning: the SQLite write-ahead log was in use, so erased values may stay in it: close "
+    "other connections and run `spo-tracker retention purge`"
+)
+
+
+def _retention_purge(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import connect, purge_erased_bytes
+
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+        purged = purge_erased_bytes(store)
+    if not purged:
+        print(_BUSY_LOG, file=sys.stderr)
+        return 1
+    _say(args, "write-ahead log checkpointed and truncated")
+    return 0
+
+
+def _add_retention(commands: argparse._SubParsersAction[_Parser]) -> None:
+    retention = commands.add_parser(
+        "retention", help="review cases for retention or disposal (MoPI)"
+    )
+    actions = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    due = actions.add_parser(
+        "due",
+        help="list the cases due for retention review",
+        description="List the cases (a defendant with their orders, incidents and protected "
+        "persons) whose next MoPI review day has come: the review period of their retention "
+        "category (group 2, 10 years, by default) after their last event (an order ended, an "
+        "incident, the last review). A case with a live order is not listed. The listing is "
+        "audited.",
+    )
+    _database_option(due)
+    _when_option(due)
+    due.set_defaults(handler=_retention_due)
+    review = actions.add_parser(
+        "review",
+        help="record a decision to retain or dispose of a case",
+        description="Record a retention decision on case ID (the defendant's id) with its "
+        "reason. retain: the case is due again a review period from now. dispose: the "
+        "personal data of the defendant, the case's incidents and its protected persons is "
+        "erased (refused while an order is live or an alert open); the audit trail keeps "
+        "that, when, by whom and why.",
+    )
+    _database_option(review)
+    _when_option(review)
+    review.add_argument("case_id", metavar="ID", help="the case: the defendant's id")
+    review.add_argument(
+        "--decision", required=True, choices=("retain", "dispose"), help="the decision"
+    )
+    review.add_argument(
+        "--reason", required=True, help="why (recorded; kept after disposal, so name nobody)"
+    )
+    review.set_defaults(handler=_retention_review)
+    purge = actions.add_parser(
+        "purge",
+        help="checkpoint and truncate a SQLite database's write-ahead log after a disposal",
+        description="A disposal does this itself; run it when the disposal reported the log "
+        "in use. Exit code 1 if it is still in use. Nothing to do on PostgreSQL.",
+    )
+    _database_option(purge)
+    purge.set_defaults(handler=_retention_purge)
+
+
+# --- data keys (encryption at rest of protected persons' details) ------------------------
+
+
+def _data_key_option(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """``--data-key-file PATH``; on a command it overrides the global one only when given."""
+    parser.add_argument(
+        "--data-key-file",
+        type=_named_file,
+        metavar="PATH",
+        default=None if top_level else argparse.SUPPRESS,
+        help="the data key file that protected persons' restricted details are encrypted "
+        "with (one '<key id> <64 hex digits>' a line, the last one current); default: "
+        "$SPO_TRACKER_DATA_KEY_FILE or $SPO_TRACKER_DATA_KEY, else none (then restricted "
+        "details can be neither stored nor read)",
+    )
+
+
+if TYPE_CHECKING:
+    from spo_tracker.storage import DataKeyring
+
+
+def _data_keyring(args: argparse.Namespace) -> DataKeyring | None:
+    """``--data-key-file``, else the environment's key (as connect() finds it), else none."""
+    from spo_tracker.storage import DataKeyring
+
+    path: str | None = getattr(args, "data_key_file", None)
+    return None if path is None else DataKeyring.from_file(path)
+
+
+def _keys_new_data_key(args: argparse.Namespace) -> int:
+    from spo_tracker.errors import DataKeyError, OutputOntoDatabaseError
+    from spo_tracker.storage import DataKeyring, new_data_key_line
+
+    line = new_data_key_line(args.key_id)
+    fd = os.open(args.to, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, min(size, 1 << 16) + 1, 0)
+        if data.strip():  # appended only to a data key file, never to a database
+            try:
+                DataKeyring.from_text(data.decode("utf-8"), source=args.to)
+            except (UnicodeDecodeError, DataKeyError):
+                raise OutputOntoDatabaseError(
+                    args.to, args.to, "a file that is not a data key file"
+                ) from None
+        ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+        os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
+    finally:
+        os.close(fd)
+    _say(
+        args,
+        f"data key {args.key_id} appended to {args.to}: new persons' keys are wrapped with "
+        "it; run `spo-tracker keys rotate-data-key` to re-wrap the others",
+    )
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    from spo_tracker.storage import connect, rotate_data_key
+
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+        report = rotate_data_key(store, actor=_actor(), at=_now(args), reason="spo-tracker keys")
+    older = [k for k in report.in_use if k != report.current]
+    still = f"; still in use: {', '.join(older)}" if older else "; older data keys can be removed"
+    _say(args, f"{report.rewrapped:,} persons' keys re-wrapped with {report.current}{still}")
+    return 0
+
+
+def _add_keys(commands: argparse._SubParsersAction[_Parser]) -> None:
+    keys = commands.add_parser(
+        "keys", help="manage the data key that encrypts protected persons' details"
+    )
+    actions = keys.add_subparsers(
+        dest="keys_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    new = actions.add_parser(
+        "new-data-key",
+        help="append a new random data key to a key file (creates it, mode 0600)",
+        description="Append '<KEY_ID> <random 32-byte secret>' to the data key file: the new "
+        "key wraps the keys of persons stored from now on; run `keys rotate-data-key` to "
+        "re-wrap everyone's, then remove the older lines.",
+    )
+    new.add_argument("--key-id", required=True, help="the new key's id, e.g. data-2026-12")
+    new.add_argument("--to", type=_named_file, metavar="PATH", required=True, help="the key file")
+    new.set_defaults(handler=_keys_new_data_key)
+    rotate = actions.add_parser(
+        "rotate-data-key",
+        help="re-wrap every protected person's key with the current data key",
+        description="In one transaction, re-wrap every protected person's own key with the "
+        "current data key (the last line of the key file; the details themselves are not "
+        "re-encrypted) and record a data_key.rotated audit entry. Afterwards the older lines "
+        "of the key file can be removed.",
+    )
+    _database_option(rotate)
+    _data_key_option(rotate)
+    rotate.set_defaults(handler=_keys_rotate)
+
+
 # --- import and export (interchange) ------------------------------------------------------
 
 
@@ -1354,7 +1579,10 @@ def _import(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect
 
     at = _now(args)
-    with _input_file(args.file, args.max_bytes) as path, connect(_database(args)) as store:
+    with (
+        _input_file(args.file, args.max_bytes) as path,
+        connect(_database(args), data_keyring=_data_keyring(args)) as store,
+    ):
         try:
             report = import_file(
                 store,
@@ -1426,7 +1654,7 @@ def _export(args: argparse.Namespace) -> int:
 
     at = _now(args)
     options = {"include_restricted": args.include_restricted, "source": args.source}
-    with connect(_database(args)) as store:
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         if args.output == "-":
             write_store(sys.stdout, store, actor=_actor(), at=at, **options)
             return 0
@@ -1553,6 +1781,7 @@ def _parser() -> argparse.ArgumentParser:
         "--version", action=_VersionAction, nargs=0, help="print the version and exit"
     )
     _database_option(parser, top_level=True)
+    _data_key_option(parser, top_level=True)
     _quiet_option(parser, top_level=True)
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
@@ -1569,6 +1798,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_alerts(commands)
     _add_case(commands)
     _add_sar(commands)
+    _add_retention(commands)
+    _add_keys(commands)
     _quiet_everywhere(parser)
     return parser
 
@@ -1739,15 +1970,23 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
         return [(os.path.join(args.output, name), "output") for name in names]
     if args.command == "audit" and args.audit_command in ("checkpoint", "new-key"):
         return [(args.to, "checkpoint" if args.audit_command == "checkpoint" else "key")]
+    if args.command == "keys" and args.keys_command == "new-data-key":
+        return [(args.to, "key")]
     output: str | None = getattr(args, "output", None)
     return [] if output is None or output == "-" else [(output, "output")]
 
 
 def _key_files(args: argparse.Namespace) -> list[str]:
-    """The audit key files the command may read: ``--audit-key-file`` and the environment's."""
-    from spo_tracker.storage import KEY_FILE_ENV
+    """The key files the command may read: ``--audit-key-file``, ``--data-key-file`` and
+    the environment's (no output may be written over one)."""
+    from spo_tracker.storage import DATA_KEY_FILE_ENV, KEY_FILE_ENV
 
-    given = [getattr(args, "audit_key_file", None), os.environ.get(KEY_FILE_ENV)]
+    given = [
+        getattr(args, "audit_key_file", None),
+        os.environ.get(KEY_FILE_ENV),
+        getattr(args, "data_key_file", None),
+        os.environ.get(DATA_KEY_FILE_ENV),
+    ]
     return [path for path in given if path]
 
 

@@ -15,10 +15,12 @@ __all__ = [
     "BatchRejectedError",
     "ConcurrencyConflictError",
     "ConstraintViolationError",
+    "DataKeyError",
     "DatabaseBusyError",
     "DatabaseDriverMissingError",
     "DatabaseError",
     "DatabaseUnavailableError",
+    "DetailsDisposedError",
     "DuplicateRecordError",
     "EarlierRunError",
     "EventDeliveryError",
@@ -39,6 +41,8 @@ __all__ = [
     "OutputWriteError",
     "PermissionDeniedError",
     "RecordConflictError",
+    "RetentionReasonMissingError",
+    "RetentionRefusedError",
     "SchemaVersionError",
     "SpoTrackerError",
     "StoreRetriesExhaustedError",
@@ -467,6 +471,47 @@ class AuditKeyError(SpoTrackerError, ValueError):
         super().__init__(f"audit key{named} ({source}): {reason}")
 
 
+class DataKeyError(SpoTrackerError, ValueError):
+    """A protected person's restricted details cannot be stored or read: no data key, a
+    key the keyring does not hold, or a ciphertext or wrapped key that does not open
+    (altered, or moved from another person's record).
+
+    The message names the key id, the source (a key file's path and line, an environment
+    variable) or the person's id; it never quotes a secret or the restricted details.
+
+    Attributes:
+        key_id: the key's id, if known.
+        source: where the key came from, or the record concerned.
+        reason: what is wrong, in one line.
+    """
+
+    def __init__(self, key_id: str | None, source: str, reason: str) -> None:
+        self.key_id = key_id
+        self.source = source
+        self.reason = reason
+        named = "" if key_id is None else f" {key_id!r}"
+        super().__init__(f"data key{named} ({source}): {reason}")
+
+
+class DetailsDisposedError(DataKeyError):
+    """A protected person's restricted details were disposed of: their key was destroyed
+    (crypto-shredding), so the details can no longer be read, from the database or any
+    backup of it.
+
+    Attributes:
+        person_id: the protected person's id.
+    """
+
+    def __init__(self, person_id: str) -> None:
+        self.person_id = person_id
+        super().__init__(
+            None,
+            f"protected person {person_id!r}",
+            "their restricted details were disposed of (their key was destroyed); "
+            "they cannot be read",
+        )
+
+
 class PermissionDeniedError(SpoTrackerError, PermissionError):
     """The acting role may not take this action (or gave no purpose where one is required).
 
@@ -485,6 +530,30 @@ class PermissionDeniedError(SpoTrackerError, PermissionError):
         self.action = action
         self.reason = reason
         super().__init__(f"role {role!r} may not {action}: {reason}")
+
+
+class RetentionReasonMissingError(InvalidValueError):
+    """A retention decision was given without a reason (MoPI: every decision to retain is
+    recorded with its reason, and a disposal says why)."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__("reason", value, "a retention decision needs a reason")
+
+
+class RetentionRefusedError(SpoTrackerError, ValueError):
+    """A retention decision is refused: disposal of a case with a live order or an open
+    alert, or any decision on a case already disposed of; nothing was changed.
+
+    Attributes:
+        case_id: the case (its defendant's id).
+        reason: why not, naming the record that blocks it (an order or alert id, never a
+            person's details).
+    """
+
+    def __init__(self, case_id: str, reason: str) -> None:
+        self.case_id = case_id
+        self.reason = reason
+        super().__init__(f"retention decision on case {case_id!r} refused: {reason}")
 
 
 class OutputWriteError(SpoTrackerError, OSError):

@@ -37,6 +37,11 @@ a private module of another package::
   and :func:`review_alert` move an alert's review through the breach-review
   lifecycle (a person decides: SPA2019 s.8(1)); :func:`alert_detail` shows an
   alert with its evidence and every review round.
+- Retention (MoPI): :func:`retention_due` lists the cases due for review under a
+  :class:`~spo_tracker.domain.retention.RetentionSchedule`; :func:`review_retention`
+  records a decision to retain (with its reason and next review day) or to dispose,
+  which erases the case's personal data (refused while an order is live or an alert
+  open). See docs/retention.md.
 - Case files: :func:`case_file` gathers one defendant's orders, notification
   duties, alerts with their review rounds and evidence (audited as a
   disclosure) as a :class:`spo_tracker.reports.CaseFile`; :func:`write_case_file`
@@ -90,6 +95,12 @@ from spo_tracker.casework._report import (
     report_from_store,
     reports_from_store,
 )
+from spo_tracker.casework._retention import (
+    CaseRetention,
+    RetentionOutcome,
+    retention_due,
+    review_retention,
+)
 from spo_tracker.casework._review import (
     AlertDetail,
     AlertEntry,
@@ -124,6 +135,7 @@ __all__ = [
     "AppealOutcome",
     "CaseFileWritten",
     "CaseResult",
+    "CaseRetention",
     "ComplianceSource",
     "DetectionRun",
     "EvidenceItem",
@@ -132,6 +144,7 @@ __all__ = [
     "PersonAuditLine",
     "Progress",
     "ReportWritten",
+    "RetentionOutcome",
     "ReviewOutcome",
     "StoredRecords",
     "SubjectAccess",
@@ -163,7 +176,9 @@ __all__ = [
     "report_context",
     "report_from_store",
     "reports_from_store",
+    "retention_due",
     "review_alert",
+    "review_retention",
     "run_detection",
     "serve_order",
     "start_alert_review",

@@ -10,6 +10,7 @@ found; :func:`summary_lines` says it in a few lines.
 from __future__ import annotations
 
 from spo_tracker.demo._run import (
+    DATA_KEY_FILE,
     DATABASE_FILE,
     DEMO_ACTOR,
     REPORT_FILES,
@@ -29,6 +30,7 @@ from spo_tracker.demo._scenario import (
 
 __all__ = [
     "DATABASE_FILE",
+    "DATA_KEY_FILE",
     "DEFAULT_SCALE",
     "DEMO_ACTOR",
     "NOW",

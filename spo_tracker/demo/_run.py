@@ -54,10 +54,22 @@ from spo_tracker.domain.orders import Order, OrderKind
 from spo_tracker.domain.people import Defendant
 from spo_tracker.errors import InvalidValueError, OutputWriteError
 from spo_tracker.reports import FORMATS
-from spo_tracker.storage import Actor, Store, connect, ingest_incidents, mask_url, upgrade
+from spo_tracker.storage import (
+    DATA_KEY_ENV,
+    DATA_KEY_FILE_ENV,
+    Actor,
+    DataKeyring,
+    Store,
+    connect,
+    ingest_incidents,
+    mask_url,
+    new_data_key_line,
+    upgrade,
+)
 
 __all__ = [
     "DATABASE_FILE",
+    "DATA_KEY_FILE",
     "DEMO_ACTOR",
     "REPORT_FILES",
     "REPORT_TITLE",
@@ -71,6 +83,8 @@ __all__ = [
 DEMO_ACTOR: Final = Actor("spo-tracker-demo", "system")
 #: The demo database's file name in the output folder.
 DATABASE_FILE: Final = "spo-tracker.sqlite"
+#: The data key file the demo creates beside its database when no data key is configured.
+DATA_KEY_FILE: Final = "data-key"
 #: The reports' file names in the output folder, by format.
 REPORT_FILES: Final = {fmt: f"breach-alerts.{fmt}" for fmt in FORMATS}
 #: The demo reports' title.
@@ -97,6 +111,8 @@ class DemoResult:
         scenario: the scenario it stored.
         scan: the alerts detection raised, sorted, and the unattributed incidents.
         reports: ``(format, path)`` of each report written.
+        data_key_file: the data key file the demo created or reused (``None``: the key
+            came from ``SPO_TRACKER_DATA_KEY_FILE`` or ``SPO_TRACKER_DATA_KEY``).
     """
 
     output: Path
@@ -104,6 +120,7 @@ class DemoResult:
     scenario: Scenario
     scan: ScanResult
     reports: tuple[tuple[str, Path], ...]
+    data_key_file: Path | None = None
 
 
 def _whole(name: str, value: object, minimum: int) -> int:
@@ -264,8 +281,10 @@ def run_demo(
     url = database_url or f"sqlite:///{building}"
     if database_url is None:
         _remove(_sqlite_files(building))
+    key_file = _data_key_file(folder, progress)
+    keys = None if key_file is None else DataKeyring.from_file(key_file)
     try:
-        scan, reports = _build(url, scenario, folder, progress)
+        scan, reports = _build(url, scenario, folder, progress, keys)
     except BaseException:
         if database_url is None:
             _remove(_sqlite_files(building))
@@ -274,15 +293,36 @@ def run_demo(
         _remove(_sqlite_files(final))
         os.replace(building, final)
         url = f"sqlite:///{final}"
-    return DemoResult(folder, url, scenario, scan, reports)
+    return DemoResult(folder, url, scenario, scan, reports, key_file)
+
+
+def _data_key_file(folder: Path, progress: Progress) -> Path | None:
+    """The demo's data key file: ``None`` when one is configured in the environment;
+    else ``data-key`` in the output folder, created (mode 0600) if missing, so that the
+    demo runs on a fresh machine. Protected persons' details are encrypted with it."""
+    if os.environ.get(DATA_KEY_FILE_ENV) or os.environ.get(DATA_KEY_ENV):
+        return None
+    path = folder / DATA_KEY_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path
+    except OSError as error:
+        raise OutputWriteError(str(path), error.strerror or type(error).__name__) from None
+    try:
+        os.write(fd, f"{new_data_key_line('demo')}\n".encode())
+    finally:
+        os.close(fd)
+    progress(f"created the data key file {path} (mode 0600)")
+    return path
 
 
 def _build(
-    url: str, scenario: Scenario, folder: Path, progress: Progress
+    url: str, scenario: Scenario, folder: Path, progress: Progress, keys: DataKeyring | None
 ) -> tuple[ScanResult, tuple[tuple[str, Path], ...]]:
     progress("creating the database schema")
-    upgrade(url)
-    store = connect(url)
+    upgrade(url, data_keyring=keys)
+    store = connect(url, data_keyring=keys)
     with store:
         _store_records(store, scenario, progress)
         _ingest(store, scenario, progress)
@@ -344,14 +384,18 @@ def summary_lines(result: DemoResult) -> list[str]:
     url = mask_url(result.database_url, url=result.database_url)
     at = NOW.in_timezone("UTC").isoformat()
     lines += ["", "Files:", f"  database  {url}"]
+    key = result.data_key_file
+    if key is not None:
+        lines.append(f"  data key  {key} (encrypts protected persons' details; keep it)")
     lines += [f"  {fmt:9} {path}" for fmt, path in result.reports]
+    given = "" if key is None else f" --data-key-file {shlex.quote(str(key))}"
     lines += [
         "",
         "Open the HTML report in a browser. The alerts are stored: write a report of them "
         "again (the same file as above), or run detection afresh, with:",
-        f"  spo-tracker --database {url} report --stored --all --at {at} --title "
+        f"  spo-tracker --database {url}{given} report --stored --all --at {at} --title "
         f"{shlex.quote(REPORT_TITLE)} --format html --output report.html",
-        f"  spo-tracker --database {url} scan --at {at}",
+        f"  spo-tracker --database {url}{given} scan --at {at}",
     ]
     return lines
 

@@ -1,4 +1,4 @@
-"""Suspected-breach detection and alerts (issue 3).
+"""Suspected-breach detection and alerts.
 
 Build a :class:`Detector` from orders, defendants and a :class:`DetectionConfig`;
 ``check`` one incident, ``scan`` a stream (or :func:`scan_parallel` incidents in

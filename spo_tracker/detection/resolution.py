@@ -1,4 +1,4 @@
-"""Identity resolution: which defendant an incident belongs to (issue 3, part 1).
+"""Identity resolution: which defendant an incident belongs to (detection's first step).
 
 Incidents arrive attributed to identities (a phone number, an email address, a
 platform handle, a device), not to people. The :class:`IdentityIndex` maps

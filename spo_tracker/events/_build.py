@@ -22,7 +22,7 @@ from spo_tracker.events._records import (
     AlertRaised,
     AppealDecided,
     AppealLodged,
-    ApplicationEvent,
+    ApplicationDomainEvent,
     ApplicationGranted,
     ApplicationLaid,
     ApplicationRefused,
@@ -35,17 +35,17 @@ from spo_tracker.events._records import (
     InterimOrderApplied,
     NotificationAcknowledged,
     NotificationDeadlineMissed,
+    NotificationDomainEvent,
     NotificationDue,
     NotificationDutyEnded,
     NotificationDutyTransferred,
-    NotificationEvent,
     NotificationExempted,
     NotificationExemptionEnded,
     NotificationMade,
     OrderCeased,
     OrderDischarged,
     OrderDischargedOnAppeal,
-    OrderEvent,
+    OrderDomainEvent,
     OrderExpired,
     OrderMade,
     OrderQuashed,
@@ -101,14 +101,14 @@ _Builder = Callable[[TransitionRecord, Any], DomainEvent]
 _Table = dict[str, tuple[_Builder, tuple[type[DomainEvent], ...]]]
 
 
-def _order_event(cls: type[OrderEvent], **fixed: Any) -> _Builder:
+def _order_event(cls: type[OrderDomainEvent], **fixed: Any) -> _Builder:
     def build(record: TransitionRecord, order: Order) -> DomainEvent:
         return cls(**_common(record, order), **_order_facts(order), **fixed)
 
     return build
 
 
-def _new_version(cls: type[OrderEvent], **fixed: Any) -> _Builder:
+def _new_version(cls: type[OrderDomainEvent], **fixed: Any) -> _Builder:
     def build(record: TransitionRecord, order: Order) -> DomainEvent:
         facts = {**_order_facts(order), **_version_facts(order), **fixed}
         return cls(**_common(record, order), **facts)
@@ -192,7 +192,7 @@ def _order_builders(*, interim: bool) -> _Table:
     return table
 
 
-def _application_event(cls: type[ApplicationEvent]) -> _Builder:
+def _application_event(cls: type[ApplicationDomainEvent]) -> _Builder:
     def build(record: TransitionRecord, app: Application) -> DomainEvent:
         return cls(**_common(record, app), **_application_facts(app))
 
@@ -301,7 +301,7 @@ def _duty_facts(duty: NotificationDuty) -> dict[str, Any]:
     return {"defendant_id": duty.defendant_id, "order_id": duty.order_id, "state": duty.state.value}
 
 
-def _duty_event(cls: type[NotificationEvent], **fixed: Any) -> _Builder:
+def _duty_event(cls: type[NotificationDomainEvent], **fixed: Any) -> _Builder:
     def build(record: TransitionRecord, duty: NotificationDuty) -> DomainEvent:
         return cls(**_common(record, duty), **_duty_facts(duty), **fixed)
 

@@ -19,7 +19,7 @@ __all__ = [
     "AlertRaised",
     "AppealDecided",
     "AppealLodged",
-    "ApplicationEvent",
+    "ApplicationDomainEvent",
     "ApplicationGranted",
     "ApplicationLaid",
     "ApplicationRefused",
@@ -32,17 +32,17 @@ __all__ = [
     "InterimOrderApplied",
     "NotificationAcknowledged",
     "NotificationDeadlineMissed",
+    "NotificationDomainEvent",
     "NotificationDue",
     "NotificationDutyEnded",
     "NotificationDutyTransferred",
-    "NotificationEvent",
     "NotificationExempted",
     "NotificationExemptionEnded",
     "NotificationMade",
     "OrderCeased",
     "OrderDischarged",
     "OrderDischargedOnAppeal",
-    "OrderEvent",
+    "OrderDomainEvent",
     "OrderExpired",
     "OrderMade",
     "OrderQuashed",
@@ -55,7 +55,7 @@ __all__ = [
     "ReviewAssigned",
     "ReviewConfirmed",
     "ReviewDismissed",
-    "ReviewEvent",
+    "ReviewDomainEvent",
     "ReviewStarted",
     "ReviewWarningGiven",
 ]
@@ -205,7 +205,7 @@ def _plain(value: object) -> object:
 
 
 @attrs.frozen(kw_only=True)
-class OrderEvent(DomainEvent):
+class OrderDomainEvent(DomainEvent):
     """An event of an interim or full order (SPA2019 s.2-s.7).
 
     Attributes:
@@ -222,7 +222,7 @@ class OrderEvent(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
-class OrderMade(OrderEvent):
+class OrderMade(OrderDomainEvent):
     """An order was made (SPA2019 s.2(1) full, s.5 interim), or stored for the first time.
 
     An order added to a store announces itself once, at the revision it was
@@ -248,12 +248,12 @@ class OrderMade(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
-class OrderServed(OrderEvent):
+class OrderServed(OrderDomainEvent):
     """The order was served on the defendant (starts the s.9(1) clock unless it replaces one)."""
 
 
 @attrs.frozen(kw_only=True)
-class OrderVaried(OrderEvent):
+class OrderVaried(OrderDomainEvent):
     """The order was varied on application (SPA2019 s.4, s.5(7)); a new version.
 
     Attributes:
@@ -266,7 +266,7 @@ class OrderVaried(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
-class OrderRenewed(OrderEvent):
+class OrderRenewed(OrderDomainEvent):
     """The order was renewed for a longer period (SPA2019 s.4, s.5(7)); a new version.
 
     Attributes:
@@ -279,7 +279,7 @@ class OrderRenewed(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
-class OrderDischarged(OrderEvent):
+class OrderDischarged(OrderDomainEvent):
     """The order was discharged (SPA2019 s.4(4)(b), s.5(7)).
 
     Attributes:
@@ -290,7 +290,7 @@ class OrderDischarged(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
-class OrderExpired(OrderEvent):
+class OrderExpired(OrderDomainEvent):
     """The order's fixed period is over (SPA2019 s.3(1), s.5(6)(a)).
 
     Attributes:
@@ -302,7 +302,7 @@ class OrderExpired(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
-class OrderCeased(OrderEvent):
+class OrderCeased(OrderDomainEvent):
     """An interim order ceased: its main application was determined (SPA2019 s.5(6)(b)).
 
     Withdrawal of the main application also ends it (the library's OPEN choice).
@@ -317,7 +317,7 @@ class OrderCeased(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
-class AppealLodged(OrderEvent):
+class AppealLodged(OrderDomainEvent):
     """An appeal to the Crown Court was lodged (SPA2019 s.7(1)-(3)); the order stays in force.
 
     ``section`` is the paragraph of s.7 that gives the appellant this appeal,
@@ -339,7 +339,7 @@ class AppealLodged(OrderEvent):
 
 
 @attrs.frozen(kw_only=True)
-class AppealDecided(OrderEvent):
+class AppealDecided(OrderDomainEvent):
     """The Crown Court decided an appeal (SPA2019 s.7(4)).
 
     The appeal decided is named as in :class:`AppealLodged`; its facts are
@@ -390,7 +390,7 @@ class OrderRestoredOnAppeal(AppealDecided):
 
 
 @attrs.frozen(kw_only=True)
-class ApplicationEvent(DomainEvent):
+class ApplicationDomainEvent(DomainEvent):
     """An event of an application for an SPO (SPA2019 s.1, s.2, s.5, s.13).
 
     Attributes:
@@ -405,7 +405,7 @@ class ApplicationEvent(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
-class ApplicationLaid(ApplicationEvent):
+class ApplicationLaid(ApplicationDomainEvent):
     """The complaint was laid (SPA2019 s.13(1)).
 
     Attributes:
@@ -420,12 +420,12 @@ class ApplicationLaid(ApplicationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class InterimOrderApplied(ApplicationEvent):
+class InterimOrderApplied(ApplicationDomainEvent):
     """The chief officer applied for an interim order on the application (SPA2019 s.5(2))."""
 
 
 @attrs.frozen(kw_only=True)
-class InterimApplicationDecided(ApplicationEvent):
+class InterimApplicationDecided(ApplicationDomainEvent):
     """The court made or refused the interim order (SPA2019 s.5(3)).
 
     Attributes:
@@ -438,7 +438,7 @@ class InterimApplicationDecided(ApplicationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class ApplicationGranted(ApplicationEvent):
+class ApplicationGranted(ApplicationDomainEvent):
     """The court was satisfied of s.2(1)(a)-(c) and made the order.
 
     Attributes:
@@ -452,7 +452,7 @@ class ApplicationGranted(ApplicationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class ApplicationRefused(ApplicationEvent):
+class ApplicationRefused(ApplicationDomainEvent):
     """The court refused the application (SPA2019 s.2(1)).
 
     Attributes:
@@ -463,7 +463,7 @@ class ApplicationRefused(ApplicationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class RefusalAppealLodged(ApplicationEvent):
+class RefusalAppealLodged(ApplicationDomainEvent):
     """The chief officer who applied appealed against a refusal (SPA2019 s.7(2)).
 
     Attributes:
@@ -477,7 +477,7 @@ class RefusalAppealLodged(ApplicationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class RefusalAppealDecided(ApplicationEvent):
+class RefusalAppealDecided(ApplicationDomainEvent):
     """The Crown Court decided the appeal against a refusal (SPA2019 s.7(4)).
 
     Attributes:
@@ -495,7 +495,7 @@ class RefusalAppealDecided(ApplicationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class ApplicationWithdrawn(ApplicationEvent):
+class ApplicationWithdrawn(ApplicationDomainEvent):
     """The chief officer withdrew the application (the Act is silent: ``library``).
 
     Attributes:
@@ -506,7 +506,7 @@ class ApplicationWithdrawn(ApplicationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class NotificationEvent(DomainEvent):
+class NotificationDomainEvent(DomainEvent):
     """An event of a defendant's notification duty (SPA2019 s.9-s.11).
 
     Attributes:
@@ -523,7 +523,7 @@ class NotificationEvent(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
-class NotificationDue(NotificationEvent):
+class NotificationDue(NotificationDomainEvent):
     """Something must now be notified within 3 days beginning with ``arose_on`` (s.9).
 
     Raised on service (s.9(1)), after a SOA 2003 Part 2 final day (s.9(7)), and
@@ -544,7 +544,7 @@ class NotificationDue(NotificationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class NotificationMade(NotificationEvent):
+class NotificationMade(NotificationDomainEvent):
     """The defendant notified in person at a station in the local police area (s.10(1)-(3)).
 
     Attributes:
@@ -561,12 +561,12 @@ class NotificationMade(NotificationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class NotificationAcknowledged(NotificationEvent):
+class NotificationAcknowledged(NotificationDomainEvent):
     """The police acknowledged the notification in writing (SPA2019 s.10(4))."""
 
 
 @attrs.frozen(kw_only=True)
-class NotificationDeadlineMissed(NotificationEvent):
+class NotificationDeadlineMissed(NotificationDomainEvent):
     """A notification deadline passed: a suspected s.11(1) offence, for review.
 
     Attributes:
@@ -581,7 +581,7 @@ class NotificationDeadlineMissed(NotificationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class NotificationExempted(NotificationEvent):
+class NotificationExempted(NotificationDomainEvent):
     """Nothing is notifiable: the defendant is subject to SOA 2003 Part 2 (SPA2019 s.9(5)).
 
     Attributes:
@@ -593,7 +593,7 @@ class NotificationExempted(NotificationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class NotificationExemptionEnded(NotificationEvent):
+class NotificationExemptionEnded(NotificationDomainEvent):
     """Part 2 ended before the order was served: the s.9(1) clock starts at service (OPEN).
 
     Attributes:
@@ -604,7 +604,7 @@ class NotificationExemptionEnded(NotificationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class IdentityCheckRefused(NotificationEvent):
+class IdentityCheckRefused(NotificationDomainEvent):
     """Fingerprints or photographs were refused when notifying (s.10(5), s.11(1)(a)).
 
     Attributes:
@@ -615,12 +615,12 @@ class IdentityCheckRefused(NotificationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class FalseInformationRecorded(NotificationEvent):
+class FalseInformationRecorded(NotificationDomainEvent):
     """Information notified was recorded as known to be false (SPA2019 s.11(1)(b))."""
 
 
 @attrs.frozen(kw_only=True)
-class NotificationDutyTransferred(NotificationEvent):
+class NotificationDutyTransferred(NotificationDomainEvent):
     """A full order replaced the interim one; the duty continues under it (s.9(1)(a)).
 
     Attributes:
@@ -631,12 +631,12 @@ class NotificationDutyTransferred(NotificationEvent):
 
 
 @attrs.frozen(kw_only=True)
-class NotificationDutyEnded(NotificationEvent):
+class NotificationDutyEnded(NotificationDomainEvent):
     """The order ended and the duty with it; failures so far stay on record."""
 
 
 @attrs.frozen(kw_only=True)
-class ReviewEvent(DomainEvent):
+class ReviewDomainEvent(DomainEvent):
     """An event of a person's review of a suspected breach (SPA2019 s.8).
 
     Attributes:
@@ -655,7 +655,7 @@ class ReviewEvent(DomainEvent):
 
 
 @attrs.frozen(kw_only=True)
-class ReviewAssigned(ReviewEvent):
+class ReviewAssigned(ReviewDomainEvent):
     """A person assigned the suspected breach to a named officer (``actor`` assigned it).
 
     Attributes:
@@ -666,17 +666,17 @@ class ReviewAssigned(ReviewEvent):
 
 
 @attrs.frozen(kw_only=True)
-class ReviewStarted(ReviewEvent):
+class ReviewStarted(ReviewDomainEvent):
     """A person took the suspected breach for review (``actor`` is the reviewer)."""
 
 
 @attrs.frozen(kw_only=True)
-class ReviewWarningGiven(ReviewEvent):
+class ReviewWarningGiven(ReviewDomainEvent):
     """The reviewer dealt with the suspected breach by a warning or words of advice."""
 
 
 @attrs.frozen(kw_only=True)
-class ReviewConfirmed(ReviewEvent):
+class ReviewConfirmed(ReviewDomainEvent):
     """The reviewer confirmed the suspected breach and referred it; a court decides excuse.
 
     Attributes:
@@ -687,7 +687,7 @@ class ReviewConfirmed(ReviewEvent):
 
 
 @attrs.frozen(kw_only=True)
-class ReviewDismissed(ReviewEvent):
+class ReviewDismissed(ReviewDomainEvent):
     """The reviewer dismissed the suspected breach with a reason.
 
     Attributes:

@@ -6,7 +6,7 @@ A file is JSON Lines: a header, then one typed record per line (``person``,
 stable external ``id``, ``attributes`` and typed ``relationships`` to other
 records by id. Enumerations are coded (CJS offence and result codes, Home
 Office Counting Rules classifications, the term catalogue's codes); zones are
-GeoJSON. The JSON Schema ships in this package (:func:`schema`) and is
+GeoJSON. The JSON Schema ships in this package (:func:`interchange_schema`) and is
 published in ``docs/interchange.md``.
 
 - :func:`export_file` / :func:`write_store`: a store to a file or stream.
@@ -27,30 +27,30 @@ from spo_tracker.interchange._export import (
 )
 from spo_tracker.interchange._import import DEFAULT_MAX_IMPORT_BYTES, ImportReport, import_file
 from spo_tracker.interchange._schema import (
-    FORMAT_NAME,
     FORMAT_VERSION,
+    INTERCHANGE_FORMAT,
     MAX_LINE_BYTES,
     POLE,
     READABLE_VERSIONS,
     RECORD_TYPES,
 )
-from spo_tracker.interchange.schema import SCHEMA_FILE, schema
+from spo_tracker.interchange.schema import INTERCHANGE_SCHEMA_FILE, interchange_schema
 
 __all__ = [
     "DEFAULT_MAX_IMPORT_BYTES",
-    "FORMAT_NAME",
     "FORMAT_VERSION",
+    "INTERCHANGE_FORMAT",
+    "INTERCHANGE_SCHEMA_FILE",
     "MAX_LINE_BYTES",
     "POLE",
     "READABLE_VERSIONS",
     "RECORD_TYPES",
-    "SCHEMA_FILE",
     "Dataset",
     "ExportReport",
     "ImportReport",
     "export_file",
     "import_file",
-    "schema",
+    "interchange_schema",
     "write_dataset",
     "write_store",
 ]

@@ -48,7 +48,7 @@ from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import CATALOGUE_VERSION
 from spo_tracker.errors import OutputWriteError
 from spo_tracker.interchange import _records as rec
-from spo_tracker.interchange._schema import FORMAT_NAME, FORMAT_VERSION
+from spo_tracker.interchange._schema import FORMAT_VERSION, INTERCHANGE_FORMAT
 from spo_tracker.interchange._values import instant_text
 from spo_tracker.storage import (
     Actor,
@@ -216,7 +216,7 @@ class _StoreSource:
 def _header(at: _dt.datetime, source: str | None, restricted: bool) -> Record:
     return {
         "type": "header",
-        "schema": FORMAT_NAME,
+        "schema": INTERCHANGE_FORMAT,
         "version": FORMAT_VERSION,
         "created_at": instant_text(ensure_aware(at, field="at")),
         "generator": f"spo-tracker {__version__}",

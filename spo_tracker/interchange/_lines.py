@@ -35,7 +35,7 @@ from jsonschema.protocols import Validator
 from spo_tracker.errors import ImportSourceError, InvalidValueError
 from spo_tracker.interchange._schema import MAX_LINE_BYTES
 from spo_tracker.interchange._values import INSTANT_PATTERN, FieldError, read_instant
-from spo_tracker.interchange.schema import schema
+from spo_tracker.interchange.schema import interchange_schema
 
 __all__ = [
     "DEFAULT_MAX_IMPORT_BYTES",
@@ -323,7 +323,7 @@ class SchemaChecker:
     """Validates records of each type against the shipped schema's definition of that type."""
 
     def __init__(self) -> None:
-        self._schema = schema()
+        self._schema = interchange_schema()
         self._slow: dict[str, Validator] = {}
         self._quick: dict[str, _FastValidator | None] = {}
 

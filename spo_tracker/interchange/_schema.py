@@ -49,8 +49,8 @@ from spo_tracker.interchange._terms import parameter_fields
 from spo_tracker.interchange._values import INSTANT_PATTERN
 
 __all__ = [
-    "FORMAT_NAME",
     "FORMAT_VERSION",
+    "INTERCHANGE_FORMAT",
     "MAX_ID_LENGTH",
     "MAX_LINE_BYTES",
     "POLE",
@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 #: The value of the header's ``schema`` field.
-FORMAT_NAME: Final = "spo-tracker/interchange"
+INTERCHANGE_FORMAT: Final = "spo-tracker/interchange"
 #: The format version this library writes.
 FORMAT_VERSION: Final = "1.1"
 #: The format versions this library reads (1.1 only added compliance records and appeals).
@@ -907,7 +907,7 @@ def _header() -> dict[str, Any]:
     return _obj(
         {
             "type": {"const": "header"},
-            "schema": {"const": FORMAT_NAME},
+            "schema": {"const": INTERCHANGE_FORMAT},
             "version": {
                 "enum": list(READABLE_VERSIONS),
                 "description": (

@@ -27,7 +27,7 @@ from spo_tracker.interchange._leaks import quotes_any, secret_values
 from spo_tracker.interchange._lines import LineProblem, checker, parse_line, shorten
 from spo_tracker.interchange._records import OrderParts, Ref, Resolver, diff
 from spo_tracker.interchange._schema import (
-    FORMAT_NAME,
+    INTERCHANGE_FORMAT,
     MAX_LINE_BYTES,
     READABLE_VERSIONS,
     RECORD_TYPES,
@@ -274,8 +274,8 @@ class Validation:
         if head.get("type") != "header":
             self.issue(line, "type", "the first line must be the header record")
             return False
-        if head.get("schema") != FORMAT_NAME:
-            self.issue(line, "schema", f"not {FORMAT_NAME!r}: not an interchange file")
+        if head.get("schema") != INTERCHANGE_FORMAT:
+            self.issue(line, "schema", f"not {INTERCHANGE_FORMAT!r}: not an interchange file")
             return False
         if head.get("version") not in READABLE_VERSIONS:
             self.issue(

@@ -16,10 +16,15 @@ from typing import Any, Final
 
 from spo_tracker.interchange._schema import FORMAT_VERSION, RECORD_TYPES, build_schema
 
-__all__ = ["SCHEMA_FILE", "field_reference_markdown", "schema", "schema_text"]
+__all__ = [
+    "INTERCHANGE_SCHEMA_FILE",
+    "field_reference_markdown",
+    "interchange_schema",
+    "schema_text",
+]
 
 #: The name of the shipped schema file, inside the ``spo_tracker.interchange`` package.
-SCHEMA_FILE: Final = f"interchange-{FORMAT_VERSION}.schema.json"
+INTERCHANGE_SCHEMA_FILE: Final = f"interchange-{FORMAT_VERSION}.schema.json"
 
 
 def schema_text() -> str:
@@ -28,9 +33,13 @@ def schema_text() -> str:
 
 
 @functools.cache
-def schema() -> dict[str, Any]:
+def interchange_schema() -> dict[str, Any]:
     """The shipped schema (read once, on first use; nothing is read at import)."""
-    text = resources.files("spo_tracker.interchange").joinpath(SCHEMA_FILE).read_text("utf-8")
+    text = (
+        resources.files("spo_tracker.interchange")
+        .joinpath(INTERCHANGE_SCHEMA_FILE)
+        .read_text("utf-8")
+    )
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

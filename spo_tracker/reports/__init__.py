@@ -1,4 +1,4 @@
-"""Breach-alert reports: HTML for officers, JSON and CSV for systems (issue 5).
+"""Breach-alert reports: HTML for officers, JSON and CSV for systems.
 
 Build a :class:`Report` once with :func:`build_report` from alerts and the
 records they refer to, then render it in any of :data:`FORMATS`::
@@ -17,8 +17,8 @@ What every format guarantees:
   temporary file beside the target and renames it; on any error no partial
   file is left behind.
 
-The JSON format is versioned (:data:`SCHEMA_VERSION`) and described by the
-JSON Schema shipped in this package (:func:`schema`).
+The JSON format is versioned (:data:`REPORT_SCHEMA_VERSION`) and described by the
+JSON Schema shipped in this package (:func:`report_schema`).
 
 A defendant's case file (:class:`CaseFile`: the time axis, the terms in force
 and the evidence schedule) is redacted once by :func:`case_file_view` and
@@ -53,12 +53,12 @@ from spo_tracker.reports._csv import CSV_COLUMNS, render_csv
 from spo_tracker.reports._gc import paused_gc
 from spo_tracker.reports._html import render_html
 from spo_tracker.reports._json import (
-    FORMAT_NAME,
-    SCHEMA_FILE,
-    SCHEMA_VERSION,
+    REPORT_FORMAT,
+    REPORT_SCHEMA_FILE,
+    REPORT_SCHEMA_VERSION,
     render_json,
     report_document,
-    schema,
+    report_schema,
 )
 from spo_tracker.reports._time import last_day_text, london_iso, london_text
 from spo_tracker.reports._view import Report, ReportAlert, ReportContext, build_report
@@ -69,9 +69,9 @@ __all__ = [
     "CSV_COLUMNS",
     "EVIDENCE_COLUMNS",
     "FORMATS",
-    "FORMAT_NAME",
-    "SCHEMA_FILE",
-    "SCHEMA_VERSION",
+    "REPORT_FORMAT",
+    "REPORT_SCHEMA_FILE",
+    "REPORT_SCHEMA_VERSION",
     "CaseAlert",
     "CaseEvidence",
     "CaseFile",
@@ -97,7 +97,7 @@ __all__ = [
     "render_html",
     "render_json",
     "report_document",
-    "schema",
+    "report_schema",
     "stage_file",
     "write_atomic",
     "write_report",
@@ -127,7 +127,7 @@ def render(report: Report, fmt: str) -> str:
     fmt = check_format(fmt)
     with paused_gc():  # many small acyclic objects: see _gc
         if fmt == "html":
-            return render_html(report, schema_version=SCHEMA_VERSION)
+            return render_html(report, schema_version=REPORT_SCHEMA_VERSION)
         if fmt == "json":
             return render_json(report)
         return render_csv(report)

@@ -34,28 +34,28 @@ from spo_tracker.reports._view import (
 )
 
 __all__ = [
-    "FORMAT_NAME",
-    "SCHEMA_FILE",
-    "SCHEMA_VERSION",
+    "REPORT_FORMAT",
+    "REPORT_SCHEMA_FILE",
+    "REPORT_SCHEMA_VERSION",
     "render_json",
     "report_document",
-    "schema",
+    "report_schema",
 ]
 
 #: The format's name, written in every document.
-FORMAT_NAME: Final = "spo-tracker/breach-alert-report"
+REPORT_FORMAT: Final = "spo-tracker/breach-alert-report"
 #: The format version: minor for additions, major for anything that could break a reader.
-SCHEMA_VERSION: Final = "2.0"
+REPORT_SCHEMA_VERSION: Final = "2.0"
 #: The schema's file name inside the package (``spo_tracker/reports/schema/``).
-SCHEMA_FILE: Final = f"breach-alert-report-{SCHEMA_VERSION}.schema.json"
+REPORT_SCHEMA_FILE: Final = f"breach-alert-report-{REPORT_SCHEMA_VERSION}.schema.json"
 
 
 @functools.cache
 def _schema_text() -> str:
-    return files("spo_tracker.reports").joinpath(f"schema/{SCHEMA_FILE}").read_text("utf-8")
+    return files("spo_tracker.reports").joinpath(f"schema/{REPORT_SCHEMA_FILE}").read_text("utf-8")
 
 
-def schema() -> dict[str, Any]:
+def report_schema() -> dict[str, Any]:
     """The JSON Schema of this version of the report format (a fresh copy)."""
     loaded: dict[str, Any] = json.loads(_schema_text())
     return loaded
@@ -171,8 +171,8 @@ def _defendant(activity: DefendantActivity) -> dict[str, Any]:
 def report_document(report: Report) -> dict[str, Any]:
     """The report as JSON-ready values, in the schema's shape and key order."""
     return {
-        "format": FORMAT_NAME,
-        "version": SCHEMA_VERSION,
+        "format": REPORT_FORMAT,
+        "version": REPORT_SCHEMA_VERSION,
         "generator": f"spo-tracker {__version__}",
         "title": report.title,
         "generated_at": iso_instant(report.generated_at),

@@ -68,12 +68,27 @@ from spo_tracker.storage._base import (
     check_compliance_fits,
     refuse_nul,
 )
+from spo_tracker.storage._crypto import (
+    DATA_KEY_ENV,
+    DATA_KEY_FILE_ENV,
+    DataKey,
+    DataKeyring,
+    RotationReport,
+    data_keyring_from_environment,
+)
 from spo_tracker.storage._deep import (
     Checkpoint,
     Expected,
     deep_findings,
     read_checkpoint,
     write_checkpoint,
+)
+from spo_tracker.storage._disposal import (
+    DISPOSED_NAME,
+    erase_defendant,
+    erase_incident,
+    erase_protected_person,
+    purge_erased_bytes,
 )
 from spo_tracker.storage._engine import (
     DatabaseUrl,
@@ -90,15 +105,20 @@ from spo_tracker.storage._keys import (
     AuditKey,
     AuditKeyring,
     keyring_from_environment,
+    new_data_key_line,
     new_key_line,
 )
 from spo_tracker.storage._memory import InMemoryStore
 from spo_tracker.storage._outbox import DeliveryReport, deliver_outbox, outbox_entries
+from spo_tracker.storage._shredding import rotate_data_key, shred_person_key
 from spo_tracker.storage._sql import SqlStore
 from spo_tracker.storage._tables import METADATA
 
 __all__ = [
+    "DATA_KEY_ENV",
+    "DATA_KEY_FILE_ENV",
     "DEFAULT_URL",
+    "DISPOSED_NAME",
     "KEY_FILE_ENV",
     "METADATA",
     "RETIRED_END",
@@ -111,6 +131,8 @@ __all__ = [
     "Checkpoint",
     "Clock",
     "ComplianceRepository",
+    "DataKey",
+    "DataKeyring",
     "DefendantRepository",
     "DeliveryReport",
     "InMemoryStore",
@@ -118,6 +140,7 @@ __all__ = [
     "OutboxEntry",
     "ProtectedPersonRepository",
     "Repository",
+    "RotationReport",
     "ScannedIncident",
     "SqlStore",
     "Store",
@@ -128,17 +151,24 @@ __all__ = [
     "database_files",
     "deliver_outbox",
     "display_url",
+    "erase_defendant",
+    "erase_incident",
+    "erase_protected_person",
     "head_revision",
     "ingest_incidents",
     "mask_url",
+    "new_data_key_line",
     "new_key_line",
     "outbox_entries",
+    "purge_erased_bytes",
     "read_checkpoint",
     "refuse_output_onto",
     "refuse_protected_output",
+    "rotate_data_key",
     "scan_incident_rows",
     "scan_incidents",
     "schema_revision",
+    "shred_person_key",
     "upgrade",
     "verify",
     "write_checkpoint",
@@ -161,12 +191,25 @@ def _keyring(
     return keyring_from_environment(os.environ)
 
 
+def _data_keyring(
+    given: DataKeyring | None, key_file: str | os.PathLike[str] | None
+) -> DataKeyring | None:
+    """The data keyring: the one given, else the key file, else the environment's."""
+    if given is not None:
+        return given
+    if key_file is not None:
+        return DataKeyring.from_file(key_file)
+    return data_keyring_from_environment(os.environ)
+
+
 def connect(
     url: str = DEFAULT_URL,
     *,
     clock: Clock | None = None,
     audit_keyring: AuditKeyring | None = None,
     audit_key_file: str | os.PathLike[str] | None = None,
+    data_keyring: DataKeyring | None = None,
+    data_key_file: str | os.PathLike[str] | None = None,
 ) -> SqlStore:
     """Open the store at ``url`` after checking that its schema is up to date.
 
@@ -178,15 +221,23 @@ def connect(
         audit_key_file: a key file to read them from instead. With neither, the
             keys come from ``SPO_TRACKER_AUDIT_KEY_FILE`` or ``SPO_TRACKER_AUDIT_KEY``
             if set; otherwise entries are not sealed (see docs/storage.md).
+        data_keyring: the data keys that wrap each protected person's own key (their
+            restricted details are stored encrypted under it).
+        data_key_file: a key file to read them from instead. With neither, the keys come
+            from ``SPO_TRACKER_DATA_KEY_FILE`` or ``SPO_TRACKER_DATA_KEY`` if set;
+            otherwise storing or reading restricted details raises
+            :class:`~spo_tracker.errors.DataKeyError` (names still read).
 
     Raises:
         AuditKeyError: the key file or variable does not give a usable key.
+        DataKeyError: the data key file or variable does not give a usable key.
         InvalidDatabaseUrlError: the URL is malformed or names another backend.
         DatabaseUnavailableError: the database cannot be reached (or the SQLite file is missing).
         SchemaVersionError: the schema is not at :func:`head_revision`; run :func:`upgrade`.
     """
     target = parse_url(url)
     keyring = _keyring(audit_keyring, audit_key_file)
+    data_keys = _data_keyring(data_keyring, data_key_file)
     if target.is_sqlite and not target.sqlite_path.is_file():
         from spo_tracker.errors import DatabaseUnavailableError
 
@@ -203,7 +254,7 @@ def connect(
     except SpoTrackerError:
         engine.dispose()
         raise
-    return SqlStore(engine, target, clock=clock, keyring=keyring)
+    return SqlStore(engine, target, clock=clock, keyring=keyring, data_keyring=data_keys)
 
 
 def upgrade(
@@ -212,22 +263,29 @@ def upgrade(
     revision: str = "head",
     audit_keyring: AuditKeyring | None = None,
     audit_key_file: str | os.PathLike[str] | None = None,
+    data_keyring: DataKeyring | None = None,
+    data_key_file: str | os.PathLike[str] | None = None,
 ) -> str:
     """Create or migrate the database at ``url`` to ``revision``; returns the revision reached.
 
     A SQLite file is created if missing (its folder must exist). The genesis entry
-    of the audit trail is sealed with the audit key, found as :func:`connect` finds it.
+    of the audit trail is sealed with the audit key, found as :func:`connect` finds it;
+    restricted details stored in plaintext by an older release are encrypted with the
+    data key (migration 0010), found the same way.
 
     Raises:
         AuditKeyError: the key file or variable does not give a usable key.
+        DataKeyError: the data key file or variable does not give a usable key, or the
+            database holds restricted details to encrypt and no data key is given.
         InvalidDatabaseUrlError: the URL is malformed or names another backend.
         DatabaseUnavailableError: the database cannot be reached.
     """
     target = parse_url(url)
     keyring = _keyring(audit_keyring, audit_key_file)
+    data_keys = _data_keyring(data_keyring, data_key_file)
     engine = make_engine(target)
     try:
-        run_upgrade(engine, target, revision, keyring=keyring)
+        run_upgrade(engine, target, revision, keyring=keyring, data_keyring=data_keys)
         return current_revision(engine, target) or ""
     finally:
         engine.dispose()

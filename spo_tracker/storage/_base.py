@@ -14,13 +14,14 @@ import contextlib
 import datetime as _dt
 import functools
 import hashlib
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
 import attrs
 import pendulum
 
+from spo_tracker.clock import Clock
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
@@ -30,6 +31,7 @@ from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.ownership import CaseOwner
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails, Withheld
+from spo_tracker.domain.retention import RetentionReview
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware, instant_before
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
@@ -73,9 +75,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-#: A clock: returns the current aware instant. Stores take one; the library never reads the time.
-Clock = Callable[[], _dt.datetime]
 
 
 class ScannedIncident(NamedTuple):
@@ -167,6 +166,9 @@ class PendingEvent:
 
 class Records(Protocol):
     """The primitive operations a backend provides inside one transaction."""
+
+    def shred_person_key(self, person_id: str) -> bool:
+        """Destroy the protected person's key (crypto-shredding); whether one was destroyed."""
 
     def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
         """The stored object and its revision, or ``None``; ``lock`` holds it for an update."""
@@ -835,8 +837,8 @@ class UnitOfWork(abc.ABC):
 
     Attributes:
         defendants, protected_persons, incidents, orders, applications,
-            notification_duties, breach_reviews, alerts, compliance, case_owners: the
-            repositories.
+            notification_duties, breach_reviews, alerts, compliance, case_owners,
+            retention_reviews: the repositories.
         actor: who is acting (on every audit entry).
     """
 
@@ -877,6 +879,9 @@ class UnitOfWork(abc.ABC):
         self.alerts: Repository[Alert] = Repository(self, MAPPERS[Alert])
         self.compliance = ComplianceRepository(self, MAPPERS[ComplianceRecord])
         self.case_owners: Repository[CaseOwner] = Repository(self, MAPPERS[CaseOwner])
+        self.retention_reviews: Repository[RetentionReview] = Repository(
+            self, MAPPERS[RetentionReview]
+        )
 
     def __enter__(self) -> UnitOfWork:
         self._open = True

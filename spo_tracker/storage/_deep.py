@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from spo_tracker.errors import (
     AuditKeyError,
+    DetailsDisposedError,
     InvalidValueError,
     OutputWriteError,
     StoredRecordError,
@@ -69,6 +70,8 @@ class BulkTally:
 
 
 _CHUNK: Final = 500
+#: The text of a record that cannot be recomputed: a person whose key was destroyed.
+DISPOSED: Final = b""
 
 
 class Expected:
@@ -137,7 +140,7 @@ def deep_findings(
     session = Session(store.engine)
     try:
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
-        records = SqlRecords(session, store.url.shown)
+        records = SqlRecords(session, store.url.shown, data_keyring=store.data_keyring)
         for mapper in MAPPERS.values():
             _check_kind(session, records, mapper, expected, keyring, findings, unchecked)
         _check_batches(session, store.url.is_sqlite, expected, keyring, findings, unchecked)
@@ -200,6 +203,9 @@ def _check_kind(
                     unchecked[why] = unchecked.get(why, 0) + 1
             elif text is None:
                 findings.append(f"{kind} {key!r}: cannot be read (edited so it breaks a rule)")
+            elif text is DISPOSED:
+                why = f"{kind} records whose restricted details were disposed of"
+                unchecked[why] = unchecked.get(why, 0) + 1
             else:
                 _compare(digest, text, keyring, f"{kind} {key!r}", findings)
     _check_tally(kind, stored, expected, findings)
@@ -258,16 +264,23 @@ def _unaudited(kind: str, expected: Expected) -> str | None:
 def _texts(
     records: SqlRecords, mapper: Mapper[Any], keys: list[str]
 ) -> Iterator[tuple[str, bytes | None]]:
-    """Each record's canonical text (``None``: it no longer reads as a record)."""
+    """Each record's canonical text (``None``: it no longer reads as a record; ``b""``: a
+    protected person whose details were disposed of, whose digest cannot be recomputed).
+
+    Raises:
+        DataKeyError: a protected person's details are sealed and the data key is missing.
+    """
     try:
         found = records.load_many(mapper, keys)
-    except StoredRecordError:
+    except (StoredRecordError, DetailsDisposedError):
         found = {}
         for key in keys:
             try:
                 found.update(records.load_many(mapper, [key]))
             except StoredRecordError:
                 yield key, None
+            except DetailsDisposedError:
+                yield key, DISPOSED
     for key, obj in found.items():
         yield key, _codec.canonical_json(_codec.dump(obj, type(obj))).encode()
 

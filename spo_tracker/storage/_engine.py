@@ -34,6 +34,7 @@ from spo_tracker.errors import (
     DuplicateRecordError,
     InvalidDatabaseUrlError,
 )
+from spo_tracker.storage._crypto import DataKeyring
 from spo_tracker.storage._files import make_private
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._stored import read_json
@@ -273,9 +274,16 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         "synchronous=NORMAL",
         "foreign_keys=ON",
         f"busy_timeout={int(BUSY_TIMEOUT_S * 1000)}",
+        # Deleted and overwritten content is zeroed, not left in free pages: a destroyed
+        # person's key and replaced plaintext are gone from the file's bytes.
+        "secure_delete=ON",
         # 32 MiB of page cache (the default is 2 MiB): the incident indexes of a force's
         # year stay in memory while a bulk ingest updates them.
         "cache_size=-32768",
+        # Freed space is overwritten with zeros, so a value erased by disposal (a
+        # protected person's name, an address) leaves no bytes behind in the file
+        # (MoPI disposal; see docs/retention.md). It costs a little on deletes.
+        "secure_delete=ON",
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
@@ -312,23 +320,54 @@ def current_revision(engine: Engine, target: DatabaseUrl) -> str | None:
 
 
 def run_upgrade(
-    engine: Engine, target: DatabaseUrl, revision: str, *, keyring: AuditKeyring | None = None
+    engine: Engine,
+    target: DatabaseUrl,
+    revision: str,
+    *,
+    keyring: AuditKeyring | None = None,
+    data_keyring: DataKeyring | None = None,
 ) -> None:
     """Migrate the database to ``revision`` in one transaction (``keyring`` seals the
-    genesis entry that migration 0008 writes)."""
+    genesis entry that migration 0008 writes; ``data_keyring`` encrypts the restricted
+    details that migration 0010 seals)."""
     config = _alembic_config()
     with translating(target.shown), engine.begin() as conn:
         config.attributes["connection"] = conn
         config.attributes["audit_keyring"] = keyring
+        config.attributes["data_keyring"] = data_keyring
         command.upgrade(config, revision)
+    _checkpoint_wal(engine, target)
 
 
-def run_downgrade(engine: Engine, target: DatabaseUrl, revision: str) -> None:
-    """Migrate the database back to ``revision`` (``base`` removes the schema)."""
+def run_downgrade(
+    engine: Engine,
+    target: DatabaseUrl,
+    revision: str,
+    *,
+    data_keyring: DataKeyring | None = None,
+) -> None:
+    """Migrate the database back to ``revision`` (``base`` removes the schema;
+    ``data_keyring`` decrypts restricted details when going below 0010)."""
     config = _alembic_config()
     with translating(target.shown), engine.begin() as conn:
         config.attributes["connection"] = conn
+        config.attributes["data_keyring"] = data_keyring
         command.downgrade(config, revision)
+
+
+def _checkpoint_wal(engine: Engine, target: DatabaseUrl) -> None:
+    """On SQLite, copy the write-ahead log into the file and truncate it: a migration that
+    replaced plaintext (0010) leaves none of it in the ``-wal`` file."""
+    if not target.is_sqlite:
+        return
+    with translating(target.shown):
+        raw = engine.raw_connection()  # no BEGIN: a checkpoint runs outside a transaction
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.close()
+        finally:
+            raw.close()
 
 
 #: Deadlock, serialization failure, lock not available, statement timeout: a retry may pass.

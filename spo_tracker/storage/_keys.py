@@ -17,6 +17,10 @@ detectable, so a key others may have copied proves nothing. Errors about a key
 never quote text from a line that failed to parse: with the columns swapped,
 the "key id" is the secret. A key id of 32 or more hexadecimal digits is
 refused for the same reason (it looks like a secret).
+
+The data keys that wrap protected persons' keys (:mod:`spo_tracker.storage._crypto`)
+are kept the same way and read by the same functions (:func:`parse_key_text`,
+:func:`read_key_file`, :func:`env_key`), which raise the error type they are given.
 """
 
 from __future__ import annotations
@@ -33,15 +37,20 @@ from typing import Final
 
 import attrs
 
-from spo_tracker.errors import AuditKeyError
+from spo_tracker.errors import AuditKeyError, DataKeyError
 
 __all__ = [
     "KEY_ENV",
     "KEY_FILE_ENV",
     "AuditKey",
     "AuditKeyring",
+    "check_unique",
+    "env_key",
     "keyring_from_environment",
+    "new_data_key_line",
     "new_key_line",
+    "parse_key_text",
+    "read_key_file",
 ]
 
 KEY_ENV: Final = "SPO_TRACKER_AUDIT_KEY"
@@ -72,12 +81,24 @@ class AuditKey:
         return hmac.new(self.secret, message.encode(), hashlib.sha256).hexdigest()
 
 
-def _key(key_id: str, secret_hex: str, source: str) -> AuditKey:
+def _key(
+    key_id: str,
+    secret_hex: str,
+    source: str,
+    *,
+    error: type[AuditKeyError | DataKeyError] = AuditKeyError,
+    exact: int | None = None,
+) -> tuple[str, bytes]:
+    """A checked ``(key id, secret)``; ``exact`` asks for a secret of exactly that many bytes.
+
+    Raises:
+        AuditKeyError, DataKeyError (``error``): naming ``source``, never the line's text.
+    """
     # Nothing from a line that fails is quoted: it may be the secret (columns swapped).
     if not _KEY_ID.fullmatch(key_id):
-        raise AuditKeyError(None, source, "a key id is 1 to 64 letters, digits, '.', '_' or '-'")
+        raise error(None, source, "a key id is 1 to 64 letters, digits, '.', '_' or '-'")
     if _SECRET_LIKE.fullmatch(key_id):
-        raise AuditKeyError(
+        raise error(
             None,
             source,
             "the key id looks like a secret (32 or more hex digits); are the "
@@ -86,12 +107,82 @@ def _key(key_id: str, secret_hex: str, source: str) -> AuditKey:
     try:
         secret = bytes.fromhex(secret_hex)
     except ValueError:
-        raise AuditKeyError(None, source, "the secret is not hexadecimal") from None
+        raise error(None, source, "the secret is not hexadecimal") from None
+    if exact is not None and len(secret) != exact:
+        raise error(None, source, f"the secret is {len(secret)} bytes; give exactly {exact}")
     if len(secret) < MIN_SECRET_BYTES:
-        raise AuditKeyError(
+        raise error(
             None, source, f"the secret is {len(secret)} bytes; give {MIN_SECRET_BYTES} or more"
         )
-    return AuditKey(key_id, secret)
+    return key_id, secret
+
+
+def parse_key_text(
+    text: str, *, source: str, error: type[AuditKeyError | DataKeyError], exact: int | None = None
+) -> list[tuple[str, bytes]]:
+    """The ``(key id, secret)`` pairs of key-file text: ``<key id> <hex secret>`` a line,
+    oldest first; blank lines and lines starting with ``#`` are skipped.
+
+    Raises:
+        AuditKeyError, DataKeyError (``error``): naming ``source`` and the line (never the
+            secret), or saying the text holds no key.
+    """
+    keys = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        parts = stripped.split()
+        where = f"{source} line {number}"
+        if len(parts) != 2:
+            raise error(None, where, "write '<key id> <secret as hex>'")
+        keys.append(_key(parts[0], parts[1], where, error=error, exact=exact))
+    if not keys:
+        raise error(None, source, "no key in it")
+    return keys
+
+
+def read_key_file(
+    path: str | os.PathLike[str], *, error: type[AuditKeyError | DataKeyError]
+) -> str:
+    """A key file's text, once its mode and owner are checked.
+
+    Raises:
+        AuditKeyError, DataKeyError (``error``): the file cannot be read, is not a regular
+            file, is open to other users or owned by another user.
+    """
+    try:
+        return _read_private(Path(path), error)
+    except (OSError, UnicodeDecodeError) as failure:
+        reason = getattr(failure, "strerror", None) or type(failure).__name__
+        raise error(None, str(path), f"cannot read the key file: {reason}") from None
+
+
+def env_key(
+    value: str, *, name: str, error: type[AuditKeyError | DataKeyError], exact: int | None = None
+) -> tuple[str, bytes]:
+    """The key in an environment variable's value, ``<key id>:<hex secret>``.
+
+    Raises:
+        AuditKeyError, DataKeyError (``error``): naming the variable, never its value.
+    """
+    key_id, colon, secret = value.partition(":")
+    if not colon:
+        raise error(None, name, "write '<key id>:<secret as hex>'")
+    return _key(key_id, secret, name, error=error, exact=exact)
+
+
+def check_unique(key_ids: list[str], error: type[AuditKeyError | DataKeyError]) -> None:
+    """A keyring holds at least one key, each id once.
+
+    Raises:
+        AuditKeyError, DataKeyError (``error``): no key, or an id appears twice.
+    """
+    if not key_ids:
+        raise error(None, "keyring", "a keyring holds at least one key")
+    for key_id in key_ids:
+        if key_ids.count(key_id) > 1:
+            raise error(key_id, "keyring", "this key id appears twice")
 
 
 @attrs.frozen
@@ -105,12 +196,7 @@ class AuditKeyring:
     keys: tuple[AuditKey, ...]
 
     def __attrs_post_init__(self) -> None:
-        if not self.keys:
-            raise AuditKeyError(None, "keyring", "a keyring holds at least one key")
-        ids = [k.key_id for k in self.keys]
-        for key_id in ids:
-            if ids.count(key_id) > 1:
-                raise AuditKeyError(key_id, "keyring", "this key id appears twice")
+        check_unique([k.key_id for k in self.keys], AuditKeyError)
 
     @property
     def current(self) -> AuditKey:
@@ -129,19 +215,8 @@ class AuditKeyring:
         Raises:
             AuditKeyError: naming ``source`` and the line (never the secret).
         """
-        keys = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            stripped = line.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            parts = stripped.split()
-            where = f"{source} line {number}"
-            if len(parts) != 2:
-                raise AuditKeyError(None, where, "write '<key id> <secret as hex>'")
-            keys.append(_key(parts[0], parts[1], where))
-        if not keys:
-            raise AuditKeyError(None, source, "no key in it")
-        return cls(tuple(keys))
+        keys = parse_key_text(text, source=source, error=AuditKeyError)
+        return cls(tuple(AuditKey(*key) for key in keys))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> AuditKeyring:
@@ -152,15 +227,10 @@ class AuditKeyring:
                 other users (group or other permission bits) or owned by another user,
                 or a line is not a key.
         """
-        try:
-            text = _read_private(Path(path))
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or type(error).__name__
-            raise AuditKeyError(None, str(path), f"cannot read the key file: {reason}") from None
-        return cls.from_text(text, source=str(path))
+        return cls.from_text(read_key_file(path, error=AuditKeyError), source=str(path))
 
 
-def _read_private(path: Path) -> str:
+def _read_private(path: Path, error: type[AuditKeyError | DataKeyError]) -> str:
     """The key file's text, read from one descriptor whose mode and owner were checked.
 
     Raises:
@@ -172,16 +242,16 @@ def _read_private(path: Path) -> str:
         found = os.fstat(fd)
         mode = stat.S_IMODE(found.st_mode)
         if not stat.S_ISREG(found.st_mode):
-            raise AuditKeyError(None, str(path), "the key file is not a regular file")
+            raise error(None, str(path), "the key file is not a regular file")
         if mode & _OTHERS:
-            raise AuditKeyError(
+            raise error(
                 None,
                 str(path),
                 f"the key file is open to other users (mode {mode:04o}); make it owner-only "
                 f"(chmod 600) and, if others could have read it, rotate the key",
             )
         if hasattr(os, "geteuid") and found.st_uid != os.geteuid():
-            raise AuditKeyError(None, str(path), "the key file belongs to another user")
+            raise error(None, str(path), "the key file belongs to another user")
         chunks = []
         while chunk := os.read(fd, 65536):
             chunks.append(chunk)
@@ -203,10 +273,7 @@ def keyring_from_environment(environ: Mapping[str, str]) -> AuditKeyring | None:
     value = environ.get(KEY_ENV)
     if not value:
         return None
-    key_id, colon, secret = value.partition(":")
-    if not colon:
-        raise AuditKeyError(None, KEY_ENV, "write '<key id>:<secret as hex>'")
-    return AuditKeyring((_key(key_id, secret, KEY_ENV),))
+    return AuditKeyring((AuditKey(*env_key(value, name=KEY_ENV, error=AuditKeyError)),))
 
 
 def new_key_line(key_id: str) -> str:
@@ -217,4 +284,15 @@ def new_key_line(key_id: str) -> str:
     """
     line = f"{key_id} {secrets.token_hex(MIN_SECRET_BYTES)}"
     _key(key_id, line.split()[1], "new key")
+    return line
+
+
+def new_data_key_line(key_id: str) -> str:
+    """A new data-key-file line with a random 32-byte secret (append it, then rotate).
+
+    Raises:
+        DataKeyError: ``key_id`` is not a valid key id.
+    """
+    line = f"{key_id} {secrets.token_hex(MIN_SECRET_BYTES)}"
+    _key(key_id, line.split()[1], "new key", error=DataKeyError)
     return line

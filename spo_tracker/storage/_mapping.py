@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 import pendulum
@@ -48,10 +48,12 @@ from spo_tracker.domain.people import (
     RestrictedDetails,
     SexOffenderRegistration,
 )
+from spo_tracker.domain.retention import RetentionReview
 from spo_tracker.domain.statutory_time import DayPeriod
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import _codec
-from spo_tracker.storage._stored import READ_ERRORS, refused
+from spo_tracker.storage._crypto import PersonKeys
+from spo_tracker.storage._stored import READ_ERRORS, read_json, refused
 from spo_tracker.storage._tables import (
     AlertRow,
     ApplicationRow,
@@ -70,6 +72,7 @@ from spo_tracker.storage._tables import (
     OrderVersionRow,
     ProtectedPersonRow,
     RestrictedDetailsRow,
+    RetentionReviewRow,
 )
 from spo_tracker.storage._types import in_zone, zone_name
 
@@ -83,6 +86,7 @@ __all__ = [
     "Mapper",
     "OrderMapper",
     "ProtectedPersonMapper",
+    "RetentionReviewMapper",
     "RowSet",
     "SubjectMapper",
     "identity_from_key",
@@ -182,6 +186,11 @@ class Mapper(Generic[T]):
         """The revision the domain object carries, if it carries one."""
         return int(getattr(obj, "revision")) if self.revisioned else None  # noqa: B009
 
+    def bound(self, keys: PersonKeys | None) -> Mapper[T]:
+        """This mapper for one unit of work, with its persons' keys (itself, unless the
+        aggregate holds sealed details)."""
+        return self
+
     def from_domain(self, obj: T, revision: int) -> RowSet:
         """The rows that store ``obj`` at ``revision``."""
         raise NotImplementedError
@@ -231,8 +240,46 @@ class Mapper(Generic[T]):
         return {"created": self.snapshot(obj)}
 
 
-class DefendantMapper(Mapper[Defendant]):
+#: What the audit trail holds in place of a personal value (a name, free text, an identity).
+WITHHELD: Final = "recorded (personal data: not written to the audit trail)"
+#: What it holds when a personal value changed.
+CHANGED: Final = "changed (personal data: not written to the audit trail)"
+
+
+class PersonalDataMapper(Mapper[T]):
+    """A mapper whose audit entries never carry personal values (release 0011 on).
+
+    The fields named in ``personal`` (names, identities, addresses, free text) are
+    written to the audit trail as :data:`WITHHELD` (or left out when empty), and a
+    change to one as :data:`CHANGED`: the trail records that a value was recorded or
+    changed, by whom and when, never the value. The trail is hash-chained and cannot
+    be edited, so this is what lets disposal erase a person's data everywhere: after
+    disposal nothing of the value remains in the trail to erase (see docs/retention.md).
+    """
+
+    personal: ClassVar[tuple[str, ...]] = ()
+
+    def snapshot(self, obj: T) -> dict[str, Any]:
+        dumped = dict(_codec.dump(obj, type(obj)))
+        for field in self.personal:
+            if dumped.get(field) not in (None, "", [], ()):
+                dumped[field] = WITHHELD
+        return dumped
+
+    def audit_diff(self, before: T, after: T) -> dict[str, Any]:
+        from spo_tracker.storage._audit import diff
+
+        changes = diff(self.snapshot(before), self.snapshot(after))
+        for field in self.personal:
+            if getattr(before, field) != getattr(after, field):
+                changes[field] = CHANGED
+        return changes
+
+
+class DefendantMapper(PersonalDataMapper[Defendant]):
     """A defendant with names, address history, linked identities and SOA registration."""
+
+    personal = ("names", "date_of_birth", "addresses", "identities")
 
     kind = "defendant"
     domain = Defendant
@@ -332,7 +379,14 @@ _REDACTED = "restricted details changed (their contents are not written to the a
 
 
 class ProtectedPersonMapper(Mapper[ProtectedPerson]):
-    """A protected person; the restricted details go to their own table."""
+    """A protected person; the restricted details go to their own table, sealed under the
+    person's own key (:mod:`spo_tracker.storage._crypto`).
+
+    The mapper in :data:`MAPPERS` has no keys: the SQL store binds one to its unit of
+    work's :class:`~spo_tracker.storage._crypto.PersonKeys` (:meth:`Mapper.bound`).
+    Details are sealed and opened outside the domain checks, so that a key problem is a
+    :class:`~spo_tracker.errors.DataKeyError`, never a stored-record error.
+    """
 
     kind = "protected_person"
     domain = ProtectedPerson
@@ -342,29 +396,64 @@ class ProtectedPersonMapper(Mapper[ProtectedPerson]):
     children = (ChildSpec(RestrictedDetailsRow, ("person_id",)),)
     restricted = True
 
+    def __init__(self, keys: PersonKeys | None = None) -> None:
+        self._keys = keys
+
+    def bound(self, keys: PersonKeys | None) -> Mapper[ProtectedPerson]:
+        return ProtectedPersonMapper(keys)
+
+    def _person_keys(self) -> PersonKeys:
+        if self._keys is None:
+            return PersonKeys(None, None)  # raises DataKeyError, naming the missing key
+        return self._keys
+
     def from_domain(self, obj: ProtectedPerson, revision: int) -> RowSet:
-        details = _codec.dump(obj.restricted, RestrictedDetails)
-        restricted = RestrictedDetailsRow(
-            person_id=obj.person_id, address=details["address"], places=details["places"]
-        )
+        sealed = None
+        if obj.restricted != RestrictedDetails():
+            text = _codec.canonical_json(_codec.dump(obj.restricted, RestrictedDetails))
+            sealed = self._person_keys().seal(obj.person_id, text.encode())
+        restricted = RestrictedDetailsRow(person_id=obj.person_id, sealed=sealed)
         root = ProtectedPersonRow(person_id=obj.person_id, name=obj.name, revision=revision)
         return RowSet(root, {RestrictedDetailsRow: [restricted]})
 
-    def to_domain(self, rows: RowSet) -> ProtectedPerson:
-        root: ProtectedPersonRow = rows.root
+    def _opened(self, rows: RowSet) -> bytes | None:
+        """The plaintext of the stored details (``None``: none recorded).
+
+        Raises:
+            DataKeyError: no data key, or the details do not open.
+            DetailsDisposedError: the person's key was destroyed.
+        """
         found = rows.of(RestrictedDetailsRow)
+        if not found or found[0].sealed is None:
+            return None
+        return self._person_keys().open(rows.root.person_id, found[0].sealed)
+
+    def from_rows(self, rows: RowSet) -> ProtectedPerson:
+        opened = self._opened(rows)  # a key problem is raised as it is
+        try:
+            return self._build(rows.root, opened)
+        except READ_ERRORS as error:
+            failure = error
+        raise refused(self.kind, rows.root.person_id, failure)
+
+    def to_domain(self, rows: RowSet) -> ProtectedPerson:
+        return self._build(rows.root, self._opened(rows))
+
+    @staticmethod
+    def _build(root: ProtectedPersonRow, opened: bytes | None) -> ProtectedPerson:
         restricted = RestrictedDetails()
-        if found:
-            data = {"address": found[0].address, "places": found[0].places}
-            restricted = _codec.load(data, RestrictedDetails)
+        if opened is not None:
+            restricted = _codec.load(read_json(opened), RestrictedDetails)
         return ProtectedPerson(person_id=root.person_id, name=root.name, restricted=restricted)
 
     def snapshot(self, obj: ProtectedPerson) -> dict[str, Any]:
-        # The audit trail names the change, never the whereabouts.
-        return {"person_id": obj.person_id, "name": obj.name}
+        # The audit trail names the change, never the name or the whereabouts.
+        return {"person_id": obj.person_id, "name": WITHHELD}
 
     def audit_diff(self, before: ProtectedPerson, after: ProtectedPerson) -> dict[str, Any]:
         changes = super().audit_diff(before, after)
+        if before.name != after.name:
+            changes["name"] = CHANGED
         if before.restricted != after.restricted:
             changes["restricted"] = _REDACTED
         return changes
@@ -379,11 +468,13 @@ class ProtectedPersonMapper(Mapper[ProtectedPerson]):
     def holds_restricted(rows: RowSet) -> bool:
         """Whether the stored restricted compartment has anything in it."""
         found = rows.of(RestrictedDetailsRow)
-        return bool(found) and (found[0].address is not None or bool(found[0].places))
+        return bool(found) and found[0].sealed is not None
 
 
-class IncidentMapper(Mapper[Incident]):
+class IncidentMapper(PersonalDataMapper[Incident]):
     """An incident, as one flat row (the same shape bulk ingest writes)."""
+
+    personal = ("actor", "location", "summary", "evidence_refs")
 
     kind = "incident"
     domain = Incident
@@ -767,6 +858,53 @@ class ComplianceMapper(Mapper[ComplianceRecord]):
         return [("order", obj.order_id), ("defendant", obj.defendant_id)]
 
 
+class RetentionReviewMapper(Mapper[RetentionReview]):
+    """A retention decision on a case, as one flat row (migration 0011)."""
+
+    kind = "retention_review"
+    domain = RetentionReview
+    root = RetentionReviewRow
+    key_column = "review_id"
+    key_column_on_children = "review_id"
+
+    def from_domain(self, obj: RetentionReview, revision: int) -> RowSet:
+        return RowSet(
+            RetentionReviewRow(
+                review_id=obj.review_id,
+                case_id=obj.case_id,
+                decision=obj.decision.value,
+                category=obj.category,
+                reason=obj.reason,
+                decided_by=obj.decided_by,
+                role=obj.role,
+                decided_at=obj.decided_at,
+                decided_at_tz=zone_name(obj.decided_at),
+                next_review=obj.next_review,
+                revision=revision,
+            )
+        )
+
+    def to_domain(self, rows: RowSet) -> RetentionReview:
+        r: RetentionReviewRow = rows.root
+        return RetentionReview(
+            review_id=r.review_id,
+            case_id=r.case_id,
+            decision=r.decision,
+            reason=r.reason,
+            category=r.category,
+            decided_at=in_zone(r.decided_at, r.decided_at_tz),
+            decided_by=r.decided_by,
+            role=r.role,
+            next_review=_day(r.next_review),
+        )
+
+    def check_update(self, before: RetentionReview, after: RetentionReview) -> None:
+        """A recorded decision is never rewritten (MoPI: each decision stays on record)."""
+        raise InvalidValueError(
+            "retention review", before.review_id, "a recorded decision is never rewritten"
+        )
+
+
 MAPPERS: dict[type, Mapper[Any]] = {
     Defendant: DefendantMapper(),
     ProtectedPerson: ProtectedPersonMapper(),
@@ -810,6 +948,7 @@ MAPPERS: dict[type, Mapper[Any]] = {
         "order_id",
         {"officer": lambda c: c.officer, "unit": lambda c: c.unit, "force": lambda c: c.force},
     ),
+    RetentionReview: RetentionReviewMapper(),
     Alert: AlertMapper(
         "alert",
         Alert,

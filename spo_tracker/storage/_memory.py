@@ -19,10 +19,11 @@ import attrs
 import pendulum
 
 from spo_tracker.domain.incidents import Incident
-from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
 from spo_tracker.errors import (
     ConcurrencyConflictError,
     ConstraintViolationError,
+    DetailsDisposedError,
     DuplicateRecordError,
     NotFoundError,
 )
@@ -54,6 +55,9 @@ _EPOCH: Final = pendulum.datetime(1970, 1, 1, tz="UTC")
 
 #: The ``(kind, column)`` lookups :meth:`Records.find` answers from an index, not a scan
 #: of the whole state (compliance records by order, for the dated checks, and by defendant).
+#: The record kind of protected persons, and the marker of one whose key was destroyed.
+_PERSON: Final = "protected_person"
+_SHREDDED: Final = "person_key_destroyed"
 _INDEXED: Final = (("compliance_record", "order_id"), ("compliance_record", "defendant_id"))
 
 
@@ -231,7 +235,28 @@ class _MemoryRecords:
         self._uow = uow
 
     def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
-        return self._uow._work.get((mapper.kind, key))
+        found = self._uow._work.get((mapper.kind, key))
+        if found is not None:
+            self._refuse_disposed(mapper, key, found[0])
+        return found
+
+    def _refuse_disposed(self, mapper: Mapper[Any], key: str, obj: Any) -> None:
+        """As the SQL store: a person whose key was destroyed has unreadable details."""
+        if (
+            mapper.kind == _PERSON
+            and (_SHREDDED, key) in self._uow._work
+            and obj.restricted != RestrictedDetails()
+        ):
+            raise DetailsDisposedError(key)
+
+    def shred_person_key(self, person_id: str) -> bool:
+        key = (_SHREDDED, person_id)
+        if key in self._uow._work:
+            return False
+        self._uow._work[key] = (person_id, 1)
+        self._uow._bases.setdefault(key, None)
+        person = self._uow._work.get((_PERSON, person_id))
+        return person is not None and person[0].restricted != RestrictedDetails()
 
     def _check_references(self, mapper: Mapper[Any], obj: Any) -> None:
         # The same rule the SQL schema's foreign keys enforce.
@@ -301,7 +326,10 @@ class _MemoryRecords:
 
     def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
         work, kind = self._uow._work, mapper.kind
-        return {key: work[(kind, key)][0] for key in keys if (kind, key) in work}
+        found = {key: work[(kind, key)][0] for key in keys if (kind, key) in work}
+        for key, obj in found.items():
+            self._refuse_disposed(mapper, key, obj)
+        return found
 
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
         kind, work = mapper.kind, self._uow._work

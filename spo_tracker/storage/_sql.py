@@ -47,6 +47,7 @@ from spo_tracker.storage._base import (
     UnitOfWork,
 )
 from spo_tracker.storage._consult import people_of
+from spo_tracker.storage._crypto import DataKeyring, PersonKeys
 from spo_tracker.storage._digests import batch_bytes, digest_bytes
 from spo_tracker.storage._engine import DatabaseUrl, translate, translating
 from spo_tracker.storage._keys import AuditKeyring
@@ -99,13 +100,32 @@ def _pk(row: SQLModel) -> tuple[Any, ...]:
     return tuple(getattr(row, c.name) for c in _table(type(row)).primary_key.columns)
 
 
+def _has_append_only(mapper: Mapper[Any]) -> bool:
+    return any(spec.append_only for spec in mapper.children)
+
+
 class SqlRecords:
     """The record operations of one SQL transaction (a SQLModel session)."""
 
-    def __init__(self, session: Session, url: str, keyring: AuditKeyring | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        url: str,
+        keyring: AuditKeyring | None = None,
+        data_keyring: DataKeyring | None = None,
+    ) -> None:
         self._session = session
         self._url = url
         self._keyring = keyring
+        self.person_keys = PersonKeys(session, data_keyring)
+
+    def shred_person_key(self, person_id: str) -> bool:
+        with translating(self._url, kind="protected_person", key=person_id):
+            return self.person_keys.shred(person_id)
+
+    def _bind(self, mapper: Mapper[Any]) -> Mapper[Any]:
+        """``mapper`` with this transaction's persons' keys (for sealed details)."""
+        return mapper.bound(self.person_keys)
 
     def _rows(self, mapper: Mapper[Any], key: str, *, lock: bool) -> RowSet | None:
         root = _table(mapper.root)
@@ -128,6 +148,7 @@ class SqlRecords:
         return RowSet(found, children)
 
     def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
+        mapper = self._bind(mapper)
         with translating(self._url, kind=mapper.kind, key=key):
             rows = self._rows(mapper, key, lock=lock)
         if rows is None:
@@ -135,6 +156,7 @@ class SqlRecords:
         return mapper.from_rows(rows), int(rows.root.revision)
 
     def insert_aggregates(self, mapper: Mapper[Any], items: Sequence[tuple[Any, int]]) -> None:
+        mapper = self._bind(mapper)
         keys = [mapper.key(obj) for obj, _ in items]
         with translating(self._url, kind=mapper.kind, key=keys[0] if len(keys) == 1 else None):
             self._refuse_stored(mapper, keys)
@@ -229,8 +251,11 @@ class SqlRecords:
     def replace(
         self, mapper: Mapper[Any], before: Any, after: Any, expected: int, revision: int
     ) -> None:
+        mapper = self._bind(mapper)
         key = mapper.key(after)
-        old, new = mapper.from_domain(before, expected), mapper.from_domain(after, revision)
+        # Only append-only children are compared with the old rows (never sealed details).
+        old = mapper.from_domain(before, expected) if _has_append_only(mapper) else RowSet(None)
+        new = mapper.from_domain(after, revision)
         root = _table(mapper.root)
         if mapper.references(after) != mapper.references(before):
             # Not every reference has a foreign key (an order's application): check anew.
@@ -311,12 +336,15 @@ class SqlRecords:
         self._insert_rows(mapper.kind, {mapper.root: rows})
 
     def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
+        mapper = self._bind(mapper)
         table = _table(mapper.root)
         column, found = table.c[mapper.key_column], {}
         unique = list(dict.fromkeys(keys))
         with translating(self._url, kind=mapper.kind):
             for start in range(0, len(unique), 500):
                 part = unique[start : start + 500]
+                if mapper.restricted:
+                    self.person_keys.preload(part)
                 roots = self._session.execute(select(table).where(column.in_(part))).all()
                 children = {s.table: self._children(mapper, s, part) for s in mapper.children}
                 for row in roots:
@@ -573,7 +601,9 @@ class SqlUnitOfWork(UnitOfWork):
 
     def _begin(self) -> None:
         self._session = Session(self._store.engine, autoflush=False, expire_on_commit=False)
-        self._recs = SqlRecords(self._session, self._store.url.shown, self._store.keyring)
+        self._recs = SqlRecords(
+            self._session, self._store.url.shown, self._store.keyring, self._store.data_keyring
+        )
 
     def _records(self) -> SqlRecords:
         self._require_open()
@@ -817,8 +847,10 @@ class SqlStore(Store):
         *,
         clock: Clock | None = None,
         keyring: AuditKeyring | None = None,
+        data_keyring: DataKeyring | None = None,
     ) -> None:
         super().__init__(clock=clock, keyring=keyring)
+        self.data_keyring = data_keyring
         self.engine = engine
         self.url = url
         sqlite = url.is_sqlite

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Column,
     ForeignKeyConstraint,
     Index,
+    LargeBinary,
     MetaData,
     Text,
     UniqueConstraint,
@@ -57,8 +58,10 @@ __all__ = [
     "OrderTermRow",
     "OrderVersionRow",
     "OutboxRow",
+    "PersonKeyRow",
     "ProtectedPersonRow",
     "RestrictedDetailsRow",
+    "RetentionReviewRow",
 ]
 
 NAMING_CONVENTION: Final = {
@@ -159,14 +162,27 @@ class ProtectedPersonRow(_Table, table=True):
 
 
 class RestrictedDetailsRow(_Table, table=True):
-    """The restricted compartment: address and places. Every read is audited."""
+    """The restricted compartment: address and places, sealed under the person's own key
+    (:mod:`spo_tracker.storage._crypto`); ``NULL`` when nothing is recorded. Every read is
+    audited."""
 
     __tablename__ = "protected_person_restricted"
     __table_args__ = (ForeignKeyConstraint(["person_id"], ["protected_persons.person_id"]),)
 
     person_id: str = Field(primary_key=True)
-    address: dict[str, Any] | None = _json(nullable=True)
-    places: list[Any] = _json()
+    sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary(), nullable=True))
+
+
+class PersonKeyRow(_Table, table=True):
+    """A protected person's key, wrapped by the data key ``kek_id`` (held outside the
+    database). Both ``NULL``: the key was destroyed (crypto-shredding). No foreign key: the
+    key is drawn before the person's row is written, and outlives nothing else."""
+
+    __tablename__ = "person_keys"
+
+    person_id: str = Field(primary_key=True)
+    kek_id: str | None = Field(default=None, nullable=True)
+    wrapped: bytes | None = Field(default=None, sa_column=Column(LargeBinary(), nullable=True))
 
 
 # -- incidents --------------------------------------------------------------------------
@@ -384,6 +400,31 @@ class ComplianceRecordRow(_Table, table=True):
     at_tz: str
     recorded_by: str | None = None
     note: str = _text()
+    revision: int
+
+
+# -- retention reviews (MoPI) -------------------------------------------------------------
+
+
+class RetentionReviewRow(_Table, table=True):
+    """One retention decision on a case (migration 0011): retain or dispose, why, who, when.
+
+    Decisions are never rewritten: each review is a new row, so the history of a
+    case's reviews stays (MoPI: record each retention decision).
+    """
+
+    __tablename__ = "retention_reviews"
+
+    review_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    decision: str
+    category: str
+    reason: str = _text()
+    decided_by: str
+    role: str
+    decided_at: _dt.datetime = _instant()
+    decided_at_tz: str
+    next_review: _dt.date | None = None
     revision: int
 
 

@@ -1,7 +1,7 @@
 """Layering: no module imports another package's private (``_``-prefixed) module.
 
 A private module is an implementation detail of its package; a service layer
-that only the command line can reach through one is what issue 10 removed.
+that only the command line can reach through one was removed when casework became public.
 The check walks every module of ``spo_tracker`` (migrations aside: Alembic
 loads them by path) and refuses, in a file outside package ``X``,
 ``from spo_tracker.X._y import ...``, ``import spo_tracker.X._y``,

@@ -15,7 +15,7 @@ import pytest
 from spo_tracker.cli import main
 from spo_tracker.demo import REPORT_FILES, SEED_MESSAGES, build_scenario
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
-from spo_tracker.reports import schema
+from spo_tracker.reports import report_schema
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_the_reports_validate_and_parse(demo: tuple[Path, str, str]) -> None:
     """JSON against its schema, CSV with the csv module, HTML with a row per alert."""
     folder = demo[0]
     doc = document(folder)
-    jsonschema.Draft202012Validator(schema()).validate(doc)
+    jsonschema.Draft202012Validator(report_schema()).validate(doc)
     text = (folder / REPORT_FILES["csv"]).read_text("utf-8")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [r["alert_id"] for r in rows] == [a["alert_id"] for a in doc["alerts"]]

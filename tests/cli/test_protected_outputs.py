@@ -13,7 +13,7 @@ import pytest
 
 from spo_tracker.cli import _outputs, _parser, main
 from spo_tracker.demo import REPORT_FILES
-from spo_tracker.storage import AuditKeyring, connect, verify
+from spo_tracker.storage import AuditKeyring, DataKeyring, connect, verify
 
 KEY_LINE = f"k1 {'11' * 32}\n"
 
@@ -53,7 +53,7 @@ def _path_options(parser: argparse.ArgumentParser, prefix: str = "") -> set[str]
 
 def test_every_command_that_writes_a_file_is_covered() -> None:
     """A new command with an output option must be added to these tests (and to _outputs)."""
-    assert _path_options(_parser()) == {*COMMANDS, "audit new-key", "demo"}
+    assert _path_options(_parser()) == {*COMMANDS, "audit new-key", "keys new-data-key", "demo"}
 
 
 @pytest.fixture
@@ -159,6 +159,28 @@ def test_new_key_appends_only_to_a_key_file(
     assert main(["audit", "new-key", "--key-id", "k3", "--to", str(fresh)]) == 0
 
 
+@pytest.mark.parametrize("target", ["database", "checkpoint", "report"])
+def test_a_new_data_key_appends_only_to_a_key_file(
+    target: str, sealed: tuple[str, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `audit new-key`: never into the database, a checkpoint or any other file."""
+    url, keys, db_file = sealed
+    head, report = db_file.with_name("head.json"), db_file.with_name("r.json")
+    assert main(COMMANDS["audit checkpoint"](url, str(keys), str(head))) == 0
+    assert main(COMMANDS["export"](url, str(keys), str(report))) == 0
+    out = {"database": db_file, "checkpoint": head, "report": report}[target]
+    before = out.read_bytes()
+    capsys.readouterr()
+    assert main(["keys", "new-data-key", "--key-id", "d2", "--to", str(out)]) == 2
+    assert f"cannot write {str(out)!r}: it is " in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert _intact(url, keys)
+    data_keys = db_file.with_name("data.keys")
+    assert main(["keys", "new-data-key", "--key-id", "d1", "--to", str(data_keys)]) == 0
+    assert main(["keys", "new-data-key", "--key-id", "d2", "--to", str(data_keys)]) == 0
+    assert [k.key_id for k in DataKeyring.from_file(data_keys).keys] == ["d1", "d2"]
+
+
 def test_new_key_refuses_the_open_database_by_name(
     sealed: tuple[str, Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -193,6 +215,8 @@ def test_outputs_lists_the_audit_targets() -> None:
     assert _outputs(assign) == []
     new_key = parser.parse_args(["audit", "new-key", "--key-id", "k", "--to", "f"])
     assert _outputs(new_key) == [("f", "key")]
+    new_data_key = parser.parse_args(["keys", "new-data-key", "--key-id", "k", "--to", "f"])
+    assert _outputs(new_data_key) == [("f", "key")]
 
 
 def test_a_pipe_as_an_output_is_not_read(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ naming it (exit 2); it is never skipped, since a skipped order or incident could
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from spo_tracker.cli import main
 from spo_tracker.storage import connect, upgrade
 from tests.storage import builders
-from tests.storage.conftest import ACTOR, fixed_clock
+from tests.storage.conftest import ACTOR, fixed_clock, plant_details
 
 AT = "2025-06-01T12:00:00Z"
 
@@ -112,11 +113,12 @@ def test_a_bad_protected_person_is_named_without_their_details(
     """A restricted place off the globe: the line names the person and the field, and quotes
     neither the place's label nor a coordinate."""
     url = _database(tmp_path)
-    _plant(
-        url,
-        "UPDATE protected_person_restricted SET places = "
-        """'[["3 Safe House Lane", {"lat": 95.25, "lon": -1.93}]]' WHERE person_id = 'P-1'""",
-    )
+    places = [["3 Safe House Lane", {"lat": 95.25, "lon": -1.93}]]
+    store = connect(url)
+    try:  # sealed under the person's key, as someone holding the data key could write it
+        plant_details(store, "P-1", json.dumps({"address": None, "places": places}))
+    finally:
+        store.close()
     code = main(["scan", "--at", AT, "--database", url])
     line = _error_line(code, capsys.readouterr().err)
     assert "stored protected_person 'P-1'" in line

@@ -12,7 +12,7 @@ from spo_tracker.events import (
     AppealDecided,
     DomainEvent,
     EventPublisher,
-    OrderEvent,
+    OrderDomainEvent,
     OrderQuashed,
     OrderServed,
     event_for,
@@ -35,16 +35,16 @@ def test_a_handler_gets_only_the_types_it_subscribed_to() -> None:
 
 
 def test_a_family_class_receives_its_members() -> None:
-    """AppealDecided receives OrderQuashed; OrderEvent every order event; DomainEvent all."""
+    """AppealDecided receives OrderQuashed; OrderDomainEvent every order event; DomainEvent all."""
     publisher = EventPublisher()
     decided, orders, everything = list[DomainEvent](), list[DomainEvent](), list[DomainEvent]()
     publisher.subscribe(decided.append, AppealDecided)
-    publisher.subscribe(orders.append, OrderEvent)
+    publisher.subscribe(orders.append, OrderDomainEvent)
     publisher.subscribe(everything.append, DomainEvent)
     for event in EVENTS:
         publisher.publish(event)
     assert QUASHED in decided
-    assert orders == [e for e in EVENTS if isinstance(e, OrderEvent)]
+    assert orders == [e for e in EVENTS if isinstance(e, OrderDomainEvent)]
     assert everything == EVENTS
 
 

@@ -18,7 +18,7 @@ from spo_tracker.events import (
     AppealDecided,
     DomainEvent,
     NotificationDue,
-    OrderEvent,
+    OrderDomainEvent,
     OrderServed,
 )
 
@@ -107,8 +107,8 @@ def test_the_aggregate_key_names_the_kind_of_originator() -> None:
 
 
 def test_subclasses_are_their_family() -> None:
-    """OrderServed is an OrderEvent; every event is a DomainEvent."""
-    assert isinstance(SERVED, OrderEvent)
+    """OrderServed is an OrderDomainEvent; every event is a DomainEvent."""
+    assert isinstance(SERVED, OrderDomainEvent)
     assert all(issubclass(cls, DomainEvent) for cls in EVENT_TYPES)
     assert len({cls.__name__ for cls in EVENT_TYPES}) == len(EVENT_TYPES)
 

@@ -449,7 +449,7 @@ def _without_restricted(r: Record, name: str) -> None:
     r["attributes"]["name"] = name
 
 
-#: What a re-import may say about a stored protected person (issue 12 review, H2): the
+#: What a re-import may say about a stored protected person (found in security review): the
 #: file's version guessed right, guessed wrong in one field, or without restricted details.
 GUESSES: Final[dict[str, Mutation]] = {
     "identical": lambda r: None,

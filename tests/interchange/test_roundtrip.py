@@ -90,7 +90,7 @@ def test_export_of_import_gives_back_the_file_on_postgresql(
 @settings(suppress_health_check=_FIXTURES)
 def test_reimporting_the_same_file_changes_nothing(data: Dataset, write: Writer) -> None:
     """A second import of a file writes nothing and adds no audit entry, but one noting
-    the stored protected persons it named (not compared: issue 12 review, H2)."""
+    the stored protected persons it named (not compared: a re-import must not confirm a guess)."""
     text = dataset_text(data)
     path = write(text)
     store = InMemoryStore(clock=fixed_clock)

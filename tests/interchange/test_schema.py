@@ -14,14 +14,18 @@ from hypothesis import strategies as st
 
 from spo_tracker.domain.incidents import IncidentKind
 from spo_tracker.domain.terms import TERM_TYPES
-from spo_tracker.interchange import RECORD_TYPES, Dataset, schema
-from spo_tracker.interchange.schema import SCHEMA_FILE, field_reference_markdown, schema_text
+from spo_tracker.interchange import RECORD_TYPES, Dataset, interchange_schema
+from spo_tracker.interchange.schema import (
+    INTERCHANGE_SCHEMA_FILE,
+    field_reference_markdown,
+    schema_text,
+)
 from tests.interchange.builders import full_dataset
 from tests.interchange.conftest import dataset_text
 from tests.interchange.strategies import datasets
 
 ROOT = Path(__file__).resolve().parents[2]
-_SHIPPED = ROOT / "spo_tracker" / "interchange" / SCHEMA_FILE
+_SHIPPED = ROOT / "spo_tracker" / "interchange" / INTERCHANGE_SCHEMA_FILE
 _DOCS = ROOT / "docs" / "interchange.md"
 _BLOCK = re.compile(
     r"<!-- BEGIN FIELD REFERENCE.*?-->\n(.*?)<!-- END FIELD REFERENCE -->", re.DOTALL
@@ -29,7 +33,7 @@ _BLOCK = re.compile(
 
 
 def _document(kind: str) -> dict[str, Any]:
-    shipped = schema()
+    shipped = interchange_schema()
     return {"$schema": shipped["$schema"], "$defs": shipped["$defs"], "$ref": f"#/$defs/{kind}"}
 
 
@@ -46,20 +50,22 @@ def test_the_shipped_schema_is_the_generated_one() -> None:
 
 def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     """Checked against the meta-schema."""
-    jsonschema.Draft202012Validator.check_schema(schema())
-    assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(interchange_schema())
+    assert interchange_schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
 def test_every_catalogue_code_has_its_parameters_in_the_schema() -> None:
     """A new term type cannot be exported without a schema for its parameters."""
-    branches = schema()["$defs"]["term"]["allOf"]
+    branches = interchange_schema()["$defs"]["term"]["allOf"]
     codes = [b["if"]["properties"]["attributes"]["properties"]["code"]["const"] for b in branches]
     assert codes == list(TERM_TYPES)
 
 
 def test_enumerations_come_from_the_domain() -> None:
     """The incident kinds in the schema are the domain's, in order."""
-    kinds = schema()["$defs"]["incident"]["properties"]["attributes"]["properties"]["kind"]
+    kinds = interchange_schema()["$defs"]["incident"]["properties"]["attributes"]["properties"][
+        "kind"
+    ]
     assert kinds["enum"] == [k.value for k in IncidentKind]
 
 

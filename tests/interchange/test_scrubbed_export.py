@@ -27,7 +27,7 @@ from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.redaction import ForceScrubber, Redactor
 from spo_tracker.errors import ImportValidationError
-from spo_tracker.interchange import Dataset, import_file, schema
+from spo_tracker.interchange import Dataset, import_file, interchange_schema
 from spo_tracker.interchange._export import FREE_TEXT
 from spo_tracker.storage import InMemoryStore, Store, connect
 from tests.interchange.builders import full_dataset
@@ -48,7 +48,7 @@ PLANTED: Final = (
 )
 #: The strings that must not appear in a default export (outside the person's own name).
 SECRETS: Final = (NAME, "Sarah", "Quenby", STREET, "Wren Close", POSTCODE, str(LAT), str(LON))
-#: Term text that names a protected place is refused on entry (issue 12), so not planted.
+#: Term text that names a protected place is refused on entry, so not planted.
 _TERM_TEXT: Final = frozenset({"label", "name", "description", "station"})
 
 
@@ -144,7 +144,7 @@ def _check(store: Store, write: Writer) -> None:
     assert all(e.actor_id == ACTOR.actor_id for e in reads)
 
 
-_VALIDATOR: Final = jsonschema.Draft202012Validator(schema())
+_VALIDATOR: Final = jsonschema.Draft202012Validator(interchange_schema())
 
 
 def test_default_export_is_scrubbed_in_memory(write: Writer) -> None:

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.reports import (
-    SCHEMA_FILE,
-    SCHEMA_VERSION,
+    REPORT_SCHEMA_FILE,
+    REPORT_SCHEMA_VERSION,
     build_report,
     render,
     report_document,
-    schema,
+    report_schema,
 )
 from tests.reports.builders import NOW, world
 from tests.reports.strategies import alerts_and_context
@@ -30,27 +30,27 @@ ROOT = Path(__file__).resolve().parents[2]
 def validate(document: dict[str, Any]) -> None:
     """Validate against the shipped schema, with format checks where available."""
     validator = jsonschema.Draft202012Validator(
-        schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        report_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
     validator.validate(document)
 
 
 def test_the_schema_is_a_valid_draft_2020_12_schema() -> None:
     """The shipped schema itself passes the metaschema."""
-    jsonschema.Draft202012Validator.check_schema(schema())
-    assert schema()["properties"]["version"]["const"] == SCHEMA_VERSION
+    jsonschema.Draft202012Validator.check_schema(report_schema())
+    assert report_schema()["properties"]["version"]["const"] == REPORT_SCHEMA_VERSION
 
 
 def test_the_docs_publish_the_same_schema() -> None:
     """docs/schemas holds a byte-identical copy of the packaged schema."""
-    packaged = ROOT / "spo_tracker" / "reports" / "schema" / SCHEMA_FILE
-    published = ROOT / "docs" / "schemas" / SCHEMA_FILE
+    packaged = ROOT / "spo_tracker" / "reports" / "schema" / REPORT_SCHEMA_FILE
+    published = ROOT / "docs" / "schemas" / REPORT_SCHEMA_FILE
     assert published.read_bytes() == packaged.read_bytes()
 
 
 def test_every_alert_field_is_in_the_schema() -> None:
     """A field added to Alert must be added to the format (and its version) too."""
-    published = set(schema()["$defs"]["alert"]["properties"])
+    published = set(report_schema()["$defs"]["alert"]["properties"])
     fields = {f.name for f in attrs.fields(Alert)} - {"protected_person_ids"}
     assert fields <= published, fields - published
 

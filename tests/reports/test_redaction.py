@@ -190,7 +190,7 @@ def _labelled(label: str) -> dict[str, str]:
 def test_a_name_in_a_zone_label_is_redacted_from_terms_titles_and_explanations() -> None:
     """Order text an officer typed reaches term text, alert titles and explanations: a
     protected person's name in it (whole, or a part of 3 letters or more, however
-    written) is redacted there too (issue 12 review, H1)."""
+    written) is redacted there too (a bypass a security review found)."""
     for label in ("Sarah Collins's home", "SARAH  COLLINS", "Collins house", "Һarborne"):
         for fmt, text in _labelled(label).items():
             assert label not in text, (label, fmt)

@@ -92,8 +92,8 @@ def leaks(seen: str, *planted: str) -> list[str]:
     return [p for p in planted if p in seen or "".join(p.split()).lower() in squeezed]
 
 
-#: Each way a reviewer got the victim's details past redaction (issue 12, item 6, and the
-#: review of its fix: H8, M1), with the part of it that must not be seen.
+#: Each way a reviewer got the victim's details past redaction (in a security review and
+#: the review of its fix), with the part of it that must not be seen.
 BYPASSES: Final = {
     "nbsp in postcode": (f"seen near B17{NBSP}9XX", f"B17{NBSP}9XX"),
     "doubled space in postcode": ("seen near B17  9XX", "B17  9XX"),

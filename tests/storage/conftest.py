@@ -16,12 +16,21 @@ import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pendulum
 import pytest
 import sqlalchemy as sa
 
-from spo_tracker.storage import Actor, InMemoryStore, SqlStore, Store, connect, upgrade
+from spo_tracker.storage import (
+    Actor,
+    DataKeyring,
+    InMemoryStore,
+    SqlStore,
+    Store,
+    connect,
+    upgrade,
+)
 
 POSTGRES_ENV = "SPO_TRACKER_TEST_POSTGRES_URL"
 
@@ -186,3 +195,28 @@ def fresh_store(request: pytest.FixtureRequest) -> Iterator[Store]:
     store = connect(url, clock=fixed_clock)
     yield store
     store.close()
+
+
+def plant_details(store: SqlStore, person_id: str, document: str) -> None:
+    """Seal ``document`` as the person's restricted details by SQL, past the library's
+    checks (as someone holding the data key could): the whole sealed text, address and
+    places, under the person's own key."""
+    from spo_tracker.storage._crypto import PersonKeys, data_keyring_from_environment
+    from spo_tracker.storage._tables import RestrictedDetailsRow
+
+    table: Any = RestrictedDetailsRow.__table__  # type: ignore[attr-defined]
+    with store.engine.begin() as conn:
+        keys = PersonKeys(conn, data_keyring_from_environment(os.environ))
+        sealed = keys.seal(person_id, document.encode())
+        stmt = sa.update(table).where(table.c.person_id == person_id).values(sealed=sealed)
+        assert conn.execute(stmt).rowcount == 1
+
+
+def data_keys_for_tests() -> DataKeyring:
+    """The data keyring every test store uses (``SPO_TRACKER_DATA_KEY``, set in
+    tests/conftest.py)."""
+    from spo_tracker.storage._crypto import data_keyring_from_environment
+
+    found = data_keyring_from_environment(os.environ)
+    assert found is not None
+    return found

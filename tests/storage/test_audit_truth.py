@@ -1,9 +1,10 @@
-"""An audit trail that tells the truth: each tampering of issue 12 is caught by the mode the
+"""An audit trail that tells the truth: each tampering a review tried is caught by the mode the
 docs say catches it (plain verify, verify with a key, --deep, --checkpoint), on SQLite and
 PostgreSQL; the tampering is planted with SQL, as an owner who drops the triggers would."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ from spo_tracker.storage import (
     write_checkpoint,
 )
 from spo_tracker.storage._audit import entry_hash
+from spo_tracker.storage._codec import canonical_json
+from spo_tracker.storage._crypto import PersonKeys, data_keyring_from_environment
 from spo_tracker.storage._digests import batch_bytes
 from spo_tracker.storage._keys import keyring_from_environment, new_key_line
 from tests.storage import builders
@@ -155,7 +158,7 @@ def test_an_intact_trail_verifies_in_every_mode(filled: str, tmp_path: Path) -> 
 
 
 def test_deleting_the_last_entries_with_the_head_row_fails(filled: str) -> None:
-    """Issue 12 item 5: the tail and the head row deleted together."""
+    """Tampering: the tail and the head row deleted together."""
     _cut_tail(filled, 4, head="delete")
     report = _check(filled)
     assert (report.ok, report.first_bad_seq) == (False, 5)
@@ -163,7 +166,7 @@ def test_deleting_the_last_entries_with_the_head_row_fails(filled: str) -> None:
 
 
 def test_truncating_both_tables_fails(filled: str) -> None:
-    """Issue 12 item 5: 'intact: 0 entries' is now a failure."""
+    """Tampering: both tables emptied; 'intact: 0 entries' is a failure."""
     _drop_triggers(filled)
     _sql(filled, "DELETE FROM audit_entries", "DELETE FROM audit_head")
     report = _check(filled)
@@ -202,7 +205,7 @@ def test_a_tail_cut_with_the_head_moved_back_is_caught_by_deep_and_checkpoint(
 
 def _forge_append(url: str) -> None:
     """Copy the last entry as a new one blaming another officer, with a correct SHA-256,
-    and move the head to it (what issue 12 did with a fake restricted read)."""
+    and move the head to it (what a security review did with a fake restricted read)."""
     store = _store(url, K2)
     last = list(store.audit_entries())[-1]
     store.close()
@@ -383,12 +386,15 @@ def test_a_rewritten_chain_is_caught_with_the_key(url: str) -> None:
 
 
 def _set_postcode(url: str, postcode: str) -> None:
+    """Rewrite P1's postcode with SQL, as someone holding the data key could."""
     table = METADATA.tables["protected_person_restricted"]
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        address = dict(conn.execute(sa.select(table.c.address)).scalar_one())
-        address["postcode"] = postcode
-        conn.execute(sa.update(table).values(address=address))
+        keys = PersonKeys(conn, data_keyring_from_environment(os.environ))
+        details = json.loads(keys.open("P1", conn.execute(sa.select(table.c.sealed)).scalar_one()))
+        details["address"]["postcode"] = postcode
+        sealed = keys.seal("P1", canonical_json(details).encode())
+        conn.execute(sa.update(table).values(sealed=sealed))
     engine.dispose()
 
 

@@ -7,6 +7,7 @@ to its own ids (the ``uid`` fixture).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 
 import attrs
@@ -35,6 +36,7 @@ from spo_tracker.storage import (
     scan_incidents,
     verify,
 )
+from spo_tracker.storage._mapping import CHANGED
 from tests.lifecycles import builders as lifecycle_builders
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, NOW
@@ -346,8 +348,11 @@ class StoreContract:
         )
         assert (changed.actor_id, changed.actor_role) == ("DS 99", "supervisor")
         assert changed.recorded_at == NOW.add(hours=1)
-        assert "+447700900999" in changed.changes
-        assert "appended" in changed.changes
+        # The trail says the identities changed, never the identity (release 0011 on: a
+        # disposal must find no personal value in the trail; see docs/retention.md).
+        assert json.loads(changed.changes) == {"identities": CHANGED}
+        assert "447700900999" not in changed.changes
+        assert "Smith" not in created.changes
         assert changed.prev_hash != created.prev_hash
         assert verify(store).ok
 

@@ -15,7 +15,7 @@ from spo_tracker.storage import connect, head_revision, schema_revision, upgrade
 from spo_tracker.storage._engine import make_engine, parse_url, run_downgrade
 from spo_tracker.storage._mapping import MAPPERS
 from tests.storage import builders
-from tests.storage.conftest import ACTOR, PostgresServer, fixed_clock
+from tests.storage.conftest import ACTOR, PostgresServer, data_keys_for_tests, fixed_clock
 from tests.storage.test_migrations import _columns, _empty_postgres, _empty_sqlite, _fill_rows
 
 AT = pendulum.datetime(2026, 3, 20, 9, tz="Europe/London")
@@ -82,7 +82,7 @@ def _check(url: str) -> None:
         store.close()
     target = parse_url(url)
     engine = make_engine(target)
-    run_downgrade(engine, target, "0008")
+    run_downgrade(engine, target, "0008", data_keyring=data_keys_for_tests())
     engine.dispose()
     assert schema_revision(url) == "0008"
     assert "case_owners" not in _tables(url)

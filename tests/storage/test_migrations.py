@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from spo_tracker.detection import ComplianceRecord
 from spo_tracker.domain.lifecycles import AppealAgainst, Party, PendingAppeal, lodge_appeal
 from spo_tracker.domain.orders import Order
+from spo_tracker.domain.people import ProtectedPerson, RestrictedDetails
 from spo_tracker.errors import (
     DatabaseUnavailableError,
     InvalidDatabaseUrlError,
@@ -24,6 +25,7 @@ from spo_tracker.errors import (
 )
 from spo_tracker.storage import (
     METADATA,
+    _codec,
     connect,
     head_revision,
     ingest_incidents,
@@ -32,11 +34,12 @@ from spo_tracker.storage import (
     verify,
 )
 from spo_tracker.storage._audit import PendingEntry, chain
+from spo_tracker.storage._crypto import PersonKeys, data_keyring_from_environment
 from spo_tracker.storage._engine import make_engine, parse_url, run_downgrade
 from spo_tracker.storage._mapping import MAPPERS
 from spo_tracker.storage._sql import _entry_values
 from tests.storage import builders
-from tests.storage.conftest import ACTOR, NOW, PostgresServer, fixed_clock
+from tests.storage.conftest import ACTOR, NOW, PostgresServer, data_keys_for_tests, fixed_clock
 
 
 def _schema_diff(url: str) -> list[object]:
@@ -91,6 +94,9 @@ def _fill_at_first_revision(url: str) -> list[object]:
         with engine.begin() as conn:
             existing = sa.inspect(conn)
             for obj in stored:
+                if isinstance(obj, ProtectedPerson):
+                    _fill_person(conn, obj)
+                    continue
                 rows = MAPPERS[type(obj)].from_domain(obj, 1 if obj is not order else 3)
                 for row in [rows.root, *(r for rs in rows.children.values() for r in rs)]:
                     table = type(row).__table__
@@ -159,6 +165,9 @@ def _fill_rows(url: str, *objs: object) -> None:
     try:
         with engine.begin() as conn:
             for obj in objs:
+                if isinstance(obj, ProtectedPerson):
+                    _fill_person(conn, obj)
+                    continue
                 rows = MAPPERS[type(obj)].from_domain(obj, 1)
                 for row in [rows.root, *(r for rs in rows.children.values() for r in rs)]:
                     table = type(row).__table__
@@ -166,6 +175,36 @@ def _fill_rows(url: str, *objs: object) -> None:
                     conn.execute(sa.insert(table).values(_values(row, table, there)))
     finally:
         engine.dispose()
+
+
+def _fill_person(conn: sa.Connection, person: ProtectedPerson) -> None:
+    """A protected person's rows as a release before 0010 wrote them: the restricted details
+    in plaintext ``address`` and ``places`` columns (0010 encrypts them); at 0010 or later,
+    sealed under the person's key, as the library writes them."""
+    there = {c["name"] for c in sa.inspect(conn).get_columns("protected_person_restricted")}
+    if "sealed" in there:
+        keys = PersonKeys(conn, data_keyring_from_environment(os.environ))
+        rows = MAPPERS[ProtectedPerson].bound(keys).from_domain(person, 1)
+        for row in [rows.root, *(r for rs in rows.children.values() for r in rs)]:
+            table = type(row).__table__
+            conn.execute(sa.insert(table).values(_values(row, table, set(table.columns.keys()))))
+        return
+    details = _codec.dump(person.restricted, RestrictedDetails)
+    conn.execute(
+        sa.text("INSERT INTO protected_persons (person_id, name, revision) VALUES (:p, :n, 1)"),
+        {"p": person.person_id, "n": person.name},
+    )
+    old = sa.table(
+        "protected_person_restricted",
+        sa.column("person_id"),
+        sa.column("address", sa.JSON()),
+        sa.column("places", sa.JSON()),
+    )
+    conn.execute(
+        sa.insert(old).values(
+            person_id=person.person_id, address=details["address"], places=details["places"]
+        )
+    )
 
 
 def _values(row: object, table: sa.Table, names: set[str]) -> dict[str, object]:
@@ -202,7 +241,7 @@ def _check_compliance_migration(url: str) -> None:
         store.close()
     target = parse_url(url)
     engine = make_engine(target)
-    run_downgrade(engine, target, "0004")
+    run_downgrade(engine, target, "0004", data_keyring=data_keys_for_tests())
     engine.dispose()
     assert schema_revision(url) == "0004"
     assert "compliance_records" not in _tables(url)
@@ -266,7 +305,7 @@ def _check_appeal_migration(url: str) -> None:
         store.close()
     target = parse_url(url)
     engine = make_engine(target)
-    run_downgrade(engine, target, "0005")
+    run_downgrade(engine, target, "0005", data_keyring=data_keys_for_tests())
     engine.dispose()
     assert schema_revision(url) == "0005"
     assert "pending_appeal" not in _columns(url, "orders")
@@ -337,7 +376,7 @@ def _check_version_instants_migration(url: str) -> None:
         store.close()
     target = parse_url(url)
     engine = make_engine(target)
-    run_downgrade(engine, target, "0006")
+    run_downgrade(engine, target, "0006", data_keyring=data_keys_for_tests())
     engine.dispose()
     assert schema_revision(url) == "0006"
     assert "decided_at" not in _columns(url, "order_versions")
@@ -375,7 +414,7 @@ def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
     upgrade(url)
     target = parse_url(url)
     engine = make_engine(target)
-    run_downgrade(engine, target, "base")
+    run_downgrade(engine, target, "base", data_keyring=data_keys_for_tests())
     engine.dispose()
     assert schema_revision(url) is None
     assert upgrade(url) == head_revision()
@@ -478,7 +517,7 @@ def _fill_trail_at_0007(url: str) -> tuple[int, str]:
 def _downgrade_to_0007(url: str) -> None:
     target = parse_url(url)
     engine = make_engine(target)
-    run_downgrade(engine, target, "0007")
+    run_downgrade(engine, target, "0007", data_keyring=data_keys_for_tests())
     engine.dispose()
 
 

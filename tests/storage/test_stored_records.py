@@ -37,11 +37,10 @@ from spo_tracker.storage._tables import (
     OrderRow,
     OrderTermRow,
     OrderVersionRow,
-    RestrictedDetailsRow,
 )
 from tests.lifecycles import builders as lifecycle_builders
 from tests.storage import builders
-from tests.storage.conftest import ACTOR, fixed_clock
+from tests.storage.conftest import ACTOR, fixed_clock, plant_details
 
 Uid = Callable[[str], str]
 
@@ -229,7 +228,7 @@ def test_a_protected_person_is_named_with_the_field_only(store: SqlStore, stored
     """A restricted place off the globe: the person and the field are named; no address, place
     label or coordinate is quoted, and no cause or context would quote one in a traceback."""
     places = [["3 Safe House Lane", {"lat": 95.25, "lon": -1.93}]]
-    plant(store, RestrictedDetailsRow, {"person_id": stored.person}, places=places)
+    plant_details(store, stored.person, json.dumps({"address": None, "places": places}))
     with store.unit_of_work(ACTOR) as uow:
         with pytest.raises(StoredRecordError) as got:
             uow.protected_persons.get(stored.person, reason="test")

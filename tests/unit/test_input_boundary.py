@@ -63,7 +63,7 @@ GOOD: dict[str, Any] = {"incident_id": "I-1", "occurred_at": AT, "kind": "messag
 def test_a_wall_time_in_the_spring_gap_is_the_instant_its_offset_gives(
     fold: int, utc_hour: int, utc_minute: int
 ) -> None:
-    """Issue 12 item 11: 01:30 on 29 March 2026 does not exist in London; PEP 495 reads fold=0
+    """In the spring gap: 01:30 on 29 March 2026 does not exist in London; PEP 495 reads fold=0
     with the offset before the gap (GMT: 01:30 UTC) and fold=1 with the one after (00:30 UTC)."""
     given_at = dt.datetime(2026, 3, 29, 1, 30, tzinfo=LONDON, fold=fold)
     incident = Incident("I-1", given_at, "message")
@@ -121,7 +121,7 @@ def test_instants_are_accepted_exactly_within_the_range(
     assert err.value.field == "occurred_at"
 
 
-# --- the classes of bad input from issue 12 -------------------------------------------------
+# --- the classes of bad input an incident must refuse ----------------------------------------
 
 #: (field, value) refused by Incident and by incident_from_record, with the field named.
 BAD_INCIDENT_VALUES: list[tuple[str, object]] = [
@@ -406,7 +406,7 @@ def test_an_intake_function_raises_only_library_errors(
     | _JSON
 )
 def test_incident_from_record_raises_only_library_errors(record: Any) -> None:
-    """Issue 10 "Bad input": any JSON-like record (or none) is an incident or a SpoTrackerError."""
+    """Bad input: any JSON-like record (or none) is an incident or a SpoTrackerError."""
     with contextlib.suppress(SpoTrackerError):
         incident_from_record(record)
 

@@ -41,7 +41,7 @@ PERSON: Final = ProtectedPerson(
 FAR: Final = Circle(GeoPoint(52.5200, -1.8904), 300)
 FULL_WIDTH: Final = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
 
-#: Zone labels that reveal an address or a position however disguised (issue 12, item 6).
+#: Zone labels that reveal an address or a position however disguised (bypasses a review found).
 DISGUISED_LABELS: Final = {
     "full-width postcode": "near " + "".join(FULL_WIDTH.get(c, c) for c in "B13 9QT"),
     "zwsp in postcode": "near B13\u200b9QT",
@@ -66,7 +66,7 @@ def test_a_disguised_address_or_position_is_refused_as_a_zone_label_unquoted(lab
     assert not any(s in squeezed for s in ("acacia", "b139qt", "4862", "8904"))
 
 
-#: Order text naming PERSON (Jane Doe), however written (issue 12 review, H1).
+#: Order text naming PERSON (Jane Doe), however written (a bypass a security review found).
 NAMING: Final = (
     "Jane Doe's house",
     "JANE-DOE",
@@ -245,7 +245,7 @@ LOOK_ALIKES: Final = (
     ("CHEROKEE LETTER GO", "a"),
     ("CHEROKEE LETTER TLI", "c"),
     ("GREEK LUNATE SIGMA SYMBOL", "c"),
-    # Capitals whose small letters are look-alikes (issue 12 review, H8): 13 letters.
+    # Capitals whose small letters are look-alikes (found in review): 13 letters.
     ("GREEK CAPITAL LETTER YOT", "j"),
     ("GREEK CAPITAL LETTER GAMMA", "y"),
     ("GREEK CAPITAL LETTER SIGMA", "o"),

@@ -1,0 +1,87 @@
+"""Crypto-shredding of a protected person's key, and rotation of the data key.
+
+Both are storage operations (they act on keys, not on casework): the
+retention helpers call :func:`shred_person_key` when they dispose of a
+person's restricted details, and an administrator runs :func:`rotate_data_key`
+(``spo-tracker keys rotate-data-key``) after adding a data key to the key file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from spo_tracker.domain.validators import check_text
+from spo_tracker.errors import DataKeyError, InvalidValueError
+from spo_tracker.storage._audit import Actor
+from spo_tracker.storage._base import Store, UnitOfWork
+from spo_tracker.storage._crypto import RotationReport, rotate
+from spo_tracker.storage._sql import SqlRecords, SqlStore
+
+__all__ = ["KEY_DESTROYED", "KEY_ROTATED", "rotate_data_key", "shred_person_key"]
+
+#: The audit event of a destroyed person's key (DPA2018 s.62(1)(f): erasure is logged).
+KEY_DESTROYED = "protected_person.key_destroyed"
+#: The audit event of a rotation of the data key.
+KEY_ROTATED = "data_key.rotated"
+
+
+def shred_person_key(uow: UnitOfWork, person_id: str, *, reason: str) -> bool:
+    """Destroy the protected person's own key in ``uow`` (it takes effect when ``uow``
+    commits): their restricted details can then never be read again, from the database or
+    from any copy of it (see docs/storage.md on backups); reading them raises
+    :class:`~spo_tracker.errors.DetailsDisposedError`. Their name and every other record
+    stay readable. The erasure is written to the audit trail with ``reason``
+    (DPA2018 s.62(1)(f)).
+
+    A person with no details stored under a key yet is marked too: details cannot be
+    stored for them afterwards. Calling it again changes nothing and returns ``False``.
+
+    Args:
+        uow: an open unit of work (SQL or in-memory).
+        person_id: the protected person.
+        reason: why (e.g. the retention decision); not blank.
+
+    Returns:
+        Whether a key holding details was destroyed now.
+
+    Raises:
+        NotFoundError: no protected person ``person_id`` is stored.
+        InvalidValueError: ``reason`` is blank or not text.
+    """
+    why = check_text("reason", reason)
+    if not why.strip():
+        raise InvalidValueError("reason", reason, "say why the details are disposed of")
+    records = uow._records()
+    records.person_name(person_id)  # NotFoundError if there is no such person
+    destroyed = records.shred_person_key(person_id)
+    uow._audit(KEY_DESTROYED, "protected_person", person_id, {"key_destroyed": destroyed}, why)
+    return destroyed
+
+
+def rotate_data_key(
+    store: Store, *, actor: Actor, at: _dt.datetime | None = None, reason: str = ""
+) -> RotationReport:
+    """Re-wrap every protected person's key under the current data key (the last line of
+    the key file), in one transaction, and record a ``data_key.rotated`` audit entry.
+
+    Afterwards no person's key is wrapped with an older data key: remove those lines from
+    the key file (:attr:`RotationReport.in_use` names the keys still used).
+
+    Raises:
+        DataKeyError: the store has no data key, or a person's key is wrapped with a key
+            the keyring does not hold (nothing is changed).
+        InvalidValueError: ``store`` is not a SQL store.
+    """
+    if not isinstance(store, SqlStore):
+        raise InvalidValueError("store", type(store).__name__, "keys are kept by SQL stores")
+    keyring = store.data_keyring
+    if keyring is None:
+        raise DataKeyError(None, "rotate", "no data key is given: give the key file")
+    with store.unit_of_work(actor, at=at) as uow:
+        records = uow._records()
+        assert isinstance(records, SqlRecords)
+        report = rotate(records.person_keys.executor, keyring)
+        changes = {"current": report.current, "rewrapped": report.rewrapped}
+        uow._audit(KEY_ROTATED, "data_key", report.current, changes, reason)
+        uow.commit()
+    return report
