@@ -349,6 +349,7 @@ def _detection(
         progress=progress,
         records=records,
         reason="spo-tracker scan",
+        full=True,  # scan lists every alert, so it judges every incident
     )
     return records, run
 
@@ -480,10 +481,18 @@ def _detect(args: argparse.Namespace) -> int:
             actor=_actor(),
             progress=_progress_of(args),
             reason="spo-tracker detect",
+            full=args.full,
         )
+    _say(args, _mode_line(run))
     _say(args, _found_line(run))
     _say(args, _stored_line(run))
     return 0
+
+
+def _mode_line(run: DetectionRun) -> str:
+    if run.full_reason is None:
+        return f"Run: incremental, {run.new_incidents or 0:,} incidents new since the last run."
+    return f"Run: full ({run.full_reason})."
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -596,7 +605,15 @@ def _add_detect(commands: argparse._SubParsersAction[_Parser]) -> None:
         "stored data as of --at (like scan), upsert the alerts by their stable id (each one "
         "found again replaces the stored one; a run before the latest stored run's --at is "
         "refused) and print how many are new, updated and unchanged. Running "
-        "it again adds nothing and exits 0. The run is recorded in the audit trail.",
+        "it again adds nothing and exits 0. The run is recorded in the audit trail. A run "
+        "is incremental when it can be: it reads the incidents recorded since the last run "
+        "and every incident of the defendants they belong to; it is full after a change to "
+        "an order, defendant or protected person, or with --full. The first line says which.",
+    )
+    detect.add_argument(
+        "--full",
+        action="store_true",
+        help="read every incident, even if an incremental run would do",
     )
     _at_option(detect)
     _database_option(detect)

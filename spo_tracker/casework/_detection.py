@@ -32,6 +32,13 @@ from typing import TypeVar
 import attrs
 import pendulum
 
+from spo_tracker.casework._incremental import (
+    RUN_EVENT,
+    Watermark,
+    config_digest,
+    full_run_reason,
+    touched_rows,
+)
 from spo_tracker.casework._review import reopen_reviews
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
@@ -232,12 +239,7 @@ def detect_stored(
         NaiveDatetimeError: ``at`` has no time zone.
     """
     until = ensure_aware(at, field="at")
-    detector = Detector(
-        records.orders,
-        records.defendants,
-        config=config,
-        protected_persons=records.protected_persons,
-    )
+    detector = _detector(records, config)
     # Light rows, not incident objects: the scan moves at about the speed of the cursor.
     try:
         rows = scan_incident_rows(store, until=until)
@@ -246,11 +248,65 @@ def detect_stored(
         # A stored row no incident can hold (an unknown code, a place off the globe): read
         # again as incidents, which refuses that record naming it and the rule it breaks.
         found = detector.scan(scan_incidents(store, until=until))
+    return _with_dated(store, records, found, actor=actor, until=until, config=config)
+
+
+def _detector(records: StoredRecords, config: DetectionConfig | None) -> Detector:
+    return Detector(
+        records.orders,
+        records.defendants,
+        config=config,
+        protected_persons=records.protected_persons,
+    )
+
+
+def _with_dated(
+    store: Store,
+    records: StoredRecords,
+    found: ScanResult,
+    *,
+    actor: Actor,
+    until: _dt.datetime,
+    config: DetectionConfig | None,
+) -> ScanResult:
+    """``found`` with the dated alerts as of ``until`` added, all sorted."""
     with store.unit_of_work(actor, at=until) as uow:
         met = _ChunkedCompliance(uow, records.orders, until)
         dated = dated_alerts(records, at=until, compliance=met, config=config)
     alerts = tuple(sort_alerts([*found.alerts, *dated]))
     return ScanResult(alerts, found.unattributed, found.incidents_seen)
+
+
+def _detect_since(
+    store: Store,
+    records: StoredRecords,
+    previous: Watermark,
+    *,
+    head: int,
+    actor: Actor,
+    until: _dt.datetime,
+    config: DetectionConfig | None,
+    progress: Progress,
+) -> tuple[ScanResult, int]:
+    """The incremental run (see :mod:`spo_tracker.casework._incremental`): every incident
+    of the defendants that incidents recorded since ``previous`` belong to, and the dated
+    alerts; with how many incidents were new."""
+    detector = _detector(records, config)
+    rows, new = touched_rows(
+        store,
+        previous,
+        head=head,
+        until=until,
+        defendants=records.defendants,
+        identities=detector.identities,
+    )
+    progress(f"  incremental: {new:,} incidents new since the last run, {len(rows):,} to judge")
+    try:
+        found = detector.scan_rows(_counted(rows, progress, "detection"))
+    except InvalidValueError:
+        # A stored row no incident can hold: read as incidents, which names it.
+        found = detector.scan(scan_incidents(store, until=until))
+    return _with_dated(store, records, found, actor=actor, until=until, config=config), new
 
 
 class _ChunkedCompliance:
@@ -332,10 +388,13 @@ class DetectionRun:
     Attributes:
         at: the instant the run judged as of (incidents before it were read).
         since: the ``since`` the caller gave, if any (see :func:`run_detection`).
-        alerts: every alert this run raised, sorted.
-        unattributed: incidents no defendant could be found for.
+        alerts: every alert this run raised, sorted: a full run's are every alert, an
+            incremental run's those of the defendants it judged again and the dated ones.
+        unattributed: incidents no defendant could be found for, among those read.
         incidents_seen: incidents read.
         stored: the alerts added, updated and left unchanged, by id.
+        full_reason: why the run read every incident; ``None`` for an incremental run.
+        new_incidents: incidents recorded since the last run (``None`` for a full run).
     """
 
     at: _dt.datetime
@@ -344,6 +403,14 @@ class DetectionRun:
     unattributed: tuple[Unattributed, ...]
     incidents_seen: int
     stored: AlertsStored
+    full_reason: str | None = None
+    new_incidents: int | None = None
+
+    @property
+    def incremental(self) -> bool:
+        """Whether the run read only what was recorded since the last run (and what it
+        touches), rather than every incident."""
+        return self.full_reason is None
 
     @property
     def scan(self) -> ScanResult:
@@ -354,8 +421,10 @@ class DetectionRun:
 def merge_alerts(stored: Alert, found: Alert) -> Alert:
     """The alert to keep when ``found`` is raised again over the ``stored`` one.
 
-    Every detection run reads the whole history before its ``at`` (``since``
-    does not narrow the read), so ``found`` is a complete judgement: it
+    A detection run judges each defendant it reads on the whole of their
+    history before its ``at`` (a full run reads every defendant; an
+    incremental one, those with incidents recorded since the last run), so
+    ``found`` is a complete judgement: it
     replaces everything detection put in the stored alert (evidence, count,
     first-seen, last-seen and breach times, severity, explanation, title,
     flags, protected persons, windows and deadline). Evidence can therefore
@@ -541,6 +610,7 @@ def run_detection(
     progress: Progress | None = None,
     records: StoredRecords | None = None,
     reason: str = "breach detection run",
+    full: bool = False,
 ) -> DetectionRun:
     """Run every detection rule over the store as of ``at`` and keep the alerts.
 
@@ -562,9 +632,19 @@ def run_detection(
     already committed (before detection, and again in each storing attempt):
     two runs at different instants started together are not ordered by it.
 
-    ``since`` does nothing to the detection in this release: every run reads
-    the whole history before ``at``. It is checked (aware, not after ``at``)
-    and recorded on the result and in the audit entry, nothing more.
+    A run is incremental when it can be: it reads the incidents recorded since
+    the latest run's watermark (an audit entry number, safe under concurrent
+    ingests), and every incident of the defendants they belong to, and so
+    judges exactly the alerts that can have changed (see
+    :mod:`spo_tracker.casework._incremental` and docs/integration.md). It is
+    full, reading every incident, when ``full`` is true, when no earlier run
+    left a watermark, when an order, defendant or protected person changed
+    since, or when ``config`` differs from the last run's;
+    :attr:`DetectionRun.full_reason` says which. Either way the stored alerts
+    end the same as after a full run.
+
+    ``since`` does nothing to the detection: it is checked (aware, not after
+    ``at``) and recorded on the result and in the audit entry, nothing more.
 
     Args:
         store: the store to read and to keep the alerts in.
@@ -576,6 +656,7 @@ def run_detection(
         records: the store's records if the caller already loaded them with
             :func:`load_records` (they are read afresh if ``None``).
         reason: why, for the audit trail.
+        full: read every incident even if an incremental run would do.
 
     Returns:
         The alerts found and the ids added, updated and left unchanged.
@@ -583,7 +664,8 @@ def run_detection(
     Raises:
         NaiveDatetimeError: ``at`` or ``since`` has no time zone.
         InvalidValueError: ``since`` is after ``at``, ``actor`` is not an Actor,
-            ``records`` is not StoredRecords or ``progress`` is not callable.
+            ``records`` is not StoredRecords, ``progress`` is not callable or ``full``
+            is not a bool.
         EarlierRunError: a detection run as of a later instant is stored (nothing is
             read or stored).
         ConstraintViolationError: an alert could not be stored (nothing is stored).
@@ -595,14 +677,41 @@ def run_detection(
     if start is not None and instant_before(until, start):
         raise InvalidValueError("since", since, f"is after at={until.isoformat()}")
     _check_run_arguments(records, progress)
+    if not isinstance(full, bool):
+        raise InvalidValueError("full", full, "is not True or False")
     _refuse_earlier(store, until)
     say = _quiet if progress is None else progress
+    # The watermark first, before anything is read: what commits after it is the next run's.
+    head = store.audit_head()
+    through = None if head is None else head[0]
+    previous, digest = Watermark.latest(store), config_digest(config)
+    why = full_run_reason(store, previous, head=through, config=digest, full=full)
     loaded = load_records(store, actor=actor, at=until) if records is None else records
-    found = detect_stored(store, loaded, actor=actor, at=until, config=config, progress=say)
+    new: int | None = None
+    if why is None:
+        assert previous is not None  # as full_run_reason checked
+        assert through is not None
+        found, new = _detect_since(
+            store,
+            loaded,
+            previous,
+            head=through,
+            actor=actor,
+            until=until,
+            config=config,
+            progress=say,
+        )
+    else:
+        say(f"  full run: {why}")
+        found = detect_stored(store, loaded, actor=actor, at=until, config=config, progress=say)
     say(f"storing {len(found.alerts):,} alerts")
 
     def note(uow: UnitOfWork, done: AlertsStored) -> None:
         changes = {
+            "mode": "full" if why is not None else "incremental",
+            "through": through,
+            "config": digest,
+            "new_incidents": new,
             "since": None if start is None else start.isoformat(),
             "incidents": found.incidents_seen,
             "alerts": len(found.alerts),
@@ -610,7 +719,7 @@ def run_detection(
             "updated": done.updated,
             "unchanged": done.unchanged,
         }
-        uow.note("detection.run", "detection", until.isoformat(), changes=changes, reason=reason)
+        uow.note(RUN_EVENT, "detection", until.isoformat(), changes=changes, reason=reason)
 
     done = _stored_with_retry(
         store,
@@ -621,7 +730,9 @@ def run_detection(
         guard=lambda: _refuse_earlier(store, until),
         note=note,
     )
-    return DetectionRun(until, start, found.alerts, found.unattributed, found.incidents_seen, done)
+    return DetectionRun(
+        until, start, found.alerts, found.unattributed, found.incidents_seen, done, why, new
+    )
 
 
 def stored_alerts(store: Store, *, actor: Actor, at: _dt.datetime) -> tuple[Alert, ...]:

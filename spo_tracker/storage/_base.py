@@ -14,7 +14,14 @@ import contextlib
 import datetime as _dt
 import functools
 import hashlib
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Collection,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from types import TracebackType
 from typing import Any, Final, Generic, NamedTuple, Protocol, TypeVar
 
@@ -1256,6 +1263,49 @@ class Store(abc.ABC):
                 key == person_id for _, key in people_of(e.subject_kind, e.subject_id, e.changes)
             )
         ]
+
+    def last_event(self, event: str) -> AuditEntry | None:
+        """The latest committed audit entry of ``event`` (e.g. the latest ``detection.run``,
+        whose changes hold its watermark), or ``None`` if there is none."""
+        last = None
+        for entry in self.audit_entries():
+            if entry.event == event:
+                last = entry
+        return last
+
+    def audit_entries_between(
+        self, after: int, through: int, *, kinds: Collection[str]
+    ) -> list[AuditEntry]:
+        """The committed audit entries numbered after ``after`` up to ``through`` whose
+        subject kind is one of ``kinds``, in number order.
+
+        Writers append to the trail under one lock held to their commit (the head
+        record's row lock; SQLite's single writer; the memory store's lock), so
+        numbers are taken in commit order: once a reader sees the head at ``n``,
+        every entry numbered ``n`` or less is committed, and none can appear later.
+        """
+        return [
+            e for e in self.audit_entries() if after < e.seq <= through and e.subject_kind in kinds
+        ]
+
+    @abc.abstractmethod
+    def scan_recorded_rows(
+        self, *, after: int, through: int, until: _dt.datetime
+    ) -> Iterator[ScannedIncident]:
+        """Light rows of the incidents added or changed by the audit entries numbered after
+        ``after`` up to ``through``, that occurred before ``until`` (in no set order)."""
+
+    @abc.abstractmethod
+    def scan_rows_of(
+        self,
+        *,
+        defendant_ids: Collection[str],
+        actor_keys: Collection[str],
+        until: _dt.datetime,
+    ) -> Iterator[ScannedIncident]:
+        """Light rows of the incidents before ``until`` attributed directly to one of
+        ``defendant_ids``, or with no direct attribution and an actor identity key among
+        ``actor_keys`` (in no set order)."""
 
     @abc.abstractmethod
     def audit_head(self) -> tuple[int, str] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import threading
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterable, Iterator, Sequence
 from typing import Any, Final
 
 import attrs
@@ -58,6 +58,7 @@ _EPOCH: Final = pendulum.datetime(1970, 1, 1, tz="UTC")
 #: The record kind of protected persons, and the marker of one whose key was destroyed.
 _PERSON: Final = "protected_person"
 _SHREDDED: Final = "person_key_destroyed"
+_INCIDENT_KIND: Final = MAPPERS[Incident].kind
 _INDEXED: Final = (("compliance_record", "order_id"), ("compliance_record", "defendant_id"))
 
 
@@ -84,6 +85,9 @@ class InMemoryStore(Store):
         # (kind, column) -> value -> ids of the records that have held it in a commit. Kept
         # from the start and never pruned, so a unit of work's older snapshot is covered.
         self._indexes: dict[tuple[str, str], dict[Any, set[str]]] = {i: {} for i in _INDEXED}
+        # incident id -> the number of the last audit entry of the commit that last wrote it
+        # (what the SQL stores find through the audit trail and ``audit_batch``).
+        self._recorded: dict[str, int] = {}
 
     def unit_of_work(self, actor: Actor, *, at: _dt.datetime | None = None) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self, actor, at=at, clock=self.clock)
@@ -138,6 +142,13 @@ class InMemoryStore(Store):
                 self._state[(kind, incident.incident_id)] = (incident, 1)
             digest = _batch_digest(incidents, None, entry.subject_id, self.keyring)
             self._append([attrs.evolve(entry, record_digest=digest)])
+            self._note_recorded(i.incident_id for i in incidents)
+
+    def _note_recorded(self, incident_ids: Iterable[str]) -> None:
+        """Note the incidents written by the commit that just appended (hold the lock)."""
+        seq = self._audit[-1].seq
+        for key in incident_ids:
+            self._recorded[key] = seq
 
     def _incidents(
         self, since: _dt.datetime | None, until: _dt.datetime | None, defendant_id: str | None
@@ -162,21 +173,28 @@ class InMemoryStore(Store):
         until: _dt.datetime | None,
         defendant_id: str | None,
     ) -> Iterator[ScannedIncident]:
-        for i in self._incidents(since, until, defendant_id):
-            where, actor, platform, reported = i.location, i.actor, i.platform, i.reported_at
-            yield ScannedIncident(
-                i.incident_id,
-                to_epoch_us(i.occurred_at),
-                i.kind.value,
-                None if platform is None else platform.value,
-                None if actor is None else actor.key,
-                i.defendant_id,
-                i.target_person_id,
-                int(i.via_third_party),
-                None if where is None else where.lat,
-                None if where is None else where.lon,
-                None if reported is None else to_epoch_us(reported),
-            )
+        yield from map(_scanned, self._incidents(since, until, defendant_id))
+
+    def scan_recorded_rows(
+        self, *, after: int, through: int, until: _dt.datetime
+    ) -> Iterator[ScannedIncident]:
+        with self._lock:
+            keys = {k for k, seq in self._recorded.items() if after < seq <= through}
+        chosen = [i for i in self._incidents(None, until, None) if i.incident_id in keys]
+        yield from map(_scanned, chosen)
+
+    def scan_rows_of(
+        self,
+        *,
+        defendant_ids: Collection[str],
+        actor_keys: Collection[str],
+        until: _dt.datetime,
+    ) -> Iterator[ScannedIncident]:
+        wanted, keys = set(defendant_ids), set(actor_keys)
+        for i in self._incidents(None, until, None):
+            who, actor = i.defendant_id, i.actor
+            if who in wanted or (who is None and actor is not None and actor.key in keys):
+                yield _scanned(i)
 
     def scan_full(
         self,
@@ -226,6 +244,24 @@ class InMemoryStore(Store):
     def relay_lock(self) -> Iterator[None]:
         with self._relay_lock:
             yield
+
+
+def _scanned(i: Incident) -> ScannedIncident:
+    """The light row of an incident, as the SQL stores read it."""
+    where, actor, platform, reported = i.location, i.actor, i.platform, i.reported_at
+    return ScannedIncident(
+        i.incident_id,
+        to_epoch_us(i.occurred_at),
+        i.kind.value,
+        None if platform is None else platform.value,
+        None if actor is None else actor.key,
+        i.defendant_id,
+        i.target_person_id,
+        int(i.via_third_party),
+        None if where is None else where.lat,
+        None if where is None else where.lon,
+        None if reported is None else to_epoch_us(reported),
+    )
 
 
 class _MemoryRecords:
@@ -415,6 +451,7 @@ class InMemoryUnitOfWork(UnitOfWork):
                 store._publish(key, self._work[key])
             if entries:
                 store._append(entries)
+                store._note_recorded(k for kind, k in self._bases if kind == _INCIDENT_KIND)
             store._append_events(events)
         self._snapshot()
 

@@ -9,7 +9,7 @@ import json
 import json.encoder
 import re
 import threading
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -550,25 +550,6 @@ def _outbox_entry(row: Any) -> OutboxEntry:
     )
 
 
-def _entry_from_row(row: Any) -> AuditEntry:
-    return AuditEntry(
-        seq=int(row.seq),
-        recorded_at=row.recorded_at,
-        actor_id=row.actor_id,
-        actor_role=row.actor_role,
-        event=row.event,
-        subject_kind=row.subject_kind,
-        subject_id=row.subject_id,
-        changes=row.changes,
-        reason=row.reason,
-        prev_hash=row.prev_hash,
-        entry_hash=row.entry_hash,
-        record_digest=row.record_digest,
-        key_id=row.key_id,
-        mac=row.mac,
-    )
-
-
 def _entry_values(entry: AuditEntry) -> dict[str, Any]:
     return {
         "seq": entry.seq,
@@ -586,6 +567,30 @@ def _entry_values(entry: AuditEntry) -> dict[str, Any]:
         "key_id": entry.key_id,
         "mac": entry.mac,
     }
+
+
+#: The audit subjects that add or change incidents: a bulk batch, or one incident.
+_INCIDENT_KINDS: Final = frozenset({"incident_batch", "incident"})
+
+
+def _audit_entry(row: Any) -> AuditEntry:
+    """The committed entry an ``audit_log`` row holds."""
+    return AuditEntry(
+        seq=int(row.seq),
+        recorded_at=row.recorded_at,
+        actor_id=row.actor_id,
+        actor_role=row.actor_role,
+        event=row.event,
+        subject_kind=row.subject_kind,
+        subject_id=row.subject_id,
+        changes=row.changes,
+        reason=row.reason,
+        prev_hash=row.prev_hash,
+        entry_hash=row.entry_hash,
+        record_digest=row.record_digest,
+        key_id=row.key_id,
+        mac=row.mac,
+    )
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -972,6 +977,15 @@ class SqlStore(Store):
                 raw.rollback()
             raw.close()
 
+    def _light_columns(self) -> list[str]:
+        """The light columns, as this backend gives them as plain values."""
+        columns = list(_LIGHT)
+        if not self.url.is_sqlite:
+            columns[1] = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
+            columns[7] = "via_third_party::int"
+            columns[10] = "(EXTRACT(EPOCH FROM reported_at) * 1000000)::bigint"
+        return columns
+
     def scan_rows(
         self,
         *,
@@ -980,15 +994,71 @@ class SqlStore(Store):
         until: _dt.datetime | None,
         defendant_id: str | None,
     ) -> Iterator[ScannedIncident]:
-        columns = list(_LIGHT)
-        if not self.url.is_sqlite:
-            columns[1] = "(EXTRACT(EPOCH FROM occurred_at) * 1000000)::bigint"
-            columns[7] = "via_third_party::int"
-            columns[10] = "(EXTRACT(EPOCH FROM reported_at) * 1000000)::bigint"
-        sql, params = self._scan_sql(columns, since, until, defendant_id)
+        sql, params = self._scan_sql(self._light_columns(), since, until, defendant_id)
         for chunk in self._stream(sql, params, chunk_size):
             # The driver's tuples become rows in C: no Python frame per row.
             yield from map(_scanned, chunk)
+
+    def _rows_where(
+        self, condition: str, values: Sequence[str], until: _dt.datetime
+    ) -> Iterator[ScannedIncident]:
+        """Light rows before ``until`` where ``condition`` (holding ``{marks}`` for a list
+        of values) holds, 500 values per query."""
+        convert = to_epoch_us if self.url.is_sqlite else (lambda at: at)
+        head = f"SELECT {', '.join(self._light_columns())} FROM incidents WHERE occurred_at < "
+        ordered = sorted(values)
+        for start in range(0, len(ordered), 500):
+            part = ordered[start : start + 500]
+            marks = ", ".join([self._mark] * len(part))
+            sql = f"{head}{self._mark} AND {condition.format(marks=marks)}"
+            for chunk in self._stream(sql, [convert(until), *part], 10_000):
+                yield from map(_scanned, chunk)
+
+    def scan_recorded_rows(
+        self, *, after: int, through: int, until: _dt.datetime
+    ) -> Iterator[ScannedIncident]:
+        batches, ids = set(), set()
+        for entry in self.audit_entries_between(after, through, kinds=_INCIDENT_KINDS):
+            if entry.subject_kind == "incident_batch":
+                batches.add(entry.subject_id)
+            elif entry.subject_kind == "incident":
+                ids.add(entry.subject_id)
+        # A batch's rows name it in audit_batch (indexed); an incident added or changed on
+        # its own is named by its audit entry.
+        yield from self._rows_where("audit_batch IN ({marks})", list(batches), until)
+        yield from self._rows_where("incident_id IN ({marks})", list(ids - batches), until)
+
+    def scan_rows_of(
+        self,
+        *,
+        defendant_ids: Collection[str],
+        actor_keys: Collection[str],
+        until: _dt.datetime,
+    ) -> Iterator[ScannedIncident]:
+        yield from self._rows_where("defendant_id IN ({marks})", list(defendant_ids), until)
+        yield from self._rows_where(
+            "defendant_id IS NULL AND actor_key IN ({marks})", list(actor_keys), until
+        )
+
+    def audit_entries_between(
+        self, after: int, through: int, *, kinds: Collection[str]
+    ) -> list[AuditEntry]:
+        column = _AUDIT.c.seq
+        stmt = (
+            select(_AUDIT)
+            .where(column > after, column <= through, _AUDIT.c.subject_kind.in_(sorted(kinds)))
+            .order_by(column)
+        )
+        with translating(self.url.shown), self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+            rows = conn.execute(stmt).all()
+        return [_audit_entry(r) for r in rows]
+
+    def last_event(self, event: str) -> AuditEntry | None:
+        stmt = select(_AUDIT).where(_AUDIT.c.event == event).order_by(_AUDIT.c.seq.desc()).limit(1)
+        with translating(self.url.shown), self.engine.connect() as conn:
+            row = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt).first()
+        return None if row is None else _audit_entry(row)
 
     def scan_full(
         self,
@@ -1016,7 +1086,7 @@ class SqlStore(Store):
             )
             with conn.execute(stmt) as result:
                 for row in result:
-                    yield _entry_from_row(row)
+                    yield _audit_entry(row)
 
     def audit_entries_for(self, person_id: str) -> list[AuditEntry]:
         # One indexed lookup in audit_people, then the entries by their primary key.
@@ -1027,7 +1097,7 @@ class SqlStore(Store):
         )
         with translating(self.url.shown), self.engine.connect() as conn:
             rows = conn.execution_options(sqlite_begin="DEFERRED").execute(stmt).all()
-        return [_entry_from_row(row) for row in rows]
+        return [_audit_entry(row) for row in rows]
 
     def audit_head(self) -> tuple[int, str] | None:
         stmt = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)

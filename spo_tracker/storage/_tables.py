@@ -520,6 +520,11 @@ Index(
 )
 
 Index(
+    "ix_incidents_audit_batch",
+    IncidentRow.__table__.c.audit_batch,  # type: ignore[attr-defined]
+)
+
+Index(
     "ix_incidents_defendant_id_occurred_at",
     IncidentRow.__table__.c.defendant_id,  # type: ignore[attr-defined]
     IncidentRow.__table__.c.occurred_at,  # type: ignore[attr-defined]

@@ -53,8 +53,12 @@ def test_a_second_run_in_a_row_changes_nothing(demo_store: Store) -> None:
     first = run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
     before = _stored(demo_store)
     second = run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
-    assert (second.stored.new, second.stored.updated) == (0, 0)
-    assert second.stored.unchanged == len(first.alerts) > 0
+    assert second.incremental
+    assert (second.stored.new, second.stored.updated, second.new_incidents) == (0, 0, 0)
+    assert second.stored.unchanged == len(second.alerts) > 0  # the dated alerts, judged again
+    again = run_detection(demo_store, at=NOW, actor=DEMO_ACTOR, full=True)
+    assert (again.stored.new, again.stored.updated) == (0, 0)
+    assert again.stored.unchanged == len(first.alerts) > 0
     assert _stored(demo_store) == before
 
 
@@ -93,8 +97,10 @@ def test_a_run_is_noted_in_the_audit_trail_with_its_counts(demo_store: Store) ->
     notes = [
         json.loads(e.changes) for e in demo_store.audit_entries() if e.event == "detection.run"
     ]
-    assert [(n["new"], n["unchanged"]) for n in notes] == [(13, 0), (0, 13)]
+    assert [(n["new"], n["unchanged"]) for n in notes] == [(13, 0), (0, 4)]
+    assert [n["mode"] for n in notes] == ["full", "incremental"]
     assert notes[1]["since"] == NOW.subtract(days=1).isoformat()
+    assert notes[0]["through"] < notes[1]["through"]
 
 
 def test_since_after_at_is_refused_naming_it_and_stores_nothing(demo_store: Store) -> None:
@@ -136,7 +142,7 @@ def test_stored_alerts_reads_back_a_run(demo_store: Store) -> None:
 def test_a_run_at_another_zone_judges_the_same_instant(demo_store: Store) -> None:
     """``at`` in UTC or London is the same instant: the same alerts, nothing new."""
     first = run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
-    again = run_detection(demo_store, at=NOW.in_timezone("UTC"), actor=DEMO_ACTOR)
+    again = run_detection(demo_store, at=NOW.in_timezone("UTC"), actor=DEMO_ACTOR, full=True)
     assert again.alerts == first.alerts
     assert (again.stored.new, again.stored.updated) == (0, 0)
     assert again.stored.unchanged == len(first.alerts)

@@ -28,8 +28,10 @@ def database(tmp_path: Path) -> str:
     return url
 
 
-def _detect(database: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, tuple[int, ...]]:
-    code = main(["detect", "--at", AT, "--database", database])
+def _detect(
+    database: str, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, tuple[int, ...]]:
+    code = main(["detect", "--at", AT, "--database", database, *extra])
     found = COUNTS.search(capsys.readouterr().out)
     assert found is not None
     return code, tuple(int(n) for n in found.groups())
@@ -42,7 +44,25 @@ def test_a_second_detect_in_a_row_exits_0_with_nothing_new(
     code, (new, updated, unchanged) = _detect(database, capsys)
     assert (code, updated, unchanged) == (0, 0, 0)
     assert new > 0
-    assert _detect(database, capsys) == (0, (0, 0, new))
+    code, (again, updated, unchanged) = _detect(database, capsys)
+    assert (code, again, updated) == (0, 0, 0)
+    assert 0 < unchanged < new  # incremental: only the dated alerts are judged again
+    assert _detect(database, capsys, "--full") == (0, (0, 0, new))
+
+
+def test_detect_says_whether_the_run_was_full_or_incremental(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first run is full (no watermark), the next incremental, ``--full`` full."""
+    lines = []
+    for extra in ([], [], ["--full"]):
+        assert main(["detect", "--at", AT, "--database", database, *extra]) == 0
+        lines.append(capsys.readouterr().out.splitlines()[0])
+    assert lines == [
+        "Run: full (no earlier run left a watermark).",
+        "Run: incremental, 0 incidents new since the last run.",
+        "Run: full (a full run was asked for).",
+    ]
 
 
 def test_detect_stores_what_scan_then_finds_unchanged(

@@ -1,7 +1,7 @@
 """Which people each audit entry covers: the index of ``audit log --person``.
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-06
 
 ``audit_people`` holds one row per audit entry and person it covers
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

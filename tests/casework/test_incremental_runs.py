@@ -1,0 +1,171 @@
+"""When a detection run is incremental and when full, and ingests concurrent with a run.
+
+An ingest whose transaction commits after a run read its watermark is found by
+the next run, however long that transaction was open: audit entry numbers are
+taken in commit order (the head record's lock), never when the rows were written.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import attrs
+import pytest
+
+from spo_tracker.casework import detect_stored, load_records, run_detection
+from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
+from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.domain.alerts import Alert
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.errors import InvalidValueError
+from spo_tracker.storage import Store
+from tests.casework.builders import store_incidents, store_records
+
+
+def _halves(scenario: Scenario) -> tuple[list[Incident], list[Incident]]:
+    incidents = sorted(scenario.all_incidents(), key=lambda i: (i.occurred_at, i.incident_id))
+    return incidents[: len(incidents) // 2], incidents[len(incidents) // 2 :]
+
+
+def _stored(store: Store) -> dict[str, Alert]:
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        return uow.alerts.get_many(uow.alerts.ids())
+
+
+def _as_a_full_run_finds(store: Store) -> None:
+    """Every alert a full detection over the store finds is stored exactly so."""
+    records = load_records(store, actor=DEMO_ACTOR, at=NOW)
+    stored = _stored(store)
+    for alert in detect_stored(store, records, actor=DEMO_ACTOR, at=NOW).alerts:
+        assert stored[alert.alert_id] == alert
+
+
+@pytest.fixture
+def half_run(empty_store: Store, scenario: Scenario) -> tuple[Store, list[Incident]]:
+    """A store holding the records and the earlier half of the incidents, detected once;
+    and the later half, not stored yet."""
+    first, second = _halves(scenario)
+    store_records(empty_store, scenario)
+    store_incidents(empty_store, first)
+    assert not run_detection(empty_store, at=NOW, actor=DEMO_ACTOR).incremental
+    return empty_store, second
+
+
+def test_a_run_after_new_incidents_reads_only_their_defendants(
+    half_run: tuple[Store, list[Incident]],
+) -> None:
+    """The later half: counted as new, only its defendants' incidents read, stored as a
+    full run stores them."""
+    store, second = half_run
+    store_incidents(store, second)
+    run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    assert run.incremental
+    assert run.new_incidents == len(second)
+    assert run.incidents_seen < len(second) * 2
+    _as_a_full_run_finds(store)
+
+
+def test_an_order_changed_since_the_last_run_makes_the_next_run_full(
+    half_run: tuple[Store, list[Incident]],
+) -> None:
+    """An order's change can re-judge old incidents: the next run reads them all, naming why."""
+    store, _ = half_run
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        key = uow.orders.ids()[0]
+        order = uow.orders.get(key)
+        changed = attrs.evolve(
+            order, appeal_pending=not order.appeal_pending, revision=order.revision + 1
+        )
+        uow.orders.update(changed)
+        uow.commit()
+    run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    assert run.full_reason is not None
+    assert run.full_reason.startswith("an order changed since the last run (")
+    assert run_detection(store, at=NOW, actor=DEMO_ACTOR).incremental
+
+
+def test_a_stored_incident_changed_makes_the_next_run_full(
+    half_run: tuple[Store, list[Incident]],
+) -> None:
+    """A changed incident may have left another defendant's alerts: every incident is read."""
+    store, _ = half_run
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        key = sorted(uow.incidents.ids())[0]
+        incident = uow.incidents.get(key)
+        uow.incidents.update(attrs.evolve(incident, summary="corrected by the records team"))
+        uow.commit()
+    run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    assert run.full_reason is not None
+    assert run.full_reason.startswith("an incident changed since the last run (incident.changed")
+
+
+def test_full_must_be_true_or_false(half_run: tuple[Store, list[Incident]]) -> None:
+    """``full="no"`` is a typed error naming ``full``, not a full run by accident."""
+    store, _ = half_run
+    with pytest.raises(InvalidValueError, match="full"):
+        run_detection(store, at=NOW, actor=DEMO_ACTOR, full="no")  # type: ignore[arg-type]
+
+
+def test_reading_protected_persons_does_not_make_a_run_full(
+    half_run: tuple[Store, list[Incident]],
+) -> None:
+    """A run reads protected persons' restricted details (audited): that changes nothing."""
+    store, _ = half_run
+    load_records(store, actor=DEMO_ACTOR, at=NOW)
+    assert run_detection(store, at=NOW, actor=DEMO_ACTOR).incremental
+
+
+def test_other_detection_settings_make_the_run_full(
+    half_run: tuple[Store, list[Incident]],
+) -> None:
+    """Alerts judged under other thresholds cannot be kept in part: the run is full."""
+    store, _ = half_run
+    config = DetectionConfig(escalation_threshold=3)
+    run = run_detection(store, at=NOW, actor=DEMO_ACTOR, config=config)
+    assert run.full_reason == "the detection settings differ from the last run's"
+    assert run_detection(store, at=NOW, actor=DEMO_ACTOR, config=config).incremental
+
+
+@pytest.mark.postgres
+def test_an_ingest_open_while_a_run_reads_is_found_by_the_next_run(
+    postgres_url: str, scenario: Scenario
+) -> None:
+    """PostgreSQL: incidents written before a run began but committed after it read its
+    watermark are not in that run, and the next run finds every one of them."""
+    from spo_tracker.storage import connect
+    from tests.storage.conftest import fixed_clock
+
+    with connect(postgres_url, clock=fixed_clock) as store:
+        first, second = _halves(scenario)
+        store_records(store, scenario)
+        store_incidents(store, first)
+        run_detection(store, at=NOW, actor=DEMO_ACTOR)
+        with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+            uow.add_incidents(second, reason="a slow import")  # written, not committed
+            during = run_detection(store, at=NOW, actor=DEMO_ACTOR)
+            uow.commit()
+        after = run_detection(store, at=NOW, actor=DEMO_ACTOR)
+        assert (during.new_incidents, after.new_incidents) == (0, len(second))
+        _as_a_full_run_finds(store)
+
+
+def test_an_ingest_committed_while_a_run_detects_is_found_by_the_next_run(
+    half_run: tuple[Store, list[Incident]],
+) -> None:
+    """Another thread commits incidents after the run read its watermark and before it
+    stored its alerts: the next run finds them, and the store ends as a full run's."""
+    store, second = half_run
+    done = threading.Event()
+
+    def ingest_once(_: str) -> None:
+        if not done.is_set():
+            done.set()
+            worker = threading.Thread(target=store_incidents, args=(store, second))
+            worker.start()
+            worker.join()
+
+    run_detection(store, at=NOW, actor=DEMO_ACTOR, progress=ingest_once)
+    assert done.is_set()
+    after = run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    assert after.new_incidents == len(second)
+    _as_a_full_run_finds(store)
