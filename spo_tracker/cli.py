@@ -1307,6 +1307,93 @@ def _add_audit(commands: argparse._SubParsersAction[_Parser]) -> None:
     key.add_argument("--key-id", required=True, help="the new key's id, e.g. 2026-12")
     key.add_argument("--to", type=_named_file, metavar="PATH", required=True, help="the key file")
     key.set_defaults(handler=_audit_new_key)
+    _add_audit_log(actions)
+
+
+# --- data protection: audit log of a person, subject access (DPA 2018 s.62, s.45) --------
+
+#: The purpose recorded with a subject-access export (DPA 2018 s.62(2)(a)).
+_SAR_PURPOSE = "subject access request (DPA 2018 s.45)"
+
+
+def _audit_log(args: argparse.Namespace) -> int:
+    import json
+
+    from spo_tracker.casework import person_audit_log
+    from spo_tracker.storage import connect
+
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+        lines = person_audit_log(store, args.person, actor=_actor(args), at=_now(args))
+    if args.format == "json":
+        sys.stdout.write(json.dumps([line.as_dict() for line in lines], indent=2) + "\n")
+        return 0
+    for line in lines:
+        utc = line.recorded_at.format("YYYY-MM-DD HH:mm:ss")
+        print(
+            f"{line.seq:>8}  {line.london} ({utc} UTC)  {line.actor_id} ({line.role})  "
+            f"{line.operation}: {line.event}  purpose: {line.purpose or '-'}"
+        )
+    _say(args, f"{len(lines):,} audit entries cover {args.person}")
+    return 0
+
+
+def _add_audit_log(actions: argparse._SubParsersAction[_Parser]) -> None:
+    log = actions.add_parser(
+        "log",
+        help="list who collected, altered, consulted, disclosed or erased a person's record",
+        description="Every audit entry that covers the person (a defendant or protected "
+        "person id), oldest first: when (London time and UTC), who, in which role, what "
+        "(collected, altered, consulted, disclosed, erased: DPA 2018 s.62) and why. Reads, "
+        "reports, case files, exports and subject-access exports each appear once. The id "
+        "need not be stored any more (a disposed record's log is kept).",
+    )
+    log.add_argument("--person", required=True, metavar="ID", help="the person's id")
+    log.add_argument("--format", choices=("text", "json"), default="text")
+    _database_option(log)
+    log.set_defaults(handler=_audit_log)
+
+
+def _sar(args: argparse.Namespace) -> int:
+    from spo_tracker.casework import subject_access, write_subject_access
+    from spo_tracker.storage import Actor, connect
+
+    acting = _actor(args)
+    actor = Actor(acting.actor_id, acting.role, purpose=acting.purpose or _SAR_PURPOSE)
+    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+        if args.output is None:
+            found = subject_access(store, args.person_id, at=_now(args), actor=actor)
+            sys.stdout.write(found.render(args.format))
+            return 0
+        written = write_subject_access(
+            store, args.person_id, at=_now(args), actor=actor, fmt=args.format,
+            output=args.output,
+        )  # fmt: skip
+    _say(args, f"wrote {written.path} ({written.fmt}, subject access of {written.person_id})")
+    return 0
+
+
+def _add_sar(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sar = commands.add_parser(
+        "sar",
+        help="export what is held about a person (subject access, DPA 2018 s.45)",
+        description="What the library holds about one defendant or protected person, for a "
+        "subject access request (DPA 2018 s.45). Third parties' data is withheld (s.45(4)): "
+        "a defendant's export never holds a protected person's name, address, places or id, "
+        "free text, or who reported what; a protected person's export names the defendant "
+        "only as the order does. Noted in the audit trail as a disclosure. With --output the "
+        "file is written atomically, owner-only (0600); else printed.",
+    )
+    sar.add_argument("person_id", metavar="PERSON_ID")
+    sar.add_argument("--format", choices=("json", "html"), default="json")
+    sar.add_argument(
+        "--output", type=_named_file, metavar="PATH", default=None, help="the file to write"
+    )
+    sar.add_argument(
+        "--at", type=_instant, default=None, metavar="WHEN",
+        help="as of this ISO 8601 instant with an offset (default: now)",
+    )  # fmt: skip
+    _database_option(sar)
+    sar.set_defaults(handler=_sar)
 
 
 # --- retention review and disposal (MoPI) ------------------------------------------------
@@ -1787,6 +1874,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_export(commands)
     _add_alerts(commands)
     _add_case(commands)
+    _add_sar(commands)
     _add_retention(commands)
     _add_keys(commands)
     _add_permissions(commands)

@@ -50,10 +50,16 @@ a private module of another package::
   duties, alerts with their review rounds and evidence (audited as a
   disclosure) as a :class:`spo_tracker.reports.CaseFile`; :func:`write_case_file`
   writes it as HTML, JSON or CSV (the evidence schedule), redacted as reports are.
+- Data protection (DPA 2018 Part 3): every read of a person's record, report,
+  case file and export is one consultation or disclosure entry naming the people
+  it covered by id, with ``actor.purpose`` (s.62); :func:`person_audit_log` lists a
+  person's entries; :func:`subject_access` and :func:`write_subject_access` export
+  what is held about a person, third parties withheld (s.45(4)).
 """
 
 from __future__ import annotations
 
+from spo_tracker.casework._auditlog import PersonAuditLine, person_audit_log
 from spo_tracker.casework._casefile import CaseFileWritten, case_file, write_case_file
 from spo_tracker.casework._commands import (
     AppealOutcome,
@@ -115,11 +121,19 @@ from spo_tracker.casework._review import (
     review_alert,
     start_alert_review,
 )
+from spo_tracker.casework._sar import (
+    SUBJECT_ACCESS_FORMATS,
+    SubjectAccess,
+    SubjectAccessWritten,
+    subject_access,
+    write_subject_access,
+)
 from spo_tracker.casework._titles import alert_titles
 
 __all__ = [
     "DEFAULT_PERIOD",
     "DEFAULT_TITLE",
+    "SUBJECT_ACCESS_FORMATS",
     "AlertDetail",
     "AlertEntry",
     "AlertsStored",
@@ -132,11 +146,14 @@ __all__ = [
     "EvidenceItem",
     "IntakeResult",
     "OnDuplicate",
+    "PersonAuditLine",
     "Progress",
     "ReportWritten",
     "RetentionOutcome",
     "ReviewOutcome",
     "StoredRecords",
+    "SubjectAccess",
+    "SubjectAccessWritten",
     "Timeliness",
     "alert_detail",
     "alert_titles",
@@ -158,6 +175,7 @@ __all__ = [
     "load_records",
     "lodge_appeal",
     "merge_alerts",
+    "person_audit_log",
     "refuse_application",
     "renew_order",
     "reopen_reviews",
@@ -172,7 +190,9 @@ __all__ = [
     "start_alert_review",
     "store_alerts",
     "stored_alerts",
+    "subject_access",
     "vary_order",
     "withdraw_application",
     "write_case_file",
+    "write_subject_access",
 ]

@@ -170,7 +170,8 @@ def case_file(
     when = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=when) as uow:
         case = _gather(uow, key, when, "case_file")
-        uow.note("casefile.read", "defendant", key, changes=_disclosed(case), reason=reason)
+        # One disclosure entry naming the defendant and the protected persons read (s.62).
+        uow.disclose("casefile.read", "defendant", key, changes=_disclosed(case), reason=reason)
         uow.commit()
     return case
 
@@ -252,7 +253,7 @@ def write_case_file(
             }
             if pseudo is not None:
                 changes["people"] = "pseudonymised"
-            uow.note("casefile.written", "defendant", key, changes=changes, reason=reason)
+            uow.disclose("casefile.written", "defendant", key, changes=changes, reason=reason)
             uow.commit()
         except BaseException:
             staged.discard()

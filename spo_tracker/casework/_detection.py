@@ -130,16 +130,27 @@ def load_records(store: Store, *, actor: Actor, at: _dt.datetime) -> StoredRecor
         NaiveDatetimeError: ``at`` has no time zone.
         PermissionDeniedError: the actor may not read restricted details, or stated no
             purpose (the refusal is audited).
+
+    The read is one ``persons.consulted`` audit entry naming every defendant and
+    protected person read, with ``actor.purpose`` (DPA 2018 s.62(1)(c)).
     """
     authorised(store, actor, "load_records", at=at)
     return _load(store, actor, at, processing=False)
 
 
-def _load(store: Store, actor: Actor, at: _dt.datetime, *, processing: bool) -> StoredRecords:
-    """Every record (see :func:`load_records`); ``processing``: for an authorised action
-    that shows no restricted details to its caller (detection, redaction), so the
-    restricted-read permission is not asked for again (each read is still audited)."""
+def _load(
+    store: Store, actor: Actor, at: _dt.datetime, *, processing: bool, logged: bool = True
+) -> StoredRecords:
+    """Every record (see :func:`load_records`).
+
+    ``processing``: for an authorised action that shows no restricted details to its
+    caller (detection, redaction), so the restricted-read permission is not asked for
+    again (each read is still audited). ``logged=False``: the caller writes the one
+    consultation or disclosure entry of its call itself (a report names the people it
+    shows)."""
     with store.unit_of_work(actor, at=at) as uow:
+        if not logged:
+            uow.defer_consultations()
         # Bulk reads (one query per 500 ids and child table), not one query per record.
         orders = _in_id_order(uow.orders.ids(), uow.orders.get_many)
         defendants = _in_id_order(uow.defendants.ids(), uow.defendants.get_many)

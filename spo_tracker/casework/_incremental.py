@@ -63,7 +63,14 @@ _INPUT_KINDS: Final = frozenset({"order", "defendant", "protected_person"})
 #: Entries on those records that change nothing (reads and disclosures, audited as such),
 #: and the one entry on an incident that changes no stored incident: its creation.
 _HARMLESS_EVENTS: Final = frozenset(
-    {"protected_person.restricted_read", "casefile.read", "casefile.written", "incident.created"}
+    {
+        "protected_person.restricted_read",
+        "casefile.read",
+        "casefile.written",
+        "subject_access.disclosed",
+        "subject_access.written",
+        "incident.created",
+    }
 )
 
 

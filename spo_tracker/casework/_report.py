@@ -228,13 +228,25 @@ def _note_written(
     reason: str,
     pseudo: Pseudonymiser | None,
 ) -> None:
-    """Commit one ``report.written`` audit entry per file, before any file is visible."""
+    """Commit one ``report.written`` audit entry per file, before any file is visible: a
+    disclosure naming, by id, the defendants and protected persons its alerts concern
+    (DPA 2018 s.62(1)(d)), with the actor's purpose."""
+    defendants = {a.alert.defendant_id for a in report.alerts}
+    persons = {p for a in report.alerts for p in a.alert.protected_person_ids}
     with store.unit_of_work(actor, at=at) as uow:
         for item in written:
             changes = _disclosed(report, item.fmt, item.sha256)
             if pseudo is not None:
                 changes["people"] = "pseudonymised"
-            uow.note("report.written", "report", item.path.name, changes=changes, reason=reason)
+            uow.disclose(
+                "report.written",
+                "report",
+                item.path.name,
+                defendants=defendants,
+                protected_persons=persons,
+                changes=changes,
+                reason=reason,
+            )
         uow.commit()
 
 
@@ -296,7 +308,8 @@ def _report(
 ) -> tuple[Report, dict[str, list[str]]]:
     """The report, and each person it may show (id -> names and label) for pseudonyms."""
     when = ensure_aware(at, field="at")
-    records = _load(store, actor, when, processing=True)
+    # Its reads are logged once, by the report.written entry naming the people it shows.
+    records = _load(store, actor, when, processing=True, logged=False)
     if stored:  # the alerts a detection run (or the demo) kept: no detection run
         alerts: Iterable[Alert] = stored_alerts(store, actor=actor, at=when)
     else:

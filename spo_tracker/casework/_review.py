@@ -698,6 +698,12 @@ def alert_detail(store: Store, alert_id: str, *, actor: Actor, at: _dt.datetime)
         owner = _owner(uow, alert)
         found = uow.find_incidents(list(alert.evidence_ids)) if alert.evidence_ids else {}
         defendant = uow.defendants.get_many([alert.defendant_id]).get(alert.defendant_id)
+        # The detail shows these people by id: one consultation entry (DPA 2018 s.62(1)(c)).
+        targets = {i.target_person_id for i in found.values() if i.target_person_id}
+        uow.consulted(
+            defendants=[alert.defendant_id],
+            protected_persons=[*alert.protected_person_ids, *targets],
+        )
     evidence = tuple(
         EvidenceItem(found[k], attribution(found[k], defendant)) for k in alert.evidence_ids
         if k in found

@@ -116,6 +116,7 @@ _RUN: Final = {"officer": ANY, "supervisor": ANY, "ingest": ANY}
 _EVERYONE: Final = {r.value: ANY for r in Role}
 _RECORDS: Final = {"supervisor": ANY, "administrator": ANY}
 _MOPI: Final = {"supervisor": ANY}
+_LOG: Final = {"supervisor": ANY, "auditor": ANY}
 
 #: Every public action and who may take it, one row each (DPA2018 s.57, s.66).
 PERMISSIONS: Final[tuple[Permission, ...]] = (
@@ -173,6 +174,10 @@ PERMISSIONS: Final[tuple[Permission, ...]] = (
     ),
     _row("audit.new_key", "add an audit key", {"administrator": ANY}),
     _row("db.upgrade", "create or upgrade the schema", {"administrator": ANY}),
+    # Data protection: the person's audit log (DPA2018 s.62) and subject access (s.45).
+    _row("person_audit_log", "list who consulted or disclosed a person's record", _LOG),
+    _row("subject_access", "gather a subject-access export", _MOPI, purpose=True),
+    _row("write_subject_access", "write a subject-access export", _MOPI, purpose=True),
     # Retention review and disposal (MoPI), and the data keys.
     _row("retention_due", "list the cases due for retention review", _RECORDS),
     _row(

@@ -366,6 +366,16 @@ def write_store(
                 persons = {k: people.get(k, reason=reason) for k in sorted(people.ids())}
             records = _scrubbed(records, ForceScrubber(persons))
         counts = _write(out, header, records)
+        # One disclosure entry naming everyone the export read (DPA 2018 s.62(1)(d)).
+        changes = {"restricted": include_restricted, "records": dict(counts)}
+        uow.disclose(
+            "interchange.exported",
+            "export",
+            str(header["created_at"]),
+            changes=changes,
+            reason="interchange export",
+        )
+        uow.commit()
     return ExportReport(counts, include_restricted)
 
 

@@ -55,6 +55,13 @@ from spo_tracker.events import DomainEvent, alert_raised, event_for_transition, 
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry
 from spo_tracker.storage._codec import instant_text
+from spo_tracker.storage._consult import (
+    CONSULTED_EVENT,
+    DEFENDANT,
+    PROTECTED_PERSON,
+    people_changes,
+    people_of,
+)
 from spo_tracker.storage._digests import ids_sum, record_digest
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper, mapper_for
@@ -561,6 +568,7 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
             PermissionDeniedError: the actor may not read them (refusal audited).
         """
         obj: ProtectedPerson = self._load(key, lock=False)[0]
+        self._uow._consult(PROTECTED_PERSON, (key,))
         if obj.restricted != RestrictedDetails():
             self._uow._restricted_read([key], reason)
         return obj
@@ -569,17 +577,21 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
         """The stored persons among ``keys`` with their restricted details, by id; each read
         of restricted details is audited, as :meth:`get` does."""
         found: dict[str, ProtectedPerson] = super().get_many(keys)
+        self._uow._consult(PROTECTED_PERSON, found)
         empty = RestrictedDetails()
         self._uow._restricted_read([k for k, o in found.items() if o.restricted != empty], reason)
         return found
 
     def get_name(self, key: str) -> str:
-        """Only the name (no restricted details, so no audit entry).
+        """Only the name (no restricted details, so no read of them is audited; the
+        consultation of the person's record is, as every read is).
 
         Raises:
             NotFoundError: nothing is stored under ``key``.
         """
-        return self._uow._records().person_name(key)
+        name = self._uow._records().person_name(key)
+        self._uow._consult(PROTECTED_PERSON, (key,))
+        return name
 
 
 class BreachReviewRepository(Repository[BreachReview]):
@@ -592,7 +604,21 @@ class BreachReviewRepository(Repository[BreachReview]):
 
 
 class DefendantRepository(Repository[Defendant]):
-    """Defendants, with lookup by linked identity."""
+    """Defendants, with lookup by linked identity. Each read joins the unit of work's
+    consultation entry (DPA 2018 s.62)."""
+
+    def get(self, key: str) -> Defendant:
+        """The stored defendant ``key`` (see :meth:`Repository.get`); the read is logged."""
+        found: Defendant = super().get(key)
+        self._uow._consult(DEFENDANT, (key,))
+        return found
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Defendant]:
+        """The stored defendants among ``keys`` (see :meth:`Repository.get_many`); the
+        reads are logged, as one consultation entry."""
+        found: dict[str, Defendant] = super().get_many(keys)
+        self._uow._consult(DEFENDANT, found)
+        return found
 
     def find_by_identity(self, identity_key: str) -> list[str]:
         """Ids of the defendants the identity with this key is linked to, sorted."""
@@ -865,6 +891,10 @@ class UnitOfWork(abc.ABC):
         self._events: list[PendingEvent] = []
         self._reads: list[PendingEntry] = []
         self._processing = 0
+        # People whose records were read or shown, by kind: one consultation entry (DPA
+        # 2018 s.62) at commit or rollback, unless a disclosure entry took them over.
+        self._consulted: dict[str, set[str]] = {}
+        self._consultations_deferred = False
         self._open = False
         self.defendants = DefendantRepository(self, MAPPERS[Defendant])
         self.protected_persons = ProtectedPersonRepository(self, MAPPERS[ProtectedPerson])
@@ -1037,21 +1067,102 @@ class UnitOfWork(abc.ABC):
         """The domain events this unit of work will write to the outbox when it commits."""
         return tuple(p.event for p in self._events)
 
+    def consulted(
+        self, *, defendants: Iterable[str] = (), protected_persons: Iterable[str] = ()
+    ) -> None:
+        """Note that people's records were shown without being read through a repository
+        (an alert's detail naming its protected persons): they join this unit of work's
+        consultation entry (DPA 2018 s.62(1)(c)).
+
+        Reads through ``uow.defendants`` and ``uow.protected_persons`` are noted already.
+        """
+        self._consult(DEFENDANT, defendants)
+        self._consult(PROTECTED_PERSON, protected_persons)
+
+    def disclose(
+        self,
+        event: str,
+        subject_kind: str,
+        subject_id: str,
+        *,
+        defendants: Iterable[str] = (),
+        protected_persons: Iterable[str] = (),
+        changes: Mapping[str, Any] | None = None,
+        reason: str = "",
+    ) -> None:
+        """Append, with this unit of work's changes, the one entry of a consultation or
+        disclosure (a report, a case file, an export, a subject-access export) naming the
+        people it covered by id, and the actor's purpose (DPA 2018 s.62(1)(c)-(d), (2)).
+
+        The people given join those read in this unit of work so far, which this entry
+        then covers (no separate ``persons.consulted`` entry is written for them).
+
+        Args:
+            event: what happened, e.g. ``report.written``.
+            subject_kind: what was disclosed (``report``, ``defendant``...).
+            subject_id: its id (a file name, a defendant id).
+            defendants: ids of defendants covered.
+            protected_persons: ids of protected persons covered.
+            changes: what else to record (format, digest...): ids and counts only,
+                never a name, an address or free text.
+            reason: why, as the caller gives it.
+        """
+        self.consulted(defendants=defendants, protected_persons=protected_persons)
+        people, self._consulted = self._consulted, {}
+        recorded = {**dict(changes or {}), **people_changes(people, self.actor.purpose)}
+        self._audit(event, subject_kind, subject_id, recorded, reason)
+
+    def defer_consultations(self) -> None:
+        """Leave this unit of work's consultation to its caller: no ``persons.consulted``
+        entry is written for the people read in it.
+
+        For a use case spanning several units of work (a report: the records, the
+        alerts, the evidence, the note) whose last one writes the single
+        :meth:`disclose` entry naming everyone it covered: one entry per call.
+        """
+        self._consultations_deferred = True
+
+    def _consult(self, kind: str, keys: Iterable[str]) -> None:
+        found = self._consulted.get(kind)
+        if found is None:
+            found = self._consulted[kind] = set()
+        found.update(keys)
+        if not found:
+            del self._consulted[kind]
+
+    def _consultation(self) -> list[PendingEntry]:
+        """The consultation entry of the reads not yet logged (none if deferred or nobody)."""
+        people, self._consulted = self._consulted, {}
+        if self._consultations_deferred or not people:
+            return []
+        ids = sorted(k for keys in people.values() for k in keys)
+        key = f"{ids[0]}..{ids[-1]}"  # as batches are named; the ids are in the changes
+        changes = people_changes(people, self.actor.purpose)
+        reason = self.actor.purpose or "records read"
+        return [
+            PendingEntry.encoded(
+                self._now(), self.actor, CONSULTED_EVENT, "persons", key, changes, reason
+            )
+        ]
+
     def commit(self) -> None:
         """Write the pending audit entries and events, and commit everything done so far."""
         self._require_open()
+        consulted = self._consultation()
         try:
-            self._commit([*self._reads, *self._pending], self._events)
+            self._commit([*self._reads, *consulted, *self._pending], self._events)
         except BaseException:
             # The changes are lost with the transaction; the reads are kept for rollback().
             self._pending, self._events = [], []
+            self._reads.extend(consulted)
             raise
         self._reads, self._pending, self._events = [], [], []
 
     def rollback(self) -> None:
-        """Undo everything since the last commit; audited reads are still written."""
+        """Undo everything since the last commit; audited reads (and the consultation of
+        people's records, DPA 2018 s.62) are still written."""
         self._pending, self._events = [], []
-        reads, self._reads = self._reads, []
+        reads, self._reads = [*self._reads, *self._consultation()], []
         self._rollback()
         if reads:
             self._commit(reads, [])
@@ -1243,6 +1354,21 @@ class Store(abc.ABC):
             if entry.event == event:
                 last = entry.subject_id
         return last
+
+    def audit_entries_for(self, person_id: str) -> list[AuditEntry]:
+        """The committed audit entries that cover the person ``person_id`` (as a defendant
+        or a protected person), in number order: changes to their record, reads of it,
+        and the consultations and disclosures that named them (DPA 2018 s.62).
+
+        This default walks the whole trail; SQL stores read their ``audit_people`` index.
+        """
+        return [
+            e
+            for e in self.audit_entries()
+            if any(
+                key == person_id for _, key in people_of(e.subject_kind, e.subject_id, e.changes)
+            )
+        ]
 
     def last_event(self, event: str) -> AuditEntry | None:
         """The latest committed audit entry of ``event`` (e.g. the latest ``detection.run``,

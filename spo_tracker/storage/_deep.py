@@ -32,11 +32,19 @@ from spo_tracker.errors import (
 )
 from spo_tracker.storage import _codec
 from spo_tracker.storage._audit import GENESIS_EVENT, AuditEntry, _adopted
+from spo_tracker.storage._consult import people_of
 from spo_tracker.storage._digests import batch_bytes, id_term, matches
 from spo_tracker.storage._files import refuse_protected_output
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
-from spo_tracker.storage._sql import _BATCH_COLUMNS, SqlRecords, SqlStore, _refs_json, _table
+from spo_tracker.storage._sql import (
+    _BATCH_COLUMNS,
+    _PEOPLE,
+    SqlRecords,
+    SqlStore,
+    _refs_json,
+    _table,
+)
 from spo_tracker.storage._types import to_epoch_us
 
 __all__ = ["Checkpoint", "Expected", "deep_findings", "read_checkpoint", "write_checkpoint"]
@@ -78,6 +86,8 @@ class Expected:
         self.genesis_hash: str | None = None
         self.hashes: dict[int, str] = {}
         self.watch: int | None = None
+        #: The rows the trail says ``audit_people`` holds: their count and sum of hashes.
+        self.people = BulkTally()
 
     def collect(self, entries: Iterable[AuditEntry]) -> Iterator[AuditEntry]:
         """Pass ``entries`` through, remembering each record digest."""
@@ -87,6 +97,8 @@ class Expected:
                 self.legacy = _adopted(entry.changes) is not None
             if entry.seq == self.watch:
                 self.hashes[entry.seq] = entry.entry_hash
+            for person_kind, key in people_of(entry.subject_kind, entry.subject_id, entry.changes):
+                self.people.add(1, _person_term(key, entry.seq, person_kind))
             digest, kind = entry.record_digest, entry.subject_kind
             if kind in _BULK_KINDS:
                 self.bulk_kinds.add(_BULK_KINDS[kind])
@@ -132,10 +144,32 @@ def deep_findings(
         for mapper in MAPPERS.values():
             _check_kind(session, records, mapper, expected, keyring, findings, unchecked)
         _check_batches(session, store.url.is_sqlite, expected, keyring, findings, unchecked)
+        _check_people(session, expected, findings)
     finally:
         session.close()
     notes = [f"{n} {what}: not checked one by one" for what, n in sorted(unchecked.items())]
     return findings, notes
+
+
+def _person_term(person_id: str, seq: int, kind: str) -> int:
+    """One ``audit_people`` row's term in the index's sum (see :func:`id_term`)."""
+    return id_term(f"{person_id}\x1f{seq}\x1f{kind}")
+
+
+def _check_people(session: Session, expected: Expected, findings: list[str]) -> None:
+    """The ``audit_people`` index holds exactly the rows the trail implies (DPA 2018 s.62:
+    a row deleted would hide a consultation from ``audit log --person``)."""
+    count, total = 0, 0
+    stmt = select(_PEOPLE.c.person_id, _PEOPLE.c.seq, _PEOPLE.c.person_kind)
+    for person_id, seq, kind in session.execute(stmt.execution_options(yield_per=5000)):
+        count += 1
+        total += _person_term(str(person_id), int(seq), str(kind))
+    wanted = expected.people
+    if count != wanted.count or total % _SUM_MODULUS != (wanted.total or 0) % _SUM_MODULUS:
+        findings.append(
+            f"audit_people: {count} rows, but the trail names {wanted.count}: the index of who "
+            "consulted whom was changed outside the library"
+        )
 
 
 def _keys(session: Session, mapper: Mapper[Any]) -> list[str]:

@@ -43,6 +43,7 @@ __all__ = [
     "ApplicationRow",
     "AuditEntryRow",
     "AuditHeadRow",
+    "AuditPersonRow",
     "BreachReviewRow",
     "CaseOwnerRow",
     "ComplianceRecordRow",
@@ -455,6 +456,25 @@ class AuditEntryRow(_Table, table=True):
     record_digest: str | None = None
     key_id: str | None = None
     mac: str | None = None
+
+
+class AuditPersonRow(_Table, table=True):
+    """Which people an audit entry covers (migration 0012): the index of
+    ``spo-tracker audit log --person``, written in the transaction of its entry.
+
+    One row per entry and person: an entry about a person's record, and each
+    person a consultation or disclosure entry names (DPA 2018 s.62; see
+    :mod:`spo_tracker.storage._consult`). Ids only; derived from the entries, so
+    ``audit verify --deep`` can rebuild and compare it.
+    """
+
+    __tablename__ = "audit_people"
+    # SQLite: the primary key is the table (one B-tree, not a table and an index).
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    person_id: str = Field(primary_key=True)
+    seq: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    person_kind: str = Field(primary_key=True)
 
 
 class AuditHeadRow(_Table, table=True):

@@ -66,6 +66,14 @@ def test_a_report_of_the_stored_alerts_is_written_and_audited(
             "alerts": len(run.alerts),
             "protected_person_names": "redacted",
             "sha256": written.sha256,
+            # The disclosure names the people of its alerts, by id (DPA 2018 s.62).
+            "people": {
+                "defendants": sorted({a.defendant_id for a in run.alerts}),
+                "protected_persons": sorted(
+                    {p for a in run.alerts for p in a.protected_person_ids}
+                ),
+            },
+            "purpose": DEMO_ACTOR.purpose,
         }
     ]
 

@@ -34,6 +34,9 @@ COMMANDS: dict[str, Callable[[str, str, str], list[str]]] = {
         "case", "file", "D1", "--database", db, "--format", "json", "--output", out,
         "--at", "2026-03-20T09:00Z",
     ],
+    "sar": lambda db, keys, out: [
+        "sar", "D1", "--database", db, "--output", out, "--at", "2026-03-20T09:00Z",
+    ],
 }  # fmt: skip
 
 

@@ -59,9 +59,15 @@ Writer = Callable[[str | bytes], Path]
 
 def changes(store: Store) -> int:
     """Audit entries that record a change: all but the genesis entry every store starts
-    with and reads of restricted details, which are audited even when the import that
-    read them fails (every such read is audited)."""
-    unchanging = {"audit.genesis", "protected_person.restricted_read"}
+    with, reads of restricted details, which are audited even when the import that
+    read them fails (every such read is audited), and consultations and disclosures of
+    people's records (DPA 2018 s.62: an export, such as :func:`store_text`, is one)."""
+    unchanging = {
+        "audit.genesis",
+        "protected_person.restricted_read",
+        "persons.consulted",
+        "interchange.exported",
+    }
     return sum(1 for e in store.audit_entries() if e.event not in unchanging)
 
 

@@ -7,6 +7,7 @@ outbox events; and a batch with one bad aggregate writes nothing.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Sequence
@@ -271,10 +272,14 @@ class TestBulkAggregates:
         before = len(list(store.audit_entries()))
         with store.unit_of_work(ACTOR, at=NOW) as uow:
             uow.protected_persons.get_many(["P0a", "P0b", "P1a", "P1b"], reason="report")
-        reads = list(store.audit_entries())[before:]
+        *reads, consulted = list(store.audit_entries())[before:]
         assert [(e.event, e.subject_id, e.reason) for e in reads] == [
             ("protected_person.restricted_read", p, "report") for p in ("P0a", "P0b", "P1a")
         ]
+        assert consulted.event == "persons.consulted"
+        assert json.loads(consulted.changes)["people"] == {
+            "protected_persons": ["P0a", "P0b", "P1a", "P1b"]
+        }
 
 
 def _record(key: str, order: str, n: int) -> ComplianceRecord:

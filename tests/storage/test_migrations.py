@@ -137,7 +137,7 @@ def _check_upgrade_keeps_data(url: str) -> None:
         ingest_incidents(store, builders.incidents("J", 3), actor=ACTOR)
         after = verify(store)
         assert after.ok
-        assert after.checked == 6  # and a restricted read, and an ingested batch
+        assert after.checked == 7  # a restricted read, the consultation, an ingested batch
     finally:
         store.close()
 

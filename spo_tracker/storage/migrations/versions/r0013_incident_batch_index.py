@@ -1,7 +1,7 @@
 """An index on the bulk batch that stored each incident, for incremental detection.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06
 
 An incremental detection run finds the incidents recorded since the last run
@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
