@@ -568,18 +568,18 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
             PermissionDeniedError: the actor may not read them (refusal audited).
         """
         obj: ProtectedPerson = self._load(key, lock=False)[0]
-        self._uow._consult(PROTECTED_PERSON, (key,))
         if obj.restricted != RestrictedDetails():
-            self._uow._restricted_read([key], reason)
+            self._uow._restricted_read([key], reason)  # refused before it is consulted
+        self._uow._consult(PROTECTED_PERSON, (key,))
         return obj
 
     def get_many(self, keys: Iterable[str], *, reason: str = "") -> dict[str, ProtectedPerson]:
         """The stored persons among ``keys`` with their restricted details, by id; each read
         of restricted details is audited, as :meth:`get` does."""
         found: dict[str, ProtectedPerson] = super().get_many(keys)
-        self._uow._consult(PROTECTED_PERSON, found)
         empty = RestrictedDetails()
         self._uow._restricted_read([k for k, o in found.items() if o.restricted != empty], reason)
+        self._uow._consult(PROTECTED_PERSON, found)
         return found
 
     def get_name(self, key: str) -> str:

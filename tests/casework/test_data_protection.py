@@ -45,6 +45,8 @@ from tests.storage import builders
 from tests.storage.conftest import fixed_clock
 
 OFFICER = Actor("PC 4471", "officer", purpose="safeguarding review of SPO-1001")
+#: Subject access and the person's audit log are for a supervisor (the permission table).
+DISCLOSER = Actor("DS 12", "supervisor", purpose="subject access request (DPA 2018 s.45)")
 LATER = NOW.add(hours=3)
 ESCALATION = "AL-6fa3ceadc1210fdf7029"
 
@@ -69,10 +71,10 @@ def _people(entry: AuditEntry) -> dict[str, list[str]]:
     return people
 
 
-def _one(store: Store, head: int) -> AuditEntry:
+def _one(store: Store, head: int, actor: Actor = OFFICER) -> AuditEntry:
     (entry,) = _people_entries(_since(store, head))
-    assert json.loads(entry.changes)["purpose"] == OFFICER.purpose
-    assert (entry.actor_id, entry.actor_role) == (OFFICER.actor_id, OFFICER.role)
+    assert json.loads(entry.changes)["purpose"] == actor.purpose
+    assert (entry.actor_id, entry.actor_role) == (actor.actor_id, actor.role)
     return entry
 
 
@@ -187,19 +189,23 @@ def test_the_audit_log_lists_every_consultation_and_disclosure_in_order(
     write_case_file(demo_store, "D-1001", at=LATER, actor=OFFICER, fmt="html",
                     output=tmp_path / "c.html")  # fmt: skip
     export_file(demo_store, tmp_path / "e.jsonl", actor=OFFICER, at=LATER)
-    subject_access(demo_store, "D-1001", at=LATER, actor=OFFICER)
-    lines = person_audit_log(demo_store, "D-1001", actor=OFFICER)
+    subject_access(demo_store, "D-1001", at=LATER, actor=DISCLOSER)
+    lines = person_audit_log(demo_store, "D-1001", actor=DISCLOSER)
     recent = [line for line in lines if line.seq > head]
     assert [(x.event, x.operation) for x in recent] == [
         ("casefile.written", "disclosed"),
         ("interchange.exported", "disclosed"),
         ("subject_access.disclosed", "disclosed"),
     ]
-    assert all(x.purpose == OFFICER.purpose and x.role == "officer" for x in recent)
+    assert [(x.role, x.purpose) for x in recent] == [
+        ("officer", OFFICER.purpose),
+        ("officer", OFFICER.purpose),
+        ("supervisor", DISCLOSER.purpose),
+    ]
     assert [x.seq for x in lines] == sorted(x.seq for x in lines)
     assert lines[0].event == "defendant.created"
     assert recent[0].london.endswith("GMT")
-    other = person_audit_log(demo_store, "D-1002", actor=OFFICER)
+    other = person_audit_log(demo_store, "D-1002", actor=DISCLOSER)
     assert not any(x.event == "casefile.written" for x in other)
 
 
@@ -207,9 +213,9 @@ def test_the_audit_log_of_an_unknown_id_is_empty_and_a_blank_id_is_refused(
     empty_store: Store,
 ) -> None:
     """An id never stored lists nothing (a disposed record's log is kept); blank is an error."""
-    assert person_audit_log(empty_store, "NOBODY", actor=OFFICER) == ()
+    assert person_audit_log(empty_store, "NOBODY", actor=DISCLOSER) == ()
     with pytest.raises(InvalidValueError, match="person_id"):
-        person_audit_log(empty_store, " ", actor=OFFICER)
+        person_audit_log(empty_store, " ", actor=DISCLOSER)
 
 
 def test_spo_tracker_audit_log_prints_the_persons_entries(
@@ -219,16 +225,17 @@ def test_spo_tracker_audit_log_prints_the_persons_entries(
     assert main(["--database", sqlite_url, "demo", "--output", str(tmp_path / "demo"), "-q"]) == 0
     capsys.readouterr()
     out = tmp_path / "sar.json"
-    assert main(["--database", sqlite_url, "sar", "D-1001", "--output", str(out)]) == 0
+    given = ["--database", sqlite_url, "--role", "supervisor"]
+    assert main([*given, "sar", "D-1001", "--output", str(out)]) == 0
     capsys.readouterr()
-    assert main(["--database", sqlite_url, "audit", "log", "--person", "D-1001"]) == 0
+    assert main([*given, "audit", "log", "--person", "D-1001"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "collected: defendant.created" in lines[0]
     assert "disclosed: subject_access.written" in lines[-2]
-    assert "(officer)" in lines[-2]
+    assert "(supervisor)" in lines[-2]
     assert "UTC)" in lines[-2]
     assert "purpose: subject access request (DPA 2018 s.45)" in lines[-2]
-    assert main(["--database", sqlite_url, "audit", "log", "--person", "D-1001", "--format",
+    assert main([*given, "audit", "log", "--person", "D-1001", "--format",
                  "json"]) == 0  # fmt: skip
     listed = json.loads(capsys.readouterr().out)
     assert listed[-1]["event"] == "subject_access.written"
@@ -252,7 +259,7 @@ def test_a_defendants_export_holds_their_data_and_withholds_the_victims(
     P-1001's name, address, postcode, places or id; the file is 0600 and one disclosure."""
     run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
     head = _head(demo_store)
-    written = write_subject_access(demo_store, "D-1001", at=LATER, actor=OFFICER,
+    written = write_subject_access(demo_store, "D-1001", at=LATER, actor=DISCLOSER,
                                    output=tmp_path / "sar.json")  # fmt: skip
     assert stat.S_IMODE(os.stat(written.path).st_mode) == 0o600
     data = written.path.read_bytes()
@@ -267,7 +274,7 @@ def test_a_defendants_export_holds_their_data_and_withholds_the_victims(
     court = content["orders"][0]["court"]  # public record: its town may be an address line
     for secret in _secrets(person):
         assert secret in court or secret.encode() not in data
-    entry = _one(demo_store, head)
+    entry = _one(demo_store, head, DISCLOSER)
     assert (entry.event, _people(entry)) == ("subject_access.written", {"defendants": ["D-1001"]})
 
 
@@ -276,7 +283,7 @@ def test_a_protected_persons_export_holds_their_details_and_names_the_defendant_
 ) -> None:
     """P-1001's export holds their own address and places, the orders protecting them and
     the defendant's id and name as the order names them, never the defendant's identities."""
-    found = subject_access(demo_store, "P-1001", at=LATER, actor=OFFICER)
+    found = subject_access(demo_store, "P-1001", at=LATER, actor=DISCLOSER)
     text = found.render("html")
     person = next(p for p in scenario.protected_persons if p.person_id == "P-1001")
     for secret in _secrets(person):
@@ -296,12 +303,12 @@ def test_subject_access_of_an_unknown_person_is_a_typed_error_and_notes_nothing(
     """NotFoundError naming the id; no entry, no file."""
     head = _head(empty_store)
     with pytest.raises(NotFoundError, match="NOBODY"):
-        subject_access(empty_store, "NOBODY", at=LATER, actor=OFFICER)
+        subject_access(empty_store, "NOBODY", at=LATER, actor=DISCLOSER)
     with pytest.raises(NotFoundError, match="NOBODY"):
-        write_subject_access(empty_store, "NOBODY", at=LATER, actor=OFFICER,
+        write_subject_access(empty_store, "NOBODY", at=LATER, actor=DISCLOSER,
                              output=tmp_path / "x.json")  # fmt: skip
     with pytest.raises(UnknownCodeError):
-        write_subject_access(empty_store, "NOBODY", at=LATER, actor=OFFICER, fmt="pdf",
+        write_subject_access(empty_store, "NOBODY", at=LATER, actor=DISCLOSER, fmt="pdf",
                              output=tmp_path / "x.pdf")  # fmt: skip
     assert _since(empty_store, head) == []
     assert not list(tmp_path.glob("x.*"))
@@ -367,7 +374,7 @@ def test_a_defendants_export_never_holds_a_protected_persons_details(
     place label or id of theirs (the bytes are searched)."""
     store = InMemoryStore(clock=fixed_clock)
     _case(store, victims)
-    found = subject_access(store, "D1", at=LATER, actor=OFFICER)
+    found = subject_access(store, "D1", at=LATER, actor=DISCLOSER)
     assert found.content["incidents"]
     assert found.content["alerts"]
     for fmt in ("json", "html"):
@@ -384,7 +391,7 @@ def test_the_planted_case_is_withheld_on_every_backend(empty_store: Store) -> No
     )
     victim = ProtectedPerson("PV0abcd", "Qzalice Qvjones", details)
     _case(empty_store, [victim])
-    data = subject_access(empty_store, "D1", at=LATER, actor=OFFICER).render("json").encode()
+    data = subject_access(empty_store, "D1", at=LATER, actor=DISCLOSER).render("json").encode()
     for secret in _secrets(victim):
         assert secret.encode() not in data
 
@@ -396,12 +403,12 @@ def test_deep_verification_names_a_deleted_row_of_the_people_index(sql_demo_url:
     """The demo's trail deep-verifies with its index; deleting one audit_people row (a
     consultation hidden from the log) is a finding."""
     with connect(sql_demo_url, clock=fixed_clock) as store:
-        subject_access(store, "D-1001", at=LATER, actor=OFFICER)
+        subject_access(store, "D-1001", at=LATER, actor=DISCLOSER)
         assert verify(store, deep=True).findings == ()
-        sar = person_audit_log(store, "D-1001", actor=OFFICER)[-1].seq
+        sar = person_audit_log(store, "D-1001", actor=DISCLOSER)[-1].seq
         assert isinstance(store, SqlStore)
         with store.engine.begin() as conn:
             conn.execute(sa.text(f"DELETE FROM audit_people WHERE seq = {sar}"))
         report = verify(store, deep=True)
         assert any(f.startswith("audit_people:") for f in report.findings)
-        assert person_audit_log(store, "D-1001", actor=OFFICER)[-1].seq < sar
+        assert person_audit_log(store, "D-1001", actor=DISCLOSER)[-1].seq < sar
