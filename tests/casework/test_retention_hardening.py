@@ -42,7 +42,14 @@ from spo_tracker.errors import (
 )
 from spo_tracker.storage import DISPOSED_NAME, METADATA, Actor, SqlStore, Store, verify
 from tests.casework.conftest import BACKENDS, SQL_BACKENDS, open_store
-from tests.casework.test_retention import DUE, ENDED, REVIEWER, seed_case
+from tests.casework.test_retention import (
+    DUE,
+    ENDED,
+    READ_EVENTS,
+    REVIEWER,
+    only_reads_since,
+    seed_case,
+)
 from tests.lifecycles.builders import london
 from tests.storage import builders
 
@@ -122,7 +129,7 @@ def test_an_application_before_the_court_blocks_disposal(
     before = store.audit_head()
     with pytest.raises(RetentionRefusedError, match="APP-2"):
         review_retention(store, "D1", decision="dispose", reason="gone", at=DUE, actor=REVIEWER)
-    assert store.audit_head() == before
+    only_reads_since(store, before)
     assert retention_due(store, at=london(2090, 1, 1), actor=REVIEWER) == ()
 
 
@@ -177,7 +184,7 @@ def test_a_decision_dated_before_the_last_is_refused(store: Store) -> None:
         review_retention(
             store, "D1", decision="dispose", reason="bin", at=london(2037, 1, 1, 9), actor=REVIEWER
         )
-    assert store.audit_head() == before
+    only_reads_since(store, before)
     later = review_retention(
         store, "D1", decision="dispose", reason="bin", at=london(2050, 1, 1, 9), actor=REVIEWER
     )
@@ -340,7 +347,7 @@ def test_a_reason_of_invisible_characters_is_refused(store: Store, reason: str) 
     before = store.audit_head()
     with pytest.raises(RetentionReasonMissingError):
         review_retention(store, "D1", decision="retain", reason=reason, at=DUE, actor=REVIEWER)
-    assert store.audit_head() == before
+    only_reads_since(store, before)
     with pytest.raises(RetentionReasonMissingError):
         RetentionReview("RR-1", "D1", "dispose", reason, "mopi-2", DUE, "DS 77", "supervisor")
 
@@ -371,6 +378,6 @@ def test_a_reason_naming_the_case_s_people_is_refused_unquoted(
         for value in ("Jane", "Safe", "SMITH", "Smith", "b152tt"):
             assert value not in str(refused.value)
     added = [e for e in store.audit_entries() if e.seq > before[0]]
-    assert {e.event for e in added} <= {"protected_person.restricted_read"}
+    assert {e.event for e in added} <= READ_EVENTS
     assert _summary(store, "I1") != ""
     assert retention_due(store, at=DUE, actor=REVIEWER)[0].last_decision is None
