@@ -5,38 +5,39 @@ it rests on. A term may have its own period (SPA2019 s.3(3), recorded under
 s.6(e)) and a locality limit (s.2(4), recorded under s.6(d)); without a
 locality it applies throughout the United Kingdom.
 
+The base (:class:`Term`, :class:`Locality`, the checks of order text) is in
+:mod:`spo_tracker.domain._term_base`, the positive requirements in
+:mod:`spo_tracker.domain._term_requirements`; import them all from here.
+
 Catalogue version history: ``1`` (first release).
 """
 
 from __future__ import annotations
 
-import enum
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import ClassVar, Final
 
 import attrs
 import pendulum
 
+from spo_tracker.domain._term_base import (
+    Locality,
+    Term,
+    TermNature,
+    flag,
+    listing,
+    no_address,
+    person_ids,
+    placeholders,
+)
+from spo_tracker.domain._term_requirements import (
+    PositiveRequirement,
+    RequirementKind,
+    SignOnSchedule,
+)
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA, Platform, normalise_platform
-from spo_tracker.domain.people import Withheld, address_likeness
-from spo_tracker.domain.statutory_time import (
-    DayPeriod,
-    days_beginning_with,
-    ensure_date,
-    years_beginning_with,
-)
-from spo_tracker.domain.textfold import coordinate_spans, fold
-from spo_tracker.domain.validators import (
-    check_bool,
-    check_id,
-    check_text,
-    identifier,
-    instance_of,
-    long_text,
-    non_empty_text,
-)
+from spo_tracker.domain.statutory_time import days_beginning_with
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 
 __all__ = [
@@ -65,179 +66,6 @@ __all__ = [
 
 CATALOGUE_VERSION: Final = "1"
 
-_PROHIBITION = "SPA2019 s.1(2)(a)"
-_REQUIREMENT = "SPA2019 s.1(2)(b)"
-
-
-class TermNature(enum.Enum):
-    """Prohibition or positive requirement (SPA2019 s.1(2))."""
-
-    PROHIBITION = "prohibition"
-    REQUIREMENT = "requirement"
-
-
-def _no_address(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    """Text the defendant is shown that must not reveal an address (victim safety).
-
-    The error names the field and the problem but never quotes the text, which
-    may be a protected person's address.
-    """
-    if not isinstance(value, str) or not value or value.isspace():
-        non_empty_text(_, attribute, value)  # no text to withhold: the message shows it
-    text = check_text(attribute.name, value, shown=Withheld("order text"))
-    # Folded too: a postcode with a no-break space or full-width digits, a house number
-    # with a soft hyphen in its street, look-alike letters are still an address.
-    problem = address_likeness(text) or address_likeness(fold(text, casefold=False))
-    problem = problem or _position(text)
-    if problem is not None:
-        raise InvalidValueError(
-            attribute.name,
-            Withheld("looks like an address"),
-            f"{problem}; text in an order must not reveal an address: name the area "
-            "(e.g. 'Zone A') or a public place instead",
-        )
-
-
-def _position(text: str) -> str | None:
-    """What in ``text`` pinpoints a place on its own: coordinates (decimal or degrees,
-    minutes and seconds, however spaced or written; see
-    :func:`~spo_tracker.domain.textfold.coordinate_spans`)."""
-    if coordinate_spans(fold(text)):
-        return "contains coordinates"
-    return None
-
-
-_checked_text = long_text(blank_ok=False)
-
-
-def _no_position(_: object, attribute: attrs.Attribute[str], value: object) -> None:
-    """Order text that may name a place (a requirement's description, a sign-on station)
-    but must not pinpoint one: coordinates are refused, unquoted (the zone's shape
-    carries every position an order needs).
-
-    A house number, street or postcode is not refused here: a station or a course
-    has a public address. :func:`~spo_tracker.domain.safety.exposure_warnings`
-    warns when one is a protected person's.
-    """
-    _checked_text(_, attribute, value)
-    problem = _position(str(value))
-    if problem is not None:
-        raise InvalidValueError(
-            attribute.name,
-            Withheld("may pinpoint a place"),
-            f"{problem}; text in an order must not pinpoint a place: name it instead",
-        )
-
-
-def _persons(value: Iterable[str]) -> tuple[str, ...]:
-    # A bare string is iterable too: "P1" would silently become the persons "1" and "P".
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise InvalidValueError("persons", value, "give a collection of person ids, e.g. ['P1']")
-    given = tuple(value)
-    if not given:
-        raise InvalidValueError("persons", value, "name at least one person, each by an id")
-    for person in given:
-        check_id("persons", person)
-    return tuple(sorted(set(given)))
-
-
-def _flag(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
-    check_bool(attribute.name, value)
-
-
-def _place(_: object, attribute: attrs.Attribute[GeoPoint | None], value: object) -> None:
-    if value is not None and not isinstance(value, GeoPoint):
-        raise InvalidValueError(attribute.name, Withheld("a place"), "must be a GeoPoint or None")
-
-
-@attrs.frozen
-class Locality:
-    """A locality limit (SPA2019 s.2(4)): the term applies only inside ``area``.
-
-    ``name`` is order text the defendant is shown: text that looks like an address
-    (a postcode, a house number and street) is refused.
-    """
-
-    name: str = attrs.field(validator=_no_address)
-    area: Circle | Polygon | None = attrs.field(
-        default=None, validator=instance_of((Circle, Polygon), optional=True)
-    )
-
-    def covers(self, point: GeoPoint | None) -> bool:
-        """Whether ``point`` is in the locality; an unknown point or area counts as inside."""
-        if point is None or self.area is None:
-            return True
-        return self.area.contains(point)
-
-
-@attrs.frozen(kw_only=True)
-class Term:
-    """A term of an order. Subclasses are the catalogue's term types.
-
-    Attributes:
-        term_id: stable id within the order, e.g. ``"T1"``.
-        period: the term's own period, where it differs from the order's (s.3(3), s.6(e)).
-        locality: the locality limit, if any (s.2(4), s.6(d)).
-    """
-
-    CODE: ClassVar[str] = ""
-    TITLE: ClassVar[str] = ""
-    SECTION: ClassVar[str] = _PROHIBITION
-    NATURE: ClassVar[TermNature] = TermNature.PROHIBITION
-
-    term_id: str = attrs.field(validator=identifier)
-    period: DayPeriod | None = attrs.field(
-        default=None, validator=instance_of(DayPeriod, optional=True)
-    )
-    locality: Locality | None = attrs.field(
-        default=None, validator=instance_of(Locality, optional=True)
-    )
-
-    def describe(self) -> str:
-        """The term's own words, without period or locality."""
-        raise NotImplementedError
-
-    def render(self, person_names: dict[str, str] | None = None) -> str:
-        """Plain English for the order and reports, with period and locality appended.
-
-        Args:
-            person_names: names to put in place of the ``[person id]`` placeholders;
-                an id without a name stays as its placeholder.
-        """
-        text = self.describe()
-        if person_names:
-            # One pass, so that a name that itself contains "[P2]" is not substituted again.
-            text = _PLACEHOLDER.sub(lambda m: person_names.get(m[1], m[0]), text)
-        if self.locality is not None:
-            text += f", within {self.locality.name}"
-        if self.period is not None:
-            text += f", from {self.period.first_day} until the end of {self.period.last_day}"
-        return text + "."
-
-    def applies_at(self, at: pendulum.DateTime) -> bool:
-        """Whether the term's own period (if any) covers the instant ``at``."""
-        return self.period is None or self.period.contains(at)
-
-    def short_of_two_years(self, order_made: pendulum.Date) -> bool:
-        """OPEN point (SPA2019 s.3(3)): a term shorter than 2 years is a warning, not an error."""
-        if self.period is None:
-            return False
-        return self.period.last_day < years_beginning_with(order_made, 2).last_day
-
-
-_PLACEHOLDER: Final = re.compile(r"\[([^\[\]]+)\]")
-
-
-def _names(persons: Sequence[str]) -> str:
-    return " or ".join(f"[{p}]" for p in persons)
-
-
-def _listing(items: Sequence[str], conjunction: str) -> str:
-    """``A``, ``A or B``, ``A, B or C``: a list as written in an order."""
-    if len(items) < 2:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
-
 
 @attrs.frozen(kw_only=True)
 class NoContact(Term):
@@ -246,11 +74,11 @@ class NoContact(Term):
     CODE: ClassVar[str] = "SPO-P01"
     TITLE: ClassVar[str] = "No contact"
 
-    persons: tuple[str, ...] = attrs.field(converter=_persons)
+    persons: tuple[str, ...] = attrs.field(converter=person_ids)
 
     def describe(self) -> str:
         return (
-            f"Not to contact {_names(self.persons)} by any means, including in person, "
+            f"Not to contact {placeholders(self.persons)} by any means, including in person, "
             "by telephone, text message, email, letter or social media"
         )
 
@@ -262,10 +90,10 @@ class NoThirdPartyContact(Term):
     CODE: ClassVar[str] = "SPO-P02"
     TITLE: ClassVar[str] = "No contact through third parties"
 
-    persons: tuple[str, ...] = attrs.field(converter=_persons)
+    persons: tuple[str, ...] = attrs.field(converter=person_ids)
 
     def describe(self) -> str:
-        return f"Not to contact {_names(self.persons)} through any other person"
+        return f"Not to contact {placeholders(self.persons)} through any other person"
 
 
 def _platforms(value: Iterable[str | Platform]) -> frozenset[Platform]:
@@ -283,7 +111,7 @@ class PlatformBan(Term):
     TITLE: ClassVar[str] = "Platform ban"
 
     platforms: frozenset[Platform] = attrs.field(converter=_platforms, factory=frozenset)
-    any_social_media: bool = attrs.field(default=False, validator=_flag)
+    any_social_media: bool = attrs.field(default=False, validator=flag)
 
     def __attrs_post_init__(self) -> None:
         if not self.platforms and not self.any_social_media:
@@ -299,7 +127,7 @@ class PlatformBan(Term):
         names = sorted(p.label for p in self.platforms)
         if self.any_social_media:
             names.append("any other social media" if names else "any social media")
-        return f"Not to use or hold an account on {_listing(names, 'or')}"
+        return f"Not to use or hold an account on {listing(names, 'or')}"
 
 
 def _shape(_: object, attribute: attrs.Attribute[Circle | Polygon], value: object) -> None:
@@ -328,7 +156,7 @@ class ExclusionZone(Term):
     TITLE: ClassVar[str] = "Exclusion zone"
 
     zone: Circle | Polygon = attrs.field(validator=_shape)
-    label: str = attrs.field(validator=_no_address)
+    label: str = attrs.field(validator=no_address)
 
     def describe(self) -> str:
         return (
@@ -351,11 +179,11 @@ class NoApproach(Term):
     CODE: ClassVar[str] = "SPO-P05"
     TITLE: ClassVar[str] = "No approach"
 
-    persons: tuple[str, ...] = attrs.field(converter=_persons)
+    persons: tuple[str, ...] = attrs.field(converter=person_ids)
     distance_m: float = attrs.field(validator=_distance)
 
     def describe(self) -> str:
-        return f"Not to approach within {self.distance_m:g} metres of {_names(self.persons)}"
+        return f"Not to approach within {self.distance_m:g} metres of {placeholders(self.persons)}"
 
 
 @attrs.frozen(kw_only=True)
@@ -365,11 +193,11 @@ class NoOnlineReference(Term):
     CODE: ClassVar[str] = "SPO-P06"
     TITLE: ClassVar[str] = "No online reference"
 
-    persons: tuple[str, ...] = attrs.field(converter=_persons)
+    persons: tuple[str, ...] = attrs.field(converter=person_ids)
 
     def describe(self) -> str:
         return (
-            f"Not to refer to {_names(self.persons)} on any social media or website, "
+            f"Not to refer to {placeholders(self.persons)} on any social media or website, "
             "directly or indirectly"
         )
 
@@ -381,11 +209,11 @@ class NoSurveillance(Term):
     CODE: ClassVar[str] = "SPO-P07"
     TITLE: ClassVar[str] = "No surveillance"
 
-    persons: tuple[str, ...] = attrs.field(converter=_persons)
+    persons: tuple[str, ...] = attrs.field(converter=person_ids)
 
     def describe(self) -> str:
         return (
-            f"Not to follow, watch, loiter near or monitor {_names(self.persons)}, "
+            f"Not to follow, watch, loiter near or monitor {placeholders(self.persons)}, "
             "in person or by electronic means"
         )
 
@@ -397,10 +225,10 @@ class NoRecordingImages(Term):
     CODE: ClassVar[str] = "SPO-P08"
     TITLE: ClassVar[str] = "No recording images"
 
-    persons: tuple[str, ...] = attrs.field(converter=_persons)
+    persons: tuple[str, ...] = attrs.field(converter=person_ids)
 
     def describe(self) -> str:
-        return f"Not to take or record any image of {_names(self.persons)}"
+        return f"Not to take or record any image of {placeholders(self.persons)}"
 
 
 @attrs.frozen(kw_only=True)
@@ -417,82 +245,6 @@ class DeviceBrowsingHistory(Term):
         )
 
 
-class RequirementKind(enum.Enum):
-    """Positive requirements in the CPS guidance list."""
-
-    ASSESSMENT = "assessment"
-    PERPETRATOR_PROGRAMME = "perpetrator_programme"
-    MENTAL_HEALTH_ASSESSMENT = "mental_health_assessment"
-    DRUG_OR_ALCOHOL_PROGRAMME = "drug_or_alcohol_programme"
-    SURRENDER_DEVICES = "surrender_devices"
-    ACCOUNT_ACCESS = "account_access"
-    OTHER = "other"
-
-
-def _requirement_kind(value: str | RequirementKind) -> RequirementKind:
-    if isinstance(value, RequirementKind):
-        return value
-    try:
-        return RequirementKind(value)
-    except ValueError:
-        raise UnknownCodeError("requirement", value, [k.value for k in RequirementKind]) from None
-
-
-def _due_on(value: object) -> pendulum.Date:
-    return ensure_date(value, field="due_on")
-
-
-@attrs.frozen(kw_only=True)
-class PositiveRequirement(Term):
-    """Do something by a due date (attend an assessment, surrender devices...)."""
-
-    CODE: ClassVar[str] = "SPO-R01"
-    TITLE: ClassVar[str] = "Positive requirement"
-    SECTION: ClassVar[str] = _REQUIREMENT
-    NATURE: ClassVar[TermNature] = TermNature.REQUIREMENT
-
-    requirement: RequirementKind = attrs.field(converter=_requirement_kind)
-    description: str = attrs.field(validator=_no_position)
-    due_on: pendulum.Date = attrs.field(converter=_due_on)
-    place: GeoPoint | None = attrs.field(default=None, validator=_place)
-
-    def describe(self) -> str:
-        return f"To {self.description} by the end of {self.due_on}"
-
-
-def _weekdays(value: Iterable[int]) -> frozenset[int]:
-    if not isinstance(value, Iterable) or isinstance(value, str):
-        raise InvalidValueError("weekdays", value, "give a collection of days, e.g. [0, 3]")
-    given = tuple(value)
-    if not given or not all(
-        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in given
-    ):
-        raise InvalidValueError("weekdays", value, "give days 0 (Monday) to 6 (Sunday)")
-    return frozenset(given)
-
-
-_DAY_NAMES: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-@attrs.frozen(kw_only=True)
-class SignOnSchedule(Term):
-    """Sign on at a police station on given weekdays (London calendar days)."""
-
-    CODE: ClassVar[str] = "SPO-R02"
-    TITLE: ClassVar[str] = "Sign-on schedule"
-    SECTION: ClassVar[str] = _REQUIREMENT
-    NATURE: ClassVar[TermNature] = TermNature.REQUIREMENT
-
-    station: str = attrs.field(validator=_no_position)
-    weekdays: frozenset[int] = attrs.field(converter=_weekdays)
-    place: GeoPoint | None = attrs.field(default=None, validator=_place)
-
-    def describe(self) -> str:
-        days = _listing([_DAY_NAMES[d] for d in sorted(self.weekdays)], "and")
-        return f"To sign on in person at {self.station} police station every {days}"
-
-
-#: Every term type by its stable code.
 TERM_TYPES: Final[dict[str, type[Term]]] = {
     cls.CODE: cls
     for cls in (

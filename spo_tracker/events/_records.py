@@ -1,19 +1,56 @@
 """The event records: frozen, with the five facts every event has, and their plain form.
 
+The base and the order and application events are in :mod:`._base`,
+:mod:`._order_events` and :mod:`._application_events`; the notification duty,
+review and alert events are here, with :data:`EVENT_TYPES`, the list of them all.
+
 Private: import them from :mod:`spo_tracker.events`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Final
+from typing import ClassVar, Final
 
 import attrs
 import pendulum
 
-from spo_tracker.domain.statutory_time import ensure_aware, ensure_date
 from spo_tracker.domain.validators import non_blank
-from spo_tracker.errors import InvalidValueError, UnknownCodeError
+from spo_tracker.events._application_events import (
+    ApplicationDomainEvent,
+    ApplicationGranted,
+    ApplicationLaid,
+    ApplicationRefused,
+    ApplicationWithdrawn,
+    InterimApplicationDecided,
+    InterimOrderApplied,
+    RefusalAppealDecided,
+    RefusalAppealLodged,
+)
+from spo_tracker.events._base import (
+    DomainEvent,
+    as_arose_on,
+    as_breach_time,
+    as_deadline,
+    as_due_by,
+    as_final_day,
+    as_strings,
+    positive_version,
+)
+from spo_tracker.events._order_events import (
+    AppealDecided,
+    AppealLodged,
+    OrderCeased,
+    OrderDischarged,
+    OrderDischargedOnAppeal,
+    OrderDomainEvent,
+    OrderExpired,
+    OrderMade,
+    OrderQuashed,
+    OrderRenewed,
+    OrderRestoredOnAppeal,
+    OrderServed,
+    OrderVaried,
+)
 
 __all__ = [
     "EVENT_TYPES",
@@ -62,445 +99,6 @@ __all__ = [
 ]
 
 
-def _version(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidValueError(attribute.name, value, "must be a whole number, 1 or more")
-
-
-def _optional_version(_: object, attribute: attrs.Attribute[int | None], value: object) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-        raise InvalidValueError(attribute.name, value, "must be a whole number, 1 or more")
-
-
-def _instant(value: object, field: str) -> pendulum.DateTime:
-    """An aware instant, from a datetime or the ISO 8601 text ``as_dict`` writes."""
-    if isinstance(value, str):
-        try:
-            value = pendulum.parse(value, tz=None)  # text without an offset stays naive: refused
-        except ValueError:
-            raise InvalidValueError(field, value, "not an ISO 8601 datetime") from None
-    return ensure_aware(value, field=field)
-
-
-def _day(value: object, field: str) -> pendulum.Date:
-    """A calendar day, from a date or ``YYYY-MM-DD``."""
-    if isinstance(value, str):
-        try:
-            value = pendulum.parse(value, exact=True)
-        except ValueError:
-            raise InvalidValueError(field, value, "not an ISO 8601 date") from None
-    return ensure_date(value, field=field)
-
-
-# One named converter per field, so that an error names the field (mypy's attrs
-# plugin understands plain named functions only).
-def _occurred_at(value: object) -> pendulum.DateTime:
-    return _instant(value, "occurred_at")
-
-
-def _ended_at(value: object) -> pendulum.DateTime:
-    return _instant(value, "ended_at")
-
-
-def _breach_time(value: object) -> pendulum.DateTime | None:
-    return None if value is None else _instant(value, "breach_time")
-
-
-def _deadline(value: object) -> pendulum.DateTime | None:
-    return None if value is None else _instant(value, "deadline")
-
-
-def _ends_on(value: object) -> pendulum.Date | None:
-    return None if value is None else _day(value, "ends_on")
-
-
-def _final_day(value: object) -> pendulum.Date | None:
-    return None if value is None else _day(value, "final_day")
-
-
-def _arose_on(value: object) -> pendulum.Date:
-    return _day(value, "arose_on")
-
-
-def _due_by(value: object) -> pendulum.Date:
-    return _day(value, "due_by")
-
-
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
-@attrs.frozen(kw_only=True)
-class DomainEvent:
-    """Something that happened to one aggregate; the base of every event.
-
-    Attributes:
-        originator_id: the id of the order, application, duty, review or alert.
-        originator_version: the aggregate's revision after the event (ordering key).
-        occurred_at: when it happened: the lifecycle command's ``at`` (aware).
-        actor: who recorded it.
-        section: the section of the Act it follows, e.g. ``SPA2019 s.9(1)``.
-    """
-
-    #: The kind of aggregate the events of a class happen to (``order``, ``alert``...).
-    originator_kind: ClassVar[str] = ""
-
-    originator_id: str = attrs.field(validator=non_blank)
-    originator_version: int = attrs.field(validator=_version)
-    occurred_at: pendulum.DateTime = attrs.field(converter=_occurred_at)
-    actor: str = attrs.field(validator=non_blank)
-    section: str = attrs.field(validator=non_blank)
-
-    @property
-    def event_type(self) -> str:
-        """The event's type name, e.g. ``OrderServed`` (stable: it is the class name)."""
-        return type(self).__name__
-
-    @property
-    def aggregate_key(self) -> tuple[str, str]:
-        """``(originator_kind, originator_id)``: events are ordered within one key."""
-        return (self.originator_kind, self.originator_id)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready values: ``type`` and every field (instants and days as ISO 8601)."""
-        out: dict[str, Any] = {"type": self.event_type}
-        for field in attrs.fields(type(self)):
-            out[field.name] = _plain(getattr(self, field.name))
-        return out
-
-    @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> DomainEvent:
-        """The event that :meth:`as_dict` wrote.
-
-        Raises:
-            UnknownCodeError: ``type`` is not an event type of this library.
-            InvalidValueError: a field is missing, unknown or malformed.
-        """
-        values = dict(data)
-        name = values.pop("type", None)
-        cls = _BY_NAME.get(name) if isinstance(name, str) else None
-        if cls is None:
-            raise UnknownCodeError("type", name, sorted(_BY_NAME))
-        unknown = sorted(set(values) - {f.name for f in attrs.fields(cls)})
-        if unknown:
-            raise InvalidValueError("event", unknown, f"unknown fields of {name}")
-        try:
-            return cls(**values)
-        except TypeError as error:
-            raise InvalidValueError("event", sorted(values), str(error)) from None
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, pendulum.DateTime):
-        return value.isoformat()
-    if isinstance(value, pendulum.Date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-@attrs.frozen(kw_only=True)
-class OrderDomainEvent(DomainEvent):
-    """An event of an interim or full order (SPA2019 s.2-s.7).
-
-    Attributes:
-        defendant_id: the defendant.
-        order_kind: ``interim`` or ``full``.
-        state: the order's state after the event (``made``, ``served``, ``discharged``...).
-    """
-
-    originator_kind: ClassVar[str] = "order"
-
-    defendant_id: str = attrs.field(validator=non_blank)
-    order_kind: str = attrs.field(validator=non_blank)
-    state: str = attrs.field(validator=non_blank)
-
-
-@attrs.frozen(kw_only=True)
-class OrderMade(OrderDomainEvent):
-    """An order was made (SPA2019 s.2(1) full, s.5 interim), or stored for the first time.
-
-    An order added to a store announces itself once, at the revision it was
-    stored with; an imported order's earlier history is not replayed.
-
-    Attributes:
-        court: the court that made it.
-        result_code: the CJS result code (``3306`` interim, ``3307`` full).
-        version_number: the current version (1 for an order just made).
-        ends_on: the last day of its fixed period; ``None`` until further order.
-        protected_person_ids: the persons it protects (ids only).
-        application_id: the application it was made on, if any.
-        replaces_order_id: the interim order a full order replaces (s.9(1)(a)).
-    """
-
-    court: str = attrs.field(validator=non_blank)
-    result_code: str = attrs.field(validator=non_blank)
-    version_number: int = attrs.field(validator=_version)
-    ends_on: pendulum.Date | None = attrs.field(default=None, converter=_ends_on)
-    protected_person_ids: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    application_id: str | None = None
-    replaces_order_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class OrderServed(OrderDomainEvent):
-    """The order was served on the defendant (starts the s.9(1) clock unless it replaces one)."""
-
-
-@attrs.frozen(kw_only=True)
-class OrderVaried(OrderDomainEvent):
-    """The order was varied on application (SPA2019 s.4, s.5(7)); a new version.
-
-    Attributes:
-        version_number: the new version.
-        ends_on: the last day of the fixed period now; ``None`` until further order.
-    """
-
-    version_number: int = attrs.field(validator=_version)
-    ends_on: pendulum.Date | None = attrs.field(default=None, converter=_ends_on)
-
-
-@attrs.frozen(kw_only=True)
-class OrderRenewed(OrderDomainEvent):
-    """The order was renewed for a longer period (SPA2019 s.4, s.5(7)); a new version.
-
-    Attributes:
-        version_number: the new version.
-        ends_on: the new last day; ``None`` if renewed until further order.
-    """
-
-    version_number: int = attrs.field(validator=_version)
-    ends_on: pendulum.Date | None = attrs.field(default=None, converter=_ends_on)
-
-
-@attrs.frozen(kw_only=True)
-class OrderDischarged(OrderDomainEvent):
-    """The order was discharged (SPA2019 s.4(4)(b), s.5(7)).
-
-    Attributes:
-        reason: on whose application, as the order records it.
-    """
-
-    reason: str = ""
-
-
-@attrs.frozen(kw_only=True)
-class OrderExpired(OrderDomainEvent):
-    """The order's fixed period is over (SPA2019 s.3(1), s.5(6)(a)).
-
-    Attributes:
-        ended_at: the end of the fixed period, however late the expiry was recorded
-            (``occurred_at`` is when it was recorded).
-    """
-
-    ended_at: pendulum.DateTime = attrs.field(converter=_ended_at)
-
-
-@attrs.frozen(kw_only=True)
-class OrderCeased(OrderDomainEvent):
-    """An interim order ceased: its main application was determined (SPA2019 s.5(6)(b)).
-
-    Withdrawal of the main application also ends it (the library's OPEN choice).
-
-    Attributes:
-        reason: how the main application was determined, as the order records it.
-        application_id: the main application.
-    """
-
-    reason: str = ""
-    application_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class AppealLodged(OrderDomainEvent):
-    """An appeal to the Crown Court was lodged (SPA2019 s.7(1)-(3)); the order stays in force.
-
-    ``section`` is the paragraph of s.7 that gives the appellant this appeal,
-    e.g. ``SPA2019 s.7(3)``. The appeal's facts are ``None`` in an event built
-    from a plain transition record (one that did not come from the order
-    lifecycles, which always record them) and in events stored before they existed.
-
-    Attributes:
-        appellant: who appealed: ``defendant`` or ``chief-officer:<force code>``.
-        against: the decision appealed against: ``making``, ``s4_order`` or ``s4_refusal``.
-        on_application_of: a s.4 decision: whose application it was on (a party key).
-        appealed_version: a s.4 order: the order version it made.
-    """
-
-    appellant: str | None = None
-    against: str | None = None
-    on_application_of: str | None = None
-    appealed_version: int | None = attrs.field(default=None, validator=_optional_version)
-
-
-@attrs.frozen(kw_only=True)
-class AppealDecided(OrderDomainEvent):
-    """The Crown Court decided an appeal (SPA2019 s.7(4)).
-
-    The appeal decided is named as in :class:`AppealLodged`; its facts are
-    ``None`` for an appeal recorded before the order kept them, and in events
-    stored before they existed.
-
-    Attributes:
-        outcome: ``dismissed`` (the decision appealed stands), ``varied`` (a new
-            version), ``quashed`` (see :class:`OrderQuashed`), ``discharged`` (see
-            :class:`OrderDischargedOnAppeal`) or ``restored`` (see
-            :class:`OrderRestoredOnAppeal`).
-        version_number: the order's current version after the decision.
-        ends_on: the last day of its fixed period after the decision, if fixed.
-        appellant: who appealed.
-        against: the decision appealed against (an ``AppealedDecision`` value).
-        on_application_of: a s.4 decision: whose application it was on.
-        appealed_version: a s.4 order: the order version it made.
-    """
-
-    outcome: str = attrs.field(validator=non_blank)
-    version_number: int = attrs.field(validator=_version)
-    ends_on: pendulum.Date | None = attrs.field(default=None, converter=_ends_on)
-    appellant: str | None = None
-    against: str | None = None
-    on_application_of: str | None = None
-    appealed_version: int | None = attrs.field(default=None, validator=_optional_version)
-
-
-@attrs.frozen(kw_only=True)
-class OrderQuashed(AppealDecided):
-    """The Crown Court quashed the order (SPA2019 s.7(4)); an :class:`AppealDecided` too."""
-
-
-@attrs.frozen(kw_only=True)
-class OrderDischargedOnAppeal(AppealDecided):
-    """The Crown Court discharged the order on an appeal against a refused discharge (s.7(4)).
-
-    An :class:`AppealDecided` too; the order has ended.
-    """
-
-
-@attrs.frozen(kw_only=True)
-class OrderRestoredOnAppeal(AppealDecided):
-    """The Crown Court quashed the order's discharge: it is in force again (SPA2019 s.7(4)).
-
-    An :class:`AppealDecided` too; the order is SERVED again.
-    """
-
-
-@attrs.frozen(kw_only=True)
-class ApplicationDomainEvent(DomainEvent):
-    """An event of an application for an SPO (SPA2019 s.1, s.2, s.5, s.13).
-
-    Attributes:
-        defendant_id: the defendant.
-        state: the application's state after the event.
-    """
-
-    originator_kind: ClassVar[str] = "application"
-
-    defendant_id: str = attrs.field(validator=non_blank)
-    state: str = attrs.field(validator=non_blank)
-
-
-@attrs.frozen(kw_only=True)
-class ApplicationLaid(ApplicationDomainEvent):
-    """The complaint was laid (SPA2019 s.13(1)).
-
-    Attributes:
-        court: the court.
-        court_kind: ``magistrates`` or ``youth`` (s.13(1)).
-        area_connection: the s.1(3) basis of a territorial chief officer, if any.
-    """
-
-    court: str = attrs.field(validator=non_blank)
-    court_kind: str = attrs.field(validator=non_blank)
-    area_connection: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class InterimOrderApplied(ApplicationDomainEvent):
-    """The chief officer applied for an interim order on the application (SPA2019 s.5(2))."""
-
-
-@attrs.frozen(kw_only=True)
-class InterimApplicationDecided(ApplicationDomainEvent):
-    """The court made or refused the interim order (SPA2019 s.5(3)).
-
-    Attributes:
-        granted: whether the interim order was made.
-        interim_order_id: the interim order made, if granted.
-    """
-
-    granted: bool
-    interim_order_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ApplicationGranted(ApplicationDomainEvent):
-    """The court was satisfied of s.2(1)(a)-(c) and made the order.
-
-    Attributes:
-        order_id: the order made, if recorded.
-        lapsed_appeal: ``interim_refusal`` if an appeal against the refusal of an interim
-            order was pending: the determination ended it (SPA2019 s.5(6)(b)); else ``None``.
-    """
-
-    order_id: str | None = None
-    lapsed_appeal: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ApplicationRefused(ApplicationDomainEvent):
-    """The court refused the application (SPA2019 s.2(1)).
-
-    Attributes:
-        lapsed_appeal: as for :class:`ApplicationGranted`.
-    """
-
-    lapsed_appeal: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class RefusalAppealLodged(ApplicationDomainEvent):
-    """The chief officer who applied appealed against a refusal (SPA2019 s.7(2)).
-
-    Attributes:
-        appellant: ``chief-officer:<force code>``.
-        against: ``refusal`` (the application; its state is then ``refusal_appealed``) or
-            ``interim_refusal`` (an interim order, while the application is pending: ``laid``).
-    """
-
-    appellant: str = attrs.field(validator=non_blank)
-    against: str = attrs.field(validator=non_blank)
-
-
-@attrs.frozen(kw_only=True)
-class RefusalAppealDecided(ApplicationDomainEvent):
-    """The Crown Court decided the appeal against a refusal (SPA2019 s.7(4)).
-
-    Attributes:
-        outcome: ``dismissed`` (still refused) or ``allowed`` (the order was made).
-        appellant: who appealed.
-        against: ``refusal`` or ``interim_refusal``.
-        order_id: the order the Crown Court made, if allowed: the full order, or for an
-            ``interim_refusal`` the interim order.
-    """
-
-    outcome: str = attrs.field(validator=non_blank)
-    appellant: str = attrs.field(validator=non_blank)
-    against: str = attrs.field(validator=non_blank)
-    order_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class ApplicationWithdrawn(ApplicationDomainEvent):
-    """The chief officer withdrew the application (the Act is silent: ``library``).
-
-    Attributes:
-        lapsed_appeal: as for :class:`ApplicationGranted`.
-    """
-
-    lapsed_appeal: str | None = None
-
-
 @attrs.frozen(kw_only=True)
 class NotificationDomainEvent(DomainEvent):
     """An event of a defendant's notification duty (SPA2019 s.9-s.11).
@@ -534,8 +132,8 @@ class NotificationDue(NotificationDomainEvent):
     """
 
     item: str = attrs.field(validator=non_blank)
-    arose_on: pendulum.Date = attrs.field(converter=_arose_on)
-    due_by: pendulum.Date = attrs.field(converter=_due_by)
+    arose_on: pendulum.Date = attrs.field(converter=as_arose_on)
+    due_by: pendulum.Date = attrs.field(converter=as_due_by)
     offence: str = attrs.field(validator=non_blank)
 
 
@@ -552,7 +150,7 @@ class NotificationMade(NotificationDomainEvent):
 
     station: str = ""
     police_area: str = ""
-    items: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    items: tuple[str, ...] = attrs.field(default=(), converter=as_strings)
     late: bool = False
 
 
@@ -572,7 +170,7 @@ class NotificationDeadlineMissed(NotificationDomainEvent):
     """
 
     item: str = attrs.field(validator=non_blank)
-    due_by: pendulum.Date = attrs.field(converter=_due_by)
+    due_by: pendulum.Date = attrs.field(converter=as_due_by)
     offence: str = attrs.field(validator=non_blank)
 
 
@@ -596,7 +194,7 @@ class NotificationExemptionEnded(NotificationDomainEvent):
         final_day: the Part 2 final day (s.9(6)).
     """
 
-    final_day: pendulum.Date | None = attrs.field(default=None, converter=_final_day)
+    final_day: pendulum.Date | None = attrs.field(default=None, converter=as_final_day)
 
 
 @attrs.frozen(kw_only=True)
@@ -726,9 +324,9 @@ class AlertRaised(DomainEvent):
     term_code: str | None = None
     cjs_code: str | None = None
     title: str = attrs.field(validator=non_blank)
-    count: int = attrs.field(default=1, validator=_version)
-    breach_time: pendulum.DateTime | None = attrs.field(default=None, converter=_breach_time)
-    deadline: pendulum.DateTime | None = attrs.field(default=None, converter=_deadline)
+    count: int = attrs.field(default=1, validator=positive_version)
+    breach_time: pendulum.DateTime | None = attrs.field(default=None, converter=as_breach_time)
+    deadline: pendulum.DateTime | None = attrs.field(default=None, converter=as_deadline)
     pre_service: bool = False
 
 

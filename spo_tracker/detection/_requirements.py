@@ -1,0 +1,291 @@
+"""Dated rules of positive requirements: requirements not met by their due day and
+sign-on days missed (breach of an order, SPA2019 s.8(1); the terms are SPA2019
+s.1(2)(b)).
+
+Private: import :func:`requirement_alerts` from :mod:`spo_tracker.detection.dated`,
+whose rules (taking ``at``, never reading the clock; deterministic alerts) these follow.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from typing import Final, cast
+
+from spo_tracker.detection import explain
+from spo_tracker.detection._clock import (
+    INF,
+    day_start,
+    epoch,
+    instant,
+    london_day,
+    london_text,
+)
+from spo_tracker.detection.compiled import version_spans
+from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.detection.rules import BREACH_SECTION
+from spo_tracker.domain.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
+from spo_tracker.domain.compliance import ComplianceRecord
+from spo_tracker.domain.orders import Order
+from spo_tracker.domain.statutory_time import ensure_aware, start_of_london_day
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
+from spo_tracker.errors import InvalidValueError
+
+__all__ = ["requirement_alerts"]
+
+_REQUIREMENT_RULE: Final = "requirement.positive"
+_SIGN_ON_RULE: Final = "requirement.sign_on"
+
+
+def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[float, float, Term]]]:
+    """Per term id, the epoch-second spans in which a term of that type binds, in time order.
+
+    A term that a later version keeps unchanged binds on without a break, so
+    the spans of equal terms that meet (a version decided in the middle of a
+    day) are joined: a sign-on day bound throughout is then checked. A span in
+    which the order was not in force (a discharge quashed on appeal) stays a
+    break: the term did not bind then.
+    """
+    spans: dict[str, list[tuple[float, float, Term]]] = {}
+    for lo, hi, version in version_spans(order):
+        for term in version.terms:
+            if not isinstance(term, term_type):
+                continue
+            t_lo, t_hi = lo, hi
+            if term.period is not None:
+                t_lo = max(lo, epoch(term.period.starts_at))
+                t_hi = min(hi, epoch(term.period.ends_at))
+            if t_lo < t_hi:
+                known = spans.setdefault(term.term_id, [])
+                if known and known[-1][1] == t_lo and known[-1][2] == term:
+                    known[-1] = (known[-1][0], t_hi, term)
+                else:
+                    known.append((t_lo, t_hi, term))
+    return spans
+
+
+def _met(
+    compliance: Mapping[tuple[str, str, str], list[float]], order: Order, term_id: str
+) -> list[float]:
+    return compliance.get((order.defendant_id, order.order_id, term_id), [])
+
+
+def _index(
+    records: Iterable[ComplianceRecord], at: float
+) -> dict[tuple[str, str, str], list[float]]:
+    """Compliance times by (defendant, order, term), ignoring facts recorded after ``at``."""
+    index: dict[tuple[str, str, str], list[float]] = {}
+    for record in records:
+        if not isinstance(record, ComplianceRecord):
+            raise InvalidValueError("compliance", record, "expected a ComplianceRecord")
+        t = epoch(record.at)
+        if t <= at:
+            index.setdefault((record.defendant_id, record.order_id, record.term_id), []).append(t)
+    return index
+
+
+def _requirement_alert(
+    order: Order, term: PositiveRequirement, due_end: float, late: float | None
+) -> Alert:
+    served = INF if order.served_at is None else epoch(order.served_at)
+    pre_service = served >= due_end
+    parts = [
+        f"Term {term.term_id} ({term.CODE}, {term.TITLE}) of {order.kind.value} order "
+        f'{order.order_id} required the defendant "{term.describe()}". No compliance was '
+        f"recorded by the end of {london_text(due_end - 1, clock=False)}."
+    ]
+    if late is not None:
+        parts.append(f"It was recorded late, on {london_text(late)} (London time).")
+    if pre_service:
+        parts.append("The order had not been served by then: the defendant may not have known.")
+    parts += [
+        f"Suspected offence: breach of a Stalking Protection Order ({BREACH_SECTION}), "
+        f"CJS offence code {BREACH_CODE}.",
+        explain.REVIEW_NOTE,
+    ]
+    due = instant(due_end)
+    return Alert(
+        alert_id=alert_id_for(
+            _REQUIREMENT_RULE, order.defendant_id, order.order_id, term.term_id, term.due_on
+        ),
+        rule_id=_REQUIREMENT_RULE,
+        kind=AlertKind.BREACH,
+        severity=Severity.MEDIUM,
+        defendant_id=order.defendant_id,
+        order_id=order.order_id,
+        term_id=term.term_id,
+        term_code=term.CODE,
+        section=BREACH_SECTION,
+        related_sections=(term.SECTION,),
+        cjs_code=BREACH_CODE,
+        title=f"Positive requirement not met by its due date ({term.term_id}), "
+        f"order {order.order_id}",
+        explanation=" ".join(parts),
+        breach_time=due,
+        identified_at=due,
+        deadline=due,
+        pre_service=pre_service,
+        appeal_pending=order.appeal_pending,
+        protected_person_ids=order.protected_person_ids,
+    )
+
+
+def _positive_failures(
+    order: Order, met: Mapping[tuple[str, str, str], list[float]], at: float
+) -> list[Alert]:
+    out = []
+    for term_id, spans in _term_spans(order, PositiveRequirement).items():
+        seen_due: set[object] = set()
+        # Compliance counts from when the term first bound: a record dated before the order,
+        # or before a variation added the requirement, cannot have met it.
+        first = spans[0][0]
+        times = [t for t in _met(met, order, term_id) if t >= first]
+        for lo, hi, found in spans:
+            term = cast(PositiveRequirement, found)
+            due_end = epoch(start_of_london_day(term.due_on.add(days=1)))
+            # The requirement binds if the term is in force at the last moment of the due day.
+            if term.due_on in seen_due or not (lo < due_end <= hi) or due_end > at:
+                continue
+            seen_due.add(term.due_on)
+            if any(t < due_end for t in times):
+                continue
+            late = min(times) if times else None
+            out.append(_requirement_alert(order, term, due_end, late))
+    return out
+
+
+def _runs(spans: list[tuple[float, float, Term]]) -> list[list[tuple[float, float, Term]]]:
+    """The term's spans grouped into runs that follow one another without a break (a version
+    decided mid-day that changes the schedule ends one span where the next begins)."""
+    runs: list[list[tuple[float, float, Term]]] = []
+    for span in spans:
+        if runs and runs[-1][-1][1] == span[0]:
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+    return runs
+
+
+def _sign_on_days(
+    run: list[tuple[float, float, Term]], since: float, at: float
+) -> list[tuple[int, SignOnSchedule]]:
+    """London days bound throughout by a run of the term, ended by ``at``, on the schedule of
+    every version in force that day, with the schedule in force at the day's end."""
+    lo, hi = run[0][0], run[-1][1]
+    first, last = london_day(max(lo, since)), london_day(min(hi, at))
+    days = []
+    for day in range(first, last + 1):
+        start, end = epoch(day_start(day)), epoch(day_start(day + 1))
+        if not (lo <= start and end <= hi and end <= at):
+            continue
+        weekday = (day + 6) % 7  # ordinal 1 (1 January 1) was a Monday
+        schedules = [cast(SignOnSchedule, t) for a, b, t in run if a < end and b > start]
+        if all(weekday in s.weekdays for s in schedules):
+            days.append((day, schedules[-1]))
+    return days
+
+
+def _sign_on_alert(
+    order: Order,
+    term: SignOnSchedule,
+    missed: list[int],
+    bucket_start: int,
+    config: DetectionConfig,
+) -> Alert:
+    served = INF if order.served_at is None else epoch(order.served_at)
+    pre = [d for d in missed if epoch(day_start(d)) < served]
+    names = ", ".join(london_text(epoch(day_start(d)), clock=False) for d in missed)
+    parts = [
+        f"No sign-on was recorded on {explain.plural(len(missed), 'scheduled day')} ({names}) "
+        f"under term {term.term_id} ({term.CODE}, {term.TITLE}) of {order.kind.value} order "
+        f'{order.order_id}: "{term.describe()}".'
+    ]
+    if pre:
+        parts.append(f"{explain.plural(len(pre), 'day')} fell before the order was served.")
+    parts += [
+        f"Suspected offence: breach of a Stalking Protection Order ({BREACH_SECTION}), "
+        f"CJS offence code {BREACH_CODE}.",
+        explain.REVIEW_NOTE,
+    ]
+    end_of_first = day_start(missed[0] + 1)
+    return Alert(
+        alert_id=alert_id_for(
+            _SIGN_ON_RULE, order.defendant_id, order.order_id, term.term_id, bucket_start
+        ),
+        rule_id=_SIGN_ON_RULE,
+        kind=AlertKind.BREACH,
+        severity=Severity.MEDIUM,
+        defendant_id=order.defendant_id,
+        order_id=order.order_id,
+        term_id=term.term_id,
+        term_code=term.CODE,
+        section=BREACH_SECTION,
+        related_sections=(term.SECTION,),
+        cjs_code=BREACH_CODE,
+        title=f"Sign-on missed ({term.term_id}), order {order.order_id}",
+        explanation=" ".join(parts),
+        count=len(missed),
+        breach_time=end_of_first,
+        identified_at=end_of_first,
+        window_start=day_start(bucket_start),
+        window_end=day_start(bucket_start + config.group_days),
+        pre_service=bool(pre),
+        appeal_pending=order.appeal_pending,
+        protected_person_ids=order.protected_person_ids,
+    )
+
+
+def _sign_on_failures(
+    order: Order,
+    met: Mapping[tuple[str, str, str], list[float]],
+    at: float,
+    since: float,
+    config: DetectionConfig,
+) -> list[Alert]:
+    out = []
+    for term_id, spans in _term_spans(order, SignOnSchedule).items():
+        signed = {london_day(t) for t in _met(met, order, term_id)}
+        buckets: dict[int, tuple[SignOnSchedule, list[int]]] = {}
+        for run in _runs(spans):
+            for day, term in _sign_on_days(run, since, at):
+                if day not in signed:
+                    bucket = day // config.group_days
+                    buckets.setdefault(bucket, (term, []))[1].append(day)
+        for bucket, (term, missed) in sorted(buckets.items()):
+            out.append(
+                _sign_on_alert(order, term, sorted(missed), bucket * config.group_days, config)
+            )
+    return out
+
+
+def requirement_alerts(
+    orders: Iterable[Order],
+    compliance: Iterable[ComplianceRecord],
+    at: _dt.datetime,
+    *,
+    config: DetectionConfig | None = None,
+    since: _dt.datetime | None = None,
+) -> list[Alert]:
+    """Positive requirements not met by their due date, and sign-on days missed, as of ``at``.
+
+    A positive requirement fails when no compliance is recorded before the end
+    of its due day (London time) and the term binds at that moment (its order in
+    force, the version in force containing it, inside its own period). A
+    sign-on day is missed when the term binds for the whole London day, the day
+    is on the schedule, it has ended by ``at`` and no compliance falls on it;
+    missed days are grouped into windows of ``config.group_days``. Facts recorded
+    after ``at`` are ignored; ``since`` limits how far back sign-on days are checked.
+
+    Raises:
+        NaiveDatetimeError: ``at`` or ``since`` has no time zone.
+        InvalidValueError: a record of the wrong type.
+    """
+    config = config or DetectionConfig()
+    now = epoch(ensure_aware(at, field="at"))
+    start = -INF if since is None else epoch(ensure_aware(since, field="since"))
+    met = _index(compliance, now)
+    out: list[Alert] = []
+    for order in orders:
+        out += _positive_failures(order, met, now)
+        out += _sign_on_failures(order, met, now, start, config)
+    return out
