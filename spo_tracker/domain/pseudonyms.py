@@ -10,8 +10,10 @@ compute which pseudonym is whose. The key is held outside the database, in the
 file named by ``SPO_TRACKER_PSEUDONYM_KEY_FILE`` (hex, at least 32 bytes).
 
 :meth:`Pseudonymiser.rewrite` replaces, in a rendered report or case file, every
-id and every name of the given people (plain and HTML-escaped, as whole words)
-by their pseudonyms. Free text is scrubbed of protected persons' names before
+id and every name of the given people (as whole words, in every form the
+renderers write text: plain, HTML-escaped by :func:`html.escape` or markupsafe,
+JSON-escaped, or with CSV's doubled quotes) by their pseudonyms. Free text is
+scrubbed of protected persons' names before
 (redaction); a defendant's nickname or part of a name in free text that is not
 one of their recorded names is not recognised.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -73,14 +76,14 @@ class Pseudonymiser:
 
     def rewrite(self, text: str, people: Mapping[str, Iterable[str]]) -> str:
         """``text`` with each person's id and names (``people``: id -> names) replaced by
-        the person's pseudonym, as whole words, plain or HTML-escaped."""
+        the person's pseudonym, as whole words, in every form a renderer writes them."""
         swaps: dict[str, str] = {}
         for person_id, names in people.items():
             alias = self.pseudonym(person_id)
             for said in (person_id, *names):
                 if said.strip():
-                    swaps.setdefault(said, alias)
-                    swaps.setdefault(html.escape(said), alias)
+                    for form in _written_forms(said):
+                        swaps.setdefault(form, alias)
         if not swaps:
             return text
         words = sorted(swaps, key=len, reverse=True)
@@ -88,3 +91,25 @@ class Pseudonymiser:
             r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"
         )
         return pattern.sub(lambda m: swaps[m.group(0)], text)
+
+
+#: markupsafe's escaping (the HTML reports and case files, through Jinja and
+#: ``reports._html_blocks``): the domain imports no renderer, so its table is here.
+_MARKUPSAFE: Final = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"}
+)
+
+
+def _written_forms(said: str) -> set[str]:
+    """``said`` as each renderer may write it: plain, HTML-escaped (the standard
+    library's and markupsafe's entities differ for quotes), inside a JSON string
+    (with or without ASCII escapes) and inside a quoted CSV field (quotes doubled)."""
+    return {
+        said,
+        html.escape(said),
+        html.escape(said, quote=False),
+        said.translate(_MARKUPSAFE),
+        json.dumps(said, ensure_ascii=False)[1:-1],
+        json.dumps(said)[1:-1],
+        said.replace('"', '""'),
+    }

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import csv
+import html
+import io
 import json
 import re
 from pathlib import Path
 
+import attrs
+import markupsafe
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spo_tracker.casework import report_from_store, run_detection, write_case_file
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
+from spo_tracker.domain.people import NameUse
 from spo_tracker.domain.pseudonyms import Pseudonymiser
 from spo_tracker.errors import PermissionDeniedError, PseudonymKeyError
-from spo_tracker.storage import Actor, Store
+from spo_tracker.storage import Actor, InMemoryStore, Store
+from tests.casework.builders import store_scenario
+from tests.storage.conftest import fixed_clock
 
 ANALYST = Actor("An 3", "analyst", purpose="quarterly breach trends")
 KEY = Pseudonymiser(bytes(range(32)))
@@ -103,3 +113,59 @@ def test_a_short_or_unreadable_key_is_refused_without_showing_it(tmp_path: Path)
     good = tmp_path / "good.key"
     good.write_text(bytes(range(32)).hex())
     assert Pseudonymiser.from_file(good).pseudonym("D-1") == KEY.pseudonym("D-1")
+
+
+#: The characters every renderer escapes differently (quotes, ampersand, angle brackets).
+_AWKWARD = st.text(alphabet=st.sampled_from("abcXYZ '\"&<>"), min_size=1, max_size=12).filter(
+    lambda s: s.strip() and any(c.isalpha() for c in s)
+)
+
+
+def _written(name: str) -> dict[str, str]:
+    """``name`` in a line as each renderer writes it: markupsafe (HTML reports and case
+    files), html.escape, JSON (with and without ASCII escapes) and a CSV row."""
+    row = io.StringIO()
+    csv.writer(row, lineterminator="\r\n").writerow(["x", name, "y"])
+    return {
+        "markupsafe": f"<td>{markupsafe.escape(name)}</td>",
+        "html.escape": f"<td>{html.escape(name)}</td>",
+        "json": json.dumps({"name": name}, ensure_ascii=False),
+        "json-ascii": json.dumps({"name": name}),
+        "csv": row.getvalue(),
+    }
+
+
+@given(first=_AWKWARD, last=_AWKWARD)
+def test_every_escaping_of_a_name_is_pseudonymised(first: str, last: str) -> None:
+    """A name with quotes, ``&`` or angle brackets is replaced in every renderer's form."""
+    name = f"{first}Q{last}"  # a letter between keeps the name a word of its own
+    for how, text in _written(name).items():
+        out = KEY.rewrite(text, {"D-9": [name]})
+        assert KEY.pseudonym("D-9") in out, how
+        for form in _written(name).values():
+            assert form not in out, how
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "csv"])
+def test_an_analysts_report_hides_a_name_with_an_apostrophe(
+    request: pytest.FixtureRequest, scenario: Scenario, fmt: str, tmp_path: Path
+) -> None:
+    """D-1001 called O'Brien "Bo" & Co: no escaped form of the name in any format."""
+    name = 'Kieran O\'Brien "Bo" & Co'
+    defendants = [
+        attrs.evolve(d, names=(NameUse(name),)) if d.defendant_id == "D-1001" else d
+        for d in scenario.defendants
+    ]
+    scenario = attrs.evolve(scenario, defendants=tuple(defendants))
+    store = InMemoryStore(clock=fixed_clock)
+    store_scenario(store, scenario)
+    run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    out = tmp_path / f"r.{fmt}"
+    report_from_store(
+        store, at=NOW, actor=ANALYST, fmt=fmt, output=out, stored=True, history=True,
+        pseudonyms=KEY,
+    )  # fmt: skip
+    text = out.read_text("utf-8")
+    assert KEY.pseudonym("D-1001") in text
+    for word in ("Brien", "Kieran"):
+        assert word not in text
