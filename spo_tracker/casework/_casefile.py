@@ -252,7 +252,7 @@ def write_case_file(
                 "sha256": digest,
             }
             if pseudo is not None:
-                changes["people"] = "pseudonymised"
+                changes["pseudonymised"] = True
             uow.disclose("casefile.written", "defendant", key, changes=changes, reason=reason)
             uow.commit()
         except BaseException:

@@ -237,7 +237,7 @@ def _note_written(
         for item in written:
             changes = _disclosed(report, item.fmt, item.sha256)
             if pseudo is not None:
-                changes["people"] = "pseudonymised"
+                changes["pseudonymised"] = True
             uow.disclose(
                 "report.written",
                 "report",
