@@ -24,10 +24,10 @@ from spo_tracker.casework._detection import (
     StoredRecords,
     _load,
     detect_stored,
-    stored_alerts,
+    kept_alerts,
 )
 from spo_tracker.casework._permission import analyst_pseudonyms, authorised, people_of
-from spo_tracker.casework._review import decided_alert_ids
+from spo_tracker.casework._review import decided_in
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.pseudonyms import Pseudonymiser
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
@@ -41,7 +41,7 @@ from spo_tracker.reports import (
     render,
     stage_file,
 )
-from spo_tracker.storage import Actor, Store
+from spo_tracker.storage import Actor, Store, UnitOfWork
 
 __all__ = [
     "DEFAULT_PERIOD",
@@ -97,10 +97,15 @@ def report_context(
     Returns:
         Orders, defendants, protected persons and evidence incidents by id.
     """
-    wanted = sorted({i for a in alerts for i in a.evidence_ids})
     with store.unit_of_work(actor, at=at) as uow:
         uow.authorise("report_context")
-        incidents = uow.find_incidents(wanted) if wanted else {}
+        return _context(uow, records, alerts)
+
+
+def _context(uow: UnitOfWork, records: StoredRecords, alerts: Iterable[Alert]) -> ReportContext:
+    """:func:`report_context` in ``uow``, unchecked (the report's own action was)."""
+    wanted = sorted({i for a in alerts for i in a.evidence_ids})
+    incidents = uow.find_incidents(wanted) if wanted else {}
     return ReportContext(
         orders={o.order_id: o for o in records.orders},
         defendants={d.defendant_id: d for d in records.defendants},
@@ -311,14 +316,16 @@ def _report(
     # Its reads are logged once, by the report.written entry naming the people it shows.
     records = _load(store, actor, when, processing=True, logged=False)
     if stored:  # the alerts a detection run (or the demo) kept: no detection run
-        alerts: Iterable[Alert] = stored_alerts(store, actor=actor, at=when)
+        with store.unit_of_work(actor, at=when) as uow:
+            alerts: Iterable[Alert] = kept_alerts(uow, when)
     else:
         alerts = detect_stored(store, records, actor=actor, at=when).alerts
     if not history:
         start = when - DEFAULT_PERIOD if since is None else ensure_aware(since, field="since")
         alerts = _open_since(store, alerts, start, actor, when)
         since = None  # the period is on identification, applied here
-    context = report_context(store, records, alerts, actor=actor, at=when)
+    with store.unit_of_work(actor, at=when) as uow:
+        context = _context(uow, records, alerts)
     built = build_report(
         alerts,
         context,
@@ -334,7 +341,8 @@ def _open_since(
     store: Store, alerts: Iterable[Alert], start: pendulum.DateTime, actor: Actor, at: _dt.datetime
 ) -> tuple[Alert, ...]:
     """The alerts identified at or after ``start`` whose review is not decided."""
-    decided = decided_alert_ids(store, actor=actor, at=at)
+    with store.unit_of_work(actor, at=at) as uow:
+        decided = decided_in(uow)
     return tuple(
         a
         for a in alerts
