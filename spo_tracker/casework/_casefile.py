@@ -25,12 +25,12 @@ from typing import Final
 
 import attrs
 
-from spo_tracker.casework._permission import analyst_pseudonyms, people_of
+from spo_tracker.casework._permission import analyst_pseudonyms, identities_of, people_of
 from spo_tracker.casework._review import attribution
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.people import Defendant
-from spo_tracker.domain.pseudonyms import Pseudonymiser
+from spo_tracker.domain.pseudonyms import WITHHELD, Pseudonymiser
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import (
@@ -236,9 +236,15 @@ def write_case_file(
     with store.unit_of_work(actor, at=when) as uow, uow.processing():
         case = _gather(uow, key, when, "write_case_file")
         view = case_file_view(case, include_protected_names=include_protected_names)
+        if pseudo is not None:  # an analyst: no evidence references (exhibits, systems)
+            view = attrs.evolve(
+                view, evidence=tuple(attrs.evolve(e, source=WITHHELD) for e in view.evidence)
+            )
         text = render_case_file(view, fmt)
         if pseudo is not None:
-            text = pseudo.rewrite(text, people_of([case.defendant], case.protected_persons))
+            people = people_of([case.defendant], case.protected_persons)
+            seen = identities_of([case.defendant], (e.incident for e in case.evidence))
+            text = pseudo.rewrite(text, people, seen)
         data = text.encode("utf-8", errors="backslashreplace")
         # Staged first and made visible only once its audit note is committed: a file
         # never exists without the record of its disclosure.

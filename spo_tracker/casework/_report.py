@@ -26,7 +26,12 @@ from spo_tracker.casework._detection import (
     detect_stored,
     kept_alerts,
 )
-from spo_tracker.casework._permission import analyst_pseudonyms, authorised, people_of
+from spo_tracker.casework._permission import (
+    analyst_pseudonyms,
+    authorised,
+    identities_of,
+    people_of,
+)
 from spo_tracker.casework._review import decided_in
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.pseudonyms import Pseudonymiser
@@ -180,7 +185,7 @@ def reports_from_store(
         include_protected_names=include_protected_names,
     )  # fmt: skip
     _check_since_title(when, since, title)
-    report, people = _report(
+    report, people, identities = _report(
         store, when, actor, stored, include_protected_names, since, history, title
     )
     staged: list[StagedFile] = []
@@ -189,7 +194,7 @@ def reports_from_store(
         for fmt in formats:
             text = render(report, fmt)
             if pseudo is not None:
-                text = pseudo.rewrite(text, people)
+                text = pseudo.rewrite(text, people, identities)
             data = text.encode("utf-8", errors="backslashreplace")
             staged.append(stage_file(outputs[fmt], data))
             digest = hashlib.sha256(data).hexdigest()
@@ -310,8 +315,9 @@ def _report(
     since: _dt.datetime | None,
     history: bool,
     title: str,
-) -> tuple[Report, dict[str, list[str]]]:
-    """The report, and each person it may show (id -> names and label) for pseudonyms."""
+) -> tuple[Report, dict[str, list[str]], list[str]]:
+    """The report, each person it may show (id -> names and label) for pseudonyms, and
+    the identities it may show (withheld from an analyst)."""
     when = ensure_aware(at, field="at")
     # Its reads are logged once, by the report.written entry naming the people it shows.
     records = _load(store, actor, when, processing=True, logged=False)
@@ -334,7 +340,8 @@ def _report(
         since=since,
         title=title,
     )
-    return built, people_of(records.defendants, records.protected_persons)
+    people = people_of(records.defendants, records.protected_persons)
+    return built, people, identities_of(records.defendants, context.incidents.values())
 
 
 def _open_since(

@@ -12,10 +12,11 @@ file named by ``SPO_TRACKER_PSEUDONYM_KEY_FILE`` (hex, at least 32 bytes).
 :meth:`Pseudonymiser.rewrite` replaces, in a rendered report or case file, every
 id and every name of the given people (as whole words, in every form the
 renderers write text: plain, HTML-escaped by :func:`html.escape` or markupsafe,
-JSON-escaped, or with CSV's doubled quotes) by their pseudonyms. Free text is
-scrubbed of protected persons' names before
-(redaction); a defendant's nickname or part of a name in free text that is not
-one of their recorded names is not recognised.
+JSON-escaped, or with CSV's doubled quotes) by their pseudonyms, and withholds
+identities (phone numbers, handles, emails, devices) the same way; a case file's
+evidence references are withheld before rendering. Free text is scrubbed of
+protected persons' names before (redaction); a defendant's nickname or part of
+a name in free text that is not one of their recorded names is not recognised.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ import attrs
 
 from spo_tracker.errors import PseudonymKeyError
 
-__all__ = ["KEY_FILE_ENV", "MIN_KEY_BYTES", "Pseudonymiser"]
+__all__ = ["KEY_FILE_ENV", "MIN_KEY_BYTES", "WITHHELD", "Pseudonymiser"]
 
 #: The environment variable naming the pseudonym key file.
 KEY_FILE_ENV: Final = "SPO_TRACKER_PSEUDONYM_KEY_FILE"
 #: The shortest key accepted (256 bits).
 MIN_KEY_BYTES: Final = 32
+#: What an analyst sees in place of an identity or an evidence reference.
+WITHHELD: Final = "[withheld]"
 
 
 def _key(_: object, __: attrs.Attribute[bytes], value: object) -> None:
@@ -74,9 +77,13 @@ class Pseudonymiser:
         digest = hmac.new(self.key, person_id.encode("utf-8"), hashlib.sha256).hexdigest()
         return f"Person {digest[:10]}"
 
-    def rewrite(self, text: str, people: Mapping[str, Iterable[str]]) -> str:
+    def rewrite(
+        self, text: str, people: Mapping[str, Iterable[str]], withheld: Iterable[str] = ()
+    ) -> str:
         """``text`` with each person's id and names (``people``: id -> names) replaced by
-        the person's pseudonym, as whole words, in every form a renderer writes them."""
+        the person's pseudonym, and each of ``withheld`` (identities: phone numbers,
+        handles, emails, devices) by :data:`WITHHELD`, as whole words, in every form a
+        renderer writes them."""
         swaps: dict[str, str] = {}
         for person_id, names in people.items():
             alias = self.pseudonym(person_id)
@@ -84,6 +91,10 @@ class Pseudonymiser:
                 if said.strip():
                     for form in _written_forms(said):
                         swaps.setdefault(form, alias)
+        for said in withheld:
+            if said.strip():
+                for form in _written_forms(said):
+                    swaps.setdefault(form, WITHHELD)
         if not swaps:
             return text
         words = sorted(swaps, key=len, reverse=True)
