@@ -233,7 +233,7 @@ def write_case_file(
         store, actor, "write_case_file", at=when, pseudonyms=pseudonyms,
         include_protected_names=include_protected_names,
     )  # fmt: skip
-    with store.unit_of_work(actor, at=when) as uow, uow.processing():
+    with store.unit_of_work(actor, at=when) as uow, uow._processing():
         case = _gather(uow, key, when, "write_case_file")
         view = case_file_view(case, include_protected_names=include_protected_names)
         if pseudo is not None:  # an analyst: no evidence references (exhibits, systems)

@@ -154,7 +154,7 @@ def _load(
         # Bulk reads (one query per 500 ids and child table), not one query per record.
         orders = _in_id_order(uow.orders.ids(), uow.orders.get_many)
         defendants = _in_id_order(uow.defendants.ids(), uow.defendants.get_many)
-        with uow.processing() if processing else contextlib.nullcontext():
+        with uow._processing() if processing else contextlib.nullcontext():
             persons = _in_id_order(
                 uow.protected_persons.ids(),
                 lambda keys: uow.protected_persons.get_many(keys, reason=_RESTRICTED_REASON),
