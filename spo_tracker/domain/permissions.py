@@ -190,6 +190,7 @@ PERMISSIONS: Final[tuple[Permission, ...]] = (
     _row("retention.purge", "flush erased bytes from the SQLite log", _RECORDS),
     _row("keys.new_data_key", "add a data key", {"administrator": ANY}),
     _row("keys.rotate_data_key", "re-wrap every person's key", {"administrator": ANY}),
+    _row("shred_person_key", "destroy a person's key (erasure)", {"supervisor": ANY}),
 )
 
 _BY_ACTION: Final[Mapping[str, Permission]] = {p.action: p for p in PERMISSIONS}

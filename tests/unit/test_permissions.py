@@ -38,6 +38,7 @@ OTHER_ACTIONS = (
     "retention.purge",
     "keys.new_data_key",
     "keys.rotate_data_key",
+    "shred_person_key",
 )
 ACTIONS = [p.action for p in PERMISSIONS]
 purposes = st.one_of(st.none(), st.just(""), st.just("   "), st.just("safeguarding review"))
