@@ -1477,8 +1477,11 @@ _BUSY_LOG = (
 def _retention_purge(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect, purge_erased_bytes
 
-    _require(args, "retention.purge")
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+        # purge_erased_bytes takes no actor: the check is made here, in a unit of work,
+        # so that a refusal is in the audit trail like every other.
+        with store.unit_of_work(_actor(args), at=_now(args)) as uow:
+            uow.authorise("retention.purge")
         purged = purge_erased_bytes(store)
     if not purged:
         print(_BUSY_LOG, file=sys.stderr)
@@ -1601,7 +1604,7 @@ def _keys_new_data_key(args: argparse.Namespace) -> int:
 def _keys_rotate(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect, rotate_data_key
 
-    _require(args, "keys.rotate_data_key")
+    # rotate_data_key checks the actor's role itself, and audits a refusal.
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         report = rotate_data_key(
             store, actor=_actor(args), at=_now(args), reason="spo-tracker keys"
