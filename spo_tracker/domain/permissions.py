@@ -31,6 +31,7 @@ from typing import Final
 
 import attrs
 
+from spo_tracker.domain.textfold import compact
 from spo_tracker.errors import PermissionDeniedError, UnknownActionError, UnknownRoleError
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "check",
     "permission_for",
     "permissions_markdown",
+    "purpose_stated",
     "role_named",
 ]
 
@@ -242,11 +244,18 @@ def check(role: str, action: str, *, purpose: str | None) -> Scope:
     scope = row.scope(role_named(role, action))
     if scope is NO:
         raise PermissionDeniedError(role, action, "the permission table does not allow it")
-    if row.purpose and (purpose is None or not purpose.strip()):
+    if row.purpose and not purpose_stated(purpose):
         raise PermissionDeniedError(
             role, action, "state a purpose (Actor.purpose): DPA2018 s.62(3)(a) logs it"
         )
     return scope
+
+
+def purpose_stated(purpose: object) -> bool:
+    """Whether ``purpose`` states one (DPA2018 s.62(3)(a)): text with something visible once
+    folded, as retention's ``blank_reason`` tests a reason (spaces and invisible characters
+    such as U+200B or U+2800 are nothing). The one test of a blank purpose."""
+    return isinstance(purpose, str) and bool(compact(purpose))
 
 
 def permissions_markdown() -> str:
