@@ -77,17 +77,17 @@ def _defendant_id(value: object) -> str:
 def _gather(uow: UnitOfWork, defendant_id: str, at: _dt.datetime, action: str) -> CaseFile:
     """The defendant's records as of ``at``, read in ``uow`` if the actor may take ``action``.
 
-    An officer may gather the file of a defendant one of whose orders is their case
-    (or is no one's yet).
+    An officer may gather the file of a defendant none of whose orders is assigned to
+    another officer (each is theirs or no one's yet).
 
     Raises:
         PermissionDeniedError: refused (audited).
         NotFoundError: no defendant is stored under ``defendant_id``.
     """
     uow.authorise(action)
-    defendant: Defendant = uow.defendants.get(defendant_id)
     orders = uow.orders.get_many(uow.orders.ids_where("defendant_id", defendant_id))
-    uow.authorise(action, orders=sorted(orders))
+    uow.authorise(action, orders=sorted(orders))  # before the defendant is read
+    defendant: Defendant = uow.defendants.get(defendant_id)
     kept = tuple(o for _, o in sorted(orders.items()) if not instant_before(at, o.made_at))
     duty_ids = uow.notification_duties.ids_where("defendant_id", defendant_id)
     duties = tuple(d for _, d in sorted(uow.notification_duties.get_many(duty_ids).items()))

@@ -1215,8 +1215,9 @@ class UnitOfWork(abc.ABC):
 
         The permission table (:mod:`spo_tracker.domain.permissions`) decides. For
         an action its row limits to the officer's own cases, ``orders`` are the
-        orders it concerns: it is allowed when at least one of them is assigned to
-        the actor (``CaseOwner.officer``) or to nobody yet, or when none is given.
+        orders it concerns: it is allowed only when none of them is assigned to
+        another officer (each is the actor's, ``CaseOwner.officer``, or nobody's
+        yet), or when none is given.
         A refusal is written to the audit trail (``permission.denied``, naming
         role, action and reason) even though the unit of work is rolled back.
 
@@ -1250,9 +1251,12 @@ class UnitOfWork(abc.ABC):
     def _check_own_case(self, action: str, orders: Sequence[str]) -> None:
         owners = self.case_owners.get_many(orders)
         me = self.actor.actor_id
-        if all(o in owners and owners[o].officer != me for o in orders):
+        # Any one order assigned to someone else closes the whole action: an unassigned
+        # sibling order (an interim order beside the full one) opens nothing.
+        theirs = [o for o in orders if o in owners and owners[o].officer != me]
+        if theirs:
             raise PermissionDeniedError(
-                self.actor.role, action, f"the case of order {orders[0]!r} is another officer's"
+                self.actor.role, action, f"the case of order {theirs[0]!r} is another officer's"
             )
 
     def _refused(self, refused: PermissionDeniedError) -> None:
