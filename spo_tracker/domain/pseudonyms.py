@@ -25,7 +25,9 @@ import hashlib
 import hmac
 import html
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Final
@@ -60,13 +62,18 @@ class Pseudonymiser:
         """The pseudonymiser whose key is the hex text in ``path``.
 
         Raises:
-            PseudonymKeyError: the file cannot be read, or holds no hex key of at least
+            PseudonymKeyError: the file cannot be read, is not a regular file, is open to
+                other users (group or other permission bits) or owned by another user (as
+                the audit and data key files are refused), or holds no hex key of at least
                 32 bytes (naming the file, never its content).
         """
         try:
-            text = Path(path).read_text(encoding="ascii").strip()
-            key = bytes.fromhex(text)
-        except (OSError, UnicodeError, ValueError):
+            data = _read_private(Path(path))  # PseudonymKeyError for a file open to others
+        except OSError:
+            raise PseudonymKeyError(str(path), "no readable hex key in it") from None
+        try:
+            key = bytes.fromhex(data.decode("ascii").strip())
+        except (UnicodeError, ValueError):
             raise PseudonymKeyError(str(path), "no readable hex key in it") from None
         if len(key) < MIN_KEY_BYTES:
             raise PseudonymKeyError(str(path), f"the key must be at least {MIN_KEY_BYTES} bytes")
@@ -124,3 +131,38 @@ def _written_forms(said: str) -> set[str]:
         json.dumps(said)[1:-1],
         said.replace('"', '""'),
     }
+
+
+#: Permission bits of the group and others: a key file with any of them set is refused.
+_OTHERS: Final = 0o077
+
+
+def _read_private(path: Path) -> bytes:
+    """The key file's bytes, read from one descriptor whose type, mode and owner were
+    checked: the rule ``storage._keys`` applies to the audit and data key files (the
+    domain imports nothing above it, so the rule is restated here).
+
+    Raises:
+        PseudonymKeyError: not a regular file, open to other users, or another user's.
+        OSError: it cannot be read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        found = os.fstat(fd)
+        mode = stat.S_IMODE(found.st_mode)
+        if not stat.S_ISREG(found.st_mode):
+            raise PseudonymKeyError(str(path), "the key file is not a regular file")
+        if mode & _OTHERS:
+            raise PseudonymKeyError(
+                str(path),
+                f"the key file is open to other users (mode {mode:04o}); make it owner-only "
+                f"(chmod 600) and, if others could have read it, change the key",
+            )
+        if hasattr(os, "geteuid") and found.st_uid != os.geteuid():
+            raise PseudonymKeyError(str(path), "the key file belongs to another user")
+        chunks = []
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)

@@ -102,17 +102,33 @@ def test_a_short_or_unreadable_key_is_refused_without_showing_it(tmp_path: Path)
         Pseudonymiser(b"short")
     short = tmp_path / "short.key"
     short.write_text("ab" * 16 + "\n")
+    short.chmod(0o600)
     with pytest.raises(PseudonymKeyError, match="at least 32 bytes") as refused:
         Pseudonymiser.from_file(short)
     assert "abab" not in str(refused.value)
     bad = tmp_path / "bad.key"
     bad.write_text("not hex at all, secret words")
+    bad.chmod(0o600)
     with pytest.raises(PseudonymKeyError, match="no readable hex key") as refused:
         Pseudonymiser.from_file(bad)
     assert "secret" not in str(refused.value)
     good = tmp_path / "good.key"
     good.write_text(bytes(range(32)).hex())
+    good.chmod(0o600)
     assert Pseudonymiser.from_file(good).pseudonym("D-1") == KEY.pseudonym("D-1")
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_a_key_file_open_to_others_is_refused(tmp_path: Path, mode: int) -> None:
+    """As the audit and data key files are: group or other bits set, refused, key unshown."""
+    path = tmp_path / "pseudonym.key"
+    path.write_text(bytes(range(32)).hex())
+    path.chmod(mode)
+    with pytest.raises(PseudonymKeyError, match="open to other users") as refused:
+        Pseudonymiser.from_file(path)
+    assert bytes(range(32)).hex()[:8] not in str(refused.value)
+    with pytest.raises(PseudonymKeyError, match="not a regular file"):
+        Pseudonymiser.from_file(tmp_path)
 
 
 #: The characters every renderer escapes differently (quotes, ampersand, angle brackets).
