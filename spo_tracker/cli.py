@@ -1584,11 +1584,15 @@ def _keys_new_data_key(args: argparse.Namespace) -> int:
         data = os.pread(fd, min(size, 1 << 16) + 1, 0)
         if data.strip():  # appended only to a data key file, never to a database
             try:
-                DataKeyring.from_text(data.decode("utf-8"), source=args.to)
+                held = DataKeyring.from_text(data.decode("utf-8"), source=args.to)
             except (UnicodeDecodeError, DataKeyError):
                 raise OutputOntoDatabaseError(
                     args.to, args.to, "a file that is not a data key file"
                 ) from None
+            if any(k.key_id == args.key_id for k in held.keys):  # ids are unique in a keyring
+                raise DataKeyError(
+                    args.key_id, args.to, "the key file already holds this id; choose another"
+                )
         ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
         os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
     finally:
