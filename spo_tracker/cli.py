@@ -1477,8 +1477,11 @@ _BUSY_LOG = (
 def _retention_purge(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect, purge_erased_bytes
 
-    _require(args, "retention.purge")
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+        # purge_erased_bytes takes no actor: the check is made here, in a unit of work,
+        # so that a refusal is in the audit trail like every other.
+        with store.unit_of_work(_actor(args), at=_now(args)) as uow:
+            uow.authorise("retention.purge")
         purged = purge_erased_bytes(store)
     if not purged:
         print(_BUSY_LOG, file=sys.stderr)
@@ -1581,11 +1584,15 @@ def _keys_new_data_key(args: argparse.Namespace) -> int:
         data = os.pread(fd, min(size, 1 << 16) + 1, 0)
         if data.strip():  # appended only to a data key file, never to a database
             try:
-                DataKeyring.from_text(data.decode("utf-8"), source=args.to)
+                held = DataKeyring.from_text(data.decode("utf-8"), source=args.to)
             except (UnicodeDecodeError, DataKeyError):
                 raise OutputOntoDatabaseError(
                     args.to, args.to, "a file that is not a data key file"
                 ) from None
+            if any(k.key_id == args.key_id for k in held.keys):  # ids are unique in a keyring
+                raise DataKeyError(
+                    args.key_id, args.to, "the key file already holds this id; choose another"
+                )
         ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
         os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
     finally:
@@ -1601,7 +1608,7 @@ def _keys_new_data_key(args: argparse.Namespace) -> int:
 def _keys_rotate(args: argparse.Namespace) -> int:
     from spo_tracker.storage import connect, rotate_data_key
 
-    _require(args, "keys.rotate_data_key")
+    # rotate_data_key checks the actor's role itself, and audits a refusal.
     with connect(_database(args), data_keyring=_data_keyring(args)) as store:
         report = rotate_data_key(
             store, actor=_actor(args), at=_now(args), reason="spo-tracker keys"

@@ -25,12 +25,12 @@ from typing import Final
 
 import attrs
 
-from spo_tracker.casework._permission import analyst_pseudonyms, people_of
+from spo_tracker.casework._permission import analyst_pseudonyms, identities_of, people_of
 from spo_tracker.casework._review import attribution
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.people import Defendant
-from spo_tracker.domain.pseudonyms import Pseudonymiser
+from spo_tracker.domain.pseudonyms import WITHHELD, Pseudonymiser
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import (
@@ -77,17 +77,17 @@ def _defendant_id(value: object) -> str:
 def _gather(uow: UnitOfWork, defendant_id: str, at: _dt.datetime, action: str) -> CaseFile:
     """The defendant's records as of ``at``, read in ``uow`` if the actor may take ``action``.
 
-    An officer may gather the file of a defendant one of whose orders is their case
-    (or is no one's yet).
+    An officer may gather the file of a defendant none of whose orders is assigned to
+    another officer (each is theirs or no one's yet).
 
     Raises:
         PermissionDeniedError: refused (audited).
         NotFoundError: no defendant is stored under ``defendant_id``.
     """
     uow.authorise(action)
-    defendant: Defendant = uow.defendants.get(defendant_id)
     orders = uow.orders.get_many(uow.orders.ids_where("defendant_id", defendant_id))
-    uow.authorise(action, orders=sorted(orders))
+    uow.authorise(action, orders=sorted(orders))  # before the defendant is read
+    defendant: Defendant = uow.defendants.get(defendant_id)
     kept = tuple(o for _, o in sorted(orders.items()) if not instant_before(at, o.made_at))
     duty_ids = uow.notification_duties.ids_where("defendant_id", defendant_id)
     duties = tuple(d for _, d in sorted(uow.notification_duties.get_many(duty_ids).items()))
@@ -233,12 +233,18 @@ def write_case_file(
         store, actor, "write_case_file", at=when, pseudonyms=pseudonyms,
         include_protected_names=include_protected_names,
     )  # fmt: skip
-    with store.unit_of_work(actor, at=when) as uow, uow.processing():
+    with store.unit_of_work(actor, at=when) as uow, uow._processing():
         case = _gather(uow, key, when, "write_case_file")
         view = case_file_view(case, include_protected_names=include_protected_names)
+        if pseudo is not None:  # an analyst: no evidence references (exhibits, systems)
+            view = attrs.evolve(
+                view, evidence=tuple(attrs.evolve(e, source=WITHHELD) for e in view.evidence)
+            )
         text = render_case_file(view, fmt)
         if pseudo is not None:
-            text = pseudo.rewrite(text, people_of([case.defendant], case.protected_persons))
+            people = people_of([case.defendant], case.protected_persons)
+            seen = identities_of([case.defendant], (e.incident for e in case.evidence))
+            text = pseudo.rewrite(text, people, seen)
         data = text.encode("utf-8", errors="backslashreplace")
         # Staged first and made visible only once its audit note is committed: a file
         # never exists without the record of its disclosure.
@@ -252,7 +258,7 @@ def write_case_file(
                 "sha256": digest,
             }
             if pseudo is not None:
-                changes["shown_as"] = "pseudonyms"
+                changes["pseudonymised"] = True
             uow.disclose("casefile.written", "defendant", key, changes=changes, reason=reason)
             uow.commit()
         except BaseException:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Sequence
 
+from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.permissions import Role, Scope
 from spo_tracker.domain.pseudonyms import KEY_FILE_ENV, Pseudonymiser
@@ -19,7 +20,7 @@ from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.errors import InvalidValueError, PseudonymKeyError
 from spo_tracker.storage import Actor, Store
 
-__all__ = ["analyst_pseudonyms", "authorised", "people_of"]
+__all__ = ["analyst_pseudonyms", "authorised", "identities_of", "people_of"]
 
 
 def authorised(
@@ -74,3 +75,12 @@ def people_of(
     for person in persons:
         people[person.person_id] = [person.name, redacted_label(person.person_id)]
     return people
+
+
+def identities_of(defendants: Iterable[Defendant], incidents: Iterable[Incident]) -> list[str]:
+    """The identities an analyst's output withholds (DPA2018 s.57: a phone number or
+    handle names a person as surely as a name): each key (``phone:+44...``) and value
+    of the defendants' linked identities and of the incidents' actors."""
+    found = [link.identity for d in defendants for link in d.identities]
+    found += [i.actor for i in incidents if i.actor is not None]
+    return sorted({said for identity in found for said in (identity.key, identity.value)})

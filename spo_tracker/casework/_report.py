@@ -24,10 +24,15 @@ from spo_tracker.casework._detection import (
     StoredRecords,
     _load,
     detect_stored,
-    stored_alerts,
+    kept_alerts,
 )
-from spo_tracker.casework._permission import analyst_pseudonyms, authorised, people_of
-from spo_tracker.casework._review import decided_alert_ids
+from spo_tracker.casework._permission import (
+    analyst_pseudonyms,
+    authorised,
+    identities_of,
+    people_of,
+)
+from spo_tracker.casework._review import decided_in
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.pseudonyms import Pseudonymiser
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
@@ -41,7 +46,7 @@ from spo_tracker.reports import (
     render,
     stage_file,
 )
-from spo_tracker.storage import Actor, Store
+from spo_tracker.storage import Actor, Store, UnitOfWork
 
 __all__ = [
     "DEFAULT_PERIOD",
@@ -97,10 +102,15 @@ def report_context(
     Returns:
         Orders, defendants, protected persons and evidence incidents by id.
     """
-    wanted = sorted({i for a in alerts for i in a.evidence_ids})
     with store.unit_of_work(actor, at=at) as uow:
         uow.authorise("report_context")
-        incidents = uow.find_incidents(wanted) if wanted else {}
+        return _context(uow, records, alerts)
+
+
+def _context(uow: UnitOfWork, records: StoredRecords, alerts: Iterable[Alert]) -> ReportContext:
+    """:func:`report_context` in ``uow``, unchecked (the report's own action was)."""
+    wanted = sorted({i for a in alerts for i in a.evidence_ids})
+    incidents = uow.find_incidents(wanted) if wanted else {}
     return ReportContext(
         orders={o.order_id: o for o in records.orders},
         defendants={d.defendant_id: d for d in records.defendants},
@@ -175,7 +185,7 @@ def reports_from_store(
         include_protected_names=include_protected_names,
     )  # fmt: skip
     _check_since_title(when, since, title)
-    report, people = _report(
+    report, people, identities = _report(
         store, when, actor, stored, include_protected_names, since, history, title
     )
     staged: list[StagedFile] = []
@@ -184,7 +194,7 @@ def reports_from_store(
         for fmt in formats:
             text = render(report, fmt)
             if pseudo is not None:
-                text = pseudo.rewrite(text, people)
+                text = pseudo.rewrite(text, people, identities)
             data = text.encode("utf-8", errors="backslashreplace")
             staged.append(stage_file(outputs[fmt], data))
             digest = hashlib.sha256(data).hexdigest()
@@ -237,7 +247,7 @@ def _note_written(
         for item in written:
             changes = _disclosed(report, item.fmt, item.sha256)
             if pseudo is not None:
-                changes["shown_as"] = "pseudonyms"
+                changes["pseudonymised"] = True
             uow.disclose(
                 "report.written",
                 "report",
@@ -305,20 +315,23 @@ def _report(
     since: _dt.datetime | None,
     history: bool,
     title: str,
-) -> tuple[Report, dict[str, list[str]]]:
-    """The report, and each person it may show (id -> names and label) for pseudonyms."""
+) -> tuple[Report, dict[str, list[str]], list[str]]:
+    """The report, each person it may show (id -> names and label) for pseudonyms, and
+    the identities it may show (withheld from an analyst)."""
     when = ensure_aware(at, field="at")
     # Its reads are logged once, by the report.written entry naming the people it shows.
     records = _load(store, actor, when, processing=True, logged=False)
     if stored:  # the alerts a detection run (or the demo) kept: no detection run
-        alerts: Iterable[Alert] = stored_alerts(store, actor=actor, at=when)
+        with store.unit_of_work(actor, at=when) as uow:
+            alerts: Iterable[Alert] = kept_alerts(uow, when)
     else:
         alerts = detect_stored(store, records, actor=actor, at=when).alerts
     if not history:
         start = when - DEFAULT_PERIOD if since is None else ensure_aware(since, field="since")
         alerts = _open_since(store, alerts, start, actor, when)
         since = None  # the period is on identification, applied here
-    context = report_context(store, records, alerts, actor=actor, at=when)
+    with store.unit_of_work(actor, at=when) as uow:
+        context = _context(uow, records, alerts)
     built = build_report(
         alerts,
         context,
@@ -327,14 +340,16 @@ def _report(
         since=since,
         title=title,
     )
-    return built, people_of(records.defendants, records.protected_persons)
+    people = people_of(records.defendants, records.protected_persons)
+    return built, people, identities_of(records.defendants, context.incidents.values())
 
 
 def _open_since(
     store: Store, alerts: Iterable[Alert], start: pendulum.DateTime, actor: Actor, at: _dt.datetime
 ) -> tuple[Alert, ...]:
     """The alerts identified at or after ``start`` whose review is not decided."""
-    decided = decided_alert_ids(store, actor=actor, at=at)
+    with store.unit_of_work(actor, at=at) as uow:
+        decided = decided_in(uow)
     return tuple(
         a
         for a in alerts

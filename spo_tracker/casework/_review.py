@@ -602,7 +602,12 @@ def decided_alert_ids(store: Store, *, actor: Actor, at: _dt.datetime) -> frozen
     by default)."""
     with store.unit_of_work(actor, at=ensure_aware(at, field="at")) as uow:
         uow.authorise("decided_alert_ids")
-        latest = _latest(uow.breach_reviews.get_many(uow.breach_reviews.ids()).values())
+        return decided_in(uow)
+
+
+def decided_in(uow: UnitOfWork) -> frozenset[str]:
+    """:func:`decided_alert_ids` in ``uow``, unchecked (a report's own action was)."""
+    latest = _latest(uow.breach_reviews.get_many(uow.breach_reviews.ids()).values())
     return frozenset(k for k, r in latest.items() if r.decided)
 
 

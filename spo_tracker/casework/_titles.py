@@ -44,7 +44,7 @@ def alert_titles(
             if order is not None:
                 scope.update(order.protected_person_ids)
             scopes.append(frozenset(scope))
-        with uow.processing():
+        with uow._processing():
             persons = uow.protected_persons.get_many(sorted(set().union(*scopes)), reason=_REASON)
     redactor = Redactor(persons, include_names=False)
     return tuple(redactor.scrub_places(a.title, s) for a, s in zip(alerts, scopes, strict=True))

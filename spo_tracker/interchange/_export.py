@@ -362,7 +362,7 @@ def write_store(
         if not include_restricted:
             people = uow.protected_persons
             reason = "interchange export: redacting free text"
-            with uow.processing():  # read to scrub free text, never written out
+            with uow._processing():  # read to scrub free text, never written out
                 persons = {k: people.get(k, reason=reason) for k in sorted(people.ids())}
             records = _scrubbed(records, ForceScrubber(persons))
         counts = _write(out, header, records)

@@ -29,6 +29,7 @@ import attrs
 import pendulum
 
 from spo_tracker.domain.limits import SHORT_TEXT_MAX_LENGTH
+from spo_tracker.domain.permissions import purpose_stated
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.validators import Withheld, check_text, non_blank
 from spo_tracker.errors import AuditKeyError
@@ -62,6 +63,11 @@ UNSEALED_END: Final = "it is not sealed, yet an audit key is given"
 RETIRED_END: Final = "it is sealed with a key the keyring has retired"
 
 
+def _stated(value: object) -> object:
+    """A purpose with nothing visible in it (spaces, U+200B, U+2800...) is none stated."""
+    return None if isinstance(value, str) and not purpose_stated(value) else value
+
+
 def _purpose(_: object, attribute: attrs.Attribute[str | None], value: object) -> None:
     if value is not None:
         check_text(
@@ -83,12 +89,13 @@ class Actor:
         purpose: why they act, in their words (``safeguarding review of case 41``):
             required to read a protected person's restricted details, and written
             to the audit trail with every consultation and disclosure (DPA 2018
-            s.62 asks for the justification). ``None`` when no purpose is stated.
+            s.62 asks for the justification). ``None`` when no purpose is stated; a
+            purpose of nothing visible (spaces, invisible characters) is ``None`` too.
     """
 
     actor_id: str = attrs.field(validator=non_blank)
     role: str = attrs.field(validator=non_blank)
-    purpose: str | None = attrs.field(default=None, validator=_purpose)
+    purpose: str | None = attrs.field(default=None, converter=_stated, validator=_purpose)
 
 
 class CanonicalJson(str):

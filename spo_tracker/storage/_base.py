@@ -265,7 +265,13 @@ class Repository(Generic[T]):
         Raises:
             NotFoundError: nothing is stored under ``key``.
         """
-        return self._load(key, lock=False)[0]  # type: ignore[no-any-return]
+        obj: T = self._load(key, lock=False)[0]
+        self._read({key: obj}, "")
+        return obj
+
+    def _read(self, found: Mapping[str, T], reason: str) -> None:
+        """Called with what every read method returns, before it returns it: a subclass
+        checks and logs reads here, so calling a base class's method skips nothing."""
 
     def _load(self, key: str, *, lock: bool, remember: bool = True) -> tuple[Any, int]:
         found = self._uow._records().load(self._mapper, key, lock=lock)
@@ -383,7 +389,9 @@ class Repository(Generic[T]):
         an update: pass ``expected_revision`` to :meth:`update` (aggregates that
         carry their own ``revision`` have it on the object).
         """
-        return self._uow._records().load_many(self._mapper, list(keys))
+        found: dict[str, T] = self._uow._records().load_many(self._mapper, list(keys))
+        self._read(found, "")
+        return found
 
     def update(
         self,
@@ -568,19 +576,22 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
             PermissionDeniedError: the actor may not read them (refusal audited).
         """
         obj: ProtectedPerson = self._load(key, lock=False)[0]
-        if obj.restricted != RestrictedDetails():
-            self._uow._restricted_read([key], reason)  # refused before it is consulted
-        self._uow._consult(PROTECTED_PERSON, (key,))
+        self._read({key: obj}, reason)
         return obj
 
     def get_many(self, keys: Iterable[str], *, reason: str = "") -> dict[str, ProtectedPerson]:
         """The stored persons among ``keys`` with their restricted details, by id; each read
         of restricted details is audited, as :meth:`get` does."""
-        found: dict[str, ProtectedPerson] = super().get_many(keys)
+        found: dict[str, ProtectedPerson] = self._uow._records().load_many(self._mapper, list(keys))
+        self._read(found, reason)
+        return found
+
+    def _read(self, found: Mapping[str, ProtectedPerson], reason: str) -> None:
+        """Every read of restricted details, whichever method (this class's or the base
+        class's) made it, is authorised and audited before it is consulted."""
         empty = RestrictedDetails()
         self._uow._restricted_read([k for k, o in found.items() if o.restricted != empty], reason)
         self._uow._consult(PROTECTED_PERSON, found)
-        return found
 
     def get_name(self, key: str) -> str:
         """Only the name (no restricted details, so no read of them is audited; the
@@ -607,18 +618,9 @@ class DefendantRepository(Repository[Defendant]):
     """Defendants, with lookup by linked identity. Each read joins the unit of work's
     consultation entry (DPA 2018 s.62)."""
 
-    def get(self, key: str) -> Defendant:
-        """The stored defendant ``key`` (see :meth:`Repository.get`); the read is logged."""
-        found: Defendant = super().get(key)
-        self._uow._consult(DEFENDANT, (key,))
-        return found
-
-    def get_many(self, keys: Iterable[str]) -> dict[str, Defendant]:
-        """The stored defendants among ``keys`` (see :meth:`Repository.get_many`); the
-        reads are logged, as one consultation entry."""
-        found: dict[str, Defendant] = super().get_many(keys)
+    def _read(self, found: Mapping[str, Defendant], reason: str) -> None:
+        """Every read (:meth:`get`, :meth:`get_many`) joins the consultation entry."""
         self._uow._consult(DEFENDANT, found)
-        return found
 
     def find_by_identity(self, identity_key: str) -> list[str]:
         """Ids of the defendants the identity with this key is linked to, sorted."""
@@ -890,7 +892,7 @@ class UnitOfWork(abc.ABC):
         self._pending: list[PendingEntry] = []
         self._events: list[PendingEvent] = []
         self._reads: list[PendingEntry] = []
-        self._processing = 0
+        self._processing_depth = 0
         # People whose records were read or shown, by kind: one consultation entry (DPA
         # 2018 s.62) at commit or rollback, unless a disclosure entry took them over.
         self._consulted: dict[str, set[str]] = {}
@@ -1200,10 +1202,10 @@ class UnitOfWork(abc.ABC):
         )
 
     def _restricted_read(self, keys: Sequence[str], reason: str) -> None:
-        """Authorise (unless processing, see :meth:`processing`) and audit reading ``keys``."""
+        """Authorise (unless processing, see :meth:`_processing`) and audit reading ``keys``."""
         if not keys:
             return
-        if not self._processing:
+        if not self._processing_depth:
             self.authorise(READ_RESTRICTED)
         for key in keys:
             self._audit_read(key, reason)
@@ -1213,8 +1215,9 @@ class UnitOfWork(abc.ABC):
 
         The permission table (:mod:`spo_tracker.domain.permissions`) decides. For
         an action its row limits to the officer's own cases, ``orders`` are the
-        orders it concerns: it is allowed when at least one of them is assigned to
-        the actor (``CaseOwner.officer``) or to nobody yet, or when none is given.
+        orders it concerns: it is allowed only when none of them is assigned to
+        another officer (each is the actor's, ``CaseOwner.officer``, or nobody's
+        yet), or when none is given.
         A refusal is written to the audit trail (``permission.denied``, naming
         role, action and reason) even though the unit of work is rolled back.
 
@@ -1248,9 +1251,12 @@ class UnitOfWork(abc.ABC):
     def _check_own_case(self, action: str, orders: Sequence[str]) -> None:
         owners = self.case_owners.get_many(orders)
         me = self.actor.actor_id
-        if all(o in owners and owners[o].officer != me for o in orders):
+        # Any one order assigned to someone else closes the whole action: an unassigned
+        # sibling order (an interim order beside the full one) opens nothing.
+        theirs = [o for o in orders if o in owners and owners[o].officer != me]
+        if theirs:
             raise PermissionDeniedError(
-                self.actor.role, action, f"the case of order {orders[0]!r} is another officer's"
+                self.actor.role, action, f"the case of order {theirs[0]!r} is another officer's"
             )
 
     def _refused(self, refused: PermissionDeniedError) -> None:
@@ -1269,19 +1275,24 @@ class UnitOfWork(abc.ABC):
         )
 
     @contextlib.contextmanager
-    def processing(self) -> Iterator[None]:
+    def _processing(self) -> Iterator[None]:
         """Within this block, restricted reads serve an action already authorised.
 
         Detection (the no-approach rule needs the protected persons' places) and
         redaction (scrubbing their addresses from free text) read restricted
         details that the caller never sees; the action itself was authorised, and
         each read is still audited.
+
+        Internal to the library: only casework and the interchange use it, inside a
+        function that authorised its own action and returns no restricted detail.
+        It is not public API (a caller of the unit of work reads restricted details
+        through the ``read_restricted`` check).
         """
-        self._processing += 1
+        self._processing_depth += 1
         try:
             yield
         finally:
-            self._processing -= 1
+            self._processing_depth -= 1
 
     @abc.abstractmethod
     def _records(self) -> Records:

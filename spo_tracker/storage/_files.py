@@ -155,9 +155,8 @@ def refuse_protected_output(
     if found == "checkpoint" and writing != "checkpoint":
         raise OutputOntoDatabaseError(str(output), str(output), "an audit checkpoint")
     if writing == "key" and found not in (None, "key"):
-        raise OutputOntoDatabaseError(
-            str(output), str(output), "a file that is not an audit key file"
-        )
+        # Audit and data key files share the line format: name neither kind.
+        raise OutputOntoDatabaseError(str(output), str(output), "a file that is not a key file")
 
 
 def _sniff(path: Path) -> str | None:

@@ -45,9 +45,12 @@ def shred_person_key(uow: UnitOfWork, person_id: str, *, reason: str) -> bool:
         Whether a key holding details was destroyed now.
 
     Raises:
+        PermissionDeniedError: the actor's role may not shred a key (the
+            ``shred_person_key`` row: supervisors; the refusal is audited, nothing else).
         NotFoundError: no protected person ``person_id`` is stored.
         InvalidValueError: ``reason`` is blank or not text.
     """
+    uow.authorise("shred_person_key")
     why = check_text("reason", reason)
     if not why.strip():
         raise InvalidValueError("reason", reason, "say why the details are disposed of")
@@ -68,6 +71,8 @@ def rotate_data_key(
     the key file (:attr:`RotationReport.in_use` names the keys still used).
 
     Raises:
+        PermissionDeniedError: the actor's role may not rotate the data key (the
+            ``keys.rotate_data_key`` row: administrators; the refusal is audited).
         DataKeyError: the store has no data key, or a person's key is wrapped with a key
             the keyring does not hold (nothing is changed).
         InvalidValueError: ``store`` is not a SQL store.
@@ -75,9 +80,10 @@ def rotate_data_key(
     if not isinstance(store, SqlStore):
         raise InvalidValueError("store", type(store).__name__, "keys are kept by SQL stores")
     keyring = store.data_keyring
-    if keyring is None:
-        raise DataKeyError(None, "rotate", "no data key is given: give the key file")
     with store.unit_of_work(actor, at=at) as uow:
+        uow.authorise("keys.rotate_data_key")
+        if keyring is None:
+            raise DataKeyError(None, "rotate", "no data key is given: give the key file")
         records = uow._records()
         assert isinstance(records, SqlRecords)
         report = rotate(records.person_keys.executor, keyring)

@@ -163,3 +163,16 @@ def test_the_unit_of_work_authorises_every_role_and_action_as_the_table_says(
     assert len(after) == before + (0 if allowed else 1)
     if not allowed:
         assert (after[-1].event, after[-1].subject_id) == ("permission.denied", action.action)
+
+
+def test_an_unassigned_sibling_order_opens_nothing(demo_store: Store) -> None:
+    """D-1004 has SPO-1004 and the interim SPO-1004-I: with SPO-1004 assigned to PC 9 and
+    the interim to no one, PC 4471 may not have D-1004's case file (refused, audited);
+    PC 9 may (theirs and no one's)."""
+    assign_case(demo_store, "SPO-1004", officer="PC 9", unit="PPU", force="WMP", at=NOW,
+                actor=SERGEANT)  # fmt: skip
+    before = _state(demo_store)
+    with pytest.raises(PermissionDeniedError, match="'SPO-1004' is another officer's"):
+        case_file(demo_store, "D-1004", at=NOW, actor=OTHER)
+    _refused_only(demo_store, before, "officer", "case_file")
+    assert case_file(demo_store, "D-1004", at=NOW, actor=MINE).defendant.defendant_id == "D-1004"

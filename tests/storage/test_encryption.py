@@ -21,10 +21,17 @@ from hypothesis import strategies as st
 
 from spo_tracker.cli import main
 from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
-from spo_tracker.errors import DataKeyError, DetailsDisposedError, InvalidValueError, NotFoundError
+from spo_tracker.errors import (
+    DataKeyError,
+    DetailsDisposedError,
+    InvalidValueError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from spo_tracker.storage import (
     DATA_KEY_ENV,
     DATA_KEY_FILE_ENV,
+    Actor,
     DataKey,
     DataKeyring,
     InMemoryStore,
@@ -42,6 +49,10 @@ from spo_tracker.storage._tables import METADATA
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, fixed_clock
 from tests.strategies import geo_points
+
+PERMISSION_DENIED = "permission.denied"
+ADMIN = Actor("root", "administrator")
+SUPERVISOR = Actor("SGT 1", "supervisor", purpose="retention review")
 
 POSTCODE = "B15 2TT"
 STREET = "3 Safe House Lane"
@@ -261,9 +272,9 @@ def test_rotation_rewraps_every_key_and_frees_the_old_one(stored: str) -> None:
         with store.unit_of_work(ACTOR) as uow:
             uow.protected_persons.add(builders.person("P3"))  # wrapped with k2 at once
             uow.commit()
-        report = rotate_data_key(store, actor=ACTOR)
+        report = rotate_data_key(store, actor=ADMIN)
         assert (report.current, report.rewrapped, report.in_use) == ("k2", 2, ("k2",))
-        again = rotate_data_key(store, actor=ACTOR)
+        again = rotate_data_key(store, actor=ADMIN)
         assert (again.rewrapped, again.in_use) == (0, ("k2",))
         assert verify(store).ok
         assert [e.event for e in store.audit_entries()][-1] == "data_key.rotated"
@@ -279,7 +290,7 @@ def test_rotation_without_the_old_key_changes_nothing(stored: str) -> None:
     store = _open(stored, K2)
     try:
         with pytest.raises(DataKeyError, match="'k1'"):
-            rotate_data_key(store, actor=ACTOR)
+            rotate_data_key(store, actor=ADMIN)
     finally:
         store.close()
     assert _read(stored, K1) == builders.person("P1")
@@ -319,7 +330,7 @@ def test_a_shredded_key_makes_the_details_unreadable_for_good(stored: str) -> No
     wrapped = _value(stored, "SELECT wrapped FROM person_keys WHERE person_id = 'P1'")
     store = _open(stored, K1)
     try:
-        with store.unit_of_work(ACTOR) as uow:
+        with store.unit_of_work(SUPERVISOR) as uow:
             with pytest.raises(InvalidValueError, match="reason"):
                 shred_person_key(uow, "P1", reason=" ")
             with pytest.raises(NotFoundError):
@@ -353,7 +364,7 @@ def test_shredding_on_the_in_memory_store() -> None:
     with store.unit_of_work(ACTOR) as uow:
         uow.protected_persons.add(builders.person("P1"))
         uow.commit()
-    with store.unit_of_work(ACTOR) as uow:
+    with store.unit_of_work(SUPERVISOR) as uow:
         assert shred_person_key(uow, "P1", reason="retention review: dispose")
         uow.commit()
     with store.unit_of_work(ACTOR) as uow, pytest.raises(DetailsDisposedError):
@@ -448,3 +459,46 @@ def test_any_restricted_details_round_trip_through_encryption(
 
 
 METADATA_ROW = next(t for t in MAPPERS[ProtectedPerson].children).table
+
+
+# --- who may shred and rotate ------------------------------------------------------------
+
+
+def _last_refusal(store: SqlStore | InMemoryStore) -> tuple[str, str, str]:
+    last = list(store.audit_entries())[-1]
+    return last.event, last.actor_role, last.subject_id
+
+
+def test_only_a_supervisor_shreds_a_key_and_only_an_administrator_rotates(stored: str) -> None:
+    """An analyst's or officer's shredding and an auditor's or supervisor's rotation are
+    refused and audited, and change nothing (the shred_person_key and
+    keys.rotate_data_key rows)."""
+    store = _open(stored, K1_K2)
+    try:
+        for actor in (Actor("An 3", "analyst", purpose="x"), ACTOR):
+            with pytest.raises(PermissionDeniedError), store.unit_of_work(actor) as uow:
+                shred_person_key(uow, "P1", reason="because")
+            refusal = (PERMISSION_DENIED, actor.role, "shred_person_key")
+            assert _last_refusal(store) == refusal
+        for actor in (Actor("Au 1", "auditor"), SUPERVISOR):
+            with pytest.raises(PermissionDeniedError):
+                rotate_data_key(store, actor=actor)
+            refusal = (PERMISSION_DENIED, actor.role, "keys.rotate_data_key")
+            assert _last_refusal(store) == refusal
+        with store.unit_of_work(SUPERVISOR) as uow:
+            assert uow.protected_persons.get("P1", reason="test") == builders.person("P1")
+        assert "data_key.rotated" not in [e.event for e in store.audit_entries()]
+    finally:
+        store.close()
+
+
+def test_an_officer_may_not_shred_on_the_in_memory_store() -> None:
+    store = InMemoryStore(clock=fixed_clock)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.protected_persons.add(builders.person("P1"))
+        uow.commit()
+    with pytest.raises(PermissionDeniedError), store.unit_of_work(ACTOR) as uow:
+        shred_person_key(uow, "P1", reason="because")
+    assert _last_refusal(store) == (PERMISSION_DENIED, "officer", "shred_person_key")
+    with store.unit_of_work(ACTOR) as uow:
+        assert uow.protected_persons.get("P1", reason="test") == builders.person("P1")
