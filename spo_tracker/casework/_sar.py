@@ -59,6 +59,9 @@ __all__ = [
     "write_subject_access",
 ]
 
+#: What a defendant's export gives in place of a linked identity's value (s.45(4)).
+IDENTITY_WITHHELD: Final = "[withheld: DPA 2018 s.45(4)]"
+
 #: The formats of a subject-access export.
 SUBJECT_ACCESS_FORMATS: Final = ("json", "html")
 
@@ -70,6 +73,10 @@ _DEFENDANT_WITHHELD: Final = (
     "descriptions (DPA 2018 s.45(4)(b) and (e)).",
     "Who reported each incident, whom it targeted and where it happened, and the source "
     "of each identity link (DPA 2018 s.45(4)(b) and (e)).",
+    "The value of each linked identity (the number, address or handle): a link may rest on "
+    "what a protected person or a witness reported, and giving the value back would tell "
+    "the defendant which account was found (DPA 2018 s.45(4)(b) and (e)); each identity's "
+    "kind, platform and when it was linked are given.",
 )
 _PERSON_WITHHELD: Final = (
     "The defendant's identities, date of birth, addresses, incidents and alerts: only the "
@@ -196,7 +203,7 @@ def _as_defendant(uow: UnitOfWork, key: str, at: pendulum.DateTime) -> dict[str,
         "identities": [
             {
                 "kind": li.identity.kind.value,
-                "value": li.identity.value,
+                "value": IDENTITY_WITHHELD,
                 "platform": None if li.identity.platform is None else li.identity.platform.value,
                 "linked_at": _instant(li.linked_at),
             }

@@ -270,6 +270,10 @@ def test_a_defendants_export_holds_their_data_and_withholds_the_victims(
     assert content["alerts"]
     assert content["incidents"]
     assert len(content["identities"]) == len(defendant.identities)
+    # A link may rest on what the victim reported: kinds and times only, never the values.
+    assert {i["value"] for i in content["identities"]} == {"[withheld: DPA 2018 s.45(4)]"}
+    for linked in defendant.identities:
+        assert linked.identity.value.encode() not in data
     person = next(p for p in scenario.protected_persons if p.person_id == "P-1001")
     court = content["orders"][0]["court"]  # public record: its town may be an address line
     for secret in _secrets(person):
