@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # imported lazily below, so that --help stays quick
     from spo_tracker.detection.alerts import Alert
     from spo_tracker.domain.lifecycles import BreachReview
     from spo_tracker.domain.pseudonyms import Pseudonymiser
-    from spo_tracker.storage import Actor, Store
+    from spo_tracker.storage import Actor, SqlStore, Store
 
 __all__ = [
     "DEFAULT_DATABASE",
@@ -425,10 +425,9 @@ def _stored_line(run: DetectionRun) -> str:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from spo_tracker.storage import connect
 
     at = _now(args)
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         run, titled = _detection(args, store, at)
         alerts = [a for a in run.alerts if args.since is None or a.identified_at >= args.since]
         limit = args.limit if args.limit is not None else (20 if args.format == "table" else 0)
@@ -498,9 +497,8 @@ def _scan_row(alert: Alert, title: str) -> dict[str, object]:
 
 def _detect(args: argparse.Namespace) -> int:
     from spo_tracker.casework import run_detection
-    from spo_tracker.storage import connect
 
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         run = run_detection(
             store,
             at=_now(args),
@@ -524,14 +522,13 @@ def _mode_line(run: DetectionRun) -> str:
 def _report(args: argparse.Namespace) -> int:
     from spo_tracker.casework import report_from_store
     from spo_tracker.reports import check_format
-    from spo_tracker.storage import connect
 
     fmt = check_format(args.format)
     progress = _progress_of(args)
     source = "the stored alerts" if args.stored else "detection over the stored data"
     with (
         _output_file(args.output, f"stdout.{fmt}") as path,
-        connect(_database(args), data_keyring=_data_keyring(args)) as store,
+        _open_store(args) as store,
     ):
         progress(f"report: {source}, written as {fmt}")
         written = report_from_store(
@@ -760,11 +757,10 @@ def _alerts_list(args: argparse.Namespace) -> int:
 
     from spo_tracker.casework import list_alerts
     from spo_tracker.reports import london_text
-    from spo_tracker.storage import connect
 
     at = _now(args)
     filters = {k: getattr(args, k) for k in ("officer", "unit", "force", "defendant", "since")}
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         entries = list_alerts(
             store, actor=_actor(args), at=at, status=args.status, severity=args.severity,
             kind=args.kind, until=args.until, **filters,
@@ -791,10 +787,9 @@ def _alerts_list(args: argparse.Namespace) -> int:
 def _alerts_show(args: argparse.Namespace) -> int:
     from spo_tracker.casework import alert_detail
     from spo_tracker.reports import london_text
-    from spo_tracker.storage import connect
 
     at = _now(args)
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         detail = alert_detail(store, args.alert_id, actor=_actor(args), at=at)
         title = _titles(args, store, at, [detail.entry.alert])[0]
     entry = detail.entry
@@ -851,9 +846,8 @@ def _entry_line(entry: AlertEntry) -> str:
 
 def _alerts_assign(args: argparse.Namespace) -> int:
     from spo_tracker.casework import assign_alert
-    from spo_tracker.storage import connect
 
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         entry = assign_alert(
             store, args.alert_id, to=args.to, at=_now(args), actor=_actor(args),
             expected_revision=args.expect_revision,
@@ -864,9 +858,8 @@ def _alerts_assign(args: argparse.Namespace) -> int:
 
 def _alerts_review(args: argparse.Namespace) -> int:
     from spo_tracker.casework import review_alert
-    from spo_tracker.storage import connect
 
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         entry = review_alert(
             store, args.alert_id, outcome=args.outcome, reason=args.reason,
             duplicate_of=args.duplicate_of, referral_reference=args.reference, at=_now(args),
@@ -878,9 +871,8 @@ def _alerts_review(args: argparse.Namespace) -> int:
 
 def _case_assign(args: argparse.Namespace) -> int:
     from spo_tracker.casework import assign_case
-    from spo_tracker.storage import connect
 
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         owner = assign_case(
             store, args.order_id, officer=args.officer, unit=args.unit, force=args.force,
             at=_now(args), actor=_actor(args),
@@ -897,12 +889,11 @@ def _case_file(args: argparse.Namespace) -> int:
     from spo_tracker.casework import write_case_file
     from spo_tracker.errors import OutputWriteError
     from spo_tracker.reports import check_format
-    from spo_tracker.storage import connect
 
     fmt = check_format(args.format)
     if args.output == "-":  # a case file is written to a private file and audited, never piped
         raise OutputWriteError("-", "a case file is not written to standard output; give a file")
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         written = write_case_file(
             store, args.defendant_id, at=_now(args), actor=_actor(args), fmt=fmt,
             output=args.output, include_protected_names=args.include_protected_names,
@@ -1141,11 +1132,10 @@ def _audit_keyring(args: argparse.Namespace) -> AuditKeyring | None:
 
 def _audit_verify(args: argparse.Namespace) -> int:
     _require(args, "audit.verify")
-    from spo_tracker.storage import connect, read_checkpoint, verify
+    from spo_tracker.storage import read_checkpoint, verify
 
-    keyring = _audit_keyring(args)
     anchor = None if args.checkpoint is None else read_checkpoint(args.checkpoint)
-    with connect(_database(args), data_keyring=_data_keyring(args), audit_keyring=keyring) as store:
+    with _open_store(args) as store:
         report = verify(store, deep=args.deep, checkpoint=anchor)
     if report.ok:
         print(report.describe())
@@ -1162,15 +1152,12 @@ def _audit_checkpoint(args: argparse.Namespace) -> int:
         RETIRED_END,
         UNSEALED_END,
         checkpoint,
-        connect,
         database_files,
         verify,
         write_checkpoint,
     )
 
-    with connect(
-        _database(args), data_keyring=_data_keyring(args), audit_keyring=_audit_keyring(args)
-    ) as store:
+    with _open_store(args) as store:
         # Verified before anything is written: a broken trail gets no checkpoint entry (a
         # trail the key has not sealed yet is not broken: the entry below seals it).
         before = verify(store)
@@ -1320,9 +1307,8 @@ def _audit_log(args: argparse.Namespace) -> int:
     import json
 
     from spo_tracker.casework import person_audit_log
-    from spo_tracker.storage import connect
 
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         lines = person_audit_log(store, args.person, actor=_actor(args), at=_now(args))
     if args.format == "json":
         sys.stdout.write(json.dumps([line.as_dict() for line in lines], indent=2) + "\n")
@@ -1355,11 +1341,11 @@ def _add_audit_log(actions: argparse._SubParsersAction[_Parser]) -> None:
 
 def _sar(args: argparse.Namespace) -> int:
     from spo_tracker.casework import subject_access, write_subject_access
-    from spo_tracker.storage import Actor, connect
+    from spo_tracker.storage import Actor
 
     acting = _actor(args)
     actor = Actor(acting.actor_id, acting.role, purpose=acting.purpose or _SAR_PURPOSE)
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         if args.output is None:
             found = subject_access(store, args.person_id, at=_now(args), actor=actor)
             sys.stdout.write(found.render(args.format))
@@ -1401,9 +1387,8 @@ def _add_sar(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _retention_due(args: argparse.Namespace) -> int:
     from spo_tracker.casework import retention_due
-    from spo_tracker.storage import connect
 
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         due = retention_due(store, at=_now(args), actor=_actor(args))
     for case in due:
         last = case.last_decision
@@ -1424,11 +1409,8 @@ def _retention_due(args: argparse.Namespace) -> int:
 
 def _retention_review(args: argparse.Namespace) -> int:
     from spo_tracker.casework import review_retention
-    from spo_tracker.storage import connect
 
-    with connect(
-        _database(args), data_keyring=_data_keyring(args), audit_keyring=_audit_keyring(args)
-    ) as store:
+    with _open_store(args) as store:
         outcome = review_retention(
             store, args.case_id, decision=args.decision, reason=args.reason, at=_now(args),
             actor=_actor(args),
@@ -1475,9 +1457,9 @@ _BUSY_LOG = (
 
 
 def _retention_purge(args: argparse.Namespace) -> int:
-    from spo_tracker.storage import connect, purge_erased_bytes
+    from spo_tracker.storage import purge_erased_bytes
 
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         # purge_erased_bytes takes no actor: the check is made here, in a unit of work,
         # so that a refusal is in the audit trail like every other.
         with store.unit_of_work(_actor(args), at=_now(args)) as uow:
@@ -1571,6 +1553,16 @@ def _data_keyring(args: argparse.Namespace) -> DataKeyring | None:
     return None if path is None else DataKeyring.from_file(path)
 
 
+def _open_store(args: argparse.Namespace) -> SqlStore:
+    """The store ``--database`` names, with the data and audit keys the options (or the
+    environment) give: every command opens its store here."""
+    from spo_tracker.storage import connect
+
+    return connect(
+        _database(args), data_keyring=_data_keyring(args), audit_keyring=_audit_keyring(args)
+    )
+
+
 def _keys_new_data_key(args: argparse.Namespace) -> int:
     from spo_tracker.errors import DataKeyError, OutputOntoDatabaseError
     from spo_tracker.storage import DataKeyring, new_data_key_line
@@ -1606,10 +1598,10 @@ def _keys_new_data_key(args: argparse.Namespace) -> int:
 
 
 def _keys_rotate(args: argparse.Namespace) -> int:
-    from spo_tracker.storage import connect, rotate_data_key
+    from spo_tracker.storage import rotate_data_key
 
     # rotate_data_key checks the actor's role itself, and audits a refusal.
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         report = rotate_data_key(
             store, actor=_actor(args), at=_now(args), reason="spo-tracker keys"
         )
@@ -1659,12 +1651,11 @@ def _counts(counts: Mapping[str, int]) -> str:
 def _import(args: argparse.Namespace) -> int:
     from spo_tracker.errors import ImportValidationError
     from spo_tracker.interchange import import_file
-    from spo_tracker.storage import connect
 
     at = _now(args)
     with (
         _input_file(args.file, args.max_bytes) as path,
-        connect(_database(args), data_keyring=_data_keyring(args)) as store,
+        _open_store(args) as store,
     ):
         try:
             report = import_file(
@@ -1733,11 +1724,10 @@ def _input_file(source: str, max_bytes: int) -> Iterator[str]:
 
 def _export(args: argparse.Namespace) -> int:
     from spo_tracker.interchange import export_file, write_store
-    from spo_tracker.storage import connect
 
     at = _now(args)
     options = {"include_restricted": args.include_restricted, "source": args.source}
-    with connect(_database(args), data_keyring=_data_keyring(args)) as store:
+    with _open_store(args) as store:
         if args.output == "-":
             write_store(sys.stdout, store, actor=_actor(args), at=at, **options)
             return 0
