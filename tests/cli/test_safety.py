@@ -45,9 +45,16 @@ def _secrets_in(text: str) -> list[str]:
 def database(tmp_path: Path) -> str:
     """A store with one served order whose zone label names P1's street (without a number,
     so the catalogue allows it) and sightings closing in on, then entering, the zone."""
-    url = f"sqlite:///{tmp_path / 'safety.sqlite'}"
+    return zone_store(tmp_path / "safety.sqlite", "the Acacia Ave end")
+
+
+def zone_store(path: Path, label: str) -> str:
+    """The URL of a new SQLite store at ``path``: one served order with an exclusion zone
+    labelled ``label``, P1 with their address, and sightings closing in on, then entering,
+    the zone."""
+    url = f"sqlite:///{path}"
     upgrade(url)
-    zone = ExclusionZone(term_id="T1", zone=Circle(ZONE_CENTRE, 300.0), label="the Acacia Ave end")
+    zone = ExclusionZone(term_id="T1", zone=Circle(ZONE_CENTRE, 300.0), label=label)
     made = make_order(
         order_id="SPO-1",
         kind="full",
