@@ -71,7 +71,7 @@ from spo_tracker.storage import (
     upgrade,
 )
 
-ACTOR = Actor("bench", "analyst")
+ACTOR = Actor("bench", "ingest", purpose="benchmark")
 #: After every synthetic incident (they fall in 2024-2025): the whole history is read.
 AT = pendulum.datetime(2026, 6, 1, tz="UTC")
 LIGHT = (

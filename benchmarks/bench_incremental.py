@@ -50,7 +50,7 @@ from spo_tracker.detection import Detector
 from spo_tracker.detection.synthetic import synthetic_force
 from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
 
-ACTOR = Actor("bench", "analyst")
+ACTOR = Actor("bench", "ingest", purpose="benchmark")
 
 
 def mark_run(store: Store) -> None:
