@@ -38,6 +38,7 @@ from spo_tracker.casework._incremental import (
     Watermark,
     config_digest,
     full_run_reason,
+    judged_records,
     touched_rows,
 )
 from spo_tracker.casework._permission import authorised
@@ -50,7 +51,7 @@ from spo_tracker.detection.dated import (
     requirement_alerts,
 )
 from spo_tracker.detection.engine import Detector, ScanResult
-from spo_tracker.detection.resolution import Unattributed
+from spo_tracker.detection.resolution import IdentityIndex, Unattributed
 from spo_tracker.domain.alerts import Alert, sort_alerts
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.notification import NotificationDuty
@@ -306,21 +307,28 @@ def _detect_since(
     """The incremental run (see :mod:`spo_tracker.casework._incremental`): every incident
     of the defendants that incidents recorded since ``previous`` belong to, and the dated
     alerts; with how many incidents were new."""
-    detector = _detector(records, config)
     rows, new = touched_rows(
         store,
         previous,
         head=head,
         until=until,
         defendants=records.defendants,
-        identities=detector.identities,
+        identities=IdentityIndex(records.defendants),
     )
-    progress(f"  incremental: {new:,} incidents new since the last run, {len(rows):,} to judge")
+    orders, defendants = judged_records(rows, records.orders, records.defendants)
+    detector = Detector(
+        orders, defendants, config=config, protected_persons=records.protected_persons
+    )
+    progress(
+        f"  incremental: {new:,} incidents new since the last run, {len(rows):,} to judge, "
+        f"{len(defendants):,} defendants"
+    )
     try:
         found = detector.scan_rows(_counted(rows, progress, "detection"))
     except InvalidValueError:
-        # A stored row no incident can hold: read as incidents, which names it.
-        found = detector.scan(scan_incidents(store, until=until))
+        # A stored row no incident can hold: read every incident, as a full run, which
+        # names it.
+        found = _detector(records, config).scan(scan_incidents(store, until=until))
     return _with_dated(store, records, found, actor=actor, until=until, config=config), new
 
 

@@ -25,6 +25,11 @@ persons and duties, read in full every run):
   judged exactly as a full run would judge them; every other defendant's
   alerts cannot have changed.
 
+Only those defendants' orders are compiled into the run's detector
+(:func:`judged_records`), with every defendant linked to an identity the rows
+name, so an identity two defendants share stays ambiguous exactly as in a full
+run: compiling grows with the defendants touched, not with the force.
+
 The dated checks (requirements and sign-on days, interim orders ending,
 renewal reviews, notification deadlines) rest on the instant, not on
 incidents: every run makes them, over every order.
@@ -51,10 +56,18 @@ import pendulum
 
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.resolution import IdentityIndex
+from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant
 from spo_tracker.storage import ScannedIncident, Store, scan_incident_rows
 
-__all__ = ["RUN_EVENT", "Watermark", "config_digest", "full_run_reason", "touched_rows"]
+__all__ = [
+    "RUN_EVENT",
+    "Watermark",
+    "config_digest",
+    "full_run_reason",
+    "judged_records",
+    "touched_rows",
+]
 
 #: The audit event a detection run writes (its subject is the instant it judged as of).
 RUN_EVENT: Final = "detection.run"
@@ -186,3 +199,39 @@ def _new_rows(
     at or after the previous run's instant (it could not read them), before ``until``."""
     yield from store.scan_recorded_rows(after=previous.through, through=head, until=until)
     yield from scan_incident_rows(store, since=previous.at, until=until)
+
+
+def judged_records(
+    rows: Iterable[ScannedIncident],
+    orders: Iterable[Order],
+    defendants: Iterable[Defendant],
+) -> tuple[list[Order], list[Defendant]]:
+    """The orders and defendants a detector needs to judge ``rows`` as a full run would.
+
+    The defendants are those a row names directly and every defendant linked to an
+    identity a row names (so an identity linked to two defendants is ambiguous here as
+    it is over the whole force, and an identity linked to one resolves to the same
+    defendant); the orders are those of these defendants.
+
+    Args:
+        rows: the incident rows the run judges.
+        orders: every order in the store.
+        defendants: every defendant in the store.
+
+    Returns:
+        The orders and the defendants, each in the order given.
+    """
+    named: set[str] = set()
+    keys: set[str] = set()
+    for row in rows:
+        if row.defendant_id is not None:
+            named.add(row.defendant_id)
+        if row.actor_key is not None:
+            keys.add(row.actor_key)
+    chosen = [
+        d
+        for d in defendants
+        if d.defendant_id in named or any(li.identity.key in keys for li in d.identities)
+    ]
+    wanted = {d.defendant_id for d in chosen}
+    return [o for o in orders if o.defendant_id in wanted], chosen

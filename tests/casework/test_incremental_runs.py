@@ -8,17 +8,19 @@ taken in commit order (the head record's lock), never when the rows were written
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import attrs
 import pytest
 
 from spo_tracker.casework import detect_stored, load_records, run_detection
+from spo_tracker.casework._incremental import judged_records
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.errors import InvalidValueError
-from spo_tracker.storage import Store
+from spo_tracker.storage import ScannedIncident, Store
 from tests.casework.builders import store_incidents, store_records
 
 
@@ -169,3 +171,52 @@ def test_an_ingest_committed_while_a_run_detects_is_found_by_the_next_run(
     after = run_detection(store, at=NOW, actor=DEMO_ACTOR)
     assert after.new_incidents == len(second)
     _as_a_full_run_finds(store)
+
+
+def test_an_identity_two_defendants_share_stays_ambiguous_in_an_incremental_run(
+    empty_store: Store, scenario: Scenario
+) -> None:
+    """An incremental run compiles only the defendants its rows touch, with every
+    defendant linked to an identity they name: an account linked to two defendants is
+    unattributed, as in a full run, not given to the one whose orders were compiled."""
+    first, second = _halves(scenario)
+    senders = Counter(i.actor.key for i in second if i.actor is not None and not i.defendant_id)
+    key, _ = senders.most_common(1)[0]
+    owner = next(d for d in scenario.defendants if key in {li.identity.key for li in d.identities})
+    shared = next(li for li in owner.identities if li.identity.key == key)
+    other = next(d for d in scenario.defendants if d.defendant_id != owner.defendant_id)
+    twice = attrs.evolve(other, identities=(*other.identities, shared))
+    defendants = tuple(twice if d is other else d for d in scenario.defendants)
+    store_records(empty_store, attrs.evolve(scenario, defendants=defendants))
+    store_incidents(empty_store, first)
+    run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
+    store_incidents(empty_store, second)
+    run = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
+    assert run.incremental
+    assert {u.identity_key for u in run.unattributed} >= {key}
+    _as_a_full_run_finds(empty_store)
+
+
+def test_judged_records_keep_the_named_defendants_and_every_owner_of_a_named_identity(
+    scenario: Scenario,
+) -> None:
+    """The unit under the test above: which orders and defendants a run compiles."""
+    first, second, *others = scenario.defendants
+    key = first.identities[0].identity.key
+    twice = attrs.evolve(second, identities=(*second.identities, first.identities[0]))
+    defendants = [first, twice, *others]
+    rows = [_row()._replace(actor_key=key)]
+    orders, chosen = judged_records(rows, scenario.orders, defendants)
+    assert [d.defendant_id for d in chosen] == [first.defendant_id, second.defendant_id]
+    assert {o.defendant_id for o in orders} <= {first.defendant_id, second.defendant_id}
+    assert next(o for o in scenario.orders if o.defendant_id == first.defendant_id) in orders
+    named = [_row()._replace(defendant_id=others[0].defendant_id)]
+    assert [d.defendant_id for d in judged_records(named, (), defendants)[1]] == [
+        others[0].defendant_id
+    ]
+    assert judged_records([_row()], scenario.orders, defendants) == ([], [])
+
+
+def _row() -> ScannedIncident:
+    """A stored incident row that names no defendant and no actor."""
+    return ScannedIncident("I-1", 0, "message", None, None, None, None, 0, None, None, None)
