@@ -11,7 +11,7 @@ import argparse
 import datetime as _dt
 import getpass
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from spo_tracker.cli._arguments import (
@@ -134,6 +134,26 @@ def _key_files(args: argparse.Namespace) -> list[str]:
         os.environ.get(DATA_KEY_FILE_ENV),
     ]
     return [path for path in given if path]
+
+
+def _append_key_line(path: str, line: str, check: Callable[[bytes], None]) -> None:
+    """Append ``line`` to the key file at ``path`` (created, and kept, owner-only), once
+    ``check`` has accepted its start (up to 64 KiB and a byte): a key is added only to a
+    key file, never to a database.
+
+    Raises:
+        SpoTrackerError: whatever ``check`` raises; nothing is then written.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        size = os.fstat(fd).st_size
+        check(os.pread(fd, min(size, 1 << 16) + 1, 0))
+        # A file edited by hand may lack its last newline: the key must start a line.
+        ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+        os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
+    finally:
+        os.close(fd)
 
 
 def _titles(

@@ -6,7 +6,6 @@ persons' details at rest (``keys``).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from spo_tracker.cli._arguments import (
@@ -18,7 +17,7 @@ from spo_tracker.cli._arguments import (
     _Parser,
     _when_option,
 )
-from spo_tracker.cli._context import _actor, _now, _open_store, _require
+from spo_tracker.cli._context import _actor, _append_key_line, _now, _open_store, _require
 from spo_tracker.cli._progress import _say
 
 #: The purpose recorded with a subject-access export (DPA 2018 s.62(2)(a)).
@@ -207,37 +206,35 @@ def _add_retention(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _keys_new_data_key(args: argparse.Namespace) -> int:
-    from spo_tracker.errors import DataKeyError, OutputOntoDatabaseError
-    from spo_tracker.storage import DataKeyring, new_data_key_line
+    from spo_tracker.storage import new_data_key_line
 
     _require(args, "keys.new_data_key")
     line = new_data_key_line(args.key_id)
-    fd = os.open(args.to, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        size = os.fstat(fd).st_size
-        data = os.pread(fd, min(size, 1 << 16) + 1, 0)
-        if data.strip():  # appended only to a data key file, never to a database
-            try:
-                held = DataKeyring.from_text(data.decode("utf-8"), source=args.to)
-            except (UnicodeDecodeError, DataKeyError):
-                raise OutputOntoDatabaseError(
-                    args.to, args.to, "a file that is not a data key file"
-                ) from None
-            if any(k.key_id == args.key_id for k in held.keys):  # ids are unique in a keyring
-                raise DataKeyError(
-                    args.key_id, args.to, "the key file already holds this id; choose another"
-                )
-        ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
-        os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
-    finally:
-        os.close(fd)
+    _append_key_line(
+        args.to, line, lambda data: _refuse_non_data_key_file(args.to, args.key_id, data)
+    )
     _say(
         args,
         f"data key {args.key_id} appended to {args.to}: new persons' keys are wrapped with "
         "it; run `spo-tracker keys rotate-data-key` to re-wrap the others",
     )
     return 0
+
+
+def _refuse_non_data_key_file(path: str, key_id: str, data: bytes) -> None:
+    """A new data key is appended only to an empty file or a data key file (never to a
+    database) that does not hold its id yet."""
+    from spo_tracker.errors import DataKeyError, OutputOntoDatabaseError
+    from spo_tracker.storage import DataKeyring
+
+    if not data.strip():
+        return
+    try:
+        held = DataKeyring.from_text(data.decode("utf-8"), source=path)
+    except (UnicodeDecodeError, DataKeyError):
+        raise OutputOntoDatabaseError(path, path, "a file that is not a data key file") from None
+    if any(k.key_id == key_id for k in held.keys):  # ids are unique in a keyring
+        raise DataKeyError(key_id, path, "the key file already holds this id; choose another")
 
 
 def _keys_rotate(args: argparse.Namespace) -> int:

@@ -6,7 +6,6 @@ altered, consulted, disclosed or erased a person's record, DPA 2018 s.62).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from spo_tracker.cli._arguments import (
@@ -18,6 +17,7 @@ from spo_tracker.cli._arguments import (
 )
 from spo_tracker.cli._context import (
     _actor,
+    _append_key_line,
     _audit_keyring,
     _data_keyring,
     _database,
@@ -90,16 +90,7 @@ def _audit_new_key(args: argparse.Namespace) -> int:
     from spo_tracker.storage import new_key_line
 
     line = new_key_line(args.key_id)
-    fd = os.open(args.to, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        size = os.fstat(fd).st_size
-        _refuse_non_key_file(args.to, os.pread(fd, min(size, 1 << 16) + 1, 0))
-        # A file edited by hand may lack its last newline: the key must start a line.
-        ends = size == 0 or os.pread(fd, 1, size - 1) == b"\n"
-        os.write(fd, f"{'' if ends else chr(10)}{line}\n".encode())
-    finally:
-        os.close(fd)
+    _append_key_line(args.to, line, lambda data: _refuse_non_key_file(args.to, data))
     _say(args, f"key {args.key_id} appended to {args.to}: new entries are sealed with it")
     return 0
 
