@@ -95,7 +95,7 @@ def test_no_module_imports_another_packages_private_module() -> None:
 def test_the_check_walks_the_cli_the_demo_and_casework() -> None:
     """The walk reaches the modules the rule was written for."""
     names = {str(p.relative_to(ROOT)) for p in _modules()}
-    assert {"cli.py", "demo/_run.py", "casework/_detection.py"} <= names
+    assert {"cli/_program.py", "demo/_run.py", "casework/_detection.py"} <= names
 
 
 def test_the_check_refuses_a_private_import_across_packages() -> None:
@@ -116,9 +116,9 @@ def test_the_check_refuses_a_private_import_across_packages() -> None:
 
 
 def test_a_top_level_module_may_import_no_private_module() -> None:
-    """``cli.py`` belongs to no package: every private import in it is refused."""
-    found = violations(ROOT / "cli.py", "from spo_tracker.casework._report import x\n")
-    assert found == ["cli.py:1: spo_tracker.casework._report"]
+    """``wire.py`` belongs to no package: every private import in it is refused."""
+    found = violations(ROOT / "wire.py", "from spo_tracker.casework._report import x\n")
+    assert found == ["wire.py:1: spo_tracker.casework._report"]
 
 
 def test_the_other_ways_of_reaching_a_private_module_are_refused() -> None:
@@ -146,5 +146,5 @@ def test_relative_imports_inside_the_own_package_are_allowed() -> None:
     a relative import from a top-level module into a package is refused."""
     inside = "from ._detection import run_detection\nfrom . import _report\n"
     assert violations(ROOT / "casework" / "_report.py", inside) == []
-    top = violations(ROOT / "cli.py", "from .casework import _detection\n")
-    assert top == ["cli.py:1: spo_tracker.casework._detection"]
+    top = violations(ROOT / "wire.py", "from .casework import _detection\n")
+    assert top == ["wire.py:1: spo_tracker.casework._detection"]

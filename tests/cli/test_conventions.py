@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from spo_tracker import cli
-from spo_tracker.cli import main
+from spo_tracker.cli import _program, _scan, main
 from spo_tracker.demo import NOW, build_scenario
 from spo_tracker.storage import connect, upgrade
 from tests.casework.builders import store_scenario
@@ -229,17 +229,18 @@ def test_the_heartbeat_runs_for_a_terminal_only(
 ) -> None:
     """On a terminal the run carries a heartbeat; into a log (not a terminal) it does not."""
     seen: list[bool] = []
-    real = cli._detect
+    real = _scan._detect
 
     def detect(args: object) -> int:
         seen.append(getattr(args, "heartbeat", None) is not None)
         return real(args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(cli, "_detect", detect)
+    # Patched where they are looked up: the detect parser's builder and the command's run.
+    monkeypatch.setattr(_scan, "_detect", detect)
     argv = ["detect", "--at", AT, "--database", str(database)]
-    monkeypatch.setattr(cli, "_is_terminal", lambda stream: True)
+    monkeypatch.setattr(_program, "_is_terminal", lambda stream: True)
     assert main(argv) == 0
-    monkeypatch.setattr(cli, "_is_terminal", lambda stream: False)
+    monkeypatch.setattr(_program, "_is_terminal", lambda stream: False)
     assert main(argv) == 0
     assert seen == [True, False]
 

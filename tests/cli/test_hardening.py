@@ -377,7 +377,7 @@ def _raise_interrupt(*_args: Any, **_kwargs: Any) -> Any:
 @pytest.mark.parametrize(
     "where",
     [
-        "spo_tracker.cli._parser",
+        "spo_tracker.cli._program._parser",  # where main() looks it up
         "spo_tracker.interchange.import_file",
         "spo_tracker.storage.connect",
     ],
