@@ -342,14 +342,11 @@ class SchemaChecker:
 
 
 def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
-    """The most specific errors: inside an ``anyOf`` or ``oneOf``, each branch's own errors."""
+    """The most specific errors: where no branch of an ``anyOf`` or ``oneOf`` holds, each
+    branch's own errors (``oneOf`` with several branches holding is its own error)."""
     for error in errors:
         kind = error.kind
-        branches = (
-            kind.context
-            if isinstance(kind, Kind.AnyOf | Kind.OneOfNotValid | Kind.OneOfMultipleValid)
-            else []
-        )
+        branches = kind.context if isinstance(kind, Kind.AnyOf | Kind.OneOfNotValid) else []
         inner = [e for branch in branches for e in branch]
         if inner:
             yield from _leaves(inner)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from spo_tracker.domain.incidents import IncidentKind
 from spo_tracker.domain.terms import TERM_TYPES
 from spo_tracker.interchange import RECORD_TYPES, Dataset, interchange_schema
-from spo_tracker.interchange._lines import checker
+from spo_tracker.interchange._lines import _explain, _leaves, checker
 from spo_tracker.interchange.schema import (
     INTERCHANGE_SCHEMA_FILE,
     field_reference_markdown,
@@ -141,6 +141,7 @@ def test_every_refusal_is_explained_on_a_field_of_the_record(data: st.DataObject
         parent[path[-1]] = data.draw(_VALUES)
     problems = checker().problems(kind, record)
     assert bool(problems) == (not _VALIDATORS[kind].is_valid(record))
+    assert ("", "refused by the JSON Schema") not in problems  # the unexplained fallback
     for field, message in problems:
         assert message, field
         if message == "is required":
@@ -166,6 +167,18 @@ def test_a_trailing_newline_breaks_an_anchored_pattern() -> None:
     ((field, message),) = checker().problems("incident", record)
     assert field == "attributes.occurred_at"
     assert "instant" in message or "RFC 3339" in message, message
+
+
+def test_an_any_of_is_explained_by_its_branches() -> None:
+    """Where no branch holds, each branch's own error is explained (not "no branch holds")."""
+    validator = jsonschema_rs.validator_for(
+        {"anyOf": [{"type": "string", "maxLength": 2}, {"type": "integer", "minimum": 3}]}
+    )
+    found = {_explain(error) for error in _leaves(validator.iter_errors("abcd"))}
+    assert found == {
+        ("", "4 characters, over the limit of 2 (oversize field)"),
+        ("", "a string is not of type integer"),
+    }
 
 
 def test_the_docs_field_reference_is_current() -> None:
