@@ -8,9 +8,10 @@ import. :func:`read_lines` yields each line's bytes, or ``None`` for a line long
 than the line limit (by default :data:`~spo_tracker.interchange._schema.MAX_LINE_BYTES`;
 skipped without being held in memory). :func:`parse_line` turns a line into a JSON object or
 says why not. :class:`SchemaChecker` validates a record against the shipped
-JSON Schema: ``jsonschema_rs`` (a compiled validator) accepts valid records
-quickly; a record it refuses is checked again by ``jsonschema``, whose errors
-are turned into messages that name the field and never echo a huge value.
+JSON Schema with ``jsonschema_rs`` (a compiled validator, one per record type):
+a valid record costs one ``is_valid`` call; for a record it refuses, its errors
+(instance path, schema path, kind) are turned into messages that name the field
+and the rule broken, and never echo a huge value or a restricted one.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Protocol, Self
 
-import jsonschema
-from jsonschema.protocols import Validator
+import jsonschema_rs
+from jsonschema_rs import ValidationError, Validator
+from jsonschema_rs import ValidationErrorKind as Kind
 
 from spo_tracker.errors import ImportSourceError, InvalidValueError
 from spo_tracker.interchange._schema import MAX_LINE_BYTES
@@ -302,21 +304,7 @@ def shorten(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-class _FastValidator(Protocol):
-    def is_valid(self, instance: Any) -> bool: ...
-
-
-def _fast(document: Mapping[str, Any]) -> _FastValidator | None:
-    try:
-        import jsonschema_rs
-    except ImportError:  # pragma: no cover - jsonschema_rs is a dependency; this is a fallback
-        return None
-    validator: _FastValidator = jsonschema_rs.validator_for(dict(document))
-    return validator
-
-
 _DAY: Final = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_REQUIRED: Final = re.compile(r"^'(?P<name>.+)' is a required property$")
 
 
 class SchemaChecker:
@@ -324,8 +312,7 @@ class SchemaChecker:
 
     def __init__(self) -> None:
         self._schema = interchange_schema()
-        self._slow: dict[str, Validator] = {}
-        self._quick: dict[str, _FastValidator | None] = {}
+        self._validators: dict[str, Validator] = {}
 
     def _document(self, kind: str) -> dict[str, Any]:
         return {
@@ -343,31 +330,31 @@ class SchemaChecker:
             withhold: quote no value at all (a protected person's record: any of its
                 fields may carry their name or whereabouts).
         """
-        if kind not in self._quick:
-            self._quick[kind] = _fast(self._document(kind))
-        quick = self._quick[kind]
-        if quick is not None and quick.is_valid(record):
+        validator = self._validators.get(kind)
+        if validator is None:
+            validator = self._validators[kind] = jsonschema_rs.validator_for(self._document(kind))
+        if validator.is_valid(record):
             return []
-        slow = self._slow.get(kind)
-        if slow is None:
-            slow = self._slow[kind] = jsonschema.Draft202012Validator(self._document(kind))
-        found = [_explain(error, withhold) for error in _leaves(slow.iter_errors(record))]
-        if not found and quick is not None:
-            # The two validators disagree: trust the stricter one, and say so.
-            found = [("", "refused by the JSON Schema (jsonschema_rs)")]
+        found = [_explain(error, withhold) for error in _leaves(validator.iter_errors(record))]
+        if not found:  # pragma: no cover - is_valid and iter_errors are one engine's verdicts
+            found = [("", "refused by the JSON Schema")]
         return sorted(set(found))
 
 
-def _leaves(errors: Iterator[jsonschema.ValidationError]) -> Iterator[jsonschema.ValidationError]:
-    """The most specific errors: inside an ``if``/``then``, the branch's own errors."""
+def _leaves(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
+    """The most specific errors: where no branch of an ``anyOf`` or ``oneOf`` holds, each
+    branch's own errors (``oneOf`` with several branches holding is its own error)."""
     for error in errors:
-        if error.context:
-            yield from _leaves(iter(error.context))
+        kind = error.kind
+        branches = kind.context if isinstance(kind, Kind.AnyOf | Kind.OneOfNotValid) else []
+        inner = [e for branch in branches for e in branch]
+        if inner:
+            yield from _leaves(inner)
         else:
             yield error
 
 
-def _path(parts: Any) -> str:
+def _path(parts: Iterable[str | int]) -> str:
     out = ""
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -378,70 +365,96 @@ def _path(parts: Any) -> str:
 _FIELD_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
 
 
-def _explain(error: jsonschema.ValidationError, withhold: bool = False) -> tuple[str, str]:
-    """A jsonschema error as ``(field path, message)``, naming the value but never all of it
-    (and none of it when ``withhold`` is set or the field is restricted)."""
-    path = _path(error.absolute_path)
-    value, rule, limit = error.instance, error.validator, error.validator_value
-    if rule == "required":
-        match = _REQUIRED.match(error.message)
-        name = match["name"] if match else "?"
-        return (f"{path}.{name}" if path else name), "is required"
-    if rule == "additionalProperties":
-        known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
-        extra = sorted(set(value) - known) if isinstance(value, dict) else []
+def _extra_item(error: ValidationError) -> bool:
+    """An item past the last one ``prefixItems`` allows (``"items": false``): reported on
+    the item, explained on its array (as "too many items", not by quoting the item)."""
+    return (
+        isinstance(error.kind, Kind.FalseSchema)
+        and error.schema_path[-1:] == ["items"]
+        and bool(error.instance_path)
+        and isinstance(error.instance_path[-1], int)
+    )
+
+
+def _explain(error: ValidationError, withhold: bool = False) -> tuple[str, str]:
+    """A ``jsonschema_rs`` error as ``(field path, message)``, naming the value but never all
+    of it (and none of it when ``withhold`` is set or the field is restricted).
+
+    The field path is the error's instance path; the rule is its kind (the keyword
+    broken), with the keyword's value (a limit, the codes allowed) taken from the kind,
+    never parsed out of the engine's message.
+    """
+    kind = error.kind
+    path = _path(error.instance_path)
+    if isinstance(kind, Kind.Required):
+        return (f"{path}.{kind.property}" if path else kind.property), "is required"
+    if isinstance(kind, Kind.AdditionalProperties):
+        extra = sorted(kind.unexpected)
         if withhold:
             extra = [e if _FIELD_NAME.match(e) else "<name withheld>" for e in extra]
         return path, f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}"
+    if _extra_item(error):
+        path = _path(error.instance_path[:-1])
+        if withhold or path.startswith(_RESTRICTED):
+            return path, "has the wrong number of items (value withheld: restricted)"
+        return path, "has more items than allowed"
     if withhold or path.startswith(_RESTRICTED):
-        return path, _withheld(rule, limit)
-    return path, _message(rule, value, limit, error)
+        return path, _withheld(kind)
+    return path, _message(error)
 
 
 #: A protected person's whereabouts: schema errors there never quote the value.
 _RESTRICTED: Final = "attributes.restricted"
 
 
-def _withheld(rule: Any, limit: Any) -> str:
+def _types(kind: Kind.Type) -> str:
+    return " or ".join(kind.types)
+
+
+def _withheld(kind: Kind) -> str:
     """What is wrong with a restricted value, without the value (it may be an address)."""
-    if rule == "type":
-        expected = limit if isinstance(limit, str) else " or ".join(limit)
-        problem = f"is not of type {expected}"
-    elif rule in ("minimum", "maximum"):
-        problem = (
-            f"is {'below the minimum' if rule == 'minimum' else 'above the maximum'} of {limit}"
-        )
-    elif rule == "minLength":
+    if isinstance(kind, Kind.Type):
+        problem = f"is not of type {_types(kind)}"
+    elif isinstance(kind, Kind.Minimum):
+        problem = f"is below the minimum of {kind.limit}"
+    elif isinstance(kind, Kind.Maximum):
+        problem = f"is above the maximum of {kind.limit}"
+    elif isinstance(kind, Kind.MinLength):
         problem = "must not be empty"
-    elif rule in ("items", "prefixItems", "minItems", "maxItems"):
+    elif isinstance(kind, Kind.MinItems | Kind.MaxItems):
         problem = "has the wrong number of items"
     else:
-        problem = f"breaks the schema rule {rule!r}"
+        problem = f"breaks the schema rule {kind.name!r}"
     return f"{problem} (value withheld: restricted)"
 
 
-def _message(rule: Any, value: Any, limit: Any, error: jsonschema.ValidationError) -> str:
-    if rule == "pattern" and limit == INSTANT_PATTERN:
-        return _instant_message(value)
-    if rule == "pattern" and limit == _DAY:
-        return f"{shorten(value)} is not a calendar day (YYYY-MM-DD)"
-    if rule == "pattern":
+def _message(error: ValidationError) -> str:
+    kind, value = error.kind, error.instance
+    if isinstance(kind, Kind.Pattern):
+        if kind.pattern == INSTANT_PATTERN:
+            return _instant_message(value)
+        if kind.pattern == _DAY:
+            return f"{shorten(value)} is not a calendar day (YYYY-MM-DD)"
         # Free text: it may be a summary or note carrying a victim's details.
         return "contains characters not allowed here (control characters; value withheld)"
-    if rule == "maxLength":
-        return f"{len(value):,} characters, over the limit of {limit:,} (oversize field)"
-    if rule == "maxItems":
-        return f"{len(value):,} items, over the limit of {limit:,} (oversize field)"
-    if rule == "minLength":
+    if isinstance(kind, Kind.MaxLength):
+        return f"{_size(value):,} characters, over the limit of {kind.limit:,} (oversize field)"
+    if isinstance(kind, Kind.MaxItems):
+        return f"{_size(value):,} items, over the limit of {kind.limit:,} (oversize field)"
+    if isinstance(kind, Kind.MinLength):
         return "must not be empty"
-    if rule == "enum":
-        return f"{shorten(value)} is not a known code; expected one of {_codes(limit)}"
-    if rule == "const":
-        return f"{shorten(value)}: expected {limit!r}"
-    if rule == "type":
-        expected = limit if isinstance(limit, str) else " or ".join(limit)
-        return f"{_shown(value)} is not of type {expected}"
+    if isinstance(kind, Kind.Enum):
+        return f"{shorten(value)} is not a known code; expected one of {_codes(kind.options)}"
+    if isinstance(kind, Kind.Constant):
+        return f"{shorten(value)}: expected {kind.expected_value!r}"
+    if isinstance(kind, Kind.Type):
+        return f"{_shown(value)} is not of type {_types(kind)}"
     return error.message if len(error.message) <= 200 else error.message[:197] + "..."
+
+
+def _size(value: Any) -> int:
+    """The length of a text or a list (the kinds that break a length limit)."""
+    return len(value) if isinstance(value, str | list | dict) else 0
 
 
 def _shown(value: Any) -> str:

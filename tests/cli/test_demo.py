@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 import pytest
 
 from spo_tracker.cli import main
@@ -122,7 +122,7 @@ def test_the_reports_validate_and_parse(demo: tuple[Path, str, str]) -> None:
     """JSON against its schema, CSV with the csv module, HTML with a row per alert."""
     folder = demo[0]
     doc = document(folder)
-    jsonschema.Draft202012Validator(report_schema()).validate(doc)
+    jsonschema_rs.validator_for(report_schema(), validate_formats=True).validate(doc)
     text = (folder / REPORT_FILES["csv"]).read_text("utf-8")
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert [r["alert_id"] for r in rows] == [a["alert_id"] for a in doc["alerts"]]

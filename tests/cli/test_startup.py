@@ -10,7 +10,7 @@ import pytest
 
 from spo_tracker import cli, demo, interchange
 
-HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "jinja2", "jsonschema", "pendulum")
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "jinja2", "jsonschema_rs", "pendulum")
 
 _PROBE = """
 import json, sys

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
-import jsonschema
+import jsonschema_rs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -144,7 +144,7 @@ def _check(store: Store, write: Writer) -> None:
     assert all(e.actor_id == ACTOR.actor_id for e in reads)
 
 
-_VALIDATOR: Final = jsonschema.Draft202012Validator(interchange_schema())
+_VALIDATOR: Final = jsonschema_rs.validator_for(interchange_schema())
 
 
 def test_default_export_is_scrubbed_in_memory(write: Writer) -> None:
