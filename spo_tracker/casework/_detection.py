@@ -258,13 +258,27 @@ def detect_stored(
     detector = _detector(records, config)
     # Light rows, not incident objects: the scan moves at about the speed of the cursor.
     try:
-        rows = scan_incident_rows(store, until=until)
-        found = detector.scan_rows(_counted(rows, progress, "detection"))
+        with _closing(scan_incident_rows(store, until=until)) as rows:
+            found = detector.scan_rows(_counted(rows, progress, "detection"))
     except InvalidValueError:
         # A stored row no incident can hold (an unknown code, a place off the globe): read
         # again as incidents, which refuses that record naming it and the rule it breaks.
-        found = detector.scan(scan_incidents(store, until=until))
+        with _closing(scan_incidents(store, until=until)) as incidents:
+            found = detector.scan(incidents)
     return _with_dated(store, records, found, actor=actor, until=until, config=config)
+
+
+@contextlib.contextmanager
+def _closing(items: Iterator[_T]) -> Iterator[Iterator[_T]]:
+    """``items``, closed when the block ends: a scan stopped by an error gives its
+    database connection back at once, not whenever the suspended generator is collected
+    (after the store was closed)."""
+    try:
+        yield items
+    finally:
+        close = getattr(items, "close", None)
+        if callable(close):
+            close()
 
 
 def _detector(records: StoredRecords, config: DetectionConfig | None) -> Detector:
@@ -328,7 +342,8 @@ def _detect_since(
     except InvalidValueError:
         # A stored row no incident can hold: read every incident, as a full run, which
         # names it.
-        found = _detector(records, config).scan(scan_incidents(store, until=until))
+        with _closing(scan_incidents(store, until=until)) as incidents:
+            found = _detector(records, config).scan(incidents)
     return _with_dated(store, records, found, actor=actor, until=until, config=config), new
 
 
