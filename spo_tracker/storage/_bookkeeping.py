@@ -9,7 +9,6 @@ the people whose records were read, DPA 2018 s.62), and the clock that times the
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -18,7 +17,7 @@ import pendulum
 
 from spo_tracker.clock import Clock
 from spo_tracker.domain.statutory_time import ensure_aware
-from spo_tracker.errors import InvalidValueError, PermissionDeniedError
+from spo_tracker.errors import PermissionDeniedError
 from spo_tracker.events import DomainEvent
 from spo_tracker.storage._audit import Actor, PendingEntry
 from spo_tracker.storage._backend import PendingEvent
@@ -43,30 +42,17 @@ class Bookkeeping:
         actor: who is acting (on every audit entry).
     """
 
-    def __init__(
-        self,
-        actor: Actor,
-        *,
-        at: _dt.datetime | None,
-        clock: Clock | None,
-        keyring: AuditKeyring | None = None,
-    ) -> None:
-        if not isinstance(actor, Actor):
-            raise InvalidValueError("actor", actor, "give an Actor(actor_id, role)")
-        if at is None and clock is None:
-            raise InvalidValueError("at", None, "give at=, or connect the store with a clock")
-        self.actor = actor
-        self._keyring = keyring
-        self._at = None if at is None else ensure_aware(at, field="at")
-        self._clock = clock
-        self._pending: list[PendingEntry] = []
-        self._events: list[PendingEvent] = []
-        self._reads: list[PendingEntry] = []
-        self._processing_depth = 0
-        # People whose records were read or shown, by kind: one consultation entry (DPA
-        # 2018 s.62) at commit or rollback, unless a disclosure entry took them over.
-        self._consulted: dict[str, set[str]] = {}
-        self._consultations_deferred = False
+    # Set up by UnitOfWork.__init__.
+    actor: Actor
+    _keyring: AuditKeyring | None
+    _at: pendulum.DateTime | None
+    _clock: Clock | None
+    _pending: list[PendingEntry]
+    _events: list[PendingEvent]
+    _reads: list[PendingEntry]
+    _processing_depth: int
+    _consulted: dict[str, set[str]]
+    _consultations_deferred: bool
 
     def _consult(self, kind: str, keys: Iterable[str]) -> None:
         found = self._consulted.get(kind)

@@ -28,6 +28,7 @@ from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.permissions import READ_RESTRICTED, Scope, check
 from spo_tracker.domain.retention import RetentionReview
 from spo_tracker.domain.statemachine import Fired
+from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.errors import InvalidValueError, PermissionDeniedError
 from spo_tracker.events import DomainEvent, alert_raised
 from spo_tracker.storage import _codec
@@ -69,8 +70,23 @@ class UnitOfWork(Bookkeeping, abc.ABC):
         clock: Clock | None,
         keyring: AuditKeyring | None = None,
     ) -> None:
-        super().__init__(actor, at=at, clock=clock, keyring=keyring)
+        if not isinstance(actor, Actor):
+            raise InvalidValueError("actor", actor, "give an Actor(actor_id, role)")
+        if at is None and clock is None:
+            raise InvalidValueError("at", None, "give at=, or connect the store with a clock")
+        self.actor = actor
+        self._keyring = keyring
+        self._at = None if at is None else ensure_aware(at, field="at")
+        self._clock = clock
         self._seen: dict[tuple[str, str], int] = {}
+        self._pending: list[PendingEntry] = []
+        self._events: list[PendingEvent] = []
+        self._reads: list[PendingEntry] = []
+        self._processing_depth = 0
+        # People whose records were read or shown, by kind: one consultation entry (DPA
+        # 2018 s.62) at commit or rollback, unless a disclosure entry took them over.
+        self._consulted: dict[str, set[str]] = {}
+        self._consultations_deferred = False
         self._open = False
         self.defendants = DefendantRepository(self, MAPPERS[Defendant])
         self.protected_persons = ProtectedPersonRepository(self, MAPPERS[ProtectedPerson])
