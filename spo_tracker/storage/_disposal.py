@@ -7,7 +7,7 @@ which deep verification (``spo-tracker audit verify --deep``) then compares
 with the rows. The records stay (an order still names its defendant and its
 protected persons by id, and the court's record of the order is kept); only
 the personal values go. Entries written from release 0011 on never carry
-personal values (see :class:`~spo_tracker.storage._mapping.PersonalDataMapper`),
+personal values (see :class:`~spo_tracker.storage._mapping_base.PersonalDataMapper`),
 so there is nothing to erase in the trail.
 
 On SQLite the connection sets ``PRAGMA secure_delete=ON`` (freed space is

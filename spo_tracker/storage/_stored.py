@@ -7,7 +7,7 @@ way back in. :func:`refused` turns that refusal into a
 :class:`~spo_tracker.errors.StoredRecordError` naming the record's kind and
 id, the rule, and what to do; every read path that turns rows into domain
 objects catches :data:`READ_ERRORS` around the building and raises
-:func:`refused` (:meth:`~spo_tracker.storage._mapping.Mapper.from_rows` for
+:func:`refused` (:meth:`~spo_tracker.storage._mapping_base.Mapper.from_rows` for
 the aggregates, the incident row readers of the SQL backend).
 
 Victim safety: the message goes to terminals and logs. For a protected person

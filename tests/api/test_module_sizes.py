@@ -24,8 +24,6 @@ OVER_THE_LIMIT = frozenset(
         "casework/_commands.py",  # the casework commands, one unit of work each
         "casework/_detection.py",  # detection runs, incremental and full
         "casework/_review.py",  # the review of alerts
-        "storage/_base.py",  # the repositories and the unit of work
-        "storage/_mapping.py",  # rows <-> domain records
         "storage/_sql.py",  # the SQL of incident scans and queries, per dialect
     }
 )

@@ -1,0 +1,179 @@
+"""What a storage backend supplies, and the plain values that cross its edge.
+
+A backend (SQL or in-memory) gives the unit of work its primitive record
+operations (:class:`Records`) for one transaction; the rules built on them are in
+:mod:`~spo_tracker.storage._repository` and :mod:`~spo_tracker.storage._unit_of_work`.
+The values here are what its scans stream (:class:`ScannedIncident`), what a bulk
+ingest reports (:class:`IngestReport`), and the events of its transactional outbox
+(:class:`PendingEvent` until commit, :class:`OutboxEntry` once stored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Protocol
+
+import attrs
+import pendulum
+
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.events import DomainEvent
+from spo_tracker.storage import _codec
+from spo_tracker.storage._mapping_base import Mapper
+
+__all__ = ["IngestReport", "OutboxEntry", "PendingEvent", "Records", "ScannedIncident"]
+
+
+class ScannedIncident(NamedTuple):
+    """The light form of an incident that batch scans stream (what breach detection needs).
+
+    Plain values, no domain objects, so a scan moves at the speed of the
+    database cursor. :func:`spo_tracker.storage.scan_incidents` gives full
+    domain :class:`~spo_tracker.domain.incidents.Incident` objects instead.
+
+    Attributes:
+        incident_id: the incident's id.
+        occurred_us: when it happened, as whole microseconds since 1970-01-01 UTC.
+        kind: the :class:`~spo_tracker.domain.incidents.IncidentKind` code.
+        platform: the :class:`~spo_tracker.domain.identities.Platform` code, if any.
+        actor_key: the acting identity's :attr:`~spo_tracker.domain.identities.Identity.key`.
+        defendant_id: direct attribution, if any.
+        target_person_id: the person it was aimed at, if any.
+        via_third_party: 1 if made through another person, else 0 (the same on every
+            backend: SQLite has no boolean type, and a flag kept as an int lets the
+            scan build rows without a Python call per row).
+        lat: latitude, if known.
+        lon: longitude, if known.
+        reported_us: when it was reported, as whole microseconds since 1970-01-01 UTC, if
+            known (an alert's identified time rests on it).
+    """
+
+    incident_id: str
+    occurred_us: int
+    kind: str
+    platform: str | None
+    actor_key: str | None
+    defendant_id: str | None
+    target_person_id: str | None
+    via_third_party: int
+    lat: float | None
+    lon: float | None
+    reported_us: int | None
+
+    @property
+    def occurred_at(self) -> pendulum.DateTime:
+        """``occurred_us`` as an aware UTC datetime."""
+        from spo_tracker.storage._types import from_epoch_us
+
+        return from_epoch_us(self.occurred_us)
+
+
+@attrs.frozen
+class IngestReport:
+    """What a bulk ingest committed.
+
+    Attributes:
+        batches: batches committed.
+        incidents: incidents committed.
+    """
+
+    batches: int
+    incidents: int
+
+
+@attrs.frozen
+class OutboxEntry:
+    """One domain event in a store's transactional outbox.
+
+    Attributes:
+        position: its place in commit order (1, 2, 3...).
+        event: the event.
+        recorded_at: when its unit of work recorded it (the store's clock or ``at``).
+        delivered_at: when :func:`~spo_tracker.storage.deliver_outbox` delivered it,
+            or ``None`` while it waits.
+    """
+
+    position: int
+    event: DomainEvent
+    recorded_at: pendulum.DateTime
+    delivered_at: pendulum.DateTime | None = None
+
+
+@attrs.frozen
+class PendingEvent:
+    """An event waiting for its unit of work to commit (it has no position yet)."""
+
+    event: DomainEvent
+    recorded_at: pendulum.DateTime
+
+    def payload(self) -> str:
+        """The event as canonical JSON, as the outbox stores it."""
+        return _codec.canonical_json(self.event.as_dict())
+
+
+class Records(Protocol):
+    """The primitive operations a backend provides inside one transaction."""
+
+    def shred_person_key(self, person_id: str) -> bool:
+        """Destroy the protected person's key (crypto-shredding); whether one was destroyed."""
+
+    def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
+        """The stored object and its revision, or ``None``; ``lock`` holds it for an update."""
+
+    def insert_aggregates(self, mapper: Mapper[Any], items: Sequence[tuple[Any, int]]) -> None:
+        """Store new aggregates ``(object, revision)`` of one kind, all or nothing.
+
+        Raises:
+            DuplicateRecordError: naming the first id already stored.
+            ConstraintViolationError: naming the first aggregate that refers to a
+                record not stored.
+        """
+
+    def replace(
+        self, mapper: Mapper[Any], before: Any, after: Any, expected: int, revision: int
+    ) -> None:
+        """Overwrite the object stored at revision ``expected`` with ``after`` at ``revision``."""
+
+    def revision(self, mapper: Mapper[Any], key: str) -> int | None:
+        """The stored revision of ``key`` alone (no children loaded), or ``None``."""
+
+    def keys(self, mapper: Mapper[Any]) -> list[str]:
+        """Every stored id of the mapper's kind, sorted."""
+
+    def find_defendants(self, identity_key: str) -> list[str]:
+        """Ids of the defendants an identity is linked to, sorted."""
+
+    def person_name(self, key: str) -> str:
+        """A protected person's name only. Raises NotFoundError."""
+
+    def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
+        """Insert many incidents in this transaction as bulk batch ``batch``; returns the
+        batch's digest (see :mod:`spo_tracker.storage._digests`).
+
+        Raises DuplicateRecordError.
+        """
+
+    def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
+        """The stored incidents among ``keys``, by id (those not stored are absent)."""
+
+    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
+        """Of ``incidents``, the ids stored exactly as given, and the ids stored otherwise
+        (compared as stored rows, without building domain objects; absent: not stored)."""
+
+    def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
+        """Store many new single-row records (alerts) at revision 1 in this transaction.
+
+        Raises DuplicateRecordError naming the first id already stored (nothing is stored).
+        """
+
+    def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
+        """The stored single-row records among ``keys``, by id (those not stored are absent)."""
+
+    def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
+        """The stored single-row records whose ``column`` equals ``value``, in no set order."""
+
+    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
+        """The ids of the stored aggregates whose root ``column`` equals ``value``, sorted."""
+
+    def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
+        """:meth:`find` for many values at once (one query per 500), in no set order."""
