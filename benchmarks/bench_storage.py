@@ -64,7 +64,7 @@ from spo_tracker.storage import (
 )
 from spo_tracker.storage._engine import make_engine, parse_url
 from spo_tracker.storage._mapping import MAPPERS
-from spo_tracker.storage._sql import _COLUMNS, _LIGHT, _postgres_incident, _sqlite_incident
+from spo_tracker.storage._sql_incidents import _COLUMNS, _LIGHT, _incident_row
 
 ACTOR = Actor("bench", "ingest")
 START = pendulum.datetime(2025, 1, 1, tz="Europe/London")
@@ -158,7 +158,7 @@ class SqliteBackend(Backend):
         return conn
 
     def tuples(self, incidents: list[Incident]) -> list[tuple[Any, ...]]:
-        return [_sqlite_incident(i) for i in incidents]
+        return [_incident_row(i, sqlite=True) for i in incidents]
 
     def cleanup(self) -> None:
         self._folder.cleanup()
@@ -192,7 +192,7 @@ class PostgresBackend(Backend):
         return psycopg.connect(plain.render_as_string(hide_password=False))
 
     def tuples(self, incidents: list[Incident]) -> list[tuple[Any, ...]]:
-        return [_postgres_incident(i) for i in incidents]
+        return [_incident_row(i, sqlite=False) for i in incidents]
 
     def cleanup(self) -> None:
         with self._admin.connect() as conn:

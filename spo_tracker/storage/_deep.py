@@ -37,14 +37,10 @@ from spo_tracker.storage._digests import batch_bytes, id_term, matches
 from spo_tracker.storage._files import refuse_protected_output
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
-from spo_tracker.storage._sql import (
-    _BATCH_COLUMNS,
-    _PEOPLE,
-    SqlRecords,
-    SqlStore,
-    _refs_json,
-    _table,
-)
+from spo_tracker.storage._sql import SqlStore
+from spo_tracker.storage._sql_audit import _PEOPLE
+from spo_tracker.storage._sql_incidents import _BATCH_COLUMNS, _refs_json
+from spo_tracker.storage._sql_records import SqlRecords, _table
 from spo_tracker.storage._types import to_epoch_us
 
 __all__ = ["Checkpoint", "Expected", "deep_findings", "read_checkpoint", "write_checkpoint"]

@@ -45,7 +45,7 @@ from spo_tracker.storage._base import (
 )
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
-from spo_tracker.storage._sql import _batch_digest
+from spo_tracker.storage._sql_incidents import _batch_digest
 from spo_tracker.storage._types import to_epoch_us
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]

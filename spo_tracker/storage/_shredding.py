@@ -15,7 +15,8 @@ from spo_tracker.errors import DataKeyError, InvalidValueError
 from spo_tracker.storage._audit import Actor
 from spo_tracker.storage._base import Store, UnitOfWork
 from spo_tracker.storage._crypto import RotationReport, rotate
-from spo_tracker.storage._sql import SqlRecords, SqlStore
+from spo_tracker.storage._sql import SqlStore
+from spo_tracker.storage._sql_records import SqlRecords
 
 __all__ = ["KEY_DESTROYED", "KEY_ROTATED", "rotate_data_key", "shred_person_key"]
 

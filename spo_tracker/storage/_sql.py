@@ -1,43 +1,23 @@
-"""The SQL backend (SQLite and PostgreSQL): repositories' records, units of work, bulk paths."""
+"""The SQL backend (SQLite and PostgreSQL): the store, its units of work, incident scans and
+the audit trail and outbox reads."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import functools
-import json
-import json.encoder
-import re
 import threading
-from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
+from collections.abc import Collection, Generator, Iterator, Sequence
 from typing import Any, Final
 
 import attrs
 import pendulum
-from sqlalchemy import Engine, delete, func, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
-from spo_tracker.domain.identities import Platform
-from spo_tracker.domain.incidents import CrimeClassification, Incident, IncidentKind
-from spo_tracker.errors import (
-    ConcurrencyConflictError,
-    ConstraintViolationError,
-    DatabaseBusyError,
-    DatabaseError,
-    DuplicateRecordError,
-    NotFoundError,
-)
-from spo_tracker.events import DomainEvent
-from spo_tracker.storage import _engine
-from spo_tracker.storage._audit import (
-    Actor,
-    AuditEntry,
-    PendingEntry,
-    chain,
-    sealed_pending,
-)
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.errors import ConstraintViolationError, DatabaseError, DuplicateRecordError
+from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry
 from spo_tracker.storage._base import (
     Clock,
     OutboxEntry,
@@ -46,551 +26,42 @@ from spo_tracker.storage._base import (
     Store,
     UnitOfWork,
 )
-from spo_tracker.storage._consult import people_of
-from spo_tracker.storage._crypto import DataKeyring, PersonKeys
-from spo_tracker.storage._digests import batch_bytes, digest_bytes
+from spo_tracker.storage._crypto import DataKeyring
 from spo_tracker.storage._engine import DatabaseUrl, translate, translating
 from spo_tracker.storage._keys import AuditKeyring
-from spo_tracker.storage._mapping import (
-    MAPPERS,
-    ChildSpec,
-    Mapper,
-    RowSet,
-    incident_from_values,
+from spo_tracker.storage._sql_audit import (
+    _AUDIT,
+    _HEAD,
+    _OUTBOX,
+    _PEOPLE,
+    _audit_entry,
+    _outbox_entry,
+    append_audit,
+    append_events,
 )
-from spo_tracker.storage._stored import READ_ERRORS, read_json, refused
-from spo_tracker.storage._tables import (
-    AuditEntryRow,
-    AuditHeadRow,
-    AuditPersonRow,
-    DefendantIdentityRow,
-    IncidentRow,
-    OutboxRow,
-    ProtectedPersonRow,
+from spo_tracker.storage._sql_bulk import _first_line
+from spo_tracker.storage._sql_incidents import (
+    _COLUMNS,
+    _INCIDENTS,
+    _LIGHT,
+    _batch_rows,
+    _incident_from_row,
+    _scanned,
+    _write_incidents,
 )
-from spo_tracker.storage._types import from_epoch_us, in_zone, to_epoch_us, zone_name
+from spo_tracker.storage._sql_records import SqlRecords
+from spo_tracker.storage._stored import READ_ERRORS, refused
+from spo_tracker.storage._types import to_epoch_us
 
-__all__ = ["SqlStore", "SqlUnitOfWork", "append_audit", "append_events"]
+__all__ = ["SqlStore", "SqlUnitOfWork"]
 
-_AUDIT: Final = AuditEntryRow.__table__  # type: ignore[attr-defined]
-_HEAD: Final = AuditHeadRow.__table__  # type: ignore[attr-defined]
-_PEOPLE: Final = AuditPersonRow.__table__  # type: ignore[attr-defined]
-_INCIDENTS: Final = IncidentRow.__table__  # type: ignore[attr-defined]
-_OUTBOX: Final = OutboxRow.__table__  # type: ignore[attr-defined]
+
 #: The PostgreSQL advisory lock key one outbox relay holds at a time ("SPO_OB" in ASCII).
 RELAY_LOCK_KEY: Final = 0x53504F5F4F42
 
 
-def _table(model: type[SQLModel]) -> Any:
-    return model.__table__  # type: ignore[attr-defined]
-
-
-def _values(row: SQLModel) -> dict[str, Any]:
-    return {c.name: getattr(row, c.name) for c in _table(type(row)).columns}
-
-
-@functools.cache
-def _key_column(kind: str) -> Any:
-    """The id column of the root table of the records of ``kind``."""
-    mapper = next(m for m in MAPPERS.values() if m.kind == kind)
-    return _table(mapper.root).c[mapper.key_column]
-
-
-def _pk(row: SQLModel) -> tuple[Any, ...]:
-    return tuple(getattr(row, c.name) for c in _table(type(row)).primary_key.columns)
-
-
-def _has_append_only(mapper: Mapper[Any]) -> bool:
-    return any(spec.append_only for spec in mapper.children)
-
-
-class SqlRecords:
-    """The record operations of one SQL transaction (a SQLModel session)."""
-
-    def __init__(
-        self,
-        session: Session,
-        url: str,
-        keyring: AuditKeyring | None = None,
-        data_keyring: DataKeyring | None = None,
-    ) -> None:
-        self._session = session
-        self._url = url
-        self._keyring = keyring
-        self.person_keys = PersonKeys(session, data_keyring)
-
-    def shred_person_key(self, person_id: str) -> bool:
-        with translating(self._url, kind="protected_person", key=person_id):
-            return self.person_keys.shred(person_id)
-
-    def _bind(self, mapper: Mapper[Any]) -> Mapper[Any]:
-        """``mapper`` with this transaction's persons' keys (for sealed details)."""
-        return mapper.bound(self.person_keys)
-
-    def _rows(self, mapper: Mapper[Any], key: str, *, lock: bool) -> RowSet | None:
-        root = _table(mapper.root)
-        stmt = select(mapper.root).where(root.c[mapper.key_column] == key)
-        if lock:
-            stmt = stmt.with_for_update()
-        found = self._session.scalars(stmt.execution_options(populate_existing=True)).first()
-        if found is None:
-            return None
-        children = {}
-        for spec in mapper.children:
-            table = _table(spec.table)
-            query = (
-                select(spec.table)
-                .where(table.c[mapper.key_column_on_children] == key)
-                .order_by(*(table.c[c] for c in spec.order_by))
-                .execution_options(populate_existing=True)
-            )
-            children[spec.table] = list(self._session.scalars(query).all())
-        return RowSet(found, children)
-
-    def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
-        mapper = self._bind(mapper)
-        with translating(self._url, kind=mapper.kind, key=key):
-            rows = self._rows(mapper, key, lock=lock)
-        if rows is None:
-            return None
-        return mapper.from_rows(rows), int(rows.root.revision)
-
-    def insert_aggregates(self, mapper: Mapper[Any], items: Sequence[tuple[Any, int]]) -> None:
-        mapper = self._bind(mapper)
-        keys = [mapper.key(obj) for obj, _ in items]
-        with translating(self._url, kind=mapper.kind, key=keys[0] if len(keys) == 1 else None):
-            self._refuse_stored(mapper, keys)
-            self._check_references(mapper, [obj for obj, _ in items])
-            tables = self._row_values(mapper, items)
-        self._insert_rows(mapper.kind, tables)
-
-    def _insert_rows(
-        self, kind: str, tables: Mapping[type[SQLModel], Sequence[Mapping[str, Any]]]
-    ) -> None:
-        """Insert the rows of each table in order, in one savepoint: a multi-row INSERT on
-        SQLite, ``COPY`` on PostgreSQL (several times the rows per second of executemany)."""
-        if self._sqlite:
-            with translating(self._url, kind=kind), self._session.begin_nested():
-                for model, rows in tables.items():
-                    if rows:
-                        self._session.execute(insert(_table(model)), rows)
-            return
-        conn = self._session.connection()
-        try:
-            with translating(self._url, kind=kind), conn.begin_nested():
-                for model, rows in tables.items():
-                    if rows:
-                        _copy_rows(conn, _table(model), rows)
-        except Exception as error:
-            # COPY talks to psycopg directly, so its errors arrive unwrapped.
-            if not type(error).__module__.startswith("psycopg"):
-                raise
-            state = str(getattr(error, "sqlstate", ""))
-            if state == "23505":  # another writer stored one of these ids first
-                raise DuplicateRecordError(kind, _duplicate_key(error)) from error
-            if state.startswith("23"):
-                raise ConstraintViolationError(kind, None, _first_line(error)) from error
-            if state in _engine.BUSY_STATES:  # a deadlock or serialization failure: retry
-                raise DatabaseBusyError(f"{self._url}: {_first_line(error)}") from error
-            raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
-
-    def _refuse_stored(self, mapper: Mapper[Any], keys: Sequence[str]) -> None:
-        """Raise DuplicateRecordError for the first of ``keys`` already stored."""
-        stored = self._stored(_table(mapper.root).c[mapper.key_column], keys)
-        if stored:
-            raise DuplicateRecordError(mapper.kind, next(k for k in keys if k in stored))
-
-    def _stored(self, column: Any, keys: Sequence[str]) -> set[str]:
-        """Those of ``keys`` stored in ``column``: one query per 500."""
-        found: set[str] = set()
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 500):
-            part = unique[start : start + 500]
-            found.update(self._session.execute(select(column).where(column.in_(part))).scalars())
-        return found
-
-    def _check_references(self, mapper: Mapper[Any], objs: Sequence[Any]) -> None:
-        """The rule the foreign keys enforce, checked first so the error names the aggregate."""
-        wanted: dict[str, list[str]] = {}
-        for obj in objs:
-            for kind, ref in mapper.references(obj):
-                wanted.setdefault(kind, []).append(ref)
-        stored = {kind: self._stored(_key_column(kind), refs) for kind, refs in wanted.items()}
-        for obj in objs:
-            for kind, ref in mapper.references(obj):
-                if ref not in stored[kind]:
-                    raise ConstraintViolationError(
-                        mapper.kind,
-                        mapper.key(obj),
-                        f"refers to {kind} {ref!r}, which is not stored",
-                    )
-
-    @staticmethod
-    def _row_values(
-        mapper: Mapper[Any], items: Sequence[tuple[Any, int]]
-    ) -> dict[type[SQLModel], list[dict[str, Any]]]:
-        """Every row of ``items`` as column values, by table (root first, then children)."""
-        tables: dict[type[SQLModel], list[dict[str, Any]]] = {mapper.root: []}
-        roots = tables[mapper.root]
-        if not mapper.children:
-            roots.extend(mapper.root_values(obj, revision) for obj, revision in items)
-            return tables
-        for spec in mapper.children:
-            tables[spec.table] = []
-        for obj, revision in items:
-            rows = mapper.from_domain(obj, revision)
-            roots.append(_values(rows.root))
-            for spec in mapper.children:
-                tables[spec.table].extend(_values(r) for r in rows.of(spec.table))
-        return tables
-
-    def _insert(self, *rows: SQLModel) -> None:
-        if rows:
-            self._session.execute(insert(_table(type(rows[0]))), [_values(r) for r in rows])
-
-    def replace(
-        self, mapper: Mapper[Any], before: Any, after: Any, expected: int, revision: int
-    ) -> None:
-        mapper = self._bind(mapper)
-        key = mapper.key(after)
-        # Only append-only children are compared with the old rows (never sealed details).
-        old = mapper.from_domain(before, expected) if _has_append_only(mapper) else RowSet(None)
-        new = mapper.from_domain(after, revision)
-        root = _table(mapper.root)
-        if mapper.references(after) != mapper.references(before):
-            # Not every reference has a foreign key (an order's application): check anew.
-            with translating(self._url, kind=mapper.kind, key=key):
-                self._check_references(mapper, [after])
-        with translating(self._url, kind=mapper.kind, key=key), self._session.begin_nested():
-            done = self._session.execute(
-                update(root)
-                .where(root.c[mapper.key_column] == key, root.c.revision == expected)
-                .values({k: v for k, v in _values(new.root).items() if k != "audit_batch"})
-            )
-            if done.rowcount != 1:  # type: ignore[attr-defined]
-                raise ConcurrencyConflictError(mapper.kind, key, expected, None)
-            for spec in reversed(mapper.children):
-                if not spec.append_only:
-                    table = _table(spec.table)
-                    self._session.execute(
-                        delete(table).where(table.c[mapper.key_column_on_children] == key)
-                    )
-            for spec in mapper.children:
-                kept = {_pk(r) for r in old.of(spec.table)} if spec.append_only else set()
-                self._insert(*(r for r in new.of(spec.table) if _pk(r) not in kept))
-
-    def revision(self, mapper: Mapper[Any], key: str) -> int | None:
-        root = _table(mapper.root)
-        stmt = select(root.c.revision).where(root.c[mapper.key_column] == key)
-        with translating(self._url, kind=mapper.kind, key=key):
-            found = self._session.execute(stmt).scalar()
-        return None if found is None else int(found)
-
-    def keys(self, mapper: Mapper[Any]) -> list[str]:
-        column = _table(mapper.root).c[mapper.key_column]
-        with translating(self._url):
-            return list(self._session.execute(select(column).order_by(column)).scalars())
-
-    def find_defendants(self, identity_key: str) -> list[str]:
-        table = _table(DefendantIdentityRow)
-        stmt = (
-            select(table.c.defendant_id)
-            .where(table.c.identity_key == identity_key)
-            .distinct()
-            .order_by(table.c.defendant_id)
-        )
-        with translating(self._url):
-            return list(self._session.execute(stmt).scalars())
-
-    @property
-    def _sqlite(self) -> bool:
-        return self._session.get_bind().dialect.name == "sqlite"
-
-    def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
-        sqlite = self._sqlite
-        to_row = _sqlite_incident if sqlite else _postgres_incident
-        rows = [to_row(i, batch) for i in incidents]
-        digest = _batch_digest(incidents, rows if sqlite else None, batch, self._keyring)
-        conn = self._session.connection()
-        try:
-            with translating(self._url, kind="incident"), conn.begin_nested():
-                if sqlite:
-                    conn.exec_driver_sql(_incident_sql(sqlite=True), rows)
-                else:
-                    _copy_incidents(conn, rows)
-            return digest
-        except DuplicateRecordError as error:
-            raise self._duplicate(incidents) from error
-        except Exception as error:
-            # COPY talks to psycopg directly, so its errors arrive unwrapped.
-            if not type(error).__module__.startswith("psycopg"):
-                raise
-            if str(getattr(error, "sqlstate", "")).startswith("23"):
-                raise self._duplicate(incidents) from error
-            raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
-
-    def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
-        with translating(self._url, kind=mapper.kind):
-            self._refuse_stored(mapper, [mapper.key(o) for o in objs])
-        rows = [mapper.root_values(o, 1) for o in objs]
-        self._insert_rows(mapper.kind, {mapper.root: rows})
-
-    def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
-        mapper = self._bind(mapper)
-        table = _table(mapper.root)
-        column, found = table.c[mapper.key_column], {}
-        unique = list(dict.fromkeys(keys))
-        with translating(self._url, kind=mapper.kind):
-            for start in range(0, len(unique), 500):
-                part = unique[start : start + 500]
-                if mapper.restricted:
-                    self.person_keys.preload(part)
-                roots = self._session.execute(select(table).where(column.in_(part))).all()
-                children = {s.table: self._children(mapper, s, part) for s in mapper.children}
-                for row in roots:
-                    key = getattr(row, mapper.key_column)
-                    rows = RowSet(row, {t: got.get(key, []) for t, got in children.items()})
-                    found[key] = mapper.from_rows(rows)
-        return found
-
-    def _children(
-        self, mapper: Mapper[Any], spec: ChildSpec, keys: list[str]
-    ) -> dict[str, list[Any]]:
-        """The child rows of ``spec`` for ``keys``, by parent id, each list in its order."""
-        table = _table(spec.table)
-        parent = table.c[mapper.key_column_on_children]
-        query = (
-            select(table)
-            .where(parent.in_(keys))
-            .order_by(parent, *(table.c[c] for c in spec.order_by))
-        )
-        found: dict[str, list[Any]] = {}
-        for row in self._session.execute(query):
-            found.setdefault(getattr(row, mapper.key_column_on_children), []).append(row)
-        return found
-
-    def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:
-        table = _table(mapper.root)
-        key = table.c[mapper.key_column]
-        stmt = select(key).where(table.c[column] == value).order_by(key)
-        with translating(self._url, kind=mapper.kind):
-            return list(self._session.execute(stmt).scalars())
-
-    def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
-        table = _table(mapper.root)
-        stmt = select(table).where(table.c[column] == value)
-        with translating(self._url, kind=mapper.kind):
-            return [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
-
-    def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
-        table, found = _table(mapper.root), []
-        with translating(self._url, kind=mapper.kind):
-            for start in range(0, len(values), 500):
-                stmt = select(table).where(table.c[column].in_(values[start : start + 500]))
-                found += [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
-        return found
-
-    def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
-        # Ids only: a stored incident that no longer reads is still a duplicate, not an error.
-        ids = [i.incident_id for i in incidents]
-        stored = self._stored(_INCIDENTS.c.incident_id, ids)
-        return DuplicateRecordError("incident", next((k for k in ids if k in stored), None))
-
-    def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
-        sqlite, found = self._sqlite, {}
-        mark = "?" if sqlite else "%s"
-        conn = self._session.connection()
-        with translating(self._url, kind="incident"):
-            for start in range(0, len(keys), 500):
-                part = tuple(keys[start : start + 500])
-                sql = (
-                    f"SELECT {', '.join(_COLUMNS[:-1])} FROM incidents "
-                    f"WHERE incident_id IN ({', '.join([mark] * len(part))})"
-                )
-                for row in conn.exec_driver_sql(sql, part):
-                    incident = _stored_incident(row, sqlite=sqlite)
-                    found[incident.incident_id] = incident
-        return found
-
-    def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
-        sqlite = self._sqlite
-        given = {i.incident_id: i for i in incidents}
-        keys, same, other = list(given), set[str](), set[str]()
-        columns = ", ".join(_COLUMNS[:-1])
-        conn = self._session.connection()
-        queries: list[tuple[str, Sequence[Any]]]
-        with translating(self._url, kind="incident"):
-            if sqlite:
-                parts = [tuple(keys[n : n + 500]) for n in range(0, len(keys), 500)]
-                queries = [
-                    (f"SELECT {columns} FROM incidents WHERE incident_id IN "
-                     f"({', '.join('?' * len(part))})", part)
-                    for part in parts
-                ]  # fmt: skip
-            else:  # one round trip: the ids as one array parameter
-                queries = [
-                    (f"SELECT {columns} FROM incidents WHERE incident_id = ANY(%s)", (keys,))
-                ]
-            for sql, params in queries:
-                for row in conn.exec_driver_sql(sql, params):
-                    # Built only for those stored (the re-sent), as they would be stored.
-                    incident = given[row[0]]
-                    if sqlite:
-                        mine = _sqlite_incident(incident)[:-1]
-                    else:  # the JSON column reads back as a list
-                        full = _postgres_incident(incident)
-                        mine = (*full[:12], list(incident.evidence_refs), *full[13:-1])
-                    (same if tuple(row) == mine else other).add(row[0])
-        return same, other
-
-    def person_name(self, key: str) -> str:
-        table = _table(ProtectedPersonRow)
-        with translating(self._url):
-            name = self._session.execute(
-                select(table.c.name).where(table.c.person_id == key)
-            ).scalar()
-        if name is None:
-            raise NotFoundError("protected_person", key)
-        return str(name)
-
-
-def append_audit(
-    conn: Connection, pending: Sequence[PendingEntry], keyring: AuditKeyring | None = None
-) -> list[AuditEntry]:
-    """Chain ``pending`` after the head entry and insert them, in the caller's transaction.
-
-    The head row is locked (``FOR UPDATE``) so that concurrent PostgreSQL
-    writers append one after the other; SQLite writers already hold the lock.
-    With a ``keyring`` the entries are sealed with its current key; if the head
-    entry was sealed with another key (or none), an ``audit.key_rotated`` entry
-    goes first.
-
-    Raises:
-        DatabaseError: the head record is missing.
-        AuditKeyError: the trail is sealed but no keyring was given, so an entry
-            written now could not be told from a forgery.
-    """
-    head = conn.execute(
-        select(_HEAD.c.last_seq, _HEAD.c.last_hash, _AUDIT.c.key_id)
-        .select_from(_HEAD.outerjoin(_AUDIT, _AUDIT.c.seq == _HEAD.c.last_seq))
-        .where(_HEAD.c.id == 1)
-        .with_for_update(of=_HEAD)
-    ).first()
-    if head is None:
-        raise DatabaseError(
-            "the audit head record is missing: the trail was cut; see docs/storage.md"
-        )
-    entries = chain(sealed_pending(pending, head[2], keyring), int(head[0]), str(head[1]), keyring)
-    if entries:
-        conn.execute(insert(_AUDIT), [_entry_values(e) for e in entries])
-        people = [
-            (key, e.seq, kind)
-            for e in entries
-            for kind, key in people_of(e.subject_kind, e.subject_id, e.changes)
-        ]
-        if people:  # the index of `audit log --person`, in the entries' transaction
-            _insert_people(conn, people)
-        conn.execute(
-            update(_HEAD)
-            .where(_HEAD.c.id == 1)
-            .values(last_seq=entries[-1].seq, last_hash=entries[-1].entry_hash)
-        )
-    return entries
-
-
-def _insert_people(conn: Connection, rows: list[tuple[str, int, str]]) -> None:
-    """Insert ``audit_people`` rows with the driver itself: a consultation by a detection run
-    names every person (tens of thousands of rows), which SQLAlchemy's executemany takes
-    several times longer to send (SQLite: executemany; PostgreSQL: COPY)."""
-    if conn.dialect.name == "sqlite":
-        sql = "INSERT INTO audit_people (person_id, seq, person_kind) VALUES (?, ?, ?)"
-        conn.exec_driver_sql(sql, rows)
-        return
-    driver: Any = conn.connection.driver_connection
-    copy_sql = "COPY audit_people (person_id, seq, person_kind) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def append_events(conn: Connection, events: Sequence[PendingEvent]) -> None:
-    """Insert ``events`` into the outbox after the last position, in the caller's transaction.
-
-    Call it after :func:`append_audit`: the audit head's row lock serialises
-    writers, so positions are taken in commit order and never go back.
-    """
-    if not events:
-        return
-    last = conn.execute(select(func.coalesce(func.max(_OUTBOX.c.position), 0))).scalar()
-    start = int(last or 0) + 1
-    conn.execute(
-        insert(_OUTBOX),
-        [
-            {
-                "position": start + n,
-                "originator_kind": p.event.originator_kind,
-                "originator_id": p.event.originator_id,
-                "originator_version": p.event.originator_version,
-                "event_type": p.event.event_type,
-                "recorded_at": p.recorded_at,
-                "delivered_at": None,
-                "payload": p.payload(),
-            }
-            for n, p in enumerate(events)
-        ],
-    )
-
-
-def _outbox_entry(row: Any) -> OutboxEntry:
-    return OutboxEntry(
-        position=int(row.position),
-        event=DomainEvent.from_dict(json.loads(row.payload)),
-        recorded_at=row.recorded_at,
-        delivered_at=row.delivered_at,
-    )
-
-
-def _entry_values(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "recorded_at": entry.recorded_at,
-        "actor_id": entry.actor_id,
-        "actor_role": entry.actor_role,
-        "event": entry.event,
-        "subject_kind": entry.subject_kind,
-        "subject_id": entry.subject_id,
-        "changes": entry.changes,
-        "reason": entry.reason,
-        "prev_hash": entry.prev_hash,
-        "entry_hash": entry.entry_hash,
-        "record_digest": entry.record_digest,
-        "key_id": entry.key_id,
-        "mac": entry.mac,
-    }
-
-
 #: The audit subjects that add or change incidents: a bulk batch, or one incident.
 _INCIDENT_KINDS: Final = frozenset({"incident_batch", "incident"})
-
-
-def _audit_entry(row: Any) -> AuditEntry:
-    """The committed entry an ``audit_log`` row holds."""
-    return AuditEntry(
-        seq=int(row.seq),
-        recorded_at=row.recorded_at,
-        actor_id=row.actor_id,
-        actor_role=row.actor_role,
-        event=row.event,
-        subject_kind=row.subject_kind,
-        subject_id=row.subject_id,
-        changes=row.changes,
-        reason=row.reason,
-        prev_hash=row.prev_hash,
-        entry_hash=row.entry_hash,
-        record_digest=row.record_digest,
-        key_id=row.key_id,
-        mac=row.mac,
-    )
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -640,208 +111,6 @@ class SqlUnitOfWork(UnitOfWork):
         self._session = self._recs = None
 
 
-_COLUMNS: Final = (
-    "incident_id",
-    "occurred_at",
-    "occurred_at_tz",
-    "kind",
-    "platform",
-    "actor_key",
-    "defendant_id",
-    "target_person_id",
-    "via_third_party",
-    "lat",
-    "lon",
-    "summary",
-    "evidence_refs",
-    "reported_at",
-    "reported_at_tz",
-    "classification",
-    "revision",
-)
-#: What the bulk paths insert: every column, and the batch that stored the row.
-_BATCH_COLUMNS: Final = (*_COLUMNS, "audit_batch")
-_LIGHT: Final = (
-    "incident_id",
-    "occurred_at",
-    "kind",
-    "platform",
-    "actor_key",
-    "defendant_id",
-    "target_person_id",
-    "via_third_party",
-    "lat",
-    "lon",
-    "reported_at",
-)
-
-
-#: Every enum member an incident row holds, by its stored code (a dict lookup is several
-#: times cheaper than ``member.value`` through the enum descriptor, on the bulk path).
-_CODES: Final[dict[Any, str]] = {
-    member: member.value
-    for enum_type in (IncidentKind, Platform, CrimeClassification)
-    for member in enum_type
-}
-_code = _CODES.get
-_quoted = json.encoder.encode_basestring_ascii
-
-
-def _refs_json(refs: tuple[str, ...]) -> str:
-    """``json.dumps(list(refs))``, the same text, without the general encoder's overhead."""
-    return "[" + ", ".join(map(_quoted, refs)) + "]" if refs else "[]"
-
-
-def _sqlite_incident(i: Incident, *batch: str) -> tuple[Any, ...]:
-    """An incident as the plain tuple SQLite stores (instants in UTC microseconds), with
-    its ``audit_batch`` last if one is given. Coordinates are floats, so that the tuple
-    reads back equal (its text is what a batch digest covers)."""
-    where, actor, reported = i.location, i.actor, i.reported_at
-    return (
-        i.incident_id,
-        to_epoch_us(i.occurred_at),
-        zone_name(i.occurred_at),
-        _code(i.kind),
-        _code(i.platform),
-        None if actor is None else actor.key,
-        i.defendant_id,
-        i.target_person_id,
-        i.via_third_party,
-        None if where is None else float(where.lat),
-        None if where is None else float(where.lon),
-        i.summary,
-        _refs_json(i.evidence_refs),
-        None if reported is None else to_epoch_us(reported),
-        None if reported is None else zone_name(reported),
-        _code(i.classification),
-        1,
-        *batch,
-    )
-
-
-def _postgres_incident(i: Incident, *batch: str) -> tuple[Any, ...]:
-    """An incident as the plain tuple PostgreSQL stores (aware datetimes for timestamptz),
-    with its ``audit_batch`` last if one is given."""
-    where, actor, reported = i.location, i.actor, i.reported_at
-    return (
-        i.incident_id,
-        i.occurred_at,
-        zone_name(i.occurred_at),
-        _code(i.kind),
-        _code(i.platform),
-        None if actor is None else actor.key,
-        i.defendant_id,
-        i.target_person_id,
-        i.via_third_party,
-        None if where is None else where.lat,
-        None if where is None else where.lon,
-        i.summary,
-        _refs_json(i.evidence_refs),
-        reported,
-        None if reported is None else zone_name(reported),
-        _code(i.classification),
-        1,
-        *batch,
-    )
-
-
-def _incident_from_row(r: Sequence[Any], *, sqlite: bool) -> Incident:
-    """The domain incident from a raw row of ``_COLUMNS`` (without the revision)."""
-    occurred, refs, reported = r[1], r[12], r[13]
-    if sqlite:
-        occurred, refs = from_epoch_us(occurred), read_json(refs)
-        reported = None if reported is None else from_epoch_us(reported)
-    return incident_from_values(
-        r[0],
-        in_zone(occurred, r[2]),
-        r[3],
-        r[4],
-        r[5],
-        r[6],
-        r[7],
-        r[8],
-        r[9],
-        r[10],
-        r[11],
-        refs,
-        None if reported is None else in_zone(reported, r[14]),
-        classification=r[15],
-    )
-
-
-def _stored_incident(r: Sequence[Any], *, sqlite: bool) -> Incident:
-    """:func:`_incident_from_row`, naming the incident if its values break a rule.
-
-    Raises:
-        StoredRecordError: the row's values are refused (a bad code, a bad time...).
-    """
-    try:
-        return _incident_from_row(r, sqlite=sqlite)
-    except READ_ERRORS as error:
-        raise refused("incident", r[0], error) from error
-
-
-def _batch_digest(
-    incidents: Sequence[Incident],
-    sqlite_rows: list[tuple[Any, ...]] | None,
-    batch: str,
-    keyring: AuditKeyring | None,
-) -> str:
-    """The digest of a bulk batch: its SQLite-form rows (the rows in hand on SQLite) in id
-    order, as :func:`batch_rows` reads them back on either backend."""
-    rows = (
-        sqlite_rows if sqlite_rows is not None else [_sqlite_incident(i, batch) for i in incidents]
-    )
-    return digest_bytes(batch_bytes(rows), keyring)
-
-
-def _copy_incidents(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL's COPY of incident rows, in the connection's current transaction."""
-    driver: Any = conn.connection.driver_connection
-    sql = f"COPY incidents ({', '.join(_BATCH_COLUMNS)}) FROM STDIN"
-    with driver.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _copy_rows(conn: Connection, table: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-    """PostgreSQL's COPY of rows given as column values, each passed through its column
-    type's bind processing (UTC instants, JSON), in the connection's current transaction."""
-    dialect = conn.dialect
-    columns = list(table.columns)
-    names = [c.name for c in columns]
-    binds = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    quote = dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
-    driver: Any = conn.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    value if bind is None else bind(value)
-                    for value, bind in zip([row[n] for n in names], binds, strict=True)
-                ]
-            )
-
-
-def _incident_sql(*, sqlite: bool) -> str:
-    mark = "?" if sqlite else "%s"
-    return (
-        f"INSERT INTO incidents ({', '.join(_BATCH_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(_BATCH_COLUMNS))})"
-    )
-
-
-#: ``ScannedIncident`` from a driver row of the light columns, built in C (``_make`` is Python).
-_scanned: Final[Callable[[Sequence[Any]], ScannedIncident]] = functools.partial(
-    tuple.__new__, ScannedIncident
-)
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
-
-
 class SqlStore(Store):
     """Aggregates in SQLite or PostgreSQL. Build one with :func:`spo_tracker.storage.connect`."""
 
@@ -858,12 +127,7 @@ class SqlStore(Store):
         self.data_keyring = data_keyring
         self.engine = engine
         self.url = url
-        sqlite = url.is_sqlite
-        mark = "?" if sqlite else "%s"
-        self._insert_sql = _incident_sql(sqlite=sqlite)
-        self._copy_sql = f"COPY incidents ({', '.join(_BATCH_COLUMNS)}) FROM STDIN"
-        self._to_row = _sqlite_incident if sqlite else _postgres_incident
-        self._mark = mark
+        self._mark = "?" if url.is_sqlite else "%s"
         self._relay_lock = threading.Lock()
 
     @property
@@ -877,17 +141,13 @@ class SqlStore(Store):
     def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
         """One transaction: the rows (SQLite: executemany; PostgreSQL: COPY) and the entry,
         which carries the digest of the rows and names them as their ``audit_batch``."""
-        batch, sqlite = entry.subject_id, self.url.is_sqlite
-        rows = [self._to_row(i, batch) for i in incidents]
-        digest = _batch_digest(incidents, rows if sqlite else None, batch, self.keyring)
+        sqlite = self.url.is_sqlite
+        rows, digest = _batch_rows(incidents, entry.subject_id, self.keyring, sqlite=sqlite)
         entry = attrs.evolve(entry, record_digest=digest)
         try:
             with self.engine.connect() as conn:
                 conn.begin()
-                if sqlite:
-                    conn.exec_driver_sql(self._insert_sql, rows)
-                else:
-                    self._copy(conn, rows)
+                _write_incidents(conn, rows, sqlite=sqlite)
                 append_audit(conn, [entry], self.keyring)
                 conn.commit()
         except IntegrityError as error:
@@ -908,13 +168,6 @@ class SqlStore(Store):
         if existing:
             return DuplicateRecordError("incident", existing[0])
         return ConstraintViolationError("incident", None, _first_line(error))
-
-    def _copy(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-        """PostgreSQL's COPY: several times the rows per second of an executemany."""
-        driver: Any = conn.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(self._copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
 
     def _existing_ids(self, ids: list[str]) -> list[str]:
         found: list[str] = []
@@ -1172,11 +425,3 @@ class SqlStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
-
-
-def _duplicate_key(error: Exception) -> str | None:
-    """The id a unique violation names in its detail (``Key (alert_id)=(AL-1) already
-    exists.``), or ``None``."""
-    detail = getattr(getattr(error, "diag", None), "message_detail", None) or ""
-    found = re.match(r"Key \([^)]*\)=\((.*)\) already exists", detail)
-    return None if found is None else found.group(1)

@@ -37,7 +37,7 @@ from spo_tracker.storage._audit import PendingEntry, chain
 from spo_tracker.storage._crypto import PersonKeys, data_keyring_from_environment
 from spo_tracker.storage._engine import make_engine, parse_url, run_downgrade
 from spo_tracker.storage._mapping import MAPPERS
-from spo_tracker.storage._sql import _entry_values
+from spo_tracker.storage._sql_audit import _entry_values
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, NOW, PostgresServer, data_keys_for_tests, fixed_clock
 
