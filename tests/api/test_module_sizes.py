@@ -22,7 +22,6 @@ OVER_THE_LIMIT = frozenset(
     {
         "cli.py",  # one builder and its handlers per command area
         "errors.py",  # the error hierarchy, one class per typed error
-        "casework/_commands.py",  # the casework commands, one unit of work each
         "casework/_detection.py",  # detection runs, incremental and full
         "casework/_review.py",  # the review of alerts
         "storage/_base.py",  # the repositories and the unit of work
