@@ -59,6 +59,7 @@ a private module of another package::
 
 from __future__ import annotations
 
+from spo_tracker.casework._alert_entries import AlertDetail, AlertEntry, EvidenceItem, Timeliness
 from spo_tracker.casework._appeals import AppealOutcome, decide_appeal, lodge_appeal
 from spo_tracker.casework._applications import (
     decide_interim,
@@ -91,6 +92,7 @@ from spo_tracker.casework._order_commands import (
     serve_order,
     vary_order,
 )
+from spo_tracker.casework._queue import alert_detail, attribution, decided_alert_ids, list_alerts
 from spo_tracker.casework._report import (
     DEFAULT_PERIOD,
     DEFAULT_TITLE,
@@ -106,17 +108,9 @@ from spo_tracker.casework._retention import (
     review_retention,
 )
 from spo_tracker.casework._review import (
-    AlertDetail,
-    AlertEntry,
-    EvidenceItem,
     ReviewOutcome,
-    Timeliness,
-    alert_detail,
     assign_alert,
     assign_case,
-    attribution,
-    decided_alert_ids,
-    list_alerts,
     reopen_reviews,
     review_alert,
     start_alert_review,

@@ -141,7 +141,7 @@ class Command:
     def on_order(
         self, action: str, order_id: str, fire: Fire[Order], tie: Tie[Order] = _untied
     ) -> CaseResult:
-        """Run ``action`` on one order, whose case must be the actor's to act on.
+        """Run ``action`` on one order (a role limited to its own cases: not another's).
 
         Returns:
             What ``tie`` returned, with the order as now stored.

@@ -23,7 +23,6 @@ OVER_THE_LIMIT = frozenset(
         "cli.py",  # one builder and its handlers per command area
         "errors.py",  # the error hierarchy, one class per typed error
         "casework/_detection.py",  # detection runs, incremental and full
-        "casework/_review.py",  # the review of alerts
         "storage/_base.py",  # the repositories and the unit of work
         "storage/_mapping.py",  # rows <-> domain records
         "storage/_sql.py",  # the SQL of incident scans and queries, per dialect
