@@ -25,7 +25,6 @@ from typing import Any
 
 from _common import report
 
-import spo_tracker.casework._commands as commands
 import spo_tracker.casework._detection as detection
 import spo_tracker.casework._intake as intake
 import spo_tracker.casework._report as reporting
@@ -34,7 +33,9 @@ from spo_tracker.demo import DEMO_ACTOR, DEMO_SUPERVISOR, NOW, run_demo
 from spo_tracker.domain.permissions import Scope
 from spo_tracker.storage import UnitOfWork, connect
 
-_PATCHED = (commands, detection, intake, reporting)
+#: The casework modules that check with ``authorised`` before opening their unit of work
+#: (the case commands authorise inside theirs: ``UnitOfWork.authorise`` below).
+_PATCHED = (detection, intake, reporting)
 
 
 def _allow(*_: Any, **__: Any) -> Scope:

@@ -59,23 +59,17 @@ a private module of another package::
 
 from __future__ import annotations
 
-from spo_tracker.casework._auditlog import PersonAuditLine, person_audit_log
-from spo_tracker.casework._casefile import CaseFileWritten, case_file, write_case_file
-from spo_tracker.casework._commands import (
-    AppealOutcome,
-    CaseResult,
-    decide_appeal,
+from spo_tracker.casework._alert_entries import AlertDetail, AlertEntry, EvidenceItem, Timeliness
+from spo_tracker.casework._appeals import AppealOutcome, decide_appeal, lodge_appeal
+from spo_tracker.casework._applications import (
     decide_interim,
-    discharge_order,
-    expire_order,
     grant_application,
-    lodge_appeal,
     refuse_application,
-    renew_order,
-    serve_order,
-    vary_order,
     withdraw_application,
 )
+from spo_tracker.casework._auditlog import PersonAuditLine, person_audit_log
+from spo_tracker.casework._casefile import CaseFileWritten, case_file, write_case_file
+from spo_tracker.casework._commands import CaseResult
 from spo_tracker.casework._detection import (
     AlertsStored,
     ComplianceSource,
@@ -91,6 +85,14 @@ from spo_tracker.casework._detection import (
     stored_alerts,
 )
 from spo_tracker.casework._intake import IntakeResult, OnDuplicate, ingest, ingest_compliance
+from spo_tracker.casework._order_commands import (
+    discharge_order,
+    expire_order,
+    renew_order,
+    serve_order,
+    vary_order,
+)
+from spo_tracker.casework._queue import alert_detail, attribution, decided_alert_ids, list_alerts
 from spo_tracker.casework._report import (
     DEFAULT_PERIOD,
     DEFAULT_TITLE,
@@ -106,17 +108,9 @@ from spo_tracker.casework._retention import (
     review_retention,
 )
 from spo_tracker.casework._review import (
-    AlertDetail,
-    AlertEntry,
-    EvidenceItem,
     ReviewOutcome,
-    Timeliness,
-    alert_detail,
     assign_alert,
     assign_case,
-    attribution,
-    decided_alert_ids,
-    list_alerts,
     reopen_reviews,
     review_alert,
     start_alert_review,

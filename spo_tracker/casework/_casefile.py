@@ -26,7 +26,7 @@ from typing import Final
 import attrs
 
 from spo_tracker.casework._permission import analyst_pseudonyms, identities_of, people_of
-from spo_tracker.casework._review import attribution
+from spo_tracker.casework._queue import attribution
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.people import Defendant

@@ -32,7 +32,7 @@ from spo_tracker.casework._permission import (
     identities_of,
     people_of,
 )
-from spo_tracker.casework._review import decided_in
+from spo_tracker.casework._queue import decided_in
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.pseudonyms import Pseudonymiser
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before

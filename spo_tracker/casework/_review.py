@@ -1,4 +1,4 @@
-"""Officers work through alerts: case ownership, the review of every stored alert, the queue.
+"""Officers work through alerts: case ownership and the review of every stored alert.
 
 The use cases behind ``spo-tracker alerts ...`` and ``spo-tracker case
 assign``. Every stored alert is reviewed through the breach-review lifecycle
@@ -16,6 +16,9 @@ alert) and a second reviewer racing the first gets a
 New evidence on a decided alert re-opens it: :func:`reopen_reviews` (called
 by every detection run for the alerts whose evidence grew) stores a new
 FLAGGED round naming the decided one; the decision stays on record.
+
+The records these return are in :mod:`~spo_tracker.casework._alert_entries`;
+the queue and an alert's detail in :mod:`~spo_tracker.casework._queue`.
 """
 
 from __future__ import annotations
@@ -25,11 +28,10 @@ import enum
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
-import attrs
 import pendulum
 
-from spo_tracker.domain.alerts import Alert, AlertKind, Severity, sort_alerts
-from spo_tracker.domain.incidents import Incident
+from spo_tracker.casework._alert_entries import AlertEntry, orders_of, owner_of
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.lifecycles.breach_review import (
     BreachReview,
     DismissalReason,
@@ -44,10 +46,9 @@ from spo_tracker.domain.lifecycles.breach_review import (
     start_review,
 )
 from spo_tracker.domain.ownership import CaseOwner
-from spo_tracker.domain.people import Defendant
 from spo_tracker.domain.permissions import Role
 from spo_tracker.domain.statemachine import Fired
-from spo_tracker.domain.statutory_time import ensure_aware, instant_before
+from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.errors import (
     ConcurrencyConflictError,
     ConstraintViolationError,
@@ -58,17 +59,9 @@ from spo_tracker.errors import (
 from spo_tracker.storage import Actor, Store, UnitOfWork
 
 __all__ = [
-    "AlertDetail",
-    "AlertEntry",
-    "EvidenceItem",
     "ReviewOutcome",
-    "Timeliness",
-    "alert_detail",
     "assign_alert",
     "assign_case",
-    "attribution",
-    "decided_alert_ids",
-    "list_alerts",
     "reopen_reviews",
     "review_alert",
     "start_alert_review",
@@ -87,103 +80,6 @@ class ReviewOutcome(enum.Enum):
 
 #: The outcomes that need a reason in words (``reason``), and those that need ``duplicate_of``.
 _NEEDS_REASON: Final = frozenset({ReviewOutcome.NO_FURTHER_ACTION, ReviewOutcome.NOT_A_BREACH})
-
-#: The ``status`` filter's words beside the review states.
-OPEN: Final = "open"
-DECIDED: Final = "decided"
-ANY: Final = "all"
-
-
-@attrs.frozen
-class Timeliness:
-    """The MoJ electronic-monitoring timeliness chain of one alert (London or UTC instants).
-
-    Attributes:
-        breach_time: when the suspected breach began (the alert's).
-        identified_at: when it became known (the alert's).
-        assigned_at: when it was last assigned to an officer.
-        first_action_at: when a person first acted on it (the review started, or the
-            decision if it was decided without a separate start).
-        decided_at: when it was decided.
-    """
-
-    breach_time: pendulum.DateTime | None
-    identified_at: pendulum.DateTime
-    assigned_at: pendulum.DateTime | None
-    first_action_at: pendulum.DateTime | None
-    decided_at: pendulum.DateTime | None
-
-
-@attrs.frozen
-class AlertEntry:
-    """One stored alert with its current review and the case owner of its order.
-
-    Attributes:
-        alert: the alert as stored.
-        review: its latest review round, or ``None`` while no person has acted on it.
-        owner: who manages its order's case, if recorded.
-    """
-
-    alert: Alert
-    review: BreachReview | None = None
-    owner: CaseOwner | None = None
-
-    @property
-    def status(self) -> ReviewState:
-        """The review's state; FLAGGED (new) while there is no stored review."""
-        return ReviewState.FLAGGED if self.review is None else self.review.state
-
-    @property
-    def decided(self) -> bool:
-        """Whether the current round has its outcome."""
-        return self.review is not None and self.review.decided
-
-    @property
-    def revision(self) -> int:
-        """The revision a reviewer acts on (``expected_revision``): 0 while new."""
-        return 0 if self.review is None else self.review.revision
-
-    @property
-    def timeliness(self) -> Timeliness:
-        """Breach time, identified, assigned, first action and decision."""
-        r = self.review
-        first = None if r is None else (r.review_started_at or r.decided_at)
-        return Timeliness(
-            self.alert.breach_time,
-            self.alert.identified_at,
-            None if r is None else r.assigned_at,
-            first,
-            None if r is None else r.decided_at,
-        )
-
-
-@attrs.frozen
-class EvidenceItem:
-    """One incident an alert rests on, and how it was attributed to the defendant.
-
-    Attributes:
-        incident: the incident as stored.
-        attribution: plain English, e.g. ``identity handle:x:someone linked to D-1 on
-            2026-03-17 (London), source officer``.
-    """
-
-    incident: Incident
-    attribution: str
-
-
-@attrs.frozen
-class AlertDetail:
-    """An alert with every review round and its evidence (``spo-tracker alerts show``).
-
-    Attributes:
-        entry: the alert, its current review and case owner.
-        rounds: every review round, first first (empty while new).
-        evidence: the evidence incidents in the order they happened, with attribution.
-    """
-
-    entry: AlertEntry
-    rounds: tuple[BreachReview, ...]
-    evidence: tuple[EvidenceItem, ...]
 
 
 def _who(actor: Actor) -> str:
@@ -284,7 +180,7 @@ def _act(
     with store.unit_of_work(actor, at=when) as uow:
         uow.authorise(action)
         alert = uow.alerts.get(alert_id)
-        uow.authorise(action, orders=_orders(alert))
+        uow.authorise(action, orders=orders_of(alert))
         rounds = uow.breach_reviews.for_alert(alert_id)
         current = rounds[-1] if rounds else None
         seen = 0 if current is None else current.revision
@@ -305,7 +201,7 @@ def _act(
                 result.subject, expected_revision=base, transition=result.record, reason=reason
             )
             base = result.subject.revision
-        owner = _owner(uow, alert)
+        owner = owner_of(uow, alert)
         uow.commit()
     return AlertEntry(alert, review, owner)
 
@@ -316,17 +212,6 @@ def _add_first(uow: UnitOfWork, flagged: BreachReview, reason: str) -> None:
         uow.breach_reviews.add(flagged, reason=reason)
     except ConstraintViolationError:  # a duplicate key: another reviewer acted first
         raise ConcurrencyConflictError("breach_review", flagged.review_id, 0, None) from None
-
-
-def _orders(alert: Alert) -> tuple[str, ...]:
-    """The order whose case an alert belongs to (none: any officer may act on it)."""
-    return () if alert.order_id is None else (alert.order_id,)
-
-
-def _owner(uow: UnitOfWork, alert: Alert) -> CaseOwner | None:
-    if alert.order_id is None:
-        return None
-    return uow.case_owners.get_many([alert.order_id]).get(alert.order_id)
 
 
 def assign_alert(
@@ -545,189 +430,3 @@ def reopen_reviews(
             uow.breach_reviews.add(fresh, reason=reason or "new evidence on a decided alert")
             opened.append(fresh.review_id)
     return tuple(opened)
-
-
-# -- the queue ---------------------------------------------------------------------------
-
-
-def _status_filter(value: str) -> Callable[[AlertEntry], bool]:
-    word = value.strip().casefold().replace("-", "_")
-    if word == OPEN:
-        return lambda e: not e.decided
-    if word == DECIDED:
-        return lambda e: e.decided
-    if word == ANY:
-        return lambda e: True
-    if word == "new":
-        word = ReviewState.FLAGGED.value
-    try:
-        state = ReviewState(word)
-    except ValueError:
-        known = [OPEN, DECIDED, ANY, "new", *(s.value for s in ReviewState)]
-        raise UnknownCodeError("status", value, known) from None
-    return lambda e: e.status is state
-
-
-def _codes(field: str, values: str | Iterable[str] | None, enum_type: type[enum.Enum]) -> set[str]:
-    if values is None:
-        return set()
-    items = [values] if isinstance(values, str) else list(values)
-    known = [m.value for m in enum_type]
-    for item in items:
-        if item not in known:
-            raise UnknownCodeError(field, item, known)
-    return set(items)
-
-
-def _within(alert: Alert, since: pendulum.DateTime | None, until: pendulum.DateTime | None) -> bool:
-    """Identified at or after ``since`` and before ``until`` (instants, not wall clocks)."""
-    if since is not None and instant_before(alert.identified_at, since):
-        return False
-    return until is None or instant_before(alert.identified_at, until)
-
-
-def _entries(uow: UnitOfWork) -> list[AlertEntry]:
-    """Every stored alert with its latest review round and case owner."""
-    alerts = uow.alerts.get_many(uow.alerts.ids())
-    latest = _latest(uow.breach_reviews.get_many(uow.breach_reviews.ids()).values())
-    owners = uow.case_owners.get_many(uow.case_owners.ids())
-    return [
-        AlertEntry(a, latest.get(k), None if a.order_id is None else owners.get(a.order_id))
-        for k, a in alerts.items()
-    ]
-
-
-def decided_alert_ids(store: Store, *, actor: Actor, at: _dt.datetime) -> frozenset[str]:
-    """The ids of the alerts whose current review round is decided (reports leave them out
-    by default)."""
-    with store.unit_of_work(actor, at=ensure_aware(at, field="at")) as uow:
-        uow.authorise("decided_alert_ids")
-        return decided_in(uow)
-
-
-def decided_in(uow: UnitOfWork) -> frozenset[str]:
-    """:func:`decided_alert_ids` in ``uow``, unchecked (a report's own action was)."""
-    latest = _latest(uow.breach_reviews.get_many(uow.breach_reviews.ids()).values())
-    return frozenset(k for k, r in latest.items() if r.decided)
-
-
-def _latest(reviews: Iterable[BreachReview]) -> dict[str, BreachReview]:
-    """Each alert's latest review round, by alert id."""
-    latest: dict[str, BreachReview] = {}
-    for review in reviews:
-        held = latest.get(review.alert_id)
-        if held is None or held.round < review.round:
-            latest[review.alert_id] = review
-    return latest
-
-
-def list_alerts(
-    store: Store,
-    *,
-    actor: Actor,
-    at: _dt.datetime,
-    status: str = OPEN,
-    officer: str | None = None,
-    unit: str | None = None,
-    force: str | None = None,
-    defendant: str | None = None,
-    severity: str | Iterable[str] | None = None,
-    kind: str | Iterable[str] | None = None,
-    since: _dt.datetime | None = None,
-    until: _dt.datetime | None = None,
-) -> tuple[AlertEntry, ...]:
-    """The stored alerts an officer's queue shows: most severe first, then earliest.
-
-    Only alerts identified by ``at`` are listed. Filters combine (all must hold);
-    officer, unit and force are those of the alert's order's case owner.
-
-    Args:
-        store: the store to read.
-        actor: who is reading, for the unit of work.
-        at: list as of this instant.
-        status: ``open`` (not decided; the default), ``decided``, ``all``, ``new``, or
-            a review state (``assigned``, ``under_review``, ``dismissed``...).
-        officer, unit, force: the case owner's.
-        defendant: the defendant's id.
-        severity, kind: one code or several (any of them).
-        since, until: identified at or after ``since`` and before ``until``.
-
-    Returns:
-        The matching alerts with their reviews and case owners.
-
-    Raises:
-        UnknownCodeError: an unknown status, severity or kind, naming it.
-        NaiveDatetimeError: ``at``, ``since`` or ``until`` has no time zone.
-    """
-    when = ensure_aware(at, field="at")
-    start = None if since is None else ensure_aware(since, field="since")
-    end = None if until is None else ensure_aware(until, field="until")
-    keep_status = _status_filter(status)
-    severities = _codes("severity", severity, Severity)
-    kinds = _codes("kind", kind, AlertKind)
-    with store.unit_of_work(actor, at=when) as uow:
-        uow.authorise("list_alerts")
-        entries = _entries(uow)
-
-    def keep(e: AlertEntry) -> bool:
-        a, o = e.alert, e.owner
-        return (
-            not instant_before(when, a.identified_at)
-            and keep_status(e)
-            and _within(a, start, end)
-            and (defendant is None or a.defendant_id == defendant)
-            and (not severities or a.severity.value in severities)
-            and (not kinds or a.kind.value in kinds)
-            and (officer is None or (o is not None and o.officer == officer))
-            and (unit is None or (o is not None and o.unit == unit))
-            and (force is None or (o is not None and o.force == force))
-        )
-
-    kept = {e.alert.alert_id: e for e in entries if keep(e)}
-    return tuple(kept[a.alert_id] for a in sort_alerts(e.alert for e in kept.values()))
-
-
-def alert_detail(store: Store, alert_id: str, *, actor: Actor, at: _dt.datetime) -> AlertDetail:
-    """One alert with every review round and its evidence, each incident's attribution said.
-
-    Raises:
-        NotFoundError: no alert is stored under ``alert_id``.
-        NaiveDatetimeError: ``at`` has no time zone.
-    """
-    when = ensure_aware(at, field="at")
-    with store.unit_of_work(actor, at=when) as uow:
-        uow.authorise("alert_detail")
-        alert = uow.alerts.get(alert_id)
-        uow.authorise("alert_detail", orders=_orders(alert))
-        rounds = tuple(uow.breach_reviews.for_alert(alert_id))
-        owner = _owner(uow, alert)
-        found = uow.find_incidents(list(alert.evidence_ids)) if alert.evidence_ids else {}
-        defendant = uow.defendants.get_many([alert.defendant_id]).get(alert.defendant_id)
-        # The detail shows these people by id: one consultation entry (DPA 2018 s.62(1)(c)).
-        targets = {i.target_person_id for i in found.values() if i.target_person_id}
-        uow.consulted(
-            defendants=[alert.defendant_id],
-            protected_persons=[*alert.protected_person_ids, *targets],
-        )
-    evidence = tuple(
-        EvidenceItem(found[k], attribution(found[k], defendant)) for k in alert.evidence_ids
-        if k in found
-    )  # fmt: skip
-    entry = AlertEntry(alert, rounds[-1] if rounds else None, owner)
-    return AlertDetail(entry, rounds, evidence)
-
-
-def attribution(incident: Incident, defendant: Defendant | None) -> str:
-    """How ``incident`` was attributed to ``defendant``, in plain English (London dates)."""
-    if incident.defendant_id is not None:
-        return f"attributed directly to {incident.defendant_id} on the incident record"
-    if incident.actor is None:
-        return "not attributed (no acting identity)"
-    key = incident.actor.key
-    links = [] if defendant is None else defendant.identities
-    link = next((li for li in links if li.identity.key == key), None)
-    if defendant is None or link is None:
-        return f"identity {key} (not linked to the defendant)"
-    day = link.linked_at.in_timezone("Europe/London").format("ddd D MMM YYYY")
-    who = defendant.defendant_id
-    return f"identity {key} linked to {who} on {day} (London), source {link.source}"
