@@ -28,6 +28,7 @@ from _common import report
 import spo_tracker.casework._detection as detection
 import spo_tracker.casework._intake as intake
 import spo_tracker.casework._report as reporting
+import spo_tracker.casework._storing as storing
 from spo_tracker.casework import report_from_store, run_detection
 from spo_tracker.demo import DEMO_ACTOR, DEMO_SUPERVISOR, NOW, run_demo
 from spo_tracker.domain.permissions import Scope
@@ -35,7 +36,7 @@ from spo_tracker.storage import UnitOfWork, connect
 
 #: The casework modules that check with ``authorised`` before opening their unit of work
 #: (the case commands authorise inside theirs: ``UnitOfWork.authorise`` below).
-_PATCHED = (detection, intake, reporting)
+_PATCHED = (detection, intake, reporting, storing)
 
 
 def _allow(*_: Any, **__: Any) -> Scope:

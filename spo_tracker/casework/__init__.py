@@ -71,7 +71,6 @@ from spo_tracker.casework._auditlog import PersonAuditLine, person_audit_log
 from spo_tracker.casework._casefile import CaseFileWritten, case_file, write_case_file
 from spo_tracker.casework._commands import CaseResult
 from spo_tracker.casework._detection import (
-    AlertsStored,
     ComplianceSource,
     DetectionRun,
     Progress,
@@ -79,10 +78,7 @@ from spo_tracker.casework._detection import (
     dated_alerts,
     detect_stored,
     load_records,
-    merge_alerts,
     run_detection,
-    store_alerts,
-    stored_alerts,
 )
 from spo_tracker.casework._intake import IntakeResult, OnDuplicate, ingest, ingest_compliance
 from spo_tracker.casework._order_commands import (
@@ -122,6 +118,7 @@ from spo_tracker.casework._sar import (
     subject_access,
     write_subject_access,
 )
+from spo_tracker.casework._storing import AlertsStored, merge_alerts, store_alerts, stored_alerts
 from spo_tracker.casework._titles import alert_titles
 
 __all__ = [

@@ -20,12 +20,7 @@ from typing import Final
 import attrs
 import pendulum
 
-from spo_tracker.casework._detection import (
-    StoredRecords,
-    _load,
-    detect_stored,
-    kept_alerts,
-)
+from spo_tracker.casework._detection import StoredRecords, _load, detect_stored
 from spo_tracker.casework._permission import (
     analyst_pseudonyms,
     authorised,
@@ -33,6 +28,7 @@ from spo_tracker.casework._permission import (
     people_of,
 )
 from spo_tracker.casework._queue import decided_in
+from spo_tracker.casework._storing import kept_alerts
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.pseudonyms import Pseudonymiser
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before

@@ -29,7 +29,7 @@ from spo_tracker.casework import (
     run_detection,
     store_alerts,
 )
-from spo_tracker.casework import _detection as detection
+from spo_tracker.casework import _storing as storing
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.errors import StoreRetriesExhaustedError
@@ -125,7 +125,7 @@ def test_a_change_committed_while_a_run_merges_is_not_overwritten(
         earlier = attrs.evolve(dated, identified_at=first.subtract(days=1))
         writer = threading.Thread(target=store_alerts, args=(other, [earlier]), kwargs=_BY)
         inside_window = sql_demo_url.startswith("postgresql")
-        real = detection.merge_alerts
+        real = storing.merge_alerts
 
         def merge(stored: Alert, found: Alert, **kwargs: Any) -> Alert:
             if not writer.is_alive() and writer.ident is None:
@@ -134,7 +134,7 @@ def test_a_change_committed_while_a_run_merges_is_not_overwritten(
                     writer.join()
             return real(stored, found, **kwargs)
 
-        monkeypatch.setattr(detection, "merge_alerts", merge)
+        monkeypatch.setattr(storing, "merge_alerts", merge)
         again = attrs.evolve(dated, identified_at=first.add(days=2), explanation="reworded")
         store_alerts(store, [again], **_BY)
         writer.join()
@@ -234,7 +234,7 @@ def test_without_retries_the_same_writers_meet_conflicts_on_postgresql(
     PostgreSQL meet a duplicate key or a stale revision, and some of them fail."""
     with connect(postgres_url, clock=fixed_clock) as store:
         store_scenario(store, scenario)
-    monkeypatch.setattr(detection, "_ATTEMPTS", 1)
+    monkeypatch.setattr(storing, "_ATTEMPTS", 1)
     _, errors = _store_different_evidence_at_once(postgres_url, monkeypatch)
     assert errors
     assert all(isinstance(e, StoreRetriesExhaustedError) for e in errors)

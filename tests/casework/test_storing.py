@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 import pytest
 
-from spo_tracker.casework import _detection as detection
+from spo_tracker.casework import _storing as storing
 from spo_tracker.casework import (
     detect_stored,
     load_records,
@@ -52,7 +52,7 @@ def _runs(store: Store) -> list[str]:
 def no_pause(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The retry's pauses, recorded instead of slept."""
     pauses: list[int] = []
-    monkeypatch.setattr(detection, "_pause", pauses.append)
+    monkeypatch.setattr(storing, "_pause", pauses.append)
     return pauses
 
 
@@ -209,8 +209,8 @@ def test_pauses_are_jittered_and_grow(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(random, "uniform", uniform)
     monkeypatch.setattr(time, "sleep", slept.append)
     for attempt in (1, 2, 3):
-        detection._pause(attempt)
-    assert bounds == [detection._PAUSE, 2 * detection._PAUSE, 4 * detection._PAUSE]
+        storing._pause(attempt)
+    assert bounds == [storing._PAUSE, 2 * storing._PAUSE, 4 * storing._PAUSE]
     assert slept == [0, 0, 0]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spo_tracker.casework import _detection as detection
+from spo_tracker.casework import _storing as storing
 from spo_tracker.cli import main
 from spo_tracker.demo import DEMO_ACTOR, NOW, build_scenario
 from spo_tracker.errors import DatabaseBusyError
@@ -86,7 +86,7 @@ def test_a_database_busy_through_every_retry_exits_75_saying_run_it_again(
         raise DatabaseBusyError("database is locked")
 
     monkeypatch.setattr(UnitOfWork, "add_alerts", busy)
-    monkeypatch.setattr(detection, "_pause", lambda attempt: None)
+    monkeypatch.setattr(storing, "_pause", lambda attempt: None)
     code = main(["detect", "--at", AT, "--database", database])
     err = capsys.readouterr().err
     assert code == 75
