@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -138,7 +139,8 @@ def test_every_refusal_is_explained_on_a_field_of_the_record(data: st.DataObject
         parent = record
         for part in path[:-1]:
             parent = parent[part]
-        parent[path[-1]] = data.draw(_VALUES)
+        # A copy: st.just gives the same list each time, which could be put inside itself.
+        parent[path[-1]] = copy.deepcopy(data.draw(_VALUES))
     problems = checker().problems(kind, record)
     assert bool(problems) == (not _VALIDATORS[kind].is_valid(record))
     assert ("", "refused by the JSON Schema") not in problems  # the unexplained fallback
