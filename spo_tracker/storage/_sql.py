@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel
 
+from spo_tracker._gc import collector_paused
 from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import CrimeClassification, Incident, IncidentKind
 from spo_tracker.errors import (
@@ -340,7 +341,7 @@ class SqlRecords:
         table = _table(mapper.root)
         column, found = table.c[mapper.key_column], {}
         unique = list(dict.fromkeys(keys))
-        with translating(self._url, kind=mapper.kind):
+        with translating(self._url, kind=mapper.kind), collector_paused():
             for start in range(0, len(unique), 500):
                 part = unique[start : start + 500]
                 if mapper.restricted:
