@@ -17,7 +17,10 @@ best of ``--repeat`` runs, CPU and wall seconds:
   share is seen without the database;
 * the orders alone (``uow.orders.get_many`` of every id);
 * ``load_records`` (orders, defendants, protected persons, duties), and its
-  time over the bare SELECT.
+  time over the bare SELECT;
+* for information, ``load_records`` with the cyclic garbage collector paused
+  around the whole call (the store pauses it only while it builds the records,
+  ``SqlRecords.load_many``; the collector then catches up on them afterwards).
 
 Figures are printed, never asserted. The machine is shared: the load average
 is printed before and after (CPU seconds suffer less from it than wall seconds).
@@ -40,6 +43,7 @@ from typing import Any
 from _common import report
 from bench_casework import ACTOR, AT, build
 
+from spo_tracker._gc import collector_paused
 from spo_tracker.casework import load_records
 from spo_tracker.storage import connect
 from spo_tracker.storage._codec import load_term
@@ -142,6 +146,12 @@ def measure(path: Path, repeat: int) -> None:
             best(lambda: load_records(store, actor=ACTOR, at=AT), repeat),
             bare[1],
         )
+
+        def paused() -> None:
+            with collector_paused():
+                load_records(store, actor=ACTOR, at=AT)
+
+        show("load_records, the collector paused around the whole call", best(paused, repeat))
     finally:
         store.close()
 

@@ -1,7 +1,7 @@
 """The storage codec against a reference: the converter as it was before it resolved each
 type hint once into a ready-made function, kept here (dispatching on the type hint for
 every value, the plainest reading of the rules) so that the fast one is checked against
-it, record by record, for every stored record type."""
+it, record by record, for every record type of an interchange dataset."""
 
 from __future__ import annotations
 
