@@ -183,7 +183,16 @@ def fold_with_origins(text: str, *, casefold: bool = True) -> tuple[str, list[in
 def fold(text: str, *, casefold: bool = True) -> str:
     """``text`` folded (see the module's description); ``casefold`` as in
     :func:`fold_with_origins`."""
+    if text.isascii() and text.isprintable():
+        # Most order text is plain ASCII, where folding only joins runs of spaces and
+        # folds case (the same as lower-casing there): the same result, far sooner.
+        if "  " in text:
+            text = _SPACE_RUN.sub(" ", text)
+        return text.lower() if casefold else text
     return fold_with_origins(text, casefold=casefold)[0]
+
+
+_SPACE_RUN: Final = re.compile(" {2,}")
 
 
 def compact(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, SQLModel
 
+from spo_tracker._gc import collector_paused
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.errors import (
     ConcurrencyConflictError,
@@ -292,7 +293,7 @@ class SqlRecords:
         table = _table(mapper.root)
         column, found = table.c[mapper.key_column], {}
         unique = list(dict.fromkeys(keys))
-        with translating(self._url, kind=mapper.kind):
+        with translating(self._url, kind=mapper.kind), collector_paused():
             for start in range(0, len(unique), 500):
                 part = unique[start : start + 500]
                 if mapper.restricted:

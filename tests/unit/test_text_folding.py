@@ -197,6 +197,24 @@ def test_folding_maps_every_character_back_to_the_original(text: str) -> None:
     assert fold(folded) == folded
 
 
+#: Mostly plain ASCII (the common case :func:`fold` reads quickly), with runs of spaces,
+#: tabs, control characters and now and then a character that is not ASCII.
+_MOSTLY_ASCII: Final = st.lists(
+    st.one_of(
+        st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+        st.sampled_from(["  ", "   ", "\t", "\n", "\x00", "\x7f", "\u00a0", "\u200b", "А"]),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(st.one_of(_MOSTLY_ASCII, _ANY_TEXT), st.booleans())
+def test_fold_gives_the_text_fold_with_origins_gives(text: str, casefold: bool) -> None:
+    """Folding text alone (with its quick path for plain ASCII) gives the very text folded
+    with origins, case folded or not."""
+    assert fold(text, casefold=casefold) == fold_with_origins(text, casefold=casefold)[0]
+
+
 @given(st.text("0123456789 .,-:/hmsapt", max_size=30))
 def test_text_without_a_decimal_pair_label_or_degree_has_no_coordinates(text: str) -> None:
     """Times, dates, distances and counts are not read as positions."""
