@@ -10,13 +10,14 @@ and the collector runs again, and catches up, as soon as the block ends. Only th
 library's own code runs inside the pause (never a caller's iterator, which might
 make cycles).
 
-Loading a force's records in bulk is the same case (``SqlRecords.load_many``: 12,000
-orders with 130,000 terms, 10,000 defendants, their persons): the collector took
-about 45% of ``load_records`` (docs/performance.md, "Loading the records").
+Loading a force's records in bulk is the same case (``SqlRecords.load_many`` and the
+casework's ``load_records`` around it: 12,000 orders with 130,000 terms, 10,000
+defendants, their persons): the collector took about 45% of ``load_records``
+(docs/performance.md, "Loading the records").
 
-Shared by :mod:`spo_tracker.detection`, :mod:`spo_tracker.reports` and
-:mod:`spo_tracker.storage`, which may not import each other's private modules; not
-part of the public API.
+Shared by :mod:`spo_tracker.detection`, :mod:`spo_tracker.reports`,
+:mod:`spo_tracker.storage` and :mod:`spo_tracker.casework`, which may not import each
+other's private modules; not part of the public API.
 """
 
 from __future__ import annotations

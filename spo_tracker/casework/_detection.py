@@ -31,6 +31,7 @@ from typing import TypeVar
 import attrs
 import pendulum
 
+from spo_tracker._gc import collector_paused
 from spo_tracker.casework._incremental import (
     RUN_EVENT,
     Watermark,
@@ -144,7 +145,8 @@ def _load(
     again (each read is still audited). ``logged=False``: the caller writes the one
     consultation or disclosure entry of its call itself (a report names the people it
     shows)."""
-    with store.unit_of_work(actor, at=at) as uow:
+    # Many small acyclic records: the collector would walk them all for no garbage.
+    with collector_paused(), store.unit_of_work(actor, at=at) as uow:
         if not logged:
             uow.defer_consultations()
         # Bulk reads (one query per 500 ids and child table), not one query per record.
