@@ -42,6 +42,7 @@ never asserted. The machine is shared: note the load average (printed first).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -72,6 +73,9 @@ from spo_tracker.storage import (
 )
 
 ACTOR = Actor("bench", "ingest", purpose="benchmark")
+#: In the names of kept stores: a store built by an earlier ``build`` (one with no
+#: compliance records) is not reused.
+STORE_VERSION = "c1"
 #: After every synthetic incident (they fall in 2024-2025): the whole history is read.
 AT = pendulum.datetime(2026, 6, 1, tz="UTC")
 LIGHT = (
@@ -81,7 +85,8 @@ LIGHT = (
 
 
 def build(url: str, count: int, seed: int) -> None:
-    """Fill an empty store at ``url``: the force's records, then ``count`` incidents."""
+    """Fill an empty store at ``url``: the force's records, ``count`` incidents, and the
+    force's compliance records (sign-ons, requirements met) made by ``AT``."""
     upgrade(url)
     force = synthetic_force(seed)
     store = connect(url, clock=lambda: AT)
@@ -93,6 +98,11 @@ def build(url: str, count: int, seed: int) -> None:
                     repo.add_many(kind[start : start + 5_000], reason="bench")
             uow.commit()
         ingest_incidents(store, force.incidents(count), actor=ACTOR, batch_size=20_000, at=AT)
+        records = force.compliance(until=AT)
+        while batch := list(itertools.islice(records, 50_000)):
+            with store.unit_of_work(ACTOR, at=AT) as uow:
+                uow.compliance.add_many(batch, reason="bench")
+                uow.commit()
     finally:
         store.close()
 
@@ -229,7 +239,7 @@ def show(name: str, bare: tuple[float, int], found: dict[str, Any]) -> None:
 
 
 def sqlite_figures(cache: Path, count: int, seed: int, flags: list[str]) -> None:
-    kept = cache / f"force-{seed}-{count}.sqlite"
+    kept = cache / f"force-{STORE_VERSION}-{seed}-{count}.sqlite"
     if not kept.exists():
         print(f"building {kept} (once; later runs reuse it)", flush=True)
         partial = kept.with_suffix(".partial")
@@ -249,7 +259,8 @@ def sqlite_figures(cache: Path, count: int, seed: int, flags: list[str]) -> None
 def postgres_figures(url: str, count: int, seed: int, flags: list[str]) -> None:
     base = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    kept, copy = f"spo_bench_casework_{seed}_{count}", f"spo_bench_casework_run_{os.getpid()}"
+    kept = f"spo_bench_casework_{STORE_VERSION}_{seed}_{count}"
+    copy = f"spo_bench_casework_run_{os.getpid()}"
     with admin.connect() as conn:
         have = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (kept,))
         if have.first() is None:

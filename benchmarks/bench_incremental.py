@@ -36,7 +36,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from _common import report
-from bench_casework import AT, bare_select_postgres, bare_select_sqlite, build
+from bench_casework import AT, STORE_VERSION, bare_select_postgres, bare_select_sqlite, build
 
 from spo_tracker.casework import load_records
 from spo_tracker.casework._incremental import (
@@ -124,7 +124,7 @@ def show(name: str, new: int, bare: tuple[float, int], found: dict[str, float]) 
 
 
 def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None:
-    kept = cache / f"force-{seed}-{stored}.sqlite"
+    kept = cache / f"force-{STORE_VERSION}-{seed}-{stored}.sqlite"
     if not kept.exists():
         print(f"building {kept} (once; later runs reuse it)", flush=True)
         partial = kept.with_suffix(".partial")
@@ -148,7 +148,7 @@ def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None
 def postgres_figures(url: str, stored: int, news: list[int], seed: int) -> None:
     base = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    kept = f"spo_bench_incremental_{seed}_{stored}"
+    kept = f"spo_bench_incremental_{STORE_VERSION}_{seed}_{stored}"
     with admin.connect() as conn:
         have = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (kept,))
         if have.first() is None:
