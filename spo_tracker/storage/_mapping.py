@@ -216,8 +216,9 @@ class Mapper(Generic[T]):
         # Raised outside the except block: a protected person's error keeps no context.
         raise refused(self.kind, getattr(rows.root, self.key_column), failure)
 
-    def root_values(self, obj: T, revision: int) -> dict[str, Any]:
-        """The root row of a single-row record as column values (the bulk insert path)."""
+    def root_values(self, obj: T, revision: int, *, body: Any = None) -> dict[str, Any]:
+        """The root row of a single-row record as column values (the bulk insert path);
+        ``body``: the record's dump (:func:`_codec.dump`) if the caller made it already."""
         root = self.from_domain(obj, revision).root
         return {c.name: getattr(root, c.name) for c in self.root.__table__.columns}  # type: ignore[attr-defined]
 
@@ -836,6 +837,15 @@ class AlertMapper(SubjectMapper):
 
     revisioned = False
 
+    def root_values(self, obj: Any, revision: int, *, body: Any = None) -> dict[str, Any]:
+        """The alert's row as column values, built directly (a detection run stores tens
+        of thousands: no row object is made, and a dump already made is not made again)."""
+        values = {name: read(obj) for name, read in self._columns.items()}
+        values[self.key_column] = self.key(obj)
+        values["body"] = _codec.dump(obj, self.domain) if body is None else body
+        values["revision"] = revision
+        return values
+
 
 class CaseOwnerMapper(SubjectMapper):
     """Who manages an order's case: the order must be stored first."""
@@ -868,7 +878,9 @@ class ComplianceMapper(Mapper[ComplianceRecord]):
             )
         )
 
-    def root_values(self, obj: ComplianceRecord, revision: int) -> dict[str, Any]:
+    def root_values(
+        self, obj: ComplianceRecord, revision: int, *, body: Any = None
+    ) -> dict[str, Any]:
         # Built directly: a SQLModel row per record costs ~100 us, too much for daily sign-ons.
         return {
             "record_id": obj.record_id,
