@@ -465,11 +465,12 @@ def merge_alerts(stored: Alert, found: Alert) -> Alert:
     if stored.alert_id != found.alert_id:
         raise InvalidValueError("alert_id", found.alert_id, f"is not {stored.alert_id!r}")
     merged = found
-    if not found.evidence_ids and not stored.evidence_ids:
-        first = found.identified_at
-        if instant_before(stored.identified_at, first):
-            first = stored.identified_at
-        merged = attrs.evolve(found, identified_at=first)
+    if (
+        not found.evidence_ids
+        and not stored.evidence_ids
+        and instant_before(stored.identified_at, found.identified_at)
+    ):
+        merged = attrs.evolve(found, identified_at=stored.identified_at)
     return stored if merged == stored else merged
 
 

@@ -167,20 +167,26 @@ def dump(value: Any, tp: Any) -> Any:
         return dump_shape(value)
     if _is_union(tp):
         return _dump_union(value, tp)
-    origin = typing.get_origin(tp)
+    origin = _origin(tp)
     if origin in (tuple, list):
         return _dump_sequence(value, tp)
     if origin in (frozenset, set):
-        (item,) = typing.get_args(tp)
+        (item,) = _args(tp)
         return sorted((dump(v, item) for v in value), key=canonical_json)
     if origin in (dict, Mapping):
-        _, value_tp = typing.get_args(tp)
+        _, value_tp = _args(tp)
         return {_key_text(k): dump(v, value_tp) for k, v in value.items()}
     return _dump_plain(value, tp)
 
 
+@functools.cache
+def _members(tp: Any) -> tuple[Any, ...]:
+    """The members of a union type other than ``None``."""
+    return tuple(m for m in typing.get_args(tp) if m is not type(None))
+
+
 def _dump_union(value: Any, tp: Any) -> Any:
-    members = [m for m in typing.get_args(tp) if m is not type(None)]
+    members = _members(tp)
     if len(members) == 1:
         return dump(value, members[0])
     for member in members:
@@ -190,8 +196,8 @@ def _dump_union(value: Any, tp: Any) -> Any:
 
 
 def _dump_sequence(value: Any, tp: Any) -> list[Any]:
-    args = typing.get_args(tp)
-    if (len(args) == 2 and args[1] is Ellipsis) or typing.get_origin(tp) is list:
+    args = _args(tp)
+    if (len(args) == 2 and args[1] is Ellipsis) or _origin(tp) is list:
         return [dump(v, args[0]) for v in value]
     return [dump(v, item) for v, item in zip(value, args, strict=True)]
 
@@ -238,7 +244,7 @@ def load(data: Any, tp: Any) -> Any:
 
 
 def _load_union(data: Any, tp: Any) -> Any:
-    members = [m for m in _args(tp) if m is not type(None)]
+    members = _members(tp)
     if len(members) == 1:
         return load(data, members[0])
     for member in members:
