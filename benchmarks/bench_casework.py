@@ -290,6 +290,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/spo_bench_casework"))
     parser.add_argument("--postgres", metavar="URL", help="also measure on this server")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--again", action="store_true", help="time a second run too")
     parser.add_argument(
         "--scan-only", action="store_true", help="no full run: load the records and scan"
@@ -303,7 +304,8 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f}; {count:,} incidents, force seed {args.seed}")
     args.cache.mkdir(parents=True, exist_ok=True)
     flags = [*(["--again"] if args.again else []), *(["--scan-only"] if args.scan_only else [])]
-    sqlite_figures(args.cache, count, args.seed, flags)
+    if not args.no_sqlite:
+        sqlite_figures(args.cache, count, args.seed, flags)
     if args.postgres:
         postgres_figures(args.postgres, count, args.seed, flags)
 
