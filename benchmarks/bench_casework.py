@@ -2,8 +2,10 @@
 
 In one run, over a store holding the synthetic force
 (:func:`spo_tracker.detection.synthetic.synthetic_force`: 10,000 defendants,
-12,000 orders, their protected persons) and ``--incidents`` of its incidents
-(default 1,000,000), prints:
+12,000 orders, their protected persons), ``--incidents`` of its incidents
+(default 1,000,000) and its compliance records up to ``AT`` (about a million
+sign-ons and requirements met, :meth:`SyntheticForce.compliance`, so that a
+few per cent of sign-on days are missed, as in a real force), prints:
 
 * the time of a bare ``SELECT`` of the same incident rows (the columns the
   light scan reads, same ``WHERE`` and ``ORDER BY``) with the raw driver,

@@ -1,14 +1,13 @@
 """The nightly incremental detection run: what grows with the new incidents.
 
-A store holds the synthetic force (10,000 defendants, 12,000 orders) and
-``--stored`` of its incidents; a previous run's watermark is written as its
+A store holds the synthetic force (10,000 defendants, 12,000 orders),
+``--stored`` of its incidents and its compliance records (built by
+``bench_casework.build``); a previous run's watermark is written as its
 audit note (``detection.run`` with ``through``, the way ``run_detection``
-writes it: a real full run on this force stores a million missed sign-on
-alerts, because the synthetic force records no sign-ons, and takes half an
-hour; see docs/performance.md). Then, for each of ``--new`` (default 1,000,
-3,000 and 10,000), on a fresh copy: ``N`` new incidents are ingested (another
-stream of the same force, so they fall on the same defendants' histories), and
-the incident side of an incremental run is timed in stages:
+writes it, without the cost of a real full run first; see docs/performance.md).
+Then, for each of ``--new`` (default 1,000, 3,000 and 10,000), on a fresh copy:
+``N`` new incidents are ingested (another stream of the same force, so they fall
+on the same defendants' histories), and the incident side of an incremental run is timed in stages:
 
 * deciding the run can be incremental (the watermark, the audit entries since);
 * reading the new incidents and every incident of their defendants
