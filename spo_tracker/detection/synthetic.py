@@ -28,8 +28,11 @@ from typing import Final
 import attrs
 import pendulum
 
-from spo_tracker.detection._clock import day_start, epoch, instant
-from spo_tracker.detection._requirements import _runs, _sign_on_days, _term_spans
+from spo_tracker.detection._synthetic_compliance import (
+    REQUIREMENT_SHARES,
+    SIGN_ON_SHARES,
+    synthetic_compliance,
+)
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import Identity, Platform, handle, phone
@@ -51,12 +54,7 @@ from spo_tracker.domain.people import (
     ProtectedPerson,
     RestrictedDetails,
 )
-from spo_tracker.domain.statutory_time import (
-    DayPeriod,
-    as_london_date,
-    days_beginning_with,
-    ensure_aware,
-)
+from spo_tracker.domain.statutory_time import DayPeriod, as_london_date, days_beginning_with
 from spo_tracker.domain.terms import (
     DeviceBrowsingHistory,
     ExclusionZone,
@@ -94,11 +92,6 @@ _BANNABLE: Final = (
 )
 #: Platforms the synthetic orders never ban.
 _ALLOWED: Final = (Platform.YOUTUBE, Platform.REDDIT, Platform.LINKEDIN)
-#: Shares of scheduled sign-on days: signed on that day, signed on the day after (late; the
-#: rule counts the scheduled day missed), not signed on at all. See SyntheticForce.compliance.
-SIGN_ON_SHARES: Final = (0.96, 0.015, 0.025)
-#: Shares of positive requirements: met by the due day, met after it (late), never met.
-REQUIREMENT_SHARES: Final = (0.90, 0.06, 0.04)
 #: Shares of incidents by stream: location fixes, online activity, reported incidents.
 DEFAULT_MIX: Final = (0.60, 0.30, 0.10)
 _MEAN_SIZES: Final = (17.5, 5.5, 4.0)
@@ -254,69 +247,7 @@ class SyntheticForce:
         Raises:
             NaiveDatetimeError: ``until`` has no time zone.
         """
-        end = epoch(ensure_aware(until, field="until"))
-        for order in self.orders:
-            for term_id, spans in _term_spans(order, SignOnSchedule).items():
-                rng = self._compliance_rng(order, term_id)
-                for run in _runs(spans):
-                    for day, _ in _sign_on_days(run, -math.inf, end):
-                        yield from self._sign_on(rng, order, term_id, day, end)
-            for term_id, spans in _term_spans(order, PositiveRequirement).items():
-                rng = self._compliance_rng(order, term_id)
-                yield from self._requirement_met(rng, order, term_id, spans, end)
-
-    def _compliance_rng(self, order: Order, term_id: str) -> random.Random:
-        """The draws of one term's records: days in order, so a later ``until`` only adds."""
-        return random.Random(f"spo-synthetic-compliance-{self.seed}-{order.order_id}-{term_id}")
-
-    @staticmethod
-    def _sign_on(
-        rng: random.Random, order: Order, term_id: str, day: int, end: float
-    ) -> Iterator[ComplianceRecord]:
-        roll = rng.random()
-        hour = rng.uniform(9 * 3_600.0, 17 * 3_600.0)
-        if roll >= SIGN_ON_SHARES[0] + SIGN_ON_SHARES[1]:
-            return
-        late = roll >= SIGN_ON_SHARES[0]
-        at = epoch(day_start(day + 1 if late else day)) + hour
-        if at <= end:
-            yield ComplianceRecord(
-                f"C-{order.order_id}-{term_id}-{day}",
-                order.defendant_id,
-                order.order_id,
-                term_id,
-                instant(round(at)),
-                recorded_by="Central",
-            )
-
-    @staticmethod
-    def _requirement_met(
-        rng: random.Random,
-        order: Order,
-        term_id: str,
-        spans: list[tuple[float, float, Term]],
-        end: float,
-    ) -> Iterator[ComplianceRecord]:
-        term = spans[0][2]
-        assert isinstance(term, PositiveRequirement)
-        due_end = epoch(day_start(term.due_on.toordinal() + 1))
-        first = spans[0][0]
-        roll = rng.random()
-        if roll < REQUIREMENT_SHARES[0]:
-            at = rng.uniform(max(first, due_end - 21 * 86_400.0), due_end - 3_600.0)
-        elif roll < REQUIREMENT_SHARES[0] + REQUIREMENT_SHARES[1]:
-            at = due_end + rng.uniform(86_400.0, 30 * 86_400.0)
-        else:
-            return
-        if first <= at <= end:
-            yield ComplianceRecord(
-                f"C-{order.order_id}-{term_id}-due",
-                order.defendant_id,
-                order.order_id,
-                term_id,
-                instant(round(at)),
-                recorded_by="Central",
-            )
+        return synthetic_compliance(self.orders, self.seed, until)
 
     def _track(
         self, rng: random.Random, profile: _Profile, size: int, stream: int, n: int, day: float
