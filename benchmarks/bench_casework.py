@@ -2,8 +2,10 @@
 
 In one run, over a store holding the synthetic force
 (:func:`spo_tracker.detection.synthetic.synthetic_force`: 10,000 defendants,
-12,000 orders, their protected persons) and ``--incidents`` of its incidents
-(default 1,000,000), prints:
+12,000 orders, their protected persons), ``--incidents`` of its incidents
+(default 1,000,000) and its compliance records up to ``AT`` (about a million
+sign-ons and requirements met, :meth:`SyntheticForce.compliance`, so that a
+few per cent of sign-on days are missed, as in a real force), prints:
 
 * the time of a bare ``SELECT`` of the same incident rows (the columns the
   light scan reads, same ``WHERE`` and ``ORDER BY``) with the raw driver,
@@ -42,6 +44,7 @@ never asserted. The machine is shared: note the load average (printed first).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -72,6 +75,9 @@ from spo_tracker.storage import (
 )
 
 ACTOR = Actor("bench", "ingest", purpose="benchmark")
+#: In the names of kept stores: a store built by an earlier ``build`` (one with no
+#: compliance records) is not reused.
+STORE_VERSION = "c1"
 #: After every synthetic incident (they fall in 2024-2025): the whole history is read.
 AT = pendulum.datetime(2026, 6, 1, tz="UTC")
 LIGHT = (
@@ -81,7 +87,8 @@ LIGHT = (
 
 
 def build(url: str, count: int, seed: int) -> None:
-    """Fill an empty store at ``url``: the force's records, then ``count`` incidents."""
+    """Fill an empty store at ``url``: the force's records, ``count`` incidents, and the
+    force's compliance records (sign-ons, requirements met) made by ``AT``."""
     upgrade(url)
     force = synthetic_force(seed)
     store = connect(url, clock=lambda: AT)
@@ -93,6 +100,11 @@ def build(url: str, count: int, seed: int) -> None:
                     repo.add_many(kind[start : start + 5_000], reason="bench")
             uow.commit()
         ingest_incidents(store, force.incidents(count), actor=ACTOR, batch_size=20_000, at=AT)
+        records = force.compliance(until=AT)
+        while batch := list(itertools.islice(records, 50_000)):
+            with store.unit_of_work(ACTOR, at=AT) as uow:
+                uow.compliance.add_many(batch, reason="bench")
+                uow.commit()
     finally:
         store.close()
 
@@ -229,7 +241,7 @@ def show(name: str, bare: tuple[float, int], found: dict[str, Any]) -> None:
 
 
 def sqlite_figures(cache: Path, count: int, seed: int, flags: list[str]) -> None:
-    kept = cache / f"force-{seed}-{count}.sqlite"
+    kept = cache / f"force-{STORE_VERSION}-{seed}-{count}.sqlite"
     if not kept.exists():
         print(f"building {kept} (once; later runs reuse it)", flush=True)
         partial = kept.with_suffix(".partial")
@@ -249,7 +261,8 @@ def sqlite_figures(cache: Path, count: int, seed: int, flags: list[str]) -> None
 def postgres_figures(url: str, count: int, seed: int, flags: list[str]) -> None:
     base = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    kept, copy = f"spo_bench_casework_{seed}_{count}", f"spo_bench_casework_run_{os.getpid()}"
+    kept = f"spo_bench_casework_{STORE_VERSION}_{seed}_{count}"
+    copy = f"spo_bench_casework_run_{os.getpid()}"
     with admin.connect() as conn:
         have = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (kept,))
         if have.first() is None:
@@ -279,6 +292,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/spo_bench_casework"))
     parser.add_argument("--postgres", metavar="URL", help="also measure on this server")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--again", action="store_true", help="time a second run too")
     parser.add_argument(
         "--scan-only", action="store_true", help="no full run: load the records and scan"
@@ -292,7 +306,8 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f}; {count:,} incidents, force seed {args.seed}")
     args.cache.mkdir(parents=True, exist_ok=True)
     flags = [*(["--again"] if args.again else []), *(["--scan-only"] if args.scan_only else [])]
-    sqlite_figures(args.cache, count, args.seed, flags)
+    if not args.no_sqlite:
+        sqlite_figures(args.cache, count, args.seed, flags)
     if args.postgres:
         postgres_figures(args.postgres, count, args.seed, flags)
 

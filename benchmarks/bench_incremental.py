@@ -1,14 +1,13 @@
 """The nightly incremental detection run: what grows with the new incidents.
 
-A store holds the synthetic force (10,000 defendants, 12,000 orders) and
-``--stored`` of its incidents; a previous run's watermark is written as its
+A store holds the synthetic force (10,000 defendants, 12,000 orders),
+``--stored`` of its incidents and its compliance records (built by
+``bench_casework.build``); a previous run's watermark is written as its
 audit note (``detection.run`` with ``through``, the way ``run_detection``
-writes it: a real full run on this force stores a million missed sign-on
-alerts, because the synthetic force records no sign-ons, and takes half an
-hour; see docs/performance.md). Then, for each of ``--new`` (default 1,000,
-3,000 and 10,000), on a fresh copy: ``N`` new incidents are ingested (another
-stream of the same force, so they fall on the same defendants' histories), and
-the incident side of an incremental run is timed in stages:
+writes it, without the cost of a real full run first; see docs/performance.md).
+Then, for each of ``--new`` (default 1,000, 3,000 and 10,000), on a fresh copy:
+``N`` new incidents are ingested (another stream of the same force, so they fall
+on the same defendants' histories), and the incident side of an incremental run is timed in stages:
 
 * deciding the run can be incremental (the watermark, the audit entries since);
 * reading the new incidents and every incident of their defendants
@@ -36,7 +35,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from _common import report
-from bench_casework import AT, bare_select_postgres, bare_select_sqlite, build
+from bench_casework import AT, STORE_VERSION, bare_select_postgres, bare_select_sqlite, build
 
 from spo_tracker.casework import load_records, run_detection
 from spo_tracker.casework._incremental import (
@@ -136,7 +135,7 @@ def show(name: str, new: int, bare: tuple[float, int], found: dict[str, float]) 
 
 
 def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None:
-    kept = cache / f"force-{seed}-{stored}.sqlite"
+    kept = cache / f"force-{STORE_VERSION}-{seed}-{stored}.sqlite"
     if not kept.exists():
         print(f"building {kept} (once; later runs reuse it)", flush=True)
         partial = kept.with_suffix(".partial")
@@ -160,7 +159,7 @@ def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None
 def postgres_figures(url: str, stored: int, news: list[int], seed: int) -> None:
     base = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    kept = f"spo_bench_incremental_{seed}_{stored}"
+    kept = f"spo_bench_incremental_{STORE_VERSION}_{seed}_{stored}"
     with admin.connect() as conn:
         have = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (kept,))
         if have.first() is None:

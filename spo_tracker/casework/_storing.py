@@ -118,11 +118,12 @@ def merge_alerts(stored: Alert, found: Alert) -> Alert:
     if stored.alert_id != found.alert_id:
         raise InvalidValueError("alert_id", found.alert_id, f"is not {stored.alert_id!r}")
     merged = found
-    if not found.evidence_ids and not stored.evidence_ids:
-        first = found.identified_at
-        if instant_before(stored.identified_at, first):
-            first = stored.identified_at
-        merged = attrs.evolve(found, identified_at=first)
+    if (
+        not found.evidence_ids
+        and not stored.evidence_ids
+        and instant_before(stored.identified_at, found.identified_at)
+    ):
+        merged = attrs.evolve(found, identified_at=stored.identified_at)
     return stored if merged == stored else merged
 
 
@@ -145,24 +146,27 @@ def _upsert(
 ) -> AlertsStored:
     """Add the new alerts in bulk and replace the stored ones (see :func:`store_alerts`); a
     decided alert that gained evidence is re-opened (:func:`reopen_reviews`)."""
-    stored = uow.alerts.get_many(by_id)  # one query per 500: which are new, which stored
-    new, updated, unchanged, grown = [], [], [], []
+    # The stored alerts and their revisions in one read (one query per 500): each update is
+    # checked against the very revision its merge was built from, so a concurrent change is
+    # never overwritten.
+    stored = uow.alerts.get_many_revisions(by_id)
+    new, changed, unchanged, grown = [], [], [], []
     # One order for every run, so two runs updating the same alerts lock them in step.
     for key in sorted(by_id):
         if key not in stored:
             new.append(by_id[key])
             continue
-        # The alert and its revision in one read: the update is checked against the very
-        # revision the merge was built from, so a concurrent change is never overwritten.
-        before = uow.alerts.get(key)
+        before = stored[key][0]
         merged = merge_alerts(before, by_id[key])
         if merged is before:
             unchanged.append(key)
             continue
-        uow.alerts.update(merged, reason=reason)
-        updated.append(key)
+        changed.append(merged)
         if not set(merged.evidence_ids) <= set(before.evidence_ids):
             grown.append(key)
+    # Each written only over the revision read above (one audit entry each), in that order.
+    uow.alerts.update_many(changed, reason=reason)
+    updated = [a.alert_id for a in changed]
     uow.add_alerts(new, reason=reason)
     reopen_reviews(uow, grown, at=at, reason="new evidence on a decided alert")
     order = {key: n for n, key in enumerate(by_id)}  # report the ids in the order given

@@ -28,6 +28,12 @@ from typing import Final
 import attrs
 import pendulum
 
+from spo_tracker.detection._synthetic_compliance import (
+    REQUIREMENT_SHARES,
+    SIGN_ON_SHARES,
+    synthetic_compliance,
+)
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.identities import Identity, Platform, handle, phone
 from spo_tracker.domain.incidents import Incident, IncidentKind
@@ -65,7 +71,13 @@ from spo_tracker.domain.terms import (
     Term,
 )
 
-__all__ = ["DEFAULT_MIX", "SyntheticForce", "synthetic_force"]
+__all__ = [
+    "DEFAULT_MIX",
+    "REQUIREMENT_SHARES",
+    "SIGN_ON_SHARES",
+    "SyntheticForce",
+    "synthetic_force",
+]
 
 _CHIEF: Final = ChiefOfficer(Force("SYN", "Synthetic Constabulary"))
 _START: Final = pendulum.datetime(2024, 1, 1, tz="UTC")
@@ -203,6 +215,39 @@ class SyntheticForce:
                 for i in range(size):
                     yield self._single(rng, profile, f"S{stream}-{n + i}", day, target)
             n += size
+
+    def compliance(self, *, until: pendulum.DateTime) -> Iterator[ComplianceRecord]:
+        """The force's compliance records made by ``until``, deterministic from the seed.
+
+        The defendants comply as a real force's mostly do, so the dated rules
+        (:func:`spo_tracker.detection.dated.requirement_alerts`) raise a few alerts,
+        not one per scheduled day:
+
+        - sign-on schedules (SPO-R02): on each London day the rule checks (the term
+          binds the whole day, the day is on the schedule, it ended by ``until``), a
+          sign-on between 09:00 and 17:00 that day with share ``SIGN_ON_SHARES[0]``
+          (96 %); with share ``SIGN_ON_SHARES[1]`` (1.5 %) one the next day instead
+          (late: the scheduled day counts as missed); with share ``SIGN_ON_SHARES[2]``
+          (2.5 %) none. About 4 % of scheduled days are missed (a little less where
+          a late sign-on lands on the next scheduled day).
+        - positive requirements (SPO-R01): one record by the end of the due day
+          (within the three weeks before it, never before the term binds) with share
+          ``REQUIREMENT_SHARES[0]`` (90 %), 1-30 days after it (late) with share
+          ``REQUIREMENT_SHARES[1]`` (6 %), none with share ``REQUIREMENT_SHARES[2]``
+          (4 %).
+
+        Only orders with such terms get records, each against the order's defendant
+        and term; records dated after ``until`` are left out. Records are streamed
+        order by order (a force's sign-ons run to millions); each term's draws come
+        from its own seeded generator, so a later ``until`` only adds records, and
+        the records of a term do not depend on the other terms or orders. Ids are
+        ``C-{order}-{term}-{day ordinal}`` for sign-ons and ``C-{order}-{term}-due``
+        for requirements.
+
+        Raises:
+            NaiveDatetimeError: ``until`` has no time zone.
+        """
+        return synthetic_compliance(self.orders, self.seed, until)
 
     def _track(
         self, rng: random.Random, profile: _Profile, size: int, stream: int, n: int, day: float

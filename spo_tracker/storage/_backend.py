@@ -160,14 +160,31 @@ class Records(Protocol):
         """Of ``incidents``, the ids stored exactly as given, and the ids stored otherwise
         (compared as stored rows, without building domain objects; absent: not stored)."""
 
-    def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
-        """Store many new single-row records (alerts) at revision 1 in this transaction.
+    def insert_many(
+        self, mapper: Mapper[Any], objs: list[Any], bodies: Sequence[Any] | None = None
+    ) -> None:
+        """Store many new single-row records (alerts) at revision 1 in this transaction;
+        ``bodies``: their dumps (:func:`_codec.dump`), if the caller made them already.
 
         Raises DuplicateRecordError naming the first id already stored (nothing is stored).
         """
 
     def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
         """The stored single-row records among ``keys``, by id (those not stored are absent)."""
+
+    def load_many_revisions(
+        self, mapper: Mapper[Any], keys: Sequence[str]
+    ) -> dict[str, tuple[Any, int]]:
+        """:meth:`load_many` with each record's stored revision: ``(object, revision)``."""
+
+    def replace_many(self, mapper: Mapper[Any], items: Sequence[tuple[Any, Any, int, int]]) -> None:
+        """:meth:`replace` for many records, each ``(before, after, expected, revision)``,
+        all or nothing; each write only over the stored revision ``expected``.
+
+        Raises:
+            ConcurrencyConflictError: naming the first record whose stored revision is
+                no longer ``expected`` (nothing is written).
+        """
 
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
         """The stored single-row records whose ``column`` equals ``value``, in no set order."""

@@ -158,8 +158,9 @@ class Mapper(Generic[T]):
         # Raised outside the except block: a protected person's error keeps no context.
         raise refused(self.kind, getattr(rows.root, self.key_column), failure)
 
-    def root_values(self, obj: T, revision: int) -> dict[str, Any]:
-        """The root row of a single-row record as column values (the bulk insert path)."""
+    def root_values(self, obj: T, revision: int, *, body: Any = None) -> dict[str, Any]:
+        """The root row of a single-row record as column values (the bulk insert path);
+        ``body``: the record's dump (:func:`_codec.dump`) if the caller made it already."""
         root = self.from_domain(obj, revision).root
         return {c.name: getattr(root, c.name) for c in self.root.__table__.columns}  # type: ignore[attr-defined]
 

@@ -351,7 +351,9 @@ class _MemoryRecords:
             self._uow._bases.setdefault(key, None)
         return _batch_digest(incidents, None, batch, self._uow._keyring)
 
-    def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
+    def insert_many(
+        self, mapper: Mapper[Any], objs: list[Any], bodies: Sequence[Any] | None = None
+    ) -> None:
         stored = next((o for o in objs if (mapper.kind, mapper.key(o)) in self._uow._work), None)
         if stored is not None:
             raise DuplicateRecordError(mapper.kind, mapper.key(stored))
@@ -366,6 +368,26 @@ class _MemoryRecords:
         for key, obj in found.items():
             self._refuse_disposed(mapper, key, obj)
         return found
+
+    def load_many_revisions(
+        self, mapper: Mapper[Any], keys: Sequence[str]
+    ) -> dict[str, tuple[Any, int]]:
+        work, kind = self._uow._work, mapper.kind
+        found = {key: work[(kind, key)] for key in keys if (kind, key) in work}
+        for key, (obj, _) in found.items():
+            self._refuse_disposed(mapper, key, obj)
+        return found
+
+    def replace_many(self, mapper: Mapper[Any], items: Sequence[tuple[Any, Any, int, int]]) -> None:
+        work, kind = self._uow._work, mapper.kind
+        for _, after, expected, _ in items:
+            found = work.get((kind, mapper.key(after)))
+            if found is None or found[1] != expected:
+                stored = None if found is None else found[1]
+                raise ConcurrencyConflictError(kind, mapper.key(after), expected, stored)
+            self._check_references(mapper, after)
+        for before, after, expected, revision in items:
+            self.replace(mapper, before, after, expected, revision)
 
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
         kind, work = mapper.kind, self._uow._work

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session, SQLModel
 
 from spo_tracker._gc import collector_paused
@@ -282,13 +282,23 @@ class SqlRecords:
                 raise self._duplicate(incidents) from error
             raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
 
-    def insert_many(self, mapper: Mapper[Any], objs: list[Any]) -> None:
+    def insert_many(
+        self, mapper: Mapper[Any], objs: list[Any], bodies: Sequence[Any] | None = None
+    ) -> None:
         with translating(self._url, kind=mapper.kind):
             self._refuse_stored(mapper, [mapper.key(o) for o in objs])
-        rows = [mapper.root_values(o, 1) for o in objs]
+        if bodies is None:
+            rows = [mapper.root_values(o, 1) for o in objs]
+        else:
+            rows = [mapper.root_values(o, 1, body=b) for o, b in zip(objs, bodies, strict=True)]
         self._insert_rows(mapper.kind, {mapper.root: rows})
 
     def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
+        return {key: obj for key, (obj, _) in self.load_many_revisions(mapper, keys).items()}
+
+    def load_many_revisions(
+        self, mapper: Mapper[Any], keys: Sequence[str]
+    ) -> dict[str, tuple[Any, int]]:
         mapper = self._bind(mapper)
         table = _table(mapper.root)
         column, found = table.c[mapper.key_column], {}
@@ -303,8 +313,39 @@ class SqlRecords:
                 for row in roots:
                     key = getattr(row, mapper.key_column)
                     rows = RowSet(row, {t: got.get(key, []) for t, got in children.items()})
-                    found[key] = mapper.from_rows(rows)
+                    found[key] = (mapper.from_rows(rows), int(row.revision))
         return found
+
+    def replace_many(self, mapper: Mapper[Any], items: Sequence[tuple[Any, Any, int, int]]) -> None:
+        if mapper.children:  # rows to delete and insert per aggregate: one at a time
+            for before, after, expected, revision in items:
+                self.replace(mapper, before, after, expected, revision)
+            return
+        mapper = self._bind(mapper)
+        root = _table(mapper.root)
+        moved = [a for b, a, *_ in items if mapper.references(a) != mapper.references(b)]
+        if moved:
+            with translating(self._url, kind=mapper.kind):
+                self._check_references(mapper, moved)
+        key_column = mapper.key_column
+        columns = [c.name for c in root.columns if c.name not in (key_column, "audit_batch")]
+        # One statement, run once per row so that each row's count is checked: a row is
+        # written only over the revision its change was built from.
+        stmt = (
+            update(root)
+            .where(root.c[key_column] == bindparam("w_key"))
+            .where(root.c.revision == bindparam("w_expected"))
+            .values({name: bindparam(f"v_{name}") for name in columns})
+        )
+        conn = self._session.connection()
+        with translating(self._url, kind=mapper.kind), conn.begin_nested():
+            for _, after, expected, revision in items:
+                values = mapper.root_values(after, revision)
+                params = {f"v_{name}": values[name] for name in columns}
+                key = values[key_column]
+                done = conn.execute(stmt, {**params, "w_key": key, "w_expected": expected})
+                if done.rowcount != 1:
+                    raise ConcurrencyConflictError(mapper.kind, key, expected, None)
 
     def _children(
         self, mapper: Mapper[Any], spec: ChildSpec, keys: list[str]

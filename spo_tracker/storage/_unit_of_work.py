@@ -211,14 +211,17 @@ class UnitOfWork(Bookkeeping, abc.ABC):
         if not batch:
             return
         seen: set[str] = set()
+        bodies = []
         for n, item in enumerate(batch):
             if not isinstance(item, Alert):
                 raise InvalidValueError(f"alerts[{n}]", item, "is not an Alert")
             if item.alert_id in seen:
                 raise InvalidValueError("alert_id", item.alert_id, "appears twice")
             seen.add(item.alert_id)
-            refuse_nul(_codec.dump(item, Alert), "alert", item.alert_id)
-        self._records().insert_many(MAPPERS[Alert], batch)
+            body = _codec.dump(item, Alert)  # one dump: the NUL check, then the stored row
+            refuse_nul(body, "alert", item.alert_id)
+            bodies.append(body)
+        self._records().insert_many(MAPPERS[Alert], batch, bodies)
         ids = [a.alert_id for a in batch]
         for key in ids:
             self._seen[("alert", key)] = 1

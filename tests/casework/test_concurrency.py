@@ -167,16 +167,18 @@ def _read_together(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
         return
     barrier = threading.Barrier(RUNS)
     waited: set[int] = set()
-    real = Repository.get_many
+    real = Repository.get_many_revisions  # the read that storing alerts starts with
 
-    def get_many(self: Repository[Alert], keys: Iterable[str]) -> dict[str, Alert]:
+    def get_many_revisions(
+        self: Repository[Alert], keys: Iterable[str]
+    ) -> dict[str, tuple[Alert, int]]:
         found = real(self, keys)
         if threading.get_ident() not in waited:
             waited.add(threading.get_ident())
             barrier.wait()
         return found
 
-    monkeypatch.setattr(Repository, "get_many", get_many)
+    monkeypatch.setattr(Repository, "get_many_revisions", get_many_revisions)
 
 
 def _store_different_evidence_at_once(

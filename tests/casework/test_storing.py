@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -223,13 +224,16 @@ def test_updates_lock_alerts_in_id_order_whatever_order_they_come_in(
     store_alerts(demo_store, found, actor=DEMO_ACTOR, at=NOW)
     changed = [attrs.evolve(a, explanation=a.explanation + " (again)") for a in found[:5]]
     order: list[str] = []
-    original = Repository.update
+    original = Repository.update_many  # writes each row in the order given
 
-    def update(self: Repository[Alert], obj: Alert, **kwargs: Any) -> int:
-        order.append(obj.alert_id)
-        return original(self, obj, **kwargs)
+    def update_many(
+        self: Repository[Alert], objs: Iterable[Alert], **kwargs: Any
+    ) -> dict[str, int]:
+        listed = list(objs)
+        order.extend(a.alert_id for a in listed)
+        return original(self, listed, **kwargs)
 
-    monkeypatch.setattr(Repository, "update", update)
+    monkeypatch.setattr(Repository, "update_many", update_many)
     done = store_alerts(demo_store, reversed(changed), actor=DEMO_ACTOR, at=NOW)
     assert order == sorted(a.alert_id for a in changed)
     assert done.updated_ids == tuple(a.alert_id for a in reversed(changed))

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import attrs
+import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
 
 from spo_tracker.detection import Detector
-from spo_tracker.detection.synthetic import synthetic_force
+from spo_tracker.detection.dated import requirement_alerts
+from spo_tracker.detection.synthetic import REQUIREMENT_SHARES, SIGN_ON_SHARES, synthetic_force
 from spo_tracker.domain.geo import Circle
 from spo_tracker.domain.incidents import IncidentKind
-from spo_tracker.domain.orders import OrderKind
+from spo_tracker.domain.orders import Order, OrderKind
 from spo_tracker.domain.safety import exposure_warnings
-from spo_tracker.domain.terms import ExclusionZone
+from spo_tracker.domain.statutory_time import as_london_date
+from spo_tracker.domain.terms import ExclusionZone, PositiveRequirement, SignOnSchedule, Term
 
 
 def test_the_same_seed_gives_the_same_force_and_incidents() -> None:
@@ -92,3 +96,92 @@ def test_synthetic_orders_never_pinpoint_a_protected_persons_home(seed: int) -> 
             if isinstance(term, ExclusionZone):
                 moved = attrs.evolve(term, zone=Circle(homes[0], 500.0))
                 assert exposure_warnings([moved], persons)
+
+
+# -- compliance ------------------------------------------------------------------------
+
+#: After every synthetic order's made date: sign-on days run to here.
+UNTIL = pendulum.datetime(2026, 6, 1, tz="UTC")
+
+
+def _requirement_terms(order: Order) -> dict[str, Term]:
+    """The order's positive requirement and sign-on terms, by id."""
+    return {
+        t.term_id: t
+        for v in order.versions
+        for t in v.terms
+        if isinstance(t, (PositiveRequirement, SignOnSchedule))
+    }
+
+
+def test_compliance_is_the_same_for_a_seed_and_streamed() -> None:
+    """Two forces from one seed give equal records; another seed other records; a
+    generator, not a list; a later ``until`` only adds records."""
+    one = synthetic_force(5, defendants=30, orders=36)
+    records = one.compliance(until=UNTIL)
+    assert isinstance(records, Iterator)
+    listed = list(records)
+    assert listed
+    assert listed == list(synthetic_force(5, defendants=30, orders=36).compliance(until=UNTIL))
+    other = synthetic_force(6, defendants=30, orders=36).compliance(until=UNTIL)
+    assert listed != list(other)
+    earlier = list(one.compliance(until=UNTIL.subtract(months=6)))
+    assert set(earlier) < set(listed)
+    assert all(r.at <= UNTIL.subtract(months=6) for r in earlier)
+
+
+def test_compliance_is_recorded_only_against_requirement_terms_of_the_order() -> None:
+    """Every record names an order with such a term, its defendant and that term; ids are
+    unique; only orders with such terms get records."""
+    force = synthetic_force(7, defendants=40, orders=48)
+    by_id = {o.order_id: o for o in force.orders}
+    records = list(force.compliance(until=UNTIL))
+    assert len({r.record_id for r in records}) == len(records)
+    for record in records:
+        order = by_id[record.order_id]
+        assert record.defendant_id == order.defendant_id
+        assert record.term_id in _requirement_terms(order)
+        assert record.at <= UNTIL
+    with_terms = {o.order_id for o in force.orders if _requirement_terms(o)}
+    assert {r.order_id for r in records} <= with_terms
+    assert len({r.order_id for r in records}) > len(with_terms) // 2
+
+
+def test_a_sign_on_lands_on_a_day_of_its_schedule() -> None:
+    """Sign-ons made on time fall on a London weekday of the term's schedule, in the day."""
+    force = synthetic_force(8, defendants=40, orders=48)
+    by_id = {o.order_id: o for o in force.orders}
+    on_time = [
+        r
+        for r in force.compliance(until=UNTIL)
+        if isinstance(_requirement_terms(by_id[r.order_id])[r.term_id], SignOnSchedule)
+        and as_london_date(r.at).toordinal() == int(r.record_id.rsplit("-", 1)[1])
+    ]
+    assert len(on_time) > 1_000
+    for record in on_time:
+        term = _requirement_terms(by_id[record.order_id])[record.term_id]
+        assert isinstance(term, SignOnSchedule)
+        assert as_london_date(record.at).weekday() in term.weekdays
+        assert 9 <= record.at.in_timezone("Europe/London").hour < 17
+
+
+def test_the_share_of_sign_on_days_missed_is_as_documented() -> None:
+    """About ``SIGN_ON_SHARES[1] + SIGN_ON_SHARES[2]`` (4 %) of the sign-on days the rule
+    checks raise an alert with the force's compliance; every one without it; and
+    requirements: about the late and missed shares (10 %) alert."""
+    force = synthetic_force(9, defendants=300, orders=360)
+    records = list(force.compliance(until=UNTIL))
+    alerts = requirement_alerts(force.orders, records, UNTIL)
+    bare = requirement_alerts(force.orders, [], UNTIL)
+    days = [a for a in bare if a.rule_id == "requirement.sign_on"]
+    missed = [a for a in alerts if a.rule_id == "requirement.sign_on"]
+    assert len(days) > 10_000
+    share = len(missed) / len(days)
+    expected = SIGN_ON_SHARES[1] + SIGN_ON_SHARES[2]
+    assert expected - 0.01 < share <= expected + 0.005
+    assert {a.alert_id for a in missed} <= {a.alert_id for a in days}
+    due = [a for a in bare if a.rule_id == "requirement.positive"]
+    unmet = [a for a in alerts if a.rule_id == "requirement.positive"]
+    assert len(due) > 50
+    late_or_missed = REQUIREMENT_SHARES[1] + REQUIREMENT_SHARES[2]
+    assert 0 < len(unmet) < 2.5 * late_or_missed * len(due)
