@@ -12,7 +12,8 @@ by the number of records and alerts, not incidents.
 
 Compliance records (a requirement met, a sign-on made) are read 500 orders at
 a time (one query each), only for the orders with a positive requirement or
-sign-on schedule, and only those met by ``at`` are used: memory holds 500
+sign-on schedule, only those met by ``at``, and as light rows (defendant,
+order, term, instant; no validated record per sign-on): memory holds 500
 orders' records at a time, not the millions a force's daily sign-ons add up to.
 
 Protected persons are loaded with their restricted details, because the
@@ -52,6 +53,7 @@ from spo_tracker.detection.dated import (
     notification_alerts,
     renewal_review_alerts,
     requirement_alerts,
+    requirement_alerts_from_times,
 )
 from spo_tracker.detection.engine import Detector, ScanResult
 from spo_tracker.detection.resolution import IdentityIndex, Unattributed
@@ -206,15 +208,43 @@ def dated_alerts(
     Returns:
         The dated alerts, unsorted.
     """
-    orders = records.orders
     found: list[Alert] = []
-    for order in orders:
+    for order in records.orders:
         if _has_requirements(order):
             found += requirement_alerts([order], compliance(order), at, config=config)
-    found += interim_ending_alerts(orders, at, config=config)
+    return found + _order_dated(records, at, config)
+
+
+def _order_dated(
+    records: StoredRecords, at: _dt.datetime, config: DetectionConfig | None
+) -> list[Alert]:
+    """The dated alerts that rest on the orders and duties alone (no compliance)."""
+    orders = records.orders
+    found = interim_ending_alerts(orders, at, config=config)
     found += renewal_review_alerts(orders, at, config=config)
     by_id = {o.order_id: o for o in orders}
     found += notification_alerts(records.duties, at, config=config, orders=by_id)
+    return found
+
+
+#: How many orders' compliance the dated checks read at once (one query per 500 of them).
+_CHUNK = 500
+
+
+def _stored_requirement_alerts(
+    uow: UnitOfWork, orders: Sequence[Order], until: _dt.datetime, config: DetectionConfig | None
+) -> list[Alert]:
+    """:func:`dated_alerts`' requirement and sign-on alerts over the stored compliance,
+    read as light rows for ``_CHUNK`` orders (those with requirements) at a time: a few
+    queries for a force's orders, memory for those orders' records at a time, and no
+    validated record built per sign-on (the same alerts: ``requirement_alerts_from_times``).
+    """
+    wanted = [o for o in orders if _has_requirements(o)]
+    found: list[Alert] = []
+    for start in range(0, len(wanted), _CHUNK):
+        part = wanted[start : start + _CHUNK]
+        times = uow.compliance.times_for_orders([o.order_id for o in part], until=until)
+        found += requirement_alerts_from_times(part, times, until, config=config)
     return found
 
 
@@ -298,8 +328,8 @@ def _with_dated(
 ) -> ScanResult:
     """``found`` with the dated alerts as of ``until`` added, all sorted."""
     with store.unit_of_work(actor, at=until) as uow:
-        met = _ChunkedCompliance(uow, records.orders, until)
-        dated = dated_alerts(records, at=until, compliance=met, config=config)
+        dated = _stored_requirement_alerts(uow, records.orders, until, config)
+    dated += _order_dated(records, until, config)
     alerts = tuple(sort_alerts([*found.alerts, *dated]))
     return ScanResult(alerts, found.unattributed, found.incidents_seen)
 
@@ -342,31 +372,6 @@ def _detect_since(
         with _closing(scan_incidents(store, until=until)) as incidents:
             found = _detector(records, config).scan(incidents)
     return _with_dated(store, records, found, actor=actor, until=until, config=config), new
-
-
-class _ChunkedCompliance:
-    """A :data:`ComplianceSource` over a unit of work that reads the records met by
-    ``until`` for 500 orders (those with requirements, in the order asked) in one query,
-    then serves them order by order: a few queries for a force's orders, and memory for
-    500 orders' records at a time, not every record."""
-
-    _CHUNK = 500
-
-    def __init__(self, uow: UnitOfWork, orders: Sequence[Order], until: _dt.datetime) -> None:
-        self._uow, self._until = uow, until
-        self._wanted = [o.order_id for o in orders if _has_requirements(o)]
-        self._position = {key: n for n, key in enumerate(self._wanted)}
-        self._held: dict[str, list[ComplianceRecord]] = {}
-
-    def __call__(self, order: Order) -> list[ComplianceRecord]:
-        key = order.order_id
-        if key not in self._held:
-            start = self._position.get(key)
-            if start is None:  # not expected to be asked: read it alone
-                return self._uow.compliance.for_order(key, until=self._until)
-            part = self._wanted[start : start + self._CHUNK]
-            self._held = self._uow.compliance.for_orders(part, until=self._until)
-        return self._held.pop(key)
 
 
 @attrs.frozen

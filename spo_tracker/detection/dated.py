@@ -30,7 +30,10 @@ import pendulum
 
 from spo_tracker.detection import explain
 from spo_tracker.detection._clock import epoch, instant, last_day_text, london_text
-from spo_tracker.detection._requirements import requirement_alerts
+from spo_tracker.detection._requirements import (
+    requirement_alerts,
+    requirement_alerts_from_times,
+)
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.notification import (
@@ -48,6 +51,7 @@ __all__ = [
     "notification_alerts",
     "renewal_review_alerts",
     "requirement_alerts",
+    "requirement_alerts_from_times",
 ]
 
 

@@ -194,3 +194,10 @@ class Records(Protocol):
 
     def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
         """:meth:`find` for many values at once (one query per 500), in no set order."""
+
+    def compliance_times(
+        self, order_ids: Sequence[str], until_us: int | None
+    ) -> list[tuple[str, str, str, int]]:
+        """The compliance records of ``order_ids`` met by ``until_us`` (all if ``None``), as
+        light rows ``(defendant_id, order_id, term_id, at)``, ``at`` in whole microseconds
+        since 1970-01-01 UTC, in no set order (one query per 500 orders)."""

@@ -18,6 +18,7 @@ from typing import Any, Final
 import attrs
 import pendulum
 
+from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
 from spo_tracker.errors import (
@@ -416,6 +417,14 @@ class _MemoryRecords:
 
     def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
         return [o for value in dict.fromkeys(values) for o in self.find(mapper, column, value)]
+
+    def compliance_times(
+        self, order_ids: Sequence[str], until_us: int | None
+    ) -> list[tuple[str, str, str, int]]:
+        mapper = MAPPERS[ComplianceRecord]
+        found: list[ComplianceRecord] = self.find_in(mapper, "order_id", order_ids)
+        rows = [(r.defendant_id, r.order_id, r.term_id, to_epoch_us(r.at)) for r in found]
+        return [row for row in rows if until_us is None or row[3] <= until_us]
 
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind

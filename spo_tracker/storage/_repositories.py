@@ -31,6 +31,7 @@ from spo_tracker.storage._bookkeeping import _batch_changes
 from spo_tracker.storage._consult import DEFENDANT, PROTECTED_PERSON
 from spo_tracker.storage._mapping import MAPPERS
 from spo_tracker.storage._repository import Repository, refuse_nul
+from spo_tracker.storage._types import to_epoch_us
 
 __all__ = [
     "BreachReviewRepository",
@@ -221,6 +222,21 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         for record in self._met(found, until):
             by_order[record.order_id].append(record)
         return by_order
+
+    def times_for_orders(
+        self, order_ids: Iterable[str], *, until: _dt.datetime | None = None
+    ) -> list[tuple[str, str, str, int]]:
+        """The records of many orders met by ``until`` as light rows, one query per 500
+        orders: ``(defendant_id, order_id, term_id, at)``, ``at`` in whole microseconds
+        since 1970-01-01 UTC, in no set order (the dated checks' read: no validated
+        record is built per sign-on).
+
+        Raises:
+            NaiveDatetimeError: ``until`` has no time zone.
+        """
+        end = None if until is None else to_epoch_us(ensure_aware(until, field="until"))
+        keys = list(dict.fromkeys(order_ids))
+        return self._uow._records().compliance_times(keys, end)
 
     def for_defendant(
         self, defendant_id: str, *, until: _dt.datetime | None = None

@@ -35,6 +35,7 @@ from spo_tracker.storage._sql_incidents import (
     _write_incidents,
 )
 from spo_tracker.storage._tables import DefendantIdentityRow, ProtectedPersonRow
+from spo_tracker.storage._types import from_epoch_us
 
 __all__ = ["SqlRecords"]
 
@@ -383,6 +384,28 @@ class SqlRecords:
                 stmt = select(table).where(table.c[column].in_(values[start : start + 500]))
                 found += [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
         return found
+
+    def compliance_times(
+        self, order_ids: Sequence[str], until_us: int | None
+    ) -> list[tuple[str, str, str, int]]:
+        # Plain values from the driver: no row object or ComplianceRecord per record.
+        sqlite = self._sqlite
+        mark = "?" if sqlite else "%s"
+        at = "at" if sqlite else "(EXTRACT(EPOCH FROM at) * 1000000)::bigint"
+        until: list[Any] = []
+        if until_us is not None:
+            until = [until_us if sqlite else from_epoch_us(until_us)]
+        conn, found = self._session.connection(), list[Any]()
+        with translating(self._url, kind="compliance_record"):
+            for start in range(0, len(order_ids), 500):
+                part = list(order_ids[start : start + 500])
+                marks = ", ".join([mark] * len(part))
+                sql = (
+                    f"SELECT defendant_id, order_id, term_id, {at} FROM compliance_records "
+                    f"WHERE order_id IN ({marks})" + (f" AND at <= {mark}" if until else "")
+                )
+                found += conn.exec_driver_sql(sql, tuple(part + until)).all()
+        return [(d, o, t, int(us)) for d, o, t, us in found]
 
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
         # Ids only: a stored incident that no longer reads is still a duplicate, not an error.

@@ -1,8 +1,10 @@
 """The dated checks read compliance records 500 orders at a time, with the same result.
 
-``run_detection`` asks ``uow.compliance.for_orders`` for the records of many
-orders in one query; each order's records must be exactly what
-``for_order`` gives it alone (met by ``until``, oldest first), on every backend.
+``uow.compliance.for_orders`` gives the records of many orders in one query; each
+order's records must be exactly what ``for_order`` gives it alone (met by
+``until``, oldest first), on every backend. ``run_detection`` reads them lighter
+still (``times_for_orders``: defendant, order, term and instant, no validated
+record per sign-on), and must raise the same alerts from them.
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ from __future__ import annotations
 import pendulum
 import pytest
 
+from spo_tracker.casework import dated_alerts, load_records
 from spo_tracker.demo import DEMO_ACTOR, NOW
+from spo_tracker.detection.dated import requirement_alerts_from_times
+from spo_tracker.domain.alerts import sort_alerts
 from spo_tracker.storage import Store
+from spo_tracker.storage._types import to_epoch_us
 
 
 @pytest.mark.parametrize("days_before", [0, 7, 30])
@@ -33,3 +39,57 @@ def test_for_orders_without_until_gives_every_record(demo_store: Store) -> None:
     with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
         ids = uow.orders.ids()
         assert uow.compliance.for_orders(ids) == {k: uow.compliance.for_order(k) for k in ids}
+
+
+@pytest.mark.parametrize("days_before", [0, 7, 30, 400])
+def test_the_light_read_gives_every_record_met_by_until_as_its_instant(
+    demo_store: Store, days_before: int
+) -> None:
+    """``times_for_orders`` is ``for_orders`` as light rows: the same records (defendant,
+    order, term), each with its instant in whole microseconds, and none met after ``until``."""
+    until = pendulum.instance(NOW).subtract(days=days_before)
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        ids = [*uow.orders.ids(), "O-not-stored"]
+        light = uow.compliance.times_for_orders(ids, until=until)
+        bulk = uow.compliance.for_orders(ids, until=until)
+    full = [record for records in bulk.values() for record in records]
+    expected = sorted((r.defendant_id, r.order_id, r.term_id, to_epoch_us(r.at)) for r in full)
+    assert sorted(light) == expected
+    assert all(isinstance(row[3], int) for row in light)
+    if days_before == 0:
+        assert light  # the scenario records compliance
+
+
+@pytest.mark.parametrize("days_before", [0, 7, 30, 400])
+def test_the_dated_checks_over_light_rows_raise_what_the_records_raise(
+    demo_store: Store, days_before: int
+) -> None:
+    """``requirement_alerts_from_times`` over the light read equals ``requirement_alerts``
+    over the validated records, order by order (the path ``run_detection`` takes against
+    the public ``dated_alerts`` with a compliance source)."""
+    at = pendulum.instance(NOW).subtract(days=days_before)
+    records = load_records(demo_store, actor=DEMO_ACTOR, at=NOW)
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        ids = [o.order_id for o in records.orders]
+        times = uow.compliance.times_for_orders(ids, until=at)
+        slow = dated_alerts(
+            records, at=at, compliance=lambda o: uow.compliance.for_order(o.order_id, until=at)
+        )
+    fast = requirement_alerts_from_times(records.orders, times, at)
+    requirement = [a for a in slow if a.rule_id.startswith("requirement.")]
+    assert sort_alerts(fast) == sort_alerts(requirement)
+    if days_before == 0:
+        assert requirement  # the scenario misses some
+
+
+def test_the_light_read_keeps_a_record_met_exactly_at_until(demo_store: Store) -> None:
+    """Met by ``until`` means at or before it, to the microsecond, on every backend."""
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        ids = uow.orders.ids()
+        record = next(r for rs in uow.compliance.for_orders(ids).values() for r in rs)
+        row = (record.defendant_id, record.order_id, record.term_id, to_epoch_us(record.at))
+        at = uow.compliance.times_for_orders([record.order_id], until=record.at)
+        before = record.at.subtract(microseconds=1)
+        earlier = uow.compliance.times_for_orders([record.order_id], until=before)
+    assert row in at
+    assert row not in earlier
