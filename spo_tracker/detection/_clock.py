@@ -27,7 +27,16 @@ import pendulum
 
 from spo_tracker.domain.statutory_time import as_london_date, epoch, start_of_london_day
 
-__all__ = ["INF", "day_start", "epoch", "instant", "london_day", "london_parts", "london_text"]
+__all__ = [
+    "INF",
+    "day_start",
+    "day_start_seconds",
+    "epoch",
+    "instant",
+    "london_day",
+    "london_parts",
+    "london_text",
+]
 
 INF: Final = math.inf
 _UTC: Final = pendulum.UTC
@@ -51,6 +60,7 @@ _MONTHS: Final = (
 _MEMO_LIMIT: Final = 200_000
 _DAYS: dict[int, tuple[float, int, int]] = {}
 _DAY_STARTS: dict[int, pendulum.DateTime] = {}
+_DAY_SECONDS: dict[int, float] = {}
 
 
 def instant(seconds: float) -> pendulum.DateTime:
@@ -127,4 +137,15 @@ def day_start(ordinal: int) -> pendulum.DateTime:
         found = instant(epoch(start_of_london_day(_dt.date.fromordinal(ordinal))))
         if len(_DAY_STARTS) < _MEMO_LIMIT:
             _DAY_STARTS[ordinal] = found
+    return found
+
+
+def day_start_seconds(ordinal: int) -> float:
+    """``epoch(day_start(ordinal))``, remembered: the sign-on rule asks it for every day of
+    every schedule (millions of times for a force)."""
+    found = _DAY_SECONDS.get(ordinal)
+    if found is None:
+        found = epoch(day_start(ordinal))
+        if len(_DAY_SECONDS) < _MEMO_LIMIT:
+            _DAY_SECONDS[ordinal] = found
     return found

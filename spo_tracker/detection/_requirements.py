@@ -16,6 +16,7 @@ from spo_tracker.detection import explain
 from spo_tracker.detection._clock import (
     INF,
     day_start,
+    day_start_seconds,
     epoch,
     instant,
     london_day,
@@ -173,12 +174,20 @@ def _sign_on_days(
     every version in force that day, with the schedule in force at the day's end."""
     lo, hi = run[0][0], run[-1][1]
     first, last = london_day(max(lo, since)), london_day(min(hi, at))
+    # A run of one span (the usual case): on every day inside it, its one term is the only
+    # schedule in force, so a day off the schedule is passed over before any arithmetic.
+    alone = cast(SignOnSchedule, run[0][2]) if len(run) == 1 else None
     days = []
     for day in range(first, last + 1):
-        start, end = epoch(day_start(day)), epoch(day_start(day + 1))
+        weekday = (day + 6) % 7  # ordinal 1 (1 January 1) was a Monday
+        if alone is not None and weekday not in alone.weekdays:
+            continue
+        start, end = day_start_seconds(day), day_start_seconds(day + 1)
         if not (lo <= start and end <= hi and end <= at):
             continue
-        weekday = (day + 6) % 7  # ordinal 1 (1 January 1) was a Monday
+        if alone is not None:
+            days.append((day, alone))
+            continue
         schedules = [cast(SignOnSchedule, t) for a, b, t in run if a < end and b > start]
         if all(weekday in s.weekdays for s in schedules):
             days.append((day, schedules[-1]))
