@@ -392,6 +392,8 @@ def _path(parts: Iterable[str | int]) -> str:
 _FIELD_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
 #: A refused text that is quoted (a code, a day, an instant): no spaces, at most 40 characters.
 _CODE_LIKE: Final = re.compile(r"^[A-Za-z0-9_.:+\-]{1,40}\Z")
+#: A date and time with a space between them (a naive timestamp, named as one): quoted too.
+_DATE_TIME: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ Tt][0-9:.+\-Zz]{1,30}\Z")
 
 
 def _extra_item(error: ValidationError) -> bool:
@@ -538,11 +540,11 @@ def _shown(value: Any) -> str:
 
 
 def _quotable(value: Any) -> bool:
-    """Whether a refused value may be quoted: a number, a boolean, null, or a short text
-    with no spaces (a code, a day, an instant); never an array or an object."""
+    """Whether a refused value may be quoted: a number, a boolean, null, a short text with
+    no spaces (a code, a day, an instant) or a date and time; never an array or an object."""
     if value is None or isinstance(value, bool | int | float):
         return True
-    return isinstance(value, str) and _CODE_LIKE.match(value) is not None
+    return isinstance(value, str) and bool(_CODE_LIKE.match(value) or _DATE_TIME.match(value))
 
 
 def _quoted(value: Any) -> str:
