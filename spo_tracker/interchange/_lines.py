@@ -436,22 +436,19 @@ def _explain(error: ValidationError, withhold: bool = False) -> tuple[str, str]:
 _RESTRICTED: Final = "attributes.restricted"
 
 
-def _unknown_fields(names: Iterable[str], *, hide: bool) -> str:
+def _unknown_fields(names: list[str], *, hide: bool) -> str:
     """The unknown fields of an object: each named only if it looks like a field name (at
     most 40 letters, digits and underscores) and ``hide`` is not set; the others counted
     (a file can put a name or a postcode, of any length, where a field name goes)."""
-    shown, withheld = [], 0
-    for name in sorted(names):
-        if not hide and _FIELD_NAME.match(name):
-            shown.append(repr(name))
-        else:
-            withheld += 1
-    if withheld:
+    shown = [repr(n) for n in sorted(names) if not hide and _FIELD_NAME.match(n)]
+    withheld = len(names) - len(shown)
+    names_withheld = f"(name{'s' if withheld > 1 else ''} withheld)"
+    if not shown:
         what = "an unknown field" if withheld == 1 else f"{withheld:,} unknown fields"
-        shown.append(f"{what} (name{'s' if withheld > 1 else ''} withheld)")
-    if len(shown) == 1 and withheld:
-        return shown[0]
-    return f"unknown field{'s' if len(shown) > 1 else ''} {', '.join(shown)}"
+        return f"{what} {names_withheld}"
+    many = len(shown) + withheld > 1
+    text = f"unknown field{'s' if many else ''} {', '.join(shown)}"
+    return f"{text} and {withheld:,} more {names_withheld}" if withheld else text
 
 
 def _types(kind: Kind.Type) -> str:

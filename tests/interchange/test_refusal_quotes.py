@@ -154,7 +154,7 @@ def test_a_field_name_is_shown_when_it_looks_like_one() -> None:
     incident["attributes"]["colour"] = 1
     incident["attributes"]["B13 9QT"] = 1
     assert checker().problems("incident", incident) == [
-        ("attributes", "unknown fields 'colour', 'mood', an unknown field (name withheld)")
+        ("attributes", "unknown fields 'colour', 'mood' and 1 more (name withheld)")
     ]
 
 
