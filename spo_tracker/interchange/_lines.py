@@ -41,6 +41,7 @@ from spo_tracker.interchange.schema import interchange_schema
 
 __all__ = [
     "DEFAULT_MAX_IMPORT_BYTES",
+    "MAX_DEPTH",
     "LineProblem",
     "SchemaChecker",
     "SourceFile",
@@ -295,7 +296,29 @@ def parse_line(raw: bytes) -> dict[str, Any]:
         raise LineProblem("a number with more digits than can be read (4,300)") from None
     if not isinstance(value, dict):
         raise LineProblem(f"expected a JSON object, found {type(value).__name__}")
+    # Counting brackets is C-speed; only a line with many of them is walked.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _too_deep(value):
+        raise LineProblem(f"JSON nested too deeply (more than {MAX_DEPTH} levels)")
     return value
+
+
+#: The deepest nesting of arrays and objects a line may have (the record itself is level 1;
+#: the deepest valid record has about 10). jsonschema-rs stops at about 255 levels with a
+#: ValueError, Python's json at about 1,000 with a RecursionError.
+MAX_DEPTH: Final = 64
+
+
+def _too_deep(value: dict[str, Any]) -> bool:
+    """Whether ``value`` holds arrays or objects nested more than :data:`MAX_DEPTH` deep."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
 
 
 def shorten(value: Any, limit: int = 60) -> str:
@@ -333,9 +356,13 @@ class SchemaChecker:
         validator = self._validators.get(kind)
         if validator is None:
             validator = self._validators[kind] = jsonschema_rs.validator_for(self._document(kind))
-        if validator.is_valid(record):
-            return []
-        found = [_explain(error, withhold) for error in _leaves(validator.iter_errors(record))]
+        try:
+            if validator.is_valid(record):
+                return []
+            errors = list(_leaves(validator.iter_errors(record)))
+        except ValueError:  # "Recursion limit reached": parse_line refuses such lines first
+            return [("", "too deeply nested to check")]
+        found = [_explain(error, withhold) for error in errors]
         if not found:  # pragma: no cover - is_valid and iter_errors are one engine's verdicts
             found = [("", "refused by the JSON Schema")]
         return sorted(set(found))
@@ -362,7 +389,11 @@ def _path(parts: Iterable[str | int]) -> str:
 
 
 #: A field name that is shown as it is when unknown (anything else may be misplaced data).
-_FIELD_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+_FIELD_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}\Z")
+#: A refused text that is quoted (a code, a day, an instant): no spaces, at most 40 characters.
+_CODE_LIKE: Final = re.compile(r"^[A-Za-z0-9_.:+\-]{1,40}\Z")
+#: A date and time with a space between them (a naive timestamp, named as one): quoted too.
+_DATE_TIME: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ Tt][0-9:.+\-Zz]{1,30}\Z")
 
 
 def _extra_item(error: ValidationError) -> bool:
@@ -389,10 +420,8 @@ def _explain(error: ValidationError, withhold: bool = False) -> tuple[str, str]:
     if isinstance(kind, Kind.Required):
         return (f"{path}.{kind.property}" if path else kind.property), "is required"
     if isinstance(kind, Kind.AdditionalProperties):
-        extra = sorted(kind.unexpected)
-        if withhold:
-            extra = [e if _FIELD_NAME.match(e) else "<name withheld>" for e in extra]
-        return path, f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}"
+        hide = withhold or path.startswith(_RESTRICTED)
+        return path, _unknown_fields(kind.unexpected, hide=hide)
     if _extra_item(error):
         path = _path(error.instance_path[:-1])
         if withhold or path.startswith(_RESTRICTED):
@@ -405,6 +434,21 @@ def _explain(error: ValidationError, withhold: bool = False) -> tuple[str, str]:
 
 #: A protected person's whereabouts: schema errors there never quote the value.
 _RESTRICTED: Final = "attributes.restricted"
+
+
+def _unknown_fields(names: list[str], *, hide: bool) -> str:
+    """The unknown fields of an object: each named only if it looks like a field name (at
+    most 40 letters, digits and underscores) and ``hide`` is not set; the others counted
+    (a file can put a name or a postcode, of any length, where a field name goes)."""
+    shown = [repr(n) for n in sorted(names) if not hide and _FIELD_NAME.match(n)]
+    withheld = len(names) - len(shown)
+    names_withheld = f"(name{'s' if withheld > 1 else ''} withheld)"
+    if not shown:
+        what = "an unknown field" if withheld == 1 else f"{withheld:,} unknown fields"
+        return f"{what} {names_withheld}"
+    many = len(shown) + withheld > 1
+    text = f"unknown field{'s' if many else ''} {', '.join(shown)}"
+    return f"{text} and {withheld:,} more {names_withheld}" if withheld else text
 
 
 def _types(kind: Kind.Type) -> str:
@@ -424,17 +468,34 @@ def _withheld(kind: Kind) -> str:
     elif isinstance(kind, Kind.MinItems | Kind.MaxItems):
         problem = "has the wrong number of items"
     else:
-        problem = f"breaks the schema rule {kind.name!r}"
+        problem = _rule(kind)
     return f"{problem} (value withheld: restricted)"
+
+
+def _rule(kind: Kind) -> str:
+    """The rule a value breaks, from the rule alone (the engine's own message quotes the value)."""
+    if isinstance(kind, Kind.MinItems):
+        return f"has fewer than {kind.limit:,} items"
+    if isinstance(kind, Kind.UniqueItems):
+        return "has repeated items"
+    if isinstance(kind, Kind.MinProperties):
+        return f"has fewer than {kind.limit:,} fields"
+    if isinstance(kind, Kind.MaxProperties):
+        return f"has more than {kind.limit:,} fields"
+    if isinstance(kind, Kind.FalseSchema):
+        return "is not allowed here"
+    return f"breaks the schema rule {kind.name!r}"
 
 
 def _message(error: ValidationError) -> str:
     kind, value = error.kind, error.instance
     if isinstance(kind, Kind.Pattern):
         if kind.pattern == INSTANT_PATTERN:
-            return _instant_message(value)
+            if _quotable(value):
+                return _instant_message(value)
+            return f"{_shown(value)} is not an RFC 3339 instant with a UTC offset"
         if kind.pattern == _DAY:
-            return f"{shorten(value)} is not a calendar day (YYYY-MM-DD)"
+            return f"{_quoted(value)} is not a calendar day (YYYY-MM-DD)"
         # Free text: it may be a summary or note carrying a victim's details.
         return "contains characters not allowed here (control characters; value withheld)"
     if isinstance(kind, Kind.MaxLength):
@@ -444,12 +505,20 @@ def _message(error: ValidationError) -> str:
     if isinstance(kind, Kind.MinLength):
         return "must not be empty"
     if isinstance(kind, Kind.Enum):
-        return f"{shorten(value)} is not a known code; expected one of {_codes(kind.options)}"
+        return f"{_quoted(value)} is not a known code; expected one of {_codes(kind.options)}"
     if isinstance(kind, Kind.Constant):
-        return f"{shorten(value)}: expected {kind.expected_value!r}"
+        return f"{_quoted(value)}: expected {kind.expected_value!r}"
     if isinstance(kind, Kind.Type):
         return f"{_shown(value)} is not of type {_types(kind)}"
-    return error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    if isinstance(kind, Kind.Minimum):
+        return f"{_quoted(value)} is below the minimum of {kind.limit}"
+    if isinstance(kind, Kind.Maximum):
+        return f"{_quoted(value)} is above the maximum of {kind.limit}"
+    if isinstance(kind, Kind.ExclusiveMinimum):
+        return f"{_quoted(value)} is not above {kind.limit}"
+    if isinstance(kind, Kind.ExclusiveMaximum):
+        return f"{_quoted(value)} is not below {kind.limit}"
+    return _rule(kind)
 
 
 def _size(value: Any) -> int:
@@ -465,6 +534,20 @@ def _shown(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return "an array" if isinstance(value, list) else "an object"
+
+
+def _quotable(value: Any) -> bool:
+    """Whether a refused value may be quoted: a number, a boolean, null, a short text with
+    no spaces (a code, a day, an instant) or a date and time; never an array or an object."""
+    if value is None or isinstance(value, bool | int | float):
+        return True
+    return isinstance(value, str) and bool(_CODE_LIKE.match(value) or _DATE_TIME.match(value))
+
+
+def _quoted(value: Any) -> str:
+    """A refused value as a message shows it: quoted if :func:`_quotable`, else by its JSON
+    type ("a string", "an array", "an object")."""
+    return shorten(value) if _quotable(value) else _shown(value)
 
 
 def _instant_message(value: Any) -> str:

@@ -13,6 +13,7 @@ import pytest
 from spo_tracker.domain.appeals import AppealAgainst, Party, PendingAppeal
 from spo_tracker.errors import ImportIssue, ImportValidationError, InvalidValueError
 from spo_tracker.interchange import MAX_LINE_BYTES, Dataset, import_file
+from spo_tracker.interchange._lines import LineProblem, checker, parse_line
 from spo_tracker.interchange._records import write_appeal
 from spo_tracker.storage import InMemoryStore, Store
 from tests.interchange.builders import full_dataset
@@ -161,6 +162,33 @@ def test_an_unreadable_line_names_its_line(write: Writer, text: str, expected: s
         import_file(InMemoryStore(), write(raw), actor=ACTOR, at=AT)
     assert [(i.line, i.field) for i in raised.value.errors] == [(3, "")]
     assert expected in raised.value.errors[0].message
+
+
+@pytest.mark.parametrize("depth", [100, 260, 900])
+def test_a_deeply_nested_record_is_a_line_problem(write: Writer, depth: int) -> None:
+    """Nesting that json reads but jsonschema-rs cannot check (from about 255 levels; the
+    deepest valid record has about 10) is a problem of its line, not an unexpected error."""
+    text = '{"type": "incident", "id": "I-9", "n": ' + "[" * depth + "]" * depth + "}"
+    issues = _problems(write, [*_LINES[:2], text, *_LINES[2:]])
+    assert _where(issues) == [(3, "")]
+    assert issues[0].message == "JSON nested too deeply (more than 64 levels)"
+
+
+def test_a_record_too_deep_for_the_schema_engine_is_reported_not_raised() -> None:
+    """The schema check itself never raises on nesting jsonschema-rs cannot follow (a record
+    that did not come through parse_line)."""
+    record = {"type": "incident", "id": "I-9", "n": json.loads("[" * 300 + "]" * 300)}
+    assert checker().problems("incident", record) == [("", "too deeply nested to check")]
+
+
+def test_nesting_up_to_the_limit_is_checked_as_usual() -> None:
+    """64 levels (the record is the first) parse; the schema then names the unknown field."""
+    text = '{"type": "incident", "id": "I-9", "n": ' + "[" * 63 + "]" * 63 + "}"
+    record = parse_line(text.encode("utf-8"))
+    assert ("", "unknown field 'n'") in checker().problems("incident", record)
+    deeper = '{"type": "incident", "n": ' + "[" * 64 + "]" * 64 + "}"
+    with pytest.raises(LineProblem, match="nested too deeply"):
+        parse_line(deeper.encode("utf-8"))
 
 
 def test_an_oversize_line_is_refused_without_reading_it(write: Writer) -> None:
