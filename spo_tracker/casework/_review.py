@@ -179,6 +179,10 @@ def _act(
     when = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=when) as uow:
         uow.authorise(action)
+        # Locked (PostgreSQL: FOR UPDATE) until this decision commits: a detection run that
+        # adds evidence to the alert meanwhile waits, then sees the decided review and
+        # re-opens it, instead of both committing unseen by the other.
+        uow.alerts.lock(alert_id)
         alert = uow.alerts.get(alert_id)
         uow.authorise(action, orders=orders_of(alert))
         rounds = uow.breach_reviews.for_alert(alert_id)

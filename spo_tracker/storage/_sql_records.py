@@ -3,9 +3,10 @@ under optimistic concurrency, lookups, and incidents inserted, loaded and compar
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session, SQLModel
@@ -35,9 +36,12 @@ from spo_tracker.storage._sql_incidents import (
     _write_incidents,
 )
 from spo_tracker.storage._tables import DefendantIdentityRow, ProtectedPersonRow
-from spo_tracker.storage._types import from_epoch_us
 
 __all__ = ["SqlRecords"]
+
+
+#: 1970-01-01 UTC, for instants given as whole microseconds since it.
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 
 def _table(model: type[SQLModel]) -> Any:
@@ -318,9 +322,11 @@ class SqlRecords:
         return found
 
     def replace_many(self, mapper: Mapper[Any], items: Sequence[tuple[Any, Any, int, int]]) -> None:
-        if mapper.children:  # rows to delete and insert per aggregate: one at a time
-            for before, after, expected, revision in items:
-                self.replace(mapper, before, after, expected, revision)
+        if mapper.children:  # rows to delete and insert per aggregate: one at a time,
+            # all in one savepoint, so a refused one undoes those written before it
+            with self._session.begin_nested():
+                for before, after, expected, revision in items:
+                    self.replace(mapper, before, after, expected, revision)
             return
         mapper = self._bind(mapper)
         root = _table(mapper.root)
@@ -394,7 +400,9 @@ class SqlRecords:
         at = "at" if sqlite else "(EXTRACT(EPOCH FROM at) * 1000000)::bigint"
         until: list[Any] = []
         if until_us is not None:
-            until = [until_us if sqlite else from_epoch_us(until_us)]
+            # A plain datetime for psycopg, which renders pendulum's far from the present a
+            # few microseconds off.
+            until = [until_us if sqlite else _EPOCH + _dt.timedelta(microseconds=until_us)]
         conn, found = self._session.connection(), list[Any]()
         with translating(self._url, kind="compliance_record"):
             for start in range(0, len(order_ids), 500):

@@ -12,13 +12,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import attrs
 import pytest
 
-from spo_tracker.casework import AlertEntry, alert_detail, assign_alert, review_alert, run_detection
+from spo_tracker.casework import (
+    AlertEntry,
+    AlertsStored,
+    _alert_entries,
+    _review,
+    alert_detail,
+    assign_alert,
+    review_alert,
+    run_detection,
+    store_alerts,
+)
 from spo_tracker.demo import DEMO_ACTOR, NOW
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.lifecycles import ReviewState
+from spo_tracker.domain.ownership import CaseOwner
 from spo_tracker.errors import ConcurrencyConflictError
-from spo_tracker.storage import Actor, Store, connect, verify
+from spo_tracker.storage import Actor, Store, UnitOfWork, connect, verify
+from tests.casework.test_concurrency import _BY, _found
 from tests.storage.conftest import fixed_clock
 
 BAN = "AL-e16438f369730d61fbb3"
@@ -121,3 +135,57 @@ def test_two_reviewers_taking_a_new_alert_at_once_one_wins_one_gets_the_conflict
             2,
         )
         assert verify(store).ok
+
+
+def test_evidence_added_while_a_review_is_decided_reopens_the_decision(
+    sql_demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A detection run that adds an incident to an alert while an officer's decision on it
+    is open (another connection, another thread) waits for the decision, then re-opens it:
+    the decision rested on less evidence than the alert now holds. Without the alert locked
+    by the decision, each transaction commits without seeing the other and the decision
+    stands on evidence it never saw."""
+    with (
+        connect(sql_demo_url, clock=fixed_clock) as store,
+        connect(sql_demo_url, clock=fixed_clock) as other,
+    ):
+        full = next(a for a in _found(store) if len(a.evidence_ids) >= 2)
+        fewer = attrs.evolve(
+            full, evidence_ids=full.evidence_ids[:-1], count=len(full.evidence_ids) - 1
+        )
+        store_alerts(store, [fewer], **_BY)
+        real = _alert_entries.owner_of  # what _review calls, patched there below
+        runs: list[AlertsStored] = []
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                runs.append(store_alerts(other, [full], **_BY))
+            except BaseException as error:  # checked below
+                errors.append(error)
+
+        thread = threading.Thread(target=run)
+
+        def owner_of(uow: UnitOfWork, alert: Alert) -> CaseOwner | None:
+            if not thread.is_alive() and thread.ident is None:
+                thread.start()  # the run stores the grown evidence while the decision is open
+                thread.join(timeout=0.5)  # done at once unless the alert is locked
+            return real(uow, alert)
+
+        monkeypatch.setattr(_review, "owner_of", owner_of)
+        review_alert(
+            store,
+            full.alert_id,
+            outcome="no_further_action",
+            reason="no contact",
+            at=NOW,
+            actor=FIRST,
+        )
+        thread.join()
+        assert errors == []
+        assert runs[0].updated == 1
+        with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+            assert uow.alerts.get(full.alert_id).evidence_ids == full.evidence_ids
+            rounds = uow.breach_reviews.for_alert(full.alert_id)
+        assert rounds[-2].decided
+        assert not rounds[-1].decided  # re-opened for the new evidence

@@ -9,9 +9,11 @@ import attrs
 import pytest
 
 from spo_tracker.domain.alerts import Alert, Severity
+from spo_tracker.domain.people import Defendant, NameUse
 from spo_tracker.errors import ConcurrencyConflictError, InvalidValueError, NotFoundError
 from spo_tracker.storage import InMemoryStore, Store, connect, verify
 from spo_tracker.storage._mapping import MAPPERS, Mapper
+from tests.storage.builders import defendant
 from tests.storage.conftest import ACTOR, BACKENDS, fixed_clock
 from tests.storage.test_bulk_alerts import NOW, add, alerts
 
@@ -167,3 +169,26 @@ def test_an_alerts_row_is_built_as_the_generic_mapper_builds_it() -> None:
     generic = Mapper.root_values(mapper, alert, 3)
     assert mapper.root_values(alert, 3) == generic
     assert mapper.root_values(alert, 3, body=generic["body"]) == generic
+
+
+@pytest.mark.parametrize("fresh_store", BACKENDS, indirect=True)
+def test_replacing_records_with_child_rows_is_all_or_nothing(fresh_store: Store) -> None:
+    """A kind stored with child tables (defendants: names, identities, addresses) is
+    replaced one record at a time; a stale revision on the second undoes the first."""
+    first, second = defendant("D1"), defendant("D2")
+    with fresh_store.unit_of_work(ACTOR, at=NOW) as uow:
+        uow.defendants.add_many([first, second])
+        uow.commit()
+    mapper = MAPPERS[Defendant]
+    renamed = [
+        attrs.evolve(d, names=(NameUse(f"Renamed {d.defendant_id}"),)) for d in (first, second)
+    ]
+    with fresh_store.unit_of_work(ACTOR, at=NOW) as uow:
+        records = uow._records()
+        writes = [(first, renamed[0], 1, 2), (second, renamed[1], 7, 8)]
+        with pytest.raises(ConcurrencyConflictError):
+            records.replace_many(mapper, writes)
+        assert records.load_many_revisions(mapper, ["D1", "D2"]) == {
+            "D1": (first, 1),
+            "D2": (second, 1),
+        }
