@@ -1,24 +1,20 @@
-"""The nightly incremental detection run: what grows with the new incidents.
+"""The nightly incremental detection run, whole, as a force's nightly job runs it.
 
 A store holds the synthetic force (10,000 defendants, 12,000 orders),
 ``--stored`` of its incidents and its compliance records (built by
-``bench_casework.build``); a previous run's watermark is written as its
-audit note (``detection.run`` with ``through``, the way ``run_detection``
-writes it, without the cost of a real full run first; see docs/performance.md).
-Then, for each of ``--new`` (default 1,000, 3,000 and 10,000), on a fresh copy:
-``N`` new incidents are ingested (another stream of the same force, so they fall
-on the same defendants' histories), and the incident side of an incremental run is timed in stages:
-
-* deciding the run can be incremental (the watermark, the audit entries since);
-* reading the new incidents and every incident of their defendants
-  (``touched_rows``);
-* judging those rows (``Detector.scan_rows``);
-
-beside a bare ``SELECT`` of the whole stored history with the raw driver (the
-baseline of docs/performance.md) in the same run. Loading the records (orders,
-defendants, persons) and the dated checks are per order, the same for a full or
-an incremental run, and are reported once, apart. Figures are printed, never
-asserted. The machine is shared: the load average is printed first.
+``bench_casework.build``, or copied from the store bench_casework.py keeps), and
+the alerts of a real previous night: a full ``run_detection`` as of a day
+before ``AT``. Then, for each of ``--new`` (default 1,000, 3,000 and 10,000), on
+a fresh copy: ``N`` new incidents are ingested (another stream of the same
+force, so they fall on the same defendants' histories over the whole two
+years), and the nightly ``run_detection`` as of ``AT`` is timed, whole (wall and
+CPU), and split by its progress lines into: reading the orders, duties, the
+people it judges and their incident rows; judging the rows and the dated checks
+(a day of sign-ons and deadlines more than the previous night); comparing and
+storing the alerts. Beside it, in the same run, a bare ``SELECT`` of the whole
+stored history with the raw driver (the baseline of docs/performance.md).
+Figures are printed, never asserted. The machine is shared: the load average
+is printed first.
 
     python benchmarks/bench_incremental.py --stored 250000
     python benchmarks/bench_incremental.py --stored 250000 --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -37,112 +33,99 @@ import sqlalchemy as sa
 from _common import report
 from bench_casework import AT, STORE_VERSION, bare_select_postgres, bare_select_sqlite, build
 
-from spo_tracker.casework import load_records, run_detection
-from spo_tracker.casework._incremental import (
-    RUN_EVENT,
-    Watermark,
-    config_digest,
-    full_run_reason,
-    judged_records,
-    touched_rows,
-)
-from spo_tracker.detection import Detector
-from spo_tracker.detection.resolution import IdentityIndex
+from spo_tracker.casework import run_detection
 from spo_tracker.detection.synthetic import synthetic_force
 from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
 
 ACTOR = Actor("bench", "ingest", purpose="benchmark")
 
 
-def mark_run(store: Store) -> None:
-    """Write the audit note of a run that judged everything stored, as of ``AT``."""
-    head = store.audit_head()
-    assert head is not None
-    changes = {"mode": "full", "through": head[0], "config": config_digest(None)}
-    with store.unit_of_work(ACTOR, at=AT) as uow:
-        uow.note(RUN_EVENT, "detection", AT.isoformat(), changes=changes, reason="bench")
-        uow.commit()
+#: In the names of kept stores: one holding a real previous run's alerts (not a note).
+NIGHT = "n1"
+#: Where bench_casework.py keeps its stores (the same builds, reused when present).
+CASEWORK_CACHE = Path("/tmp/spo_bench_casework")
+#: The previous night's run judged as of a day before the nightly run's ``AT``: the dated
+#: checks of the nightly run then have a day of sign-ons and deadlines to judge again.
+PREVIOUS = AT.subtract(days=1)
 
 
-def incremental(url: str, new: int, seed: int, detector: Detector | None) -> dict[str, float]:
-    """Ingest ``new`` incidents into the store at ``url``, then time the incident side."""
+def previous_run(store: Store) -> None:
+    """The previous night's run: a real full ``run_detection`` as of ``PREVIOUS``, storing
+    every alert, as a force's store holds them after its first night."""
+    run_detection(store, at=PREVIOUS, actor=ACTOR, reason="bench: the previous night")
+
+
+def incremental(url: str, new: int, seed: int) -> dict[str, float]:
+    """Ingest ``new`` incidents into the store at ``url``, then time the nightly run."""
     store = connect(url, clock=lambda: AT)
     try:
         fresh = synthetic_force(seed).incidents(new, stream=1)
         ingest_incidents(store, fresh, actor=ACTOR, batch_size=20_000, at=AT)
+        marks: list[tuple[str, float]] = []
+        cpu = time.process_time()
         begin = time.perf_counter()
-        records = load_records(store, actor=ACTOR, at=AT)
-        loaded = time.perf_counter()
-        head = store.audit_head()
-        assert head is not None
-        previous = Watermark.latest(store)
-        why = full_run_reason(store, previous, head=head[0], config=config_digest(None), full=False)
-        assert why is None, why
-        assert previous is not None
-        decided = time.perf_counter()
-        rows, counted = touched_rows(
+        run = run_detection(
             store,
-            previous,
-            head=head[0],
-            until=AT,
-            defendants=records.defendants,
-            identities=IdentityIndex(records.defendants),
+            at=AT,
+            actor=ACTOR,
+            progress=lambda line: marks.append((line, time.perf_counter())),
         )
-        read = time.perf_counter()
-        orders, defendants = judged_records(rows, records.orders, records.defendants)
-        detector = Detector(orders, defendants, protected_persons=records.protected_persons)
-        compiled = time.perf_counter()
-        found = detector.scan_rows(rows)
-        judged = time.perf_counter()
-        # The whole run as a nightly job runs it (records, incident side, dated checks,
-        # storing), after the stages above (which wrote nothing).
-        run = run_detection(store, at=AT, actor=ACTOR)
-        whole = time.perf_counter() - judged
+        end = time.perf_counter()
+        cpu = time.process_time() - cpu
     finally:
         store.close()
-    assert counted == new
     assert run.incremental, run.full_reason
+    assert run.new_incidents == new
+    # The run's progress lines split it: reading the records and the rows it judges, up to
+    # "incremental: ..."; judging the rows and the dated checks, up to "storing ..."; then
+    # comparing and storing the alerts with the audit note.
+    said = next(t for line, t in marks if line.startswith("  incremental:"))
+    storing = next(t for line, t in marks if line.startswith("storing"))
     return {
-        "load_s": loaded - begin,
-        "compile_s": compiled - read,
-        "decide_s": decided - loaded,
-        "read_s": read - decided,
-        "scan_s": judged - compiled,
-        "rows": len(rows),
-        "defendants": len(defendants),
-        "alerts": len(found.alerts),
-        "whole_s": whole,
+        "whole_s": end - begin,
+        "cpu_s": cpu,
+        "read_s": said - begin,
+        "judge_s": storing - said,
+        "store_s": end - storing,
+        "rows": run.incidents_seen,
+        "alerts": len(run.alerts),
         "stored_new": run.stored.new,
+        "stored_updated": run.stored.updated,
+        "unchanged": run.stored.unchanged,
     }
 
 
 def show(name: str, new: int, bare: tuple[float, int], found: dict[str, float]) -> None:
     seconds, stored = bare
-    side = found["decide_s"] + found["read_s"] + found["compile_s"] + found["scan_s"]
     label = f"{name} {new:,} new over {stored:,} stored"
     report(f"{label}: bare SELECT of the history", seconds, "s")
-    report(f"{label}: incident side of the run", side, "s", "<= 2 at 3,000 new")
-    report(f"{label}:   over the bare SELECT", side / seconds, "x")
-    report(f"{label}:   decide (watermark, entries since)", found["decide_s"], "s")
-    rows = f"{found['rows']:,.0f} rows of their defendants"
-    report(f"{label}:   read the new incidents and {rows}", found["read_s"], "s")
-    who = f"{found['defendants']:,.0f} defendants"
-    report(f"{label}:   compile the detector for their {who}", found["compile_s"], "s")
-    report(f"{label}:   judge them ({found['alerts']:,.0f} alerts)", found["scan_s"], "s")
-    report(f"{label}: load the records (every run, per order)", found["load_s"], "s")
-    new_alerts = f"{found['stored_new']:,.0f} alerts new"
-    report(f"{label}: the whole run_detection ({new_alerts})", found["whole_s"], "s", "<= 2")
+    report(f"{label}: the nightly run_detection, wall", found["whole_s"], "s", "<= 2")
+    report(f"{label}:   its CPU time", found["cpu_s"], "s")
+    report(f"{label}:   over the bare SELECT", found["whole_s"] / seconds, "x")
+    rows = f"{found['rows']:,.0f} incident rows"
+    report(f"{label}:   read the orders, duties, judged people and {rows}", found["read_s"], "s")
+    report(f"{label}:   judge the rows and the dated checks", found["judge_s"], "s")
+    what = (
+        f"{found['alerts']:,.0f} alerts: {found['stored_new']:,.0f} new, "
+        f"{found['stored_updated']:,.0f} updated, {found['unchanged']:,.0f} unchanged"
+    )
+    report(f"{label}:   compare and store ({what})", found["store_s"], "s")
 
 
 def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None:
-    kept = cache / f"force-{STORE_VERSION}-{seed}-{stored}.sqlite"
+    kept = cache / f"force-{STORE_VERSION}{NIGHT}-{seed}-{stored}.sqlite"
     if not kept.exists():
         print(f"building {kept} (once; later runs reuse it)", flush=True)
         partial = kept.with_suffix(".partial")
         partial.unlink(missing_ok=True)
-        build(f"sqlite:///{partial}", stored, seed)
+        # The same store bench_casework.py keeps, if it built one already.
+        base = CASEWORK_CACHE / f"force-{STORE_VERSION}-{seed}-{stored}.sqlite"
+        if base.exists():
+            shutil.copyfile(base, partial)
+        else:
+            build(f"sqlite:///{partial}", stored, seed)
         with connect(f"sqlite:///{partial}", clock=lambda: AT) as store:
-            mark_run(store)
+            previous_run(store)
         partial.rename(kept)
     for new in news:
         copy = cache / f"run-{os.getpid()}.sqlite"
@@ -150,7 +133,7 @@ def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None
         try:
             upgrade(f"sqlite:///{copy}")
             bare = bare_select_sqlite(copy)
-            show("SQLite", new, bare, incremental(f"sqlite:///{copy}", new, seed, None))
+            show("SQLite", new, bare, incremental(f"sqlite:///{copy}", new, seed))
         finally:
             for leftover in cache.glob(f"run-{os.getpid()}.sqlite*"):
                 leftover.unlink()
@@ -159,7 +142,7 @@ def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None
 def postgres_figures(url: str, stored: int, news: list[int], seed: int) -> None:
     base = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    kept = f"spo_bench_incremental_{STORE_VERSION}_{seed}_{stored}"
+    kept = f"spo_bench_incremental_{STORE_VERSION}{NIGHT}_{seed}_{stored}"
     with admin.connect() as conn:
         have = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (kept,))
         if have.first() is None:
@@ -168,7 +151,7 @@ def postgres_figures(url: str, stored: int, news: list[int], seed: int) -> None:
             target = base.set(database=f"{kept}_partial").render_as_string(hide_password=False)
             build(target, stored, seed)
             with connect(target, clock=lambda: AT) as store:
-                mark_run(store)
+                previous_run(store)
             conn.exec_driver_sql(f"ALTER DATABASE {kept}_partial RENAME TO {kept}")
     for new, n in zip(news, itertools.count(), strict=False):
         copy = f"spo_bench_incremental_run_{os.getpid()}_{n}"
@@ -178,7 +161,7 @@ def postgres_figures(url: str, stored: int, news: list[int], seed: int) -> None:
             target = base.set(database=copy).render_as_string(hide_password=False)
             upgrade(target)
             bare = bare_select_postgres(target)
-            show("PostgreSQL", new, bare, incremental(target, new, seed, None))
+            show("PostgreSQL", new, bare, incremental(target, new, seed))
         finally:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")

@@ -35,13 +35,18 @@ import pendulum
 from spo_tracker._gc import collector_paused
 from spo_tracker.casework._incremental import (
     RUN_EVENT,
+    Judged,
     Watermark,
     config_digest,
     full_run_reason,
     judged_records,
+    linked_keys,
+    links_of,
+    read_judged,
     touched_rows,
 )
 from spo_tracker.casework._permission import authorised
+from spo_tracker.casework._run import DetectionRun
 from spo_tracker.casework._storing import (
     AlertsStored,
     alerts_by_id,
@@ -56,7 +61,6 @@ from spo_tracker.detection.dated import (
     requirement_alerts_from_times,
 )
 from spo_tracker.detection.engine import Detector, ScanResult
-from spo_tracker.detection.resolution import IdentityIndex, Unattributed
 from spo_tracker.domain.alerts import Alert, sort_alerts
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.notification import NotificationDuty
@@ -138,7 +142,13 @@ def load_records(store: Store, *, actor: Actor, at: _dt.datetime) -> StoredRecor
 
 
 def _load(
-    store: Store, actor: Actor, at: _dt.datetime, *, processing: bool, logged: bool = True
+    store: Store,
+    actor: Actor,
+    at: _dt.datetime,
+    *,
+    processing: bool,
+    logged: bool = True,
+    people: bool = True,
 ) -> StoredRecords:
     """Every record (see :func:`load_records`).
 
@@ -146,20 +156,23 @@ def _load(
     caller (detection, redaction), so the restricted-read permission is not asked for
     again (each read is still audited). ``logged=False``: the caller writes the one
     consultation or disclosure entry of its call itself (a report names the people it
-    shows)."""
+    shows). ``people=False``: the orders and duties only (no defendant or protected
+    person is read), for an incremental run, which reads the people it judges itself."""
     # Many small acyclic records: the collector would walk them all for no garbage.
     with collector_paused(), store.unit_of_work(actor, at=at) as uow:
         if not logged:
             uow.defer_consultations()
         # Bulk reads (one query per 500 ids and child table), not one query per record.
         orders = _in_id_order(uow.orders.ids(), uow.orders.get_many)
+        duties = _in_id_order(uow.notification_duties.ids(), uow.notification_duties.get_many)
+        if not people:
+            return StoredRecords(orders, (), (), duties)
         defendants = _in_id_order(uow.defendants.ids(), uow.defendants.get_many)
         with uow._processing() if processing else contextlib.nullcontext():
             persons = _in_id_order(
                 uow.protected_persons.ids(),
                 lambda keys: uow.protected_persons.get_many(keys, reason=_RESTRICTED_REASON),
             )
-        duties = _in_id_order(uow.notification_duties.ids(), uow.notification_duties.get_many)
     return StoredRecords(orders, defendants, persons, duties)
 
 
@@ -336,7 +349,7 @@ def _with_dated(
 
 def _detect_since(
     store: Store,
-    records: StoredRecords,
+    records: StoredRecords | None,
     previous: Watermark,
     *,
     head: int,
@@ -347,68 +360,51 @@ def _detect_since(
 ) -> tuple[ScanResult, int]:
     """The incremental run (see :mod:`spo_tracker.casework._incremental`): every incident
     of the defendants that incidents recorded since ``previous`` belong to, and the dated
-    alerts; with how many incidents were new."""
-    rows, new = touched_rows(
-        store,
-        previous,
-        head=head,
-        until=until,
-        defendants=records.defendants,
-        identities=IdentityIndex(records.defendants),
-    )
-    orders, defendants = judged_records(rows, records.orders, records.defendants)
+    alerts; with how many incidents were new. With ``records`` not given, every order and
+    duty is read (the dated checks need them) but only the defendants and protected
+    persons judged again (:func:`~spo_tracker.casework._incremental.read_judged`)."""
+    if records is None:
+        records = _load(store, actor, until, processing=True, people=False)
+        judged = read_judged(
+            store,
+            previous,
+            head=head,
+            actor=actor,
+            until=until,
+            orders=records.orders,
+            reason=_RESTRICTED_REASON,
+        )
+    else:
+        by_id = {d.defendant_id: d for d in records.defendants}
+        rows, new = touched_rows(
+            store,
+            previous,
+            head=head,
+            until=until,
+            links=links_of(records.defendants),
+            keys_of=lambda owners: linked_keys(by_id, owners),
+        )
+        orders, defendants = judged_records(rows, records.orders, records.defendants)
+        judged = Judged(rows, new, orders, defendants, list(records.protected_persons))
     detector = Detector(
-        orders, defendants, config=config, protected_persons=records.protected_persons
+        judged.orders,
+        judged.defendants,
+        config=config,
+        protected_persons=judged.protected_persons,
     )
     progress(
-        f"  incremental: {new:,} incidents new since the last run, {len(rows):,} to judge, "
-        f"{len(defendants):,} defendants"
+        f"  incremental: {judged.new:,} incidents new since the last run, "
+        f"{len(judged.rows):,} to judge, {len(judged.defendants):,} defendants"
     )
     try:
-        found = detector.scan_rows(_counted(rows, progress, "detection"))
+        found = detector.scan_rows(_counted(judged.rows, progress, "detection"))
     except InvalidValueError:
-        # A stored row no incident can hold: read every incident, as a full run, which
-        # names it.
+        # A stored row no incident can hold: read every incident and every record, as a
+        # full run, which names it.
+        everything = _load(store, actor, until, processing=True)
         with _closing(scan_incidents(store, until=until)) as incidents:
-            found = _detector(records, config).scan(incidents)
-    return _with_dated(store, records, found, actor=actor, until=until, config=config), new
-
-
-@attrs.frozen
-class DetectionRun:
-    """What :func:`run_detection` found and what it did to the stored alerts.
-
-    Attributes:
-        at: the instant the run judged as of (incidents before it were read).
-        since: the ``since`` the caller gave, if any (see :func:`run_detection`).
-        alerts: every alert this run raised, sorted: a full run's are every alert, an
-            incremental run's those of the defendants it judged again and the dated ones.
-        unattributed: incidents no defendant could be found for, among those read.
-        incidents_seen: incidents read.
-        stored: the alerts added, updated and left unchanged, by id.
-        full_reason: why the run read every incident; ``None`` for an incremental run.
-        new_incidents: incidents recorded since the last run (``None`` for a full run).
-    """
-
-    at: _dt.datetime
-    since: _dt.datetime | None
-    alerts: tuple[Alert, ...]
-    unattributed: tuple[Unattributed, ...]
-    incidents_seen: int
-    stored: AlertsStored
-    full_reason: str | None = None
-    new_incidents: int | None = None
-
-    @property
-    def incremental(self) -> bool:
-        """Whether the run read only what was recorded since the last run (and what it
-        touches), rather than every incident."""
-        return self.full_reason is None
-
-    @property
-    def scan(self) -> ScanResult:
-        """The run's findings as a :class:`~spo_tracker.detection.engine.ScanResult`."""
-        return ScanResult(self.alerts, self.unattributed, self.incidents_seen)
+            found = _detector(everything, config).scan(incidents)
+    return _with_dated(store, records, found, actor=actor, until=until, config=config), judged.new
 
 
 def _latest_run(store: Store) -> pendulum.DateTime | None:
@@ -522,14 +518,13 @@ def run_detection(
     through = None if head is None else head[0]
     previous, digest = Watermark.latest(store), config_digest(config)
     why = full_run_reason(store, previous, head=through, config=digest, full=full)
-    loaded = _load(store, actor, until, processing=True) if records is None else records
     new: int | None = None
     if why is None:
         assert previous is not None  # as full_run_reason checked
         assert through is not None
         found, new = _detect_since(
             store,
-            loaded,
+            records,
             previous,
             head=through,
             actor=actor,
@@ -539,6 +534,7 @@ def run_detection(
         )
     else:
         say(f"  full run: {why}")
+        loaded = _load(store, actor, until, processing=True) if records is None else records
         found = detect_stored(store, loaded, actor=actor, at=until, config=config, progress=say)
     say(f"storing {len(found.alerts):,} alerts")
 

@@ -48,24 +48,29 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Final
 
 import attrs
 import pendulum
 
 from spo_tracker.detection.config import DetectionConfig
-from spo_tracker.detection.resolution import IdentityIndex
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Defendant
-from spo_tracker.storage import ScannedIncident, Store, scan_incident_rows
+from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.storage import Actor, ScannedIncident, Store, scan_incident_rows
 
 __all__ = [
     "RUN_EVENT",
+    "Judged",
+    "Links",
     "Watermark",
     "config_digest",
     "full_run_reason",
+    "judged_ids",
     "judged_records",
+    "linked_keys",
+    "links_of",
+    "read_judged",
     "touched_rows",
 ]
 
@@ -154,35 +159,68 @@ def full_run_reason(
     return None
 
 
+#: Given identity keys, the defendants linked to each (a key linked to nobody may be absent).
+Links = Callable[[Collection[str]], Mapping[str, Collection[str]]]
+
+
+def links_of(defendants: Iterable[Defendant]) -> Links:
+    """:data:`Links` over defendants already loaded (the store's own answer is
+    ``uow.defendants.find_by_identities``)."""
+    by_key: dict[str, set[str]] = {}
+    for defendant in defendants:
+        for linked in defendant.identities:
+            by_key.setdefault(linked.identity.key, set()).add(defendant.defendant_id)
+    return lambda keys: {k: by_key[k] for k in keys if k in by_key}
+
+
+def linked_keys(defendants: Mapping[str, Defendant], owners: Collection[str]) -> set[str]:
+    """The identity keys linked to ``owners`` (those among ``defendants``, by id)."""
+    return {li.identity.key for o in owners if o in defendants for li in defendants[o].identities}
+
+
 def touched_rows(
     store: Store,
     previous: Watermark,
     *,
     head: int,
     until: _dt.datetime,
-    defendants: Iterable[Defendant],
-    identities: IdentityIndex,
+    links: Links,
+    keys_of: Callable[[set[str]], Collection[str]],
 ) -> tuple[list[ScannedIncident], int]:
     """Every incident of the defendants that the incidents recorded since ``previous``
     are attributed to (and those new incidents nobody could be tied to).
 
+    A new row belongs to the defendant it names, else to the one defendant its actor's
+    identity is linked to (none, or two or more, leave it unattributed), as
+    :class:`~spo_tracker.detection.resolution.IdentityIndex` attributes it in a full run.
+
+    Args:
+        store: the store.
+        previous: the latest run's watermark.
+        head: the audit trail's last entry number when this run began.
+        until: the instant this run judges as of.
+        links: the defendants linked to identity keys.
+        keys_of: the identity keys linked to the given defendants.
+
     Returns:
         The rows to judge, and how many incidents were new since ``previous``.
     """
+    fresh = list(_new_rows(store, previous, head=head, until=until))
+    linked = links({r.actor_key for r in fresh if r.actor_key is not None})
     owners: set[str] = set()
     alone: dict[str, ScannedIncident] = {}
     seen: set[str] = set()
-    for row in _new_rows(store, previous, head=head, until=until):
+    for row in fresh:
         seen.add(row.incident_id)
-        key = row.actor_key
-        who = row.defendant_id or (None if key is None else identities.owner_of_key(key))
+        who = row.defendant_id
+        if who is None and row.actor_key is not None:
+            found = linked.get(row.actor_key, ())
+            who = next(iter(found)) if len(found) == 1 else None
         if who is None:
             alone[row.incident_id] = row  # unattributed: judged alone, and reported
         else:
             owners.add(who)
-    keys = sorted(
-        {li.identity.key for d in defendants if d.defendant_id in owners for li in d.identities}
-    )
+    keys = sorted(keys_of(owners))
     rows = {
         r.incident_id: r
         for r in store.scan_rows_of(defendant_ids=owners, actor_keys=keys, until=until)
@@ -201,17 +239,30 @@ def _new_rows(
     yield from scan_incident_rows(store, since=previous.at, until=until)
 
 
+def judged_ids(rows: Iterable[ScannedIncident], links: Links) -> set[str]:
+    """The defendants a detector needs to judge ``rows`` as a full run would: those a row
+    names directly and every defendant linked to an identity a row names (so an identity
+    linked to two defendants is ambiguous here as it is over the whole force, and an
+    identity linked to one resolves to the same defendant)."""
+    named: set[str] = set()
+    keys: set[str] = set()
+    for row in rows:
+        if row.defendant_id is not None:
+            named.add(row.defendant_id)
+        if row.actor_key is not None:
+            keys.add(row.actor_key)
+    for owners in links(keys).values():
+        named.update(owners)
+    return named
+
+
 def judged_records(
     rows: Iterable[ScannedIncident],
     orders: Iterable[Order],
     defendants: Iterable[Defendant],
 ) -> tuple[list[Order], list[Defendant]]:
-    """The orders and defendants a detector needs to judge ``rows`` as a full run would.
-
-    The defendants are those a row names directly and every defendant linked to an
-    identity a row names (so an identity linked to two defendants is ambiguous here as
-    it is over the whole force, and an identity linked to one resolves to the same
-    defendant); the orders are those of these defendants.
+    """The orders and defendants (of those given) a detector needs to judge ``rows`` as a
+    full run would (:func:`judged_ids`); the orders are those of these defendants.
 
     Args:
         rows: the incident rows the run judges.
@@ -221,17 +272,77 @@ def judged_records(
     Returns:
         The orders and the defendants, each in the order given.
     """
-    named: set[str] = set()
-    keys: set[str] = set()
-    for row in rows:
-        if row.defendant_id is not None:
-            named.add(row.defendant_id)
-        if row.actor_key is not None:
-            keys.add(row.actor_key)
-    chosen = [
-        d
-        for d in defendants
-        if d.defendant_id in named or any(li.identity.key in keys for li in d.identities)
-    ]
-    wanted = {d.defendant_id for d in chosen}
+    known = list(defendants)
+    wanted = judged_ids(rows, links_of(known))
+    chosen = [d for d in known if d.defendant_id in wanted]
     return [o for o in orders if o.defendant_id in wanted], chosen
+
+
+@attrs.frozen
+class Judged:
+    """What an incremental run judges again, read from the store (:func:`read_judged`).
+
+    Attributes:
+        rows: the incident rows to judge.
+        new: how many incidents were recorded since the last run.
+        orders: the orders of the judged defendants (of those given).
+        defendants: the judged defendants, in id order.
+        protected_persons: the persons those orders protect, with restricted details.
+    """
+
+    rows: list[ScannedIncident]
+    new: int
+    orders: list[Order]
+    defendants: list[Defendant]
+    protected_persons: list[ProtectedPerson]
+
+
+def read_judged(
+    store: Store,
+    previous: Watermark,
+    *,
+    head: int,
+    actor: Actor,
+    until: _dt.datetime,
+    orders: Iterable[Order],
+    reason: str,
+) -> Judged:
+    """The rows an incremental run judges (:func:`touched_rows`), with only the defendants,
+    orders and protected persons needed to judge them as a full run would
+    (:func:`judged_ids`): the identity links are looked up in the store, so the other
+    defendants and persons are never read.
+
+    The reads are one unit of work, so one consultation entry (DPA 2018 s.62(1)(c)) names
+    every defendant and protected person read; each restricted read is audited with
+    ``reason``. The run was authorised by its caller (processing: nothing restricted is
+    shown to the actor).
+    """
+    with store.unit_of_work(actor, at=until) as uow:
+        loaded: dict[str, Defendant] = {}
+
+        def load(ids: Collection[str]) -> None:
+            loaded.update(uow.defendants.get_many(sorted(set(ids) - loaded.keys())))
+
+        def keys_of(owners: set[str]) -> set[str]:
+            load(owners)
+            return linked_keys(loaded, owners)
+
+        links = uow.defendants.find_by_identities
+        rows, new = touched_rows(
+            store, previous, head=head, until=until, links=links, keys_of=keys_of
+        )
+        wanted = judged_ids(rows, links)
+        load(wanted)
+        chosen = [o for o in orders if o.defendant_id in wanted]
+        # A term names only its order's protected persons (SPA2019 s.2(1)(c), checked on
+        # every order), so these are every person whose places the chosen terms need.
+        people = sorted({p for o in chosen for p in o.protected_person_ids})
+        with uow._processing():
+            persons = uow.protected_persons.get_many(people, reason=reason)
+    return Judged(
+        rows,
+        new,
+        chosen,
+        [loaded[k] for k in sorted(wanted) if k in loaded],
+        [persons[k] for k in people if k in persons],
+    )

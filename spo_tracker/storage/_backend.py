@@ -140,8 +140,9 @@ class Records(Protocol):
     def keys(self, mapper: Mapper[Any]) -> list[str]:
         """Every stored id of the mapper's kind, sorted."""
 
-    def find_defendants(self, identity_key: str) -> list[str]:
-        """Ids of the defendants an identity is linked to, sorted."""
+    def find_defendants(self, identity_keys: Sequence[str]) -> dict[str, list[str]]:
+        """Per identity key, the ids of the defendants it is linked to, sorted (a key linked
+        to nobody is absent)."""
 
     def person_name(self, key: str) -> str:
         """A protected person's name only. Raises NotFoundError."""

@@ -333,13 +333,15 @@ class _MemoryRecords:
     def keys(self, mapper: Mapper[Any]) -> list[str]:
         return sorted(k for kind, k in self._uow._work if kind == mapper.kind)
 
-    def find_defendants(self, identity_key: str) -> list[str]:
-        kind = MAPPERS[Defendant].kind
-        return sorted(
-            key
-            for (k, key), (obj, _) in self._uow._work.items()
-            if k == kind and any(li.identity.key == identity_key for li in obj.identities)
-        )
+    def find_defendants(self, identity_keys: Sequence[str]) -> dict[str, list[str]]:
+        kind, wanted = MAPPERS[Defendant].kind, set(identity_keys)
+        found: dict[str, set[str]] = {}
+        for (k, key), (obj, _) in self._uow._work.items():
+            if k == kind:
+                for li in obj.identities:
+                    if li.identity.key in wanted:
+                        found.setdefault(li.identity.key, set()).add(key)
+        return {key: sorted(ids) for key, ids in found.items()}
 
     def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
         kind = MAPPERS[Incident].kind

@@ -254,16 +254,20 @@ class SqlRecords:
         with translating(self._url):
             return list(self._session.execute(select(column).order_by(column)).scalars())
 
-    def find_defendants(self, identity_key: str) -> list[str]:
-        table = _table(DefendantIdentityRow)
-        stmt = (
-            select(table.c.defendant_id)
-            .where(table.c.identity_key == identity_key)
-            .distinct()
-            .order_by(table.c.defendant_id)
-        )
+    def find_defendants(self, identity_keys: Sequence[str]) -> dict[str, list[str]]:
+        table, found = _table(DefendantIdentityRow), dict[str, list[str]]()
+        keys = sorted(set(identity_keys))
         with translating(self._url):
-            return list(self._session.execute(stmt).scalars())
+            for start in range(0, len(keys), 500):
+                stmt = (
+                    select(table.c.identity_key, table.c.defendant_id)
+                    .where(table.c.identity_key.in_(keys[start : start + 500]))
+                    .distinct()
+                    .order_by(table.c.identity_key, table.c.defendant_id)
+                )
+                for key, defendant_id in self._session.execute(stmt):
+                    found.setdefault(key, []).append(defendant_id)
+        return found
 
     @property
     def _sqlite(self) -> bool:

@@ -7,6 +7,7 @@ taken in commit order (the head record's lock), never when the rows were written
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 
@@ -220,3 +221,37 @@ def test_judged_records_keep_the_named_defendants_and_every_owner_of_a_named_ide
 def _row() -> ScannedIncident:
     """A stored incident row that names no defendant and no actor."""
     return ScannedIncident("I-1", 0, "message", None, None, None, None, 0, None, None, None)
+
+
+def test_an_incremental_run_reads_only_the_people_it_judges(
+    half_run: tuple[Store, list[Incident]], scenario: Scenario
+) -> None:
+    """New incidents of one defendant: the run reads (and its consultation entry names)
+    that defendant and the persons their orders protect, no other defendant or person;
+    the stored alerts are still those of a full run."""
+    store, second = half_run
+    linked = {li.identity.key: d.defendant_id for d in scenario.defendants for li in d.identities}
+    owner = next(i.defendant_id for i in second if i.defendant_id is not None)
+    theirs = [
+        i
+        for i in second
+        if i.defendant_id == owner
+        or (i.defendant_id is None and i.actor is not None and linked.get(i.actor.key) == owner)
+    ]
+    head = store.audit_head()
+    assert head is not None
+    store_incidents(store, theirs)
+    run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    assert run.incremental and run.new_incidents == len(theirs)
+    read: dict[str, set[str]] = {"defendants": set(), "protected_persons": set()}
+    for entry in store.audit_entries():
+        if entry.seq > head[0] and entry.event == "persons.consulted":
+            for kind, ids in json.loads(entry.changes)["people"].items():
+                read[kind] |= set(ids)
+    protected = {
+        p for o in scenario.orders if o.defendant_id == owner for p in o.protected_person_ids
+    }
+    assert read["defendants"] == {owner}
+    assert read["protected_persons"] == protected
+    assert len(scenario.defendants) > 1
+    _as_a_full_run_finds(store)

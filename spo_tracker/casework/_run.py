@@ -1,0 +1,52 @@
+"""What a detection run (:func:`~spo_tracker.casework.run_detection`) found, and what it
+did to the stored alerts."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import attrs
+
+from spo_tracker.casework._storing import AlertsStored
+from spo_tracker.detection.engine import ScanResult
+from spo_tracker.detection.resolution import Unattributed
+from spo_tracker.domain.alerts import Alert
+
+__all__ = ["DetectionRun"]
+
+
+@attrs.frozen
+class DetectionRun:
+    """What :func:`run_detection` found and what it did to the stored alerts.
+
+    Attributes:
+        at: the instant the run judged as of (incidents before it were read).
+        since: the ``since`` the caller gave, if any (see :func:`run_detection`).
+        alerts: every alert this run raised, sorted: a full run's are every alert, an
+            incremental run's those of the defendants it judged again and the dated ones.
+        unattributed: incidents no defendant could be found for, among those read.
+        incidents_seen: incidents read.
+        stored: the alerts added, updated and left unchanged, by id.
+        full_reason: why the run read every incident; ``None`` for an incremental run.
+        new_incidents: incidents recorded since the last run (``None`` for a full run).
+    """
+
+    at: _dt.datetime
+    since: _dt.datetime | None
+    alerts: tuple[Alert, ...]
+    unattributed: tuple[Unattributed, ...]
+    incidents_seen: int
+    stored: AlertsStored
+    full_reason: str | None = None
+    new_incidents: int | None = None
+
+    @property
+    def incremental(self) -> bool:
+        """Whether the run read only what was recorded since the last run (and what it
+        touches), rather than every incident."""
+        return self.full_reason is None
+
+    @property
+    def scan(self) -> ScanResult:
+        """The run's findings as a :class:`~spo_tracker.detection.engine.ScanResult`."""
+        return ScanResult(self.alerts, self.unattributed, self.incidents_seen)
