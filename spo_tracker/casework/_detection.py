@@ -32,7 +32,7 @@ from typing import TypeVar
 import attrs
 import pendulum
 
-from spo_tracker._gc import collector_paused
+from spo_tracker._gc import collector_paused, sparing_loaded
 from spo_tracker.casework._incremental import (
     RUN_EVENT,
     Judged,
@@ -357,12 +357,14 @@ def _detect_since(
     until: _dt.datetime,
     config: DetectionConfig | None,
     progress: Progress,
+    loaded: Callable[[], None],
 ) -> tuple[ScanResult, int]:
     """The incremental run (see :mod:`spo_tracker.casework._incremental`): every incident
     of the defendants that incidents recorded since ``previous`` belong to, and the dated
     alerts; with how many incidents were new. With ``records`` not given, every order and
     duty is read (the dated checks need them) but only the defendants and protected
-    persons judged again (:func:`~spo_tracker.casework._incremental.read_judged`)."""
+    persons judged again (:func:`~spo_tracker.casework._incremental.read_judged`).
+    ``loaded`` is called once they are read."""
     if records is None:
         records = _load(store, actor, until, processing=True, people=False)
         judged = read_judged(
@@ -386,6 +388,7 @@ def _detect_since(
         )
         orders, defendants = judged_records(rows, records.orders, records.defendants)
         judged = Judged(rows, new, orders, defendants, list(records.protected_persons))
+    loaded()
     detector = Detector(
         judged.orders,
         judged.defendants,
@@ -519,49 +522,54 @@ def run_detection(
     previous, digest = Watermark.latest(store), config_digest(config)
     why = full_run_reason(store, previous, head=through, config=digest, full=full)
     new: int | None = None
-    if why is None:
-        assert previous is not None  # as full_run_reason checked
-        assert through is not None
-        found, new = _detect_since(
+    # The records, once loaded, are out of the cyclic collector's sight until the run ends.
+    with sparing_loaded() as loaded:
+        if why is None:
+            assert previous is not None  # as full_run_reason checked
+            assert through is not None
+            found, new = _detect_since(
+                store,
+                records,
+                previous,
+                head=through,
+                actor=actor,
+                until=until,
+                config=config,
+                progress=say,
+                loaded=loaded,
+            )
+        else:
+            say(f"  full run: {why}")
+            chosen = _load(store, actor, until, processing=True) if records is None else records
+            loaded()
+            found = detect_stored(store, chosen, actor=actor, at=until, config=config, progress=say)
+        say(f"storing {len(found.alerts):,} alerts")
+
+        def note(uow: UnitOfWork, done: AlertsStored) -> None:
+            changes = {
+                "mode": "full" if why is not None else "incremental",
+                "through": through,
+                "config": digest,
+                "new_incidents": new,
+                "since": None if start is None else start.isoformat(),
+                "incidents": found.incidents_seen,
+                "alerts": len(found.alerts),
+                "new": done.new,
+                "updated": done.updated,
+                "unchanged": done.unchanged,
+            }
+            uow.note(RUN_EVENT, "detection", until.isoformat(), changes=changes, reason=reason)
+
+        done = stored_with_retry(
             store,
-            records,
-            previous,
-            head=through,
+            alerts_by_id(found.alerts),
             actor=actor,
-            until=until,
-            config=config,
-            progress=say,
+            at=until,
+            reason=reason,
+            guard=lambda: _refuse_earlier(store, until),
+            note=note,
         )
-    else:
-        say(f"  full run: {why}")
-        loaded = _load(store, actor, until, processing=True) if records is None else records
-        found = detect_stored(store, loaded, actor=actor, at=until, config=config, progress=say)
-    say(f"storing {len(found.alerts):,} alerts")
 
-    def note(uow: UnitOfWork, done: AlertsStored) -> None:
-        changes = {
-            "mode": "full" if why is not None else "incremental",
-            "through": through,
-            "config": digest,
-            "new_incidents": new,
-            "since": None if start is None else start.isoformat(),
-            "incidents": found.incidents_seen,
-            "alerts": len(found.alerts),
-            "new": done.new,
-            "updated": done.updated,
-            "unchanged": done.unchanged,
-        }
-        uow.note(RUN_EVENT, "detection", until.isoformat(), changes=changes, reason=reason)
-
-    done = stored_with_retry(
-        store,
-        alerts_by_id(found.alerts),
-        actor=actor,
-        at=until,
-        reason=reason,
-        guard=lambda: _refuse_earlier(store, until),
-        note=note,
-    )
     return DetectionRun(
         until, start, found.alerts, found.unattributed, found.incidents_seen, done, why, new
     )
