@@ -10,8 +10,8 @@ was committed when the run read it, and an ingest that commits later gets a
 larger number, so the next run finds it, however long its transaction was
 open. Nothing recorded is ever skipped, and nothing depends on clocks.
 
-The next run then reads, besides the records (orders, defendants, protected
-persons and duties, read in full every run):
+The next run then reads every order and notification duty (the dated checks
+need them), and:
 
 - the incidents added or changed by the audit entries after the watermark
   (bulk batches through ``incidents.audit_batch``, single incidents by id),
@@ -25,10 +25,12 @@ persons and duties, read in full every run):
   judged exactly as a full run would judge them; every other defendant's
   alerts cannot have changed.
 
-Only those defendants' orders are compiled into the run's detector
-(:func:`judged_records`), with every defendant linked to an identity the rows
-name, so an identity two defendants share stays ambiguous exactly as in a full
-run: compiling grows with the defendants touched, not with the force.
+Only those defendants (:func:`judged_ids`: with every defendant linked to an
+identity the rows name, so an identity two defendants share stays ambiguous
+exactly as in a full run) are read, with the protected persons of their orders
+(:func:`read_judged`: the links are looked up in the store), and only their
+orders are compiled into the run's detector: reading people and compiling grow
+with the defendants touched, not with the force.
 
 The dated checks (requirements and sign-on days, interim orders ending,
 renewal reviews, notification deadlines) rest on the instant, not on
