@@ -52,15 +52,18 @@ def sparing_loaded() -> Iterator[Callable[[], None]]:
     alerts read back): each full collection in between walked every loaded record for
     no garbage. Frozen objects are still freed by reference counting as usual; only
     cyclic garbage among them waits for the block's end. If something else (the
-    application, e.g. a pre-fork server) has frozen objects already, nothing is frozen
-    or unfrozen here: that is the application's setting to keep.
+    application, e.g. a pre-fork server) has frozen objects already when ``spare`` is
+    called, nothing is frozen or unfrozen here: that is the application's setting to keep.
+    Freezing is process-wide: an application that freezes objects while a run is under
+    way has them unfrozen at the run's end, and two runs at once in one process may
+    unfreeze each other's records early (which costs only speed).
     """
-    ours = gc.get_freeze_count() == 0
     frozen = False
 
     def spare() -> None:
         nonlocal frozen
-        if ours and not frozen:
+        # Decided when called: objects the application froze by then stay its own.
+        if not frozen and gc.get_freeze_count() == 0:
             gc.freeze()
             frozen = True
 

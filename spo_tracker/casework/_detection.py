@@ -1,9 +1,11 @@
 """Detection over a store: load the records, run every rule, keep the alerts.
 
 The use cases behind ``spo-tracker scan`` and ``spo-tracker detect`` (and the
-demo and a force's nightly job): read every order, defendant, protected person
-and notification duty from a :class:`~spo_tracker.storage.Store`, stream the
-stored incidents through a :class:`~spo_tracker.detection.engine.Detector`, add
+demo and a force's nightly job): read every order and notification duty from a
+:class:`~spo_tracker.storage.Store`, with every defendant and protected person (a
+full run) or those judged again (an incremental run, see
+:mod:`spo_tracker.casework._incremental`), stream the stored incidents (or those
+judged again) through a :class:`~spo_tracker.detection.engine.Detector`, add
 the alerts that rest on dates (positive requirements not met and sign-on days
 missed, SPA2019 s.1(2)(b) and s.8(1); interim orders near their end, s.5(6);
 renewal reviews, s.4; notification failures and deadlines, s.9-s.11), and
@@ -162,17 +164,22 @@ def _load(
     with collector_paused(), store.unit_of_work(actor, at=at) as uow:
         if not logged:
             uow.defer_consultations()
-        # Bulk reads (one query per 500 ids and child table), not one query per record.
-        orders = _in_id_order(uow.orders.ids(), uow.orders.get_many)
-        duties = _in_id_order(uow.notification_duties.ids(), uow.notification_duties.get_many)
-        if not people:
-            return StoredRecords(orders, (), (), duties)
-        defendants = _in_id_order(uow.defendants.ids(), uow.defendants.get_many)
-        with uow._processing() if processing else contextlib.nullcontext():
-            persons = _in_id_order(
-                uow.protected_persons.ids(),
-                lambda keys: uow.protected_persons.get_many(keys, reason=_RESTRICTED_REASON),
-            )
+        return _read_records(uow, processing=processing, people=people)
+
+
+def _read_records(uow: UnitOfWork, *, processing: bool, people: bool) -> StoredRecords:
+    """:func:`_load` in ``uow``."""
+    # Bulk reads (one query per 500 ids and child table), not one query per record.
+    orders = _in_id_order(uow.orders.ids(), uow.orders.get_many)
+    duties = _in_id_order(uow.notification_duties.ids(), uow.notification_duties.get_many)
+    if not people:
+        return StoredRecords(orders, (), (), duties)
+    defendants = _in_id_order(uow.defendants.ids(), uow.defendants.get_many)
+    with uow._processing() if processing else contextlib.nullcontext():
+        persons = _in_id_order(
+            uow.protected_persons.ids(),
+            lambda keys: uow.protected_persons.get_many(keys, reason=_RESTRICTED_REASON),
+        )
     return StoredRecords(orders, defendants, persons, duties)
 
 
@@ -366,16 +373,19 @@ def _detect_since(
     persons judged again (:func:`~spo_tracker.casework._incremental.read_judged`).
     ``loaded`` is called once they are read."""
     if records is None:
-        records = _load(store, actor, until, processing=True, people=False)
-        judged = read_judged(
-            store,
-            previous,
-            head=head,
-            actor=actor,
-            until=until,
-            orders=records.orders,
-            reason=_RESTRICTED_REASON,
-        )
+        # One unit of work (one snapshot, one consultation entry) for every order and duty
+        # and the people judged again.
+        with collector_paused(), store.unit_of_work(actor, at=until) as uow:
+            records = _read_records(uow, processing=True, people=False)
+            judged = read_judged(
+                uow,
+                store,
+                previous,
+                head=head,
+                until=until,
+                orders=records.orders,
+                reason=_RESTRICTED_REASON,
+            )
     else:
         by_id = {d.defendant_id: d for d in records.defendants}
         rows, new = touched_rows(

@@ -59,7 +59,7 @@ import pendulum
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
-from spo_tracker.storage import Actor, ScannedIncident, Store, scan_incident_rows
+from spo_tracker.storage import ScannedIncident, Store, UnitOfWork, scan_incident_rows
 
 __all__ = [
     "RUN_EVENT",
@@ -300,11 +300,11 @@ class Judged:
 
 
 def read_judged(
+    uow: UnitOfWork,
     store: Store,
     previous: Watermark,
     *,
     head: int,
-    actor: Actor,
     until: _dt.datetime,
     orders: Iterable[Order],
     reason: str,
@@ -314,33 +314,30 @@ def read_judged(
     (:func:`judged_ids`): the identity links are looked up in the store, so the other
     defendants and persons are never read.
 
-    The reads are one unit of work, so one consultation entry (DPA 2018 s.62(1)(c)) names
-    every defendant and protected person read; each restricted read is audited with
-    ``reason``. The run was authorised by its caller (processing: nothing restricted is
-    shown to the actor).
+    The people are read in ``uow``, so its one consultation entry (DPA 2018 s.62(1)(c))
+    names every defendant and protected person read; each restricted read is audited
+    with ``reason``. The run was authorised by its caller (processing: nothing restricted
+    is shown to the actor).
     """
-    with store.unit_of_work(actor, at=until) as uow:
-        loaded: dict[str, Defendant] = {}
+    loaded: dict[str, Defendant] = {}
 
-        def load(ids: Collection[str]) -> None:
-            loaded.update(uow.defendants.get_many(sorted(set(ids) - loaded.keys())))
+    def load(ids: Collection[str]) -> None:
+        loaded.update(uow.defendants.get_many(sorted(set(ids) - loaded.keys())))
 
-        def keys_of(owners: set[str]) -> set[str]:
-            load(owners)
-            return linked_keys(loaded, owners)
+    def keys_of(owners: set[str]) -> set[str]:
+        load(owners)
+        return linked_keys(loaded, owners)
 
-        links = uow.defendants.find_by_identities
-        rows, new = touched_rows(
-            store, previous, head=head, until=until, links=links, keys_of=keys_of
-        )
-        wanted = judged_ids(rows, links)
-        load(wanted)
-        chosen = [o for o in orders if o.defendant_id in wanted]
-        # A term names only its order's protected persons (SPA2019 s.2(1)(c), checked on
-        # every order), so these are every person whose places the chosen terms need.
-        people = sorted({p for o in chosen for p in o.protected_person_ids})
-        with uow._processing():
-            persons = uow.protected_persons.get_many(people, reason=reason)
+    links = uow.defendants.find_by_identities
+    rows, new = touched_rows(store, previous, head=head, until=until, links=links, keys_of=keys_of)
+    wanted = judged_ids(rows, links)
+    load(wanted)
+    chosen = [o for o in orders if o.defendant_id in wanted]
+    # A term names only its order's protected persons (SPA2019 s.2(1)(c), checked on
+    # every order), so these are every person whose places the chosen terms need.
+    people = sorted({p for o in chosen for p in o.protected_person_ids})
+    with uow._processing():
+        persons = uow.protected_persons.get_many(people, reason=reason)
     return Judged(
         rows,
         new,

@@ -17,7 +17,7 @@ import attrs
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
+from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails, Withheld
 from spo_tracker.domain.statemachine import TransitionRecord
 from spo_tracker.domain.statutory_time import as_utc, ensure_aware, instant_before
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
@@ -113,6 +113,12 @@ class DefendantRepository(Repository[Defendant]):
         """Per identity key, the ids of the defendants it is linked to, sorted; a key linked
         to nobody is absent. One query per 500 keys, and no defendant is read (so nothing
         joins the consultation entry: only ids are returned)."""
+        if isinstance(identity_keys, str | bytes):
+            raise InvalidValueError(
+                "identity_keys",
+                Withheld("may name a person's account"),
+                "give a collection of keys",
+            )
         return self._uow._records().find_defendants(sorted(set(identity_keys)))
 
 

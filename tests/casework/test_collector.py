@@ -34,6 +34,13 @@ def test_the_loaded_records_are_frozen_during_a_run_and_given_back_after(
     )
     assert max(seen) > 0
     assert gc.get_freeze_count() == 0
+    seen.clear()
+    again = run_detection(
+        empty_store, at=NOW, actor=DEMO_ACTOR, progress=lambda _: seen.append(gc.get_freeze_count())
+    )
+    assert again.incremental  # the nightly path freezes too
+    assert max(seen) > 0
+    assert gc.get_freeze_count() == 0
 
 
 def test_objects_the_application_froze_stay_frozen(unfrozen: None) -> None:

@@ -19,7 +19,9 @@ from spo_tracker.casework._incremental import judged_records
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.alerts import Alert
-from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.identities import Identity, phone
+from spo_tracker.domain.incidents import Incident, IncidentKind
+from spo_tracker.domain.people import LinkedIdentity
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import ScannedIncident, Store
 from tests.casework.builders import store_incidents, store_records
@@ -242,7 +244,8 @@ def test_an_incremental_run_reads_only_the_people_it_judges(
     assert head is not None
     store_incidents(store, theirs)
     run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
-    assert run.incremental and run.new_incidents == len(theirs)
+    assert run.incremental
+    assert run.new_incidents == len(theirs)
     read: dict[str, set[str]] = {"defendants": set(), "protected_persons": set()}
     for entry in store.audit_entries():
         if entry.seq > head[0] and entry.event == "persons.consulted":
@@ -255,3 +258,70 @@ def test_an_incremental_run_reads_only_the_people_it_judges(
     assert read["protected_persons"] == protected
     assert len(scenario.defendants) > 1
     _as_a_full_run_finds(store)
+
+
+def test_an_incremental_run_judges_what_the_demo_lacks_as_a_full_run(
+    empty_store: Store, scenario: Scenario
+) -> None:
+    """New rows the demo's history lacks: one naming a defendant who is not stored, an
+    account linked to two defendants, one linked to a defendant with no order, one linked
+    twice to one defendant, an unknown account, a row whose named defendant wins over its
+    account's owner, and a loitering near a protected person's address (the no-approach
+    rule needs that person's places, read by the run). The incremental run stores what a
+    full detection finds, and leaves unattributed what it leaves unattributed."""
+    base = {d.defendant_id: d for d in scenario.defendants}
+    owner = base["D-1001"]
+    shared = owner.identities[0]
+    lonely = LinkedIdentity(phone("+447700900999"), NOW.subtract(days=400))
+    twice = LinkedIdentity(phone("+447700900888"), NOW.subtract(days=400))
+    template = base["D-1003"]
+    extra = [
+        attrs.evolve(template, defendant_id="D-9001", identities=(shared,)),
+        attrs.evolve(template, defendant_id="D-9002", identities=(lonely,)),
+        attrs.evolve(template, defendant_id="D-9003", identities=(twice, twice)),
+    ]
+    store_records(empty_store, attrs.evolve(scenario, defendants=(*scenario.defendants, *extra)))
+    first, second = _halves(scenario)
+    store_incidents(empty_store, first)
+    run_detection(empty_store, at=NOW.subtract(days=1), actor=DEMO_ACTOR)
+    plain = next(i for i in second if i.actor is None and i.defendant_id is not None)
+    sent = next(i for i in second if i.actor is not None)
+    home = next(p for p in scenario.protected_persons if p.person_id == "P-1003")
+    assert home.restricted.address is not None
+    assert home.restricted.address.location is not None
+
+    def sent_by(n: int, actor: Identity, defendant_id: str | None = None) -> Incident:
+        return attrs.evolve(sent, incident_id=f"X-{n}", actor=actor, defendant_id=defendant_id)
+
+    edge = [
+        attrs.evolve(plain, incident_id="X-1", defendant_id="D-0000"),
+        sent_by(2, shared.identity),
+        sent_by(3, lonely.identity),
+        sent_by(4, twice.identity),
+        sent_by(5, phone("+447700900777")),
+        sent_by(6, base["D-1004"].identities[0].identity, "D-1002"),
+        attrs.evolve(
+            plain,
+            incident_id="X-7",
+            defendant_id="D-1003",
+            kind=IncidentKind.LOITERING,
+            occurred_at=NOW.subtract(hours=3),
+            location=home.restricted.address.location,
+            target_person_id=None,
+            via_third_party=False,
+            platform=None,
+            actor=None,
+        ),
+    ]
+    store_incidents(empty_store, [*second, *edge])
+    run = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
+    assert run.incremental
+    assert any(a.rule_id == "breach.no_approach" and "X-7" in a.evidence_ids for a in run.alerts)
+    _as_a_full_run_finds(empty_store)
+    records = load_records(empty_store, actor=DEMO_ACTOR, at=NOW)
+    everything = detect_stored(empty_store, records, actor=DEMO_ACTOR, at=NOW)
+    expected = {u.incident_id: u for u in everything.unattributed}
+    assert {u.incident_id: u for u in run.unattributed} == {
+        u.incident_id: expected[u.incident_id] for u in run.unattributed
+    }
+    assert {"X-2", "X-5"} <= {u.incident_id for u in run.unattributed}

@@ -14,8 +14,9 @@ import attrs
 import pendulum
 import pytest
 
-from spo_tracker.domain.identities import handle, phone
+from spo_tracker.domain.identities import email, handle, phone
 from spo_tracker.domain.orders import Order
+from spo_tracker.domain.people import LinkedIdentity
 from spo_tracker.domain.statemachine import Fired, TransitionRecord
 from spo_tracker.errors import (
     BatchRejectedError,
@@ -438,6 +439,38 @@ class StoreContract:
         with store.unit_of_work(ACTOR) as uow:
             assert uow.defendants.find_by_identity(key) == [d.defendant_id]
             assert d.defendant_id in uow.defendants.ids()
+
+    def test_defendants_are_found_by_many_identities_at_once(self, store: Store, uid: Uid) -> None:
+        """``find_by_identities`` over more keys than one query takes (500): every link, an
+        account shared by two defendants, one listed twice on one defendant; a key linked
+        to nobody is absent; a single key as text is refused, not read as its letters."""
+        made = pendulum.datetime(2024, 1, 5, tz="Europe/London")
+        defendants = []
+        for n in range(1_100):
+            key = uid("D")
+            own = LinkedIdentity(handle("x", key.lower()), made)
+            linked = [own, own] if n % 11 == 0 else [own]
+            if n % 2 == 0:
+                pair = f"pair-{key.lower()}"
+            linked.append(LinkedIdentity(email(f"{pair}@example.org"), made))
+            defendants.append(attrs.evolve(builders.defendant(key), identities=tuple(linked)))
+        with store.unit_of_work(ACTOR) as uow:
+            uow.defendants.add_many(defendants, reason="links")
+            uow.commit()
+        expected: dict[str, list[str]] = {}
+        for d in defendants:
+            for li in d.identities:
+                owners = expected.setdefault(li.identity.key, [])
+                if d.defendant_id not in owners:
+                    owners.append(d.defendant_id)
+        nobody = [handle("x", uid("nobody").lower()).key for _ in range(3)]
+        with store.unit_of_work(ACTOR) as uow:
+            found = uow.defendants.find_by_identities([*reversed(expected), *nobody])
+            with pytest.raises(InvalidValueError, match="identity_keys"):
+                uow.defendants.find_by_identities(nobody[0])
+        assert found == {k: sorted(v) for k, v in expected.items()}
+        assert len(found) > 1_100
+        assert sum(len(v) == 2 for v in found.values()) == 550
 
     # -- bulk ingest and scans -----------------------------------------------------------------
 
