@@ -53,7 +53,7 @@ from spo_tracker.detection.dated import (
     notification_alerts,
     renewal_review_alerts,
     requirement_alerts,
-    requirement_alerts_from_times,
+    requirement_alerts_from_term_times,
 )
 from spo_tracker.detection.engine import Detector, ScanResult
 from spo_tracker.detection.resolution import IdentityIndex, Unattributed
@@ -235,16 +235,17 @@ def _stored_requirement_alerts(
     uow: UnitOfWork, orders: Sequence[Order], until: _dt.datetime, config: DetectionConfig | None
 ) -> list[Alert]:
     """:func:`dated_alerts`' requirement and sign-on alerts over the stored compliance,
-    read as light rows for ``_CHUNK`` orders (those with requirements) at a time: a few
-    queries for a force's orders, memory for those orders' records at a time, and no
-    validated record built per sign-on (the same alerts: ``requirement_alerts_from_times``).
+    read as light rows grouped by term for ``_CHUNK`` orders (those with requirements) at a
+    time: a few queries for a force's orders, memory for those orders' records at a time,
+    one row per term and no validated record built per sign-on (the same alerts:
+    ``requirement_alerts_from_term_times``).
     """
     wanted = [o for o in orders if _has_requirements(o)]
     found: list[Alert] = []
     for start in range(0, len(wanted), _CHUNK):
         part = wanted[start : start + _CHUNK]
-        times = uow.compliance.times_for_orders([o.order_id for o in part], until=until)
-        found += requirement_alerts_from_times(part, times, until, config=config)
+        times = uow.compliance.times_by_term([o.order_id for o in part], until=until)
+        found += requirement_alerts_from_term_times(part, times, until, config=config)
     return found
 
 

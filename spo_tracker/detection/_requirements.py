@@ -8,8 +8,9 @@ whose rules (taking ``at``, never reading the clock; deterministic alerts) these
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, cast
 
 from spo_tracker.detection import explain
@@ -20,6 +21,7 @@ from spo_tracker.detection._clock import (
     epoch,
     instant,
     london_day,
+    london_days,
     london_text,
 )
 from spo_tracker.detection.compiled import version_spans
@@ -32,7 +34,12 @@ from spo_tracker.domain.statutory_time import ensure_aware, start_of_london_day
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.errors import InvalidValueError
 
-__all__ = ["ComplianceTime", "requirement_alerts", "requirement_alerts_from_times"]
+__all__ = [
+    "ComplianceTime",
+    "requirement_alerts",
+    "requirement_alerts_from_term_times",
+    "requirement_alerts_from_times",
+]
 
 _REQUIREMENT_RULE: Final = "requirement.positive"
 _SIGN_ON_RULE: Final = "requirement.sign_on"
@@ -171,27 +178,66 @@ def _sign_on_days(
     run: list[tuple[float, float, Term]], since: float, at: float
 ) -> list[tuple[int, SignOnSchedule]]:
     """London days bound throughout by a run of the term, ended by ``at``, on the schedule of
-    every version in force that day, with the schedule in force at the day's end."""
+    every version in force that day, with the schedule in force at the day's end.
+
+    Day by day: the general path, for a run of more than one span (a schedule changed
+    mid-run); a run of one span takes :func:`_one_span_days`, which gives the same days.
+    """
     lo, hi = run[0][0], run[-1][1]
     first, last = london_day(max(lo, since)), london_day(min(hi, at))
-    # A run of one span (the usual case): on every day inside it, its one term is the only
-    # schedule in force, so a day off the schedule is passed over before any arithmetic.
-    alone = cast(SignOnSchedule, run[0][2]) if len(run) == 1 else None
     days = []
     for day in range(first, last + 1):
         weekday = (day + 6) % 7  # ordinal 1 (1 January 1) was a Monday
-        if alone is not None and weekday not in alone.weekdays:
-            continue
         start, end = day_start_seconds(day), day_start_seconds(day + 1)
         if not (lo <= start and end <= hi and end <= at):
-            continue
-        if alone is not None:
-            days.append((day, alone))
             continue
         schedules = [cast(SignOnSchedule, t) for a, b, t in run if a < end and b > start]
         if all(weekday in s.weekdays for s in schedules):
             days.append((day, schedules[-1]))
     return days
+
+
+def _bound_throughout(day: int, lo: float, hi: float, at: float) -> bool:
+    """Whether the London ``day`` lies inside ``[lo, hi]`` and has ended by ``at``."""
+    return lo <= day_start_seconds(day) and day_start_seconds(day + 1) <= min(hi, at)
+
+
+def _one_span_days(
+    lo: float, hi: float, weekdays: frozenset[int], since: float, at: float
+) -> list[int]:
+    """:func:`_sign_on_days` for a run of one span (the usual case), by arithmetic: the
+    days on the schedule between the first and last days bound throughout, ascending.
+
+    Only the first and last candidate days need the boundary test: London days start
+    later as their ordinal grows, so every day strictly between the day of
+    ``max(lo, since)`` and the day of ``min(hi, at)`` starts after ``lo`` and ends by
+    ``hi`` and ``at``.
+    """
+    first, last = london_day(max(lo, since)), london_day(min(hi, at))
+    if first <= last and not _bound_throughout(first, lo, hi, at):
+        first += 1
+    if first <= last and not _bound_throughout(last, lo, hi, at):
+        last -= 1
+    if first > last:
+        return []
+    days: list[int] = []
+    monday_based = (first + 6) % 7  # ordinal 1 (1 January 1) was a Monday
+    for weekday in weekdays:
+        days += range(first + (weekday - monday_based) % 7, last + 1, 7)
+    days.sort()
+    return days
+
+
+def _missed_days(
+    run: list[tuple[float, float, Term]], since: float, at: float, signed: set[int]
+) -> list[tuple[int, SignOnSchedule]]:
+    """The days of :func:`_sign_on_days` with no sign-on, each with its schedule."""
+    if len(run) == 1:
+        lo, hi, found = run[0]
+        term = cast(SignOnSchedule, found)
+        days = _one_span_days(lo, hi, term.weekdays, since, at)
+        return [(day, term) for day in days if day not in signed]
+    return [(day, term) for day, term in _sign_on_days(run, since, at) if day not in signed]
 
 
 def _sign_on_alert(
@@ -253,13 +299,12 @@ def _sign_on_failures(
 ) -> list[Alert]:
     out = []
     for term_id, spans in _term_spans(order, SignOnSchedule).items():
-        signed = {london_day(t) for t in _met(met, order, term_id)}
+        signed = london_days(_met(met, order, term_id))
         buckets: dict[int, tuple[SignOnSchedule, list[int]]] = {}
         for run in _runs(spans):
-            for day, term in _sign_on_days(run, since, at):
-                if day not in signed:
-                    bucket = day // config.group_days
-                    buckets.setdefault(bucket, (term, []))[1].append(day)
+            for day, term in _missed_days(run, since, at, signed):
+                bucket = day // config.group_days
+                buckets.setdefault(bucket, (term, []))[1].append(day)
         for bucket, (term, missed) in sorted(buckets.items()):
             out.append(
                 _sign_on_alert(order, term, sorted(missed), bucket * config.group_days, config)
@@ -322,6 +367,33 @@ def requirement_alerts_from_times(
             met.setdefault((defendant_id, order_id, term_id), []).append(t)
     for times in met.values():
         times.sort()
+    return _failures(orders, met, now, config=config, since=since)
+
+
+def requirement_alerts_from_term_times(
+    orders: Iterable[Order],
+    compliance: Mapping[tuple[str, str, str], Sequence[int]],
+    at: _dt.datetime,
+    *,
+    config: DetectionConfig | None = None,
+    since: _dt.datetime | None = None,
+) -> list[Alert]:
+    """:func:`requirement_alerts_from_times` over the light rows grouped by term: the same
+    alerts from ``(defendant_id, order_id, term_id)`` and the instants of its records in
+    whole microseconds since 1970-01-01 UTC (the storage's ``times_by_term``: one row per
+    term, not per sign-on, is read).
+
+    Raises:
+        NaiveDatetimeError: ``at`` or ``since`` has no time zone.
+    """
+    now = epoch(ensure_aware(at, field="at"))
+    met: dict[tuple[str, str, str], list[float]] = {}
+    for key, found in compliance.items():
+        seconds = [at_us / 1_000_000 for at_us in found]
+        seconds.sort()
+        del seconds[bisect.bisect_right(seconds, now) :]  # facts recorded after ``at``
+        if seconds:
+            met[key] = seconds
     return _failures(orders, met, now, config=config, since=since)
 
 
