@@ -34,6 +34,7 @@ __all__ = [
     "day_start_seconds",
     "epoch",
     "instant",
+    "london_date_text",
     "london_day",
     "london_days",
     "london_parts",
@@ -63,6 +64,7 @@ _MEMO_LIMIT: Final = 200_000
 _DAYS: dict[int, tuple[float, int, int]] = {}
 _DAY_STARTS: dict[int, pendulum.DateTime] = {}
 _DAY_SECONDS: dict[int, float] = {}
+_DAY_TEXTS: dict[int, str] = {}
 
 
 def instant(seconds: float) -> pendulum.DateTime:
@@ -141,6 +143,17 @@ def london_days(seconds: Collection[float]) -> set[int]:
         return {(m[1] if s < m[0] else m[2]) for s in seconds for m in (memo[s // 86_400],)}
     except KeyError:  # a UTC day not remembered yet: this remembers it
         return {london_day(s) for s in seconds}
+
+
+def london_date_text(ordinal: int) -> str:
+    """``london_text(day_start_seconds(ordinal), clock=False)`` (``29 March 2026``),
+    remembered: a force's sign-on alerts name every day missed."""
+    found = _DAY_TEXTS.get(ordinal)
+    if found is None:
+        found = london_text(day_start_seconds(ordinal), clock=False)
+        if len(_DAY_TEXTS) < _MEMO_LIMIT:
+            _DAY_TEXTS[ordinal] = found
+    return found
 
 
 def day_start(ordinal: int) -> pendulum.DateTime:

@@ -20,6 +20,7 @@ from spo_tracker.detection._clock import (
     day_start_seconds,
     epoch,
     instant,
+    london_date_text,
     london_day,
     london_days,
     london_text,
@@ -29,8 +30,8 @@ from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.rules import BREACH_SECTION
 from spo_tracker.domain.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.compliance import ComplianceRecord
-from spo_tracker.domain.orders import Order
-from spo_tracker.domain.statutory_time import ensure_aware, start_of_london_day
+from spo_tracker.domain.orders import Order, OrderVersion
+from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.errors import InvalidValueError
 
@@ -45,8 +46,14 @@ _REQUIREMENT_RULE: Final = "requirement.positive"
 _SIGN_ON_RULE: Final = "requirement.sign_on"
 
 
-def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[float, float, Term]]]:
-    """Per term id, the epoch-second spans in which a term of that type binds, in time order.
+_VersionSpans = list[tuple[float, float, OrderVersion]]
+
+
+def _term_spans(
+    order: Order, term_type: type[Term], versions: _VersionSpans | None = None
+) -> dict[str, list[tuple[float, float, Term]]]:
+    """Per term id, the epoch-second spans in which a term of that type binds, in time order
+    (``versions``: the order's ``version_spans``, if the caller has them already).
 
     A term that a later version keeps unchanged binds on without a break, so
     the spans of equal terms that meet (a version decided in the middle of a
@@ -55,7 +62,7 @@ def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[flo
     break: the term did not bind then.
     """
     spans: dict[str, list[tuple[float, float, Term]]] = {}
-    for lo, hi, version in version_spans(order):
+    for lo, hi, version in version_spans(order) if versions is None else versions:
         for term in version.terms:
             if not isinstance(term, term_type):
                 continue
@@ -139,10 +146,13 @@ def _requirement_alert(
 
 
 def _positive_failures(
-    order: Order, met: Mapping[tuple[str, str, str], list[float]], at: float
+    order: Order,
+    met: Mapping[tuple[str, str, str], list[float]],
+    at: float,
+    versions: _VersionSpans,
 ) -> list[Alert]:
     out = []
-    for term_id, spans in _term_spans(order, PositiveRequirement).items():
+    for term_id, spans in _term_spans(order, PositiveRequirement, versions).items():
         seen_due: set[object] = set()
         # Compliance counts from when the term first bound: a record dated before the order,
         # or before a variation added the requirement, cannot have met it.
@@ -150,7 +160,7 @@ def _positive_failures(
         times = [t for t in _met(met, order, term_id) if t >= first]
         for lo, hi, found in spans:
             term = cast(PositiveRequirement, found)
-            due_end = epoch(start_of_london_day(term.due_on.add(days=1)))
+            due_end = day_start_seconds(term.due_on.toordinal() + 1)  # the due day's end
             # The requirement binds if the term is in force at the last moment of the due day.
             if term.due_on in seen_due or not (lo < due_end <= hi) or due_end > at:
                 continue
@@ -180,9 +190,21 @@ def _sign_on_days(
     """London days bound throughout by a run of the term, ended by ``at``, on the schedule of
     every version in force that day, with the schedule in force at the day's end.
 
-    Day by day: the general path, for a run of more than one span (a schedule changed
-    mid-run); a run of one span takes :func:`_one_span_days`, which gives the same days.
+    A run of one span (the usual case) by arithmetic (:func:`_one_span_days`); a run of
+    more than one (a schedule changed mid-run) day by day (:func:`_day_by_day`).
     """
+    if len(run) == 1:
+        lo, hi, found = run[0]
+        term = cast(SignOnSchedule, found)
+        return [(day, term) for day in _one_span_days(lo, hi, term.weekdays, since, at)]
+    return _day_by_day(run, since, at)
+
+
+def _day_by_day(
+    run: list[tuple[float, float, Term]], since: float, at: float
+) -> list[tuple[int, SignOnSchedule]]:
+    """:func:`_sign_on_days` for any run, one day at a time: every day from the day of
+    ``max(lo, since)`` to the day of ``min(hi, at)`` is tested (the reference path)."""
     lo, hi = run[0][0], run[-1][1]
     first, last = london_day(max(lo, since)), london_day(min(hi, at))
     days = []
@@ -237,7 +259,7 @@ def _missed_days(
         term = cast(SignOnSchedule, found)
         days = _one_span_days(lo, hi, term.weekdays, since, at)
         return [(day, term) for day in days if day not in signed]
-    return [(day, term) for day, term in _sign_on_days(run, since, at) if day not in signed]
+    return [(day, term) for day, term in _day_by_day(run, since, at) if day not in signed]
 
 
 def _sign_on_alert(
@@ -246,10 +268,10 @@ def _sign_on_alert(
     missed: list[int],
     bucket_start: int,
     config: DetectionConfig,
+    served: float,
 ) -> Alert:
-    served = INF if order.served_at is None else epoch(order.served_at)
-    pre = [d for d in missed if epoch(day_start(d)) < served]
-    names = ", ".join(london_text(epoch(day_start(d)), clock=False) for d in missed)
+    pre = [d for d in missed if day_start_seconds(d) < served]
+    names = ", ".join([london_date_text(d) for d in missed])
     parts = [
         f"No sign-on was recorded on {explain.plural(len(missed), 'scheduled day')} ({names}) "
         f"under term {term.term_id} ({term.CODE}, {term.TITLE}) of {order.kind.value} order "
@@ -296,9 +318,11 @@ def _sign_on_failures(
     at: float,
     since: float,
     config: DetectionConfig,
+    versions: _VersionSpans,
 ) -> list[Alert]:
     out = []
-    for term_id, spans in _term_spans(order, SignOnSchedule).items():
+    served = INF if order.served_at is None else epoch(order.served_at)
+    for term_id, spans in _term_spans(order, SignOnSchedule, versions).items():
         signed = london_days(_met(met, order, term_id))
         buckets: dict[int, tuple[SignOnSchedule, list[int]]] = {}
         for run in _runs(spans):
@@ -307,7 +331,9 @@ def _sign_on_failures(
                 buckets.setdefault(bucket, (term, []))[1].append(day)
         for bucket, (term, missed) in sorted(buckets.items()):
             out.append(
-                _sign_on_alert(order, term, sorted(missed), bucket * config.group_days, config)
+                _sign_on_alert(
+                    order, term, sorted(missed), bucket * config.group_days, config, served
+                )
             )
     return out
 
@@ -409,6 +435,7 @@ def _failures(
     start = -INF if since is None else epoch(ensure_aware(since, field="since"))
     out: list[Alert] = []
     for order in orders:
-        out += _positive_failures(order, met, now)
-        out += _sign_on_failures(order, met, now, start, chosen)
+        versions = list(version_spans(order))
+        out += _positive_failures(order, met, now, versions)
+        out += _sign_on_failures(order, met, now, start, chosen, versions)
     return out
