@@ -22,7 +22,7 @@ import datetime as _dt
 import math
 import zoneinfo
 from collections.abc import Collection
-from typing import Final
+from typing import Final, cast
 
 import pendulum
 
@@ -137,9 +137,10 @@ def london_day(seconds: float) -> int:
 def london_days(seconds: Collection[float]) -> set[int]:
     """``{london_day(s) for s in seconds}``, with the memo read inline: the sign-on rule
     asks it for every sign-on of a force (a million instants)."""
-    memo = _DAYS
+    # A float key finds the int key of the same value (equal numbers hash alike), so the
+    # memo of whole UTC days is read with ``s // 86_400`` as it is, not ``int()`` of it.
+    memo = cast("dict[float, tuple[float, int, int]]", _DAYS)
     try:
-        # A float key finds the int key of the same value (equal numbers hash alike).
         return {(m[1] if s < m[0] else m[2]) for s in seconds for m in (memo[s // 86_400],)}
     except KeyError:  # a UTC day not remembered yet: this remembers it
         return {london_day(s) for s in seconds}

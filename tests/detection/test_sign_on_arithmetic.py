@@ -27,7 +27,7 @@ from spo_tracker.detection._requirements import _day_by_day, _one_span_days, _si
 from spo_tracker.detection.dated import requirement_alerts_from_term_times
 from spo_tracker.domain.orders import Order, OrderVersion, VersionCause
 from spo_tracker.domain.statutory_time import DayPeriod, as_london_date, start_of_london_day
-from spo_tracker.domain.terms import SignOnSchedule
+from spo_tracker.domain.terms import SignOnSchedule, Term
 from spo_tracker.storage._types import to_epoch_us
 from tests.detection import oracle
 from tests.detection.builders import make_order
@@ -67,10 +67,10 @@ def test_one_span_days_are_the_day_by_day_days(
     if math.isinf(lo):
         lo = at  # a span always starts at an instant (the making, a variation)
     term = SignOnSchedule(term_id="T1", station="X", weekdays=weekdays)
-    run = [(lo, hi, term)]
-    slow = _day_by_day(run, since, at)  # type: ignore[list-item]
+    run: list[tuple[float, float, Term]] = [(lo, hi, term)]
+    slow = _day_by_day(run, since, at)
     assert _one_span_days(lo, hi, weekdays, since, at) == [day for day, _ in slow]
-    assert _sign_on_days(run, since, at) == slow  # type: ignore[arg-type]
+    assert _sign_on_days(run, since, at) == slow
 
 
 @given(st.lists(_instants(), max_size=30))
@@ -107,7 +107,7 @@ def _varied_orders(draw: st.DrawFn) -> Order:
     return order
 
 
-def _terms_binding(order: Order, moments: list[pendulum.DateTime]) -> list[object] | None:
+def _terms_binding(order: Order, moments: list[pendulum.DateTime]) -> list[Term] | None:
     """The T1 term binding at each moment, or None if it does not bind at one of them."""
     found = []
     for moment in moments:
@@ -151,7 +151,9 @@ def test_missed_days_of_varied_orders_agree_with_a_naive_oracle(
         begins, ends = start_of_london_day(day), start_of_london_day(day.add(days=1))
         inside = [s for s in switches if begins < s < ends]  # a variation decided that day
         terms = _terms_binding(order, [begins, ends - US, *inside])
-        scheduled = terms is not None and all(day.weekday() in t.weekdays for t in terms)  # type: ignore[attr-defined]
+        scheduled = terms is not None and all(
+            isinstance(t, SignOnSchedule) and day.weekday() in t.weekdays for t in terms
+        )
         after_since = since is None or day >= as_london_date(since)
         if scheduled and after_since and day not in signed_days:
             window = day.toordinal() // group_days * group_days
