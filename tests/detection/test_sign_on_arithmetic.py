@@ -18,7 +18,7 @@ import math
 
 import attrs
 import pendulum
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spo_tracker.detection import ComplianceRecord, DetectionConfig, requirement_alerts
@@ -95,8 +95,11 @@ def _varied_orders(draw: st.DrawFn) -> Order:
         terms = (attrs.evolve(first, term_id="T2"),)  # dropped: T1 ends, another term binds
         if choice == "kept":
             terms = (first,)
-        elif choice == "rescheduled":
-            terms = (attrs.evolve(first, weekdays=draw(WEEKDAYS)),)
+        elif choice == "rescheduled":  # other days: a run of two spans
+            days = draw(WEEKDAYS)
+            if days == first.weekdays:
+                days = frozenset((d + 1) % 7 for d in days) if len(days) < 7 else frozenset({0})
+            terms = (attrs.evolve(first, weekdays=days),)
         elif choice == "period":
             begins = on.add(days=draw(st.integers(0, 10)))
             period = DayPeriod(begins, begins.add(days=draw(st.integers(0, 40))))
@@ -121,6 +124,7 @@ def _terms_binding(order: Order, moments: list[pendulum.DateTime]) -> list[Term]
     return found
 
 
+@settings(max_examples=200)  # a run of two spans is a fraction of the orders drawn
 @given(data=st.data(), group_days=st.integers(1, 7))
 def test_missed_days_of_varied_orders_agree_with_a_naive_oracle(
     data: st.DataObject, group_days: int
@@ -173,3 +177,32 @@ def test_missed_days_of_varied_orders_agree_with_a_naive_oracle(
         by_term.setdefault(("D1", "O1", "T1"), []).append(to_epoch_us(record.at))
     light = requirement_alerts_from_term_times([order], by_term, at, config=config, since=since)
     assert light == alerts
+
+
+def test_a_schedule_changed_mid_run_keeps_each_schedule_to_its_own_days() -> None:
+    """Mondays until a variation decided at 15:00 on Friday 20 March 2026, Fridays and
+    Tuesdays after: the Friday of the decision is on both schedules only if on each, so it
+    is not a sign-on day (a run of two spans, judged day by day)."""
+    first = SignOnSchedule(term_id="T1", station="X", weekdays=frozenset({0}))
+    made = start_of_london_day(pendulum.Date(2026, 3, 1)).add(hours=10)
+    order = make_order(first, made_at=made, duration=None)
+    decided = start_of_london_day(pendulum.Date(2026, 3, 20)).add(hours=15)
+    later = attrs.evolve(first, weekdays=frozenset({1, 4}))
+    version = OrderVersion(
+        2, VersionCause.VARIED, decided.date(), None, None, (later,), decided_at=decided
+    )
+    order = attrs.evolve(order, versions=(*order.versions, version), revision=2)
+    at = start_of_london_day(pendulum.Date(2026, 4, 4))
+    alerts = requirement_alerts([order], [], at)
+    missed = sorted(as_london_date(a.window_start).isoformat() for a in alerts if a.window_start)
+    # Mondays 2, 9 and 16 March; then Tuesday 24, Friday 27, Tuesday 31 March, Friday 3 April.
+    assert missed == [
+        "2026-03-02",
+        "2026-03-09",
+        "2026-03-16",
+        "2026-03-24",
+        "2026-03-27",
+        "2026-03-31",
+        "2026-04-03",
+    ]
+    assert [a.count for a in alerts] == [1] * 7
