@@ -90,7 +90,11 @@ def _varied_orders(draw: st.DrawFn) -> Order:
     order = make_order(first, made_at=made, duration=None)
     if draw(st.booleans()):
         on = as_london_date(made).add(days=draw(st.integers(1, 60)))
-        decided = start_of_london_day(on).add(minutes=draw(st.integers(0, 1439)))
+        # On the London day ``on``, which has 23 hours on 29 March 2026.
+        decided = min(
+            start_of_london_day(on).add(minutes=draw(st.integers(0, 1439))),
+            start_of_london_day(on.add(days=1)).subtract(minutes=1),
+        )
         choice = draw(st.sampled_from(("kept", "rescheduled", "dropped", "period")))
         terms = (attrs.evolve(first, term_id="T2"),)  # dropped: T1 ends, another term binds
         if choice == "kept":
