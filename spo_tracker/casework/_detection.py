@@ -12,9 +12,10 @@ by the number of records and alerts, not incidents.
 
 Compliance records (a requirement met, a sign-on made) are read 500 orders at
 a time (one query each), only for the orders with a positive requirement or
-sign-on schedule, only those met by ``at``, and as light rows (defendant,
-order, term, instant; no validated record per sign-on): memory holds 500
-orders' records at a time, not the millions a force's daily sign-ons add up to.
+sign-on schedule, only those met by ``at``, and as light rows grouped by term
+(defendant, order, term and the instants met; one row per term, no validated
+record per sign-on): memory holds 500 orders' records at a time, not the
+millions a force's daily sign-ons add up to.
 
 Protected persons are loaded with their restricted details, because the
 approach rule needs their places and redaction needs their addresses; each of
