@@ -14,9 +14,10 @@ by the number of records and alerts, not incidents.
 
 Compliance records (a requirement met, a sign-on made) are read 500 orders at
 a time (one query each), only for the orders with a positive requirement or
-sign-on schedule, only those met by ``at``, and as light rows (defendant,
-order, term, instant; no validated record per sign-on): memory holds 500
-orders' records at a time, not the millions a force's daily sign-ons add up to.
+sign-on schedule, only those met by ``at``, and as light rows grouped by term
+(defendant, order, term and the instants met; one row per term, no validated
+record per sign-on): memory holds 500 orders' records at a time, not the
+millions a force's daily sign-ons add up to.
 
 Protected persons are loaded with their restricted details, because the
 approach rule needs their places and redaction needs their addresses; each of
@@ -60,7 +61,7 @@ from spo_tracker.detection.dated import (
     notification_alerts,
     renewal_review_alerts,
     requirement_alerts,
-    requirement_alerts_from_times,
+    requirement_alerts_from_term_times,
 )
 from spo_tracker.detection.engine import Detector, ScanResult
 from spo_tracker.domain.alerts import Alert, sort_alerts
@@ -255,16 +256,17 @@ def _stored_requirement_alerts(
     uow: UnitOfWork, orders: Sequence[Order], until: _dt.datetime, config: DetectionConfig | None
 ) -> list[Alert]:
     """:func:`dated_alerts`' requirement and sign-on alerts over the stored compliance,
-    read as light rows for ``_CHUNK`` orders (those with requirements) at a time: a few
-    queries for a force's orders, memory for those orders' records at a time, and no
-    validated record built per sign-on (the same alerts: ``requirement_alerts_from_times``).
+    read as light rows grouped by term for ``_CHUNK`` orders (those with requirements) at a
+    time: a few queries for a force's orders, memory for those orders' records at a time,
+    one row per term and no validated record built per sign-on (the same alerts:
+    ``requirement_alerts_from_term_times``).
     """
     wanted = [o for o in orders if _has_requirements(o)]
     found: list[Alert] = []
     for start in range(0, len(wanted), _CHUNK):
         part = wanted[start : start + _CHUNK]
-        times = uow.compliance.times_for_orders([o.order_id for o in part], until=until)
-        found += requirement_alerts_from_times(part, times, until, config=config)
+        times = uow.compliance.times_by_term([o.order_id for o in part], until=until)
+        found += requirement_alerts_from_term_times(part, times, until, config=config)
     return found
 
 

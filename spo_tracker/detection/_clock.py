@@ -21,7 +21,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import zoneinfo
-from typing import Final
+from collections.abc import Collection
+from typing import Final, cast
 
 import pendulum
 
@@ -33,7 +34,9 @@ __all__ = [
     "day_start_seconds",
     "epoch",
     "instant",
+    "london_date_text",
     "london_day",
+    "london_days",
     "london_parts",
     "london_text",
 ]
@@ -61,6 +64,7 @@ _MEMO_LIMIT: Final = 200_000
 _DAYS: dict[int, tuple[float, int, int]] = {}
 _DAY_STARTS: dict[int, pendulum.DateTime] = {}
 _DAY_SECONDS: dict[int, float] = {}
+_DAY_TEXTS: dict[int, str] = {}
 
 
 def instant(seconds: float) -> pendulum.DateTime:
@@ -128,6 +132,29 @@ def london_day(seconds: float) -> int:
         if len(_DAYS) < _MEMO_LIMIT:
             _DAYS[utc_day] = memo
     return memo[1] if seconds < memo[0] else memo[2]
+
+
+def london_days(seconds: Collection[float]) -> set[int]:
+    """``{london_day(s) for s in seconds}``, with the memo read inline: the sign-on rule
+    asks it for every sign-on of a force (a million instants)."""
+    # A float key finds the int key of the same value (equal numbers hash alike), so the
+    # memo of whole UTC days is read with ``s // 86_400`` as it is, not ``int()`` of it.
+    memo = cast("dict[float, tuple[float, int, int]]", _DAYS)
+    try:
+        return {(m[1] if s < m[0] else m[2]) for s in seconds for m in (memo[s // 86_400],)}
+    except KeyError:  # a UTC day not remembered yet: this remembers it
+        return {london_day(s) for s in seconds}
+
+
+def london_date_text(ordinal: int) -> str:
+    """``london_text(day_start_seconds(ordinal), clock=False)`` (``29 March 2026``),
+    remembered: a force's sign-on alerts name every day missed."""
+    found = _DAY_TEXTS.get(ordinal)
+    if found is None:
+        found = london_text(day_start_seconds(ordinal), clock=False)
+        if len(_DAY_TEXTS) < _MEMO_LIMIT:
+            _DAY_TEXTS[ordinal] = found
+    return found
 
 
 def day_start(ordinal: int) -> pendulum.DateTime:

@@ -8,8 +8,9 @@ whose rules (taking ``at``, never reading the clock; deterministic alerts) these
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final, cast
 
 from spo_tracker.detection import explain
@@ -19,7 +20,9 @@ from spo_tracker.detection._clock import (
     day_start_seconds,
     epoch,
     instant,
+    london_date_text,
     london_day,
+    london_days,
     london_text,
 )
 from spo_tracker.detection.compiled import version_spans
@@ -27,19 +30,30 @@ from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.rules import BREACH_SECTION
 from spo_tracker.domain.alerts import BREACH_CODE, Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.compliance import ComplianceRecord
-from spo_tracker.domain.orders import Order
-from spo_tracker.domain.statutory_time import ensure_aware, start_of_london_day
+from spo_tracker.domain.orders import Order, OrderVersion
+from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.errors import InvalidValueError
 
-__all__ = ["ComplianceTime", "requirement_alerts", "requirement_alerts_from_times"]
+__all__ = [
+    "ComplianceTime",
+    "requirement_alerts",
+    "requirement_alerts_from_term_times",
+    "requirement_alerts_from_times",
+]
 
 _REQUIREMENT_RULE: Final = "requirement.positive"
 _SIGN_ON_RULE: Final = "requirement.sign_on"
 
 
-def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[float, float, Term]]]:
-    """Per term id, the epoch-second spans in which a term of that type binds, in time order.
+_VersionSpans = list[tuple[float, float, OrderVersion]]
+
+
+def _term_spans(
+    order: Order, term_type: type[Term], versions: _VersionSpans | None = None
+) -> dict[str, list[tuple[float, float, Term]]]:
+    """Per term id, the epoch-second spans in which a term of that type binds, in time order
+    (``versions``: the order's ``version_spans``, if the caller has them already).
 
     A term that a later version keeps unchanged binds on without a break, so
     the spans of equal terms that meet (a version decided in the middle of a
@@ -48,7 +62,7 @@ def _term_spans(order: Order, term_type: type[Term]) -> dict[str, list[tuple[flo
     break: the term did not bind then.
     """
     spans: dict[str, list[tuple[float, float, Term]]] = {}
-    for lo, hi, version in version_spans(order):
+    for lo, hi, version in version_spans(order) if versions is None else versions:
         for term in version.terms:
             if not isinstance(term, term_type):
                 continue
@@ -132,10 +146,13 @@ def _requirement_alert(
 
 
 def _positive_failures(
-    order: Order, met: Mapping[tuple[str, str, str], list[float]], at: float
+    order: Order,
+    met: Mapping[tuple[str, str, str], list[float]],
+    at: float,
+    versions: _VersionSpans,
 ) -> list[Alert]:
     out = []
-    for term_id, spans in _term_spans(order, PositiveRequirement).items():
+    for term_id, spans in _term_spans(order, PositiveRequirement, versions).items():
         seen_due: set[object] = set()
         # Compliance counts from when the term first bound: a record dated before the order,
         # or before a variation added the requirement, cannot have met it.
@@ -143,7 +160,7 @@ def _positive_failures(
         times = [t for t in _met(met, order, term_id) if t >= first]
         for lo, hi, found in spans:
             term = cast(PositiveRequirement, found)
-            due_end = epoch(start_of_london_day(term.due_on.add(days=1)))
+            due_end = day_start_seconds(term.due_on.toordinal() + 1)  # the due day's end
             # The requirement binds if the term is in force at the last moment of the due day.
             if term.due_on in seen_due or not (lo < due_end <= hi) or due_end > at:
                 continue
@@ -171,27 +188,78 @@ def _sign_on_days(
     run: list[tuple[float, float, Term]], since: float, at: float
 ) -> list[tuple[int, SignOnSchedule]]:
     """London days bound throughout by a run of the term, ended by ``at``, on the schedule of
-    every version in force that day, with the schedule in force at the day's end."""
+    every version in force that day, with the schedule in force at the day's end.
+
+    A run of one span (the usual case) by arithmetic (:func:`_one_span_days`); a run of
+    more than one (a schedule changed mid-run) day by day (:func:`_day_by_day`).
+    """
+    if len(run) == 1:
+        lo, hi, found = run[0]
+        term = cast(SignOnSchedule, found)
+        return [(day, term) for day in _one_span_days(lo, hi, term.weekdays, since, at)]
+    return _day_by_day(run, since, at)
+
+
+def _day_by_day(
+    run: list[tuple[float, float, Term]], since: float, at: float
+) -> list[tuple[int, SignOnSchedule]]:
+    """:func:`_sign_on_days` for any run, one day at a time: every day from the day of
+    ``max(lo, since)`` to the day of ``min(hi, at)`` is tested (the reference path)."""
     lo, hi = run[0][0], run[-1][1]
     first, last = london_day(max(lo, since)), london_day(min(hi, at))
-    # A run of one span (the usual case): on every day inside it, its one term is the only
-    # schedule in force, so a day off the schedule is passed over before any arithmetic.
-    alone = cast(SignOnSchedule, run[0][2]) if len(run) == 1 else None
     days = []
     for day in range(first, last + 1):
         weekday = (day + 6) % 7  # ordinal 1 (1 January 1) was a Monday
-        if alone is not None and weekday not in alone.weekdays:
-            continue
         start, end = day_start_seconds(day), day_start_seconds(day + 1)
         if not (lo <= start and end <= hi and end <= at):
-            continue
-        if alone is not None:
-            days.append((day, alone))
             continue
         schedules = [cast(SignOnSchedule, t) for a, b, t in run if a < end and b > start]
         if all(weekday in s.weekdays for s in schedules):
             days.append((day, schedules[-1]))
     return days
+
+
+def _bound_throughout(day: int, lo: float, hi: float, at: float) -> bool:
+    """Whether the London ``day`` lies inside ``[lo, hi]`` and has ended by ``at``."""
+    return lo <= day_start_seconds(day) and day_start_seconds(day + 1) <= min(hi, at)
+
+
+def _one_span_days(
+    lo: float, hi: float, weekdays: frozenset[int], since: float, at: float
+) -> list[int]:
+    """:func:`_sign_on_days` for a run of one span (the usual case), by arithmetic: the
+    days on the schedule between the first and last days bound throughout, ascending.
+
+    Only the first and last candidate days need the boundary test: London days start
+    later as their ordinal grows, so every day strictly between the day of
+    ``max(lo, since)`` and the day of ``min(hi, at)`` starts after ``lo`` and ends by
+    ``hi`` and ``at``.
+    """
+    first, last = london_day(max(lo, since)), london_day(min(hi, at))
+    if first <= last and not _bound_throughout(first, lo, hi, at):
+        first += 1
+    if first <= last and not _bound_throughout(last, lo, hi, at):
+        last -= 1
+    if first > last:
+        return []
+    days: list[int] = []
+    monday_based = (first + 6) % 7  # ordinal 1 (1 January 1) was a Monday
+    for weekday in weekdays:
+        days += range(first + (weekday - monday_based) % 7, last + 1, 7)
+    days.sort()
+    return days
+
+
+def _missed_days(
+    run: list[tuple[float, float, Term]], since: float, at: float, signed: set[int]
+) -> list[tuple[int, SignOnSchedule]]:
+    """The days of :func:`_sign_on_days` with no sign-on, each with its schedule."""
+    if len(run) == 1:
+        lo, hi, found = run[0]
+        term = cast(SignOnSchedule, found)
+        days = _one_span_days(lo, hi, term.weekdays, since, at)
+        return [(day, term) for day in days if day not in signed]
+    return [(day, term) for day, term in _day_by_day(run, since, at) if day not in signed]
 
 
 def _sign_on_alert(
@@ -200,10 +268,10 @@ def _sign_on_alert(
     missed: list[int],
     bucket_start: int,
     config: DetectionConfig,
+    served: float,
 ) -> Alert:
-    served = INF if order.served_at is None else epoch(order.served_at)
-    pre = [d for d in missed if epoch(day_start(d)) < served]
-    names = ", ".join(london_text(epoch(day_start(d)), clock=False) for d in missed)
+    pre = [d for d in missed if day_start_seconds(d) < served]
+    names = ", ".join([london_date_text(d) for d in missed])
     parts = [
         f"No sign-on was recorded on {explain.plural(len(missed), 'scheduled day')} ({names}) "
         f"under term {term.term_id} ({term.CODE}, {term.TITLE}) of {order.kind.value} order "
@@ -250,19 +318,22 @@ def _sign_on_failures(
     at: float,
     since: float,
     config: DetectionConfig,
+    versions: _VersionSpans,
 ) -> list[Alert]:
     out = []
-    for term_id, spans in _term_spans(order, SignOnSchedule).items():
-        signed = {london_day(t) for t in _met(met, order, term_id)}
+    served = INF if order.served_at is None else epoch(order.served_at)
+    for term_id, spans in _term_spans(order, SignOnSchedule, versions).items():
+        signed = london_days(_met(met, order, term_id))
         buckets: dict[int, tuple[SignOnSchedule, list[int]]] = {}
         for run in _runs(spans):
-            for day, term in _sign_on_days(run, since, at):
-                if day not in signed:
-                    bucket = day // config.group_days
-                    buckets.setdefault(bucket, (term, []))[1].append(day)
+            for day, term in _missed_days(run, since, at, signed):
+                bucket = day // config.group_days
+                buckets.setdefault(bucket, (term, []))[1].append(day)
         for bucket, (term, missed) in sorted(buckets.items()):
             out.append(
-                _sign_on_alert(order, term, sorted(missed), bucket * config.group_days, config)
+                _sign_on_alert(
+                    order, term, sorted(missed), bucket * config.group_days, config, served
+                )
             )
     return out
 
@@ -325,6 +396,33 @@ def requirement_alerts_from_times(
     return _failures(orders, met, now, config=config, since=since)
 
 
+def requirement_alerts_from_term_times(
+    orders: Iterable[Order],
+    compliance: Mapping[tuple[str, str, str], Sequence[int]],
+    at: _dt.datetime,
+    *,
+    config: DetectionConfig | None = None,
+    since: _dt.datetime | None = None,
+) -> list[Alert]:
+    """:func:`requirement_alerts_from_times` over the light rows grouped by term: the same
+    alerts from ``(defendant_id, order_id, term_id)`` and the instants of its records in
+    whole microseconds since 1970-01-01 UTC (the storage's ``times_by_term``: one row per
+    term, not per sign-on, is read).
+
+    Raises:
+        NaiveDatetimeError: ``at`` or ``since`` has no time zone.
+    """
+    now = epoch(ensure_aware(at, field="at"))
+    met: dict[tuple[str, str, str], list[float]] = {}
+    for key, found in compliance.items():
+        seconds = [at_us / 1_000_000 for at_us in found]
+        seconds.sort()
+        del seconds[bisect.bisect_right(seconds, now) :]  # facts recorded after ``at``
+        if seconds:
+            met[key] = seconds
+    return _failures(orders, met, now, config=config, since=since)
+
+
 def _failures(
     orders: Iterable[Order],
     met: Mapping[tuple[str, str, str], list[float]],
@@ -337,6 +435,7 @@ def _failures(
     start = -INF if since is None else epoch(ensure_aware(since, field="since"))
     out: list[Alert] = []
     for order in orders:
-        out += _positive_failures(order, met, now)
-        out += _sign_on_failures(order, met, now, start, chosen)
+        versions = list(version_spans(order))
+        out += _positive_failures(order, met, now, versions)
+        out += _sign_on_failures(order, met, now, start, chosen, versions)
     return out

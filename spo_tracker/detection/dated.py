@@ -32,6 +32,7 @@ from spo_tracker.detection import explain
 from spo_tracker.detection._clock import epoch, instant, last_day_text, london_text
 from spo_tracker.detection._requirements import (
     requirement_alerts,
+    requirement_alerts_from_term_times,
     requirement_alerts_from_times,
 )
 from spo_tracker.detection.config import DetectionConfig
@@ -51,6 +52,7 @@ __all__ = [
     "notification_alerts",
     "renewal_review_alerts",
     "requirement_alerts",
+    "requirement_alerts_from_term_times",
     "requirement_alerts_from_times",
 ]
 

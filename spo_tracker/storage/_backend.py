@@ -202,3 +202,10 @@ class Records(Protocol):
         """The compliance records of ``order_ids`` met by ``until_us`` (all if ``None``), as
         light rows ``(defendant_id, order_id, term_id, at)``, ``at`` in whole microseconds
         since 1970-01-01 UTC, in no set order (one query per 500 orders)."""
+
+    def compliance_time_lists(
+        self, order_ids: Sequence[str], until_us: int | None
+    ) -> list[tuple[str, str, str, list[int]]]:
+        """:meth:`compliance_times` grouped: one row per ``(defendant_id, order_id,
+        term_id)`` with the instants of its records in whole microseconds, ascending; the
+        rows in no set order (one query per 500 orders)."""

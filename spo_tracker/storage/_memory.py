@@ -428,6 +428,14 @@ class _MemoryRecords:
         rows = [(r.defendant_id, r.order_id, r.term_id, to_epoch_us(r.at)) for r in found]
         return [row for row in rows if until_us is None or row[3] <= until_us]
 
+    def compliance_time_lists(
+        self, order_ids: Sequence[str], until_us: int | None
+    ) -> list[tuple[str, str, str, list[int]]]:
+        grouped: dict[tuple[str, str, str], list[int]] = {}
+        for defendant_id, order_id, term_id, at in self.compliance_times(order_ids, until_us):
+            grouped.setdefault((defendant_id, order_id, term_id), []).append(at)
+        return [(*key, sorted(times)) for key, times in grouped.items()]
+
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
         kind = MAPPERS[Incident].kind
         work = self._uow._work

@@ -250,6 +250,21 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         keys = list(dict.fromkeys(order_ids))
         return self._uow._records().compliance_times(keys, end)
 
+    def times_by_term(
+        self, order_ids: Iterable[str], *, until: _dt.datetime | None = None
+    ) -> dict[tuple[str, str, str], list[int]]:
+        """:meth:`times_for_orders` grouped by ``(defendant_id, order_id, term_id)``, each
+        with its instants in whole microseconds since 1970-01-01 UTC, ascending: one row
+        per term from the database, not one per record (a force's daily sign-ons).
+
+        Raises:
+            NaiveDatetimeError: ``until`` has no time zone.
+        """
+        end = None if until is None else to_epoch_us(ensure_aware(until, field="until"))
+        keys = list(dict.fromkeys(order_ids))
+        found = self._uow._records().compliance_time_lists(keys, end)
+        return {(d, o, t): times for d, o, t, times in found}
+
     def for_defendant(
         self, defendant_id: str, *, until: _dt.datetime | None = None
     ) -> list[ComplianceRecord]:

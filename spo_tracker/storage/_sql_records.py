@@ -419,6 +419,37 @@ class SqlRecords:
                 found += conn.exec_driver_sql(sql, tuple(part + until)).all()
         return [(d, o, t, int(us)) for d, o, t, us in found]
 
+    def compliance_time_lists(
+        self, order_ids: Sequence[str], until_us: int | None
+    ) -> list[tuple[str, str, str, list[int]]]:
+        # One row per (defendant, order, term): a force's million sign-ons come back as a
+        # few thousand rows, so no driver or SQLAlchemy row is made per record.
+        sqlite = self._sqlite
+        mark = "?" if sqlite else "%s"
+        times = (
+            "group_concat(at)"
+            if sqlite
+            else "array_agg((EXTRACT(EPOCH FROM at) * 1000000)::bigint ORDER BY at)"
+        )
+        until: list[Any] = []
+        if until_us is not None:
+            until = [until_us if sqlite else _EPOCH + _dt.timedelta(microseconds=until_us)]
+        conn, found = self._session.connection(), list[Any]()
+        with translating(self._url, kind="compliance_record"):
+            for start in range(0, len(order_ids), 500):
+                part = list(order_ids[start : start + 500])
+                marks = ", ".join([mark] * len(part))
+                sql = (
+                    f"SELECT defendant_id, order_id, term_id, {times} FROM compliance_records "
+                    f"WHERE order_id IN ({marks})"
+                    + (f" AND at <= {mark}" if until else "")
+                    + " GROUP BY defendant_id, order_id, term_id"
+                )
+                found += conn.exec_driver_sql(sql, tuple(part + until)).all()
+        if sqlite:  # the decimal microseconds joined by commas, in no set order
+            return [(d, o, t, sorted(map(int, us.split(",")))) for d, o, t, us in found]
+        return [(d, o, t, sorted(map(int, us))) for d, o, t, us in found]
+
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
         # Ids only: a stored incident that no longer reads is still a duplicate, not an error.
         ids = [i.incident_id for i in incidents]

@@ -4,7 +4,8 @@
 order's records must be exactly what ``for_order`` gives it alone (met by
 ``until``, oldest first), on every backend. ``run_detection`` reads them lighter
 still (``times_for_orders``: defendant, order, term and instant, no validated
-record per sign-on), and must raise the same alerts from them.
+record per sign-on), and lighter again grouped by term (``times_by_term``: one row
+per term), and must raise the same alerts from them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import pytest
 
 from spo_tracker.casework import dated_alerts, load_records
 from spo_tracker.demo import DEMO_ACTOR, NOW
-from spo_tracker.detection.dated import requirement_alerts_from_times
+from spo_tracker.detection.dated import (
+    requirement_alerts_from_term_times,
+    requirement_alerts_from_times,
+)
 from spo_tracker.domain.alerts import sort_alerts
 from spo_tracker.storage import Store
 from spo_tracker.storage._types import to_epoch_us
@@ -93,3 +97,54 @@ def test_the_light_read_keeps_a_record_met_exactly_at_until(demo_store: Store) -
         earlier = uow.compliance.times_for_orders([record.order_id], until=before)
     assert row in at
     assert row not in earlier
+
+
+@pytest.mark.parametrize("days_before", [0, 7, 30, 400])
+def test_the_read_by_term_is_the_light_read_grouped(demo_store: Store, days_before: int) -> None:
+    """``times_by_term`` is ``times_for_orders`` grouped by (defendant, order, term), each
+    term's instants ascending, on every backend."""
+    until = pendulum.instance(NOW).subtract(days=days_before)
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        ids = [*uow.orders.ids(), "O-not-stored"]
+        grouped = uow.compliance.times_by_term(ids, until=until)
+        light = uow.compliance.times_for_orders(ids, until=until)
+        everything = uow.compliance.times_by_term(ids)
+    expected: dict[tuple[str, str, str], list[int]] = {}
+    for defendant_id, order_id, term_id, at in sorted(light):
+        expected.setdefault((defendant_id, order_id, term_id), []).append(at)
+    assert grouped == expected
+    assert all(isinstance(t, int) for times in grouped.values() for t in times)
+    assert sum(map(len, everything.values())) >= sum(map(len, grouped.values()))
+    if days_before == 0:
+        assert grouped  # the scenario records compliance
+
+
+@pytest.mark.parametrize("days_before", [0, 7, 30, 400])
+def test_the_dated_checks_over_the_read_by_term_raise_what_the_records_raise(
+    demo_store: Store, days_before: int
+) -> None:
+    """``requirement_alerts_from_term_times`` over ``times_by_term`` (the path
+    ``run_detection`` takes) equals ``requirement_alerts_from_times`` over the light rows."""
+    at = pendulum.instance(NOW).subtract(days=days_before)
+    records = load_records(demo_store, actor=DEMO_ACTOR, at=NOW)
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        ids = [o.order_id for o in records.orders]
+        grouped = uow.compliance.times_by_term(ids, until=at)
+        light = uow.compliance.times_for_orders(ids, until=at)
+    fast = requirement_alerts_from_term_times(records.orders, grouped, at)
+    assert sort_alerts(fast) == sort_alerts(
+        requirement_alerts_from_times(records.orders, light, at)
+    )
+
+
+def test_the_read_by_term_keeps_a_record_met_exactly_at_until(demo_store: Store) -> None:
+    """Met by ``until`` means at or before it, to the microsecond, read by term too."""
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        ids = uow.orders.ids()
+        record = next(r for rs in uow.compliance.for_orders(ids).values() for r in rs)
+        key = (record.defendant_id, record.order_id, record.term_id)
+        at = uow.compliance.times_by_term([record.order_id], until=record.at)
+        before = record.at.subtract(microseconds=1)
+        earlier = uow.compliance.times_by_term([record.order_id], until=before)
+    assert to_epoch_us(record.at) in at[key]
+    assert to_epoch_us(record.at) not in earlier.get(key, [])
