@@ -10,7 +10,7 @@ ingest reports (:class:`IngestReport`), and the events of its transactional outb
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 import attrs
@@ -176,6 +176,16 @@ class Records(Protocol):
         self, mapper: Mapper[Any], keys: Sequence[str]
     ) -> dict[str, tuple[Any, int]]:
         """:meth:`load_many` with each record's stored revision: ``(object, revision)``."""
+
+    def load_many_unless_same(
+        self, mapper: Mapper[Any], texts: Mapping[str, str]
+    ) -> tuple[dict[str, tuple[Any, int]], dict[str, int]]:
+        """The stored single-row records among the keys of ``texts``, split in two: those
+        whose stored JSON is not exactly ``texts[key]``, built as :meth:`load_many_revisions`
+        builds them (validators run), with their revisions; and the revisions of those
+        stored as exactly that text, not built (one query per 500 ids). Keys not stored are
+        in neither. A mapper whose records are not one plain JSON ``body`` row (children,
+        sealed details) has every stored record in the first part."""
 
     def replace_many(self, mapper: Mapper[Any], items: Sequence[tuple[Any, Any, int, int]]) -> None:
         """:meth:`replace` for many records, each ``(before, after, expected, revision)``,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Text, bindparam, cast, delete, insert, select, update
 from sqlmodel import Session, SQLModel
 
 from spo_tracker._gc import collector_paused
@@ -27,6 +28,7 @@ from spo_tracker.storage._engine import translating
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, ChildSpec, Mapper, RowSet
 from spo_tracker.storage._sql_bulk import _copy_rows, _duplicate_key, _first_line
+from spo_tracker.storage._stored import read_json
 from spo_tracker.storage._sql_incidents import (
     _COLUMNS,
     _INCIDENTS,
@@ -320,6 +322,31 @@ class SqlRecords:
                     rows = RowSet(row, {t: got.get(key, []) for t, got in children.items()})
                     found[key] = (mapper.from_rows(rows), int(row.revision))
         return found
+
+    def load_many_unless_same(
+        self, mapper: Mapper[Any], texts: Mapping[str, str]
+    ) -> tuple[dict[str, tuple[Any, int]], dict[str, int]]:
+        keys = list(texts)
+        if mapper.children or mapper.restricted or not mapper.plain_body:
+            return self.load_many_revisions(mapper, keys), {}
+        table = _table(mapper.root)
+        column = table.c[mapper.key_column]
+        # The body as the text the column holds (PostgreSQL's json keeps it verbatim): a
+        # record stored as exactly the text given is not parsed, nor built.
+        shown = [cast(c, Text).label(c.name) if c.name == "body" else c for c in table.columns]
+        changed: dict[str, tuple[Any, int]] = {}
+        same: dict[str, int] = {}
+        with translating(self._url, kind=mapper.kind), collector_paused():
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                for row in self._session.execute(select(*shown).where(column.in_(part))):
+                    key, revision = getattr(row, mapper.key_column), int(row.revision)
+                    if row.body == texts[key]:
+                        same[key] = revision
+                        continue
+                    root = SimpleNamespace(**{**row._asdict(), "body": read_json(row.body)})
+                    changed[key] = (mapper.from_rows(RowSet(root)), revision)
+        return changed, same
 
     def replace_many(self, mapper: Mapper[Any], items: Sequence[tuple[Any, Any, int, int]]) -> None:
         if mapper.children:  # rows to delete and insert per aggregate: one at a time,
