@@ -161,10 +161,11 @@ class Records(Protocol):
         (compared as stored rows, without building domain objects; absent: not stored)."""
 
     def insert_many(
-        self, mapper: Mapper[Any], objs: list[Any], bodies: Sequence[Any] | None = None
+        self, mapper: Mapper[Any], objs: list[Any], texts: Sequence[str] | None = None
     ) -> None:
         """Store many new single-row records (alerts) at revision 1 in this transaction;
-        ``bodies``: their dumps (:func:`_codec.dump`), if the caller made them already.
+        ``texts``: the JSON text of each one's body (:meth:`Mapper.stored_text`), if the
+        caller made it already.
 
         Raises DuplicateRecordError naming the first id already stored (nothing is stored).
         """

@@ -353,7 +353,7 @@ class _MemoryRecords:
         return _batch_digest(incidents, None, batch, self._uow._keyring)
 
     def insert_many(
-        self, mapper: Mapper[Any], objs: list[Any], bodies: Sequence[Any] | None = None
+        self, mapper: Mapper[Any], objs: list[Any], texts: Sequence[str] | None = None
     ) -> None:
         stored = next((o for o in objs if (mapper.kind, mapper.key(o)) in self._uow._work), None)
         if stored is not None:

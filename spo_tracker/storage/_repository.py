@@ -227,7 +227,7 @@ class Repository(Generic[T]):
         Raises:
             InvalidValueError: an item is not of this kind, or an id appears twice.
         """
-        mapper, texts = self._mapper, {}
+        mapper, texts, objs = self._mapper, {}, list(objs)
         for obj in objs:
             self._check_type(obj)
             key = mapper.key(obj)
@@ -235,7 +235,11 @@ class Repository(Generic[T]):
                 raise InvalidValueError(mapper.key_column, key, "appears twice")
             texts[key] = mapper.stored_text(obj) or ""
         changed, same = self._uow._records().load_many_unless_same(mapper, texts)
-        seen = self._uow._seen
+        seen, made = self._uow._seen, self._uow._texts
+        for obj in objs:
+            key = mapper.key(obj)
+            if key not in same and key not in changed:
+                made[(self.kind, key)] = (obj, texts[key])
         for key, revision in same.items():
             seen[(self.kind, key)] = revision
         for key, (_, revision) in changed.items():

@@ -16,7 +16,7 @@ from spo_tracker.storage._audit import AuditEntry, PendingEntry, chain, sealed_p
 from spo_tracker.storage._base import OutboxEntry, PendingEvent
 from spo_tracker.storage._consult import people_of
 from spo_tracker.storage._keys import AuditKeyring
-from spo_tracker.storage._sql_bulk import _copy
+from spo_tracker.storage._sql_bulk import _copy, _insert_driver
 from spo_tracker.storage._tables import AuditEntryRow, AuditHeadRow, AuditPersonRow, OutboxRow
 
 __all__ = ["append_audit", "append_events"]
@@ -99,22 +99,23 @@ def append_events(conn: Connection, events: Sequence[PendingEvent]) -> None:
         return
     last = conn.execute(select(func.coalesce(func.max(_OUTBOX.c.position), 0))).scalar()
     start = int(last or 0) + 1
-    conn.execute(
-        insert(_OUTBOX),
-        [
-            {
-                "position": start + n,
-                "originator_kind": p.event.originator_kind,
-                "originator_id": p.event.originator_id,
-                "originator_version": p.event.originator_version,
-                "event_type": p.event.event_type,
-                "recorded_at": p.recorded_at,
-                "delivered_at": None,
-                "payload": p.payload(),
-            }
-            for n, p in enumerate(events)
-        ],
-    )
+    rows = [
+        {
+            "position": start + n,
+            "originator_kind": p.event.originator_kind,
+            "originator_id": p.event.originator_id,
+            "originator_version": p.event.originator_version,
+            "event_type": p.event.event_type,
+            "recorded_at": p.recorded_at,
+            "delivered_at": None,
+            "payload": p.payload(),
+        }
+        for n, p in enumerate(events)
+    ]
+    if conn.dialect.name == "sqlite":  # a detection run's tens of thousands of events
+        _insert_driver(conn, _OUTBOX, rows)
+        return
+    conn.execute(insert(_OUTBOX), rows)
 
 
 def _outbox_entry(row: Any) -> OutboxEntry:
