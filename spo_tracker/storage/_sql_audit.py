@@ -3,6 +3,7 @@ caller's transaction, and reading them back as records."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from collections.abc import Sequence
 from typing import Any, Final
@@ -99,7 +100,7 @@ def append_events(conn: Connection, events: Sequence[PendingEvent]) -> None:
         return
     last = conn.execute(select(func.coalesce(func.max(_OUTBOX.c.position), 0))).scalar()
     start = int(last or 0) + 1
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "position": start + n,
             "originator_kind": p.event.originator_kind,
@@ -115,7 +116,25 @@ def append_events(conn: Connection, events: Sequence[PendingEvent]) -> None:
     if conn.dialect.name == "sqlite":  # a detection run's tens of thousands of events
         _insert_driver(conn, _OUTBOX, rows)
         return
+    # The same instant as a plain datetime, made once per distinct time (a unit of work's
+    # events share one): psycopg converts a pendulum one through pendulum's own, slow,
+    # arithmetic for every row.
+    plain: dict[int, tuple[_dt.datetime, _dt.datetime]] = {}
+    for row in rows:
+        at: _dt.datetime = row["recorded_at"]
+        if id(at) not in plain:
+            plain[id(at)] = (at, _plain_utc(at))
+        row["recorded_at"] = plain[id(at)][1]
     conn.execute(insert(_OUTBOX), rows)
+
+
+def _plain_utc(at: _dt.datetime) -> _dt.datetime:
+    """``at`` as a plain :class:`datetime.datetime` in UTC: the same instant, to the
+    microsecond."""
+    u = _dt.datetime.astimezone(at, _dt.UTC)
+    return _dt.datetime(
+        u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, tzinfo=_dt.UTC
+    )
 
 
 def _outbox_entry(row: Any) -> OutboxEntry:
