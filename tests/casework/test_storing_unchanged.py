@@ -18,7 +18,7 @@ from spo_tracker.casework import merge_alerts, store_alerts
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.storage import Actor, InMemoryStore, Store
 from spo_tracker.storage import _codec as codec
-from spo_tracker.storage._mapping import MAPPERS
+from spo_tracker.storage._mapping import MAPPERS, RowSet
 from tests.reports.strategies import alerts
 from tests.storage.conftest import (
     shared_memory_store,
@@ -165,7 +165,13 @@ def test_an_unchanged_run_builds_no_stored_alert(
     store_alerts(store, found, actor=ACTOR, at=AT)
     built: list[object] = []
     real = _MAPPER.from_rows
-    monkeypatch.setattr(_MAPPER, "from_rows", lambda rows: built.append(rows) or real(rows))
+
+    def from_rows(rows: RowSet) -> Alert:
+        built.append(rows)
+        found: Alert = real(rows)
+        return found
+
+    monkeypatch.setattr(_MAPPER, "from_rows", from_rows)
     done = store_alerts(
         store, [*found[:2], attrs.evolve(found[2], explanation="Reworded.")], actor=ACTOR, at=AT
     )
