@@ -148,11 +148,15 @@ def _upsert(
     decided alert that gained evidence is re-opened (:func:`reopen_reviews`)."""
     # The stored alerts and their revisions in one read (one query per 500): each update is
     # checked against the very revision its merge was built from, so a concurrent change is
-    # never overwritten.
-    stored = uow.alerts.get_many_revisions(by_id)
+    # never overwritten. An alert stored exactly as found (the same row text) is unchanged
+    # without being built: merging it would give the stored one back.
+    stored, same = uow.alerts.get_many_unless_same(by_id.values())
     new, changed, unchanged, grown = [], [], [], []
     # One order for every run, so two runs updating the same alerts lock them in step.
     for key in sorted(by_id):
+        if key in same:
+            unchanged.append(key)
+            continue
         if key not in stored:
             new.append(by_id[key])
             continue

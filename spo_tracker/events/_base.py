@@ -7,7 +7,7 @@ Private: import the events from :mod:`spo_tracker.events`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import attrs
 import pendulum
@@ -166,7 +166,13 @@ class DomainEvent:
             raise InvalidValueError("event", sorted(values), str(error)) from None
 
 
+#: The exact types :func:`_plain` gives back as they are (tested first: most values are).
+_AS_THEY_ARE: Final = frozenset({str, int, bool, float, type(None)})
+
+
 def _plain(value: object) -> object:
+    if type(value) in _AS_THEY_ARE:
+        return value
     if isinstance(value, pendulum.DateTime):
         return value.isoformat()
     if isinstance(value, pendulum.Date):

@@ -10,7 +10,7 @@ ingest reports (:class:`IngestReport`), and the events of its transactional outb
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 import attrs
@@ -162,10 +162,11 @@ class Records(Protocol):
         (compared as stored rows, without building domain objects; absent: not stored)."""
 
     def insert_many(
-        self, mapper: Mapper[Any], objs: list[Any], bodies: Sequence[Any] | None = None
+        self, mapper: Mapper[Any], objs: list[Any], texts: Sequence[str] | None = None
     ) -> None:
         """Store many new single-row records (alerts) at revision 1 in this transaction;
-        ``bodies``: their dumps (:func:`_codec.dump`), if the caller made them already.
+        ``texts``: the JSON text of each one's body (:meth:`Mapper.stored_text`), if the
+        caller made it already.
 
         Raises DuplicateRecordError naming the first id already stored (nothing is stored).
         """
@@ -177,6 +178,16 @@ class Records(Protocol):
         self, mapper: Mapper[Any], keys: Sequence[str]
     ) -> dict[str, tuple[Any, int]]:
         """:meth:`load_many` with each record's stored revision: ``(object, revision)``."""
+
+    def load_many_unless_same(
+        self, mapper: Mapper[Any], texts: Mapping[str, str]
+    ) -> tuple[dict[str, tuple[Any, int]], dict[str, int]]:
+        """The stored single-row records among the keys of ``texts``, split in two: those
+        whose stored JSON is not exactly ``texts[key]``, built as :meth:`load_many_revisions`
+        builds them (validators run), with their revisions; and the revisions of those
+        stored as exactly that text, not built (one query per 500 ids). Keys not stored are
+        in neither. A mapper whose records are not one plain JSON ``body`` row (children,
+        sealed details) has every stored record in the first part."""
 
     def replace_many(self, mapper: Mapper[Any], items: Sequence[tuple[Any, Any, int, int]]) -> None:
         """:meth:`replace` for many records, each ``(before, after, expected, revision)``,

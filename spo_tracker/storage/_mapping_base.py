@@ -111,6 +111,8 @@ class Mapper(Generic[T]):
         restricted: the aggregate holds restricted details (reads are audited).
         lookups: further root columns ``Repository.ids_where`` may look up (beyond the
             ``..._id`` columns that mirror a domain field).
+        plain_body: the record is one row whose ``body`` column holds its dump as JSON
+            (:meth:`stored_text`), and it is built from that body alone.
     """
 
     kind: ClassVar[str]
@@ -122,6 +124,7 @@ class Mapper(Generic[T]):
     revisioned: ClassVar[bool] = False
     restricted: ClassVar[bool] = False
     lookups: ClassVar[tuple[str, ...]] = ()
+    plain_body: ClassVar[bool] = False
 
     def key(self, obj: T) -> str:
         """The aggregate's id."""
@@ -157,6 +160,12 @@ class Mapper(Generic[T]):
             failure = error
         # Raised outside the except block: a protected person's error keeps no context.
         raise refused(self.kind, getattr(rows.root, self.key_column), failure)
+
+    def stored_text(self, obj: T) -> str | None:
+        """The JSON text the record's one row holds for ``obj`` in its ``body`` column, for
+        comparing with what is stored without building the stored record; ``None`` for a
+        record that is not kept as one plain JSON body (children, columns of its own)."""
+        return None
 
     def root_values(self, obj: T, revision: int, *, body: Any = None) -> dict[str, Any]:
         """The root row of a single-row record as column values (the bulk insert path);

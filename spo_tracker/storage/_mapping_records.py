@@ -13,6 +13,7 @@ from spo_tracker.domain.retention import RetentionReview
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import _codec
 from spo_tracker.storage._mapping_base import CHANGED, WITHHELD, Mapper, RowSet, _day
+from spo_tracker.storage._stored import json_text
 from spo_tracker.storage._tables import ComplianceRecordRow, RetentionReviewRow
 from spo_tracker.storage._types import in_zone, zone_name
 
@@ -34,6 +35,7 @@ class SubjectMapper(Mapper[Any]):
     """
 
     revisioned = True
+    plain_body = True
 
     def __init__(
         self,
@@ -59,6 +61,9 @@ class SubjectMapper(Mapper[Any]):
 
     def to_domain(self, rows: RowSet) -> Any:
         return _codec.load(rows.root.body, self.domain)
+
+    def stored_text(self, obj: Any) -> str | None:
+        return json_text(_codec.dump(obj, self.domain))
 
 
 #: The keys, anywhere in a notification duty, whose text is personal: a notified name or

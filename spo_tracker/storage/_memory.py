@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import threading
-from collections.abc import Collection, Generator, Iterable, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -355,7 +355,7 @@ class _MemoryRecords:
         return _batch_digest(incidents, None, batch, self._uow._keyring)
 
     def insert_many(
-        self, mapper: Mapper[Any], objs: list[Any], bodies: Sequence[Any] | None = None
+        self, mapper: Mapper[Any], objs: list[Any], texts: Sequence[str] | None = None
     ) -> None:
         stored = next((o for o in objs if (mapper.kind, mapper.key(o)) in self._uow._work), None)
         if stored is not None:
@@ -380,6 +380,20 @@ class _MemoryRecords:
         for key, (obj, _) in found.items():
             self._refuse_disposed(mapper, key, obj)
         return found
+
+    def load_many_unless_same(
+        self, mapper: Mapper[Any], texts: Mapping[str, str]
+    ) -> tuple[dict[str, tuple[Any, int]], dict[str, int]]:
+        # The text the SQL stores' body column would hold for each stored record.
+        found = self.load_many_revisions(mapper, list(texts))
+        if mapper.children or mapper.restricted or not mapper.plain_body:
+            return found, {}
+        same = {
+            key: revision
+            for key, (obj, revision) in found.items()
+            if mapper.stored_text(obj) == texts[key]
+        }
+        return {key: got for key, got in found.items() if key not in same}, same
 
     def replace_many(self, mapper: Mapper[Any], items: Sequence[tuple[Any, Any, int, int]]) -> None:
         work, kind = self._uow._work, mapper.kind

@@ -206,6 +206,47 @@ class Repository(Generic[T]):
         self._read({key: obj for key, (obj, _) in found.items()}, "")
         return found
 
+    def get_many_unless_same(
+        self, objs: Iterable[T]
+    ) -> tuple[dict[str, tuple[T, int]], dict[str, int]]:
+        """:meth:`get_many_revisions` for the ids of ``objs``, without building the stored
+        aggregates that are stored exactly as given: those come back apart, as their
+        revisions. Every revision is remembered as the base of an update.
+
+        The first read of a detection run's storing, most of whose alerts are found again
+        unchanged: each object given is dumped as its row would hold it and compared with
+        the stored row as text, in one query per 500 ids; only the rows that differ are
+        parsed and built (validators run). Equal text means an equal aggregate, so ``same``
+        holds no aggregate that :meth:`get_many_revisions` would give as different.
+
+        Returns:
+            The stored aggregates that differ from the one given, with their revisions, by
+            id; and the revisions of those stored as given, by id. Ids not stored are in
+            neither.
+
+        Raises:
+            InvalidValueError: an item is not of this kind, or an id appears twice.
+        """
+        mapper, texts, objs = self._mapper, {}, list(objs)
+        for obj in objs:
+            self._check_type(obj)
+            key = mapper.key(obj)
+            if key in texts:
+                raise InvalidValueError(mapper.key_column, key, "appears twice")
+            texts[key] = mapper.stored_text(obj) or ""
+        changed, same = self._uow._records().load_many_unless_same(mapper, texts)
+        seen, made = self._uow._seen, self._uow._texts
+        for obj in objs:
+            key = mapper.key(obj)
+            if key not in same and key not in changed:
+                made[(self.kind, key)] = (obj, texts[key])
+        for key, revision in same.items():
+            seen[(self.kind, key)] = revision
+        for key, (_, revision) in changed.items():
+            seen[(self.kind, key)] = revision
+        self._read({key: obj for key, (obj, _) in changed.items()}, "")
+        return changed, same
+
     def update_many(self, objs: Iterable[T], *, reason: str = "") -> dict[str, int]:
         """:meth:`update` for many changed aggregates, each over the revision this unit of
         work read it at (:meth:`get`, :meth:`get_many_revisions`) or last wrote; returns

@@ -3,6 +3,7 @@ caller's transaction, and reading them back as records."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from collections.abc import Sequence
 from typing import Any, Final
@@ -16,7 +17,7 @@ from spo_tracker.storage._audit import AuditEntry, PendingEntry, chain, sealed_p
 from spo_tracker.storage._base import OutboxEntry, PendingEvent
 from spo_tracker.storage._consult import people_of
 from spo_tracker.storage._keys import AuditKeyring
-from spo_tracker.storage._sql_bulk import _copy
+from spo_tracker.storage._sql_bulk import _copy, _insert_driver
 from spo_tracker.storage._tables import AuditEntryRow, AuditHeadRow, AuditPersonRow, OutboxRow
 
 __all__ = ["append_audit", "append_events"]
@@ -99,21 +100,40 @@ def append_events(conn: Connection, events: Sequence[PendingEvent]) -> None:
         return
     last = conn.execute(select(func.coalesce(func.max(_OUTBOX.c.position), 0))).scalar()
     start = int(last or 0) + 1
-    conn.execute(
-        insert(_OUTBOX),
-        [
-            {
-                "position": start + n,
-                "originator_kind": p.event.originator_kind,
-                "originator_id": p.event.originator_id,
-                "originator_version": p.event.originator_version,
-                "event_type": p.event.event_type,
-                "recorded_at": p.recorded_at,
-                "delivered_at": None,
-                "payload": p.payload(),
-            }
-            for n, p in enumerate(events)
-        ],
+    rows: list[dict[str, Any]] = [
+        {
+            "position": start + n,
+            "originator_kind": p.event.originator_kind,
+            "originator_id": p.event.originator_id,
+            "originator_version": p.event.originator_version,
+            "event_type": p.event.event_type,
+            "recorded_at": p.recorded_at,
+            "delivered_at": None,
+            "payload": p.payload(),
+        }
+        for n, p in enumerate(events)
+    ]
+    if conn.dialect.name == "sqlite":  # a detection run's tens of thousands of events
+        _insert_driver(conn, _OUTBOX, rows)
+        return
+    # The same instant as a plain datetime, made once per distinct time (a unit of work's
+    # events share one): psycopg converts a pendulum one through pendulum's own, slow,
+    # arithmetic for every row.
+    plain: dict[int, tuple[_dt.datetime, _dt.datetime]] = {}
+    for row in rows:
+        at: _dt.datetime = row["recorded_at"]
+        if id(at) not in plain:
+            plain[id(at)] = (at, _plain_utc(at))
+        row["recorded_at"] = plain[id(at)][1]
+    conn.execute(insert(_OUTBOX), rows)
+
+
+def _plain_utc(at: _dt.datetime) -> _dt.datetime:
+    """``at`` as a plain :class:`datetime.datetime` in UTC: the same instant, to the
+    microsecond."""
+    u = _dt.datetime.astimezone(at, _dt.UTC)
+    return _dt.datetime(
+        u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, tzinfo=_dt.UTC
     )
 
 

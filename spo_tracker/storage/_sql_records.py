@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Text, bindparam, cast, delete, insert, select, update
 from sqlmodel import Session, SQLModel
 
 from spo_tracker._gc import collector_paused
@@ -26,7 +27,7 @@ from spo_tracker.storage._crypto import DataKeyring, PersonKeys
 from spo_tracker.storage._engine import translating
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, ChildSpec, Mapper, RowSet
-from spo_tracker.storage._sql_bulk import _copy_rows, _duplicate_key, _first_line
+from spo_tracker.storage._sql_bulk import _copy_rows, _duplicate_key, _first_line, _insert_driver
 from spo_tracker.storage._sql_incidents import (
     _COLUMNS,
     _INCIDENTS,
@@ -35,6 +36,7 @@ from spo_tracker.storage._sql_incidents import (
     _stored_incident,
     _write_incidents,
 )
+from spo_tracker.storage._stored import read_json
 from spo_tracker.storage._tables import DefendantIdentityRow, ProtectedPersonRow
 
 __all__ = ["SqlRecords"]
@@ -128,14 +130,21 @@ class SqlRecords:
         self._insert_rows(mapper.kind, tables)
 
     def _insert_rows(
-        self, kind: str, tables: Mapping[type[SQLModel], Sequence[Mapping[str, Any]]]
+        self,
+        kind: str,
+        tables: Mapping[type[SQLModel], Sequence[Mapping[str, Any]]],
+        *,
+        as_text: Sequence[str] = (),
     ) -> None:
         """Insert the rows of each table in order, in one savepoint: a multi-row INSERT on
-        SQLite, ``COPY`` on PostgreSQL (several times the rows per second of executemany)."""
+        SQLite, ``COPY`` on PostgreSQL (several times the rows per second of executemany);
+        the columns named in ``as_text`` hold the JSON text to store (not serialised again)."""
         if self._sqlite:
             with translating(self._url, kind=kind), self._session.begin_nested():
                 for model, rows in tables.items():
-                    if rows:
+                    if rows and as_text:
+                        _insert_driver(self._session.connection(), _table(model), rows, as_text)
+                    elif rows:
                         self._session.execute(insert(_table(model)), rows)
             return
         conn = self._session.connection()
@@ -143,7 +152,7 @@ class SqlRecords:
             with translating(self._url, kind=kind), conn.begin_nested():
                 for model, rows in tables.items():
                     if rows:
-                        _copy_rows(conn, _table(model), rows)
+                        _copy_rows(conn, _table(model), rows, as_text)
         except Exception as error:
             # COPY talks to psycopg directly, so its errors arrive unwrapped.
             if not type(error).__module__.startswith("psycopg"):
@@ -292,15 +301,16 @@ class SqlRecords:
             raise DatabaseError(f"{self._url}: {_first_line(error)}") from error
 
     def insert_many(
-        self, mapper: Mapper[Any], objs: list[Any], bodies: Sequence[Any] | None = None
+        self, mapper: Mapper[Any], objs: list[Any], texts: Sequence[str] | None = None
     ) -> None:
         with translating(self._url, kind=mapper.kind):
             self._refuse_stored(mapper, [mapper.key(o) for o in objs])
-        if bodies is None:
+        if texts is None:
             rows = [mapper.root_values(o, 1) for o in objs]
-        else:
-            rows = [mapper.root_values(o, 1, body=b) for o, b in zip(objs, bodies, strict=True)]
-        self._insert_rows(mapper.kind, {mapper.root: rows})
+            self._insert_rows(mapper.kind, {mapper.root: rows})
+            return
+        rows = [mapper.root_values(o, 1, body=t) for o, t in zip(objs, texts, strict=True)]
+        self._insert_rows(mapper.kind, {mapper.root: rows}, as_text=("body",))
 
     def load_many(self, mapper: Mapper[Any], keys: Sequence[str]) -> dict[str, Any]:
         return {key: obj for key, (obj, _) in self.load_many_revisions(mapper, keys).items()}
@@ -324,6 +334,31 @@ class SqlRecords:
                     rows = RowSet(row, {t: got.get(key, []) for t, got in children.items()})
                     found[key] = (mapper.from_rows(rows), int(row.revision))
         return found
+
+    def load_many_unless_same(
+        self, mapper: Mapper[Any], texts: Mapping[str, str]
+    ) -> tuple[dict[str, tuple[Any, int]], dict[str, int]]:
+        keys = list(texts)
+        if mapper.children or mapper.restricted or not mapper.plain_body:
+            return self.load_many_revisions(mapper, keys), {}
+        table = _table(mapper.root)
+        column = table.c[mapper.key_column]
+        # The body as the text the column holds (PostgreSQL's json keeps it verbatim): a
+        # record stored as exactly the text given is not parsed, nor built.
+        shown = [cast(c, Text).label(c.name) if c.name == "body" else c for c in table.columns]
+        changed: dict[str, tuple[Any, int]] = {}
+        same: dict[str, int] = {}
+        with translating(self._url, kind=mapper.kind), collector_paused():
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                for row in self._session.execute(select(*shown).where(column.in_(part))):
+                    key, revision = getattr(row, mapper.key_column), int(row.revision)
+                    if row.body == texts[key]:
+                        same[key] = revision
+                        continue
+                    root = SimpleNamespace(**{**row._asdict(), "body": read_json(row.body)})
+                    changed[key] = (mapper.from_rows(RowSet(root)), revision)
+        return changed, same
 
     def replace_many(self, mapper: Mapper[Any], items: Sequence[tuple[Any, Any, int, int]]) -> None:
         if mapper.children:  # rows to delete and insert per aggregate: one at a time,

@@ -26,7 +26,7 @@ from typing import Any, Final
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.errors import InvalidValueError, StoredRecordError
 
-__all__ = ["READ_ERRORS", "UnreadableJson", "read_json", "refused"]
+__all__ = ["NUL_ESCAPED", "READ_ERRORS", "UnreadableJson", "json_text", "read_json", "refused"]
 
 #: What building a domain object from stored values raises when the values are bad: a
 #: domain check (InvalidValueError is a ValueError), an unknown enum code or zone name
@@ -66,6 +66,18 @@ class UnreadableJson:
 
     def __repr__(self) -> str:
         return "<unreadable JSON>"
+
+
+#: How :func:`json_text` writes a NUL character (it escapes every character below a space):
+#: text without it holds no NUL anywhere, in a key or a value.
+NUL_ESCAPED: Final = "\\u0000"
+
+
+def json_text(data: Any) -> str:
+    """The text a JSON column holds for ``data``: ``json.dumps`` with its defaults, the
+    serializer SQLAlchemy uses when the engine names none (:func:`~spo_tracker.storage.
+    _engine.make_engine` names none), so a stored record can be compared as text."""
+    return json.dumps(data)
 
 
 def read_json(text: str | bytes) -> Any:

@@ -45,6 +45,7 @@ from spo_tracker.storage._repositories import (
     ProtectedPersonRepository,
 )
 from spo_tracker.storage._repository import Repository, refuse_nul
+from spo_tracker.storage._stored import NUL_ESCAPED
 
 __all__ = ["UnitOfWork"]
 
@@ -79,6 +80,10 @@ class UnitOfWork(Bookkeeping, abc.ABC):
         self._at = None if at is None else ensure_aware(at, field="at")
         self._clock = clock
         self._seen: dict[tuple[str, str], int] = {}
+        #: Row texts made by a comparison (:meth:`Repository.get_many_unless_same`) of
+        #: records not stored yet, with the (immutable) object each was made from, so a
+        #: bulk add of the very same object does not make it again.
+        self._texts: dict[tuple[str, str], tuple[object, str]] = {}
         self._pending: list[PendingEntry] = []
         self._events: list[PendingEvent] = []
         self._reads: list[PendingEntry] = []
@@ -211,17 +216,23 @@ class UnitOfWork(Bookkeeping, abc.ABC):
         if not batch:
             return
         seen: set[str] = set()
-        bodies = []
+        texts, made, mapper = [], self._texts, MAPPERS[Alert]
         for n, item in enumerate(batch):
             if not isinstance(item, Alert):
                 raise InvalidValueError(f"alerts[{n}]", item, "is not an Alert")
             if item.alert_id in seen:
                 raise InvalidValueError("alert_id", item.alert_id, "appears twice")
             seen.add(item.alert_id)
-            body = _codec.dump(item, Alert)  # one dump: the NUL check, then the stored row
-            refuse_nul(body, "alert", item.alert_id)
-            bodies.append(body)
-        self._records().insert_many(MAPPERS[Alert], batch, bodies)
+            # One row text each (made by the comparison before, if this very alert was
+            # compared): the NUL check, then the stored row.
+            found = made.pop(("alert", item.alert_id), None)
+            text = found[1] if found is not None and found[0] is item else None
+            if text is None:
+                text = str(mapper.stored_text(item))
+            if NUL_ESCAPED in text:  # escaped in JSON text, so found in any string
+                refuse_nul(_codec.dump(item, Alert), "alert", item.alert_id)
+            texts.append(text)
+        self._records().insert_many(mapper, batch, texts)
         ids = [a.alert_id for a in batch]
         for key in ids:
             self._seen[("alert", key)] = 1

@@ -167,18 +167,18 @@ def _read_together(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
         return
     barrier = threading.Barrier(RUNS)
     waited: set[int] = set()
-    real = Repository.get_many_revisions  # the read that storing alerts starts with
+    real = Repository.get_many_unless_same  # the read that storing alerts starts with
 
-    def get_many_revisions(
-        self: Repository[Alert], keys: Iterable[str]
-    ) -> dict[str, tuple[Alert, int]]:
-        found = real(self, keys)
+    def get_many_unless_same(
+        self: Repository[Alert], objs: Iterable[Alert]
+    ) -> tuple[dict[str, tuple[Alert, int]], dict[str, int]]:
+        found = real(self, objs)
         if threading.get_ident() not in waited:
             waited.add(threading.get_ident())
             barrier.wait()
         return found
 
-    monkeypatch.setattr(Repository, "get_many_revisions", get_many_revisions)
+    monkeypatch.setattr(Repository, "get_many_unless_same", get_many_unless_same)
 
 
 def _store_different_evidence_at_once(
