@@ -125,13 +125,13 @@ def _ban_loop(detector: Detector, rows: list[ScannedIncident]) -> tuple[float, f
     outside the timed region (defendant -> platform code -> the spans they bite).
     """
     bans: dict[str, dict[str, list[tuple[float, float]]]] = {}
-    for who, plan in detector.plans.items():
+    for defendant, plan in detector.plans.items():
         for platform, entries in plan.by_platform.items():
-            bans.setdefault(who, {})[platform] = [(e.lo, e.hi) for e in entries]
+            bans.setdefault(defendant, {})[platform] = [(e.lo, e.hi) for e in entries]
     owner_of_key = detector.identities.owner_of_key
     w, c = time.perf_counter(), time.process_time()
     hits = 0
-    for _, occurred_us, _, platform, key, who, _, _, _, _, _ in rows:
+    for _iid, occurred_us, _kind, platform, key, who, _to, _via, _lat, _lon, _known in rows:
         if platform is None:
             continue
         if who is None:
