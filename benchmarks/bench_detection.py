@@ -126,8 +126,8 @@ def _ban_loop(detector: Detector, rows: list[ScannedIncident]) -> tuple[float, f
     """
     bans: dict[str, dict[str, list[tuple[float, float]]]] = {}
     for defendant, plan in detector.plans.items():
-        for platform, entries in plan.by_platform.items():
-            bans.setdefault(defendant, {})[platform] = [(e.lo, e.hi) for e in entries]
+        for banned, entries in plan.by_platform.items():
+            bans.setdefault(defendant, {})[banned] = [(e.lo, e.hi) for e in entries]
     owner_of_key = detector.identities.owner_of_key
     w, c = time.perf_counter(), time.process_time()
     hits = 0
