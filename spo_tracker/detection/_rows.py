@@ -191,9 +191,9 @@ class RowFolding(FoldedIncidents):
                     group.pre.append(t < e.served)
                     group.threat.append(threat)
             if watch:
-                if view is None:
-                    view = _View(code, platform, target, via, lat, lon)
-                self._watch_point(plan, iid, t, known, view.location)
+                # Watched rows are located; a bare point, when no rule needed a view.
+                point = GeoPoint(lat, lon) if view is None else view.location  # type: ignore[arg-type]
+                self._watch_point(plan, iid, t, known, point)
             if target is not None:
                 self._target_row(who, plan, iid, target, t, known, threat)
         self._observed = before + count
