@@ -149,8 +149,10 @@ class _Group(_Series):
 
     __slots__ = ("pre", "threat")
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self) -> None:  # not through super(): one call per group, not two
+        self.times: list[float] = []
+        self.ids: list[str] = []
+        self.known: list[float] = []
         self.pre: list[bool] = []
         self.threat: list[bool] = []
 

@@ -147,7 +147,10 @@ class DefendantPlan:
 
     def protected_at(self, person_id: str, seconds: float) -> bool:
         """Whether a live order of this defendant protects ``person_id`` at that instant."""
-        return any(lo <= seconds < hi for lo, hi, _ in self.protection.get(person_id, ()))
+        for lo, hi, _ in self.protection.get(person_id, ()):  # noqa: SIM110 (no generator per call)
+            if lo <= seconds < hi:
+                return True
+        return False
 
     def protecting(self, person_id: str, seconds: float) -> Order | None:
         """The live order (lowest id first) protecting ``person_id`` at that instant, if any."""

@@ -29,15 +29,12 @@ from spo_tracker.detection._building import (
     COURSE_SECTION,
     ESCALATION_SECTION,
     CheckResult,
-    FoldedIncidents,
     ScanResult,
     SuspectedBreach,
-    _Group,
-    _Near,
-    _series,
     breach_severity,
 )
-from spo_tracker.detection._clock import epoch, london_day
+from spo_tracker.detection._clock import epoch
+from spo_tracker.detection._rows import IncidentRow, RowFolding
 from spo_tracker.detection.compiled import DefendantPlan, TermEntry, compile_plans
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
@@ -51,7 +48,6 @@ from spo_tracker.detection.rules import PRESENCE_CODES, Places
 from spo_tracker.domain.alerts import Alert, sort_alerts
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.geo import GeoPoint
-from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
@@ -71,26 +67,6 @@ __all__ = [
 ]
 
 _THREAT: Final = IncidentKind.THREAT
-_KINDS: Final = {k.value: k for k in IncidentKind}
-_PLATFORMS: Final = {p.value: p for p in Platform}
-
-#: A stored incident as a light row, field for field a
-#: :class:`~spo_tracker.storage.ScannedIncident`: id, occurred (microseconds since the
-#: epoch, UTC), kind code, platform code, actor identity key, defendant id, target person
-#: id, via a third party (0 or 1), latitude, longitude, reported (microseconds, or ``None``).
-IncidentRow = tuple[
-    str,
-    int,
-    str,
-    str | None,
-    str | None,
-    str | None,
-    str | None,
-    int,
-    float | None,
-    float | None,
-    int | None,
-]
 
 
 def _places(persons: Iterable[ProtectedPerson]) -> dict[str, tuple[GeoPoint, ...]]:
@@ -296,29 +272,7 @@ def _known(t: float, reported: pendulum.DateTime | None) -> float:
     return t if reported is None else epoch(reported)
 
 
-class _View:
-    """What a rule's content test reads of a stored row (a :class:`rules.Observed`)."""
-
-    __slots__ = ("kind", "location", "platform", "target_person_id", "via_third_party")
-
-    def __init__(
-        self,
-        kind: IncidentKind,
-        platform: str | None,
-        target: str | None,
-        via: int,
-        lat: float | None,
-        lon: float | None,
-    ) -> None:
-        self.kind = kind
-        self.platform = None if platform is None else _PLATFORMS[platform]
-        self.target_person_id = target
-        self.via_third_party = bool(via)
-        # A validated point, as the incident holds: only rows that reach a test get here.
-        self.location = None if lat is None or lon is None else GeoPoint(lat, lon)
-
-
-class AlertTracker(FoldedIncidents):
+class AlertTracker(RowFolding):
     """Folds incidents into grouped alerts; the order of arrival never matters.
 
     Holds, per group, only what alerts need (times, ids, report times, flags),
@@ -432,147 +386,3 @@ class AlertTracker(FoldedIncidents):
                 self._fold(who, plan, incident, t, entries, near_zone=near)
         self._observed = before + count
         return count
-
-    def observe_rows(self, rows: Iterable[IncidentRow]) -> int:
-        """Fold stored incident rows (:data:`IncidentRow`); returns how many.
-
-        The data path for scans of a store: the same alerts as
-        :meth:`observe_all` over the incidents the rows hold (a property test
-        checks it), reading plain values. Times are the stored microseconds
-        (exactly the seconds :meth:`observe_all` computes); a rule's content test
-        reads a small view of the row, built only for rows that reach one.
-
-        Raises:
-            InvalidValueError: a row holds an unknown kind or platform code; the rows
-                before it are kept, nothing of it is recorded.
-        """
-        d = self._detector
-        plans_get, places = d.plans.get, d.places
-        owner_of_key, why = d.identities.owner_of_key, d.identities.unattributed_key
-        unattributed, hit, count, before = self._unattributed, self._hit_row, 0, self._observed
-        for iid, occurred_us, code, platform, key, who, target, via, lat, lon, reported in rows:
-            kind = _KINDS.get(code)
-            if kind is None or (platform is not None and platform not in _PLATFORMS):
-                self._observed = before + count
-                bad = ("kind", code) if kind is None else ("platform", platform)
-                raise InvalidValueError(bad[0], bad[1], f"incident {iid!r}: unknown code")
-            if who is None:
-                who = None if key is None else owner_of_key(key)
-                if who is None:
-                    count += 1
-                    unattributed[iid] = why(iid, key)
-                    continue
-            count += 1
-            t = (
-                occurred_us / 1_000_000
-            )  # exactly epoch(occurred_at): one correctly rounded division
-            known = t if reported is None else reported / 1_000_000
-            threat = kind is _THREAT
-            view: _View | None = None
-            plan = plans_get(who)
-            if plan is not None:
-                route = plan.routes.get(code)
-                if route is not None:
-                    entries, guard, watched = route
-                    located = lat is not None and lon is not None
-                    if guard is None or (
-                        located
-                        and guard[0] <= lat <= guard[1]  # type: ignore[operator]
-                        and guard[2] <= lon <= guard[3]  # type: ignore[operator]
-                    ):
-                        for e in entries:
-                            box = e.box
-                            if (
-                                box is not None
-                                and code not in e.exempt
-                                and (
-                                    not located
-                                    or not (
-                                        box[0] <= lat <= box[1]  # type: ignore[operator]
-                                        and box[2] <= lon <= box[3]  # type: ignore[operator]
-                                    )
-                                )
-                            ):
-                                continue
-                            if e.lo <= t < e.hi and (e.persons is None or target in e.persons):
-                                if view is None:
-                                    view = _View(kind, platform, target, via, lat, lon)
-                                if e.match(e.term, view, places) and (
-                                    e.locality is None or e.locality.covers(view.location)
-                                ):
-                                    hit(e, iid, t, known, threat)
-                        if watched and located and not via and code in PRESENCE_CODES:
-                            for _, zone in plan.zones:
-                                if zone is None or (
-                                    zone[0] <= lat <= zone[1]  # type: ignore[operator]
-                                    and zone[2] <= lon <= zone[3]  # type: ignore[operator]
-                                ):
-                                    if view is None:
-                                        view = _View(kind, platform, target, via, lat, lon)
-                                    self._watch_point(plan, iid, t, known, view.location)
-                                    break  # near a zone: the exact test, once
-                if platform is not None and plan.by_platform:
-                    bans = plan.by_platform.get(platform)
-                    if bans is not None:
-                        for e in bans:
-                            if e.lo <= t < e.hi:
-                                if view is None:
-                                    view = _View(kind, platform, target, via, lat, lon)
-                                if e.locality is None or e.locality.covers(view.location):
-                                    hit(e, iid, t, known, threat)
-            if target is not None:
-                self._target_row(who, plan, iid, target, t, known, threat)
-        self._observed = before + count
-        return count
-
-    def _hit_row(self, e: TermEntry, iid: str, t: float, known: float, threat: bool) -> None:
-        windows = self._groups.get(e)
-        if windows is None:
-            windows = self._groups[e] = {}
-        bucket = london_day(t) // self._window
-        group = windows.get(bucket)
-        if group is None:
-            group = windows[bucket] = _Group()
-        group.add(t, iid, known)
-        group.pre.append(t < e.served)
-        group.threat.append(threat)
-
-    def _watch_point(
-        self, plan: DefendantPlan, iid: str, t: float, known: float, point: GeoPoint | None
-    ) -> None:
-        """Record a presence incident (not made through someone else) near a zone."""
-        if point is None:
-            return
-        watch = self._detector.config.zone_watch_m
-        lat, lon = point.lat, point.lon
-        for e, box in plan.zones:
-            if box is not None and not (box[0] <= lat <= box[1] and box[2] <= lon <= box[3]):
-                continue
-            if e.lo <= t < e.hi and (e.locality is None or e.locality.covers(point)):
-                outside: float = e.term.zone.distance_outside_m(point)  # type: ignore[attr-defined]
-                if outside <= watch:
-                    near = self._near_zone.get(e)
-                    if near is None:
-                        near = self._near_zone[e] = _Near()
-                    near.add(t, iid, known)
-                    near.outside.append(outside)
-
-    def _target_row(
-        self,
-        who: str,
-        plan: DefendantPlan | None,
-        iid: str,
-        target: str,
-        t: float,
-        known: float,
-        threat: bool,
-    ) -> None:
-        """Record an incident aimed at ``target``: for escalation, first threats and courses."""
-        _series(self._targeted, who, target).add(t, iid, known)
-        if plan is None or not plan.protected_at(target, t):
-            _series(self._unprotected, who, target).add(t, iid, known)
-        if threat:
-            seen = (t, iid, known)
-            first = self._threats.get((who, target))
-            if first is None or seen[:2] < first[:2]:
-                self._threats[who, target] = seen

@@ -15,7 +15,7 @@ returned as :class:`Unattributed` with the reason, never dropped.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 import attrs
@@ -66,7 +66,7 @@ class IdentityIndex:
         InvalidValueError: two defendants share an id.
     """
 
-    __slots__ = ("_by_key", "_by_value", "_defendant_ids")
+    __slots__ = ("_by_key", "_by_value", "_defendant_ids", "owners_by_key")
 
     def __init__(self, defendants: Iterable[Defendant]) -> None:
         self._by_value: dict[str, list[_Entry]] = {}
@@ -75,6 +75,11 @@ class IdentityIndex:
         self._defendant_ids: set[str] = set()
         for defendant in defendants:
             self._add(defendant)
+        #: Identity key to its one defendant (keys linked to two or more are left out):
+        #: :meth:`owner_of_key` as a plain mapping, for the batch scan's hot path.
+        self.owners_by_key: Mapping[str, str] = {
+            key: owner for key, owner in self._by_key.items() if owner != _AMBIGUOUS
+        }
 
     def _add(self, defendant: Defendant) -> None:
         if not isinstance(defendant, Defendant):

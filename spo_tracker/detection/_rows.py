@@ -1,0 +1,258 @@
+"""Folding stored incident rows: the batch scan's hot path, over light rows.
+
+:class:`RowFolding` is the part of
+:class:`~spo_tracker.detection.engine.AlertTracker` that folds
+:class:`~spo_tracker.storage.ScannedIncident` rows (what ``run_detection`` scans)
+and the steps it shares with the incident path: recording a hit, a presence
+near a zone, and an incident aimed at a person. Split from
+:mod:`spo_tracker.detection.engine` so that each module holds one concern.
+
+The row loop reads plain values and does per row only what the row can need:
+the defendant's route for the row's kind (its entries, a guard box and whether
+it is watched near zones) and the platform's bans; the time, the report time
+and a validated point (in a small view of the row) are made only for rows that
+reach a test or a record, and one row's hits share one London-day bucket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+from spo_tracker.detection._building import FoldedIncidents, _Group, _Near, _series
+from spo_tracker.detection._clock import london_day
+from spo_tracker.detection.compiled import DefendantPlan, TermEntry
+from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.identities import Platform
+from spo_tracker.domain.incidents import IncidentKind
+from spo_tracker.errors import InvalidValueError
+
+__all__ = ["IncidentRow", "RowFolding"]
+
+_THREAT_CODE: Final = IncidentKind.THREAT.value
+_KINDS: Final = {k.value: k for k in IncidentKind}
+_PLATFORMS: Final = {p.value: p for p in Platform}
+
+#: A stored incident as a light row, field for field a
+#: :class:`~spo_tracker.storage.ScannedIncident`: id, occurred (microseconds since the
+#: epoch, UTC), kind code, platform code, actor identity key, defendant id, target person
+#: id, via a third party (0 or 1), latitude, longitude, reported (microseconds, or ``None``).
+IncidentRow = tuple[
+    str,
+    int,
+    str,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    int,
+    float | None,
+    float | None,
+    int | None,
+]
+
+
+class _View:
+    """What a rule's content test reads of a stored row (a :class:`rules.Observed`)."""
+
+    __slots__ = ("kind", "location", "platform", "target_person_id", "via_third_party")
+
+    def __init__(
+        self,
+        code: str,
+        platform: str | None,
+        target: str | None,
+        via: int,
+        lat: float | None,
+        lon: float | None,
+    ) -> None:
+        self.kind = _KINDS[code]
+        self.platform = None if platform is None else _PLATFORMS[platform]
+        self.target_person_id = target
+        self.via_third_party = bool(via)
+        # A validated point, as the incident holds: only rows that reach a test get here.
+        self.location = None if lat is None or lon is None else GeoPoint(lat, lon)
+
+
+class RowFolding(FoldedIncidents):
+    """Folds stored incident rows, and records hits, zone sightings and targeted incidents."""
+
+    def observe_rows(self, rows: Iterable[IncidentRow]) -> int:
+        """Fold stored incident rows (:data:`IncidentRow`); returns how many.
+
+        The data path for scans of a store: the same alerts as
+        :meth:`~spo_tracker.detection.engine.AlertTracker.observe_all` over the
+        incidents the rows hold (property tests check it), reading plain values.
+        Times are the stored microseconds (exactly the seconds ``observe_all``
+        computes); a rule's content test reads a small view of the row, built only
+        for rows that reach one.
+
+        Raises:
+            InvalidValueError: a row holds an unknown kind or platform code; the rows
+                before it are kept, nothing of it is recorded.
+        """
+        d = self._detector
+        plans_get, places, owner_of = d.plans.get, d.places, d.identities.owners_by_key.get
+        why, unattributed, groups = d.identities.unattributed_key, self._unattributed, self._groups
+        kinds, platforms, window = _KINDS, _PLATFORMS, self._window
+        before, count = self._observed, 0
+        for count, row in enumerate(rows, 1):
+            iid, occurred_us, code, platform, key, who, target, via, lat, lon, reported = row
+            if code not in kinds or (platform is not None and platform not in platforms):
+                self._observed = before + count - 1
+                bad = ("kind", code) if code not in kinds else ("platform", platform)
+                raise InvalidValueError(bad[0], bad[1], f"incident {iid!r}: unknown code")
+            if who is None:
+                who = None if key is None else owner_of(key)
+                if who is None:
+                    unattributed[iid] = why(iid, key)
+                    continue
+            plan = plans_get(who)
+            if plan is None:
+                if target is not None:
+                    t = occurred_us / 1_000_000  # exactly epoch(occurred_at)
+                    known = t if reported is None else reported / 1_000_000
+                    self._target_row(who, None, iid, target, t, known, code == _THREAT_CODE)
+                continue
+            t = occurred_us / 1_000_000  # one correctly rounded division: epoch(occurred_at)
+            view: _View | None = None
+            matched: list[TermEntry] | None = None
+            watch = False
+            route = plan.routes.get(code)
+            if route is not None:
+                entries, guard, watched = route
+                located = lat is not None and lon is not None
+                if guard is None or (
+                    located
+                    and guard[0] <= lat <= guard[1]  # type: ignore[operator]
+                    and guard[2] <= lon <= guard[3]  # type: ignore[operator]
+                ):
+                    for e in entries:
+                        box = e.box
+                        if (
+                            box is not None
+                            and not (
+                                located
+                                and box[0] <= lat <= box[1]  # type: ignore[operator]
+                                and box[2] <= lon <= box[3]  # type: ignore[operator]
+                            )
+                            and code not in e.exempt
+                        ):
+                            continue
+                        if e.lo <= t < e.hi and (e.persons is None or target in e.persons):
+                            if view is None:
+                                view = _View(code, platform, target, via, lat, lon)
+                            if e.match(e.term, view, places) and (
+                                e.locality is None or e.locality.covers(view.location)
+                            ):
+                                if matched is None:
+                                    matched = [e]
+                                else:
+                                    matched.append(e)
+                    # ``watched``: a presence kind (PRESENCE_CODES) and the plan has zones.
+                    if watched and located and not via:
+                        for _, zone in plan.zones:
+                            if zone is None or (
+                                zone[0] <= lat <= zone[1]  # type: ignore[operator]
+                                and zone[2] <= lon <= zone[3]  # type: ignore[operator]
+                            ):
+                                watch = True  # near a zone: the exact test, once
+                                break
+            if platform is not None:
+                bans = plan.by_platform.get(platform)
+                if bans is not None:
+                    for e in bans:
+                        if e.lo <= t < e.hi:
+                            if e.locality is not None:
+                                if view is None:
+                                    view = _View(code, platform, target, via, lat, lon)
+                                if not e.locality.covers(view.location):
+                                    continue
+                            if matched is None:
+                                matched = [e]
+                            else:
+                                matched.append(e)
+            if matched is None and not watch and target is None:
+                continue
+            known = t if reported is None else reported / 1_000_000
+            threat = code == _THREAT_CODE
+            if matched is not None:
+                bucket = london_day(t) // window  # one row, one bucket for all its hits
+                for e in matched:
+                    windows = groups.get(e)
+                    if windows is None:
+                        windows = groups[e] = {}
+                    group = windows.get(bucket)
+                    if group is None:
+                        group = windows[bucket] = _Group()
+                    group.times.append(t)
+                    group.ids.append(iid)
+                    group.known.append(known)
+                    group.pre.append(t < e.served)
+                    group.threat.append(threat)
+            if watch:
+                # Watched rows are located; a bare point, when no rule needed a view.
+                point = GeoPoint(lat, lon) if view is None else view.location  # type: ignore[arg-type]
+                self._watch_point(plan, iid, t, known, point)
+            if target is not None:
+                self._target_row(who, plan, iid, target, t, known, threat)
+        self._observed = before + count
+        return count
+
+    def _hit_row(self, e: TermEntry, iid: str, t: float, known: float, threat: bool) -> None:
+        windows = self._groups.get(e)
+        if windows is None:
+            windows = self._groups[e] = {}
+        bucket = london_day(t) // self._window
+        group = windows.get(bucket)
+        if group is None:
+            group = windows[bucket] = _Group()
+        group.add(t, iid, known)
+        group.pre.append(t < e.served)
+        group.threat.append(threat)
+
+    def _watch_point(
+        self, plan: DefendantPlan, iid: str, t: float, known: float, point: GeoPoint | None
+    ) -> None:
+        """Record a presence incident (not made through someone else) near a zone."""
+        if point is None:
+            return
+        watch = self._detector.config.zone_watch_m
+        lat, lon = point.lat, point.lon
+        for e, box in plan.zones:
+            if box is not None and not (box[0] <= lat <= box[1] and box[2] <= lon <= box[3]):
+                continue
+            if e.lo <= t < e.hi and (e.locality is None or e.locality.covers(point)):
+                outside: float = e.term.zone.distance_outside_m(point)  # type: ignore[attr-defined]
+                if outside <= watch:
+                    near = self._near_zone.get(e)
+                    if near is None:
+                        near = self._near_zone[e] = _Near()
+                    near.add(t, iid, known)
+                    near.outside.append(outside)
+
+    def _target_row(
+        self,
+        who: str,
+        plan: DefendantPlan | None,
+        iid: str,
+        target: str,
+        t: float,
+        known: float,
+        threat: bool,
+    ) -> None:
+        """Record an incident aimed at ``target``: for escalation, first threats and courses."""
+        by_person = self._targeted.get(who)
+        series = None if by_person is None else by_person.get(target)
+        if series is None:
+            series = _series(self._targeted, who, target)
+        series.times.append(t)
+        series.ids.append(iid)
+        series.known.append(known)
+        if plan is None or not plan.protected_at(target, t):
+            _series(self._unprotected, who, target).add(t, iid, known)
+        if threat:
+            seen = (t, iid, known)
+            first = self._threats.get((who, target))
+            if first is None or seen[:2] < first[:2]:
+                self._threats[who, target] = seen
