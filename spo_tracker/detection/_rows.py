@@ -12,6 +12,11 @@ the defendant's route for the row's kind (its entries, a guard box and whether
 it is watched near zones) and the platform's bans; the time, the report time
 and a validated point (in a small view of the row) are made only for rows that
 reach a test or a record, and one row's hits share one London-day bucket.
+A stored row's coordinates are checked (as a validated point) only when a rule
+needs the place: a row that breaks a platform ban with no locality is recorded
+without them. Every row the store holds was validated when it was written; a
+row changed outside the library is not re-validated here unless its place is
+read.
 """
 
 from __future__ import annotations
