@@ -44,6 +44,8 @@ __all__ = ["SqlRecords"]
 
 #: 1970-01-01 UTC, for instants given as whole microseconds since it.
 _EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+#: A PostgreSQL instant column ``at`` as whole microseconds since the epoch.
+_PG_MICROSECONDS: Final = "(EXTRACT(EPOCH FROM at) * 1000000)::bigint"
 
 
 def _table(model: type[SQLModel]) -> Any:
@@ -434,9 +436,30 @@ class SqlRecords:
         self, order_ids: Sequence[str], until_us: int | None
     ) -> list[tuple[str, str, str, int]]:
         # Plain values from the driver: no row object or ComplianceRecord per record.
+        at = "at" if self._sqlite else _PG_MICROSECONDS
+        found = self._compliance_rows(order_ids, until_us, at, grouped=False)
+        return [(d, o, t, int(us)) for d, o, t, us in found]
+
+    def compliance_time_lists(
+        self, order_ids: Sequence[str], until_us: int | None
+    ) -> list[tuple[str, str, str, list[int]]]:
+        # One row per (defendant, order, term): a force's million sign-ons come back as a
+        # few thousand rows, so no driver or SQLAlchemy row is made per record.
+        sqlite = self._sqlite
+        times = "group_concat(at)" if sqlite else f"array_agg({_PG_MICROSECONDS} ORDER BY at)"
+        found = self._compliance_rows(order_ids, until_us, times, grouped=True)
+        if sqlite:  # the decimal microseconds joined by commas, in no set order
+            return [(d, o, t, sorted(map(int, us.split(",")))) for d, o, t, us in found]
+        return [(d, o, t, sorted(map(int, us))) for d, o, t, us in found]
+
+    def _compliance_rows(
+        self, order_ids: Sequence[str], until_us: int | None, times: str, *, grouped: bool
+    ) -> list[Any]:
+        """``(defendant_id, order_id, term_id, times)`` of the compliance records of
+        ``order_ids`` met by ``until_us`` (all if ``None``), 500 orders per query; ``times``
+        is the SQL of the last column, an aggregate if ``grouped`` (one row per term)."""
         sqlite = self._sqlite
         mark = "?" if sqlite else "%s"
-        at = "at" if sqlite else "(EXTRACT(EPOCH FROM at) * 1000000)::bigint"
         until: list[Any] = []
         if until_us is not None:
             # A plain datetime for psycopg, which renders pendulum's far from the present a
@@ -448,42 +471,13 @@ class SqlRecords:
                 part = list(order_ids[start : start + 500])
                 marks = ", ".join([mark] * len(part))
                 sql = (
-                    f"SELECT defendant_id, order_id, term_id, {at} FROM compliance_records "
-                    f"WHERE order_id IN ({marks})" + (f" AND at <= {mark}" if until else "")
-                )
-                found += conn.exec_driver_sql(sql, tuple(part + until)).all()
-        return [(d, o, t, int(us)) for d, o, t, us in found]
-
-    def compliance_time_lists(
-        self, order_ids: Sequence[str], until_us: int | None
-    ) -> list[tuple[str, str, str, list[int]]]:
-        # One row per (defendant, order, term): a force's million sign-ons come back as a
-        # few thousand rows, so no driver or SQLAlchemy row is made per record.
-        sqlite = self._sqlite
-        mark = "?" if sqlite else "%s"
-        times = (
-            "group_concat(at)"
-            if sqlite
-            else "array_agg((EXTRACT(EPOCH FROM at) * 1000000)::bigint ORDER BY at)"
-        )
-        until: list[Any] = []
-        if until_us is not None:
-            until = [until_us if sqlite else _EPOCH + _dt.timedelta(microseconds=until_us)]
-        conn, found = self._session.connection(), list[Any]()
-        with translating(self._url, kind="compliance_record"):
-            for start in range(0, len(order_ids), 500):
-                part = list(order_ids[start : start + 500])
-                marks = ", ".join([mark] * len(part))
-                sql = (
                     f"SELECT defendant_id, order_id, term_id, {times} FROM compliance_records "
                     f"WHERE order_id IN ({marks})"
                     + (f" AND at <= {mark}" if until else "")
-                    + " GROUP BY defendant_id, order_id, term_id"
+                    + (" GROUP BY defendant_id, order_id, term_id" if grouped else "")
                 )
                 found += conn.exec_driver_sql(sql, tuple(part + until)).all()
-        if sqlite:  # the decimal microseconds joined by commas, in no set order
-            return [(d, o, t, sorted(map(int, us.split(",")))) for d, o, t, us in found]
-        return [(d, o, t, sorted(map(int, us))) for d, o, t, us in found]
+        return found
 
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
         # Ids only: a stored incident that no longer reads is still a duplicate, not an error.
