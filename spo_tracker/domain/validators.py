@@ -248,9 +248,23 @@ def optional_text(_: object, attribute: attrs.Attribute[str | None], value: obje
 
 def non_blank(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     """attrs validator: any non-blank text, of any length: for text the library writes
-    itself (alert wording, event and audit fields), not for text a user types."""
+    itself (alert wording, event and audit fields), not for text a user types.
+
+    An unpaired surrogate is refused too: it is not text, and no store can hold it (it
+    would fail only later, when the record is written or fingerprinted). The value is
+    not shown: a hand-made alert's wording may hold anything."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidValueError(attribute.name, value, "must be non-empty text")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            char = value[error.start]
+            raise InvalidValueError(
+                attribute.name,
+                _FREE_TEXT_WITHHELD,
+                f"holds an unpaired surrogate (U+{ord(char):04X}), which is not text",
+            ) from None
 
 
 # --------------------------------------------------------------------------- converters

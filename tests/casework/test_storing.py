@@ -271,3 +271,18 @@ def test_the_run_note_records_since_without_it_narrowing_the_read(demo_store: St
     assert run.alerts == _detected(demo_store)
     (note,) = [e for e in demo_store.audit_entries() if e.event == "detection.run"]
     assert json.loads(note.changes)["since"] == NOW.subtract(days=1).isoformat()
+
+
+@pytest.mark.parametrize("field", ["title", "explanation", "section", "rule_id"])
+def test_an_alert_holding_an_unpaired_surrogate_is_refused_before_anything_is_stored(
+    demo_store: Store, field: str
+) -> None:
+    """A hand-made alert whose wording holds an unpaired surrogate is not text: it is
+    refused when made, naming the field and not showing the wording (before, it was
+    stored, and every later update of it failed while fingerprinting the change)."""
+    alert = _detected(demo_store)[0]
+    with pytest.raises(InvalidValueError, match=rf"{field}.*unpaired surrogate \(U\+D83D\)") as e:
+        attrs.evolve(alert, **{field: "before \ud83d after"})
+    assert "before" not in str(e.value)
+    kept = attrs.evolve(alert, explanation="before \U0001f4f1 after")  # a real emoji is text
+    assert kept.explanation.endswith("after")
