@@ -9,7 +9,7 @@ On a seeded synthetic force (:func:`spo_tracker.detection.synthetic.synthetic_fo
   the input, not detection), each chunk is fed to one
   :class:`~spo_tracker.detection.AlertTracker` with ``observe_all``, and the
   final ``result()`` (building every alert) is timed too;
-* the batch scan over light rows (what ``run_detection`` scans, issue 10's
+* the batch scan over light rows (what ``run_detection`` scans, the
   target >= 500,000/s): the same incidents turned into the
   :class:`~spo_tracker.storage.ScannedIncident` rows a store gives (by the memory
   store's own converter) outside the timed region and held in memory (moved out
