@@ -25,6 +25,7 @@ from spo_tracker.detection import DetectionConfig, Detector
 from spo_tracker.detection._clock import instant
 from spo_tracker.domain.geo import Circle, GeoPoint
 from spo_tracker.domain.incidents import Incident, IncidentKind
+from spo_tracker.domain.people import ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.terms import ExclusionZone, NoApproach, PlatformBan
 from spo_tracker.storage._memory import _scanned
 from tests.detection.builders import incident, make_defendant, make_order
@@ -159,3 +160,24 @@ def test_sightings_made_through_someone_else_never_close_in_on_rows() -> None:
         from_rows = detector.scan_rows([_scanned(i) for i in sightings])
         assert from_rows == detector.scan(sightings)
         assert [a.rule_id for a in from_rows.alerts] == ([] if via else ["escalation.closing_in"])
+
+
+def test_a_reported_approach_far_from_every_known_place_breaches_on_rows_too() -> None:
+    """A no-approach term's shortcut box (the person's known places widened by the
+    distance) does not hold a reported approach (SPA2019 s.8(1)): one reported far from
+    every known place, or with no place at all, is a breach on both paths."""
+    term = NoApproach(term_id="T1", persons=("P1",), distance_m=100)
+    person = ProtectedPerson("P1", "Person P1", RestrictedDetails(places=(("home", HOME),)))
+    detector = Detector([make_order(term)], [make_defendant()], protected_persons=[person])
+    day = pendulum.datetime(2026, 3, 2, 9, tz="Europe/London")
+    far = GeoPoint(HOME.lat + 0.5, HOME.lon)  # about 55 km north
+    approaches = [
+        incident("A1", day, IncidentKind.APPROACH, location=far),
+        incident("A2", day.add(hours=1), IncidentKind.APPROACH),
+    ]
+    from_rows = detector.scan_rows([_scanned(i) for i in approaches])
+    assert from_rows == detector.scan(approaches)
+    breached = {
+        e for a in from_rows.alerts if a.rule_id == "breach.no_approach" for e in a.evidence_ids
+    }
+    assert breached == {"A1", "A2"}
