@@ -281,8 +281,9 @@ def test_an_alert_holding_an_unpaired_surrogate_is_refused_before_anything_is_st
     refused when made, naming the field and not showing the wording (before, it was
     stored, and every later update of it failed while fingerprinting the change)."""
     alert = _detected(demo_store)[0]
+    changes: dict[str, Any] = {field: "before \ud83d after"}
     with pytest.raises(InvalidValueError, match=rf"{field}.*unpaired surrogate \(U\+D83D\)") as e:
-        attrs.evolve(alert, **{field: "before \ud83d after"})
+        attrs.evolve(alert, **changes)
     assert "before" not in str(e.value)
     kept = attrs.evolve(alert, explanation="before \U0001f4f1 after")  # a real emoji is text
     assert kept.explanation.endswith("after")
