@@ -98,10 +98,16 @@ def _add_order(store: Store, key: str) -> Order:
     return order
 
 
-def _transition(store: Store, key: str, n: int, *, commit: bool = True) -> Order:
+def _transition(store: Store, key: str, n: int | Iterator[int], *, commit: bool = True) -> Order:
+    """Lodge or dismiss an appeal ``n`` minutes after NOW.
+
+    Given a shared counter instead of a number, the minute is drawn after the
+    order is read: every commit this read saw drew its minute earlier, so the
+    event is never dated before one already recorded, whatever the threads do.
+    """
     with store.unit_of_work(ACTOR) as uow:
         current = uow.orders.get(key)
-        at = NOW.add(minutes=n)
+        at = NOW.add(minutes=n if isinstance(n, int) else next(n))
         fired = (
             dismiss_appeal(current, at=at, actor="Crown Court")
             if current.appeal_pending
@@ -365,10 +371,10 @@ def test_concurrent_writers_keep_each_aggregates_versions_in_position_order(
 
     def worker(own: str) -> None:
         for _ in range(4):
-            _transition(store, own, next(step))
+            _transition(store, own, step)
             while True:
                 try:
-                    _transition(store, "SHARED", next(step))
+                    _transition(store, "SHARED", step)
                     break
                 except ConcurrencyConflictError:
                     continue
