@@ -40,8 +40,9 @@ from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
 ACTOR = Actor("bench", "ingest", purpose="benchmark")
 
 
-#: In the names of kept stores: one holding a real previous run's alerts (not a note).
-NIGHT = "n1"
+#: In the names of kept stores: one holding a real previous run's alerts (not a note), noted
+#: by a release that records whether its dated checks covered every order ("n2").
+NIGHT = "n2"
 #: Where bench_casework.py keeps its stores (the same builds, reused when present).
 CASEWORK_CACHE = Path("/tmp/spo_bench_casework")
 #: The previous night's run judged as of a day before the nightly run's ``AT``: the dated

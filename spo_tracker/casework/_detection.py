@@ -33,10 +33,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import attrs
-import pendulum
 
 from spo_tracker._gc import collector_paused, sparing_loaded
 from spo_tracker.casework._incremental import (
+    DATED_ALL,
     RUN_EVENT,
     Judged,
     Watermark,
@@ -46,10 +46,11 @@ from spo_tracker.casework._incremental import (
     linked_keys,
     links_of,
     read_judged,
+    settled_since,
     touched_rows,
 )
 from spo_tracker.casework._permission import authorised
-from spo_tracker.casework._run import DetectionRun
+from spo_tracker.casework._run import DetectionRun, refuse_earlier
 from spo_tracker.casework._storing import (
     AlertsStored,
     alerts_by_id,
@@ -57,6 +58,7 @@ from spo_tracker.casework._storing import (
 )
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
+    SettledSignOns,
     interim_ending_alerts,
     notification_alerts,
     renewal_review_alerts,
@@ -72,7 +74,6 @@ from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.errors import (
-    EarlierRunError,
     InvalidValueError,
 )
 from spo_tracker.storage import Actor, Store, UnitOfWork, scan_incident_rows, scan_incidents
@@ -253,20 +254,29 @@ _CHUNK = 500
 
 
 def _stored_requirement_alerts(
-    uow: UnitOfWork, orders: Sequence[Order], until: _dt.datetime, config: DetectionConfig | None
+    uow: UnitOfWork,
+    orders: Sequence[Order],
+    until: _dt.datetime,
+    config: DetectionConfig | None,
+    settled: _dt.datetime | None = None,
 ) -> list[Alert]:
     """:func:`dated_alerts`' requirement and sign-on alerts over the stored compliance,
     read as light rows grouped by term for ``_CHUNK`` orders (those with requirements) at a
     time: a few queries for a force's orders, memory for those orders' records at a time,
     one row per term and no validated record built per sign-on (the same alerts:
-    ``requirement_alerts_from_term_times``).
+    ``requirement_alerts_from_term_times``). With ``settled`` (an incremental run's, see
+    :func:`~spo_tracker.casework._incremental.settled_since`), sign-on windows settled
+    before it and stored as they would be built are left out.
     """
     wanted = [o for o in orders if _has_requirements(o)]
+    known = None if settled is None else SettledSignOns(settled, uow.alerts.stored_counts)
     found: list[Alert] = []
     for start in range(0, len(wanted), _CHUNK):
         part = wanted[start : start + _CHUNK]
         times = uow.compliance.times_by_term([o.order_id for o in part], until=until)
-        found += requirement_alerts_from_term_times(part, times, until, config=config)
+        found += requirement_alerts_from_term_times(
+            part, times, until, config=config, settled=known
+        )
     return found
 
 
@@ -347,10 +357,11 @@ def _with_dated(
     actor: Actor,
     until: _dt.datetime,
     config: DetectionConfig | None,
+    settled: _dt.datetime | None = None,
 ) -> ScanResult:
     """``found`` with the dated alerts as of ``until`` added, all sorted."""
     with store.unit_of_work(actor, at=until) as uow:
-        dated = _stored_requirement_alerts(uow, records.orders, until, config)
+        dated = _stored_requirement_alerts(uow, records.orders, until, config, settled)
     dated += _order_dated(records, until, config)
     alerts = tuple(sort_alerts([*found.alerts, *dated]))
     return ScanResult(alerts, found.unattributed, found.incidents_seen)
@@ -419,24 +430,11 @@ def _detect_since(
         everything = _load(store, actor, until, processing=True)
         with _closing(scan_incidents(store, until=until)) as incidents:
             found = _detector(everything, config).scan(incidents)
-    return _with_dated(store, records, found, actor=actor, until=until, config=config), judged.new
-
-
-def _latest_run(store: Store) -> pendulum.DateTime | None:
-    """The instant the latest stored detection run judged as of, if any."""
-    subject = store.last_event_subject("detection.run")
-    if subject is None:
-        return None
-    parsed = pendulum.parse(subject)
-    assert isinstance(parsed, pendulum.DateTime)  # written by run_detection as an instant
-    return parsed
-
-
-def _refuse_earlier(store: Store, at: pendulum.DateTime) -> None:
-    """Refuse to store a judgement as of an instant before the latest stored run's."""
-    latest = _latest_run(store)
-    if latest is not None and instant_before(at, latest):
-        raise EarlierRunError(at.isoformat(), latest.isoformat())
+    settled = settled_since(store, previous, head=head)
+    dated = _with_dated(
+        store, records, found, actor=actor, until=until, config=config, settled=settled
+    )
+    return dated, judged.new
 
 
 def _check_run_arguments(records: object, progress: object) -> None:
@@ -526,7 +524,7 @@ def run_detection(
     authorised(store, actor, "run_detection", at=until)
     if not isinstance(full, bool):
         raise InvalidValueError("full", full, "is not True or False")
-    _refuse_earlier(store, until)
+    refuse_earlier(store, until)
     say = _quiet if progress is None else progress
     # The watermark first, before anything is read: what commits after it is the next run's.
     head = store.audit_head()
@@ -562,6 +560,7 @@ def run_detection(
                 "mode": "full" if why is not None else "incremental",
                 "through": through,
                 "config": digest,
+                "dated": DATED_ALL if records is None else "the records given",
                 "new_incidents": new,
                 "since": None if start is None else start.isoformat(),
                 "incidents": found.incidents_seen,
@@ -578,7 +577,7 @@ def run_detection(
             actor=actor,
             at=until,
             reason=reason,
-            guard=lambda: _refuse_earlier(store, until),
+            guard=lambda: refuse_earlier(store, until),
             note=note,
         )
 

@@ -34,7 +34,17 @@ with the defendants touched, not with the force.
 
 The dated checks (requirements and sign-on days, interim orders ending,
 renewal reviews, notification deadlines) rest on the instant, not on
-incidents: every run makes them, over every order.
+incidents: every run makes them, over every order. One part is settled: a
+sign-on window (``group_days`` London days) that ended before the London day
+of the previous run's instant was judged whole by that run, and only a
+sign-on recorded since can change it, taking a day off its missed days. An
+incremental run asks the store for the count of each such window's stored
+alert (one read, no alert built) and builds the alert only when the count
+differs (:func:`settled_since`,
+:class:`~spo_tracker.detection.dated.SettledSignOns`). This holds only when
+the previous run made the dated checks over every order it read itself, and
+compliance records were only added since its watermark; otherwise every
+window is judged again. A full run judges every window.
 
 A run is full, reading every incident, when: it is asked to be
 (``full=True``, ``spo-tracker detect --full``); no earlier run left a
@@ -62,6 +72,7 @@ from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.storage import ScannedIncident, Store, UnitOfWork, scan_incident_rows
 
 __all__ = [
+    "DATED_ALL",
     "RUN_EVENT",
     "Judged",
     "Links",
@@ -73,11 +84,17 @@ __all__ = [
     "linked_keys",
     "links_of",
     "read_judged",
+    "settled_since",
     "touched_rows",
 ]
 
 #: The audit event a detection run writes (its subject is the instant it judged as of).
 RUN_EVENT: Final = "detection.run"
+#: A run's note of dated checks made over every order read from the store.
+DATED_ALL: Final = "every order"
+#: The audit events that only add compliance records (SPA2019 s.1(2)(b)): a sign-on
+#: recorded late can only take a day off a window's missed days.
+_COMPLIANCE_ADDED: Final = frozenset({"compliance_record.created", "compliance_records.recorded"})
 #: Records whose change can re-attribute or re-judge incidents already stored.
 _INPUT_KINDS: Final = frozenset({"order", "defendant", "protected_person"})
 #: Entries on those records that change nothing (reads and disclosures, audited as such),
@@ -102,11 +119,15 @@ class Watermark:
         through: the number of the audit trail's last entry when that run began.
         at: the instant that run judged as of.
         config: the digest of the detection settings it used.
+        dated_all: that run made the dated checks over every order it read from the
+            store itself (not over records a caller gave it), so every sign-on window
+            ended by its instant was judged and stored (see :func:`settled_since`).
     """
 
     through: int
     at: pendulum.DateTime
     config: str | None
+    dated_all: bool = False
 
     @classmethod
     def latest(cls, store: Store) -> Watermark | None:
@@ -122,7 +143,8 @@ class Watermark:
         at = pendulum.parse(entry.subject_id)
         assert isinstance(at, pendulum.DateTime)  # written by run_detection as an instant
         config = changes.get("config")
-        return cls(through, at, config if isinstance(config, str) else None)
+        dated_all = changes.get("dated") == DATED_ALL
+        return cls(through, at, config if isinstance(config, str) else None, dated_all)
 
 
 def config_digest(config: DetectionConfig | None) -> str:
@@ -159,6 +181,24 @@ def full_run_reason(
             where = f"{entry.event}, audit entry {entry.seq}"
             return f"{article} {kind} changed since the last run ({where})"
     return None
+
+
+def settled_since(store: Store, previous: Watermark, *, head: int) -> pendulum.DateTime | None:
+    """The instant before whose London day this incremental run's sign-on windows are
+    settled (:class:`~spo_tracker.detection.dated.SettledSignOns`), or ``None``.
+
+    That is the previous run's instant when that run made the dated checks over every
+    order (:attr:`Watermark.dated_all`) and compliance records were only added since its
+    watermark: a record changed (its instant moved) could put a day back among the
+    missed ones and keep the count, so then every window is judged again.
+    """
+    if not previous.dated_all:
+        return None
+    kinds = {"compliance_record", "compliance_batch"}
+    for entry in store.audit_entries_between(previous.through, head, kinds=kinds):
+        if entry.event not in _COMPLIANCE_ADDED:
+            return None
+    return previous.at
 
 
 #: Given identity keys, the defendants linked to each (a key linked to nobody may be absent).

@@ -6,13 +6,17 @@ from __future__ import annotations
 import datetime as _dt
 
 import attrs
+import pendulum
 
 from spo_tracker.casework._storing import AlertsStored
 from spo_tracker.detection.engine import ScanResult
 from spo_tracker.detection.resolution import Unattributed
 from spo_tracker.domain.alerts import Alert
+from spo_tracker.domain.statutory_time import instant_before
+from spo_tracker.errors import EarlierRunError
+from spo_tracker.storage import Store
 
-__all__ = ["DetectionRun"]
+__all__ = ["DetectionRun", "latest_run", "refuse_earlier"]
 
 
 @attrs.frozen
@@ -23,7 +27,9 @@ class DetectionRun:
         at: the instant the run judged as of (incidents before it were read).
         since: the ``since`` the caller gave, if any (see :func:`run_detection`).
         alerts: every alert this run raised, sorted: a full run's are every alert, an
-            incremental run's those of the defendants it judged again and the dated ones.
+            incremental run's those of the defendants it judged again and the dated ones
+            (but not the sign-on windows settled before the previous run and stored as
+            they would be built: see :mod:`spo_tracker.casework._incremental`).
         unattributed: incidents no defendant could be found for, among those read.
         incidents_seen: incidents read.
         stored: the alerts added, updated and left unchanged, by id.
@@ -50,3 +56,20 @@ class DetectionRun:
     def scan(self) -> ScanResult:
         """The run's findings as a :class:`~spo_tracker.detection.engine.ScanResult`."""
         return ScanResult(self.alerts, self.unattributed, self.incidents_seen)
+
+
+def latest_run(store: Store) -> pendulum.DateTime | None:
+    """The instant the latest stored detection run judged as of, if any."""
+    subject = store.last_event_subject("detection.run")
+    if subject is None:
+        return None
+    parsed = pendulum.parse(subject)
+    assert isinstance(parsed, pendulum.DateTime)  # written by run_detection as an instant
+    return parsed
+
+
+def refuse_earlier(store: Store, at: pendulum.DateTime) -> None:
+    """Refuse to store a judgement as of an instant before the latest stored run's."""
+    latest = latest_run(store)
+    if latest is not None and instant_before(at, latest):
+        raise EarlierRunError(at.isoformat(), latest.isoformat())

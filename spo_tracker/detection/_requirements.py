@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final, cast
+
+import attrs
+import pendulum
 
 from spo_tracker.detection import explain
 from spo_tracker.detection._clock import (
@@ -37,6 +40,7 @@ from spo_tracker.errors import InvalidValueError
 
 __all__ = [
     "ComplianceTime",
+    "SettledSignOns",
     "requirement_alerts",
     "requirement_alerts_from_term_times",
     "requirement_alerts_from_times",
@@ -312,16 +316,48 @@ def _sign_on_alert(
     )
 
 
-def _sign_on_failures(
+def _judged_at(value: object) -> pendulum.DateTime:
+    return ensure_aware(value, field="judged_at")
+
+
+@attrs.frozen
+class SettledSignOns:
+    """What a nightly run already knows of the sign-on windows the previous run judged.
+
+    A window (``config.group_days`` London days) whose last day ended before the London
+    day of the previous run's instant was judged whole by that run, which stored its
+    alert. Nothing can change such a window's judgement but a sign-on recorded since,
+    if compliance records were only added since (the caller checks): a record can
+    only take a day off the missed days, so the same number of missed days means the
+    same days and the same alert (its wording, times and flags follow from the order,
+    the term, the window and those days; the order is the same, or the run would be
+    full). Such a window's alert is not built again: it is stored as it would be built.
+
+    Attributes:
+        judged_at: the previous run's instant (a window whose days all ended before its
+            London day is settled).
+        counts: given the ids of settled windows' alerts, the stored count of each one
+            stored (one read for many: ``uow.alerts.stored_counts``).
+    """
+
+    judged_at: pendulum.DateTime = attrs.field(converter=_judged_at)
+    counts: Callable[[Sequence[str]], Mapping[str, int]]
+
+
+#: A sign-on window with days missed: the term, the window's first day, the missed days.
+_Window = tuple[SignOnSchedule, int, list[int]]
+
+
+def _sign_on_windows(
     order: Order,
     met: Mapping[tuple[str, str, str], list[float]],
     at: float,
     since: float,
     config: DetectionConfig,
     versions: _VersionSpans,
-) -> list[Alert]:
-    out = []
-    served = INF if order.served_at is None else epoch(order.served_at)
+) -> list[_Window]:
+    """The windows of each sign-on term of ``order`` with days missed, in window order."""
+    out: list[_Window] = []
     for term_id, spans in _term_spans(order, SignOnSchedule, versions).items():
         signed = london_days(_met(met, order, term_id))
         buckets: dict[int, tuple[SignOnSchedule, list[int]]] = {}
@@ -330,12 +366,29 @@ def _sign_on_failures(
                 bucket = day // config.group_days
                 buckets.setdefault(bucket, (term, []))[1].append(day)
         for bucket, (term, missed) in sorted(buckets.items()):
-            out.append(
-                _sign_on_alert(
-                    order, term, sorted(missed), bucket * config.group_days, config, served
-                )
-            )
+            out.append((term, bucket * config.group_days, sorted(missed)))
     return out
+
+
+def _unsettled(
+    windows: list[tuple[int, Order, _Window]],
+    settled: SettledSignOns,
+    config: DetectionConfig,
+) -> list[tuple[int, Order, _Window]]:
+    """``windows`` without those :class:`SettledSignOns` knows are stored as they are."""
+    before = london_day(epoch(settled.judged_at))
+    ids: dict[int, str] = {}
+    for n, (_, order, (term, first, _)) in enumerate(windows):
+        if first + config.group_days <= before:  # every day ended before that day began
+            ids[n] = alert_id_for(
+                _SIGN_ON_RULE, order.defendant_id, order.order_id, term.term_id, first
+            )
+    stored = settled.counts(list(ids.values())) if ids else {}
+    return [
+        window
+        for n, window in enumerate(windows)
+        if n not in ids or stored.get(ids[n]) != len(window[2][2])
+    ]
 
 
 def requirement_alerts(
@@ -403,11 +456,16 @@ def requirement_alerts_from_term_times(
     *,
     config: DetectionConfig | None = None,
     since: _dt.datetime | None = None,
+    settled: SettledSignOns | None = None,
 ) -> list[Alert]:
     """:func:`requirement_alerts_from_times` over the light rows grouped by term: the same
     alerts from ``(defendant_id, order_id, term_id)`` and the instants of its records in
     whole microseconds since 1970-01-01 UTC (the storage's ``times_by_term``: one row per
     term, not per sign-on, is read).
+
+    With ``settled`` (a nightly run's, see :class:`SettledSignOns`), the alert of a
+    sign-on window the previous run judged whole and stored with the same number of
+    missed days is left out: it is stored exactly as it would be built.
 
     Raises:
         NaiveDatetimeError: ``at`` or ``since`` has no time zone.
@@ -420,7 +478,7 @@ def requirement_alerts_from_term_times(
         del seconds[bisect.bisect_right(seconds, now) :]  # facts recorded after ``at``
         if seconds:
             met[key] = seconds
-    return _failures(orders, met, now, config=config, since=since)
+    return _failures(orders, met, now, config=config, since=since, settled=settled)
 
 
 def _failures(
@@ -430,12 +488,21 @@ def _failures(
     *,
     config: DetectionConfig | None,
     since: _dt.datetime | None,
+    settled: SettledSignOns | None = None,
 ) -> list[Alert]:
+    """Each order's requirement alerts, then its sign-on alerts, order by order."""
     chosen = config or DetectionConfig()
     start = -INF if since is None else epoch(ensure_aware(since, field="since"))
-    out: list[Alert] = []
-    for order in orders:
+    positive: list[list[Alert]] = []
+    windows: list[tuple[int, Order, _Window]] = []
+    for n, order in enumerate(orders):
         versions = list(version_spans(order))
-        out += _positive_failures(order, met, now, versions)
-        out += _sign_on_failures(order, met, now, start, chosen, versions)
-    return out
+        positive.append(_positive_failures(order, met, now, versions))
+        found = _sign_on_windows(order, met, now, start, chosen, versions)
+        windows += [(n, order, window) for window in found]
+    if settled is not None:
+        windows = _unsettled(windows, settled, chosen)
+    for n, order, (term, first, missed) in windows:
+        served = INF if order.served_at is None else epoch(order.served_at)
+        positive[n].append(_sign_on_alert(order, term, missed, first, chosen, served))
+    return [alert for found in positive for alert in found]

@@ -55,6 +55,7 @@ from spo_tracker.storage._audit import (
     check_chain,
 )
 from spo_tracker.storage._base import (
+    AlertRepository,
     Clock,
     ComplianceRepository,
     DefendantRepository,
@@ -125,6 +126,7 @@ __all__ = [
     "RETIRED_END",
     "UNSEALED_END",
     "Actor",
+    "AlertRepository",
     "AuditEntry",
     "AuditKey",
     "AuditKeyring",

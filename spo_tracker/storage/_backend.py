@@ -207,6 +207,10 @@ class Records(Protocol):
     def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
         """:meth:`find` for many values at once (one query per 500), in no set order."""
 
+    def alert_counts(self, alert_ids: Sequence[str]) -> dict[str, int]:
+        """The stored count of each alert of ``alert_ids`` that is stored, by id (one query
+        per 500 ids; the alert itself is not read)."""
+
     def compliance_times(
         self, order_ids: Sequence[str], until_us: int | None
     ) -> list[tuple[str, str, str, int]]:

@@ -36,6 +36,7 @@ from spo_tracker.storage._backend import (
 from spo_tracker.storage._consult import people_of
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._repositories import (
+    AlertRepository,
     BreachReviewRepository,
     ComplianceRepository,
     DefendantRepository,
@@ -46,6 +47,7 @@ from spo_tracker.storage._repository import Repository, refuse_nul
 from spo_tracker.storage._unit_of_work import UnitOfWork
 
 __all__ = [
+    "AlertRepository",
     "BreachReviewRepository",
     "Clock",
     "ComplianceRepository",

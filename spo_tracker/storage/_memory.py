@@ -18,6 +18,7 @@ from typing import Any, Final
 import attrs
 import pendulum
 
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
@@ -433,6 +434,10 @@ class _MemoryRecords:
 
     def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
         return [o for value in dict.fromkeys(values) for o in self.find(mapper, column, value)]
+
+    def alert_counts(self, alert_ids: Sequence[str]) -> dict[str, int]:
+        found: dict[str, Alert] = self.load_many(MAPPERS[Alert], alert_ids)
+        return {key: alert.count for key, alert in found.items()}
 
     def compliance_times(
         self, order_ids: Sequence[str], until_us: int | None

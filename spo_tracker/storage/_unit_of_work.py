@@ -39,6 +39,7 @@ from spo_tracker.storage._consult import DEFENDANT, PROTECTED_PERSON, people_cha
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, mapper_for
 from spo_tracker.storage._repositories import (
+    AlertRepository,
     BreachReviewRepository,
     ComplianceRepository,
     DefendantRepository,
@@ -102,7 +103,7 @@ class UnitOfWork(Bookkeeping, abc.ABC):
             self, MAPPERS[NotificationDuty]
         )
         self.breach_reviews = BreachReviewRepository(self, MAPPERS[BreachReview])
-        self.alerts: Repository[Alert] = Repository(self, MAPPERS[Alert])
+        self.alerts = AlertRepository(self, MAPPERS[Alert])
         self.compliance = ComplianceRepository(self, MAPPERS[ComplianceRecord])
         self.case_owners: Repository[CaseOwner] = Repository(self, MAPPERS[CaseOwner])
         self.retention_reviews: Repository[RetentionReview] = Repository(

@@ -11,7 +11,12 @@ by West Midlands Police, laid on 1 March 2026 with an interim application pendin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import itertools
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pendulum
 import pytest
@@ -24,6 +29,7 @@ from tests.casework.builders import store_scenario
 from tests.lifecycles import builders as lifecycle
 from tests.storage import builders
 from tests.storage.conftest import (
+    PostgresServer,
     fixed_clock,
     postgres_server,
     postgres_url,
@@ -125,3 +131,38 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
 def at() -> pendulum.DateTime:
     """When the interim order is decided."""
     return lifecycle.london(2026, 3, 2, 10, 30)
+
+
+#: Opens a fresh, empty store; closed (and on PostgreSQL dropped) when its block ends.
+NewStore = Callable[[], contextlib.AbstractContextManager[Store]]
+_numbers = itertools.count(1)
+
+
+@pytest.fixture(params=BACKENDS)
+def new_store(request: pytest.FixtureRequest, sqlite_template: Path) -> Iterator[NewStore]:
+    """Makes fresh, empty stores on each backend, one per generated example (closed when
+    its ``with`` block ends: PostgreSQL's connections are shared with other test runs)."""
+    folder = Path(tempfile.mkdtemp(prefix="spo-casework-"))
+    server: PostgresServer | None = None
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres_server")
+
+    @contextlib.contextmanager
+    def make() -> Iterator[Store]:
+        if request.param == "memory":
+            store: Store = InMemoryStore(clock=fixed_clock)
+        elif request.param == "sqlite":
+            path = folder / f"store-{next(_numbers)}.sqlite"
+            shutil.copyfile(sqlite_template, path)
+            store = connect(f"sqlite:///{path}", clock=fixed_clock)
+        else:
+            assert server is not None
+            name = server.create(template=server.template)
+            store = connect(server.url_for(name), clock=fixed_clock)
+        with store:
+            yield store
+        if server is not None:
+            server.drop_later(name)  # dropped at once, in the background
+
+    yield make
+    shutil.rmtree(folder, ignore_errors=True)

@@ -15,13 +15,8 @@ comparison with one full run is made where no such alert can arise.)
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import random
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pendulum
 import pytest
@@ -32,13 +27,9 @@ from spo_tracker.casework import run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.incidents import Incident
-from spo_tracker.storage import InMemoryStore, Store, connect
+from spo_tracker.storage import Store
 from tests.casework.builders import store_incidents, store_records
-from tests.casework.conftest import BACKENDS
-from tests.storage.conftest import PostgresServer, fixed_clock
-
-NewStore = Callable[[], contextlib.AbstractContextManager[Store]]
-_numbers = itertools.count(1)
+from tests.casework.conftest import NewStore
 
 
 class Histories:
@@ -52,36 +43,10 @@ class Histories:
         return "Histories(demo scenario)"
 
 
-@pytest.fixture(params=BACKENDS)
-def histories(
-    request: pytest.FixtureRequest, sqlite_template: Path, scenario: Scenario
-) -> Iterator[Histories]:
-    """Makes a fresh, empty store on each backend, one per generated history (closed when
-    its ``with`` block ends: PostgreSQL's connections are shared with other test runs)."""
-    folder = Path(tempfile.mkdtemp(prefix="spo-incremental-"))
-    server: PostgresServer | None = None
-    if request.param == "postgres":
-        server = request.getfixturevalue("postgres_server")
-
-    @contextlib.contextmanager
-    def make() -> Iterator[Store]:
-        if request.param == "memory":
-            store: Store = InMemoryStore(clock=fixed_clock)
-        elif request.param == "sqlite":
-            path = folder / f"history-{next(_numbers)}.sqlite"
-            shutil.copyfile(sqlite_template, path)
-            store = connect(f"sqlite:///{path}", clock=fixed_clock)
-        else:
-            assert server is not None
-            name = server.create(template=server.template)
-            store = connect(server.url_for(name), clock=fixed_clock)
-        with store:
-            yield store
-        if server is not None:
-            server.drop_later(name)  # dropped at once, in the background
-
-    yield Histories(scenario, make)
-    shutil.rmtree(folder, ignore_errors=True)
+@pytest.fixture
+def histories(new_store: NewStore, scenario: Scenario) -> Histories:
+    """Fresh, empty stores on each backend (``new_store``), one per generated history."""
+    return Histories(scenario, new_store)
 
 
 def _stored(store: Store) -> dict[str, Alert]:
