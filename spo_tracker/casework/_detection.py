@@ -36,6 +36,7 @@ import attrs
 
 from spo_tracker._gc import collector_paused, sparing_loaded
 from spo_tracker.casework._incremental import (
+    ALERT_KINDS,
     DATED_ALL,
     RUN_EVENT,
     Judged,
@@ -434,6 +435,13 @@ def _detect_since(
     dated = _with_dated(
         store, records, found, actor=actor, until=until, config=config, settled=settled
     )
+    after = store.audit_head()
+    if (
+        settled is not None
+        and settled_since(store, previous, head=after[0] if after else head) is None
+    ):
+        # A compliance record changed, or an alert was written, while the counts were read.
+        dated = _with_dated(store, records, found, actor=actor, until=until, config=config)
     return dated, judged.new
 
 
@@ -561,6 +569,7 @@ def run_detection(
                 "through": through,
                 "config": digest,
                 "dated": DATED_ALL if records is None else "the records given",
+                "alert_entries": uow.pending_entries(ALERT_KINDS),
                 "new_incidents": new,
                 "since": None if start is None else start.isoformat(),
                 "incidents": found.incidents_seen,

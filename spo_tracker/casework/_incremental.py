@@ -67,11 +67,13 @@ import attrs
 import pendulum
 
 from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.detection.dated import SIGN_ON_ALERT_FORM
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.storage import ScannedIncident, Store, UnitOfWork, scan_incident_rows
 
 __all__ = [
+    "ALERT_KINDS",
     "DATED_ALL",
     "RUN_EVENT",
     "Judged",
@@ -90,8 +92,11 @@ __all__ = [
 
 #: The audit event a detection run writes (its subject is the instant it judged as of).
 RUN_EVENT: Final = "detection.run"
-#: A run's note of dated checks made over every order read from the store.
-DATED_ALL: Final = "every order"
+#: A run's note of dated checks made over every order read from the store, with the
+#: form of the sign-on alerts it built (a release that changes them settles nothing).
+DATED_ALL: Final = f"every order; sign-on alert form {SIGN_ON_ALERT_FORM}"
+#: The audit subject kinds of writes to stored alerts (one alert, a bulk batch).
+ALERT_KINDS: Final = frozenset({"alert", "alert_batch"})
 #: The audit events that only add compliance records (SPA2019 s.1(2)(b)): a sign-on
 #: recorded late can only take a day off a window's missed days.
 _COMPLIANCE_ADDED: Final = frozenset({"compliance_record.created", "compliance_records.recorded"})
@@ -120,14 +125,18 @@ class Watermark:
         at: the instant that run judged as of.
         config: the digest of the detection settings it used.
         dated_all: that run made the dated checks over every order it read from the
-            store itself (not over records a caller gave it), so every sign-on window
-            ended by its instant was judged and stored (see :func:`settled_since`).
+            store itself (not over records a caller gave it), with this release's form
+            of sign-on alerts, so every sign-on window ended by its instant was judged
+            and stored (see :func:`settled_since`).
+        alert_entries: how many audit entries on alerts that run's own storing wrote
+            (``None`` for a run noted before runs counted them).
     """
 
     through: int
     at: pendulum.DateTime
     config: str | None
     dated_all: bool = False
+    alert_entries: int | None = None
 
     @classmethod
     def latest(cls, store: Store) -> Watermark | None:
@@ -144,7 +153,9 @@ class Watermark:
         assert isinstance(at, pendulum.DateTime)  # written by run_detection as an instant
         config = changes.get("config")
         dated_all = changes.get("dated") == DATED_ALL
-        return cls(through, at, config if isinstance(config, str) else None, dated_all)
+        own = changes.get("alert_entries")
+        own = own if isinstance(own, int) and not isinstance(own, bool) else None
+        return cls(through, at, config if isinstance(config, str) else None, dated_all, own)
 
 
 def config_digest(config: DetectionConfig | None) -> str:
@@ -188,17 +199,28 @@ def settled_since(store: Store, previous: Watermark, *, head: int) -> pendulum.D
     settled (:class:`~spo_tracker.detection.dated.SettledSignOns`), or ``None``.
 
     That is the previous run's instant when that run made the dated checks over every
-    order (:attr:`Watermark.dated_all`) and compliance records were only added since its
-    watermark: a record changed (its instant moved) could put a day back among the
-    missed ones and keep the count, so then every window is judged again.
+    order with this release's sign-on alerts (:attr:`Watermark.dated_all`), and, in the
+    audit trail from its watermark through ``head``:
+
+    - compliance records were only added: a record changed (its instant moved) could
+      put a day back among the missed ones and keep the count;
+    - no alert was written but by that run's own storing (as many alert entries as it
+      noted): an alert stored by another writer (``store_alerts``, a concurrent run
+      over records its caller gave) need not be the judgement of that run.
+
+    Otherwise every window is judged again. Call it again with a head read after the
+    stored counts: what committed meanwhile is seen too.
     """
-    if not previous.dated_all:
+    if not previous.dated_all or previous.alert_entries is None:
         return None
-    kinds = {"compliance_record", "compliance_batch"}
+    kinds = {"compliance_record", "compliance_batch", *ALERT_KINDS}
+    alert_entries = 0
     for entry in store.audit_entries_between(previous.through, head, kinds=kinds):
-        if entry.event not in _COMPLIANCE_ADDED:
+        if entry.subject_kind in ALERT_KINDS:
+            alert_entries += 1
+        elif entry.event not in _COMPLIANCE_ADDED:
             return None
-    return previous.at
+    return previous.at if alert_entries == previous.alert_entries else None
 
 
 #: Given identity keys, the defendants linked to each (a key linked to nobody may be absent).

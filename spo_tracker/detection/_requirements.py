@@ -39,6 +39,7 @@ from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
+    "SIGN_ON_ALERT_FORM",
     "ComplianceTime",
     "SettledSignOns",
     "requirement_alerts",
@@ -342,6 +343,13 @@ class SettledSignOns:
 
     judged_at: pendulum.DateTime = attrs.field(converter=_judged_at)
     counts: Callable[[Sequence[str]], Mapping[str, int]]
+
+
+#: The form of a sign-on alert built from given missed days: raise it whenever a release
+#: changes what :func:`_sign_on_alert` builds from the same days (wording, times, flags),
+#: so that a nightly run does not take a stored alert of the earlier form as settled
+#: (tests/casework/test_settled_sign_ons.py pins one alert's dump against it).
+SIGN_ON_ALERT_FORM: Final = 1
 
 
 #: A sign-on window with days missed: the term, the window's first day, the missed days.

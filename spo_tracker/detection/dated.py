@@ -31,6 +31,7 @@ import pendulum
 from spo_tracker.detection import explain
 from spo_tracker.detection._clock import epoch, instant, last_day_text, london_text
 from spo_tracker.detection._requirements import (
+    SIGN_ON_ALERT_FORM,
     SettledSignOns,
     requirement_alerts,
     requirement_alerts_from_term_times,
@@ -49,6 +50,7 @@ from spo_tracker.domain.statutory_time import ensure_aware, start_of_london_day
 from spo_tracker.errors import InvalidValueError
 
 __all__ = [
+    "SIGN_ON_ALERT_FORM",
     "SettledSignOns",
     "interim_ending_alerts",
     "notification_alerts",

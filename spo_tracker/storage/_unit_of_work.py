@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import datetime as _dt
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, NoReturn
 
@@ -318,6 +318,12 @@ class UnitOfWork(Bookkeeping, abc.ABC):
         people, self._consulted = self._consulted, {}
         recorded = {**dict(changes or {}), **people_changes(people, self.actor.purpose)}
         self._audit(event, subject_kind, subject_id, recorded, reason)
+
+    def pending_entries(self, kinds: Collection[str]) -> int:
+        """How many audit entries on records of ``kinds`` (their ``subject_kind``) this
+        unit of work will write when it commits, so far (a detection run notes how many
+        alert entries are its own)."""
+        return sum(1 for entry in self._pending if entry.subject_kind in kinds)
 
     def defer_consultations(self) -> None:
         """Leave this unit of work's consultation to its caller: no ``persons.consulted``

@@ -14,6 +14,7 @@ from spo_tracker.casework import (
     store_alerts,
     stored_alerts,
 )
+from spo_tracker.casework._incremental import DATED_ALL
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.errors import InvalidValueError, NaiveDatetimeError
@@ -101,7 +102,8 @@ def test_a_run_is_noted_in_the_audit_trail_with_its_counts(demo_store: Store) ->
     # whole and stored (settled): it judges 3 alerts again, each as stored.
     assert [(n["new"], n["unchanged"]) for n in notes] == [(13, 0), (0, 3)]
     assert [n["mode"] for n in notes] == ["full", "incremental"]
-    assert [n["dated"] for n in notes] == ["every order", "every order"]
+    assert [n["dated"] for n in notes] == [DATED_ALL, DATED_ALL]
+    assert [n["alert_entries"] for n in notes] == [1, 0]  # 13 new in one batch; none
     assert notes[1]["since"] == NOW.subtract(days=1).isoformat()
     assert notes[0]["through"] < notes[1]["through"]
 

@@ -10,15 +10,24 @@ and whatever the window length.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
+import attrs
 import pendulum
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spo_tracker.casework import DetectionRun, load_records, run_detection
+from spo_tracker.casework import DetectionRun, load_records, run_detection, store_alerts
 from spo_tracker.demo import DEMO_ACTOR, NOW
 from spo_tracker.detection.config import DetectionConfig
-from spo_tracker.domain.alerts import Alert
+from spo_tracker.detection.dated import (
+    SIGN_ON_ALERT_FORM,
+    SettledSignOns,
+    requirement_alerts_from_term_times,
+)
+from spo_tracker.domain.alerts import Alert, Severity
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.terms import NoContact, SignOnSchedule
 from spo_tracker.errors import InvalidValueError
@@ -232,3 +241,75 @@ def test_stored_counts_are_read_without_the_alerts(demo_store: Store) -> None:
         assert any(a.count > 1 for a in found)
         with pytest.raises(InvalidValueError, match="alert_ids"):
             uow.alerts.stored_counts("AL-0")
+
+
+def _tampered(alert: Alert) -> Alert:
+    """The same window's alert, the same count, another severity: not what a run builds."""
+    return attrs.evolve(alert, severity=Severity.CRITICAL)
+
+
+def test_an_alert_stored_by_another_writer_is_judged_again(twins: tuple[Store, Store]) -> None:
+    """``store_alerts`` over a settled window (same count, other content): the next night
+    judges every window again, as a full run does, and puts it right."""
+    week = DetectionConfig(group_days=7)
+    first, _ = _both(twins, WEEK_2.add(days=10), week)
+    (old,) = [a for a in _sign_ons(first) if _window(a) == "2026-01-11"]
+    for store in twins:
+        store_alerts(store, [_tampered(old)], actor=ACTOR, at=WEEK_2.add(days=10))
+    incremental, _ = _both(twins, WEEK_2.add(days=11), week)
+    assert old in incremental.alerts
+    _both(twins, WEEK_2.add(days=12), week)  # settled again the night after
+
+
+def test_writes_while_a_run_reads_the_counts_unsettle_it(twins: tuple[Store, Store]) -> None:
+    """An alert stored, or a sign-on moved, after the run read its watermark (while it
+    judges): it reads the audit trail again after the counts, and judges every window."""
+    week = DetectionConfig(group_days=7)
+    for store in twins:
+        _record(store, _signed(7))  # Monday 19 January signed
+    first, _ = _both(twins, WEEK_2.add(days=10), week)
+    (old,) = [a for a in _sign_ons(first) if _window(a) == "2026-01-11"]
+    incremental, full = twins
+
+    def meanwhile(line: str) -> None:
+        if line.startswith("  incremental:"):
+            store_alerts(incremental, [_tampered(old)], actor=ACTOR, at=WEEK_2.add(days=10))
+            _move(incremental, "S-7", 9)  # to Wednesday 21st: Monday 19th missed
+
+    store_alerts(full, [_tampered(old)], actor=ACTOR, at=WEEK_2.add(days=10))
+    _move(full, "S-7", 9)
+    at = WEEK_2.add(days=11)
+    run_detection(incremental, at=at, actor=ACTOR, config=week, progress=meanwhile)
+    run_detection(full, at=at, actor=ACTOR, config=week, full=True)
+    assert _stored(incremental) == _stored(full)
+
+
+def test_a_sign_on_alert_is_built_as_pinned_for_its_form() -> None:
+    """A change to what a sign-on alert holds for the same missed days must raise
+    SIGN_ON_ALERT_FORM (nightly runs then settle nothing built by an earlier release)."""
+    alerts = requirement_alerts_from_term_times([ORDER], {}, WEEK_2.add(days=3))
+    text = json.dumps([attrs.asdict(a) for a in alerts], sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    assert (SIGN_ON_ALERT_FORM, len(alerts), digest) == (1, 5, "49d6820f108103fe")
+
+
+def test_settled_windows_are_left_out_only_when_stored_with_the_same_count() -> None:
+    """SettledSignOns: a window stored with its count now is left out; one not stored, or
+    stored with another count, is built; a window not over before the day, always."""
+    at = WEEK_2.add(days=3)
+    every = requirement_alerts_from_term_times([ORDER], {}, at)
+    counts = {a.alert_id: a.count for a in every}
+    settled = SettledSignOns(WEEK_2.add(days=2), lambda ids: {k: counts[k] for k in ids})
+    kept = requirement_alerts_from_term_times([ORDER], {}, at, settled=settled)
+    # Wednesday 14th, Friday 16th, Saturday 17th and Monday 19th ended before the 21st
+    # began (Tuesday the 20th is not on the schedule); Wednesday the 21st is built.
+    assert [_window(a) for a in every if a not in kept] == [
+        "2026-01-14",
+        "2026-01-16",
+        "2026-01-17",
+        "2026-01-19",
+    ]
+    none = SettledSignOns(WEEK_2.add(days=2), lambda ids: {})
+    assert requirement_alerts_from_term_times([ORDER], {}, at, settled=none) == every
+    off = SettledSignOns(WEEK_2.add(days=2), lambda ids: {k: counts[k] + 1 for k in ids})
+    assert requirement_alerts_from_term_times([ORDER], {}, at, settled=off) == every
