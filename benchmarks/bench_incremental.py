@@ -41,8 +41,8 @@ ACTOR = Actor("bench", "ingest", purpose="benchmark")
 
 
 #: In the names of kept stores: one holding a real previous run's alerts (not a note), noted
-#: by a release that records whether its dated checks covered every order ("n2").
-NIGHT = "n2"
+#: by a release that notes its dated checks and its own alert entries ("n3").
+NIGHT = "n3"
 #: Where bench_casework.py keeps its stores (the same builds, reused when present).
 CASEWORK_CACHE = Path("/tmp/spo_bench_casework")
 #: The previous night's run judged as of a day before the nightly run's ``AT``: the dated
