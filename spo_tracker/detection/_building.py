@@ -8,7 +8,7 @@ module holds one concern; the public names are re-exported there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import pendulum
@@ -144,17 +144,11 @@ class _Series:
         return distinct(zip(self.times, self.ids, self.known, strict=True))
 
 
-class _Group(_Series):
-    """The hits of one term entry in one grouping window."""
-
-    __slots__ = ("pre", "threat")
-
-    def __init__(self) -> None:  # not through super(): one call per group, not two
-        self.times: list[float] = []
-        self.ids: list[str] = []
-        self.known: list[float] = []
-        self.pre: list[bool] = []
-        self.threat: list[bool] = []
+#: The hits of one term entry in one grouping window, flat: five values per hit (time,
+#: incident id, report time, before service, threat), so that recording a hit is one
+#: ``+=`` of a tuple and a group is one list (one object for the garbage collector).
+_Hits = list[Any]
+_STRIDE: Final = 5
 
 
 class _Near(_Series):
@@ -176,34 +170,35 @@ def _by_time_and_id(hit: tuple[float, str, float, bool, bool, TermEntry]) -> tup
 _Summary = tuple[tuple[str, ...], float, float, float, int, bool]
 
 
-def _one_group(g: _Group) -> _Summary | None:
+def _one_group(g: _Hits) -> _Summary | None:
     """The summary of one entry's hits in one window; ``None`` if an id repeats.
 
-    The common case, kept to whole-list operations: ids that repeat (an incident
-    observed twice) take :func:`_merged_groups`, which keeps the first reading.
+    The common case, kept to whole-list operations (a column of the flat list is a
+    slice): ids that repeat (an incident observed twice) take :func:`_merged_groups`,
+    which keeps the first reading.
     """
-    ids, times = g.ids, g.times
-    if len(ids) == 1:
-        return (ids[0],), times[0], times[0], g.known[0], int(g.pre[0]), g.threat[0]
+    if len(g) == _STRIDE:
+        t, iid, known, pre, threat = g
+        return (iid,), t, t, known, int(pre), threat
+    ids = g[1::_STRIDE]
     if len(set(ids)) != len(ids):
         return None
-    ordered = sorted(zip(times, ids, strict=True))
+    ordered = sorted(zip(g[0::_STRIDE], ids, strict=True))
     evidence = tuple([iid for _, iid in ordered])
-    return evidence, ordered[0][0], ordered[-1][0], min(g.known), sum(g.pre), True in g.threat
+    known = min(g[2::_STRIDE])
+    return evidence, ordered[0][0], ordered[-1][0], known, sum(g[3::_STRIDE]), True in g[4::_STRIDE]
 
 
-def _merged_groups(parts: list[tuple[TermEntry, _Group]]) -> tuple[TermEntry, _Summary]:
+def _merged_groups(parts: list[tuple[TermEntry, _Hits]]) -> tuple[TermEntry, _Summary]:
     """The entry in force at the first hit and the summary of every part's hits.
 
     Each incident id counts once, with its earliest (time, id) reading.
     """
     hits = sorted(
         (
-            (t, iid, known, pre, threat, e)
+            (g[k], g[k + 1], g[k + 2], g[k + 3], g[k + 4], e)
             for e, g in parts
-            for t, iid, known, pre, threat in zip(
-                g.times, g.ids, g.known, g.pre, g.threat, strict=True
-            )
+            for k in range(0, len(g), _STRIDE)
         ),
         key=_by_time_and_id,
     )
@@ -267,7 +262,7 @@ class FoldedIncidents:
         self._detector = detector
         self._window = detector.config.group_days
         # entry -> window index -> hits; merged across versions when alerts are built.
-        self._groups: dict[TermEntry, dict[int, _Group]] = {}
+        self._groups: dict[TermEntry, dict[int, _Hits]] = {}
         # defendant -> person -> incidents aimed at them (and those when unprotected).
         self._targeted: dict[str, dict[str, _Series]] = {}
         self._unprotected: dict[str, dict[str, _Series]] = {}
@@ -291,7 +286,7 @@ class FoldedIncidents:
 
     def _breach_alerts(self) -> list[Alert]:
         # One term keeps its id across versions: merge its entries' windows by that id.
-        merged: dict[tuple[str, str, str, int], list[tuple[TermEntry, _Group]]] = {}
+        merged: dict[tuple[str, str, str, int], list[tuple[TermEntry, _Hits]]] = {}
         for e, windows in self._groups.items():
             for bucket, group in windows.items():
                 key = (e.order_id, e.term_id, e.rule.rule_id, bucket)
@@ -304,7 +299,7 @@ class FoldedIncidents:
         return [self._breach_alert(key[3], parts, threshold) for key, parts in merged.items()]
 
     def _breach_alert(
-        self, bucket: int, parts: list[tuple[TermEntry, _Group]], threshold: int
+        self, bucket: int, parts: list[tuple[TermEntry, _Hits]], threshold: int
     ) -> Alert:
         found = _one_group(parts[0][1]) if len(parts) == 1 else None
         e, (ids, first_t, last_t, known, pre_count, threat) = (

@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from spo_tracker.detection._building import FoldedIncidents, _Group, _Near, _series
-from spo_tracker.detection._clock import london_day
+from spo_tracker.detection._building import FoldedIncidents, _Near, _series
+from spo_tracker.detection._clock import london_day, london_day_memo
 from spo_tracker.detection.compiled import DefendantPlan, TermEntry
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Platform
@@ -99,34 +99,40 @@ class RowFolding(FoldedIncidents):
         d = self._detector
         plans_get, places, owner_of = d.plans.get, d.places, d.identities.owners_by_key.get
         why, unattributed, groups = d.identities.unattributed_key, self._unattributed, self._groups
-        kinds, platforms, window = _KINDS, _PLATFORMS, self._window
+        kinds, platforms, window, days = _KINDS, _PLATFORMS, self._window, london_day_memo()
         before, count = self._observed, 0
         for count, row in enumerate(rows, 1):
-            iid, occurred_us, code, platform, key, who, target, via, lat, lon, reported = row
+            # Fields are read by index as they are needed, not all unpacked: most rows are
+            # dismissed after reading half of them (each read writes its object's count).
+            code, platform = row[2], row[3]
             if code not in kinds or (platform is not None and platform not in platforms):
                 self._observed = before + count - 1
                 bad = ("kind", code) if code not in kinds else ("platform", platform)
-                raise InvalidValueError(bad[0], bad[1], f"incident {iid!r}: unknown code")
+                raise InvalidValueError(bad[0], bad[1], f"incident {row[0]!r}: unknown code")
+            who = row[5]
             if who is None:
+                key = row[4]
                 who = None if key is None else owner_of(key)
                 if who is None:
-                    unattributed[iid] = why(iid, key)
+                    unattributed[row[0]] = why(row[0], key)
                     continue
             plan = plans_get(who)
+            target = row[6]
+            t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
             if plan is None:
                 if target is not None:
-                    t = occurred_us / 1_000_000  # exactly epoch(occurred_at)
+                    reported = row[10]
                     known = t if reported is None else reported / 1_000_000
-                    self._target_row(who, None, iid, target, t, known, code == _THREAT_CODE)
+                    self._target_row(who, None, row[0], target, t, known, code == _THREAT_CODE)
                 continue
-            t = occurred_us / 1_000_000  # one correctly rounded division: epoch(occurred_at)
             view: _View | None = None
             matched: list[TermEntry] | None = None
             watch = False
             route = plan.routes.get(code)
             if route is not None:
-                entries, guard, watched = route
+                lat, lon = row[8], row[9]
                 located = lat is not None and lon is not None
+                entries, guard, watched = route
                 if guard is None or (
                     located
                     and guard[0] <= lat <= guard[1]  # type: ignore[operator]
@@ -146,7 +152,7 @@ class RowFolding(FoldedIncidents):
                             continue
                         if e.lo <= t < e.hi and (e.persons is None or target in e.persons):
                             if view is None:
-                                view = _View(code, platform, target, via, lat, lon)
+                                view = _View(code, platform, target, row[7], lat, lon)
                             if e.match(e.term, view, places) and (
                                 e.locality is None or e.locality.covers(view.location)
                             ):
@@ -154,15 +160,9 @@ class RowFolding(FoldedIncidents):
                                     matched = [e]
                                 else:
                                     matched.append(e)
-                    # ``watched``: a presence kind (PRESENCE_CODES) and the plan has zones.
-                    if watched and located and not via:
-                        for _, zone in plan.zones:
-                            if zone is None or (
-                                zone[0] <= lat <= zone[1]  # type: ignore[operator]
-                                and zone[2] <= lon <= zone[3]  # type: ignore[operator]
-                            ):
-                                watch = True  # near a zone: the exact test, once
-                                break
+                    # ``watched``: a presence kind (PRESENCE_CODES) and the plan has zones;
+                    # the zones themselves are tested in ``_watch_point``, after the hits.
+                    watch = watched and located and not row[7]
             if platform is not None:
                 bans = plan.by_platform.get(platform)
                 if bans is not None:
@@ -170,7 +170,7 @@ class RowFolding(FoldedIncidents):
                         if e.lo <= t < e.hi:
                             if e.locality is not None:
                                 if view is None:
-                                    view = _View(code, platform, target, via, lat, lon)
+                                    view = _View(code, platform, target, row[7], row[8], row[9])
                                 if not e.locality.covers(view.location):
                                     continue
                             if matched is None:
@@ -179,26 +179,27 @@ class RowFolding(FoldedIncidents):
                                 matched.append(e)
             if matched is None and not watch and target is None:
                 continue
+            iid, reported = row[0], row[10]
             known = t if reported is None else reported / 1_000_000
             threat = code == _THREAT_CODE
             if matched is not None:
-                bucket = london_day(t) // window  # one row, one bucket for all its hits
+                # One row, one London-day bucket for all its hits: london_day(t) read from
+                # its memo inline (a float key finds the int key of the same value).
+                memo = days.get(t // 86_400)
+                day = london_day(t) if memo is None else memo[1] if t < memo[0] else memo[2]
+                bucket = day // window
                 for e in matched:
                     windows = groups.get(e)
                     if windows is None:
                         windows = groups[e] = {}
-                    group = windows.get(bucket)
-                    if group is None:
-                        group = windows[bucket] = _Group()
-                    group.times.append(t)
-                    group.ids.append(iid)
-                    group.known.append(known)
-                    group.pre.append(t < e.served)
-                    group.threat.append(threat)
+                    hits = windows.get(bucket)
+                    if hits is None:
+                        windows[bucket] = [t, iid, known, t < e.served, threat]
+                    else:
+                        hits += (t, iid, known, t < e.served, threat)  # one call, not five
             if watch:
-                # Watched rows are located; a bare point, when no rule needed a view.
-                point = GeoPoint(lat, lon) if view is None else view.location  # type: ignore[arg-type]
-                self._watch_point(plan, iid, t, known, point)
+                point = None if view is None else view.location
+                self._watch_point(plan, iid, t, known, lat, lon, point)  # type: ignore[arg-type]
             if target is not None:
                 self._target_row(who, plan, iid, target, t, known, threat)
         self._observed = before + count
@@ -209,25 +210,36 @@ class RowFolding(FoldedIncidents):
         if windows is None:
             windows = self._groups[e] = {}
         bucket = london_day(t) // self._window
-        group = windows.get(bucket)
-        if group is None:
-            group = windows[bucket] = _Group()
-        group.add(t, iid, known)
-        group.pre.append(t < e.served)
-        group.threat.append(threat)
+        hits = windows.get(bucket)
+        if hits is None:
+            windows[bucket] = [t, iid, known, t < e.served, threat]
+        else:
+            hits += (t, iid, known, t < e.served, threat)
 
     def _watch_point(
-        self, plan: DefendantPlan, iid: str, t: float, known: float, point: GeoPoint | None
+        self,
+        plan: DefendantPlan,
+        iid: str,
+        t: float,
+        known: float,
+        lat: float,
+        lon: float,
+        point: GeoPoint | None,
     ) -> None:
-        """Record a presence incident (not made through someone else) near a zone."""
-        if point is None:
-            return
+        """Record a presence incident (not made through someone else) near a zone.
+
+        ``point`` is the incident's validated point at ``lat``, ``lon`` if made already;
+        otherwise it is made here (validated) when a zone in force needs the exact test.
+        """
         watch = self._detector.config.zone_watch_m
-        lat, lon = point.lat, point.lon
         for e, box in plan.zones:
             if box is not None and not (box[0] <= lat <= box[1] and box[2] <= lon <= box[3]):
                 continue
-            if e.lo <= t < e.hi and (e.locality is None or e.locality.covers(point)):
+            if e.lo <= t < e.hi:
+                if point is None:
+                    point = GeoPoint(lat, lon)
+                if e.locality is not None and not e.locality.covers(point):
+                    continue
                 outside: float = e.term.zone.distance_outside_m(point)  # type: ignore[attr-defined]
                 if outside <= watch:
                     near = self._near_zone.get(e)
