@@ -139,10 +139,6 @@ class _Series:
         self.ids.append(incident_id)
         self.known.append(known)
 
-    def evidence(self) -> list[Evidence]:
-        """Sorted by time then id, each incident once."""
-        return distinct(zip(self.times, self.ids, self.known, strict=True))
-
 
 #: The hits of one term entry in one grouping window, flat: five values per hit (time,
 #: incident id, report time, before service, threat), so that recording a hit is one
@@ -244,14 +240,14 @@ def breach_severity(base: Severity, *, threat: bool, count: int, threshold: int)
     return _RAISED[severity] if count >= threshold else severity
 
 
-def _series(table: dict[str, dict[str, _Series]], who: str, person: str) -> _Series:
-    by_person = table.get(who)
-    if by_person is None:
-        by_person = table[who] = {}
-    series = by_person.get(person)
-    if series is None:
-        series = by_person[person] = _Series()
-    return series
+#: Incidents aimed at one person by one defendant, flat: three values per incident
+#: (time, incident id, report time), like :data:`_Hits`.
+_Aimed = list[Any]
+
+
+def _evidence(series: _Aimed) -> list[Evidence]:
+    """Sorted by time then id, each incident once."""
+    return distinct(zip(series[0::3], series[1::3], series[2::3], strict=True))
 
 
 class FoldedIncidents:
@@ -263,9 +259,9 @@ class FoldedIncidents:
         self._window = detector.config.group_days
         # entry -> window index -> hits; merged across versions when alerts are built.
         self._groups: dict[TermEntry, dict[int, _Hits]] = {}
-        # defendant -> person -> incidents aimed at them (and those when unprotected).
-        self._targeted: dict[str, dict[str, _Series]] = {}
-        self._unprotected: dict[str, dict[str, _Series]] = {}
+        # (defendant, person) -> incidents aimed at them (and those when unprotected).
+        self._targeted: dict[tuple[str, str], _Aimed] = {}
+        self._unprotected: dict[tuple[str, str], _Aimed] = {}
         self._threats: dict[tuple[str, str], Evidence] = {}
         self._near_zone: dict[TermEntry, _Near] = {}
         self._unattributed: dict[str, Unattributed] = {}
@@ -285,26 +281,34 @@ class FoldedIncidents:
             return ScanResult(tuple(sort_alerts(alerts)), unattributed, self._observed)
 
     def _breach_alerts(self) -> list[Alert]:
+        threshold = self._detector.config.escalation_threshold
+        alert = self._breach_alert
+        out: list[Alert] = []
         # One term keeps its id across versions: merge its entries' windows by that id.
+        # An entry whose term has no other entry (``alone``, the common case) is its own.
         merged: dict[tuple[str, str, str, int], list[tuple[TermEntry, _Hits]]] = {}
         for e, windows in self._groups.items():
             for bucket, group in windows.items():
+                if e.alone:
+                    found = _one_group(group)
+                    if found is None:
+                        e, found = _merged_groups([(e, group)])
+                    out.append(alert(bucket, e, found, threshold))
+                    continue
                 key = (e.order_id, e.term_id, e.rule.rule_id, bucket)
                 parts = merged.get(key)
                 if parts is None:
                     merged[key] = [(e, group)]
                 else:
                     parts.append((e, group))
-        threshold = self._detector.config.escalation_threshold
-        return [self._breach_alert(key[3], parts, threshold) for key, parts in merged.items()]
+        for key, parts in merged.items():
+            found = _one_group(parts[0][1]) if len(parts) == 1 else None
+            e, found = (parts[0][0], found) if found is not None else _merged_groups(parts)
+            out.append(alert(key[3], e, found, threshold))
+        return out
 
-    def _breach_alert(
-        self, bucket: int, parts: list[tuple[TermEntry, _Hits]], threshold: int
-    ) -> Alert:
-        found = _one_group(parts[0][1]) if len(parts) == 1 else None
-        e, (ids, first_t, last_t, known, pre_count, threat) = (
-            (parts[0][0], found) if found is not None else _merged_groups(parts)
-        )
+    def _breach_alert(self, bucket: int, e: TermEntry, found: _Summary, threshold: int) -> Alert:
+        ids, first_t, last_t, known, pre_count, threat = found
         rule, order = e.rule, e.order
         if e.wording is None:
             e.wording = explain.breach_wording(
@@ -365,12 +369,11 @@ class FoldedIncidents:
         config = self._detector.config
         threshold, window_s = config.escalation_threshold, config.escalation_window_hours * 3600
         out = []
-        for who, by_person in self._targeted.items():
-            for person, series in by_person.items():
-                if len(series.times) <= threshold:
-                    continue
-                for episode in escalation_episodes(series.evidence(), threshold, window_s):
-                    out.append(self._escalation_alert(who, person, episode))
+        for (who, person), series in self._targeted.items():
+            if len(series) <= 3 * threshold:  # at most ``threshold`` incidents
+                continue
+            for episode in escalation_episodes(_evidence(series), threshold, window_s):
+                out.append(self._escalation_alert(who, person, episode))
         return out
 
     def _escalation_alert(self, who: str, person: str, episode: list[Evidence]) -> Alert:
@@ -494,13 +497,12 @@ class FoldedIncidents:
     def _courses_of_conduct(self) -> list[Alert]:
         minimum = self._detector.config.course_of_conduct_min
         out = []
-        for who, by_person in self._unprotected.items():
-            for person, series in by_person.items():
-                if len(series.times) < minimum:
-                    continue
-                evidence = series.evidence()
-                if len(evidence) >= minimum and not self._order_made_since(who, person, evidence):
-                    out.append(self._course_alert(who, person, evidence, minimum))
+        for (who, person), series in self._unprotected.items():
+            if len(series) < 3 * minimum:  # fewer than ``minimum`` incidents
+                continue
+            evidence = _evidence(series)
+            if len(evidence) >= minimum and not self._order_made_since(who, person, evidence):
+                out.append(self._course_alert(who, person, evidence, minimum))
         return out
 
     def _order_made_since(self, who: str, person: str, evidence: list[Evidence]) -> bool:

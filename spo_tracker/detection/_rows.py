@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from spo_tracker.detection._building import FoldedIncidents, _Near, _series
+from spo_tracker.detection._building import FoldedIncidents, _Near
 from spo_tracker.detection._clock import london_day, london_day_memo
 from spo_tracker.detection.compiled import DefendantPlan, TermEntry
 from spo_tracker.domain.geo import GeoPoint
@@ -259,17 +259,20 @@ class RowFolding(FoldedIncidents):
         threat: bool,
     ) -> None:
         """Record an incident aimed at ``target``: for escalation, first threats and courses."""
-        by_person = self._targeted.get(who)
-        series = None if by_person is None else by_person.get(target)
-        if series is None:
-            series = _series(self._targeted, who, target)
-        series.times.append(t)
-        series.ids.append(iid)
-        series.known.append(known)
+        key = (who, target)
+        aimed = self._targeted.get(key)
+        if aimed is None:
+            self._targeted[key] = [t, iid, known]
+        else:
+            aimed += (t, iid, known)  # one call, not three (as for hits)
         if plan is None or not plan.protected_at(target, t):
-            _series(self._unprotected, who, target).add(t, iid, known)
+            aimed = self._unprotected.get(key)
+            if aimed is None:
+                self._unprotected[key] = [t, iid, known]
+            else:
+                aimed += (t, iid, known)
         if threat:
             seen = (t, iid, known)
-            first = self._threats.get((who, target))
+            first = self._threats.get(key)
             if first is None or seen[:2] < first[:2]:
-                self._threats[who, target] = seen
+                self._threats[key] = seen

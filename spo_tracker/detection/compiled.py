@@ -54,6 +54,7 @@ class TermEntry:
     """One term of one order version, with the epoch-second span in which it bites."""
 
     __slots__ = (
+        "alone",
         "appeal",
         "box",
         "code",
@@ -106,6 +107,9 @@ class TermEntry:
         self.id_prefix: hashlib._Hash | None = None  # alert id hash state, on first use
         # Shared by every alert on this term (fewer objects for the garbage collector).
         self.related: tuple[str, ...] = (rule.term_section,)
+        # No other entry shares this term's alert ids (another version or span of it):
+        # its hits need no merging when alerts are built (set by ``compile_plans``).
+        self.alone = True
         self.protected: tuple[str, ...] = tuple(sorted(set(order.protected_person_ids)))
         # A shortcut before the rule's own test: the rule cannot match an incident
         # located outside ``box`` (or with no location), unless its kind is ``exempt``.
@@ -174,6 +178,19 @@ class DefendantPlan:
             boxes = [None if kind in e.exempt else e.box for e in entries]
             boxes += watch_boxes if watched else []
             self.routes[kind] = (entries, _union(boxes), watched)
+
+    def mark_alone(self) -> None:
+        """Mark the entries that share their term's alert ids (order, term and rule) with
+        no other entry of this plan: :attr:`TermEntry.alone` (once, after every order)."""
+        seen: dict[tuple[str, str, str], list[TermEntry]] = {}
+        entries = {
+            e for group in (*self.by_kind.values(), *self.by_platform.values()) for e in group
+        }
+        for e in entries:
+            seen.setdefault((e.order_id, e.term_id, e.rule.rule_id), []).append(e)
+        for shared in seen.values():
+            for e in shared:
+                e.alone = len(shared) == 1
 
     def _add(self, entry: TermEntry, watch_m: float) -> None:
         kinds = entry.rule.trigger_kinds
@@ -299,6 +316,7 @@ def compile_plans(
         _compile_order(plan, order, watch_m, places or {})
     for plan in plans.values():
         plan.route()
+        plan.mark_alone()
     return plans
 
 
