@@ -100,6 +100,7 @@ class RowFolding(FoldedIncidents):
         plans_get, places, owner_of = d.plans.get, d.places, d.identities.owners_by_key.get
         why, unattributed, groups = d.identities.unattributed_key, self._unattributed, self._groups
         kinds, platforms, window, days = _KINDS, _PLATFORMS, self._window, london_day_memo()
+        answers: dict[tuple[TermEntry, str, str | None, int], bool] = {}
         before, count = self._observed, 0
         for count, row in enumerate(rows, 1):
             # Fields are read by index as they are needed, not all unpacked: most rows are
@@ -118,65 +119,83 @@ class RowFolding(FoldedIncidents):
                     continue
             plan = plans_get(who)
             target = row[6]
-            t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
             if plan is None:
                 if target is not None:
+                    t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
                     reported = row[10]
                     known = t if reported is None else reported / 1_000_000
                     self._target_row(who, None, row[0], target, t, known, code == _THREAT_CODE)
                 continue
-            view: _View | None = None
-            matched: list[TermEntry] | None = None
-            watch = False
             route = plan.routes.get(code)
             if route is not None:
                 lat, lon = row[8], row[9]
                 located = lat is not None and lon is not None
-                entries, guard, watched = route
-                if guard is None or (
+                guard = route[1]
+                if guard is not None and not (
                     located
                     and guard[0] <= lat <= guard[1]  # type: ignore[operator]
                     and guard[2] <= lon <= guard[3]  # type: ignore[operator]
                 ):
-                    for e in entries:
-                        box = e.box
-                        if (
-                            box is not None
-                            and not (
-                                located
-                                and box[0] <= lat <= box[1]  # type: ignore[operator]
-                                and box[2] <= lon <= box[3]  # type: ignore[operator]
-                            )
-                            and code not in e.exempt
-                        ):
-                            continue
-                        if e.lo <= t < e.hi and (e.persons is None or target in e.persons):
+                    route = None  # outside the kind's guard box: no entry applies, no zone near
+            bans = None if platform is None else plan.by_platform.get(platform)
+            if route is None and bans is None and target is None:
+                continue  # nothing to test or record: most rows end here
+            t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
+            view: _View | None = None
+            matched: list[TermEntry] | None = None
+            watch = False
+            if route is not None:
+                for e in route[0]:
+                    box = e.box
+                    if (
+                        box is not None
+                        and not (
+                            located
+                            and box[0] <= lat <= box[1]  # type: ignore[operator]
+                            and box[2] <= lon <= box[3]  # type: ignore[operator]
+                        )
+                        and code not in e.exempt
+                    ):
+                        continue
+                    if not (e.lo <= t < e.hi and (e.persons is None or target in e.persons)):
+                        continue
+                    if e.place_free:
+                        # The rule reads only the kind, target and via: its answer for them
+                        # is remembered for this call (no view is needed to look it up).
+                        asked = (e, code, target, row[7])
+                        hit = answers.get(asked)
+                        if hit is None:
                             if view is None:
                                 view = _View(code, platform, target, row[7], lat, lon)
-                            if e.match(e.term, view, places) and (
-                                e.locality is None or e.locality.covers(view.location)
-                            ):
-                                if matched is None:
-                                    matched = [e]
-                                else:
-                                    matched.append(e)
-                    # ``watched``: a presence kind (PRESENCE_CODES) and the plan has zones;
-                    # the zones themselves are tested in ``_watch_point``, after the hits.
-                    watch = watched and located and not row[7]
-            if platform is not None:
-                bans = plan.by_platform.get(platform)
-                if bans is not None:
-                    for e in bans:
-                        if e.lo <= t < e.hi:
-                            if e.locality is not None:
-                                if view is None:
-                                    view = _View(code, platform, target, row[7], row[8], row[9])
-                                if not e.locality.covers(view.location):
-                                    continue
-                            if matched is None:
-                                matched = [e]
-                            else:
-                                matched.append(e)
+                            hit = answers[asked] = e.match(e.term, view, places)
+                    else:
+                        if view is None:
+                            view = _View(code, platform, target, row[7], lat, lon)
+                        hit = e.match(e.term, view, places)
+                    if hit and e.locality is not None:
+                        if view is None:
+                            view = _View(code, platform, target, row[7], lat, lon)
+                        hit = e.locality.covers(view.location)
+                    if hit:
+                        if matched is None:
+                            matched = [e]
+                        else:
+                            matched.append(e)
+                # ``route[2]``: a presence kind (PRESENCE_CODES) and the plan has zones; the
+                # zones themselves are tested in ``_watch_point``, after the hits.
+                watch = route[2] and located and not row[7]
+            if bans is not None:
+                for e in bans:
+                    if e.lo <= t < e.hi:
+                        if e.locality is not None:
+                            if view is None:
+                                view = _View(code, platform, target, row[7], row[8], row[9])
+                            if not e.locality.covers(view.location):
+                                continue
+                        if matched is None:
+                            matched = [e]
+                        else:
+                            matched.append(e)
             if matched is None and not watch and target is None:
                 continue
             iid, reported = row[0], row[10]

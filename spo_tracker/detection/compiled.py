@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import Final, cast
 
 from spo_tracker.detection._clock import INF, epoch
-from spo_tracker.detection.rules import PRESENCE_CODES, RULES, Places, TermRule
+from spo_tracker.detection.rules import PLACE_FREE, PRESENCE_CODES, RULES, Places, TermRule
 from spo_tracker.domain.geo import EARTH_RADIUS_M, Circle, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA
 from spo_tracker.domain.incidents import IncidentKind
@@ -67,6 +67,7 @@ class TermEntry:
         "order",
         "order_id",
         "persons",
+        "place_free",
         "protected",
         "related",
         "rule",
@@ -103,6 +104,8 @@ class TermEntry:
         self.persons: frozenset[str] | None = (
             frozenset(term.persons) if rule.needs_target else None  # type: ignore[attr-defined]
         )
+        # The rule reads only the incident's kind, target and via (rules.PLACE_FREE).
+        self.place_free = rule.matches in PLACE_FREE
         self.wording: tuple[str, str] | None = None  # alert title and body, on first use
         self.id_prefix: hashlib._Hash | None = None  # alert id hash state, on first use
         # Shared by every alert on this term (fewer objects for the garbage collector).
