@@ -24,8 +24,10 @@ from hypothesis import strategies as st
 from spo_tracker.detection import DetectionConfig, Detector
 from spo_tracker.detection._clock import instant
 from spo_tracker.domain.geo import Circle, GeoPoint
+from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import ProtectedPerson, RestrictedDetails
+from spo_tracker.domain.statutory_time import as_london_date, start_of_london_day
 from spo_tracker.domain.terms import ExclusionZone, NoApproach, PlatformBan
 from spo_tracker.storage._memory import _scanned
 from tests.detection.builders import incident, make_defendant, make_order
@@ -181,3 +183,62 @@ def test_a_reported_approach_far_from_every_known_place_breaches_on_rows_too() -
         e for a in from_rows.alerts if a.rule_id == "breach.no_approach" for e in a.evidence_ids
     }
     assert breached == {"A1", "A2"}
+
+
+@given(history=histories(max_incidents=10), config=st.sampled_from(CONFIGS))
+def test_row_scan_buckets_hits_at_london_midnights_like_the_incident_scan(
+    history: History, config: DetectionConfig
+) -> None:
+    """Copies of every incident at the London midnights that begin and end its day, and a
+    microsecond either side (in winter London midnight is a UTC midnight, in summer it falls
+    within a UTC day): the row scan's inline read of the London-day memo puts every hit in
+    the window the incident path's ``london_day`` gives."""
+    detector = history.detector(config)
+    copies: list[Incident] = []
+    for original in history.incidents:
+        day = as_london_date(original.occurred_at)
+        for midnight in (start_of_london_day(day), start_of_london_day(day.add(days=1))):
+            for us in (-1, 0, 1):
+                copies.append(
+                    attrs.evolve(
+                        original,
+                        incident_id=f"{original.incident_id}-m{len(copies)}",
+                        occurred_at=midnight.add(microseconds=us),
+                    )
+                )
+    incidents = (*history.incidents, *copies)
+    assert detector.scan_rows([_scanned(i) for i in incidents]) == detector.scan(incidents)
+
+
+@attrs.frozen
+class _Seen:
+    """An observation (rules.Observed) with any kind, platform, target, via and place."""
+
+    kind: IncidentKind
+    platform: Platform | None
+    target_person_id: str | None
+    via_third_party: bool
+    location: GeoPoint | None
+
+
+@given(history=histories(max_incidents=20))
+def test_place_free_rules_read_only_the_kind_target_and_via(history: History) -> None:
+    """The rules whose answers the row scan remembers by kind, target and via
+    (``rules.PLACE_FREE``) give the same answer whatever the place, platform and known
+    places: remembering them is exact."""
+    detector = history.detector(CONFIGS[0])
+    entries = {
+        e
+        for plan in detector.plans.values()
+        for group in plan.by_kind.values()
+        for e in group
+        if e.place_free
+    }
+    elsewhere = (None, HOME, GeoPoint(-33.9, 151.2))
+    for e in entries:
+        for i in history.incidents:
+            answer = e.match(e.term, i, detector.places)
+            for where in (i.location, *elsewhere):
+                for platform in (None, Platform.FACEBOOK, Platform.WHATSAPP):
+                    seen = _Seen(i.kind, platform, i.target_person_id, i.via_third_party, where)
+                    assert e.match(e.term, seen, {}) == answer
