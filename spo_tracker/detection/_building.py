@@ -120,41 +120,18 @@ class ScanResult:
         return tuple(a for a in self.alerts if a.kind is kind)
 
 
-class _Series:
-    """Incidents as parallel lists (times, ids, report times): no tuple per incident.
-
-    Floats and strings are not tracked by the cyclic garbage collector, so a
-    stream of millions of incidents does not make every collection walk them.
-    """
-
-    __slots__ = ("ids", "known", "times")
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-        self.ids: list[str] = []
-        self.known: list[float] = []
-
-    def add(self, t: float, incident_id: str, known: float) -> None:
-        self.times.append(t)
-        self.ids.append(incident_id)
-        self.known.append(known)
-
-
 #: The hits of one term entry in one grouping window, flat: five values per hit (time,
 #: incident id, report time, before service, threat), so that recording a hit is one
-#: ``+=`` of a tuple and a group is one list (one object for the garbage collector).
+#: ``+=`` of a tuple and a group is one list (one object for the garbage collector, which
+#: does not track the floats and strings inside: a stream of millions of incidents does
+#: not make every collection walk them).
 _Hits = list[Any]
 _STRIDE: Final = 5
 
 
-class _Near(_Series):
-    """Presence incidents near one exclusion zone, with how far outside it they were."""
-
-    __slots__ = ("outside",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.outside: list[float] = []
+#: Presence incidents near one exclusion zone, flat: four values per incident (time,
+#: incident id, report time, metres outside the zone), like :data:`_Hits`.
+_Nearby = list[Any]
 
 
 def _by_time_and_id(hit: tuple[float, str, float, bool, bool, TermEntry]) -> tuple[float, str]:
@@ -263,7 +240,7 @@ class FoldedIncidents:
         self._targeted: dict[tuple[str, str], _Aimed] = {}
         self._unprotected: dict[tuple[str, str], _Aimed] = {}
         self._threats: dict[tuple[str, str], Evidence] = {}
-        self._near_zone: dict[TermEntry, _Near] = {}
+        self._near_zone: dict[TermEntry, _Nearby] = {}
         self._unattributed: dict[str, Unattributed] = {}
         self._observed = 0
 
@@ -446,7 +423,7 @@ class FoldedIncidents:
         for e, near in self._near_zone.items():
             key = (e.order.defendant_id, e.order_id, e.term_id)
             orders[e.order_id] = e.order
-            zipped = zip(near.times, near.ids, near.known, near.outside, strict=True)
+            zipped = zip(near[0::4], near[1::4], near[2::4], near[3::4], strict=True)
             merged.setdefault(key, []).extend(zipped)
         out: list[Alert] = []
         for (who, order_id, term_id), items in merged.items():

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from spo_tracker.detection._building import FoldedIncidents, _Near
+from spo_tracker.detection._building import FoldedIncidents
 from spo_tracker.detection._clock import london_day, london_day_memo
 from spo_tracker.detection.compiled import DefendantPlan, TermEntry
 from spo_tracker.domain.geo import GeoPoint
@@ -263,9 +263,9 @@ class RowFolding(FoldedIncidents):
                 if outside <= watch:
                     near = self._near_zone.get(e)
                     if near is None:
-                        near = self._near_zone[e] = _Near()
-                    near.add(t, iid, known)
-                    near.outside.append(outside)
+                        self._near_zone[e] = [t, iid, known, outside]
+                    else:
+                        near += (t, iid, known, outside)
 
     def _target_row(
         self,
