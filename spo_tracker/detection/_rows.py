@@ -9,14 +9,21 @@ near a zone, and an incident aimed at a person. Split from
 
 The row loop reads plain values and does per row only what the row can need:
 the defendant's route for the row's kind (its entries, a guard box and whether
-it is watched near zones) and the platform's bans; the time, the report time
-and a validated point (in a small view of the row) are made only for rows that
-reach a test or a record, and one row's hits share one London-day bucket.
+it is watched near zones) and the platform's bans. A row's fields are read by
+index as they are needed; a row outside its kind's guard box, with no bans on
+its platform and no target, ends there, before its time is computed (most
+location fixes and online activity end so). The time, the report time and a
+validated point (in a small view of the row) are made only for rows that reach
+a test or a record; the answers of the rules that read only the kind, target
+and via (``rules.PLACE_FREE``) are remembered for the call, so most
+communications need no view at all; one row's hits share one London-day bucket
+(read from the day memo inline). Hits, sightings near a zone and incidents aimed
+at a person are kept in flat lists, one ``+=`` of a tuple each.
 A stored row's coordinates are checked (as a validated point) only when a rule
-needs the place: a row that breaks a platform ban with no locality is recorded
-without them. Every row the store holds was validated when it was written; a
-row changed outside the library is not re-validated here unless its place is
-read.
+needs the place or a zone in force needs the exact distance: a row that breaks a
+platform ban with no locality is recorded without them. Every row the store
+holds was validated when it was written; a row changed outside the library is
+not re-validated here unless its place is read.
 """
 
 from __future__ import annotations
