@@ -111,8 +111,9 @@ class TermEntry:
         # Shared by every alert on this term (fewer objects for the garbage collector).
         self.related: tuple[str, ...] = (rule.term_section,)
         # No other entry shares this term's alert ids (another version or span of it):
-        # its hits need no merging when alerts are built (set by ``compile_plans``).
-        self.alone = True
+        # its hits need no merging when alerts are built. Set by ``compile_plans``; until
+        # then ``False``, which is always right (merging one entry changes nothing).
+        self.alone = False
         self.protected: tuple[str, ...] = tuple(sorted(set(order.protected_person_ids)))
         # A shortcut before the rule's own test: the rule cannot match an incident
         # located outside ``box`` (or with no location), unless its kind is ``exempt``.
