@@ -8,7 +8,7 @@ module holds one concern; the public names are re-exported there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 import pendulum
@@ -120,51 +120,18 @@ class ScanResult:
         return tuple(a for a in self.alerts if a.kind is kind)
 
 
-class _Series:
-    """Incidents as parallel lists (times, ids, report times): no tuple per incident.
-
-    Floats and strings are not tracked by the cyclic garbage collector, so a
-    stream of millions of incidents does not make every collection walk them.
-    """
-
-    __slots__ = ("ids", "known", "times")
-
-    def __init__(self) -> None:
-        self.times: list[float] = []
-        self.ids: list[str] = []
-        self.known: list[float] = []
-
-    def add(self, t: float, incident_id: str, known: float) -> None:
-        self.times.append(t)
-        self.ids.append(incident_id)
-        self.known.append(known)
-
-    def evidence(self) -> list[Evidence]:
-        """Sorted by time then id, each incident once."""
-        return distinct(zip(self.times, self.ids, self.known, strict=True))
+#: The hits of one term entry in one grouping window, flat: five values per hit (time,
+#: incident id, report time, before service, threat), so that recording a hit is one
+#: ``+=`` of a tuple and a group is one list (one object for the garbage collector, which
+#: does not track the floats and strings inside: a stream of millions of incidents does
+#: not make every collection walk them).
+_Hits = list[Any]
+_STRIDE: Final = 5
 
 
-class _Group(_Series):
-    """The hits of one term entry in one grouping window."""
-
-    __slots__ = ("pre", "threat")
-
-    def __init__(self) -> None:  # not through super(): one call per group, not two
-        self.times: list[float] = []
-        self.ids: list[str] = []
-        self.known: list[float] = []
-        self.pre: list[bool] = []
-        self.threat: list[bool] = []
-
-
-class _Near(_Series):
-    """Presence incidents near one exclusion zone, with how far outside it they were."""
-
-    __slots__ = ("outside",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.outside: list[float] = []
+#: Presence incidents near one exclusion zone, flat: four values per incident (time,
+#: incident id, report time, metres outside the zone), like :data:`_Hits`.
+_Nearby = list[Any]
 
 
 def _by_time_and_id(hit: tuple[float, str, float, bool, bool, TermEntry]) -> tuple[float, str]:
@@ -176,34 +143,35 @@ def _by_time_and_id(hit: tuple[float, str, float, bool, bool, TermEntry]) -> tup
 _Summary = tuple[tuple[str, ...], float, float, float, int, bool]
 
 
-def _one_group(g: _Group) -> _Summary | None:
+def _one_group(g: _Hits) -> _Summary | None:
     """The summary of one entry's hits in one window; ``None`` if an id repeats.
 
-    The common case, kept to whole-list operations: ids that repeat (an incident
-    observed twice) take :func:`_merged_groups`, which keeps the first reading.
+    The common case, kept to whole-list operations (a column of the flat list is a
+    slice): ids that repeat (an incident observed twice) take :func:`_merged_groups`,
+    which keeps the first reading.
     """
-    ids, times = g.ids, g.times
-    if len(ids) == 1:
-        return (ids[0],), times[0], times[0], g.known[0], int(g.pre[0]), g.threat[0]
+    if len(g) == _STRIDE:
+        t, iid, known, pre, threat = g
+        return (iid,), t, t, known, int(pre), threat
+    ids = g[1::_STRIDE]
     if len(set(ids)) != len(ids):
         return None
-    ordered = sorted(zip(times, ids, strict=True))
+    ordered = sorted(zip(g[0::_STRIDE], ids, strict=True))
     evidence = tuple([iid for _, iid in ordered])
-    return evidence, ordered[0][0], ordered[-1][0], min(g.known), sum(g.pre), True in g.threat
+    known = min(g[2::_STRIDE])
+    return evidence, ordered[0][0], ordered[-1][0], known, sum(g[3::_STRIDE]), True in g[4::_STRIDE]
 
 
-def _merged_groups(parts: list[tuple[TermEntry, _Group]]) -> tuple[TermEntry, _Summary]:
+def _merged_groups(parts: list[tuple[TermEntry, _Hits]]) -> tuple[TermEntry, _Summary]:
     """The entry in force at the first hit and the summary of every part's hits.
 
     Each incident id counts once, with its earliest (time, id) reading.
     """
     hits = sorted(
         (
-            (t, iid, known, pre, threat, e)
+            (g[k], g[k + 1], g[k + 2], g[k + 3], g[k + 4], e)
             for e, g in parts
-            for t, iid, known, pre, threat in zip(
-                g.times, g.ids, g.known, g.pre, g.threat, strict=True
-            )
+            for k in range(0, len(g), _STRIDE)
         ),
         key=_by_time_and_id,
     )
@@ -249,14 +217,14 @@ def breach_severity(base: Severity, *, threat: bool, count: int, threshold: int)
     return _RAISED[severity] if count >= threshold else severity
 
 
-def _series(table: dict[str, dict[str, _Series]], who: str, person: str) -> _Series:
-    by_person = table.get(who)
-    if by_person is None:
-        by_person = table[who] = {}
-    series = by_person.get(person)
-    if series is None:
-        series = by_person[person] = _Series()
-    return series
+#: Incidents aimed at one person by one defendant, flat: three values per incident
+#: (time, incident id, report time), like :data:`_Hits`.
+_Aimed = list[Any]
+
+
+def _evidence(series: _Aimed) -> list[Evidence]:
+    """Sorted by time then id, each incident once."""
+    return distinct(zip(series[0::3], series[1::3], series[2::3], strict=True))
 
 
 class FoldedIncidents:
@@ -267,12 +235,12 @@ class FoldedIncidents:
         self._detector = detector
         self._window = detector.config.group_days
         # entry -> window index -> hits; merged across versions when alerts are built.
-        self._groups: dict[TermEntry, dict[int, _Group]] = {}
-        # defendant -> person -> incidents aimed at them (and those when unprotected).
-        self._targeted: dict[str, dict[str, _Series]] = {}
-        self._unprotected: dict[str, dict[str, _Series]] = {}
+        self._groups: dict[TermEntry, dict[int, _Hits]] = {}
+        # (defendant, person) -> incidents aimed at them (and those when unprotected).
+        self._targeted: dict[tuple[str, str], _Aimed] = {}
+        self._unprotected: dict[tuple[str, str], _Aimed] = {}
         self._threats: dict[tuple[str, str], Evidence] = {}
-        self._near_zone: dict[TermEntry, _Near] = {}
+        self._near_zone: dict[TermEntry, _Nearby] = {}
         self._unattributed: dict[str, Unattributed] = {}
         self._observed = 0
 
@@ -290,26 +258,34 @@ class FoldedIncidents:
             return ScanResult(tuple(sort_alerts(alerts)), unattributed, self._observed)
 
     def _breach_alerts(self) -> list[Alert]:
+        threshold = self._detector.config.escalation_threshold
+        alert = self._breach_alert
+        out: list[Alert] = []
         # One term keeps its id across versions: merge its entries' windows by that id.
-        merged: dict[tuple[str, str, str, int], list[tuple[TermEntry, _Group]]] = {}
+        # An entry whose term has no other entry (``alone``, the common case) is its own.
+        merged: dict[tuple[str, str, str, int], list[tuple[TermEntry, _Hits]]] = {}
         for e, windows in self._groups.items():
             for bucket, group in windows.items():
+                if e.alone:
+                    found = _one_group(group)
+                    if found is None:
+                        e, found = _merged_groups([(e, group)])
+                    out.append(alert(bucket, e, found, threshold))
+                    continue
                 key = (e.order_id, e.term_id, e.rule.rule_id, bucket)
                 parts = merged.get(key)
                 if parts is None:
                     merged[key] = [(e, group)]
                 else:
                     parts.append((e, group))
-        threshold = self._detector.config.escalation_threshold
-        return [self._breach_alert(key[3], parts, threshold) for key, parts in merged.items()]
+        for key, parts in merged.items():
+            found = _one_group(parts[0][1]) if len(parts) == 1 else None
+            e, found = (parts[0][0], found) if found is not None else _merged_groups(parts)
+            out.append(alert(key[3], e, found, threshold))
+        return out
 
-    def _breach_alert(
-        self, bucket: int, parts: list[tuple[TermEntry, _Group]], threshold: int
-    ) -> Alert:
-        found = _one_group(parts[0][1]) if len(parts) == 1 else None
-        e, (ids, first_t, last_t, known, pre_count, threat) = (
-            (parts[0][0], found) if found is not None else _merged_groups(parts)
-        )
+    def _breach_alert(self, bucket: int, e: TermEntry, found: _Summary, threshold: int) -> Alert:
+        ids, first_t, last_t, known, pre_count, threat = found
         rule, order = e.rule, e.order
         if e.wording is None:
             e.wording = explain.breach_wording(
@@ -370,12 +346,11 @@ class FoldedIncidents:
         config = self._detector.config
         threshold, window_s = config.escalation_threshold, config.escalation_window_hours * 3600
         out = []
-        for who, by_person in self._targeted.items():
-            for person, series in by_person.items():
-                if len(series.times) <= threshold:
-                    continue
-                for episode in escalation_episodes(series.evidence(), threshold, window_s):
-                    out.append(self._escalation_alert(who, person, episode))
+        for (who, person), series in self._targeted.items():
+            if len(series) <= 3 * threshold:  # at most ``threshold`` incidents
+                continue
+            for episode in escalation_episodes(_evidence(series), threshold, window_s):
+                out.append(self._escalation_alert(who, person, episode))
         return out
 
     def _escalation_alert(self, who: str, person: str, episode: list[Evidence]) -> Alert:
@@ -448,7 +423,7 @@ class FoldedIncidents:
         for e, near in self._near_zone.items():
             key = (e.order.defendant_id, e.order_id, e.term_id)
             orders[e.order_id] = e.order
-            zipped = zip(near.times, near.ids, near.known, near.outside, strict=True)
+            zipped = zip(near[0::4], near[1::4], near[2::4], near[3::4], strict=True)
             merged.setdefault(key, []).extend(zipped)
         out: list[Alert] = []
         for (who, order_id, term_id), items in merged.items():
@@ -499,13 +474,12 @@ class FoldedIncidents:
     def _courses_of_conduct(self) -> list[Alert]:
         minimum = self._detector.config.course_of_conduct_min
         out = []
-        for who, by_person in self._unprotected.items():
-            for person, series in by_person.items():
-                if len(series.times) < minimum:
-                    continue
-                evidence = series.evidence()
-                if len(evidence) >= minimum and not self._order_made_since(who, person, evidence):
-                    out.append(self._course_alert(who, person, evidence, minimum))
+        for (who, person), series in self._unprotected.items():
+            if len(series) < 3 * minimum:  # fewer than ``minimum`` incidents
+                continue
+            evidence = _evidence(series)
+            if len(evidence) >= minimum and not self._order_made_since(who, person, evidence):
+                out.append(self._course_alert(who, person, evidence, minimum))
         return out
 
     def _order_made_since(self, who: str, person: str, evidence: list[Evidence]) -> bool:

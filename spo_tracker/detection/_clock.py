@@ -36,6 +36,7 @@ __all__ = [
     "instant",
     "london_date_text",
     "london_day",
+    "london_day_memo",
     "london_days",
     "london_parts",
     "london_text",
@@ -65,13 +66,15 @@ _DAYS: dict[int, tuple[float, int, int]] = {}
 _DAY_STARTS: dict[int, pendulum.DateTime] = {}
 _DAY_SECONDS: dict[int, float] = {}
 _DAY_TEXTS: dict[int, str] = {}
+_LOCAL_DATE_TEXTS: dict[int, str] = {}
 
 
 def instant(seconds: float) -> pendulum.DateTime:
     """The aware UTC pendulum instant for epoch seconds (exact to the microsecond)."""
     s = _dt.datetime.fromtimestamp(seconds, _STD_UTC)
+    # The zone given by position, not by keyword: the call is cheaper (alerts make many).
     return pendulum.DateTime(
-        s.year, s.month, s.day, s.hour, s.minute, s.second, s.microsecond, tzinfo=_UTC
+        s.year, s.month, s.day, s.hour, s.minute, s.second, s.microsecond, _UTC
     )
 
 
@@ -102,17 +105,28 @@ def last_day_text(seconds: float) -> str:
     return f"last day: {day} {local.year} (London)"
 
 
+#: ``00:00`` to ``23:59``, by minute of the day.
+_CLOCK_TEXTS: Final = tuple(
+    f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60)
+)
+
+
 def london_parts(seconds: float) -> tuple[str, str]:
     """The London date text (``29 March 2026``) and clock text (``14:05``) of an instant.
 
     One conversion for both halves: an alert's text shows the first and last
-    incident's day and time, so this halves the conversions per alert.
+    incident's day and time, so this halves the conversions per alert. Both texts are
+    looked up, not formatted: the date's remembered by the local date's ordinal, the
+    clock's in a table of the day's minutes.
     """
     local = _dt.datetime.fromtimestamp(seconds, _LONDON_ZONE)
-    return (
-        f"{local.day} {_MONTHS[local.month]} {local.year}",
-        f"{local.hour:02d}:{local.minute:02d}",
-    )
+    ordinal = local.toordinal()
+    date = _LOCAL_DATE_TEXTS.get(ordinal)
+    if date is None:
+        date = f"{local.day} {_MONTHS[local.month]} {local.year}"
+        if len(_LOCAL_DATE_TEXTS) < _MEMO_LIMIT:
+            _LOCAL_DATE_TEXTS[ordinal] = date
+    return date, _CLOCK_TEXTS[local.hour * 60 + local.minute]
 
 
 def _memo(utc_day: int) -> tuple[float, int, int]:
@@ -132,6 +146,16 @@ def london_day(seconds: float) -> int:
         if len(_DAYS) < _MEMO_LIMIT:
             _DAYS[utc_day] = memo
     return memo[1] if seconds < memo[0] else memo[2]
+
+
+def london_day_memo() -> dict[float, tuple[float, int, int]]:
+    """The memo :func:`london_day` reads, for a hot loop to read inline (a miss is
+    :func:`london_day`'s to fill): keyed by the whole UTC day ``seconds // 86_400``
+    (a float key finds the int key of the same value, as equal numbers hash alike), it
+    holds the instant of the London midnight within that UTC day (or infinity), the
+    London day before it and the day from it; the day of ``seconds`` is
+    ``memo[1] if seconds < memo[0] else memo[2]``."""
+    return cast("dict[float, tuple[float, int, int]]", _DAYS)
 
 
 def london_days(seconds: Collection[float]) -> set[int]:

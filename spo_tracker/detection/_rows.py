@@ -9,14 +9,21 @@ near a zone, and an incident aimed at a person. Split from
 
 The row loop reads plain values and does per row only what the row can need:
 the defendant's route for the row's kind (its entries, a guard box and whether
-it is watched near zones) and the platform's bans; the time, the report time
-and a validated point (in a small view of the row) are made only for rows that
-reach a test or a record, and one row's hits share one London-day bucket.
+it is watched near zones) and the platform's bans. A row's fields are read by
+index as they are needed; a row outside its kind's guard box, with no bans on
+its platform and no target, ends there, before its time is computed (most
+location fixes and online activity end so). The time, the report time and a
+validated point (in a small view of the row) are made only for rows that reach
+a test or a record; the answers of the rules that read only the kind, target
+and via (``rules.PLACE_FREE``) are remembered for the call, so most
+communications need no view at all; one row's hits share one London-day bucket
+(read from the day memo inline). Hits, sightings near a zone and incidents aimed
+at a person are kept in flat lists, one ``+=`` of a tuple each.
 A stored row's coordinates are checked (as a validated point) only when a rule
-needs the place: a row that breaks a platform ban with no locality is recorded
-without them. Every row the store holds was validated when it was written; a
-row changed outside the library is not re-validated here unless its place is
-read.
+needs the place or a zone in force needs the exact distance: a row that breaks a
+platform ban with no locality is recorded without them. Every row the store
+holds was validated when it was written; a row changed outside the library is
+not re-validated here unless its place is read.
 """
 
 from __future__ import annotations
@@ -24,8 +31,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from spo_tracker.detection._building import FoldedIncidents, _Group, _Near, _series
-from spo_tracker.detection._clock import london_day
+from spo_tracker.detection._building import FoldedIncidents
+from spo_tracker.detection._clock import london_day, london_day_memo
 from spo_tracker.detection.compiled import DefendantPlan, TermEntry
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Platform
@@ -99,106 +106,126 @@ class RowFolding(FoldedIncidents):
         d = self._detector
         plans_get, places, owner_of = d.plans.get, d.places, d.identities.owners_by_key.get
         why, unattributed, groups = d.identities.unattributed_key, self._unattributed, self._groups
-        kinds, platforms, window = _KINDS, _PLATFORMS, self._window
+        kinds, platforms, window, days = _KINDS, _PLATFORMS, self._window, london_day_memo()
+        answers: dict[tuple[TermEntry, str, str | None, int], bool] = {}
         before, count = self._observed, 0
         for count, row in enumerate(rows, 1):
-            iid, occurred_us, code, platform, key, who, target, via, lat, lon, reported = row
+            # Fields are read by index as they are needed, not all unpacked: most rows are
+            # dismissed after reading half of them (each read writes its object's count).
+            code, platform = row[2], row[3]
             if code not in kinds or (platform is not None and platform not in platforms):
                 self._observed = before + count - 1
                 bad = ("kind", code) if code not in kinds else ("platform", platform)
-                raise InvalidValueError(bad[0], bad[1], f"incident {iid!r}: unknown code")
+                raise InvalidValueError(bad[0], bad[1], f"incident {row[0]!r}: unknown code")
+            who = row[5]
             if who is None:
+                key = row[4]
                 who = None if key is None else owner_of(key)
                 if who is None:
-                    unattributed[iid] = why(iid, key)
+                    unattributed[row[0]] = why(row[0], key)
                     continue
             plan = plans_get(who)
+            target = row[6]
             if plan is None:
                 if target is not None:
-                    t = occurred_us / 1_000_000  # exactly epoch(occurred_at)
+                    t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
+                    reported = row[10]
                     known = t if reported is None else reported / 1_000_000
-                    self._target_row(who, None, iid, target, t, known, code == _THREAT_CODE)
+                    self._target_row(who, None, row[0], target, t, known, code == _THREAT_CODE)
                 continue
-            t = occurred_us / 1_000_000  # one correctly rounded division: epoch(occurred_at)
-            view: _View | None = None
-            matched: list[TermEntry] | None = None
-            watch = False
             route = plan.routes.get(code)
             if route is not None:
-                entries, guard, watched = route
+                lat, lon = row[8], row[9]
                 located = lat is not None and lon is not None
-                if guard is None or (
+                guard = route[1]
+                if guard is not None and not (
                     located
                     and guard[0] <= lat <= guard[1]  # type: ignore[operator]
                     and guard[2] <= lon <= guard[3]  # type: ignore[operator]
                 ):
-                    for e in entries:
-                        box = e.box
-                        if (
-                            box is not None
-                            and not (
-                                located
-                                and box[0] <= lat <= box[1]  # type: ignore[operator]
-                                and box[2] <= lon <= box[3]  # type: ignore[operator]
-                            )
-                            and code not in e.exempt
-                        ):
-                            continue
-                        if e.lo <= t < e.hi and (e.persons is None or target in e.persons):
+                    route = None  # outside the kind's guard box: no entry applies, no zone near
+            bans = None if platform is None else plan.by_platform.get(platform)
+            if route is None and bans is None and target is None:
+                continue  # nothing to test or record: most rows end here
+            t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
+            view: _View | None = None
+            matched: list[TermEntry] | None = None
+            watch = False
+            if route is not None:
+                for e in route[0]:
+                    box = e.box
+                    if (
+                        box is not None
+                        and not (
+                            located
+                            and box[0] <= lat <= box[1]  # type: ignore[operator]
+                            and box[2] <= lon <= box[3]  # type: ignore[operator]
+                        )
+                        and code not in e.exempt
+                    ):
+                        continue
+                    if not (e.lo <= t < e.hi and (e.persons is None or target in e.persons)):
+                        continue
+                    if e.place_free:
+                        # The rule reads only the kind, target and via: its answer for them
+                        # is remembered for this call (no view is needed to look it up).
+                        asked = (e, code, target, row[7])
+                        hit = answers.get(asked)
+                        if hit is None:
                             if view is None:
-                                view = _View(code, platform, target, via, lat, lon)
-                            if e.match(e.term, view, places) and (
-                                e.locality is None or e.locality.covers(view.location)
-                            ):
-                                if matched is None:
-                                    matched = [e]
-                                else:
-                                    matched.append(e)
-                    # ``watched``: a presence kind (PRESENCE_CODES) and the plan has zones.
-                    if watched and located and not via:
-                        for _, zone in plan.zones:
-                            if zone is None or (
-                                zone[0] <= lat <= zone[1]  # type: ignore[operator]
-                                and zone[2] <= lon <= zone[3]  # type: ignore[operator]
-                            ):
-                                watch = True  # near a zone: the exact test, once
-                                break
-            if platform is not None:
-                bans = plan.by_platform.get(platform)
-                if bans is not None:
-                    for e in bans:
-                        if e.lo <= t < e.hi:
-                            if e.locality is not None:
-                                if view is None:
-                                    view = _View(code, platform, target, via, lat, lon)
-                                if not e.locality.covers(view.location):
-                                    continue
-                            if matched is None:
-                                matched = [e]
-                            else:
-                                matched.append(e)
+                                view = _View(code, platform, target, row[7], lat, lon)
+                            hit = answers[asked] = e.match(e.term, view, places)
+                    else:
+                        if view is None:
+                            view = _View(code, platform, target, row[7], lat, lon)
+                        hit = e.match(e.term, view, places)
+                    if hit and e.locality is not None:
+                        if view is None:
+                            view = _View(code, platform, target, row[7], lat, lon)
+                        hit = e.locality.covers(view.location)
+                    if hit:
+                        if matched is None:
+                            matched = [e]
+                        else:
+                            matched.append(e)
+                # ``route[2]``: a presence kind (PRESENCE_CODES) and the plan has zones; the
+                # zones themselves are tested in ``_watch_point``, after the hits.
+                watch = route[2] and located and not row[7]
+            if bans is not None:
+                for e in bans:
+                    if e.lo <= t < e.hi:
+                        if e.locality is not None:
+                            if view is None:
+                                view = _View(code, platform, target, row[7], row[8], row[9])
+                            if not e.locality.covers(view.location):
+                                continue
+                        if matched is None:
+                            matched = [e]
+                        else:
+                            matched.append(e)
             if matched is None and not watch and target is None:
                 continue
+            iid, reported = row[0], row[10]
             known = t if reported is None else reported / 1_000_000
             threat = code == _THREAT_CODE
             if matched is not None:
-                bucket = london_day(t) // window  # one row, one bucket for all its hits
+                # One row, one London-day bucket for all its hits: london_day(t) read from
+                # its memo inline (a float key finds the int key of the same value).
+                memo = days.get(t // 86_400)
+                day = london_day(t) if memo is None else memo[1] if t < memo[0] else memo[2]
+                bucket = day // window
                 for e in matched:
                     windows = groups.get(e)
                     if windows is None:
                         windows = groups[e] = {}
-                    group = windows.get(bucket)
-                    if group is None:
-                        group = windows[bucket] = _Group()
-                    group.times.append(t)
-                    group.ids.append(iid)
-                    group.known.append(known)
-                    group.pre.append(t < e.served)
-                    group.threat.append(threat)
+                    hits = windows.get(bucket)
+                    if hits is None:
+                        windows[bucket] = [t, iid, known, t < e.served, threat]
+                    else:
+                        hits += (t, iid, known, t < e.served, threat)  # one call, not five
             if watch:
-                # Watched rows are located; a bare point, when no rule needed a view.
-                point = GeoPoint(lat, lon) if view is None else view.location  # type: ignore[arg-type]
-                self._watch_point(plan, iid, t, known, point)
+                point = None if view is None else view.location
+                self._watch_point(plan, iid, t, known, lat, lon, point)  # type: ignore[arg-type]
             if target is not None:
                 self._target_row(who, plan, iid, target, t, known, threat)
         self._observed = before + count
@@ -209,32 +236,43 @@ class RowFolding(FoldedIncidents):
         if windows is None:
             windows = self._groups[e] = {}
         bucket = london_day(t) // self._window
-        group = windows.get(bucket)
-        if group is None:
-            group = windows[bucket] = _Group()
-        group.add(t, iid, known)
-        group.pre.append(t < e.served)
-        group.threat.append(threat)
+        hits = windows.get(bucket)
+        if hits is None:
+            windows[bucket] = [t, iid, known, t < e.served, threat]
+        else:
+            hits += (t, iid, known, t < e.served, threat)
 
     def _watch_point(
-        self, plan: DefendantPlan, iid: str, t: float, known: float, point: GeoPoint | None
+        self,
+        plan: DefendantPlan,
+        iid: str,
+        t: float,
+        known: float,
+        lat: float,
+        lon: float,
+        point: GeoPoint | None,
     ) -> None:
-        """Record a presence incident (not made through someone else) near a zone."""
-        if point is None:
-            return
+        """Record a presence incident (not made through someone else) near a zone.
+
+        ``point`` is the incident's validated point at ``lat``, ``lon`` if made already;
+        otherwise it is made here (validated) when a zone in force needs the exact test.
+        """
         watch = self._detector.config.zone_watch_m
-        lat, lon = point.lat, point.lon
         for e, box in plan.zones:
             if box is not None and not (box[0] <= lat <= box[1] and box[2] <= lon <= box[3]):
                 continue
-            if e.lo <= t < e.hi and (e.locality is None or e.locality.covers(point)):
+            if e.lo <= t < e.hi:
+                if point is None:
+                    point = GeoPoint(lat, lon)
+                if e.locality is not None and not e.locality.covers(point):
+                    continue
                 outside: float = e.term.zone.distance_outside_m(point)  # type: ignore[attr-defined]
                 if outside <= watch:
                     near = self._near_zone.get(e)
                     if near is None:
-                        near = self._near_zone[e] = _Near()
-                    near.add(t, iid, known)
-                    near.outside.append(outside)
+                        self._near_zone[e] = [t, iid, known, outside]
+                    else:
+                        near += (t, iid, known, outside)
 
     def _target_row(
         self,
@@ -247,17 +285,20 @@ class RowFolding(FoldedIncidents):
         threat: bool,
     ) -> None:
         """Record an incident aimed at ``target``: for escalation, first threats and courses."""
-        by_person = self._targeted.get(who)
-        series = None if by_person is None else by_person.get(target)
-        if series is None:
-            series = _series(self._targeted, who, target)
-        series.times.append(t)
-        series.ids.append(iid)
-        series.known.append(known)
+        key = (who, target)
+        aimed = self._targeted.get(key)
+        if aimed is None:
+            self._targeted[key] = [t, iid, known]
+        else:
+            aimed += (t, iid, known)  # one call, not three (as for hits)
         if plan is None or not plan.protected_at(target, t):
-            _series(self._unprotected, who, target).add(t, iid, known)
+            aimed = self._unprotected.get(key)
+            if aimed is None:
+                self._unprotected[key] = [t, iid, known]
+            else:
+                aimed += (t, iid, known)
         if threat:
             seen = (t, iid, known)
-            first = self._threats.get((who, target))
+            first = self._threats.get(key)
             if first is None or seen[:2] < first[:2]:
-                self._threats[who, target] = seen
+                self._threats[key] = seen

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import Final, cast
 
 from spo_tracker.detection._clock import INF, epoch
-from spo_tracker.detection.rules import PRESENCE_CODES, RULES, Places, TermRule
+from spo_tracker.detection.rules import PLACE_FREE, PRESENCE_CODES, RULES, Places, TermRule
 from spo_tracker.domain.geo import EARTH_RADIUS_M, Circle, Polygon
 from spo_tracker.domain.identities import SOCIAL_MEDIA
 from spo_tracker.domain.incidents import IncidentKind
@@ -54,6 +54,7 @@ class TermEntry:
     """One term of one order version, with the epoch-second span in which it bites."""
 
     __slots__ = (
+        "alone",
         "appeal",
         "box",
         "code",
@@ -66,6 +67,7 @@ class TermEntry:
         "order",
         "order_id",
         "persons",
+        "place_free",
         "protected",
         "related",
         "rule",
@@ -102,10 +104,16 @@ class TermEntry:
         self.persons: frozenset[str] | None = (
             frozenset(term.persons) if rule.needs_target else None  # type: ignore[attr-defined]
         )
+        # The rule reads only the incident's kind, target and via (rules.PLACE_FREE).
+        self.place_free = rule.matches in PLACE_FREE
         self.wording: tuple[str, str] | None = None  # alert title and body, on first use
         self.id_prefix: hashlib._Hash | None = None  # alert id hash state, on first use
         # Shared by every alert on this term (fewer objects for the garbage collector).
         self.related: tuple[str, ...] = (rule.term_section,)
+        # No other entry shares this term's alert ids (another version or span of it):
+        # its hits need no merging when alerts are built. Set by ``compile_plans``; until
+        # then ``False``, which is always right (merging one entry changes nothing).
+        self.alone = False
         self.protected: tuple[str, ...] = tuple(sorted(set(order.protected_person_ids)))
         # A shortcut before the rule's own test: the rule cannot match an incident
         # located outside ``box`` (or with no location), unless its kind is ``exempt``.
@@ -174,6 +182,19 @@ class DefendantPlan:
             boxes = [None if kind in e.exempt else e.box for e in entries]
             boxes += watch_boxes if watched else []
             self.routes[kind] = (entries, _union(boxes), watched)
+
+    def mark_alone(self) -> None:
+        """Mark the entries that share their term's alert ids (order, term and rule) with
+        no other entry of this plan: :attr:`TermEntry.alone` (once, after every order)."""
+        seen: dict[tuple[str, str, str], list[TermEntry]] = {}
+        entries = {
+            e for group in (*self.by_kind.values(), *self.by_platform.values()) for e in group
+        }
+        for e in entries:
+            seen.setdefault((e.order_id, e.term_id, e.rule.rule_id), []).append(e)
+        for shared in seen.values():
+            for e in shared:
+                e.alone = len(shared) == 1
 
     def _add(self, entry: TermEntry, watch_m: float) -> None:
         kinds = entry.rule.trigger_kinds
@@ -299,6 +320,7 @@ def compile_plans(
         _compile_order(plan, order, watch_m, places or {})
     for plan in plans.values():
         plan.route()
+        plan.mark_alone()
     return plans
 
 

@@ -346,7 +346,9 @@ class AlertTracker(RowFolding):
         if incident.via_third_party or incident.kind._value_ not in PRESENCE_CODES:
             return
         known = _known(t, incident.reported_at)
-        self._watch_point(plan, incident.incident_id, t, known, incident.location)
+        point = incident.location
+        if point is not None:
+            self._watch_point(plan, incident.incident_id, t, known, point.lat, point.lon, point)
 
     def _targets(
         self, who: str, plan: DefendantPlan | None, incident: Incident, t: float, known: float

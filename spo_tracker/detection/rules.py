@@ -64,6 +64,7 @@ from spo_tracker.domain.terms import (
 
 __all__ = [
     "BREACH_SECTION",
+    "PLACE_FREE",
     "PRESENCE_CODES",
     "PRESENCE_KINDS",
     "RULES",
@@ -221,6 +222,11 @@ Matcher = Callable[[Term, Observed, Places], bool]
 _TARGETED: Final[frozenset[Matcher]] = frozenset(
     {contacts_directly, contacts_through_third_party, refers_online, surveils, records_images}
 )
+
+#: Content tests that read only an incident's kind, its target and whether it was made
+#: through someone else (never its place, platform or time, nor the places given): the
+#: batch scan remembers their answers for those three values.
+PLACE_FREE: Final[frozenset[Matcher]] = _TARGETED | {hides_browsing_history}
 
 
 @attrs.frozen

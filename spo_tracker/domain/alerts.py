@@ -219,8 +219,11 @@ class Alert:
         for name in _DATETIME_FIELDS:
             value = getattr(self, name)
             if value is not None or name == "identified_at":
-                # Frozen: normalise to an aware pendulum instant once, naming the field.
-                object.__setattr__(self, name, ensure_aware(value, field=name))
+                # Frozen: normalise to an aware pendulum instant once, naming the field
+                # (written back only when that is another object: usually it is the same).
+                aware = ensure_aware(value, field=name)
+                if aware is not value:
+                    object.__setattr__(self, name, aware)
         if not isinstance(self.count, int) or isinstance(self.count, bool) or self.count < 1:
             raise InvalidValueError("count", self.count, "must be a whole number, 1 or more")
         if self.evidence_ids and self.count != len(self.evidence_ids):

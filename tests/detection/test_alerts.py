@@ -134,3 +134,21 @@ def test_sorting_is_total_and_severity_first(severities: list[Severity], hours: 
 def test_alert_id_from_a_prefix_equals_the_whole_id(parts: list[object]) -> None:
     """Hashing the shared parts once then the last part gives the same id as all at once."""
     assert alert_id_from(alert_id_prefix(*parts[:-1]), parts[-1]) == alert_id_for(*parts)
+
+
+def test_an_alert_keeps_pendulum_instants_and_normalises_stdlib_ones() -> None:
+    """Aware pendulum instants are kept as given (the very objects); stdlib aware datetimes,
+    in a zone or at a fixed offset, become the pendulum instants they are."""
+    assert _alert().first_seen is AT
+    london = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.timezone(dt.timedelta(0)))
+    summer = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    made = _alert(first_seen=london, breach_time=london, last_seen=summer, identified_at=summer)
+    for name, given_at in (
+        ("first_seen", london),
+        ("last_seen", summer),
+        ("identified_at", summer),
+    ):
+        value = getattr(made, name)
+        assert isinstance(value, pendulum.DateTime)
+        assert value == given_at
+    assert isinstance(made.identified_at, pendulum.DateTime)

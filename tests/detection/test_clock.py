@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zoneinfo
 
 import pendulum
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spo_tracker.detection._clock import day_start, epoch, instant, london_day
+from spo_tracker.detection._clock import day_start, epoch, instant, london_day, london_parts
 from spo_tracker.domain.statutory_time import as_london_date, start_of_london_day
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 moments = st.datetimes(
     min_value=dt.datetime(1901, 1, 1),
     max_value=dt.datetime(2199, 12, 31),
@@ -45,3 +60,15 @@ def test_london_day_is_the_statutory_london_date(at: dt.datetime) -> None:
     start = day_start(ordinal)
     assert start == start_of_london_day(dt.date.fromordinal(ordinal))
     assert start <= at
+
+
+@given(at=moments)
+def test_london_parts_are_the_london_wall_clock_formatted(at: dt.datetime) -> None:
+    """The remembered date text and the clock table give the formatted London wall clock,
+    each second around any instant (a day's last minute and the next day's first)."""
+    for seconds in (epoch(at), float(math.floor(epoch(at) / 60) * 60 - 1)):
+        local = dt.datetime.fromtimestamp(seconds, LONDON)
+        assert london_parts(seconds) == (
+            f"{local.day} {MONTHS[local.month - 1]} {local.year}",
+            f"{local.hour:02d}:{local.minute:02d}",
+        )

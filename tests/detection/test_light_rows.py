@@ -24,11 +24,13 @@ from hypothesis import strategies as st
 from spo_tracker.detection import DetectionConfig, Detector
 from spo_tracker.detection._clock import instant
 from spo_tracker.domain.geo import Circle, GeoPoint
+from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import ProtectedPerson, RestrictedDetails
-from spo_tracker.domain.terms import ExclusionZone, NoApproach, PlatformBan
+from spo_tracker.domain.statutory_time import as_london_date, start_of_london_day
+from spo_tracker.domain.terms import ExclusionZone, NoApproach, NoContact, PlatformBan
 from spo_tracker.storage._memory import _scanned
-from tests.detection.builders import incident, make_defendant, make_order
+from tests.detection.builders import MADE, incident, make_defendant, make_order, vary
 from tests.detection.strategies import History, histories
 from tests.strategies import metres_to_degrees
 
@@ -86,14 +88,15 @@ def test_rows_fold_into_an_existing_tracker_like_incidents(history: History, spl
 
 
 def _bounds(detector: Detector) -> list[float]:
-    """Every finite instant at which a compiled term starts or stops biting."""
+    """Every finite instant at which a compiled term starts or stops biting, or its order
+    was served (hits before it are flagged)."""
     entries = [
         e
         for plan in detector.plans.values()
         for group in (*plan.by_kind.values(), *plan.by_platform.values())
         for e in group
     ]
-    return sorted({b for e in entries for b in (e.lo, e.hi) if math.isfinite(b)})
+    return sorted({b for e in entries for b in (e.lo, e.hi, e.served) if math.isfinite(b)})
 
 
 @given(
@@ -103,9 +106,9 @@ def _bounds(detector: Detector) -> list[float]:
 def test_row_scan_equals_the_incident_scan_at_term_edges_and_through_others(
     history: History, config: DetectionConfig
 ) -> None:
-    """Copies of every incident at every instant a term starts or stops biting, as they were
-    and made through someone else: the row scan's span tests and zone watching agree with
-    the incident path exactly at those edges."""
+    """Copies of every incident at every instant a term starts or stops biting or its order
+    was served, as they were and made through someone else: the row scan's span tests,
+    pre-service flags and zone watching agree with the incident path exactly at those edges."""
     detector = history.detector(config)
     copies: list[Incident] = []
     for at in _bounds(detector)[:12]:
@@ -181,3 +184,113 @@ def test_a_reported_approach_far_from_every_known_place_breaches_on_rows_too() -
         e for a in from_rows.alerts if a.rule_id == "breach.no_approach" for e in a.evidence_ids
     }
     assert breached == {"A1", "A2"}
+
+
+@given(history=histories(max_incidents=10), config=st.sampled_from(CONFIGS))
+def test_row_scan_buckets_hits_at_london_midnights_like_the_incident_scan(
+    history: History, config: DetectionConfig
+) -> None:
+    """Copies of every incident at the London midnights that begin and end its day, and a
+    microsecond either side (in winter London midnight is a UTC midnight, in summer it falls
+    within a UTC day): the row scan's inline read of the London-day memo puts every hit in
+    the window the incident path's ``london_day`` gives."""
+    detector = history.detector(config)
+    copies: list[Incident] = []
+    for original in history.incidents:
+        day = as_london_date(original.occurred_at)
+        for midnight in (start_of_london_day(day), start_of_london_day(day.add(days=1))):
+            for us in (-1, 0, 1):
+                copies.append(
+                    attrs.evolve(
+                        original,
+                        incident_id=f"{original.incident_id}-m{len(copies)}",
+                        occurred_at=midnight.add(microseconds=us),
+                    )
+                )
+    incidents = (*history.incidents, *copies)
+    assert detector.scan_rows([_scanned(i) for i in incidents]) == detector.scan(incidents)
+
+
+@attrs.frozen
+class _Seen:
+    """An observation (rules.Observed) with any kind, platform, target, via and place."""
+
+    kind: IncidentKind
+    platform: Platform | None
+    target_person_id: str | None
+    via_third_party: bool
+    location: GeoPoint | None
+
+
+@given(history=histories(max_incidents=20))
+def test_place_free_rules_read_only_the_kind_target_and_via(history: History) -> None:
+    """The rules whose answers the row scan remembers by kind, target and via
+    (``rules.PLACE_FREE``) give the same answer whatever the place, platform and known
+    places: remembering them is exact."""
+    detector = history.detector(CONFIGS[0])
+    entries = {
+        e
+        for plan in detector.plans.values()
+        for group in plan.by_kind.values()
+        for e in group
+        if e.place_free
+    }
+    elsewhere = (None, HOME, GeoPoint(-33.9, 151.2))
+    for e in entries:
+        for i in history.incidents:
+            answer = e.match(e.term, i, detector.places)
+            for where in (i.location, *elsewhere):
+                for platform in (None, Platform.FACEBOOK, Platform.WHATSAPP):
+                    seen = _Seen(i.kind, platform, i.target_person_id, i.via_third_party, where)
+                    assert e.match(e.term, seen, {}) == answer
+
+
+@given(history=histories(max_incidents=12), config=st.sampled_from(CONFIGS))
+def test_row_scan_equals_the_incident_scan_through_others_and_at_others(
+    history: History, config: DetectionConfig
+) -> None:
+    """Every incident again made through someone else, and again aimed at each other person
+    the orders protect, or at nobody: the answers the row scan remembers per kind, target
+    and via (for the place-free rules) are never reused for another target or via."""
+    detector = history.detector(config)
+    persons = sorted({p for order in history.orders for p in order.protected_person_ids})
+    copies: list[Incident] = []
+    for original in history.incidents:
+        others: list[str | None] = [p for p in (*persons, None) if p != original.target_person_id]
+        for via, target in [(not original.via_third_party, original.target_person_id)] + [
+            (original.via_third_party, p) for p in others
+        ]:
+            copies.append(
+                attrs.evolve(
+                    original,
+                    incident_id=f"{original.incident_id}-c{len(copies)}",
+                    via_third_party=via,
+                    target_person_id=target,
+                )
+            )
+    incidents = (*history.incidents, *copies)
+    assert detector.scan_rows([_scanned(i) for i in incidents]) == detector.scan(incidents)
+
+
+def test_a_term_kept_across_a_variation_gives_one_alert_a_window_on_both_paths() -> None:
+    """A no-contact term kept by a variation compiles to one entry per version, neither of
+    them alone: their hits in one window make one alert (one id), on the row scan as on the
+    incident scan (SPA2019 s.8(1))."""
+    term = NoContact(term_id="T1", persons=("P1",))
+    on = as_london_date(MADE).add(days=10)
+    if on.toordinal() % 7 == 0:  # keep the day before in the same seven-day window
+        on = on.add(days=1)
+    detector = Detector(
+        [vary(make_order(term), on, term)],
+        [make_defendant()],
+        config=DetectionConfig(group_days=7),
+    )
+    entries = [e for e in detector.plans["D1"].by_kind["message"] if e.term_id == "T1"]
+    assert len(entries) == 2
+    assert not any(e.alone for e in entries)
+    start = start_of_london_day(on)
+    messages = [incident("M1", start.subtract(hours=1)), incident("M2", start.add(hours=1))]
+    from_rows = detector.scan_rows([_scanned(i) for i in messages])
+    assert from_rows == detector.scan(messages)
+    breaches = [a for a in from_rows.alerts if a.rule_id == "breach.no_contact"]
+    assert [a.evidence_ids for a in breaches] == [("M1", "M2")]
