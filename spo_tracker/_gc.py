@@ -30,14 +30,28 @@ __all__ = ["collector_paused", "sparing_loaded"]
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Disable the cyclic collector inside the block, if it was enabled, and restore it."""
+def collector_paused(*, kept: bool = False) -> Iterator[None]:
+    """Disable the cyclic collector inside the block, if it was enabled, and restore it.
+
+    ``kept``: what the block makes is kept (records loaded in bulk). On leaving, every
+    object the collector tracks is moved straight to its oldest generation
+    (``gc.freeze`` then ``gc.unfreeze``, each a constant-time move of the collector's
+    lists), so the collector does not walk the new records in a young collection as it
+    resumes (about 0.3 s for a force's 12,000 orders), nor again in the middle one; the
+    next full collection still examines them, and any cyclic garbage made in the block
+    (or young before it) waits for that collection. Not done when the application has
+    frozen objects itself (``gc.unfreeze`` would give them back too), nor when the
+    collector was already paused (the outer block decides).
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            if kept and gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -323,7 +323,7 @@ class SqlRecords:
     ) -> dict[str, tuple[Any, int]]:
         mapper = self._bind(mapper)
         unique = list(dict.fromkeys(keys))
-        with translating(self._url, kind=mapper.kind), collector_paused():
+        with translating(self._url, kind=mapper.kind), collector_paused(kept=True):
             return self._built(mapper, unique)
 
     def _built(self, mapper: Mapper[Any], keys: list[str]) -> dict[str, tuple[Any, int]]:
