@@ -46,7 +46,6 @@ __all__ = [
     "load_shape",
     "load_term",
     "parse_instant",
-    "sharing_term_loader",
     "zoned_text",
 ]
 
@@ -181,53 +180,19 @@ def load_term(code: str, term_id: str, params: Mapping[str, Any]) -> Term:
 
 @functools.cache
 def _term_loader(code: str) -> Callable[[str, Mapping[str, Any]], Term]:
-    cls, arguments = term_type(code), _term_arguments(code)
-
-    def load_one(term_id: str, params: Mapping[str, Any]) -> Term:
-        return cls(term_id=term_id, **arguments(params))
-
-    return load_one
-
-
-@functools.cache
-def _term_arguments(code: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """The converter of a term's stored parameters to its constructor's arguments (all
-    but its id)."""
     cls = term_type(code)
     plan = [(alias, _loader(tp)) for _, alias, tp in _fields(cls) if alias not in _TERM_BASE_FIELDS]
 
-    def arguments(params: Mapping[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {}
+    def load_one(term_id: str, params: Mapping[str, Any]) -> Term:
+        kwargs: dict[str, Any] = {"term_id": term_id}
         for alias, load_param in plan:
             if alias not in params:
                 message = f"missing from the stored parameters of {code}"
                 raise InvalidValueError(alias, None, message)
             kwargs[alias] = load_param(params[alias])
-        return kwargs
+        return cls(**kwargs)
 
-    return arguments
-
-
-def sharing_term_loader() -> Callable[[str, str, Mapping[str, Any]], Term]:
-    """:func:`load_term` for one bulk load whose reader gives one parsed document per
-    distinct stored text: the arguments converted from a document seen before (the same
-    object, with the same code) are used again, so its period, locality and zone are
-    built once. Every term is still built by its own constructor (its validators run);
-    a document the converter refuses is converted again, and refused again, each time.
-
-    The arguments are immutable values (every term field is), so sharing them changes
-    no term; the loader holds each document it saw, so no other can take its id.
-    """
-    seen: dict[tuple[str, int], tuple[Mapping[str, Any], dict[str, Any]]] = {}
-
-    def load(code: str, term_id: str, params: Mapping[str, Any]) -> Term:
-        key = (code, id(params))
-        found = seen.get(key)
-        if found is None or found[0] is not params:
-            found = seen[key] = (params, _term_arguments(code)(params))
-        return term_type(code)(term_id=term_id, **found[1])
-
-    return load
+    return load_one
 
 
 # Each type hint is resolved once into a converter (the nested functions below), so that

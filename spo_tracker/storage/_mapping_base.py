@@ -139,11 +139,6 @@ class Mapper(Generic[T]):
         aggregate holds sealed details)."""
         return self
 
-    def bulk(self) -> Mapper[T]:
-        """This mapper for one bulk load (itself, unless it shares work between the
-        records of a load: see :meth:`OrderMapper.bulk`)."""
-        return self
-
     def from_domain(self, obj: T, revision: int) -> RowSet:
         """The rows that store ``obj`` at ``revision``."""
         raise NotImplementedError

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import pendulum
@@ -20,7 +19,6 @@ from spo_tracker.domain.orders import (
 )
 from spo_tracker.domain.people import ChiefOfficer, Force, ForceKind
 from spo_tracker.domain.statutory_time import DayPeriod
-from spo_tracker.domain.terms import Term
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import _codec
 from spo_tracker.storage._mapping_base import (
@@ -40,9 +38,6 @@ from spo_tracker.storage._tables import (
 from spo_tracker.storage._types import in_zone, zone_name
 
 __all__ = ["OrderMapper"]
-
-#: A term from its code, id and stored parameters (:func:`_codec.load_term`).
-TermLoader = Callable[[str, str, Mapping[str, Any]], Term]
 
 
 def _dump_appeal(appeal: PendingAppeal | None) -> dict[str, Any] | None:
@@ -82,14 +77,6 @@ class OrderMapper(Mapper[Order]):
         ChildSpec(OrderTermRow, ("version_number", "position"), append_only=True),
     )
     revisioned = True
-
-    def __init__(self, load_term: TermLoader = _codec.load_term) -> None:
-        self._load_term = load_term
-
-    def bulk(self) -> OrderMapper:
-        """This mapper for one bulk load: a term's parameters read before as the same
-        document are converted once (:func:`~spo_tracker.storage._codec.sharing_term_loader`)."""
-        return OrderMapper(_codec.sharing_term_loader())
 
     def from_domain(self, obj: Order, revision: int) -> RowSet:
         key, force = obj.order_id, obj.applicant.force
@@ -187,10 +174,9 @@ class OrderMapper(Mapper[Order]):
     def to_domain(self, rows: RowSet) -> Order:
         r: OrderRow = rows.root
         terms: dict[int, list[Any]] = {}
-        load_term = self._load_term
         for t in rows.of(OrderTermRow):
             terms.setdefault(t.version_number, []).append(
-                load_term(t.code, t.term_id, t.parameters)
+                _codec.load_term(t.code, t.term_id, t.parameters)
             )
         versions = tuple(
             self._version(v, tuple(terms.get(v.number, ()))) for v in rows.of(OrderVersionRow)

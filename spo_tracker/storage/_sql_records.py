@@ -331,7 +331,6 @@ class SqlRecords:
         driver, 500 ids per query. Its rows and parsed JSON are dropped when it returns,
         before the collector runs again, which then never walks them."""
         reader, found = DriverRows(self._session.connection()), {}
-        mapper = mapper.bulk()
         for start in range(0, len(keys), 500):
             part = keys[start : start + 500]
             if mapper.restricted:

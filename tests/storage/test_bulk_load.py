@@ -1,12 +1,10 @@
 """The bulk load against the reference path, on both SQL backends.
 
 ``get_many`` reads its rows through the driver (``_sql_rows.DriverRows``: each column
-converted by its type's own result processing, each JSON text parsed once per load) and
-builds an order's terms with ``_codec.sharing_term_loader`` (the arguments converted from
-one stored document are shared by every term stored as that document; each term is still
-built by its constructor). ``get`` is the reference: SQLAlchemy's ORM rows, every term
-converted apart. Both must give equal records with equal revisions, and refuse a row
-edited by hand with the same error.
+converted by its type's own result processing, each JSON text parsed once per load, the
+parsed document shared by every row that holds that text). ``get`` is the reference:
+SQLAlchemy's ORM rows, every JSON value parsed apart. Both must give equal records with
+equal revisions, and refuse a row edited by hand with the same error.
 """
 
 from __future__ import annotations
