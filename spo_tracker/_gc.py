@@ -13,7 +13,9 @@ make cycles).
 Loading a force's records in bulk is the same case (``SqlRecords.load_many`` and the
 casework's ``load_records`` around it: 12,000 orders with 130,000 terms, 10,000
 defendants, their persons): the collector took about 45% of ``load_records``
-(docs/performance.md, "Loading the records").
+(docs/performance.md, "Loading the records"). Those records are kept, so they are
+paused with ``kept=True``: as the collector resumes they go straight to its oldest
+generation instead of being walked by a young collection that finds no garbage.
 
 Shared by :mod:`spo_tracker.detection`, :mod:`spo_tracker.reports`,
 :mod:`spo_tracker.storage` and :mod:`spo_tracker.casework`, which may not import each
