@@ -79,9 +79,14 @@ def test_the_freeze_is_given_back_when_the_run_fails(unfrozen: None) -> None:
 
 @pytest.fixture
 def collecting() -> Iterator[None]:
-    was = gc.isenabled()
+    """The collector enabled, but with a threshold never reached in a test: no collection
+    runs by itself and moves the objects a test looks for to an older generation."""
+    was, threshold = gc.isenabled(), gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(1_000_000_000, *threshold[1:])
     gc.enable()
     yield
+    gc.set_threshold(*threshold)
     if not was:
         gc.disable()
 
@@ -107,7 +112,6 @@ def test_what_a_kept_block_made_is_in_the_oldest_generation(
 
 def test_a_plain_pause_leaves_the_young_young(unfrozen: None, collecting: None) -> None:
     """Without ``kept`` the records stay young (the mutant that always moves them fails)."""
-    gc.collect()
     with collector_paused():
         made = [[n] for n in range(10)]
     assert _generation_of(made) != 2
@@ -129,7 +133,6 @@ def test_a_kept_block_leaves_the_applications_freeze_alone(
 def test_a_kept_block_inside_a_pause_moves_nothing(unfrozen: None, collecting: None) -> None:
     """When the caller paused the collector already (``load_records``), the outer block
     decides: the inner one neither moves the records nor starts the collector."""
-    gc.collect()
     with collector_paused():
         with collector_paused(kept=True):
             made = [[n] for n in range(10)]
