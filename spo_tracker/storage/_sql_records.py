@@ -323,7 +323,11 @@ class SqlRecords:
     ) -> dict[str, tuple[Any, int]]:
         mapper = self._bind(mapper)
         unique = list(dict.fromkeys(keys))
-        with translating(self._url, kind=mapper.kind), collector_paused(kept=True):
+        # A load of more than one query's worth (a force's records) is kept: it goes
+        # straight to the collector's oldest generation (spo_tracker._gc). Not every small
+        # read: each would age the process's young objects, cyclic garbage included.
+        kept = len(unique) > 500
+        with translating(self._url, kind=mapper.kind), collector_paused(kept=kept):
             return self._built(mapper, unique)
 
     def _built(self, mapper: Mapper[Any], keys: list[str]) -> dict[str, tuple[Any, int]]:
