@@ -9,6 +9,7 @@ equal revisions, and refuse a row edited by hand with the same error.
 
 from __future__ import annotations
 
+import gc
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -265,3 +266,23 @@ def test_an_unparseable_document_is_refused_the_same_both_ways(sqlite_url: str) 
         store.close()
     _same_refusal(bulk, reference)
     assert "secret place" not in str(bulk)
+
+
+def _in_oldest_generation(obj: object) -> bool:
+    return any(o is obj for o in gc.get_objects(generation=2))
+
+
+def test_a_small_bulk_read_leaves_young_objects_young(store: SqlStore) -> None:
+    """Only a load of more than 500 records moves the process's objects to the collector's
+    oldest generation (``collector_paused(kept=True)``): a small read, made often, does
+    not age young objects (cyclic garbage among them) each time."""
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(1_000_000_000, *threshold[1:])  # no collection starts by itself
+    try:
+        young = [["made before the read"]]
+        with store.unit_of_work(ACTOR) as uow:
+            assert len(uow.protected_persons.get_many(["P1", "P2"], reason="test")) == 2
+        assert not _in_oldest_generation(young)
+    finally:
+        gc.set_threshold(*threshold)
