@@ -22,11 +22,17 @@ best of ``--repeat`` runs, CPU and wall seconds:
   around the whole call (the store pauses it only while it builds the records,
   ``SqlRecords.load_many``; the collector then catches up on them afterwards).
 
+With ``--postgres URL`` the same figures are taken on a PostgreSQL store holding the
+same force (built there once with ``bench_casework.build`` into an empty database), the
+bare ``SELECT`` run with psycopg (which parses the JSON columns itself, so the decoded
+variant is left out).
+
 Figures are printed, never asserted. The machine is shared: the load average
 is printed before and after (CPU seconds suffer less from it than wall seconds).
 
     python benchmarks/bench_load.py
     python benchmarks/bench_load.py --repeat 5
+    python benchmarks/bench_load.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/bench
 """
 
 from __future__ import annotations
@@ -88,6 +94,18 @@ def bare_select(path: Path, *, decode: bool) -> int:
         conn.close()
 
 
+def bare_select_postgres(url: str) -> int:
+    """Walk every order row with psycopg (JSON parsed by the driver); the number of rows."""
+    import psycopg  # only with --postgres
+
+    rows = 0
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        for sql in ORDER_TABLES.values():
+            for _ in conn.execute(sql):
+                rows += 1
+    return rows
+
+
 def term_rows(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
     """(code, term id, decoded parameters) of every stored term."""
     conn = sqlite3.connect(path)
@@ -119,21 +137,29 @@ def show(name: str, figures: tuple[float, float], baseline: float | None = None)
         report(f"{name} / bare SELECT, wall", wall / baseline, "x")
 
 
-def measure(path: Path, repeat: int) -> None:
-    """Print every figure (see the module's description) for the store at ``path``."""
-    rows = bare_select(path, decode=False)
-    bare = best(lambda: bare_select(path, decode=False), repeat)
-    show(f"bare SELECT of {rows:,} order, version, term and person rows", bare)
-    show(
-        "the same, term parameters decoded by json.loads",
-        best(lambda: bare_select(path, decode=True), repeat),
-    )
-    terms = term_rows(path)
-    show(
-        f"rebuild {len(terms):,} terms with the codec alone",
-        best(lambda: [load_term(code, tid, params) for code, tid, params in terms], repeat),
-    )
-    store = connect(f"sqlite:///{path}")
+def measure(path: Path | str, repeat: int) -> None:
+    """Print every figure (see the module's description) for the SQLite store at ``path``,
+    or the PostgreSQL store whose URL it is."""
+    if isinstance(path, str):
+        rows = bare_select_postgres(path)
+        bare = best(lambda: bare_select_postgres(path), repeat)
+        show(f"bare SELECT of {rows:,} order, version, term and person rows (psycopg)", bare)
+        url = path
+    else:
+        rows = bare_select(path, decode=False)
+        bare = best(lambda: bare_select(path, decode=False), repeat)
+        show(f"bare SELECT of {rows:,} order, version, term and person rows", bare)
+        show(
+            "the same, term parameters decoded by json.loads",
+            best(lambda: bare_select(path, decode=True), repeat),
+        )
+        terms = term_rows(path)
+        show(
+            f"rebuild {len(terms):,} terms with the codec alone",
+            best(lambda: [load_term(code, tid, params) for code, tid, params in terms], repeat),
+        )
+        url = f"sqlite:///{path}"
+    store = connect(url)
     try:
 
         def orders() -> None:
@@ -162,9 +188,14 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=0, help="in the kept store")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/spo_bench_casework"))
+    parser.add_argument("--postgres", help="the URL of a PostgreSQL store of the same force")
     args = parser.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
-    path = store_path(args.cache, args.seed, args.incidents)
+    path: Path | str
+    if args.postgres:
+        path = args.postgres
+    else:
+        args.cache.mkdir(parents=True, exist_ok=True)
+        path = store_path(args.cache, args.seed, args.incidents)
     print(f"load average {os.getloadavg()[0]:.2f}; force seed {args.seed}, best of {args.repeat}")
     measure(path, args.repeat)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")

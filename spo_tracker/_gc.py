@@ -13,7 +13,9 @@ make cycles).
 Loading a force's records in bulk is the same case (``SqlRecords.load_many`` and the
 casework's ``load_records`` around it: 12,000 orders with 130,000 terms, 10,000
 defendants, their persons): the collector took about 45% of ``load_records``
-(docs/performance.md, "Loading the records").
+(docs/performance.md, "Loading the records"). Those records are kept, so they are
+paused with ``kept=True``: as the collector resumes they go straight to its oldest
+generation instead of being walked by a young collection that finds no garbage.
 
 Shared by :mod:`spo_tracker.detection`, :mod:`spo_tracker.reports`,
 :mod:`spo_tracker.storage` and :mod:`spo_tracker.casework`, which may not import each
@@ -30,14 +32,28 @@ __all__ = ["collector_paused", "sparing_loaded"]
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Disable the cyclic collector inside the block, if it was enabled, and restore it."""
+def collector_paused(*, kept: bool = False) -> Iterator[None]:
+    """Disable the cyclic collector inside the block, if it was enabled, and restore it.
+
+    ``kept``: what the block makes is kept (records loaded in bulk). On leaving, every
+    object the collector tracks is moved straight to its oldest generation
+    (``gc.freeze`` then ``gc.unfreeze``, each a constant-time move of the collector's
+    lists), so the collector does not walk the new records in a young collection as it
+    resumes (about 0.3 s for a force's 12,000 orders), nor again in the middle one; the
+    next full collection still examines them, and any cyclic garbage made in the block
+    (or young before it) waits for that collection. Not done when the application has
+    frozen objects itself (``gc.unfreeze`` would give them back too), nor when the
+    collector was already paused (the outer block decides).
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            if kept and gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

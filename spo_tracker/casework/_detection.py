@@ -163,8 +163,9 @@ def _load(
     consultation or disclosure entry of its call itself (a report names the people it
     shows). ``people=False``: the orders and duties only (no defendant or protected
     person is read), for an incremental run, which reads the people it judges itself."""
-    # Many small acyclic records: the collector would walk them all for no garbage.
-    with collector_paused(), store.unit_of_work(actor, at=at) as uow:
+    # Many small acyclic records, all kept: the collector would walk them all for no
+    # garbage; on leaving they go straight to its oldest generation (spo_tracker._gc).
+    with collector_paused(kept=True), store.unit_of_work(actor, at=at) as uow:
         if not logged:
             uow.defer_consultations()
         return _read_records(uow, processing=processing, people=people)
@@ -389,7 +390,7 @@ def _detect_since(
     if records is None:
         # One unit of work (one snapshot, one consultation entry) for every order and duty
         # and the people judged again.
-        with collector_paused(), store.unit_of_work(actor, at=until) as uow:
+        with collector_paused(kept=True), store.unit_of_work(actor, at=until) as uow:
             records = _read_records(uow, processing=True, people=False)
             judged = read_judged(
                 uow,

@@ -36,6 +36,7 @@ from spo_tracker.storage._sql_incidents import (
     _stored_incident,
     _write_incidents,
 )
+from spo_tracker.storage._sql_rows import DriverRows
 from spo_tracker.storage._stored import read_json
 from spo_tracker.storage._tables import DefendantIdentityRow, ProtectedPersonRow
 
@@ -321,20 +322,29 @@ class SqlRecords:
         self, mapper: Mapper[Any], keys: Sequence[str]
     ) -> dict[str, tuple[Any, int]]:
         mapper = self._bind(mapper)
-        table = _table(mapper.root)
-        column, found = table.c[mapper.key_column], {}
         unique = list(dict.fromkeys(keys))
-        with translating(self._url, kind=mapper.kind), collector_paused():
-            for start in range(0, len(unique), 500):
-                part = unique[start : start + 500]
-                if mapper.restricted:
-                    self.person_keys.preload(part)
-                roots = self._session.execute(select(table).where(column.in_(part))).all()
-                children = {s.table: self._children(mapper, s, part) for s in mapper.children}
-                for row in roots:
-                    key = getattr(row, mapper.key_column)
-                    rows = RowSet(row, {t: got.get(key, []) for t, got in children.items()})
-                    found[key] = (mapper.from_rows(rows), int(row.revision))
+        # A load of more than one query's worth (a force's records) is kept: it goes
+        # straight to the collector's oldest generation (spo_tracker._gc). Not every small
+        # read: each would age the process's young objects, cyclic garbage included.
+        kept = len(unique) > 500
+        with translating(self._url, kind=mapper.kind), collector_paused(kept=kept):
+            return self._built(mapper, unique)
+
+    def _built(self, mapper: Mapper[Any], keys: list[str]) -> dict[str, tuple[Any, int]]:
+        """:meth:`load_many_revisions` of ids given once each: the rows read through the
+        driver, 500 ids per query. Its rows and parsed JSON are dropped when it returns,
+        before the collector runs again, which then never walks them."""
+        reader, found = DriverRows(self._session.connection()), {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            if mapper.restricted:
+                self.person_keys.preload(part)
+            roots = reader.rows(_table(mapper.root), mapper.key_column, part)
+            children = {s.table: self._children(reader, mapper, s, part) for s in mapper.children}
+            for row in roots:
+                key = getattr(row, mapper.key_column)
+                rows = RowSet(row, {t: got.get(key, []) for t, got in children.items()})
+                found[key] = (mapper.from_rows(rows), int(row.revision))
         return found
 
     def load_many_unless_same(
@@ -395,20 +405,16 @@ class SqlRecords:
                 if done.rowcount != 1:
                     raise ConcurrencyConflictError(mapper.kind, key, expected, None)
 
+    @staticmethod
     def _children(
-        self, mapper: Mapper[Any], spec: ChildSpec, keys: list[str]
+        reader: DriverRows, mapper: Mapper[Any], spec: ChildSpec, keys: list[str]
     ) -> dict[str, list[Any]]:
         """The child rows of ``spec`` for ``keys``, by parent id, each list in its order."""
-        table = _table(spec.table)
-        parent = table.c[mapper.key_column_on_children]
-        query = (
-            select(table)
-            .where(parent.in_(keys))
-            .order_by(parent, *(table.c[c] for c in spec.order_by))
-        )
+        parent = mapper.key_column_on_children
+        rows = reader.rows(_table(spec.table), parent, keys, (parent, *spec.order_by))
         found: dict[str, list[Any]] = {}
-        for row in self._session.execute(query):
-            found.setdefault(getattr(row, mapper.key_column_on_children), []).append(row)
+        for row in rows:
+            found.setdefault(getattr(row, parent), []).append(row)
         return found
 
     def find_keys(self, mapper: Mapper[Any], column: str, value: str) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from spo_tracker._gc import sparing_loaded
+from spo_tracker._gc import collector_paused, sparing_loaded
 from spo_tracker.casework import run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.storage import Store
@@ -72,3 +72,69 @@ def test_the_freeze_is_given_back_when_the_run_fails(unfrozen: None) -> None:
         fail()
     assert counts[0] > 0
     assert gc.get_freeze_count() == 0
+
+
+# --- the bulk load: what it built goes straight to the oldest generation -----------------
+
+
+@pytest.fixture
+def collecting() -> Iterator[None]:
+    """The collector enabled, but with a threshold never reached in a test: no collection
+    runs by itself and moves the objects a test looks for to an older generation."""
+    was, threshold = gc.isenabled(), gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(1_000_000_000, *threshold[1:])
+    gc.enable()
+    yield
+    gc.set_threshold(*threshold)
+    if not was:
+        gc.disable()
+
+
+def _generation_of(obj: object) -> int | None:
+    found = [g for g in range(3) if any(o is obj for o in gc.get_objects(generation=g))]
+    return found[0] if found else None
+
+
+def test_what_a_kept_block_made_is_in_the_oldest_generation(
+    unfrozen: None, collecting: None
+) -> None:
+    """``collector_paused(kept=True)`` (the store's bulk load): on leaving, the records made
+    inside are in the oldest generation, none is frozen, and the collector runs again."""
+    with collector_paused(kept=True):
+        made = [[n] for n in range(1_000)]
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    assert _generation_of(made) == 2
+    assert _generation_of(made[-1]) == 2
+
+
+def test_a_plain_pause_leaves_the_young_young(unfrozen: None, collecting: None) -> None:
+    """Without ``kept`` the records stay young (the mutant that always moves them fails)."""
+    with collector_paused():
+        made = [[n] for n in range(10)]
+    assert _generation_of(made) != 2
+
+
+def test_a_kept_block_leaves_the_applications_freeze_alone(
+    unfrozen: None, collecting: None
+) -> None:
+    """Objects the application froze stay frozen (``gc.unfreeze`` would give them back too):
+    the block then only pauses the collector."""
+    gc.freeze()
+    before = gc.get_freeze_count()
+    with collector_paused(kept=True):
+        made = [[n] for n in range(1_000)]
+    assert gc.get_freeze_count() >= before > 0
+    assert _generation_of(made) != 2
+
+
+def test_a_kept_block_inside_a_pause_moves_nothing(unfrozen: None, collecting: None) -> None:
+    """When the caller paused the collector already (``load_records``), the outer block
+    decides: the inner one neither moves the records nor starts the collector."""
+    with collector_paused():
+        with collector_paused(kept=True):
+            made = [[n] for n in range(10)]
+        assert not gc.isenabled()
+        assert _generation_of(made) != 2
