@@ -19,11 +19,11 @@ and via (``rules.PLACE_FREE``) are remembered for the call, so most
 communications need no view at all; one row's hits share one London-day bucket
 (read from the day memo inline). Hits, sightings near a zone and incidents aimed
 at a person are kept in flat lists, one ``+=`` of a tuple each.
-A stored row's coordinates are checked (as a validated point) only when a rule
-needs the place or a zone in force needs the exact distance: a row that breaks a
-platform ban with no locality is recorded without them. Every row the store
-holds was validated when it was written; a row changed outside the library is
-not re-validated here unless its place is read.
+Every row the store holds was validated when it was written. A row to be tested
+or recorded that holds a place off the globe (changed outside the library) is
+refused before anything of it is recorded (two comparisons, then the validated
+point's own error), whether or not a rule reads its place: ``run_detection``
+then reads the store again as incidents, which names the record.
 """
 
 from __future__ import annotations
@@ -100,8 +100,9 @@ class RowFolding(FoldedIncidents):
         for rows that reach one.
 
         Raises:
-            InvalidValueError: a row holds an unknown kind or platform code; the rows
-                before it are kept, nothing of it is recorded.
+            InvalidValueError: a row holds an unknown kind or platform code, or a row to
+                be tested or recorded holds a place off the globe; the rows before it are
+                kept (and counted), nothing of it is recorded.
         """
         d = self._detector
         plans_get, places, owner_of = d.plans.get, d.places, d.identities.owners_by_key.get
@@ -147,6 +148,15 @@ class RowFolding(FoldedIncidents):
             bans = None if platform is None else plan.by_platform.get(platform)
             if route is None and bans is None and target is None:
                 continue  # nothing to test or record: most rows end here
+            if (
+                row[8] is not None
+                and row[9] is not None
+                and not (-90.0 <= row[8] <= 90.0 and -180.0 <= row[9] <= 180.0)
+            ):
+                # A stored row off the globe (changed outside the library) is refused
+                # before anything of it is tested or recorded, whatever reads its place.
+                self._observed = before + count - 1
+                GeoPoint(row[8], row[9])  # raises InvalidValueError, naming the coordinate
             t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
             view: _View | None = None
             matched: list[TermEntry] | None = None

@@ -18,6 +18,7 @@ import random
 
 import attrs
 import pendulum
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,6 +30,7 @@ from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.statutory_time import as_london_date, start_of_london_day
 from spo_tracker.domain.terms import ExclusionZone, NoApproach, NoContact, PlatformBan
+from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage._memory import _scanned
 from tests.detection.builders import MADE, incident, make_defendant, make_order, vary
 from tests.detection.strategies import History, histories
@@ -294,3 +296,41 @@ def test_a_term_kept_across_a_variation_gives_one_alert_a_window_on_both_paths()
     assert from_rows == detector.scan(messages)
     breaches = [a for a in from_rows.alerts if a.rule_id == "breach.no_contact"]
     assert [a.evidence_ids for a in breaches] == [("M1", "M2")]
+
+
+def _messages_to_p1() -> tuple[Detector, list[Incident]]:
+    detector = Detector([make_order(NoContact(term_id="T1", persons=("P1",)))], [make_defendant()])
+    day = pendulum.datetime(2026, 3, 2, 9, tz="Europe/London")
+    here = GeoPoint(52.48, -1.9)
+    return detector, [
+        incident("M1", day, location=here),
+        incident("M2", day.add(hours=1), location=here),
+    ]
+
+
+def test_a_row_off_the_globe_is_refused_wherever_it_comes() -> None:
+    """A stored message whose latitude was set to 95 outside the library: refused whether
+    or not an earlier row gave the rule's answer already, nothing of it recorded, and the
+    rows before it kept and counted."""
+    detector, (first, second) = _messages_to_p1()
+    bad = _scanned(second)._replace(lat=95.0)
+    for rows in ([bad], [_scanned(first), bad], [bad, _scanned(first)]):
+        with pytest.raises(InvalidValueError, match="latitude"):
+            detector.scan_rows(rows)
+    tracker = detector.tracker()
+    with pytest.raises(InvalidValueError, match="latitude"):
+        tracker.observe_rows([_scanned(first), bad])
+    assert tracker.result() == detector.scan([first])
+    assert tracker.result().incidents_seen == 1
+
+
+def test_a_message_through_someone_else_is_not_answered_as_a_direct_one() -> None:
+    """No contact with P1 (SPA2019 s.8(1)): a direct message is a breach, one through a
+    third party is not this term's, in either order (the remembered answer is per via)."""
+    detector, (direct, _) = _messages_to_p1()
+    through = attrs.evolve(direct, incident_id="V1", via_third_party=True)
+    for incidents in ([direct, through], [through, direct]):
+        found = detector.scan_rows([_scanned(i) for i in incidents])
+        assert found == detector.scan(incidents)
+        hits = {e for a in found.alerts if a.rule_id == "breach.no_contact" for e in a.evidence_ids}
+        assert hits == {"M1"}
