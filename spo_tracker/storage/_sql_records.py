@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any, Final
 
@@ -438,22 +438,22 @@ class SqlRecords:
                 found += [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
         return found
 
+    def _rows_by_key(self, select: str, key: str, keys: Sequence[str]) -> Iterator[Any]:
+        """The driver's rows of ``select ... WHERE key IN (...)``, 500 keys per query."""
+        mark = "?" if self._sqlite else "%s"
+        conn = self._session.connection()
+        for start in range(0, len(keys), 500):
+            part = tuple(keys[start : start + 500])
+            sql = f"{select} WHERE {key} IN ({', '.join([mark] * len(part))})"
+            yield from conn.exec_driver_sql(sql, part)
+
     def alert_counts(self, alert_ids: Sequence[str]) -> dict[str, int]:
         # The count from the stored body by the database's own JSON function: no body is
         # sent back or parsed here.
-        sqlite = self._sqlite
-        mark = "?" if sqlite else "%s"
-        count = "json_extract(body, '$.count')" if sqlite else "(body ->> 'count')::integer"
-        conn, found = self._session.connection(), dict[str, int]()
+        count = "json_extract(body, '$.count')" if self._sqlite else "(body ->> 'count')::integer"
         with translating(self._url, kind="alert"):
-            for start in range(0, len(alert_ids), 500):
-                part = tuple(alert_ids[start : start + 500])
-                sql = (
-                    f"SELECT alert_id, {count} FROM alerts "
-                    f"WHERE alert_id IN ({', '.join([mark] * len(part))})"
-                )
-                found.update(conn.exec_driver_sql(sql, part).all())
-        return found
+            select = f"SELECT alert_id, {count} FROM alerts"
+            return dict(self._rows_by_key(select, "alert_id", alert_ids))
 
     def compliance_times(
         self, order_ids: Sequence[str], until_us: int | None
@@ -509,19 +509,12 @@ class SqlRecords:
         return DuplicateRecordError("incident", next((k for k in ids if k in stored), None))
 
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:
-        sqlite, found = self._sqlite, {}
-        mark = "?" if sqlite else "%s"
-        conn = self._session.connection()
+        found = {}
         with translating(self._url, kind="incident"):
-            for start in range(0, len(keys), 500):
-                part = tuple(keys[start : start + 500])
-                sql = (
-                    f"SELECT {', '.join(_COLUMNS[:-1])} FROM incidents "
-                    f"WHERE incident_id IN ({', '.join([mark] * len(part))})"
-                )
-                for row in conn.exec_driver_sql(sql, part):
-                    incident = _stored_incident(row, sqlite=sqlite)
-                    found[incident.incident_id] = incident
+            select = f"SELECT {', '.join(_COLUMNS[:-1])} FROM incidents"
+            for row in self._rows_by_key(select, "incident_id", keys):
+                incident = _stored_incident(row, sqlite=self._sqlite)
+                found[incident.incident_id] = incident
         return found
 
     def compare_incidents(self, incidents: Sequence[Incident]) -> tuple[set[str], set[str]]:
