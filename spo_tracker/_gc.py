@@ -40,18 +40,27 @@ def collector_paused(*, kept: bool = False) -> Iterator[None]:
     (``gc.freeze`` then ``gc.unfreeze``, each a constant-time move of the collector's
     lists), so the collector does not walk the new records in a young collection as it
     resumes (about 0.3 s for a force's 12,000 orders), nor again in the middle one; the
-    next full collection still examines them, and any cyclic garbage made in the block
-    (or young before it) waits for that collection. Not done when the application has
-    frozen objects itself (``gc.unfreeze`` would give them back too), nor when the
-    collector was already paused (the outer block decides).
+    next full collection still examines them. The young generations are collected as
+    the block begins, so garbage made before it is not aged with the records (a service
+    that loads often would otherwise keep such garbage until a full collection); cyclic
+    garbage made in the block (by another thread, say) does wait for one. Not done when
+    the block fails (what a refused load built is garbage: it is left young), when the
+    application has frozen objects itself (``gc.unfreeze`` would give them back too),
+    nor when the collector was already paused (the outer block decides).
     """
     was_enabled = gc.isenabled()
+    moving = kept and was_enabled and gc.get_freeze_count() == 0
+    if moving:
+        gc.collect(1)  # young garbage made before the block is freed now, not aged with it
     gc.disable()
+    done = False
     try:
         yield
+        done = True
     finally:
         if was_enabled:
-            if kept and gc.get_freeze_count() == 0:
+            # Not after a failure: what a refused load built is garbage, left young.
+            if moving and done and gc.get_freeze_count() == 0:
                 gc.freeze()
                 gc.unfreeze()
             gc.enable()

@@ -112,9 +112,16 @@ class DriverRows:
             return list(map(make, found))
         # Column by column, as SQLAlchemy calls a column's processing (on every value).
         columns = list(zip(*found, strict=True))
-        parsed: dict[Any, Any] = {None: None}  # each JSON text of this query, parsed
+        parsed: dict[str, Any] = {}  # each JSON text of this query, parsed
+        stray = JSON().dialect_impl(self._dialect).result_processor(self._dialect, None)
 
         def read(text: Any) -> Any:
+            if text is None:
+                return None
+            if type(text) is not str:
+                # Not text (SQLite keeps a bare number in a JSON column edited by hand): as
+                # SQLAlchemy reads it, never remembered (1 and 1.0 are one key).
+                return stray(text) if stray is not None else read_json(text)
             document = parsed.get(text, parsed)
             if document is parsed:
                 document = parsed[text] = read_json(text)

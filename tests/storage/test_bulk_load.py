@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -284,5 +285,78 @@ def test_a_small_bulk_read_leaves_young_objects_young(store: SqlStore) -> None:
         with store.unit_of_work(ACTOR) as uow:
             assert len(uow.protected_persons.get_many(["P1", "P2"], reason="test")) == 2
         assert not _in_oldest_generation(young)
+    finally:
+        gc.set_threshold(*threshold)
+
+
+def test_a_json_column_holding_a_number_is_refused_by_name_both_ways(sqlite_url: str) -> None:
+    """SQLite keeps a bare number in a JSON column edited by hand (NUMERIC affinity): the
+    bulk load reads it as SQLAlchemy does and refuses the order by name, as ``get`` does
+    (not a TypeError from the JSON parser)."""
+    store = connect(sqlite_url, clock=fixed_clock)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            uow.defendants.add(builders.defendant("D-1"))
+            uow.protected_persons.add(builders.person("P-1"))
+            uow.orders.add(builders.order("O-1", "D-1", ("P-1",)))
+            uow.commit()
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE order_terms SET parameters = '5' WHERE term_id = 'T4'"))
+        with store.unit_of_work(ACTOR) as uow:
+            reference = _refusal(uow.orders.get, "O-1")
+            bulk = _refusal(uow.orders.get_many, ["O-1"])
+    finally:
+        store.close()
+    _same_refusal(bulk, reference)
+
+
+def test_a_refused_bulk_load_leaves_what_it_built_young(fresh: SqlStore) -> None:
+    """A bulk load that fails part way (an order edited by hand) does not move the
+    records it built to the collector's oldest generation: a young collection frees them
+    (retried loads do not pile them up)."""
+    valid = [f"A-{n:02}" for n in range(30)]
+    with fresh.unit_of_work(ACTOR) as uow:
+        uow.orders.add_many([builders.order(key, "D-1", ("P-1",)) for key in valid])
+        uow.commit()
+    CORRUPTIONS["radius over the cap"](fresh)
+    keys = [*valid, "O-1", *(f"X-{n}" for n in range(600))]  # more than 500: a kept load
+    gc.collect()
+    alive = _domain_objects()
+    for _ in range(3):
+        with fresh.unit_of_work(ACTOR) as uow, pytest.raises(StoredRecordError):
+            uow.orders.get_many(keys)
+    gc.collect(1)
+    assert _domain_objects() == alive
+
+
+def _domain_objects() -> int:
+    """How many objects of the domain's types the collector tracks."""
+    return sum(
+        1 for o in gc.get_objects() if str(type(o).__module__).startswith("spo_tracker.domain")
+    )
+
+
+class _Node:
+    """A thing to make a reference cycle of."""
+
+    other: object = None
+
+
+def test_garbage_made_before_a_kept_load_is_not_aged_with_its_records(store: SqlStore) -> None:
+    """A load of more than 500 records collects the young generations as it begins: a
+    cycle dropped just before it is freed by the next young collection, not kept until a
+    full one (a service loading often would pile such garbage up)."""
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.set_threshold(1_000_000_000, *threshold[1:])  # no collection starts by itself
+    try:
+        node = _Node()
+        node.other = node
+        dropped = weakref.ref(node)
+        del node
+        with store.unit_of_work(ACTOR) as uow:
+            assert uow.orders.get_many([f"none-{n}" for n in range(600)]) == {}
+        gc.collect(1)
+        assert dropped() is None
     finally:
         gc.set_threshold(*threshold)
