@@ -323,7 +323,8 @@ def _judged_at(value: object) -> pendulum.DateTime:
 
 @attrs.frozen
 class SettledSignOns:
-    """What a nightly run already knows of the sign-on windows the previous run judged.
+    """What a nightly run already knows of the sign-on windows (missed sign-on days, a breach
+    of the order under SPA2019 s.8(1); the terms are s.1(2)(b)) the previous run judged.
 
     A window (``config.group_days`` London days) whose last day ended before the London
     day of the previous run's instant was judged whole by that run, which stored its
