@@ -71,6 +71,13 @@ def attribute(incident: Incident, defendants: Sequence[Defendant]) -> str | None
     return owners.pop() if len(owners) == 1 else None
 
 
+def _t(instant: pendulum.DateTime) -> float:
+    """The instant as seconds since the epoch: two datetimes in the same zone compare by
+    their wall clocks, fold ignored (Python's rule), so the repeated autumn hour must be
+    compared as instants."""
+    return instant.timestamp()
+
+
 def _starts(version: OrderVersion) -> pendulum.DateTime:
     """When a later version takes over: the instant decided, else the start of its day."""
     if version.decided_at is not None:
@@ -80,17 +87,19 @@ def _starts(version: OrderVersion) -> pendulum.DateTime:
 
 def version_in_force(order: Order, at: pendulum.DateTime) -> OrderVersion | None:
     """The version binding at ``at``, or ``None`` if the order is not in force then."""
-    if at < order.made_at:
+    t = _t(at)
+    if t < _t(order.made_at):
         return None
-    if order.ended_at is not None and at >= order.ended_at:
+    if order.ended_at is not None and t >= _t(order.ended_at):
         return None
-    if any(start <= at < end for start, end in order.not_in_force):
+    if any(_t(start) <= t < _t(end) for start, end in order.not_in_force):
         return None  # discharged, then restored on appeal: not in force in between
     chosen = order.versions[0]
     for version in order.versions[1:]:
-        if _starts(version) <= at:
+        if _t(_starts(version)) <= t:
             chosen = version
-    if chosen.period is not None and at >= start_of_london_day(chosen.period.last_day.add(days=1)):
+    period = chosen.period
+    if period is not None and t >= _t(start_of_london_day(period.last_day.add(days=1))):
         return None
     return chosen
 
@@ -167,9 +176,9 @@ def breaches(
             if type(term) not in RULE_IDS:
                 continue
             if term.period is not None and not (
-                start_of_london_day(term.period.first_day)
-                <= at
-                < start_of_london_day(term.period.last_day.add(days=1))
+                _t(start_of_london_day(term.period.first_day))
+                <= _t(at)
+                < _t(start_of_london_day(term.period.last_day.add(days=1)))
             ):
                 continue
             area = None if term.locality is None else term.locality.area
