@@ -42,7 +42,7 @@ import pendulum
 from _common import report
 
 import spo_tracker
-from spo_tracker.casework import StoredRecords, _detection, load_records
+from spo_tracker.casework import StoredRecords, _dated, load_records
 from spo_tracker.domain.alerts import Alert, sort_alerts
 from spo_tracker.storage import Actor, Store, connect
 
@@ -63,7 +63,7 @@ def timed(func: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
 
 
 def wanted_ids(records: StoredRecords) -> list[str]:
-    return [o.order_id for o in records.orders if _detection._has_requirements(o)]
+    return [o.order_id for o in records.orders if _dated.has_requirements(o)]
 
 
 def bare_fetch(path: str, ids: list[str]) -> int:
@@ -101,13 +101,13 @@ def grouped_read(store: Store, ids: list[str]) -> int:
 
 def requirement_stage(store: Store, records: StoredRecords) -> list[Alert]:
     with store.unit_of_work(ACTOR, at=AT) as uow:
-        return _detection._stored_requirement_alerts(uow, records.orders, AT, None)
+        return _dated.stored_requirement_alerts(uow, records.orders, AT, None)
 
 
 def dated_stage(store: Store, records: StoredRecords) -> list[Alert]:
     """What ``_with_dated`` adds to a scan: the requirement alerts and the order-only ones."""
     found = requirement_stage(store, records)
-    return found + _detection._order_dated(records, AT, None)
+    return found + _dated.order_dated_alerts(records, AT, None)
 
 
 def digest(alerts: list[Alert]) -> str:
@@ -144,7 +144,7 @@ def main() -> None:
         cpu, wall, found = timed(lambda: requirement_stage(store, records), n)
         report(f"requirement and sign-on alerts ({len(found):,}) with the read, CPU", cpu, "s")
         report("requirement and sign-on alerts with the read, wall", wall, "s")
-        cpu, wall, found = timed(lambda: _detection._order_dated(records, AT, None), n)
+        cpu, wall, found = timed(lambda: _dated.order_dated_alerts(records, AT, None), n)
         report(f"order and duty alerts ({len(found):,}), CPU", cpu, "s")
         report("order and duty alerts, wall", wall, "s")
         cpu, wall, found = timed(lambda: dated_stage(store, records), n)

@@ -3,8 +3,9 @@
 The use cases behind ``spo-tracker scan`` and ``spo-tracker detect`` (and the
 demo and a force's nightly job): read every order and notification duty from a
 :class:`~spo_tracker.storage.Store`, with every defendant and protected person (a
-full run) or those judged again (an incremental run, see
-:mod:`spo_tracker.casework._incremental`), stream the stored incidents (or those
+full run), or those judged again with the orders whose dated alerts can have
+changed (an incremental run, see :mod:`spo_tracker.casework._incremental` and
+:mod:`spo_tracker.casework._due`), stream the stored incidents (or those
 judged again) through a :class:`~spo_tracker.detection.engine.Detector`, add
 the alerts that rest on dates (positive requirements not met and sign-on days
 missed, SPA2019 s.1(2)(b) and s.8(1); interim orders near their end, s.5(6);
@@ -29,12 +30,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-import attrs
-
 from spo_tracker._gc import collector_paused, sparing_loaded
+from spo_tracker.casework._dated import (
+    ComplianceSource,
+    StoredRecords,
+    dated_alerts,
+    order_dated_alerts,
+    stored_requirement_alerts,
+)
+from spo_tracker.casework._due import read_nightly
 from spo_tracker.casework._incremental import (
     ALERT_KINDS,
     DATED_ALL,
@@ -46,7 +53,6 @@ from spo_tracker.casework._incremental import (
     judged_records,
     linked_keys,
     links_of,
-    read_judged,
     settled_since,
     touched_rows,
 )
@@ -58,22 +64,9 @@ from spo_tracker.casework._storing import (
     stored_with_retry,
 )
 from spo_tracker.detection.config import DetectionConfig
-from spo_tracker.detection.dated import (
-    SettledSignOns,
-    interim_ending_alerts,
-    notification_alerts,
-    renewal_review_alerts,
-    requirement_alerts,
-    requirement_alerts_from_term_times,
-)
 from spo_tracker.detection.engine import Detector, ScanResult
-from spo_tracker.domain.alerts import Alert, sort_alerts
-from spo_tracker.domain.compliance import ComplianceRecord
-from spo_tracker.domain.notification import NotificationDuty
-from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.alerts import sort_alerts
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
-from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.errors import (
     InvalidValueError,
 )
@@ -93,9 +86,6 @@ __all__ = [
 
 #: Receives one line of progress for people (the command line prints it on stderr).
 Progress = Callable[[str], None]
-#: Gives the compliance records of one order (those met by the instant checked are enough).
-ComplianceSource = Callable[[Order], Iterable[ComplianceRecord]]
-
 _EVERY = 50_000
 _T = TypeVar("_T")
 _RESTRICTED_REASON = "breach detection (approach rule) and report redaction"
@@ -103,23 +93,6 @@ _RESTRICTED_REASON = "breach detection (approach rule) and report redaction"
 
 def _quiet(_: str) -> None:
     """The default progress sink: says nothing."""
-
-
-@attrs.frozen
-class StoredRecords:
-    """Every order, defendant, protected person and notification duty in a store.
-
-    Attributes:
-        orders: every order, by id order.
-        defendants: every defendant, by id order.
-        protected_persons: every protected person with restricted details, by id order.
-        duties: every notification duty, by id order.
-    """
-
-    orders: tuple[Order, ...]
-    defendants: tuple[Defendant, ...]
-    protected_persons: tuple[ProtectedPerson, ...]
-    duties: tuple[NotificationDuty, ...] = ()
 
 
 def load_records(store: Store, *, actor: Actor, at: _dt.datetime) -> StoredRecords:
@@ -202,86 +175,6 @@ def _counted(items: Iterable[_T], progress: Progress, what: str) -> Iterator[_T]
     progress(f"  {what}: {count:,} incidents, done")
 
 
-def _has_requirements(order: Order) -> bool:
-    """Whether any version of ``order`` has a positive requirement or sign-on schedule."""
-    return any(
-        isinstance(t, (PositiveRequirement, SignOnSchedule))
-        for v in order.versions
-        for t in v.terms
-    )
-
-
-def dated_alerts(
-    records: StoredRecords,
-    *,
-    at: _dt.datetime,
-    compliance: ComplianceSource,
-    config: DetectionConfig | None = None,
-) -> list[Alert]:
-    """Alerts that rest on dates as of ``at``: positive requirements not met by their due
-    day and sign-on days missed (SPA2019 s.1(2)(b), s.8(1)), interim orders ending
-    (s.5(6)), renewal reviews (s.4) and notification failures or deadlines (s.9-s.11).
-
-    Args:
-        records: the orders and notification duties to check.
-        at: check as of this instant.
-        compliance: the compliance records of an order; asked only for the orders with a
-            positive requirement or sign-on schedule, one order at a time.
-        config: detection thresholds and windows (the defaults if ``None``).
-
-    Returns:
-        The dated alerts, unsorted.
-    """
-    found: list[Alert] = []
-    for order in records.orders:
-        if _has_requirements(order):
-            found += requirement_alerts([order], compliance(order), at, config=config)
-    return found + _order_dated(records, at, config)
-
-
-def _order_dated(
-    records: StoredRecords, at: _dt.datetime, config: DetectionConfig | None
-) -> list[Alert]:
-    """The dated alerts that rest on the orders and duties alone (no compliance)."""
-    orders = records.orders
-    found = interim_ending_alerts(orders, at, config=config)
-    found += renewal_review_alerts(orders, at, config=config)
-    by_id = {o.order_id: o for o in orders}
-    found += notification_alerts(records.duties, at, config=config, orders=by_id)
-    return found
-
-
-#: How many orders' compliance the dated checks read at once (one query per 500 of them).
-_CHUNK = 500
-
-
-def _stored_requirement_alerts(
-    uow: UnitOfWork,
-    orders: Sequence[Order],
-    until: _dt.datetime,
-    config: DetectionConfig | None,
-    settled: _dt.datetime | None = None,
-) -> list[Alert]:
-    """:func:`dated_alerts`' requirement and sign-on alerts over the stored compliance,
-    read as light rows grouped by term for ``_CHUNK`` orders (those with requirements) at a
-    time: a few queries for a force's orders, memory for those orders' records at a time,
-    one row per term and no validated record built per sign-on (the same alerts:
-    ``requirement_alerts_from_term_times``). With ``settled`` (an incremental run's, see
-    :func:`~spo_tracker.casework._incremental.settled_since`), sign-on windows settled
-    before it and stored as they would be built are left out.
-    """
-    wanted = [o for o in orders if _has_requirements(o)]
-    known = None if settled is None else SettledSignOns(settled, uow.alerts.stored_counts)
-    found: list[Alert] = []
-    for start in range(0, len(wanted), _CHUNK):
-        part = wanted[start : start + _CHUNK]
-        times = uow.compliance.times_by_term([o.order_id for o in part], until=until)
-        found += requirement_alerts_from_term_times(
-            part, times, until, config=config, settled=known
-        )
-    return found
-
-
 def detect_stored(
     store: Store,
     records: StoredRecords,
@@ -360,11 +253,12 @@ def _with_dated(
     until: _dt.datetime,
     config: DetectionConfig | None,
     settled: _dt.datetime | None = None,
+    added: frozenset[str] | None = None,
 ) -> ScanResult:
     """``found`` with the dated alerts as of ``until`` added, all sorted."""
     with store.unit_of_work(actor, at=until) as uow:
-        dated = _stored_requirement_alerts(uow, records.orders, until, config, settled)
-    dated += _order_dated(records, until, config)
+        dated = stored_requirement_alerts(uow, records.orders, until, config, settled, added)
+    dated += order_dated_alerts(records, until, config)
     alerts = tuple(sort_alerts([*found.alerts, *dated]))
     return ScanResult(alerts, found.unattributed, found.incidents_seen)
 
@@ -383,24 +277,29 @@ def _detect_since(
 ) -> tuple[ScanResult, int]:
     """The incremental run (see :mod:`spo_tracker.casework._incremental`): every incident
     of the defendants that incidents recorded since ``previous`` belong to, and the dated
-    alerts; with how many incidents were new. With ``records`` not given, every order and
-    duty is read (the dated checks need them) but only the defendants and protected
-    persons judged again (:func:`~spo_tracker.casework._incremental.read_judged`).
+    alerts; with how many incidents were new. With ``records`` not given, only the orders
+    and duties whose dated alerts can have changed are read, with the defendants and
+    protected persons judged again (:func:`~spo_tracker.casework._due.read_nightly`).
     ``loaded`` is called once they are read."""
+    settled = settled_since(store, previous, head=head)
+    stored: int | None = None
+    added: frozenset[str] | None = None
     if records is None:
-        # One unit of work (one snapshot, one consultation entry) for every order and duty
+        # One unit of work (one snapshot, one consultation entry) for the orders and duties
         # and the people judged again.
         with collector_paused(kept=True), store.unit_of_work(actor, at=until) as uow:
-            records = _read_records(uow, processing=True, people=False)
-            judged = read_judged(
+            nightly = read_nightly(
                 uow,
                 store,
                 previous,
                 head=head,
                 until=until,
-                orders=records.orders,
+                config=config,
+                settled=settled is not None,
                 reason=_RESTRICTED_REASON,
             )
+        records, judged = nightly.records, nightly.judged
+        stored, added = nightly.orders_stored, nightly.added
     else:
         by_id = {d.defendant_id: d for d in records.defendants}
         rows, new = touched_rows(
@@ -424,6 +323,8 @@ def _detect_since(
         f"  incremental: {judged.new:,} incidents new since the last run, "
         f"{len(judged.rows):,} to judge, {len(judged.defendants):,} defendants"
     )
+    if stored is not None:
+        progress(f"  dated checks: {len(records.orders):,} of {stored:,} orders can have changed")
     try:
         found = detector.scan_rows(_counted(judged.rows, progress, "detection"))
     except InvalidValueError:
@@ -432,16 +333,25 @@ def _detect_since(
         everything = _load(store, actor, until, processing=True)
         with _closing(scan_incidents(store, until=until)) as incidents:
             found = _detector(everything, config).scan(incidents)
-    settled = settled_since(store, previous, head=head)
     dated = _with_dated(
-        store, records, found, actor=actor, until=until, config=config, settled=settled
+        store,
+        records,
+        found,
+        actor=actor,
+        until=until,
+        config=config,
+        settled=settled,
+        added=added,
     )
     after = store.audit_head()
     if (
         settled is not None
         and settled_since(store, previous, head=after[0] if after else head) is None
     ):
-        # A compliance record changed, or an alert was written, while the counts were read.
+        # A compliance record changed, or an alert was written, while the counts were read:
+        # every order is judged again.
+        if stored is not None:
+            records = _load(store, actor, until, processing=True, people=False)
         dated = _with_dated(store, records, found, actor=actor, until=until, config=config)
     return dated, judged.new
 

@@ -10,8 +10,7 @@ was committed when the run read it, and an ingest that commits later gets a
 larger number, so the next run finds it, however long its transaction was
 open. Nothing recorded is ever skipped, and nothing depends on clocks.
 
-The next run then reads every order and notification duty (the dated checks
-need them), and:
+The next run then reads:
 
 - the incidents added or changed by the audit entries after the watermark
   (bulk batches through ``incidents.audit_batch``, single incidents by id),
@@ -34,7 +33,16 @@ with the defendants touched, not with the force.
 
 The dated checks (requirements and sign-on days, interim orders ending,
 renewal reviews, notification deadlines) rest on the instant, not on
-incidents: every run makes them, over every order. One part is settled: a
+incidents. A full run makes them over every order; an incremental run that
+follows a run which left the stored alerts as a full run would (the
+conditions of :func:`settled_since`) reads every order's dates
+(``uow.orders.dates``, no order built) and makes them only over the orders
+whose dated alerts can have changed since: those in force after the previous
+run's instant with a requirement term, those whose warning window opened or
+closed, those bound to a notification duty still binding or written since,
+and those with compliance records added since
+(:mod:`spo_tracker.casework._due`). An order that stopped being in force by
+the previous run is not read at all. One part is settled too: a
 sign-on window (``group_days`` London days) that ended before the London day
 of the previous run's instant was judged whole by that run, and only a
 sign-on recorded since can change it, taking a day off its missed days. An
@@ -92,8 +100,10 @@ __all__ = [
 
 #: The audit event a detection run writes (its subject is the instant it judged as of).
 RUN_EVENT: Final = "detection.run"
-#: A run's note of dated checks made over every order read from the store, with the
-#: form of the sign-on alerts it built (a release that changes them settles nothing).
+#: A run's note of dated checks made over every order read from the store (an
+#: incremental run's: over those whose dated alerts can have changed, the others stored
+#: as judged before), with the form of the sign-on alerts it built (a release that
+#: changes them settles nothing).
 DATED_ALL: Final = f"every order; sign-on alert form {SIGN_ON_ALERT_FORM}"
 #: The audit subject kinds of writes to stored alerts (one alert, a bulk batch).
 ALERT_KINDS: Final = frozenset({"alert", "alert_batch"})
@@ -124,10 +134,11 @@ class Watermark:
         through: the number of the audit trail's last entry when that run began.
         at: the instant that run judged as of.
         config: the digest of the detection settings it used.
-        dated_all: that run made the dated checks over every order it read from the
-            store itself (not over records a caller gave it), with this release's form
-            of sign-on alerts, so every sign-on window ended by its instant was judged
-            and stored (see :func:`settled_since`).
+        dated_all: that run made the dated checks over the orders it read from the
+            store itself (not over records a caller gave it: every order, or in an
+            incremental run those whose dated alerts can have changed), with this
+            release's form of sign-on alerts, so every sign-on window ended by its
+            instant was judged and stored (see :func:`settled_since`).
         alert_entries: how many audit entries on alerts that run's own storing wrote
             (``None`` for a run noted before runs counted them).
     """
@@ -368,13 +379,15 @@ def read_judged(
     *,
     head: int,
     until: _dt.datetime,
-    orders: Iterable[Order],
+    orders_of: Callable[[Collection[str]], list[Order]],
     reason: str,
 ) -> Judged:
     """The rows an incremental run judges (:func:`touched_rows`), with only the defendants,
     orders and protected persons needed to judge them as a full run would
     (:func:`judged_ids`): the identity links are looked up in the store, so the other
     defendants and persons are never read.
+
+    ``orders_of`` gives the orders of the defendants of the ids given, in id order.
 
     The people are read in ``uow``, so its one consultation entry (DPA 2018 s.62(1)(c))
     names every defendant and protected person read; each restricted read is audited
@@ -394,7 +407,7 @@ def read_judged(
     rows, new = touched_rows(store, previous, head=head, until=until, links=links, keys_of=keys_of)
     wanted = judged_ids(rows, links)
     load(wanted)
-    chosen = [o for o in orders if o.defendant_id in wanted]
+    chosen = orders_of(wanted)
     # A term names only its order's protected persons (SPA2019 s.2(1)(c), checked on
     # every order), so these are every person whose places the chosen terms need.
     people = sorted({p for o in chosen for p in o.protected_person_ids})

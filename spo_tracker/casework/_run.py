@@ -28,8 +28,10 @@ class DetectionRun:
         since: the ``since`` the caller gave, if any (see :func:`run_detection`).
         alerts: every alert this run raised, sorted: a full run's are every alert, an
             incremental run's those of the defendants it judged again and the dated ones
-            (but not the sign-on windows settled before the previous run and stored as
-            they would be built: see :mod:`spo_tracker.casework._incremental`).
+            of the orders it read (those whose dated alerts can have changed since the
+            previous run: see :mod:`spo_tracker.casework._due`), but not the sign-on
+            windows settled before the previous run and stored as they would be built
+            (see :mod:`spo_tracker.casework._incremental`).
         unattributed: incidents no defendant could be found for, among those read.
         incidents_seen: incidents read.
         stored: the alerts added, updated and left unchanged, by id.

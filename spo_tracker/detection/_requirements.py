@@ -335,15 +335,32 @@ class SettledSignOns:
     the term, the window and those days; the order is the same, or the run would be
     full). Such a window's alert is not built again: it is stored as it would be built.
 
+    When the caller also knows every order that compliance records were added against
+    since (``added``), the settled windows of any other order are not even counted
+    again: with no record added, nothing can have changed them, so their days are not
+    looked at and their stored counts are not read.
+
     Attributes:
         judged_at: the previous run's instant (a window whose days all ended before its
             London day is settled).
         counts: given the ids of settled windows' alerts, the stored count of each one
             stored (one read for many: ``uow.alerts.stored_counts``).
+        added: the ids of the orders compliance records were added against since the
+            previous run, if known (``None``: every settled window's count is compared).
     """
 
     judged_at: pendulum.DateTime = attrs.field(converter=_judged_at)
     counts: Callable[[Sequence[str]], Mapping[str, int]]
+    added: frozenset[str] | None = None
+
+    def first_open(self, order: Order, config: DetectionConfig) -> float:
+        """The instant (epoch seconds) of the first London day of ``order``'s sign-on
+        windows that can have changed: the first window not settled if no compliance was
+        added against the order (``added`` says so), else the beginning of time."""
+        if self.added is None or order.order_id in self.added:
+            return -INF
+        before = london_day(epoch(self.judged_at))
+        return day_start_seconds(before // config.group_days * config.group_days)
 
 
 #: The form of a sign-on alert built from given missed days: raise it whenever a release
@@ -365,10 +382,12 @@ def _sign_on_windows(
     config: DetectionConfig,
     versions: _VersionSpans,
 ) -> list[_Window]:
-    """The windows of each sign-on term of ``order`` with days missed, in window order."""
+    """The windows of each sign-on term of ``order`` with days missed, in window order
+    (those of the days from ``since`` on)."""
     out: list[_Window] = []
     for term_id, spans in _term_spans(order, SignOnSchedule, versions).items():
-        signed = london_days(_met(met, order, term_id))
+        times = _met(met, order, term_id)
+        signed = london_days(times if since == -INF else [t for t in times if t >= since])
         buckets: dict[int, tuple[SignOnSchedule, list[int]]] = {}
         for run in _runs(spans):
             for day, term in _missed_days(run, since, at, signed):
@@ -507,7 +526,8 @@ def _failures(
     for n, order in enumerate(orders):
         versions = list(version_spans(order))
         positive.append(_positive_failures(order, met, now, versions))
-        found = _sign_on_windows(order, met, now, start, chosen, versions)
+        begin = start if settled is None else max(start, settled.first_open(order, chosen))
+        found = _sign_on_windows(order, met, now, begin, chosen, versions)
         windows += [(n, order, window) for window in found]
     if settled is not None:
         windows = _unsettled(windows, settled, chosen)

@@ -10,6 +10,7 @@ ingest reports (:class:`IngestReport`), and the events of its transactional outb
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
@@ -21,7 +22,14 @@ from spo_tracker.events import DomainEvent
 from spo_tracker.storage import _codec
 from spo_tracker.storage._mapping_base import Mapper
 
-__all__ = ["IngestReport", "OutboxEntry", "PendingEvent", "Records", "ScannedIncident"]
+__all__ = [
+    "IngestReport",
+    "OrderDates",
+    "OutboxEntry",
+    "PendingEvent",
+    "Records",
+    "ScannedIncident",
+]
 
 
 class ScannedIncident(NamedTuple):
@@ -66,6 +74,29 @@ class ScannedIncident(NamedTuple):
         from spo_tracker.storage._types import from_epoch_us
 
         return from_epoch_us(self.occurred_us)
+
+
+class OrderDates(NamedTuple):
+    """The light form of an order that a nightly detection run reads of every order: the
+    dates its dated checks turn on, without its versions' terms (no order is built).
+
+    Attributes:
+        order_id: the order's id.
+        defendant_id: the defendant it binds.
+        kind: the :class:`~spo_tracker.domain.orders.OrderKind` code.
+        live: made or served (:attr:`~spo_tracker.domain.orders.OrderState.live`).
+        ended_at: when it ended (discharged, quashed, ceased, expired), if it has.
+        period_last_day: the last day of the current version's fixed period, if it has one.
+        requirements: a version of it has a positive requirement or a sign-on schedule.
+    """
+
+    order_id: str
+    defendant_id: str
+    kind: str
+    live: bool
+    ended_at: _dt.datetime | None
+    period_last_day: _dt.date | None
+    requirements: bool
 
 
 @attrs.frozen
@@ -210,6 +241,9 @@ class Records(Protocol):
     def alert_counts(self, alert_ids: Sequence[str]) -> dict[str, int]:
         """The stored count of each alert of ``alert_ids`` that is stored, by id (one query
         per 500 ids; the alert itself is not read)."""
+
+    def order_dates(self) -> list[OrderDates]:
+        """Every stored order's :class:`OrderDates`, in no set order (one query)."""
 
     def compliance_times(
         self, order_ids: Sequence[str], until_us: int | None

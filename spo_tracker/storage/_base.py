@@ -28,6 +28,7 @@ from spo_tracker.domain.incidents import Incident
 from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry
 from spo_tracker.storage._backend import (
     IngestReport,
+    OrderDates,
     OutboxEntry,
     PendingEvent,
     Records,
@@ -40,6 +41,7 @@ from spo_tracker.storage._repositories import (
     BreachReviewRepository,
     ComplianceRepository,
     DefendantRepository,
+    OrderRepository,
     ProtectedPersonRepository,
     check_compliance_fits,
 )
@@ -53,6 +55,8 @@ __all__ = [
     "ComplianceRepository",
     "DefendantRepository",
     "IngestReport",
+    "OrderDates",
+    "OrderRepository",
     "OutboxEntry",
     "PendingEvent",
     "ProtectedPersonRepository",

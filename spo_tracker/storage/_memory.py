@@ -21,6 +21,7 @@ import pendulum
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
 from spo_tracker.errors import (
     ConcurrencyConflictError,
@@ -37,6 +38,7 @@ from spo_tracker.storage._audit import (
     genesis_entry,
     sealed_pending,
 )
+from spo_tracker.storage._backend import OrderDates
 from spo_tracker.storage._base import (
     Clock,
     OutboxEntry,
@@ -47,6 +49,7 @@ from spo_tracker.storage._base import (
 )
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
+from spo_tracker.storage._sql_dates import REQUIREMENT_CODES
 from spo_tracker.storage._sql_incidents import _batch_digest
 from spo_tracker.storage._types import to_epoch_us
 
@@ -438,6 +441,23 @@ class _MemoryRecords:
     def alert_counts(self, alert_ids: Sequence[str]) -> dict[str, int]:
         found: dict[str, Alert] = self.load_many(MAPPERS[Alert], alert_ids)
         return {key: alert.count for key, alert in found.items()}
+
+    def order_dates(self) -> list[OrderDates]:
+        mapper = MAPPERS[Order]
+        found: dict[str, Order] = self.load_many(mapper, self.keys(mapper))
+        codes = set(REQUIREMENT_CODES)
+        return [
+            OrderDates(
+                o.order_id,
+                o.defendant_id,
+                o.kind.value,
+                o.state.live,
+                o.ended_at,
+                None if o.period is None else o.period.last_day,
+                any(t.CODE in codes for v in o.versions for t in v.terms),
+            )
+            for o in found.values()
+        ]
 
     def compliance_times(
         self, order_ids: Sequence[str], until_us: int | None

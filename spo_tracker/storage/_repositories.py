@@ -28,6 +28,7 @@ from spo_tracker.errors import (
     InvalidValueError,
 )
 from spo_tracker.storage import _codec
+from spo_tracker.storage._backend import OrderDates
 from spo_tracker.storage._bookkeeping import _batch_changes
 from spo_tracker.storage._consult import DEFENDANT, PROTECTED_PERSON
 from spo_tracker.storage._mapping import MAPPERS
@@ -104,6 +105,18 @@ class AlertRepository(Repository[Alert]):
         if isinstance(alert_ids, str | bytes):
             raise InvalidValueError("alert_ids", alert_ids, "give a collection of alert ids")
         return self._uow._records().alert_counts(sorted(set(alert_ids)))
+
+
+class OrderRepository(Repository[Order]):
+    """Orders, with every order's dates read without building the orders."""
+
+    def dates(self) -> list[OrderDates]:
+        """Every stored order's :class:`~spo_tracker.storage.OrderDates` (its dates, state
+        and whether it has requirement terms), in no set order: one query, no order built
+        (a nightly detection run asks it to choose the orders whose dated checks can have
+        changed). What this unit of work added and has not committed is not included on
+        SQL stores."""
+        return self._uow._records().order_dates()
 
 
 class BreachReviewRepository(Repository[BreachReview]):
@@ -194,7 +207,8 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         The bulk path (sign-ons are daily, so a force holds millions): one lookup
         and one multi-row insert per 500 ids, each distinct order loaded once, and
         one ``compliance_records.recorded`` audit entry (count, first and last id,
-        SHA-256 of the ids). All or nothing: on any error nothing is added.
+        SHA-256 of the ids, and the ids of the orders they are against). All or
+        nothing: on any error nothing is added.
 
         Raises:
             InvalidValueError: an item is not a ComplianceRecord, an id appears twice
@@ -219,7 +233,9 @@ class ComplianceRepository(Repository[ComplianceRecord]):
             "compliance_records.recorded",
             "compliance_batch",
             f"{ids[0]}..{ids[-1]}",
-            _batch_changes(ids),
+            # The orders too: a nightly detection run judges again the dated checks of
+            # those orders only, whether or not they are still in force.
+            {**_batch_changes(ids), "orders": sorted({r.order_id for r in new})},
             reason,
         )
         return len(new)

@@ -23,11 +23,13 @@ from spo_tracker.errors import (
     NotFoundError,
 )
 from spo_tracker.storage import _engine
+from spo_tracker.storage._backend import OrderDates
 from spo_tracker.storage._crypto import DataKeyring, PersonKeys
 from spo_tracker.storage._engine import translating
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, ChildSpec, Mapper, RowSet
 from spo_tracker.storage._sql_bulk import _copy_rows, _duplicate_key, _first_line, _insert_driver
+from spo_tracker.storage._sql_dates import order_dates
 from spo_tracker.storage._sql_incidents import (
     _COLUMNS,
     _INCIDENTS,
@@ -454,6 +456,10 @@ class SqlRecords:
         with translating(self._url, kind="alert"):
             select = f"SELECT alert_id, {count} FROM alerts"
             return dict(self._rows_by_key(select, "alert_id", alert_ids))
+
+    def order_dates(self) -> list[OrderDates]:
+        with translating(self._url, kind="order"):
+            return order_dates(self._session)
 
     def compliance_times(
         self, order_ids: Sequence[str], until_us: int | None

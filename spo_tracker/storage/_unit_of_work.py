@@ -43,6 +43,7 @@ from spo_tracker.storage._repositories import (
     BreachReviewRepository,
     ComplianceRepository,
     DefendantRepository,
+    OrderRepository,
     ProtectedPersonRepository,
 )
 from spo_tracker.storage._repository import Repository, refuse_nul
@@ -97,7 +98,7 @@ class UnitOfWork(Bookkeeping, abc.ABC):
         self.defendants = DefendantRepository(self, MAPPERS[Defendant])
         self.protected_persons = ProtectedPersonRepository(self, MAPPERS[ProtectedPerson])
         self.incidents: Repository[Incident] = Repository(self, MAPPERS[Incident])
-        self.orders: Repository[Order] = Repository(self, MAPPERS[Order])
+        self.orders = OrderRepository(self, MAPPERS[Order])
         self.applications: Repository[Application] = Repository(self, MAPPERS[Application])
         self.notification_duties: Repository[NotificationDuty] = Repository(
             self, MAPPERS[NotificationDuty]

@@ -313,3 +313,26 @@ def test_settled_windows_are_left_out_only_when_stored_with_the_same_count() -> 
     assert requirement_alerts_from_term_times([ORDER], {}, at, settled=none) == every
     off = SettledSignOns(WEEK_2.add(days=2), lambda ids: {k: counts[k] + 1 for k in ids})
     assert requirement_alerts_from_term_times([ORDER], {}, at, settled=off) == every
+
+
+def test_with_no_compliance_added_an_orders_settled_windows_are_not_looked_at() -> None:
+    """SettledSignOns.added: for an order no compliance was added against since the
+    previous run, its settled windows are neither built nor counted again (nothing can
+    have changed them); for an order named there, they are counted as before."""
+    at = WEEK_2.add(days=3)
+    every = requirement_alerts_from_term_times([ORDER], {}, at)
+    counts = {a.alert_id: a.count for a in every}
+    asked: list[str] = []
+
+    def stored(ids: object) -> dict[str, int]:
+        assert isinstance(ids, list)
+        asked.extend(ids)
+        return {k: counts[k] for k in ids}
+
+    untouched = SettledSignOns(WEEK_2.add(days=2), stored, frozenset({"another order"}))
+    kept = requirement_alerts_from_term_times([ORDER], {}, at, settled=untouched)
+    assert [_window(a) for a in kept] == ["2026-01-21"]
+    assert asked == []
+    touched = SettledSignOns(WEEK_2.add(days=2), stored, frozenset({ORDER.order_id}))
+    assert requirement_alerts_from_term_times([ORDER], {}, at, settled=touched) == kept
+    assert len(asked) == 4  # the four settled windows, counted

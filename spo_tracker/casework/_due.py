@@ -1,0 +1,280 @@
+"""Which orders a nightly run makes the dated checks of: those whose dated alerts can
+have changed since the previous run.
+
+The dated checks (positive requirements and sign-on days, SPA2019 s.1(2)(b) and
+s.8(1); interim orders ending, s.5(6); renewal reviews, s.4; notification deadlines,
+s.9-s.11) rest on an order's records and on the instant judged. An incremental run
+follows a run that left the stored alerts as a full run would (the conditions of
+:func:`~spo_tracker.casework._incremental.settled_since`), and no order changed since
+(else the run is full). So an order's dated alerts can differ from what the previous
+run judged, as of its instant ``P``, only if, between ``P`` and this run's ``N``:
+
+- it was in force after ``P`` and has a requirement term: a sign-on day or a due day
+  can end at any London midnight while it binds (every such day ends while the term
+  binds, so never after the order stopped being in force);
+- its renewal-review or interim-ending warning window opened or closed (the window is
+  ``[opens, end)``, both from its fixed period; the alert rests on the window alone);
+- a notification duty it is bound to was written, or is bound to an order still in
+  force after ``P`` (its deadlines can come round on any day while an order binds;
+  with no order in force none is announced and no failure begins, s.9(1));
+- a compliance record against it was added since the previous run's watermark (a
+  sign-on recorded late takes a day off a window's missed days, whether or not the
+  order is still in force).
+
+Any other order stopped being in force by ``P`` (discharged, quashed, ceased, its
+fixed period over), or has nothing dated that moves between ``P`` and ``N``: its dated
+alerts as of ``N`` are those as of ``P``, already stored, and it is not read at all.
+Over a force's history most orders have ended, so the nightly run's cost follows the
+orders in force, not every order ever made.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Collection, Iterable, Sequence
+from typing import Final
+
+import attrs
+
+from spo_tracker.casework._dated import StoredRecords
+from spo_tracker.casework._incremental import Judged, Watermark, read_judged
+from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.domain.notification import NotificationDuty
+from spo_tracker.domain.orders import Order, OrderKind
+from spo_tracker.domain.statutory_time import start_of_london_day
+from spo_tracker.storage import OrderDates, Store, UnitOfWork
+
+__all__ = [
+    "DUTY_KIND",
+    "Due",
+    "Nightly",
+    "Touched",
+    "due_orders",
+    "read_nightly",
+    "touched_since",
+]
+
+#: The audit subject kind of a notification duty's writes.
+DUTY_KIND: Final = "notification_duty"
+
+
+@attrs.frozen
+class Touched:
+    """What the audit entries since the previous run's watermark wrote that the dated
+    checks rest on, besides time.
+
+    Attributes:
+        compliance_orders: the orders compliance records were added against.
+        duties: the notification duties written.
+    """
+
+    compliance_orders: frozenset[str]
+    duties: frozenset[str]
+
+
+def touched_since(store: Store, uow: UnitOfWork, *, after: int, through: int) -> Touched | None:
+    """The orders with compliance added and the duties written by the audit entries
+    numbered after ``after`` through ``through``, or ``None`` when an entry does not say
+    which orders (a bulk entry written before bulk entries named them, a record no longer
+    stored): then every order is judged.
+
+    Call it only when compliance records were only added in that span
+    (:func:`~spo_tracker.casework._incremental.settled_since`).
+    """
+    kinds = {"compliance_record", "compliance_batch", DUTY_KIND}
+    orders: set[str] = set()
+    records: set[str] = set()
+    duties: set[str] = set()
+    for entry in store.audit_entries_between(after, through, kinds=kinds):
+        if entry.subject_kind == DUTY_KIND:
+            duties.add(entry.subject_id)
+        elif entry.subject_kind == "compliance_record":
+            records.add(entry.subject_id)
+        else:
+            named = _named_orders(entry.changes)
+            if named is None:
+                return None
+            orders.update(named)
+    found = uow.compliance.get_many(sorted(records))
+    if len(found) != len(records):
+        return None
+    orders.update(r.order_id for r in found.values())
+    return Touched(frozenset(orders), frozenset(duties))
+
+
+def _named_orders(changes: str) -> list[str] | None:
+    """The order ids a bulk compliance entry names, or ``None`` if it names none."""
+    try:
+        named = json.loads(changes).get("orders")
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(named, list) and all(isinstance(key, str) for key in named):
+        return named
+    return None
+
+
+@attrs.frozen
+class Due:
+    """The orders and duties whose dated checks a nightly run makes.
+
+    Attributes:
+        orders: the ids of the orders to read and check (with every order a checked duty
+            is bound to, which its alerts need).
+        duties: the duties to check, in the order given.
+    """
+
+    orders: frozenset[str]
+    duties: tuple[NotificationDuty, ...]
+
+
+def due_orders(
+    dates: Iterable[OrderDates],
+    duties: Sequence[NotificationDuty],
+    *,
+    previous: _dt.datetime,
+    at: _dt.datetime,
+    config: DetectionConfig | None,
+    touched: Touched,
+) -> Due:
+    """The orders whose dated alerts can have changed between the previous run's instant
+    ``previous`` and ``at`` (see the module's notes), and the duties to check.
+
+    Args:
+        dates: every stored order's dates.
+        duties: every stored notification duty.
+        previous: the previous run's instant.
+        at: this run's instant.
+        config: the detection settings (the defaults if ``None``): the warning windows.
+        touched: what was written since the previous run's watermark.
+    """
+    chosen = config or DetectionConfig()
+    since, until = previous.timestamp(), at.timestamp()
+    due = set(touched.compliance_orders)
+    in_force_after: dict[str, bool] = {}
+    for order in dates:
+        end = _end(order)
+        in_force_after[order.order_id] = end is None or end > since
+        if not in_force_after[order.order_id]:
+            continue  # stopped being in force by the previous run: nothing moves (s.9(1))
+        if order.requirements or _window_moved(order, chosen, since, until):
+            due.add(order.order_id)
+    checked = []
+    for duty in duties:
+        bound = (duty.order_id, *duty.replaced_order_ids)
+        # A duty none of whose orders is stored is judged on the duty alone, every run.
+        if duty.duty_id in touched.duties or any(in_force_after.get(k, True) for k in bound):
+            checked.append(duty)
+            due.update(k for k in bound if k in in_force_after)
+    return Due(frozenset(due), tuple(checked))
+
+
+def _end(order: OrderDates) -> float | None:
+    """When the order stopped being in force, as epoch seconds, or ``None`` if it has not
+    and has no fixed end (``detection.dated``'s order end: its end, or its fixed
+    period's, SPA2019 s.3(2))."""
+    if order.ended_at is not None:
+        return order.ended_at.timestamp()
+    if order.period_last_day is None:
+        return None
+    return _day_start(order.period_last_day, 1)
+
+
+def _window_moved(order: OrderDates, config: DetectionConfig, since: float, until: float) -> bool:
+    """Whether the order's renewal-review (SPA2019 s.4) or interim-ending (s.5(6)) warning
+    window opened or closed after ``since``, by ``until`` (the window of
+    ``detection.dated``: from the start of the London day ``days`` before the end of the
+    fixed period to its end, for a live order not ended)."""
+    if not order.live or order.ended_at is not None or order.period_last_day is None:
+        return False
+    if order.kind == OrderKind.FULL.value:
+        days = config.renewal_review_days
+    elif order.kind == OrderKind.INTERIM.value:
+        days = config.interim_warning_days
+    else:
+        return True  # a kind this release does not know: checked, not guessed
+    opens = _day_start(order.period_last_day, 1 - days)
+    end = _day_start(order.period_last_day, 1)
+    return since < opens <= until or since < end <= until
+
+
+def _day_start(day: _dt.date, offset: int) -> float:
+    """The start, in London, of the day ``offset`` days after ``day``, as epoch seconds."""
+    return start_of_london_day(day + _dt.timedelta(days=offset)).timestamp()
+
+
+@attrs.frozen
+class Nightly:
+    """What an incremental run read (:func:`read_nightly`).
+
+    Attributes:
+        records: the orders and duties its dated checks are made over.
+        judged: the rows and records it judges again.
+        orders_stored: how many orders are stored, if only some were read (else ``None``).
+        added: the orders compliance records were added against since the previous run,
+            if known.
+    """
+
+    records: StoredRecords
+    judged: Judged
+    orders_stored: int | None
+    added: frozenset[str] | None
+
+
+def read_nightly(
+    uow: UnitOfWork,
+    store: Store,
+    previous: Watermark,
+    *,
+    head: int,
+    until: _dt.datetime,
+    config: DetectionConfig | None,
+    settled: bool,
+    reason: str,
+) -> Nightly:
+    """What an incremental run reads, in ``uow``: the orders and duties its dated checks
+    are made over, and the rows and records it judges again (:func:`read_judged`).
+
+    With ``settled`` (the previous run left the stored alerts as a full run would, and
+    compliance records were only added since: :func:`settled_since`), only the orders
+    whose dated alerts can have changed (:func:`due_orders`) and those of the defendants
+    judged again are read; otherwise, or when an audit entry since does not say which
+    orders its compliance records are against, every order.
+    """
+    duties = uow.notification_duties.get_many(uow.notification_duties.ids())
+    every_duty = tuple(duties[k] for k in sorted(duties))
+    touched = touched_since(store, uow, after=previous.through, through=head) if settled else None
+    if touched is None:
+        found = uow.orders.get_many(uow.orders.ids())
+        orders = tuple(found[k] for k in sorted(found))
+        judged = read_judged(
+            uow,
+            store,
+            previous,
+            head=head,
+            until=until,
+            orders_of=lambda wanted: [o for o in orders if o.defendant_id in wanted],
+            reason=reason,
+        )
+        return Nightly(StoredRecords(orders, (), (), every_duty), judged, None, None)
+    dates = uow.orders.dates()
+    due = due_orders(
+        dates, every_duty, previous=previous.at, at=until, config=config, touched=touched
+    )
+    loaded: dict[str, Order] = {}
+
+    def read(keys: Iterable[str]) -> None:
+        loaded.update(uow.orders.get_many(sorted(set(keys) - loaded.keys())))
+
+    def orders_of(wanted: Collection[str]) -> list[Order]:
+        keys = sorted(d.order_id for d in dates if d.defendant_id in wanted)
+        read(keys)
+        return [loaded[k] for k in keys if k in loaded]
+
+    judged = read_judged(
+        uow, store, previous, head=head, until=until, orders_of=orders_of, reason=reason
+    )
+    read(due.orders)
+    orders = tuple(loaded[k] for k in sorted(loaded))
+    records = StoredRecords(orders, (), (), due.duties)
+    return Nightly(records, judged, len(dates), touched.compliance_orders)

@@ -1,0 +1,221 @@
+"""A nightly run makes the dated checks only of the orders whose dated alerts can have
+changed since the previous run (SPA2019 s.1(2)(b) and s.8(1) requirements, s.4
+renewal reviews, s.5(6) interim orders ending, s.9-s.11 notification duties).
+
+The choice itself (:func:`due_orders`), edge by edge; every order's dates read
+without building the orders (``uow.orders.dates``) on every backend; what the audit
+trail since the watermark says was written (:func:`touched_since`); and a nightly run
+on the demo store that reads fewer orders and still stores what a full run stores.
+Twin stores over generated histories are in ``test_dormant_orders.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+
+import attrs
+import pendulum
+import pytest
+
+from spo_tracker.casework import run_detection
+from spo_tracker.casework._dated import has_requirements
+from spo_tracker.casework._due import Touched, due_orders, touched_since
+from spo_tracker.demo import DEMO_ACTOR, NOW
+from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.domain.compliance import ComplianceRecord
+from spo_tracker.domain.lifecycles.notification_duty import open_duty
+from spo_tracker.domain.notification import NotificationDuty
+from spo_tracker.domain.statutory_time import start_of_london_day
+from spo_tracker.storage import OrderDates, Store
+from tests.lifecycles import builders
+
+#: The previous run's instant and this run's: a night apart.
+PREVIOUS = pendulum.datetime(2026, 6, 1, 2, tz="Europe/London")
+AT = PREVIOUS.add(days=1)
+NOTHING = Touched(frozenset(), frozenset())
+CONFIG = DetectionConfig()
+
+
+def _dates(
+    key: str = "O1",
+    *,
+    kind: str = "full",
+    live: bool = True,
+    ended_at: pendulum.DateTime | None = None,
+    last_day: _dt.date | None = None,
+    requirements: bool = False,
+) -> OrderDates:
+    return OrderDates(key, "D1", kind, live, ended_at, last_day, requirements)
+
+
+def _due(*orders: OrderDates, touched: Touched = NOTHING) -> set[str]:
+    found = due_orders(orders, (), previous=PREVIOUS, at=AT, config=CONFIG, touched=touched)
+    return set(found.orders)
+
+
+def _last_day_ending_at(instant: pendulum.DateTime) -> _dt.date:
+    """The last day of a fixed period that ends (London midnight after it) at ``instant``."""
+    return instant.in_tz("Europe/London").date() - _dt.timedelta(days=1)
+
+
+def test_an_order_in_force_with_requirements_is_checked_every_night() -> None:
+    """A sign-on day or a due day can end on any night while the order binds."""
+    assert _due(_dates(requirements=True)) == {"O1"}
+    assert _due(_dates(requirements=True, last_day=_dt.date(2030, 1, 1))) == {"O1"}
+
+
+def test_an_order_that_stopped_by_the_previous_run_is_not_read() -> None:
+    """Ended, or its fixed period over, at or before the previous run's instant: every day
+    it bound had ended by then, so the previous run judged it whole (s.3(2))."""
+    ended = _dates(requirements=True, ended_at=PREVIOUS)
+    expired = _dates(requirements=True, last_day=_dt.date(2026, 5, 31))  # ends 1 June 00:00
+    assert _due(ended) == set()
+    assert _due(expired) == set()
+    # One microsecond later, it was still in force after the previous run.
+    assert _due(ended._replace(ended_at=PREVIOUS.add(microseconds=1))) == {"O1"}
+
+
+def test_an_order_without_requirements_is_read_only_when_its_window_moves() -> None:
+    """The renewal review (s.4, 90 days) and the interim warning (s.5(6), 14 days) rest
+    on their window alone: read when it opens or closes between the two runs."""
+    full_opening = _last_day_ending_at(start_of_london_day(AT.date()).add(days=89))
+    assert _due(_dates(last_day=full_opening)) == set()  # opens the night after
+    opens_tonight = _last_day_ending_at(start_of_london_day(AT.date()).add(days=90))
+    assert _due(_dates(last_day=opens_tonight)) == {"O1"}
+    interim = _last_day_ending_at(start_of_london_day(AT.date()).add(days=14))
+    assert _due(_dates(kind="interim", last_day=interim)) == {"O1"}
+    assert _due(_dates(kind="interim", last_day=opens_tonight)) == set()
+    # Inside the window on both nights: the same alert, stored already.
+    assert _due(_dates(last_day=_dt.date(2026, 7, 1))) == set()
+    # The window closes between the runs (the period ends): read.
+    closes = _last_day_ending_at(start_of_london_day(AT.date()))
+    assert _due(_dates(last_day=closes)) == {"O1"}
+    # Not live, or ended: no window (detection.dated's rule).
+    assert _due(_dates(live=False, last_day=opens_tonight)) == set()
+    assert _due(_dates(kind="unknown", last_day=_dt.date(2027, 1, 1))) == {"O1"}
+
+
+def test_an_open_ended_order_without_requirements_is_not_read() -> None:
+    assert _due(_dates()) == set()
+
+
+def test_compliance_added_against_any_order_has_it_read() -> None:
+    """A sign-on recorded late for an order long ended changes that order's alert."""
+    ended = _dates(requirements=True, ended_at=PREVIOUS.subtract(days=300))
+    touched = Touched(frozenset({"O1"}), frozenset())
+    assert _due(ended, touched=touched) == {"O1"}
+
+
+def _duty(key: str, order_id: str, replaced: tuple[str, ...] = ()) -> NotificationDuty:
+    order = builders.interim(served_at=builders.london(2026, 3, 2, 15))
+    duty = open_duty(duty_id=key, order=order, local_police_area="West Midlands")
+    return attrs.evolve(duty, order_id=order_id, replaced_order_ids=replaced)
+
+
+def test_a_duty_is_checked_while_an_order_binds_it_or_when_written() -> None:
+    """With every order it is bound to read (its alerts need them, s.9(1))."""
+    dormant = _dates("O1", ended_at=PREVIOUS.subtract(days=3))
+    in_force = _dates("O2")
+    duties = (
+        _duty("N1", "O1"),
+        _duty("N2", "O2", ("O1",)),
+        _duty("N3", "O1"),
+        _duty("N4", "O-unknown"),
+    )
+    touched = Touched(frozenset(), frozenset({"N3"}))
+    found = due_orders(
+        (dormant, in_force), duties, previous=PREVIOUS, at=AT, config=CONFIG, touched=touched
+    )
+    assert [d.duty_id for d in found.duties] == ["N2", "N3", "N4"]
+    assert found.orders == {"O1", "O2"}
+
+
+def test_every_orders_dates_are_read_as_the_orders_say(demo_store: Store) -> None:
+    """``uow.orders.dates()``: what a nightly run reads of every order, without building
+    it, is what the order itself says (each backend)."""
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        dates = {d.order_id: d for d in uow.orders.dates()}
+        orders = uow.orders.get_many(uow.orders.ids())
+    assert dates.keys() == orders.keys()
+    assert any(d.ended_at is not None for d in dates.values())
+    assert any(d.requirements for d in dates.values())
+    assert any(not d.live for d in dates.values())
+    for key, order in orders.items():
+        got = dates[key]
+        ended = None if got.ended_at is None else got.ended_at.timestamp()
+        assert ended == (None if order.ended_at is None else order.ended_at.timestamp())
+        assert got.period_last_day == (None if order.period is None else order.period.last_day)
+        assert (got.defendant_id, got.kind, got.live) == (
+            order.defendant_id,
+            order.kind.value,
+            order.state.live,
+        )
+        assert got.requirements == has_requirements(order)
+
+
+def _sign_on_record(store: Store, record_id: str) -> ComplianceRecord:
+    """A copy of a stored sign-on record under a new id (a sign-on recorded late)."""
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        found = uow.compliance.get_many(uow.compliance.ids())
+    first = next(iter(found.values()))
+    return attrs.evolve(first, record_id=record_id, at=first.at.add(minutes=1))
+
+
+def test_a_compliance_batch_names_its_orders_and_a_single_record_is_looked_up(
+    demo_store: Store,
+) -> None:
+    record = _sign_on_record(demo_store, "C-late-1")
+    head = demo_store.audit_head()
+    assert head is not None
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        uow.compliance.add_many([record])
+        uow.compliance.add(attrs.evolve(record, record_id="C-late-2"))
+        uow.commit()
+    entries = demo_store.audit_entries_between(head[0], 10**9, kinds={"compliance_batch"})
+    assert json.loads(entries[-1].changes)["orders"] == [record.order_id]
+    now = demo_store.audit_head()
+    assert now is not None
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        touched = touched_since(demo_store, uow, after=head[0], through=now[0])
+    assert touched == Touched(frozenset({record.order_id}), frozenset())
+
+
+def test_a_batch_that_names_no_orders_has_every_order_read(demo_store: Store) -> None:
+    """A bulk entry written before bulk entries named their orders: nothing says which
+    orders' compliance changed, so every order is judged (and the run says nothing of
+    how many orders it read)."""
+    run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    head = demo_store.audit_head()
+    assert head is not None
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        old_form = {"count": 1, "first_id": "C-old", "last_id": "C-old"}
+        subject = ("compliance_records.recorded", "compliance_batch", "C-old..C-old")
+        uow._audit(*subject, old_form, "an older release")
+        uow.commit()
+    now = demo_store.audit_head()
+    assert now is not None
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        assert touched_since(demo_store, uow, after=head[0], through=now[0]) is None
+    said: list[str] = []
+    run_detection(demo_store, at=NOW.add(days=1), actor=DEMO_ACTOR, progress=said.append)
+    assert not [line for line in said if "dated checks" in line]
+
+
+@pytest.mark.parametrize("days", [1, 40])
+def test_a_nightly_run_reads_fewer_orders_and_stores_what_a_full_run_stores(
+    demo_store: Store, days: int
+) -> None:
+    """The demo's ten orders: a night later only those that can have changed are read,
+    and a full run after it finds nothing to add or update."""
+    run_detection(demo_store, at=NOW, actor=DEMO_ACTOR)
+    said: list[str] = []
+    later = NOW.add(days=days)
+    nightly = run_detection(demo_store, at=later, actor=DEMO_ACTOR, progress=said.append)
+    assert nightly.incremental
+    read = [line for line in said if "dated checks" in line]
+    assert len(read) == 1
+    assert read[0].endswith("of 10 orders can have changed")
+    assert int(read[0].split()[2]) < 10
+    full = run_detection(demo_store, at=later, actor=DEMO_ACTOR, full=True)
+    assert (full.stored.new, full.stored.updated) == (0, 0)
