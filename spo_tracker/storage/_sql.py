@@ -289,8 +289,13 @@ class SqlStore(Store):
         until: _dt.datetime,
     ) -> Iterator[ScannedIncident]:
         yield from self._rows_where("defendant_id IN ({marks})", list(defendant_ids), until)
+        # Through the actor_key index: without statistics SQLite chose the index on
+        # (defendant_id, occurred_at) for "defendant_id IS NULL" and walked every
+        # unattributed row for each 500 keys (a third of a force's incidents; 0.38 s a
+        # query at 1,000,000 against 6 ms). A unary plus keeps SQLite off that index.
+        unnamed = "+defendant_id" if self.url.is_sqlite else "defendant_id"
         yield from self._rows_where(
-            "defendant_id IS NULL AND actor_key IN ({marks})", list(actor_keys), until
+            f"{unnamed} IS NULL AND actor_key IN ({{marks}})", list(actor_keys), until
         )
 
     def audit_entries_between(
