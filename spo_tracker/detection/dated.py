@@ -301,10 +301,16 @@ def notification_alerts(
         order = by_id.get(duty.order_id)
         bound = _duty_orders(duty, by_id)
         failures = _while_in_force(notification_failures(duty, now), bound, now)
-        out += [_failure_alert(duty, f, order) for f in failures]
+        out += [_failure_alert(duty, f, order) for f in _distinct(failures)]
         if bound and not _any_in_force(bound, now):
             continue  # no order binds the defendant now: no deadline to announce (s.9(1))
+        announced: set[tuple[str, float]] = set()
         for soon in deadlines_approaching(duty, now, within):
+            # Two items of one kind due at one instant (two new names arising on one day,
+            # s.9(3)) are one warning: its id and words name the kind and the deadline.
+            if (soon.item.kind.value, epoch(soon.ends_at)) in announced:
+                continue
+            announced.add((soon.item.kind.value, epoch(soon.ends_at)))
             out.append(
                 _approaching_alert(
                     duty,
@@ -317,7 +323,27 @@ def notification_alerts(
                     order,
                 )
             )
-    return out
+    # Two duties under one order (a record entered twice) would raise the same alerts:
+    # one of each, the first, so that no detection run refuses to store them.
+    kept: dict[str, Alert] = {}
+    for alert in out:
+        kept.setdefault(alert.alert_id, alert)
+    return list(kept.values())
+
+
+def _distinct(failures: Iterable[NotificationFailure]) -> list[NotificationFailure]:
+    """One failure per alert id (offence, first day, detail): two the same are one
+    suspected offence (a false-information record entered twice, SPA2019 s.11(1)(b); a
+    refusal recorded twice, s.11(1)(a)), shown once, as still continuing if either is.
+    Without this, the two alerts would share an id and every detection run would refuse
+    to store its alerts."""
+    kept: dict[tuple[str, object, str], NotificationFailure] = {}
+    for failure in failures:
+        key = (failure.code, failure.first_day_of_failure, failure.detail)
+        held = kept.get(key)
+        if held is None or (failure.continuing and not held.continuing):
+            kept[key] = failure
+    return list(kept.values())
 
 
 def _approaching_alert(
