@@ -14,7 +14,9 @@ people it judges and their incident rows; judging the rows and the dated checks
 storing the alerts. Beside it, in the same run, a bare ``SELECT`` of the whole
 stored history with the raw driver (the baseline of docs/performance.md).
 Figures are printed, never asserted. The machine is shared: the load average
-is printed first.
+is printed first. Each run prints a digest of the stored alerts afterwards
+(SHA-256 over every alert's id and fields): run with an older checkout first on
+``PYTHONPATH`` for an A/B, and the digests show whether both stored the same.
 
     python benchmarks/bench_incremental.py --stored 250000
     python benchmarks/bench_incremental.py --stored 250000 --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -23,12 +25,16 @@ is printed first.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
+import json
 import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from _common import report
 from bench_casework import AT, STORE_VERSION, bare_select_postgres, bare_select_sqlite, build
@@ -56,7 +62,7 @@ def previous_run(store: Store) -> None:
     run_detection(store, at=PREVIOUS, actor=ACTOR, reason="bench: the previous night")
 
 
-def incremental(url: str, new: int, seed: int) -> dict[str, float]:
+def incremental(url: str, new: int, seed: int) -> dict[str, Any]:
     """Ingest ``new`` incidents into the store at ``url``, then time the nightly run."""
     store = connect(url, clock=lambda: AT)
     try:
@@ -73,6 +79,7 @@ def incremental(url: str, new: int, seed: int) -> dict[str, float]:
         )
         end = time.perf_counter()
         cpu = time.process_time() - cpu
+        digest = stored_digest(store)
     finally:
         store.close()
     assert run.incremental, run.full_reason
@@ -93,10 +100,23 @@ def incremental(url: str, new: int, seed: int) -> dict[str, float]:
         "stored_new": run.stored.new,
         "stored_updated": run.stored.updated,
         "unchanged": run.stored.unchanged,
+        "digest": digest,
     }
 
 
-def show(name: str, new: int, bare: tuple[float, int], found: dict[str, float]) -> None:
+def stored_digest(store: Store) -> str:
+    """A SHA-256 over every stored alert's id and body, in id order (the same alerts give
+    the same digest on one backend: an A/B of two checkouts compares what they stored)."""
+    found = hashlib.sha256()
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        alerts = uow.alerts.get_many(uow.alerts.ids())
+    for key in sorted(alerts):
+        found.update(key.encode())
+        found.update(json.dumps(attrs.asdict(alerts[key]), sort_keys=True, default=str).encode())
+    return found.hexdigest()[:16]
+
+
+def show(name: str, new: int, bare: tuple[float, int], found: dict[str, Any]) -> None:
     seconds, stored = bare
     label = f"{name} {new:,} new over {stored:,} stored"
     report(f"{label}: bare SELECT of the history", seconds, "s")
@@ -111,6 +131,7 @@ def show(name: str, new: int, bare: tuple[float, int], found: dict[str, float]) 
         f"{found['stored_updated']:,.0f} updated, {found['unchanged']:,.0f} unchanged"
     )
     report(f"{label}:   compare and store ({what})", found["store_s"], "s")
+    print(f"{label}: stored alerts digest {found['digest']}")
 
 
 def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None:
