@@ -41,7 +41,7 @@ from spo_tracker.casework._dated import (
     order_dated_alerts,
     stored_requirement_alerts,
 )
-from spo_tracker.casework._due import read_nightly
+from spo_tracker.casework._due import compliance_written, read_nightly
 from spo_tracker.casework._incremental import (
     ALERT_KINDS,
     DATED_ALL,
@@ -344,15 +344,18 @@ def _detect_since(
         added=added,
     )
     after = store.audit_head()
-    if (
-        settled is not None
-        and settled_since(store, previous, head=after[0] if after else head) is None
-    ):
-        # A compliance record changed, or an alert was written, while the counts were read:
-        # every order is judged again.
+    now = after[0] if after else head
+    unsettled = settled is not None and settled_since(store, previous, head=now) is None
+    if unsettled or (added is not None and compliance_written(store, after=head, through=now)):
+        # A compliance record changed, or an alert was written, while the counts were read
+        # (every window is judged again), or one was added (its order may not have been
+        # read): every order is read and judged again.
         if stored is not None:
             records = _load(store, actor, until, processing=True, people=False)
-        dated = _with_dated(store, records, found, actor=actor, until=until, config=config)
+        again = None if unsettled else settled
+        dated = _with_dated(
+            store, records, found, actor=actor, until=until, config=config, settled=again
+        )
     return dated, judged.new
 
 

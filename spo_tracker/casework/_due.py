@@ -19,7 +19,10 @@ run judged, as of its instant ``P``, only if, between ``P`` and this run's ``N``
   with no order in force none is announced and no failure begins, s.9(1));
 - a compliance record against it was added since the previous run's watermark (a
   sign-on recorded late takes a day off a window's missed days, whether or not the
-  order is still in force).
+  order is still in force), or is dated after ``P`` (that run judged as of ``P`` and
+  did not count it, even if it was written before that run began);
+- a duty it is bound to records a fact dated after ``P`` (a false-information record,
+  s.11(1)(b), written before the previous run but dated after its instant).
 
 Any other order stopped being in force by ``P`` (discharged, quashed, ceased, its
 fixed period over), or has nothing dated that moves between ``P`` and ``N``: its dated
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 from collections.abc import Collection, Iterable, Sequence
 from typing import Final
 
@@ -43,6 +47,8 @@ from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order, OrderKind
 from spo_tracker.domain.statutory_time import start_of_london_day
+from spo_tracker.domain.validators import check_id
+from spo_tracker.errors import SpoTrackerError
 from spo_tracker.storage import OrderDates, Store, UnitOfWork
 
 __all__ = [
@@ -50,6 +56,7 @@ __all__ = [
     "Due",
     "Nightly",
     "Touched",
+    "compliance_written",
     "due_orders",
     "read_nightly",
     "touched_since",
@@ -73,11 +80,20 @@ class Touched:
     duties: frozenset[str]
 
 
-def touched_since(store: Store, uow: UnitOfWork, *, after: int, through: int) -> Touched | None:
+def touched_since(
+    store: Store,
+    uow: UnitOfWork,
+    *,
+    after: int,
+    through: int,
+    dated: tuple[_dt.datetime, _dt.datetime] | None = None,
+) -> Touched | None:
     """The orders with compliance added and the duties written by the audit entries
-    numbered after ``after`` through ``through``, or ``None`` when an entry does not say
-    which orders (a bulk entry written before bulk entries named them, a record no longer
-    stored): then every order is judged.
+    numbered after ``after`` through ``through``, with (``dated``: the previous run's
+    instant and this run's) the orders with compliance met between the two; or ``None``
+    when an entry does not say which orders (a bulk entry written before bulk entries
+    named them, or naming what is not an order id; a record no longer stored): then
+    every order is judged.
 
     Call it only when compliance records were only added in that span
     (:func:`~spo_tracker.casework._incremental.settled_since`).
@@ -100,7 +116,17 @@ def touched_since(store: Store, uow: UnitOfWork, *, after: int, through: int) ->
     if len(found) != len(records):
         return None
     orders.update(r.order_id for r in found.values())
+    if dated is not None:
+        orders.update(uow.compliance.orders_met_between(*dated))
     return Touched(frozenset(orders), frozenset(duties))
+
+
+def compliance_written(store: Store, *, after: int, through: int) -> bool:
+    """Whether an audit entry numbered after ``after`` through ``through`` wrote a
+    compliance record (one committed while a run read: its order may not have been read,
+    so the run judges every order again)."""
+    kinds = {"compliance_record", "compliance_batch"}
+    return bool(store.audit_entries_between(after, through, kinds=kinds))
 
 
 def _named_orders(changes: str) -> list[str] | None:
@@ -109,9 +135,19 @@ def _named_orders(changes: str) -> list[str] | None:
         named = json.loads(changes).get("orders")
     except (ValueError, AttributeError):
         return None
-    if isinstance(named, list) and all(isinstance(key, str) for key in named):
+    # Only ids as the library writes them: a note written by hand that names something
+    # else (a NUL, which PostgreSQL text refuses) has every order judged, not a failure.
+    if isinstance(named, list) and all(_is_id(key) for key in named):
         return named
     return None
+
+
+def _is_id(value: object) -> bool:
+    try:
+        check_id("order_id", value)
+    except SpoTrackerError:
+        return False
+    return True
 
 
 @attrs.frozen
@@ -150,9 +186,11 @@ def due_orders(
     """
     chosen = config or DetectionConfig()
     since, until = previous.timestamp(), at.timestamp()
-    due = set(touched.compliance_orders)
+    due: set[str] = set()
     in_force_after: dict[str, bool] = {}
     for order in dates:
+        if order.order_id in touched.compliance_orders:
+            due.add(order.order_id)
         end = _end(order)
         in_force_after[order.order_id] = end is None or end > since
         if not in_force_after[order.order_id]:
@@ -163,10 +201,31 @@ def due_orders(
     for duty in duties:
         bound = (duty.order_id, *duty.replaced_order_ids)
         # A duty none of whose orders is stored is judged on the duty alone, every run.
-        if duty.duty_id in touched.duties or any(in_force_after.get(k, True) for k in bound):
+        if (
+            duty.duty_id in touched.duties
+            or any(in_force_after.get(k, True) for k in bound)
+            or _latest_fact(duty) > since
+        ):
             checked.append(duty)
             due.update(k for k in bound if k in in_force_after)
     return Due(frozenset(due), tuple(checked))
+
+
+def _latest_fact(duty: NotificationDuty) -> float:
+    """The latest instant a duty records (epoch seconds; a day as its London start): a
+    fact dated after the previous run's instant was not judged by it."""
+    days = [duty.served_on, duty.initial_from, duty.part2_final_day]
+    days += [item.arose_on for item in duty.items()]
+    found = [_day_start(day, 0) for day in days if day is not None]
+    instants = [duty.part2_registered_at, duty.ended_at]
+    instants += [c.closed_at for c in duty.closed]
+    instants += [n.notified_at for n in duty.notifications]
+    instants += [n.acknowledged_at for n in duty.notifications]
+    instants += [r.at for r in duty.refusals]
+    instants += [f.recorded_at for f in duty.false_information]
+    instants += [f.notified_at for f in duty.false_information]
+    found += [t.timestamp() for t in instants if t is not None]
+    return max(found, default=-math.inf)
 
 
 def _end(order: OrderDates) -> float | None:
@@ -243,7 +302,11 @@ def read_nightly(
     """
     duties = uow.notification_duties.get_many(uow.notification_duties.ids())
     every_duty = tuple(duties[k] for k in sorted(duties))
-    touched = touched_since(store, uow, after=previous.through, through=head) if settled else None
+    touched = (
+        touched_since(store, uow, after=previous.through, through=head, dated=(previous.at, until))
+        if settled
+        else None
+    )
     if touched is None:
         found = uow.orders.get_many(uow.orders.ids())
         orders = tuple(found[k] for k in sorted(found))

@@ -245,6 +245,10 @@ class Records(Protocol):
     def order_dates(self) -> list[OrderDates]:
         """Every stored order's :class:`OrderDates`, in no set order (one query)."""
 
+    def orders_met_between(self, after_us: int, through_us: int) -> set[str]:
+        """The orders with a compliance record met after ``after_us`` and by
+        ``through_us`` (whole microseconds since 1970-01-01 UTC; one query)."""
+
     def compliance_times(
         self, order_ids: Sequence[str], until_us: int | None
     ) -> list[tuple[str, str, str, int]]:

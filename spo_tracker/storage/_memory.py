@@ -459,6 +459,14 @@ class _MemoryRecords:
             for o in found.values()
         ]
 
+    def orders_met_between(self, after_us: int, through_us: int) -> set[str]:
+        kind = MAPPERS[ComplianceRecord].kind
+        return {
+            obj.order_id
+            for (k, _), (obj, _) in self._uow._work.items()
+            if k == kind and after_us < to_epoch_us(obj.at) <= through_us
+        }
+
     def compliance_times(
         self, order_ids: Sequence[str], until_us: int | None
     ) -> list[tuple[str, str, str, int]]:

@@ -269,6 +269,19 @@ class ComplianceRepository(Repository[ComplianceRecord]):
             by_order[record.order_id].append(record)
         return by_order
 
+    def orders_met_between(self, after: _dt.datetime, through: _dt.datetime) -> set[str]:
+        """The ids of the orders with a record met after ``after`` and by ``through`` (one
+        query, through an index on the instant met: a nightly detection run asks it for
+        the records the previous run, judging as of ``after``, did not count).
+
+        Raises:
+            NaiveDatetimeError: ``after`` or ``through`` has no time zone.
+        """
+        return self._uow._records().orders_met_between(
+            to_epoch_us(ensure_aware(after, field="after")),
+            to_epoch_us(ensure_aware(through, field="through")),
+        )
+
     def times_for_orders(
         self, order_ids: Iterable[str], *, until: _dt.datetime | None = None
     ) -> list[tuple[str, str, str, int]]:

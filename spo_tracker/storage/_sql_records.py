@@ -461,6 +461,17 @@ class SqlRecords:
         with translating(self._url, kind="order"):
             return order_dates(self._session)
 
+    def orders_met_between(self, after_us: int, through_us: int) -> set[str]:
+        sql = "SELECT DISTINCT order_id FROM compliance_records WHERE at > {0} AND at <= {0}"
+        if self._sqlite:
+            bounds: list[Any] = [after_us, through_us]
+        else:  # a plain datetime for psycopg (see _compliance_rows)
+            bounds = [_EPOCH + _dt.timedelta(microseconds=us) for us in (after_us, through_us)]
+        conn = self._session.connection()
+        with translating(self._url, kind="compliance_record"):
+            found = conn.exec_driver_sql(sql.format("?" if self._sqlite else "%s"), tuple(bounds))
+            return {key for (key,) in found}
+
     def compliance_times(
         self, order_ids: Sequence[str], until_us: int | None
     ) -> list[tuple[str, str, str, int]]:

@@ -396,7 +396,7 @@ class ComplianceRecordRow(_Table, table=True):
     defendant_id: str = Field(index=True)
     order_id: str = Field(index=True)
     term_id: str
-    at: _dt.datetime = _instant()
+    at: _dt.datetime = _instant(index=True)  # migration 0014
     at_tz: str
     recorded_by: str | None = None
     note: str = _text()
