@@ -74,10 +74,14 @@ class Touched:
     Attributes:
         compliance_orders: the orders compliance records were added against.
         duties: the notification duties written.
+        met_orders: the orders with compliance met after the previous run's instant
+            (written before it or since): only on days after the London day the previous
+            run's settled sign-on windows end, so they settle nothing again.
     """
 
     compliance_orders: frozenset[str]
     duties: frozenset[str]
+    met_orders: frozenset[str] = frozenset()
 
 
 def touched_since(
@@ -116,9 +120,8 @@ def touched_since(
     if len(found) != len(records):
         return None
     orders.update(r.order_id for r in found.values())
-    if dated is not None:
-        orders.update(uow.compliance.orders_met_between(*dated))
-    return Touched(frozenset(orders), frozenset(duties))
+    met = frozenset() if dated is None else uow.compliance.orders_met_between(*dated)
+    return Touched(frozenset(orders), frozenset(duties), frozenset(met))
 
 
 def compliance_written(store: Store, *, after: int, through: int) -> bool:
@@ -189,7 +192,7 @@ def due_orders(
     due: set[str] = set()
     in_force_after: dict[str, bool] = {}
     for order in dates:
-        if order.order_id in touched.compliance_orders:
+        if order.order_id in touched.compliance_orders or order.order_id in touched.met_orders:
             due.add(order.order_id)
         end = _end(order)
         in_force_after[order.order_id] = end is None or end > since
