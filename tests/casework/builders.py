@@ -1,13 +1,19 @@
-"""Stores holding the demo scenario, for the casework tests."""
+"""Stores holding the demo scenario, and twin stores run incrementally and in full, for
+the casework tests."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pendulum
+
+from spo_tracker.casework import DetectionRun, run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.demo._run import demo_applications
+from spo_tracker.detection.config import DetectionConfig
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.incidents import Incident
-from spo_tracker.storage import Store
+from spo_tracker.storage import Actor, Store
 
 
 def store_records(store: Store, scenario: Scenario) -> None:
@@ -36,3 +42,25 @@ def store_scenario(store: Store, scenario: Scenario) -> None:
     """Everything in the scenario: its records and all its incidents."""
     store_records(store, scenario)
     store_incidents(store, scenario.all_incidents())
+
+
+def stored_alerts(store: Store, actor: Actor) -> dict[str, Alert]:
+    """Every stored alert, by id."""
+    with store.unit_of_work(actor, at=NOW) as uow:
+        return uow.alerts.get_many(uow.alerts.ids())
+
+
+def twin_runs(
+    stores: tuple[Store, Store],
+    at: pendulum.DateTime,
+    *,
+    actor: Actor,
+    config: DetectionConfig | None = None,
+) -> tuple[DetectionRun, DetectionRun]:
+    """Run the first store as it would run (incrementally when it can) and its twin in
+    full, as of ``at``; their stored alerts must then be the same."""
+    incremental, full = stores
+    first = run_detection(incremental, at=at, actor=actor, config=config)
+    second = run_detection(full, at=at, actor=actor, config=config, full=True)
+    assert stored_alerts(incremental, actor) == stored_alerts(full, actor)
+    return first, second

@@ -32,7 +32,6 @@ from spo_tracker.casework import (
     discharge_order,
     expire_order,
     renew_order,
-    run_detection,
     serve_order,
     vary_order,
 )
@@ -56,6 +55,7 @@ from spo_tracker.domain.statutory_time import DayPeriod
 from spo_tracker.domain.terms import NoContact, PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.errors import IllegalTransitionError, InvalidValueError
 from spo_tracker.storage import Actor, Store
+from tests.casework.builders import stored_alerts, twin_runs
 from tests.casework.conftest import NewStore
 from tests.detection.builders import CHIEF, MADE, incident, make_defendant
 from tests.lifecycles import builders as lifecycle
@@ -202,18 +202,13 @@ def _built(stores: tuple[Store, Store], plan: Plan) -> Plan:
 
 
 def _stored(store: Store) -> dict[str, Alert]:
-    with store.unit_of_work(ACTOR, at=NIGHT) as uow:
-        return uow.alerts.get_many(uow.alerts.ids())
+    return stored_alerts(store, ACTOR)
 
 
 def _both(
     stores: tuple[Store, Store], at: pendulum.DateTime, config: DetectionConfig
 ) -> tuple[DetectionRun, DetectionRun]:
-    incremental, full = stores
-    first = run_detection(incremental, at=at, actor=ACTOR, config=config)
-    second = run_detection(full, at=at, actor=ACTOR, config=config, full=True)
-    assert _stored(incremental) == _stored(full)
-    return first, second
+    return twin_runs(stores, at, actor=ACTOR, config=config)
 
 
 def _each(stores: tuple[Store, Store], change: Callable[[Store], object]) -> None:
@@ -337,36 +332,32 @@ def test_a_requirement_of_an_expired_order_met_late(twins: tuple[Store, Store]) 
     assert "It was recorded late, on 14 January 2026" in late.explanation
 
 
-def test_a_renewal_review_window_opens_between_two_nights(twins: tuple[Store, Store]) -> None:
-    """Order C's renewal review (SPA2019 s.4) opens as 14 January begins: nothing is recorded
-    between the nights of the 13th and 14th, and the review is raised on the 14th.
+@pytest.mark.parametrize(
+    ("plan", "rule", "order_id"),
+    [
+        # Order C's renewal review (SPA2019 s.4) opens as 14 January begins.
+        (Plan(review_opens_in=2, config=DetectionConfig()), "renewal.review", C),
+        # Interim order B's fixed period ends as 28 January begins: with 14 warning days
+        # its window (SPA2019 s.5(6)) opens as the 14th begins.
+        (Plan(interim_ends_in=16, config=DetectionConfig()), "interim.ending", B),
+    ],
+    ids=["renewal review", "interim ending"],
+)
+def test_a_warning_window_opens_between_two_nights(
+    twins: tuple[Store, Store], plan: Plan, rule: str, order_id: str
+) -> None:
+    """Nothing is recorded between the nights of the 13th and 14th, and the warning is
+    raised on the 14th.
 
     Catches an incremental run that judges only the orders something was recorded about
     since (compliance, duties, incidents): the window opens with time alone."""
-    plan = _built(twins, Plan(review_opens_in=2, config=DetectionConfig()))
-    _nights(twins, plan, 0, 1)
-    assert not _raised(twins[0], "renewal.review", C)
-    ((incremental, _),) = _nights(twins, plan, 2)
+    built = _built(twins, plan)
+    _nights(twins, built, 0, 1)
+    assert not _raised(twins[0], rule, order_id)
+    ((incremental, _),) = _nights(twins, built, 2)
     assert incremental.incremental
-    (review,) = _raised(twins[0], "renewal.review", C)
-    assert review.alert_id in incremental.stored.new_ids
-
-
-def test_an_interim_orders_warning_window_opens_between_two_nights(
-    twins: tuple[Store, Store],
-) -> None:
-    """Interim order B's fixed period ends as 28 January begins: with 14 warning days its
-    window (SPA2019 s.5(6)) opens as the 14th begins, between the nights of the 13th and 14th.
-
-    Catches an incremental run that judges only the orders something was recorded about
-    since: no record changes, the window opens with time alone."""
-    plan = _built(twins, Plan(interim_ends_in=16, config=DetectionConfig()))
-    _nights(twins, plan, 0, 1)
-    assert not _raised(twins[0], "interim.ending", B)
-    ((incremental, _),) = _nights(twins, plan, 2)
-    assert incremental.incremental
-    (ending,) = _raised(twins[0], "interim.ending", B)
-    assert ending.alert_id in incremental.stored.new_ids
+    (warning,) = _raised(twins[0], rule, order_id)
+    assert warning.alert_id in incremental.stored.new_ids
 
 
 def test_a_notification_recorded_late_on_the_duty_of_an_ended_order(

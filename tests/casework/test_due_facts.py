@@ -30,6 +30,7 @@ from spo_tracker.domain.orders import Order
 from spo_tracker.domain.statemachine import Fired
 from spo_tracker.domain.terms import NoContact, PositiveRequirement, SignOnSchedule
 from spo_tracker.storage import Actor, Store
+from tests.casework.builders import stored_alerts, twin_runs
 from tests.casework.conftest import NewStore
 from tests.detection.builders import MADE, make_defendant, make_order
 from tests.storage import builders
@@ -46,8 +47,7 @@ NEXT = PREVIOUS.add(days=1)
 
 
 def _stored(store: Store) -> dict[str, Alert]:
-    with store.unit_of_work(ACTOR, at=NEXT) as uow:
-        return uow.alerts.get_many(uow.alerts.ids())
+    return stored_alerts(store, ACTOR)
 
 
 def _case(store: Store, order: Order) -> None:
@@ -63,12 +63,10 @@ def _twins(new_store: NewStore) -> Iterator[tuple[Store, Store]]:
         yield incremental, full
 
 
-def _both(stores: tuple[Store, Store], at: pendulum.DateTime, **kwargs: object) -> bool:
-    incremental, full = stores
-    first = run_detection(incremental, at=at, actor=ACTOR, **kwargs)  # type: ignore[arg-type]
-    run_detection(full, at=at, actor=ACTOR, full=True, **kwargs)  # type: ignore[arg-type]
-    assert _stored(incremental) == _stored(full)
-    return first.incremental
+def _both(
+    stores: tuple[Store, Store], at: pendulum.DateTime, config: DetectionConfig | None = None
+) -> bool:
+    return twin_runs(stores, at, actor=ACTOR, config=config)[0].incremental
 
 
 def test_a_requirement_met_after_the_previous_runs_instant_is_judged(new_store: NewStore) -> None:

@@ -32,6 +32,7 @@ from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.terms import NoContact, SignOnSchedule
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import Actor, InMemoryStore, Store
+from tests.casework.builders import stored_alerts, twin_runs
 from tests.casework.conftest import NewStore
 from tests.detection.builders import MADE, make_defendant, make_order
 from tests.storage import builders
@@ -78,8 +79,7 @@ def _move(store: Store, record_id: str, day: int) -> None:
 
 
 def _stored(store: Store) -> dict[str, Alert]:
-    with store.unit_of_work(ACTOR, at=MADE) as uow:
-        return uow.alerts.get_many(uow.alerts.ids())
+    return stored_alerts(store, ACTOR)
 
 
 def _sign_ons(run: DetectionRun) -> list[Alert]:
@@ -104,11 +104,7 @@ def twins() -> tuple[Store, Store]:
 def _both(
     stores: tuple[Store, Store], at: pendulum.DateTime, config: DetectionConfig | None = None
 ) -> tuple[DetectionRun, DetectionRun]:
-    incremental, full = stores
-    first = run_detection(incremental, at=at, actor=ACTOR, config=config)
-    second = run_detection(full, at=at, actor=ACTOR, config=config, full=True)
-    assert _stored(incremental) == _stored(full)
-    return first, second
+    return twin_runs(stores, at, actor=ACTOR, config=config)
 
 
 def test_a_nightly_run_builds_only_the_windows_that_can_have_changed(
