@@ -200,18 +200,20 @@ def due_orders(
             continue  # stopped being in force by the previous run: nothing moves (s.9(1))
         if order.requirements or _window_moved(order, chosen, since, until):
             due.add(order.order_id)
-    checked = []
-    for duty in duties:
-        bound = (duty.order_id, *duty.replaced_order_ids)
-        # A duty none of whose orders is stored is judged on the duty alone, every run.
-        if (
-            duty.duty_id in touched.duties
-            or any(in_force_after.get(k, True) for k in bound)
-            or _latest_fact(duty) > since
-        ):
-            checked.append(duty)
-            due.update(k for k in bound if k in in_force_after)
-    return Due(frozenset(due), tuple(checked))
+    # A duty none of whose orders is stored is judged on the duty alone, every run.
+    moved = {
+        duty.order_id
+        for duty in duties
+        if duty.duty_id in touched.duties
+        or any(in_force_after.get(k, True) for k in (duty.order_id, *duty.replaced_order_ids))
+        or _latest_fact(duty) > since
+    }
+    # Every duty under such an order, or none: two duties under one order (one entered
+    # twice) raise alerts with one id, and which is kept must not depend on which was read.
+    checked = tuple(duty for duty in duties if duty.order_id in moved)
+    for duty in checked:
+        due.update(k for k in (duty.order_id, *duty.replaced_order_ids) if k in in_force_after)
+    return Due(frozenset(due), checked)
 
 
 def _latest_fact(duty: NotificationDuty) -> float:

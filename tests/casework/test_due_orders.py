@@ -127,7 +127,9 @@ def test_a_duty_is_checked_while_an_order_binds_it_or_when_written() -> None:
     found = due_orders(
         (dormant, in_force), duties, previous=PREVIOUS, at=AT, config=CONFIG, touched=touched
     )
-    assert [d.duty_id for d in found.duties] == ["N2", "N3", "N4"]
+    # N1 alone would not be checked (its order ended, nothing new), but N3, written since,
+    # is under the same order: every duty under it is checked.
+    assert [d.duty_id for d in found.duties] == ["N1", "N2", "N3", "N4"]
     assert found.orders == {"O1", "O2"}
 
 
@@ -219,3 +221,18 @@ def test_a_nightly_run_reads_fewer_orders_and_stores_what_a_full_run_stores(
     assert int(read[0].split()[2]) < 10
     full = run_detection(demo_store, at=later, actor=DEMO_ACTOR, full=True)
     assert (full.stored.new, full.stored.updated) == (0, 0)
+
+
+def test_every_duty_under_an_order_is_checked_or_none() -> None:
+    """Two duties under one order (one entered twice) raise alerts with one id: which is
+    kept must not depend on which duty was read, so a change to one has both checked
+    (found by a hostile review: the nightly store kept the other duty's wording)."""
+    dormant = _dates("O1", ended_at=PREVIOUS.subtract(days=3))
+    duties = (_duty("N1", "O1"), _duty("N2", "O1"), _duty("N3", "O-other"))
+    touched = Touched(frozenset(), frozenset({"N2"}))
+    found = due_orders((dormant,), duties, previous=PREVIOUS, at=AT, config=CONFIG, touched=touched)
+    assert [d.duty_id for d in found.duties] == ["N1", "N2", "N3"]
+    untouched = due_orders(
+        (dormant,), duties[:2], previous=PREVIOUS, at=AT, config=CONFIG, touched=NOTHING
+    )
+    assert untouched.duties == ()
