@@ -508,8 +508,11 @@ def _latest(duty: NotificationDuty) -> pendulum.DateTime:
     return max(times, key=lambda t: t.timestamp())
 
 
-#: As the settled sign-on tests', but the number of examples is the profile's (tests/conftest.py).
+#: As the settled sign-on tests': each example builds twin stores (a database each on
+#: PostgreSQL) and runs detection several times, so a fixed number of examples, as the
+#: quick profile's, in CI too.
 _SETTINGS = settings(
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
