@@ -16,7 +16,9 @@ run judged, as of its instant ``P``, only if, between ``P`` and this run's ``N``
   ``[opens, end)``, both from its fixed period; the alert rests on the window alone);
 - a notification duty it is bound to was written, or is bound to an order still in
   force after ``P`` (its deadlines can come round on any day while an order binds;
-  with no order in force none is announced and no failure begins, s.9(1));
+  with no order in force none is announced and no failure begins, s.9(1)); every duty
+  under the same order is then checked too (two duties under one order, one entered
+  twice, raise alerts with one id, and which is kept must not depend on which was read);
 - a compliance record against it was added since the previous run's watermark (a
   sign-on recorded late takes a day off a window's missed days, whether or not the
   order is still in force), or is dated after ``P`` (that run judged as of ``P`` and
