@@ -235,7 +235,9 @@ class ReviewDomainEvent(DomainEvent):
 
     Attributes:
         alert_id: the alert that raised it.
-        defendant_id, order_id, term_id: what is said to be breached.
+        defendant_id: the defendant said to have breached the order.
+        order_id: the order said to be breached.
+        term_id: the term said to be breached.
         state: the review's state after the event.
     """
 

@@ -175,7 +175,8 @@ class CaseFileView:
     """A case file ready to render: every text redacted, once for all formats.
 
     Attributes:
-        defendant_id, defendant_name: whose case file it is.
+        defendant_id: whose case file it is.
+        defendant_name: their name.
         at: as of when.
         include_protected_names: whether protected persons are named.
         timeline: the one time axis, earliest first.
