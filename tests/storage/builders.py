@@ -49,6 +49,7 @@ from spo_tracker.domain.terms import (
     SignOnSchedule,
     Term,
 )
+from spo_tracker.storage import Actor, Store
 
 WMP = ChiefOfficer(Force("20", "West Midlands Police"))
 MADE = pendulum.datetime(2024, 3, 15, 14, 30, tz="Europe/London")
@@ -93,6 +94,16 @@ def person(key: str, *, restricted: bool = True) -> ProtectedPerson:
             places=(("work", GeoPoint(52.48, -1.9)), ("gym", GeoPoint(52.47, -1.88))),
         )
     return ProtectedPerson(key, "Jane Doe", details)
+
+
+def with_persons(store: Store, actor: Actor) -> None:
+    """Protected persons P1 to P9 in ``store`` (those not stored yet), unrestricted: what a
+    shared store needs before orders naming them."""
+    with store.unit_of_work(actor) as uow:
+        for n in range(1, 10):
+            if not uow.protected_persons.exists(f"P{n}"):
+                uow.protected_persons.add(person(f"P{n}", restricted=False))
+        uow.commit()
 
 
 def every_term(persons: tuple[str, ...]) -> tuple[Term, ...]:

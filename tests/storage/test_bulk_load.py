@@ -53,11 +53,7 @@ def _unique(prefix: str) -> str:
 def store(request: pytest.FixtureRequest) -> SqlStore:
     """A shared SQL store on each backend, holding protected persons P1 to P9."""
     store: SqlStore = request.getfixturevalue(request.param)
-    with store.unit_of_work(ACTOR) as uow:
-        for n in range(1, 10):
-            if not uow.protected_persons.exists(f"P{n}"):
-                uow.protected_persons.add(builders.person(f"P{n}", restricted=False))
-        uow.commit()
+    builders.with_persons(store, ACTOR)
     return store
 
 

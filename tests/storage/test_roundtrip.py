@@ -140,11 +140,7 @@ def test_datetimes_in_records_keep_their_instant(at: pendulum.DateTime) -> None:
 def store(request: pytest.FixtureRequest) -> Store:
     """A shared store on each backend, holding protected persons P1 to P9."""
     store: Store = request.getfixturevalue(request.param)
-    with store.unit_of_work(ACTOR) as uow:
-        for n in range(1, 10):
-            if not uow.protected_persons.exists(f"P{n}"):
-                uow.protected_persons.add(builders.person(f"P{n}", restricted=False))
-        uow.commit()
+    builders.with_persons(store, ACTOR)
     return store
 
 
