@@ -9,9 +9,13 @@ follows a run that left the stored alerts as a full run would (the conditions of
 (else the run is full). So an order's dated alerts can differ from what the previous
 run judged, as of its instant ``P``, only if, between ``P`` and this run's ``N``:
 
-- it was in force after ``P`` and has a requirement term: a sign-on day or a due day
-  can end at any London midnight while it binds (every such day ends while the term
-  binds, so never after the order stopped being in force);
+- it was in force after ``P`` and a London day ended between them that is the due
+  day of one of its positive requirements or on the schedule of one of its sign-on
+  terms (in any version): a requirement fails at the end of its due day and a sign-on
+  day is missed at its end, only while the term binds (so never after the order
+  stopped being in force); on other nights, with nothing recorded since, its
+  requirement and sign-on alerts are those already stored (an order with sign-on on
+  two weekdays is read on two nights a week);
 - its renewal-review or interim-ending warning window opened or closed (the window is
   ``[opens, end)``, both from its fixed period; the alert rests on the window alone);
 - a notification duty it is bound to was written, or is bound to an order still in
@@ -48,7 +52,7 @@ from spo_tracker.casework._incremental import Judged, Watermark, read_judged
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order, OrderKind
-from spo_tracker.domain.statutory_time import start_of_london_day
+from spo_tracker.domain.statutory_time import as_london_date, start_of_london_day
 from spo_tracker.domain.validators import check_id
 from spo_tracker.errors import SpoTrackerError
 from spo_tracker.storage import OrderDates, Store, UnitOfWork
@@ -191,6 +195,7 @@ def due_orders(
     """
     chosen = config or DetectionConfig()
     since, until = previous.timestamp(), at.timestamp()
+    days = _days_ended(previous, at)
     due: set[str] = set()
     in_force_after: dict[str, bool] = {}
     for order in dates:
@@ -200,7 +205,7 @@ def due_orders(
         in_force_after[order.order_id] = end is None or end > since
         if not in_force_after[order.order_id]:
             continue  # stopped being in force by the previous run: nothing moves (s.9(1))
-        if order.requirements or _window_moved(order, chosen, since, until):
+        if _requirement_day_ended(order, days) or _window_moved(order, chosen, since, until):
             due.add(order.order_id)
     # A duty none of whose orders is stored is judged on the duty alone, every run.
     moved = {
@@ -216,6 +221,39 @@ def due_orders(
     for duty in checked:
         due.update(k for k in (duty.order_id, *duty.replaced_order_ids) if k in in_force_after)
     return Due(frozenset(due), checked)
+
+
+@attrs.frozen
+class _DaysEnded:
+    """The London days that ended after the previous run's instant, by this run's: from
+    ``first`` to ``last`` (none if ``first`` is after ``last``), and their weekdays."""
+
+    first: _dt.date
+    last: _dt.date
+    weekdays: frozenset[int]
+
+
+def _days_ended(previous: _dt.datetime, at: _dt.datetime) -> _DaysEnded:
+    """The London days whose end (the next day's London midnight) falls after
+    ``previous`` and by ``at``: from the day of ``previous`` (it ends after it) to the
+    day before that of ``at`` (its own day ends after it)."""
+    first = as_london_date(previous)
+    last = as_london_date(at) - _dt.timedelta(days=1)
+    count = (last - first).days + 1
+    weekdays = frozenset((first + _dt.timedelta(days=k)).weekday() for k in range(min(count, 7)))
+    return _DaysEnded(first, last, weekdays)
+
+
+def _requirement_day_ended(order: OrderDates, days: _DaysEnded) -> bool:
+    """Whether, of the London ``days`` that ended since the previous run, one was a due
+    day of the order's positive requirements or a weekday of its sign-on schedules (in
+    any version): only then can its requirement and sign-on alerts change with time
+    (SPA2019 s.1(2)(b), s.8(1)), a requirement failing at the end of its due day and a
+    sign-on day missed at the end of that day. Compliance recorded since is judged
+    apart (:class:`Touched`)."""
+    if not days.weekdays.isdisjoint(order.sign_on_weekdays):
+        return True
+    return any(days.first <= day <= days.last for day in order.due_days)
 
 
 def _latest_fact(duty: NotificationDuty) -> float:

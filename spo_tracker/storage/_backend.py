@@ -87,7 +87,11 @@ class OrderDates(NamedTuple):
         live: made or served (:attr:`~spo_tracker.domain.orders.OrderState.live`).
         ended_at: when it ended (discharged, quashed, ceased, expired), if it has.
         period_last_day: the last day of the current version's fixed period, if it has one.
-        requirements: a version of it has a positive requirement or a sign-on schedule.
+        due_days: the due day of every positive requirement in any version of it.
+        sign_on_weekdays: the weekdays (0 is Monday) of every sign-on schedule in any
+            version of it; all seven if a requirement's or schedule's stored parameters
+            cannot be read (the order is then checked every night, and reading it names
+            the fault).
     """
 
     order_id: str
@@ -96,7 +100,13 @@ class OrderDates(NamedTuple):
     live: bool
     ended_at: _dt.datetime | None
     period_last_day: _dt.date | None
-    requirements: bool
+    due_days: frozenset[_dt.date] = frozenset()
+    sign_on_weekdays: frozenset[int] = frozenset()
+
+    @property
+    def requirements(self) -> bool:
+        """Whether a version of it has a positive requirement or a sign-on schedule."""
+        return bool(self.due_days or self.sign_on_weekdays)
 
 
 @attrs.frozen

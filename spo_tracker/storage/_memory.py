@@ -13,7 +13,7 @@ import contextlib
 import datetime as _dt
 import threading
 from collections.abc import Collection, Generator, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 import pendulum
@@ -23,6 +23,7 @@ from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.errors import (
     ConcurrencyConflictError,
     ConstraintViolationError,
@@ -49,7 +50,6 @@ from spo_tracker.storage._base import (
 )
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
-from spo_tracker.storage._sql_dates import REQUIREMENT_CODES
 from spo_tracker.storage._sql_incidents import _batch_digest
 from spo_tracker.storage._types import to_epoch_us
 
@@ -445,7 +445,6 @@ class _MemoryRecords:
     def order_dates(self) -> list[OrderDates]:
         mapper = MAPPERS[Order]
         found: dict[str, Order] = self.load_many(mapper, self.keys(mapper))
-        codes = set(REQUIREMENT_CODES)
         return [
             OrderDates(
                 o.order_id,
@@ -454,7 +453,8 @@ class _MemoryRecords:
                 o.state.live,
                 o.ended_at,
                 None if o.period is None else o.period.last_day,
-                any(t.CODE in codes for v in o.versions for t in v.terms),
+                frozenset(t.due_on for t in _terms(o, PositiveRequirement)),
+                frozenset(d for t in _terms(o, SignOnSchedule) for d in t.weekdays),
             )
             for o in found.values()
         ]
@@ -548,6 +548,14 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     def _close(self) -> None:
         self._work, self._bases = {}, {}
+
+
+_TermT = TypeVar("_TermT", bound=Term)
+
+
+def _terms(order: Order, kind: type[_TermT]) -> Iterator[_TermT]:
+    """The terms of ``kind`` in every version of ``order``."""
+    return (t for v in order.versions for t in v.terms if isinstance(t, kind))
 
 
 def _column(obj: Any, column: str) -> Any:

@@ -332,6 +332,25 @@ def test_a_requirement_of_an_expired_order_met_late(twins: tuple[Store, Store]) 
     assert "It was recorded late, on 14 January 2026" in late.explanation
 
 
+def test_a_requirement_falls_due_on_a_night_with_no_sign_on_day(
+    twins: tuple[Store, Store],
+) -> None:
+    """Order A's assessment is due by the end of Tuesday 13 January; A signs on on Mondays,
+    Wednesdays and Fridays, and its notification duty is not open (D's is, so A is read
+    for nothing else). Between the nights of the 13th and 14th only the 13th ended: no
+    sign-on day, but the due day, so the requirement fails (SPA2019 s.1(2)(b), s.8(1)).
+
+    Catches a nightly run that reads an order with requirements only when one of its
+    sign-on days ended: the failure would wait for the night after Wednesday."""
+    plan = _built(twins, Plan(open_ended=True, duty_on=D))
+    _nights(twins, plan, 0, 1)
+    assert not _raised(twins[0], "requirement.positive", A)
+    ((incremental, _),) = _nights(twins, plan, 2)
+    assert incremental.incremental
+    (failed,) = _raised(twins[0], "requirement.positive", A)
+    assert failed.alert_id in incremental.stored.new_ids
+
+
 @pytest.mark.parametrize(
     ("plan", "rule", "order_id"),
     [

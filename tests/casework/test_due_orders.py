@@ -17,6 +17,7 @@ import json
 import attrs
 import pendulum
 import pytest
+import sqlalchemy as sa
 
 from spo_tracker.casework import run_detection
 from spo_tracker.casework._dated import has_requirements
@@ -27,14 +28,19 @@ from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.lifecycles.notification_duty import open_duty
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.statutory_time import start_of_london_day
-from spo_tracker.storage import OrderDates, Store
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
+from spo_tracker.errors import StoredRecordError
+from spo_tracker.storage import OrderDates, Store, connect
 from tests.lifecycles import builders
+from tests.storage.conftest import fixed_clock
 
 #: The previous run's instant and this run's: a night apart.
 PREVIOUS = pendulum.datetime(2026, 6, 1, 2, tz="Europe/London")
 AT = PREVIOUS.add(days=1)
 NOTHING = Touched(frozenset(), frozenset())
 CONFIG = DetectionConfig()
+#: A sign-on every day of the week.
+EVERY_DAY = frozenset(range(7))
 
 
 def _dates(
@@ -44,9 +50,10 @@ def _dates(
     live: bool = True,
     ended_at: pendulum.DateTime | None = None,
     last_day: _dt.date | None = None,
-    requirements: bool = False,
+    weekdays: frozenset[int] = frozenset(),
+    due: frozenset[_dt.date] = frozenset(),
 ) -> OrderDates:
-    return OrderDates(key, "D1", kind, live, ended_at, last_day, requirements)
+    return OrderDates(key, "D1", kind, live, ended_at, last_day, due, weekdays)
 
 
 def _due(*orders: OrderDates, touched: Touched = NOTHING) -> set[str]:
@@ -59,17 +66,56 @@ def _last_day_ending_at(instant: pendulum.DateTime) -> _dt.date:
     return instant.in_tz("Europe/London").date() - _dt.timedelta(days=1)
 
 
-def test_an_order_in_force_with_requirements_is_checked_every_night() -> None:
-    """A sign-on day or a due day can end on any night while the order binds."""
-    assert _due(_dates(requirements=True)) == {"O1"}
-    assert _due(_dates(requirements=True, last_day=_dt.date(2030, 1, 1))) == {"O1"}
+def test_an_order_in_force_is_read_when_a_scheduled_day_or_a_due_day_ended() -> None:
+    """A sign-on day is missed, and a positive requirement fails, at the end of its London
+    day (SPA2019 s.1(2)(b), s.8(1)): the order is read on the nights such a day ended,
+    not on the others. Between the two runs, Monday 1 June 2026 ended."""
+    assert PREVIOUS.date().weekday() == 0
+    assert AT.date() == _dt.date(2026, 6, 2)
+    assert _due(_dates(weekdays=EVERY_DAY)) == {"O1"}
+    assert _due(_dates(weekdays=frozenset({0, 3}))) == {"O1"}
+    assert _due(_dates(weekdays=frozenset({1, 2, 3, 4, 5, 6}))) == set()
+    assert _due(_dates(weekdays=frozenset({1}), last_day=_dt.date(2030, 1, 1))) == set()
+    assert _due(_dates(due=frozenset({_dt.date(2026, 6, 1)}))) == {"O1"}
+    assert _due(_dates(due=frozenset({_dt.date(2026, 5, 31), _dt.date(2026, 6, 2)}))) == set()
+
+
+def _due_between(previous: pendulum.DateTime, at: pendulum.DateTime, order: OrderDates) -> bool:
+    found = due_orders([order], (), previous=previous, at=at, config=CONFIG, touched=NOTHING)
+    return order.order_id in found.orders
+
+
+def test_the_days_that_ended_are_london_days_between_the_two_instants() -> None:
+    """A day ends at the next London midnight: a run at exactly that midnight counts it,
+    a previous run at that midnight had counted it; a week or more apart, every weekday;
+    across the autumn clock change (25 October 2026, a 25-hour Sunday) by London days."""
+    monday = _dates(weekdays=frozenset({0}))
+    tuesday = _dates(weekdays=frozenset({1}))
+    end_of_monday = start_of_london_day(_dt.date(2026, 6, 2))
+    assert _due_between(end_of_monday.subtract(microseconds=1), end_of_monday, monday)
+    assert not _due_between(end_of_monday, end_of_monday.add(hours=23), monday)
+    assert not _due_between(end_of_monday, end_of_monday.add(hours=23), tuesday)
+    assert _due_between(end_of_monday, end_of_monday.add(days=1), tuesday)
+    assert not _due_between(end_of_monday.subtract(days=1), end_of_monday, tuesday)
+    due = _dates(due=frozenset({_dt.date(2026, 6, 20)}))
+    assert _due_between(end_of_monday, end_of_monday.add(days=30), due)
+    assert _due_between(end_of_monday, end_of_monday.add(days=30), tuesday)
+    assert not _due_between(end_of_monday, end_of_monday.add(days=18), due)
+    sunday = _dates(weekdays=frozenset({6}))
+    end_of_sunday = start_of_london_day(_dt.date(2026, 10, 26))
+    assert end_of_sunday.subtract(hours=25) == start_of_london_day(_dt.date(2026, 10, 25))
+    assert _due_between(end_of_sunday.subtract(hours=24), end_of_sunday, sunday)
+    assert not _due_between(
+        end_of_sunday.subtract(hours=24), end_of_sunday.subtract(seconds=1), sunday
+    )
+    assert not _due_between(end_of_sunday, end_of_sunday.add(hours=12), sunday)
 
 
 def test_an_order_that_stopped_by_the_previous_run_is_not_read() -> None:
     """Ended, or its fixed period over, at or before the previous run's instant: every day
     it bound had ended by then, so the previous run judged it whole (s.3(2))."""
-    ended = _dates(requirements=True, ended_at=PREVIOUS)
-    expired = _dates(requirements=True, last_day=_dt.date(2026, 5, 31))  # ends 1 June 00:00
+    ended = _dates(weekdays=EVERY_DAY, ended_at=PREVIOUS)
+    expired = _dates(weekdays=EVERY_DAY, last_day=_dt.date(2026, 5, 31))  # ends 1 June 00:00
     assert _due(ended) == set()
     assert _due(expired) == set()
     # One microsecond later, it was still in force after the previous run.
@@ -102,7 +148,7 @@ def test_an_open_ended_order_without_requirements_is_not_read() -> None:
 
 def test_compliance_added_against_any_order_has_it_read() -> None:
     """A sign-on recorded late for an order long ended changes that order's alert."""
-    ended = _dates(requirements=True, ended_at=PREVIOUS.subtract(days=300))
+    ended = _dates(weekdays=EVERY_DAY, ended_at=PREVIOUS.subtract(days=300))
     touched = Touched(frozenset({"O1"}), frozenset())
     assert _due(ended, touched=touched) == {"O1"}
 
@@ -154,6 +200,10 @@ def test_every_orders_dates_are_read_as_the_orders_say(demo_store: Store) -> Non
             order.state.live,
         )
         assert got.requirements == has_requirements(order)
+        terms = [t for v in order.versions for t in v.terms]
+        assert got.due_days == {t.due_on for t in terms if isinstance(t, PositiveRequirement)}
+        schedules = [t for t in terms if isinstance(t, SignOnSchedule)]
+        assert got.sign_on_weekdays == {d for t in schedules for d in t.weekdays}
 
 
 def _sign_on_record(store: Store, record_id: str) -> ComplianceRecord:
@@ -236,3 +286,35 @@ def test_every_duty_under_an_order_is_checked_or_none() -> None:
         (dormant,), duties[:2], previous=PREVIOUS, at=AT, config=CONFIG, touched=NOTHING
     )
     assert untouched.duties == ()
+
+
+@pytest.mark.parametrize("code", ["SPO-R01", "SPO-R02"])
+def test_a_requirement_whose_stored_parameters_cannot_be_read_is_checked_every_night(
+    sql_demo_url: str, code: str
+) -> None:
+    """A requirement term edited by hand outside the library: its order's dates say it
+    signs on every day, so a nightly run reads it (and reading it refuses the term by
+    name) rather than a wrong answer or a crash while choosing."""
+    bad = json.dumps({"weekdays": "every day", "due_on": "someday", "locality": None})
+    engine = sa.create_engine(sql_demo_url)
+    try:
+        with engine.begin() as conn:
+            key = conn.execute(
+                sa.text("SELECT order_id FROM order_terms WHERE code = :c ORDER BY 1 LIMIT 1"),
+                {"c": code},
+            ).scalar_one()
+            conn.execute(
+                sa.text("UPDATE order_terms SET parameters = :p WHERE order_id = :o AND code = :c"),
+                {"p": bad, "o": key, "c": code},
+            )
+    finally:
+        engine.dispose()
+    with (
+        connect(sql_demo_url, clock=fixed_clock) as store,
+        store.unit_of_work(DEMO_ACTOR, at=NOW) as uow,
+    ):
+        dates = {d.order_id: d for d in uow.orders.dates()}
+        assert dates[key].sign_on_weekdays == EVERY_DAY
+        assert _due_between(PREVIOUS, AT, dates[key])
+        with pytest.raises(StoredRecordError, match=key):
+            uow.orders.get(key)

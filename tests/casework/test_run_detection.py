@@ -98,11 +98,12 @@ def test_a_run_is_noted_in_the_audit_trail_with_its_counts(demo_store: Store) ->
     notes = [
         json.loads(e.changes) for e in demo_store.audit_entries() if e.event == "detection.run"
     ]
-    # The second, incremental, run leaves out the one sign-on window the first judged
-    # whole and stored (settled), and the renewal review whose window neither opened nor
-    # closed since (its order is not read): it judges 2 alerts again (the positive
-    # requirement of an order still in force, the duty of an order in force), as stored.
-    assert [(n["new"], n["unchanged"]) for n in notes] == [(13, 0), (0, 2)]
+    # The second, incremental, run (at the same instant: no London day ended between
+    # them) leaves out the one sign-on window the first judged whole and stored
+    # (settled), the positive requirement whose due day did not end since and the
+    # renewal review whose window neither opened nor closed since (their orders are not
+    # read): it judges 1 alert again (the duty of an order in force), as stored.
+    assert [(n["new"], n["unchanged"]) for n in notes] == [(13, 0), (0, 1)]
     assert [n["mode"] for n in notes] == ["full", "incremental"]
     assert [n["dated"] for n in notes] == [DATED_ALL, DATED_ALL]
     assert [n["alert_entries"] for n in notes] == [1, 0]  # 13 new in one batch; none
