@@ -146,10 +146,16 @@ class Store(abc.ABC):
         return last
 
     def audit_entries_between(
-        self, after: int, through: int, *, kinds: Collection[str]
+        self,
+        after: int,
+        through: int,
+        *,
+        kinds: Collection[str],
+        excluding: Collection[str] = (),
     ) -> list[AuditEntry]:
         """The committed audit entries numbered after ``after`` up to ``through`` whose
-        subject kind is one of ``kinds``, in number order.
+        subject kind is one of ``kinds`` and whose event is none of ``excluding``, in
+        number order.
 
         Writers append to the trail under one lock held to their commit (the head
         record's row lock; SQLite's single writer; the memory store's lock), so
@@ -157,7 +163,9 @@ class Store(abc.ABC):
         every entry numbered ``n`` or less is committed, and none can appear later.
         """
         return [
-            e for e in self.audit_entries() if after < e.seq <= through and e.subject_kind in kinds
+            e
+            for e in self.audit_entries()
+            if after < e.seq <= through and e.subject_kind in kinds and e.event not in excluding
         ]
 
     @abc.abstractmethod

@@ -299,14 +299,20 @@ class SqlStore(Store):
         )
 
     def audit_entries_between(
-        self, after: int, through: int, *, kinds: Collection[str]
+        self,
+        after: int,
+        through: int,
+        *,
+        kinds: Collection[str],
+        excluding: Collection[str] = (),
     ) -> list[AuditEntry]:
         column = _AUDIT.c.seq
-        stmt = (
-            select(_AUDIT)
-            .where(column > after, column <= through, _AUDIT.c.subject_kind.in_(sorted(kinds)))
-            .order_by(column)
+        stmt = select(_AUDIT).where(
+            column > after, column <= through, _AUDIT.c.subject_kind.in_(sorted(kinds))
         )
+        if excluding:
+            stmt = stmt.where(_AUDIT.c.event.not_in(sorted(excluding)))
+        stmt = stmt.order_by(column)
         with translating(self.url.shown), self.engine.connect() as conn:
             conn = conn.execution_options(sqlite_begin="DEFERRED")
             rows = conn.execute(stmt).all()

@@ -96,6 +96,13 @@ class TestRecordedRows:
         entries = store.audit_entries_between(mark, _head(store), kinds={"incident_batch"})
         assert [e.event for e in entries] == ["incidents.ingested"]
         assert store.audit_entries_between(mark, mark, kinds={"incident_batch"}) == []
+        both = {"incident_batch", "detection"}
+        kept = store.audit_entries_between(mark, _head(store), kinds=both, excluding={"x.y"})
+        assert [e.event for e in kept] == ["incidents.ingested", *["detection.run"] * 2]
+        left = store.audit_entries_between(
+            mark, _head(store), kinds=both, excluding={"incidents.ingested"}
+        )
+        assert [e.subject_id for e in left] == ["first", "second"]
         latest = store.last_event("detection.run")
         assert latest is not None
         assert (latest.subject_id, latest.seq) == ("second", _head(store))
