@@ -39,7 +39,7 @@ from spo_tracker.storage._sql_incidents import (
     _write_incidents,
 )
 from spo_tracker.storage._sql_rows import DriverRows
-from spo_tracker.storage._stored import read_json
+from spo_tracker.storage._stored import UnreadableValue, read_json, refused
 from spo_tracker.storage._tables import DefendantIdentityRow, ProtectedPersonRow
 
 __all__ = ["SqlRecords"]
@@ -119,8 +119,17 @@ class SqlRecords:
 
     def load(self, mapper: Mapper[Any], key: str, *, lock: bool) -> tuple[Any, int] | None:
         mapper = self._bind(mapper)
+        unreadable = False
         with translating(self._url, kind=mapper.kind, key=key):
-            rows = self._rows(mapper, key, lock=lock)
+            try:
+                rows = self._rows(mapper, key, lock=lock)
+            except ValueError:
+                # A value its column's type refuses as the driver reads it (SQLite keeps any
+                # text in a date column edited by hand): the record is refused by name, the
+                # value not quoted, as a bulk read refuses it (UnreadableValue).
+                unreadable = True
+        if unreadable:
+            raise refused(mapper.kind, key, ValueError(UnreadableValue.MESSAGE))
         if rows is None:
             return None
         return mapper.from_rows(rows), int(rows.root.revision)

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlalchemy.engine import Connection
 
-from spo_tracker.storage._stored import read_json
+from spo_tracker.storage._stored import READ_ERRORS, UnreadableValue, read_json
 
 __all__ = ["DriverRows", "row_type"]
 
@@ -128,5 +128,19 @@ class DriverRows:
             return document
 
         for i, convert in steps:
-            columns[i] = tuple(map(read if convert is None else convert, columns[i]))
+            each = read if convert is None else convert
+            try:
+                columns[i] = tuple(map(each, columns[i]))
+            except READ_ERRORS:
+                # A value the column's type refuses: the column again, value by value, that
+                # value standing as unreadable (its record is refused when it is built).
+                columns[i] = tuple(map(functools.partial(_or_unreadable, each), columns[i]))
         return list(map(make, zip(*columns, strict=True)))
+
+
+def _or_unreadable(convert: Callable[[Any], Any], value: Any) -> Any:
+    """``convert(value)``, or :class:`UnreadableValue` if it refuses the value."""
+    try:
+        return convert(value)
+    except READ_ERRORS:
+        return UnreadableValue()

@@ -26,7 +26,15 @@ from typing import Any, Final
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.errors import InvalidValueError, StoredRecordError
 
-__all__ = ["NUL_ESCAPED", "READ_ERRORS", "UnreadableJson", "json_text", "read_json", "refused"]
+__all__ = [
+    "NUL_ESCAPED",
+    "READ_ERRORS",
+    "UnreadableJson",
+    "UnreadableValue",
+    "json_text",
+    "read_json",
+    "refused",
+]
 
 #: What building a domain object from stored values raises when the values are bad: a
 #: domain check (InvalidValueError is a ValueError), an unknown enum code or zone name
@@ -66,6 +74,22 @@ class UnreadableJson:
 
     def __repr__(self) -> str:
         return "<unreadable JSON>"
+
+
+class UnreadableValue:
+    """Stands for a stored value its column's type cannot read (a date column that SQLite
+    let a hand edit fill with ``1990-13-45``): the row is still read, and the record it
+    belongs to is refused by name (:class:`~spo_tracker.errors.StoredRecordError`) when it
+    is built, as for :class:`UnreadableJson`. Reading any attribute of it raises
+    ``ValueError``; the value itself is never kept or shown."""
+
+    MESSAGE: Final = "the stored value cannot be read as its column's type"
+
+    def __getattr__(self, name: str) -> Any:
+        raise ValueError(self.MESSAGE)
+
+    def __repr__(self) -> str:
+        return "<unreadable value>"
 
 
 #: How :func:`json_text` writes a NUL character (it escapes every character below a space):

@@ -275,6 +275,41 @@ def test_a_term_document_edited_by_hand_is_refused_the_same_both_ways(
     assert "secret place" not in str(bulk)
 
 
+@pytest.mark.parametrize(
+    ("repository", "key", "update"),
+    [
+        ("defendants", "D-1", "UPDATE defendants SET date_of_birth = '1990-13-45'"),
+        ("orders", "O-1", "UPDATE order_versions SET period_last_day = '2027-02-30'"),
+    ],
+    ids=["a date of birth", "an order's last day"],
+)
+def test_a_date_column_edited_by_hand_is_refused_by_name_both_ways(
+    sqlite_url: str, repository: str, key: str, update: str
+) -> None:
+    """SQLite keeps any text in a date column: a day that is no day (13th month, 30
+    February) refuses its record by name, by ``get`` and by the bulk load alike, as a
+    StoredRecordError (not the driver's ValueError), the text never quoted."""
+    store = connect(sqlite_url, clock=fixed_clock)
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            uow.defendants.add(builders.defendant("D-1"))
+            uow.protected_persons.add(builders.person("P-1"))
+            uow.orders.add(builders.order("O-1", "D-1", ("P-1",)))
+            uow.commit()
+        with store.engine.begin() as conn:
+            conn.execute(sa.text(update))
+        with store.unit_of_work(ACTOR) as uow:
+            reference = _refusal(getattr(uow, repository).get, key)
+        with store.unit_of_work(ACTOR) as uow:
+            bulk = _refusal(getattr(uow, repository).get_many, [key])
+    finally:
+        store.close()
+    _same_refusal(bulk, reference)
+    assert (bulk.kind, bulk.key) == (repository.removesuffix("s"), key)
+    assert "13-45" not in str(bulk)
+    assert "02-30" not in str(bulk)
+
+
 def _in_oldest_generation(obj: object) -> bool:
     return any(o is obj for o in gc.get_objects(generation=2))
 
