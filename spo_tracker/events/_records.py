@@ -306,7 +306,9 @@ class AlertRaised(DomainEvent):
         kind: the :class:`~spo_tracker.domain.alerts.AlertKind` code.
         severity: ``info`` to ``critical``.
         defendant_id: the defendant.
-        order_id, term_id, term_code: the order and term concerned, if any.
+        order_id: the order concerned, if any.
+        term_id: the term concerned, if any.
+        term_code: that term's catalogue code, if any.
         cjs_code: the CJS offence code it points to, if any.
         title: one line, never an address, place or coordinate.
         count: the incidents it rests on (1 for a dated alert).
