@@ -189,18 +189,16 @@ def as_london_date(at: _dt.datetime) -> pendulum.Date:
         NaiveDatetimeError: ``at`` has no time zone.
         InvalidValueError: ``at`` is not a datetime.
     """
-    if not isinstance(at, _dt.datetime):
-        ensure_aware(at, field="at")  # raises, naming the value
-    return _london_date(at)
+    return _london_date(_dt.datetime.astimezone(ensure_aware(at, field="at"), _dt.UTC))
 
 
 @functools.lru_cache(maxsize=4096)
 def _london_date(at: _dt.datetime) -> pendulum.Date:
     # Memoised: order records and guards ask for the same instants' days again
-    # and again. Datetimes equal as keys always fall on the same London day (the
-    # one case of equal keys for different instants, a fold in one zone, shares
-    # its wall-clock date), so the cache cannot answer wrongly.
-    local = ensure_aware(at, field="at").in_timezone(LONDON)
+    # and again. Keyed on the instant in UTC: two datetimes in one zone that differ
+    # only in ``fold`` are equal as keys but are different instants, and in a zone
+    # whose repeated hour crosses London midnight they fall on different London days.
+    local = pendulum.instance(at).in_timezone(LONDON)
     return pendulum.Date(local.year, local.month, local.day)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import zoneinfo
 
 import attrs
 import pendulum
@@ -80,7 +81,7 @@ def test_an_order_in_force_is_read_when_a_scheduled_day_or_a_due_day_ended() -> 
     assert _due(_dates(due=frozenset({_dt.date(2026, 5, 31), _dt.date(2026, 6, 2)}))) == set()
 
 
-def _due_between(previous: pendulum.DateTime, at: pendulum.DateTime, order: OrderDates) -> bool:
+def _due_between(previous: _dt.datetime, at: _dt.datetime, order: OrderDates) -> bool:
     found = due_orders([order], (), previous=previous, at=at, config=CONFIG, touched=NOTHING)
     return order.order_id in found.orders
 
@@ -109,6 +110,11 @@ def test_the_days_that_ended_are_london_days_between_the_two_instants() -> None:
         end_of_sunday.subtract(hours=24), end_of_sunday.subtract(seconds=1), sunday
     )
     assert not _due_between(end_of_sunday, end_of_sunday.add(hours=12), sunday)
+    # Instants given in another zone count by their London day: in Jerusalem 01:30 on
+    # 25 October 2026 came twice, either side of London's midnight ending Saturday 24th.
+    repeated = _dt.datetime(2026, 10, 25, 1, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Jerusalem"))
+    saturday = _dates(weekdays=frozenset({5}))
+    assert _due_between(repeated, repeated.replace(fold=1), saturday)
 
 
 def test_an_order_that_stopped_by_the_previous_run_is_not_read() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pendulum
 import pytest
@@ -82,3 +83,18 @@ def test_years_never_fall_short_of_the_calendar_years(day: dt.date, years: int) 
 def test_london_date_matches_the_london_wall_clock(instant: dt.datetime) -> None:
     """The London day of an instant is the date shown on a London clock."""
     assert as_london_date(instant) == pendulum.instance(instant).in_timezone(LONDON).date()
+
+
+@pytest.mark.parametrize("first_fold", [0, 1])
+def test_the_london_day_of_a_repeated_hour_elsewhere_is_that_of_its_instant(
+    first_fold: int,
+) -> None:
+    """In Jerusalem the clocks went back at 02:00 on 25 October 2026: 01:30 came twice,
+    at 22:30 UTC (Saturday 24 October in London) and at 23:30 UTC (Sunday 25 October).
+    Both instants compare equal as wall clocks (fold is ignored), so a memo keyed on
+    them gave the day of whichever was asked first, whichever was asked after."""
+    zone = zoneinfo.ZoneInfo("Asia/Jerusalem")
+    instants = {fold: dt.datetime(2026, 10, 25, 1, 30, tzinfo=zone, fold=fold) for fold in (0, 1)}
+    expected = {0: dt.date(2026, 10, 24), 1: dt.date(2026, 10, 25)}
+    for fold in (first_fold, 1 - first_fold):
+        assert as_london_date(instants[fold]) == expected[fold]
