@@ -40,6 +40,7 @@ orders in force, not every order ever made.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import math
 from collections.abc import Collection, Iterable, Sequence
@@ -304,7 +305,15 @@ def _window_moved(order: OrderDates, config: DetectionConfig, since: float, unti
 
 def _day_start(day: _dt.date, offset: int) -> float:
     """The start, in London, of the day ``offset`` days after ``day``, as epoch seconds."""
-    return start_of_london_day(day + _dt.timedelta(days=offset)).timestamp()
+    return _london_midnight(day.toordinal() + offset)
+
+
+@functools.lru_cache(maxsize=8192)
+def _london_midnight(ordinal: int) -> float:
+    """The start, in London, of the day of proleptic ordinal ``ordinal`` (epoch seconds),
+    remembered: a force's orders end on a few hundred distinct days, asked of every order
+    every night."""
+    return start_of_london_day(_dt.date.fromordinal(ordinal)).timestamp()
 
 
 @attrs.frozen

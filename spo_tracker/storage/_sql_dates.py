@@ -63,7 +63,7 @@ def order_dates(session: Session) -> list[OrderDates]:
     requirements = select(terms.c.order_id, terms.c.code, terms.c.parameters).where(
         terms.c.code.in_(REQUIREMENT_CODES)
     )
-    for key, code, parameters in session.execute(requirements):
+    for key, code, parameters in session.execute(requirements).all():
         day, days = _requirement_days(code, parameters)
         if day is not None:
             due.setdefault(key, set()).add(day)
@@ -80,7 +80,7 @@ def order_dates(session: Session) -> list[OrderDates]:
             frozenset(due.get(key, ())),
             frozenset(weekdays.get(key, ())),
         )
-        for key, defendant, kind, state, ended, last_day in session.execute(query)
+        for key, defendant, kind, state, ended, last_day in session.execute(query).all()
     ]
 
 
