@@ -116,6 +116,7 @@ def stored_requirement_alerts(
     config: DetectionConfig | None,
     settled: _dt.datetime | None = None,
     added: frozenset[str] | None = None,
+    changed: frozenset[str] = frozenset(),
 ) -> list[Alert]:
     """:func:`dated_alerts`' requirement and sign-on alerts over the stored compliance,
     read as light rows grouped by term for ``_CHUNK`` orders (those with requirements) at a
@@ -125,10 +126,15 @@ def stored_requirement_alerts(
     :func:`~spo_tracker.casework._incremental.settled_since`), sign-on windows settled
     before it and stored as they would be built are left out; with ``added`` too (the
     orders compliance was added against since), those of the other orders are not
-    looked at (:class:`~spo_tracker.detection.dated.SettledSignOns`).
+    looked at; the windows of the orders in ``changed`` (created or changed since) are
+    all judged (:class:`~spo_tracker.detection.dated.SettledSignOns`).
     """
     wanted = [o for o in orders if has_requirements(o)]
-    known = None if settled is None else SettledSignOns(settled, uow.alerts.stored_counts, added)
+    known = (
+        None
+        if settled is None
+        else SettledSignOns(settled, uow.alerts.stored_counts, added, changed)
+    )
     found: list[Alert] = []
     for start in range(0, len(wanted), _CHUNK):
         part = wanted[start : start + _CHUNK]

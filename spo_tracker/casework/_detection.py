@@ -41,13 +41,15 @@ from spo_tracker.casework._dated import (
     order_dated_alerts,
     stored_requirement_alerts,
 )
-from spo_tracker.casework._due import compliance_written, read_nightly
+from spo_tracker.casework._due import compliance_written, defendants_of, read_nightly
 from spo_tracker.casework._incremental import (
     ALERT_KINDS,
     DATED_ALL,
     RUN_EVENT,
+    ChangedOrderMissing,
     Judged,
     Watermark,
+    changed_orders,
     config_digest,
     full_run_reason,
     judged_records,
@@ -254,10 +256,13 @@ def _with_dated(
     config: DetectionConfig | None,
     settled: _dt.datetime | None = None,
     added: frozenset[str] | None = None,
+    changed: frozenset[str] = frozenset(),
 ) -> ScanResult:
     """``found`` with the dated alerts as of ``until`` added, all sorted."""
     with store.unit_of_work(actor, at=until) as uow:
-        dated = stored_requirement_alerts(uow, records.orders, until, config, settled, added)
+        dated = stored_requirement_alerts(
+            uow, records.orders, until, config, settled, added, changed
+        )
     dated += order_dated_alerts(records, until, config)
     alerts = tuple(sort_alerts([*found.alerts, *dated]))
     return ScanResult(alerts, found.unattributed, found.incidents_seen)
@@ -282,6 +287,7 @@ def _detect_since(
     protected persons judged again (:func:`~spo_tracker.casework._due.read_nightly`).
     ``loaded`` is called once they are read."""
     settled = settled_since(store, previous, head=head)
+    changed = changed_orders(store, previous, head=head)
     stored: int | None = None
     added: frozenset[str] | None = None
     if records is None:
@@ -297,6 +303,7 @@ def _detect_since(
                 config=config,
                 settled=settled is not None,
                 reason=_RESTRICTED_REASON,
+                changed=changed,
             )
         records, judged = nightly.records, nightly.judged
         stored, added = nightly.orders_stored, nightly.added
@@ -309,6 +316,7 @@ def _detect_since(
             until=until,
             links=links_of(records.defendants),
             keys_of=lambda owners: linked_keys(by_id, owners),
+            also=defendants_of(records.orders, changed),
         )
         orders, defendants = judged_records(rows, records.orders, records.defendants)
         judged = Judged(rows, new, orders, defendants, list(records.protected_persons))
@@ -342,6 +350,7 @@ def _detect_since(
         config=config,
         settled=settled,
         added=added,
+        changed=changed,
     )
     after = store.audit_head()
     now = after[0] if after else head
@@ -354,7 +363,14 @@ def _detect_since(
             records = _load(store, actor, until, processing=True, people=False)
         again = None if unsettled else settled
         dated = _with_dated(
-            store, records, found, actor=actor, until=until, config=config, settled=again
+            store,
+            records,
+            found,
+            actor=actor,
+            until=until,
+            config=config,
+            settled=again,
+            changed=changed,
         )
     return dated, judged.new
 
@@ -459,18 +475,21 @@ def run_detection(
         if why is None:
             assert previous is not None  # as full_run_reason checked
             assert through is not None
-            found, new = _detect_since(
-                store,
-                records,
-                previous,
-                head=through,
-                actor=actor,
-                until=until,
-                config=config,
-                progress=say,
-                loaded=loaded,
-            )
-        else:
+            try:
+                found, new = _detect_since(
+                    store,
+                    records,
+                    previous,
+                    head=through,
+                    actor=actor,
+                    until=until,
+                    config=config,
+                    progress=say,
+                    loaded=loaded,
+                )
+            except ChangedOrderMissing as missing:
+                why = str(missing)
+        if why is not None:
             say(f"  full run: {why}")
             chosen = _load(store, actor, until, processing=True) if records is None else records
             loaded()

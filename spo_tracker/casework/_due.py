@@ -5,10 +5,14 @@ The dated checks (positive requirements and sign-on days, SPA2019 s.1(2)(b) and
 s.8(1); interim orders ending, s.5(6); renewal reviews, s.4; notification deadlines,
 s.9-s.11) rest on an order's records and on the instant judged. An incremental run
 follows a run that left the stored alerts as a full run would (the conditions of
-:func:`~spo_tracker.casework._incremental.settled_since`), and no order changed since
-(else the run is full). So an order's dated alerts can differ from what the previous
-run judged, as of its instant ``P``, only if, between ``P`` and this run's ``N``:
+:func:`~spo_tracker.casework._incremental.settled_since`). So an order's dated alerts
+can differ from what the previous run judged, as of its instant ``P``, only if, between
+``P`` and this run's ``N``:
 
+- it was created or changed (served, varied, renewed, discharged, appealed...: every
+  one of its dated alerts can read differently, so it is checked whole, with every
+  duty under it or naming it as replaced; the run also judges its defendant's
+  incidents again, see :func:`~spo_tracker.casework._incremental.changed_orders`);
 - it was in force after ``P`` and a London day ended between them that is the due
   day of one of its positive requirements or on the schedule of one of its sign-on
   terms (in any version): a requirement fails at the end of its due day and a sign-on
@@ -44,12 +48,12 @@ import functools
 import json
 import math
 from collections.abc import Collection, Iterable, Sequence
-from typing import Final
+from typing import Final, Protocol
 
 import attrs
 
 from spo_tracker.casework._dated import StoredRecords
-from spo_tracker.casework._incremental import Judged, Watermark, read_judged
+from spo_tracker.casework._incremental import ChangedOrderMissing, Judged, Watermark, read_judged
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order, OrderKind
@@ -64,6 +68,7 @@ __all__ = [
     "Nightly",
     "Touched",
     "compliance_written",
+    "defendants_of",
     "due_orders",
     "read_nightly",
     "touched_since",
@@ -81,6 +86,9 @@ class Touched:
     Attributes:
         compliance_orders: the orders compliance records were added against.
         duties: the notification duties written.
+        orders: the orders created or changed (:func:`~spo_tracker.casework.
+            _incremental.changed_orders`): each is checked whole, with every duty
+            under it or naming it as replaced.
         met_orders: the orders with compliance met after the previous run's instant
             (written before it or since): only on days after the London day the previous
             run's settled sign-on windows end, so they settle nothing again.
@@ -89,6 +97,7 @@ class Touched:
     compliance_orders: frozenset[str]
     duties: frozenset[str]
     met_orders: frozenset[str] = frozenset()
+    orders: frozenset[str] = frozenset()
 
 
 def touched_since(
@@ -199,8 +208,9 @@ def due_orders(
     days = _days_ended(previous, at)
     due: set[str] = set()
     in_force_after: dict[str, bool] = {}
+    written = touched.compliance_orders | touched.met_orders | touched.orders
     for order in dates:
-        if order.order_id in touched.compliance_orders or order.order_id in touched.met_orders:
+        if order.order_id in written:
             due.add(order.order_id)
         end = _end(order)
         in_force_after[order.order_id] = end is None or end > since
@@ -214,6 +224,7 @@ def due_orders(
         for duty in duties
         if duty.duty_id in touched.duties
         or any(in_force_after.get(k, True) for k in (duty.order_id, *duty.replaced_order_ids))
+        or not touched.orders.isdisjoint((duty.order_id, *duty.replaced_order_ids))
         or _latest_fact(duty) > since
     }
     # Every duty under such an order, or none: two duties under one order (one entered
@@ -316,6 +327,26 @@ def _london_midnight(ordinal: int) -> float:
     return start_of_london_day(_dt.date.fromordinal(ordinal)).timestamp()
 
 
+class _OfDefendant(Protocol):
+    @property
+    def order_id(self) -> str: ...
+
+    @property
+    def defendant_id(self) -> str: ...
+
+
+def defendants_of(orders: Iterable[_OfDefendant], changed: Collection[str]) -> set[str]:
+    """The defendants of the ``changed`` orders (each order, or its stored dates).
+
+    Raises:
+        ChangedOrderMissing: one of them is not among ``orders``.
+    """
+    found = {o.order_id: o.defendant_id for o in orders if o.order_id in changed}
+    if len(found) != len(set(changed)):
+        raise ChangedOrderMissing(ChangedOrderMissing.REASON)
+    return set(found.values())
+
+
 @attrs.frozen
 class Nightly:
     """What an incremental run read (:func:`read_nightly`).
@@ -344,15 +375,21 @@ def read_nightly(
     config: DetectionConfig | None,
     settled: bool,
     reason: str,
+    changed: frozenset[str] = frozenset(),
 ) -> Nightly:
     """What an incremental run reads, in ``uow``: the orders and duties its dated checks
-    are made over, and the rows and records it judges again (:func:`read_judged`).
+    are made over, and the rows and records it judges again (:func:`read_judged`), with
+    every incident of the defendants of the ``changed`` orders (created or changed
+    since: :func:`~spo_tracker.casework._incremental.changed_orders`).
 
     With ``settled`` (the previous run left the stored alerts as a full run would, and
     compliance records were only added since: :func:`settled_since`), only the orders
     whose dated alerts can have changed (:func:`due_orders`) and those of the defendants
     judged again are read; otherwise, or when an audit entry since does not say which
     orders its compliance records are against, every order.
+
+    Raises:
+        ChangedOrderMissing: a ``changed`` order is not stored.
     """
     duties = uow.notification_duties.get_many(uow.notification_duties.ids())
     every_duty = tuple(duties[k] for k in sorted(duties))
@@ -372,9 +409,12 @@ def read_nightly(
             until=until,
             orders_of=lambda wanted: [o for o in orders if o.defendant_id in wanted],
             reason=reason,
+            also=defendants_of(orders, changed),
         )
         return Nightly(StoredRecords(orders, (), (), every_duty), judged, None, None)
     dates = uow.orders.dates()
+    touched = attrs.evolve(touched, orders=changed)
+    also = defendants_of(dates, changed)
     due = due_orders(
         dates, every_duty, previous=previous.at, at=until, config=config, touched=touched
     )
@@ -389,7 +429,7 @@ def read_nightly(
         return [loaded[k] for k in keys if k in loaded]
 
     judged = read_judged(
-        uow, store, previous, head=head, until=until, orders_of=orders_of, reason=reason
+        uow, store, previous, head=head, until=until, orders_of=orders_of, reason=reason, also=also
     )
     read(due.orders)
     orders = tuple(loaded[k] for k in sorted(loaded))

@@ -56,11 +56,15 @@ window is judged again. A full run judges every window.
 
 A run is full, reading every incident, when: it is asked to be
 (``full=True``, ``spo-tracker detect --full``); no earlier run left a
-watermark; an order, defendant or protected person was created or changed
-since the watermark (an order's terms or dates, an identity linked to a
-defendant or a protected person's places can re-attribute or re-judge old
-incidents); a stored incident was changed (it may have belonged to another
-defendant before); or the detection settings differ from the last run's.
+watermark; a defendant or protected person was created or changed since the
+watermark (an identity linked to a defendant or a protected person's places
+can re-attribute or re-judge old incidents of several defendants); an order
+was moved to another defendant, or is no longer stored; a stored incident was
+changed (it may have belonged to another defendant before); or the detection
+settings differ from the last run's. An order created or changed otherwise
+(served, varied, renewed, discharged, its appeal lodged...) bears only on its
+own defendant: the run stays incremental, judging that defendant's incidents
+again and checking the order whole (:func:`changed_orders`).
 """
 
 from __future__ import annotations
@@ -78,15 +82,18 @@ from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import SIGN_ON_ALERT_FORM
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
-from spo_tracker.storage import ScannedIncident, Store, UnitOfWork, scan_incident_rows
+from spo_tracker.storage import AuditEntry, ScannedIncident, Store, UnitOfWork, scan_incident_rows
 
 __all__ = [
     "ALERT_KINDS",
     "DATED_ALL",
+    "ORDER_KIND",
     "RUN_EVENT",
+    "ChangedOrderMissing",
     "Judged",
     "Links",
     "Watermark",
+    "changed_orders",
     "config_digest",
     "full_run_reason",
     "judged_ids",
@@ -110,8 +117,11 @@ ALERT_KINDS: Final = frozenset({"alert", "alert_batch"})
 #: The audit events that only add compliance records (SPA2019 s.1(2)(b)): a sign-on
 #: recorded late can only take a day off a window's missed days.
 _COMPLIANCE_ADDED: Final = frozenset({"compliance_record.created", "compliance_records.recorded"})
-#: Records whose change can re-attribute or re-judge incidents already stored.
-_INPUT_KINDS: Final = frozenset({"order", "defendant", "protected_person"})
+#: The audit subject kind of an order's writes.
+ORDER_KIND: Final = "order"
+#: Records whose change can re-attribute or re-judge incidents already stored (an order's
+#: change re-judges only its own defendant: :func:`changed_orders`).
+_INPUT_KINDS: Final = frozenset({ORDER_KIND, "defendant", "protected_person"})
 #: Entries on those records that change nothing (reads and disclosures, audited as such),
 #: and the one entry on an incident that changes no stored incident: its creation.
 _HARMLESS_EVENTS: Final = frozenset(
@@ -201,12 +211,54 @@ def full_run_reason(
     changed = store.audit_entries_between(
         previous.through, head, kinds=kinds, excluding=_HARMLESS_EVENTS
     )
-    for entry in changed[:1]:
+    for entry in changed:
+        if _judged_again(entry):
+            continue
         kind = entry.subject_kind.removesuffix("_batch").replace("_", " ")
         article = "an" if kind[0] in "aeiou" else "a"
         where = f"{entry.event}, audit entry {entry.seq}"
         return f"{article} {kind} changed since the last run ({where})"
     return None
+
+
+def _judged_again(entry: AuditEntry) -> bool:
+    """Whether an audit entry writes an order that an incremental run judges again
+    (:func:`changed_orders`) rather than a change that needs a full run: an order
+    created, or changed without moving to another defendant (the one it left would
+    need judging again too, and nothing stored says who that was)."""
+    if entry.subject_kind != ORDER_KIND:
+        return False
+    try:
+        changes = json.loads(entry.changes)
+    except ValueError:
+        return False
+    return isinstance(changes, dict) and "defendant_id" not in changes
+
+
+def changed_orders(store: Store, previous: Watermark, *, head: int) -> frozenset[str]:
+    """The orders created or changed by the audit entries after ``previous``'s watermark
+    through ``head`` (when :func:`full_run_reason` found nothing else changed).
+
+    An order's terms, dates, state and flags bear only on its own defendant's alerts:
+    every alert drawn from incidents belongs to one defendant and rests on that
+    defendant's incidents and orders (SPA2019 s.8(1): a breach of *their* order), and
+    the dated checks of an order (s.1(2)(b), s.4, s.5(6), s.9-s.11) rest on it and the
+    notification duties bound to it. So the run judges that defendant's incidents
+    again, as a full run would (:func:`touched_rows`), and checks the order whole
+    (:func:`~spo_tracker.casework._due.due_orders`), with none of its sign-on windows
+    taken as settled.
+    """
+    entries = store.audit_entries_between(
+        previous.through, head, kinds={ORDER_KIND}, excluding=_HARMLESS_EVENTS
+    )
+    return frozenset(e.subject_id for e in entries)
+
+
+class ChangedOrderMissing(Exception):
+    """An order written since the last run is not stored now (deleted outside the
+    library): the defendant it bound cannot be named, so the run is made in full."""
+
+    REASON: Final = "an order changed since the last run is no longer stored"
 
 
 def settled_since(store: Store, previous: Watermark, *, head: int) -> pendulum.DateTime | None:
@@ -265,9 +317,11 @@ def touched_rows(
     until: _dt.datetime,
     links: Links,
     keys_of: Callable[[set[str]], Collection[str]],
+    also: Collection[str] = (),
 ) -> tuple[list[ScannedIncident], int]:
     """Every incident of the defendants that the incidents recorded since ``previous``
-    are attributed to (and those new incidents nobody could be tied to).
+    are attributed to, and of the defendants in ``also`` (those whose orders changed:
+    :func:`changed_orders`), and the new incidents nobody could be tied to.
 
     A new row belongs to the defendant it names, else to the one defendant its actor's
     identity is linked to (none, or two or more, leave it unattributed), as
@@ -280,13 +334,14 @@ def touched_rows(
         until: the instant this run judges as of.
         links: the defendants linked to identity keys.
         keys_of: the identity keys linked to the given defendants.
+        also: defendants judged again whatever was recorded.
 
     Returns:
         The rows to judge, and how many incidents were new since ``previous``.
     """
     fresh = list(_new_rows(store, previous, head=head, until=until))
     linked = links({r.actor_key for r in fresh if r.actor_key is not None})
-    owners: set[str] = set()
+    owners: set[str] = set(also)
     alone: dict[str, ScannedIncident] = {}
     seen: set[str] = set()
     for row in fresh:
@@ -385,13 +440,15 @@ def read_judged(
     until: _dt.datetime,
     orders_of: Callable[[Collection[str]], list[Order]],
     reason: str,
+    also: Collection[str] = (),
 ) -> Judged:
     """The rows an incremental run judges (:func:`touched_rows`), with only the defendants,
     orders and protected persons needed to judge them as a full run would
     (:func:`judged_ids`): the identity links are looked up in the store, so the other
     defendants and persons are never read.
 
-    ``orders_of`` gives the orders of the defendants of the ids given, in id order.
+    ``orders_of`` gives the orders of the defendants of the ids given, in id order;
+    ``also``: defendants judged again whatever was recorded (:func:`touched_rows`).
 
     The people are read in ``uow``, so its one consultation entry (DPA 2018 s.62(1)(c))
     names every defendant and protected person read; each restricted read is audited
@@ -408,7 +465,9 @@ def read_judged(
         return linked_keys(loaded, owners)
 
     links = uow.defendants.find_by_identities
-    rows, new = touched_rows(store, previous, head=head, until=until, links=links, keys_of=keys_of)
+    rows, new = touched_rows(
+        store, previous, head=head, until=until, links=links, keys_of=keys_of, also=also
+    )
     wanted = judged_ids(rows, links)
     load(wanted)
     chosen = orders_of(wanted)

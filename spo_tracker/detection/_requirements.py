@@ -347,17 +347,22 @@ class SettledSignOns:
             stored (one read for many: ``uow.alerts.stored_counts``).
         added: the ids of the orders compliance records were added against since the
             previous run, if known (``None``: every settled window's count is compared).
+        changed: the ids of the orders created or changed since the previous run: none of
+            their windows is settled (a change can alter an alert without its count: the
+            appeal flag, the service time), every one is built and compared whole.
     """
 
     judged_at: pendulum.DateTime = attrs.field(converter=_judged_at)
     counts: Callable[[Sequence[str]], Mapping[str, int]]
     added: frozenset[str] | None = None
+    changed: frozenset[str] = frozenset()
 
     def first_open(self, order: Order, config: DetectionConfig) -> float:
         """The instant (epoch seconds) of the first London day of ``order``'s sign-on
         windows that can have changed: the first window not settled if no compliance was
-        added against the order (``added`` says so), else the beginning of time."""
-        if self.added is None or order.order_id in self.added:
+        added against the order (``added`` says so) and it did not change, else the
+        beginning of time."""
+        if self.added is None or order.order_id in self.added or order.order_id in self.changed:
             return -INF
         before = london_day(epoch(self.judged_at))
         return day_start_seconds(before // config.group_days * config.group_days)
@@ -407,6 +412,8 @@ def _unsettled(
     before = london_day(epoch(settled.judged_at))
     ids: dict[int, str] = {}
     for n, (_, order, (term, first, _)) in enumerate(windows):
+        if order.order_id in settled.changed:
+            continue  # judged whole: its alerts can differ with the same count
         if first + config.group_days <= before:  # every day ended before that day began
             ids[n] = alert_id_for(
                 _SIGN_ON_RULE, order.defendant_id, order.order_id, term.term_id, first

@@ -70,10 +70,12 @@ def test_a_run_after_new_incidents_reads_only_their_defendants(
     _as_a_full_run_finds(store)
 
 
-def test_an_order_changed_since_the_last_run_makes_the_next_run_full(
+def test_an_order_changed_since_the_last_run_has_its_defendant_judged_again(
     half_run: tuple[Store, list[Incident]],
 ) -> None:
-    """An order's change can re-judge old incidents: the next run reads them all, naming why."""
+    """An order's change (here its appeal flag, carried by every alert on it) bears on its
+    own defendant's alerts only: the next run stays incremental, judges that defendant's
+    incidents again and checks the order whole, and stores what a full run finds."""
     store, _ = half_run
     with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
         key = uow.orders.ids()[0]
@@ -82,6 +84,32 @@ def test_an_order_changed_since_the_last_run_makes_the_next_run_full(
             order, appeal_pending=not order.appeal_pending, revision=order.revision + 1
         )
         uow.orders.update(changed)
+        uow.commit()
+    run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
+    assert run.incremental, run.full_reason
+    assert run.new_incidents == 0
+    assert run.incidents_seen > 0  # the defendant's history, judged again
+    assert run.stored.updated > 0  # the flag on the order's alerts
+    flagged = [a for a in _stored(store).values() if a.order_id == key]
+    assert flagged
+    assert all(a.appeal_pending == changed.appeal_pending for a in flagged)
+    _as_a_full_run_finds(store)
+
+
+def test_an_order_moved_to_another_defendant_makes_the_next_run_full(
+    half_run: tuple[Store, list[Incident]],
+) -> None:
+    """The defendant the order left would need judging again, and nothing stored names
+    them: the next run reads every incident, naming why."""
+    store, _ = half_run
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        orders = uow.orders.get_many(uow.orders.ids())
+        order = next(iter(orders.values()))
+        other = next(
+            o.defendant_id for o in orders.values() if o.defendant_id != order.defendant_id
+        )
+        moved = attrs.evolve(order, defendant_id=other, revision=order.revision + 1)
+        uow.orders.update(moved, expected_revision=order.revision)
         uow.commit()
     run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
     assert run.full_reason is not None
