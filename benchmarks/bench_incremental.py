@@ -62,12 +62,27 @@ def previous_run(store: Store) -> None:
     run_detection(store, at=PREVIOUS, actor=ACTOR, reason="bench: the previous night")
 
 
-def incremental(url: str, new: int, seed: int) -> dict[str, Any]:
-    """Ingest ``new`` incidents into the store at ``url``, then time the nightly run."""
+def change_orders(store: Store, count: int) -> None:
+    """Set the appeal flag on ``count`` orders, as recording an appeal lodged does (every
+    tenth order id, so they fall on many defendants): the nightly run judges their
+    defendants again and checks those orders whole."""
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        for key in sorted(uow.orders.ids())[::10][:count]:
+            order = uow.orders.get(key)
+            flagged = attrs.evolve(order, appeal_pending=True, revision=order.revision + 1)
+            uow.orders.update(flagged, reason="bench: an appeal lodged")
+        uow.commit()
+
+
+def incremental(url: str, new: int, seed: int, changed: int = 0) -> dict[str, Any]:
+    """Ingest ``new`` incidents into the store at ``url`` (and change ``changed`` orders),
+    then time the nightly run."""
     store = connect(url, clock=lambda: AT)
     try:
         fresh = synthetic_force(seed).incidents(new, stream=1)
         ingest_incidents(store, fresh, actor=ACTOR, batch_size=20_000, at=AT)
+        if changed:
+            change_orders(store, changed)
         marks: list[tuple[str, float]] = []
         cpu = time.process_time()
         begin = time.perf_counter()
@@ -82,12 +97,15 @@ def incremental(url: str, new: int, seed: int) -> dict[str, Any]:
         digest = stored_digest(store)
     finally:
         store.close()
-    assert run.incremental, run.full_reason
-    assert run.new_incidents == new
+    if not run.incremental:  # an older checkout made a full run of it: say so
+        print(f"  (not incremental: {run.full_reason})")
+    assert run.incremental or changed, run.full_reason
+    assert run.new_incidents in (new, None)
     # The run's progress lines split it: reading the records and the rows it judges, up to
     # "incremental: ..."; judging the rows and the dated checks, up to "storing ..."; then
     # comparing and storing the alerts with the audit note.
-    said = next(t for line, t in marks if line.startswith("  incremental:"))
+    # A full run (an older checkout's) reads before its first "detection:" line instead.
+    said = next(t for line, t in marks if line.startswith(("  incremental:", "  detection:")))
     storing = next(t for line, t in marks if line.startswith("storing"))
     return {
         "whole_s": end - begin,
@@ -134,7 +152,7 @@ def show(name: str, new: int, bare: tuple[float, int], found: dict[str, Any]) ->
     print(f"{label}: stored alerts digest {found['digest']}")
 
 
-def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None:
+def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int, changed: int) -> None:
     kept = cache / f"force-{STORE_VERSION}{NIGHT}-{seed}-{stored}.sqlite"
     if not kept.exists():
         print(f"building {kept} (once; later runs reuse it)", flush=True)
@@ -155,13 +173,13 @@ def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int) -> None
         try:
             upgrade(f"sqlite:///{copy}")
             bare = bare_select_sqlite(copy)
-            show("SQLite", new, bare, incremental(f"sqlite:///{copy}", new, seed))
+            show("SQLite", new, bare, incremental(f"sqlite:///{copy}", new, seed, changed))
         finally:
             for leftover in cache.glob(f"run-{os.getpid()}.sqlite*"):
                 leftover.unlink()
 
 
-def postgres_figures(url: str, stored: int, news: list[int], seed: int) -> None:
+def postgres_figures(url: str, stored: int, news: list[int], seed: int, changed: int) -> None:
     base = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     kept = f"spo_bench_incremental_{STORE_VERSION}{NIGHT}_{seed}_{stored}"
@@ -190,7 +208,7 @@ def postgres_figures(url: str, stored: int, news: list[int], seed: int) -> None:
             target = base.set(database=copy).render_as_string(hide_password=False)
             upgrade(target)
             bare = bare_select_postgres(target)
-            show("PostgreSQL", new, bare, incremental(target, new, seed))
+            show("PostgreSQL", new, bare, incremental(target, new, seed, changed))
         finally:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")
@@ -205,13 +223,23 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/spo_bench_incremental"))
     parser.add_argument("--postgres", metavar="URL", help="also measure on this server")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument(
+        "--orders-changed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="set the appeal flag on N orders before the nightly run",
+    )
     args = parser.parse_args()
-    print(f"load average {os.getloadavg()[0]:.2f}; {args.stored:,} stored, seed {args.seed}")
+    changed = f", {args.orders_changed:,} orders changed" if args.orders_changed else ""
+    print(
+        f"load average {os.getloadavg()[0]:.2f}; {args.stored:,} stored, seed {args.seed}{changed}"
+    )
     args.cache.mkdir(parents=True, exist_ok=True)
     if not args.no_sqlite:
-        sqlite_figures(args.cache, args.stored, args.new, args.seed)
+        sqlite_figures(args.cache, args.stored, args.new, args.seed, args.orders_changed)
     if args.postgres:
-        postgres_figures(args.postgres, args.stored, args.new, args.seed)
+        postgres_figures(args.postgres, args.stored, args.new, args.seed, args.orders_changed)
 
 
 if __name__ == "__main__":
