@@ -341,17 +341,23 @@ def _detect_since(
         everything = _load(store, actor, until, processing=True)
         with _closing(scan_incidents(store, until=until)) as incidents:
             found = _detector(everything, config).scan(incidents)
-    dated = _with_dated(
-        store,
-        records,
-        found,
-        actor=actor,
-        until=until,
-        config=config,
-        settled=settled,
-        added=added,
-        changed=changed,
-    )
+
+    def with_dated(
+        chosen: StoredRecords, settled: _dt.datetime | None, added: frozenset[str] | None
+    ) -> ScanResult:
+        return _with_dated(
+            store,
+            chosen,
+            found,
+            actor=actor,
+            until=until,
+            config=config,
+            settled=settled,
+            added=added,
+            changed=changed,
+        )
+
+    dated = with_dated(records, settled, added)
     after = store.audit_head()
     now = after[0] if after else head
     unsettled = settled is not None and settled_since(store, previous, head=now) is None
@@ -361,17 +367,7 @@ def _detect_since(
         # read): every order is read and judged again.
         if stored is not None:
             records = _load(store, actor, until, processing=True, people=False)
-        again = None if unsettled else settled
-        dated = _with_dated(
-            store,
-            records,
-            found,
-            actor=actor,
-            until=until,
-            config=config,
-            settled=again,
-            changed=changed,
-        )
+        dated = with_dated(records, None if unsettled else settled, None)
     return dated, judged.new
 
 

@@ -207,6 +207,17 @@ CORRUPTIONS = {
 }
 
 
+def _one_order(url: str) -> SqlStore:
+    """A store at ``url`` holding defendant D-1, person P-1 and their order O-1."""
+    store: SqlStore = connect(url, clock=fixed_clock)
+    with store.unit_of_work(ACTOR) as uow:
+        uow.defendants.add(builders.defendant("D-1"))
+        uow.protected_persons.add(builders.person("P-1"))
+        uow.orders.add(builders.order("O-1", "D-1", ("P-1",)))
+        uow.commit()
+    return store
+
+
 def _refusal(read: Callable[..., object], *args: Any) -> StoredRecordError:
     with pytest.raises(StoredRecordError) as got:
         read(*args)
@@ -254,13 +265,8 @@ def test_a_term_document_edited_by_hand_is_refused_the_same_both_ways(
     bare number as a number (NUMERIC affinity): a term's parameters that are not a JSON
     document refuse the order by name, both ways (the bulk load reads a number as
     SQLAlchemy does, not with a TypeError), and the text is never quoted."""
-    store = connect(sqlite_url, clock=fixed_clock)
+    store = _one_order(sqlite_url)
     try:
-        with store.unit_of_work(ACTOR) as uow:
-            uow.defendants.add(builders.defendant("D-1"))
-            uow.protected_persons.add(builders.person("P-1"))
-            uow.orders.add(builders.order("O-1", "D-1", ("P-1",)))
-            uow.commit()
         with store.engine.begin() as conn:
             conn.execute(
                 sa.text("UPDATE order_terms SET parameters = :p WHERE term_id = 'T4'"),
@@ -289,13 +295,8 @@ def test_a_date_column_edited_by_hand_is_refused_by_name_both_ways(
     """SQLite keeps any text in a date column: a day that is no day (13th month, 30
     February) refuses its record by name, by ``get`` and by the bulk load alike, as a
     StoredRecordError (not the driver's ValueError), the text never quoted."""
-    store = connect(sqlite_url, clock=fixed_clock)
+    store = _one_order(sqlite_url)
     try:
-        with store.unit_of_work(ACTOR) as uow:
-            uow.defendants.add(builders.defendant("D-1"))
-            uow.protected_persons.add(builders.person("P-1"))
-            uow.orders.add(builders.order("O-1", "D-1", ("P-1",)))
-            uow.commit()
         with store.engine.begin() as conn:
             conn.execute(sa.text(update))
         with store.unit_of_work(ACTOR) as uow:
