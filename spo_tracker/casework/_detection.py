@@ -412,12 +412,13 @@ def run_detection(
 
     A run is incremental when it can be: it reads the incidents recorded since
     the latest run's watermark (an audit entry number, safe under concurrent
-    ingests), and every incident of the defendants they belong to, and so
-    judges exactly the alerts that can have changed (see
-    :mod:`spo_tracker.casework._incremental` and docs/integration.md). It is
-    full, reading every incident, when ``full`` is true, when no earlier run
-    left a watermark, when an order, defendant or protected person changed
-    since, or when ``config`` differs from the last run's;
+    ingests), and every incident of the defendants they belong to or whose
+    orders were created or changed since, and so judges exactly the alerts
+    that can have changed (see :mod:`spo_tracker.casework._incremental` and
+    docs/integration.md). It is full, reading every incident, when ``full`` is
+    true, when no earlier run left a watermark, when a defendant or protected
+    person changed since (or an order moved to another defendant), or when
+    ``config`` differs from the last run's;
     :attr:`DetectionRun.full_reason` says which. Either way the stored alerts
     end the same as after a full run.
 

@@ -232,6 +232,8 @@ def _judged_again(entry: AuditEntry) -> bool:
         changes = json.loads(entry.changes)
     except ValueError:
         return False
+    if isinstance(changes, dict) and "transition" in changes:
+        changes = changes.get("changes")  # a lifecycle transition's diff, beside it
     return isinstance(changes, dict) and "defendant_id" not in changes
 
 

@@ -91,7 +91,8 @@ def merge_alerts(stored: Alert, found: Alert) -> Alert:
 
     A detection run judges each defendant it reads on the whole of their
     history before its ``at`` (a full run reads every defendant; an
-    incremental one, those with incidents recorded since the last run), so
+    incremental one, those with incidents recorded since the last run or
+    whose orders were created or changed since), so
     ``found`` is a complete judgement: it
     replaces everything detection put in the stored alert (evidence, count,
     first-seen, last-seen and breach times, severity, explanation, title,

@@ -332,8 +332,9 @@ class SettledSignOns:
     if compliance records were only added since (the caller checks): a record can
     only take a day off the missed days, so the same number of missed days means the
     same days and the same alert (its wording, times and flags follow from the order,
-    the term, the window and those days; the order is the same, or the run would be
-    full). Such a window's alert is not built again: it is stored as it would be built.
+    the term, the window and those days; the order is the same, or it is among
+    ``changed`` and none of its windows is settled). Such a window's alert is not built
+    again: it is stored as it would be built.
 
     When the caller also knows every order that compliance records were added against
     since (``added``), the settled windows of any other order are not even counted

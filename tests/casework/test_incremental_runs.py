@@ -21,6 +21,7 @@ from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.identities import Identity, phone
 from spo_tracker.domain.incidents import Incident, IncidentKind
+from spo_tracker.domain.lifecycles import making
 from spo_tracker.domain.people import LinkedIdentity
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import ScannedIncident, Store
@@ -96,20 +97,28 @@ def test_an_order_changed_since_the_last_run_has_its_defendant_judged_again(
     _as_a_full_run_finds(store)
 
 
+@pytest.mark.parametrize("through", ["an update", "a lifecycle transition"])
 def test_an_order_moved_to_another_defendant_makes_the_next_run_full(
-    half_run: tuple[Store, list[Incident]],
+    half_run: tuple[Store, list[Incident]], through: str
 ) -> None:
     """The defendant the order left would need judging again, and nothing stored names
-    them: the next run reads every incident, naming why."""
+    them: the next run reads every incident, naming why, whether the order was written by
+    an update or by a transition (``uow.record``, whose audit entry holds the diff beside
+    the transition)."""
     store, _ = half_run
     with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
         orders = uow.orders.get_many(uow.orders.ids())
-        order = next(iter(orders.values()))
+        order = uow.orders.get(min(orders))
         other = next(
             o.defendant_id for o in orders.values() if o.defendant_id != order.defendant_id
         )
-        moved = attrs.evolve(order, defendant_id=other, revision=order.revision + 1)
-        uow.orders.update(moved, expected_revision=order.revision)
+        if through == "an update":
+            moved = attrs.evolve(order, defendant_id=other, revision=order.revision + 1)
+            uow.orders.update(moved, expected_revision=order.revision)
+        else:
+            fired = making.lodge_appeal(order, at=NOW, actor="PC 1")
+            fired = attrs.evolve(fired, subject=attrs.evolve(fired.subject, defendant_id=other))
+            uow.record(fired, expected_revision=order.revision)
         uow.commit()
     run = run_detection(store, at=NOW, actor=DEMO_ACTOR)
     assert run.full_reason is not None
