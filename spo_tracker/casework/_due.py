@@ -315,8 +315,18 @@ def _window_moved(order: OrderDates, config: DetectionConfig, since: float, unti
 
 
 def _day_start(day: _dt.date, offset: int) -> float:
-    """The start, in London, of the day ``offset`` days after ``day``, as epoch seconds."""
-    return _london_midnight(day.toordinal() + offset)
+    """The start, in London, of the day ``offset`` days after ``day``, as epoch seconds;
+    past the calendar's last day (a fixed period ending 31 December 9999) it never comes,
+    before its first (a warning window of a million days) it came long ago."""
+    ordinal = day.toordinal() + offset
+    if ordinal > _LAST_ORDINAL:
+        return math.inf
+    if ordinal < 1:
+        return -math.inf
+    return _london_midnight(ordinal)
+
+
+_LAST_ORDINAL: Final = _dt.date.max.toordinal()
 
 
 @functools.lru_cache(maxsize=8192)

@@ -39,7 +39,7 @@ from spo_tracker.storage._sql_incidents import (
     _write_incidents,
 )
 from spo_tracker.storage._sql_rows import DriverRows
-from spo_tracker.storage._stored import UnreadableValue, read_json, refused
+from spo_tracker.storage._stored import READ_ERRORS, UnreadableValue, read_json, refused
 from spo_tracker.storage._tables import DefendantIdentityRow, ProtectedPersonRow
 
 __all__ = ["SqlRecords"]
@@ -57,6 +57,13 @@ def _table(model: type[SQLModel]) -> Any:
 
 def _values(row: SQLModel) -> dict[str, Any]:
     return {c.name: getattr(row, c.name) for c in _table(type(row)).columns}
+
+
+#: Should every order read after all: the value is in a column no order is built from.
+_UNREADABLE_DATES: Final = (
+    "an order's dates cannot be read: a date or instant column holds a value edited by hand "
+    "outside the library; correct it in the database"
+)
 
 
 @functools.cache
@@ -123,12 +130,14 @@ class SqlRecords:
         with translating(self._url, kind=mapper.kind, key=key):
             try:
                 rows = self._rows(mapper, key, lock=lock)
-            except ValueError:
+            except READ_ERRORS:
                 # A value its column's type refuses as the driver reads it (SQLite keeps any
-                # text in a date column edited by hand): the record is refused by name, the
-                # value not quoted, as a bulk read refuses it (UnreadableValue).
+                # text or number in a date or instant column edited by hand).
                 unreadable = True
         if unreadable:
+            # Read as the bulk load reads it, which refuses the record by name and column,
+            # the value not quoted (UnreadableValue).
+            self.load_many_revisions(mapper, [key])
             raise refused(mapper.kind, key, ValueError(UnreadableValue.MESSAGE))
         if rows is None:
             return None
@@ -468,7 +477,15 @@ class SqlRecords:
 
     def order_dates(self) -> list[OrderDates]:
         with translating(self._url, kind="order"):
-            return order_dates(self._session)
+            try:
+                return order_dates(self._session)
+            except READ_ERRORS:
+                pass  # a date or instant edited by hand that its column's type refuses
+        # Every order read as a full run reads them, which refuses the one holding it by
+        # name and column, the value not quoted.
+        orders = next(m for m in MAPPERS.values() if m.kind == "order")
+        self.load_many(orders, self.keys(orders))
+        raise DatabaseError(f"{self._url}: {_UNREADABLE_DATES}")
 
     def orders_met_between(self, after_us: int, through_us: int) -> set[str]:
         sql = "SELECT DISTINCT order_id FROM compliance_records WHERE at > {0} AND at <= {0}"

@@ -134,13 +134,15 @@ class DriverRows:
             except READ_ERRORS:
                 # A value the column's type refuses: the column again, value by value, that
                 # value standing as unreadable (its record is refused when it is built).
-                columns[i] = tuple(map(functools.partial(_or_unreadable, each), columns[i]))
+                name = table.columns[i].name
+                safe = functools.partial(_or_unreadable, each, name)
+                columns[i] = tuple(map(safe, columns[i]))
         return list(map(make, zip(*columns, strict=True)))
 
 
-def _or_unreadable(convert: Callable[[Any], Any], value: Any) -> Any:
+def _or_unreadable(convert: Callable[[Any], Any], column: str, value: Any) -> Any:
     """``convert(value)``, or :class:`UnreadableValue` if it refuses the value."""
     try:
         return convert(value)
     except READ_ERRORS:
-        return UnreadableValue()
+        return UnreadableValue(column)

@@ -39,8 +39,9 @@ __all__ = [
 #: What building a domain object from stored values raises when the values are bad: a
 #: domain check (InvalidValueError is a ValueError), an unknown enum code or zone name
 #: (ValueError), a JSON document of the wrong shape (TypeError, KeyError, IndexError,
-#: AttributeError). Building reads nothing from the database, so nothing else is caught.
-READ_ERRORS: Final = (ValueError, TypeError, LookupError, AttributeError)
+#: AttributeError), a number no date or instant can hold (OverflowError). Building reads
+#: nothing from the database, so nothing else is caught.
+READ_ERRORS: Final = (ValueError, TypeError, LookupError, AttributeError, OverflowError)
 
 #: The record kind whose messages name the field only (its restricted details: victim safety).
 _RESTRICTED_KIND: Final = "protected_person"
@@ -79,14 +80,18 @@ class UnreadableJson:
 class UnreadableValue:
     """Stands for a stored value its column's type cannot read (a date column that SQLite
     let a hand edit fill with ``1990-13-45``): the row is still read, and the record it
-    belongs to is refused by name (:class:`~spo_tracker.errors.StoredRecordError`) when it
-    is built, as for :class:`UnreadableJson`. Reading any attribute of it raises
-    ``ValueError``; the value itself is never kept or shown."""
+    belongs to is refused by name (:class:`~spo_tracker.errors.StoredRecordError`, its
+    ``field`` the column) when it is built, as for :class:`UnreadableJson`. Reading any
+    attribute of it raises InvalidValueError naming the column; the value itself is never
+    kept or shown."""
 
     MESSAGE: Final = "the stored value cannot be read as its column's type"
 
+    def __init__(self, column: str) -> None:
+        self.column = column
+
     def __getattr__(self, name: str) -> Any:
-        raise ValueError(self.MESSAGE)
+        raise InvalidValueError(self.column, self, self.MESSAGE)
 
     def __repr__(self) -> str:
         return "<unreadable value>"

@@ -152,6 +152,24 @@ def test_an_open_ended_order_without_requirements_is_not_read() -> None:
     assert _due(_dates()) == set()
 
 
+def test_dates_at_the_ends_of_the_calendar_are_taken_as_never_and_long_ago() -> None:
+    """A fixed period ending 31 December 9999 (an order may hold it): its end and warning
+    window never come; a warning window of a million days opened long ago."""
+    last = _dt.date(9999, 12, 31)
+    assert _due(_dates(last_day=last), _dates("O2", kind="interim", last_day=last)) == set()
+    assert _due(_dates(last_day=last, weekdays=EVERY_DAY)) == {"O1"}
+    huge = DetectionConfig(renewal_review_days=10**6)
+    found = due_orders(
+        [_dates(last_day=_dt.date(2027, 1, 1))],
+        (),
+        previous=PREVIOUS,
+        at=AT,
+        config=huge,
+        touched=NOTHING,
+    )
+    assert found.orders == frozenset()
+
+
 def test_compliance_added_against_any_order_has_it_read() -> None:
     """A sign-on recorded late for an order long ended changes that order's alert."""
     ended = _dates(weekdays=EVERY_DAY, ended_at=PREVIOUS.subtract(days=300))

@@ -285,9 +285,20 @@ def test_a_term_document_edited_by_hand_is_refused_the_same_both_ways(
     ("repository", "key", "update"),
     [
         ("defendants", "D-1", "UPDATE defendants SET date_of_birth = '1990-13-45'"),
+        ("defendants", "D-1", "UPDATE defendants SET date_of_birth = 19900101"),
         ("orders", "O-1", "UPDATE order_versions SET period_last_day = '2027-02-30'"),
+        ("orders", "O-1", "UPDATE order_versions SET period_last_day = 'by 14 Sept 2027'"),
+        ("orders", "O-1", "UPDATE orders SET made_at = 1767607200000000000"),
+        ("orders", "O-1", "UPDATE orders SET made_at = '2026-01-05 10:00'"),
     ],
-    ids=["a date of birth", "an order's last day"],
+    ids=[
+        "a date of birth that is no day",
+        "a date of birth as a number",
+        "an order's last day that is no day",
+        "an order's last day as words",
+        "an instant in nanoseconds",
+        "an instant as text",
+    ],
 )
 def test_a_date_column_edited_by_hand_is_refused_by_name_both_ways(
     sqlite_url: str, repository: str, key: str, update: str
@@ -307,8 +318,26 @@ def test_a_date_column_edited_by_hand_is_refused_by_name_both_ways(
         store.close()
     _same_refusal(bulk, reference)
     assert (bulk.kind, bulk.key) == (repository.removesuffix("s"), key)
-    assert "13-45" not in str(bulk)
-    assert "02-30" not in str(bulk)
+    assert bulk.field is not None
+    assert bulk.field in update
+    for shown in ("13-45", "19900101", "02-30", "Sept", "176760720", "10:00"):
+        assert shown not in str(bulk)
+
+
+def test_an_order_date_edited_by_hand_refuses_the_nightly_run_by_name(sqlite_url: str) -> None:
+    """The nightly run reads every order's dates without building the orders: a last day
+    no date column can read makes it read the orders as a full run does, which refuses
+    the one holding it by name and column (not the driver's ValueError quoting it)."""
+    store = _one_order(sqlite_url)
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE order_versions SET period_last_day = 'by 14 Sept'"))
+        with store.unit_of_work(ACTOR) as uow:
+            refusal = _refusal(uow.orders.dates)
+    finally:
+        store.close()
+    assert (refusal.kind, refusal.key, refusal.field) == ("order", "O-1", "period_last_day")
+    assert "Sept" not in str(refusal)
 
 
 def _in_oldest_generation(obj: object) -> bool:
