@@ -3,7 +3,6 @@ under optimistic concurrency, lookups, and incidents inserted, loaded and compar
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 from collections.abc import Iterator, Mapping, Sequence
 from types import SimpleNamespace
@@ -29,6 +28,7 @@ from spo_tracker.storage._engine import translating
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, ChildSpec, Mapper, RowSet
 from spo_tracker.storage._sql_bulk import _copy_rows, _duplicate_key, _first_line, _insert_driver
+from spo_tracker.storage._sql_compliance import SqlComplianceTimes
 from spo_tracker.storage._sql_dates import order_dates
 from spo_tracker.storage._sql_incidents import (
     _COLUMNS,
@@ -43,12 +43,6 @@ from spo_tracker.storage._stored import READ_ERRORS, UnreadableValue, read_json,
 from spo_tracker.storage._tables import DefendantIdentityRow, ProtectedPersonRow
 
 __all__ = ["SqlRecords"]
-
-
-#: 1970-01-01 UTC, for instants given as whole microseconds since it.
-_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
-#: A PostgreSQL instant column ``at`` as whole microseconds since the epoch.
-_PG_MICROSECONDS: Final = "(EXTRACT(EPOCH FROM at) * 1000000)::bigint"
 
 
 def _table(model: type[SQLModel]) -> Any:
@@ -81,8 +75,9 @@ def _has_append_only(mapper: Mapper[Any]) -> bool:
     return any(spec.append_only for spec in mapper.children)
 
 
-class SqlRecords:
-    """The record operations of one SQL transaction (a SQLModel session)."""
+class SqlRecords(SqlComplianceTimes):
+    """The record operations of one SQL transaction (a SQLModel session); the light
+    compliance reads are :class:`~spo_tracker.storage._sql_compliance.SqlComplianceTimes`."""
 
     def __init__(
         self,
@@ -301,10 +296,6 @@ class SqlRecords:
                     found.setdefault(key, []).append(defendant_id)
         return found
 
-    @property
-    def _sqlite(self) -> bool:
-        return self._session.get_bind().dialect.name == "sqlite"
-
     def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
         sqlite = self._sqlite
         rows, digest = _batch_rows(incidents, batch, self._keyring, sqlite=sqlite)
@@ -486,66 +477,6 @@ class SqlRecords:
         orders = next(m for m in MAPPERS.values() if m.kind == "order")
         self.load_many(orders, self.keys(orders))
         raise DatabaseError(f"{self._url}: {_UNREADABLE_DATES}")
-
-    def orders_met_between(self, after_us: int, through_us: int) -> set[str]:
-        sql = "SELECT DISTINCT order_id FROM compliance_records WHERE at > {0} AND at <= {0}"
-        if self._sqlite:
-            bounds: list[Any] = [after_us, through_us]
-        else:  # a plain datetime for psycopg (see _compliance_rows)
-            bounds = [_EPOCH + _dt.timedelta(microseconds=us) for us in (after_us, through_us)]
-        conn = self._session.connection()
-        with translating(self._url, kind="compliance_record"):
-            found = conn.exec_driver_sql(sql.format("?" if self._sqlite else "%s"), tuple(bounds))
-            return {key for (key,) in found}
-
-    def compliance_times(
-        self, order_ids: Sequence[str], until_us: int | None
-    ) -> list[tuple[str, str, str, int]]:
-        # Plain values from the driver: no row object or ComplianceRecord per record.
-        at = "at" if self._sqlite else _PG_MICROSECONDS
-        found = self._compliance_rows(order_ids, until_us, at, grouped=False)
-        return [(d, o, t, int(us)) for d, o, t, us in found]
-
-    def compliance_time_lists(
-        self, order_ids: Sequence[str], until_us: int | None
-    ) -> list[tuple[str, str, str, list[int]]]:
-        # One row per (defendant, order, term): a force's million sign-ons come back as a
-        # few thousand rows, so no driver or SQLAlchemy row is made per record.
-        # In no set order on either backend, sorted here: an ORDER BY inside PostgreSQL's
-        # array_agg sorts each term's records again on the server, doubling its time.
-        sqlite = self._sqlite
-        times = "group_concat(at)" if sqlite else f"array_agg({_PG_MICROSECONDS})"
-        found = self._compliance_rows(order_ids, until_us, times, grouped=True)
-        if sqlite:  # the decimal microseconds joined by commas
-            return [(d, o, t, sorted(map(int, us.split(",")))) for d, o, t, us in found]
-        return [(d, o, t, sorted(us)) for d, o, t, us in found]
-
-    def _compliance_rows(
-        self, order_ids: Sequence[str], until_us: int | None, times: str, *, grouped: bool
-    ) -> list[Any]:
-        """``(defendant_id, order_id, term_id, times)`` of the compliance records of
-        ``order_ids`` met by ``until_us`` (all if ``None``), 500 orders per query; ``times``
-        is the SQL of the last column, an aggregate if ``grouped`` (one row per term)."""
-        sqlite = self._sqlite
-        mark = "?" if sqlite else "%s"
-        until: list[Any] = []
-        if until_us is not None:
-            # A plain datetime for psycopg, which renders pendulum's far from the present a
-            # few microseconds off.
-            until = [until_us if sqlite else _EPOCH + _dt.timedelta(microseconds=until_us)]
-        conn, found = self._session.connection(), list[Any]()
-        with translating(self._url, kind="compliance_record"):
-            for start in range(0, len(order_ids), 500):
-                part = list(order_ids[start : start + 500])
-                marks = ", ".join([mark] * len(part))
-                sql = (
-                    f"SELECT defendant_id, order_id, term_id, {times} FROM compliance_records "
-                    f"WHERE order_id IN ({marks})"
-                    + (f" AND at <= {mark}" if until else "")
-                    + (" GROUP BY defendant_id, order_id, term_id" if grouped else "")
-                )
-                found += conn.exec_driver_sql(sql, tuple(part + until)).all()
-        return found
 
     def _duplicate(self, incidents: list[Incident]) -> DuplicateRecordError:
         # Ids only: a stored incident that no longer reads is still a duplicate, not an error.

@@ -1,0 +1,95 @@
+"""Compliance records read as light rows in one SQL transaction: the orders met between two
+instants, and each order's records as ``(defendant, order, term, instant)`` or grouped by
+term, for the dated checks of a detection run (SPA2019 s.1(2)(b), s.8(1)).
+
+A mixin of :class:`~spo_tracker.storage._sql_records.SqlRecords`, which gives it the
+session and the URL shown in errors.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from typing import Any, Final
+
+from sqlmodel import Session
+
+from spo_tracker.storage._engine import translating
+
+__all__ = ["SqlComplianceTimes"]
+
+#: 1970-01-01 UTC, for instants given as whole microseconds since it.
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+#: A PostgreSQL instant column ``at`` as whole microseconds since the epoch.
+_PG_MICROSECONDS: Final = "(EXTRACT(EPOCH FROM at) * 1000000)::bigint"
+
+
+class SqlComplianceTimes:
+    """The light compliance reads of :class:`~spo_tracker.storage._sql_records.SqlRecords`."""
+
+    _session: Session
+    _url: str
+
+    @property
+    def _sqlite(self) -> bool:
+        return self._session.get_bind().dialect.name == "sqlite"
+
+    def orders_met_between(self, after_us: int, through_us: int) -> set[str]:
+        sql = "SELECT DISTINCT order_id FROM compliance_records WHERE at > {0} AND at <= {0}"
+        if self._sqlite:
+            bounds: list[Any] = [after_us, through_us]
+        else:  # a plain datetime for psycopg (see _compliance_rows)
+            bounds = [_EPOCH + _dt.timedelta(microseconds=us) for us in (after_us, through_us)]
+        conn = self._session.connection()
+        with translating(self._url, kind="compliance_record"):
+            found = conn.exec_driver_sql(sql.format("?" if self._sqlite else "%s"), tuple(bounds))
+            return {key for (key,) in found}
+
+    def compliance_times(
+        self, order_ids: Sequence[str], until_us: int | None
+    ) -> list[tuple[str, str, str, int]]:
+        # Plain values from the driver: no row object or ComplianceRecord per record.
+        at = "at" if self._sqlite else _PG_MICROSECONDS
+        found = self._compliance_rows(order_ids, until_us, at, grouped=False)
+        return [(d, o, t, int(us)) for d, o, t, us in found]
+
+    def compliance_time_lists(
+        self, order_ids: Sequence[str], until_us: int | None
+    ) -> list[tuple[str, str, str, list[int]]]:
+        # One row per (defendant, order, term): a force's million sign-ons come back as a
+        # few thousand rows, so no driver or SQLAlchemy row is made per record.
+        # In no set order on either backend, sorted here: an ORDER BY inside PostgreSQL's
+        # array_agg sorts each term's records again on the server, doubling its time.
+        sqlite = self._sqlite
+        times = "group_concat(at)" if sqlite else f"array_agg({_PG_MICROSECONDS})"
+        found = self._compliance_rows(order_ids, until_us, times, grouped=True)
+        if sqlite:  # the decimal microseconds joined by commas
+            return [(d, o, t, sorted(map(int, us.split(",")))) for d, o, t, us in found]
+        return [(d, o, t, sorted(us)) for d, o, t, us in found]
+
+    def _compliance_rows(
+        self, order_ids: Sequence[str], until_us: int | None, times: str, *, grouped: bool
+    ) -> list[Any]:
+        """``(defendant_id, order_id, term_id, times)`` of the compliance records of
+        ``order_ids`` met by ``until_us`` (all if ``None``), 500 orders per query; ``times``
+        is the SQL of the last column, an aggregate if ``grouped`` (one row per term)."""
+        sqlite = self._sqlite
+        mark = "?" if sqlite else "%s"
+        until: list[Any] = []
+        if until_us is not None:
+            # A plain datetime for psycopg, which renders pendulum's far from the present a
+            # few microseconds off.
+            until = [until_us if sqlite else _EPOCH + _dt.timedelta(microseconds=until_us)]
+        conn, found = self._session.connection(), list[Any]()
+        with translating(self._url, kind="compliance_record"):
+            for start in range(0, len(order_ids), 500):
+                part = list(order_ids[start : start + 500])
+                marks = ", ".join([mark] * len(part))
+                sql = (
+                    f"SELECT defendant_id, order_id, term_id, {times} FROM compliance_records "
+                    f"WHERE order_id IN ({marks})"
+                    + (f" AND at <= {mark}" if until else "")
+                    + (" GROUP BY defendant_id, order_id, term_id" if grouped else "")
+                )
+                found += conn.exec_driver_sql(sql, tuple(part + until)).all()
+        return found
