@@ -5,9 +5,12 @@ notification deadlines (s.9-s.11), with the records they are made over."""
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 import attrs
+import pendulum
 
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import (
@@ -25,6 +28,8 @@ from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.storage import UnitOfWork
+
+_T = TypeVar("_T")
 
 __all__ = [
     "ComplianceSource",
@@ -127,7 +132,10 @@ def stored_requirement_alerts(
     before it and stored as they would be built are left out; with ``added`` too (the
     orders compliance was added against since), those of the other orders are not
     looked at; the windows of the orders in ``changed`` (created or changed since) are
-    all judged (:class:`~spo_tracker.detection.dated.SettledSignOns`).
+    all judged (:class:`~spo_tracker.detection.dated.SettledSignOns`). Of an order whose
+    settled windows are not looked at, only the records met from its first open window
+    on are read, with every record of its positive requirements: a nightly run reads a
+    week of sign-ons per order, not every one since the order began.
     """
     wanted = [o for o in orders if has_requirements(o)]
     known = (
@@ -135,11 +143,34 @@ def stored_requirement_alerts(
         if settled is None
         else SettledSignOns(settled, uow.alerts.stored_counts, added, changed)
     )
+    chosen = config or DetectionConfig()
     found: list[Alert] = []
     for start in range(0, len(wanted), _CHUNK):
         part = wanted[start : start + _CHUNK]
-        times = uow.compliance.times_by_term([o.order_id for o in part], until=until)
+        # Each order's records from the first of its windows that is judged (those before
+        # are settled and not looked at), every record of its positive requirements (met
+        # at any time before the due day's end); all of them with no settled window.
+        since: dict[float, list[Order]] = {}
+        for order in part:
+            first = -math.inf if known is None else known.first_open(order, chosen)
+            since.setdefault(first, []).append(order)
+        times: dict[tuple[str, str, str], list[int]] = {}
+        for first, orders_from in since.items():
+            keys = [o.order_id for o in orders_from]
+            if first == -math.inf:
+                times.update(uow.compliance.times_by_term(keys, until=until))
+                continue
+            whole = {t.term_id for o in orders_from for t in _terms(o, PositiveRequirement)}
+            begin = pendulum.from_timestamp(first, tz=pendulum.UTC)
+            times.update(
+                uow.compliance.times_by_term(keys, until=until, since=begin, whole_terms=whole)
+            )
         found += requirement_alerts_from_term_times(
             part, times, until, config=config, settled=known
         )
     return found
+
+
+def _terms(order: Order, kind: type[_T]) -> list[_T]:
+    """The terms of ``kind`` in every version of ``order``."""
+    return [t for v in order.versions for t in v.terms if isinstance(t, kind)]

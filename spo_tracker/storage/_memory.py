@@ -476,11 +476,17 @@ class _MemoryRecords:
         return [row for row in rows if until_us is None or row[3] <= until_us]
 
     def compliance_time_lists(
-        self, order_ids: Sequence[str], until_us: int | None
+        self,
+        order_ids: Sequence[str],
+        until_us: int | None,
+        since_us: int | None = None,
+        whole_terms: Sequence[str] = (),
     ) -> list[tuple[str, str, str, list[int]]]:
         grouped: dict[tuple[str, str, str], list[int]] = {}
+        whole = set(whole_terms)
         for defendant_id, order_id, term_id, at in self.compliance_times(order_ids, until_us):
-            grouped.setdefault((defendant_id, order_id, term_id), []).append(at)
+            if since_us is None or at >= since_us or term_id in whole:
+                grouped.setdefault((defendant_id, order_id, term_id), []).append(at)
         return [(*key, sorted(times)) for key, times in grouped.items()]
 
     def load_incidents(self, keys: Sequence[str]) -> dict[str, Incident]:

@@ -54,7 +54,11 @@ class SqlComplianceTimes:
         return [(d, o, t, int(us)) for d, o, t, us in found]
 
     def compliance_time_lists(
-        self, order_ids: Sequence[str], until_us: int | None
+        self,
+        order_ids: Sequence[str],
+        until_us: int | None,
+        since_us: int | None = None,
+        whole_terms: Sequence[str] = (),
     ) -> list[tuple[str, str, str, list[int]]]:
         # One row per (defendant, order, term): a force's million sign-ons come back as a
         # few thousand rows, so no driver or SQLAlchemy row is made per record.
@@ -62,24 +66,39 @@ class SqlComplianceTimes:
         # array_agg sorts each term's records again on the server, doubling its time.
         sqlite = self._sqlite
         times = "group_concat(at)" if sqlite else f"array_agg({_PG_MICROSECONDS})"
-        found = self._compliance_rows(order_ids, until_us, times, grouped=True)
+        found = self._compliance_rows(
+            order_ids, until_us, times, grouped=True, since_us=since_us, whole_terms=whole_terms
+        )
         if sqlite:  # the decimal microseconds joined by commas
             return [(d, o, t, sorted(map(int, us.split(",")))) for d, o, t, us in found]
         return [(d, o, t, sorted(us)) for d, o, t, us in found]
 
     def _compliance_rows(
-        self, order_ids: Sequence[str], until_us: int | None, times: str, *, grouped: bool
+        self,
+        order_ids: Sequence[str],
+        until_us: int | None,
+        times: str,
+        *,
+        grouped: bool,
+        since_us: int | None = None,
+        whole_terms: Sequence[str] = (),
     ) -> list[Any]:
         """``(defendant_id, order_id, term_id, times)`` of the compliance records of
-        ``order_ids`` met by ``until_us`` (all if ``None``), 500 orders per query; ``times``
-        is the SQL of the last column, an aggregate if ``grouped`` (one row per term)."""
+        ``order_ids`` met by ``until_us`` (all if ``None``), and at or after ``since_us``
+        unless their term id is in ``whole_terms``, 500 orders per query; ``times`` is the
+        SQL of the last column, an aggregate if ``grouped`` (one row per term)."""
         sqlite = self._sqlite
         mark = "?" if sqlite else "%s"
         until: list[Any] = []
         if until_us is not None:
-            # A plain datetime for psycopg, which renders pendulum's far from the present a
-            # few microseconds off.
-            until = [until_us if sqlite else _EPOCH + _dt.timedelta(microseconds=until_us)]
+            until = [self._instant_parameter(until_us)]
+        since = ""
+        bounds: list[Any] = []
+        if since_us is not None:
+            terms = sorted(set(whole_terms))
+            whole = f" OR term_id IN ({', '.join([mark] * len(terms))})" if terms else ""
+            since = f" AND (at >= {mark}{whole})"
+            bounds = [self._instant_parameter(since_us), *terms]
         conn, found = self._session.connection(), list[Any]()
         with translating(self._url, kind="compliance_record"):
             for start in range(0, len(order_ids), 500):
@@ -89,7 +108,14 @@ class SqlComplianceTimes:
                     f"SELECT defendant_id, order_id, term_id, {times} FROM compliance_records "
                     f"WHERE order_id IN ({marks})"
                     + (f" AND at <= {mark}" if until else "")
+                    + since
                     + (" GROUP BY defendant_id, order_id, term_id" if grouped else "")
                 )
-                found += conn.exec_driver_sql(sql, tuple(part + until)).all()
+                found += conn.exec_driver_sql(sql, tuple(part + until + bounds)).all()
         return found
+
+    def _instant_parameter(self, us: int) -> Any:
+        """Microseconds since 1970 as the ``at`` column compares them: the integer itself
+        on SQLite, a plain datetime for psycopg (which renders pendulum's far from the
+        present a few microseconds off)."""
+        return us if self._sqlite else _EPOCH + _dt.timedelta(microseconds=us)

@@ -119,6 +119,35 @@ def test_the_read_by_term_is_the_light_read_grouped(demo_store: Store, days_befo
         assert grouped  # the scenario records compliance
 
 
+@pytest.mark.parametrize("days_before", [0, 3, 30, 4000])
+def test_the_read_by_term_from_an_instant_keeps_the_whole_terms_named(
+    demo_store: Store, days_before: int
+) -> None:
+    """``times_by_term(since=, whole_terms=)``: the records met at or after ``since``, and
+    every record of the terms named, on every backend (a nightly run's read of the
+    sign-on windows still open and of whole positive requirements)."""
+    since = pendulum.instance(NOW).subtract(days=days_before)
+    since_us = round(since.timestamp() * 1_000_000)
+    with demo_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        ids = uow.orders.ids()
+        everything = uow.compliance.times_by_term(ids, until=NOW)
+        whole = sorted({t for _, _, t in everything})[:1]
+        cut = uow.compliance.times_by_term(ids, until=NOW, since=since, whole_terms=whole)
+        none = uow.compliance.times_by_term(ids, until=NOW, since=since)
+    expected = {}
+    for key, times in everything.items():
+        kept = [t for t in times if t >= since_us or key[2] in whole]
+        if kept:
+            expected[key] = kept
+    assert cut == expected
+    assert none == {
+        k: [t for t in v if t >= since_us] for k, v in everything.items() if max(v) >= since_us
+    }
+    if days_before == 3:
+        assert none != everything  # the cut left some records out
+        assert cut != none  # and the whole term kept some of them
+
+
 @pytest.mark.parametrize("days_before", [0, 7, 30, 400])
 def test_the_dated_checks_over_the_read_by_term_raise_what_the_records_raise(
     demo_store: Store, days_before: int
