@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import attrs
@@ -156,19 +156,38 @@ def stored_requirement_alerts(
             since.setdefault(first, []).append(order)
         times: dict[tuple[str, str, str], list[int]] = {}
         for first, orders_from in since.items():
-            keys = [o.order_id for o in orders_from]
             if first == -math.inf:
+                keys = [o.order_id for o in orders_from]
                 times.update(uow.compliance.times_by_term(keys, until=until))
                 continue
-            whole = {t.term_id for o in orders_from for t in _terms(o, PositiveRequirement)}
             begin = pendulum.from_timestamp(first, tz=pendulum.UTC)
-            times.update(
-                uow.compliance.times_by_term(keys, until=until, since=begin, whole_terms=whole)
-            )
+            for batch, whole in _with_whole_terms(orders_from):
+                keys = [o.order_id for o in batch]
+                cut = uow.compliance.times_by_term(
+                    keys, until=until, since=begin, whole_terms=whole
+                )
+                times.update(cut)
         found += requirement_alerts_from_term_times(
             part, times, until, config=config, settled=known
         )
     return found
+
+
+def _with_whole_terms(orders: list[Order]) -> Iterator[tuple[list[Order], set[str]]]:
+    """``orders`` in batches, each with the ids of its positive requirements (read whole),
+    so that a batch's query names at most ``_CHUNK`` orders and term ids together (a
+    force whose term ids are unique across orders has one or more per order)."""
+    batch: list[Order] = []
+    whole: set[str] = set()
+    for order in orders:
+        terms = {t.term_id for t in _terms(order, PositiveRequirement)}
+        if batch and len(batch) + len(whole | terms) + 1 > _CHUNK:
+            yield batch, whole
+            batch, whole = [], set()
+        batch.append(order)
+        whole |= terms
+    if batch:
+        yield batch, whole
 
 
 def _terms(order: Order, kind: type[_T]) -> list[_T]:

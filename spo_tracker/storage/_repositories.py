@@ -318,6 +318,8 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         Raises:
             NaiveDatetimeError: ``until`` or ``since`` has no time zone.
         """
+        if isinstance(whole_terms, str):
+            raise InvalidValueError("whole_terms", whole_terms, "give a collection of term ids")
         end = None if until is None else to_epoch_us(ensure_aware(until, field="until"))
         start = None if since is None else to_epoch_us(ensure_aware(since, field="since"))
         keys = list(dict.fromkeys(order_ids))

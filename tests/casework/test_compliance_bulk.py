@@ -10,16 +10,22 @@ per term), and must raise the same alerts from them.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import cast
+
 import pendulum
 import pytest
 
 from spo_tracker.casework import dated_alerts, load_records
+from spo_tracker.casework._dated import _with_whole_terms
 from spo_tracker.demo import DEMO_ACTOR, NOW
 from spo_tracker.detection.dated import (
     requirement_alerts_from_term_times,
     requirement_alerts_from_times,
 )
 from spo_tracker.domain.alerts import sort_alerts
+from spo_tracker.domain.orders import Order
+from spo_tracker.domain.terms import PositiveRequirement
 from spo_tracker.storage import Store
 from spo_tracker.storage._types import to_epoch_us
 
@@ -177,3 +183,31 @@ def test_the_read_by_term_keeps_a_record_met_exactly_at_until(demo_store: Store)
         earlier = uow.compliance.times_by_term([record.order_id], until=before)
     assert to_epoch_us(record.at) in at[key]
     assert to_epoch_us(record.at) not in earlier.get(key, [])
+
+
+def test_a_cut_read_names_at_most_500_orders_and_whole_terms_together() -> None:
+    """A force whose term ids are unique across orders has a positive requirement id per
+    order: the cut read is split so that no query names more than 500 orders and term ids
+    together (SQLite builds before 3.32 refuse more than 999 parameters)."""
+
+    def requirement(key: str) -> PositiveRequirement:
+        return PositiveRequirement(
+            term_id=key,
+            requirement="assessment",
+            description="attend a stalking assessment",
+            due_on=pendulum.date(2026, 1, 1),
+        )
+
+    orders = [
+        SimpleNamespace(
+            order_id=f"O{k}",
+            versions=[SimpleNamespace(terms=[requirement(f"R{k}"), requirement(f"R{k}b")])],
+        )
+        for k in range(600)
+    ]
+    batches = list(_with_whole_terms(cast(list[Order], orders)))
+    assert [o for batch, _ in batches for o in batch] == orders
+    assert len(batches) > 1
+    assert all(len(batch) + len(whole) <= 500 for batch, whole in batches)
+    for batch, whole in batches:
+        assert whole == {t.term_id for o in batch for v in o.versions for t in v.terms}
