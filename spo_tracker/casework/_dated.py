@@ -173,15 +173,17 @@ def stored_requirement_alerts(
     return found
 
 
-def _with_whole_terms(orders: list[Order]) -> Iterator[tuple[list[Order], set[str]]]:
-    """``orders`` in batches, each with the ids of its positive requirements (read whole),
-    so that a batch's query names at most ``_CHUNK`` orders and term ids together (a
-    force whose term ids are unique across orders has one or more per order)."""
+def _with_whole_terms(
+    orders: list[Order],
+) -> Iterator[tuple[list[Order], set[tuple[str, str]]]]:
+    """``orders`` in batches, each with its positive requirements as ``(order_id,
+    term_id)`` (read whole), so that a batch's query names at most ``_CHUNK`` values in
+    all (an order id each, two per requirement)."""
     batch: list[Order] = []
-    whole: set[str] = set()
+    whole: set[tuple[str, str]] = set()
     for order in orders:
-        terms = {t.term_id for t in _terms(order, PositiveRequirement)}
-        if batch and len(batch) + len(whole | terms) + 1 > _CHUNK:
+        terms = {(order.order_id, t.term_id) for t in _terms(order, PositiveRequirement)}
+        if batch and len(batch) + 2 * len(whole | terms) + 1 > _CHUNK:
             yield batch, whole
             batch, whole = [], set()
         batch.append(order)

@@ -271,10 +271,10 @@ class Records(Protocol):
         order_ids: Sequence[str],
         until_us: int | None,
         since_us: int | None = None,
-        whole_terms: Sequence[str] = (),
+        whole_terms: Sequence[tuple[str, str]] = (),
     ) -> list[tuple[str, str, str, list[int]]]:
         """:meth:`compliance_times` grouped: one row per ``(defendant_id, order_id,
         term_id)`` with the instants of its records in whole microseconds, ascending; the
         rows in no set order (one query per 500 orders). With ``since_us``, only the
-        records met at or after it, but every record of a term whose id is in
-        ``whole_terms``."""
+        records met at or after it, but every record of a term named in ``whole_terms``
+        (``(order_id, term_id)`` pairs)."""

@@ -480,12 +480,12 @@ class _MemoryRecords:
         order_ids: Sequence[str],
         until_us: int | None,
         since_us: int | None = None,
-        whole_terms: Sequence[str] = (),
+        whole_terms: Sequence[tuple[str, str]] = (),
     ) -> list[tuple[str, str, str, list[int]]]:
         grouped: dict[tuple[str, str, str], list[int]] = {}
         whole = set(whole_terms)
         for defendant_id, order_id, term_id, at in self.compliance_times(order_ids, until_us):
-            if since_us is None or at >= since_us or term_id in whole:
+            if since_us is None or at >= since_us or (order_id, term_id) in whole:
                 grouped.setdefault((defendant_id, order_id, term_id), []).append(at)
         return [(*key, sorted(times)) for key, times in grouped.items()]
 

@@ -303,27 +303,27 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         *,
         until: _dt.datetime | None = None,
         since: _dt.datetime | None = None,
-        whole_terms: Iterable[str] = (),
+        whole_terms: Iterable[tuple[str, str]] = (),
     ) -> dict[tuple[str, str, str], list[int]]:
         """:meth:`times_for_orders` grouped by ``(defendant_id, order_id, term_id)``, each
         with its instants in whole microseconds since 1970-01-01 UTC, ascending: one row
         per term from the database, not one per record (a force's daily sign-ons).
 
         With ``since``, only the records met at or after it, except that every record of
-        a term whose id is in ``whole_terms`` is read (a nightly run needs a sign-on
-        schedule's open windows only, but the whole of a positive requirement's record).
-        A term id names a term within its order: one in ``whole_terms`` keeps that term's
-        records under every order read, a superset of what was asked.
+        a term named in ``whole_terms`` (``(order_id, term_id)`` pairs) is read: a nightly
+        run needs a sign-on schedule's open windows only, but the whole of a positive
+        requirement's record.
 
         Raises:
             NaiveDatetimeError: ``until`` or ``since`` has no time zone.
         """
-        if isinstance(whole_terms, str):
-            raise InvalidValueError("whole_terms", whole_terms, "give a collection of term ids")
+        terms = list(whole_terms)
+        if any(not isinstance(t, tuple) or len(t) != 2 for t in terms):
+            raise InvalidValueError("whole_terms", terms, "give (order_id, term_id) pairs")
         end = None if until is None else to_epoch_us(ensure_aware(until, field="until"))
         start = None if since is None else to_epoch_us(ensure_aware(since, field="since"))
         keys = list(dict.fromkeys(order_ids))
-        found = self._uow._records().compliance_time_lists(keys, end, start, list(whole_terms))
+        found = self._uow._records().compliance_time_lists(keys, end, start, terms)
         return {(d, o, t): times for d, o, t, times in found}
 
     def for_defendant(

@@ -58,7 +58,7 @@ class SqlComplianceTimes:
         order_ids: Sequence[str],
         until_us: int | None,
         since_us: int | None = None,
-        whole_terms: Sequence[str] = (),
+        whole_terms: Sequence[tuple[str, str]] = (),
     ) -> list[tuple[str, str, str, list[int]]]:
         # One row per (defendant, order, term): a force's million sign-ons come back as a
         # few thousand rows, so no driver or SQLAlchemy row is made per record.
@@ -81,11 +81,12 @@ class SqlComplianceTimes:
         *,
         grouped: bool,
         since_us: int | None = None,
-        whole_terms: Sequence[str] = (),
+        whole_terms: Sequence[tuple[str, str]] = (),
     ) -> list[Any]:
         """``(defendant_id, order_id, term_id, times)`` of the compliance records of
         ``order_ids`` met by ``until_us`` (all if ``None``), and at or after ``since_us``
-        unless their term id is in ``whole_terms``, 500 orders per query; ``times`` is the
+        unless their ``(order_id, term_id)`` is in ``whole_terms``, 500 orders per query
+        (and as many pairs as the caller gives: it keeps the two under 500); ``times`` is the
         SQL of the last column, an aggregate if ``grouped`` (one row per term)."""
         sqlite = self._sqlite
         mark = "?" if sqlite else "%s"
@@ -95,10 +96,11 @@ class SqlComplianceTimes:
         since = ""
         bounds: list[Any] = []
         if since_us is not None:
-            terms = sorted(set(whole_terms))
-            whole = f" OR term_id IN ({', '.join([mark] * len(terms))})" if terms else ""
+            pairs = sorted(set(whole_terms))
+            rows = ", ".join([f"({mark}, {mark})"] * len(pairs))
+            whole = f" OR (order_id, term_id) IN ({rows})" if pairs else ""
             since = f" AND (at >= {mark}{whole})"
-            bounds = [self._instant_parameter(since_us), *terms]
+            bounds = [self._instant_parameter(since_us), *(v for pair in pairs for v in pair)]
         conn, found = self._session.connection(), list[Any]()
         with translating(self._url, kind="compliance_record"):
             for start in range(0, len(order_ids), 500):
