@@ -176,14 +176,13 @@ def stored_requirement_alerts(
 def _with_whole_terms(
     orders: list[Order],
 ) -> Iterator[tuple[list[Order], set[tuple[str, str]]]]:
-    """``orders`` in batches, each with its positive requirements as ``(order_id,
-    term_id)`` (read whole), so that a batch's query names at most ``_CHUNK`` values in
-    all (an order id each, two per requirement)."""
+    """``orders`` in batches of at most ``_CHUNK`` orders and positive requirements
+    (``(order_id, term_id)``, read whole) together."""
     batch: list[Order] = []
     whole: set[tuple[str, str]] = set()
     for order in orders:
         terms = {(order.order_id, t.term_id) for t in _terms(order, PositiveRequirement)}
-        if batch and len(batch) + 2 * len(whole | terms) + 1 > _CHUNK:
+        if batch and len(batch) + len(whole | terms) + 1 > _CHUNK:
             yield batch, whole
             batch, whole = [], set()
         batch.append(order)

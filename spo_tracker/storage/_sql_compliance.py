@@ -66,12 +66,38 @@ class SqlComplianceTimes:
         # array_agg sorts each term's records again on the server, doubling its time.
         sqlite = self._sqlite
         times = "group_concat(at)" if sqlite else f"array_agg({_PG_MICROSECONDS})"
-        found = self._compliance_rows(
-            order_ids, until_us, times, grouped=True, since_us=since_us, whole_terms=whole_terms
-        )
+        found = self._compliance_rows(order_ids, until_us, times, grouped=True, since_us=since_us)
+        if since_us is not None and whole_terms:
+            # The whole record of the terms named, read apart (an OR of the two in one
+            # query cannot use the indexes): it takes the place of their cut rows.
+            pairs = set(whole_terms)
+            found = [row for row in found if (row[1], row[2]) not in pairs]
+            found += self._whole_rows(sorted(pairs), until_us, times)
         if sqlite:  # the decimal microseconds joined by commas
             return [(d, o, t, sorted(map(int, us.split(",")))) for d, o, t, us in found]
         return [(d, o, t, sorted(us)) for d, o, t, us in found]
+
+    def _whole_rows(
+        self, pairs: Sequence[tuple[str, str]], until_us: int | None, times: str
+    ) -> list[Any]:
+        """The grouped rows of the ``(order_id, term_id)`` terms named, met by ``until_us``,
+        200 terms per query."""
+        mark = "?" if self._sqlite else "%s"
+        until = [] if until_us is None else [self._instant_parameter(until_us)]
+        conn, found = self._session.connection(), list[Any]()
+        with translating(self._url, kind="compliance_record"):
+            for start in range(0, len(pairs), 200):
+                part = pairs[start : start + 200]
+                rows = " OR ".join([f"(order_id = {mark} AND term_id = {mark})"] * len(part))
+                sql = (
+                    f"SELECT defendant_id, order_id, term_id, {times} FROM compliance_records "
+                    f"WHERE ({rows})"
+                    + (f" AND at <= {mark}" if until else "")
+                    + " GROUP BY defendant_id, order_id, term_id"
+                )
+                values = [v for pair in part for v in pair]
+                found += conn.exec_driver_sql(sql, tuple(values + until)).all()
+        return found
 
     def _compliance_rows(
         self,
@@ -81,26 +107,21 @@ class SqlComplianceTimes:
         *,
         grouped: bool,
         since_us: int | None = None,
-        whole_terms: Sequence[tuple[str, str]] = (),
     ) -> list[Any]:
         """``(defendant_id, order_id, term_id, times)`` of the compliance records of
-        ``order_ids`` met by ``until_us`` (all if ``None``), and at or after ``since_us``
-        unless their ``(order_id, term_id)`` is in ``whole_terms``, 500 orders per query
-        (and as many pairs as the caller gives: it keeps the two under 500); ``times`` is the
-        SQL of the last column, an aggregate if ``grouped`` (one row per term)."""
+        ``order_ids`` met by ``until_us`` (all if ``None``) and at or after ``since_us`` (if
+        given), 500 orders per query; ``times`` is the SQL of the last column, an aggregate
+        if ``grouped`` (one row per term)."""
         sqlite = self._sqlite
         mark = "?" if sqlite else "%s"
-        until: list[Any] = []
-        if until_us is not None:
-            until = [self._instant_parameter(until_us)]
-        since = ""
         bounds: list[Any] = []
+        where = ""
+        if until_us is not None:
+            where += f" AND at <= {mark}"
+            bounds.append(self._instant_parameter(until_us))
         if since_us is not None:
-            pairs = sorted(set(whole_terms))
-            rows = ", ".join([f"({mark}, {mark})"] * len(pairs))
-            whole = f" OR (order_id, term_id) IN ({rows})" if pairs else ""
-            since = f" AND (at >= {mark}{whole})"
-            bounds = [self._instant_parameter(since_us), *(v for pair in pairs for v in pair)]
+            where += f" AND at >= {mark}"
+            bounds.append(self._instant_parameter(since_us))
         conn, found = self._session.connection(), list[Any]()
         with translating(self._url, kind="compliance_record"):
             for start in range(0, len(order_ids), 500):
@@ -108,12 +129,10 @@ class SqlComplianceTimes:
                 marks = ", ".join([mark] * len(part))
                 sql = (
                     f"SELECT defendant_id, order_id, term_id, {times} FROM compliance_records "
-                    f"WHERE order_id IN ({marks})"
-                    + (f" AND at <= {mark}" if until else "")
-                    + since
+                    f"WHERE order_id IN ({marks}){where}"
                     + (" GROUP BY defendant_id, order_id, term_id" if grouped else "")
                 )
-                found += conn.exec_driver_sql(sql, tuple(part + until + bounds)).all()
+                found += conn.exec_driver_sql(sql, tuple(part + bounds)).all()
         return found
 
     def _instant_parameter(self, us: int) -> Any:

@@ -529,3 +529,12 @@ Index(
     IncidentRow.__table__.c.defendant_id,  # type: ignore[attr-defined]
     IncidentRow.__table__.c.occurred_at,  # type: ignore[attr-defined]
 )
+
+# Migration 0015: a nightly run's cut read of compliance (by order from an instant, and
+# the whole record of an order's term).
+Index(
+    "ix_compliance_records_order_id_term_id_at",
+    ComplianceRecordRow.__table__.c.order_id,  # type: ignore[attr-defined]
+    ComplianceRecordRow.__table__.c.term_id,  # type: ignore[attr-defined]
+    ComplianceRecordRow.__table__.c.at,  # type: ignore[attr-defined]
+)
