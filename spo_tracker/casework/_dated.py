@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
 
 import attrs
 import pendulum
@@ -28,8 +27,6 @@ from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.storage import UnitOfWork
-
-_T = TypeVar("_T")
 
 __all__ = [
     "ComplianceSource",
@@ -181,7 +178,8 @@ def _with_whole_terms(
     batch: list[Order] = []
     whole: set[tuple[str, str]] = set()
     for order in orders:
-        terms = {(order.order_id, t.term_id) for t in _terms(order, PositiveRequirement)}
+        positive = order.terms_in_any_version(PositiveRequirement)
+        terms = {(order.order_id, t.term_id) for t in positive}
         if batch and len(batch) + len(whole | terms) + 1 > _CHUNK:
             yield batch, whole
             batch, whole = [], set()
@@ -189,8 +187,3 @@ def _with_whole_terms(
         whole |= terms
     if batch:
         yield batch, whole
-
-
-def _terms(order: Order, kind: type[_T]) -> list[_T]:
-    """The terms of ``kind`` in every version of ``order``."""
-    return [t for v in order.versions for t in v.terms if isinstance(t, kind)]

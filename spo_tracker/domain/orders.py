@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, TypeVar
 
 import attrs
 import pendulum
@@ -57,6 +57,8 @@ from spo_tracker.errors import (
     OrderPeriodError,
     UnknownCodeError,
 )
+
+_TermT = TypeVar("_TermT", bound=Term)
 
 __all__ = [
     "MAX_DURATION_PART",
@@ -441,6 +443,11 @@ class Order:
     def period(self) -> DayPeriod | None:
         """The current fixed period, or ``None`` until further order."""
         return self.current.period
+
+    def terms_in_any_version(self, kind: type[_TermT]) -> list[_TermT]:
+        """The terms of type ``kind`` in every version, oldest version first (a term kept
+        by a variation appears once per version holding it)."""
+        return [t for v in self.versions for t in v.terms if isinstance(t, kind)]
 
     @property
     def two_year_point(self) -> DayPeriod:

@@ -13,7 +13,7 @@ import contextlib
 import datetime as _dt
 import threading
 from collections.abc import Collection, Generator, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import attrs
 import pendulum
@@ -23,7 +23,7 @@ from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
-from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
+from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule
 from spo_tracker.errors import (
     ConcurrencyConflictError,
     ConstraintViolationError,
@@ -453,8 +453,8 @@ class _MemoryRecords:
                 o.state.live,
                 o.ended_at,
                 None if o.period is None else o.period.last_day,
-                frozenset(t.due_on for t in _terms(o, PositiveRequirement)),
-                frozenset(d for t in _terms(o, SignOnSchedule) for d in t.weekdays),
+                frozenset(t.due_on for t in o.terms_in_any_version(PositiveRequirement)),
+                frozenset(d for t in o.terms_in_any_version(SignOnSchedule) for d in t.weekdays),
             )
             for o in found.values()
         ]
@@ -554,14 +554,6 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     def _close(self) -> None:
         self._work, self._bases = {}, {}
-
-
-_TermT = TypeVar("_TermT", bound=Term)
-
-
-def _terms(order: Order, kind: type[_TermT]) -> Iterator[_TermT]:
-    """The terms of ``kind`` in every version of ``order``."""
-    return (t for v in order.versions for t in v.terms if isinstance(t, kind))
 
 
 def _column(obj: Any, column: str) -> Any:

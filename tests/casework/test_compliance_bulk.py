@@ -199,18 +199,19 @@ def test_a_cut_read_names_at_most_500_orders_and_whole_terms_together() -> None:
             due_on=pendulum.date(2026, 1, 1),
         )
 
-    orders = [
-        SimpleNamespace(
-            order_id=f"O{k}",
-            versions=[SimpleNamespace(terms=[requirement(f"R{k}"), requirement(f"R{k}b")])],
-        )
-        for k in range(600)
-    ]
+    def order(k: int) -> SimpleNamespace:
+        held = [requirement(f"R{k}"), requirement(f"R{k}b")]
+        return SimpleNamespace(order_id=f"O{k}", terms_in_any_version=lambda kind: held)
+
+    orders = [order(k) for k in range(600)]
     batches = list(_with_whole_terms(cast(list[Order], orders)))
     assert [o for batch, _ in batches for o in batch] == orders
     assert len(batches) > 1
     assert all(len(batch) + len(whole) <= 500 for batch, whole in batches)
     for batch, whole in batches:
-        assert whole == {
-            (o.order_id, t.term_id) for o in batch for v in o.versions for t in v.terms
+        named = {
+            (o.order_id, t.term_id)
+            for o in batch
+            for t in o.terms_in_any_version(PositiveRequirement)
         }
+        assert whole == named
