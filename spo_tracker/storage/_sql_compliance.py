@@ -14,7 +14,9 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
+from spo_tracker.errors import InvalidValueError, StoredRecordError
 from spo_tracker.storage._engine import translating
+from spo_tracker.storage._stored import UnreadableValue, refused
 
 __all__ = ["SqlComplianceTimes"]
 
@@ -22,6 +24,16 @@ __all__ = ["SqlComplianceTimes"]
 _EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 #: A PostgreSQL instant column ``at`` as whole microseconds since the epoch.
 _PG_MICROSECONDS: Final = "(EXTRACT(EPOCH FROM at) * 1000000)::bigint"
+
+
+def _whole(value: Any) -> int:
+    """A stored instant as whole microseconds; ``ValueError`` for anything else (a real
+    number or a text that SQLite let a hand edit put in the integer column)."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    raise ValueError("not whole microseconds")
 
 
 class SqlComplianceTimes:
@@ -51,7 +63,11 @@ class SqlComplianceTimes:
         # Plain values from the driver: no row object or ComplianceRecord per record.
         at = "at" if self._sqlite else _PG_MICROSECONDS
         found = self._compliance_rows(order_ids, until_us, at, grouped=False)
-        return [(d, o, t, int(us)) for d, o, t, us in found]
+        try:
+            return [(d, o, t, _whole(us)) for d, o, t, us in found]
+        except (TypeError, ValueError):
+            pass
+        raise self._unreadable(found)
 
     def compliance_time_lists(
         self,
@@ -73,9 +89,31 @@ class SqlComplianceTimes:
             pairs = set(whole_terms)
             found = [row for row in found if (row[1], row[2]) not in pairs]
             found += self._whole_rows(sorted(pairs), until_us, times)
-        if sqlite:  # the decimal microseconds joined by commas
-            return [(d, o, t, sorted(map(int, us.split(",")))) for d, o, t, us in found]
-        return [(d, o, t, sorted(us)) for d, o, t, us in found]
+        if not sqlite:
+            return [(d, o, t, sorted(us)) for d, o, t, us in found]
+        try:  # the decimal microseconds joined by commas
+            return [(d, o, t, sorted(map(_whole, us.split(",")))) for d, o, t, us in found]
+        except (TypeError, ValueError):
+            pass
+        raise self._unreadable(found)
+
+    def _unreadable(self, found: Sequence[Any]) -> StoredRecordError:
+        """The refusal of a compliance record among the terms of ``found`` whose instant
+        SQLite holds as something other than whole microseconds (edited by hand), named
+        by its id and column, the value not quoted."""
+        terms = sorted({(o, t) for _, o, t, _ in found})
+        sql = (
+            "SELECT record_id FROM compliance_records WHERE order_id = ? AND term_id = ? "
+            "AND typeof(at) != 'integer' ORDER BY record_id LIMIT 1"
+        )
+        conn = self._session.connection()
+        with translating(self._url, kind="compliance_record"):
+            for order_id, term_id in terms:
+                key = conn.exec_driver_sql(sql, (order_id, term_id)).scalar()
+                if key is not None:
+                    break
+        bad = UnreadableValue("at")
+        return refused("compliance_record", key, InvalidValueError("at", bad, bad.MESSAGE))
 
     def _whole_rows(
         self, pairs: Sequence[tuple[str, str]], until_us: int | None, times: str

@@ -410,3 +410,34 @@ def test_garbage_made_before_a_kept_load_is_not_aged_with_its_records(store: Sql
         assert dropped() is None
     finally:
         gc.set_threshold(*threshold)
+
+
+@pytest.mark.parametrize("value", ["1768386600000000.5", "'1768386600000000x'"])
+def test_a_compliance_instant_edited_by_hand_is_refused_by_name(
+    sqlite_url: str, value: str
+) -> None:
+    """SQLite keeps a real number or text in the integer column of a compliance record's
+    instant: the light reads of the dated checks refuse that record by id and column, as
+    a StoredRecordError, never the driver's ValueError quoting it."""
+    store = _one_order(sqlite_url)
+    try:
+        # Written as rows (the order has no positive requirement to record them against).
+        insert = (
+            "INSERT INTO compliance_records (record_id, defendant_id, order_id, term_id, at, "
+            "at_tz, recorded_by, note, revision) VALUES (:k, 'D-1', 'O-1', 'T1', :at, "
+            "'Europe/London', NULL, '', 1)"
+        )
+        with store.engine.begin() as conn:
+            conn.execute(sa.text(insert), [{"k": "C-1", "at": 1768300000000000}])
+            conn.execute(sa.text(insert), [{"k": "C-2", "at": 1768386600000000}])
+            conn.execute(
+                sa.text(f"UPDATE compliance_records SET at = {value} WHERE record_id = 'C-2'")
+            )
+        with store.unit_of_work(ACTOR) as uow:
+            grouped = _refusal(uow.compliance.times_by_term, ["O-1"])
+            light = _refusal(uow.compliance.times_for_orders, ["O-1"])
+    finally:
+        store.close()
+    for refusal in (grouped, light):
+        assert (refusal.kind, refusal.key, refusal.field) == ("compliance_record", "C-2", "at")
+        assert "17683866" not in str(refusal)
