@@ -223,16 +223,21 @@ def due_orders(
         duty.order_id
         for duty in duties
         if duty.duty_id in touched.duties
-        or any(in_force_after.get(k, True) for k in (duty.order_id, *duty.replaced_order_ids))
-        or not touched.orders.isdisjoint((duty.order_id, *duty.replaced_order_ids))
+        or any(in_force_after.get(k, True) for k in _bound(duty))
+        or not touched.orders.isdisjoint(_bound(duty))
         or _latest_fact(duty) > since
     }
     # Every duty under such an order, or none: two duties under one order (one entered
     # twice) raise alerts with one id, and which is kept must not depend on which was read.
     checked = tuple(duty for duty in duties if duty.order_id in moved)
     for duty in checked:
-        due.update(k for k in (duty.order_id, *duty.replaced_order_ids) if k in in_force_after)
+        due.update(k for k in _bound(duty) if k in in_force_after)
     return Due(frozenset(due), checked)
+
+
+def _bound(duty: NotificationDuty) -> tuple[str, ...]:
+    """The orders a duty is bound to: its own and those it replaced (SPA2019 s.9)."""
+    return (duty.order_id, *duty.replaced_order_ids)
 
 
 @attrs.frozen

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
-from spo_tracker.errors import InvalidValueError, StoredRecordError
+from spo_tracker.errors import StoredRecordError
 from spo_tracker.storage._engine import translating
 from spo_tracker.storage._stored import UnreadableValue, refused
 
@@ -48,10 +48,7 @@ class SqlComplianceTimes:
 
     def orders_met_between(self, after_us: int, through_us: int) -> set[str]:
         sql = "SELECT DISTINCT order_id FROM compliance_records WHERE at > {0} AND at <= {0}"
-        if self._sqlite:
-            bounds: list[Any] = [after_us, through_us]
-        else:  # a plain datetime for psycopg (see _compliance_rows)
-            bounds = [_EPOCH + _dt.timedelta(microseconds=us) for us in (after_us, through_us)]
+        bounds = [self._instant_parameter(us) for us in (after_us, through_us)]
         conn = self._session.connection()
         with translating(self._url, kind="compliance_record"):
             found = conn.exec_driver_sql(sql.format("?" if self._sqlite else "%s"), tuple(bounds))
@@ -112,8 +109,7 @@ class SqlComplianceTimes:
                 key = conn.exec_driver_sql(sql, (order_id, term_id)).scalar()
                 if key is not None:
                     break
-        bad = UnreadableValue("at")
-        return refused("compliance_record", key, InvalidValueError("at", bad, bad.MESSAGE))
+        return refused("compliance_record", key, UnreadableValue("at").refusal())
 
     def _whole_rows(
         self, pairs: Sequence[tuple[str, str]], until_us: int | None, times: str

@@ -90,8 +90,12 @@ class UnreadableValue:
     def __init__(self, column: str) -> None:
         self.column = column
 
+    def refusal(self) -> InvalidValueError:
+        """The error that names its column (what reading any other attribute raises)."""
+        return InvalidValueError(self.column, self, self.MESSAGE)
+
     def __getattr__(self, name: str) -> Any:
-        raise InvalidValueError(self.column, self, self.MESSAGE)
+        raise self.refusal()
 
     def __repr__(self) -> str:
         return "<unreadable value>"
