@@ -142,44 +142,84 @@ def alerts_by_id(alerts: object) -> dict[str, Alert]:
     return by_id
 
 
+#: Alerts compared and written per step of an upsert: each step's row texts (about a
+#: kilobyte an alert) are dropped before the next, so storing holds a step's worth of
+#: them, not a whole run's (docs/performance.md, "Storing in steps").
+_STEP = 5_000
+
+
 def _upsert(
     uow: UnitOfWork, by_id: Mapping[str, Alert], reason: str, at: _dt.datetime
 ) -> AlertsStored:
     """Add the new alerts in bulk and replace the stored ones (see :func:`store_alerts`); a
-    decided alert that gained evidence is re-opened (:func:`reopen_reviews`)."""
-    # The stored alerts and their revisions in one read (one query per 500): each update is
-    # checked against the very revision its merge was built from, so a concurrent change is
-    # never overwritten. An alert stored exactly as found (the same row text) is unchanged
-    # without being built: merging it would give the stored one back.
-    stored, same = uow.alerts.get_many_unless_same(by_id.values())
-    new, changed, unchanged, grown = [], [], [], []
+    decided alert that gained evidence is re-opened (:func:`reopen_reviews`).
+
+    In steps of :data:`_STEP` alerts, in id order, all in ``uow``: each step's comparison
+    texts are dropped before the next step is compared (one ``alerts.created`` entry per
+    step that adds any)."""
+    new: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    grown: list[str] = []
     # One order for every run, so two runs updating the same alerts lock them in step.
-    for key in sorted(by_id):
-        if key in same:
-            unchanged.append(key)
-            continue
-        if key not in stored:
-            new.append(by_id[key])
-            continue
-        before = stored[key][0]
-        merged = merge_alerts(before, by_id[key])
-        if merged is before:
-            unchanged.append(key)
-            continue
-        changed.append(merged)
-        if not set(merged.evidence_ids) <= set(before.evidence_ids):
-            grown.append(key)
-    # Each written only over the revision read above (one audit entry each), in that order.
-    uow.alerts.update_many(changed, reason=reason)
-    updated = [a.alert_id for a in changed]
-    uow.add_alerts(new, reason=reason)
+    keys = sorted(by_id)
+    for start in range(0, len(keys), _STEP):
+        _upsert_step(
+            uow,
+            [by_id[k] for k in keys[start : start + _STEP]],
+            reason,
+            new,
+            updated,
+            unchanged,
+            grown,
+        )
     reopen_reviews(uow, grown, at=at, reason="new evidence on a decided alert")
     order = {key: n for n, key in enumerate(by_id)}  # report the ids in the order given
 
     def given(keys: Iterable[str]) -> tuple[str, ...]:
         return tuple(sorted(keys, key=order.__getitem__))
 
-    return AlertsStored(given(a.alert_id for a in new), given(updated), given(unchanged))
+    return AlertsStored(given(new), given(updated), given(unchanged))
+
+
+def _upsert_step(
+    uow: UnitOfWork,
+    alerts: list[Alert],
+    reason: str,
+    new_ids: list[str],
+    updated_ids: list[str],
+    unchanged_ids: list[str],
+    grown: list[str],
+) -> None:
+    """One step of :func:`_upsert`: ``alerts`` (in id order) compared, merged and written;
+    their ids appended to the lists given."""
+    # The stored alerts and their revisions in one read (one query per 500): each update is
+    # checked against the very revision its merge was built from, so a concurrent change is
+    # never overwritten. An alert stored exactly as found (the same row text) is unchanged
+    # without being built: merging it would give the stored one back.
+    stored, same = uow.alerts.get_many_unless_same(alerts)
+    new, changed = [], []
+    for found in alerts:
+        key = found.alert_id
+        if key in same:
+            unchanged_ids.append(key)
+            continue
+        if key not in stored:
+            new.append(found)
+            continue
+        before = stored[key][0]
+        merged = merge_alerts(before, found)
+        if merged is before:
+            unchanged_ids.append(key)
+            continue
+        changed.append(merged)
+        if not set(merged.evidence_ids) <= set(before.evidence_ids):
+            grown.append(key)
+    # Each written only over the revision read above (one audit entry each), in that order.
+    uow.alerts.update_many(changed, reason=reason)
+    updated_ids.extend(a.alert_id for a in changed)
+    uow.add_alerts(new, reason=reason)
+    new_ids.extend(a.alert_id for a in new)
 
 
 def stored_with_retry(
@@ -216,19 +256,20 @@ def store_alerts(
 ) -> AlertsStored:
     """Upsert alerts by their stable id, in one unit of work, every change audited.
 
-    Alert ids are stable, so a re-run finds the alerts it stored before: the
-    new alerts are added in bulk (one ``alerts.created`` audit entry for them
-    all), a stored one is replaced by the one found now (:func:`merge_alerts`)
-    if that changes it, else left alone. Alerts stored earlier but not raised
-    now are kept (they were raised once; a review decides what becomes of
-    them). A stored alert whose review is decided and that gains evidence is
-    re-opened: a new FLAGGED review round names the decided one, which stays
-    on record (:func:`~spo_tracker.casework.reopen_reviews`). Each update is
-    checked against the revision it was built from. If a concurrent writer
-    gets in the way (it stored or changed one of these alerts first, holds a
-    lock, or deadlocks with this one), the whole unit of work is rolled back
-    and tried again over what is now stored, after a short jittered pause, up
-    to five times in all.
+    Alert ids are stable, so a re-run finds the alerts it stored before: the new
+    alerts are added in bulk (one ``alerts.created`` audit entry for each step
+    of 5,000 alerts: the alerts are compared and written in steps, in id order,
+    all in the one unit of work), a stored one is replaced by the one found now
+    (:func:`merge_alerts`) if that changes it, else left alone. Alerts stored
+    earlier but not raised now are kept (they were raised once; a review decides
+    what becomes of them). A stored alert whose review is decided and that gains
+    evidence is re-opened: a new FLAGGED review round names the decided one,
+    which stays on record (:func:`~spo_tracker.casework.reopen_reviews`). Each
+    update is checked against the revision it was built from. If a concurrent
+    writer gets in the way (it stored or changed one of these alerts first,
+    holds a lock, or deadlocks with this one), the whole unit of work is rolled
+    back and tried again over what is now stored, after a short jittered pause,
+    up to five times in all.
 
     Args:
         store: where the alerts are kept.

@@ -287,3 +287,56 @@ def test_an_alert_holding_an_unpaired_surrogate_is_refused_before_anything_is_st
     assert "before" not in str(e.value)
     kept = attrs.evolve(alert, explanation="before \U0001f4f1 after")  # a real emoji is text
     assert kept.explanation.endswith("after")
+
+
+# -- storing in steps ----------------------------------------------------------------------
+
+
+def test_alerts_are_stored_in_steps_with_the_same_outcome_as_in_one(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upsert larger than a step (here 7 alerts) is compared and written step by step,
+    in id order: new, updated and unchanged alerts mixed across steps come out as they
+    would in one step, every alert stored as given, one ``alerts.created`` entry for each
+    step that adds any, and the updates still written in id order."""
+    found = _detected(demo_store)[:60]
+    kept = found[::3]  # stored first: 20 alerts, spread over the steps
+    store_alerts(demo_store, kept, actor=DEMO_ACTOR, at=NOW)
+    changed = {a.alert_id for a in kept[::4]}
+    given = [
+        attrs.evolve(a, explanation=a.explanation + " (again)") if a.alert_id in changed else a
+        for a in reversed(found)
+    ]
+    monkeypatch.setattr(storing, "_STEP", 7)
+    order: list[str] = []
+    original = Repository.update_many
+
+    def update_many(
+        self: Repository[Alert], objs: Iterable[Alert], **kwargs: Any
+    ) -> dict[str, int]:
+        listed = list(objs)
+        order.extend(a.alert_id for a in listed)
+        return original(self, listed, **kwargs)
+
+    monkeypatch.setattr(Repository, "update_many", update_many)
+    before = len(list(demo_store.audit_entries()))
+    done = store_alerts(demo_store, given, actor=DEMO_ACTOR, at=NOW)
+    stored_ids = {a.alert_id for a in kept}
+    assert done.new_ids == tuple(a.alert_id for a in given if a.alert_id not in stored_ids)
+    assert done.updated_ids == tuple(a.alert_id for a in given if a.alert_id in changed)
+    assert done.unchanged_ids == tuple(
+        a.alert_id for a in given if a.alert_id in stored_ids - changed
+    )
+    assert order == sorted(changed)
+    stored = _stored(demo_store)
+    assert all(stored[a.alert_id] == a for a in given)
+    ids = sorted(a.alert_id for a in given)
+    steps = [set(ids[k : k + 7]) for k in range(0, len(ids), 7)]
+    created = [
+        json.loads(e.changes)
+        for e in list(demo_store.audit_entries())[before:]
+        if e.event == "alerts.created"
+    ]
+    assert [c["count"] for c in created] == [len(s - stored_ids) for s in steps if s - stored_ids]
+    again = store_alerts(demo_store, given, actor=DEMO_ACTOR, at=NOW)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, len(given))
