@@ -50,7 +50,7 @@ from spo_tracker.storage._sql_incidents import (
     _write_incidents,
 )
 from spo_tracker.storage._sql_records import SqlRecords
-from spo_tracker.storage._stored import READ_ERRORS, refused
+from spo_tracker.storage._stored import READ_ERRORS, UnreadableValue, refused
 from spo_tracker.storage._types import to_epoch_us
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -62,6 +62,11 @@ RELAY_LOCK_KEY: Final = 0x53504F5F4F42
 
 #: The audit subjects that add or change incidents: a bulk batch, or one incident.
 _INCIDENT_KINDS: Final = frozenset({"incident_batch", "incident"})
+#: The first incident whose occurrence instant SQLite holds as text or bytes (sorted after
+#: every number, so found through the index on ``occurred_at``).
+_TEXT_AT: Final = (
+    "SELECT incident_id FROM incidents WHERE occurred_at >= '' ORDER BY incident_id LIMIT 1"
+)
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -204,6 +209,19 @@ class SqlStore(Store):
         )
         return sql, params
 
+    def _refuse_text_instants(self) -> None:
+        """On SQLite, refuse the first incident (by id) whose occurrence instant a hand edit
+        made text or bytes, by id and column: SQLite orders those after every number, so
+        ``occurred_at < ?`` would leave the incident out of every scan without a word. One
+        probe through the index on ``occurred_at``; PostgreSQL's column holds instants
+        only."""
+        if not self.url.is_sqlite:
+            return
+        with translating(self.url.shown), self.engine.connect() as conn:
+            key = conn.execution_options(sqlite_begin="DEFERRED").exec_driver_sql(_TEXT_AT).scalar()
+        if key is not None:
+            raise refused("incident", key, UnreadableValue("occurred_at").refusal())
+
     def _stream(self, sql: str, params: list[Any], chunk_size: int) -> Iterator[Sequence[Any]]:
         """Rows of ``sql`` in chunks: SQLite steps its cursor; PostgreSQL uses a server-side one."""
         raw = self.engine.raw_connection()
@@ -247,6 +265,7 @@ class SqlStore(Store):
         until: _dt.datetime | None,
         defendant_id: str | None,
     ) -> Iterator[ScannedIncident]:
+        self._refuse_text_instants()
         sql, params = self._scan_sql(self._light_columns(), since, until, defendant_id)
         for chunk in self._stream(sql, params, chunk_size):
             # The driver's tuples become rows in C: no Python frame per row.
@@ -257,6 +276,7 @@ class SqlStore(Store):
     ) -> Iterator[ScannedIncident]:
         """Light rows before ``until`` where ``condition`` (holding ``{marks}`` for a list
         of values) holds, 500 values per query."""
+        self._refuse_text_instants()
         convert = to_epoch_us if self.url.is_sqlite else (lambda at: at)
         head = f"SELECT {', '.join(self._light_columns())} FROM incidents WHERE occurred_at < "
         ordered = sorted(values)
@@ -332,6 +352,7 @@ class SqlStore(Store):
         until: _dt.datetime | None,
         defendant_id: str | None,
     ) -> Iterator[Incident]:
+        self._refuse_text_instants()
         sql, params = self._scan_sql(_COLUMNS[:-1], since, until, defendant_id)
         sqlite = self.url.is_sqlite
         for chunk in self._stream(sql, params, chunk_size):

@@ -36,6 +36,13 @@ def _whole(value: Any) -> int:
     raise ValueError("not whole microseconds")
 
 
+#: The first compliance record whose instant SQLite holds as text or bytes (sorted after
+#: every number, so found through the index on ``at``).
+_TEXT_AT: Final = (
+    "SELECT record_id FROM compliance_records WHERE at >= '' ORDER BY record_id LIMIT 1"
+)
+
+
 class SqlComplianceTimes:
     """The light compliance reads of :class:`~spo_tracker.storage._sql_records.SqlRecords`."""
 
@@ -47,6 +54,7 @@ class SqlComplianceTimes:
         return self._session.get_bind().dialect.name == "sqlite"
 
     def orders_met_between(self, after_us: int, through_us: int) -> set[str]:
+        self._refuse_text_instants()
         sql = "SELECT DISTINCT order_id FROM compliance_records WHERE at > {0} AND at <= {0}"
         bounds = [self._instant_parameter(us) for us in (after_us, through_us)]
         conn = self._session.connection()
@@ -116,6 +124,7 @@ class SqlComplianceTimes:
     ) -> list[Any]:
         """The grouped rows of the ``(order_id, term_id)`` terms named, met by ``until_us``,
         200 terms per query."""
+        self._refuse_text_instants()
         mark = "?" if self._sqlite else "%s"
         until = [] if until_us is None else [self._instant_parameter(until_us)]
         conn, found = self._session.connection(), list[Any]()
@@ -146,6 +155,7 @@ class SqlComplianceTimes:
         ``order_ids`` met by ``until_us`` (all if ``None``) and at or after ``since_us`` (if
         given), 500 orders per query; ``times`` is the SQL of the last column, an aggregate
         if ``grouped`` (one row per term)."""
+        self._refuse_text_instants()
         sqlite = self._sqlite
         mark = "?" if sqlite else "%s"
         bounds: list[Any] = []
@@ -168,6 +178,20 @@ class SqlComplianceTimes:
                 )
                 found += conn.exec_driver_sql(sql, tuple(part + bounds)).all()
         return found
+
+    def _refuse_text_instants(self) -> None:
+        """On SQLite, refuse the first compliance record (by id) whose instant a hand edit
+        made text or bytes, by id and column: SQLite orders those after every number, so
+        ``at <= ?`` would leave the record out without a word, and a sign-on made would be
+        reported missed. One probe through the index on ``at`` (text and bytes sort after
+        every number in it); PostgreSQL's column holds instants only."""
+        if not self._sqlite:
+            return
+        conn = self._session.connection()
+        with translating(self._url, kind="compliance_record"):
+            key = conn.exec_driver_sql(_TEXT_AT).scalar()
+        if key is not None:
+            raise refused("compliance_record", key, UnreadableValue("at").refusal())
 
     def _instant_parameter(self, us: int) -> Any:
         """Microseconds since 1970 as the ``at`` column compares them: the integer itself
