@@ -246,9 +246,11 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         """The records against an order (met by ``until``, if given), oldest first.
 
         Raises:
+            InvalidValueError: ``order_id`` is not text.
             NaiveDatetimeError: ``until`` has no time zone.
+            StoredRecordError: a record of the order cannot be read (edited by hand).
         """
-        return self._found("order_id", order_id, until)
+        return self._found("order_id", _text_key("order_id", order_id), until)
 
     def for_orders(
         self, order_ids: Iterable[str], *, until: _dt.datetime | None = None
@@ -260,9 +262,11 @@ class ComplianceRepository(Repository[ComplianceRecord]):
             (an empty list for an order with none).
 
         Raises:
+            InvalidValueError: ``order_ids`` is not a collection of texts.
             NaiveDatetimeError: ``until`` has no time zone.
+            StoredRecordError: a record of the orders cannot be read (edited by hand).
         """
-        keys = list(dict.fromkeys(order_ids))
+        keys = list(dict.fromkeys(_text_keys("order_ids", order_ids)))
         found = self._uow._records().find_in(self._mapper, "order_id", keys)
         by_order: dict[str, list[ComplianceRecord]] = {key: [] for key in keys}
         for record in self._met(found, until):
@@ -332,9 +336,11 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         """The records of a defendant under every order (met by ``until``), oldest first.
 
         Raises:
+            InvalidValueError: ``defendant_id`` is not text.
             NaiveDatetimeError: ``until`` has no time zone.
+            StoredRecordError: a record of the defendant cannot be read (edited by hand).
         """
-        return self._found("defendant_id", defendant_id, until)
+        return self._found("defendant_id", _text_key("defendant_id", defendant_id), until)
 
     def _found(self, column: str, value: str, until: _dt.datetime | None) -> list[ComplianceRecord]:
         return self._met(self._uow._records().find(self._mapper, column, value), until)
@@ -380,6 +386,21 @@ class ComplianceRepository(Repository[ComplianceRecord]):
                     terms.setdefault(term.term_id, []).append(term)
             found = orders[record.order_id] = (order.defendant_id, terms)
         check_compliance_fits(record, *found)
+
+
+def _text_key(field: str, value: object) -> str:
+    """``value``, an id to look records up by; InvalidValueError naming ``field`` if it is
+    not text (a list or a number would reach the driver, or match nothing silently)."""
+    if not isinstance(value, str):
+        raise InvalidValueError(field, value, "is not text (an id)")
+    return value
+
+
+def _text_keys(field: str, values: object) -> list[str]:
+    """``values``, ids to look records up by, each checked as :func:`_text_key` does."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidValueError(field, values, "is not a collection of ids")
+    return [_text_key(f"{field}[{n}]", v) for n, v in enumerate(values)]
 
 
 def _unique_records(records: Iterable[ComplianceRecord]) -> dict[str, ComplianceRecord]:

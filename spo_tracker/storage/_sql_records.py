@@ -436,18 +436,33 @@ class SqlRecords(SqlComplianceTimes):
             return list(self._session.execute(stmt).scalars())
 
     def find(self, mapper: Mapper[Any], column: str, value: str) -> list[Any]:
-        table = _table(mapper.root)
-        stmt = select(table).where(table.c[column] == value)
-        with translating(self._url, kind=mapper.kind):
-            return [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
+        return self.find_in(mapper, column, [value])
 
     def find_in(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[Any]:
         table, found = _table(mapper.root), []
         with translating(self._url, kind=mapper.kind):
+            try:
+                for start in range(0, len(values), 500):
+                    stmt = select(table).where(table.c[column].in_(values[start : start + 500]))
+                    found += [mapper.from_rows(RowSet(r)) for r in self._session.execute(stmt)]
+                return found
+            except READ_ERRORS:
+                pass  # a value its column's type refuses as the driver reads it (a hand edit)
+        # Read as the bulk load reads them, which refuses the record holding it by name and
+        # column, the value not quoted (UnreadableValue).
+        keys = self._keys_where(mapper, column, values)
+        self.load_many_revisions(mapper, keys)
+        raise refused(mapper.kind, None, ValueError(UnreadableValue.MESSAGE))
+
+    def _keys_where(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[str]:
+        """The keys of the root rows whose ``column`` is one of ``values``, in key order."""
+        table, keys = _table(mapper.root), list[str]()
+        key = table.c[mapper.key_column]
+        with translating(self._url, kind=mapper.kind):
             for start in range(0, len(values), 500):
-                stmt = select(table).where(table.c[column].in_(values[start : start + 500]))
-                found += [mapper.from_rows(RowSet(row)) for row in self._session.execute(stmt)]
-        return found
+                stmt = select(key).where(table.c[column].in_(values[start : start + 500]))
+                keys += self._session.execute(stmt).scalars()
+        return sorted(keys)
 
     def _rows_by_key(self, select: str, key: str, keys: Sequence[str]) -> Iterator[Any]:
         """The driver's rows of ``select ... WHERE key IN (...)``, 500 keys per query."""

@@ -46,7 +46,15 @@ def to_epoch_us(at: _dt.datetime) -> int:
 
 
 def from_epoch_us(us: int) -> pendulum.DateTime:
-    """The UTC instant ``us`` microseconds after 1970-01-01 UTC."""
+    """The UTC instant ``us`` microseconds after 1970-01-01 UTC.
+
+    Raises:
+        TypeError: ``us`` is not a whole number (SQLite keeps a real number or text in the
+            integer column edited by hand: its record is refused by name, never read as an
+            instant rounded to the microsecond). The value is not quoted.
+    """
+    if type(us) is not int:
+        raise TypeError("an instant is stored as whole microseconds")
     return _pendulum(EPOCH + _dt.timedelta(microseconds=us), pendulum.UTC)
 
 

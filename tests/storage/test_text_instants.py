@@ -16,10 +16,16 @@ import pytest
 import sqlalchemy as sa
 
 from spo_tracker.casework import run_detection
-from spo_tracker.errors import StoredRecordError
-from spo_tracker.storage import SqlStore, connect, scan_incident_rows, scan_incidents
+from spo_tracker.errors import InvalidValueError, StoredRecordError
+from spo_tracker.storage import (
+    SqlStore,
+    Store,
+    connect,
+    scan_incident_rows,
+    scan_incidents,
+)
 from tests.storage import builders
-from tests.storage.conftest import ACTOR, fixed_clock
+from tests.storage.conftest import ACTOR, BACKENDS, fixed_clock
 
 UNTIL = pendulum.datetime(2025, 1, 1, tz="UTC")
 EDITS = {"text": "'2024-06-01T08:00:00 yesterday'", "bytes": "x'00ff'"}
@@ -134,3 +140,70 @@ def test_a_detection_run_over_an_incident_edited_into_text_stores_nothing(
         assert "alerts.created" not in events
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(
+    "value", ["'2024-06-01T08:00:00 yesterday'", "x'00ff'", "1717315200000000.5"]
+)
+def test_the_record_reads_of_compliance_refuse_an_instant_edited_by_hand(
+    sqlite_url: str, value: str
+) -> None:
+    """``for_order``, ``for_orders`` and ``for_defendant`` (whole validated records) refuse
+    record C-2 by id and column, never a bare TypeError and never a real number read as an
+    instant rounded to the microsecond."""
+    store = _store(sqlite_url)
+    try:
+        _edit(store, f"UPDATE compliance_records SET at = {value} WHERE record_id = 'C-2'")
+        with store.unit_of_work(ACTOR) as uow:
+            reads: list[Callable[[], object]] = [
+                lambda: uow.compliance.for_order("O-1"),
+                lambda: uow.compliance.for_order("O-1", until=UNTIL),
+                lambda: uow.compliance.for_orders(["O-1"]),
+                lambda: uow.compliance.for_defendant("D-1"),
+            ]
+            for read in reads:
+                refusal = _refused(read)
+                assert (refusal.kind, refusal.key, refusal.field) == (
+                    "compliance_record",
+                    "C-2",
+                    "at",
+                )
+                assert "yesterday" not in str(refusal)
+                assert "17173152" not in str(refusal)
+    finally:
+        store.close()
+
+
+def test_an_incident_instant_edited_into_a_real_number_is_refused(sqlite_url: str) -> None:
+    """An incident read whole refuses an occurrence SQLite holds as a real number by id and
+    column, rather than reading it rounded to the microsecond."""
+    store = _store(sqlite_url)
+    try:
+        _edit(
+            store,
+            "UPDATE incidents SET occurred_at = occurred_at + 0.5 WHERE incident_id = 'I-000001'",
+        )
+        refusal = _refused(lambda: list(scan_incidents(store, until=UNTIL)))
+        assert (refusal.kind, refusal.key) == ("incident", "I-000001")
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("key", [5, None, ["O-1"], b"O-1"], ids=["int", "none", "list", "bytes"])
+def test_compliance_looked_up_by_something_other_than_an_id_is_refused_naming_it(
+    fresh_store: Store, backend: str, key: object
+) -> None:
+    """A typed error naming the argument, never the driver's binding error or an empty
+    answer for a number."""
+    with fresh_store.unit_of_work(ACTOR) as uow:
+        for read, field in (
+            (lambda: uow.compliance.for_order(key), "order_id"),  # type: ignore[arg-type]
+            (lambda: uow.compliance.for_defendant(key), "defendant_id"),  # type: ignore[arg-type]
+            (lambda: uow.compliance.for_orders([key]), "order_ids[0]"),  # type: ignore[list-item]
+        ):
+            with pytest.raises(InvalidValueError) as got:
+                read()
+            assert got.value.field == field
+        with pytest.raises(InvalidValueError):
+            uow.compliance.for_orders("O-1")
