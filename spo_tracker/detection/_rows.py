@@ -101,8 +101,9 @@ class RowFolding(FoldedIncidents):
 
         Raises:
             InvalidValueError: a row holds an unknown kind or platform code, or a row to
-                be tested or recorded holds a place off the globe; the rows before it are
-                kept (and counted), nothing of it is recorded.
+                be tested or recorded holds a place off the globe or a ``via_third_party``
+                other than 0 or 1; the rows before it are kept (and counted), nothing of it
+                is recorded.
         """
         d = self._detector
         plans_get, places, owner_of = d.plans.get, d.places, d.identities.owners_by_key.get
@@ -157,6 +158,13 @@ class RowFolding(FoldedIncidents):
                 # before anything of it is tested or recorded, whatever reads its place.
                 self._observed = before + count - 1
                 GeoPoint(row[8], row[9])  # raises InvalidValueError, naming the coordinate
+            if row[7] != 0 and row[7] != 1:
+                # Neither 0 nor 1 (SQLite keeps the text 'false' a hand edit puts there,
+                # which a truth test reads as true): refused before anything is recorded.
+                self._observed = before + count - 1
+                raise InvalidValueError(
+                    "via_third_party", row[7], f"incident {row[0]!r}: not 0 or 1"
+                )
             t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
             view: _View | None = None
             matched: list[TermEntry] | None = None

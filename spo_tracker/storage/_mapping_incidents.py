@@ -15,6 +15,7 @@ from spo_tracker.storage._mapping_base import (
     _zone_or_none,
     identity_from_key,
 )
+from spo_tracker.storage._stored import UnreadableValue
 from spo_tracker.storage._tables import IncidentRow
 from spo_tracker.storage._types import in_zone, zone_name
 
@@ -104,10 +105,21 @@ def incident_from_values(
         actor=None if actor_key is None else identity_from_key(actor_key),
         defendant_id=defendant_id,
         target_person_id=target_person_id,
-        via_third_party=bool(via_third_party),
+        via_third_party=_stored_flag(via_third_party),
         location=None if lat is None or lon is None else GeoPoint(lat, lon),
         summary=summary,
         evidence_refs=tuple(evidence_refs),
         reported_at=reported_at,
         classification=classification,
     )
+
+
+def _stored_flag(value: object) -> bool:
+    """``via_third_party`` as stored: a boolean, or 0 or 1 from SQLite; anything else (a hand
+    edit: SQLite keeps the text ``'false'``, which a truth test reads as true) is refused
+    naming the column, the value not quoted."""
+    if value is True or value is False:
+        return value
+    if type(value) is int and (value == 0 or value == 1):
+        return value == 1
+    raise UnreadableValue("via_third_party").refusal()

@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from spo_tracker.storage._types import UtcInstant
+from spo_tracker.storage._types import StrictBoolean, UtcInstant
 
 __all__ = [
     "METADATA",
@@ -81,6 +81,10 @@ class _Table(SQLModel, registry=registry(metadata=METADATA)):
 
 def _instant(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_column=Column(UtcInstant(), nullable=nullable, index=index))
+
+
+def _flag() -> Any:
+    return Field(sa_column=Column(StrictBoolean(), nullable=False))
 
 
 def _json(*, nullable: bool = False) -> Any:
@@ -201,7 +205,7 @@ class IncidentRow(_Table, table=True):
     actor_key: str | None = Field(default=None, index=True)
     defendant_id: str | None = None
     target_person_id: str | None = None
-    via_third_party: bool
+    via_third_party: bool = _flag()
     lat: float | None = None
     lon: float | None = None
     summary: str = _text()
@@ -240,7 +244,7 @@ class OrderRow(_Table, table=True):
     replaces_order_id: str | None = None
     served_at: _dt.datetime | None = _instant(nullable=True)
     served_at_tz: str | None = None
-    appeal_pending: bool
+    appeal_pending: bool = _flag()
     pending_appeal: dict[str, Any] | None = _json(nullable=True)
     ended_at: _dt.datetime | None = _instant(nullable=True)
     ended_at_tz: str | None = None

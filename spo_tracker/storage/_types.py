@@ -21,12 +21,20 @@ import zoneinfo
 from typing import Any, Final
 
 import pendulum
-from sqlalchemy import BigInteger, DateTime, Dialect
+from sqlalchemy import BigInteger, Boolean, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from spo_tracker.errors import NaiveDatetimeError
 
-__all__ = ["EPOCH", "UtcInstant", "from_epoch_us", "in_zone", "to_epoch_us", "zone_name"]
+__all__ = [
+    "EPOCH",
+    "StrictBoolean",
+    "UtcInstant",
+    "from_epoch_us",
+    "in_zone",
+    "to_epoch_us",
+    "zone_name",
+]
 
 EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _MICROSECOND: Final = _dt.timedelta(microseconds=1)
@@ -131,3 +139,35 @@ class UtcInstant(TypeDecorator[_dt.datetime]):
     @property
     def python_type(self) -> type[_dt.datetime]:
         return _dt.datetime
+
+
+class StrictBoolean(TypeDecorator[bool]):
+    """A boolean column (``BOOLEAN`` on both backends; SQLite stores 0 or 1), read back
+    strictly on SQLite.
+
+    SQLite keeps any value a hand edit puts there, and SQLAlchemy's own boolean reads any
+    of them by truth (the text ``'false'`` as true): here anything but 0 or 1 is refused
+    as its column's type cannot read it, so its record is refused by name and column.
+    PostgreSQL's column holds booleans only, read as SQLAlchemy reads them.
+    """
+
+    impl = Boolean
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name == "sqlite":
+            return _strict_flag  # the driver's value itself, not its truth
+        return super().result_processor(dialect, coltype)
+
+    @property
+    def python_type(self) -> type[bool]:
+        return bool
+
+
+def _strict_flag(value: Any) -> bool | None:
+    """0 or 1 (or ``None``) from SQLite as a boolean; ``ValueError`` for anything else."""
+    if value is None:
+        return None
+    if type(value) is int and (value == 0 or value == 1):
+        return value == 1
+    raise ValueError("a boolean is stored as 0 or 1")
