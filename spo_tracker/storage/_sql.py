@@ -51,7 +51,7 @@ from spo_tracker.storage._sql_incidents import (
 )
 from spo_tracker.storage._sql_records import SqlRecords
 from spo_tracker.storage._stored import READ_ERRORS, UnreadableValue, refused
-from spo_tracker.storage._types import to_epoch_us
+from spo_tracker.storage._types import stray_instant_probe, to_epoch_us
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
 
@@ -62,11 +62,8 @@ RELAY_LOCK_KEY: Final = 0x53504F5F4F42
 
 #: The audit subjects that add or change incidents: a bulk batch, or one incident.
 _INCIDENT_KINDS: Final = frozenset({"incident_batch", "incident"})
-#: The first incident whose occurrence instant SQLite holds as text or bytes (sorted after
-#: every number, so found through the index on ``occurred_at``).
-_TEXT_AT: Final = (
-    "SELECT incident_id FROM incidents WHERE occurred_at >= '' ORDER BY incident_id LIMIT 1"
-)
+#: The first incident whose occurrence instant SQLite holds as something no instant can be.
+_STRAY_AT: Final = stray_instant_probe("incidents", "incident_id", "occurred_at")
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -209,16 +206,17 @@ class SqlStore(Store):
         )
         return sql, params
 
-    def _refuse_text_instants(self) -> None:
+    def _refuse_stray_instants(self) -> None:
         """On SQLite, refuse the first incident (by id) whose occurrence instant a hand edit
-        made text or bytes, by id and column: SQLite orders those after every number, so
-        ``occurred_at < ?`` would leave the incident out of every scan without a word. One
-        probe through the index on ``occurred_at``; PostgreSQL's column holds instants
-        only."""
+        made text, bytes or a number outside the supported range, by id and column: such a
+        value would drop out of ``occurred_at < ?`` and the incident out of every scan
+        without a word (:func:`~spo_tracker.storage._types.stray_instant_probe`: two index
+        seeks). PostgreSQL's column holds instants only."""
         if not self.url.is_sqlite:
             return
         with translating(self.url.shown), self.engine.connect() as conn:
-            key = conn.execution_options(sqlite_begin="DEFERRED").exec_driver_sql(_TEXT_AT).scalar()
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+            key = conn.exec_driver_sql(*_STRAY_AT).scalar()
         if key is not None:
             raise refused("incident", key, UnreadableValue("occurred_at").refusal())
 
@@ -265,7 +263,7 @@ class SqlStore(Store):
         until: _dt.datetime | None,
         defendant_id: str | None,
     ) -> Iterator[ScannedIncident]:
-        self._refuse_text_instants()
+        self._refuse_stray_instants()
         sql, params = self._scan_sql(self._light_columns(), since, until, defendant_id)
         for chunk in self._stream(sql, params, chunk_size):
             # The driver's tuples become rows in C: no Python frame per row.
@@ -276,7 +274,7 @@ class SqlStore(Store):
     ) -> Iterator[ScannedIncident]:
         """Light rows before ``until`` where ``condition`` (holding ``{marks}`` for a list
         of values) holds, 500 values per query."""
-        self._refuse_text_instants()
+        self._refuse_stray_instants()
         convert = to_epoch_us if self.url.is_sqlite else (lambda at: at)
         head = f"SELECT {', '.join(self._light_columns())} FROM incidents WHERE occurred_at < "
         ordered = sorted(values)
@@ -352,7 +350,7 @@ class SqlStore(Store):
         until: _dt.datetime | None,
         defendant_id: str | None,
     ) -> Iterator[Incident]:
-        self._refuse_text_instants()
+        self._refuse_stray_instants()
         sql, params = self._scan_sql(_COLUMNS[:-1], since, until, defendant_id)
         sqlite = self.url.is_sqlite
         for chunk in self._stream(sql, params, chunk_size):

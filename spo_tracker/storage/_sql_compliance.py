@@ -17,6 +17,7 @@ from sqlmodel import Session
 from spo_tracker.errors import StoredRecordError
 from spo_tracker.storage._engine import translating
 from spo_tracker.storage._stored import UnreadableValue, refused
+from spo_tracker.storage._types import stray_instant_probe
 
 __all__ = ["SqlComplianceTimes"]
 
@@ -36,11 +37,8 @@ def _whole(value: Any) -> int:
     raise ValueError("not whole microseconds")
 
 
-#: The first compliance record whose instant SQLite holds as text or bytes (sorted after
-#: every number, so found through the index on ``at``).
-_TEXT_AT: Final = (
-    "SELECT record_id FROM compliance_records WHERE at >= '' ORDER BY record_id LIMIT 1"
-)
+#: The first compliance record whose instant SQLite holds as something no instant can be.
+_STRAY_AT: Final = stray_instant_probe("compliance_records", "record_id", "at")
 
 
 class SqlComplianceTimes:
@@ -54,7 +52,7 @@ class SqlComplianceTimes:
         return self._session.get_bind().dialect.name == "sqlite"
 
     def orders_met_between(self, after_us: int, through_us: int) -> set[str]:
-        self._refuse_text_instants()
+        self._refuse_stray_instants()
         sql = "SELECT DISTINCT order_id FROM compliance_records WHERE at > {0} AND at <= {0}"
         bounds = [self._instant_parameter(us) for us in (after_us, through_us)]
         conn = self._session.connection()
@@ -123,8 +121,8 @@ class SqlComplianceTimes:
         self, pairs: Sequence[tuple[str, str]], until_us: int | None, times: str
     ) -> list[Any]:
         """The grouped rows of the ``(order_id, term_id)`` terms named, met by ``until_us``,
-        200 terms per query."""
-        self._refuse_text_instants()
+        200 terms per query (read only after :meth:`_compliance_rows`, whose probe refused
+        any stray instant)."""
         mark = "?" if self._sqlite else "%s"
         until = [] if until_us is None else [self._instant_parameter(until_us)]
         conn, found = self._session.connection(), list[Any]()
@@ -155,7 +153,7 @@ class SqlComplianceTimes:
         ``order_ids`` met by ``until_us`` (all if ``None``) and at or after ``since_us`` (if
         given), 500 orders per query; ``times`` is the SQL of the last column, an aggregate
         if ``grouped`` (one row per term)."""
-        self._refuse_text_instants()
+        self._refuse_stray_instants()
         sqlite = self._sqlite
         mark = "?" if sqlite else "%s"
         bounds: list[Any] = []
@@ -179,17 +177,17 @@ class SqlComplianceTimes:
                 found += conn.exec_driver_sql(sql, tuple(part + bounds)).all()
         return found
 
-    def _refuse_text_instants(self) -> None:
+    def _refuse_stray_instants(self) -> None:
         """On SQLite, refuse the first compliance record (by id) whose instant a hand edit
-        made text or bytes, by id and column: SQLite orders those after every number, so
-        ``at <= ?`` would leave the record out without a word, and a sign-on made would be
-        reported missed. One probe through the index on ``at`` (text and bytes sort after
-        every number in it); PostgreSQL's column holds instants only."""
+        made text, bytes or a number outside the supported range, by id and column: such a
+        value would drop out of ``at <= ?`` and a sign-on made be reported missed
+        (:func:`~spo_tracker.storage._types.stray_instant_probe`: two index seeks).
+        PostgreSQL's column holds instants only."""
         if not self._sqlite:
             return
         conn = self._session.connection()
         with translating(self._url, kind="compliance_record"):
-            key = conn.exec_driver_sql(_TEXT_AT).scalar()
+            key = conn.exec_driver_sql(*_STRAY_AT).scalar()
         if key is not None:
             raise refused("compliance_record", key, UnreadableValue("at").refusal())
 

@@ -24,6 +24,7 @@ import pendulum
 from sqlalchemy import BigInteger, Boolean, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from spo_tracker.domain.limits import INSTANT_MAX, INSTANT_MIN
 from spo_tracker.errors import NaiveDatetimeError
 
 __all__ = [
@@ -51,6 +52,29 @@ def to_epoch_us(at: _dt.datetime) -> int:
         raise NaiveDatetimeError("at", at)
     # datetime.__sub__ directly: pendulum's own subtraction builds an Interval, far slower.
     return _sub(at, EPOCH) // _MICROSECOND
+
+
+#: The supported range's ends (spo_tracker.domain.limits) in whole microseconds.
+_MIN_US: Final = to_epoch_us(INSTANT_MIN)
+_MAX_US: Final = to_epoch_us(INSTANT_MAX)
+
+
+def stray_instant_probe(table: str, key: str, column: str) -> tuple[str, tuple[int, int]]:
+    """SQLite: the SQL and parameters giving the least ``key`` of ``table`` whose instant
+    ``column`` holds what no instant can be, or ``NULL``.
+
+    SQLite keeps whatever a hand edit puts in the integer column, and sorts text and bytes
+    after every number: a value at or past :data:`~spo_tracker.domain.limits.INSTANT_MAX`
+    (text, bytes, an infinity, a huge integer) or before
+    :data:`~spo_tracker.domain.limits.INSTANT_MIN` would drop out of a filter such as
+    ``column < ?`` without a word. Two range searches of the column's index, so the
+    probe costs two index seeks, whatever the table's size.
+    """
+    sql = (
+        f"SELECT min({key}) FROM (SELECT {key} FROM {table} WHERE {column} >= ? "
+        f"UNION ALL SELECT {key} FROM {table} WHERE {column} < ?)"
+    )
+    return sql, (_MAX_US, _MIN_US)
 
 
 def from_epoch_us(us: int) -> pendulum.DateTime:

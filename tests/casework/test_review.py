@@ -19,8 +19,10 @@ from spo_tracker.casework import (
     run_detection,
     start_alert_review,
 )
+from spo_tracker.casework import _storing as storing
 from spo_tracker.demo import DEMO_ACTOR, NOW
 from spo_tracker.detection import Alert
+from spo_tracker.domain.alerts import AlertKind
 from spo_tracker.domain.lifecycles import DismissalReason, ReviewState
 from spo_tracker.errors import (
     ConcurrencyConflictError,
@@ -376,3 +378,30 @@ def test_the_detail_view_says_how_each_incident_was_attributed(demo_store: Store
     assert detail.rounds == ()
     with pytest.raises(NotFoundError, match="'AL-nope'"):
         alert_detail(demo_store, "AL-nope", actor=OFFICER, at=NOW)
+
+
+def test_decided_alerts_gaining_evidence_in_different_storing_steps_are_all_reopened(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storing in steps (here one alert a step): a decided alert that gains evidence is
+    re-opened whichever step it is written in, the first or the last."""
+    alerts = _alerts(demo_store)
+    other = next(
+        a
+        for a in sorted(alerts.values(), key=lambda a: a.alert_id)
+        if a.kind is AlertKind.BREACH and a.alert_id != BAN and a.evidence_ids
+    )
+    assert other.alert_id < BAN  # written in an earlier step than BAN
+    for key in (other.alert_id, BAN):
+        review_alert(demo_store, key, outcome="warning", at=NOW, actor=OFFICER)
+    _one_more_message(demo_store)
+    with demo_store.unit_of_work(OFFICER, at=NOW) as uow:
+        last = uow.find_incidents([other.evidence_ids[-1]])[other.evidence_ids[-1]]
+    store_incidents(demo_store, [attrs.evolve(last, incident_id="NEW-OTHER-1")])
+    monkeypatch.setattr(storing, "_STEP", 1)
+    run = run_detection(demo_store, at=LATER, actor=DEMO_ACTOR)
+    for key in (other.alert_id, BAN):
+        assert key in run.stored.updated_ids
+        detail = alert_detail(demo_store, key, actor=OFFICER, at=LATER)
+        assert len(detail.rounds) == 2
+        assert detail.entry.status is ReviewState.FLAGGED

@@ -1,4 +1,5 @@
-"""An instant column that a hand edit filled with text or bytes on SQLite.
+"""An instant column that a hand edit filled with text, bytes or a number no instant can be
+(an infinity, a huge integer) on SQLite.
 
 SQLite keeps any value in any column and sorts text and bytes after every number, so a
 filter such as ``occurred_at < ?`` or ``at <= ?`` would leave such a row out without a
@@ -28,7 +29,14 @@ from tests.storage import builders
 from tests.storage.conftest import ACTOR, BACKENDS, fixed_clock
 
 UNTIL = pendulum.datetime(2025, 1, 1, tz="UTC")
-EDITS = {"text": "'2024-06-01T08:00:00 yesterday'", "bytes": "x'00ff'"}
+EDITS = {
+    "text": "'2024-06-01T08:00:00 yesterday'",
+    "bytes": "x'00ff'",
+    "infinity": "9e999",
+    "minus-infinity": "-9e999",
+    "past-2200": "9223372036854775807",
+    "before-1900": "-9223372036854775807",
+}
 
 
 def _store(url: str) -> SqlStore:
