@@ -49,6 +49,23 @@ def _runs(store: Store) -> list[str]:
     return [e.subject_id for e in store.audit_entries() if e.event == "detection.run"]
 
 
+def _update_order(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the alerts updated from now on, in the order their rows are written
+    (``update_many`` writes each row in the order given)."""
+    order: list[str] = []
+    original = Repository.update_many
+
+    def update_many(
+        self: Repository[Alert], objs: Iterable[Alert], **kwargs: Any
+    ) -> dict[str, int]:
+        listed = list(objs)
+        order.extend(a.alert_id for a in listed)
+        return original(self, listed, **kwargs)
+
+    monkeypatch.setattr(Repository, "update_many", update_many)
+    return order
+
+
 @pytest.fixture
 def no_pause(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The retry's pauses, recorded instead of slept."""
@@ -223,17 +240,7 @@ def test_updates_lock_alerts_in_id_order_whatever_order_they_come_in(
     found = _detected(demo_store)
     store_alerts(demo_store, found, actor=DEMO_ACTOR, at=NOW)
     changed = [attrs.evolve(a, explanation=a.explanation + " (again)") for a in found[:5]]
-    order: list[str] = []
-    original = Repository.update_many  # writes each row in the order given
-
-    def update_many(
-        self: Repository[Alert], objs: Iterable[Alert], **kwargs: Any
-    ) -> dict[str, int]:
-        listed = list(objs)
-        order.extend(a.alert_id for a in listed)
-        return original(self, listed, **kwargs)
-
-    monkeypatch.setattr(Repository, "update_many", update_many)
+    order = _update_order(monkeypatch)
     done = store_alerts(demo_store, reversed(changed), actor=DEMO_ACTOR, at=NOW)
     assert order == sorted(a.alert_id for a in changed)
     assert done.updated_ids == tuple(a.alert_id for a in reversed(changed))
@@ -308,17 +315,7 @@ def test_alerts_are_stored_in_steps_with_the_same_outcome_as_in_one(
         for a in reversed(found)
     ]
     monkeypatch.setattr(storing, "_STEP", 7)
-    order: list[str] = []
-    original = Repository.update_many
-
-    def update_many(
-        self: Repository[Alert], objs: Iterable[Alert], **kwargs: Any
-    ) -> dict[str, int]:
-        listed = list(objs)
-        order.extend(a.alert_id for a in listed)
-        return original(self, listed, **kwargs)
-
-    monkeypatch.setattr(Repository, "update_many", update_many)
+    order = _update_order(monkeypatch)
     before = len(list(demo_store.audit_entries()))
     done = store_alerts(demo_store, given, actor=DEMO_ACTOR, at=NOW)
     stored_ids = {a.alert_id for a in kept}

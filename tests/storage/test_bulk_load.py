@@ -29,6 +29,7 @@ from tests import strategies
 from tests.lifecycles import builders as lifecycle_builders
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, fixed_clock
+from tests.storage.hand_edits import add_compliance_rows, edit, small_store
 from tests.storage.test_stored_records import plant, stored_json
 
 SQL_BACKENDS = (
@@ -209,13 +210,7 @@ CORRUPTIONS = {
 
 def _one_order(url: str) -> SqlStore:
     """A store at ``url`` holding defendant D-1, person P-1 and their order O-1."""
-    store: SqlStore = connect(url, clock=fixed_clock)
-    with store.unit_of_work(ACTOR) as uow:
-        uow.defendants.add(builders.defendant("D-1"))
-        uow.protected_persons.add(builders.person("P-1"))
-        uow.orders.add(builders.order("O-1", "D-1", ("P-1",)))
-        uow.commit()
-    return store
+    return small_store(url)
 
 
 def _refusal(read: Callable[..., object], *args: Any) -> StoredRecordError:
@@ -421,18 +416,8 @@ def test_a_compliance_instant_edited_by_hand_is_refused_by_name(
     a StoredRecordError, never the driver's ValueError quoting it."""
     store = _one_order(sqlite_url)
     try:
-        # Written as rows (the order has no positive requirement to record them against).
-        insert = (
-            "INSERT INTO compliance_records (record_id, defendant_id, order_id, term_id, at, "
-            "at_tz, recorded_by, note, revision) VALUES (:k, 'D-1', 'O-1', 'T1', :at, "
-            "'Europe/London', NULL, '', 1)"
-        )
-        with store.engine.begin() as conn:
-            conn.execute(sa.text(insert), [{"k": "C-1", "at": 1768300000000000}])
-            conn.execute(sa.text(insert), [{"k": "C-2", "at": 1768386600000000}])
-            conn.execute(
-                sa.text(f"UPDATE compliance_records SET at = {value} WHERE record_id = 'C-2'")
-            )
+        add_compliance_rows(store, {"C-1": 1768300000000000, "C-2": 1768386600000000})
+        edit(store, f"UPDATE compliance_records SET at = {value} WHERE record_id = 'C-2'")
         with store.unit_of_work(ACTOR) as uow:
             grouped = _refusal(uow.compliance.times_by_term, ["O-1"])
             light = _refusal(uow.compliance.times_for_orders, ["O-1"])
