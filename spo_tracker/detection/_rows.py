@@ -28,6 +28,7 @@ then reads the store again as incidents, which names the record.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from typing import Final
 
@@ -37,6 +38,7 @@ from spo_tracker.detection.compiled import DefendantPlan, TermEntry
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Platform
 from spo_tracker.domain.incidents import IncidentKind
+from spo_tracker.domain.limits import INSTANT_MAX, INSTANT_MIN
 from spo_tracker.errors import InvalidValueError
 
 __all__ = ["IncidentRow", "RowFolding"]
@@ -44,6 +46,25 @@ __all__ = ["IncidentRow", "RowFolding"]
 _THREAT_CODE: Final = IncidentKind.THREAT.value
 _KINDS: Final = {k.value: k for k in IncidentKind}
 _PLATFORMS: Final = {p.value: p for p in Platform}
+
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+#: The supported range of instants (spo_tracker.domain.limits) in whole microseconds.
+_FIRST: Final = (INSTANT_MIN - _EPOCH) // _dt.timedelta(microseconds=1)
+_END: Final = (INSTANT_MAX - _EPOCH) // _dt.timedelta(microseconds=1)
+_CANNOT: Final = "a stored incident cannot hold this value (edited by hand?)"
+
+
+class _NotShown:
+    """Stands for a value a stored row should not hold, in an error: a hand edit may have
+    put anything there, so it is not quoted."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<not shown>"
+
+
+_NOT_SHOWN: Final = _NotShown()
 
 #: A stored incident as a light row, field for field a
 #: :class:`~spo_tracker.storage.ScannedIncident`: id, occurred (microseconds since the
@@ -89,6 +110,21 @@ class _View:
 class RowFolding(FoldedIncidents):
     """Folds stored incident rows, and records hits, zone sightings and targeted incidents."""
 
+    def _refused(self, row: IncidentRow, seen: int) -> InvalidValueError:
+        """The refusal of a row holding what no stored incident can (a hand edit: a
+        ``via_third_party`` neither 0 nor 1, a time that is not whole microseconds, a
+        report time outside the supported range), naming the first such column, the value
+        not quoted; the rows before it are counted as observed."""
+        self._observed = seen
+        reported = row[10]
+        if type(row[1]) is not int:
+            field = "occurred_at"
+        elif reported is not None and not (type(reported) is int and _FIRST <= reported < _END):
+            field = "reported_at"
+        else:
+            field = "via_third_party"
+        return InvalidValueError(field, _NOT_SHOWN, f"incident {row[0]!r}: {_CANNOT}")
+
     def observe_rows(self, rows: Iterable[IncidentRow]) -> int:
         """Fold stored incident rows (:data:`IncidentRow`); returns how many.
 
@@ -101,9 +137,10 @@ class RowFolding(FoldedIncidents):
 
         Raises:
             InvalidValueError: a row holds an unknown kind or platform code, or a row to
-                be tested or recorded holds a place off the globe or a ``via_third_party``
-                other than 0 or 1; the rows before it are kept (and counted), nothing of it
-                is recorded.
+                be tested or recorded holds a place off the globe, a ``via_third_party``
+                other than 0 or 1, a time not in whole microseconds or a report time
+                outside the supported range; the rows before it are kept (and counted),
+                nothing of it is recorded.
         """
         d = self._detector
         plans_get, places, owner_of = d.plans.get, d.places, d.identities.owners_by_key.get
@@ -130,8 +167,12 @@ class RowFolding(FoldedIncidents):
             target = row[6]
             if plan is None:
                 if target is not None:
-                    t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
                     reported = row[10]
+                    if type(row[1]) is not int or not (
+                        reported is None or (type(reported) is int and _FIRST <= reported < _END)
+                    ):
+                        raise self._refused(row, before + count - 1)
+                    t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
                     known = t if reported is None else reported / 1_000_000
                     self._target_row(who, None, row[0], target, t, known, code == _THREAT_CODE)
                 continue
@@ -158,13 +199,11 @@ class RowFolding(FoldedIncidents):
                 # before anything of it is tested or recorded, whatever reads its place.
                 self._observed = before + count - 1
                 GeoPoint(row[8], row[9])  # raises InvalidValueError, naming the coordinate
-            if row[7] != 0 and row[7] != 1:
+            if (row[7] != 0 and row[7] != 1) or type(row[1]) is not int:
                 # Neither 0 nor 1 (SQLite keeps the text 'false' a hand edit puts there,
-                # which a truth test reads as true): refused before anything is recorded.
-                self._observed = before + count - 1
-                raise InvalidValueError(
-                    "via_third_party", row[7], f"incident {row[0]!r}: not 0 or 1"
-                )
+                # which a truth test reads as true), or a time not in whole microseconds:
+                # refused before anything is recorded.
+                raise self._refused(row, before + count - 1)
             t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
             view: _View | None = None
             matched: list[TermEntry] | None = None
@@ -224,7 +263,12 @@ class RowFolding(FoldedIncidents):
             if matched is None and not watch and target is None:
                 continue
             iid, reported = row[0], row[10]
-            known = t if reported is None else reported / 1_000_000
+            if reported is None:
+                known = t
+            elif type(reported) is int and _FIRST <= reported < _END:
+                known = reported / 1_000_000
+            else:
+                raise self._refused(row, before + count - 1)
             threat = code == _THREAT_CODE
             if matched is not None:
                 # One row, one London-day bucket for all its hits: london_day(t) read from

@@ -18,6 +18,7 @@ import attrs
 import pendulum
 
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.errors import InvalidValueError
 from spo_tracker.events import DomainEvent
 from spo_tracker.storage import _codec
 from spo_tracker.storage._mapping_base import Mapper
@@ -70,10 +71,19 @@ class ScannedIncident(NamedTuple):
 
     @property
     def occurred_at(self) -> pendulum.DateTime:
-        """``occurred_us`` as an aware UTC datetime."""
+        """``occurred_us`` as an aware UTC datetime.
+
+        Raises:
+            InvalidValueError: ``occurred_us`` is not whole microseconds (a row SQLite gave
+                after a hand edit made it a real number), naming the incident.
+        """
         from spo_tracker.storage._types import from_epoch_us
 
-        return from_epoch_us(self.occurred_us)
+        try:
+            return from_epoch_us(self.occurred_us)
+        except (TypeError, OverflowError):
+            reason = f"incident {self.incident_id!r}: not an instant in whole microseconds"
+            raise InvalidValueError("occurred_us", self.occurred_us, reason) from None
 
 
 class OrderDates(NamedTuple):

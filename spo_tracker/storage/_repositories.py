@@ -123,8 +123,13 @@ class BreachReviewRepository(Repository[BreachReview]):
     """Reviews of suspected breaches, with lookup by the alert they review."""
 
     def for_alert(self, alert_id: str) -> list[BreachReview]:
-        """Every review round of the alert ``alert_id``, first round first (empty if none)."""
-        found: list[BreachReview] = self._uow._records().find(self._mapper, "alert_id", alert_id)
+        """Every review round of the alert ``alert_id``, first round first (empty if none).
+
+        Raises:
+            InvalidValueError: ``alert_id`` is not text, or holds a NUL character.
+        """
+        key = _text_key("alert_id", alert_id)
+        found: list[BreachReview] = self._uow._records().find(self._mapper, "alert_id", key)
         return sorted(found, key=lambda r: r.round)
 
 
@@ -246,7 +251,7 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         """The records against an order (met by ``until``, if given), oldest first.
 
         Raises:
-            InvalidValueError: ``order_id`` is not text.
+            InvalidValueError: ``order_id`` is not text, or holds a NUL character.
             NaiveDatetimeError: ``until`` has no time zone.
             StoredRecordError: a record of the order cannot be read (edited by hand).
         """
@@ -295,10 +300,11 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         record is built per sign-on).
 
         Raises:
+            InvalidValueError: ``order_ids`` is not a collection of texts.
             NaiveDatetimeError: ``until`` has no time zone.
         """
         end = None if until is None else to_epoch_us(ensure_aware(until, field="until"))
-        keys = list(dict.fromkeys(order_ids))
+        keys = list(dict.fromkeys(_text_keys("order_ids", order_ids)))
         return self._uow._records().compliance_times(keys, end)
 
     def times_by_term(
@@ -319,6 +325,8 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         requirement's record.
 
         Raises:
+            InvalidValueError: ``order_ids`` is not a collection of texts, or
+                ``whole_terms`` not of pairs.
             NaiveDatetimeError: ``until`` or ``since`` has no time zone.
         """
         terms = list(whole_terms)
@@ -326,7 +334,7 @@ class ComplianceRepository(Repository[ComplianceRecord]):
             raise InvalidValueError("whole_terms", terms, "give (order_id, term_id) pairs")
         end = None if until is None else to_epoch_us(ensure_aware(until, field="until"))
         start = None if since is None else to_epoch_us(ensure_aware(since, field="since"))
-        keys = list(dict.fromkeys(order_ids))
+        keys = list(dict.fromkeys(_text_keys("order_ids", order_ids)))
         found = self._uow._records().compliance_time_lists(keys, end, start, terms)
         return {(d, o, t): times for d, o, t, times in found}
 
@@ -336,7 +344,7 @@ class ComplianceRepository(Repository[ComplianceRecord]):
         """The records of a defendant under every order (met by ``until``), oldest first.
 
         Raises:
-            InvalidValueError: ``defendant_id`` is not text.
+            InvalidValueError: ``defendant_id`` is not text, or holds a NUL character.
             NaiveDatetimeError: ``until`` has no time zone.
             StoredRecordError: a record of the defendant cannot be read (edited by hand).
         """
@@ -393,6 +401,8 @@ def _text_key(field: str, value: object) -> str:
     not text (a list or a number would reach the driver, or match nothing silently)."""
     if not isinstance(value, str):
         raise InvalidValueError(field, value, "is not text (an id)")
+    if "\x00" in value:
+        raise InvalidValueError(field, value, "holds a NUL character (no id does)")
     return value
 
 

@@ -62,8 +62,6 @@ RELAY_LOCK_KEY: Final = 0x53504F5F4F42
 
 #: The audit subjects that add or change incidents: a bulk batch, or one incident.
 _INCIDENT_KINDS: Final = frozenset({"incident_batch", "incident"})
-#: The first incident whose occurrence instant SQLite holds as something no instant can be.
-_STRAY_AT: Final = stray_instant_probe("incidents", "incident_id", "occurred_at")
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -207,16 +205,20 @@ class SqlStore(Store):
         return sql, params
 
     def _refuse_stray_instants(self) -> None:
-        """On SQLite, refuse the first incident (by id) whose occurrence instant a hand edit
-        made text, bytes or a number outside the supported range, by id and column: such a
-        value would drop out of ``occurred_at < ?`` and the incident out of every scan
-        without a word (:func:`~spo_tracker.storage._types.stray_instant_probe`: two index
-        seeks). PostgreSQL's column holds instants only."""
-        if not self.url.is_sqlite:
-            return
+        """Refuse the first incident (by id) whose occurrence instant a hand edit made
+        something no instant of the library can be (text or bytes on SQLite, an infinity
+        or a year outside the supported range on either), by id and column: it would drop
+        out of ``occurred_at < ?`` and the incident out of every scan without a word
+        (:func:`~spo_tracker.storage._types.stray_instant_probe`: the column's greatest and least
+        values, two index seeks)."""
+        probe = stray_instant_probe(
+            "incidents", "incident_id", "occurred_at", sqlite=self.url.is_sqlite
+        )
         with translating(self.url.shown), self.engine.connect() as conn:
             conn = conn.execution_options(sqlite_begin="DEFERRED")
-            key = conn.exec_driver_sql(*_STRAY_AT).scalar()
+            if conn.exec_driver_sql(probe.check, probe.parameters).first() is None:
+                return
+            key = conn.exec_driver_sql(probe.find, probe.parameters).scalar()
         if key is not None:
             raise refused("incident", key, UnreadableValue("occurred_at").refusal())
 

@@ -37,10 +37,6 @@ def _whole(value: Any) -> int:
     raise ValueError("not whole microseconds")
 
 
-#: The first compliance record whose instant SQLite holds as something no instant can be.
-_STRAY_AT: Final = stray_instant_probe("compliance_records", "record_id", "at")
-
-
 class SqlComplianceTimes:
     """The light compliance reads of :class:`~spo_tracker.storage._sql_records.SqlRecords`."""
 
@@ -178,16 +174,18 @@ class SqlComplianceTimes:
         return found
 
     def _refuse_stray_instants(self) -> None:
-        """On SQLite, refuse the first compliance record (by id) whose instant a hand edit
-        made text, bytes or a number outside the supported range, by id and column: such a
-        value would drop out of ``at <= ?`` and a sign-on made be reported missed
-        (:func:`~spo_tracker.storage._types.stray_instant_probe`: two index seeks).
-        PostgreSQL's column holds instants only."""
-        if not self._sqlite:
-            return
+        """Refuse the first compliance record (by id) whose instant a hand edit made
+        something no instant of the library can be (text or bytes on SQLite, an infinity
+        or a year outside the supported range on either), by id and column: it would drop
+        out of ``at <= ?`` and a sign-on made be reported missed
+        (:func:`~spo_tracker.storage._types.stray_instant_probe`: the column's
+        greatest and least values, two index seeks)."""
+        probe = stray_instant_probe("compliance_records", "record_id", "at", sqlite=self._sqlite)
         conn = self._session.connection()
         with translating(self._url, kind="compliance_record"):
-            key = conn.exec_driver_sql(*_STRAY_AT).scalar()
+            if conn.exec_driver_sql(probe.check, probe.parameters).first() is None:
+                return
+            key = conn.exec_driver_sql(probe.find, probe.parameters).scalar()
         if key is not None:
             raise refused("compliance_record", key, UnreadableValue("at").refusal())
 

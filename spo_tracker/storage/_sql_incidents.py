@@ -18,7 +18,7 @@ from spo_tracker.storage._digests import batch_bytes, digest_bytes
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import incident_from_values
 from spo_tracker.storage._sql_bulk import _copy
-from spo_tracker.storage._stored import READ_ERRORS, read_json, refused
+from spo_tracker.storage._stored import READ_ERRORS, UnreadableValue, read_json, refused
 from spo_tracker.storage._tables import IncidentRow
 from spo_tracker.storage._types import from_epoch_us, in_zone, to_epoch_us, zone_name
 
@@ -107,12 +107,21 @@ def _incident_row(i: Incident, *batch: str, sqlite: bool) -> tuple[Any, ...]:
     )
 
 
+def _instant(us: object, column: str) -> Any:
+    """SQLite's whole microseconds as an instant; refused naming ``column`` otherwise (a
+    hand edit: text, a real number, a time beyond the calendar), the value not quoted."""
+    try:
+        return from_epoch_us(us)  # type: ignore[arg-type]
+    except (TypeError, OverflowError, ValueError):
+        raise UnreadableValue(column).refusal() from None
+
+
 def _incident_from_row(r: Sequence[Any], *, sqlite: bool) -> Incident:
     """The domain incident from a raw row of ``_COLUMNS`` (without the revision)."""
     occurred, refs, reported = r[1], r[12], r[13]
     if sqlite:
-        occurred, refs = from_epoch_us(occurred), read_json(refs)
-        reported = None if reported is None else from_epoch_us(reported)
+        occurred, refs = _instant(occurred, "occurred_at"), read_json(refs)
+        reported = None if reported is None else _instant(reported, "reported_at")
     return incident_from_values(
         r[0],
         in_zone(occurred, r[2]),

@@ -20,6 +20,7 @@ from spo_tracker.errors import (
     DatabaseError,
     DuplicateRecordError,
     NotFoundError,
+    StoredRecordError,
 )
 from spo_tracker.storage import _engine
 from spo_tracker.storage._backend import OrderDates
@@ -446,13 +447,16 @@ class SqlRecords(SqlComplianceTimes):
                     stmt = select(table).where(table.c[column].in_(values[start : start + 500]))
                     found += [mapper.from_rows(RowSet(r)) for r in self._session.execute(stmt)]
                 return found
-            except READ_ERRORS:
-                pass  # a value its column's type refuses as the driver reads it (a hand edit)
+            except StoredRecordError:
+                raise  # a record refused by name as it was built
+            except READ_ERRORS as error:
+                # A value its column's type refuses as the driver reads it (a hand edit).
+                failed = error
         # Read as the bulk load reads them, which refuses the record holding it by name and
-        # column, the value not quoted (UnreadableValue).
-        keys = self._keys_where(mapper, column, values)
-        self.load_many_revisions(mapper, keys)
-        raise refused(mapper.kind, None, ValueError(UnreadableValue.MESSAGE))
+        # column, the value not quoted (UnreadableValue); if it refuses none (the record
+        # was mended meanwhile), the first error stands.
+        self.load_many_revisions(mapper, self._keys_where(mapper, column, values))
+        raise failed
 
     def _keys_where(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[str]:
         """The keys of the root rows whose ``column`` is one of ``values``, in key order."""

@@ -20,6 +20,7 @@ import functools
 import zoneinfo
 from typing import Any, Final
 
+import attrs
 import pendulum
 from sqlalchemy import BigInteger, Boolean, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -29,6 +30,7 @@ from spo_tracker.errors import NaiveDatetimeError
 
 __all__ = [
     "EPOCH",
+    "StrayInstantProbe",
     "StrictBoolean",
     "UtcInstant",
     "from_epoch_us",
@@ -59,22 +61,48 @@ _MIN_US: Final = to_epoch_us(INSTANT_MIN)
 _MAX_US: Final = to_epoch_us(INSTANT_MAX)
 
 
-def stray_instant_probe(table: str, key: str, column: str) -> tuple[str, tuple[int, int]]:
-    """SQLite: the SQL and parameters giving the least ``key`` of ``table`` whose instant
-    ``column`` holds what no instant can be, or ``NULL``.
+@attrs.frozen
+class StrayInstantProbe:
+    """How to find a row of ``table`` whose instant ``column`` holds what no instant of the
+    library can be (:func:`stray_instant_probe`).
 
-    SQLite keeps whatever a hand edit puts in the integer column, and sorts text and bytes
-    after every number: a value at or past :data:`~spo_tracker.domain.limits.INSTANT_MAX`
-    (text, bytes, an infinity, a huge integer) or before
-    :data:`~spo_tracker.domain.limits.INSTANT_MIN` would drop out of a filter such as
-    ``column < ?`` without a word. Two range searches of the column's index, so the
-    probe costs two index seeks, whatever the table's size.
+    Attributes:
+        check: SQL giving a row when some value of the column is stray: the column's
+            greatest and least values, each one seek of its index (both backends answer
+            ``max``/``min`` of an indexed column from the index, with or without
+            statistics).
+        find: SQL giving the least key of a stray row (two range searches of the
+            index), run only when ``check`` gave a row.
+        parameters: the two bounds, for either.
     """
-    sql = (
-        f"SELECT min({key}) FROM (SELECT {key} FROM {table} WHERE {column} >= ? "
-        f"UNION ALL SELECT {key} FROM {table} WHERE {column} < ?)"
+
+    check: str
+    find: str
+    parameters: tuple[Any, Any]
+
+
+def stray_instant_probe(table: str, key: str, column: str, *, sqlite: bool) -> StrayInstantProbe:
+    """The probe for instants in ``table.column`` that a hand edit made stray.
+
+    A hand edit can put there what the library never writes, which a filter such as
+    ``column < ?`` leaves out without a word (an incident never scanned, a sign-on made
+    reported missed). SQLite keeps anything in the integer column and sorts text and
+    bytes after every number; PostgreSQL's ``timestamptz`` takes ``'infinity'`` and any
+    year. So a value at or past :data:`~spo_tracker.domain.limits.INSTANT_MAX` (text,
+    bytes, an infinity, a far year) or before
+    :data:`~spo_tracker.domain.limits.INSTANT_MIN` is stray.
+    """
+    mark = "?" if sqlite else "%s"
+    check = (
+        f"SELECT 1 WHERE (SELECT max({column}) FROM {table}) >= {mark} "
+        f"OR (SELECT min({column}) FROM {table}) < {mark}"
     )
-    return sql, (_MAX_US, _MIN_US)
+    find = (
+        f"SELECT min({key}) FROM (SELECT {key} FROM {table} WHERE {column} >= {mark} "
+        f"UNION ALL SELECT {key} FROM {table} WHERE {column} < {mark}) AS stray"
+    )
+    bounds = (_MAX_US, _MIN_US) if sqlite else (INSTANT_MAX, INSTANT_MIN)
+    return StrayInstantProbe(check, find, bounds)
 
 
 def from_epoch_us(us: int) -> pendulum.DateTime:

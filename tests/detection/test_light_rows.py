@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import attrs
 import pendulum
@@ -334,3 +335,34 @@ def test_a_message_through_someone_else_is_not_answered_as_a_direct_one() -> Non
         assert found == detector.scan(incidents)
         hits = {e for a in found.alerts if a.rule_id == "breach.no_contact" for e in a.evidence_ids}
         assert hits == {"M1"}
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("via_third_party", "Jane Doe, 12 High St"),
+        ("via_third_party", 2),
+        ("occurred_us", 1.5e15),
+        ("reported_us", "12 High St"),
+        ("reported_us", 2**63 - 1),
+        ("reported_us", 1.5e15),
+    ],
+)
+def test_a_row_holding_what_no_stored_incident_can_is_refused_unquoted(
+    column: str, value: object
+) -> None:
+    """A stored row a hand edit changed (a via that is neither 0 nor 1, a time that is not
+    whole microseconds in the supported range): refused naming the column and the incident
+    but not quoting the value, the rows before it kept and counted, never a bare
+    TypeError or OverflowError."""
+    detector, (first, second) = _messages_to_p1()
+    changes: dict[str, Any] = {column: value}
+    bad = _scanned(second)._replace(**changes)
+    field = {"occurred_us": "occurred_at", "reported_us": "reported_at"}.get(column, column)
+    tracker = detector.tracker()
+    with pytest.raises(InvalidValueError) as got:
+        tracker.observe_rows([_scanned(first), bad])
+    assert got.value.field == field
+    assert second.incident_id in str(got.value)
+    assert "High St" not in str(got.value)
+    assert tracker.result() == detector.scan([first])

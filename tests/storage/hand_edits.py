@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from spo_tracker.errors import StoredRecordError
 from spo_tracker.storage import SqlStore, connect
+from spo_tracker.storage._types import from_epoch_us
 from tests.storage import builders
 from tests.storage.conftest import ACTOR, fixed_clock
 
@@ -41,7 +42,8 @@ def small_store(url: str, *, incidents: int = 0, **incident_changes: object) -> 
 def add_compliance_rows(store: SqlStore, instants: dict[str, int]) -> None:
     """Compliance records of O-1's term T1 by id, each met at its microseconds, as rows
     (the order has no positive requirement to record them against)."""
-    rows = [{"k": key, "at": at} for key, at in instants.items()]
+    sqlite = store.url.is_sqlite  # PostgreSQL's column takes the instant itself
+    rows = [{"k": k, "at": at if sqlite else from_epoch_us(at)} for k, at in instants.items()]
     with store.engine.begin() as conn:
         conn.execute(sa.text(COMPLIANCE_ROW), rows)
 

@@ -10,6 +10,7 @@ column, never quoting the value (PostgreSQL's columns hold instants only).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 import pendulum
@@ -17,7 +18,13 @@ import pytest
 
 from spo_tracker.casework import run_detection
 from spo_tracker.errors import InvalidValueError
-from spo_tracker.storage import SqlStore, Store, scan_incident_rows, scan_incidents
+from spo_tracker.storage import (
+    SqlStore,
+    Store,
+    UnitOfWork,
+    scan_incident_rows,
+    scan_incidents,
+)
 from tests.storage.conftest import ACTOR, BACKENDS
 from tests.storage.hand_edits import (
     add_compliance_rows,
@@ -133,20 +140,117 @@ def test_an_incident_instant_edited_into_a_real_number_is_refused(store: SqlStor
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("key", [5, None, ["O-1"], b"O-1"], ids=["int", "none", "list", "bytes"])
-def test_compliance_looked_up_by_something_other_than_an_id_is_refused_naming_it(
+@pytest.mark.parametrize(
+    "key", [5, None, ["O-1"], b"O-1", "O\x00-1"], ids=["int", "none", "list", "bytes", "nul"]
+)
+def test_records_looked_up_by_something_other_than_an_id_are_refused_naming_it(
     fresh_store: Store, backend: str, key: object
 ) -> None:
-    """A typed error naming the argument, never the driver's binding error or an empty
-    answer for a number."""
+    """A typed error naming the argument, never the driver's binding error, an aborted
+    transaction or an empty answer for a number."""
+    reads: list[tuple[Callable[[UnitOfWork], object], str]] = [
+        (lambda uow: uow.compliance.for_order(key), "order_id"),  # type: ignore[arg-type]
+        (lambda uow: uow.compliance.for_defendant(key), "defendant_id"),  # type: ignore[arg-type]
+        (lambda uow: uow.compliance.for_orders([key]), "order_ids[0]"),  # type: ignore[list-item]
+        (lambda uow: uow.compliance.times_for_orders([key]), "order_ids[0]"),  # type: ignore[list-item]
+        (lambda uow: uow.compliance.times_by_term([key]), "order_ids[0]"),  # type: ignore[list-item]
+        (lambda uow: uow.breach_reviews.for_alert(key), "alert_id"),  # type: ignore[arg-type]
+    ]
     with fresh_store.unit_of_work(ACTOR) as uow:
-        for read, field in (
-            (lambda: uow.compliance.for_order(key), "order_id"),  # type: ignore[arg-type]
-            (lambda: uow.compliance.for_defendant(key), "defendant_id"),  # type: ignore[arg-type]
-            (lambda: uow.compliance.for_orders([key]), "order_ids[0]"),  # type: ignore[list-item]
-        ):
+        for read, field in reads:
             with pytest.raises(InvalidValueError) as got:
-                read()
+                read(uow)
             assert got.value.field == field
-        with pytest.raises(InvalidValueError):
-            uow.compliance.for_orders("O-1")
+        for many in (
+            uow.compliance.for_orders,
+            uow.compliance.times_for_orders,
+            uow.compliance.times_by_term,
+        ):
+            with pytest.raises(InvalidValueError):
+                many("O-1")  # a text is not a collection of ids
+        assert uow.compliance.for_order("O-1") == []  # the unit of work is still usable
+
+
+PG_EDITS = {
+    "infinity": "'infinity'",
+    "minus-infinity": "'-infinity'",
+    "year-4000": "'4000-01-01T00:00:00Z'",
+    "year-1800": "'1800-01-01T00:00:00Z'",
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("value", PG_EDITS.values(), ids=PG_EDITS.keys())
+def test_an_instant_postgresql_holds_out_of_range_is_refused_by_every_filtered_read(
+    postgres_url: str, value: str
+) -> None:
+    """PostgreSQL's ``timestamptz`` takes ``'infinity'`` and any year: an incident or a
+    compliance record edited so is refused by id and column by the scans and the dated
+    checks' reads, rather than dropping out of their filters (a sign-on reported missed,
+    an incident never scanned)."""
+    store = small_store(postgres_url, incidents=3)
+    try:
+        add_compliance_rows(store, {"C-1": 1717228800000000, "C-2": 1717315200000000})
+        edit(store, f"UPDATE incidents SET occurred_at = {value} WHERE incident_id = 'I-000001'")
+        edit(store, f"UPDATE compliance_records SET at = {value} WHERE record_id = 'C-2'")
+        head = store.audit_head()
+        assert head is not None
+        scans: list[Callable[[], object]] = [
+            lambda: list(scan_incident_rows(store, until=UNTIL)),
+            lambda: list(scan_incidents(store, until=UNTIL)),
+            lambda: list(store.scan_rows_of(defendant_ids=["D-1"], actor_keys=[], until=UNTIL)),
+            lambda: list(store.scan_recorded_rows(after=0, through=head[0], until=UNTIL)),
+            lambda: run_detection(store, at=UNTIL, actor=ACTOR),
+        ]
+        each_refuses(scans, ("incident", "I-000001", "occurred_at"), ["infinity", "4000"])
+        early = pendulum.datetime(2024, 1, 1, tz="UTC")
+        reads: list[Callable[[UnitOfWork], object]] = [
+            lambda uow: uow.compliance.times_for_orders(["O-1"], until=UNTIL),
+            lambda uow: uow.compliance.times_by_term(["O-1"], until=UNTIL),
+            lambda uow: uow.compliance.orders_met_between(early, UNTIL),
+        ]
+        for read in reads:  # each in its own unit of work: a refusal ends its transaction
+            with store.unit_of_work(ACTOR) as uow:
+                each_refuses([functools.partial(read, uow)], ("compliance_record", "C-2", "at"))
+    finally:
+        store.close()
+
+
+REPORT_EDITS = {
+    "text": "'soon'",
+    "bytes": "x'01'",
+    "infinity": "9e999",
+    "past-2200": "9223372036854775807",
+    "half": "reported_at + 0.5",
+}
+
+
+@pytest.mark.parametrize("value", REPORT_EDITS.values(), ids=REPORT_EDITS.keys())
+def test_a_report_time_edited_by_hand_is_refused_by_name_by_a_detection_run(
+    sqlite_url: str, value: str
+) -> None:
+    """The light scan refuses a tested row whose report time is not whole microseconds
+    in the supported range (never a bare TypeError or OverflowError), and the run falls
+    back to the read that names the incident and column; nothing is stored."""
+    store = small_store(sqlite_url, incidents=3, target_person_id="P-1")
+    try:
+        edit(store, f"UPDATE incidents SET reported_at = {value} WHERE incident_id = 'I-000001'")
+        found = refusal(lambda: run_detection(store, at=UNTIL, actor=ACTOR))
+        assert (found.kind, found.key, found.field) == ("incident", "I-000001", "reported_at")
+        assert "detection.run" not in [e.event for e in store.audit_entries()]
+    finally:
+        store.close()
+
+
+def test_a_fractional_occurrence_is_refused_by_name_by_a_detection_run(store: SqlStore) -> None:
+    """An occurrence SQLite holds as a real number inside the range passes the index probe:
+    the light scan refuses it when it tests the row, the run names it, and the light row's
+    own ``occurred_at`` is a typed error naming the incident."""
+    edit(
+        store, "UPDATE incidents SET occurred_at = occurred_at + 0.5 WHERE incident_id = 'I-000001'"
+    )
+    found = refusal(lambda: run_detection(store, at=UNTIL, actor=ACTOR))
+    assert (found.kind, found.key, found.field) == ("incident", "I-000001", "occurred_at")
+    row = next(r for r in scan_incident_rows(store, until=UNTIL) if r.incident_id == "I-000001")
+    with pytest.raises(InvalidValueError, match="I-000001"):
+        _ = row.occurred_at
