@@ -54,6 +54,11 @@ _END: Final = (INSTANT_MAX - _EPOCH) // _dt.timedelta(microseconds=1)
 _CANNOT: Final = "a stored incident cannot hold this value (edited by hand?)"
 
 
+def _whole_us(value: object) -> bool:
+    """Whether ``value`` is whole microseconds of an instant in the supported range."""
+    return type(value) is int and _FIRST <= value < _END
+
+
 class _NotShown:
     """Stands for a value a stored row should not hold, in an error: a hand edit may have
     put anything there, so it is not quoted."""
@@ -111,18 +116,17 @@ class RowFolding(FoldedIncidents):
     """Folds stored incident rows, and records hits, zone sightings and targeted incidents."""
 
     def _refused(self, row: IncidentRow, seen: int) -> InvalidValueError:
-        """The refusal of a row holding what no stored incident can (a hand edit: a
-        ``via_third_party`` neither 0 nor 1, a time that is not whole microseconds, a
-        report time outside the supported range), naming the first such column, the value
-        not quoted; the rows before it are counted as observed."""
+        """The refusal of a row holding what no stored incident can (a hand edit: a time
+        that is not whole microseconds in the supported range, a ``via_third_party``
+        neither 0 nor 1), naming the first such column in the row's order, the value not
+        quoted; the rows before it are counted as observed."""
         self._observed = seen
-        reported = row[10]
-        if type(row[1]) is not int:
+        if not _whole_us(row[1]):
             field = "occurred_at"
-        elif reported is not None and not (type(reported) is int and _FIRST <= reported < _END):
-            field = "reported_at"
-        else:
+        elif row[7] != 0 and row[7] != 1:
             field = "via_third_party"
+        else:
+            field = "reported_at"
         return InvalidValueError(field, _NOT_SHOWN, f"incident {row[0]!r}: {_CANNOT}")
 
     def observe_rows(self, rows: Iterable[IncidentRow]) -> int:
@@ -168,9 +172,7 @@ class RowFolding(FoldedIncidents):
             if plan is None:
                 if target is not None:
                     reported = row[10]
-                    if type(row[1]) is not int or not (
-                        reported is None or (type(reported) is int and _FIRST <= reported < _END)
-                    ):
+                    if not _whole_us(row[1]) or not (reported is None or _whole_us(reported)):
                         raise self._refused(row, before + count - 1)
                     t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
                     known = t if reported is None else reported / 1_000_000
@@ -199,12 +201,13 @@ class RowFolding(FoldedIncidents):
                 # before anything of it is tested or recorded, whatever reads its place.
                 self._observed = before + count - 1
                 GeoPoint(row[8], row[9])  # raises InvalidValueError, naming the coordinate
-            if (row[7] != 0 and row[7] != 1) or type(row[1]) is not int:
+            us = row[1]
+            if (row[7] != 0 and row[7] != 1) or type(us) is not int or not _FIRST <= us < _END:
                 # Neither 0 nor 1 (SQLite keeps the text 'false' a hand edit puts there,
-                # which a truth test reads as true), or a time not in whole microseconds:
-                # refused before anything is recorded.
+                # which a truth test reads as true), or a time not whole microseconds in the
+                # supported range: refused before anything is recorded.
                 raise self._refused(row, before + count - 1)
-            t = row[1] / 1_000_000  # one correctly rounded division: epoch(occurred_at)
+            t = us / 1_000_000  # one correctly rounded division: epoch(occurred_at)
             view: _View | None = None
             matched: list[TermEntry] | None = None
             watch = False

@@ -75,7 +75,8 @@ class ScannedIncident(NamedTuple):
 
         Raises:
             InvalidValueError: ``occurred_us`` is not whole microseconds (a row SQLite gave
-                after a hand edit made it a real number), naming the incident.
+                after a hand edit made it a real number), naming the incident and
+                ``occurred_at``, the value not quoted.
         """
         from spo_tracker.storage._types import from_epoch_us
 
@@ -83,7 +84,19 @@ class ScannedIncident(NamedTuple):
             return from_epoch_us(self.occurred_us)
         except (TypeError, OverflowError):
             reason = f"incident {self.incident_id!r}: not an instant in whole microseconds"
-            raise InvalidValueError("occurred_us", self.occurred_us, reason) from None
+            raise InvalidValueError("occurred_at", _NOT_SHOWN, reason) from None
+
+
+class _NotShown:
+    """Stands for a stored value in an error: a hand edit may have put anything there."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<not shown>"
+
+
+_NOT_SHOWN = _NotShown()
 
 
 class OrderDates(NamedTuple):

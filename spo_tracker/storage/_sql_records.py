@@ -454,9 +454,9 @@ class SqlRecords(SqlComplianceTimes):
                 failed = error
         # Read as the bulk load reads them, which refuses the record holding it by name and
         # column, the value not quoted (UnreadableValue); if it refuses none (the record
-        # was mended meanwhile), the first error stands.
+        # was mended meanwhile), the first error stands, as a refusal of the kind.
         self.load_many_revisions(mapper, self._keys_where(mapper, column, values))
-        raise failed
+        raise refused(mapper.kind, None, failed)
 
     def _keys_where(self, mapper: Mapper[Any], column: str, values: Sequence[str]) -> list[str]:
         """The keys of the root rows whose ``column`` is one of ``values``, in key order."""

@@ -346,6 +346,8 @@ def test_a_message_through_someone_else_is_not_answered_as_a_direct_one() -> Non
         ("reported_us", "12 High St"),
         ("reported_us", 2**63 - 1),
         ("reported_us", 1.5e15),
+        ("reported_us", -(2**62)),  # before 1900
+        ("occurred_us", 2**62),  # after 2200
     ],
 )
 def test_a_row_holding_what_no_stored_incident_can_is_refused_unquoted(
@@ -366,3 +368,25 @@ def test_a_row_holding_what_no_stored_incident_can_is_refused_unquoted(
     assert second.incident_id in str(got.value)
     assert "High St" not in str(got.value)
     assert tracker.result() == detector.scan([first])
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"defendant_id": "D-no-order", "reported_us": "soon"}, "reported_at"),
+        ({"defendant_id": "D-no-order", "occurred_us": 1.5e15}, "occurred_at"),
+        ({"via_third_party": "x", "reported_us": "soon"}, "via_third_party"),
+        ({"occurred_us": 1.5e15, "via_third_party": "x"}, "occurred_at"),
+    ],
+)
+def test_a_refused_row_names_its_first_bad_column_on_every_path(
+    changes: dict[str, Any], field: str
+) -> None:
+    """A row aimed at a person by a defendant with no order (recorded for courses of
+    conduct, tested by no rule) is refused like a tested one; a row bad in several
+    columns is refused naming the first of them in the row's order."""
+    detector, (first, second) = _messages_to_p1()
+    bad = _scanned(second)._replace(**changes)
+    with pytest.raises(InvalidValueError) as got:
+        detector.scan_rows([_scanned(first), bad])
+    assert got.value.field == field

@@ -25,6 +25,7 @@ from spo_tracker.storage import (
     scan_incident_rows,
     scan_incidents,
 )
+from spo_tracker.storage._sql_records import SqlRecords
 from tests.storage.conftest import ACTOR, BACKENDS
 from tests.storage.hand_edits import (
     add_compliance_rows,
@@ -254,3 +255,17 @@ def test_a_fractional_occurrence_is_refused_by_name_by_a_detection_run(store: Sq
     row = next(r for r in scan_incident_rows(store, until=UNTIL) if r.incident_id == "I-000001")
     with pytest.raises(InvalidValueError, match="I-000001"):
         _ = row.occurred_at
+
+
+def test_a_record_mended_between_the_two_reads_is_still_a_typed_refusal(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``for_order`` reads an unreadable record, then reads again in bulk to name it; if
+    that read refuses nothing (the record was mended in between), the first error stands
+    as a StoredRecordError of the kind, never a bare TypeError."""
+    edit(store, "UPDATE compliance_records SET at = 'soon' WHERE record_id = 'C-2'")
+    monkeypatch.setattr(SqlRecords, "load_many_revisions", lambda self, mapper, keys: {})
+    with store.unit_of_work(ACTOR) as uow:
+        found = refusal(lambda: uow.compliance.for_order("O-1"))
+    assert (found.kind, found.key) == ("compliance_record", None)
+    assert "soon" not in str(found)
