@@ -78,25 +78,15 @@ class ScannedIncident(NamedTuple):
                 after a hand edit made it a real number), naming the incident and
                 ``occurred_at``, the value not quoted.
         """
+        from spo_tracker.storage._stored import UnreadableValue
         from spo_tracker.storage._types import from_epoch_us
 
         try:
             return from_epoch_us(self.occurred_us)
         except (TypeError, OverflowError):
             reason = f"incident {self.incident_id!r}: not an instant in whole microseconds"
-            raise InvalidValueError("occurred_at", _NOT_SHOWN, reason) from None
-
-
-class _NotShown:
-    """Stands for a stored value in an error: a hand edit may have put anything there."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<not shown>"
-
-
-_NOT_SHOWN = _NotShown()
+            unshown = UnreadableValue("occurred_at")  # the value itself is not quoted
+            raise InvalidValueError("occurred_at", unshown, reason) from None
 
 
 class OrderDates(NamedTuple):

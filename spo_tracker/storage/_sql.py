@@ -215,10 +215,7 @@ class SqlStore(Store):
             "incidents", "incident_id", "occurred_at", sqlite=self.url.is_sqlite
         )
         with translating(self.url.shown), self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_begin="DEFERRED")
-            if conn.exec_driver_sql(probe.check, probe.parameters).first() is None:
-                return
-            key = conn.exec_driver_sql(probe.find, probe.parameters).scalar()
+            key = probe.first_stray(conn.execution_options(sqlite_begin="DEFERRED"))
         if key is not None:
             raise refused("incident", key, UnreadableValue("occurred_at").refusal())
 

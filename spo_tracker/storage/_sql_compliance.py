@@ -181,11 +181,8 @@ class SqlComplianceTimes:
         (:func:`~spo_tracker.storage._types.stray_instant_probe`: the column's
         greatest and least values, two index seeks)."""
         probe = stray_instant_probe("compliance_records", "record_id", "at", sqlite=self._sqlite)
-        conn = self._session.connection()
         with translating(self._url, kind="compliance_record"):
-            if conn.exec_driver_sql(probe.check, probe.parameters).first() is None:
-                return
-            key = conn.exec_driver_sql(probe.find, probe.parameters).scalar()
+            key = probe.first_stray(self._session.connection())
         if key is not None:
             raise refused("compliance_record", key, UnreadableValue("at").refusal())
 

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import attrs
 import pendulum
-from sqlalchemy import BigInteger, Boolean, DateTime, Dialect
+from sqlalchemy import BigInteger, Boolean, Connection, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from spo_tracker.domain.limits import INSTANT_MAX, INSTANT_MIN
@@ -79,6 +79,12 @@ class StrayInstantProbe:
     check: str
     find: str
     parameters: tuple[Any, Any]
+
+    def first_stray(self, conn: Connection) -> Any:
+        """The least key of a stray row, read on ``conn``; ``None`` if there is none."""
+        if conn.exec_driver_sql(self.check, self.parameters).first() is None:
+            return None
+        return conn.exec_driver_sql(self.find, self.parameters).scalar()
 
 
 def stray_instant_probe(table: str, key: str, column: str, *, sqlite: bool) -> StrayInstantProbe:
