@@ -219,6 +219,20 @@ class SqlStore(Store):
         if key is not None:
             raise refused("incident", key, UnreadableValue("occurred_at").refusal())
 
+    def _refuse_stray_reports(self) -> None:
+        """After the driver failed a scan: refuse the first incident whose report time a
+        hand edit made something no instant of the library can be (PostgreSQL's
+        ``'infinity'``, which the scan cannot convert), by id and column, if there is one.
+        The column has no index: a search of the table, on this error path only."""
+        probe = stray_instant_probe(
+            "incidents", "incident_id", "reported_at", sqlite=self.url.is_sqlite
+        )
+        with translating(self.url.shown), self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+            key = conn.exec_driver_sql(probe.find, probe.parameters).scalar()
+        if key is not None:
+            raise refused("incident", key, UnreadableValue("reported_at").refusal())
+
     def _stream(self, sql: str, params: list[Any], chunk_size: int) -> Iterator[Sequence[Any]]:
         """Rows of ``sql`` in chunks: SQLite steps its cursor; PostgreSQL uses a server-side one."""
         raw = self.engine.raw_connection()
@@ -238,6 +252,7 @@ class SqlStore(Store):
             raise translate(error, self.url.shown) from error
         except Exception as error:
             if type(error).__module__.startswith(("sqlite3", "psycopg")):
+                self._refuse_stray_reports()
                 raise DatabaseError(f"{self.url.shown}: {error}") from error
             raise
         finally:

@@ -269,3 +269,25 @@ def test_a_record_mended_between_the_two_reads_is_still_a_typed_refusal(
         found = refusal(lambda: uow.compliance.for_order("O-1"))
     assert (found.kind, found.key) == ("compliance_record", None)
     assert "soon" not in str(found)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("value", ["'infinity'", "'-infinity'"])
+def test_a_report_time_postgresql_cannot_convert_is_refused_by_name(
+    postgres_url: str, value: str
+) -> None:
+    """A report time of ``'infinity'`` stops the scan's query on the server (it cannot be
+    converted to microseconds) or its driver: the scans and a detection run then name the
+    incident and column rather than give the driver's error alone; nothing is stored."""
+    store = small_store(postgres_url, incidents=3, target_person_id="P-1")
+    try:
+        edit(store, f"UPDATE incidents SET reported_at = {value} WHERE incident_id = 'I-000001'")
+        reads: list[Callable[[], object]] = [
+            lambda: list(scan_incident_rows(store, until=UNTIL)),
+            lambda: list(scan_incidents(store, until=UNTIL)),
+            lambda: run_detection(store, at=UNTIL, actor=ACTOR),
+        ]
+        each_refuses(reads, ("incident", "I-000001", "reported_at"))
+        assert "detection.run" not in [e.event for e in store.audit_entries()]
+    finally:
+        store.close()
