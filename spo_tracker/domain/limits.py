@@ -30,7 +30,9 @@ from typing import Final
 __all__ = [
     "ID_MAX_LENGTH",
     "INSTANT_MAX",
+    "INSTANT_MAX_US",
     "INSTANT_MIN",
+    "INSTANT_MIN_US",
     "LONG_TEXT_MAX_LENGTH",
     "POSTCODE_MAX_LENGTH",
     "SHORT_TEXT_MAX_LENGTH",
@@ -40,6 +42,11 @@ __all__ = [
 INSTANT_MIN: Final = _dt.datetime(1900, 1, 1, tzinfo=_dt.UTC)
 #: The first instant no longer accepted (excluded).
 INSTANT_MAX: Final = _dt.datetime(2200, 1, 1, tzinfo=_dt.UTC)
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+#: :data:`INSTANT_MIN` and :data:`INSTANT_MAX` as whole microseconds since 1970-01-01 UTC
+#: (how SQLite stores an instant, and how a detection scan reads one).
+INSTANT_MIN_US: Final = (INSTANT_MIN - _EPOCH) // _dt.timedelta(microseconds=1)
+INSTANT_MAX_US: Final = (INSTANT_MAX - _EPOCH) // _dt.timedelta(microseconds=1)
 #: The longest id (characters): an incident, person, order, term or alert id.
 ID_MAX_LENGTH: Final = 128
 #: The longest short text: a name, a label, a court, an address line, an evidence reference.

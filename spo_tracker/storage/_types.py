@@ -25,7 +25,7 @@ import pendulum
 from sqlalchemy import BigInteger, Boolean, Connection, DateTime, Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from spo_tracker.domain.limits import INSTANT_MAX, INSTANT_MIN
+from spo_tracker.domain.limits import INSTANT_MAX, INSTANT_MAX_US, INSTANT_MIN, INSTANT_MIN_US
 from spo_tracker.errors import NaiveDatetimeError
 
 __all__ = [
@@ -54,11 +54,6 @@ def to_epoch_us(at: _dt.datetime) -> int:
         raise NaiveDatetimeError("at", at)
     # datetime.__sub__ directly: pendulum's own subtraction builds an Interval, far slower.
     return _sub(at, EPOCH) // _MICROSECOND
-
-
-#: The supported range's ends (spo_tracker.domain.limits) in whole microseconds.
-_MIN_US: Final = to_epoch_us(INSTANT_MIN)
-_MAX_US: Final = to_epoch_us(INSTANT_MAX)
 
 
 @attrs.frozen
@@ -107,7 +102,7 @@ def stray_instant_probe(table: str, key: str, column: str, *, sqlite: bool) -> S
         f"SELECT min({key}) FROM (SELECT {key} FROM {table} WHERE {column} >= {mark} "
         f"UNION ALL SELECT {key} FROM {table} WHERE {column} < {mark}) AS stray"
     )
-    bounds = (_MAX_US, _MIN_US) if sqlite else (INSTANT_MAX, INSTANT_MIN)
+    bounds = (INSTANT_MAX_US, INSTANT_MIN_US) if sqlite else (INSTANT_MAX, INSTANT_MIN)
     return StrayInstantProbe(check, find, bounds)
 
 
