@@ -49,7 +49,7 @@ from spo_tracker.casework._incremental import (
     ChangedOrderMissing,
     Judged,
     Watermark,
-    changed_orders,
+    changed_since,
     config_digest,
     full_run_reason,
     judged_records,
@@ -287,7 +287,9 @@ def _detect_since(
     protected persons judged again (:func:`~spo_tracker.casework._due.read_nightly`).
     ``loaded`` is called once they are read."""
     settled = settled_since(store, previous, head=head)
-    changed = changed_orders(store, previous, head=head)
+    written = changed_since(store, previous, head=head)
+    changed = written.orders | _orders_naming(store, written.persons, actor=actor, at=until)
+    people = written.defendants
     stored: int | None = None
     added: frozenset[str] | None = None
     if records is None:
@@ -304,6 +306,7 @@ def _detect_since(
                 settled=settled is not None,
                 reason=_RESTRICTED_REASON,
                 changed=changed,
+                people=people,
             )
         records, judged = nightly.records, nightly.judged
         stored, added = nightly.orders_stored, nightly.added
@@ -317,6 +320,7 @@ def _detect_since(
             links=links_of(records.defendants),
             keys_of=lambda owners: linked_keys(by_id, owners),
             also=defendants_of(records.orders, changed),
+            people=people,
         )
         orders, defendants = judged_records(rows, records.orders, records.defendants)
         judged = Judged(rows, new, orders, defendants, list(records.protected_persons))
@@ -369,6 +373,19 @@ def _detect_since(
             records = _load(store, actor, until, processing=True, people=False)
         dated = with_dated(records, None if unsettled else settled, None)
     return dated, judged.new
+
+
+def _orders_naming(
+    store: Store, persons: frozenset[str], *, actor: Actor, at: _dt.datetime
+) -> frozenset[str]:
+    """The orders naming any of ``persons`` among their protected persons: a person's
+    record bears only on the approach rule of those orders (SPA2019 s.2(1)(c)), so an
+    incremental run judges their defendants again, as if the orders had changed."""
+    if not persons:
+        return frozenset()
+    with store.unit_of_work(actor, at=at) as uow:
+        naming = uow.orders.protecting(persons)
+    return frozenset(order for orders in naming.values() for order in orders)
 
 
 def _check_run_arguments(records: object, progress: object) -> None:

@@ -12,7 +12,7 @@ can differ from what the previous run judged, as of its instant ``P``, only if, 
 - it was created or changed (served, varied, renewed, discharged, appealed...: every
   one of its dated alerts can read differently, so it is checked whole, with every
   duty under it or naming it as replaced; the run also judges its defendant's
-  incidents again, see :func:`~spo_tracker.casework._incremental.changed_orders`);
+  incidents again, see :func:`~spo_tracker.casework._incremental.changed_since`);
 - it was in force after ``P`` and a London day ended between them that is the due
   day of one of its positive requirements or on the schedule of one of its sign-on
   terms (in any version): a requirement fails at the end of its due day and a sign-on
@@ -87,7 +87,7 @@ class Touched:
         compliance_orders: the orders compliance records were added against.
         duties: the notification duties written.
         orders: the orders created or changed (:func:`~spo_tracker.casework.
-            _incremental.changed_orders`): each is checked whole, with every duty
+            _incremental.changed_since`): each is checked whole, with every duty
             under it or naming it as replaced.
         met_orders: the orders with compliance met after the previous run's instant
             (written before it or since): only on days after the London day the previous
@@ -391,11 +391,14 @@ def read_nightly(
     settled: bool,
     reason: str,
     changed: frozenset[str] = frozenset(),
+    people: frozenset[str] = frozenset(),
 ) -> Nightly:
     """What an incremental run reads, in ``uow``: the orders and duties its dated checks
     are made over, and the rows and records it judges again (:func:`read_judged`), with
     every incident of the defendants of the ``changed`` orders (created or changed
-    since: :func:`~spo_tracker.casework._incremental.changed_orders`).
+    since, or naming a protected person changed since:
+    :func:`~spo_tracker.casework._incremental.changed_since`), and of the ``people``
+    (defendants written since) with every other owner of their identities.
 
     With ``settled`` (the previous run left the stored alerts as a full run would, and
     compliance records were only added since: :func:`settled_since`), only the orders
@@ -425,6 +428,7 @@ def read_nightly(
             orders_of=lambda wanted: [o for o in orders if o.defendant_id in wanted],
             reason=reason,
             also=defendants_of(orders, changed),
+            people=people,
         )
         return Nightly(StoredRecords(orders, (), (), every_duty), judged, None, None)
     dates = uow.orders.dates()
@@ -444,7 +448,15 @@ def read_nightly(
         return [loaded[k] for k in keys if k in loaded]
 
     judged = read_judged(
-        uow, store, previous, head=head, until=until, orders_of=orders_of, reason=reason, also=also
+        uow,
+        store,
+        previous,
+        head=head,
+        until=until,
+        orders_of=orders_of,
+        reason=reason,
+        also=also,
+        people=people,
     )
     read(due.orders)
     orders = tuple(loaded[k] for k in sorted(loaded))

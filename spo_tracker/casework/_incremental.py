@@ -56,15 +56,32 @@ window is judged again. A full run judges every window.
 
 A run is full, reading every incident, when: it is asked to be
 (``full=True``, ``spo-tracker detect --full``); no earlier run left a
-watermark; a defendant or protected person was created or changed since the
-watermark (an identity linked to a defendant or a protected person's places
-can re-attribute or re-judge old incidents of several defendants); an order
-was moved to another defendant, or is no longer stored; a stored incident was
-changed (it may have belonged to another defendant before); or the detection
-settings differ from the last run's. An order created or changed otherwise
-(served, varied, renewed, discharged, its appeal lodged...) bears only on its
-own defendant: the run stays incremental, judging that defendant's incidents
-again and checking the order whole (:func:`changed_orders`).
+watermark; a defendant's linked identities changed since the watermark (an
+identity unlinked re-attributes its incidents to whoever else holds it, and the
+trail, which holds no personal value, does not say which identity it was); a
+defendant or protected person was erased, had a key destroyed or was written in
+some other way than created or changed; an order was moved to another
+defendant, or is no longer stored; a stored incident was changed (it may have
+belonged to another defendant before); or the detection settings differ from
+the last run's.
+
+Other writes of the records the rules read stay incremental, judging again only
+the defendants they bear on (:func:`changed_since`), as a full run would judge
+them:
+
+- an order created or changed otherwise (served, varied, renewed, discharged,
+  its appeal lodged...) bears only on its own defendant: the run judges that
+  defendant's incidents again and checks the order whole;
+- a protected person created or changed (moved house, say) bears only on the
+  approach rule of the orders naming them (SPA2019 s.2(1)(c)): those orders are
+  treated as changed;
+- a defendant created, or changed but for their identities (a name, an address),
+  bears on their own alerts and on those of every defendant an identity of theirs
+  is also linked to (an identity now shared attributes its incidents to neither):
+  the run judges all of them again.
+
+A force that edits its casework every day (a person moves, a defendant is
+added) therefore keeps its nightly runs incremental.
 """
 
 from __future__ import annotations
@@ -89,11 +106,12 @@ __all__ = [
     "DATED_ALL",
     "ORDER_KIND",
     "RUN_EVENT",
+    "Changed",
     "ChangedOrderMissing",
     "Judged",
     "Links",
     "Watermark",
-    "changed_orders",
+    "changed_since",
     "config_digest",
     "full_run_reason",
     "judged_ids",
@@ -119,9 +137,22 @@ ALERT_KINDS: Final = frozenset({"alert", "alert_batch"})
 _COMPLIANCE_ADDED: Final = frozenset({"compliance_record.created", "compliance_records.recorded"})
 #: The audit subject kind of an order's writes.
 ORDER_KIND: Final = "order"
-#: Records whose change can re-attribute or re-judge incidents already stored (an order's
-#: change re-judges only its own defendant: :func:`changed_orders`).
-_INPUT_KINDS: Final = frozenset({ORDER_KIND, "defendant", "protected_person"})
+#: The audit subject kinds of a defendant's and a protected person's writes.
+DEFENDANT_KIND: Final = "defendant"
+PERSON_KIND: Final = "protected_person"
+#: Records whose change can re-attribute or re-judge incidents already stored (most
+#: changes re-judge only some defendants: :func:`changed_since`).
+_INPUT_KINDS: Final = frozenset({ORDER_KIND, DEFENDANT_KIND, PERSON_KIND})
+#: The writes of people that an incremental run judges again (:func:`_judged_again`);
+#: any other (an erasure, a key destroyed, a bulk write) makes the next run full.
+_PEOPLE_WRITES: Final = frozenset(
+    {
+        f"{DEFENDANT_KIND}.created",
+        f"{DEFENDANT_KIND}.changed",
+        f"{PERSON_KIND}.created",
+        f"{PERSON_KIND}.changed",
+    }
+)
 #: Entries on those records that change nothing (reads and disclosures, audited as such),
 #: and the one entry on an incident that changes no stored incident: its creation.
 _HARMLESS_EVENTS: Final = frozenset(
@@ -222,24 +253,57 @@ def full_run_reason(
 
 
 def _judged_again(entry: AuditEntry) -> bool:
-    """Whether an audit entry writes an order that an incremental run judges again
-    (:func:`changed_orders`) rather than a change that needs a full run: an order
-    created, or changed without moving to another defendant (the one it left would
-    need judging again too, and nothing stored says who that was)."""
-    if entry.subject_kind != ORDER_KIND:
+    """Whether an audit entry writes a record that an incremental run judges again
+    (:func:`changed_since`) rather than a change that needs a full run:
+
+    - an order created, or changed without moving to another defendant (the one it left
+      would need judging again too, and nothing stored says who that was);
+    - a protected person created or changed (their places feed the approach rule of
+      the orders naming them, and nothing else);
+    - a defendant created, or changed but for their linked identities: an identity
+      unlinked re-attributes that identity's incidents to its other owners, and the
+      trail does not say which identity it was (identities are personal data, written
+      to it only as changed).
+    """
+    if entry.subject_kind not in _INPUT_KINDS:
+        return False
+    if entry.subject_kind != ORDER_KIND and entry.event not in _PEOPLE_WRITES:
         return False
     try:
         changes = json.loads(entry.changes)
     except ValueError:
         return False
-    if isinstance(changes, dict) and "transition" in changes:
-        changes = changes.get("changes")  # a lifecycle transition's diff, beside it
-    return isinstance(changes, dict) and "defendant_id" not in changes
+    if not isinstance(changes, dict):
+        return False
+    if entry.subject_kind == ORDER_KIND:
+        if "transition" in changes:
+            changes = changes.get("changes")  # a lifecycle transition's diff, beside it
+        return isinstance(changes, dict) and "defendant_id" not in changes
+    if entry.event == f"{DEFENDANT_KIND}.changed":
+        return "identities" not in changes
+    return True
 
 
-def changed_orders(store: Store, previous: Watermark, *, head: int) -> frozenset[str]:
-    """The orders created or changed by the audit entries after ``previous``'s watermark
-    through ``head`` (when :func:`full_run_reason` found nothing else changed).
+@attrs.frozen
+class Changed:
+    """The records written since the last run that an incremental run judges again
+    (:func:`changed_since`).
+
+    Attributes:
+        orders: orders created or changed (each bears only on its own defendant).
+        defendants: defendants created, or changed but for their linked identities.
+        persons: protected persons created or changed.
+    """
+
+    orders: frozenset[str] = frozenset()
+    defendants: frozenset[str] = frozenset()
+    persons: frozenset[str] = frozenset()
+
+
+def changed_since(store: Store, previous: Watermark, *, head: int) -> Changed:
+    """The orders, defendants and protected persons created or changed by the audit
+    entries after ``previous``'s watermark through ``head`` (when :func:`full_run_reason`
+    found nothing that needs a full run).
 
     An order's terms, dates, state and flags bear only on its own defendant's alerts:
     every alert drawn from incidents belongs to one defendant and rests on that
@@ -249,11 +313,26 @@ def changed_orders(store: Store, previous: Watermark, *, head: int) -> frozenset
     again, as a full run would (:func:`touched_rows`), and checks the order whole
     (:func:`~spo_tracker.casework._due.due_orders`), with none of its sign-on windows
     taken as settled.
+
+    A protected person's record bears only on the alerts of the defendants whose orders
+    name them (their places are the approach rule's, SPA2019 s.2(1)(c): a term names only
+    its order's protected persons), so the run judges those defendants again. A
+    defendant's record (created, or changed but for their identities) bears on their own
+    alerts and, through the identities linked to them, on those of every other defendant
+    an identity of theirs is linked to (an identity two defendants share attributes its
+    incidents to neither): the run judges all of them again (:func:`touched_rows`).
     """
     entries = store.audit_entries_between(
-        previous.through, head, kinds={ORDER_KIND}, excluding=_HARMLESS_EVENTS
+        previous.through, head, kinds=_INPUT_KINDS, excluding=_HARMLESS_EVENTS
     )
-    return frozenset(e.subject_id for e in entries)
+    found: dict[str, set[str]] = {kind: set() for kind in _INPUT_KINDS}
+    for entry in entries:
+        found[entry.subject_kind].add(entry.subject_id)
+    return Changed(
+        frozenset(found[ORDER_KIND]),
+        frozenset(found[DEFENDANT_KIND]),
+        frozenset(found[PERSON_KIND]),
+    )
 
 
 class ChangedOrderMissing(Exception):
@@ -320,10 +399,13 @@ def touched_rows(
     links: Links,
     keys_of: Callable[[set[str]], Collection[str]],
     also: Collection[str] = (),
+    people: Collection[str] = (),
 ) -> tuple[list[ScannedIncident], int]:
     """Every incident of the defendants that the incidents recorded since ``previous``
-    are attributed to, and of the defendants in ``also`` (those whose orders changed:
-    :func:`changed_orders`), and the new incidents nobody could be tied to.
+    are attributed to, of the defendants in ``also`` (those whose orders or protected
+    persons changed: :func:`changed_since`), of the defendants in ``people`` (written
+    since) and of every defendant linked to an identity of theirs, and the new incidents
+    nobody could be tied to.
 
     A new row belongs to the defendant it names, else to the one defendant its actor's
     identity is linked to (none, or two or more, leave it unattributed), as
@@ -337,13 +419,19 @@ def touched_rows(
         links: the defendants linked to identity keys.
         keys_of: the identity keys linked to the given defendants.
         also: defendants judged again whatever was recorded.
+        people: defendants judged again with every other owner of their identities.
 
     Returns:
         The rows to judge, and how many incidents were new since ``previous``.
     """
     fresh = list(_new_rows(store, previous, head=head, until=until))
     linked = links({r.actor_key for r in fresh if r.actor_key is not None})
-    owners: set[str] = set(also)
+    owners: set[str] = {*also, *people}
+    if people:
+        # A defendant created with an identity another holds makes it ambiguous: that
+        # owner's incidents through it are no longer theirs, so they are judged again too.
+        for linked_owners in links(set(keys_of(set(people)))).values():
+            owners.update(linked_owners)
     alone: dict[str, ScannedIncident] = {}
     seen: set[str] = set()
     for row in fresh:
@@ -443,6 +531,7 @@ def read_judged(
     orders_of: Callable[[Collection[str]], list[Order]],
     reason: str,
     also: Collection[str] = (),
+    people: Collection[str] = (),
 ) -> Judged:
     """The rows an incremental run judges (:func:`touched_rows`), with only the defendants,
     orders and protected persons needed to judge them as a full run would
@@ -450,7 +539,8 @@ def read_judged(
     defendants and persons are never read.
 
     ``orders_of`` gives the orders of the defendants of the ids given, in id order;
-    ``also``: defendants judged again whatever was recorded (:func:`touched_rows`).
+    ``also``: defendants judged again whatever was recorded; ``people``: defendants
+    judged again with every other owner of their identities (:func:`touched_rows`).
 
     The people are read in ``uow``, so its one consultation entry (DPA 2018 s.62(1)(c))
     names every defendant and protected person read; each restricted read is audited
@@ -468,7 +558,14 @@ def read_judged(
 
     links = uow.defendants.find_by_identities
     rows, new = touched_rows(
-        store, previous, head=head, until=until, links=links, keys_of=keys_of, also=also
+        store,
+        previous,
+        head=head,
+        until=until,
+        links=links,
+        keys_of=keys_of,
+        also=also,
+        people=people,
     )
     wanted = judged_ids(rows, links)
     load(wanted)

@@ -198,6 +198,10 @@ class Records(Protocol):
         """Per identity key, the ids of the defendants it is linked to, sorted (a key linked
         to nobody is absent)."""
 
+    def find_orders_protecting(self, person_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Per protected person id, the ids of the orders naming that person among their
+        protected persons, sorted (a person no order names is absent)."""
+
     def person_name(self, key: str) -> str:
         """A protected person's name only. Raises NotFoundError."""
 

@@ -347,6 +347,15 @@ class _MemoryRecords:
                         found.setdefault(li.identity.key, set()).add(key)
         return {key: sorted(ids) for key, ids in found.items()}
 
+    def find_orders_protecting(self, person_ids: Sequence[str]) -> dict[str, list[str]]:
+        kind, wanted = MAPPERS[Order].kind, set(person_ids)
+        found: dict[str, set[str]] = {}
+        for (k, key), (obj, _) in self._uow._work.items():
+            if k == kind:
+                for person in wanted.intersection(obj.protected_person_ids):
+                    found.setdefault(person, set()).add(key)
+        return {person: sorted(ids) for person, ids in found.items()}
+
     def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
         kind = MAPPERS[Incident].kind
         for incident in incidents:

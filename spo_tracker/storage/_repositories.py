@@ -118,6 +118,19 @@ class OrderRepository(Repository[Order]):
         SQL stores."""
         return self._uow._records().order_dates()
 
+    def protecting(self, person_ids: Iterable[str]) -> dict[str, list[str]]:
+        """Per protected person id, the ids of the orders naming that person among their
+        protected persons (SPA2019 s.2(1)(c)), sorted; a person no order names is absent.
+        One query per 500 ids, and no order or person is read (a nightly detection run
+        asks it of the people changed since the last run).
+
+        Raises:
+            InvalidValueError: ``person_ids`` is one string, not a collection of ids, or
+                holds an id that is not text or holds a NUL character.
+        """
+        keys = _text_keys("person_ids", person_ids)
+        return self._uow._records().find_orders_protecting(sorted(set(keys)))
+
 
 class BreachReviewRepository(Repository[BreachReview]):
     """Reviews of suspected breaches, with lookup by the alert they review."""

@@ -41,7 +41,11 @@ from spo_tracker.storage._sql_incidents import (
 )
 from spo_tracker.storage._sql_rows import DriverRows
 from spo_tracker.storage._stored import READ_ERRORS, UnreadableValue, read_json, refused
-from spo_tracker.storage._tables import DefendantIdentityRow, ProtectedPersonRow
+from spo_tracker.storage._tables import (
+    DefendantIdentityRow,
+    OrderProtectedPersonRow,
+    ProtectedPersonRow,
+)
 
 __all__ = ["SqlRecords"]
 
@@ -295,6 +299,21 @@ class SqlRecords(SqlComplianceTimes):
                 )
                 for key, defendant_id in self._session.execute(stmt):
                     found.setdefault(key, []).append(defendant_id)
+        return found
+
+    def find_orders_protecting(self, person_ids: Sequence[str]) -> dict[str, list[str]]:
+        table, found = _table(OrderProtectedPersonRow), dict[str, list[str]]()
+        keys = sorted(set(person_ids))
+        with translating(self._url):
+            for start in range(0, len(keys), 500):
+                stmt = (
+                    select(table.c.person_id, table.c.order_id)
+                    .where(table.c.person_id.in_(keys[start : start + 500]))
+                    .distinct()
+                    .order_by(table.c.person_id, table.c.order_id)
+                )
+                for person_id, order_id in self._session.execute(stmt):
+                    found.setdefault(person_id, []).append(order_id)
         return found
 
     def insert_incidents(self, incidents: list[Incident], batch: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import random
 
+import attrs
 import pendulum
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,10 +27,13 @@ from hypothesis import strategies as st
 from spo_tracker.casework import run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.alerts import Alert
+from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.people import Defendant, NameUse, ProtectedPerson
 from spo_tracker.storage import Store
 from tests.casework.builders import store_incidents, store_records
 from tests.casework.conftest import NewStore
+from tests.casework.test_incremental_people import approached, named_through_shared
 
 
 class Histories:
@@ -137,3 +141,86 @@ def test_incremental_runs_over_a_history_in_time_order_store_one_full_runs_alert
         store_incidents(once, incidents)
         run_detection(once, at=NOW, actor=DEMO_ACTOR)
         assert _stored(incremental) == _stored(once)
+
+
+#: A write of people between ingests: ("move", person, place), ("rename", defendant),
+#: ("add", identity) a new defendant linked to one, or ("person",) a new person. The
+#: first person, place and identity are those that matter (see :func:`_write_people`).
+_WRITES = st.lists(
+    st.one_of(
+        st.tuples(st.just("move"), st.integers(0, 2), st.integers(0, 1)),
+        st.tuples(st.just("rename"), st.integers(0, 99)),
+        st.tuples(st.just("add"), st.integers(0, 3)),
+        st.tuples(st.just("person")),
+    ),
+    max_size=3,
+)
+
+
+def _write_people(
+    store: Store, scenario: Scenario, writes: list[tuple[object, ...]], n: int
+) -> None:
+    """Apply ``writes`` (the ``n``-th set) to ``store``, in one unit of work. Persons,
+    places and identities are picked mostly among the few that change alerts: the person
+    an order forbids approaching and the place their defendant was fixed at, and the
+    identity through which most incidents come, which one alert shares with an incident
+    naming its holder."""
+    fix, _, approached_person = approached(scenario)
+    _, _, shared = named_through_shared(scenario)
+    places = [fix.location, *(i.location for i in scenario.all_incidents() if i.location)]
+    persons = [approached_person, *(p.person_id for p in scenario.protected_persons)]
+    linked = [shared, *(li for d in scenario.defendants for li in d.identities)]
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        for m, write in enumerate(writes):
+            what, *which = write
+            picks = [w for w in which if isinstance(w, int)]
+            if what == "move":
+                person = uow.protected_persons.get(persons[picks[0] % len(persons)])
+                where = places[picks[1] % len(places)]
+                assert isinstance(where, GeoPoint)
+                restricted = attrs.evolve(person.restricted, places=(("home", where),))
+                uow.protected_persons.update(attrs.evolve(person, restricted=restricted))
+            elif what == "rename":
+                defendant = uow.defendants.get(
+                    scenario.defendants[picks[0] % len(scenario.defendants)].defendant_id
+                )
+                names = (*defendant.names, NameUse(f"Alias {n}-{m}"))
+                uow.defendants.update(attrs.evolve(defendant, names=names))
+            elif what == "add":
+                identity = linked[picks[0] % len(linked)]
+                name = (NameUse(f"New Defendant {n}-{m}"),)
+                uow.defendants.add(Defendant(f"D-NEW-{n}-{m}", name, identities=(identity,)))
+            else:
+                uow.protected_persons.add(ProtectedPerson(f"P-NEW-{n}-{m}", f"Person {n}-{m}"))
+        uow.commit()
+
+
+@_SETTINGS
+@given(cuts=_CUTS, writes=st.lists(_WRITES, min_size=7, max_size=7))
+def test_incremental_runs_with_people_written_between_them_store_what_full_runs_store(
+    histories: Histories, cuts: list[int], writes: list[list[tuple[object, ...]]]
+) -> None:
+    """Ingests in time order, and between runs protected persons moved or added and
+    defendants renamed or added with an identity someone may hold already: every run after
+    the first stays incremental and the stored alerts end exactly as full runs leave them.
+    """
+    scenario, new_store = histories.scenario, histories.new_store
+    fix, _, _ = approached(scenario)
+    _, named, _ = named_through_shared(scenario)
+    incidents = sorted(
+        [*scenario.all_incidents(), fix, named], key=lambda i: (i.occurred_at, i.incident_id)
+    )
+    parts = [*_split(incidents, cuts), []]  # the last run: people written, nothing new
+    with new_store() as incremental, new_store() as full:
+        for store in (incremental, full):
+            store_records(store, scenario)
+        modes = []
+        for n, (part, people) in enumerate(zip(parts, writes, strict=False)):
+            for store in (incremental, full):
+                if n:
+                    _write_people(store, scenario, people, n)
+                store_incidents(store, part)
+            modes.append(run_detection(incremental, at=NOW, actor=DEMO_ACTOR))
+            run_detection(full, at=NOW, actor=DEMO_ACTOR, full=True)
+        assert all(run.incremental for run in modes[1:]), [r.full_reason for r in modes]
+        assert _stored(incremental) == _stored(full)
