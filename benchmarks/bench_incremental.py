@@ -18,7 +18,12 @@ is printed first. Each run prints a digest of the stored alerts afterwards
 (SHA-256 over every alert's id and fields): run with an older checkout first on
 ``PYTHONPATH`` for an A/B, and the digests show whether both stored the same.
 
+``--orders-changed N`` and ``--people-written N`` add a night's casework before the
+run: appeals recorded on ``N`` orders; ``N`` protected persons moved, ``N`` defendants
+renamed and ``N`` added (each linked to an identity another defendant holds).
+
     python benchmarks/bench_incremental.py --stored 250000
+    python benchmarks/bench_incremental.py --stored 250000 --new 3000 --people-written 20
     python benchmarks/bench_incremental.py --stored 250000 --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
 
@@ -41,6 +46,8 @@ from bench_casework import AT, STORE_VERSION, bare_select_postgres, bare_select_
 
 from spo_tracker.casework import run_detection
 from spo_tracker.detection.synthetic import synthetic_force
+from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.people import Defendant, NameUse
 from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
 
 ACTOR = Actor("bench", "ingest", purpose="benchmark")
@@ -74,15 +81,37 @@ def change_orders(store: Store, count: int) -> None:
         uow.commit()
 
 
-def incremental(url: str, new: int, seed: int, changed: int = 0) -> dict[str, Any]:
-    """Ingest ``new`` incidents into the store at ``url`` (and change ``changed`` orders),
-    then time the nightly run."""
+def write_people(store: Store, count: int) -> None:
+    """Casework on people, ``count`` of each: protected persons moved (a new place), and
+    defendants renamed and added (each new one linked to an identity of an existing
+    defendant), every tenth id so they fall on many defendants."""
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        for n, key in enumerate(sorted(uow.protected_persons.ids())[::10][:count]):
+            person = uow.protected_persons.get(key, reason="bench: a move recorded")
+            places = ((f"new home {n}", GeoPoint(52.4 + n / 10_000, -1.9)),)
+            restricted = attrs.evolve(person.restricted, places=places)
+            uow.protected_persons.update(attrs.evolve(person, restricted=restricted))
+        keys = sorted(uow.defendants.ids())[::10][:count]
+        for n, key in enumerate(keys):
+            defendant = uow.defendants.get(key)
+            names = (*defendant.names, NameUse(f"Alias {n}"))
+            uow.defendants.update(attrs.evolve(defendant, names=names))
+            linked = defendant.identities[:1]
+            uow.defendants.add(Defendant(f"D-BENCH-{n}", (NameUse(f"New {n}"),), identities=linked))
+        uow.commit()
+
+
+def incremental(url: str, new: int, seed: int, changed: tuple[int, int]) -> dict[str, Any]:
+    """Ingest ``new`` incidents into the store at ``url`` (and change ``changed[0]`` orders
+    and write ``changed[1]`` of each kind of people), then time the nightly run."""
     store = connect(url, clock=lambda: AT)
     try:
         fresh = synthetic_force(seed).incidents(new, stream=1)
         ingest_incidents(store, fresh, actor=ACTOR, batch_size=20_000, at=AT)
-        if changed:
-            change_orders(store, changed)
+        if changed[0]:
+            change_orders(store, changed[0])
+        if changed[1]:
+            write_people(store, changed[1])
         marks: list[tuple[str, float]] = []
         cpu = time.process_time()
         begin = time.perf_counter()
@@ -99,7 +128,7 @@ def incremental(url: str, new: int, seed: int, changed: int = 0) -> dict[str, An
         store.close()
     if not run.incremental:  # an older checkout made a full run of it: say so
         print(f"  (not incremental: {run.full_reason})")
-    assert run.incremental or changed, run.full_reason
+    assert run.incremental or any(changed), run.full_reason
     assert run.new_incidents in (new, None)
     # The run's progress lines split it: reading the records and the rows it judges, up to
     # "incremental: ..."; judging the rows and the dated checks, up to "storing ..."; then
@@ -152,7 +181,9 @@ def show(name: str, new: int, bare: tuple[float, int], found: dict[str, Any]) ->
     print(f"{label}: stored alerts digest {found['digest']}")
 
 
-def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int, changed: int) -> None:
+def sqlite_figures(
+    cache: Path, stored: int, news: list[int], seed: int, changed: tuple[int, int]
+) -> None:
     kept = cache / f"force-{STORE_VERSION}{NIGHT}-{seed}-{stored}.sqlite"
     if not kept.exists():
         print(f"building {kept} (once; later runs reuse it)", flush=True)
@@ -179,7 +210,9 @@ def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int, changed
                 leftover.unlink()
 
 
-def postgres_figures(url: str, stored: int, news: list[int], seed: int, changed: int) -> None:
+def postgres_figures(
+    url: str, stored: int, news: list[int], seed: int, changed: tuple[int, int]
+) -> None:
     base = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     kept = f"spo_bench_incremental_{STORE_VERSION}{NIGHT}_{seed}_{stored}"
@@ -230,16 +263,26 @@ def main() -> None:
         metavar="N",
         help="set the appeal flag on N orders before the nightly run",
     )
+    parser.add_argument(
+        "--people-written",
+        type=int,
+        default=0,
+        metavar="N",
+        help="move N protected persons, rename N defendants and add N before the nightly run",
+    )
     args = parser.parse_args()
+    edits = (args.orders_changed, args.people_written)
     changed = f", {args.orders_changed:,} orders changed" if args.orders_changed else ""
+    if args.people_written:
+        changed += f", {args.people_written:,} of each people write"
     print(
         f"load average {os.getloadavg()[0]:.2f}; {args.stored:,} stored, seed {args.seed}{changed}"
     )
     args.cache.mkdir(parents=True, exist_ok=True)
     if not args.no_sqlite:
-        sqlite_figures(args.cache, args.stored, args.new, args.seed, args.orders_changed)
+        sqlite_figures(args.cache, args.stored, args.new, args.seed, edits)
     if args.postgres:
-        postgres_figures(args.postgres, args.stored, args.new, args.seed, args.orders_changed)
+        postgres_figures(args.postgres, args.stored, args.new, args.seed, edits)
 
 
 if __name__ == "__main__":

@@ -56,9 +56,9 @@ window is judged again. A full run judges every window.
 
 A run is full, reading every incident, when: it is asked to be
 (``full=True``, ``spo-tracker detect --full``); no earlier run left a
-watermark; a defendant's linked identities changed since the watermark (an
-identity unlinked re-attributes its incidents to whoever else holds it, and the
-trail, which holds no personal value, does not say which identity it was); a
+watermark; an identity was unlinked from a defendant since the watermark (its
+incidents go to whoever else holds it, and the trail, which holds no personal
+value, counts the identities unlinked but does not say which they were); a
 defendant or protected person was erased, had a key destroyed or was written in
 some other way than created or changed; an order was moved to another
 defendant, or is no longer stored; a stored incident was changed (it may have
@@ -75,10 +75,10 @@ them:
 - a protected person created or changed (moved house, say) bears only on the
   approach rule of the orders naming them (SPA2019 s.2(1)(c)): those orders are
   treated as changed;
-- a defendant created, or changed but for their identities (a name, an address),
-  bears on their own alerts and on those of every defendant an identity of theirs
-  is also linked to (an identity now shared attributes its incidents to neither):
-  the run judges all of them again.
+- a defendant created, or changed with no identity unlinked (a name, an address,
+  a new account linked), bears on their own alerts and on those of every
+  defendant an identity of theirs is also linked to (an identity now shared
+  attributes its incidents to neither): the run judges all of them again.
 
 A force that edits its casework every day (a person moves, a defendant is
 added) therefore keeps its nightly runs incremental.
@@ -99,7 +99,14 @@ from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import SIGN_ON_ALERT_FORM
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
-from spo_tracker.storage import AuditEntry, ScannedIncident, Store, UnitOfWork, scan_incident_rows
+from spo_tracker.storage import (
+    IDENTITIES_UNLINKED,
+    AuditEntry,
+    ScannedIncident,
+    Store,
+    UnitOfWork,
+    scan_incident_rows,
+)
 
 __all__ = [
     "ALERT_KINDS",
@@ -260,10 +267,10 @@ def _judged_again(entry: AuditEntry) -> bool:
       would need judging again too, and nothing stored says who that was);
     - a protected person created or changed (their places feed the approach rule of
       the orders naming them, and nothing else);
-    - a defendant created, or changed but for their linked identities: an identity
-      unlinked re-attributes that identity's incidents to its other owners, and the
-      trail does not say which identity it was (identities are personal data, written
-      to it only as changed).
+    - a defendant created, or changed with no identity unlinked (the trail counts those
+      unlinked): an identity unlinked re-attributes its incidents to its other owners,
+      and the trail does not say which identity it was (identities are personal data,
+      written to it only as changed).
     """
     if entry.subject_kind not in _INPUT_KINDS:
         return False
@@ -279,8 +286,11 @@ def _judged_again(entry: AuditEntry) -> bool:
         if "transition" in changes:
             changes = changes.get("changes")  # a lifecycle transition's diff, beside it
         return isinstance(changes, dict) and "defendant_id" not in changes
-    if entry.event == f"{DEFENDANT_KIND}.changed":
-        return "identities" not in changes
+    if entry.event == f"{DEFENDANT_KIND}.changed" and "identities" in changes:
+        # Identities linked, none unlinked: every incident attributed before is attributed
+        # as before or made ambiguous, so judging every holder of theirs again suffices.
+        unlinked = changes.get(IDENTITIES_UNLINKED)
+        return type(unlinked) is int and unlinked == 0
     return True
 
 
@@ -291,7 +301,7 @@ class Changed:
 
     Attributes:
         orders: orders created or changed (each bears only on its own defendant).
-        defendants: defendants created, or changed but for their linked identities.
+        defendants: defendants created, or changed with no identity unlinked.
         persons: protected persons created or changed.
     """
 
@@ -317,7 +327,7 @@ def changed_since(store: Store, previous: Watermark, *, head: int) -> Changed:
     A protected person's record bears only on the alerts of the defendants whose orders
     name them (their places are the approach rule's, SPA2019 s.2(1)(c): a term names only
     its order's protected persons), so the run judges those defendants again. A
-    defendant's record (created, or changed but for their identities) bears on their own
+    defendant's record (created, or changed with no identity unlinked) bears on their own
     alerts and, through the identities linked to them, on those of every other defendant
     an identity of theirs is linked to (an identity two defendants share attributes its
     incidents to neither): the run judges all of them again (:func:`touched_rows`).

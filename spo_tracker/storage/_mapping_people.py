@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.people import (
@@ -39,7 +39,11 @@ from spo_tracker.storage._tables import (
 )
 from spo_tracker.storage._types import in_zone, zone_name
 
-__all__ = ["DefendantMapper", "ProtectedPersonMapper"]
+__all__ = ["IDENTITIES_UNLINKED", "DefendantMapper", "ProtectedPersonMapper"]
+
+#: In a defendant's audit diff with linked identities changed: how many identity keys
+#: were unlinked (a count; the identities themselves are never written to the trail).
+IDENTITIES_UNLINKED: Final = "identities_unlinked"
 
 
 class DefendantMapper(PersonalDataMapper[Defendant]):
@@ -130,6 +134,19 @@ class DefendantMapper(PersonalDataMapper[Defendant]):
             ),
             soa_registration=soa,
         )
+
+    def audit_diff(self, before: Defendant, after: Defendant) -> dict[str, Any]:
+        """The changed fields, personal values withheld; with linked identities changed,
+        how many identity keys were unlinked (a count, no identity): none unlinked
+        means every incident attributed before is attributed at most more widely, which
+        lets the next detection run stay incremental (see
+        :mod:`spo_tracker.casework._incremental`)."""
+        changes = super().audit_diff(before, after)
+        if "identities" in changes:
+            kept = {li.identity.key for li in after.identities}
+            gone = {li.identity.key for li in before.identities} - kept
+            changes[IDENTITIES_UNLINKED] = len(gone)
+        return changes
 
     @staticmethod
     def _address(row: DefendantAddressRow) -> AddressPeriod:

@@ -144,13 +144,16 @@ def test_incremental_runs_over_a_history_in_time_order_store_one_full_runs_alert
 
 
 #: A write of people between ingests: ("move", person, place), ("rename", defendant),
-#: ("add", identity) a new defendant linked to one, or ("person",) a new person. The
-#: first person, place and identity are those that matter (see :func:`_write_people`).
+#: ("add", identity) a new defendant linked to one, ("link", defendant, identity),
+#: ("unlink", defendant) their first identity, or ("person",) a new person. The first
+#: person, place and identity are those that matter (see :func:`_write_people`).
 _WRITES = st.lists(
     st.one_of(
         st.tuples(st.just("move"), st.integers(0, 2), st.integers(0, 1)),
         st.tuples(st.just("rename"), st.integers(0, 99)),
         st.tuples(st.just("add"), st.integers(0, 3)),
+        st.tuples(st.just("link"), st.integers(0, 99), st.integers(0, 3)),
+        st.tuples(st.just("unlink"), st.integers(0, 99)),
         st.tuples(st.just("person")),
     ),
     max_size=3,
@@ -159,8 +162,9 @@ _WRITES = st.lists(
 
 def _write_people(
     store: Store, scenario: Scenario, writes: list[tuple[object, ...]], n: int
-) -> None:
-    """Apply ``writes`` (the ``n``-th set) to ``store``, in one unit of work. Persons,
+) -> bool:
+    """Apply ``writes`` (the ``n``-th set) to ``store``, in one unit of work; whether an
+    identity was unlinked from a defendant (the next run is then full). Persons,
     places and identities are picked mostly among the few that change alerts: the person
     an order forbids approaching and the place their defendant was fixed at, and the
     identity through which most incidents come, which one alert shares with an incident
@@ -170,6 +174,7 @@ def _write_people(
     places = [fix.location, *(i.location for i in scenario.all_incidents() if i.location)]
     persons = [approached_person, *(p.person_id for p in scenario.protected_persons)]
     linked = [shared, *(li for d in scenario.defendants for li in d.identities)]
+    unlinked = False
     with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
         for m, write in enumerate(writes):
             what, *which = write
@@ -186,6 +191,19 @@ def _write_people(
                 )
                 names = (*defendant.names, NameUse(f"Alias {n}-{m}"))
                 uow.defendants.update(attrs.evolve(defendant, names=names))
+            elif what in ("link", "unlink"):
+                defendant = uow.defendants.get(
+                    scenario.defendants[picks[0] % len(scenario.defendants)].defendant_id
+                )
+                if what == "link":
+                    identities = (*defendant.identities, linked[picks[1] % len(linked)])
+                else:
+                    identities = defendant.identities[1:]
+                    kept = {li.identity.key for li in identities}
+                    unlinked = unlinked or any(
+                        li.identity.key not in kept for li in defendant.identities
+                    )
+                uow.defendants.update(attrs.evolve(defendant, identities=identities))
             elif what == "add":
                 identity = linked[picks[0] % len(linked)]
                 name = (NameUse(f"New Defendant {n}-{m}"),)
@@ -193,6 +211,7 @@ def _write_people(
             else:
                 uow.protected_persons.add(ProtectedPerson(f"P-NEW-{n}-{m}", f"Person {n}-{m}"))
         uow.commit()
+    return unlinked
 
 
 @_SETTINGS
@@ -200,9 +219,10 @@ def _write_people(
 def test_incremental_runs_with_people_written_between_them_store_what_full_runs_store(
     histories: Histories, cuts: list[int], writes: list[list[tuple[object, ...]]]
 ) -> None:
-    """Ingests in time order, and between runs protected persons moved or added and
-    defendants renamed or added with an identity someone may hold already: every run after
-    the first stays incremental and the stored alerts end exactly as full runs leave them.
+    """Ingests in time order, and between runs protected persons moved or added, and
+    defendants renamed, added or linked to an identity someone may hold already, or an
+    identity unlinked: every run after the first stays incremental but after an identity
+    was unlinked, and the stored alerts end exactly as full runs leave them.
     """
     scenario, new_store = histories.scenario, histories.new_store
     fix, _, _ = approached(scenario)
@@ -212,15 +232,16 @@ def test_incremental_runs_with_people_written_between_them_store_what_full_runs_
     )
     parts = [*_split(incidents, cuts), []]  # the last run: people written, nothing new
     with new_store() as incremental, new_store() as full:
-        for store in (incremental, full):
+        stores = (incremental, full)
+        for store in stores:
             store_records(store, scenario)
-        modes = []
         for n, (part, people) in enumerate(zip(parts, writes, strict=False)):
-            for store in (incremental, full):
-                if n:
-                    _write_people(store, scenario, people, n)
+            # The first run has no watermark, and one after an identity unlinked is full.
+            unlinked = [_write_people(store, scenario, people, n) for store in stores]
+            full_next = n == 0 or unlinked[0]
+            for store in stores:
                 store_incidents(store, part)
-            modes.append(run_detection(incremental, at=NOW, actor=DEMO_ACTOR))
+            run = run_detection(incremental, at=NOW, actor=DEMO_ACTOR)
+            assert run.incremental is not full_next, run.full_reason
             run_detection(full, at=NOW, actor=DEMO_ACTOR, full=True)
-        assert all(run.incremental for run in modes[1:]), [r.full_reason for r in modes]
         assert _stored(incremental) == _stored(full)

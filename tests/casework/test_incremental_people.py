@@ -1,14 +1,16 @@
 """People written since the last run: which writes keep the next run incremental.
 
 A protected person created or changed bears only on the orders naming them, and a
-defendant created or changed (but for their identities) on their own alerts and on
+defendant created or changed (no identity unlinked) on their own alerts and on
 those of every other holder of an identity of theirs: the next run stays incremental
-and judges exactly those defendants again, as a full run would. A defendant's linked
-identities changed makes it full (the trail does not say which identity was unlinked).
+and judges exactly those defendants again, as a full run would. An identity unlinked
+from a defendant makes it full (the trail counts them but does not say which).
 The twin-store property over generated histories is in ``test_incremental.py``.
 """
 
 from __future__ import annotations
+
+import json
 
 import attrs
 import pendulum
@@ -23,7 +25,7 @@ from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import Defendant, LinkedIdentity, NameUse, ProtectedPerson
 from spo_tracker.domain.terms import NoApproach
 from spo_tracker.errors import InvalidValueError
-from spo_tracker.storage import Store
+from spo_tracker.storage import IDENTITIES_UNLINKED, Store
 from tests.casework.builders import store_incidents, store_records
 
 #: Where the approach test's defendant is fixed (a street in Birmingham).
@@ -133,18 +135,45 @@ def test_a_defendant_renamed_is_judged_again_incrementally(
     as_a_full_run_finds(detected)
 
 
-def test_a_defendant_with_an_identity_linked_makes_the_next_run_full(
+def _relink(store: Store, defendant_id: str, identities: tuple[LinkedIdentity, ...]) -> None:
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        defendant = uow.defendants.get(defendant_id)
+        uow.defendants.update(attrs.evolve(defendant, identities=identities))
+        uow.commit()
+
+
+def _last_defendant_entry(store: Store) -> dict[str, object]:
+    entry = store.last_event("defendant.changed")
+    assert entry is not None
+    changes = json.loads(entry.changes)
+    assert isinstance(changes, dict)
+    return changes
+
+
+def test_a_defendant_with_an_identity_linked_is_judged_again_incrementally(
     detected: Store, scenario: Scenario
 ) -> None:
-    """Linked identities changed: the trail says only that they changed, not which (an
-    identity unlinked would re-attribute its incidents to someone else), so every
-    incident is read."""
-    first = scenario.defendants[0].defendant_id
-    with detected.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        defendant = uow.defendants.get(first)
-        linked = LinkedIdentity(phone("+447700900999"), NOW.subtract(days=1))
-        uow.defendants.update(attrs.evolve(defendant, identities=(*defendant.identities, linked)))
-        uow.commit()
+    """A new account linked, none unlinked: the trail counts none unlinked (and holds no
+    identity), and the next run stays incremental."""
+    first = scenario.defendants[0]
+    linked = LinkedIdentity(phone("+447700900999"), NOW.subtract(days=1))
+    _relink(detected, first.defendant_id, (*first.identities, linked))
+    changes = _last_defendant_entry(detected)
+    assert changes[IDENTITIES_UNLINKED] == 0
+    assert "+447700900999" not in json.dumps(changes)
+    run = run_detection(detected, at=NOW, actor=DEMO_ACTOR)
+    assert run.incremental, run.full_reason
+    as_a_full_run_finds(detected)
+
+
+def test_a_defendant_with_an_identity_unlinked_makes_the_next_run_full(
+    detected: Store, scenario: Scenario
+) -> None:
+    """An identity unlinked: the trail says how many, not which (its incidents go to
+    whoever else holds it), so every incident is read."""
+    first = next(d for d in scenario.defendants if d.identities)
+    _relink(detected, first.defendant_id, first.identities[1:])
+    assert _last_defendant_entry(detected)[IDENTITIES_UNLINKED] == 1
     run = run_detection(detected, at=NOW, actor=DEMO_ACTOR)
     assert run.full_reason is not None
     assert run.full_reason.startswith("a defendant changed since the last run (defendant.changed")
@@ -222,12 +251,13 @@ def test_a_defendant_added_with_another_defendants_identity_has_both_judged_agai
     as_a_full_run_finds(empty_store)
 
 
-def test_a_defendant_added_with_an_identity_nobody_held_takes_its_incidents(
-    empty_store: Store, scenario: Scenario
+@pytest.mark.parametrize("how", ["added", "linked"])
+def test_an_identity_nobody_held_takes_its_incidents_to_its_new_holder(
+    empty_store: Store, scenario: Scenario, how: str
 ) -> None:
     """Incidents sent from an account linked to nobody are unattributed; a defendant added
-    with that account (and an order naming the person they target) takes them: the next
-    run stays incremental and stores what a full run finds."""
+    with that account, or an existing one it is linked to, takes them: the next run stays
+    incremental and stores what a full run finds."""
     holder, shared = _holder_of_most_incidents(scenario)
     alone = attrs.evolve(holder, identities=tuple(i for i in holder.identities if i != shared))
     defendants = tuple(alone if d is holder else d for d in scenario.defendants)
@@ -235,24 +265,18 @@ def test_a_defendant_added_with_an_identity_nobody_held_takes_its_incidents(
     store_incidents(empty_store, scenario.all_incidents())
     first = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
     assert shared.identity.key in {u.identity_key for u in first.unattributed}
-    with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        uow.defendants.update(
-            attrs.evolve(uow.defendants.get(holder.defendant_id), identities=holder.identities)
-        )
-        uow.commit()
-    # Linked to an existing defendant: full (see above). Run it, then add a new defendant.
-    assert run_detection(empty_store, at=NOW, actor=DEMO_ACTOR).full_reason is not None
-    with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        uow.defendants.update(attrs.evolve(uow.defendants.get(holder.defendant_id), identities=()))
-        uow.commit()
-    run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
-    with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        uow.defendants.add(Defendant("D-NEW", (NameUse("A New Defendant"),), identities=(shared,)))
-        uow.commit()
+    if how == "added":
+        with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+            new = Defendant("D-NEW", (NameUse("A New Defendant"),), identities=(shared,))
+            uow.defendants.add(new)
+            uow.commit()
+    else:
+        _relink(empty_store, holder.defendant_id, holder.identities)
     run = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
     assert run.incremental, run.full_reason
     assert shared.identity.key not in {u.identity_key for u in run.unattributed}
-    assert run.incidents_seen > 0
+    if how == "linked":  # their order forbids this contact: the breaches are theirs now
+        assert run.stored.new > 0
     as_a_full_run_finds(empty_store)
 
 

@@ -27,6 +27,7 @@ from spo_tracker.errors import (
     NotFoundError,
 )
 from spo_tracker.storage import (
+    IDENTITIES_UNLINKED,
     Actor,
     AuditEntry,
     InMemoryStore,
@@ -350,8 +351,9 @@ class StoreContract:
         assert (changed.actor_id, changed.actor_role) == ("DS 99", "supervisor")
         assert changed.recorded_at == NOW.add(hours=1)
         # The trail says the identities changed, never the identity (release 0011 on: a
-        # disposal must find no personal value in the trail; see docs/retention.md).
-        assert json.loads(changed.changes) == {"identities": CHANGED}
+        # disposal must find no personal value in the trail; see docs/retention.md), and
+        # how many were unlinked (none: the next detection run can stay incremental).
+        assert json.loads(changed.changes) == {"identities": CHANGED, IDENTITIES_UNLINKED: 0}
         assert "447700900999" not in changed.changes
         assert "Smith" not in created.changes
         assert changed.prev_hash != created.prev_hash
