@@ -20,7 +20,8 @@ is printed first. Each run prints a digest of the stored alerts afterwards
 
 ``--orders-changed N`` and ``--people-written N`` add a night's casework before the
 run: appeals recorded on ``N`` orders; ``N`` protected persons moved, ``N`` defendants
-renamed and ``N`` added (each linked to an identity another defendant holds).
+given a new phone and renamed, and ``N`` added (each linked to an identity another
+defendant holds).
 
     python benchmarks/bench_incremental.py --stored 250000
     python benchmarks/bench_incremental.py --stored 250000 --new 3000 --people-written 20
@@ -47,6 +48,7 @@ from bench_casework import AT, STORE_VERSION, bare_select_postgres, bare_select_
 from spo_tracker.casework import run_detection
 from spo_tracker.detection.synthetic import synthetic_force
 from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.identities import phone
 from spo_tracker.domain.people import Defendant, NameUse
 from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
 
@@ -82,9 +84,9 @@ def change_orders(store: Store, count: int) -> None:
 
 
 def write_people(store: Store, count: int) -> None:
-    """Casework on people, ``count`` of each: protected persons moved (a new place), and
-    defendants renamed and added (each new one linked to an identity of an existing
-    defendant), every tenth id so they fall on many defendants."""
+    """Casework on people, ``count`` of each: protected persons moved (a new place),
+    defendants given a new phone and renamed, and defendants added (each linked to an
+    identity of an existing defendant), every tenth id so they fall on many defendants."""
     with store.unit_of_work(ACTOR, at=AT) as uow:
         for n, key in enumerate(sorted(uow.protected_persons.ids())[::10][:count]):
             person = uow.protected_persons.get(key, reason="bench: a move recorded")
@@ -95,6 +97,8 @@ def write_people(store: Store, count: int) -> None:
         for n, key in enumerate(keys):
             defendant = uow.defendants.get(key)
             names = (*defendant.names, NameUse(f"Alias {n}"))
+            uow.defendants.update(defendant.link(phone(f"+4477009{n:05d}"), AT), reason="")
+            defendant = uow.defendants.get(key)
             uow.defendants.update(attrs.evolve(defendant, names=names))
             linked = defendant.identities[:1]
             uow.defendants.add(Defendant(f"D-BENCH-{n}", (NameUse(f"New {n}"),), identities=linked))
@@ -268,7 +272,7 @@ def main() -> None:
         type=int,
         default=0,
         metavar="N",
-        help="move N protected persons, rename N defendants and add N before the nightly run",
+        help="move N persons, link and rename N defendants, add N, before the nightly run",
     )
     args = parser.parse_args()
     edits = (args.orders_changed, args.people_written)
