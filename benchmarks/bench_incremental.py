@@ -93,9 +93,12 @@ def write_people(store: Store, count: int) -> None:
             places = ((f"new home {n}", GeoPoint(52.4 + n / 10_000, -1.9)),)
             restricted = attrs.evolve(person.restricted, places=places)
             uow.protected_persons.update(attrs.evolve(person, restricted=restricted))
-        keys = sorted(uow.defendants.ids())[::10][:count]
+        every = uow.defendants.get_many(uow.defendants.ids())
+        # Defendants with an identity, so that each one added shares one with its holder.
+        keys = sorted(k for k, d in every.items() if d.identities)[::10][:count]
+        assert len(keys) == count, f"only {len(keys)} defendants to write"
         for n, key in enumerate(keys):
-            defendant = uow.defendants.get(key)
+            defendant = every[key]
             names = (*defendant.names, NameUse(f"Alias {n}"))
             uow.defendants.update(defendant.link(phone(f"+4477009{n:05d}"), AT), reason="")
             defendant = uow.defendants.get(key)
@@ -105,17 +108,33 @@ def write_people(store: Store, count: int) -> None:
         uow.commit()
 
 
-def incremental(url: str, new: int, seed: int, changed: tuple[int, int]) -> dict[str, Any]:
-    """Ingest ``new`` incidents into the store at ``url`` (and change ``changed[0]`` orders
-    and write ``changed[1]`` of each kind of people), then time the nightly run."""
+@attrs.frozen
+class Night:
+    """The casework written before the nightly run, and whether it may be full.
+
+    Attributes:
+        orders: orders given the appeal flag (:func:`change_orders`).
+        people: of each people write (:func:`write_people`).
+        allow_full: an A/B against an older checkout, which may run such a night in full
+            (this checkout must not: the run is asserted incremental).
+    """
+
+    orders: int = 0
+    people: int = 0
+    allow_full: bool = False
+
+
+def incremental(url: str, new: int, seed: int, night: Night) -> dict[str, Any]:
+    """Ingest ``new`` incidents into the store at ``url`` and write ``night``'s casework,
+    then time the nightly run."""
     store = connect(url, clock=lambda: AT)
     try:
         fresh = synthetic_force(seed).incidents(new, stream=1)
         ingest_incidents(store, fresh, actor=ACTOR, batch_size=20_000, at=AT)
-        if changed[0]:
-            change_orders(store, changed[0])
-        if changed[1]:
-            write_people(store, changed[1])
+        if night.orders:
+            change_orders(store, night.orders)
+        if night.people:
+            write_people(store, night.people)
         marks: list[tuple[str, float]] = []
         cpu = time.process_time()
         begin = time.perf_counter()
@@ -132,7 +151,7 @@ def incremental(url: str, new: int, seed: int, changed: tuple[int, int]) -> dict
         store.close()
     if not run.incremental:  # an older checkout made a full run of it: say so
         print(f"  (not incremental: {run.full_reason})")
-    assert run.incremental or any(changed), run.full_reason
+    assert run.incremental or night.allow_full, run.full_reason
     assert run.new_incidents in (new, None)
     # The run's progress lines split it: reading the records and the rows it judges, up to
     # "incremental: ..."; judging the rows and the dated checks, up to "storing ..."; then
@@ -185,9 +204,7 @@ def show(name: str, new: int, bare: tuple[float, int], found: dict[str, Any]) ->
     print(f"{label}: stored alerts digest {found['digest']}")
 
 
-def sqlite_figures(
-    cache: Path, stored: int, news: list[int], seed: int, changed: tuple[int, int]
-) -> None:
+def sqlite_figures(cache: Path, stored: int, news: list[int], seed: int, night: Night) -> None:
     kept = cache / f"force-{STORE_VERSION}{NIGHT}-{seed}-{stored}.sqlite"
     if not kept.exists():
         print(f"building {kept} (once; later runs reuse it)", flush=True)
@@ -208,15 +225,13 @@ def sqlite_figures(
         try:
             upgrade(f"sqlite:///{copy}")
             bare = bare_select_sqlite(copy)
-            show("SQLite", new, bare, incremental(f"sqlite:///{copy}", new, seed, changed))
+            show("SQLite", new, bare, incremental(f"sqlite:///{copy}", new, seed, night))
         finally:
             for leftover in cache.glob(f"run-{os.getpid()}.sqlite*"):
                 leftover.unlink()
 
 
-def postgres_figures(
-    url: str, stored: int, news: list[int], seed: int, changed: tuple[int, int]
-) -> None:
+def postgres_figures(url: str, stored: int, news: list[int], seed: int, night: Night) -> None:
     base = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     kept = f"spo_bench_incremental_{STORE_VERSION}{NIGHT}_{seed}_{stored}"
@@ -245,7 +260,7 @@ def postgres_figures(
             target = base.set(database=copy).render_as_string(hide_password=False)
             upgrade(target)
             bare = bare_select_postgres(target)
-            show("PostgreSQL", new, bare, incremental(target, new, seed, changed))
+            show("PostgreSQL", new, bare, incremental(target, new, seed, night))
         finally:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")
@@ -274,8 +289,13 @@ def main() -> None:
         metavar="N",
         help="move N persons, link and rename N defendants, add N, before the nightly run",
     )
+    parser.add_argument(
+        "--allow-full",
+        action="store_true",
+        help="an A/B: an older checkout on PYTHONPATH may run the night in full",
+    )
     args = parser.parse_args()
-    edits = (args.orders_changed, args.people_written)
+    night = Night(args.orders_changed, args.people_written, args.allow_full)
     changed = f", {args.orders_changed:,} orders changed" if args.orders_changed else ""
     if args.people_written:
         changed += f", {args.people_written:,} of each people write"
@@ -284,9 +304,9 @@ def main() -> None:
     )
     args.cache.mkdir(parents=True, exist_ok=True)
     if not args.no_sqlite:
-        sqlite_figures(args.cache, args.stored, args.new, args.seed, edits)
+        sqlite_figures(args.cache, args.stored, args.new, args.seed, night)
     if args.postgres:
-        postgres_figures(args.postgres, args.stored, args.new, args.seed, edits)
+        postgres_figures(args.postgres, args.stored, args.new, args.seed, night)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ from spo_tracker.casework._incremental import (
     judged_records,
     linked_keys,
     links_of,
+    orders_naming,
     settled_since,
     touched_rows,
 )
@@ -288,8 +289,6 @@ def _detect_since(
     ``loaded`` is called once they are read."""
     settled = settled_since(store, previous, head=head)
     written = changed_since(store, previous, head=head)
-    changed = written.orders | _orders_naming(store, written.persons, actor=actor, at=until)
-    people = written.defendants
     stored: int | None = None
     added: frozenset[str] | None = None
     if records is None:
@@ -305,12 +304,12 @@ def _detect_since(
                 config=config,
                 settled=settled is not None,
                 reason=_RESTRICTED_REASON,
-                changed=changed,
-                people=people,
+                written=written,
             )
-        records, judged = nightly.records, nightly.judged
+        records, judged, changed = nightly.records, nightly.judged, nightly.changed
         stored, added = nightly.orders_stored, nightly.added
     else:
+        changed = written.orders | orders_naming(records.orders, written.persons)
         by_id = {d.defendant_id: d for d in records.defendants}
         rows, new = touched_rows(
             store,
@@ -320,7 +319,7 @@ def _detect_since(
             links=links_of(records.defendants),
             keys_of=lambda owners: linked_keys(by_id, owners),
             also=defendants_of(records.orders, changed),
-            people=people,
+            people=written.defendants,
         )
         orders, defendants = judged_records(rows, records.orders, records.defendants)
         judged = Judged(rows, new, orders, defendants, list(records.protected_persons))
@@ -375,19 +374,6 @@ def _detect_since(
     return dated, judged.new
 
 
-def _orders_naming(
-    store: Store, persons: frozenset[str], *, actor: Actor, at: _dt.datetime
-) -> frozenset[str]:
-    """The orders naming any of ``persons`` among their protected persons: a person's
-    record bears only on the approach rule of those orders (SPA2019 s.2(1)(c)), so an
-    incremental run judges their defendants again, as if the orders had changed."""
-    if not persons:
-        return frozenset()
-    with store.unit_of_work(actor, at=at) as uow:
-        naming = uow.orders.protecting(persons)
-    return frozenset(order for orders in naming.values() for order in orders)
-
-
 def _check_run_arguments(records: object, progress: object) -> None:
     if records is not None and not isinstance(records, StoredRecords):
         raise InvalidValueError("records", records, "is not StoredRecords (from load_records)")
@@ -429,13 +415,16 @@ def run_detection(
 
     A run is incremental when it can be: it reads the incidents recorded since
     the latest run's watermark (an audit entry number, safe under concurrent
-    ingests), and every incident of the defendants they belong to or whose
-    orders were created or changed since, and so judges exactly the alerts
-    that can have changed (see :mod:`spo_tracker.casework._incremental` and
+    ingests), and every incident of the defendants they belong to, whose
+    orders were created or changed since, whose orders name a protected person
+    who moved since, or who were created or given an identity since (with the
+    other holders of their identities), and so judges exactly the alerts that
+    can have changed (see :mod:`spo_tracker.casework._incremental` and
     docs/integration.md). It is full, reading every incident, when ``full`` is
-    true, when no earlier run left a watermark, when a defendant or protected
-    person changed since (or an order moved to another defendant), or when
-    ``config`` differs from the last run's;
+    true, when no earlier run left a watermark, when an identity was unlinked
+    from a defendant, a person erased or an order moved to another defendant
+    since, when a stored incident changed, or when ``config`` differs from the
+    last run's;
     :attr:`DetectionRun.full_reason` says which. Either way the stored alerts
     end the same as after a full run.
 

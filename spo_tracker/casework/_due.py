@@ -53,7 +53,14 @@ from typing import Final, Protocol
 import attrs
 
 from spo_tracker.casework._dated import StoredRecords
-from spo_tracker.casework._incremental import ChangedOrderMissing, Judged, Watermark, read_judged
+from spo_tracker.casework._incremental import (
+    NOTHING_WRITTEN,
+    Changed,
+    ChangedOrderMissing,
+    Judged,
+    Watermark,
+    read_judged,
+)
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order, OrderKind
@@ -372,12 +379,15 @@ class Nightly:
         orders_stored: how many orders are stored, if only some were read (else ``None``).
         added: the orders compliance records were added against since the previous run,
             if known.
+        changed: the orders written since the previous run or naming a protected person
+            written since, each checked whole.
     """
 
     records: StoredRecords
     judged: Judged
     orders_stored: int | None
     added: frozenset[str] | None
+    changed: frozenset[str] = frozenset()
 
 
 def read_nightly(
@@ -390,15 +400,14 @@ def read_nightly(
     config: DetectionConfig | None,
     settled: bool,
     reason: str,
-    changed: frozenset[str] = frozenset(),
-    people: frozenset[str] = frozenset(),
+    written: Changed = NOTHING_WRITTEN,
 ) -> Nightly:
     """What an incremental run reads, in ``uow``: the orders and duties its dated checks
     are made over, and the rows and records it judges again (:func:`read_judged`), with
-    every incident of the defendants of the ``changed`` orders (created or changed
-    since, or naming a protected person changed since:
-    :func:`~spo_tracker.casework._incremental.changed_since`), and of the ``people``
-    (defendants written since) with every other owner of their identities.
+    every incident of the defendants of the orders ``written`` since or naming a
+    protected person written since, and of the defendants written since with every
+    other owner of their identities
+    (:func:`~spo_tracker.casework._incremental.changed_since`).
 
     With ``settled`` (the previous run left the stored alerts as a full run would, and
     compliance records were only added since: :func:`settled_since`), only the orders
@@ -407,8 +416,11 @@ def read_nightly(
     orders its compliance records are against, every order.
 
     Raises:
-        ChangedOrderMissing: a ``changed`` order is not stored.
+        ChangedOrderMissing: an order written since is not stored.
     """
+    naming = uow.orders.protecting(written.persons) if written.persons else {}
+    changed = written.orders | {order for found in naming.values() for order in found}
+    people = written.defendants
     duties = uow.notification_duties.get_many(uow.notification_duties.ids())
     every_duty = tuple(duties[k] for k in sorted(duties))
     touched = (
@@ -430,7 +442,7 @@ def read_nightly(
             also=defendants_of(orders, changed),
             people=people,
         )
-        return Nightly(StoredRecords(orders, (), (), every_duty), judged, None, None)
+        return Nightly(StoredRecords(orders, (), (), every_duty), judged, None, None, changed)
     dates = uow.orders.dates()
     touched = attrs.evolve(touched, orders=changed)
     also = defendants_of(dates, changed)
@@ -461,4 +473,4 @@ def read_nightly(
     read(due.orders)
     orders = tuple(loaded[k] for k in sorted(loaded))
     records = StoredRecords(orders, (), (), due.duties)
-    return Nightly(records, judged, len(dates), touched.compliance_orders)
+    return Nightly(records, judged, len(dates), touched.compliance_orders, changed)

@@ -72,13 +72,16 @@ them:
 - an order created or changed otherwise (served, varied, renewed, discharged,
   its appeal lodged...) bears only on its own defendant: the run judges that
   defendant's incidents again and checks the order whole;
-- a protected person created or changed (moved house, say) bears only on the
-  approach rule of the orders naming them (SPA2019 s.2(1)(c)): those orders are
-  treated as changed;
-- a defendant created, or changed with no identity unlinked (a name, an address,
-  a new account linked), bears on their own alerts and on those of every
-  defendant an identity of theirs is also linked to (an identity now shared
-  attributes its incidents to neither): the run judges all of them again.
+- a protected person created, or whose restricted details changed (moved house,
+  say), bears only on the approach rule of the orders naming them (SPA2019
+  s.2(1)(c)): those orders are treated as changed; a change of name alone bears
+  on no alert;
+- a defendant created, or given an identity with none unlinked (a new account
+  linked), bears on their own alerts and on those of every defendant an
+  identity of theirs is also linked to (an identity now shared attributes its
+  incidents to neither): the run judges all of them again; any other change of
+  a defendant (a name, an address) bears on no alert, as detection reads a
+  defendant only through their identities (no alert holds a name).
 
 A force that edits its casework every day (a person moves, a defendant is
 added) therefore keeps its nightly runs incremental.
@@ -111,6 +114,7 @@ from spo_tracker.storage import (
 __all__ = [
     "ALERT_KINDS",
     "DATED_ALL",
+    "NOTHING_WRITTEN",
     "ORDER_KIND",
     "RUN_EVENT",
     "Changed",
@@ -125,6 +129,7 @@ __all__ = [
     "judged_records",
     "linked_keys",
     "links_of",
+    "orders_naming",
     "read_judged",
     "settled_since",
     "touched_rows",
@@ -301,13 +306,17 @@ class Changed:
 
     Attributes:
         orders: orders created or changed (each bears only on its own defendant).
-        defendants: defendants created, or changed with no identity unlinked.
-        persons: protected persons created or changed.
+        defendants: defendants created, or whose identities changed (none unlinked).
+        persons: protected persons created, or whose restricted details changed.
     """
 
     orders: frozenset[str] = frozenset()
     defendants: frozenset[str] = frozenset()
     persons: frozenset[str] = frozenset()
+
+
+#: Nothing written since the last run.
+NOTHING_WRITTEN: Final = Changed()
 
 
 def changed_since(store: Store, previous: Watermark, *, head: int) -> Changed:
@@ -324,25 +333,46 @@ def changed_since(store: Store, previous: Watermark, *, head: int) -> Changed:
     (:func:`~spo_tracker.casework._due.due_orders`), with none of its sign-on windows
     taken as settled.
 
-    A protected person's record bears only on the alerts of the defendants whose orders
-    name them (their places are the approach rule's, SPA2019 s.2(1)(c): a term names only
-    its order's protected persons), so the run judges those defendants again. A
-    defendant's record (created, or changed with no identity unlinked) bears on their own
-    alerts and, through the identities linked to them, on those of every other defendant
-    an identity of theirs is linked to (an identity two defendants share attributes its
-    incidents to neither): the run judges all of them again (:func:`touched_rows`).
+    Of a protected person, detection reads only their places (the approach rule's,
+    SPA2019 s.2(1)(c): a term names only its order's protected persons): a person whose
+    restricted details changed, or who was created, bears only on the alerts of the
+    defendants whose orders name them (:func:`orders_naming`), judged again; a change
+    of name alone bears on none. Of a defendant, detection reads only their linked
+    identities (they attribute incidents; no alert holds a name): a defendant created,
+    or whose identities changed with none unlinked, bears on their own alerts and on
+    those of every other defendant an identity of theirs is linked to (an identity now
+    shared attributes its incidents to neither), all judged again
+    (:func:`touched_rows`); any other change of a defendant (a name, an address) bears
+    on none.
     """
     entries = store.audit_entries_between(
         previous.through, head, kinds=_INPUT_KINDS, excluding=_HARMLESS_EVENTS
     )
     found: dict[str, set[str]] = {kind: set() for kind in _INPUT_KINDS}
     for entry in entries:
-        found[entry.subject_kind].add(entry.subject_id)
+        if entry.subject_kind == ORDER_KIND or _reads_people(entry):
+            found[entry.subject_kind].add(entry.subject_id)
     return Changed(
         frozenset(found[ORDER_KIND]),
         frozenset(found[DEFENDANT_KIND]),
         frozenset(found[PERSON_KIND]),
     )
+
+
+def _reads_people(entry: AuditEntry) -> bool:
+    """Whether a write of a person or defendant (one :func:`_judged_again` admits)
+    changed what detection reads of them: created, or their places or identities."""
+    if entry.event.endswith(".created"):
+        return True
+    changes = json.loads(entry.changes)  # parsed by _judged_again already
+    read = "restricted" if entry.subject_kind == PERSON_KIND else "identities"
+    return isinstance(changes, dict) and read in changes
+
+
+def orders_naming(orders: Iterable[Order], persons: frozenset[str]) -> frozenset[str]:
+    """The ids of ``orders`` naming any of ``persons`` among their protected persons (the
+    store's own answer is ``uow.orders.protecting``)."""
+    return frozenset(o.order_id for o in orders if not persons.isdisjoint(o.protected_person_ids))
 
 
 class ChangedOrderMissing(Exception):
@@ -582,13 +612,13 @@ def read_judged(
     chosen = orders_of(wanted)
     # A term names only its order's protected persons (SPA2019 s.2(1)(c), checked on
     # every order), so these are every person whose places the chosen terms need.
-    people = sorted({p for o in chosen for p in o.protected_person_ids})
+    named = sorted({p for o in chosen for p in o.protected_person_ids})
     with uow._processing():
-        persons = uow.protected_persons.get_many(people, reason=reason)
+        persons = uow.protected_persons.get_many(named, reason=reason)
     return Judged(
         rows,
         new,
         chosen,
         [loaded[k] for k in sorted(wanted) if k in loaded],
-        [persons[k] for k in people if k in persons],
+        [persons[k] for k in named if k in persons],
     )

@@ -270,8 +270,10 @@ def _add_detect(commands: argparse._SubParsersAction[_Parser]) -> None:
         "refused) and print how many are new, updated and unchanged. Running "
         "it again adds nothing and exits 0. The run is recorded in the audit trail. A run "
         "is incremental when it can be: it reads the incidents recorded since the last run "
-        "and every incident of the defendants they belong to; it is full after a change to "
-        "an order, defendant or protected person, or with --full. The first line says which.",
+        "and every incident of the defendants they or the casework written since (orders, "
+        "people) bear on; it is full after an identity is unlinked from a defendant, a person "
+        "is erased, an order moves to another defendant or a stored incident changes, and "
+        "with --full. The first line says which.",
     )
     detect.add_argument(
         "--full",

@@ -119,8 +119,9 @@ class OrderRepository(Repository[Order]):
         return self._uow._records().order_dates()
 
     def protecting(self, person_ids: Iterable[str]) -> dict[str, list[str]]:
-        """Per protected person id, the ids of the orders naming that person among their
-        protected persons (SPA2019 s.2(1)(c)), sorted; a person no order names is absent.
+        """Per protected person id (in sorted order), the ids of the orders naming that
+        person among their protected persons (SPA2019 s.2(1)(c)), sorted; a person no
+        order names is absent.
         One query per 500 ids, and no order or person is read (a nightly detection run
         asks it of the people changed since the last run).
 
@@ -129,7 +130,9 @@ class OrderRepository(Repository[Order]):
                 holds an id that is not text or holds a NUL character.
         """
         keys = _text_keys("person_ids", person_ids)
-        return self._uow._records().find_orders_protecting(sorted(set(keys)))
+        found = self._uow._records().find_orders_protecting(sorted(set(keys)))
+        # In Python's order on every backend (a database's collation may differ).
+        return {person: sorted(found[person]) for person in sorted(found)}
 
 
 class BreachReviewRepository(Repository[BreachReview]):

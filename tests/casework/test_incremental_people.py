@@ -1,10 +1,11 @@
 """People written since the last run: which writes keep the next run incremental.
 
-A protected person created or changed bears only on the orders naming them, and a
-defendant created or changed (no identity unlinked) on their own alerts and on
+A protected person created or moved bears only on the orders naming them, and a
+defendant created or given an identity (none unlinked) on their own alerts and on
 those of every other holder of an identity of theirs: the next run stays incremental
-and judges exactly those defendants again, as a full run would. An identity unlinked
-from a defendant makes it full (the trail counts them but does not say which).
+and judges exactly those defendants again, as a full run would; a name changed judges
+no one again. An identity unlinked from a defendant makes it full (the trail counts
+them but does not say which).
 The twin-store property over generated histories is in ``test_incremental.py``.
 """
 
@@ -123,16 +124,30 @@ def _rename(store: Store, defendant_id: str) -> None:
         uow.commit()
 
 
-def test_a_defendant_renamed_is_judged_again_incrementally(
-    detected: Store, scenario: Scenario
-) -> None:
-    """A name is not an identity: the next run stays incremental and judges them again."""
+def test_a_defendant_renamed_judges_no_one_again(detected: Store, scenario: Scenario) -> None:
+    """Detection reads a defendant only through their identities (no alert holds a name):
+    a new name keeps the next run incremental and judges no one again."""
     first = scenario.defendants[0].defendant_id
     _rename(detected, first)
     run = run_detection(detected, at=NOW, actor=DEMO_ACTOR)
     assert run.incremental, run.full_reason
-    assert run.incidents_seen > 0
+    assert run.incidents_seen == 0
+    assert run.stored.new == run.stored.updated == 0
     as_a_full_run_finds(detected)
+
+
+def test_a_protected_person_renamed_judges_no_one_again(
+    detected: Store, scenario: Scenario
+) -> None:
+    """Of a person detection reads only their places: a new name judges no one again."""
+    _, _, person = approached(scenario)
+    with detected.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        found = uow.protected_persons.get(person)
+        uow.protected_persons.update(attrs.evolve(found, name="A New Name"))
+        uow.commit()
+    run = run_detection(detected, at=NOW, actor=DEMO_ACTOR)
+    assert run.incremental, run.full_reason
+    assert run.incidents_seen == 0
 
 
 def _relink(store: Store, defendant_id: str, identities: tuple[LinkedIdentity, ...]) -> None:
