@@ -46,16 +46,12 @@ from spo_tracker.casework._incremental import (
     ALERT_KINDS,
     DATED_ALL,
     RUN_EVENT,
-    ChangedOrderMissing,
     Judged,
     Watermark,
-    changed_since,
     config_digest,
-    full_run_reason,
     judged_records,
     linked_keys,
     links_of,
-    orders_naming,
     settled_since,
     touched_rows,
 )
@@ -65,6 +61,12 @@ from spo_tracker.casework._storing import (
     AlertsStored,
     alerts_by_id,
     stored_with_retry,
+)
+from spo_tracker.casework._written import (
+    ChangedOrderMissing,
+    changed_since,
+    full_run_reason,
+    orders_naming,
 )
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.engine import Detector, ScanResult
@@ -318,8 +320,9 @@ def _detect_since(
             until=until,
             links=links_of(records.defendants),
             keys_of=lambda owners: linked_keys(by_id, owners),
-            also=defendants_of(records.orders, changed),
+            also=defendants_of(records.orders, changed) | written.left,
             people=written.defendants,
+            incidents=written.incidents,
         )
         orders, defendants = judged_records(rows, records.orders, records.defendants)
         judged = Judged(rows, new, orders, defendants, list(records.protected_persons))
@@ -418,13 +421,14 @@ def run_detection(
     ingests), and every incident of the defendants they belong to, whose
     orders were created or changed since, whose orders name a protected person
     who moved since, or who were created or given an identity since (with the
-    other holders of their identities), and so judges exactly the alerts that
+    other holders of their identities), or whom an incident changed since names
+    or named, and so judges exactly the alerts that
     can have changed (see :mod:`spo_tracker.casework._incremental` and
     docs/integration.md). It is full, reading every incident, when ``full`` is
     true, when no earlier run left a watermark, when an identity was unlinked
     from a defendant, a person erased or an order moved to another defendant
-    since, when a stored incident changed, or when ``config`` differs from the
-    last run's;
+    since, when the identity that acted in a stored incident changed, or when
+    ``config`` differs from the last run's;
     :attr:`DetectionRun.full_reason` says which. Either way the stored alerts
     end the same as after a full run.
 

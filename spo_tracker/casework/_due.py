@@ -12,7 +12,7 @@ can differ from what the previous run judged, as of its instant ``P``, only if, 
 - it was created or changed (served, varied, renewed, discharged, appealed...: every
   one of its dated alerts can read differently, so it is checked whole, with every
   duty under it or naming it as replaced; the run also judges its defendant's
-  incidents again, see :func:`~spo_tracker.casework._incremental.changed_since`);
+  incidents again, see :func:`~spo_tracker.casework._written.changed_since`);
 - it was in force after ``P`` and a London day ended between them that is the due
   day of one of its positive requirements or on the schedule of one of its sign-on
   terms (in any version): a requirement fails at the end of its due day and a sign-on
@@ -53,14 +53,8 @@ from typing import Final, Protocol
 import attrs
 
 from spo_tracker.casework._dated import StoredRecords
-from spo_tracker.casework._incremental import (
-    NOTHING_WRITTEN,
-    Changed,
-    ChangedOrderMissing,
-    Judged,
-    Watermark,
-    read_judged,
-)
+from spo_tracker.casework._incremental import Judged, Watermark, read_judged
+from spo_tracker.casework._written import NOTHING_WRITTEN, Changed, ChangedOrderMissing
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order, OrderKind
@@ -94,7 +88,7 @@ class Touched:
         compliance_orders: the orders compliance records were added against.
         duties: the notification duties written.
         orders: the orders created or changed (:func:`~spo_tracker.casework.
-            _incremental.changed_since`): each is checked whole, with every duty
+            _written.changed_since`): each is checked whole, with every duty
             under it or naming it as replaced.
         met_orders: the orders with compliance met after the previous run's instant
             (written before it or since): only on days after the London day the previous
@@ -407,7 +401,7 @@ def read_nightly(
     every incident of the defendants of the orders ``written`` since or naming a
     protected person written since, and of the defendants written since with every
     other owner of their identities
-    (:func:`~spo_tracker.casework._incremental.changed_since`).
+    (:func:`~spo_tracker.casework._written.changed_since`).
 
     With ``settled`` (the previous run left the stored alerts as a full run would, and
     compliance records were only added since: :func:`settled_since`), only the orders
@@ -439,8 +433,9 @@ def read_nightly(
             until=until,
             orders_of=lambda wanted: [o for o in orders if o.defendant_id in wanted],
             reason=reason,
-            also=defendants_of(orders, changed),
+            also=defendants_of(orders, changed) | written.left,
             people=people,
+            incidents=written.incidents,
         )
         return Nightly(StoredRecords(orders, (), (), every_duty), judged, None, None, changed)
     dates = uow.orders.dates()
@@ -467,8 +462,9 @@ def read_nightly(
         until=until,
         orders_of=orders_of,
         reason=reason,
-        also=also,
+        also=also | written.left,
         people=people,
+        incidents=written.incidents,
     )
     read(due.orders)
     orders = tuple(loaded[k] for k in sorted(loaded))

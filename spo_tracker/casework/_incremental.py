@@ -54,37 +54,8 @@ the previous run made the dated checks over every order it read itself, and
 compliance records were only added since its watermark; otherwise every
 window is judged again. A full run judges every window.
 
-A run is full, reading every incident, when: it is asked to be
-(``full=True``, ``spo-tracker detect --full``); no earlier run left a
-watermark; an identity was unlinked from a defendant since the watermark (its
-incidents go to whoever else holds it, and the trail, which holds no personal
-value, counts the identities unlinked but does not say which they were); a
-defendant or protected person was erased, had a key destroyed or was written in
-some other way than created or changed; an order was moved to another
-defendant, or is no longer stored; a stored incident was changed (it may have
-belonged to another defendant before); or the detection settings differ from
-the last run's.
-
-Other writes of the records the rules read stay incremental, judging again only
-the defendants they bear on (:func:`changed_since`), as a full run would judge
-them:
-
-- an order created or changed otherwise (served, varied, renewed, discharged,
-  its appeal lodged...) bears only on its own defendant: the run judges that
-  defendant's incidents again and checks the order whole;
-- a protected person created, or whose restricted details changed (moved house,
-  say), bears only on the approach rule of the orders naming them (SPA2019
-  s.2(1)(c)): those orders are treated as changed; a change of name alone bears
-  on no alert;
-- a defendant created, or given an identity with none unlinked (a new account
-  linked), bears on their own alerts and on those of every defendant an
-  identity of theirs is also linked to (an identity now shared attributes its
-  incidents to neither): the run judges all of them again; any other change of
-  a defendant (a name, an address) bears on no alert, as detection reads a
-  defendant only through their identities (no alert holds a name).
-
-A force that edits its casework every day (a person moves, a defendant is
-added) therefore keeps its nightly runs incremental.
+Whether a run can be incremental, and whom the records written since (orders,
+people, incidents changed) bear on, is :mod:`spo_tracker.casework._written`.
 """
 
 from __future__ import annotations
@@ -100,11 +71,10 @@ import pendulum
 
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import SIGN_ON_ALERT_FORM
+from spo_tracker.domain.limits import INSTANT_MAX
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.storage import (
-    IDENTITIES_UNLINKED,
-    AuditEntry,
     ScannedIncident,
     Store,
     UnitOfWork,
@@ -114,22 +84,15 @@ from spo_tracker.storage import (
 __all__ = [
     "ALERT_KINDS",
     "DATED_ALL",
-    "NOTHING_WRITTEN",
-    "ORDER_KIND",
     "RUN_EVENT",
-    "Changed",
-    "ChangedOrderMissing",
     "Judged",
     "Links",
     "Watermark",
-    "changed_since",
     "config_digest",
-    "full_run_reason",
     "judged_ids",
     "judged_records",
     "linked_keys",
     "links_of",
-    "orders_naming",
     "read_judged",
     "settled_since",
     "touched_rows",
@@ -147,36 +110,6 @@ ALERT_KINDS: Final = frozenset({"alert", "alert_batch"})
 #: The audit events that only add compliance records (SPA2019 s.1(2)(b)): a sign-on
 #: recorded late can only take a day off a window's missed days.
 _COMPLIANCE_ADDED: Final = frozenset({"compliance_record.created", "compliance_records.recorded"})
-#: The audit subject kind of an order's writes.
-ORDER_KIND: Final = "order"
-#: The audit subject kinds of a defendant's and a protected person's writes.
-DEFENDANT_KIND: Final = "defendant"
-PERSON_KIND: Final = "protected_person"
-#: Records whose change can re-attribute or re-judge incidents already stored (most
-#: changes re-judge only some defendants: :func:`changed_since`).
-_INPUT_KINDS: Final = frozenset({ORDER_KIND, DEFENDANT_KIND, PERSON_KIND})
-#: The writes of people that an incremental run judges again (:func:`_judged_again`);
-#: any other (an erasure, a key destroyed, a bulk write) makes the next run full.
-_PEOPLE_WRITES: Final = frozenset(
-    {
-        f"{DEFENDANT_KIND}.created",
-        f"{DEFENDANT_KIND}.changed",
-        f"{PERSON_KIND}.created",
-        f"{PERSON_KIND}.changed",
-    }
-)
-#: Entries on those records that change nothing (reads and disclosures, audited as such),
-#: and the one entry on an incident that changes no stored incident: its creation.
-_HARMLESS_EVENTS: Final = frozenset(
-    {
-        "protected_person.restricted_read",
-        "casefile.read",
-        "casefile.written",
-        "subject_access.disclosed",
-        "subject_access.written",
-        "incident.created",
-    }
-)
 
 
 @attrs.frozen
@@ -227,159 +160,6 @@ def config_digest(config: DetectionConfig | None) -> str:
     chosen = DetectionConfig() if config is None else config
     text = json.dumps(attrs.asdict(chosen), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def full_run_reason(
-    store: Store, previous: Watermark | None, *, head: int | None, config: str, full: bool
-) -> str | None:
-    """Why this run must read every incident, or ``None`` if it can be incremental.
-
-    Args:
-        store: the store.
-        previous: the latest run's watermark, if any.
-        head: the audit trail's last entry number now (``None``: the store keeps no head).
-        config: the digest of this run's detection settings.
-        full: the caller asked for a full run.
-    """
-    if full:
-        return "a full run was asked for"
-    if previous is None or head is None:
-        return "no earlier run left a watermark"
-    if previous.config != config:
-        return "the detection settings differ from the last run's"
-    # A stored incident changed can leave the defendant it was attributed to before.
-    kinds = _INPUT_KINDS | {f"{k}_batch" for k in _INPUT_KINDS} | {"incident"}
-    # The reads left out by the store: a full run's one restricted-read entry per person
-    # would otherwise all be built to be passed over by the next night's run.
-    changed = store.audit_entries_between(
-        previous.through, head, kinds=kinds, excluding=_HARMLESS_EVENTS
-    )
-    for entry in changed:
-        if _judged_again(entry):
-            continue
-        kind = entry.subject_kind.removesuffix("_batch").replace("_", " ")
-        article = "an" if kind[0] in "aeiou" else "a"
-        where = f"{entry.event}, audit entry {entry.seq}"
-        return f"{article} {kind} changed since the last run ({where})"
-    return None
-
-
-def _judged_again(entry: AuditEntry) -> bool:
-    """Whether an audit entry writes a record that an incremental run judges again
-    (:func:`changed_since`) rather than a change that needs a full run:
-
-    - an order created, or changed without moving to another defendant (the one it left
-      would need judging again too, and nothing stored says who that was);
-    - a protected person created or changed (their places feed the approach rule of
-      the orders naming them, and nothing else);
-    - a defendant created, or changed with no identity unlinked (the trail counts those
-      unlinked): an identity unlinked re-attributes its incidents to its other owners,
-      and the trail does not say which identity it was (identities are personal data,
-      written to it only as changed).
-    """
-    if entry.subject_kind not in _INPUT_KINDS:
-        return False
-    if entry.subject_kind != ORDER_KIND and entry.event not in _PEOPLE_WRITES:
-        return False
-    try:
-        changes = json.loads(entry.changes)
-    except ValueError:
-        return False
-    if not isinstance(changes, dict):
-        return False
-    if entry.subject_kind == ORDER_KIND:
-        if "transition" in changes:
-            changes = changes.get("changes")  # a lifecycle transition's diff, beside it
-        return isinstance(changes, dict) and "defendant_id" not in changes
-    if entry.event == f"{DEFENDANT_KIND}.changed" and "identities" in changes:
-        # Identities linked, none unlinked: every incident attributed before is attributed
-        # as before or made ambiguous, so judging every holder of theirs again suffices.
-        unlinked = changes.get(IDENTITIES_UNLINKED)
-        return type(unlinked) is int and unlinked == 0
-    return True
-
-
-@attrs.frozen
-class Changed:
-    """The records written since the last run that an incremental run judges again
-    (:func:`changed_since`).
-
-    Attributes:
-        orders: orders created or changed (each bears only on its own defendant).
-        defendants: defendants created, or whose identities changed (none unlinked).
-        persons: protected persons created, or whose restricted details changed.
-    """
-
-    orders: frozenset[str] = frozenset()
-    defendants: frozenset[str] = frozenset()
-    persons: frozenset[str] = frozenset()
-
-
-#: Nothing written since the last run.
-NOTHING_WRITTEN: Final = Changed()
-
-
-def changed_since(store: Store, previous: Watermark, *, head: int) -> Changed:
-    """The orders, defendants and protected persons created or changed by the audit
-    entries after ``previous``'s watermark through ``head`` (when :func:`full_run_reason`
-    found nothing that needs a full run).
-
-    An order's terms, dates, state and flags bear only on its own defendant's alerts:
-    every alert drawn from incidents belongs to one defendant and rests on that
-    defendant's incidents and orders (SPA2019 s.8(1): a breach of *their* order), and
-    the dated checks of an order (s.1(2)(b), s.4, s.5(6), s.9-s.11) rest on it and the
-    notification duties bound to it. So the run judges that defendant's incidents
-    again, as a full run would (:func:`touched_rows`), and checks the order whole
-    (:func:`~spo_tracker.casework._due.due_orders`), with none of its sign-on windows
-    taken as settled.
-
-    Of a protected person, detection reads only their places (the approach rule's,
-    SPA2019 s.2(1)(c): a term names only its order's protected persons): a person whose
-    restricted details changed, or who was created, bears only on the alerts of the
-    defendants whose orders name them (:func:`orders_naming`), judged again; a change
-    of name alone bears on none. Of a defendant, detection reads only their linked
-    identities (they attribute incidents; no alert holds a name): a defendant created,
-    or whose identities changed with none unlinked, bears on their own alerts and on
-    those of every other defendant an identity of theirs is linked to (an identity now
-    shared attributes its incidents to neither), all judged again
-    (:func:`touched_rows`); any other change of a defendant (a name, an address) bears
-    on none.
-    """
-    entries = store.audit_entries_between(
-        previous.through, head, kinds=_INPUT_KINDS, excluding=_HARMLESS_EVENTS
-    )
-    found: dict[str, set[str]] = {kind: set() for kind in _INPUT_KINDS}
-    for entry in entries:
-        if entry.subject_kind == ORDER_KIND or _reads_people(entry):
-            found[entry.subject_kind].add(entry.subject_id)
-    return Changed(
-        frozenset(found[ORDER_KIND]),
-        frozenset(found[DEFENDANT_KIND]),
-        frozenset(found[PERSON_KIND]),
-    )
-
-
-def _reads_people(entry: AuditEntry) -> bool:
-    """Whether a write of a person or defendant (one :func:`_judged_again` admits)
-    changed what detection reads of them: created, or their places or identities."""
-    if entry.event.endswith(".created"):
-        return True
-    changes = json.loads(entry.changes)  # parsed by _judged_again already
-    read = "restricted" if entry.subject_kind == PERSON_KIND else "identities"
-    return isinstance(changes, dict) and read in changes
-
-
-def orders_naming(orders: Iterable[Order], persons: frozenset[str]) -> frozenset[str]:
-    """The ids of ``orders`` naming any of ``persons`` among their protected persons (the
-    store's own answer is ``uow.orders.protecting``)."""
-    return frozenset(o.order_id for o in orders if not persons.isdisjoint(o.protected_person_ids))
-
-
-class ChangedOrderMissing(Exception):
-    """An order written since the last run is not stored now (deleted outside the
-    library): the defendant it bound cannot be named, so the run is made in full."""
-
-    REASON: Final = "an order changed since the last run is no longer stored"
 
 
 def settled_since(store: Store, previous: Watermark, *, head: int) -> pendulum.DateTime | None:
@@ -440,12 +220,14 @@ def touched_rows(
     keys_of: Callable[[set[str]], Collection[str]],
     also: Collection[str] = (),
     people: Collection[str] = (),
+    incidents: Collection[str] = (),
 ) -> tuple[list[ScannedIncident], int]:
     """Every incident of the defendants that the incidents recorded since ``previous``
     are attributed to, of the defendants in ``also`` (those whose orders or protected
-    persons changed: :func:`changed_since`), of the defendants in ``people`` (written
-    since) and of every defendant linked to an identity of theirs, and the new incidents
-    nobody could be tied to.
+    persons changed: :func:`~spo_tracker.casework._written.changed_since`), of the
+    defendants in ``people`` (written since) and of every defendant linked to an
+    identity of theirs, of whom the ``incidents`` changed since name or may have been
+    attributed to, and the new incidents nobody could be tied to.
 
     A new row belongs to the defendant it names, else to the one defendant its actor's
     identity is linked to (none, or two or more, leave it unattributed), as
@@ -460,6 +242,8 @@ def touched_rows(
         keys_of: the identity keys linked to the given defendants.
         also: defendants judged again whatever was recorded.
         people: defendants judged again with every other owner of their identities.
+        incidents: stored incidents changed since: whom they name and every holder of
+            their actor's identity are judged again.
 
     Returns:
         The rows to judge, and how many incidents were new since ``previous``.
@@ -472,6 +256,8 @@ def touched_rows(
         # owner's incidents through it are no longer theirs, so they are judged again too.
         for linked_owners in links(set(keys_of(set(people)))).values():
             owners.update(linked_owners)
+    if incidents:
+        owners.update(_owners_of_changed(store, previous, head=head, wanted=incidents, links=links))
     alone: dict[str, ScannedIncident] = {}
     seen: set[str] = set()
     for row in fresh:
@@ -492,6 +278,19 @@ def touched_rows(
     for key, row in alone.items():
         rows.setdefault(key, row)
     return list(rows.values()), len(seen)
+
+
+def _owners_of_changed(
+    store: Store, previous: Watermark, *, head: int, wanted: Collection[str], links: Links
+) -> set[str]:
+    """Whom the incidents ``wanted`` (changed since ``previous``) name and every holder of
+    their actors' identities, read whatever their time is now."""
+    recorded = store.scan_recorded_rows(after=previous.through, through=head, until=INSTANT_MAX)
+    rows = [r for r in recorded if r.incident_id in wanted]
+    owners = {r.defendant_id for r in rows if r.defendant_id is not None}
+    for holders in links({r.actor_key for r in rows if r.actor_key is not None}).values():
+        owners.update(holders)
+    return owners
 
 
 def _new_rows(
@@ -572,6 +371,7 @@ def read_judged(
     reason: str,
     also: Collection[str] = (),
     people: Collection[str] = (),
+    incidents: Collection[str] = (),
 ) -> Judged:
     """The rows an incremental run judges (:func:`touched_rows`), with only the defendants,
     orders and protected persons needed to judge them as a full run would
@@ -580,7 +380,8 @@ def read_judged(
 
     ``orders_of`` gives the orders of the defendants of the ids given, in id order;
     ``also``: defendants judged again whatever was recorded; ``people``: defendants
-    judged again with every other owner of their identities (:func:`touched_rows`).
+    judged again with every other owner of their identities; ``incidents``: stored
+    incidents changed since (:func:`touched_rows`).
 
     The people are read in ``uow``, so its one consultation entry (DPA 2018 s.62(1)(c))
     names every defendant and protected person read; each restricted read is audited
@@ -606,6 +407,7 @@ def read_judged(
         keys_of=keys_of,
         also=also,
         people=people,
+        incidents=incidents,
     )
     wanted = judged_ids(rows, links)
     load(wanted)

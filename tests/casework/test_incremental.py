@@ -28,6 +28,7 @@ from spo_tracker.casework import run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.geo import GeoPoint
+from spo_tracker.domain.identities import phone
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.people import Defendant, NameUse, ProtectedPerson
 from spo_tracker.storage import Store
@@ -143,12 +144,17 @@ def test_incremental_runs_over_a_history_in_time_order_store_one_full_runs_alert
         assert _stored(incremental) == _stored(once)
 
 
-#: A write of people between ingests: ("move", person, place), ("rename", defendant),
+#: A write of casework between ingests: ("move", person, place), ("rename", defendant),
 #: ("add", identity) a new defendant linked to one, ("link", defendant, identity),
-#: ("unlink", defendant) their first identity, or ("person",) a new person. The first
-#: person, place and identity are those that matter (see :func:`_write_people`).
+#: ("unlink", defendant) their first identity, ("person",) a new person; or a stored
+#: incident corrected: ("retime", incident, hours), ("reassign", incident, defendant),
+#: ("reactor", incident) another phone. The first person, place, identity and incidents
+#: are those that matter (see :func:`_write_casework`).
 _WRITES = st.lists(
     st.one_of(
+        st.tuples(st.just("retime"), st.integers(0, 3), st.integers(-72, 72)),
+        st.tuples(st.just("reassign"), st.integers(0, 3), st.integers(0, 99)),
+        st.tuples(st.just("reactor"), st.integers(0, 3)),
         st.tuples(st.just("move"), st.integers(0, 2), st.integers(0, 1)),
         st.tuples(st.just("rename"), st.integers(0, 99)),
         st.tuples(st.just("add"), st.integers(0, 3)),
@@ -160,26 +166,48 @@ _WRITES = st.lists(
 )
 
 
-def _write_people(
-    store: Store, scenario: Scenario, writes: list[tuple[object, ...]], n: int
+def _write_casework(
+    store: Store,
+    scenario: Scenario,
+    writes: list[tuple[object, ...]],
+    n: int,
+    stored: list[Incident],
 ) -> bool:
     """Apply ``writes`` (the ``n``-th set) to ``store``, in one unit of work; whether an
-    identity was unlinked from a defendant (the next run is then full). Persons,
-    places and identities are picked mostly among the few that change alerts: the person
-    an order forbids approaching and the place their defendant was fixed at, and the
-    identity through which most incidents come, which one alert shares with an incident
-    naming its holder."""
+    identity was unlinked from a defendant or one that acted in an incident changed (the
+    next run is then full). Persons, places, identities and incidents (among those
+    ``stored``) are picked mostly among the few that change alerts: the person an order
+    forbids approaching and the place their defendant was fixed at, and the identity
+    through which most incidents come, which one alert shares with an incident naming its
+    holder (those two incidents first)."""
     fix, _, approached_person = approached(scenario)
-    _, _, shared = named_through_shared(scenario)
+    through, named, shared = named_through_shared(scenario)
+    ids = {i.incident_id for i in stored}
+    firsts = [i.incident_id for i in (through, named) if i.incident_id in ids]
+    corrected = [*firsts, *sorted(ids)]
     places = [fix.location, *(i.location for i in scenario.all_incidents() if i.location)]
     persons = [approached_person, *(p.person_id for p in scenario.protected_persons)]
     linked = [shared, *(li for d in scenario.defendants for li in d.identities)]
-    unlinked = False
+    full = False
     with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
         for m, write in enumerate(writes):
             what, *which = write
             picks = [w for w in which if isinstance(w, int)]
-            if what == "move":
+            if what in ("retime", "reassign", "reactor"):
+                if not corrected:
+                    continue
+                incident = uow.incidents.get(corrected[picks[0] % len(corrected)])
+                if what == "retime":
+                    moved = incident.occurred_at.add(hours=picks[1])
+                    incident = attrs.evolve(incident, occurred_at=moved, reported_at=None)
+                elif what == "reassign":
+                    who = scenario.defendants[picks[1] % len(scenario.defendants)]
+                    incident = attrs.evolve(incident, defendant_id=who.defendant_id)
+                else:
+                    full = full or incident.actor != phone("+447700900997")
+                    incident = attrs.evolve(incident, actor=phone("+447700900997"))
+                uow.incidents.update(incident)
+            elif what == "move":
                 person = uow.protected_persons.get(persons[picks[0] % len(persons)])
                 where = places[picks[1] % len(places)]
                 assert isinstance(where, GeoPoint)
@@ -200,9 +228,7 @@ def _write_people(
                 else:
                     identities = defendant.identities[1:]
                     kept = {li.identity.key for li in identities}
-                    unlinked = unlinked or any(
-                        li.identity.key not in kept for li in defendant.identities
-                    )
+                    full = full or any(li.identity.key not in kept for li in defendant.identities)
                 uow.defendants.update(attrs.evolve(defendant, identities=identities))
             elif what == "add":
                 identity = linked[picks[0] % len(linked)]
@@ -211,18 +237,20 @@ def _write_people(
             else:
                 uow.protected_persons.add(ProtectedPerson(f"P-NEW-{n}-{m}", f"Person {n}-{m}"))
         uow.commit()
-    return unlinked
+    return full
 
 
 @_SETTINGS
 @given(cuts=_CUTS, writes=st.lists(_WRITES, min_size=7, max_size=7))
-def test_incremental_runs_with_people_written_between_them_store_what_full_runs_store(
+def test_incremental_runs_with_casework_written_between_them_store_what_full_runs_store(
     histories: Histories, cuts: list[int], writes: list[list[tuple[object, ...]]]
 ) -> None:
-    """Ingests in time order, and between runs protected persons moved or added, and
-    defendants renamed, added or linked to an identity someone may hold already, or an
-    identity unlinked: every run after the first stays incremental but after an identity
-    was unlinked, and the stored alerts end exactly as full runs leave them.
+    """Ingests in time order, and between runs protected persons moved or added,
+    defendants renamed, added or linked to an identity someone may hold already, an
+    identity unlinked, and stored incidents moved in time (past the runs' instant too),
+    named for another defendant or given another actor: every run after the first stays
+    incremental but after an identity was unlinked or an actor changed, and the stored
+    alerts end exactly as full runs leave them.
     """
     scenario, new_store = histories.scenario, histories.new_store
     fix, _, _ = approached(scenario)
@@ -235,13 +263,15 @@ def test_incremental_runs_with_people_written_between_them_store_what_full_runs_
         stores = (incremental, full)
         for store in stores:
             store_records(store, scenario)
-        for n, (part, people) in enumerate(zip(parts, writes, strict=False)):
-            # The first run has no watermark, and one after an identity unlinked is full.
-            unlinked = [_write_people(store, scenario, people, n) for store in stores]
-            full_next = n == 0 or unlinked[0]
+        ingested: list[Incident] = []
+        for n, (part, casework) in enumerate(zip(parts, writes, strict=False)):
+            # The first run has no watermark; one after an identity unlinked or an actor
+            # changed is full.
+            full_next = [_write_casework(s, scenario, casework, n, ingested) for s in stores]
             for store in stores:
                 store_incidents(store, part)
+            ingested += part
             run = run_detection(incremental, at=NOW, actor=DEMO_ACTOR)
-            assert run.incremental is not full_next, run.full_reason
+            assert run.incremental is not (n == 0 or full_next[0]), run.full_reason
             run_detection(full, at=NOW, actor=DEMO_ACTOR, full=True)
         assert _stored(incremental) == _stored(full)
