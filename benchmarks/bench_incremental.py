@@ -18,10 +18,12 @@ is printed first. Each run prints a digest of the stored alerts afterwards
 (SHA-256 over every alert's id and fields): run with an older checkout first on
 ``PYTHONPATH`` for an A/B, and the digests show whether both stored the same.
 
-``--orders-changed N`` and ``--people-written N`` add a night's casework before the
-run: appeals recorded on ``N`` orders; ``N`` protected persons moved, ``N`` defendants
-given a new phone and renamed, and ``N`` added (each linked to an identity another
-defendant holds).
+``--orders-changed N``, ``--people-written N`` and ``--incidents-corrected N`` add a
+night's casework before the run: appeals recorded on ``N`` orders; ``N`` protected
+persons moved, ``N`` defendants given a new phone and renamed, and ``N`` added (each
+linked to an identity another defendant holds); ``N`` stored incidents moved an hour.
+``--allow-full`` is for an A/B with an older checkout on ``PYTHONPATH``, which may run
+such a night in full (this checkout's night is asserted incremental).
 
     python benchmarks/bench_incremental.py --stored 250000
     python benchmarks/bench_incremental.py --stored 250000 --new 3000 --people-written 20
@@ -115,13 +117,29 @@ class Night:
     Attributes:
         orders: orders given the appeal flag (:func:`change_orders`).
         people: of each people write (:func:`write_people`).
+        incidents: stored incidents corrected (:func:`correct_incidents`).
         allow_full: an A/B against an older checkout, which may run such a night in full
             (this checkout must not: the run is asserted incremental).
     """
 
     orders: int = 0
     people: int = 0
+    incidents: int = 0
     allow_full: bool = False
+
+
+def correct_incidents(store: Store, count: int) -> None:
+    """``count`` stored incidents corrected by the records team: each one's time moved an
+    hour later (spread over the store: every so many ids)."""
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        ids = sorted(uow.incidents.ids())
+        for key in ids[:: max(1, len(ids) // count)][:count]:
+            incident = uow.incidents.get(key)
+            later = attrs.evolve(
+                incident, occurred_at=incident.occurred_at.add(hours=1), reported_at=None
+            )
+            uow.incidents.update(later, reason="bench: a time corrected")
+        uow.commit()
 
 
 def incremental(url: str, new: int, seed: int, night: Night) -> dict[str, Any]:
@@ -135,6 +153,8 @@ def incremental(url: str, new: int, seed: int, night: Night) -> dict[str, Any]:
             change_orders(store, night.orders)
         if night.people:
             write_people(store, night.people)
+        if night.incidents:
+            correct_incidents(store, night.incidents)
         marks: list[tuple[str, float]] = []
         cpu = time.process_time()
         begin = time.perf_counter()
@@ -290,15 +310,26 @@ def main() -> None:
         help="move N persons, link and rename N defendants, add N, before the nightly run",
     )
     parser.add_argument(
+        "--incidents-corrected",
+        type=int,
+        default=0,
+        metavar="N",
+        help="move N stored incidents an hour later before the nightly run",
+    )
+    parser.add_argument(
         "--allow-full",
         action="store_true",
         help="an A/B: an older checkout on PYTHONPATH may run the night in full",
     )
     args = parser.parse_args()
-    night = Night(args.orders_changed, args.people_written, args.allow_full)
+    night = Night(
+        args.orders_changed, args.people_written, args.incidents_corrected, args.allow_full
+    )
     changed = f", {args.orders_changed:,} orders changed" if args.orders_changed else ""
     if args.people_written:
         changed += f", {args.people_written:,} of each people write"
+    if args.incidents_corrected:
+        changed += f", {args.incidents_corrected:,} incidents corrected"
     print(
         f"load average {os.getloadavg()[0]:.2f}; {args.stored:,} stored, seed {args.seed}{changed}"
     )

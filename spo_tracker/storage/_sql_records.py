@@ -287,33 +287,28 @@ class SqlRecords(SqlComplianceTimes):
             return list(self._session.execute(select(column).order_by(column)).scalars())
 
     def find_defendants(self, identity_keys: Sequence[str]) -> dict[str, list[str]]:
-        table, found = _table(DefendantIdentityRow), dict[str, list[str]]()
-        keys = sorted(set(identity_keys))
-        with translating(self._url):
-            for start in range(0, len(keys), 500):
-                stmt = (
-                    select(table.c.identity_key, table.c.defendant_id)
-                    .where(table.c.identity_key.in_(keys[start : start + 500]))
-                    .distinct()
-                    .order_by(table.c.identity_key, table.c.defendant_id)
-                )
-                for key, defendant_id in self._session.execute(stmt):
-                    found.setdefault(key, []).append(defendant_id)
-        return found
+        table = _table(DefendantIdentityRow)
+        return self._grouped(table.c.identity_key, table.c.defendant_id, identity_keys)
 
     def find_orders_protecting(self, person_ids: Sequence[str]) -> dict[str, list[str]]:
-        table, found = _table(OrderProtectedPersonRow), dict[str, list[str]]()
-        keys = sorted(set(person_ids))
+        table = _table(OrderProtectedPersonRow)
+        return self._grouped(table.c.person_id, table.c.order_id, person_ids)
+
+    def _grouped(self, key: Any, value: Any, keys: Sequence[str]) -> dict[str, list[str]]:
+        """Per key among ``keys`` (500 a query), the distinct values of ``value`` in the
+        rows whose ``key`` column holds it, sorted; a key in no row is absent."""
+        found: dict[str, list[str]] = {}
+        wanted = sorted(set(keys))
         with translating(self._url):
-            for start in range(0, len(keys), 500):
+            for start in range(0, len(wanted), 500):
                 stmt = (
-                    select(table.c.person_id, table.c.order_id)
-                    .where(table.c.person_id.in_(keys[start : start + 500]))
+                    select(key, value)
+                    .where(key.in_(wanted[start : start + 500]))
                     .distinct()
-                    .order_by(table.c.person_id, table.c.order_id)
+                    .order_by(key, value)
                 )
-                for person_id, order_id in self._session.execute(stmt):
-                    found.setdefault(person_id, []).append(order_id)
+                for k, v in self._session.execute(stmt):
+                    found.setdefault(k, []).append(v)
         return found
 
     def insert_incidents(self, incidents: list[Incident], batch: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import pendulum
 
-from spo_tracker.casework import DetectionRun, run_detection
+from spo_tracker.casework import DetectionRun, detect_stored, load_records, run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.demo._run import demo_applications
 from spo_tracker.detection.config import DetectionConfig
@@ -48,6 +48,14 @@ def stored_alerts(store: Store, actor: Actor) -> dict[str, Alert]:
     """Every stored alert, by id."""
     with store.unit_of_work(actor, at=NOW) as uow:
         return uow.alerts.get_many(uow.alerts.ids())
+
+
+def as_a_full_run_finds(store: Store) -> None:
+    """Every alert a full detection over the store finds is stored exactly so."""
+    records = load_records(store, actor=DEMO_ACTOR, at=NOW)
+    stored = stored_alerts(store, DEMO_ACTOR)
+    for alert in detect_stored(store, records, actor=DEMO_ACTOR, at=NOW).alerts:
+        assert stored[alert.alert_id] == alert
 
 
 def twin_runs(

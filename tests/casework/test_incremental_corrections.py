@@ -19,12 +19,13 @@ import pytest
 from spo_tracker.casework import run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.storage import Store, erase_incident
-from tests.casework.builders import store_incidents, store_records
-from tests.casework.test_incremental_people import (
+from tests.casework.builders import (
     as_a_full_run_finds,
-    named_through_shared,
-    stored,
+    store_incidents,
+    store_records,
+    stored_alerts,
 )
+from tests.casework.test_incremental_people import named_through_shared
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def _correct(store: Store, incident_id: str, **changes: Any) -> None:
 
 def _evidence_of(store: Store, incident_id: str) -> set[str]:
     """The stored alerts resting on the incident."""
-    return {k for k, a in stored(store).items() if incident_id in a.evidence_ids}
+    return {k for k, a in stored_alerts(store, DEMO_ACTOR).items() if incident_id in a.evidence_ids}
 
 
 def test_a_summary_corrected_judges_its_defendant_again(
@@ -85,7 +86,7 @@ def test_an_incident_named_for_another_defendant_leaves_the_first_ones_alerts(
     run = run_detection(detected, at=NOW, actor=DEMO_ACTOR)
     assert run.incremental, run.full_reason
     assert run.stored.updated > 0
-    kept = stored(detected)
+    kept = stored_alerts(detected, DEMO_ACTOR)
     assert not any(
         named.incident_id in a.evidence_ids and a.defendant_id == named.defendant_id
         for k, a in kept.items()

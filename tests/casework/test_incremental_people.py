@@ -17,9 +17,8 @@ import attrs
 import pendulum
 import pytest
 
-from spo_tracker.casework import detect_stored, load_records, run_detection
+from spo_tracker.casework import run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
-from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import phone
 from spo_tracker.domain.incidents import Incident, IncidentKind
@@ -27,7 +26,12 @@ from spo_tracker.domain.people import Defendant, LinkedIdentity, NameUse, Protec
 from spo_tracker.domain.terms import NoApproach
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import IDENTITIES_UNLINKED, Store
-from tests.casework.builders import store_incidents, store_records
+from tests.casework.builders import (
+    as_a_full_run_finds,
+    store_incidents,
+    store_records,
+    stored_alerts,
+)
 
 #: Where the approach test's defendant is fixed (a street in Birmingham).
 _FIX = GeoPoint(52.4862, -1.8904)
@@ -51,19 +55,6 @@ def approached(scenario: Scenario) -> tuple[Incident, str, str]:
         reported_at=NOW.subtract(days=2),
     )
     return fix, order.defendant_id, order.protected_person_ids[0]
-
-
-def stored(store: Store) -> dict[str, Alert]:
-    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        return uow.alerts.get_many(uow.alerts.ids())
-
-
-def as_a_full_run_finds(store: Store) -> None:
-    """Every alert a full detection over the store finds is stored exactly so."""
-    records = load_records(store, actor=DEMO_ACTOR, at=NOW)
-    kept = stored(store)
-    for alert in detect_stored(store, records, actor=DEMO_ACTOR, at=NOW).alerts:
-        assert kept[alert.alert_id] == alert
 
 
 @pytest.fixture
@@ -246,7 +237,7 @@ def test_a_defendant_added_with_another_defendants_identity_has_both_judged_agai
     run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
     mixed = {
         k: a
-        for k, a in stored(empty_store).items()
+        for k, a in stored_alerts(empty_store, DEMO_ACTOR).items()
         if named.incident_id in a.evidence_ids and through.incident_id in a.evidence_ids
     }
     assert mixed

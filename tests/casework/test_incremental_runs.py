@@ -18,32 +18,23 @@ from spo_tracker.casework import detect_stored, load_records, run_detection
 from spo_tracker.casework._incremental import judged_records
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.detection.config import DetectionConfig
-from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.identities import Identity, phone
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.lifecycles import making
 from spo_tracker.domain.people import LinkedIdentity
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import ScannedIncident, Store
-from tests.casework.builders import store_incidents, store_records
+from tests.casework.builders import (
+    as_a_full_run_finds,
+    store_incidents,
+    store_records,
+    stored_alerts,
+)
 
 
 def _halves(scenario: Scenario) -> tuple[list[Incident], list[Incident]]:
     incidents = sorted(scenario.all_incidents(), key=lambda i: (i.occurred_at, i.incident_id))
     return incidents[: len(incidents) // 2], incidents[len(incidents) // 2 :]
-
-
-def _stored(store: Store) -> dict[str, Alert]:
-    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        return uow.alerts.get_many(uow.alerts.ids())
-
-
-def _as_a_full_run_finds(store: Store) -> None:
-    """Every alert a full detection over the store finds is stored exactly so."""
-    records = load_records(store, actor=DEMO_ACTOR, at=NOW)
-    stored = _stored(store)
-    for alert in detect_stored(store, records, actor=DEMO_ACTOR, at=NOW).alerts:
-        assert stored[alert.alert_id] == alert
 
 
 @pytest.fixture
@@ -68,7 +59,7 @@ def test_a_run_after_new_incidents_reads_only_their_defendants(
     assert run.incremental
     assert run.new_incidents == len(second)
     assert run.incidents_seen < len(second) * 2
-    _as_a_full_run_finds(store)
+    as_a_full_run_finds(store)
 
 
 def test_an_order_changed_since_the_last_run_has_its_defendant_judged_again(
@@ -91,10 +82,10 @@ def test_an_order_changed_since_the_last_run_has_its_defendant_judged_again(
     assert run.new_incidents == 0
     assert run.incidents_seen > 0  # the defendant's history, judged again
     assert run.stored.updated > 0  # the flag on the order's alerts
-    flagged = [a for a in _stored(store).values() if a.order_id == key]
+    flagged = [a for a in stored_alerts(store, DEMO_ACTOR).values() if a.order_id == key]
     assert flagged
     assert all(a.appeal_pending == changed.appeal_pending for a in flagged)
-    _as_a_full_run_finds(store)
+    as_a_full_run_finds(store)
 
 
 @pytest.mark.parametrize("through", ["an update", "a lifecycle transition"])
@@ -189,7 +180,7 @@ def test_an_ingest_open_while_a_run_reads_is_found_by_the_next_run(
             uow.commit()
         after = run_detection(store, at=NOW, actor=DEMO_ACTOR)
         assert (during.new_incidents, after.new_incidents) == (0, len(second))
-        _as_a_full_run_finds(store)
+        as_a_full_run_finds(store)
 
 
 def test_an_ingest_committed_while_a_run_detects_is_found_by_the_next_run(
@@ -211,7 +202,7 @@ def test_an_ingest_committed_while_a_run_detects_is_found_by_the_next_run(
     assert done.is_set()
     after = run_detection(store, at=NOW, actor=DEMO_ACTOR)
     assert after.new_incidents == len(second)
-    _as_a_full_run_finds(store)
+    as_a_full_run_finds(store)
 
 
 def test_an_identity_two_defendants_share_stays_ambiguous_in_an_incremental_run(
@@ -235,7 +226,7 @@ def test_an_identity_two_defendants_share_stays_ambiguous_in_an_incremental_run(
     run = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
     assert run.incremental
     assert {u.identity_key for u in run.unattributed} >= {key}
-    _as_a_full_run_finds(empty_store)
+    as_a_full_run_finds(empty_store)
 
 
 def test_judged_records_keep_the_named_defendants_and_every_owner_of_a_named_identity(
@@ -295,7 +286,7 @@ def test_an_incremental_run_reads_only_the_people_it_judges(
     assert read["defendants"] == {owner}
     assert read["protected_persons"] == protected
     assert len(scenario.defendants) > 1
-    _as_a_full_run_finds(store)
+    as_a_full_run_finds(store)
 
 
 def test_an_incremental_run_judges_what_the_demo_lacks_as_a_full_run(
@@ -355,7 +346,7 @@ def test_an_incremental_run_judges_what_the_demo_lacks_as_a_full_run(
     run = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
     assert run.incremental
     assert any(a.rule_id == "breach.no_approach" and "X-7" in a.evidence_ids for a in run.alerts)
-    _as_a_full_run_finds(empty_store)
+    as_a_full_run_finds(empty_store)
     records = load_records(empty_store, actor=DEMO_ACTOR, at=NOW)
     everything = detect_stored(empty_store, records, actor=DEMO_ACTOR, at=NOW)
     expected = {u.incident_id: u for u in everything.unattributed}
