@@ -5,9 +5,10 @@ A run is full, reading every incident, when: it is asked to be
 (``full=True``, ``spo-tracker detect --full``); no earlier run left a
 watermark; an identity was unlinked from a defendant since the watermark (its
 incidents go to whoever else holds it, and the trail, which holds no personal
-value, counts the identities unlinked but does not say which they were); a
-defendant or protected person was erased, had a key destroyed or was written in
-some other way than created or changed; an order was moved to another
+value, counts the identities unlinked but does not say which they were: erasing
+a defendant who had identities is such a change); a protected person's key was
+destroyed (erasing them does it) or a person or defendant was written in some
+other way than created or changed; an order was moved to another
 defendant, or is no longer stored; the identity that acted in a stored incident
 was changed (its incidents may have belonged to another defendant before, and
 the trail, which holds no identity, does not say whose); or the detection
@@ -70,12 +71,12 @@ PERSON_KIND: Final = "protected_person"
 #: Records whose change can re-attribute or re-judge incidents already stored (most
 #: changes re-judge only some defendants: :func:`changed_since`).
 _INPUT_KINDS: Final = frozenset({ORDER_KIND, DEFENDANT_KIND, PERSON_KIND})
-#: The writes of people that an incremental run judges again (:func:`_judged_again`);
-#: any other (an erasure, a key destroyed, a bulk write) makes the next run full.
 #: The audit subject kind of an incident's writes, and the one write of a stored incident
 #: an incremental run judges again (:func:`_judged_again`): a change (an erasure is one).
 INCIDENT_KIND: Final = "incident"
 _INCIDENT_WRITES: Final = frozenset({f"{INCIDENT_KIND}.changed"})
+#: The writes of people that an incremental run judges again (:func:`_judged_again`; an
+#: erasure is a change); any other (a key destroyed, a bulk write) makes the run full.
 _PEOPLE_WRITES: Final = frozenset(
     {
         f"{DEFENDANT_KIND}.created",

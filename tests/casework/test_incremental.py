@@ -29,8 +29,9 @@ from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import phone
-from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import Defendant, NameUse, ProtectedPerson
+from spo_tracker.errors import SpoTrackerError
 from spo_tracker.storage import Store
 from tests.casework.builders import store_incidents, store_records
 from tests.casework.conftest import NewStore
@@ -147,13 +148,17 @@ def test_incremental_runs_over_a_history_in_time_order_store_one_full_runs_alert
 #: A write of casework between ingests: ("move", person, place), ("rename", defendant),
 #: ("add", identity) a new defendant linked to one, ("link", defendant, identity),
 #: ("unlink", defendant) their first identity, ("person",) a new person; or a stored
-#: incident corrected: ("retime", incident, hours), ("reassign", incident, defendant),
-#: ("reactor", incident) another phone. The first person, place, identity and incidents
-#: are those that matter (see :func:`_write_casework`).
+#: incident corrected: ("retime", incident, hours), ("reassign", incident, defendant or
+#: none), ("rekind", incident, kind), ("retarget", incident, person or none), ("unplace",
+#: incident), ("reactor", incident) another phone. The first person, place, identity and
+#: incidents are those that matter (see :func:`_write_casework`).
 _WRITES = st.lists(
     st.one_of(
         st.tuples(st.just("retime"), st.integers(0, 3), st.integers(-72, 72)),
         st.tuples(st.just("reassign"), st.integers(0, 3), st.integers(0, 99)),
+        st.tuples(st.just("rekind"), st.integers(0, 3), st.integers(0, 99)),
+        st.tuples(st.just("retarget"), st.integers(0, 3), st.integers(0, 99)),
+        st.tuples(st.just("unplace"), st.integers(0, 99)),
         st.tuples(st.just("reactor"), st.integers(0, 3)),
         st.tuples(st.just("move"), st.integers(0, 2), st.integers(0, 1)),
         st.tuples(st.just("rename"), st.integers(0, 99)),
@@ -164,6 +169,30 @@ _WRITES = st.lists(
     ),
     max_size=3,
 )
+
+
+_CORRECTIONS = ("retime", "reassign", "rekind", "retarget", "unplace", "reactor")
+
+
+def _corrected(incident: Incident, what: object, picks: list[int], scenario: Scenario) -> Incident:
+    """``incident`` corrected as ``what`` says (see :data:`_WRITES`)."""
+    pick = picks[0] if picks else 0
+    if what == "retime":
+        return attrs.evolve(
+            incident, occurred_at=incident.occurred_at.add(hours=pick), reported_at=None
+        )
+    if what == "reassign":
+        who = [None, *(d.defendant_id for d in scenario.defendants)]
+        return attrs.evolve(incident, defendant_id=who[pick % len(who)])
+    if what == "rekind":
+        kinds = list(IncidentKind)
+        return attrs.evolve(incident, kind=kinds[pick % len(kinds)])
+    if what == "retarget":
+        persons = [None, *(p.person_id for p in scenario.protected_persons)]
+        return attrs.evolve(incident, target_person_id=persons[pick % len(persons)])
+    if what == "unplace":
+        return attrs.evolve(incident, location=None)
+    return attrs.evolve(incident, actor=phone("+447700900997"))
 
 
 def _write_casework(
@@ -193,20 +222,16 @@ def _write_casework(
         for m, write in enumerate(writes):
             what, *which = write
             picks = [w for w in which if isinstance(w, int)]
-            if what in ("retime", "reassign", "reactor"):
+            if what in _CORRECTIONS:
                 if not corrected:
                     continue
                 incident = uow.incidents.get(corrected[picks[0] % len(corrected)])
-                if what == "retime":
-                    moved = incident.occurred_at.add(hours=picks[1])
-                    incident = attrs.evolve(incident, occurred_at=moved, reported_at=None)
-                elif what == "reassign":
-                    who = scenario.defendants[picks[1] % len(scenario.defendants)]
-                    incident = attrs.evolve(incident, defendant_id=who.defendant_id)
-                else:
-                    full = full or incident.actor != phone("+447700900997")
-                    incident = attrs.evolve(incident, actor=phone("+447700900997"))
-                uow.incidents.update(incident)
+                try:
+                    fixed = _corrected(incident, what, picks[1:], scenario)
+                except SpoTrackerError:
+                    continue  # not a valid incident (a kind that needs a place...)
+                full = full or fixed.actor != incident.actor
+                uow.incidents.update(fixed)
             elif what == "move":
                 person = uow.protected_persons.get(persons[picks[0] % len(persons)])
                 where = places[picks[1] % len(places)]
@@ -241,9 +266,16 @@ def _write_casework(
 
 
 @_SETTINGS
-@given(cuts=_CUTS, writes=st.lists(_WRITES, min_size=7, max_size=7))
+@given(
+    cuts=_CUTS,
+    writes=st.lists(_WRITES, min_size=7, max_size=7),
+    hours=st.lists(st.integers(0, 24 * 50), min_size=7, max_size=7),
+)
 def test_incremental_runs_with_casework_written_between_them_store_what_full_runs_store(
-    histories: Histories, cuts: list[int], writes: list[list[tuple[object, ...]]]
+    histories: Histories,
+    cuts: list[int],
+    writes: list[list[tuple[object, ...]]],
+    hours: list[int],
 ) -> None:
     """Ingests in time order, and between runs protected persons moved or added,
     defendants renamed, added or linked to an identity someone may hold already, an
@@ -258,7 +290,10 @@ def test_incremental_runs_with_casework_written_between_them_store_what_full_run
     incidents = sorted(
         [*scenario.all_incidents(), fix, named], key=lambda i: (i.occurred_at, i.incident_id)
     )
-    parts = [*_split(incidents, cuts), []]  # the last run: people written, nothing new
+    parts = [*_split(incidents, cuts), []]  # the last run: casework written, nothing new
+    # Instants up to 50 days before NOW, nondecreasing, the last at NOW.
+    instants = [NOW.subtract(hours=h) for h in sorted(hours[: len(parts)], reverse=True)]
+    instants[-1] = NOW
     with new_store() as incremental, new_store() as full:
         stores = (incremental, full)
         for store in stores:
@@ -271,7 +306,47 @@ def test_incremental_runs_with_casework_written_between_them_store_what_full_run
             for store in stores:
                 store_incidents(store, part)
             ingested += part
-            run = run_detection(incremental, at=NOW, actor=DEMO_ACTOR)
+            run = run_detection(incremental, at=instants[n], actor=DEMO_ACTOR)
             assert run.incremental is not (n == 0 or full_next[0]), run.full_reason
+            run_detection(full, at=instants[n], actor=DEMO_ACTOR, full=True)
+        assert _stored(incremental) == _stored(full)
+
+
+#: Corrections alone (see :data:`_WRITES`), weighted to the incidents that name a
+#: defendant and to moving them to another.
+_CORRECTING = st.lists(
+    st.one_of(
+        st.tuples(st.just("reassign"), st.integers(0, 3), st.integers(0, 99)),
+        st.tuples(st.just("retime"), st.integers(0, 3), st.integers(-72, 72 * 10)),
+        st.tuples(st.just("retarget"), st.integers(0, 3), st.integers(0, 99)),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@_SETTINGS
+@given(rounds=st.lists(_CORRECTING, min_size=1, max_size=3))
+def test_incremental_runs_after_corrections_alone_store_what_full_runs_store(
+    histories: Histories, rounds: list[list[tuple[object, ...]]]
+) -> None:
+    """Every incident stored and detected; then rounds of corrections with nothing new, a
+    run after each: only the corrected incidents' defendants (now, before, through their
+    identity) are judged again, and the stored alerts end as full runs leave them."""
+    scenario, new_store = histories.scenario, histories.new_store
+    fix, _, _ = approached(scenario)
+    _, named, _ = named_through_shared(scenario)
+    incidents = [*scenario.all_incidents(), fix, named]
+    with new_store() as incremental, new_store() as full:
+        stores = (incremental, full)
+        for store in stores:
+            store_records(store, scenario)
+            store_incidents(store, incidents)
+        run_detection(incremental, at=NOW, actor=DEMO_ACTOR)
+        run_detection(full, at=NOW, actor=DEMO_ACTOR)
+        for n, corrections in enumerate(rounds, 1):
+            for store in stores:
+                _write_casework(store, scenario, corrections, n, incidents)
+            assert run_detection(incremental, at=NOW, actor=DEMO_ACTOR).incremental
             run_detection(full, at=NOW, actor=DEMO_ACTOR, full=True)
         assert _stored(incremental) == _stored(full)
