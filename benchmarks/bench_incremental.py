@@ -100,7 +100,7 @@ def write_people(store: Store, count: int) -> None:
         keys = sorted(k for k, d in every.items() if d.identities)[::10][:count]
         assert len(keys) == count, f"only {len(keys)} defendants to write"
         for n, key in enumerate(keys):
-            defendant = every[key]
+            defendant = uow.defendants.get(key)  # loaded here: updated over its revision
             names = (*defendant.names, NameUse(f"Alias {n}"))
             uow.defendants.update(defendant.link(phone(f"+4477009{n:05d}"), AT), reason="")
             defendant = uow.defendants.get(key)
@@ -172,7 +172,7 @@ def incremental(url: str, new: int, seed: int, night: Night) -> dict[str, Any]:
     if not run.incremental:  # an older checkout made a full run of it: say so
         print(f"  (not incremental: {run.full_reason})")
     assert run.incremental or night.allow_full, run.full_reason
-    assert run.new_incidents in (new, None)
+    assert run.new_incidents in (new + night.incidents, None)  # a correction is read as new
     # The run's progress lines split it: reading the records and the rows it judges, up to
     # "incremental: ..."; judging the rows and the dated checks, up to "storing ..."; then
     # comparing and storing the alerts with the audit note.
