@@ -273,8 +273,7 @@ def _add_detect(commands: argparse._SubParsersAction[_Parser]) -> None:
         "and every incident of the defendants they or the casework written since (orders, "
         "people) bear on; it is full after an identity is unlinked from a defendant, a person "
         "is erased, an order moves to another defendant or a stored incident's actor "
-        "changes, and "
-        "with --full. The first line says which.",
+        "changes, and with --full. The first line says which.",
     )
     detect.add_argument(
         "--full",

@@ -140,7 +140,7 @@ class DefendantMapper(PersonalDataMapper[Defendant]):
         how many identity keys were unlinked (a count, no identity): none unlinked
         means every incident attributed before is attributed at most more widely, which
         lets the next detection run stay incremental (see
-        :mod:`spo_tracker.casework._incremental`)."""
+        :mod:`spo_tracker.casework._written`)."""
         changes = super().audit_diff(before, after)
         if "identities" in changes:
             kept = {li.identity.key for li in after.identities}

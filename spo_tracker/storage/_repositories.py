@@ -121,9 +121,8 @@ class OrderRepository(Repository[Order]):
     def protecting(self, person_ids: Iterable[str]) -> dict[str, list[str]]:
         """Per protected person id (in sorted order), the ids of the orders naming that
         person among their protected persons (SPA2019 s.2(1)(c)), sorted; a person no
-        order names is absent.
-        One query per 500 ids, and no order or person is read (a nightly detection run
-        asks it of the people changed since the last run).
+        order names is absent. One query per 500 ids, and no order or person is read (a
+        nightly detection run asks it of the protected persons changed since the last run).
 
         Raises:
             InvalidValueError: ``person_ids`` is one string, not a collection of ids, or

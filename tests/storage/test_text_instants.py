@@ -57,6 +57,17 @@ def store(sqlite_url: str) -> Iterator[SqlStore]:
     found.close()
 
 
+def _incident_scans(store: SqlStore, head: int) -> list[Callable[[], object]]:
+    """Every read of incidents: the full scans (light rows and incidents) and the
+    incremental reads (by defendant, by audit entries through ``head``)."""
+    return [
+        lambda: list(scan_incident_rows(store, until=UNTIL)),
+        lambda: list(scan_incidents(store, until=UNTIL)),
+        lambda: list(store.scan_rows_of(defendant_ids=["D-1"], actor_keys=[], until=UNTIL)),
+        lambda: list(store.scan_recorded_rows(after=0, through=head, until=UNTIL)),
+    ]
+
+
 @pytest.mark.parametrize("value", EDITS.values(), ids=EDITS.keys())
 def test_an_incident_instant_edited_into_text_is_refused_by_every_scan(
     store: SqlStore, value: str
@@ -67,13 +78,7 @@ def test_an_incident_instant_edited_into_text_is_refused_by_every_scan(
     edit(store, f"UPDATE incidents SET occurred_at = {value} WHERE incident_id = 'I-000001'")
     head = store.audit_head()
     assert head is not None
-    reads: list[Callable[[], object]] = [
-        lambda: list(scan_incident_rows(store, until=UNTIL)),
-        lambda: list(scan_incidents(store, until=UNTIL)),
-        lambda: list(store.scan_rows_of(defendant_ids=["D-1"], actor_keys=[], until=UNTIL)),
-        lambda: list(store.scan_recorded_rows(after=0, through=head[0], until=UNTIL)),
-    ]
-    each_refuses(reads, ("incident", "I-000001", "occurred_at"), HIDDEN)
+    each_refuses(_incident_scans(store, head[0]), ("incident", "I-000001", "occurred_at"), HIDDEN)
 
 
 @pytest.mark.parametrize("value", EDITS.values(), ids=EDITS.keys())
@@ -196,11 +201,8 @@ def test_an_instant_postgresql_holds_out_of_range_is_refused_by_every_filtered_r
         edit(store, f"UPDATE compliance_records SET at = {value} WHERE record_id = 'C-2'")
         head = store.audit_head()
         assert head is not None
-        scans: list[Callable[[], object]] = [
-            lambda: list(scan_incident_rows(store, until=UNTIL)),
-            lambda: list(scan_incidents(store, until=UNTIL)),
-            lambda: list(store.scan_rows_of(defendant_ids=["D-1"], actor_keys=[], until=UNTIL)),
-            lambda: list(store.scan_recorded_rows(after=0, through=head[0], until=UNTIL)),
+        scans = [
+            *_incident_scans(store, head[0]),
             lambda: run_detection(store, at=UNTIL, actor=ACTOR),
         ]
         each_refuses(scans, ("incident", "I-000001", "occurred_at"), ["infinity", "4000"])
