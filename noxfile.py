@@ -33,7 +33,7 @@ def _group(name: str) -> list[str]:
 def tests(session: nox.Session) -> None:
     """Run the test suite (PostgreSQL tests run too when SPO_TRACKER_TEST_POSTGRES_URL is set)."""
     session.install("-e", ".", *_group("test"))
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session(python=PYTHONS)
@@ -41,7 +41,9 @@ def tests_postgres(session: nox.Session) -> None:
     """Run the suite with the PostgreSQL backend switched on; fails if the server is down."""
     session.install("-e", ".", *_group("test"))
     url = os.environ.get("SPO_TRACKER_TEST_POSTGRES_URL", PG_URL)
-    session.run("pytest", *session.posargs, env={"SPO_TRACKER_TEST_POSTGRES_URL": url})
+    session.run(
+        "pytest", "-n", "auto", *session.posargs, env={"SPO_TRACKER_TEST_POSTGRES_URL": url}
+    )
 
 
 @nox.session(python=PYTHONS)
