@@ -45,6 +45,8 @@ def alert_titles(
                 scope.update(order.protected_person_ids)
             scopes.append(frozenset(scope))
         with uow._processing():
-            persons = uow.protected_persons.get_many(sorted(set().union(*scopes)), reason=_REASON)
+            persons = uow.protected_persons.get_many(
+                sorted(set().union(*scopes)), reason=_REASON, disposed_as_empty=True
+            )
     redactor = Redactor(persons, include_names=False)
     return tuple(redactor.scrub_places(a.title, s) for a, s in zip(alerts, scopes, strict=True))

@@ -6,9 +6,9 @@ A run is full, reading every incident, when: it is asked to be
 watermark; an identity was unlinked from a defendant by a write that did not
 name the other defendants still holding it (entries written before the library
 named them: the trail, which holds no personal value, counts the identities
-unlinked but does not say which they were); a protected person's key was
-destroyed (erasing them does it) or a person or defendant was written in some
-other way than created or changed; an order was moved to another
+unlinked but does not say which they were); a person or defendant was written
+in some other way than created, changed or (a person) their key destroyed; an
+order was moved to another
 defendant, or is no longer stored; the identity that acted in a stored incident
 was changed (its incidents may have belonged to another defendant before, and
 the trail, which holds no identity, does not say whose); or the detection
@@ -22,7 +22,8 @@ them:
   its appeal lodged...) bears only on its own defendant: the run judges that
   defendant's incidents again and checks the order whole;
 - a protected person created, or whose restricted details changed (moved house,
-  say), bears only on the approach rule of the orders naming them (SPA2019
+  say) or were disposed of (their key destroyed: their places can no longer be
+  read), bears only on the approach rule of the orders naming them (SPA2019
   s.2(1)(c)): those orders are treated as changed; a change of name alone bears
   on no alert;
 - a defendant created, or given an identity with none unlinked (a new account
@@ -57,7 +58,13 @@ import attrs
 
 from spo_tracker.casework._incremental import Watermark
 from spo_tracker.domain.orders import Order
-from spo_tracker.storage import IDENTITIES_STILL_HELD_BY, IDENTITIES_UNLINKED, AuditEntry, Store
+from spo_tracker.storage import (
+    IDENTITIES_STILL_HELD_BY,
+    IDENTITIES_UNLINKED,
+    KEY_DESTROYED,
+    AuditEntry,
+    Store,
+)
 
 __all__ = [
     "NOTHING_WRITTEN",
@@ -82,13 +89,15 @@ _INPUT_KINDS: Final = frozenset({ORDER_KIND, DEFENDANT_KIND, PERSON_KIND})
 INCIDENT_KIND: Final = "incident"
 _INCIDENT_WRITES: Final = frozenset({f"{INCIDENT_KIND}.changed"})
 #: The writes of people that an incremental run judges again (:func:`_judged_again`; an
-#: erasure is a change); any other (a key destroyed, a bulk write) makes the run full.
+#: erasure is a change, and so is a person's key destroyed); any other (a bulk write)
+#: makes the run full.
 _PEOPLE_WRITES: Final = frozenset(
     {
         f"{DEFENDANT_KIND}.created",
         f"{DEFENDANT_KIND}.changed",
         f"{PERSON_KIND}.created",
         f"{PERSON_KIND}.changed",
+        KEY_DESTROYED,
     }
 )
 #: Entries on those records that change nothing (reads and disclosures, audited as such),
@@ -146,8 +155,8 @@ def _judged_again(entry: AuditEntry) -> bool:
 
     - an order created, or changed without moving to another defendant (the one it left
       would need judging again too, and nothing stored says who that was);
-    - a protected person created or changed (their places feed the approach rule of
-      the orders naming them, and nothing else);
+    - a protected person created, changed or their key destroyed (their places feed
+      the approach rule of the orders naming them, and nothing else);
     - a defendant created, or changed with no identity unlinked (the trail counts those
       unlinked), or with identities unlinked and the other defendants still holding
       them named: an identity unlinked re-attributes its incidents to its other
@@ -282,8 +291,8 @@ def changed_since(store: Store, previous: Watermark, *, head: int) -> Changed:
 def _reads_people(entry: AuditEntry) -> bool:
     """Whether a write of a person or defendant (one :func:`_judged_again` admits)
     changed what detection reads of them: created, or their places or identities."""
-    if entry.event.endswith(".created"):
-        return True
+    if entry.event.endswith(".created") or entry.event == KEY_DESTROYED:
+        return True  # a key destroyed: the person's places can no longer be read
     changes = json.loads(entry.changes)  # parsed by _judged_again already
     read = "restricted" if entry.subject_kind == PERSON_KIND else "identities"
     return isinstance(changes, dict) and read in changes

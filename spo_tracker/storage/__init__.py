@@ -115,7 +115,7 @@ from spo_tracker.storage._keys import (
 from spo_tracker.storage._mapping_people import IDENTITIES_STILL_HELD_BY, IDENTITIES_UNLINKED
 from spo_tracker.storage._memory import InMemoryStore
 from spo_tracker.storage._outbox import DeliveryReport, deliver_outbox, outbox_entries
-from spo_tracker.storage._shredding import rotate_data_key, shred_person_key
+from spo_tracker.storage._shredding import KEY_DESTROYED, rotate_data_key, shred_person_key
 from spo_tracker.storage._sql import SqlStore
 from spo_tracker.storage._tables import METADATA
 
@@ -126,6 +126,7 @@ __all__ = [
     "DISPOSED_NAME",
     "IDENTITIES_STILL_HELD_BY",
     "IDENTITIES_UNLINKED",
+    "KEY_DESTROYED",
     "KEY_FILE_ENV",
     "METADATA",
     "RETIRED_END",

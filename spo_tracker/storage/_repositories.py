@@ -24,6 +24,7 @@ from spo_tracker.domain.statutory_time import as_utc, ensure_aware, instant_befo
 from spo_tracker.domain.terms import PositiveRequirement, SignOnSchedule, Term
 from spo_tracker.errors import (
     ConstraintViolationError,
+    DetailsDisposedError,
     DuplicateRecordError,
     InvalidValueError,
 )
@@ -66,10 +67,29 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
         self._read({key: obj}, reason)
         return obj
 
-    def get_many(self, keys: Iterable[str], *, reason: str = "") -> dict[str, ProtectedPerson]:
+    def get_many(
+        self, keys: Iterable[str], *, reason: str = "", disposed_as_empty: bool = False
+    ) -> dict[str, ProtectedPerson]:
         """The stored persons among ``keys`` with their restricted details, by id; each read
-        of restricted details is audited, as :meth:`get` does."""
-        found: dict[str, ProtectedPerson] = self._uow._records().load_many(self._mapper, list(keys))
+        of restricted details is audited, as :meth:`get` does.
+
+        A person whose key was destroyed (:func:`~spo_tracker.storage.shred_person_key`)
+        has details that can never be read: by default the read raises
+        :class:`~spo_tracker.errors.DetailsDisposedError`; with ``disposed_as_empty``
+        they come back with none (their name kept), as after a retention disposal, for
+        a reader of the whole force (detection, reports, case files) that must go on.
+        """
+        records, wanted = self._uow._records(), list(keys)
+        found: dict[str, ProtectedPerson]
+        try:
+            found = records.load_many(self._mapper, wanted)
+        except DetailsDisposedError:
+            if not disposed_as_empty:
+                raise
+            gone = records.disposed_persons(wanted)
+            found = records.load_many(self._mapper, [k for k in wanted if k not in gone])
+            for key in sorted(gone):
+                found[key] = ProtectedPerson(key, records.person_name(key))
         self._read(found, reason)
         return found
 

@@ -24,7 +24,7 @@ from spo_tracker.errors import (
 )
 from spo_tracker.storage import _engine
 from spo_tracker.storage._backend import OrderDates
-from spo_tracker.storage._crypto import DataKeyring, PersonKeys
+from spo_tracker.storage._crypto import PERSON_KEYS, DataKeyring, PersonKeys
 from spo_tracker.storage._engine import translating
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, ChildSpec, Mapper, RowSet
@@ -556,6 +556,18 @@ class SqlRecords(SqlComplianceTimes):
                         mine = (*full[:12], list(incident.evidence_refs), *full[13:-1])
                     (same if tuple(row) == mine else other).add(row[0])
         return same, other
+
+    def disposed_persons(self, keys: Sequence[str]) -> set[str]:
+        # A tombstone: the key row kept with no wrapped key (see PersonKeys.shred).
+        wanted, found = sorted(set(keys)), set[str]()
+        with translating(self._url):
+            for start in range(0, len(wanted), 500):
+                stmt = select(PERSON_KEYS.c.person_id).where(
+                    PERSON_KEYS.c.person_id.in_(wanted[start : start + 500]),
+                    PERSON_KEYS.c.wrapped.is_(None),
+                )
+                found.update(self._session.execute(stmt).scalars())
+        return found
 
     def person_name(self, key: str) -> str:
         table = _table(ProtectedPersonRow)

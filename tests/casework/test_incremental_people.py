@@ -13,20 +13,33 @@ The twin-store property over generated histories is in ``test_incremental.py``.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import attrs
 import pendulum
 import pytest
 
-from spo_tracker.casework import run_detection
+from spo_tracker.casework import alert_titles, case_file, report_from_store, run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import phone
 from spo_tracker.domain.incidents import Incident, IncidentKind
-from spo_tracker.domain.people import Defendant, LinkedIdentity, NameUse, ProtectedPerson
+from spo_tracker.domain.people import (
+    Defendant,
+    LinkedIdentity,
+    NameUse,
+    ProtectedPerson,
+    RestrictedDetails,
+)
 from spo_tracker.domain.terms import NoApproach
 from spo_tracker.errors import InvalidValueError
-from spo_tracker.storage import IDENTITIES_STILL_HELD_BY, IDENTITIES_UNLINKED, Store
+from spo_tracker.storage import (
+    IDENTITIES_STILL_HELD_BY,
+    IDENTITIES_UNLINKED,
+    Actor,
+    Store,
+    shred_person_key,
+)
 from spo_tracker.storage._repositories import DefendantRepository
 from tests.casework.builders import (
     as_a_full_run_finds,
@@ -96,6 +109,41 @@ def test_a_protected_person_moved_has_the_defendants_whose_orders_name_them_judg
     assert run.stored.new >= 1
     as_a_full_run_finds(detected)
     assert run_detection(detected, at=NOW, actor=DEMO_ACTOR).stored.new == 0
+
+
+def test_a_protected_persons_key_destroyed_has_the_defendants_whose_orders_name_them_judged_again(
+    detected: Store, scenario: Scenario, tmp_path: Path
+) -> None:
+    """Erasing a person's restricted details (their key destroyed) leaves the approach
+    rule no place of theirs to test: the next run stays incremental, judges the
+    defendants whose orders name them again, and stores what a full run finds (which
+    reads the person with no details, as the case file and a report do, rather than
+    stopping at the details it cannot read)."""
+    _, defendant, person = approached(scenario)
+    move(detected, person, _FIX)
+    assert run_detection(detected, at=NOW, actor=DEMO_ACTOR).stored.new >= 1
+    with detected.unit_of_work(Actor("SGT 1", "supervisor", purpose="erasure"), at=NOW) as uow:
+        assert shred_person_key(uow, person, reason="erasure: the person asked")
+        uow.commit()
+    run = run_detection(detected, at=NOW, actor=DEMO_ACTOR)
+    assert run.incremental, run.full_reason
+    assert run.incidents_seen > 0  # the defendant's history, judged again
+    as_a_full_run_finds(detected)
+    assert not run_detection(detected, at=NOW, actor=DEMO_ACTOR, full=True).stored.new
+    officer = Actor("PC 4471", "officer", purpose="tests")
+    case = case_file(detected, defendant, at=NOW, actor=officer)
+    erased = next(p for p in case.protected_persons if p.person_id == person)
+    assert erased.restricted == RestrictedDetails()
+    written = report_from_store(
+        detected, at=NOW, actor=officer, fmt="json", output=tmp_path / "r.json"
+    )
+    assert written.alerts > 0
+    approach = [
+        a for a in stored_alerts(detected, officer).values() if person in a.protected_person_ids
+    ]
+    assert alert_titles(detected, approach, actor=officer, at=NOW) == tuple(
+        a.title for a in approach
+    )
 
 
 def test_a_protected_person_added_keeps_the_next_run_incremental(detected: Store) -> None:
