@@ -110,22 +110,6 @@ def write_people(store: Store, count: int) -> None:
         uow.commit()
 
 
-def unlink_identities(store: Store, count: int) -> None:
-    """``count`` defendants each lose their first linked identity (an account found not
-    to be theirs), every tenth id from the fifth so they fall on other defendants than
-    :func:`write_people`'s. The nightly run judges each again with the other holders of
-    the identity it lost, as the write names them."""
-    with store.unit_of_work(ACTOR, at=AT) as uow:
-        every = uow.defendants.get_many(uow.defendants.ids())
-        keys = sorted(k for k, d in every.items() if d.identities)[5::10][:count]
-        assert len(keys) == count, f"only {len(keys)} defendants to unlink"
-        for key in keys:
-            defendant = uow.defendants.get(key)  # loaded here: updated over its revision
-            kept = defendant.identities[1:]
-            uow.defendants.update(attrs.evolve(defendant, identities=kept), reason="bench")
-        uow.commit()
-
-
 @attrs.frozen
 class Night:
     """The casework written before the nightly run, and whether it may be full.
@@ -134,7 +118,6 @@ class Night:
         orders: orders given the appeal flag (:func:`change_orders`).
         people: of each people write (:func:`write_people`).
         incidents: stored incidents corrected (:func:`correct_incidents`).
-        unlinked: defendants who lose an identity (:func:`unlink_identities`).
         allow_full: an A/B against an older checkout, which may run such a night in full
             (this checkout must not: the run is asserted incremental).
     """
@@ -142,7 +125,6 @@ class Night:
     orders: int = 0
     people: int = 0
     incidents: int = 0
-    unlinked: int = 0
     allow_full: bool = False
 
 
@@ -173,8 +155,6 @@ def incremental(url: str, new: int, seed: int, night: Night) -> dict[str, Any]:
             write_people(store, night.people)
         if night.incidents:
             correct_incidents(store, night.incidents)
-        if night.unlinked:
-            unlink_identities(store, night.unlinked)
         marks: list[tuple[str, float]] = []
         cpu = time.process_time()
         begin = time.perf_counter()
@@ -337,32 +317,19 @@ def main() -> None:
         help="move N stored incidents an hour later before the nightly run",
     )
     parser.add_argument(
-        "--identities-unlinked",
-        type=int,
-        default=0,
-        metavar="N",
-        help="unlink an identity from each of N defendants before the nightly run",
-    )
-    parser.add_argument(
         "--allow-full",
         action="store_true",
         help="an A/B: an older checkout on PYTHONPATH may run the night in full",
     )
     args = parser.parse_args()
     night = Night(
-        args.orders_changed,
-        args.people_written,
-        args.incidents_corrected,
-        args.identities_unlinked,
-        args.allow_full,
+        args.orders_changed, args.people_written, args.incidents_corrected, args.allow_full
     )
     changed = f", {args.orders_changed:,} orders changed" if args.orders_changed else ""
     if args.people_written:
         changed += f", {args.people_written:,} of each people write"
     if args.incidents_corrected:
         changed += f", {args.incidents_corrected:,} incidents corrected"
-    if args.identities_unlinked:
-        changed += f", {args.identities_unlinked:,} identities unlinked"
     print(
         f"load average {os.getloadavg()[0]:.2f}; {args.stored:,} stored, seed {args.seed}{changed}"
     )

@@ -423,15 +423,14 @@ def run_detection(
     ingests), and every incident of the defendants they belong to, whose
     orders were created or changed since, whose orders name a protected person
     who moved or whose details were disposed of since, or who were created or
-    given or lost an identity since (with the other holders of their identities,
-    and of those they lost), or whom an incident changed since names or named,
-    and so judges exactly the alerts that can have changed (see
-    :mod:`spo_tracker.casework._incremental` and docs/integration.md). It is
-    full, reading every incident, when ``full`` is true, when no earlier run left
-    a watermark, when an identity was unlinked from a defendant by an earlier
-    release (its entry does not name the other holders) or an order moved to
-    another defendant since, when the identity that acted in a stored incident
-    changed, or when ``config`` differs from the last run's;
+    given an identity since (with the other holders of their identities), or
+    whom an incident changed since names or named, and so judges exactly the
+    alerts that can have changed (see :mod:`spo_tracker.casework._incremental`
+    and docs/integration.md). It is full, reading every incident, when ``full``
+    is true, when no earlier run left a watermark, when an identity was unlinked
+    from a defendant (a defendant erased with identities is one) or an order
+    moved to another defendant since, when the identity that acted in a stored
+    incident changed, or when ``config`` differs from the last run's;
     :attr:`DetectionRun.full_reason` says which. Either way the stored alerts
     end the same as after a full run.
 

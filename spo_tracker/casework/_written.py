@@ -3,12 +3,12 @@ incremental (:mod:`spo_tracker.casework._incremental` reads what it decides).
 
 A run is full, reading every incident, when: it is asked to be
 (``full=True``, ``spo-tracker detect --full``); no earlier run left a
-watermark; an identity was unlinked from a defendant by a write that did not
-name the other defendants still holding it (entries written before the library
-named them: the trail, which holds no personal value, counts the identities
-unlinked but does not say which they were); a person or defendant was written
-in some other way than created, changed or (a person) their key destroyed; an
-order was moved to another
+watermark; an identity was unlinked from a defendant since the watermark (its
+incidents go to whoever else holds it, and the trail, which holds no personal
+value, counts the identities unlinked but does not say which they were: erasing
+a defendant who had identities is such a change); a person or defendant was
+written in some other way than created, changed or (a person) their key
+destroyed; an order was moved to another
 defendant, or is no longer stored; the identity that acted in a stored incident
 was changed (its incidents may have belonged to another defendant before, and
 the trail, which holds no identity, does not say whose); or the detection
@@ -29,13 +29,7 @@ them:
 - a defendant created, or given an identity with none unlinked (a new account
   linked), bears on their own alerts and on those of every defendant an
   identity of theirs is also linked to (an identity now shared attributes its
-  incidents to neither): the run judges all of them again;
-- a defendant with an identity unlinked (an account found not to be theirs;
-  erasing a defendant who had identities is such a change) bears on their own
-  alerts (its incidents are no longer theirs) and on those of every other
-  defendant still holding it (its incidents, ambiguous while it was shared, can
-  be theirs alone now): the write names those defendants in the trail (their
-  ids, never the identity), and the run judges all of them again; any other change of
+  incidents to neither): the run judges all of them again; any other change of
   a defendant (a name, an address) bears on no alert, as detection reads a
   defendant only through their identities (no alert holds a name);
 - a stored incident changed otherwise (its time, kind, target or place moved, the
@@ -58,13 +52,7 @@ import attrs
 
 from spo_tracker.casework._incremental import Watermark
 from spo_tracker.domain.orders import Order
-from spo_tracker.storage import (
-    IDENTITIES_STILL_HELD_BY,
-    IDENTITIES_UNLINKED,
-    KEY_DESTROYED,
-    AuditEntry,
-    Store,
-)
+from spo_tracker.storage import IDENTITIES_UNLINKED, KEY_DESTROYED, AuditEntry, Store
 
 __all__ = [
     "NOTHING_WRITTEN",
@@ -158,11 +146,9 @@ def _judged_again(entry: AuditEntry) -> bool:
     - a protected person created, changed or their key destroyed (their places feed
       the approach rule of the orders naming them, and nothing else);
     - a defendant created, or changed with no identity unlinked (the trail counts those
-      unlinked), or with identities unlinked and the other defendants still holding
-      them named: an identity unlinked re-attributes its incidents to its other
-      holders, and the trail does not say which identity it was (identities are
-      personal data, written to it only as changed), only, since the library writes
-      it, who they were;
+      unlinked): an identity unlinked re-attributes its incidents to its other owners,
+      and the trail does not say which identity it was (identities are personal data,
+      written to it only as changed);
     - an incident changed but for the identity that acted (personal data too, so the
       trail does not say whose it was): whom it named before is in the trail.
     """
@@ -186,21 +172,9 @@ def _judged_again(entry: AuditEntry) -> bool:
     if entry.event == f"{DEFENDANT_KIND}.changed" and "identities" in changes:
         # Identities linked, none unlinked: every incident attributed before is attributed
         # as before or made ambiguous, so judging every holder of theirs again suffices.
-        # Some unlinked: the other holders of those are named, and judged again too.
         unlinked = changes.get(IDENTITIES_UNLINKED)
-        if type(unlinked) is not int or unlinked < 0:
-            return False
-        return unlinked == 0 or _still_held_by(changes) is not None
+        return type(unlinked) is int and unlinked == 0
     return True
-
-
-def _still_held_by(changes: dict[str, object]) -> list[str] | None:
-    """The other defendants still holding the identities a defendant's change unlinked,
-    as its audit diff names them; ``None`` if it names none (an older entry)."""
-    held = changes.get(IDENTITIES_STILL_HELD_BY)
-    if not isinstance(held, list) or not all(isinstance(d, str) for d in held):
-        return None
-    return held
 
 
 @attrs.frozen
@@ -213,9 +187,7 @@ class Changed:
         defendants: defendants created, or whose identities changed (none unlinked).
         persons: protected persons created, or whose restricted details changed.
         incidents: stored incidents changed (not the identity that acted).
-        left: the defendants judged again as themselves: whom those incidents named
-            before the change, where it changed, and the other defendants still holding
-            an identity unlinked from a defendant.
+        left: the defendants those incidents named before the change, where it changed.
     """
 
     orders: frozenset[str] = frozenset()
@@ -258,10 +230,8 @@ def changed_since(store: Store, previous: Watermark, *, head: int) -> Changed:
     or whose identities changed with none unlinked, bears on their own alerts and on
     those of every other defendant an identity of theirs is linked to (an identity now
     shared attributes its incidents to neither), all judged again
-    (:func:`~spo_tracker.casework._incremental.touched_rows`); with identities
-    unlinked, so are the other defendants still holding them, as the trail names them
-    (:attr:`Changed.left`); any other change of a defendant (a name, an address) bears
-    on none.
+    (:func:`~spo_tracker.casework._incremental.touched_rows`); any other change of a
+    defendant (a name, an address) bears on none.
     """
     kinds = _INPUT_KINDS | {INCIDENT_KIND}
     entries = store.audit_entries_between(
@@ -275,8 +245,6 @@ def changed_since(store: Store, previous: Watermark, *, head: int) -> Changed:
             before = named.get("before") if isinstance(named, dict) else None
             if isinstance(before, str):
                 left.add(before)
-        elif entry.subject_kind == DEFENDANT_KIND and entry.event.endswith(".changed"):
-            left.update(_still_held_by(json.loads(entry.changes)) or ())
         if entry.subject_kind in (ORDER_KIND, INCIDENT_KIND) or _reads_people(entry):
             found[entry.subject_kind].add(entry.subject_id)
     return Changed(

@@ -271,8 +271,9 @@ def _add_detect(commands: argparse._SubParsersAction[_Parser]) -> None:
         "it again adds nothing and exits 0. The run is recorded in the audit trail. A run "
         "is incremental when it can be: it reads the incidents recorded since the last run "
         "and every incident of the defendants they or the casework written since (orders, "
-        "people) bear on; it is full after an order moves to another defendant or a stored "
-        "incident's actor changes, and with --full. The first line says which.",
+        "people) bear on; it is full after an identity is unlinked from a defendant (or a "
+        "defendant with identities is erased), an order moves to another defendant or a "
+        "stored incident's actor changes, and with --full. The first line says which.",
     )
     detect.add_argument(
         "--full",

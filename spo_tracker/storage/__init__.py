@@ -112,7 +112,7 @@ from spo_tracker.storage._keys import (
     new_data_key_line,
     new_key_line,
 )
-from spo_tracker.storage._mapping_people import IDENTITIES_STILL_HELD_BY, IDENTITIES_UNLINKED
+from spo_tracker.storage._mapping_people import IDENTITIES_UNLINKED
 from spo_tracker.storage._memory import InMemoryStore
 from spo_tracker.storage._outbox import DeliveryReport, deliver_outbox, outbox_entries
 from spo_tracker.storage._shredding import KEY_DESTROYED, rotate_data_key, shred_person_key
@@ -124,7 +124,6 @@ __all__ = [
     "DATA_KEY_FILE_ENV",
     "DEFAULT_URL",
     "DISPOSED_NAME",
-    "IDENTITIES_STILL_HELD_BY",
     "IDENTITIES_UNLINKED",
     "KEY_DESTROYED",
     "KEY_FILE_ENV",

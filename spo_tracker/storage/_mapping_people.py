@@ -39,23 +39,11 @@ from spo_tracker.storage._tables import (
 )
 from spo_tracker.storage._types import in_zone, zone_name
 
-__all__ = [
-    "IDENTITIES_STILL_HELD_BY",
-    "IDENTITIES_UNLINKED",
-    "DefendantMapper",
-    "ProtectedPersonMapper",
-]
+__all__ = ["IDENTITIES_UNLINKED", "DefendantMapper", "ProtectedPersonMapper"]
 
 #: In a defendant's audit diff with linked identities changed: how many identity keys
 #: were unlinked (a count; the identities themselves are never written to the trail).
 IDENTITIES_UNLINKED: Final = "identities_unlinked"
-#: In a defendant's audit diff with identities unlinked: the ids of the other defendants
-#: an unlinked identity is still linked to, sorted (record ids, as the trail names its
-#: subjects; never an identity). Their incidents through it can be theirs alone now, so
-#: the next detection run judges them again (see :mod:`spo_tracker.casework._written`).
-#: Written by :class:`~spo_tracker.storage._repositories.DefendantRepository`, which
-#: can look them up; older entries lack it.
-IDENTITIES_STILL_HELD_BY: Final = "identities_unlinked_still_held_by"
 
 
 class DefendantMapper(PersonalDataMapper[Defendant]):

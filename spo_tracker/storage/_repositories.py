@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Final
 
 import attrs
 
@@ -33,7 +33,6 @@ from spo_tracker.storage._backend import OrderDates
 from spo_tracker.storage._bookkeeping import _batch_changes
 from spo_tracker.storage._consult import DEFENDANT, PROTECTED_PERSON
 from spo_tracker.storage._mapping import MAPPERS
-from spo_tracker.storage._mapping_people import IDENTITIES_STILL_HELD_BY, IDENTITIES_UNLINKED
 from spo_tracker.storage._repository import Repository, refuse_nul
 from spo_tracker.storage._types import to_epoch_us
 
@@ -192,19 +191,6 @@ class DefendantRepository(Repository[Defendant]):
                 "give a collection of keys",
             )
         return self._uow._records().find_defendants(sorted(set(identity_keys)))
-
-    def _audit_changes(self, before: Defendant, after: Defendant) -> dict[str, Any]:
-        """The diff, and with identities unlinked the other defendants each is still
-        linked to (:data:`~spo_tracker.storage._mapping_people.IDENTITIES_STILL_HELD_BY`:
-        ids only), read in this unit of work after the change."""
-        changes = super()._audit_changes(before, after)
-        if changes.get(IDENTITIES_UNLINKED):
-            kept = {li.identity.key for li in after.identities}
-            gone = {li.identity.key for li in before.identities} - kept
-            holders = self._uow._records().find_defendants(sorted(gone))
-            others = {d for ids in holders.values() for d in ids} - {after.defendant_id}
-            changes[IDENTITIES_STILL_HELD_BY] = sorted(others)
-        return changes
 
 
 #: The terms compliance is recorded against: positive requirements (SPA2019 s.1(2)(b)).

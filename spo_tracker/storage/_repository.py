@@ -293,7 +293,7 @@ class Repository(Generic[T]):
         for (key, _, dumped, _), (before, obj, _, revision) in zip(items, writes, strict=True):
             self._uow._seen[(self.kind, key)] = revision
             digest = record_digest(dumped, self._uow._keyring)
-            changes = self._audit_changes(before, obj)
+            changes = mapper.audit_diff(before, obj)
             self._uow._audit(f"{self.kind}.changed", self.kind, key, changes, reason, digest)
         return revisions
 
@@ -335,7 +335,7 @@ class Repository(Generic[T]):
         event = None if transition is None else _transition_event(transition, obj, revision)
         self._uow._records().replace(self._mapper, before, obj, expected, revision)
         self._uow._seen[(self.kind, key)] = revision
-        changes = self._audit_changes(before, obj)
+        changes = self._mapper.audit_diff(before, obj)
         name = f"{self.kind}.changed"
         if transition is not None:
             changes = {"transition": _transition(transition), "changes": changes}
@@ -345,11 +345,6 @@ class Repository(Generic[T]):
         if event is not None:
             self._uow._emit(event)
         return revision
-
-    def _audit_changes(self, before: T, after: T) -> dict[str, Any]:
-        """What a change writes to the audit trail: the mapper's diff (personal values
-        withheld). Called once the change is written in this unit of work."""
-        return self._mapper.audit_diff(before, after)
 
     def _check_type(self, obj: object) -> None:
         if not isinstance(obj, self._mapper.domain):

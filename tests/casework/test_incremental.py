@@ -203,12 +203,13 @@ def _write_casework(
     n: int,
     stored: list[Incident],
 ) -> bool:
-    """Apply ``writes`` (the ``n``-th set) to ``store``, in one unit of work; whether the
-    identity that acted in an incident changed (the next run is then full). Persons,
-    places, identities and incidents (among those ``stored``) are picked mostly among the
-    few that change alerts: the person an order forbids approaching and the place their
-    defendant was fixed at, and the identity through which most incidents come, which
-    one alert shares with an incident naming its holder (those two incidents first)."""
+    """Apply ``writes`` (the ``n``-th set) to ``store``, in one unit of work; whether an
+    identity was unlinked from a defendant or one that acted in an incident changed (the
+    next run is then full). Persons, places, identities and incidents (among those
+    ``stored``) are picked mostly among the few that change alerts: the person an order
+    forbids approaching and the place their defendant was fixed at, and the identity
+    through which most incidents come, which one alert shares with an incident naming its
+    holder (those two incidents first)."""
     fix, _, approached_person = approached(scenario)
     through, named, shared = named_through_shared(scenario)
     ids = {i.incident_id for i in stored}
@@ -258,6 +259,8 @@ def _write_casework(
                         identities = tuple(li for li in defendant.identities if li.identity != gone)
                     else:
                         identities = defendant.identities[1:]
+                    kept = {li.identity.key for li in identities}
+                    full = full or any(li.identity.key not in kept for li in defendant.identities)
                 uow.defendants.update(attrs.evolve(defendant, identities=identities))
             elif what == "add":
                 identity = linked[picks[0] % len(linked)]
@@ -285,8 +288,8 @@ def test_incremental_runs_with_casework_written_between_them_store_what_full_run
     defendants renamed, added or linked to an identity someone may hold already, an
     identity unlinked, and stored incidents moved in time (past the runs' instant too),
     named for another defendant or given another actor: every run after the first stays
-    incremental but after an actor changed, and the stored alerts are after each run
-    exactly as full runs leave them.
+    incremental but after an identity was unlinked or an actor changed, and the stored
+    alerts are after each run exactly as full runs leave them.
     """
     scenario, new_store = histories.scenario, histories.new_store
     fix, _, _ = approached(scenario)
@@ -304,7 +307,8 @@ def test_incremental_runs_with_casework_written_between_them_store_what_full_run
             store_records(store, scenario)
         ingested: list[Incident] = []
         for n, (part, casework) in enumerate(zip(parts, writes, strict=False)):
-            # The first run has no watermark; one after an actor changed is full.
+            # The first run has no watermark; one after an identity unlinked or an actor
+            # changed is full.
             full_next = [_write_casework(s, scenario, casework, n, ingested) for s in stores]
             for store in stores:
                 store_incidents(store, part)

@@ -4,9 +4,8 @@ A protected person created or moved bears only on the orders naming them, and a
 defendant created or given an identity (none unlinked) on their own alerts and on
 those of every other holder of an identity of theirs: the next run stays incremental
 and judges exactly those defendants again, as a full run would; a name changed judges
-no one again. An identity unlinked from a defendant judges them again with the other
-defendants still holding it (the write names them in the trail); an entry that does not
-name them (written by an earlier release) makes the next run full.
+no one again. An identity unlinked from a defendant makes it full (the trail counts
+them but does not say which).
 The twin-store property over generated histories is in ``test_incremental.py``.
 """
 
@@ -33,14 +32,7 @@ from spo_tracker.domain.people import (
 )
 from spo_tracker.domain.terms import NoApproach
 from spo_tracker.errors import InvalidValueError
-from spo_tracker.storage import (
-    IDENTITIES_STILL_HELD_BY,
-    IDENTITIES_UNLINKED,
-    Actor,
-    Store,
-    shred_person_key,
-)
-from spo_tracker.storage._repositories import DefendantRepository
+from spo_tracker.storage import IDENTITIES_UNLINKED, Actor, Store, shred_person_key
 from tests.casework.builders import (
     as_a_full_run_finds,
     store_incidents,
@@ -222,72 +214,14 @@ def test_a_defendant_with_an_identity_linked_is_judged_again_incrementally(
     as_a_full_run_finds(detected)
 
 
-def test_a_defendant_with_an_identity_unlinked_is_judged_again_incrementally(
+def test_a_defendant_with_an_identity_unlinked_makes_the_next_run_full(
     detected: Store, scenario: Scenario
 ) -> None:
-    """An identity unlinked that nobody else holds (the one most incidents come
-    through): the trail says how many, not which, and that nobody else holds one; its
-    incidents leave the defendant's alerts (those resting on them alone stay stored, as
-    after a full run: a run never deletes a stored alert), as a full run finds."""
-    holder, gone = _holder_of_most_incidents(scenario)
-    _relink(detected, holder.defendant_id, tuple(i for i in holder.identities if i != gone))
-    changes = _last_defendant_entry(detected)
-    assert changes[IDENTITIES_UNLINKED] == 1
-    assert changes[IDENTITIES_STILL_HELD_BY] == []
-    run = run_detection(detected, at=NOW, actor=DEMO_ACTOR)
-    assert run.incremental, run.full_reason
-    as_a_full_run_finds(detected)
-
-
-@pytest.mark.parametrize("unlinked_from", ["the newcomer", "the first holder"])
-def test_an_identity_unlinked_from_one_of_two_holders_goes_to_the_other(
-    empty_store: Store, scenario: Scenario, unlinked_from: str
-) -> None:
-    """An identity two defendants hold attributes its incidents to neither; unlinked from
-    one, its incidents are the other's alone: the write names the other holder (an id,
-    never the identity), and the next run judges both again incrementally, storing what
-    a full run finds. Unlinked from the newcomer, the first holder's order makes those
-    incidents breaches again."""
-    holder, shared = _holder_of_most_incidents(scenario)
-    store_records(empty_store, scenario)
-    store_incidents(empty_store, scenario.all_incidents())
-    with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        uow.defendants.add(Defendant("D-NEW", (NameUse("A New Defendant"),), identities=(shared,)))
-        uow.commit()
-    shared_run = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
-    assert shared.identity.key in {u.identity_key for u in shared_run.unattributed}
-    if unlinked_from == "the newcomer":
-        loser, keeper = "D-NEW", holder.defendant_id
-        _relink(empty_store, loser, ())
-    else:
-        loser, keeper = holder.defendant_id, "D-NEW"
-        _relink(empty_store, loser, tuple(i for i in holder.identities if i != shared))
-    changes = _last_defendant_entry(empty_store)
-    assert changes[IDENTITIES_UNLINKED] == 1
-    assert changes[IDENTITIES_STILL_HELD_BY] == [keeper]
-    assert shared.identity.key not in json.dumps(changes)
-    run = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
-    assert run.incremental, run.full_reason
-    assert shared.identity.key not in {u.identity_key for u in run.unattributed}
-    if unlinked_from == "the newcomer":  # the holder's order forbids this contact
-        assert run.stored.new + run.stored.updated > 0
-    as_a_full_run_finds(empty_store)
-
-
-def test_an_identity_unlinked_without_the_other_holders_named_makes_the_next_run_full(
-    detected: Store, scenario: Scenario, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An entry that counts identities unlinked but does not name who else holds them
-    (as an earlier release wrote it): whose incidents those were cannot be told, so
-    every incident is read."""
-    monkeypatch.setattr(
-        DefendantRepository, "_audit_changes", lambda self, b, a: self._mapper.audit_diff(b, a)
-    )
+    """An identity unlinked: the trail says how many, not which (its incidents go to
+    whoever else holds it), so every incident is read."""
     first = next(d for d in scenario.defendants if d.identities)
     _relink(detected, first.defendant_id, first.identities[1:])
-    changes = _last_defendant_entry(detected)
-    assert changes[IDENTITIES_UNLINKED] == 1
-    assert IDENTITIES_STILL_HELD_BY not in changes
+    assert _last_defendant_entry(detected)[IDENTITIES_UNLINKED] == 1
     run = run_detection(detected, at=NOW, actor=DEMO_ACTOR)
     assert run.full_reason is not None
     assert run.full_reason.startswith("a defendant changed since the last run (defendant.changed")

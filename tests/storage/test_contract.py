@@ -27,7 +27,6 @@ from spo_tracker.errors import (
     NotFoundError,
 )
 from spo_tracker.storage import (
-    IDENTITIES_STILL_HELD_BY,
     IDENTITIES_UNLINKED,
     Actor,
     AuditEntry,
@@ -358,31 +357,6 @@ class StoreContract:
         assert "447700900999" not in changed.changes
         assert "Smith" not in created.changes
         assert changed.prev_hash != created.prev_hash
-        assert verify(store).ok
-
-    def test_an_identity_unlinked_names_the_other_defendants_still_holding_it(
-        self, store: Store, uid: Uid
-    ) -> None:
-        """Unlinking writes how many identities went and which other defendants still
-        hold one (their ids, read in the same unit of work), never the identity."""
-        first = builders.defendant(uid("D"), identities=2)
-        handle_link = first.identities[1]  # @<first's id>: linked to nobody else
-        other = attrs.evolve(builders.defendant(uid("D"), identities=0), identities=(handle_link,))
-        save(store, first, reason="charged")
-        save(store, other, reason="charged")
-        with store.unit_of_work(ACTOR, at=NOW.add(hours=1)) as uow:
-            stored = uow.defendants.get(first.defendant_id)
-            uow.defendants.update(
-                attrs.evolve(stored, identities=stored.identities[:1]), reason="not theirs"
-            )
-            uow.commit()
-        _, changed = entries_for(store, first.defendant_id)
-        assert json.loads(changed.changes) == {
-            "identities": CHANGED,
-            IDENTITIES_UNLINKED: 1,
-            IDENTITIES_STILL_HELD_BY: [other.defendant_id],
-        }
-        assert handle_link.identity.key not in changed.changes
         assert verify(store).ok
 
     def test_a_transition_is_audited_with_its_section(self, store: Store, uid: Uid) -> None:
