@@ -52,9 +52,11 @@ from spo_tracker.detection.synthetic import synthetic_force
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import phone
 from spo_tracker.domain.people import Defendant, NameUse
-from spo_tracker.storage import Actor, Store, connect, ingest_incidents, upgrade
+from spo_tracker.storage import Actor, Store, connect, ingest_incidents, shred_person_key, upgrade
 
 ACTOR = Actor("bench", "ingest", purpose="benchmark")
+#: Who erases a person's details (the shred_person_key row: supervisors).
+SUPERVISOR = Actor("bench supervisor", "supervisor", purpose="benchmark")
 
 
 #: In the names of kept stores: one holding a real previous run's alerts (not a note), noted
@@ -110,6 +112,17 @@ def write_people(store: Store, count: int) -> None:
         uow.commit()
 
 
+def destroy_keys(store: Store, count: int) -> None:
+    """``count`` protected persons' restricted details disposed of (their key destroyed,
+    as an erasure does), every tenth id from the fifth so they fall on other persons
+    than :func:`write_people`'s. The nightly run judges again the defendants whose
+    orders name them."""
+    with store.unit_of_work(SUPERVISOR, at=AT) as uow:
+        for key in sorted(uow.protected_persons.ids())[5::10][:count]:
+            shred_person_key(uow, key, reason="bench: an erasure")
+        uow.commit()
+
+
 @attrs.frozen
 class Night:
     """The casework written before the nightly run, and whether it may be full.
@@ -118,6 +131,7 @@ class Night:
         orders: orders given the appeal flag (:func:`change_orders`).
         people: of each people write (:func:`write_people`).
         incidents: stored incidents corrected (:func:`correct_incidents`).
+        keys: protected persons whose key is destroyed (:func:`destroy_keys`).
         allow_full: an A/B against an older checkout, which may run such a night in full
             (this checkout must not: the run is asserted incremental).
     """
@@ -125,6 +139,7 @@ class Night:
     orders: int = 0
     people: int = 0
     incidents: int = 0
+    keys: int = 0
     allow_full: bool = False
 
 
@@ -155,6 +170,8 @@ def incremental(url: str, new: int, seed: int, night: Night) -> dict[str, Any]:
             write_people(store, night.people)
         if night.incidents:
             correct_incidents(store, night.incidents)
+        if night.keys:
+            destroy_keys(store, night.keys)
         marks: list[tuple[str, float]] = []
         cpu = time.process_time()
         begin = time.perf_counter()
@@ -317,19 +334,32 @@ def main() -> None:
         help="move N stored incidents an hour later before the nightly run",
     )
     parser.add_argument(
+        "--keys-destroyed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="destroy N protected persons' keys (an erasure) before the nightly run",
+    )
+    parser.add_argument(
         "--allow-full",
         action="store_true",
         help="an A/B: an older checkout on PYTHONPATH may run the night in full",
     )
     args = parser.parse_args()
     night = Night(
-        args.orders_changed, args.people_written, args.incidents_corrected, args.allow_full
+        args.orders_changed,
+        args.people_written,
+        args.incidents_corrected,
+        args.keys_destroyed,
+        args.allow_full,
     )
     changed = f", {args.orders_changed:,} orders changed" if args.orders_changed else ""
     if args.people_written:
         changed += f", {args.people_written:,} of each people write"
     if args.incidents_corrected:
         changed += f", {args.incidents_corrected:,} incidents corrected"
+    if args.keys_destroyed:
+        changed += f", {args.keys_destroyed:,} keys destroyed"
     print(
         f"load average {os.getloadavg()[0]:.2f}; {args.stored:,} stored, seed {args.seed}{changed}"
     )
