@@ -108,7 +108,7 @@ def _gather(uow: UnitOfWork, defendant_id: str, at: _dt.datetime, action: str) -
     person_ids |= {p for a in alerts.values() for p in a.protected_person_ids}
     person_ids |= {i.target_person_id for i in incidents.values() if i.target_person_id}
     persons = uow.protected_persons.get_many(
-        sorted(person_ids), reason=_RESTRICTED_REASON, disposed_as_empty=True
+        sorted(person_ids), reason=_RESTRICTED_REASON, skip_unreadable=True
     )
     people = tuple(p for _, p in sorted(persons.items()))
     return CaseFile(defendant, at, kept, duties, case_alerts, evidence, people)

@@ -158,12 +158,11 @@ def _read_records(uow: UnitOfWork, *, processing: bool, people: bool) -> StoredR
         return StoredRecords(orders, (), (), duties)
     defendants = _in_id_order(uow.defendants.ids(), uow.defendants.get_many)
     with uow._processing() if processing else contextlib.nullcontext():
-        persons = _in_id_order(
-            uow.protected_persons.ids(),
-            lambda keys: uow.protected_persons.get_many(
-                keys, reason=_RESTRICTED_REASON, disposed_as_empty=True
-            ),
-        )
+        # A person whose details can no longer be read (their key destroyed) is left out:
+        # they have no place to test, and a report withholds any free text about them.
+        ids = uow.protected_persons.ids()
+        found = uow.protected_persons.get_many(ids, reason=_RESTRICTED_REASON, skip_unreadable=True)
+        persons = tuple(found[k] for k in ids if k in found)
     return StoredRecords(orders, defendants, persons, duties)
 
 

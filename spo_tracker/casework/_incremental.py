@@ -416,7 +416,7 @@ def read_judged(
     # every order), so these are every person whose places the chosen terms need.
     named = sorted({p for o in chosen for p in o.protected_person_ids})
     with uow._processing():
-        persons = uow.protected_persons.get_many(named, reason=reason, disposed_as_empty=True)
+        persons = uow.protected_persons.get_many(named, reason=reason, skip_unreadable=True)
     return Judged(
         rows,
         new,

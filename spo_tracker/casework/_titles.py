@@ -46,7 +46,7 @@ def alert_titles(
             scopes.append(frozenset(scope))
         with uow._processing():
             persons = uow.protected_persons.get_many(
-                sorted(set().union(*scopes)), reason=_REASON, disposed_as_empty=True
+                sorted(set().union(*scopes)), reason=_REASON, skip_unreadable=True
             )
     redactor = Redactor(persons, include_names=False)
     return tuple(redactor.scrub_places(a.title, s) for a, s in zip(alerts, scopes, strict=True))

@@ -185,7 +185,8 @@ class Changed:
     Attributes:
         orders: orders created or changed (each bears only on its own defendant).
         defendants: defendants created, or whose identities changed (none unlinked).
-        persons: protected persons created, or whose restricted details changed.
+        persons: protected persons created, or whose restricted details changed or were
+            disposed of (their key destroyed).
         incidents: stored incidents changed (not the identity that acted).
         left: the defendants those incidents named before the change, where it changed.
     """
@@ -223,7 +224,8 @@ def changed_since(store: Store, previous: Watermark, *, head: int) -> Changed:
 
     Of a protected person, detection reads only their places (the approach rule's,
     SPA2019 s.2(1)(c): a term names only its order's protected persons): a person whose
-    restricted details changed, or who was created, bears only on the alerts of the
+    restricted details changed or were disposed of (their key destroyed), or who was
+    created, bears only on the alerts of the
     defendants whose orders name them (:func:`orders_naming`), judged again; a change
     of name alone bears on none. Of a defendant, detection reads only their linked
     identities (they attribute incidents; no alert holds a name): a defendant created,

@@ -205,9 +205,10 @@ class Records(Protocol):
     def person_name(self, key: str) -> str:
         """A protected person's name only. Raises NotFoundError."""
 
-    def disposed_persons(self, keys: Sequence[str]) -> set[str]:
-        """The protected persons among ``keys`` whose key was destroyed (their restricted
-        details, if any were stored, can never be read again)."""
+    def unreadable_persons(self, keys: Sequence[str]) -> set[str]:
+        """The protected persons among ``keys`` whose restricted details are stored but
+        can never be read again: their key was destroyed without the details being
+        emptied first (as a retention disposal empties them)."""
 
     def insert_incidents(self, incidents: list[Incident], batch: str) -> str:
         """Insert many incidents in this transaction as bulk batch ``batch``; returns the

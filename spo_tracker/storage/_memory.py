@@ -503,8 +503,15 @@ class _MemoryRecords:
         work = self._uow._work
         return {key: work[(kind, key)][0] for key in keys if (kind, key) in work}
 
-    def disposed_persons(self, keys: Sequence[str]) -> set[str]:
-        return {key for key in keys if (_SHREDDED, key) in self._uow._work}
+    def unreadable_persons(self, keys: Sequence[str]) -> set[str]:
+        work, kind = self._uow._work, MAPPERS[ProtectedPerson].kind
+        return {
+            key
+            for key in keys
+            if (_SHREDDED, key) in work
+            and (kind, key) in work
+            and work[(kind, key)][0].restricted != RestrictedDetails()
+        }
 
     def person_name(self, key: str) -> str:
         found = self._uow._work.get((MAPPERS[ProtectedPerson].kind, key))

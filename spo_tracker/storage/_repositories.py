@@ -46,6 +46,11 @@ __all__ = [
 ]
 
 
+#: Reads of a force's persons that :meth:`ProtectedPersonRepository.get_many` makes, at
+#: most, leaving out those whose details became unreadable meanwhile.
+_UNREADABLE_ATTEMPTS: Final = 3
+
+
 class ProtectedPersonRepository(Repository[ProtectedPerson]):
     """Protected persons. Loading one reads its restricted details, and that read is audited."""
 
@@ -67,28 +72,35 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
         return obj
 
     def get_many(
-        self, keys: Iterable[str], *, reason: str = "", disposed_as_empty: bool = False
+        self, keys: Iterable[str], *, reason: str = "", skip_unreadable: bool = False
     ) -> dict[str, ProtectedPerson]:
         """The stored persons among ``keys`` with their restricted details, by id; each read
         of restricted details is audited, as :meth:`get` does.
 
         A person whose key was destroyed (:func:`~spo_tracker.storage.shred_person_key`)
-        has details that can never be read: by default the read raises
-        :class:`~spo_tracker.errors.DetailsDisposedError`; with ``disposed_as_empty``
-        they come back with none (their name kept), as after a retention disposal, for
-        a reader of the whole force (detection, reports, case files) that must go on.
+        while their details were stored has details that can never be read: by default
+        the read raises :class:`~spo_tracker.errors.DetailsDisposedError`. With
+        ``skip_unreadable`` such persons are left out, as though not stored, for a
+        reader of the whole force (detection, reports, case files) that must go on: a
+        person it does not know has no place to test, and a redactor that does not know
+        them withholds any free text about them (their address can no longer be
+        recognised in it). A person a retention disposal erased (details emptied first)
+        reads as before, with no details.
         """
         records, wanted = self._uow._records(), list(keys)
-        found: dict[str, ProtectedPerson]
-        try:
+        for _ in range(_UNREADABLE_ATTEMPTS):
+            try:
+                found: dict[str, ProtectedPerson] = records.load_many(self._mapper, wanted)
+                break
+            except DetailsDisposedError:
+                if not skip_unreadable:
+                    raise
+                # Read again without them (again if another key was destroyed meanwhile:
+                # on PostgreSQL each statement sees what committed before it).
+                gone = records.unreadable_persons(wanted)
+                wanted = [k for k in wanted if k not in gone]
+        else:
             found = records.load_many(self._mapper, wanted)
-        except DetailsDisposedError:
-            if not disposed_as_empty:
-                raise
-            gone = records.disposed_persons(wanted)
-            found = records.load_many(self._mapper, [k for k in wanted if k not in gone])
-            for key in sorted(gone):
-                found[key] = ProtectedPerson(key, records.person_name(key))
         self._read(found, reason)
         return found
 

@@ -45,6 +45,7 @@ from spo_tracker.storage._tables import (
     DefendantIdentityRow,
     OrderProtectedPersonRow,
     ProtectedPersonRow,
+    RestrictedDetailsRow,
 )
 
 __all__ = ["SqlRecords"]
@@ -557,14 +558,21 @@ class SqlRecords(SqlComplianceTimes):
                     (same if tuple(row) == mine else other).add(row[0])
         return same, other
 
-    def disposed_persons(self, keys: Sequence[str]) -> set[str]:
-        # A tombstone: the key row kept with no wrapped key (see PersonKeys.shred).
+    def unreadable_persons(self, keys: Sequence[str]) -> set[str]:
+        # Details still stored sealed under a key destroyed (a tombstone: the key row kept
+        # with no wrapped key, see PersonKeys.shred); a retention disposal empties them first.
+        details = _table(RestrictedDetailsRow)
         wanted, found = sorted(set(keys)), set[str]()
         with translating(self._url):
             for start in range(0, len(wanted), 500):
-                stmt = select(PERSON_KEYS.c.person_id).where(
-                    PERSON_KEYS.c.person_id.in_(wanted[start : start + 500]),
-                    PERSON_KEYS.c.wrapped.is_(None),
+                stmt = (
+                    select(PERSON_KEYS.c.person_id)
+                    .join(details, details.c.person_id == PERSON_KEYS.c.person_id)
+                    .where(
+                        PERSON_KEYS.c.person_id.in_(wanted[start : start + 500]),
+                        PERSON_KEYS.c.wrapped.is_(None),
+                        details.c.sealed.is_not(None),
+                    )
                 )
                 found.update(self._session.execute(stmt).scalars())
         return found

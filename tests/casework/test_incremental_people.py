@@ -18,17 +18,23 @@ import attrs
 import pendulum
 import pytest
 
-from spo_tracker.casework import alert_titles, case_file, report_from_store, run_detection
+from spo_tracker.casework import (
+    alert_titles,
+    case_file,
+    report_from_store,
+    run_detection,
+    write_case_file,
+)
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import phone
 from spo_tracker.domain.incidents import Incident, IncidentKind
 from spo_tracker.domain.people import (
+    Address,
     Defendant,
     LinkedIdentity,
     NameUse,
     ProtectedPerson,
-    RestrictedDetails,
 )
 from spo_tracker.domain.terms import NoApproach
 from spo_tracker.errors import InvalidValueError
@@ -103,16 +109,37 @@ def test_a_protected_person_moved_has_the_defendants_whose_orders_name_them_judg
     assert run_detection(detected, at=NOW, actor=DEMO_ACTOR).stored.new == 0
 
 
+#: An address typed into an incident's summary (free text a report must scrub).
+_TYPED = "12 Acacia Avenue"
+
+
 def test_a_protected_persons_key_destroyed_has_the_defendants_whose_orders_name_them_judged_again(
     detected: Store, scenario: Scenario, tmp_path: Path
 ) -> None:
     """Erasing a person's restricted details (their key destroyed) leaves the approach
     rule no place of theirs to test: the next run stays incremental, judges the
-    defendants whose orders name them again, and stores what a full run finds (which
-    reads the person with no details, as the case file and a report do, rather than
-    stopping at the details it cannot read)."""
-    _, defendant, person = approached(scenario)
+    defendants whose orders name them again, and stores what a full run finds. Every
+    whole-force reader goes on without the person (a full run, the case file, a report,
+    alert titles), and free text about them, whose address can no longer be recognised,
+    is withheld rather than shown."""
+    fix, defendant, person = approached(scenario)
     move(detected, person, _FIX)
+    with detected.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        found = uow.protected_persons.get(person)
+        home = Address((_TYPED, "Harborne"), "B17 9XX", _FIX)
+        uow.protected_persons.update(
+            attrs.evolve(found, restricted=attrs.evolve(found.restricted, address=home))
+        )
+        uow.commit()
+    note = attrs.evolve(  # an approach reported: evidence of the no-approach breach
+        fix,
+        incident_id="DEMO-NOTE-1",
+        kind=IncidentKind.APPROACH,
+        location=None,
+        target_person_id=person,
+        summary=f"Seen waiting outside {_TYPED}, B17 9XX",
+    )
+    store_incidents(detected, [note])
     assert run_detection(detected, at=NOW, actor=DEMO_ACTOR).stored.new >= 1
     with detected.unit_of_work(Actor("SGT 1", "supervisor", purpose="erasure"), at=NOW) as uow:
         assert shred_person_key(uow, person, reason="erasure: the person asked")
@@ -124,12 +151,20 @@ def test_a_protected_persons_key_destroyed_has_the_defendants_whose_orders_name_
     assert not run_detection(detected, at=NOW, actor=DEMO_ACTOR, full=True).stored.new
     officer = Actor("PC 4471", "officer", purpose="tests")
     case = case_file(detected, defendant, at=NOW, actor=officer)
-    erased = next(p for p in case.protected_persons if p.person_id == person)
-    assert erased.restricted == RestrictedDetails()
-    written = report_from_store(
+    assert person not in {p.person_id for p in case.protected_persons}
+    assert note.incident_id in {e.incident.incident_id for e in case.evidence}
+    written = write_case_file(
+        detected, defendant, at=NOW, actor=officer, fmt="json", output=tmp_path / "c.json"
+    )
+    report = report_from_store(
         detected, at=NOW, actor=officer, fmt="json", output=tmp_path / "r.json"
     )
-    assert written.alerts > 0
+    assert report.alerts > 0
+    for path in (written.path, report.path):
+        text = Path(path).read_text()
+        assert "DEMO-NOTE-1" in text  # the note is shown, its summary withheld
+        assert _TYPED not in text
+        assert "B17 9XX" not in text
     approach = [
         a for a in stored_alerts(detected, officer).values() if person in a.protected_person_ids
     ]

@@ -343,11 +343,11 @@ def test_a_shredded_key_makes_the_details_unreadable_for_good(stored: str) -> No
                 uow.protected_persons.get("P1", reason="test")
             with pytest.raises(DetailsDisposedError):
                 uow.protected_persons.get_many(["P1", "P2"], reason="test")
-            # A reader of the whole force goes on: P1 with no details, their name kept.
+            # A reader of the whole force goes on without P1, whose details are unreadable.
             found = uow.protected_persons.get_many(
-                ["P2", "P1", "P404"], reason="test", disposed_as_empty=True
+                ["P2", "P1", "P404"], reason="test", skip_unreadable=True
             )
-            assert found == {"P1": ProtectedPerson("P1", "Jane Doe"), "P2": builders.person("P2")}
+            assert found == {"P2": builders.person("P2")}
             assert uow.protected_persons.get_name("P1") == "Jane Doe"
             assert uow.protected_persons.get("P2", reason="test") == builders.person("P2")
         _quotes_nothing(error.value)
@@ -375,8 +375,7 @@ def test_shredding_on_the_in_memory_store() -> None:
     with store.unit_of_work(ACTOR) as uow:
         with pytest.raises(DetailsDisposedError):
             uow.protected_persons.get("P1", reason="test")
-        found = uow.protected_persons.get_many(["P1"], reason="test", disposed_as_empty=True)
-        assert found == {"P1": ProtectedPerson("P1", builders.person("P1").name)}
+        assert uow.protected_persons.get_many(["P1"], reason="test", skip_unreadable=True) == {}
 
 
 # --- keys --------------------------------------------------------------------------------
