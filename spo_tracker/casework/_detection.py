@@ -45,7 +45,6 @@ from spo_tracker.casework._due import compliance_written, defendants_of, read_ni
 from spo_tracker.casework._incremental import (
     ALERT_KINDS,
     DATED_ALL,
-    RUN_EVENT,
     Judged,
     Watermark,
     config_digest,
@@ -519,7 +518,7 @@ def run_detection(
                 "updated": done.updated,
                 "unchanged": done.unchanged,
             }
-            uow.note(RUN_EVENT, "detection", until.isoformat(), changes=changes, reason=reason)
+            uow.note_detection_run(until, changes=changes, reason=reason)
 
         done = stored_with_retry(
             store,

@@ -69,12 +69,14 @@ from typing import Final
 import attrs
 import pendulum
 
+from spo_tracker.casework._run import run_entry
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.detection.dated import SIGN_ON_ALERT_FORM
 from spo_tracker.domain.limits import INSTANT_MAX
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
 from spo_tracker.storage import (
+    DETECTION_RUN,
     ScannedIncident,
     Store,
     UnitOfWork,
@@ -99,7 +101,7 @@ __all__ = [
 ]
 
 #: The audit event a detection run writes (its subject is the instant it judged as of).
-RUN_EVENT: Final = "detection.run"
+RUN_EVENT: Final = DETECTION_RUN
 #: A run's note of dated checks made over every order read from the store (an
 #: incremental run's: over those whose dated alerts can have changed, the others stored
 #: as judged before), with the form of the sign-on alerts it built (a release that
@@ -142,12 +144,11 @@ class Watermark:
         entry = store.last_event(RUN_EVENT)
         if entry is None:
             return None
-        changes = json.loads(entry.changes)
-        through = changes.get("through") if isinstance(changes, dict) else None
-        if not isinstance(through, int):
+        found = run_entry(entry)  # None: not an entry a run writes, so no watermark
+        if found is None:
             return None
-        at = pendulum.parse(entry.subject_id)
-        assert isinstance(at, pendulum.DateTime)  # written by run_detection as an instant
+        through, at = found
+        changes = json.loads(entry.changes)
         config = changes.get("config")
         dated_all = changes.get("dated") == DATED_ALL
         own = changes.get("alert_entries")

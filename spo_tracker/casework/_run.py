@@ -4,6 +4,7 @@ did to the stored alerts."""
 from __future__ import annotations
 
 import datetime as _dt
+import json
 
 import attrs
 import pendulum
@@ -14,9 +15,9 @@ from spo_tracker.detection.resolution import Unattributed
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.statutory_time import instant_before
 from spo_tracker.errors import EarlierRunError
-from spo_tracker.storage import Store
+from spo_tracker.storage import DETECTION_RUN, AuditEntry, Store
 
-__all__ = ["DetectionRun", "latest_run", "refuse_earlier"]
+__all__ = ["DetectionRun", "latest_run", "refuse_earlier", "run_entry"]
 
 
 @attrs.frozen
@@ -60,14 +61,35 @@ class DetectionRun:
         return ScanResult(self.alerts, self.unattributed, self.incidents_seen)
 
 
-def latest_run(store: Store) -> pendulum.DateTime | None:
-    """The instant the latest stored detection run judged as of, if any."""
-    subject = store.last_event_subject("detection.run")
-    if subject is None:
+def run_entry(entry: AuditEntry) -> tuple[int, pendulum.DateTime] | None:
+    """The watermark (``through``) and instant of a stored ``detection.run`` entry, or
+    ``None`` if it is not one a run writes: its subject an instant with a zone, its
+    ``through`` a whole number before the entry's own (the head the run read from).
+
+    Such an entry is no run's (a hand edit of the trail, or a note written before
+    :meth:`~spo_tracker.storage.UnitOfWork.note` refused the event): trusted, a
+    ``through`` past the head would hide every later change from the next run, and a
+    far-off subject would refuse every run.
+    """
+    try:
+        changes = json.loads(entry.changes)
+        at = pendulum.parse(entry.subject_id, exact=True)
+    except (ValueError, TypeError):  # pendulum's ParserError is a ValueError
         return None
-    parsed = pendulum.parse(subject)
-    assert isinstance(parsed, pendulum.DateTime)  # written by run_detection as an instant
-    return parsed
+    through = changes.get("through") if isinstance(changes, dict) else None
+    if type(through) is not int or not 0 <= through < entry.seq:
+        return None
+    if not isinstance(at, pendulum.DateTime) or at.tzinfo is None:
+        return None
+    return through, at
+
+
+def latest_run(store: Store) -> pendulum.DateTime | None:
+    """The instant the latest stored detection run judged as of, if any (``None`` also if
+    the latest ``detection.run`` entry is not one a run writes: see :func:`run_entry`)."""
+    entry = store.last_event(DETECTION_RUN)
+    found = None if entry is None else run_entry(entry)
+    return None if found is None else found[1]
 
 
 def refuse_earlier(store: Store, at: pendulum.DateTime) -> None:

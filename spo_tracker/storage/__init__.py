@@ -118,11 +118,13 @@ from spo_tracker.storage._outbox import DeliveryReport, deliver_outbox, outbox_e
 from spo_tracker.storage._shredding import KEY_DESTROYED, rotate_data_key, shred_person_key
 from spo_tracker.storage._sql import SqlStore
 from spo_tracker.storage._tables import METADATA
+from spo_tracker.storage._unit_of_work import DETECTION_RUN
 
 __all__ = [
     "DATA_KEY_ENV",
     "DATA_KEY_FILE_ENV",
     "DEFAULT_URL",
+    "DETECTION_RUN",
     "DISPOSED_NAME",
     "IDENTITIES_UNLINKED",
     "KEY_DESTROYED",

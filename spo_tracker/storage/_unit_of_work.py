@@ -13,7 +13,7 @@ import datetime as _dt
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from spo_tracker.clock import Clock
 from spo_tracker.domain.alerts import Alert
@@ -49,7 +49,12 @@ from spo_tracker.storage._repositories import (
 from spo_tracker.storage._repository import Repository, refuse_nul
 from spo_tracker.storage._stored import NUL_ESCAPED
 
-__all__ = ["UnitOfWork"]
+__all__ = ["DETECTION_RUN", "UnitOfWork"]
+
+#: The audit event of a detection run (its subject: the instant it judged as of; its
+#: ``through``: the trail's head when it began), the next run's watermark. Only
+#: :meth:`UnitOfWork.note_detection_run` writes it.
+DETECTION_RUN: Final = "detection.run"
 
 
 class UnitOfWork(Bookkeeping, abc.ABC):
@@ -267,8 +272,41 @@ class UnitOfWork(Bookkeeping, abc.ABC):
         changes: Mapping[str, Any] | None = None,
         reason: str = "",
     ) -> None:
-        """Append an audit entry for something that is not a stored change (e.g. a report sent)."""
+        """Append an audit entry for something that is not a stored change (e.g. a report sent).
+
+        Raises:
+            InvalidValueError: ``event`` is :data:`DETECTION_RUN`, which only
+                :meth:`note_detection_run` writes (an entry written here could claim a run
+                that never judged, and blind or stop the next incremental run).
+        """
+        if event == DETECTION_RUN:
+            raise InvalidValueError(
+                "event", event, "is a detection run's watermark: write it with note_detection_run"
+            )
         self._audit(event, subject_kind, subject_id, dict(changes or {}), reason)
+
+    def note_detection_run(
+        self, at: _dt.datetime, *, changes: Mapping[str, Any], reason: str = ""
+    ) -> None:
+        """Append the :data:`DETECTION_RUN` entry of a detection run that judged as of
+        ``at`` (its subject), which the next run reads as its watermark
+        (:func:`~spo_tracker.casework.run_detection` writes it with the alerts it stores).
+
+        Only an actor who may run detection may write it (``run_detection``; a refusal is
+        audited). Its ``through`` is the number of the trail's last entry when the run
+        began; the next run does not trust an entry whose ``through`` is not before it.
+
+        Raises:
+            PermissionDeniedError: the actor may not run detection.
+            NaiveDatetimeError: ``at`` has no time zone.
+            InvalidValueError: ``changes`` has no whole ``through`` at or after 0.
+        """
+        self.authorise("run_detection")
+        when = ensure_aware(at, field="at")
+        through = changes.get("through")
+        if type(through) is not int or through < 0:
+            raise InvalidValueError("through", through, "is not the number of an audit entry")
+        self._audit(DETECTION_RUN, "detection", when.isoformat(), dict(changes), reason)
 
     @property
     def pending_events(self) -> tuple[DomainEvent, ...]:

@@ -90,8 +90,8 @@ class TestRecordedRows:
         mark = _head(store)
         ingest_incidents(store, builders.incidents("A", 1), actor=ACTOR, at=AT)
         with store.unit_of_work(ACTOR, at=AT) as uow:
-            uow.note("detection.run", "detection", "first", changes={"through": 1})
-            uow.note("detection.run", "detection", "second", changes={"through": 2})
+            uow.note_detection_run(AT, changes={"through": 1})
+            uow.note_detection_run(AT.add(hours=1), changes={"through": 2})
             uow.commit()
         entries = store.audit_entries_between(mark, _head(store), kinds={"incident_batch"})
         assert [e.event for e in entries] == ["incidents.ingested"]
@@ -102,8 +102,8 @@ class TestRecordedRows:
         left = store.audit_entries_between(
             mark, _head(store), kinds=both, excluding={"incidents.ingested"}
         )
-        assert [e.subject_id for e in left] == ["first", "second"]
+        assert [e.subject_id for e in left] == [AT.isoformat(), AT.add(hours=1).isoformat()]
         latest = store.last_event("detection.run")
         assert latest is not None
-        assert (latest.subject_id, latest.seq) == ("second", _head(store))
+        assert (latest.subject_id, latest.seq) == (AT.add(hours=1).isoformat(), _head(store))
         assert store.last_event("no.such.event") is None
