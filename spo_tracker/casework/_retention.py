@@ -401,11 +401,13 @@ def _plan(uow: UnitOfWork, case_id: str) -> _Plan:
     # another case keeps the person, they may be that case's evidence.
     incidents = _incidents(uow, case_id, erased, _identities(uow, case_id))
     why = "retention review: checking that the decision's reason names no one"
-    found = uow.protected_persons.get_many(persons, reason=why)
+    people = uow.protected_persons
+    found = people.get_many(persons, reason=why, skip_unreadable=True)
+    # A person whose details were erased with their key is checked and erased by name.
     return _Plan(
         case_id,
         uow.defendants.get(case_id),
-        tuple(found[p] for p in erased),
+        tuple(found.get(p) or ProtectedPerson(p, people.get_name(p)) for p in erased),
         tuple(sorted(incidents)),
         tuple(uow.notification_duties.ids_where("defendant_id", case_id)),
     )

@@ -17,7 +17,8 @@ prevention and detection of offences (s.45(4)(b)):
   incidents' locations, whom they targeted and who reported them, and the
   source of each identity link.
 - **As a protected person**: their record with their own restricted details
-  (address, places), and the orders protecting them. The defendant is named
+  (address, places; ``details_disposed`` if their key was destroyed over them,
+  which can then never be read), and the orders protecting them. The defendant is named
   as the order names them (id and main name), nothing more: no identities,
   date of birth, addresses, incidents or alerts. Other protected persons on
   the same order are withheld (their number is kept), as are every term's
@@ -285,7 +286,12 @@ def _alert_of(alert: Any) -> dict[str, Any]:
 
 
 def _as_protected(uow: UnitOfWork, key: str, at: pendulum.DateTime) -> dict[str, Any]:
-    person: ProtectedPerson = uow.protected_persons.get(key, reason="subject access request")
+    people = uow.protected_persons
+    readable = people.get_many([key], reason="subject access request", skip_unreadable=True)
+    # Details erased with the person's key (shred_person_key) can never be read again:
+    # the export says so, with the name, which the erasure kept.
+    disposed = key not in readable
+    person = ProtectedPerson(key, people.get_name(key)) if disposed else readable[key]
     orders = uow.orders.get_many(uow.orders.ids())
     mine = [o for _, o in sorted(orders.items()) if key in o.protected_person_ids]
     defendants = uow.defendants.get_many(sorted({o.defendant_id for o in mine}))
@@ -311,6 +317,7 @@ def _as_protected(uow: UnitOfWork, key: str, at: pendulum.DateTime) -> dict[str,
                 {"label": label, "latitude": point.lat, "longitude": point.lon}
                 for label, point in person.restricted.places
             ],
+            "details_disposed": disposed,
         },
         "orders": listed,
     }

@@ -20,6 +20,15 @@ postcodes and coordinates of every protected person exported, so that a
 summary such as "I know you live at 14 Wren Close" does not carry the address
 out. Reading the restricted details for that is audited like a report's read.
 An export with restricted details is a verbatim copy and is not scrubbed.
+
+A protected person whose details were erased with their key
+(:func:`~spo_tracker.storage.shred_person_key`) is exported from a store by name
+only, in either kind of export, and the free text a person typed (see
+:data:`WITHHELD_TEXT`) of every record concerning them is withheld whole: their
+address can no longer be recognised in it, and an importing store would know them
+with no details to scrub. A record concerns them if it names them, or names a
+record that does (an order protecting them, its versions and terms, its
+defendant: that defendant's incidents, duties, compliance and alerts).
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ import datetime as _dt
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Final, Protocol
 
@@ -43,7 +52,7 @@ from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Defendant, ProtectedPerson
-from spo_tracker.domain.redaction import ForceScrubber
+from spo_tracker.domain.redaction import WITHHELD, ForceScrubber
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import CATALOGUE_VERSION
 from spo_tracker.errors import OutputWriteError, PermissionDeniedError
@@ -59,7 +68,15 @@ from spo_tracker.storage import (
     scan_incidents,
 )
 
-__all__ = ["FREE_TEXT", "Dataset", "ExportReport", "export_file", "write_dataset", "write_store"]
+__all__ = [
+    "FREE_TEXT",
+    "WITHHELD_TEXT",
+    "Dataset",
+    "ExportReport",
+    "export_file",
+    "write_dataset",
+    "write_store",
+]
 
 Record = dict[str, Any]
 
@@ -88,6 +105,23 @@ FREE_TEXT: Final = frozenset(
         "name",
         "section",
         "related_sections",
+    }
+)
+#: The free text a person typed (not a court's, a force's or the library's section
+#: names), withheld whole from a record concerning a protected person whose details were
+#: erased (see the module docstring).
+WITHHELD_TEXT: Final = frozenset(
+    {
+        "summary",
+        "evidence_refs",
+        "note",
+        "reason",
+        "end_reason",
+        "detail",
+        "description",
+        "label",
+        "title",
+        "explanation",
     }
 )
 #: Record types whose attributes are not scrubbed (see :data:`FREE_TEXT`).
@@ -175,6 +209,8 @@ class _StoreSource:
     store: Store
     uow: UnitOfWork
     include_restricted: bool
+    #: The persons read with their details (a default export reads them to scrub with).
+    persons: Mapping[str, ProtectedPerson]
 
     def defendants(self) -> Iterator[Defendant]:
         return (self.uow.defendants.get(k) for k in sorted(self.uow.defendants.ids()))
@@ -182,10 +218,11 @@ class _StoreSource:
     def protected_persons(self) -> Iterator[ProtectedPerson]:
         people = self.uow.protected_persons
         for key in sorted(people.ids()):
-            if self.include_restricted:
-                yield people.get(key, reason="interchange export with restricted details")
+            found = self.persons.get(key)
+            if self.include_restricted and found is not None:
+                yield found
             else:
-                # The name only: the restricted compartment is neither read nor exported.
+                # The name only: not exported (a default export), or erased with the key.
                 yield ProtectedPerson(key, people.get_name(key))
 
     def applications(self) -> Iterator[Application]:
@@ -267,13 +304,51 @@ def _scrub_value(value: Any, scrub: Callable[[str], str], free: bool) -> Any:
     return value
 
 
-def _scrubbed(records: Iterable[Record], scrub: Callable[[str], str]) -> Iterator[Record]:
-    """``records`` with every free-text attribute scrubbed (see :data:`FREE_TEXT`)."""
+def _withheld_value(value: Any, free: bool) -> Any:
+    if isinstance(value, str):
+        return WITHHELD if free and value else value
+    if isinstance(value, list):
+        return [_withheld_value(v, free) for v in value]
+    if isinstance(value, dict):
+        return {k: _withheld_value(v, k in WITHHELD_TEXT) for k, v in value.items()}
+    return value
+
+
+def _names_any(value: Any, ids: set[str]) -> bool:
+    """Whether any text in ``value`` (at any depth) is one of ``ids``."""
+    if isinstance(value, str):
+        return value in ids
+    if isinstance(value, list):
+        return any(_names_any(v, ids) for v in value)
+    if isinstance(value, dict):
+        return any(_names_any(v, ids) for v in value.values())
+    return False
+
+
+def _scrubbed(
+    records: Iterable[Record],
+    scrub: Callable[[str], str] | None,
+    disposed: frozenset[str] = frozenset(),
+) -> Iterator[Record]:
+    """``records`` with every free-text attribute scrubbed (see :data:`FREE_TEXT`; not if
+    ``scrub`` is ``None``), and the text a person typed withheld from those concerning a
+    person of ``disposed`` (see the module docstring). Records come in dependency order,
+    so a record that names one concerning them comes after it."""
+    concerned = set(disposed)
     for record in records:
         if record["type"] in _STRUCTURAL or "attributes" not in record:
             yield record
-        else:
-            yield {**record, "attributes": _scrub_value(record["attributes"], scrub, False)}
+            continue
+        attributes = record["attributes"]
+        if concerned and _names_any([attributes, record.get("relationships")], concerned):
+            concerned.add(record["id"])
+            defendant = (record.get("relationships") or {}).get("defendant")
+            if isinstance(defendant, dict) and isinstance(defendant.get("id"), str):
+                concerned.add(defendant["id"])
+            attributes = _withheld_value(attributes, False)
+        if scrub is not None:
+            attributes = _scrub_value(attributes, scrub, False)
+        yield record if attributes is record["attributes"] else {**record, "attributes": attributes}
 
 
 #: Characters some line splitters treat as line ends; escaped so a line is a line everywhere.
@@ -357,17 +432,29 @@ def write_store(
     header = _header(at, source, include_restricted)
     with store.unit_of_work(actor, at=at) as uow:
         uow.authorise("export_restricted" if include_restricted else "export")
-        found = _StoreSource(store, uow, include_restricted)
-        records = _records(found, include_restricted=include_restricted)
-        if not include_restricted:
-            people = uow.protected_persons
-            reason = "interchange export: redacting free text"
+        people = uow.protected_persons
+        ids = sorted(people.ids())
+        if include_restricted:
+            why = "interchange export with restricted details"
+            persons = people.get_many(ids, reason=why, skip_unreadable=True)
+        else:
+            why = "interchange export: redacting free text"
             with uow._processing():  # read to scrub free text, never written out
-                persons = {k: people.get(k, reason=reason) for k in sorted(people.ids())}
-            records = _scrubbed(records, ForceScrubber(persons))
+                persons = people.get_many(ids, reason=why, skip_unreadable=True)
+        # Their details erased with their key: by name only, text about them withheld.
+        disposed = frozenset(ids) - persons.keys()
+        found = _StoreSource(store, uow, include_restricted, persons)
+        records = _records(found, include_restricted=include_restricted)
+        if not include_restricted or disposed:
+            scrub = None if include_restricted else ForceScrubber(persons)
+            records = _scrubbed(records, scrub, disposed)
         counts = _write(out, header, records)
         # One disclosure entry naming everyone the export read (DPA 2018 s.62(1)(d)).
-        changes = {"restricted": include_restricted, "records": dict(counts)}
+        changes = {
+            "restricted": include_restricted,
+            "records": dict(counts),
+            "details_disposed": len(disposed),
+        }
         uow.disclose(
             "interchange.exported",
             "export",

@@ -327,6 +327,13 @@ class _MemoryRecords:
     ) -> None:
         key = (mapper.kind, mapper.key(after))
         self._check_references(mapper, after)
+        if (
+            mapper.kind == _PERSON
+            and (_SHREDDED, key[1]) in self._uow._work
+            and after.restricted != RestrictedDetails()
+        ):
+            # As the SQL store, which has no key to seal them under: never stored again.
+            raise DetailsDisposedError(key[1])
         self._uow._work[key] = (after, revision)
         self._uow._bases.setdefault(key, expected)
 

@@ -104,6 +104,36 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
         self._read(found, reason)
         return found
 
+    def _before_update(self, key: str, after: ProtectedPerson) -> tuple[ProtectedPerson, int]:
+        """As for any record; but a person whose details can never be read (their key
+        destroyed over them) is changed from their name alone, if the change stores no
+        details (an erasure: :func:`~spo_tracker.storage.erase_protected_person`), and the
+        unreadable details are overwritten with none."""
+        try:
+            return super()._before_update(key, after)
+        except DetailsDisposedError:
+            if after.restricted != RestrictedDetails():
+                raise  # details cannot be stored for them again
+        name, revision = self._unreadable_locked(key)
+        return ProtectedPerson(key, name), revision
+
+    def lock(self, key: str) -> int:
+        """As for any record (a person whose details can never be read is locked too)."""
+        try:
+            return super().lock(key)
+        except DetailsDisposedError:
+            revision = self._unreadable_locked(key)[1]
+        self._uow._seen[(self.kind, key)] = revision
+        return revision
+
+    def _unreadable_locked(self, key: str) -> tuple[str, int]:
+        """The name and revision of a person the locking read just found unreadable (the
+        record's row was locked by that read, before its details failed to open)."""
+        records = self._uow._records()
+        revision = records.revision(self._mapper, key)
+        assert revision is not None  # the locking read found it
+        return records.person_name(key), revision
+
     def _read(self, found: Mapping[str, ProtectedPerson], reason: str) -> None:
         """Every read of restricted details, whichever method (this class's or the base
         class's) made it, is authorised and audited before it is consulted."""

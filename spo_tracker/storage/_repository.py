@@ -326,8 +326,7 @@ class Repository(Generic[T]):
         key = self._mapper.key(obj)
         refuse_nul(dumped, self.kind, key)
         expected = self._expected(key, expected_revision)
-        # Not remembered: after a conflict the caller must load again, not retry blindly.
-        before, stored = self._load(key, lock=True, remember=False)
+        before, stored = self._before_update(key, obj)
         if stored != expected:
             raise ConcurrencyConflictError(self.kind, key, expected, stored)
         revision = self._next_revision(obj, expected)
@@ -345,6 +344,12 @@ class Repository(Generic[T]):
         if event is not None:
             self._uow._emit(event)
         return revision
+
+    def _before_update(self, key: str, after: T) -> tuple[T, int]:
+        """The stored aggregate ``after`` changes, and its revision, locked."""
+        # Not remembered: after a conflict the caller must load again, not retry blindly.
+        found: tuple[T, int] = self._load(key, lock=True, remember=False)
+        return found
 
     def _check_type(self, obj: object) -> None:
         if not isinstance(obj, self._mapper.domain):

@@ -17,15 +17,17 @@ import pytest
 from spo_tracker.casework import retention_due, review_alert, review_retention, run_detection
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.orders import Order, OrderState
+from spo_tracker.domain.people import ProtectedPerson
 from spo_tracker.domain.retention import RetentionDecision, RetentionSchedule
 from spo_tracker.errors import (
     DetailsDisposedError,
     NotFoundError,
     RetentionReasonMissingError,
+    RetentionReasonNamesPersonError,
     RetentionRefusedError,
     UnknownCodeError,
 )
-from spo_tracker.storage import DISPOSED_NAME, Actor, SqlStore, Store, verify
+from spo_tracker.storage import DISPOSED_NAME, Actor, SqlStore, Store, shred_person_key, verify
 from tests.casework.conftest import BACKENDS, open_store
 from tests.lifecycles.builders import london
 from tests.storage import builders
@@ -283,12 +285,46 @@ def test_disposal_destroys_the_persons_own_key_and_detection_still_runs(store: S
     assert [(e.subject_id, e.reason) for e in destroyed] == [("P1", "gone")]
     # The whole force's detection still loads the disposed person (no details, no error).
     run_detection(store, at=london(2037, 1, 1), actor=REVIEWER)
+    with store.unit_of_work(REVIEWER, at=DUE) as uow:
+        person = uow.protected_persons.get("P1", reason="check disposal")
+        again = attrs.evolve(person, restricted=builders.person("P1").restricted)
+        with pytest.raises(DetailsDisposedError):
+            uow.protected_persons.update(again, reason="try to store details again")
+
+
+def test_a_case_naming_a_person_whose_key_was_destroyed_is_reviewed_and_disposed_of(
+    store: Store,
+) -> None:
+    """P1's key destroyed directly before the review (an erasure on request, their
+    details still stored and now unreadable): a decision to retain and then to dispose
+    go on (before, each raised DetailsDisposedError), a reason holding P1's name is still
+    refused, and the disposal erases the name and overwrites the unreadable details with
+    none, so P1 reads again as a disposed person, and the trail verifies."""
+    with store.unit_of_work(REVIEWER, at=DUE) as uow:
+        assert shred_person_key(uow, "P1", reason="erasure: the person asked")
+        uow.commit()
+    review_retention(store, "D1", decision="retain", reason="appeal", at=DUE, actor=REVIEWER)
+    before = _head(store)
+    with pytest.raises(RetentionReasonNamesPersonError):
+        review_retention(
+            store, "D1", decision="dispose", reason="Jane Doe moved", at=DUE, actor=REVIEWER
+        )
+    only_reads_since(store, before)
+    outcome = review_retention(
+        store, "D1", decision="dispose", reason="no policing purpose", at=DUE, actor=REVIEWER
+    )
+    assert outcome.erased["protected_person"] == 1
+    with store.unit_of_work(REVIEWER, at=DUE) as uow:
+        person = uow.protected_persons.get("P1", reason="check disposal")
+        assert person == ProtectedPerson("P1", DISPOSED_NAME)
+        with pytest.raises(DetailsDisposedError):
+            uow.protected_persons.update(
+                attrs.evolve(person, restricted=builders.person("P1").restricted)
+            )
+    assert verify(store).ok
     if isinstance(store, SqlStore):
-        with store.unit_of_work(REVIEWER, at=DUE) as uow:
-            person = uow.protected_persons.get("P1", reason="check disposal")
-            again = attrs.evolve(person, restricted=builders.person("P1").restricted)
-            with pytest.raises(DetailsDisposedError):
-                uow.protected_persons.update(again, reason="try to store details again")
+        report = verify(store, deep=True)
+        assert report.ok, report.findings
 
 
 def test_the_trail_shows_who_disposed_when_and_why_and_holds_no_personal_value(
