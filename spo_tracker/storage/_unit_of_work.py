@@ -299,12 +299,14 @@ class UnitOfWork(Bookkeeping, abc.ABC):
         Raises:
             PermissionDeniedError: the actor may not run detection.
             NaiveDatetimeError: ``at`` has no time zone.
-            InvalidValueError: ``changes`` has no whole ``through`` at or after 0.
+            InvalidValueError: ``changes`` has a ``through`` neither ``None`` nor a whole
+                number at or after 0.
         """
         self.authorise("run_detection")
         when = ensure_aware(at, field="at")
         through = changes.get("through")
-        if type(through) is not int or through < 0:
+        # None: a store that keeps no head (no watermark; the next run is full).
+        if through is not None and (type(through) is not int or through < 0):
             raise InvalidValueError("through", through, "is not the number of an audit entry")
         self._audit(DETECTION_RUN, "detection", when.isoformat(), dict(changes), reason)
 

@@ -42,16 +42,22 @@ def test_a_note_cannot_write_a_detection_runs_entry(empty_store: Store) -> None:
 
 def test_only_an_actor_who_may_run_detection_writes_a_runs_entry(empty_store: Store) -> None:
     """The run's own method asks for the ``run_detection`` permission (an analyst's role
-    has none) and a whole ``through`` at or after 0."""
+    has none) and a ``through`` that is a whole number at or after 0 (or ``None``, from
+    a store that keeps no head: no watermark)."""
     analyst = Actor("AN 1", "analyst", purpose="tests")
     with empty_store.unit_of_work(analyst, at=NOW) as uow, pytest.raises(PermissionDeniedError):
         uow.note_detection_run(NOW, changes={"through": 0})
     with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        for bad in (None, -1, True, 1.5, "3"):
+        for bad in (-1, True, 1.5, "3"):
             with pytest.raises(InvalidValueError) as refused:
                 uow.note_detection_run(NOW, changes={"through": bad})
             assert refused.value.field == "through"
     assert _run_count(empty_store) == 0
+    with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        uow.note_detection_run(NOW, changes={"through": None})
+        uow.commit()
+    assert _run_count(empty_store) == 1
+    assert latest_run(empty_store) is None  # no watermark
 
 
 def _forged(store: Store, subject: str, through: object) -> None:
