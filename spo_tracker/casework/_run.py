@@ -73,15 +73,17 @@ def run_entry(entry: AuditEntry) -> tuple[int, pendulum.DateTime] | None:
     """
     try:
         changes = json.loads(entry.changes)
-        at = pendulum.parse(entry.subject_id, exact=True)
-    except (ValueError, TypeError):  # pendulum's ParserError is a ValueError
+        # As a run writes it (datetime.isoformat): pendulum.parse would read a time with
+        # no zone as UTC, and week dates and other ISO forms no run writes.
+        at = _dt.datetime.fromisoformat(entry.subject_id)
+    except (ValueError, TypeError):
         return None
     through = changes.get("through") if isinstance(changes, dict) else None
     if type(through) is not int or not 0 <= through < entry.seq:
         return None
-    if not isinstance(at, pendulum.DateTime) or at.tzinfo is None:
+    if at.tzinfo is None or entry.subject_id != at.isoformat():
         return None
-    return through, at
+    return through, pendulum.instance(at)
 
 
 def latest_run(store: Store) -> pendulum.DateTime | None:

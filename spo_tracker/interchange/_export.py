@@ -21,14 +21,16 @@ summary such as "I know you live at 14 Wren Close" does not carry the address
 out. Reading the restricted details for that is audited like a report's read.
 An export with restricted details is a verbatim copy and is not scrubbed.
 
-A protected person whose details were erased with their key
-(:func:`~spo_tracker.storage.shred_person_key`) is exported from a store by name
-only, in either kind of export, and the free text a person typed (see
-:data:`WITHHELD_TEXT`) of every record concerning them is withheld whole: their
-address can no longer be recognised in it, and an importing store would know them
-with no details to scrub. A record concerns them if it names them, or names a
-record that does (an order protecting them, its versions and terms, its
-defendant: that defendant's incidents, duties, compliance and alerts).
+A protected person whose details were erased, with their key
+(:func:`~spo_tracker.storage.shred_person_key`) or by a retention disposal, is
+exported from a store by name only, in either kind of export, and the free text a
+person typed (see :data:`WITHHELD_TEXT`) of every record concerning them is
+withheld whole: their address can no longer be recognised in it, and an
+importing store would know them with no details to scrub. A record concerns
+them if it names them, or the defendant of an order or application naming them,
+or one of that defendant's identities, or a record that concerns them (so the
+defendant's orders, with their versions and terms, applications, duties,
+compliance, incidents, those by the defendant's identities, and alerts).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.notification import NotificationDuty
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Defendant, ProtectedPerson
+from spo_tracker.domain.people import Defendant, ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.redaction import WITHHELD, ForceScrubber
 from spo_tracker.domain.statutory_time import ensure_aware
 from spo_tracker.domain.terms import CATALOGUE_VERSION
@@ -60,6 +62,7 @@ from spo_tracker.interchange import _records as rec
 from spo_tracker.interchange._schema import FORMAT_VERSION, INTERCHANGE_FORMAT
 from spo_tracker.interchange._values import instant_text
 from spo_tracker.storage import (
+    DISPOSED_NAME,
     Actor,
     Store,
     UnitOfWork,
@@ -107,9 +110,9 @@ FREE_TEXT: Final = frozenset(
         "related_sections",
     }
 )
-#: The free text a person typed (not a court's, a force's or the library's section
-#: names), withheld whole from a record concerning a protected person whose details were
-#: erased (see the module docstring).
+#: The free text a person typed (not a court's or a force's names, an applicant's title,
+#: or the library's section names), withheld whole from a record concerning a protected
+#: person whose details were erased (see the module docstring); and an alert's title.
 WITHHELD_TEXT: Final = frozenset(
     {
         "summary",
@@ -120,10 +123,11 @@ WITHHELD_TEXT: Final = frozenset(
         "detail",
         "description",
         "label",
-        "title",
         "explanation",
     }
 )
+#: An alert's own attributes withheld besides (its title may quote a zone's label).
+_ALERT_WITHHELD: Final = frozenset({"title"})
 #: Record types whose attributes are not scrubbed (see :data:`FREE_TEXT`).
 _STRUCTURAL: Final = frozenset({"person", "identity", "location"})
 
@@ -325,16 +329,44 @@ def _names_any(value: Any, ids: set[str]) -> bool:
     return False
 
 
+def _withheld(record: Record) -> Any:
+    """The record's attributes with the text a person typed withheld whole."""
+    extra = _ALERT_WITHHELD if record["type"] == "alert" else frozenset()
+    return {
+        key: _withheld_value(value, key in WITHHELD_TEXT or key in extra)
+        for key, value in record["attributes"].items()
+    }
+
+
+def _concerning(uow: UnitOfWork, disposed: frozenset[str]) -> frozenset[str]:
+    """The ids whose records concern a person of ``disposed`` (see the module docstring):
+    those persons, the defendants of the orders and applications naming them, and those
+    defendants' identities (an incident by one is theirs). Read only if there are such
+    persons: the orders naming them by the index, every application, those defendants."""
+    if not disposed:
+        return frozenset()
+    orders = sorted({o for found in uow.orders.protecting(disposed).values() for o in found})
+    defendants = {o.defendant_id for o in uow.orders.get_many(orders).values()}
+    applications = uow.applications.get_many(uow.applications.ids()).values()
+    defendants |= {a.defendant_id for a in applications if disposed & set(a.protected_person_ids)}
+    identities = {
+        linked.identity.key
+        for defendant in uow.defendants.get_many(sorted(defendants)).values()
+        for linked in defendant.identities
+    }
+    return disposed | defendants | identities
+
+
 def _scrubbed(
     records: Iterable[Record],
     scrub: Callable[[str], str] | None,
-    disposed: frozenset[str] = frozenset(),
+    concerning: frozenset[str] = frozenset(),
 ) -> Iterator[Record]:
     """``records`` with every free-text attribute scrubbed (see :data:`FREE_TEXT`; not if
-    ``scrub`` is ``None``), and the text a person typed withheld from those concerning a
-    person of ``disposed`` (see the module docstring). Records come in dependency order,
-    so a record that names one concerning them comes after it."""
-    concerned = set(disposed)
+    ``scrub`` is ``None``), and the text a person typed withheld from each record naming
+    one of ``concerning`` (:func:`_concerning`) or a record withheld before it (records
+    come in dependency order: an order's versions and terms after it)."""
+    concerned = set(concerning)
     for record in records:
         if record["type"] in _STRUCTURAL or "attributes" not in record:
             yield record
@@ -342,10 +374,7 @@ def _scrubbed(
         attributes = record["attributes"]
         if concerned and _names_any([attributes, record.get("relationships")], concerned):
             concerned.add(record["id"])
-            defendant = (record.get("relationships") or {}).get("defendant")
-            if isinstance(defendant, dict) and isinstance(defendant.get("id"), str):
-                concerned.add(defendant["id"])
-            attributes = _withheld_value(attributes, False)
+            attributes = _withheld(record)
         if scrub is not None:
             attributes = _scrub_value(attributes, scrub, False)
         yield record if attributes is record["attributes"] else {**record, "attributes": attributes}
@@ -441,13 +470,18 @@ def write_store(
             why = "interchange export: redacting free text"
             with uow._processing():  # read to scrub free text, never written out
                 persons = people.get_many(ids, reason=why, skip_unreadable=True)
-        # Their details erased with their key: by name only, text about them withheld.
+        # Their details erased (the key destroyed, or a retention disposal): by name
+        # only, and the text about them withheld.
+        erased = RestrictedDetails()
         disposed = frozenset(ids) - persons.keys()
+        disposed |= {
+            k for k, p in persons.items() if p.name == DISPOSED_NAME and p.restricted == erased
+        }
         found = _StoreSource(store, uow, include_restricted, persons)
         records = _records(found, include_restricted=include_restricted)
         if not include_restricted or disposed:
             scrub = None if include_restricted else ForceScrubber(persons)
-            records = _scrubbed(records, scrub, disposed)
+            records = _scrubbed(records, scrub, _concerning(uow, disposed))
         counts = _write(out, header, records)
         # One disclosure entry naming everyone the export read (DPA 2018 s.62(1)(d)).
         changes = {

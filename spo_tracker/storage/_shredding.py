@@ -56,7 +56,12 @@ def shred_person_key(uow: UnitOfWork, person_id: str, *, reason: str) -> bool:
     if not why.strip():
         raise InvalidValueError("reason", reason, "say why the details are disposed of")
     records = uow._records()
-    records.person_name(person_id)  # NotFoundError if there is no such person
+    # NotFoundError if there is no such person. Locked first (PostgreSQL FOR UPDATE), so
+    # an update of the person's details that began before waits no longer: it commits
+    # first and its details are destroyed with the key, or it waits for the key to go
+    # and is then refused (DetailsDisposedError); it is never told it stored details
+    # that can no longer be read.
+    uow.protected_persons.lock(person_id)
     destroyed = records.shred_person_key(person_id)
     uow._audit(KEY_DESTROYED, "protected_person", person_id, {"key_destroyed": destroyed}, why)
     return destroyed

@@ -57,6 +57,14 @@ __all__ = ["DETECTION_RUN", "UnitOfWork"]
 DETECTION_RUN: Final = "detection.run"
 
 
+def _refuse_run_event(event: str) -> None:
+    """Refuse to write a detection run's watermark through a general note or disclosure."""
+    if event == DETECTION_RUN:
+        raise InvalidValueError(
+            "event", event, "is a detection run's watermark: write it with note_detection_run"
+        )
+
+
 class UnitOfWork(Bookkeeping, abc.ABC):
     """One transaction: rolls back on leaving the ``with`` block unless :meth:`commit` was called.
 
@@ -279,10 +287,7 @@ class UnitOfWork(Bookkeeping, abc.ABC):
                 :meth:`note_detection_run` writes (an entry written here could claim a run
                 that never judged, and blind or stop the next incremental run).
         """
-        if event == DETECTION_RUN:
-            raise InvalidValueError(
-                "event", event, "is a detection run's watermark: write it with note_detection_run"
-            )
+        _refuse_run_event(event)
         self._audit(event, subject_kind, subject_id, dict(changes or {}), reason)
 
     def note_detection_run(
@@ -354,7 +359,11 @@ class UnitOfWork(Bookkeeping, abc.ABC):
             changes: what else to record (format, digest...): ids and counts only,
                 never a name, an address or free text.
             reason: why, as the caller gives it.
+
+        Raises:
+            InvalidValueError: ``event`` is :data:`DETECTION_RUN` (see :meth:`note`).
         """
+        _refuse_run_event(event)
         self.consulted(defendants=defendants, protected_persons=protected_persons)
         people, self._consulted = self._consulted, {}
         recorded = {**dict(changes or {}), **people_changes(people, self.actor.purpose)}

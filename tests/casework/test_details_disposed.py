@@ -13,17 +13,24 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import pendulum
 import pytest
 
-from spo_tracker.casework import run_detection, subject_access
+from spo_tracker.casework import review_retention, run_detection, subject_access
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
+from spo_tracker.domain.identities import phone
 from spo_tracker.domain.incidents import IncidentKind
+from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import Address
 from spo_tracker.domain.redaction import WITHHELD
 from spo_tracker.interchange import export_file, import_file
 from spo_tracker.storage import Actor, InMemoryStore, Store, shred_person_key
 from tests.casework.builders import store_incidents, store_records
+from tests.casework.conftest import open_store
 from tests.casework.test_incremental_people import approached
+from tests.casework.test_retention import DUE, REVIEWER, seed_case
+from tests.lifecycles import builders as lb
+from tests.storage import builders
 from tests.storage.conftest import fixed_clock
 
 SUPERVISOR = Actor("DS 12", "supervisor", purpose="transfer to another force")
@@ -159,3 +166,112 @@ def test_a_subject_access_says_the_details_were_disposed_of(
     theirs = subject_access(store, other.person_id, at=NOW, actor=actor).content["record"]
     assert theirs["details_disposed"] is False
     assert theirs["address"] is not None
+
+
+# -- which records concern the person ------------------------------------------------------
+
+#: P1's address as ``tests.storage.builders.person`` stores it.
+P1_STREET, P1_POSTCODE = "3 Safe House Lane", "B15 2TT"
+AT = pendulum.datetime(2025, 6, 1, 12, tz="Europe/London")
+
+
+def _reasoned(order: Order, reason: str) -> Order:
+    """``order`` with its last version's reason ``reason``."""
+    last = attrs.evolve(order.versions[-1], reason=reason)
+    return attrs.evolve(order, versions=(*order.versions[:-1], last))
+
+
+def _force(store: Store) -> None:
+    """D1's orders and application: O-A and APP-1 protect P2 only, but their typed text
+    holds P1's address; O-B protects P1. D1's phone sends a text holding it (the incident
+    names no defendant: detection attributes it by the phone); another incident names
+    only P1, as its target. D2's case names neither and is exported as it is. Then P1's
+    key is destroyed."""
+    with store.unit_of_work(SUPERVISOR, at=AT) as uow:
+        uow.defendants.add_many([builders.defendant("D1"), builders.defendant("D2", identities=0)])
+        uow.protected_persons.add(builders.person("P1"))
+        uow.protected_persons.add(builders.person("P2", restricted=False))
+        note = f"D1 also seen at {P1_STREET}, {P1_POSTCODE}"
+        application = lb.draft(application_id="APP-1", defendant_id="D1", note=note)
+        uow.applications.add(attrs.evolve(application, protected_person_ids=("P2",)))
+        uow.orders.add(_reasoned(builders.order("O-A", "D1", ("P2",)), f"moved to {P1_STREET}"))
+        uow.orders.add(builders.order("O-B", "D1", ("P1",)))
+        uow.orders.add(_reasoned(builders.order("O-C", "D2", ("P2",)), "made on application"))
+        uow.commit()
+    phoned = builders.incident("I-PHONE", 1, actor=phone("07700 900123"), defendant_id=None)
+    aimed = builders.incident("I-TARGET", 2, actor=None, defendant_id=None, target_person_id="P1")
+    incidents = [
+        attrs.evolve(phoned, target_person_id=None, summary=f"I know you live at {P1_STREET}"),
+        attrs.evolve(aimed, summary=f"seen at {P1_POSTCODE}"),
+        builders.incident("I-OTHER", 3, actor=None, defendant_id="D2", summary="seen in town"),
+    ]
+    with store.unit_of_work(SUPERVISOR, at=AT) as uow:
+        uow.add_incidents(incidents)
+        uow.commit()
+    with store.unit_of_work(SUPERVISOR, at=AT) as uow:
+        assert shred_person_key(uow, "P1", reason="erasure: the person asked")
+        uow.commit()
+
+
+@pytest.mark.parametrize("restricted", [False, True], ids=["default", "restricted"])
+def test_every_record_of_the_defendant_whose_order_names_the_person_is_withheld(
+    empty_store: Store, tmp_path: Path, restricted: bool
+) -> None:
+    """Not only the records after the order naming them: D1's application and the order
+    sorted before it (with its versions), and the incident D1's phone sent (it names no
+    defendant) are withheld too; D2's records, and an applicant's title, are not; and
+    the file imports."""
+    _force(empty_store)
+    path = tmp_path / "export.jsonl"
+    export_file(empty_store, path, actor=SUPERVISOR, at=AT, include_restricted=restricted)
+    text = path.read_text()
+    assert P1_STREET not in text
+    assert P1_POSTCODE not in text
+    by_id = {(r["type"], r["id"]): r for r in _records(path)}
+    assert by_id[("application", "APP-1")]["attributes"]["note"] == WITHHELD
+    assert by_id[("order_version", "O-A/v2")]["attributes"]["reason"] == WITHHELD
+    for incident in ("I-PHONE", "I-TARGET"):
+        assert by_id[("incident", incident)]["attributes"]["summary"] == WITHHELD
+    assert by_id[("incident", "I-OTHER")]["attributes"]["summary"] == "seen in town"
+    reasons = {
+        key: r["attributes"]["reason"]
+        for (kind, key), r in by_id.items()
+        if kind == "order_version" and r["attributes"]["reason"]
+    }
+    assert {k.split("/")[0]: v for k, v in reasons.items()} == {
+        "O-A": WITHHELD,
+        "O-B": WITHHELD,
+        "O-C": "made on application",
+    }
+    for order in ("O-A", "O-B", "O-C"):
+        assert by_id[("order", order)]["attributes"]["applicant"]["title"] != WITHHELD
+    other = InMemoryStore(clock=fixed_clock)
+    assert import_file(other, path, actor=DEMO_ACTOR, at=AT).created["incident"] == 3
+
+
+@pytest.mark.parametrize("shred_first", [True, False], ids=["key-destroyed-first", "disposal"])
+@pytest.mark.parametrize("restricted", [False, True], ids=["default", "restricted"])
+def test_text_about_a_person_a_disposal_erased_stays_withheld(
+    request: pytest.FixtureRequest, tmp_path: Path, shred_first: bool, restricted: bool
+) -> None:
+    """A retention disposal erases the person (their name and details) but keeps the
+    order's text: the person, known with no details, cannot be scrubbed for, so that
+    text is withheld as for a key destroyed (before, a typed end reason went out)."""
+    store = open_store(request, "sqlite" if restricted else "memory")
+    seed_case(store)
+    with store.unit_of_work(REVIEWER, at=DUE) as uow:
+        order = uow.orders.get("SPO-1")
+        typed = f"ended early: the victim moved from {P1_STREET}"
+        uow.orders.update(attrs.evolve(order, end_reason=typed, revision=order.revision + 1))
+        uow.commit()
+    if shred_first:
+        with store.unit_of_work(REVIEWER, at=DUE) as uow:
+            shred_person_key(uow, "P1", reason="erasure: the person asked")
+            uow.commit()
+    review_retention(store, "D1", decision="dispose", reason="no purpose", at=DUE, actor=REVIEWER)
+    path = tmp_path / "export.jsonl"
+    export_file(store, path, actor=REVIEWER, at=DUE, include_restricted=restricted)
+    store.close()
+    assert P1_STREET not in path.read_text()
+    by_id = {(r["type"], r["id"]): r for r in _records(path)}
+    assert by_id[("order", "SPO-1")]["attributes"]["end_reason"] == WITHHELD

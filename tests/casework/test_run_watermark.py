@@ -26,14 +26,17 @@ def _run_count(store: Store) -> int:
     return sum(1 for e in store.audit_entries() if e.event == DETECTION_RUN)
 
 
-def test_a_note_cannot_write_a_detection_runs_entry(empty_store: Store) -> None:
-    """``uow.note`` refuses the event, naming it; the unit of work can still commit and
-    the trail holds no run."""
+def test_a_note_or_disclosure_cannot_write_a_detection_runs_entry(empty_store: Store) -> None:
+    """``uow.note`` and ``uow.disclose`` refuse the event, naming it; the unit of work can
+    still commit and the trail holds no run."""
     with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
         with pytest.raises(InvalidValueError) as refused:
             uow.note(DETECTION_RUN, "detection", NOW.add(years=50).isoformat(), changes={})
         assert refused.value.field == "event"
         assert DETECTION_RUN in str(refused.value)
+        with pytest.raises(InvalidValueError) as refused:
+            uow.disclose(DETECTION_RUN, "detection", NOW.isoformat(), changes={"through": 1})
+        assert refused.value.field == "event"
         uow.note("report.written", "report", "R1")
         uow.commit()
     assert _run_count(empty_store) == 0

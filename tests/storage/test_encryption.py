@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -509,3 +510,48 @@ def test_an_officer_may_not_shred_on_the_in_memory_store() -> None:
     assert _last_refusal(store) == (PERMISSION_DENIED, "officer", "shred_person_key")
     with store.unit_of_work(ACTOR) as uow:
         assert uow.protected_persons.get("P1", reason="test") == builders.person("P1")
+
+
+@pytest.mark.postgres
+def test_a_shred_waits_for_an_update_holding_the_person(postgres_url: str) -> None:
+    """An officer's update of a person's address that locked the person first commits
+    first; the shred started meanwhile waits for it (it locks the person too), and then
+    destroys the key over the new details. Before, the shred went through at once, and
+    the officer's update committed after it, told it had stored details that could
+    never be read."""
+    store = connect(postgres_url, clock=fixed_clock)
+    supervisor = Actor("SGT 1", "supervisor", purpose="erasure")
+    done: list[bool] = []
+
+    def shred() -> None:
+        other = connect(postgres_url, clock=fixed_clock)
+        try:
+            with other.unit_of_work(supervisor) as uow:
+                done.append(shred_person_key(uow, "P1", reason="erasure: the person asked"))
+                uow.commit()
+        finally:
+            other.close()
+
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            uow.protected_persons.add(builders.person("P1"))
+            uow.commit()
+        with store.unit_of_work(ACTOR) as uow:
+            uow.protected_persons.lock("P1")
+            person = uow.protected_persons.get("P1", reason="the person moved")
+            erasure = threading.Thread(target=shred)
+            erasure.start()
+            erasure.join(1.0)
+            assert erasure.is_alive()  # waiting for the person's lock
+            assert done == []
+            moved = Address(("9 New Road",), "B1 1AA")
+            restricted = RestrictedDetails(address=moved)
+            uow.protected_persons.update(ProtectedPerson("P1", person.name, restricted))
+            uow.commit()
+        erasure.join(30)
+        assert not erasure.is_alive()
+        assert done == [True]  # the key destroyed held the new details
+        with store.unit_of_work(ACTOR) as uow, pytest.raises(DetailsDisposedError):
+            uow.protected_persons.get("P1", reason="check the erasure")
+    finally:
+        store.close()
