@@ -20,12 +20,17 @@ its records (persons, orders with versions and terms), then its incidents.
   file, no format to check, a commit per batch) into a copy of the database
   holding the records; the time to generate the incidents is taken off;
 * **export**: everything back to a file (:func:`~spo_tracker.interchange.export_file`);
-* **re-import**: the incidents file again (all stored: nothing written).
+* **re-import**: the incidents file again (all stored: nothing written);
+* with ``--erased N``: the keys of the first N protected persons an order names
+  are destroyed (:func:`~spo_tracker.storage.shred_person_key`), and everything
+  is exported again: the records of their cases are found and their typed text
+  withheld (see :mod:`spo_tracker.interchange`), against the export before.
 
 SQLite always; PostgreSQL too with ``--postgres URL`` (a scratch database is
 made there and dropped). Figures are printed, never asserted.
 
     python benchmarks/bench_interchange.py --scale 0.1
+    python benchmarks/bench_interchange.py --scale 0.1 --erased 20
 """
 
 from __future__ import annotations
@@ -48,8 +53,9 @@ import sqlalchemy as sa
 from _common import report
 
 from spo_tracker.detection.synthetic import SyntheticForce, synthetic_force
+from spo_tracker.domain.redaction import WITHHELD
 from spo_tracker.interchange import Dataset, export_file, import_file, write_dataset
-from spo_tracker.storage import Actor, connect, ingest_incidents, upgrade
+from spo_tracker.storage import Actor, Store, connect, ingest_incidents, shred_person_key, upgrade
 
 ACTOR = Actor("bench", "supervisor", purpose="interchange")
 AT = pendulum.datetime(2026, 1, 1, tz="UTC")
@@ -155,6 +161,7 @@ def bench(
     data: SyntheticForce,
     count: int,
     folder: Path,
+    erased: int,
 ) -> None:
     """Every figure for one backend."""
     records_file, incidents_file = write_files(data, count, folder)
@@ -204,11 +211,31 @@ def bench(
             f"{label} export: {total:,} records (the two files held {aggregates + feed:,}; "
             "an identity in both is written once)"
         )
-        again, seconds = timed(lambda: import_file(store, incidents_file, actor=ACTOR, at=AT))
-        report(f"{label} re-import incidents file (nothing new): time", seconds, "s")
+        again, seconds_again = timed(lambda: import_file(store, incidents_file, actor=ACTOR, at=AT))
+        report(f"{label} re-import incidents file (nothing new): time", seconds_again, "s")
         assert again.written == 0
+        if erased:
+            _export_erased(label, store, data, erased, folder, seconds)
     finally:
         store.close()
+
+
+def _export_erased(
+    label: str, store: Store, data: SyntheticForce, erased: int, folder: Path, before: float
+) -> None:
+    """Destroy the keys of ``erased`` protected persons orders name, export again."""
+    named = sorted({p for o in data.orders for p in o.protected_person_ids})[:erased]
+    with store.unit_of_work(ACTOR, at=AT) as uow:
+        for person in named:
+            shred_person_key(uow, person, reason="benchmark: erasure")
+        uow.commit()
+    target = folder / f"export-{label}-erased.jsonl"
+    exported, seconds = timed(lambda: export_file(store, target, actor=ACTOR, at=AT))
+    withheld = sum(1 for line in target.open() if WITHHELD in line)
+    report(f"{label} export with {erased} persons erased: time", seconds, "s")
+    report(f"{label} export with {erased} persons erased vs before", seconds / before, "x")
+    print(f"{label} export with {erased} persons erased: {withheld:,} records withheld text")
+    assert sum(exported.records.values()) > 0
 
 
 def sqlite_urls(folder: Path) -> tuple[Callable[[str], str], Callable[[str, str], str]]:
@@ -263,6 +290,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1 = 1,000,000 incidents")
     parser.add_argument("--postgres", default=os.environ.get("SPO_TRACKER_BENCH_POSTGRES_URL"))
+    parser.add_argument("--erased", type=int, default=0, help="persons' keys destroyed")
     parser.add_argument("--child", choices=("import", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -277,11 +305,11 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="bench-interchange-") as scratch:
         folder = Path(scratch)
-        bench("sqlite", *sqlite_urls(folder), data, count, folder)
+        bench("sqlite", *sqlite_urls(folder), data, count, folder, args.erased)
         if args.postgres:
             url_for, copy, drop = postgres_urls(args.postgres, f"bench_ich_{os.getpid()}")
             try:
-                bench("postgresql", url_for, copy, data, count, folder)
+                bench("postgresql", url_for, copy, data, count, folder, args.erased)
             finally:
                 drop()
 
