@@ -28,9 +28,13 @@ person typed (see :data:`WITHHELD_TEXT`) of every record concerning them is
 withheld whole: their address can no longer be recognised in it, and an
 importing store would know them with no details to scrub. A record concerns
 them if it names them, or the defendant of an order or application naming them,
-or one of that defendant's identities, or a record that concerns them (so the
-defendant's orders, with their versions and terms, applications, duties,
-compliance, incidents, those by the defendant's identities, and alerts).
+or one of that defendant's identities, or an incident one of that defendant's
+alerts rests on, or a record that concerns them (so the defendant's orders, with
+their versions and terms, applications, duties, compliance, incidents, those by
+the defendant's identities, and alerts). Concern is judged by these links, not
+by the text: text about them in a record of no such link (an incident by an
+identity no alert of the case rests on and the defendant no longer holds, or by
+another defendant) is scrubbed against the readable persons only.
 """
 
 from __future__ import annotations
@@ -123,6 +127,7 @@ WITHHELD_TEXT: Final = frozenset(
         "detail",
         "description",
         "label",
+        "name",
         "explanation",
     }
 )
@@ -340,9 +345,10 @@ def _withheld(record: Record) -> Any:
 
 def _concerning(uow: UnitOfWork, disposed: frozenset[str]) -> frozenset[str]:
     """The ids whose records concern a person of ``disposed`` (see the module docstring):
-    those persons, the defendants of the orders and applications naming them, and those
-    defendants' identities (an incident by one is theirs). Read only if there are such
-    persons: the orders naming them by the index, every application, those defendants."""
+    those persons, the defendants of the orders and applications naming them, those
+    defendants' identities (an incident by one is theirs) and the incidents their alerts
+    rest on. Read only if there are such persons: the orders naming them by the index,
+    every application, those defendants and their alerts."""
     if not disposed:
         return frozenset()
     orders = sorted({o for found in uow.orders.protecting(disposed).values() for o in found})
@@ -354,7 +360,11 @@ def _concerning(uow: UnitOfWork, disposed: frozenset[str]) -> frozenset[str]:
         for defendant in uow.defendants.get_many(sorted(defendants)).values()
         for linked in defendant.identities
     }
-    return disposed | defendants | identities
+    # The incidents their alerts rest on: most name only the phone or account that acted,
+    # which the defendant may no longer hold (unlinked, or erased by a disposal).
+    alerts = [a for d in sorted(defendants) for a in uow.alerts.ids_where("defendant_id", d)]
+    evidence = {i for alert in uow.alerts.get_many(alerts).values() for i in alert.evidence_ids}
+    return disposed | defendants | identities | evidence
 
 
 def _scrubbed(
@@ -363,16 +373,20 @@ def _scrubbed(
     concerning: frozenset[str] = frozenset(),
 ) -> Iterator[Record]:
     """``records`` with every free-text attribute scrubbed (see :data:`FREE_TEXT`; not if
-    ``scrub`` is ``None``), and the text a person typed withheld from each record naming
-    one of ``concerning`` (:func:`_concerning`) or a record withheld before it (records
-    come in dependency order: an order's versions and terms after it)."""
+    ``scrub`` is ``None``), and the text a person typed withheld from each record that is
+    or names one of ``concerning`` (:func:`_concerning`), or names a record withheld
+    before it (records come in dependency order: an order's versions and terms after
+    it)."""
     concerned = set(concerning)
     for record in records:
         if record["type"] in _STRUCTURAL or "attributes" not in record:
             yield record
             continue
         attributes = record["attributes"]
-        if concerned and _names_any([attributes, record.get("relationships")], concerned):
+        if concerned and (
+            record["id"] in concerned
+            or _names_any([attributes, record.get("relationships")], concerned)
+        ):
             concerned.add(record["id"])
             attributes = _withheld(record)
         if scrub is not None:

@@ -20,11 +20,13 @@ import abc
 import contextlib
 import datetime as _dt
 from collections.abc import Collection, Generator, Iterator, Sequence
+from typing import Final
 
 import pendulum
 
 from spo_tracker.clock import Clock
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage._audit import Actor, AuditEntry, PendingEntry
 from spo_tracker.storage._backend import (
     IngestReport,
@@ -70,6 +72,24 @@ __all__ = [
 ]
 
 
+#: The audit event and subject kind of a bulk ingest's one entry.
+INCIDENTS_INGESTED: Final = ("incidents.ingested", "incident_batch")
+
+
+def check_ingest_entry(entry: PendingEntry) -> None:
+    """Refuse an entry given to :meth:`Store.ingest_batch` that is not a bulk ingest's
+    (it is written as given: any other event, a ``detection.run`` above all, would be
+    read by the next detection run as though the library had written it).
+
+    Raises:
+        InvalidValueError: the entry's event or subject kind is not an ingest's.
+    """
+    if (entry.event, entry.subject_kind) != INCIDENTS_INGESTED:
+        raise InvalidValueError(
+            "entry.event", entry.event, "an ingest writes only incidents.ingested entries"
+        )
+
+
 class Store(abc.ABC):
     """A place aggregates are kept: SQLite, PostgreSQL or memory."""
 
@@ -84,7 +104,12 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
-        """Insert ``incidents`` and the audit ``entry`` in one transaction (all or nothing)."""
+        """Insert ``incidents`` and the audit ``entry`` in one transaction (all or nothing).
+
+        Raises:
+            InvalidValueError: ``entry`` is not an ``incidents.ingested`` entry on an
+                ``incident_batch`` (see :func:`check_ingest_entry`).
+        """
 
     @abc.abstractmethod
     def scan_rows(

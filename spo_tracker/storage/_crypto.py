@@ -311,6 +311,13 @@ class PersonKeys:
         """
         return open_details(self._dek(person_id, create=False), person_id, sealed)
 
+    def forget(self, person_id: str) -> None:
+        """Read the person's key row afresh next time: a locking read of the person does,
+        so that a key destroyed since this unit of work first read it (a shred that
+        committed meanwhile, on PostgreSQL) is seen, and no details are sealed under it."""
+        self._deks.pop(person_id, None)
+        self._rows.pop(person_id, None)
+
     def disposed(self, person_id: str) -> bool:
         """Whether the person's key was destroyed (their details were disposed of)."""
         row = self._row(person_id)

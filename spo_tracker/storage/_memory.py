@@ -47,6 +47,7 @@ from spo_tracker.storage._base import (
     ScannedIncident,
     Store,
     UnitOfWork,
+    check_ingest_entry,
 )
 from spo_tracker.storage._keys import AuditKeyring
 from spo_tracker.storage._mapping import MAPPERS, Mapper
@@ -138,6 +139,7 @@ class InMemoryStore(Store):
             self._outbox.append(entry)
 
     def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
+        check_ingest_entry(entry)
         kind = MAPPERS[Incident].kind
         with self._lock:
             for incident in incidents:

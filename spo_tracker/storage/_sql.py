@@ -25,6 +25,7 @@ from spo_tracker.storage._base import (
     ScannedIncident,
     Store,
     UnitOfWork,
+    check_ingest_entry,
 )
 from spo_tracker.storage._crypto import DataKeyring
 from spo_tracker.storage._engine import DatabaseUrl, translate, translating
@@ -141,6 +142,7 @@ class SqlStore(Store):
     def ingest_batch(self, incidents: list[Incident], entry: PendingEntry) -> None:
         """One transaction: the rows (SQLite: executemany; PostgreSQL: COPY) and the entry,
         which carries the digest of the rows and names them as their ``audit_batch``."""
+        check_ingest_entry(entry)
         sqlite = self.url.is_sqlite
         rows, digest = _batch_rows(incidents, entry.subject_id, self.keyring, sqlite=sqlite)
         entry = attrs.evolve(entry, record_digest=digest)

@@ -142,6 +142,9 @@ class SqlRecords(SqlComplianceTimes):
             raise refused(mapper.kind, key, ValueError(UnreadableValue.MESSAGE))
         if rows is None:
             return None
+        if lock and mapper.restricted:
+            # The row is locked: its key is read as it stands now, not as first read.
+            self.person_keys.forget(key)
         return mapper.from_rows(rows), int(rows.root.revision)
 
     def insert_aggregates(self, mapper: Mapper[Any], items: Sequence[tuple[Any, int]]) -> None:

@@ -21,8 +21,9 @@ from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.domain.identities import phone
 from spo_tracker.domain.incidents import IncidentKind
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Address
+from spo_tracker.domain.people import Address, LinkedIdentity
 from spo_tracker.domain.redaction import WITHHELD
+from spo_tracker.domain.terms import Locality, NoContact
 from spo_tracker.interchange import export_file, import_file
 from spo_tracker.storage import Actor, InMemoryStore, Store, shred_person_key
 from tests.casework.builders import store_incidents, store_records
@@ -275,3 +276,44 @@ def test_text_about_a_person_a_disposal_erased_stays_withheld(
     assert P1_STREET not in path.read_text()
     by_id = {(r["type"], r["id"]): r for r in _records(path)}
     assert by_id[("order", "SPO-1")]["attributes"]["end_reason"] == WITHHELD
+
+
+def test_an_incident_the_case_rests_on_is_withheld_after_its_identity_is_unlinked(
+    empty_store: Store, tmp_path: Path
+) -> None:
+    """D1's old phone sent a message an alert of D1's rests on; the phone is unlinked
+    before P1's key is destroyed: the incident is still withheld (by the alert's
+    evidence), and so is the name of a term's locality (a street of P1's)."""
+    old = phone("07700 900777")
+    with empty_store.unit_of_work(SUPERVISOR, at=AT) as uow:
+        defendant = builders.defendant("D1")
+        linked = (*defendant.identities, LinkedIdentity(old, builders.MADE))
+        uow.defendants.add(attrs.evolve(defendant, identities=linked))
+        uow.protected_persons.add(builders.person("P1"))
+        order = builders.order("O-1", "D1", ("P1",), versions=1)
+        near = NoContact(term_id="T99", persons=("P1",), locality=Locality("Safe House Lane"))
+        version = attrs.evolve(order.versions[0], terms=(*order.versions[0].terms, near))
+        uow.orders.add(attrs.evolve(order, versions=(version,)))
+        uow.commit()
+    sent = builders.incident("I-OLD", 1, actor=old, defendant_id=None, target_person_id=None)
+    typed = attrs.evolve(sent, summary=f"I know you live at {P1_STREET}")
+    with empty_store.unit_of_work(SUPERVISOR, at=AT) as uow:
+        uow.add_incidents([typed])
+        uow.commit()
+    found = run_detection(empty_store, at=AT, actor=DEMO_ACTOR)
+    assert any("I-OLD" in a.evidence_ids for a in found.alerts)
+    with empty_store.unit_of_work(SUPERVISOR, at=AT) as uow:
+        held = uow.defendants.get("D1")
+        kept = tuple(li for li in held.identities if li.identity != old)
+        uow.defendants.update(attrs.evolve(held, identities=kept))
+        assert shred_person_key(uow, "P1", reason="erasure: the person asked")
+        uow.commit()
+    for restricted in (False, True):
+        path = tmp_path / f"export-{restricted}.jsonl"
+        export_file(empty_store, path, actor=SUPERVISOR, at=AT, include_restricted=restricted)
+        assert "Safe House" not in path.read_text()
+        by_id = {(r["type"], r["id"]): r for r in _records(path)}
+        assert by_id[("incident", "I-OLD")]["attributes"]["summary"] == WITHHELD
+        term = by_id[("term", "O-1/v1/T99")]["attributes"]
+        assert term["locality"]["name"] == WITHHELD
+        assert import_file(InMemoryStore(clock=fixed_clock), path, actor=DEMO_ACTOR, at=AT)

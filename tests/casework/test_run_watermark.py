@@ -18,8 +18,10 @@ from spo_tracker.casework._run import latest_run, run_entry
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
 from spo_tracker.errors import InvalidValueError, PermissionDeniedError
 from spo_tracker.storage import DETECTION_RUN, Actor, AuditEntry, Store
+from spo_tracker.storage._audit import PendingEntry
 from tests.casework.builders import as_a_full_run_finds, store_incidents, store_records
 from tests.casework.test_incremental_runs import _halves
+from tests.storage import builders
 
 
 def _run_count(store: Store) -> int:
@@ -132,3 +134,18 @@ def test_run_entry_reads_what_a_run_writes() -> None:
     assert found[0] == 6
     assert found[1] == at
     assert run_entry(_entry(7, at.isoformat(), '{"through": 0}')) == (0, at)
+
+
+def test_a_bulk_ingest_writes_only_its_own_entry(empty_store: Store) -> None:
+    """``Store.ingest_batch`` writes the entry it is given: one that is not an ingest's
+    (a ``detection.run`` above all) is refused, naming the event, and nothing is stored."""
+    filler = builders.incident("FORGE-1", 0, defendant_id=None, target_person_id=None, actor=None)
+    head = empty_store.audit_head()
+    for event, kind in ((DETECTION_RUN, "detection"), (DETECTION_RUN, "incident_batch")):
+        entry = PendingEntry(NOW, DEMO_ACTOR, event, kind, NOW.isoformat(), {"through": 0}, "")
+        with pytest.raises(InvalidValueError) as refused:
+            empty_store.ingest_batch([filler], entry)
+        assert refused.value.field == "entry.event"
+    assert empty_store.audit_head() == head
+    with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        assert not uow.incidents.exists("FORGE-1")

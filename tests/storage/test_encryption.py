@@ -555,3 +555,27 @@ def test_a_shred_waits_for_an_update_holding_the_person(postgres_url: str) -> No
             uow.protected_persons.get("P1", reason="check the erasure")
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_an_update_after_a_shred_it_did_not_wait_for_is_refused(postgres_url: str) -> None:
+    """The officer read the person (no lock), a shred committed meanwhile, and then the
+    officer stored a new address: the update's locking read sees the key destroyed and
+    refuses (before, the unit of work's cached key sealed the address, and the update
+    was told it was stored, though no one could ever read it)."""
+    store = connect(postgres_url, clock=fixed_clock)
+    supervisor = Actor("SGT 1", "supervisor", purpose="erasure")
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            uow.protected_persons.add(builders.person("P1"))
+            uow.commit()
+        with store.unit_of_work(ACTOR) as uow:
+            person = uow.protected_persons.get("P1", reason="the person moved")
+            with store.unit_of_work(supervisor) as other:
+                assert shred_person_key(other, "P1", reason="erasure: the person asked")
+                other.commit()
+            moved = RestrictedDetails(address=Address(("9 New Road",), "B1 1AA"))
+            with pytest.raises(DetailsDisposedError):
+                uow.protected_persons.update(ProtectedPerson("P1", person.name, moved))
+    finally:
+        store.close()
