@@ -323,7 +323,7 @@ def _withheld_value(value: Any, free: bool) -> Any:
     return value
 
 
-def _names_any(value: Any, ids: set[str]) -> bool:
+def _names_any(value: Any, ids: frozenset[str]) -> bool:
     """Whether any text in ``value`` (at any depth) is one of ``ids``."""
     if isinstance(value, str):
         return value in ids
@@ -332,6 +332,19 @@ def _names_any(value: Any, ids: set[str]) -> bool:
     if isinstance(value, dict):
         return any(_names_any(v, ids) for v in value.values())
     return False
+
+
+def _links_any(value: Any, links: set[tuple[str, str]]) -> bool:
+    """Whether any link (``{"type": ..., "id": ...}``, at any depth) in ``value`` is to a
+    record of ``links`` (a type and an id: ids are unique within a type only)."""
+    if isinstance(value, list):
+        return any(_links_any(v, links) for v in value)
+    if not isinstance(value, dict):
+        return False
+    kind, key = value.get("type"), value.get("id")
+    if isinstance(kind, str) and isinstance(key, str) and (kind, key) in links:
+        return True
+    return any(_links_any(v, links) for v in value.values())
 
 
 def _withheld(record: Record) -> Any:
@@ -343,14 +356,29 @@ def _withheld(record: Record) -> Any:
     }
 
 
-def _concerning(uow: UnitOfWork, disposed: frozenset[str]) -> frozenset[str]:
-    """The ids whose records concern a person of ``disposed`` (see the module docstring):
-    those persons, the defendants of the orders and applications naming them, those
-    defendants' identities (an incident by one is theirs) and the incidents their alerts
-    rest on. Read only if there are such persons: the orders naming them by the index,
-    every application, those defendants and their alerts."""
+@attrs.frozen
+class _Concern:
+    """What marks a record as concerning a person whose details were erased.
+
+    Attributes:
+        persons: those persons' ids (named by links, or as plain ids in attributes: a
+            term's persons, an alert's protected persons).
+        links: the records (type, id) whose own records and whose linkers concern them:
+            those persons and the defendants of the orders and applications naming them
+            (``person``), those defendants' identities (``identity``: an incident by one
+            is theirs) and the incidents their alerts rest on (``incident``).
+    """
+
+    persons: frozenset[str] = frozenset()
+    links: frozenset[tuple[str, str]] = frozenset()
+
+
+def _concerning(uow: UnitOfWork, disposed: frozenset[str]) -> _Concern:
+    """The :class:`_Concern` of the persons of ``disposed`` (see the module docstring).
+    Read only if there are such persons: the orders naming them by the index, every
+    application, those defendants and their alerts."""
     if not disposed:
-        return frozenset()
+        return _Concern()
     orders = sorted({o for found in uow.orders.protecting(disposed).values() for o in found})
     defendants = {o.defendant_id for o in uow.orders.get_many(orders).values()}
     applications = uow.applications.get_many(uow.applications.ids()).values()
@@ -364,30 +392,34 @@ def _concerning(uow: UnitOfWork, disposed: frozenset[str]) -> frozenset[str]:
     # which the defendant may no longer hold (unlinked, or erased by a disposal).
     alerts = [a for d in sorted(defendants) for a in uow.alerts.ids_where("defendant_id", d)]
     evidence = {i for alert in uow.alerts.get_many(alerts).values() for i in alert.evidence_ids}
-    return disposed | defendants | identities | evidence
+    links = {("person", key) for key in disposed | defendants}
+    links |= {("identity", key) for key in identities}
+    links |= {("incident", key) for key in evidence}
+    return _Concern(disposed, frozenset(links))
 
 
 def _scrubbed(
     records: Iterable[Record],
     scrub: Callable[[str], str] | None,
-    concerning: frozenset[str] = frozenset(),
+    concern: _Concern = _Concern(),
 ) -> Iterator[Record]:
     """``records`` with every free-text attribute scrubbed (see :data:`FREE_TEXT`; not if
-    ``scrub`` is ``None``), and the text a person typed withheld from each record that is
-    or names one of ``concerning`` (:func:`_concerning`), or names a record withheld
-    before it (records come in dependency order: an order's versions and terms after
-    it)."""
-    concerned = set(concerning)
+    ``scrub`` is ``None``), and the text a person typed withheld from each record that
+    ``concern`` marks, or that links to a record withheld before it (records come in
+    dependency order: an order's versions and terms after it)."""
+    links = set(concern.links)
     for record in records:
         if record["type"] in _STRUCTURAL or "attributes" not in record:
             yield record
             continue
         attributes = record["attributes"]
-        if concerned and (
-            record["id"] in concerned
-            or _names_any([attributes, record.get("relationships")], concerned)
+        own = (record["type"], record["id"])
+        if links and (
+            own in links
+            or _links_any(record.get("relationships"), links)
+            or _names_any(attributes, concern.persons)
         ):
-            concerned.add(record["id"])
+            links.add(own)
             attributes = _withheld(record)
         if scrub is not None:
             attributes = _scrub_value(attributes, scrub, False)

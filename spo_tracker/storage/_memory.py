@@ -329,13 +329,7 @@ class _MemoryRecords:
     ) -> None:
         key = (mapper.kind, mapper.key(after))
         self._check_references(mapper, after)
-        if (
-            mapper.kind == _PERSON
-            and (_SHREDDED, key[1]) in self._uow._work
-            and after.restricted != RestrictedDetails()
-        ):
-            # As the SQL store, which has no key to seal them under: never stored again.
-            raise DetailsDisposedError(key[1])
+        _refuse_details_over_shred(key, after, self._uow._work)
         self._uow._work[key] = (after, revision)
         self._uow._bases.setdefault(key, expected)
 
@@ -568,6 +562,8 @@ class InMemoryUnitOfWork(UnitOfWork):
                     raise ConcurrencyConflictError(
                         key[0], key[1], base, None if current is None else current[1]
                     )
+            for key in self._bases:  # a key destroyed since this work began, too
+                _refuse_details_over_shred(key, self._work[key][0], store._state)
             store._check_events(events)
             for key in self._bases:
                 store._publish(key, self._work[key])
@@ -582,6 +578,13 @@ class InMemoryUnitOfWork(UnitOfWork):
 
     def _close(self) -> None:
         self._work, self._bases = {}, {}
+
+
+def _refuse_details_over_shred(key: _Key, obj: Any, state: Mapping[_Key, Any]) -> None:
+    """Refuse details for a person whose key was destroyed: as the SQL store, which has no
+    key to seal them under, they are never stored again."""
+    if key[0] == _PERSON and (_SHREDDED, key[1]) in state and obj.restricted != RestrictedDetails():
+        raise DetailsDisposedError(key[1])
 
 
 def _column(obj: Any, column: str) -> Any:

@@ -117,6 +117,24 @@ class ProtectedPersonRepository(Repository[ProtectedPerson]):
         name, revision = self._unreadable_locked(key)
         return ProtectedPerson(key, name), revision
 
+    def update_many(self, objs: Iterable[ProtectedPerson], *, reason: str = "") -> dict[str, int]:
+        """:meth:`update` for each person in turn, over the revision this unit of work read
+        or last wrote (a person is changed through the locking read of :meth:`update`,
+        which reads their key afresh: a key destroyed since is never sealed under);
+        returns the new revision of each, by id.
+
+        Raises:
+            InvalidValueError: an id appears twice, or as for :meth:`update`.
+            ConcurrencyConflictError, NotFoundError, DetailsDisposedError: as for
+                :meth:`update`.
+        """
+        people = list(objs)
+        ids = [p.person_id if isinstance(p, ProtectedPerson) else None for p in people]
+        twice = sorted({k for k in ids if k is not None and ids.count(k) > 1})
+        if twice:
+            raise InvalidValueError("person_id", twice[0], "appears twice")
+        return {p.person_id: self.update(p, reason=reason) for p in people}
+
     def lock(self, key: str) -> int:
         """As for any record (a person whose details can never be read is locked too)."""
         try:

@@ -205,6 +205,8 @@ def _force(store: Store) -> None:
         attrs.evolve(phoned, target_person_id=None, summary=f"I know you live at {P1_STREET}"),
         attrs.evolve(aimed, summary=f"seen at {P1_POSTCODE}"),
         builders.incident("I-OTHER", 3, actor=None, defendant_id="D2", summary="seen in town"),
+        # An id equal to D1's (ids are unique within a kind only): D2's, kept.
+        builders.incident("D1", 4, actor=None, defendant_id="D2", summary="seen at the station"),
     ]
     with store.unit_of_work(SUPERVISOR, at=AT) as uow:
         uow.add_incidents(incidents)
@@ -234,6 +236,7 @@ def test_every_record_of_the_defendant_whose_order_names_the_person_is_withheld(
     for incident in ("I-PHONE", "I-TARGET"):
         assert by_id[("incident", incident)]["attributes"]["summary"] == WITHHELD
     assert by_id[("incident", "I-OTHER")]["attributes"]["summary"] == "seen in town"
+    assert by_id[("incident", "D1")]["attributes"]["summary"] == "seen at the station"
     reasons = {
         key: r["attributes"]["reason"]
         for (kind, key), r in by_id.items()
@@ -247,7 +250,7 @@ def test_every_record_of_the_defendant_whose_order_names_the_person_is_withheld(
     for order in ("O-A", "O-B", "O-C"):
         assert by_id[("order", order)]["attributes"]["applicant"]["title"] != WITHHELD
     other = InMemoryStore(clock=fixed_clock)
-    assert import_file(other, path, actor=DEMO_ACTOR, at=AT).created["incident"] == 3
+    assert import_file(other, path, actor=DEMO_ACTOR, at=AT).created["incident"] == 4
 
 
 @pytest.mark.parametrize("shred_first", [True, False], ids=["key-destroyed-first", "disposal"])

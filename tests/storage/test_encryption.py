@@ -579,3 +579,55 @@ def test_an_update_after_a_shred_it_did_not_wait_for_is_refused(postgres_url: st
                 uow.protected_persons.update(ProtectedPerson("P1", person.name, moved))
     finally:
         store.close()
+
+
+def _moved(person: ProtectedPerson) -> ProtectedPerson:
+    return ProtectedPerson(person.person_id, person.name, RestrictedDetails(address=_NEW_HOME))
+
+
+_NEW_HOME = Address(("9 New Road",), "B1 1AA")
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["update", "update_many"])
+def test_in_memory_an_update_after_a_shred_it_did_not_see_is_refused(many: bool) -> None:
+    """The in-memory store works on a snapshot: a shred committed after it was taken is
+    found at commit, and details written over the destroyed key are refused there."""
+    store = InMemoryStore(clock=fixed_clock)
+    supervisor = Actor("SGT 1", "supervisor", purpose="erasure")
+    with store.unit_of_work(ACTOR) as uow:
+        uow.protected_persons.add(builders.person("P1"))
+        uow.commit()
+    with store.unit_of_work(ACTOR) as uow:
+        moved = _moved(uow.protected_persons.get("P1", reason="the person moved"))
+        with store.unit_of_work(supervisor) as other:
+            assert shred_person_key(other, "P1", reason="erasure: the person asked")
+            other.commit()
+        if many:
+            uow.protected_persons.update_many([moved])
+        else:
+            uow.protected_persons.update(moved)
+        with pytest.raises(DetailsDisposedError):
+            uow.commit()
+    with store.unit_of_work(ACTOR) as uow, pytest.raises(DetailsDisposedError):
+        uow.protected_persons.get("P1", reason="check the erasure")
+
+
+@pytest.mark.postgres
+def test_update_many_after_a_shred_it_did_not_wait_for_is_refused(postgres_url: str) -> None:
+    """As for ``update``: a person is changed through the locking read, never by the bulk
+    path that sealed the new address under the key the shred destroyed."""
+    store = connect(postgres_url, clock=fixed_clock)
+    supervisor = Actor("SGT 1", "supervisor", purpose="erasure")
+    try:
+        with store.unit_of_work(ACTOR) as uow:
+            uow.protected_persons.add(builders.person("P1"))
+            uow.commit()
+        with store.unit_of_work(ACTOR) as uow:
+            moved = _moved(uow.protected_persons.get("P1", reason="the person moved"))
+            with store.unit_of_work(supervisor) as other:
+                assert shred_person_key(other, "P1", reason="erasure: the person asked")
+                other.commit()
+            with pytest.raises(DetailsDisposedError):
+                uow.protected_persons.update_many([moved])
+    finally:
+        store.close()
