@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import attrs
 import pendulum
 
 from spo_tracker.casework import DetectionRun, detect_stored, load_records, run_detection
@@ -13,6 +14,7 @@ from spo_tracker.demo._run import demo_applications
 from spo_tracker.detection.config import DetectionConfig
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.people import Address
 from spo_tracker.storage import Actor, Store
 
 
@@ -35,6 +37,15 @@ def store_incidents(store: Store, incidents: Iterable[Incident]) -> None:
         return
     with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
         uow.add_incidents(batch, reason="test arrivals")
+        uow.commit()
+
+
+def give_address(store: Store, person_id: str, address: Address) -> None:
+    """Store ``address`` as the protected person's home, their other details kept."""
+    with store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
+        found = uow.protected_persons.get(person_id)
+        restricted = attrs.evolve(found.restricted, address=address)
+        uow.protected_persons.update(attrs.evolve(found, restricted=restricted))
         uow.commit()
 
 

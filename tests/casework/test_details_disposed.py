@@ -26,7 +26,7 @@ from spo_tracker.domain.redaction import WITHHELD
 from spo_tracker.domain.terms import Locality, NoContact
 from spo_tracker.interchange import export_file, import_file
 from spo_tracker.storage import Actor, InMemoryStore, Store, shred_person_key
-from tests.casework.builders import store_incidents, store_records
+from tests.casework.builders import give_address, store_incidents, store_records
 from tests.casework.conftest import open_store
 from tests.casework.test_incremental_people import approached
 from tests.casework.test_retention import DUE, REVIEWER, seed_case
@@ -49,12 +49,7 @@ def shredded(empty_store: Store, scenario: Scenario) -> tuple[Store, str, str]:
     id and the person's."""
     fix, defendant, person = approached(scenario)
     store_records(empty_store, scenario)
-    with empty_store.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        found = uow.protected_persons.get(person)
-        home = Address((TYPED, "Harborne"), POSTCODE, fix.location)
-        restricted = attrs.evolve(found.restricted, address=home)
-        uow.protected_persons.update(attrs.evolve(found, restricted=restricted))
-        uow.commit()
+    give_address(empty_store, person, Address((TYPED, "Harborne"), POSTCODE, fix.location))
     aimed = attrs.evolve(
         fix,
         incident_id="DEMO-TYPED-1",

@@ -41,6 +41,7 @@ from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import IDENTITIES_UNLINKED, Actor, Store, shred_person_key
 from tests.casework.builders import (
     as_a_full_run_finds,
+    give_address,
     store_incidents,
     store_records,
     stored_alerts,
@@ -124,13 +125,7 @@ def test_a_protected_persons_key_destroyed_has_the_defendants_whose_orders_name_
     is withheld rather than shown."""
     fix, defendant, person = approached(scenario)
     move(detected, person, _FIX)
-    with detected.unit_of_work(DEMO_ACTOR, at=NOW) as uow:
-        found = uow.protected_persons.get(person)
-        home = Address((_TYPED, "Harborne"), "B17 9XX", _FIX)
-        uow.protected_persons.update(
-            attrs.evolve(found, restricted=attrs.evolve(found.restricted, address=home))
-        )
-        uow.commit()
+    give_address(detected, person, Address((_TYPED, "Harborne"), "B17 9XX", _FIX))
     note = attrs.evolve(  # an approach reported: evidence of the no-approach breach
         fix,
         incident_id="DEMO-NOTE-1",

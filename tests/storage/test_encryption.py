@@ -10,9 +10,11 @@ restricted details round-trip through encryption.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,8 @@ from spo_tracker.storage import (
     DataKeyring,
     InMemoryStore,
     SqlStore,
+    Store,
+    UnitOfWork,
     _crypto,
     connect,
     new_data_key_line,
@@ -564,21 +568,27 @@ def test_an_update_after_a_shred_it_did_not_wait_for_is_refused(postgres_url: st
     refuses (before, the unit of work's cached key sealed the address, and the update
     was told it was stored, though no one could ever read it)."""
     store = connect(postgres_url, clock=fixed_clock)
-    supervisor = Actor("SGT 1", "supervisor", purpose="erasure")
     try:
-        with store.unit_of_work(ACTOR) as uow:
-            uow.protected_persons.add(builders.person("P1"))
-            uow.commit()
-        with store.unit_of_work(ACTOR) as uow:
-            person = uow.protected_persons.get("P1", reason="the person moved")
-            with store.unit_of_work(supervisor) as other:
-                assert shred_person_key(other, "P1", reason="erasure: the person asked")
-                other.commit()
-            moved = RestrictedDetails(address=Address(("9 New Road",), "B1 1AA"))
-            with pytest.raises(DetailsDisposedError):
-                uow.protected_persons.update(ProtectedPerson("P1", person.name, moved))
+        with _read_before_a_shred(store) as (uow, moved), pytest.raises(DetailsDisposedError):
+            uow.protected_persons.update(moved)
     finally:
         store.close()
+
+
+@contextlib.contextmanager
+def _read_before_a_shred(store: Store) -> Iterator[tuple[UnitOfWork, ProtectedPerson]]:
+    """P1 stored; a unit of work that read P1 (no lock) while another destroyed P1's key
+    and committed. Yields that unit of work and P1 with a new address."""
+    supervisor = Actor("SGT 1", "supervisor", purpose="erasure")
+    with store.unit_of_work(ACTOR) as uow:
+        uow.protected_persons.add(builders.person("P1"))
+        uow.commit()
+    with store.unit_of_work(ACTOR) as uow:
+        moved = _moved(uow.protected_persons.get("P1", reason="the person moved"))
+        with store.unit_of_work(supervisor) as other:
+            assert shred_person_key(other, "P1", reason="erasure: the person asked")
+            other.commit()
+        yield uow, moved
 
 
 def _moved(person: ProtectedPerson) -> ProtectedPerson:
@@ -593,15 +603,7 @@ def test_in_memory_an_update_after_a_shred_it_did_not_see_is_refused(many: bool)
     """The in-memory store works on a snapshot: a shred committed after it was taken is
     found at commit, and details written over the destroyed key are refused there."""
     store = InMemoryStore(clock=fixed_clock)
-    supervisor = Actor("SGT 1", "supervisor", purpose="erasure")
-    with store.unit_of_work(ACTOR) as uow:
-        uow.protected_persons.add(builders.person("P1"))
-        uow.commit()
-    with store.unit_of_work(ACTOR) as uow:
-        moved = _moved(uow.protected_persons.get("P1", reason="the person moved"))
-        with store.unit_of_work(supervisor) as other:
-            assert shred_person_key(other, "P1", reason="erasure: the person asked")
-            other.commit()
+    with _read_before_a_shred(store) as (uow, moved):
         if many:
             uow.protected_persons.update_many([moved])
         else:
@@ -617,17 +619,8 @@ def test_update_many_after_a_shred_it_did_not_wait_for_is_refused(postgres_url: 
     """As for ``update``: a person is changed through the locking read, never by the bulk
     path that sealed the new address under the key the shred destroyed."""
     store = connect(postgres_url, clock=fixed_clock)
-    supervisor = Actor("SGT 1", "supervisor", purpose="erasure")
     try:
-        with store.unit_of_work(ACTOR) as uow:
-            uow.protected_persons.add(builders.person("P1"))
-            uow.commit()
-        with store.unit_of_work(ACTOR) as uow:
-            moved = _moved(uow.protected_persons.get("P1", reason="the person moved"))
-            with store.unit_of_work(supervisor) as other:
-                assert shred_person_key(other, "P1", reason="erasure: the person asked")
-                other.commit()
-            with pytest.raises(DetailsDisposedError):
-                uow.protected_persons.update_many([moved])
+        with _read_before_a_shred(store) as (uow, moved), pytest.raises(DetailsDisposedError):
+            uow.protected_persons.update_many([moved])
     finally:
         store.close()
