@@ -86,7 +86,6 @@ from spo_tracker.storage import (
 __all__ = [
     "ALERT_KINDS",
     "DATED_ALL",
-    "RUN_EVENT",
     "Judged",
     "Links",
     "Watermark",
@@ -100,8 +99,6 @@ __all__ = [
     "touched_rows",
 ]
 
-#: The audit event a detection run writes (its subject is the instant it judged as of).
-RUN_EVENT: Final = DETECTION_RUN
 #: A run's note of dated checks made over every order read from the store (an
 #: incremental run's: over those whose dated alerts can have changed, the others stored
 #: as judged before), with the form of the sign-on alerts it built (a release that
@@ -141,7 +138,7 @@ class Watermark:
     def latest(cls, store: Store) -> Watermark | None:
         """The watermark of the latest stored run, or ``None`` (no run, or one written
         before runs kept a watermark)."""
-        entry = store.last_event(RUN_EVENT)
+        entry = store.last_event(DETECTION_RUN)
         if entry is None:
             return None
         found = run_entry(entry)  # None: not an entry a run writes, so no watermark
