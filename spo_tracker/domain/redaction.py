@@ -11,8 +11,9 @@ names explicitly, for internal use.
 
 Free text (incident summaries) is scrubbed as well: the names (unless
 included), every address line and postcode held in the person's restricted
-compartment, the house number and street of each address line however the
-street is written (``12 Acacia Ave`` for ``12 Acacia Avenue``, see
+compartment (and the label of each place they frequent), the house number and
+street of each address line however the street is written (``12 Acacia Ave``
+for ``12 Acacia Avenue``, see
 :func:`~spo_tracker.domain.people.street_patterns`), and any coordinates
 written in the text (decimal or degrees-minutes-seconds, see
 :func:`~spo_tracker.domain.textfold.coordinate_spans`) are replaced by a
@@ -67,14 +68,22 @@ def _name_parts(name: str) -> list[str]:
 
 
 def _address_parts(person: ProtectedPerson) -> list[str]:
+    """The person's whereabouts as texts: each line, the postcode and the postcode's
+    district of their address, and the label of each place they are known to frequent
+    (``Harborne Leisure Centre``): a place's label is restricted as its position is, so
+    it is scrubbed like an address line (whole, with any spacing)."""
     address = person.restricted.address
-    if address is None:
-        return []
-    texts = [fold(line).strip() for line in address.lines]
+    texts = [fold(label).strip() for label, _ in person.restricted.places]
+    if address is not None:
+        texts += [fold(line).strip() for line in address.lines]
     texts = [t for t in texts if len(t) >= _MIN_PART]
-    postcode = fold(address.postcode).strip()
+    postcode = "" if address is None else fold(address.postcode).strip()
     if postcode:
         texts.append(postcode)
+        # Its district too (``B17`` of ``B17 0QT``: "she lives in B17"), however short.
+        outward = postcode.split()[0] if " " in postcode else postcode[:-3]
+        if len(_squeezed(outward)) >= 2:
+            texts.append(outward)
     return texts
 
 

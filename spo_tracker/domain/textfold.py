@@ -221,16 +221,24 @@ _HEMI: Final = r"(?:\s*[nsew](?![a-z\d]))?"
 _PRE: Final = r"(?:[nsew]\s?(?=[\d+-]))?"  # a hemisphere written first: N52.4601
 _DEG: Final = r"(?:\s*(?:°|º|deg(?:rees?)?|d(?![a-z])))"
 _MIN: Final = r"(?:\s*(?:'|′|’|min(?:utes?)?|m(?![a-z])))"
-_SEC: Final = r"(?:\s*(?:\"|″|′′|''|”|sec(?:onds?)?|s(?![a-z])))"
-_DMS: Final = (
-    rf"[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}(?:\.\d+)?{_MIN}\s*"
-    rf"(?:\d{{1,2}}(?:\.\d+)?{_SEC})?{_HEMI}"
+# ``s`` may be followed by its hemisphere letter: 52d27m32sN.
+_SEC: Final = r"(?:\s*(?:\"|″|′′|''|”|sec(?:onds?)?|s(?=[nsew]?(?![a-z]))))"
+# Degrees with their sign, then minutes (their sign may be left out: 52°27.534N, as
+# handheld GPS units write it) and perhaps seconds; the hemisphere first or last.
+_DMS_BODY: Final = (
+    rf"[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}(?:\.\d+)?{_MIN}?\s*(?:\d{{1,2}}(?:\.\d+)?{_SEC})?"
 )
+_DMS: Final = rf"(?:[nsew]\s?(?=\d){_DMS_BODY}|{_DMS_BODY}{_HEMI})"
 # Degrees and minutes (and seconds) without their signs, ended by a hemisphere letter:
 # 52 27.6N, 52 27 36N.
-_BARE_DMS: Final = r"\d{1,3}\s+\d{1,2}(?:\.\d+)?(?:\s+\d{1,2}(?:\.\d+)?)?\s*[nsew](?![a-z])"
+# Or begun by it, the minutes decimal: N52 27.534 (a handheld GPS unit's display).
+_BARE_DMS: Final = (
+    r"\d{1,3}\s+\d{1,2}(?:\.\d+)?(?:\s+\d{1,2}(?:\.\d+)?)?\s*[nsew](?![a-z])"
+    r"|[nsew]\s?\d{1,3}\s+\d{1,2}\.\d+"
+)
 _ONE: Final = rf"(?:{_DMS}|{_BARE_DMS}|{_PRE}{_DEC}{_DEG}?{_HEMI})"
-_LAT: Final = r"(?:lat(?:itude)?\.?\s*[:=]?\s*)"
+# A latitude label, or one for the pair (``lat/lon``, ``lat, long``).
+_LAT: Final = r"(?:lat(?:itude)?(?:\s*[/,&]\s*(?:lon|lng|long)(?:gitude)?)?\.?\s*[:=]?\s*)"
 _LON: Final = r"(?:(?:lon|lng|long)(?:gitude)?\.?\s*[:=]?\s*)"
 # British National Grid: a 100 km square used in Great Britain and 4 to 10 digits
 # (SP 07 85, SP0785, SP 039 850, SP 03910 85020; four digits after a space, "so 2024",
@@ -241,11 +249,12 @@ _GRID: Final = (
     r"|\d{4}|\s?\d{2}\s\d{2})"
     r"|(?:e|easting)\s*[:=]?\s*\d{6}(?:\.\d+)?\s*[,;/]?\s*(?:n|northing)\s*[:=]?\s*\d{6,7}"
     r"(?:\.\d+)?"
+    r"|\d{6}(?:\.\d+)?\s*e\s*[,;/]?\s*\d{6,7}(?:\.\d+)?\s*n"  # 403910E 285020N
 )
 #: A pair (the latitude labelled or not, then the longitude), or a labelled half, or a
 #: grid reference.
 _COORDINATES: Final = re.compile(
-    rf"(?<![\w.]){_LAT}?(?P<a>{_ONE})\s*(?:[,;/]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
+    rf"(?<![\w.]){_LAT}?(?P<a>{_ONE})\s*(?:[,;/|]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
     rf"|(?<![\w.])(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
     rf"|(?<![\w.])(?P<grid>{_GRID})(?!\w|\.\d)",
     re.IGNORECASE,
@@ -283,11 +292,13 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
     kilometre) always; with one (``52.5, -1.9``) when it is a position and
     carries a sign, a hemisphere letter or a label. "lat"/"lon" labels, degree
     signs and N/S/E/W (before or after the number) are optional. Degrees,
-    minutes and seconds need the degree sign (or ``d``/``deg``), or a hemisphere
-    letter at the end (``52 27 36N``, ``52 27.6N``). A labelled half
+    minutes and seconds need the degree sign (or ``d``/``deg``; the minutes' sign may
+    then be left out: ``52°27.534N``), or a hemisphere letter at the end (``52 27
+    36N``, ``52 27.6N``) or at the start with decimal minutes (``N52 27.534``). A
+    pair may be labelled as one (``lat/lon``) or split by ``|``. A labelled half
     (``lat 52.4589``) counts on its own, with no position. So does a British
     National Grid reference (``SP 07 85`` to ``SP 03910 85020``) or an easting and
-    northing (``E403910 N285020``), with no position.
+    northing (``E403910 N285020``, ``403910E 285020N``), with no position.
     """
     if _QUICK.search(text.lower()) is None:
         return []

@@ -205,7 +205,10 @@ def case_file_view(case: CaseFile, *, include_protected_names: bool = False) -> 
     """
     persons = {p.person_id: p for p in case.protected_persons}
     redactor = Redactor(persons, include_names=include_protected_names)
-    scope = frozenset(persons)
+    # Every person the case names, not only those whose records it holds: a person whose
+    # details can no longer be read (their key destroyed) is unknown to the redactor, so
+    # free text that may be about them is withheld whole rather than shown unscrubbed.
+    scope = frozenset(persons) | _named(case)
     timeline = [
         *(e for o in case.orders for e in _order_entries(o, redactor, scope)),
         *(e for d in case.duties for e in _duty_entries(d, redactor, scope)),
@@ -225,11 +228,21 @@ def case_file_view(case: CaseFile, *, include_protected_names: bool = False) -> 
         terms=tuple(
             _as_of(p, case.at)
             for o in case.orders
-            for p in _terms_periods(o, redactor)
+            for p in _terms_periods(o, redactor, scope)
             if p.start <= case.at
         ),
         evidence=tuple(_evidence_row(e, redactor, scope) for e in case.evidence),
     )
+
+
+def _named(case: CaseFile) -> frozenset[str]:
+    """The protected persons the case's orders protect, its alerts concern and its
+    evidence incidents target."""
+    named = {p for o in case.orders for p in o.protected_person_ids}
+    named.update(p for a in case.alerts for p in a.alert.protected_person_ids)
+    named.update(e.incident.target_person_id or "" for e in case.evidence)
+    named.discard("")
+    return frozenset(named)
 
 
 _KIND_ORDER: Final = ("order", "terms", "appeal", "duty", "incidents", "alert", "review")
@@ -247,11 +260,11 @@ def _order_entries(order: Order, r: Redactor, scope: frozenset[str]) -> Iterator
         changes = "; ".join(_changes(before, version, r)) or "no change to the terms"
         text = f"version {version.number} ({_cause(version)}): {changes}"
         if version.reason:
-            text += f"; court's note: {r.scrub(version.reason, order.protected_person_ids)}"
-        yield TimelineEntry(version.starts_at, "terms", oid, r.scrub_places(text, scope))
+            text += f"; court's note: {r.scrub(version.reason, scope)}"
+        yield TimelineEntry(version.starts_at, "terms", oid, r.scrub_wording(text, scope))
     yield from _appeal_entries(order)
     if order.ended_at is not None:
-        reason = r.scrub(order.end_reason or "", order.protected_person_ids)
+        reason = r.scrub(order.end_reason or "", scope)
         state = order.state.value
         text = "order ended" + ("" if reason.startswith(state) else f" ({state})")
         yield TimelineEntry(order.ended_at, "order", oid, f"{text}: {reason}" if reason else text)
@@ -308,19 +321,20 @@ def _as_of(period: TermsPeriod, at: _dt.datetime) -> TermsPeriod:
     return period if period.end is None or period.end <= at else attrs.evolve(period, end=None)
 
 
-def _terms_periods(order: Order, r: Redactor) -> Iterator[TermsPeriod]:
-    """Each version of ``order`` with the span it was in force (SPA2019 s.6(c)-(e))."""
+def _terms_periods(order: Order, r: Redactor, scope: frozenset[str]) -> Iterator[TermsPeriod]:
+    """Each version of ``order`` with the span it was in force (SPA2019 s.6(c)-(e)), its
+    wording scrubbed of every person of the case (``scope``): a label on one order may
+    name the place of a person another order protects."""
     versions = order.versions
     for i, version in enumerate(versions):
         start = order.made_at if i == 0 else version.starts_at
         end = versions[i + 1].starts_at if i + 1 < len(versions) else order.ended_at
         if end is not None and order.ended_at is not None and order.ended_at < end:
             end = order.ended_at
-        scope = order.protected_person_ids
-        terms = tuple(r.scrub_places(_term_text(t, r), scope) for t in version.terms)
+        terms = tuple(r.scrub_wording(_term_text(t, r), scope) for t in version.terms)
         before = versions[i - 1] if i else None
         changes = () if before is None else tuple(_changes(before, version, r))
-        changed = tuple(r.scrub_places(c, scope) for c in changes)
+        changed = tuple(r.scrub_wording(c, scope) for c in changes)
         number, cause = version.number, _cause(version)
         yield TermsPeriod(
             order.order_id, number, cause, start, end, terms, changed, _period(version)
@@ -386,7 +400,7 @@ def _alert_entries(
         alert.identified_at,
         "alert",
         alert.alert_id,
-        r.scrub_places(f"{text}; review: {status}", persons),
+        r.scrub_wording(f"{text}; review: {status}", persons),
     )
     for review in case_alert.rounds:
         if review.decided_at is not None:
@@ -397,13 +411,13 @@ def _alert_entries(
 def _round_text(review: BreachReview, r: Redactor, persons: frozenset[str]) -> str:
     parts = [review.state.value.replace("_", " ")]
     if review.decided_by:
-        parts.append(f"by {review.decided_by}")
+        parts.append(f"by {r.scrub_wording(review.decided_by, persons)}")
     if review.dismissal_reason is not None:
         parts.append(f"reason: {review.dismissal_reason.value.replace('_', ' ')}")
     if review.duplicate_of:
         parts.append(f"duplicate of {review.duplicate_of}")
     if review.referral_reference:
-        parts.append(f"reference {review.referral_reference}")
+        parts.append(f"reference {r.scrub(review.referral_reference, persons)}")
     if review.note:
         parts.append(f"note: {r.scrub(review.note, persons)}")
     return ", ".join(parts)
@@ -430,7 +444,7 @@ def _evidence_row(e: CaseEvidence, r: Redactor, scope: frozenset[str]) -> Eviden
         platform="" if platform is None else platform.label,
         source="; ".join(r.scrub(ref, touched) for ref in incident.evidence_refs),
         via_third_party=incident.via_third_party,
-        attribution=r.scrub_places(e.attribution, touched),
+        attribution=r.scrub_wording(e.attribution, touched),
         alert_ids=e.alert_ids,
         summary=r.scrub(incident.summary, touched),
     )

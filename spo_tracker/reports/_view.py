@@ -151,6 +151,11 @@ class _Builder:
         self._versions: dict[tuple[str, _dt.date], int] = {}
         # Overlapping alerts share evidence: a row depends only on the incident and scope.
         self._evidence: dict[tuple[str, frozenset[str]], EvidenceRow] = {}
+        # Every person an order against each defendant protects: text about one of the
+        # defendant's cases may name the whereabouts of a person another order protects.
+        self._protected: dict[str, set[str]] = {}
+        for order in context.orders.values():
+            self._protected.setdefault(order.defendant_id, set()).update(order.protected_person_ids)
 
     def _evidence_rows(self, alert: Alert, scope: frozenset[str]) -> tuple[EvidenceRow, ...]:
         rows = []
@@ -194,16 +199,19 @@ class _Builder:
         key = (alert.order_id, alert.term_id, version)
         if key not in self._terms:
             term = _find_term(source, alert.term_id, version)
-            scope = source.protected_person_ids
+            scope = self._protected.get(source.defendant_id, source.protected_person_ids)
             found = None if term is None else _term_facts(term, self._redactor, scope)
             self._terms[key] = found
         return self._terms[key]
 
     def _scope(self, alert: Alert) -> frozenset[str]:
+        """The persons the alert's text and evidence are scrubbed of: the alert's own, its
+        order's, and those of every other order against its defendant."""
         persons = set(alert.protected_person_ids)
         source = None if alert.order_id is None else self._context.orders.get(alert.order_id)
         if source is not None:
             persons.update(source.protected_person_ids)
+        persons.update(self._protected.get(alert.defendant_id, ()))
         return frozenset(persons)
 
     def _scrubbed(self, alert: Alert, scope: frozenset[str]) -> Alert:

@@ -145,6 +145,12 @@ BYPASSES: Final = {
     "grid reference": ("pin at SP 03910 85020 by the gate", "03910"),
     "short grid reference": ("pin at SP 07 85 by the gate", "SP 07 85"),
     "easting and northing": ("pin at E403910 N285020", "403910"),
+    # A hostile review's (7 December 2026).
+    "handheld gps display": ("pin at N 52° 27.534 W 001° 57.276", "27.534"),
+    "degrees and bare decimal minutes": ("pin at 52°27.534N, 1°57.276W", "27.534"),
+    "labelled pair": ("pin at lat/lon 52.4589 -1.9546", "1.9546"),
+    "postcode district": ("she moved to B17 last year", "B17"),
+    "a place she frequents": ("waits for her after WORK most days", "WORK"),
 }
 
 

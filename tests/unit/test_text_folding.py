@@ -344,6 +344,15 @@ def test_text_under_a_right_to_left_override_keeps_its_origins() -> None:
         "sp 0391 8502",
         "E403910 N285020",
         "easting 403910, northing 285020",
+        # A hostile review's (7 December 2026): handheld GPS displays and labels.
+        "N 52° 27.534 W 001° 57.276",
+        "N52 27.534 W001 57.276",
+        "52°27.534N, 1°57.276W",
+        "52d27m32sN 1d57m16sW",
+        "403910E 285020N",
+        "52.4589 | -1.9546",
+        "lat/lon 52.4589 -1.9546",
+        "lat, long: 52.4589, -1.9546",
     ],
 )
 def test_coordinates_in_other_notations_are_found(text: str) -> None:
@@ -352,6 +361,15 @@ def test_coordinates_in_other_notations_are_found(text: str) -> None:
     assert len(spans) == 1
     start, end, _ = spans[0]
     assert folded[start:end] == fold(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["N 52° 27.534 W 001° 57.276", "N52 27.534 W001 57.276", "52°27.534N, 1°57.276W"]
+)
+def test_a_gps_displays_position_is_read_with_its_hemispheres(text: str) -> None:
+    ((_, _, position),) = coordinate_spans(fold(text))
+    assert position is not None
+    assert position == pytest.approx((52.4589, -1.9546))
 
 
 def test_coordinates_ending_a_sentence_are_found() -> None:
@@ -368,6 +386,9 @@ def test_coordinates_ending_a_sentence_are_found() -> None:
         "order no 2026",
         "so 2024 was",
         "defendant D1 entered zone Zone A at 10:30 on 14 Mar 2026 (order SPO-1 term T3)",
+        "turned 90° 3 times",
+        "costs 52d 27m",
+        "N1 2 bus",
     ],
 )
 def test_numbers_that_are_not_places_are_not_coordinates(text: str) -> None:

@@ -1,0 +1,257 @@
+"""Whom a report or a case file scrubs its text of (a hostile review, 7 December 2026).
+
+- Every person the defendant's orders protect, not only the alert's own order's: an
+  incident about one victim may write the address of another the same defendant is
+  ordered to leave alone.
+- A person whose details can no longer be read (their key destroyed): text that may be
+  about them is withheld in a case file, as in a report and an export.
+- The places a person frequents (their labels are restricted, as their positions are).
+- In a case file, the library's own wording with names (a zone label naming the person),
+  a review's referral reference and who decided it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Final
+
+import pendulum
+import pytest
+
+from spo_tracker import casework
+from spo_tracker.domain.alerts import Alert, AlertKind, Severity
+from spo_tracker.domain.geo import Circle, GeoPoint
+from spo_tracker.domain.identities import handle
+from spo_tracker.domain.incidents import Incident
+from spo_tracker.domain.orders import (
+    Duration,
+    Order,
+    OrderKind,
+    OrderOrigin,
+    OrderState,
+    OrderVersion,
+    VersionCause,
+)
+from spo_tracker.domain.people import (
+    Address,
+    ChiefOfficer,
+    Defendant,
+    Force,
+    NameUse,
+    ProtectedPerson,
+    RestrictedDetails,
+)
+from spo_tracker.domain.redaction import WITHHELD, ForceScrubber, Redactor
+from spo_tracker.domain.terms import ExclusionZone, NoContact, Term
+from spo_tracker.storage import Actor, InMemoryStore, Store, shred_person_key
+
+LONDON: Final = "Europe/London"
+MADE: Final = pendulum.datetime(2026, 3, 2, 10, 30, tz=LONDON)
+NOW: Final = pendulum.datetime(2026, 3, 20, 9, tz=LONDON)
+OFFICER: Final = Actor("PC 4471", "officer", purpose="tests")
+SUPERVISOR: Final = Actor("DS 12", "supervisor", purpose="tests")
+GYM: Final = "Harborne Leisure Centre"
+P7: Final = ProtectedPerson(
+    "P7",
+    "Sarah Collins",
+    RestrictedDetails(
+        address=Address(("14 Wren Close",), "B17 0QT", GeoPoint(52.4589, -1.9546)),
+        places=((GYM, GeoPoint(52.46, -1.95)),),
+    ),
+)
+P8: Final = ProtectedPerson(
+    "P8",
+    "Nadia Okafor",
+    RestrictedDetails(address=Address(("3 Lark Rise",), "B29 6PL", GeoPoint(52.43, -1.93))),
+)
+ACCOUNT: Final = handle("instagram", "new_account")
+P7_SECRETS: Final = ("Wren", "B17", "0QT", "Sarah", "Collins", "Leisure")
+P8_SECRETS: Final = ("Lark", "B29", "6PL", "Nadia", "Okafor")
+
+
+def _order(order_id: str, person: str, *terms: Term) -> Order:
+    duration = Duration(years=2)
+    made_on = MADE.date()
+    chosen = terms or (NoContact(term_id="T1", persons=(person,)),)
+    version = OrderVersion(
+        1, VersionCause.MADE, made_on, duration, duration.period_from(made_on), chosen
+    )
+    return Order(
+        order_id=order_id,
+        kind=OrderKind.FULL,
+        origin=OrderOrigin.POLICE_APPLICATION,
+        defendant_id="D7",
+        protected_person_ids=(person,),
+        applicant=ChiefOfficer(Force("20", "West Midlands Police")),
+        court="Coventry Magistrates' Court",
+        made_at=MADE,
+        versions=(version,),
+        state=OrderState.SERVED,
+        served_at=MADE.add(hours=3),
+    )
+
+
+def _store(
+    *orders: Order,
+    summary: str,
+    target: str | None = None,
+    term_id: str = "T1",
+    title: str = "Suspected contact",
+    source: str | None = None,
+) -> Store:
+    """D7 under ``orders``, one incident with ``summary`` and a stored alert on SPO-7's
+    ``term_id``; with ``source``, the incident was sent from an account linked to D7 on
+    that source's word."""
+    store = InMemoryStore()
+    defendant = Defendant("D7", (NameUse("Mark Ellison"),))
+    if source is not None:
+        defendant = defendant.link(ACCOUNT, MADE.add(days=1), source)
+    with store.unit_of_work(OFFICER, at=MADE) as uow:
+        uow.defendants.add(defendant)
+        uow.protected_persons.add_many([P7, P8])
+        uow.orders.add_many(list(orders))
+        uow.commit()
+    incident = Incident(
+        incident_id="CAD-1",
+        occurred_at=pendulum.datetime(2026, 3, 14, 7, tz=LONDON),
+        kind="message",
+        defendant_id=None if source is not None else "D7",
+        actor=None if source is None else ACCOUNT,
+        target_person_id=target,
+        summary=summary,
+    )
+    casework.ingest(store, [incident], actor=OFFICER, at=NOW)
+    alert = Alert(
+        alert_id="AL-1",
+        rule_id="breach.no_contact",
+        kind=AlertKind.BREACH,
+        severity=Severity.HIGH,
+        defendant_id="D7",
+        order_id="SPO-7",
+        term_id=term_id,
+        term_code="SPO-P01",
+        section="SPA2019 s.8(1)",
+        title=title,
+        explanation="One incident appears to breach term T1.",
+        evidence_ids=("CAD-1",),
+        identified_at=NOW,
+        protected_person_ids=("P7",),
+    )
+    with store.unit_of_work(OFFICER, at=NOW) as uow:
+        uow.alerts.add(alert)
+        uow.commit()
+    return store
+
+
+def _reports(store: Store, tmp_path: Path) -> dict[str, str]:
+    """The stored-alert report and D7's case file, in every format, by name."""
+    texts = {}
+    for fmt in ("html", "json", "csv"):
+        casework.report_from_store(
+            store, at=NOW.add(hours=1), actor=SUPERVISOR, fmt=fmt, stored=True,
+            output=tmp_path / f"report.{fmt}",
+        )  # fmt: skip
+        texts[f"report.{fmt}"] = (tmp_path / f"report.{fmt}").read_text(encoding="utf-8")
+        written = casework.write_case_file(
+            store, "D7", at=NOW.add(hours=2), actor=SUPERVISOR, fmt=fmt,
+            output=tmp_path / f"case.{fmt}",
+        )  # fmt: skip
+        texts[f"case.{fmt}"] = written.path.read_text(encoding="utf-8")
+    return texts
+
+
+def _shown(texts: dict[str, str], secrets: tuple[str, ...]) -> dict[str, list[str]]:
+    found = {k: [s for s in secrets if s.lower() in t.lower()] for k, t in texts.items()}
+    return {k: v for k, v in found.items() if v}
+
+
+def test_text_about_one_victim_is_scrubbed_of_another_the_defendant_must_leave_alone(
+    tmp_path: Path,
+) -> None:
+    """The alert is on SPO-7 (P7); the message names P8, whom SPO-8 protects from D7, and
+    so does a zone label of SPO-7's (a street named without a number is allowed)."""
+    summary = "Text to P7: tell Nadia Okafor I know she moved to 3 Lark Rise, B29 6PL"
+    zone = ExclusionZone(
+        term_id="T2", zone=Circle(GeoPoint(52.40, -1.90), 300.0), label="Lark Rise corner"
+    )
+    order = _order("SPO-7", "P7", NoContact(term_id="T1", persons=("P7",)), zone)
+    for term_id in ("T1", "T2"):  # the report quotes the alert's term
+        store = _store(order, _order("SPO-8", "P8"), summary=summary, target="P7", term_id=term_id)
+        texts = _reports(store, tmp_path)
+        assert _shown(texts, P8_SECRETS) == {}
+    assert "corner" in texts["report.json"]
+    assert "Text to P7: tell" in texts["report.json"]  # scrubbed, not withheld
+    assert "Text to P7: tell" in texts["case.json"]
+    assert "corner" in json.dumps(json.loads(texts["case.json"])["terms_in_force"])
+
+
+def test_a_case_file_withholds_text_that_may_be_about_a_person_whose_key_is_destroyed(
+    tmp_path: Path,
+) -> None:
+    """Once P7's key is destroyed her address cannot be recognised: the summary, aimed at
+    no one, is withheld in the case file (it was shown unscrubbed), as in the report."""
+    summary = "D7 seen outside 14 Wren Close, B17 0QT, Sarah's house"
+    store = _store(_order("SPO-7", "P7"), summary=summary)
+    before = _reports(store, tmp_path)
+    assert _shown(before, P7_SECRETS) == {}
+    assert "D7 seen outside" in before["case.json"]  # scrubbed while the details are readable
+    with store.unit_of_work(SUPERVISOR, at=NOW) as uow:
+        shred_person_key(uow, "P7", reason="erasure asked for")
+        uow.commit()
+    after = _reports(store, tmp_path)
+    assert _shown(after, P7_SECRETS) == {}
+    evidence = json.loads(after["case.json"])["evidence_schedule"]
+    assert [row["summary"] for row in evidence] == [WITHHELD]
+
+
+def test_the_places_a_person_frequents_are_scrubbed_like_their_address(tmp_path: Path) -> None:
+    summary = f"D7 waited outside {GYM.upper()}, where she trains"
+    store = _store(_order("SPO-7", "P7"), summary=summary, target="P7")
+    texts = _reports(store, tmp_path)
+    assert _shown(texts, ("Leisure",)) == {}
+    assert "where she trains" in texts["case.csv"]
+    # The redactor and a default export's scrubber both know the place.
+    redactor = Redactor({"P7": P7}, include_names=False)
+    for scrubbed in (redactor.scrub(summary, ["P7"]), ForceScrubber({"P7": P7, "P8": P8})(summary)):
+        assert scrubbed == "D7 waited outside [location redacted], where she trains"
+
+
+def test_a_case_files_wording_review_reference_and_decider_are_scrubbed(
+    tmp_path: Path,
+) -> None:
+    """A zone label and an alert's title with P7's surname (an order built without
+    ``exposure_warnings``, an alert stored by hand), an identity linked on her word, and a
+    review whose reference and decider an officer typed with her postcode and name."""
+    zone = ExclusionZone(
+        term_id="T2", zone=Circle(GeoPoint(52.40, -1.90), 300.0), label="Collins family home"
+    )
+    order = _order("SPO-7", "P7", NoContact(term_id="T1", persons=("P7",)), zone)
+    source = "Sarah Collins (victim), screenshots"
+    store = _store(
+        order, summary="a message", target="P7", title="Contact with Collins", source=source
+    )
+    casework.review_alert(
+        store, "AL-1", outcome="referred", reason="referred to CPS",
+        referral_reference="CPS B17 0QT", at=NOW.add(minutes=30),
+        actor=Actor("Sarah Collins's FLO", "supervisor", purpose="tests"),
+    )  # fmt: skip
+    texts = _reports(store, tmp_path)
+    assert _shown({k: t for k, t in texts.items() if k.startswith("case")}, P7_SECRETS) == {}
+    view = json.loads(texts["case.json"])
+    assert "family home" in json.dumps(view["terms_in_force"])  # scrubbed, not withheld
+    assert "(victim), screenshots" in texts["case.csv"]
+    assert "Contact with" in texts["case.html"]
+
+
+@pytest.mark.parametrize("names", [False, True])
+def test_including_names_still_scrubs_places_of_every_order(tmp_path: Path, names: bool) -> None:
+    """``include_protected_names`` keeps names, never another victim's address."""
+    summary = "Text to P7 about 3 Lark Rise, B29 6PL"
+    store = _store(_order("SPO-7", "P7"), _order("SPO-8", "P8"), summary=summary, target="P7")
+    written = casework.write_case_file(
+        store, "D7", at=NOW.add(hours=2), actor=SUPERVISOR, fmt="json",
+        output=tmp_path / "case.json", include_protected_names=names,
+    )  # fmt: skip
+    text = written.path.read_text(encoding="utf-8")
+    assert not [s for s in ("Lark", "B29", "6PL") if s in text]
