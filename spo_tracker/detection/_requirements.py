@@ -393,7 +393,10 @@ def _sign_on_windows(
     out: list[_Window] = []
     for term_id, spans in _term_spans(order, SignOnSchedule, versions).items():
         times = _met(met, order, term_id)
-        signed = london_days(times if since == -INF else [t for t in times if t >= since])
+        # Every sign-on of the days checked, the first one (``since``'s London day) whole:
+        # one made that morning, before ``since``, still counts for it.
+        cut = since if since == -INF else day_start_seconds(london_day(since))
+        signed = london_days(times if since == -INF else [t for t in times if t >= cut])
         buckets: dict[int, tuple[SignOnSchedule, list[int]]] = {}
         for run in _runs(spans):
             for day, term in _missed_days(run, since, at, signed):

@@ -210,3 +210,19 @@ def test_a_schedule_changed_mid_run_keeps_each_schedule_to_its_own_days() -> Non
         "2026-04-03",
     ]
     assert [a.count for a in alerts] == [1] * 7
+
+
+def test_a_sign_on_made_before_since_on_since_s_own_day_still_counts() -> None:
+    """``since`` at 00:01, a sign-on at 00:00 the same London day: that day is checked and
+    was not missed (before, the sign-on was dropped with everything before ``since``, so
+    the day was reported missed; found by the property above, 7 December 2026)."""
+    made = start_of_london_day(START)
+    every_day = SignOnSchedule(term_id="T1", station="X", weekdays=frozenset(range(7)))
+    order = make_order(every_day, made_at=made, duration=None)
+    at = start_of_london_day(START.add(days=1))
+    signed = [ComplianceRecord("C0", "D1", "O1", "T1", made)]
+    config = DetectionConfig(group_days=1)
+    for since in (made, made.add(minutes=1), at.subtract(microseconds=1)):
+        assert requirement_alerts([order], signed, at, config=config, since=since) == []
+    missed = requirement_alerts([order], [], at, config=config, since=made.add(minutes=1))
+    assert [a.count for a in missed] == [1]
