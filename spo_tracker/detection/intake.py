@@ -3,7 +3,9 @@
 :func:`incident_from_record` turns a mapping of plain values (as parsed from
 JSON, a CSV row or a form) into a validated :class:`Incident`. Anything wrong
 is a typed error from :mod:`spo_tracker.errors` that names the offending field
-(and its value), and nothing is built from it: a wrong type or a table's empty
+(and its value, unless it may be personal: a location, an identity, a whole row, text
+where a time belongs, evidence references and summaries are described by their type,
+never quoted), and nothing is built from it: a wrong type or a table's empty
 cell (``NaN``), a naive timestamp (:class:`NaiveDatetimeError`),
 an unknown platform (:class:`UnknownPlatformError`), coordinates out of range
 (:class:`InvalidValueError`), an identity in an invalid format
@@ -24,6 +26,7 @@ from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.statutory_time import ensure_aware
+from spo_tracker.domain.validators import Withheld
 from spo_tracker.errors import InvalidValueError, NaiveDatetimeError
 
 __all__ = ["INCIDENT_FIELDS", "incident_from_record"]
@@ -51,6 +54,16 @@ _OFFSET: Final = re.compile(r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2}
 
 #: The longest timestamp text read (a longer one is refused before it is parsed).
 _MAX_INSTANT_TEXT: Final = 64
+#: Text that can only be a (bad) timestamp: quoted when refused. Other text in a time's
+#: place (``14 Wren Close``) may be anything, and is not.
+_TIME_LIKE: Final = re.compile(r"[0-9TZtz:.,+\- ]{1,64}")
+#: A record's field name shown in a refusal; other unknown names are counted, not quoted
+#: (a row can put a name or a postcode where a field name goes).
+_FIELD_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
+_ROW_WITHHELD: Final = Withheld("a record may hold personal data")
+_IDENTITY_WITHHELD: Final = Withheld("an identity is personal data")
+_PLACE_WITHHELD: Final = Withheld("a location may be someone's whereabouts")
+_TIME_WITHHELD: Final = Withheld("not read as a time")
 
 
 def _present(field: str, value: object) -> object:
@@ -63,14 +76,15 @@ def _present(field: str, value: object) -> object:
 def _instant(field: str, value: object) -> pendulum.DateTime:
     """An aware instant from a datetime or an ISO 8601 string with an offset."""
     if isinstance(value, str):
+        shown = value if _TIME_LIKE.fullmatch(value) else _TIME_WITHHELD
         if len(value) > _MAX_INSTANT_TEXT:
-            raise InvalidValueError(field, value[:40] + "...", "not an ISO 8601 date and time")
+            raise InvalidValueError(field, _TIME_WITHHELD, "not an ISO 8601 date and time")
         try:
             parsed = pendulum.parse(value, exact=True)
         except (ValueError, TypeError, OverflowError):
-            raise InvalidValueError(field, value, "not an ISO 8601 date and time") from None
+            raise InvalidValueError(field, shown, "not an ISO 8601 date and time") from None
         if not isinstance(parsed, _dt.datetime):
-            raise InvalidValueError(field, value, "not an ISO 8601 date and time")
+            raise InvalidValueError(field, shown, "not an ISO 8601 date and time")
         if not _OFFSET.search(value.strip()):
             # pendulum reads a time without an offset as UTC; the library refuses to guess.
             raise NaiveDatetimeError(field, value)
@@ -82,11 +96,11 @@ def _actor(value: object) -> Identity | None:
     if value is None or isinstance(value, Identity):
         return value
     if not isinstance(value, Mapping):
-        raise InvalidValueError("actor", value, "give kind, value and (for a handle) platform")
+        reason = f"give kind, value and (for a handle) platform, not {type(value).__name__}"
+        raise InvalidValueError("actor", _IDENTITY_WITHHELD, reason)
     if set(value) - {"kind", "value", "platform"} or "kind" not in value or "value" not in value:
-        raise InvalidValueError(
-            "actor", dict(value), "give kind, value and (for a handle) platform"
-        )
+        reason = f"give kind, value and (for a handle) platform, not {_names(value)}"
+        raise InvalidValueError("actor", _IDENTITY_WITHHELD, reason)
     # The identity functions refuse a wrong type, naming the field (InvalidIdentityError).
     kind = _present("actor.kind", value["kind"])
     text = _present("actor.value", value["value"])
@@ -100,15 +114,30 @@ def _location(value: object) -> GeoPoint | None:
         return GeoPoint(value["lat"], value["lon"])
     if isinstance(value, list | tuple) and len(value) == 2:
         return GeoPoint(value[0], value[1])
-    raise InvalidValueError("location", value, "give {'lat': ..., 'lon': ...} or [lat, lon]")
+    reason = f"give {{'lat': ..., 'lon': ...}} or [lat, lon], not {_shape(value)}"
+    raise InvalidValueError("location", _PLACE_WITHHELD, reason)
+
+
+def _shape(value: object) -> str:
+    """What a value is, without what it holds: its type, and a mapping's field names."""
+    return _names(value) if isinstance(value, Mapping) else type(value).__name__
+
+
+def _names(record: Mapping[Any, Any]) -> str:
+    """A mapping's field names, each quoted only if it looks like one (see _FIELD_NAME)."""
+    names = sorted(str(n) for n in record)
+    shown = [n for n in names if _FIELD_NAME.fullmatch(n)]
+    hidden = len(names) - len(shown)
+    text = "fields " + ", ".join(repr(n) for n in shown) if shown else "no named fields"
+    return f"{text} and {hidden:,} more (names withheld)" if hidden else text
 
 
 def _unknown_fields(record: Mapping[Any, Any]) -> list[str]:
-    return sorted(
-        repr(name) if not isinstance(name, str) else name
-        for name in record
-        if name not in INCIDENT_FIELDS
-    )
+    """The unknown field names, each quoted only if it looks like one; the others counted."""
+    unknown = [name for name in record if name not in INCIDENT_FIELDS]
+    shown = sorted(n for n in unknown if isinstance(n, str) and _FIELD_NAME.fullmatch(n))
+    hidden = len(unknown) - len(shown)
+    return shown + ([f"{hidden:,} more (names withheld)"] if hidden else [])
 
 
 def incident_from_record(record: Mapping[str, Any]) -> Incident:
@@ -139,7 +168,8 @@ def incident_from_record(record: Mapping[str, Any]) -> Incident:
             missing or unknown field.
     """
     if not isinstance(record, Mapping):
-        raise InvalidValueError("record", record, "expected a mapping of field names to values")
+        reason = f"expected a mapping of field names to values, not {type(record).__name__}"
+        raise InvalidValueError("record", _ROW_WITHHELD, reason)
     unknown = _unknown_fields(record)
     if unknown:
         raise InvalidValueError("record", unknown, "unknown fields")

@@ -53,14 +53,34 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+class _Position:
+    """Stands in an error for a coordinate it refuses: a position (even one out of range,
+    ``152.4589`` for ``52.4589``) may be somebody's whereabouts, so it is never quoted."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<value withheld: a coordinate may be someone's whereabouts>"
+
+
+_POSITION: Final = _Position()
+
+
+def _refused(field: str, value: object, limit: int) -> InvalidValueError:
+    """The refusal of a coordinate, naming the field and, for a value that is not a
+    number, its type; never the value."""
+    what = "" if _is_number(value) else f", not {type(value).__name__}"
+    return InvalidValueError(field, _POSITION, f"must be a number from -{limit} to {limit}{what}")
+
+
 def _latitude(_: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not (_is_number(value) and -90.0 <= value <= 90.0):
-        raise InvalidValueError("latitude", value, "must be a number from -90 to 90")
+        raise _refused("latitude", value, 90)
 
 
 def _longitude(_: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not (_is_number(value) and -180.0 <= value <= 180.0):
-        raise InvalidValueError("longitude", value, "must be a number from -180 to 180")
+        raise _refused("longitude", value, 180)
 
 
 @attrs.frozen(order=True)

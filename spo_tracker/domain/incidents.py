@@ -128,6 +128,14 @@ def _platform(value: object) -> Platform | None:
     return None if value is None else normalise_platform(value)  # type: ignore[arg-type]
 
 
+#: What refusals of these fields show instead of the value: an officer's reference
+#: (``CCTV at 14 Wren Close``), an identity and a position may each be personal data or a
+#: protected person's whereabouts.
+_REFS_WITHHELD: Final = Withheld("an evidence reference may hold an address")
+_IDENTITY_WITHHELD: Final = Withheld("an identity is personal data")
+_PLACE_WITHHELD: Final = Withheld("a location may be someone's whereabouts")
+
+
 def _evidence_refs(value: object) -> tuple[str, ...]:
     if type(value) is tuple and len(value) <= MAX_EVIDENCE_REFS:
         for ref in value:  # the common case: short, printable, non-blank references
@@ -140,7 +148,7 @@ def _evidence_refs(value: object) -> tuple[str, ...]:
                 break
         else:
             return value
-    refs = check_ids("evidence_refs", value, max_length=SHORT_TEXT_MAX_LENGTH)
+    refs = check_ids("evidence_refs", value, max_length=SHORT_TEXT_MAX_LENGTH, shown=_REFS_WITHHELD)
     if len(refs) > MAX_EVIDENCE_REFS:
         raise InvalidValueError(
             "evidence_refs", f"{len(refs)} references", f"at most {MAX_EVIDENCE_REFS} allowed"
@@ -155,12 +163,15 @@ def _via_third_party(_: object, attribute: attrs.Attribute[bool], value: object)
 
 def _actor(_: object, attribute: attrs.Attribute[Identity | None], value: object) -> None:
     if value is not None and not isinstance(value, Identity):
-        raise InvalidValueError("actor", value, "must be an Identity or None")
+        # A phone number or an account (and a name beside it) is personal data: not quoted.
+        reason = f"must be an Identity or None, not {type(value).__name__}"
+        raise InvalidValueError("actor", _IDENTITY_WITHHELD, reason)
 
 
 def _location(_: object, attribute: attrs.Attribute[GeoPoint | None], value: object) -> None:
     if value is not None and not isinstance(value, GeoPoint):
-        raise InvalidValueError("location", value, "must be a GeoPoint or None")
+        reason = f"must be a GeoPoint or None, not {type(value).__name__}"
+        raise InvalidValueError("location", _PLACE_WITHHELD, reason)
 
 
 def _summary(_: object, attribute: attrs.Attribute[str], value: object) -> None:

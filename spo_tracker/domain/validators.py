@@ -154,22 +154,27 @@ def check_id(field: str, value: object) -> str:
     return check_text(field, value, max_length=ID_MAX_LENGTH)
 
 
-def check_ids(field: str, value: object, *, max_length: int = ID_MAX_LENGTH) -> tuple[str, ...]:
+def check_ids(
+    field: str, value: object, *, max_length: int = ID_MAX_LENGTH, shown: object = _SHOW_VALUE
+) -> tuple[str, ...]:
     """``value`` as a tuple of ids (or short references), refusing a bare string.
 
     A string is iterable, so ``"EX/1"`` would otherwise become ``('E', 'X', '/', '1')``.
+    ``shown``: what a refusal shows instead of the value (references an officer typed,
+    such as ``CCTV at 14 Wren Close``, may hold an address).
 
     Raises:
         InvalidValueError: not a list, tuple or set of such texts.
     """
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-        raise InvalidValueError(field, value, "give a list or tuple of texts, not one value")
+        reason = f"give a list or tuple of texts, not one value ({type(value).__name__})"
+        raise _refuse(field, value, reason, shown)
     items = tuple(value)
     for item in items:
-        if max_length == ID_MAX_LENGTH:
+        if max_length == ID_MAX_LENGTH and shown is _SHOW_VALUE:
             check_id(field, item)
         else:
-            check_text(field, item, max_length=max_length)
+            check_text(field, item, max_length=max_length, shown=shown)
     return items
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import collections
 import datetime as _dt
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -37,7 +38,8 @@ from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Defendant
+from spo_tracker.domain.people import Defendant, address_likeness
+from spo_tracker.domain.textfold import coordinate_spans, fold
 from spo_tracker.errors import (
     ConstraintViolationError,
     ImportValidationError,
@@ -327,7 +329,7 @@ def _import_once(
             uow.note(
                 "interchange.protected_persons_not_compared",
                 "interchange_file",
-                _printable(source.name),
+                _file_subject(source.name),
                 changes={"sha256": lines.sha256, "ids": sorted(validation.not_compared)},
                 reason=_REASON,
             )
@@ -335,11 +337,11 @@ def _import_once(
             uow.note(
                 "interchange.imported",
                 "interchange_file",
-                _printable(source.name),
+                _file_subject(source.name),
                 changes={
                     "sha256": lines.sha256,
                     "created": created,
-                    "header": validation.header_fields,
+                    "header": _header_noted(validation.header_fields),
                 },
                 reason=_REASON,
             )
@@ -358,6 +360,36 @@ def _import_once(
 def _printable(name: str) -> str:
     """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogates) escaped."""
     return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+#: What the audit trail, which can never be edited, keeps of a file's name and header:
+#: plain words (letters, digits, ``_ . : + / -``), at most five, no more than 128
+#: characters, and nothing an address or a position could be read from.
+_PLAIN_WORDS: Final = re.compile(r"[A-Za-z0-9_.:+/\-]+(?: [A-Za-z0-9_.:+/\-]+){0,4}")
+#: In place of a file name or a header value the audit trail does not keep.
+_NOT_NOTED: Final = "(withheld: not plain text)"
+
+
+def _plain(text: object) -> bool:
+    """Whether ``text`` can go into the audit trail as it is (see ``_PLAIN_WORDS``): a
+    file name or a header is chosen by whoever wrote the file, and could name a person
+    or their address; the trail is append-only, so what goes in stays."""
+    if not isinstance(text, str) or len(text) > 128 or not _PLAIN_WORDS.fullmatch(text):
+        return False
+    spaced = re.sub(r"[_.:+/\-]+", " ", text)
+    return address_likeness(spaced) is None and not coordinate_spans(fold(text))
+
+
+def _file_subject(name: str) -> str:
+    """The audit subject of an imported file: its name if plain, else :data:`_NOT_NOTED`
+    (the entry's ``sha256`` identifies the file either way)."""
+    printable = _printable(name)
+    return printable if _plain(printable) else _NOT_NOTED
+
+
+def _header_noted(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The header's ``source``, ``created_at`` and ``generator`` as the trail keeps them."""
+    return {k: v if v is None or _plain(v) else _NOT_NOTED for k, v in fields.items()}
 
 
 def _unchanged(counts: Mapping[str, int], created: Mapping[str, int]) -> dict[str, int]:

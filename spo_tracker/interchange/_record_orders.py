@@ -91,7 +91,7 @@ def _read_applicant(value: Mapping[str, Any], path: str) -> ChiefOfficer:
     kind = _enum(ForceKind, value.get("force_kind", "territorial"), f"{path}.force_kind")
     code, name = value.get("force_code"), value.get("force_name")
     force = field(f"{path}.force_code", Force, code, name, kind)
-    return ChiefOfficer(force, str(value.get("title", "Chief Constable")))
+    return field(f"{path}.title", ChiefOfficer, force, str(value.get("title", "Chief Constable")))
 
 
 def _write_party(party: Party | None) -> Record | None:

@@ -71,6 +71,7 @@ from spo_tracker.interchange._record_orders import (
 from spo_tracker.interchange._values import (
     FieldError,
     day_text,
+    field,
     instant_text,
     read_day,
     read_instant,
@@ -322,7 +323,9 @@ def _read_closed(value: Mapping[str, Any], path: str) -> ClosedItem:
 
 
 def _read_notification(value: Mapping[str, Any], path: str) -> Notification:
-    return Notification(
+    return field(
+        path,
+        Notification,
         read_instant(value.get("notified_at"), f"{path}.notified_at"),
         str(value.get("station")),
         str(value.get("police_area")),

@@ -89,8 +89,27 @@ def field(path: str, build: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return build(*args, **kwargs)
     except FieldError:
         raise
+    except InvalidValueError as error:
+        raise FieldError(path, _said(error)) from None
     except (SpoTrackerError, ValueError, TypeError) as error:
         raise FieldError(path, str(error)) from None
+
+
+#: A refused value the message quotes: a code, an id, a number, a time. Other text (a
+#: name, an address, a note) is withheld: whoever wrote the file may have put anything
+#: there, and the message reaches screens and logs.
+_PLAIN: Final = re.compile(r"[A-Za-z0-9_.:+/\-]{0,40}")
+
+
+def _said(error: InvalidValueError) -> str:
+    value = error.value
+    if value is None or isinstance(value, bool | int | float | _dt.date):
+        return str(error)
+    if isinstance(value, str) and _PLAIN.fullmatch(value):
+        return str(error)
+    if not isinstance(value, str) and repr(value).startswith("<"):
+        return str(error)  # already a stand-in (a withheld value)
+    return f"{error.field}=<value withheld: not plain text>: {error.reason}"
 
 
 # --------------------------------------------------------------------------- instants and days

@@ -46,12 +46,12 @@ from spo_tracker.storage._sql_incidents import (
     _INCIDENTS,
     _LIGHT,
     _batch_rows,
-    _incident_from_row,
     _scanned,
+    _stored_incident,
     _write_incidents,
 )
 from spo_tracker.storage._sql_records import SqlRecords
-from spo_tracker.storage._stored import READ_ERRORS, UnreadableValue, refused
+from spo_tracker.storage._stored import UnreadableValue, refused
 from spo_tracker.storage._types import stray_instant_probe, to_epoch_us
 
 __all__ = ["SqlStore", "SqlUnitOfWork"]
@@ -371,11 +371,7 @@ class SqlStore(Store):
         sqlite = self.url.is_sqlite
         for chunk in self._stream(sql, params, chunk_size):
             for r in chunk:
-                try:
-                    incident = _incident_from_row(r, sqlite=sqlite)
-                except READ_ERRORS as error:
-                    raise refused("incident", r[0], error) from error
-                yield incident
+                yield _stored_incident(r, sqlite=sqlite)
 
     def audit_entries(self) -> Generator[AuditEntry, None, None]:
         stmt = select(_AUDIT).order_by(_AUDIT.c.seq)

@@ -149,7 +149,10 @@ def _stored_incident(r: Sequence[Any], *, sqlite: bool) -> Incident:
     try:
         return _incident_from_row(r, sqlite=sqlite)
     except READ_ERRORS as error:
-        raise refused("incident", r[0], error) from error
+        failure = error
+    # Raised outside the except block: a value withheld from the message is not kept in
+    # the error's context either (see ``refused``).
+    raise refused("incident", r[0], failure)
 
 
 def _batch_digest(

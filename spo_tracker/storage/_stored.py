@@ -19,8 +19,10 @@ polygon, a zone...) and any ``(lat, lon)`` pair or GeoPoint in the text.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
+from decimal import Decimal
 from typing import Any, Final
 
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
@@ -57,6 +59,10 @@ _COORDINATES: Final = re.compile(
     rf"\(\s*{_NUMBER}\s*,\s*{_NUMBER}\s*\)|GeoPoint\([^()]*\)",
 )
 _WITHHELD: Final = "<coordinates withheld>"
+_VALUE_WITHHELD: Final = "<value withheld: it may be personal data>"
+#: The record kinds whose every value is personal data: never quoted (a defendant's
+#: names, date of birth, addresses, identities and the sources of their links).
+_PERSONAL_KINDS: Final = frozenset({"defendant"})
 
 
 class UnreadableJson:
@@ -128,18 +134,93 @@ def read_json(text: str | bytes) -> Any:
 def refused(kind: str, key: Any, error: BaseException) -> StoredRecordError:
     """The error for a stored record of ``kind`` ``key`` that building refused with ``error``.
 
-    Its ``__cause__`` is ``error``, except for a protected person (the cause could
-    quote their restricted details in a traceback): raise theirs outside the
-    ``except`` block, so that it has no ``__context__`` either.
+    The message quotes a refused value only when it is plain (a code, an id, a number, a
+    time: see ``_PLAIN``) and not a defendant's: a hand edit can put a name or an address
+    anywhere, and the message reaches logs and screens. A place is never quoted. Its
+    ``__cause__`` is ``error`` when the message says what it says; otherwise a copy naming
+    the field and the rule only (none for a protected person, whose message names the
+    field only). Raise it outside the ``except`` block, so that the refused error is not
+    kept as its ``__context__`` either.
     """
     field = error.field if isinstance(error, InvalidValueError) else None
     if kind == _RESTRICTED_KIND:
         found = StoredRecordError(kind, key, _field_only(field, error), field=field)
         found.__suppress_context__ = True
         return found
-    found = StoredRecordError(kind, key, _one_line(_rule(error)), field=field)
-    found.__cause__ = error
+    cause: BaseException | None = error
+    if isinstance(error, InvalidValueError):
+        shown = _withheld(kind, error)
+        text = _rule(error)
+        if shown is not None:
+            reason = _scrub(error.reason)
+            text = f"{error.field}={shown}: {reason}"
+            cause = InvalidValueError(error.field, _Shown(shown), reason)
+    else:
+        text = _other(kind, error)
+        cause = error if text == _rule(error) else None
+    found = StoredRecordError(kind, key, _one_line(text), field=field)
+    found.__cause__ = cause
+    found.__suppress_context__ = True
     return found
+
+
+#: The errors whose text is Python's own, quoting a value as its ``repr`` (an unknown enum
+#: code, a missing key, a wrong type in a document): shown, their quoted values withheld
+#: unless plain. Any other (a zone library's, naming the zone unquoted) shows its type.
+_BUILT_IN: Final = (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError)
+
+
+def _other(kind: str, error: BaseException) -> str:
+    """What the message says of an error other than the domain's own."""
+    if kind in _PERSONAL_KINDS or type(error) not in _BUILT_IN:
+        return f"{type(error).__name__}: {_VALUE_WITHHELD}"
+    return _quoted_plain(_rule(error))
+
+
+#: A value quoted in an error's text (a ``repr`` of a string).
+_QUOTED: Final = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
+
+
+def _quoted_plain(text: str) -> str:
+    """``text`` with each quoted value that is not a plain token (see ``_PLAIN``) withheld."""
+
+    def shown(found: re.Match[str]) -> str:
+        inner = found.group(1) if found.group(1) is not None else found.group(2)
+        return found.group() if _PLAIN.fullmatch(inner) else _VALUE_WITHHELD
+
+    return _QUOTED.sub(shown, text)
+
+
+class _Shown:
+    """A withheld value in the copy of a refusal: its repr is the text put in its place."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __repr__(self) -> str:
+        return self._text
+
+
+#: A stored value quoted in a message: a code, an id, a number, a time (no space: a name
+#: or an address has one; a control character is refused by the pattern too).
+_PLAIN: Final = re.compile(r"[A-Za-z0-9_.:+/\-]{0,40}")
+
+
+def _plain(value: object) -> bool:
+    if value is None or isinstance(value, bool | int | float | Decimal | _dt.date):
+        return True
+    return isinstance(value, str) and _PLAIN.fullmatch(value) is not None
+
+
+def _withheld(kind: str, error: InvalidValueError) -> str | None:
+    """What the message shows in place of the refused value, or ``None`` to quote it."""
+    if error.field in _PLACE_FIELDS or _holds_place(error.value):
+        return _WITHHELD
+    if kind in _PERSONAL_KINDS or not _plain(error.value):
+        return _VALUE_WITHHELD
+    return None
 
 
 def _field_only(field: str | None, error: BaseException) -> str:
@@ -150,8 +231,6 @@ def _field_only(field: str | None, error: BaseException) -> str:
 def _rule(error: BaseException) -> str:
     """The rule broken, as the domain said it, with any coordinates withheld."""
     if isinstance(error, InvalidValueError):
-        if error.field in _PLACE_FIELDS or _holds_place(error.value):
-            return f"{error.field}={_WITHHELD}: {_scrub(error.reason)}"
         return _scrub(str(error))
     if isinstance(error, KeyError | TypeError | AttributeError):
         return _scrub(f"{type(error).__name__}: {error}")

@@ -797,3 +797,33 @@ def test_an_appeals_lodging_instant_is_read_and_a_bad_one_named(write: Writer) -
     assert _where(_problems(write, bad)) == [
         (_line("order", "SPO-1"), "attributes.appeal.lodged_at")
     ]
+
+
+# --------------------------------------------------------------------------- values never quoted
+
+
+def _set_station(record: dict[str, Any]) -> None:
+    record["attributes"]["notifications"][0]["station"] = "front desk, 14 Wrenfield Close\x01"
+
+
+@pytest.mark.parametrize(
+    ("kind", "key", "edit", "field"),
+    [
+        ("person", "D1", _set("attributes.names", [{"name": "Zebedee\x01Quillan"}]), "names[0]"),
+        ("order", "SPO-1", _set("attributes.applicant.title", "DCC 14 Wrenfield\x01"), "applicant"),
+        ("notification_duty", "ND-1", _set_station, "notifications[0]"),
+    ],
+    ids=["defendant-name", "applicant-title", "station"],
+)
+def test_text_a_constructor_refuses_is_named_on_its_line_never_quoted(
+    write: Writer, kind: str, key: str, edit: Edit, field: str
+) -> None:
+    """A name, a title or a station holding a control character: one problem on the
+    record's line (before, the title and the station escaped the line check as a bare
+    error), the field named, the text not quoted (a hostile review, 7 December 2026)."""
+    issues = _problems(write, _edited(kind, key, edit))
+    assert [i.line for i in issues] == [_line(kind, key)]
+    assert field in issues[0].field
+    assert "control character" in issues[0].message
+    for secret in ("Zebedee", "Quillan", "Wrenfield"):
+        assert secret not in issues[0].message

@@ -178,6 +178,29 @@ def test_an_import_is_one_audit_entry_naming_the_file(write: Writer) -> None:
     assert changes["header"]["source"] == "20"
 
 
+def test_an_imports_audit_entry_keeps_no_name_or_address_from_the_files_name_or_header(
+    tmp_path: Path,
+) -> None:
+    """The trail is append-only: a file named, or a header written, with a person's name,
+    address or position keeps none of it there; the SHA-256 still names the file (a
+    hostile review, 7 December 2026)."""
+    out = io.StringIO()
+    write_dataset(out, Dataset(defendants=(builders.defendant("D1"),)), at=AT, source="20")
+    header, *rest = out.getvalue().splitlines(keepends=True)
+    document = json.loads(header)
+    document["generator"] = "Jane Moonstone lives at 14 Wrenfield Close"
+    document["source"] = "B17 0QT 52.451234,-1.930345"
+    path = tmp_path / "Jane Moonstone - 14 Wrenfield Close B17 0QT.jsonl"
+    path.write_text(json.dumps(document) + "\n" + "".join(rest), encoding="utf-8")
+    store = InMemoryStore(clock=fixed_clock)
+    import_file(store, path, actor=ACTOR, at=AT)
+    (entry,) = [e for e in store.audit_entries() if e.event == "interchange.imported"]
+    kept = f"{entry.subject_id} {entry.changes}"
+    for secret in ("Moonstone", "Wrenfield", "B17", "52.45", "1.93"):
+        assert secret not in kept
+    assert json.loads(entry.changes)["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def test_a_version_1_0_file_still_imports(write: Writer) -> None:
     """A 1.0 file (no compliance records) imports; its export differs only in the version."""
     data = attrs.evolve(full_dataset(), compliance=())

@@ -10,6 +10,7 @@ such a record: these tests run on the SQL backends only.
 from __future__ import annotations
 
 import json
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -33,6 +34,8 @@ from spo_tracker.storage._stored import refused
 from spo_tracker.storage._tables import (
     ApplicationRow,
     ComplianceRecordRow,
+    DefendantIdentityRow,
+    DefendantNameRow,
     IncidentRow,
     OrderRow,
     OrderTermRow,
@@ -339,7 +342,7 @@ def test_recording_compliance_against_a_bad_order_names_the_order(
 @pytest.mark.parametrize(
     ("change", "cause", "shown"),
     [
-        ({"state": "lost in the post"}, ValueError, "'lost in the post'"),
+        ({"state": "lost_in_the_post"}, ValueError, "'lost_in_the_post'"),
         ({"protected_person_ids": ["P-1", " "]}, InvalidValueError, "each must be a non-empty id"),
     ],
     ids=["unknown-state", "blank-person"],
@@ -414,3 +417,76 @@ def test_a_protected_persons_message_never_quotes_the_value(text: str, field: st
     assert f"why: {text}" not in str(found)
     assert f"field {field!r}" in str(found)
     assert found.__cause__ is None
+
+
+# --- values that may be personal are never quoted (a hostile review, 7 December 2026) ------
+
+
+def _everything_said(error: BaseException) -> str:
+    """The error as a log shows it: the message, the cause, the context, the traceback."""
+    return "".join(traceback.format_exception(error))
+
+
+@pytest.mark.parametrize(
+    ("model", "where", "values", "read"),
+    [
+        (DefendantNameRow, {"defendant_id": "D-1"}, {"name": "Zebedee\x01Quillan"}, "defendant"),
+        (
+            DefendantIdentityRow,
+            {"defendant_id": "D-1", "position": 0},
+            {"identity_key": "Zebedee Quillan"},
+            "defendant",
+        ),
+        (
+            DefendantIdentityRow,
+            {"defendant_id": "D-1"},
+            {"source": "Zebedee\x01Quillan at 14 Wren Close"},
+            "defendant",
+        ),
+        (
+            IncidentRow,
+            {"incident_id": "I-1"},
+            {"evidence_refs": ["CCTV at 14 Wren Close\x01"]},
+            "incident",
+        ),
+        (
+            IncidentRow,
+            {"incident_id": "I-1"},
+            {"target_person_id": "Zebedee\x01Quillan"},
+            "incident",
+        ),
+        (IncidentRow, {"incident_id": "I-1"}, {"kind": "Zebedee Quillan"}, "incident"),
+        (IncidentRow, {"incident_id": "I-1"}, {"occurred_at_tz": "14 Wren Close"}, "incident"),
+    ],
+    ids=["defendant-name", "identity-key", "link-source", "refs", "target", "kind", "zone"],
+)
+def test_a_refused_value_that_may_be_personal_is_never_quoted(
+    store: SqlStore,
+    stored: Stored,
+    model: type[SQLModel],
+    where: dict[str, Any],
+    values: dict[str, Any],
+    read: str,
+) -> None:
+    """A hand edit put a name or an address where a value of the library belongs: reading
+    the record names it and the field, and neither the message, its cause, its context
+    nor a logged traceback quotes the value."""
+    plant(store, model, where, **values)
+    repository = "defendants" if read == "defendant" else "incidents"
+    key = stored.defendant if read == "defendant" else stored.incident
+    with store.unit_of_work(ACTOR) as uow, pytest.raises(StoredRecordError) as got:
+        getattr(uow, repository).get(key)
+    check_names(got.value, read, stored.defendant if read == "defendant" else stored.incident)
+    said = _everything_said(got.value)
+    for secret in ("Zebedee", "Quillan", "Wren"):
+        assert secret not in said
+
+
+def test_an_unknown_code_that_is_a_plain_token_is_still_quoted(
+    store: SqlStore, stored: Stored
+) -> None:
+    """A code, an id or a number is shown, to help whoever corrects the record."""
+    plant(store, IncidentRow, {"incident_id": stored.incident}, kind="telepathy")
+    with store.unit_of_work(ACTOR) as uow, pytest.raises(StoredRecordError) as got:
+        uow.incidents.get(stored.incident)
+    assert "'telepathy'" in str(got.value)
