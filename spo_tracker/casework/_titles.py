@@ -2,7 +2,8 @@
 
 An alert's title may name a zone the court drew around a protected person's
 home; a listing scrubs it as a report does (addresses, streets, coordinates of
-the alert's and its order's protected persons), a second line of defence
+the alert's protected persons and those of every order against its defendant), a
+second line of defence
 behind the term catalogue's refusal of address-like zone labels. The restricted
 details are read only to scrub (each read audited) and never returned, so the
 caller needs no purpose: the action is ``alert_titles``.
@@ -35,15 +36,17 @@ def alert_titles(
     when = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=when) as uow:
         uow.authorise("alert_titles")
-        order_ids = sorted({a.order_id for a in alerts if a.order_id is not None})
-        orders = uow.orders.get_many(order_ids)
-        scopes = []
-        for alert in alerts:
-            scope = set(alert.protected_person_ids)
-            order = orders.get(alert.order_id) if alert.order_id is not None else None
-            if order is not None:
-                scope.update(order.protected_person_ids)
-            scopes.append(frozenset(scope))
+        # Every order against each alert's defendant: a title (a zone label) on one order
+        # may name the street of a person another order protects, as in a report.
+        order_ids = {a.order_id for a in alerts if a.order_id is not None}
+        for defendant_id in sorted({a.defendant_id for a in alerts}):
+            order_ids.update(uow.orders.ids_where("defendant_id", defendant_id))
+        protected: dict[str, set[str]] = {}
+        for order in uow.orders.get_many(sorted(order_ids)).values():
+            protected.setdefault(order.defendant_id, set()).update(order.protected_person_ids)
+        scopes = [
+            frozenset(a.protected_person_ids) | protected.get(a.defendant_id, set()) for a in alerts
+        ]
         with uow._processing():
             persons = uow.protected_persons.get_many(
                 sorted(set().union(*scopes)), reason=_REASON, skip_unreadable=True

@@ -58,16 +58,29 @@ __all__ = [
 ]
 
 
+#: What a refusal of a defendant's name, address or linked identity shows instead of it.
+_PERSONAL: Final = Withheld("personal data")
+
+
+def _personal_text(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    """attrs validator: non-blank short text that is personal data (a name; the source of a
+    link, which may name a witness or a victim): refused unquoted."""
+    check_text(attribute.name, value, shown=_PERSONAL)
+
+
 def _tuple_of(field: str, kind: type[object]) -> Callable[[object], tuple[Any, ...]]:
     """A converter: a sequence of ``kind`` as a tuple (a bare string or a mapping is refused)."""
 
     def convert(value: object) -> tuple[Any, ...]:
+        # A name or an address given bare ("Mark Ellison") is personal data: not quoted.
         if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-            raise InvalidValueError(field, value, f"give a sequence of {kind.__name__}")
+            reason = f"give a sequence of {kind.__name__}, not {type(value).__name__}"
+            raise InvalidValueError(field, _PERSONAL, reason)
         items = tuple(value)
         for i, item in enumerate(items):
             if not isinstance(item, kind):
-                raise InvalidValueError(field, item, f"item {i} is not a {kind.__name__}")
+                reason = f"item {i} is not a {kind.__name__} but a {type(item).__name__}"
+                raise InvalidValueError(field, _PERSONAL, reason)
         return items
 
     convert.__name__ = f"to_{field}"
@@ -344,7 +357,7 @@ class AddressPeriod:
 class NameUse:
     """A name the defendant uses or has used, from a day (SPA2019 s.9(2)(a), s.9(3))."""
 
-    name: str = attrs.field(validator=non_empty_text)
+    name: str = attrs.field(validator=_personal_text)
     from_day: pendulum.Date | None = attrs.field(default=None, converter=optional_date)
 
 
@@ -354,7 +367,7 @@ class LinkedIdentity:
 
     identity: Identity = attrs.field(validator=instance_of(Identity))
     linked_at: pendulum.DateTime = attrs.field(converter=_aware)
-    source: str = attrs.field(default="officer", validator=non_empty_text)
+    source: str = attrs.field(default="officer", validator=_personal_text)
 
 
 @attrs.frozen

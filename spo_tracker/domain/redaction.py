@@ -70,21 +70,30 @@ def _name_parts(name: str) -> list[str]:
 def _address_parts(person: ProtectedPerson) -> list[str]:
     """The person's whereabouts as texts: each line, the postcode and the postcode's
     district of their address, and the label of each place they are known to frequent
-    (``Harborne Leisure Centre``): a place's label is restricted as its position is, so
-    it is scrubbed like an address line (whole, with any spacing)."""
+    that is of two words or more (``Harborne Leisure Centre``): a place's label is
+    restricted as its position is, so it is scrubbed like an address line (whole, with
+    any spacing). A label of one word (``home``, ``work``, ``gym``) is not: it would
+    redact that word wherever it is written, and a default export would test every text
+    holding it against every person with that label."""
     address = person.restricted.address
-    texts = [fold(label).strip() for label, _ in person.restricted.places]
+    labels = [fold(label).strip() for label, _ in person.restricted.places]
+    texts = [t for t in labels if len(_WORDS.findall(t)) >= 2]
     if address is not None:
         texts += [fold(line).strip() for line in address.lines]
     texts = [t for t in texts if len(t) >= _MIN_PART]
     postcode = "" if address is None else fold(address.postcode).strip()
     if postcode:
         texts.append(postcode)
-        # Its district too (``B17`` of ``B17 0QT``: "she lives in B17"), however short.
+        # Its district too (``B17`` of ``B17 0QT``: "she lives in B17"), if of three
+        # characters or more (``M1`` is as often the motorway).
         outward = postcode.split()[0] if " " in postcode else postcode[:-3]
-        if len(_squeezed(outward)) >= 2:
+        if len(_squeezed(outward)) >= _MIN_PART:
             texts.append(outward)
     return texts
+
+
+#: A word of a place's label: two letters or digits or more.
+_WORDS: Final = re.compile(r"[^\W_]{2,}")
 
 
 # What a reader skips between the letters of a word written out: any run of characters

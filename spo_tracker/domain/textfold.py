@@ -223,20 +223,25 @@ _DEG: Final = r"(?:\s*(?:°|º|deg(?:rees?)?|d(?![a-z])))"
 _MIN: Final = r"(?:\s*(?:'|′|’|min(?:utes?)?|m(?![a-z])))"
 # ``s`` may be followed by its hemisphere letter: 52d27m32sN.
 _SEC: Final = r"(?:\s*(?:\"|″|′′|''|”|sec(?:onds?)?|s(?=[nsew]?(?![a-z]))))"
-# Degrees with their sign, then minutes (their sign may be left out: 52°27.534N, as
-# handheld GPS units write it) and perhaps seconds; the hemisphere first or last.
-_DMS_BODY: Final = (
-    rf"[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}(?:\.\d+)?{_MIN}?\s*(?:\d{{1,2}}(?:\.\d+)?{_SEC})?"
+_DMS: Final = (
+    rf"(?:[nsew]\s?(?=\d))?[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}(?:\.\d+)?{_MIN}\s*"
+    rf"(?:\d{{1,2}}(?:\.\d+)?{_SEC})?{_HEMI}"
 )
-_DMS: Final = rf"(?:[nsew]\s?(?=\d){_DMS_BODY}|{_DMS_BODY}{_HEMI})"
+# Degrees with the degree symbol and decimal minutes without their sign, as handheld GPS
+# units show them, with the hemisphere letter after (52°27.534N) or first (N 52° 27.534).
+# Single optional spaces only: runs of ``\s*`` side by side backtrack exponentially on a
+# long run of spaces (a hostile summary).
+_GPS: Final = (
+    r"[nsew] ?\d{1,3} ?[°º] ?\d{1,2}\.\d{2,}"
+    r"|\d{1,3} ?[°º] ?\d{1,2}\.\d{2,} ?[nsew](?![a-z\d])"
+)
 # Degrees and minutes (and seconds) without their signs, ended by a hemisphere letter:
-# 52 27.6N, 52 27 36N.
-# Or begun by it, the minutes decimal: N52 27.534 (a handheld GPS unit's display).
+# 52 27.6N, 52 27 36N; or begun by it, the minutes with three decimals: N52 27.534.
 _BARE_DMS: Final = (
     r"\d{1,3}\s+\d{1,2}(?:\.\d+)?(?:\s+\d{1,2}(?:\.\d+)?)?\s*[nsew](?![a-z])"
-    r"|[nsew]\s?\d{1,3}\s+\d{1,2}\.\d+"
+    r"|[nsew] ?\d{1,3} \d{1,2}\.\d{3,}"
 )
-_ONE: Final = rf"(?:{_DMS}|{_BARE_DMS}|{_PRE}{_DEC}{_DEG}?{_HEMI})"
+_ONE: Final = rf"(?:{_GPS}|{_DMS}|{_BARE_DMS}|{_PRE}{_DEC}{_DEG}?{_HEMI})"
 # A latitude label, or one for the pair (``lat/lon``, ``lat, long``).
 _LAT: Final = r"(?:lat(?:itude)?(?:\s*[/,&]\s*(?:lon|lng|long)(?:gitude)?)?\.?\s*[:=]?\s*)"
 _LON: Final = r"(?:(?:lon|lng|long)(?:gitude)?\.?\s*[:=]?\s*)"
@@ -249,7 +254,7 @@ _GRID: Final = (
     r"|\d{4}|\s?\d{2}\s\d{2})"
     r"|(?:e|easting)\s*[:=]?\s*\d{6}(?:\.\d+)?\s*[,;/]?\s*(?:n|northing)\s*[:=]?\s*\d{6,7}"
     r"(?:\.\d+)?"
-    r"|\d{6}(?:\.\d+)?\s*e\s*[,;/]?\s*\d{6,7}(?:\.\d+)?\s*n"  # 403910E 285020N
+    r"|\d{6}(?:\.\d+)?e ?[,;/]? ?\d{6,7}(?:\.\d+)?n"  # 403910E 285020N
 )
 #: A pair (the latitude labelled or not, then the longitude), or a labelled half, or a
 #: grid reference.
@@ -302,6 +307,7 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
     """
     if _QUICK.search(text.lower()) is None:
         return []
+    text, where = _single_spaced(text)
     found = []
     for match in _COORDINATES.finditer(text):
         position = None
@@ -313,5 +319,34 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
                 continue  # "1.5, 200.5": not a place
             if _SHORT.search(match[0]) and _MARKED.search(match[0]) is None:
                 continue  # "version 1.2, 3.4": one decimal place and no sign or letter
-        found.append((match.start(), match.end(), position))
+        start, end = match.start(), match.end()
+        if where is not None:
+            start, end = where[start], where[end - 1] + 1
+        found.append((start, end, position))
     return found
+
+
+_WHITE_RUN: Final = re.compile(r"\s{2,}")
+
+
+def _single_spaced(text: str) -> tuple[str, list[int] | None]:
+    """``text`` with each run of whitespace as one space, and where each of its characters
+    came from (``None`` when there is no run). The coordinate patterns have several
+    optional spaces side by side (after a number, a sign, a hemisphere letter, a label, a
+    separator): on a long run of spaces between digits their ways of sharing it out grow
+    as a power of its length (a 1,000-space summary took a minute). One space each can
+    share out only a few ways."""
+    if _WHITE_RUN.search(text) is None:
+        return text, None
+    parts: list[str] = []
+    where: list[int] = []
+    at = 0
+    for run in _WHITE_RUN.finditer(text):
+        parts.append(text[at : run.start()])
+        where.extend(range(at, run.start()))
+        parts.append(" ")
+        where.append(run.start())
+        at = run.end()
+    parts.append(text[at:])
+    where.extend(range(at, len(text)))
+    return "".join(parts), where

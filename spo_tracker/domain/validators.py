@@ -14,8 +14,10 @@ that fails it is examined again for the precise reason.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -48,6 +50,7 @@ __all__ = [
     "optional_date",
     "optional_identifier",
     "optional_text",
+    "quotable",
 ]
 
 #: Characters no id may hold: C0 and C1 controls, DEL, unpaired surrogates.
@@ -77,6 +80,31 @@ class Withheld:
 
     def __repr__(self) -> str:
         return f"<value withheld: {self.why}>"
+
+
+#: A text a message may quote: a code, an id, a number, a time (at most 40 letters, digits
+#: and ``_ . : + / -``; no space, so no name and no address line).
+_PLAIN: Final = re.compile(r"[A-Za-z0-9_.:+/\-]{0,40}")
+
+
+def quotable(value: object) -> bool:
+    """Whether an error may quote ``value`` refused where anything could have been put (a
+    stored row edited by hand, a line of an interchange file): ``None``, a flag, a number,
+    a date or time, or a plain token (see ``_PLAIN``) that is not a postcode. Anything else
+    may be a name or an address, and is withheld."""
+    if value is None or isinstance(value, bool | int | float | Decimal | _dt.date):
+        return True
+    return (
+        isinstance(value, str)
+        and _PLAIN.fullmatch(value) is not None
+        and _POSTCODE_SHAPE.search(value) is None
+    )
+
+
+#: A UK postcode written as one token (``B170QT``, ``b17-0qt``): plain, but an address.
+_POSTCODE_SHAPE: Final = re.compile(
+    r"(?<![a-z])[a-z]{1,2}\d[a-z\d]?[_.-]?\d[a-z]{2}(?![a-z])", re.I
+)
 
 
 #: What a refusal of free text shows: a summary or a note may hold an address.

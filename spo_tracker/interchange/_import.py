@@ -38,8 +38,7 @@ from spo_tracker.domain.compliance import ComplianceRecord
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.application import Application
 from spo_tracker.domain.orders import Order
-from spo_tracker.domain.people import Defendant, address_likeness
-from spo_tracker.domain.textfold import coordinate_spans, fold
+from spo_tracker.domain.people import Defendant
 from spo_tracker.errors import (
     ConstraintViolationError,
     ImportValidationError,
@@ -329,7 +328,7 @@ def _import_once(
             uow.note(
                 "interchange.protected_persons_not_compared",
                 "interchange_file",
-                _file_subject(source.name),
+                _file_subject(lines.sha256),
                 changes={"sha256": lines.sha256, "ids": sorted(validation.not_compared)},
                 reason=_REASON,
             )
@@ -337,7 +336,7 @@ def _import_once(
             uow.note(
                 "interchange.imported",
                 "interchange_file",
-                _file_subject(source.name),
+                _file_subject(lines.sha256),
                 changes={
                     "sha256": lines.sha256,
                     "created": created,
@@ -362,34 +361,33 @@ def _printable(name: str) -> str:
     return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
-#: What the audit trail, which can never be edited, keeps of a file's name and header:
-#: plain words (letters, digits, ``_ . : + / -``), at most five, no more than 128
-#: characters, and nothing an address or a position could be read from.
-_PLAIN_WORDS: Final = re.compile(r"[A-Za-z0-9_.:+/\-]+(?: [A-Za-z0-9_.:+/\-]+){0,4}")
-#: In place of a file name or a header value the audit trail does not keep.
-_NOT_NOTED: Final = "(withheld: not plain text)"
+#: What the audit trail, which can never be edited, keeps of a header: a force code, this
+#: library's own generator line and an instant. Anything else, and the file's name, is
+#: not kept: whoever wrote the file chose them, and could have written a person's name or
+#: address there (``sarah_collins_new_address.jsonl``), which the trail would then keep
+#: for good. The file is identified by its SHA-256.
+_HEADER_NOTED: Final = {
+    "source": re.compile(r"[0-9A-Z][0-9A-Z_-]{0,15}"),
+    "generator": re.compile(r"spo-tracker [0-9][0-9A-Za-z.+-]{0,30}"),
+    "created_at": re.compile(r"[0-9][0-9T:.+Z-]{0,39}"),
+}
+#: In place of a header value the audit trail does not keep.
+_NOT_NOTED: Final = "(withheld: not a code, this library's generator or an instant)"
 
 
-def _plain(text: object) -> bool:
-    """Whether ``text`` can go into the audit trail as it is (see ``_PLAIN_WORDS``): a
-    file name or a header is chosen by whoever wrote the file, and could name a person
-    or their address; the trail is append-only, so what goes in stays."""
-    if not isinstance(text, str) or len(text) > 128 or not _PLAIN_WORDS.fullmatch(text):
-        return False
-    spaced = re.sub(r"[_.:+/\-]+", " ", text)
-    return address_likeness(spaced) is None and not coordinate_spans(fold(text))
-
-
-def _file_subject(name: str) -> str:
-    """The audit subject of an imported file: its name if plain, else :data:`_NOT_NOTED`
-    (the entry's ``sha256`` identifies the file either way)."""
-    printable = _printable(name)
-    return printable if _plain(printable) else _NOT_NOTED
+def _file_subject(sha256: str) -> str:
+    """The audit subject of an imported file: its SHA-256 (never its name)."""
+    return f"sha256:{sha256}"
 
 
 def _header_noted(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The header's ``source``, ``created_at`` and ``generator`` as the trail keeps them."""
-    return {k: v if v is None or _plain(v) else _NOT_NOTED for k, v in fields.items()}
+    kept: dict[str, Any] = {}
+    for key, value in fields.items():
+        pattern = _HEADER_NOTED.get(key)
+        plain = isinstance(value, str) and pattern is not None and pattern.fullmatch(value)
+        kept[key] = value if value is None or plain else _NOT_NOTED
+    return kept
 
 
 def _unchanged(counts: Mapping[str, int], created: Mapping[str, int]) -> dict[str, int]:

@@ -37,6 +37,7 @@ from spo_tracker.interchange._values import (
     read_instant,
     read_optional_day,
     read_restricted_point,
+    said,
     write_point,
 )
 from spo_tracker.wire import canonical_json as canonical
@@ -228,7 +229,7 @@ def read_identity(record: Mapping[str, Any]) -> Identity:
     except (ValueError, TypeError) as error:
         name = getattr(error, "field", "")
         where = {"identity kind": "kind", "platform": "platform"}.get(name, "value")
-        raise FieldError(f"attributes.{where}", str(error)) from None
+        raise FieldError(f"attributes.{where}", said(error)) from None
 
 
 # --------------------------------------------------------------------------- locations
@@ -413,5 +414,5 @@ def _construct(cls: Callable[..., T], values: Mapping[str, Any], paths: Mapping[
     except (ValueError, TypeError) as error:
         name = str(getattr(error, "field", ""))
         raise FieldError(
-            paths.get(name, f"attributes.{name}" if name else "attributes"), str(error)
+            paths.get(name, f"attributes.{name}" if name else "attributes"), said(error)
         ) from None

@@ -21,6 +21,7 @@ from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
 from spo_tracker.domain.limits import INSTANT_MAX, INSTANT_MIN
 from spo_tracker.domain.orders import Duration
 from spo_tracker.domain.statutory_time import DayPeriod
+from spo_tracker.domain.validators import quotable
 from spo_tracker.errors import InvalidValueError, SpoTrackerError
 from spo_tracker.wire import instant_text
 
@@ -37,6 +38,7 @@ __all__ = [
     "read_point",
     "read_restricted_point",
     "read_shape",
+    "said",
     "write_duration",
     "write_period",
     "write_point",
@@ -89,26 +91,19 @@ def field(path: str, build: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return build(*args, **kwargs)
     except FieldError:
         raise
-    except InvalidValueError as error:
-        raise FieldError(path, _said(error)) from None
     except (SpoTrackerError, ValueError, TypeError) as error:
-        raise FieldError(path, str(error)) from None
+        raise FieldError(path, said(error)) from None
 
 
-#: A refused value the message quotes: a code, an id, a number, a time. Other text (a
-#: name, an address, a note) is withheld: whoever wrote the file may have put anything
-#: there, and the message reaches screens and logs.
-_PLAIN: Final = re.compile(r"[A-Za-z0-9_.:+/\-]{0,40}")
-
-
-def _said(error: InvalidValueError) -> str:
+def said(error: BaseException) -> str:
+    """What a message says of a domain refusal: the refusal, its value withheld unless
+    :func:`quotable` (a code, an id, a number, a time): whoever wrote the file may have put
+    a name or an address anywhere, and the message reaches screens and logs."""
+    if not isinstance(error, InvalidValueError):
+        return str(error)
     value = error.value
-    if value is None or isinstance(value, bool | int | float | _dt.date):
-        return str(error)
-    if isinstance(value, str) and _PLAIN.fullmatch(value):
-        return str(error)
-    if not isinstance(value, str) and repr(value).startswith("<"):
-        return str(error)  # already a stand-in (a withheld value)
+    if quotable(value) or (not isinstance(value, str) and repr(value).startswith("<")):
+        return str(error)  # plain, or already a stand-in (a withheld value)
     return f"{error.field}=<value withheld: not plain text>: {error.reason}"
 
 

@@ -19,13 +19,12 @@ polygon, a zone...) and any ``(lat, lon)`` pair or GeoPoint in the text.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import re
-from decimal import Decimal
 from typing import Any, Final
 
 from spo_tracker.domain.geo import Circle, GeoPoint, Polygon
+from spo_tracker.domain.validators import quotable
 from spo_tracker.errors import InvalidValueError, StoredRecordError
 
 __all__ = [
@@ -135,8 +134,9 @@ def refused(kind: str, key: Any, error: BaseException) -> StoredRecordError:
     """The error for a stored record of ``kind`` ``key`` that building refused with ``error``.
 
     The message quotes a refused value only when it is plain (a code, an id, a number, a
-    time: see ``_PLAIN``) and not a defendant's: a hand edit can put a name or an address
-    anywhere, and the message reaches logs and screens. A place is never quoted. Its
+    time: :func:`~spo_tracker.domain.validators.quotable`) and not a defendant's: a hand
+    edit can put a name or an address anywhere, and the message reaches logs and screens.
+    A place is never quoted. Its
     ``__cause__`` is ``error`` when the message says what it says; otherwise a copy naming
     the field and the rule only (none for a protected person, whose message names the
     field only). Raise it outside the ``except`` block, so that the refused error is not
@@ -182,11 +182,11 @@ _QUOTED: Final = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 
 
 def _quoted_plain(text: str) -> str:
-    """``text`` with each quoted value that is not a plain token (see ``_PLAIN``) withheld."""
+    """``text`` with each quoted value that is not :func:`quotable` withheld."""
 
     def shown(found: re.Match[str]) -> str:
         inner = found.group(1) if found.group(1) is not None else found.group(2)
-        return found.group() if _PLAIN.fullmatch(inner) else _VALUE_WITHHELD
+        return found.group() if quotable(inner) else _VALUE_WITHHELD
 
     return _QUOTED.sub(shown, text)
 
@@ -203,22 +203,11 @@ class _Shown:
         return self._text
 
 
-#: A stored value quoted in a message: a code, an id, a number, a time (no space: a name
-#: or an address has one; a control character is refused by the pattern too).
-_PLAIN: Final = re.compile(r"[A-Za-z0-9_.:+/\-]{0,40}")
-
-
-def _plain(value: object) -> bool:
-    if value is None or isinstance(value, bool | int | float | Decimal | _dt.date):
-        return True
-    return isinstance(value, str) and _PLAIN.fullmatch(value) is not None
-
-
 def _withheld(kind: str, error: InvalidValueError) -> str | None:
     """What the message shows in place of the refused value, or ``None`` to quote it."""
     if error.field in _PLACE_FIELDS or _holds_place(error.value):
         return _WITHHELD
-    if kind in _PERSONAL_KINDS or not _plain(error.value):
+    if kind in _PERSONAL_KINDS or not quotable(error.value):
         return _VALUE_WITHHELD
     return None
 

@@ -255,3 +255,14 @@ def test_including_names_still_scrubs_places_of_every_order(tmp_path: Path, name
     )  # fmt: skip
     text = written.path.read_text(encoding="utf-8")
     assert not [s for s in ("Lark", "B29", "6PL") if s in text]
+
+
+def test_a_listings_titles_are_scrubbed_of_every_victim_of_the_defendant() -> None:
+    """``alert_titles`` (``alerts list``, ``alerts show``, ``scan``) scrubs as a report
+    does: a title on SPO-7 naming P8's street, whom SPO-8 protects from D7."""
+    title = "Contact near 3 Lark Rise (B29 6PL)"
+    store = _store(_order("SPO-7", "P7"), _order("SPO-8", "P8"), summary="x", title=title)
+    with store.unit_of_work(OFFICER, at=NOW) as uow:
+        alert = uow.alerts.get("AL-1")
+    (shown,) = casework.alert_titles(store, [alert], actor=OFFICER, at=NOW)
+    assert shown == "Contact near [location redacted] ([location redacted])"

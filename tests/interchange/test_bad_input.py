@@ -812,8 +812,15 @@ def _set_station(record: dict[str, Any]) -> None:
         ("person", "D1", _set("attributes.names", [{"name": "Zebedee\x01Quillan"}]), "names[0]"),
         ("order", "SPO-1", _set("attributes.applicant.title", "DCC 14 Wrenfield\x01"), "applicant"),
         ("notification_duty", "ND-1", _set_station, "notifications[0]"),
+        ("application", "APP-1", _set("attributes.court", "Zebedee Quillan\x01"), "court"),
+        (
+            "identity",
+            "phone:+447700900123",
+            _set("attributes.value", "07700 900123 Zebedee Quillan"),
+            "value",
+        ),
     ],
-    ids=["defendant-name", "applicant-title", "station"],
+    ids=["defendant-name", "applicant-title", "station", "court", "identity"],
 )
 def test_text_a_constructor_refuses_is_named_on_its_line_never_quoted(
     write: Writer, kind: str, key: str, edit: Edit, field: str
@@ -822,8 +829,8 @@ def test_text_a_constructor_refuses_is_named_on_its_line_never_quoted(
     record's line (before, the title and the station escaped the line check as a bare
     error), the field named, the text not quoted (a hostile review, 7 December 2026)."""
     issues = _problems(write, _edited(kind, key, edit))
-    assert [i.line for i in issues] == [_line(kind, key)]
-    assert field in issues[0].field
-    assert "control character" in issues[0].message
-    for secret in ("Zebedee", "Quillan", "Wrenfield"):
-        assert secret not in issues[0].message
+    (own,) = [i for i in issues if i.line == _line(kind, key)]
+    assert field in own.field
+    for issue in issues:  # an identity's id no longer matching its value: a second issue
+        for secret in ("Zebedee", "Quillan", "Wrenfield"):
+            assert secret not in issue.message

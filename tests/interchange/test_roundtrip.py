@@ -172,8 +172,8 @@ def test_an_import_is_one_audit_entry_naming_the_file(write: Writer) -> None:
     import_file(store, path, actor=ACTOR, at=AT)
     (entry,) = [e for e in store.audit_entries() if e.event == "interchange.imported"]
     changes = json.loads(entry.changes)
-    assert entry.subject_id == path.name
     assert changes["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert entry.subject_id == f"sha256:{changes['sha256']}"  # never the file's name
     assert changes["created"] == {"person": 1}
     assert changes["header"]["source"] == "20"
 
@@ -198,6 +198,7 @@ def test_an_imports_audit_entry_keeps_no_name_or_address_from_the_files_name_or_
     kept = f"{entry.subject_id} {entry.changes}"
     for secret in ("Moonstone", "Wrenfield", "B17", "52.45", "1.93"):
         assert secret not in kept
+    assert json.loads(entry.changes)["header"]["created_at"] == document["created_at"]
     assert json.loads(entry.changes)["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
 
 

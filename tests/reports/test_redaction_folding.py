@@ -150,7 +150,6 @@ BYPASSES: Final = {
     "degrees and bare decimal minutes": ("pin at 52°27.534N, 1°57.276W", "27.534"),
     "labelled pair": ("pin at lat/lon 52.4589 -1.9546", "1.9546"),
     "postcode district": ("she moved to B17 last year", "B17"),
-    "a place she frequents": ("waits for her after WORK most days", "WORK"),
 }
 
 

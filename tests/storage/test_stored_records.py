@@ -490,3 +490,13 @@ def test_an_unknown_code_that_is_a_plain_token_is_still_quoted(
     with store.unit_of_work(ACTOR) as uow, pytest.raises(StoredRecordError) as got:
         uow.incidents.get(stored.incident)
     assert "'telepathy'" in str(got.value)
+
+
+@pytest.mark.parametrize("value", ["B170QT", "b17-0qt", "SW1A1AA", "Zebedee Quillan", "14 Wren"])
+def test_a_postcode_or_text_with_a_space_is_withheld_a_code_is_not(value: str) -> None:
+    """The rule of what a message may quote (``quotable``): a postcode written as one
+    token is plain but an address; a name has a space."""
+    found = refused("incident", "I-1", InvalidValueError("target_person_id", value, "bad"))
+    assert value not in _everything_said(found)
+    code = refused("incident", "I-1", InvalidValueError("kind", "telepathy", "unknown code"))
+    assert "'telepathy'" in str(code)

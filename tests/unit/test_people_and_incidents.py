@@ -53,10 +53,10 @@ def eighteenth_birthday(born: dt.date) -> dt.date:
     [
         (lambda: Force("", "West Midlands Police"), "code", "''"),
         (lambda: Force("20", "   "), "name", "'   '"),
-        (lambda: NameUse(""), "name", "''"),
+        (lambda: NameUse(""), "name", "<value withheld: personal data>"),  # a name
         (lambda: Defendant("", names=(NameUse("A"),)), "defendant_id", "''"),
         (lambda: Defendant("D1", names=()), "names", "()"),
-        (lambda: Defendant("D1", names=("Sam",)), "names", "'Sam'"),
+        (lambda: Defendant("D1", names=("Sam",)), "names", "not a NameUse but a str"),
         (
             lambda: Defendant("D1", names=(NameUse("A"),), date_of_birth="2000-01-01"),
             "date",
@@ -248,3 +248,32 @@ def test_generated_incidents_keep_an_aware_time_and_a_known_kind(event: Incident
     assert isinstance(event.kind, IncidentKind)
     if event.actor is not None and event.actor.platform is not None:
         assert event.platform is event.actor.platform
+
+
+_LINKED = pendulum.datetime(2026, 1, 1, tz="Europe/London")
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: NameUse("Zebedee\tQuillan"),
+        lambda: Defendant("D1", names=("Zebedee Quillan",)),
+        lambda: Defendant("D1", names="Zebedee Quillan"),
+        lambda: Defendant("D1", names=(NameUse("A"),), addresses=("14 Wren Close, B17 0QT",)),
+        lambda: Defendant("D1", names=(NameUse("A"),), identities=("07700 900123 Zebedee",)),
+        lambda: LinkedIdentity(phone("07700900123"), _LINKED, "Zebedee Quillan\x07, 14 Wren"),
+        lambda: Incident("I1", _LINKED, "message", location=(52.4589, -1.9546)),  # type: ignore[arg-type]
+        lambda: Incident("I1", _LINKED, "message", actor="+447700900123 Zebedee"),  # type: ignore[arg-type]
+        lambda: Incident("I1", _LINKED, "message", evidence_refs=("CCTV 14 Wren Close\x01",)),
+        lambda: GeoPoint(152.4589, -1.9546),
+    ],
+)
+def test_a_refused_personal_value_is_never_quoted(build: object) -> None:
+    """A defendant's name, address, identity or link source, a position, an actor or an
+    evidence reference refused: the error names the field and what is wrong, never the
+    value (a hostile review, 7 December 2026)."""
+    with pytest.raises(InvalidValueError) as err:
+        build()  # type: ignore[operator]
+    for secret in ("Zebedee", "Quillan", "Wren", "B17", "900123", "52.4589", "1.9546"):
+        assert secret not in str(err.value)
+        assert secret not in repr(err.value)

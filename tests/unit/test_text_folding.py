@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import unicodedata
 from typing import Final
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from spo_tracker.domain.geo import Circle, GeoPoint
 from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
+from spo_tracker.domain.redaction import Redactor
 from spo_tracker.domain.safety import ExposureRule, exposure_warnings
 from spo_tracker.domain.terms import (
     ExclusionZone,
@@ -399,3 +401,34 @@ def test_numbers_that_are_not_places_are_not_coordinates(text: str) -> None:
 def test_folding_reads_text_and_its_nfkc_form_alike(text: str) -> None:
     """Unicode NFKC changes nothing folding can see."""
     assert fold(unicodedata.normalize("NFKC", text)) == fold(text)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "52d 27m{s}32{s}x",  # ASCII: the redactor does not fold it, so the run stays
+        "52° 27'{s}32{s}x",
+        "Sent 1d{s}1{s}x",
+        "lat{s}/{s}52.4589{s}|{s}lon{s}x",
+    ],
+)
+def test_a_long_run_of_spaces_between_numbers_is_read_at_once(shape: str) -> None:
+    """A hostile summary (up to 10,000 characters) of numbers, signs and long runs of
+    spaces: the coordinate patterns' optional spaces side by side once shared out a run in
+    a number of ways growing as a power of its length (400 spaces: 3 s; 1,000: a minute).
+    The guard below is not a speed target: it turns a hang into a failure."""
+    text = shape.format(s=" " * 4_000)
+    redactor = Redactor({}, include_names=False)
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(60)
+    try:
+        coordinate_spans(text)
+        coordinate_spans(text.replace(" ", "\n"))
+        redactor.scrub(text, [])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _hung(signum: int, frame: object) -> None:
+    raise AssertionError("coordinate_spans did not finish within a minute")
