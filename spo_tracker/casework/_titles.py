@@ -2,9 +2,9 @@
 
 An alert's title may name a zone the court drew around a protected person's
 home; a listing scrubs it as a report does (addresses, streets, coordinates of
-the alert's protected persons and those of every order against its defendant), a
-second line of defence
-behind the term catalogue's refusal of address-like zone labels. The restricted
+the alert's protected persons and those of every order against its defendant),
+a second line of defence behind the term catalogue's refusal of address-like
+zone labels. The restricted
 details are read only to scrub (each read audited) and never returned, so the
 caller needs no purpose: the action is ``alert_titles``.
 """

@@ -223,10 +223,12 @@ _DEG: Final = r"(?:\s*(?:°|º|deg(?:rees?)?|d(?![a-z])))"
 _MIN: Final = r"(?:\s*(?:'|′|’|min(?:utes?)?|m(?![a-z])))"
 # ``s`` may be followed by its hemisphere letter: 52d27m32sN.
 _SEC: Final = r"(?:\s*(?:\"|″|′′|''|”|sec(?:onds?)?|s(?=[nsew]?(?![a-z]))))"
-_DMS: Final = (
-    rf"(?:[nsew]\s?(?=\d))?[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}(?:\.\d+)?{_MIN}\s*"
-    rf"(?:\d{{1,2}}(?:\.\d+)?{_SEC})?{_HEMI}"
+_DMS_BODY: Final = (
+    rf"[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}(?:\.\d+)?{_MIN}\s*(?:\d{{1,2}}(?:\.\d+)?{_SEC})?"
 )
+# The hemisphere first or last, not both: "N 52°27'32\" W 1°..." is two halves, the W the
+# second's (read as the first's, it turned the latitude south).
+_DMS: Final = rf"(?:[nsew]\s?(?=\d){_DMS_BODY}|{_DMS_BODY}{_HEMI})"
 # Degrees with the degree symbol and decimal minutes without their sign, as handheld GPS
 # units show them, with the hemisphere letter after (52°27.534N) or first (N 52° 27.534).
 # Single optional spaces only: runs of ``\s*`` side by side backtrack exponentially on a

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
-import os
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -354,11 +353,6 @@ def _import_once(
         unchanged=_unchanged(validation.counts, created),
         not_compared={"person": n} if (n := validation.not_compared_records) else {},
     )
-
-
-def _printable(name: str) -> str:
-    """A file name as text: bytes that are not UTF-8 (kept by the OS as surrogates) escaped."""
-    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
 
 
 #: What the audit trail, which can never be edited, keeps of a header: a force code, this

@@ -366,7 +366,13 @@ def test_coordinates_in_other_notations_are_found(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["N 52° 27.534 W 001° 57.276", "N52 27.534 W001 57.276", "52°27.534N, 1°57.276W"]
+    "text",
+    [
+        "N 52° 27.534 W 001° 57.276",
+        "N52 27.534 W001 57.276",
+        "52°27.534N, 1°57.276W",
+        "N 52°27'32.04\" W 1°57'16.56\"",
+    ],
 )
 def test_a_gps_displays_position_is_read_with_its_hemispheres(text: str) -> None:
     ((_, _, position),) = coordinate_spans(fold(text))
