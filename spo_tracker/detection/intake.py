@@ -26,8 +26,8 @@ from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.statutory_time import ensure_aware
-from spo_tracker.domain.validators import Withheld
-from spo_tracker.errors import InvalidValueError, NaiveDatetimeError
+from spo_tracker.domain.validators import Withheld, quotable
+from spo_tracker.errors import InvalidIdentityError, InvalidValueError, NaiveDatetimeError
 
 __all__ = ["INCIDENT_FIELDS", "incident_from_record"]
 
@@ -104,7 +104,15 @@ def _actor(value: object) -> Identity | None:
     # The identity functions refuse a wrong type, naming the field (InvalidIdentityError).
     kind = _present("actor.kind", value["kind"])
     text = _present("actor.value", value["value"])
-    return Identity.parse(kind, text, _present("actor.platform", value.get("platform")))  # type: ignore[arg-type]
+    platform = _present("actor.platform", value.get("platform"))
+    try:
+        return Identity.parse(kind, text, platform)  # type: ignore[arg-type]
+    except InvalidIdentityError as refused:
+        if quotable(refused.value):
+            raise
+        # "07700 900123 Mark Ellison": a phone number and a name are personal data.
+        shown = InvalidIdentityError(refused.field, _IDENTITY_WITHHELD, refused.reason)
+    raise shown
 
 
 def _location(value: object) -> GeoPoint | None:

@@ -105,6 +105,8 @@ def test_bad_records_are_typed_errors_naming_the_value(
         ({"occurred_at": "x" * 70}, "occurred_at", "xxxx"),
         ({"actor": "+447700900123 John Smith"}, "actor", "John"),
         ({"actor": {"kind": "phone", "number": "+447700900123"}}, "actor", "447700900123"),
+        ({"actor": {"kind": "phone", "value": "07700 900123 Zebedee"}}, "phone", "Zebedee"),
+        ({"actor": {"kind": "email", "value": "zebedee quillan@x"}}, "email", "zebedee"),
         ({"evidence_refs": ["CCTV at 14 Wren Close\x01"]}, "evidence_refs", "Wren"),
         ({"evidence_refs": "CCTV at 14 Wren Close"}, "evidence_refs", "Wren"),
         ({"evidence_refs": ["x" * 600 + " 14 Wren Close"]}, "evidence_refs", "xxxx"),
