@@ -41,6 +41,7 @@ from spo_tracker.domain.textfold import (
     fold,
     fold_with_origins,
     folded_address,
+    runs_as_spaces,
     spaced,
 )
 
@@ -115,20 +116,10 @@ def _squeezed(text: str) -> str:
 def _loosened(folded: str, origins: list[int] | None) -> tuple[str, list[int]]:
     """Folded text with each run of separators (see ``_SEPARATORS``) as one space, and for
     each of its characters the index of the original character it came from."""
-    out: list[str] = []
-    where: list[int] = []
-    at = 0
-    for run in _SEPARATORS.finditer(folded):
-        out.append(folded[at : run.start()])
-        where.extend(range(at, run.start()))
-        out.append(" ")
-        where.append(run.start())
-        at = run.end()
-    out.append(folded[at:])
-    where.extend(range(at, len(folded)))
+    loose, where = runs_as_spaces(folded, _SEPARATORS)
     if origins is not None:
         where = [origins[i] for i in where]
-    return "".join(out), where
+    return loose, where
 
 
 def _loose_street(pattern: str) -> str:

@@ -48,6 +48,7 @@ __all__ = [
     "fold",
     "fold_with_origins",
     "folded_address",
+    "runs_as_spaces",
     "spaced",
 ]
 
@@ -340,10 +341,16 @@ def _single_spaced(text: str) -> tuple[str, list[int] | None]:
     share out only a few ways."""
     if _WHITE_RUN.search(text) is None:
         return text, None
+    return runs_as_spaces(text, _WHITE_RUN)
+
+
+def runs_as_spaces(text: str, runs: re.Pattern[str]) -> tuple[str, list[int]]:
+    """``text`` with each match of ``runs`` as one space, and for each of its characters
+    the index in ``text`` of the character it came from (a run's space: its first)."""
     parts: list[str] = []
     where: list[int] = []
     at = 0
-    for run in _WHITE_RUN.finditer(text):
+    for run in runs.finditer(text):
         parts.append(text[at : run.start()])
         where.extend(range(at, run.start()))
         parts.append(" ")
