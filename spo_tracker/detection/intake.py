@@ -26,7 +26,7 @@ from spo_tracker.domain.geo import GeoPoint
 from spo_tracker.domain.identities import Identity
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.statutory_time import ensure_aware
-from spo_tracker.domain.validators import Withheld, quotable
+from spo_tracker.domain.validators import Withheld
 from spo_tracker.errors import InvalidIdentityError, InvalidValueError, NaiveDatetimeError
 
 __all__ = ["INCIDENT_FIELDS", "incident_from_record"]
@@ -108,9 +108,9 @@ def _actor(value: object) -> Identity | None:
     try:
         return Identity.parse(kind, text, platform)  # type: ignore[arg-type]
     except InvalidIdentityError as refused:
-        if quotable(refused.value):
-            raise
-        # "07700 900123 Mark Ellison": a phone number and a name are personal data.
+        if refused.field in ("kind", "identity kind", "platform"):
+            raise  # a code, not the identity
+        # "07700 900123 Mark Ellison", "mark.ellison": an identity is personal data.
         shown = InvalidIdentityError(refused.field, _IDENTITY_WITHHELD, refused.reason)
     raise shown
 

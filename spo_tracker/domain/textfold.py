@@ -227,24 +227,25 @@ _SEC: Final = r"(?:\s*(?:\"|″|′′|''|”|sec(?:onds?)?|s(?=[nsew]?(?![a-z])
 _DMS_BODY: Final = (
     rf"[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}(?:\.\d+)?{_MIN}\s*(?:\d{{1,2}}(?:\.\d+)?{_SEC})?"
 )
+# Degrees with their sign and minutes without theirs, as handheld GPS units show them:
+# decimal minutes (52°27.534, two decimals or more), or any minutes ended by a
+# hemisphere letter (52°27.5N, 52d27N, 52 deg 27.534 N).
+_DM_BODY: Final = rf"[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}\.\d{{2,}}"
+_DM_HEMI: Final = rf"[-+]?\d{{1,3}}{_DEG}\s*\d{{1,2}}(?:\.\d+)?\s?[nsew](?![a-z\d])"
 # The hemisphere first or last, not both: "N 52°27'32\" W 1°..." is two halves, the W the
-# second's (read as the first's, it turned the latitude south).
-_DMS: Final = rf"(?:[nsew]\s?(?=\d){_DMS_BODY}|{_DMS_BODY}{_HEMI})"
-# Degrees with the degree symbol and decimal minutes without their sign, as handheld GPS
-# units show them, with the hemisphere letter after (52°27.534N) or first (N 52° 27.534).
-# Single optional spaces only: runs of ``\s*`` side by side backtrack exponentially on a
-# long run of spaces (a hostile summary).
-_GPS: Final = (
-    r"[nsew] ?\d{1,3} ?[°º] ?\d{1,2}\.\d{2,}"
-    r"|\d{1,3} ?[°º] ?\d{1,2}\.\d{2,} ?[nsew](?![a-z\d])"
+# second's (read as the first's, it turned the latitude south). Whitespace runs are one
+# space by now (see ``_single_spaced``), so optional spaces side by side cannot share
+# out a long run.
+_DMS: Final = (
+    rf"(?:[nsew]\s?(?=\d)(?:{_DMS_BODY}|{_DM_BODY})|{_DMS_BODY}{_HEMI}|{_DM_HEMI}|{_DM_BODY})"
 )
 # Degrees and minutes (and seconds) without their signs, ended by a hemisphere letter:
 # 52 27.6N, 52 27 36N; or begun by it, the minutes with three decimals: N52 27.534.
 _BARE_DMS: Final = (
     r"\d{1,3}\s+\d{1,2}(?:\.\d+)?(?:\s+\d{1,2}(?:\.\d+)?)?\s*[nsew](?![a-z])"
-    r"|[nsew] ?\d{1,3} \d{1,2}\.\d{3,}"
+    r"|[nsew]\s?\d{1,3}\s\d{1,2}\.\d{3,}"
 )
-_ONE: Final = rf"(?:{_GPS}|{_DMS}|{_BARE_DMS}|{_PRE}{_DEC}{_DEG}?{_HEMI})"
+_ONE: Final = rf"(?:{_DMS}|{_BARE_DMS}|{_PRE}{_DEC}{_DEG}?{_HEMI})"
 # A latitude label, or one for the pair (``lat/lon``, ``lat, long``).
 _LAT: Final = r"(?:lat(?:itude)?(?:\s*[/,&]\s*(?:lon|lng|long)(?:gitude)?)?\.?\s*[:=]?\s*)"
 _LON: Final = r"(?:(?:lon|lng|long)(?:gitude)?\.?\s*[:=]?\s*)"
@@ -257,7 +258,7 @@ _GRID: Final = (
     r"|\d{4}|\s?\d{2}\s\d{2})"
     r"|(?:e|easting)\s*[:=]?\s*\d{6}(?:\.\d+)?\s*[,;/]?\s*(?:n|northing)\s*[:=]?\s*\d{6,7}"
     r"(?:\.\d+)?"
-    r"|\d{6}(?:\.\d+)?e ?[,;/]? ?\d{6,7}(?:\.\d+)?n"  # 403910E 285020N
+    r"|\d{6}(?:\.\d+)?\s?e\s?[,;/]?\s?\d{6,7}(?:\.\d+)?\s?n"  # 403910E 285020N
 )
 #: A pair (the latitude labelled or not, then the longitude), or a labelled half, or a
 #: grid reference.
@@ -301,8 +302,9 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
     carries a sign, a hemisphere letter or a label. "lat"/"lon" labels, degree
     signs and N/S/E/W (before or after the number) are optional. Degrees,
     minutes and seconds need the degree sign (or ``d``/``deg``; the minutes' sign may
-    then be left out: ``52°27.534N``), or a hemisphere letter at the end (``52 27
-    36N``, ``52 27.6N``) or at the start with decimal minutes (``N52 27.534``). A
+    then be left out if they have two decimals or more, ``52°27.534``, or a hemisphere
+    letter follows, ``52°27N``), or a hemisphere letter at the end (``52 27 36N``,
+    ``52 27.6N``) or at the start with three decimals of minutes (``N52 27.534``). A
     pair may be labelled as one (``lat/lon``) or split by ``|``. A labelled half
     (``lat 52.4589``) counts on its own, with no position. So does a British
     National Grid reference (``SP 07 85`` to ``SP 03910 85020``) or an easting and
@@ -329,7 +331,9 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
     return found
 
 
-_WHITE_RUN: Final = re.compile(r"\s{2,}")
+#: A run of whitespace, or one whitespace character other than a space (a tab, a line
+#: break): each is read as one space.
+_WHITE_RUN: Final = re.compile(r"\s{2,}|[^\S ]")
 
 
 def _single_spaced(text: str) -> tuple[str, list[int] | None]:

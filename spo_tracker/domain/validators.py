@@ -90,17 +90,24 @@ _PLAIN: Final = re.compile(r"[A-Za-z0-9_.:+/\-]{0,40}")
 def quotable(value: object) -> bool:
     """Whether an error may quote ``value`` refused where anything could have been put (a
     stored row edited by hand, a line of an interchange file): ``None``, a flag, a number,
-    a date or time, or a plain token (see ``_PLAIN``) that is not a postcode. Anything else
-    may be a name or an address, and is withheld."""
+    a date or time, or a plain token (see ``_PLAIN``) that is not a postcode, not words
+    joined by punctuation and not ten digits or more. Anything else may be a name, an
+    address or a phone number, and is withheld."""
     if value is None or isinstance(value, bool | int | float | Decimal | _dt.date):
         return True
     return (
         isinstance(value, str)
         and _PLAIN.fullmatch(value) is not None
         and _POSTCODE_SHAPE.search(value) is None
+        and _JOINED_WORDS.search(value) is None
+        and _PHONE_LIKE.search(value) is None
     )
 
 
+#: Words joined by punctuation (``mark.ellison``, ``12-Lark-Rise``): a name or a street.
+_JOINED_WORDS: Final = re.compile(r"[A-Za-z]{2,}[._/\-]+[A-Za-z]{2,}")
+#: Ten digits or more (``07700900123``): a phone number.
+_PHONE_LIKE: Final = re.compile(r"\d{10,}")
 #: A UK postcode written as one token (``B170QT``, ``b17-0qt``): plain, but an address.
 _POSTCODE_SHAPE: Final = re.compile(
     r"(?<![a-z])[a-z]{1,2}\d[a-z\d]?[_.-]?\d[a-z]{2}(?![a-z])", re.I

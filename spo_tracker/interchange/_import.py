@@ -361,7 +361,7 @@ def _import_once(
 #: address there (``sarah_collins_new_address.jsonl``), which the trail would then keep
 #: for good. The file is identified by its SHA-256.
 _HEADER_NOTED: Final = {
-    "source": re.compile(r"[0-9A-Z][0-9A-Z_-]{0,15}"),
+    "source": re.compile(r"[0-9]{1,4}|[A-Z]{2,4}"),  # 20, WMP: a force's code
     "generator": re.compile(r"spo-tracker [0-9][0-9A-Za-z.+-]{0,30}"),
     "created_at": re.compile(r"[0-9][0-9T:.+Z-]{0,39}"),
 }

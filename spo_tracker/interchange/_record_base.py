@@ -229,6 +229,10 @@ def read_identity(record: Mapping[str, Any]) -> Identity:
     except (ValueError, TypeError) as error:
         name = getattr(error, "field", "")
         where = {"identity kind": "kind", "platform": "platform"}.get(name, "value")
+        if where == "value":  # an identity is personal data: never quoted
+            shown = f"{name}=<value withheld: an identity is personal data>"
+            reason = getattr(error, "reason", type(error).__name__)
+            raise FieldError("attributes.value", f"{shown}: {reason}") from None
         raise FieldError(f"attributes.{where}", said(error)) from None
 
 

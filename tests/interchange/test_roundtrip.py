@@ -20,6 +20,7 @@ from spo_tracker.domain.notification import DutyState
 from spo_tracker.domain.statutory_time import as_london_date, as_utc
 from spo_tracker.errors import GuardRejectedError, ImportValidationError
 from spo_tracker.interchange import Dataset, import_file, write_dataset
+from spo_tracker.interchange._import import _header_noted
 from spo_tracker.storage import InMemoryStore, Store, connect
 from tests import strategies
 from tests.interchange.builders import full_dataset
@@ -302,3 +303,14 @@ def test_a_part_2_registration_comes_back_and_still_bounds_the_final_day(
     assert refused.value.guard == "final_day_after_registration"
     ended = part2_final_day(duty, at=later, actor="PPU", final_day=day).subject
     assert (ended.part2_final_day, ended.part2_registered_at) == (day, None)
+
+
+@pytest.mark.parametrize(
+    "source", ["B170QT", "B17-0QT", "12-LARK-RISE", "SARAH-COLLINS", "07700900123", "Collins"]
+)
+def test_a_header_source_that_is_not_a_force_code_is_not_kept(source: str) -> None:
+    """Only a force's code (``20``, ``WMP``) goes into the append-only trail."""
+    kept = _header_noted({"source": source, "generator": "spo-tracker 0.1.0"})
+    assert kept["source"] != source
+    assert kept["generator"] == "spo-tracker 0.1.0"
+    assert _header_noted({"source": "20"})["source"] == "20"

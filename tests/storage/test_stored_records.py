@@ -342,7 +342,7 @@ def test_recording_compliance_against_a_bad_order_names_the_order(
 @pytest.mark.parametrize(
     ("change", "cause", "shown"),
     [
-        ({"state": "lost_in_the_post"}, ValueError, "'lost_in_the_post'"),
+        ({"state": "lost"}, ValueError, "'lost'"),
         ({"protected_person_ids": ["P-1", " "]}, InvalidValueError, "each must be a non-empty id"),
     ],
     ids=["unknown-state", "blank-person"],
@@ -492,7 +492,10 @@ def test_an_unknown_code_that_is_a_plain_token_is_still_quoted(
     assert "'telepathy'" in str(got.value)
 
 
-@pytest.mark.parametrize("value", ["B170QT", "b17-0qt", "SW1A1AA", "Zebedee Quillan", "14 Wren"])
+@pytest.mark.parametrize(
+    "value",
+    ["B170QT", "b17-0qt", "SW1A1AA", "Zebedee Quillan", "14 Wren", "mark.ellison", "07700900123"],
+)
 def test_a_postcode_or_text_with_a_space_is_withheld_a_code_is_not(value: str) -> None:
     """The rule of what a message may quote (``quotable``): a postcode written as one
     token is plain but an address; a name has a space."""

@@ -438,3 +438,27 @@ def test_a_long_run_of_spaces_between_numbers_is_read_at_once(shape: str) -> Non
 
 def _hung(signum: int, frame: object) -> None:
     raise AssertionError("coordinate_spans did not finish within a minute")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "N52\t27.534 W1\t56.123",
+        "403910E\t285020N",
+        "403910e\n285020n",
+        "403910 E 285020 N",
+        "lat 52°27.534",
+        "52°27.534, -1°56.123",
+        "52d27.534N 1d56.123W",
+        "52 deg 27.534 N, 1 deg 56.123 W",
+        "52°27.5N 1°56.1W",
+        "52°27N, 1°56W",
+        "N\t52°27.534 W\t1°56.123",
+    ],
+)
+def test_a_position_with_tabs_line_breaks_or_signs_left_out_is_redacted(text: str) -> None:
+    """Caught by an earlier form of the patterns and missed by the next (a hostile review,
+    7 December 2026): a single tab or line break, a space before E and N, minutes
+    without their sign."""
+    scrubbed = Redactor({}, include_names=False).scrub(f"seen at {text} today", [])
+    assert scrubbed == "seen at [location redacted] today"
