@@ -24,20 +24,10 @@ from spo_tracker.domain.alerts import Alert, AlertKind, Severity
 from spo_tracker.domain.geo import Circle, GeoPoint
 from spo_tracker.domain.identities import handle
 from spo_tracker.domain.incidents import Incident
-from spo_tracker.domain.orders import (
-    Duration,
-    Order,
-    OrderKind,
-    OrderOrigin,
-    OrderState,
-    OrderVersion,
-    VersionCause,
-)
+from spo_tracker.domain.orders import Order
 from spo_tracker.domain.people import (
     Address,
-    ChiefOfficer,
     Defendant,
-    Force,
     NameUse,
     ProtectedPerson,
     RestrictedDetails,
@@ -45,6 +35,7 @@ from spo_tracker.domain.people import (
 from spo_tracker.domain.redaction import WITHHELD, ForceScrubber, Redactor
 from spo_tracker.domain.terms import ExclusionZone, NoContact, Term
 from spo_tracker.storage import Actor, InMemoryStore, Store, shred_person_key
+from tests.detection.builders import make_order
 
 LONDON: Final = "Europe/London"
 MADE: Final = pendulum.datetime(2026, 3, 2, 10, 30, tz=LONDON)
@@ -71,24 +62,10 @@ P8_SECRETS: Final = ("Lark", "B29", "6PL", "Nadia", "Okafor")
 
 
 def _order(order_id: str, person: str, *terms: Term) -> Order:
-    duration = Duration(years=2)
-    made_on = MADE.date()
+    """An order against D7 protecting ``person`` (no contact with them unless ``terms``)."""
     chosen = terms or (NoContact(term_id="T1", persons=(person,)),)
-    version = OrderVersion(
-        1, VersionCause.MADE, made_on, duration, duration.period_from(made_on), chosen
-    )
-    return Order(
-        order_id=order_id,
-        kind=OrderKind.FULL,
-        origin=OrderOrigin.POLICE_APPLICATION,
-        defendant_id="D7",
-        protected_person_ids=(person,),
-        applicant=ChiefOfficer(Force("20", "West Midlands Police")),
-        court="Coventry Magistrates' Court",
-        made_at=MADE,
-        versions=(version,),
-        state=OrderState.SERVED,
-        served_at=MADE.add(hours=3),
+    return make_order(
+        *chosen, order_id=order_id, defendant_id="D7", made_at=MADE, persons=(person,)
     )
 
 
