@@ -89,6 +89,13 @@ def test_a_stored_protected_person_is_said_not_compared_whatever_the_file_says(
     assert report.not_compared == {"person": 2}
     assert report.unchanged["person"] == 3  # the defendant, compared, and the two not
     assert len(probes) == 3
+    # Each probe is a consultation of those persons: a person's own log shows it.
+    probed = [p.person_id for p in full_dataset().protected_persons]
+    assert len(probed) == 2
+    with connect(database) as store:
+        for person_id in probed:
+            logged = store.audit_entries_for(person_id)
+            assert [e.event for e in logged].count("persons.consulted") == 3
 
 
 def test_a_bad_file_lists_every_problem_and_exits_2(
