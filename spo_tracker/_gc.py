@@ -69,28 +69,36 @@ def collector_paused(*, kept: bool = False) -> Iterator[None]:
 @contextlib.contextmanager
 def sparing_loaded() -> Iterator[Callable[[], None]]:
     """Give a function that moves every object tracked now out of the collector's sight
-    (``gc.freeze``), to call once a run's records are loaded; they are given back to it
-    (``gc.unfreeze``) when the block ends.
+    (``gc.freeze``), to call once a run's records are loaded and again whenever it has
+    made more that it keeps to its end; they are given back to it (``gc.unfreeze``) when
+    the block ends.
 
     A detection run loads a force's records (about a million and a half objects, none
-    in a cycle) and then allocates hundreds of thousands more (alerts found, stored
-    alerts read back): each full collection in between walked every loaded record for
-    no garbage. Frozen objects are still freed by reference counting as usual; only
-    cyclic garbage among them waits for the block's end. If something else (the
-    application, e.g. a pre-fork server) has frozen objects already when ``spare`` is
-    called, nothing is frozen or unfrozen here: that is the application's setting to keep.
+    in a cycle), compiles its detector from them (about as many again) and finds its
+    alerts (tens of thousands, each a dozen objects), then allocates hundreds of
+    thousands more (alerts stored, stored alerts read back): each full collection in
+    between walked everything kept so far for no garbage. Each call first collects the
+    young generations, so that cyclic garbage made since the last call is freed, not
+    frozen. Frozen objects are still freed by reference counting as usual; only cyclic
+    garbage among them waits for the block's end. If something else (the application,
+    e.g. a pre-fork server) has frozen objects already when ``spare`` is first called,
+    nothing is frozen or unfrozen here: that is the application's setting to keep.
     Freezing is process-wide: an application that freezes objects while a run is under
     way has them unfrozen at the run's end, and two runs at once in one process may
     unfreeze each other's records early (which costs only speed).
     """
     frozen = False
+    declined = False
 
     def spare() -> None:
-        nonlocal frozen
-        # Decided when called: objects the application froze by then stay its own.
-        if not frozen and gc.get_freeze_count() == 0:
-            gc.freeze()
-            frozen = True
+        nonlocal frozen, declined
+        # Decided at the first call: objects the application froze by then stay its own.
+        if declined or (not frozen and gc.get_freeze_count() != 0):
+            declined = True
+            return
+        gc.collect(1)
+        gc.freeze()
+        frozen = True
 
     try:
         yield spare

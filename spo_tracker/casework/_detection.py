@@ -214,16 +214,33 @@ def detect_stored(
     """
     until = ensure_aware(at, field="at")
     authorised(store, actor, "detect_stored", at=until)
-    detector = _detector(records, config)
+    return _detected(store, records, _detector(records, config), actor, until, config, progress)
+
+
+def _detected(
+    store: Store,
+    records: StoredRecords,
+    detector: Detector,
+    actor: Actor,
+    until: _dt.datetime,
+    config: DetectionConfig | None,
+    progress: Progress,
+    spare: Callable[[], None] = lambda: None,
+) -> ScanResult:
+    """:func:`detect_stored` with the detector compiled from ``records``, checked;
+    ``spare`` is called when the scan's alerts are found (see ``sparing_loaded``)."""
     # Light rows, not incident objects: the scan moves at about the speed of the cursor.
     try:
-        with _closing(scan_incident_rows(store, until=until)) as rows:
+        # The store's own rows, folded into acyclic state: the collector is paused, or each
+        # of its full collections walks the compiled detector (docs/performance.md).
+        with collector_paused(), _closing(scan_incident_rows(store, until=until)) as rows:
             found = detector.scan_rows(_counted(rows, progress, "detection"))
     except InvalidValueError:
         # A stored row no incident can hold (an unknown code, a place off the globe): read
         # again as incidents, which refuses that record naming it and the rule it breaks.
         with _closing(scan_incidents(store, until=until)) as incidents:
             found = detector.scan(incidents)
+    spare()
     return _with_dated(store, records, found, actor=actor, until=until, config=config)
 
 
@@ -288,7 +305,7 @@ def _detect_since(
     alerts; with how many incidents were new. With ``records`` not given, only the orders
     and duties whose dated alerts can have changed are read, with the defendants and
     protected persons judged again (:func:`~spo_tracker.casework._due.read_nightly`).
-    ``loaded`` is called once they are read."""
+    ``loaded`` is called once they are read and the detector is compiled from them."""
     settled = settled_since(store, previous, head=head)
     written = changed_since(store, previous, head=head)
     stored: int | None = None
@@ -326,13 +343,13 @@ def _detect_since(
         )
         orders, defendants = judged_records(rows, records.orders, records.defendants)
         judged = Judged(rows, new, orders, defendants, list(records.protected_persons))
-    loaded()
     detector = Detector(
         judged.orders,
         judged.defendants,
         config=config,
         protected_persons=judged.protected_persons,
     )
+    loaded()
     progress(
         f"  incremental: {judged.new:,} incidents new since the last run, "
         f"{len(judged.rows):,} to judge, {len(judged.defendants):,} defendants"
@@ -340,7 +357,8 @@ def _detect_since(
     if stored is not None:
         progress(f"  dated checks: {len(records.orders):,} of {stored:,} orders can have changed")
     try:
-        found = detector.scan_rows(_counted(judged.rows, progress, "detection"))
+        with collector_paused():  # the rows are the store's, in a list: see detect_stored
+            found = detector.scan_rows(_counted(judged.rows, progress, "detection"))
     except InvalidValueError:
         # A stored row no incident can hold: read every incident and every record, as a
         # full run, which names it.
@@ -477,7 +495,8 @@ def run_detection(
     previous, digest = Watermark.latest(store), config_digest(config)
     why = full_run_reason(store, previous, head=through, config=digest, full=full)
     new: int | None = None
-    # The records, once loaded, are out of the cyclic collector's sight until the run ends.
+    # The records and the detector compiled from them, once made, are out of the cyclic
+    # collector's sight until the run ends.
     with sparing_loaded() as loaded:
         if why is None:
             assert previous is not None  # as full_run_reason checked
@@ -499,8 +518,11 @@ def run_detection(
         if why is not None:
             say(f"  full run: {why}")
             chosen = _load(store, actor, until, processing=True) if records is None else records
+            authorised(store, actor, "detect_stored", at=until)
+            detector = _detector(chosen, config)
             loaded()
-            found = detect_stored(store, chosen, actor=actor, at=until, config=config, progress=say)
+            found = _detected(store, chosen, detector, actor, until, config, say, loaded)
+        loaded()  # the alerts found are kept to the end too
         say(f"storing {len(found.alerts):,} alerts")
 
         def note(uow: UnitOfWork, done: AlertsStored) -> None:

@@ -25,6 +25,7 @@ from typing import Final
 
 import pendulum
 
+from spo_tracker._gc import collector_paused
 from spo_tracker.detection._building import (
     COURSE_SECTION,
     ESCALATION_SECTION,
@@ -115,9 +116,13 @@ class Detector:
         self.identities = IdentityIndex(defendants)
         self.orders: tuple[Order, ...] = tuple(orders)
         self.places: Places = _places(protected_persons)
-        self.plans: dict[str, DefendantPlan] = compile_plans(
-            self.orders, watch_m=chosen.zone_watch_m, places=self.places
-        )
+        # A force's plans are hundreds of thousands of small acyclic objects, kept for the
+        # detector's life: built with the cyclic collector paused (spo_tracker._gc; it took
+        # half of compiling a force's 12,000 orders, docs/performance.md).
+        with collector_paused(kept=True):
+            self.plans: dict[str, DefendantPlan] = compile_plans(
+                self.orders, watch_m=chosen.zone_watch_m, places=self.places
+            )
 
     def attribute(self, incident: Incident) -> str | Unattributed:
         """The defendant an incident belongs to, or why it cannot be attributed."""

@@ -12,6 +12,7 @@ import pytest
 from spo_tracker._gc import collector_paused, sparing_loaded
 from spo_tracker.casework import run_detection
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
+from spo_tracker.detection import Detector
 from spo_tracker.storage import Store
 from tests.casework.builders import store_scenario
 
@@ -138,3 +139,61 @@ def test_a_kept_block_inside_a_pause_moves_nothing(unfrozen: None, collecting: N
             made = [[n] for n in range(10)]
         assert not gc.isenabled()
         assert _generation_of(made) != 2
+
+
+def test_each_call_of_spare_freezes_what_was_made_since(unfrozen: None) -> None:
+    """A run freezes its records and detector, then its alerts: a second call freezes the
+    objects made since the first, and every one is given back at the end."""
+    with sparing_loaded() as spare:
+        first = [[n] for n in range(1_000)]
+        spare()
+        after_first = gc.get_freeze_count()
+        second = [[n] for n in range(1_000)]
+        spare()
+        assert gc.get_freeze_count() >= after_first + 1_000
+    assert gc.get_freeze_count() == 0
+    assert len(first) == len(second) == 1_000
+
+
+def test_an_application_freeze_declines_every_later_call(unfrozen: None) -> None:
+    """Declined at the first call, ``spare`` stays declined: the run never freezes (nor
+    unfreezes) around objects the application froze."""
+    gc.freeze()
+    with sparing_loaded() as spare:
+        spare()
+        gc.unfreeze()  # the application gives its objects back meanwhile
+        made = [[n] for n in range(1_000)]
+        spare()
+        assert gc.get_freeze_count() == 0
+    assert len(made) == 1_000
+
+
+def test_the_compiled_detector_goes_to_the_oldest_generation(
+    unfrozen: None, collecting: None, scenario: Scenario
+) -> None:
+    """Compiling is a kept block: the plans are made with the collector paused and moved
+    to the oldest generation, not walked by young collections as they are built."""
+    detector = Detector(scenario.orders, scenario.defendants)
+    assert gc.isenabled()
+    assert _generation_of(detector.plans) == 2
+
+
+def test_a_run_scans_with_the_collector_paused_and_freezes_its_alerts(
+    unfrozen: None, empty_store: Store, scenario: Scenario
+) -> None:
+    """The store's rows are folded with the collector paused (each full collection would
+    walk the compiled detector), and the alerts found are frozen before they are stored."""
+    store_scenario(empty_store, scenario)
+    said: list[tuple[str, bool, int]] = []
+
+    def progress(line: str) -> None:
+        said.append((line, gc.isenabled(), gc.get_freeze_count()))
+
+    run_detection(empty_store, at=NOW, actor=DEMO_ACTOR, progress=progress)
+    scanning = [s for s in said if s[0].startswith("  detection:")]
+    assert scanning
+    assert not any(enabled for _, enabled, _ in scanning)
+    storing = [count for line, _, count in said if line.startswith("storing")]
+    assert storing[0] > max(count for _, _, count in scanning)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
