@@ -214,21 +214,23 @@ def detect_stored(
     """
     until = ensure_aware(at, field="at")
     authorised(store, actor, "detect_stored", at=until)
-    return _detected(store, records, _detector(records, config), actor, until, config, progress)
+    return _detected(store, records, actor, until, config, progress)
 
 
 def _detected(
     store: Store,
     records: StoredRecords,
-    detector: Detector,
     actor: Actor,
     until: _dt.datetime,
     config: DetectionConfig | None,
     progress: Progress,
     spare: Callable[[], None] = lambda: None,
 ) -> ScanResult:
-    """:func:`detect_stored` with the detector compiled from ``records``, checked;
-    ``spare`` is called when the scan's alerts are found (see ``sparing_loaded``)."""
+    """:func:`detect_stored`, checked; ``spare`` is called once the detector is compiled
+    and again once the scan's alerts are found (see ``sparing_loaded``). The detector is
+    dropped on return: a run that goes on to store its alerts does not keep it."""
+    detector = _detector(records, config)
+    spare()
     # Light rows, not incident objects: the scan moves at about the speed of the cursor.
     try:
         # The store's own rows, folded into acyclic state: the collector is paused, or each
@@ -519,9 +521,7 @@ def run_detection(
             say(f"  full run: {why}")
             chosen = _load(store, actor, until, processing=True) if records is None else records
             authorised(store, actor, "detect_stored", at=until)
-            detector = _detector(chosen, config)
-            loaded()
-            found = _detected(store, chosen, detector, actor, until, config, say, loaded)
+            found = _detected(store, chosen, actor, until, config, say, loaded)
         loaded()  # the alerts found are kept to the end too
         say(f"storing {len(found.alerts):,} alerts")
 
