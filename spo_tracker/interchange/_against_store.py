@@ -137,6 +137,11 @@ class AgainstStore:
         if stored_role is None:
             return None
         if stored_role != role:
+            if stored_role == "protected_person":
+                # The refusal tells the importer this id is a stored protected person: a
+                # consultation of their record, logged even though nothing is imported
+                # (a rolled-back unit of work still writes it; DPA 2018 s.62(1)(c)).
+                uow.consulted(protected_persons=[key])
             self.issue(
                 number,
                 "attributes.role",

@@ -417,6 +417,9 @@ def test_a_stored_person_with_another_role_is_named(write: Writer) -> None:
     import_file(store, write(dataset_text(seed)), actor=ACTOR, at=AT)
     issues = _problems(write, _LINES, store)
     assert (_line("person", "D1"), "attributes.role") in _where(issues)
+    # The refusal tells the importer D1 is a stored protected person: D1's own log shows it.
+    logged = [e.event for e in store.audit_entries_for("D1")]
+    assert logged.count("persons.consulted") == 1
 
 
 # --------------------------------------------------------------------------- statutory rules
