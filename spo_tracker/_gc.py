@@ -8,7 +8,8 @@ Measured A/B (docs/performance.md): about a fifth of a scan and of a report buil
 Pausing it changes no result: reference counting still frees everything at once,
 and the collector runs again, and catches up, as soon as the block ends. Only the
 library's own code runs inside the pause (never a caller's iterator, which might
-make cycles).
+make cycles; a detection run's ``progress`` callback is the one exception, called a
+few times per million rows, and its documentation asks for no cycles).
 
 Loading a force's records in bulk is the same case (``SqlRecords.load_many`` and the
 casework's ``load_records`` around it: 12,000 orders with 130,000 terms, 10,000
@@ -16,6 +17,13 @@ defendants, their persons): the collector took about 45% of ``load_records``
 (docs/performance.md, "Loading the records"). Those records are kept, so they are
 paused with ``kept=True``: as the collector resumes they go straight to its oldest
 generation instead of being walked by a young collection that finds no garbage.
+
+Compiling a detector is the same case again (``Detector``: a force's plans are about
+as many objects as its records, kept for the detector's life): the collector took half
+of compiling 12,000 orders. And a detection run's scan of the store's rows folds a
+million rows into acyclic state while every full collection walked the compiled
+detector: ``detect_stored`` scans with the collector paused, and ``run_detection``
+freezes the detector with the records (``sparing_loaded``).
 
 Shared by :mod:`spo_tracker.detection`, :mod:`spo_tracker.reports`,
 :mod:`spo_tracker.storage` and :mod:`spo_tracker.casework`, which may not import each
@@ -78,11 +86,12 @@ def sparing_loaded() -> Iterator[Callable[[], None]]:
     alerts (tens of thousands, each a dozen objects), then allocates hundreds of
     thousands more (alerts stored, stored alerts read back): each full collection in
     between walked everything kept so far for no garbage. Each call first collects the
-    young generations, so that cyclic garbage made since the last call is freed, not
-    frozen. Frozen objects are still freed by reference counting as usual; only cyclic
-    garbage among them waits for the block's end. If something else (the application,
-    e.g. a pre-fork server) has frozen objects already when ``spare`` is first called,
-    nothing is frozen or unfrozen here: that is the application's setting to keep.
+    young generations (if the collector is on), so that cyclic garbage made since the
+    last call is freed, not frozen. Frozen objects are still freed by reference counting
+    as usual; only cyclic garbage among them waits for the block's end. If something
+    else (the application, e.g. a pre-fork server) has frozen objects already when
+    ``spare`` is first called, nothing is frozen or unfrozen here, then or at any later
+    call: that is the application's setting to keep.
     Freezing is process-wide: an application that freezes objects while a run is under
     way has them unfrozen at the run's end, and two runs at once in one process may
     unfreeze each other's records early (which costs only speed).
@@ -96,9 +105,10 @@ def sparing_loaded() -> Iterator[Callable[[], None]]:
         if declined or (not frozen and gc.get_freeze_count() != 0):
             declined = True
             return
-        gc.collect(1)
+        if gc.isenabled():  # an application that turned it off decides when it runs
+            gc.collect(1)
+        frozen = True  # first: an interrupt after the freeze still gets its unfreeze
         gc.freeze()
-        frozen = True
 
     try:
         yield spare

@@ -203,7 +203,8 @@ def detect_stored(
             them writes nothing to the audit trail).
         at: judge as of this instant; incidents at or after it are not read.
         config: detection thresholds and windows (the defaults if ``None``).
-        progress: receives a line of text now and then.
+        progress: receives a line of text now and then (some while the cyclic garbage
+            collector is paused: keep it free of reference cycles).
 
     Returns:
         The alerts, sorted, the unattributed incidents and the count read.
@@ -227,8 +228,8 @@ def _detected(
     spare: Callable[[], None] = lambda: None,
 ) -> ScanResult:
     """:func:`detect_stored`, checked; ``spare`` is called once the detector is compiled
-    and again once the scan's alerts are found (see ``sparing_loaded``). The detector is
-    dropped on return: a run that goes on to store its alerts does not keep it."""
+    (see ``sparing_loaded``). The detector is dropped on return: a run that goes on to
+    store its alerts does not keep it."""
     detector = _detector(records, config)
     spare()
     # Light rows, not incident objects: the scan moves at about the speed of the cursor.
@@ -242,7 +243,6 @@ def _detected(
         # again as incidents, which refuses that record naming it and the rule it breaks.
         with _closing(scan_incidents(store, until=until)) as incidents:
             found = detector.scan(incidents)
-    spare()
     return _with_dated(store, records, found, actor=actor, until=until, config=config)
 
 
@@ -259,13 +259,17 @@ def _closing(items: Iterator[_T]) -> Iterator[Iterator[_T]]:
             close()
 
 
-def _detector(records: StoredRecords, config: DetectionConfig | None) -> Detector:
-    return Detector(
-        records.orders,
-        records.defendants,
-        config=config,
-        protected_persons=records.protected_persons,
-    )
+def _detector(records: StoredRecords | Judged, config: DetectionConfig | None) -> Detector:
+    """The detector of these records, compiled as a kept block (``collector_paused``): its
+    plans, kept for the run, go straight to the collector's oldest generation, as the
+    records did (a run then freezes both, see ``sparing_loaded``)."""
+    with collector_paused(kept=True):
+        return Detector(
+            records.orders,
+            records.defendants,
+            config=config,
+            protected_persons=records.protected_persons,
+        )
 
 
 def _with_dated(
@@ -345,12 +349,7 @@ def _detect_since(
         )
         orders, defendants = judged_records(rows, records.orders, records.defendants)
         judged = Judged(rows, new, orders, defendants, list(records.protected_persons))
-    detector = Detector(
-        judged.orders,
-        judged.defendants,
-        config=config,
-        protected_persons=judged.protected_persons,
-    )
+    detector = _detector(judged, config)
     loaded()
     progress(
         f"  incremental: {judged.new:,} incidents new since the last run, "
@@ -461,7 +460,8 @@ def run_detection(
         actor: who runs it, for the audit trail (restricted reads are audited).
         since: recorded only (see above); at or before ``at``.
         config: detection thresholds and windows (the defaults if ``None``).
-        progress: receives a line of text now and then (e.g. for stderr).
+        progress: receives a line of text now and then (e.g. for stderr), some while
+            the cyclic garbage collector is paused: keep it free of reference cycles.
         records: the store's records if the caller already loaded them with
             :func:`load_records` (they are read afresh if ``None``).
         reason: why, for the audit trail.

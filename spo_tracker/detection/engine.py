@@ -116,10 +116,12 @@ class Detector:
         self.identities = IdentityIndex(defendants)
         self.orders: tuple[Order, ...] = tuple(orders)
         self.places: Places = _places(protected_persons)
-        # A force's plans are hundreds of thousands of small acyclic objects, kept for the
-        # detector's life: built with the cyclic collector paused (spo_tracker._gc; it took
-        # half of compiling a force's 12,000 orders, docs/performance.md).
-        with collector_paused(kept=True):
+        # A force's plans are hundreds of thousands of small acyclic objects: built with the
+        # cyclic collector paused (spo_tracker._gc; it took half of compiling a force's
+        # 12,000 orders, docs/performance.md). Not a kept block: that would move every young
+        # object of the process to the oldest generation, and a service building a detector
+        # per request would keep their cycles until a full collection.
+        with collector_paused():
             self.plans: dict[str, DefendantPlan] = compile_plans(
                 self.orders, watch_m=chosen.zone_watch_m, places=self.places
             )

@@ -5,18 +5,21 @@ itself (a pre-fork server's setting is left alone)."""
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from spo_tracker._gc import collector_paused, sparing_loaded
-from spo_tracker.casework import run_detection
+from spo_tracker.casework import StoredRecords, run_detection
+from spo_tracker.casework._detection import _detector
 from spo_tracker.demo import DEMO_ACTOR, NOW, Scenario
-from spo_tracker.detection import Detector
+from spo_tracker.detection import Detector, compiled, engine
 from spo_tracker.detection.compiled import DefendantPlan
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.storage import Store
-from tests.casework.builders import store_scenario
+from tests.casework.builders import store_incidents, store_records, store_scenario
 
 
 @pytest.fixture
@@ -170,14 +173,80 @@ def test_an_application_freeze_declines_every_later_call(unfrozen: None) -> None
     assert len(made) == 1_000
 
 
-def test_the_compiled_detector_goes_to_the_oldest_generation(
+def test_a_detector_is_compiled_with_the_collector_paused_moving_nothing(
     unfrozen: None, collecting: None, scenario: Scenario
 ) -> None:
-    """Compiling is a kept block: the plans are made with the collector paused and moved
-    to the oldest generation, not walked by young collections as they are built."""
-    detector = Detector(scenario.orders, scenario.defendants)
+    """Compiling pauses the collector but is not a kept block: a service that builds a
+    detector per request does not have its young objects (and their cycles) moved to
+    the oldest generation each time (a detection run's own compile is kept, below)."""
+    before = [[n] for n in range(10)]
+    paused: list[bool] = []
+    real = compiled.compile_plans
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        paused.append(not gc.isenabled())
+        return real(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine, "compile_plans", watched)
+        detector = Detector(scenario.orders, scenario.defendants)
+    assert paused == [True]
+    assert gc.isenabled()
+    assert detector.plans
+    assert _generation_of(before) != 2
+    assert _generation_of(detector.plans) != 2
+
+
+def test_spare_frees_young_cyclic_garbage_before_freezing(unfrozen: None) -> None:
+    """A cycle dropped before ``spare`` is collected, not frozen for the run."""
+
+    class Node:
+        pass
+
+    with sparing_loaded() as spare:
+        node = Node()
+        node.me = node  # type: ignore[attr-defined]
+        gone = weakref.ref(node)
+        del node
+        spare()
+        assert gone() is None
+
+
+def test_spare_leaves_a_disabled_collector_alone(unfrozen: None) -> None:
+    """An application that turned the collector off decides when it runs: ``spare``
+    collects nothing then (the cycle stays, frozen, until the block ends)."""
+
+    class Node:
+        pass
+
+    gc.disable()
+    try:
+        with sparing_loaded() as spare:
+            node = Node()
+            node.me = node  # type: ignore[attr-defined]
+            kept = weakref.ref(node)
+            del node
+            spare()
+            assert kept() is not None
+            assert gc.get_freeze_count() > 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_runs_detector_is_compiled_as_a_kept_block(
+    unfrozen: None, collecting: None, scenario: Scenario
+) -> None:
+    """A detection run's own compile is kept: its plans go straight to the oldest
+    generation, so freezing them after (``spare``) walks no young generation of them."""
+    records = StoredRecords(scenario.orders, scenario.defendants, ())
+    detector = _detector(records, None)
     assert gc.isenabled()
     assert _generation_of(detector.plans) == 2
+
+
+def _tracked_kinds() -> set[type]:
+    return {type(o) for o in gc.get_objects()}  # frozen objects are not listed
 
 
 def test_a_run_scans_with_the_collector_paused_and_freezes_its_alerts(
@@ -191,7 +260,7 @@ def test_a_run_scans_with_the_collector_paused_and_freezes_its_alerts(
 
     def progress(line: str) -> None:
         if line.startswith(("  detection:", "storing")):
-            kinds = {type(o) for o in gc.get_objects()}  # frozen objects are not listed
+            kinds = _tracked_kinds()
             said.append((line, gc.isenabled(), (DefendantPlan in kinds) or (Alert in kinds)))
 
     run = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR, progress=progress)
@@ -200,5 +269,28 @@ def test_a_run_scans_with_the_collector_paused_and_freezes_its_alerts(
     (_, scanning_enabled, _), _ = said
     assert not scanning_enabled
     assert not any(seen for _, _, seen in said)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_nightly_run_scans_paused_with_its_detector_frozen(
+    unfrozen: None, empty_store: Store, scenario: Scenario
+) -> None:
+    """The incremental path compiles its detector before freezing and scans paused too."""
+    incidents = list(scenario.all_incidents())
+    store_records(empty_store, scenario)
+    store_incidents(empty_store, incidents[:-20])
+    run_detection(empty_store, at=NOW, actor=DEMO_ACTOR)
+    store_incidents(empty_store, incidents[-20:])  # the night's: defendants to judge again
+    said: list[tuple[bool, bool]] = []
+
+    def progress(line: str) -> None:
+        if line.startswith("  detection:"):
+            said.append((gc.isenabled(), DefendantPlan in _tracked_kinds()))
+
+    again = run_detection(empty_store, at=NOW, actor=DEMO_ACTOR, progress=progress)
+    assert again.incremental
+    assert again.new_incidents == 20
+    assert said == [(False, False)]
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
