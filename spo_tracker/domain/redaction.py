@@ -42,7 +42,6 @@ from spo_tracker.domain.textfold import (
     fold_with_origins,
     folded_address,
     runs_as_spaces,
-    spaced,
 )
 
 __all__ = ["LOCATION_MARK", "WITHHELD", "ForceScrubber", "Redactor", "redacted_label"]
@@ -106,11 +105,25 @@ _SEPARATORS: Final = re.compile(r"(?:%[0-9a-f]{2}|&(?:[a-z]+|#\d+|#x[0-9a-f]+);|
 _NOT_ALPHANUMERIC: Final = re.compile(r"[\W_]+")
 
 
+#: The digit zero read as the letter o in the quick substring test, and either matched
+#: where a secret holds one (``_spaced_either``): ``B17 OQT`` is ``B17 0QT`` typed with
+#: the letter, as postcodes often are (an inward code always begins with a digit).
+_ZERO_AS_O: Final = str.maketrans("0", "o")
+
+
 def _squeezed(text: str) -> str:
-    """Folded text with only its letters and digits: the form of the quick substring test."""
+    """Folded text with only its letters and digits, zeros read as the letter o: the form
+    of the quick substring test (of secrets and of the text alike)."""
     if "%" in text or "&" in text:
-        return _SEPARATORS.sub("", text)
-    return _NOT_ALPHANUMERIC.sub("", text)
+        return _SEPARATORS.sub("", text).translate(_ZERO_AS_O)
+    return _NOT_ALPHANUMERIC.sub("", text).translate(_ZERO_AS_O)
+
+
+def _spaced_either(squeezed: str) -> str:
+    """A regex source matching a squeezed secret with any spacing (as
+    :func:`~spo_tracker.domain.textfold.spaced` does), each ``o`` (a letter o or a zero)
+    matching either."""
+    return r"\s*".join("[0o]" if c == "o" else re.escape(c) for c in squeezed)
 
 
 def _loosened(folded: str, origins: list[int] | None) -> tuple[str, list[int]]:
@@ -133,7 +146,7 @@ def _pattern(texts: Iterable[str]) -> re.Pattern[str]:
     with any spacing: ``B13 9QT`` matches ``b139qt`` and ``b 13 9qt``."""
     unique = sorted({_squeezed(t) for t in texts}, key=lambda t: (-len(t), t))
     # Longest first, so that "12 Acacia Avenue" wins over "Acacia"; word-bounded both sides.
-    body = "|".join(spaced(t) for t in unique)
+    body = "|".join(_spaced_either(t) for t in unique)
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
 

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from spo_tracker.domain.alerts import Alert, AlertKind, Severity, alert_id_for
 from spo_tracker.domain.incidents import Incident, IncidentKind
-from spo_tracker.domain.people import ProtectedPerson
-from spo_tracker.domain.redaction import Redactor
+from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
+from spo_tracker.domain.redaction import ForceScrubber, Redactor
 from spo_tracker.errors import InvalidValueError
 from spo_tracker.reports import FORMATS, ReportContext, build_report, render
 from tests.reports.builders import NOW, VICTIM
@@ -185,6 +185,35 @@ def test_the_text_around_a_disguised_detail_is_kept() -> None:
     )
     text = f"messaged Sa{ZWSP}rah at 09:00"
     assert redactor.scrub(text, ["P1"]) == "messaged [name redacted] at 09:00"
+
+
+#: A person whose postcode holds zeros, and the ways they are typed as the letter O.
+ZEROS: Final = ProtectedPerson(
+    "P2",
+    "Joan Collins",
+    RestrictedDetails(address=Address(("40 Oak Road", "Harborne"), "B10 0QT")),
+)
+
+
+@pytest.mark.parametrize(
+    "written", ["B10 OQT", "B1O 0QT", "b1o oqt", "B10OQT", "B10-OQT", "B1O", "J0an C0llins"]
+)
+def test_zeros_typed_as_the_letter_o_are_redacted(written: str) -> None:
+    """``B10 OQT`` is ``B10 0QT`` typed with the letter O (an inward code begins with a
+    digit): a report and a default export scrub it as the postcode itself."""
+    text = f"seen at {written} yesterday"
+    by_report = Redactor({"P2": ZEROS}, include_names=False).scrub(text, ["P2"])
+    by_export = ForceScrubber({"P2": ZEROS, "P1": VICTIM})(text)
+    for scrubbed in (by_report, by_export):
+        assert scrubbed.startswith("seen at [")
+        assert scrubbed.endswith("] yesterday")
+        assert not leaks(scrubbed, written)
+
+
+def test_the_letter_o_elsewhere_is_kept() -> None:
+    """Reading zeros as the letter O matches only the person's own details."""
+    text = "took the 10 bus to the post office at 10:00 with Jo, booking B1 0QZ, room 0QT"
+    assert Redactor({"P2": ZEROS}, include_names=False).scrub(text, ["P2"]) == text
 
 
 _DISGUISES: Final = st.sampled_from(
