@@ -137,11 +137,6 @@ class AgainstStore:
         if stored_role is None:
             return None
         if stored_role != role:
-            if stored_role == "protected_person":
-                # The refusal tells the importer this id is a stored protected person: a
-                # consultation of their record, logged even though nothing is imported
-                # (a rolled-back unit of work still writes it; DPA 2018 s.62(1)(c)).
-                uow.consulted(protected_persons=[key])
             self.issue(
                 number,
                 "attributes.role",
@@ -218,9 +213,19 @@ class AgainstStore:
         return found
 
     def stored_role(self, key: str) -> str | None:
-        """``defendant`` or ``protected_person`` if a person with this id is stored."""
+        """``defendant`` or ``protected_person`` if a person with this id is stored.
+
+        Any answer the import then gives about a stored protected person (a record not
+        compared, a role refused, a reference met where an unknown id is refused) tells
+        the importer that this id is a stored protected person: a consultation of their
+        record, noted here, which the unit of work writes even when it imports nothing
+        (DPA 2018 s.62(1)(c)).
+        """
         if key in self.stored("defendant"):
             return "defendant"
-        return "protected_person" if key in self.stored("protected_person") else None
+        if key in self.stored("protected_person"):
+            self.uow.consulted(protected_persons=[key])
+            return "protected_person"
+        return None
 
     # -- the end of the file

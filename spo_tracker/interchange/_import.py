@@ -324,10 +324,8 @@ def _import_once(
         lines.check_unchanged()
         created = dict(sorted(writer.created.items()))
         if validation.not_compared:  # a probe of stored protected persons is audited too
-            # It tells the importer these persons are stored: a consultation of their
-            # records, in the unit of work's entry that `audit log --person` finds
-            # (DPA 2018 s.62(1)(c)), as well as in this note on the file.
-            uow.consulted(protected_persons=validation.not_compared)
+            # (and each is a consultation of that person, noted as it was looked up, which
+            # `audit log --person` finds: see ``AgainstStore.stored_role``)
             uow.note(
                 "interchange.protected_persons_not_compared",
                 "interchange_file",

@@ -422,6 +422,27 @@ def test_a_stored_person_with_another_role_is_named(write: Writer) -> None:
     assert logged.count("persons.consulted") == 1
 
 
+def test_a_reference_met_by_a_stored_protected_person_logs_a_consultation(
+    write: Writer,
+) -> None:
+    """A file that refers to P1 without holding P1 imports where an unknown id would be
+    refused: that tells the importer P1 is a stored protected person, so P1's own log
+    shows it (DPA 2018 s.62(1)(c)), whether the import is then refused or not."""
+    lines = [line for i, line in enumerate(_LINES) if i != _index("person", "P1")]
+    store = InMemoryStore(clock=fixed_clock)
+    seed = Dataset(protected_persons=(builders.person("P1"),))
+    import_file(store, write(dataset_text(seed)), actor=ACTOR, at=AT)
+    assert "persons.consulted" not in [e.event for e in store.audit_entries_for("P1")]
+    import_file(store, write("".join(f"{x}\n" for x in lines)), actor=ACTOR, at=AT)
+    logged = [e.event for e in store.audit_entries_for("P1")]
+    assert logged.count("persons.consulted") == 1
+    refused = _edited("order", "SPO-1", _set("attributes.court", ""))
+    refused = [line for i, line in enumerate(refused) if i != _index("person", "P1")]
+    _problems(write, refused, store)
+    logged = [e.event for e in store.audit_entries_for("P1")]
+    assert logged.count("persons.consulted") == 2
+
+
 # --------------------------------------------------------------------------- statutory rules
 
 
