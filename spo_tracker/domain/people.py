@@ -218,7 +218,9 @@ _ENDS_IN_STREET_WORD: Final = re.compile(rf"^(?P<core>.+?)\s+(?:{_STREET})\.?$",
 _ANY_STREET_WORD: Final = rf"(?:\s+(?:{_STREET})(?!\w)\.?)?"
 
 
-def street_patterns(address: Address) -> tuple[tuple[str, str], ...]:
+def street_patterns(
+    address: Address, *, literal: Callable[[str], str] = re.escape
+) -> tuple[tuple[str, str], ...]:
     """How each line of ``address`` that names a street may be written in free text.
 
     A line such as ``12 Acacia Avenue`` gives a pattern matching the house
@@ -227,6 +229,11 @@ def street_patterns(address: Address) -> tuple[tuple[str, str], ...]:
     without the number (``Acacia Avenue``, ``Acacia Rd``). Only lines with a
     house number or ending in a street word count: a town line (``Birmingham``)
     locates no one.
+
+    Args:
+        address: the address.
+        literal: the regex source of a word or house number of the line as written
+            (``re.escape``; the redactor also lets a zero stand for the letter O).
 
     Returns:
         One ``(key, pattern)`` per such line: ``key`` is the street's own name in
@@ -243,12 +250,12 @@ def street_patterns(address: Address) -> tuple[tuple[str, str], ...]:
         core = ends["core"].strip() if ends else street
         if len(core) < 3 or core.lower() == "the":
             core = street  # "1 The Mews": "The" alone would match everywhere
-        name = r"\s+".join(re.escape(w) for w in core.split())
+        name = r"\s+".join(literal(w) for w in core.split())
         # The street by its own name, with any street word ("Acacia Ave" for "Acacia Avenue").
         parts = [rf"{name}\s+(?:{_STREET})\.?" if core != street else name]
         if numbered:
             number = r"\s*[-/]\s*".join(
-                re.escape(n.strip()) for n in re.split("[-/]", numbered["number"])
+                literal(n.strip()) for n in re.split("[-/]", numbered["number"])
             )
             parts.append(rf"{number}\s*,?\s+{name}{_ANY_STREET_WORD}")
         found.append((core.lower(), rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)"))

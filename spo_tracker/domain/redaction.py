@@ -119,11 +119,16 @@ def _squeezed(text: str) -> str:
     return _NOT_ALPHANUMERIC.sub("", text).translate(_ZERO_AS_O)
 
 
+def _either(text: str) -> str:
+    """``re.escape(text)``, each letter o or zero in it matching either."""
+    return "".join("[0o]" if c in "0o" else re.escape(c) for c in text)
+
+
 def _spaced_either(squeezed: str) -> str:
     """A regex source matching a squeezed secret with any spacing (as
     :func:`~spo_tracker.domain.textfold.spaced` does), each ``o`` (a letter o or a zero)
     matching either."""
-    return r"\s*".join("[0o]" if c == "o" else re.escape(c) for c in squeezed)
+    return r"\s*".join(_either(c) for c in squeezed)
 
 
 def _loosened(folded: str, origins: list[int] | None) -> tuple[str, list[int]]:
@@ -171,7 +176,10 @@ def _secrets(person: ProtectedPerson) -> _Secrets:
     streets: tuple[tuple[str, str], ...] = ()
     if address is not None:
         folded = Address(folded_address(address.lines), "")
-        streets = tuple((_squeezed(key), _loose_street(p)) for key, p in street_patterns(folded))
+        streets = tuple(
+            (_squeezed(key), _loose_street(p))
+            for key, p in street_patterns(folded, literal=_either)
+        )
     return _Secrets(
         tuple(sorted({_squeezed(t) for t in _name_parts(person.name) if t})),
         tuple(sorted({_squeezed(t) for t in _address_parts(person) if t})),

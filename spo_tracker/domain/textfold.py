@@ -58,7 +58,14 @@ __all__ = [
 #: letter (small capitals, dotless ``ı``, Latin alpha ``ɑ``, script ``ɡ``). Both
 #: cases are listed where a script has them; a character is also looked up after
 #: case folding, so a capital whose small letter is here is caught too (``Һ``, ``Ԁ``).
+#: Letters with a stroke, which NFKD does not take apart, read as the letter without
+#: it (``Søren`` as ``Soren``, ``Łucja`` as ``Lucja``, a slashed zero ``Ø`` as ``o``,
+#: which the redactor matches with a zero too).
 CONFUSABLES: Final[dict[str, str]] = {
+    **dict.fromkeys("Øø", "o"),
+    **dict.fromkeys("Łł", "l"),
+    **dict.fromkeys("Đđ", "d"),
+    **dict.fromkeys("Ħħ", "h"),
     **dict.fromkeys("АаӐӑΑαɑᴀꭺᎪ", "a"),
     **dict.fromkeys("ВвЬΒβϐʙᏴᏼ", "b"),
     **dict.fromkeys("СсϹϲᴄᏟꮯⅽ", "c"),
@@ -87,8 +94,9 @@ CONFUSABLES: Final[dict[str, str]] = {
     **dict.fromkeys("Ζᴢ", "z"),
 }
 # Characters that read as a space (blank "letters" that are neither whitespace nor
-# format characters) or as an ASCII hyphen or slash.
+# format characters), as an ASCII hyphen or slash, or as a zero (the ideographic zero).
 _AS: Final[dict[str, str]] = {
+    "\u3007": "0",
     **dict.fromkeys("\u115f\u1160\u3164\u2800\uffa0", " "),
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
     **dict.fromkeys("\u2044\u2215\u29f8", "/"),

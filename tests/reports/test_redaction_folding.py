@@ -196,7 +196,12 @@ ZEROS: Final = ProtectedPerson(
 
 
 @pytest.mark.parametrize(
-    "written", ["B10 OQT", "B1O 0QT", "b1o oqt", "B10OQT", "B10-OQT", "B1O", "J0an C0llins"]
+    "written",
+    [
+        *("B10 OQT", "B1O 0QT", "b1o oqt", "B10OQT", "B10-OQT", "B1O", "J0an C0llins"),
+        *("0ak Road", "0ak Rd", "0ak-Road", "40 0ak Rd", "4O Oak Rd", "4O 0ak Road"),
+        *("B1Ø ØQT", "B1\u3007 \u3007QT"),  # a slashed zero, an ideographic zero
+    ],
 )
 def test_zeros_typed_as_the_letter_o_are_redacted(written: str) -> None:
     """``B10 OQT`` is ``B10 0QT`` typed with the letter O (an inward code begins with a
@@ -208,6 +213,23 @@ def test_zeros_typed_as_the_letter_o_are_redacted(written: str) -> None:
         assert scrubbed.startswith("seen at [")
         assert scrubbed.endswith("] yesterday")
         assert not leaks(scrubbed, written)
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [("Łucja Nowak", "Lucja"), ("Søren Dahl", "Soren"), ("Đorđe Ilić", "Dorde")],
+)
+def test_a_name_with_a_stroked_letter_is_redacted_written_without_it(
+    name: str, written: str
+) -> None:
+    """Letters with a stroke (which no decomposition takes apart) read as the letter
+    without it, both ways: a message naming the person without the stroke is scrubbed."""
+    person = ProtectedPerson("P3", name, RestrictedDetails())
+    redactor = Redactor({"P3": person}, include_names=False)
+    assert redactor.scrub(f"messaged {written} again", ["P3"]) == ("messaged [name redacted] again")
+    assert redactor.scrub(f"messaged {name.split()[0]} again", ["P3"]) == (
+        "messaged [name redacted] again"
+    )
 
 
 def test_the_letter_o_elsewhere_is_kept() -> None:
