@@ -278,9 +278,11 @@ _COORDINATES: Final = re.compile(
 )
 _NUMBERS: Final = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 # A cheap first test: a decimal, a degree sign or word, a label, a number next to a
-# hemisphere letter, a grid square before digits (most text has none of these).
+# hemisphere letter, a grid square before digits (most text has none of these). It must
+# pass every text the full pattern finds coordinates in (a property test holds it to that:
+# it once turned away degrees written "deg" with no decimal, label or sign).
 _QUICK: Final = re.compile(  # on lower-case text (case-insensitive matching is slower)
-    rf"\d(?:[.,]\d|d|\s+d(?![a-z])|\s*[nsew](?![a-z]))|[°º]|lat|lon|lng|[nsew]\d"
+    rf"\d(?:[.,]\d|\s*d(?:eg|(?![a-z]))|\s*[nsew](?![a-z]))|[°º]|lat|lon|lng|[nsew]\d"
     rf"|{_SQUARE}\s?\d\d"
 )
 # A decimal with one decimal place only (52.5: about 10 km).

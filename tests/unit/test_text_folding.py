@@ -10,9 +10,10 @@ from typing import Final
 
 import pendulum
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from spo_tracker.domain import textfold
 from spo_tracker.domain.geo import Circle, GeoPoint
 from spo_tracker.domain.people import Address, ProtectedPerson, RestrictedDetails
 from spo_tracker.domain.redaction import Redactor
@@ -462,3 +463,48 @@ def test_a_position_with_tabs_line_breaks_or_signs_left_out_is_redacted(text: st
     without their sign."""
     scrubbed = Redactor({}, include_names=False).scrub(f"seen at {text} today", [])
     assert scrubbed == "seen at [location redacted] today"
+
+
+_SPACE: Final = st.sampled_from(["", " ", "  ", "\t"])
+
+
+@st.composite
+def _half(draw: st.DrawFn) -> str:
+    """One latitude or longitude as people write them: numbers with or without units and
+    decimals, a sign or a hemisphere letter before or after, any spacing."""
+    number = st.sampled_from(["52", "1", "001", "27", "36", "57", "4601", "27.534", "52.4601"])
+    units = [
+        st.sampled_from(["", "°", "º", "d", "deg", "degrees", " deg", " degrees"]),
+        st.sampled_from(["", "'", "′", "m", "min", "minutes", " min", " minutes"]),
+        st.sampled_from(["", '"', "″", "s", "sec", "seconds", " sec", " seconds"]),
+    ]
+    parts = [draw(st.sampled_from(["", "-", "+", "n", "s", "e", "w", "N ", "W "]))]
+    for unit in units[: draw(st.integers(1, 3))]:
+        parts += [draw(number), draw(unit), draw(_SPACE)]
+    parts.append(draw(st.sampled_from(["", "n", "s", "e", "w", " N", " W"])))
+    return "".join(parts)
+
+
+_LABEL: Final = st.sampled_from(["", "lat ", "lon ", "lat/lon ", "latitude: ", "lng="])
+_BETWEEN: Final = st.sampled_from(["", " ", ", ", "; ", " / ", " | ", " and ", ",", "  "])
+
+
+@given(_LABEL, _half(), _BETWEEN, _LABEL, _half(), st.sampled_from(["", " today", "."]))
+@example("", "52 deg 27 min 36 sec n", ", ", "", "1 deg 57 min 1 sec w", "")
+@example("", "52 deg52'", "", "", "52 deg52'", "")  # found by the thorough profile
+def test_the_quick_test_never_turns_away_what_the_full_pattern_finds(
+    label: str, first: str, between: str, label_2: str, second: str, after: str
+) -> None:
+    """``coordinate_spans`` skips a text its quick first test finds nothing in: that test
+    must pass every text in which the full pattern finds coordinates (it once turned away
+    ``52 deg 27 min 36 sec N, 1 deg 57 min 1 sec W``, which then went unredacted unless
+    the text happened to say "London")."""
+    for text in (f"pin at {label}{first}{between}{label_2}{second}{after}", f"{label}{first}"):
+        folded = fold(text)
+        if textfold._COORDINATES.search(textfold._single_spaced(folded)[0]) is not None:
+            assert textfold._QUICK.search(folded) is not None, text
+
+
+def test_degrees_written_as_a_word_are_found_without_a_label() -> None:
+    text = "pin at 52 deg 27 min 36 sec N, 1 deg 57 min 1 sec W today"
+    assert len(coordinate_spans(fold(text))) == 1
