@@ -197,17 +197,21 @@ def test_a_detector_is_compiled_with_the_collector_paused_moving_nothing(
     assert _generation_of(detector.plans) != 2
 
 
+class _Node:
+    me: _Node
+
+
+def _dropped_cycle() -> weakref.ref[_Node]:
+    """A weak reference to an object in a reference cycle nothing else holds."""
+    node = _Node()
+    node.me = node
+    return weakref.ref(node)
+
+
 def test_spare_frees_young_cyclic_garbage_before_freezing(unfrozen: None) -> None:
     """A cycle dropped before ``spare`` is collected, not frozen for the run."""
-
-    class Node:
-        pass
-
     with sparing_loaded() as spare:
-        node = Node()
-        node.me = node  # type: ignore[attr-defined]
-        gone = weakref.ref(node)
-        del node
+        gone = _dropped_cycle()
         spare()
         assert gone() is None
 
@@ -216,16 +220,10 @@ def test_spare_leaves_a_disabled_collector_alone(unfrozen: None) -> None:
     """An application that turned the collector off decides when it runs: ``spare``
     collects nothing then (the cycle stays, frozen, until the block ends)."""
 
-    class Node:
-        pass
-
     gc.disable()
     try:
         with sparing_loaded() as spare:
-            node = Node()
-            node.me = node  # type: ignore[attr-defined]
-            kept = weakref.ref(node)
-            del node
+            kept = _dropped_cycle()
             spare()
             assert kept() is not None
             assert gc.get_freeze_count() > 0
