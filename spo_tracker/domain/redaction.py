@@ -106,8 +106,8 @@ _NOT_ALPHANUMERIC: Final = re.compile(r"[\W_]+")
 
 
 #: The digit zero read as the letter o in the quick substring test, and either matched
-#: where a secret holds one (``_spaced_either``): ``B17 OQT`` is ``B17 0QT`` typed with
-#: the letter, as postcodes often are (an inward code always begins with a digit).
+#: where a secret or a street holds one (``_either``): ``B17 OQT`` is ``B17 0QT`` typed
+#: with the letter, as postcodes often are (an inward code always begins with a digit).
 _ZERO_AS_O: Final = str.maketrans("0", "o")
 
 
