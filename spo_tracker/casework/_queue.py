@@ -13,6 +13,7 @@ import enum
 from collections.abc import Callable, Iterable
 from typing import Final
 
+import attrs
 import pendulum
 
 from spo_tracker.casework._alert_entries import (
@@ -22,12 +23,14 @@ from spo_tracker.casework._alert_entries import (
     orders_of,
     owner_of,
 )
+from spo_tracker.casework._titles import scrubbing
 from spo_tracker.domain.alerts import Alert, AlertKind, Severity, sort_alerts
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview, ReviewState
 from spo_tracker.domain.people import Defendant
+from spo_tracker.domain.redaction import Redactor
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
-from spo_tracker.errors import UnknownCodeError
+from spo_tracker.errors import InvalidValueError, UnknownCodeError
 from spo_tracker.storage import Actor, Store, UnitOfWork
 
 __all__ = ["alert_detail", "attribution", "decided_alert_ids", "decided_in", "list_alerts"]
@@ -175,14 +178,30 @@ def list_alerts(
     return tuple(kept[a.alert_id] for a in sort_alerts(e.alert for e in kept.values()))
 
 
-def alert_detail(store: Store, alert_id: str, *, actor: Actor, at: _dt.datetime) -> AlertDetail:
-    """One alert with every review round and its evidence, each incident's attribution said.
+def alert_detail(
+    store: Store, alert_id: str, *, actor: Actor, at: _dt.datetime, redact: bool = True
+) -> AlertDetail:
+    """One alert with every review round and its evidence, each incident's attribution
+    said; redacted by default, as a report is.
+
+    Redacted (``redact=True``, what ``spo-tracker alerts show`` prints): the text that can
+    hold a protected person's address, place or name is scrubbed of those of the persons
+    of the alert's case (its protected persons, those of every order against its
+    defendant, and the evidence's targets) as a report scrubs it: the alert's title and
+    explanation, each review round's note, referral reference and officers, each
+    incident's summary and evidence references and its attribution; an incident's
+    location (where the defendant was seen, which can be a protected person's home) is
+    left out. Free text about a person whose details can no longer be read is withheld
+    whole. The stored records are unchanged: ``redact=False`` returns them as stored.
 
     Raises:
         NotFoundError: no alert is stored under ``alert_id``.
         NaiveDatetimeError: ``at`` has no time zone.
+        InvalidValueError: ``redact`` is not True or False.
     """
     when = ensure_aware(at, field="at")
+    if not isinstance(redact, bool):
+        raise InvalidValueError("redact", redact, "is not True or False")
     with store.unit_of_work(actor, at=when) as uow:
         uow.authorise("alert_detail")
         alert = uow.alerts.get(alert_id)
@@ -197,11 +216,71 @@ def alert_detail(store: Store, alert_id: str, *, actor: Actor, at: _dt.datetime)
             defendants=[alert.defendant_id],
             protected_persons=[*alert.protected_person_ids, *targets],
         )
+        scrubbed = scrubbing(uow, [alert], _REDACT_REASON, also=targets) if redact else None
     evidence = tuple(
         EvidenceItem(found[k], attribution(found[k], defendant)) for k in alert.evidence_ids
         if k in found
     )  # fmt: skip
-    entry = AlertEntry(alert, rounds[-1] if rounds else None, owner)
+    detail = AlertDetail(AlertEntry(alert, rounds[-1] if rounds else None, owner), rounds, evidence)
+    if scrubbed is None:
+        return detail
+    redactor, (scope,) = scrubbed
+    return _redacted(detail, redactor, scope)
+
+
+_REDACT_REASON: Final = "redacting an alert's detail for an officer"
+_TOO_LONG: Final = "[withheld: too long to show redacted]"
+
+
+def _scrubbed_incident(incident: Incident, r: Redactor, scope: frozenset[str]) -> Incident:
+    """``incident`` with its summary and evidence references scrubbed and no location; both
+    withheld whole if the scrubbed text is not one an incident can hold (longer than its
+    limit once the marks are in, say)."""
+    try:
+        return attrs.evolve(
+            incident,
+            summary=r.scrub(incident.summary, scope),
+            evidence_refs=tuple(r.scrub(ref, scope) for ref in incident.evidence_refs),
+            location=None,
+        )
+    except InvalidValueError:
+        withheld = attrs.evolve(incident, summary="", evidence_refs=(), location=None)
+        return attrs.evolve(withheld, summary=_TOO_LONG if incident.summary else "")
+
+
+def _redacted(detail: AlertDetail, r: Redactor, scope: frozenset[str]) -> AlertDetail:
+    """``detail`` scrubbed as :func:`alert_detail` says (each text scrubbed of the persons
+    of ``scope``)."""
+
+    def wording(text: str | None) -> str | None:
+        return None if text is None else r.scrub_wording(text, scope)
+
+    def free(text: str | None) -> str | None:
+        return None if text is None else r.scrub(text, scope)
+
+    alert = detail.entry.alert
+    alert = attrs.evolve(
+        alert,
+        title=r.scrub_places(alert.title, scope),
+        explanation=r.scrub_places(alert.explanation, scope),
+    )
+    rounds = tuple(
+        attrs.evolve(
+            review,
+            note=r.scrub(review.note, scope),
+            referral_reference=free(review.referral_reference),
+            assignee=wording(review.assignee),
+            assigned_by=wording(review.assigned_by),
+            reviewer=wording(review.reviewer),
+            decided_by=wording(review.decided_by),
+        )
+        for review in detail.rounds
+    )
+    evidence = tuple(
+        EvidenceItem(_scrubbed_incident(item.incident, r, scope), wording(item.attribution) or "")
+        for item in detail.evidence
+    )
+    entry = attrs.evolve(detail.entry, alert=alert, review=rounds[-1] if rounds else None)
     return AlertDetail(entry, rounds, evidence)
 
 

@@ -12,14 +12,14 @@ caller needs no purpose: the action is ``alert_titles``.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.redaction import Redactor
 from spo_tracker.domain.statutory_time import ensure_aware
-from spo_tracker.storage import Actor, Store
+from spo_tracker.storage import Actor, Store, UnitOfWork
 
-__all__ = ["alert_titles"]
+__all__ = ["alert_titles", "scrubbing"]
 
 _REASON = "scrubbing alert titles for a listing"
 
@@ -36,20 +36,31 @@ def alert_titles(
     when = ensure_aware(at, field="at")
     with store.unit_of_work(actor, at=when) as uow:
         uow.authorise("alert_titles")
-        # Every order against each alert's defendant: a title (a zone label) on one order
-        # may name the street of a person another order protects, as in a report.
-        order_ids = {a.order_id for a in alerts if a.order_id is not None}
-        for defendant_id in sorted({a.defendant_id for a in alerts}):
-            order_ids.update(uow.orders.ids_where("defendant_id", defendant_id))
-        protected: dict[str, set[str]] = {}
-        for order in uow.orders.get_many(sorted(order_ids)).values():
-            protected.setdefault(order.defendant_id, set()).update(order.protected_person_ids)
-        scopes = [
-            frozenset(a.protected_person_ids) | protected.get(a.defendant_id, set()) for a in alerts
-        ]
-        with uow._processing():
-            persons = uow.protected_persons.get_many(
-                sorted(set().union(*scopes)), reason=_REASON, skip_unreadable=True
-            )
-    redactor = Redactor(persons, include_names=False)
+        redactor, scopes = scrubbing(uow, alerts, _REASON)
     return tuple(redactor.scrub_places(a.title, s) for a, s in zip(alerts, scopes, strict=True))
+
+
+def scrubbing(
+    uow: UnitOfWork, alerts: Sequence[Alert], reason: str, *, also: Iterable[str] = ()
+) -> tuple[Redactor, list[frozenset[str]]]:
+    """A redactor (names withheld) and the persons each alert's text is scrubbed of: the
+    alert's protected persons, those of every order against its defendant (a zone label on
+    one order may name the street of a person another order protects, as in a report),
+    and ``also``. The persons' restricted details are read only to scrub (each read
+    audited, with ``reason``) and never returned."""
+    order_ids = {a.order_id for a in alerts if a.order_id is not None}
+    for defendant_id in sorted({a.defendant_id for a in alerts}):
+        order_ids.update(uow.orders.ids_where("defendant_id", defendant_id))
+    protected: dict[str, set[str]] = {}
+    for order in uow.orders.get_many(sorted(order_ids)).values():
+        protected.setdefault(order.defendant_id, set()).update(order.protected_person_ids)
+    extra = frozenset(also)
+    scopes = [
+        frozenset(a.protected_person_ids) | protected.get(a.defendant_id, set()) | extra
+        for a in alerts
+    ]
+    with uow._processing():
+        persons = uow.protected_persons.get_many(
+            sorted(set().union(*scopes)), reason=reason, skip_unreadable=True
+        )
+    return Redactor(persons, include_names=False), scopes

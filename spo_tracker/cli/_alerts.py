@@ -114,8 +114,8 @@ def _alerts_show(args: argparse.Namespace) -> int:
 
     at = _now(args)
     with _open_store(args) as store:
+        # Redacted as a report is: title, notes, attributions (see alert_detail).
         detail = alert_detail(store, args.alert_id, actor=_actor(args), at=at)
-        title = _titles(args, store, at, [detail.entry.alert])[0]
     entry = detail.entry
     alert, owner, chain = entry.alert, entry.owner, entry.timeliness
 
@@ -124,7 +124,7 @@ def _alerts_show(args: argparse.Namespace) -> int:
 
     lines = [
         f"{alert.alert_id}  {alert.severity.value.upper()} {alert.kind.value}  {alert.section}",
-        f"  {title}",
+        f"  {alert.title}",
         f"  defendant {alert.defendant_id}, order {alert.order_id or '-'}, "
         f"term {alert.term_code or '-'}",
         f"  status {entry.status.value} (revision {entry.revision})",

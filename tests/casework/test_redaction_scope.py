@@ -34,6 +34,7 @@ from spo_tracker.domain.people import (
 )
 from spo_tracker.domain.redaction import WITHHELD, ForceScrubber, Redactor
 from spo_tracker.domain.terms import ExclusionZone, NoContact, Term
+from spo_tracker.errors import InvalidValueError
 from spo_tracker.storage import Actor, InMemoryStore, Store, shred_person_key
 from tests.detection.builders import make_order
 
@@ -76,6 +77,8 @@ def _store(
     term_id: str = "T1",
     title: str = "Suspected contact",
     source: str | None = None,
+    refs: tuple[str, ...] = (),
+    location: GeoPoint | None = None,
 ) -> Store:
     """D7 under ``orders``, one incident with ``summary`` and a stored alert on SPO-7's
     ``term_id``; with ``source``, the incident was sent from an account linked to D7 on
@@ -97,6 +100,8 @@ def _store(
         actor=None if source is None else ACCOUNT,
         target_person_id=target,
         summary=summary,
+        evidence_refs=refs,
+        location=location,
     )
     casework.ingest(store, [incident], actor=OFFICER, at=NOW)
     alert = Alert(
@@ -243,3 +248,100 @@ def test_a_listings_titles_are_scrubbed_of_every_victim_of_the_defendant() -> No
         alert = uow.alerts.get("AL-1")
     (shown,) = casework.alert_titles(store, [alert], actor=OFFICER, at=NOW)
     assert shown == "Contact near [location redacted] ([location redacted])"
+
+
+def _detail_texts(detail: casework.AlertDetail) -> dict[str, str]:
+    """Every text of an alert's detail an officer is shown, by where it is."""
+    texts = {"title": detail.entry.alert.title, "explanation": detail.entry.alert.explanation}
+    for review in detail.rounds:
+        for field in ("note", "referral_reference", "assignee", "decided_by", "reviewer"):
+            texts[f"round {review.round} {field}"] = getattr(review, field) or ""
+    for item in detail.evidence:
+        incident = item.incident
+        texts[f"{incident.incident_id} summary"] = incident.summary
+        texts[f"{incident.incident_id} refs"] = " ".join(incident.evidence_refs)
+        texts[f"{incident.incident_id} attribution"] = item.attribution
+    return texts
+
+
+def test_an_alerts_detail_is_redacted_as_a_report_is_unless_asked_not_to() -> None:
+    """``alert_detail`` (``alerts show``): a title naming P8's street (another order of
+    D7's protects her), a summary and evidence reference with P7's address, an identity
+    linked on P7's word, and a review whose note, reference and decider an officer typed
+    with P7's and P8's details. Scrubbed by default, as stored with ``redact=False``."""
+    store = _store(
+        _order("SPO-7", "P7"), _order("SPO-8", "P8"),
+        summary="D7 waited outside 14 Wren Close, B17 0QT", target="P7",
+        title="Contact near 3 Lark Rise", source="Sarah Collins (victim), screenshots",
+        refs=("photo of B17 0QT door",), location=GeoPoint(52.4589, -1.9546),
+    )  # fmt: skip
+    casework.review_alert(
+        store, "AL-1", outcome="referred", reason="seen at 3 Lark Rise by Nadia Okafor",
+        referral_reference="CPS B17 0QT", at=NOW.add(minutes=30),
+        actor=Actor("Sarah Collins's FLO", "supervisor", purpose="tests"),
+    )  # fmt: skip
+    at = NOW.add(hours=1)
+    raw = casework.alert_detail(store, "AL-1", actor=OFFICER, at=at, redact=False)
+    assert _shown(_detail_texts(raw), (*P7_SECRETS, *P8_SECRETS)) != {}  # it can find them
+    assert raw.evidence[0].incident.location is not None
+    detail = casework.alert_detail(store, "AL-1", actor=OFFICER, at=at)
+    texts = _detail_texts(detail)
+    assert _shown(texts, (*P7_SECRETS, *P8_SECRETS)) == {}
+    assert detail.evidence[0].incident.location is None
+    assert texts["title"] == "Contact near [location redacted]"
+    assert texts["round 1 note"] == "seen at [location redacted] by [name redacted]"
+    assert texts["CAD-1 summary"] == "D7 waited outside [location redacted], [location redacted]"
+    assert "(victim), screenshots" in texts["CAD-1 attribution"]
+    assert detail.entry.review == detail.rounds[-1]
+    # The stored records are unchanged.
+    assert casework.alert_detail(store, "AL-1", actor=OFFICER, at=at, redact=False) == raw
+
+
+def test_an_alerts_detail_withholds_free_text_about_a_person_whose_key_is_destroyed() -> None:
+    store = _store(_order("SPO-7", "P7"), summary="outside 14 Wren Close", target="P7")
+    casework.review_alert(
+        store, "AL-1", outcome="warning", reason="warned: keep away from 14 Wren Close",
+        at=NOW.add(minutes=30), actor=SUPERVISOR,
+    )  # fmt: skip
+    with store.unit_of_work(SUPERVISOR, at=NOW) as uow:
+        shred_person_key(uow, "P7", reason="erasure asked for")
+        uow.commit()
+    detail = casework.alert_detail(store, "AL-1", actor=OFFICER, at=NOW.add(hours=1))
+    assert detail.rounds[0].note == WITHHELD
+    assert detail.evidence[0].incident.summary == WITHHELD
+
+
+def test_an_alerts_detail_withholds_a_summary_too_long_once_scrubbed() -> None:
+    """A summary at the length limit whose scrubbed form is longer (each postcode becomes
+    a longer mark) is withheld whole, not refused: the detail is still shown."""
+    summary = ("B17 0QT " * 1250)[:10_000]
+    store = _store(_order("SPO-7", "P7"), summary=summary, target="P7")
+    detail = casework.alert_detail(store, "AL-1", actor=OFFICER, at=NOW.add(hours=1))
+    assert detail.evidence[0].incident.summary == "[withheld: too long to show redacted]"
+    assert _shown(_detail_texts(detail), P7_SECRETS) == {}
+
+
+def test_alert_detail_refuses_a_redact_that_is_not_a_bool() -> None:
+    store = _store(_order("SPO-7", "P7"), summary="x")
+    with pytest.raises(InvalidValueError, match="redact"):
+        casework.alert_detail(store, "AL-1", actor=OFFICER, at=NOW, redact="no")  # type: ignore[arg-type]
+
+
+def test_an_alerts_detail_is_scrubbed_of_the_person_its_evidence_is_aimed_at() -> None:
+    """P8, whom no order against D7 protects, is the incident's target: her address is
+    scrubbed from the summary too, as a report scrubs it."""
+    store = _store(_order("SPO-7", "P7"), summary="outside 3 Lark Rise, B29 6PL", target="P8")
+    detail = casework.alert_detail(store, "AL-1", actor=OFFICER, at=NOW.add(hours=1))
+    assert detail.evidence[0].incident.summary == "outside [location redacted], [location redacted]"
+
+
+def test_reading_a_person_to_redact_an_alerts_detail_is_logged_as_a_consultation() -> None:
+    """P8 is read only to scrub the detail of an alert about P7 (SPO-8 protects her from
+    the same defendant): the read names her in the audit trail (DPA 2018 s.62(1)(c))."""
+    store = _store(_order("SPO-7", "P7"), _order("SPO-8", "P8"), summary="x", target="P7")
+    auditor = Actor("Auditor 1", "auditor", purpose="tests")
+    before = len(casework.person_audit_log(store, "P8", actor=auditor, at=NOW))
+    casework.alert_detail(store, "AL-1", actor=OFFICER, at=NOW.add(hours=1), redact=False)
+    assert len(casework.person_audit_log(store, "P8", actor=auditor, at=NOW)) == before
+    casework.alert_detail(store, "AL-1", actor=OFFICER, at=NOW.add(hours=1))
+    assert len(casework.person_audit_log(store, "P8", actor=auditor, at=NOW)) > before

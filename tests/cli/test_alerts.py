@@ -176,3 +176,29 @@ def test_bad_input_is_one_line_naming_the_value_exit_2_and_changes_nothing(
     assert err.count("\n") == 1
     with connect(database) as store:
         assert [e.entry_hash for e in store.audit_entries()] == before
+
+
+def test_alerts_show_scrubs_a_review_note_of_the_victims_address_and_name(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An officer's note naming the protected person and her street is printed scrubbed,
+    as a report prints it (it was printed as typed)."""
+    (person,) = (
+        p for p in build_scenario(seed=0, scale=0).protected_persons if p.person_id == "P-1001"
+    )
+    address = person.restricted.address
+    assert address is not None
+    street, postcode = address.lines[0], address.postcode
+    note = f"warned after {person.name} saw him at {street}, {postcode}"
+    code, _, _ = _run(
+        capsys, "alerts", "review", BAN, "--outcome", "no_further_action", "--reason", note,
+        "--at", "2026-03-20T09:30:00+00:00", "--database", database,
+    )  # fmt: skip
+    assert code == 0
+    code, out, _ = _run(capsys, "alerts", "show", BAN, "--at", AT, "--database", database)
+    assert code == 0
+    (line,) = (line for line in out.splitlines() if "review round" in line)
+    assert line.endswith(
+        ": warned after [name redacted] saw him at [location redacted], [location redacted]"
+    )
+    assert [s for s in (person.name, street, postcode) if s in out] == []
