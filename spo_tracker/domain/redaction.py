@@ -111,11 +111,20 @@ _NOT_ALPHANUMERIC: Final = re.compile(r"[\W_]+")
 _ZERO_AS_O: Final = str.maketrans("0", "o")
 
 
+#: ``_squeezed`` of ASCII text in one pass: every ASCII character that is not a letter or
+#: digit (what ``[\W_]`` matches there) dropped, and zero read as o.
+_ASCII_SQUEEZE: Final = str.maketrans(
+    {**{chr(i): None for i in range(128) if not chr(i).isalnum()}, "0": "o"}
+)
+
+
 def _squeezed(text: str) -> str:
     """Folded text with only its letters and digits, zeros read as the letter o: the form
     of the quick substring test (of secrets and of the text alike)."""
     if "%" in text or "&" in text:
         return _SEPARATORS.sub("", text).translate(_ZERO_AS_O)
+    if text.isascii():
+        return text.translate(_ASCII_SQUEEZE)
     return _NOT_ALPHANUMERIC.sub("", text).translate(_ZERO_AS_O)
 
 
@@ -254,6 +263,7 @@ class Redactor:
         # The secrets of each set of persons, combined once (a report asks about the same
         # few sets of persons thousands of times), and whether all of them are known.
         self._scopes: dict[frozenset[str], tuple[_Secrets, bool]] = {}
+        self._patterns: dict[tuple[bool, tuple[str, ...]], re.Pattern[str]] = {}
 
     def label(self, person_id: str) -> str:
         """The person's name if names are included and known, else the redacted label."""
@@ -294,21 +304,34 @@ class Redactor:
             _original(((a, b, LOCATION_MARK) for a, b, _ in coordinate_spans(folded)), origins)
         )
         squeezed = _squeezed(folded)
-        streets = [pattern for key, pattern in secrets.streets if key in squeezed]
-        places = [t for t in secrets.places if t in squeezed]
-        found_names = [t for t in secrets.names if t in squeezed] if names else []
+        streets = tuple(pattern for key, pattern in secrets.streets if key in squeezed)
+        places = tuple(t for t in secrets.places if t in squeezed)
+        found_names = tuple(t for t in secrets.names if t in squeezed) if names else ()
         if streets or places or found_names:
             # Matched with separators read as spaces: B17-9XX, 12+Acacia+Avenue, B17%209XX.
             loose, where = _loosened(folded, origins)
             found: list[tuple[int, int, str]] = []
             if streets:
-                found += _spans(re.compile("|".join(streets), re.IGNORECASE), loose, LOCATION_MARK)
+                found += _spans(self._compiled(streets, streets=True), loose, LOCATION_MARK)
             if places:
-                found += _spans(_pattern(places), loose, LOCATION_MARK)
+                found += _spans(self._compiled(places), loose, LOCATION_MARK)
             if found_names:
-                found += _spans(_pattern(found_names), loose, _NAME_MARK)
+                found += _spans(self._compiled(found_names), loose, _NAME_MARK)
             spans += _original(found, where)
         return _replace(text, spans) if spans else text
+
+    def _compiled(self, texts: tuple[str, ...], *, streets: bool = False) -> re.Pattern[str]:
+        """The pattern of these secrets (street patterns, or texts for :func:`_pattern`),
+        compiled once per redactor: a report matches the same few thousands of times, and
+        ``re``'s own cache of 512 is soon full. Kept here, not in a module-level cache, so
+        that the secrets go when the redactor does."""
+        key = (streets, texts)
+        found = self._patterns.get(key)
+        if found is None:
+            found = self._patterns[key] = (
+                re.compile("|".join(texts), re.IGNORECASE) if streets else _pattern(texts)
+            )
+        return found
 
     def scrub_places(self, text: str, person_ids: Iterable[str]) -> str:
         """``text`` without coordinates or the addresses of those of the given persons the

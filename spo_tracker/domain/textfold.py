@@ -269,13 +269,19 @@ _GRID: Final = (
     r"|\d{6}(?:\.\d+)?\s?e\s?[,;/]?\s?\d{6,7}(?:\.\d+)?\s?n"  # 403910E 285020N
 )
 #: A pair (the latitude labelled or not, then the longitude), or a labelled half, or a
-#: grid reference.
-_COORDINATES: Final = re.compile(
-    rf"(?<![\w.]){_LAT}?(?P<a>{_ONE})\s*(?:[,;/|]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
-    rf"|(?<![\w.])(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
-    rf"|(?<![\w.])(?P<grid>{_GRID})(?!\w|\.\d)",
-    re.IGNORECASE,
+#: grid reference; each begins a word (not after a letter, digit or point).
+_COORDINATES_BODY: Final = (
+    rf"{_LAT}?(?P<a>{_ONE})\s*(?:[,;/|]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
+    rf"|(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
+    rf"|(?P<grid>{_GRID})(?!\w|\.\d)"
 )
+# How each of those can begin: a sign or digit, a label, a hemisphere letter before a
+# number, a grid square before digits, an easting. It adds nothing the body does not
+# require (a property test holds the two to the same matches) but is tested first, once:
+# the body's many branches were tried at every position of every text (a quarter of a
+# report's build, in the library's own wording, which is full of dates and counts).
+_STARTS: Final = r"[-+\d]|l(?:at|on|ng)|[nsew]\s?[\d+-]|[hnost][a-z]\s?\d|e(?:asting)?\s*[:=]?\s*\d"
+_COORDINATES: Final = re.compile(rf"(?<![\w.])(?={_STARTS})(?:{_COORDINATES_BODY})", re.IGNORECASE)
 _NUMBERS: Final = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 # A cheap first test: a decimal, a degree sign or word, a label, a number next to a
 # hemisphere letter, a grid square before digits (most text has none of these). It must

@@ -319,3 +319,18 @@ def test_ordinary_text_is_not_mangled(parts: list[str], glue: str) -> None:
     redactor = Redactor({"P1": VICTIM}, include_names=False)
     assert redactor.scrub(text, ["P1"]) == text
     assert redactor.scrub_places(text, ["P1"]) == text
+
+
+@given(st.text(max_size=60) | st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_the_ascii_squeeze_is_the_pattern_squeeze(text: str) -> None:
+    """``_squeezed`` keeps an ASCII text's letters and digits in one ``str.translate``: the
+    same as dropping what ``[\\W_]`` matches (and percent-encoded bytes and entities), zero
+    read as o."""
+    from spo_tracker.domain import redaction
+
+    folded = text.lower()
+    if "%" in folded or "&" in folded:
+        expected = redaction._SEPARATORS.sub("", folded)
+    else:
+        expected = redaction._NOT_ALPHANUMERIC.sub("", folded)
+    assert redaction._squeezed(folded) == expected.replace("0", "o")

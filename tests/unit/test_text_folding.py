@@ -505,6 +505,36 @@ def test_the_quick_test_never_turns_away_what_the_full_pattern_finds(
             assert textfold._QUICK.search(folded) is not None, text
 
 
+_WITHOUT_STARTS: Final = re.compile(rf"(?<![\w.])(?:{textfold._COORDINATES_BODY})", re.IGNORECASE)
+_NOTATION: Final = "0123456789.,-+ \t°º'\"′″nsewNSEWlatongLATONGdegminsecEastingSPsphHtTvV:=/;|and"
+
+
+def _same_matches(text: str) -> None:
+    ours = [(m.span(), m.groupdict()) for m in textfold._COORDINATES.finditer(text)]
+    assert ours == [(m.span(), m.groupdict()) for m in _WITHOUT_STARTS.finditer(text)], text
+
+
+@given(_LABEL, _half(), _BETWEEN, _LABEL, _half(), st.sampled_from(["", " today", "."]))
+@example("", "", "", "", "", "SP 03910 85020, E403910 N285020, 403910E 285020N, tq 12 34")
+@example(
+    "", "", "", "", "", " OV 1234 5678; hl12345678 ow 123 456, easting: 403910 northing 285020"
+)
+def test_the_start_test_adds_nothing_the_coordinate_pattern_does_not_require(
+    label: str, first: str, between: str, label_2: str, second: str, after: str
+) -> None:
+    """``_COORDINATES`` first tests how a match can begin (``_STARTS``), to skip the
+    body's many branches at most positions: it must find exactly what the body alone
+    finds at a word's start."""
+    for text in (f"pin at {label}{first}{between}{label_2}{second}{after}", f"{label}{first}"):
+        _same_matches(text)
+        _same_matches(textfold._single_spaced(fold(text))[0])
+
+
+@given(st.text(alphabet=_NOTATION, max_size=40))
+def test_the_start_test_adds_nothing_on_any_mix_of_notation(text: str) -> None:
+    _same_matches(text)
+
+
 def test_degrees_written_as_a_word_are_found_without_a_label() -> None:
     text = "pin at 52 deg 27 min 36 sec N, 1 deg 57 min 1 sec W today"
     assert len(coordinate_spans(fold(text))) == 1
