@@ -157,11 +157,18 @@ class AgainstStore:
         return None
 
     def order_against_store(self, group: Group, order: Order) -> None:
-        """Compare an order with the stored one, record by record, naming the first difference."""
+        """Compare an order with the stored one, record by record, naming the first difference.
+
+        Whether they differ, and where, tells the importer something of whom the stored
+        order protects (a file's order naming P9 where the stored one names P1 "differs"):
+        a consultation of the stored order's protected persons, noted as
+        :meth:`stored_role` notes one, even when the import is refused."""
         if order.order_id not in self.stored("order"):
             return
+        kept = self.uow.orders.get(order.order_id)
+        self.uow.consulted(protected_persons=list(kept.protected_person_ids))
         ours = rec.write_order(order)
-        theirs = rec.write_order(self.uow.orders.get(order.order_id))
+        theirs = rec.write_order(kept)
         lines = group.lines()
         for i, (mine, stored) in enumerate(zip(ours, theirs, strict=False)):
             if diff(mine, stored) is not None:

@@ -858,3 +858,32 @@ def test_text_a_constructor_refuses_is_named_on_its_line_never_quoted(
     for issue in issues:  # an identity's id no longer matching its value: a second issue
         for secret in ("Zebedee", "Quillan", "Wrenfield"):
             assert secret not in issue.message
+
+
+def test_comparing_an_order_with_a_stored_one_logs_its_protected_persons(write: Writer) -> None:
+    """A file's SPO-1 protecting P1 against a stored SPO-1 protecting P9: the refusal
+    ("differs") tells the importer that the stored order does not protect P1 alone, a
+    consultation of P9 though the file never names P9 (DPA 2018 s.62(1)(c))."""
+    from spo_tracker.domain.terms import NoContact
+    from tests.detection.builders import make_order
+
+    def order(person: str) -> Any:
+        return make_order(
+            NoContact(term_id="T1", persons=(person,)), order_id="SPO-1", defendant_id="D1",
+            persons=(person,),
+        )  # fmt: skip
+
+    store = InMemoryStore(clock=fixed_clock)
+    defendant = builders.defendant("D1")
+    seed = Dataset(
+        defendants=(defendant,), protected_persons=(builders.person("P9"),), orders=(order("P9"),)
+    )
+    import_file(store, write(dataset_text(seed)), actor=ACTOR, at=AT)
+    before = [e.event for e in store.audit_entries_for("P9")].count("persons.consulted")
+    probe = Dataset(
+        defendants=(defendant,), protected_persons=(builders.person("P1"),), orders=(order("P1"),)
+    )
+    with pytest.raises(ImportValidationError, match="differ"):
+        import_file(store, write(dataset_text(probe)), actor=ACTOR, at=AT)
+    after = [e.event for e in store.audit_entries_for("P9")].count("persons.consulted")
+    assert after == before + 1
