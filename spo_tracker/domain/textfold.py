@@ -31,7 +31,8 @@ hyphens or other spacing inside a word, misspellings, and text in images.
 :func:`coordinate_spans` finds coordinates written in free text: a decimal
 pair (``52.4589, -1.9546``, ``lat 52.4589 lon -1.9546``, ``52.4589N 1.9546W``)
 or degrees, minutes and seconds (``52°27'32"N 1°57'16"W``), with their
-position when it can be read.
+position when it can be read, and grid references, what3words addresses and plus
+codes, without one.
 """
 
 from __future__ import annotations
@@ -268,19 +269,35 @@ _GRID: Final = (
     r"(?:\.\d+)?"
     r"|\d{6}(?:\.\d+)?\s?e\s?[,;/]?\s?\d{6,7}(?:\.\d+)?\s?n"  # 403910E 285020N
 )
+# A what3words address (a 3 m square: ///index.home.raft), after its three slashes, its
+# name or its web address; words of letters only (accents are folded away by now).
+_W3W: Final = (
+    r"(?:(?:what3words|w3w)\s*[:=]?\s*(?:/{3})?|(?:www\.)?(?:what3words\.com|w3w\.co)/|/{3})"
+    r"[a-z]+\.[a-z]+\.[a-z]+"
+)
+# A plus code (Open Location Code: 9C4WF2X8+QH, or shortened by a town's name: F2X8+QH):
+# pairs of its twenty letters and digits, a plus, then two or three more.
+_OLC: Final = "[2-9cfghjmpqrvwx]"
+_PLUS: Final = rf"(?:{_OLC}{{2}}){{2,4}}\+{_OLC}{{2,3}}"
 #: A pair (the latitude labelled or not, then the longitude), or a labelled half, or a
-#: grid reference; each begins a word (not after a letter, digit or point).
+#: grid reference, a what3words address or a plus code; each begins a word (not after a
+#: letter, digit or point).
 _COORDINATES_BODY: Final = (
     rf"{_LAT}?(?P<a>{_ONE})\s*(?:[,;/|]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
     rf"|(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
     rf"|(?P<grid>{_GRID})(?!\w|\.\d)"
+    rf"|(?P<code>{_W3W}|{_PLUS})(?!\w|\.\w)"
 )
 # How each of those can begin: a sign or digit, a label, a hemisphere letter before a
-# number, a grid square before digits, an easting. It adds nothing the body does not
-# require (a property test holds the two to the same matches) but is tested first, once:
-# the body's many branches were tried at every position of every text (a quarter of a
-# report's build, in the library's own wording, which is full of dates and counts).
-_STARTS: Final = r"[-+\d]|l(?:at|on|ng)|[nsew]\s?[\d+-]|[hnost][a-z]\s?\d|e(?:asting)?\s*[:=]?\s*\d"
+# number, a grid square before digits, an easting, what3words' slashes, name or address,
+# a plus code. It adds nothing the body does not require (a property test holds the two
+# to the same matches) but is tested first, once: the body's many branches were tried at
+# every position of every text (a quarter of a report's build, in the library's own
+# wording, which is full of dates and counts).
+_STARTS: Final = (
+    r"[-+\d]|l(?:at|on|ng)|[nsew]\s?[\d+-]|[hnost][a-z]\s?\d|e(?:asting)?\s*[:=]?\s*\d"
+    rf"|/{{3}}|w(?:hat)?3w|www\.|{_PLUS}"
+)
 _COORDINATES: Final = re.compile(rf"(?<![\w.])(?={_STARTS})(?:{_COORDINATES_BODY})", re.IGNORECASE)
 _NUMBERS: Final = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 # A cheap first test: a decimal, a degree sign or word, a label, a number next to a
@@ -289,7 +306,7 @@ _NUMBERS: Final = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 # it once turned away degrees written "deg" with no decimal, label or sign).
 _QUICK: Final = re.compile(  # on lower-case text (case-insensitive matching is slower)
     rf"\d(?:[.,]\d|\s*d(?:eg|(?![a-z]))|\s*[nsew](?![a-z]))|[°º]|lat|lon|lng|[nsew]\d"
-    rf"|{_SQUARE}\s?\d\d"
+    rf"|{_SQUARE}\s?\d\d|///|w(?:hat)?3w|\+{_OLC}{{2}}"
 )
 # A decimal with one decimal place only (52.5: about 10 km).
 _SHORT: Final = re.compile(r"(?<![\d.,])\d{1,3}[.,]\d(?!\d)")
@@ -324,7 +341,9 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
     pair may be labelled as one (``lat/lon``) or split by ``|``. A labelled half
     (``lat 52.4589``) counts on its own, with no position. So does a British
     National Grid reference (``SP 07 85`` to ``SP 03910 85020``) or an easting and
-    northing (``E403910 N285020``, ``403910E 285020N``), with no position.
+    northing (``E403910 N285020``, ``403910E 285020N``), a what3words address
+    (``///index.home.raft``, or its words after ``what3words``, ``w3w`` or its web
+    address) or a plus code (``9C4WF2X8+QH``, ``F2X8+QH``), with no position.
     """
     if _QUICK.search(text.lower()) is None:
         return []

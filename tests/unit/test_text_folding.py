@@ -356,6 +356,17 @@ def test_text_under_a_right_to_left_override_keeps_its_origins() -> None:
         "52.4589 | -1.9546",
         "lat/lon 52.4589 -1.9546",
         "lat, long: 52.4589, -1.9546",
+        # What UK police and emergency services record: a what3words address (a 3 m
+        # square), and a plus code, whole or shortened by its town.
+        "///index.home.raft",
+        "///Index.Home.Raft",
+        "what3words: index.home.raft",
+        "w3w ///index.home.raft",
+        "what3words.com/index.home.raft",
+        "www.w3w.co/index.home.raft",
+        "9C4WF2X8+QH",
+        "F2X8+QH",
+        "9c4wf2x8+qhr",
     ],
 )
 def test_coordinates_in_other_notations_are_found(text: str) -> None:
@@ -398,6 +409,12 @@ def test_coordinates_ending_a_sentence_are_found() -> None:
         "turned 90° 3 times",
         "costs 52d 27m",
         "N1 2 bus",
+        "see report.final.docx",
+        "email jo.smith.uk@example.org",
+        "call +447700900123",
+        "2+2=4",
+        "///index.home",
+        "Mr W3W",
     ],
 )
 def test_numbers_that_are_not_places_are_not_coordinates(text: str) -> None:
@@ -506,7 +523,10 @@ def test_the_quick_test_never_turns_away_what_the_full_pattern_finds(
 
 
 _WITHOUT_STARTS: Final = re.compile(rf"(?<![\w.])(?:{textfold._COORDINATES_BODY})", re.IGNORECASE)
-_NOTATION: Final = "0123456789.,-+ \t°º'\"′″nsewNSEWlatongLATONGdegminsecEastingSPsphHtTvV:=/;|and"
+_NOTATION: Final = (
+    "0123456789.,-+ \t°º'\"′″nsewNSEWlatongLATONGdegminsecEastingSPsphHtTvV:=/;|and"
+    "///w3whatcomCFGHJMPQRVWXcfx+"
+)
 
 
 def _same_matches(text: str) -> None:
@@ -516,6 +536,7 @@ def _same_matches(text: str) -> None:
 
 @given(_LABEL, _half(), _BETWEEN, _LABEL, _half(), st.sampled_from(["", " today", "."]))
 @example("", "", "", "", "", "SP 03910 85020, E403910 N285020, 403910E 285020N, tq 12 34")
+@example("", "", "", "", "", " ///a.b.c, w3w x.y.z, www.what3words.com/a.b.c, 9C4WF2X8+QH F2X8+QH")
 @example(
     "", "", "", "", "", " OV 1234 5678; hl12345678 ow 123 456, easting: 403910 northing 285020"
 )
@@ -531,8 +552,15 @@ def test_the_start_test_adds_nothing_the_coordinate_pattern_does_not_require(
 
 
 @given(st.text(alphabet=_NOTATION, max_size=40))
-def test_the_start_test_adds_nothing_on_any_mix_of_notation(text: str) -> None:
+@example("at ///a.b.c")
+@example("w3w x.y.z")
+@example("at 9C4WF2X8+QH")
+def test_the_start_and_quick_tests_add_nothing_on_any_mix_of_notation(text: str) -> None:
+    """Nor does the quick first test turn away what the pattern finds, in any notation."""
     _same_matches(text)
+    folded = fold(text)
+    if textfold._COORDINATES.search(textfold._single_spaced(folded)[0]) is not None:
+        assert textfold._QUICK.search(folded) is not None, text
 
 
 def test_degrees_written_as_a_word_are_found_without_a_label() -> None:
