@@ -37,7 +37,8 @@ a private module of another package::
   and :func:`review_alert` move an alert's review through the breach-review
   lifecycle (a person decides: SPA2019 s.8(1)); :func:`alert_detail` shows an
   alert with its evidence and every review round; :func:`alert_titles` gives
-  alerts' titles with places scrubbed, for a listing.
+  alerts' titles scrubbed as a report's are, for a listing (the queue and the
+  detail are redacted so by default too).
 - Permissions: every function here first asks the permission table
   (:mod:`spo_tracker.domain.permissions`) whether the actor's role may act; a
   refusal raises :class:`~spo_tracker.errors.PermissionDeniedError` and is audited.

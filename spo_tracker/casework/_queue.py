@@ -13,7 +13,6 @@ import enum
 from collections.abc import Callable, Iterable
 from typing import Final
 
-import attrs
 import pendulum
 
 from spo_tracker.casework._alert_entries import (
@@ -23,12 +22,12 @@ from spo_tracker.casework._alert_entries import (
     orders_of,
     owner_of,
 )
+from spo_tracker.casework._redacted import redacted_detail, redacted_entry
 from spo_tracker.casework._titles import scrubbing
 from spo_tracker.domain.alerts import Alert, AlertKind, Severity, sort_alerts
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview, ReviewState
 from spo_tracker.domain.people import Defendant
-from spo_tracker.domain.redaction import Redactor
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
 from spo_tracker.errors import InvalidValueError, UnknownCodeError
 from spo_tracker.storage import Actor, Store, UnitOfWork
@@ -126,11 +125,18 @@ def list_alerts(
     kind: str | Iterable[str] | None = None,
     since: _dt.datetime | None = None,
     until: _dt.datetime | None = None,
+    redact: bool = True,
 ) -> tuple[AlertEntry, ...]:
     """The stored alerts an officer's queue shows: most severe first, then earliest.
 
     Only alerts identified by ``at`` are listed. Filters combine (all must hold);
-    officer, unit and force are those of the alert's order's case owner.
+    officer, unit and force are those of the alert's order's case owner (as stored).
+
+    Redacted by default (what ``spo-tracker alerts list`` prints), as
+    :func:`alert_detail` is: each alert's title and explanation, its review's text and
+    officers and its case owner's officer, unit and force are scrubbed of the names,
+    addresses and places of the persons of the alert's case (its protected persons and
+    those of every order against its defendant). ``redact=False`` returns them as stored.
 
     Args:
         store: the store to read.
@@ -149,8 +155,11 @@ def list_alerts(
     Raises:
         UnknownCodeError: an unknown status, severity or kind, naming it.
         NaiveDatetimeError: ``at``, ``since`` or ``until`` has no time zone.
+        InvalidValueError: ``redact`` is not True or False.
     """
     when = ensure_aware(at, field="at")
+    if not isinstance(redact, bool):
+        raise InvalidValueError("redact", redact, "is not True or False")
     start = None if since is None else ensure_aware(since, field="since")
     end = None if until is None else ensure_aware(until, field="until")
     keep_status = _status_filter(status)
@@ -175,7 +184,12 @@ def list_alerts(
         )
 
     kept = {e.alert.alert_id: e for e in entries if keep(e)}
-    return tuple(kept[a.alert_id] for a in sort_alerts(e.alert for e in kept.values()))
+    listed = [kept[a.alert_id] for a in sort_alerts(e.alert for e in kept.values())]
+    if not redact or not listed:
+        return tuple(listed)
+    with store.unit_of_work(actor, at=when) as uow:
+        r, scopes = scrubbing(uow, [e.alert for e in listed], _REDACT_REASON)
+    return tuple(redacted_entry(e, r, scope) for e, scope in zip(listed, scopes, strict=True))
 
 
 def alert_detail(
@@ -225,63 +239,10 @@ def alert_detail(
     if scrubbed is None:
         return detail
     redactor, (scope,) = scrubbed
-    return _redacted(detail, redactor, scope)
+    return redacted_detail(detail, redactor, scope)
 
 
-_REDACT_REASON: Final = "redacting an alert's detail for an officer"
-_TOO_LONG: Final = "[withheld: too long to show redacted]"
-
-
-def _scrubbed_incident(incident: Incident, r: Redactor, scope: frozenset[str]) -> Incident:
-    """``incident`` with its summary and evidence references scrubbed and no location; both
-    withheld whole if the scrubbed text is not one an incident can hold (longer than its
-    limit once the marks are in, say)."""
-    try:
-        return attrs.evolve(
-            incident,
-            summary=r.scrub(incident.summary, scope),
-            evidence_refs=tuple(r.scrub(ref, scope) for ref in incident.evidence_refs),
-            location=None,
-        )
-    except InvalidValueError:
-        withheld = attrs.evolve(incident, summary="", evidence_refs=(), location=None)
-        return attrs.evolve(withheld, summary=_TOO_LONG if incident.summary else "")
-
-
-def _redacted(detail: AlertDetail, r: Redactor, scope: frozenset[str]) -> AlertDetail:
-    """``detail`` scrubbed as :func:`alert_detail` says (each text scrubbed of the persons
-    of ``scope``)."""
-
-    def wording(text: str | None) -> str | None:
-        return None if text is None else r.scrub_wording(text, scope)
-
-    def free(text: str | None) -> str | None:
-        return None if text is None else r.scrub(text, scope)
-
-    alert = detail.entry.alert
-    alert = attrs.evolve(
-        alert,
-        title=r.scrub_places(alert.title, scope),
-        explanation=r.scrub_places(alert.explanation, scope),
-    )
-    rounds = tuple(
-        attrs.evolve(
-            review,
-            note=r.scrub(review.note, scope),
-            referral_reference=free(review.referral_reference),
-            assignee=wording(review.assignee),
-            assigned_by=wording(review.assigned_by),
-            reviewer=wording(review.reviewer),
-            decided_by=wording(review.decided_by),
-        )
-        for review in detail.rounds
-    )
-    evidence = tuple(
-        EvidenceItem(_scrubbed_incident(item.incident, r, scope), wording(item.attribution) or "")
-        for item in detail.evidence
-    )
-    entry = attrs.evolve(detail.entry, alert=alert, review=rounds[-1] if rounds else None)
-    return AlertDetail(entry, rounds, evidence)
+_REDACT_REASON: Final = "redacting alerts for an officer's screen"
 
 
 def attribution(incident: Incident, defendant: Defendant | None) -> str:

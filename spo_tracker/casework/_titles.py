@@ -1,10 +1,10 @@
-"""Alert titles scrubbed of places, for a screen or a terminal.
+"""Alert titles scrubbed as a report's are, for a screen or a terminal.
 
 An alert's title may name a zone the court drew around a protected person's
-home; a listing scrubs it as a report does (addresses, streets, coordinates of
-the alert's protected persons and those of every order against its defendant),
-a second line of defence behind the term catalogue's refusal of address-like
-zone labels. The restricted
+home; a listing scrubs it as a report does (names, addresses, streets,
+coordinates of the alert's protected persons and those of every order against
+its defendant), a second line of defence behind the term catalogue's refusal of
+address-like zone labels. The restricted
 details are read only to scrub (each read audited) and never returned, so the
 caller needs no purpose: the action is ``alert_titles``.
 """
@@ -27,7 +27,9 @@ _REASON = "scrubbing alert titles for a listing"
 def alert_titles(
     store: Store, alerts: Sequence[Alert], *, actor: Actor, at: _dt.datetime
 ) -> tuple[str, ...]:
-    """The titles of ``alerts``, in order, with their protected persons' places scrubbed.
+    """The titles of ``alerts``, in order, scrubbed as a report's are: a title names persons
+    by id, but a zone label in it is text an officer typed, and may hold a protected
+    person's name, address or place.
 
     Raises:
         PermissionDeniedError: the actor may not list alerts (audited).
@@ -37,30 +39,29 @@ def alert_titles(
     with store.unit_of_work(actor, at=when) as uow:
         uow.authorise("alert_titles")
         redactor, scopes = scrubbing(uow, alerts, _REASON)
-    return tuple(redactor.scrub_places(a.title, s) for a, s in zip(alerts, scopes, strict=True))
+    return tuple(redactor.scrub_wording(a.title, s) for a, s in zip(alerts, scopes, strict=True))
 
 
 def scrubbing(
     uow: UnitOfWork, alerts: Sequence[Alert], reason: str, *, also: Iterable[str] = ()
 ) -> tuple[Redactor, list[frozenset[str]]]:
     """A redactor (names withheld) and the persons each alert's text is scrubbed of: the
-    alert's protected persons, those of every order against its defendant (a zone label on
-    one order may name the street of a person another order protects, as in a report),
-    and ``also``. The persons' restricted details are read only to scrub (each read
-    audited, with ``reason``) and never returned."""
+    alert's protected persons and those of every order against its defendant (a zone label
+    on one order may name the street of a person another order protects, as in a report).
+    The persons of ``also`` (an evidence incident's target, say) are read too, for the
+    caller to scrub some texts of. The persons' restricted details are read only to scrub
+    (each read audited, with ``reason``) and never returned."""
     order_ids = {a.order_id for a in alerts if a.order_id is not None}
     for defendant_id in sorted({a.defendant_id for a in alerts}):
         order_ids.update(uow.orders.ids_where("defendant_id", defendant_id))
     protected: dict[str, set[str]] = {}
     for order in uow.orders.get_many(sorted(order_ids)).values():
         protected.setdefault(order.defendant_id, set()).update(order.protected_person_ids)
-    extra = frozenset(also)
     scopes = [
-        frozenset(a.protected_person_ids) | protected.get(a.defendant_id, set()) | extra
-        for a in alerts
+        frozenset(a.protected_person_ids) | protected.get(a.defendant_id, set()) for a in alerts
     ]
     with uow._processing():
         persons = uow.protected_persons.get_many(
-            sorted(set().union(*scopes)), reason=reason, skip_unreadable=True
+            sorted(set().union(*scopes, also)), reason=reason, skip_unreadable=True
         )
     return Redactor(persons, include_names=False), scopes

@@ -24,7 +24,6 @@ from spo_tracker.cli._context import (
     _now,
     _open_store,
     _pseudonyms,
-    _titles,
     _utc_iso,
 )
 from spo_tracker.cli._progress import _say
@@ -85,12 +84,12 @@ def _alerts_list(args: argparse.Namespace) -> int:
     at = _now(args)
     filters = {k: getattr(args, k) for k in ("officer", "unit", "force", "defendant", "since")}
     with _open_store(args) as store:
+        # Redacted as a report is: titles, assignees, case owners (see list_alerts).
         entries = list_alerts(
             store, actor=_actor(args), at=at, status=args.status, severity=args.severity,
             kind=args.kind, until=args.until, **filters,
         )  # fmt: skip
-        titles = _titles(args, store, at, [e.alert for e in entries])
-    rows = [_alert_row(e, t) for e, t in zip(entries, titles, strict=True)]
+    rows = [_alert_row(e, e.alert.title) for e in entries]
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     elif args.format == "csv":

@@ -516,8 +516,9 @@ _FAMILY: Final = (
 
 def _name(defendant: int, k: int) -> str:
     """A protected person's name, drawn from common ones by position (not from the random
-    stream, which decides the incidents): not their id, which a report shows beside the
-    redacted name, so that scrubbing meets the name no more often than a force's would."""
+    stream, which decides the incidents): not their id, which a report's own wording
+    shows beside the redacted name (the synthetic incidents have no summaries, where a
+    force's would name people too)."""
     number = defendant * 2 + k
     return f"{_GIVEN[number % len(_GIVEN)]} {_FAMILY[number // len(_GIVEN) % len(_FAMILY)]}"
 

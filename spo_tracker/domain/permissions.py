@@ -139,7 +139,7 @@ PERMISSIONS: Final[tuple[Permission, ...]] = (
     _row("assign_case", "assign an order's case to an officer", {"supervisor": ANY}),
     _row("list_alerts", "list the alert queue", _DESK),
     _row("alert_detail", "show an alert with its evidence", _CASE),
-    _row("alert_titles", "alerts' titles, places scrubbed", _RUN),
+    _row("alert_titles", "alerts' titles, scrubbed as in a report", _RUN),
     _row("assign_alert", "assign an alert's review", _CASE),
     _row("start_alert_review", "start an alert's review", _CASE),
     _row("review_alert", "decide an alert's review", _CASE),

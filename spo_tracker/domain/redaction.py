@@ -242,6 +242,10 @@ def _folded(text: str) -> tuple[str, list[int] | None]:
     return fold_with_origins(text)
 
 
+#: How many compiled secret patterns a redactor keeps (see ``Redactor._compiled``).
+_PATTERNS_KEPT: Final = 2048
+
+
 class Redactor:
     """Labels and scrubs text for one report.
 
@@ -323,11 +327,16 @@ class Redactor:
     def _compiled(self, texts: tuple[str, ...], *, streets: bool = False) -> re.Pattern[str]:
         """The pattern of these secrets (street patterns, or texts for :func:`_pattern`),
         compiled once per redactor: a report matches the same few thousands of times, and
-        ``re``'s own cache of 512 is soon full. Kept here, not in a module-level cache, so
-        that the secrets go when the redactor does."""
+        ``re``'s own cache of 512 is soon full. At most ``_PATTERNS_KEPT`` are kept (a
+        force-wide scrubber meets each person's secrets once or twice: kept without bound,
+        30,000 patterns took 100 MB), and not in a module-level cache of the library's,
+        so that they go with the redactor (``re``'s own cache holds the last 512 compiled
+        anywhere in the process, as it did before)."""
         key = (streets, texts)
         found = self._patterns.get(key)
         if found is None:
+            if len(self._patterns) >= _PATTERNS_KEPT:
+                self._patterns.clear()
             found = self._patterns[key] = (
                 re.compile("|".join(texts), re.IGNORECASE) if streets else _pattern(texts)
             )

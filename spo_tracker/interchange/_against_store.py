@@ -8,6 +8,7 @@ differs is a problem naming the field, never the values). Nothing here writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Final
 
 from spo_tracker.domain.compliance import ComplianceRecord
@@ -113,7 +114,15 @@ class AgainstStore:
             self.compare(number, label, normal, theirs)
 
     def compare(self, number: int, label: str, ours: Record, theirs: Record) -> None:
-        """Equal: nothing to write for this line. Different: a problem naming the field."""
+        """Equal: nothing to write for this line. Different: a problem naming the field.
+
+        Either answer tells the importer something of the stored record, and so of the
+        stored protected persons it names (an incident's target, an alert's or an
+        application's persons): each is a consultation of those persons, noted as
+        :meth:`stored_role` notes one (DPA 2018 s.62(1)(c))."""
+        named = self.stored("protected_person").intersection(_strings(theirs))
+        if named:
+            self.uow.consulted(protected_persons=sorted(named))
         # Plain equality first (fast, in C); diff() only to name the field that differs.
         found = None if ours == theirs else diff(ours, theirs)
         if found is None:
@@ -236,3 +245,15 @@ class AgainstStore:
         return None
 
     # -- the end of the file
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every text in a written record, at any depth (ids among them)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)

@@ -79,6 +79,7 @@ def _store(
     source: str | None = None,
     refs: tuple[str, ...] = (),
     location: GeoPoint | None = None,
+    explanation: str = "One incident appears to breach term T1.",
 ) -> Store:
     """D7 under ``orders``, one incident with ``summary`` and a stored alert on SPO-7's
     ``term_id``; with ``source``, the incident was sent from an account linked to D7 on
@@ -115,7 +116,7 @@ def _store(
         term_code="SPO-P01",
         section="SPA2019 s.8(1)",
         title=title,
-        explanation="One incident appears to breach term T1.",
+        explanation=explanation,
         evidence_ids=("CAD-1",),
         identified_at=NOW,
         protected_person_ids=("P7",),
@@ -274,6 +275,7 @@ def test_an_alerts_detail_is_redacted_as_a_report_is_unless_asked_not_to() -> No
         summary="D7 waited outside 14 Wren Close, B17 0QT", target="P7",
         title="Contact near 3 Lark Rise", source="Sarah Collins (victim), screenshots",
         refs=("photo of B17 0QT door",), location=GeoPoint(52.4589, -1.9546),
+        explanation="One incident appears to breach term T1 near Okafor.",
     )  # fmt: skip
     casework.review_alert(
         store, "AL-1", outcome="referred", reason="seen at 3 Lark Rise by Nadia Okafor",
@@ -289,6 +291,7 @@ def test_an_alerts_detail_is_redacted_as_a_report_is_unless_asked_not_to() -> No
     assert _shown(texts, (*P7_SECRETS, *P8_SECRETS)) == {}
     assert detail.evidence[0].incident.location is None
     assert texts["title"] == "Contact near [location redacted]"
+    assert texts["explanation"] == "One incident appears to breach term T1 near [name redacted]."
     assert texts["round 1 note"] == "seen at [location redacted] by [name redacted]"
     assert texts["CAD-1 summary"] == "D7 waited outside [location redacted], [location redacted]"
     assert "(victim), screenshots" in texts["CAD-1 attribution"]
@@ -345,3 +348,64 @@ def test_reading_a_person_to_redact_an_alerts_detail_is_logged_as_a_consultation
     assert len(casework.person_audit_log(store, "P8", actor=auditor, at=NOW)) == before
     casework.alert_detail(store, "AL-1", actor=OFFICER, at=NOW.add(hours=1))
     assert len(casework.person_audit_log(store, "P8", actor=auditor, at=NOW)) > before
+
+
+def test_the_queue_and_detail_scrub_names_in_titles_case_owners_and_assignees(
+    tmp_path: Path,
+) -> None:
+    """A title naming P7 (a zone label typed with her name), a case owner and an assignee
+    typed with her name and address: the queue (``list_alerts``, ``alerts list``) and the
+    detail show none of it, as a report would not; ``redact=False`` shows it as stored."""
+    store = _store(_order("SPO-7", "P7"), summary="x", title="Entered zone 'Sarah Collins home'")
+    casework.assign_case(
+        store, "SPO-7", officer="FLO for Sarah Collins", unit="14 Wren Close, B17 0QT",
+        force="West Midlands", at=NOW, actor=SUPERVISOR,
+    )  # fmt: skip
+    casework.assign_alert(store, "AL-1", to="Sarah Collins", at=NOW, actor=SUPERVISOR)
+    at = NOW.add(hours=1)
+    (raw,) = casework.list_alerts(store, actor=SUPERVISOR, at=at, redact=False)
+    (listed,) = casework.list_alerts(store, actor=SUPERVISOR, at=at)
+    detail = casework.alert_detail(store, "AL-1", actor=SUPERVISOR, at=at)
+    for entry, expect_secrets in ((raw, True), (listed, False), (detail.entry, False)):
+        assert entry.owner is not None
+        assert entry.review is not None
+        texts = {
+            "title": entry.alert.title,
+            "officer": entry.owner.officer,
+            "unit": entry.owner.unit,
+            "assignee": entry.review.assignee or "",
+        }
+        assert bool(_shown(texts, P7_SECRETS)) is expect_secrets, texts
+    assert listed.alert.title == "Entered zone '[name redacted] home'"
+    assert listed.owner is not None
+    assert listed.owner.unit == "[location redacted], [location redacted]"
+    # Filters read the stored values.
+    assert casework.list_alerts(store, actor=SUPERVISOR, at=at, officer="FLO for Sarah Collins")
+
+
+def test_an_unknown_target_withholds_only_its_own_incidents_text() -> None:
+    """The evidence is aimed at P99, whose record is not stored: its summary is withheld
+    (it cannot be checked), the review's note about nothing of hers is shown."""
+    store = _store(_order("SPO-7", "P7"), summary="outside her house", target="P99")
+    casework.review_alert(
+        store, "AL-1", outcome="warning", reason="warned by phone", at=NOW.add(minutes=30),
+        actor=SUPERVISOR,
+    )  # fmt: skip
+    detail = casework.alert_detail(store, "AL-1", actor=OFFICER, at=NOW.add(hours=1))
+    assert detail.rounds[0].note == "warned by phone"
+    assert detail.evidence[0].incident.summary == WITHHELD
+
+
+def test_a_reference_too_long_once_scrubbed_withholds_the_references_only() -> None:
+    ref = ("B17 0QT " * 25)[:200].strip()
+    store = _store(_order("SPO-7", "P7"), summary="seen outside", target="P7", refs=(ref,))
+    detail = casework.alert_detail(store, "AL-1", actor=OFFICER, at=NOW.add(hours=1))
+    incident = detail.evidence[0].incident
+    assert incident.summary == "seen outside"
+    assert incident.evidence_refs == ("[reference withheld: too long to show redacted]",)
+
+
+def test_list_alerts_refuses_a_redact_that_is_not_a_bool() -> None:
+    store = _store(_order("SPO-7", "P7"), summary="x")
+    with pytest.raises(InvalidValueError, match="redact"):
+        casework.list_alerts(store, actor=OFFICER, at=NOW, redact=1)  # type: ignore[arg-type]

@@ -887,3 +887,25 @@ def test_comparing_an_order_with_a_stored_one_logs_its_protected_persons(write: 
         import_file(store, write(dataset_text(probe)), actor=ACTOR, at=AT)
     after = [e.event for e in store.audit_entries_for("P9")].count("persons.consulted")
     assert after == before + 1
+
+
+def test_comparing_an_incident_with_a_stored_one_logs_its_target(write: Writer) -> None:
+    """A file's CAD-1 aimed at P1 against a stored CAD-1 aimed at P9: "differs at the
+    target" tells the importer whom the stored incident was aimed at, a consultation of
+    P9 though the file never names P9 (a hostile review's probe, 8 December 2026)."""
+    store = InMemoryStore(clock=fixed_clock)
+    defendant = builders.defendant("D1")
+    stored = builders.incident("CAD-1", defendant_id="D1", target_person_id="P9")
+    seed = Dataset(
+        defendants=(defendant,), protected_persons=(builders.person("P9"),), incidents=(stored,)
+    )
+    import_file(store, write(dataset_text(seed)), actor=ACTOR, at=AT)
+    before = [e.event for e in store.audit_entries_for("P9")].count("persons.consulted")
+    probe = builders.incident("CAD-1", defendant_id="D1", target_person_id="P1")
+    with pytest.raises(ImportValidationError, match="target_person_id"):
+        import_file(
+            store, write(dataset_text(Dataset(defendants=(defendant,), incidents=(probe,)))),
+            actor=ACTOR, at=AT,
+        )  # fmt: skip
+    after = [e.event for e in store.audit_entries_for("P9")].count("persons.consulted")
+    assert after == before + 1

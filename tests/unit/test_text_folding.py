@@ -552,6 +552,10 @@ def test_the_start_test_adds_nothing_the_coordinate_pattern_does_not_require(
 
 
 @given(st.text(alphabet=_NOTATION, max_size=40))
+@example("+52.4589 -1.9546")
+@example("n 52.4589, w 1.9546")
+@example("n+52.4589 w-1.9546")
+@example("lng 1.9546 long 2.5")
 @example("at ///a.b.c")
 @example("w3w x.y.z")
 @example("at 9C4WF2X8+QH")
