@@ -279,14 +279,26 @@ _W3W: Final = (
 # pairs of its twenty letters and digits, a plus, then two or three more.
 _OLC: Final = "[2-9cfghjmpqrvwx]"
 _PLUS: Final = rf"(?:{_OLC}{{2}}){{2,4}}\+{_OLC}{{2,3}}"
+# Degrees and minutes (and seconds) with no sign or letter at all (52 27 32, 52 27.534):
+# only after a label, since any three numbers look so.
+_BARE: Final = r"[-+]?\d{1,3}\s\d{1,2}(?:\s\d{1,2}(?:\.\d+)?|\.\d+)"
+# A pair of hemisphere-first halves with decimal minutes of two places or more (N52 27.53
+# W1 56.12); one such half alone is also a postcode district and a time (W1 12.30).
+_GPS_HALF: Final = r"[nsew]\s?\d{1,3}\s\d{1,2}\.\d{2,}"
+_SPELT: Final = (
+    rf"{_LAT}{_BARE}(?:\s*(?:[,;/|]|and)?\s*{_LON}{_BARE})?|{_LON}{_BARE}"
+    rf"|{_GPS_HALF}\s*(?:[,;/|]|and)?\s*{_GPS_HALF}"
+)
 #: A pair (the latitude labelled or not, then the longitude), or a labelled half, or a
-#: grid reference, a what3words address or a plus code; each begins a word (not after a
-#: letter, digit or point).
+#: grid reference, a what3words address or a plus code, or degrees and minutes written
+#: with no signs after a label or as a pair; each begins a word (not after a letter,
+#: digit or point).
 _COORDINATES_BODY: Final = (
     rf"{_LAT}?(?P<a>{_ONE})\s*(?:[,;/|]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
     rf"|(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
     rf"|(?P<grid>{_GRID})(?!\w|\.\d)"
     rf"|(?P<code>{_W3W}|{_PLUS})(?!\w|\.\w)"
+    rf"|(?P<spelt>{_SPELT})(?!\w|\.\d)"
 )
 # How each of those can begin: a sign or digit, a label, a hemisphere letter before a
 # number, a grid square before digits, an easting, what3words' slashes, name or address,

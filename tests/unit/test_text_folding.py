@@ -367,6 +367,12 @@ def test_text_under_a_right_to_left_override_keeps_its_origins() -> None:
         "9C4WF2X8+QH",
         "F2X8+QH",
         "9c4wf2x8+qhr",
+        # Degrees and minutes with no signs: after a label, or a GPS pair (two decimals).
+        "lat 52 27 32 lon -1 56 7",
+        "lat: 52 27 32.1, long: -1 56 07",
+        "latitude 52 27.534",
+        "N52 27.53 W1 56.12",
+        "N52 27.53, W001 56.12",
     ],
 )
 def test_coordinates_in_other_notations_are_found(text: str) -> None:
@@ -415,6 +421,9 @@ def test_coordinates_ending_a_sentence_are_found() -> None:
         "2+2=4",
         "///index.home",
         "Mr W3W",
+        "W1 12.30 meeting",
+        "at 10 20 30 40",
+        "seen 14 Mar 2026 at 10 30",
     ],
 )
 def test_numbers_that_are_not_places_are_not_coordinates(text: str) -> None:
@@ -556,6 +565,7 @@ def test_the_start_test_adds_nothing_the_coordinate_pattern_does_not_require(
 @example("n 52.4589, w 1.9546")
 @example("n+52.4589 w-1.9546")
 @example("lng 1.9546 long 2.5")
+@example("lat 52 27 32 lon -1 56 7; N52 27.53 W1 56.12")
 @example("at ///a.b.c")
 @example("w3w x.y.z")
 @example("at 9C4WF2X8+QH")
