@@ -136,7 +136,8 @@ def list_alerts(
     :func:`alert_detail` is: each alert's title and explanation, its review's text and
     officers and its case owner's officer, unit and force are scrubbed of the names,
     addresses and places of the persons of the alert's case (its protected persons and
-    those of every order against its defendant). ``redact=False`` returns them as stored.
+    those of every order against its defendant) and of its evidence's targets.
+    ``redact=False`` returns them as stored.
 
     Args:
         store: the store to read.
@@ -188,8 +189,19 @@ def list_alerts(
     if not redact or not listed:
         return tuple(listed)
     with store.unit_of_work(actor, at=when) as uow:
-        r, scopes = scrubbing(uow, [e.alert for e in listed], _REDACT_REASON)
-    return tuple(redacted_entry(e, r, scope) for e, scope in zip(listed, scopes, strict=True))
+        # The evidence's targets too, as the detail scrubs of them (one bulk read).
+        evidence = sorted({k for e in listed for k in e.alert.evidence_ids})
+        aimed = {k: i.target_person_id for k, i in uow.find_incidents(evidence).items()}
+        targets = [
+            frozenset(t for k in e.alert.evidence_ids if (t := aimed.get(k))) for e in listed
+        ]
+        r, scopes = scrubbing(
+            uow, [e.alert for e in listed], _REDACT_REASON, also=set().union(*targets)
+        )
+    return tuple(
+        redacted_entry(e, r, scope, also)
+        for e, scope, also in zip(listed, scopes, targets, strict=True)
+    )
 
 
 def alert_detail(

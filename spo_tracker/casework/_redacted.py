@@ -32,16 +32,17 @@ def redacted_entry(
     entry: AlertEntry, r: Redactor, scope: frozenset[str], also: Set[str] = frozenset()
 ) -> AlertEntry:
     """``entry`` with its alert's title and explanation, its review's and its case
-    owner's text scrubbed of the persons of ``scope`` (and of ``also``, whose unknown
+    owner's text scrubbed of the persons of ``scope`` and of ``also`` (whose unknown
     persons withhold nothing)."""
+    every = scope | frozenset(also)
     alert = entry.alert
     alert = attrs.evolve(
         alert,
-        title=r.scrub_wording(alert.title, scope),
-        explanation=r.scrub_wording(alert.explanation, scope),
+        title=r.scrub_wording(alert.title, every),
+        explanation=r.scrub_wording(alert.explanation, every),
     )
     review = None if entry.review is None else redacted_review(entry.review, r, scope, also)
-    owner = None if entry.owner is None else _redacted_owner(entry.owner, r, scope)
+    owner = None if entry.owner is None else _redacted_owner(entry.owner, r, every)
     return attrs.evolve(entry, alert=alert, review=review, owner=owner)
 
 

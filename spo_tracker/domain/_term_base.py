@@ -85,9 +85,11 @@ def no_address(_: object, attribute: attrs.Attribute[str], value: object) -> Non
 
 def _position(text: str) -> str | None:
     """What in ``text`` pinpoints a place on its own: coordinates (decimal or degrees,
-    minutes and seconds, however spaced or written; see
-    :func:`~spo_tracker.domain.textfold.coordinate_spans`)."""
-    if coordinate_spans(fold(text)):
+    minutes and seconds, however spaced or written; grid references; see
+    :func:`~spo_tracker.domain.textfold.coordinate_spans`). Not the forms that function
+    learnt later (what3words, plus codes): an order stored with one would no longer be
+    readable, and reports redact them."""
+    if coordinate_spans(fold(text), codes=False):
         return "contains coordinates"
     return None
 

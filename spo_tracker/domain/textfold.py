@@ -270,15 +270,16 @@ _GRID: Final = (
     r"|\d{6}(?:\.\d+)?\s?e\s?[,;/]?\s?\d{6,7}(?:\.\d+)?\s?n"  # 403910E 285020N
 )
 # A what3words address (a 3 m square: ///index.home.raft), after its three slashes, its
-# name or its web address; words of letters only (accents are folded away by now).
+# name or its web address; words of letters only, in any script (///школа.окно.стол).
 _W3W: Final = (
-    r"(?:(?:what3words|w3w)\s*[:=]?\s*(?:/{3})?|(?:www\.)?(?:what3words\.com|w3w\.co)/|/{3})"
-    r"[a-z]+\.[a-z]+\.[a-z]+"
+    r"(?:(?:what3words|w3w)\s*[-:=]?\s*(?:/{3}\s?)?|(?:www\.)?(?:what3words\.com|w3w\.co)/"
+    r"|/{3}\s?)[^\W\d_]+\.[^\W\d_]+\.[^\W\d_]+"
 )
 # A plus code (Open Location Code: 9C4WF2X8+QH, or shortened by a town's name: F2X8+QH):
-# pairs of its twenty letters and digits, a plus, then two or three more.
+# pairs of its twenty letters and digits, a plus, then two to seven more (the more, the
+# smaller its square: 9C4WF2X8+QH2W).
 _OLC: Final = "[2-9cfghjmpqrvwx]"
-_PLUS: Final = rf"(?:{_OLC}{{2}}){{2,4}}\+{_OLC}{{2,3}}"
+_PLUS: Final = rf"(?:{_OLC}{{2}}){{2,4}}\+{_OLC}{{2,7}}"
 # Degrees and minutes (and seconds) with no sign or letter at all (52 27 32, 52 27.534):
 # only after a label, since any three numbers look so.
 _BARE: Final = r"[-+]?\d{1,3}\s\d{1,2}(?:\s\d{1,2}(?:\.\d+)?|\.\d+)"
@@ -313,12 +314,14 @@ _STARTS: Final = (
 _COORDINATES: Final = re.compile(rf"(?<![\w.])(?={_STARTS})(?:{_COORDINATES_BODY})", re.IGNORECASE)
 _NUMBERS: Final = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 # A cheap first test: a decimal, a degree sign or word, a label, a number next to a
-# hemisphere letter, a grid square before digits (most text has none of these). It must
-# pass every text the full pattern finds coordinates in (a property test holds it to that:
-# it once turned away degrees written "deg" with no decimal, label or sign).
+# hemisphere letter, a grid square before digits, an easting, what3words' marks, a plus
+# (most text has none of these). It must pass every text the full pattern finds
+# coordinates in (property tests hold it to that: it once turned away degrees written
+# "deg" with no decimal, label or sign, and eastings labelled "E:"). It runs before the
+# whitespace runs are read as one space, so every space in it may be a run (``\s*``).
 _QUICK: Final = re.compile(  # on lower-case text (case-insensitive matching is slower)
     rf"\d(?:[.,]\d|\s*d(?:eg|(?![a-z]))|\s*[nsew](?![a-z]))|[°º]|lat|lon|lng|[nsew]\d"
-    rf"|{_SQUARE}\s?\d\d|///|w(?:hat)?3w|\+{_OLC}{{2}}"
+    rf"|{_SQUARE}\s*\d\d|e(?:asting)?\s*[:=]?\s*\d{{6}}|///|w(?:hat)?3w|\+{_OLC}{{2}}"
 )
 # A decimal with one decimal place only (52.5: about 10 km).
 _SHORT: Final = re.compile(r"(?<![\d.,])\d{1,3}[.,]\d(?!\d)")
@@ -337,7 +340,9 @@ def _angle(text: str) -> float | None:
     return sign * value
 
 
-def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | None]]:
+def coordinate_spans(
+    text: str, *, codes: bool = True
+) -> list[tuple[int, int, tuple[float, float] | None]]:
     """Where ``text`` (best folded first) writes coordinates, with the position if it can
     be read: ``(start, end, (latitude, longitude) or None)`` for each, in order.
 
@@ -355,13 +360,22 @@ def coordinate_spans(text: str) -> list[tuple[int, int, tuple[float, float] | No
     National Grid reference (``SP 07 85`` to ``SP 03910 85020``) or an easting and
     northing (``E403910 N285020``, ``403910E 285020N``), a what3words address
     (``///index.home.raft``, or its words after ``what3words``, ``w3w`` or its web
-    address) or a plus code (``9C4WF2X8+QH``, ``F2X8+QH``), with no position.
+    address) or a plus code (``9C4WF2X8+QH``, ``F2X8+QH``), with no position; so do
+    degrees and minutes with no signs after a label (``lat 52 27 32``) and a pair of
+    hemisphere-first halves with two-decimal minutes (``N52 27.53 W1 56.12``).
+
+    ``codes=False`` leaves out the forms found since 8 December 2026 (what3words, plus
+    codes, those sign-less degrees): what an order's text is refused for, since stored
+    text is checked again on every read and an order stored before would become
+    unreadable. Wherever text is shown they are redacted all the same.
     """
     if _QUICK.search(text.lower()) is None:
         return []
     text, where = _single_spaced(text)
     found = []
     for match in _COORDINATES.finditer(text):
+        if not codes and (match["code"] is not None or match["spelt"] is not None):
+            continue
         position = None
         if match["a"] is not None:
             lat, lon = _angle(match["a"]), _angle(match["b"])

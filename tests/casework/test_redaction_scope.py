@@ -409,3 +409,39 @@ def test_list_alerts_refuses_a_redact_that_is_not_a_bool() -> None:
     store = _store(_order("SPO-7", "P7"), summary="x")
     with pytest.raises(InvalidValueError, match="redact"):
         casework.list_alerts(store, actor=OFFICER, at=NOW, redact=1)  # type: ignore[arg-type]
+
+
+def test_the_queue_and_detail_are_scrubbed_of_the_evidences_target_too() -> None:
+    """The evidence is aimed at P8, whom no order against D7 protects: a title, an
+    explanation, a case owner, an assignee and a note naming her or her street are
+    scrubbed in the queue as in the detail (a hostile review found the queue showing
+    them, 8 December 2026)."""
+    store = _store(
+        _order("SPO-7", "P7"), summary="x", target="P8", title="Contact near 3 Lark Rise",
+        explanation="Message to Nadia Okafor at B29 6PL.",
+    )  # fmt: skip
+    casework.assign_case(
+        store, "SPO-7", officer="FLO for Nadia Okafor", unit="3 Lark Rise PPU", force="WMP",
+        at=NOW, actor=SUPERVISOR,
+    )  # fmt: skip
+    casework.review_alert(
+        store, "AL-1", outcome="warning", reason="seen at 3 Lark Rise by Nadia Okafor",
+        at=NOW.add(minutes=30), actor=SUPERVISOR,
+    )  # fmt: skip
+    at = NOW.add(hours=1)
+    (listed,) = casework.list_alerts(store, actor=SUPERVISOR, at=at, status="all")
+    detail = casework.alert_detail(store, "AL-1", actor=SUPERVISOR, at=at)
+    for entry in (listed, detail.entry):
+        assert entry.owner is not None
+        assert entry.review is not None
+        texts = {
+            "title": entry.alert.title,
+            "explanation": entry.alert.explanation,
+            "officer": entry.owner.officer,
+            "unit": entry.owner.unit,
+            "note": entry.review.note,
+        }
+        assert _shown(texts, P8_SECRETS) == {}, texts
+    (raw,) = casework.list_alerts(store, actor=SUPERVISOR, at=at, status="all", redact=False)
+    assert raw.review is not None
+    assert "Nadia" in raw.review.note

@@ -83,6 +83,20 @@ NAMING: Final = (
 )
 
 
+@pytest.mark.parametrize("label", ["Zone ///park.bench.gate", "Zone 9C4WF2X8+QH", "Zone 3456+789"])
+def test_a_label_holding_a_later_form_is_kept_readable_and_redacted_where_shown(
+    label: str,
+) -> None:
+    """What3words addresses and plus codes are redacted wherever text is shown, but not
+    refused in an order's text: an order stored before they were known would no longer
+    be readable (stored text is checked again on every read), and with it every listing
+    of its defendant's alerts (a hostile review, 8 December 2026)."""
+    zone = ExclusionZone(term_id="T1", zone=FAR, label=label)
+    shown = Redactor({}, include_names=False).scrub_wording(zone.label, [])
+    assert shown == "Zone [location redacted]"
+    assert coordinate_spans(fold(label), codes=False) == []
+
+
 @pytest.mark.parametrize("text", NAMING)
 def test_order_text_naming_a_protected_person_is_refused_where_the_person_is_known(
     text: str,
@@ -367,6 +381,11 @@ def test_text_under_a_right_to_left_override_keeps_its_origins() -> None:
         "9C4WF2X8+QH",
         "F2X8+QH",
         "9c4wf2x8+qhr",
+        "9C4WF2X8+QH2W",
+        "8FVC9G8F+6XQQ",
+        "/// index.home.raft",
+        "W3W - index.home.raft",
+        "///школа.окно.стол",
         # Degrees and minutes with no signs: after a label, or a GPS pair (two decimals).
         "lat 52 27 32 lon -1 56 7",
         "lat: 52 27 32.1, long: -1 56 07",
@@ -526,14 +545,21 @@ def test_the_quick_test_never_turns_away_what_the_full_pattern_finds(
     ``52 deg 27 min 36 sec N, 1 deg 57 min 1 sec W``, which then went unredacted unless
     the text happened to say "London")."""
     for text in (f"pin at {label}{first}{between}{label_2}{second}{after}", f"{label}{first}"):
-        folded = fold(text)
-        if textfold._COORDINATES.search(textfold._single_spaced(folded)[0]) is not None:
-            assert textfold._QUICK.search(folded) is not None, text
+        _quick_passes(text)
+
+
+def _quick_passes(text: str) -> None:
+    """The quick test passes ``text`` wherever the full pattern finds something in it,
+    folded or (as the redactor passes printable ASCII) only lower-cased, whitespace runs
+    and all."""
+    for seen in (fold(text), text.lower()):
+        if textfold._COORDINATES.search(textfold._single_spaced(seen)[0]) is not None:
+            assert textfold._QUICK.search(seen) is not None, text
 
 
 _WITHOUT_STARTS: Final = re.compile(rf"(?<![\w.])(?:{textfold._COORDINATES_BODY})", re.IGNORECASE)
 _NOTATION: Final = (
-    "0123456789.,-+ \t°º'\"′″nsewNSEWlatongLATONGdegminsecEastingSPsphHtTvV:=/;|and"
+    "0123456789.,-+ \t\r\n°º'\"′″nsewNSEWlatongLATONGdegminsecEastingSPsphHtTvV:=/;|and"
     "///w3whatcomCFGHJMPQRVWXcfx+"
 )
 
@@ -572,9 +598,27 @@ def test_the_start_test_adds_nothing_the_coordinate_pattern_does_not_require(
 def test_the_start_and_quick_tests_add_nothing_on_any_mix_of_notation(text: str) -> None:
     """Nor does the quick first test turn away what the pattern finds, in any notation."""
     _same_matches(text)
-    folded = fold(text)
-    if textfold._COORDINATES.search(textfold._single_spaced(folded)[0]) is not None:
-        assert textfold._QUICK.search(folded) is not None, text
+    _quick_passes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "E: 403910, N: 285020",
+        "easting: 403910, northing: 285020",
+        "E 403910 / N 285020",
+        "SP  039 850",
+        "SP\r\n039 850",
+        "SP\t\t0391 8502",
+    ],
+)
+def test_the_quick_test_passes_eastings_and_grid_squares_however_spaced(text: str) -> None:
+    """Turned away by the quick test, so left unredacted (a hostile review, 8 December
+    2026): eastings labelled "E:", and grid references with a run of spaces or a line
+    break, which the redactor passes to it before reading runs as one space."""
+    _quick_passes(text)
+    scrubbed = Redactor({}, include_names=False).scrub(f"seen at {text} today", [])
+    assert scrubbed == "seen at [location redacted] today"
 
 
 def test_degrees_written_as_a_word_are_found_without_a_label() -> None:
