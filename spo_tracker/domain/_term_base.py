@@ -87,8 +87,8 @@ def _position(text: str) -> str | None:
     """What in ``text`` pinpoints a place on its own: coordinates (decimal or degrees,
     minutes and seconds, however spaced or written; grid references; see
     :func:`~spo_tracker.domain.textfold.coordinate_spans`). Not the forms that function
-    learnt later (what3words, plus codes): an order stored with one would no longer be
-    readable, and reports redact them."""
+    learnt later (what3words, plus codes, sign-less degrees after a label): an order
+    stored with one would no longer be readable, and reports redact them."""
     if coordinate_spans(fold(text), codes=False):
         return "contains coordinates"
     return None
