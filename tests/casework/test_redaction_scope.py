@@ -265,6 +265,20 @@ def _detail_texts(detail: casework.AlertDetail) -> dict[str, str]:
     return texts
 
 
+def _entry_texts(entry: casework.AlertEntry) -> dict[str, str]:
+    """The texts of a listed alert an officer is shown: its wording, case owner, review."""
+    assert entry.owner is not None
+    assert entry.review is not None
+    return {
+        "title": entry.alert.title,
+        "explanation": entry.alert.explanation,
+        "officer": entry.owner.officer,
+        "unit": entry.owner.unit,
+        "assignee": entry.review.assignee or "",
+        "note": entry.review.note,
+    }
+
+
 def test_an_alerts_detail_is_redacted_as_a_report_is_unless_asked_not_to() -> None:
     """``alert_detail`` (``alerts show``): a title naming P8's street (another order of
     D7's protects her), a summary and evidence reference with P7's address, an identity
@@ -367,14 +381,7 @@ def test_the_queue_and_detail_scrub_names_in_titles_case_owners_and_assignees(
     (listed,) = casework.list_alerts(store, actor=SUPERVISOR, at=at)
     detail = casework.alert_detail(store, "AL-1", actor=SUPERVISOR, at=at)
     for entry, expect_secrets in ((raw, True), (listed, False), (detail.entry, False)):
-        assert entry.owner is not None
-        assert entry.review is not None
-        texts = {
-            "title": entry.alert.title,
-            "officer": entry.owner.officer,
-            "unit": entry.owner.unit,
-            "assignee": entry.review.assignee or "",
-        }
+        texts = _entry_texts(entry)
         assert bool(_shown(texts, P7_SECRETS)) is expect_secrets, texts
     assert listed.alert.title == "Entered zone '[name redacted] home'"
     assert listed.owner is not None
@@ -432,15 +439,7 @@ def test_the_queue_and_detail_are_scrubbed_of_the_evidences_target_too() -> None
     (listed,) = casework.list_alerts(store, actor=SUPERVISOR, at=at, status="all")
     detail = casework.alert_detail(store, "AL-1", actor=SUPERVISOR, at=at)
     for entry in (listed, detail.entry):
-        assert entry.owner is not None
-        assert entry.review is not None
-        texts = {
-            "title": entry.alert.title,
-            "explanation": entry.alert.explanation,
-            "officer": entry.owner.officer,
-            "unit": entry.owner.unit,
-            "note": entry.review.note,
-        }
+        texts = _entry_texts(entry)
         assert _shown(texts, P8_SECRETS) == {}, texts
     (raw,) = casework.list_alerts(store, actor=SUPERVISOR, at=at, status="all", redact=False)
     assert raw.review is not None
