@@ -404,7 +404,9 @@ def _single_spaced(text: str) -> tuple[str, list[int] | None]:
     separator): on a long run of spaces between digits their ways of sharing it out grow
     as a power of its length (a 1,000-space summary took a minute). One space each can
     share out only a few ways."""
-    if _WHITE_RUN.search(text) is None:
+    # Whitespace other than a space is not printable (Unicode's separators and controls):
+    # text with no double space that is all printable has no run, told without a search.
+    if ("  " not in text and text.isprintable()) or _WHITE_RUN.search(text) is None:
         return text, None
     return runs_as_spaces(text, _WHITE_RUN)
 

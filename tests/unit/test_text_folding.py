@@ -624,3 +624,13 @@ def test_the_quick_test_passes_eastings_and_grid_squares_however_spaced(text: st
 def test_degrees_written_as_a_word_are_found_without_a_label() -> None:
     text = "pin at 52 deg 27 min 36 sec N, 1 deg 57 min 1 sec W today"
     assert len(coordinate_spans(fold(text))) == 1
+
+
+def test_every_whitespace_character_but_the_space_is_unprintable() -> None:
+    """``_single_spaced`` skips its search for printable text with no double space: such
+    text holds no run only if every whitespace character but the space is unprintable
+    (checked over every code point, as this Python's Unicode database has them)."""
+    every = "".join(map(chr, range(0x110000)))
+    spaces = re.findall(r"\s", every)  # whitespace as the runs' pattern reads it
+    assert " " in spaces
+    assert [hex(ord(c)) for c in spaces if c != " " and c.isprintable()] == []
