@@ -8,6 +8,7 @@ said; :func:`decided_alert_ids` are the alerts a report leaves out by default.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import enum
 from collections.abc import Callable, Iterable
@@ -29,7 +30,7 @@ from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview, ReviewState
 from spo_tracker.domain.people import Defendant
 from spo_tracker.domain.statutory_time import ensure_aware, instant_before
-from spo_tracker.errors import InvalidValueError, UnknownCodeError
+from spo_tracker.errors import InvalidValueError, StoredRecordError, UnknownCodeError
 from spo_tracker.storage import Actor, Store, UnitOfWork
 
 __all__ = ["alert_detail", "attribution", "decided_alert_ids", "decided_in", "list_alerts"]
@@ -191,7 +192,7 @@ def list_alerts(
     with store.unit_of_work(actor, at=when) as uow:
         # The evidence's targets too, as the detail scrubs of them (one bulk read).
         evidence = sorted({k for e in listed for k in e.alert.evidence_ids})
-        aimed = {k: i.target_person_id for k, i in uow.find_incidents(evidence).items()}
+        aimed = _targets(uow, evidence)
         targets = [
             frozenset(t for k in e.alert.evidence_ids if (t := aimed.get(k))) for e in listed
         ]
@@ -202,6 +203,20 @@ def list_alerts(
         redacted_entry(e, r, scope, also)
         for e, scope, also in zip(listed, scopes, targets, strict=True)
     )
+
+
+def _targets(uow: UnitOfWork, keys: list[str]) -> dict[str, str | None]:
+    """The target of each stored incident of ``keys``, read in bulk. An incident that
+    cannot be read (a row changed outside the library) is left out, read one at a time
+    only then: it fails its own alert's detail, not every alert's listing."""
+    try:
+        found = uow.find_incidents(keys)
+    except StoredRecordError:
+        found = {}
+        for key in keys:
+            with contextlib.suppress(StoredRecordError):
+                found.update(uow.find_incidents([key]))
+    return {k: i.target_person_id for k, i in found.items()}
 
 
 def alert_detail(

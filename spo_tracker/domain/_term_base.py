@@ -86,9 +86,9 @@ def no_address(_: object, attribute: attrs.Attribute[str], value: object) -> Non
 def _position(text: str) -> str | None:
     """What in ``text`` pinpoints a place on its own: coordinates (decimal or degrees,
     minutes and seconds, however spaced or written; grid references; see
-    :func:`~spo_tracker.domain.textfold.coordinate_spans`). Not the forms that function
-    learnt later (what3words, plus codes, sign-less degrees after a label): an order
-    stored with one would no longer be readable, and reports redact them."""
+    :func:`~spo_tracker.domain.textfold.coordinate_spans`), exactly as they were refused
+    before 8 December 2026 (``codes=False``): an order stored then must stay readable.
+    The forms that function learnt since are redacted wherever text is shown."""
     if coordinate_spans(fold(text), codes=False):
         return "contains coordinates"
     return None

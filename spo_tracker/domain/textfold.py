@@ -321,7 +321,23 @@ _NUMBERS: Final = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 # whitespace runs are read as one space, so every space in it may be a run (``\s*``).
 _QUICK: Final = re.compile(  # on lower-case text (case-insensitive matching is slower)
     rf"\d(?:[.,]\d|\s*d(?:eg|(?![a-z]))|\s*[nsew](?![a-z]))|[°º]|lat|lon|lng|[nsew]\d"
-    rf"|{_SQUARE}\s*\d\d|e(?:asting)?\s*[:=]?\s*\d{{6}}|///|w(?:hat)?3w|\+{_OLC}{{2}}"
+    rf"|{_SQUARE}\s*\d\d|e(?:asting)?\s*(?:[:=]\s*)?\d{{6}}|///|w(?:hat)?3w|\+{_OLC}{{2}}"
+)
+# What an order's own text is refused for (``_term_base``): exactly the forms, and the
+# quick test, as they were before 8 December 2026. Stored text is checked again on every
+# read, so an order stored then must not be refused now: the forms found since (the
+# what3words addresses, plus codes and sign-less degrees, the eastings labelled "E:" and
+# grid references with a run of spaces the quick test turned away) are redacted wherever
+# text is shown, but not refused in an order.
+_ORDER_QUICK: Final = re.compile(
+    rf"\d(?:[.,]\d|\s*d(?:eg|(?![a-z]))|\s*[nsew](?![a-z]))|[°º]|lat|lon|lng|[nsew]\d"
+    rf"|{_SQUARE}\s?\d\d"
+)
+_ORDER_COORDINATES: Final = re.compile(
+    rf"(?<![\w.]){_LAT}?(?P<a>{_ONE})\s*(?:[,;/|]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
+    rf"|(?<![\w.])(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
+    rf"|(?<![\w.])(?P<grid>{_GRID})(?!\w|\.\d)",
+    re.IGNORECASE,
 )
 # A decimal with one decimal place only (52.5: about 10 km).
 _SHORT: Final = re.compile(r"(?<![\d.,])\d{1,3}[.,]\d(?!\d)")
@@ -364,18 +380,17 @@ def coordinate_spans(
     degrees and minutes with no signs after a label (``lat 52 27 32``) and a pair of
     hemisphere-first halves with two-decimal minutes (``N52 27.53 W1 56.12``).
 
-    ``codes=False`` leaves out the forms found since 8 December 2026 (what3words, plus
-    codes, those sign-less degrees): what an order's text is refused for, since stored
-    text is checked again on every read and an order stored before would become
-    unreadable. Wherever text is shown they are redacted all the same.
+    ``codes=False``: only what an order's own text is refused for, exactly as before 8
+    December 2026 (see ``_ORDER_COORDINATES``): stored text is checked again on every
+    read, and an order stored then must stay readable. Wherever text is shown, every
+    form is redacted.
     """
-    if _QUICK.search(text.lower()) is None:
+    quick, pattern = (_QUICK, _COORDINATES) if codes else (_ORDER_QUICK, _ORDER_COORDINATES)
+    if quick.search(text.lower()) is None:
         return []
     text, where = _single_spaced(text)
     found = []
-    for match in _COORDINATES.finditer(text):
-        if not codes and (match["code"] is not None or match["spelt"] is not None):
-            continue
+    for match in pattern.finditer(text):
         position = None
         if match["a"] is not None:
             lat, lon = _angle(match["a"]), _angle(match["b"])
