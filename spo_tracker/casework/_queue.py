@@ -23,8 +23,7 @@ from spo_tracker.casework._alert_entries import (
     orders_of,
     owner_of,
 )
-from spo_tracker.casework._redacted import redacted_detail, redacted_entry
-from spo_tracker.casework._titles import scrubbing
+from spo_tracker.casework._redacted import redacted_detail, redacted_entry, scrubbing
 from spo_tracker.domain.alerts import Alert, AlertKind, Severity, sort_alerts
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview, ReviewState

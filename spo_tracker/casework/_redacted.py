@@ -4,28 +4,55 @@
 redact by default (``spo-tracker alerts list`` and ``alerts show`` print what they
 return): text a person typed, or the library wrote around a label a person typed, can
 hold a protected person's name, address or place, and is scrubbed of those of the
-persons of the alert's case (see :func:`~spo_tracker.casework._titles.scrubbing`), as a
+persons of the alert's case (see :func:`scrubbing`), as a
 report scrubs it. The stored records are unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Iterable, Sequence, Set
 from typing import Final
 
 import attrs
 
 from spo_tracker.casework._alert_entries import AlertDetail, AlertEntry, EvidenceItem
+from spo_tracker.domain.alerts import Alert
 from spo_tracker.domain.incidents import Incident
 from spo_tracker.domain.lifecycles.breach_review import BreachReview
 from spo_tracker.domain.ownership import CaseOwner
 from spo_tracker.domain.redaction import Redactor
 from spo_tracker.errors import InvalidValueError
+from spo_tracker.storage import UnitOfWork
 
-__all__ = ["redacted_detail", "redacted_entry"]
+__all__ = ["redacted_detail", "redacted_entry", "scrubbing"]
 
 _TOO_LONG: Final = "[withheld: too long to show redacted]"
 _REF_TOO_LONG: Final = "[reference withheld: too long to show redacted]"
+
+
+def scrubbing(
+    uow: UnitOfWork, alerts: Sequence[Alert], reason: str, *, also: Iterable[str] = ()
+) -> tuple[Redactor, list[frozenset[str]]]:
+    """A redactor (names withheld) and the persons each alert's text is scrubbed of: the
+    alert's protected persons and those of every order against its defendant (a zone label
+    on one order may name the street of a person another order protects, as in a report).
+    The persons of ``also`` (an evidence incident's target, say) are read too, for the
+    caller to scrub some texts of. The persons' restricted details are read only to scrub
+    (each read audited, with ``reason``) and never returned."""
+    order_ids = {a.order_id for a in alerts if a.order_id is not None}
+    for defendant_id in sorted({a.defendant_id for a in alerts}):
+        order_ids.update(uow.orders.ids_where("defendant_id", defendant_id))
+    protected: dict[str, set[str]] = {}
+    for order in uow.orders.get_many(sorted(order_ids)).values():
+        protected.setdefault(order.defendant_id, set()).update(order.protected_person_ids)
+    scopes = [
+        frozenset(a.protected_person_ids) | protected.get(a.defendant_id, set()) for a in alerts
+    ]
+    with uow._processing():
+        persons = uow.protected_persons.get_many(
+            sorted(set().union(*scopes, also)), reason=reason, skip_unreadable=True
+        )
+    return Redactor(persons, include_names=False), scopes
 
 
 def redacted_entry(

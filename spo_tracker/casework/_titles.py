@@ -12,14 +12,14 @@ caller needs no purpose: the action is ``alert_titles``.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+from spo_tracker.casework._redacted import scrubbing
 from spo_tracker.domain.alerts import Alert
-from spo_tracker.domain.redaction import Redactor
 from spo_tracker.domain.statutory_time import ensure_aware
-from spo_tracker.storage import Actor, Store, UnitOfWork
+from spo_tracker.storage import Actor, Store
 
-__all__ = ["alert_titles", "scrubbing"]
+__all__ = ["alert_titles"]
 
 _REASON = "scrubbing alert titles for a listing"
 
@@ -40,28 +40,3 @@ def alert_titles(
         uow.authorise("alert_titles")
         redactor, scopes = scrubbing(uow, alerts, _REASON)
     return tuple(redactor.scrub_wording(a.title, s) for a, s in zip(alerts, scopes, strict=True))
-
-
-def scrubbing(
-    uow: UnitOfWork, alerts: Sequence[Alert], reason: str, *, also: Iterable[str] = ()
-) -> tuple[Redactor, list[frozenset[str]]]:
-    """A redactor (names withheld) and the persons each alert's text is scrubbed of: the
-    alert's protected persons and those of every order against its defendant (a zone label
-    on one order may name the street of a person another order protects, as in a report).
-    The persons of ``also`` (an evidence incident's target, say) are read too, for the
-    caller to scrub some texts of. The persons' restricted details are read only to scrub
-    (each read audited, with ``reason``) and never returned."""
-    order_ids = {a.order_id for a in alerts if a.order_id is not None}
-    for defendant_id in sorted({a.defendant_id for a in alerts}):
-        order_ids.update(uow.orders.ids_where("defendant_id", defendant_id))
-    protected: dict[str, set[str]] = {}
-    for order in uow.orders.get_many(sorted(order_ids)).values():
-        protected.setdefault(order.defendant_id, set()).update(order.protected_person_ids)
-    scopes = [
-        frozenset(a.protected_person_ids) | protected.get(a.defendant_id, set()) for a in alerts
-    ]
-    with uow._processing():
-        persons = uow.protected_persons.get_many(
-            sorted(set().union(*scopes, also)), reason=reason, skip_unreadable=True
-        )
-    return Redactor(persons, include_names=False), scopes

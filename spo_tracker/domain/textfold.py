@@ -294,12 +294,13 @@ _SPELT: Final = (
 #: grid reference, a what3words address or a plus code, or degrees and minutes written
 #: with no signs after a label or as a pair; each begins a word (not after a letter,
 #: digit or point).
-_COORDINATES_BODY: Final = (
+_ORDER_BODY: Final = (
     rf"{_LAT}?(?P<a>{_ONE})\s*(?:[,;/|]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
     rf"|(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
     rf"|(?P<grid>{_GRID})(?!\w|\.\d)"
-    rf"|(?P<code>{_W3W}|{_PLUS})(?!\w|\.\w)"
-    rf"|(?P<spelt>{_SPELT})(?!\w|\.\d)"
+)
+_COORDINATES_BODY: Final = (
+    rf"{_ORDER_BODY}|(?P<code>{_W3W}|{_PLUS})(?!\w|\.\w)|(?P<spelt>{_SPELT})(?!\w|\.\d)"
 )
 # How each of those can begin: a sign or digit, a label, a hemisphere letter before a
 # number, a grid square before digits, an easting, what3words' slashes, name or address,
@@ -333,12 +334,9 @@ _ORDER_QUICK: Final = re.compile(
     rf"\d(?:[.,]\d|\s*d(?:eg|(?![a-z]))|\s*[nsew](?![a-z]))|[°º]|lat|lon|lng|[nsew]\d"
     rf"|{_SQUARE}\s?\d\d"
 )
-_ORDER_COORDINATES: Final = re.compile(
-    rf"(?<![\w.]){_LAT}?(?P<a>{_ONE})\s*(?:[,;/|]|and)?\s*{_LON}?(?P<b>{_ONE})(?!\w|\.\d)"
-    rf"|(?<![\w.])(?:{_LAT}|{_LON})(?P<c>{_ONE})(?!\w|\.\d)"
-    rf"|(?<![\w.])(?P<grid>{_GRID})(?!\w|\.\d)",
-    re.IGNORECASE,
-)
+# The first three alternatives of the body, as they were (each began with the word-start
+# lookbehind, here taken out in front).
+_ORDER_COORDINATES: Final = re.compile(rf"(?<![\w.])(?:{_ORDER_BODY})", re.IGNORECASE)
 # A decimal with one decimal place only (52.5: about 10 km).
 _SHORT: Final = re.compile(r"(?<![\d.,])\d{1,3}[.,]\d(?!\d)")
 _MARKED: Final = re.compile(r"[-+]|[nsew](?![a-z])|lat|lon|lng", re.IGNORECASE)
